@@ -1,0 +1,1 @@
+"""Wards, neighbourhoods (groups of wards), point-in-ward assignment and population."""

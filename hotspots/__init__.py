@@ -1,0 +1,1 @@
+"""Hotspot analysis: kernel density, Getis-Ord Gi*, clustering, change and persistence."""

@@ -1,0 +1,1 @@
+"""Map layers (folium), exports and briefing packs: the only place WGS84 appears."""

@@ -1,0 +1,1 @@
+"""Readers, validation, CRS handling, grids, the street network and the demo area."""

@@ -1,0 +1,1 @@
+"""Problem flagging, the tasking log and assessment of responses."""
