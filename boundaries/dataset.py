@@ -1,0 +1,233 @@
+"""
+A study area: the wards a team works in, with the crimes assigned to them.
+
+This is what the app and the CLI load once and then filter: the demo town or the user's own
+data.police.uk files and ward boundaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from boundaries.assign import assign_wards
+from boundaries.neighbourhoods import apply_neighbourhoods
+from spatial import demo
+from spatial.io import (
+    CrimeLoad,
+    CrimeSource,
+    read_crimes,
+    read_lsoas,
+    read_neighbourhoods,
+    read_population,
+    read_wards,
+    source_name,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["StudyArea", "default_cache_dir", "load_demo", "load_study_area"]
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    """Wards, the crimes inside them and what else the team has loaded."""
+
+    wards: gpd.GeoDataFrame
+    """EPSG:27700 with ``ward_code``, ``ward_name``, ``neighbourhood``."""
+    crimes: CrimeLoad
+    """Everything read from the crime files, every row accounted for."""
+    points: gpd.GeoDataFrame
+    """Crimes inside the wards, with ``ward`` and ``neighbourhood``."""
+    outside_wards: gpd.GeoDataFrame
+    """Located crimes in Great Britain but in none of the wards."""
+    label: str
+    """What the user calls this data set (shown in the app and reports)."""
+    is_demo: bool = False
+    """True for the generated demo town (draw its streets, not real map tiles)."""
+    sites: gpd.GeoDataFrame | None = None
+    """Co-location sites (EPSG:27700), when loaded."""
+    network_path: Path | None = None
+    """A street network file (GraphML), when loaded."""
+    population: pd.DataFrame | None = None
+    """LSOA populations (``lsoa_code``, ``lsoa_name``, ``population``), when loaded."""
+    lsoas: gpd.GeoDataFrame | None = None
+    """LSOA boundaries (EPSG:27700), when loaded."""
+    notes: tuple[str, ...] = field(default=())
+    """Remarks from the readers (repairs, overlaps, duplicates)."""
+
+    @property
+    def n_outside_wards(self) -> int:
+        """Located crimes in Great Britain but outside every ward."""
+        return len(self.outside_wards)
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        """Every month in the crime files, ``YYYY-MM``, sorted."""
+        return self.crimes.months
+
+    @property
+    def crime_types(self) -> tuple[str, ...]:
+        """Every crime type in the crime files, sorted."""
+        types: set[str] = set()
+        for frame in (self.crimes.points, self.crimes.without_location, self.crimes.outside_gb):
+            types.update(str(t) for t in frame["crime_type"].dropna().unique())
+        return tuple(sorted(types))
+
+    @property
+    def ward_names(self) -> tuple[str, ...]:
+        """Ward names in file order."""
+        return tuple(str(n) for n in self.wards["ward_name"])
+
+    @property
+    def neighbourhood_names(self) -> tuple[str, ...]:
+        """Neighbourhood names, sorted."""
+        return tuple(sorted({str(n) for n in self.wards["neighbourhood"]}))
+
+
+def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
+    crimes: Sequence[CrimeSource],
+    wards: str | Path | tuple[str, bytes],
+    *,
+    ward_field: str | None = None,
+    neighbourhoods: str | Path | tuple[str, bytes] | None = None,
+    population: str | Path | tuple[str, bytes] | None = None,
+    lsoas: str | Path | tuple[str, bytes] | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    network_path: Path | None = None,
+    label: str | None = None,
+) -> StudyArea:
+    """
+    Load crimes and wards (and optional extras) and assign every crime to its ward.
+
+    Parameters
+    ----------
+    crimes
+        data.police.uk CSV files, folders or .zip archives (see :func:`spatial.io.read_crimes`).
+    wards
+        Ward boundaries (GeoJSON, GeoPackage or zipped Shapefile).
+    ward_field
+        Column holding the ward names; found automatically when None.
+    neighbourhoods
+        A ``ward,neighbourhood`` CSV; each ward is its own neighbourhood when None.
+    population
+        LSOA population CSV.
+    lsoas
+        LSOA boundaries.
+    sites
+        Co-location sites already read, EPSG:27700.
+    network_path
+        A street network GraphML file.
+    label
+        Name for this data set; the ward file's name when None.
+
+    Returns
+    -------
+    StudyArea
+        Wards with neighbourhoods and the crimes inside them.
+
+    Raises
+    ------
+    PatchmapError
+        Any reader's error, with its message saying what to fix.
+    """
+    ward_load = read_wards(wards, name_field=ward_field)
+    mapping = read_neighbourhoods(neighbourhoods) if neighbourhoods is not None else None
+    ward_frame = apply_neighbourhoods(
+        ward_load.wards,
+        mapping,
+        source=source_name(neighbourhoods) if neighbourhoods is not None else "neighbourhoods",
+    )
+    crime_load = read_crimes(crimes)
+    assignment = assign_wards(crime_load.points, ward_frame)
+    return StudyArea(
+        wards=ward_frame,
+        crimes=crime_load,
+        points=assignment.inside,
+        outside_wards=assignment.outside,
+        label=label or source_name(wards),
+        sites=sites,
+        network_path=network_path,
+        population=read_population(population) if population is not None else None,
+        lsoas=read_lsoas(lsoas) if lsoas is not None else None,
+        notes=ward_load.notes + crime_load.notes,
+    )
+
+
+def default_cache_dir() -> Path:
+    """
+    Return patchmap's cache folder (``$XDG_CACHE_HOME/patchmap`` or ``~/.cache/patchmap``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder; it may not exist yet.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "patchmap"
+
+
+def _demo_dir(cache_dir: Path, seed: int) -> Path:
+    generator = Path(demo.__file__).read_bytes()
+    key = hashlib.sha256(generator).hexdigest()[:12]
+    target = cache_dir / f"demo-{seed}-{key}"
+    if not (target / "wards.geojson").exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="demo-", dir=cache_dir))
+        demo.write_demo(staging, seed=seed)
+        try:
+            staging.rename(target)
+        except OSError:  # another process wrote it first: theirs is byte-identical
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def load_demo(*, seed: int = demo.DEMO_SEED, cache_dir: Path | None = None) -> StudyArea:
+    """
+    Load the generated demo town through the same readers as real data.
+
+    Parameters
+    ----------
+    seed
+        The demo's seed; the same seed gives the same town, byte for byte.
+    cache_dir
+        Where the demo files are written once; :func:`default_cache_dir` when None.
+
+    Returns
+    -------
+    StudyArea
+        The demo's wards, neighbourhoods, crimes, sites, network, population and LSOAs.
+    """
+    folder = _demo_dir(cache_dir or default_cache_dir(), seed)
+    area = load_study_area(
+        [folder / "crimes"],
+        folder / "wards.geojson",
+        neighbourhoods=folder / "neighbourhoods.csv",
+        population=folder / "population.csv",
+        lsoas=folder / "lsoa_2021.geojson",
+        network_path=folder / "network.graphml",
+        label="Demo town (synthetic)",
+    )
+    sites = demo.build_demo(seed=seed).sites
+    return StudyArea(
+        wards=area.wards,
+        crimes=area.crimes,
+        points=area.points,
+        outside_wards=area.outside_wards,
+        label=area.label,
+        is_demo=True,
+        sites=sites,
+        network_path=area.network_path,
+        population=area.population,
+        lsoas=area.lsoas,
+        notes=area.notes,
+    )

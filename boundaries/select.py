@@ -1,0 +1,262 @@
+"""Filter a study area by months, crime types, wards and neighbourhoods, and summarise it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from spatial.errors import EmptyInputError, ParameterError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from boundaries.dataset import StudyArea
+
+__all__ = [
+    "Selection",
+    "Summary",
+    "parse_month_range",
+    "select_points",
+    "select_wards",
+    "summarise",
+]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user chose to look at; None means everything."""
+
+    months: tuple[str, str] | None = None
+    """First and last month, ``YYYY-MM``, inclusive."""
+    crime_types: tuple[str, ...] | None = None
+    """data.police.uk crime types."""
+    wards: tuple[str, ...] | None = None
+    """Ward names."""
+    neighbourhoods: tuple[str, ...] | None = None
+    """Neighbourhood names; combined with ``wards`` as a union."""
+
+
+def parse_month_range(text: str) -> tuple[str, str]:
+    """
+    Parse ``YYYY-MM:YYYY-MM`` (or a single ``YYYY-MM``) into first and last month.
+
+    Parameters
+    ----------
+    text
+        The range as typed.
+
+    Returns
+    -------
+    tuple of str
+        ``(first, last)``.
+
+    Raises
+    ------
+    ParameterError
+        When the text is not a month range or the range runs backwards.
+
+    Examples
+    --------
+    >>> parse_month_range("2024-09:2025-02")
+    ('2024-09', '2025-02')
+    >>> parse_month_range("2025-01")
+    ('2025-01', '2025-01')
+    """
+    parts = text.split(":")
+    try:
+        periods = [pd.Period(p.strip(), freq="M") for p in parts]
+    except ValueError as err:
+        msg = f"Months {text!r} are not YYYY-MM:YYYY-MM (for example 2024-09:2025-08)."
+        raise ParameterError(msg) from err
+    if len(periods) == 1:
+        periods = periods * 2
+    if len(periods) != 2 or not all(len(p.strip()) == 7 for p in parts):  # noqa: PLR2004
+        msg = f"Months {text!r} are not YYYY-MM:YYYY-MM (for example 2024-09:2025-08)."
+        raise ParameterError(msg)
+    if periods[0] > periods[1]:
+        msg = f"Months {text!r} run backwards: put the earlier month first."
+        raise ParameterError(msg)
+    return str(periods[0]), str(periods[1])
+
+
+def _check_known(given: tuple[str, ...] | None, known: tuple[str, ...], *, what: str) -> None:
+    if given is None:
+        return
+    unknown = [g for g in given if g not in known]
+    if unknown:
+        msg = (
+            f"Unknown {what} {', '.join(repr(u) for u in unknown)}. "
+            f"Choose from: {', '.join(known)}."
+        )
+        raise ParameterError(msg)
+
+
+def _ward_set(area: StudyArea, selection: Selection) -> tuple[str, ...]:
+    _check_known(selection.wards, area.ward_names, what="ward")
+    _check_known(selection.neighbourhoods, area.neighbourhood_names, what="neighbourhood")
+    if selection.wards is None and selection.neighbourhoods is None:
+        return area.ward_names
+    chosen = set(selection.wards or ())
+    if selection.neighbourhoods:
+        in_nbhd = area.wards["neighbourhood"].isin(selection.neighbourhoods)
+        chosen.update(str(w) for w in area.wards.loc[in_nbhd, "ward_name"])
+    return tuple(w for w in area.ward_names if w in chosen)
+
+
+def _row_mask(frame: pd.DataFrame, selection: Selection) -> pd.Series[bool]:
+    mask = pd.Series(data=True, index=frame.index)
+    if selection.months is not None:
+        first, last = (pd.Period(m, freq="M") for m in selection.months)
+        mask &= (frame["month"] >= first) & (frame["month"] <= last)
+    if selection.crime_types is not None:
+        mask &= frame["crime_type"].isin(selection.crime_types)
+    return mask
+
+
+def select_wards(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
+    """
+    Return the selected wards.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    selection
+        Wards and/or neighbourhoods chosen (None: all).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The chosen wards, in file order.
+
+    Raises
+    ------
+    ParameterError
+        When a ward or neighbourhood name is unknown.
+    """
+    names = _ward_set(area, selection)
+    return area.wards.loc[area.wards["ward_name"].isin(names)].copy()
+
+
+def select_points(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
+    """
+    Return the crimes inside the selected wards, months and crime types.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    selection
+        The filters.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A filtered copy of ``area.points`` (may be empty).
+
+    Raises
+    ------
+    ParameterError
+        When a ward, neighbourhood or crime type is unknown.
+    """
+    _check_known(selection.crime_types, area.crime_types, what="crime type")
+    names = _ward_set(area, selection)
+    points = area.points
+    mask = _row_mask(points, selection) & points["ward"].isin(names)
+    return points.loc[mask].copy()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts that account for every row read; ``n_rows`` is the sum of the four parts."""
+
+    n_rows: int
+    n_without_location: int
+    n_outside_gb: int
+    n_outside_wards: int
+    n_inside_wards: int
+    n_duplicates_removed: int
+    months: tuple[str, ...]
+    by_ward: dict[str, int]
+    by_crime_type: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the ``patchmap summary --json`` object.
+
+        Returns
+        -------
+        dict
+            Plain JSON-ready values.
+        """
+        return {
+            "n_rows": self.n_rows,
+            "n_without_location": self.n_without_location,
+            "n_outside_gb": self.n_outside_gb,
+            "n_outside_wards": self.n_outside_wards,
+            "n_inside_wards": self.n_inside_wards,
+            "n_duplicates_removed": self.n_duplicates_removed,
+            "months": list(self.months),
+            "by_ward": dict(self.by_ward),
+            "by_crime_type": dict(self.by_crime_type),
+        }
+
+
+def summarise(area: StudyArea, selection: Selection) -> Summary:
+    """
+    Count the rows of the selected months and crime types, and where they fell.
+
+    Rows in wards that were not chosen count as outside the wards.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    selection
+        The filters.
+
+    Returns
+    -------
+    Summary
+        Every row counted once.
+
+    Raises
+    ------
+    ParameterError
+        When a name is unknown.
+    EmptyInputError
+        When the months or crime types select no rows at all.
+    """
+    inside = select_points(area, selection)
+    crimes = area.crimes
+    n_without = int(_row_mask(crimes.without_location, selection).sum())
+    n_outside_gb = int(_row_mask(crimes.outside_gb, selection).sum())
+    n_in_gb = int(_row_mask(crimes.points, selection).sum())
+    n_outside_wards = n_in_gb - len(inside)
+    n_rows = n_without + n_outside_gb + n_in_gb
+    if n_rows == 0:
+        msg = "The chosen months and crime types select no rows. Widen the month range or types."
+        raise EmptyInputError(msg)
+    names = _ward_set(area, selection)
+    by_ward_counts = inside["ward"].value_counts()
+    by_ward = {w: int(by_ward_counts.get(w, 0)) for w in names}
+    by_type = inside["crime_type"].value_counts()
+    months = pd.concat(
+        [
+            f.loc[_row_mask(f, selection), "month"]
+            for f in (crimes.points, crimes.without_location, crimes.outside_gb)
+        ]
+    )
+    return Summary(
+        n_rows=n_rows,
+        n_without_location=n_without,
+        n_outside_gb=n_outside_gb,
+        n_outside_wards=n_outside_wards,
+        n_inside_wards=len(inside),
+        n_duplicates_removed=crimes.n_duplicates_removed,
+        months=tuple(sorted({str(m) for m in months.unique()})),
+        by_ward=by_ward,
+        by_crime_type={str(k): int(v) for k, v in by_type.items()},
+    )
