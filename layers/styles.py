@@ -1,0 +1,90 @@
+"""
+Colours and sizes shared by every map layer and legend.
+
+Colours are CSS hex strings. They are chosen to stay readable on both OpenStreetMap tiles and the
+demo's plain street background, and so that the hotspot classes read hot (red) and cold (blue).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+__all__ = [
+    "CLUSTER_COLOUR",
+    "CRIME_POINT_COLOUR",
+    "DENSITY_COLOURS",
+    "GI_CLASS_COLOURS",
+    "MAP_BACKGROUND_COLOUR",
+    "NO_DATA_COLOUR",
+    "POINT_RADIUS_MAX_PX",
+    "SITE_COLOUR",
+    "STREET_COLOUR",
+    "WARD_COLOUR",
+    "point_radius_px",
+]
+
+WARD_COLOUR: Final = "#1f3a93"
+"""Ward boundary lines and labels (dark blue)."""
+CRIME_POINT_COLOUR: Final = "#d7301f"
+"""Crime snap-point circles (red)."""
+SITE_COLOUR: Final = "#1a9850"
+"""Co-location sites (green)."""
+STREET_COLOUR: Final = "#b8b8b8"
+"""Streets drawn as the demo's background (light grey)."""
+MAP_BACKGROUND_COLOUR: Final = "#f7f7f4"
+"""Map background where no tiles are drawn (the demo)."""
+CLUSTER_COLOUR: Final = "#6a3d9a"
+"""Outline of density-based cluster polygons (purple)."""
+NO_DATA_COLOUR: Final = "#bdbdbd"
+"""Cells or classes that carry no signal."""
+
+GI_CLASS_COLOURS: Final = {
+    "Hot spot 99%": "#b2182b",
+    "Hot spot 95%": "#ef8a62",
+    "Hot spot 90%": "#fddbc7",
+    "Not significant": "#f7f7f7",
+    "Cold spot 90%": "#d1e5f0",
+    "Cold spot 95%": "#67a9cf",
+    "Cold spot 99%": "#2166ac",
+}
+"""Getis-Ord Gi* classes, from the hottest to the coldest (the usual red-blue diverging ramp)."""
+
+DENSITY_COLOURS: Final = (
+    "#ffffcc",
+    "#ffeda0",
+    "#fed976",
+    "#feb24c",
+    "#fd8d3c",
+    "#f03b20",
+    "#bd0026",
+)
+"""Sequential yellow-to-red ramp for crime density, lowest class first (ColorBrewer YlOrRd 7)."""
+
+POINT_RADIUS_MAX_PX: Final = 18.0
+"""The largest circle drawn for a snap point, in screen pixels."""
+
+
+def point_radius_px(n_crimes: int) -> float:
+    """
+    Return the circle radius, in pixels, for a snap point holding ``n_crimes`` crimes.
+
+    The radius grows with the logarithm of the count so that one busy town-centre point does not
+    hide its neighbours: 3 px for one crime, 7 px for 10, 11 px for 100, at most 18 px.
+
+    Parameters
+    ----------
+    n_crimes
+        Crimes at the point (at least 1).
+
+    Returns
+    -------
+    float
+        Radius in pixels.
+
+    Examples
+    --------
+    >>> point_radius_px(1), point_radius_px(10), point_radius_px(100)
+    (3.0, 7.0, 11.0)
+    """
+    return min(3.0 + 4.0 * math.log10(max(n_crimes, 1)), POINT_RADIUS_MAX_PX)
