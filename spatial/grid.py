@@ -1,0 +1,519 @@
+"""
+Square and hexagonal analysis grids over the selected wards.
+
+A :class:`Grid` is a regular lattice of unclipped cells; only the cells that overlap the selected
+wards are kept. Every point falls in exactly one lattice cell (squares: half-open intervals,
+``[x0, x1) x [y0, y1)``; hexagons: the nearest cell centre), so counts never double-count a crime.
+
+Rows count northwards from the lattice origin (the south-west corner of the wards' extent, snapped
+down to a multiple of the cell size) and columns count eastwards.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from spatial.crs import BNG, require_bng
+from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
+
+__all__ = [
+    "AUTO_CELL_DIVISOR",
+    "MAX_CELLS_WITHOUT_WARNING",
+    "MIN_CELL_SIZE_M",
+    "Grid",
+    "GridKind",
+    "assign_cells",
+    "auto_cell_size_m",
+    "count_points",
+    "hex_side_m",
+    "make_grid",
+]
+
+GridKind = Literal["square", "hex"]
+
+MIN_CELL_SIZE_M: Final = 25.0
+"""The smallest cell size, in metres, the automatic rule chooses or a caller may ask for."""
+AUTO_CELL_DIVISOR: Final = 150
+"""The automatic cell size is the shorter side of the wards' extent divided by this."""
+AUTO_CELL_ROUNDING_M: Final = 5.0
+"""The automatic cell size is rounded to a multiple of this many metres."""
+MAX_CELLS_WITHOUT_WARNING: Final = 100_000
+"""More cells than this triggers a :class:`PatchmapWarning` (slow maps, sparse counts)."""
+
+_SQRT3: Final = math.sqrt(3.0)
+
+
+def hex_side_m(cell_size_m: float) -> float:
+    """
+    Return the side (centre-to-corner distance) of the hexagon with the area of a square cell.
+
+    A hexagonal grid of ``cell_size_m`` has cells of the same area, ``cell_size_m**2``, as a square
+    grid of ``cell_size_m``, so counts on the two grids are comparable.
+
+    Parameters
+    ----------
+    cell_size_m
+        The side of the equal-area square, in metres.
+
+    Returns
+    -------
+    float
+        The hexagon's side, in metres: ``sqrt(2 * cell_size_m**2 / (3 * sqrt(3)))``.
+
+    Examples
+    --------
+    >>> round(hex_side_m(100.0), 3)
+    62.04
+    """
+    return math.sqrt(2.0 * cell_size_m**2 / (3.0 * _SQRT3))
+
+
+def auto_cell_size_m(
+    bounds: tuple[float, float, float, float], *, divisor: int = AUTO_CELL_DIVISOR
+) -> float:
+    """
+    Choose a cell size from the extent of the selected wards.
+
+    The rule, like ArcGIS's default cell size, is the shorter side of the extent divided by
+    ``divisor`` (150 for analysis grids), rounded to the nearest 5 m and never below
+    :data:`MIN_CELL_SIZE_M` (25 m).
+
+    Parameters
+    ----------
+    bounds
+        ``(min_x, min_y, max_x, max_y)`` in metres.
+    divisor
+        How many cells fit along the shorter side.
+
+    Returns
+    -------
+    float
+        The cell size in metres.
+
+    Examples
+    --------
+    >>> auto_cell_size_m((0.0, 0.0, 8000.0, 9000.0))
+    55.0
+    >>> auto_cell_size_m((0.0, 0.0, 500.0, 500.0))
+    25.0
+    """
+    shorter_m = min(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    raw_m = shorter_m / divisor
+    rounded_m = round(raw_m / AUTO_CELL_ROUNDING_M) * AUTO_CELL_ROUNDING_M
+    return float(max(MIN_CELL_SIZE_M, rounded_m))
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """
+    A regular lattice of square or hexagonal cells covering the selected wards.
+
+    Attributes
+    ----------
+    kind
+        ``"square"`` or ``"hex"`` (flat-topped hexagons in columns, odd columns shifted north).
+    cell_size_m
+        Square: the side. Hex: the side of the square of equal area (see :func:`hex_side_m`),
+        so every cell has area ``cell_size_m**2`` on either grid.
+    origin_x_m, origin_y_m
+        The lattice origin in metres (British National Grid). Square cell ``(row, col)`` spans
+        ``[origin_x_m + col * s, origin_x_m + (col + 1) * s)`` eastwards and likewise northwards.
+        Hex cell ``(row, col)`` is centred at ``(origin_x_m + 1.5 * a * col,
+        origin_y_m + sqrt(3) * a * (row + (col % 2) / 2))`` with ``a`` the hexagon's side.
+    n_rows, n_cols
+        The lattice size, including cells that do not touch the wards.
+    cells
+        One row per kept cell (those overlapping the wards), EPSG:27700, ordered by ``cell_id``:
+        ``cell_id`` (0..n-1), ``row``, ``col``, ``x_m``, ``y_m`` (the centre) and the unclipped
+        cell polygon as ``geometry``.
+    cell_index
+        ``(n_rows, n_cols)`` array of the ``cell_id`` at each lattice position, -1 where no cell
+        was kept.
+    auto_cell_size
+        True when ``cell_size_m`` was chosen automatically.
+    notes
+        Sentences for the user, e.g. how the cell size was chosen.
+    """
+
+    kind: GridKind
+    cell_size_m: float
+    origin_x_m: float
+    origin_y_m: float
+    n_rows: int
+    n_cols: int
+    cells: gpd.GeoDataFrame
+    cell_index: npt.NDArray[np.int64] = field(repr=False)
+    auto_cell_size: bool
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_cells(self) -> int:
+        """The number of kept cells."""
+        return len(self.cells)
+
+    @property
+    def cell_area_m2(self) -> float:
+        """The area of one cell in square metres (the same for squares and hexagons)."""
+        return self.cell_size_m**2
+
+    def lattice_rows_cols(
+        self, x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """
+        Return the lattice row and column of each coordinate (possibly outside the lattice).
+
+        Parameters
+        ----------
+        x_m, y_m
+            Eastings and northings in metres.
+
+        Returns
+        -------
+        tuple of two arrays
+            Row and column indices; they may be negative or beyond ``n_rows``/``n_cols``.
+        """
+        if self.kind == "square":
+            col = np.floor((x_m - self.origin_x_m) / self.cell_size_m).astype(np.int64)
+            row = np.floor((y_m - self.origin_y_m) / self.cell_size_m).astype(np.int64)
+            return row, col
+        return _hex_rows_cols(
+            x_m - self.origin_x_m, y_m - self.origin_y_m, hex_side_m(self.cell_size_m)
+        )
+
+
+def _hex_rows_cols(
+    dx_m: npt.NDArray[np.float64], dy_m: npt.NDArray[np.float64], side_m: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Nearest flat-topped hexagon centre by cube rounding (exact), as odd-q offset row/col."""
+    q = (2.0 / 3.0) * dx_m / side_m
+    r = (-1.0 / 3.0 * dx_m + _SQRT3 / 3.0 * dy_m) / side_m
+    s = -q - r
+    rq, rr, rs = np.rint(q), np.rint(r), np.rint(s)
+    dq, dr, ds = np.abs(rq - q), np.abs(rr - r), np.abs(rs - s)
+    fix_q = (dq > dr) & (dq > ds)
+    fix_r = ~fix_q & (dr > ds)
+    rq = np.where(fix_q, -rr - rs, rq)
+    rr = np.where(fix_r, -rq - rs, rr)
+    col = rq.astype(np.int64)
+    # axial -> odd-q offset; the cube axis r runs north-west, so offset rows add half the column
+    row = rr.astype(np.int64) + (col - (col & 1)) // 2
+    return row, col
+
+
+def _hex_centres(
+    rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], side_m: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    x = 1.5 * side_m * cols.astype(np.float64)
+    y = _SQRT3 * side_m * (rows.astype(np.float64) + 0.5 * (cols & 1))
+    return x, y
+
+
+def _hex_polygons(
+    x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64], side_m: float
+) -> npt.NDArray[np.object_]:
+    angles = np.deg2rad(np.arange(0, 360, 60, dtype=np.float64))
+    ring_x = x_m[:, None] + side_m * np.cos(angles)[None, :]
+    ring_y = y_m[:, None] + side_m * np.sin(angles)[None, :]
+    coords = np.stack([ring_x, ring_y], axis=-1)
+    closed = np.concatenate([coords, coords[:, :1, :]], axis=1)
+    return np.asarray(shapely.polygons(closed), dtype=object)
+
+
+@dataclass(frozen=True, eq=False)
+class _Lattice:
+    origin_x: float
+    origin_y: float
+    n_rows: int
+    n_cols: int
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    cx: npt.NDArray[np.float64]
+    cy: npt.NDArray[np.float64]
+    polys: npt.NDArray[np.object_]
+
+
+def _lattice(kind: GridKind, size_m: float, bounds: tuple[float, float, float, float]) -> _Lattice:
+    """Every cell of the lattice covering ``bounds``, row-major from the south-west."""
+    min_x, min_y, max_x, max_y = bounds
+    if kind == "square":
+        origin_x = math.floor(min_x / size_m) * size_m
+        origin_y = math.floor(min_y / size_m) * size_m
+        n_cols = max(1, math.ceil((max_x - origin_x) / size_m))
+        n_rows = max(1, math.ceil((max_y - origin_y) / size_m))
+        rows, cols = np.divmod(np.arange(n_rows * n_cols, dtype=np.int64), n_cols)
+        x0 = origin_x + cols * size_m
+        y0 = origin_y + rows * size_m
+        polys = np.asarray(shapely.box(x0, y0, x0 + size_m, y0 + size_m), dtype=object)
+        return _Lattice(
+            origin_x, origin_y, n_rows, n_cols, rows, cols, x0 + size_m / 2, y0 + size_m / 2, polys
+        )
+    side = hex_side_m(size_m)
+    dx, dy = 1.5 * side, _SQRT3 * side
+    # origin one hexagon south-west of the extent so the extent's corners are covered
+    origin_x = math.floor(min_x / dx) * dx - dx
+    origin_y = math.floor(min_y / dy) * dy - dy
+    n_cols = math.ceil((max_x - origin_x) / dx) + 2
+    n_rows = math.ceil((max_y - origin_y) / dy) + 2
+    rows, cols = np.divmod(np.arange(n_rows * n_cols, dtype=np.int64), n_cols)
+    hx, hy = _hex_centres(rows, cols, side)
+    cx, cy = hx + origin_x, hy + origin_y
+    return _Lattice(
+        origin_x, origin_y, n_rows, n_cols, rows, cols, cx, cy, _hex_polygons(cx, cy, side)
+    )
+
+
+def make_grid(
+    area: gpd.GeoDataFrame,
+    *,
+    kind: GridKind = "square",
+    cell_size_m: float | None = None,
+) -> Grid:
+    """
+    Build a grid of unclipped cells over the selected wards.
+
+    Parameters
+    ----------
+    area
+        The selected wards (polygons, EPSG:27700).
+    kind
+        ``"square"`` or ``"hex"``.
+    cell_size_m
+        Cell size in metres (for hexagons, the side of the square of equal area). If None, chosen
+        by :func:`auto_cell_size_m` and announced in ``grid.notes``.
+
+    Returns
+    -------
+    Grid
+        The lattice and its kept cells (those whose interior overlaps the wards).
+
+    Raises
+    ------
+    CRSError
+        When ``area`` is not in EPSG:27700.
+    EmptyInputError
+        When ``area`` has no geometry.
+    ParameterError
+        When ``kind`` is unknown or ``cell_size_m`` is below 25 m or not finite.
+
+    Warns
+    -----
+    PatchmapWarning
+        When the grid has more than 100,000 cells.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> wards = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 500)], crs="EPSG:27700")
+    >>> grid = make_grid(wards, cell_size_m=100)
+    >>> grid.n_cells, grid.n_rows, grid.n_cols
+    (50, 5, 10)
+    """
+    require_bng(area, name="wards")
+    if kind not in ("square", "hex"):
+        msg = f"kind must be 'square' or 'hex'; found {kind!r}."
+        raise ParameterError(msg)
+    geoms = area.geometry[~(area.geometry.isna() | area.geometry.is_empty)]
+    if len(geoms) == 0:
+        msg = "The selected wards have no geometry. Select at least one ward."
+        raise EmptyInputError(msg)
+    union = shapely.union_all(np.asarray(geoms.array, dtype=object))
+    min_x, min_y, max_x, max_y = (float(v) for v in union.bounds)
+    notes: list[str] = []
+    auto = cell_size_m is None
+    if cell_size_m is None:
+        size_m = auto_cell_size_m((min_x, min_y, max_x, max_y))
+        notes.append(
+            f"Cell size {size_m:g} m chosen automatically: the shorter side of the wards' extent "
+            f"({min(max_x - min_x, max_y - min_y):,.0f} m) / {AUTO_CELL_DIVISOR}, rounded to "
+            f"{AUTO_CELL_ROUNDING_M:g} m, never below {MIN_CELL_SIZE_M:g} m."
+        )
+    else:
+        size_m = float(cell_size_m)
+        if not math.isfinite(size_m) or size_m < MIN_CELL_SIZE_M:
+            msg = (
+                f"cell_size_m ({cell_size_m}) must be at least {MIN_CELL_SIZE_M:g} m: crime "
+                "locations are snapped to points tens of metres apart. Use cell_size_m >= 25."
+            )
+            raise ParameterError(msg)
+
+    lattice = _lattice(kind, size_m, (min_x, min_y, max_x, max_y))
+    origin_x, origin_y, n_rows, n_cols = (
+        lattice.origin_x,
+        lattice.origin_y,
+        lattice.n_rows,
+        lattice.n_cols,
+    )
+    rows, cols, cx, cy, polys = lattice.rows, lattice.cols, lattice.cx, lattice.cy, lattice.polys
+    shapely.prepare(union)
+    keep = shapely.intersects(union, polys)
+    keep[keep] &= ~shapely.touches(union, polys[keep])
+    n_kept = int(keep.sum())
+    cell_index = np.full(n_rows * n_cols, -1, dtype=np.int64)
+    cell_index[keep] = np.arange(n_kept, dtype=np.int64)
+    cells = gpd.GeoDataFrame(
+        {
+            "cell_id": np.arange(n_kept, dtype=np.int64),
+            "row": rows[keep],
+            "col": cols[keep],
+            "x_m": cx[keep],
+            "y_m": cy[keep],
+        },
+        geometry=polys[keep],
+        crs=BNG,
+    )
+    if n_kept > MAX_CELLS_WITHOUT_WARNING:
+        msg = (
+            f"The grid has {n_kept:,} cells of {size_m:g} m (more than "
+            f"{MAX_CELLS_WITHOUT_WARNING:,}): maps will be slow and most cells empty. "
+            "Use a larger cell_size_m."
+        )
+        warnings.warn(msg, PatchmapWarning, stacklevel=2)
+    return Grid(
+        kind=kind,
+        cell_size_m=size_m,
+        origin_x_m=float(origin_x),
+        origin_y_m=float(origin_y),
+        n_rows=n_rows,
+        n_cols=n_cols,
+        cells=cells,
+        cell_index=cell_index.reshape(n_rows, n_cols),
+        auto_cell_size=auto,
+        notes=tuple(notes),
+    )
+
+
+def assign_cells(points: gpd.GeoDataFrame, grid: Grid) -> npt.NDArray[np.int64]:
+    """
+    Return the ``cell_id`` of the cell each point lies in, or -1 outside the kept cells.
+
+    Squares use half-open intervals (a point on a shared edge goes to the cell east or north of
+    it); hexagons use the nearest cell centre. Either way each point is in exactly one cell.
+
+    Parameters
+    ----------
+    points
+        Point geometries in EPSG:27700 (a point's order is kept).
+    grid
+        The grid from :func:`make_grid`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` array of ``len(points)`` cell ids, -1 for points outside the grid's cells or
+        with missing geometry.
+
+    Raises
+    ------
+    CRSError
+        When ``points`` is not in EPSG:27700.
+
+    Examples
+    --------
+    >>> from shapely import Point, box
+    >>> wards = gpd.GeoDataFrame(geometry=[box(0, 0, 200, 100)], crs="EPSG:27700")
+    >>> grid = make_grid(wards, cell_size_m=100)
+    >>> where = [Point(50, 50), Point(100, 0), Point(900, 0)]
+    >>> pts = gpd.GeoDataFrame(geometry=where, crs="EPSG:27700")
+    >>> assign_cells(pts, grid).tolist()
+    [0, 1, -1]
+    """
+    require_bng(points, name="points")
+    geoms = points.geometry.to_numpy()
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    x_m = np.full(len(geoms), np.nan)
+    y_m = np.full(len(geoms), np.nan)
+    x_m[valid] = shapely.get_x(geoms[valid])
+    y_m[valid] = shapely.get_y(geoms[valid])
+    return assign_cells_xy(x_m, y_m, grid)
+
+
+def assign_cells_xy(
+    x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64], grid: Grid
+) -> npt.NDArray[np.int64]:
+    """
+    Return the ``cell_id`` of each coordinate pair, or -1 outside the kept cells (or NaN).
+
+    Parameters
+    ----------
+    x_m, y_m
+        Eastings and northings in metres (British National Grid).
+    grid
+        The grid from :func:`make_grid`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` cell ids.
+    """
+    finite = np.isfinite(x_m) & np.isfinite(y_m)
+    out = np.full(len(x_m), -1, dtype=np.int64)
+    row, col = grid.lattice_rows_cols(x_m[finite], y_m[finite])
+    inside = (row >= 0) & (row < grid.n_rows) & (col >= 0) & (col < grid.n_cols)
+    ids = np.full(len(row), -1, dtype=np.int64)
+    ids[inside] = grid.cell_index[row[inside], col[inside]]
+    out[finite] = ids
+    return out
+
+
+def count_points(
+    points: gpd.GeoDataFrame,
+    grid: Grid,
+    *,
+    weights: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]:
+    """
+    Count (or sum the weights of) the points in each cell.
+
+    Parameters
+    ----------
+    points
+        Point geometries in EPSG:27700.
+    grid
+        The grid from :func:`make_grid`.
+    weights
+        Optional weight per point (e.g. a harm score); None counts each point once.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` array of length ``grid.n_cells``, in ``cell_id`` order. Points outside the
+        kept cells are not counted (compare ``len(points)`` with the total to report them).
+
+    Raises
+    ------
+    CRSError
+        When ``points`` is not in EPSG:27700.
+    ParameterError
+        When ``weights`` does not have one finite value per point.
+
+    Examples
+    --------
+    >>> from shapely import Point, box
+    >>> wards = gpd.GeoDataFrame(geometry=[box(0, 0, 200, 100)], crs="EPSG:27700")
+    >>> grid = make_grid(wards, cell_size_m=100)
+    >>> where = [Point(10, 10), Point(20, 20), Point(150, 50)]
+    >>> pts = gpd.GeoDataFrame(geometry=where, crs="EPSG:27700")
+    >>> count_points(pts, grid).tolist()
+    [2.0, 1.0]
+    """
+    ids = assign_cells(points, grid)
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (len(points),) or not np.isfinite(w).all():
+            msg = (
+                f"weights must hold one finite number per point ({len(points)}); "
+                f"found shape {w.shape}. Fill missing weights before counting."
+            )
+            raise ParameterError(msg)
+    else:
+        w = np.ones(len(points), dtype=np.float64)
+    inside = ids >= 0
+    return np.bincount(ids[inside], weights=w[inside], minlength=grid.n_cells).astype(np.float64)
