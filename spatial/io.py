@@ -283,7 +283,8 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
         )
         raise InputDataError(msg)
     out = frame.copy()
-    out["month"] = pd.PeriodIndex(months, freq="M")
+    codes, uniques = pd.factorize(months)  # a few distinct months: parse each once
+    out["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
     for column in ("longitude", "latitude"):
         raw = out[column]
         numbers = pd.to_numeric(raw, errors="coerce")

@@ -1,0 +1,119 @@
+"""
+A GeoParquet cache of parsed crime files, so the app and the CLI reload them instantly.
+
+The cache key is built from the files' names, sizes and modification times (or, for uploads,
+their bytes), so a changed file is read again. Cached loads are identical to fresh ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import geopandas as gpd
+import pandas as pd
+
+from spatial.io import CrimeLoad, CrimeSource, read_crimes
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["CACHE_FORMAT_VERSION", "crime_cache_key", "read_crimes_cached"]
+
+CACHE_FORMAT_VERSION: Final = 1
+"""Bumped when the cached layout or the reader's output changes."""
+
+
+def _describe(source: CrimeSource) -> list[str]:
+    if isinstance(source, tuple):
+        return [f"upload:{source[0]}:{hashlib.sha256(source[1]).hexdigest()}"]
+    path = Path(source).resolve()
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in {".csv", ".zip"})
+    else:
+        files = [path]
+    parts = []
+    for file in files:
+        stat = file.stat() if file.exists() else None
+        parts.append(f"{file}:{stat.st_size if stat else -1}:{stat.st_mtime_ns if stat else -1}")
+    return parts
+
+
+def crime_cache_key(sources: Sequence[CrimeSource]) -> str:
+    """
+    Return the cache key of a set of crime sources.
+
+    Parameters
+    ----------
+    sources
+        Paths or uploaded ``(name, bytes)`` pairs, as for :func:`spatial.io.read_crimes`.
+
+    Returns
+    -------
+    str
+        A hex digest that changes when any file's name, size or modification time changes.
+    """
+    digest = hashlib.sha256(f"v{CACHE_FORMAT_VERSION}".encode())
+    for source in sources:
+        for part in _describe(source):
+            digest.update(part.encode())
+    return digest.hexdigest()[:24]
+
+
+def read_crimes_cached(sources: Sequence[CrimeSource], *, cache_dir: Path) -> CrimeLoad:
+    """
+    Read crime files through a GeoParquet cache.
+
+    Parameters
+    ----------
+    sources
+        As for :func:`spatial.io.read_crimes`.
+    cache_dir
+        Folder holding one sub-folder per cache key.
+
+    Returns
+    -------
+    CrimeLoad
+        Equal to ``read_crimes(sources)``.
+
+    Raises
+    ------
+    PatchmapError
+        The reader's errors (errors are never cached).
+    """
+    folder = cache_dir / f"crimes-{crime_cache_key(sources)}"
+    if (folder / "meta.json").exists():
+        return _load(folder)
+    load = read_crimes(sources)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="crimes-", dir=cache_dir))
+    load.points.to_parquet(staging / "points.parquet")
+    load.without_location.to_parquet(staging / "without_location.parquet")
+    load.outside_gb.to_parquet(staging / "outside_gb.parquet")
+    meta = {
+        "n_duplicates_removed": load.n_duplicates_removed,
+        "files": list(load.files),
+        "notes": list(load.notes),
+    }
+    (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    try:
+        staging.rename(folder)
+    except OSError:  # written meanwhile by another process
+        shutil.rmtree(staging, ignore_errors=True)
+    return load
+
+
+def _load(folder: Path) -> CrimeLoad:
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    return CrimeLoad(
+        points=gpd.read_parquet(folder / "points.parquet"),
+        without_location=pd.read_parquet(folder / "without_location.parquet"),
+        outside_gb=pd.read_parquet(folder / "outside_gb.parquet"),
+        n_duplicates_removed=int(meta["n_duplicates_removed"]),
+        files=tuple(meta["files"]),
+        notes=tuple(meta["notes"]),
+    )

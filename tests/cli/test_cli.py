@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli import main
+
+if TYPE_CHECKING:
+    import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - runs this repo's own CLI
+        [sys.executable, "-m", "cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+
+
+def test_summary_json_contract_on_cambridge(
+    cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "summary",
+            "--crimes",
+            str(cambridge_dir / "crimes"),
+            "--wards",
+            str(cambridge_dir / "wards.geojson"),
+            "--ward",
+            "Market",
+            "--ward",
+            "Newnham",
+            "--json",
+        ]
+    )
+    assert code == 0
+    record = json.loads(capsys.readouterr().out)
+    assert set(record) >= {
+        "n_rows",
+        "n_without_location",
+        "n_outside_gb",
+        "n_outside_wards",
+        "n_inside_wards",
+        "months",
+        "by_ward",
+        "by_crime_type",
+    }
+    assert record["by_ward"] == {"Market": 4206, "Newnham": 467}
+    assert record["n_inside_wards"] == 4206 + 467
+    assert record["n_rows"] == 90_957
+    assert record["n_without_location"] == 2_859
+    assert record["n_rows"] == (
+        record["n_without_location"]
+        + record["n_outside_gb"]
+        + record["n_outside_wards"]
+        + record["n_inside_wards"]
+    )
+    assert record["months"][0] == "2024-09"
+    assert len(record["months"]) == 13
+    assert sum(record["by_crime_type"].values()) == 4206 + 467
+
+
+def test_summary_filters_by_month_and_type(
+    cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["summary", "--crimes", str(cambridge_dir / "crimes")]
+    args += ["--wards", str(cambridge_dir / "wards.geojson"), "--json"]
+    args += ["--months", "2025-09:2025-09", "--crime-type", "Anti-social behaviour"]
+    assert main(args) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["months"] == ["2025-09"]
+    assert record["n_rows"] == 1131  # ASB rows in the force's September 2025 file
+    assert set(record["by_crime_type"]) == {"Anti-social behaviour"}
+
+
+def test_errors_go_to_stderr_with_exit_code_2_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "crimes.csv"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    wards = tmp_path / "wards.geojson"
+    wards.write_text("{}")
+    result = _run(["summary", "--crimes", str(bad), "--wards", str(wards), "--json"])
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert "could not be read as ward boundaries" in result.stderr
+
+
+def test_missing_data_options_are_explained(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--json"]) == 2
+    assert "--demo for the demo town" in capsys.readouterr().err

@@ -1,0 +1,308 @@
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely import Point, Polygon
+
+from spatial.crs import BNG
+from spatial.errors import (
+    CRSError,
+    EmptyInputError,
+    InputDataError,
+    MissingColumnError,
+    OutsideGreatBritainError,
+    PatchmapWarning,
+)
+from spatial.io import (
+    POLICE_UK_COLUMNS,
+    read_crimes,
+    read_lsoas,
+    read_neighbourhoods,
+    read_population,
+    read_wards,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Rows without coordinates per monthly file, from ../shared/data/SOURCES.md.
+CAMBRIDGE_WITHOUT_COORDS = {
+    "2024-09": 226,
+    "2024-10": 207,
+    "2024-11": 252,
+    "2024-12": 204,
+    "2025-01": 211,
+    "2025-02": 199,
+    "2025-03": 211,
+    "2025-04": 158,
+    "2025-05": 236,
+    "2025-06": 212,
+    "2025-07": 245,
+    "2025-08": 241,
+    "2025-09": 257,
+}
+HEADER = ",".join(POLICE_UK_COLUMNS)
+
+
+def _csv(*rows: str) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode()
+
+
+ROW_A = (
+    "abc1,2025-01,Force,Force,0.119212,52.204835,On or near Market Hill,E01,Cam 1,Burglary,"
+    "Under investigation,"
+)
+ROW_ASB = ",2025-01,Force,Force,0.12,52.2,On or near Park,E01,Cam 1,Anti-social behaviour,,"
+ROW_NOLOC = ",2025-01,Force,Force,,,No Location,,,Anti-social behaviour,,"
+
+
+def test_read_crimes_counts_every_cambridge_row(cambridge_dir: Path) -> None:
+    load = read_crimes([cambridge_dir / "crimes"])
+    assert load.n_rows == 90957
+    assert load.n_without_location == sum(CAMBRIDGE_WITHOUT_COORDS.values())
+    by_month = load.without_location["month"].astype(str).value_counts().to_dict()
+    assert by_month == CAMBRIDGE_WITHOUT_COORDS
+    assert load.n_outside_gb == 0
+    assert len(load.points) == 90957 - 2859
+    assert load.months == tuple(CAMBRIDGE_WITHOUT_COORDS)
+    assert load.points.crs == BNG
+    assert isinstance(load.points["month"].dtype, pd.PeriodDtype)
+    asb = load.points["crime_type"] == "Anti-social behaviour"
+    assert load.points.loc[asb, "crime_id"].isna().all()
+    assert load.points.loc[~asb, "crime_id"].notna().all()
+    assert len(load.files) == 13
+
+
+def test_read_crimes_reprojects_known_point(tmp_path: Path) -> None:
+    path = tmp_path / "2025-01-x-street.csv"
+    path.write_bytes(_csv(ROW_A))
+    points = read_crimes([path]).points
+    point = Point(points.geometry.x.iloc[0], points.geometry.y.iloc[0])
+    # The Guildhall, Cambridge, is at OS grid reference TL 449 584 (100 m squares):
+    # TL = 500 km E, 200 km N, so the point lies in the square 544,900-545,000 E, 258,400-258,500 N.
+    assert 544_900 <= point.x < 545_000
+    assert 258_400 <= point.y < 258_500
+
+
+def test_read_crimes_from_zip_and_folder_of_monthly_folders(tmp_path: Path) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("2025-01/2025-01-force-street.csv", _csv(ROW_A, ROW_ASB))
+        zf.writestr("2025-01/2025-01-force-outcomes.csv", b"not,street\n1,2\n")
+    load = read_crimes([("download.zip", archive.getvalue())])
+    assert len(load.points) == 2
+    assert load.files == ("download.zip/2025-01/2025-01-force-street.csv",)
+    folder = tmp_path / "police"
+    (folder / "2025-01").mkdir(parents=True)
+    (folder / "2025-01" / "2025-01-force-street.csv").write_bytes(_csv(ROW_A, ROW_NOLOC))
+    load = read_crimes([folder])
+    assert (len(load.points), load.n_without_location) == (1, 1)
+
+
+def test_duplicate_crime_ids_across_files_are_removed_once(tmp_path: Path) -> None:
+    a = tmp_path / "a-street.csv"
+    b = tmp_path / "b-street.csv"
+    a.write_bytes(_csv(ROW_A, ROW_ASB))
+    b.write_bytes(_csv(ROW_A, ROW_NOLOC))
+    load = read_crimes([a, b])
+    assert load.n_duplicates_removed == 1
+    assert load.n_rows == 3
+    assert any("Crime ID" in note for note in load.notes)
+
+
+def test_identical_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    a = tmp_path / "a-street.csv"
+    a.write_bytes(_csv(ROW_ASB))
+    load = read_crimes([a, ("copy.csv", a.read_bytes())])
+    assert load.n_rows == 1
+    assert load.files == ("a-street.csv",)
+
+
+def test_rows_outside_gb_are_counted_and_kept(tmp_path: Path) -> None:
+    sydney = "x9,2025-01,F,F,151.21,-33.87,On or near Sydney,E01,C,Burglary,,"
+    path = tmp_path / "m-street.csv"
+    path.write_bytes(_csv(ROW_A, sydney))
+    load = read_crimes([path])
+    assert load.n_outside_gb == 1
+    assert load.outside_gb["longitude"].iloc[0] == pytest.approx(151.21)
+    assert load.n_rows == 2
+
+
+def test_swapped_longitude_latitude_is_named(tmp_path: Path) -> None:
+    swapped = "s1,2025-01,F,F,52.204835,0.119212,On or near Market Hill,E01,C,Burglary,,"
+    path = tmp_path / "m-street.csv"
+    path.write_bytes(_csv(swapped))
+    with pytest.raises(OutsideGreatBritainError, match="look swapped"):
+        read_crimes([path])
+
+
+def test_projected_coordinates_in_a_police_csv_are_named(tmp_path: Path) -> None:
+    metres = "s1,2025-01,F,F,545029,258389,On or near Market Hill,E01,C,Burglary,,"
+    path = tmp_path / "m-street.csv"
+    path.write_bytes(_csv(metres))
+    with pytest.raises(OutsideGreatBritainError, match="look like metres"):
+        read_crimes([path])
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "match"),
+    [
+        (b"", EmptyInputError, "empty"),
+        (HEADER.encode() + b"\n", EmptyInputError, "no rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", InputDataError, "not a CSV"),
+        (
+            b"Crime ID,Month,Latitude,Crime type\n1,2025-01,52.2,Burglary\n",
+            MissingColumnError,
+            "'Longitude'",
+        ),
+        (
+            "Month,Longitude,Latitude,Crime type\n2025-01,0.1,52.2,Caf\xe9\n".encode("latin-1"),
+            InputDataError,
+            "not UTF-8",
+        ),
+        (_csv(ROW_A.replace("2025-01", "Jan 2025")), InputDataError, "not YYYY-MM"),
+        (_csv(ROW_A.replace("0.119212", "east")), InputDataError, "not a number"),
+    ],
+)
+def test_bad_crime_files_get_errors_that_say_what_to_fix(
+    data: bytes, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        read_crimes([("upload.csv", data)])
+
+
+def test_missing_path_and_empty_selection() -> None:
+    with pytest.raises(InputDataError, match="no such file"):
+        read_crimes(["/nonexistent/2025-01.csv"])
+    with pytest.raises(EmptyInputError, match="No crime files"):
+        read_crimes([])
+
+
+def test_read_wards_cambridge_detects_fields_and_reprojects(cambridge_dir: Path) -> None:
+    load = read_wards(cambridge_dir / "wards.geojson")
+    assert (load.name_field, load.code_field) == ("WD23NM", "WD23CD")
+    assert load.wards.crs == BNG
+    assert len(load.wards) == 14
+    assert load.wards.area.sum() / 1e6 == pytest.approx(40.71, abs=0.01)
+    assert load.notes == ()
+    market = load.wards.set_index("ward_name").loc["Market", "ward_code"]
+    assert market == "E05013057"
+
+
+def _square(x: float, y: float, size: float = 100.0) -> Polygon:
+    return Polygon([(x, y), (x + size, y), (x + size, y + size), (x, y + size)])
+
+
+def test_read_wards_reports_overlap_gap_and_repairs(tmp_path: Path) -> None:
+    bowtie = Polygon([(545000, 258000), (545100, 258100), (545100, 258000), (545000, 258100)])
+    frame = gpd.GeoDataFrame(
+        {"WD24NM": ["A", "B", "C", "D"], "WD24CD": ["E1", "E2", "E3", "E4"]},
+        geometry=[
+            _square(544000, 258000, 300),
+            _square(544250, 258000, 300),  # overlaps A by 50 x 300
+            bowtie,
+            # a ring of C-shaped ward around a hole
+            _square(546000, 258000, 300).difference(_square(546100, 258100, 100)),
+        ],
+        crs=BNG,
+    )
+    path = tmp_path / "wards.gpkg"
+    frame.to_file(path)
+    with pytest.warns(PatchmapWarning, match="repaired 1 invalid"):
+        load = read_wards(path)
+    assert load.wards.geometry.is_valid.all()
+    text = " ".join(load.notes)
+    assert "A and B overlap by 15,000 m²" in text
+    assert "1 gaps" in text
+
+
+def test_read_wards_from_zipped_shapefile_in_wgs84(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"NAME": ["One"]}, geometry=[_square(545000, 258000, 500)], crs=BNG
+    ).to_crs("EPSG:4326")
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    frame.to_file(shp_dir / "wards.shp")
+    archive = tmp_path / "wards.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp_dir.iterdir():
+            zf.write(part, part.name)
+    load = read_wards(archive)
+    assert load.name_field == "NAME"
+    assert load.wards.area.iloc[0] == pytest.approx(250_000, rel=1e-3)
+
+
+def test_read_wards_errors(tmp_path: Path) -> None:
+    no_crs = tmp_path / "nocrs.geojson"
+    no_crs.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"WD23NM": "A"},
+                        "geometry": {"type": "Point", "coordinates": [545000, 258000]},
+                    }
+                ],
+            }
+        )
+    )
+    with pytest.raises(CRSError, match="probably metres"):
+        read_wards(no_crs)
+    frame = gpd.GeoDataFrame({"colour": ["red"]}, geometry=[_square(545000, 258000)], crs=BNG)
+    path = tmp_path / "w.gpkg"
+    frame.to_file(path)
+    with pytest.raises(MissingColumnError, match="--ward-field"):
+        read_wards(path)
+    assert read_wards(path, name_field="colour").wards["ward_name"].tolist() == ["red"]
+    far = gpd.GeoDataFrame({"name": ["x"]}, geometry=[_square(2e6, 2e6)], crs=BNG)
+    far.to_file(tmp_path / "far.gpkg")
+    with pytest.raises(OutsideGreatBritainError, match="outside Great Britain"):
+        read_wards(tmp_path / "far.gpkg")
+    with pytest.raises(InputDataError, match="could not be read"):
+        read_wards(("wards.geojson", b"this is not geojson"))
+
+
+def test_read_population_census_and_mid_year_formats(cambridge_dir: Path) -> None:
+    census = read_population(cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv")
+    assert len(census) == 78
+    assert census["population"].sum() == 145_673
+    mid_year = b'LSOA 2021 Code,LSOA 2021 Name,Total\nE01000001,City of London 001A,"1,473"\n'
+    frame = read_population(("mye.csv", mid_year))
+    assert frame.to_dict("records") == [
+        {"lsoa_code": "E01000001", "lsoa_name": "City of London 001A", "population": 1473}
+    ]
+    with pytest.raises(MissingColumnError, match="LSOA code column"):
+        read_population(("p.csv", b"area,people\nx,1\n"))
+
+
+def test_read_lsoas_cambridge(cambridge_dir: Path) -> None:
+    lsoas = read_lsoas(cambridge_dir / "boundaries" / "lsoa_2021.geojson")
+    assert len(lsoas) == 78
+    assert lsoas.crs == BNG
+    assert lsoas.area.sum() / 1e6 == pytest.approx(40.704, abs=0.01)
+
+
+def test_read_neighbourhoods() -> None:
+    frame = read_neighbourhoods(("n.csv", b"Ward,Neighbourhood\nAbbey , East\nCastle,West\n"))
+    assert frame.to_dict("list") == {"ward": ["Abbey", "Castle"], "neighbourhood": ["East", "West"]}
+    with pytest.raises(InputDataError, match="two neighbourhoods: Abbey"):
+        read_neighbourhoods(("n.csv", b"ward,neighbourhood\nAbbey,East\nAbbey,West\n"))
+    with pytest.raises(MissingColumnError, match="ward,neighbourhood"):
+        read_neighbourhoods(("n.csv", b"ward,area\nAbbey,East\n"))
+
+
+def test_points_keep_source_rows_for_messages(tmp_path: Path) -> None:
+    path = tmp_path / "m-street.csv"
+    path.write_bytes(_csv(ROW_NOLOC, ROW_A))
+    load = read_crimes([path])
+    assert load.points["source_row"].tolist() == [3]
+    assert np.array_equal(load.without_location["source_row"].to_numpy(), [2])
