@@ -1,0 +1,633 @@
+"""
+Repeat locations and the concentration of crime: top snap points, top-cell shares, Gini.
+
+* :func:`repeat_locations` ranks the police.uk snap points by the number of crimes recorded there.
+* :func:`concentration` measures how much of the crime the busiest 1, 5 and 10 % of grid cells
+  hold, and the Gini coefficient in the generalised form of Bernasco & Steenbeek (2017), which
+  compares the Lorenz curve with the most equal spread *possible* when there are fewer crimes
+  than cells, beside the Gini expected if the same crimes fell on the cells at random (the Poisson
+  null), so a high Gini from sparse counts is not mistaken for concentration.
+* :func:`flag_artefacts` lists snap points that are likely recording artefacts: named after a
+  police station (crimes reported at the front counter are often located there), or holding an
+  extreme share of their ward's crime.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.crs import BNG, require_bng
+from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.grid import count_points
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from spatial.grid import Grid
+
+__all__ = [
+    "ARTEFACT_NAME_PATTERN",
+    "DEFAULT_ARTEFACT_MIN_CRIMES",
+    "DEFAULT_ARTEFACT_WARD_SHARE",
+    "DEFAULT_NULL_SIMULATIONS",
+    "DEFAULT_TOP_N",
+    "TOP_CELL_FRACTIONS",
+    "ConcentrationResult",
+    "concentration",
+    "flag_artefacts",
+    "generalised_gini",
+    "gini",
+    "repeat_locations",
+    "share_in_top",
+]
+
+DEFAULT_TOP_N: Final = 10
+"""How many snap points :func:`repeat_locations` returns."""
+TOP_CELL_FRACTIONS: Final = (0.01, 0.05, 0.10)
+"""The busiest fractions of cells whose share of crime :func:`concentration` reports."""
+DEFAULT_NULL_SIMULATIONS: Final = 99
+"""Random allocations of the crimes to cells used for the Poisson-null Gini."""
+DEFAULT_ARTEFACT_WARD_SHARE: Final = 0.10
+"""A snap point holding at least this share of its ward's crime is flagged for review."""
+DEFAULT_ARTEFACT_MIN_CRIMES: Final = 20
+"""A snap point needs at least this many crimes to be flagged for its share of the ward."""
+ARTEFACT_NAME_PATTERN: Final = re.compile(
+    r"\bpolice (station|office|headquarters)\b", re.IGNORECASE
+)
+"""Location names that mark crimes recorded at a police building rather than where they happened."""
+
+_LOCATION_PREFIX: Final = re.compile(r"^\s*on or near\s+", re.IGNORECASE)
+_REPEAT_COLUMNS: Final = (
+    "rank",
+    "location",
+    "street",
+    "n_crimes",
+    "share_of_crimes",
+    "n_months",
+    "top_crime_types",
+    "ward",
+    "x_m",
+    "y_m",
+    "geometry",
+)
+_ARTEFACT_COLUMNS: Final = (
+    "location",
+    "ward",
+    "n_crimes",
+    "n_ward_crimes",
+    "share_of_ward",
+    "named_police_station",
+    "extreme_share",
+    "reason",
+    "geometry",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ConcentrationResult:
+    """
+    How concentrated crime is across the cells of a grid.
+
+    Attributes
+    ----------
+    n_crimes
+        Crimes counted in the cells.
+    n_outside
+        Crimes outside every cell (not counted).
+    n_cells
+        Cells in the grid.
+    n_cells_with_crime
+        Cells with at least one crime.
+    share_top_1pct, share_top_5pct, share_top_10pct
+        Share (0-1) of the crimes in the busiest 1, 5 and 10 % of cells, read off the
+        concentration curve with linear interpolation between whole cells.
+    gini
+        The standard Gini coefficient of the cell counts (0 = equal, near 1 = all in one cell).
+    gini_generalised
+        Bernasco & Steenbeek's generalised Gini: equal to ``gini`` when there are at least as many
+        crimes as cells, otherwise measured against the most equal spread possible (each crime in
+        its own cell): ``(n_cells / n_crimes) * (gini - 1) + 1``.
+    gini_null
+        The mean generalised Gini of the same number of crimes dropped on the cells uniformly at
+        random (the Poisson/multinomial null), over ``n_simulations`` seeded draws.
+    n_simulations
+        Draws behind ``gini_null``.
+    curve
+        The concentration curve: ``share_of_cells`` and ``share_of_crimes`` (both 0-1, cells from
+        busiest to quietest, starting at (0, 0)).
+    notes
+        Sentences for the user.
+    """
+
+    n_crimes: int
+    n_outside: int
+    n_cells: int
+    n_cells_with_crime: int
+    share_top_1pct: float
+    share_top_5pct: float
+    share_top_10pct: float
+    gini: float
+    gini_generalised: float
+    gini_null: float
+    n_simulations: int
+    curve: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+def _counts_array(counts: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    x = np.asarray(counts, dtype=np.float64).ravel()
+    if x.size == 0:
+        msg = "There are no cells to measure. Select at least one ward."
+        raise EmptyInputError(msg)
+    if not np.isfinite(x).all() or (x < 0).any():
+        msg = "Counts must be finite and not negative; check the cell counts passed in."
+        raise ParameterError(msg)
+    if x.sum() <= 0:
+        msg = "No crimes fall in the cells. Widen the months, crime types or wards selected."
+        raise EmptyInputError(msg)
+    return x
+
+
+def gini(counts: npt.ArrayLike) -> float:
+    """
+    Return the standard Gini coefficient of counts per place.
+
+    Parameters
+    ----------
+    counts
+        Crimes per place (cells, streets, snap points), zeros included; not all zero.
+
+    Returns
+    -------
+    float
+        ``2 * sum(i * x_(i)) / (n * sum(x)) - (n + 1) / n`` with the counts sorted ascending,
+        ``i = 1..n`` (DescTools' ``Gini(x, unbiased = FALSE)``).
+
+    Raises
+    ------
+    EmptyInputError
+        When there are no places or no crimes.
+    ParameterError
+        When a count is negative or not finite.
+
+    Examples
+    --------
+    >>> round(gini([10, 8, 2, 0, 0, 0, 0, 0, 0, 0]), 4)
+    0.78
+    """
+    x = np.sort(_counts_array(counts))
+    n = x.size
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    return float(2.0 * (ranks * x).sum() / (n * x.sum()) - (n + 1) / n)
+
+
+def generalised_gini(counts: npt.ArrayLike) -> float:
+    """
+    Return Bernasco & Steenbeek's generalised Gini coefficient for sparse counts.
+
+    With fewer crimes ``N`` than places ``n`` the most equal spread possible puts one crime in
+    each of ``N`` places, whose standard Gini is ``1 - N / n``, not 0. The generalised Gini
+    measures the Lorenz curve against that line of maximal equality:
+    ``G' = max(1, n / N) * (G - 1) + 1``; with ``N >= n`` it equals the standard Gini.
+
+    Parameters
+    ----------
+    counts
+        Crimes per place, zeros included; not all zero.
+
+    Returns
+    -------
+    float
+        The generalised Gini (0 = as equal as the data allow).
+
+    Raises
+    ------
+    EmptyInputError
+        When there are no places or no crimes.
+    ParameterError
+        When a count is negative or not finite.
+
+    References
+    ----------
+    Bernasco, W. and Steenbeek, W. (2017). More places than crimes: implications for evaluating
+    the law of crime concentration at place. Journal of Quantitative Criminology 33(3), 451-467.
+    https://doi.org/10.1007/s10940-016-9324-7
+
+    Examples
+    --------
+    The paper's package (``lorenzgini``) example: 8 crimes in 10 places.
+
+    >>> round(gini([5, 2, 1, 0, 0, 0, 0, 0, 0, 0]), 4)
+    0.8
+    >>> round(generalised_gini([5, 2, 1, 0, 0, 0, 0, 0, 0, 0]), 4)
+    0.75
+    """
+    x = _counts_array(counts)
+    n_places, n_crimes = x.size, float(x.sum())
+    return max(1.0, n_places / n_crimes) * (gini(x) - 1.0) + 1.0
+
+
+def _generalised_gini_rows(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Generalised Gini of each row of a 2-D array of counts (every row the same total)."""
+    n = x.shape[1]
+    s = np.sort(x, axis=1)
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    totals = s.sum(axis=1)
+    g = 2.0 * (s * ranks).sum(axis=1) / (n * totals) - (n + 1) / n
+    return np.asarray(np.maximum(1.0, n / totals) * (g - 1.0) + 1.0, dtype=np.float64)
+
+
+def share_in_top(counts: npt.ArrayLike, fraction: float) -> float:
+    """
+    Return the share of crimes in the busiest ``fraction`` of places.
+
+    Places are ranked from busiest to quietest; for a fraction that is not a whole number of
+    places the curve is interpolated linearly within the next place.
+
+    Parameters
+    ----------
+    counts
+        Crimes per place, zeros included; not all zero.
+    fraction
+        Fraction of places, in (0, 1].
+
+    Returns
+    -------
+    float
+        Share of all crimes (0-1).
+
+    Raises
+    ------
+    ParameterError
+        When ``fraction`` is not in (0, 1].
+
+    Examples
+    --------
+    >>> share_in_top([6, 3, 1, 0], 0.25), share_in_top([6, 3, 1, 0], 0.375)
+    (0.6, 0.75)
+    """
+    if not (0.0 < fraction <= 1.0):
+        msg = f"fraction must lie in (0, 1]; found {fraction}. Use e.g. 0.05 for the top 5 %."
+        raise ParameterError(msg)
+    x = np.sort(_counts_array(counts))[::-1]
+    k = fraction * x.size
+    whole = math.floor(k + 1e-9)
+    share = float(x[:whole].sum())
+    if whole < x.size:
+        share += (k - whole) * float(x[whole])
+    return min(1.0, share / float(x.sum()))
+
+
+def concentration(
+    points: gpd.GeoDataFrame,
+    *,
+    grid: Grid,
+    n_simulations: int = DEFAULT_NULL_SIMULATIONS,
+    seed: int = 0,
+) -> ConcentrationResult:
+    """
+    Measure how concentrated crime is across the cells of a grid.
+
+    Parameters
+    ----------
+    points
+        Crimes (EPSG:27700).
+    grid
+        The grid from :func:`spatial.grid.make_grid` (every kept cell counts, empty ones too).
+    n_simulations
+        Random allocations behind ``gini_null`` (0 skips it and sets it to NaN).
+    seed
+        Seed of the random allocations.
+
+    Returns
+    -------
+    ConcentrationResult
+        Top 1/5/10 % shares, the standard, generalised and null Gini, and the curve.
+
+    Raises
+    ------
+    CRSError
+        When ``points`` is not in EPSG:27700.
+    EmptyInputError
+        When no crime falls in the grid's cells.
+    ParameterError
+        When ``n_simulations`` is negative.
+
+    References
+    ----------
+    Bernasco, W. and Steenbeek, W. (2017). More places than crimes: implications for evaluating
+    the law of crime concentration at place. Journal of Quantitative Criminology 33(3), 451-467.
+    Weisburd, D. (2015). The law of crime concentration and the criminology of place.
+    Criminology 53(2), 133-157.
+    """
+    require_bng(points, name="points")
+    if int(n_simulations) != n_simulations or n_simulations < 0:
+        msg = f"n_simulations must be a whole number, 0 or more; found {n_simulations}."
+        raise ParameterError(msg)
+    counts = count_points(points, grid)
+    n_crimes = int(counts.sum())
+    n_outside = len(points) - n_crimes
+    x = _counts_array(counts)
+    notes: list[str] = []
+    if n_outside:
+        notes.append(f"{n_outside:,} crimes lie outside the grid's cells and are not counted.")
+    g = gini(x)
+    g_gen = generalised_gini(x)
+    if n_crimes < x.size:
+        notes.append(
+            f"Fewer crimes ({n_crimes:,}) than cells ({x.size:,}): the generalised Gini "
+            f"({g_gen:.2f}) compares with one crime per cell, the most equal spread possible; "
+            f"the standard Gini ({g:.2f}) overstates concentration."
+        )
+    g_null = math.nan
+    if n_simulations > 0:
+        rng = np.random.default_rng(seed)
+        draws = rng.multinomial(n_crimes, np.full(x.size, 1.0 / x.size), size=int(n_simulations))
+        g_null = float(_generalised_gini_rows(draws.astype(np.float64)).mean())
+        notes.append(
+            f"If the same crimes fell on the cells at random the generalised Gini would be about "
+            f"{g_null:.2f} (mean of {n_simulations} seeded draws); only the excess over that is "
+            "concentration beyond chance."
+        )
+    ordered = np.sort(x)[::-1]
+    curve = pd.DataFrame(
+        {
+            "share_of_cells": np.arange(0, x.size + 1, dtype=np.float64) / x.size,
+            "share_of_crimes": np.concatenate([[0.0], np.cumsum(ordered) / ordered.sum()]),
+        }
+    )
+    top1, top5, top10 = (share_in_top(x, f) for f in TOP_CELL_FRACTIONS)
+    return ConcentrationResult(
+        n_crimes=n_crimes,
+        n_outside=n_outside,
+        n_cells=int(x.size),
+        n_cells_with_crime=int((x > 0).sum()),
+        share_top_1pct=top1,
+        share_top_5pct=top5,
+        share_top_10pct=top10,
+        gini=g,
+        gini_generalised=g_gen,
+        gini_null=g_null,
+        n_simulations=int(n_simulations),
+        curve=curve,
+        notes=tuple(notes),
+    )
+
+
+def _snap_points(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
+    """One row per distinct coordinate: x_m, y_m, location, n_crimes, months, types, ward."""
+    require_bng(points, name="points")
+    needed = ("location", "crime_type", "month")
+    missing = [c for c in needed if c not in points.columns]
+    if missing:
+        msg = (
+            f"points lack the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            "load crimes with spatial.io.read_crimes."
+        )
+        raise MissingColumnError(msg)
+    if len(points) == 0:
+        msg = f"There are no crimes to {what}. Widen the months, crime types or wards selected."
+        raise EmptyInputError(msg)
+    geoms = points.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return pd.DataFrame(
+        {
+            "x_m": shapely.get_x(geoms[ok]),
+            "y_m": shapely.get_y(geoms[ok]),
+            "location": points["location"].astype(str).to_numpy()[ok],
+            "crime_type": points["crime_type"].astype(str).to_numpy()[ok],
+            "month": pd.PeriodIndex(points["month"], freq="M").astype(str).to_numpy()[ok],
+            "ward": (
+                points["ward"].astype(str).to_numpy()[ok]
+                if "ward" in points.columns
+                else np.full(int(ok.sum()), "", dtype=object)
+            ),
+        }
+    )
+
+
+def _commonest(values: pd.Series) -> str:
+    counts = values.value_counts(sort=False)
+    ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
+    return str(ordered[0][0])
+
+
+def _top_types(values: pd.Series, n: int = 3) -> str:
+    counts = values.value_counts(sort=False)
+    ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
+    return "; ".join(f"{name}: {int(k)}" for name, k in ordered[:n])
+
+
+def _street(location: str) -> str:
+    return _LOCATION_PREFIX.sub("", location).strip()
+
+
+def repeat_locations(points: gpd.GeoDataFrame, *, top_n: int = DEFAULT_TOP_N) -> gpd.GeoDataFrame:
+    """
+    Rank the snap points (distinct coordinates) by the number of crimes recorded there.
+
+    Parameters
+    ----------
+    points
+        Crimes (EPSG:27700) with ``location``, ``crime_type`` and ``month``; ``ward`` if present.
+    top_n
+        How many snap points to return.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:27700, busiest first (ties by location name): ``rank`` (1 = busiest), ``location``
+        (the commonest police.uk text there), ``street`` (without "On or near"), ``n_crimes``,
+        ``share_of_crimes`` (of all crimes given, 0-1), ``n_months`` (distinct months),
+        ``top_crime_types``, ``ward`` (the commonest ward, "" without a ``ward`` column),
+        ``x_m``, ``y_m`` and the point.
+
+    Raises
+    ------
+    CRSError
+        When ``points`` is not in EPSG:27700.
+    MissingColumnError
+        When ``location``, ``crime_type`` or ``month`` is missing.
+    EmptyInputError
+        When there are no crimes.
+    ParameterError
+        When ``top_n`` is below 1.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"location": ["On or near Mill Lane"] * 3 + ["On or near Station Road"],
+    ...      "crime_type": ["Burglary"] * 4, "month": pd.PeriodIndex(["2025-01"] * 4, freq="M")},
+    ...     geometry=[Point(0, 0)] * 3 + [Point(100, 0)], crs="EPSG:27700")
+    >>> top = repeat_locations(pts, top_n=1)
+    >>> top[["rank", "street", "n_crimes", "share_of_crimes"]].to_numpy().tolist()
+    [[1, 'Mill Lane', 3, 0.75]]
+    """
+    if int(top_n) != top_n or top_n < 1:
+        msg = f"top_n must be a whole number of at least 1; found {top_n}."
+        raise ParameterError(msg)
+    frame = _snap_points(points, what="rank")
+    total = len(frame)
+    rows = []
+    for (x_m, y_m), group in frame.groupby(["x_m", "y_m"], sort=False):
+        location = _commonest(group["location"])
+        rows.append(
+            {
+                "location": location,
+                "street": _street(location),
+                "n_crimes": len(group),
+                "share_of_crimes": len(group) / total,
+                "n_months": int(group["month"].nunique()),
+                "top_crime_types": _top_types(group["crime_type"]),
+                "ward": _commonest(group["ward"]),
+                "x_m": float(str(x_m)),
+                "y_m": float(str(y_m)),
+            }
+        )
+    table = pd.DataFrame(rows).sort_values(
+        ["n_crimes", "location", "x_m", "y_m"], ascending=[False, True, True, True]
+    )
+    table = table.head(int(top_n)).reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
+    table["n_crimes"] = table["n_crimes"].astype("int64")
+    out = gpd.GeoDataFrame(
+        table,
+        geometry=gpd.points_from_xy(table["x_m"], table["y_m"]),
+        crs=BNG,
+    )
+    return out.loc[:, list(_REPEAT_COLUMNS)]
+
+
+def flag_artefacts(
+    points: gpd.GeoDataFrame,
+    *,
+    ward_share: float = DEFAULT_ARTEFACT_WARD_SHARE,
+    min_crimes: int = DEFAULT_ARTEFACT_MIN_CRIMES,
+) -> gpd.GeoDataFrame:
+    """
+    Flag snap points that are likely recording artefacts rather than places where crime happened.
+
+    Two rules, either of which flags a snap point:
+
+    * its location is named after a police building (:data:`ARTEFACT_NAME_PATTERN`, e.g.
+      "On or near Police Station"): crimes reported at the front counter are often recorded
+      there;
+    * it holds at least ``ward_share`` of its ward's crime and at least ``min_crimes`` crimes.
+      Real places (a nightclub, a supermarket) can also do this, so these are for review: the
+      reason says which rule fired.
+
+    Parameters
+    ----------
+    points
+        Crimes (EPSG:27700) with ``location``, ``crime_type``, ``month``; ``ward`` if present
+        (without it, shares are of all the crimes given, as one "ward").
+    ward_share
+        Share (0-1) of the ward's crime that flags a snap point.
+    min_crimes
+        Fewest crimes at a snap point for the share rule to apply.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:27700, one row per flagged snap point, most crimes first: ``location``, ``ward``,
+        ``n_crimes``, ``n_ward_crimes``, ``share_of_ward`` (0-1), ``named_police_station``,
+        ``extreme_share`` (the two rules), ``reason`` (a sentence) and the point. Empty (same
+        columns) when nothing is flagged.
+
+    Raises
+    ------
+    CRSError
+        When ``points`` is not in EPSG:27700.
+    MissingColumnError
+        When ``location``, ``crime_type`` or ``month`` is missing.
+    EmptyInputError
+        When there are no crimes.
+    ParameterError
+        When ``ward_share`` is not in (0, 1] or ``min_crimes`` is below 1.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"location": ["On or near Police Station"] * 2 + ["On or near Mill Lane"] * 8,
+    ...      "crime_type": ["Other theft"] * 10,
+    ...      "month": pd.PeriodIndex(["2025-01"] * 10, freq="M")},
+    ...     geometry=[Point(0, 0)] * 2 + [Point(100.0 * i, 50) for i in range(8)], crs="EPSG:27700")
+    >>> flag_artefacts(pts)["reason"].tolist()
+    ['Named after a police building: crimes reported at the counter are often recorded there.']
+    """
+    if not (0.0 < ward_share <= 1.0):
+        msg = f"ward_share must lie in (0, 1]; found {ward_share}. Use e.g. 0.1 for 10 %."
+        raise ParameterError(msg)
+    if int(min_crimes) != min_crimes or min_crimes < 1:
+        msg = f"min_crimes must be a whole number of at least 1; found {min_crimes}."
+        raise ParameterError(msg)
+    frame = _snap_points(points, what="check")
+    ward_totals = frame.groupby("ward", sort=False).size()
+    rows = []
+    for (x_m, y_m), group in frame.groupby(["x_m", "y_m"], sort=False):
+        location = _commonest(group["location"])
+        ward = _commonest(group["ward"])
+        n = len(group)
+        n_ward = int(ward_totals[ward])
+        share = n / n_ward
+        named = bool(ARTEFACT_NAME_PATTERN.search(location))
+        extreme = share >= ward_share and n >= min_crimes
+        if not (named or extreme):
+            continue
+        reasons = []
+        if named:
+            reasons.append(
+                "Named after a police building: crimes reported at the counter are often "
+                "recorded there."
+            )
+        if extreme:
+            where = f"{ward}'s" if ward else "all the"
+            reasons.append(
+                f"Holds {share:.0%} of {where} crime ({n:,} of {n_ward:,}): check whether it is a "
+                "real place (e.g. a nightclub) or a default location."
+            )
+        rows.append(
+            {
+                "location": location,
+                "ward": ward,
+                "n_crimes": n,
+                "n_ward_crimes": n_ward,
+                "share_of_ward": share,
+                "named_police_station": named,
+                "extreme_share": extreme,
+                "reason": " ".join(reasons),
+                "geometry": shapely.Point(float(str(x_m)), float(str(y_m))),
+            }
+        )
+    if not rows:
+        empty = pd.DataFrame(
+            {c: pd.Series(dtype=_ARTEFACT_DTYPES[c]) for c in _ARTEFACT_COLUMNS[:-1]}
+        )
+        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
+    table = pd.DataFrame(rows).sort_values(["n_crimes", "location"], ascending=[False, True])
+    out = gpd.GeoDataFrame(table.reset_index(drop=True), geometry="geometry", crs=BNG)
+    return out.astype({"n_crimes": "int64", "n_ward_crimes": "int64"}).loc[
+        :, list(_ARTEFACT_COLUMNS)
+    ]
+
+
+_ARTEFACT_DTYPES: Final[dict[str, str]] = {
+    "location": "str",
+    "ward": "str",
+    "n_crimes": "int64",
+    "n_ward_crimes": "int64",
+    "share_of_ward": "float64",
+    "named_police_station": "bool",
+    "extreme_share": "bool",
+    "reason": "str",
+}
