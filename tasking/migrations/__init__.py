@@ -1,0 +1,1 @@
+"""Alembic migrations of the tasking log (run them with ``tasking.store.upgrade_database``)."""
