@@ -1,0 +1,520 @@
+"""
+Walking catchments of co-location sites, what they cover, and where a joint base would serve best.
+
+A catchment is the part of the street network reachable from a site within a walking time,
+drawn as a polygon: the reachable streets (whole edges, and the reachable ends of edges at the
+limit) buffered by ``buffer_m``. Times are measured along the network from the street node
+nearest the site.
+
+References
+----------
+Church, R. & ReVelle, C. (1974). The maximal covering location problem. Papers of the Regional
+Science Association 32, 101-118.
+
+Nemhauser, G. L., Wolsey, L. A. & Fisher, M. L. (1978). An analysis of approximations for
+maximizing submodular set functions. Mathematical Programming 14, 265-294 (the greedy choice
+covers at least 1 - 1/e of the best possible weight).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse.csgraph import dijkstra
+from shapely.ops import substring
+
+from spatial.crs import BNG, require_bng
+from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.network import DEFAULT_MAX_SNAP_M, StreetNetwork, snap_to_nodes
+from spatial.routes import DEFAULT_WALK_KMH, walk_speed_m_per_min
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy.typing as npt
+    from shapely.geometry.base import BaseGeometry
+
+__all__ = [
+    "ASB_CRIME_TYPE",
+    "DEFAULT_CATCHMENT_BUFFER_M",
+    "DEFAULT_CATCHMENT_MINUTES",
+    "DEFAULT_COVER_MINUTES",
+    "JointSitePlan",
+    "best_joint_sites",
+    "catchment_coverage",
+    "hotspot_coverage",
+    "reachable_distances",
+    "walking_catchments",
+]
+
+DEFAULT_CATCHMENT_MINUTES: Final = (5.0, 10.0, 15.0)
+"""Default walking times of the catchment bands, in minutes."""
+DEFAULT_CATCHMENT_BUFFER_M: Final = 25.0
+"""Half-width of the band drawn around reachable streets, in metres."""
+DEFAULT_COVER_MINUTES: Final = 10.0
+"""Default walking time within which a joint base covers a hotspot."""
+DEFAULT_N_RANKED: Final = 20
+"""How many street-node candidates :func:`best_joint_sites` lists in its ranking."""
+ASB_CRIME_TYPE: Final = "Anti-social behaviour"
+"""The data.police.uk ``crime_type`` of anti-social behaviour incidents."""
+
+
+def _site_names(sites: gpd.GeoDataFrame) -> list[str]:
+    if "name" in sites.columns:
+        names = sites["name"].astype("string").fillna("")
+        return [str(n) or f"Site {i + 1}" for i, n in enumerate(names)]
+    return [f"Site {i + 1}" for i in range(len(sites))]
+
+
+def _check_minutes(minutes: Sequence[float], walk_kmh: float) -> tuple[float, ...]:
+    values = tuple(float(m) for m in minutes)
+    problems = []
+    if not values or any(not (math.isfinite(m) and m > 0) for m in values):
+        problems.append(f"minutes ({', '.join(map(str, minutes)) or 'none'}) must be positive")
+    if not (math.isfinite(walk_kmh) and walk_kmh > 0):
+        problems.append(f"walk_kmh ({walk_kmh}) must be a positive speed")
+    if problems:
+        msg = "; ".join(problems) + ", e.g. minutes=(5, 10, 15) at walk_kmh=4.8."
+        raise ParameterError(msg)
+    return tuple(sorted(set(values)))
+
+
+def reachable_distances(
+    network: StreetNetwork, node_position: int, *, max_distance_m: float
+) -> npt.NDArray[np.float64]:
+    """
+    Return the walking distance from one node to every node, up to a limit.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    node_position
+        Position (not OSM id) of the source node.
+    max_distance_m
+        Nodes further than this are reported as ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres along the network for every node position (``inf`` beyond the limit or on
+        another island).
+    """
+    out = dijkstra(
+        network.adjacency, directed=False, indices=np.asarray([node_position]), limit=max_distance_m
+    )
+    return np.asarray(out[0], dtype=np.float64)
+
+
+def _catchment_polygon(
+    network: StreetNetwork,
+    dist: npt.NDArray[np.float64],
+    reach_m: float,
+    *,
+    origin: int,
+    buffer_m: float,
+) -> BaseGeometry:
+    d_u = dist[network.edge_u]
+    d_v = dist[network.edge_v]
+    length = network.edge_length_m
+    with np.errstate(invalid="ignore"):
+        full = (d_u + d_v + length) / 2 <= reach_m
+    lines: list[BaseGeometry] = list(network.edge_geometry[full])
+    partial = np.flatnonzero(~full & ((d_u < reach_m) | (d_v < reach_m)))
+    for e in partial:
+        geom = network.edge_geometry[e]
+        if d_u[e] < reach_m:
+            lines.append(
+                substring(geom, 0.0, min((reach_m - d_u[e]) / length[e], 1.0), normalized=True)
+            )
+        if d_v[e] < reach_m:
+            lines.append(
+                substring(geom, max(1 - (reach_m - d_v[e]) / length[e], 0.0), 1.0, normalized=True)
+            )
+    lines.append(shapely.Point(network.node_xy_m[origin]))
+    return shapely.union_all(shapely.buffer(np.asarray(lines, dtype=object), buffer_m))
+
+
+def walking_catchments(
+    network: StreetNetwork,
+    sites: gpd.GeoDataFrame,
+    *,
+    minutes: Sequence[float] = DEFAULT_CATCHMENT_MINUTES,
+    walk_kmh: float = DEFAULT_WALK_KMH,
+    buffer_m: float = DEFAULT_CATCHMENT_BUFFER_M,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> gpd.GeoDataFrame:
+    """
+    Draw walking catchments of each site for each walking time.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    sites
+        Points in EPSG:27700, optionally with ``name``. Not modified.
+    minutes
+        Walking times of the bands.
+    walk_kmh
+        Walking speed.
+    buffer_m
+        Half-width of the band drawn around the reachable streets.
+    max_snap_m
+        Largest distance from a site to its street node.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per site and walking time (shortest first), EPSG:27700, with ``site`` (the
+        site's index label), ``site_name``, ``minutes``, ``reach_m`` (metres walkable in that
+        time), ``n_nodes_reached``, ``area_km2`` and the polygon ``geometry``.
+
+    Raises
+    ------
+    CRSError
+        When the sites are not in EPSG:27700.
+    EmptyInputError
+        When there are no sites.
+    InputDataError
+        When a site is further than ``max_snap_m`` from a street.
+    ParameterError
+        When a time, the speed or ``buffer_m`` is not positive.
+    """
+    bands = _check_minutes(minutes, walk_kmh)
+    if not (math.isfinite(buffer_m) and buffer_m > 0):
+        msg = f"buffer_m ({buffer_m}) must be a positive distance in metres, e.g. 25."
+        raise ParameterError(msg)
+    require_bng(sites, name="sites")
+    if len(sites) == 0:
+        msg = "sites: no co-location sites. Add at least one site."
+        raise EmptyInputError(msg)
+    snap = snap_to_nodes(network, sites, max_snap_m=max_snap_m, name="sites")
+    speed = walk_speed_m_per_min(walk_kmh)
+    names = _site_names(sites)
+    rows: list[dict[str, object]] = []
+    geoms: list[BaseGeometry] = []
+    for i, position in enumerate(snap.position):
+        dist = reachable_distances(network, int(position), max_distance_m=bands[-1] * speed)
+        for band in bands:
+            reach = band * speed
+            polygon = _catchment_polygon(
+                network, dist, reach, origin=int(position), buffer_m=buffer_m
+            )
+            rows.append(
+                {
+                    "site": sites.index[i],
+                    "site_name": names[i],
+                    "minutes": band,
+                    "reach_m": reach,
+                    "n_nodes_reached": int((dist <= reach).sum()),
+                    "area_km2": polygon.area / 1e6,
+                }
+            )
+            geoms.append(polygon)
+    frame = pd.DataFrame(rows)
+    frame["site_name"] = frame["site_name"].astype("string")
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs=BNG)
+
+
+def catchment_coverage(catchments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    Count the crimes and ASB inside each catchment and their share of the selection.
+
+    Parameters
+    ----------
+    catchments
+        From :func:`walking_catchments`. Not modified.
+    points
+        The selected wards' crimes in EPSG:27700 with ``crime_type``. Not modified.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``catchments`` with ``n_crimes`` (not ASB), ``n_asb``, ``share_crime`` and ``share_asb``
+        (fractions of the selection's crimes and ASB inside; NaN when the selection has none).
+
+    Raises
+    ------
+    CRSError
+        When either frame is not in EPSG:27700.
+    MissingColumnError
+        When ``points`` has no ``crime_type``.
+    """
+    require_bng(catchments, name="catchments")
+    require_bng(points, name="crimes")
+    if "crime_type" not in points.columns:
+        msg = "crimes: no crime_type column. Load the crimes with spatial.io.read_crimes."
+        raise MissingColumnError(msg)
+    x = shapely.get_x(np.asarray(points.geometry, dtype=object))
+    y = shapely.get_y(np.asarray(points.geometry, dtype=object))
+    asb = (points["crime_type"].astype("string") == ASB_CRIME_TYPE).fillna(value=False)
+    is_asb = asb.to_numpy(dtype=bool)
+    n_crimes: list[int] = []
+    n_asb: list[int] = []
+    for polygon in catchments.geometry:
+        inside = shapely.contains_xy(polygon, x, y)
+        n_crimes.append(int((inside & ~is_asb).sum()))
+        n_asb.append(int((inside & is_asb).sum()))
+    total_crime = int((~is_asb).sum())
+    total_asb = int(is_asb.sum())
+    crimes = np.asarray(n_crimes, dtype=np.float64)
+    asbs = np.asarray(n_asb, dtype=np.float64)
+    return catchments.assign(
+        n_crimes=np.asarray(n_crimes, dtype=np.int64),
+        n_asb=np.asarray(n_asb, dtype=np.int64),
+        share_crime=crimes / total_crime if total_crime else np.full(len(crimes), np.nan),
+        share_asb=asbs / total_asb if total_asb else np.full(len(asbs), np.nan),
+    )
+
+
+def _hotspot_weights(hotspots: gpd.GeoDataFrame, weight_column: str | None) -> pd.Series:
+    if weight_column is None:
+        return pd.Series(1.0, index=hotspots.index)
+    if weight_column not in hotspots.columns:
+        msg = (
+            f"hotspots: no column {weight_column!r}; found "
+            f"{', '.join(map(str, hotspots.columns))}. Name the weight column, or pass None."
+        )
+        raise MissingColumnError(msg)
+    return pd.to_numeric(hotspots[weight_column], errors="coerce").fillna(0.0).astype("float64")
+
+
+def hotspot_coverage(
+    catchments: gpd.GeoDataFrame,
+    hotspots: gpd.GeoDataFrame,
+    *,
+    weight_column: str | None = "weight",
+) -> pd.DataFrame:
+    """
+    Share of each hotspot inside each catchment.
+
+    Parameters
+    ----------
+    catchments
+        From :func:`walking_catchments`. Not modified.
+    hotspots
+        Hotspot polygons (Gi* cells) or points (KDE peaks, cluster centres) in EPSG:27700.
+        Not modified.
+    weight_column
+        The hotspots' weight; every hotspot weighs 1 when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per catchment and hotspot: ``catchment`` (row label in ``catchments``),
+        ``site``, ``site_name``, ``minutes``, ``hotspot`` (the hotspot's index label),
+        ``share_inside`` (fraction of the polygon's area inside, or 1/0 for a point) and
+        ``weight_inside`` (weight times share).
+
+    Raises
+    ------
+    CRSError
+        When either frame is not in EPSG:27700.
+    MissingColumnError
+        When ``weight_column`` is missing.
+    """
+    require_bng(catchments, name="catchments")
+    require_bng(hotspots, name="hotspots")
+    weight = _hotspot_weights(hotspots, weight_column).to_numpy()
+    geoms = np.asarray(hotspots.geometry, dtype=object)
+    areas = shapely.area(geoms)
+    pieces = []
+    for label, row in catchments.iterrows():
+        polygon = row.geometry
+        shapely.prepare(polygon)
+        share = np.where(
+            areas > 0,
+            shapely.area(shapely.intersection(geoms, polygon)) / np.where(areas > 0, areas, 1.0),
+            shapely.intersects(geoms, polygon).astype(np.float64),
+        )
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "catchment": label,
+                    "site": row["site"],
+                    "site_name": row["site_name"],
+                    "minutes": row["minutes"],
+                    "hotspot": hotspots.index,
+                    "share_inside": share,
+                    "weight_inside": weight * share,
+                }
+            )
+        )
+    return pd.concat(pieces, ignore_index=True)
+
+
+@dataclass(frozen=True, eq=False)
+class JointSitePlan:
+    """
+    Where one or more joint bases would cover the most hotspot weight on foot.
+
+    Attributes
+    ----------
+    chosen
+        The chosen candidates in greedy order, EPSG:27700: ``rank`` (1 = first choice),
+        ``candidate`` (site index label or OSM node id), ``name``, ``weight_added`` (hotspot
+        weight newly covered), ``n_hotspots_added``, ``weight_covered`` and ``share_covered``
+        (cumulative) and the candidate's point ``geometry``.
+    ranking
+        Candidates by the weight each would cover alone (heaviest first): ``candidate``,
+        ``name``, ``weight_alone``, ``n_hotspots_alone``, ``geometry``. Every site, or the top
+        :data:`DEFAULT_N_RANKED` street nodes.
+    minutes, walk_kmh
+        The walking time and speed that define "covered".
+    weight_total
+        Total hotspot weight.
+    candidate_kind
+        "sites" or "street nodes".
+    """
+
+    chosen: gpd.GeoDataFrame
+    ranking: gpd.GeoDataFrame
+    minutes: float
+    walk_kmh: float
+    weight_total: float
+    candidate_kind: Literal["sites", "street nodes"]
+
+
+def best_joint_sites(  # noqa: PLR0915  # one greedy analysis, step by step
+    network: StreetNetwork,
+    hotspots: gpd.GeoDataFrame,
+    *,
+    candidates: gpd.GeoDataFrame | None = None,
+    n_sites: int = 1,
+    minutes: float = DEFAULT_COVER_MINUTES,
+    walk_kmh: float = DEFAULT_WALK_KMH,
+    weight_column: str | None = "weight",
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> JointSitePlan:
+    """
+    Rank candidate joint bases by the hotspot weight within a walking time (greedy max coverage).
+
+    A hotspot is covered by a candidate when the walk between their nearest street nodes takes
+    at most ``minutes``. The first site chosen covers the most weight; each next one the most
+    weight not yet covered (greedy maximum coverage, within 1 - 1/e of the best possible).
+
+    Parameters
+    ----------
+    network
+        The street network.
+    hotspots
+        Hotspot points or polygons (a point inside each polygon is used) in EPSG:27700.
+    candidates
+        Candidate sites (points in EPSG:27700, optionally with ``name``); every street node
+        when None.
+    n_sites
+        How many new sites to choose.
+    minutes, walk_kmh
+        Walking time and speed that define "covered".
+    weight_column
+        The hotspots' weight column; every hotspot weighs 1 when None.
+    max_snap_m
+        Largest distance from a hotspot or candidate to its street node.
+
+    Returns
+    -------
+    JointSitePlan
+        The chosen sites in order and the ranking of candidates taken alone.
+
+    Raises
+    ------
+    CRSError
+        When a frame is not in EPSG:27700.
+    EmptyInputError
+        When there are no hotspots or no candidates.
+    ParameterError
+        When ``n_sites`` is below 1 or ``minutes`` or ``walk_kmh`` is not positive.
+    """
+    (minutes,) = _check_minutes([minutes], walk_kmh)
+    if n_sites < 1:
+        msg = f"n_sites ({n_sites}) must be at least 1."
+        raise ParameterError(msg)
+    require_bng(hotspots, name="hotspots")
+    if len(hotspots) == 0:
+        msg = "hotspots: none given. Run a hotspot analysis on the selected wards first."
+        raise EmptyInputError(msg)
+    weight = _hotspot_weights(hotspots, weight_column).to_numpy()
+    points = gpd.GeoSeries(
+        shapely.point_on_surface(np.asarray(hotspots.geometry, dtype=object)),
+        index=hotspots.index,
+        crs=BNG,
+    )
+    h_snap = snap_to_nodes(network, points, max_snap_m=max_snap_m, name="hotspots")
+    if candidates is None:
+        kind: Literal["sites", "street nodes"] = "street nodes"
+        cand_pos = np.arange(network.n_nodes)
+        cand_label: list[object] = [int(n) for n in network.node_ids]
+        cand_names = [f"Street node {n}" for n in network.node_ids]
+        cand_geom = np.asarray(shapely.points(network.node_xy_m), dtype=object)
+    else:
+        kind = "sites"
+        require_bng(candidates, name="candidate sites")
+        if len(candidates) == 0:
+            msg = "candidate sites: none given. Add sites, or leave candidates out to use streets."
+            raise EmptyInputError(msg)
+        c_snap = snap_to_nodes(network, candidates, max_snap_m=max_snap_m, name="candidate sites")
+        cand_pos = c_snap.position
+        cand_label = list(candidates.index)
+        cand_names = _site_names(candidates)
+        cand_geom = np.asarray(candidates.geometry, dtype=object)
+    reach = minutes * walk_speed_m_per_min(walk_kmh)
+    sources, inverse = np.unique(h_snap.position, return_inverse=True)
+    dist = dijkstra(network.adjacency, directed=False, indices=sources, limit=reach)
+    cover = dist[inverse][:, cand_pos] <= reach  # hotspots x candidates
+
+    alone = weight @ cover
+    n_alone = cover.sum(axis=0)
+    order = np.lexsort((np.arange(len(alone)), -alone))
+    if kind == "street nodes":
+        order = order[:DEFAULT_N_RANKED]
+    ranking = gpd.GeoDataFrame(
+        {
+            "candidate": [cand_label[i] for i in order],
+            "name": pd.array([cand_names[i] for i in order], dtype="string"),
+            "weight_alone": alone[order],
+            "n_hotspots_alone": n_alone[order].astype(np.int64),
+        },
+        geometry=cand_geom[order],
+        crs=BNG,
+    )
+    covered = np.zeros(len(weight), dtype=bool)
+    picks: list[int] = []
+    added: list[float] = []
+    n_added: list[int] = []
+    for _ in range(min(n_sites, len(cand_pos))):
+        open_weight = np.where(covered, 0.0, weight)
+        gain = open_weight @ cover
+        best = int(np.argmax(gain))
+        picks.append(best)
+        added.append(float(gain[best]))
+        n_added.append(int((cover[:, best] & ~covered).sum()))
+        covered |= cover[:, best]
+    total = float(weight.sum())
+    cumulative = np.cumsum(added)
+    chosen = gpd.GeoDataFrame(
+        {
+            "rank": np.arange(1, len(picks) + 1, dtype=np.int64),
+            "candidate": [cand_label[i] for i in picks],
+            "name": pd.array([cand_names[i] for i in picks], dtype="string"),
+            "weight_added": np.asarray(added, dtype=np.float64),
+            "n_hotspots_added": np.asarray(n_added, dtype=np.int64),
+            "weight_covered": cumulative,
+            "share_covered": cumulative / total if total > 0 else np.full(len(picks), np.nan),
+        },
+        geometry=cand_geom[picks],
+        crs=BNG,
+    )
+    return JointSitePlan(
+        chosen=chosen,
+        ranking=ranking,
+        minutes=minutes,
+        walk_kmh=walk_kmh,
+        weight_total=total,
+        candidate_kind=kind,
+    )
