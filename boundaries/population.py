@@ -1,0 +1,133 @@
+"""
+Ward populations apportioned from LSOA populations, for crime rates per 1,000 residents.
+
+No official ward-level population comes with police.uk data, so patchmap builds one from LSOAs:
+
+- ``"best-fit"``: each LSOA's whole population goes to the ward holding the LSOA's
+  representative point (a point guaranteed inside the polygon). ONS best-fit lookups use
+  population-weighted centroids, which are not loaded here, so a few LSOAs split by a ward
+  boundary may land in the neighbouring ward.
+- ``"area-weighted"``: each LSOA's population is shared among wards by the share of its area
+  inside each (assumes residents spread evenly over the LSOA).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, Literal
+
+import numpy as np
+
+from spatial.crs import require_bng
+from spatial.errors import EmptyInputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = [
+    "POPULATION_METHOD_LABELS",
+    "PopulationMethod",
+    "WardPopulation",
+    "ward_population",
+]
+
+PopulationMethod = Literal["best-fit", "area-weighted"]
+POPULATION_METHOD_LABELS: Final[dict[str, str]] = {
+    "best-fit": "best fit: each LSOA to the ward holding its representative point",
+    "area-weighted": "area-weighted: LSOA residents shared by the share of area in each ward",
+}
+"""Plain-English description of each method, for the app and reports."""
+
+
+@dataclass(frozen=True)
+class WardPopulation:
+    """Residents per ward and how they were apportioned."""
+
+    by_ward: dict[str, float]
+    """Ward name to residents (whole numbers for best fit)."""
+    method: PopulationMethod
+    notes: tuple[str, ...] = field(default=())
+    """LSOAs without a population or outside every ward."""
+
+    @property
+    def method_label(self) -> str:
+        """The method in plain English."""
+        return POPULATION_METHOD_LABELS[self.method]
+
+
+def ward_population(
+    wards: gpd.GeoDataFrame,
+    lsoas: gpd.GeoDataFrame,
+    population: pd.DataFrame,
+    *,
+    method: PopulationMethod = "best-fit",
+) -> WardPopulation:
+    """
+    Apportion LSOA populations to wards.
+
+    Parameters
+    ----------
+    wards
+        Wards in EPSG:27700 with ``ward_name``.
+    lsoas
+        LSOA boundaries in EPSG:27700 with ``lsoa_code``.
+    population
+        ``lsoa_code`` and ``population`` (from :func:`spatial.io.read_population`).
+    method
+        ``"best-fit"`` or ``"area-weighted"`` (see the module notes).
+
+    Returns
+    -------
+    WardPopulation
+        Residents per ward; wards with no LSOA get 0.
+
+    Raises
+    ------
+    CRSError
+        When the boundaries are not in EPSG:27700.
+    EmptyInputError
+        When no LSOA code appears in both the boundaries and the population table.
+    """
+    require_bng(wards, name="wards")
+    require_bng(lsoas, name="LSOA boundaries")
+    pop = population.set_index("lsoa_code")["population"]
+    matched = lsoas.loc[lsoas["lsoa_code"].isin(pop.index)]
+    if matched.empty:
+        msg = (
+            "No LSOA code appears in both the LSOA boundaries and the population table. "
+            "Check that both use the same LSOA vintage (2011 or 2021 codes)."
+        )
+        raise EmptyInputError(msg)
+    notes: list[str] = []
+    missing = sorted(set(lsoas["lsoa_code"]) - set(pop.index))
+    if missing:
+        notes.append(f"{len(missing)} LSOAs have no population (first: {missing[0]}).")
+    names = wards["ward_name"].astype(str).to_numpy()
+    totals = dict.fromkeys(names, 0.0)
+    values = pop.reindex(matched["lsoa_code"]).to_numpy(dtype=np.float64)
+    if method == "best-fit":
+        reps = matched.geometry.representative_point()
+        lsoa_idx, ward_idx = wards.sindex.query(reps, predicate="intersects")
+        first = np.unique(lsoa_idx, return_index=True)[1]
+        for i, w in zip(lsoa_idx[first], ward_idx[first], strict=True):
+            totals[names[w]] += values[i]
+        unassigned = len(matched) - len(first)
+    else:
+        lsoa_idx, ward_idx = wards.sindex.query(matched.geometry, predicate="intersects")
+        geoms = matched.geometry.to_numpy()
+        ward_geoms = wards.geometry.to_numpy()
+        shares = np.array(
+            [
+                geoms[i].intersection(ward_geoms[w]).area / geoms[i].area
+                for i, w in zip(lsoa_idx, ward_idx, strict=True)
+            ]
+        )
+        for i, w, share in zip(lsoa_idx, ward_idx, shares, strict=True):
+            totals[names[w]] += values[i] * share
+        unassigned = len(matched) - len(np.unique(lsoa_idx))
+    if unassigned:
+        notes.append(
+            f"{unassigned} LSOAs lie in none of the wards; their residents are not counted."
+        )
+    return WardPopulation(by_ward=totals, method=method, notes=tuple(notes))

@@ -1,0 +1,403 @@
+"""
+The neighbourhood profile: what the area committee and the NAG see first.
+
+For a ward or a neighbourhood (group of wards) and a period: counts of crime and ASB by type, the
+rate per 1,000 residents and its rank among the other areas, the monthly series beside the same
+months a year earlier, the change against the previous period and the same period last year with
+an exact Poisson test and a plain-English verdict, and the top repeat locations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+import pandas as pd
+
+from boundaries.population import PopulationMethod, ward_population
+from boundaries.select import Selection, select_points, select_wards
+from spatial.errors import ParameterError
+from tasking.stats import poisson_rate_ratio_test
+
+if TYPE_CHECKING:
+    from boundaries.dataset import StudyArea
+
+__all__ = [
+    "ASB",
+    "SIGNIFICANCE_LEVEL",
+    "PeriodChange",
+    "Profile",
+    "build_profile",
+    "change_verdict",
+]
+
+ASB: Final = "Anti-social behaviour"
+"""The data.police.uk crime type of anti-social behaviour incidents."""
+SIGNIFICANCE_LEVEL: Final = 0.05
+"""A change with an exact Poisson p below this is called unlikely to be chance."""
+TOP_LOCATIONS: Final = 10
+"""How many repeat locations the profile lists."""
+
+
+def change_verdict(n_before: int, n_after: int, p_value: float) -> str:
+    """
+    Say in plain English how a count changed and whether chance explains it.
+
+    Parameters
+    ----------
+    n_before
+        Count in the earlier period.
+    n_after
+        Count in the later period (of the same length).
+    p_value
+        Two-sided exact Poisson test p-value.
+
+    Returns
+    -------
+    str
+        For example ``"up 38 %, unlikely to be chance, p = 0.003"``.
+
+    Examples
+    --------
+    >>> change_verdict(100, 138, 0.0031)
+    'up 38 %, unlikely to be chance, p = 0.003'
+    >>> change_verdict(20, 18, 0.87)
+    'down 10 %, could be chance, p = 0.87'
+    >>> change_verdict(0, 4, 0.125)
+    'up from 0 to 4, could be chance, p = 0.12'
+    """
+    chance = "unlikely to be chance" if p_value < SIGNIFICANCE_LEVEL else "could be chance"
+    if p_value < 0.001:  # noqa: PLR2004
+        p_text = "p < 0.001"
+    elif p_value < 0.01:  # noqa: PLR2004
+        p_text = f"p = {p_value:.1g}"
+    else:
+        p_text = f"p = {p_value:.2g}"
+    if n_before == 0:
+        if n_after == 0:
+            return "no crimes in either period"
+        return f"up from 0 to {n_after}, {chance}, {p_text}"
+    pct = round(100 * (n_after - n_before) / n_before)
+    if pct == 0:
+        return f"unchanged ({n_before} to {n_after}), {chance}, {p_text}"
+    direction = "up" if pct > 0 else "down"
+    return f"{direction} {abs(pct)} %, {chance}, {p_text}"
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    """A count compared with an earlier period of the same length."""
+
+    label: str
+    """``"previous period"`` or ``"same period last year"``."""
+    before: tuple[str, str]
+    after: tuple[str, str]
+    n_before: int
+    n_after: int
+    change_pct: float | None
+    """Percentage change; None when the earlier count is 0."""
+    p_value: float
+    """Two-sided exact Poisson (conditional binomial) test of equal rates."""
+    verdict: str
+
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the change as JSON-ready values.
+
+        Returns
+        -------
+        dict
+            One key per attribute.
+        """
+        return {
+            "label": self.label,
+            "before": list(self.before),
+            "after": list(self.after),
+            "n_before": self.n_before,
+            "n_after": self.n_after,
+            "change_pct": self.change_pct,
+            "p_value": self.p_value,
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The numbers of a neighbourhood profile."""
+
+    area_name: str
+    wards: tuple[str, ...]
+    months: tuple[str, str]
+    crime_types: tuple[str, ...] | None
+    """The crime types profiled; None means all."""
+    n_crimes: int
+    n_asb: int
+    by_crime_type: dict[str, int]
+    by_month: dict[str, int]
+    by_month_last_year: dict[str, int | None]
+    """The same calendar months a year earlier, keyed by this period's month; None if not loaded."""
+    population: float | None
+    population_method: str | None
+    rate_per_1000: float | None
+    rank: int | None
+    """Rank of this area among the comparable areas, 1 = highest."""
+    n_ranked: int
+    rank_basis: str
+    """``"rate per 1,000 residents"`` or ``"count"`` (when no population is loaded)."""
+    changes: tuple[PeriodChange, ...]
+    top_locations: tuple[dict[str, object], ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the ``patchmap profile --json`` object.
+
+        Returns
+        -------
+        dict
+            JSON-ready values; ``change`` holds the comparisons with their ``p_value``.
+        """
+        return {
+            "area": self.area_name,
+            "wards": list(self.wards),
+            "months": list(self.months),
+            "crime_types": list(self.crime_types) if self.crime_types else None,
+            "n_crimes": self.n_crimes,
+            "n_asb": self.n_asb,
+            "by_crime_type": dict(self.by_crime_type),
+            "by_month": dict(self.by_month),
+            "by_month_last_year": dict(self.by_month_last_year),
+            "population": self.population,
+            "population_method": self.population_method,
+            "rate_per_1000": self.rate_per_1000,
+            "rank": self.rank,
+            "n_ranked": self.n_ranked,
+            "rank_basis": self.rank_basis,
+            "change": [c.to_dict() for c in self.changes],
+            "top_locations": [dict(t) for t in self.top_locations],
+            "notes": list(self.notes),
+        }
+
+
+def _month_range(first: pd.Period, last: pd.Period) -> list[pd.Period]:
+    return list(pd.period_range(first, last, freq="M"))
+
+
+def _compare(
+    monthly: pd.Series[int],
+    loaded: set[str],
+    after: list[pd.Period],
+    shift: int,
+    label: str,
+) -> PeriodChange | None:
+    before = [m - shift for m in after]
+    if not all(str(m) in loaded for m in before):
+        return None
+    n_before = int(sum(monthly.get(m, 0) for m in before))
+    n_after = int(sum(monthly.get(m, 0) for m in after))
+    test = poisson_rate_ratio_test(n_after, n_before)
+    pct = None if n_before == 0 else 100.0 * (n_after - n_before) / n_before
+    return PeriodChange(
+        label=label,
+        before=(str(before[0]), str(before[-1])),
+        after=(str(after[0]), str(after[-1])),
+        n_before=n_before,
+        n_after=n_after,
+        change_pct=pct,
+        p_value=float(test.p_value),
+        verdict=change_verdict(n_before, n_after, float(test.p_value)),
+    )
+
+
+def _top_locations(points: pd.DataFrame) -> tuple[dict[str, object], ...]:
+    if points.empty:
+        return ()
+    xy = points.geometry.get_coordinates()
+    frame = pd.DataFrame(
+        {
+            "location": points["location"].fillna("(no location name)").to_numpy(),
+            "ward": points["ward"].to_numpy(),
+            "x": xy["x"].round(1).to_numpy(),
+            "y": xy["y"].round(1).to_numpy(),
+            "crime_type": points["crime_type"].to_numpy(),
+        }
+    )
+    grouped = frame.groupby(["location", "ward", "x", "y"], sort=False)
+    counts = grouped.size().rename("n_crimes").reset_index()
+    top_type = grouped["crime_type"].agg(lambda s: s.value_counts().index[0]).to_numpy()
+    counts["top_crime_type"] = top_type
+    counts = counts.sort_values(["n_crimes", "location"], ascending=[False, True])
+    ward_totals = frame["ward"].value_counts()
+    rows = []
+    for rec in counts.head(TOP_LOCATIONS).to_dict("records"):
+        share = rec["n_crimes"] / ward_totals[rec["ward"]]
+        rows.append(
+            {
+                "location": rec["location"],
+                "ward": rec["ward"],
+                "x_m": rec["x"],
+                "y_m": rec["y"],
+                "n_crimes": int(rec["n_crimes"]),
+                "share_of_ward": round(float(share), 4),
+                "top_crime_type": rec["top_crime_type"],
+            }
+        )
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class _Rated:
+    population: float | None
+    method_label: str | None
+    rank: int | None
+    n_ranked: int
+    basis: str
+    notes: tuple[str, ...]
+
+
+def _rate_and_rank(
+    area: StudyArea,
+    *,
+    chosen_wards: tuple[str, ...],
+    neighbourhood: str | None,
+    months: tuple[str, str],
+    crime_types: tuple[str, ...] | None,
+    population_method: PopulationMethod,
+) -> _Rated:
+    """Return the chosen wards' population and rank among comparable areas (1 = highest)."""
+    population, method_label = None, None
+    notes: tuple[str, ...] = ()
+    per_ward_pop: dict[str, float] = {}
+    if area.population is not None and area.lsoas is not None:
+        pops = ward_population(area.wards, area.lsoas, area.population, method=population_method)
+        method_label, notes, per_ward_pop = pops.method_label, pops.notes, pops.by_ward
+        population = float(sum(pops.by_ward[w] for w in chosen_wards))
+    # Neighbourhoods rank against neighbourhoods, wards against wards.
+    everything = select_points(area, Selection(crime_types=crime_types, months=months))
+    unit = "neighbourhood" if neighbourhood else "ward"
+    counts = everything.groupby(unit).size()
+    units = area.neighbourhood_names if neighbourhood else area.ward_names
+    values: dict[str, float] = {u: float(counts.get(u, 0)) for u in units}
+    basis = "count"
+    if per_ward_pop:
+        basis = "rate per 1,000 residents"
+        unit_pop: dict[str, float] = dict.fromkeys(units, 0.0)
+        for ward_name, hood in zip(
+            area.wards["ward_name"], area.wards["neighbourhood"], strict=True
+        ):
+            unit_pop[hood if neighbourhood else ward_name] += per_ward_pop.get(ward_name, 0.0)
+        values = {u: (1000 * values[u] / unit_pop[u] if unit_pop[u] else math.nan) for u in units}
+    rank = None
+    me = neighbourhood or (chosen_wards[0] if len(chosen_wards) == 1 else None)
+    if me is not None and not math.isnan(values[me]):
+        rank = 1 + sum(1 for u, v in values.items() if u != me and v > values[me])
+    return _Rated(population, method_label, rank, len(units), basis, notes)
+
+
+def build_profile(
+    area: StudyArea,
+    *,
+    wards: tuple[str, ...] | None = None,
+    neighbourhood: str | None = None,
+    months: tuple[str, str] | None = None,
+    crime_types: tuple[str, ...] | None = None,
+    population_method: PopulationMethod = "best-fit",
+) -> Profile:
+    """
+    Build the profile of a ward, several wards or a neighbourhood over a period.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    wards
+        Ward names; with ``neighbourhood`` None and ``wards`` None, the whole study area.
+    neighbourhood
+        A neighbourhood name (its wards are profiled and ranked against other neighbourhoods).
+    months
+        First and last month; every loaded month when None.
+    crime_types
+        Crime types to include; all when None.
+    population_method
+        How LSOA residents are apportioned to wards (see :mod:`boundaries.population`).
+
+    Returns
+    -------
+    Profile
+        Counts, rate, rank, monthly series, changes with exact tests, top locations.
+
+    Raises
+    ------
+    ParameterError
+        When both ``wards`` and ``neighbourhood`` are given, or a name is unknown.
+    """
+    if wards is not None and neighbourhood is not None:
+        msg = "Profile either wards or a neighbourhood, not both."
+        raise ParameterError(msg)
+    loaded = set(area.months)
+    first, last = months or (area.months[0], area.months[-1])
+    period = _month_range(pd.Period(first, freq="M"), pd.Period(last, freq="M"))
+    nbhds = (neighbourhood,) if neighbourhood else None
+    place = Selection(wards=wards, neighbourhoods=nbhds)
+    chosen_wards = tuple(str(w) for w in select_wards(area, place)["ward_name"])
+    typed = Selection(crime_types=crime_types, wards=chosen_wards)
+    all_months = select_points(area, typed)
+    monthly = all_months.groupby("month").size()
+    in_period = all_months.loc[all_months["month"].isin(period)]
+    if neighbourhood:
+        name = neighbourhood
+    elif wards and len(wards) == 1:
+        name = wards[0]
+    elif wards:
+        name = ", ".join(wards)
+    else:
+        name = area.label
+    notes: list[str] = []
+    missing = [str(m) for m in period if str(m) not in loaded]
+    if missing:
+        notes.append(f"No data loaded for {', '.join(missing)}; those months count as 0.")
+
+    rated = _rate_and_rank(
+        area,
+        chosen_wards=chosen_wards,
+        neighbourhood=neighbourhood,
+        months=(first, last),
+        crime_types=crime_types,
+        population_method=population_method,
+    )
+    notes.extend(rated.notes)
+    rate = (
+        1000.0 * len(in_period) / rated.population
+        if rated.population is not None and rated.population > 0
+        else None
+    )
+
+    changes = [
+        _compare(monthly, loaded, period, len(period), "previous period"),
+        _compare(monthly, loaded, period, 12, "same period last year"),
+    ]
+    last_year = {
+        str(m): (int(monthly.get(m - 12, 0)) if str(m - 12) in loaded else None) for m in period
+    }
+    by_type = in_period["crime_type"].value_counts()
+    return Profile(
+        area_name=name,
+        wards=chosen_wards,
+        months=(str(period[0]), str(period[-1])),
+        crime_types=crime_types,
+        n_crimes=len(in_period),
+        n_asb=int((in_period["crime_type"] == ASB).sum()),
+        by_crime_type={str(k): int(v) for k, v in by_type.items()},
+        by_month={str(m): int(monthly.get(m, 0)) for m in period},
+        by_month_last_year=last_year,
+        population=rated.population,
+        population_method=rated.method_label,
+        rate_per_1000=rate,
+        rank=rated.rank,
+        n_ranked=rated.n_ranked,
+        rank_basis=rated.basis,
+        changes=tuple(c for c in changes if c is not None),
+        top_locations=_top_locations(in_period),
+        notes=tuple(notes),
+    )
