@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -12,20 +12,13 @@ from boundaries.population import ward_population
 from spatial.errors import EmptyInputError, ParameterError
 from tasking.profile import build_profile, change_verdict
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
+REPO = Path(__file__).resolve().parents[2]
 POPULATION_CSV = "population/lsoa21_census2021_usual_residents.csv"
 
 
 @pytest.fixture(scope="module")
 def cambridge(cambridge_dir: Path) -> StudyArea:
-    notebooks = cambridge_dir.parents[2] / "main" / "notebooks"
-    committees = notebooks / "cambridge_area_committees.csv"
-    if not committees.exists():  # a clone whose folder is not called main
-        committees = next(
-            cambridge_dir.parents[2].glob("*/notebooks/cambridge_area_committees.csv")
-        )
+    committees = REPO / "notebooks" / "cambridge_area_committees.csv"
     return load_study_area(
         [cambridge_dir / "crimes"],
         cambridge_dir / "wards.geojson",
