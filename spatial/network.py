@@ -512,12 +512,13 @@ def load_network(path: str | Path, *, cache_dir: str | Path | None = None) -> St
     if cache.is_file():
         with cache.open("rb") as handle:
             # Our own cache file, named after the source's size and mtime, written just below.
-            graph = pickle.load(handle)  # noqa: S301
-        return network_from_graph(graph, source=file.name, require_highway=False)
+            graph, raw = pickle.load(handle)  # noqa: S301
+        return network_from_graph(graph, source=file.name, require_highway=raw)
     network = _load_cached(file, stat.st_mtime_ns, stat.st_size)
     cache.parent.mkdir(parents=True, exist_ok=True)
     with cache.open("wb") as handle:
-        pickle.dump(network.graph, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        raw = not file.name.lower().endswith(".graphml")
+        pickle.dump((network.graph, raw), handle, protocol=pickle.HIGHEST_PROTOCOL)
     return network
 
 

@@ -182,7 +182,7 @@ def read_points(source: PointSource, *, what: str = "points") -> gpd.GeoDataFram
 
 
 def _kind(value: object) -> SiteKind | None:
-    text = " ".join(str(value).strip().lower().split())
+    text = " ".join(str(value).strip().lower().replace("_", " ").split())
     for kind in SITE_KINDS:
         if text == kind:
             return kind
