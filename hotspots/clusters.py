@@ -22,7 +22,13 @@ never on duplicated points:
 
 The automatic DBSCAN distance follows CrimeStat's nearest-neighbour hierarchical clustering
 (NNH): two locations are linked when they are closer than the mean nearest-neighbour distance
-expected under complete spatial randomness, ``0.5 * sqrt(A / n)`` (Clark & Evans 1954).
+expected under complete spatial randomness, ``0.5 * sqrt(A / n)`` (Clark & Evans 1954), for the
+``n`` distinct locations. Snap points sit on streets, more evenly than random, so the distance is
+raised when needed to the distance within which 75 % of the locations have a neighbour; otherwise
+neighbouring snap points of one hotspot would not link. HDBSCAN uses the same distance to merge
+selected clusters whose locations come that close (the role of ``cluster_selection_epsilon``): a
+stacked snap point has infinite density, and without merging each busy snap point would be a
+cluster of its own.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import KDTree
 from sklearn.cluster import DBSCAN, HDBSCAN
 
@@ -52,6 +60,7 @@ __all__ = [
     "DEFAULT_MIN_CLUSTER_CRIMES",
     "DEFAULT_MIN_CRIMES",
     "N_TOP_CRIME_TYPES",
+    "SNAP_SPACING_QUANTILE",
     "ClusterMethod",
     "ClusterResult",
     "dbscan_clusters",
@@ -72,6 +81,9 @@ DEFAULT_HDBSCAN_STACK_CAP: Final = 50
 """HDBSCAN sees a snap point at most this many times (raised to ``min_samples`` if smaller)."""
 DEFAULT_HDBSCAN_MAX_ROWS: Final = 20_000
 """HDBSCAN runs on a seeded subsample above this many rows, to stay interactive (~1 s)."""
+SNAP_SPACING_QUANTILE: Final = 0.75
+"""The automatic distance is at least the distance within which this share of the distinct
+locations has its nearest neighbour, so neighbouring snap points can link."""
 N_TOP_CRIME_TYPES: Final = 3
 """How many crime types ``top_crime_types`` lists per cluster."""
 
@@ -112,11 +124,11 @@ class ClusterResult:
     method
         ``"dbscan"`` or ``"hdbscan"``.
     eps_m
-        DBSCAN's neighbourhood radius in metres (None for HDBSCAN).
+        DBSCAN's neighbourhood radius, or HDBSCAN's cluster selection epsilon, in metres.
     min_crimes
         DBSCAN's ``min_crimes`` or HDBSCAN's ``min_cluster_crimes``.
     auto_eps
-        True when ``eps_m`` was chosen from the expected nearest-neighbour distance.
+        True when ``eps_m`` was chosen automatically (see :func:`dbscan_clusters`).
     hull_buffer_m
         How far cluster polygons extend beyond their outermost locations.
     n_crimes
@@ -226,6 +238,41 @@ def _prepare(points: gpd.GeoDataFrame, *, hull_buffer_m: float) -> _Locations:
         counts=counts.astype(np.int64),
         inverse=inverse.reshape(-1).astype(np.int64),
     )
+
+
+def _auto_distance_m(
+    locations: _Locations, *, area_m2: float | None, what: str
+) -> tuple[float, str]:
+    """
+    Choose a linking distance: the CSR nearest-neighbour distance, raised to the snap spacing.
+
+    Returns the distance and a note saying how it was chosen.
+    """
+    region_m2 = area_m2
+    source = "the given study area"
+    if region_m2 is None:
+        region_m2 = float(shapely.area(shapely.convex_hull(shapely.multipoints(locations.xy))))
+        source = "the convex hull of the crimes"
+    n = len(locations.counts)
+    if region_m2 <= 0 or n < 2:  # noqa: PLR2004  (a nearest neighbour needs two locations)
+        msg = (
+            f"Cannot choose {what} automatically: the crimes lie on one point or one line, so "
+            f"their area is 0. Pass {what} (e.g. 100) or area_m2."
+        )
+        raise ParameterError(msg)
+    csr_m = expected_nn_distance_m(n, region_m2)
+    nn_m, _ = KDTree(locations.xy).query(locations.xy, k=[2])
+    spacing_m = float(np.quantile(np.asarray(nn_m, dtype=np.float64)[:, 0], SNAP_SPACING_QUANTILE))
+    distance_m = max(csr_m, spacing_m)
+    note = (
+        f"{what} {distance_m:.0f} m chosen automatically: the larger of the mean nearest-neighbour "
+        f"distance expected if the {n:,} distinct locations were spread at random over {source} "
+        f"({region_m2 / 1e6:.2f} km², 0.5 * sqrt(A / n) = {csr_m:.0f} m, CrimeStat NNH) and the "
+        f"distance within which {SNAP_SPACING_QUANTILE:.0%} of locations have a neighbour "
+        f"({spacing_m:.0f} m; police.uk snap points are spaced more evenly than random, so the "
+        "random expectation alone can leave neighbouring snap points unlinked)."
+    )
+    return distance_m, note
 
 
 def _validate_count(value: int, *, name: str, minimum: int) -> None:
@@ -351,7 +398,9 @@ def dbscan_clusters(
     eps_m
         Neighbourhood radius in metres. If None, the mean nearest-neighbour distance expected
         under complete spatial randomness for the distinct locations over ``area_m2``
-        (CrimeStat's NNH threshold), returned as ``result.eps_m``.
+        (CrimeStat's NNH threshold), raised if need be to the distance within which 75 % of the
+        distinct locations have a neighbour (snap points are spaced more evenly than random);
+        returned as ``result.eps_m`` and explained in ``result.notes``.
     min_crimes
         Crimes within ``eps_m`` of a location, itself included, that make it a core location.
     area_m2
@@ -407,23 +456,8 @@ def dbscan_clusters(
     notes: list[str] = []
     auto = eps_m is None
     if eps_m is None:
-        region_m2 = area_m2
-        source = "the given study area"
-        if region_m2 is None:
-            region_m2 = float(shapely.area(shapely.convex_hull(shapely.multipoints(locations.xy))))
-            source = "the convex hull of the crimes"
-        if region_m2 <= 0:
-            msg = (
-                "Cannot choose eps_m automatically: the crimes lie on one point or one line, so "
-                "their area is 0. Pass eps_m (e.g. 100) or area_m2."
-            )
-            raise ParameterError(msg)
-        eps = expected_nn_distance_m(len(locations.counts), region_m2)
-        notes.append(
-            f"eps_m {eps:.0f} m chosen automatically: the mean nearest-neighbour distance expected "
-            f"if the {len(locations.counts):,} distinct locations were spread at random over "
-            f"{source} ({region_m2 / 1e6:.2f} km²), 0.5 * sqrt(A / n) (CrimeStat NNH)."
-        )
+        eps, note = _auto_distance_m(locations, area_m2=area_m2, what="eps_m")
+        notes.append(note)
     else:
         eps = float(eps_m)
     notes.append(
@@ -481,11 +515,74 @@ def _hdbscan_rows(
     return np.repeat(np.arange(len(counts)), capped), n_sample / total
 
 
-def hdbscan_clusters(
+def _check_hdbscan_options(
+    *,
+    min_cluster_crimes: int,
+    min_samples: int | None,
+    selection_epsilon_m: float | None,
+    area_m2: float | None,
+    stack_cap: int,
+    max_rows: int,
+) -> None:
+    _validate_count(min_cluster_crimes, name="min_cluster_crimes", minimum=2)
+    if min_samples is not None:
+        _validate_count(min_samples, name="min_samples", minimum=1)
+    _validate_count(stack_cap, name="stack_cap", minimum=1)
+    min_rows = 100
+    if int(max_rows) != max_rows or max_rows < min_rows:
+        msg = f"max_rows must be a whole number of at least {min_rows}; found {max_rows}."
+        raise ParameterError(msg)
+    if selection_epsilon_m is not None and not (
+        math.isfinite(selection_epsilon_m) and selection_epsilon_m >= 0
+    ):
+        msg = f"selection_epsilon_m must be 0 m or more; found {selection_epsilon_m}."
+        raise ParameterError(msg)
+    if area_m2 is not None and not (math.isfinite(area_m2) and area_m2 > 0):
+        msg = f"area_m2 must be a positive area in square metres; found {area_m2}."
+        raise ParameterError(msg)
+
+
+def _merge_within(
+    xy: npt.NDArray[np.float64], location_labels: npt.NDArray[np.int64], *, distance_m: float
+) -> npt.NDArray[np.int64]:
+    """Merge clusters that have two locations within ``distance_m`` of each other."""
+    clustered = np.flatnonzero(location_labels >= 0)
+    if len(clustered) < 2:  # noqa: PLR2004  (a pair needs two locations)
+        return location_labels
+    pairs = KDTree(xy[clustered]).query_pairs(r=distance_m, output_type="ndarray")
+    raw = location_labels[clustered]
+    n_raw = int(raw.max()) + 1
+    graph = coo_array(
+        (np.ones(len(pairs)), (raw[pairs[:, 0]], raw[pairs[:, 1]])), shape=(n_raw, n_raw)
+    )
+    _, component = connected_components(graph, directed=False)
+    out = location_labels.copy()
+    out[clustered] = np.asarray(component, dtype=np.int64)[raw]
+    return out
+
+
+def _mode_per_location(
+    rows: npt.NDArray[np.int64], row_labels: npt.NDArray[np.int64], n_locations: int
+) -> npt.NDArray[np.int64]:
+    """Label each location with the commonest label among its copies (-1 if it has none)."""
+    out = np.full(n_locations, -1, dtype=np.int64)
+    pairs, n_votes = np.unique(np.column_stack([rows, row_labels]), axis=0, return_counts=True)
+    # sort by location, then votes descending, then label ascending; keep the first per location
+    order = np.lexsort((pairs[:, 1], -n_votes, pairs[:, 0]))
+    pairs = pairs[order]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:, 0] != pairs[:-1, 0]
+    out[pairs[first, 0]] = pairs[first, 1]
+    return out
+
+
+def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all documented)
     points: gpd.GeoDataFrame,
     *,
     min_cluster_crimes: int = DEFAULT_MIN_CLUSTER_CRIMES,
     min_samples: int | None = None,
+    selection_epsilon_m: float | None = None,
+    area_m2: float | None = None,
     stack_cap: int = DEFAULT_HDBSCAN_STACK_CAP,
     max_rows: int = DEFAULT_HDBSCAN_MAX_ROWS,
     hull_buffer_m: float = DEFAULT_HULL_BUFFER_M,
@@ -510,6 +607,15 @@ def hdbscan_clusters(
     min_samples
         Crimes defining a location's core distance (HDBSCAN's ``min_samples``); None uses
         ``min_cluster_crimes``.
+    selection_epsilon_m
+        Clusters with locations closer than this many metres are merged after selection (the
+        role of HDBSCAN's ``cluster_selection_epsilon``, which in scikit-learn 1.9 fails under
+        NumPy 2, scikit-learn issue #33219). A snap point holding many crimes has zero core
+        distance, i.e. infinite density, so without merging every busy snap point becomes a
+        cluster of its own. None chooses it as :func:`dbscan_clusters` chooses ``eps_m``
+        (returned as ``result.eps_m``); 0 turns merging off.
+    area_m2
+        Study area for the automatic ``selection_epsilon_m``; None uses the crimes' convex hull.
     stack_cap
         The most copies of one snap point HDBSCAN sees.
     max_rows
@@ -533,12 +639,15 @@ def hdbscan_clusters(
     EmptyInputError
         When there are no crimes, or a crime has no point geometry.
     ParameterError
-        When a size parameter is below 2 (``min_samples``: 1) or ``max_rows`` is below 100.
+        When a size parameter is below 2 (``min_samples``: 1), ``max_rows`` is below 100, or
+        a distance or area is negative.
 
     References
     ----------
     Campello, R. J. G. B., Moulavi, D. and Sander, J. (2013). Density-based clustering based on
     hierarchical density estimates. PAKDD 2013, LNCS 7819, 160-172.
+    Malzer, C. and Baum, M. (2020). A hybrid approach to hierarchical density-based cluster
+    selection. IEEE MFI 2020, 223-228 (cluster_selection_epsilon).
     McInnes, L., Healy, J. and Astels, S. (2017). hdbscan: Hierarchical density based clustering.
     Journal of Open Source Software 2(11), 205.
 
@@ -557,19 +666,25 @@ def hdbscan_clusters(
     >>> len(result.clusters), bool((labels[:60] == 0).all() and (labels[60:100] == 1).all())
     (2, True)
     """
-    _validate_count(min_cluster_crimes, name="min_cluster_crimes", minimum=2)
-    if min_samples is not None:
-        _validate_count(min_samples, name="min_samples", minimum=1)
-    _validate_count(stack_cap, name="stack_cap", minimum=1)
-    min_rows = 100
-    if int(max_rows) != max_rows or max_rows < min_rows:
-        msg = f"max_rows must be a whole number of at least {min_rows}; found {max_rows}."
-        raise ParameterError(msg)
+    _check_hdbscan_options(
+        min_cluster_crimes=min_cluster_crimes,
+        min_samples=min_samples,
+        selection_epsilon_m=selection_epsilon_m,
+        area_m2=area_m2,
+        stack_cap=stack_cap,
+        max_rows=max_rows,
+    )
     locations = _prepare(points, hull_buffer_m=hull_buffer_m)
+    notes: list[str] = []
+    if selection_epsilon_m is None:
+        epsilon_m, note = _auto_distance_m(locations, area_m2=area_m2, what="selection_epsilon_m")
+        notes.append(note)
+    else:
+        epsilon_m = float(selection_epsilon_m)
     k = int(min_cluster_crimes if min_samples is None else min_samples)
     cap = max(int(stack_cap), k)
     rows, fraction = _hdbscan_rows(locations, cap=cap, max_rows=int(max_rows), seed=seed)
-    notes = [
+    notes += [
         (
             f"HDBSCAN sees each snap point at most {cap} times ({len(points):,} crimes at "
             f"{len(locations.counts):,} distinct locations): densities are exact, but cluster "
@@ -589,15 +704,13 @@ def hdbscan_clusters(
     if len(rows) > size:
         model = HDBSCAN(min_cluster_size=size, min_samples=k, copy=True)
         row_labels = np.asarray(model.fit_predict(locations.xy[rows]), dtype=np.int64)
-        # a location's label is the commonest label among its copies
-        sampled = np.unique(rows)
-        for loc in sampled:
-            values, n_votes = np.unique(row_labels[rows == loc], return_counts=True)
-            location_labels[loc] = values[int(np.argmax(n_votes))]
+        location_labels = _mode_per_location(rows, row_labels, len(locations.counts))
         if fraction < 1.0:
             location_labels = _attach_unsampled(
                 locations.xy, location_labels, rows=rows, row_labels=row_labels, k=k
             )
+    if epsilon_m > 0:
+        location_labels = _merge_within(locations.xy, location_labels, distance_m=epsilon_m)
     # drop clusters whose true crime count is below min_cluster_crimes
     for cid in np.unique(location_labels[location_labels >= 0]):
         members = location_labels == cid
@@ -611,9 +724,9 @@ def hdbscan_clusters(
         clusters=clusters,
         labels=labels,
         method="hdbscan",
-        eps_m=None,
+        eps_m=epsilon_m,
         min_crimes=int(min_cluster_crimes),
-        auto_eps=False,
+        auto_eps=selection_epsilon_m is None,
         hull_buffer_m=float(hull_buffer_m),
         n_crimes=len(points),
         n_clustered=int((labels >= 0).sum()),
