@@ -368,7 +368,7 @@ def _check_options(
         problems.append("p_value_source='permutation' needs permutations > 0 (999 is usual)")
     if problems:
         msg = "; ".join(problems) + "."
-        raise ParameterError(msg[0].upper() + msg[1:])
+        raise ParameterError(msg)
 
 
 def gi_star(  # noqa: PLR0913 -- keyword-only options of one statistical test

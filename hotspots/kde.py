@@ -405,7 +405,7 @@ def _check_kde_options(
         problems.append(f"bandwidth_m ({bandwidth_m}) must be a positive number of metres")
     if problems:
         msg = "; ".join(problems) + "."
-        raise ParameterError(msg[0].upper() + msg[1:])
+        raise ParameterError(msg)
 
 
 def _choose_bandwidth(

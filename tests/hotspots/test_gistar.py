@@ -1,0 +1,314 @@
+"""Getis-Ord Gi*: worked by hand, equal to esda, planted hotspots found, permutations."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from itertools import combinations
+from typing import TYPE_CHECKING
+
+import esda
+import geopandas as gpd
+import libpysal
+import numpy as np
+import pytest
+from scipy import stats
+from shapely import box
+
+from hotspots.gistar import (
+    HOTSPOT_LABELS,
+    gi_star,
+    gi_star_z,
+    permutation_p,
+    spatial_weights,
+)
+from spatial.crs import BNG
+from spatial.demo import PLANTED_PATTERNS, build_demo
+from spatial.errors import EmptyInputError, ParameterError
+from spatial.grid import Grid, assign_cells_xy, count_points, hex_side_m, make_grid
+from spatial.io import read_crimes, read_wards
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import numpy.typing as npt
+
+    from spatial.grid import GridKind
+
+SQUARE_3X3 = gpd.GeoDataFrame(geometry=[box(0, 0, 300, 300)], crs=BNG)
+
+
+@pytest.fixture(scope="module")
+def grid_3x3() -> Grid:
+    # cell_id = 3 * row + col, row 0 at the south
+    return make_grid(SQUARE_3X3, cell_size_m=100)
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    area = build_demo()
+    blobs = [(f"{m}-demo-street.csv", text.encode()) for m, text in area.crimes_csv.items()]
+    points = read_crimes(blobs).points
+    inside = points.geometry.within(area.wards.union_all()).to_numpy()
+    return area.wards, points[inside]
+
+
+@pytest.fixture(scope="module")
+def cambridge(cambridge_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    wards = read_wards(cambridge_dir / "wards.geojson").wards
+    points = read_crimes([cambridge_dir / "crimes"]).points
+    inside = points.geometry.within(wards.union_all()).to_numpy()
+    return wards, points[inside]
+
+
+def _esda_z(values: npt.NDArray[np.float64], w: libpysal.weights.W) -> npt.NDArray[np.float64]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libpysal warns about islands/components; not ours
+        result = esda.G_Local(values, w, transform="B", star=True, permutations=0)
+    return np.asarray(result.Zs, dtype=np.float64)
+
+
+def _libpysal_weights(grid: Grid) -> libpysal.weights.W:
+    """Queen contiguity built by libpysal itself (squares) or its distance band (hexagons)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if grid.kind == "square":
+            return libpysal.weights.Queen.from_dataframe(grid.cells, use_index=False)
+        centres = grid.cells[["x_m", "y_m"]].to_numpy()
+        spacing = math.sqrt(3) * hex_side_m(grid.cell_size_m)
+        return libpysal.weights.DistanceBand(centres, threshold=spacing * 1.01, binary=True)
+
+
+def test_gi_star_z_worked_by_hand_one_hot_centre(grid_3x3: Grid) -> None:
+    # y = 9 in the centre, 0 elsewhere: n = 9, mean 1, mean of squares 9, S^2 = 9 - 1 = 8.
+    # corner (W_i = 4 incl. itself, sum 9): z = (9 - 1*4) / (sqrt(8) sqrt((9*4 - 16) / 8))
+    #   = 5 / (sqrt(8) sqrt(2.5)) = 5 / sqrt(20) = sqrt(5) / 2
+    # edge (W_i = 6, sum 9): z = (9 - 6) / (sqrt(8) sqrt((54 - 36) / 8)) = 3 / (sqrt(8) * 1.5)
+    #   = 1 / sqrt(2)
+    # centre (W_i = 9 = n): the neighbourhood is everything, z = 0
+    counts = np.zeros(9)
+    counts[4] = 9
+    result = gi_star(counts, grid=grid_3x3, correction="none")
+    corner, edge = math.sqrt(5) / 2, 1 / math.sqrt(2)
+    expected = [corner, edge, corner, edge, 0.0, edge, corner, edge, corner]
+    np.testing.assert_allclose(result.cells["gi_z"], expected, rtol=1e-12, atol=1e-12)
+
+
+def test_gi_star_worked_by_hand_hot_corner_is_hot_95(grid_3x3: Grid) -> None:
+    # y = 6 in the south-west corner, 3 in its two edge neighbours, 0 elsewhere.
+    # n = 9, sum 12, mean 4/3, mean of squares 54/9 = 6, S^2 = 6 - 16/9 = 38/9.
+    # corner 0: neighbourhood {0, 1, 3, 4}, sum 12, W = 4:
+    #   z = (12 - 4 * 4/3) / (sqrt(38/9) sqrt((36 - 16) / 8)) = (20/3) / (sqrt(95) / 3)
+    #     = 20 / sqrt(95) = 2.0520 -> two-sided p = 0.0402 -> "Hot 95%" without correction
+    # corner 8: neighbourhood {4, 5, 7, 8}, sum 0: z = -(16/3) / (sqrt(95) / 3) = -16 / sqrt(95)
+    counts = np.array([6.0, 3, 0, 3, 0, 0, 0, 0, 0])
+    result = gi_star(counts, grid=grid_3x3, correction="none")
+    cells = result.cells
+    assert cells.loc[0, "gi_z"] == pytest.approx(20 / math.sqrt(95), rel=1e-12)
+    assert cells.loc[8, "gi_z"] == pytest.approx(-16 / math.sqrt(95), rel=1e-12)
+    assert cells.loc[0, "gi_p"] == pytest.approx(2 * stats.norm.sf(20 / math.sqrt(95)))
+    assert cells.loc[0, "gi_p"] == pytest.approx(0.0402, abs=5e-5)
+    assert cells.loc[0, "gi_bin"] == 2
+    assert cells.loc[0, "hotspot"] == "Hot 95%"
+    assert cells.loc[8, "hotspot"] == "Not significant"  # |z| = 1.64 -> p = 0.100 > 0.10
+    # with BH over the 9 cells the corner's adjusted p = 0.0402 * 9 / 1 > 0.10
+    assert gi_star(counts, grid=grid_3x3).cells.loc[0, "hotspot"] == "Not significant"
+
+
+def test_classes_follow_arcgis_gi_bin_on_adjusted_p(grid_3x3: Grid) -> None:
+    counts = np.array([6.0, 3, 0, 3, 0, 0, 0, 0, 0])
+    cells = gi_star(counts, grid=grid_3x3, correction="none").cells
+    assert set(cells["hotspot"]) <= set(HOTSPOT_LABELS.values())
+    for _, cell in cells.iterrows():
+        p, z = cell["gi_p_fdr"], cell["gi_z"]
+        level = 3 if p <= 0.01 else 2 if p <= 0.05 else 1 if p <= 0.10 else 0
+        assert cell["gi_bin"] == level * np.sign(z)
+        assert cell["hotspot"] == HOTSPOT_LABELS[int(cell["gi_bin"])]
+
+
+@pytest.mark.parametrize("kind", ["square", "hex"])
+def test_gi_star_z_equals_esda_on_the_demo(
+    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], kind: GridKind
+) -> None:
+    wards, points = demo
+    grid = make_grid(wards, kind=kind, cell_size_m=50)
+    counts = count_points(points, grid)
+    result = gi_star(counts, grid=grid)
+    np.testing.assert_allclose(
+        result.cells["gi_z"], _esda_z(counts, _libpysal_weights(grid)), rtol=0, atol=1e-9
+    )
+
+
+def test_distance_band_equals_esda_distance_band(
+    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
+    wards, points = demo
+    grid = make_grid(wards, cell_size_m=100)
+    counts = count_points(points, grid)
+    result = gi_star(counts, grid=grid, distance_band_m=250)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = libpysal.weights.DistanceBand(
+            grid.cells[["x_m", "y_m"]].to_numpy(), threshold=250, binary=True
+        )
+    np.testing.assert_allclose(result.cells["gi_z"], _esda_z(counts, w), rtol=0, atol=1e-9)
+    # 250 m band on 100 m cells: 1 + 4 + 4 + 4 + 8 = 21 cells away from the edge
+    assert int(np.diff(spatial_weights(grid, distance_band_m=250).indptr).max()) == 21
+    assert "250 m distance band" in result.convention
+
+
+@pytest.mark.shared
+def test_gi_star_z_equals_esda_on_cambridge(
+    cambridge: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
+    wards, points = cambridge
+    grid = make_grid(wards)
+    counts = count_points(points, grid)
+    assert counts.sum() == len(points)
+    result = gi_star(counts, grid=grid)
+    np.testing.assert_allclose(
+        result.cells["gi_z"], _esda_z(counts, _libpysal_weights(grid)), rtol=0, atol=1e-9
+    )
+    assert result.n_hot > 0
+    # the city centre (Market ward, Market Square ~ 545,000 m E, 258,400 m N) is a hot spot
+    cell = assign_cells_xy(np.array([545_000.0]), np.array([258_400.0]), grid)[0]
+    assert result.cells.loc[cell, "gi_bin"] == 3
+
+
+@pytest.mark.parametrize("pattern", ["nte_violence", "police_station"])
+def test_planted_demo_hotspots_are_hot_99(
+    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], pattern: str
+) -> None:
+    wards, points = demo
+    grid = make_grid(wards, cell_size_m=100)
+    result = gi_star(count_points(points, grid), grid=grid)
+    planted = PLANTED_PATTERNS[pattern]
+    cell = assign_cells_xy(np.array([planted.centre_x_m]), np.array([planted.centre_y_m]), grid)
+    assert result.cells.loc[cell[0], "hotspot"] == "Hot 99%"
+
+
+def test_emerging_asb_is_hot_only_in_its_months(
+    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
+    wards, points = demo
+    planted = PLANTED_PATTERNS["emerging_asb"]
+    grid = make_grid(wards, cell_size_m=100)
+    weights = spatial_weights(grid)
+    cell = assign_cells_xy(np.array([planted.centre_x_m]), np.array([planted.centre_y_m]), grid)[0]
+    asb = points[points["crime_type"] == "Anti-social behaviour"]
+    months = asb["month"].astype(str)
+    late = gi_star(count_points(asb[months.isin(planted.months)], grid), grid=grid, weights=weights)
+    early = gi_star(
+        count_points(asb[~months.isin(planted.months)], grid), grid=grid, weights=weights
+    )
+    assert late.cells.loc[cell, "gi_bin"] == 3
+    assert early.cells.loc[cell, "gi_bin"] <= 0
+
+
+def test_permutation_p_matches_exact_conditional_probabilities(grid_3x3: Grid) -> None:
+    counts = np.array([6.0, 3, 0, 3, 0, 0, 0, 0, 0])
+    weights = spatial_weights(grid_3x3)
+    p_sim = permutation_p(counts, weights, permutations=9999, seed=7)
+    # cell 0 keeps its 6; its 3 other neighbours are drawn from the other 8 values
+    # [3, 0, 3, 0, 0, 0, 0, 0]; the observed sum 6 is reached only with both 3s:
+    # P = C(6, 1) / C(8, 3) = 6 / 56.  Cell 1 draws 5 of [6, 0, 3, 0, 0, 0, 0, 0] and
+    # reaches its observed 9 only with both 6 and 3: C(6, 3) / C(8, 5) = 20 / 56.
+    # (Both are below 0.5, so the folded p-value is the upper tail itself.)
+    for cell, others, observed, by_hand in (
+        (0, [3, 0, 3, 0, 0, 0, 0, 0], 6, 6 / 56),
+        (1, [6, 0, 3, 0, 0, 0, 0, 0], 9, 20 / 56),
+    ):
+        k = int(weights[[cell], :].sum()) - 1
+        draws = [sum(c) for c in combinations(others, k)]
+        exact = float(np.mean(np.array(draws) >= observed))
+        assert exact == pytest.approx(by_hand, rel=1e-12)
+        # 9,999 draws: standard error about 0.005, allow 3 of them
+        assert p_sim[cell] == pytest.approx(exact, abs=0.015)
+
+
+def test_permutation_p_agrees_with_esda_and_is_seeded(
+    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
+    wards, points = demo
+    grid = make_grid(wards, cell_size_m=150)
+    counts = count_points(points, grid)
+    result = gi_star(counts, grid=grid, permutations=999, seed=11)
+    again = gi_star(counts, grid=grid, permutations=999, seed=11)
+    other = gi_star(counts, grid=grid, permutations=999, seed=12)
+    np.testing.assert_array_equal(result.cells["gi_p_sim"], again.cells["gi_p_sim"])
+    assert not np.array_equal(result.cells["gi_p_sim"], other.cells["gi_p_sim"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = esda.G_Local(
+            counts, _libpysal_weights(grid), transform="B", star=True, permutations=999, seed=3
+        )
+    ours = result.cells["gi_p_sim"].to_numpy()
+    assert np.abs(ours - reference.p_sim).mean() < 0.01
+    assert np.corrcoef(ours, reference.p_sim)[0, 1] > 0.98
+    assert ours.min() == pytest.approx(1 / 1000)
+
+
+def test_permutation_classes_use_two_sided_pseudo_p(grid_3x3: Grid) -> None:
+    counts = np.array([6.0, 3, 0, 3, 0, 0, 0, 0, 0])
+    result = gi_star(
+        counts,
+        grid=grid_3x3,
+        permutations=999,
+        correction="none",
+        p_value_source="permutation",
+    )
+    np.testing.assert_allclose(
+        result.cells["gi_p_fdr"], np.minimum(1.0, 2 * result.cells["gi_p_sim"])
+    )
+    assert "999 conditional permutations" in result.convention
+
+
+def test_result_columns_convention_and_counts(
+    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
+    wards, points = demo
+    grid = make_grid(wards, cell_size_m=100)
+    counts = count_points(points, grid)
+    result = gi_star(counts, grid=grid)
+    cells = result.cells
+    assert cells.crs == BNG
+    expected = ["n_crimes", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "hotspot", "significant"]
+    assert set(expected) <= set(cells.columns)
+    assert "gi_p_sim" not in cells.columns
+    assert result.n_crimes == len(points)
+    significant = cells["gi_p_fdr"] <= 0.05
+    assert result.n_hot == int((significant & (cells["gi_z"] > 0)).sum())
+    assert result.n_cold == int((significant & (cells["gi_z"] < 0)).sum())
+    np.testing.assert_allclose(cells["gi_p_fdr"], stats.false_discovery_control(cells["gi_p"]))
+    assert "Benjamini-Hochberg" in result.convention
+    assert "queen contiguity" in result.convention
+    assert "two-sided" in result.convention
+    holm = gi_star(counts, grid=grid, correction="holm")
+    assert holm.n_hot <= result.n_hot
+    assert "Holm" in holm.convention
+
+
+def test_gi_star_z_is_zero_when_all_counts_are_equal(grid_3x3: Grid) -> None:
+    z = gi_star_z(np.full(9, 4.0), spatial_weights(grid_3x3))
+    np.testing.assert_array_equal(z, np.zeros(9))
+
+
+def test_gi_star_rejects_bad_input_with_a_fix(grid_3x3: Grid) -> None:
+    with pytest.raises(ParameterError, match=r"shape \(4,\) but the grid has 9 cells"):
+        gi_star(np.ones(4), grid=grid_3x3)
+    with pytest.raises(EmptyInputError, match="No crimes fall in the grid"):
+        gi_star(np.zeros(9), grid=grid_3x3)
+    with pytest.raises(ParameterError, match="needs permutations > 0"):
+        gi_star(np.ones(9), grid=grid_3x3, p_value_source="permutation")
+    with pytest.raises(ParameterError, match=r"alpha must lie between 0 and 1; found 5"):
+        gi_star(np.ones(9), grid=grid_3x3, alpha=5)
+    with pytest.raises(ParameterError, match="distance_band_m must be a positive"):
+        gi_star(np.ones(9), grid=grid_3x3, distance_band_m=-1)
+
+
+def test_gi_star_does_not_mutate_counts_or_grid(grid_3x3: Grid) -> None:
+    counts = np.array([6.0, 3, 0, 3, 0, 0, 0, 0, 0])
+    columns = list(grid_3x3.cells.columns)
+    gi_star(counts, grid=grid_3x3, permutations=99)
+    assert counts.tolist() == [6.0, 3, 0, 3, 0, 0, 0, 0, 0]
+    assert list(grid_3x3.cells.columns) == columns
