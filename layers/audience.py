@@ -516,7 +516,8 @@ def prepare_layer(
     ------
     ParameterError
         When this audience may not receive ``kind`` (e.g. routes for the public), hotspot cells
-        are finer than ``preset.min_cell_m``, or the kind is ``"density"`` (a raster: see :func:`layers.export.prepare_density`).
+        are finer than ``preset.min_cell_m``, or the kind is ``"density"`` (a raster: see
+        :func:`layers.export.prepare_density`).
     CRSError
         When ``frame`` is not in EPSG:27700.
     """
