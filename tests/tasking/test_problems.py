@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely import Point
+
+from spatial.crs import BNG
+from spatial.errors import CRSError, EmptyInputError
+from tasking.problems import (
+    DEFAULT_HARM_WEIGHTS,
+    PROBLEM_COLUMNS,
+    PatrolLimits,
+    flag_problems,
+)
+
+X0, Y0 = 450_000.0, 260_000.0
+MONTHS = [str(p) for p in pd.period_range("2025-01", "2025-12", freq="M")]
+
+
+def _wards() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"ward_name": ["Centre"], "ward_code": ["E1"]},
+        geometry=[shapely.box(X0, Y0, X0 + 3000, Y0 + 3000)],
+        crs=BNG,
+    )
+
+
+def _points(rng: np.random.Generator) -> gpd.GeoDataFrame:
+    rows: list[tuple[float, float, str, str, str]] = []
+
+    def add(n: int, x: float, y: float, spread: float, crime_type: str, months: list[str]) -> None:
+        xs = x + rng.uniform(-spread, spread, n)
+        ys = y + rng.uniform(-spread, spread, n)
+        rows.extend(
+            (xs[i], ys[i], crime_type, months[i % len(months)], "On or near High Street")
+            for i in range(n)
+        )
+
+    # Background: 600 crimes of both types spread over the ward, every month.
+    add(300, X0 + 1500, Y0 + 1500, 1500, "Violence and sexual offences", MONTHS)
+    add(300, X0 + 1500, Y0 + 1500, 1500, "Anti-social behaviour", MONTHS)
+    # Violence hotspot: 240 crimes in a 200 m square, every month (harm 8).
+    add(240, X0 + 700, Y0 + 700, 100, "Violence and sexual offences", MONTHS)
+    # ASB hotspot: 240 incidents in a 200 m square, every month (harm 1).
+    add(240, X0 + 2300, Y0 + 2300, 100, "Anti-social behaviour", MONTHS)
+    # A long chain of violence (60 per 150 m) along a 2.4 km road: must be split into compact beats.
+    for k in range(16):
+        add(60, X0 + 300 + 150 * k, Y0 + 2700, 40, "Violence and sexual offences", MONTHS)
+    x, y, types, months, locations = zip(*rows, strict=True)
+    return gpd.GeoDataFrame(
+        {
+            "crime_type": types,
+            "month": pd.PeriodIndex(months, freq="M"),
+            "location": locations,
+            "ward": "Centre",
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=BNG,
+    )
+
+
+@pytest.fixture(scope="module")
+def problems() -> gpd.GeoDataFrame:
+    return flag_problems(
+        _points(np.random.default_rng(7)),
+        wards=_wards(),
+        months=("2025-01", "2025-12"),
+        max_problems=30,
+    )
+
+
+def test_problems_rank_the_harmful_hotspot_first(problems: gpd.GeoDataFrame) -> None:
+    assert list(problems.columns) == [*PROBLEM_COLUMNS, "geometry"]
+    assert problems.crs == BNG
+    assert problems.iloc[0]["crime_type"] == "Violence and sexual offences"
+    square = problems[problems.geometry.contains(Point(X0 + 700, Y0 + 700))].iloc[0]
+    assert square["crime_type"] == "Violence and sexual offences"
+    assert square["kind"] == "hotspot"
+    assert square["n_crimes"] >= 240
+    asb = problems[problems["crime_type"] == "Anti-social behaviour"].iloc[0]
+    assert asb.geometry.contains(Point(X0 + 2300, Y0 + 2300))
+    # Same volume, but violence weighs 8 and ASB 1.
+    assert asb["rank"] > square["rank"]
+    assert problems["score"].is_monotonic_decreasing
+    assert problems["rank"].tolist() == list(range(1, len(problems) + 1))
+
+
+def test_score_is_the_product_its_explanation_states(problems: gpd.GeoDataFrame) -> None:
+    for row in problems.drop(columns="geometry").to_dict("records"):
+        harm = DEFAULT_HARM_WEIGHTS[row["crime_type"]]
+        persistence = 0.5 + 0.5 * row["n_months_present"] / row["n_months"]
+        factor = {"increasing": 1.25, "decreasing": 0.8}.get(row["trend"], 1.0)
+        assert row["score"] == pytest.approx(row["n_crimes"] * harm * factor * persistence)
+        assert f"{row['n_crimes']} " in row["explanation"]
+        assert f"score {row['score']:.1f}" in row["explanation"]
+
+
+def test_patrol_areas_respect_size_and_shape_limits(problems: gpd.GeoDataFrame) -> None:
+    limits = PatrolLimits()
+    hotspots = problems[problems["kind"] == "hotspot"]
+    assert (hotspots["area_m2"] <= limits.max_area_m2 + 1e-6).all()
+    for geom in hotspots.geometry:
+        minx, miny, maxx, maxy = geom.bounds
+        assert math.hypot(maxx - minx, maxy - miny) <= limits.max_extent_m + 1e-6
+    # The 2.4 km chain of violence along the road is split into several beats.
+    road = hotspots[hotspots.geometry.intersects(shapely.box(X0, Y0 + 2650, X0 + 3000, Y0 + 2750))]
+    assert len(road) >= 3
+
+
+def test_agencies_and_time_note() -> None:
+    problems = flag_problems(
+        _points(np.random.default_rng(7)), wards=_wards(), months=("2025-01", "2025-12")
+    )
+    asb = problems[problems["crime_type"] == "Anti-social behaviour"].iloc[0]
+    assert "Council ASB team" in asb["agencies"]
+    assert "Housing officer" in asb["agencies"]
+
+
+def test_bad_input_is_refused() -> None:
+    points = _points(np.random.default_rng(1))
+    with pytest.raises(CRSError, match="EPSG:27700"):
+        flag_problems(points.to_crs(4326), wards=_wards(), months=("2025-01", "2025-12"))
+    with pytest.raises(EmptyInputError, match="No crimes"):
+        flag_problems(points.iloc[:0], wards=_wards(), months=("2025-01", "2025-12"))
