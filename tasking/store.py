@@ -163,6 +163,9 @@ MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 
 _MAX_NAME: Final = 200
 _MAX_USER: Final = 100
+_MAX_DEGREES: Final = 180.0
+"""Coordinates all this close to 0 are longitude/latitude, not BNG metres (which are 0 only
+in the sea south-west of the Isles of Scilly)."""
 Entity = Literal["problem", "action", "area", "meeting", "decision", "finding"]
 
 
@@ -780,8 +783,9 @@ def connect(url: str | Path | None = None, *, migrate: bool = True) -> Engine:
         except OperationalError as err:
             engine.dispose()
             shown = parsed.render_as_string(hide_password=True)
+            reason = " ".join(str(err.orig).split()).rstrip(".?")
             msg = (
-                f"Cannot open the tasking database {shown}: {err.orig}. "
+                f"Cannot open the tasking database {shown}: {reason}. "
                 "Check the URL and that the server is running."
             )
             raise ParameterError(msg) from err
@@ -1515,7 +1519,11 @@ def _check_geometry(geometry: object, kind: AreaKind) -> str:
         raise InvalidGeometryError(msg)
     min_x, min_y, max_x, max_y = geometry.bounds
     gb = GB_BOUNDS_M
-    if min_x < gb[0] or min_y < gb[1] or max_x > gb[2] or max_y > gb[3]:
+    looks_like_degrees = (
+        max(abs(min_x), abs(max_x)) <= _MAX_DEGREES and max(abs(min_y), abs(max_y)) <= _MAX_DEGREES
+    )
+    outside = min_x < gb[0] or min_y < gb[1] or max_x > gb[2] or max_y > gb[3]
+    if looks_like_degrees or outside:
         msg = (
             f"The {label} lies outside Great Britain in British National Grid metres "
             f"(bounds {min_x:.1f}, {min_y:.1f}, {max_x:.1f}, {max_y:.1f}). Areas are stored in "
