@@ -769,9 +769,10 @@ def _raise_no_route(
 ) -> NoReturn:
     reasons = [r for r, _ in left.values()]
     if all(r == "unreachable" for r in reasons):
+        which = "The stop is" if n_stops == 1 else f"None of the {n_stops} stops is"
         msg = (
-            f"None of the {n_stops} stops is connected to the start on the street network "
-            "(they are on another island). Pick a start site on the same side, or other stops."
+            f"{which} not connected to the start on the street network (another island). "
+            "Pick a start site on the same side, or other stops."
         )
         raise NoRouteError(msg)
     nearest = min(
