@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from hotspots.concentration import ARTEFACT_NAME_PATTERN
 from hotspots.gistar import gi_star, spatial_weights
 from hotspots.trend import mann_kendall
 from spatial.crs import BNG, require_bng
@@ -273,6 +274,11 @@ def _describe(
         f"{n} {cand.crime_type.lower()} crimes x harm {harm:g} = {n * harm:g}; {trend_text}; "
         f"present in {present} of {len(months)} months (x{persistence:.2f}); score {score:.1f}."
     )
+    if ARTEFACT_NAME_PATTERN.search(street):
+        explanation += (
+            f" Check first: {street!r} is named after a police building, so some of these crimes"
+            " may have been recorded at the counter rather than happened here."
+        )
     what = "hotspot" if cand.kind == "hotspot" else "repeat location"
     return {
         "kind": cand.kind,

@@ -17,10 +17,13 @@ import pandas as pd
 
 from boundaries.population import PopulationMethod, ward_population
 from boundaries.select import Selection, select_points, select_wards
+from hotspots.concentration import flag_artefacts, repeat_locations
 from spatial.errors import ParameterError
 from tasking.stats import poisson_rate_ratio_test
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from boundaries.dataset import StudyArea
 
 __all__ = [
@@ -210,37 +213,29 @@ def _compare(
     )
 
 
-def _top_locations(points: pd.DataFrame) -> tuple[dict[str, object], ...]:
+def _top_locations(points: gpd.GeoDataFrame) -> tuple[dict[str, object], ...]:
+    """Top snap points with the hotspot engine's artefact flags."""
     if points.empty:
         return ()
-    xy = points.geometry.get_coordinates()
-    frame = pd.DataFrame(
-        {
-            "location": points["location"].fillna("(no location name)").to_numpy(),
-            "ward": points["ward"].to_numpy(),
-            "x": xy["x"].round(1).to_numpy(),
-            "y": xy["y"].round(1).to_numpy(),
-            "crime_type": points["crime_type"].to_numpy(),
-        }
-    )
-    grouped = frame.groupby(["location", "ward", "x", "y"], sort=False)
-    counts = grouped.size().rename("n_crimes").reset_index()
-    top_type = grouped["crime_type"].agg(lambda s: s.value_counts().index[0]).to_numpy()
-    counts["top_crime_type"] = top_type
-    counts = counts.sort_values(["n_crimes", "location"], ascending=[False, True])
-    ward_totals = frame["ward"].value_counts()
+    top = repeat_locations(points, top_n=TOP_LOCATIONS)
+    flags = flag_artefacts(points)
+    reasons = {
+        (round(x, 1), round(y, 1)): str(r)
+        for x, y, r in zip(flags.geometry.x, flags.geometry.y, flags["reason"], strict=True)
+    }
     rows = []
-    for rec in counts.head(TOP_LOCATIONS).to_dict("records"):
-        share = rec["n_crimes"] / ward_totals[rec["ward"]]
+    for rec in top.drop(columns="geometry").to_dict("records"):
+        key = (round(float(rec["x_m"]), 1), round(float(rec["y_m"]), 1))
         rows.append(
             {
-                "location": rec["location"],
-                "ward": rec["ward"],
-                "x_m": rec["x"],
-                "y_m": rec["y"],
+                "location": str(rec["location"]),
+                "ward": str(rec["ward"]),
+                "x_m": float(rec["x_m"]),
+                "y_m": float(rec["y_m"]),
                 "n_crimes": int(rec["n_crimes"]),
-                "share_of_ward": round(float(share), 4),
-                "top_crime_type": rec["top_crime_type"],
+                "n_months": int(rec["n_months"]),
+                "top_crime_types": str(rec["top_crime_types"]),
+                "artefact": reasons.get(key),
             }
         )
     return tuple(rows)
