@@ -23,6 +23,8 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from shapely.geometry import box
@@ -57,6 +59,7 @@ __all__ = [
     "snap_point_counts",
     "street_layer",
     "ward_layer",
+    "ward_type_table",
 ]
 
 Tiles = Literal["openstreetmap", "none"]
@@ -186,6 +189,11 @@ def asset_links(m: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
         js.update(dict.fromkeys(url for _, url in getattr(element, "default_js", ())))
         css.update(dict.fromkeys(url for _, url in getattr(element, "default_css", ())))
     return tuple(js), tuple(css)
+
+
+def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return ``frame`` as a GeoJSON dict (folium would otherwise convert it twice)."""
+    return frame.to_geo_dict()
 
 
 def _wgs84_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -325,6 +333,59 @@ def snap_point_counts(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
+def ward_type_table(
+    points: pd.DataFrame,
+    wards: pd.DataFrame,
+    *,
+    ward_column: str = "ward",
+    name_column: str = "ward_name",
+) -> pd.DataFrame:
+    """
+    Count crimes by ward and crime type, for the table beside the map.
+
+    Parameters
+    ----------
+    points
+        Crimes with a ward name (``ward_column``) and ``crime_type``.
+    wards
+        The wards to list (``name_column``), in the order shown; wards without crimes show 0.
+    ward_column
+        Column of ``points`` holding the ward name.
+    name_column
+        Column of ``wards`` holding the ward name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ward name (index name ``Ward``); first column ``All crimes``, then one
+        integer column per crime type, the most frequent type first.
+
+    Raises
+    ------
+    MissingColumnError
+        When a named column is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> types = ["Drugs", "Burglary", "Drugs"]
+    >>> crimes = pd.DataFrame({"ward": ["A", "A", "B"], "crime_type": types})
+    >>> ward_type_table(crimes, pd.DataFrame({"ward_name": ["B", "A", "C"]})).to_dict("index")
+    {'B': {'All crimes': 1, 'Drugs': 1, 'Burglary': 0}, 'A': {'All crimes': 2, 'Drugs': 1, \
+'Burglary': 1}, 'C': {'All crimes': 0, 'Drugs': 0, 'Burglary': 0}}
+    """
+    _require_columns(points, (ward_column, "crime_type"), name="points")
+    _require_columns(wards, (name_column,), name="wards")
+    names = [str(n) for n in wards[name_column]]
+    table = pd.crosstab(points[ward_column].astype("string"), points["crime_type"].astype("string"))
+    order = table.sum(axis=0).sort_values(ascending=False, kind="stable").index
+    table = table.reindex(index=names, columns=order, fill_value=0).fillna(0).astype("int64")
+    table.insert(0, "All crimes", table.sum(axis=1).astype("int64"))
+    table.index.name = "Ward"
+    table.columns.name = None
+    return table
+
+
 def _ward_style(_feature: object) -> dict[str, object]:
     return {"color": WARD_COLOUR, "weight": 2, "fillColor": WARD_COLOUR, "fillOpacity": 0.04}
 
@@ -375,7 +436,7 @@ def ward_layer(
     if outlines.empty:
         return group
     folium.GeoJson(
-        outlines.to_crs(WGS84),
+        _geojson(outlines.to_crs(WGS84)),
         name=layer_name,
         style_function=_ward_style,
         highlight_function=_ward_highlight,
@@ -447,7 +508,7 @@ def crime_point_layer(
         crs=BNG,
     ).to_crs(WGS84)
     folium.GeoJson(
-        shown,
+        _geojson(shown),
         name=layer_name,
         marker=folium.CircleMarker(radius=3, fill=True),
         style_function=_point_style,
@@ -472,7 +533,7 @@ def _site_style(_feature: object) -> dict[str, object]:
 def site_layer(
     sites: gpd.GeoDataFrame,
     *,
-    label_columns: Sequence[str] = ("name",),
+    label_columns: Sequence[str] = ("name", "kind", "opening_notes"),
     layer_name: str = "Co-location sites",
 ) -> folium.FeatureGroup:
     """
@@ -507,7 +568,7 @@ def site_layer(
         data, geometry=sites.geometry.representative_point().to_numpy(), crs=BNG
     ).to_crs(WGS84)
     folium.GeoJson(
-        shown,
+        _geojson(shown),
         name=layer_name,
         marker=folium.CircleMarker(radius=7, fill=True),
         style_function=_site_style,
@@ -538,7 +599,8 @@ def street_layer(streets: gpd.GeoDataFrame, *, layer_name: str = "Streets") -> f
     Returns
     -------
     folium.FeatureGroup
-        One non-interactive GeoJSON layer of lines simplified to 1 m.
+        One non-interactive GeoJSON feature: all lines, simplified to 1 m, as one
+        MultiLineString.
 
     Raises
     ------
@@ -549,12 +611,16 @@ def street_layer(streets: gpd.GeoDataFrame, *, layer_name: str = "Streets") -> f
     group = folium.FeatureGroup(name=layer_name)
     if streets.empty:
         return group
-    lines = gpd.GeoDataFrame(
-        geometry=streets.geometry.simplify(_STREET_SIMPLIFY_M).to_numpy(), crs=BNG
-    ).to_crs(WGS84)
-    folium.GeoJson(lines, name=layer_name, style_function=_street_style, interactive=False).add_to(
-        group
-    )
+    lines = streets.geometry.simplify(_STREET_SIMPLIFY_M).to_crs(WGS84)
+    parts = [part for line in lines if not line.is_empty for part in getattr(line, "geoms", [line])]
+    # One MultiLineString feature: thousands of streets become one light, non-interactive path.
+    network = shapely.multilinestrings(parts)
+    folium.GeoJson(
+        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(network)},
+        name=layer_name,
+        style_function=_street_style,
+        interactive=False,
+    ).add_to(group)
     return group
 
 

@@ -170,8 +170,9 @@ def test_street_layer_draws_every_line() -> None:
         geometry=[LineString([(545_000, 258_000), (545_500, 258_400)])] * 4, crs=BNG
     )
     (layer,) = _geojson_children(street_layer(streets))
-    assert len(layer.data["features"]) == 4
-    assert layer.data["features"][0]["geometry"]["type"] == "LineString"
+    (feature,) = layer.data["features"]
+    assert feature["geometry"]["type"] == "MultiLineString"
+    assert len(feature["geometry"]["coordinates"]) == 4
 
 
 def test_crime_map_draws_each_layer_and_a_legend(

@@ -1,0 +1,33 @@
+"""patchmap's Streamlit app: page setup, the shared sidebar and the page list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import streamlit as st
+
+from app_pages import _ui
+
+HERE: Final = Path(__file__).resolve().parent
+
+PAGES: Final = (
+    ("app_pages/map.py", "Map", ":material/map:"),
+    ("app_pages/profile.py", "Profile", ":material/insights:"),
+    ("app_pages/hotspots.py", "Hotspots", ":material/local_fire_department:"),
+    ("app_pages/eva_routes.py", "EVA routes", ":material/directions_walk:"),
+    ("app_pages/tasking.py", "Tasking", ":material/assignment:"),
+    ("app_pages/exports.py", "Exports", ":material/download:"),
+)
+"""(script, title, icon) of every page, in menu order; a page appears once its script exists."""
+
+st.set_page_config(page_title="patchmap", page_icon=":material/map:", layout="wide")
+page = st.navigation(
+    [
+        st.Page(HERE / script, title=title, icon=icon, default=index == 0)
+        for index, (script, title, icon) in enumerate(PAGES)
+        if (HERE / script).is_file()
+    ]
+)
+_ui.sidebar()
+page.run()

@@ -1,0 +1,414 @@
+"""
+Shared UI plumbing: session-state keys, the dataset sidebar, cached wrappers, error guards.
+
+Pages call :func:`context` for the loaded study area and the user's filters, then one cached
+wrapper for their result. Derived results live in the Streamlit cache (keyed on the dataset id
+and small hashable values), never in session state, which holds user choices only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, NoReturn, ParamSpec, TypeVar
+
+import streamlit as st
+
+from boundaries.dataset import StudyArea, load_demo, load_study_area
+from boundaries.select import Selection, select_points, select_wards
+from layers.map import snap_point_counts, ward_type_table
+from spatial.errors import PatchmapError
+from spatial.io import read_crimes
+from spatial.network import load_network
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    import geopandas as gpd
+    import pandas as pd
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+_LOG: Final = logging.getLogger("patchmap.app")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+# Session-state keys (every widget's key; tests find widgets by these).
+DATASET_KEY: Final = "dataset"
+UPLOAD_CRIMES_KEY: Final = "upload_crimes"
+UPLOAD_WARDS_KEY: Final = "upload_wards"
+UPLOAD_NEIGHBOURHOODS_KEY: Final = "upload_neighbourhoods"
+FOLDER_CRIMES_KEY: Final = "folder_crimes"
+FOLDER_WARDS_KEY: Final = "folder_wards"
+FOLDER_NEIGHBOURHOODS_KEY: Final = "folder_neighbourhoods"
+WARD_FIELD_KEY: Final = "ward_field"
+MONTHS_KEY: Final = "months"
+CRIME_TYPES_KEY: Final = "crime_types"
+WARDS_KEY: Final = "wards"
+NEIGHBOURHOODS_KEY: Final = "neighbourhoods"
+FILTERS_DATASET_KEY: Final = "filters_dataset"
+"""The data set the filters were chosen for (they are cleared when it changes)."""
+
+DEMO: Final = "Demo town"
+UPLOAD: Final = "Upload files"
+FOLDER: Final = "Folder on this computer"
+DATASETS: Final = (DEMO, UPLOAD, FOLDER)
+"""The dataset choices, in the order the sidebar offers them."""
+
+APOLOGY: Final = (
+    "Sorry, something went wrong while {doing}. It has been logged; "
+    "please try again or choose other data."
+)
+
+
+def fail(message: str) -> NoReturn:
+    """Show ``message`` as an error box and stop this run of the page."""
+    st.error(message)
+    st.stop()
+
+
+def guarded(doing: str, func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    """
+    Call into a package: show a :class:`PatchmapError` as an error box, anything else as an apology.
+
+    Parameters
+    ----------
+    doing
+        What the call does, for the apology ("loading the crimes").
+    func, *args, **kwargs
+        The call.
+
+    Returns
+    -------
+    object
+        What ``func`` returned; the page stops instead when it raised.
+    """
+    try:
+        return func(*args, **kwargs)
+    except PatchmapError as err:
+        fail(str(err))
+    except Exception:  # noqa: BLE001  # the user sees an apology, the log keeps the traceback
+        _LOG.exception("patchmap failed while %s", doing)
+        fail(APOLOGY.format(doing=doing))
+
+
+@dataclass(frozen=True)
+class Context:
+    """The loaded data and the user's filters, as every page sees them."""
+
+    dataset_id: str
+    """Cache key of the data set: its kind plus a digest of the files (or the demo seed)."""
+    area: StudyArea
+    """Wards and crimes."""
+    selection: Selection
+    """Months, crime types, wards and neighbourhoods chosen in the sidebar (None: all)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached loaders
+
+
+@st.cache_resource(show_spinner="Building the demo town…")
+def demo_area() -> StudyArea:
+    """Return the seeded demo study area, built once and shared (never mutated)."""
+    return load_demo()
+
+
+@st.cache_data(max_entries=3, show_spinner="Reading the uploaded files…")
+def uploaded_area(
+    digest: str,
+    ward_field: str | None,
+    _crimes: tuple[tuple[str, bytes], ...],
+    _wards: tuple[str, bytes],
+    _neighbourhoods: tuple[str, bytes] | None,
+) -> StudyArea:
+    """Load uploaded files; ``digest`` (of every file's name and bytes) is the cache key."""
+    del digest
+    return load_study_area(
+        list(_crimes), _wards, ward_field=ward_field, neighbourhoods=_neighbourhoods
+    )
+
+
+@st.cache_data(max_entries=3, show_spinner="Checking the crime files…")
+def checked_crime_rows(digest: str, _crimes: tuple[tuple[str, bytes], ...]) -> int:
+    """Read uploaded crime files (before the wards arrive) so a wrong file is reported at once."""
+    del digest
+    return read_crimes(list(_crimes)).n_rows
+
+
+@st.cache_data(max_entries=3, show_spinner="Reading the files…")
+def folder_area(
+    crimes: str,
+    wards: str,
+    neighbourhoods: str | None,
+    ward_field: str | None,
+    signature: str,
+) -> StudyArea:
+    """Load files from disk; ``signature`` (their sizes and modification times) keys the cache."""
+    del signature
+    return load_study_area(
+        [Path(crimes)], Path(wards), ward_field=ward_field, neighbourhoods=neighbourhoods
+    )
+
+
+@st.cache_data(max_entries=4, show_spinner="Drawing the streets…")
+def street_lines(network_path: str, signature: str) -> gpd.GeoDataFrame:
+    """Return the street network's edges as lines (British National Grid)."""
+    del signature
+    edges = load_network(network_path).edges_frame()
+    return edges[["name", "geometry"]]
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the Map page draws for one data set and selection."""
+
+    wards: gpd.GeoDataFrame
+    """The selected wards."""
+    counts: gpd.GeoDataFrame
+    """Crimes per snap point (:func:`layers.map.snap_point_counts`)."""
+    table: pd.DataFrame
+    """Crimes by ward (rows) and type (columns), with totals."""
+    n_crimes: int
+    """Crimes in the selection."""
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting crimes…")
+def map_view(dataset_id: str, selection: Selection, _area: StudyArea) -> MapView:
+    """Return the Map page's layers and table, cached per data set and selection."""
+    del dataset_id
+    wards = select_wards(_area, selection)
+    points = select_points(_area, selection)
+    return MapView(
+        wards=wards,
+        counts=snap_point_counts(points),
+        table=ward_type_table(points, wards),
+        n_crimes=len(points),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The sidebar and the context
+
+
+def _digest(files: Sequence[tuple[str, bytes]]) -> str:
+    sha = hashlib.sha256()
+    for name, data in files:
+        sha.update(name.encode())
+        sha.update(len(data).to_bytes(8, "big"))
+        sha.update(data)
+    return sha.hexdigest()[:20]
+
+
+def file_signature(*paths: str) -> str:
+    """Return the paths with their sizes and modification times, to key a cache on files."""
+    parts = []
+    for text in paths:
+        path = Path(text)
+        stat = path.stat() if path.exists() else None
+        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}" if stat else f"{path}:missing")
+    return "|".join(parts)
+
+
+def _files(uploaded: UploadedFile | list[UploadedFile] | None) -> tuple[tuple[str, bytes], ...]:
+    if uploaded is None:
+        return ()
+    items = uploaded if isinstance(uploaded, list) else [uploaded]
+    return tuple((f.name, f.getvalue()) for f in items)
+
+
+def _ward_field() -> str | None:
+    text = str(st.session_state.get(WARD_FIELD_KEY, "")).strip()
+    return text or None
+
+
+def _load_uploaded() -> tuple[str, StudyArea]:
+    crimes = _files(st.session_state.get(UPLOAD_CRIMES_KEY))
+    wards = _files(st.session_state.get(UPLOAD_WARDS_KEY))
+    neighbourhoods = _files(st.session_state.get(UPLOAD_NEIGHBOURHOODS_KEY))
+    if not crimes:
+        st.info(
+            "Upload data.police.uk street-level crime CSVs (or the .zip as downloaded) and a "
+            "ward boundary file (GeoJSON, GeoPackage or zipped Shapefile) in the sidebar."
+        )
+        st.stop()
+    guarded("checking the crime files", checked_crime_rows, _digest(crimes), crimes)
+    if not wards:
+        st.info("The crime files look right. Now upload the ward boundary file in the sidebar.")
+        st.stop()
+    field = _ward_field()
+    digest = _digest(crimes + wards + neighbourhoods + (("field", (field or "").encode()),))
+    area = guarded(
+        "reading the uploaded files",
+        uploaded_area,
+        digest,
+        field,
+        crimes,
+        wards[0],
+        neighbourhoods[0] if neighbourhoods else None,
+    )
+    return f"upload:{digest}", area
+
+
+def _load_folder() -> tuple[str, StudyArea]:
+    crimes = str(st.session_state.get(FOLDER_CRIMES_KEY, "")).strip()
+    wards = str(st.session_state.get(FOLDER_WARDS_KEY, "")).strip()
+    neighbourhoods = str(st.session_state.get(FOLDER_NEIGHBOURHOODS_KEY, "")).strip() or None
+    if not crimes or not wards:
+        st.info(
+            "Type the path of the crime CSVs (a file, a folder or the .zip) and of the ward "
+            "boundary file in the sidebar."
+        )
+        st.stop()
+    for label, path in (("crime files", crimes), ("ward boundary file", wards)):
+        if not Path(path).exists():
+            fail(f"{path}: the {label} were not found. Check the path (it is read on the server).")
+    field = _ward_field()
+    signature = file_signature(crimes, wards, *([neighbourhoods] if neighbourhoods else []))
+    area = guarded(
+        "reading the files", folder_area, crimes, wards, neighbourhoods, field, signature
+    )
+    return f"folder:{signature}:{field}", area
+
+
+def load_current() -> tuple[str, StudyArea]:
+    """
+    Return the data set the sidebar points at, loading it (cached) if needed.
+
+    Returns
+    -------
+    tuple of str and StudyArea
+        Its cache key and the study area; the page stops with a message when it cannot load.
+    """
+    choice = st.session_state.get(DATASET_KEY, DEMO)
+    if choice == UPLOAD:
+        return _load_uploaded()
+    if choice == FOLDER:
+        return _load_folder()
+    return "demo", guarded("building the demo town", demo_area)
+
+
+def _reset_filters_on_new_data(dataset_id: str) -> None:
+    """Forget the filters chosen for another data set (its months and names may not exist here)."""
+    if st.session_state.get(FILTERS_DATASET_KEY) != dataset_id:
+        for key in (MONTHS_KEY, CRIME_TYPES_KEY, WARDS_KEY, NEIGHBOURHOODS_KEY):
+            st.session_state.pop(key, None)
+        st.session_state[FILTERS_DATASET_KEY] = dataset_id
+
+
+def _month_range(area: StudyArea) -> tuple[str, str] | None:
+    if not area.months:
+        return None
+    value = _valid_range(st.session_state.get(MONTHS_KEY))
+    if value is not None and value[0] in area.months and value[1] in area.months:
+        return value
+    return area.months[0], area.months[-1]
+
+
+def _valid_range(value: object) -> tuple[str, str] | None:
+    if isinstance(value, tuple | list) and len(value) == 2:  # noqa: PLR2004  # (first, last)
+        return str(value[0]), str(value[1])
+    return None
+
+
+def selection_from_state(area: StudyArea) -> Selection:
+    """
+    Return the user's filters as a :class:`~boundaries.select.Selection` (empty choice: all).
+
+    Parameters
+    ----------
+    area
+        The loaded study area (its months bound the range).
+
+    Returns
+    -------
+    Selection
+        Months, crime types, wards and neighbourhoods.
+    """
+    types = tuple(st.session_state.get(CRIME_TYPES_KEY) or ()) or None
+    wards = tuple(st.session_state.get(WARDS_KEY) or ()) or None
+    neighbourhoods = tuple(st.session_state.get(NEIGHBOURHOODS_KEY) or ()) or None
+    return Selection(
+        months=_month_range(area), crime_types=types, wards=wards, neighbourhoods=neighbourhoods
+    )
+
+
+def _dataset_inputs() -> None:
+    st.session_state.setdefault(DATASET_KEY, DEMO)
+    st.radio("Data set", DATASETS, key=DATASET_KEY)
+    choice = st.session_state[DATASET_KEY]
+    if choice == UPLOAD:
+        st.file_uploader(
+            "Crime CSVs or .zip (data.police.uk)", accept_multiple_files=True, key=UPLOAD_CRIMES_KEY
+        )
+        st.file_uploader("Ward boundaries (GeoJSON, GeoPackage, zip)", key=UPLOAD_WARDS_KEY)
+        st.file_uploader(
+            "Neighbourhoods CSV (ward, neighbourhood), optional", key=UPLOAD_NEIGHBOURHOODS_KEY
+        )
+    elif choice == FOLDER:
+        st.text_input(
+            "Crime CSVs: a file, folder or .zip", key=FOLDER_CRIMES_KEY, placeholder="/data/crimes"
+        )
+        st.text_input("Ward boundary file", key=FOLDER_WARDS_KEY, placeholder="/data/wards.geojson")
+        st.text_input("Neighbourhoods CSV, optional", key=FOLDER_NEIGHBOURHOODS_KEY)
+    if choice != DEMO:
+        st.text_input(
+            "Ward name column (blank: found automatically)",
+            key=WARD_FIELD_KEY,
+            placeholder="WD23NM",
+        )
+
+
+def _filter_inputs(dataset_id: str, area: StudyArea) -> None:
+    _reset_filters_on_new_data(dataset_id)
+    st.subheader("Filters")
+    months = area.months
+    if len(months) > 1:
+        st.select_slider(
+            "Months", options=list(months), value=(months[0], months[-1]), key=MONTHS_KEY
+        )
+    elif months:
+        st.caption(f"Month: {months[0]}")
+    st.multiselect(
+        "Crime types", area.crime_types, key=CRIME_TYPES_KEY, placeholder="All crime types"
+    )
+    st.multiselect("Wards", area.ward_names, key=WARDS_KEY, placeholder="All wards")
+    if set(area.neighbourhood_names) != set(area.ward_names):
+        st.multiselect(
+            "Neighbourhoods",
+            area.neighbourhood_names,
+            key=NEIGHBOURHOODS_KEY,
+            placeholder="All neighbourhoods",
+        )
+
+
+def sidebar() -> Context:
+    """
+    Draw the shared sidebar (data set, months, crime types, wards, neighbourhoods).
+
+    Returns
+    -------
+    Context
+        The loaded data and the filters; the run stops with a message when data cannot load.
+    """
+    with st.sidebar:
+        _dataset_inputs()
+    dataset_id, area = load_current()
+    with st.sidebar:
+        _filter_inputs(dataset_id, area)
+        st.caption(f"{area.label}: {len(area.points):,} crimes in {len(area.wards)} wards.")
+    return Context(dataset_id=dataset_id, area=area, selection=selection_from_state(area))
+
+
+def context() -> Context:
+    """
+    Return the data and filters chosen in the sidebar (the sidebar has run first in ``app.py``).
+
+    Returns
+    -------
+    Context
+        The loaded data (from the cache) and the filters.
+    """
+    dataset_id, area = load_current()
+    return Context(dataset_id=dataset_id, area=area, selection=selection_from_state(area))

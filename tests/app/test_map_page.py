@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+from app_pages import _ui
+from boundaries.dataset import load_demo
+
+if TYPE_CHECKING:
+    from boundaries.dataset import StudyArea
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
+
+
+@pytest.fixture(scope="module")
+def demo() -> StudyArea:
+    return load_demo()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _crimes_shown(at: AppTest) -> int:
+    (metric,) = [m for m in at.metric if m.label == "Crimes shown"]
+    return int(str(metric.value).replace(",", ""))
+
+
+def test_map_page_shows_every_demo_crime(demo: StudyArea) -> None:
+    at = _app()
+    assert not at.error
+    assert at.title[0].value == "Map"
+    assert _crimes_shown(at) == len(demo.points)
+    table = at.dataframe[0].value
+    assert list(table.index) == list(demo.ward_names)
+    assert table["All crimes"].sum() == len(demo.points)
+
+
+def test_choosing_a_ward_counts_only_its_crimes(demo: StudyArea) -> None:
+    at = _app()
+    ward = demo.ward_names[1]
+    at.multiselect(key=_ui.WARDS_KEY).set_value([ward]).run()
+    assert not at.exception
+    expected = int((demo.points["ward"] == ward).sum())
+    assert 0 < expected < len(demo.points)
+    assert _crimes_shown(at) == expected
+    table = at.dataframe[0].value
+    assert list(table.index) == [ward]
+    assert int(table.loc[ward, "All crimes"]) == expected
+
+
+def test_choosing_a_crime_type_and_month_counts_only_those(demo: StudyArea) -> None:
+    at = _app()
+    month = demo.months[2]
+    at.multiselect(key=_ui.CRIME_TYPES_KEY).set_value(["Burglary"])
+    at.select_slider(key=_ui.MONTHS_KEY).set_value((month, month)).run()
+    assert not at.exception
+    points = demo.points
+    expected = int(
+        ((points["crime_type"] == "Burglary") & (points["month"].astype(str) == month)).sum()
+    )
+    assert expected > 0
+    assert _crimes_shown(at) == expected
+    assert list(at.dataframe[0].value.columns) == ["All crimes", "Burglary"]
+
+
+def test_choosing_a_neighbourhood_counts_its_wards(demo: StudyArea) -> None:
+    at = _app()
+    neighbourhood = demo.neighbourhood_names[0]
+    at.multiselect(key=_ui.NEIGHBOURHOODS_KEY).set_value([neighbourhood]).run()
+    assert not at.exception
+    wards = set(demo.wards.loc[demo.wards["neighbourhood"] == neighbourhood, "ward_name"])
+    assert _crimes_shown(at) == int(demo.points["ward"].isin(wards).sum())
+    assert set(at.dataframe[0].value.index) == wards
+
+
+def test_uploading_a_non_csv_shows_the_error_not_a_traceback() -> None:
+    at = _app()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.UPLOAD).run()
+    assert not at.exception
+    assert "Upload data.police.uk street-level crime CSVs" in at.info[0].value
+    at.file_uploader(key=_ui.UPLOAD_CRIMES_KEY).set_value([("photo.png", PNG, "image/png")]).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        (
+            "photo.png: this is not a CSV file (it looks binary). Load the street-level CSV files "
+            "from data.police.uk, a folder of them, or the .zip archive as downloaded."
+        )
+    ]
+    assert not at.metric
+
+
+def test_uploading_the_demo_files_loads_them(demo: StudyArea) -> None:
+    assert demo.network_path is not None
+    folder = demo.network_path.parent
+    month = demo.months[0]
+    (csv,) = (folder / "crimes").rglob(f"{month}-*-street.csv")
+    wards = folder / "wards.geojson"
+    at = _app()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.UPLOAD).run()
+    at.file_uploader(key=_ui.UPLOAD_CRIMES_KEY).set_value(
+        [(csv.name, csv.read_bytes(), "text/csv")]
+    )
+    at.run()
+    assert not at.exception
+    assert "Now upload the ward boundary file" in at.info[0].value
+    at.file_uploader(key=_ui.UPLOAD_WARDS_KEY).set_value(
+        (wards.name, wards.read_bytes(), "application/geo+json")
+    ).run()
+    assert not at.exception
+    assert not at.error
+    assert _crimes_shown(at) == int((demo.points["month"].astype(str) == month).sum())
+
+
+def test_a_missing_folder_is_reported() -> None:
+    at = _app()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).input("/nonexistent/crimes")
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).input("/nonexistent/wards.geojson").run()
+    assert not at.exception
+    assert at.error[0].value == (
+        "/nonexistent/crimes: the crime files were not found. "
+        "Check the path (it is read on the server)."
+    )
+
+
+def test_the_cambridge_folder_loads(cambridge_dir: Path) -> None:
+    at = _app()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).input(str(cambridge_dir / "crimes"))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).input(str(cambridge_dir / "wards.geojson")).run()
+    assert not at.exception
+    assert not at.error
+    # SOURCES.md: 17,785 located crimes fall inside the 14 Cambridge wards.
+    assert _crimes_shown(at) == 17_785
+    assert len(at.dataframe[0].value) == 14
+    assert int(at.dataframe[0].value.loc["Market", "All crimes"]) == 4206
