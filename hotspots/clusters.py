@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CLUSTER_COLUMNS",
     "DEFAULT_HDBSCAN_MAX_ROWS",
+    "DEFAULT_HDBSCAN_MIN_SAMPLES",
     "DEFAULT_HDBSCAN_STACK_CAP",
     "DEFAULT_HULL_BUFFER_M",
     "DEFAULT_MIN_CLUSTER_CRIMES",
@@ -63,17 +64,21 @@ __all__ = [
     "SNAP_SPACING_QUANTILE",
     "ClusterMethod",
     "ClusterResult",
+    "HdbscanSelection",
     "dbscan_clusters",
     "expected_nn_distance_m",
     "hdbscan_clusters",
 ]
 
 ClusterMethod = Literal["dbscan", "hdbscan"]
+HdbscanSelection = Literal["eom", "leaf"]
 
 DEFAULT_MIN_CRIMES: Final = 20
 """DBSCAN: crimes within ``eps_m`` of a location (itself included) that make it a core location."""
 DEFAULT_MIN_CLUSTER_CRIMES: Final = 20
 """HDBSCAN: the fewest crimes a cluster may hold."""
+DEFAULT_HDBSCAN_MIN_SAMPLES: Final = 5
+"""HDBSCAN: crimes defining a location's core distance (its density estimate)."""
 DEFAULT_HULL_BUFFER_M: Final = 25.0
 """Cluster polygons are the convex hull of their locations grown by this many metres, so a
 cluster on one snap point or along one street is still an area on the map."""
@@ -518,15 +523,18 @@ def _hdbscan_rows(
 def _check_hdbscan_options(
     *,
     min_cluster_crimes: int,
-    min_samples: int | None,
+    min_samples: int,
+    selection_method: str,
     selection_epsilon_m: float | None,
     area_m2: float | None,
     stack_cap: int,
     max_rows: int,
 ) -> None:
     _validate_count(min_cluster_crimes, name="min_cluster_crimes", minimum=2)
-    if min_samples is not None:
-        _validate_count(min_samples, name="min_samples", minimum=1)
+    _validate_count(min_samples, name="min_samples", minimum=1)
+    if selection_method not in ("eom", "leaf"):
+        msg = f"selection_method must be 'eom' or 'leaf'; found {selection_method!r}."
+        raise ParameterError(msg)
     _validate_count(stack_cap, name="stack_cap", minimum=1)
     min_rows = 100
     if int(max_rows) != max_rows or max_rows < min_rows:
@@ -580,7 +588,8 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
     points: gpd.GeoDataFrame,
     *,
     min_cluster_crimes: int = DEFAULT_MIN_CLUSTER_CRIMES,
-    min_samples: int | None = None,
+    min_samples: int = DEFAULT_HDBSCAN_MIN_SAMPLES,
+    selection_method: HdbscanSelection = "eom",
     selection_epsilon_m: float | None = None,
     area_m2: float | None = None,
     stack_cap: int = DEFAULT_HDBSCAN_STACK_CAP,
@@ -605,8 +614,13 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
         The fewest crimes a cluster may hold (HDBSCAN's ``min_cluster_size``); clusters holding
         fewer true crimes after labelling are dropped to noise.
     min_samples
-        Crimes defining a location's core distance (HDBSCAN's ``min_samples``); None uses
-        ``min_cluster_crimes``.
+        Crimes defining a location's core distance (HDBSCAN's ``min_samples``). Small values
+        keep compact series (a burglary series of 40 crimes in a 100 m radius) apart from the
+        sparser crime around them; scikit-learn's default, ``min_cluster_crimes``, smooths them
+        into district-sized clusters.
+    selection_method
+        ``"eom"`` (excess of mass, HDBSCAN's default: fewer, larger clusters) or ``"leaf"``
+        (the finest clusters of the hierarchy).
     selection_epsilon_m
         Clusters with locations closer than this many metres are merged after selection (the
         role of HDBSCAN's ``cluster_selection_epsilon``, which in scikit-learn 1.9 fails under
@@ -661,7 +675,7 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
     ...     {"crime_type": ["Burglary"] * 140, "month": pd.PeriodIndex(["2025-01"] * 140, freq="M"),
     ...      "location": ["On or near A Road"] * 140},
     ...     geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:27700")
-    >>> result = hdbscan_clusters(pts, min_cluster_crimes=15)
+    >>> result = hdbscan_clusters(pts, min_cluster_crimes=30)
     >>> labels = result.labels.to_numpy()
     >>> len(result.clusters), bool((labels[:60] == 0).all() and (labels[60:100] == 1).all())
     (2, True)
@@ -669,6 +683,7 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
     _check_hdbscan_options(
         min_cluster_crimes=min_cluster_crimes,
         min_samples=min_samples,
+        selection_method=selection_method,
         selection_epsilon_m=selection_epsilon_m,
         area_m2=area_m2,
         stack_cap=stack_cap,
@@ -681,7 +696,7 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
         notes.append(note)
     else:
         epsilon_m = float(selection_epsilon_m)
-    k = int(min_cluster_crimes if min_samples is None else min_samples)
+    k = int(min_samples)
     cap = max(int(stack_cap), k)
     rows, fraction = _hdbscan_rows(locations, cap=cap, max_rows=int(max_rows), seed=seed)
     notes += [
@@ -694,7 +709,7 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
     size = int(min_cluster_crimes)
     if fraction < 1.0:
         size = max(2, round(min_cluster_crimes * fraction))
-        k = max(1, round(k * fraction))
+        k = max(2, round(k * fraction))
         notes.append(
             f"More than {max_rows:,} rows: HDBSCAN ran on a random {fraction:.0%} of the crimes "
             f"(seed {seed}) with min_cluster_size {size} and min_samples {k}; the other locations "
@@ -702,12 +717,17 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
         )
     location_labels = np.full(len(locations.counts), -1, dtype=np.int64)
     if len(rows) > size:
-        model = HDBSCAN(min_cluster_size=size, min_samples=k, copy=True)
+        model = HDBSCAN(
+            min_cluster_size=size,
+            min_samples=k,
+            cluster_selection_method=selection_method,
+            copy=True,
+        )
         row_labels = np.asarray(model.fit_predict(locations.xy[rows]), dtype=np.int64)
         location_labels = _mode_per_location(rows, row_labels, len(locations.counts))
         if fraction < 1.0:
             location_labels = _attach_unsampled(
-                locations.xy, location_labels, rows=rows, row_labels=row_labels, k=k
+                locations.xy, location_labels, rows=rows, row_labels=row_labels, k=int(min_samples)
             )
     if epsilon_m > 0:
         location_labels = _merge_within(locations.xy, location_labels, distance_m=epsilon_m)
@@ -742,11 +762,17 @@ def _attach_unsampled(
     row_labels: npt.NDArray[np.int64],
     k: int,
 ) -> npt.NDArray[np.int64]:
-    """Give unsampled locations the label of the nearest sampled row within its core distance."""
+    """
+    Give unsampled locations the label of the nearest sampled row within its core distance.
+
+    The core distance here is the distance to the ``k``-th nearest sampled row (itself
+    included), ``k`` the unscaled ``min_samples`` and at least 2, a generous radius because the
+    sample is sparser than the data.
+    """
     out = location_labels.copy()
     sampled_rows_xy = xy[rows]
     tree = KDTree(sampled_rows_xy)
-    kth = min(k, len(rows))
+    kth = min(max(k, 2), len(rows))
     core_d, _ = tree.query(sampled_rows_xy, k=[kth])
     core = np.asarray(core_d, dtype=np.float64)[:, 0]
     unsampled = np.setdiff1d(np.arange(len(xy)), rows)
