@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely import Point, Polygon, box
+
+from spatial.catchments import (
+    ASB_CRIME_TYPE,
+    best_joint_sites,
+    catchment_coverage,
+    hotspot_coverage,
+    reachable_distances,
+    walking_catchments,
+)
+from spatial.crs import BNG
+from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
+from spatial.network import StreetNetwork, load_network, network_from_graph, snap_to_nodes
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+X0, Y0 = 530_000.0, 180_000.0
+
+
+def line_network(n: int = 21, spacing_m: float = 100.0) -> StreetNetwork:
+    """A straight east-west street of n nodes."""
+    g = nx.MultiDiGraph(crs=BNG)
+    for i in range(n):
+        g.add_node(i, x=X0 + i * spacing_m, y=Y0)
+    for i in range(n - 1):
+        g.add_edge(i, i + 1, length=spacing_m, name="Long Street", highway="footway")
+    return network_from_graph(g)
+
+
+def jittered_grid(n: int = 15, seed: int = 3) -> StreetNetwork:
+    rng = np.random.default_rng(seed)
+    g = nx.MultiDiGraph(crs=BNG)
+    pos = {}
+    for r in range(n):
+        for c in range(n):
+            pos[r * n + c] = (
+                X0 + c * 90 + rng.uniform(-20, 20),
+                Y0 + r * 90 + rng.uniform(-20, 20),
+            )
+            g.add_node(r * n + c, x=pos[r * n + c][0], y=pos[r * n + c][1])
+    for r in range(n):
+        for c in range(n):
+            a = r * n + c
+            for b in (a + 1, a + n):
+                if (b == a + 1 and c == n - 1) or b >= n * n or rng.random() < 0.15:
+                    continue  # some blocks are missing, so walking differs from straight lines
+                length = math.dist(pos[a], pos[b])
+                g.add_edge(a, b, length=length, highway="footway")
+    return network_from_graph(g)
+
+
+def agreement(
+    net: StreetNetwork, catchments: gpd.GeoDataFrame, site: shapely.Geometry
+) -> list[float]:
+    """Share of sampled nodes near each catchment where 'inside' equals 'reachable' (networkx)."""
+    graph = nx.Graph()
+    for u, v, length in zip(net.edge_u, net.edge_v, net.edge_length_m, strict=True):
+        graph.add_edge(int(u), int(v), length=float(length))
+    source = int(snap_to_nodes(net, gpd.GeoSeries([site], crs=BNG)).position[0])
+    dist = nx.single_source_dijkstra_path_length(graph, source, weight="length")
+    rng = np.random.default_rng(0)
+    out = []
+    for polygon, reach in zip(catchments.geometry, catchments["reach_m"], strict=True):
+        near = np.flatnonzero(shapely.contains_xy(polygon.buffer(300).envelope, *net.node_xy_m.T))
+        sample = rng.choice(near, min(len(near), 300), replace=False)
+        reachable = np.array([dist.get(int(i), np.inf) <= reach for i in sample])
+        inside = shapely.contains_xy(polygon, *net.node_xy_m[sample].T)
+        out.append(float((reachable == inside).mean()))
+    return out
+
+
+def test_catchment_on_a_straight_street_has_the_area_worked_by_hand() -> None:
+    net = line_network()
+    sites = gpd.GeoDataFrame({"name": ["Hub"]}, geometry=[Point(X0 + 1000, Y0 + 10)], crs=BNG)
+    out = walking_catchments(net, sites, minutes=[5], walk_kmh=4.8, buffer_m=25)
+    # 5 min at 80 m/min = 400 m each way: an 800 m line buffered by 25 m
+    # = 800 x 50 + pi x 25^2 (polygonised with 8 segments a quarter circle)
+    cap = 0.5 * 32 * 25**2 * math.sin(2 * math.pi / 32)
+    assert float(out["area_km2"].iloc[0]) * 1e6 == pytest.approx(800 * 50 + cap, rel=1e-6)
+    assert out.loc[0, "reach_m"] == 400.0
+    assert out.loc[0, "n_nodes_reached"] == 9
+    assert out.loc[0, "site_name"] == "Hub"
+    assert out.crs == BNG
+
+
+def test_partial_edges_are_cut_at_the_reach() -> None:
+    net = line_network(spacing_m=300.0)
+    sites = gpd.GeoDataFrame(geometry=[Point(X0 + 3000, Y0)], crs=BNG)
+    out = walking_catchments(net, sites, minutes=[5], buffer_m=10)
+    minx, _, maxx, _ = out.geometry.iloc[0].bounds
+    assert minx == pytest.approx(X0 + 3000 - 400 - 10)
+    assert maxx == pytest.approx(X0 + 3000 + 400 + 10)
+
+
+def test_catchments_agree_with_dijkstra_reachability() -> None:
+    net = jittered_grid()
+    site = Point(X0 + 600, Y0 + 650)
+    out = walking_catchments(net, gpd.GeoDataFrame(geometry=[site], crs=BNG), buffer_m=20)
+    assert out["minutes"].tolist() == [5.0, 10.0, 15.0]
+    assert out["area_km2"].is_monotonic_increasing
+    assert all(share >= 0.95 for share in agreement(net, out, site))
+    small, large = out.geometry.iloc[0], out.geometry.iloc[2]
+    assert small.difference(large).area < 1.0
+
+
+def test_reachable_distances_match_networkx() -> None:
+    net = jittered_grid(8)
+    dist = reachable_distances(net, 0, max_distance_m=500)
+    graph = nx.Graph()
+    for u, v, length in zip(net.edge_u, net.edge_v, net.edge_length_m, strict=True):
+        graph.add_edge(int(u), int(v), length=float(length))
+    expected = nx.single_source_dijkstra_path_length(graph, 0, cutoff=500, weight="length")
+    assert set(np.flatnonzero(np.isfinite(dist))) == set(expected)
+    for node, metres in expected.items():
+        assert dist[node] == pytest.approx(metres)
+
+
+def test_catchment_coverage_counts_crime_and_asb_separately() -> None:
+    catchments = gpd.GeoDataFrame(
+        {"site": [0], "site_name": ["Hub"], "minutes": [5.0]},
+        geometry=[box(X0, Y0, X0 + 100, Y0 + 100)],
+        crs=BNG,
+    )
+    inside = [Point(X0 + 10, Y0 + 10), Point(X0 + 50, Y0 + 50), Point(X0 + 90, Y0 + 5)]
+    outside = [Point(X0 + 200, Y0), Point(X0 - 50, Y0)]
+    points = gpd.GeoDataFrame(
+        {
+            "crime_type": [
+                "Burglary",
+                ASB_CRIME_TYPE,
+                ASB_CRIME_TYPE,
+                "Burglary",
+                ASB_CRIME_TYPE,
+            ]
+        },
+        geometry=[*inside, *outside],
+        crs=BNG,
+    )
+    out = catchment_coverage(catchments, points)
+    assert out.loc[0, "n_crimes"] == 1
+    assert out.loc[0, "n_asb"] == 2
+    assert out.loc[0, "share_crime"] == pytest.approx(1 / 2)
+    assert out.loc[0, "share_asb"] == pytest.approx(2 / 3)
+    assert "n_crimes" not in catchments.columns
+    with pytest.raises(MissingColumnError, match="crime_type"):
+        catchment_coverage(catchments, points.drop(columns="crime_type"))
+
+
+def test_hotspot_coverage_gives_area_share_of_cells_and_inside_flag_of_points() -> None:
+    catchments = gpd.GeoDataFrame(
+        {"site": [7], "site_name": ["Hub"], "minutes": [10.0]},
+        geometry=[box(X0, Y0, X0 + 100, Y0 + 100)],
+        crs=BNG,
+    )
+    hotspots = gpd.GeoDataFrame(
+        {"weight": [4.0, 2.0, 3.0]},
+        geometry=[
+            Polygon([(X0 + 50, Y0), (X0 + 150, Y0), (X0 + 150, Y0 + 100), (X0 + 50, Y0 + 100)]),
+            Point(X0 + 10, Y0 + 10),
+            Point(X0 + 500, Y0),
+        ],
+        index=["a", "b", "c"],
+        crs=BNG,
+    )
+    out = hotspot_coverage(catchments, hotspots).set_index("hotspot")
+    assert out.loc["a", "share_inside"] == pytest.approx(0.5)
+    assert out.loc["a", "weight_inside"] == pytest.approx(2.0)
+    assert out.loc["b", "share_inside"] == 1.0
+    assert out.loc["c", "share_inside"] == 0.0
+    assert (out["site"] == 7).all()
+
+
+def test_best_joint_sites_picks_the_heavy_cluster_first_then_the_other() -> None:
+    net = line_network(41)  # 4 km street
+    hotspots = gpd.GeoDataFrame(
+        {"weight": [5.0, 5.0, 1.0, 1.0, 1.0]},
+        geometry=[
+            Point(X0 + 300, Y0),
+            Point(X0 + 400, Y0),
+            Point(X0 + 3500, Y0),
+            Point(X0 + 3600, Y0),
+            Point(X0 + 3700, Y0),
+        ],
+        crs=BNG,
+    )
+    candidates = gpd.GeoDataFrame(
+        {"name": ["West", "Middle", "East"]},
+        geometry=[Point(X0 + 350, Y0), Point(X0 + 2000, Y0), Point(X0 + 3600, Y0)],
+        crs=BNG,
+    )
+    plan = best_joint_sites(net, hotspots, candidates=candidates, n_sites=2, minutes=5)
+    assert plan.chosen["name"].tolist() == ["West", "East"]
+    assert plan.chosen["weight_added"].tolist() == [10.0, 3.0]
+    assert plan.chosen["share_covered"].tolist() == pytest.approx([10 / 13, 1.0])
+    assert plan.ranking["name"].tolist() == ["West", "East", "Middle"]
+    assert plan.ranking["weight_alone"].tolist() == [10.0, 3.0, 0.0]
+    assert plan.candidate_kind == "sites"
+    nodes = best_joint_sites(net, hotspots, n_sites=1, minutes=5)
+    assert nodes.candidate_kind == "street nodes"
+    assert nodes.chosen.loc[0, "weight_added"] == 10.0
+    x = float(shapely.get_x(nodes.chosen.geometry.iloc[0]))
+    assert X0 <= x <= X0 + 800  # within 400 m of both heavy hotspots
+    assert nodes.chosen.crs == BNG
+
+
+def test_bad_catchment_inputs_are_refused() -> None:
+    net = line_network()
+    sites = gpd.GeoDataFrame(geometry=[Point(X0, Y0)], crs=BNG)
+    with pytest.raises(ParameterError, match="must be positive"):
+        walking_catchments(net, sites, minutes=[0, 5])
+    with pytest.raises(ParameterError, match="buffer_m"):
+        walking_catchments(net, sites, buffer_m=0)
+    with pytest.raises(EmptyInputError, match="no co-location sites"):
+        walking_catchments(net, sites.iloc[[]])
+    with pytest.raises(CRSError, match="EPSG:27700"):
+        walking_catchments(net, sites.set_crs("EPSG:3857", allow_override=True))
+    with pytest.raises(ParameterError, match="n_sites"):
+        best_joint_sites(net, sites, n_sites=0)
+    with pytest.raises(MissingColumnError, match="gi_z"):
+        best_joint_sites(net, sites, weight_column="gi_z")
+
+
+@pytest.mark.shared
+def test_cambridge_catchments_agree_with_dijkstra(cambridge_dir: Path) -> None:
+    net = load_network(cambridge_dir / "osm" / "cambridge_drive.graphml")
+    guildhall = gpd.GeoSeries([Point(0.119212, 52.204835)], crs="EPSG:4326").to_crs(BNG)
+    sites = gpd.GeoDataFrame({"name": ["Guildhall"]}, geometry=guildhall.to_numpy(), crs=BNG)
+    out = walking_catchments(net, sites)
+    assert all(share >= 0.95 for share in agreement(net, out, guildhall.iloc[0]))
+    assert pd.Series(out["n_nodes_reached"]).is_monotonic_increasing
