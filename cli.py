@@ -19,8 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from boundaries.dataset import StudyArea, load_demo, load_study_area
-from boundaries.select import Selection, parse_month_range, summarise
+from boundaries.select import (
+    Selection,
+    parse_month_range,
+    select_points,
+    select_wards,
+    summarise,
+)
 from spatial.errors import ParameterError, PatchmapError
+from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
+from tasking.profile import build_profile
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -51,6 +59,10 @@ def _common_options() -> argparse.ArgumentParser:
         metavar="CSV",
         help="ward,neighbourhood CSV grouping wards into neighbourhoods",
     )
+    data.add_argument(
+        "--population", type=Path, metavar="CSV", help="LSOA populations (Census 2021 or ONS MYE)"
+    )
+    data.add_argument("--lsoas", type=Path, metavar="PATH", help="LSOA boundaries for rates")
     data.add_argument("--demo", action="store_true", help="use the generated demo town")
     filters = common.add_argument_group("filters")
     filters.add_argument(
@@ -95,7 +107,12 @@ def _load(args: argparse.Namespace) -> _Loaded:
             )
             raise ParameterError(msg)
         area = load_study_area(
-            args.crimes, args.wards, ward_field=args.ward_field, neighbourhoods=args.neighbourhoods
+            args.crimes,
+            args.wards,
+            ward_field=args.ward_field,
+            neighbourhoods=args.neighbourhoods,
+            population=args.population,
+            lsoas=args.lsoas,
         )
     selection = Selection(
         months=parse_month_range(args.months) if args.months else None,
@@ -142,6 +159,92 @@ def _run_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- profile ---------------------------------------------------------------------------------
+
+
+def _add_profile(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--population-method",
+        choices=["best-fit", "area-weighted"],
+        default="best-fit",
+        help="how LSOA residents are apportioned to wards (default best-fit)",
+    )
+
+
+def _run_profile(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    selection = loaded.selection
+    if selection.neighbourhoods and selection.wards:
+        msg = "Profile either --ward or --neighbourhood, not both."
+        raise ParameterError(msg)
+    if selection.neighbourhoods and len(selection.neighbourhoods) > 1:
+        msg = "Profile one --neighbourhood at a time."
+        raise ParameterError(msg)
+    profile = build_profile(
+        loaded.area,
+        wards=selection.wards,
+        neighbourhood=selection.neighbourhoods[0] if selection.neighbourhoods else None,
+        months=selection.months,
+        crime_types=selection.crime_types,
+        population_method=args.population_method,
+    )
+    record = profile.to_dict()
+    if args.out:
+        args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.json:
+        _print_json(record)
+        return 0
+    print(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
+    print(f"  crimes and ASB: {profile.n_crimes:,} (ASB {profile.n_asb:,})")
+    if profile.rate_per_1000 is not None:
+        print(
+            f"  rate per 1,000 residents: {profile.rate_per_1000:.1f} ({profile.population_method})"
+        )
+    if profile.rank is not None:
+        print(f"  rank: {profile.rank} of {profile.n_ranked} by {profile.rank_basis}")
+    for change in profile.changes:
+        print(f"  against the {change.label}: {change.verdict}")
+    print("  top locations:")
+    for loc in profile.top_locations:
+        flag = "  [check: possible recording artefact]" if loc["artefact"] else ""
+        print(f"    {loc['n_crimes']:>5}  {loc['location']} ({loc['ward']}){flag}")
+    return 0
+
+
+# --- problems --------------------------------------------------------------------------------
+
+
+def _add_problems(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-problems", type=int, default=10, help="how many to list")
+    parser.add_argument("--min-crimes", type=int, default=10, help="fewest crimes per problem")
+    parser.add_argument("--cell-size-m", type=float, default=150.0, help="Gi* cell size")
+
+
+def _run_problems(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    area = loaded.area
+    points = select_points(area, loaded.selection)
+    months = loaded.selection.months or (area.months[0], area.months[-1])
+    problems = flag_problems(
+        points,
+        wards=select_wards(area, loaded.selection),
+        months=months,
+        cell_size_m=args.cell_size_m,
+        min_crimes=args.min_crimes,
+        max_problems=args.max_problems,
+    )
+    records = problems.drop(columns="geometry").to_dict("records")
+    if args.json:
+        _print_json({"months": list(months), "problems": records, "note": TIME_OF_DAY_NOTE})
+        return 0
+    for rec in records:
+        print(f"{rec['problem_id']:>4}  {rec['label']}")
+        print(f"      {rec['explanation']}")
+        print(f"      partners: {rec['agencies']}; busiest months: {rec['peak_months']}")
+    print(TIME_OF_DAY_NOTE)
+    return 0
+
+
 # --- registry --------------------------------------------------------------------------------
 
 _SUBCOMMANDS: dict[
@@ -153,6 +256,8 @@ _SUBCOMMANDS: dict[
         _add_summary,
         _run_summary,
     ),
+    "profile": ("neighbourhood profile of a ward or neighbourhood", _add_profile, _run_profile),
+    "problems": ("rank problems for joint patrol tasking", _add_problems, _run_problems),
 }
 
 

@@ -96,3 +96,54 @@ def test_errors_go_to_stderr_with_exit_code_2_and_no_traceback(tmp_path: Path) -
 def test_missing_data_options_are_explained(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["summary", "--json"]) == 2
     assert "--demo for the demo town" in capsys.readouterr().err
+
+
+def test_profile_json_contract_on_cambridge(
+    cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["profile", "--crimes", str(cambridge_dir / "crimes")]
+    args += ["--wards", str(cambridge_dir / "wards.geojson"), "--ward", "Market", "--json"]
+    args += [
+        "--population",
+        str(cambridge_dir / "population/lsoa21_census2021_usual_residents.csv"),
+    ]
+    args += ["--lsoas", str(cambridge_dir / "boundaries/lsoa_2021.geojson")]
+    args += ["--months", "2025-04:2025-09"]
+    assert main(args) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert set(record) >= {
+        "n_crimes",
+        "by_crime_type",
+        "by_month",
+        "rate_per_1000",
+        "change",
+        "top_locations",
+    }
+    assert record["n_crimes"] == sum(record["by_month"].values())
+    assert record["n_crimes"] == sum(record["by_crime_type"].values())
+    assert list(record["by_month"]) == [
+        "2025-04",
+        "2025-05",
+        "2025-06",
+        "2025-07",
+        "2025-08",
+        "2025-09",
+    ]
+    assert record["change"][0]["label"] == "previous period"
+    assert 0 <= record["change"][0]["p_value"] <= 1
+    police = [t for t in record["top_locations"] if t["location"] == "On or near Police Station"]
+    assert police
+    assert "police building" in police[0]["artefact"]
+
+
+def test_problems_json_lists_ranked_problems(
+    cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["problems", "--crimes", str(cambridge_dir / "crimes")]
+    args += ["--wards", str(cambridge_dir / "wards.geojson"), "--ward", "Market", "--json"]
+    assert main([*args, "--max-problems", "3"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    problems = record["problems"]
+    assert [p["rank"] for p in problems] == [1, 2, 3]
+    assert problems[0]["crime_type"] == "Violence and sexual offences"
+    assert "month only" in record["note"]
