@@ -31,6 +31,7 @@ from spatial.errors import (
 from spatial.validate import decode_text, in_gb_metres
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from shapely import Point
 
 __all__ = [
@@ -167,6 +168,13 @@ def read_points(source: PointSource, *, what: str = "points") -> gpd.GeoDataFram
     out = frame if crs is not None and crs.to_epsg() == BNG_EPSG else frame.to_crs(BNG)
     x = shapely.get_x(out.geometry.to_numpy())
     y = shapely.get_y(out.geometry.to_numpy())
+    if crs is not None and crs.to_epsg() == BNG_EPSG and _looks_like_degrees(x, y):
+        msg = (
+            f"{name}: the {what} are declared as metres (EPSG:27700) but every coordinate is "
+            "within +-180/+-90: they are probably longitude/latitude. Name the columns lon and "
+            "lat, or save the file in EPSG:4326."
+        )
+        raise CRSError(msg)
     inside = in_gb_metres(x, y)
     if not inside.all():
         first = int(np.flatnonzero(~inside)[0])
@@ -179,6 +187,10 @@ def read_points(source: PointSource, *, what: str = "points") -> gpd.GeoDataFram
         )
         raise OutsideGreatBritainError(msg)
     return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=BNG)
+
+
+def _looks_like_degrees(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> bool:
+    return bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))  # noqa: PLR2004  # degrees
 
 
 def _kind(value: object) -> SiteKind | None:
@@ -359,7 +371,10 @@ def add_site(
     >>> two["name"].tolist(), len(one)
     (['Guildhall', 'Parkside'], 1)
     """
-    if not in_gb_metres(np.array([point.x]), np.array([point.y]))[0]:
+    if (
+        _looks_like_degrees(np.array([point.x]), np.array([point.y]))
+        or not in_gb_metres(np.array([point.x]), np.array([point.y]))[0]
+    ):
         msg = (
             f"site {name!r}: ({point.x:.4f}, {point.y:.4f}) is not in Great Britain in "
             "EPSG:27700 metres. Convert longitude/latitude to British National Grid first."
