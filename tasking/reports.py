@@ -1,0 +1,288 @@
+"""
+Community and partner intelligence: what residents and partner staff report, beside recorded crime.
+
+Residents raise problems at PACT meetings, by email and on street briefings; council ASB officers,
+environmental services, housing and the fire service see others. These reports rarely match
+recorded crime one to one (speeding, parking, fly-tipping and litter are not police.uk crime
+types), so patchmap groups both into themes and shows the gap: a theme that residents raise often
+but that hardly appears in recorded crime is a prompt for the NAG (under-reporting, or a partner's
+issue), and the reverse is a prompt to tell residents what is happening.
+
+Report CSV columns: ``date`` (YYYY-MM-DD or YYYY-MM), ``reported_by`` (resident, council ASB team,
+environmental services, housing, fire, police or another partner), ``issue`` (free text, e.g.
+"drug dealing", "fly-tipping"), and either ``lon``/``lat`` (WGS84) or ``x_m``/``y_m``
+(EPSG:27700); ``location`` and ``note`` are optional.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from spatial.crs import BNG, WGS84, require_bng
+from spatial.errors import EmptyInputError, InputDataError, MissingColumnError
+from spatial.validate import decode_text, in_gb_lonlat, in_gb_metres, require_columns
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "NOT_POLICE_CRIME",
+    "REPORTERS",
+    "THEMES",
+    "gap_table",
+    "read_reports",
+    "theme_of_crime_type",
+    "theme_of_issue",
+]
+
+REPORTERS: Final = (
+    "resident",
+    "council ASB team",
+    "environmental services",
+    "housing",
+    "fire",
+    "police",
+    "other partner",
+)
+"""Who can make a report; any other value is kept as ``other partner``."""
+
+THEMES: Final[Mapping[str, tuple[str, ...]]] = {
+    "ASB and nuisance": ("Anti-social behaviour",),
+    "Drugs": ("Drugs",),
+    "Violence and disorder": ("Violence and sexual offences", "Public order", "Robbery"),
+    "Weapons": ("Possession of weapons",),
+    "Burglary": ("Burglary",),
+    "Vehicle and cycle crime": ("Vehicle crime", "Bicycle theft"),
+    "Theft and shoplifting": ("Shoplifting", "Other theft", "Theft from the person"),
+    "Damage, graffiti and arson": ("Criminal damage and arson",),
+    "Other crime": ("Other crime",),
+}
+"""Themes that group police.uk crime types; reports are put in the same themes by keyword."""
+
+NOT_POLICE_CRIME: Final = "Not a police.uk crime type (partner issue)"
+"""Theme of reports such as fly-tipping, litter, speeding or parking that police.uk never holds."""
+
+_KEYWORDS: Final[tuple[tuple[str, str], ...]] = (
+    (
+        r"fly.?tip|litter|rubbish|dog foul|bins?\b|waste|street light|pothole|overgrown",
+        NOT_POLICE_CRIME,
+    ),
+    (r"speed|parking|parked|traffic|pavement|abandoned vehicle", NOT_POLICE_CRIME),
+    (r"drug|dealing|cannabis|needle|county lines", "Drugs"),
+    (r"graffiti|damage|vandal|arson|fire|smash", "Damage, graffiti and arson"),
+    (r"knife|weapon|gun", "Weapons"),
+    (r"burglar|break.?in|broken into", "Burglary"),
+    (r"car|vehicle|bike|bicycle|cycle|moped|scooter", "Vehicle and cycle crime"),
+    (r"theft|shoplift|stolen|steal|pickpocket", "Theft and shoplifting"),
+    (r"fight|assault|violence|violent|disorder|robbery|mugg", "Violence and disorder"),
+    (r"asb|anti.?social|nuisance|noise|youths?|gang|begging|drinking|rowdy", "ASB and nuisance"),
+)
+_TO_BNG: Final = Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+
+def theme_of_issue(issue: str) -> str:
+    """
+    Put a free-text report into a theme by keyword (first match wins).
+
+    Parameters
+    ----------
+    issue
+        What was reported.
+
+    Returns
+    -------
+    str
+        A key of :data:`THEMES`, :data:`NOT_POLICE_CRIME`, or ``"Other crime"`` when no keyword
+        matches.
+
+    Examples
+    --------
+    >>> theme_of_issue("Drug dealing outside the shops")
+    'Drugs'
+    >>> theme_of_issue("fly-tipping in the alley")
+    'Not a police.uk crime type (partner issue)'
+    >>> theme_of_issue("Youths causing nuisance")
+    'ASB and nuisance'
+    """
+    text = issue.lower()
+    for pattern, theme in _KEYWORDS:
+        if re.search(pattern, text):
+            return theme
+    return "Other crime"
+
+
+def theme_of_crime_type(crime_type: str) -> str:
+    """
+    Return the theme of a data.police.uk crime type.
+
+    Parameters
+    ----------
+    crime_type
+        A data.police.uk crime type.
+
+    Returns
+    -------
+    str
+        Its theme; ``"Other crime"`` for a type patchmap does not know.
+
+    Examples
+    --------
+    >>> theme_of_crime_type("Public order")
+    'Violence and disorder'
+    """
+    for theme, types in THEMES.items():
+        if crime_type in types:
+            return theme
+    return "Other crime"
+
+
+def read_reports(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
+    """
+    Read resident and partner reports from CSV into points in EPSG:27700.
+
+    Parameters
+    ----------
+    source
+        A path or an uploaded ``(name, bytes)`` pair (columns in the module notes).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``date``, ``month`` (Period[M]), ``reported_by``, ``issue``, ``theme``, ``location``,
+        ``note`` and the point.
+
+    Raises
+    ------
+    MissingColumnError
+        When ``date``, ``reported_by``, ``issue`` or coordinates are missing.
+    InputDataError
+        When a date or coordinate is malformed, or a report lies outside Great Britain.
+    EmptyInputError
+        When the file holds no reports.
+    """
+    name = source[0] if isinstance(source, tuple) else Path(source).name
+    data = source[1] if isinstance(source, tuple) else Path(source).read_bytes()
+    frame = pd.read_csv(io.StringIO(decode_text(data, source=name)), dtype=str)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    require_columns(frame.columns, ["date", "reported_by", "issue"], source=name)
+    if frame.empty:
+        msg = f"{name}: no reports."
+        raise EmptyInputError(msg)
+    if {"lon", "lat"} <= set(frame.columns):
+        lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64)
+        lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~in_gb_lonlat(lon, lat)
+        x, y = _TO_BNG.transform(lon, lat)
+        x, y = np.asarray(x), np.asarray(y)
+    elif {"x_m", "y_m"} <= set(frame.columns):
+        x = pd.to_numeric(frame["x_m"], errors="coerce").to_numpy(dtype=np.float64)
+        y = pd.to_numeric(frame["y_m"], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~in_gb_metres(x, y)
+    else:
+        msg = f"{name}: needs lon,lat (WGS84) or x_m,y_m (EPSG:27700) columns for each report."
+        raise MissingColumnError(msg)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"{name}: {int(bad.sum())} reports have no coordinates in Great Britain "
+            f"(first: row {row + 2}). Check that lon and lat are not swapped or empty."
+        )
+        raise InputDataError(msg)
+    dates = pd.to_datetime(frame["date"].str.strip(), errors="coerce", format="mixed")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        msg = f"{name}: date {frame['date'].iloc[row]!r} in row {row + 2} is not YYYY-MM-DD."
+        raise InputDataError(msg)
+    who = frame["reported_by"].fillna("").str.strip()
+    known = {r.lower(): r for r in REPORTERS}
+    issues = frame["issue"].fillna("").str.strip()
+    return gpd.GeoDataFrame(
+        {
+            "date": dates.dt.date.to_numpy(),
+            "month": dates.dt.to_period("M").to_numpy(),
+            "reported_by": [known.get(w.lower(), "other partner") for w in who],
+            "issue": issues.to_numpy(),
+            "theme": [theme_of_issue(i) for i in issues],
+            "location": frame.get("location", pd.Series("", index=frame.index)).fillna(""),
+            "note": frame.get("note", pd.Series("", index=frame.index)).fillna(""),
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=BNG,
+    )
+
+
+def gap_table(reports: gpd.GeoDataFrame, crimes: gpd.GeoDataFrame) -> pd.DataFrame:
+    """
+    Compare what residents and partners raise with what police.uk records, theme by theme.
+
+    Parameters
+    ----------
+    reports
+        From :func:`read_reports` (already filtered to the area and period).
+    crimes
+        Recorded crimes for the same area and period, with ``crime_type``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per theme: ``theme``, ``n_reports``, ``share_of_reports`` (0-1),
+        ``n_recorded``, ``share_of_recorded`` (0-1), ``gap`` (share of reports minus share of
+        recorded; positive = raised more than recorded) and ``reading`` (a sentence), sorted by
+        ``gap`` with the largest first.
+
+    Raises
+    ------
+    CRSError
+        When the reports are not in EPSG:27700.
+    EmptyInputError
+        When there are neither reports nor crimes.
+    """
+    require_bng(reports, name="reports")
+    if reports.empty and crimes.empty:
+        msg = "No reports and no recorded crime in the selection to compare."
+        raise EmptyInputError(msg)
+    by_report = reports["theme"].value_counts()
+    by_crime = crimes["crime_type"].map(theme_of_crime_type).value_counts()
+    themes = [*THEMES, NOT_POLICE_CRIME]
+    n_rep, n_rec = max(len(reports), 1), max(len(crimes), 1)
+    rows = []
+    for theme in themes:
+        r, c = int(by_report.get(theme, 0)), int(by_crime.get(theme, 0))
+        if r == 0 and c == 0:
+            continue
+        share_r, share_c = r / n_rep, c / n_rec
+        if theme == NOT_POLICE_CRIME:
+            reading = f"{r} reports are partner issues police.uk never records."
+        elif share_r > share_c + 0.05:
+            reading = (
+                f"Raised in {share_r:.0%} of reports but {share_c:.0%} of recorded crime: "
+                "possible under-reporting."
+            )
+        elif share_c > share_r + 0.05:
+            reading = (
+                f"{share_c:.0%} of recorded crime but {share_r:.0%} of reports: "
+                "tell residents what is being done."
+            )
+        else:
+            reading = "Reports and recorded crime agree."
+        rows.append(
+            {
+                "theme": theme,
+                "n_reports": r,
+                "share_of_reports": share_r,
+                "n_recorded": c,
+                "share_of_recorded": share_c,
+                "gap": share_r - share_c,
+                "reading": reading,
+            }
+        )
+    table = pd.DataFrame(rows)
+    return table.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely import Point
+
+from spatial.crs import BNG
+from spatial.errors import InputDataError, MissingColumnError
+from tasking.reports import NOT_POLICE_CRIME, gap_table, read_reports, theme_of_issue
+
+REPORTS_CSV = b"""date,reported_by,issue,lon,lat,location,note
+2025-03-02,Resident,Drug dealing by the shops,0.1300,52.2100,Arbury Court,seen most evenings
+2025-03-09,resident,drug dealing again,0.1301,52.2101,Arbury Court,
+2025-03-15,Council ASB team,youths causing nuisance,0.1302,52.2102,Arbury Court,
+2025-03-20,Environmental Services,fly-tipping in the alley,0.1303,52.2103,Back Lane,mattresses
+2025-03-28,Neighbourhood Watch,speeding on the main road,0.1304,52.2104,Main Road,
+"""
+
+
+def test_read_reports_themes_and_reporters() -> None:
+    reports = read_reports(("reports.csv", REPORTS_CSV))
+    assert reports.crs == BNG
+    assert reports["theme"].tolist() == [
+        "Drugs",
+        "Drugs",
+        "ASB and nuisance",
+        NOT_POLICE_CRIME,
+        NOT_POLICE_CRIME,
+    ]
+    assert reports["reported_by"].tolist() == [
+        "resident",
+        "resident",
+        "council ASB team",
+        "environmental services",
+        "other partner",
+    ]
+    assert str(reports["month"].iloc[0]) == "2025-03"
+
+
+def test_gap_table_shows_drugs_raised_more_than_recorded() -> None:
+    reports = read_reports(("reports.csv", REPORTS_CSV))
+    crimes = gpd.GeoDataFrame(
+        {"crime_type": ["Anti-social behaviour"] * 6 + ["Drugs"] + ["Burglary"] * 3},
+        geometry=[Point(545000, 260000)] * 10,
+        crs=BNG,
+    )
+    table = gap_table(reports, crimes).set_index("theme")
+    assert table.loc["Drugs", "n_reports"] == 2
+    assert table.loc["Drugs", "share_of_reports"] == pytest.approx(2 / 5)
+    assert table.loc["Drugs", "share_of_recorded"] == pytest.approx(1 / 10)
+    assert table.loc["Drugs", "gap"] == pytest.approx(0.3)
+    assert "under-reporting" in str(table.loc["Drugs", "reading"])
+    assert table.loc["ASB and nuisance", "gap"] == pytest.approx(1 / 5 - 6 / 10)
+    assert "tell residents" in str(table.loc["ASB and nuisance", "reading"])
+    assert table.loc["Burglary", "n_reports"] == 0
+    assert table.index[0] == NOT_POLICE_CRIME  # 40 % of reports, 0 % of recorded crime
+    assert pd.Series(table["gap"]).is_monotonic_decreasing
+
+
+def test_bad_report_files() -> None:
+    with pytest.raises(MissingColumnError, match="lon,lat"):
+        read_reports(("r.csv", b"date,reported_by,issue\n2025-01-01,resident,noise\n"))
+    with pytest.raises(InputDataError, match="not swapped"):
+        read_reports(
+            ("r.csv", b"date,reported_by,issue,lon,lat\n2025-01-01,resident,x,52.2,0.13\n")
+        )
+    with pytest.raises(InputDataError, match="is not YYYY-MM-DD"):
+        read_reports(("r.csv", b"date,reported_by,issue,lon,lat\nsoon,resident,x,0.13,52.2\n"))
+
+
+def test_theme_keywords() -> None:
+    assert theme_of_issue("Graffiti on the underpass") == "Damage, graffiti and arson"
+    assert theme_of_issue("Bike stolen from rack") == "Vehicle and cycle crime"
+    assert theme_of_issue("Something else entirely") == "Other crime"
