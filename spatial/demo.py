@@ -661,18 +661,25 @@ def _cell_generators(rng: np.random.Generator, outline: Polygon) -> npt.NDArray[
 
 
 def _cells(generators: npt.NDArray[np.float64], outline: Polygon) -> list[Polygon]:
-    """Voronoi cells of the generators clipped to the outline, on a 1 m grid, in input order."""
+    """
+    Voronoi cells of the generators clipped to the outline, on a 1 m grid.
+
+    Cell i belongs to generator i (the part holding it, where a concave stretch of the outline
+    cuts a cell in two); any further parts are appended after the last generator's cell.
+    """
     voronoi = shapely.voronoi_polygons(
         MultiPoint(generators), extend_to=outline.buffer(1000.0), ordered=True
     )
     cells: list[Polygon] = []
-    for part in shapely.get_parts(voronoi):
-        cell = shapely.intersection(part, outline, grid_size=1.0)
-        if not isinstance(cell, Polygon):  # pragma: no cover - generators lie well inside
-            msg = "a demo Voronoi cell is not a single polygon"
-            raise TypeError(msg)
-        cells.append(cell)
-    return cells
+    extra: list[Polygon] = []
+    for generator, region in zip(generators, shapely.get_parts(voronoi), strict=True):
+        clipped = shapely.intersection(region, outline, grid_size=1.0)
+        parts = [part for part in shapely.get_parts(clipped) if isinstance(part, Polygon)]
+        home = Point(generator)
+        parts.sort(key=lambda part: (not part.covers(home), -part.area))
+        cells.append(parts[0])
+        extra.extend(parts[1:])
+    return cells + extra
 
 
 def _adjacency(cells: Sequence[Polygon]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -701,7 +708,9 @@ def _grow_regions(
     matrix = coo_array((weight, (left, right)), shape=(n, n)).tocsr()
     dist = dijkstra(matrix, directed=False, indices=list(sources))
     dist = dist + np.asarray(offsets_m, dtype=np.float64)[:, None]
-    labels: npt.NDArray[np.intp] = np.argmin(dist, axis=0)
+    labels: npt.NDArray[np.intp] = np.where(
+        np.isfinite(dist.min(axis=0)), np.argmin(dist, axis=0), -1
+    )
     return labels
 
 
@@ -742,6 +751,9 @@ def _build_areas(rng: np.random.Generator) -> _Areas:
         [spec.offset_m for spec in _WARDS],
         noise,
     )
+    if (ward_of_cell < 0).any():  # pragma: no cover - cells tile one polygon
+        msg = "a demo cell touches no other cell"
+        raise RuntimeError(msg)
     lsoa_of_cell = np.full(len(cells), -1, dtype=np.intp)
     lsoa_ward: list[int] = []
     for ward_index in range(len(_WARDS)):
@@ -754,6 +766,9 @@ def _build_areas(rng: np.random.Generator) -> _Areas:
         for local in range(k):
             lsoa_of_cell[members[sub_labels[members] == local]] = len(lsoa_ward)
             lsoa_ward.append(ward_index)
+    if (lsoa_of_cell < 0).any():  # pragma: no cover - wards are connected by construction
+        msg = "a demo cell was left out of every LSOA"
+        raise RuntimeError(msg)
     cell_array = np.asarray(cells, dtype=object)
     lsoa_geoms = [
         shapely.union_all(cell_array[lsoa_of_cell == i], grid_size=1.0)
