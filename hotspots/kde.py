@@ -363,13 +363,22 @@ def _points_in_area(
         raise EmptyInputError(msg)
     union = shapely.union_all(np.asarray(area_geoms.array, dtype=object))
     geoms = np.asarray(points.geometry.array, dtype=object)
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    # polygons (e.g. population areas) count at a point inside them
-    located = shapely.point_on_surface(geoms[present])
-    x_m = np.full(len(geoms), np.nan)
-    y_m = np.full(len(geoms), np.nan)
-    x_m[present] = shapely.get_x(located)
-    y_m[present] = shapely.get_y(located)
+    type_id = shapely.get_type_id(geoms)  # 0 for points, -1 for missing geometry
+    if (type_id == 0).all():
+        x_m = shapely.get_x(geoms)  # NaN for empty points
+        y_m = shapely.get_y(geoms)
+    else:
+        x_m = np.full(len(geoms), np.nan)
+        y_m = np.full(len(geoms), np.nan)
+        is_point = type_id == 0
+        x_m[is_point] = shapely.get_x(geoms[is_point])
+        y_m[is_point] = shapely.get_y(geoms[is_point])
+        other = (type_id > 0) & ~shapely.is_empty(geoms)
+        # polygons (e.g. population areas) count at a point inside them
+        located = shapely.point_on_surface(geoms[other])
+        x_m[other] = shapely.get_x(located)
+        y_m[other] = shapely.get_y(located)
+    present = np.isfinite(x_m) & np.isfinite(y_m)
     shapely.prepare(union)
     inside = np.zeros(len(geoms), dtype=bool)
     inside[present] = shapely.intersects_xy(union, x_m[present], y_m[present])
