@@ -172,11 +172,16 @@ def test_network_graphml_round_trips(written: DemoFiles, area: DemoArea) -> None
     assert loaded.graph["crs"] == BNG
     assert loaded.number_of_nodes() == area.network.number_of_nodes()
     assert loaded.number_of_edges() == area.network.number_of_edges()
-    u, v, k, data = next(iter(loaded.edges(keys=True, data=True)))
-    original = area.network.edges[u, v, k]
-    assert data["name"] == original["name"]
-    assert data["length"] == original["length"]
-    assert data["geometry"].equals(original["geometry"])
+    fields = ("osmid", "name", "highway", "oneway", "reversed", "length")
+
+    def table(graph: nx.MultiDiGraph) -> list[tuple[object, ...]]:
+        return [
+            (u, v, k, *(d[f] for f in fields), d["geometry"].wkb)
+            for u, v, k, d in graph.edges(keys=True, data=True)
+        ]
+
+    assert table(loaded) == table(area.network)
+    assert dict(loaded.nodes(data=True)) == dict(area.network.nodes(data=True))
 
 
 # ---------------------------------------------------------------- crime CSV format
