@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint typecheck pytest browser-deps bench clean
+.PHONY: run test lint typecheck pytest system-deps bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -19,11 +19,18 @@ run: $(STAMP)
 	@echo "patchmap: open http://localhost:$(PORT) in your browser"
 	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		echo "installing Debian's chromium for the browser tests"; \
+# Debian packages the tests use: chromium (browser tests, PDF printing), poppler-utils (pdftoppm:
+# PDF pages to PNG), postgresql (a throwaway server for the tasking-log tests).
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
 lint: $(STAMP)
@@ -33,7 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
-pytest: $(STAMP) browser-deps
+pytest: $(STAMP) system-deps
 	$(VENV)/bin/pytest
 	$(VENV)/bin/pytest --nbmake notebooks/ -p no:cacheprovider -o addopts="" -o testpaths=notebooks
 
