@@ -1,0 +1,205 @@
+"""``patchmap tasks``: the tasking log from the command line, mirroring the Tasking page."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from cli import main
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out.strip().startswith(("{", "[")) else out, err
+
+
+def test_tasks_add_update_list_export_round_trip(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "log.sqlite")
+    common = ["--db", db, "--user", "pc.smith", "--json"]
+    code, problem, _ = _run(
+        capsys, "tasks", "add", "problem", "--title", "Cycle theft", "--ward", "Abbey", *common
+    )
+    assert code == 0
+    assert isinstance(problem, dict)
+    assert (problem["id"], problem["ward"], problem["version"]) == (1, "Abbey", 1)
+    code, action, _ = _run(
+        capsys,
+        "tasks",
+        "add",
+        "action",
+        "--problem",
+        "1",
+        "--epic",
+        "prevention",
+        "--description",
+        "Sheffield stands",
+        "--agency",
+        "City Council",
+        "--due",
+        "2026-12-01",
+        *common,
+    )
+    assert isinstance(action, dict)
+    assert (action["due_date"], action["status"], action["owner_agency"]) == (
+        "2026-12-01",
+        "open",
+        "City Council",
+    )
+    code, updated, _ = _run(
+        capsys,
+        "tasks",
+        "update",
+        "action",
+        "1",
+        "--version",
+        "1",
+        "--status",
+        "done",
+        "--due",
+        "none",
+        *common,
+    )
+    assert isinstance(updated, dict)
+    assert (updated["status"], updated["due_date"], updated["version"]) == ("done", None, 2)
+    code, listed, _ = _run(capsys, "tasks", "list", "actions", "--status", "done", *common)
+    assert listed == [updated]
+    out = tmp_path / "log.json"
+    code, text, _ = _run(capsys, "tasks", "export", "--db", db, "--out", str(out))
+    assert code == 0
+    assert "actions: 1" in str(text)
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    assert [a["status"] for a in exported["actions"]] == ["done"]
+    assert [(r["changed_by"], r["field"]) for r in exported["audit"]] == [
+        ("pc.smith", None),
+        ("pc.smith", None),
+        ("pc.smith", "due_date"),
+        ("pc.smith", "status"),
+    ]
+
+
+def test_tasks_update_with_a_stale_version_exits_2_naming_who_changed_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "log.sqlite")
+    main(["tasks", "add", "problem", "--title", "ASB", "--db", db, "--user", "a"])
+    main(
+        [
+            "tasks",
+            "update",
+            "problem",
+            "1",
+            "--version",
+            "1",
+            "--stage",
+            "analysis",
+            "--db",
+            db,
+            "--user",
+            "alice",
+        ]
+    )
+    capsys.readouterr()
+    code = main(
+        [
+            "tasks",
+            "update",
+            "problem",
+            "1",
+            "--version",
+            "1",
+            "--title",
+            "ASB in the park",
+            "--db",
+            db,
+            "--user",
+            "bob",
+        ]
+    )
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "Problem 1 was changed by alice" in err
+    assert "sara_stage: 'scanning' -> 'analysis'" in err
+    assert "Your change to title was not saved" in err
+
+
+def test_tasks_update_without_changes_and_bad_dates_are_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "log.sqlite")
+    main(["tasks", "add", "problem", "--title", "ASB", "--db", db, "--user", "a"])
+    capsys.readouterr()
+    assert main(["tasks", "update", "problem", "1", "--version", "1", "--db", db]) == 2
+    assert "Nothing to change: give at least one of --title" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["tasks", "add", "meeting", "--name", "NAG", "--held-on", "1/12/2026", "--db", db])
+    assert exited.value.code == 2
+    assert "is not a date: use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_tasks_findings_propose_and_add_actions(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "log.sqlite")
+    user = ["--db", db, "--user", "pcso"]
+    main(["tasks", "add", "problem", "--title", "Underpass", *user])
+    main(
+        [
+            "tasks",
+            "add",
+            "area",
+            "--kind",
+            "eva_route",
+            "--name",
+            "Walk",
+            "--problem",
+            "1",
+            "--wkt",
+            "LINESTRING (545000 260000, 545100 260100)",
+            *user,
+        ]
+    )
+    main(
+        [
+            "tasks",
+            "add",
+            "finding",
+            "--route",
+            "1",
+            "--stop",
+            "2",
+            "--seen",
+            "fly_tipping",
+            "--not-seen",
+            "graffiti",
+            "--note",
+            "Sofa dumped",
+            *user,
+        ]
+    )
+    capsys.readouterr()
+    code, proposals, _ = _run(capsys, "tasks", "propose", *user, "--json")
+    assert code == 0
+    assert proposals == [
+        {
+            "route_id": 1,
+            "problem_id": 1,
+            "item": "fly_tipping",
+            "epic": "prevention",
+            "owner_agency": "Environmental services",
+            "description": "Clear fly-tipping and look for evidence on EVA route 'Walk', stop 2",
+            "notes": "Stop 2: Sofa dumped",
+            "stops": [2],
+        }
+    ]
+    code, added, _ = _run(capsys, "tasks", "propose", "--add", *user, "--json")
+    assert code == 0
+    assert isinstance(added, list)
+    assert [(a["status"], a["source"]) for a in added] == [("proposed", "eva_route:1:fly_tipping")]
