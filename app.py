@@ -11,6 +11,7 @@ from app_pages import _ui
 
 HERE: Final = Path(__file__).resolve().parent
 
+# (script, title, icon) of every page, in menu order; a page appears once its script exists.
 PAGES: Final = (
     ("app_pages/map.py", "Map", ":material/map:"),
     ("app_pages/profile.py", "Profile", ":material/insights:"),
@@ -19,9 +20,10 @@ PAGES: Final = (
     ("app_pages/tasking.py", "Tasking", ":material/assignment:"),
     ("app_pages/exports.py", "Exports", ":material/download:"),
 )
-"""(script, title, icon) of every page, in menu order; a page appears once its script exists."""
 
-st.set_page_config(page_title="patchmap", page_icon=":material/map:", layout="wide")
+st.set_page_config(
+    page_title="patchmap", page_icon=str(HERE / "static" / "favicon.png"), layout="wide"
+)
 page = st.navigation(
     [
         st.Page(HERE / script, title=title, icon=icon, default=index == 0)

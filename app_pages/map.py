@@ -34,7 +34,7 @@ folium_map = _ui.guarded(
 )
 
 st.title("Map")
-left, right = st.columns([3, 2], gap="medium")
+left, right = st.columns([5, 3], gap="medium")
 with left:
     st_folium(folium_map, key=MAP_KEY, returned_objects=[], height=640, use_container_width=True)
     if area.is_demo:
@@ -56,4 +56,4 @@ with right:
         help=f"Crimes in the chosen wards and types, {period}.",
     )
     st.caption(f"{len(view.counts):,} snap points in {len(view.wards)} wards.")
-    st.dataframe(view.table, key=TABLE_KEY, width="stretch", height=560)
+    st.dataframe(view.table, key=TABLE_KEY, width="stretch")

@@ -244,6 +244,8 @@ def base_map(
         zoom_start=_DEFAULT_ZOOM,
         tiles=None,
         control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
     )
     if tiles == "openstreetmap":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
@@ -252,7 +254,9 @@ def base_map(
         root = m.get_root()
         if isinstance(root, Figure):
             root.header.add_child(Element(style), name="patchmap_background")
-    m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+    bounds = [[min_lat, min_lon], [max_lat, max_lon]]
+    m.fit_bounds(bounds)
+    _FitUntilTouched(bounds).add_to(m)
     return m
 
 
@@ -461,9 +465,9 @@ def _point_style(feature: Mapping[str, Any]) -> dict[str, object]:
     return {
         "radius": point_radius_px(n_crimes),
         "color": "#ffffff",
-        "weight": 1,
+        "weight": 0.6,
         "fillColor": CRIME_POINT_COLOUR,
-        "fillOpacity": 0.75,
+        "fillOpacity": 0.7,
     }
 
 
@@ -622,6 +626,39 @@ def street_layer(streets: gpd.GeoDataFrame, *, layer_name: str = "Streets") -> f
         interactive=False,
     ).add_to(group)
     return group
+
+
+class _FitUntilTouched(MacroElement):
+    """Fit the bounds again whenever the map resizes, until the user pans or zooms it.
+
+    In Streamlit the map's frame is often still being sized when Leaflet first fits the bounds,
+    which leaves the map zoomed far out; refitting on resize fixes that.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, bounds) {
+            var touched = false;
+            var container = map.getContainer();
+            ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (name) {
+                container.addEventListener(name, function () { touched = true; }, {once: true});
+            });
+            if (typeof ResizeObserver !== "undefined") {
+                new ResizeObserver(function () {
+                    map.invalidateSize();
+                    if (!touched) { map.fitBounds(bounds); }
+                }).observe(container);
+            }
+        })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's __init__ is untyped
+        self._name = "FitUntilTouched"
+        self.bounds = bounds
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ DENSITY_COLOURS: Final = (
 )
 """Sequential yellow-to-red ramp for crime density, lowest class first (ColorBrewer YlOrRd 7)."""
 
-POINT_RADIUS_MAX_PX: Final = 18.0
+POINT_RADIUS_MAX_PX: Final = 14.0
 """The largest circle drawn for a snap point, in screen pixels."""
 
 
@@ -70,7 +70,7 @@ def point_radius_px(n_crimes: int) -> float:
     Return the circle radius, in pixels, for a snap point holding ``n_crimes`` crimes.
 
     The radius grows with the logarithm of the count so that one busy town-centre point does not
-    hide its neighbours: 3 px for one crime, 7 px for 10, 11 px for 100, at most 18 px.
+    hide its neighbours: 2.5 px for one crime, 5.5 px for 10, 8.5 px for 100, at most 14 px.
 
     Parameters
     ----------
@@ -85,6 +85,6 @@ def point_radius_px(n_crimes: int) -> float:
     Examples
     --------
     >>> point_radius_px(1), point_radius_px(10), point_radius_px(100)
-    (3.0, 7.0, 11.0)
+    (2.5, 5.5, 8.5)
     """
-    return min(3.0 + 4.0 * math.log10(max(n_crimes, 1)), POINT_RADIUS_MAX_PX)
+    return min(2.5 + 3.0 * math.log10(max(n_crimes, 1)), POINT_RADIUS_MAX_PX)
