@@ -55,7 +55,7 @@ TOP_CELL_FRACTIONS: Final = (0.01, 0.05, 0.10)
 """The busiest fractions of cells whose share of crime :func:`concentration` reports."""
 DEFAULT_NULL_SIMULATIONS: Final = 99
 """Random allocations of the crimes to cells used for the Poisson-null Gini."""
-DEFAULT_ARTEFACT_WARD_SHARE: Final = 0.10
+DEFAULT_ARTEFACT_WARD_SHARE: Final = 0.20
 """A snap point holding at least this share of its ward's crime is flagged for review."""
 DEFAULT_ARTEFACT_MIN_CRIMES: Final = 20
 """A snap point needs at least this many crimes to be flagged for its share of the ward."""
