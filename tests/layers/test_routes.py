@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import gpxpy
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+from shapely import Point
+
+from layers.pdf import html_to_pdf
+from layers.routes import (
+    point_from_lonlat,
+    route_map_svg,
+    route_sheet_html,
+    route_to_geojson,
+    route_to_gpx,
+    route_to_kml,
+    write_catchments,
+)
+from spatial.catchments import walking_catchments
+from spatial.crs import BNG
+from spatial.errors import OutsideGreatBritainError, ParameterError, PatchmapError
+from spatial.network import StreetNetwork, load_network, network_from_graph
+from spatial.routes import EVA_CHECKLIST, EvaRoute, plan_eva_route
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import numpy.typing as npt
+
+X0, Y0 = 545_000.0, 258_000.0
+TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
+KML = "{http://www.opengis.net/kml/2.2}"
+
+
+def grid(n: int = 5) -> StreetNetwork:
+    g = nx.MultiDiGraph(crs=BNG)
+    for r in range(n):
+        for c in range(n):
+            g.add_node(r * n + c, x=X0 + c * 100, y=Y0 + r * 100)
+    for r in range(n):
+        for c in range(n):
+            a = r * n + c
+            if c < n - 1:
+                g.add_edge(a, a + 1, length=100.0, name=f"Row {r}", highway="footway")
+            if r < n - 1:
+                g.add_edge(a, a + n, length=100.0, name=f"Col {c}", highway="footway")
+    return network_from_graph(g)
+
+
+@pytest.fixture(scope="module")
+def net() -> StreetNetwork:
+    return grid()
+
+
+@pytest.fixture(scope="module")
+def route(net: StreetNetwork) -> EvaRoute:
+    stops = gpd.GeoDataFrame(
+        {"label": ["Alley <b>&</b> garages", "Park gate", "Far corner"], "weight": [3, 2, 1]},
+        geometry=[Point(X0 + 200, Y0 + 5), Point(X0 + 205, Y0 + 300), Point(X0 + 400, Y0 + 405)],
+        crs=BNG,
+    )
+    # the loop through the first two is 1,000 m (12.5 min) + 6 min at stops = 18.5 min; the far
+    # corner alone is a 1,600 m round trip (20 min) + 3 min: too far for 20 min
+    return plan_eva_route(net, stops, start=Point(X0, Y0), start_label="Hub", max_minutes=20)
+
+
+def back_to_bng(lonlat: list[tuple[float, float]]) -> npt.NDArray[np.float64]:
+    x, y = TO_BNG.transform([p[0] for p in lonlat], [p[1] for p in lonlat])
+    return np.column_stack([x, y]).astype(np.float64)
+
+
+def test_gpx_parses_back_with_the_same_points(route: EvaRoute) -> None:
+    gpx = gpxpy.parse(route_to_gpx(route, name="Walk 1"))
+    points = [(p.longitude, p.latitude) for p in gpx.tracks[0].segments[0].points]
+    np.testing.assert_allclose(back_to_bng(points), shapely.get_coordinates(route.line), atol=0.01)
+    names = [w.name for w in gpx.waypoints]
+    labels = [str(label) for label in route.stops["label"]]
+    assert names == ["Start: Hub"] + [f"Stop {i + 1}: {lab}" for i, lab in enumerate(labels)]
+    assert sorted(labels) == ["Alley <b>&</b> garages", "Park gate"]
+    assert all("Fly-tipping" in (w.description or "") for w in gpx.waypoints[1:])
+    stop_xy = back_to_bng([(w.longitude, w.latitude) for w in gpx.waypoints[1:]])
+    np.testing.assert_allclose(stop_xy, shapely.get_coordinates(route.stops.geometry), atol=0.01)
+    assert gpx.tracks[0].name == "Walk 1"
+
+
+def test_kml_parses_and_escapes(route: EvaRoute) -> None:
+    text = route_to_kml(route)
+    assert "<b>" not in text
+    root = ET.fromstring(text)  # noqa: S314  # our own output
+    marks = root.findall(f".//{KML}Placemark")
+    assert len(marks) == 1 + 1 + len(route.stops)
+    coords = marks[0].find(f".//{KML}coordinates")
+    assert coords is not None
+    assert coords.text is not None
+    lonlat = [(float(c.split(",")[0]), float(c.split(",")[1])) for c in coords.text.split()]
+    np.testing.assert_allclose(back_to_bng(lonlat), shapely.get_coordinates(route.line), atol=0.05)
+    descriptions = [m.findtext(f"{KML}description") or "" for m in marks[2:]]
+    assert all("Residents spoken to" in d for d in descriptions)
+
+
+def test_geojson_has_the_route_start_and_stops_with_checklists(route: EvaRoute) -> None:
+    data = json.loads(route_to_geojson(route))
+    kinds = [f["properties"]["kind"] for f in data["features"]]
+    assert kinds == ["route", "start"] + ["stop"] * len(route.stops)
+    assert data["features"][0]["properties"]["distance_m"] == pytest.approx(
+        route.distance_m, abs=0.1
+    )
+    stops = [f["properties"] for f in data["features"][2:]]
+    assert [s["order"] for s in stops] == [1, 2]
+    assert all(s["checklist"] == list(EVA_CHECKLIST) for s in stops)
+    assert set(stops[0]) == {"kind", "order", "label", "weight", "arrival_min", "checklist"}
+    frame = gpd.read_file(route_to_geojson(route))
+    assert frame.crs is not None
+    assert frame.crs.to_epsg() == 4326
+
+
+def test_route_sheet_html_has_map_stops_directions_and_one_checklist_per_stop(
+    net: StreetNetwork, route: EvaRoute
+) -> None:
+    page = route_sheet_html(route, title="Abbey EVA <1>", network=net, subtitle="Team & co")
+    assert "<b>&</b>" not in page
+    assert "Alley &lt;b&gt;&amp;&lt;/b&gt; garages" in page
+    assert "Abbey EVA &lt;1&gt;" in page
+    assert page.count("<svg") == 1
+    assert page.count("Sightlines and hiding places") == len(route.stops)
+    assert "Far corner" in page  # left out, with its reason
+    assert "Directions" in page
+    assert "OpenStreetMap" in page
+    svg = route_map_svg(route, network=net)
+    ET.fromstring(svg)  # noqa: S314  # well-formed XML, our own output
+    assert svg.count("<circle") == len(route.stops) + len(route.left_out)
+    with pytest.raises(ParameterError, match="positive"):
+        route_map_svg(route, width_px=0)
+
+
+def test_route_sheet_prints_to_pdf(route: EvaRoute) -> None:
+    pdf = html_to_pdf(route_sheet_html(route))
+    assert pdf.startswith(b"%PDF-")
+    assert len(pdf) > 5_000
+
+
+def test_pdf_without_chromium_says_what_to_install(tmp_path: Path) -> None:
+    with pytest.raises(PatchmapError, match="apt-get install chromium"):
+        html_to_pdf("<p>x</p>", chromium_path=tmp_path / "no-chromium")
+
+
+def test_point_from_lonlat_refuses_swapped_coordinates() -> None:
+    x, y = TO_BNG.transform(0.1192, 52.2048)
+    assert point_from_lonlat(0.1192, 52.2048).equals_exact(Point(x, y), 1e-6)
+    with pytest.raises(OutsideGreatBritainError, match="longitude first"):
+        point_from_lonlat(52.2048, 0.1192)
+
+
+def test_catchments_round_trip_through_geopackage(net: StreetNetwork, tmp_path: Path) -> None:
+    sites = gpd.GeoDataFrame({"name": ["Hub"]}, geometry=[Point(X0 + 200, Y0 + 200)], crs=BNG)
+    catchments = walking_catchments(net, sites, minutes=[2, 4])
+    path = write_catchments(catchments, tmp_path / "c.gpkg")
+    back = gpd.read_file(path, layer="catchments")
+    assert back.crs is not None
+    assert back.crs.to_epsg() == 27700
+    assert back["minutes"].tolist() == [2.0, 4.0]
+    assert back["site_name"].tolist() == ["Hub", "Hub"]
+    np.testing.assert_allclose(back.geometry.area, catchments.geometry.area)
+    with pytest.raises(ParameterError, match=r"\*\.gpkg"):
+        write_catchments(catchments, tmp_path / "c.shp")
+
+
+@pytest.mark.shared
+def test_cambridge_route_gpx_parses_back(cambridge_dir: Path) -> None:
+    network = load_network(cambridge_dir / "osm" / "cambridge_drive.graphml")
+    stops = gpd.GeoDataFrame(
+        geometry=[point_from_lonlat(0.1218, 52.2077), point_from_lonlat(0.1303, 52.2026)], crs=BNG
+    )
+    route = plan_eva_route(
+        network, stops, start=point_from_lonlat(0.119212, 52.204835), start_label="Guildhall"
+    )
+    gpx = gpxpy.parse(route_to_gpx(route))
+    points = [(p.longitude, p.latitude) for p in gpx.tracks[0].segments[0].points]
+    np.testing.assert_allclose(back_to_bng(points), shapely.get_coordinates(route.line), atol=0.01)
+    assert len(gpx.waypoints) == 3
