@@ -347,6 +347,9 @@ def suppress_counts(frame: gpd.GeoDataFrame, *, min_count: int | None) -> gpd.Ge
         flagged |= small
         out[column] = series.mask(small)
     out[SUPPRESSED_COLUMN] = flagged
+    if out.geometry.name in out.columns:
+        geometry = out.geometry.name
+        out = out[[*(c for c in out.columns if c != geometry), geometry]]
     return out
 
 

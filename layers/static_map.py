@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -58,6 +59,7 @@ PATROL_COLOUR: Final = "#ff7f00"
 
 _MM_PER_INCH: Final = 25.4
 _MARGIN_FRACTION: Final = 0.04
+_ATTRIBUTION_CHARS_PER_MM: Final = 0.95
 _GI_BIN_COLOURS: Final = dict(zip((3, 2, 1, 0, -1, -2, -3), GI_CLASS_COLOURS.values(), strict=True))
 
 
@@ -295,7 +297,7 @@ def render_static_map(  # noqa: PLR0913 - one optional argument per map layer
     width_in, height_in = (v / _MM_PER_INCH for v in size_mm)
     figure = Figure(figsize=(width_in, height_in), dpi=dpi, facecolor="white")
     FigureCanvasAgg(figure)
-    ax = figure.add_axes((0.01, 0.06, 0.98, 0.86 if title else 0.92))
+    ax = figure.add_axes((0.01, 0.075, 0.98, 0.845 if title else 0.9))
     ax.set_facecolor(MAP_BACKGROUND_COLOUR)
     overlays = [f for f in (route, patrol_areas) if f is not None]
     bounds = _extent(wards, overlays)
@@ -329,7 +331,15 @@ def render_static_map(  # noqa: PLR0913 - one optional argument per map layer
     if title:
         figure.text(0.01, 0.965, title, fontsize=11, fontweight="bold", va="top", parse_math=False)
     if attribution:
-        figure.text(0.01, 0.015, attribution, fontsize=5.5, color="#444444", parse_math=False)
+        figure.text(
+            0.01,
+            0.008,
+            textwrap.fill(attribution, width=int(_ATTRIBUTION_CHARS_PER_MM * size_mm[0])),
+            fontsize=5.5,
+            color="#444444",
+            va="bottom",
+            parse_math=False,
+        )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
