@@ -505,10 +505,14 @@ def assess_response(
     geoms = points.geometry
     periods = {"before": (start_0, end_0), "after": (start_1, end_1)}
 
-    def count(region: BaseGeometry, *, exclude: BaseGeometry | None = None) -> AreaCounts:
-        inside = geoms.covered_by(region)
-        if exclude is not None:
-            inside &= ~geoms.covered_by(exclude)
+    # A point on a shared boundary counts once: in the first region it touches, in the order
+    # treated, comparison, treated ring, comparison ring.
+    assigned = pd.Series(data=False, index=points.index)
+
+    def count(region: BaseGeometry) -> AreaCounts:
+        nonlocal assigned
+        inside = geoms.covered_by(region) & ~assigned
+        assigned = assigned | inside
         area_km2 = region.area / 1e6 if per_km2 else None
         return _count(months, inside, area_km2=area_km2, **periods)
 
@@ -516,10 +520,8 @@ def assess_response(
     comparison = count(comparison_area)
     displacement = displacement_comparison = None
     if displacement_buffer_m is not None:
-        displacement = count(regions["treated displacement ring"], exclude=treated_area)
-        displacement_comparison = count(
-            regions["comparison displacement ring"], exclude=comparison_area
-        )
+        displacement = count(regions["treated displacement ring"])
+        displacement_comparison = count(regions["comparison displacement ring"])
     all_counts = [c for c in (treated, comparison, displacement, displacement_comparison) if c]
     if sum(c.n_before + c.n_after for c in all_counts) == 0:
         msg = (

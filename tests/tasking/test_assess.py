@@ -226,3 +226,18 @@ def test_assess_response_does_not_mutate_points() -> None:
     )
     pd.testing.assert_frame_equal(points, before)
     assert np.array_equal(points.geometry.x, before.geometry.x)
+
+
+def test_a_point_on_a_shared_boundary_counts_once_for_the_treated_area() -> None:
+    # Comparison square shares the edge x = 100 with the treated square; 7 crimes lie on it.
+    points = _points(
+        [
+            (100, 50, "2024-01", 7),
+            (50, 50, "2024-01", 5),
+            (50, 50, "2024-04", 5),
+            (150, 50, "2024-01", 6),
+            (150, 50, "2024-04", 6),
+        ]
+    )
+    res = assess_response(points, TREATED, box(100, 0, 200, 100), before=BEFORE, after=AFTER)
+    assert (res.treated.n_before, res.comparison.n_before) == (12, 6)
