@@ -14,6 +14,8 @@ __all__ = [
     "CLUSTER_COLOUR",
     "CRIME_POINT_COLOUR",
     "DENSITY_COLOURS",
+    "EMERGING_COLOURS",
+    "GI_BIN_COLOURS",
     "GI_CLASS_COLOURS",
     "MAP_BACKGROUND_COLOUR",
     "NO_DATA_COLOUR",
@@ -39,16 +41,45 @@ CLUSTER_COLOUR: Final = "#6a3d9a"
 NO_DATA_COLOUR: Final = "#bdbdbd"
 """Cells or classes that carry no signal."""
 
-GI_CLASS_COLOURS: Final = {
-    "Hot spot 99%": "#b2182b",
-    "Hot spot 95%": "#ef8a62",
-    "Hot spot 90%": "#fddbc7",
-    "Not significant": "#f7f7f7",
-    "Cold spot 90%": "#d1e5f0",
-    "Cold spot 95%": "#67a9cf",
-    "Cold spot 99%": "#2166ac",
+GI_BIN_COLOURS: Final = {
+    3: "#b2182b",
+    2: "#ef8a62",
+    1: "#fddbc7",
+    0: "#f7f7f7",
+    -1: "#d1e5f0",
+    -2: "#67a9cf",
+    -3: "#2166ac",
 }
-"""Getis-Ord Gi* classes, from the hottest to the coldest (the usual red-blue diverging ramp)."""
+"""Getis-Ord Gi* ``gi_bin`` (3 = hot 99% .. -3 = cold 99%) to colour: the usual red-blue ramp."""
+
+GI_CLASS_COLOURS: Final = dict(
+    zip(
+        ("Hot 99%", "Hot 95%", "Hot 90%", "Not significant", "Cold 90%", "Cold 95%", "Cold 99%"),
+        GI_BIN_COLOURS.values(),
+        strict=True,
+    )
+)
+"""The same colours keyed by the ``hotspot`` label of :mod:`hotspots.gistar`, hottest first."""
+
+EMERGING_COLOURS: Final = {
+    "New Hot Spot": "#fcbba1",
+    "Consecutive Hot Spot": "#fc9272",
+    "Intensifying Hot Spot": "#a50f15",
+    "Persistent Hot Spot": "#de2d26",
+    "Diminishing Hot Spot": "#fb6a4a",
+    "Sporadic Hot Spot": "#fdd49e",
+    "Oscillating Hot Spot": "#e7298a",
+    "Historical Hot Spot": "#bcbddc",
+    "New Cold Spot": "#c6dbef",
+    "Consecutive Cold Spot": "#9ecae1",
+    "Intensifying Cold Spot": "#08519c",
+    "Persistent Cold Spot": "#3182bd",
+    "Diminishing Cold Spot": "#6baed6",
+    "Sporadic Cold Spot": "#c7e9c0",
+    "Oscillating Cold Spot": "#41b6c4",
+    "Historical Cold Spot": "#d9d9d9",
+}
+"""Esri emerging hot spot categories to colour (hot: reds, cold: blues; no pattern: not drawn)."""
 
 DENSITY_COLOURS: Final = (
     "#ffffcc",
