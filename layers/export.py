@@ -2,7 +2,7 @@
 Layer exports that open in the tools partners use, never carrying more than the audience may see.
 
 Formats (each written with a well-kept library: GDAL through pyogrio and rasterio, or the
-standard library's XML and CSV writers):
+standard library's CSV writer, gpxpy for GPX):
 
 ========  ===========================================  ==========  ==============================
 format    file                                         CRS         metadata carried
@@ -12,7 +12,7 @@ gpkg      one GeoPackage, one named layer per layer    EPSG:27700  dataset metad
 geojson   one RFC 7946 FeatureCollection per layer     WGS84       ``metadata`` foreign member
 csv       one table per layer, WKT or lon/lat columns  WGS84       ``.metadata.json`` beside it
 kml       one KML document, one folder per layer       WGS84       document description
-gpx       routes (``<rte>``) and stops (``<wpt>``)     WGS84       ``<metadata>`` element
+gpx       routes (``<rte>``) and stops (``<wpt>``)     WGS84       ``<metadata>`` (gpxpy)
 shp       zipped Shapefile, only when asked            EPSG:27700  ``metadata.json`` in the zip
 tif       GeoTIFF of a density raster                  EPSG:27700  tags, band description, unit
 ========  ===========================================  ==========  ==============================
@@ -35,9 +35,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, Protocol, get_args
-from xml.etree import ElementTree as ET
 
 import geopandas as gpd
+import gpxpy
+import gpxpy.gpx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -145,7 +146,7 @@ _EXTENSIONS: Final[dict[str, ExportFormat]] = {
     ".tiff": "tif",
 }
 _MULTI_LAYER: Final = frozenset({"gpkg", "kml", "shp"})
-_GPX_NS: Final = "http://www.topografix.com/GPX/1/1"
+_OGL_URL: Final = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 _DBF_NAME_MAX: Final = 10
 
 
@@ -661,13 +662,6 @@ def write_kml(
     return target
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
-    child = ET.SubElement(parent, f"{{{_GPX_NS}}}{tag}", attrib)
-    if text is not None:
-        child.text = text
-    return child
-
-
 def _lonlat(geometry: shapely.Geometry) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in shapely.get_coordinates(geometry)]
 
@@ -683,6 +677,9 @@ def write_gpx(
     """
     Write routes as GPX 1.1 ``<rte>`` elements (and stops as ``<wpt>``) for phone GPS apps.
 
+    Written with gpxpy, as :func:`layers.routes.route_to_gpx` (the walker's route sheet) is;
+    this writer takes the audience-filtered route layers and carries the export's metadata.
+
     Parameters
     ----------
     routes
@@ -690,11 +687,11 @@ def write_gpx(
     path
         The ``.gpx`` file.
     metadata
-        Written to the GPX ``<metadata>`` (name, description, copyright, time).
+        Written to the GPX ``<metadata>`` (name, description, licence, time).
     waypoints
         Points in EPSG:27700 (e.g. the route's stops), written as waypoints.
     name_column
-        Column naming each route and waypoint (the row number when absent).
+        Column naming each route and waypoint (numbered when absent).
 
     Returns
     -------
@@ -715,36 +712,32 @@ def write_gpx(
     if bad or (waypoints is not None and set(waypoints.geometry.geom_type.dropna()) - {"Point"}):
         msg = f"GPX holds route lines and stop points; found {', '.join(bad) or 'non-points'}."
         raise ParameterError(msg)
-    ET.register_namespace("", _GPX_NS)
-    root = ET.Element(f"{{{_GPX_NS}}}gpx", {"version": "1.1", "creator": "patchmap"})
-    meta = _sub(root, "metadata")
-    _sub(meta, "name", metadata.title)
-    _sub(meta, "desc", metadata.to_text())
-    rights = _sub(meta, "copyright", author="patchmap export")
-    _sub(
-        rights,
-        "license",
-        "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-    )
-    _sub(
-        meta, "time", metadata.created_utc or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    )
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "patchmap"
+    gpx.name = metadata.title
+    gpx.description = metadata.to_text()
+    gpx.copyright_author = "; ".join(metadata.sources)
+    gpx.copyright_license = _OGL_URL
+    created = metadata.created_utc or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    gpx.time = dt.datetime.fromisoformat(created)
     if waypoints is not None:
         for i, (label, geom) in enumerate(
             zip(_names(waypoints, name_column), waypoints.to_crs(WGS84).geometry, strict=True)
         ):
             ((lon, lat),) = _lonlat(geom)
-            wpt = _sub(root, "wpt", lat=f"{lat:.7f}", lon=f"{lon:.7f}")
-            _sub(wpt, "name", label or f"Stop {i + 1}")
+            gpx.waypoints.append(
+                gpxpy.gpx.GPXWaypoint(latitude=lat, longitude=lon, name=label or f"Stop {i + 1}")
+            )
     for i, (label, geom) in enumerate(
         zip(_names(routes, name_column), routes.to_crs(WGS84).geometry, strict=True)
     ):
-        rte = _sub(root, "rte")
-        _sub(rte, "name", label or f"Route {i + 1}")
-        for lon, lat in _lonlat(geom):
-            _sub(rte, "rtept", lat=f"{lat:.7f}", lon=f"{lon:.7f}")
+        route = gpxpy.gpx.GPXRoute(name=label or f"Route {i + 1}")
+        route.points.extend(
+            gpxpy.gpx.GPXRoutePoint(latitude=lat, longitude=lon) for lon, lat in _lonlat(geom)
+        )
+        gpx.routes.append(route)
     target = Path(path)
-    ET.ElementTree(root).write(target, encoding="utf-8", xml_declaration=True)
+    target.write_text(gpx.to_xml(version="1.1"), encoding="utf-8")
     return target
 
 

@@ -1,0 +1,843 @@
+"""
+Briefing packs for tasking meetings: one self-contained HTML file, and a PDF with the same content.
+
+A pack covers a ward or a neighbourhood, a period and a meeting date, for one audience:
+
+- cover: area, period, meeting, audience and the data caveats;
+- a print map (:func:`layers.static_map.render_static_map`) of the wards, hotspots, patrol areas,
+  the EVA route and the co-location sites, with a legend, scale bar and north arrow;
+- the profile numbers (:func:`tasking.profile.build_profile`), the change since the last meeting
+  with its exact Poisson test, the top repeat locations;
+- from the tasking log, when one is given: flagged problems with their SARA stage and EPIC
+  actions, and the assessment of finished responses.
+
+Each section appears only when its data exists, never as a placeholder. The audience preset
+(:mod:`layers.audience`) applies to every table and the map: partners see streets and cells with
+counts below the threshold shown as ``<5``, never crime IDs or outcomes; the public sees ward
+totals and hotspot classes only. Every text that reaches the HTML (ward names, locations, notes
+typed by users) is escaped by Jinja2's autoescaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from jinja2 import Environment, select_autoescape
+
+from boundaries.select import Selection, select_points, select_wards
+from hotspots.gistar import gi_star
+from layers.audience import Audience, AudiencePreset, get_preset, prepare_layer
+from layers.export import LICENCE_DEMO, LICENCE_ONS, LICENCE_OSM, LICENCE_POLICE, route_frames
+from layers.map import snap_point_counts
+from layers.pdf import html_to_pdf
+from layers.static_map import render_static_map
+from spatial.crs import BNG
+from spatial.errors import EmptyInputError, ParameterError
+from spatial.grid import count_points, make_grid
+from spatial.network import load_network
+from tasking.assess import Assessment, assess_response
+from tasking.profile import PeriodChange, Profile, build_profile, change_verdict
+from tasking.stats import poisson_rate_ratio_test
+from tasking.store import (
+    ActionRecord,
+    ProblemRecord,
+    areas_to_geodataframe,
+    list_actions,
+    list_areas,
+    list_meetings,
+    list_problems,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.orm import Session
+
+    from boundaries.dataset import StudyArea
+    from spatial.routes import EvaRoute
+
+__all__ = [
+    "DEFAULT_PERIOD_MONTHS",
+    "SECTION_TITLES",
+    "BriefingPack",
+    "TaskingSnapshot",
+    "build_briefing",
+    "read_tasking",
+    "write_briefing",
+]
+
+DEFAULT_PERIOD_MONTHS: Final = 3
+"""Months covered by a pack when none are given: the last loaded months before the meeting."""
+ASSESSMENT_MAX_MONTHS: Final = 6
+"""At most this many months before and after a response are compared when assessing it."""
+SECTION_TITLES: Final = {
+    "cover": "Cover",
+    "map": "Map",
+    "profile": "Profile",
+    "change": "Change since the last meeting",
+    "locations": "Top repeat locations",
+    "problems": "Flagged problems and actions",
+    "assessments": "Assessment of finished responses",
+}
+"""Section ids of a pack and their headings, in pack order."""
+
+CAVEATS: Final = (
+    (
+        "police.uk locations are anonymised: each crime is moved to the nearest of a fixed set "
+        "of snap points ('On or near ...'), so a point is near, not at, where it happened."
+    ),
+    "Dates are months only: police.uk publishes no day or time.",
+    "Crimes recorded without a location are not on the map or in these counts.",
+)
+"""Data caveats printed on every cover."""
+
+
+@dataclass(frozen=True, eq=False)
+class TaskingSnapshot:
+    """
+    What a pack shows from the tasking log.
+
+    Attributes
+    ----------
+    problems
+        Problems in the pack's wards (open ones, and closed ones with an assessment).
+    actions
+        Their EPIC actions.
+    patrol_areas
+        Patrol-area polygons of those problems (EPSG:27700), or None.
+    routes
+        Stored EVA routes of those problems (EPSG:27700 lines), or None.
+    assessments
+        ``(problem title, assessment)`` for finished responses that have a patrol area and a
+        comparison area.
+    last_meeting
+        Date of the previous NAG meeting before the pack's meeting, if the log has one.
+    """
+
+    problems: tuple[ProblemRecord, ...] = ()
+    actions: tuple[ActionRecord, ...] = ()
+    patrol_areas: gpd.GeoDataFrame | None = None
+    routes: gpd.GeoDataFrame | None = None
+    assessments: tuple[tuple[str, Assessment], ...] = ()
+    last_meeting: dt.date | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class BriefingPack:
+    """
+    A briefing pack.
+
+    Attributes
+    ----------
+    title
+        ``"Briefing pack: <area>, NAG <date>"``.
+    area_name
+        The ward or neighbourhood.
+    meeting
+        The meeting date.
+    audience
+        The preset applied.
+    min_count
+        Counts below this are shown as ``<N`` (None: no suppression).
+    profile
+        The full-detail profile the pack was made from (not for sharing as it is).
+    sections
+        Ids of the sections present, in order (see :data:`SECTION_TITLES`).
+    map_png
+        The print map, PNG.
+    html
+        The self-contained HTML (map embedded), ready to save or print.
+    notes
+        Remarks for the user (e.g. why a section is missing).
+    """
+
+    title: str
+    area_name: str
+    meeting: dt.date
+    audience: Audience
+    min_count: int | None
+    profile: Profile
+    sections: tuple[str, ...]
+    map_png: bytes
+    html: str
+    notes: tuple[str, ...] = field(default=())
+
+
+# --- tasking log ----------------------------------------------------------------------------
+
+
+def _month(value: dt.date | dt.datetime) -> pd.Period:
+    return pd.Period(year=value.year, month=value.month, freq="M")
+
+
+def _assessment_periods(
+    start: pd.Period, loaded: Sequence[str]
+) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """Before: the months before ``start``; after: ``start`` on; equal lengths, both loaded."""
+    months = sorted(pd.Period(m, freq="M") for m in loaded)
+    after = [m for m in months if m >= start][:ASSESSMENT_MAX_MONTHS]
+    before = [m for m in months if m < start][-len(after) :] if after else []
+    if not after or len(before) < len(after):
+        return None
+    return (str(before[0]), str(before[-1])), (str(after[0]), str(after[-1]))
+
+
+def read_tasking(
+    session: Session, area: StudyArea, *, wards: Sequence[str], meeting: dt.date
+) -> TaskingSnapshot:
+    """
+    Read what a pack shows from the tasking log.
+
+    A finished response is a problem that is closed or at the ``assessment`` stage and has a
+    ``patrol_area`` and a ``comparison_area``. It is assessed with
+    :func:`tasking.assess.assess_response`, the response starting in the month of its first
+    action: the months from then on (at most :data:`ASSESSMENT_MAX_MONTHS`) against as many
+    months before.
+
+    Parameters
+    ----------
+    session
+        An open session on the tasking database.
+    area
+        The loaded study area (its crimes are used for the assessments).
+    wards
+        The pack's wards; problems in other wards are left out.
+    meeting
+        The pack's meeting date (the previous meeting is the last one before it).
+
+    Returns
+    -------
+    TaskingSnapshot
+        Problems, actions, areas, assessments and the previous meeting date.
+    """
+    problems = tuple(p for w in wards for p in list_problems(session, ward=w))
+    actions = tuple(a for p in problems for a in list_actions(session, problem_id=p.id))
+    areas = [a for p in problems for a in list_areas(session, problem_id=p.id)]
+    frame = areas_to_geodataframe(areas) if areas else None
+    patrol = routes = None
+    if frame is not None:
+        patrol = frame.loc[frame["kind"] == "patrol_area"].reset_index(drop=True)
+        routes = frame.loc[frame["kind"] == "eva_route"].reset_index(drop=True)
+    assessments: list[tuple[str, Assessment]] = []
+    for problem in problems:
+        if problem.status != "closed" and problem.sara_stage != "assessment":
+            continue
+        own = [a for a in areas if a.problem_id == problem.id]
+        treated = [a.geometry for a in own if a.kind == "patrol_area"]
+        comparison = [a.geometry for a in own if a.kind == "comparison_area"]
+        started = [a.created_at for a in actions if a.problem_id == problem.id]
+        if not treated or not comparison or not started:
+            continue
+        periods = _assessment_periods(_month(min(started)), area.months)
+        if periods is None:
+            continue
+        assessments.append(
+            (
+                problem.title,
+                assess_response(
+                    area.points,
+                    shapely.union_all(treated),
+                    shapely.union_all(comparison),
+                    before=periods[0],
+                    after=periods[1],
+                ),
+            )
+        )
+    earlier = [m.held_on for m in list_meetings(session) if m.held_on < meeting]
+    return TaskingSnapshot(
+        problems=problems,
+        actions=actions,
+        patrol_areas=patrol if patrol is not None and not patrol.empty else None,
+        routes=routes if routes is not None and not routes.empty else None,
+        assessments=tuple(assessments),
+        last_meeting=max(earlier) if earlier else None,
+    )
+
+
+# --- numbers as the audience may see them ---------------------------------------------------
+
+
+def _count(n: float | None, min_count: int | None) -> str:
+    if n is None or math.isnan(n):
+        return ""
+    if min_count is not None and n < min_count:
+        return f"<{min_count}"
+    return f"{int(n):,}"
+
+
+def _with_secondary(rows: list[tuple[str, int]], min_count: int | None) -> list[tuple[str, str]]:
+    """
+    Show each count as the audience may see it, hiding a second one when only one is small.
+
+    A table whose total is shown would give a single hidden count away by subtraction, so when
+    exactly one count is below ``min_count`` the next smallest is hidden too (secondary
+    suppression).
+    """
+    if min_count is None:
+        return [(k, _count(n, None)) for k, n in rows]
+    hidden = {i for i, (_, n) in enumerate(rows) if n < min_count}
+    if len(hidden) == 1 and len(rows) > 1:
+        visible = [i for i in range(len(rows)) if i not in hidden]
+        hidden.add(min(visible, key=lambda i: (rows[i][1], i)))
+    return [
+        (k, f"<{min_count}" if n < min_count else "hidden" if i in hidden else f"{n:,}")
+        for i, (k, n) in enumerate(rows)
+    ]
+
+
+def _last_year(n: int | None, min_count: int | None) -> str:
+    return "not loaded" if n is None else _count(n, min_count)
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:+.0f} %"
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.2g}"  # noqa: PLR2004
+
+
+def _default_months(area: StudyArea, meeting: dt.date) -> tuple[str, str]:
+    before = [m for m in area.months if pd.Period(m, freq="M") < _month(meeting)]
+    if not before:
+        msg = (
+            f"No crime data is loaded for months before the meeting on {meeting.isoformat()}; "
+            f"loaded: {', '.join(area.months) or 'none'}. Pick a later meeting date or give "
+            "the months."
+        )
+        raise ParameterError(msg)
+    chosen = before[-DEFAULT_PERIOD_MONTHS:]
+    return chosen[0], chosen[-1]
+
+
+def _change_since(
+    profile: Profile, area: StudyArea, last_meeting: dt.date | None
+) -> PeriodChange | None:
+    """Return the change since the last meeting, or the profile's previous-period change."""
+    previous = next((c for c in profile.changes if c.label == "previous period"), None)
+    if last_meeting is None:
+        return previous
+    first, last = (pd.Period(m, freq="M") for m in profile.months)
+    start = max(first, _month(last_meeting) + 1)
+    if start > last:
+        return previous
+    n_months = (last - start).n + 1
+    before = (start - n_months, start - 1)
+    loaded = {pd.Period(m, freq="M") for m in area.months}
+    if before[0] not in loaded:
+        return previous
+    points = select_points(area, Selection(wards=profile.wards, crime_types=profile.crime_types))
+    months = points["month"]
+    n_after = int(((months >= start) & (months <= last)).sum())
+    n_before = int(((months >= before[0]) & (months <= before[1])).sum())
+    test = poisson_rate_ratio_test(n_after, n_before)
+    return PeriodChange(
+        label=f"since the last meeting ({last_meeting.isoformat()})",
+        before=(str(before[0]), str(before[1])),
+        after=(str(start), str(last)),
+        n_before=n_before,
+        n_after=n_after,
+        change_pct=None if n_before == 0 else 100.0 * (n_after - n_before) / n_before,
+        p_value=test.p_value,
+        verdict=change_verdict(n_before, n_after, test.p_value),
+    )
+
+
+# --- the map --------------------------------------------------------------------------------
+
+
+def _streets(area: StudyArea, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    if area.network_path is None:
+        return None
+    network = load_network(area.network_path)
+    lines = gpd.GeoDataFrame(geometry=list(network.edge_geometry), crs=BNG)
+    frame = shapely.box(*wards.buffer(1500).total_bounds)
+    return lines.loc[lines.intersects(frame)].reset_index(drop=True)
+
+
+def _map_png(
+    area: StudyArea,
+    wards: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    preset: AudiencePreset,
+    tasking: TaskingSnapshot | None,
+    route: EvaRoute | None,
+    title: str,
+    attribution: str,
+) -> bytes:
+    cell = preset.min_cell_m or None
+    hot = None
+    if not points.empty:
+        grid = make_grid(wards, kind="square", cell_size_m=cell)
+        cells = gi_star(count_points(points, grid), grid=grid).cells
+        hot = prepare_layer(cells, "hotspots", preset).assign(gi_bin=cells["gi_bin"].to_numpy())
+    crimes = None
+    if preset.crime_detail == "points" and not points.empty:
+        crimes = snap_point_counts(points)
+    elif preset.crime_detail == "streets" and not points.empty:
+        crimes = prepare_layer(points, "crimes", preset)
+    route_frame = None
+    if "routes" in preset.fields:
+        if route is not None:
+            line, stops = route_frames(route)
+            route_frame = gpd.GeoDataFrame(
+                pd.concat([line.frame, stops.frame], ignore_index=True), crs=BNG
+            )
+        elif tasking is not None and tasking.routes is not None:
+            route_frame = tasking.routes
+    patrol = tasking.patrol_areas if tasking is not None and preset.audience != "public" else None
+    sites = None
+    if area.sites is not None and not area.sites.empty:
+        sites = prepare_layer(area.sites, "sites", preset)
+        sites = sites.loc[sites.intersects(shapely.union_all(wards.geometry.to_numpy()))]
+    return render_static_map(
+        wards,
+        hotspots=hot,
+        patrol_areas=patrol,
+        route=route_frame,
+        sites=sites,
+        crimes=crimes,
+        streets=_streets(area, wards),
+        title=title,
+        attribution=attribution,
+    )
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_TEMPLATE: Final = """<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<title>{{ title }}</title>
+<style>
+@page { size: A4; margin: 14mm 12mm; }
+body { font: 10.5pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #222; margin: 0 auto;
+       max-width: 186mm; }
+h1 { font-size: 19pt; margin: 0 0 4mm; color: #1f3a93; }
+h2 { font-size: 13pt; margin: 6mm 0 2mm; color: #1f3a93; border-bottom: 1px solid #c8d0e8; }
+section { break-inside: avoid-page; }
+section.break { break-before: page; }
+table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 9.5pt; }
+th, td { border: 1px solid #c8c8c8; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #eef1f8; }
+.cover dt { font-weight: bold; float: left; width: 32mm; clear: left; }
+.cover dd { margin: 0 0 1.5mm 34mm; }
+.caveats { background: #fff8e1; border: 1px solid #f0d98c; padding: 2mm 4mm; font-size: 9pt; }
+.map img { width: 100%; height: auto; border: 1px solid #aaa; }
+.small { font-size: 8.5pt; color: #555; }
+</style>
+</head>
+<body>
+<section class="cover" id="cover">
+<h1>{{ title }}</h1>
+<dl>
+<dt>Area</dt><dd>{{ area_name }} ({{ wards }})</dd>
+<dt>Period</dt><dd>{{ period }}</dd>
+<dt>Meeting</dt><dd>{{ meeting }}</dd>
+<dt>Audience</dt><dd>{{ audience }}: {{ audience_text }}</dd>
+<dt>Data</dt><dd>{{ data_label }}</dd>
+<dt>Created</dt><dd>{{ created }}</dd>
+</dl>
+<div class="caveats"><strong>Data caveats</strong>
+<ul>{% for c in caveats %}<li>{{ c }}</li>{% endfor %}</ul></div>
+</section>
+{% if map_uri %}
+<section class="map" id="map">
+<h2>Map</h2>
+<img src="{{ map_uri }}" alt="Map of {{ area_name }}: wards, hotspots, patrol areas, route, sites">
+</section>
+{% endif %}
+<section id="profile" class="break">
+<h2>Profile</h2>
+<table>
+<tr><th>Crimes and ASB in the period</th><td class="n">{{ n_crimes }}</td></tr>
+<tr><th>Of which anti-social behaviour</th><td class="n">{{ n_asb }}</td></tr>
+{% if rate %}<tr><th>Rate per 1,000 residents</th><td class="n">{{ rate }}</td></tr>{% endif %}
+{% if rank %}<tr><th>Rank ({{ rank_basis }})</th><td class="n">{{ rank }}</td></tr>{% endif %}
+</table>
+<table>
+<tr><th>Crime type</th><th class="n">Count</th></tr>
+{% for t, n in by_type %}<tr><td>{{ t }}</td><td class="n">{{ n }}</td></tr>{% endfor %}
+</table>
+<table>
+<tr><th>Month</th><th class="n">Count</th><th class="n">Same month last year</th></tr>
+{% for m, n, ly in by_month %}<tr><td>{{ m }}</td><td class="n">{{ n }}</td>
+<td class="n">{{ ly }}</td></tr>{% endfor %}
+</table>
+</section>
+{% if changes %}
+<section id="change">
+<h2>Change since the last meeting</h2>
+<table>
+<tr><th>Comparison</th><th>Before</th><th class="n">Count</th><th>After</th>
+<th class="n">Count</th><th class="n">Change</th><th class="n">p (exact Poisson)</th>
+<th>Verdict</th></tr>
+{% for c in changes %}<tr><td>{{ c.label }}</td><td>{{ c.before }}</td>
+<td class="n">{{ c.n_before }}</td><td>{{ c.after }}</td><td class="n">{{ c.n_after }}</td>
+<td class="n">{{ c.pct }}</td><td class="n">{{ c.p }}</td><td>{{ c.verdict }}</td></tr>
+{% endfor %}
+</table>
+<p class="small">Exact conditional Poisson test of equal monthly rates (two-sided).</p>
+</section>
+{% endif %}
+{% if locations %}
+<section id="locations">
+<h2>Top repeat locations</h2>
+<table>
+<tr><th>Location</th><th>Ward</th><th class="n">Crimes</th><th>Commonest types</th></tr>
+{% for loc in locations %}<tr><td>{{ loc.location }}</td><td>{{ loc.ward }}</td>
+<td class="n">{{ loc.n }}</td><td>{{ loc.type }}</td></tr>{% endfor %}
+</table>
+</section>
+{% endif %}
+{% if problems %}
+<section id="problems">
+<h2>Flagged problems and actions</h2>
+{% for p in problems %}
+<h3>{{ p.title }} <span class="small">(SARA: {{ p.stage }}, {{ p.status }})</span></h3>
+{% if p.description %}<p>{{ p.description }}</p>{% endif %}
+{% if p.actions %}<table>
+<tr><th>EPIC</th><th>Action</th><th>Owner</th><th>Due</th><th>Status</th></tr>
+{% for a in p.actions %}<tr><td>{{ a.epic }}</td><td>{{ a.description }}
+{% if a.notes %}<br><span class="small">{{ a.notes }}</span>{% endif %}</td>
+<td>{{ a.owner }}</td><td>{{ a.due }}</td><td>{{ a.status }}</td></tr>{% endfor %}
+</table>{% endif %}
+{% endfor %}
+</section>
+{% endif %}
+{% if assessments %}
+<section id="assessments">
+<h2>Assessment of finished responses</h2>
+<table>
+<tr><th>Problem</th><th>Before</th><th>After</th><th class="n">Treated before</th>
+<th class="n">Treated after</th><th class="n">Comparison before</th>
+<th class="n">Comparison after</th><th class="n">WDD</th><th class="n">p</th></tr>
+{% for a in assessments %}<tr><td>{{ a.title }}</td><td>{{ a.before }}</td>
+<td>{{ a.after }}</td><td class="n">{{ a.t0 }}</td><td class="n">{{ a.t1 }}</td>
+<td class="n">{{ a.c0 }}</td><td class="n">{{ a.c1 }}</td><td class="n">{{ a.wdd }}</td>
+<td class="n">{{ a.p }}</td></tr>{% endfor %}
+</table>
+<p class="small">Weighted displacement difference (Wheeler &amp; Ratcliffe 2018): negative means
+crime fell in the treated area relative to the comparison area.</p>
+</section>
+{% endif %}
+<p class="small">{% for s in sources %}{{ s }} {% endfor %}</p>
+</body>
+</html>
+"""
+
+_ENV: Final = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+def _change_rows(changes: Sequence[PeriodChange], min_count: int | None) -> list[dict[str, str]]:
+    rows = []
+    for c in changes:
+        small = min_count is not None and min(c.n_before, c.n_after) < min_count
+        rows.append(
+            {
+                "label": c.label,
+                "before": f"{c.before[0]} to {c.before[1]}",
+                "after": f"{c.after[0]} to {c.after[1]}",
+                "n_before": _count(c.n_before, min_count),
+                "n_after": _count(c.n_after, min_count),
+                "pct": "" if small else _pct(c.change_pct),
+                "p": "" if small else _p(c.p_value),
+                "verdict": "too few crimes to show" if small else c.verdict,
+            }
+        )
+    return rows
+
+
+def _location_rows(profile: Profile, preset: AudiencePreset) -> list[dict[str, str]]:
+    if preset.crime_detail == "wards":
+        return []
+    rows = []
+    for loc in profile.top_locations:
+        n = int(str(loc["n_crimes"]))
+        if preset.min_count is not None and n < preset.min_count:
+            continue
+        rows.append(
+            {
+                "location": str(loc["location"]),
+                "ward": str(loc["ward"]),
+                "n": f"{n:,}",
+                "type": _suppress_types(str(loc.get("top_crime_types", "")), preset.min_count),
+            }
+        )
+    return rows
+
+
+def _suppress_types(text: str, min_count: int | None) -> str:
+    """Blank the small counts in ``"Burglary: 12; Drugs: 3"`` (the repeat-location format)."""
+    parts = []
+    for part in text.split("; "):
+        name, _, count = part.rpartition(": ")
+        if not name or not count.isdigit():
+            parts.append(part)
+            continue
+        parts.append(f"{name}: {_count(int(count), min_count)}")
+    return "; ".join(parts)
+
+
+def _problem_rows(
+    tasking: TaskingSnapshot | None, preset: AudiencePreset
+) -> list[dict[str, object]]:
+    if tasking is None or preset.audience == "public":
+        return []
+    police = preset.audience == "police"
+    rows: list[dict[str, object]] = []
+    for problem in tasking.problems:
+        actions = [
+            {
+                "epic": a.epic,
+                "description": a.description,
+                "notes": a.notes if police else "",
+                "owner": (
+                    f"{a.owner_agency}: {a.owner_person}"
+                    if police and a.owner_person
+                    else a.owner_agency
+                ),
+                "due": a.due_date.isoformat() if a.due_date else "",
+                "status": a.status.replace("_", " "),
+            }
+            for a in tasking.actions
+            if a.problem_id == problem.id
+        ]
+        rows.append(
+            {
+                "title": problem.title,
+                "stage": problem.sara_stage,
+                "status": problem.status,
+                "description": problem.description if police else "",
+                "actions": actions,
+            }
+        )
+    return rows
+
+
+def _assessment_rows(
+    tasking: TaskingSnapshot | None, preset: AudiencePreset
+) -> list[dict[str, str]]:
+    if tasking is None or preset.audience == "public":
+        return []
+    m = preset.min_count
+    return [
+        {
+            "title": title,
+            "before": f"{a.before[0]} to {a.before[1]}",
+            "after": f"{a.after[0]} to {a.after[1]}",
+            "t0": _count(a.treated.n_before, m),
+            "t1": _count(a.treated.n_after, m),
+            "c0": _count(a.comparison.n_before, m),
+            "c1": _count(a.comparison.n_after, m),
+            "wdd": f"{a.wdd.est_total:+.1f}",
+            "p": _p(a.wdd.p_value),
+        }
+        for title, a in tasking.assessments
+    ]
+
+
+def _sources(area: StudyArea, *, streets: bool) -> list[str]:
+    if area.is_demo:
+        return [LICENCE_DEMO]
+    return [LICENCE_POLICE, LICENCE_ONS] + ([LICENCE_OSM] if streets else [])
+
+
+def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and optional inputs
+    area: StudyArea,
+    *,
+    meeting: dt.date,
+    ward: str | None = None,
+    neighbourhood: str | None = None,
+    audience: Audience = "partner",
+    min_count: int | None = None,
+    months: tuple[str, str] | None = None,
+    tasking: TaskingSnapshot | None = None,
+    route: EvaRoute | None = None,
+    created: dt.datetime | None = None,
+) -> BriefingPack:
+    """
+    Build a briefing pack for a ward or neighbourhood and a meeting.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    meeting
+        The meeting date.
+    ward
+        A ward name (give this or ``neighbourhood``).
+    neighbourhood
+        A neighbourhood name.
+    audience
+        ``"police"``, ``"partner"`` or ``"public"``; applies to every table and the map.
+    min_count
+        Override the preset's suppression threshold.
+    months
+        First and last month; the last :data:`DEFAULT_PERIOD_MONTHS` loaded months before the
+        meeting's month when None.
+    tasking
+        From :func:`read_tasking`: problems, actions, patrol areas, assessments and the last
+        meeting. Those sections are left out when None.
+    route
+        An EVA route to draw (otherwise a route stored in the tasking log, if any).
+    created
+        Creation time printed on the cover (now, UTC, when None).
+
+    Returns
+    -------
+    BriefingPack
+        The pack, with its HTML and map.
+
+    Raises
+    ------
+    ParameterError
+        When neither or both of ``ward`` and ``neighbourhood`` are given, a name is unknown, or
+        no data precedes the meeting.
+    EmptyInputError
+        When the area has no wards.
+    """
+    if (ward is None) == (neighbourhood is None):
+        msg = "Give one ward or one neighbourhood for the pack (--ward NAME or --neighbourhood)."
+        raise ParameterError(msg)
+    preset = get_preset(audience, min_count=min_count)
+    period = months or _default_months(area, meeting)
+    wards_sel = Selection(
+        wards=(ward,) if ward else None,
+        neighbourhoods=(neighbourhood,) if neighbourhood else None,
+    )
+    wards = select_wards(area, wards_sel)
+    if wards.empty:
+        msg = "The pack's area holds no wards."
+        raise EmptyInputError(msg)
+    profile = build_profile(
+        area, wards=(ward,) if ward else None, neighbourhood=neighbourhood, months=period
+    )
+    points = select_points(area, Selection(wards=profile.wards, months=profile.months))
+    area_name = str(ward or neighbourhood)
+    title = f"Briefing pack: {area_name}, meeting {meeting.isoformat()}"
+    streets = area.network_path is not None
+    sources = _sources(area, streets=streets)
+    map_png = _map_png(
+        area,
+        wards,
+        points,
+        preset,
+        tasking,
+        route,
+        f"{area_name}: {profile.months[0]} to {profile.months[1]} ({preset.audience})",
+        " ".join(sources),
+    )
+    change = _change_since(profile, area, tasking.last_meeting if tasking else None)
+    changes = [change] if change is not None else []
+    changes += [c for c in profile.changes if c.label == "same period last year"]
+    m = preset.min_count
+    total_hidden = m is not None and profile.n_crimes < m
+    context = {
+        "title": title,
+        "area_name": area_name,
+        "wards": ", ".join(profile.wards),
+        "period": f"{profile.months[0]} to {profile.months[1]}",
+        "meeting": meeting.strftime("%A %d %B %Y"),
+        "audience": preset.audience,
+        "audience_text": preset.description,
+        "data_label": area.label,
+        "created": (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        "caveats": [*CAVEATS, *_suppression_caveat(m)],
+        "map_uri": "data:image/png;base64," + base64.b64encode(map_png).decode("ascii"),
+        "n_crimes": _count(profile.n_crimes, m),
+        "n_asb": _count(profile.n_asb, m),
+        "rate": (
+            f"{profile.rate_per_1000:.1f}"
+            if profile.rate_per_1000 is not None and not total_hidden
+            else ""
+        ),
+        "rank": f"{profile.rank} of {profile.n_ranked}" if profile.rank else "",
+        "rank_basis": profile.rank_basis,
+        "by_type": _with_secondary(list(profile.by_crime_type.items()), m),
+        "by_month": [
+            (mo, n, _last_year(profile.by_month_last_year.get(mo), m))
+            for mo, n in _with_secondary(list(profile.by_month.items()), m)
+        ],
+        "changes": _change_rows(changes, m),
+        "locations": _location_rows(profile, preset),
+        "problems": _problem_rows(tasking, preset),
+        "assessments": _assessment_rows(tasking, preset),
+        "sources": sources,
+    }
+    html_text = _ENV.from_string(_TEMPLATE).render(**context)
+    present = {
+        "cover": True,
+        "map": True,
+        "profile": True,
+        "change": bool(context["changes"]),
+        "locations": bool(context["locations"]),
+        "problems": bool(context["problems"]),
+        "assessments": bool(context["assessments"]),
+    }
+    return BriefingPack(
+        title=title,
+        area_name=area_name,
+        meeting=meeting,
+        audience=preset.audience,
+        min_count=m,
+        profile=profile,
+        sections=tuple(s for s in SECTION_TITLES if present[s]),
+        map_png=map_png,
+        html=html_text,
+        notes=profile.notes,
+    )
+
+
+def _suppression_caveat(min_count: int | None) -> list[str]:
+    if min_count is None:
+        return ["Police only: full detail, including single locations. Do not share as it is."]
+    return [
+        (
+            f"Counts below {min_count} are shown as <{min_count} and left out of lists; where one "
+            "small count could be worked out from a total, a second count is hidden too."
+        )
+    ]
+
+
+def write_briefing(pack: BriefingPack, path: str | Path) -> Path:
+    """
+    Save a pack as HTML (``.html``) or PDF (``.pdf``, printed by Chromium).
+
+    Parameters
+    ----------
+    pack
+        The pack from :func:`build_briefing`.
+    path
+        The file; its extension picks the format.
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+
+    Raises
+    ------
+    ParameterError
+        When the extension is neither ``.html`` nor ``.pdf``.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix in {".html", ".htm"}:
+        target.write_text(pack.html, encoding="utf-8")
+        return target
+    if suffix == ".pdf":
+        target.write_bytes(html_to_pdf(pack.html))
+        return target
+    msg = f"A briefing pack is saved as .html or .pdf; found {target.suffix or 'no extension'!r}."
+    raise ParameterError(msg)
