@@ -314,17 +314,25 @@ def density_from_xy(
     fy = (top - y_m) / cell_size_m - 0.5
     col0 = np.floor(fx)
     row0 = np.floor(fy)
-    tx = fx - col0
-    ty = fy - row0
-    base = row0.astype(np.int64) * n_cols + col0.astype(np.int64)
-    w = np.ones(len(x_m)) if weights is None else np.asarray(weights, dtype=np.float64)
+    tx = fx - col0  # share going one column east
+    ty = fy - row0  # share going one row south
+    base = row0.astype(np.int64)
+    base *= n_cols
+    base += col0.astype(np.int64)
     size = n_rows * n_cols
-    wx0 = w * (1.0 - tx)
-    wx1 = w * tx
-    binned = np.bincount(base, weights=wx0 * (1.0 - ty), minlength=size)
-    binned += np.bincount(base + 1, weights=wx1 * (1.0 - ty), minlength=size)
-    binned += np.bincount(base + n_cols, weights=wx0 * ty, minlength=size)
-    binned += np.bincount(base + n_cols + 1, weights=wx1 * ty, minlength=size)
+    if weights is None:
+        wx1 = tx
+        wx0 = 1.0 - tx
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        wx1 = w * tx
+        wx0 = w - wx1
+    low = wx0 * ty  # west share going south
+    binned = np.bincount(base, weights=wx0 - low, minlength=size)
+    binned += np.bincount(base + n_cols, weights=low, minlength=size)
+    low = wx1 * ty
+    binned += np.bincount(base + 1, weights=wx1 - low, minlength=size)
+    binned += np.bincount(base + (n_cols + 1), weights=low, minlength=size)
     grid = np.asarray(binned[:size], dtype=np.float64).reshape(n_rows, n_cols)
     stencil = _kernel_stencil(kernel, bandwidth_m, cell_size_m)
     density = _convolve_same(grid, stencil) * (M2_PER_KM2 / cell_size_m**2)
@@ -363,26 +371,73 @@ def _points_in_area(
         raise EmptyInputError(msg)
     union = shapely.union_all(np.asarray(area_geoms.array, dtype=object))
     geoms = np.asarray(points.geometry.array, dtype=object)
-    type_id = shapely.get_type_id(geoms)  # 0 for points, -1 for missing geometry
-    if (type_id == 0).all():
-        x_m = shapely.get_x(geoms)  # NaN for empty points
-        y_m = shapely.get_y(geoms)
-    else:
-        x_m = np.full(len(geoms), np.nan)
-        y_m = np.full(len(geoms), np.nan)
-        is_point = type_id == 0
-        x_m[is_point] = shapely.get_x(geoms[is_point])
-        y_m[is_point] = shapely.get_y(geoms[is_point])
-        other = (type_id > 0) & ~shapely.is_empty(geoms)
-        # polygons (e.g. population areas) count at a point inside them
-        located = shapely.point_on_surface(geoms[other])
-        x_m[other] = shapely.get_x(located)
-        y_m[other] = shapely.get_y(located)
+    x_m, y_m = _locations(geoms)
     present = np.isfinite(x_m) & np.isfinite(y_m)
-    shapely.prepare(union)
     inside = np.zeros(len(geoms), dtype=bool)
-    inside[present] = shapely.intersects_xy(union, x_m[present], y_m[present])
+    inside[present] = _intersects_xy(union, x_m[present], y_m[present])
     return x_m, y_m, inside, union
+
+
+def _locations(
+    geoms: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Point coordinates; polygons at a point inside them; NaN for missing or empty."""
+    if (shapely.get_num_coordinates(geoms) == 1).all():  # the usual case: all are points
+        xy = shapely.get_coordinates(geoms)
+        return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    x_m = np.full(len(geoms), np.nan)
+    y_m = np.full(len(geoms), np.nan)
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    # polygons (e.g. population areas) count at a point inside them; a point is itself
+    located = shapely.point_on_surface(geoms[usable])
+    x_m[usable] = shapely.get_x(located)
+    y_m[usable] = shapely.get_y(located)
+    return x_m, y_m
+
+
+_COARSE_CELLS: Final = 128
+"""Cells per side of the coarse lookup that spares most points an exact polygon test."""
+_OUTSIDE: Final = 0
+_INSIDE: Final = 1
+_BOUNDARY: Final = 2
+
+
+def _intersects_xy(
+    union: shapely.Geometry, x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """
+    Return ``shapely.intersects_xy(union, x, y)``, testing exactly only near the boundary.
+
+    Points in coarse cells wholly inside (or wholly outside) the polygon are decided by a
+    lookup; only points in cells the boundary crosses get the exact test.
+    """
+    shapely.prepare(union)
+    min_x, min_y, max_x, max_y = shapely.bounds(union).tolist()
+    if len(x_m) < _COARSE_CELLS**2 or max_x <= min_x or max_y <= min_y:
+        return np.asarray(shapely.intersects_xy(union, x_m, y_m), dtype=bool)
+    step_x = (max_x - min_x) / _COARSE_CELLS
+    step_y = (max_y - min_y) / _COARSE_CELLS
+    rows, cols = np.divmod(np.arange(_COARSE_CELLS**2), _COARSE_CELLS)
+    boxes = shapely.box(
+        min_x + cols * step_x,
+        min_y + rows * step_y,
+        min_x + (cols + 1) * step_x,
+        min_y + (rows + 1) * step_y,
+    )
+    status = np.full(_COARSE_CELLS**2, _BOUNDARY, dtype=np.int8)
+    status[shapely.contains_properly(union, boxes)] = _INSIDE
+    status[~shapely.intersects(union, boxes)] = _OUTSIDE
+    col = np.floor((x_m - min_x) / step_x).astype(np.int64)
+    row = np.floor((y_m - min_y) / step_y).astype(np.int64)
+    in_box = (col >= 0) & (col < _COARSE_CELLS) & (row >= 0) & (row < _COARSE_CELLS)
+    result = np.zeros(len(x_m), dtype=bool)
+    cell_status = status[row[in_box] * _COARSE_CELLS + col[in_box]]
+    decided = np.flatnonzero(in_box)
+    result[decided[cell_status == _INSIDE]] = True
+    # points on the bounding box's far edges fall outside the coarse cells: test them too
+    exact = np.concatenate([decided[cell_status == _BOUNDARY], np.flatnonzero(~in_box)])
+    result[exact] = shapely.intersects_xy(union, x_m[exact], y_m[exact])
+    return result
 
 
 def _check_weights(
