@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_MINUTES",
     "DEFAULT_STOP_MINUTES",
+    "DEFAULT_STOP_SPACING_M",
     "DEFAULT_TOP_N",
     "DEFAULT_WALK_KMH",
     "EVA_CHECKLIST",
@@ -72,6 +73,8 @@ DEFAULT_STOP_MINUTES: Final = 3.0
 """Default minutes spent at each stop doing the audit."""
 DEFAULT_TOP_N: Final = 12
 """Default number of hotspots turned into stops by :func:`stops_from_hotspots`."""
+DEFAULT_STOP_SPACING_M: Final = 100.0
+"""Suggested smallest distance between hotspot stops (adjacent hot cells merge into one stop)."""
 EXACT_MAX_STOPS: Final = 16
 """Largest number of candidate stops solved exactly (Held-Karp over 2**n subsets)."""
 EVA_CHECKLIST: Final = (
@@ -792,12 +795,15 @@ def stops_from_hotspots(
     weight_column: str,
     top_n: int = DEFAULT_TOP_N,
     label_column: str | None = None,
+    min_spacing_m: float = 0.0,
 ) -> gpd.GeoDataFrame:
     """
     Turn hotspots (Gi* cells, KDE peaks, cluster centres) into weighted stops.
 
     Rows with a weight of 0 or less (cold spots, empty cells) are dropped, the rest sorted by
-    weight and the ``top_n`` heaviest kept. Polygons become a point inside them
+    weight and the ``top_n`` heaviest kept. With ``min_spacing_m`` a hotspot nearer than that to
+    a heavier kept one is not a stop of its own: its weight is added to that stop (adjacent hot
+    cells become one stop). Polygons become a point inside them
     (:func:`shapely.point_on_surface`).
 
     Parameters
@@ -811,6 +817,8 @@ def stops_from_hotspots(
         How many stops to keep.
     label_column
         Column to label the stops with; "Hotspot 1", "Hotspot 2" ... (by weight) when None.
+    min_spacing_m
+        Smallest distance between two stops; 0 keeps every hotspot.
 
     Returns
     -------
@@ -850,19 +858,53 @@ def stops_from_hotspots(
             raise MissingColumnError(msg)
     weight = pd.to_numeric(hotspots[weight_column], errors="coerce").astype("float64")
     keep = weight.fillna(0.0) > 0
-    chosen = weight[keep].sort_values(ascending=False, kind="stable").iloc[:top_n]
-    rows = hotspots.loc[chosen.index]
+    ranked = weight[keep].sort_values(ascending=False, kind="stable")
+    points = shapely.point_on_surface(np.asarray(hotspots.loc[ranked.index].geometry, dtype=object))
+    kept, totals = _space_out(
+        points, np.asarray(ranked, dtype=np.float64), top_n=top_n, min_spacing_m=min_spacing_m
+    )
+    order = np.argsort(-totals, kind="stable")  # merged neighbours can reorder the stops
+    kept = [kept[i] for i in order]
+    totals = totals[order]
+    rows = hotspots.loc[ranked.index[kept]]
     labels = (
         rows[label_column].astype("string").to_numpy()
         if label_column is not None
         else [f"Hotspot {i + 1}" for i in range(len(rows))]
     )
     return gpd.GeoDataFrame(
-        {"label": pd.array(labels, dtype="string"), "weight": chosen.to_numpy()},
-        geometry=shapely.point_on_surface(np.asarray(rows.geometry, dtype=object)),
+        {"label": pd.array(labels, dtype="string"), "weight": totals},
+        geometry=points[kept],
         index=rows.index,
         crs=BNG,
     )
+
+
+def _space_out(
+    points: npt.NDArray[np.object_],
+    weight: npt.NDArray[np.float64],
+    *,
+    top_n: int,
+    min_spacing_m: float,
+) -> tuple[list[int], npt.NDArray[np.float64]]:
+    """Keep the heaviest points at least ``min_spacing_m`` apart; nearer ones add their weight."""
+    if min_spacing_m <= 0:
+        first = list(range(min(top_n, len(points))))
+        return first, weight[first].astype(np.float64)
+    xy = shapely.get_coordinates(points)
+    kept: list[int] = []
+    totals: list[float] = []
+    for i in range(len(points)):
+        if kept:
+            d = np.hypot(*(xy[kept] - xy[i]).T)
+            nearest = int(d.argmin())
+            if d[nearest] < min_spacing_m:
+                totals[nearest] += float(weight[i])
+                continue
+        if len(kept) < top_n:
+            kept.append(i)
+            totals.append(float(weight[i]))
+    return kept, np.asarray(totals, dtype=np.float64)
 
 
 def read_stops(source: PointSource) -> gpd.GeoDataFrame:

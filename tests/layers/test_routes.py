@@ -185,3 +185,21 @@ def test_cambridge_route_gpx_parses_back(cambridge_dir: Path) -> None:
     points = [(p.longitude, p.latitude) for p in gpx.tracks[0].segments[0].points]
     np.testing.assert_allclose(back_to_bng(points), shapely.get_coordinates(route.line), atol=0.01)
     assert len(gpx.waypoints) == 3
+
+
+def test_demo_hotspot_stops_find_the_planted_night_time_economy() -> None:
+    from boundaries.dataset import load_demo  # noqa: PLC0415  # heavier import, this test only
+    from boundaries.select import Selection, select_points, select_wards  # noqa: PLC0415
+    from layers.routes import hotspot_stops  # noqa: PLC0415
+
+    area = load_demo()
+    selection = Selection(months=None, crime_types=None, wards=("Castle",), neighbourhoods=None)
+    stops = hotspot_stops(select_points(area, selection), select_wards(area, selection), top_n=5)
+    assert stops.crs == BNG
+    assert len(stops) == 5
+    assert stops["weight"].is_monotonic_decreasing
+    xy = shapely.get_coordinates(stops.geometry)
+    near = np.hypot(xy[:, 0] - 453_850, xy[:, 1] - 269_500) < 150  # the planted pattern
+    assert near[:2].any()
+    gaps = [np.hypot(*(xy[i] - xy[j])) for i in range(5) for j in range(i + 1, 5)]
+    assert min(gaps) >= 100

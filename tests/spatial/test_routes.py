@@ -394,3 +394,16 @@ def test_cambridge_city_centre_route(cambridge_dir: Path) -> None:
     assert 2000 < route.distance_m < 9000
     assert any(t.street == "Regent Street" or "Street" in t.street for t in route.turns)
     assert route.notes  # the drive-network caveat travels with the route
+
+
+def test_stops_from_hotspots_merges_neighbours_within_the_spacing() -> None:
+    cells = gpd.GeoDataFrame(
+        {"n": [10.0, 8.0, 3.0, 9.0]},
+        geometry=[Point(X0, Y0), Point(X0 + 300, Y0), Point(X0 + 320, Y0), Point(X0 + 50, Y0)],
+        crs=BNG,
+    )
+    stops = stops_from_hotspots(cells, weight_column="n", min_spacing_m=100)
+    # cell 3 (9) joins cell 0 (10) -> 19; cell 2 (3) joins cell 1 (8) -> 11
+    assert stops.index.tolist() == [0, 1]
+    assert stops["weight"].tolist() == [19.0, 11.0]
+    assert stops_from_hotspots(cells, weight_column="n", top_n=2).index.tolist() == [0, 3]
