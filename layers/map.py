@@ -16,35 +16,55 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import folium
+import folium.raster_layers
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio.features
 import shapely
 import shapely.geometry
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
+from pyproj import Transformer
+from rasterio.warp import Resampling, calculate_default_transform, reproject
+from scipy import ndimage
 from shapely.geometry import box
 
+from hotspots.classify import NO_PATTERN
+from hotspots.gistar import HOTSPOT_LABELS
+from hotspots.trend import DEFAULT_TREND_ALPHA, MIN_SERIES_LENGTH, mann_kendall_rows, trend_labels
 from layers.styles import (
+    CLUSTER_COLOUR,
     CRIME_POINT_COLOUR,
+    DENSITY_COLOURS,
+    EMERGING_COLOURS,
+    GI_BIN_COLOURS,
     MAP_BACKGROUND_COLOUR,
+    NO_DATA_COLOUR,
     SITE_COLOUR,
     STREET_COLOUR,
     WARD_COLOUR,
     point_radius_px,
 )
 from spatial.crs import BNG, WGS84, require_bng
-from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
+    import numpy.typing as npt
+
+    from hotspots.kde import DensitySurface
+
 __all__ = [
     "APP_STATIC_URL",
+    "DENSITY_FLOOR_SHARE",
+    "DENSITY_N_CLASSES",
     "DROPPED_ASSETS",
     "STATIC_DIR",
     "VENDORED_ASSETS",
@@ -52,8 +72,20 @@ __all__ = [
     "Tiles",
     "asset_links",
     "base_map",
+    "cluster_layer",
+    "connected_zones",
     "crime_map",
     "crime_point_layer",
+    "density_breaks",
+    "density_layer",
+    "density_legend_entries",
+    "density_zones",
+    "emerging_layer",
+    "emerging_legend_entries",
+    "gistar_layer",
+    "gistar_legend_entries",
+    "hotspot_map",
+    "hotspot_table",
     "legend",
     "site_layer",
     "snap_point_counts",
@@ -89,6 +121,13 @@ DROPPED_ASSETS: Final = frozenset(
     }
 )
 """folium defaults patchmap never uses (Bootstrap, icon fonts for ``folium.Icon``): not loaded."""
+
+DENSITY_N_CLASSES: Final = 6
+"""Colour classes of a density surface."""
+DENSITY_FLOOR_SHARE: Final = 0.1
+"""Density below this share of the peak is left transparent."""
+WEB_MERCATOR: Final = "EPSG:3857"
+"""Leaflet's display projection; density rasters are warped to it before they are drawn."""
 
 _DEFAULT_ZOOM: Final = 13
 _WARD_SIMPLIFY_M: Final = 2.0
@@ -839,3 +878,658 @@ def crime_map(
     legend("Legend", entries).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+# ---------------------------------------------------------------------------------------------
+# Hotspot layers
+
+
+def density_breaks(
+    surface: DensitySurface, *, n_classes: int = DENSITY_N_CLASSES
+) -> tuple[float, ...]:
+    """
+    Return the class edges used to colour a density surface, in crimes per km².
+
+    The classes are equal steps from :data:`DENSITY_FLOOR_SHARE` of the peak density up to the
+    peak; cells below the first edge are left transparent so the streets show through.
+
+    Parameters
+    ----------
+    surface
+        A kernel density surface.
+    n_classes
+        Number of colour classes (at most the length of
+        :data:`layers.styles.DENSITY_COLOURS`).
+
+    Returns
+    -------
+    tuple of float
+        ``n_classes + 1`` increasing edges; the last is the peak density.
+
+    Raises
+    ------
+    ParameterError
+        When ``n_classes`` is out of range or the surface is zero everywhere.
+    """
+    if not 1 <= n_classes <= len(DENSITY_COLOURS):
+        msg = f"n_classes must be 1..{len(DENSITY_COLOURS)}; found {n_classes}."
+        raise ParameterError(msg)
+    values = np.asarray(surface.values, dtype=np.float64)
+    peak = float(np.nanmax(values)) if values.size else 0.0
+    if not peak > 0:
+        msg = "The density surface is zero everywhere: there is nothing to colour."
+        raise ParameterError(msg)
+    return tuple(float(v) for v in np.linspace(DENSITY_FLOOR_SHARE * peak, peak, n_classes + 1))
+
+
+def _density_rgba(
+    values: npt.NDArray[np.float64], breaks: Sequence[float]
+) -> npt.NDArray[np.uint8]:
+    colours = DENSITY_COLOURS[: len(breaks) - 1]
+    classes = np.digitize(values, np.asarray(breaks[1:-1]), right=False)
+    rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
+    palette = np.array(
+        [[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in colours], dtype=np.uint8
+    )
+    visible = np.isfinite(values) & (values >= breaks[0])
+    rgba[..., :3] = palette[np.clip(classes, 0, len(colours) - 1)]
+    rgba[..., 3] = np.where(visible, 255, 0).astype(np.uint8)
+    return rgba
+
+
+def density_layer(
+    surface: DensitySurface,
+    *,
+    breaks: Sequence[float] | None = None,
+    opacity: float = 0.7,
+    layer_name: str = "Crime density",
+) -> folium.FeatureGroup:
+    """
+    Return a density surface as a coloured image over the map.
+
+    The raster is warped from British National Grid to Web Mercator (the map's own projection)
+    with rasterio, so each cell lands where it belongs, then placed by its WGS84 corners.
+
+    Parameters
+    ----------
+    surface
+        A kernel density surface (British National Grid).
+    breaks
+        Class edges in crimes per km² (from :func:`density_breaks` when None).
+    opacity
+        Opacity of the image, 0-1.
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One image overlay; cells below the first edge are transparent.
+
+    Raises
+    ------
+    CRSError
+        When the surface is not in British National Grid.
+    ParameterError
+        When ``breaks`` are not increasing or ``opacity`` is outside 0-1.
+    """
+    if surface.crs != BNG:
+        msg = f"The density surface must be in {BNG}; found {surface.crs}."
+        raise CRSError(msg)
+    edges = tuple(breaks) if breaks is not None else density_breaks(surface)
+    if len(edges) < 2 or any(b <= a for a, b in pairwise(edges)):  # noqa: PLR2004  # two edges
+        msg = f"breaks must be at least two increasing numbers; found {edges}."
+        raise ParameterError(msg)
+    if not 0.0 <= opacity <= 1.0:
+        msg = f"opacity must lie between 0 and 1; found {opacity}."
+        raise ParameterError(msg)
+    raster = np.asarray(surface.values, dtype=np.float64)
+    n_rows, n_cols = raster.shape
+    dst_transform, width, height = calculate_default_transform(
+        BNG, WEB_MERCATOR, n_cols, n_rows, *surface.bounds
+    )
+    warped = np.full((height, width), np.nan, dtype=np.float64)
+    reproject(
+        source=raster,
+        destination=warped,
+        src_transform=surface.transform,
+        src_crs=BNG,
+        dst_transform=dst_transform,
+        dst_crs=WEB_MERCATOR,
+        resampling=Resampling.nearest,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
+    west, north = dst_transform * (0, 0)
+    east, south = dst_transform * (width, height)
+    to_lonlat = Transformer.from_crs(WEB_MERCATOR, WGS84, always_xy=True)
+    (lon_w, lon_e), (lat_s, lat_n) = to_lonlat.transform([west, east], [south, north])
+    group = folium.FeatureGroup(name=layer_name)
+    folium.raster_layers.ImageOverlay(
+        image=_density_rgba(warped, edges),
+        bounds=[[float(lat_s), float(lon_w)], [float(lat_n), float(lon_e)]],
+        opacity=opacity,
+        mercator_project=False,
+        pixelated=False,
+        interactive=False,
+        name=layer_name,
+    ).add_to(group)
+    return group
+
+
+def density_legend_entries(breaks: Sequence[float]) -> list[LegendEntry]:
+    """
+    Return legend rows for density classes, in crimes per km², highest first.
+
+    Parameters
+    ----------
+    breaks
+        Class edges from :func:`density_breaks`.
+
+    Returns
+    -------
+    list of LegendEntry
+        One square per class, labelled with its range.
+
+    Examples
+    --------
+    >>> [e.label for e in density_legend_entries([10.0, 20.0, 30.0])]
+    ['20 to 30 crimes per km²', '10 to 20 crimes per km²']
+    """
+    rows = [
+        LegendEntry(f"{low:,.0f} to {high:,.0f} crimes per km²", colour, "square")
+        for (low, high), colour in zip(pairwise(breaks), DENSITY_COLOURS, strict=False)
+    ]
+    return rows[::-1]
+
+
+def _gi_style(feature: Mapping[str, Any]) -> dict[str, object]:
+    colour = GI_BIN_COLOURS[int(feature["properties"]["gi_bin"])]
+    return {"color": "#555555", "weight": 0.4, "fillColor": colour, "fillOpacity": 0.75}
+
+
+def gistar_layer(
+    cells: gpd.GeoDataFrame, *, layer_name: str = "Gi* hot and cold spots"
+) -> folium.FeatureGroup:
+    """
+    Return Gi* cells coloured by class; cells that are not significant are not drawn.
+
+    Parameters
+    ----------
+    cells
+        ``GiStarResult.cells`` (British National Grid) with ``gi_bin``, ``hotspot``,
+        ``n_crimes``, ``gi_z`` and ``gi_p_fdr``.
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One polygon per significant cell, with a tooltip of its class, count, z and adjusted p.
+
+    Raises
+    ------
+    CRSError
+        When ``cells`` is not in British National Grid.
+    MissingColumnError
+        When a Gi* column is missing.
+    """
+    require_bng(cells, name="Gi* cells")
+    _require_columns(cells, ("gi_bin", "hotspot", "n_crimes", "gi_z", "gi_p_fdr"), name="Gi* cells")
+    group = folium.FeatureGroup(name=layer_name)
+    shown = cells.loc[cells["gi_bin"] != 0]
+    if shown.empty:
+        return group
+    frame = gpd.GeoDataFrame(
+        {
+            "hotspot": [_escape(v) for v in shown["hotspot"]],
+            "gi_bin": shown["gi_bin"].astype("int64").to_numpy(),
+            "n_crimes": shown["n_crimes"].round(1).to_numpy(),
+            "gi_z": shown["gi_z"].round(2).to_numpy(),
+            "gi_p_fdr": [f"{p:.2g}" for p in shown["gi_p_fdr"]],
+        },
+        geometry=shown.geometry.to_numpy(),
+        crs=BNG,
+    ).to_crs(WGS84)
+    folium.GeoJson(
+        _geojson(frame),
+        name=layer_name,
+        style_function=_gi_style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["hotspot", "n_crimes", "gi_z", "gi_p_fdr"],
+            aliases=["Class", "Crimes", "Gi* z", "Adjusted p"],
+        ),
+    ).add_to(group)
+    return group
+
+
+def gistar_legend_entries() -> list[LegendEntry]:
+    """
+    Return legend rows for the Gi* classes, hottest first.
+
+    Returns
+    -------
+    list of LegendEntry
+        Six classes (not-significant cells are not drawn, so not listed).
+    """
+    return [
+        LegendEntry(label, GI_BIN_COLOURS[gi_bin], "square")
+        for gi_bin, label in HOTSPOT_LABELS.items()
+        if gi_bin != 0
+    ]
+
+
+def _cluster_style(_feature: object) -> dict[str, object]:
+    return {
+        "color": CLUSTER_COLOUR,
+        "weight": 2.5,
+        "fillColor": CLUSTER_COLOUR,
+        "fillOpacity": 0.15,
+    }
+
+
+def cluster_layer(
+    clusters: gpd.GeoDataFrame, *, layer_name: str = "Clusters"
+) -> folium.FeatureGroup:
+    """
+    Return cluster polygons with a tooltip of their size, crime types and commonest location.
+
+    Parameters
+    ----------
+    clusters
+        ``ClusterResult.clusters`` (British National Grid).
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One outlined polygon per cluster.
+
+    Raises
+    ------
+    CRSError
+        When ``clusters`` is not in British National Grid.
+    MissingColumnError
+        When a cluster column is missing.
+    """
+    require_bng(clusters, name="clusters")
+    needed = ("cluster_id", "n_crimes", "top_crime_types", "top_location")
+    _require_columns(clusters, needed, name="clusters")
+    group = folium.FeatureGroup(name=layer_name)
+    if clusters.empty:
+        return group
+    frame = gpd.GeoDataFrame(
+        {
+            "cluster": [f"Cluster {int(c) + 1}" for c in clusters["cluster_id"]],
+            "n_crimes": clusters["n_crimes"].astype("int64").to_numpy(),
+            "top_crime_types": [_escape(v) for v in clusters["top_crime_types"]],
+            "top_location": [_escape(v) for v in clusters["top_location"]],
+        },
+        geometry=clusters.geometry.to_numpy(),
+        crs=BNG,
+    ).to_crs(WGS84)
+    folium.GeoJson(
+        _geojson(frame),
+        name=layer_name,
+        style_function=_cluster_style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["cluster", "n_crimes", "top_crime_types", "top_location"],
+            aliases=["", "Crimes", "Types", "Commonest location"],
+        ),
+    ).add_to(group)
+    return group
+
+
+def _emerging_style(feature: Mapping[str, Any]) -> dict[str, object]:
+    colour = EMERGING_COLOURS.get(str(feature["properties"]["category"]), NO_DATA_COLOUR)
+    return {"color": "#555555", "weight": 0.4, "fillColor": colour, "fillOpacity": 0.8}
+
+
+def emerging_layer(
+    cells: gpd.GeoDataFrame, *, layer_name: str = "Emerging hot spots"
+) -> folium.FeatureGroup:
+    """
+    Return cells coloured by their emerging hot or cold spot category (no pattern: not drawn).
+
+    Parameters
+    ----------
+    cells
+        Output of :func:`hotspots.classify.emerging_hotspots` (British National Grid).
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One polygon per cell with a pattern, with a tooltip of its category and counts.
+
+    Raises
+    ------
+    CRSError
+        When ``cells`` is not in British National Grid.
+    MissingColumnError
+        When ``category``, ``n_crimes``, ``n_hot_months`` or ``trend`` is missing.
+    """
+    require_bng(cells, name="emerging cells")
+    needed = ("category", "n_crimes", "n_hot_months", "trend")
+    _require_columns(cells, needed, name="emerging cells")
+    group = folium.FeatureGroup(name=layer_name)
+    shown = cells.loc[cells["category"] != NO_PATTERN]
+    if shown.empty:
+        return group
+    frame = gpd.GeoDataFrame(
+        {
+            "category": [_escape(v) for v in shown["category"]],
+            "n_crimes": shown["n_crimes"].astype("int64").to_numpy(),
+            "n_hot_months": shown["n_hot_months"].astype("int64").to_numpy(),
+            "trend": [_escape(v) for v in shown["trend"]],
+        },
+        geometry=shown.geometry.to_numpy(),
+        crs=BNG,
+    ).to_crs(WGS84)
+    folium.GeoJson(
+        _geojson(frame),
+        name=layer_name,
+        style_function=_emerging_style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["category", "n_crimes", "n_hot_months", "trend"],
+            aliases=["Pattern", "Crimes", "Hot months", "Trend of Gi* z"],
+        ),
+    ).add_to(group)
+    return group
+
+
+def emerging_legend_entries(categories: Sequence[str]) -> list[LegendEntry]:
+    """
+    Return legend rows for the emerging categories present, in Esri's order.
+
+    Parameters
+    ----------
+    categories
+        The categories found (others are left out of the legend).
+
+    Returns
+    -------
+    list of LegendEntry
+        One square per category present, "No Pattern Detected" excluded.
+    """
+    present = set(categories)
+    return [
+        LegendEntry(name, colour, "square")
+        for name, colour in EMERGING_COLOURS.items()
+        if name in present
+    ]
+
+
+def hotspot_map(
+    wards: gpd.GeoDataFrame,
+    layer: folium.FeatureGroup,
+    *,
+    legend_title: str,
+    legend_entries: Sequence[LegendEntry],
+    streets: gpd.GeoDataFrame | None = None,
+    tiles: Tiles = "openstreetmap",
+    asset_url: str = APP_STATIC_URL,
+) -> folium.Map:
+    """
+    Return the Hotspots page's map: streets, one analysis layer, ward boundaries and a legend.
+
+    Parameters
+    ----------
+    wards
+        The selected wards (British National Grid); the map opens on them.
+    layer
+        The analysis layer (:func:`density_layer`, :func:`gistar_layer`, :func:`cluster_layer`
+        or :func:`emerging_layer`).
+    legend_title
+        Legend heading, with the unit (e.g. "Density (crimes per km²)").
+    legend_entries
+        Legend rows of the analysis layer; the ward boundary row is added.
+    streets
+        Street lines drawn underneath (the demo), or None.
+    tiles
+        Background tiles, see :func:`base_map`.
+    asset_url
+        URL of the static folder, see :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+        Layers in drawing order streets, analysis layer, wards, with a layer control and legend.
+
+    Raises
+    ------
+    CRSError
+        When a frame is not in British National Grid.
+    EmptyInputError
+        When ``wards`` is empty.
+    """
+    m = base_map(wards, tiles=tiles, asset_url=asset_url)
+    if streets is not None:
+        street_layer(streets).add_to(m)
+    layer.add_to(m)
+    ward_layer(wards).add_to(m)
+    entries = [*legend_entries, LegendEntry("Ward boundary", WARD_COLOUR, "line", 2)]
+    legend(legend_title, entries).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def density_zones(surface: DensitySurface, *, threshold_per_km2: float) -> gpd.GeoDataFrame:
+    """
+    Return the areas where a density surface reaches a threshold, densest first.
+
+    Parameters
+    ----------
+    surface
+        A kernel density surface (British National Grid).
+    threshold_per_km2
+        Crimes per km² a cell must reach to belong to a zone.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One polygon per connected area of raster cells at or above the threshold, in British
+        National Grid, with ``peak_per_km2`` (its highest cell), sorted by it, highest first.
+        Empty (same columns) when no cell reaches the threshold.
+
+    Raises
+    ------
+    CRSError
+        When the surface is not in British National Grid.
+    """
+    if surface.crs != BNG:
+        msg = f"The density surface must be in {BNG}; found {surface.crs}."
+        raise CRSError(msg)
+    values = np.asarray(surface.values, dtype=np.float64)
+    mask = np.isfinite(values) & (values >= threshold_per_km2)
+    labels, n_zones = ndimage.label(mask)
+    if n_zones == 0:
+        return gpd.GeoDataFrame({"peak_per_km2": pd.Series(dtype="float64")}, geometry=[], crs=BNG)
+    peaks = ndimage.maximum(values, labels, index=np.arange(1, n_zones + 1))
+    shapes = [
+        (int(value), shapely.geometry.shape(geom))
+        for geom, value in rasterio.features.shapes(
+            labels.astype(np.int32), mask=mask, transform=surface.transform
+        )
+    ]
+    frame = gpd.GeoDataFrame(
+        {"zone": [z for z, _ in shapes]}, geometry=[g for _, g in shapes], crs=BNG
+    ).dissolve(by="zone")
+    frame["peak_per_km2"] = np.asarray(peaks, dtype=np.float64)[frame.index.to_numpy() - 1]
+    return frame.sort_values("peak_per_km2", ascending=False, kind="stable").reset_index(drop=True)[
+        ["peak_per_km2", "geometry"]
+    ]
+
+
+def _month_span(points: pd.DataFrame, months: tuple[str, str] | None) -> pd.PeriodIndex:
+    if months is not None:
+        return pd.period_range(months[0], months[1], freq="M")
+    observed = points["month"]
+    return pd.period_range(observed.min(), observed.max(), freq="M")
+
+
+def hotspot_table(
+    points: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    labels: Sequence[str],
+    months: tuple[str, str] | None = None,
+    trend_alpha: float = DEFAULT_TREND_ALPHA,
+) -> pd.DataFrame:
+    """
+    Describe hotspot areas: crimes inside, the commonest crime types and the monthly trend.
+
+    Parameters
+    ----------
+    points
+        Crimes in British National Grid with ``crime_type`` and ``month`` (``Period[M]``).
+    zones
+        Hotspot polygons (British National Grid), in the order to list them.
+    labels
+        One label per zone (e.g. "Cell 412 (Hot 99%)"), shown as the first column.
+    months
+        ``(first, last)`` months of the trend, both included; the points' own span when None.
+        Months without crime count as zero.
+    trend_alpha
+        Two-sided level of the Mann-Kendall test on the monthly counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per zone: ``Hotspot``, ``Crimes``, ``Top crime types`` (three commonest with
+        counts), ``Trend`` ("increasing", "decreasing", "no trend", or "too few months" when
+        fewer than three months) and ``Trend p`` (two-sided Mann-Kendall p, NaN when untested).
+
+    Raises
+    ------
+    CRSError
+        When ``points`` or ``zones`` is not in British National Grid.
+    MissingColumnError
+        When ``crime_type`` or ``month`` is missing.
+    ParameterError
+        When ``labels`` does not have one label per zone.
+
+    References
+    ----------
+    Mann, H. B. (1945). Nonparametric tests against trend. Econometrica 13(3), 245-259.
+    """
+    require_bng(points, name="points")
+    require_bng(zones, name="zones")
+    _require_columns(points, ("crime_type", "month"), name="points")
+    if len(labels) != len(zones):
+        msg = f"labels has {len(labels)} entries for {len(zones)} zones; give one per zone."
+        raise ParameterError(msg)
+    columns = ["Hotspot", "Crimes", "Top crime types", "Trend", "Trend p"]
+    if zones.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    outlines = gpd.GeoDataFrame(
+        {"zone": np.arange(len(zones))}, geometry=zones.geometry.to_numpy(), crs=BNG
+    )
+    crimes = gpd.GeoDataFrame(
+        {"crime_type": points["crime_type"].to_numpy(), "month": points["month"].to_numpy()},
+        geometry=points.geometry.to_numpy(),
+        crs=BNG,
+    )
+    joined = gpd.sjoin(crimes, outlines, predicate="intersects", how="inner")
+    span = _month_span(points, months)
+    n_zones, n_months = len(zones), len(span)
+    step = np.asarray(
+        (joined["month"].dt.year - span[0].year) * 12 + (joined["month"].dt.month - span[0].month),
+        dtype=np.int64,
+    )
+    zone = joined["zone"].to_numpy(dtype=np.int64)
+    inside = (step >= 0) & (step < n_months)
+    monthly = np.zeros((n_zones, n_months), dtype=np.float64)
+    np.add.at(monthly, (zone[inside], step[inside]), 1.0)
+    n_crimes = np.bincount(zone, minlength=n_zones)
+    top_types = []
+    for z in range(n_zones):
+        counts = joined.loc[zone == z, "crime_type"].value_counts()
+        top_types.append("; ".join(f"{k} {int(v)}" for k, v in counts.head(3).items()))
+    if n_months >= MIN_SERIES_LENGTH:
+        _, _, trend_z, trend_p, _ = mann_kendall_rows(monthly)
+        trends = [str(t) for t in trend_labels(trend_z, trend_p, alpha=trend_alpha)]
+        p_values = [float(p) for p in trend_p]
+    else:
+        trends = ["too few months"] * n_zones
+        p_values = [float("nan")] * n_zones
+    return pd.DataFrame(
+        {
+            "Hotspot": list(labels),
+            "Crimes": n_crimes.astype("int64"),
+            "Top crime types": top_types,
+            "Trend": trends,
+            "Trend p": p_values,
+        }
+    )
+
+
+def connected_zones(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    Merge touching cells into hotspot areas, the area with the most crimes first.
+
+    Parameters
+    ----------
+    cells
+        Grid cells (British National Grid) with ``n_crimes``, e.g. the significant hot cells
+        of a Gi* result.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One polygon per group of cells sharing an edge or a corner, with ``n_cells`` and
+        ``n_crimes`` (the sum over its cells), sorted by ``n_crimes`` then ``n_cells``, highest
+        first. Empty (same columns) when ``cells`` is empty.
+
+    Raises
+    ------
+    CRSError
+        When ``cells`` is not in British National Grid.
+    MissingColumnError
+        When ``n_crimes`` is missing.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> cells = gpd.GeoDataFrame(
+    ...     {"n_crimes": [1, 2, 5]},
+    ...     geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(50, 50, 60, 60)],
+    ...     crs="EPSG:27700",
+    ... )
+    >>> connected_zones(cells)[["n_cells", "n_crimes"]].to_dict("records")
+    [{'n_cells': 1, 'n_crimes': 5.0}, {'n_cells': 2, 'n_crimes': 3.0}]
+    """
+    require_bng(cells, name="cells")
+    _require_columns(cells, ("n_crimes",), name="cells")
+    if cells.empty:
+        return gpd.GeoDataFrame(
+            {"n_cells": pd.Series(dtype="int64"), "n_crimes": pd.Series(dtype="float64")},
+            geometry=[],
+            crs=BNG,
+        )
+    merged = gpd.GeoDataFrame(
+        geometry=[shapely.union_all(cells.geometry.to_numpy())], crs=BNG
+    ).explode(ignore_index=True)
+    outlines = gpd.GeoDataFrame(
+        {"zone": np.arange(len(merged))}, geometry=merged.geometry.to_numpy(), crs=BNG
+    )
+    inner = gpd.GeoDataFrame(
+        {"n_crimes": cells["n_crimes"].to_numpy(dtype=np.float64)},
+        geometry=cells.geometry.representative_point().to_numpy(),
+        crs=BNG,
+    )
+    joined = gpd.sjoin(inner, outlines, predicate="within", how="inner")
+    totals = joined.groupby("zone")["n_crimes"].agg(["size", "sum"])
+    result = gpd.GeoDataFrame(
+        {
+            "n_cells": totals["size"].reindex(outlines["zone"], fill_value=0).to_numpy("int64"),
+            "n_crimes": totals["sum"].reindex(outlines["zone"], fill_value=0.0).to_numpy("float64"),
+        },
+        geometry=outlines.geometry.to_numpy(),
+        crs=BNG,
+    )
+    return result.sort_values(
+        ["n_crimes", "n_cells"], ascending=[False, False], kind="stable"
+    ).reset_index(drop=True)
