@@ -1,0 +1,573 @@
+"""Tasking page: problems, EPIC actions, NAG decisions, EVA findings, assessment and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Final
+
+import pandas as pd
+import shapely
+import streamlit as st
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app_pages import _ui
+from boundaries.select import Selection, select_points
+from tasking.assess import Assessment, assess_response
+from tasking.findings import add_proposed_actions, propose_actions
+from tasking.store import (
+    ACTION_STATUSES,
+    CHECKLIST_ITEMS,
+    EPIC_TYPES,
+    SARA_STAGES,
+    ActionRecord,
+    AreaRecord,
+    ProblemRecord,
+    add_action,
+    add_decision,
+    add_finding,
+    add_meeting,
+    add_problem,
+    connect,
+    list_actions,
+    list_areas,
+    list_audit,
+    list_decisions,
+    list_findings,
+    list_meetings,
+    list_problems,
+    resolve_database_url,
+    update_action,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from shapely.geometry.base import BaseGeometry
+    from sqlalchemy.engine import Engine
+
+    from boundaries.dataset import StudyArea
+
+# Widget keys (tests find widgets by these).
+USER_KEY: Final = "tasking_user"
+PROBLEM_TITLE_KEY: Final = "tasking_problem_title"
+PROBLEM_DESCRIPTION_KEY: Final = "tasking_problem_description"
+PROBLEM_STAGE_KEY: Final = "tasking_problem_stage"
+PROBLEM_WARD_KEY: Final = "tasking_problem_ward"
+ADD_PROBLEM_KEY: Final = "tasking_add_problem"
+PROBLEM_PICK_KEY: Final = "tasking_problem_pick"
+ACTION_EPIC_KEY: Final = "tasking_action_epic"
+ACTION_DESCRIPTION_KEY: Final = "tasking_action_description"
+ACTION_AGENCY_KEY: Final = "tasking_action_agency"
+ACTION_PERSON_KEY: Final = "tasking_action_person"
+ACTION_DUE_KEY: Final = "tasking_action_due"
+ADD_ACTION_KEY: Final = "tasking_add_action"
+EDIT_PICK_KEY: Final = "tasking_edit_pick"
+EDIT_STATUS_PREFIX: Final = "tasking_edit_status_"
+"""Key prefix of the status box of the action being edited (its id follows)."""
+EDIT_NOTES_PREFIX: Final = "tasking_edit_notes_"
+"""Key prefix of the notes box of the action being edited (its id follows)."""
+SAVE_ACTION_KEY: Final = "tasking_save_action"
+RELOAD_ACTION_KEY: Final = "tasking_reload_action"
+EDIT_VERSION_PREFIX: Final = "tasking_editing_version_"
+"""Session-state key prefix: the version of an action the user opened for editing."""
+MEETING_NAME_KEY: Final = "tasking_meeting_name"
+MEETING_DATE_KEY: Final = "tasking_meeting_date"
+ADD_MEETING_KEY: Final = "tasking_add_meeting"
+DECISION_MEETING_KEY: Final = "tasking_decision_meeting"
+DECISION_TEXT_KEY: Final = "tasking_decision_text"
+ADD_DECISION_KEY: Final = "tasking_add_decision"
+FINDING_ROUTE_KEY: Final = "tasking_finding_route"
+FINDING_STOP_KEY: Final = "tasking_finding_stop"
+FINDING_SEEN_KEY: Final = "tasking_finding_seen"
+FINDING_NOT_SEEN_KEY: Final = "tasking_finding_not_seen"
+FINDING_NOTE_KEY: Final = "tasking_finding_note"
+FINDING_PHOTO_KEY: Final = "tasking_finding_photo"
+FINDING_SPOKEN_KEY: Final = "tasking_finding_spoken_to"
+ADD_FINDING_KEY: Final = "tasking_add_finding"
+PROPOSE_KEY: Final = "tasking_propose"
+TREATED_KEY: Final = "tasking_treated"
+COMPARISON_KEY: Final = "tasking_comparison"
+BEFORE_KEY: Final = "tasking_before"
+AFTER_KEY: Final = "tasking_after"
+BUFFER_KEY: Final = "tasking_buffer_m"
+PROBLEMS_TABLE_KEY: Final = "tasking_problems_table"
+ACTIONS_TABLE_KEY: Final = "tasking_actions_table"
+AUDIT_TABLE_KEY: Final = "tasking_audit_table"
+COUNTS_TABLE_KEY: Final = "tasking_counts_table"
+
+WARD_PREFIX: Final = "Ward: "
+STORED_PREFIX: Final = "Stored area "
+
+
+@st.cache_resource(max_entries=4, show_spinner="Opening the tasking log…")
+def tasking_engine(url: str) -> Engine:
+    """Open (and migrate) the tasking database once per URL, shared by all sessions."""
+    return connect(url)
+
+
+@st.cache_data(max_entries=16, show_spinner="Assessing the response…")
+def assessment(
+    dataset_id: str,
+    selection: Selection,
+    treated_wkt: str,
+    comparison_wkt: str,
+    before: tuple[str, str],
+    after: tuple[str, str],
+    buffer_m: float,
+    _area: StudyArea,
+) -> Assessment:
+    """Run the WDD and Poisson tests for the chosen areas and periods (cached)."""
+    del dataset_id
+    points = select_points(_area, Selection(crime_types=selection.crime_types))
+    return assess_response(
+        points,
+        shapely.from_wkt(treated_wkt),
+        shapely.from_wkt(comparison_wkt),
+        before=before,
+        after=after,
+        displacement_buffer_m=buffer_m or None,
+    )
+
+
+def _write(engine: Engine, work: Callable[[Session], object]) -> None:
+    """Run ``work`` in one transaction; conflicts and input errors show as error boxes."""
+    with Session(engine) as session, session.begin():
+        work(session)
+
+
+def _save_action(
+    engine: Engine, action_id: int, *, expected_version: int, user: str, status: str, notes: str
+) -> ActionRecord:
+    """Save an edit made to version ``expected_version``; a newer save raises a conflict."""
+    with Session(engine) as session, session.begin():
+        return update_action(
+            session,
+            action_id,
+            expected_version=expected_version,
+            user=user,
+            status=status,  # type: ignore[arg-type]  # selectbox of ACTION_STATUSES
+            notes=notes,
+        )
+
+
+def _frame(records: list[dict[str, object]], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(records, columns=columns) if records else pd.DataFrame(columns=columns)
+
+
+def _user() -> str:
+    user = str(st.session_state.get(USER_KEY, "")).strip()
+    if not user:
+        _ui.fail("Type your name at the top of the page: every change is recorded against it.")
+    return user
+
+
+def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
+    """Draw the page (Streamlit runs this script as ``__main__``; tests import its keys)."""
+    ctx = _ui.context()
+    url = resolve_database_url(None)
+    engine = _ui.guarded("opening the tasking log", tasking_engine, url)
+
+    st.title("Tasking")
+    st.caption(
+        f"Tasking log: {make_url(url).render_as_string(hide_password=True)} "
+        "(set PATCHMAP_DATABASE_URL to share one PostgreSQL log between agencies)."
+    )
+    st.text_input("Your name (recorded in the audit trail)", key=USER_KEY)
+
+    with Session(engine) as read:
+        problems: tuple[ProblemRecord, ...] = list_problems(read)
+        actions: tuple[ActionRecord, ...] = list_actions(read)
+        areas: tuple[AreaRecord, ...] = list_areas(read)
+        meetings = list_meetings(read)
+        decisions = list_decisions(read)
+        findings = list_findings(read)
+        audit = list_audit(read)
+
+    problems_tab, meetings_tab, findings_tab, assess_tab, audit_tab = st.tabs(
+        ["Problems and actions", "NAG meetings", "EVA findings", "Assessment", "Audit trail"]
+    )
+
+    # --- problems and actions --------------------------------------------------------------------
+    with problems_tab:
+        st.dataframe(
+            _frame(
+                [p.to_dict() for p in problems],
+                ["id", "title", "sara_stage", "status", "ward", "updated_by", "version"],
+            ),
+            key=PROBLEMS_TABLE_KEY,
+            hide_index=True,
+        )
+        with st.form("add_problem", clear_on_submit=True):
+            st.subheader("New problem")
+            st.text_input("Title", key=PROBLEM_TITLE_KEY)
+            st.text_area("Description and evidence", key=PROBLEM_DESCRIPTION_KEY)
+            st.selectbox("SARA stage", SARA_STAGES, key=PROBLEM_STAGE_KEY)
+            st.selectbox("Ward", ["", *ctx.area.ward_names], key=PROBLEM_WARD_KEY)
+            if st.form_submit_button("Add problem", key=ADD_PROBLEM_KEY):
+                user = _user()
+                title = str(st.session_state.get(PROBLEM_TITLE_KEY, ""))
+                description = str(st.session_state.get(PROBLEM_DESCRIPTION_KEY, ""))
+                stage = st.session_state.get(PROBLEM_STAGE_KEY, "scanning")
+                ward = st.session_state.get(PROBLEM_WARD_KEY) or None
+                _ui.guarded(
+                    "adding the problem",
+                    _write,
+                    engine,
+                    lambda s: add_problem(
+                        s,
+                        title=title,
+                        user=user,
+                        description=description,
+                        sara_stage=stage,
+                        ward=ward,
+                    ),
+                )
+                st.rerun()
+
+        if problems:
+            by_id = {p.id: p for p in problems}
+            picked = st.selectbox(
+                "Problem",
+                list(by_id),
+                format_func=lambda i: f"{i}: {by_id[i].title}",
+                key=PROBLEM_PICK_KEY,
+            )
+            own = [a for a in actions if a.problem_id == picked]
+            st.dataframe(
+                _frame(
+                    [a.to_dict() for a in own],
+                    [
+                        "id",
+                        "epic",
+                        "description",
+                        "owner_agency",
+                        "owner_person",
+                        "due_date",
+                        "status",
+                        "notes",
+                        "version",
+                    ],
+                ),
+                key=ACTIONS_TABLE_KEY,
+                hide_index=True,
+            )
+            overdue = [a for a in own if a.is_overdue(dt.datetime.now(dt.UTC).date())]
+            if overdue:
+                st.warning(f"{len(overdue)} action(s) are past their due date.")
+            with st.form("add_action", clear_on_submit=True):
+                st.subheader("New EPIC action")
+                st.selectbox("EPIC", EPIC_TYPES, key=ACTION_EPIC_KEY)
+                st.text_input("What is to be done", key=ACTION_DESCRIPTION_KEY)
+                st.text_input("Owner agency", key=ACTION_AGENCY_KEY)
+                st.text_input("Owner (person)", key=ACTION_PERSON_KEY)
+                st.date_input("Due", value=None, key=ACTION_DUE_KEY)
+                if st.form_submit_button("Add action", key=ADD_ACTION_KEY):
+                    user = _user()
+                    values = {k: st.session_state.get(k) for k in (ACTION_EPIC_KEY, ACTION_DUE_KEY)}
+                    texts = {
+                        k: str(st.session_state.get(k) or "")
+                        for k in (ACTION_DESCRIPTION_KEY, ACTION_AGENCY_KEY, ACTION_PERSON_KEY)
+                    }
+                    _ui.guarded(
+                        "adding the action",
+                        _write,
+                        engine,
+                        lambda s: add_action(
+                            s,
+                            picked,
+                            epic=values[ACTION_EPIC_KEY],  # type: ignore[arg-type]  # selectbox of EPIC_TYPES
+                            description=texts[ACTION_DESCRIPTION_KEY],
+                            user=user,
+                            owner_agency=texts[ACTION_AGENCY_KEY],
+                            owner_person=texts[ACTION_PERSON_KEY],
+                            due_date=values[ACTION_DUE_KEY],
+                        ),
+                    )
+                    st.rerun()
+            if own:
+                st.subheader("Update an action")
+                own_by_id = {a.id: a for a in own}
+                editing = st.selectbox(
+                    "Action",
+                    list(own_by_id),
+                    format_func=lambda i: f"{i}: {own_by_id[i].description}",
+                    key=EDIT_PICK_KEY,
+                )
+                version_key = f"{EDIT_VERSION_PREFIX}{editing}"
+                status_key = f"{EDIT_STATUS_PREFIX}{editing}"
+                notes_key = f"{EDIT_NOTES_PREFIX}{editing}"
+                current = own_by_id[editing]
+                # The version the user opened; kept until they save or reload, so a save based on
+                # an old version is refused instead of overwriting someone else's change.
+                st.session_state.setdefault(version_key, current.version)
+                opened = int(st.session_state[version_key])
+                if opened != current.version:
+                    st.info(
+                        f"You are editing version {opened}; version {current.version} has since "
+                        f"been saved by {current.updated_by}. Reload to see it."
+                    )
+                with st.form("edit_action"):
+                    st.selectbox(
+                        "Status",
+                        ACTION_STATUSES,
+                        index=ACTION_STATUSES.index(current.status),
+                        key=status_key,
+                    )
+                    st.text_area("Notes", value=current.notes, key=notes_key)
+                    save = st.form_submit_button("Save", key=SAVE_ACTION_KEY)
+                if st.button("Reload this action", key=RELOAD_ACTION_KEY):
+                    for key in (version_key, status_key, notes_key):
+                        st.session_state.pop(key, None)
+                    st.rerun()
+                if save:
+                    user = _user()
+                    status = st.session_state.get(status_key, current.status)
+                    notes = str(st.session_state.get(notes_key, current.notes))
+                    saved = _ui.guarded(
+                        "saving the action",
+                        _save_action,
+                        engine,
+                        editing,
+                        expected_version=opened,
+                        user=user,
+                        status=status,
+                        notes=notes,
+                    )
+                    st.session_state[version_key] = saved.version
+                    st.rerun()
+        else:
+            st.info("No problems yet: add the first one above.")
+
+    # --- NAG meetings ----------------------------------------------------------------------------
+    with meetings_tab:
+        with st.form("add_meeting", clear_on_submit=True):
+            st.subheader("New NAG meeting")
+            st.text_input("Name", key=MEETING_NAME_KEY, placeholder="Northfield NAG")
+            st.date_input("Held on", key=MEETING_DATE_KEY)
+            if st.form_submit_button("Add meeting", key=ADD_MEETING_KEY):
+                user = _user()
+                name = str(st.session_state.get(MEETING_NAME_KEY, ""))
+                held_on = st.session_state.get(MEETING_DATE_KEY)
+                _ui.guarded(
+                    "adding the meeting",
+                    _write,
+                    engine,
+                    lambda s: add_meeting(s, name=name, held_on=held_on, user=user),  # type: ignore[arg-type]  # date_input
+                )
+                st.rerun()
+        if meetings:
+            meeting_by_id = {m.id: m for m in meetings}
+            with st.form("add_decision", clear_on_submit=True):
+                st.subheader("Record a decision")
+                st.selectbox(
+                    "Meeting",
+                    list(meeting_by_id),
+                    format_func=lambda i: f"{meeting_by_id[i].held_on} {meeting_by_id[i].name}",
+                    key=DECISION_MEETING_KEY,
+                )
+                st.text_area("Decision", key=DECISION_TEXT_KEY)
+                if st.form_submit_button("Add decision", key=ADD_DECISION_KEY):
+                    user = _user()
+                    meeting_id = int(st.session_state[DECISION_MEETING_KEY])
+                    text = str(st.session_state.get(DECISION_TEXT_KEY, ""))
+                    _ui.guarded(
+                        "recording the decision",
+                        _write,
+                        engine,
+                        lambda s: add_decision(s, meeting_id, decision=text, user=user),
+                    )
+                    st.rerun()
+        st.dataframe(
+            _frame(
+                [d.to_dict() for d in decisions],
+                ["meeting_id", "problem_id", "decision", "created_by", "created_at"],
+            ),
+            hide_index=True,
+        )
+
+    # --- EVA findings ----------------------------------------------------------------------------
+    with findings_tab:
+        routes = [a for a in areas if a.kind == "eva_route"]
+        if not routes:
+            st.info(
+                "No EVA routes in the log yet. Save one from the EVA routes page, or with "
+                "`patchmap tasks add area --kind eva_route --wkt ...`."
+            )
+        else:
+            route_by_id = {r.id: r for r in routes}
+            with st.form("add_finding", clear_on_submit=True):
+                st.subheader("What was seen at a stop")
+                st.selectbox(
+                    "Route",
+                    list(route_by_id),
+                    format_func=lambda i: route_by_id[i].name,
+                    key=FINDING_ROUTE_KEY,
+                )
+                st.number_input("Stop", min_value=1, step=1, key=FINDING_STOP_KEY)
+                st.multiselect("Seen", CHECKLIST_ITEMS, key=FINDING_SEEN_KEY)
+                st.multiselect("Checked, not seen", CHECKLIST_ITEMS, key=FINDING_NOT_SEEN_KEY)
+                st.text_area("Note", key=FINDING_NOTE_KEY)
+                st.text_input("Photo reference", key=FINDING_PHOTO_KEY)
+                st.text_input("Who was spoken to", key=FINDING_SPOKEN_KEY)
+                if st.form_submit_button("Record finding", key=ADD_FINDING_KEY):
+                    user = _user()
+                    seen = list(st.session_state.get(FINDING_SEEN_KEY) or [])
+                    not_seen = list(st.session_state.get(FINDING_NOT_SEEN_KEY) or [])
+                    if set(seen) & set(not_seen):
+                        _ui.fail("An item cannot be both seen and not seen.")
+                    answers = dict.fromkeys(seen, True) | dict.fromkeys(not_seen, False)
+                    route_id = int(st.session_state[FINDING_ROUTE_KEY])
+                    stop = int(st.session_state.get(FINDING_STOP_KEY) or 1)
+                    note = str(st.session_state.get(FINDING_NOTE_KEY) or "")
+                    photo = str(st.session_state.get(FINDING_PHOTO_KEY) or "") or None
+                    spoken = str(st.session_state.get(FINDING_SPOKEN_KEY) or "")
+                    _ui.guarded(
+                        "recording the finding",
+                        _write,
+                        engine,
+                        lambda s: add_finding(
+                            s,
+                            route_id,
+                            stop_number=stop,
+                            answers=answers,
+                            user=user,
+                            note=note,
+                            photo_ref=photo,
+                            spoken_to=spoken,
+                            walked_on=dt.datetime.now(dt.UTC).date(),
+                        ),
+                    )
+                    st.rerun()
+            proposals = propose_actions(findings, routes=routes)
+            if proposals:
+                st.subheader("Proposed actions")
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            "owner_agency": [p.owner_agency for p in proposals],
+                            "epic": [p.epic for p in proposals],
+                            "description": [p.description for p in proposals],
+                            "problem_id": [p.problem_id for p in proposals],
+                        }
+                    ),
+                    hide_index=True,
+                )
+                if st.button("Add them to the problems as proposed actions", key=PROPOSE_KEY):
+                    user = _user()
+                    _ui.guarded(
+                        "adding the proposed actions",
+                        _write,
+                        engine,
+                        lambda s: add_proposed_actions(s, proposals, user=user),
+                    )
+                    st.rerun()
+
+    # --- assessment ------------------------------------------------------------------------------
+    with assess_tab:
+        st.caption(
+            "Before/after crime in the treated area against a comparison area: the weighted "
+            "displacement difference (Wheeler & Ratcliffe 2018) and exact Poisson tests. Crime "
+            "types follow the sidebar filter."
+        )
+        wards = ctx.area.wards
+        choices: dict[str, BaseGeometry] = dict(
+            zip(
+                [f"{WARD_PREFIX}{name}" for name in wards["ward_name"]],
+                list(wards.geometry),
+                strict=True,
+            )
+        )
+        for stored in areas:
+            if stored.kind != "eva_route":
+                choices[f"{STORED_PREFIX}{stored.id}: {stored.name}"] = stored.geometry
+        names = list(choices)
+        months = list(ctx.area.months)
+        if len(names) < 2 or len(months) < 2:  # noqa: PLR2004 - two areas and two months at least
+            st.info("Assessment needs two areas and at least two months of data.")
+        else:
+            st.selectbox("Treated area", names, key=TREATED_KEY)
+            st.selectbox("Comparison area", names, index=1, key=COMPARISON_KEY)
+            half = len(months) // 2
+            st.select_slider(
+                "Before the response", months, value=(months[0], months[half - 1]), key=BEFORE_KEY
+            )
+            st.select_slider(
+                "After the response", months, value=(months[half], months[-1]), key=AFTER_KEY
+            )
+            st.number_input(
+                "Displacement ring (m, 0 for none)", min_value=0.0, step=50.0, key=BUFFER_KEY
+            )
+            treated_name = str(st.session_state[TREATED_KEY])
+            comparison_name = str(st.session_state[COMPARISON_KEY])
+            if treated_name == comparison_name:
+                _ui.fail("Choose a comparison area different from the treated area.")
+            before = tuple(st.session_state[BEFORE_KEY])
+            after = tuple(st.session_state[AFTER_KEY])
+            result = _ui.guarded(
+                "assessing the response",
+                assessment,
+                ctx.dataset_id,
+                ctx.selection,
+                shapely.to_wkt(choices[treated_name]),
+                shapely.to_wkt(choices[comparison_name]),
+                (str(before[0]), str(before[1])),
+                (str(after[0]), str(after[1])),
+                float(st.session_state.get(BUFFER_KEY) or 0.0),
+                ctx.area,
+            )
+            wdd = result.wdd
+            left, middle, right = st.columns(3)
+            left.metric("WDD (crimes per month)", f"{wdd.est_total:+.2f}")
+            middle.metric("95% interval", f"{wdd.ci_low:+.2f} to {wdd.ci_high:+.2f}")
+            right.metric("p (WDD)", f"{wdd.p_value:.3f}")
+            rows = {
+                "treated": result.treated,
+                "comparison": result.comparison,
+                "treated ring": result.displacement,
+                "comparison ring": result.displacement_comparison,
+            }
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "area": [k for k, v in rows.items() if v is not None],
+                        "n_before": [v.n_before for v in rows.values() if v is not None],
+                        "n_after": [v.n_after for v in rows.values() if v is not None],
+                    }
+                ),
+                key=COUNTS_TABLE_KEY,
+                hide_index=True,
+            )
+            for label, test in (
+                ("Treated", result.treated_rate_ratio),
+                ("Comparison", result.comparison_rate_ratio),
+            ):
+                st.write(
+                    f"{label}: monthly rate after / before = {test.rate_ratio:.2f} "
+                    f"(95% CI {test.ci_low:.2f} to {test.ci_high:.2f}), exact Poisson p = "
+                    f"{test.p_value:.3f}."
+                )
+
+    # --- audit trail -----------------------------------------------------------------------------
+    with audit_tab:
+        st.dataframe(
+            _frame(
+                [r.to_dict() for r in audit],
+                [
+                    "changed_at",
+                    "changed_by",
+                    "operation",
+                    "entity",
+                    "entity_id",
+                    "field",
+                    "old_value",
+                    "new_value",
+                ],
+            ),
+            key=AUDIT_TABLE_KEY,
+            hide_index=True,
+        )
+
+
+if __name__ == "__main__":
+    _page()

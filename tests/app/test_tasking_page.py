@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from shapely import LineString
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+from app_pages import tasking as page
+from boundaries.dataset import load_demo
+from tasking.assess import assess_response
+from tasking.store import (
+    add_action,
+    add_area,
+    add_finding,
+    add_problem,
+    connect,
+    get_action,
+    list_actions,
+    list_audit,
+    list_problems,
+    update_action,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy.engine import Engine
+
+    from boundaries.dataset import StudyArea
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(scope="module")
+def demo() -> StudyArea:
+    return load_demo()
+
+
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    path = tmp_path / "tasking.sqlite"
+    monkeypatch.setenv("PATCHMAP_DATABASE_URL", f"sqlite:///{path}")
+    engine = connect(path)
+    yield engine
+    engine.dispose()
+
+
+def _tasking(user: str | None = "pc.smith") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("app_pages/tasking.py")
+    at.run()
+    assert not at.exception
+    if user is not None:
+        at.text_input(key=page.USER_KEY).set_value(user).run()
+        assert not at.exception
+    return at
+
+
+def test_tasking_page_starts_with_an_empty_log(engine: Engine) -> None:
+    at = _tasking(user=None)
+    assert at.title[0].value == "Tasking"
+    assert any("No problems yet" in info.value for info in at.info)
+    with Session(engine) as session:
+        assert list_problems(session) == ()
+
+
+def test_adding_a_problem_stores_it_with_the_user(engine: Engine) -> None:
+    at = _tasking()
+    at.text_input(key=page.PROBLEM_TITLE_KEY).set_value("Cycle theft at the station")
+    at.selectbox(key=page.PROBLEM_STAGE_KEY).set_value("analysis")
+    at.button(key=page.ADD_PROBLEM_KEY).click().run()
+    assert not at.exception
+    assert not at.error
+    with Session(engine) as session:
+        (problem,) = list_problems(session)
+    assert (problem.title, problem.sara_stage, problem.created_by) == (
+        "Cycle theft at the station",
+        "analysis",
+        "pc.smith",
+    )
+    table = at.dataframe[0].value
+    assert list(table["title"]) == ["Cycle theft at the station"]
+
+
+def test_a_change_without_a_name_is_refused(engine: Engine) -> None:
+    at = _tasking(user=None)
+    at.text_input(key=page.PROBLEM_TITLE_KEY).set_value("Anonymous")
+    at.button(key=page.ADD_PROBLEM_KEY).click().run()
+    assert any("Type your name" in e.value for e in at.error)
+    with Session(engine) as session:
+        assert list_problems(session) == ()
+
+
+def test_saving_over_someone_elses_change_is_refused_then_both_survive(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        problem = add_problem(session, title="ASB in the park", user="sgt.lee")
+        action = add_action(
+            session, problem.id, epic="enforcement", description="Dispersal order", user="sgt.lee"
+        )
+    at = _tasking()  # opens the action at version 1
+    assert at.session_state[f"{page.EDIT_VERSION_PREFIX}{action.id}"] == 1
+    with Session(engine) as session, session.begin():
+        update_action(session, action.id, expected_version=1, user="alice", notes="Warden briefed")
+    at.selectbox(key=f"{page.EDIT_STATUS_PREFIX}{action.id}").set_value("in_progress")
+    at.button(key=page.SAVE_ACTION_KEY).click().run()
+    assert not at.exception
+    (error,) = at.error
+    assert "was changed by alice" in error.value
+    assert "notes: '' -> 'Warden briefed'" in error.value
+    with Session(engine) as session:
+        assert get_action(session, action.id).status == "open"
+    at.button(key=page.RELOAD_ACTION_KEY).click().run()
+    at.selectbox(key=f"{page.EDIT_STATUS_PREFIX}{action.id}").set_value("in_progress")
+    at.button(key=page.SAVE_ACTION_KEY).click().run()
+    assert not at.exception
+    assert not at.error
+    with Session(engine) as session:
+        saved = get_action(session, action.id)
+        audit = list_audit(session, entity="action", entity_id=action.id)
+    assert (saved.status, saved.notes, saved.version) == ("in_progress", "Warden briefed", 3)
+    assert [(r.changed_by, r.field) for r in audit[1:]] == [
+        ("alice", "notes"),
+        ("pc.smith", "status"),
+    ]
+
+
+def test_eva_findings_become_proposed_actions_from_the_page(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        problem = add_problem(session, title="Underpass", user="pc.smith")
+        route = add_area(
+            session,
+            LineString([(545_000, 260_000), (545_100, 260_100)]),
+            kind="eva_route",
+            name="Underpass walk",
+            user="pc.smith",
+            problem_id=problem.id,
+        )
+        add_finding(
+            session,
+            route.id,
+            stop_number=1,
+            answers={"graffiti": True},
+            user="pcso",
+            walked_on=dt.date(2026, 11, 18),
+        )
+    at = _tasking()
+    at.multiselect(key=page.FINDING_SEEN_KEY).set_value(["fly_tipping"])
+    at.text_area(key=page.FINDING_NOTE_KEY).set_value("Mattress")
+    at.button(key=page.ADD_FINDING_KEY).click().run()
+    assert not at.exception
+    at.button(key=page.PROPOSE_KEY).click().run()
+    assert not at.exception
+    with Session(engine) as session:
+        proposed = list_actions(session, status="proposed")
+    assert sorted((a.source, a.owner_agency) for a in proposed) == [
+        ("eva_route:1:fly_tipping", "Environmental services"),
+        ("eva_route:1:graffiti", "Environmental services"),
+    ]
+
+
+def test_assessment_shows_the_wdd_of_the_chosen_wards(engine: Engine, demo: StudyArea) -> None:
+    del engine
+    at = _tasking()
+    wards = demo.wards.set_index("ward_name").geometry
+    first, second = demo.ward_names[0], demo.ward_names[1]
+    assert at.selectbox(key=page.TREATED_KEY).value == f"{page.WARD_PREFIX}{first}"
+    assert at.selectbox(key=page.COMPARISON_KEY).value == f"{page.WARD_PREFIX}{second}"
+    months = demo.months
+    half = len(months) // 2
+    expected = assess_response(
+        demo.points,
+        wards[first],
+        wards[second],
+        before=(months[0], months[half - 1]),
+        after=(months[half], months[-1]),
+    )
+    (wdd,) = [m for m in at.metric if m.label == "WDD (crimes per month)"]
+    assert wdd.value == f"{expected.wdd.est_total:+.2f}"
+    (counts,) = [d.value for d in at.dataframe if "n_before" in d.value.columns]
+    assert list(counts["n_before"]) == [expected.treated.n_before, expected.comparison.n_before]
+    at.number_input(key=page.BUFFER_KEY).set_value(100.0).run()
+    assert any("overlap" in e.value for e in at.error)
