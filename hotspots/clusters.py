@@ -294,26 +294,45 @@ def _relabel_by_size(
     clustered = location_labels >= 0
     if not clustered.any():
         return out
-    raw = np.unique(location_labels[clustered])
-    sizes = np.array([counts[location_labels == r].sum() for r in raw])
-    firsts = np.array([np.flatnonzero(location_labels == r)[0] for r in raw])
-    order = np.lexsort((firsts, -sizes))
-    mapping = np.full(int(raw.max()) + 1, -1, dtype=np.int64)
-    mapping[raw[order]] = np.arange(len(raw), dtype=np.int64)
-    out[clustered] = mapping[location_labels[clustered]]
+    raw, first, dense = np.unique(
+        location_labels[clustered], return_index=True, return_inverse=True
+    )
+    sizes = np.bincount(dense.reshape(-1), weights=counts[clustered], minlength=len(raw))
+    order = np.lexsort((first, -sizes))
+    rank = np.empty(len(raw), dtype=np.int64)
+    rank[order] = np.arange(len(raw), dtype=np.int64)
+    out[clustered] = rank[dense.reshape(-1)]
     return out
 
 
-def _top_types(types: pd.Series) -> str:
-    counts = types.astype(str).value_counts(sort=False)
-    ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
-    return "; ".join(f"{name}: {int(n)}" for name, n in ordered[:N_TOP_CRIME_TYPES])
+def _drop_small(
+    location_labels: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], *, min_crimes: int
+) -> npt.NDArray[np.int64]:
+    """Send clusters holding fewer than ``min_crimes`` crimes to noise."""
+    out = location_labels.copy()
+    clustered = out >= 0
+    if not clustered.any():
+        return out
+    sizes = np.bincount(out[clustered], weights=counts[clustered])
+    out[clustered & (sizes[np.maximum(out, 0)] < min_crimes)] = -1
+    return out
 
 
-def _top_location(locations: pd.Series) -> str:
-    counts = locations.astype(str).value_counts(sort=False)
-    ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
-    return str(ordered[0][0])
+def _top_per_cluster(frame: pd.DataFrame, column: str, *, n: int, with_counts: bool) -> pd.Series:
+    """Join the ``n`` commonest values of ``column`` per cluster (ties by value) with '; '."""
+    counts = frame.groupby(["cluster_id", column], sort=False).size().reset_index(name="n")
+    counts = counts.sort_values(["cluster_id", "n", column], ascending=[True, False, True])
+    top = counts.groupby("cluster_id", sort=True).head(n)
+    if with_counts:
+        text = top[column].astype(str) + ": " + top["n"].astype(str)
+    else:
+        text = top[column].astype(str)
+    return text.groupby(top["cluster_id"], sort=True).agg("; ".join)
+
+
+def _month_text(ordinals: npt.NDArray[np.int64]) -> list[str]:
+    """Format monthly period ordinals (months since 1970-01) as ``YYYY-MM``."""
+    return [f"{1970 + int(v) // 12:04d}-{int(v) % 12 + 1:02d}" for v in ordinals]
 
 
 def _empty_clusters() -> gpd.GeoDataFrame:
@@ -346,43 +365,45 @@ def _cluster_table(
     n_clusters = int(location_labels.max()) + 1 if (location_labels >= 0).any() else 0
     if n_clusters == 0:
         return _empty_clusters(), labels
+    in_cluster = crime_labels >= 0
+    month_index = pd.PeriodIndex(points["month"], freq="M")
     frame = pd.DataFrame(
         {
-            "cluster_id": crime_labels,
-            "crime_type": points["crime_type"].to_numpy(),
-            "location": points["location"].to_numpy(),
-            "month": pd.PeriodIndex(points["month"], freq="M").astype(str),
+            "cluster_id": crime_labels[in_cluster],
+            "crime_type": points["crime_type"].to_numpy()[in_cluster],
+            "location": points["location"].to_numpy()[in_cluster],
+            "month": month_index.asi8[in_cluster],
         }
     )
-    frame = frame[frame["cluster_id"] >= 0]
-    rows = []
-    total = len(points)
-    for _, group in frame.groupby("cluster_id", sort=True):
-        cid = int(group["cluster_id"].to_numpy()[0])
-        members = location_labels == cid
-        hull = shapely.convex_hull(shapely.multipoints(locations.xy[members]))
-        polygon = shapely.buffer(hull, hull_buffer_m) if hull_buffer_m > 0 else hull
-        months = group["month"]
-        rows.append(
-            {
-                "cluster_id": cid,
-                "n_crimes": len(group),
-                "n_snap_points": int(members.sum()),
-                "share_of_crimes": len(group) / total,
-                "top_crime_types": _top_types(group["crime_type"]),
-                "top_location": _top_location(group["location"]),
-                "n_months": int(months.nunique()),
-                "first_month": str(months.min()),
-                "last_month": str(months.max()),
-                "area_m2": float(shapely.area(polygon)),
-                "geometry": polygon,
-            }
-        )
-    table = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=BNG)
-    table = table.astype(
-        {"cluster_id": "int64", "n_crimes": "int64", "n_snap_points": "int64", "n_months": "int64"}
+    months = frame.groupby("cluster_id", sort=True)["month"].agg(["min", "max", "nunique"])
+    located = np.flatnonzero(location_labels >= 0)
+    located = located[np.argsort(location_labels[located], kind="stable")]
+    hulls = shapely.convex_hull(
+        shapely.multipoints(locations.xy[located], indices=location_labels[located])
     )
-    return table.loc[:, list(CLUSTER_COLUMNS)].reset_index(drop=True), labels
+    polygons = shapely.buffer(hulls, hull_buffer_m) if hull_buffer_m > 0 else hulls
+    n_crimes = np.bincount(crime_labels[in_cluster], minlength=n_clusters)
+    table = pd.DataFrame(
+        {
+            "cluster_id": np.arange(n_clusters, dtype=np.int64),
+            "n_crimes": n_crimes.astype(np.int64),
+            "n_snap_points": np.bincount(location_labels[located], minlength=n_clusters).astype(
+                np.int64
+            ),
+            "share_of_crimes": n_crimes / len(points),
+            "top_crime_types": _top_per_cluster(
+                frame, "crime_type", n=N_TOP_CRIME_TYPES, with_counts=True
+            ).to_numpy(),
+            "top_location": _top_per_cluster(frame, "location", n=1, with_counts=False).to_numpy(),
+            "n_months": months["nunique"].to_numpy().astype(np.int64),
+            "first_month": _month_text(months["min"].to_numpy()),
+            "last_month": _month_text(months["max"].to_numpy()),
+            "area_m2": shapely.area(polygons),
+        }
+    )
+    table = table.astype({"top_crime_types": "str", "top_location": "str"})
+    out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(polygons, crs=BNG), crs=BNG)
+    return out.loc[:, list(CLUSTER_COLUMNS)], labels
 
 
 def dbscan_clusters(
@@ -731,11 +752,9 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
             )
     if epsilon_m > 0:
         location_labels = _merge_within(locations.xy, location_labels, distance_m=epsilon_m)
-    # drop clusters whose true crime count is below min_cluster_crimes
-    for cid in np.unique(location_labels[location_labels >= 0]):
-        members = location_labels == cid
-        if int(locations.counts[members].sum()) < min_cluster_crimes:
-            location_labels[members] = -1
+    location_labels = _drop_small(
+        location_labels, locations.counts, min_crimes=int(min_cluster_crimes)
+    )
     location_labels = _relabel_by_size(location_labels, locations.counts)
     clusters, labels = _cluster_table(
         points, locations, location_labels, hull_buffer_m=hull_buffer_m
