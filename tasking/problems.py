@@ -7,6 +7,10 @@ point holding many crimes of one type outside those hotspots). Each is scored by
 
 ``score = n_crimes x harm weight x trend factor x persistence factor``
 
+with the trend factor 1.25 when the last three months' rate is above the months before (exact
+Poisson test, p < 0.05), 0.8 when below, else 1, and the persistence factor
+``0.5 + 0.5 x (months with a crime / months)``.
+
 and the explanation spells out every factor, so the NAG can see why one problem ranks above another.
 
 Harm weights
@@ -37,10 +41,10 @@ from scipy.sparse.csgraph import connected_components
 
 from hotspots.concentration import ARTEFACT_NAME_PATTERN
 from hotspots.gistar import gi_star, spatial_weights
-from hotspots.trend import mann_kendall
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.grid import assign_cells, count_points, make_grid
+from tasking.stats import poisson_rate_ratio_test
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -112,6 +116,10 @@ DEFAULT_MIN_CRIMES: Final = 10
 """A candidate problem needs at least this many crimes of its type in the period."""
 HOT_BIN: Final = 2
 """Cells at Gi_Bin >= 2 (hot at 95 % or more, after the FDR correction) seed patrol areas."""
+RECENT_MONTHS: Final = 3
+"""The trend compares the last this-many months' rate with the months before them."""
+TREND_ALPHA: Final = 0.05
+"""A change in rate with an exact Poisson p below this counts as rising or falling."""
 RISING_FACTOR: Final = 1.25
 FALLING_FACTOR: Final = 0.8
 REPEAT_BUFFER_M: Final = 75.0
@@ -252,13 +260,20 @@ def _describe(
     n = len(chosen)
     harm = float(harm_weights.get(cand.crime_type, 1.0))
     trend, trend_p, trend_factor = "no trend", math.nan, 1.0
-    if len(months) >= 4:  # noqa: PLR2004 - Mann-Kendall needs a few points
-        mk = mann_kendall(series)
-        trend, trend_p = mk.trend, float(mk.p_value)
-        if trend == "increasing":
-            trend_factor = RISING_FACTOR
-        elif trend == "decreasing":
-            trend_factor = FALLING_FACTOR
+    if len(months) >= 2 * RECENT_MONTHS:
+        recent = int(series[-RECENT_MONTHS:].sum())
+        earlier = int(series[:-RECENT_MONTHS].sum())
+        test = poisson_rate_ratio_test(
+            recent,
+            earlier,
+            exposure_1=RECENT_MONTHS,
+            exposure_2=len(months) - RECENT_MONTHS,
+        )
+        trend_p = float(test.p_value)
+        if trend_p < TREND_ALPHA:
+            rising = test.rate_ratio > 1
+            trend = "rising" if rising else "falling"
+            trend_factor = RISING_FACTOR if rising else FALLING_FACTOR
     present = int((series > 0).sum())
     persistence = 0.5 + 0.5 * present / len(months)
     score = n * harm * trend_factor * persistence
@@ -267,9 +282,11 @@ def _describe(
     peak_order = np.argsort(-series, kind="stable")[:N_PEAK_MONTHS]
     peaks = tuple(str(months[i]) for i in sorted(peak_order) if series[i] > 0)
     trend_text = {
-        "increasing": f"rising (Mann-Kendall p = {trend_p:.2g}, x{RISING_FACTOR})",
-        "decreasing": f"falling (Mann-Kendall p = {trend_p:.2g}, x{FALLING_FACTOR})",
-    }.get(trend, "no clear trend (x1)")
+        "rising": f"rising: last {RECENT_MONTHS} months above the months before "
+        f"(exact Poisson p = {trend_p:.2g}, x{RISING_FACTOR})",
+        "falling": f"falling: last {RECENT_MONTHS} months below the months before "
+        f"(exact Poisson p = {trend_p:.2g}, x{FALLING_FACTOR})",
+    }.get(trend, f"no clear change in the last {RECENT_MONTHS} months (x1)")
     explanation = (
         f"{n} {cand.crime_type.lower()} crimes x harm {harm:g} = {n * harm:g}; {trend_text}; "
         f"present in {present} of {len(months)} months (x{persistence:.2f}); score {score:.1f}."

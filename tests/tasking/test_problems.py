@@ -9,7 +9,10 @@ import pytest
 import shapely
 from shapely import Point
 
+from boundaries.dataset import load_demo
+from boundaries.select import Selection, select_points
 from spatial.crs import BNG
+from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import CRSError, EmptyInputError
 from tasking.problems import (
     DEFAULT_HARM_WEIGHTS,
@@ -94,7 +97,7 @@ def test_score_is_the_product_its_explanation_states(problems: gpd.GeoDataFrame)
     for row in problems.drop(columns="geometry").to_dict("records"):
         harm = DEFAULT_HARM_WEIGHTS[row["crime_type"]]
         persistence = 0.5 + 0.5 * row["n_months_present"] / row["n_months"]
-        factor = {"increasing": 1.25, "decreasing": 0.8}.get(row["trend"], 1.0)
+        factor = {"rising": 1.25, "falling": 0.8}.get(row["trend"], 1.0)
         assert row["score"] == pytest.approx(row["n_crimes"] * harm * factor * persistence)
         assert f"{row['n_crimes']} " in row["explanation"]
         assert f"score {row['score']:.1f}" in row["explanation"]
@@ -127,3 +130,36 @@ def test_bad_input_is_refused() -> None:
         flag_problems(points.to_crs(4326), wards=_wards(), months=("2025-01", "2025-12"))
     with pytest.raises(EmptyInputError, match="No crimes"):
         flag_problems(points.iloc[:0], wards=_wards(), months=("2025-01", "2025-12"))
+
+
+def test_demo_planted_problems_are_flagged_in_the_expected_order() -> None:
+    area = load_demo()
+    points = select_points(area, Selection())
+    problems = flag_problems(
+        points, wards=area.wards, months=(area.months[0], area.months[-1]), max_problems=40
+    )
+
+    def rank_of(pattern: str) -> int:
+        planted = PLANTED_PATTERNS[pattern]
+        centre = Point(planted.centre_x_m, planted.centre_y_m)
+        hits = problems[
+            problems.geometry.contains(centre) & problems["crime_type"].isin(planted.crime_types)
+        ]
+        assert not hits.empty, f"{pattern} was not flagged"
+        return int(hits["rank"].min())
+
+    nte, asb, burglary = (
+        rank_of("nte_violence"),
+        rank_of("emerging_asb"),
+        rank_of("burglary_series"),
+    )
+    # The persistent night-time violence leads; the emerging ASB (rising) comes before the
+    # burglary series, which ended months ago (falling).
+    assert nte == 1
+    assert nte < asb < burglary
+    by_rank = problems.set_index("rank")
+    assert by_rank.loc[asb, "trend"] == "rising"
+    assert by_rank.loc[burglary, "trend"] == "falling"
+    station = problems[problems["label"].str.contains("Police Station")]
+    assert not station.empty
+    assert station["explanation"].str.contains("named after a police building").all()

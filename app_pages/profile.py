@@ -1,0 +1,200 @@
+"""Profile page: the neighbourhood profile, problems for joint patrols, and what residents raise."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import _profile_ui, _ui
+from boundaries.population import POPULATION_METHOD_LABELS, PopulationMethod
+from layers.problems import problems_map
+from tasking.problems import TIME_OF_DAY_NOTE
+from tasking.reports import gap_table, read_reports
+
+SCOPE_KEY: Final = "profile_scope"
+AREA_KEY: Final = "profile_area"
+METHOD_KEY: Final = "profile_population_method"
+REPORTS_KEY: Final = "profile_reports"
+PROBLEMS_MAP_KEY: Final = "problems_map"
+WARD: Final = "A ward"
+NEIGHBOURHOOD: Final = "A neighbourhood"
+
+ctx = _ui.context()
+area = ctx.area
+st.title("Profile")
+
+scopes = [WARD, NEIGHBOURHOOD] if set(area.neighbourhood_names) != set(area.ward_names) else [WARD]
+left, middle, right = st.columns([2, 3, 3])
+st.session_state.setdefault(SCOPE_KEY, scopes[-1])
+scope = left.radio("Profile", scopes, key=SCOPE_KEY, horizontal=False)
+names = area.neighbourhood_names if scope == NEIGHBOURHOOD else area.ward_names
+if st.session_state.get(AREA_KEY) not in names:
+    st.session_state[AREA_KEY] = names[0]
+chosen = middle.selectbox(scope.removeprefix("A ").capitalize(), names, key=AREA_KEY)
+st.session_state.setdefault(METHOD_KEY, "best-fit")
+method_choice = right.selectbox(
+    "Residents per ward",
+    list(POPULATION_METHOD_LABELS),
+    format_func=lambda m: POPULATION_METHOD_LABELS[m],
+    key=METHOD_KEY,
+)
+method: PopulationMethod = "area-weighted" if method_choice == "area-weighted" else "best-fit"
+
+months = ctx.selection.months or (area.months[0], area.months[-1])
+types = ctx.selection.crime_types
+profile = _ui.guarded(
+    "building the profile",
+    _profile_ui.profile_of,
+    ctx.dataset_id,
+    chosen,
+    scope == NEIGHBOURHOOD,
+    months,
+    types,
+    method,
+    area,
+)
+
+st.subheader(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
+st.caption(
+    "Months and crime types come from the sidebar. "
+    + ("All crime types." if types is None else f"Crime types: {', '.join(types)}.")
+)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Crimes and ASB", f"{profile.n_crimes:,}")
+m2.metric("Of which ASB", f"{profile.n_asb:,}")
+if profile.rate_per_1000 is not None:
+    m3.metric(
+        "Per 1,000 residents",
+        f"{profile.rate_per_1000:.1f}",
+        help=f"{profile.population:,.0f} residents; {profile.population_method}.",
+    )
+else:
+    m3.metric("Per 1,000 residents", "n/a", help="Load LSOA population and boundaries for rates.")
+if profile.rank is not None:
+    m4.metric(
+        "Rank",
+        f"{profile.rank} of {profile.n_ranked}",
+        help=f"By {profile.rank_basis}; 1 is the highest.",
+    )
+for note in profile.notes:
+    st.caption(note)
+
+st.markdown("#### Change")
+if profile.changes:
+    for change in profile.changes:
+        st.markdown(
+            f"- Against the **{change.label}** ({change.before[0]} to {change.before[1]}: "
+            f"{change.n_before:,}): **{change.verdict}** (exact Poisson test)."
+        )
+else:
+    st.caption("The loaded data has no earlier period of the same length to compare with.")
+
+series = pd.DataFrame(
+    {
+        "month": list(profile.by_month),
+        "This period": list(profile.by_month.values()),
+        "Same month last year": list(profile.by_month_last_year.values()),
+    }
+).melt("month", var_name="series", value_name="crimes")
+chart = (
+    alt.Chart(series.dropna())
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("month:O", title="Month"),
+        y=alt.Y("crimes:Q", title="Crimes and ASB"),
+        color=alt.Color("series:N", title=None),
+        tooltip=["month", "series", "crimes"],
+    )
+    .properties(height=260)
+)
+chart_col, type_col = st.columns([3, 2])
+chart_col.altair_chart(chart, width="stretch")
+type_col.dataframe(
+    pd.Series(profile.by_crime_type, name="crimes").rename_axis("crime type"),
+    key="profile_by_type",
+    width="stretch",
+)
+
+st.markdown("#### Top repeat locations")
+top = pd.DataFrame(list(profile.top_locations))
+if top.empty:
+    st.caption("No crimes in this selection.")
+else:
+    top["check"] = top["artefact"].fillna("")
+    st.dataframe(
+        top[["location", "ward", "n_crimes", "n_months", "top_crime_types", "check"]],
+        key="profile_top_locations",
+        hide_index=True,
+        width="stretch",
+    )
+
+st.markdown("#### Problems for joint patrol tasking")
+problems = _ui.guarded(
+    "ranking the problems",
+    _profile_ui.problems_of,
+    ctx.dataset_id,
+    profile.wards,
+    months,
+    types,
+    area,
+)
+if problems.empty:
+    st.caption("No problem reaches the thresholds (10 crimes of one type in a hotspot or place).")
+else:
+    map_col, list_col = st.columns([2, 3])
+    with map_col:
+        wards = area.wards[area.wards["ward_name"].isin(profile.wards)]
+        st_folium(
+            _ui.guarded(
+                "drawing the patrol areas",
+                problems_map,
+                wards,
+                problems,
+                tiles="none" if area.is_demo else "openstreetmap",
+            ),
+            key=PROBLEMS_MAP_KEY,
+            returned_objects=[],
+            height=420,
+            use_container_width=True,
+        )
+    with list_col:
+        st.dataframe(
+            problems[["problem_id", "label", "score", "trend", "peak_months", "agencies"]],
+            key="profile_problems",
+            hide_index=True,
+            width="stretch",
+        )
+        with st.expander("Why each problem scores as it does"):
+            for row in problems.itertuples():
+                st.markdown(f"**{row.problem_id}** {row.label}: {row.explanation}")
+        st.caption(TIME_OF_DAY_NOTE)
+
+st.markdown("#### What residents and partners raise")
+upload = st.file_uploader(
+    "Resident and partner reports (CSV: date, reported_by, issue, lon, lat)", key=REPORTS_KEY
+)
+if upload is not None:
+    reports = _ui.guarded("reading the reports", read_reports, (upload.name, upload.getvalue()))
+    first, last = (pd.Period(m, freq="M") for m in profile.months)
+    in_period = reports[(reports["month"] >= first) & (reports["month"] <= last)]
+    points = _ui.guarded(
+        "selecting the crimes",
+        _profile_ui.profile_points,
+        ctx.dataset_id,
+        profile.wards,
+        months,
+        types,
+        area,
+    )
+    wards = area.wards[area.wards["ward_name"].isin(profile.wards)]
+    inside = in_period[in_period.within(wards.union_all())]
+    st.caption(
+        f"{len(inside)} of {len(reports)} reports fall in {profile.area_name} "
+        f"between {profile.months[0]} and {profile.months[1]}."
+    )
+    table = _ui.guarded("comparing reports with recorded crime", gap_table, inside, points)
+    st.dataframe(table, key="profile_gap", hide_index=True, width="stretch")

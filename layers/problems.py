@@ -1,0 +1,129 @@
+"""Folium layer of proposed joint patrol areas, for the Profile page."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Final
+
+import folium
+
+from layers.map import (
+    APP_STATIC_URL,
+    LegendEntry,
+    Tiles,
+    base_map,
+    legend,
+    street_layer,
+    ward_layer,
+)
+from layers.styles import WARD_COLOUR
+from spatial.crs import WGS84, require_bng
+from spatial.errors import MissingColumnError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["PATROL_AREA_COLOUR", "patrol_area_layer", "problems_map"]
+
+PATROL_AREA_COLOUR: Final = "#e6550d"
+"""Outline and fill colour of proposed patrol areas."""
+_FIELDS: Final = ("problem_id", "label", "n_crimes", "score")
+
+
+def patrol_area_layer(problems: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """
+    Return the problems' patrol areas, labelled with their problem ids.
+
+    Parameters
+    ----------
+    problems
+        From :func:`tasking.problems.flag_problems` (British National Grid).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One polygon per problem with an escaped tooltip (id, label, crimes, score).
+
+    Raises
+    ------
+    CRSError
+        When ``problems`` is not in British National Grid.
+    MissingColumnError
+        When a column the tooltip shows is missing.
+    """
+    require_bng(problems, name="problems")
+    missing = [c for c in _FIELDS if c not in problems.columns]
+    if missing:
+        msg = f"problems lack {', '.join(missing)}; build them with tasking.problems.flag_problems."
+        raise MissingColumnError(msg)
+    shown = problems[[*_FIELDS, "geometry"]].copy()
+    shown["problem_id"] = [html.escape(str(v)) for v in shown["problem_id"]]
+    shown["label"] = [html.escape(str(v)) for v in shown["label"]]
+    shown["score"] = shown["score"].round(1)
+    group = folium.FeatureGroup(name="Patrol areas")
+    if shown.empty:
+        return group
+    folium.GeoJson(
+        shown.to_crs(WGS84).to_geo_dict(),
+        style_function=lambda _f: {
+            "color": PATROL_AREA_COLOUR,
+            "weight": 2,
+            "fillColor": PATROL_AREA_COLOUR,
+            "fillOpacity": 0.25,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=list(_FIELDS), aliases=["Problem", "What", "Crimes", "Score"]
+        ),
+    ).add_to(group)
+    return group
+
+
+def problems_map(
+    wards: gpd.GeoDataFrame,
+    problems: gpd.GeoDataFrame,
+    *,
+    streets: gpd.GeoDataFrame | None = None,
+    tiles: Tiles = "openstreetmap",
+    asset_url: str = APP_STATIC_URL,
+) -> folium.Map:
+    """
+    Return a map of the wards and the proposed patrol areas with a legend.
+
+    Parameters
+    ----------
+    wards
+        The profiled wards (British National Grid); the map opens on them.
+    problems
+        From :func:`tasking.problems.flag_problems`.
+    streets
+        Street lines drawn underneath (the demo town), or None.
+    tiles
+        ``"openstreetmap"`` or ``"none"`` (the demo).
+    asset_url
+        URL of the static folder serving the vendored Leaflet.
+
+    Returns
+    -------
+    folium.Map
+        Streets, wards and patrol areas.
+
+    Raises
+    ------
+    CRSError
+        When a frame is not in British National Grid.
+    EmptyInputError
+        When ``wards`` is empty.
+    """
+    m = base_map(wards, tiles=tiles, asset_url=asset_url)
+    if streets is not None:
+        street_layer(streets).add_to(m)
+    ward_layer(wards).add_to(m)
+    patrol_area_layer(problems).add_to(m)
+    legend(
+        "Legend",
+        [
+            LegendEntry("Ward boundary", WARD_COLOUR, "line", 2),
+            LegendEntry("Proposed patrol area", PATROL_AREA_COLOUR, "line", 3),
+        ],
+    ).add_to(m)
+    return m
