@@ -38,6 +38,7 @@ Methods (:data:`METHOD_NAMES`):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Final, Literal, get_args
@@ -48,6 +49,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # no stubs
 
@@ -296,7 +298,8 @@ class CellSpace:
     location_cell
         The ``cell_id`` of each location.
     type_names
-        The crime types counted, most frequent first.
+        The crime types counted, most frequent first over all months (a label list: no method
+        depends on this order).
     """
 
     grid: Grid
@@ -872,9 +875,13 @@ def _model(history: History) -> npt.NDArray[np.float64]:
     k = counts.shape[1]
     space = history.space
     agg = space.aggregator()
-    type_cells = np.stack([agg @ t for t in history.location_type_counts[:_MODEL_N_TYPES]])
-    if len(space.type_names) <= 1:
-        type_cells = type_cells[:0]
+    # the most frequent types of the history itself (ties by name), never of later months
+    by_type = history.location_type_counts.sum(axis=(1, 2))
+    order = sorted(range(len(by_type)), key=lambda i: (-by_type[i], space.type_names[i]))
+    chosen = order[:_MODEL_N_TYPES] if len(order) > 1 else []
+    type_cells = np.zeros((len(chosen), space.n_cells, k), dtype=np.float64)
+    for row, i in enumerate(chosen):
+        type_cells[row] = agg @ history.location_type_counts[i]
     xs, ys = [], []
     for s in range(1, k):
         if counts[:, s].sum() == 0:
@@ -896,7 +903,10 @@ def _model(history: History) -> npt.NDArray[np.float64]:
     sd[sd == 0] = 1.0
     model = PoissonRegressor(alpha=_MODEL_ALPHA, max_iter=_MODEL_MAX_ITER, solver="newton-cholesky")
     # one thread: OpenMP's thread start-up costs more than this small fit
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        # on tiny or degenerate histories the Newton solver hands over to lbfgs and says so;
+        # the lbfgs fit is still the maximum-likelihood one
+        warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit((x_all - mean) / sd, y_mean, sample_weight=n_rows)
         return np.asarray(model.predict((now - mean) / sd), dtype=np.float64)
 
