@@ -13,12 +13,13 @@ never on duplicated points:
   of the fully duplicated points, because no more than ``min_samples`` copies of one location
   can be among a point's nearest neighbours; only cluster sizes and the cluster-selection
   stability count a stacked location as ``cap`` crimes rather than all of them. Reported counts
-  are always the true counts. When the repeated rows exceed ``max_rows`` (default 20,000,
-  about a second), HDBSCAN runs on a seeded random subsample of the crimes with its size
-  parameters scaled by the sampling fraction, and the other locations join the cluster of their
-  nearest sampled location when they lie within its core distance; the result's ``notes`` say
-  so. Callers in the app should also cache the result (it depends only on the points and the
-  parameters).
+  are always the true counts. When the repeated rows exceed ``max_rows`` (default 10,000;
+  scikit-learn builds HDBSCAN's minimum spanning tree with Prim's algorithm, quadratic in the
+  rows, about a second at 10,000 and four at 20,000), HDBSCAN runs on a seeded random
+  subsample of the crimes with its size parameters scaled by the sampling fraction, and the
+  other locations join the cluster of their nearest sampled location when they lie within its
+  core distance; the result's ``notes`` say so. Callers in the app should also cache the
+  result (it depends only on the points and the parameters).
 
 The automatic DBSCAN distance follows CrimeStat's nearest-neighbour hierarchical clustering
 (NNH): two locations are linked when they are closer than the mean nearest-neighbour distance
@@ -84,8 +85,8 @@ DEFAULT_HULL_BUFFER_M: Final = 25.0
 cluster on one snap point or along one street is still an area on the map."""
 DEFAULT_HDBSCAN_STACK_CAP: Final = 50
 """HDBSCAN sees a snap point at most this many times (raised to ``min_samples`` if smaller)."""
-DEFAULT_HDBSCAN_MAX_ROWS: Final = 20_000
-"""HDBSCAN runs on a seeded subsample above this many rows, to stay interactive (~1 s)."""
+DEFAULT_HDBSCAN_MAX_ROWS: Final = 10_000
+"""HDBSCAN runs on a seeded subsample above this many rows, to stay interactive (about 1 s)."""
 SNAP_SPACING_QUANTILE: Final = 0.75
 """The automatic distance is at least the distance within which this share of the distinct
 locations has its nearest neighbour, so neighbouring snap points can link."""
