@@ -187,6 +187,8 @@ class RasterLayer:
         Unit of the values (the band's unit in the GeoTIFF).
     description
         The band description.
+    crs
+        Always ``"EPSG:27700"``.
     """
 
     values: npt.NDArray[np.float64]
@@ -194,6 +196,7 @@ class RasterLayer:
     cell_size_m: float
     unit: str = DENSITY_UNIT
     description: str = f"Kernel density of crimes ({DENSITY_UNIT})"
+    crs: str = BNG
 
 
 @dataclass(frozen=True)
@@ -391,9 +394,8 @@ def prepare_density(raster: Raster, preset: AudiencePreset) -> RasterLayer:
     if "density" not in preset.fields:
         msg = f"The {preset.audience} preset does not allow the density layer."
         raise ParameterError(msg)
-    crs = getattr(raster, "crs", BNG)
-    if rasterio.crs.CRS.from_user_input(crs).to_epsg() != BNG_EPSG:
-        msg = f"The density raster must be in EPSG:27700; found {crs}."
+    if rasterio.crs.CRS.from_user_input(raster.crs).to_epsg() != BNG_EPSG:
+        msg = f"The density raster must be in EPSG:27700; found {raster.crs}."
         raise ParameterError(msg)
     values = np.asarray(raster.values, dtype=np.float64)
     size_m = float(raster.cell_size_m)
@@ -449,8 +451,8 @@ def write_gpkg(
     path
         The ``.gpkg`` file; replaced if it exists.
     metadata
-        Stored as dataset metadata (``PATCHMAP_METADATA`` holds the JSON) and each layer's
-        description.
+        Stored in each layer's metadata: ``DESCRIPTION`` (shown by QGIS) and
+        ``PATCHMAP_METADATA`` (the JSON of :meth:`ExportMetadata.to_dict`).
 
     Returns
     -------
@@ -467,21 +469,18 @@ def write_gpkg(
     _check_layers(layers)
     target = Path(path)
     target.unlink(missing_ok=True)
+    record = json.dumps(metadata.to_dict(), ensure_ascii=False)
     for i, (name, frame) in enumerate(layers.items()):
-        extra: dict[str, object] = {}
-        if i == 0:
-            extra["metadata"] = {
-                "TITLE": metadata.title,
-                "PATCHMAP_METADATA": json.dumps(metadata.to_dict(), ensure_ascii=False),
-            }
         pyogrio.write_dataframe(
             _for_file(frame),
             target,
             layer=name,
             driver="GPKG",
             append=i > 0,
-            layer_options={"DESCRIPTION": f"{metadata.title}: {name}"},
-            **extra,
+            layer_metadata={
+                "DESCRIPTION": f"{metadata.title}: {name}",
+                "PATCHMAP_METADATA": record,
+            },
         )
     return target
 
@@ -877,6 +876,13 @@ def _prepared(
     names = [layer.name for layer in layers]
     if len(set(names)) != len(names):
         msg = f"Layer names must be distinct; found {names}."
+        raise ParameterError(msg)
+    refused = sorted({layer.kind for layer in layers} - set(preset.allowed_layers))
+    if refused:
+        msg = (
+            f"The {preset.audience} preset does not allow the {', '.join(refused)} layer(s). "
+            f"Allowed: {', '.join(preset.allowed_layers)}."
+        )
         raise ParameterError(msg)
     return {
         layer.name: (layer.kind, prepare_layer(layer.frame, layer.kind, preset, wards=wards))
