@@ -34,6 +34,7 @@ from boundaries.select import (
     summarise,
 )
 from spatial.errors import ParameterError, PatchmapError
+from tasking.assess import assess_response
 from tasking.findings import add_proposed_actions, propose_actions
 from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
 from tasking.profile import build_profile
@@ -59,6 +60,7 @@ from tasking.store import (
     add_problem,
     connect,
     export_log,
+    get_area,
     list_actions,
     list_areas,
     list_audit,
@@ -72,6 +74,8 @@ from tasking.store import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = ["main"]
 
@@ -425,6 +429,25 @@ def _add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one 
     pr.add_argument("--due", type=_date, metavar="YYYY-MM-DD")
     pr.add_argument("--add", action="store_true", help="store them as proposed actions")
 
+    db_only = argparse.ArgumentParser(add_help=False)
+    db_only.add_argument("--db", metavar="URL", help="database URL or SQLite file")
+    db_only.add_argument("--user", metavar="NAME", help=argparse.SUPPRESS)
+    asr = verbs.add_parser(
+        "assess",
+        parents=[_common_options(), db_only],
+        help="WDD and exact Poisson assessment of a response (treated vs comparison area)",
+    )
+    asr.add_argument(
+        "--treated", required=True, metavar="AREA", help="'ward:NAME' or a stored area id"
+    )
+    asr.add_argument(
+        "--comparison", required=True, metavar="AREA", help="'ward:NAME' or a stored area id"
+    )
+    asr.add_argument("--before", required=True, metavar="YYYY-MM:YYYY-MM")
+    asr.add_argument("--after", required=True, metavar="YYYY-MM:YYYY-MM")
+    asr.add_argument("--buffer-m", type=float, help="displacement ring width in metres")
+    asr.add_argument("--per-km2", action="store_true", help="compare crimes per km2")
+
 
 def _tasks_user(args: argparse.Namespace) -> str:
     user = args.user or os.environ.get("PATCHMAP_USER")
@@ -612,6 +635,61 @@ def _describe_task(rec: dict[str, object]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in rec.items() if k not in skip and v not in (None, ""))
 
 
+def _assess_area(session: Session, spec: str, area: StudyArea) -> BaseGeometry:
+    """Geometry of ``ward:NAME`` or of a stored area id."""
+    if spec.lower().startswith("ward:"):
+        name = spec.split(":", 1)[1].strip()
+        match = area.wards.loc[area.wards["ward_name"] == name]
+        if match.empty:
+            msg = f"No ward is called {name!r}; wards: {', '.join(area.ward_names)}."
+            raise ParameterError(msg)
+        geometry: BaseGeometry = match.geometry.iloc[0]
+        return geometry
+    if not spec.isdigit():
+        msg = f"{spec!r} is neither 'ward:NAME' nor a stored area id (see tasks list areas)."
+        raise ParameterError(msg)
+    return get_area(session, int(spec)).geometry
+
+
+def _tasks_assess(session: Session, args: argparse.Namespace) -> dict[str, object]:
+    loaded = _load(args)
+    points = select_points(loaded.area, Selection(crime_types=loaded.selection.crime_types))
+    result = assess_response(
+        points,
+        _assess_area(session, args.treated, loaded.area),
+        _assess_area(session, args.comparison, loaded.area),
+        before=parse_month_range(args.before),
+        after=parse_month_range(args.after),
+        displacement_buffer_m=args.buffer_m,
+        per_km2=args.per_km2,
+    )
+    return result.to_dict()
+
+
+def _describe_assessment(rec: dict[str, Any]) -> list[str]:
+    wdd = rec["wdd"]
+    lines = [
+        f"before {rec['before'][0]}..{rec['before'][1]}, after {rec['after'][0]}..{rec['after'][1]}"
+    ]
+    lines.extend(
+        f"  {name:<24} {rec[name]['n_before']:>6} -> {rec[name]['n_after']:>6}"
+        for name in ("treated", "comparison", "displacement", "displacement_comparison")
+        if rec[name] is not None
+    )
+    lines.append(
+        f"WDD {wdd['est_total']:+.2f} per month (95% CI {wdd['ci_low']:+.2f} to "
+        f"{wdd['ci_high']:+.2f}), z {wdd['z']:.2f}, p {wdd['p_value']:.3f}"
+    )
+    for name in ("treated", "comparison"):
+        test = rec[f"{name}_rate_ratio"]
+        if test["rate_ratio"] is not None:
+            lines.append(
+                f"{name} rate after/before {test['rate_ratio']:.2f}, exact Poisson p "
+                f"{test['p_value']:.3f}"
+            )
+    return lines
+
+
 def _tasks_result(args: argparse.Namespace) -> object:
     engine = connect(args.db)
     try:
@@ -624,6 +702,8 @@ def _tasks_result(args: argparse.Namespace) -> object:
                 return _tasks_update(session, args)
             if args.tasks_verb == "propose":
                 return _tasks_propose(session, args)
+            if args.tasks_verb == "assess":
+                return _tasks_assess(session, args)
             return export_log(session)
     finally:
         engine.dispose()
@@ -635,6 +715,8 @@ def _run_tasks(args: argparse.Namespace) -> int:
         args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.json:
         _print_json(result)
+    elif isinstance(result, dict) and args.tasks_verb == "assess":
+        print("\n".join(_describe_assessment(result)))
     elif isinstance(result, dict) and args.tasks_verb == "export":
         for name, rows in result.items():
             print(f"{name}: {len(rows)}")

@@ -203,3 +203,63 @@ def test_tasks_findings_propose_and_add_actions(
     assert code == 0
     assert isinstance(added, list)
     assert [(a["status"], a["source"]) for a in added] == [("proposed", "eva_route:1:fly_tipping")]
+
+
+def test_tasks_assess_on_the_demo_matches_assess_response(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from boundaries.dataset import load_demo  # noqa: PLC0415 - only this test builds the demo
+    from tasking.assess import assess_response  # noqa: PLC0415
+
+    demo = load_demo()
+    wards = demo.wards.set_index("ward_name").geometry
+    points = demo.points[demo.points["crime_type"] == "Burglary"]
+    expected = assess_response(
+        points,
+        wards["Castle"],
+        wards["Eastgate"],
+        before=("2024-10", "2025-03"),
+        after=("2025-04", "2025-09"),
+    )
+    code, result, _ = _run(
+        capsys,
+        "tasks",
+        "assess",
+        "--demo",
+        "--crime-type",
+        "Burglary",
+        "--treated",
+        "ward:Castle",
+        "--comparison",
+        "ward:Eastgate",
+        "--before",
+        "2024-10:2025-03",
+        "--after",
+        "2025-04:2025-09",
+        "--db",
+        str(tmp_path / "log.sqlite"),
+        "--json",
+    )
+    assert code == 0
+    assert result == json.loads(json.dumps(expected.to_dict()))
+    assert (
+        main(
+            [
+                "tasks",
+                "assess",
+                "--demo",
+                "--treated",
+                "ward:Nowhere",
+                "--comparison",
+                "1",
+                "--before",
+                "2024-10",
+                "--after",
+                "2025-04",
+                "--db",
+                str(tmp_path / "x.db"),
+            ]
+        )
+        == 2
+    )
+    assert "No ward is called 'Nowhere'" in capsys.readouterr().err
