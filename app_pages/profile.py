@@ -119,6 +119,27 @@ type_col.dataframe(
     width="stretch",
 )
 
+st.markdown("#### Hotspots and persistence")
+if profile.hotspots:
+    h1, h2 = st.columns(2)
+    h1.metric(
+        "Hot cells (Gi*, 95 %+)",
+        f"{profile.hotspots['n_hot_cells']} of {profile.hotspots['n_cells']}",
+        help=str(profile.hotspots["convention"]),
+    )
+    share = float(str(profile.hotspots["share_of_crime_in_hot_cells"]))
+    h2.metric("Crime in hot cells", f"{share:.0%}")
+    st.caption(
+        f"{profile.hotspots['cell_size_m']:.0f} m cells. The Hotspots page maps them and offers "
+        "other methods."
+    )
+if profile.persistence:
+    st.dataframe(
+        pd.Series(profile.persistence, name="cells").rename_axis("emerging hot spot category"),
+        key="profile_persistence",
+    )
+    st.caption("Categories after Esri's emerging hot spot analysis, on every loaded month.")
+
 st.markdown("#### Top repeat locations")
 top = pd.DataFrame(list(profile.top_locations))
 if top.empty:

@@ -17,8 +17,11 @@ import pandas as pd
 
 from boundaries.population import PopulationMethod, ward_population
 from boundaries.select import Selection, select_points, select_wards
+from hotspots.classify import emerging_hotspots
 from hotspots.concentration import flag_artefacts, repeat_locations
+from hotspots.gistar import gi_star
 from spatial.errors import ParameterError
+from spatial.grid import count_points, make_grid
 from tasking.stats import poisson_rate_ratio_test
 
 if TYPE_CHECKING:
@@ -40,6 +43,10 @@ ASB: Final = "Anti-social behaviour"
 SIGNIFICANCE_LEVEL: Final = 0.05
 """A change with an exact Poisson p below this is called unlikely to be chance."""
 TOP_LOCATIONS: Final = 10
+HOTSPOT_CELL_SIZE_M: Final = 150.0
+"""Cell size of the profile's Gi* and emerging hot spot summaries."""
+MIN_EMERGING_MONTHS: Final = 6
+"""Emerging hot spot categories need at least this many months of data."""
 """How many repeat locations the profile lists."""
 
 
@@ -150,6 +157,10 @@ class Profile:
     """``"rate per 1,000 residents"`` or ``"count"`` (when no population is loaded)."""
     changes: tuple[PeriodChange, ...]
     top_locations: tuple[dict[str, object], ...]
+    hotspots: dict[str, object] = field(default_factory=dict)
+    """Gi* summary of the period on :data:`HOTSPOT_CELL_SIZE_M` cells (see :func:`_hotspots`)."""
+    persistence: dict[str, int] = field(default_factory=dict)
+    """Cells per emerging hot spot category over every loaded month (no-pattern cells left out)."""
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, object]:
@@ -179,6 +190,8 @@ class Profile:
             "rank_basis": self.rank_basis,
             "change": [c.to_dict() for c in self.changes],
             "top_locations": [dict(t) for t in self.top_locations],
+            "hotspots": dict(self.hotspots),
+            "persistence": dict(self.persistence),
             "notes": list(self.notes),
         }
 
@@ -290,6 +303,36 @@ def _rate_and_rank(
     return _Rated(population, method_label, rank, len(units), basis, notes)
 
 
+def _hotspots(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> dict[str, object]:
+    """Summarise Gi* (queen, FDR) on the profile's cells: hot cells and their share of crime."""
+    if points.empty:
+        return {}
+    grid = make_grid(wards, kind="square", cell_size_m=HOTSPOT_CELL_SIZE_M)
+    result = gi_star(count_points(points, grid), grid=grid)
+    cells = result.cells
+    hot = cells["gi_bin"].to_numpy() >= 2  # noqa: PLR2004 - hot at 95 % or more
+    n_in_hot = float(cells.loc[hot, "n_crimes"].sum())
+    return {
+        "cell_size_m": HOTSPOT_CELL_SIZE_M,
+        "n_cells": len(cells),
+        "n_hot_cells": int(hot.sum()),
+        "share_of_crime_in_hot_cells": round(n_in_hot / len(points), 4),
+        "convention": result.convention,
+    }
+
+
+def _persistence(
+    points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, months: tuple[str, ...]
+) -> dict[str, int]:
+    """Count cells per emerging hot spot category over every loaded month."""
+    if points.empty or len(months) < MIN_EMERGING_MONTHS:
+        return {}
+    grid = make_grid(wards, kind="square", cell_size_m=HOTSPOT_CELL_SIZE_M)
+    cells = emerging_hotspots(points, grid=grid, months=(months[0], months[-1]))
+    counts = cells["category"].value_counts()
+    return {str(k): int(v) for k, v in counts.items() if str(k) != "No Pattern Detected"}
+
+
 def build_profile(
     area: StudyArea,
     *,
@@ -394,5 +437,7 @@ def build_profile(
         rank_basis=rated.basis,
         changes=tuple(c for c in changes if c is not None),
         top_locations=_top_locations(in_period),
+        hotspots=_hotspots(in_period, select_wards(area, place)),
+        persistence=_persistence(all_months, select_wards(area, place), area.months),
         notes=tuple(notes),
     )

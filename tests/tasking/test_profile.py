@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from boundaries.dataset import StudyArea, load_study_area
+from boundaries.dataset import StudyArea, load_demo, load_study_area
 from boundaries.population import ward_population
+from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import EmptyInputError, ParameterError
 from tasking.profile import build_profile, change_verdict
 
@@ -119,3 +120,27 @@ def test_change_verdict_wording() -> None:
     assert change_verdict(50, 50, 1.0) == "unchanged (50 to 50), could be chance, p = 1"
     assert change_verdict(200, 100, 1e-9) == "down 50 %, unlikely to be chance, p < 0.001"
     assert change_verdict(0, 0, 1.0) == "no crimes in either period"
+
+
+def test_demo_profiles_show_planted_persistence() -> None:
+    demo = load_demo()
+    castle = PLANTED_PATTERNS["nte_violence"].ward
+    nte = build_profile(
+        demo, wards=(castle,), crime_types=PLANTED_PATTERNS["nte_violence"].crime_types
+    )
+    assert nte.persistence.get("Persistent Hot Spot", 0) >= 1
+    assert int(str(nte.hotspots["n_hot_cells"])) >= 1
+    ward = PLANTED_PATTERNS["emerging_asb"].ward
+    asb = build_profile(demo, wards=(ward,), crime_types=("Anti-social behaviour",))
+    emerging = {"New Hot Spot", "Consecutive Hot Spot", "Intensifying Hot Spot"}
+    assert emerging & set(asb.persistence)
+    last_year = (
+        next(c for c in asb.changes if c.label == "previous period") if asb.changes else None
+    )
+    assert last_year is None  # all 12 loaded months are profiled: no earlier period exists
+    recent = build_profile(
+        demo, wards=(ward,), crime_types=("Anti-social behaviour",), months=("2025-06", "2025-09")
+    )
+    previous = next(c for c in recent.changes if c.label == "previous period")
+    assert previous.verdict.startswith("up")
+    assert "unlikely to be chance" in previous.verdict
