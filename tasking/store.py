@@ -103,6 +103,7 @@ __all__ = [
     "connect",
     "default_database_url",
     "delete_action",
+    "downgrade_database",
     "export_log",
     "get_action",
     "get_area",
@@ -725,6 +726,25 @@ def upgrade_database(engine: Engine, *, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def downgrade_database(engine: Engine, *, revision: str = "base") -> None:
+    """
+    Undo migrations down to ``revision`` (``"base"`` drops every tasking table and its data).
+
+    Parameters
+    ----------
+    engine
+        Engine of the database.
+    revision
+        Alembic revision to go back to.
+    """
+    from alembic import command  # noqa: PLC0415 - only needed when migrating
+
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def alembic_config() -> AlembicConfig:

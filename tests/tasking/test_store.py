@@ -34,6 +34,7 @@ from tasking.store import (
     areas_to_geodataframe,
     connect,
     delete_action,
+    downgrade_database,
     export_log,
     get_action,
     get_area,
@@ -88,6 +89,10 @@ def test_migrations_upgrade_an_empty_database_and_match_the_models(database_url:
             assert compare_metadata(context, Base.metadata) == []
             assert context.get_current_revision() == "0001"
         upgrade_database(engine)  # a second run is a no-op
+        downgrade_database(engine)  # and the downgrade removes every table
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        upgrade_database(engine)
+        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
     finally:
         engine.dispose()
 
