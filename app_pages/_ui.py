@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, NoReturn, ParamSpec, TypeVar
 
 import streamlit as st
 
 from boundaries.dataset import StudyArea, load_demo, load_study_area
 from boundaries.select import Selection, select_points, select_wards
-from layers.map import snap_point_counts, ward_type_table
-from spatial.errors import PatchmapError
+from hotspots.classify import emerging_hotspots
+from hotspots.clusters import ClusterResult, dbscan_clusters, hdbscan_clusters
+from hotspots.gistar import GiStarResult, gi_star
+from hotspots.kde import DensitySurface, kernel_density
+from layers.map import hotspot_table, snap_point_counts, ward_type_table
+from spatial.errors import PatchmapError, PatchmapWarning
+from spatial.grid import Grid, count_points, make_grid
 from spatial.io import read_crimes
 from spatial.network import load_network
 
@@ -30,9 +36,15 @@ if TYPE_CHECKING:
     import pandas as pd
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+    from hotspots.clusters import ClusterMethod
+    from hotspots.fdr import Correction
+    from hotspots.kde import Kernel
+    from spatial.grid import GridKind
+
 _LOG: Final = logging.getLogger("patchmap.app")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_T = TypeVar("_T")
 
 # Session-state keys (every widget's key; tests find widgets by these).
 DATASET_KEY: Final = "dataset"
@@ -412,3 +424,137 @@ def context() -> Context:
     """
     dataset_id, area = load_current()
     return Context(dataset_id=dataset_id, area=area, selection=selection_from_state(area))
+
+
+# ---------------------------------------------------------------------------------------------
+# Hotspots: one cached wrapper per analysis, keyed on the data set, the filters and its options
+
+
+@dataclass(frozen=True)
+class Warned(Generic[_T]):
+    """A result with the warnings raised while computing it (shown by the page)."""
+
+    value: _T
+    warnings: tuple[str, ...]
+
+
+def _capture(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> Warned[_T]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PatchmapWarning)
+        value = func(*args, **kwargs)
+    messages = tuple(
+        dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, PatchmapWarning))
+    )
+    return Warned(value, messages)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def selected_frames(
+    dataset_id: str, selection: Selection, _area: StudyArea
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return the selected wards and crimes."""
+    del dataset_id
+    return select_wards(_area, selection), select_points(_area, selection)
+
+
+@st.cache_data(max_entries=16, show_spinner="Estimating the density…")
+def density(  # the data set key, the filters and each KDE option
+    dataset_id: str,
+    selection: Selection,
+    cell_size_m: float | None,
+    bandwidth_m: float | None,
+    kernel: Kernel,
+    _area: StudyArea,
+) -> Warned[DensitySurface]:
+    """Return the kernel density surface (``None`` options are chosen automatically)."""
+    wards, points = selected_frames(dataset_id, selection, _area)
+    return _capture(
+        kernel_density,
+        points,
+        area=wards,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        kernel=kernel,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Building the grid…")
+def analysis_grid(
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    _area: StudyArea,
+) -> Warned[Grid]:
+    """Return the analysis grid over the selected wards."""
+    wards, _ = selected_frames(dataset_id, selection, _area)
+    return _capture(make_grid, wards, kind=kind, cell_size_m=cell_size_m)
+
+
+@st.cache_data(max_entries=16, show_spinner="Testing for hot and cold spots…")
+def gistar_result(  # the data set key, the filters and each Gi* option
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    distance_band_m: float | None,
+    correction: Correction,
+    alpha: float,
+    _area: StudyArea,
+) -> GiStarResult:
+    """Return Gi* on the crime counts of the selected cells."""
+    grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
+    _, points = selected_frames(dataset_id, selection, _area)
+    return gi_star(
+        count_points(points, grid),
+        grid=grid,
+        distance_band_m=distance_band_m,
+        correction=correction,
+        alpha=alpha,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding clusters…")
+def cluster_result(  # the data set key, the filters and each option
+    dataset_id: str,
+    selection: Selection,
+    method: ClusterMethod,
+    eps_m: float | None,
+    min_crimes: int,
+    _area: StudyArea,
+) -> ClusterResult:
+    """Return DBSCAN or HDBSCAN clusters (``eps_m`` None: automatic)."""
+    _, points = selected_frames(dataset_id, selection, _area)
+    if method == "hdbscan":
+        return hdbscan_clusters(points, min_cluster_crimes=min_crimes, selection_epsilon_m=eps_m)
+    return dbscan_clusters(points, eps_m=eps_m, min_crimes=min_crimes)
+
+
+@st.cache_data(max_entries=16, show_spinner="Classifying emerging hot spots…")
+def emerging_result(  # the data set key, the filters and each option
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    alpha: float,
+    _area: StudyArea,
+) -> Warned[gpd.GeoDataFrame]:
+    """Return each cell's emerging hot spot category over the selected months."""
+    grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
+    _, points = selected_frames(dataset_id, selection, _area)
+    return _capture(emerging_hotspots, points, grid=grid, months=selection.months, alpha=alpha)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def zone_table(
+    dataset_id: str,
+    selection: Selection,
+    analysis_key: tuple[object, ...],
+    labels: tuple[str, ...],
+    _zones: gpd.GeoDataFrame,
+    _area: StudyArea,
+) -> pd.DataFrame:
+    """Return the top-hotspot table for zones identified by ``analysis_key``."""
+    del analysis_key
+    _, points = selected_frames(dataset_id, selection, _area)
+    return hotspot_table(points, _zones, labels=labels, months=selection.months)

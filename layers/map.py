@@ -28,10 +28,11 @@ import pandas as pd
 import rasterio.features
 import shapely
 import shapely.geometry
+from affine import Affine
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from pyproj import Transformer
-from rasterio.warp import Resampling, calculate_default_transform, reproject
+from rasterio.warp import Resampling, reproject
 from scipy import ndimage
 from shapely.geometry import box
 
@@ -72,6 +73,7 @@ __all__ = [
     "Tiles",
     "asset_links",
     "base_map",
+    "category_zones",
     "cluster_layer",
     "connected_zones",
     "crime_map",
@@ -985,9 +987,12 @@ def density_layer(
         raise ParameterError(msg)
     raster = np.asarray(surface.values, dtype=np.float64)
     n_rows, n_cols = raster.shape
-    dst_transform, width, height = calculate_default_transform(
-        BNG, WEB_MERCATOR, n_cols, n_rows, *surface.bounds
-    )
+    to_mercator = Transformer.from_crs(BNG, WEB_MERCATOR, always_xy=True)
+    west, south, east, north = to_mercator.transform_bounds(*surface.bounds, densify_pts=21)
+    resolution = max((east - west) / n_cols, (north - south) / n_rows)
+    width = math.ceil((east - west) / resolution)
+    height = math.ceil((north - south) / resolution)
+    dst_transform = Affine(resolution, 0.0, west, 0.0, -resolution, north)
     warped = np.full((height, width), np.nan, dtype=np.float64)
     reproject(
         source=raster,
@@ -1000,8 +1005,7 @@ def density_layer(
         src_nodata=np.nan,
         dst_nodata=np.nan,
     )
-    west, north = dst_transform * (0, 0)
-    east, south = dst_transform * (width, height)
+    east, south = west + width * resolution, north - height * resolution
     to_lonlat = Transformer.from_crs(WEB_MERCATOR, WGS84, always_xy=True)
     (lon_w, lon_e), (lat_s, lat_n) = to_lonlat.transform([west, east], [south, north])
     group = folium.FeatureGroup(name=layer_name)
@@ -1533,3 +1537,45 @@ def connected_zones(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return result.sort_values(
         ["n_crimes", "n_cells"], ascending=[False, False], kind="stable"
     ).reset_index(drop=True)
+
+
+def category_zones(
+    cells: gpd.GeoDataFrame, *, column: str, categories: Sequence[str]
+) -> gpd.GeoDataFrame:
+    """
+    Merge touching cells of the same category into areas, listed category by category.
+
+    Parameters
+    ----------
+    cells
+        Grid cells (British National Grid) with ``n_crimes`` and ``column``.
+    column
+        The category column (e.g. ``"category"`` of emerging hot spots).
+    categories
+        The categories to keep, in the order to list them; within one category the area
+        with the most crimes comes first.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The columns of :func:`connected_zones` plus ``category``.
+
+    Raises
+    ------
+    CRSError
+        When ``cells`` is not in British National Grid.
+    MissingColumnError
+        When ``column`` or ``n_crimes`` is missing.
+    """
+    require_bng(cells, name="cells")
+    _require_columns(cells, (column, "n_crimes"), name="cells")
+    parts = []
+    for category in categories:
+        zones = connected_zones(cells.loc[cells[column] == category])
+        zones.insert(0, "category", pd.Series([category] * len(zones), dtype="object"))
+        parts.append(zones)
+    if not parts:
+        empty = connected_zones(cells.iloc[0:0])
+        empty.insert(0, "category", pd.Series(dtype="object"))
+        return empty
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=BNG)

@@ -1,0 +1,332 @@
+"""Hotspots page: kernel density, Getis-Ord Gi*, clusters, emerging hot spots and a top table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import _ui
+from hotspots.classify import HOT_CATEGORIES
+from hotspots.fdr import CORRECTION_LABELS
+from layers.map import (
+    LegendEntry,
+    category_zones,
+    cluster_layer,
+    connected_zones,
+    density_breaks,
+    density_layer,
+    density_legend_entries,
+    density_zones,
+    emerging_layer,
+    emerging_legend_entries,
+    gistar_layer,
+    gistar_legend_entries,
+    hotspot_map,
+)
+from layers.styles import CLUSTER_COLOUR
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+METHOD_KEY: Final = "hotspot_method"
+KDE_CELL_KEY: Final = "kde_cell_size_m"
+KDE_BANDWIDTH_KEY: Final = "kde_bandwidth_m"
+KDE_KERNEL_KEY: Final = "kde_kernel"
+GRID_KIND_KEY: Final = "grid_kind"
+GRID_CELL_KEY: Final = "grid_cell_size_m"
+GI_BAND_KEY: Final = "gi_distance_band_m"
+GI_CORRECTION_KEY: Final = "gi_correction"
+ALPHA_KEY: Final = "hotspot_alpha"
+CLUSTER_METHOD_KEY: Final = "cluster_method"
+CLUSTER_EPS_KEY: Final = "cluster_eps_m"
+CLUSTER_MIN_KEY: Final = "cluster_min_crimes"
+MAP_KEY: Final = "hotspot_map"
+TABLE_KEY: Final = "hotspot_table"
+
+KDE: Final = "Density (KDE)"
+GISTAR: Final = "Gi* hot spots"
+CLUSTERS: Final = "Clusters"
+EMERGING: Final = "Emerging hot spots"
+METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING)
+N_TOP: Final = 10
+"""Rows of the top-hotspot table."""
+
+
+def _number(key: str) -> float | None:
+    """Return the value typed in a number box, None when blank (automatic)."""
+    value = st.session_state.get(key)
+    return None if value is None else float(value)
+
+
+def _auto_box(label: str, key: str, used: float, *, automatic: bool, unit: str = "m") -> None:
+    """Draw a number box that is blank for "automatic", and the value that was used."""
+    placeholder = f"automatic: {used:,.0f} {unit}" if automatic else "blank = automatic"
+    st.number_input(
+        label, min_value=1.0, value=None, step=5.0, key=key, placeholder=placeholder, format="%g"
+    )
+    st.caption(f"Used: {used:,.0f} {unit}" + (" (automatic)" if automatic else " (typed)"))
+
+
+def _grid_boxes(grid_used: float, *, automatic: bool) -> None:
+    st.session_state.setdefault(GRID_KIND_KEY, "square")
+    st.selectbox("Grid", ("square", "hex"), key=GRID_KIND_KEY, format_func=lambda k: f"{k} cells")
+    _auto_box("Cell size (m)", GRID_CELL_KEY, grid_used, automatic=automatic)
+
+
+def _alpha_box() -> float:
+    st.session_state.setdefault(ALPHA_KEY, 0.05)
+    st.selectbox("Significance (adjusted p)", (0.01, 0.05, 0.10), key=ALPHA_KEY)
+    return float(st.session_state[ALPHA_KEY])
+
+
+ctx = _ui.context()
+area = ctx.area
+st.title("Hotspots")
+st.session_state.setdefault(METHOD_KEY, KDE)
+st.radio("Method", METHODS, key=METHOD_KEY, horizontal=True)
+method = st.session_state[METHOD_KEY]
+
+controls, shown = st.columns([1, 3], gap="medium")
+notes: list[str] = []
+explain = ""
+layer: folium.FeatureGroup
+legend_title: str
+entries: list[LegendEntry]
+zones: gpd.GeoDataFrame
+labels: list[str]
+key: tuple[object, ...]
+
+if method == KDE:
+    st.session_state.setdefault(KDE_KERNEL_KEY, "quartic")
+    cell_m, band_m = _number(KDE_CELL_KEY), _number(KDE_BANDWIDTH_KEY)
+    kernel = st.session_state[KDE_KERNEL_KEY]
+    warned = _ui.guarded(
+        "estimating the density",
+        _ui.density,
+        ctx.dataset_id,
+        ctx.selection,
+        cell_m,
+        band_m,
+        kernel,
+        area,
+    )
+    surface = warned.value
+    with controls:
+        st.selectbox("Kernel", ("quartic", "gaussian"), key=KDE_KERNEL_KEY)
+        _auto_box("Bandwidth (m)", KDE_BANDWIDTH_KEY, surface.bandwidth_m, automatic=band_m is None)
+        _auto_box("Cell size (m)", KDE_CELL_KEY, surface.cell_size_m, automatic=cell_m is None)
+    breaks = _ui.guarded("colouring the density", density_breaks, surface)
+    layer = _ui.guarded("drawing the density", density_layer, surface, breaks=breaks)
+    legend_title = "Density (crimes per km²)"
+    entries = density_legend_entries(breaks)
+    threshold = breaks[len(breaks) // 2 - 1]
+    zones = _ui.guarded(
+        "outlining the densest areas", density_zones, surface, threshold_per_km2=threshold
+    )
+    labels = [
+        f"Dense area {i + 1} (peak {p:,.0f} per km²)" for i, p in enumerate(zones["peak_per_km2"])
+    ]
+    key = ("kde", cell_m, band_m, kernel)
+    notes = [*surface.notes, *warned.warnings]
+    explain = (
+        f"{surface.kernel.capitalize()} kernel density of {surface.n_points:,} crimes, "
+        f"bandwidth {surface.bandwidth_m:,.0f} m, {surface.cell_size_m:g} m cells, in crimes "
+        "per km². Colour classes are equal steps from 10 % of the peak to the peak; paler areas "
+        f"are left clear. The table lists the areas of at least {threshold:,.0f} crimes per km²."
+    )
+elif method in (GISTAR, EMERGING):
+    kind = st.session_state.get(GRID_KIND_KEY, "square")
+    cell_m = _number(GRID_CELL_KEY)
+    alpha = float(st.session_state.get(ALPHA_KEY, 0.05))
+    grid = _ui.guarded(
+        "building the grid", _ui.analysis_grid, ctx.dataset_id, ctx.selection, kind, cell_m, area
+    )
+    notes = [*grid.value.notes, *grid.warnings]
+    if method == GISTAR:
+        band_m = _number(GI_BAND_KEY)
+        st.session_state.setdefault(GI_CORRECTION_KEY, "fdr_bh")
+        correction = st.session_state[GI_CORRECTION_KEY]
+        result = _ui.guarded(
+            "testing for hot spots",
+            _ui.gistar_result,
+            ctx.dataset_id,
+            ctx.selection,
+            kind,
+            cell_m,
+            band_m,
+            correction,
+            alpha,
+            area,
+        )
+        with controls:
+            _grid_boxes(grid.value.cell_size_m, automatic=cell_m is None)
+            st.number_input(
+                "Distance band (m)",
+                min_value=1.0,
+                value=None,
+                step=25.0,
+                key=GI_BAND_KEY,
+                placeholder="blank = queen contiguity",
+                format="%g",
+            )
+            st.selectbox(
+                "Multiple-testing correction",
+                tuple(CORRECTION_LABELS),
+                key=GI_CORRECTION_KEY,
+                format_func=CORRECTION_LABELS.__getitem__,
+            )
+            _alpha_box()
+        layer = gistar_layer(result.cells)
+        legend_title = "Getis-Ord Gi*"
+        entries = gistar_legend_entries()
+        zones = connected_zones(result.cells.loc[result.cells["gi_bin"] > 0])
+        zones = zones.loc[zones["n_crimes"] > 0]  # areas hot only through their neighbours
+        labels = [
+            f"Hot area {i + 1} ({n} cell{'s' if n > 1 else ''})"
+            for i, n in enumerate(zones["n_cells"])
+        ]
+        key = ("gi", kind, cell_m, band_m, correction, alpha)
+        explain = (
+            f"**Gi\\* convention used.** {result.convention} "
+            f"{result.n_hot:,} hot and {result.n_cold:,} cold cells are significant."
+        )
+    else:
+        warned_cells = _ui.guarded(
+            "classifying emerging hot spots",
+            _ui.emerging_result,
+            ctx.dataset_id,
+            ctx.selection,
+            kind,
+            cell_m,
+            alpha,
+            area,
+        )
+        cells = warned_cells.value
+        with controls:
+            _grid_boxes(grid.value.cell_size_m, automatic=cell_m is None)
+            _alpha_box()
+        layer = emerging_layer(cells)
+        legend_title = "Emerging hot spots"
+        entries = emerging_legend_entries(list(cells["category"].unique()))
+        zones = category_zones(cells, column="category", categories=HOT_CATEGORIES)
+        zones = zones.loc[zones["n_crimes"] > 0]  # areas hot only through their neighbours
+        labels = [
+            f"{category} ({n} cell{'s' if n > 1 else ''})"
+            for category, n in zip(zones["category"], zones["n_cells"], strict=True)
+        ]
+        key = ("emerging", kind, cell_m, alpha)
+        notes += list(warned_cells.warnings)
+        first, last = ctx.selection.months or ("", "")
+        explain = (
+            f"Emerging hot spots over {first} to {last}, one time step per calendar month: each "
+            f"month's cell counts are tested with Getis-Ord Gi* (binary weights, queen contiguity, "
+            f"two-sided analytic p-values, Benjamini-Hochberg FDR over the cells, significant at "
+            f"adjusted p <= {alpha:g}); each cell's monthly z-scores are tested for a trend with "
+            "Mann-Kendall; cells are named with Esri's Emerging Hot Spot Analysis categories. "
+            "Unlike Esri's space-time cube, a month's neighbourhood does not include earlier "
+            "months."
+        )
+else:
+    st.session_state.setdefault(CLUSTER_METHOD_KEY, "dbscan")
+    st.session_state.setdefault(CLUSTER_MIN_KEY, 20)
+    cluster_method = st.session_state[CLUSTER_METHOD_KEY]
+    eps_m = _number(CLUSTER_EPS_KEY)
+    min_crimes = int(st.session_state[CLUSTER_MIN_KEY])
+    clusters = _ui.guarded(
+        "finding clusters",
+        _ui.cluster_result,
+        ctx.dataset_id,
+        ctx.selection,
+        cluster_method,
+        eps_m,
+        min_crimes,
+        area,
+    )
+    with controls:
+        st.selectbox(
+            "Algorithm",
+            ("dbscan", "hdbscan"),
+            key=CLUSTER_METHOD_KEY,
+            format_func=lambda m: m.upper(),
+        )
+        distance_label = "Radius (m)" if cluster_method == "dbscan" else "Merge distance (m)"
+        _auto_box(distance_label, CLUSTER_EPS_KEY, clusters.eps_m or 0.0, automatic=eps_m is None)
+        st.number_input("Fewest crimes in a cluster", min_value=2, step=1, key=CLUSTER_MIN_KEY)
+    layer = cluster_layer(clusters.clusters)
+    legend_title = "Clusters"
+    entries = [
+        LegendEntry(
+            f"{cluster_method.upper()} cluster ({clusters.n_clustered:,} of "
+            f"{clusters.n_crimes:,} crimes)",
+            CLUSTER_COLOUR,
+            "square",
+        )
+    ]
+    zones = clusters.clusters
+    labels = [
+        f"Cluster {int(c) + 1}: {loc}"
+        for c, loc in zip(zones["cluster_id"], zones["top_location"], strict=True)
+    ]
+    key = ("clusters", cluster_method, eps_m, min_crimes)
+    notes = list(clusters.notes)
+    explain = (
+        f"{cluster_method.upper()} on the {clusters.n_crimes:,} crimes, each police.uk snap point "
+        f"weighted by its crimes; {len(zones):,} clusters hold {clusters.n_clustered:,} crimes. "
+        "Polygons are the convex hull of each cluster's locations, grown by "
+        f"{clusters.hull_buffer_m:g} m."
+    )
+
+streets = None
+if area.is_demo and area.network_path is not None:
+    streets = _ui.guarded(
+        "drawing the streets",
+        _ui.street_lines,
+        str(area.network_path),
+        _ui.file_signature(str(area.network_path)),
+    )
+wards, _ = _ui.selected_frames(ctx.dataset_id, ctx.selection, area)
+folium_map = _ui.guarded(
+    "drawing the map",
+    hotspot_map,
+    wards,
+    layer,
+    legend_title=legend_title,
+    legend_entries=entries,
+    streets=streets,
+    tiles="none" if area.is_demo else "openstreetmap",
+)
+with shown:
+    st_folium(folium_map, key=MAP_KEY, returned_objects=[], height=600, use_container_width=True)
+st.info(explain)
+for note in notes:
+    st.caption(note)
+
+st.subheader("Top hotspots")
+top = zones.head(N_TOP)
+table = _ui.guarded(
+    "describing the hotspots",
+    _ui.zone_table,
+    ctx.dataset_id,
+    ctx.selection,
+    key,
+    tuple(labels[:N_TOP]),
+    top,
+    area,
+)
+if table.empty:
+    st.write("No hotspot was found with these settings.")
+else:
+    st.dataframe(
+        table,
+        key=TABLE_KEY,
+        hide_index=True,
+        width="stretch",
+        column_config={"Trend p": st.column_config.NumberColumn(format="%.3f")},
+    )
+    st.caption(
+        "Crimes inside each area over the selected months; trend: Mann-Kendall test of its "
+        "monthly counts (two-sided, p < 0.05)."
+    )
