@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_ARTEFACT_WARD_SHARE",
     "DEFAULT_NULL_SIMULATIONS",
     "DEFAULT_TOP_N",
+    "N_TOP_CRIME_TYPES",
     "TOP_CELL_FRACTIONS",
     "ConcentrationResult",
     "concentration",
@@ -49,6 +50,8 @@ __all__ = [
     "share_in_top",
 ]
 
+N_TOP_CRIME_TYPES: Final = 3
+"""How many crime types ``top_crime_types`` lists per snap point."""
 DEFAULT_TOP_N: Final = 10
 """How many snap points :func:`repeat_locations` returns."""
 TOP_CELL_FRACTIONS: Final = (0.01, 0.05, 0.10)
@@ -382,8 +385,13 @@ def concentration(
     )
 
 
-def _snap_points(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
-    """One row per distinct coordinate: x_m, y_m, location, n_crimes, months, types, ward."""
+def _snap_summary(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
+    """
+    Summarise the crimes per distinct coordinate (snap point), vectorised.
+
+    Returns one row per snap point: ``x_m``, ``y_m``, ``n_crimes``, ``location`` and ``ward``
+    (the commonest values there, ties by name), ``n_months`` and ``top_crime_types``.
+    """
     require_bng(points, name="points")
     needed = ("location", "crime_type", "month")
     missing = [c for c in needed if c not in points.columns]
@@ -398,13 +406,14 @@ def _snap_points(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
         raise EmptyInputError(msg)
     geoms = points.geometry.to_numpy()
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    return pd.DataFrame(
+    xy = np.column_stack([shapely.get_x(geoms[ok]), shapely.get_y(geoms[ok])])
+    unique_xy, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    crimes = pd.DataFrame(
         {
-            "x_m": shapely.get_x(geoms[ok]),
-            "y_m": shapely.get_y(geoms[ok]),
+            "loc_id": inverse.reshape(-1),
             "location": points["location"].astype(str).to_numpy()[ok],
             "crime_type": points["crime_type"].astype(str).to_numpy()[ok],
-            "month": pd.PeriodIndex(points["month"], freq="M").astype(str).to_numpy()[ok],
+            "month": pd.PeriodIndex(points["month"], freq="M").asi8[ok],
             "ward": (
                 points["ward"].astype(str).to_numpy()[ok]
                 if "ward" in points.columns
@@ -412,18 +421,34 @@ def _snap_points(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
             ),
         }
     )
+    ranked_types = _ranked_values(crimes, "crime_type")
+    top_types = ranked_types.groupby("loc_id", sort=True).head(N_TOP_CRIME_TYPES)
+    type_text = (top_types["crime_type"] + ": " + top_types["n"].astype(str)).groupby(
+        top_types["loc_id"], sort=True
+    )
+    return pd.DataFrame(
+        {
+            "x_m": unique_xy[:, 0],
+            "y_m": unique_xy[:, 1],
+            "n_crimes": counts.astype(np.int64),
+            "location": _commonest_per(crimes, "location"),
+            "ward": _commonest_per(crimes, "ward"),
+            "n_months": crimes.groupby("loc_id", sort=True)["month"].nunique().to_numpy(),
+            "top_crime_types": type_text.agg("; ".join).to_numpy(),
+        }
+    ).astype({"location": "str", "ward": "str", "top_crime_types": "str"})
 
 
-def _commonest(values: pd.Series) -> str:
-    counts = values.value_counts(sort=False)
-    ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
-    return str(ordered[0][0])
+def _ranked_values(crimes: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Count each value of ``column`` per snap point, commonest first, ties by value."""
+    counts = crimes.groupby(["loc_id", column], sort=False).size().reset_index(name="n")
+    return counts.sort_values(["loc_id", "n", column], ascending=[True, False, True])
 
 
-def _top_types(values: pd.Series, n: int = 3) -> str:
-    counts = values.value_counts(sort=False)
-    ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
-    return "; ".join(f"{name}: {int(k)}" for name, k in ordered[:n])
+def _commonest_per(crimes: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
+    """Return the commonest value of ``column`` at each snap point, in ``loc_id`` order."""
+    first = _ranked_values(crimes, column).drop_duplicates("loc_id")
+    return np.asarray(first[column].to_numpy(), dtype=object)
 
 
 def _street(location: str) -> str:
@@ -475,30 +500,16 @@ def repeat_locations(points: gpd.GeoDataFrame, *, top_n: int = DEFAULT_TOP_N) ->
     if int(top_n) != top_n or top_n < 1:
         msg = f"top_n must be a whole number of at least 1; found {top_n}."
         raise ParameterError(msg)
-    frame = _snap_points(points, what="rank")
-    total = len(frame)
-    rows = []
-    for (x_m, y_m), group in frame.groupby(["x_m", "y_m"], sort=False):
-        location = _commonest(group["location"])
-        rows.append(
-            {
-                "location": location,
-                "street": _street(location),
-                "n_crimes": len(group),
-                "share_of_crimes": len(group) / total,
-                "n_months": int(group["month"].nunique()),
-                "top_crime_types": _top_types(group["crime_type"]),
-                "ward": _commonest(group["ward"]),
-                "x_m": float(str(x_m)),
-                "y_m": float(str(y_m)),
-            }
-        )
-    table = pd.DataFrame(rows).sort_values(
+    summary = _snap_summary(points, what="rank")
+    total = int(summary["n_crimes"].sum())
+    table = summary.sort_values(
         ["n_crimes", "location", "x_m", "y_m"], ascending=[False, True, True, True]
     )
     table = table.head(int(top_n)).reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
-    table["n_crimes"] = table["n_crimes"].astype("int64")
+    table["street"] = [_street(text) for text in table["location"]]
+    table["street"] = table["street"].astype("str")
+    table["share_of_crimes"] = table["n_crimes"] / total
     out = gpd.GeoDataFrame(
         table,
         geometry=gpd.points_from_xy(table["x_m"], table["y_m"]),
@@ -571,63 +582,49 @@ def flag_artefacts(
     if int(min_crimes) != min_crimes or min_crimes < 1:
         msg = f"min_crimes must be a whole number of at least 1; found {min_crimes}."
         raise ParameterError(msg)
-    frame = _snap_points(points, what="check")
-    ward_totals = frame.groupby("ward", sort=False).size()
-    rows = []
-    for (x_m, y_m), group in frame.groupby(["x_m", "y_m"], sort=False):
-        location = _commonest(group["location"])
-        ward = _commonest(group["ward"])
-        n = len(group)
-        n_ward = int(ward_totals[ward])
-        share = n / n_ward
-        named = bool(ARTEFACT_NAME_PATTERN.search(location))
-        extreme = share >= ward_share and n >= min_crimes
-        if not (named or extreme):
-            continue
-        reasons = []
-        if named:
-            reasons.append(
-                "Named after a police building: crimes reported at the counter are often "
-                "recorded there."
-            )
-        if extreme:
-            where = f"{ward}'s" if ward else "all the"
-            reasons.append(
-                f"Holds {share:.0%} of {where} crime ({n:,} of {n_ward:,}): check whether it is a "
-                "real place (e.g. a nightclub) or a default location."
-            )
-        rows.append(
-            {
-                "location": location,
-                "ward": ward,
-                "n_crimes": n,
-                "n_ward_crimes": n_ward,
-                "share_of_ward": share,
-                "named_police_station": named,
-                "extreme_share": extreme,
-                "reason": " ".join(reasons),
-                "geometry": shapely.Point(float(str(x_m)), float(str(y_m))),
-            }
-        )
-    if not rows:
-        empty = pd.DataFrame(
-            {c: pd.Series(dtype=_ARTEFACT_DTYPES[c]) for c in _ARTEFACT_COLUMNS[:-1]}
-        )
-        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
-    table = pd.DataFrame(rows).sort_values(["n_crimes", "location"], ascending=[False, True])
-    out = gpd.GeoDataFrame(table.reset_index(drop=True), geometry="geometry", crs=BNG)
-    return out.astype({"n_crimes": "int64", "n_ward_crimes": "int64"}).loc[
-        :, list(_ARTEFACT_COLUMNS)
-    ]
+    summary = _snap_summary(points, what="check")
+    ward_totals = summary.groupby("ward", sort=False)["n_crimes"].sum()
+    n_ward = ward_totals.reindex(summary["ward"]).to_numpy().astype(np.int64)
+    share = summary["n_crimes"].to_numpy() / n_ward
+    named = np.array(
+        [bool(ARTEFACT_NAME_PATTERN.search(text)) for text in summary["location"]], dtype=bool
+    )
+    extreme = (share >= ward_share) & (summary["n_crimes"].to_numpy() >= min_crimes)
+    flagged = named | extreme
+    table = summary.loc[flagged, ["location", "ward", "n_crimes", "x_m", "y_m"]].copy()
+    table["n_ward_crimes"] = n_ward[flagged]
+    table["share_of_ward"] = share[flagged]
+    table["named_police_station"] = named[flagged]
+    table["extreme_share"] = extreme[flagged]
+    table["reason"] = pd.Series(
+        [
+            _artefact_reason(row.named_police_station, row.extreme_share, row)
+            for row in table.itertuples()
+        ],
+        index=table.index,
+        dtype="str",
+    )
+    table = table.sort_values(["n_crimes", "location"], ascending=[False, True])
+    table = table.reset_index(drop=True).astype({"location": "str", "ward": "str"})
+    out = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["x_m"], table["y_m"]), crs=BNG)
+    return out.loc[:, list(_ARTEFACT_COLUMNS)]
 
 
-_ARTEFACT_DTYPES: Final[dict[str, str]] = {
-    "location": "str",
-    "ward": "str",
-    "n_crimes": "int64",
-    "n_ward_crimes": "int64",
-    "share_of_ward": "float64",
-    "named_police_station": "bool",
-    "extreme_share": "bool",
-    "reason": "str",
-}
+def _artefact_reason(named: object, extreme: object, row: object) -> str:
+    reasons = []
+    if named:
+        reasons.append(
+            "Named after a police building: crimes reported at the counter are often "
+            "recorded there."
+        )
+    if extreme:
+        ward = str(getattr(row, "ward", ""))
+        where = f"{ward}'s" if ward else "all the"
+        share = float(getattr(row, "share_of_ward", 0.0))
+        n = int(getattr(row, "n_crimes", 0))
+        n_ward = int(getattr(row, "n_ward_crimes", 0))
+        reasons.append(
+            f"Holds {share:.0%} of {where} crime ({n:,} of {n_ward:,}): check whether it is a "
+            "real place (e.g. a nightclub) or a default location."
+        )
+    return " ".join(reasons)
