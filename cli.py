@@ -12,15 +12,19 @@ them in ``_SUBCOMMANDS`` at the bottom of this file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import json
+import math
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
 import shapely
 import shapely.errors
 from sqlalchemy.orm import Session
@@ -33,7 +37,81 @@ from boundaries.select import (
     select_wards,
     summarise,
 )
-from spatial.errors import ParameterError, PatchmapError
+from hotspots.backtest import (
+    DEFAULT_BACKTEST_METHODS,
+    DEFAULT_COVERAGES_PCT,
+    area_label,
+    backtest,
+    crime_label,
+    describe_backtest,
+)
+from hotspots.forecast import (
+    DEFAULT_CELL_SIZE_M,
+    DEFAULT_COVERAGE_PCT,
+    DEFAULT_MIN_TRAIN_MONTHS,
+    METHOD_NAMES,
+    Forecast,
+    cube_for_selection,
+    forecast_cells,
+    parse_method,
+)
+from layers.export import ExportMetadata, write_geojson, write_gpkg
+from hotspots.classify import (
+    COLD_CATEGORIES,
+    DEFAULT_CHANGE_ALPHA,
+    EMERGING_CATEGORIES,
+    HOT_CATEGORIES,
+    change_by_cell,
+    emerging_hotspots,
+    month_range,
+)
+from hotspots.clusters import (
+    DEFAULT_MIN_CLUSTER_CRIMES,
+    DEFAULT_MIN_CRIMES,
+    dbscan_clusters,
+    hdbscan_clusters,
+)
+from hotspots.fdr import CORRECTION_LABELS, Correction
+from hotspots.forecast import flag_top, n_flagged
+from hotspots.gistar import DEFAULT_ALPHA, gi_star
+from hotspots.kde import DEFAULT_KERNEL, DensitySurface, Kernel, kernel_density
+from hotspots.trend import DEFAULT_TREND_ALPHA
+from layers.export import (
+    DENSITY_UNIT,
+    LICENCE_DEMO,
+    LICENCE_ONS,
+    LICENCE_POLICE,
+    ExportMetadata,
+    RasterLayer,
+    write_geojson,
+    write_geotiff,
+    write_gpkg,
+)
+from layers.pdf import html_to_pdf
+from layers.routes import (
+    hotspot_stops,
+    point_from_lonlat,
+    route_sheet_html,
+    route_to_geojson,
+    route_to_gpx,
+    route_to_kml,
+    write_catchments,
+)
+from spatial.catchments import DEFAULT_CATCHMENT_MINUTES, catchment_coverage, walking_catchments
+from spatial.crs import BNG, WGS84
+from spatial.errors import EmptyInputError, ParameterError, PatchmapError, PatchmapWarning
+from spatial.grid import MIN_CELL_SIZE_M, Grid, assign_cells_xy, count_points, make_grid
+from spatial.network import StreetNetwork, load_network
+from spatial.routes import (
+    DEFAULT_MAX_MINUTES,
+    DEFAULT_STOP_MINUTES,
+    DEFAULT_TOP_N,
+    DEFAULT_WALK_KMH,
+    EvaRoute,
+    plan_eva_route,
+    read_stops,
+)
+from spatial.sites import read_sites, validate_sites
 from tasking.assess import assess_response
 from tasking.findings import add_proposed_actions, propose_actions
 from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
@@ -73,7 +151,10 @@ from tasking.store import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
+
+    import geopandas as gpd
+    import numpy.typing as npt
 
     from shapely.geometry.base import BaseGeometry
 
@@ -730,6 +811,1251 @@ def _run_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- route and catchment (EVA walkabouts, co-location sites) ---------------------------------
+
+
+def _lonlat_arg(text: str) -> tuple[float, float]:
+    try:
+        lon_text, lat_text = text.split(",")
+        return float(lon_text), float(lat_text)
+    except ValueError:
+        msg = f"expected LON,LAT in degrees, e.g. 0.1192,52.2048; got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _minutes_arg(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        msg = f"expected minutes separated by commas, e.g. 5,10,15; got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _network_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--network",
+        type=Path,
+        metavar="FILE",
+        help="street network: OSMnx .graphml, OSM XML .osm or .osm.pbf (the demo's with --demo)",
+    )
+    parser.add_argument(
+        "--walk-kmh", type=float, default=DEFAULT_WALK_KMH, help="walking speed (default 4.8)"
+    )
+
+
+def _add_route(parser: argparse.ArgumentParser) -> None:
+    _network_options(parser)
+    parser.add_argument(
+        "--start",
+        type=_lonlat_arg,
+        metavar="LON,LAT",
+        help="start and finish of the loop (default with data: the first co-location site "
+        "in the selected wards)",
+    )
+    parser.add_argument(
+        "--stops",
+        type=Path,
+        metavar="FILE",
+        help="GeoJSON points with an optional weight (default with data: the Gi* hotspots "
+        "of the selected wards)",
+    )
+    parser.add_argument(
+        "--max-minutes", type=float, default=DEFAULT_MAX_MINUTES, help="time budget (default 60)"
+    )
+    parser.add_argument(
+        "--stop-minutes",
+        type=float,
+        default=DEFAULT_STOP_MINUTES,
+        help="minutes spent at each stop (default 3)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=["auto", "exact", "heuristic"],
+        default="auto",
+        help="stop choice and order: exact up to 16 stops, heuristic beyond (default auto)",
+    )
+    parser.add_argument(
+        "--top-n", type=int, default=DEFAULT_TOP_N, help="hotspot stops when --stops is not given"
+    )
+    parser.add_argument(
+        "--sheet",
+        type=Path,
+        metavar="FILE",
+        help="also write the printable route sheet (.html, or .pdf with Chromium)",
+    )
+
+
+def _network_for(args: argparse.Namespace, area: StudyArea | None) -> StreetNetwork:
+    if args.network is not None:
+        return load_network(args.network)
+    if area is not None and area.network_path is not None:
+        return load_network(area.network_path)
+    msg = "Give --network FILE (.graphml, .osm or .osm.pbf), or --demo for the demo town."
+    raise ParameterError(msg)
+
+
+def _route_start(args: argparse.Namespace, loaded: _Loaded | None) -> tuple[shapely.Point, str]:
+    if args.start is not None:
+        lon, lat = args.start
+        return point_from_lonlat(lon, lat), f"{lon:.5f},{lat:.5f}"
+    if loaded is not None and loaded.area.sites is not None and len(loaded.area.sites):
+        sites = loaded.area.sites
+        wards = select_wards(loaded.area, loaded.selection)
+        inside = sites.loc[sites.geometry.within(shapely.union_all(wards.geometry.to_numpy()))]
+        site = (inside if len(inside) else sites).iloc[0]
+        return site.geometry, str(site["name"])
+    msg = "Give --start LON,LAT (e.g. 0.1192,52.2048), or --demo to start from a demo site."
+    raise ParameterError(msg)
+
+
+def _write_route(route: EvaRoute, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".gpx":
+        text = route_to_gpx(route)
+    elif suffix == ".kml":
+        text = route_to_kml(route)
+    elif suffix in {".geojson", ".json"}:
+        text = route_to_geojson(route)
+    else:
+        msg = f"--out {path.name}: write the route as .gpx, .kml or .geojson."
+        raise ParameterError(msg)
+    path.write_text(text, encoding="utf-8")
+
+
+def _write_sheet(route: EvaRoute, network: StreetNetwork, path: Path) -> None:
+    page = route_sheet_html(route, network=network)
+    if path.suffix.lower() == ".pdf":
+        path.write_bytes(html_to_pdf(page))
+    elif path.suffix.lower() in {".html", ".htm"}:
+        path.write_text(page, encoding="utf-8")
+    else:
+        msg = f"--sheet {path.name}: write the route sheet as .html or .pdf."
+        raise ParameterError(msg)
+
+
+def _route_record(route: EvaRoute) -> dict[str, object]:
+    left = route.left_out
+    return {
+        "distance_m": round(route.distance_m, 1),
+        "walk_time_min": round(route.walk_time_min, 2),
+        "stop_time_min": round(route.stop_time_min, 2),
+        "total_time_min": round(route.total_time_min, 2),
+        "max_minutes": route.max_minutes,
+        "walk_kmh": route.walk_kmh,
+        "stop_minutes": route.stop_minutes,
+        "method": route.method,
+        "start": {"label": route.start_label, "node": route.start_node},
+        "stops_visited": [int(i) for i in route.stops.index],
+        "arrival_min": [round(float(m), 2) for m in route.stops["arrival_min"]],
+        "weight_visited": route.weight_visited,
+        "weight_total": route.weight_total,
+        "stops_left_out": [int(i) for i in left.index],
+        "left_out": [
+            {"index": int(i), "label": str(lab), "reason": str(why), "detail": str(text)}
+            for i, lab, why, text in zip(
+                left.index, left["label"], left["reason"], left["detail"], strict=True
+            )
+        ],
+        "node_path": list(route.node_path),
+        "turns": [t.instruction for t in route.turns],
+        "notes": list(route.notes),
+    }
+
+
+def _run_route(args: argparse.Namespace) -> int:
+    loaded = _load(args) if args.demo or args.crimes else None
+    network = _network_for(args, loaded.area if loaded else None)
+    if args.stops is not None:
+        stops = read_stops(args.stops)
+    elif loaded is not None:
+        stops = hotspot_stops(
+            select_points(loaded.area, loaded.selection),
+            select_wards(loaded.area, loaded.selection),
+            top_n=args.top_n,
+        )
+    else:
+        msg = "Give --stops FILE (GeoJSON points with an optional weight), or --demo."
+        raise ParameterError(msg)
+    start, label = _route_start(args, loaded)
+    route = plan_eva_route(
+        network,
+        stops,
+        start=start,
+        start_label=label,
+        max_minutes=args.max_minutes,
+        walk_kmh=args.walk_kmh,
+        stop_minutes=args.stop_minutes,
+        method=args.method,
+    )
+    if args.out:
+        _write_route(route, args.out)
+    if args.sheet:
+        _write_sheet(route, network, args.sheet)
+    if args.json:
+        _print_json(_route_record(route))
+        return 0
+    print(
+        f"EVA loop from {route.start_label}: {route.distance_m:,.0f} m, "
+        f"{route.walk_time_min:.0f} min walking + {route.stop_time_min:g} min at "
+        f"{len(route.stops)} stops = {route.total_time_min:.0f} of {route.max_minutes:g} min "
+        f"({route.method})"
+    )
+    for label_, minute in zip(route.stops["label"], route.stops["arrival_min"], strict=True):
+        print(f"  minute {minute:>5.1f}  {label_}")
+    for detail in route.left_out["detail"]:
+        print(f"  left out: {detail}")
+    for turn in route.turns:
+        print(f"  {turn.step:>3}. {turn.instruction}")
+    for note in route.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _add_catchment(parser: argparse.ArgumentParser) -> None:
+    _network_options(parser)
+    parser.add_argument(
+        "--sites",
+        type=Path,
+        metavar="FILE",
+        help="co-location sites: CSV (name, kind, lon, lat) or GeoJSON (the demo's with --demo)",
+    )
+    parser.add_argument(
+        "--minutes",
+        type=_minutes_arg,
+        default=DEFAULT_CATCHMENT_MINUTES,
+        metavar="M,M,...",
+        help="walking times (default 5,10,15)",
+    )
+
+
+def _run_catchment(args: argparse.Namespace) -> int:
+    loaded = _load(args) if args.demo or args.crimes else None
+    network = _network_for(args, loaded.area if loaded else None)
+    if args.sites is not None:
+        sites = read_sites(args.sites)
+    elif loaded is not None and loaded.area.sites is not None:
+        sites = validate_sites(loaded.area.sites)
+    else:
+        msg = "Give --sites FILE (CSV with name, kind, lon, lat, or GeoJSON), or --demo."
+        raise ParameterError(msg)
+    catchments = walking_catchments(network, sites, minutes=args.minutes, walk_kmh=args.walk_kmh)
+    if loaded is not None:
+        catchments = catchment_coverage(catchments, select_points(loaded.area, loaded.selection))
+    if args.out:
+        write_catchments(catchments, args.out)
+    records = [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+        for rec in catchments.drop(columns="geometry").to_dict("records")
+    ]
+    if args.json:
+        _print_json({"catchments": records, "notes": list(network.notes)})
+        return 0
+    for rec in records:
+        line = (
+            f"{rec['site_name']:<36} {rec['minutes']:>4g} min  {rec['area_km2']:.2f} km2  "
+            f"{rec['n_nodes_reached']:>5} street nodes"
+        )
+        if "share_crime" in rec and rec["share_crime"] is not None:
+            line += f"  crime {rec['share_crime']:.0%}"
+        if "share_asb" in rec and rec["share_asb"] is not None:
+            line += f"  ASB {rec['share_asb']:.0%}"
+        print(line)
+    for note in network.notes:
+        print(f"note: {note}")
+    return 0
+
+
+# --- backtest and forecast (where to patrol next month) ------------------------------------
+
+
+def _pct_list(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError as err:
+        msg = f"--coverage-pct {text!r} is not a list of numbers (for example 1,5,10)."
+        raise ParameterError(msg) from err
+    return values
+
+
+def _forecast_grid_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cell-size-m", type=float, default=DEFAULT_CELL_SIZE_M, help="grid cell size in metres"
+    )
+    parser.add_argument("--grid", choices=("square", "hex"), default="square", help="cell shape")
+    parser.add_argument(
+        "--min-train-months",
+        type=int,
+        default=DEFAULT_MIN_TRAIN_MONTHS,
+        help="months of history before the first month forecast",
+    )
+
+
+def _add_backtest(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--methods",
+        default=",".join(m.name for m in DEFAULT_BACKTEST_METHODS),
+        help=f"comma-separated, from: {', '.join(METHOD_NAMES)}",
+    )
+    parser.add_argument(
+        "--coverage-pct",
+        type=_pct_list,
+        default=DEFAULT_COVERAGES_PCT,
+        help="shares of the cells to flag, in per cent, e.g. 1,5,10",
+    )
+    _forecast_grid_options(parser)
+
+
+def _run_backtest(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    methods = [parse_method(m) for m in args.methods.split(",") if m.strip()]
+    cube = cube_for_selection(
+        loaded.area, loaded.selection, cell_size_m=args.cell_size_m, kind=args.grid
+    )
+    result = backtest(
+        cube,
+        methods=methods,
+        coverages_pct=args.coverage_pct,
+        min_train_months=args.min_train_months,
+    )
+    record = result.to_dict()
+    if args.out:
+        args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.json:
+        _print_json(record)
+        return 0
+    print(
+        f"{result.n_cells:,} cells of {result.cell_size_m:g} m; origins {', '.join(result.origins)}"
+    )
+    print(f"{'method':<14} {'cover':>6} {'PAI':>7} {'sd':>6} {'PEI':>6} {'hit rate':>9}")
+    for row in result.results:
+        pai = "-" if row.pai_mean is None else f"{row.pai_mean:.2f}"
+        sd = "-" if row.pai_sd is None else f"{row.pai_sd:.2f}"
+        pei = "-" if row.pei_mean is None else f"{row.pei_mean:.2f}"
+        hit = "-" if row.hit_rate_mean is None else f"{100 * row.hit_rate_mean:.0f} %"
+        print(f"{row.method.name:<14} {row.coverage_pct:>5g}% {pai:>7} {sd:>6} {pei:>6} {hit:>9}")
+    print(f"default: {result.default.method.key()}. {result.default.why}")
+    selection = loaded.selection
+    print(
+        describe_backtest(
+            result,
+            coverage_pct=result.default.coverage_pct,
+            crime=crime_label(selection.crime_types),
+            area=area_label(selection.wards),
+        )
+    )
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _add_forecast(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--month", metavar="YYYY-MM", help="the month to patrol (default: after the data)"
+    )
+    parser.add_argument("--method", default="default", help=f"one of: {', '.join(METHOD_NAMES)}")
+    parser.add_argument(
+        "--coverage-pct",
+        type=float,
+        default=DEFAULT_COVERAGE_PCT,
+        help="share of the cells to flag, in per cent",
+    )
+    _forecast_grid_options(parser)
+
+
+def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in {".gpkg", ".geojson"}:
+        msg = f"--out {path.name}: write the cells as .gpkg or .geojson."
+        raise ParameterError(msg)
+    cells = forecast.cells[["cell_id", "score", "rank", "method", "n_crimes_past", "geometry"]]
+    metadata = ExportMetadata(
+        title=f"patchmap forecast: cells to patrol in {forecast.month}",
+        area=area.label,
+        audience="police",
+        min_count=None,
+        period=(forecast.history_months[0], forecast.history_months[-1]),
+        methods={
+            "forecast": {
+                "method": forecast.method.key(),
+                "coverage_pct": f"{forecast.coverage_pct:g}",
+                "why": forecast.default.why if forecast.default else "chosen by the user",
+            }
+        },
+        fields={"forecast": tuple(str(c) for c in cells.columns if c != "geometry")},
+        created_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    if suffix == ".gpkg":
+        write_gpkg({"forecast": cells}, path, metadata=metadata)
+    else:
+        write_geojson(cells, path, metadata=metadata)
+
+
+def _run_forecast(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    cube = cube_for_selection(
+        loaded.area, loaded.selection, cell_size_m=args.cell_size_m, kind=args.grid
+    )
+    forecast = forecast_cells(
+        cube,
+        month=args.month or cube.next_month,
+        method=parse_method(args.method),
+        coverage_pct=args.coverage_pct,
+        min_train_months=args.min_train_months,
+    )
+    if args.out:
+        _write_forecast(forecast, loaded.area, args.out)
+    record = {
+        "month": forecast.month,
+        "method": forecast.method.name,
+        "parameters": forecast.method.parameters(),
+        "why": forecast.default.why if forecast.default else None,
+        "coverage_pct": forecast.coverage_pct,
+        "n_cells": cube.grid.n_cells,
+        "history_months": list(forecast.history_months),
+        "cells": forecast.cells.drop(columns="geometry").to_dict("records"),
+        "notes": list(forecast.notes),
+    }
+    if args.json:
+        _print_json(record)
+        return 0
+    print(
+        f"{len(forecast.cells)} of {cube.grid.n_cells:,} cells to patrol in {forecast.month} "
+        f"by {forecast.method.label}"
+    )
+    if forecast.default:
+        print(forecast.default.why)
+    for row in forecast.cells.itertuples():
+        where = f"({row.x_m:.0f}, {row.y_m:.0f})"
+        print(f"  #{row.rank:<4} cell {row.cell_id:<6} {where}  {row.score:.3g}")
+    for note in forecast.notes:
+        print(f"note: {note}")
+    return 0
+
+
+# --- hotspots, density, change, emerging -----------------------------------------------------
+
+_HOTSPOT_METHODS: Final = ("gistar", "kde-top", "dbscan", "hdbscan")
+DEFAULT_TOP_SHARE_PCT: Final = 5.0
+"""``hotspots --method kde-top``: the share of grid cells, densest first, written (per cent)."""
+KDE_TOP_SUBCELLS: Final = 4
+"""``kde-top``: the density raster's cells are the grid cell size / 4 (at least 25 m), so a
+grid cell's density is the mean of about 16 raster cells."""
+_N_LISTED: Final = 5
+"""How many cells or clusters the text output lists."""
+_VECTOR_SUFFIXES: Final = (".gpkg", ".geojson")
+_RASTER_SUFFIXES: Final = (".tif", ".tiff")
+_METHOD_OPTIONS: Final = {
+    "cell_size_m": ("gistar", "kde-top"),
+    "grid": ("gistar", "kde-top"),
+    "correction": ("gistar",),
+    "alpha": ("gistar",),
+    "bandwidth_m": ("kde-top",),
+    "kernel": ("kde-top",),
+    "top_share_pct": ("kde-top",),
+    "eps_m": ("dbscan", "hdbscan"),
+    "min_crimes": ("dbscan", "hdbscan"),
+}
+"""Which ``hotspots --method`` each method option applies to."""
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """One parameter of a run: its value, whether patchmap chose it, and how."""
+
+    name: str
+    value: float | str
+    automatic: bool
+    how: str
+
+
+@dataclass(frozen=True, eq=False)
+class _Outcome:
+    """What one analysis produced: the layer to write, the choices made, the result."""
+
+    layer: str
+    method: str
+    choices: tuple[_Choice, ...]
+    result: dict[str, object]
+    lines: tuple[str, ...]
+    frame: gpd.GeoDataFrame | None = None
+    raster: RasterLayer | None = None
+
+
+@contextlib.contextmanager
+def _warnings_to(notes: list[str]) -> Iterator[None]:
+    """Keep the PatchmapWarnings raised inside the block as notes for the user."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PatchmapWarning)
+        yield
+    notes.extend(str(w.message) for w in caught)
+
+
+def _given(option: str) -> str:
+    return f"given with {option}"
+
+
+def _plain(value: object) -> object:
+    """A JSON-ready value: NaN becomes None, floats keep 6 significant digits."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else float(f"{value:.6g}")
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
+
+
+def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> list[dict[str, object]]:
+    """The first rows of ``frame`` as JSON-ready records of ``columns``."""
+    head = frame.loc[:, list(columns)].head(_N_LISTED)
+    return [{str(k): _plain(v) for k, v in rec.items()} for rec in head.to_dict("records")]
+
+
+def _add_out_help(parser: argparse.ArgumentParser, text: str) -> None:
+    for action in parser._actions:  # noqa: SLF001 - argparse has no public way to reword help
+        if action.dest == "out":
+            action.help = text
+
+
+def _add_grid_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cell-size-m",
+        type=float,
+        metavar="M",
+        help="grid cell size in metres, at least 25 (auto: the wards' shorter side / 150)",
+    )
+    parser.add_argument(
+        "--grid", choices=["square", "hex"], help="square cells or equal-area hexagons (square)"
+    )
+
+
+def _add_test_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--correction",
+        choices=sorted(CORRECTION_LABELS),
+        help="multiple-testing correction over the cells (fdr_bh: Benjamini-Hochberg)",
+    )
+    parser.add_argument(
+        "--alpha", type=float, help="adjusted p-value at which a cell is significant (0.05)"
+    )
+
+
+def _checked_out(path: Path | None, suffixes: tuple[str, ...], what: str) -> Path | None:
+    if path is not None and path.suffix.lower() not in suffixes:
+        msg = f"--out {path}: write {what}; the file name must end in {' or '.join(suffixes)}."
+        raise ParameterError(msg)
+    return path
+
+
+def _selected(loaded: _Loaded) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    points = select_points(loaded.area, loaded.selection)
+    if points.empty:
+        msg = "The selection holds no crimes: widen the months, wards or crime types."
+        raise EmptyInputError(msg)
+    return points, select_wards(loaded.area, loaded.selection)
+
+
+def _data_period(points: gpd.GeoDataFrame, selection: Selection) -> tuple[str, str]:
+    if selection.months is not None:
+        return selection.months
+    months = points["month"]
+    return str(months.min()), str(months.max())
+
+
+def _filter_texts(selection: Selection) -> dict[str, str]:
+    given = {
+        "wards": selection.wards,
+        "neighbourhoods": selection.neighbourhoods,
+        "months": selection.months and (f"{selection.months[0]} to {selection.months[1]}",),
+        "crime_types": selection.crime_types,
+    }
+    return {name: ", ".join(values) for name, values in given.items() if values}
+
+
+def _grid_for(
+    args: argparse.Namespace, wards: gpd.GeoDataFrame, notes: list[str]
+) -> tuple[Grid, list[_Choice]]:
+    kind = args.grid or "square"
+    with _warnings_to(notes):
+        grid = make_grid(wards, kind=kind, cell_size_m=args.cell_size_m)
+    size_how = grid.notes[0] if grid.auto_cell_size and grid.notes else _given("--cell-size-m")
+    kind_how = "default: square cells" if args.grid is None else _given("--grid")
+    if kind == "hex":
+        kind_how += f"; hexagons of the same area as a {grid.cell_size_m:g} m square"
+    return grid, [
+        _Choice("cell_size_m", grid.cell_size_m, args.cell_size_m is None, size_how),
+        _Choice("grid", kind, args.grid is None, kind_how),
+    ]
+
+
+def _test_choices(
+    args: argparse.Namespace, *, default_alpha: float, what: str
+) -> tuple[Correction, float, list[_Choice]]:
+    correction: Correction = args.correction or "fdr_bh"
+    alpha = default_alpha if args.alpha is None else float(args.alpha)
+    correction_how = (
+        f"default: {CORRECTION_LABELS[correction]} over the {what}"
+        if args.correction is None
+        else _given("--correction")
+    )
+    alpha_how = f"default: {what} with adjusted p <= {alpha:g} are significant"
+    return (
+        correction,
+        alpha,
+        [
+            _Choice("correction", correction, args.correction is None, correction_how),
+            _Choice("alpha", alpha, args.alpha is None, alpha_how if args.alpha is None else ""),
+        ],
+    )
+
+
+def _check_method_options(args: argparse.Namespace) -> None:
+    wrong = [
+        "--" + name.replace("_", "-")
+        for name, methods in _METHOD_OPTIONS.items()
+        if getattr(args, name) is not None and args.method not in methods
+    ]
+    if wrong:
+        msg = (
+            f"{', '.join(wrong)} do{'es' if len(wrong) == 1 else ''} not apply to --method "
+            f"{args.method}. Grid options go with gistar and kde-top, --bandwidth-m, --kernel and "
+            "--top-share-pct with kde-top, --eps-m and --min-crimes with dbscan and hdbscan."
+        )
+        raise ParameterError(msg)
+
+
+def _gistar_outcome(
+    args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
+) -> _Outcome:
+    grid, choices = _grid_for(args, wards, notes)
+    correction, alpha, test = _test_choices(args, default_alpha=DEFAULT_ALPHA, what="grid cells")
+    counts = count_points(points, grid)
+    n_uncounted = len(points) - int(counts.sum())
+    if n_uncounted:
+        notes.append(f"{n_uncounted:,} crimes fall outside the grid's cells and are not counted.")
+    result = gi_star(counts, grid=grid, correction=correction, alpha=alpha)
+    cells = result.cells
+    hot = cells.loc[cells["significant"] & (cells["gi_z"] > 0)].sort_values(
+        "gi_z", ascending=False
+    )
+    hottest = _rows(hot, ["cell_id", "x_m", "y_m", "n_crimes", "gi_z", "gi_p_fdr", "hotspot"])
+    lines = [
+        f"{result.n_hot:,} hot and {result.n_cold:,} cold cells of {grid.n_cells:,} "
+        f"(adjusted p <= {alpha:g}).",
+        result.convention,
+    ]
+    if hottest:
+        lines.append("hottest cells (centre easting, northing in EPSG:27700):")
+        lines += [
+            f"  {r['x_m']:>9.0f} {r['y_m']:>9.0f}  {r['n_crimes']:>5.0f} crimes  "
+            f"z {r['gi_z']:>6.2f}  {r['hotspot']}"
+            for r in hottest
+        ]
+    return _Outcome(
+        layer="hotspots",
+        method="Getis-Ord Gi* hot spots of crime counts per grid cell",
+        choices=(*choices, *test),
+        result={
+            "n_cells": grid.n_cells,
+            "n_crimes_in_cells": int(counts.sum()),
+            "n_hot": result.n_hot,
+            "n_cold": result.n_cold,
+            "convention": result.convention,
+            "hottest_cells": hottest,
+        },
+        lines=tuple(lines),
+        frame=cells,
+    )
+
+
+def _mean_density_by_cell(surface: DensitySurface, grid: Grid) -> npt.NDArray[np.float64]:
+    """The mean density of the raster cells whose centres lie in each grid cell."""
+    x_m, y_m = surface.cell_centres()
+    xx, yy = np.meshgrid(x_m, y_m)  # same (row, col) layout as surface.values
+    ids = assign_cells_xy(xx.ravel(), yy.ravel(), grid)
+    inside = ids >= 0
+    total = np.bincount(ids[inside], weights=surface.values.ravel()[inside], minlength=grid.n_cells)
+    n_in = np.bincount(ids[inside], minlength=grid.n_cells)
+    mean = np.divide(total, n_in, out=np.zeros(grid.n_cells), where=n_in > 0)
+    empty = np.flatnonzero(n_in == 0)  # a cell holding no raster centre: the value at its centre
+    if empty.size:
+        cols, rows = ~surface.transform * (
+            grid.cells["x_m"].to_numpy()[empty],
+            grid.cells["y_m"].to_numpy()[empty],
+        )
+        n_rows, n_cols = surface.values.shape
+        r = np.clip(np.floor(rows).astype(np.int64), 0, n_rows - 1)
+        c = np.clip(np.floor(cols).astype(np.int64), 0, n_cols - 1)
+        mean[empty] = surface.values[r, c]
+    return np.asarray(mean, dtype=np.float64)
+
+
+def _kde_top_outcome(
+    args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
+) -> _Outcome:
+    grid, choices = _grid_for(args, wards, notes)
+    share_pct = DEFAULT_TOP_SHARE_PCT if args.top_share_pct is None else args.top_share_pct
+    n_top = n_flagged(grid.n_cells, share_pct)
+    kernel: Kernel = args.kernel or DEFAULT_KERNEL
+    raster_m = max(MIN_CELL_SIZE_M, grid.cell_size_m / KDE_TOP_SUBCELLS)
+    with _warnings_to(notes):
+        surface = kernel_density(
+            points, area=wards, cell_size_m=raster_m, bandwidth_m=args.bandwidth_m, kernel=kernel
+        )
+    bandwidth_how = next(
+        (n for n in surface.notes if n.startswith("Bandwidth")), _given("--bandwidth-m")
+    )
+    notes.extend(n for n in surface.notes if n != bandwidth_how)
+    density = _mean_density_by_cell(surface, grid)
+    top = flag_top(density, n_top)
+    counts = count_points(points, grid)
+    cells = grid.cells.iloc[top].copy()
+    cells["n_crimes"] = counts[top]
+    cells["density_per_km2"] = density[top]
+    cells["kde_rank"] = np.arange(1, len(top) + 1, dtype=np.int64)
+    share_of_crimes = float(counts[top].sum()) / max(float(counts.sum()), 1.0)
+    densest = _rows(cells, ["kde_rank", "cell_id", "x_m", "y_m", "n_crimes", "density_per_km2"])
+    choices += [
+        _Choice("bandwidth_m", surface.bandwidth_m, surface.auto_bandwidth, bandwidth_how),
+        _Choice(
+            "kernel",
+            kernel,
+            args.kernel is None,
+            "default: quartic (ArcGIS's kernel)" if args.kernel is None else _given("--kernel"),
+        ),
+        _Choice(
+            "top_share_pct",
+            share_pct,
+            args.top_share_pct is None,
+            f"default: the densest {share_pct:g} % of cells ({n_top:,} of {grid.n_cells:,})"
+            if args.top_share_pct is None
+            else f"{_given('--top-share-pct')}: {n_top:,} of {grid.n_cells:,} cells",
+        ),
+        _Choice(
+            "kde_cell_size_m",
+            raster_m,
+            True,  # noqa: FBT003 - always derived from the grid
+            f"density raster cells of {raster_m:g} m (grid cell / {KDE_TOP_SUBCELLS}, at least "
+            f"{MIN_CELL_SIZE_M:g} m); a grid cell's density is the mean over the raster cells "
+            "centred in it",
+        ),
+    ]
+    lines = [
+        f"the densest {share_pct:g} % of cells: {n_top:,} of {grid.n_cells:,}, holding "
+        f"{share_of_crimes:.1%} of the {int(counts.sum()):,} crimes counted; density at least "
+        f"{float(density[top].min()):,.0f} crimes per km2.",
+        "densest cells (centre easting, northing in EPSG:27700):",
+        *(
+            f"  {r['kde_rank']:>3}. {r['x_m']:>9.0f} {r['y_m']:>9.0f}  {r['n_crimes']:>5.0f} "
+            f"crimes  {r['density_per_km2']:>9,.0f} per km2"
+            for r in densest
+        ),
+    ]
+    return _Outcome(
+        layer="kde_top",
+        method=(
+            f"Kernel density ({kernel}, {surface.bandwidth_m:,.0f} m) averaged into grid cells; "
+            f"the densest {share_pct:g} % of cells"
+        ),
+        choices=tuple(choices),
+        result={
+            "n_cells": grid.n_cells,
+            "n_top_cells": n_top,
+            "share_of_crimes_in_top": _plain(share_of_crimes),
+            "min_density_per_km2": _plain(float(density[top].min())),
+            "densest_cells": densest,
+        },
+        lines=tuple(lines),
+        frame=cells,
+    )
+
+
+def _cluster_outcome(
+    args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
+) -> _Outcome:
+    area_m2 = float(wards.geometry.area.sum())
+    if args.method == "dbscan":
+        min_crimes = DEFAULT_MIN_CRIMES if args.min_crimes is None else args.min_crimes
+        result = dbscan_clusters(points, eps_m=args.eps_m, min_crimes=min_crimes, area_m2=area_m2)
+        eps_name, min_how = "eps_m", "default: crimes within eps_m that make a cluster core"
+        method = "DBSCAN on snap points weighted by their crime counts"
+    else:
+        min_crimes = DEFAULT_MIN_CLUSTER_CRIMES if args.min_crimes is None else args.min_crimes
+        result = hdbscan_clusters(
+            points, min_cluster_crimes=min_crimes, selection_epsilon_m=args.eps_m, area_m2=area_m2
+        )
+        eps_name, min_how = "selection_epsilon_m", "default: the fewest crimes a cluster holds"
+        method = "HDBSCAN on snap points (clusters closer than the merge distance joined)"
+    eps_how = next((n for n in result.notes if "chosen automatically" in n), _given("--eps-m"))
+    notes.extend(n for n in result.notes if n != eps_how)
+    clusters = result.clusters
+    largest = _rows(
+        clusters,
+        ["cluster_id", "n_crimes", "n_snap_points", "top_location", "top_crime_types"],
+    )
+    lines = [
+        f"{len(clusters):,} clusters holding {result.n_clustered:,} of {result.n_crimes:,} crimes "
+        f"({result.n_clustered / max(result.n_crimes, 1):.1%}).",
+    ]
+    if largest:
+        lines.append("largest clusters:")
+        lines += [
+            f"  {r['cluster_id']:>3}. {r['n_crimes']:>5} crimes at {r['n_snap_points']} snap "
+            f"points, {r['top_location']} ({r['top_crime_types']})"
+            for r in largest
+        ]
+    eps_value = float(result.eps_m) if result.eps_m is not None else 0.0
+    return _Outcome(
+        layer="clusters",
+        method=method,
+        choices=(
+            _Choice(eps_name, eps_value, result.auto_eps, eps_how),
+            _Choice(
+                "min_crimes",
+                min_crimes,
+                args.min_crimes is None,
+                min_how if args.min_crimes is None else _given("--min-crimes"),
+            ),
+        ),
+        result={
+            "n_clusters": len(clusters),
+            "n_clustered": result.n_clustered,
+            "share_clustered": _plain(result.n_clustered / max(result.n_crimes, 1)),
+            "largest_clusters": largest,
+        },
+        lines=tuple(lines),
+        frame=clusters,
+    )
+
+
+def _choice_text(choice: _Choice) -> str:
+    who = "automatic" if choice.automatic else "chosen by the user"
+    return f"{choice.value} ({who}{': ' + choice.how if choice.how else ''})"
+
+
+def _write_output(  # noqa: PLR0913 - what was run, on what, and where it goes
+    path: Path,
+    outcome: _Outcome,
+    *,
+    command: str,
+    loaded: _Loaded,
+    wards: gpd.GeoDataFrame,
+    period: tuple[str, str],
+) -> dict[str, object]:
+    area = loaded.area
+    fields = () if outcome.frame is None else tuple(str(c) for c in outcome.frame.columns)
+    metadata = ExportMetadata(
+        title=f"patchmap {command}: {area.label}",
+        area=f"{area.label}: {', '.join(str(w) for w in wards['ward_name'])}",
+        audience="police",
+        min_count=None,
+        period=period,
+        filters=_filter_texts(loaded.selection),
+        methods={outcome.layer: {"method": outcome.method} | {
+            c.name: _choice_text(c) for c in outcome.choices
+        }},
+        sources=(LICENCE_DEMO,) if area.is_demo else (LICENCE_POLICE, LICENCE_ONS),
+    ).with_fields({outcome.layer: tuple(f for f in fields if f != "geometry")})
+    suffix = path.suffix.lower()
+    if outcome.raster is not None:
+        write_geotiff(outcome.raster, path, metadata=metadata)
+        rows, cols = outcome.raster.values.shape
+        return {"path": str(path), "format": "GeoTIFF", "crs": BNG, "band_1": DENSITY_UNIT,
+                "n_rows": rows, "n_cols": cols}
+    if outcome.frame is None:  # pragma: no cover - every vector outcome has a frame
+        msg = "Nothing to write."
+        raise ParameterError(msg)
+    if suffix == ".gpkg":
+        write_gpkg({outcome.layer: outcome.frame}, path, metadata=metadata)
+        crs, fmt = BNG, "GeoPackage"
+    else:
+        write_geojson(outcome.frame, path, metadata=metadata)
+        crs, fmt = WGS84, "GeoJSON (RFC 7946)"
+    return {"path": str(path), "format": fmt, "layer": outcome.layer, "crs": crs,
+            "n_features": len(outcome.frame)}
+
+
+def _finish(  # noqa: PLR0913 - what was run, on what, and with which outcome
+    args: argparse.Namespace,
+    outcome: _Outcome,
+    *,
+    command: str,
+    loaded: _Loaded,
+    points: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    period: tuple[str, str],
+    notes: Sequence[str],
+) -> int:
+    """Write the output file, then print the run record (``--json``) or the text report."""
+    output = None
+    if args.out is not None:
+        output = _write_output(
+            args.out, outcome, command=command, loaded=loaded, wards=wards, period=period
+        )
+    record: dict[str, object] = {
+        "command": command,
+        "method": outcome.method,
+        "dataset": loaded.area.label,
+        "wards": [str(w) for w in wards["ward_name"]],
+        "filters": _filter_texts(loaded.selection),
+        "period": list(period),
+        "n_crimes": len(points),
+        "parameters": {c.name: c.value for c in outcome.choices},
+        "automatic_choices": {
+            c.name: {"value": c.value, "how": c.how} for c in outcome.choices if c.automatic
+        },
+        "notes": list(notes),
+        "result": outcome.result,
+        "output": output,
+    }
+    if args.json:
+        _print_json(record)
+        return 0
+    print(
+        f"patchmap {command}: {loaded.area.label}, {len(points):,} crimes, "
+        f"{period[0]} to {period[1]}"
+    )
+    print(f"method: {outcome.method}")
+    automatic = [c for c in outcome.choices if c.automatic]
+    if automatic:
+        print("automatic choices:")
+        for c in automatic:
+            print(f"  {c.name} = {c.value}: {c.how}")
+    given = [c for c in outcome.choices if not c.automatic]
+    if given:
+        print("your choices: " + "; ".join(f"{c.name} = {c.value}" for c in given))
+    for note in notes:
+        print(f"note: {note}")
+    for line in outcome.lines:
+        print(line)
+    if output is not None:
+        where = f"layer {output['layer']}, " if "layer" in output else ""
+        print(f"wrote {output['path']} ({output['format']}, {where}{output['crs']})")
+    return 0
+
+
+def _add_hotspots(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--method",
+        choices=_HOTSPOT_METHODS,
+        default="gistar",
+        help="gistar: Getis-Ord Gi* cells (default); kde-top: the densest cells by kernel "
+        "density; dbscan, hdbscan: density clusters of snap points",
+    )
+    _add_grid_options(parser)
+    _add_test_options(parser)
+    parser.add_argument(
+        "--bandwidth-m", type=float, metavar="B", help="kde-top: kernel bandwidth (auto)"
+    )
+    parser.add_argument("--kernel", choices=["quartic", "gaussian"], help="kde-top (quartic)")
+    parser.add_argument(
+        "--top-share-pct",
+        type=float,
+        metavar="PCT",
+        help=f"kde-top: per cent of cells written, densest first ({DEFAULT_TOP_SHARE_PCT:g})",
+    )
+    parser.add_argument(
+        "--eps-m",
+        type=float,
+        metavar="M",
+        help="dbscan: linking distance; hdbscan: clusters this close are merged (auto)",
+    )
+    parser.add_argument(
+        "--min-crimes",
+        type=int,
+        metavar="N",
+        help=f"dbscan: crimes within --eps-m making a core ({DEFAULT_MIN_CRIMES}); hdbscan: "
+        f"fewest crimes per cluster ({DEFAULT_MIN_CLUSTER_CRIMES})",
+    )
+    _add_out_help(parser, "write the cells or clusters: .gpkg (EPSG:27700) or .geojson (WGS84)")
+
+
+def _run_hotspots(args: argparse.Namespace) -> int:
+    _check_method_options(args)
+    _checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
+    loaded = _load(args)
+    points, wards = _selected(loaded)
+    notes: list[str] = []
+    if args.method == "gistar":
+        outcome = _gistar_outcome(args, points, wards, notes)
+    elif args.method == "kde-top":
+        outcome = _kde_top_outcome(args, points, wards, notes)
+    else:
+        outcome = _cluster_outcome(args, points, wards, notes)
+    return _finish(
+        args,
+        outcome,
+        command=f"hotspots --method {args.method}",
+        loaded=loaded,
+        points=points,
+        wards=wards,
+        period=_data_period(points, loaded.selection),
+        notes=notes,
+    )
+
+
+def _add_density(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bandwidth-m",
+        type=float,
+        metavar="B",
+        help="quartic radius or Gaussian sd in metres (auto: spatial Silverman rule)",
+    )
+    parser.add_argument(
+        "--cell-size-m",
+        type=float,
+        metavar="M",
+        help="raster cell size in metres, at least 25 (auto: the wards' shorter side / 250)",
+    )
+    parser.add_argument("--kernel", choices=["quartic", "gaussian"], help="kernel (quartic)")
+    _add_out_help(parser, "write a GeoTIFF (.tif), EPSG:27700, band 1 in crimes per km2")
+
+
+def _run_density(args: argparse.Namespace) -> int:
+    _checked_out(args.out, _RASTER_SUFFIXES, "a GeoTIFF")
+    loaded = _load(args)
+    points, wards = _selected(loaded)
+    notes: list[str] = []
+    kernel: Kernel = args.kernel or DEFAULT_KERNEL
+    with _warnings_to(notes):
+        surface = kernel_density(
+            points,
+            area=wards,
+            cell_size_m=args.cell_size_m,
+            bandwidth_m=args.bandwidth_m,
+            kernel=kernel,
+        )
+    size_how = next((n for n in surface.notes if n.startswith("Cell size")), "")
+    bandwidth_how = next((n for n in surface.notes if n.startswith("Bandwidth")), "")
+    notes.extend(n for n in surface.notes if n not in (size_how, bandwidth_how))
+    integral = float(surface.values.sum()) * surface.cell_area_km2
+    row, col = np.unravel_index(int(np.argmax(surface.values)), surface.values.shape)
+    x_m, y_m = surface.cell_centres()
+    n_rows, n_cols = surface.values.shape
+    result: dict[str, object] = {
+        "n_points_used": surface.n_points,
+        "n_outside_area": surface.n_outside_area,
+        "integral": _plain(integral),
+        "unit": DENSITY_UNIT,
+        "n_rows": n_rows,
+        "n_cols": n_cols,
+        "bounds_m": [_plain(b) for b in surface.bounds],
+        "max_density_per_km2": _plain(float(surface.values.max())),
+        "peak_x_m": _plain(float(x_m[col])),
+        "peak_y_m": _plain(float(y_m[row])),
+    }
+    outcome = _Outcome(
+        layer="density",
+        method=f"Kernel density ({kernel} kernel), linear binning and FFT, crimes per km2",
+        choices=(
+            _Choice(
+                "cell_size_m",
+                surface.cell_size_m,
+                surface.auto_cell_size,
+                size_how or _given("--cell-size-m"),
+            ),
+            _Choice(
+                "bandwidth_m",
+                surface.bandwidth_m,
+                surface.auto_bandwidth,
+                bandwidth_how or _given("--bandwidth-m"),
+            ),
+            _Choice(
+                "kernel",
+                kernel,
+                args.kernel is None,
+                "default: quartic (ArcGIS's kernel)" if args.kernel is None else _given("--kernel"),
+            ),
+        ),
+        result=result,
+        lines=(
+            f"{n_rows} x {n_cols} cells of {surface.cell_size_m:g} m from {surface.n_points:,} "
+            f"crimes; the surface integrates to {integral:,.1f} crimes.",
+            f"peak {float(surface.values.max()):,.0f} crimes per km2 at "
+            f"{float(x_m[col]):.0f}, {float(y_m[row]):.0f} (EPSG:27700).",
+        ),
+        raster=RasterLayer(surface.values, surface.transform, surface.cell_size_m),
+    )
+    return _finish(
+        args,
+        outcome,
+        command="density",
+        loaded=loaded,
+        points=points,
+        wards=wards,
+        period=_data_period(points, loaded.selection),
+        notes=notes,
+    )
+
+
+def _add_change(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--before", required=True, metavar="YYYY-MM:YYYY-MM", help="the earlier period"
+    )
+    parser.add_argument(
+        "--after", required=True, metavar="YYYY-MM:YYYY-MM", help="the later period"
+    )
+    _add_grid_options(parser)
+    _add_test_options(parser)
+    _add_out_help(parser, "write the cells: .gpkg (EPSG:27700) or .geojson (WGS84)")
+
+
+def _run_change(args: argparse.Namespace) -> int:
+    _checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
+    before = parse_month_range(args.before)
+    after = parse_month_range(args.after)
+    loaded = _load(args)
+    points, wards = _selected(loaded)
+    notes: list[str] = []
+    grid, choices = _grid_for(args, wards, notes)
+    correction, alpha, test = _test_choices(
+        args, default_alpha=DEFAULT_CHANGE_ALPHA, what="cells with any crime in either period"
+    )
+    cells = change_by_cell(
+        points, grid=grid, before=before, after=after, correction=correction, alpha=alpha
+    )
+    months_before = len(month_range(*before))
+    months_after = len(month_range(*after))
+    difference = cells["rate_after_per_month"] - cells["rate_before_per_month"]
+    columns = ["cell_id", "x_m", "y_m", "n_before", "n_after", "ratio", "p_adjusted"]
+    up = cells.loc[cells["change"] == "up"].assign(d=difference).sort_values("d", ascending=False)
+    down = cells.loc[cells["change"] == "down"].assign(d=difference).sort_values("d")
+    increases, decreases = _rows(up, columns), _rows(down, columns)
+    n_b, n_a = int(cells["n_before"].sum()), int(cells["n_after"].sum())
+    lines = [
+        f"before {before[0]}..{before[1]}: {n_b:,} crimes in {months_before} months "
+        f"({n_b / months_before:,.1f} a month); after {after[0]}..{after[1]}: {n_a:,} in "
+        f"{months_after} months ({n_a / months_after:,.1f} a month).",
+        f"{len(up):,} cells up and {len(down):,} down significantly, of {grid.n_cells:,} "
+        "(conditional binomial test of the monthly rates).",
+    ]
+    for label, rows in (("largest increases", increases), ("largest decreases", decreases)):
+        if rows:
+            lines.append(f"{label} (centre easting, northing in EPSG:27700):")
+            lines += [
+                f"  {r['x_m']:>9.0f} {r['y_m']:>9.0f}  {r['n_before']:>4} before, "
+                f"{r['n_after']:>4} after  (adjusted p {r['p_adjusted']:.2g})"
+                for r in rows
+            ]
+    outcome = _Outcome(
+        layer="change",
+        method=(
+            "Change in crimes per month between two periods per grid cell: conditional binomial "
+            "test of two Poisson counts, adjusted for multiple testing"
+        ),
+        choices=(*choices, *test),
+        result={
+            "before": list(before),
+            "after": list(after),
+            "months_before": months_before,
+            "months_after": months_after,
+            "n_before": n_b,
+            "n_after": n_a,
+            "n_cells": grid.n_cells,
+            "n_up": len(up),
+            "n_down": len(down),
+            "largest_increases": increases,
+            "largest_decreases": decreases,
+        },
+        lines=tuple(lines),
+        frame=cells,
+    )
+    return _finish(
+        args,
+        outcome,
+        command="change",
+        loaded=loaded,
+        points=points,
+        wards=wards,
+        period=(min(before[0], after[0]), max(before[1], after[1])),
+        notes=notes,
+    )
+
+
+def _add_emerging(parser: argparse.ArgumentParser) -> None:
+    _add_grid_options(parser)
+    _add_test_options(parser)
+    _add_out_help(parser, "write the cells: .gpkg (EPSG:27700) or .geojson (WGS84)")
+
+
+def _run_emerging(args: argparse.Namespace) -> int:
+    _checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
+    loaded = _load(args)
+    points, wards = _selected(loaded)
+    notes: list[str] = []
+    grid, choices = _grid_for(args, wards, notes)
+    correction, alpha, test = _test_choices(
+        args, default_alpha=DEFAULT_ALPHA, what="grid cells of each month"
+    )
+    period = _data_period(points, loaded.selection)
+    with _warnings_to(notes):
+        cells = emerging_hotspots(
+            points, grid=grid, months=period, correction=correction, alpha=alpha
+        )
+    n_months = len(month_range(*period))
+    months_how = (
+        _given("--months")
+        if loaded.selection.months
+        else "default: every calendar month from the first to the last in the data"
+    )
+    counts = cells["category"].value_counts()
+    categories = {c: int(counts[c]) for c in EMERGING_CATEGORIES if c in counts.index}
+    busiest: dict[str, object] = {}
+    for category in (*HOT_CATEGORIES, *COLD_CATEGORIES):
+        members = cells.loc[cells["category"] == category]
+        if not members.empty:
+            top = members.sort_values("n_crimes", ascending=False)
+            busiest[category] = _rows(top, ["cell_id", "x_m", "y_m", "n_crimes", "pattern"])[0]
+    lines = [
+        f"{n_months} months, {period[0]} to {period[1]}; cells by pattern "
+        "(H hot, C cold, . neither, one character a month):"
+    ]
+    for category, n in categories.items():
+        example = busiest.get(category)
+        where = ""
+        if isinstance(example, dict):
+            where = (
+                f"  busiest {example['x_m']:.0f}, {example['y_m']:.0f}: "
+                f"{example['n_crimes']} crimes {example['pattern']}"
+            )
+        lines.append(f"  {category:<26} {n:>6,}{where}")
+    outcome = _Outcome(
+        layer="emerging",
+        method=(
+            "Emerging hot spots: Gi* per calendar month, Mann-Kendall trend of each cell's z, "
+            "Esri's space-time categories"
+        ),
+        choices=(
+            *choices,
+            *test,
+            _Choice("months", f"{period[0]}:{period[1]}", not loaded.selection.months, months_how),
+            _Choice(
+                "trend_alpha",
+                DEFAULT_TREND_ALPHA,
+                True,  # noqa: FBT003 - not an option
+                "default: two-sided level of the Mann-Kendall trend test",
+            ),
+        ),
+        result={
+            "months": list(period),
+            "n_months": n_months,
+            "n_cells": grid.n_cells,
+            "categories": categories,
+            "busiest_by_category": busiest,
+        },
+        lines=tuple(lines),
+        frame=cells,
+    )
+    return _finish(
+        args,
+        outcome,
+        command="emerging",
+        loaded=loaded,
+        points=points,
+        wards=wards,
+        period=period,
+        notes=notes,
+    )
+
+
 # --- registry --------------------------------------------------------------------------------
 
 _SUBCOMMANDS: dict[
@@ -743,10 +2069,38 @@ _SUBCOMMANDS: dict[
     ),
     "profile": ("neighbourhood profile of a ward or neighbourhood", _add_profile, _run_profile),
     "problems": ("rank problems for joint patrol tasking", _add_problems, _run_problems),
+    "hotspots": (
+        "hot spots: Gi* cells, the densest KDE cells, or DBSCAN/HDBSCAN clusters",
+        _add_hotspots,
+        _run_hotspots,
+    ),
+    "density": ("kernel density raster (GeoTIFF, crimes per km2)", _add_density, _run_density),
+    "change": ("change per grid cell between two periods", _add_change, _run_change),
+    "emerging": ("emerging hot spots: space-time patterns per cell", _add_emerging, _run_emerging),
     "tasks": (
         "the tasking log: add, list, update, export problems, EPIC actions, NAG decisions",
         _add_tasks,
         _run_tasks,
+    ),
+    "route": (
+        "EVA walkabout: a closed walking loop through the heaviest hotspot stops that fit",
+        _add_route,
+        _run_route,
+    ),
+    "catchment": (
+        "walking catchments (5/10/15 min) of co-location sites, with crime and ASB shares",
+        _add_catchment,
+        _run_catchment,
+    ),
+    "backtest": (
+        "backtest hotspot methods: which would have predicted next month's crime best",
+        _add_backtest,
+        _run_backtest,
+    ),
+    "forecast": (
+        "the cells to patrol in a month, from the months before it",
+        _add_forecast,
+        _run_forecast,
     ),
 }
 

@@ -626,10 +626,7 @@ def route_sheet_html(
         f"<table><tr><th>Check</th><th>Notes</th></tr>{checklist}</table></div>"
         for r in rows
     )
-    left = "".join(
-        f"<li>{esc(str(label))}: {esc(str(detail))}</li>"
-        for label, detail in zip(route.left_out["label"], route.left_out["detail"], strict=True)
-    )
+    left = "".join(f"<li>{esc(str(detail))}</li>" for detail in route.left_out["detail"])
     notes = "".join(f"<li>{esc(n)}</li>" for n in route.notes)
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

@@ -234,7 +234,7 @@ def _weights(stops: gpd.GeoDataFrame, *, name: str) -> npt.NDArray[np.float64]:
         first = int(np.flatnonzero(bad)[0])
         msg = (
             f"{name}: {int(bad.sum())} stops have a missing, negative or non-numeric weight "
-            f"(first: row {stops.index[first]}, {stops['weight'].iloc[first]!r}). Give each stop "
+            f"(first: row {stops.index[first]}, {stops['weight'].iloc[first]}). Give each stop "
             "a weight >= 0, or drop the weight column to weigh all stops equally."
         )
         raise InputDataError(msg)
@@ -430,6 +430,7 @@ class _TurnBuilder:
     turns: list[Turn]
     walked_m: float = 0.0
     heading: float | None = None
+    street: str = ""
 
     def walk(self, path: list[int]) -> None:
         groups: list[tuple[str, float, float, float]] = []  # street, length, bearing in, out
@@ -449,9 +450,12 @@ class _TurnBuilder:
                 word = f"Start at {self.start_label} along"
             else:
                 word = _turn_word((bearing_in - self.heading + 180.0) % 360.0 - 180.0)
+                if word == "Continue onto" and street == self.street:
+                    word = "Continue along"
             self._emit(street, length, self.walked_m, word)
             self.walked_m += length
             self.heading = bearing_out
+            self.street = street
 
     def _emit(self, street: str, length: float, start: float, word: str) -> None:
         self.turns.append(
@@ -919,7 +923,7 @@ def read_stops(source: PointSource) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        The file's columns, ``weight`` (1 where the file has none) and points in EPSG:27700,
+        The file's columns, ``weight`` (1 where a point has none) and points in EPSG:27700,
         indexed 0, 1, 2 ... in file order.
 
     Raises
@@ -928,5 +932,8 @@ def read_stops(source: PointSource) -> gpd.GeoDataFrame:
         As :func:`spatial.sites.read_points`, or when a weight is negative or missing.
     """
     points = read_points(source, what="stops")
+    if "weight" in points.columns:
+        missing = points["weight"].isna()
+        points = points.assign(weight=points["weight"].where(~missing, 1.0))
     weight = _weights(points, name=str(source[0] if isinstance(source, tuple) else source))
     return points.assign(weight=weight)

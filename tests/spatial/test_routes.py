@@ -359,14 +359,14 @@ def test_read_stops_from_geojson_keeps_file_order_and_weights(tmp_path: Path) ->
         )
     path = tmp_path / "stops.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    with pytest.raises(InputDataError, match=r"row 1"):
-        read_stops(path)
-    features[1]["properties"]["weight"] = 4.0  # type: ignore[index]  # test data
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    stops = read_stops(path)
+    stops = read_stops(path)  # the second point has no weight: it weighs 1
     assert stops.crs == BNG
     assert stops.index.tolist() == [0, 1, 2]
-    assert stops["weight"].tolist() == [2.5, 4.0, 1.0]
+    assert stops["weight"].tolist() == [2.5, 1.0, 1.0]
+    features[1]["properties"]["weight"] = -4.0  # type: ignore[index]  # test data
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.raises(InputDataError, match=r"row 1, -4\.0"):
+        read_stops(path)
     np.testing.assert_allclose(
         shapely.get_x(stops.geometry.to_numpy()), [X0, X0 + 100, X0], atol=1e-3
     )
