@@ -23,7 +23,7 @@ from hotspots.classify import emerging_hotspots
 from hotspots.clusters import ClusterResult, dbscan_clusters, hdbscan_clusters
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DensitySurface, kernel_density
-from layers.map import hotspot_table, snap_point_counts, ward_type_table
+from layers.map import hotspot_table, snap_point_counts, ward_type_table, zone_membership
 from spatial.errors import PatchmapError, PatchmapWarning
 from spatial.grid import Grid, count_points, make_grid
 from spatial.io import read_crimes
@@ -554,7 +554,24 @@ def zone_table(
     _zones: gpd.GeoDataFrame,
     _area: StudyArea,
 ) -> pd.DataFrame:
-    """Return the top-hotspot table for zones identified by ``analysis_key``."""
+    """Return the top-hotspot table for hotspot polygons identified by ``analysis_key``."""
     del analysis_key
     _, points = selected_frames(dataset_id, selection, _area)
-    return hotspot_table(points, _zones, labels=labels, months=selection.months)
+    membership = zone_membership(points, _zones)
+    return hotspot_table(points, membership, labels=labels, months=selection.months)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cluster_table(
+    dataset_id: str,
+    selection: Selection,
+    analysis_key: tuple[object, ...],
+    labels: tuple[str, ...],
+    _clusters: ClusterResult,
+    _area: StudyArea,
+) -> pd.DataFrame:
+    """Return the top-hotspot table of clusters, from each crime's cluster label."""
+    del analysis_key
+    _, points = selected_frames(dataset_id, selection, _area)
+    membership = _clusters.labels.reindex(points.index, fill_value=-1).to_numpy()
+    return hotspot_table(points, membership, labels=labels, months=selection.months)

@@ -306,16 +306,28 @@ for note in notes:
 
 st.subheader("Top hotspots")
 top = zones.head(N_TOP)
-table = _ui.guarded(
-    "describing the hotspots",
-    _ui.zone_table,
-    ctx.dataset_id,
-    ctx.selection,
-    key,
-    tuple(labels[:N_TOP]),
-    top,
-    area,
-)
+if method == CLUSTERS:
+    table = _ui.guarded(
+        "describing the clusters",
+        _ui.cluster_table,
+        ctx.dataset_id,
+        ctx.selection,
+        key,
+        tuple(labels[:N_TOP]),
+        clusters,
+        area,
+    )
+else:
+    table = _ui.guarded(
+        "describing the hotspots",
+        _ui.zone_table,
+        ctx.dataset_id,
+        ctx.selection,
+        key,
+        tuple(labels[:N_TOP]),
+        top,
+        area,
+    )
 if table.empty:
     st.write("No hotspot was found with these settings.")
 else:
@@ -327,6 +339,7 @@ else:
         column_config={"Trend p": st.column_config.NumberColumn(format="%.3f")},
     )
     st.caption(
-        "Crimes inside each area over the selected months; trend: Mann-Kendall test of its "
-        "monthly counts (two-sided, p < 0.05)."
+        "Crimes in each hotspot over the selected months (for clusters, the crimes DBSCAN or "
+        "HDBSCAN put in it); trend: Mann-Kendall test of its monthly counts (two-sided, "
+        "p < 0.05)."
     )

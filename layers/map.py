@@ -94,6 +94,7 @@ __all__ = [
     "street_layer",
     "ward_layer",
     "ward_type_table",
+    "zone_membership",
 ]
 
 Tiles = Literal["openstreetmap", "none"]
@@ -1367,6 +1368,50 @@ def density_zones(surface: DensitySurface, *, threshold_per_km2: float) -> gpd.G
     ]
 
 
+def zone_membership(points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> npt.NDArray[np.int64]:
+    """
+    Return, for each point, the position of the first zone containing it (-1 for none).
+
+    Parameters
+    ----------
+    points
+        Points in British National Grid.
+    zones
+        Polygons in British National Grid; a point on a shared edge goes to the first.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` array of length ``len(points)``.
+
+    Raises
+    ------
+    CRSError
+        When ``points`` or ``zones`` is not in British National Grid.
+
+    Examples
+    --------
+    >>> from shapely import Point, box
+    >>> zones = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=27700)
+    >>> pts = gpd.GeoDataFrame(geometry=[Point(5, 5), Point(10, 5), Point(50, 5)], crs=27700)
+    >>> zone_membership(pts, zones).tolist()
+    [0, 0, -1]
+    """
+    require_bng(points, name="points")
+    require_bng(zones, name="zones")
+    membership = np.full(len(points), -1, dtype=np.int64)
+    if zones.empty or points.empty:
+        return membership
+    tree = shapely.STRtree(zones.geometry.to_numpy())
+    point_pos, zone_pos = tree.query(points.geometry.to_numpy(), predicate="intersects")
+    order = np.lexsort((zone_pos, point_pos))
+    point_pos, zone_pos = point_pos[order], zone_pos[order]
+    first = np.ones(len(point_pos), dtype=bool)
+    first[1:] = point_pos[1:] != point_pos[:-1]
+    membership[point_pos[first]] = zone_pos[first]
+    return membership
+
+
 def _month_span(points: pd.DataFrame, months: tuple[str, str] | None) -> pd.PeriodIndex:
     if months is not None:
         return pd.period_range(months[0], months[1], freq="M")
@@ -1375,26 +1420,28 @@ def _month_span(points: pd.DataFrame, months: tuple[str, str] | None) -> pd.Peri
 
 
 def hotspot_table(
-    points: gpd.GeoDataFrame,
-    zones: gpd.GeoDataFrame,
+    points: pd.DataFrame,
+    membership: npt.ArrayLike,
     *,
     labels: Sequence[str],
     months: tuple[str, str] | None = None,
     trend_alpha: float = DEFAULT_TREND_ALPHA,
 ) -> pd.DataFrame:
     """
-    Describe hotspot areas: crimes inside, the commonest crime types and the monthly trend.
+    Describe hotspots: their crimes, the commonest crime types and the monthly trend.
 
     Parameters
     ----------
     points
-        Crimes in British National Grid with ``crime_type`` and ``month`` (``Period[M]``).
-    zones
-        Hotspot polygons (British National Grid), in the order to list them.
+        Crimes with ``crime_type`` and ``month`` (``Period[M]``).
+    membership
+        For each crime, the hotspot it belongs to: ``0 .. len(labels) - 1``; any other value
+        (e.g. -1, or a hotspot not listed) leaves the crime out. From :func:`zone_membership`
+        for polygons, or a cluster result's labels.
     labels
-        One label per zone (e.g. "Cell 412 (Hot 99%)"), shown as the first column.
+        One label per hotspot, in the order to list them.
     months
-        ``(first, last)`` months of the trend, both included; the points' own span when None.
+        ``(first, last)`` months of the trend, both included; the crimes' own span when None.
         Months without crime count as zero.
     trend_alpha
         Two-sided level of the Mann-Kendall test on the monthly counts.
@@ -1402,56 +1449,50 @@ def hotspot_table(
     Returns
     -------
     pandas.DataFrame
-        One row per zone: ``Hotspot``, ``Crimes``, ``Top crime types`` (three commonest with
+        One row per hotspot: ``Hotspot``, ``Crimes``, ``Top crime types`` (three commonest with
         counts), ``Trend`` ("increasing", "decreasing", "no trend", or "too few months" when
         fewer than three months) and ``Trend p`` (two-sided Mann-Kendall p, NaN when untested).
 
     Raises
     ------
-    CRSError
-        When ``points`` or ``zones`` is not in British National Grid.
     MissingColumnError
         When ``crime_type`` or ``month`` is missing.
     ParameterError
-        When ``labels`` does not have one label per zone.
+        When ``membership`` does not have one entry per crime.
 
     References
     ----------
     Mann, H. B. (1945). Nonparametric tests against trend. Econometrica 13(3), 245-259.
     """
-    require_bng(points, name="points")
-    require_bng(zones, name="zones")
     _require_columns(points, ("crime_type", "month"), name="points")
-    if len(labels) != len(zones):
-        msg = f"labels has {len(labels)} entries for {len(zones)} zones; give one per zone."
+    zone = np.asarray(membership, dtype=np.int64)
+    if zone.shape != (len(points),):
+        msg = f"membership has shape {zone.shape} for {len(points)} crimes; give one per crime."
         raise ParameterError(msg)
     columns = ["Hotspot", "Crimes", "Top crime types", "Trend", "Trend p"]
-    if zones.empty:
+    n_zones = len(labels)
+    if n_zones == 0:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    outlines = gpd.GeoDataFrame(
-        {"zone": np.arange(len(zones))}, geometry=zones.geometry.to_numpy(), crs=BNG
-    )
-    crimes = gpd.GeoDataFrame(
-        {"crime_type": points["crime_type"].to_numpy(), "month": points["month"].to_numpy()},
-        geometry=points.geometry.to_numpy(),
-        crs=BNG,
-    )
-    joined = gpd.sjoin(crimes, outlines, predicate="intersects", how="inner")
+    listed = (zone >= 0) & (zone < n_zones)
+    zone = zone[listed]
+    month = points["month"].to_numpy()[listed]
+    types = points["crime_type"].astype("string").to_numpy()[listed]
     span = _month_span(points, months)
-    n_zones, n_months = len(zones), len(span)
-    step = np.asarray(
-        (joined["month"].dt.year - span[0].year) * 12 + (joined["month"].dt.month - span[0].month),
-        dtype=np.int64,
+    n_months = len(span)
+    step = np.array(
+        [(m.year - span[0].year) * 12 + (m.month - span[0].month) for m in month], dtype=np.int64
     )
-    zone = joined["zone"].to_numpy(dtype=np.int64)
     inside = (step >= 0) & (step < n_months)
     monthly = np.zeros((n_zones, n_months), dtype=np.float64)
     np.add.at(monthly, (zone[inside], step[inside]), 1.0)
     n_crimes = np.bincount(zone, minlength=n_zones)
-    top_types = []
-    for z in range(n_zones):
-        counts = joined.loc[zone == z, "crime_type"].value_counts()
-        top_types.append("; ".join(f"{k} {int(v)}" for k, v in counts.head(3).items()))
+    table = pd.DataFrame({"zone": zone, "crime_type": types})
+    counts = table.groupby(["zone", "crime_type"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["zone", "n", "crime_type"], ascending=[True, False, True])
+    top = counts.groupby("zone").head(3)
+    top_text = (
+        (top["crime_type"] + " " + top["n"].astype("string")).groupby(top["zone"]).agg("; ".join)
+    )
     if n_months >= MIN_SERIES_LENGTH:
         _, _, trend_z, trend_p, _ = mann_kendall_rows(monthly)
         trends = [str(t) for t in trend_labels(trend_z, trend_p, alpha=trend_alpha)]
@@ -1463,7 +1504,7 @@ def hotspot_table(
         {
             "Hotspot": list(labels),
             "Crimes": n_crimes.astype("int64"),
-            "Top crime types": top_types,
+            "Top crime types": [str(top_text.get(z, "")) for z in range(n_zones)],
             "Trend": trends,
             "Trend p": p_values,
         }

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+from boundaries.dataset import load_demo
+from hotspots.clusters import dbscan_clusters
+from hotspots.gistar import gi_star
+from hotspots.kde import kernel_density
+from spatial.grid import count_points, make_grid
+
+if TYPE_CHECKING:
+    from boundaries.dataset import StudyArea
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "app_pages/hotspots.py"
+METHOD_KEY = "hotspot_method"
+
+
+@pytest.fixture(scope="module")
+def demo() -> StudyArea:
+    return load_demo()
+
+
+def _hotspots(method: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(PAGE).run()
+    if method is not None:
+        at.radio(key=METHOD_KEY).set_value(method).run()
+    assert not at.exception
+    assert not at.error
+    return at
+
+
+def _captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_density_shows_its_automatic_bandwidth_and_cell_size(demo: StudyArea) -> None:
+    surface = kernel_density(demo.points, area=demo.wards)
+    at = _hotspots()
+    assert at.title[0].value == "Hotspots"
+    assert f"Used: {surface.bandwidth_m:,.0f} m (automatic)" in _captions(at)
+    assert f"Used: {surface.cell_size_m:,.0f} m (automatic)" in _captions(at)
+    assert "crimes per km²" in at.info[0].value
+    # The planted night-time economy violence (Castle) is the densest area.
+    table = at.dataframe[0].value
+    assert table["Top crime types"].iloc[0].startswith("Violence and sexual offences")
+
+
+def test_a_typed_bandwidth_is_used_and_shown(demo: StudyArea) -> None:
+    at = _hotspots()
+    at.number_input(key="kde_bandwidth_m").set_value(300.0).run()
+    assert not at.exception
+    assert "Used: 300 m (typed)" in _captions(at)
+    assert "bandwidth 300 m" in at.info[0].value
+    at.number_input(key="kde_bandwidth_m").set_value(None).run()
+    automatic = kernel_density(demo.points, area=demo.wards).bandwidth_m
+    assert f"Used: {automatic:,.0f} m (automatic)" in _captions(at)
+
+
+def test_gistar_says_exactly_which_convention_was_used(demo: StudyArea) -> None:
+    grid = make_grid(demo.wards)
+    expected = gi_star(count_points(demo.points, grid), grid=grid)
+    at = _hotspots("Gi* hot spots")
+    assert expected.convention in at.info[0].value
+    assert f"{expected.n_hot:,} hot and {expected.n_cold:,} cold cells" in at.info[0].value
+    at.selectbox(key="gi_correction").set_value("holm").run()
+    assert not at.exception
+    holm = gi_star(count_points(demo.points, grid), grid=grid, correction="holm")
+    assert holm.convention in at.info[0].value
+    assert "Holm" in at.info[0].value
+
+
+def test_clusters_table_lists_the_largest_clusters(demo: StudyArea) -> None:
+    expected = dbscan_clusters(demo.points).clusters
+    at = _hotspots("Clusters")
+    table = at.dataframe[0].value
+    assert list(table["Crimes"]) == list(expected["n_crimes"].head(10))
+    assert table["Hotspot"].iloc[0] == f"Cluster 1: {expected['top_location'].iloc[0]}"
+    assert set(table["Trend"]) <= {"increasing", "decreasing", "no trend"}
+
+
+def test_emerging_hot_spots_find_the_planted_new_asb() -> None:
+    at = _hotspots("Emerging hot spots")
+    table = at.dataframe[0].value
+    # Anti-social behaviour planted in Northfield from 2025-06 only: a recent, rising hot spot.
+    asb = table.loc[table["Top crime types"].str.startswith("Anti-social behaviour")]
+    assert not asb.empty
+    assert set(asb["Trend"]) == {"increasing"}
+    assert all(label.startswith(("New", "Consecutive", "Intensifying")) for label in asb["Hotspot"])
+    assert (table["Crimes"] > 0).all()
