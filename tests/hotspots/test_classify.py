@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from scipy import stats
 from shapely import box
 
-from boundaries.dataset import StudyArea, load_demo
+from boundaries.dataset import StudyArea, load_demo, load_study_area
 from hotspots.classify import (
     EMERGING_CATEGORIES,
     change_by_cell,
@@ -30,6 +31,9 @@ from spatial.errors import (
     PatchmapWarning,
 )
 from spatial.grid import Grid, assign_cells_xy, make_grid
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # ----------------------------------------------------------------------------- Mann-Kendall
 
@@ -358,3 +362,23 @@ def test_emerging_hotspots_warns_on_few_months(demo_area: StudyArea, demo_grid: 
     assert result["pattern"].str.len().eq(6).all()
     with pytest.raises(ParameterError, match="at least 3 months"):
         emerging_hotspots(demo_area.points, grid=demo_grid, months=("2025-01", "2025-02"))
+
+
+@pytest.mark.shared
+def test_cambridge_city_centre_is_a_persistent_hot_spot(cambridge_dir: Path) -> None:
+    area = load_study_area([cambridge_dir / "crimes"], cambridge_dir / "wards.geojson")
+    grid = make_grid(area.wards, cell_size_m=250)
+    result = emerging_hotspots(area.points, grid=grid)
+    assert set(result["category"]) <= set(EMERGING_CATEGORIES)
+    assert result["pattern"].str.len().eq(13).all()  # 2024-09..2025-09, calendar months
+    shops = area.points[area.points["location"] == "On or near Downing Street"].geometry
+    x_m = np.asarray(shops.x.to_numpy()[:1], dtype=np.float64)
+    y_m = np.asarray(shops.y.to_numpy()[:1], dtype=np.float64)
+    cell = int(assign_cells_xy(x_m, y_m, grid)[0])
+    assert result.loc[cell, "category"] == "Persistent Hot Spot"
+    assert result.loc[cell, "pattern"] == "H" * 13
+    change = change_by_cell(
+        area.points, grid=grid, before=("2024-09", "2025-02"), after=("2025-03", "2025-08")
+    )
+    assert set(change["change"]) <= {"up", "down", "no significant change"}
+    assert int(change["n_before"].sum() + change["n_after"].sum()) <= len(area.points)

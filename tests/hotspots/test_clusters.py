@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -7,7 +9,7 @@ import pytest
 import shapely
 from sklearn.cluster import DBSCAN
 
-from boundaries.dataset import StudyArea, load_demo
+from boundaries.dataset import StudyArea, load_demo, load_study_area
 from hotspots.clusters import (
     CLUSTER_COLUMNS,
     dbscan_clusters,
@@ -17,6 +19,9 @@ from hotspots.clusters import (
 from spatial.crs import BNG
 from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _crimes(
@@ -223,3 +228,19 @@ def test_planted_demo_clusters_are_found(
     assert cluster["geometry"].contains(shapely.Point(centre.centre_x_m, centre.centre_y_m))
     assert cluster["area_m2"] < 400_000  # a local cluster, not the whole town
     assert cluster["n_crimes"] <= 2.5 * planted.sum()
+
+
+@pytest.mark.shared
+def test_cambridge_largest_cluster_is_the_shopping_centre(cambridge_dir: Path) -> None:
+    area = load_study_area([cambridge_dir / "crimes"], cambridge_dir / "wards.geojson")
+    area_m2 = float(area.wards.area.sum())
+    dbscan = dbscan_clusters(area.points, area_m2=area_m2)
+    hdbscan = hdbscan_clusters(area.points, area_m2=area_m2)
+    for result in (dbscan, hdbscan):
+        top = result.clusters.iloc[0]
+        assert top["top_location"] == "On or near Downing Street"  # Lion Yard / Grand Arcade
+        assert top["top_crime_types"].startswith("Shoplifting")
+        assert top["n_months"] == 13
+        assert result.clusters["n_crimes"].is_monotonic_decreasing
+        assert result.labels.index.equals(area.points.index)
+    assert any("HDBSCAN ran on a random" in note for note in hdbscan.notes)  # 17,785 crimes
