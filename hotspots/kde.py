@@ -22,7 +22,12 @@ from affine import Affine
 from scipy import fft
 
 from spatial.crs import BNG, require_bng
-from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
+from spatial.errors import (
+    EmptyInputError,
+    MissingColumnError,
+    ParameterError,
+    PatchmapWarning,
+)
 from spatial.grid import MIN_CELL_SIZE_M, auto_cell_size_m
 
 if TYPE_CHECKING:
@@ -690,8 +695,6 @@ def rate_surface(  # noqa: PLR0913 -- keyword-only options of one estimator
     >>> round(float(np.nanmax(rate.values)), 6)
     5.0
     """
-    from spatial.errors import MissingColumnError  # noqa: PLC0415 -- only needed here
-
     if population_column not in population.columns:
         msg = (
             f"The population layer has no column {population_column!r} "

@@ -31,6 +31,7 @@ __all__ = [
     "Grid",
     "GridKind",
     "assign_cells",
+    "assign_cells_xy",
     "auto_cell_size_m",
     "count_points",
     "hex_side_m",
