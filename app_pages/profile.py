@@ -18,6 +18,7 @@ from tasking.reports import gap_table, read_reports
 SCOPE_KEY: Final = "profile_scope"
 AREA_KEY: Final = "profile_area"
 METHOD_KEY: Final = "profile_population_method"
+PERIOD_KEY: Final = "profile_period"
 REPORTS_KEY: Final = "profile_reports"
 PROBLEMS_MAP_KEY: Final = "problems_map"
 WARD: Final = "A ward"
@@ -44,7 +45,14 @@ method_choice = right.selectbox(
 )
 method: PopulationMethod = "area-weighted" if method_choice == "area-weighted" else "best-fit"
 
-months = ctx.selection.months or (area.months[0], area.months[-1])
+PERIODS: Final = {"Last 3 months": 3, "Last 6 months": 6, "Months chosen in the sidebar": 0}
+st.session_state.setdefault(PERIOD_KEY, "Last 3 months")
+period_choice = st.radio("Period", list(PERIODS), key=PERIOD_KEY, horizontal=True)
+sidebar_months = ctx.selection.months or (area.months[0], area.months[-1])
+n_last = PERIODS[str(period_choice)]
+months = (
+    (area.months[max(0, len(area.months) - n_last)], area.months[-1]) if n_last else sidebar_months
+)
 types = ctx.selection.crime_types
 profile = _ui.guarded(
     "building the profile",
@@ -60,7 +68,7 @@ profile = _ui.guarded(
 
 st.subheader(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
 st.caption(
-    "Months and crime types come from the sidebar. "
+    "Crime types come from the sidebar. "
     + ("All crime types." if types is None else f"Crime types: {', '.join(types)}.")
 )
 m1, m2, m3, m4 = st.columns(4)

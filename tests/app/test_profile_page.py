@@ -43,11 +43,12 @@ def test_profile_page_shows_the_neighbourhood_numbers(demo: StudyArea) -> None:
     assert not at.error
     name = demo.neighbourhood_names[0]
     assert at.selectbox(key="profile_area").value == name
-    expected = build_profile(demo, neighbourhood=name)
+    expected = build_profile(demo, neighbourhood=name, months=("2025-07", "2025-09"))
     assert _metric(at, "Crimes and ASB") == f"{expected.n_crimes:,}"
     assert _metric(at, "Of which ASB") == f"{expected.n_asb:,}"
     assert expected.rate_per_1000 is not None
     assert _metric(at, "Per 1,000 residents") == f"{expected.rate_per_1000:.1f}"
+    assert any(expected.changes[0].verdict in m.value for m in at.markdown)
 
 
 def test_choosing_a_ward_profiles_that_ward(demo: StudyArea) -> None:
@@ -56,6 +57,7 @@ def test_choosing_a_ward_profiles_that_ward(demo: StudyArea) -> None:
     ward = demo.ward_names[2]
     at.selectbox(key="profile_area").set_value(ward).run()
     assert not at.exception
+    at.radio(key="profile_period").set_value("Months chosen in the sidebar").run()
     expected = int((demo.points["ward"] == ward).sum())
     assert _metric(at, "Crimes and ASB") == f"{expected:,}"
     tables = [d.value for d in at.dataframe if "problem_id" in d.value.columns]
