@@ -4,27 +4,48 @@ from typing import TYPE_CHECKING, TypeVar
 
 import folium
 import folium.plugins
+import folium.raster_layers
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 from shapely import LineString, Point, box
 
+from hotspots.gistar import gi_star
+from hotspots.kde import kernel_density
 from layers.map import (
     APP_STATIC_URL,
     STATIC_DIR,
     LegendEntry,
     asset_links,
     base_map,
+    category_zones,
+    cluster_layer,
+    connected_zones,
     crime_map,
     crime_point_layer,
+    density_breaks,
+    density_layer,
+    density_legend_entries,
+    density_zones,
+    emerging_layer,
+    emerging_legend_entries,
+    gistar_layer,
+    gistar_legend_entries,
+    hotspot_map,
+    hotspot_table,
     legend,
     site_layer,
     snap_point_counts,
     street_layer,
     ward_layer,
+    zone_membership,
 )
 from layers.styles import point_radius_px
 from spatial.crs import BNG, WGS84
 from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
+from spatial.grid import count_points, make_grid
 
 if TYPE_CHECKING:
     from branca.element import Element
@@ -252,3 +273,221 @@ def test_legend_escapes_labels_and_refuses_no_entries() -> None:
     assert "A \\u0026amp; B" in page
     with pytest.raises(ParameterError, match="no entries"):
         legend("Empty", [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Hotspot layers
+
+
+@pytest.fixture
+def town() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"ward_name": ["Town"]}, geometry=[box(545_000, 258_000, 547_000, 260_000)], crs=BNG
+    )
+
+
+@pytest.fixture
+def peak_crimes() -> gpd.GeoDataFrame:
+    # 40 crimes at one point in the middle of the town, over four months (10 a month).
+    months = pd.PeriodIndex(["2025-01", "2025-02", "2025-03", "2025-04"] * 10, freq="M")
+    return gpd.GeoDataFrame(
+        {"crime_type": ["Drugs"] * 30 + ["Burglary"] * 10, "month": months, "location": "X"},
+        geometry=[Point(546_000, 259_000)] * 40,
+        crs=BNG,
+    )
+
+
+def test_density_breaks_are_equal_steps_from_a_tenth_of_the_peak(
+    town: gpd.GeoDataFrame, peak_crimes: gpd.GeoDataFrame
+) -> None:
+    surface = kernel_density(peak_crimes, area=town, cell_size_m=50, bandwidth_m=300)
+    breaks = density_breaks(surface, n_classes=4)
+    peak = float(np.asarray(surface.values).max())
+    assert breaks == pytest.approx([0.1 * peak, 0.325 * peak, 0.55 * peak, 0.775 * peak, peak])
+    labels = [e.label for e in density_legend_entries(breaks)]
+    assert labels[0].endswith(f"{peak:,.0f} crimes per km²")
+    assert len(labels) == 4
+
+
+def test_density_layer_places_the_image_over_the_raster_in_wgs84(
+    town: gpd.GeoDataFrame, peak_crimes: gpd.GeoDataFrame
+) -> None:
+    surface = kernel_density(peak_crimes, area=town, cell_size_m=50, bandwidth_m=300)
+    (overlay,) = _children(density_layer(surface), folium.raster_layers.ImageOverlay)
+    (lat_s, lon_w), (lat_n, lon_e) = overlay.bounds
+    min_x, min_y, max_x, max_y = surface.bounds
+    corners = gpd.GeoSeries([box(min_x, min_y, max_x, max_y)], crs=BNG).to_crs(WGS84)
+    c_lon_w, c_lat_s, c_lon_e, c_lat_n = corners.total_bounds
+    # The warped image encloses the raster's footprint and exceeds it by little.
+    assert lon_w <= c_lon_w + 1e-9
+    assert lon_e >= c_lon_e - 1e-9
+    assert lat_s <= c_lat_s + 1e-9
+    assert lat_n >= c_lat_n - 1e-9
+    assert lon_e - lon_w < 1.05 * (c_lon_e - c_lon_w)
+    assert overlay.url.startswith("data:image/png;base64,")
+
+
+def test_density_pixels_are_clear_below_the_floor_and_darkest_at_the_peak() -> None:
+    from layers.map import _density_rgba  # noqa: PLC0415  # private colouring, tested directly
+
+    values = np.array([[0.0, 5.0], [50.0, 100.0]])
+    rgba = _density_rgba(values, [10.0, 55.0, 100.0])
+    assert rgba[0, 0, 3] == 0  # below the floor: transparent
+    assert rgba[0, 1, 3] == 0
+    assert rgba[1, 0, 3] == 255
+    assert tuple(rgba[1, 0, :3]) == (0xFF, 0xFF, 0xCC)  # first class
+    assert tuple(rgba[1, 1, :3]) == (0xFF, 0xED, 0xA0)  # second (top) class
+
+
+def test_density_zones_outline_the_cells_above_the_threshold(
+    town: gpd.GeoDataFrame, peak_crimes: gpd.GeoDataFrame
+) -> None:
+    surface = kernel_density(peak_crimes, area=town, cell_size_m=50, bandwidth_m=300)
+    threshold = float(np.asarray(surface.values).max()) / 2
+    zones = density_zones(surface, threshold_per_km2=threshold)
+    assert len(zones) == 1
+    n_cells = int((np.asarray(surface.values) >= threshold).sum())
+    assert zones.geometry.iloc[0].area == pytest.approx(n_cells * 50 * 50)
+    assert zones.geometry.iloc[0].contains(Point(546_000, 259_000))
+    assert zones["peak_per_km2"].iloc[0] == pytest.approx(np.asarray(surface.values).max())
+    assert density_zones(surface, threshold_per_km2=1e12).empty
+
+
+def test_gistar_layer_draws_only_significant_cells_with_their_class(
+    town: gpd.GeoDataFrame, peak_crimes: gpd.GeoDataFrame
+) -> None:
+    grid = make_grid(town, cell_size_m=200)
+    result = gi_star(count_points(peak_crimes, grid), grid=grid)
+    (layer,) = _geojson_children(gistar_layer(result.cells))
+    significant = result.cells.loc[result.cells["gi_bin"] != 0]
+    assert len(layer.data["features"]) == len(significant) > 0
+    assert {f["properties"]["hotspot"] for f in layer.data["features"]} <= set(
+        significant["hotspot"]
+    )
+    assert [e.label for e in gistar_legend_entries()] == [
+        "Hot 99%",
+        "Hot 95%",
+        "Hot 90%",
+        "Cold 90%",
+        "Cold 95%",
+        "Cold 99%",
+    ]
+
+
+def test_connected_zones_merge_touching_hot_cells(
+    town: gpd.GeoDataFrame, peak_crimes: gpd.GeoDataFrame
+) -> None:
+    grid = make_grid(town, cell_size_m=200)
+    result = gi_star(count_points(peak_crimes, grid), grid=grid)
+    hot = result.cells.loc[result.cells["gi_bin"] > 0]
+    zones = connected_zones(hot)
+    assert len(zones) == 1
+    assert zones["n_cells"].iloc[0] == len(hot)
+    assert zones["n_crimes"].iloc[0] == 40
+
+
+def test_cluster_and_emerging_layers_escape_their_text() -> None:
+    polygon = box(545_000, 258_000, 545_100, 258_100)
+    clusters = gpd.GeoDataFrame(
+        {
+            "cluster_id": [0],
+            "n_crimes": [25],
+            "top_crime_types": ["Drugs: 25"],
+            "top_location": [SCRIPT],
+        },
+        geometry=[polygon],
+        crs=BNG,
+    )
+    (layer,) = _geojson_children(cluster_layer(clusters))
+    assert layer.data["features"][0]["properties"]["top_location"] == (
+        "&lt;script&gt;alert(1)&lt;/script&gt;"
+    )
+    cells = gpd.GeoDataFrame(
+        {
+            "category": ["New Hot Spot", "No Pattern Detected"],
+            "n_crimes": [5, 0],
+            "n_hot_months": [1, 0],
+            "trend": ["no trend", "no trend"],
+        },
+        geometry=[polygon, box(545_100, 258_000, 545_200, 258_100)],
+        crs=BNG,
+    )
+    (emerging,) = _geojson_children(emerging_layer(cells))
+    assert [f["properties"]["category"] for f in emerging.data["features"]] == ["New Hot Spot"]
+    assert [e.label for e in emerging_legend_entries(["No Pattern Detected", "New Hot Spot"])] == [
+        "New Hot Spot"
+    ]
+
+
+def test_category_zones_list_categories_in_the_given_order() -> None:
+    cells = gpd.GeoDataFrame(
+        {"category": ["B", "A", "A", "B"], "n_crimes": [1, 2, 3, 9]},
+        geometry=[
+            box(0, 0, 10, 10),
+            box(10, 0, 20, 10),
+            box(20, 0, 30, 10),
+            box(100, 0, 110, 10),
+        ],
+        crs=BNG,
+    )
+    zones = category_zones(cells, column="category", categories=["A", "B"])
+    assert list(zones["category"]) == ["A", "B", "B"]
+    assert list(zones["n_cells"]) == [2, 1, 1]
+    assert list(zones["n_crimes"]) == [5, 9, 1]
+
+
+def test_hotspot_table_counts_types_and_finds_a_rising_trend() -> None:
+    # Zone 0: 1, 2, 3, 4, 5 crimes in five months (rising); zone 1: 2 a month; -1 is outside.
+    months = []
+    zone = []
+    for i, month in enumerate(["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]):
+        months += [month] * (i + 1) + [month] * 2 + [month]
+        zone += [0] * (i + 1) + [1] * 2 + [-1]
+    crimes = pd.DataFrame(
+        {
+            "crime_type": ["Drugs" if z == 0 else "Robbery" for z in zone],
+            "month": pd.PeriodIndex(months, freq="M"),
+        }
+    )
+    table = hotspot_table(crimes, zone, labels=["Rising", "Flat"], months=("2025-01", "2025-05"))
+    assert list(table["Hotspot"]) == ["Rising", "Flat"]
+    assert list(table["Crimes"]) == [15, 10]
+    assert list(table["Top crime types"]) == ["Drugs 15", "Robbery 10"]
+    assert list(table["Trend"]) == ["increasing", "no trend"]
+    # Mann-Kendall of 1..5: S = 10, var = 5*4*15/18, z = (10 - 1) / sqrt(var), two-sided p.
+    z = 9 / np.sqrt(5 * 4 * 15 / 18)
+    assert table["Trend p"].iloc[0] == pytest.approx(2 * stats.norm.sf(z))
+    assert table["Trend p"].iloc[1] == 1.0
+
+
+def test_hotspot_table_needs_one_membership_per_crime() -> None:
+    crimes = pd.DataFrame({"crime_type": ["Drugs"], "month": pd.PeriodIndex(["2025-01"], freq="M")})
+    with pytest.raises(ParameterError, match="one per crime"):
+        hotspot_table(crimes, [0, 1], labels=["A"])
+
+
+def test_zone_membership_gives_each_point_its_first_zone() -> None:
+    zones = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10), box(5, 0, 20, 10)], crs=BNG)
+    points = gpd.GeoDataFrame(
+        geometry=[Point(2, 2), Point(7, 5), Point(15, 5), Point(30, 30)], crs=BNG
+    )
+    assert zone_membership(points, zones).tolist() == [0, 0, 1, -1]
+
+
+def test_hotspot_map_has_the_layer_wards_and_legend(
+    town: gpd.GeoDataFrame, peak_crimes: gpd.GeoDataFrame
+) -> None:
+    surface = kernel_density(peak_crimes, area=town, cell_size_m=50, bandwidth_m=300)
+    breaks = density_breaks(surface)
+    m = hotspot_map(
+        town,
+        density_layer(surface, breaks=breaks),
+        legend_title="Density (crimes per km²)",
+        legend_entries=density_legend_entries(breaks),
+        tiles="none",
+    )
+    groups = _children(m, folium.FeatureGroup)
+    assert [g.layer_name for g in groups] == ["Crime density", "Wards"]
+    js, css = asset_links(m)
+    assert all(url.startswith(APP_STATIC_URL) for url in js + css)
+    assert "crimes per km²" in m.get_root().render().encode().decode("unicode_escape", "ignore")
