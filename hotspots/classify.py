@@ -16,6 +16,7 @@ police.uk publishes crimes by calendar month, so the time step is always one cal
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
@@ -46,11 +47,13 @@ __all__ = [
     "PERSISTENCE_SHARE",
     "ChangeClass",
     "MonthLike",
+    "MonthlyGiStar",
     "change_by_cell",
     "classify_emerging",
     "conditional_binomial_p",
     "emerging_hotspots",
     "month_range",
+    "monthly_gi_star",
 ]
 
 MonthLike = pd.Period | str
@@ -272,6 +275,11 @@ def change_by_cell(
     ParameterError
         When a period is not a month range, the periods overlap, or an option is out of range.
 
+    Warns
+    -----
+    PatchmapWarning
+        When crimes in either period fall outside the grid's cells (they are not counted).
+
     References
     ----------
     Przyborowski, J. and Wilenski, H. (1940). Biometrika 31(3/4), 313-323.
@@ -301,6 +309,9 @@ def change_by_cell(
             )
             raise EmptyInputError(msg)
     cell = assign_cells(points, grid)
+    n_outside = int(((cell < 0) & (in_before | in_after)).sum())
+    if n_outside:
+        _warn_outside(n_outside)
     n_before = np.bincount(cell[in_before & (cell >= 0)], minlength=grid.n_cells)
     n_after = np.bincount(cell[in_after & (cell >= 0)], minlength=grid.n_cells)
     p = conditional_binomial_p(
@@ -486,6 +497,149 @@ def classify_emerging(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class MonthlyGiStar:
+    """
+    Gi* of every cell in every calendar month of a run of months.
+
+    Attributes
+    ----------
+    months
+        The months (``"YYYY-MM"``), in order, one per column below.
+    counts
+        Crimes per cell and month, shape ``(n_cells, n_months)``, ``cell_id`` order.
+    gi_z
+        Gi* z-score per cell and month (0 in a month without any crime).
+    significant
+        Whether the month's Gi* is significant after the correction (False in empty months).
+    n_outside
+        Crimes in these months outside every cell (not counted).
+    """
+
+    months: tuple[str, ...]
+    counts: npt.NDArray[np.float64]
+    gi_z: npt.NDArray[np.float64]
+    significant: npt.NDArray[np.bool_]
+    n_outside: int
+
+    @property
+    def n_months(self) -> int:
+        """The number of months."""
+        return len(self.months)
+
+
+def monthly_gi_star(
+    points: gpd.GeoDataFrame,
+    *,
+    grid: Grid,
+    months: tuple[MonthLike, MonthLike] | None = None,
+    correction: Correction = "fdr_bh",
+    alpha: float = DEFAULT_ALPHA,
+    distance_band_m: float | None = None,
+) -> MonthlyGiStar:
+    """
+    Count crimes per cell and calendar month and run Gi* on each month.
+
+    Parameters
+    ----------
+    points
+        Crimes (EPSG:27700) with a ``month`` column.
+    grid
+        The grid from :func:`spatial.grid.make_grid`.
+    months
+        ``(first month, last month)``, both included; None uses the first to the last month in
+        the data. Months without crime count as zero.
+    correction
+        Multiple-testing correction of each month's Gi* p-values (over that month's cells).
+    alpha
+        Adjusted-p level at which a month's Gi* is significant.
+    distance_band_m
+        Gi* neighbourhood as a distance band in metres; None for queen contiguity.
+
+    Returns
+    -------
+    MonthlyGiStar
+        Counts, z-scores and significance per cell and month.
+
+    Raises
+    ------
+    CRSError
+        When ``points`` is not in EPSG:27700.
+    MissingColumnError
+        When ``month`` is missing.
+    EmptyInputError
+        When no crime falls in the months and cells analysed.
+    ParameterError
+        When fewer than three months are analysed or an option is out of range.
+
+    Warns
+    -----
+    PatchmapWarning
+        When crimes in the months analysed fall outside the grid's cells (they are not counted).
+    """
+    _check_alpha(alpha, name="alpha")
+    month = _points_months(points)
+    span = (
+        month_range(month.min(), month.max(), name="months")
+        if months is None
+        else month_range(*months, name="months")
+    )
+    if len(span) < _MIN_MONTHS:
+        msg = (
+            f"Emerging hot spots need at least {_MIN_MONTHS} months; {span[0]}..{span[-1]} has "
+            f"{len(span)}. Select a longer run of months."
+        )
+        raise ParameterError(msg)
+    cell = assign_cells(points, grid)
+    step = np.asarray(
+        (month.year - span[0].year) * 12 + (month.month - span[0].month), dtype=np.int64
+    )
+    step[(step < 0) | (step >= len(span))] = -1
+    keep = (cell >= 0) & (step >= 0)
+    if not keep.any():
+        msg = (
+            f"No crimes fall in the grid's cells in {span[0]}..{span[-1]}. Widen the months, "
+            "crime types or wards selected."
+        )
+        raise EmptyInputError(msg)
+    n_outside = int(((cell < 0) & (step >= 0)).sum())
+    if n_outside:
+        _warn_outside(n_outside)
+    counts = np.zeros((grid.n_cells, len(span)), dtype=np.float64)
+    np.add.at(counts, (cell[keep], step[keep]), 1.0)
+    weights = spatial_weights(grid, distance_band_m=distance_band_m)
+    z = np.zeros_like(counts)
+    significant = np.zeros(counts.shape, dtype=bool)
+    for t in range(len(span)):
+        if not counts[:, t].any():
+            continue  # a month with no crime: no hot or cold spot, z = 0
+        result = gi_star(
+            counts[:, t],
+            grid=grid,
+            distance_band_m=distance_band_m,
+            correction=correction,
+            alpha=alpha,
+            weights=weights,
+        )
+        z[:, t] = result.cells["gi_z"].to_numpy()
+        significant[:, t] = result.cells["significant"].to_numpy(dtype=bool)
+    return MonthlyGiStar(
+        months=tuple(str(m) for m in span),
+        counts=counts,
+        gi_z=z,
+        significant=significant,
+        n_outside=n_outside,
+    )
+
+
+def _warn_outside(n_outside: int) -> None:
+    msg = (
+        f"{n_outside:,} crimes lie outside the grid's cells and are not counted. Build the grid "
+        "over the same wards the crimes were selected from."
+    )
+    warnings.warn(msg, PatchmapWarning, stacklevel=3)
+
+
 def emerging_hotspots(
     points: gpd.GeoDataFrame,
     *,
@@ -547,7 +701,8 @@ def emerging_hotspots(
     Warns
     -----
     PatchmapWarning
-        When fewer than ten months are analysed (Esri's recommended minimum).
+        When fewer than ten months are analysed (Esri's recommended minimum), or crimes fall
+        outside the grid's cells (they are not counted).
 
     References
     ----------
@@ -557,54 +712,21 @@ def emerging_hotspots(
     """
     _check_alpha(alpha, name="alpha")
     _check_alpha(trend_alpha, name="trend_alpha")
-    month = _points_months(points)
-    span = (
-        month_range(month.min(), month.max(), name="months")
-        if months is None
-        else month_range(*months, name="months")
+    monthly = monthly_gi_star(
+        points,
+        grid=grid,
+        months=months,
+        correction=correction,
+        alpha=alpha,
+        distance_band_m=distance_band_m,
     )
-    if len(span) < _MIN_MONTHS:
+    if monthly.n_months < MIN_EMERGING_MONTHS:
         msg = (
-            f"Emerging hot spots need at least {_MIN_MONTHS} months; {span[0]}..{span[-1]} has "
-            f"{len(span)}. Select a longer run of months."
-        )
-        raise ParameterError(msg)
-    if len(span) < MIN_EMERGING_MONTHS:
-        msg = (
-            f"Only {len(span)} months analysed; Esri recommends at least {MIN_EMERGING_MONTHS} "
-            "time steps, so trends and the 90 % rules rest on few months."
+            f"Only {monthly.n_months} months analysed; Esri recommends at least "
+            f"{MIN_EMERGING_MONTHS} time steps, so trends and the 90 % rules rest on few months."
         )
         warnings.warn(msg, PatchmapWarning, stacklevel=2)
-    cell = assign_cells(points, grid)
-    step = np.asarray(
-        (month.year - span[0].year) * 12 + (month.month - span[0].month), dtype=np.int64
-    )
-    step[(step < 0) | (step >= len(span))] = -1
-    keep = (cell >= 0) & (step >= 0)
-    if not keep.any():
-        msg = (
-            f"No crimes fall in the grid's cells in {span[0]}..{span[-1]}. Widen the months, "
-            "crime types or wards selected."
-        )
-        raise EmptyInputError(msg)
-    counts = np.zeros((grid.n_cells, len(span)), dtype=np.float64)
-    np.add.at(counts, (cell[keep], step[keep]), 1.0)
-    weights = spatial_weights(grid, distance_band_m=distance_band_m)
-    z = np.zeros_like(counts)
-    significant = np.zeros(counts.shape, dtype=bool)
-    for t in range(len(span)):
-        if not counts[:, t].any():
-            continue  # a month with no crime: no hot or cold spot, z = 0
-        result = gi_star(
-            counts[:, t],
-            grid=grid,
-            distance_band_m=distance_band_m,
-            correction=correction,
-            alpha=alpha,
-            weights=weights,
-        )
-        z[:, t] = result.cells["gi_z"].to_numpy()
-        significant[:, t] = result.cells["significant"].to_numpy(dtype=bool)
+    z, significant, counts = monthly.gi_z, monthly.significant, monthly.counts
     table = classify_emerging(z, significant, trend_alpha=trend_alpha)
     cells = grid.cells.copy()
     cells["n_crimes"] = counts.sum(axis=1).astype(np.int64)

@@ -19,7 +19,9 @@ from hotspots.classify import (
     conditional_binomial_p,
     emerging_hotspots,
     month_range,
+    monthly_gi_star,
 )
+from hotspots.gistar import gi_star
 from hotspots.trend import mann_kendall, mann_kendall_rows
 from spatial.crs import BNG
 from spatial.demo import PLANTED_PATTERNS
@@ -224,6 +226,16 @@ def test_change_by_cell_errors_say_what_to_fix() -> None:
         )
 
 
+def test_change_by_cell_warns_about_crimes_outside_the_grid() -> None:
+    grid = _square_grid()
+    points = _crimes_in_cells({(0, "2025-01"): 5, (0, "2025-02"): 14, (7, "2025-02"): 2})
+    with pytest.warns(PatchmapWarning, match="2 crimes lie outside the grid's cells"):
+        result = change_by_cell(
+            points, grid=grid, before=("2025-01", "2025-01"), after=("2025-02", "2025-02")
+        )
+    assert int(result["n_after"].sum()) == 14
+
+
 def test_month_range_is_calendar_months() -> None:
     months = month_range(pd.Period("2024-11", freq="M"), "2025-02")
     assert [str(m) for m in months] == ["2024-11", "2024-12", "2025-01", "2025-02"]
@@ -354,6 +366,20 @@ def test_demo_emerging_asb_cell_is_up_between_periods(
     assert row["change"] == "up"
     assert row["p_adjusted"] < 0.001
     assert row["n_after"] > 8 * max(row["n_before"], 1) / 2  # a far higher monthly rate
+
+
+def test_monthly_gi_star_is_gi_star_of_each_month(demo_area: StudyArea, demo_grid: Grid) -> None:
+    points = demo_area.points
+    monthly = monthly_gi_star(points, grid=demo_grid, months=("2024-12", "2025-03"))
+    assert monthly.months == ("2024-12", "2025-01", "2025-02", "2025-03")
+    in_window = points["month"].astype(str).isin(monthly.months)
+    assert monthly.counts.sum() == in_window.sum() - monthly.n_outside
+    for t, month in enumerate(monthly.months):
+        counts = monthly.counts[:, t]
+        assert counts.sum() == (points["month"].astype(str) == month).sum()
+        direct = gi_star(counts, grid=demo_grid)
+        np.testing.assert_allclose(monthly.gi_z[:, t], direct.cells["gi_z"].to_numpy())
+        assert (monthly.significant[:, t] == direct.cells["significant"].to_numpy()).all()
 
 
 def test_emerging_hotspots_warns_on_few_months(demo_area: StudyArea, demo_grid: Grid) -> None:
