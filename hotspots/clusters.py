@@ -741,7 +741,7 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
     if len(rows) > size:
         model = HDBSCAN(
             min_cluster_size=size,
-            min_samples=k,
+            min_samples=min(k, len(rows)),
             cluster_selection_method=selection_method,
             copy=True,
         )

@@ -185,6 +185,14 @@ def test_hdbscan_merges_stacked_snap_points_within_epsilon() -> None:
     assert "at most 50 times" in " ".join(merged.notes)
 
 
+def test_hdbscan_handles_fewer_crimes_than_min_samples() -> None:
+    points = _crimes(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 1.0], [3.0, 8.0]]))
+    result = hdbscan_clusters(points, min_cluster_crimes=2, selection_epsilon_m=0.0)
+    assert len(result.labels) == 4
+    assert result.n_clustered == int((result.labels >= 0).sum())
+    assert result.clusters["n_crimes"].sum() == result.n_clustered
+
+
 def test_hdbscan_subsamples_above_max_rows_and_says_so() -> None:
     rng = np.random.default_rng(5)
     centres = np.array([[0.0, 0.0], [3000.0, 0.0], [0.0, 3000.0]])
