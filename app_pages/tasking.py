@@ -63,14 +63,14 @@ ACTION_PERSON_KEY: Final = "tasking_action_person"
 ACTION_DUE_KEY: Final = "tasking_action_due"
 ADD_ACTION_KEY: Final = "tasking_add_action"
 EDIT_PICK_KEY: Final = "tasking_edit_pick"
+# Key prefixes of the status and notes boxes of the action being edited (its id follows).
 EDIT_STATUS_PREFIX: Final = "tasking_edit_status_"
-"""Key prefix of the status box of the action being edited (its id follows)."""
 EDIT_NOTES_PREFIX: Final = "tasking_edit_notes_"
-"""Key prefix of the notes box of the action being edited (its id follows)."""
 SAVE_ACTION_KEY: Final = "tasking_save_action"
 RELOAD_ACTION_KEY: Final = "tasking_reload_action"
+# Session-state key prefix: the version of an action the user opened for editing (its id follows).
+# (Comments, not docstrings: Streamlit's magic would print bare strings on the page.)
 EDIT_VERSION_PREFIX: Final = "tasking_editing_version_"
-"""Session-state key prefix: the version of an action the user opened for editing."""
 MEETING_NAME_KEY: Final = "tasking_meeting_name"
 MEETING_DATE_KEY: Final = "tasking_meeting_date"
 ADD_MEETING_KEY: Final = "tasking_add_meeting"
@@ -521,6 +521,11 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
             left.metric("WDD (crimes per month)", f"{wdd.est_total:+.2f}")
             middle.metric("95% interval", f"{wdd.ci_low:+.2f} to {wdd.ci_high:+.2f}")
             right.metric("p (WDD)", f"{wdd.p_value:.3f}")
+            st.caption(
+                "Below zero: crime fell in the treated area (and its ring) by that many crimes a "
+                "month more than in the comparison. An interval that spans zero means the change "
+                "could be chance."
+            )
             rows = {
                 "treated": result.treated,
                 "comparison": result.comparison,

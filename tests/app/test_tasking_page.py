@@ -64,6 +64,8 @@ def test_tasking_page_starts_with_an_empty_log(engine: Engine) -> None:
     at = _tasking(user=None)
     assert at.title[0].value == "Tasking"
     assert any("No problems yet" in info.value for info in at.info)
+    # Streamlit's magic prints bare strings of the page script: none may leak onto the page.
+    assert not [m.value for m in at.markdown if "prefix" in m.value]
     with Session(engine) as session:
         assert list_problems(session) == ()
 
