@@ -1,0 +1,1 @@
+"""Speed benchmarks against peer libraries: run ``python -m benchmarks.run``."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Final
-
-import geopandas as gpd
+from typing import TYPE_CHECKING, Final
 
 from spatial.errors import CRSError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "BNG",
