@@ -355,17 +355,30 @@ def test_demo_emerging_asb_is_a_consecutive_hot_spot(demo_area: StudyArea, demo_
     assert not result.loc[in_quiet, "category"].str.contains("Hot").any()
 
 
-def test_demo_emerging_asb_cell_is_up_between_periods(
-    demo_area: StudyArea, demo_grid: Grid
+@pytest.mark.parametrize(
+    ("name", "before", "after"),
+    [
+        ("emerging_asb", ("2024-10", "2025-05"), ("2025-06", "2025-09")),
+        ("burglary_series", ("2024-10", "2024-12"), ("2025-01", "2025-03")),
+    ],
+)
+def test_demo_planted_cells_are_up_between_periods(
+    demo_area: StudyArea,
+    demo_grid: Grid,
+    name: str,
+    before: tuple[str, str],
+    after: tuple[str, str],
 ) -> None:
-    points = demo_area.points[demo_area.points["crime_type"] == "Anti-social behaviour"]
-    result = change_by_cell(
-        points, grid=demo_grid, before=("2024-10", "2025-05"), after=("2025-06", "2025-09")
-    )
-    row = result.loc[_cell_of(demo_grid, "emerging_asb")]
+    pattern = PLANTED_PATTERNS[name]
+    points = demo_area.points[demo_area.points["crime_type"].isin(pattern.crime_types)]
+    result = change_by_cell(points, grid=demo_grid, before=before, after=after)
+    row = result.loc[_cell_of(demo_grid, name)]
     assert row["change"] == "up"
-    assert row["p_adjusted"] < 0.001
-    assert row["n_after"] > 8 * max(row["n_before"], 1) / 2  # a far higher monthly rate
+    assert row["p_adjusted"] < 0.01
+    assert row["rate_after_per_month"] > 3 * row["rate_before_per_month"]
+    # the quiet ward has no significant rise
+    quiet = demo_area.wards.loc[demo_area.wards["ward_name"] == "Meadowbank", "geometry"].iloc[0]
+    assert not (result.loc[result.geometry.centroid.within(quiet), "change"] == "up").any()
 
 
 def test_monthly_gi_star_is_gi_star_of_each_month(demo_area: StudyArea, demo_grid: Grid) -> None:
