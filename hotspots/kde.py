@@ -86,7 +86,7 @@ class DensitySurface:
     n_points
         Points inside the selected wards that were used.
     n_outside_area
-        Points given but lying outside the selected wards (not used).
+        Points given but not used: outside the selected wards or without a geometry.
     total
         The weighted number of points; ``values.sum() * cell_size_m**2 / 1e6`` equals it.
     auto_bandwidth, auto_cell_size
@@ -387,16 +387,22 @@ def _locations(
     geoms: npt.NDArray[np.object_],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Point coordinates; polygons at a point inside them; NaN for missing or empty."""
-    if (shapely.get_num_coordinates(geoms) == 1).all():  # the usual case: all are points
-        xy = shapely.get_coordinates(geoms)
-        return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
-    x_m = np.full(len(geoms), np.nan)
-    y_m = np.full(len(geoms), np.nan)
-    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    # polygons (e.g. population areas) count at a point inside them; a point is itself
-    located = shapely.point_on_surface(geoms[usable])
-    x_m[usable] = shapely.get_x(located)
-    y_m[usable] = shapely.get_y(located)
+    try:
+        # the usual case, all points: get_x is NaN for non-points and raises for empty points
+        x_m = np.asarray(shapely.get_x(geoms), dtype=np.float64)
+        y_m = np.asarray(shapely.get_y(geoms), dtype=np.float64)
+        todo = np.flatnonzero(np.isnan(x_m))
+    except shapely.errors.GEOSException:
+        x_m = np.full(len(geoms), np.nan)
+        y_m = np.full(len(geoms), np.nan)
+        todo = np.arange(len(geoms))
+    if len(todo):
+        rest = geoms[todo]
+        usable = ~(shapely.is_missing(rest) | shapely.is_empty(rest))
+        # polygons (e.g. population areas) count at a point inside them; a point is itself
+        located = shapely.point_on_surface(rest[usable])
+        x_m[todo[usable]] = shapely.get_x(located)
+        y_m[todo[usable]] = shapely.get_y(located)
     return x_m, y_m
 
 
@@ -432,15 +438,15 @@ def _intersects_xy(
     status = np.full(_COARSE_CELLS**2, _BOUNDARY, dtype=np.int8)
     status[shapely.contains_properly(union, boxes)] = _INSIDE
     status[~shapely.intersects(union, boxes)] = _OUTSIDE
-    col = np.floor((x_m - min_x) / step_x).astype(np.int64)
-    row = np.floor((y_m - min_y) / step_y).astype(np.int64)
-    in_box = (col >= 0) & (col < _COARSE_CELLS) & (row >= 0) & (row < _COARSE_CELLS)
-    result = np.zeros(len(x_m), dtype=bool)
-    cell_status = status[row[in_box] * _COARSE_CELLS + col[in_box]]
-    decided = np.flatnonzero(in_box)
-    result[decided[cell_status == _INSIDE]] = True
-    # points on the bounding box's far edges fall outside the coarse cells: test them too
-    exact = np.concatenate([decided[cell_status == _BOUNDARY], np.flatnonzero(~in_box)])
+    # Cells on the bounding box's edge are never wholly inside (the polygon's edge touches the
+    # box), so points beyond the box may be clipped into them: they are then rejected or tested.
+    col = np.clip(np.floor((x_m - min_x) / step_x), 0, _COARSE_CELLS - 1).astype(np.int64)
+    row = np.clip(np.floor((y_m - min_y) / step_y), 0, _COARSE_CELLS - 1).astype(np.int64)
+    row *= _COARSE_CELLS
+    row += col
+    cell_status = status[row]
+    result = np.asarray(cell_status == _INSIDE, dtype=bool)
+    exact = np.flatnonzero(cell_status == _BOUNDARY)
     result[exact] = shapely.intersects_xy(union, x_m[exact], y_m[exact])
     return result
 
@@ -609,7 +615,10 @@ def kernel_density(
     notes.extend(bandwidth_notes)
     n_outside = len(points) - n_inside
     if n_outside:
-        notes.append(f"{n_outside:,} points outside the selected wards were not used.")
+        notes.append(
+            f"{n_outside:,} points outside the selected wards (or without a location) were "
+            "not used."
+        )
     values, transform = density_from_xy(
         x_m, y_m, bounds=area_bounds, cell_size_m=size_m, bandwidth_m=h_m, kernel=kernel, weights=w
     )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from scipy.spatial import cKDTree
 from shapely import Point, box
 
@@ -170,6 +171,28 @@ def test_planted_demo_hotspots_are_found(demo: tuple[gpd.GeoDataFrame, gpd.GeoDa
     assert math.hypot(xs[col] - series.centre_x_m, ys[row] - series.centre_y_m) < 150
 
 
+def test_points_used_are_exactly_those_in_irregular_wards(
+    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
+    # 60,000 points (more than the 128 x 128 coarse lookup) over and around the demo wards,
+    # some exactly on ward vertices and on the extent's edges
+    wards, _ = demo
+    union = wards.union_all()
+    min_x, min_y, max_x, max_y = union.bounds
+    rng = np.random.default_rng(8)
+    x = rng.uniform(min_x - 300, max_x + 300, 60_000)
+    y = rng.uniform(min_y - 300, max_y + 300, 60_000)
+    vertices = shapely.get_coordinates(union)[:2000]
+    x[: len(vertices)], y[: len(vertices)] = vertices[:, 0], vertices[:, 1]
+    x[2000:2100] = max_x
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=BNG)
+    surface = kernel_density(points, area=wards, bandwidth_m=200)
+    expected = int(shapely.intersects_xy(union, x, y).sum())
+    assert surface.n_points == expected
+    assert surface.n_outside_area == 60_000 - expected
+    assert surface.values.sum() * surface.cell_area_km2 == pytest.approx(expected, rel=1e-9)
+
+
 def test_demo_density_matches_exact_sum_and_integrates(
     demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
 ) -> None:
@@ -269,6 +292,24 @@ def test_small_bandwidth_warns_and_bad_options_raise() -> None:
         kernel_density(far, area=AREA)
     with pytest.raises(ParameterError, match=r"one finite, non-negative number per point"):
         kernel_density(points, area=AREA, weights=np.ones(3))
+
+
+def test_missing_and_empty_geometries_are_skipped_and_polygons_count_inside() -> None:
+    area = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=BNG)
+    where = np.array([Point(500, 500), None, Point(), box(100, 100, 300, 300)], dtype=object)
+    surface = kernel_density(
+        gpd.GeoDataFrame(geometry=where, crs=BNG), area=area, cell_size_m=25, bandwidth_m=100
+    )
+    assert surface.n_points == 2
+    assert surface.n_outside_area == 2
+    assert "2 points outside the selected wards (or without a location)" in surface.notes[-1]
+    assert surface.values.sum() * surface.cell_area_km2 == pytest.approx(2.0)
+    # the square counts at its centre (200, 200): the same bump as the point's at (500, 500)
+    xs, ys = surface.cell_centres()
+    near_square = surface.values[np.ix_(np.abs(ys - 200) < 30, np.abs(xs - 200) < 30)]
+    near_point = surface.values[np.ix_(np.abs(ys - 500) < 30, np.abs(xs - 500) < 30)]
+    np.testing.assert_allclose(near_square, near_point, rtol=1e-9)
+    assert near_point.max() == pytest.approx(surface.values.max())
 
 
 def test_kernel_density_does_not_mutate_points() -> None:
