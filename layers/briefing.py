@@ -183,11 +183,12 @@ def _assessment_periods(
 ) -> tuple[tuple[str, str], tuple[str, str]] | None:
     """Before: the months before ``start``; after: ``start`` on; equal lengths, both loaded."""
     months = sorted(pd.Period(m, freq="M") for m in loaded)
-    after = [m for m in months if m >= start][:ASSESSMENT_MAX_MONTHS]
-    before = [m for m in months if m < start][-len(after) :] if after else []
-    if not after or len(before) < len(after):
+    after = [m for m in months if m >= start]
+    before = [m for m in months if m < start]
+    n = min(len(after), len(before), ASSESSMENT_MAX_MONTHS)
+    if n == 0:
         return None
-    return (str(before[0]), str(before[-1])), (str(after[0]), str(after[-1]))
+    return (str(before[-n]), str(before[-1])), (str(after[0]), str(after[n - 1]))
 
 
 def read_tasking(
@@ -198,9 +199,9 @@ def read_tasking(
 
     A finished response is a problem that is closed or at the ``assessment`` stage and has a
     ``patrol_area`` and a ``comparison_area``. It is assessed with
-    :func:`tasking.assess.assess_response`, the response starting in the month of its first
-    action: the months from then on (at most :data:`ASSESSMENT_MAX_MONTHS`) against as many
-    months before.
+    :func:`tasking.assess.assess_response`, the response starting in the month its first
+    action was due (or was logged, when it has no due date): the loaded months from then on
+    against as many loaded months just before (at most :data:`ASSESSMENT_MAX_MONTHS` each).
 
     Parameters
     ----------
@@ -233,7 +234,7 @@ def read_tasking(
         own = [a for a in areas if a.problem_id == problem.id]
         treated = [a.geometry for a in own if a.kind == "patrol_area"]
         comparison = [a.geometry for a in own if a.kind == "comparison_area"]
-        started = [a.created_at for a in actions if a.problem_id == problem.id]
+        started = [a.due_date or a.created_at.date() for a in actions if a.problem_id == problem.id]
         if not treated or not comparison or not started:
             continue
         periods = _assessment_periods(_month(min(started)), area.months)

@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import os
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from boundaries.dataset import StudyArea, load_demo, load_study_area
+from layers.briefing import (
+    SECTION_TITLES,
+    BriefingPack,
+    build_briefing,
+    read_tasking,
+    write_briefing,
+)
+from spatial.errors import ParameterError
+from tasking.store import add_action, add_area, add_meeting, add_problem, connect, update_problem
+
+SCRIPT = "<script>alert(1)</script>"
+MEETING = dt.date(2025, 10, 14)
+PDFTOPPM = shutil.which("pdftoppm")
+PAGES_DIR_ENV = "PATCHMAP_PAGES_DIR"  # set it to keep the rendered pages to look at
+
+
+@pytest.fixture(scope="module")
+def demo() -> StudyArea:
+    return load_demo()
+
+
+@pytest.fixture(scope="module")
+def cambridge(cambridge_dir: Path) -> StudyArea:
+    return load_study_area(
+        [cambridge_dir / "crimes"],
+        cambridge_dir / "wards.geojson",
+        population=cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv",
+        lsoas=cambridge_dir / "boundaries" / "lsoa_2021.geojson",
+        network_path=cambridge_dir / "osm" / "cambridge_drive.graphml",
+        label="Cambridge (data.police.uk)",
+    )
+
+
+def _pdf_text(path: Path) -> str:
+    reader = PdfReader(path)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _pdf_pages_png(pdf: Path, out: Path) -> list[Path]:
+    """Render each PDF page to PNG with poppler's pdftoppm (Debian: poppler-utils)."""
+    if PDFTOPPM is None:
+        pytest.fail("pdftoppm is missing: apt-get install poppler-utils")
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(  # noqa: S603  # fixed arguments, our own file
+        [PDFTOPPM, "-r", "50", "-png", str(pdf), str(out / pdf.stem)], check=True
+    )
+    return sorted(out.glob(f"{pdf.stem}*.png"))
+
+
+def _check_profile_numbers(pack: BriefingPack, text: str) -> None:
+    """Every number of the profile the audience may see is in the extracted text."""
+    profile = pack.profile
+    m = pack.min_count or 0
+    assert f"Crimes and ASB in the period {profile.n_crimes:,}" in text
+    assert f"Of which anti-social behaviour {profile.n_asb:,}" in text
+    assert f"{profile.months[0]} to {profile.months[1]}" in text
+    for crime_type, n in profile.by_crime_type.items():
+        shown = f"{crime_type} <{m}" if n < m else f"{crime_type} {n:,}"
+        assert shown in text or f"{crime_type} hidden" in text
+    for month, n in profile.by_month.items():
+        assert f"{month} {n:,}" in text if n >= m else f"{month} <{m}" in text
+    previous = next(c for c in profile.changes if c.label == "previous period")
+    assert f"{previous.n_before:,}" in text
+    if previous.change_pct is not None and min(previous.n_before, previous.n_after) >= m:
+        assert f"{previous.change_pct:+.0f} %" in text
+
+
+def test_demo_pack_pdf_has_the_profile_numbers_and_renders_pages(
+    demo: StudyArea, tmp_path: Path
+) -> None:
+    ward = demo.ward_names[0]
+    pack = build_briefing(
+        demo,
+        ward=ward,
+        meeting=MEETING,
+        audience="partner",
+        created=dt.datetime(2025, 10, 1, tzinfo=dt.UTC),
+    )
+    assert pack.sections == ("cover", "map", "profile", "change", "locations")
+    pdf = write_briefing(pack, tmp_path / "demo.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = _pdf_text(pdf)
+    assert f"Briefing pack: {ward}, meeting 2025-10-14" in text
+    assert "anonymised" in text
+    assert "Dates are months only" in text
+    _check_profile_numbers(pack, text)
+    for title in ("Profile", "Change since the last meeting", "Top repeat locations"):
+        assert title in text
+    assert "Flagged problems" not in text  # no tasking log given: no placeholder section
+    pages = _pdf_pages_png(pdf, Path(os.environ.get(PAGES_DIR_ENV) or tmp_path))
+    assert len(pages) >= 2
+    first = imread(pages[0])
+    assert first.shape[0] > first.shape[1]  # A4 portrait
+    assert float(np.std(first)) > 0.05  # a real page, not a blank one
+
+
+def test_cambridge_ward_pack_pdf_matches_the_profile(cambridge: StudyArea, tmp_path: Path) -> None:
+    pack = build_briefing(cambridge, ward="Petersfield", meeting=MEETING, audience="partner")
+    assert pack.profile.months == ("2025-07", "2025-09")
+    assert pack.profile.n_crimes == 425  # worked out from the CSVs: Petersfield, 2025-07..09
+    pdf = write_briefing(pack, tmp_path / "petersfield.pdf")
+    text = _pdf_text(pdf)
+    _check_profile_numbers(pack, text)
+    assert "Possession of weapons <5" in text
+    assert "Robbery hidden" in text  # secondary suppression: one small count would be derivable
+    assert "crime_id" not in pack.html
+    assert "Open Database Licence" in text  # streets drawn from OpenStreetMap
+    pages = _pdf_pages_png(pdf, Path(os.environ.get(PAGES_DIR_ENV) or tmp_path))
+    assert len(pages) >= 2
+
+
+def test_html_escapes_a_location_named_like_a_script(demo: StudyArea, tmp_path: Path) -> None:
+    ward = demo.ward_names[0]
+    recent = demo.points.loc[
+        (demo.points["ward"] == ward) & (demo.points["month"] >= pd.Period("2025-07", freq="M"))
+    ]
+    busiest = recent["location"].value_counts().index[0]
+    points = demo.points.assign(
+        location=demo.points["location"].where(demo.points["location"] != busiest, SCRIPT)
+    )
+    area = dataclasses.replace(demo, points=points)
+    pack = build_briefing(area, ward=ward, meeting=MEETING, audience="police")
+    assert SCRIPT not in pack.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pack.html
+    assert "<script" not in pack.html
+    text = _pdf_text(write_briefing(pack, tmp_path / "x.pdf"))
+    assert SCRIPT in text.replace(" ", "")  # printed as the characters typed (cell may wrap)
+
+
+def test_public_pack_leaves_out_locations_and_tasking(demo: StudyArea) -> None:
+    pack = build_briefing(demo, ward=demo.ward_names[0], meeting=MEETING, audience="public")
+    assert "locations" not in pack.sections
+    assert pack.min_count == 10
+    named = demo.points.loc[demo.points["ward"] == demo.ward_names[0], "location"].unique()
+    assert not [name for name in named if html.escape(name) in pack.html]
+
+
+def test_tasking_sections_appear_with_the_log_and_respect_the_audience(
+    demo: StudyArea, tmp_path: Path
+) -> None:
+    ward = demo.ward_names[0]
+    centres = demo.wards.geometry.representative_point()
+    here = centres[demo.wards["ward_name"] == ward].iloc[0]
+    there = max(centres, key=here.distance)  # the farthest ward: no overlap
+    engine = connect(f"sqlite:///{tmp_path / 'log.sqlite'}")
+    with Session(engine) as session, session.begin():
+        problem = add_problem(
+            session,
+            title="Cycle theft <at> the station",
+            user="pc.a",
+            ward=ward,
+            sara_stage="response",
+        )
+        add_action(
+            session,
+            problem.id,
+            epic="prevention",
+            description="Marking event & new stands",
+            user="pc.a",
+            owner_agency="Council",
+            owner_person="J. Smith",
+            due_date=dt.date(2025, 3, 10),
+            status="done",
+            notes="<b>call Mrs Jones</b>",
+        )
+        add_area(
+            session,
+            here.buffer(300),
+            kind="patrol_area",
+            name="Station",
+            user="pc.a",
+            problem_id=problem.id,
+        )
+        add_area(
+            session,
+            there.buffer(300),
+            kind="comparison_area",
+            name="Elsewhere",
+            user="pc.a",
+            problem_id=problem.id,
+        )
+        update_problem(
+            session, problem.id, expected_version=problem.version, user="pc.a", status="closed"
+        )
+        add_meeting(session, name="NAG", held_on=dt.date(2025, 7, 20), user="pc.a")
+        add_meeting(session, name="NAG later", held_on=dt.date(2025, 11, 1), user="pc.a")
+    with Session(engine) as session:
+        snapshot = read_tasking(session, demo, wards=[ward], meeting=MEETING)
+    assert snapshot.last_meeting == dt.date(2025, 7, 20)
+    assert len(snapshot.assessments) == 1
+    assessment = snapshot.assessments[0][1]
+    # due 2025-03-10; the demo's data start 2024-10, so five months each side
+    assert assessment.after == ("2025-03", "2025-07")
+    assert assessment.before == ("2024-10", "2025-02")
+    partner = build_briefing(demo, ward=ward, meeting=MEETING, audience="partner", tasking=snapshot)
+    assert partner.sections == tuple(SECTION_TITLES)
+    assert "Cycle theft &lt;at&gt; the station" in partner.html
+    assert "Marking event &amp; new stands" in partner.html
+    assert "Mrs Jones" not in partner.html  # action notes and names stay with the police
+    assert "J. Smith" not in partner.html
+    assert "since the last meeting (2025-07-20)" in partner.html
+    police = build_briefing(demo, ward=ward, meeting=MEETING, audience="police", tasking=snapshot)
+    assert "&lt;b&gt;call Mrs Jones&lt;/b&gt;" in police.html
+    public = build_briefing(demo, ward=ward, meeting=MEETING, audience="public", tasking=snapshot)
+    assert "problems" not in public.sections
+    assert "Cycle theft" not in public.html
+
+
+def test_pack_needs_one_place_and_data_before_the_meeting(demo: StudyArea, tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="Give one ward or one neighbourhood"):
+        build_briefing(demo, meeting=MEETING)
+    with pytest.raises(
+        ParameterError, match="No crime data is loaded for months before the meeting"
+    ):
+        build_briefing(demo, ward=demo.ward_names[0], meeting=dt.date(2020, 1, 1))
+    pack = build_briefing(demo, ward=demo.ward_names[0], meeting=MEETING, audience="partner")
+    with pytest.raises(ParameterError, match=r"saved as \.html or \.pdf; found '\.docx'"):
+        write_briefing(pack, tmp_path / "x.docx")
+    html = write_briefing(pack, tmp_path / "x.html")
+    assert html.read_text(encoding="utf-8") == pack.html
+    assert 'src="data:image/png;base64,' in pack.html  # self-contained: the map is embedded
+    assert "http://" not in pack.html
+    assert "https://" not in pack.html
