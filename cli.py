@@ -29,7 +29,7 @@ import shapely
 import shapely.errors
 from sqlalchemy.orm import Session
 
-from boundaries.dataset import StudyArea, load_demo, load_study_area
+from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
 from boundaries.select import (
     Selection,
     parse_month_range,
@@ -45,17 +45,6 @@ from hotspots.backtest import (
     crime_label,
     describe_backtest,
 )
-from hotspots.forecast import (
-    DEFAULT_CELL_SIZE_M,
-    DEFAULT_COVERAGE_PCT,
-    DEFAULT_MIN_TRAIN_MONTHS,
-    METHOD_NAMES,
-    Forecast,
-    cube_for_selection,
-    forecast_cells,
-    parse_method,
-)
-from layers.export import ExportMetadata, write_geojson, write_gpkg
 from hotspots.classify import (
     COLD_CATEGORIES,
     DEFAULT_CHANGE_ALPHA,
@@ -72,7 +61,18 @@ from hotspots.clusters import (
     hdbscan_clusters,
 )
 from hotspots.fdr import CORRECTION_LABELS, Correction
-from hotspots.forecast import flag_top, n_flagged
+from hotspots.forecast import (
+    DEFAULT_CELL_SIZE_M,
+    DEFAULT_COVERAGE_PCT,
+    DEFAULT_MIN_TRAIN_MONTHS,
+    METHOD_NAMES,
+    Forecast,
+    cube_for_selection,
+    flag_top,
+    forecast_cells,
+    n_flagged,
+    parse_method,
+)
 from hotspots.gistar import DEFAULT_ALPHA, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, Kernel, kernel_density
 from hotspots.trend import DEFAULT_TREND_ALPHA
@@ -100,7 +100,7 @@ from layers.routes import (
 from spatial.catchments import DEFAULT_CATCHMENT_MINUTES, catchment_coverage, walking_catchments
 from spatial.crs import BNG, WGS84
 from spatial.errors import EmptyInputError, ParameterError, PatchmapError, PatchmapWarning
-from spatial.grid import MIN_CELL_SIZE_M, Grid, assign_cells_xy, count_points, make_grid
+from spatial.grid import MIN_CELL_SIZE_M, Grid, GridKind, assign_cells_xy, count_points, make_grid
 from spatial.network import StreetNetwork, load_network
 from spatial.routes import (
     DEFAULT_MAX_MINUTES,
@@ -155,7 +155,6 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
     import numpy.typing as npt
-
     from shapely.geometry.base import BaseGeometry
 
 __all__ = ["main"]
@@ -238,6 +237,7 @@ def _load(args: argparse.Namespace) -> _Loaded:
             neighbourhoods=args.neighbourhoods,
             population=args.population,
             lsoas=args.lsoas,
+            cache_dir=default_cache_dir(),
         )
     selection = Selection(
         months=parse_month_range(args.months) if args.months else None,
@@ -1295,16 +1295,21 @@ def _given(option: str) -> str:
 
 
 def _plain(value: object) -> object:
-    """A JSON-ready value: NaN becomes None, floats keep 6 significant digits."""
+    """Return a JSON-ready value: NaN becomes None, floats keep 10 significant digits."""
     if isinstance(value, float):
-        return None if math.isnan(value) else float(f"{value:.6g}")
+        return None if math.isnan(value) else float(f"{value:.10g}")
     if isinstance(value, np.generic):
         return _plain(value.item())
     return value
 
 
+def _shown(value: float | str) -> str:
+    """Return a parameter as the text output shows it (floats to 4 significant digits)."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> list[dict[str, object]]:
-    """The first rows of ``frame`` as JSON-ready records of ``columns``."""
+    """Return the first rows of ``frame`` as JSON-ready records of ``columns``."""
     head = frame.loc[:, list(columns)].head(_N_LISTED)
     return [{str(k): _plain(v) for k, v in rec.items()} for rec in head.to_dict("records")]
 
@@ -1373,7 +1378,7 @@ def _filter_texts(selection: Selection) -> dict[str, str]:
 def _grid_for(
     args: argparse.Namespace, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> tuple[Grid, list[_Choice]]:
-    kind = args.grid or "square"
+    kind: GridKind = args.grid or "square"
     with _warnings_to(notes):
         grid = make_grid(wards, kind=kind, cell_size_m=args.cell_size_m)
     size_how = grid.notes[0] if grid.auto_cell_size and grid.notes else _given("--cell-size-m")
@@ -1433,13 +1438,13 @@ def _gistar_outcome(
         notes.append(f"{n_uncounted:,} crimes fall outside the grid's cells and are not counted.")
     result = gi_star(counts, grid=grid, correction=correction, alpha=alpha)
     cells = result.cells
-    hot = cells.loc[cells["significant"] & (cells["gi_z"] > 0)].sort_values(
-        "gi_z", ascending=False
-    )
+    hot = cells.loc[cells["significant"] & (cells["gi_z"] > 0)].sort_values("gi_z", ascending=False)
     hottest = _rows(hot, ["cell_id", "x_m", "y_m", "n_crimes", "gi_z", "gi_p_fdr", "hotspot"])
     lines = [
-        f"{result.n_hot:,} hot and {result.n_cold:,} cold cells of {grid.n_cells:,} "
-        f"(adjusted p <= {alpha:g}).",
+        (
+            f"{result.n_hot:,} hot and {result.n_cold:,} cold cells of {grid.n_cells:,} "
+            f"(adjusted p <= {alpha:g})."
+        ),
         result.convention,
     ]
     if hottest:
@@ -1467,7 +1472,7 @@ def _gistar_outcome(
 
 
 def _mean_density_by_cell(surface: DensitySurface, grid: Grid) -> npt.NDArray[np.float64]:
-    """The mean density of the raster cells whose centres lie in each grid cell."""
+    """Return the mean density of the raster cells whose centres lie in each grid cell."""
     x_m, y_m = surface.cell_centres()
     xx, yy = np.meshgrid(x_m, y_m)  # same (row, col) layout as surface.values
     ids = assign_cells_xy(xx.ravel(), yy.ravel(), grid)
@@ -1539,9 +1544,11 @@ def _kde_top_outcome(
         ),
     ]
     lines = [
-        f"the densest {share_pct:g} % of cells: {n_top:,} of {grid.n_cells:,}, holding "
-        f"{share_of_crimes:.1%} of the {int(counts.sum()):,} crimes counted; density at least "
-        f"{float(density[top].min()):,.0f} crimes per km2.",
+        (
+            f"the densest {share_pct:g} % of cells: {n_top:,} of {grid.n_cells:,}, holding "
+            f"{share_of_crimes:.1%} of the {int(counts.sum()):,} crimes counted; density at "
+            f"least {float(density[top].min()):,.0f} crimes per km2."
+        ),
         "densest cells (centre easting, northing in EPSG:27700):",
         *(
             f"  {r['kde_rank']:>3}. {r['x_m']:>9.0f} {r['y_m']:>9.0f}  {r['n_crimes']:>5.0f} "
@@ -1592,8 +1599,10 @@ def _cluster_outcome(
         ["cluster_id", "n_crimes", "n_snap_points", "top_location", "top_crime_types"],
     )
     lines = [
-        f"{len(clusters):,} clusters holding {result.n_clustered:,} of {result.n_crimes:,} crimes "
-        f"({result.n_clustered / max(result.n_crimes, 1):.1%}).",
+        (
+            f"{len(clusters):,} clusters holding {result.n_clustered:,} of "
+            f"{result.n_crimes:,} crimes ({result.n_clustered / max(result.n_crimes, 1):.1%})."
+        ),
     ]
     if largest:
         lines.append("largest clusters:")
@@ -1628,10 +1637,10 @@ def _cluster_outcome(
 
 def _choice_text(choice: _Choice) -> str:
     who = "automatic" if choice.automatic else "chosen by the user"
-    return f"{choice.value} ({who}{': ' + choice.how if choice.how else ''})"
+    return f"{_shown(choice.value)} ({who}{': ' + choice.how if choice.how else ''})"
 
 
-def _write_output(  # noqa: PLR0913 - what was run, on what, and where it goes
+def _write_output(
     path: Path,
     outcome: _Outcome,
     *,
@@ -1649,17 +1658,24 @@ def _write_output(  # noqa: PLR0913 - what was run, on what, and where it goes
         min_count=None,
         period=period,
         filters=_filter_texts(loaded.selection),
-        methods={outcome.layer: {"method": outcome.method} | {
-            c.name: _choice_text(c) for c in outcome.choices
-        }},
+        methods={
+            outcome.layer: {"method": outcome.method}
+            | {c.name: _choice_text(c) for c in outcome.choices}
+        },
         sources=(LICENCE_DEMO,) if area.is_demo else (LICENCE_POLICE, LICENCE_ONS),
     ).with_fields({outcome.layer: tuple(f for f in fields if f != "geometry")})
     suffix = path.suffix.lower()
     if outcome.raster is not None:
         write_geotiff(outcome.raster, path, metadata=metadata)
         rows, cols = outcome.raster.values.shape
-        return {"path": str(path), "format": "GeoTIFF", "crs": BNG, "band_1": DENSITY_UNIT,
-                "n_rows": rows, "n_cols": cols}
+        return {
+            "path": str(path),
+            "format": "GeoTIFF",
+            "crs": BNG,
+            "band_1": DENSITY_UNIT,
+            "n_rows": rows,
+            "n_cols": cols,
+        }
     if outcome.frame is None:  # pragma: no cover - every vector outcome has a frame
         msg = "Nothing to write."
         raise ParameterError(msg)
@@ -1669,11 +1685,16 @@ def _write_output(  # noqa: PLR0913 - what was run, on what, and where it goes
     else:
         write_geojson(outcome.frame, path, metadata=metadata)
         crs, fmt = WGS84, "GeoJSON (RFC 7946)"
-    return {"path": str(path), "format": fmt, "layer": outcome.layer, "crs": crs,
-            "n_features": len(outcome.frame)}
+    return {
+        "path": str(path),
+        "format": fmt,
+        "layer": outcome.layer,
+        "crs": crs,
+        "n_features": len(outcome.frame),
+    }
 
 
-def _finish(  # noqa: PLR0913 - what was run, on what, and with which outcome
+def _finish(
     args: argparse.Namespace,
     outcome: _Outcome,
     *,
@@ -1698,9 +1719,9 @@ def _finish(  # noqa: PLR0913 - what was run, on what, and with which outcome
         "filters": _filter_texts(loaded.selection),
         "period": list(period),
         "n_crimes": len(points),
-        "parameters": {c.name: c.value for c in outcome.choices},
+        "parameters": {c.name: _plain(c.value) for c in outcome.choices},
         "automatic_choices": {
-            c.name: {"value": c.value, "how": c.how} for c in outcome.choices if c.automatic
+            c.name: {"value": _plain(c.value), "how": c.how} for c in outcome.choices if c.automatic
         },
         "notes": list(notes),
         "result": outcome.result,
@@ -1718,10 +1739,10 @@ def _finish(  # noqa: PLR0913 - what was run, on what, and with which outcome
     if automatic:
         print("automatic choices:")
         for c in automatic:
-            print(f"  {c.name} = {c.value}: {c.how}")
+            print(f"  {c.name} = {_shown(c.value)}: {c.how}")
     given = [c for c in outcome.choices if not c.automatic]
     if given:
-        print("your choices: " + "; ".join(f"{c.name} = {c.value}" for c in given))
+        print("your choices: " + "; ".join(f"{c.name} = {_shown(c.value)}" for c in given))
     for note in notes:
         print(f"note: {note}")
     for line in outcome.lines:
@@ -1867,10 +1888,14 @@ def _run_density(args: argparse.Namespace) -> int:
         ),
         result=result,
         lines=(
-            f"{n_rows} x {n_cols} cells of {surface.cell_size_m:g} m from {surface.n_points:,} "
-            f"crimes; the surface integrates to {integral:,.1f} crimes.",
-            f"peak {float(surface.values.max()):,.0f} crimes per km2 at "
-            f"{float(x_m[col]):.0f}, {float(y_m[row]):.0f} (EPSG:27700).",
+            (
+                f"{n_rows} x {n_cols} cells of {surface.cell_size_m:g} m from "
+                f"{surface.n_points:,} crimes; the surface integrates to {integral:,.1f} crimes."
+            ),
+            (
+                f"peak {float(surface.values.max()):,.0f} crimes per km2 at "
+                f"{float(x_m[col]):.0f}, {float(y_m[row]):.0f} (EPSG:27700)."
+            ),
         ),
         raster=RasterLayer(surface.values, surface.transform, surface.cell_size_m),
     )
@@ -1884,6 +1909,12 @@ def _run_density(args: argparse.Namespace) -> int:
         period=_data_period(points, loaded.selection),
         notes=notes,
     )
+
+
+def _by_rate_change(cells: gpd.GeoDataFrame, *, largest_rise_first: bool) -> gpd.GeoDataFrame:
+    difference = (cells["rate_after_per_month"] - cells["rate_before_per_month"]).to_numpy()
+    order = np.argsort(-difference if largest_rise_first else difference, kind="stable")
+    return cells.iloc[order]
 
 
 def _add_change(parser: argparse.ArgumentParser) -> None:
@@ -1914,18 +1945,21 @@ def _run_change(args: argparse.Namespace) -> int:
     )
     months_before = len(month_range(*before))
     months_after = len(month_range(*after))
-    difference = cells["rate_after_per_month"] - cells["rate_before_per_month"]
     columns = ["cell_id", "x_m", "y_m", "n_before", "n_after", "ratio", "p_adjusted"]
-    up = cells.loc[cells["change"] == "up"].assign(d=difference).sort_values("d", ascending=False)
-    down = cells.loc[cells["change"] == "down"].assign(d=difference).sort_values("d")
+    up = _by_rate_change(cells.loc[cells["change"] == "up"], largest_rise_first=True)
+    down = _by_rate_change(cells.loc[cells["change"] == "down"], largest_rise_first=False)
     increases, decreases = _rows(up, columns), _rows(down, columns)
     n_b, n_a = int(cells["n_before"].sum()), int(cells["n_after"].sum())
     lines = [
-        f"before {before[0]}..{before[1]}: {n_b:,} crimes in {months_before} months "
-        f"({n_b / months_before:,.1f} a month); after {after[0]}..{after[1]}: {n_a:,} in "
-        f"{months_after} months ({n_a / months_after:,.1f} a month).",
-        f"{len(up):,} cells up and {len(down):,} down significantly, of {grid.n_cells:,} "
-        "(conditional binomial test of the monthly rates).",
+        (
+            f"before {before[0]}..{before[1]}: {n_b:,} crimes in {months_before} months "
+            f"({n_b / months_before:,.1f} a month); after {after[0]}..{after[1]}: {n_a:,} in "
+            f"{months_after} months ({n_a / months_after:,.1f} a month)."
+        ),
+        (
+            f"{len(up):,} cells up and {len(down):,} down significantly, of {grid.n_cells:,} "
+            "(conditional binomial test of the monthly rates)."
+        ),
     ]
     for label, rows in (("largest increases", increases), ("largest decreases", decreases)):
         if rows:
@@ -2005,8 +2039,10 @@ def _run_emerging(args: argparse.Namespace) -> int:
             top = members.sort_values("n_crimes", ascending=False)
             busiest[category] = _rows(top, ["cell_id", "x_m", "y_m", "n_crimes", "pattern"])[0]
     lines = [
-        f"{n_months} months, {period[0]} to {period[1]}; cells by pattern "
-        "(H hot, C cold, . neither, one character a month):"
+        (
+            f"{n_months} months, {period[0]} to {period[1]}; cells by pattern "
+            "(H hot, C cold, . neither, one character a month):"
+        )
     ]
     for category, n in categories.items():
         example = busiest.get(category)

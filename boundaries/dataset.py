@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from boundaries.assign import assign_wards
 from boundaries.neighbourhoods import apply_neighbourhoods
 from spatial import demo
+from spatial.cache import read_crimes_cached
 from spatial.io import (
     CrimeLoad,
     CrimeSource,
@@ -105,6 +106,7 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
     sites: gpd.GeoDataFrame | None = None,
     network_path: Path | None = None,
     label: str | None = None,
+    cache_dir: Path | None = None,
 ) -> StudyArea:
     """
     Load crimes and wards (and optional extras) and assign every crime to its ward.
@@ -129,6 +131,9 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         A street network GraphML file.
     label
         Name for this data set; the ward file's name when None.
+    cache_dir
+        When given, parsed crime files are cached there as GeoParquet and reloaded instantly
+        while the files are unchanged (see :mod:`spatial.cache`).
 
     Returns
     -------
@@ -147,7 +152,11 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         mapping,
         source=source_name(neighbourhoods) if neighbourhoods is not None else "neighbourhoods",
     )
-    crime_load = read_crimes(crimes)
+    crime_load = (
+        read_crimes(crimes)
+        if cache_dir is None
+        else read_crimes_cached(crimes, cache_dir=cache_dir)
+    )
     assignment = assign_wards(crime_load.points, ward_frame)
     return StudyArea(
         wards=ward_frame,
