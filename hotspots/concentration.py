@@ -248,7 +248,7 @@ def _generalised_gini_rows(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64
     return np.asarray(np.maximum(1.0, n / totals) * (g - 1.0) + 1.0, dtype=np.float64)
 
 
-def share_in_top(counts: npt.ArrayLike, fraction: float) -> float:
+def share_in_top(counts: npt.ArrayLike, *, fraction: float) -> float:
     """
     Return the share of crimes in the busiest ``fraction`` of places.
 
@@ -274,7 +274,7 @@ def share_in_top(counts: npt.ArrayLike, fraction: float) -> float:
 
     Examples
     --------
-    >>> share_in_top([6, 3, 1, 0], 0.25), share_in_top([6, 3, 1, 0], 0.375)
+    >>> share_in_top([6, 3, 1, 0], fraction=0.25), share_in_top([6, 3, 1, 0], fraction=0.375)
     (0.6, 0.75)
     """
     if not (0.0 < fraction <= 1.0):
@@ -367,7 +367,7 @@ def concentration(
             "share_of_crimes": np.concatenate([[0.0], np.cumsum(ordered) / ordered.sum()]),
         }
     )
-    top1, top5, top10 = (share_in_top(x, f) for f in TOP_CELL_FRACTIONS)
+    top1, top5, top10 = (share_in_top(x, fraction=f) for f in TOP_CELL_FRACTIONS)
     return ConcentrationResult(
         n_crimes=n_crimes,
         n_outside=n_outside,

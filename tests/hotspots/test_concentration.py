@@ -81,11 +81,11 @@ def test_gini_rejects_empty_or_negative_counts() -> None:
 
 def test_share_in_top_interpolates_between_whole_cells() -> None:
     counts = [6, 3, 1, 0]
-    assert share_in_top(counts, 0.25) == pytest.approx(0.6)
-    assert share_in_top(counts, 0.375) == pytest.approx(0.75)  # half of the second cell
-    assert share_in_top(counts, 1.0) == pytest.approx(1.0)
+    assert share_in_top(counts, fraction=0.25) == pytest.approx(0.6)
+    assert share_in_top(counts, fraction=0.375) == pytest.approx(0.75)  # half of the second cell
+    assert share_in_top(counts, fraction=1.0) == pytest.approx(1.0)
     with pytest.raises(ParameterError, match=r"\(0, 1\]"):
-        share_in_top(counts, 0.0)
+        share_in_top(counts, fraction=0.0)
 
 
 # ----------------------------------------------------------------------------- concentration
