@@ -19,14 +19,11 @@ from sqlalchemy import create_engine
 
 from tasking.store import Base, resolve_database_url
 
-config = context.config
-target_metadata = Base.metadata
-
 
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]  # a sqlalchemy Connection
-        target_metadata=target_metadata,
+        target_metadata=Base.metadata,
         render_as_batch=True,
         compare_type=True,
     )
@@ -34,19 +31,25 @@ def _run(connection: object) -> None:
         context.run_migrations()
 
 
-if context.is_offline_mode():
-    context.configure(
-        url=resolve_database_url(config.get_main_option("sqlalchemy.url")),
-        target_metadata=target_metadata,
-        literal_binds=True,
-        render_as_batch=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-elif (given := config.attributes.get("connection")) is not None:
-    _run(given)
-else:
-    engine = create_engine(resolve_database_url(config.get_main_option("sqlalchemy.url")))
-    with engine.begin() as opened:
-        _run(opened)
-    engine.dispose()
+def _main() -> None:
+    config = context.config
+    if context.is_offline_mode():
+        context.configure(
+            url=resolve_database_url(config.get_main_option("sqlalchemy.url")),
+            target_metadata=Base.metadata,
+            literal_binds=True,
+            render_as_batch=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    elif (given := config.attributes.get("connection")) is not None:
+        _run(given)
+    else:
+        engine = create_engine(resolve_database_url(config.get_main_option("sqlalchemy.url")))
+        with engine.begin() as opened:
+            _run(opened)
+        engine.dispose()
+
+
+if hasattr(context, "config"):  # only when Alembic runs this file (not on a plain import)
+    _main()
