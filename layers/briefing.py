@@ -471,9 +471,10 @@ th { background: #eef1f8; }
 {% for t, n in by_type %}<tr><td>{{ t }}</td><td class="n">{{ n }}</td></tr>{% endfor %}
 </table>
 <table>
-<tr><th>Month</th><th class="n">Count</th><th class="n">Same month last year</th></tr>
+<tr><th>Month</th><th class="n">Count</th>
+{% if has_last_year %}<th class="n">Same month last year</th>{% endif %}</tr>
 {% for m, n, ly in by_month %}<tr><td>{{ m }}</td><td class="n">{{ n }}</td>
-<td class="n">{{ ly }}</td></tr>{% endfor %}
+{% if has_last_year %}<td class="n">{{ ly }}</td>{% endif %}</tr>{% endfor %}
 </table>
 </section>
 {% if changes %}
@@ -770,6 +771,7 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
             (mo, n, _last_year(profile.by_month_last_year.get(mo), m))
             for mo, n in _with_secondary(list(profile.by_month.items()), m)
         ],
+        "has_last_year": any(v is not None for v in profile.by_month_last_year.values()),
         "changes": _change_rows(changes, m),
         "locations": _location_rows(profile, preset),
         "problems": _problem_rows(tasking, preset),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -175,10 +176,9 @@ def _draw_streets(
     keep = shapely.intersects(geoms, frame)
     if not keep.any():
         return False
-    for line in geoms[keep]:
-        for part in getattr(line, "geoms", [line]):
-            xy = np.asarray(part.coords)
-            ax.plot(xy[:, 0], xy[:, 1], color=STREET_COLOUR, linewidth=0.5, zorder=1)
+    parts = shapely.get_parts(geoms[keep])
+    segments = [shapely.get_coordinates(part) for part in parts]
+    ax.add_collection(LineCollection(segments, colors=STREET_COLOUR, linewidths=0.5, zorder=1))
     return True
 
 
@@ -192,7 +192,13 @@ def _draw_hotspots(ax: Axes, hotspots: gpd.GeoDataFrame, handles: list[object]) 
         if cells.empty:
             continue
         colour = _GI_BIN_COLOURS[gi_bin]
-        cells.plot(ax=ax, color=colour, edgecolor="none", alpha=0.85, zorder=2)
+        rings = [
+            shapely.get_coordinates(polygon.exterior)
+            for polygon in shapely.get_parts(np.asarray(cells.geometry, dtype=object))
+        ]
+        ax.add_collection(
+            PolyCollection(rings, facecolors=colour, edgecolors="none", alpha=0.85, zorder=2)
+        )
         handles.append(Patch(facecolor=colour, edgecolor="none", label=HOTSPOT_LABELS[gi_bin]))
 
 
