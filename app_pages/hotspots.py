@@ -51,8 +51,7 @@ GISTAR: Final = "Gi* hot spots"
 CLUSTERS: Final = "Clusters"
 EMERGING: Final = "Emerging hot spots"
 METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING)
-N_TOP: Final = 10
-"""Rows of the top-hotspot table."""
+N_TOP: Final = 10  # rows of the top-hotspot table (a bare string here would be shown: magic)
 
 
 def _number(key: str) -> float | None:
@@ -181,7 +180,9 @@ elif method in (GISTAR, EMERGING):
             _alpha_box()
         layer = gistar_layer(result.cells)
         legend_title = "Getis-Ord Gi*"
-        entries = gistar_legend_entries()
+        entries = gistar_legend_entries(result.cells["gi_bin"].unique().tolist())
+        if not entries:
+            entries = [LegendEntry("No significant cell", "#ffffff", "square")]
         zones = connected_zones(result.cells.loc[result.cells["gi_bin"] > 0])
         zones = zones.loc[zones["n_crimes"] > 0]  # areas hot only through their neighbours
         labels = [

@@ -944,7 +944,7 @@ def density_layer(
     surface: DensitySurface,
     *,
     breaks: Sequence[float] | None = None,
-    opacity: float = 0.7,
+    opacity: float = 0.8,
     layer_name: str = "Crime density",
 ) -> folium.FeatureGroup:
     """
@@ -1108,19 +1108,30 @@ def gistar_layer(
     return group
 
 
-def gistar_legend_entries() -> list[LegendEntry]:
+def gistar_legend_entries(present: Sequence[int] | None = None) -> list[LegendEntry]:
     """
     Return legend rows for the Gi* classes, hottest first.
+
+    Parameters
+    ----------
+    present
+        The ``gi_bin`` values found; None lists all six significant classes.
 
     Returns
     -------
     list of LegendEntry
-        Six classes (not-significant cells are not drawn, so not listed).
+        One square per significant class present (not-significant cells are not drawn).
+
+    Examples
+    --------
+    >>> [e.label for e in gistar_legend_entries([0, 3, 1, 3])]
+    ['Hot 99%', 'Hot 90%']
     """
+    shown = set(HOTSPOT_LABELS) if present is None else {int(b) for b in present}
     return [
         LegendEntry(label, GI_BIN_COLOURS[gi_bin], "square")
         for gi_bin, label in HOTSPOT_LABELS.items()
-        if gi_bin != 0
+        if gi_bin != 0 and gi_bin in shown
     ]
 
 

@@ -44,6 +44,7 @@ def test_density_shows_its_automatic_bandwidth_and_cell_size(demo: StudyArea) ->
     surface = kernel_density(demo.points, area=demo.wards)
     at = _hotspots()
     assert at.title[0].value == "Hotspots"
+    assert not at.markdown  # no stray string shown by Streamlit's "magic"
     assert f"Used: {surface.bandwidth_m:,.0f} m (automatic)" in _captions(at)
     assert f"Used: {surface.cell_size_m:,.0f} m (automatic)" in _captions(at)
     assert "crimes per km²" in at.info[0].value
