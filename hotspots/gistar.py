@@ -65,7 +65,12 @@ HOTSPOT_LABELS: Final[dict[int, str]] = {
 _SQUARE_QUEEN_OFFSETS: Final = tuple(
     (dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)
 )
-_PERMUTATION_CHUNK: Final = 64
+_PERMUTATION_CELLS_PER_CHUNK: Final = 2_000_000
+"""Permutations are evaluated in chunks of about this many (permutation, cell) pairs."""
+_ONE_PERMUTATION_AT_A_TIME_CELLS: Final = 20_000
+"""Cardinality groups at least this large are evaluated one permutation at a time."""
+_SMALL_POOL: Final = 512
+"""Up to this many other cells, permutations are drawn by sorting random keys."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -309,23 +314,82 @@ def permutation_p(
     groups = [(int(k), np.flatnonzero(n_draws == k)) for k in np.unique(n_draws) if int(k) > 0]
     # Cells without neighbours: the permuted sum is always 0 (the observed sum is 0 too).
     larger[n_draws == 0] = permutations
-    for _ in range(permutations):
-        draws = rng.choice(n - 1, size=max_draws, replace=False) if max_draws else None
-        if draws is None:
-            break
-        below = x[draws]  # value used when the draw index is below the cell's own index
-        above = x[draws + 1]  # value used otherwise: indices at or above i shift past i
+    if max_draws == 0:
+        groups = []
+    chunk = max(1, min(permutations, _PERMUTATION_CELLS_PER_CHUNK // max(n, 1)))
+    for first in range(0, permutations, chunk):
+        n_perm = min(chunk, permutations - first)
+        draws = _draw_without_replacement(rng, n - 1, n_perm, max_draws)
         for k, cells in groups:
-            order = np.argsort(draws[:k])
-            r_sorted = draws[:k][order]
-            # sum_at[c] = sum of 'below' for the c smallest draws + 'above' for the rest
-            sum_at = np.concatenate([[0.0], np.cumsum(below[:k][order])]) + np.concatenate(
-                [np.cumsum(above[:k][order][::-1])[::-1], [0.0]]
-            )
-            count_below = np.searchsorted(r_sorted, cells, side="left")
-            larger[cells] += sum_at[count_below] >= threshold[cells]
+            if n_perm == 1 or len(cells) >= _ONE_PERMUTATION_AT_A_TIME_CELLS:
+                # large groups: per-permutation lookups in k sorted draws stay in cache
+                for row in draws[:, :k]:
+                    larger[cells] += _count_one(x, row, cells, threshold[cells])
+            else:  # small groups: all permutations of the chunk at once (less Python overhead)
+                larger[cells] += _count_at_least(x, draws[:, :k], cells, threshold[cells])
     folded = np.minimum(larger, permutations - larger)
     return (folded + 1.0) / (permutations + 1.0)
+
+
+def _draw_without_replacement(
+    rng: np.random.Generator, n_pool: int, n_rows: int, k: int
+) -> npt.NDArray[np.int64]:
+    """``n_rows`` independent uniform draws of ``k`` distinct integers from ``range(n_pool)``."""
+    if n_pool <= _SMALL_POOL:  # few cells: repeats would be common, sort random keys instead
+        keys = rng.random((n_rows, n_pool))
+        return np.asarray(np.argsort(keys, axis=1)[:, :k], dtype=np.int64)
+    draws = rng.integers(0, n_pool, size=(n_rows, k), dtype=np.int64)
+    if k > 1:
+        ordered = np.sort(draws, axis=1)
+        # a row with a repeat is redrawn whole: the kept rows stay uniform over distinct tuples
+        for row in np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1)):
+            draws[row] = rng.choice(n_pool, size=k, replace=False)
+    return draws
+
+
+def _count_one(
+    x: npt.NDArray[np.float64],
+    draws: npt.NDArray[np.int64],
+    cells: npt.NDArray[np.int64],
+    threshold: npt.NDArray[np.float64],
+) -> npt.NDArray[np.bool_]:
+    """One permutation of :func:`_count_at_least`: which cells' sums reach the threshold."""
+    r_sorted = np.sort(draws)
+    sum_at = np.zeros(r_sorted.size + 1)
+    sum_at[1:] += np.cumsum(x[r_sorted])
+    sum_at[:-1] += np.cumsum(x[r_sorted + 1][::-1])[::-1]
+    reached = sum_at[np.searchsorted(r_sorted, cells, side="left")] >= threshold
+    return np.asarray(reached, dtype=np.bool_)
+
+
+def _count_at_least(
+    x: npt.NDArray[np.float64],
+    draws: npt.NDArray[np.int64],
+    cells: npt.NDArray[np.int64],
+    threshold: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int64]:
+    """
+    Count, per cell, the permutations whose neighbour sum reaches the cell's threshold.
+
+    Draw ``r`` stands for cell ``r`` when ``r < i`` and for ``r + 1`` otherwise (cell ``i``
+    skips itself), so for each permutation the sum over the draws is a step function of ``i``
+    with steps at the sorted draws: ``sum_at[c]`` is the sum when ``c`` draws lie below ``i``.
+    """
+    n_perm, k = draws.shape
+    order = np.argsort(draws, axis=1)
+    r_sorted = np.take_along_axis(draws, order, axis=1)
+    below = x[r_sorted]  # the value a draw stands for when it lies below the cell
+    above = x[r_sorted + 1]  # ... and when it lies at or above the cell
+    sum_at = np.zeros((n_perm, k + 1))
+    sum_at[:, 1:] += np.cumsum(below, axis=1)
+    sum_at[:, :-1] += np.cumsum(above[:, ::-1], axis=1)[:, ::-1]
+    # one searchsorted for all permutations: row p's draws and cells are offset by p * (n + 1)
+    stride = np.arange(n_perm, dtype=np.int64)[:, None] * (x.size + 1)
+    flat = (r_sorted + stride).ravel()
+    position = np.searchsorted(flat, (cells[None, :] + stride).ravel(), side="left")
+    count_below = position.reshape(n_perm, cells.size) - np.arange(n_perm)[:, None] * k
+    reached = np.take_along_axis(sum_at, count_below, axis=1) >= threshold[None, :]
+    return np.asarray(reached.sum(axis=0), dtype=np.int64)
 
 
 def _classify(z: npt.NDArray[np.float64], p_adj: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
