@@ -27,9 +27,11 @@ from spatial.errors import (
     ParameterError,
     PatchmapWarning,
 )
-from spatial.io import read_crimes
+from spatial.io import read_crimes, read_wards
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy.typing as npt
 
     from hotspots.kde import DensitySurface, Kernel
@@ -211,6 +213,33 @@ def test_demo_density_matches_exact_sum_and_integrates(
         cols,
     )
     assert np.abs(surface.values[rows, cols] - exact).max() <= 0.02 * surface.values.max()
+
+
+@pytest.mark.shared
+def test_cambridge_density_integrates_and_peaks_in_the_city_centre(cambridge_dir: Path) -> None:
+    wards = read_wards(cambridge_dir / "wards.geojson").wards
+    points = read_crimes([cambridge_dir / "crimes"]).points  # the whole force: most lie outside
+    surface = kernel_density(points, area=wards)
+    used = _inside(points, wards)
+    assert surface.n_points == len(used)
+    assert surface.values.sum() * surface.cell_area_km2 == pytest.approx(len(used), rel=0.005)
+    assert surface.cell_size_m == 30.0  # shorter side 8,000 m / 250 = 32 m, rounded to 5 m
+    rng = np.random.default_rng(6)
+    rows = rng.integers(0, surface.values.shape[0], 200)
+    cols = rng.integers(0, surface.values.shape[1], 200)
+    exact = _exact_density(
+        surface,
+        np.asarray(used.geometry.x, dtype=np.float64),
+        np.asarray(used.geometry.y, dtype=np.float64),
+        rows,
+        cols,
+    )
+    assert np.abs(surface.values[rows, cols] - exact).max() <= 0.02 * surface.values.max()
+    # the peak lies in Market ward, the city centre
+    xs, ys = surface.cell_centres()
+    row, col = np.unravel_index(int(np.argmax(surface.values)), surface.values.shape)
+    peak = gpd.GeoDataFrame(geometry=[Point(xs[col], ys[row])], crs=BNG)
+    assert gpd.sjoin(peak, wards, predicate="within")["ward_name"].tolist() == ["Market"]
 
 
 def test_raster_covers_the_wards_expanded_by_the_bandwidth() -> None:
