@@ -1407,7 +1407,7 @@ def _test_choices(
         if args.correction is None
         else _given("--correction")
     )
-    alpha_how = f"default: {what} with adjusted p <= {alpha:g} are significant"
+    alpha_how = f"default: a cell is significant at adjusted p <= {alpha:g}"
     return (
         correction,
         alpha,
