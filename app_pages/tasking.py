@@ -19,6 +19,7 @@ from tasking.store import (
     ACTION_STATUSES,
     CHECKLIST_ITEMS,
     EPIC_TYPES,
+    PROBLEM_STATUSES,
     SARA_STAGES,
     ActionRecord,
     AreaRecord,
@@ -38,6 +39,7 @@ from tasking.store import (
     list_problems,
     resolve_database_url,
     update_action,
+    update_problem,
 )
 
 if TYPE_CHECKING:
@@ -63,6 +65,13 @@ ACTION_PERSON_KEY: Final = "tasking_action_person"
 ACTION_DUE_KEY: Final = "tasking_action_due"
 ADD_ACTION_KEY: Final = "tasking_add_action"
 EDIT_PICK_KEY: Final = "tasking_edit_pick"
+# The same for problems: the version opened, and the stage and status boxes (id follows).
+PROBLEM_VERSION_PREFIX: Final = "tasking_problem_version_"
+PROBLEM_STAGE_PREFIX: Final = "tasking_problem_stage_"
+PROBLEM_STATUS_PREFIX: Final = "tasking_problem_status_"
+SAVE_PROBLEM_KEY: Final = "tasking_save_problem"
+RELOAD_PROBLEM_KEY: Final = "tasking_reload_problem"
+DECISION_PROBLEM_KEY: Final = "tasking_decision_problem"
 # Key prefixes of the status and notes boxes of the action being edited (its id follows).
 EDIT_STATUS_PREFIX: Final = "tasking_edit_status_"
 EDIT_NOTES_PREFIX: Final = "tasking_edit_notes_"
@@ -134,6 +143,27 @@ def _write(engine: Engine, work: Callable[[Session], object]) -> None:
     """Run ``work`` in one transaction; conflicts and input errors show as error boxes."""
     with Session(engine) as session, session.begin():
         work(session)
+
+
+def _save_problem(
+    engine: Engine,
+    problem_id: int,
+    *,
+    expected_version: int,
+    user: str,
+    sara_stage: str,
+    status: str,
+) -> ProblemRecord:
+    """Save a stage/status change made to version ``expected_version`` of a problem."""
+    with Session(engine) as session, session.begin():
+        return update_problem(
+            session,
+            problem_id,
+            expected_version=expected_version,
+            user=user,
+            sara_stage=sara_stage,  # type: ignore[arg-type]  # selectbox of SARA_STAGES
+            status=status,  # type: ignore[arg-type]  # selectbox of PROBLEM_STATUSES
+        )
 
 
 def _save_action(
@@ -233,6 +263,44 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                 format_func=lambda i: f"{i}: {by_id[i].title}",
                 key=PROBLEM_PICK_KEY,
             )
+            chosen = by_id[picked]
+            problem_keys = [
+                f"{prefix}{picked}"
+                for prefix in (PROBLEM_VERSION_PREFIX, PROBLEM_STAGE_PREFIX, PROBLEM_STATUS_PREFIX)
+            ]
+            st.session_state.setdefault(problem_keys[0], chosen.version)
+            with st.form("problem_stage"):
+                st.selectbox(
+                    "Move to SARA stage",
+                    SARA_STAGES,
+                    index=SARA_STAGES.index(chosen.sara_stage),
+                    key=problem_keys[1],
+                )
+                st.selectbox(
+                    "Problem status",
+                    PROBLEM_STATUSES,
+                    index=PROBLEM_STATUSES.index(chosen.status),
+                    key=problem_keys[2],
+                )
+                move = st.form_submit_button("Save stage and status", key=SAVE_PROBLEM_KEY)
+            if st.button("Reload this problem", key=RELOAD_PROBLEM_KEY):
+                for key in problem_keys:
+                    st.session_state.pop(key, None)
+                st.rerun()
+            if move:
+                user = _user()
+                saved_problem = _ui.guarded(
+                    "saving the problem",
+                    _save_problem,
+                    engine,
+                    picked,
+                    expected_version=int(st.session_state[problem_keys[0]]),
+                    user=user,
+                    sara_stage=str(st.session_state[problem_keys[1]]),
+                    status=str(st.session_state[problem_keys[2]]),
+                )
+                st.session_state[problem_keys[0]] = saved_problem.version
+                st.rerun()
             own = [a for a in actions if a.problem_id == picked]
             st.dataframe(
                 _frame(
@@ -358,6 +426,7 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                 st.rerun()
         if meetings:
             meeting_by_id = {m.id: m for m in meetings}
+            by_title = {p.id: p.title for p in problems}
             with st.form("add_decision", clear_on_submit=True):
                 st.subheader("Record a decision")
                 st.selectbox(
@@ -367,15 +436,24 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                     key=DECISION_MEETING_KEY,
                 )
                 st.text_area("Decision", key=DECISION_TEXT_KEY)
+                st.selectbox(
+                    "About problem (optional)",
+                    [None, *(p.id for p in problems)],
+                    format_func=lambda i: "—" if i is None else f"{i}: {by_title[i]}",
+                    key=DECISION_PROBLEM_KEY,
+                )
                 if st.form_submit_button("Add decision", key=ADD_DECISION_KEY):
                     user = _user()
                     meeting_id = int(st.session_state[DECISION_MEETING_KEY])
                     text = str(st.session_state.get(DECISION_TEXT_KEY, ""))
+                    about = st.session_state.get(DECISION_PROBLEM_KEY)
                     _ui.guarded(
                         "recording the decision",
                         _write,
                         engine,
-                        lambda s: add_decision(s, meeting_id, decision=text, user=user),
+                        lambda s: add_decision(
+                            s, meeting_id, decision=text, user=user, problem_id=about
+                        ),
                     )
                     st.rerun()
         st.dataframe(

@@ -16,11 +16,14 @@ from tasking.store import (
     add_action,
     add_area,
     add_finding,
+    add_meeting,
     add_problem,
     connect,
     get_action,
+    get_problem,
     list_actions,
     list_audit,
+    list_decisions,
     list_problems,
     update_action,
 )
@@ -186,3 +189,30 @@ def test_assessment_shows_the_wdd_of_the_chosen_wards(engine: Engine, demo: Stud
     assert list(counts["n_before"]) == [expected.treated.n_before, expected.comparison.n_before]
     at.number_input(key=page.BUFFER_KEY).set_value(100.0).run()
     assert any("overlap" in e.value for e in at.error)
+
+
+def test_moving_a_problem_to_response_and_recording_a_nag_decision(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        problem = add_problem(session, title="Shed burglaries", user="sgt.lee")
+        meeting = add_meeting(
+            session, name="Northfield NAG", held_on=dt.date(2026, 11, 20), user="chair"
+        )
+    at = _tasking()
+    at.selectbox(key=f"{page.PROBLEM_STAGE_PREFIX}{problem.id}").set_value("response")
+    at.button(key=page.SAVE_PROBLEM_KEY).click().run()
+    assert not at.exception
+    assert not at.error
+    at.text_area(key=page.DECISION_TEXT_KEY).set_value("Crime prevention letters to allotments")
+    at.selectbox(key=page.DECISION_PROBLEM_KEY).set_value(problem.id)
+    at.button(key=page.ADD_DECISION_KEY).click().run()
+    assert not at.exception
+    with Session(engine) as session:
+        moved = get_problem(session, problem.id)
+        (decision,) = list_decisions(session, problem_id=problem.id)
+        audit = list_audit(session, entity="problem", entity_id=problem.id)
+    assert (moved.sara_stage, moved.version, moved.updated_by) == ("response", 2, "pc.smith")
+    assert [(r.field, r.old_value, r.new_value) for r in audit[1:]] == [
+        ("sara_stage", "scanning", "response")
+    ]
+    assert (decision.meeting_id, decision.created_by) == (meeting.id, "pc.smith")
+    assert decision.decision == "Crime prevention letters to allotments"
