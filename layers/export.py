@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import math
 import tempfile
@@ -89,6 +90,7 @@ __all__ = [
     "Raster",
     "RasterLayer",
     "build_layers",
+    "downloads",
     "export_layers",
     "prepare_density",
     "read_geojson_metadata",
@@ -1378,3 +1380,108 @@ def build_layers(
         sources=_sources(area, uses_osm=route is not None),
     )
     return AnalysisLayers(tuple(out), density, metadata, hotspots, clusters, route)
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+_MIME: Final[dict[str, str]] = {
+    ".gpkg": "application/geopackage+sqlite3",
+    ".kml": "application/vnd.google-earth.kml+xml",
+    ".gpx": "application/gpx+xml",
+    ".tif": "image/tiff",
+    ".zip": "application/zip",
+    ".geojson": "application/geo+json",
+    ".csv": "text/csv",
+}
+_DOWNLOAD_LABELS: Final[dict[str, str]] = {
+    "gpkg": "GeoPackage (QGIS, ArcGIS)",
+    "kml": "KML (Google Earth)",
+    "gpx": "GPX route (phone GPS apps)",
+    "tif": "GeoTIFF density raster",
+    "shp": "Shapefile (zipped)",
+    "geojson": "GeoJSON (web maps)",
+    "csv": "CSV tables (spreadsheets)",
+    "all": "Everything (zip)",
+}
+
+
+@dataclass(frozen=True)
+class Download:
+    """
+    One file to offer for download.
+
+    Attributes
+    ----------
+    key
+        The format (``"gpkg"``, ``"geojson"`` ... or ``"all"``).
+    label
+        What the button says.
+    file_name
+        The file's name.
+    data
+        Its bytes.
+    mime
+        Its media type.
+    """
+
+    key: str
+    label: str
+    file_name: str
+    data: bytes
+    mime: str
+
+
+def _zip_bytes(paths: Sequence[Path], root: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in paths:
+            archive.write(path, arcname=str(path.relative_to(root)))
+    return buffer.getvalue()
+
+
+def downloads(result: ExportResult, folder: str | Path, *, stem: str) -> tuple[Download, ...]:
+    """
+    Package a folder export as one download per format (per-layer files zipped together).
+
+    Parameters
+    ----------
+    result
+        What :func:`export_layers` wrote into ``folder``.
+    folder
+        The export folder.
+    stem
+        Start of the download file names (e.g. ``"patchmap_partner"``).
+
+    Returns
+    -------
+    tuple of Download
+        Single-file formats as they are (GeoPackage, KML, GPX, GeoTIFF, zipped Shapefile);
+        GeoJSON and CSV files (one per layer) zipped with ``metadata.json``; and everything in
+        one zip.
+    """
+    root = Path(folder)
+    meta = root / "metadata.json"
+    by_format: dict[str, list[Path]] = {}
+    for path in result.paths:
+        if path.name == "metadata.json" or path.name.endswith(".metadata.json"):
+            continue
+        fmt = "shp" if path.suffix == ".zip" else path.suffix.lstrip(".")
+        by_format.setdefault(fmt, []).append(path)
+    out: list[Download] = []
+    for fmt in ("gpkg", "kml", "gpx", "tif", "shp", "geojson", "csv"):
+        paths = by_format.get(fmt)
+        if not paths:
+            continue
+        if fmt in {"geojson", "csv"}:
+            extra = [p.with_name(p.name + ".metadata.json") for p in paths if fmt == "csv"]
+            data = _zip_bytes([*paths, *extra, meta], root)
+            name, mime = f"{stem}_{fmt}.zip", _MIME[".zip"]
+        else:
+            (path,) = paths
+            data, name, mime = path.read_bytes(), f"{stem}{path.suffix}", _MIME[path.suffix]
+            if fmt in {"gpx", "tif"}:
+                name = f"{stem}_{path.name}"
+        out.append(Download(fmt, _DOWNLOAD_LABELS[fmt], name, data, mime))
+    everything = _zip_bytes(list(result.paths), root)
+    out.append(Download("all", _DOWNLOAD_LABELS["all"], f"{stem}.zip", everything, _MIME[".zip"]))
+    return tuple(out)

@@ -1,0 +1,258 @@
+"""Exports page: hotspot layers for the NAG and briefing packs for partners, safe to share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from typing import TYPE_CHECKING, Final
+
+import streamlit as st
+
+from app_pages import _ui
+from boundaries.select import select_wards
+from layers.audience import AUDIENCES, DEFAULT_MIN_COUNT, PUBLIC_MIN_COUNT, get_preset
+from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
+from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
+from layers.pdf import html_to_pdf
+from spatial.errors import PatchmapError
+from tasking.store import connect, resolve_database_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from boundaries.dataset import StudyArea
+    from boundaries.select import Selection
+    from layers.audience import Audience, LayerKind
+    from layers.export import ExportFormat
+
+AUDIENCE_KEY: Final = "export_audience"
+MIN_COUNT_KEY: Final = "export_min_count"
+LAYERS_KEY: Final = "export_layers"
+SHAPEFILE_KEY: Final = "export_shapefile"
+BUILD_EXPORT_KEY: Final = "export_build"
+BRIEF_AREA_KEY: Final = "brief_area"
+BRIEF_MEETING_KEY: Final = "brief_meeting"
+BRIEF_TASKING_KEY: Final = "brief_tasking"
+BUILD_BRIEF_KEY: Final = "brief_build"
+BRIEF_REQUESTED_KEY: Final = "brief_requested"
+"""Set once the user asked for a pack; the pack follows their later choices from the cache."""
+DOWNLOAD_KEY_PREFIX: Final = "export_download_"
+BRIEF_HTML_KEY: Final = "brief_download_html"
+BRIEF_PDF_KEY: Final = "brief_download_pdf"
+
+LAYER_LABELS: Final[dict[LayerKind, str]] = {
+    "hotspots": "Hot spots (Gi* cells)",
+    "density": "Density (raster)",
+    "clusters": "Clusters (DBSCAN)",
+    "routes": "EVA route and stops",
+    "sites": "Co-location sites",
+    "crimes": "Crimes (streets for partners, wards for the public)",
+    "wards": "Ward boundaries",
+}
+DEFAULT_LAYERS: Final[tuple[LayerKind, ...]] = ("hotspots", "density", "clusters", "sites")
+AUDIENCE_HELP: Final = {
+    "police": "Police: full detail (crime IDs, outcomes, snap points). Not for sharing.",
+    "partner": "Partner: streets and cells, small counts suppressed, no IDs or outcomes.",
+    "public": "Public: ward totals and hotspot classes only; no routes.",
+}
+_LOG: Final = logging.getLogger("patchmap.app")
+
+
+@st.cache_data(max_entries=8, show_spinner="Preparing the export files…")
+def export_files(
+    dataset_id: str,
+    selection: Selection,
+    audience: Audience,
+    min_count: int | None,
+    layers: tuple[LayerKind, ...],
+    shapefile: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    _area: StudyArea,
+) -> tuple[Download, ...]:
+    """Build the layers, export them for the audience into a temporary folder, read the files."""
+    del dataset_id
+    built = build_layers(_area, selection, layers=layers, audience=audience)
+    with tempfile.TemporaryDirectory(prefix="patchmap-export-") as folder:
+        formats: tuple[ExportFormat, ...] = (*DEFAULT_FORMATS, *(("shp",) if shapefile else ()))
+        result = export_layers(
+            built.layers,
+            folder,
+            metadata=built.metadata,
+            audience=audience,
+            min_count=min_count,
+            density=built.density,
+            wards=select_wards(_area, selection),
+            formats=formats,
+        )
+        return downloads(result, folder, stem=f"patchmap_{audience}")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Opening the tasking log…")
+def tasking_engine(url: str) -> Engine:
+    """Open (and migrate) the tasking database once per URL."""
+    return connect(url)
+
+
+@st.cache_data(max_entries=8, show_spinner="Building the briefing pack…")
+def briefing_files(
+    dataset_id: str,
+    place: str,
+    is_neighbourhood: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    meeting: dt.date,
+    audience: Audience,
+    min_count: int | None,
+    with_tasking: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    _area: StudyArea,
+) -> tuple[str, str, bytes, bytes, tuple[str, ...]]:
+    """Return the pack's title, HTML, PDF, map image and section titles."""
+    del dataset_id
+    tasking = None
+    if with_tasking:
+        from sqlalchemy.orm import Session  # noqa: PLC0415  # only when the log is asked for
+
+        wards = (
+            tuple(_area.wards.loc[_area.wards["neighbourhood"] == place, "ward_name"])
+            if is_neighbourhood
+            else (place,)
+        )
+        with Session(tasking_engine(resolve_database_url(None))) as session:
+            tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
+    pack = build_briefing(
+        _area,
+        meeting=meeting,
+        ward=None if is_neighbourhood else place,
+        neighbourhood=place if is_neighbourhood else None,
+        audience=audience,
+        min_count=min_count,
+        tasking=tasking,
+    )
+    sections = tuple(SECTION_TITLES[s] for s in pack.sections)
+    return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections
+
+
+ctx = _ui.context()
+area = ctx.area
+st.title("Exports")
+st.caption(
+    "What leaves the app opens in QGIS, ArcGIS, Google Earth, phone GPS apps and a PDF reader, "
+    "and never carries more detail than the audience chosen here may see."
+)
+
+st.session_state.setdefault(AUDIENCE_KEY, "partner")
+left, right = st.columns([3, 2])
+audience: Audience = left.radio(
+    "Audience", AUDIENCES, key=AUDIENCE_KEY, horizontal=True, format_func=str.capitalize
+)
+left.caption(AUDIENCE_HELP[audience])
+preset = get_preset(audience)
+min_count: int | None = None
+if preset.min_count is not None:
+    floor = DEFAULT_MIN_COUNT if audience == "public" else 1
+    st.session_state.setdefault(MIN_COUNT_KEY, DEFAULT_MIN_COUNT)
+    if int(st.session_state[MIN_COUNT_KEY]) < floor:
+        st.session_state[MIN_COUNT_KEY] = floor
+    chosen_min = right.number_input(
+        "Suppress counts below",
+        min_value=floor,
+        max_value=100,
+        step=1,
+        key=MIN_COUNT_KEY,
+        help=f"Default {DEFAULT_MIN_COUNT} for partners; the public preset uses at least "
+        f"{PUBLIC_MIN_COUNT} unless you raise it further.",
+    )
+    min_count = max(int(chosen_min), preset.min_count) if audience == "public" else int(chosen_min)
+
+tab_layers, tab_brief = st.tabs(["Layers", "Briefing pack"])
+
+with tab_layers:
+    allowed = [k for k in LAYER_LABELS if k in preset.allowed_layers]
+    st.session_state.setdefault(LAYERS_KEY, list(DEFAULT_LAYERS))
+    st.session_state[LAYERS_KEY] = [k for k in st.session_state[LAYERS_KEY] if k in allowed]
+    layers = st.multiselect(
+        "Layers", allowed, key=LAYERS_KEY, format_func=lambda k: LAYER_LABELS[k]
+    )
+    shapefile = st.checkbox("Also a zipped Shapefile", key=SHAPEFILE_KEY)
+    if not layers:
+        st.info("Choose at least one layer.")
+    else:
+        files = _ui.guarded(
+            "preparing the export",
+            export_files,
+            ctx.dataset_id,
+            ctx.selection,
+            audience,
+            min_count,
+            tuple(layers),
+            bool(shapefile),
+            area,
+        )
+        st.write(f"{len(files)} downloads for the **{audience}** audience:")
+        columns = st.columns(4)
+        for i, item in enumerate(files):
+            columns[i % 4].download_button(
+                item.label,
+                data=item.data,
+                file_name=item.file_name,
+                mime=item.mime,
+                key=f"{DOWNLOAD_KEY_PREFIX}{item.key}",
+                icon=":material/download:",
+            )
+
+with tab_brief:
+    scopes = list(area.ward_names)
+    nbhds = [n for n in area.neighbourhood_names if n not in area.ward_names]
+    options = [*scopes, *nbhds]
+    st.session_state.setdefault(BRIEF_AREA_KEY, options[0])
+    place = st.selectbox(
+        "Ward or neighbourhood",
+        options,
+        key=BRIEF_AREA_KEY,
+        format_func=lambda n: f"{n} (neighbourhood)" if n in nbhds else n,
+    )
+    last = dt.date.fromisoformat(f"{area.months[-1]}-01")
+    default_meeting = (last + dt.timedelta(days=45)).replace(day=14)
+    st.session_state.setdefault(BRIEF_MEETING_KEY, default_meeting)
+    meeting = st.date_input("Meeting date", key=BRIEF_MEETING_KEY)
+    with_tasking = st.checkbox(
+        "Add problems, actions and assessments from the tasking log", key=BRIEF_TASKING_KEY
+    )
+    if st.button("Build the briefing pack", key=BUILD_BRIEF_KEY, type="primary"):
+        st.session_state[BRIEF_REQUESTED_KEY] = True
+    if st.session_state.get(BRIEF_REQUESTED_KEY) and isinstance(meeting, dt.date):
+        try:
+            title, html, pdf, map_png, sections = briefing_files(
+                ctx.dataset_id,
+                str(place),
+                place in nbhds,
+                meeting,
+                audience,
+                min_count,
+                bool(with_tasking),
+                area,
+            )
+        except PatchmapError as err:
+            _ui.fail(str(err))
+        except Exception:  # noqa: BLE001  # the user sees an apology, the log keeps the traceback
+            _LOG.exception("patchmap failed while building the briefing pack")
+            _ui.fail(_ui.APOLOGY.format(doing="building the briefing pack"))
+        st.subheader(title)
+        stem = f"briefing_{place}_{meeting.isoformat()}".replace(" ", "_")
+        one, two = st.columns(2)
+        one.download_button(
+            "Briefing pack (PDF)",
+            data=pdf,
+            file_name=f"{stem}.pdf",
+            mime="application/pdf",
+            key=BRIEF_PDF_KEY,
+            icon=":material/picture_as_pdf:",
+        )
+        two.download_button(
+            "Briefing pack (HTML)",
+            data=html.encode("utf-8"),
+            file_name=f"{stem}.html",
+            mime="text/html",
+            key=BRIEF_HTML_KEY,
+            icon=":material/html:",
+        )
+        st.write("Sections: " + ", ".join(sections) + ".")
+        st.image(map_png, caption="The pack's map (print resolution)")
