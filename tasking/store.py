@@ -927,6 +927,38 @@ def _get(session: Session, model: type[_M], entity_id: int, entity: str) -> _M:
     return row
 
 
+def _editable_action(session: Session, action_id: int, *, attempted: str) -> _Action:
+    """Return the action, or say who deleted it if someone did."""
+    row = session.get(_Action, action_id, populate_existing=True)
+    if row is not None:
+        return row
+    deleted = session.scalars(
+        select(_Audit)
+        .where(
+            _Audit.entity == "action",
+            _Audit.entity_id == action_id,
+            _Audit.operation == "delete",
+        )
+        .order_by(_Audit.id.desc())
+    ).first()
+    if deleted is None:
+        msg = f"No action has id {action_id}. List them to see the ids that exist."
+        raise RecordNotFoundError(msg)
+    when = _utc(deleted.changed_at).strftime("%Y-%m-%d %H:%M UTC")
+    msg = (
+        f"Action {action_id} was deleted by {deleted.changed_by} at {when}; your {attempted} "
+        "was not saved. Add it again as a new action if it is still needed."
+    )
+    raise EditConflictError(
+        msg,
+        entity="action",
+        entity_id=action_id,
+        expected_version=deleted.entity_version or 0,
+        current_version=-1,
+        changed_by=deleted.changed_by,
+    )
+
+
 def _conflict(
     session: Session,
     *,
@@ -1426,6 +1458,7 @@ def update_action(  # noqa: PLR0913 - one keyword per editable field
     EditConflictError
         When the stored version is not ``expected_version``: someone else saved first. The
         message says who, when and what they changed; reload and apply the change again.
+        Also when someone else deleted the action.
     RecordNotFoundError
         When no action has that id.
     ParameterError
@@ -1447,7 +1480,7 @@ def update_action(  # noqa: PLR0913 - one keyword per editable field
         changes["status"] = _check_choice(status, ACTION_STATUSES, "status")
     if not isinstance(notes, Unchanged):
         changes["notes"] = _check_text(notes, "notes")
-    row = _get(session, _Action, action_id, "action")
+    row = _editable_action(session, action_id, attempted=f"change to {', '.join(changes)}")
     _apply_update(
         session,
         row,
@@ -1477,12 +1510,12 @@ def delete_action(session: Session, action_id: int, *, expected_version: int, us
     Raises
     ------
     EditConflictError
-        When someone else changed the action since ``expected_version``.
+        When someone else changed or deleted the action since ``expected_version``.
     RecordNotFoundError
         When no action has that id.
     """
     user = _check_user(user)
-    row: _Action = _get(session, _Action, action_id, "action")
+    row = _editable_action(session, action_id, attempted="deletion")
     if row.version != expected_version:
         raise _conflict(
             session,

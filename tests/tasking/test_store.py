@@ -284,6 +284,23 @@ def test_conflict_found_at_write_time_is_reported_too(
     assert (stored.status, stored.notes, stored.version) == ("done", "", 2)
 
 
+def test_editing_an_action_someone_deleted_says_who_deleted_it(engine: Engine) -> None:
+    _, action_id = _problem_and_action(engine)
+    with Session(engine) as session, session.begin():
+        delete_action(session, action_id, expected_version=1, user="alice")
+    with (
+        Session(engine) as session,
+        pytest.raises(
+            EditConflictError,
+            match=rf"Action {action_id} was deleted by alice at .*; your change to status was not",
+        ) as caught,
+    ):
+        update_action(session, action_id, expected_version=1, user="bob", status="done")
+    assert caught.value.changed_by == "alice"
+    with Session(engine) as session, pytest.raises(RecordNotFoundError, match="No action has id"):
+        update_action(session, 12345, expected_version=1, user="bob", status="done")
+
+
 def test_audit_trail_records_who_changed_what_and_when(engine: Engine) -> None:
     problem_id, action_id = _problem_and_action(engine)
     before = dt.datetime.now(dt.UTC)
