@@ -44,3 +44,32 @@ def test_map_page_draws_every_layer_offline(
 
     page.get_by_text("Crimes shown").scroll_into_view_if_needed()
     save_screenshot(page, "map", docs_copy="map.png")
+
+
+def test_real_data_map_needs_the_internet_only_for_tiles(
+    offline_page: tuple[Page, list[str]],
+    app_url: str,
+    cambridge_dir: Path,
+    save_screenshot: Callable[..., Path],
+) -> None:
+    page, refused = offline_page
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.get_by_text("Crimes shown").wait_for(timeout=120_000)
+    page.get_by_text("Folder on this computer", exact=True).click()
+    crimes_box = page.get_by_label("Crime CSVs: a file, folder or .zip")
+    crimes_box.fill(str(cambridge_dir / "crimes"))
+    crimes_box.press("Enter")
+    wards_box = page.get_by_label("Ward boundary file")
+    wards_box.fill(str(cambridge_dir / "wards.geojson"))
+    wards_box.press("Enter")
+    # SOURCES.md: 17,785 located crimes fall inside the 14 Cambridge wards.
+    page.get_by_text("17,785").wait_for(timeout=180_000)
+    page.wait_for_function(f"document.querySelectorAll({MAP_FRAME!r}).length === 1", timeout=60_000)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".patchmap-ward-label").nth(13).wait_for(state="attached", timeout=60_000)
+    assert frame.locator(".patchmap-ward-label").count() == 14
+    assert frame.locator("path.leaflet-interactive").count() > 1_000
+    assert "Market" in frame.locator(".patchmap-ward-label").all_inner_texts()
+    assert refused, "the OpenStreetMap tiles should have been asked for"
+    assert all(url.startswith("https://tile.openstreetmap.org/") for url in refused), refused
+    save_screenshot(page, "map_cambridge")
