@@ -194,7 +194,7 @@ def evaluate_origin(
         return OriginResult(month, 0, n_flag, None, None, None, None, method_used)
     top = flag_top(scores, n_flag)
     hits = float(actual[top].sum())
-    best = float(np.sort(actual)[::-1][:n_flag].sum())
+    best = float(np.sort(actual)[n - n_flag :].sum())
     hit_rate = hits / total
     area_share = n_flag / n
     rri = None

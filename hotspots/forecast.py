@@ -849,25 +849,39 @@ def _gistar(history: History, n_months: int) -> npt.NDArray[np.float64]:
     return gi_star_z(counts, history.space.queen())
 
 
-def _features(
+def _feature_stack(
     counts: npt.NDArray[np.float64], types: npt.NDArray[np.float64], space: CellSpace
 ) -> npt.NDArray[np.float64]:
-    """Features of each cell from ``counts`` (n_cells, k) and ``types`` (n_types, n_cells)."""
+    """
+    Features of every cell for every history length at once.
+
+    ``counts`` is ``(n_cells, k)``, ``types`` ``(n_types, n_cells, k)``. Slice ``[:, s - 1, :]``
+    of the ``(n_cells, k, n_features)`` result describes each cell after the first ``s`` months:
+    log1p of last month's count, of the last 3 months' and of all months' mean, of the same two
+    means over the queen neighbours (the cell excluded), and each type's share of the crimes of
+    the types given.
+    """
     k = counts.shape[1]
     queen = space.queen()
-    n_nb = np.maximum(np.asarray(queen.sum(axis=1)).ravel() - 1.0, 1.0)
-    last = counts[:, -1]
-    recent = _window(counts, min(_RECENT_MONTHS, k)) / min(_RECENT_MONTHS, k)
-    long_run = counts.sum(axis=1) / k
+    n_nb = np.maximum(np.asarray(queen.sum(axis=1)).ravel() - 1.0, 1.0)[:, None]
+    total = np.cumsum(counts, axis=1)
+    lengths = np.arange(1, k + 1, dtype=np.float64)
+    long_run = total / lengths
+    window = np.minimum(lengths, _RECENT_MONTHS)
+    before = np.zeros_like(total)
+    lag = _RECENT_MONTHS
+    if k > lag:
+        before[:, lag:] = total[:, :-lag]
+    recent = (total - before) / window
     nb_long = (queen @ long_run - long_run) / n_nb
     nb_recent = (queen @ recent - recent) / n_nb
-    columns = [np.log1p(v) for v in (last, recent, long_run, nb_long, nb_recent)]
-    total = types.sum(axis=0)
+    columns = [np.log1p(v) for v in (counts, recent, long_run, nb_long, nb_recent)]
+    type_total = np.cumsum(types, axis=2)
+    of_types = type_total.sum(axis=0)
     columns.extend(
-        np.divide(row, total, out=np.zeros_like(row), where=total > 0)
-        for row in types[:_MODEL_N_TYPES]
+        np.divide(row, of_types, out=np.zeros_like(row), where=of_types > 0) for row in type_total
     )
-    return np.column_stack(columns)
+    return np.stack(columns, axis=2)
 
 
 def _model(history: History) -> npt.NDArray[np.float64]:
@@ -882,23 +896,27 @@ def _model(history: History) -> npt.NDArray[np.float64]:
     type_cells = np.zeros((len(chosen), space.n_cells, k), dtype=np.float64)
     for row, i in enumerate(chosen):
         type_cells[row] = agg @ history.location_type_counts[i]
-    xs, ys = [], []
-    for s in range(1, k):
-        if counts[:, s].sum() == 0:
-            continue
-        xs.append(_features(counts[:, :s], type_cells[:, :, :s].sum(axis=2), space))
-        ys.append(counts[:, s])
-    now = _features(counts, type_cells.sum(axis=2), space)
-    if not xs:
-        return np.asarray(now[:, 2], dtype=np.float64)  # log of the all-months mean
+    features = _feature_stack(counts, type_cells, space)
+    now = features[:, k - 1, :]
     # Cells quiet in every feature are pooled into one row (their mean count, weighted by their
     # number): the Poisson likelihood is unchanged and most cells are quiet, so the fit is small.
-    x_raw, y_raw = np.vstack(xs), np.concatenate(ys)
-    quiet = ~x_raw.any(axis=1)
-    x_all = np.vstack([x_raw[~quiet], np.zeros((1, x_raw.shape[1]))])
-    n_quiet = max(int(quiet.sum()), 1)
-    y_mean = np.concatenate([y_raw[~quiet], [y_raw[quiet].sum() / n_quiet]])
-    n_rows = np.concatenate([np.ones(int((~quiet).sum())), [float(quiet.sum())]])
+    xs, ys = [], []
+    n_quiet, y_quiet = 0, 0.0
+    for s in range(1, k):  # the first s months predict month s
+        if counts[:, s].sum() == 0:
+            continue
+        x_s = features[:, s - 1, :]
+        quiet = ~x_s.any(axis=1)
+        n_quiet += int(quiet.sum())
+        y_quiet += float(counts[quiet, s].sum())
+        xs.append(x_s[~quiet])
+        ys.append(counts[~quiet, s])
+    if not xs:
+        return np.asarray(now[:, 2], dtype=np.float64)  # log of the all-months mean
+    x_all = np.vstack([*xs, np.zeros((1, now.shape[1]))])
+    y_mean = np.concatenate([*ys, [y_quiet / max(n_quiet, 1)]])
+    n_rows = np.ones(len(y_mean))
+    n_rows[-1] = float(n_quiet)
     mean, sd = x_all.mean(axis=0), x_all.std(axis=0)
     sd[sd == 0] = 1.0
     model = PoissonRegressor(alpha=_MODEL_ALPHA, max_iter=_MODEL_MAX_ITER, solver="newton-cholesky")
@@ -1045,7 +1063,8 @@ def flag_top(scores: npt.NDArray[np.float64], n_flag: int) -> npt.NDArray[np.int
     >>> flag_top(np.array([1.0, 3.0, 3.0, 0.0]), 2).tolist()
     [1, 2]
     """
-    order = np.lexsort((np.arange(len(scores)), -np.asarray(scores, dtype=np.float64)))
+    # a stable sort keeps equal scores in cell_id order (np.partition is slow on many ties)
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
     return np.asarray(order[:n_flag], dtype=np.int64)
 
 
