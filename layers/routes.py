@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+import folium
+import geopandas as gpd
 import gpxpy
 import gpxpy.gpx
 import numpy as np
@@ -25,6 +27,17 @@ from pyproj import Transformer
 from shapely import Point
 
 from hotspots.gistar import gi_star
+from layers.map import (
+    APP_STATIC_URL,
+    LegendEntry,
+    Tiles,
+    base_map,
+    legend,
+    site_layer,
+    street_layer,
+    ward_layer,
+)
+from layers.styles import SITE_COLOUR, STREET_COLOUR, WARD_COLOUR
 from spatial.crs import BNG, WGS84, require_bng
 from spatial.errors import EmptyInputError, OutsideGreatBritainError, ParameterError
 from spatial.grid import count_points, make_grid
@@ -32,7 +45,6 @@ from spatial.routes import DEFAULT_STOP_SPACING_M, DEFAULT_TOP_N, stops_from_hot
 from spatial.validate import in_gb_lonlat
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     import numpy.typing as npt
 
     from hotspots.clusters import ClusterResult
@@ -41,13 +53,17 @@ if TYPE_CHECKING:
     from spatial.routes import EvaRoute
 
 __all__ = [
+    "CATCHMENT_COLOURS",
     "CATCHMENT_FIELDS",
     "OSM_ATTRIBUTION",
     "ROUTE_STOP_FIELDS",
+    "catchment_layer",
     "cluster_stops",
+    "eva_map",
     "gistar_stops",
     "hotspot_stops",
     "point_from_lonlat",
+    "route_layer",
     "route_map_svg",
     "route_sheet_html",
     "route_to_geojson",
@@ -78,6 +94,8 @@ _SVG_MARGIN_PX: Final = 24.0
 _ROUTE_COLOUR: Final = "#00796b"
 _LEFT_OUT_COLOUR: Final = "#9e9e9e"
 _STREET_COLOUR: Final = "#d0d0d0"
+CATCHMENT_COLOURS: Final = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7")
+"""Fill colours of catchment bands, shortest walk first."""
 
 
 def point_from_lonlat(lon: float, lat: float) -> Point:
@@ -684,3 +702,197 @@ def write_catchments(catchments: gpd.GeoDataFrame, path: str | Path) -> Path:
     frame["site_name"] = frame["site_name"].astype(str)
     frame.to_file(out, layer="catchments", driver="GPKG", mode="w")
     return out
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame.to_crs(WGS84)
+
+
+def route_layer(route: EvaRoute, *, layer_name: str = "EVA route") -> folium.FeatureGroup:
+    """
+    Return the route for a folium map: the loop, numbered stops, left-out stops dashed.
+
+    Parameters
+    ----------
+    route
+        A planned route.
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        The line (tooltip: length and time), a numbered marker per stop (tooltip: label and
+        arrival minute, escaped) and a grey dashed circle per left-out stop (tooltip: why).
+    """
+    group = folium.FeatureGroup(name=layer_name)
+    coords = _lonlat(shapely.get_coordinates(route.line))
+    folium.PolyLine(  # type: ignore[no-untyped-call]  # folium is untyped
+        [(float(lat), float(lon)) for lon, lat in coords],
+        color=_ROUTE_COLOUR,
+        weight=5,
+        opacity=0.85,
+        tooltip=html.escape(
+            f"{route.distance_m:,.0f} m, {route.total_time_min:.0f} min with stops"
+        ),
+    ).add_to(group)
+    for row in _stop_rows(route):
+        folium.Marker(
+            (row.lat, row.lon),
+            icon=folium.DivIcon(
+                html=(
+                    f'<div style="background:white;border:3px solid {_ROUTE_COLOUR};'
+                    "border-radius:50%;width:22px;height:22px;text-align:center;"
+                    f'font:bold 12px sans-serif;line-height:17px;color:{_ROUTE_COLOUR}">'
+                    f"{row.order}</div>"
+                ),
+                icon_size=(22, 22),
+                icon_anchor=(11, 11),
+            ),
+            tooltip=html.escape(f"Stop {row.order}: {row.label} (minute {row.arrival_min:.0f})"),
+        ).add_to(group)
+    if len(route.left_out):
+        left = _to_wgs84(route.left_out)
+        for geom, detail in zip(left.geometry, left["detail"], strict=True):
+            folium.CircleMarker(
+                (float(shapely.get_y(geom)), float(shapely.get_x(geom))),
+                radius=7,
+                color=_LEFT_OUT_COLOUR,
+                dash_array="3,3",
+                fill=True,
+                fill_color="white",
+                fill_opacity=0.9,
+                tooltip=html.escape(str(detail)),
+            ).add_to(group)
+    lon, lat = _start_lonlat(route)
+    folium.Marker(
+        (lat, lon),
+        icon=folium.DivIcon(
+            html='<div style="background:#1a237e;width:16px;height:16px"></div>',
+            icon_size=(16, 16),
+            icon_anchor=(8, 8),
+        ),
+        tooltip=html.escape(f"Start and finish: {route.start_label}"),
+    ).add_to(group)
+    return group
+
+
+def catchment_layer(
+    catchments: gpd.GeoDataFrame, *, layer_name: str = "Walking catchments"
+) -> folium.FeatureGroup:
+    """
+    Return walking catchments as translucent polygons, longest walk underneath.
+
+    Parameters
+    ----------
+    catchments
+        From :func:`spatial.catchments.walking_catchments`.
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One GeoJSON layer per walking time, coloured from :data:`CATCHMENT_COLOURS`.
+
+    Raises
+    ------
+    CRSError
+        When the catchments are not in EPSG:27700.
+    """
+    require_bng(catchments, name="catchments")
+    group = folium.FeatureGroup(name=layer_name)
+    bands = sorted(set(catchments["minutes"]))
+    for k, minutes in reversed(list(enumerate(bands))):
+        colour = CATCHMENT_COLOURS[min(k, len(CATCHMENT_COLOURS) - 1)]
+        part = catchments.loc[catchments["minutes"] == minutes]
+        shown = gpd.GeoDataFrame(
+            {
+                "site": [html.escape(str(n)) for n in part["site_name"]],
+                "walk": [f"{minutes:g} min" for _ in range(len(part))],
+            },
+            geometry=part.geometry.simplify(2.0).to_numpy(),
+            crs=BNG,
+        ).to_crs(WGS84)
+        folium.GeoJson(
+            shown.to_geo_dict(),
+            name=f"{minutes:g} min walk",
+            style_function=lambda _f, c=colour: {
+                "color": c,
+                "weight": 1,
+                "fillColor": c,
+                "fillOpacity": 0.18,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["site", "walk"], aliases=["Site", "Walk"]),
+        ).add_to(group)
+    return group
+
+
+def eva_map(  # one optional argument per map layer
+    wards: gpd.GeoDataFrame,
+    *,
+    route: EvaRoute | None = None,
+    catchments: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    streets: gpd.GeoDataFrame | None = None,
+    tiles: Tiles = "openstreetmap",
+    asset_url: str = APP_STATIC_URL,
+) -> folium.Map:
+    """
+    Return the EVA page's map: streets, catchments, wards, sites, the route and a legend.
+
+    Parameters
+    ----------
+    wards
+        The selected wards (EPSG:27700); the map opens on them.
+    route
+        The planned route, or None.
+    catchments
+        Walking catchments, or None.
+    sites
+        Co-location sites, or None.
+    streets
+        Street lines drawn underneath (the demo), or None.
+    tiles, asset_url
+        See :func:`layers.map.base_map`.
+
+    Returns
+    -------
+    folium.Map
+        Layers in drawing order streets, catchments, wards, sites, route.
+
+    Raises
+    ------
+    CRSError
+        When a frame is not in EPSG:27700.
+    EmptyInputError
+        When ``wards`` is empty.
+    """
+    m = base_map(wards, tiles=tiles, asset_url=asset_url)
+    entries = [LegendEntry("Ward boundary", WARD_COLOUR, "line", 2)]
+    if streets is not None:
+        street_layer(streets).add_to(m)
+        entries.append(LegendEntry("Street", STREET_COLOUR, "line", 1.5))
+    if catchments is not None and len(catchments):
+        catchment_layer(catchments).add_to(m)
+        bands = sorted(set(catchments["minutes"]))
+        entries += [
+            LegendEntry(
+                f"{minutes:g} min walk", CATCHMENT_COLOURS[min(k, len(CATCHMENT_COLOURS) - 1)]
+            )
+            for k, minutes in enumerate(bands)
+        ]
+    ward_layer(wards).add_to(m)
+    if sites is not None and len(sites):
+        site_layer(sites).add_to(m)
+        entries.append(LegendEntry("Co-location site", SITE_COLOUR, "circle", 7))
+    if route is not None:
+        route_layer(route).add_to(m)
+        entries += [
+            LegendEntry("EVA route", _ROUTE_COLOUR, "line", 4),
+            LegendEntry("Stop (numbered)", _ROUTE_COLOUR, "circle", 8),
+            LegendEntry("Stop left out", _LEFT_OUT_COLOUR, "circle", 6),
+        ]
+    folium.LayerControl(collapsed=True).add_to(m)
+    legend("EVA walkabout", entries).add_to(m)
+    return m

@@ -203,3 +203,42 @@ def test_demo_hotspot_stops_find_the_planted_night_time_economy() -> None:
     assert near[:2].any()
     gaps = [np.hypot(*(xy[i] - xy[j])) for i in range(5) for j in range(i + 1, 5)]
     assert min(gaps) >= 100
+
+
+def test_eva_map_draws_route_catchments_and_sites_with_vendored_assets_only(
+    net: StreetNetwork, route: EvaRoute
+) -> None:
+    import folium  # noqa: PLC0415  # only the map tests need it
+
+    from layers.map import APP_STATIC_URL, asset_links  # noqa: PLC0415
+    from layers.routes import eva_map  # noqa: PLC0415
+
+    wards = gpd.GeoDataFrame(
+        {"ward_name": ["Test <ward>"]},
+        geometry=[shapely.box(X0 - 100, Y0 - 100, X0 + 500, Y0 + 500)],
+        crs=BNG,
+    )
+    sites = gpd.GeoDataFrame(
+        {"name": ["Hub"], "kind": ["police"], "opening_notes": [""]},
+        geometry=[Point(X0, Y0)],
+        crs=BNG,
+    )
+    catchments = walking_catchments(net, sites, minutes=[2, 4])
+    m = eva_map(wards, route=route, catchments=catchments, sites=sites, tiles="none")
+    js, css = asset_links(m)
+    assert all(url.startswith(APP_STATIC_URL) for url in js + css)
+    groups = [c for c in m._children.values() if isinstance(c, folium.FeatureGroup)]  # noqa: SLF001
+    assert [g.layer_name for g in groups] == [
+        "Walking catchments",
+        "Wards",
+        "Co-location sites",
+        "EVA route",
+    ]
+    page = m.get_root().render()
+    assert "Alley <b>" not in page  # labels are escaped in tooltips
+    assert "4 min walk" in page
+    children = list(groups[-1]._children.values())  # noqa: SLF001
+    circles = [c for c in children if isinstance(c, folium.CircleMarker)]
+    markers = [c for c in children if type(c) is folium.Marker]
+    assert len(markers) == len(route.stops) + 1  # numbered stops and the start
+    assert len(circles) == len(route.left_out)
