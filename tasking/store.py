@@ -1055,14 +1055,17 @@ def _apply_update(
     try:
         session.flush()
     except StaleDataError:
-        session.rollback()
-        raise _conflict(
-            session,
-            entity=entity,
-            entity_id=entity_id,
-            expected_version=expected_version,
-            attempted=list(changed),
-        ) from None
+        # The session's transaction is now unusable (the caller rolls it back); describe the
+        # conflict from a fresh session on the same database.
+        with Session(session.get_bind()) as fresh:
+            conflict = _conflict(
+                fresh,
+                entity=entity,
+                entity_id=entity_id,
+                expected_version=expected_version,
+                attempted=list(changed),
+            )
+        raise conflict from None
     for key, value in changed.items():
         _audit(
             session,
@@ -1437,8 +1440,8 @@ def update_action(  # noqa: PLR0913 - one keyword per editable field
     Parameters
     ----------
     session
-        Open session; the caller commits. On a conflict found while writing, its transaction
-        is rolled back.
+        Open session; the caller commits. After an :class:`EditConflictError` the caller must
+        roll its transaction back (``with session.begin():`` does).
     action_id
         The action to change.
     expected_version
@@ -1529,14 +1532,15 @@ def delete_action(session: Session, action_id: int, *, expected_version: int, us
     try:
         session.flush()
     except StaleDataError:
-        session.rollback()
-        raise _conflict(
-            session,
-            entity="action",
-            entity_id=action_id,
-            expected_version=expected_version,
-            attempted=["deletion"],
-        ) from None
+        with Session(session.get_bind()) as fresh:
+            conflict = _conflict(
+                fresh,
+                entity="action",
+                entity_id=action_id,
+                expected_version=expected_version,
+                attempted=["deletion"],
+            )
+        raise conflict from None
     _audit(
         session,
         user=user,

@@ -274,8 +274,9 @@ def test_conflict_found_at_write_time_is_reported_too(
 
     monkeypatch.setattr("tasking.store._now", now_with_interference)
     with (
-        Session(engine) as bob,
         pytest.raises(EditConflictError, match=r"changed by alice.*Your change to notes"),
+        Session(engine) as bob,
+        bob.begin(),  # as callers use it: the conflict must surface, not a SQLAlchemy error
     ):
         update_action(bob, action_id, expected_version=1, user="bob", notes="mine")
     monkeypatch.undo()
