@@ -61,6 +61,7 @@ from hotspots.clusters import (
     dbscan_clusters,
     hdbscan_clusters,
 )
+from hotspots.concentration import concentration, flag_artefacts, repeat_locations
 from hotspots.fdr import CORRECTION_LABELS, Correction
 from hotspots.forecast import (
     DEFAULT_CELL_SIZE_M,
@@ -2269,6 +2270,72 @@ def _run_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- repeats ---------------------------------------------------------------------------------
+
+
+def _add_repeats(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--top-n", type=int, default=10, help="how many snap points to list")
+    parser.add_argument(
+        "--cell-size-m", type=float, default=100.0, help="cell size for the concentration shares"
+    )
+
+
+def _run_repeats(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    points = select_points(loaded.area, loaded.selection)
+    if points.empty:
+        msg = "No crimes in the selection: widen the months, wards or crime types."
+        raise ParameterError(msg)
+    top = repeat_locations(points, top_n=args.top_n)
+    flags = flag_artefacts(points)
+    grid = make_grid(select_wards(loaded.area, loaded.selection), cell_size_m=args.cell_size_m)
+    conc = concentration(points, grid=grid)
+    flagged = {
+        (round(x, 1), round(y, 1)): str(reason)
+        for x, y, reason in zip(flags.geometry.x, flags.geometry.y, flags["reason"], strict=True)
+    }
+    rows = [
+        {
+            "rank": int(r["rank"]),
+            "location": str(r["location"]),
+            "ward": str(r["ward"]),
+            "n_crimes": int(r["n_crimes"]),
+            "share_of_crimes": float(r["share_of_crimes"]),
+            "n_months": int(r["n_months"]),
+            "top_crime_types": str(r["top_crime_types"]),
+            "artefact": flagged.get((round(float(r["x_m"]), 1), round(float(r["y_m"]), 1))),
+        }
+        for r in top.drop(columns="geometry").to_dict("records")
+    ]
+    record = {
+        "n_crimes": len(points),
+        "top_locations": rows,
+        "concentration": {
+            "cell_size_m": grid.cell_size_m,
+            "n_cells": conc.n_cells,
+            "share_top_1pct": conc.share_top_1pct,
+            "share_top_5pct": conc.share_top_5pct,
+            "share_top_10pct": conc.share_top_10pct,
+            "gini": conc.gini,
+            "gini_generalised": conc.gini_generalised,
+            "gini_null": conc.gini_null,
+            "notes": list(conc.notes),
+        },
+    }
+    if args.json:
+        _print_json(record)
+        return 0
+    print(f"{len(points):,} crimes; busiest snap points:")
+    for row in rows:
+        flag = f"  [check: {row['artefact']}]" if row["artefact"] else ""
+        print(f"  {row['n_crimes']:>5}  {row['location']} ({row['ward']}){flag}")
+    print(
+        f"{conc.share_top_5pct:.0%} of crime in the busiest 5 % of {grid.cell_size_m:.0f} m cells; "
+        f"generalised Gini {conc.gini_generalised:.2f} (random placement: {conc.gini_null:.2f})."
+    )
+    return 0
+
+
 # --- registry --------------------------------------------------------------------------------
 
 _SUBCOMMANDS: dict[
@@ -2282,6 +2349,11 @@ _SUBCOMMANDS: dict[
     ),
     "profile": ("neighbourhood profile of a ward or neighbourhood", _add_profile, _run_profile),
     "problems": ("rank problems for joint patrol tasking", _add_problems, _run_problems),
+    "repeats": (
+        "repeat locations with recording-artefact flags, and how concentrated crime is",
+        _add_repeats,
+        _run_repeats,
+    ),
     "hotspots": (
         "hot spots: Gi* cells, the densest KDE cells, or DBSCAN/HDBSCAN clusters",
         _add_hotspots,

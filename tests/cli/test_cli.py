@@ -147,3 +147,17 @@ def test_problems_json_lists_ranked_problems(
     assert [p["rank"] for p in problems] == [1, 2, 3]
     assert problems[0]["crime_type"] == "Violence and sexual offences"
     assert "month only" in record["note"]
+
+
+def test_repeats_flags_the_demo_police_station(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["repeats", "--demo", "--ward", "Riverside", "--top-n", "3", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    first = record["top_locations"][0]
+    assert first["location"] == "On or near Police Station"
+    assert "police building" in first["artefact"]
+    assert record["n_crimes"] > first["n_crimes"]
+    shares = record["concentration"]
+    assert (
+        0 < shares["share_top_1pct"] <= shares["share_top_5pct"] <= shares["share_top_10pct"] <= 1
+    )
+    assert shares["gini_generalised"] > shares["gini_null"]
