@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _exports_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page("app_pages/exports.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _download_labels(at: AppTest) -> list[str]:
+    return [str(element.proto.label) for element in at.get("download_button")]
+
+
+def test_exports_page_offers_each_format_for_partners() -> None:
+    at = _exports_page()
+    assert not at.error
+    assert at.radio(key="export_audience").value == "partner"
+    assert at.number_input(key="export_min_count").value == 5
+    assert list(at.multiselect(key="export_layers").value) == [
+        "hotspots",
+        "density",
+        "clusters",
+        "sites",
+    ]
+    labels = _download_labels(at)  # laid out in four columns
+    assert sorted(labels) == sorted(
+        [
+            "GeoPackage (QGIS, ArcGIS)",
+            "KML (Google Earth)",
+            "GeoTIFF density raster",
+            "GeoJSON (web maps)",
+            "CSV tables (spreadsheets)",
+            "Everything (zip)",
+        ]
+    )
+
+
+def test_routes_add_a_gpx_download_and_shapefile_only_when_asked() -> None:
+    at = _exports_page()
+    at.multiselect(key="export_layers").set_value(["hotspots", "routes"]).run()
+    at.checkbox(key="export_shapefile").check().run()
+    assert not at.exception, at.exception
+    labels = _download_labels(at)
+    assert "GPX route (phone GPS apps)" in labels
+    assert "Shapefile (zipped)" in labels
+    assert "GeoTIFF density raster" not in labels
+
+
+def test_public_audience_cannot_choose_routes() -> None:
+    at = _exports_page()
+    at.multiselect(key="export_layers").set_value(["hotspots", "routes"]).run()
+    at.radio(key="export_audience").set_value("public").run()
+    assert not at.exception, at.exception
+    layers = at.multiselect(key="export_layers")
+    assert "routes" not in layers.options
+    assert list(layers.value) == ["hotspots"]
+    assert "GPX route (phone GPS apps)" not in _download_labels(at)
+
+
+def test_briefing_pack_is_one_click_away() -> None:
+    at = _exports_page()
+    assert "Briefing pack (PDF)" not in _download_labels(at)
+    at.button(key="brief_build").click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    labels = _download_labels(at)
+    assert "Briefing pack (PDF)" in labels
+    assert "Briefing pack (HTML)" in labels
+    ward = at.selectbox(key="brief_area").value
+    assert any(f"Briefing pack: {ward}" in h.value for h in at.subheader)
+    assert any("Sections: Cover, Map, Profile" in m.value for m in at.markdown)
