@@ -22,6 +22,7 @@ import geopandas as gpd
 import gpxpy
 import gpxpy.gpx
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import Transformer
 from shapely import Point
@@ -39,7 +40,12 @@ from layers.map import (
 )
 from layers.styles import SITE_COLOUR, STREET_COLOUR, WARD_COLOUR
 from spatial.crs import BNG, WGS84, require_bng
-from spatial.errors import EmptyInputError, OutsideGreatBritainError, ParameterError
+from spatial.errors import (
+    EmptyInputError,
+    InputDataError,
+    OutsideGreatBritainError,
+    ParameterError,
+)
 from spatial.grid import count_points, make_grid
 from spatial.routes import DEFAULT_STOP_SPACING_M, DEFAULT_TOP_N, stops_from_hotspots
 from spatial.validate import in_gb_lonlat
@@ -57,6 +63,7 @@ __all__ = [
     "CATCHMENT_FIELDS",
     "OSM_ATTRIBUTION",
     "ROUTE_STOP_FIELDS",
+    "STOP_TABLE_COLUMNS",
     "catchment_layer",
     "cluster_stops",
     "eva_map",
@@ -69,6 +76,8 @@ __all__ = [
     "route_to_geojson",
     "route_to_gpx",
     "route_to_kml",
+    "stop_table",
+    "stops_from_table",
     "write_catchments",
 ]
 
@@ -87,6 +96,8 @@ CATCHMENT_FIELDS: Final = (
 """The catchment fields written by :func:`write_catchments` (those present)."""
 OSM_ATTRIBUTION: Final = "Streets © OpenStreetMap contributors (ODbL)"
 """Credit for OpenStreetMap street data on route sheets."""
+STOP_TABLE_COLUMNS: Final = ("include", "label", "weight", "lon", "lat")
+"""Columns of the editable stop table (:func:`stop_table`)."""
 _TO_WGS84: Final = Transformer.from_crs(BNG, WGS84, always_xy=True)
 _TO_BNG: Final = Transformer.from_crs(WGS84, BNG, always_xy=True)
 _KML_NS: Final = "http://www.opengis.net/kml/2.2"
@@ -896,3 +907,101 @@ def eva_map(  # one optional argument per map layer
     folium.LayerControl(collapsed=True).add_to(m)
     legend("EVA walkabout", entries).add_to(m)
     return m
+
+
+def stop_table(stops: gpd.GeoDataFrame) -> pd.DataFrame:
+    """
+    Return stops as an editable table in longitude/latitude (for the app's stop editor).
+
+    Parameters
+    ----------
+    stops
+        Stops in EPSG:27700 with ``weight`` and optionally ``label``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`STOP_TABLE_COLUMNS`: ``include`` (True), ``label``, ``weight``, ``lon``, ``lat``
+        (degrees, 6 decimals), one row per stop in order, with a fresh index.
+
+    Raises
+    ------
+    CRSError
+        When the stops are not in EPSG:27700.
+    """
+    require_bng(stops, name="stops")
+    xy = shapely.get_coordinates(np.asarray(stops.geometry, dtype=object))
+    lonlat = _lonlat(xy) if len(xy) else np.empty((0, 2))
+    labels = (
+        stops["label"].astype("string").fillna("").tolist()
+        if "label" in stops.columns
+        else [f"Stop {i + 1}" for i in range(len(stops))]
+    )
+    weight = stops["weight"] if "weight" in stops.columns else pd.Series(1.0, index=stops.index)
+    return pd.DataFrame(
+        {
+            "include": [True] * len(stops),
+            "label": labels,
+            "weight": np.asarray(weight, dtype=np.float64),
+            "lon": lonlat[:, 0].round(6),
+            "lat": lonlat[:, 1].round(6),
+        }
+    )
+
+
+def stops_from_table(table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """
+    Turn an edited stop table back into stops in EPSG:27700.
+
+    Rows not ticked in ``include`` are dropped; a blank weight counts 1, a blank label becomes
+    "Stop N".
+
+    Parameters
+    ----------
+    table
+        With :data:`STOP_TABLE_COLUMNS` (``include`` optional).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``label``, ``weight`` and points in EPSG:27700, indexed 0, 1, 2 ... in table order of the
+        kept rows.
+
+    Raises
+    ------
+    InputDataError
+        When a kept row has no longitude/latitude or a negative weight; the message names it.
+    OutsideGreatBritainError
+        When a kept row lies outside Great Britain.
+    """
+    kept = (
+        table.loc[table["include"].fillna(value=False).astype(bool)]
+        if "include" in table
+        else table
+    )
+    points: list[Point] = []
+    labels: list[str] = []
+    weights: list[float] = []
+    for n, (_, row) in enumerate(kept.iterrows(), start=1):
+        lon = pd.to_numeric(pd.Series([row.get("lon")]), errors="coerce").iloc[0]
+        lat = pd.to_numeric(pd.Series([row.get("lat")]), errors="coerce").iloc[0]
+        label = str(row.get("label") or "").strip() or f"Stop {n}"
+        if pd.isna(lon) or pd.isna(lat):
+            msg = f"Stop {label!r} has no longitude/latitude: fill in lon and lat, or untick it."
+            raise InputDataError(msg)
+        raw = pd.to_numeric(pd.Series([row.get("weight")]), errors="coerce").iloc[0]
+        weight = 1.0 if pd.isna(raw) else float(raw)
+        if weight < 0:
+            msg = f"Stop {label!r} has a negative weight ({weight:g}); use 0 or more."
+            raise InputDataError(msg)
+        points.append(point_from_lonlat(float(lon), float(lat)))
+        labels.append(label)
+        weights.append(weight)
+    return gpd.GeoDataFrame(
+        {
+            "label": pd.array(labels, dtype="string"),
+            "weight": np.asarray(weights, dtype=np.float64),
+        },
+        geometry=points,
+        crs=BNG,
+    )

@@ -242,3 +242,29 @@ def test_eva_map_draws_route_catchments_and_sites_with_vendored_assets_only(
     markers = [c for c in children if type(c) is folium.Marker]
     assert len(markers) == len(route.stops) + 1  # numbered stops and the start
     assert len(circles) == len(route.left_out)
+
+
+def test_stop_table_round_trips_and_reports_bad_rows() -> None:
+    from layers.routes import stop_table, stops_from_table  # noqa: PLC0415
+    from spatial.errors import InputDataError  # noqa: PLC0415
+
+    stops = gpd.GeoDataFrame(
+        {"label": ["A", "B"], "weight": [2.0, 5.0]},
+        geometry=[Point(X0, Y0), Point(X0 + 300, Y0 + 100)],
+        crs=BNG,
+    )
+    table = stop_table(stops)
+    assert list(table.columns) == ["include", "label", "weight", "lon", "lat"]
+    back = stops_from_table(table)
+    np.testing.assert_allclose(
+        shapely.get_coordinates(back.geometry), shapely.get_coordinates(stops.geometry), atol=0.1
+    )
+    assert back["weight"].tolist() == [2.0, 5.0]
+    table.loc[0, "include"] = False
+    table.loc[2] = [True, "", None, 0.1192, 52.2048]  # a stop added by hand, no weight
+    edited = stops_from_table(table)
+    assert edited["label"].tolist() == ["B", "Stop 2"]
+    assert edited["weight"].tolist() == [5.0, 1.0]
+    table.loc[3] = [True, "Nowhere", 1.0, None, None]
+    with pytest.raises(InputDataError, match="'Nowhere' has no longitude/latitude"):
+        stops_from_table(table)
