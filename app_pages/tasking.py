@@ -25,6 +25,7 @@ from tasking.store import (
     AreaRecord,
     ProblemRecord,
     add_action,
+    add_area,
     add_decision,
     add_finding,
     add_meeting,
@@ -72,6 +73,9 @@ PROBLEM_STATUS_PREFIX: Final = "tasking_problem_status_"
 SAVE_PROBLEM_KEY: Final = "tasking_save_problem"
 RELOAD_PROBLEM_KEY: Final = "tasking_reload_problem"
 DECISION_PROBLEM_KEY: Final = "tasking_decision_problem"
+LINK_WARD_KEY: Final = "tasking_link_ward"
+LINK_KIND_KEY: Final = "tasking_link_kind"
+LINK_AREA_KEY: Final = "tasking_link_area"
 # Key prefixes of the status and notes boxes of the action being edited (its id follows).
 EDIT_STATUS_PREFIX: Final = "tasking_edit_status_"
 EDIT_NOTES_PREFIX: Final = "tasking_edit_notes_"
@@ -301,6 +305,42 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                 )
                 st.session_state[problem_keys[0]] = saved_problem.version
                 st.rerun()
+            linked = [a for a in areas if a.problem_id == picked]
+            if linked:
+                st.caption(
+                    "Linked areas: "
+                    + "; ".join(f"{a.name} ({a.kind.replace('_', ' ')})" for a in linked)
+                )
+            with st.form("link_area", clear_on_submit=True):
+                st.subheader("Link a ward to this problem")
+                st.selectbox("Ward", ctx.area.ward_names, key=LINK_WARD_KEY)
+                st.selectbox(
+                    "As",
+                    ["patrol_area", "comparison_area"],
+                    format_func=lambda k: k.replace("_", " "),
+                    key=LINK_KIND_KEY,
+                )
+                if st.form_submit_button("Link area", key=LINK_AREA_KEY):
+                    user = _user()
+                    ward_name = str(st.session_state[LINK_WARD_KEY])
+                    kind = str(st.session_state[LINK_KIND_KEY])
+                    shape = ctx.area.wards.loc[
+                        ctx.area.wards["ward_name"] == ward_name
+                    ].geometry.iloc[0]
+                    _ui.guarded(
+                        "linking the area",
+                        _write,
+                        engine,
+                        lambda s: add_area(
+                            s,
+                            shape,
+                            kind=kind,  # type: ignore[arg-type]  # selectbox of two AreaKinds
+                            name=ward_name,
+                            user=user,
+                            problem_id=picked,
+                        ),
+                    )
+                    st.rerun()
             own = [a for a in actions if a.problem_id == picked]
             st.dataframe(
                 _frame(

@@ -22,6 +22,7 @@ from tasking.store import (
     get_action,
     get_problem,
     list_actions,
+    list_areas,
     list_audit,
     list_decisions,
     list_problems,
@@ -216,3 +217,40 @@ def test_moving_a_problem_to_response_and_recording_a_nag_decision(engine: Engin
     ]
     assert (decision.meeting_id, decision.created_by) == (meeting.id, "pc.smith")
     assert decision.decision == "Crime prevention letters to allotments"
+
+
+def test_linked_wards_become_stored_areas_the_assessment_can_use(
+    engine: Engine, demo: StudyArea
+) -> None:
+    with Session(engine) as session, session.begin():
+        problem = add_problem(session, title="Vehicle crime", user="sgt.lee")
+    at = _tasking()
+    treated, comparison = demo.ward_names[0], demo.ward_names[-1]
+    for ward, kind in ((treated, "patrol_area"), (comparison, "comparison_area")):
+        at.selectbox(key=page.LINK_WARD_KEY).set_value(ward)
+        at.selectbox(key=page.LINK_KIND_KEY).set_value(kind)
+        at.button(key=page.LINK_AREA_KEY).click().run()
+        assert not at.exception
+        assert not at.error
+    with Session(engine) as session:
+        stored = list_areas(session, problem_id=problem.id)
+    assert [(a.name, a.kind) for a in stored] == [
+        (treated, "patrol_area"),
+        (comparison, "comparison_area"),
+    ]
+    at.selectbox(key=page.TREATED_KEY).set_value(f"{page.STORED_PREFIX}1: {treated}")
+    at.selectbox(key=page.COMPARISON_KEY).set_value(f"{page.STORED_PREFIX}2: {comparison}")
+    at.run()
+    assert not at.exception
+    wards = demo.wards.set_index("ward_name").geometry
+    months = demo.months
+    half = len(months) // 2
+    expected = assess_response(
+        demo.points,
+        wards[treated],
+        wards[comparison],
+        before=(months[0], months[half - 1]),
+        after=(months[half], months[-1]),
+    )
+    (wdd,) = [m for m in at.metric if m.label == "WDD (crimes per month)"]
+    assert wdd.value == f"{expected.wdd.est_total:+.2f}"
