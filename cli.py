@@ -1350,11 +1350,17 @@ def _add_test_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _checked_out(path: Path | None, suffixes: tuple[str, ...], what: str) -> Path | None:
-    if path is not None and path.suffix.lower() not in suffixes:
+def _checked_out(path: Path | None, suffixes: tuple[str, ...], what: str) -> None:
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
         msg = f"--out {path}: write {what}; the file name must end in {' or '.join(suffixes)}."
         raise ParameterError(msg)
-    return path
+    if not path.parent.is_dir():
+        msg = (
+            f"--out {path}: the folder {path.parent} does not exist. Create it or write elsewhere."
+        )
+        raise ParameterError(msg)
 
 
 def _selected(loaded: _Loaded) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -1445,8 +1451,10 @@ def _gistar_outcome(
         notes.append(f"{n_uncounted:,} crimes fall outside the grid's cells and are not counted.")
     result = gi_star(counts, grid=grid, correction=correction, alpha=alpha)
     cells = result.cells
-    hot = cells.loc[cells["significant"] & (cells["gi_z"] > 0)].sort_values("gi_z", ascending=False)
-    hottest = _rows(hot, ["cell_id", "x_m", "y_m", "n_crimes", "gi_z", "gi_p_fdr", "hotspot"])
+    hot = cells.loc[cells["significant"] & (cells["gi_z"] > 0)].sort_values(
+        ["n_crimes", "gi_z"], ascending=False
+    )
+    busiest_hot = _rows(hot, ["cell_id", "x_m", "y_m", "n_crimes", "gi_z", "gi_p_fdr", "hotspot"])
     lines = [
         (
             f"{result.n_hot:,} hot and {result.n_cold:,} cold cells of {grid.n_cells:,} "
@@ -1454,12 +1462,12 @@ def _gistar_outcome(
         ),
         result.convention,
     ]
-    if hottest:
-        lines.append("hottest cells (centre easting, northing in EPSG:27700):")
+    if busiest_hot:
+        lines.append("busiest hot cells (centre easting, northing in EPSG:27700):")
         lines += [
             f"  {r['x_m']:>9.0f} {r['y_m']:>9.0f}  {r['n_crimes']:>5.0f} crimes  "
             f"z {r['gi_z']:>6.2f}  {r['hotspot']}"
-            for r in hottest
+            for r in busiest_hot
         ]
     return _Outcome(
         layer="hotspots",
@@ -1471,7 +1479,7 @@ def _gistar_outcome(
             "n_hot": result.n_hot,
             "n_cold": result.n_cold,
             "convention": result.convention,
-            "hottest_cells": hottest,
+            "busiest_hot_cells": busiest_hot,
         },
         lines=tuple(lines),
         frame=cells,

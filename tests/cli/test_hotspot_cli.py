@@ -84,6 +84,10 @@ def test_gistar_gpkg_in_bng_has_the_columns_and_a_hot_cell_at_the_nte_centre(
     assert isinstance(result, dict)
     assert result["n_hot"] == int((cells["significant"] & (cells["gi_z"] > 0)).sum())
     assert result["n_cells"] == len(cells)
+    busiest = result["busiest_hot_cells"]
+    assert isinstance(busiest, list)
+    hot = cells.loc[cells["significant"] & (cells["gi_z"] > 0)]
+    assert busiest[0]["n_crimes"] == hot["n_crimes"].max()
     assert cells["n_crimes"].sum() == record["n_crimes"] == 8486
     automatic = _automatic(record)
     assert automatic["cell_size_m"]["value"] == 25.0
@@ -285,6 +289,7 @@ def test_a_too_small_cell_size_exits_2_with_the_fix(capsys: pytest.CaptureFixtur
         (["hotspots", "--eps-m", "50"], "--eps-m does not apply to --method gistar"),
         (["hotspots", "--out", "cells.csv"], "must end in .gpkg or .geojson"),
         (["density", "--out", "density.gpkg"], "must end in .tif or .tiff"),
+        (["emerging", "--out", "no_such_folder/e.gpkg"], "the folder no_such_folder does not"),
         (["change", "--before", "2025-05:2024-10", "--after", "2025-06"], "run backwards"),
     ],
 )
