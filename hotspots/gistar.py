@@ -322,9 +322,12 @@ def permutation_p(
         draws = _draw_without_replacement(rng, n - 1, n_perm, max_draws)
         for k, cells in groups:
             if n_perm == 1 or len(cells) >= _ONE_PERMUTATION_AT_A_TIME_CELLS:
-                # large groups: per-permutation lookups in k sorted draws stay in cache
+                # large groups: one permutation at a time, with contiguous whole-group passes
+                group_threshold = threshold[cells]
+                reached = np.zeros(len(cells), dtype=np.int64)
                 for row in draws[:, :k]:
-                    larger[cells] += _count_one(x, row, cells, threshold[cells])
+                    reached += _count_one(x, row, cells, group_threshold)
+                larger[cells] += reached
             else:  # small groups: all permutations of the chunk at once (less Python overhead)
                 larger[cells] += _count_at_least(x, draws[:, :k], cells, threshold[cells])
     folded = np.minimum(larger, permutations - larger)
@@ -358,8 +361,10 @@ def _count_one(
     sum_at = np.zeros(r_sorted.size + 1)
     sum_at[1:] += np.cumsum(x[r_sorted])
     sum_at[:-1] += np.cumsum(x[r_sorted + 1][::-1])[::-1]
-    reached = sum_at[np.searchsorted(r_sorted, cells, side="left")] >= threshold
-    return np.asarray(reached, dtype=np.bool_)
+    # cells (ascending) above c of the draws form one run each: repeat sum_at[c] over the run
+    ends = np.searchsorted(cells, r_sorted, side="right")
+    lengths = np.diff(ends, prepend=0, append=cells.size)
+    return np.asarray(np.repeat(sum_at, lengths) >= threshold, dtype=np.bool_)
 
 
 def _count_at_least(
