@@ -850,20 +850,24 @@ def _gistar(history: History, n_months: int) -> npt.NDArray[np.float64]:
 
 
 def _feature_stack(
-    counts: npt.NDArray[np.float64], types: npt.NDArray[np.float64], space: CellSpace
+    counts: npt.NDArray[np.float64],
+    types: npt.NDArray[np.float64],
+    space: CellSpace,
+    cells: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]:
     """
     Features of every cell for every history length at once.
 
-    ``counts`` is ``(n_cells, k)``, ``types`` ``(n_types, n_cells, k)``. Slice ``[:, s - 1, :]``
-    of the ``(n_cells, k, n_features)`` result describes each cell after the first ``s`` months:
+    ``counts`` is ``(n, k)`` and ``types`` ``(n_types, n, k)`` for the ``n`` cells ``cells``,
+    which must include every cell with a crime. Slice ``[:, s - 1, :]`` of the
+    ``(n, k, n_features)`` result describes each cell after the first ``s`` months:
     log1p of last month's count, of the last 3 months' and of all months' mean, of the same two
     means over the queen neighbours (the cell excluded), and each type's share of the crimes of
     the types given.
     """
     k = counts.shape[1]
-    queen = space.queen()
-    n_nb = np.maximum(np.asarray(queen.sum(axis=1)).ravel() - 1.0, 1.0)[:, None]
+    queen = space.queen()[cells][:, cells]  # cells left out have no crime: they add nothing
+    n_nb = np.maximum(np.asarray(space.queen().sum(axis=1)).ravel()[cells] - 1.0, 1.0)[:, None]
     total = np.cumsum(counts, axis=1)
     lengths = np.arange(1, k + 1, dtype=np.float64)
     long_run = total / lengths
@@ -896,9 +900,14 @@ def _model(history: History) -> npt.NDArray[np.float64]:
     type_cells = np.zeros((len(chosen), space.n_cells, k), dtype=np.float64)
     for row, i in enumerate(chosen):
         type_cells[row] = agg @ history.location_type_counts[i]
-    features = _feature_stack(counts, type_cells, space)
-    now = features[:, k - 1, :]
-    # Cells quiet in every feature are pooled into one row (their mean count, weighted by their
+    # Cells with no crime in them or next to them in any past month have all-zero features;
+    # they are pooled with the quiet rows below (their targets are past months, so all zero).
+    active = np.flatnonzero(space.queen() @ counts.sum(axis=1) > 0)
+    n_inactive = space.n_cells - len(active)
+    features = _feature_stack(counts[active], type_cells[:, active, :], space, active)
+    now = np.zeros((space.n_cells, features.shape[2]), dtype=np.float64)
+    now[active] = features[:, k - 1, :]
+    # Quiet rows (all features zero) are pooled into one row (their mean count, weighted by their
     # number): the Poisson likelihood is unchanged and most cells are quiet, so the fit is small.
     xs, ys = [], []
     n_quiet, y_quiet = 0, 0.0
@@ -906,11 +915,12 @@ def _model(history: History) -> npt.NDArray[np.float64]:
         if counts[:, s].sum() == 0:
             continue
         x_s = features[:, s - 1, :]
+        y_s = counts[active, s]
         quiet = ~x_s.any(axis=1)
-        n_quiet += int(quiet.sum())
-        y_quiet += float(counts[quiet, s].sum())
+        n_quiet += int(quiet.sum()) + n_inactive
+        y_quiet += float(y_s[quiet].sum())
         xs.append(x_s[~quiet])
-        ys.append(counts[~quiet, s])
+        ys.append(y_s[~quiet])
     if not xs:
         return np.asarray(now[:, 2], dtype=np.float64)  # log of the all-months mean
     x_all = np.vstack([*xs, np.zeros((1, now.shape[1]))])
