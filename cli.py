@@ -1322,9 +1322,8 @@ def _rows(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> list[dict[str, obj
 
 
 def _add_out_help(parser: argparse.ArgumentParser, text: str) -> None:
-    for action in parser._actions:  # noqa: SLF001 - argparse has no public way to reword help
-        if action.dest == "out":
-            action.help = text
+    # the --out option is shared by every subcommand, so its help is not reworded here
+    parser.epilog = f"--out FILE: {text}."
 
 
 def _add_grid_options(parser: argparse.ArgumentParser) -> None:

@@ -317,3 +317,12 @@ def test_the_run_record_is_plain_json(tmp_path: Path, capsys: pytest.CaptureFixt
     first = Point(decreases[0]["x_m"], decreases[0]["y_m"])
     assert first.distance(Point(series.centre_x_m, series.centre_y_m)) < series.radius_m
     assert decreases[0]["n_after"] == 0
+
+
+def test_output_help_is_per_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit, match="0"):
+        cli.main(["hotspots", "--help"])
+    assert "--out FILE: write the cells or clusters: .gpkg (EPSG:27700)" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="0"):
+        cli.main(["summary", "--help"])
+    assert "--out FILE: write" not in capsys.readouterr().out  # the shared option is untouched
