@@ -1,0 +1,487 @@
+"""EVA routes page: a walkabout loop through the selected wards' hotspots, catchments, exports."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import _ui
+from layers.pdf import html_to_pdf
+from layers.routes import (
+    eva_map,
+    hotspot_stops,
+    point_from_lonlat,
+    route_sheet_html,
+    route_to_geojson,
+    route_to_gpx,
+    route_to_kml,
+    stop_table,
+    stops_from_table,
+)
+from spatial.catchments import best_joint_sites, catchment_coverage, walking_catchments
+from spatial.errors import PatchmapError
+from spatial.network import load_network
+from spatial.routes import (
+    DEFAULT_MAX_MINUTES,
+    DEFAULT_STOP_MINUTES,
+    DEFAULT_TOP_N,
+    DEFAULT_WALK_KMH,
+    plan_eva_route,
+)
+from spatial.sites import SITE_KINDS, add_site, read_sites, validate_sites
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely import Point
+
+    from boundaries.dataset import StudyArea
+    from boundaries.select import Selection
+    from spatial.network import StreetNetwork
+    from spatial.routes import EvaRoute
+
+START_KEY: Final = "eva_start"
+MINUTES_KEY: Final = "eva_max_minutes"
+WALK_KEY: Final = "eva_walk_kmh"
+STOP_MINUTES_KEY: Final = "eva_stop_minutes"
+TOP_N_KEY: Final = "eva_top_n"
+STOPS_EDITOR_KEY: Final = "eva_stops_editor"
+STOPS_UPLOAD_KEY: Final = "eva_stops_upload"
+ADDED_STOPS_KEY: Final = "eva_added_stops"
+"""Session state: (lon, lat) of stops the user added by clicking the map."""
+ADD_STOP_KEY: Final = "eva_add_stop"
+ADDED_SITES_KEY: Final = "eva_added_sites"
+"""Session state: sites the user added (name, kind, lon, lat, public facing, notes)."""
+SITE_NAME_KEY: Final = "eva_site_name"
+SITE_KIND_KEY: Final = "eva_site_kind"
+SITE_PUBLIC_KEY: Final = "eva_site_public"
+SITE_NOTES_KEY: Final = "eva_site_notes"
+ADD_SITE_KEY: Final = "eva_add_site"
+SITES_UPLOAD_KEY: Final = "eva_sites_upload"
+NETWORK_UPLOAD_KEY: Final = "eva_network_upload"
+CATCHMENTS_KEY: Final = "eva_show_catchments"
+JOINT_N_KEY: Final = "eva_joint_n"
+JOINT_MINUTES_KEY: Final = "eva_joint_minutes"
+JOINT_CANDIDATES_KEY: Final = "eva_joint_candidates"
+PDF_KEY: Final = "eva_make_pdf"
+MAP_KEY: Final = "eva_map"
+CENTRE: Final = "Centre of the selected wards"
+CANDIDATE_SITES: Final = "Existing sites"
+CANDIDATE_STREETS: Final = "Any street corner"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached wrappers (the street graph is one shared object; routing never mutates it)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the street network…")
+def _network_from_path(path: str, signature: str) -> StreetNetwork:
+    del signature
+    return load_network(path)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the street network…")
+def _network_from_upload(digest: str, name: str, _data: bytes) -> StreetNetwork:
+    folder = Path(tempfile.gettempdir()) / "patchmap-networks"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{digest[:16]}-{Path(name).name}"
+    path.write_bytes(_data)
+    return load_network(path)
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding the hotspots…")
+def _hotspot_stops(
+    dataset_id: str, selection: Selection, top_n: int, _area: StudyArea
+) -> gpd.GeoDataFrame:
+    wards, points = _ui.selected_frames(dataset_id, selection, _area)
+    return hotspot_stops(points, wards, top_n=top_n)
+
+
+@st.cache_data(max_entries=16, show_spinner="Planning the walk…")
+def _route(  # cache key: network, stops, start and each parameter
+    network_key: str,
+    stops_key: str,
+    start_xy: tuple[float, float],
+    start_label: str,
+    minutes: tuple[float, float, float],
+    _network: StreetNetwork,
+    _stops: gpd.GeoDataFrame,
+    _start: Point,
+) -> EvaRoute:
+    del network_key, stops_key, start_xy
+    max_minutes, walk_kmh, stop_minutes = minutes
+    return plan_eva_route(
+        _network,
+        _stops,
+        start=_start,
+        start_label=start_label,
+        max_minutes=max_minutes,
+        walk_kmh=walk_kmh,
+        stop_minutes=stop_minutes,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Drawing walking catchments…")
+def _catchments(
+    network_key: str,
+    sites_key: str,
+    dataset_id: str,
+    selection: Selection,
+    walk_kmh: float,
+    _network: StreetNetwork,
+    _sites: gpd.GeoDataFrame,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    del network_key, sites_key
+    _, points = _ui.selected_frames(dataset_id, selection, _area)
+    return catchment_coverage(walking_catchments(_network, _sites, walk_kmh=walk_kmh), points)
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _frame_key(frame: gpd.GeoDataFrame) -> str:
+    return _digest(frame.to_wkt().to_csv())
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _network(area: StudyArea) -> tuple[str, StreetNetwork]:
+    if area.network_path is not None:
+        path = str(area.network_path)
+        signature = _ui.file_signature(path)
+        return signature, _ui.guarded(
+            "loading the street network", _network_from_path, path, signature
+        )
+    upload = st.file_uploader(
+        "Street network (OSMnx GraphML, OSM XML .osm or .osm.pbf)",
+        type=["graphml", "osm", "pbf"],
+        key=NETWORK_UPLOAD_KEY,
+    )
+    if upload is None:
+        st.info(
+            "An EVA route needs the walking streets of the area. Upload an OSMnx GraphML, "
+            "an OpenStreetMap .osm or .osm.pbf extract covering the wards, or use the demo town."
+        )
+        st.stop()
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    return digest, _ui.guarded(
+        "reading the street network", _network_from_upload, digest, upload.name, data
+    )
+
+
+def _sites(area: StudyArea) -> gpd.GeoDataFrame | None:
+    upload = st.file_uploader(
+        "Co-location sites (CSV with name, kind, lon, lat; or GeoJSON)",
+        type=["csv", "geojson", "json", "gpkg"],
+        key=SITES_UPLOAD_KEY,
+    )
+    if upload is not None:
+        sites = _ui.guarded("reading the sites", read_sites, (upload.name, upload.getvalue()))
+    elif area.sites is not None and len(area.sites):
+        sites = _ui.guarded("checking the sites", validate_sites, area.sites)
+    else:
+        sites = None
+    for added in st.session_state.get(ADDED_SITES_KEY, []):
+        sites = _ui.guarded(
+            "adding a site",
+            add_site,
+            sites,
+            name=added["name"],
+            kind=added["kind"],
+            point=point_from_lonlat(added["lon"], added["lat"]),
+            public_facing=added["public_facing"],
+            opening_notes=added["notes"],
+        )
+    return sites
+
+
+def _start(sites: gpd.GeoDataFrame | None, wards: gpd.GeoDataFrame) -> tuple[Point, str]:
+    import shapely  # noqa: PLC0415  # only for the ward centre
+
+    union = shapely.union_all(wards.geometry.to_numpy())
+    names: list[str] = []
+    if sites is not None:
+        inside = sites.geometry.within(union.buffer(500)).to_numpy()
+        names = [str(n) for n in sites.loc[inside, "name"]] + [
+            str(n) for n in sites.loc[~inside, "name"]
+        ]
+    options = [*names, CENTRE]
+    choice = st.selectbox("Start and finish", options, key=START_KEY)
+    if choice == CENTRE or sites is None:
+        return shapely.point_on_surface(union), CENTRE.lower()
+    row = sites.loc[sites["name"] == choice].iloc[0]
+    return row.geometry, str(choice)
+
+
+def _stops_table(ctx: _ui.Context, top_n: int) -> pd.DataFrame:
+    import pandas as pd  # noqa: PLC0415  # for the added rows only
+
+    upload = st.file_uploader(
+        "Or load stops (GeoJSON points with an optional weight)",
+        type=["geojson", "json", "csv"],
+        key=STOPS_UPLOAD_KEY,
+    )
+    if upload is not None:
+        from spatial.routes import read_stops  # noqa: PLC0415  # only for uploads
+
+        stops = _ui.guarded("reading the stops", read_stops, (upload.name, upload.getvalue()))
+    else:
+        stops = _ui.guarded(
+            "finding the hotspots",
+            _hotspot_stops,
+            ctx.dataset_id,
+            ctx.selection,
+            top_n,
+            ctx.area,
+        )
+    table = stop_table(stops)
+    added = st.session_state.get(ADDED_STOPS_KEY, [])
+    if added:
+        extra = pd.DataFrame(
+            {
+                "include": [True] * len(added),
+                "label": [f"Added stop {i + 1}" for i in range(len(added))],
+                "weight": [1.0] * len(added),
+                "lon": [lon for lon, _ in added],
+                "lat": [lat for _, lat in added],
+            }
+        )
+        table = pd.concat([table, extra], ignore_index=True)
+    edited: pd.DataFrame = st.data_editor(
+        table,
+        key=STOPS_EDITOR_KEY,
+        num_rows="dynamic",
+        hide_index=True,
+        column_config={
+            "include": st.column_config.CheckboxColumn("Visit?", default=True),
+            "label": st.column_config.TextColumn("Stop"),
+            "weight": st.column_config.NumberColumn("Weight", min_value=0.0, format="%.0f"),
+            "lon": st.column_config.NumberColumn("Lon", format="%.5f"),
+            "lat": st.column_config.NumberColumn("Lat", format="%.5f"),
+        },
+        width="stretch",
+    )
+    return edited
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+ctx = _ui.context()
+area = ctx.area
+st.title("EVA routes")
+st.caption(
+    "An environmental visual audit walk: a closed loop from a co-location site through the "
+    "selected wards' hotspots, as many as fit the time, with a checklist at every stop."
+)
+network_key, network = _network(area)
+wards, _points = _ui.guarded(
+    "selecting the wards", _ui.selected_frames, ctx.dataset_id, ctx.selection, area
+)
+st.session_state.setdefault(ADDED_STOPS_KEY, [])
+st.session_state.setdefault(ADDED_SITES_KEY, [])
+
+controls, shown = st.columns([2, 5], gap="medium")
+with controls:
+    sites = _sites(area)
+    start, start_label = _start(sites, wards)
+    max_minutes = st.slider(
+        "Time for the walk (minutes)", 10, 180, int(DEFAULT_MAX_MINUTES), 5, key=MINUTES_KEY
+    )
+    walk_kmh = st.number_input(
+        "Walking speed (km/h)", 2.0, 7.0, DEFAULT_WALK_KMH, 0.1, key=WALK_KEY
+    )
+    stop_minutes = st.number_input(
+        "Minutes at each stop", 0.0, 30.0, DEFAULT_STOP_MINUTES, 1.0, key=STOP_MINUTES_KEY
+    )
+    top_n = st.slider("Hotspot stops offered", 2, 16, DEFAULT_TOP_N, key=TOP_N_KEY)
+    show_catchments = st.toggle("Show 5/10/15-minute catchments", key=CATCHMENTS_KEY)
+
+with shown:
+    st.subheader("Stops")
+    st.caption(
+        "Untick a stop to skip it, add a row with its longitude and latitude, or click the map "
+        "and press 'Add the clicked point'. Weight = crimes in the hotspot."
+    )
+    table = _stops_table(ctx, top_n)
+    stops = _ui.guarded("reading the stops", stops_from_table, table)
+    if len(stops) == 0:
+        _ui.fail("No stops are ticked: tick at least one stop, or add one on the map.")
+    try:
+        route = _route(
+            network_key,
+            _frame_key(stops),
+            (start.x, start.y),
+            start_label,
+            (float(max_minutes), float(walk_kmh), float(stop_minutes)),
+            network,
+            stops,
+            start,
+        )
+    except PatchmapError as err:
+        st.error(str(err))
+        st.stop()
+    catchments = None
+    if show_catchments and sites is not None:
+        catchments = _ui.guarded(
+            "drawing the catchments",
+            _catchments,
+            network_key,
+            _frame_key(sites),
+            ctx.dataset_id,
+            ctx.selection,
+            float(walk_kmh),
+            network,
+            sites,
+            area,
+        )
+
+    first, second, third, fourth = st.columns(4)
+    first.metric("Walk", f"{route.distance_m:,.0f} m")
+    second.metric("Time", f"{route.total_time_min:.0f} min", help="walking plus time at stops")
+    third.metric("Stops visited", f"{len(route.stops)} of {len(stops)}")
+    fourth.metric("Hotspot weight visited", f"{route.weight_visited:,.0f}")
+    streets = None
+    if area.is_demo and area.network_path is not None:
+        streets = _ui.guarded(
+            "drawing the streets",
+            _ui.street_lines,
+            str(area.network_path),
+            _ui.file_signature(str(area.network_path)),
+        )
+    folium_map = _ui.guarded(
+        "drawing the map",
+        eva_map,
+        wards,
+        route=route,
+        catchments=catchments,
+        sites=sites,
+        streets=streets,
+        tiles="none" if area.is_demo else "openstreetmap",
+    )
+    clicked = st_folium(
+        folium_map, key=MAP_KEY, returned_objects=["last_clicked"], height=560, width="stretch"
+    )
+    last = (clicked or {}).get("last_clicked")
+    if last and st.button(
+        f"Add the clicked point ({last['lng']:.5f}, {last['lat']:.5f}) as a stop", key=ADD_STOP_KEY
+    ):
+        st.session_state[ADDED_STOPS_KEY] = [
+            *st.session_state[ADDED_STOPS_KEY],
+            (float(last["lng"]), float(last["lat"])),
+        ]
+        st.rerun()
+    for note in route.notes:
+        st.caption(note)
+    st.caption(f"Stops chosen and ordered: {route.method} (see the user guide).")
+
+    if len(route.left_out):
+        st.warning(
+            "\n".join(f"- {detail}" for detail in route.left_out["detail"]),
+            icon=":material/info:",
+        )
+    st.dataframe(
+        route.stops[["order", "label", "weight", "arrival_min"]].round(1),
+        hide_index=True,
+        width="stretch",
+        key="eva_visited_table",
+    )
+    with st.expander("Directions"):
+        st.markdown("\n".join(f"{t.step}. {t.instruction}" for t in route.turns))
+
+    st.subheader("Take it with you")
+    gpx_col, kml_col, json_col, html_col, pdf_col = st.columns(5)
+    gpx_col.download_button(
+        "GPX", route_to_gpx(route), "eva_route.gpx", "application/gpx+xml", key="eva_gpx"
+    )
+    kml_col.download_button(
+        "KML",
+        route_to_kml(route),
+        "eva_route.kml",
+        "application/vnd.google-earth.kml+xml",
+        key="eva_kml",
+    )
+    json_col.download_button(
+        "GeoJSON",
+        route_to_geojson(route),
+        "eva_route.geojson",
+        "application/geo+json",
+        key="eva_geojson",
+    )
+    sheet = route_sheet_html(route, network=network, subtitle=", ".join(wards["ward_name"]))
+    html_col.download_button(
+        "Route sheet (HTML)", sheet, "eva_route_sheet.html", "text/html", key="eva_sheet"
+    )
+    if pdf_col.button("Route sheet (PDF)", key=PDF_KEY):
+        pdf = _ui.guarded("printing the route sheet", html_to_pdf, sheet)
+        pdf_col.download_button(
+            "Download PDF", pdf, "eva_route_sheet.pdf", "application/pdf", key="eva_pdf"
+        )
+
+with controls, st.expander("Add a co-location site at the clicked point"):
+    name = st.text_input("Name", key=SITE_NAME_KEY)
+    kind = st.selectbox("Kind", SITE_KINDS, key=SITE_KIND_KEY)
+    public = st.checkbox("Public facing", value=True, key=SITE_PUBLIC_KEY)
+    notes = st.text_input("Opening notes", key=SITE_NOTES_KEY)
+    pressed = st.button("Add site", key=ADD_SITE_KEY, disabled=not (last and name))
+    if pressed and last:
+        st.session_state[ADDED_SITES_KEY] = [
+            *st.session_state[ADDED_SITES_KEY],
+            {
+                "name": name,
+                "kind": kind,
+                "lon": float(last["lng"]),
+                "lat": float(last["lat"]),
+                "public_facing": public,
+                "notes": notes,
+            },
+        ]
+        st.rerun()
+
+if catchments is not None:
+    st.subheader("Catchments: share of the selected wards' crime and ASB within a walk")
+    table_shown = catchments.drop(columns="geometry")[
+        ["site_name", "minutes", "area_km2", "n_crimes", "share_crime", "n_asb", "share_asb"]
+    ]
+    st.dataframe(table_shown.round(3), hide_index=True, width="stretch", key="eva_catchments")
+
+with st.expander("Where would a joint base serve best?"):
+    st.caption(
+        "Ranks places by the hotspot weight (crimes) within a walk, choosing sites one at a "
+        "time to cover what the earlier ones do not (greedy maximum coverage)."
+    )
+    n_sites = st.number_input("How many new sites", 1, 5, 1, key=JOINT_N_KEY)
+    joint_minutes = st.slider("Within a walk of (minutes)", 5, 30, 10, 5, key=JOINT_MINUTES_KEY)
+    kind_of = st.radio(
+        "Candidates",
+        [CANDIDATE_SITES, CANDIDATE_STREETS],
+        key=JOINT_CANDIDATES_KEY,
+        horizontal=True,
+    )
+    candidates = sites if kind_of == CANDIDATE_SITES else None
+    plan = _ui.guarded(
+        "ranking the sites",
+        best_joint_sites,
+        network,
+        stops,
+        candidates=candidates,
+        n_sites=int(n_sites),
+        minutes=float(joint_minutes),
+        walk_kmh=float(walk_kmh),
+    )
+    st.dataframe(
+        plan.chosen.drop(columns="geometry").round(3),
+        hide_index=True,
+        width="stretch",
+        key="eva_joint_table",
+    )

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "app_pages/eva_routes.py"
+
+
+def _eva_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    (metric,) = [m for m in at.metric if m.label == label]
+    return str(metric.value)
+
+
+def test_eva_page_plans_a_loop_through_the_demo_hotspots() -> None:
+    at = _eva_page()
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "EVA routes"
+    visited, offered = (int(v) for v in _metric(at, "Stops visited").split(" of "))
+    assert 1 <= visited <= offered
+    assert int(_metric(at, "Time").removesuffix(" min")) <= 60
+    assert int(_metric(at, "Walk").removesuffix(" m").replace(",", "")) > 0
+    assert at.selectbox(key="eva_start").value == "Fenbridge Police Station"
+
+
+def test_a_budget_too_small_for_one_stop_says_what_to_change() -> None:
+    at = _eva_page()
+    at.number_input(key="eva_stop_minutes").set_value(12.0)
+    at.slider(key="eva_max_minutes").set_value(10).run()
+    assert not at.exception, at.exception
+    messages = [e.value for e in at.error]
+    assert any("No stop can be visited within 10 min" in m for m in messages), messages
+    assert any("lower the minutes per stop" in m for m in messages), messages
+
+
+def test_catchments_show_the_share_of_crime_within_a_walk() -> None:
+    at = _eva_page()
+    at.toggle(key="eva_show_catchments").set_value(True).run()
+    assert not at.exception, at.exception
+    (table,) = [d.value for d in at.dataframe if "share_crime" in d.value.columns]
+    assert sorted(set(table["minutes"])) == [5.0, 10.0, 15.0]
+    assert table["share_crime"].between(0, 1).all()
+    assert len(table) == 3 * table["site_name"].nunique()
+
+
+def test_starting_elsewhere_and_a_longer_walk_change_the_route() -> None:
+    at = _eva_page()
+    before = _metric(at, "Walk")
+    at.selectbox(key="eva_start").set_value("Fenbridge Town Hall")
+    at.slider(key="eva_max_minutes").set_value(120).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert _metric(at, "Walk") != before
+    assert int(_metric(at, "Time").removesuffix(" min")) <= 120
