@@ -13,11 +13,10 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from boundaries.assign import assign_wards
 from boundaries.neighbourhoods import apply_neighbourhoods
-from spatial import demo
 from spatial.cache import read_crimes_cached
 from spatial.io import (
     CrimeLoad,
@@ -29,6 +28,7 @@ from spatial.io import (
     read_wards,
     source_name,
 )
+from spatial.sites import read_sites
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,7 +36,10 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["StudyArea", "default_cache_dir", "load_demo", "load_study_area"]
+DEMO_SEED: Final = 27_700
+"""The demo town's seed (equal to :data:`spatial.demo.DEMO_SEED`, which a test checks)."""
+
+__all__ = ["DEMO_SEED", "StudyArea", "default_cache_dir", "load_demo", "load_study_area"]
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,8 @@ def default_cache_dir() -> Path:
 
 
 def _demo_dir(cache_dir: Path, seed: int) -> Path:
+    from spatial import demo  # noqa: PLC0415 - osmnx and friends load only for the demo
+
     generator = Path(demo.__file__).read_bytes()
     key = hashlib.sha256(generator).hexdigest()[:12]
     target = cache_dir / f"demo-{seed}-{key}"
@@ -200,7 +205,7 @@ def _demo_dir(cache_dir: Path, seed: int) -> Path:
     return target
 
 
-def load_demo(*, seed: int = demo.DEMO_SEED, cache_dir: Path | None = None) -> StudyArea:
+def load_demo(*, seed: int = DEMO_SEED, cache_dir: Path | None = None) -> StudyArea:
     """
     Load the generated demo town through the same readers as real data.
 
@@ -226,7 +231,7 @@ def load_demo(*, seed: int = demo.DEMO_SEED, cache_dir: Path | None = None) -> S
         network_path=folder / "network.graphml",
         label="Demo town (synthetic)",
     )
-    sites = demo.build_demo(seed=seed).sites
+    sites = read_sites(folder / "sites.csv")
     return StudyArea(
         wards=area.wards,
         crimes=area.crimes,

@@ -168,3 +168,20 @@ def test_neighbourhood_mapping_with_unknown_ward_is_refused() -> None:
     mapping = pd.DataFrame({"ward": ["Abbey", "Abey"], "neighbourhood": ["East", "East"]})
     with pytest.raises(InputDataError, match="not in the ward boundaries: Abey"):
         apply_neighbourhoods(wards, mapping)
+
+
+def test_demo_loads_through_the_readers_with_its_sites() -> None:
+    from boundaries.dataset import DEMO_SEED, load_demo  # noqa: PLC0415 - the test's subject
+    from spatial import demo  # noqa: PLC0415
+
+    assert DEMO_SEED == demo.DEMO_SEED
+    area = load_demo()
+    assert area.is_demo
+    assert area.sites is not None
+    assert {"police", "council", "fire", "housing"} <= set(area.sites["kind"])
+    assert area.sites.crs == BNG
+    assert area.network_path is not None
+    assert area.network_path.exists()
+    assert area.population is not None
+    assert area.lsoas is not None
+    assert len(area.months) == 12
