@@ -1290,11 +1290,15 @@ class _Outcome:
 
 @contextlib.contextmanager
 def _warnings_to(notes: list[str]) -> Iterator[None]:
-    """Keep the PatchmapWarnings raised inside the block as notes for the user."""
+    """Keep the PatchmapWarnings raised inside the block as notes; pass other warnings on."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PatchmapWarning)
         yield
-    notes.extend(str(w.message) for w in caught)
+    for warning in caught:
+        if issubclass(warning.category, PatchmapWarning):
+            notes.append(str(warning.message))
+        else:
+            warnings.warn(warning.message, stacklevel=3)
 
 
 def _given(option: str) -> str:
@@ -1436,6 +1440,10 @@ def _check_method_options(args: argparse.Namespace) -> None:
             f"{args.method}. Grid options go with gistar and kde-top, --bandwidth-m, --kernel and "
             "--top-share-pct with kde-top, --eps-m and --min-crimes with dbscan and hdbscan."
         )
+        raise ParameterError(msg)
+    share = args.top_share_pct
+    if share is not None and not (math.isfinite(share) and 0 < share <= 100):  # noqa: PLR2004
+        msg = f"--top-share-pct is a per cent of the cells, above 0 and at most 100; found {share}."
         raise ParameterError(msg)
 
 

@@ -287,6 +287,7 @@ def test_a_too_small_cell_size_exits_2_with_the_fix(capsys: pytest.CaptureFixtur
     [
         (["hotspots", "--method", "dbscan", "--grid", "hex"], "--grid does not apply"),
         (["hotspots", "--eps-m", "50"], "--eps-m does not apply to --method gistar"),
+        (["hotspots", "--method", "kde-top", "--top-share-pct", "0"], "above 0 and at most 100"),
         (["hotspots", "--out", "cells.csv"], "must end in .gpkg or .geojson"),
         (["density", "--out", "density.gpkg"], "must end in .tif or .tiff"),
         (["emerging", "--out", "no_such_folder/e.gpkg"], "the folder no_such_folder does not"),
