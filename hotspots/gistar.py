@@ -87,7 +87,7 @@ class GiStarResult:
         correction; equal to ``gi_p`` when the correction is ``"none"``), ``gi_bin`` (-3..3 as
         ArcGIS's Gi_Bin, from the adjusted p), ``hotspot`` ("Hot 99%" .. "Cold 99%") and
         ``significant`` (adjusted p <= ``alpha``). With permutations also ``gi_p_sim``, the
-        folded one-sided pseudo p-value as esda reports it.
+        folded one-sided pseudo p-value (see :func:`permutation_p`).
     convention
         One paragraph describing exactly how the classes were obtained, for the UI.
     correction
@@ -266,9 +266,13 @@ def permutation_p(
     Each cell keeps its own value; its ``W_i - 1`` neighbours are replaced by values drawn
     without replacement from all other cells, ``permutations`` times. As in esda, one set of
     draws is shared by all cells (cell ``i`` skips itself), which lets every cell be evaluated
-    at once. The pseudo p-value is esda's folded one-sided one,
-    ``(min(n_ge, permutations - n_ge) + 1) / (permutations + 1)`` with ``n_ge`` the draws whose
-    neighbourhood sum is at least the observed one; double it for a two-sided test.
+    at once. The pseudo p-value is the folded one-sided one,
+    ``(min(n_ge, n_le) + 1) / (permutations + 1)`` with ``n_ge`` (``n_le``) the permutations
+    whose neighbourhood sum is at least (at most) the observed one; double it for a two-sided
+    test. Without ties this is esda's ``p_sim``; with ties (common with counts: an empty cell
+    among empty cells) esda counts them on the upper side only, which gives such a cell the
+    smallest possible p-value, whereas here it gets a p-value near 1. A cell without
+    neighbours gets 1.
 
     Parameters
     ----------
@@ -284,7 +288,7 @@ def permutation_p(
     Returns
     -------
     numpy.ndarray
-        Pseudo p-values in ``[1 / (permutations + 1), 0.5]``-ish.
+        Pseudo p-values between ``1 / (permutations + 1)`` and 1.
 
     Raises
     ------
@@ -308,30 +312,35 @@ def permutation_p(
         raise ParameterError(msg)
     observed = (weights @ x) - x
     tol = 1e-9 * max(1.0, float(np.abs(x).sum()))
-    threshold = observed - tol
+    low, high = observed - tol, observed + tol  # sums within tol of the observed one are ties
     rng = np.random.default_rng(seed)
-    larger = np.zeros(n, dtype=np.int64)
+    n_ge = np.zeros(n, dtype=np.int64)
+    n_le = np.zeros(n, dtype=np.int64)
     groups = [(int(k), np.flatnonzero(n_draws == k)) for k in np.unique(n_draws) if int(k) > 0]
-    # Cells without neighbours: the permuted sum is always 0 (the observed sum is 0 too).
-    larger[n_draws == 0] = permutations
-    if max_draws == 0:
-        groups = []
+    # Cells without neighbours: every permuted sum ties with the observed one (both 0).
+    n_ge[n_draws == 0] = permutations
+    n_le[n_draws == 0] = permutations
     chunk = max(1, min(permutations, _PERMUTATION_CELLS_PER_CHUNK // max(n, 1)))
-    for first in range(0, permutations, chunk):
+    for first in range(0, permutations if groups else 0, chunk):
         n_perm = min(chunk, permutations - first)
         draws = _draw_without_replacement(rng, n - 1, n_perm, max_draws)
         for k, cells in groups:
             if n_perm == 1 or len(cells) >= _ONE_PERMUTATION_AT_A_TIME_CELLS:
                 # large groups: one permutation at a time, with contiguous whole-group passes
-                group_threshold = threshold[cells]
-                reached = np.zeros(len(cells), dtype=np.int64)
+                group_low, group_high = low[cells], high[cells]
+                ge = np.zeros(len(cells), dtype=np.int64)
+                le = np.zeros(len(cells), dtype=np.int64)
                 for row in draws[:, :k]:
-                    reached += _count_one(x, row, cells, group_threshold)
-                larger[cells] += reached
+                    sums = _permuted_sums(x, row, cells)
+                    ge += sums >= group_low
+                    le += sums <= group_high
+                n_ge[cells] += ge
+                n_le[cells] += le
             else:  # small groups: all permutations of the chunk at once (less Python overhead)
-                larger[cells] += _count_at_least(x, draws[:, :k], cells, threshold[cells])
-    folded = np.minimum(larger, permutations - larger)
-    return (folded + 1.0) / (permutations + 1.0)
+                ge, le = _count_chunk(x, draws[:, :k], cells, low[cells], high[cells])
+                n_ge[cells] += ge
+                n_le[cells] += le
+    return (np.minimum(n_ge, n_le) + 1.0) / (permutations + 1.0)
 
 
 def _draw_without_replacement(
@@ -350,51 +359,51 @@ def _draw_without_replacement(
     return draws
 
 
-def _count_one(
-    x: npt.NDArray[np.float64],
-    draws: npt.NDArray[np.int64],
-    cells: npt.NDArray[np.int64],
-    threshold: npt.NDArray[np.float64],
-) -> npt.NDArray[np.bool_]:
-    """One permutation of :func:`_count_at_least`: which cells' sums reach the threshold."""
+def _permuted_sums(
+    x: npt.NDArray[np.float64], draws: npt.NDArray[np.int64], cells: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """
+    Sum of the values one permutation draws for each cell (ascending ``cells``).
+
+    Draw ``r`` stands for cell ``r`` when ``r < i`` and for ``r + 1`` otherwise (cell ``i``
+    skips itself), so the sum is a step function of ``i`` with steps at the sorted draws:
+    ``sum_at[c]`` is the sum for the run of cells with exactly ``c`` draws below them.
+    """
     r_sorted = np.sort(draws)
     sum_at = np.zeros(r_sorted.size + 1)
     sum_at[1:] += np.cumsum(x[r_sorted])
     sum_at[:-1] += np.cumsum(x[r_sorted + 1][::-1])[::-1]
-    # cells (ascending) above c of the draws form one run each: repeat sum_at[c] over the run
     ends = np.searchsorted(cells, r_sorted, side="right")
     lengths = np.diff(ends, prepend=0, append=cells.size)
-    return np.asarray(np.repeat(sum_at, lengths) >= threshold, dtype=np.bool_)
+    return np.repeat(sum_at, lengths)
 
 
-def _count_at_least(
+def _count_chunk(
     x: npt.NDArray[np.float64],
     draws: npt.NDArray[np.int64],
     cells: npt.NDArray[np.int64],
-    threshold: npt.NDArray[np.float64],
-) -> npt.NDArray[np.int64]:
+    low: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """
-    Count, per cell, the permutations whose neighbour sum reaches the cell's threshold.
+    Count, per cell, the permutations (rows of ``draws``) whose sum is >= ``low`` and <= ``high``.
 
-    Draw ``r`` stands for cell ``r`` when ``r < i`` and for ``r + 1`` otherwise (cell ``i``
-    skips itself), so for each permutation the sum over the draws is a step function of ``i``
-    with steps at the sorted draws: ``sum_at[c]`` is the sum when ``c`` draws lie below ``i``.
+    As :func:`_permuted_sums`, for many permutations at once: one ``searchsorted`` finds how
+    many draws lie below each cell in every permutation (row ``p`` offset by ``p * (n + 1)``).
     """
     n_perm, k = draws.shape
-    order = np.argsort(draws, axis=1)
-    r_sorted = np.take_along_axis(draws, order, axis=1)
-    below = x[r_sorted]  # the value a draw stands for when it lies below the cell
-    above = x[r_sorted + 1]  # ... and when it lies at or above the cell
+    r_sorted = np.sort(draws, axis=1)
     sum_at = np.zeros((n_perm, k + 1))
-    sum_at[:, 1:] += np.cumsum(below, axis=1)
-    sum_at[:, :-1] += np.cumsum(above[:, ::-1], axis=1)[:, ::-1]
-    # one searchsorted for all permutations: row p's draws and cells are offset by p * (n + 1)
+    sum_at[:, 1:] += np.cumsum(x[r_sorted], axis=1)
+    sum_at[:, :-1] += np.cumsum(x[r_sorted + 1][:, ::-1], axis=1)[:, ::-1]
     stride = np.arange(n_perm, dtype=np.int64)[:, None] * (x.size + 1)
     flat = (r_sorted + stride).ravel()
     position = np.searchsorted(flat, (cells[None, :] + stride).ravel(), side="left")
     count_below = position.reshape(n_perm, cells.size) - np.arange(n_perm)[:, None] * k
-    reached = np.take_along_axis(sum_at, count_below, axis=1) >= threshold[None, :]
-    return np.asarray(reached.sum(axis=0), dtype=np.int64)
+    sums = np.take_along_axis(sum_at, count_below, axis=1)
+    ge = np.asarray((sums >= low[None, :]).sum(axis=0), dtype=np.int64)
+    le = np.asarray((sums <= high[None, :]).sum(axis=0), dtype=np.int64)
+    return ge, le
 
 
 def _classify(z: npt.NDArray[np.float64], p_adj: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
@@ -525,8 +534,13 @@ def gi_star(  # noqa: PLR0913 -- keyword-only options of one statistical test
         msg = "No crimes fall in the grid's cells. Widen the months, crime types or wards selected."
         raise EmptyInputError(msg)
     w = spatial_weights(grid, distance_band_m=distance_band_m) if weights is None else weights
-    if w.shape != (grid.n_cells, grid.n_cells):
-        msg = f"weights has shape {w.shape}; build it with spatial_weights(grid)."
+    if w.shape != (grid.n_cells, grid.n_cells) or not (
+        np.all(w.data == 1.0) and np.all(w.diagonal() == 1.0)
+    ):
+        msg = (
+            f"weights must be binary with ones on the diagonal, shape ({grid.n_cells}, "
+            f"{grid.n_cells}); found shape {w.shape}. Build it with spatial_weights(grid)."
+        )
         raise ParameterError(msg)
 
     z = gi_star_z(y, w)
@@ -603,13 +617,15 @@ def _convention(
     else:
         p_text = (
             f"two-sided pseudo p-value from {permutations} conditional permutations "
-            f"(seed {seed}), z-score analytic"
+            f"(seed {seed}; twice the folded one-sided value, ties counted on both sides), "
+            "z-score analytic"
         )
     perm_text = ""
     if permutations > 0 and p_value_source == "analytic":
         perm_text = (
             f" Pseudo p-values from {permutations} conditional permutations (seed {seed}) are "
-            "given as gi_p_sim (folded one-sided, as esda) but not used for the classes."
+            "given as gi_p_sim (folded one-sided, ties counted on both sides) but not used for "
+            "the classes."
         )
     adjusted = "" if correction == "none" else "adjusted "
     return (

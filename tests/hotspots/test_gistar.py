@@ -12,7 +12,7 @@ import geopandas as gpd
 import libpysal
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import sparse, stats
 from shapely import box
 
 from hotspots.gistar import (
@@ -233,29 +233,43 @@ def test_permutation_p_matches_exact_conditional_probabilities(grid_3x3: Grid) -
         assert p_sim[cell] == pytest.approx(exact, abs=0.009)
 
 
-def test_permutation_p_agrees_with_esda_and_is_seeded(
+def test_permutation_p_agrees_with_esda_without_ties_and_is_seeded(
     demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
 ) -> None:
     wards, points = demo
     grid = make_grid(wards, cell_size_m=200)
-    counts = count_points(points, grid)
-    result = gi_star(counts, grid=grid, permutations=999, seed=11)
-    again = gi_star(counts, grid=grid, permutations=999, seed=11)
-    other = gi_star(counts, grid=grid, permutations=999, seed=12)
-    np.testing.assert_array_equal(result.cells["gi_p_sim"], again.cells["gi_p_sim"])
-    assert not np.array_equal(result.cells["gi_p_sim"], other.cells["gi_p_sim"])
+    # esda counts tied permuted sums on the upper side only (see the next test); small
+    # jitter removes ties so both conventions coincide
+    jitter = np.random.default_rng(0).uniform(0, 0.01, grid.n_cells)
+    values = count_points(points, grid) + jitter
+    ours = permutation_p(values, spatial_weights(grid), permutations=999, seed=11)
+    again = permutation_p(values, spatial_weights(grid), permutations=999, seed=11)
+    other = permutation_p(values, spatial_weights(grid), permutations=999, seed=12)
+    np.testing.assert_array_equal(ours, again)
+    assert not np.array_equal(ours, other)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reference = esda.G_Local(
-            counts, _libpysal_weights(grid), transform="B", star=True, permutations=999, seed=3
+            values, _libpysal_weights(grid), transform="B", star=True, permutations=999, seed=3
         )
-    ours = result.cells["gi_p_sim"].to_numpy()
     # Both are Monte Carlo estimates whose draws are shared by all cells, so their errors are
     # correlated across cells: two runs of either differ by about 0.012-0.02 per cell on
     # average here. A wrong neighbourhood or a missing self-weight differs by far more.
     assert np.abs(ours - reference.p_sim).mean() < 0.025
     assert np.corrcoef(ours, reference.p_sim)[0, 1] > 0.98
     assert ours.min() == pytest.approx(1 / 1000)
+
+
+def test_permutation_p_counts_ties_on_both_sides(grid_3x3: Grid) -> None:
+    counts = np.array([6.0, 3, 0, 3, 0, 0, 0, 0, 0])
+    p_sim = permutation_p(counts, spatial_weights(grid_3x3), permutations=49_999, seed=5)
+    # Cell 8 (north-east corner, 0) has neighbours 4, 5, 7 summing to 0. Drawing 3 of the other
+    # values [6, 3, 0, 3, 0, 0, 0, 0] always gives a sum >= 0 (no evidence of a hot spot) and
+    # a sum <= 0 only with three zeros: C(5, 3) / C(8, 3) = 10 / 56. esda's p_sim would be
+    # 1 / 50,000 here, as if the empty corner were extreme.
+    assert p_sim[8] == pytest.approx(10 / 56, abs=0.008)
+    # the centre's neighbourhood is every cell: every permutation ties, so p = 1
+    assert p_sim[4] == 1.0
 
 
 def test_permutation_classes_use_two_sided_pseudo_p(grid_3x3: Grid) -> None:
@@ -314,6 +328,9 @@ def test_gi_star_rejects_bad_input_with_a_fix(grid_3x3: Grid) -> None:
         gi_star(np.ones(9), grid=grid_3x3, alpha=5)
     with pytest.raises(ParameterError, match="distance_band_m must be a positive"):
         gi_star(np.ones(9), grid=grid_3x3, distance_band_m=-1)
+    no_self = spatial_weights(grid_3x3) - sparse.eye_array(9, format="csr")
+    with pytest.raises(ParameterError, match="binary with ones on the diagonal"):
+        gi_star(np.ones(9), grid=grid_3x3, weights=sparse.csr_array(no_self))
 
 
 def test_gi_star_does_not_mutate_counts_or_grid(grid_3x3: Grid) -> None:
