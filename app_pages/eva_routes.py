@@ -52,11 +52,9 @@ STOP_MINUTES_KEY: Final = "eva_stop_minutes"
 TOP_N_KEY: Final = "eva_top_n"
 STOPS_EDITOR_KEY: Final = "eva_stops_editor"
 STOPS_UPLOAD_KEY: Final = "eva_stops_upload"
-ADDED_STOPS_KEY: Final = "eva_added_stops"
-"""Session state: (lon, lat) of stops the user added by clicking the map."""
+ADDED_STOPS_KEY: Final = "eva_added_stops"  # (lon, lat) of stops added by clicking the map
 ADD_STOP_KEY: Final = "eva_add_stop"
-ADDED_SITES_KEY: Final = "eva_added_sites"
-"""Session state: sites the user added (name, kind, lon, lat, public facing, notes)."""
+ADDED_SITES_KEY: Final = "eva_added_sites"  # sites added in the app (name, kind, lon, lat, ...)
 SITE_NAME_KEY: Final = "eva_site_name"
 SITE_KIND_KEY: Final = "eva_site_kind"
 SITE_PUBLIC_KEY: Final = "eva_site_public"
@@ -73,6 +71,21 @@ MAP_KEY: Final = "eva_map"
 CENTRE: Final = "Centre of the selected wards"
 CANDIDATE_SITES: Final = "Existing sites"
 CANDIDATE_STREETS: Final = "Any street corner"
+STOP_COLUMNS: Final = {
+    "order": "#",
+    "label": "Stop",
+    "weight": "Weight",
+    "arrival_min": "Arrive (min)",
+}
+CATCHMENT_COLUMNS: Final = {
+    "site_name": "Site",
+    "minutes": "Walk (min)",
+    "area_km2": "Area (km²)",
+    "n_crimes": "Crimes",
+    "share_crime": "Share of crime",
+    "n_asb": "ASB",
+    "share_asb": "Share of ASB",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +404,7 @@ with shown:
             icon=":material/info:",
         )
     st.dataframe(
-        route.stops[["order", "label", "weight", "arrival_min"]].round(1),
+        route.stops[list(STOP_COLUMNS)].round(1).rename(columns=STOP_COLUMNS),
         hide_index=True,
         width="stretch",
         key="eva_visited_table",
@@ -420,9 +433,9 @@ with shown:
     )
     sheet = route_sheet_html(route, network=network, subtitle=", ".join(wards["ward_name"]))
     html_col.download_button(
-        "Route sheet (HTML)", sheet, "eva_route_sheet.html", "text/html", key="eva_sheet"
+        "Sheet (HTML)", sheet, "eva_route_sheet.html", "text/html", key="eva_sheet"
     )
-    if pdf_col.button("Route sheet (PDF)", key=PDF_KEY):
+    if pdf_col.button("Sheet (PDF)", key=PDF_KEY):
         pdf = _ui.guarded("printing the route sheet", html_to_pdf, sheet)
         pdf_col.download_button(
             "Download PDF", pdf, "eva_route_sheet.pdf", "application/pdf", key="eva_pdf"
@@ -450,10 +463,12 @@ with controls, st.expander("Add a co-location site at the clicked point"):
 
 if catchments is not None:
     st.subheader("Catchments: share of the selected wards' crime and ASB within a walk")
-    table_shown = catchments.drop(columns="geometry")[
-        ["site_name", "minutes", "area_km2", "n_crimes", "share_crime", "n_asb", "share_asb"]
-    ]
-    st.dataframe(table_shown.round(3), hide_index=True, width="stretch", key="eva_catchments")
+    table_shown = (
+        catchments.drop(columns="geometry")[list(CATCHMENT_COLUMNS)]
+        .round(3)
+        .rename(columns=CATCHMENT_COLUMNS)
+    )
+    st.dataframe(table_shown, hide_index=True, width="stretch", key="eva_catchments")
 
 with st.expander("Where would a joint base serve best?"):
     st.caption(

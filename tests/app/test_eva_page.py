@@ -46,10 +46,11 @@ def test_catchments_show_the_share_of_crime_within_a_walk() -> None:
     at = _eva_page()
     at.toggle(key="eva_show_catchments").set_value(True).run()
     assert not at.exception, at.exception
-    (table,) = [d.value for d in at.dataframe if "share_crime" in d.value.columns]
-    assert sorted(set(table["minutes"])) == [5.0, 10.0, 15.0]
-    assert table["share_crime"].between(0, 1).all()
-    assert len(table) == 3 * table["site_name"].nunique()
+    (table,) = [d.value for d in at.dataframe if "Share of crime" in d.value.columns]
+    assert sorted(set(table["Walk (min)"])) == [5.0, 10.0, 15.0]
+    assert table["Share of crime"].between(0, 1).all()
+    assert table["Share of ASB"].between(0, 1).all()
+    assert len(table) == 3 * table["Site"].nunique()
 
 
 def test_starting_elsewhere_and_a_longer_walk_change_the_route() -> None:
