@@ -105,6 +105,35 @@ def guarded(doing: str, func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwa
         fail(APOLOGY.format(doing=doing))
 
 
+def attempt(doing: str, func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R | None:
+    """
+    Call into a package like :func:`guarded`, but return None after showing the error.
+
+    Pages use it when they still have widgets to draw (so the user can fix a parameter) before
+    stopping with ``st.stop()``.
+
+    Parameters
+    ----------
+    doing
+        What the call does, for the apology.
+    func, *args, **kwargs
+        The call.
+
+    Returns
+    -------
+    object or None
+        What ``func`` returned, or None when it raised (the message is already shown).
+    """
+    try:
+        return func(*args, **kwargs)
+    except PatchmapError as err:
+        st.error(str(err))
+    except Exception:  # noqa: BLE001  # the user sees an apology, the log keeps the traceback
+        _LOG.exception("patchmap failed while %s", doing)
+        st.error(APOLOGY.format(doing=doing))
+    return None
+
+
 @dataclass(frozen=True)
 class Context:
     """The loaded data and the user's filters, as every page sees them."""

@@ -26,10 +26,13 @@ from layers.map import (
     hotspot_map,
 )
 from layers.styles import CLUSTER_COLOUR
+from spatial.grid import MIN_CELL_SIZE_M
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
+
+    from hotspots.clusters import ClusterResult
 
 METHOD_KEY: Final = "hotspot_method"
 KDE_CELL_KEY: Final = "kde_cell_size_m"
@@ -60,19 +63,41 @@ def _number(key: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _auto_box(label: str, key: str, used: float, *, automatic: bool, unit: str = "m") -> None:
+def _auto_box(
+    label: str,
+    key: str,
+    used: float | None,
+    *,
+    automatic: bool,
+    unit: str = "m",
+    min_value: float = 1.0,
+) -> None:
     """Draw a number box that is blank for "automatic", and the value that was used."""
-    placeholder = f"automatic: {used:,.0f} {unit}" if automatic else "blank = automatic"
+    if used is None:
+        placeholder = "automatic"
+    elif automatic:
+        placeholder = f"automatic: {used:,.0f} {unit}"
+    else:
+        placeholder = "blank = automatic"
     st.number_input(
-        label, min_value=1.0, value=None, step=5.0, key=key, placeholder=placeholder, format="%g"
+        label,
+        min_value=min_value,
+        value=None,
+        step=5.0,
+        key=key,
+        placeholder=placeholder,
+        format="%g",
     )
-    st.caption(f"Used: {used:,.0f} {unit}" + (" (automatic)" if automatic else " (typed)"))
+    if used is not None:
+        st.caption(f"Used: {used:,.0f} {unit}" + (" (automatic)" if automatic else " (typed)"))
 
 
-def _grid_boxes(grid_used: float, *, automatic: bool) -> None:
+def _grid_boxes(grid_used: float | None, *, automatic: bool) -> None:
     st.session_state.setdefault(GRID_KIND_KEY, "square")
     st.selectbox("Grid", ("square", "hex"), key=GRID_KIND_KEY, format_func=lambda k: f"{k} cells")
-    _auto_box("Cell size (m)", GRID_CELL_KEY, grid_used, automatic=automatic)
+    _auto_box(
+        "Cell size (m)", GRID_CELL_KEY, grid_used, automatic=automatic, min_value=MIN_CELL_SIZE_M
+    )
 
 
 def _alpha_box() -> float:
@@ -97,26 +122,41 @@ entries: list[LegendEntry]
 zones: gpd.GeoDataFrame
 labels: list[str]
 key: tuple[object, ...]
+clustered: ClusterResult | None = None  # the cluster result, whose labels make the table
 
 if method == KDE:
     st.session_state.setdefault(KDE_KERNEL_KEY, "quartic")
     cell_m, band_m = _number(KDE_CELL_KEY), _number(KDE_BANDWIDTH_KEY)
     kernel = st.session_state[KDE_KERNEL_KEY]
-    warned = _ui.guarded(
-        "estimating the density",
-        _ui.density,
-        ctx.dataset_id,
-        ctx.selection,
-        cell_m,
-        band_m,
-        kernel,
-        area,
-    )
-    surface = warned.value
+    with shown:
+        warned = _ui.attempt(
+            "estimating the density",
+            _ui.density,
+            ctx.dataset_id,
+            ctx.selection,
+            cell_m,
+            band_m,
+            kernel,
+            area,
+        )
     with controls:
         st.selectbox("Kernel", ("quartic", "gaussian"), key=KDE_KERNEL_KEY)
-        _auto_box("Bandwidth (m)", KDE_BANDWIDTH_KEY, surface.bandwidth_m, automatic=band_m is None)
-        _auto_box("Cell size (m)", KDE_CELL_KEY, surface.cell_size_m, automatic=cell_m is None)
+        _auto_box(
+            "Bandwidth (m)",
+            KDE_BANDWIDTH_KEY,
+            None if warned is None else warned.value.bandwidth_m,
+            automatic=band_m is None,
+        )
+        _auto_box(
+            "Cell size (m)",
+            KDE_CELL_KEY,
+            None if warned is None else warned.value.cell_size_m,
+            automatic=cell_m is None,
+            min_value=MIN_CELL_SIZE_M,
+        )
+    if warned is None:
+        st.stop()
+    surface = warned.value
     breaks = _ui.guarded("colouring the density", density_breaks, surface)
     layer = _ui.guarded("drawing the density", density_layer, surface, breaks=breaks)
     legend_title = "Density (crimes per km²)"
@@ -140,28 +180,39 @@ elif method in (GISTAR, EMERGING):
     kind = st.session_state.get(GRID_KIND_KEY, "square")
     cell_m = _number(GRID_CELL_KEY)
     alpha = float(st.session_state.get(ALPHA_KEY, 0.05))
-    grid = _ui.guarded(
-        "building the grid", _ui.analysis_grid, ctx.dataset_id, ctx.selection, kind, cell_m, area
-    )
-    notes = [*grid.value.notes, *grid.warnings]
-    if method == GISTAR:
-        band_m = _number(GI_BAND_KEY)
-        st.session_state.setdefault(GI_CORRECTION_KEY, "fdr_bh")
-        correction = st.session_state[GI_CORRECTION_KEY]
-        result = _ui.guarded(
-            "testing for hot spots",
-            _ui.gistar_result,
+    with shown:
+        grid = _ui.attempt(
+            "building the grid",
+            _ui.analysis_grid,
             ctx.dataset_id,
             ctx.selection,
             kind,
             cell_m,
-            band_m,
-            correction,
-            alpha,
             area,
         )
+    grid_used = None if grid is None else grid.value.cell_size_m
+    notes = [] if grid is None else [*grid.value.notes, *grid.warnings]
+    if method == GISTAR:
+        band_m = _number(GI_BAND_KEY)
+        st.session_state.setdefault(GI_CORRECTION_KEY, "fdr_bh")
+        correction = st.session_state[GI_CORRECTION_KEY]
+        result = None
+        if grid is not None:
+            with shown:
+                result = _ui.attempt(
+                    "testing for hot spots",
+                    _ui.gistar_result,
+                    ctx.dataset_id,
+                    ctx.selection,
+                    kind,
+                    cell_m,
+                    band_m,
+                    correction,
+                    alpha,
+                    area,
+                )
         with controls:
-            _grid_boxes(grid.value.cell_size_m, automatic=cell_m is None)
+            _grid_boxes(grid_used, automatic=cell_m is None)
             st.number_input(
                 "Distance band (m)",
                 min_value=1.0,
@@ -178,6 +229,8 @@ elif method in (GISTAR, EMERGING):
                 format_func=CORRECTION_LABELS.__getitem__,
             )
             _alpha_box()
+        if result is None:
+            st.stop()
         layer = gistar_layer(result.cells)
         legend_title = "Getis-Ord Gi*"
         entries = gistar_legend_entries(result.cells["gi_bin"].unique().tolist())
@@ -195,20 +248,25 @@ elif method in (GISTAR, EMERGING):
             f"{result.n_hot:,} hot and {result.n_cold:,} cold cells are significant."
         )
     else:
-        warned_cells = _ui.guarded(
-            "classifying emerging hot spots",
-            _ui.emerging_result,
-            ctx.dataset_id,
-            ctx.selection,
-            kind,
-            cell_m,
-            alpha,
-            area,
-        )
-        cells = warned_cells.value
+        warned_cells = None
+        if grid is not None:
+            with shown:
+                warned_cells = _ui.attempt(
+                    "classifying emerging hot spots",
+                    _ui.emerging_result,
+                    ctx.dataset_id,
+                    ctx.selection,
+                    kind,
+                    cell_m,
+                    alpha,
+                    area,
+                )
         with controls:
-            _grid_boxes(grid.value.cell_size_m, automatic=cell_m is None)
+            _grid_boxes(grid_used, automatic=cell_m is None)
             _alpha_box()
+        if warned_cells is None:
+            st.stop()
+        cells = warned_cells.value
         layer = emerging_layer(cells)
         legend_title = "Emerging hot spots"
         entries = emerging_legend_entries(list(cells["category"].unique()))
@@ -236,16 +294,17 @@ else:
     cluster_method = st.session_state[CLUSTER_METHOD_KEY]
     eps_m = _number(CLUSTER_EPS_KEY)
     min_crimes = int(st.session_state[CLUSTER_MIN_KEY])
-    clusters = _ui.guarded(
-        "finding clusters",
-        _ui.cluster_result,
-        ctx.dataset_id,
-        ctx.selection,
-        cluster_method,
-        eps_m,
-        min_crimes,
-        area,
-    )
+    with shown:
+        clusters = _ui.attempt(
+            "finding clusters",
+            _ui.cluster_result,
+            ctx.dataset_id,
+            ctx.selection,
+            cluster_method,
+            eps_m,
+            min_crimes,
+            area,
+        )
     with controls:
         st.selectbox(
             "Algorithm",
@@ -254,8 +313,16 @@ else:
             format_func=lambda m: m.upper(),
         )
         distance_label = "Radius (m)" if cluster_method == "dbscan" else "Merge distance (m)"
-        _auto_box(distance_label, CLUSTER_EPS_KEY, clusters.eps_m or 0.0, automatic=eps_m is None)
+        _auto_box(
+            distance_label,
+            CLUSTER_EPS_KEY,
+            None if clusters is None else clusters.eps_m,
+            automatic=eps_m is None,
+        )
         st.number_input("Fewest crimes in a cluster", min_value=2, step=1, key=CLUSTER_MIN_KEY)
+    if clusters is None:
+        st.stop()
+    clustered = clusters
     layer = cluster_layer(clusters.clusters)
     legend_title = "Clusters"
     entries = [
@@ -307,7 +374,7 @@ for note in notes:
 
 st.subheader("Top hotspots")
 top = zones.head(N_TOP)
-if method == CLUSTERS:
+if clustered is not None:
     table = _ui.guarded(
         "describing the clusters",
         _ui.cluster_table,
@@ -315,7 +382,7 @@ if method == CLUSTERS:
         ctx.selection,
         key,
         tuple(labels[:N_TOP]),
-        clusters,
+        clustered,
         area,
     )
 else:

@@ -95,3 +95,18 @@ def test_emerging_hot_spots_find_the_planted_new_asb() -> None:
     assert set(asb["Trend"]) == {"increasing"}
     assert all(label.startswith(("New", "Consecutive", "Intensifying")) for label in asb["Hotspot"])
     assert (table["Crimes"] > 0).all()
+
+
+def test_an_empty_selection_shows_the_error_and_keeps_the_controls() -> None:
+    at = _hotspots()
+    # The demo has no possession of weapons in Castle in 2024-10.
+    at.multiselect(key="wards").set_value(["Castle"])
+    at.multiselect(key="crime_types").set_value(["Possession of weapons"])
+    at.select_slider(key="months").set_value(("2024-10", "2024-10")).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith("None of the 0 points lies inside the selected wards.")
+    # The parameters stay on screen so the user can change them.
+    assert at.number_input(key="kde_bandwidth_m").placeholder == "automatic"
+    assert at.selectbox(key="kde_kernel").value == "quartic"
+    assert not at.dataframe
