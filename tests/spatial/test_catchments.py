@@ -240,3 +240,37 @@ def test_cambridge_catchments_agree_with_dijkstra(cambridge_dir: Path) -> None:
     out = walking_catchments(net, sites)
     assert all(share >= 0.95 for share in agreement(net, out, guildhall.iloc[0]))
     assert pd.Series(out["n_nodes_reached"]).is_monotonic_increasing
+
+
+# --- the `patchmap catchment` subcommand (cli.py) over these functions -----------------------
+
+
+def test_catchment_cli_writes_a_geopackage_and_json(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json  # noqa: PLC0415  # this test only
+
+    from cli import main  # noqa: PLC0415  # the CLI sits above the packages
+
+    out = tmp_path / "catchments.gpkg"
+    code = main(
+        [
+            "catchment",
+            "--network",
+            str(cambridge_dir / "osm" / "cambridge_drive.graphml"),
+            "--sites",
+            str(cambridge_dir / "pois" / "cambridge_pois.csv"),
+            "--minutes",
+            "5,10",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
+    assert code == 0
+    record = json.loads(capsys.readouterr().out)
+    assert [c["minutes"] for c in record["catchments"]] == [5.0, 10.0]
+    assert record["catchments"][0]["area_km2"] < record["catchments"][1]["area_km2"]
+    assert any("drive network" in n for n in record["notes"])
+    back = gpd.read_file(out, layer="catchments")
+    assert back["minutes"].tolist() == [5.0, 10.0]

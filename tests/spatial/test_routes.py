@@ -407,3 +407,37 @@ def test_stops_from_hotspots_merges_neighbours_within_the_spacing() -> None:
     assert stops.index.tolist() == [0, 1]
     assert stops["weight"].tolist() == [19.0, 11.0]
     assert stops_from_hotspots(cells, weight_column="n", top_n=2).index.tolist() == [0, 3]
+
+
+# --- the `patchmap route` subcommand (cli.py) over these functions ---------------------------
+
+
+def test_route_cli_json_contract_on_cambridge(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli import main  # noqa: PLC0415  # the CLI sits above the packages
+
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"weight": 2},
+            "geometry": {"type": "Point", "coordinates": c},
+        }
+        for c in ([0.1218, 52.2077], [0.1303, 52.2026], [0.1240, 52.1990])
+    ]
+    stops = tmp_path / "stops.geojson"
+    stops.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    gpx = tmp_path / "route.gpx"
+    network = cambridge_dir / "osm" / "cambridge_drive.graphml"
+    args = ["route", "--network", str(network), "--start", "0.119212,52.204835"]
+    code = main([*args, "--stops", str(stops), "--max-minutes", "60", "--out", str(gpx), "--json"])
+    assert code == 0
+    record = json.loads(capsys.readouterr().out)
+    assert sorted(record["stops_visited"] + record["stops_left_out"]) == [0, 1, 2]
+    assert record["node_path"][0] == record["node_path"][-1]
+    assert record["walk_time_min"] == pytest.approx(record["distance_m"] / 80, abs=0.01)
+    assert record["total_time_min"] <= 60
+    assert gpx.read_text().startswith("<?xml")
+    code = main([*args, "--stops", str(stops), "--max-minutes", "5"])
+    assert code == 2
+    assert "No stop can be visited within 5 min" in capsys.readouterr().err
