@@ -233,3 +233,72 @@ def test_cambridge_counts_all_matches_an_independent_count_and_default_is_no_wor
             ]
             assert sum(by_ward) == counts_all.per_origin[i].n_crimes, month
         assert len({r.ward for r in result.by_ward}) == 14
+
+
+def test_cli_backtest_json_and_forecast_file(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli import main  # noqa: PLC0415 -- the CLI is a script beside the packages
+
+    data = [
+        "--crimes",
+        str(cambridge_dir / "crimes"),
+        "--wards",
+        str(cambridge_dir / "wards.geojson"),
+    ]
+    code = main(
+        [
+            "backtest",
+            *data,
+            "--ward",
+            "Market",
+            "--crime-type",
+            ASB,
+            "--methods",
+            "counts-all,kde",
+            "--coverage-pct",
+            "5,10",
+            "--json",
+        ]
+    )
+    assert code == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["cell_size_m"] == 100
+    assert [(r["method"], r["coverage_pct"]) for r in record["results"]] == [
+        ("counts-all", 5.0),
+        ("counts-all", 10.0),
+        ("kde", 5.0),
+        ("kde", 10.0),
+    ]
+    first = record["results"][0]
+    assert set(first) >= {"pai_mean", "pai_sd", "pei_mean", "hit_rate_mean", "per_origin"}
+    assert [o["month"] for o in first["per_origin"]] == record["origins"]
+    assert set(record["default"]) >= {"method", "parameters", "why"}
+
+    out = tmp_path / "cells.geojson"
+    code = main(
+        [
+            "forecast",
+            *data,
+            "--ward",
+            "Market",
+            "--month",
+            "2025-06",
+            "--method",
+            "counts-all",
+            "--coverage-pct",
+            "5",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    cells = gpd.read_file(out)
+    assert cells.crs == "EPSG:4326"  # GeoJSON is written in WGS84 (RFC 7946)
+    assert cells["rank"].tolist() == list(range(1, math.ceil(printed["n_cells"] * 0.05) + 1))
+    assert set(cells.columns) == {"cell_id", "score", "rank", "method", "n_crimes_past", "geometry"}
+    assert printed["history_months"][-1] == "2025-05"
+    assert main(["forecast", *data, "--month", "2024-09"]) == 2
+    assert "No month before 2024-09" in capsys.readouterr().err
