@@ -23,7 +23,12 @@ from layers.routes import (
     stop_table,
     stops_from_table,
 )
-from spatial.catchments import best_joint_sites, catchment_coverage, walking_catchments
+from spatial.catchments import (
+    best_joint_sites,
+    catchment_coverage,
+    hotspot_coverage,
+    walking_catchments,
+)
 from spatial.errors import PatchmapError
 from spatial.network import load_network
 from spatial.routes import (
@@ -469,6 +474,16 @@ if catchments is not None:
         .rename(columns=CATCHMENT_COLUMNS)
     )
     st.dataframe(table_shown, hide_index=True, width="stretch", key="eva_catchments")
+    shares = _ui.guarded("measuring hotspot coverage", hotspot_coverage, catchments, stops)
+    labels = dict(zip(stops.index, stops["label"], strict=True))
+    by_hotspot = shares.assign(
+        hotspot=[labels[h] for h in shares["hotspot"]],
+        catchment=[
+            f"{n}, {m:g} min" for n, m in zip(shares["site_name"], shares["minutes"], strict=True)
+        ],
+    ).pivot_table(index="hotspot", columns="catchment", values="share_inside", sort=False)
+    st.caption("Share of each stop's hotspot inside each catchment (1 = inside).")
+    st.dataframe(by_hotspot, width="stretch", key="eva_hotspot_coverage")
 
 with st.expander("Where would a joint base serve best?"):
     st.caption(

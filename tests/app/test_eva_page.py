@@ -51,6 +51,10 @@ def test_catchments_show_the_share_of_crime_within_a_walk() -> None:
     assert table["Share of crime"].between(0, 1).all()
     assert table["Share of ASB"].between(0, 1).all()
     assert len(table) == 3 * table["Site"].nunique()
+    (coverage,) = [
+        d.value for d in at.dataframe if "Fenbridge Town Hall, 15 min" in d.value.columns
+    ]
+    assert coverage.isin([0.0, 1.0]).all().all()  # stops are points: inside or not
 
 
 def test_starting_elsewhere_and_a_longer_walk_change_the_route() -> None:

@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from geopandas.testing import assert_geodataframe_equal
 from pyproj import Transformer
 from shapely import Point, Polygon
 
@@ -117,7 +118,9 @@ def test_route_invariants_hold_on_jittered_grids(seed: int) -> None:
     rng = np.random.default_rng(seed)
     nodes = [int(n) for n in rng.choice(49, 9, replace=False)]
     stops = stops_at(net, nodes, list(rng.uniform(1, 5, 9)))
+    before = stops.copy()
     route = plan_eva_route(net, stops, start=node_point(net, 24), max_minutes=25, stop_minutes=2)
+    assert_geodataframe_equal(stops, before)  # the argument was not modified
     assert_route_invariants(net, route)
     assert route.method == "exact"
     assert len(route.stops) + len(route.left_out) == 9
