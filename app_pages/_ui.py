@@ -571,7 +571,15 @@ def emerging_result(  # the data set key, the filters and each option
     """Return each cell's emerging hot spot category over the selected months."""
     grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
     _, points = selected_frames(dataset_id, selection, _area)
-    return _capture(emerging_hotspots, points, grid=grid, months=selection.months, alpha=alpha)
+    return _capture(
+        emerging_hotspots,
+        points,
+        grid=grid,
+        months=selection.months,
+        correction="fdr_bh",  # the Hotspots page states this convention
+        alpha=alpha,
+        distance_band_m=None,
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

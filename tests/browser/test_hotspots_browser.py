@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from boundaries.dataset import load_demo
+from hotspots.clusters import dbscan_clusters
 from hotspots.gistar import gi_star
 from spatial.grid import count_points, make_grid
 
@@ -49,4 +50,21 @@ def test_hotspots_page_draws_density_and_gistar_offline(
     assert frame.locator("img.leaflet-image-layer").count() == 0
     assert "Hot 99%" in frame.locator(".patchmap-legend").inner_text()
     save_screenshot(page, "hotspots_gistar", docs_copy="hotspots.png")
+
+    n_clusters = len(dbscan_clusters(demo.points).clusters)
+    page.get_by_text("Clusters", exact=True).click()
+    page.get_by_text("DBSCAN on the").wait_for(timeout=120_000)
+    page.wait_for_function(f"document.querySelectorAll({MAP_FRAME!r}).length === 1", timeout=60_000)
+    frame = page.frame_locator(MAP_FRAME)
+    paths = frame.locator("path.leaflet-interactive")
+    paths.nth(n_clusters + len(demo.wards) - 1).wait_for(state="attached", timeout=60_000)
+    assert paths.count() == n_clusters + len(demo.wards)
+    save_screenshot(page, "hotspots_clusters")
+
+    page.get_by_text("Emerging hot spots", exact=True).click()
+    page.get_by_text("Mann-Kendall; cells are named").wait_for(timeout=120_000)
+    page.wait_for_function(f"document.querySelectorAll({MAP_FRAME!r}).length === 1", timeout=60_000)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".patchmap-legend").get_by_text("Persistent Hot Spot").wait_for(timeout=60_000)
+    save_screenshot(page, "hotspots_emerging")
     assert refused == []
