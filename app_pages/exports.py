@@ -196,6 +196,7 @@ with tab_layers:
                 mime=item.mime,
                 key=f"{DOWNLOAD_KEY_PREFIX}{item.key}",
                 icon=":material/download:",
+                on_click="ignore",
             )
 
 with tab_brief:
@@ -245,6 +246,7 @@ with tab_brief:
             mime="application/pdf",
             key=BRIEF_PDF_KEY,
             icon=":material/picture_as_pdf:",
+            on_click="ignore",
         )
         two.download_button(
             "Briefing pack (HTML)",
@@ -253,6 +255,7 @@ with tab_brief:
             mime="text/html",
             key=BRIEF_HTML_KEY,
             icon=":material/html:",
+            on_click="ignore",
         )
         st.write("Sections: " + ", ".join(sections) + ".")
         st.image(map_png, caption="The pack's map (print resolution)")
