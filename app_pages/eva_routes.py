@@ -401,7 +401,11 @@ with shown:
         st.rerun()
     for note in route.notes:
         st.caption(note)
-    st.caption(f"Stops chosen and ordered: {route.method} (see the user guide).")
+    st.caption(
+        f"Stops chosen and ordered: {route.method}. Exact: the heaviest set of stops that fits, "
+        "in the shortest order (every subset tried, up to 16 stops). Heuristic (more stops): "
+        "stops added by weight per extra minute, order improved by 2-opt."
+    )
 
     if len(route.left_out):
         st.warning(

@@ -16,7 +16,7 @@ import pickle
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from shapely import LineString, STRtree
 
-from spatial.crs import BNG, BNG_EPSG, GB_BOUNDS_M
+from spatial.crs import BNG, BNG_EPSG, GB_BOUNDS_M, require_bng
 from spatial.errors import (
     EmptyInputError,
     InputDataError,
@@ -525,7 +525,7 @@ def load_network(path: str | Path, *, cache_dir: str | Path | None = None) -> St
 def download_walk_network(
     query: str | tuple[float, float, float, float],
     *,
-    network_type: str = "walk",
+    network_type: Literal["walk", "all"] = "walk",
 ) -> StreetNetwork:
     """
     Download a walk network from OpenStreetMap with osmnx (needs internet access).
@@ -536,7 +536,8 @@ def download_walk_network(
         A place name osmnx can geocode ("Cambridge, UK") or a (west, south, east, north) bounding
         box in degrees.
     network_type
-        The osmnx network type; "walk" keeps footways and paths.
+        The osmnx network type: "walk" (footways, paths and streets pedestrians may use) or
+        "all" (every public way).
 
     Returns
     -------
@@ -558,8 +559,6 @@ def download_walk_network(
 
 
 def _coords(points: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> npt.NDArray[np.float64]:
-    from spatial.crs import require_bng  # noqa: PLC0415  # keeps the module import list short
-
     require_bng(points, name=name)
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     if len(geoms) == 0:

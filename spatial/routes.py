@@ -40,7 +40,14 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import LineString, Point
 
 from spatial.crs import BNG, require_bng
-from spatial.errors import CRSError, EmptyInputError, InputDataError, NoRouteError, ParameterError
+from spatial.errors import (
+    CRSError,
+    EmptyInputError,
+    InputDataError,
+    MissingColumnError,
+    NoRouteError,
+    ParameterError,
+)
 from spatial.network import DEFAULT_MAX_SNAP_M, StreetNetwork, snap_to_nodes
 from spatial.sites import PointSource, read_points
 
@@ -850,8 +857,6 @@ def stops_from_hotspots(
     >>> stops["label"].tolist(), stops["weight"].tolist()
     (['Hotspot 1', 'Hotspot 2'], [3.1, 1.2])
     """
-    from spatial.errors import MissingColumnError  # noqa: PLC0415  # only needed here
-
     require_bng(hotspots, name="hotspots")
     if top_n < 1:
         msg = f"top_n ({top_n}) must be at least 1."

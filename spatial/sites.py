@@ -20,7 +20,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from spatial.crs import BNG, BNG_EPSG, WGS84
+from spatial.crs import BNG, BNG_EPSG, WGS84, require_bng
 from spatial.errors import (
     CRSError,
     EmptyInputError,
@@ -254,8 +254,6 @@ def validate_sites(sites: gpd.GeoDataFrame, *, source: str = "sites") -> gpd.Geo
     >>> validate_sites(raw)[["name", "kind", "public_facing"]].to_dict("records")
     [{'name': 'Parkside', 'kind': 'police', 'public_facing': True}]
     """
-    from spatial.crs import require_bng  # noqa: PLC0415  # keeps crs's import list flat
-
     require_bng(sites, name=source)
     if len(sites) == 0:
         msg = f"{source}: no co-location sites. Add at least one site."
