@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+import altair as alt
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from hotspots.backtest import area_label, backtest, crime_label, describe_backtest, pai_chart_data
 from hotspots.classify import HOT_CATEGORIES
 from hotspots.fdr import CORRECTION_LABELS
+from hotspots.forecast import (
+    DEFAULT_COVERAGE_PCT,
+    DEFAULT_MIN_TRAIN_MONTHS,
+    cube_for_selection,
+    forecast_cells,
+    parse_method,
+)
 from layers.map import (
     LegendEntry,
     category_zones,
@@ -32,7 +41,11 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
+    from boundaries.dataset import StudyArea
+    from boundaries.select import Selection
+    from hotspots.backtest import Backtest
     from hotspots.clusters import ClusterResult
+    from hotspots.forecast import Forecast
 
 METHOD_KEY: Final = "hotspot_method"
 KDE_CELL_KEY: Final = "kde_cell_size_m"
@@ -411,3 +424,109 @@ else:
         "HDBSCAN put in it); trend: Mann-Kendall test of its monthly counts (two-sided, "
         "p < 0.05)."
     )
+
+
+# --- Next month -------------------------------------------------------------------------------
+# Where to patrol next month, and which method would have predicted the selected crimes best on
+# this data (hotspots.forecast / hotspots.backtest; owned by the forecast/backtest helper).
+
+NEXT_COVERAGE_KEY: Final = "next_month_coverage_pct"
+NEXT_CHART_KEY: Final = "next_month_chart"
+NEXT_TABLE_KEY: Final = "next_month_cells"
+NEXT_COVERAGES: Final = (1.0, 5.0, 10.0)
+NEXT_METHODS: Final = ("counts-all", "kde", "prospective", "gistar", "model", "default")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _next_month(
+    dataset_id: str, selection: Selection, coverage_pct: float, _area: StudyArea
+) -> tuple[Backtest, Forecast]:
+    """Backtest the methods on the selection, then flag next month's cells by the winner."""
+    del dataset_id  # the cache key standing for _area
+    bar = st.progress(0.0, text="Backtesting the forecast methods on these crimes…")
+
+    def tick(done: int, total: int, text: str) -> None:
+        bar.progress(done / total, text=text)
+
+    cube = cube_for_selection(_area, selection)
+    methods = [parse_method(name) for name in NEXT_METHODS]
+    result = backtest(cube, methods=methods, coverages_pct=(coverage_pct,), progress=tick)
+    forecast = forecast_cells(
+        cube, month=cube.next_month, method=result.default.method, coverage_pct=coverage_pct
+    )
+    bar.empty()
+    return result, forecast
+
+
+st.divider()
+st.subheader("Next month")
+st.session_state.setdefault(NEXT_COVERAGE_KEY, DEFAULT_COVERAGE_PCT)
+st.selectbox(
+    "Cells to patrol",
+    NEXT_COVERAGES,
+    key=NEXT_COVERAGE_KEY,
+    format_func=lambda c: f"top {c:g} % of cells",
+)
+next_coverage = float(st.session_state[NEXT_COVERAGE_KEY])
+first_month, last_month = ctx.selection.months or (area.months[0], area.months[-1])
+n_months = sum(1 for m in area.months if first_month <= m <= last_month)
+if n_months <= DEFAULT_MIN_TRAIN_MONTHS:
+    st.caption(
+        f"Forecasts are tested on each month after the first {DEFAULT_MIN_TRAIN_MONTHS}: "
+        f"select at least {DEFAULT_MIN_TRAIN_MONTHS + 1} months to see next month's cells."
+    )
+else:
+    next_result, next_forecast = _ui.guarded(
+        "backtesting the forecast methods",
+        _next_month,
+        ctx.dataset_id,
+        ctx.selection,
+        next_coverage,
+        area,
+    )
+    ward_names = tuple(str(w) for w in wards["ward_name"])
+    st.info(
+        describe_backtest(
+            next_result,
+            coverage_pct=next_coverage,
+            crime=crime_label(ctx.selection.crime_types),
+            area=area_label(ward_names if len(ward_names) < len(area.wards) else None),
+        )
+    )
+    st.caption(
+        f"The {len(next_forecast.cells)} cells to patrol in {next_forecast.month} are picked by "
+        f"{next_forecast.method.label}. {next_result.default.why}"
+    )
+    chart = (
+        alt.Chart(pai_chart_data(next_result))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:N", title="Month forecast"),
+            y=alt.Y("pai:Q", title="PAI (hit share ÷ area share)"),
+            color=alt.Color("method_label:N", title="Method"),
+            tooltip=[
+                alt.Tooltip("method_label:N", title="Method"),
+                alt.Tooltip("month:N", title="Month"),
+                alt.Tooltip("pai:Q", title="PAI", format=".1f"),
+                alt.Tooltip("hit_rate:Q", title="Hit rate", format=".0%"),
+                alt.Tooltip("n_crimes:Q", title="Crimes"),
+            ],
+        )
+    )
+    st.altair_chart(chart, key=NEXT_CHART_KEY, width="stretch")
+    st.dataframe(
+        next_forecast.cells[["rank", "cell_id", "x_m", "y_m", "score", "n_crimes_past"]],
+        key=NEXT_TABLE_KEY,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "rank": "Patrol rank",
+            "cell_id": "Cell",
+            "x_m": st.column_config.NumberColumn("Easting (m)", format="%.0f"),
+            "y_m": st.column_config.NumberColumn("Northing (m)", format="%.0f"),
+            "score": st.column_config.NumberColumn("Score", format="%.3g"),
+            "n_crimes_past": st.column_config.NumberColumn("Crimes before", format="%.0f"),
+        },
+    )
+    for note in next_result.notes:
+        st.caption(note)
