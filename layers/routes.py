@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
     from hotspots.clusters import ClusterResult
     from hotspots.gistar import GiStarResult
+    from hotspots.kde import DensitySurface
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
 
@@ -69,6 +70,7 @@ __all__ = [
     "eva_map",
     "gistar_stops",
     "hotspot_stops",
+    "kde_peak_stops",
     "point_from_lonlat",
     "route_layer",
     "route_map_svg",
@@ -218,6 +220,59 @@ def cluster_stops(result: ClusterResult, *, top_n: int = DEFAULT_TOP_N) -> gpd.G
     stops = stops_from_hotspots(
         result.clusters, weight_column="n_crimes", top_n=top_n, label_column="top_location"
     )
+    return stops.reset_index(drop=True)
+
+
+def kde_peak_stops(
+    surface: DensitySurface,
+    *,
+    top_n: int = DEFAULT_TOP_N,
+    min_spacing_m: float = DEFAULT_STOP_SPACING_M,
+) -> gpd.GeoDataFrame:
+    """
+    Turn the peaks of a kernel density surface into EVA stops weighted by their density.
+
+    A peak is a cell at least as dense as its eight neighbours (and above zero).
+
+    Parameters
+    ----------
+    surface
+        From :func:`hotspots.kde.kernel_density`.
+    top_n
+        How many stops.
+    min_spacing_m
+        Smallest distance between stops; a lower peak nearer than this to a higher one adds
+        its density to it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Stops (``label`` "Density peak N", ``weight`` = crimes per km2 at the peak, the cell
+        centre), indexed 0, 1, 2 ... heaviest first.
+
+    Raises
+    ------
+    EmptyInputError
+        When the surface is zero everywhere.
+    """
+    from scipy.ndimage import maximum_filter  # noqa: PLC0415  # only KDE peaks need it
+
+    values = np.asarray(surface.values, dtype=np.float64)  # the raster array, not pandas
+    peaks = (values > 0) & (values >= maximum_filter(values, size=3, mode="constant"))
+    rows, cols = np.nonzero(peaks)
+    if len(rows) == 0:
+        msg = "The density surface is zero everywhere: there are no peaks to visit."
+        raise EmptyInputError(msg)
+    x_m, y_m = surface.cell_centres()
+    frame = gpd.GeoDataFrame(
+        {"density_per_km2": values[rows, cols]},
+        geometry=shapely.points(x_m[cols], y_m[rows]),
+        crs=BNG,
+    )
+    stops = stops_from_hotspots(
+        frame, weight_column="density_per_km2", top_n=top_n, min_spacing_m=min_spacing_m
+    )
+    stops["label"] = [f"Density peak {i + 1}" for i in range(len(stops))]
     return stops.reset_index(drop=True)
 
 

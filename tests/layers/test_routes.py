@@ -268,3 +268,21 @@ def test_stop_table_round_trips_and_reports_bad_rows() -> None:
     table.loc[3] = [True, "Nowhere", 1.0, None, None]
     with pytest.raises(InputDataError, match="'Nowhere' has no longitude/latitude"):
         stops_from_table(table)
+
+
+def test_kde_peak_stops_find_two_planted_peaks() -> None:
+    from hotspots.kde import kernel_density  # noqa: PLC0415  # this test only
+    from layers.routes import kde_peak_stops  # noqa: PLC0415
+
+    rng = np.random.default_rng(3)
+    a = rng.normal([X0 + 300, Y0 + 300], 30, size=(300, 2))
+    b = rng.normal([X0 + 1200, Y0 + 900], 30, size=(150, 2))
+    points = gpd.GeoDataFrame(geometry=shapely.points(np.vstack([a, b])), crs=BNG)
+    area = gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0, X0 + 1500, Y0 + 1200)], crs=BNG)
+    surface = kernel_density(points, area=area, cell_size_m=25, bandwidth_m=80)
+    stops = kde_peak_stops(surface, top_n=2, min_spacing_m=200)
+    xy = shapely.get_coordinates(stops.geometry)
+    np.testing.assert_allclose(xy[0], [X0 + 300, Y0 + 300], atol=40)
+    np.testing.assert_allclose(xy[1], [X0 + 1200, Y0 + 900], atol=40)
+    assert stops["weight"].iloc[0] > stops["weight"].iloc[1]
+    assert stops["label"].tolist() == ["Density peak 1", "Density peak 2"]
