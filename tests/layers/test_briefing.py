@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from boundaries.dataset import StudyArea, load_demo, load_study_area
+from cli import main
 from layers.briefing import (
     SECTION_TITLES,
     BriefingPack,
@@ -241,3 +242,15 @@ def test_pack_needs_one_place_and_data_before_the_meeting(demo: StudyArea, tmp_p
     assert 'src="data:image/png;base64,' in pack.html  # self-contained: the map is embedded
     assert "http://" not in pack.html
     assert "https://" not in pack.html
+
+
+def test_cli_brief_writes_the_html_pack(tmp_path: Path, demo: StudyArea) -> None:
+    ward = demo.ward_names[2]
+    out = tmp_path / "pack.html"
+    code = main(["brief", "--demo", "--ward", ward, "--meeting", "2025-10-14", "--out", str(out)])
+    assert code == 0
+    text = out.read_text(encoding="utf-8")
+    expected = build_briefing(demo, ward=ward, meeting=MEETING, audience="partner")
+    assert f"Briefing pack: {ward}, meeting 2025-10-14" in text
+    assert f'<td class="n">{expected.profile.n_crimes:,}</td>' in text
+    assert main(["brief", "--demo", "--meeting", "2025-10-14", "--out", str(out)]) == 2

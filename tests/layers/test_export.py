@@ -18,6 +18,7 @@ from shapely import LineString, Point, box
 
 from boundaries.dataset import StudyArea, load_demo
 from boundaries.select import Selection
+from cli import main
 from layers.audience import get_preset
 from layers.export import (
     DENSITY_UNIT,
@@ -347,3 +348,34 @@ def test_partner_folder_export_of_the_demo_carries_metadata_and_no_crime_ids(
     assert total == pytest.approx(n_ward, rel=1e-3)  # density integrates to the crimes used
     with pytest.raises(ParameterError, match=r"public preset does not allow the routes layer\(s\)"):
         export_layers(built.layers, tmp_path / "pub", metadata=built.metadata, audience="public")
+
+
+def test_cli_export_writes_the_partner_geopackage(tmp_path: Path, demo: StudyArea) -> None:
+    ward = demo.ward_names[1]
+    out = tmp_path / "nag.gpkg"
+    code = main(
+        ["export", "--demo", "--ward", ward, "--layers", "hotspots,sites", "--out", str(out)]
+    )
+    assert code == 0
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["hotspots", "sites"]
+    hot = gpd.read_file(out, layer="hotspots")
+    assert list(hot.columns) == [
+        "cell_id",
+        "n_crimes",
+        "gi_bin",
+        "hotspot",
+        "significant",
+        "suppressed",
+        "geometry",
+    ]
+    assert (hot["n_crimes"].dropna() >= 5).all()
+
+
+def test_cli_export_refuses_routes_for_the_public(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["export", "--demo", "--audience", "public", "--layers", "routes", "--out", str(tmp_path)]
+    )
+    assert code == 2
+    assert "public preset does not allow the routes layer" in capsys.readouterr().err
