@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import Point, box
 
+from boundaries.dataset import load_demo
+from boundaries.select import Selection
 from hotspots.forecast import (
     DEFAULT_CANDIDATES,
     DEFAULT_METHODS,
@@ -19,6 +21,7 @@ from hotspots.forecast import (
     Method,
     build_cube,
     choose_default,
+    cube_for_selection,
     flag_top,
     forecast_cells,
     n_flagged,
@@ -28,6 +31,7 @@ from hotspots.forecast import (
 )
 from hotspots.gistar import gi_star_z, spatial_weights
 from spatial.crs import BNG
+from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import CRSError, MissingColumnError, ParameterError
 from spatial.grid import make_grid
 
@@ -305,3 +309,19 @@ def test_changing_months_from_t_on_leaves_the_forecast_for_t_unchanged(
     fb = forecast_cells(b, month=month, coverage_pct=25, min_train_months=1)
     assert fa.method == fb.method
     assert fa.cells["cell_id"].tolist() == fb.cells["cell_id"].tolist()
+
+
+def test_the_demo_s_emerging_asb_is_flagged_only_once_it_has_begun() -> None:
+    planted = PLANTED_PATTERNS["emerging_asb"]  # ASB from 2025-06 on, none there before
+    assert planted.months[0] == "2025-06"
+    cube = cube_for_selection(load_demo(), Selection(crime_types=(planted.crime_types[0],)))
+
+    def near(month: str, method: Method) -> list[int]:
+        cells = forecast_cells(cube, month=month, method=method, coverage_pct=5).cells
+        distance = np.hypot(cells["x_m"] - planted.centre_x_m, cells["y_m"] - planted.centre_y_m)
+        return [int(r) for r in cells.loc[distance <= planted.radius_m + 50, "rank"]]
+
+    assert near("2025-06", DEFAULT_METHODS["last-month"]) == []  # no look-ahead
+    assert near("2025-07", DEFAULT_METHODS["last-month"])[:3] == [1, 2, 3]
+    assert min(near("2025-07", DEFAULT_METHODS["counts-all"])) > 3  # long-run counts lag
+    assert near("2025-10", DEFAULT_METHODS["default"])[:3] == [1, 2, 3]
