@@ -11,10 +11,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from hotspots.clusters import DEFAULT_MIN_CRIMES
+from hotspots.kde import DEFAULT_KERNEL
 from layers.pdf import html_to_pdf
 from layers.routes import (
+    cluster_stops,
     eva_map,
     hotspot_stops,
+    kde_peak_stops,
     point_from_lonlat,
     route_sheet_html,
     route_to_geojson,
@@ -73,6 +77,10 @@ JOINT_MINUTES_KEY: Final = "eva_joint_minutes"
 JOINT_CANDIDATES_KEY: Final = "eva_joint_candidates"
 PDF_KEY: Final = "eva_make_pdf"
 MAP_KEY: Final = "eva_map"
+SOURCE_KEY: Final = "eva_stop_source"
+GISTAR_SOURCE: Final = "Gi* hot cells"
+KDE_SOURCE: Final = "Density peaks"
+CLUSTER_SOURCE: Final = "Crime clusters"
 CENTRE: Final = "Centre of the selected wards"
 CANDIDATE_SITES: Final = "Existing sites"
 CANDIDATE_STREETS: Final = "Any street corner"
@@ -114,8 +122,16 @@ def _network_from_upload(digest: str, name: str, _data: bytes) -> StreetNetwork:
 
 @st.cache_data(max_entries=16, show_spinner="Finding the hotspots…")
 def _hotspot_stops(
-    dataset_id: str, selection: Selection, top_n: int, _area: StudyArea
+    dataset_id: str, selection: Selection, source: str, top_n: int, _area: StudyArea
 ) -> gpd.GeoDataFrame:
+    if source == KDE_SOURCE:
+        surface = _ui.density(dataset_id, selection, None, None, DEFAULT_KERNEL, _area).value
+        return kde_peak_stops(surface, top_n=top_n)
+    if source == CLUSTER_SOURCE:
+        clusters = _ui.cluster_result(
+            dataset_id, selection, "dbscan", None, DEFAULT_MIN_CRIMES, _area
+        )
+        return cluster_stops(clusters, top_n=top_n)
     wards, points = _ui.selected_frames(dataset_id, selection, _area)
     return hotspot_stops(points, wards, top_n=top_n)
 
@@ -241,7 +257,7 @@ def _start(sites: gpd.GeoDataFrame | None, wards: gpd.GeoDataFrame) -> tuple[Poi
     return row.geometry, str(choice)
 
 
-def _stops_table(ctx: _ui.Context, top_n: int) -> pd.DataFrame:
+def _stops_table(ctx: _ui.Context, source: str, top_n: int) -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415  # for the added rows only
 
     upload = st.file_uploader(
@@ -259,6 +275,7 @@ def _stops_table(ctx: _ui.Context, top_n: int) -> pd.DataFrame:
             _hotspot_stops,
             ctx.dataset_id,
             ctx.selection,
+            source,
             top_n,
             ctx.area,
         )
@@ -322,6 +339,7 @@ with controls:
     stop_minutes = st.number_input(
         "Minutes at each stop", 0.0, 30.0, DEFAULT_STOP_MINUTES, 1.0, key=STOP_MINUTES_KEY
     )
+    source = st.radio("Hotspots from", (GISTAR_SOURCE, KDE_SOURCE, CLUSTER_SOURCE), key=SOURCE_KEY)
     top_n = st.slider("Hotspot stops offered", 2, 16, DEFAULT_TOP_N, key=TOP_N_KEY)
     show_catchments = st.toggle("Show 5/10/15-minute catchments", key=CATCHMENTS_KEY)
 
@@ -331,7 +349,7 @@ with shown:
         "Untick a stop to skip it, add a row with its longitude and latitude, or click the map "
         "and press 'Add the clicked point'. Weight = crimes in the hotspot."
     )
-    table = _stops_table(ctx, top_n)
+    table = _stops_table(ctx, source, top_n)
     stops = _ui.guarded("reading the stops", stops_from_table, table)
     if len(stops) == 0:
         _ui.fail("No stops are ticked: tick at least one stop, or add one on the map.")

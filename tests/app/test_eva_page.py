@@ -66,3 +66,17 @@ def test_starting_elsewhere_and_a_longer_walk_change_the_route() -> None:
     assert not at.error
     assert _metric(at, "Walk") != before
     assert int(_metric(at, "Time").removesuffix(" min")) <= 120
+
+
+def test_stops_can_come_from_density_peaks_or_clusters() -> None:
+    at = _eva_page()
+    for source, label in (("Density peaks", "Density peak 1"), ("Crime clusters", "")):
+        at.radio(key="eva_stop_source").set_value(source).run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        visited = int(_metric(at, "Stops visited").split(" of ")[0])
+        assert visited >= 1
+        (stops,) = [d.value for d in at.dataframe if "Arrive (min)" in d.value.columns]
+        assert len(stops) == visited
+        if label:
+            assert any(str(v).startswith("Density peak") for v in stops["Stop"])
