@@ -427,6 +427,32 @@ def _filter_inputs(dataset_id: str, area: StudyArea) -> None:
         )
 
 
+def data_accounting(area: StudyArea) -> str:
+    """
+    Say where every row read went: inside the wards, outside them, without a location, outside GB.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+
+    Returns
+    -------
+    str
+        One sentence for the sidebar.
+    """
+    crimes = area.crimes
+    parts = [f"{area.label}: {len(area.points):,} crimes in {len(area.wards)} wards"]
+    dropped = [
+        (area.n_outside_wards, "outside the wards"),
+        (len(crimes.without_location), "without a location"),
+        (len(crimes.outside_gb), "outside Great Britain"),
+        (crimes.n_duplicates_removed, "duplicates removed"),
+    ]
+    shown = [f"{n:,} {what}" for n, what in dropped if n]
+    return "; ".join(parts + shown) + " (not mapped)." if shown else parts[0] + "."
+
+
 def sidebar() -> Context:
     """
     Draw the shared sidebar (data set, months, crime types, wards, neighbourhoods).
@@ -441,7 +467,11 @@ def sidebar() -> Context:
     dataset_id, area = load_current()
     with st.sidebar:
         _filter_inputs(dataset_id, area)
-        st.caption(f"{area.label}: {len(area.points):,} crimes in {len(area.wards)} wards.")
+        st.caption(data_accounting(area))
+        if area.notes:
+            with st.expander("Notes on the data"):
+                for note in area.notes:
+                    st.caption(note)
     return Context(dataset_id=dataset_id, area=area, selection=selection_from_state(area))
 
 

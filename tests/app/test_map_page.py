@@ -41,6 +41,14 @@ def test_map_page_shows_every_demo_crime(demo: StudyArea) -> None:
     table = at.dataframe[0].value
     assert list(table.index) == list(demo.ward_names)
     assert table["All crimes"].sum() == len(demo.points)
+    n_unlocated = len(demo.crimes.without_location)
+    assert n_unlocated > 0  # the demo plants rows without coordinates, as police.uk has
+    accounting = [c.value for c in at.sidebar.caption if c.value.startswith(demo.label)]
+    expected = (
+        f"{demo.label}: {len(demo.points):,} crimes in {len(demo.wards)} wards; "
+        f"{n_unlocated:,} without a location (not mapped)."
+    )
+    assert accounting == [expected]
 
 
 def test_choosing_a_ward_counts_only_its_crimes(demo: StudyArea) -> None:
