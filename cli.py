@@ -2213,6 +2213,12 @@ def _run_export(args: argparse.Namespace) -> int:
     )
     record = {
         "files": [str(p) for p in result.paths],
+    parser.add_argument(
+        "--eva-route",
+        action="store_true",
+        help="plan an EVA loop through the busiest hot cells and draw it on the map "
+        "(needs a street network)",
+    )
         "metadata": result.metadata.to_dict(),
     }
     if args.json:
@@ -2236,6 +2242,10 @@ def _add_brief(parser: argparse.ArgumentParser) -> None:
         "assessments and the change since the last meeting",
     )
 
+    route = None
+    if args.eva_route:
+        place_only = Selection(wards=selection.wards, neighbourhoods=selection.neighbourhoods)
+        route = build_layers(area, place_only, layers=["routes"]).route
 
 def _run_brief(args: argparse.Namespace) -> int:
     if args.out is None or args.out.suffix.lower() not in {".html", ".htm", ".pdf"}:
@@ -2245,6 +2255,7 @@ def _run_brief(args: argparse.Namespace) -> int:
     selection = loaded.selection
     places = (selection.wards or ()) + (selection.neighbourhoods or ())
     if len(places) != 1:
+        route=route,
         msg = "A pack covers one place: give one --ward NAME or one --neighbourhood NAME."
         raise ParameterError(msg)
     area = _with_network(loaded, args.network)
