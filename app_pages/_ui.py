@@ -139,7 +139,7 @@ class Context:
     """The loaded data and the user's filters, as every page sees them."""
 
     dataset_id: str
-    """Cache key of the data set: its kind plus a digest of the files (or the demo seed)."""
+    """Cache key of the data set: "demo", or its kind plus a digest or signature of the files."""
     area: StudyArea
     """Wards and crimes."""
     selection: Selection
