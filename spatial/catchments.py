@@ -45,6 +45,7 @@ __all__ = [
     "DEFAULT_CATCHMENT_BUFFER_M",
     "DEFAULT_CATCHMENT_MINUTES",
     "DEFAULT_COVER_MINUTES",
+    "DEFAULT_FILL_HOLES_M2",
     "JointSitePlan",
     "best_joint_sites",
     "catchment_coverage",
@@ -57,6 +58,9 @@ DEFAULT_CATCHMENT_MINUTES: Final = (5.0, 10.0, 15.0)
 """Default walking times of the catchment bands, in minutes."""
 DEFAULT_CATCHMENT_BUFFER_M: Final = 25.0
 """Half-width of the band drawn around reachable streets, in metres."""
+DEFAULT_FILL_HOLES_M2: Final = 20_000.0
+"""Holes in a catchment smaller than this (street blocks, in m2) are filled; larger ones (parks,
+water, rail land without paths) are kept."""
 DEFAULT_COVER_MINUTES: Final = 10.0
 """Default walking time within which a joint base covers a hotspot."""
 DEFAULT_N_RANKED: Final = 20
@@ -119,6 +123,7 @@ def _catchment_polygon(
     *,
     origin: int,
     buffer_m: float,
+    fill_holes_m2: float,
 ) -> BaseGeometry:
     d_u = dist[network.edge_u]
     d_v = dist[network.edge_v]
@@ -138,7 +143,21 @@ def _catchment_polygon(
                 substring(geom, max(1 - (reach_m - d_v[e]) / length[e], 0.0), 1.0, normalized=True)
             )
     lines.append(shapely.Point(network.node_xy_m[origin]))
-    return shapely.union_all(shapely.buffer(np.asarray(lines, dtype=object), buffer_m))
+    area = shapely.union_all(shapely.buffer(np.asarray(lines, dtype=object), buffer_m))
+    return _fill_holes(area, fill_holes_m2) if fill_holes_m2 > 0 else area
+
+
+def _fill_holes(area: BaseGeometry, max_hole_m2: float) -> BaseGeometry:
+    """Fill holes smaller than ``max_hole_m2`` (the insides of street blocks)."""
+    parts = list(shapely.get_parts(area))
+    filled = []
+    for part in parts:
+        if not isinstance(part, shapely.Polygon):
+            filled.append(part)
+            continue
+        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= max_hole_m2]
+        filled.append(shapely.Polygon(part.exterior, holes))
+    return shapely.union_all(np.asarray(filled, dtype=object))
 
 
 def walking_catchments(
@@ -148,6 +167,7 @@ def walking_catchments(
     minutes: Sequence[float] = DEFAULT_CATCHMENT_MINUTES,
     walk_kmh: float = DEFAULT_WALK_KMH,
     buffer_m: float = DEFAULT_CATCHMENT_BUFFER_M,
+    fill_holes_m2: float = DEFAULT_FILL_HOLES_M2,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
 ) -> gpd.GeoDataFrame:
     """
@@ -165,6 +185,8 @@ def walking_catchments(
         Walking speed.
     buffer_m
         Half-width of the band drawn around the reachable streets.
+    fill_holes_m2
+        Holes smaller than this are filled (the insides of street blocks); 0 keeps every hole.
     max_snap_m
         Largest distance from a site to its street node.
 
@@ -184,11 +206,15 @@ def walking_catchments(
     InputDataError
         When a site is further than ``max_snap_m`` from a street.
     ParameterError
-        When a time, the speed or ``buffer_m`` is not positive.
+        When a time, the speed or ``buffer_m`` is not positive, or ``fill_holes_m2`` is
+        negative.
     """
     bands = _check_minutes(minutes, walk_kmh)
     if not (math.isfinite(buffer_m) and buffer_m > 0):
         msg = f"buffer_m ({buffer_m}) must be a positive distance in metres, e.g. 25."
+        raise ParameterError(msg)
+    if not fill_holes_m2 >= 0:
+        msg = f"fill_holes_m2 ({fill_holes_m2}) must be 0 (keep every hole) or more."
         raise ParameterError(msg)
     require_bng(sites, name="sites")
     if len(sites) == 0:
@@ -204,7 +230,12 @@ def walking_catchments(
         for band in bands:
             reach = band * speed
             polygon = _catchment_polygon(
-                network, dist, reach, origin=int(position), buffer_m=buffer_m
+                network,
+                dist,
+                reach,
+                origin=int(position),
+                buffer_m=buffer_m,
+                fill_holes_m2=fill_holes_m2,
             )
             rows.append(
                 {

@@ -274,3 +274,28 @@ def test_catchment_cli_writes_a_geopackage_and_json(
     assert any("drive network" in n for n in record["notes"])
     back = gpd.read_file(out, layer="catchments")
     assert back["minutes"].tolist() == [5.0, 10.0]
+
+
+def test_small_holes_inside_a_block_are_filled_and_large_ones_kept() -> None:
+    g = nx.MultiDiGraph(crs=BNG)
+    corners = [(0, 0), (100, 0), (100, 100), (0, 100)]
+    for i, (x, y) in enumerate(corners):
+        g.add_node(i, x=X0 + x, y=Y0 + y)
+    for i in range(4):
+        g.add_edge(i, (i + 1) % 4, length=100.0, highway="footway")
+    net = network_from_graph(g)
+    sites = gpd.GeoDataFrame(geometry=[Point(X0, Y0)], crs=BNG)
+    # 5 min = 400 m: the whole 400 m ring is reachable; the block inside is 80 m x 80 m
+    filled = walking_catchments(net, sites, minutes=[5], buffer_m=10).geometry.iloc[0]
+    kept = walking_catchments(net, sites, minutes=[5], buffer_m=10, fill_holes_m2=0).geometry.iloc[
+        0
+    ]
+    assert shapely.get_num_interior_rings(kept) == 1
+    assert shapely.get_num_interior_rings(filled) == 0
+    assert filled.area - kept.area == pytest.approx(80 * 80, rel=1e-6)
+    small_limit = walking_catchments(
+        net, sites, minutes=[5], buffer_m=10, fill_holes_m2=5_000
+    ).geometry.iloc[0]
+    assert shapely.get_num_interior_rings(small_limit) == 1  # 6,400 m2 >= 5,000 m2: kept
+    with pytest.raises(ParameterError, match="fill_holes_m2"):
+        walking_catchments(net, sites, fill_holes_m2=-1)
