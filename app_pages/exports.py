@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Final
 import streamlit as st
 
 from app_pages import _ui
-from boundaries.select import select_wards
+from boundaries.select import Selection, select_wards
 from layers.audience import AUDIENCES, DEFAULT_MIN_COUNT, PUBLIC_MIN_COUNT, get_preset
 from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
 from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from boundaries.dataset import StudyArea
-    from boundaries.select import Selection
     from layers.audience import Audience, LayerKind
     from layers.export import ExportFormat
 
@@ -34,6 +33,7 @@ BUILD_EXPORT_KEY: Final = "export_build"
 BRIEF_AREA_KEY: Final = "brief_area"
 BRIEF_MEETING_KEY: Final = "brief_meeting"
 BRIEF_TASKING_KEY: Final = "brief_tasking"
+BRIEF_ROUTE_KEY: Final = "brief_route"
 BUILD_BRIEF_KEY: Final = "brief_build"
 # Set once the user asked for a pack; the pack then follows their later choices (cached).
 BRIEF_REQUESTED_KEY: Final = "brief_requested"
@@ -102,6 +102,7 @@ def briefing_files(
     audience: Audience,
     min_count: int | None,
     with_tasking: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    with_route: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
     _area: StudyArea,
 ) -> tuple[str, str, bytes, bytes, tuple[str, ...]]:
     """Return the pack's title, HTML, PDF, map image and section titles."""
@@ -117,8 +118,16 @@ def briefing_files(
         )
         with Session(tasking_engine(resolve_database_url(None))) as session:
             tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
+    route = None
+    if with_route:
+        place_only = Selection(
+            wards=None if is_neighbourhood else (place,),
+            neighbourhoods=(place,) if is_neighbourhood else None,
+        )
+        route = build_layers(_area, place_only, layers=["routes"]).route
     pack = build_briefing(
         _area,
+        route=route,
         meeting=meeting,
         ward=None if is_neighbourhood else place,
         neighbourhood=place if is_neighbourhood else None,
@@ -217,6 +226,12 @@ with tab_brief:
     with_tasking = st.checkbox(
         "Add problems, actions and assessments from the tasking log", key=BRIEF_TASKING_KEY
     )
+    with_route = st.checkbox(
+        "Draw an EVA route through the busiest hot spots",
+        key=BRIEF_ROUTE_KEY,
+        disabled=area.network_path is None or "routes" not in preset.allowed_layers,
+        help="Needs a street network; not for the public audience.",
+    )
     if st.button("Build the briefing pack", key=BUILD_BRIEF_KEY, type="primary"):
         st.session_state[BRIEF_REQUESTED_KEY] = True
     if st.session_state.get(BRIEF_REQUESTED_KEY) and isinstance(meeting, dt.date):
@@ -229,6 +244,7 @@ with tab_brief:
                 audience,
                 min_count,
                 bool(with_tasking),
+                bool(with_route) and "routes" in preset.allowed_layers,
                 area,
             )
         except PatchmapError as err:

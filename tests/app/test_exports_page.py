@@ -77,3 +77,15 @@ def test_briefing_pack_is_one_click_away() -> None:
     ward = at.selectbox(key="brief_area").value
     assert any(f"Briefing pack: {ward}" in h.value for h in at.subheader)
     assert any("Sections: Cover, Map, Profile" in m.value for m in at.markdown)
+
+
+def test_pack_with_an_eva_route_for_a_neighbourhood() -> None:
+    at = _exports_page()
+    options = at.selectbox(key="brief_area").options
+    neighbourhood = next(o for o in options if o.endswith("(neighbourhood)"))
+    at.selectbox(key="brief_area").select(neighbourhood.removesuffix(" (neighbourhood)")).run()
+    at.checkbox(key="brief_route").check().run()
+    at.button(key="brief_build").click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert "Briefing pack (PDF)" in _download_labels(at)

@@ -254,3 +254,19 @@ def test_cli_brief_writes_the_html_pack(tmp_path: Path, demo: StudyArea) -> None
     assert f"Briefing pack: {ward}, meeting 2025-10-14" in text
     assert f'<td class="n">{expected.profile.n_crimes:,}</td>' in text
     assert main(["brief", "--demo", "--meeting", "2025-10-14", "--out", str(out)]) == 2
+
+
+def test_neighbourhood_pack_covers_its_wards(demo: StudyArea) -> None:
+    name = next(n for n in demo.neighbourhood_names if n not in demo.ward_names)
+    wards = tuple(demo.wards.loc[demo.wards["neighbourhood"] == name, "ward_name"])
+    pack = build_briefing(demo, neighbourhood=name, meeting=MEETING, audience="partner")
+    assert pack.area_name == name
+    assert pack.profile.wards == wards
+    assert f"{name} ({', '.join(wards)})" in pack.html
+    n_in_wards = int(
+        (
+            demo.points["ward"].isin(wards)
+            & (demo.points["month"] >= pd.Period("2025-07", freq="M"))
+        ).sum()
+    )
+    assert pack.profile.n_crimes == n_in_wards
