@@ -423,7 +423,7 @@ _TEMPLATE: Final = """<!DOCTYPE html>
 @page { size: A4; margin: 14mm 12mm; }
 body { font: 10.5pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #222; margin: 0 auto;
        max-width: 186mm; }
-h1 { font-size: 19pt; margin: 0 0 4mm; color: #1f3a93; }
+h1 { font-size: 17pt; margin: 0 0 4mm; color: #1f3a93; }
 h2 { font-size: 13pt; margin: 6mm 0 2mm; color: #1f3a93; border-bottom: 1px solid #c8d0e8; }
 section { break-inside: avoid-page; }
 section.break { break-before: page; }
