@@ -76,7 +76,7 @@ from hotspots.forecast import (
     parse_method,
 )
 from hotspots.gistar import DEFAULT_ALPHA, gi_star
-from hotspots.kde import DEFAULT_KERNEL, DensitySurface, Kernel, kernel_density
+from hotspots.kde import DEFAULT_KERNEL, Kernel, density_by_cell, kernel_density
 from hotspots.trend import DEFAULT_TREND_ALPHA
 from layers.audience import AUDIENCES, LAYER_KINDS
 from layers.briefing import build_briefing, read_tasking, write_briefing
@@ -107,7 +107,7 @@ from layers.routes import (
 from spatial.catchments import DEFAULT_CATCHMENT_MINUTES, catchment_coverage, walking_catchments
 from spatial.crs import BNG, WGS84
 from spatial.errors import EmptyInputError, ParameterError, PatchmapError, PatchmapWarning
-from spatial.grid import MIN_CELL_SIZE_M, Grid, GridKind, assign_cells_xy, count_points, make_grid
+from spatial.grid import MIN_CELL_SIZE_M, Grid, GridKind, count_points, make_grid
 from spatial.network import StreetNetwork, load_network
 from spatial.routes import (
     DEFAULT_MAX_MINUTES,
@@ -161,7 +161,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     import geopandas as gpd
-    import numpy.typing as npt
     from shapely.geometry.base import BaseGeometry
 
 __all__ = ["main"]
@@ -1493,28 +1492,6 @@ def _gistar_outcome(
     )
 
 
-def _mean_density_by_cell(surface: DensitySurface, grid: Grid) -> npt.NDArray[np.float64]:
-    """Return the mean density of the raster cells whose centres lie in each grid cell."""
-    x_m, y_m = surface.cell_centres()
-    xx, yy = np.meshgrid(x_m, y_m)  # same (row, col) layout as surface.values
-    ids = assign_cells_xy(xx.ravel(), yy.ravel(), grid)
-    inside = ids >= 0
-    total = np.bincount(ids[inside], weights=surface.values.ravel()[inside], minlength=grid.n_cells)
-    n_in = np.bincount(ids[inside], minlength=grid.n_cells)
-    mean = np.divide(total, n_in, out=np.zeros(grid.n_cells), where=n_in > 0)
-    empty = np.flatnonzero(n_in == 0)  # a cell holding no raster centre: the value at its centre
-    if empty.size:
-        cols, rows = ~surface.transform * (
-            grid.cells["x_m"].to_numpy()[empty],
-            grid.cells["y_m"].to_numpy()[empty],
-        )
-        n_rows, n_cols = surface.values.shape
-        r = np.clip(np.floor(rows).astype(np.int64), 0, n_rows - 1)
-        c = np.clip(np.floor(cols).astype(np.int64), 0, n_cols - 1)
-        mean[empty] = surface.values[r, c]
-    return np.asarray(mean, dtype=np.float64)
-
-
 def _kde_top_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
@@ -1531,7 +1508,7 @@ def _kde_top_outcome(
         (n for n in surface.notes if n.startswith("Bandwidth")), _given("--bandwidth-m")
     )
     notes.extend(n for n in surface.notes if n != bandwidth_how)
-    density = _mean_density_by_cell(surface, grid)
+    density = density_by_cell(surface, grid)
     top = flag_top(density, n_top)
     counts = count_points(points, grid)
     cells = grid.cells.iloc[top].copy()
@@ -2213,12 +2190,6 @@ def _run_export(args: argparse.Namespace) -> int:
     )
     record = {
         "files": [str(p) for p in result.paths],
-    parser.add_argument(
-        "--eva-route",
-        action="store_true",
-        help="plan an EVA loop through the busiest hot cells and draw it on the map "
-        "(needs a street network)",
-    )
         "metadata": result.metadata.to_dict(),
     }
     if args.json:
@@ -2241,11 +2212,13 @@ def _add_brief(parser: argparse.ArgumentParser) -> None:
         help="tasking log (database URL or SQLite file): adds problems, EPIC actions, "
         "assessments and the change since the last meeting",
     )
+    parser.add_argument(
+        "--eva-route",
+        action="store_true",
+        help="plan an EVA loop through the busiest hot cells and draw it on the map "
+        "(needs a street network)",
+    )
 
-    route = None
-    if args.eva_route:
-        place_only = Selection(wards=selection.wards, neighbourhoods=selection.neighbourhoods)
-        route = build_layers(area, place_only, layers=["routes"]).route
 
 def _run_brief(args: argparse.Namespace) -> int:
     if args.out is None or args.out.suffix.lower() not in {".html", ".htm", ".pdf"}:
@@ -2255,7 +2228,6 @@ def _run_brief(args: argparse.Namespace) -> int:
     selection = loaded.selection
     places = (selection.wards or ()) + (selection.neighbourhoods or ())
     if len(places) != 1:
-        route=route,
         msg = "A pack covers one place: give one --ward NAME or one --neighbourhood NAME."
         raise ParameterError(msg)
     area = _with_network(loaded, args.network)
@@ -2269,6 +2241,10 @@ def _run_brief(args: argparse.Namespace) -> int:
                 tasking = read_tasking(session, area, wards=wards, meeting=args.meeting)
         finally:
             engine.dispose()
+    route = None
+    if args.eva_route:
+        place_only = Selection(wards=selection.wards, neighbourhoods=selection.neighbourhoods)
+        route = build_layers(area, place_only, layers=["routes"]).route
     pack = build_briefing(
         area,
         meeting=args.meeting,
@@ -2278,6 +2254,7 @@ def _run_brief(args: argparse.Namespace) -> int:
         min_count=args.min_count,
         months=selection.months,
         tasking=tasking,
+        route=route,
     )
     path = write_briefing(pack, args.out)
     record = {

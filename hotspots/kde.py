@@ -23,15 +23,18 @@ from scipy import fft
 
 from spatial.crs import BNG, require_bng
 from spatial.errors import (
+    CRSError,
     EmptyInputError,
     MissingColumnError,
     ParameterError,
     PatchmapWarning,
 )
-from spatial.grid import MIN_CELL_SIZE_M, auto_cell_size_m
+from spatial.grid import MIN_CELL_SIZE_M, assign_cells_xy, auto_cell_size_m
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+    from spatial.grid import Grid
 
 __all__ = [
     "DEFAULT_KERNEL",
@@ -41,6 +44,7 @@ __all__ = [
     "DensitySurface",
     "Kernel",
     "RateSurface",
+    "density_by_cell",
     "density_from_xy",
     "kernel_density",
     "rate_surface",
@@ -744,3 +748,50 @@ def rate_surface(  # noqa: PLR0913 -- keyword-only options of one estimator
         min_population_per_km2=min_population_per_km2,
         notes=notes,
     )
+
+
+def density_by_cell(surface: DensitySurface, grid: Grid) -> npt.NDArray[np.float64]:
+    """
+    Average a density raster into the cells of a (usually coarser) analysis grid.
+
+    Each grid cell gets the mean of the raster cells whose centres fall in it; a grid cell that
+    holds no raster centre (a raster coarser than the grid) gets the raster value at its centre.
+
+    Parameters
+    ----------
+    surface
+        A density raster from :func:`kernel_density`.
+    grid
+        Square or hexagonal cells from :func:`spatial.grid.make_grid`, in the same CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        Crimes per km² per grid cell, in ``cell_id`` order.
+
+    Raises
+    ------
+    CRSError
+        When the raster and the grid are in different CRSs.
+    """
+    if grid.cells.crs != surface.crs:
+        msg = f"The density raster ({surface.crs}) and the grid ({grid.cells.crs}) differ in CRS."
+        raise CRSError(msg)
+    x_m, y_m = surface.cell_centres()
+    xx, yy = np.meshgrid(x_m, y_m)  # same (row, col) layout as surface.values
+    ids = assign_cells_xy(xx.ravel(), yy.ravel(), grid)
+    inside = ids >= 0
+    total = np.bincount(ids[inside], weights=surface.values.ravel()[inside], minlength=grid.n_cells)
+    n_in = np.bincount(ids[inside], minlength=grid.n_cells)
+    mean = np.divide(total, n_in, out=np.zeros(grid.n_cells), where=n_in > 0)
+    empty = np.flatnonzero(n_in == 0)
+    if empty.size:
+        cols, rows = ~surface.transform * (
+            grid.cells["x_m"].to_numpy()[empty],
+            grid.cells["y_m"].to_numpy()[empty],
+        )
+        n_rows, n_cols = surface.values.shape
+        r = np.clip(np.floor(rows).astype(np.int64), 0, n_rows - 1)
+        c = np.clip(np.floor(cols).astype(np.int64), 0, n_cols - 1)
+        mean[empty] = surface.values[r, c]
+    return np.asarray(mean, dtype=np.float64)

@@ -346,3 +346,30 @@ def test_kernel_density_does_not_mutate_points() -> None:
     before = points.copy()
     kernel_density(points, area=AREA)
     assert points.equals(before)
+
+
+def test_density_by_cell_averages_a_finer_raster_exactly() -> None:
+    from hotspots.kde import density_by_cell  # noqa: PLC0415 - the function under test
+    from spatial.grid import make_grid  # noqa: PLC0415
+
+    area = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 200_000, 501_000, 201_000)], crs=BNG)
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([500_510.0, 500_130.0], [200_490.0, 200_870.0]), crs=BNG
+    )
+    surface = kernel_density(points, area=area, cell_size_m=25.0, bandwidth_m=150.0)
+    grid = make_grid(area, kind="square", cell_size_m=100.0)
+    by_cell = density_by_cell(surface, grid)
+    # Each 100 m cell holds 4 x 4 raster cells of 25 m: its value is their mean.
+    x_m, y_m = surface.cell_centres()
+    centres = grid.cells[["cell_id", "x_m", "y_m"]].to_numpy()
+    for cell_id, cx, cy in centres:
+        cols = np.flatnonzero(np.abs(x_m - cx) < 50)
+        rows = np.flatnonzero(np.abs(y_m - cy) < 50)
+        assert len(cols) == len(rows) == 4
+        expected = surface.values[np.ix_(rows, cols)].mean()
+        assert by_cell[int(cell_id)] == pytest.approx(expected, rel=1e-12)
+    # Mean density x cell area sums to the raster's mass over the grid's cells.
+    inside_x = (x_m > 500_000) & (x_m < 501_000)
+    inside_y = (y_m > 200_000) & (y_m < 201_000)
+    mass = surface.values[np.ix_(inside_y, inside_x)].sum() * surface.cell_area_km2
+    assert by_cell.sum() * 0.01 == pytest.approx(mass, rel=1e-12)
