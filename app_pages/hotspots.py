@@ -501,9 +501,13 @@ else:
         alt.Chart(pai_chart_data(next_result))
         .mark_line(point=True)
         .encode(
-            x=alt.X("month:N", title="Month forecast"),
-            y=alt.Y("pai:Q", title="PAI (hit share ÷ area share)"),
-            color=alt.Color("method_label:N", title="Method"),
+            x=alt.X("month:N", title="Month forecast", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("pai:Q", title="PAI"),
+            color=alt.Color(
+                "method_label:N",
+                title="Method",
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=400),
+            ),
             tooltip=[
                 alt.Tooltip("method_label:N", title="Method"),
                 alt.Tooltip("month:N", title="Month"),
@@ -513,7 +517,11 @@ else:
             ],
         )
     )
-    st.altair_chart(chart, key=NEXT_CHART_KEY, width="stretch")
+    st.altair_chart(chart, key=NEXT_CHART_KEY, width="stretch", height=420)
+    st.caption(
+        "PAI: the share of the month's crimes in the flagged cells divided by the share of the "
+        "area they cover (higher is better; 1 is no better than chance)."
+    )
     st.dataframe(
         next_forecast.cells[["rank", "cell_id", "x_m", "y_m", "score", "n_crimes_past"]],
         key=NEXT_TABLE_KEY,

@@ -199,7 +199,7 @@ class Method:
             "counts-3": "counts over the last 3 months",
             "counts-all": "counts over all past months",
             "model": "Poisson regression on past counts",
-            "default": "the best method on this data",
+            "default": "default (the candidate best on the months before)",
         }
         if self.name in fixed:
             return fixed[self.name]
