@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import html
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -270,3 +271,21 @@ def test_neighbourhood_pack_covers_its_wards(demo: StudyArea) -> None:
         ).sum()
     )
     assert pack.profile.n_crimes == n_in_wards
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_no_count_below_the_threshold_reaches_a_shared_pack(demo: StudyArea, audience: str) -> None:
+    threshold = 5 if audience == "partner" else 10
+    for ward in demo.ward_names:
+        pack = build_briefing(
+            demo,
+            ward=ward,
+            meeting=MEETING,
+            audience=audience,  # type: ignore[arg-type]  # both literals
+        )
+        numeric_cells = re.findall(r'<td class="n">([0-9,]+)</td>', pack.html)
+        assert numeric_cells  # the tables are there
+        assert all(int(c.replace(",", "")) >= threshold for c in numeric_cells)
+        in_text = re.findall(r": ([0-9]+)(?:;|</td>)", pack.html)
+        assert all(int(c) >= threshold for c in in_text)
+        assert f"&lt;{threshold}" in pack.html or "hidden" not in pack.html
