@@ -69,6 +69,7 @@ __all__ = [
     "DROPPED_ASSETS",
     "STATIC_DIR",
     "VENDORED_ASSETS",
+    "WEB_MERCATOR",
     "LegendEntry",
     "Tiles",
     "asset_links",
