@@ -34,6 +34,7 @@ from layers.map import (
     gistar_legend_entries,
     hotspot_map,
 )
+from layers.problems import PATROL_AREA_COLOUR, patrol_area_layer
 from layers.styles import CLUSTER_COLOUR
 from spatial.grid import MIN_CELL_SIZE_M
 
@@ -433,6 +434,8 @@ else:
 NEXT_COVERAGE_KEY: Final = "next_month_coverage_pct"
 NEXT_CHART_KEY: Final = "next_month_chart"
 NEXT_TABLE_KEY: Final = "next_month_cells"
+NEXT_SHOW_MAP_KEY: Final = "next_month_show_map"
+NEXT_MAP_KEY: Final = "next_month_map"
 NEXT_COVERAGES: Final = (1.0, 5.0, 10.0)
 NEXT_METHODS: Final = ("counts-all", "kde", "prospective", "gistar", "model", "default")
 
@@ -536,5 +539,29 @@ else:
             "n_crimes_past": st.column_config.NumberColumn("Crimes before", format="%.0f"),
         },
     )
+    st.toggle("Show these cells on a map", key=NEXT_SHOW_MAP_KEY)
+    if st.session_state.get(NEXT_SHOW_MAP_KEY):
+        ranks = next_forecast.cells["rank"]
+        patrol_cells = next_forecast.cells.assign(
+            problem_id=[f"#{r}" for r in ranks],
+            label=[f"Cell to patrol in {next_forecast.month}, rank {r}" for r in ranks],
+            n_crimes=next_forecast.cells["n_crimes_past"],
+        )
+        next_map = _ui.guarded(
+            "drawing next month's cells",
+            hotspot_map,
+            wards,
+            _ui.guarded("drawing next month's cells", patrol_area_layer, patrol_cells),
+            legend_title=f"Cells to patrol in {next_forecast.month}",
+            legend_entries=[
+                LegendEntry(f"Top {next_coverage:g} % of cells", PATROL_AREA_COLOUR, "square")
+            ],
+            streets=streets,
+            tiles="none" if area.is_demo else "openstreetmap",
+        )
+        st_folium(
+            next_map, key=NEXT_MAP_KEY, returned_objects=[], height=500, use_container_width=True
+        )
+        st.caption("Crimes: in the cell over the months the forecast was made from.")
     for note in next_result.notes:
         st.caption(note)

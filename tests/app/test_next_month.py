@@ -83,3 +83,14 @@ def test_next_month_asks_for_four_months(demo: StudyArea) -> None:
     assert not at.error
     assert any("select at least 4 months" in c.value for c in at.caption)
     assert _next_tables(at) == []
+
+
+def test_next_month_map_is_drawn_on_request() -> None:
+    at = _page()
+    assert not at.toggle(key="next_month_show_map").value
+    at.toggle(key="next_month_show_map").set_value(True).run()
+    assert not at.exception
+    assert not at.error
+    assert "Crimes: in the cell over the months the forecast was made from." in [
+        c.value for c in at.caption
+    ]
