@@ -156,7 +156,7 @@ left.caption(AUDIENCE_HELP[audience])
 preset = get_preset(audience)
 min_count: int | None = None
 if preset.min_count is not None:
-    floor = DEFAULT_MIN_COUNT if audience == "public" else 1
+    floor = PUBLIC_MIN_COUNT if audience == "public" else 1
     st.session_state.setdefault(MIN_COUNT_KEY, DEFAULT_MIN_COUNT)
     if int(st.session_state[MIN_COUNT_KEY]) < floor:
         st.session_state[MIN_COUNT_KEY] = floor
@@ -166,10 +166,10 @@ if preset.min_count is not None:
         max_value=100,
         step=1,
         key=MIN_COUNT_KEY,
-        help=f"Default {DEFAULT_MIN_COUNT} for partners; the public preset uses at least "
-        f"{PUBLIC_MIN_COUNT} unless you raise it further.",
+        help=f"Default {DEFAULT_MIN_COUNT} for partners; at least {PUBLIC_MIN_COUNT} for the "
+        "public.",
     )
-    min_count = max(int(chosen_min), preset.min_count) if audience == "public" else int(chosen_min)
+    min_count = int(chosen_min)
 
 tab_layers, tab_brief = st.tabs(["Layers", "Briefing pack"])
 

@@ -89,3 +89,13 @@ def test_pack_with_an_eva_route_for_a_neighbourhood() -> None:
     assert not at.exception, at.exception
     assert not at.error
     assert "Briefing pack (PDF)" in _download_labels(at)
+
+
+def test_public_threshold_is_at_least_ten() -> None:
+    at = _exports_page()
+    at.radio(key="export_audience").set_value("public").run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="export_min_count").value == 10
+    at.radio(key="export_audience").set_value("police").run()
+    assert not at.exception, at.exception
+    assert not [n for n in at.number_input if n.key == "export_min_count"]  # no suppression
