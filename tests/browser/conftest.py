@@ -130,7 +130,28 @@ def offline_page(browser: Browser, app_url: str) -> Iterator[tuple[Page, list[st
     context.close()
 
 
+# Wait until the map frames' images (raster overlays, the layer control's icon) are decoded and
+# painted, so a screenshot never catches a half-drawn control.
+_SETTLE_JS = """async () => {
+  const urls = [];
+  document.querySelectorAll(".leaflet-control-layers-toggle").forEach((el) => {
+    const found = getComputedStyle(el).backgroundImage.match(/url\\("?(.*?)"?\\)/);
+    if (found) { urls.push(found[1]); }
+  });
+  document.querySelectorAll("img").forEach((img) => urls.push(img.src));
+  await Promise.all(urls.map((url) => {
+    const img = new Image();
+    img.src = url;
+    return img.decode().catch(() => null);
+  }));
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
+
+
 def _save_screenshot(page: Page, name: str, *, docs_copy: str | None = None) -> Path:
+    for frame in page.frames:
+        if "streamlit_folium" in frame.url:
+            frame.evaluate(_SETTLE_JS)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
