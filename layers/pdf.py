@@ -8,7 +8,9 @@ used; Playwright's own browser download is not needed.
 
 from __future__ import annotations
 
+import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
@@ -67,6 +69,17 @@ def html_to_pdf(
             "the HTML route sheet can still be printed from any browser."
         )
         raise PatchmapError(msg)
+    # Playwright's sync API refuses to run in a thread whose asyncio loop is running (a
+    # notebook kernel, or another sync Playwright session); print in a fresh thread then.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _print(html, executable, timeout_s)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print, html, executable, timeout_s).result()
+
+
+def _print(html: str, executable: Path, timeout_s: float) -> bytes:
     from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415  # only for PDFs
     from playwright.sync_api import sync_playwright  # noqa: PLC0415  # only for PDFs
 
