@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_BACKTEST_METHODS",
     "DEFAULT_COVERAGES_PCT",
+    "FEW_CRIMES_PER_MONTH",
     "Backtest",
     "MethodResult",
     "OriginResult",
@@ -75,6 +76,8 @@ DEFAULT_BACKTEST_METHODS: Final[tuple[Method, ...]] = tuple(
 """The methods a backtest compares unless told otherwise."""
 DEFAULT_COVERAGES_PCT: Final[tuple[float, ...]] = (1.0, 5.0, 10.0)
 """The coverages a backtest measures unless told otherwise, in per cent of the cells."""
+FEW_CRIMES_PER_MONTH: Final = 20.0
+"""Below this many selected crimes a month on average, the backtest warns that PAI is noisy."""
 ASB: Final = "Anti-social behaviour"
 _ROUND: Final = 4
 
@@ -611,6 +614,13 @@ def backtest(  # noqa: C901, PLR0912, PLR0915 -- one loop over origins, methods,
         notes.append(
             f"No selected crime was recorded in {', '.join(empty)}: those months have no PAI "
             "(null) and are left out of the means."
+        )
+    with_crime = [float(counts[:, t].sum()) for t in origins if counts[:, t].sum() > 0]
+    if with_crime and float(np.mean(with_crime)) < FEW_CRIMES_PER_MONTH:
+        notes.append(
+            f"Only {np.mean(with_crime):.1f} selected crimes a month on average in the months "
+            "tested: hit rates and PAI move a lot from month to month, so small differences "
+            "between methods mean little. Select more crime types, wards or months."
         )
     if wants_default:
         notes.append(

@@ -115,6 +115,7 @@ def test_backtest_lists_empty_months_as_null_and_leaves_them_out() -> None:
     assert two.hit_rate_mean == pytest.approx(5 / 6)
     assert two.pei_mean == pytest.approx(1.0)
     assert any("2025-04" in n and "left out of the means" in n for n in result.notes)
+    assert any("Only 6.0 selected crimes a month" in n for n in result.notes)
     # per ward: West's 5 cells, 1 flagged at 20 %: cell 1 holds 3 of West's 4 crimes
     west = result.result("counts-all", 20, ward="West")
     assert west.n_cells == 5
