@@ -41,6 +41,7 @@ import math
 import warnings
 from dataclasses import dataclass, field, replace
 from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import numpy as np
@@ -226,18 +227,20 @@ class Method:
         return f"{self.name}({params})" if params else self.name
 
 
-DEFAULT_METHODS: Final[Mapping[str, Method]] = {
-    "last-month": Method("last-month"),
-    "counts-3": Method("counts-3"),
-    "counts-all": Method("counts-all"),
-    "ewma": Method("ewma", half_life_months=6.0),
-    "blend": Method("blend", recent_weight=0.25),
-    "kde": Method("kde", n_months=2, bandwidth_m=200.0),
-    "prospective": Method("prospective", n_months=2, bandwidth_m=400.0),
-    "gistar": Method("gistar", n_months=3),
-    "model": Method("model"),
-    "default": Method("default"),
-}
+DEFAULT_METHODS: Final[Mapping[str, Method]] = MappingProxyType(
+    {
+        "last-month": Method("last-month"),
+        "counts-3": Method("counts-3"),
+        "counts-all": Method("counts-all"),
+        "ewma": Method("ewma", half_life_months=6.0),
+        "blend": Method("blend", recent_weight=0.25),
+        "kde": Method("kde", n_months=2, bandwidth_m=200.0),
+        "prospective": Method("prospective", n_months=2, bandwidth_m=400.0),
+        "gistar": Method("gistar", n_months=3),
+        "model": Method("model"),
+        "default": Method("default"),
+    }
+)
 """Each method with its default parameters (KDE: last 2 months at 200 m; prospective: Bowers,
 Johnson & Pease's 400 m and 2 months; Gi*: last 3 months; EWMA: 6-month half life)."""
 
