@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APP_STATIC_URL",
+    "CANVAS_MIN_POINTS",
     "DENSITY_FLOOR_SHARE",
     "DENSITY_N_CLASSES",
     "DROPPED_ASSETS",
@@ -126,6 +127,8 @@ DROPPED_ASSETS: Final = frozenset(
 )
 """folium defaults patchmap never uses (Bootstrap, icon fonts for ``folium.Icon``): not loaded."""
 
+CANVAS_MIN_POINTS: Final = 5_000
+"""Above this many snap points the crime map is drawn on a canvas rather than as SVG."""
 DENSITY_N_CLASSES: Final = 6
 """Colour classes of a density surface."""
 DENSITY_FLOOR_SHARE: Final = 0.1
@@ -250,6 +253,7 @@ def base_map(
     *,
     tiles: Tiles = "openstreetmap",
     asset_url: str = APP_STATIC_URL,
+    prefer_canvas: bool = False,
 ) -> folium.Map:
     """
     Return an empty map fitted to ``extent``, loading Leaflet from the vendored copies.
@@ -263,6 +267,9 @@ def base_map(
         drawn by :func:`street_layer` instead (real-world tiles would not match them).
     asset_url
         URL under which :data:`STATIC_DIR` is served (``/app/static`` in the Streamlit app).
+    prefer_canvas
+        Draw vector layers on one canvas instead of as SVG elements (faster with many thousands
+        of features; they can then not be told apart in the page's DOM).
 
     Returns
     -------
@@ -289,6 +296,7 @@ def base_map(
         control_scale=True,
         zoom_snap=0.25,
         zoom_delta=0.5,
+        prefer_canvas=prefer_canvas,
     )
     if tiles == "openstreetmap":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
@@ -845,7 +853,8 @@ def crime_map(
     Returns
     -------
     folium.Map
-        Layers in drawing order streets, wards, crimes, sites, with a layer control and legend.
+        Layers in drawing order streets, wards, crimes, sites, with a layer control and legend;
+        drawn on a canvas when there are more than :data:`CANVAS_MIN_POINTS` snap points.
 
     Raises
     ------
@@ -856,7 +865,8 @@ def crime_map(
     MissingColumnError
         When ``wards`` lacks ``ward_name`` or ``counts`` lacks a count column.
     """
-    m = base_map(wards, tiles=tiles, asset_url=asset_url)
+    many = len(counts) > CANVAS_MIN_POINTS
+    m = base_map(wards, tiles=tiles, asset_url=asset_url, prefer_canvas=many)
     if streets is not None:
         street_layer(streets).add_to(m)
     ward_layer(wards).add_to(m)

@@ -16,6 +16,7 @@ from hotspots.gistar import gi_star
 from hotspots.kde import kernel_density
 from layers.map import (
     APP_STATIC_URL,
+    CANVAS_MIN_POINTS,
     STATIC_DIR,
     LegendEntry,
     asset_links,
@@ -217,6 +218,19 @@ def test_crime_map_draws_each_layer_and_a_legend(
     # Circles for 1 and 3 crimes exist; the legend offers the 1-crime size, not 10 or more.
     assert "1 crime at a point" in page
     assert "10 crimes at a point" not in page
+
+
+def test_crime_map_switches_to_canvas_for_many_snap_points(wards: gpd.GeoDataFrame) -> None:
+    n = CANVAS_MIN_POINTS + 1
+    many = gpd.GeoDataFrame(
+        {"location": ["On or near A"] * n, "crime_type": ["Drugs"] * n},
+        geometry=gpd.points_from_xy(545_000 + np.arange(n) * 0.2, [258_500.0] * n),
+        crs=BNG,
+    )
+    counts = snap_point_counts(many)
+    assert len(counts) == n
+    assert '"preferCanvas": true' in crime_map(wards, counts).get_root().render()
+    assert '"preferCanvas": false' in crime_map(wards, counts.iloc[:10]).get_root().render()
 
 
 def test_real_data_map_uses_openstreetmap_tiles(
