@@ -13,6 +13,8 @@ from hotspots.kde import kernel_density
 from spatial.grid import count_points, make_grid
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from boundaries.dataset import StudyArea
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -110,3 +112,33 @@ def test_an_empty_selection_shows_the_error_and_keeps_the_controls() -> None:
     assert at.number_input(key="kde_bandwidth_m").placeholder == "automatic"
     assert at.selectbox(key="kde_kernel").value == "quartic"
     assert not at.dataframe
+
+
+def test_changing_a_parameter_recomputes_only_what_depends_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import streamlit as st  # noqa: PLC0415, TID251  # to empty the cache before counting
+
+    from app_pages import _ui  # noqa: PLC0415  # the module the page calls into
+
+    calls = {"make_grid": 0, "gi_star": 0}
+
+    def counted(name: str, func: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(_ui, "make_grid", counted("make_grid", make_grid))
+    monkeypatch.setattr(_ui, "gi_star", counted("gi_star", gi_star))
+    st.cache_data.clear()
+    at = _hotspots("Gi* hot spots")
+    assert calls == {"make_grid": 1, "gi_star": 1}
+    at.selectbox(key="hotspot_alpha").set_value(0.01).run()
+    assert calls == {"make_grid": 1, "gi_star": 2}  # the grid is reused
+    at.selectbox(key="hotspot_alpha").set_value(0.05).run()
+    assert calls == {"make_grid": 1, "gi_star": 2}  # back to a cached answer
+    at.selectbox(key="grid_kind").set_value("hex").run()
+    assert not at.exception
+    assert calls == {"make_grid": 2, "gi_star": 3}
