@@ -85,10 +85,14 @@ def render(package: str) -> str:
 
 def public_names(package: str) -> dict[str, str]:
     """Return every public name of ``package``'s modules and the module that defines it."""
+    modules = sorted(p for p in (ROOT / package).glob("*.py") if not p.name.startswith("_"))
+    stems = {p.stem for p in modules}
     exports: dict[str, str] = {}
-    for path in sorted((ROOT / package).glob("*.py")):
-        if not path.name.startswith("_"):
-            for name in _module_all(path):
+    for path in modules:
+        for name in _module_all(path):
+            # A name equal to a submodule's (hotspots.backtest.backtest) would be shadowed by
+            # the submodule once imported: it stays importable from its module only.
+            if name not in stems:
                 exports.setdefault(name, f"{package}.{path.stem}")
     return exports
 
