@@ -78,6 +78,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 from spatial.crs import BNG, WGS84
+from spatial.io import POLICE_UK_COLUMNS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -131,20 +132,7 @@ DEMO_MONTHS: Final[tuple[str, ...]] = (
 """The 12 consecutive calendar months of crime data."""
 N_WITHOUT_LOCATION_PER_MONTH: Final = 5
 """Rows per month with empty Longitude, Latitude and LSOA ("No Location"), as in real files."""
-CRIME_CSV_COLUMNS: Final[tuple[str, ...]] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
+CRIME_CSV_COLUMNS: Final[tuple[str, ...]] = POLICE_UK_COLUMNS
 """The header of a data.police.uk street-level CSV, in order."""
 POPULATION_COLUMNS: Final[tuple[str, ...]] = (
     "lsoa21_code",
