@@ -1,10 +1,11 @@
 """
-EVA findings come back: turn what was seen on a walk into proposed actions for the problems list.
+EVA findings come back: turn what was seen on a walk into proposed actions and map points.
 
 Each checklist issue seen at one or more stops of a route becomes one proposed action for the
 agency that deals with it (graffiti, fly-tipping and litter go to environmental services), linked
 to the route's problem. Proposals are stored with status ``proposed`` so the NAG can accept,
-reassign or cancel them.
+reassign or cancel them. :func:`findings_to_geodataframe` turns located findings into points
+for the map and the neighbourhood profile.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from spatial.crs import BNG
 from spatial.errors import ParameterError
 from tasking.store import (
     ActionRecord,
@@ -27,13 +29,18 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping, Sequence
 
+    import geopandas as gpd
     from sqlalchemy.orm import Session
 
 __all__ = [
+    "FINDING_COLUMNS",
     "FINDING_ROUTES",
+    "ISSUE_SEPARATOR",
     "FindingRoute",
     "ProposedAction",
     "add_proposed_actions",
+    "findings_to_geodataframe",
+    "issues_seen",
     "propose_actions",
 ]
 
@@ -69,6 +76,107 @@ FINDING_ROUTES: Final[Mapping[ChecklistItem, FindingRoute]] = {
     "signage": FindingRoute("prevention", "Council highways", "Replace missing or damaged signs"),
 }
 """Issue -> who deals with it. ``residents_spoken_to`` is not an issue and proposes nothing."""
+
+ISSUE_SEPARATOR: Final = "; "
+"""Joins the issues seen at a stop in the ``issues`` column of :func:`findings_to_geodataframe`."""
+FINDING_COLUMNS: Final = (
+    "id",
+    "route_id",
+    "stop_number",
+    "walked_on",
+    "issues",
+    "note",
+    "spoken_to",
+    "photo_ref",
+)
+"""Columns of :func:`findings_to_geodataframe`, before ``geometry``."""
+
+
+def issues_seen(finding: FindingRecord) -> tuple[ChecklistItem, ...]:
+    """
+    Return the checklist issues seen at a stop, in :data:`FINDING_ROUTES` order.
+
+    Parameters
+    ----------
+    finding
+        A stored finding.
+
+    Returns
+    -------
+    tuple of str
+        Items answered True, leaving out ``residents_spoken_to`` (not an issue).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> seen = FindingRecord(
+    ...     id=1, route_id=3, stop_number=2, walked_on=None,
+    ...     answers={"fly_tipping": True, "graffiti": True, "litter": False,
+    ...              "residents_spoken_to": True},
+    ...     note="", photo_ref=None, spoken_to="", created_at=dt.datetime(2026, 11, 1),
+    ...     created_by="pcso",
+    ... )
+    >>> issues_seen(seen)
+    ('graffiti', 'fly_tipping')
+    """
+    return tuple(item for item in FINDING_ROUTES if finding.answers.get(item) is True)
+
+
+def findings_to_geodataframe(records: Sequence[FindingRecord]) -> gpd.GeoDataFrame:
+    """
+    Turn the located findings into points in British National Grid.
+
+    Parameters
+    ----------
+    records
+        Findings from :func:`tasking.store.list_findings`; those without a location (recorded
+        before routes kept their stops, or against a route stored without them) are left out.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per located finding, in the order given, columns :data:`FINDING_COLUMNS` and
+        ``geometry`` (EPSG:27700): ``walked_on`` is a date (``datetime64``, NaT when not
+        recorded), ``issues`` the checklist issues seen joined by :data:`ISSUE_SEPARATOR`
+        (empty text when none was seen), ``photo_ref`` empty text when there is none. An empty
+        frame with these columns when no finding is located.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    >>> seen = FindingRecord(
+    ...     id=1, route_id=3, stop_number=2, walked_on=dt.date(2026, 10, 30),
+    ...     answers={"graffiti": True, "litter": True}, note="Tags", photo_ref=None,
+    ...     spoken_to="", created_at=now, created_by="pcso", x_m=545100.0, y_m=258000.0,
+    ... )
+    >>> frame = findings_to_geodataframe([seen])
+    >>> frame.loc[0, "issues"], frame.crs.to_epsg(), frame.geometry.iloc[0].wkt
+    ('graffiti; litter', 27700, 'POINT (545100 258000)')
+    """
+    import geopandas as gpd  # noqa: PLC0415 - keeps the module importable cheaply
+    import pandas as pd  # noqa: PLC0415 - as geopandas
+
+    xy = [(r, r.x_m, r.y_m) for r in records if r.x_m is not None and r.y_m is not None]
+    located = [r for r, _, _ in xy]
+    return gpd.GeoDataFrame(
+        {
+            "id": pd.Series([r.id for r in located], dtype="int64"),
+            "route_id": pd.Series([r.route_id for r in located], dtype="int64"),
+            "stop_number": pd.Series([r.stop_number for r in located], dtype="int64"),
+            "walked_on": pd.to_datetime(
+                pd.Series([r.walked_on for r in located], dtype="object")
+            ).astype("datetime64[ns]"),
+            "issues": pd.Series(
+                [ISSUE_SEPARATOR.join(issues_seen(r)) for r in located], dtype="str"
+            ),
+            "note": pd.Series([r.note for r in located], dtype="str"),
+            "spoken_to": pd.Series([r.spoken_to for r in located], dtype="str"),
+            "photo_ref": pd.Series([r.photo_ref or "" for r in located], dtype="str"),
+        },
+        geometry=gpd.points_from_xy([x for _, x, _ in xy], [y for _, _, y in xy], crs=BNG),
+        crs=BNG,
+    )
 
 
 @dataclass(frozen=True)

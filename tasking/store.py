@@ -33,11 +33,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypeVar, cast, get_args
 
 import shapely
+from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -304,6 +306,7 @@ class _Area(Base):
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(_MAX_NAME))
     geometry_wkt: Mapped[str] = mapped_column(Text)
+    stops_wkt: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(_MAX_USER))
 
@@ -342,6 +345,8 @@ class _Finding(Base):
     note: Mapped[str] = mapped_column(Text)
     photo_ref: Mapped[str | None] = mapped_column(String(500))
     spoken_to: Mapped[str] = mapped_column(Text)
+    x_m: Mapped[float | None] = mapped_column(Float)
+    y_m: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(_MAX_USER))
 
@@ -449,7 +454,12 @@ class ActionRecord(_Record):
 
 @dataclass(frozen=True)
 class AreaRecord(_Record):
-    """A stored patrol area, EVA route or comparison area (WKT in BNG metres)."""
+    """
+    A stored patrol area, EVA route or comparison area (WKT in BNG metres).
+
+    ``stops_wkt`` is the MultiPoint of an EVA route's stops in visiting order (stop 1 first),
+    or None when the route was stored without them (and for other kinds).
+    """
 
     id: int
     problem_id: int | None
@@ -458,11 +468,19 @@ class AreaRecord(_Record):
     geometry_wkt: str
     created_at: dt.datetime
     created_by: str
+    stops_wkt: str | None = None
 
     @property
     def geometry(self) -> BaseGeometry:
         """The shapely geometry, in British National Grid metres."""
         return shapely.from_wkt(self.geometry_wkt)
+
+    @property
+    def stops(self) -> tuple[Point, ...]:
+        """An EVA route's stops in visiting order (stop number = position + 1); empty if none."""
+        if self.stops_wkt is None:
+            return ()
+        return tuple(cast("MultiPoint", shapely.from_wkt(self.stops_wkt)).geoms)
 
 
 @dataclass(frozen=True)
@@ -503,6 +521,17 @@ class FindingRecord(_Record):
     spoken_to: str
     created_at: dt.datetime
     created_by: str
+    x_m: float | None = None
+    """Easting of where it was seen (British National Grid metres); None if not located."""
+    y_m: float | None = None
+    """Northing, as ``x_m``."""
+
+    @property
+    def point(self) -> Point | None:
+        """Where it was seen, in British National Grid metres; None if not located."""
+        if self.x_m is None or self.y_m is None:
+            return None
+        return Point(self.x_m, self.y_m)
 
 
 @dataclass(frozen=True)
@@ -571,6 +600,7 @@ def _area_record(row: _Area) -> AreaRecord:
         geometry_wkt=row.geometry_wkt,
         created_at=_utc(row.created_at),
         created_by=row.created_by,
+        stops_wkt=row.stops_wkt,
     )
 
 
@@ -609,6 +639,8 @@ def _finding_record(row: _Finding) -> FindingRecord:
         spoken_to=row.spoken_to,
         created_at=_utc(row.created_at),
         created_by=row.created_by,
+        x_m=row.x_m,
+        y_m=row.y_m,
     )
 
 
@@ -1574,6 +1606,12 @@ def _check_geometry(geometry: object, kind: AreaKind) -> str:
     if geometry.geom_type not in wanted:
         msg = f"A {label} must be a {' or '.join(wanted)}; found {geometry.geom_type}."
         raise InvalidGeometryError(msg)
+    _check_in_gb(geometry, label=f"The {label}", stored="Areas")
+    return shapely.to_wkt(geometry, rounding_precision=3)
+
+
+def _check_in_gb(geometry: BaseGeometry, *, label: str, stored: str) -> None:
+    """Refuse coordinates that are not BNG metres inside Great Britain (e.g. lon/lat)."""
     min_x, min_y, max_x, max_y = geometry.bounds
     gb = GB_BOUNDS_M
     looks_like_degrees = (
@@ -1581,13 +1619,50 @@ def _check_geometry(geometry: object, kind: AreaKind) -> str:
     )
     outside = min_x < gb[0] or min_y < gb[1] or max_x > gb[2] or max_y > gb[3]
     if looks_like_degrees or outside:
+        where = (
+            f"at {min_x:.1f}, {min_y:.1f}"
+            if (min_x, min_y) == (max_x, max_y)
+            else f"bounds {min_x:.1f}, {min_y:.1f}, {max_x:.1f}, {max_y:.1f}"
+        )
         msg = (
-            f"The {label} lies outside Great Britain in British National Grid metres "
-            f"(bounds {min_x:.1f}, {min_y:.1f}, {max_x:.1f}, {max_y:.1f}). Areas are stored in "
-            f"{BNG}: reproject longitude/latitude with to_crs('{BNG}') first."
+            f"{label} lies outside Great Britain in British National Grid metres ({where}). "
+            f"{stored} are stored in {BNG}: reproject longitude/latitude with "
+            f"to_crs('{BNG}') first."
         )
         raise OutsideGreatBritainError(msg)
-    return shapely.to_wkt(geometry, rounding_precision=3)
+
+
+def _check_stops(stops: object) -> str:
+    """Validate an EVA route's stops (a MultiPoint or points in visiting order); return WKT."""
+    if isinstance(stops, Point):
+        stops = MultiPoint([stops])
+    elif not isinstance(stops, BaseGeometry | str) and hasattr(stops, "__iter__"):
+        points = list(stops)
+        bad = [s for s in points if not isinstance(s, Point) or s.is_empty]
+        if bad or not points:
+            msg = f"EVA route stops must be shapely Points; found {bad[0] if bad else 'none'!r}."
+            raise InvalidGeometryError(msg)
+        stops = MultiPoint(points)
+    if not isinstance(stops, MultiPoint) or stops.is_empty:
+        msg = (
+            "EVA route stops must be a non-empty MultiPoint (or a list of Points) in visiting "
+            f"order; found {stops!r}."
+        )
+        raise InvalidGeometryError(msg)
+    _check_in_gb(stops, label="The EVA route stops", stored="Stops")
+    return shapely.to_wkt(stops, rounding_precision=3)
+
+
+def _check_point(point: object) -> tuple[float, float]:
+    """Validate a finding's location; return its (x_m, y_m) rounded to the millimetre."""
+    if not isinstance(point, Point) or point.is_empty:
+        msg = (
+            "point must be a shapely Point in British National Grid metres "
+            f"(e.g. Point(545200, 258300)); found {point!r}."
+        )
+        raise InvalidGeometryError(msg)
+    _check_in_gb(point, label="The finding location", stored="Findings")
+    return round(float(point.x), 3), round(float(point.y), 3)
 
 
 def add_area(
@@ -1598,6 +1673,7 @@ def add_area(
     name: str,
     user: str,
     problem_id: int | None = None,
+    stops: MultiPoint | Sequence[Point] | None = None,
 ) -> AreaRecord:
     """
     Store a patrol area, EVA route or comparison area.
@@ -1617,6 +1693,10 @@ def add_area(
         Who is adding it.
     problem_id
         The problem it belongs to, if one.
+    stops
+        An EVA route's stops in visiting order (BNG metres), as a MultiPoint or a sequence of
+        Points: stop ``n`` is the ``n``-th point. Stored beside the line (``stops_wkt``) so a
+        finding recorded at a stop takes the stop's position (see :func:`add_finding`).
 
     Returns
     -------
@@ -1626,15 +1706,21 @@ def add_area(
     Raises
     ------
     InvalidGeometryError
-        When the geometry is empty, invalid or of the wrong type for ``kind``.
+        When the geometry or the stops are empty, invalid or of the wrong type for ``kind``.
     OutsideGreatBritainError
         When its coordinates are not BNG metres inside Great Britain.
+    ParameterError
+        When ``stops`` are given for an area that is not an EVA route.
     RecordNotFoundError
         When ``problem_id`` does not exist.
     """
     user = _check_user(user)
     kind = _check_choice(kind, AREA_KINDS, "kind")  # type: ignore[assignment]  # checked
     wkt = _check_geometry(geometry, kind)
+    if stops is not None and kind != "eva_route":
+        msg = f"Only an EVA route has stops; a {kind.replace('_', ' ')} takes none."
+        raise ParameterError(msg)
+    stops_wkt = None if stops is None else _check_stops(stops)
     if problem_id is not None:
         _get(session, _Problem, problem_id, "problem")
     row = _Area(
@@ -1642,6 +1728,7 @@ def add_area(
         kind=kind,
         name=_check_text(name, "name", required=True, max_len=_MAX_NAME),
         geometry_wkt=wkt,
+        stops_wkt=stops_wkt,
         created_at=_now(),
         created_by=user,
     )
@@ -1892,6 +1979,7 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
     photo_ref: str | None = None,
     spoken_to: str = "",
     walked_on: dt.date | None = None,
+    point: Point | None = None,
 ) -> FindingRecord:
     """
     Record what was seen at one stop of an EVA walk.
@@ -1916,6 +2004,10 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
         Who was spoken to (no personal data beyond what the partnership's DPIA allows).
     walked_on
         Date of the walk.
+    point
+        Where it was seen, a shapely Point in British National Grid metres. When None and the
+        route was stored with its stops (``add_area(..., stops=...)``), the position of stop
+        ``stop_number``; otherwise the finding has no location.
 
     Returns
     -------
@@ -1928,7 +2020,29 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
         When the route does not exist.
     ParameterError
         When the area is not an EVA route, an answer key is unknown or not True/False/None,
-        or ``stop_number`` is below 1.
+        ``stop_number`` is below 1, or the route stores its stops and has no such stop.
+    InvalidGeometryError
+        When ``point`` is not a shapely Point.
+    OutsideGreatBritainError
+        When ``point`` is not in BNG metres inside Great Britain (longitude/latitude, say).
+
+    Examples
+    --------
+    >>> from sqlalchemy import create_engine
+    >>> from shapely import LineString, Point
+    >>> engine = create_engine("sqlite://")
+    >>> upgrade_database(engine)
+    >>> line = LineString([(545000, 258000), (545300, 258000)])
+    >>> stops = [Point(545100, 258000), Point(545250, 258010)]
+    >>> with Session(engine) as session:
+    ...     route = add_area(
+    ...         session, line, kind="eva_route", name="Market walk", user="pcso", stops=stops
+    ...     )
+    ...     found = add_finding(
+    ...         session, route.id, stop_number=2, answers={"graffiti": True}, user="pcso"
+    ...     )
+    >>> (found.x_m, found.y_m)
+    (545250.0, 258010.0)
     """
     user = _check_user(user)
     route: _Area = _get(session, _Area, route_id, "EVA route")
@@ -1953,6 +2067,7 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
     if not _is_whole(stop_number) or stop_number < 1:
         msg = f"stop_number must be a whole number from 1; found {stop_number!r}."
         raise ParameterError(msg)
+    x_m, y_m = _finding_location(_area_record(route), stop_number, point)
     row = _Finding(
         route_id=route_id,
         stop_number=stop_number,
@@ -1963,6 +2078,8 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
         if photo_ref is None
         else _check_text(photo_ref, "photo_ref", max_len=500) or None,
         spoken_to=_check_text(spoken_to, "spoken_to"),
+        x_m=x_m,
+        y_m=y_m,
         created_at=_now(),
         created_by=user,
     )
@@ -1972,6 +2089,25 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
     _audit_created(session, record, entity="finding", user=user)
     session.flush()
     return record
+
+
+def _finding_location(
+    route: AreaRecord, stop_number: int, point: object
+) -> tuple[float | None, float | None]:
+    """Return the given point, else the route's stored stop, else no location."""
+    if point is not None:
+        return _check_point(point)
+    stops = route.stops
+    if not stops:
+        return None, None
+    if stop_number > len(stops):
+        msg = (
+            f"EVA route {route.id} ({route.name}) has {len(stops)} stops; there is no stop "
+            f"{stop_number}. Choose a stop from 1 to {len(stops)}, or give the point seen."
+        )
+        raise ParameterError(msg)
+    stop = stops[stop_number - 1]
+    return float(stop.x), float(stop.y)
 
 
 def list_findings(session: Session, *, route_id: int | None = None) -> tuple[FindingRecord, ...]:

@@ -87,7 +87,7 @@ def test_migrations_upgrade_an_empty_database_and_match_the_models(database_url:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0001"
+            assert context.get_current_revision() == "0002"
         upgrade_database(engine)  # a second run is a no-op
         downgrade_database(engine)  # and the downgrade removes every table
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
