@@ -20,8 +20,10 @@ from boundaries.select import Selection, select_points, select_wards
 from hotspots.classify import emerging_hotspots
 from hotspots.concentration import flag_artefacts, repeat_locations
 from hotspots.gistar import gi_star
-from spatial.errors import ParameterError
+from spatial.crs import require_bng
+from spatial.errors import MissingColumnError, ParameterError
 from spatial.grid import count_points, make_grid
+from tasking.findings import FINDING_ROUTES, ISSUE_SEPARATOR
 from tasking.stats import poisson_rate_ratio_test
 
 if TYPE_CHECKING:
@@ -32,10 +34,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ASB",
     "SIGNIFICANCE_LEVEL",
+    "FindingsSummary",
     "PeriodChange",
     "Profile",
     "build_profile",
     "change_verdict",
+    "summarise_findings",
 ]
 
 ASB: Final = "Anti-social behaviour"
@@ -133,6 +137,106 @@ class PeriodChange:
 
 
 @dataclass(frozen=True)
+class FindingsSummary:
+    """What EVA walks found inside the profiled wards in the period (:func:`summarise_findings`)."""
+
+    n_findings: int
+    """Located findings inside the wards whose walk date falls in the period."""
+    n_with_issues: int
+    """Of those, findings where at least one checklist issue was seen."""
+    by_issue: dict[str, int]
+    """Findings per checklist issue seen (``{"graffiti": 3, "fly_tipping": 2}``), most first;
+    issues not seen are left out."""
+    n_undated: int
+    """Findings inside the wards with no walk date (not counted: the period cannot be told)."""
+
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the summary as JSON-ready values.
+
+        Returns
+        -------
+        dict
+            One key per attribute.
+        """
+        return {
+            "n_findings": self.n_findings,
+            "n_with_issues": self.n_with_issues,
+            "by_issue": dict(self.by_issue),
+            "n_undated": self.n_undated,
+        }
+
+
+def summarise_findings(
+    findings: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, months: tuple[str, str]
+) -> FindingsSummary:
+    """
+    Count EVA findings inside the wards in a period, and per checklist issue seen.
+
+    Parameters
+    ----------
+    findings
+        Located findings from :func:`tasking.findings.findings_to_geodataframe` (columns
+        ``walked_on`` and ``issues``; EPSG:27700).
+    wards
+        The profiled ward polygons (EPSG:27700); a finding on a boundary counts as inside.
+    months
+        First and last month (``"YYYY-MM"``) of the period; a finding counts when its walk date
+        falls in one of them.
+
+    Returns
+    -------
+    FindingsSummary
+        Counts; all zero when no finding is inside.
+
+    Raises
+    ------
+    CRSError
+        When ``findings`` or ``wards`` is not in British National Grid.
+    MissingColumnError
+        When ``findings`` lacks ``walked_on`` or ``issues``.
+    """
+    require_bng(findings, name="findings")
+    require_bng(wards, name="wards")
+    missing = [c for c in ("walked_on", "issues") if c not in findings.columns]
+    if missing:
+        msg = (
+            f"findings lacks the column(s) {', '.join(missing)}; found "
+            f"{', '.join(map(str, findings.columns))}. Build it with "
+            "tasking.findings.findings_to_geodataframe."
+        )
+        raise MissingColumnError(msg)
+    first, last = pd.Period(months[0], freq="M"), pd.Period(months[1], freq="M")
+    if findings.empty or wards.empty:
+        inside = findings.iloc[0:0]
+    else:
+        inside = findings.loc[findings.geometry.covered_by(wards.union_all()).to_numpy()]
+    walked = pd.to_datetime(inside["walked_on"])
+    dated = walked.notna()
+    month = walked.dt.to_period("M")
+    in_period = inside.loc[(dated & (month >= first) & (month <= last)).to_numpy()]
+    seen = [
+        [i for i in str(text).split(ISSUE_SEPARATOR) if i]
+        for text in in_period["issues"].fillna("")
+    ]
+    order = list(FINDING_ROUTES)
+    counts: dict[str, int] = {}
+    for issues in seen:
+        for issue in issues:
+            counts[issue] = counts.get(issue, 0) + 1
+    ranked = sorted(
+        counts.items(),
+        key=lambda kv: (-kv[1], order.index(kv[0]) if kv[0] in order else len(order), kv[0]),
+    )
+    return FindingsSummary(
+        n_findings=len(in_period),
+        n_with_issues=sum(1 for issues in seen if issues),
+        by_issue=dict(ranked),
+        n_undated=int((~dated).sum()),
+    )
+
+
+@dataclass(frozen=True)
 class Profile:
     """The numbers of a neighbourhood profile."""
 
@@ -162,6 +266,8 @@ class Profile:
     persistence: dict[str, int] = field(default_factory=dict)
     """Cells per emerging hot spot category over every loaded month (no-pattern cells left out)."""
     notes: tuple[str, ...] = field(default=())
+    eva_findings: FindingsSummary | None = None
+    """EVA findings inside the wards in the period; None when no findings were given."""
 
     def to_dict(self) -> dict[str, object]:
         """
@@ -193,6 +299,7 @@ class Profile:
             "hotspots": dict(self.hotspots),
             "persistence": dict(self.persistence),
             "notes": list(self.notes),
+            "eva_findings": None if self.eva_findings is None else self.eva_findings.to_dict(),
         }
 
 
@@ -341,6 +448,7 @@ def build_profile(
     months: tuple[str, str] | None = None,
     crime_types: tuple[str, ...] | None = None,
     population_method: PopulationMethod = "best-fit",
+    findings: gpd.GeoDataFrame | None = None,
 ) -> Profile:
     """
     Build the profile of a ward, several wards or a neighbourhood over a period.
@@ -359,16 +467,25 @@ def build_profile(
         Crime types to include; all when None.
     population_method
         How LSOA residents are apportioned to wards (see :mod:`boundaries.population`).
+    findings
+        Located EVA findings (:func:`tasking.findings.findings_to_geodataframe`); when given,
+        ``eva_findings`` counts those inside the profiled wards in the period
+        (:func:`summarise_findings`).
 
     Returns
     -------
     Profile
-        Counts, rate, rank, monthly series, changes with exact tests, top locations.
+        Counts, rate, rank, monthly series, changes with exact tests, top locations, and the
+        EVA findings when ``findings`` is given.
 
     Raises
     ------
     ParameterError
         When both ``wards`` and ``neighbourhood`` are given, or a name is unknown.
+    CRSError
+        When ``findings`` is not in British National Grid.
+    MissingColumnError
+        When ``findings`` lacks ``walked_on`` or ``issues``.
     """
     if wards is not None and neighbourhood is not None:
         msg = "Profile either wards or a neighbourhood, not both."
@@ -440,4 +557,9 @@ def build_profile(
         hotspots=_hotspots(in_period, select_wards(area, place)),
         persistence=_persistence(all_months, select_wards(area, place), area.months),
         notes=tuple(notes),
+        eva_findings=None
+        if findings is None
+        else summarise_findings(
+            findings, select_wards(area, place), months=(str(period[0]), str(period[-1]))
+        ),
     )

@@ -6,12 +6,13 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from scipy import stats
+from shapely import box
 
 from boundaries.dataset import StudyArea, load_demo, load_study_area
 from boundaries.population import ward_population
 from spatial.demo import PLANTED_PATTERNS
-from spatial.errors import EmptyInputError, ParameterError
-from tasking.profile import build_profile, change_verdict
+from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
+from tasking.profile import FindingsSummary, build_profile, change_verdict, summarise_findings
 
 REPO = Path(__file__).resolve().parents[2]
 POPULATION_CSV = "population/lsoa21_census2021_usual_residents.csv"
@@ -141,3 +142,90 @@ def test_demo_profiles_show_planted_persistence() -> None:
     previous = next(c for c in recent.changes if c.label == "previous period")
     assert previous.verdict.startswith("up")
     assert "unlikely to be chance" in previous.verdict
+
+
+def _finding_points(
+    rows: list[tuple[float, float, str | None, str]],
+) -> gpd.GeoDataFrame:
+    """Hand-made findings: (x_m, y_m, walked_on, issues)."""
+    return gpd.GeoDataFrame(
+        {
+            "id": range(1, len(rows) + 1),
+            "walked_on": pd.to_datetime(pd.Series([r[2] for r in rows], dtype="object")),
+            "issues": pd.Series([r[3] for r in rows], dtype="str"),
+        },
+        geometry=gpd.points_from_xy([r[0] for r in rows], [r[1] for r in rows]),
+        crs=27700,
+    )
+
+
+def test_summarise_findings_counts_inside_the_wards_in_the_period_only() -> None:
+    wards = gpd.GeoDataFrame(
+        {"ward_name": ["A", "B"]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        crs=27700,
+    )
+    findings = _finding_points(
+        [
+            (50, 50, "2025-08-09", "graffiti; fly_tipping"),
+            (150, 50, "2025-07-01", "graffiti"),
+            (100, 100, "2025-09-30", "fly_tipping; graffiti; litter"),  # on the boundary: inside
+            (120, 20, "2025-09-15", ""),  # checked, nothing seen
+            (250, 50, "2025-08-09", "graffiti"),  # outside the wards
+            (50, 150, "2025-08-09", "litter"),  # outside the wards
+            (60, 60, "2025-06-30", "graffiti"),  # before the period
+            (60, 60, "2025-10-01", "graffiti"),  # after the period
+            (70, 70, None, "damage"),  # inside, no walk date
+        ]
+    )
+    summary = summarise_findings(findings, wards, months=("2025-07", "2025-09"))
+    assert summary == FindingsSummary(
+        n_findings=4,
+        n_with_issues=3,
+        by_issue={"graffiti": 3, "fly_tipping": 2, "litter": 1},
+        n_undated=1,
+    )
+    assert list(summary.by_issue) == ["graffiti", "fly_tipping", "litter"]
+    only_a = summarise_findings(findings, wards.iloc[[0]], months=("2025-07", "2025-09"))
+    # (50, 50) and the corner (100, 100) shared with B.
+    assert (only_a.n_findings, only_a.by_issue) == (
+        2,
+        {"graffiti": 2, "fly_tipping": 2, "litter": 1},
+    )
+    with pytest.raises(MissingColumnError, match=r"lacks the column\(s\) issues"):
+        summarise_findings(findings.drop(columns="issues"), wards, months=("2025-07", "2025-09"))
+    with pytest.raises(CRSError, match="findings must be in British National Grid"):
+        summarise_findings(findings.to_crs(4326), wards, months=("2025-07", "2025-09"))
+
+
+def test_profile_feeds_the_findings_of_its_wards_only() -> None:
+    demo = load_demo()
+    wards = demo.wards.set_index("ward_name").geometry
+    castle, riverside = demo.ward_names[0], demo.ward_names[1]
+    inside = wards[castle].representative_point()
+    elsewhere = wards[riverside].representative_point()
+    findings = _finding_points(
+        [
+            (inside.x, inside.y, "2025-08-02", "graffiti"),
+            (inside.x + 1, inside.y, "2025-09-20", "graffiti; fly_tipping"),
+            (elsewhere.x, elsewhere.y, "2025-08-02", "fly_tipping"),
+        ]
+    )
+    months = ("2025-07", "2025-09")
+    profile = build_profile(demo, wards=(castle,), months=months, findings=findings)
+    assert profile.eva_findings == FindingsSummary(
+        n_findings=2, n_with_issues=2, by_issue={"graffiti": 2, "fly_tipping": 1}, n_undated=0
+    )
+    assert profile.to_dict()["eva_findings"] == {
+        "n_findings": 2,
+        "n_with_issues": 2,
+        "by_issue": {"graffiti": 2, "fly_tipping": 1},
+        "n_undated": 0,
+    }
+    without = build_profile(demo, wards=(castle,), months=months)
+    assert without.eva_findings is None
+    assert without.to_dict()["eva_findings"] is None
+    # Every other number is the same with or without findings.
+    assert {k: v for k, v in profile.to_dict().items() if k != "eva_findings"} == {
+        k: v for k, v in without.to_dict().items() if k != "eva_findings"
+    }
