@@ -459,6 +459,14 @@ def _add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one 
     f.add_argument("--photo", help="photo reference")
     f.add_argument("--spoken-to", default="")
     f.add_argument("--walked-on", type=_date, metavar="YYYY-MM-DD")
+    f.add_argument(
+        "--at",
+        nargs=2,
+        type=float,
+        metavar=("X_M", "Y_M"),
+        help="where it was seen, British National Grid metres (default: the position of the "
+        "stop when the route was saved with its stops)",
+    )
 
     lst = verbs.add_parser("list", help="list records").add_subparsers(
         dest="record", required=True, metavar="RECORD"
@@ -605,6 +613,7 @@ def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
             photo_ref=args.photo,
             spoken_to=args.spoken_to,
             walked_on=args.walked_on,
+            point=None if args.at is None else shapely.Point(*args.at),
         ).to_dict()
     return record.to_dict()
 

@@ -263,3 +263,30 @@ def test_tasks_assess_on_the_demo_matches_assess_response(
         == 2
     )
     assert "No ward is called 'Nowhere'" in capsys.readouterr().err
+
+
+def test_tasks_add_finding_at_a_point_and_refuse_lon_lat(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    user = ["--db", str(tmp_path / "log.sqlite"), "--user", "pcso"]
+    route = [
+        "--kind",
+        "eva_route",
+        "--name",
+        "Walk",
+        "--wkt",
+        "LINESTRING (545000 260000, 545100 260100)",
+    ]
+    main(["tasks", "add", "area", *route, *user])
+    finding = ["tasks", "add", "finding", "--route", "1", "--stop", "1", "--seen", "graffiti"]
+    capsys.readouterr()
+    code, stored, _ = _run(capsys, *finding, "--at", "545050.5", "260040", *user, "--json")
+    assert code == 0
+    assert isinstance(stored, dict)
+    assert (stored["x_m"], stored["y_m"]) == (545_050.5, 260_040.0)
+    code, _, err = _run(capsys, *finding, "--at", "0.12", "52.2", *user)
+    assert code == 2
+    assert "reproject longitude/latitude" in err
+    code, unlocated, _ = _run(capsys, *finding, *user, "--json")
+    assert isinstance(unlocated, dict)
+    assert (unlocated["x_m"], unlocated["y_m"]) == (None, None)  # the route has no stops
