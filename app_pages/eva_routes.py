@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import streamlit as st
+from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from app_pages.tasking import tasking_engine
 from hotspots.clusters import DEFAULT_MIN_CRIMES
 from hotspots.kde import DEFAULT_KERNEL
 from layers.pdf import html_to_pdf
@@ -43,11 +45,13 @@ from spatial.routes import (
     plan_eva_route,
 )
 from spatial.sites import SITE_KINDS, add_site, read_sites, validate_sites
+from tasking.store import AreaRecord, add_area, list_problems, resolve_database_url
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
     from shapely import Point
+    from sqlalchemy.engine import Engine
 
     from boundaries.dataset import StudyArea
     from boundaries.select import Selection
@@ -78,6 +82,11 @@ JOINT_CANDIDATES_KEY: Final = "eva_joint_candidates"
 PDF_KEY: Final = "eva_make_pdf"
 MAP_KEY: Final = "eva_map"
 SOURCE_KEY: Final = "eva_stop_source"
+SAVE_NAME_KEY: Final = "eva_save_name"
+SAVE_PROBLEM_KEY: Final = "eva_save_problem"
+SAVE_USER_KEY: Final = "eva_save_user"
+SAVE_ROUTE_KEY: Final = "eva_save_route"
+MAX_ROUTE_NAME: Final = 200  # the tasking log's name length
 GISTAR_SOURCE: Final = "Gi* hot cells"
 KDE_SOURCE: Final = "Density peaks"
 CLUSTER_SOURCE: Final = "Crime clusters"
@@ -174,6 +183,23 @@ def _catchments(
     del network_key, sites_key
     _, points = _ui.selected_frames(dataset_id, selection, _area)
     return catchment_coverage(walking_catchments(_network, _sites, walk_kmh=walk_kmh), points)
+
+
+def _save_route(
+    engine: Engine, route: EvaRoute, *, name: str, user: str, problem_id: int | None
+) -> AreaRecord:
+    """Store the walked line and its stops (visiting order = stop number) in the tasking log."""
+    stops = route.stops.sort_values("order").geometry
+    with Session(engine) as session, session.begin():
+        return add_area(
+            session,
+            route.line,
+            kind="eva_route",
+            name=name,
+            user=user,
+            problem_id=problem_id,
+            stops=[point.representative_point() for point in stops],
+        )
 
 
 def _digest(*parts: object) -> str:
@@ -537,3 +563,45 @@ with st.expander("Where would a joint base serve best?"):
         width="stretch",
         key="eva_joint_table",
     )
+
+st.subheader("Save this route to the tasking log")
+st.caption(
+    "Stores the walked line and its stops in order, so what is seen at each stop can be "
+    "recorded on the Tasking page and shown on its map."
+)
+try:
+    log_engine: Engine | None = tasking_engine(resolve_database_url(None))
+except PatchmapError as err:
+    st.warning(f"The tasking log cannot be opened, so the route cannot be saved: {err}")
+    log_engine = None
+if log_engine is not None:
+    with Session(log_engine) as read:
+        problem_titles = {p.id: p.title for p in list_problems(read, status="open")}
+    default_name = f"EVA walk from {route.start_label}: {', '.join(wards['ward_name'])}"
+    save_left, save_middle, save_right = st.columns([3, 3, 2])
+    route_name = save_left.text_input(
+        "Route name", value=default_name[:MAX_ROUTE_NAME], key=SAVE_NAME_KEY
+    )
+    problem_id = save_middle.selectbox(
+        "Problem it serves (optional)",
+        [None, *problem_titles],
+        format_func=lambda i: "None" if i is None else f"{i}: {problem_titles[i]}",
+        key=SAVE_PROBLEM_KEY,
+    )
+    save_user = save_right.text_input("Your name", key=SAVE_USER_KEY)
+    if st.button("Save this route to the tasking log", key=SAVE_ROUTE_KEY):
+        if not str(save_user).strip():
+            _ui.fail("Type your name: every change to the tasking log is recorded against it.")
+        saved = _ui.guarded(
+            "saving the route",
+            _save_route,
+            log_engine,
+            route,
+            name=str(route_name),
+            user=str(save_user),
+            problem_id=problem_id,
+        )
+        st.success(
+            f"Saved as EVA route {saved.id} ({saved.name}) with {len(saved.stops)} stops. "
+            "Record what was seen at each stop on the Tasking page."
+        )

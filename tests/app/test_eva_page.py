@@ -2,10 +2,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+from app_pages import eva_routes as page
+from tasking.store import add_problem, connect, list_areas
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/eva_routes.py"
+
+
+@pytest.fixture(autouse=True)
+def tasking_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own tasking log (the page offers to save the route to it)."""
+    path = tmp_path / "tasking.sqlite"
+    monkeypatch.setenv("PATCHMAP_DATABASE_URL", f"sqlite:///{path}")
+    return path
 
 
 def _eva_page() -> AppTest:
@@ -80,3 +93,39 @@ def test_stops_can_come_from_density_peaks_or_clusters() -> None:
         assert len(stops) == visited
         if label:
             assert any(str(v).startswith("Density peak") for v in stops["Stop"])
+
+
+def test_saving_the_route_stores_its_line_and_stops_in_the_tasking_log(
+    tasking_log: Path,
+) -> None:
+    engine = connect(tasking_log)
+    try:
+        with Session(engine) as session, session.begin():
+            problem = add_problem(session, title="Castle NTE violence", user="sgt.lee")
+        at = _eva_page()
+        at.selectbox(key=page.SAVE_PROBLEM_KEY).set_value(problem.id)
+        at.button(key=page.SAVE_ROUTE_KEY).click().run()
+        assert any("Type your name" in e.value for e in at.error)
+        with Session(engine) as session:
+            assert list_areas(session) == ()
+        at.text_input(key=page.SAVE_USER_KEY).set_value("pcso.jones")
+        at.text_input(key=page.SAVE_NAME_KEY).set_value("Castle evening walk")
+        at.button(key=page.SAVE_ROUTE_KEY).click().run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        with Session(engine) as session:
+            (saved,) = list_areas(session)
+    finally:
+        engine.dispose()
+    visited = int(_metric(at, "Stops visited").split(" of ")[0])
+    walk_m = float(_metric(at, "Walk").removesuffix(" m").replace(",", ""))
+    assert (saved.kind, saved.name, saved.problem_id, saved.created_by) == (
+        "eva_route",
+        "Castle evening walk",
+        problem.id,
+        "pcso.jones",
+    )
+    assert saved.geometry.geom_type == "LineString"
+    assert saved.geometry.length == pytest.approx(walk_m, abs=1.0)
+    assert len(saved.stops) == visited
+    assert any(f"Saved as EVA route {saved.id}" in s.value for s in at.success)
