@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -16,13 +17,20 @@ def _need_chromium() -> None:
         pytest.skip("Chromium is not installed")
 
 
-def test_pdf_prints_inside_a_running_playwright_session() -> None:
-    """A sync Playwright session already running in this thread (as in the browser tests)."""
+def test_pdf_prints_while_an_event_loop_runs_in_the_thread() -> None:
+    """As in a notebook kernel, or beside the browser tests' Playwright session."""
     _need_chromium()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only this test needs it
+    html = "<html><body><h1>Fenbridge EVA</h1></body></html>"
 
-    with sync_playwright():
-        pdf = html_to_pdf("<html><body><h1>Fenbridge EVA</h1></body></html>")
+    async def inside_a_loop() -> bytes:
+        return html_to_pdf(html)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pdf = asyncio.run(inside_a_loop())
+    else:  # already inside one (another sync Playwright session in this process)
+        pdf = html_to_pdf(html)
     assert pdf.startswith(b"%PDF-")
     assert b"%%EOF" in pdf[-1024:]
 
