@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import TYPE_CHECKING, Final
 
+import folium
+import geopandas as gpd
 import pandas as pd
 import shapely
 import streamlit as st
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from streamlit_folium import st_folium
 
 from app_pages import _ui
 from boundaries.select import Selection, select_points
+from layers.map import LegendEntry, base_map, legend, ward_layer
+from layers.styles import CRIME_POINT_COLOUR
+from spatial.crs import BNG, WGS84
 from tasking.assess import Assessment, assess_response
-from tasking.findings import add_proposed_actions, propose_actions
+from tasking.findings import (
+    ISSUE_SEPARATOR,
+    add_proposed_actions,
+    findings_to_geodataframe,
+    propose_actions,
+)
 from tasking.store import (
     ACTION_STATUSES,
     CHECKLIST_ITEMS,
@@ -44,12 +56,13 @@ from tasking.store import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from shapely.geometry.base import BaseGeometry
     from sqlalchemy.engine import Engine
 
     from boundaries.dataset import StudyArea
+    from layers.map import Tiles
 
 # Widget keys (tests find widgets by these).
 USER_KEY: Final = "tasking_user"
@@ -98,6 +111,8 @@ FINDING_NOTE_KEY: Final = "tasking_finding_note"
 FINDING_PHOTO_KEY: Final = "tasking_finding_photo"
 FINDING_SPOKEN_KEY: Final = "tasking_finding_spoken_to"
 ADD_FINDING_KEY: Final = "tasking_add_finding"
+FINDINGS_MAP_KEY: Final = "tasking_findings_map"
+FINDINGS_TABLE_KEY: Final = "tasking_findings_table"
 PROPOSE_KEY: Final = "tasking_propose"
 TREATED_KEY: Final = "tasking_treated"
 COMPARISON_KEY: Final = "tasking_comparison"
@@ -111,6 +126,11 @@ COUNTS_TABLE_KEY: Final = "tasking_counts_table"
 
 WARD_PREFIX: Final = "Ward: "
 STORED_PREFIX: Final = "Stored area "
+# Findings map: red where a checklist problem was seen, blue where none was; margin around them.
+PROBLEM_SEEN_COLOUR: Final = CRIME_POINT_COLOUR
+NOTHING_SEEN_COLOUR: Final = "#4575b4"
+FINDING_RADIUS_PX: Final = 7.0
+FINDINGS_MARGIN_M: Final = 150.0
 
 
 @st.cache_resource(max_entries=4, show_spinner="Opening the tasking log…")
@@ -141,6 +161,93 @@ def assessment(
         after=after,
         displacement_buffer_m=buffer_m or None,
     )
+
+
+def _finding_style(feature: Mapping[str, Mapping[str, object]]) -> dict[str, object]:
+    seen = bool(feature["properties"]["problem_seen"])
+    return {
+        "radius": FINDING_RADIUS_PX,
+        "color": "#ffffff",
+        "weight": 1.5,
+        "fillColor": PROBLEM_SEEN_COLOUR if seen else NOTHING_SEEN_COLOUR,
+        "fillOpacity": 0.9,
+    }
+
+
+def findings_map(
+    findings: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    *,
+    route_names: Mapping[int, str],
+    tiles: Tiles,
+) -> folium.Map:
+    """
+    Map located EVA findings over the wards, coloured by whether a problem was seen.
+
+    Parameters
+    ----------
+    findings
+        Non-empty output of :func:`tasking.findings.findings_to_geodataframe` (EPSG:27700).
+    wards
+        Ward polygons (EPSG:27700) drawn for context.
+    route_names
+        Route id -> name, for the popups.
+    tiles
+        ``"none"`` for the demo (synthetic streets), ``"openstreetmap"`` for real data.
+
+    Returns
+    -------
+    folium.Map
+        Fitted to the findings; one circle per finding with an escaped popup, and a legend.
+    """
+    extent = gpd.GeoDataFrame(
+        geometry=[shapely.box(*findings.total_bounds).buffer(FINDINGS_MARGIN_M)], crs=BNG
+    )
+    m = base_map(extent, tiles=tiles)
+    if len(wards):
+        ward_layer(wards).add_to(m)
+    issues = [str(v) for v in findings["issues"]]
+
+    def shown(values: pd.Series[str] | list[str]) -> list[str]:
+        return [html.escape(str(v)) for v in values]
+
+    walked = [
+        "" if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in findings["walked_on"]
+    ]
+    points = gpd.GeoDataFrame(
+        {
+            "route": shown([route_names.get(int(r), f"route {r}") for r in findings["route_id"]]),
+            "stop": [int(n) for n in findings["stop_number"]],
+            "walked_on": walked,
+            "issues": shown([i.replace("_", " ") if i else "none seen" for i in issues]),
+            "note": shown(findings["note"]),
+            "spoken_to": shown(findings["spoken_to"]),
+            "photo_ref": shown(findings["photo_ref"]),
+            "problem_seen": [bool(i) for i in issues],
+        },
+        geometry=findings.geometry.to_numpy(),
+        crs=BNG,
+    ).to_crs(WGS84)
+    layer = folium.FeatureGroup(name="EVA findings")
+    folium.GeoJson(
+        points.to_geo_dict(),
+        name="EVA findings",
+        marker=folium.CircleMarker(radius=FINDING_RADIUS_PX, fill=True),
+        style_function=_finding_style,
+        popup=folium.GeoJsonPopup(
+            fields=["route", "stop", "walked_on", "issues", "note", "spoken_to", "photo_ref"],
+            aliases=["Route", "Stop", "Walked on", "Seen", "Note", "Spoken to", "Photo"],
+        ),
+    ).add_to(layer)
+    layer.add_to(m)
+    legend(
+        "EVA findings",
+        [
+            LegendEntry("Problem seen", PROBLEM_SEEN_COLOUR, "circle", FINDING_RADIUS_PX),
+            LegendEntry("Nothing seen", NOTHING_SEEN_COLOUR, "circle", FINDING_RADIUS_PX),
+        ],
+    ).add_to(m)
+    return m
 
 
 def _write(engine: Engine, work: Callable[[Session], object]) -> None:
@@ -514,15 +621,32 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
             )
         else:
             route_by_id = {r.id: r for r in routes}
-            with st.form("add_finding", clear_on_submit=True):
-                st.subheader("What was seen at a stop")
-                st.selectbox(
-                    "Route",
-                    list(route_by_id),
-                    format_func=lambda i: route_by_id[i].name,
-                    key=FINDING_ROUTE_KEY,
+            st.subheader("What was seen at a stop")
+            chosen_route = st.selectbox(
+                "Route",
+                list(route_by_id),
+                format_func=lambda i: f"{i}: {route_by_id[i].name}",
+                key=FINDING_ROUTE_KEY,
+            )
+            n_stops = len(route_by_id[chosen_route].stops)
+            if n_stops:
+                st.caption(
+                    f"This route was saved with its {n_stops} stops: the finding is mapped at "
+                    "the stop's position."
                 )
-                st.number_input("Stop", min_value=1, step=1, key=FINDING_STOP_KEY)
+            else:
+                st.caption(
+                    "This route was saved without its stops, so its findings are not mapped. "
+                    "Save routes from the EVA routes page to keep their stops."
+                )
+            with st.form("add_finding", clear_on_submit=True):
+                st.number_input(
+                    "Stop",
+                    min_value=1,
+                    max_value=n_stops or None,
+                    step=1,
+                    key=FINDING_STOP_KEY,
+                )
                 st.multiselect("Seen", CHECKLIST_ITEMS, key=FINDING_SEEN_KEY)
                 st.multiselect("Checked, not seen", CHECKLIST_ITEMS, key=FINDING_NOT_SEEN_KEY)
                 st.text_area("Note", key=FINDING_NOTE_KEY)
@@ -557,6 +681,66 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                         ),
                     )
                     st.rerun()
+            located = findings_to_geodataframe(findings)
+            if findings:
+                st.subheader("Findings")
+                st.dataframe(
+                    _frame(
+                        [
+                            {
+                                "id": f.id,
+                                "route": route_by_id[f.route_id].name
+                                if f.route_id in route_by_id
+                                else f.route_id,
+                                "stop": f.stop_number,
+                                "walked_on": f.walked_on,
+                                "seen": ISSUE_SEPARATOR.join(
+                                    k for k, v in f.answers.items() if v is True
+                                ),
+                                "note": f.note,
+                                "spoken_to": f.spoken_to,
+                                "photo_ref": f.photo_ref,
+                                "x_m": f.x_m,
+                                "y_m": f.y_m,
+                            }
+                            for f in findings
+                        ],
+                        [
+                            "id",
+                            "route",
+                            "stop",
+                            "walked_on",
+                            "seen",
+                            "note",
+                            "spoken_to",
+                            "photo_ref",
+                            "x_m",
+                            "y_m",
+                        ],
+                    ),
+                    key=FINDINGS_TABLE_KEY,
+                    hide_index=True,
+                )
+            if len(located):
+                n_seen = int((located["issues"] != "").sum())
+                st.caption(
+                    f"{len(located)} finding(s) on the map, {n_seen} with a problem seen; "
+                    f"{len(findings) - len(located)} recorded without a location."
+                )
+                st_folium(
+                    _ui.guarded(
+                        "drawing the findings",
+                        findings_map,
+                        located,
+                        ctx.area.wards,
+                        route_names={r.id: r.name for r in routes},
+                        tiles="none" if ctx.area.is_demo else "openstreetmap",
+                    ),
+                    key=FINDINGS_MAP_KEY,
+                    returned_objects=[],
+                    height=420,
+                    use_container_width=True,
+                )
             proposals = propose_actions(findings, routes=routes)
             if proposals:
                 st.subheader("Proposed actions")

@@ -5,13 +5,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from shapely import LineString
+from shapely import LineString, MultiPoint, Point
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import tasking as page
 from boundaries.dataset import load_demo
 from tasking.assess import assess_response
+from tasking.findings import findings_to_geodataframe
 from tasking.store import (
     add_action,
     add_area,
@@ -25,6 +26,7 @@ from tasking.store import (
     list_areas,
     list_audit,
     list_decisions,
+    list_findings,
     list_problems,
     update_action,
 )
@@ -254,3 +256,101 @@ def test_linked_wards_become_stored_areas_the_assessment_can_use(
     )
     (wdd,) = [m for m in at.metric if m.label == "WDD (crimes per month)"]
     assert wdd.value == f"{expected.wdd.est_total:+.2f}"
+
+
+def _demo_route(demo: StudyArea) -> tuple[LineString, MultiPoint]:
+    """A short route inside the first demo ward, with three stops."""
+    centre = demo.wards.geometry.iloc[0].representative_point()
+    x, y = round(centre.x), round(centre.y)
+    line = LineString([(x, y), (x + 100, y), (x + 100, y + 100)])
+    return line, MultiPoint([(x, y), (x + 100, y), (x + 100, y + 100)])
+
+
+def test_recording_a_finding_at_a_stop_stores_its_location_and_maps_it(
+    engine: Engine, demo: StudyArea
+) -> None:
+    line, stops = _demo_route(demo)
+    with Session(engine) as session, session.begin():
+        bare = add_area(session, line, kind="eva_route", name="Old walk", user="pc.smith")
+        route = add_area(
+            session, line, kind="eva_route", name="Castle <walk>", user="pc.smith", stops=stops
+        )
+    at = _tasking()
+    assert any("saved without its stops" in c.value for c in at.caption)
+    at.selectbox(key=page.FINDING_ROUTE_KEY).set_value(route.id).run()
+    assert any("saved with its 3 stops" in c.value for c in at.caption)
+    at.number_input(key=page.FINDING_STOP_KEY).set_value(2)
+    at.multiselect(key=page.FINDING_SEEN_KEY).set_value(["graffiti", "fly_tipping"])
+    at.text_area(key=page.FINDING_NOTE_KEY).set_value("Tags <script>")
+    at.button(key=page.ADD_FINDING_KEY).click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    at.selectbox(key=page.FINDING_ROUTE_KEY).set_value(bare.id).run()
+    at.button(key=page.ADD_FINDING_KEY).click().run()  # nothing ticked; no stops: no location
+    assert not at.exception, at.exception
+    with Session(engine) as session:
+        located, unlocated = sorted(list_findings(session), key=lambda f: f.id)
+    assert located.point == stops.geoms[1]
+    assert (located.route_id, located.stop_number, located.created_by) == (route.id, 2, "pc.smith")
+    assert located.answers["graffiti"] is True
+    assert (unlocated.route_id, unlocated.point) == (bare.id, None)
+    assert any(
+        "1 finding(s) on the map, 1 with a problem seen; 1 recorded without a location" in c.value
+        for c in at.caption
+    )
+    table = next(d.value for d in at.dataframe if "x_m" in d.value.columns)
+    assert list(table["x_m"].fillna(-1)) == [-1, stops.geoms[1].x]
+    assert list(table["seen"]) == ["", "graffiti; fly_tipping"]
+    assert len(at.get("iframe") or at.get("component_instance")) >= 1  # the st_folium map
+
+
+def test_findings_map_colours_and_escapes_each_finding(engine: Engine, demo: StudyArea) -> None:
+    line, stops = _demo_route(demo)
+    second_x, second_y = stops.geoms[1].coords[0]
+    with Session(engine) as session, session.begin():
+        route = add_area(
+            session, line, kind="eva_route", name="Castle <walk>", user="pc", stops=stops
+        )
+        add_finding(
+            session,
+            route.id,
+            stop_number=1,
+            answers={"graffiti": True},
+            user="pcso",
+            note="<img src=x onerror=alert(1)>",
+        )
+        add_finding(session, route.id, stop_number=3, answers={"litter": False}, user="pcso")
+        add_finding(
+            session,
+            route.id,
+            stop_number=2,
+            answers={},
+            user="pcso",
+            point=Point(second_x + 5, second_y),
+        )
+        records = list_findings(session)
+    frame = findings_to_geodataframe(records)
+    built = page.findings_map(frame, demo.wards, route_names={route.id: route.name}, tiles="none")
+    rendered = built.get_root().render()
+    assert "<img src=x" not in rendered
+    assert "openstreetmap" not in rendered.lower()
+    (geojson,) = [
+        child
+        for group in built._children.values()  # noqa: SLF001 - folium's element tree
+        for child in getattr(group, "_children", {}).values()
+        if type(child).__name__ == "GeoJson" and child.layer_name == "EVA findings"
+    ]
+    features = geojson.data["features"]
+    colours = [page._finding_style(f)["fillColor"] for f in features]  # noqa: SLF001 - the style under test
+    assert colours == [page.PROBLEM_SEEN_COLOUR, page.NOTHING_SEEN_COLOUR, page.NOTHING_SEEN_COLOUR]
+    assert [f["properties"]["stop"] for f in features] == [1, 2, 3]
+    first = features[0]["properties"]
+    assert first["note"] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert first["route"] == "Castle &lt;walk&gt;"
+    assert first["issues"] == "graffiti"
+    assert [f["properties"]["issues"] for f in features[1:]] == ["none seen", "none seen"]
+    assert features[0]["geometry"]["coordinates"][0] == pytest.approx(
+        frame.to_crs(4326).geometry.x.iloc[0]
+    )
+    assert "Problem seen" in rendered
+    assert "Nothing seen" in rendered
