@@ -7,13 +7,19 @@ from typing import Final
 import altair as alt
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _profile_ui, _ui
+from app_pages.tasking import tasking_engine
 from boundaries.population import POPULATION_METHOD_LABELS, PopulationMethod
 from layers.problems import problems_map
+from spatial.errors import PatchmapError
+from tasking.findings import findings_to_geodataframe
 from tasking.problems import TIME_OF_DAY_NOTE
+from tasking.profile import summarise_findings
 from tasking.reports import gap_table, read_reports
+from tasking.store import list_findings, resolve_database_url
 
 SCOPE_KEY: Final = "profile_scope"
 AREA_KEY: Final = "profile_area"
@@ -21,6 +27,7 @@ METHOD_KEY: Final = "profile_population_method"
 PERIOD_KEY: Final = "profile_period"
 REPORTS_KEY: Final = "profile_reports"
 PROBLEMS_MAP_KEY: Final = "problems_map"
+FINDINGS_KEY: Final = "profile_eva_findings"
 WARD: Final = "A ward"
 NEIGHBOURHOOD: Final = "A neighbourhood"
 
@@ -201,6 +208,47 @@ else:
             for row in problems.itertuples():
                 st.markdown(f"**{row.problem_id}** {row.label}: {row.explanation}")
         st.caption(TIME_OF_DAY_NOTE)
+
+# EVA findings from the tasking log, inside the profiled wards in the period (only if any).
+try:
+    with Session(tasking_engine(resolve_database_url(None))) as read:
+        finding_records = list_findings(read)
+except PatchmapError as err:
+    st.warning(f"EVA findings are not shown: the tasking log cannot be opened ({err}).")
+    finding_records = ()
+located_findings = findings_to_geodataframe(finding_records)
+if len(located_findings):
+    eva = _ui.guarded(
+        "counting the EVA findings",
+        summarise_findings,
+        located_findings,
+        area.wards[area.wards["ward_name"].isin(profile.wards)],
+        months=profile.months,
+    )
+    if eva.n_findings or eva.n_undated:
+        st.markdown("#### What EVA walks found")
+        f1, f2 = st.columns(2)
+        f1.metric("Stops with findings", f"{eva.n_findings:,}")
+        f2.metric("With a problem seen", f"{eva.n_with_issues:,}")
+        if eva.by_issue:
+            st.dataframe(
+                pd.Series(
+                    list(eva.by_issue.values()),
+                    index=[issue.replace("_", " ").capitalize() for issue in eva.by_issue],
+                    name="stops",
+                ).rename_axis("issue seen"),
+                key=FINDINGS_KEY,
+            )
+        st.caption(
+            "Findings recorded on EVA walks (Tasking page) at stops inside these wards in the "
+            "period. Graffiti, fly-tipping and litter go to environmental services as proposed "
+            "actions."
+            + (
+                f" {eva.n_undated} finding(s) here have no walk date and are not counted."
+                if eva.n_undated
+                else ""
+            )
+        )
 
 st.markdown("#### What residents and partners raise")
 upload = st.file_uploader(

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from shapely import LineString, MultiPoint
+from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from boundaries.dataset import load_demo
+from tasking.findings import findings_to_geodataframe
 from tasking.profile import build_profile
+from tasking.store import ChecklistItem, add_area, add_finding, connect, list_findings
 
 if TYPE_CHECKING:
     from boundaries.dataset import StudyArea
@@ -23,6 +28,14 @@ REPORTS = (
 @pytest.fixture(scope="module")
 def demo() -> StudyArea:
     return load_demo()
+
+
+@pytest.fixture(autouse=True)
+def tasking_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty tasking log (the page reads EVA findings from it)."""
+    path = tmp_path / "tasking.sqlite"
+    monkeypatch.setenv("PATCHMAP_DATABASE_URL", f"sqlite:///{path}")
+    return path
 
 
 def _profile_page() -> AppTest:
@@ -49,6 +62,9 @@ def test_profile_page_shows_the_neighbourhood_numbers(demo: StudyArea) -> None:
     assert expected.rate_per_1000 is not None
     assert _metric(at, "Per 1,000 residents") == f"{expected.rate_per_1000:.1f}"
     assert any(expected.changes[0].verdict in m.value for m in at.markdown)
+    # An empty tasking log: no EVA findings section, not even a placeholder.
+    assert not [m for m in at.markdown if "EVA walks" in m.value]
+    assert not [m for m in at.metric if m.label == "Stops with findings"]
 
 
 def test_choosing_a_ward_profiles_that_ward(demo: StudyArea) -> None:
@@ -63,3 +79,54 @@ def test_choosing_a_ward_profiles_that_ward(demo: StudyArea) -> None:
     tables = [d.value for d in at.dataframe if "problem_id" in d.value.columns]
     assert len(tables) == 1
     assert tables[0]["problem_id"].iloc[0] == "P1"
+
+
+def test_eva_findings_of_the_profiled_area_are_shown(demo: StudyArea, tasking_log: Path) -> None:
+    name = demo.neighbourhood_names[0]
+    own = demo.wards.loc[demo.wards["neighbourhood"] == name].geometry.iloc[0]
+    other = demo.wards.loc[demo.wards["neighbourhood"] != name].geometry.iloc[0]
+    here, there = own.representative_point(), other.representative_point()
+    stops = MultiPoint([(here.x, here.y), (here.x + 1, here.y), (there.x, there.y)])
+    engine = connect(tasking_log)
+    try:
+        with Session(engine) as session, session.begin():
+            route = add_area(
+                session,
+                LineString(list(stops.geoms)),
+                kind="eva_route",
+                name="Walk",
+                user="pcso",
+                stops=stops,
+            )
+            walked = dt.date(2025, 8, 14)
+            visits: list[tuple[int, dict[ChecklistItem, bool | None]]] = [
+                (1, {"graffiti": True, "fly_tipping": True}),
+                (2, {"graffiti": True, "litter": False}),
+                (3, {"graffiti": True}),  # in another neighbourhood
+            ]
+            for stop, answers in visits:
+                add_finding(
+                    session,
+                    route.id,
+                    stop_number=stop,
+                    answers=answers,
+                    user="pcso",
+                    walked_on=walked,
+                )
+            records = list_findings(session)
+    finally:
+        engine.dispose()
+    at = _profile_page()
+    assert not at.error, [e.value for e in at.error]
+    expected = build_profile(
+        demo,
+        neighbourhood=name,
+        months=("2025-07", "2025-09"),
+        findings=findings_to_geodataframe(records),
+    ).eva_findings
+    assert expected is not None
+    assert (expected.n_findings, expected.by_issue) == (2, {"graffiti": 2, "fly_tipping": 1})
+    assert _metric(at, "Stops with findings") == "2"
+    assert _metric(at, "With a problem seen") == "2"
+    (table,) = [d.value for d in at.dataframe if list(d.value.columns) == ["stops"]]
+    assert table["stops"].to_dict() == {"Graffiti": 2, "Fly tipping": 1}
