@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final, Generic, NoReturn, ParamSpec, TypeVar
 
 import streamlit as st
 
-from boundaries.dataset import StudyArea, load_demo, load_study_area
+from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.classify import emerging_hotspots
 from hotspots.clusters import ClusterResult, dbscan_clusters, hdbscan_clusters
@@ -51,9 +51,13 @@ DATASET_KEY: Final = "dataset"
 UPLOAD_CRIMES_KEY: Final = "upload_crimes"
 UPLOAD_WARDS_KEY: Final = "upload_wards"
 UPLOAD_NEIGHBOURHOODS_KEY: Final = "upload_neighbourhoods"
+UPLOAD_POPULATION_KEY: Final = "upload_population"
+UPLOAD_LSOAS_KEY: Final = "upload_lsoas"
 FOLDER_CRIMES_KEY: Final = "folder_crimes"
 FOLDER_WARDS_KEY: Final = "folder_wards"
 FOLDER_NEIGHBOURHOODS_KEY: Final = "folder_neighbourhoods"
+FOLDER_POPULATION_KEY: Final = "folder_population"
+FOLDER_LSOAS_KEY: Final = "folder_lsoas"
 WARD_FIELD_KEY: Final = "ward_field"
 MONTHS_KEY: Final = "months"
 CRIME_TYPES_KEY: Final = "crime_types"
@@ -166,11 +170,18 @@ def uploaded_area(
     _crimes: tuple[tuple[str, bytes], ...],
     _wards: tuple[str, bytes],
     _neighbourhoods: tuple[str, bytes] | None,
+    _population: tuple[str, bytes] | None = None,
+    _lsoas: tuple[str, bytes] | None = None,
 ) -> StudyArea:
     """Load uploaded files; ``digest`` (of every file's name and bytes) is the cache key."""
     del digest
     return load_study_area(
-        list(_crimes), _wards, ward_field=ward_field, neighbourhoods=_neighbourhoods
+        list(_crimes),
+        _wards,
+        ward_field=ward_field,
+        neighbourhoods=_neighbourhoods,
+        population=_population,
+        lsoas=_lsoas,
     )
 
 
@@ -188,11 +199,19 @@ def folder_area(
     neighbourhoods: str | None,
     ward_field: str | None,
     signature: str,
+    population: str | None = None,
+    lsoas: str | None = None,
 ) -> StudyArea:
     """Load files from disk; ``signature`` (their sizes and modification times) keys the cache."""
     del signature
     return load_study_area(
-        [Path(crimes)], Path(wards), ward_field=ward_field, neighbourhoods=neighbourhoods
+        [Path(crimes)],
+        Path(wards),
+        ward_field=ward_field,
+        neighbourhoods=neighbourhoods,
+        population=population,
+        lsoas=lsoas,
+        cache_dir=default_cache_dir(),  # parsed crimes reload from GeoParquet next time
     )
 
 
@@ -271,6 +290,8 @@ def _load_uploaded() -> tuple[str, StudyArea]:
     crimes = _files(st.session_state.get(UPLOAD_CRIMES_KEY))
     wards = _files(st.session_state.get(UPLOAD_WARDS_KEY))
     neighbourhoods = _files(st.session_state.get(UPLOAD_NEIGHBOURHOODS_KEY))
+    population = _files(st.session_state.get(UPLOAD_POPULATION_KEY))
+    lsoas = _files(st.session_state.get(UPLOAD_LSOAS_KEY))
     if not crimes:
         st.info(
             "Upload data.police.uk street-level crime CSVs (or the .zip as downloaded) and a "
@@ -282,7 +303,8 @@ def _load_uploaded() -> tuple[str, StudyArea]:
         st.info("The crime files look right. Now upload the ward boundary file in the sidebar.")
         st.stop()
     field = _ward_field()
-    digest = _digest(crimes + wards + neighbourhoods + (("field", (field or "").encode()),))
+    extras = neighbourhoods + population + lsoas
+    digest = _digest(crimes + wards + extras + (("field", (field or "").encode()),))
     area = guarded(
         "reading the uploaded files",
         uploaded_area,
@@ -291,6 +313,8 @@ def _load_uploaded() -> tuple[str, StudyArea]:
         crimes,
         wards[0],
         neighbourhoods[0] if neighbourhoods else None,
+        population[0] if population else None,
+        lsoas[0] if lsoas else None,
     )
     return f"upload:{digest}", area
 
@@ -299,6 +323,8 @@ def _load_folder() -> tuple[str, StudyArea]:
     crimes = str(st.session_state.get(FOLDER_CRIMES_KEY, "")).strip()
     wards = str(st.session_state.get(FOLDER_WARDS_KEY, "")).strip()
     neighbourhoods = str(st.session_state.get(FOLDER_NEIGHBOURHOODS_KEY, "")).strip() or None
+    population = str(st.session_state.get(FOLDER_POPULATION_KEY, "")).strip() or None
+    lsoas = str(st.session_state.get(FOLDER_LSOAS_KEY, "")).strip() or None
     if not crimes or not wards:
         st.info(
             "Type the path of the crime CSVs (a file, a folder or the .zip) and of the ward "
@@ -309,9 +335,21 @@ def _load_folder() -> tuple[str, StudyArea]:
         if not Path(path).exists():
             fail(f"{path}: the {label} were not found. Check the path (it is read on the server).")
     field = _ward_field()
-    signature = file_signature(crimes, wards, *([neighbourhoods] if neighbourhoods else []))
+    optional = [p for p in (neighbourhoods, population, lsoas) if p]
+    for path in optional:
+        if not Path(path).exists():
+            fail(f"{path}: the file was not found. Check the path (it is read on the server).")
+    signature = file_signature(crimes, wards, *optional)
     area = guarded(
-        "reading the files", folder_area, crimes, wards, neighbourhoods, field, signature
+        "reading the files",
+        folder_area,
+        crimes,
+        wards,
+        neighbourhoods,
+        field,
+        signature,
+        population,
+        lsoas,
     )
     return f"folder:{signature}:{field}", area
 
@@ -390,12 +428,19 @@ def _dataset_inputs() -> None:
         st.file_uploader(
             "Neighbourhoods CSV (ward, neighbourhood), optional", key=UPLOAD_NEIGHBOURHOODS_KEY
         )
+        st.file_uploader(
+            "LSOA population CSV (Census 2021 or mid-year estimates), optional, for rates",
+            key=UPLOAD_POPULATION_KEY,
+        )
+        st.file_uploader("LSOA boundaries, optional, for rates", key=UPLOAD_LSOAS_KEY)
     elif choice == FOLDER:
         st.text_input(
             "Crime CSVs: a file, folder or .zip", key=FOLDER_CRIMES_KEY, placeholder="/data/crimes"
         )
         st.text_input("Ward boundary file", key=FOLDER_WARDS_KEY, placeholder="/data/wards.geojson")
         st.text_input("Neighbourhoods CSV, optional", key=FOLDER_NEIGHBOURHOODS_KEY)
+        st.text_input("LSOA population CSV, optional", key=FOLDER_POPULATION_KEY)
+        st.text_input("LSOA boundaries, optional", key=FOLDER_LSOAS_KEY)
     if choice != DEMO:
         st.text_input(
             "Ward name column (blank: found automatically)",

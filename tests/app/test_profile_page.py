@@ -9,7 +9,8 @@ from shapely import LineString, MultiPoint
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
-from boundaries.dataset import load_demo
+from app_pages import _ui
+from boundaries.dataset import load_demo, load_study_area
 from tasking.findings import findings_to_geodataframe
 from tasking.profile import build_profile
 from tasking.store import ChecklistItem, add_area, add_finding, connect, list_findings
@@ -130,3 +131,29 @@ def test_eva_findings_of_the_profiled_area_are_shown(demo: StudyArea, tasking_lo
     assert _metric(at, "With a problem seen") == "2"
     (table,) = [d.value for d in at.dataframe if list(d.value.columns) == ["stops"]]
     assert table["stops"].to_dict() == {"Graffiti": 2, "Fly tipping": 1}
+
+
+def test_folder_data_with_population_gives_cambridge_rates(cambridge_dir: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson"))
+    population = cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv"
+    at.text_input(key=_ui.FOLDER_POPULATION_KEY).set_value(str(population))
+    lsoas = cambridge_dir / "boundaries" / "lsoa_2021.geojson"
+    at.text_input(key=_ui.FOLDER_LSOAS_KEY).set_value(str(lsoas)).run()
+    assert not at.exception
+    at.switch_page("app_pages/profile.py").run()
+    assert not at.exception
+    assert at.selectbox(key="profile_area").value == "Abbey"
+    area = load_study_area(
+        [cambridge_dir / "crimes"],
+        cambridge_dir / "wards.geojson",
+        population=population,
+        lsoas=lsoas,
+    )
+    expected = build_profile(area, wards=("Abbey",), months=("2025-07", "2025-09"))
+    assert expected.rate_per_1000 is not None
+    assert _metric(at, "Per 1,000 residents") == f"{expected.rate_per_1000:.1f}"
+    assert _metric(at, "Rank") == f"{expected.rank} of 14"
