@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint typecheck pytest system-deps bench clean
+.PHONY: run test lint typecheck pytest app-deps system-deps bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -15,23 +15,35 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) app-deps
 	@echo "patchmap: open http://localhost:$(PORT) in your browser"
 	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
-# Debian packages the tests use: chromium (browser tests, PDF printing), poppler-utils (pdftoppm:
-# PDF pages to PNG), postgresql (a throwaway server for the tasking-log tests).
-system-deps:
+# Debian packages: chromium prints briefing packs and route sheets to PDF (the app) and drives the
+# browser tests; poppler-utils (pdftoppm) turns test PDFs into PNG pages; postgresql gives the
+# tasking-log tests a throwaway server. Installed only when missing.
+define apt_install
 	@missing=""; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation"; \
-	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
-	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	for spec in $(1); do \
+		check=$${spec%%=*}; pkgs=$${spec#*=}; \
+		if ! ls $$check >/dev/null 2>&1; then missing="$$missing $${pkgs//,/ }"; fi; \
+	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+APP_DEBS := /usr/bin/chromium=chromium,fonts-liberation
+TEST_DEBS := $(APP_DEBS) /usr/bin/pdftoppm=poppler-utils /usr/lib/postgresql/*/bin/pg_ctl=postgresql
+
+app-deps:
+	$(call apt_install,$(APP_DEBS))
+
+system-deps:
+	$(call apt_install,$(TEST_DEBS))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
