@@ -16,7 +16,9 @@ environmental services, housing, fire, police or another partner), ``issue`` (fr
 
 from __future__ import annotations
 
+import csv
 import io
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -27,11 +29,14 @@ import pandas as pd
 from pyproj import Transformer
 
 from spatial.crs import BNG, WGS84, require_bng
-from spatial.errors import EmptyInputError, InputDataError, MissingColumnError
+from spatial.errors import EmptyInputError, InputDataError, MissingColumnError, ParameterError
 from spatial.validate import decode_text, in_gb_lonlat, in_gb_metres, require_columns
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Mapping
+
+    from shapely import Point
 
 __all__ = [
     "NOT_POLICE_CRIME",
@@ -86,6 +91,97 @@ _KEYWORDS: Final[tuple[tuple[str, str], ...]] = (
     (r"asb|anti.?social|nuisance|noise|youths?|gang|begging|drinking|rowdy", "ASB and nuisance"),
 )
 _TO_BNG: Final = Transformer.from_crs(WGS84, BNG, always_xy=True)
+REPORTS_PATH_ENV: Final = "PATCHMAP_REPORTS_PATH"
+"""Environment variable naming the CSV file that reports entered in the app are kept in."""
+_STORED_COLUMNS: Final = ("date", "reported_by", "issue", "x_m", "y_m", "location", "note")
+
+
+def default_reports_path() -> Path:
+    """
+    Return the CSV file reports entered in the app are appended to.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$PATCHMAP_REPORTS_PATH``, or ``community_reports.csv`` in ``$XDG_DATA_HOME/patchmap``
+        (``~/.local/share/patchmap``), beside the default tasking log.
+    """
+    given = os.environ.get(REPORTS_PATH_ENV)
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "patchmap" / "community_reports.csv"
+
+
+def append_report(
+    path: Path,
+    *,
+    date: dt.date,
+    reported_by: str,
+    issue: str,
+    point: Point,
+    location: str = "",
+    note: str = "",
+) -> gpd.GeoDataFrame:
+    """
+    Append one resident or partner report to a CSV file (created with its header if new).
+
+    Parameters
+    ----------
+    path
+        The CSV file (see :func:`default_reports_path`); it can be read back with
+        :func:`read_reports`.
+    date
+        When the problem was reported.
+    reported_by
+        One of :data:`REPORTERS` (anything else is kept as ``other partner``).
+    issue
+        What was reported, in the reporter's words.
+    point
+        Where, in British National Grid metres.
+    location
+        A place name (street, block, park).
+    note
+        Anything else.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every report in the file after the append, as :func:`read_reports` gives them.
+
+    Raises
+    ------
+    ParameterError
+        When the issue is empty or the point is not in Great Britain (British National Grid).
+    """
+    if not issue.strip():
+        msg = "Say what was reported (the issue is empty)."
+        raise ParameterError(msg)
+    looks_like_degrees = abs(point.x) <= 180 and abs(point.y) <= 90  # noqa: PLR2004
+    if looks_like_degrees or not in_gb_metres(np.array([point.x]), np.array([point.y]))[0]:
+        msg = (
+            f"The report's point ({point.x:.5g}, {point.y:.5g}) is not in Great Britain in British "
+            "National Grid metres; give eastings and northings, not longitude and latitude."
+        )
+        raise ParameterError(msg)
+    known = {r.lower(): r for r in REPORTERS}
+    row = {
+        "date": date.isoformat(),
+        "reported_by": known.get(reported_by.strip().lower(), "other partner"),
+        "issue": issue.strip(),
+        "x_m": f"{point.x:.1f}",
+        "y_m": f"{point.y:.1f}",
+        "location": location.strip(),
+        "note": note.strip(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists() or path.stat().st_size == 0
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(_STORED_COLUMNS))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+    return read_reports(path)
 
 
 def theme_of_issue(issue: str) -> str:

@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely import Point
 
 from spatial.crs import BNG
-from spatial.errors import InputDataError, MissingColumnError
-from tasking.reports import NOT_POLICE_CRIME, gap_table, read_reports, theme_of_issue
+from spatial.errors import InputDataError, MissingColumnError, ParameterError
+from tasking.reports import (
+    NOT_POLICE_CRIME,
+    append_report,
+    gap_table,
+    read_reports,
+    theme_of_issue,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 REPORTS_CSV = b"""date,reported_by,issue,lon,lat,location,note
 2025-03-02,Resident,Drug dealing by the shops,0.1300,52.2100,Arbury Court,seen most evenings
@@ -73,3 +85,39 @@ def test_theme_keywords() -> None:
     assert theme_of_issue("Graffiti on the underpass") == "Damage, graffiti and arson"
     assert theme_of_issue("Bike stolen from rack") == "Vehicle and cycle crime"
     assert theme_of_issue("Something else entirely") == "Other crime"
+
+
+def test_reports_entered_in_the_app_are_kept_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "patchmap" / "community_reports.csv"
+    first = append_report(
+        path,
+        date=dt.date(2025, 8, 3),
+        reported_by="Resident",
+        issue="Drug dealing by the shops",
+        point=Point(454100.0, 270450.0),
+        location="Lime Avenue, shops",
+        note='said "every evening", after 9pm',
+    )
+    assert len(first) == 1
+    both = append_report(
+        path,
+        date=dt.date(2025, 8, 9),
+        reported_by="environmental services",
+        issue="fly-tipping",
+        point=Point(454120.0, 270460.0),
+    )
+    assert both["issue"].tolist() == ["Drug dealing by the shops", "fly-tipping"]
+    assert both["theme"].tolist() == ["Drugs", NOT_POLICE_CRIME]
+    assert both["reported_by"].tolist() == ["resident", "environmental services"]
+    assert both["note"].iloc[0] == 'said "every evening", after 9pm'
+    assert both.geometry.x.tolist() == [454100.0, 454120.0]
+    assert str(both["month"].iloc[1]) == "2025-08"
+    with pytest.raises(ParameterError, match="not longitude and latitude"):
+        append_report(
+            path, date=dt.date(2025, 8, 9), reported_by="x", issue="y", point=Point(0.1, 52.2)
+        )
+    with pytest.raises(ParameterError, match="issue is empty"):
+        append_report(
+            path, date=dt.date(2025, 8, 9), reported_by="x", issue=" ", point=Point(454100, 270450)
+        )
+    assert len(read_reports(path)) == 2  # refused reports left the file alone
