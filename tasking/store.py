@@ -19,7 +19,10 @@ neither edit is lost silently. Every change writes rows to the audit log (who, w
 old and new value).
 
 Geometries (patrol areas, EVA routes, comparison areas) are stored as WKT text in British
-National Grid metres, which works on SQLite and PostgreSQL alike.
+National Grid metres, which works on SQLite and PostgreSQL alike. An EVA route may also keep its
+stops (``add_area(..., stops=...)``: a MultiPoint in visiting order, ``areas.stops_wkt``), so a
+finding recorded at stop ``n`` is located at that stop unless a point is given; findings keep
+their location as ``x_m``/``y_m`` (BNG metres, empty when unknown).
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ def test_tasking_page_starts_with_an_empty_log(engine: Engine) -> None:
     assert any("No problems yet" in info.value for info in at.info)
     # Streamlit's magic prints bare strings of the page script: none may leak onto the page.
     assert not [m.value for m in at.markdown if "prefix" in m.value]
+    assert not at.get("component_instance")  # no findings, no findings map
     with Session(engine) as session:
         assert list_problems(session) == ()
 
@@ -301,7 +302,8 @@ def test_recording_a_finding_at_a_stop_stores_its_location_and_maps_it(
     table = next(d.value for d in at.dataframe if "x_m" in d.value.columns)
     assert list(table["x_m"].fillna(-1)) == [-1, stops.geoms[1].x]
     assert list(table["seen"]) == ["", "graffiti; fly_tipping"]
-    assert len(at.get("iframe") or at.get("component_instance")) >= 1  # the st_folium map
+    maps = [c.proto.component_name for c in at.get("component_instance")]
+    assert maps == ["streamlit_folium.st_folium"]  # the findings map (the only map on the page)
 
 
 def test_findings_map_colours_and_escapes_each_finding(engine: Engine, demo: StudyArea) -> None:
