@@ -7,6 +7,7 @@ from typing import Final
 import altair as alt
 import pandas as pd
 import streamlit as st
+from shapely import Point
 from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
@@ -18,13 +19,26 @@ from spatial.errors import PatchmapError
 from tasking.findings import findings_to_geodataframe
 from tasking.problems import TIME_OF_DAY_NOTE
 from tasking.profile import summarise_findings
-from tasking.reports import gap_table, read_reports
+from tasking.reports import (
+    REPORTERS,
+    append_report,
+    default_reports_path,
+    gap_table,
+    read_reports,
+)
 from tasking.store import list_findings, resolve_database_url
 
 SCOPE_KEY: Final = "profile_scope"
 AREA_KEY: Final = "profile_area"
 METHOD_KEY: Final = "profile_population_method"
 PERIOD_KEY: Final = "profile_period"
+REPORT_DATE_KEY: Final = "report_date"
+REPORT_BY_KEY: Final = "report_by"
+REPORT_ISSUE_KEY: Final = "report_issue"
+REPORT_LOCATION_KEY: Final = "report_location"
+REPORT_X_KEY: Final = "report_x_m"
+REPORT_Y_KEY: Final = "report_y_m"
+ADD_REPORT_KEY: Final = "add_report"
 REPORTS_KEY: Final = "profile_reports"
 PROBLEMS_MAP_KEY: Final = "problems_map"
 FINDINGS_KEY: Final = "profile_eva_findings"
@@ -251,11 +265,47 @@ if len(located_findings):
         )
 
 st.markdown("#### What residents and partners raise")
-upload = st.file_uploader(
-    "Resident and partner reports (CSV: date, reported_by, issue, lon, lat)", key=REPORTS_KEY
+st.caption(
+    "Reports from PACT meetings, street briefings and partner staff, beside recorded crime. "
+    f"Reports entered here are kept in {default_reports_path()}."
 )
+profiled = area.wards[area.wards["ward_name"].isin(profile.wards)]
+centre = profiled.union_all().representative_point()
+with st.form("add_report", clear_on_submit=True):
+    r1, r2, r3 = st.columns([1, 1, 2])
+    r1.date_input("Reported on", key=REPORT_DATE_KEY)
+    r2.selectbox("Reported by", REPORTERS, key=REPORT_BY_KEY)
+    r3.text_input("Issue (what was raised)", key=REPORT_ISSUE_KEY)
+    r4, r5, r6 = st.columns([2, 1, 1])
+    r4.text_input("Where (street, block, park)", key=REPORT_LOCATION_KEY)
+    r5.number_input("Easting (m)", value=round(centre.x), step=10, key=REPORT_X_KEY)
+    r6.number_input("Northing (m)", value=round(centre.y), step=10, key=REPORT_Y_KEY)
+    if st.form_submit_button("Add report", key=ADD_REPORT_KEY):
+        _ui.guarded(
+            "saving the report",
+            append_report,
+            default_reports_path(),
+            date=st.session_state[REPORT_DATE_KEY],
+            reported_by=str(st.session_state[REPORT_BY_KEY]),
+            issue=str(st.session_state.get(REPORT_ISSUE_KEY, "")),
+            point=Point(
+                float(st.session_state[REPORT_X_KEY]), float(st.session_state[REPORT_Y_KEY])
+            ),
+            location=str(st.session_state.get(REPORT_LOCATION_KEY, "")),
+        )
+        st.success("Report saved.")
+upload = st.file_uploader(
+    "Or load reports from a CSV (date, reported_by, issue, lon, lat)", key=REPORTS_KEY
+)
+frames = []
+if default_reports_path().exists():
+    frames.append(_ui.guarded("reading the saved reports", read_reports, default_reports_path()))
 if upload is not None:
-    reports = _ui.guarded("reading the reports", read_reports, (upload.name, upload.getvalue()))
+    frames.append(
+        _ui.guarded("reading the reports", read_reports, (upload.name, upload.getvalue()))
+    )
+if frames:
+    reports = pd.concat(frames, ignore_index=True)
     first, last = (pd.Period(m, freq="M") for m in profile.months)
     in_period = reports[(reports["month"] >= first) & (reports["month"] <= last)]
     points = _ui.guarded(
@@ -267,11 +317,11 @@ if upload is not None:
         types,
         area,
     )
-    wards = area.wards[area.wards["ward_name"].isin(profile.wards)]
-    inside = in_period[in_period.within(wards.union_all())]
+    inside = in_period[in_period.within(profiled.union_all())]
     st.caption(
         f"{len(inside)} of {len(reports)} reports fall in {profile.area_name} "
         f"between {profile.months[0]} and {profile.months[1]}."
     )
-    table = _ui.guarded("comparing reports with recorded crime", gap_table, inside, points)
-    st.dataframe(table, key="profile_gap", hide_index=True, width="stretch")
+    if len(inside):
+        table = _ui.guarded("comparing reports with recorded crime", gap_table, inside, points)
+        st.dataframe(table, key="profile_gap", hide_index=True, width="stretch")

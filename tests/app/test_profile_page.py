@@ -157,3 +157,29 @@ def test_folder_data_with_population_gives_cambridge_rates(cambridge_dir: Path) 
     assert expected.rate_per_1000 is not None
     assert _metric(at, "Per 1,000 residents") == f"{expected.rate_per_1000:.1f}"
     assert _metric(at, "Rank") == f"{expected.rank} of 14"
+
+
+def test_a_report_entered_on_the_page_is_saved_and_compared(
+    demo: StudyArea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved = tmp_path / "reports.csv"
+    monkeypatch.setenv("PATCHMAP_REPORTS_PATH", str(saved))
+    at = _profile_page()
+    at.radio(key="profile_period").set_value("Months chosen in the sidebar").run()
+    at.date_input(key="report_date").set_value(dt.date(2025, 8, 3))
+    at.selectbox(key="report_by").set_value("resident")
+    at.text_input(key="report_issue").set_value("Drug dealing behind the shops")
+    at.button(key="add_report").click().run()
+    assert not at.exception
+    assert saved.exists()
+    assert "Drug dealing behind the shops" in saved.read_text(encoding="utf-8")
+    captions = " ".join(c.value for c in at.caption)
+    assert "1 of 1 reports fall in" in captions
+    gap = [d.value for d in at.dataframe if "theme" in d.value.columns]
+    assert len(gap) == 1
+    drugs = gap[0].set_index("theme").loc["Drugs"]
+    assert drugs["n_reports"] == 1
+    name = demo.neighbourhood_names[0]
+    wards = demo.wards.loc[demo.wards["neighbourhood"] == name, "ward_name"]
+    in_area = demo.points[demo.points["ward"].isin(wards)]
+    assert drugs["n_recorded"] == int((in_area["crime_type"] == "Drugs").sum())

@@ -86,10 +86,11 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
-            # A throwaway tasking log: the browser tests never touch the user's own.
+            # A throwaway tasking log and report file: never the user's own.
             env={
                 **os.environ,
                 "PATCHMAP_DATABASE_URL": f"sqlite:///{log.parent / 'tasking.sqlite'}",
+                "PATCHMAP_REPORTS_PATH": str(log.parent / "community_reports.csv"),
             },
         )
     url = f"http://127.0.0.1:{port}"
