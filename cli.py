@@ -122,7 +122,8 @@ from spatial.sites import read_sites, validate_sites
 from tasking.assess import assess_response
 from tasking.findings import add_proposed_actions, propose_actions
 from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
-from tasking.profile import build_profile
+from tasking.profile import Profile, build_profile
+from tasking.reports import gap_table, read_reports, reports_in
 from tasking.store import (
     ACTION_STATUSES,
     AREA_KINDS,
@@ -300,6 +301,24 @@ def _add_profile(parser: argparse.ArgumentParser) -> None:
         default="best-fit",
         help="how LSOA residents are apportioned to wards (default best-fit)",
     )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        metavar="CSV",
+        help="resident and partner reports (date, reported_by, issue, lon, lat) to set beside "
+        "recorded crime",
+    )
+
+
+def _reports_gap(args: argparse.Namespace, loaded: _Loaded, profile: Profile) -> list[object]:
+    """Compare the reports inside the profiled wards and period with recorded crime."""
+    wards = loaded.area.wards[loaded.area.wards["ward_name"].isin(profile.wards)]
+    inside = reports_in(read_reports(args.reports), wards=wards, months=profile.months)
+    crimes = select_points(
+        loaded.area,
+        Selection(months=profile.months, crime_types=profile.crime_types, wards=profile.wards),
+    )
+    return list(gap_table(inside, crimes).to_dict("records"))
 
 
 def _run_profile(args: argparse.Namespace) -> int:
@@ -320,6 +339,8 @@ def _run_profile(args: argparse.Namespace) -> int:
         population_method=args.population_method,
     )
     record = profile.to_dict()
+    if args.reports is not None:
+        record["reports_gap"] = _reports_gap(args, loaded, profile)
     if args.out:
         args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.json:

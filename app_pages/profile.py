@@ -25,6 +25,7 @@ from tasking.reports import (
     default_reports_path,
     gap_table,
     read_reports,
+    reports_in,
 )
 from tasking.store import list_findings, resolve_database_url
 
@@ -306,8 +307,7 @@ if upload is not None:
     )
 if frames:
     reports = pd.concat(frames, ignore_index=True)
-    first, last = (pd.Period(m, freq="M") for m in profile.months)
-    in_period = reports[(reports["month"] >= first) & (reports["month"] <= last)]
+    inside = reports_in(reports, wards=profiled, months=profile.months)
     points = _ui.guarded(
         "selecting the crimes",
         _profile_ui.profile_points,
@@ -317,7 +317,6 @@ if frames:
         types,
         area,
     )
-    inside = in_period[in_period.within(profiled.union_all())]
     st.caption(
         f"{len(inside)} of {len(reports)} reports fall in {profile.area_name} "
         f"between {profile.months[0]} and {profile.months[1]}."

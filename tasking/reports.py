@@ -44,6 +44,7 @@ __all__ = [
     "THEMES",
     "gap_table",
     "read_reports",
+    "reports_in",
     "theme_of_crime_type",
     "theme_of_issue",
 ]
@@ -382,3 +383,35 @@ def gap_table(reports: gpd.GeoDataFrame, crimes: gpd.GeoDataFrame) -> pd.DataFra
         )
     table = pd.DataFrame(rows)
     return table.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def reports_in(
+    reports: gpd.GeoDataFrame, *, wards: gpd.GeoDataFrame, months: tuple[str, str]
+) -> gpd.GeoDataFrame:
+    """
+    Keep the reports made inside the wards between two months (inclusive).
+
+    Parameters
+    ----------
+    reports
+        From :func:`read_reports`.
+    wards
+        The profiled wards (EPSG:27700).
+    months
+        First and last month, ``YYYY-MM``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The reports inside, input index kept.
+
+    Raises
+    ------
+    CRSError
+        When either frame is not in EPSG:27700.
+    """
+    require_bng(reports, name="reports")
+    require_bng(wards, name="wards")
+    first, last = (pd.Period(m, freq="M") for m in months)
+    in_period = reports[(reports["month"] >= first) & (reports["month"] <= last)]
+    return in_period[in_period.within(wards.union_all())]

@@ -161,3 +161,23 @@ def test_repeats_flags_the_demo_police_station(capsys: pytest.CaptureFixture[str
         0 < shares["share_top_1pct"] <= shares["share_top_5pct"] <= shares["share_top_10pct"] <= 1
     )
     assert shares["gini_generalised"] > shares["gini_null"]
+
+
+def test_profile_sets_reports_beside_recorded_crime(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = tmp_path / "reports.csv"
+    reports.write_text(
+        "date,reported_by,issue,lon,lat\n"
+        "2025-08-03,resident,drug dealing by the shops,-1.2125,52.3215\n"
+        "2025-08-09,environmental services,fly-tipping in the alley,-1.2125,52.3215\n"
+        "2024-01-09,resident,drug dealing long ago,-1.2125,52.3215\n",
+        encoding="utf-8",
+    )
+    args = ["profile", "--demo", "--ward", "Castle", "--months", "2025-07:2025-09"]
+    assert main([*args, "--reports", str(reports), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    gap = {row["theme"]: row for row in record["reports_gap"]}
+    assert gap["Drugs"]["n_reports"] == 1  # the 2024 report is outside the period
+    assert gap["Drugs"]["n_recorded"] == record["by_crime_type"]["Drugs"]
+    assert "under-reporting" in gap["Drugs"]["reading"]
