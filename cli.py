@@ -76,7 +76,14 @@ from hotspots.forecast import (
     parse_method,
 )
 from hotspots.gistar import DEFAULT_ALPHA, gi_star
-from hotspots.kde import DEFAULT_KERNEL, Kernel, density_by_cell, kernel_density
+from hotspots.kde import (
+    DEFAULT_KERNEL,
+    DensitySurface,
+    Kernel,
+    density_by_cell,
+    kernel_density,
+    rate_surface,
+)
 from hotspots.trend import DEFAULT_TREND_ALPHA
 from layers.audience import AUDIENCES, LAYER_KINDS
 from layers.briefing import build_briefing, read_tasking, write_briefing
@@ -1856,6 +1863,12 @@ def _add_density(parser: argparse.ArgumentParser) -> None:
         help="raster cell size in metres, at least 25 (auto: the wards' shorter side / 250)",
     )
     parser.add_argument("--kernel", choices=["quartic", "gaussian"], help="kernel (quartic)")
+    parser.add_argument(
+        "--per-1000-residents",
+        action="store_true",
+        help="write the rate surface instead: crime density / population density (dual KDE) "
+        "from LSOA populations (--population and --lsoas, or --demo)",
+    )
     _add_out_help(parser, "write a GeoTIFF (.tif), EPSG:27700, band 1 in crimes per km2")
 
 
@@ -1928,6 +1941,8 @@ def _run_density(args: argparse.Namespace) -> int:
         ),
         raster=RasterLayer(surface.values, surface.transform, surface.cell_size_m),
     )
+    if args.per_1000_residents:
+        outcome = _rate_outcome(loaded, points, wards, surface, outcome, notes)
     return _finish(
         args,
         outcome,
@@ -1937,6 +1952,61 @@ def _run_density(args: argparse.Namespace) -> int:
         wards=wards,
         period=_data_period(points, loaded.selection),
         notes=notes,
+    )
+
+
+def _rate_outcome(
+    loaded: _Loaded,
+    points: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    surface: DensitySurface,
+    outcome: _Outcome,
+    notes: list[str],
+) -> _Outcome:
+    """Swap the density for the dual-KDE rate (crimes per 1,000 residents) on the same raster."""
+    area = loaded.area
+    if area.population is None or area.lsoas is None:
+        msg = (
+            "--per-1000-residents needs LSOA populations and boundaries: give --population and "
+            "--lsoas (or use --demo)."
+        )
+        raise ParameterError(msg)
+    residents = area.lsoas.merge(area.population[["lsoa_code", "population"]], on="lsoa_code")
+    with _warnings_to(notes):
+        rate = rate_surface(
+            points,
+            residents,
+            area=wards,
+            cell_size_m=surface.cell_size_m,
+            bandwidth_m=surface.bandwidth_m,
+            kernel=surface.kernel,
+        )
+    notes.extend(rate.notes)
+    unit = "crimes per 1,000 residents"
+    peak = float(np.nanmax(rate.values)) if np.isfinite(rate.values).any() else math.nan
+    result = {
+        **outcome.result,
+        "unit": unit,
+        "max_rate_per_1000": _plain(peak),
+        "min_population_per_km2": rate.min_population_per_km2,
+    }
+    line = (
+        f"rate surface: crimes per 1,000 residents (dual KDE, same bandwidth for residents); "
+        f"highest {peak:,.1f}; blank where fewer than {rate.min_population_per_km2:g} residents "
+        "per km2 live."
+    )
+    return dataclasses.replace(
+        outcome,
+        method=outcome.method.replace("crimes per km2", unit) + " (crime / population density)",
+        result=result,
+        lines=(*outcome.lines, line),
+        raster=RasterLayer(
+            rate.values,
+            rate.transform,
+            surface.cell_size_m,
+            unit=unit,
+            description=f"Crime rate from a dual kernel density ({unit})",
+        ),
     )
 
 

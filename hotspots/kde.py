@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -32,8 +33,6 @@ from spatial.errors import (
 from spatial.grid import MIN_CELL_SIZE_M, assign_cells_xy, auto_cell_size_m
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from spatial.grid import Grid
 
 __all__ = [
@@ -721,6 +720,7 @@ def rate_surface(  # noqa: PLR0913 -- keyword-only options of one estimator
         points, area=area, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, kernel=kernel
     )
     residents = population[population_column].to_numpy(dtype=np.float64, na_value=np.nan)
+    population, residents = _spread_over_areas(population, residents, crime)
     people = kernel_density(
         population,
         area=area,
@@ -735,6 +735,7 @@ def rate_surface(  # noqa: PLR0913 -- keyword-only options of one estimator
     notes = (
         *crime.notes,
         (
+            "Residents of each area are spread evenly over it before smoothing. "
             f"Rate = crime density / resident density x {per:,.0f}, same "
             f"{crime.bandwidth_m:,.0f} m {kernel} kernel; cells under "
             f"{min_population_per_km2:g} residents per km2 left blank."
@@ -748,6 +749,51 @@ def rate_surface(  # noqa: PLR0913 -- keyword-only options of one estimator
         min_population_per_km2=min_population_per_km2,
         notes=notes,
     )
+
+
+def _spread_over_areas(
+    population: gpd.GeoDataFrame,
+    residents: npt.NDArray[np.float64],
+    surface: DensitySurface,
+) -> tuple[gpd.GeoDataFrame, npt.NDArray[np.float64]]:
+    """
+    Spread the residents of polygon features evenly over the raster cell centres inside them.
+
+    Counting a whole LSOA at one point makes the resident density spiky, so the rate explodes
+    between the points; spreading each area's residents over its own cells keeps the total and
+    gives the even density the census area describes. Points stay as they are; an area too
+    small to hold a cell centre keeps its residents at a point inside it.
+    """
+    geoms = population.geometry.to_numpy()
+    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    if not polygonal.any():
+        return population, residents
+    x_m, y_m = surface.cell_centres()
+    xx, yy = np.meshgrid(x_m, y_m)
+    xs, ys, weights = [], [], []
+    for geom, n, is_area in zip(geoms, residents, polygonal, strict=True):
+        if not is_area:
+            point = shapely.get_coordinates(geom)
+            xs.append(point[:1, 0])
+            ys.append(point[:1, 1])
+            weights.append(np.array([n]))
+            continue
+        minx, miny, maxx, maxy = geom.bounds
+        near = (xx >= minx) & (xx <= maxx) & (yy >= miny) & (yy <= maxy)
+        inside = shapely.contains_xy(geom, xx[near], yy[near])
+        if inside.any():
+            xs.append(xx[near][inside])
+            ys.append(yy[near][inside])
+            weights.append(np.full(int(inside.sum()), n / inside.sum()))
+        else:
+            rep = shapely.get_coordinates(geom.representative_point())
+            xs.append(rep[:, 0])
+            ys.append(rep[:, 1])
+            weights.append(np.array([n]))
+    spread = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(np.concatenate(xs), np.concatenate(ys)), crs=population.crs
+    )
+    return spread, np.concatenate(weights)
 
 
 def density_by_cell(surface: DensitySurface, grid: Grid) -> npt.NDArray[np.float64]:

@@ -199,6 +199,34 @@ def test_density_geotiff_is_bng_and_integrates_to_the_points_used(
     assert cell_km2 == pytest.approx(float(str(automatic["cell_size_m"]["value"])) ** 2 / 1e6)
 
 
+def test_density_per_1000_residents_writes_the_dual_kde_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "rate.tif"
+    args = ["density", "--demo", "--per-1000-residents", "--cell-size-m", "50"]
+    record = _run_json([*args, "--out", str(out)], capsys)
+    with rasterio.open(out) as src:
+        assert src.crs.to_epsg() == 27700
+        assert src.units[0] == "crimes per 1,000 residents"
+        assert "dual kernel density" in str(src.descriptions[0])
+        values = src.read(1, masked=True)
+    result = record["result"]
+    assert isinstance(result, dict)
+    assert result["unit"] == "crimes per 1,000 residents"
+    assert float(values.max()) == pytest.approx(float(str(result["max_rate_per_1000"])), rel=1e-6)
+    assert values.mask.any()  # thinly populated cells are left blank
+    assert 0 < float(np.median(values.compressed())) < float(values.max())
+
+
+def test_rate_without_population_says_what_to_give(
+    cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["density", "--crimes", str(cambridge_dir / "crimes")]
+    args += ["--wards", str(cambridge_dir / "wards.geojson"), "--ward", "Newnham"]
+    assert cli.main([*args, "--per-1000-residents", "--json"]) == 2
+    assert "give --population and --lsoas" in capsys.readouterr().err
+
+
 def test_density_text_names_the_bandwidth_given(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["density", "--demo", "--bandwidth-m", "200", "--kernel", "gaussian"]
     assert cli.main(args) == 0

@@ -373,3 +373,31 @@ def test_density_by_cell_averages_a_finer_raster_exactly() -> None:
     inside_y = (y_m > 200_000) & (y_m < 201_000)
     mass = surface.values[np.ix_(inside_y, inside_x)].sum() * surface.cell_area_km2
     assert by_cell.sum() * 0.01 == pytest.approx(mass, rel=1e-12)
+
+
+def test_rate_surface_spreads_area_residents_evenly_and_keeps_their_total() -> None:
+    area = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 200_000, 502_000, 202_000)], crs=BNG)
+    lsoas = gpd.GeoDataFrame(
+        {"population": [1_500.0, 500.0]},
+        geometry=[
+            shapely.box(500_500, 200_500, 501_000, 201_500),
+            shapely.box(501_000, 200_500, 501_500, 201_500),
+        ],
+        crs=BNG,
+    )
+    rng = np.random.default_rng(3)
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(
+            rng.uniform(500_500, 501_500, 400), rng.uniform(200_500, 201_500, 400)
+        ),
+        crs=BNG,
+    )
+    rate = rate_surface(points, lsoas, area=area, cell_size_m=25.0, bandwidth_m=200.0)
+    residents = rate.population.values.sum() * rate.population.cell_area_km2
+    assert residents == pytest.approx(2_000.0, rel=1e-9)
+    # Inside the first area, away from the edges, the resident density is even: 1,500 people
+    # on 0.5 km2 is 3,000 per km2 (smoothing only moves people near the boundaries).
+    x_m, y_m = rate.population.cell_centres()
+    col = int(np.argmin(np.abs(x_m - 500_750)))
+    row = int(np.argmin(np.abs(y_m - 201_000)))
+    assert rate.population.values[row, col] == pytest.approx(3_000.0, rel=0.02)
