@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 
 from app_pages import tasking as page
 from boundaries.dataset import load_demo
+from layers import findings
 from tasking.assess import assess_response
 from tasking.findings import findings_to_geodataframe
 from tasking.store import (
@@ -332,7 +333,9 @@ def test_findings_map_colours_and_escapes_each_finding(engine: Engine, demo: Stu
         )
         records = list_findings(session)
     frame = findings_to_geodataframe(records)
-    built = page.findings_map(frame, demo.wards, route_names={route.id: route.name}, tiles="none")
+    built = findings.findings_map(
+        frame, demo.wards, route_names={route.id: route.name}, tiles="none"
+    )
     rendered = built.get_root().render()
     assert "<img src=x" not in rendered
     assert "openstreetmap" not in rendered.lower()
@@ -343,8 +346,12 @@ def test_findings_map_colours_and_escapes_each_finding(engine: Engine, demo: Stu
         if type(child).__name__ == "GeoJson" and child.layer_name == "EVA findings"
     ]
     features = geojson.data["features"]
-    colours = [page._finding_style(f)["fillColor"] for f in features]  # noqa: SLF001 - the style under test
-    assert colours == [page.PROBLEM_SEEN_COLOUR, page.NOTHING_SEEN_COLOUR, page.NOTHING_SEEN_COLOUR]
+    colours = [findings._finding_style(f)["fillColor"] for f in features]  # noqa: SLF001 - the style under test
+    assert colours == [
+        findings.PROBLEM_SEEN_COLOUR,
+        findings.NOTHING_SEEN_COLOUR,
+        findings.NOTHING_SEEN_COLOUR,
+    ]
     assert [f["properties"]["stop"] for f in features] == [1, 2, 3]
     first = features[0]["properties"]
     assert first["note"] == "&lt;img src=x onerror=alert(1)&gt;"
