@@ -22,9 +22,9 @@ from boundaries.select import Selection, select_points, select_wards
 from hotspots.classify import emerging_hotspots
 from hotspots.clusters import ClusterResult, dbscan_clusters, hdbscan_clusters
 from hotspots.gistar import GiStarResult, gi_star
-from hotspots.kde import DensitySurface, kernel_density
+from hotspots.kde import DensitySurface, RateSurface, kernel_density, rate_surface
 from layers.map import hotspot_table, snap_point_counts, ward_type_table, zone_membership
-from spatial.errors import PatchmapError, PatchmapWarning
+from spatial.errors import ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import Grid, count_points, make_grid
 from spatial.io import read_crimes
 from spatial.network import load_network
@@ -578,6 +578,32 @@ def density(  # the data set key, the filters and each KDE option
     return _capture(
         kernel_density,
         points,
+        area=wards,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        kernel=kernel,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Estimating residents and the crime rate…")
+def rate(  # the data set key, the filters and each KDE option
+    dataset_id: str,
+    selection: Selection,
+    cell_size_m: float,
+    bandwidth_m: float,
+    kernel: Kernel,
+    _area: StudyArea,
+) -> Warned[RateSurface]:
+    """Return crimes per 1,000 residents (dual KDE) on the density's own raster and bandwidth."""
+    wards, points = selected_frames(dataset_id, selection, _area)
+    if _area.population is None or _area.lsoas is None:
+        msg = "A crime rate needs LSOA populations and boundaries: load them in the sidebar."
+        raise ParameterError(msg)
+    residents = _area.lsoas.merge(_area.population[["lsoa_code", "population"]], on="lsoa_code")
+    return _capture(
+        rate_surface,
+        points,
+        residents,
         area=wards,
         cell_size_m=cell_size_m,
         bandwidth_m=bandwidth_m,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Final
 
 import altair as alt
+import numpy as np
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -52,6 +54,7 @@ METHOD_KEY: Final = "hotspot_method"
 KDE_CELL_KEY: Final = "kde_cell_size_m"
 KDE_BANDWIDTH_KEY: Final = "kde_bandwidth_m"
 KDE_KERNEL_KEY: Final = "kde_kernel"
+KDE_RATE_KEY: Final = "kde_per_residents"
 GRID_KIND_KEY: Final = "grid_kind"
 GRID_CELL_KEY: Final = "grid_cell_size_m"
 GI_BAND_KEY: Final = "gi_distance_band_m"
@@ -153,8 +156,15 @@ if method == KDE:
             kernel,
             area,
         )
+    has_residents = area.population is not None and area.lsoas is not None
     with controls:
         st.selectbox("Kernel", ("quartic", "gaussian"), key=KDE_KERNEL_KEY)
+        if has_residents:
+            st.toggle(
+                "Per 1,000 residents",
+                key=KDE_RATE_KEY,
+                help="Crime density divided by resident density (dual KDE, same kernel).",
+            )
         _auto_box(
             "Bandwidth (m)",
             KDE_BANDWIDTH_KEY,
@@ -171,24 +181,43 @@ if method == KDE:
     if warned is None:
         st.stop()
     surface = warned.value
+    unit, unit_short = "crimes per km²", "per km²"
+    rate_notes: tuple[str, ...] = ()
+    per_resident = has_residents and bool(st.session_state.get(KDE_RATE_KEY))
+    if per_resident:
+        rated = _ui.guarded(
+            "estimating the crime rate",
+            _ui.rate,
+            ctx.dataset_id,
+            ctx.selection,
+            surface.cell_size_m,
+            surface.bandwidth_m,
+            kernel,
+            area,
+        )
+        # The rate shares the density's raster: draw it with the same layer, blank = 0.
+        surface = dataclasses.replace(surface, values=np.nan_to_num(rated.value.values, nan=0.0))
+        unit, unit_short = "crimes per 1,000 residents", "per 1,000 residents"
+        rate_notes = (*rated.value.notes, *rated.warnings)
     breaks = _ui.guarded("colouring the density", density_breaks, surface)
     layer = _ui.guarded("drawing the density", density_layer, surface, breaks=breaks)
-    legend_title = "Density (crimes per km²)"
-    entries = density_legend_entries(breaks)
+    legend_title = f"{'Crime rate' if per_resident else 'Density'} ({unit})"
+    entries = density_legend_entries(breaks, unit=unit)
     threshold = breaks[len(breaks) // 2 - 1]
     zones = _ui.guarded(
         "outlining the densest areas", density_zones, surface, threshold_per_km2=threshold
     )
     labels = [
-        f"Dense area {i + 1} (peak {p:,.0f} per km²)" for i, p in enumerate(zones["peak_per_km2"])
+        f"Dense area {i + 1} (peak {p:,.0f} {unit_short})"
+        for i, p in enumerate(zones["peak_per_km2"])
     ]
-    key = ("kde", cell_m, band_m, kernel)
-    notes = [*surface.notes, *warned.warnings]
+    key = ("kde", cell_m, band_m, kernel, per_resident)
+    notes = [*surface.notes, *warned.warnings, *rate_notes]
     explain = (
         f"{surface.kernel.capitalize()} kernel density of {surface.n_points:,} crimes, "
-        f"bandwidth {surface.bandwidth_m:,.0f} m, {surface.cell_size_m:g} m cells, in crimes "
-        "per km². Colour classes are equal steps from 10 % of the peak to the peak; paler areas "
-        f"are left clear. The table lists the areas of at least {threshold:,.0f} crimes per km²."
+        f"bandwidth {surface.bandwidth_m:,.0f} m, {surface.cell_size_m:g} m cells, in {unit}. "
+        "Colour classes are equal steps from 10 % of the peak to the peak; paler areas "
+        f"are left clear. The table lists the areas of at least {threshold:,.0f} {unit}."
     )
 elif method in (GISTAR, EMERGING):
     kind = st.session_state.get(GRID_KIND_KEY, "square")

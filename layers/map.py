@@ -1033,7 +1033,9 @@ def density_layer(
     return group
 
 
-def density_legend_entries(breaks: Sequence[float]) -> list[LegendEntry]:
+def density_legend_entries(
+    breaks: Sequence[float], *, unit: str = "crimes per km²"
+) -> list[LegendEntry]:
     """
     Return legend rows for density classes, in crimes per km², highest first.
 
@@ -1041,6 +1043,8 @@ def density_legend_entries(breaks: Sequence[float]) -> list[LegendEntry]:
     ----------
     breaks
         Class edges from :func:`density_breaks`.
+    unit
+        The unit of the values (a rate surface is in crimes per 1,000 residents).
 
     Returns
     -------
@@ -1053,7 +1057,7 @@ def density_legend_entries(breaks: Sequence[float]) -> list[LegendEntry]:
     ['20 to 30 crimes per km²', '10 to 20 crimes per km²']
     """
     rows = [
-        LegendEntry(f"{low:,.0f} to {high:,.0f} crimes per km²", colour, "square")
+        LegendEntry(f"{low:,.0f} to {high:,.0f} {unit}", colour, "square")
         for (low, high), colour in zip(pairwise(breaks), DENSITY_COLOURS, strict=False)
     ]
     return rows[::-1]

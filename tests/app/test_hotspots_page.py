@@ -66,6 +66,18 @@ def test_a_typed_bandwidth_is_used_and_shown(demo: StudyArea) -> None:
     assert f"Used: {automatic:,.0f} m (automatic)" in _captions(at)
 
 
+def test_density_per_1000_residents_shows_the_dual_kde_rate() -> None:
+    at = _hotspots()
+    at.toggle(key="kde_per_residents").set_value(True).run()
+    assert not at.exception
+    assert not at.error
+    assert "crimes per 1,000 residents" in at.info[0].value
+    assert any("resident density" in c for c in _captions(at))
+    # The rate's densest area is still the night-time economy in the town centre.
+    table = at.dataframe[0].value
+    assert "per 1,000 residents" in str(table.iloc[0, 0])
+
+
 def test_gistar_says_exactly_which_convention_was_used(demo: StudyArea) -> None:
     grid = make_grid(demo.wards)
     expected = gi_star(count_points(demo.points, grid), grid=grid)
