@@ -56,7 +56,7 @@ from spatial.crs import BNG, WGS84, require_bng
 from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     import numpy.typing as npt
 
@@ -94,6 +94,7 @@ __all__ = [
     "site_layer",
     "snap_point_counts",
     "street_layer",
+    "tooltip_layer",
     "ward_layer",
     "ward_type_table",
     "zone_membership",
@@ -1068,6 +1069,46 @@ def _gi_style(feature: Mapping[str, Any]) -> dict[str, object]:
     return {"color": "#555555", "weight": 0.4, "fillColor": colour, "fillOpacity": 0.75}
 
 
+def tooltip_layer(
+    properties: Mapping[str, Sequence[object] | npt.NDArray[Any]],
+    geometry: npt.NDArray[np.object_],
+    *,
+    layer_name: str,
+    style_function: Callable[[Mapping[str, Any]], dict[str, object]],
+    tooltip: Mapping[str, str],
+) -> folium.FeatureGroup:
+    """
+    Return a layer of British National Grid features with a hover tooltip, drawn in WGS84.
+
+    Parameters
+    ----------
+    properties
+        Column name to values, one per feature; text must already be escaped.
+    geometry
+        The features' geometries in British National Grid.
+    layer_name
+        Name shown in the layer control.
+    style_function
+        Leaflet style of a feature (called with the GeoJSON feature).
+    tooltip
+        Property name to its label in the tooltip, in display order.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One GeoJSON layer (reprojected to WGS84 as the last step).
+    """
+    group = folium.FeatureGroup(name=layer_name)
+    frame = gpd.GeoDataFrame(dict(properties), geometry=geometry, crs=BNG).to_crs(WGS84)
+    folium.GeoJson(
+        _geojson(frame),
+        name=layer_name,
+        style_function=style_function,
+        tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
+    ).add_to(group)
+    return group
+
+
 def gistar_layer(
     cells: gpd.GeoDataFrame, *, layer_name: str = "Gi* hot and cold spots"
 ) -> folium.FeatureGroup:
@@ -1096,11 +1137,10 @@ def gistar_layer(
     """
     require_bng(cells, name="Gi* cells")
     _require_columns(cells, ("gi_bin", "hotspot", "n_crimes", "gi_z", "gi_p_fdr"), name="Gi* cells")
-    group = folium.FeatureGroup(name=layer_name)
     shown = cells.loc[cells["gi_bin"] != 0]
     if shown.empty:
-        return group
-    frame = gpd.GeoDataFrame(
+        return folium.FeatureGroup(name=layer_name)
+    return tooltip_layer(
         {
             "hotspot": [_escape(v) for v in shown["hotspot"]],
             "gi_bin": shown["gi_bin"].astype("int64").to_numpy(),
@@ -1108,19 +1148,16 @@ def gistar_layer(
             "gi_z": shown["gi_z"].round(2).to_numpy(),
             "gi_p_fdr": [f"{p:.2g}" for p in shown["gi_p_fdr"]],
         },
-        geometry=shown.geometry.to_numpy(),
-        crs=BNG,
-    ).to_crs(WGS84)
-    folium.GeoJson(
-        _geojson(frame),
-        name=layer_name,
+        shown.geometry.to_numpy(),
+        layer_name=layer_name,
         style_function=_gi_style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["hotspot", "n_crimes", "gi_z", "gi_p_fdr"],
-            aliases=["Class", "Crimes", "Gi* z", "Adjusted p"],
-        ),
-    ).add_to(group)
-    return group
+        tooltip={
+            "hotspot": "Class",
+            "n_crimes": "Crimes",
+            "gi_z": "Gi* z",
+            "gi_p_fdr": "Adjusted p",
+        },
+    )
 
 
 def gistar_legend_entries(present: Sequence[int] | None = None) -> list[LegendEntry]:
@@ -1187,29 +1224,25 @@ def cluster_layer(
     require_bng(clusters, name="clusters")
     needed = ("cluster_id", "n_crimes", "top_crime_types", "top_location")
     _require_columns(clusters, needed, name="clusters")
-    group = folium.FeatureGroup(name=layer_name)
     if clusters.empty:
-        return group
-    frame = gpd.GeoDataFrame(
+        return folium.FeatureGroup(name=layer_name)
+    return tooltip_layer(
         {
             "cluster": [f"Cluster {int(c) + 1}" for c in clusters["cluster_id"]],
             "n_crimes": clusters["n_crimes"].astype("int64").to_numpy(),
             "top_crime_types": [_escape(v) for v in clusters["top_crime_types"]],
             "top_location": [_escape(v) for v in clusters["top_location"]],
         },
-        geometry=clusters.geometry.to_numpy(),
-        crs=BNG,
-    ).to_crs(WGS84)
-    folium.GeoJson(
-        _geojson(frame),
-        name=layer_name,
+        clusters.geometry.to_numpy(),
+        layer_name=layer_name,
         style_function=_cluster_style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["cluster", "n_crimes", "top_crime_types", "top_location"],
-            aliases=["", "Crimes", "Types", "Commonest location"],
-        ),
-    ).add_to(group)
-    return group
+        tooltip={
+            "cluster": "",
+            "n_crimes": "Crimes",
+            "top_crime_types": "Types",
+            "top_location": "Commonest location",
+        },
+    )
 
 
 def _emerging_style(feature: Mapping[str, Any]) -> dict[str, object]:
@@ -1245,30 +1278,26 @@ def emerging_layer(
     require_bng(cells, name="emerging cells")
     needed = ("category", "n_crimes", "n_hot_months", "trend")
     _require_columns(cells, needed, name="emerging cells")
-    group = folium.FeatureGroup(name=layer_name)
     shown = cells.loc[cells["category"] != NO_PATTERN]
     if shown.empty:
-        return group
-    frame = gpd.GeoDataFrame(
+        return folium.FeatureGroup(name=layer_name)
+    return tooltip_layer(
         {
             "category": [_escape(v) for v in shown["category"]],
             "n_crimes": shown["n_crimes"].astype("int64").to_numpy(),
             "n_hot_months": shown["n_hot_months"].astype("int64").to_numpy(),
             "trend": [_escape(v) for v in shown["trend"]],
         },
-        geometry=shown.geometry.to_numpy(),
-        crs=BNG,
-    ).to_crs(WGS84)
-    folium.GeoJson(
-        _geojson(frame),
-        name=layer_name,
+        shown.geometry.to_numpy(),
+        layer_name=layer_name,
         style_function=_emerging_style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["category", "n_crimes", "n_hot_months", "trend"],
-            aliases=["Pattern", "Crimes", "Hot months", "Trend of Gi* z"],
-        ),
-    ).add_to(group)
-    return group
+        tooltip={
+            "category": "Pattern",
+            "n_crimes": "Crimes",
+            "n_hot_months": "Hot months",
+            "trend": "Trend of Gi* z",
+        },
+    )
 
 
 def emerging_legend_entries(categories: Sequence[str]) -> list[LegendEntry]:

@@ -14,10 +14,11 @@ from layers.map import (
     base_map,
     legend,
     street_layer,
+    tooltip_layer,
     ward_layer,
 )
 from layers.styles import WARD_COLOUR
-from spatial.crs import WGS84, require_bng
+from spatial.crs import require_bng
 from spatial.errors import MissingColumnError
 
 if TYPE_CHECKING:
@@ -56,26 +57,29 @@ def patrol_area_layer(problems: gpd.GeoDataFrame) -> folium.FeatureGroup:
     if missing:
         msg = f"problems lack {', '.join(missing)}; build them with tasking.problems.flag_problems."
         raise MissingColumnError(msg)
-    shown = problems[[*_FIELDS, "geometry"]].copy()
-    shown["problem_id"] = [html.escape(str(v)) for v in shown["problem_id"]]
-    shown["label"] = [html.escape(str(v)) for v in shown["label"]]
-    shown["score"] = shown["score"].round(1)
-    group = folium.FeatureGroup(name="Patrol areas")
-    if shown.empty:
-        return group
-    folium.GeoJson(
-        shown.to_crs(WGS84).to_geo_dict(),
-        style_function=lambda _f: {
-            "color": PATROL_AREA_COLOUR,
-            "weight": 2,
-            "fillColor": PATROL_AREA_COLOUR,
-            "fillOpacity": 0.25,
+    if problems.empty:
+        return folium.FeatureGroup(name="Patrol areas")
+    return tooltip_layer(
+        {
+            "problem_id": [html.escape(str(v)) for v in problems["problem_id"]],
+            "label": [html.escape(str(v)) for v in problems["label"]],
+            "n_crimes": problems["n_crimes"].to_numpy(),
+            "score": problems["score"].round(1).to_numpy(),
         },
-        tooltip=folium.GeoJsonTooltip(
-            fields=list(_FIELDS), aliases=["Problem", "What", "Crimes", "Score"]
-        ),
-    ).add_to(group)
-    return group
+        problems.geometry.to_numpy(),
+        layer_name="Patrol areas",
+        style_function=_patrol_style,
+        tooltip={"problem_id": "Problem", "label": "What", "n_crimes": "Crimes", "score": "Score"},
+    )
+
+
+def _patrol_style(_feature: object) -> dict[str, object]:
+    return {
+        "color": PATROL_AREA_COLOUR,
+        "weight": 2,
+        "fillColor": PATROL_AREA_COLOUR,
+        "fillOpacity": 0.25,
+    }
 
 
 def problems_map(
