@@ -28,12 +28,14 @@ from spatial.errors import ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import Grid, count_points, make_grid
 from spatial.io import read_crimes
 from spatial.network import load_network
+from tasking.store import connect
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     import geopandas as gpd
     import pandas as pd
+    from sqlalchemy import Engine
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
     from hotspots.clusters import ClusterMethod
@@ -213,6 +215,12 @@ def folder_area(
         lsoas=lsoas,
         cache_dir=default_cache_dir(),  # parsed crimes reload from GeoParquet next time
     )
+
+
+@st.cache_resource(max_entries=4, show_spinner="Opening the tasking log…")
+def tasking_engine(url: str) -> Engine:
+    """Open (and migrate) the tasking database once per URL, shared by every page and session."""
+    return connect(url)
 
 
 @st.cache_data(max_entries=4, show_spinner="Drawing the streets…")

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from app_pages.tasking import tasking_engine
 from hotspots.clusters import DEFAULT_MIN_CRIMES
 from hotspots.kde import DEFAULT_KERNEL
 from layers.pdf import html_to_pdf
@@ -570,7 +569,7 @@ st.caption(
     "recorded on the Tasking page and shown on its map."
 )
 try:
-    log_engine: Engine | None = tasking_engine(resolve_database_url(None))
+    log_engine: Engine | None = _ui.tasking_engine(resolve_database_url(None))
 except PatchmapError as err:
     st.warning(f"The tasking log cannot be opened, so the route cannot be saved: {err}")
     log_engine = None

@@ -16,11 +16,9 @@ from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
 from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
 from layers.pdf import html_to_pdf
 from spatial.errors import PatchmapError
-from tasking.store import connect, resolve_database_url
+from tasking.store import resolve_database_url
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
     from boundaries.dataset import StudyArea
     from layers.audience import Audience, LayerKind
     from layers.export import ExportFormat
@@ -87,12 +85,6 @@ def export_files(
         return downloads(result, folder, stem=f"patchmap_{audience}")
 
 
-@st.cache_resource(max_entries=4, show_spinner="Opening the tasking log…")
-def tasking_engine(url: str) -> Engine:
-    """Open (and migrate) the tasking database once per URL."""
-    return connect(url)
-
-
 @st.cache_data(max_entries=8, show_spinner="Building the briefing pack…")
 def briefing_files(
     dataset_id: str,
@@ -116,7 +108,7 @@ def briefing_files(
             if is_neighbourhood
             else (place,)
         )
-        with Session(tasking_engine(resolve_database_url(None))) as session:
+        with Session(_ui.tasking_engine(resolve_database_url(None))) as session:
             tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
     route = None
     if with_route:

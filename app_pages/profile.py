@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _profile_ui, _ui
-from app_pages.tasking import tasking_engine
 from boundaries.population import POPULATION_METHOD_LABELS, PopulationMethod
 from layers.problems import problems_map
 from spatial.errors import PatchmapError
@@ -226,7 +225,7 @@ else:
 
 # EVA findings from the tasking log, inside the profiled wards in the period (only if any).
 try:
-    with Session(tasking_engine(resolve_database_url(None))) as read:
+    with Session(_ui.tasking_engine(resolve_database_url(None))) as read:
         finding_records = list_findings(read)
 except PatchmapError as err:
     st.warning(f"EVA findings are not shown: the tasking log cannot be opened ({err}).")

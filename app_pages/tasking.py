@@ -37,7 +37,6 @@ from tasking.store import (
     add_finding,
     add_meeting,
     add_problem,
-    connect,
     list_actions,
     list_areas,
     list_audit,
@@ -123,12 +122,6 @@ STORED_PREFIX: Final = "Stored area "
 # Findings map: red where a checklist problem was seen, blue where none was; margin around them.
 
 
-@st.cache_resource(max_entries=4, show_spinner="Opening the tasking log…")
-def tasking_engine(url: str) -> Engine:
-    """Open (and migrate) the tasking database once per URL, shared by all sessions."""
-    return connect(url)
-
-
 @st.cache_data(max_entries=16, show_spinner="Assessing the response…")
 def assessment(
     dataset_id: str,
@@ -210,7 +203,7 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
     """Draw the page (Streamlit runs this script as ``__main__``; tests import its keys)."""
     ctx = _ui.context()
     url = resolve_database_url(None)
-    engine = _ui.guarded("opening the tasking log", tasking_engine, url)
+    engine = _ui.guarded("opening the tasking log", _ui.tasking_engine, url)
 
     st.title("Tasking")
     st.caption(
