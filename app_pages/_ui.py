@@ -10,38 +10,83 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Generic, NoReturn, ParamSpec, TypeVar
 
+import pandas as pd
+import shapely
 import streamlit as st
 
 from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
 from boundaries.select import Selection, select_points, select_wards
+from hotspots.backtest import backtest
 from hotspots.classify import emerging_hotspots
-from hotspots.clusters import ClusterResult, dbscan_clusters, hdbscan_clusters
+from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
+from hotspots.forecast import (
+    cube_for_selection,
+    forecast_cells,
+    parse_method,
+)
 from hotspots.gistar import GiStarResult, gi_star
-from hotspots.kde import DensitySurface, RateSurface, kernel_density, rate_surface
-from layers.map import hotspot_table, snap_point_counts, ward_type_table, zone_membership
+from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
+from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
+from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
+from layers.map import (
+    hotspot_table,
+    snap_point_counts,
+    ward_type_table,
+    zone_membership,
+)
+from layers.pdf import html_to_pdf
+from layers.routes import (
+    cluster_stops,
+    hotspot_stops,
+    kde_peak_stops,
+)
+from spatial.catchments import (
+    catchment_coverage,
+    walking_catchments,
+)
 from spatial.errors import ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import Grid, count_points, make_grid
 from spatial.io import read_crimes
 from spatial.network import load_network
-from tasking.store import connect
+from spatial.routes import (
+    plan_eva_route,
+)
+from tasking.assess import Assessment, assess_response
+from tasking.problems import flag_problems
+from tasking.profile import Profile, build_profile
+from tasking.store import (
+    connect,
+    resolve_database_url,
+)
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable, Sequence
 
     import geopandas as gpd
     import pandas as pd
+    from shapely import Point
     from sqlalchemy import Engine
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-    from hotspots.clusters import ClusterMethod
+    from boundaries.dataset import StudyArea
+    from boundaries.population import PopulationMethod
+    from hotspots.backtest import Backtest
+    from hotspots.clusters import ClusterMethod, ClusterResult
     from hotspots.fdr import Correction
+    from hotspots.forecast import Forecast
     from hotspots.kde import Kernel
+    from layers.audience import Audience, LayerKind
+    from layers.export import ExportFormat
     from spatial.grid import GridKind
+    from spatial.network import StreetNetwork
+    from spatial.routes import EvaRoute
 
 _LOG: Final = logging.getLogger("patchmap.app")
 _P = ParamSpec("_P")
@@ -73,6 +118,13 @@ UPLOAD: Final = "Upload files"
 FOLDER: Final = "Folder on this computer"
 DATASETS: Final = (DEMO, UPLOAD, FOLDER)
 """The dataset choices, in the order the sidebar offers them."""
+
+GISTAR_SOURCE: Final = "Gi* hot cells"
+KDE_SOURCE: Final = "Density peaks"
+CLUSTER_SOURCE: Final = "Crime clusters"
+"""Where the EVA page takes its hotspot stops from."""
+NEXT_METHODS: Final = ("counts-all", "kde", "prospective", "gistar", "model", "default")
+"""The forecast methods the "Next month" backtest compares."""
 
 APOLOGY: Final = (
     "Sorry, something went wrong while {doing}. It has been logged; "
@@ -724,3 +776,261 @@ def cluster_table(
     _, points = selected_frames(dataset_id, selection, _area)
     membership = _clusters.labels.reindex(points.index, fill_value=-1).to_numpy()
     return hotspot_table(points, membership, labels=labels, months=selection.months)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached wrappers of the exports page
+
+
+@st.cache_data(max_entries=8, show_spinner="Preparing the export files…")
+def export_files(
+    dataset_id: str,
+    selection: Selection,
+    audience: Audience,
+    min_count: int | None,
+    layers: tuple[LayerKind, ...],
+    shapefile: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    _area: StudyArea,
+) -> tuple[Download, ...]:
+    """Build the layers, export them for the audience into a temporary folder, read the files."""
+    del dataset_id
+    built = build_layers(_area, selection, layers=layers, audience=audience)
+    with tempfile.TemporaryDirectory(prefix="patchmap-export-") as folder:
+        formats: tuple[ExportFormat, ...] = (*DEFAULT_FORMATS, *(("shp",) if shapefile else ()))
+        result = export_layers(
+            built.layers,
+            folder,
+            metadata=built.metadata,
+            audience=audience,
+            min_count=min_count,
+            density=built.density,
+            wards=select_wards(_area, selection),
+            formats=formats,
+        )
+        return downloads(result, folder, stem=f"patchmap_{audience}")
+
+
+@st.cache_data(max_entries=8, show_spinner="Building the briefing pack…")
+def briefing_files(
+    dataset_id: str,
+    place: str,
+    is_neighbourhood: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    meeting: dt.date,
+    audience: Audience,
+    min_count: int | None,
+    with_tasking: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    with_route: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    _area: StudyArea,
+) -> tuple[str, str, bytes, bytes, tuple[str, ...]]:
+    """Return the pack's title, HTML, PDF, map image and section titles."""
+    del dataset_id
+    tasking = None
+    if with_tasking:
+        from sqlalchemy.orm import Session  # noqa: PLC0415  # only when the log is asked for
+
+        wards = (
+            tuple(_area.wards.loc[_area.wards["neighbourhood"] == place, "ward_name"])
+            if is_neighbourhood
+            else (place,)
+        )
+        with Session(tasking_engine(resolve_database_url(None))) as session:
+            tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
+    route = None
+    if with_route:
+        place_only = Selection(
+            wards=None if is_neighbourhood else (place,),
+            neighbourhoods=(place,) if is_neighbourhood else None,
+        )
+        route = build_layers(_area, place_only, layers=["routes"]).route
+    pack = build_briefing(
+        _area,
+        route=route,
+        meeting=meeting,
+        ward=None if is_neighbourhood else place,
+        neighbourhood=place if is_neighbourhood else None,
+        audience=audience,
+        min_count=min_count,
+        tasking=tasking,
+    )
+    sections = tuple(SECTION_TITLES[s] for s in pack.sections)
+    return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached wrappers of the hotspots page
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def next_month(
+    dataset_id: str, selection: Selection, coverage_pct: float, _area: StudyArea
+) -> tuple[Backtest, Forecast]:
+    """Backtest the methods on the selection, then flag next month's cells by the winner."""
+    del dataset_id  # the cache key standing for _area
+    bar = st.progress(0.0, text="Backtesting the forecast methods on these crimes…")
+
+    def tick(done: int, total: int, text: str) -> None:
+        bar.progress(done / total, text=text)
+
+    cube = cube_for_selection(_area, selection)
+    methods = [parse_method(name) for name in NEXT_METHODS]
+    result = backtest(cube, methods=methods, coverages_pct=(coverage_pct,), progress=tick)
+    forecast = forecast_cells(
+        cube, month=cube.next_month, method=result.default.method, coverage_pct=coverage_pct
+    )
+    bar.empty()
+    return result, forecast
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached wrappers of the tasking page
+
+
+@st.cache_data(max_entries=16, show_spinner="Assessing the response…")
+def assessment(
+    dataset_id: str,
+    selection: Selection,
+    treated_wkt: str,
+    comparison_wkt: str,
+    before: tuple[str, str],
+    after: tuple[str, str],
+    buffer_m: float,
+    _area: StudyArea,
+) -> Assessment:
+    """Run the WDD and Poisson tests for the chosen areas and periods (cached)."""
+    del dataset_id
+    points = select_points(_area, Selection(crime_types=selection.crime_types))
+    return assess_response(
+        points,
+        shapely.from_wkt(treated_wkt),
+        shapely.from_wkt(comparison_wkt),
+        before=before,
+        after=after,
+        displacement_buffer_m=buffer_m or None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached wrappers of the eva routes page
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the street network…")
+def network_from_path(path: str, signature: str) -> StreetNetwork:
+    del signature
+    return load_network(path)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the street network…")
+def network_from_upload(digest: str, name: str, _data: bytes) -> StreetNetwork:
+    folder = Path(tempfile.gettempdir()) / "patchmap-networks"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{digest[:16]}-{Path(name).name}"
+    path.write_bytes(_data)
+    return load_network(path)
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding the hotspots…")
+def eva_hotspot_stops(
+    dataset_id: str, selection: Selection, source: str, top_n: int, _area: StudyArea
+) -> gpd.GeoDataFrame:
+    """Return the top hotspots of the selection as EVA stops (Gi* cells, KDE peaks or clusters)."""
+    if source == KDE_SOURCE:
+        surface = density(dataset_id, selection, None, None, DEFAULT_KERNEL, _area).value
+        return kde_peak_stops(surface, top_n=top_n)
+    if source == CLUSTER_SOURCE:
+        clusters = cluster_result(dataset_id, selection, "dbscan", None, DEFAULT_MIN_CRIMES, _area)
+        return cluster_stops(clusters, top_n=top_n)
+    wards, points = selected_frames(dataset_id, selection, _area)
+    return hotspot_stops(points, wards, top_n=top_n)
+
+
+@st.cache_data(max_entries=16, show_spinner="Planning the walk…")
+def eva_route(  # cache key: network, stops, start and each parameter
+    network_key: str,
+    stops_key: str,
+    start_xy: tuple[float, float],
+    start_label: str,
+    minutes: tuple[float, float, float],
+    _network: StreetNetwork,
+    _stops: gpd.GeoDataFrame,
+    _start: Point,
+) -> EvaRoute:
+    del network_key, stops_key, start_xy
+    max_minutes, walk_kmh, stop_minutes = minutes
+    return plan_eva_route(
+        _network,
+        _stops,
+        start=_start,
+        start_label=start_label,
+        max_minutes=max_minutes,
+        walk_kmh=walk_kmh,
+        stop_minutes=stop_minutes,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Drawing walking catchments…")
+def eva_catchments(
+    network_key: str,
+    sites_key: str,
+    dataset_id: str,
+    selection: Selection,
+    walk_kmh: float,
+    _network: StreetNetwork,
+    _sites: gpd.GeoDataFrame,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    del network_key, sites_key
+    _, points = selected_frames(dataset_id, selection, _area)
+    return catchment_coverage(walking_catchments(_network, _sites, walk_kmh=walk_kmh), points)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached wrappers of the profile page
+
+
+@st.cache_data(max_entries=32, show_spinner="Building the profile…")
+def profile_of(
+    dataset_id: str,
+    name: str,
+    is_neighbourhood: bool,  # noqa: FBT001 - a cache key, not a flag that changes the return type
+    months: tuple[str, str],
+    crime_types: tuple[str, ...] | None,
+    method: PopulationMethod,
+    _area: StudyArea,
+) -> Profile:
+    """Return the profile of a ward or neighbourhood, cached per data set and choices."""
+    del dataset_id
+    return build_profile(
+        _area,
+        wards=None if is_neighbourhood else (name,),
+        neighbourhood=name if is_neighbourhood else None,
+        months=months,
+        crime_types=crime_types,
+        population_method=method,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Selecting the crimes…")
+def profile_points(
+    dataset_id: str,
+    wards: tuple[str, ...],
+    months: tuple[str, str],
+    crime_types: tuple[str, ...] | None,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return the crimes of the profiled wards, months and types."""
+    del dataset_id
+    return select_points(_area, Selection(months=months, crime_types=crime_types, wards=wards))
+
+
+@st.cache_data(max_entries=16, show_spinner="Ranking problems for joint patrols…")
+def problems_of(
+    dataset_id: str,
+    wards: tuple[str, ...],
+    months: tuple[str, str],
+    crime_types: tuple[str, ...] | None,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return the ranked problems of the profiled wards, cached per data set and choices."""
+    selection = Selection(months=months, crime_types=crime_types, wards=wards)
+    points = profile_points(dataset_id, wards, months, crime_types, _area)
+    return flag_problems(points, wards=select_wards(_area, selection), months=months)

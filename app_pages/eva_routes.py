@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import streamlit as st
@@ -12,14 +10,9 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from hotspots.clusters import DEFAULT_MIN_CRIMES
-from hotspots.kde import DEFAULT_KERNEL
 from layers.pdf import html_to_pdf
 from layers.routes import (
-    cluster_stops,
     eva_map,
-    hotspot_stops,
-    kde_peak_stops,
     point_from_lonlat,
     route_sheet_html,
     route_to_geojson,
@@ -30,18 +23,14 @@ from layers.routes import (
 )
 from spatial.catchments import (
     best_joint_sites,
-    catchment_coverage,
     hotspot_coverage,
-    walking_catchments,
 )
 from spatial.errors import PatchmapError
-from spatial.network import load_network
 from spatial.routes import (
     DEFAULT_MAX_MINUTES,
     DEFAULT_STOP_MINUTES,
     DEFAULT_TOP_N,
     DEFAULT_WALK_KMH,
-    plan_eva_route,
 )
 from spatial.sites import SITE_KINDS, add_site, read_sites, validate_sites
 from tasking.store import AreaRecord, add_area, list_problems, resolve_database_url
@@ -53,7 +42,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from boundaries.dataset import StudyArea
-    from boundaries.select import Selection
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
 
@@ -86,9 +74,6 @@ SAVE_PROBLEM_KEY: Final = "eva_save_problem"
 SAVE_USER_KEY: Final = "eva_save_user"
 SAVE_ROUTE_KEY: Final = "eva_save_route"
 MAX_ROUTE_NAME: Final = 200  # the tasking log's name length
-GISTAR_SOURCE: Final = "Gi* hot cells"
-KDE_SOURCE: Final = "Density peaks"
-CLUSTER_SOURCE: Final = "Crime clusters"
 CENTRE: Final = "Centre of the selected wards"
 CANDIDATE_SITES: Final = "Existing sites"
 CANDIDATE_STREETS: Final = "Any street corner"
@@ -111,77 +96,6 @@ CATCHMENT_COLUMNS: Final = {
 
 # ---------------------------------------------------------------------------------------------
 # Cached wrappers (the street graph is one shared object; routing never mutates it)
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the street network…")
-def _network_from_path(path: str, signature: str) -> StreetNetwork:
-    del signature
-    return load_network(path)
-
-
-@st.cache_resource(max_entries=2, show_spinner="Reading the street network…")
-def _network_from_upload(digest: str, name: str, _data: bytes) -> StreetNetwork:
-    folder = Path(tempfile.gettempdir()) / "patchmap-networks"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{digest[:16]}-{Path(name).name}"
-    path.write_bytes(_data)
-    return load_network(path)
-
-
-@st.cache_data(max_entries=16, show_spinner="Finding the hotspots…")
-def _hotspot_stops(
-    dataset_id: str, selection: Selection, source: str, top_n: int, _area: StudyArea
-) -> gpd.GeoDataFrame:
-    if source == KDE_SOURCE:
-        surface = _ui.density(dataset_id, selection, None, None, DEFAULT_KERNEL, _area).value
-        return kde_peak_stops(surface, top_n=top_n)
-    if source == CLUSTER_SOURCE:
-        clusters = _ui.cluster_result(
-            dataset_id, selection, "dbscan", None, DEFAULT_MIN_CRIMES, _area
-        )
-        return cluster_stops(clusters, top_n=top_n)
-    wards, points = _ui.selected_frames(dataset_id, selection, _area)
-    return hotspot_stops(points, wards, top_n=top_n)
-
-
-@st.cache_data(max_entries=16, show_spinner="Planning the walk…")
-def _route(  # cache key: network, stops, start and each parameter
-    network_key: str,
-    stops_key: str,
-    start_xy: tuple[float, float],
-    start_label: str,
-    minutes: tuple[float, float, float],
-    _network: StreetNetwork,
-    _stops: gpd.GeoDataFrame,
-    _start: Point,
-) -> EvaRoute:
-    del network_key, stops_key, start_xy
-    max_minutes, walk_kmh, stop_minutes = minutes
-    return plan_eva_route(
-        _network,
-        _stops,
-        start=_start,
-        start_label=start_label,
-        max_minutes=max_minutes,
-        walk_kmh=walk_kmh,
-        stop_minutes=stop_minutes,
-    )
-
-
-@st.cache_data(max_entries=8, show_spinner="Drawing walking catchments…")
-def _catchments(
-    network_key: str,
-    sites_key: str,
-    dataset_id: str,
-    selection: Selection,
-    walk_kmh: float,
-    _network: StreetNetwork,
-    _sites: gpd.GeoDataFrame,
-    _area: StudyArea,
-) -> gpd.GeoDataFrame:
-    del network_key, sites_key
-    _, points = _ui.selected_frames(dataset_id, selection, _area)
-    return catchment_coverage(walking_catchments(_network, _sites, walk_kmh=walk_kmh), points)
 
 
 def _save_route(
@@ -218,7 +132,7 @@ def _network(area: StudyArea) -> tuple[str, StreetNetwork]:
         path = str(area.network_path)
         signature = _ui.file_signature(path)
         return signature, _ui.guarded(
-            "loading the street network", _network_from_path, path, signature
+            "loading the street network", _ui.network_from_path, path, signature
         )
     upload = st.file_uploader(
         "Street network (OSMnx GraphML, OSM XML .osm or .osm.pbf)",
@@ -234,7 +148,7 @@ def _network(area: StudyArea) -> tuple[str, StreetNetwork]:
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     return digest, _ui.guarded(
-        "reading the street network", _network_from_upload, digest, upload.name, data
+        "reading the street network", _ui.network_from_upload, digest, upload.name, data
     )
 
 
@@ -297,7 +211,7 @@ def _stops_table(ctx: _ui.Context, source: str, top_n: int) -> pd.DataFrame:
     else:
         stops = _ui.guarded(
             "finding the hotspots",
-            _hotspot_stops,
+            _ui.eva_hotspot_stops,
             ctx.dataset_id,
             ctx.selection,
             source,
@@ -364,7 +278,11 @@ with controls:
     stop_minutes = st.number_input(
         "Minutes at each stop", 0.0, 30.0, DEFAULT_STOP_MINUTES, 1.0, key=STOP_MINUTES_KEY
     )
-    source = st.radio("Hotspots from", (GISTAR_SOURCE, KDE_SOURCE, CLUSTER_SOURCE), key=SOURCE_KEY)
+    source = st.radio(
+        "Hotspots from",
+        (_ui.GISTAR_SOURCE, _ui.KDE_SOURCE, _ui.CLUSTER_SOURCE),
+        key=SOURCE_KEY,
+    )
     top_n = st.slider("Hotspot stops offered", 2, 16, DEFAULT_TOP_N, key=TOP_N_KEY)
     show_catchments = st.toggle("Show 5/10/15-minute catchments", key=CATCHMENTS_KEY)
 
@@ -379,7 +297,7 @@ with shown:
     if len(stops) == 0:
         _ui.fail("No stops are ticked: tick at least one stop, or add one on the map.")
     try:
-        route = _route(
+        route = _ui.eva_route(
             network_key,
             _frame_key(stops),
             (start.x, start.y),
@@ -396,7 +314,7 @@ with shown:
     if show_catchments and sites is not None:
         catchments = _ui.guarded(
             "drawing the catchments",
-            _catchments,
+            _ui.eva_catchments,
             network_key,
             _frame_key(sites),
             ctx.dataset_id,

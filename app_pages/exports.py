@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
 from typing import TYPE_CHECKING, Final
 
 import streamlit as st
 
 from app_pages import _ui
-from boundaries.select import Selection, select_wards
 from layers.audience import AUDIENCES, DEFAULT_MIN_COUNT, PUBLIC_MIN_COUNT, get_preset
-from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
-from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
-from layers.pdf import html_to_pdf
 from spatial.errors import PatchmapError
-from tasking.store import resolve_database_url
 
 if TYPE_CHECKING:
-    from boundaries.dataset import StudyArea
     from layers.audience import Audience, LayerKind
-    from layers.export import ExportFormat
 
 AUDIENCE_KEY: Final = "export_audience"
 MIN_COUNT_KEY: Final = "export_min_count"
@@ -55,80 +47,6 @@ AUDIENCE_HELP: Final = {
     "public": "Public: ward totals and hotspot classes only; no routes.",
 }
 _LOG: Final = logging.getLogger("patchmap.app")
-
-
-@st.cache_data(max_entries=8, show_spinner="Preparing the export files…")
-def export_files(
-    dataset_id: str,
-    selection: Selection,
-    audience: Audience,
-    min_count: int | None,
-    layers: tuple[LayerKind, ...],
-    shapefile: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
-    _area: StudyArea,
-) -> tuple[Download, ...]:
-    """Build the layers, export them for the audience into a temporary folder, read the files."""
-    del dataset_id
-    built = build_layers(_area, selection, layers=layers, audience=audience)
-    with tempfile.TemporaryDirectory(prefix="patchmap-export-") as folder:
-        formats: tuple[ExportFormat, ...] = (*DEFAULT_FORMATS, *(("shp",) if shapefile else ()))
-        result = export_layers(
-            built.layers,
-            folder,
-            metadata=built.metadata,
-            audience=audience,
-            min_count=min_count,
-            density=built.density,
-            wards=select_wards(_area, selection),
-            formats=formats,
-        )
-        return downloads(result, folder, stem=f"patchmap_{audience}")
-
-
-@st.cache_data(max_entries=8, show_spinner="Building the briefing pack…")
-def briefing_files(
-    dataset_id: str,
-    place: str,
-    is_neighbourhood: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
-    meeting: dt.date,
-    audience: Audience,
-    min_count: int | None,
-    with_tasking: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
-    with_route: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
-    _area: StudyArea,
-) -> tuple[str, str, bytes, bytes, tuple[str, ...]]:
-    """Return the pack's title, HTML, PDF, map image and section titles."""
-    del dataset_id
-    tasking = None
-    if with_tasking:
-        from sqlalchemy.orm import Session  # noqa: PLC0415  # only when the log is asked for
-
-        wards = (
-            tuple(_area.wards.loc[_area.wards["neighbourhood"] == place, "ward_name"])
-            if is_neighbourhood
-            else (place,)
-        )
-        with Session(_ui.tasking_engine(resolve_database_url(None))) as session:
-            tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
-    route = None
-    if with_route:
-        place_only = Selection(
-            wards=None if is_neighbourhood else (place,),
-            neighbourhoods=(place,) if is_neighbourhood else None,
-        )
-        route = build_layers(_area, place_only, layers=["routes"]).route
-    pack = build_briefing(
-        _area,
-        route=route,
-        meeting=meeting,
-        ward=None if is_neighbourhood else place,
-        neighbourhood=place if is_neighbourhood else None,
-        audience=audience,
-        min_count=min_count,
-        tasking=tasking,
-    )
-    sections = tuple(SECTION_TITLES[s] for s in pack.sections)
-    return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections
 
 
 ctx = _ui.context()
@@ -178,7 +96,7 @@ with tab_layers:
     else:
         files = _ui.guarded(
             "preparing the export",
-            export_files,
+            _ui.export_files,
             ctx.dataset_id,
             ctx.selection,
             audience,
@@ -228,7 +146,7 @@ with tab_brief:
         st.session_state[BRIEF_REQUESTED_KEY] = True
     if st.session_state.get(BRIEF_REQUESTED_KEY) and isinstance(meeting, dt.date):
         try:
-            title, html, pdf, map_png, sections = briefing_files(
+            title, html, pdf, map_png, sections = _ui.briefing_files(
                 ctx.dataset_id,
                 str(place),
                 place in nbhds,

@@ -11,15 +11,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from hotspots.backtest import area_label, backtest, crime_label, describe_backtest, pai_chart_data
+from hotspots.backtest import area_label, crime_label, describe_backtest, pai_chart_data
 from hotspots.classify import HOT_CATEGORIES
 from hotspots.fdr import CORRECTION_LABELS
 from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
     DEFAULT_MIN_TRAIN_MONTHS,
-    cube_for_selection,
-    forecast_cells,
-    parse_method,
 )
 from layers.map import (
     LegendEntry,
@@ -44,11 +41,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from boundaries.dataset import StudyArea
-    from boundaries.select import Selection
-    from hotspots.backtest import Backtest
     from hotspots.clusters import ClusterResult
-    from hotspots.forecast import Forecast
 
 METHOD_KEY: Final = "hotspot_method"
 KDE_CELL_KEY: Final = "kde_cell_size_m"
@@ -466,28 +459,6 @@ NEXT_TABLE_KEY: Final = "next_month_cells"
 NEXT_SHOW_MAP_KEY: Final = "next_month_show_map"
 NEXT_MAP_KEY: Final = "next_month_map"
 NEXT_COVERAGES: Final = (1.0, 5.0, 10.0)
-NEXT_METHODS: Final = ("counts-all", "kde", "prospective", "gistar", "model", "default")
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _next_month(
-    dataset_id: str, selection: Selection, coverage_pct: float, _area: StudyArea
-) -> tuple[Backtest, Forecast]:
-    """Backtest the methods on the selection, then flag next month's cells by the winner."""
-    del dataset_id  # the cache key standing for _area
-    bar = st.progress(0.0, text="Backtesting the forecast methods on these crimes…")
-
-    def tick(done: int, total: int, text: str) -> None:
-        bar.progress(done / total, text=text)
-
-    cube = cube_for_selection(_area, selection)
-    methods = [parse_method(name) for name in NEXT_METHODS]
-    result = backtest(cube, methods=methods, coverages_pct=(coverage_pct,), progress=tick)
-    forecast = forecast_cells(
-        cube, month=cube.next_month, method=result.default.method, coverage_pct=coverage_pct
-    )
-    bar.empty()
-    return result, forecast
 
 
 st.divider()
@@ -510,7 +481,7 @@ if n_months <= DEFAULT_MIN_TRAIN_MONTHS:
 else:
     next_result, next_forecast = _ui.guarded(
         "backtesting the forecast methods",
-        _next_month,
+        _ui.next_month,
         ctx.dataset_id,
         ctx.selection,
         next_coverage,

@@ -11,7 +11,7 @@ from shapely import Point
 from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
-from app_pages import _profile_ui, _ui
+from app_pages import _ui
 from boundaries.population import POPULATION_METHOD_LABELS, PopulationMethod
 from layers.problems import problems_map
 from spatial.errors import PatchmapError
@@ -77,7 +77,7 @@ months = (
 types = ctx.selection.crime_types
 profile = _ui.guarded(
     "building the profile",
-    _profile_ui.profile_of,
+    _ui.profile_of,
     ctx.dataset_id,
     chosen,
     scope == NEIGHBOURHOOD,
@@ -185,7 +185,7 @@ else:
 st.markdown("#### Problems for joint patrol tasking")
 problems = _ui.guarded(
     "ranking the problems",
-    _profile_ui.problems_of,
+    _ui.problems_of,
     ctx.dataset_id,
     profile.wards,
     months,
@@ -309,7 +309,7 @@ if frames:
     inside = reports_in(reports, wards=profiled, months=profile.months)
     points = _ui.guarded(
         "selecting the crimes",
-        _profile_ui.profile_points,
+        _ui.profile_points,
         ctx.dataset_id,
         profile.wards,
         months,

@@ -13,9 +13,7 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from boundaries.select import Selection, select_points
 from layers.findings import findings_map
-from tasking.assess import Assessment, assess_response
 from tasking.findings import (
     ISSUE_SEPARATOR,
     add_proposed_actions,
@@ -55,7 +53,6 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
     from sqlalchemy.engine import Engine
 
-    from boundaries.dataset import StudyArea
 
 # Widget keys (tests find widgets by these).
 USER_KEY: Final = "tasking_user"
@@ -120,30 +117,6 @@ COUNTS_TABLE_KEY: Final = "tasking_counts_table"
 WARD_PREFIX: Final = "Ward: "
 STORED_PREFIX: Final = "Stored area "
 # Findings map: red where a checklist problem was seen, blue where none was; margin around them.
-
-
-@st.cache_data(max_entries=16, show_spinner="Assessing the response…")
-def assessment(
-    dataset_id: str,
-    selection: Selection,
-    treated_wkt: str,
-    comparison_wkt: str,
-    before: tuple[str, str],
-    after: tuple[str, str],
-    buffer_m: float,
-    _area: StudyArea,
-) -> Assessment:
-    """Run the WDD and Poisson tests for the chosen areas and periods (cached)."""
-    del dataset_id
-    points = select_points(_area, Selection(crime_types=selection.crime_types))
-    return assess_response(
-        points,
-        shapely.from_wkt(treated_wkt),
-        shapely.from_wkt(comparison_wkt),
-        before=before,
-        after=after,
-        displacement_buffer_m=buffer_m or None,
-    )
 
 
 def _write(engine: Engine, work: Callable[[Session], object]) -> None:
@@ -661,7 +634,7 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                     )
                     st.rerun()
 
-    # --- assessment ------------------------------------------------------------------------------
+    # --- assessment ---------------------------------------------------------------------------
     with assess_tab:
         st.caption(
             "Before/after crime in the treated area against a comparison area: the weighted "
@@ -704,7 +677,7 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
             after = tuple(st.session_state[AFTER_KEY])
             result = _ui.guarded(
                 "assessing the response",
-                assessment,
+                _ui.assessment,
                 ctx.dataset_id,
                 ctx.selection,
                 shapely.to_wkt(choices[treated_name]),
