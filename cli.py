@@ -127,7 +127,7 @@ from spatial.routes import (
 )
 from spatial.sites import read_sites, validate_sites
 from tasking.assess import assess_response
-from tasking.findings import add_proposed_actions, propose_actions
+from tasking.findings import add_proposed_actions, findings_to_geodataframe, propose_actions
 from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
 from tasking.profile import Profile, build_profile
 from tasking.reports import gap_table, read_reports, reports_in
@@ -315,6 +315,12 @@ def _add_profile(parser: argparse.ArgumentParser) -> None:
         help="resident and partner reports (date, reported_by, issue, lon, lat) to set beside "
         "recorded crime",
     )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="tasking log whose EVA findings the profile counts (default: none; "
+        "PATCHMAP_DATABASE_URL or the local log with --db default)",
+    )
 
 
 def _reports_gap(args: argparse.Namespace, loaded: _Loaded, profile: Profile) -> list[object]:
@@ -326,6 +332,15 @@ def _reports_gap(args: argparse.Namespace, loaded: _Loaded, profile: Profile) ->
         Selection(months=profile.months, crime_types=profile.crime_types, wards=profile.wards),
     )
     return list(gap_table(inside, crimes).to_dict("records"))
+
+
+def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
+    """Return the located EVA findings of the tasking log, or None when no log is named."""
+    if db is None:
+        return None
+    engine = connect(None if db == "default" else db)
+    with Session(engine) as session:
+        return findings_to_geodataframe(list_findings(session))
 
 
 def _run_profile(args: argparse.Namespace) -> int:
@@ -344,6 +359,7 @@ def _run_profile(args: argparse.Namespace) -> int:
         months=selection.months,
         crime_types=selection.crime_types,
         population_method=args.population_method,
+        findings=_findings_from(args.db),
     )
     record = profile.to_dict()
     if args.reports is not None:
@@ -352,7 +368,12 @@ def _run_profile(args: argparse.Namespace) -> int:
         args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.json:
         _print_json(record)
-        return 0
+    else:
+        _print_profile(profile)
+    return 0
+
+
+def _print_profile(profile: Profile) -> None:
     print(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
     print(f"  crimes and ASB: {profile.n_crimes:,} (ASB {profile.n_asb:,})")
     if profile.rate_per_1000 is not None:
@@ -363,11 +384,14 @@ def _run_profile(args: argparse.Namespace) -> int:
         print(f"  rank: {profile.rank} of {profile.n_ranked} by {profile.rank_basis}")
     for change in profile.changes:
         print(f"  against the {change.label}: {change.verdict}")
+    if profile.eva_findings is not None and profile.eva_findings.n_findings:
+        found = profile.eva_findings
+        issues = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in found.by_issue.items())
+        print(f"  EVA findings: {found.n_findings} ({found.n_with_issues} with issues: {issues})")
     print("  top locations:")
     for loc in profile.top_locations:
         flag = "  [check: possible recording artefact]" if loc["artefact"] else ""
         print(f"    {loc['n_crimes']:>5}  {loc['location']} ({loc['ward']}){flag}")
-    return 0
 
 
 # --- problems --------------------------------------------------------------------------------

@@ -181,3 +181,45 @@ def test_profile_sets_reports_beside_recorded_crime(
     assert gap["Drugs"]["n_reports"] == 1  # the 2024 report is outside the period
     assert gap["Drugs"]["n_recorded"] == record["by_crime_type"]["Drugs"]
     assert "under-reporting" in gap["Drugs"]["reading"]
+
+
+def test_profile_counts_eva_findings_from_the_tasking_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt  # noqa: PLC0415 - only this test records findings
+
+    from shapely import LineString, Point  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from spatial.demo import PLANTED_PATTERNS  # noqa: PLC0415
+    from tasking.store import add_area, add_finding, connect  # noqa: PLC0415
+
+    nte = PLANTED_PATTERNS["nte_violence"]
+    inside = Point(nte.centre_x_m, nte.centre_y_m)
+    url = f"sqlite:///{tmp_path / 'log.sqlite'}"
+    with Session(connect(url)) as session, session.begin():
+        route = add_area(
+            session,
+            LineString([(inside.x, inside.y), (inside.x + 50, inside.y)]),
+            kind="eva_route",
+            name="Castle EVA",
+            user="pc",
+        )
+        for seen, day in ((True, 5), (False, 6), (True, 7)):
+            add_finding(
+                session,
+                route.id,
+                stop_number=1,
+                answers={"graffiti": seen},
+                user="pc",
+                walked_on=dt.date(2025, 8, day),
+                point=inside,
+            )
+    args = ["profile", "--demo", "--ward", nte.ward, "--months", "2025-07:2025-09"]
+    assert main([*args, "--db", url, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)["eva_findings"]
+    assert found["n_findings"] == 3
+    assert found["n_with_issues"] == 2
+    assert found["by_issue"] == {"graffiti": 2}
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["eva_findings"] is None
