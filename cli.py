@@ -61,7 +61,7 @@ from hotspots.clusters import (
     dbscan_clusters,
     hdbscan_clusters,
 )
-from hotspots.concentration import concentration, flag_artefacts, repeat_locations
+from hotspots.concentration import concentration, repeat_locations_flagged
 from hotspots.fdr import CORRECTION_LABELS, Correction
 from hotspots.forecast import (
     DEFAULT_CELL_SIZE_M,
@@ -2413,14 +2413,9 @@ def _run_repeats(args: argparse.Namespace) -> int:
     if points.empty:
         msg = "No crimes in the selection: widen the months, wards or crime types."
         raise ParameterError(msg)
-    top = repeat_locations(points, top_n=args.top_n)
-    flags = flag_artefacts(points)
+    top = repeat_locations_flagged(points, top_n=args.top_n)
     grid = make_grid(select_wards(loaded.area, loaded.selection), cell_size_m=args.cell_size_m)
     conc = concentration(points, grid=grid)
-    flagged = {
-        (round(x, 1), round(y, 1)): str(reason)
-        for x, y, reason in zip(flags.geometry.x, flags.geometry.y, flags["reason"], strict=True)
-    }
     rows = [
         {
             "rank": int(r["rank"]),
@@ -2430,7 +2425,7 @@ def _run_repeats(args: argparse.Namespace) -> int:
             "share_of_crimes": float(r["share_of_crimes"]),
             "n_months": int(r["n_months"]),
             "top_crime_types": str(r["top_crime_types"]),
-            "artefact": flagged.get((round(float(r["x_m"]), 1), round(float(r["y_m"]), 1))),
+            "artefact": r["artefact"],
         }
         for r in top.drop(columns="geometry").to_dict("records")
     ]

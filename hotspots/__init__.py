@@ -70,6 +70,7 @@ if TYPE_CHECKING:
         generalised_gini,
         gini,
         repeat_locations,
+        repeat_locations_flagged,
         share_in_top,
     )
     from hotspots.fdr import CORRECTION_LABELS, Correction, adjust_p
@@ -246,6 +247,7 @@ _EXPORTS: dict[str, str] = {
     "permutation_p": "hotspots.gistar",
     "rate_surface": "hotspots.kde",
     "repeat_locations": "hotspots.concentration",
+    "repeat_locations_flagged": "hotspots.concentration",
     "score_cells": "hotspots.forecast",
     "select_default": "hotspots.forecast",
     "share_in_top": "hotspots.concentration",
@@ -364,6 +366,7 @@ __all__ = [
     "permutation_p",
     "rate_surface",
     "repeat_locations",
+    "repeat_locations_flagged",
     "score_cells",
     "select_default",
     "share_in_top",

@@ -47,6 +47,7 @@ __all__ = [
     "generalised_gini",
     "gini",
     "repeat_locations",
+    "repeat_locations_flagged",
     "share_in_top",
 ]
 
@@ -516,6 +517,47 @@ def repeat_locations(points: gpd.GeoDataFrame, *, top_n: int = DEFAULT_TOP_N) ->
         crs=BNG,
     )
     return out.loc[:, list(_REPEAT_COLUMNS)]
+
+
+def repeat_locations_flagged(
+    points: gpd.GeoDataFrame, *, top_n: int = DEFAULT_TOP_N
+) -> gpd.GeoDataFrame:
+    """
+    Rank the busiest snap points and say which look like recording artefacts.
+
+    Parameters
+    ----------
+    points
+        As for :func:`repeat_locations` and :func:`flag_artefacts` (default thresholds).
+    top_n
+        How many snap points to return.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :func:`repeat_locations` plus ``artefact``: the :func:`flag_artefacts` reason for a
+        flagged snap point (matched on its position to 0.1 m), else None.
+
+    Raises
+    ------
+    PatchmapError
+        As :func:`repeat_locations` and :func:`flag_artefacts`.
+    """
+    top = repeat_locations(points, top_n=top_n)
+    flags = flag_artefacts(points)
+    reasons = {
+        (round(x, 1), round(y, 1)): str(reason)
+        for x, y, reason in zip(flags.geometry.x, flags.geometry.y, flags["reason"], strict=True)
+    }
+    top["artefact"] = pd.Series(  # object dtype keeps None for "not flagged"
+        [
+            reasons.get((round(float(x), 1), round(float(y), 1)))
+            for x, y in zip(top["x_m"], top["y_m"], strict=True)
+        ],
+        index=top.index,
+        dtype=object,
+    )
+    return top
 
 
 def flag_artefacts(

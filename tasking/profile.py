@@ -18,7 +18,7 @@ import pandas as pd
 from boundaries.population import PopulationMethod, ward_population
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.classify import emerging_hotspots
-from hotspots.concentration import flag_artefacts, repeat_locations
+from hotspots.concentration import repeat_locations_flagged
 from hotspots.gistar import gi_star
 from spatial.crs import require_bng
 from spatial.errors import MissingColumnError, ParameterError
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from boundaries.dataset import StudyArea
+    from spatial.grid import Grid
 
 __all__ = [
     "ASB",
@@ -337,28 +338,20 @@ def _top_locations(points: gpd.GeoDataFrame) -> tuple[dict[str, object], ...]:
     """Top snap points with the hotspot engine's artefact flags."""
     if points.empty:
         return ()
-    top = repeat_locations(points, top_n=TOP_LOCATIONS)
-    flags = flag_artefacts(points)
-    reasons = {
-        (round(x, 1), round(y, 1)): str(r)
-        for x, y, r in zip(flags.geometry.x, flags.geometry.y, flags["reason"], strict=True)
-    }
-    rows = []
-    for rec in top.drop(columns="geometry").to_dict("records"):
-        key = (round(float(rec["x_m"]), 1), round(float(rec["y_m"]), 1))
-        rows.append(
-            {
-                "location": str(rec["location"]),
-                "ward": str(rec["ward"]),
-                "x_m": float(rec["x_m"]),
-                "y_m": float(rec["y_m"]),
-                "n_crimes": int(rec["n_crimes"]),
-                "n_months": int(rec["n_months"]),
-                "top_crime_types": str(rec["top_crime_types"]),
-                "artefact": reasons.get(key),
-            }
-        )
-    return tuple(rows)
+    top = repeat_locations_flagged(points, top_n=TOP_LOCATIONS)
+    return tuple(
+        {
+            "location": str(rec["location"]),
+            "ward": str(rec["ward"]),
+            "x_m": float(rec["x_m"]),
+            "y_m": float(rec["y_m"]),
+            "n_crimes": int(rec["n_crimes"]),
+            "n_months": int(rec["n_months"]),
+            "top_crime_types": str(rec["top_crime_types"]),
+            "artefact": rec["artefact"],
+        }
+        for rec in top.drop(columns="geometry").to_dict("records")
+    )
 
 
 @dataclass(frozen=True)
@@ -410,11 +403,10 @@ def _rate_and_rank(
     return _Rated(population, method_label, rank, len(units), basis, notes)
 
 
-def _hotspots(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> dict[str, object]:
+def _hotspots(points: gpd.GeoDataFrame, grid: Grid) -> dict[str, object]:
     """Summarise Gi* (queen, FDR) on the profile's cells: hot cells and their share of crime."""
     if points.empty:
         return {}
-    grid = make_grid(wards, kind="square", cell_size_m=HOTSPOT_CELL_SIZE_M)
     result = gi_star(count_points(points, grid), grid=grid)
     cells = result.cells
     hot = cells["gi_bin"].to_numpy() >= 2  # noqa: PLR2004 - hot at 95 % or more
@@ -428,13 +420,10 @@ def _hotspots(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> dict[str, ob
     }
 
 
-def _persistence(
-    points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, months: tuple[str, ...]
-) -> dict[str, int]:
+def _persistence(points: gpd.GeoDataFrame, grid: Grid, months: tuple[str, ...]) -> dict[str, int]:
     """Count cells per emerging hot spot category over every loaded month."""
     if points.empty or len(months) < MIN_EMERGING_MONTHS:
         return {}
-    grid = make_grid(wards, kind="square", cell_size_m=HOTSPOT_CELL_SIZE_M)
     cells = emerging_hotspots(points, grid=grid, months=(months[0], months[-1]))
     counts = cells["category"].value_counts()
     return {str(k): int(v) for k, v in counts.items() if str(k) != "No Pattern Detected"}
@@ -495,7 +484,9 @@ def build_profile(
     period = _month_range(pd.Period(first, freq="M"), pd.Period(last, freq="M"))
     nbhds = (neighbourhood,) if neighbourhood else None
     place = Selection(wards=wards, neighbourhoods=nbhds)
-    chosen_wards = tuple(str(w) for w in select_wards(area, place)["ward_name"])
+    ward_frame = select_wards(area, place)
+    chosen_wards = tuple(str(w) for w in ward_frame["ward_name"])
+    grid = make_grid(ward_frame, kind="square", cell_size_m=HOTSPOT_CELL_SIZE_M)
     typed = Selection(crime_types=crime_types, wards=chosen_wards)
     all_months = select_points(area, typed)
     monthly = all_months.groupby("month").size()
@@ -554,12 +545,10 @@ def build_profile(
         rank_basis=rated.basis,
         changes=tuple(c for c in changes if c is not None),
         top_locations=_top_locations(in_period),
-        hotspots=_hotspots(in_period, select_wards(area, place)),
-        persistence=_persistence(all_months, select_wards(area, place), area.months),
+        hotspots=_hotspots(in_period, grid),
+        persistence=_persistence(all_months, grid, area.months),
         notes=tuple(notes),
         eva_findings=None
         if findings is None
-        else summarise_findings(
-            findings, select_wards(area, place), months=(str(period[0]), str(period[-1]))
-        ),
+        else summarise_findings(findings, ward_frame, months=(str(period[0]), str(period[-1]))),
     )

@@ -234,3 +234,23 @@ def test_cambridge_police_station_is_flagged(cambridge_dir: Path) -> None:
     top = repeat_locations(area.points, top_n=10)
     assert top["n_crimes"].is_monotonic_decreasing
     assert top["n_crimes"].iloc[0] > 300
+
+
+def test_repeat_locations_flagged_marks_the_police_station_only() -> None:
+    from shapely import Point  # noqa: PLC0415 - this test's points
+
+    from hotspots.concentration import repeat_locations_flagged  # noqa: PLC0415
+
+    points = gpd.GeoDataFrame(
+        {
+            "location": ["On or near Police Station"] * 3 + ["On or near Mill Lane"] * 2,
+            "crime_type": ["Other theft"] * 5,
+            "month": pd.PeriodIndex(["2025-01"] * 5, freq="M"),
+        },
+        geometry=[Point(0, 0)] * 3 + [Point(100, 50)] * 2,
+        crs="EPSG:27700",
+    )
+    top = repeat_locations_flagged(points, top_n=2)
+    assert top["location"].tolist() == ["On or near Police Station", "On or near Mill Lane"]
+    assert "police building" in str(top["artefact"].iloc[0])
+    assert top["artefact"].iloc[1] is None
