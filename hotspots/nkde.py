@@ -66,6 +66,12 @@ _GAUSSIAN_SIGMAS: Final = 3.0
 _MIN_PATH_WEIGHT: Final = 1e-9
 """Paths of the discontinuous NKDE whose share of a crime falls below this are not followed."""
 _MAX_EXPANSIONS: Final = 100_000
+_MERGE_ABOVE: Final = 100_000
+"""When more paths than this are alive, paths on the same street end within ``_MERGE_M`` merge."""
+_MERGE_M: Final = 0.5
+"""Paths arriving at the same street end with distances in the same 0.5 m bin become one."""
+_ADD_CHUNK: Final = 1_000_000
+"""Paths whose kernel values are added to the lixels in one go (bounds memory)."""
 """Safety stop for the junction-by-junction expansion (never reached on real networks)."""
 _SOURCES_PER_CHUNK: Final = 512
 """Source segments per Dijkstra call of the simple NKDE (bounds the dense distance block)."""
@@ -361,6 +367,11 @@ def _discontinuous(
     A path state is (segment it arrived by, node reached, distance so far, share of the
     crime). At each node of degree ``n`` a state continues along the ``n - 1`` other segments
     with share / (n - 1); at a dead end it stops. States beyond the bandwidth are dropped.
+    The number of paths grows exponentially with the bandwidth on a dense network; when more
+    than ``_MERGE_ABOVE`` are alive, paths arriving at the same street end (from any crime)
+    with distances in the same ``_MERGE_M`` bin are merged into one carrying their summed
+    share at their share-weighted mean distance: mass stays exactly conserved and distances
+    move by less than ``_MERGE_M`` per junction.
     """
     network = lixels.network
     density = _own_segment(lixels, src_segment, src_offset, w, bandwidth_m, kernel)
@@ -383,6 +394,8 @@ def _discontinuous(
         if not alive.any():
             break
         via, node, dist, share = via[alive], node[alive], dist[alive], share[alive]
+        if len(via) > _MERGE_ABOVE:
+            via, node, dist, share = _merge_paths(lixels, via, node, dist, share)
         n_out = degree[node]
         rep = np.repeat(np.arange(len(node)), n_out)
         k = np.arange(len(rep)) - np.repeat(np.cumsum(n_out) - n_out, n_out)
@@ -392,12 +405,42 @@ def _discontinuous(
         new_share = share[rep] / (n_out[rep] - 1)
         start = dist[rep]
         from_u = network.edge_u[nxt] == node[rep]
-        _add_on_segments(density, lixels, nxt, from_u, start, new_share, bandwidth_m, kernel)
+        for lo in range(0, len(nxt), _ADD_CHUNK):
+            part = slice(lo, lo + _ADD_CHUNK)
+            _add_on_segments(
+                density,
+                lixels,
+                nxt[part],
+                from_u[part],
+                start[part],
+                new_share[part],
+                bandwidth_m,
+                kernel,
+            )
         via = nxt
         node = np.where(from_u, network.edge_v[nxt], network.edge_u[nxt])
         dist = start + length[nxt]
         share = new_share
     return density
+
+
+def _merge_paths(
+    lixels: Lixels,
+    via: npt.NDArray[np.int64],
+    node: npt.NDArray[np.int64],
+    dist: npt.NDArray[np.float64],
+    share: npt.NDArray[np.float64],
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]
+]:
+    """Merge paths at the same street end whose distances share a ``_MERGE_M`` bin."""
+    at_v = node == lixels.network.edge_v[via]
+    n_bins = int(np.ceil(dist.max() / _MERGE_M)) + 1
+    key = (via * 2 + at_v) * n_bins + np.floor(dist / _MERGE_M).astype(np.int64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    total = np.bincount(inverse, weights=share).astype(np.float64)
+    mean_dist = np.bincount(inverse, weights=share * dist) / total
+    return via[first], node[first], mean_dist, total
 
 
 def _node_distances(

@@ -180,3 +180,17 @@ def test_bad_options_raise_parameter_errors() -> None:
         network_kde(crimes, lixels=lixels, bandwidth_m=0)
     with pytest.raises(ParameterError, match="method must be one of"):
         network_kde(crimes, lixels=lixels, method="continuous")  # type: ignore[arg-type]
+
+
+def test_merging_paths_on_large_bandwidths_keeps_mass_and_moves_density_little(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    net = lattice()
+    lixels = make_lixels(net, lixel_m=10)
+    crimes = points([(X0 + 450, Y0 + 500), (X0 + 500, Y0 + 433), (X0 + 537, Y0 + 600)])
+    exact = network_kde(crimes, lixels=lixels, bandwidth_m=380)
+    monkeypatch.setattr("hotspots.nkde._MERGE_ABOVE", 0)  # merge at every junction
+    merged = network_kde(crimes, lixels=lixels, bandwidth_m=380)
+    assert merged.integral == pytest.approx(exact.integral, rel=1e-12)
+    np.testing.assert_allclose(merged.density_per_m, exact.density_per_m, atol=2e-5)
+    assert not np.array_equal(merged.density_per_m, exact.density_per_m)
