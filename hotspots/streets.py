@@ -8,6 +8,8 @@ Street-segment hotspots: crimes per street segment or lixel, Gi* on the network,
   Gi* (:mod:`hotspots.gistar`: analytic z, two-sided p, Benjamini-Hochberg FDR, ArcGIS bins).
 * :func:`top_streets` finds the fewest segments that hold a given share of the crime, the
   street-level concentration (Weisburd 2015's "law of crime concentration at place").
+* :func:`hot_streets` is the one workflow the app, the command line and exports share: lixels,
+  snapping and one method (network KDE, counts or Gi*) per segment or lixel, ranked.
 """
 
 from __future__ import annotations
@@ -23,19 +25,27 @@ from scipy.sparse.csgraph import dijkstra
 
 from hotspots.fdr import CORRECTION_LABELS, Correction, adjust_p
 from hotspots.gistar import DEFAULT_ALPHA, HOTSPOT_LABELS, classify_gi, gi_star_z
+from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M, NetworkKernel, network_kde_snapped
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M, make_lixels, snap_to_lixels
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import numpy.typing as npt
 
     from spatial.lixels import Lixels, LixelSnap
+    from spatial.network import StreetNetwork
 
 __all__ = [
+    "DEFAULT_TOP_N_STREETS",
     "DEFAULT_TOP_SHARE_PCT",
+    "STREET_METHODS",
+    "HotStreets",
     "StreetGiStar",
+    "StreetMethod",
     "StreetUnit",
     "TopStreets",
+    "hot_streets",
     "street_counts",
     "street_gi_star",
     "street_weights",
@@ -43,6 +53,16 @@ __all__ = [
 ]
 
 StreetUnit = Literal["segment", "lixel"]
+StreetMethod = Literal["nkde-discontinuous", "nkde-simple", "counts", "gistar"]
+STREET_METHODS: Final[tuple[StreetMethod, ...]] = (
+    "nkde-discontinuous",
+    "nkde-simple",
+    "counts",
+    "gistar",
+)
+"""The street methods, the default first."""
+DEFAULT_TOP_N_STREETS: Final = 10
+"""How many top segments the app, the command line and briefings list."""
 DEFAULT_TOP_SHARE_PCT: Final = 50.0
 """The share of crime whose holding segments :func:`top_streets` finds."""
 _NODES_PER_CHUNK: Final = 512
@@ -385,4 +405,190 @@ def top_streets(lines: gpd.GeoDataFrame, *, share_pct: float = DEFAULT_TOP_SHARE
         n_crimes=int(total),
         pct_of_pieces=100.0 * n_top / len(lines),
         pct_of_length=100.0 * float(chosen["length_m"].sum()) / float(length.sum()),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class HotStreets:
+    """
+    Streets ranked by one method, per segment or per lixel.
+
+    Attributes
+    ----------
+    lines
+        :func:`street_counts` (``name``, ``length_m``, ``n_crimes``, ``per_100m``) plus the
+        method's columns: ``density_per_km`` and ``density_per_100m`` for the NKDE (per segment:
+        the length-weighted mean over its lixels), the Gi* columns for ``"gistar"``.
+    value_column
+        The column the streets are ranked by (``density_per_km``, ``per_100m`` or ``gi_z``).
+    method, per
+        The method and the unit (segment or lixel).
+    lixel_m, bandwidth_m, max_snap_m
+        The lixel length, kernel bandwidth and largest snapping distance used.
+    n_points, n_snapped, n_too_far
+        Crimes given, snapped to a street, and further than ``max_snap_m`` from every street.
+    total_street_km
+        Length of all streets of the network.
+    description
+        One paragraph saying what was computed, for the UI and exports.
+    """
+
+    lines: gpd.GeoDataFrame
+    value_column: str
+    method: StreetMethod
+    per: StreetUnit
+    lixel_m: float
+    bandwidth_m: float
+    max_snap_m: float
+    n_points: int
+    n_snapped: int
+    n_too_far: int
+    total_street_km: float
+    description: str
+
+    def top(self, n: int = DEFAULT_TOP_N_STREETS) -> gpd.GeoDataFrame:
+        """
+        Return the ``n`` highest-ranked pieces that hold at least one crime.
+
+        Parameters
+        ----------
+        n
+            How many.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Rows of :attr:`lines`, highest ``value_column`` first (ties: more crimes first).
+        """
+        busy = self.lines.loc[self.lines["n_crimes"] > 0]
+        order = np.lexsort(
+            (-busy["n_crimes"].to_numpy(dtype=np.float64), -busy[self.value_column].to_numpy())
+        )
+        return busy.iloc[order[:n]]
+
+
+def _segment_density(
+    density_per_m: npt.NDArray[np.float64], lixels: Lixels
+) -> npt.NDArray[np.float64]:
+    """Length-weighted mean density of each segment's lixels."""
+    mass = np.bincount(
+        lixels.segment, weights=density_per_m * lixels.length_m, minlength=lixels.network.n_edges
+    )
+    return mass / np.maximum(lixels.network.edge_length_m, 1e-9)
+
+
+def hot_streets(  # noqa: PLR0913 -- keyword-only options of one workflow
+    points: gpd.GeoDataFrame,
+    *,
+    network: StreetNetwork,
+    method: StreetMethod = "nkde-discontinuous",
+    per: StreetUnit = "segment",
+    lixel_m: float = DEFAULT_LIXEL_M,
+    bandwidth_m: float = DEFAULT_NKDE_BANDWIDTH_M,
+    max_snap_m: float = DEFAULT_LIXEL_SNAP_M,
+    kernel: NetworkKernel = "quartic",
+    distance_m: float | None = None,
+) -> HotStreets:
+    """
+    Rank streets by crime: cut lixels, snap the crimes and apply one method.
+
+    Parameters
+    ----------
+    points
+        Crimes in EPSG:27700.
+    network
+        The street network.
+    method
+        ``"nkde-discontinuous"`` (default), ``"nkde-simple"`` (network KDE, crimes per km),
+        ``"counts"`` (crimes per 100 m) or ``"gistar"`` (Gi* z on counts).
+    per
+        ``"segment"`` (junction to junction, default) or ``"lixel"``.
+    lixel_m
+        Length of the lixels.
+    bandwidth_m
+        NKDE bandwidth in metres of street.
+    max_snap_m
+        Crimes further than this from every street are counted as too far and left out.
+    kernel
+        NKDE kernel: ``"quartic"`` or ``"gaussian"``.
+    distance_m
+        Gi* neighbours: None for pieces sharing a junction, else a network distance band.
+
+    Returns
+    -------
+    HotStreets
+        The ranked lines and what was done.
+
+    Raises
+    ------
+    ParameterError
+        When an option is out of range or the method unknown.
+    EmptyInputError
+        When no crime lies within ``max_snap_m`` of a street.
+    CRSError
+        When the crimes are not in EPSG:27700.
+    """
+    if method not in STREET_METHODS:
+        msg = f"method must be one of {', '.join(STREET_METHODS)}; found {method!r}."
+        raise ParameterError(msg)
+    lixels = make_lixels(network, lixel_m=lixel_m)
+    snap = snap_to_lixels(lixels, points, max_snap_m=max_snap_m)
+    if snap.n_snapped == 0:
+        msg = (
+            f"None of the {snap.n_points} crimes lies within {max_snap_m:g} m of a street on "
+            "this network. Check that the network covers the crimes, or raise max_snap_m."
+        )
+        raise EmptyInputError(msg)
+    unit = "segment" if per == "segment" else f"{lixel_m:g} m lixel"
+    if method == "gistar":
+        gi = street_gi_star(snap, lixels=lixels, per=per, distance_m=distance_m)
+        lines, value, what = gi.lines, "gi_z", gi.convention
+    else:
+        lines = street_counts(snap, lixels=lixels, per=per)
+        value = "per_100m"
+        what = f"Crimes per 100 m of street in each {unit}."
+        if method != "counts":
+            nkde = network_kde_snapped(
+                snap,
+                lixels=lixels,
+                bandwidth_m=bandwidth_m,
+                method="simple" if method == "nkde-simple" else "discontinuous",
+                kernel=kernel,
+            )
+            per_m = (
+                nkde.density_per_m
+                if per == "lixel"
+                else _segment_density(nkde.density_per_m, lixels)
+            )
+            lines["density_per_km"] = per_m * 1000.0
+            lines["density_per_100m"] = per_m * 100.0
+            value = "density_per_km"
+            kind = (
+                "simple (Xie & Yan 2008)"
+                if method == "nkde-simple"
+                else ("discontinuous (Okabe et al. 2009; mass split equally at junctions)")
+            )
+            what = (
+                f"Network kernel density, {kind}, {kernel} kernel, {bandwidth_m:g} m bandwidth "
+                f"along the streets, evaluated at the centres of {lixel_m:g} m lixels"
+                + ("" if per == "lixel" else " and averaged over each segment")
+                + "; crimes per km of street."
+            )
+    description = (
+        f"{what} {snap.n_snapped:,} of {snap.n_points:,} crimes snapped to the nearest street "
+        f"within {max_snap_m:g} m; {snap.n_too_far:,} further away were left out."
+    )
+    return HotStreets(
+        lines=lines,
+        value_column=value,
+        method=method,
+        per=per,
+        lixel_m=float(lixel_m),
+        bandwidth_m=float(bandwidth_m),
+        max_snap_m=float(max_snap_m),
+        n_points=snap.n_points,
+        n_snapped=snap.n_snapped,
+        n_too_far=snap.n_too_far,
+        total_street_km=lixels.total_length_m / 1000.0,
+        description=description,
     )

@@ -11,7 +11,13 @@ from libpysal.weights import WSP
 
 from boundaries.dataset import StudyArea, load_demo
 from hotspots.nkde import network_kde
-from hotspots.streets import street_counts, street_gi_star, street_weights, top_streets
+from hotspots.streets import (
+    hot_streets,
+    street_counts,
+    street_gi_star,
+    street_weights,
+    top_streets,
+)
 from spatial.crs import BNG
 from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
@@ -146,3 +152,28 @@ def test_planted_hot_streets_are_found_on_the_demo(demo_area: StudyArea) -> None
     assert gi.n_hot > 0
     top = gi.lines.sort_values("gi_z", ascending=False).iloc[0]
     assert _distance_to(top.geometry, "nte_violence") < PLANTED_PATTERNS["nte_violence"].radius_m
+
+
+@pytest.mark.parametrize("method", ["nkde-discontinuous", "nkde-simple", "counts", "gistar"])
+@pytest.mark.parametrize("per", ["segment", "lixel"])
+def test_hot_streets_ranks_the_busiest_street_first(method: str, per: str) -> None:
+    crimes = points_at([50, 120, 130, 210, 220, 230, 240, 250, 260, 900])
+    hot = hot_streets(crimes, network=chain(), method=method, per=per, max_snap_m=20)  # type: ignore[arg-type]
+    assert (hot.n_points, hot.n_snapped, hot.n_too_far) == (10, 9, 1)
+    assert hot.total_street_km == pytest.approx(0.3)
+    top = hot.top(2)
+    assert top["name"].iloc[0] == "C Street"
+    assert hot.value_column in hot.lines.columns
+    assert "1 further away were left out" in hot.description
+    assert int(hot.lines["n_crimes"].sum()) == 9
+
+
+def test_segment_nkde_is_the_length_weighted_mean_of_its_lixels() -> None:
+    crimes = points_at([50, 120, 130, 210, 220])
+    by_segment = hot_streets(crimes, network=chain(), lixel_m=30)
+    by_lixel = hot_streets(crimes, network=chain(), lixel_m=30, per="lixel")
+    mass_segments = (by_segment.lines["density_per_km"] * by_segment.lines["length_m"]).sum()
+    mass_lixels = (by_lixel.lines["density_per_km"] * by_lixel.lines["length_m"]).sum()
+    assert mass_segments == pytest.approx(mass_lixels)
+    with pytest.raises(ParameterError, match="method must be one of"):
+        hot_streets(crimes, network=chain(), method="kde")  # type: ignore[arg-type]
