@@ -62,7 +62,9 @@ Audience = Literal["police", "partner", "public"]
 AUDIENCES: Final[tuple[Audience, ...]] = get_args(Audience)
 """Every audience, most detailed first."""
 
-LayerKind = Literal["crimes", "hotspots", "density", "clusters", "routes", "sites", "wards"]
+LayerKind = Literal[
+    "crimes", "hotspots", "density", "clusters", "routes", "sites", "wards", "streets"
+]
 """The kinds of layer patchmap exports."""
 LAYER_KINDS: Final[tuple[LayerKind, ...]] = get_args(LayerKind)
 """Every layer kind."""
@@ -129,6 +131,35 @@ _ROUTE_FIELDS: Final = (
     "kind",
 )
 _SITE_FIELDS: Final = ("name", "kind", "public_facing", "opening_notes")
+_POLICE_STREET_FIELDS: Final = (
+    "segment_id",
+    "lixel_id",
+    "segment",
+    "name",
+    "length_m",
+    "n_crimes",
+    "per_100m",
+    "density_per_km",
+    "density_per_100m",
+    "gi_z",
+    "gi_p",
+    "gi_p_fdr",
+    "gi_bin",
+    "hotspot",
+    "significant",
+)
+_PARTNER_STREET_FIELDS: Final = (
+    "segment_id",
+    "lixel_id",
+    "name",
+    "length_m",
+    "n_crimes",
+    "gi_bin",
+    "hotspot",
+    "significant",
+)
+"""Partners get counts per street (suppressed when small) and Gi* classes, but no rates or
+densities: a rate times the length would give back a suppressed count."""
 _WARD_FIELDS: Final = ("ward_code", "ward_name", "neighbourhood")
 
 
@@ -185,6 +216,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
             "routes": _ROUTE_FIELDS,
             "sites": _SITE_FIELDS,
             "wards": _WARD_FIELDS,
+            "streets": _POLICE_STREET_FIELDS,
         },
         description="Police: the full detail loaded (crime IDs, outcomes, snap points).",
     ),
@@ -207,6 +239,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
             "routes": _ROUTE_FIELDS,
             "sites": _SITE_FIELDS,
             "wards": _WARD_FIELDS,
+            "streets": _PARTNER_STREET_FIELDS,
         },
         description=(
             "Partner (council, housing, fire): crimes per street or cell, counts below the "
