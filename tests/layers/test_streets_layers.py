@@ -9,8 +9,10 @@ import numpy as np
 import pyogrio
 import pytest
 
+from boundaries.dataset import load_demo
+from boundaries.select import Selection
 from hotspots.streets import hot_streets
-from layers.export import ExportMetadata, export_layers
+from layers.export import ExportMetadata, build_layers, export_layers
 from layers.map import hotspot_map
 from layers.streets import (
     hot_street_layer,
@@ -105,3 +107,13 @@ def test_street_exports_write_lines_with_the_audience_fields(tmp_path: Path) -> 
     assert pyogrio.read_info(kml.paths[0], layer="streets")["features"] == 3
     with pytest.raises(ParameterError, match="public preset does not allow the streets layer"):
         export_layers([layer], tmp_path / "public.gpkg", metadata=META, audience="public")
+
+
+def test_build_layers_adds_hot_streets_from_the_demo_network() -> None:
+    area = load_demo()
+    built = build_layers(area, Selection(wards=("Castle",)), layers=["streets"])
+    (layer,) = built.layers
+    assert layer.kind == "streets"
+    assert "segment_id" in layer.frame.columns
+    assert int(layer.frame["n_crimes"].sum()) > 0
+    assert "Network kernel density" in built.metadata.methods["streets"]["method"]
