@@ -40,6 +40,11 @@ SUBCOMMANDS: Final = (
         "hot spots: Gi* cells, the densest KDE cells, or DBSCAN/HDBSCAN clusters",
     ),
     ("density", "patchmap.hotspots", "kernel density raster (GeoTIFF, crimes per km2)"),
+    (
+        "streets",
+        "patchmap.streets",
+        "hot streets: network KDE, counts or Gi* per street segment or lixel",
+    ),
     ("change", "patchmap.hotspots", "change per grid cell between two periods"),
     ("emerging", "patchmap.hotspots", "emerging hot spots: space-time patterns per cell"),
     (

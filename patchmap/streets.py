@@ -1,0 +1,163 @@
+"""``patchmap streets``: hot streets by network KDE, counts or Gi* per street segment or lixel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+
+    from hotspots.streets import HotStreets
+
+__all__ = ["add_streets", "run_streets"]
+
+_METHODS = ("nkde-discontinuous", "nkde-simple", "counts", "gistar")
+_OUT_SUFFIXES = (".gpkg", ".geojson", ".kml")
+
+
+def add_streets(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap streets`` to its parser."""
+    parser.add_argument(
+        "--network",
+        type=Path,
+        metavar="FILE",
+        help="street network: OSMnx .graphml, OSM XML .osm or .osm.pbf (the demo's with --demo)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=_METHODS,
+        default=_METHODS[0],
+        help="network KDE (discontinuous: mass split at junctions; simple), crimes per 100 m, "
+        "or Gi* on counts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--per",
+        choices=("segment", "lixel"),
+        default="segment",
+        help="one line per street segment (junction to junction) or per lixel",
+    )
+    parser.add_argument(
+        "--bandwidth-m", type=float, default=150.0, help="NKDE bandwidth along the streets"
+    )
+    parser.add_argument("--lixel-m", type=float, default=50.0, help="length of a street piece")
+    parser.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=50.0,
+        help="crimes further than this from every street are counted and left out",
+    )
+    parser.add_argument("--kernel", choices=("quartic", "gaussian"), default="quartic")
+    parser.add_argument(
+        "--distance-m",
+        type=float,
+        metavar="M",
+        help="Gi* neighbours within this network distance (default: sharing a junction)",
+    )
+    parser.add_argument("--top", type=int, default=10, metavar="N", help="top segments listed")
+    parser.add_argument(
+        "--audience",
+        choices=("police", "partner"),
+        default="police",
+        help="who the --out file is for (partner: small counts suppressed, no rates)",
+    )
+
+
+def _record(hot: HotStreets, top_n: int) -> dict[str, object]:
+    top = hot.top(top_n)
+    return {
+        "method": hot.method,
+        "per": hot.per,
+        "n_points": hot.n_points,
+        "n_snapped": hot.n_snapped,
+        "n_too_far": hot.n_too_far,
+        "total_street_km": round(hot.total_street_km, 3),
+        "value": hot.value_column,
+        "description": hot.description,
+        "top": [
+            {
+                "name": str(name),
+                "crimes": int(crimes),
+                "length_m": round(float(length), 1),
+                "per_100m": round(float(rate), 3),
+                hot.value_column: round(float(value), 4),
+            }
+            for name, crimes, length, rate, value in zip(
+                top["name"],
+                top["n_crimes"],
+                top["length_m"],
+                top["per_100m"],
+                top[hot.value_column],
+                strict=True,
+            )
+        ],
+    }
+
+
+def run_streets(args: argparse.Namespace) -> int:
+    """Run ``patchmap streets``; return the exit code."""
+    from boundaries.select import select_points, select_wards  # noqa: PLC0415 -- lazy: fast --help
+    from hotspots.streets import hot_streets  # noqa: PLC0415
+    from layers.export import ExportMetadata, export_layers  # noqa: PLC0415
+    from layers.streets import street_export_layer  # noqa: PLC0415
+    from patchmap._data import load  # noqa: PLC0415
+    from patchmap._output import (  # noqa: PLC0415
+        checked_out,
+        data_period,
+        filter_texts,
+        print_json,
+    )
+    from spatial.errors import ParameterError  # noqa: PLC0415
+    from spatial.network import load_network  # noqa: PLC0415
+
+    checked_out(args.out, _OUT_SUFFIXES, "hot street lines")
+    loaded = load(args)
+    if args.network is not None:
+        network = load_network(args.network)
+    elif loaded.area.network_path is not None:
+        network = load_network(loaded.area.network_path)
+    else:
+        msg = "Give --network FILE (.graphml, .osm or .osm.pbf), or --demo for the demo town."
+        raise ParameterError(msg)
+    points = select_points(loaded.area, loaded.selection)
+    hot = hot_streets(
+        points,
+        network=network,
+        method=args.method,
+        per=args.per,
+        lixel_m=args.lixel_m,
+        bandwidth_m=args.bandwidth_m,
+        max_snap_m=args.max_snap_m,
+        kernel=args.kernel,
+        distance_m=args.distance_m,
+    )
+    if args.out is not None:
+        wards = select_wards(loaded.area, loaded.selection)
+        names = ", ".join(str(w) for w in wards["ward_name"])
+        export_layers(
+            [street_export_layer(hot)],
+            args.out,
+            metadata=ExportMetadata(
+                title=f"patchmap hot streets: {loaded.area.label}",
+                area=f"{loaded.area.label}: {names}",
+                audience=args.audience,
+                min_count=None,
+                period=data_period(points, loaded.selection),
+                filters=filter_texts(loaded.selection),
+                methods={"streets": {"method": hot.description}},
+            ),
+            audience=args.audience,
+        )
+    if args.json:
+        print_json(_record(hot, args.top))
+        return 0
+    print(hot.description)
+    print(f"{hot.total_street_km:,.1f} km of street; top {args.top} by {hot.value_column}:")
+    for row in _record(hot, args.top)["top"]:  # type: ignore[attr-defined]
+        print(
+            f"  {row['name']}: {row['crimes']} crimes on {row['length_m']:,.0f} m "
+            f"({row['per_100m']:.2f} per 100 m), {hot.value_column} {row[hot.value_column]:g}"
+        )
+    if args.out is not None:
+        print(f"wrote {args.out}")
+    return 0
