@@ -32,6 +32,7 @@ from hotspots.forecast import (
 )
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
+from hotspots.streets import HotStreets, hot_streets
 from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
 from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
 from layers.map import (
@@ -82,6 +83,7 @@ if TYPE_CHECKING:
     from hotspots.fdr import Correction
     from hotspots.forecast import Forecast
     from hotspots.kde import Kernel
+    from hotspots.streets import StreetMethod, StreetUnit
     from layers.audience import Audience, LayerKind
     from layers.export import ExportFormat
     from spatial.grid import GridKind
@@ -906,6 +908,32 @@ def assessment(
         before=before,
         after=after,
         displacement_buffer_m=buffer_m or None,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Finding the hot streets…")
+def hot_street_result(  # the data set key, the filters, the network key and each option
+    dataset_id: str,
+    selection: Selection,
+    network_key: str,
+    method: StreetMethod,
+    per: StreetUnit,
+    lengths_m: tuple[float, float, float],
+    _network: StreetNetwork,
+    _area: StudyArea,
+) -> HotStreets:
+    """Return the hot streets of the selection (lengths: bandwidth, lixel, largest snap)."""
+    del network_key
+    bandwidth_m, lixel_m, max_snap_m = lengths_m
+    _, points = selected_frames(dataset_id, selection, _area)
+    return hot_streets(
+        points,
+        network=_network,
+        method=method,
+        per=per,
+        bandwidth_m=bandwidth_m,
+        lixel_m=lixel_m,
+        max_snap_m=max_snap_m,
     )
 
 
