@@ -549,7 +549,7 @@ if hot is not None and not table.empty:
     st.dataframe(table, key=STREET_TABLE_KEY, hide_index=True, width="stretch")
     st.caption(
         f"Street names from OpenStreetMap. Crimes snapped to each street {hot.per} over the "
-        f"selected months; ranked by {value_label(hot).lower()}."
+        f"selected months; ranked by {value_label(hot)}."
     )
 elif table.empty:
     st.write("No hotspot was found with these settings.")

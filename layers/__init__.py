@@ -144,6 +144,7 @@ if TYPE_CHECKING:
         render_static_map,
     )
     from layers.streets import (
+        STREET_COLOURS,
         STREET_N_CLASSES,
         hot_street_layer,
         hot_street_legend_entries,
@@ -232,6 +233,7 @@ _EXPORTS: dict[str, str] = {
     "STATIC_DIR": "layers.map",
     "STOP_TABLE_COLUMNS": "layers.routes",
     "STREET_COLOUR": "layers.styles",
+    "STREET_COLOURS": "layers.streets",
     "STREET_N_CLASSES": "layers.streets",
     "SUPPRESSED_COLUMN": "layers.audience",
     "TaskingSnapshot": "layers.briefing",
@@ -367,6 +369,7 @@ __all__ = [
     "STATIC_DIR",
     "STOP_TABLE_COLUMNS",
     "STREET_COLOUR",
+    "STREET_COLOURS",
     "STREET_N_CLASSES",
     "SUPPRESSED_COLUMN",
     "VENDORED_ASSETS",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from hotspots.streets import HotStreets
 
 __all__ = [
+    "STREET_COLOURS",
     "STREET_N_CLASSES",
     "hot_street_layer",
     "hot_street_legend_entries",
@@ -47,6 +48,10 @@ STREET_N_CLASSES: Final = 5
 _FLOOR_SHARE: Final = 0.10
 """Pieces below this share of the top value are not drawn (as the KDE map's pale cells)."""
 _LINE_WEIGHT_PX: Final = 5.0
+STREET_COLOURS: Final = DENSITY_COLOURS[2:]
+"""The darker five of the density ramp: pale yellow lines vanish on the grey street background."""
+_CLASS_WEIGHTS_PX: Final = (3.0, 4.0, 5.0, 6.0, 7.0)
+"""Line width of each class, lowest first: the hottest streets are also the widest."""
 
 
 def value_label(hot: HotStreets) -> str:
@@ -79,7 +84,7 @@ def street_breaks(hot: HotStreets, *, n_classes: int = STREET_N_CLASSES) -> tupl
     hot
         Hot streets ranked by the NKDE or the rate per 100 m.
     n_classes
-        Number of classes (at most the number of density colours).
+        Number of classes (at most the number of :data:`STREET_COLOURS`).
 
     Returns
     -------
@@ -91,8 +96,8 @@ def street_breaks(hot: HotStreets, *, n_classes: int = STREET_N_CLASSES) -> tupl
     ParameterError
         When ``n_classes`` is out of range or every value is zero.
     """
-    if not 1 <= n_classes <= len(DENSITY_COLOURS):
-        msg = f"n_classes must be 1..{len(DENSITY_COLOURS)}; found {n_classes}."
+    if not 1 <= n_classes <= len(STREET_COLOURS):
+        msg = f"n_classes must be 1..{len(STREET_COLOURS)}; found {n_classes}."
         raise ParameterError(msg)
     values = hot.lines[hot.value_column].to_numpy(dtype=np.float64)
     top = float(values.max()) if values.size else 0.0
@@ -103,7 +108,8 @@ def street_breaks(hot: HotStreets, *, n_classes: int = STREET_N_CLASSES) -> tupl
 
 
 def _line_style(feature: Mapping[str, Any]) -> dict[str, object]:
-    return {"color": feature["properties"]["colour"], "weight": _LINE_WEIGHT_PX, "opacity": 0.9}
+    props = feature["properties"]
+    return {"color": props["colour"], "weight": props["weight"], "opacity": 0.95}
 
 
 def hot_street_layer(hot: HotStreets, *, layer_name: str = "Hot streets") -> folium.FeatureGroup:
@@ -121,12 +127,13 @@ def hot_street_layer(hot: HotStreets, *, layer_name: str = "Hot streets") -> fol
     -------
     folium.FeatureGroup
         Gi*: significant pieces in the class colours; otherwise pieces of at least 10 % of the
-        top value in :data:`layers.styles.DENSITY_COLOURS`, hottest drawn last (on top).
+        top value in :data:`STREET_COLOURS`, wider for hotter classes, hottest drawn last.
     """
     lines = hot.lines
     if hot.value_column == "gi_z":
         shown = lines.loc[lines["gi_bin"] != 0]
         colours = [GI_BIN_COLOURS[int(b)] for b in shown["gi_bin"]]
+        weights = [_LINE_WEIGHT_PX] * len(shown)
         value_text = [
             f"{z:.2f} ({html.escape(c)})"
             for z, c in zip(shown["gi_z"], shown["hotspot"], strict=True)
@@ -136,7 +143,8 @@ def hot_street_layer(hot: HotStreets, *, layer_name: str = "Hot streets") -> fol
         values = lines[hot.value_column].to_numpy(dtype=np.float64)
         shown = lines.loc[values >= breaks[0]]
         classes = np.digitize(shown[hot.value_column].to_numpy(), np.asarray(breaks[1:-1]))
-        colours = [DENSITY_COLOURS[int(c)] for c in classes]
+        colours = [STREET_COLOURS[int(c)] for c in classes]
+        weights = [_CLASS_WEIGHTS_PX[int(c)] for c in classes]
         value_text = [f"{v:,.1f}" for v in shown[hot.value_column]]
     order = np.argsort(shown[hot.value_column].to_numpy(), kind="stable")
     return tooltip_layer(
@@ -146,6 +154,7 @@ def hot_street_layer(hot: HotStreets, *, layer_name: str = "Hot streets") -> fol
             "per_100m": shown["per_100m"].iloc[order].round(1).to_numpy(),
             "value": [value_text[i] for i in order],
             "colour": [colours[i] for i in order],
+            "weight": [weights[i] for i in order],
         },
         shown.geometry.to_numpy()[order],
         layer_name=layer_name,
@@ -183,8 +192,10 @@ def hot_street_legend_entries(hot: HotStreets) -> list[LegendEntry]:
         return rows or [LegendEntry("No significant street", "#ffffff", "line", 1)]
     breaks = street_breaks(hot)
     rows = [
-        LegendEntry(f"{low:,.1f} to {high:,.1f}", colour, "line", _LINE_WEIGHT_PX)
-        for (low, high), colour in zip(pairwise(breaks), DENSITY_COLOURS, strict=False)
+        LegendEntry(f"{low:,.1f} to {high:,.1f}", colour, "line", weight)
+        for (low, high), colour, weight in zip(
+            pairwise(breaks), STREET_COLOURS, _CLASS_WEIGHTS_PX, strict=False
+        )
     ]
     return rows[::-1]
 
