@@ -134,6 +134,7 @@ if TYPE_CHECKING:
         read_sites,
         validate_sites,
     )
+    from spatial.street_walks import StreetWalk, plan_street_walk
     from spatial.validate import (
         MIN_GAP_AREA_M2,
         MIN_OVERLAP_AREA_M2,
@@ -212,6 +213,7 @@ _EXPORTS: dict[str, str] = {
     "SITE_KINDS": "spatial.demo",
     "SiteKind": "spatial.sites",
     "StreetNetwork": "spatial.network",
+    "StreetWalk": "spatial.street_walks",
     "TOWN_CENTRE_X_M": "spatial.demo",
     "TOWN_CENTRE_Y_M": "spatial.demo",
     "TOWN_NAME": "spatial.demo",
@@ -239,6 +241,7 @@ _EXPORTS: dict[str, str] = {
     "make_lixels": "spatial.lixels",
     "network_from_graph": "spatial.network",
     "plan_eva_route": "spatial.routes",
+    "plan_street_walk": "spatial.street_walks",
     "reachable_distances": "spatial.catchments",
     "read_crimes": "spatial.io",
     "read_crimes_cached": "spatial.cache",
@@ -336,6 +339,7 @@ __all__ = [
     "RouteMethod",
     "SiteKind",
     "StreetNetwork",
+    "StreetWalk",
     "Turn",
     "WardLoad",
     "add_site",
@@ -358,6 +362,7 @@ __all__ = [
     "make_lixels",
     "network_from_graph",
     "plan_eva_route",
+    "plan_street_walk",
     "reachable_distances",
     "read_crimes",
     "read_crimes_cached",

@@ -1,0 +1,329 @@
+"""
+EVA walks along hot streets: the loop walks each chosen street segment end to end.
+
+:func:`spatial.routes.plan_eva_route` visits points. A hot *street* is walked, not touched:
+:func:`plan_street_walk` asks the EVA planner which segments to visit and in what order (each
+segment stands in as its midpoint, weighted by its crimes), then builds the loop so that it
+enters every chosen segment at one end and leaves at the other, choosing each segment's
+direction by dynamic programming over the visiting order (shortest total walk). If walking the
+segments pushes the loop over the time budget, the planner is asked again with less time, until
+the loop fits.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse.csgraph import dijkstra
+from shapely import LineString
+
+from spatial.crs import BNG, require_bng
+from spatial.errors import EmptyInputError, NoRouteError, ParameterError
+from spatial.routes import (
+    DEFAULT_MAX_MINUTES,
+    DEFAULT_STOP_MINUTES,
+    DEFAULT_WALK_KMH,
+    EvaRoute,
+    plan_eva_route,
+    walk_speed_m_per_min,
+)
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from shapely import Point
+
+    from spatial.network import StreetNetwork
+
+__all__ = ["StreetWalk", "plan_street_walk"]
+
+_MAX_REPLANS: Final = 12
+"""How often the planner is asked again with less time before giving up."""
+
+
+@dataclass(frozen=True, eq=False)
+class StreetWalk:
+    """
+    A closed EVA loop that walks hot street segments end to end.
+
+    Attributes
+    ----------
+    line
+        The walked line (EPSG:27700), from the start back to it.
+    segments
+        The segments walked, in order, indexed by segment id, with ``order``, ``name``,
+        ``weight``, ``from_node`` and ``to_node`` (OSM ids, the walking direction),
+        ``length_m``, ``enter_m`` (metres walked when the segment is reached) and geometry.
+    left_out
+        Segment ids given but not walked.
+    node_path
+        OSM node ids walked.
+    distance_m, walk_time_min, stop_time_min, total_time_min
+        Length of the loop, its walking time, the time at segments, and their sum (never over
+        ``max_minutes``).
+    max_minutes
+        The time budget.
+    route
+        The point-based plan that chose and ordered the segments.
+    """
+
+    line: LineString
+    segments: gpd.GeoDataFrame
+    left_out: tuple[int, ...]
+    node_path: tuple[int, ...]
+    distance_m: float
+    walk_time_min: float
+    stop_time_min: float
+    total_time_min: float
+    max_minutes: float
+    route: EvaRoute
+
+
+def _check_segments(network: StreetNetwork, segments: gpd.GeoDataFrame) -> npt.NDArray[np.int64]:
+    require_bng(segments, name="street segments")
+    if len(segments) == 0:
+        msg = "No hot street segments to walk: widen the selection or lower the threshold."
+        raise EmptyInputError(msg)
+    ids = np.asarray(segments.index, dtype=np.int64)
+    bad = (ids < 0) | (ids >= network.n_edges)
+    if bad.any():
+        msg = (
+            f"street segments: {int(bad.sum())} ids are not segments of this network (first: "
+            f"{ids[bad][0]}; the network has {network.n_edges}). Index the frame by the "
+            "segment_id of hotspots.streets results on the same network."
+        )
+        raise ParameterError(msg)
+    return ids
+
+
+def _orient(
+    dist: npt.NDArray[np.float64], ends: npt.NDArray[np.int64], lengths: npt.NDArray[np.float64]
+) -> tuple[float, list[bool]]:
+    """
+    Choose each segment's direction (DP over the visiting order); return the length and flips.
+
+    ``dist`` is between the rows of ``[start, a_1, b_1, a_2, b_2, ...]``; ``ends[i]`` are the rows
+    of segment ``i``'s ends. ``flip[i]`` True means walked from ``b_i`` to ``a_i``.
+    """
+    k = len(lengths)
+    cost = np.full((k, 2), np.inf)  # cost[i, x]: leaving segment i by its end x (0 = b, 1 = a)
+    back = np.zeros((k, 2), dtype=np.int64)
+    for x in range(2):
+        enter = ends[0, x]  # x = 0: enter a, leave b
+        cost[0, x] = dist[0, enter] + lengths[0]
+    for i in range(1, k):
+        for x in range(2):
+            enter = ends[i, x]
+            options = [cost[i - 1, y] + dist[ends[i - 1, 1 - y], enter] for y in range(2)]
+            back[i, x] = int(np.argmin(options))
+            cost[i, x] = min(options) + lengths[i]
+    final = [cost[k - 1, x] + dist[ends[k - 1, 1 - x], 0] for x in range(2)]
+    x = int(np.argmin(final))
+    flips = [False] * k
+    for i in range(k - 1, -1, -1):
+        flips[i] = x == 1
+        x = int(back[i, x])
+    return float(min(final)), flips
+
+
+def _path(predecessors: npt.NDArray[np.int32], row: int, target: int) -> list[int]:
+    path = [target]
+    while predecessors[row, path[-1]] >= 0:
+        path.append(int(predecessors[row, path[-1]]))
+    return path[::-1]
+
+
+def _line(network: StreetNetwork, path: list[int]) -> LineString:
+    pieces = []
+    for a, b in itertools.pairwise(path):
+        e = network.edge_between(a, b)
+        coords = shapely.get_coordinates(network.edge_geometry[e])
+        pieces.append(coords if network.edge_u[e] == a else coords[::-1])
+    if not pieces:
+        xy = network.node_xy_m[path[0]]
+        return LineString([xy, xy])
+    return LineString(np.concatenate([pieces[0], *[p[1:] for p in pieces[1:]]]))
+
+
+def _build(
+    network: StreetNetwork, start: int, chosen: npt.NDArray[np.int64]
+) -> tuple[list[int], list[bool], list[float], float]:
+    """Node path, flips and entering distances of the loop walking ``chosen`` in order."""
+    a, b = network.edge_u[chosen], network.edge_v[chosen]
+    rows = np.concatenate([[start], np.column_stack([a, b]).ravel()])
+    dist, pred = dijkstra(network.adjacency, directed=False, indices=rows, return_predecessors=True)
+    lengths = network.edge_length_m[chosen]
+    ends = np.arange(1, 2 * len(chosen) + 1).reshape(-1, 2)
+    total, flips = _orient(dist[:, rows], ends, lengths)
+    path = [start]
+    entered: list[float] = []
+    walked = 0.0
+    here_row = 0
+    for i, flip in enumerate(flips):
+        enter_row, leave_row = (ends[i, 1], ends[i, 0]) if flip else (ends[i, 0], ends[i, 1])
+        leg = _path(pred, here_row, int(rows[enter_row]))
+        path.extend(leg[1:])
+        walked += float(dist[here_row, rows[enter_row]])
+        entered.append(walked)
+        path.append(int(rows[leave_row]))
+        walked += float(lengths[i])
+        here_row = int(leave_row)
+    path.extend(_path(pred, here_row, start)[1:])
+    return path, flips, entered, total
+
+
+def plan_street_walk(
+    network: StreetNetwork,
+    segments: gpd.GeoDataFrame,
+    *,
+    start: Point,
+    start_label: str = "the start",
+    max_minutes: float = DEFAULT_MAX_MINUTES,
+    walk_kmh: float = DEFAULT_WALK_KMH,
+    stop_minutes: float = DEFAULT_STOP_MINUTES,
+) -> StreetWalk:
+    """
+    Plan a closed EVA loop that walks the heaviest hot street segments end to end.
+
+    Parameters
+    ----------
+    network
+        The street network the segments come from.
+    segments
+        Hot segments (lines, EPSG:27700) indexed by ``segment_id`` on ``network`` (as
+        :func:`hotspots.streets.hot_streets` per segment), with an optional ``weight`` (default:
+        ``n_crimes`` if present, else 1) and ``name``.
+    start
+        Where the loop starts and ends.
+    start_label
+        What the start is called.
+    max_minutes, walk_kmh, stop_minutes
+        Time budget, walking speed and minutes spent on each segment (besides walking it).
+
+    Returns
+    -------
+    StreetWalk
+        The loop, the segments in walking order with their direction, and those left out.
+
+    Raises
+    ------
+    EmptyInputError
+        When no segment is given.
+    ParameterError
+        When a segment id is not on the network, or a parameter is out of range.
+    NoRouteError
+        When not even one segment can be walked within the budget.
+    """
+    ids = _check_segments(network, segments)
+    speed = walk_speed_m_per_min(walk_kmh)
+    if "weight" in segments.columns:
+        weight = segments["weight"].to_numpy(dtype=np.float64)
+    elif "n_crimes" in segments.columns:
+        weight = segments["n_crimes"].to_numpy(dtype=np.float64)
+    else:
+        weight = np.ones(len(segments))
+    names = segments["name"].astype(str).tolist() if "name" in segments.columns else None
+    midpoints = shapely.line_interpolate_point(network.edge_geometry[ids], 0.5, normalized=True)
+    stops = gpd.GeoDataFrame(
+        {"weight": weight, "label": names or [f"Segment {i}" for i in ids]},
+        geometry=midpoints,
+        index=np.arange(len(ids)),
+        crs=BNG,
+    )
+    budget = max_minutes
+    for _ in range(_MAX_REPLANS):
+        route = plan_eva_route(
+            network,
+            stops,
+            start=start,
+            start_label=start_label,
+            max_minutes=budget,
+            walk_kmh=walk_kmh,
+            stop_minutes=stop_minutes,
+        )
+        order = np.asarray(route.stops.index, dtype=np.int64)
+        start_pos = network.node_position[route.start_node]
+        path, flips, entered, total_m = _build(network, start_pos, ids[order])
+        total_min = total_m / speed + stop_minutes * len(order)
+        if total_min <= max_minutes + 1e-9:
+            return _walk(
+                network,
+                segments,
+                ids,
+                order,
+                weight,
+                path,
+                flips,
+                entered,
+                total_m,
+                speed,
+                stop_minutes,
+                max_minutes,
+                route,
+            )
+        budget -= total_min - max_minutes + 0.5
+        if budget <= 0:
+            break
+    msg = (
+        f"No hot street can be walked end to end within {max_minutes:g} minutes from "
+        f"{start_label}. Allow more time, or start nearer the hot streets."
+    )
+    raise NoRouteError(msg)
+
+
+def _walk(  # noqa: PLR0913, PLR0917 -- the pieces of one finished loop, private
+    network: StreetNetwork,
+    segments: gpd.GeoDataFrame,
+    ids: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+    weight: npt.NDArray[np.float64],
+    path: list[int],
+    flips: list[bool],
+    entered: list[float],
+    total_m: float,
+    speed: float,
+    stop_minutes: float,
+    max_minutes: float,
+    route: EvaRoute,
+) -> StreetWalk:
+    chosen = ids[order]
+    u, v = network.edge_u[chosen], network.edge_v[chosen]
+    flip = np.asarray(flips, dtype=bool)
+    names = (
+        segments["name"].astype(str).to_numpy()[order]
+        if "name" in segments.columns
+        else np.asarray([network.edge_name[i] for i in chosen], dtype=object)
+    )
+    walked = gpd.GeoDataFrame(
+        {
+            "order": np.arange(1, len(chosen) + 1),
+            "name": names,
+            "weight": weight[order],
+            "from_node": network.node_ids[np.where(flip, v, u)],
+            "to_node": network.node_ids[np.where(flip, u, v)],
+            "length_m": network.edge_length_m[chosen],
+            "enter_m": entered,
+        },
+        geometry=list(network.edge_geometry[chosen]),
+        index=pd.Index(chosen, name="segment_id"),
+        crs=BNG,
+    )
+    walk_min = total_m / speed
+    left = tuple(int(i) for i in sorted(set(ids.tolist()) - set(chosen.tolist())))
+    return StreetWalk(
+        line=_line(network, path),
+        segments=walked,
+        left_out=left,
+        node_path=tuple(int(network.node_ids[p]) for p in path),
+        distance_m=total_m,
+        walk_time_min=walk_min,
+        stop_time_min=stop_minutes * len(chosen),
+        total_time_min=walk_min + stop_minutes * len(chosen),
+        max_minutes=max_minutes,
+        route=route,
+    )
