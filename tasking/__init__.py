@@ -115,6 +115,7 @@ if TYPE_CHECKING:
         update_problem,
         upgrade_database,
     )
+    from tasking.street_beats import BEAT_COLUMNS, StreetBeatLimits
 
 _EXPORTS: dict[str, str] = {
     "ACTION_STATUSES": "tasking.store",
@@ -128,6 +129,7 @@ _EXPORTS: dict[str, str] = {
     "AreaRecord": "tasking.store",
     "Assessment": "tasking.assess",
     "AuditRecord": "tasking.store",
+    "BEAT_COLUMNS": "tasking.street_beats",
     "Base": "tasking.store",
     "CHECKLIST_ITEMS": "tasking.store",
     "ChecklistItem": "tasking.store",
@@ -163,6 +165,7 @@ _EXPORTS: dict[str, str] = {
     "SARA_STAGES": "tasking.store",
     "SIGNIFICANCE_LEVEL": "tasking.profile",
     "SaraStage": "tasking.store",
+    "StreetBeatLimits": "tasking.street_beats",
     "THEMES": "tasking.reports",
     "TIME_OF_DAY_NOTE": "tasking.problems",
     "UNCHANGED": "tasking.store",
@@ -216,6 +219,7 @@ __all__ = [
     "ACTION_STATUSES",
     "AREA_KINDS",
     "ASB",
+    "BEAT_COLUMNS",
     "CHECKLIST_ITEMS",
     "DATABASE_URL_ENV",
     "DEFAULT_CONFIDENCE_LEVEL",
@@ -262,6 +266,7 @@ __all__ = [
     "ProposedAction",
     "RecordNotFoundError",
     "SaraStage",
+    "StreetBeatLimits",
     "Unchanged",
     "WDDResult",
     "add_action",
