@@ -144,6 +144,7 @@ if TYPE_CHECKING:
         StreetBacktest,
         StreetForecast,
         flag_street_length,
+        streets_beside_cells,
     )
     from hotspots.streets import (
         DEFAULT_TOP_N_STREETS,
@@ -310,6 +311,7 @@ _EXPORTS: dict[str, str] = {
     "street_counts": "hotspots.streets",
     "street_gi_star": "hotspots.streets",
     "street_weights": "hotspots.streets",
+    "streets_beside_cells": "hotspots.street_backtest",
     "summary_table": "hotspots.backtest",
     "top_streets": "hotspots.streets",
     "trend_labels": "hotspots.trend",
@@ -455,6 +457,7 @@ __all__ = [
     "street_counts",
     "street_gi_star",
     "street_weights",
+    "streets_beside_cells",
     "summary_table",
     "top_streets",
     "trend_labels",

@@ -47,6 +47,7 @@ __all__ = [
     "StreetForecast",
     "flag_street_length",
     "street_backtest",
+    "streets_beside_cells",
 ]
 
 StreetForecast = Literal["streets-nkde", "streets-counts"]
@@ -248,3 +249,32 @@ def street_backtest(
         lixel_m=float(lixel_m),
         bandwidth_m=float(bandwidth_m),
     )
+
+
+def streets_beside_cells(street: StreetBacktest, cells: pd.DataFrame) -> pd.DataFrame:
+    """
+    Put the street methods' PAI beside the grid methods' PAI, coverage by coverage.
+
+    Parameters
+    ----------
+    street
+        From :func:`street_backtest`.
+    cells
+        :func:`hotspots.backtest.summary_table` of a grid backtest at the same coverages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit`` ("cells" or "streets"), ``method``, ``method_label``, ``coverage_pct``,
+        ``pai_mean``, ``hit_rate_mean``, ``n_origins``, sorted by coverage then PAI (best first).
+        Cells flag a share of the area, streets the same share of street length.
+    """
+    columns = ["method", "method_label", "coverage_pct", "pai_mean", "hit_rate_mean", "n_origins"]
+    both = pd.concat(
+        [cells[columns].assign(unit="cells"), street.summary[columns].assign(unit="streets")],
+        ignore_index=True,
+    )
+    both = both[["unit", *columns]]
+    return both.sort_values(
+        ["coverage_pct", "pai_mean"], ascending=[True, False], kind="stable"
+    ).reset_index(drop=True)

@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import argparse
 
+    import geopandas as gpd
+
     from hotspots.streets import HotStreets
+    from patchmap._data import Loaded
+    from spatial.network import StreetNetwork
 
 __all__ = ["add_streets", "run_streets"]
 
@@ -55,6 +59,17 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         help="Gi* neighbours within this network distance (default: sharing a junction)",
     )
     parser.add_argument("--top", type=int, default=10, metavar="N", help="top segments listed")
+    parser.add_argument(
+        "--backtest",
+        action="store_true",
+        help="also backtest street forecasts beside grid cells (PAI on street length vs area)",
+    )
+    parser.add_argument(
+        "--coverage-pct",
+        default="1,5,10",
+        metavar="LIST",
+        help="with --backtest: shares of street length (and of area) to flag, e.g. 1,5,10",
+    )
     parser.add_argument(
         "--audience",
         choices=("police", "partner"),
@@ -148,16 +163,60 @@ def run_streets(args: argparse.Namespace) -> int:
             ),
             audience=args.audience,
         )
+    record = _record(hot, args.top)
+    if args.backtest:
+        record["backtest"] = _backtest_rows(args, loaded, network, points)
     if args.json:
-        print_json(_record(hot, args.top))
+        print_json(record)
         return 0
     print(hot.description)
     print(f"{hot.total_street_km:,.1f} km of street; top {args.top} by {hot.value_column}:")
-    for row in _record(hot, args.top)["top"]:  # type: ignore[attr-defined]
+    for row in record["top"]:  # type: ignore[attr-defined]
         print(
             f"  {row['name']}: {row['crimes']} crimes on {row['length_m']:,.0f} m "
             f"({row['per_100m']:.2f} per 100 m), {hot.value_column} {row[hot.value_column]:g}"
         )
+    if args.backtest:
+        print("backtest (PAI: cells on area, streets on street length):")
+        for row in record["backtest"]:  # type: ignore[attr-defined]
+            print(
+                f"  {row['coverage_pct']:>4g}%  {row['unit']:<7} {row['method']:<16} "
+                f"PAI {row['pai_mean']:.2f}  hit rate {100 * row['hit_rate_mean']:.0f} %"
+            )
     if args.out is not None:
         print(f"wrote {args.out}")
     return 0
+
+
+def _backtest_rows(
+    args: argparse.Namespace, loaded: Loaded, network: StreetNetwork, points: gpd.GeoDataFrame
+) -> list[dict[str, object]]:
+    from hotspots.backtest import backtest, summary_table  # noqa: PLC0415 -- lazy: fast --help
+    from hotspots.forecast import DEFAULT_METHODS, cube_for_selection  # noqa: PLC0415
+    from hotspots.street_backtest import street_backtest, streets_beside_cells  # noqa: PLC0415
+    from spatial.errors import ParameterError  # noqa: PLC0415
+
+    try:
+        coverages = [float(c) for c in str(args.coverage_pct).split(",") if c.strip()]
+    except ValueError:
+        msg = f"--coverage-pct: expected per cents separated by commas; got {args.coverage_pct!r}."
+        raise ParameterError(msg) from None
+    cube = cube_for_selection(loaded.area, loaded.selection)
+    cells = backtest(
+        cube,
+        methods=[DEFAULT_METHODS["counts-all"], DEFAULT_METHODS["kde"]],
+        coverages_pct=coverages,
+    )
+    streets = street_backtest(
+        points,
+        network=network,
+        coverages_pct=coverages,
+        lixel_m=args.lixel_m,
+        bandwidth_m=args.bandwidth_m,
+        max_snap_m=args.max_snap_m,
+    )
+    table = streets_beside_cells(streets, summary_table(cells))
+    return [
+        {str(k): (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+        for row in table.to_dict(orient="records")
+    ]

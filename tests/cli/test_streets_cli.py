@@ -60,3 +60,11 @@ def test_streets_errors_go_to_exit_code_2(
     assert ".gpkg or .geojson or .kml" in capsys.readouterr().err
     assert main(["streets", "--demo", "--bandwidth-m", "-5"]) == 2
     assert "bandwidth_m must be a positive" in capsys.readouterr().err
+
+
+def test_streets_backtest_puts_streets_beside_cells(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["streets", "--demo", "--backtest", "--coverage-pct", "5", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["backtest"]
+    assert {r["unit"] for r in rows} == {"cells", "streets"}
+    assert {r["method"] for r in rows} == {"counts-all", "kde", "streets-nkde", "streets-counts"}
+    assert all(r["pai_mean"] > 1 for r in rows)

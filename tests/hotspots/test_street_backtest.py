@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from boundaries.dataset import load_demo
-from hotspots.street_backtest import flag_street_length, street_backtest
+from hotspots.street_backtest import flag_street_length, street_backtest, streets_beside_cells
 from spatial.crs import BNG
 from spatial.errors import ParameterError
 from spatial.network import StreetNetwork, load_network, network_from_graph
@@ -72,3 +72,22 @@ def test_streets_beat_chance_on_the_demo() -> None:
     )
     assert (result.summary["pai_mean"] > 3).all()
     assert (result.summary["n_origins"] == 9).all()
+
+
+def test_streets_are_listed_beside_cells_by_coverage_and_pai() -> None:
+    months = ["2025-01", "2025-02", "2025-03", "2025-04"]
+    crimes = crimes_at([120.0, 121.0, 122.0, 600.0] * 4, [m for m in months for _ in range(4)])
+    streets = street_backtest(crimes, network=long_street(), coverages_pct=[5.0], lixel_m=50)
+    cells = pd.DataFrame(
+        {
+            "method": ["kde"],
+            "method_label": ["KDE"],
+            "coverage_pct": [5.0],
+            "pai_mean": [20.0],
+            "hit_rate_mean": [1.0],
+            "n_origins": [1],
+        }
+    )
+    both = streets_beside_cells(streets, cells)
+    assert both["unit"].tolist() == ["cells", "streets", "streets"]
+    assert both["pai_mean"].tolist() == [20.0, 15.0, 15.0]
