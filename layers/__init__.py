@@ -151,6 +151,7 @@ if TYPE_CHECKING:
         street_breaks,
         street_export_layer,
         street_table,
+        street_walk_layers,
         value_label,
     )
     from layers.styles import (
@@ -302,6 +303,7 @@ _EXPORTS: dict[str, str] = {
     "street_export_layer": "layers.streets",
     "street_layer": "layers.map",
     "street_table": "layers.streets",
+    "street_walk_layers": "layers.streets",
     "suppress_counts": "layers.audience",
     "tooltip_layer": "layers.map",
     "value_label": "layers.streets",
@@ -452,6 +454,7 @@ __all__ = [
     "street_export_layer",
     "street_layer",
     "street_table",
+    "street_walk_layers",
     "suppress_counts",
     "tooltip_layer",
     "value_label",

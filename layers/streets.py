@@ -16,6 +16,7 @@ import html
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Final
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -23,6 +24,7 @@ from hotspots.gistar import HOTSPOT_LABELS
 from layers.export import Layer
 from layers.map import LegendEntry, tooltip_layer
 from layers.styles import DENSITY_COLOURS, GI_BIN_COLOURS
+from spatial.crs import BNG
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     import folium
 
     from hotspots.streets import HotStreets
+    from spatial.street_walks import StreetWalk
 
 __all__ = [
     "STREET_COLOURS",
@@ -40,6 +43,7 @@ __all__ = [
     "street_breaks",
     "street_export_layer",
     "street_table",
+    "street_walk_layers",
     "value_label",
 ]
 
@@ -253,3 +257,49 @@ def street_export_layer(hot: HotStreets, *, name: str = "streets") -> Layer:
         :mod:`layers.audience` decide which fields leave.
     """
     return Layer(name=name, kind="streets", frame=hot.lines.reset_index())
+
+
+def street_walk_layers(walk: StreetWalk, *, name: str = "EVA street walk") -> tuple[Layer, Layer]:
+    """
+    Return a street walk as export layers: the loop and the hot streets walked, in order.
+
+    Parameters
+    ----------
+    walk
+        From :func:`spatial.street_walks.plan_street_walk`.
+    name
+        The walk's name in the files.
+
+    Returns
+    -------
+    tuple of Layer
+        ``routes`` (the loop: ``route_id``, ``name``, ``kind`` "route", ``length_m``,
+        ``walk_time_min``) and ``route_streets`` (``route_id``, ``name`` "Street k: ...",
+        ``order``, ``kind`` "street", ``length_m``, lines), both of kind ``"routes"``.
+    """
+    line = gpd.GeoDataFrame(
+        {
+            "route_id": [1],
+            "name": [name],
+            "kind": ["route"],
+            "length_m": [round(walk.distance_m, 1)],
+            "walk_time_min": [round(walk.total_time_min, 1)],
+        },
+        geometry=[walk.line],
+        crs=BNG,
+    )
+    segments = walk.segments
+    streets = gpd.GeoDataFrame(
+        {
+            "route_id": [1] * len(segments),
+            "name": [
+                f"Street {o}: {n}" for o, n in zip(segments["order"], segments["name"], strict=True)
+            ],
+            "order": segments["order"].to_numpy(),
+            "kind": ["street"] * len(segments),
+            "length_m": segments["length_m"].round(1).to_numpy(),
+        },
+        geometry=segments.geometry.to_numpy(),
+        crs=BNG,
+    )
+    return Layer("routes", "routes", line), Layer("route_streets", "routes", streets)

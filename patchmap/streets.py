@@ -59,6 +59,19 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         help="Gi* neighbours within this network distance (default: sharing a junction)",
     )
     parser.add_argument("--top", type=int, default=10, metavar="N", help="top segments listed")
+    walk = parser.add_argument_group("EVA walk along the hot streets (segments only)")
+    walk.add_argument(
+        "--walk-start",
+        metavar="LON,LAT",
+        help="plan a closed EVA loop from here that walks the --top hot segments end to end",
+    )
+    walk.add_argument("--max-minutes", type=float, default=60.0, help="time budget of the walk")
+    walk.add_argument(
+        "--walk-out",
+        type=Path,
+        metavar="FILE",
+        help="write the walk: the loop and its streets (.gpkg or .kml)",
+    )
     parser.add_argument(
         "--backtest",
         action="store_true",
@@ -164,17 +177,30 @@ def run_streets(args: argparse.Namespace) -> int:
             audience=args.audience,
         )
     record = _record(hot, args.top)
+    if args.walk_start is not None:
+        record["walk"] = _walk(args, hot, network, loaded)
     if args.backtest:
         record["backtest"] = _backtest_rows(args, loaded, network, points)
     if args.json:
         print_json(record)
         return 0
+    _print(record, hot, args)
+    return 0
+
+
+def _print(record: dict[str, object], hot: HotStreets, args: argparse.Namespace) -> None:
     print(hot.description)
     print(f"{hot.total_street_km:,.1f} km of street; top {args.top} by {hot.value_column}:")
     for row in record["top"]:  # type: ignore[attr-defined]
         print(
             f"  {row['name']}: {row['crimes']} crimes on {row['length_m']:,.0f} m "
             f"({row['per_100m']:.2f} per 100 m), {hot.value_column} {row[hot.value_column]:g}"
+        )
+    if args.walk_start is not None:
+        walked = record["walk"]
+        print(
+            f"EVA street walk: {walked['distance_m']:,.0f} m, {walked['total_time_min']:.0f} of "  # type: ignore[index]
+            f"{args.max_minutes:g} min, {len(walked['streets'])} hot streets walked end to end"  # type: ignore[index]
         )
     if args.backtest:
         print("backtest (PAI: cells on area, streets on street length):")
@@ -185,7 +211,59 @@ def run_streets(args: argparse.Namespace) -> int:
             )
     if args.out is not None:
         print(f"wrote {args.out}")
-    return 0
+
+
+def _walk(
+    args: argparse.Namespace, hot: HotStreets, network: StreetNetwork, loaded: Loaded
+) -> dict[str, object]:
+    from layers.export import ExportMetadata, export_layers  # noqa: PLC0415 -- lazy: fast --help
+    from layers.routes import point_from_lonlat  # noqa: PLC0415
+    from layers.streets import street_walk_layers  # noqa: PLC0415
+    from patchmap._output import checked_out  # noqa: PLC0415
+    from spatial.errors import ParameterError  # noqa: PLC0415
+    from spatial.street_walks import plan_street_walk  # noqa: PLC0415
+
+    if hot.per != "segment":
+        msg = "--walk-start walks street segments: use --per segment (the default)."
+        raise ParameterError(msg)
+    checked_out(args.walk_out, (".gpkg", ".kml"), "the street walk (the loop and its streets)")
+    try:
+        lon, lat = (float(v) for v in str(args.walk_start).split(","))
+    except ValueError:
+        msg = "--walk-start: expected LON,LAT in degrees, e.g. 0.1192,52.2048; "
+        msg += f"got {args.walk_start}."
+        raise ParameterError(msg) from None
+    walk = plan_street_walk(
+        network, hot.top(args.top), start=point_from_lonlat(lon, lat), max_minutes=args.max_minutes
+    )
+    if args.walk_out is not None:
+        export_layers(
+            list(street_walk_layers(walk)),
+            args.walk_out,
+            metadata=ExportMetadata(
+                title=f"patchmap EVA street walk: {loaded.area.label}",
+                area=loaded.area.label,
+                audience=args.audience,
+                min_count=None,
+                period=None,
+            ),
+            audience=args.audience,
+        )
+    return {
+        "distance_m": round(walk.distance_m, 1),
+        "total_time_min": round(walk.total_time_min, 1),
+        "streets": [
+            {"name": str(n), "from_node": int(a), "to_node": int(b), "length_m": round(float(m), 1)}
+            for n, a, b, m in zip(
+                walk.segments["name"],
+                walk.segments["from_node"],
+                walk.segments["to_node"],
+                walk.segments["length_m"],
+                strict=True,
+            )
+        ],
+        "left_out": len(walk.left_out),
+    }
 
 
 def _backtest_rows(

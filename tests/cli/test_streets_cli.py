@@ -68,3 +68,20 @@ def test_streets_backtest_puts_streets_beside_cells(capsys: pytest.CaptureFixtur
     assert {r["unit"] for r in rows} == {"cells", "streets"}
     assert {r["method"] for r in rows} == {"counts-all", "kde", "streets-nkde", "streets-counts"}
     assert all(r["pai_mean"] > 1 for r in rows)
+
+
+def test_streets_walk_writes_the_loop_and_the_streets_walked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "walk.gpkg"
+    argv = ["streets", "--demo", "--top", "6", "--walk-start=-1.2114,52.3210", "--json"]
+    assert main([*argv, "--max-minutes", "60", "--walk-out", str(out)]) == 0
+    walk = json.loads(capsys.readouterr().out)["walk"]
+    assert walk["total_time_min"] <= 60
+    assert 1 <= len(walk["streets"]) <= 6
+    loop = gpd.read_file(out, layer="routes")
+    assert len(gpd.read_file(out, layer="route_streets")) == len(walk["streets"])
+    assert loop.geom_type.tolist() == ["LineString"]
+    assert loop["length_m"].iloc[0] == pytest.approx(walk["distance_m"], abs=0.1)
+    assert main([*argv[:-1], "--per", "lixel"]) == 2
+    assert "use --per segment" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 import pyogrio
 import pytest
+from shapely import Point
 
 from boundaries.dataset import load_demo
 from boundaries.select import Selection
@@ -19,10 +20,12 @@ from layers.streets import (
     hot_street_legend_entries,
     street_export_layer,
     street_table,
+    street_walk_layers,
 )
 from spatial.crs import BNG
 from spatial.errors import ParameterError
 from spatial.network import StreetNetwork, network_from_graph
+from spatial.street_walks import plan_street_walk
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -117,3 +120,15 @@ def test_build_layers_adds_hot_streets_from_the_demo_network() -> None:
     assert "segment_id" in layer.frame.columns
     assert int(layer.frame["n_crimes"].sum()) > 0
     assert "Network kernel density" in built.metadata.methods["streets"]["method"]
+
+
+def test_street_walk_layers_hold_the_loop_and_the_streets_in_order() -> None:
+    net = chain()
+    hot = hot_streets(crimes(), network=net)
+    walk = plan_street_walk(net, hot.top(2), start=Point(X0, Y0), max_minutes=30)
+    loop, streets = street_walk_layers(walk)
+    assert (loop.kind, streets.kind) == ("routes", "routes")
+    assert loop.frame["length_m"].iloc[0] == pytest.approx(600)  # there and back along 300 m
+    assert streets.frame["order"].tolist() == [1, 2]
+    names = {n.split(": ", 1)[1] for n in streets.frame["name"]}
+    assert names == {"<B> & Lane", "C Street"}
