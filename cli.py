@@ -38,6 +38,18 @@ from boundaries.select import (
     select_wards,
     summarise,
 )
+from hotspots import (
+    DEFAULT_CELL_SIZE_M,
+    DEFAULT_COVERAGE_PCT,
+    DEFAULT_MIN_TRAIN_MONTHS,
+    METHOD_NAMES,
+    Forecast,
+    cube_for_selection,
+    flag_top,
+    forecast_cells,
+    n_flagged,
+    parse_method,
+)
 from hotspots.backtest import (
     DEFAULT_BACKTEST_METHODS,
     DEFAULT_COVERAGES_PCT,
@@ -63,18 +75,6 @@ from hotspots.clusters import (
 )
 from hotspots.concentration import concentration, repeat_locations_flagged
 from hotspots.fdr import CORRECTION_LABELS, Correction
-from hotspots.forecast import (
-    DEFAULT_CELL_SIZE_M,
-    DEFAULT_COVERAGE_PCT,
-    DEFAULT_MIN_TRAIN_MONTHS,
-    METHOD_NAMES,
-    Forecast,
-    cube_for_selection,
-    flag_top,
-    forecast_cells,
-    n_flagged,
-    parse_method,
-)
 from hotspots.gistar import DEFAULT_ALPHA, gi_star
 from hotspots.kde import (
     DEFAULT_KERNEL,

@@ -2,7 +2,7 @@
 Backtest forecast methods on the user's own data: did the flagged cells catch next month's crime.
 
 Rolling origin: every month ``t`` with at least ``min_train_months`` months before it is
-forecast from those months alone (:meth:`hotspots.forecast.CrimeCube.history`); the top
+forecast from those months alone (:meth:`hotspots.cube.CrimeCube.history`); the top
 ``c`` per cent of the cells over the selected wards are flagged (ties to the lower ``cell_id``,
 see :data:`hotspots.forecast.TIE_BREAK`) and measured against month ``t``:
 
@@ -36,22 +36,20 @@ import pandas as pd
 from hotspots.forecast import (
     DEFAULT_CANDIDATES,
     DEFAULT_COVERAGE_PCT,
-    DEFAULT_METHODS,
     DEFAULT_MIN_TRAIN_MONTHS,
     TIE_BREAK,
     DefaultChoice,
-    Method,
     flag_top,
     n_flagged,
-    score_cells,
     select_default,
 )
+from hotspots.methods import DEFAULT_METHODS, Method, score_cells
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from hotspots.forecast import CrimeCube
+    from hotspots.cube import CrimeCube
 
 __all__ = [
     "DEFAULT_BACKTEST_METHODS",
@@ -475,7 +473,7 @@ def backtest(  # noqa: C901, PLR0912, PLR0915 -- one loop over origins, methods,
     Parameters
     ----------
     cube
-        The counted crimes (:func:`hotspots.forecast.cube_for_selection`).
+        The counted crimes (:func:`hotspots.cube.cube_for_selection`).
     methods
         The methods to compare.
     coverages_pct

@@ -9,12 +9,9 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 from boundaries.dataset import load_demo
 from boundaries.select import Selection
 from hotspots.backtest import backtest, describe_backtest
-from hotspots.forecast import (
-    DEFAULT_METHODS,
-    cube_for_selection,
-    forecast_cells,
-    n_flagged,
-)
+from hotspots.cube import cube_for_selection
+from hotspots.forecast import forecast_cells, n_flagged
+from hotspots.methods import DEFAULT_METHODS
 
 if TYPE_CHECKING:
     import pandas as pd

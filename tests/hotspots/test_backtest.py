@@ -22,7 +22,8 @@ from hotspots.backtest import (
     pai_chart_data,
     summary_table,
 )
-from hotspots.forecast import DEFAULT_METHODS, CrimeCube, build_cube, cube_for_selection
+from hotspots.cube import CrimeCube, build_cube, cube_for_selection
+from hotspots.methods import DEFAULT_METHODS
 from spatial.crs import BNG
 from spatial.errors import ParameterError
 from spatial.grid import make_grid

@@ -12,24 +12,24 @@ from shapely import Point, box
 
 from boundaries.dataset import load_demo
 from boundaries.select import Selection
+from hotspots.cube import CrimeCube, build_cube, cube_for_selection
 from hotspots.forecast import (
     DEFAULT_CANDIDATES,
-    DEFAULT_METHODS,
-    METHOD_NAMES,
-    WEEKS_PER_MONTH,
-    CrimeCube,
-    Method,
-    build_cube,
     choose_default,
-    cube_for_selection,
     flag_top,
     forecast_cells,
     n_flagged,
-    parse_method,
-    score_cells,
     select_default,
 )
 from hotspots.gistar import gi_star_z, spatial_weights
+from hotspots.methods import (
+    DEFAULT_METHODS,
+    METHOD_NAMES,
+    WEEKS_PER_MONTH,
+    Method,
+    parse_method,
+    score_cells,
+)
 from spatial.crs import BNG
 from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import CRSError, MissingColumnError, ParameterError
