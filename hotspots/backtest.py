@@ -44,6 +44,7 @@ from hotspots.forecast import (
     select_default,
 )
 from hotspots.methods import DEFAULT_METHODS, Method, score_cells
+from spatial.crime_types import ASB
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -76,7 +77,6 @@ DEFAULT_COVERAGES_PCT: Final[tuple[float, ...]] = (1.0, 5.0, 10.0)
 """The coverages a backtest measures unless told otherwise, in per cent of the cells."""
 FEW_CRIMES_PER_MONTH: Final = 20.0
 """Below this many selected crimes a month on average, the backtest warns that PAI is noisy."""
-ASB: Final = "Anti-social behaviour"
 _ROUND: Final = 4
 
 

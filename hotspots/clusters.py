@@ -47,8 +47,10 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import KDTree
 from sklearn.cluster import DBSCAN, HDBSCAN
 
+from hotspots.concentration import N_TOP_CRIME_TYPES
 from spatial.crs import BNG, require_bng
-from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.errors import EmptyInputError, ParameterError
+from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -61,7 +63,6 @@ __all__ = [
     "DEFAULT_HULL_BUFFER_M",
     "DEFAULT_MIN_CLUSTER_CRIMES",
     "DEFAULT_MIN_CRIMES",
-    "N_TOP_CRIME_TYPES",
     "SNAP_SPACING_QUANTILE",
     "ClusterMethod",
     "ClusterResult",
@@ -90,8 +91,6 @@ DEFAULT_HDBSCAN_MAX_ROWS: Final = 10_000
 SNAP_SPACING_QUANTILE: Final = 0.75
 """The automatic distance is at least the distance within which this share of the distinct
 locations has its nearest neighbour, so neighbouring snap points can link."""
-N_TOP_CRIME_TYPES: Final = 3
-"""How many crime types ``top_crime_types`` lists per cluster."""
 
 CLUSTER_COLUMNS: Final = (
     "cluster_id",
@@ -213,13 +212,12 @@ class _Locations:
 
 def _prepare(points: gpd.GeoDataFrame, *, hull_buffer_m: float) -> _Locations:
     require_bng(points, name="points")
-    missing = [c for c in _REQUIRED_COLUMNS if c not in points.columns]
-    if missing:
-        msg = (
-            f"points lack the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            "load crimes with spatial.io.read_crimes."
-        )
-        raise MissingColumnError(msg)
+    require_columns(
+        points.columns,
+        _REQUIRED_COLUMNS,
+        source="points",
+        hint="Load crimes with spatial.io.read_crimes.",
+    )
     if len(points) == 0:
         msg = "There are no crimes to cluster. Widen the selection of months, crime types or wards."
         raise EmptyInputError(msg)

@@ -29,6 +29,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
 
+from spatial.crime_types import ASB
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 from spatial.network import DEFAULT_MAX_SNAP_M, StreetNetwork, snap_to_nodes
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
 __all__ = [
-    "ASB_CRIME_TYPE",
     "DEFAULT_CATCHMENT_BUFFER_M",
     "DEFAULT_CATCHMENT_MINUTES",
     "DEFAULT_COVER_MINUTES",
@@ -65,8 +65,6 @@ DEFAULT_COVER_MINUTES: Final = 10.0
 """Default walking time within which a joint base covers a hotspot."""
 DEFAULT_N_RANKED: Final = 20
 """How many street-node candidates :func:`best_joint_sites` lists in its ranking."""
-ASB_CRIME_TYPE: Final = "Anti-social behaviour"
-"""The data.police.uk ``crime_type`` of anti-social behaviour incidents."""
 
 
 def _site_names(sites: gpd.GeoDataFrame) -> list[str]:
@@ -284,7 +282,7 @@ def catchment_coverage(catchments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -
         raise MissingColumnError(msg)
     x = shapely.get_x(np.asarray(points.geometry, dtype=object))
     y = shapely.get_y(np.asarray(points.geometry, dtype=object))
-    asb = (points["crime_type"].astype("string") == ASB_CRIME_TYPE).fillna(value=False)
+    asb = (points["crime_type"].astype("string") == ASB).fillna(value=False)
     is_asb = asb.to_numpy(dtype=bool)
     n_crimes: list[int] = []
     n_asb: list[int] = []

@@ -7,8 +7,8 @@ import math
 import pytest
 from scipy import stats
 
+from hotspots.poisson import poisson_rate_ratio_test
 from spatial.errors import ParameterError
-from tasking.stats import poisson_rate_ratio_test
 
 
 def test_poisson_rate_ratio_matches_r_documentation_example() -> None:

@@ -6,7 +6,9 @@ Given ``count_1 ~ Poisson(rate_1 * exposure_1)`` and ``count_2 ~ Poisson(rate_2 
 ``p = r * exposure_1 / (r * exposure_1 + exposure_2)`` under the null ``rate_1 / rate_2 = r``.
 The p-value is the exact binomial one and the confidence interval of the rate ratio is the
 Clopper-Pearson interval of ``p`` mapped back, as in R's ``poisson.test`` (Przyborowski &
-Wilenski 1940). Used by :mod:`tasking.assess` to compare crime counts before and after a response.
+Wilenski 1940). The one implementation of this test: :mod:`tasking.assess` compares crime counts
+before and after a response with it, and :func:`hotspots.classify.conditional_binomial_p` tests
+every grid cell's change with it.
 """
 
 from __future__ import annotations
