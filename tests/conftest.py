@@ -1,11 +1,23 @@
-"""Shared fixtures: the real data beside the repo and the seeded demo area."""
+"""
+Shared fixtures: the real data beside the repo and the seeded demo town.
+
+The demo fixtures are session-scoped (built once per test run) and import the stack lazily, so a
+test that needs none of them does not pay for geopandas. Tests must not mutate what they return.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from boundaries.dataset import StudyArea
+    from spatial.demo import DemoArea
 
 SHARED_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -24,3 +36,28 @@ def shared_data_dir() -> Path:
 def cambridge_dir(shared_data_dir: Path) -> Path:
     """Return the Cambridge folder of the shared data."""
     return shared_data_dir / "cambridge"
+
+
+@pytest.fixture(scope="session")
+def demo_area() -> StudyArea:
+    """Return the demo town loaded as the app and the CLI load it (``load_demo()``)."""
+    from boundaries.dataset import load_demo  # noqa: PLC0415  # heavy: only tests that use it
+
+    return load_demo()
+
+
+@pytest.fixture(scope="session")
+def demo_town() -> DemoArea:
+    """Return the generated demo town (default seed): wards, LSOAs, streets, crime CSV texts."""
+    from spatial.demo import build_demo  # noqa: PLC0415  # heavy: only tests that use it
+
+    return build_demo()
+
+
+@pytest.fixture(scope="session")
+def demo_crimes(demo_town: DemoArea) -> gpd.GeoDataFrame:
+    """Return every located crime of the demo town's CSVs, read by ``spatial.io.read_crimes``."""
+    from spatial.io import read_crimes  # noqa: PLC0415  # heavy: only tests that use it
+
+    blobs = [(f"{m}-demo-street.csv", text.encode()) for m, text in demo_town.crimes_csv.items()]
+    return read_crimes(blobs).points

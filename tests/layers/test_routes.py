@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
+    from boundaries.dataset import StudyArea
+
 X0, Y0 = 545_000.0, 258_000.0
 TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
 KML = "{http://www.opengis.net/kml/2.2}"
@@ -187,12 +189,11 @@ def test_cambridge_route_gpx_parses_back(cambridge_dir: Path) -> None:
     assert len(gpx.waypoints) == 3
 
 
-def test_demo_hotspot_stops_find_the_planted_night_time_economy() -> None:
-    from boundaries.dataset import load_demo  # noqa: PLC0415  # heavier import, this test only
+def test_demo_hotspot_stops_find_the_planted_night_time_economy(demo_area: StudyArea) -> None:
     from boundaries.select import Selection, select_points, select_wards  # noqa: PLC0415
     from layers.routes import hotspot_stops  # noqa: PLC0415
 
-    area = load_demo()
+    area = demo_area
     selection = Selection(months=None, crime_types=None, wards=("Castle",), neighbourhoods=None)
     stops = hotspot_stops(select_points(area, selection), select_wards(area, selection), top_n=5)
     assert stops.crs == BNG
