@@ -8,12 +8,15 @@ test that needs none of them does not pay for geopandas. Tests must not mutate w
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import geopandas as gpd
 
     from boundaries.dataset import StudyArea
@@ -61,3 +64,24 @@ def demo_crimes(demo_town: DemoArea) -> gpd.GeoDataFrame:
 
     blobs = [(f"{m}-demo-street.csv", text.encode()) for m, text in demo_town.crimes_csv.items()]
     return read_crimes(blobs).points
+
+
+def _pdf_text(pdf: bytes | Path) -> str:
+    import io  # noqa: PLC0415  # only tests that read PDFs
+
+    from pypdf import PdfReader  # noqa: PLC0415  # only tests that read PDFs
+
+    source = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+    text = " ".join(page.extract_text() for page in PdfReader(source).pages)
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+@pytest.fixture(scope="session")
+def pdf_text() -> Callable[[bytes | Path], str]:
+    """
+    Return a function that reads a PDF's text (bytes or a file) with pypdf.
+
+    The text of all pages is joined, NFKC-normalised (ligatures such as "fi" split) and its
+    whitespace collapsed to single spaces, so tests can look for whole phrases.
+    """
+    return _pdf_text

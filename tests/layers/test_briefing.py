@@ -7,14 +7,13 @@ import os
 import re
 import shutil
 import subprocess
-import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
-from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from boundaries.dataset import StudyArea, load_study_area
@@ -30,6 +29,9 @@ from spatial.errors import ParameterError
 from tasking.store import add_action, add_area, add_meeting, add_problem, connect, update_problem
 
 SCRIPT = "<script>alert(1)</script>"
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 MEETING = dt.date(2025, 10, 14)
 PDFTOPPM = shutil.which("pdftoppm")
 PAGES_DIR_ENV = "PATCHMAP_PAGES_DIR"  # set it to keep the rendered pages to look at
@@ -45,12 +47,6 @@ def cambridge(cambridge_dir: Path) -> StudyArea:
         network_path=cambridge_dir / "osm" / "cambridge_drive.graphml",
         label="Cambridge (data.police.uk)",
     )
-
-
-def _pdf_text(path: Path) -> str:
-    reader = PdfReader(path)
-    text = " ".join(page.extract_text() for page in reader.pages)
-    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _pdf_pages_png(pdf: Path, out: Path) -> list[Path]:
@@ -83,7 +79,7 @@ def _check_profile_numbers(pack: BriefingPack, text: str) -> None:
 
 
 def test_demo_pack_pdf_has_the_profile_numbers_and_renders_pages(
-    demo_area: StudyArea, tmp_path: Path
+    demo_area: StudyArea, tmp_path: Path, pdf_text: Callable[[Path], str]
 ) -> None:
     ward = demo_area.ward_names[0]
     pack = build_briefing(
@@ -95,8 +91,7 @@ def test_demo_pack_pdf_has_the_profile_numbers_and_renders_pages(
     )
     assert pack.sections == ("cover", "map", "profile", "change", "locations")
     pdf = write_briefing(pack, tmp_path / "demo.pdf")
-    assert pdf.read_bytes().startswith(b"%PDF-")
-    text = _pdf_text(pdf)
+    text = pdf_text(pdf)
     assert f"Briefing pack: {ward}, meeting 2025-10-14" in text
     assert "anonymised" in text
     assert "Dates are months only" in text
@@ -111,12 +106,14 @@ def test_demo_pack_pdf_has_the_profile_numbers_and_renders_pages(
     assert float(np.std(first)) > 0.05  # a real page, not a blank one
 
 
-def test_cambridge_ward_pack_pdf_matches_the_profile(cambridge: StudyArea, tmp_path: Path) -> None:
+def test_cambridge_ward_pack_pdf_matches_the_profile(
+    cambridge: StudyArea, tmp_path: Path, pdf_text: Callable[[Path], str]
+) -> None:
     pack = build_briefing(cambridge, ward="Petersfield", meeting=MEETING, audience="partner")
     assert pack.profile.months == ("2025-07", "2025-09")
     assert pack.profile.n_crimes == 425  # worked out from the CSVs: Petersfield, 2025-07..09
     pdf = write_briefing(pack, tmp_path / "petersfield.pdf")
-    text = _pdf_text(pdf)
+    text = pdf_text(pdf)
     _check_profile_numbers(pack, text)
     assert "Possession of weapons <5" in text
     assert "Robbery hidden" in text  # secondary suppression: one small count would be derivable
@@ -126,7 +123,9 @@ def test_cambridge_ward_pack_pdf_matches_the_profile(cambridge: StudyArea, tmp_p
     assert len(pages) >= 2
 
 
-def test_html_escapes_a_location_named_like_a_script(demo_area: StudyArea, tmp_path: Path) -> None:
+def test_html_escapes_a_location_named_like_a_script(
+    demo_area: StudyArea, tmp_path: Path, pdf_text: Callable[[Path], str]
+) -> None:
     ward = demo_area.ward_names[0]
     recent = demo_area.points.loc[
         (demo_area.points["ward"] == ward)
@@ -141,7 +140,7 @@ def test_html_escapes_a_location_named_like_a_script(demo_area: StudyArea, tmp_p
     assert SCRIPT not in pack.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pack.html
     assert "<script" not in pack.html
-    text = _pdf_text(write_briefing(pack, tmp_path / "x.pdf"))
+    text = pdf_text(write_briefing(pack, tmp_path / "x.pdf"))
     assert SCRIPT in text.replace(" ", "")  # printed as the characters typed (cell may wrap)
 
 
@@ -158,7 +157,7 @@ def test_public_pack_leaves_out_locations_and_tasking(demo_area: StudyArea) -> N
 
 
 def test_tasking_sections_appear_with_the_log_and_respect_the_audience(
-    demo_area: StudyArea, tmp_path: Path
+    demo_area: StudyArea, tmp_path: Path, pdf_text: Callable[[Path], str]
 ) -> None:
     ward = demo_area.ward_names[0]
     centres = demo_area.wards.geometry.representative_point()
@@ -223,6 +222,14 @@ def test_tasking_sections_appear_with_the_log_and_respect_the_audience(
     assert "Mrs Jones" not in partner.html  # action notes and names stay with the police
     assert "J. Smith" not in partner.html
     assert "since the last meeting (2025-07-20)" in partner.html
+    text = pdf_text(write_briefing(partner, tmp_path / "partner.pdf"))
+    assert f"Briefing pack: {ward}, meeting {MEETING:%Y-%m-%d}" in text
+    assert "Cycle theft <at> the station" in text
+    assert "Marking event & new stands" in text
+    squeezed = text.replace(" ", "")  # a narrow table cell may wrap "2025-07-20" in the PDF
+    assert "sincethelastmeeting(2025-07-20)" in squeezed
+    assert "Mrs Jones" not in text
+    assert "J. Smith" not in text
     police = build_briefing(
         demo_area, ward=ward, meeting=MEETING, audience="police", tasking=snapshot
     )
