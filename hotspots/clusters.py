@@ -728,27 +728,16 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
     ]
     size = int(min_cluster_crimes)
     if fraction < 1.0:
-        size = max(2, round(min_cluster_crimes * fraction))
-        k = max(2, round(k * fraction))
-        notes.append(
-            f"More than {max_rows:,} rows: HDBSCAN ran on a random {fraction:.0%} of the crimes "
-            f"(seed {seed}) with min_cluster_size {size} and min_samples {k}; the other locations "
-            "joined the nearest sampled location's cluster when within its core distance."
-        )
-    location_labels = np.full(len(locations.counts), -1, dtype=np.int64)
-    if len(rows) > size:
-        model = HDBSCAN(
-            min_cluster_size=size,
-            min_samples=min(k, len(rows)),
-            cluster_selection_method=selection_method,
-            copy=True,
-        )
-        row_labels = np.asarray(model.fit_predict(locations.xy[rows]), dtype=np.int64)
-        location_labels = _mode_per_location(rows, row_labels, len(locations.counts))
-        if fraction < 1.0:
-            location_labels = _attach_unsampled(
-                locations.xy, location_labels, rows=rows, row_labels=row_labels, k=int(min_samples)
-            )
+        size, k = max(2, round(min_cluster_crimes * fraction)), max(2, round(k * fraction))
+        notes.append(_subsample_note(fraction, max_rows=max_rows, seed=seed, size=size, k=k))
+    location_labels = _fit_hdbscan(
+        locations,
+        rows,
+        min_cluster_size=size,
+        min_samples=k,
+        selection_method=selection_method,
+        attach_k=int(min_samples) if fraction < 1.0 else None,
+    )
     if epsilon_m > 0:
         location_labels = _merge_within(locations.xy, location_labels, distance_m=epsilon_m)
     location_labels = _drop_small(
@@ -770,6 +759,48 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
         n_clustered=int((labels >= 0).sum()),
         notes=tuple(notes),
     )
+
+
+def _subsample_note(fraction: float, *, max_rows: int, seed: int, size: int, k: int) -> str:
+    """Return the note saying HDBSCAN ran on a subsample, and with which options."""
+    return (
+        f"More than {max_rows:,} rows: HDBSCAN ran on a random {fraction:.0%} of the crimes "
+        f"(seed {seed}) with min_cluster_size {size} and min_samples {k}; the other locations "
+        "joined the nearest sampled location's cluster when within its core distance."
+    )
+
+
+def _fit_hdbscan(
+    locations: _Locations,
+    rows: npt.NDArray[np.int64],
+    *,
+    min_cluster_size: int,
+    min_samples: int,
+    selection_method: HdbscanSelection,
+    attach_k: int | None,
+) -> npt.NDArray[np.int64]:
+    """
+    Return HDBSCAN's label per location (-1: noise) from the stacked ``rows``.
+
+    With ``attach_k`` (the rows are a subsample), unsampled locations join the nearest sampled
+    row's cluster when within its core distance (:func:`_attach_unsampled`).
+    """
+    location_labels = np.full(len(locations.counts), -1, dtype=np.int64)
+    if len(rows) <= min_cluster_size:
+        return location_labels
+    model = HDBSCAN(
+        min_cluster_size=min_cluster_size,
+        min_samples=min(min_samples, len(rows)),
+        cluster_selection_method=selection_method,
+        copy=True,
+    )
+    row_labels = np.asarray(model.fit_predict(locations.xy[rows]), dtype=np.int64)
+    location_labels = _mode_per_location(rows, row_labels, len(locations.counts))
+    if attach_k is not None:
+        location_labels = _attach_unsampled(
+            locations.xy, location_labels, rows=rows, row_labels=row_labels, k=attach_k
+        )
+    return location_labels
 
 
 def _attach_unsampled(
