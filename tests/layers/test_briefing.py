@@ -17,7 +17,6 @@ from matplotlib.image import imread
 from sqlalchemy.orm import Session
 
 from boundaries.dataset import StudyArea, load_study_area
-from cli import main
 from layers.briefing import (
     SECTION_TITLES,
     BriefingPack,
@@ -25,6 +24,7 @@ from layers.briefing import (
     read_tasking,
     write_briefing,
 )
+from patchmap.cli import main
 from spatial.errors import ParameterError
 from tasking.store import add_action, add_area, add_meeting, add_problem, connect, update_problem
 

@@ -17,7 +17,6 @@ from affine import Affine
 from shapely import LineString, Point, box
 
 from boundaries.select import Selection
-from cli import main
 from layers.audience import get_preset
 from layers.export import (
     DENSITY_UNIT,
@@ -38,6 +37,7 @@ from layers.export import (
     write_kml,
     write_shapefile_zip,
 )
+from patchmap.cli import main
 from spatial.crs import BNG, WGS84
 from spatial.errors import CRSError, EmptyInputError, ParameterError
 
