@@ -301,3 +301,24 @@ def test_kde_peak_stops_find_two_planted_peaks() -> None:
     np.testing.assert_allclose(xy[1], [X0 + 1200, Y0 + 900], atol=40)
     assert stops["weight"].iloc[0] > stops["weight"].iloc[1]
     assert stops["label"].tolist() == ["Density peak 1", "Density peak 2"]
+
+
+def test_cli_route_sheet_pdf_shows_the_stops_of_the_route_it_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pdf_text: Callable[[Path], str]
+) -> None:
+    from patchmap.cli import main  # noqa: PLC0415  # the CLI sits above the packages
+
+    sheet = tmp_path / "castle.pdf"
+    args = ["route", "--demo", "--ward", "Castle", "--max-minutes", "45", "--sheet", str(sheet)]
+    assert main([*args, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    text = pdf_text(sheet)
+    squeezed = text.replace(" ", "")  # narrow table cells may wrap long labels in the PDF
+    start = record["start"]["label"]
+    assert f"start and finish: {start}" in text
+    assert f"{record['distance_m']:,.0f} m" in text
+    arrivals = [t for t in record["turns"] if t.startswith("Arrive at stop")]
+    assert len(arrivals) == len(record["stops_visited"]) > 0
+    positions = [squeezed.find(t.replace(" ", "")) for t in arrivals]
+    assert -1 not in positions, (arrivals, text)
+    assert positions == sorted(positions)  # the directions list the stops in walking order
