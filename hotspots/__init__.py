@@ -139,6 +139,7 @@ if TYPE_CHECKING:
         DEFAULT_CONFIDENCE_LEVEL,
         Alternative,
         PoissonRateRatioTest,
+        poisson_rate_ratio_p,
         poisson_rate_ratio_test,
     )
     from hotspots.trend import (
@@ -264,6 +265,7 @@ _EXPORTS: dict[str, str] = {
     "parse_method": "hotspots.methods",
     "parse_month": "hotspots.cube",
     "permutation_p": "hotspots.gistar",
+    "poisson_rate_ratio_p": "hotspots.poisson",
     "poisson_rate_ratio_test": "hotspots.poisson",
     "rate_surface": "hotspots.kde",
     "repeat_locations": "hotspots.concentration",
@@ -390,6 +392,7 @@ __all__ = [
     "parse_method",
     "parse_month",
     "permutation_p",
+    "poisson_rate_ratio_p",
     "poisson_rate_ratio_test",
     "rate_surface",
     "repeat_locations",

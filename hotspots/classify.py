@@ -24,7 +24,7 @@ import pandas as pd
 
 from hotspots.fdr import CORRECTION_LABELS, Correction, adjust_p
 from hotspots.gistar import DEFAULT_ALPHA, gi_star, spatial_weights
-from hotspots.poisson import poisson_rate_ratio_test
+from hotspots.poisson import poisson_rate_ratio_p
 from hotspots.trend import DEFAULT_TREND_ALPHA, mann_kendall_rows, trend_labels
 from spatial.crs import require_bng
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError, PatchmapWarning
@@ -157,7 +157,7 @@ def conditional_binomial_p(
 
     Conditional on the total ``n = n_before + n_after``, under equal rates ``n_after`` is
     binomial with ``n`` trials and proportion ``months_after / (months_before + months_after)``.
-    The p-value is the two-sided exact one of :func:`hotspots.poisson.poisson_rate_ratio_test`
+    The p-value is the two-sided exact one of :func:`hotspots.poisson.poisson_rate_ratio_p`
     ("minimum likelihood" method, as R's ``poisson.test``); a cell with no crime in either period
     has p = 1.
 
@@ -216,9 +216,9 @@ def conditional_binomial_p(
     )
     values = np.array(
         [
-            poisson_rate_ratio_test(
+            poisson_rate_ratio_p(
                 int(k), int(n - k), exposure_1=months_after, exposure_2=months_before
-            ).p_value
+            )
             for k, n in pairs
         ],
         dtype=np.float64,
