@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session
 
 from spatial.crs import BNG
 from spatial.errors import (
+    EditConflictError,
     InvalidGeometryError,
     OutsideGreatBritainError,
     ParameterError,
     PatchmapError,
+    RecordNotFoundError,
 )
 from tasking.store import (
     Base,
-    EditConflictError,
-    RecordNotFoundError,
     add_action,
     add_area,
     add_decision,
@@ -272,7 +272,7 @@ def test_conflict_found_at_write_time_is_reported_too(
                 update_action(alice, action_id, expected_version=1, user="alice", status="done")
         return dt.datetime.now(dt.UTC)
 
-    monkeypatch.setattr("tasking.store._now", now_with_interference)
+    monkeypatch.setattr("tasking._log_repository.now", now_with_interference)
     with (
         pytest.raises(EditConflictError, match=r"changed by alice.*Your change to notes"),
         Session(engine) as bob,
