@@ -11,6 +11,7 @@ once: validation, optimistic locking, the audit trail and the errors that say wh
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -47,6 +49,7 @@ from tasking._log_schema import (
     ACTION_STATUSES,
     EPIC_TYPES,
     MAX_NAME,
+    MAX_REQUEST_ID,
     PROBLEM_STATUSES,
     SARA_STAGES,
     ActionRow,
@@ -57,6 +60,7 @@ from tasking._log_schema import (
     FindingRow,
     MeetingRow,
     ProblemRow,
+    RequestRow,
     Unchanged,
 )
 
@@ -263,18 +267,64 @@ def audit(  # noqa: PLR0913 - one audit row has this many facts
     )
 
 
-def add(session: Session, kind: Kind[Any, _Rec], /, *, user: str, **values: object) -> _Rec:
+def add(
+    session: Session,
+    kind: Kind[Any, _Rec],
+    /,
+    *,
+    user: str,
+    request_id: str | None = None,
+    **values: object,
+) -> _Rec:
     """
     Insert a record of ``kind`` (fields checked by the kind's checks) and audit its creation.
 
-    The caller has checked what the kind's checks do not cover (references, geometries).
+    With a ``request_id``, the add is idempotent: if an add with that id was stored before (a
+    retry after a crash or a lost reply), return that record and add nothing; the same id with
+    other values or another user is refused. The caller has checked what the kind's checks do
+    not cover (references, geometries).
     """
     user = check_user(user)
+    checked = _checked(kind, values)
+    if request_id is None:
+        return _insert(session, kind, checked, user=user)
+    key = check_request_id(request_id)
+    digest = _digest(kind.entity, checked)
+    earlier = _replay(session, kind, key, digest=digest, user=user)
+    if earlier is not None:
+        return earlier
+    try:
+        with session.begin_nested():  # a savepoint: a lost race undoes only this add
+            record = _insert(session, kind, checked, user=user)
+            session.add(
+                RequestRow(
+                    request_id=key,
+                    entity=kind.entity,
+                    entity_id=record.id,  # type: ignore[attr-defined]  # every record has an id
+                    digest=digest,
+                    created_at=now(),
+                    created_by=user,
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        # Another process stored the same request id after our look-up (PostgreSQL; SQLite
+        # writers are serialised). Its add is committed: return it.
+        earlier = _replay(session, kind, key, digest=digest, user=user)
+        if earlier is None:
+            raise
+        return earlier
+    return record
+
+
+def _insert(
+    session: Session, kind: Kind[Any, _Rec], values: dict[str, object], *, user: str
+) -> _Rec:
     stamp = now()
     stamps: dict[str, object] = {"created_at": stamp, "created_by": user}
     if kind.versioned:
         stamps |= {"updated_at": stamp, "updated_by": user}
-    row = kind.row(**_checked(kind, values), **stamps)
+    row = kind.row(**values, **stamps)
     session.add(row)
     session.flush()
     record = kind.record(row)
@@ -291,6 +341,48 @@ def add(session: Session, kind: Kind[Any, _Rec], /, *, user: str, **values: obje
     )
     session.flush()
     return record
+
+
+def check_request_id(request_id: object) -> str:
+    """Return the request id stripped, or say what a usable one looks like."""
+    cleaned = request_id.strip() if isinstance(request_id, str) else ""
+    if not cleaned or len(cleaned) > MAX_REQUEST_ID or not cleaned.isprintable():
+        msg = (
+            f"request_id must be 1-{MAX_REQUEST_ID} printable characters, e.g. a UUID "
+            f"(python -c 'import uuid; print(uuid.uuid4())'); found {request_id!r}."
+        )
+        raise ParameterError(msg)
+    return cleaned
+
+
+def _digest(entity: str, values: Mapping[str, object]) -> str:
+    text = json.dumps([entity, dict(values)], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _replay(
+    session: Session, kind: Kind[Any, _Rec], key: str, *, digest: str, user: str
+) -> _Rec | None:
+    """Return the record an earlier add with ``key`` stored, None if there was none."""
+    earlier = session.scalars(select(RequestRow).where(RequestRow.request_id == key)).first()
+    if earlier is None:
+        return None
+    if (earlier.entity, earlier.digest, earlier.created_by) != (kind.entity, digest, user):
+        when = utc(earlier.created_at).strftime("%Y-%m-%d %H:%M UTC")
+        msg = (
+            f"request_id {key!r} was already used by {earlier.created_by} at {when} to add "
+            f"{earlier.entity} {earlier.entity_id} with other values. A retry must repeat the "
+            "same values; give a new request id to add a new record."
+        )
+        raise ParameterError(msg)
+    row = session.get(kind.row, earlier.entity_id, populate_existing=True)
+    if row is None:
+        msg = (
+            f"request_id {key!r} added {kind.label} {earlier.entity_id}, which has since been "
+            "deleted (see the audit trail). Give a new request id to add it again."
+        )
+        raise RecordNotFoundError(msg)
+    return kind.record(row)
 
 
 def _editable_row(

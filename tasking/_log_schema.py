@@ -66,6 +66,8 @@ MAX_NAME: Final = 200
 """Longest title, name, ward or agency stored."""
 MAX_USER: Final = 100
 """Longest user name stored."""
+MAX_REQUEST_ID: Final = 100
+"""Longest request id (idempotency key) of an add."""
 Entity = Literal["problem", "action", "area", "meeting", "decision", "finding"]
 """Kinds of record in the log (the audit trail's ``entity``)."""
 
@@ -214,3 +216,20 @@ class AuditRow(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     entity_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class RequestRow(Base):
+    """
+    One idempotent add: its request id, what it created and a digest of the values it was given.
+
+    The unique ``request_id`` is what makes a retried add return the first attempt's record.
+    """
+
+    __tablename__ = "add_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(MAX_REQUEST_ID), unique=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(MAX_USER))

@@ -33,6 +33,7 @@ documented public face.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING, cast
 
@@ -139,6 +140,7 @@ __all__ = [
     "list_findings",
     "list_meetings",
     "list_problems",
+    "request_id_for",
     "resolve_database_url",
     "update_action",
     "update_problem",
@@ -154,6 +156,7 @@ def add_problem(
     description: str = "",
     sara_stage: SaraStage = "scanning",
     ward: str | None = None,
+    request_id: str | None = None,
 ) -> ProblemRecord:
     """
     Add a problem to the tasking log.
@@ -172,6 +175,11 @@ def add_problem(
         Stage of the SARA model it is at.
     ward
         Ward name it lies in, if one.
+    request_id
+        Idempotency key of this add (e.g. a UUID made once per intended record): when an add
+        with this key was stored before, as after a crash or a lost reply, its record is
+        returned and nothing is added. The same key with other values is refused. None: no
+        such protection.
 
     Returns
     -------
@@ -187,12 +195,44 @@ def add_problem(
         session,
         repo.PROBLEMS,
         user=user,
+        request_id=request_id,
         title=title,
         description=description,
         sara_stage=sara_stage,
         status="open",
         ward=ward,
     )
+
+
+def request_id_for(*parts: object) -> str:
+    """
+    Derive a request id (idempotency key) from the parts of one submission.
+
+    The app keys a form's add on its values and the browser session, so the same submission
+    processed twice (a double click, a rerun) adds one record.
+
+    Parameters
+    ----------
+    *parts
+        What identifies the submission (a session nonce, the form, the values); dates and other
+        values are taken as text.
+
+    Returns
+    -------
+    str
+        ``"sha256:"`` and 64 hex digits: equal parts give equal ids.
+
+    Examples
+    --------
+    >>> request_id_for("nonce", "add_problem", "Cycle theft") == request_id_for(
+    ...     "nonce", "add_problem", "Cycle theft"
+    ... )
+    True
+    >>> len(request_id_for("anything"))
+    71
+    """
+    text = json.dumps([str(p) if not isinstance(p, int | float | None) else p for p in parts])
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def get_problem(session: Session, problem_id: int) -> ProblemRecord:
@@ -323,6 +363,7 @@ def add_action(  # noqa: PLR0913 - the fields of an EPIC action
     status: ActionStatus = "open",
     notes: str = "",
     source: str | None = None,
+    request_id: str | None = None,
 ) -> ActionRecord:
     """
     Add an EPIC action to a problem.
@@ -351,6 +392,11 @@ def add_action(  # noqa: PLR0913 - the fields of an EPIC action
         Free text.
     source
         Where the action came from (``"eva_finding:graffiti"``), if generated.
+    request_id
+        Idempotency key of this add (e.g. a UUID made once per intended record): when an add
+        with this key was stored before, as after a crash or a lost reply, its record is
+        returned and nothing is added. The same key with other values is refused. None: no
+        such protection.
 
     Returns
     -------
@@ -370,6 +416,7 @@ def add_action(  # noqa: PLR0913 - the fields of an EPIC action
         session,
         repo.ACTIONS,
         user=user,
+        request_id=request_id,
         problem_id=problem_id,
         epic=epic,
         description=description,
@@ -538,6 +585,7 @@ def add_area(
     user: str,
     problem_id: int | None = None,
     stops: MultiPoint | Sequence[Point] | None = None,
+    request_id: str | None = None,
 ) -> AreaRecord:
     """
     Store a patrol area, EVA route or comparison area.
@@ -561,6 +609,11 @@ def add_area(
         An EVA route's stops in visiting order (BNG metres), as a MultiPoint or a sequence of
         Points: stop ``n`` is the ``n``-th point. Stored beside the line (``stops_wkt``) so a
         finding recorded at a stop takes the stop's position (see :func:`add_finding`).
+    request_id
+        Idempotency key of this add (e.g. a UUID made once per intended record): when an add
+        with this key was stored before, as after a crash or a lost reply, its record is
+        returned and nothing is added. The same key with other values is refused. None: no
+        such protection.
 
     Returns
     -------
@@ -591,6 +644,7 @@ def add_area(
         session,
         repo.AREAS,
         user=user,
+        request_id=request_id,
         problem_id=problem_id,
         kind=kind,
         name=name,
@@ -680,7 +734,13 @@ def areas_to_geodataframe(areas: Sequence[AreaRecord]) -> gpd.GeoDataFrame:
 
 
 def add_meeting(
-    session: Session, *, name: str, held_on: dt.date, user: str, notes: str = ""
+    session: Session,
+    *,
+    name: str,
+    held_on: dt.date,
+    user: str,
+    notes: str = "",
+    request_id: str | None = None,
 ) -> MeetingRecord:
     """
     Record a Neighbourhood Action Group meeting.
@@ -697,6 +757,11 @@ def add_meeting(
         Who records it.
     notes
         Attendance, apologies, other notes.
+    request_id
+        Idempotency key of this add (e.g. a UUID made once per intended record): when an add
+        with this key was stored before, as after a crash or a lost reply, its record is
+        returned and nothing is added. The same key with other values is refused. None: no
+        such protection.
 
     Returns
     -------
@@ -712,7 +777,15 @@ def add_meeting(
     if check_date(held_on, "held_on") is None:
         msg = "held_on must be the date of the meeting."
         raise ParameterError(msg)
-    return repo.add(session, repo.MEETINGS, user=user, name=name, held_on=held_on, notes=notes)
+    return repo.add(
+        session,
+        repo.MEETINGS,
+        user=user,
+        request_id=request_id,
+        name=name,
+        held_on=held_on,
+        notes=notes,
+    )
 
 
 def list_meetings(session: Session) -> tuple[MeetingRecord, ...]:
@@ -739,6 +812,7 @@ def add_decision(
     decision: str,
     user: str,
     problem_id: int | None = None,
+    request_id: str | None = None,
 ) -> DecisionRecord:
     """
     Record a decision of a NAG meeting.
@@ -755,6 +829,11 @@ def add_decision(
         Who records it.
     problem_id
         The problem it is about, if one.
+    request_id
+        Idempotency key of this add (e.g. a UUID made once per intended record): when an add
+        with this key was stored before, as after a crash or a lost reply, its record is
+        returned and nothing is added. The same key with other values is refused. None: no
+        such protection.
 
     Returns
     -------
@@ -774,6 +853,7 @@ def add_decision(
         session,
         repo.DECISIONS,
         user=user,
+        request_id=request_id,
         meeting_id=meeting_id,
         problem_id=problem_id,
         decision=decision,
@@ -817,6 +897,7 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
     spoken_to: str = "",
     walked_on: dt.date | None = None,
     point: Point | None = None,
+    request_id: str | None = None,
 ) -> FindingRecord:
     """
     Record what was seen at one stop of an EVA walk.
@@ -845,6 +926,11 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
         Where it was seen, a shapely Point in British National Grid metres. When None and the
         route was stored with its stops (``add_area(..., stops=...)``), the position of stop
         ``stop_number``; otherwise the finding has no location.
+    request_id
+        Idempotency key of this add (e.g. a UUID made once per intended record): when an add
+        with this key was stored before, as after a crash or a lost reply, its record is
+        returned and nothing is added. The same key with other values is refused. None: no
+        such protection.
 
     Returns
     -------
@@ -899,6 +985,7 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
         session,
         repo.FINDINGS,
         user=user,
+        request_id=request_id,
         route_id=route_id,
         stop_number=stop_number,
         walked_on=walked_on,

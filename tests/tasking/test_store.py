@@ -67,6 +67,7 @@ TABLES = {
     "nag_decisions",
     "eva_findings",
     "audit_log",
+    "add_requests",
 }
 PATROL = box(545_000, 260_000, 545_400, 260_300)  # Cambridge, BNG metres
 ROUTE = LineString([(545_050, 260_050), (545_200, 260_100), (545_350, 260_250)])
@@ -88,7 +89,7 @@ def test_migrations_upgrade_an_empty_database_and_match_the_models(database_url:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0002"
+            assert context.get_current_revision() == "0003"
         upgrade_database(engine)  # a second run is a no-op
         downgrade_database(engine)  # and the downgrade removes every table
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
