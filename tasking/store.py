@@ -204,37 +204,6 @@ def add_problem(
     )
 
 
-def request_id_for(*parts: object) -> str:
-    """
-    Derive a request id (idempotency key) from the parts of one submission.
-
-    The app keys a form's add on its values and the browser session, so the same submission
-    processed twice (a double click, a rerun) adds one record.
-
-    Parameters
-    ----------
-    *parts
-        What identifies the submission (a session nonce, the form, the values); dates and other
-        values are taken as text.
-
-    Returns
-    -------
-    str
-        ``"sha256:"`` and 64 hex digits: equal parts give equal ids.
-
-    Examples
-    --------
-    >>> request_id_for("nonce", "add_problem", "Cycle theft") == request_id_for(
-    ...     "nonce", "add_problem", "Cycle theft"
-    ... )
-    True
-    >>> len(request_id_for("anything"))
-    71
-    """
-    text = json.dumps([str(p) if not isinstance(p, int | float | None) else p for p in parts])
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def get_problem(session: Session, problem_id: int) -> ProblemRecord:
     """
     Return one problem.
@@ -1098,3 +1067,34 @@ def export_log(session: Session) -> dict[str, list[dict[str, object]]]:
         "findings": [r.to_dict() for r in list_findings(session)],
         "audit": [r.to_dict() for r in list_audit(session)],
     }
+
+
+def request_id_for(*parts: object) -> str:
+    """
+    Derive a request id (idempotency key) from the parts of one submission.
+
+    The app keys a form's add on its values and the browser session, so the same submission
+    processed twice (a double click, a rerun) adds one record.
+
+    Parameters
+    ----------
+    *parts
+        What identifies the submission (a session nonce, the form, the values); dates and other
+        values are taken as text.
+
+    Returns
+    -------
+    str
+        ``"sha256:"`` and 64 hex digits: equal parts give equal ids.
+
+    Examples
+    --------
+    >>> request_id_for("nonce", "add_problem", "Cycle theft") == request_id_for(
+    ...     "nonce", "add_problem", "Cycle theft"
+    ... )
+    True
+    >>> len(request_id_for("anything"))
+    71
+    """
+    text = json.dumps([str(p) if not isinstance(p, int | float | None) else p for p in parts])
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
