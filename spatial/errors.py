@@ -100,7 +100,7 @@ class RecordNotFoundError(PatchmapError, LookupError):
     """No record has the id asked for."""
 
 
-class DatabaseError(PatchmapError):
+class DatabaseError(PatchmapError, OSError):
     """
     The tasking database cannot be reached, opened, locked or written.
 

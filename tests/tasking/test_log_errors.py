@@ -43,6 +43,8 @@ def held_lock(sqlite_file: Path) -> Iterator[sqlite3.Connection]:
 def test_unreachable_server_says_check_host_and_that_it_runs(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match=r"cannot be reached: .*PostgreSQL server is running"):
         connect(f"postgresql://nobody@/nothing?host={tmp_path}")
+    with pytest.raises(OSError, match="cannot be reached"):  # a builtin callers may catch too
+        connect(f"postgresql://nobody@/nothing?host={tmp_path}")
 
 
 def test_unknown_user_and_missing_database_are_named(postgres_admin_url: str) -> None:
