@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         default_cache_dir,
         load_demo,
         load_study_area,
+        load_study_area_from_store,
     )
     from boundaries.neighbourhoods import apply_neighbourhoods
     from boundaries.population import (
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "default_cache_dir": "boundaries.dataset",
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
+    "load_study_area_from_store": "boundaries.dataset",
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
@@ -67,6 +69,7 @@ __all__ = [
     "default_cache_dir",
     "load_demo",
     "load_study_area",
+    "load_study_area_from_store",
     "parse_month_range",
     "select_points",
     "select_wards",
