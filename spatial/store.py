@@ -59,6 +59,7 @@ __all__ = [
     "IngestReport",
     "StoreInfo",
     "ingest",
+    "located_points",
     "query_crimes",
     "read_manifest",
     "store_files",
@@ -392,15 +393,26 @@ class _Run:
         return True
 
 
+def _force_months(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Split rows by force (``Reported by``, else ``Falls within``) and month: ``force/YYYY-MM``."""
+    forces = frame["reported_by"].fillna(frame["falls_within"]).fillna("unknown")
+    codes, names = pd.factorize(forces)
+    slugs = np.array([_force_slug(str(n)) for n in names], dtype=object)[codes]
+    keys = pd.Series(slugs, index=frame.index) + "/" + frame["month"]
+    unique = keys.unique()
+    if len(unique) == 1:  # the usual police.uk file: one force, one month
+        yield str(unique[0]), frame
+        return
+    for key, part in frame.groupby(keys, sort=True):
+        yield str(key), part.reset_index(drop=True)
+
+
 def _ingest_street(run: _Run, blob: _Blob, digest: str) -> None:
     load = read_crimes([(blob.name, blob.data)])
     frame = _street_frame(load)
     if load.n_duplicates_removed:
         run.notes.append(f"{blob.name}: {load.n_duplicates_removed} repeated Crime IDs kept once.")
-    forces = frame["reported_by"].fillna(frame["falls_within"]).fillna("unknown")
-    for (force, month), part in frame.groupby([forces.map(_force_slug), "month"], sort=True):
-        key = f"{force}/{month}"
-        part = part.reset_index(drop=True)  # noqa: PLW2901 - the group, renumbered
+    for key, part in _force_months(frame):
         if not run.keep_later("street", key, blob, len(part)):
             continue
         relative = run.stage("street", key, digest, functools.partial(_write_street, part))
@@ -412,7 +424,6 @@ def _ingest_street(run: _Run, blob: _Blob, digest: str) -> None:
             "n_rows": len(part),
             "counts": _counts(part),
             "bbox": _bbox(part),
-            "months": [str(month)],
         }
         run.written.append(f"street {key}")
         for status, column in zip(_STATUSES, ("n_located", "n_no_loc", "n_outside"), strict=True):
@@ -750,3 +761,40 @@ def query_crimes(
         files=tuple(str(f.relative_to(store_dir)) for f in files),
         unread_located=tuple(unread),
     )
+
+
+def located_points(store_dir: Path, *, months: tuple[str, str] | None = None) -> pd.DataFrame:
+    """
+    Read every located row's month, crime type and BNG coordinates from a store.
+
+    The force-wide overview needs only these four columns, which DuckDB reads without the
+    rest of each row.
+
+    Parameters
+    ----------
+    store_dir
+        The store.
+    months
+        First and last month ``YYYY-MM`` (inclusive); all when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``month`` (``YYYY-MM``), ``crime_type``, ``x_m``, ``y_m``.
+
+    Raises
+    ------
+    EmptyInputError
+        When the store holds no crimes in those months.
+    """
+    import duckdb  # noqa: PLC0415 - only store queries need it
+
+    files = store_files(store_dir, months=months)
+    if not files:
+        msg = f"{store_dir}: the store holds no crimes in those months. Run patchmap ingest first."
+        raise EmptyInputError(msg)
+    with duckdb.connect() as con:
+        return con.execute(
+            "SELECT month, crime_type, x_m, y_m FROM read_parquet($files) WHERE status = 'located'",
+            {"files": [str(f) for f in files]},
+        ).df()

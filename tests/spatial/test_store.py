@@ -292,3 +292,21 @@ def test_store_errors_say_what_to_fix(tmp_path: Path, cambridge_store: Path) -> 
         ingest([tmp_path / "missing.csv"], store_dir=tmp_path / "s2")
     with pytest.raises(EmptyInputError, match="No files to ingest"):
         ingest([], store_dir=tmp_path / "s3")
+
+
+def test_force_overview_counts_every_located_row_once(
+    cambridge_store: Path, csv_area: object
+) -> None:
+    from boundaries.overview import force_overview
+    from spatial.store import located_points
+
+    wards = csv_area.wards  # type: ignore[attr-defined]
+    overview = force_overview(located_points(cambridge_store), wards)
+    assert overview.n_located == 88_098
+    assert int(overview.wards["n_crimes"].sum()) == 17_785
+    assert overview.n_outside_wards == 88_098 - 17_785
+    market = overview.wards.set_index("ward_name").loc["Market", "n_crimes"]
+    assert market == 4_206  # SOURCES.md
+    assert overview.by_ward_month.loc["Market"].sum() == 4_206
+    assert overview.months[0] == "2024-09"
+    assert overview.wards["rate_per_1000"].isna().all()
