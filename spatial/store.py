@@ -661,7 +661,7 @@ def _duck_rows(
     else:
         sql = f"SELECT {columns} FROM read_parquet($files) s WHERE {where}"  # noqa: S608
     with duckdb.connect() as con:
-        return con.execute(sql, named).df()
+        return con.execute(sql, named).to_arrow_table().to_pandas()
 
 
 def _located_totals(store_dir: Path, files: Iterable[Path]) -> dict[tuple[str, str | None], int]:
@@ -734,7 +734,8 @@ def query_crimes(
         "s.status <> 'located' OR (s.x_m BETWEEN $p0 AND $p2 AND s.y_m BETWEEN $p1 AND $p3)",
         [float(b) for b in bounds_m],
     )
-    rows["month"] = pd.PeriodIndex(rows["month"], freq="M")
+    codes, uniques = pd.factorize(rows["month"])  # a few distinct months: parse each once
+    rows["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
     rows["source_row"] = rows["source_row"].astype("int64")
     columns = list(CRIME_COLUMNS) + (["outcome", "outcome_month"] if outcome_files else [])
     located = rows["status"] == "located"
@@ -797,4 +798,4 @@ def located_points(store_dir: Path, *, months: tuple[str, str] | None = None) ->
         return con.execute(
             "SELECT month, crime_type, x_m, y_m FROM read_parquet($files) WHERE status = 'located'",
             {"files": [str(f) for f in files]},
-        ).df()
+        ).to_arrow_table().to_pandas()
