@@ -633,6 +633,15 @@ def store_info(store_dir: Path) -> StoreInfo:
     )
 
 
+def _sql_frame(sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """Run one DuckDB query and hand its rows over as Arrow-backed pandas columns."""
+    import duckdb  # noqa: PLC0415 - only store queries need it
+
+    with duckdb.connect() as con:
+        frame: pd.DataFrame = con.sql(sql, params=params).to_arrow_table().to_pandas()
+        return frame
+
+
 def _duck_rows(
     files: Sequence[Path], outcome_files: Sequence[Path], where: str, params: list[object]
 ) -> pd.DataFrame:
@@ -642,8 +651,6 @@ def _duck_rows(
     With outcome files, each crime gets its latest outcome (``outcome``, ``outcome_month``) by
     Crime ID; rows without a Crime ID (anti-social behaviour) get none.
     """
-    import duckdb  # noqa: PLC0415 - only store queries need it
-
     columns = ", ".join(
         f"s.{c}" for c in (*CRIME_COLUMNS, "status", "x_m", "y_m", "longitude", "latitude")
     )
@@ -660,8 +667,7 @@ def _duck_rows(
         )
     else:
         sql = f"SELECT {columns} FROM read_parquet($files) s WHERE {where}"  # noqa: S608
-    with duckdb.connect() as con:
-        return con.execute(sql, named).to_arrow_table().to_pandas()
+    return _sql_frame(sql, named)
 
 
 def _located_totals(store_dir: Path, files: Iterable[Path]) -> dict[tuple[str, str | None], int]:
@@ -788,14 +794,11 @@ def located_points(store_dir: Path, *, months: tuple[str, str] | None = None) ->
     EmptyInputError
         When the store holds no crimes in those months.
     """
-    import duckdb  # noqa: PLC0415 - only store queries need it
-
     files = store_files(store_dir, months=months)
     if not files:
         msg = f"{store_dir}: the store holds no crimes in those months. Run patchmap ingest first."
         raise EmptyInputError(msg)
-    with duckdb.connect() as con:
-        return con.execute(
-            "SELECT month, crime_type, x_m, y_m FROM read_parquet($files) WHERE status = 'located'",
-            {"files": [str(f) for f in files]},
-        ).to_arrow_table().to_pandas()
+    return _sql_frame(
+        "SELECT month, crime_type, x_m, y_m FROM read_parquet($files) WHERE status = 'located'",
+        {"files": [str(f) for f in files]},
+    )
