@@ -14,10 +14,18 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped] # pyarrow ships no 
 import pytest
 
 from boundaries.dataset import load_study_area, load_study_area_from_store
+from boundaries.overview import force_overview
 from boundaries.select import Selection, summarise
 from spatial import store as store_module
 from spatial.errors import EmptyInputError, InputDataError
-from spatial.store import ingest, query_crimes, read_manifest, store_files, store_info
+from spatial.store import (
+    ingest,
+    located_points,
+    query_crimes,
+    read_manifest,
+    store_files,
+    store_info,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -297,9 +305,6 @@ def test_store_errors_say_what_to_fix(tmp_path: Path, cambridge_store: Path) -> 
 def test_force_overview_counts_every_located_row_once(
     cambridge_store: Path, csv_area: object
 ) -> None:
-    from boundaries.overview import force_overview
-    from spatial.store import located_points
-
     wards = csv_area.wards  # type: ignore[attr-defined]
     overview = force_overview(located_points(cambridge_store), wards)
     assert overview.n_located == 88_098
