@@ -290,6 +290,9 @@ def _add_problem_form(ctx: _ui.Context, engine: Engine) -> None:
                     description=description,
                     sara_stage=stage,
                     ward=ward,
+                    request_id=_ui.submission_id(
+                        "add_problem", user, title, description, stage, ward
+                    ),
                 ),
             )
             st.rerun()
@@ -369,6 +372,7 @@ def _link_area_form(
                     name=ward_name,
                     user=user,
                     problem_id=picked,
+                    request_id=_ui.submission_id("link_area", user, picked, ward_name, kind),
                 ),
             )
             st.rerun()
@@ -426,6 +430,9 @@ def _add_action_form(engine: Engine, picked: int) -> None:
                     owner_agency=texts[ACTION_AGENCY_KEY],
                     owner_person=texts[ACTION_PERSON_KEY],
                     due_date=values[ACTION_DUE_KEY],
+                    request_id=_ui.submission_id(
+                        "add_action", user, picked, *values.values(), *texts.values()
+                    ),
                 ),
             )
             st.rerun()
@@ -498,7 +505,13 @@ def _meetings_tab(engine: Engine, log: _Log) -> None:
                 "adding the meeting",
                 _write,
                 engine,
-                lambda s: add_meeting(s, name=name, held_on=held_on, user=user),  # type: ignore[arg-type]  # date_input
+                lambda s: add_meeting(
+                    s,
+                    name=name,
+                    held_on=held_on,  # type: ignore[arg-type]  # date_input
+                    user=user,
+                    request_id=_ui.submission_id("add_meeting", user, name, held_on),
+                ),
             )
             st.rerun()
     if log.meetings:
@@ -541,7 +554,14 @@ def _add_decision_form(
                 "recording the decision",
                 _write,
                 engine,
-                lambda s: add_decision(s, meeting_id, decision=text, user=user, problem_id=about),
+                lambda s: add_decision(
+                    s,
+                    meeting_id,
+                    decision=text,
+                    user=user,
+                    problem_id=about,
+                    request_id=_ui.submission_id("add_decision", user, meeting_id, text, about),
+                ),
             )
             st.rerun()
 
@@ -609,6 +629,18 @@ def _add_finding_form(engine: Engine, n_stops: int) -> None:
             note = str(st.session_state.get(FINDING_NOTE_KEY) or "")
             photo = str(st.session_state.get(FINDING_PHOTO_KEY) or "") or None
             spoken = str(st.session_state.get(FINDING_SPOKEN_KEY) or "")
+            walked_on = dt.datetime.now(dt.UTC).date()
+            request_id = _ui.submission_id(
+                "add_finding",
+                user,
+                route_id,
+                stop,
+                sorted(answers.items()),
+                note,
+                photo,
+                spoken,
+                walked_on,
+            )
             _ui.guarded(
                 "recording the finding",
                 _write,
@@ -622,7 +654,8 @@ def _add_finding_form(engine: Engine, n_stops: int) -> None:
                     note=note,
                     photo_ref=photo,
                     spoken_to=spoken,
-                    walked_on=dt.datetime.now(dt.UTC).date(),
+                    walked_on=walked_on,
+                    request_id=request_id,
                 ),
             )
             st.rerun()
