@@ -270,7 +270,8 @@ def _backtest_rows(
     args: argparse.Namespace, loaded: Loaded, network: StreetNetwork, points: gpd.GeoDataFrame
 ) -> list[dict[str, object]]:
     from hotspots.backtest import backtest, summary_table  # noqa: PLC0415 -- lazy: fast --help
-    from hotspots.forecast import DEFAULT_METHODS, cube_for_selection  # noqa: PLC0415
+    from hotspots.cube import cube_for_selection  # noqa: PLC0415
+    from hotspots.methods import DEFAULT_METHODS  # noqa: PLC0415
     from hotspots.street_backtest import street_backtest, streets_beside_cells  # noqa: PLC0415
     from spatial.errors import ParameterError  # noqa: PLC0415
 
