@@ -48,3 +48,18 @@ def test_streets_gistar_per_lixel_shows_classes() -> None:
     assert shown["Class"].iloc[0] == "Hot 99%"
     assert "Getis-Ord Gi*" in at.info[0].value
     assert "lixels (50 m pieces of street)" in at.info[0].value
+
+
+def test_exports_page_offers_hot_streets_to_partners_but_not_the_public() -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page("app_pages/exports.py").run()
+    at.multiselect(key="export_layers").set_value(["streets"]).run()
+    at.checkbox(key="export_shapefile").check().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    labels = [str(element.proto.label) for element in at.get("download_button")]
+    assert "GeoPackage (QGIS, ArcGIS)" in labels
+    assert "Shapefile (zipped)" in labels
+    at.radio(key="export_audience").set_value("public").run()
+    assert "streets" not in at.multiselect(key="export_layers").options
