@@ -73,6 +73,11 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         help="write the walk: the loop and its streets (.gpkg or .kml)",
     )
     parser.add_argument(
+        "--beats",
+        action="store_true",
+        help="group the Gi* hot segments (Hot 95 %% or more, with crimes) into patrol beats",
+    )
+    parser.add_argument(
         "--backtest",
         action="store_true",
         help="also backtest street forecasts beside grid cells (PAI on street length vs area)",
@@ -179,6 +184,8 @@ def run_streets(args: argparse.Namespace) -> int:
     record = _record(hot, args.top)
     if args.walk_start is not None:
         record["walk"] = _walk(args, hot, network, loaded)
+    if args.beats:
+        record["beats"] = _beats(args, hot, network, points)
     if args.backtest:
         record["backtest"] = _backtest_rows(args, loaded, network, points)
     if args.json:
@@ -202,6 +209,12 @@ def _print(record: dict[str, object], hot: HotStreets, args: argparse.Namespace)
             f"EVA street walk: {walked['distance_m']:,.0f} m, {walked['total_time_min']:.0f} of "  # type: ignore[index]
             f"{args.max_minutes:g} min, {len(walked['streets'])} hot streets walked end to end"  # type: ignore[index]
         )
+    if args.beats:
+        for beat in record["beats"]:  # type: ignore[attr-defined]
+            print(
+                f"  beat {beat['beat_id']}: {beat['n_crimes']} crimes on {beat['length_m']:,.0f} m "
+                f"of street ({beat['streets']})"
+            )
     if args.backtest:
         print("backtest (PAI: cells on area, streets on street length):")
         for row in record["backtest"]:  # type: ignore[attr-defined]
@@ -264,6 +277,42 @@ def _walk(
         ],
         "left_out": len(walk.left_out),
     }
+
+
+def _beats(
+    args: argparse.Namespace, hot: HotStreets, network: StreetNetwork, points: gpd.GeoDataFrame
+) -> list[dict[str, object]]:
+    from hotspots.streets import hot_streets  # noqa: PLC0415 -- lazy: fast --help
+    from tasking.street_beats import gistar_beats  # noqa: PLC0415
+
+    gi = hot
+    if hot.method != "gistar" or hot.per != "segment":
+        gi = hot_streets(
+            points,
+            network=network,
+            method="gistar",
+            lixel_m=args.lixel_m,
+            max_snap_m=args.max_snap_m,
+            distance_m=args.distance_m,
+        )
+    beats = gistar_beats(gi.lines, network=network)
+    return [
+        {
+            "beat_id": int(b),
+            "n_segments": int(s),
+            "n_crimes": int(c),
+            "length_m": round(float(m), 1),
+            "streets": str(n),
+        }
+        for b, s, c, m, n in zip(
+            beats["beat_id"],
+            beats["n_segments"],
+            beats["n_crimes"],
+            beats["length_m"],
+            beats["streets"],
+            strict=True,
+        )
+    ]
 
 
 def _backtest_rows(

@@ -107,7 +107,7 @@ if TYPE_CHECKING:
         update_problem,
         upgrade_database,
     )
-    from tasking.street_beats import BEAT_COLUMNS, StreetBeatLimits
+    from tasking.street_beats import BEAT_COLUMNS, HOT_BEAT_MIN_BIN, StreetBeatLimits, gistar_beats
 
 _EXPORTS: dict[str, str] = {
     "ACTION_STATUSES": "tasking.store",
@@ -133,6 +133,7 @@ _EXPORTS: dict[str, str] = {
     "FindingRecord": "tasking.store",
     "FindingRoute": "tasking.findings",
     "FindingsSummary": "tasking.profile",
+    "HOT_BEAT_MIN_BIN": "tasking.street_beats",
     "ISSUE_SEPARATOR": "tasking.findings",
     "MIN_COUNT_FOR_NORMAL": "tasking.assess",
     "MeetingRecord": "tasking.store",
@@ -179,6 +180,7 @@ _EXPORTS: dict[str, str] = {
     "get_action": "tasking.store",
     "get_area": "tasking.store",
     "get_problem": "tasking.store",
+    "gistar_beats": "tasking.street_beats",
     "issues_seen": "tasking.findings",
     "list_actions": "tasking.store",
     "list_areas": "tasking.store",
@@ -211,6 +213,7 @@ __all__ = [
     "EPIC_TYPES",
     "FINDING_COLUMNS",
     "FINDING_ROUTES",
+    "HOT_BEAT_MIN_BIN",
     "ISSUE_SEPARATOR",
     "MIN_COUNT_FOR_NORMAL",
     "NOT_POLICE_CRIME",
@@ -271,6 +274,7 @@ __all__ = [
     "get_action",
     "get_area",
     "get_problem",
+    "gistar_beats",
     "issues_seen",
     "list_actions",
     "list_areas",

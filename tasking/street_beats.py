@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 
     from spatial.network import StreetNetwork
 
-__all__ = ["BEAT_COLUMNS", "StreetBeatLimits", "street_beats"]
+__all__ = ["BEAT_COLUMNS", "HOT_BEAT_MIN_BIN", "StreetBeatLimits", "gistar_beats", "street_beats"]
 
 BEAT_COLUMNS: Final = ("beat_id", "n_segments", "n_crimes", "length_m", "streets")
 """Columns of :func:`street_beats`' result besides ``geometry``."""
+HOT_BEAT_MIN_BIN: Final = 2
+"""Segments at least this hot (Gi_Bin 2: Hot 95 %) and holding crimes make beats."""
 
 
 @dataclass(frozen=True)
@@ -163,3 +165,43 @@ def street_beats(
     frame = frame.sort_values(["n_crimes", "length_m"], ascending=[False, True], kind="stable")
     frame.insert(0, "beat_id", np.arange(1, len(frame) + 1))
     return frame.reset_index(drop=True)
+
+
+def gistar_beats(
+    lines: gpd.GeoDataFrame,
+    *,
+    network: StreetNetwork,
+    limits: StreetBeatLimits | None = None,
+    min_bin: int = HOT_BEAT_MIN_BIN,
+) -> gpd.GeoDataFrame:
+    """
+    Build beats from the significant hot segments of a street Gi* (those holding crimes).
+
+    Parameters
+    ----------
+    lines
+        Per-segment Gi* results (:func:`hotspots.streets.street_gi_star` ``.lines``, or
+        :func:`hotspots.streets.hot_streets` with ``method="gistar"``), with ``gi_bin``.
+    network
+        The street network.
+    limits
+        Beat limits.
+    min_bin
+        The least ``gi_bin`` of a hot segment (2: Hot 95 % or more).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`street_beats`. Segments hot only through their neighbours (no crimes of their
+        own) are left out, as the grid's patrol areas leave such cells out.
+
+    Raises
+    ------
+    MissingColumnError
+        When ``gi_bin`` (or ``n_crimes``, ``name``) is missing.
+    """
+    if "gi_bin" not in lines.columns:
+        msg = "lines lack gi_bin: run hotspots.streets.street_gi_star per segment first."
+        raise MissingColumnError(msg)
+    hot = lines.loc[(lines["gi_bin"] >= min_bin) & (lines["n_crimes"] > 0)]
+    return street_beats(hot, network=network, limits=limits)

@@ -85,3 +85,12 @@ def test_streets_walk_writes_the_loop_and_the_streets_walked(
     assert loop["length_m"].iloc[0] == pytest.approx(walk["distance_m"], abs=0.1)
     assert main([*argv[:-1], "--per", "lixel"]) == 2
     assert "use --per segment" in capsys.readouterr().err
+
+
+def test_streets_beats_group_the_hot_segments(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["streets", "--demo", "--beats", "--json"]) == 0
+    beats = json.loads(capsys.readouterr().out)["beats"]
+    assert [b["beat_id"] for b in beats] == list(range(1, len(beats) + 1))
+    crimes = [b["n_crimes"] for b in beats]
+    assert crimes == sorted(crimes, reverse=True)
+    assert all(b["length_m"] <= 2_000 for b in beats)

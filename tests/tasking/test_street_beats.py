@@ -11,7 +11,7 @@ from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import MissingColumnError
 from spatial.lixels import make_lixels, snap_to_lixels
 from spatial.network import StreetNetwork, load_network, network_from_graph
-from tasking.street_beats import BEAT_COLUMNS, StreetBeatLimits, street_beats
+from tasking.street_beats import BEAT_COLUMNS, StreetBeatLimits, gistar_beats, street_beats
 
 X0, Y0 = 530_000.0, 180_000.0
 
@@ -64,6 +64,8 @@ def test_street_beats_errors_and_empty_input() -> None:
     empty = street_beats(lines(net, [(0, 1)], [1]).iloc[:0], network=net)
     assert empty.empty
     assert list(empty.columns) == [*BEAT_COLUMNS, "geometry"]
+    with pytest.raises(MissingColumnError, match="gi_bin"):
+        gistar_beats(lines(net, [(0, 1)], [1]), network=net)
     with pytest.raises(MissingColumnError, match="n_crimes"):
         street_beats(lines(net, [(0, 1)], [1]).drop(columns="n_crimes"), network=net)
 
@@ -75,8 +77,10 @@ def test_demo_hot_street_beat_covers_the_night_time_economy_streets() -> None:
     lixels = make_lixels(net)
     real = area.points[~area.points["location"].str.contains("Police Station")]
     gi = street_gi_star(snap_to_lixels(lixels, real), lixels=lixels)
+    beats = gistar_beats(gi.lines, network=net)
     hot = gi.lines[(gi.lines["gi_bin"] >= 2) & (gi.lines["n_crimes"] > 0)]
-    beats = street_beats(hot, network=net)
+    assert beats["n_segments"].sum() == len(hot)
+    assert beats["n_crimes"].sum() == hot["n_crimes"].sum()
     assert (beats["length_m"] <= 2_000).all()
     nte = PLANTED_PATTERNS["nte_violence"]
     centre = gpd.points_from_xy([nte.centre_x_m], [nte.centre_y_m])[0]
