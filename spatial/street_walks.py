@@ -12,6 +12,7 @@ the loop fits.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -25,11 +26,12 @@ from shapely import LineString
 
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, NoRouteError, ParameterError
-from spatial.routes import (
+from spatial.routes import (  # _TurnBuilder: the one turn-list builder of EVA routes
     DEFAULT_MAX_MINUTES,
     DEFAULT_STOP_MINUTES,
     DEFAULT_WALK_KMH,
     EvaRoute,
+    _TurnBuilder,
     plan_eva_route,
     walk_speed_m_per_min,
 )
@@ -69,7 +71,8 @@ class StreetWalk:
     max_minutes
         The time budget.
     route
-        The point-based plan that chose and ordered the segments.
+        The walk as an :class:`~spatial.routes.EvaRoute` (stops where each hot street begins,
+        the turn list, left-out segments), so EVA maps, GPX, KML and route sheets take it as is.
     """
 
     line: LineString
@@ -152,29 +155,33 @@ def _line(network: StreetNetwork, path: list[int]) -> LineString:
 
 def _build(
     network: StreetNetwork, start: int, chosen: npt.NDArray[np.int64]
-) -> tuple[list[int], list[bool], list[float], float]:
-    """Node path, flips and entering distances of the loop walking ``chosen`` in order."""
+) -> tuple[list[list[int]], list[bool], list[float], float]:
+    """
+    Legs, flips and entering distances of the loop walking ``chosen`` in order.
+
+    The legs alternate: approach to segment 1, segment 1, approach to segment 2, ..., the way
+    back to the start; joined they are the loop's node path.
+    """
     a, b = network.edge_u[chosen], network.edge_v[chosen]
     rows = np.concatenate([[start], np.column_stack([a, b]).ravel()])
     dist, pred = dijkstra(network.adjacency, directed=False, indices=rows, return_predecessors=True)
     lengths = network.edge_length_m[chosen]
     ends = np.arange(1, 2 * len(chosen) + 1).reshape(-1, 2)
     total, flips = _orient(dist[:, rows], ends, lengths)
-    path = [start]
+    legs: list[list[int]] = []
     entered: list[float] = []
     walked = 0.0
     here_row = 0
     for i, flip in enumerate(flips):
         enter_row, leave_row = (ends[i, 1], ends[i, 0]) if flip else (ends[i, 0], ends[i, 1])
-        leg = _path(pred, here_row, int(rows[enter_row]))
-        path.extend(leg[1:])
+        legs.append(_path(pred, here_row, int(rows[enter_row])))
         walked += float(dist[here_row, rows[enter_row]])
         entered.append(walked)
-        path.append(int(rows[leave_row]))
+        legs.append([int(rows[enter_row]), int(rows[leave_row])])
         walked += float(lengths[i])
         here_row = int(leave_row)
-    path.extend(_path(pred, here_row, start)[1:])
-    return path, flips, entered, total
+    legs.append(_path(pred, here_row, start))
+    return legs, flips, entered, total
 
 
 def plan_street_walk(
@@ -248,7 +255,7 @@ def plan_street_walk(
         )
         order = np.asarray(route.stops.index, dtype=np.int64)
         start_pos = network.node_position[route.start_node]
-        path, flips, entered, total_m = _build(network, start_pos, ids[order])
+        legs, flips, entered, total_m = _build(network, start_pos, ids[order])
         total_min = total_m / speed + stop_minutes * len(order)
         if total_min <= max_minutes + 1e-9:
             return _walk(
@@ -257,7 +264,7 @@ def plan_street_walk(
                 ids,
                 order,
                 weight,
-                path,
+                legs,
                 flips,
                 entered,
                 total_m,
@@ -282,7 +289,7 @@ def _walk(  # noqa: PLR0913, PLR0917 -- the pieces of one finished loop, private
     ids: npt.NDArray[np.int64],
     order: npt.NDArray[np.int64],
     weight: npt.NDArray[np.float64],
-    path: list[int],
+    legs: list[list[int]],
     flips: list[bool],
     entered: list[float],
     total_m: float,
@@ -315,8 +322,11 @@ def _walk(  # noqa: PLR0913, PLR0917 -- the pieces of one finished loop, private
     )
     walk_min = total_m / speed
     left = tuple(int(i) for i in sorted(set(ids.tolist()) - set(chosen.tolist())))
+    path = [legs[0][0], *[n for leg in legs for n in leg[1:]]]
+    line = _line(network, path)
+    eva = _as_eva_route(network, walked, legs, line, route, speed=speed, total_m=total_m)
     return StreetWalk(
-        line=_line(network, path),
+        line=line,
         segments=walked,
         left_out=left,
         node_path=tuple(int(network.node_ids[p]) for p in path),
@@ -325,5 +335,70 @@ def _walk(  # noqa: PLR0913, PLR0917 -- the pieces of one finished loop, private
         stop_time_min=stop_minutes * len(chosen),
         total_time_min=walk_min + stop_minutes * len(chosen),
         max_minutes=max_minutes,
-        route=route,
+        route=eva,
+    )
+
+
+def _as_eva_route(
+    network: StreetNetwork,
+    walked: gpd.GeoDataFrame,
+    legs: list[list[int]],
+    line: LineString,
+    planned: EvaRoute,
+    *,
+    speed: float,
+    total_m: float,
+) -> EvaRoute:
+    """Express the walk as an :class:`EvaRoute`: stops where hot streets begin, turn by turn."""
+    builder = _TurnBuilder(network, planned.start_label, [])
+    stop_minutes = planned.stop_minutes
+    arrivals: list[float] = []
+    approach_m: list[float] = []
+    labels = [str(n) for n in walked["name"]]
+    for k, label in enumerate(labels):
+        before = builder.walked_m
+        builder.walk(legs[2 * k])
+        approach_m.append(builder.walked_m - before)
+        minute = builder.walked_m / speed + k * stop_minutes
+        arrivals.append(minute)
+        length = float(walked["length_m"].iloc[k])
+        builder.arrive(
+            f"Arrive at stop {k + 1}, {label} (minute {minute:.0f}): walk its {length:,.0f} m "
+            f"doing the EVA checklist ({stop_minutes:g} min)",
+            k + 1,
+        )
+        builder.walk(legs[2 * k + 1])
+    builder.walk(legs[-1])
+    minute = builder.walked_m / speed + len(labels) * stop_minutes
+    builder.arrive(f"Arrive back at {builder.start_label} (minute {minute:.0f})", 0)
+    enter_ids = walked["from_node"].to_numpy(dtype=np.int64)
+    enter_xy = network.node_xy_m[[network.node_position[int(n)] for n in enter_ids]]
+    stops = gpd.GeoDataFrame(
+        {
+            "order": walked["order"].to_numpy(dtype=np.int64),
+            "label": pd.array(labels, dtype="string"),
+            "weight": walked["weight"].to_numpy(dtype=np.float64),
+            "node": enter_ids,
+            "snap_m": np.zeros(len(labels)),
+            "leg_m": np.asarray(approach_m, dtype=np.float64),
+            "arrival_min": np.asarray(arrivals, dtype=np.float64),
+        },
+        geometry=shapely.points(enter_xy) if labels else [],
+        index=walked.index,
+        crs=BNG,
+    )
+    walk_min = total_m / speed
+    return dataclasses.replace(
+        planned,
+        line=line,
+        stops=stops,
+        node_path=tuple(
+            int(network.node_ids[p]) for p in [legs[0][0], *[n for g in legs for n in g[1:]]]
+        ),
+        distance_m=total_m,
+        walk_time_min=walk_min,
+        stop_time_min=stop_minutes * len(labels),
+        total_time_min=walk_min + stop_minutes * len(labels),
+        weight_visited=float(walked["weight"].sum()),
+        turns=tuple(builder.turns),
     )

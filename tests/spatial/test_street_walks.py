@@ -84,3 +84,22 @@ def test_street_walk_errors() -> None:
     bad.index = np.array([10_000])
     with pytest.raises(ParameterError, match="not segments of this network"):
         plan_street_walk(net, bad, start=Point(X0, Y0))
+
+
+def test_the_walk_is_an_eva_route_with_turns_along_each_street() -> None:
+    net = lattice()
+    streets = hot(net, [(6, 7), (17, 18), (12, 13)], [30, 20, 10])
+    walk = plan_street_walk(net, streets, start=Point(X0, Y0), max_minutes=90, stop_minutes=2)
+    route = walk.route
+    assert route.distance_m == pytest.approx(walk.distance_m)
+    assert route.line.equals(walk.line)
+    assert route.node_path == walk.node_path
+    assert route.stops["order"].tolist() == [1, 2, 3]
+    assert route.stops["node"].tolist() == walk.segments["from_node"].tolist()
+    assert route.total_time_min == pytest.approx(1200 / 80 + 3 * 2)
+    # the turns walk every metre once and arrive at each stop, then back at the start
+    walked = sum(t.distance_m for t in route.turns)
+    assert walked == pytest.approx(1200)
+    arrivals = [t.stop_order for t in route.turns if t.stop_order is not None]
+    assert arrivals == [1, 2, 3, 0]
+    assert "walk its 100 m" in next(t.instruction for t in route.turns if t.stop_order == 1)
