@@ -31,7 +31,8 @@ from hotspots.forecast import forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
 from hotspots.methods import parse_method
-from hotspots.streets import HotStreets, hot_streets
+from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
+from hotspots.streets import HotStreets, hot_streets, street_stops
 from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
 from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
 from layers.map import (
@@ -53,10 +54,12 @@ from spatial.catchments import (
 from spatial.errors import ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import Grid, count_points, make_grid
 from spatial.io import read_crimes
+from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M
 from spatial.network import load_network
 from spatial.routes import (
     plan_eva_route,
 )
+from spatial.street_walks import plan_street_walk, streets_at_points
 from tasking.assess import Assessment, assess_response
 from tasking.problems import flag_problems
 from tasking.profile import Profile, build_profile
@@ -124,6 +127,7 @@ DATASETS: Final = (DEMO, UPLOAD, FOLDER)
 """The dataset choices, in the order the sidebar offers them."""
 
 GISTAR_SOURCE: Final = "Gi* hot cells"
+STREETS_SOURCE: Final = "Hot streets (walked end to end)"
 KDE_SOURCE: Final = "Density peaks"
 CLUSTER_SOURCE: Final = "Crime clusters"
 """Where the EVA page takes its hotspot stops from."""
@@ -995,6 +999,56 @@ def eva_hotspot_stops(
         return cluster_stops(clusters, top_n=top_n)
     wards, points = selected_frames(dataset_id, selection, _area)
     return hotspot_stops(points, wards, top_n=top_n)
+
+
+@st.cache_data(max_entries=8, show_spinner="Finding the hot streets…")
+def eva_street_stops(
+    dataset_id: str,
+    selection: Selection,
+    network_key: str,
+    top_n: int,
+    _network: StreetNetwork,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return the top hot street segments (discontinuous NKDE) as stops at their midpoints."""
+    lengths = (DEFAULT_NKDE_BANDWIDTH_M, DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M)
+    hot = hot_street_result(
+        dataset_id,
+        selection,
+        network_key,
+        "nkde-discontinuous",
+        "segment",
+        lengths,
+        _network,
+        _area,
+    )
+    return street_stops(hot, top_n=top_n)
+
+
+@st.cache_data(max_entries=16, show_spinner="Planning the street walk…")
+def eva_street_route(  # cache key: network, stops, start and each parameter
+    network_key: str,
+    stops_key: str,
+    start_xy: tuple[float, float],
+    start_label: str,
+    minutes: tuple[float, float, float],
+    _network: StreetNetwork,
+    _stops: gpd.GeoDataFrame,
+    _start: Point,
+) -> EvaRoute:
+    """Return the EVA loop that walks the streets under the stops end to end."""
+    del network_key, stops_key, start_xy
+    max_minutes, walk_kmh, stop_minutes = minutes
+    walk = plan_street_walk(
+        _network,
+        streets_at_points(_network, _stops),
+        start=_start,
+        start_label=start_label,
+        max_minutes=max_minutes,
+        walk_kmh=walk_kmh,
+        stop_minutes=stop_minutes,
+    )
+    return walk.route
 
 
 @st.cache_data(max_entries=16, show_spinner="Planning the walk…")

@@ -172,6 +172,7 @@ if TYPE_CHECKING:
         hot_streets,
         street_counts,
         street_gi_star,
+        street_stops,
         street_weights,
         top_streets,
     )
@@ -332,6 +333,7 @@ _EXPORTS: dict[str, str] = {
     "spatial_weights": "hotspots.gistar",
     "street_counts": "hotspots.streets",
     "street_gi_star": "hotspots.streets",
+    "street_stops": "hotspots.streets",
     "street_weights": "hotspots.streets",
     "streets_beside_cells": "hotspots.street_backtest",
     "summary_table": "hotspots.backtest",
@@ -486,6 +488,7 @@ __all__ = [
     "spatial_weights",
     "street_counts",
     "street_gi_star",
+    "street_stops",
     "street_weights",
     "streets_beside_cells",
     "summary_table",

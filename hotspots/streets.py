@@ -18,8 +18,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import sparse, stats
 from scipy.sparse.csgraph import dijkstra
 
@@ -30,7 +32,6 @@ from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M, make_lixels, snap_to_lixels
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     import numpy.typing as npt
 
     from spatial.lixels import Lixels, LixelSnap
@@ -48,6 +49,7 @@ __all__ = [
     "hot_streets",
     "street_counts",
     "street_gi_star",
+    "street_stops",
     "street_weights",
     "top_streets",
 ]
@@ -591,4 +593,44 @@ def hot_streets(  # noqa: PLR0913 -- keyword-only options of one workflow
         n_too_far=snap.n_too_far,
         total_street_km=lixels.total_length_m / 1000.0,
         description=description,
+    )
+
+
+def street_stops(hot: HotStreets, *, top_n: int = DEFAULT_TOP_N_STREETS) -> gpd.GeoDataFrame:
+    """
+    Return the top hot street segments as EVA stops at their midpoints.
+
+    Parameters
+    ----------
+    hot
+        Hot streets per segment.
+    top_n
+        How many (the top ``top_n`` of :meth:`HotStreets.top`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points (EPSG:27700) indexed by ``segment_id`` with ``label`` (street name and crimes)
+        and ``weight`` (crimes), for :func:`spatial.street_walks.streets_at_points`.
+
+    Raises
+    ------
+    ParameterError
+        When the streets are per lixel (a walk follows whole segments).
+    """
+    if hot.per != "segment":
+        msg = "EVA street walks follow whole segments: rank the streets per segment."
+        raise ParameterError(msg)
+    top = hot.top(top_n)
+    mid = shapely.line_interpolate_point(top.geometry.to_numpy(), 0.5, normalized=True)
+    return gpd.GeoDataFrame(
+        {
+            "label": [
+                f"{n} ({int(c)} crimes)" for n, c in zip(top["name"], top["n_crimes"], strict=True)
+            ],
+            "weight": top["n_crimes"].to_numpy(dtype=np.float64),
+        },
+        geometry=mid,
+        index=top.index,
+        crs=top.crs,
     )

@@ -164,7 +164,7 @@ if TYPE_CHECKING:
         store_files,
         store_info,
     )
-    from spatial.street_walks import StreetWalk, plan_street_walk
+    from spatial.street_walks import StreetWalk, plan_street_walk, streets_at_points
     from spatial.validate import (
         MIN_GAP_AREA_M2,
         MIN_OVERLAP_AREA_M2,
@@ -316,6 +316,7 @@ _EXPORTS: dict[str, str] = {
     "stops_from_hotspots": "spatial.routes",
     "store_files": "spatial.store",
     "store_info": "spatial.store",
+    "streets_at_points": "spatial.street_walks",
     "tiling_notes": "spatial.validate",
     "validate_sites": "spatial.sites",
     "walk_speed_m_per_min": "spatial.routes",
@@ -463,6 +464,7 @@ __all__ = [
     "stops_from_hotspots",
     "store_files",
     "store_info",
+    "streets_at_points",
     "tiling_notes",
     "validate_sites",
     "walk_speed_m_per_min",

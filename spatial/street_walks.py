@@ -26,6 +26,7 @@ from shapely import LineString
 
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, NoRouteError, ParameterError
+from spatial.network import snap_to_edges
 from spatial.routes import (  # _TurnBuilder: the one turn-list builder of EVA routes
     DEFAULT_MAX_MINUTES,
     DEFAULT_STOP_MINUTES,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
     from spatial.network import StreetNetwork
 
-__all__ = ["StreetWalk", "plan_street_walk"]
+__all__ = ["StreetWalk", "plan_street_walk", "streets_at_points"]
 
 _MAX_REPLANS: Final = 12
 """How often the planner is asked again with less time before giving up."""
@@ -402,3 +403,50 @@ def _as_eva_route(
         weight_visited=float(walked["weight"].sum()),
         turns=tuple(builder.turns),
     )
+
+
+def streets_at_points(
+    network: StreetNetwork, stops: gpd.GeoDataFrame, *, max_snap_m: float = 50.0
+) -> gpd.GeoDataFrame:
+    """
+    Return the street segment under each stop, as segments for :func:`plan_street_walk`.
+
+    A hot street offered as a stop is its midpoint, so the point lies on the segment; a stop
+    added by hand is taken to mean its nearest street.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    stops
+        Points (EPSG:27700) with optional ``weight`` and ``label``.
+    max_snap_m
+        Largest distance from a stop to its street.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per distinct segment, indexed by ``segment_id``, with ``weight`` (summed over
+        the stops on it, 1 each by default), ``name`` (the first stop's label, else the OSM name)
+        and the segment's line.
+
+    Raises
+    ------
+    InputDataError
+        When a stop is further than ``max_snap_m`` from every street.
+    """
+    snap = snap_to_edges(network, stops, max_snap_m=max_snap_m, name="stops")
+    weight = stops["weight"].to_numpy(dtype=np.float64) if "weight" in stops.columns else None
+    labels = stops["label"].astype(str).tolist() if "label" in stops.columns else None
+    frame = pd.DataFrame(
+        {
+            "segment_id": snap.edge,
+            "weight": np.ones(len(stops)) if weight is None else weight,
+            "name": labels or [network.edge_name[e] for e in snap.edge],
+        }
+    )
+    grouped = frame.groupby("segment_id", sort=False).agg(
+        weight=("weight", "sum"), name=("name", "first")
+    )
+    ids = grouped.index.to_numpy(dtype=np.int64)
+    return gpd.GeoDataFrame(grouped, geometry=list(network.edge_geometry[ids]), crs=BNG)

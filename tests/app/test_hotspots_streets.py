@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
@@ -10,6 +11,9 @@ from boundaries.dataset import load_demo
 from hotspots.streets import hot_streets
 from layers.streets import street_table
 from spatial.network import load_network
+
+if TYPE_CHECKING:
+    import pytest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/hotspots.py"
@@ -63,3 +67,21 @@ def test_exports_page_offers_hot_streets_to_partners_but_not_the_public() -> Non
     assert "Shapefile (zipped)" in labels
     at.radio(key="export_audience").set_value("public").run()
     assert "streets" not in at.multiselect(key="export_layers").options
+
+
+def test_eva_page_walks_hot_streets_end_to_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATCHMAP_DATABASE_URL", f"sqlite:///{tmp_path / 'tasking.sqlite'}")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/eva_routes.py").run()
+    at.radio(key="eva_stop_source").set_value("Hot streets (walked end to end)").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    (metric,) = [m for m in at.metric if m.label == "Stops visited"]
+    visited = int(str(metric.value).split(" of ")[0])
+    assert visited >= 1
+    (time_metric,) = [m for m in at.metric if m.label == "Time"]
+    assert int(str(time_metric.value).removesuffix(" min")) <= 60
+    assert any("crimes)" in str(v) for v in at.dataframe[0].value["label"])  # hot street stops

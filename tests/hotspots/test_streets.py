@@ -15,6 +15,7 @@ from hotspots.streets import (
     hot_streets,
     street_counts,
     street_gi_star,
+    street_stops,
     street_weights,
     top_streets,
 )
@@ -177,3 +178,13 @@ def test_segment_nkde_is_the_length_weighted_mean_of_its_lixels() -> None:
     assert mass_segments == pytest.approx(mass_lixels)
     with pytest.raises(ParameterError, match="method must be one of"):
         hot_streets(crimes, network=chain(), method="kde")  # type: ignore[arg-type]
+
+
+def test_street_stops_are_the_midpoints_of_the_top_segments() -> None:
+    crimes = points_at([50, 120, 130, 210, 220, 230])
+    stops = street_stops(hot_streets(crimes, network=chain(), method="counts"), top_n=2)
+    assert stops["label"].tolist() == ["C Street (3 crimes)", "B Street (2 crimes)"]
+    assert stops["weight"].tolist() == [3.0, 2.0]
+    assert (stops.geometry.x - X0).round().tolist() == [250, 150]
+    with pytest.raises(ParameterError, match="whole segments"):
+        street_stops(hot_streets(crimes, network=chain(), per="lixel"))

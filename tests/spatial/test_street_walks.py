@@ -11,7 +11,7 @@ from shapely import Point
 from spatial.crs import BNG
 from spatial.errors import EmptyInputError, NoRouteError, ParameterError
 from spatial.network import StreetNetwork, network_from_graph
-from spatial.street_walks import plan_street_walk
+from spatial.street_walks import plan_street_walk, streets_at_points
 
 X0, Y0 = 530_000.0, 180_000.0
 
@@ -103,3 +103,16 @@ def test_the_walk_is_an_eva_route_with_turns_along_each_street() -> None:
     arrivals = [t.stop_order for t in route.turns if t.stop_order is not None]
     assert arrivals == [1, 2, 3, 0]
     assert "walk its 100 m" in next(t.instruction for t in route.turns if t.stop_order == 1)
+
+
+def test_stops_on_streets_become_the_segments_under_them() -> None:
+    net = lattice()
+    stops = gpd.GeoDataFrame(
+        {"weight": [3.0, 2.0, 5.0], "label": ["a", "b", "c"]},
+        geometry=gpd.points_from_xy([X0 + 100, X0 + 100, X0 + 250], [Y0 + 150, Y0 + 160, Y0 + 2]),
+        crs=BNG,
+    )
+    segments = streets_at_points(net, stops)
+    assert list(segments.index) == [segment(net, 6, 7), segment(net, 10, 15)]
+    assert segments["weight"].tolist() == [5.0, 5.0]
+    assert segments["name"].tolist() == ["a", "c"]
