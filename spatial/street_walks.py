@@ -325,7 +325,9 @@ def _walk(  # noqa: PLR0913, PLR0917 -- the pieces of one finished loop, private
     left = tuple(int(i) for i in sorted(set(ids.tolist()) - set(chosen.tolist())))
     path = [legs[0][0], *[n for leg in legs for n in leg[1:]]]
     line = _line(network, path)
-    eva = _as_eva_route(network, walked, legs, line, route, speed=speed, total_m=total_m)
+    eva = _as_eva_route(
+        network, walked, legs, line, route, speed=speed, total_m=total_m, max_minutes=max_minutes
+    )
     return StreetWalk(
         line=line,
         segments=walked,
@@ -349,6 +351,7 @@ def _as_eva_route(
     *,
     speed: float,
     total_m: float,
+    max_minutes: float,
 ) -> EvaRoute:
     """Express the walk as an :class:`EvaRoute`: stops where hot streets begin, turn by turn."""
     builder = _TurnBuilder(network, planned.start_label, [])
@@ -389,10 +392,21 @@ def _as_eva_route(
         crs=BNG,
     )
     walk_min = total_m / speed
+    left = planned.left_out.copy()
+    # the planner's reasons quote the reduced budget it was given; state the user's own
+    budget = left["reason"].isin(["budget", "too_far"]).to_numpy()
+    left.loc[budget, "detail"] = [
+        f"{label} (weight {w:g}) was left out: it does not fit the {max_minutes:g} min beside "
+        "the heavier hot streets walked end to end. Raise the budget, lower the minutes per "
+        "stop or start nearer."
+        for label, w in zip(left.loc[budget, "label"], left.loc[budget, "weight"], strict=True)
+    ]
     return dataclasses.replace(
         planned,
         line=line,
         stops=stops,
+        left_out=left,
+        max_minutes=max_minutes,
         node_path=tuple(
             int(network.node_ids[p]) for p in [legs[0][0], *[n for g in legs for n in g[1:]]]
         ),

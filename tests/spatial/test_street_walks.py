@@ -72,6 +72,9 @@ def test_a_tight_budget_walks_the_heaviest_street_that_fits() -> None:
     assert list(walk.segments.index) == [segment(net, 1, 2)]
     assert walk.left_out == (segment(net, 23, 24),)
     assert walk.total_time_min <= 10
+    (detail,) = walk.route.left_out["detail"]
+    assert "does not fit the 10 min" in detail
+    assert walk.route.max_minutes == 10
     with pytest.raises(NoRouteError):
         plan_street_walk(net, streets.iloc[[1]], start=Point(X0, Y0), max_minutes=5)
 
