@@ -14,7 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -31,23 +31,30 @@ from spatial.errors import (
     OutsideGreatBritainError,
 )
 from spatial.validate import (
+    check_readable,
     decode_text,
+    in_gb_land,
     in_gb_lonlat,
     in_gb_metres,
+    read_file_bytes,
     repair_geometries,
     require_columns,
     tiling_notes,
 )
+from spatial.versions import HASH_COLUMN, Published, choose_versions
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
 __all__ = [
     "CRIME_COLUMNS",
     "POLICE_UK_COLUMNS",
+    "SET_ASIDE_REASONS",
     "CrimeLoad",
     "CrimeSource",
+    "SetAsideReason",
     "WardLoad",
+    "check_accounting",
     "read_crimes",
     "read_lsoas",
     "read_neighbourhoods",
@@ -115,13 +122,28 @@ _MONTH_RE: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _TO_BNG: Final = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 
+SetAsideReason = Literal["identical file", "same rows", "older version", "duplicate Crime ID"]
+"""Why a row read was not used: see :attr:`CrimeLoad.set_aside`."""
+SET_ASIDE_REASONS: Final[tuple[SetAsideReason, ...]] = get_args(SetAsideReason)
+
+
+def _empty_set_aside() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            **{c: pd.Series(dtype="object") for c in CRIME_COLUMNS},
+            "month": pd.Series(dtype="period[M]"),
+            "reason": pd.Series(dtype="object"),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class CrimeLoad:
     """
-    What :func:`read_crimes` found, every row accounted for.
+    What :func:`read_crimes` found, every row read accounted for exactly once.
 
-    ``n_rows == n_without_location + n_outside_gb + len(points)``; duplicates removed are not in
-    ``n_rows``.
+    ``n_rows_read == len(points) + n_without_location + n_outside_gb + len(set_aside)``;
+    ``n_rows`` (the rows used) leaves out the rows set aside.
     """
 
     points: gpd.GeoDataFrame
@@ -130,17 +152,24 @@ class CrimeLoad:
     """Rows with no coordinates (police.uk could not place them), same columns, no geometry."""
     outside_gb: pd.DataFrame
     """Rows whose coordinates lie outside Great Britain, with ``longitude`` and ``latitude``."""
-    n_duplicates_removed: int
-    """Rows dropped because their Crime ID already appeared in an earlier row or file."""
+    set_aside: pd.DataFrame
+    """Rows read but not used, :data:`CRIME_COLUMNS` and ``reason`` (:data:`SetAsideReason`):
+    copies of files read already, older versions of a republished force-month, and rows whose
+    Crime ID appeared in an earlier row."""
     files: tuple[str, ...]
-    """The CSV files read, in order."""
+    """The CSV files read, in order (copies of a file read already are not listed)."""
     notes: tuple[str, ...] = field(default=())
-    """Plain-English remarks on the load (duplicate files, empty files)."""
+    """Plain-English remarks on the load (copies, republished months, empty files)."""
 
     @property
     def n_rows(self) -> int:
-        """Rows read, after removing duplicates."""
+        """Rows used: read, less those set aside."""
         return len(self.points) + self.n_without_location + self.n_outside_gb
+
+    @property
+    def n_rows_read(self) -> int:
+        """Every data row of every file found, including those set aside."""
+        return self.n_rows + len(self.set_aside)
 
     @property
     def n_without_location(self) -> int:
@@ -153,8 +182,18 @@ class CrimeLoad:
         return len(self.outside_gb)
 
     @property
+    def n_duplicates_removed(self) -> int:
+        """Rows dropped because their Crime ID already appeared in an earlier row or file."""
+        return int((self.set_aside["reason"] == "duplicate Crime ID").sum())
+
+    @property
+    def n_set_aside(self) -> int:
+        """Rows of file copies and older versions of republished months, not used."""
+        return len(self.set_aside) - self.n_duplicates_removed
+
+    @property
     def months(self) -> tuple[str, ...]:
-        """Every month present in any row, ``YYYY-MM``, sorted."""
+        """Every month present in any row used, ``YYYY-MM``, sorted."""
         months: set[pd.Period] = set()
         for frame in (self.points, self.without_location, self.outside_gb):
             months.update(frame["month"].unique())
@@ -201,49 +240,78 @@ def source_name(source: CrimeSource) -> str:
     return Path(source).name
 
 
-def _iter_csv_blobs(source: CrimeSource) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(name, bytes)`` for every street-level CSV a source holds."""
+_STAMP_RE: Final = re.compile(r"(?<!\d)\d{4}-(0[1-9]|1[0-2])(?!\d)")
+
+
+def _stamp(names: Iterable[str]) -> str | None:
+    """Return the latest ``YYYY-MM`` found in folder or archive names, if any."""
+    found = [m.group(0) for name in names for m in _STAMP_RE.finditer(name)]
+    return max(found) if found else None
+
+
+def _is_csv(name: str) -> bool:
+    return name.lower().endswith(".csv")
+
+
+def _street_only(names: list[str]) -> list[str]:
+    """Prefer ``*-street.csv`` (any case): a police.uk folder also holds outcomes and searches."""
+    street = [n for n in names if n.lower().endswith("-street.csv")]
+    return street or names
+
+
+def _iter_csv_blobs(source: CrimeSource, *, order: int) -> Iterator[tuple[bytes, Published]]:
+    """Yield the bytes and publication details of every street-level CSV a source holds."""
     if isinstance(source, tuple):
         name, data = source
         if name.lower().endswith(".zip"):
-            yield from _zip_members(name, data)
+            yield from _zip_members(name, data, mtime_ns=None, order=order)
         else:
-            yield name, data
+            yield data, Published(name, None, None, order)
         return
-    path = Path(source)
-    if not path.exists():
-        msg = f"{path}: no such file or folder. Check the path."
-        raise InputDataError(msg)
+    path = check_readable(source, what="crime files", allow_dir=True)
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*.csv") if p.is_file())
-        street = [p for p in found if p.name.endswith("-street.csv")]
-        chosen = street or found
+        found = sorted(p for p in path.rglob("*") if _is_csv(p.name) and not p.is_dir())
+        chosen = [Path(n) for n in _street_only([str(p) for p in found])]
         if not chosen:
             msg = f"{path}: the folder holds no CSV files. {_CSV_HINT}"
             raise EmptyInputError(msg)
+        folders = [path.name, *(q for p in chosen for q in p.relative_to(path).parts[:-1])]
+        stamp = _stamp(folders)
         for p in chosen:
-            yield str(p.relative_to(path.parent)), p.read_bytes()
+            data = read_file_bytes(p, what="crime files")
+            name = str(p.relative_to(path.parent))
+            yield data, Published(name, stamp, p.stat().st_mtime_ns, order)
     elif path.suffix.lower() == ".zip":
-        yield from _zip_members(path.name, path.read_bytes())
+        data = read_file_bytes(path, what="crime files")
+        yield from _zip_members(path.name, data, mtime_ns=path.stat().st_mtime_ns, order=order)
     else:
-        yield path.name, path.read_bytes()
+        data = read_file_bytes(path, what="crime files")
+        yield data, Published(path.name, None, path.stat().st_mtime_ns, order)
 
 
-def _zip_members(name: str, data: bytes) -> Iterator[tuple[str, bytes]]:
+def _zip_members(
+    name: str, data: bytes, *, mtime_ns: int | None, order: int
+) -> Iterator[tuple[bytes, Published]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
         msg = f"{name}: not a valid .zip archive. Download it again from data.police.uk."
         raise InputDataError(msg) from err
     with archive:
-        members = sorted(m for m in archive.namelist() if m.lower().endswith(".csv"))
-        street = [m for m in members if m.endswith("-street.csv")]
-        chosen = street or members
+        members = sorted(m for m in archive.namelist() if _is_csv(m) and not m.endswith("/"))
+        chosen = _street_only(members)
         if not chosen:
             msg = f"{name}: the archive holds no CSV files. {_CSV_HINT}"
             raise EmptyInputError(msg)
+        folders = [Path(name).stem, *(q for m in chosen for q in Path(m).parts[:-1])]
+        stamp = _stamp(folders)
         for member in chosen:
-            yield f"{name}/{member}", archive.read(member)
+            try:
+                content = archive.read(member)
+            except (zipfile.BadZipFile, OSError) as err:
+                msg = f"{name}: {member} could not be unpacked ({err}). Download it again."
+                raise InputDataError(msg) from err
+            yield content, Published(f"{name}/{member}", stamp, mtime_ns, order)
 
 
 def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
@@ -257,7 +325,7 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
             skipinitialspace=False,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        msg = f"{name}: could not be read as a CSV ({err}). {_CSV_HINT}"
+        msg = f"{name}: could not be read as a CSV ({_first_line(err)}). {_CSV_HINT}"
         raise InputDataError(msg) from err
     frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(frame.columns, _REQUIRED, source=name, hint=_CSV_HINT)
@@ -265,9 +333,14 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
     frame = frame.loc[:, list(POLICE_UK_COLUMNS)].rename(columns=_RENAME)
+    frame[HASH_COLUMN] = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     frame["source_file"] = name
     frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
     return frame
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
@@ -301,20 +374,55 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _read_all(
+    sources: Sequence[CrimeSource],
+) -> tuple[list[pd.DataFrame], list[Published], list[pd.DataFrame], list[str]]:
+    """Parse every file once; byte-identical copies go straight to the rows set aside."""
+    frames: list[pd.DataFrame] = []
+    published: list[Published] = []
+    copies: list[pd.DataFrame] = []
+    notes: list[str] = []
+    seen: dict[str, pd.DataFrame] = {}
+    for order, source in enumerate(sources):
+        for data, pub in _iter_csv_blobs(source, order=order):
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in seen:
+                first = seen[digest]
+                name = str(first["source_file"].iloc[0]) if len(first) else "a file read already"
+                copies.append(first.assign(source_file=pub.name, reason="identical file"))
+                notes.append(
+                    f"{pub.name} is identical to {name}; read once ({len(first):,} rows set aside)."
+                )
+                continue
+            frame = _coerce(_parse_csv(pub.name, data)).assign(_file_index=len(frames))
+            seen[digest] = frame
+            if frame.empty:
+                notes.append(f"{pub.name} holds a header but no rows.")
+            frames.append(frame)
+            published.append(pub)
+    return frames, published, copies, notes
+
+
 def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     """
     Read data.police.uk street-level crime CSVs into points in British National Grid.
 
+    Each force and month is read from one file (or from several files that split it): when two
+    files hold different versions of a force-month (a month republished with updated outcomes),
+    the one published later is kept and the other's rows are set aside, counted and noted (see
+    :mod:`spatial.versions`). Rows repeating a Crime ID already read are set aside too.
+
     Parameters
     ----------
     sources
-        CSV files, folders of monthly folders (searched for ``*-street.csv``), ``.zip`` archives
-        as data.police.uk delivers them, or uploaded ``(name, bytes)`` pairs.
+        CSV files, folders of monthly folders (searched for ``*-street.csv``, any case), ``.zip``
+        archives as data.police.uk delivers them, or uploaded ``(name, bytes)`` pairs.
 
     Returns
     -------
     CrimeLoad
-        Located points in EPSG:27700 plus every row that could not be placed, counted.
+        Located points in EPSG:27700 plus every row that could not be placed or was set aside,
+        counted.
 
     Raises
     ------
@@ -325,68 +433,95 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     OutsideGreatBritainError
         When no located row lies in Great Britain (swapped or projected coordinates).
     InputDataError
-        When a file is not a UTF-8 CSV, a month is malformed or a coordinate is not a number.
+        When a file is missing, unreadable or not an ordinary file, is not a UTF-8 CSV, a month
+        is malformed, a coordinate is not a number, or one file holds part of another's month.
     """
     if not sources:
         msg = "No crime files were given. Choose data.police.uk CSV files, a folder or a .zip."
         raise EmptyInputError(msg)
-    frames: list[pd.DataFrame] = []
-    files: list[str] = []
-    notes: list[str] = []
-    seen_digests: dict[str, str] = {}
-    for source in sources:
-        for name, data in _iter_csv_blobs(source):
-            digest = hashlib.sha256(data).hexdigest()
-            if digest in seen_digests:
-                notes.append(f"{name} is identical to {seen_digests[digest]}; read once.")
-                continue
-            seen_digests[digest] = name
-            files.append(name)
-            frame = _parse_csv(name, data)
-            if frame.empty:
-                notes.append(f"{name} holds a header but no rows.")
-            frames.append(frame)
-    table = pd.concat(frames, ignore_index=True)
+    frames, published, copies, notes = _read_all(sources)
+    choice = choose_versions(frames, published)
+    notes.extend(choice.notes)
+    table = pd.concat(list(choice.kept) or frames, ignore_index=True)
     if table.empty:
-        msg = f"{', '.join(files)}: no rows. {_CSV_HINT}"
+        msg = f"{', '.join(p.name for p in published)}: no rows. {_CSV_HINT}"
         raise EmptyInputError(msg)
-    table = _coerce(table)
-
+    table = table.sort_values(["_file_index", "source_row"], kind="stable")
     has_id = table["crime_id"].notna()
-    duplicated = has_id & table["crime_id"].duplicated(keep="first")
-    n_duplicates = int(duplicated.sum())
-    if n_duplicates:
+    duplicated = (has_id & table["crime_id"].duplicated(keep="first")).to_numpy()
+    if duplicated.any():
         notes.append(
-            f"{n_duplicates} rows repeat a Crime ID already read (overlapping files); kept once."
+            f"{int(duplicated.sum())} rows repeat a Crime ID already read (overlapping files); "
+            "kept once."
         )
-        table = table.loc[~duplicated].reset_index(drop=True)
+    aside = [*copies, *choice.set_aside, table.loc[duplicated].assign(reason="duplicate Crime ID")]
+    load = _split_located(table.loc[~duplicated].reset_index(drop=True), notes)
+    set_aside = pd.concat(aside, ignore_index=True)
+    load = CrimeLoad(
+        points=load.points,
+        without_location=load.without_location,
+        outside_gb=load.outside_gb,
+        set_aside=set_aside.loc[:, [*CRIME_COLUMNS, "reason"]].reset_index(drop=True),
+        files=tuple(p.name for p in published),
+        notes=load.notes,
+    )
+    n_read = sum(len(f) for f in frames) + sum(len(f) for f in copies)
+    check_accounting(load, n_rows_read=n_read)
+    return load
 
+
+def check_accounting(load: CrimeLoad, *, n_rows_read: int) -> None:
+    """
+    Check that every row read lies in exactly one bucket of the load.
+
+    Parameters
+    ----------
+    load
+        What :func:`read_crimes` returns.
+    n_rows_read
+        The data rows counted in the files.
+
+    Raises
+    ------
+    RuntimeError
+        When the buckets do not add up: a bug in patchmap, not in the data.
+    """
+    parts = {
+        "points": len(load.points),
+        "without_location": load.n_without_location,
+        "outside_gb": load.n_outside_gb,
+        "set_aside": len(load.set_aside),
+    }
+    if sum(parts.values()) != n_rows_read:
+        msg = f"patchmap bug: {n_rows_read:,} rows read but the load accounts for {parts}."
+        raise RuntimeError(msg)
+
+
+def _split_located(table: pd.DataFrame, notes: list[str]) -> CrimeLoad:
+    """Split rows into located-in-GB points, rows without coordinates and rows outside GB."""
     lon = table["longitude"].to_numpy(dtype=np.float64)
     lat = table["latitude"].to_numpy(dtype=np.float64)
     located = np.isfinite(lon) & np.isfinite(lat)
     in_box = in_gb_lonlat(lon, lat)
     x, y = _TO_BNG.transform(np.where(in_box, lon, np.nan), np.where(in_box, lat, np.nan))
-    inside = in_box & in_gb_metres(np.asarray(x), np.asarray(y))
+    x, y = np.asarray(x), np.asarray(y)
+    inside = in_box & in_gb_land(x, y)
     outside = located & ~inside
     if located.any() and not inside.any():
         raise OutsideGreatBritainError(_outside_message(table, outside, lon, lat))
-
     columns = list(CRIME_COLUMNS)
-    without_location = table.loc[~located, columns].reset_index(drop=True)
-    outside_gb = table.loc[outside, [*columns, "longitude", "latitude"]].reset_index(drop=True)
     if outside.any():
         notes.append(_outside_message(table, outside, lon, lat))
-    points = gpd.GeoDataFrame(
-        table.loc[inside, columns].reset_index(drop=True),
-        geometry=gpd.points_from_xy(np.asarray(x)[inside], np.asarray(y)[inside]),
-        crs=BNG,
-    )
     return CrimeLoad(
-        points=points,
-        without_location=without_location,
-        outside_gb=outside_gb,
-        n_duplicates_removed=n_duplicates,
-        files=tuple(files),
+        points=gpd.GeoDataFrame(
+            table.loc[inside, columns].reset_index(drop=True),
+            geometry=gpd.points_from_xy(x[inside], y[inside]),
+            crs=BNG,
+        ),
+        without_location=table.loc[~located, columns].reset_index(drop=True),
+        outside_gb=table.loc[outside, [*columns, "longitude", "latitude"]].reset_index(drop=True),
+        set_aside=_empty_set_aside(),
+        files=(),
         notes=tuple(notes),
     )
 
