@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from boundaries.assign import WardAssignment, assign_wards
+    from boundaries.assign import OVERLAP_RULE, WardAssignment, assign_wards
     from boundaries.dataset import (
         DEMO_SEED,
         StudyArea,
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         ward_population,
     )
     from boundaries.select import (
+        BLANK_CRIME_TYPE,
         Selection,
         Summary,
         parse_month_range,
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "BLANK_CRIME_TYPE": "boundaries.select",
     "DEMO_SEED": "boundaries.dataset",
+    "OVERLAP_RULE": "boundaries.assign",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
     "Selection": "boundaries.select",
@@ -54,7 +57,9 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "BLANK_CRIME_TYPE",
     "DEMO_SEED",
+    "OVERLAP_RULE",
     "POPULATION_METHOD_LABELS",
     "PopulationMethod",
     "Selection",

@@ -14,12 +14,13 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, cast, get_args
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import Transformer
 
 from spatial.crs import BNG, BNG_EPSG, WGS84
@@ -27,6 +28,7 @@ from spatial.errors import (
     CRSError,
     EmptyInputError,
     InputDataError,
+    InvalidGeometryError,
     MissingColumnError,
     OutsideGreatBritainError,
 )
@@ -568,21 +570,27 @@ def _find_field(
 
 def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.GeoDataFrame:
     name = source_name(source)
-    try:
+    try:  # GDAL reads a CSV as a plain table, without geometry: hence the cast
         if isinstance(source, tuple):
-            frame = gpd.read_file(io.BytesIO(source[1]))
+            frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))
         else:
-            path = Path(source)
-            if not path.exists():
-                msg = f"{path}: no such file. Check the path to the {what}."
-                raise InputDataError(msg)
-            frame = gpd.read_file(path)
+            path = check_readable(source, what=what, allow_dir=True)
+            frame = cast("pd.DataFrame", gpd.read_file(path))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         msg = (
-            f"{name}: could not be read as {what} ({err}). "
+            f"{name}: could not be read as {what} ({_first_line(err)}). "
             "Use GeoJSON, GeoPackage or a zipped Shapefile."
         )
         raise InputDataError(msg) from err
+    if not isinstance(frame, gpd.GeoDataFrame) or not _has_geometry(frame):
+        columns = [str(c) for c in frame.columns]
+        looks = (
+            "It is a data.police.uk crime file: give it as the crimes, not as the "
+            if {"Crime ID", "Month", "Longitude"} <= set(columns)
+            else f"It is a table (columns {', '.join(columns[:6]) or 'none'}), not "
+        )
+        msg = f"{name}: holds no geometries. {looks}{what}. Choose the {what} file."
+        raise InputDataError(msg)
     if len(frame) == 0:
         msg = f"{name}: the file holds no features. Choose the file with the {what}."
         raise EmptyInputError(msg)
@@ -593,6 +601,38 @@ def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.Ge
         )
         raise CRSError(msg)
     return frame
+
+
+def _has_geometry(frame: gpd.GeoDataFrame) -> bool:
+    return frame.active_geometry_name is not None  # type: ignore[redundant-expr,unused-ignore]  # stubs say str; None without geometry
+
+
+def _require_polygons(frame: gpd.GeoDataFrame, *, name: str, what: str, label: str) -> None:
+    """Refuse points, lines and mixed collections where boundaries (polygons) are needed."""
+    geoms = frame.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    types = shapely.get_type_id(geoms)
+    wrong = present & ~np.isin(types, [3, 6])  # Polygon, MultiPolygon
+    if wrong.any():
+        kinds = pd.Series(shapely.get_type_id(geoms[wrong])).map(_TYPE_NAMES).value_counts()
+        found = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        first = frame[label].astype(str).to_numpy()[wrong][0]
+        msg = (
+            f"{name}: {what} must be polygons; found {found} (first: {first!r}). "
+            f"This looks like a file of points or lines (crimes, sites, streets), not {what}. "
+            "Choose the boundary file (GeoJSON, GeoPackage or zipped Shapefile of polygons)."
+        )
+        raise InvalidGeometryError(msg)
+
+
+_TYPE_NAMES: Final = {
+    0: "points",
+    1: "lines",
+    2: "rings",
+    4: "multipoints",
+    5: "multilines",
+    7: "geometry collections",
+}
 
 
 def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.GeoDataFrame:
@@ -675,6 +715,7 @@ def read_wards(
         raise MissingColumnError(msg)
     chosen_code = code_field or _find_field(columns, _WARD_CODE_RE, _CODE_FALLBACKS)
     frame = _to_bng_checked(frame, name=name, what="ward boundaries")
+    _require_polygons(frame, name=name, what="ward boundaries", label=chosen_name)
     names = frame[chosen_name].astype("str").str.strip()
     repeated = names[names.duplicated()].unique()
     if len(repeated):
@@ -828,6 +869,7 @@ def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
         msg = f"{name}: no LSOA code column (LSOA21CD or similar); found {', '.join(columns)}."
         raise MissingColumnError(msg)
     frame = _to_bng_checked(frame, name=name, what="LSOA boundaries")
+    _require_polygons(frame, name=name, what="LSOA boundaries", label=code)
     out = gpd.GeoDataFrame(
         {
             "lsoa_code": frame[code].astype("str").to_numpy(),
