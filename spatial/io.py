@@ -38,9 +38,11 @@ from spatial.validate import (
     in_gb_land,
     in_gb_lonlat,
     in_gb_metres,
+    read_csv_text,
     read_file_bytes,
     repair_geometries,
     require_columns,
+    source_bytes,
     tiling_notes,
 )
 from spatial.versions import HASH_COLUMN, Published, choose_versions
@@ -756,10 +758,10 @@ def read_neighbourhoods(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     InputDataError
         When a ward is given two neighbourhoods.
     """
-    name = source_name(source)
-    data = source[1] if isinstance(source, tuple) else Path(source).read_bytes()
+    name, data = source_bytes(source, what="ward,neighbourhood CSV")
     text = decode_text(data, source=name)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    hint = "The file needs two columns: ward,neighbourhood."
+    frame = read_csv_text(text, source=name, hint=hint).fillna("")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     require_columns(
         frame.columns,
@@ -812,9 +814,12 @@ def read_population(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     InputDataError
         When a population is not a whole number.
     """
-    name = source_name(source)
-    data = source[1] if isinstance(source, tuple) else Path(source).read_bytes()
-    frame = pd.read_csv(io.StringIO(decode_text(data, source=name)), dtype=str)
+    name, data = source_bytes(source, what="LSOA population CSV")
+    hint = "Use a CSV with an LSOA code column and a total population column."
+    frame = read_csv_text(decode_text(data, source=name), source=name, hint=hint)
+    if frame.empty:
+        msg = f"{name}: the population file holds a header but no rows. {hint}"
+        raise EmptyInputError(msg)
     columns = [str(c) for c in frame.columns]
     code = next((c for c in columns if _LSOA_CODE_RE.search(c)), None)
     label = next((c for c in columns if _LSOA_NAME_RE.search(c)), None)

@@ -35,6 +35,7 @@ from spatial.errors import (
     OutsideGreatBritainError,
     ParameterError,
 )
+from spatial.validate import check_readable
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -501,10 +502,7 @@ def load_network(path: str | Path, *, cache_dir: str | Path | None = None) -> St
     EmptyInputError
         When it holds no walkable street.
     """
-    file = Path(path).resolve()
-    if not file.is_file():
-        msg = f"{path}: street network file not found. Give a .graphml, .osm or .osm.pbf file."
-        raise InputDataError(msg)
+    file = check_readable(path, what="street network (.graphml, .osm or .osm.pbf)").resolve()
     stat = file.stat()
     if cache_dir is None:
         return _load_cached(file, stat.st_mtime_ns, stat.st_size)

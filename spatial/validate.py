@@ -8,6 +8,7 @@ Each check either returns what it found (counts, masks, notes) or raises an erro
 from __future__ import annotations
 
 import functools
+import io
 import os
 import stat
 import warnings
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from spatial.crs import GB_BOUNDS_LONLAT, GB_BOUNDS_M
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
     import numpy.typing as npt
-    import pandas as pd
 
 __all__ = [
     "GB_BUFFER_M",
@@ -43,9 +44,11 @@ __all__ = [
     "in_gb_land",
     "in_gb_lonlat",
     "in_gb_metres",
+    "read_csv_text",
     "read_file_bytes",
     "repair_geometries",
     "require_columns",
+    "source_bytes",
     "tiling_notes",
 ]
 
@@ -106,7 +109,7 @@ def check_readable(path: str | Path, *, what: str, allow_dir: bool = False) -> P
     try:
         mode = file.stat().st_mode
     except FileNotFoundError:
-        msg = f"{file}: no such file or folder. Check the path to the {what}."
+        msg = f"{file}: not found (no such file or folder). Check the path to the {what}."
         raise InputDataError(msg) from None
     except OSError as err:
         msg = f"{file}: cannot be opened ({err.strerror}). Check the path to the {what}."
@@ -162,6 +165,67 @@ def read_file_bytes(path: str | Path, *, what: str) -> bytes:
     except OSError as err:
         msg = f"{file}: could not be read ({err.strerror}). Check the disk or copy the file again."
         raise InputDataError(msg) from err
+
+
+def source_bytes(source: str | Path | tuple[str, bytes], *, what: str) -> tuple[str, bytes]:
+    """
+    Return the name and bytes of a path or an uploaded ``(name, bytes)`` pair.
+
+    Parameters
+    ----------
+    source
+        A path (checked with :func:`check_readable`) or an upload.
+    what
+        What the file should hold, used in messages.
+
+    Returns
+    -------
+    tuple of str and bytes
+        The name a user knows the file by, and its content.
+
+    Raises
+    ------
+    InputDataError
+        As :func:`read_file_bytes`.
+    """
+    if isinstance(source, tuple):
+        return source[0], source[1]
+    return Path(source).name, read_file_bytes(source, what=what)
+
+
+def read_csv_text(text: str, *, source: str, hint: str, dtype: type | None = str) -> pd.DataFrame:
+    """
+    Parse CSV text into a table, turning the parser's errors into one that says what to fix.
+
+    Parameters
+    ----------
+    text
+        The decoded file (see :func:`decode_text`).
+    source
+        The file's name, used in messages.
+    hint
+        What the file should look like, appended to the message.
+    dtype
+        Column type (text by default: readers convert what they need).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, with column names stripped of surrounding spaces.
+
+    Raises
+    ------
+    InputDataError
+        When the text is not a well-formed CSV (ragged rows, unclosed quotes, no columns).
+    """
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=dtype)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        msg = f"{source}: could not be read as a CSV ({detail}). {hint}"
+        raise InputDataError(msg) from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
 
 
 def decode_text(data: bytes, *, source: str) -> str:
