@@ -8,6 +8,7 @@ without coordinates, rows outside Great Britain and duplicate crimes are counted
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -572,6 +573,8 @@ def _find_field(
 
 def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.GeoDataFrame:
     name = source_name(source)
+    if isinstance(source, tuple):
+        _refuse_table(name, source[1], what=what)
     try:  # GDAL reads a CSV as a plain table, without geometry: hence the cast
         if isinstance(source, tuple):
             frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))
@@ -585,14 +588,7 @@ def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.Ge
         )
         raise InputDataError(msg) from err
     if not isinstance(frame, gpd.GeoDataFrame) or not _has_geometry(frame):
-        columns = [str(c) for c in frame.columns]
-        looks = (
-            "It is a data.police.uk crime file: give it as the crimes, not as the "
-            if {"Crime ID", "Month", "Longitude"} <= set(columns)
-            else f"It is a table (columns {', '.join(columns[:6]) or 'none'}), not "
-        )
-        msg = f"{name}: holds no geometries. {looks}{what}. Choose the {what} file."
-        raise InputDataError(msg)
+        raise InputDataError(_table_message(name, [str(c) for c in frame.columns], what=what))
     if len(frame) == 0:
         msg = f"{name}: the file holds no features. Choose the file with the {what}."
         raise EmptyInputError(msg)
@@ -603,6 +599,30 @@ def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.Ge
         )
         raise CRSError(msg)
     return frame
+
+
+def _table_message(name: str, columns: Sequence[str], *, what: str) -> str:
+    looks = (
+        "It is a data.police.uk crime file: give it as the crimes, not as the "
+        if {"Crime ID", "Month", "Longitude"} <= set(columns)
+        else f"It is a table (columns {', '.join(columns[:6]) or 'none'}), not "
+    )
+    return f"{name}: holds no geometries. {looks}{what}. Choose the {what} file."
+
+
+def _refuse_table(name: str, data: bytes, *, what: str) -> None:
+    """Refuse an uploaded CSV before GDAL, which cannot tell a table from its bytes alone."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+    first = head.split(b"\n", 1)[0].strip()
+    if not name.lower().endswith((".csv", ".tsv", ".txt")) and (
+        not first or first[:1] in b"{[<" or b"," not in first or b"\x00" in head
+    ):
+        return
+    try:
+        columns = next(csv.reader([first.decode("utf-8")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        return
+    raise InputDataError(_table_message(name, [c.strip() for c in columns], what=what))
 
 
 def _has_geometry(frame: gpd.GeoDataFrame) -> bool:
@@ -655,7 +675,9 @@ def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.Geo
     out = frame if crs.to_epsg() == BNG_EPSG else frame.to_crs(BNG)
     minx, miny, maxx, maxy = out.total_bounds
     corners = in_gb_metres(np.array([minx, maxx]), np.array([miny, maxy]))
-    if not corners.all():
+    if corners.all():
+        _require_in_gb(out, name=name, what=what, found=found)
+    else:
         msg = (
             f"{name}: the {what} lie outside Great Britain once read as {found} "
             f"(bounds {minx:,.0f}, {miny:,.0f}, {maxx:,.0f}, {maxy:,.0f} in EPSG:27700). "
@@ -663,6 +685,22 @@ def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.Geo
         )
         raise OutsideGreatBritainError(msg)
     return out
+
+
+def _require_in_gb(frame: gpd.GeoDataFrame, *, name: str, what: str, found: str) -> None:
+    """Refuse features whose inside lies off Great Britain (Ireland, France, the sea)."""
+    geoms = frame.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    reps = shapely.point_on_surface(geoms[present])
+    inside = in_gb_land(shapely.get_x(reps), shapely.get_y(reps))
+    if not inside.all():
+        first = reps[~inside][0]
+        msg = (
+            f"{name}: {int((~inside).sum())} of the {len(reps)} {what} lie outside Great Britain "
+            f"once read as {found} (first inside point {first.x:,.0f}, {first.y:,.0f} in "
+            "EPSG:27700). Check the file's CRS, or choose boundaries in England, Wales or Scotland."
+        )
+        raise OutsideGreatBritainError(msg)
 
 
 def read_wards(
