@@ -124,12 +124,12 @@ def make_kit(cambridge: Path) -> Kit:
     frame = pd.concat([city, unlocated], ignore_index=True)
     pois = pd.read_csv(cambridge / "pois" / "cambridge_pois.csv")
     guildhall = pois.iloc[0]
-    sites = pd.DataFrame(
+    sites = pd.DataFrame(  # the Guildhall (from the file) and two sites near it
         {
-            "name": [guildhall["name"], "Parkside Police Station", "Cherry Hinton Fire Station"],
-            "kind": ["council", "police", "fire"],
-            "lon": [guildhall["lon"], 0.1325, 0.1863],
-            "lat": [guildhall["lat"], 52.2035, 52.1893],
+            "name": [guildhall["name"], "Parkside Police Station", "Mandela House"],
+            "kind": ["council", "police", "housing"],
+            "lon": [guildhall["lon"], 0.1325, 0.1215],
+            "lat": [guildhall["lat"], 52.2035, 52.2050],
         }
     )
     asb = frame.loc[frame["Crime type"] == "Anti-social behaviour"].head(3)
@@ -154,21 +154,34 @@ def make_kit(cambridge: Path) -> Kit:
             cambridge / "population" / "lsoa21_census2021_usual_residents.csv"
         ).read_bytes(),
         lsoas_path=cambridge / "boundaries" / "lsoa_2021.geojson",
-        osm_xml=_osm_xml(cambridge / "osm" / "cambridge_drive_overpass_2025-04-21.json"),
+        osm_xml=_osm_xml(
+            cambridge / "osm" / "cambridge_drive_overpass_2025-04-21.json",
+            centre=(float(guildhall["lon"]), float(guildhall["lat"])),
+        ),
         sites=sites.to_csv(index=False).encode(),
         reports=reports.to_csv(index=False).encode(),
     )
 
 
-def _osm_xml(overpass: Path, *, n_ways: int = 40) -> bytes:
-    """Write the first ``n_ways`` residential streets of the Overpass response as OSM XML."""
+def _osm_xml(overpass: Path, *, centre: tuple[float, float], radius_deg: float = 0.01) -> bytes:
+    """Write the Overpass response's streets near ``centre`` (lon, lat) as OSM XML."""
     elements = json.loads(overpass.read_text())["elements"]
     nodes = {e["id"]: e for e in elements if e["type"] == "node"}
+
+    def near(node_id: int) -> bool:
+        node = nodes[node_id]
+        return bool(
+            abs(node["lon"] - centre[0]) < 1.6 * radius_deg
+            and abs(node["lat"] - centre[1]) < radius_deg
+        )
+
     ways = [
         e
         for e in elements
-        if e["type"] == "way" and e.get("tags", {}).get("highway") == "residential"
-    ][:n_ways]
+        if e["type"] == "way"
+        and e.get("tags", {}).get("highway") in STREETS
+        and any(near(n) for n in e["nodes"])
+    ]
     used = sorted({n for w in ways for n in w["nodes"]})
     lines = ["<?xml version='1.0' encoding='UTF-8'?>", '<osm version="0.6" generator="corpus">']
     lines += [
@@ -177,13 +190,17 @@ def _osm_xml(overpass: Path, *, n_ways: int = 40) -> bytes:
     ]
     for way in ways:
         refs = "".join(f'<nd ref="{n}"/>' for n in way["nodes"])
+        highway = way["tags"]["highway"]
         name = str(way["tags"].get("name", "")).replace("&", "&amp;").replace('"', "&quot;")
         lines.append(
-            f'<way id="{way["id"]}" version="1">{refs}<tag k="highway" v="residential"/>'
+            f'<way id="{way["id"]}" version="1">{refs}<tag k="highway" v="{highway}"/>'
             f'<tag k="name" v="{name}"/></way>'
         )
     lines.append("</osm>")
     return "\n".join(lines).encode()
+
+
+STREETS = frozenset({"primary", "secondary", "tertiary", "unclassified", "residential"})
 
 
 def _csv(frame: pd.DataFrame, *, sep: str = ",") -> bytes:
