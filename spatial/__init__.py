@@ -146,7 +146,7 @@ if TYPE_CHECKING:
         source_bytes,
         tiling_notes,
     )
-    from spatial.versions import HASH_COLUMN, Published, VersionChoice, choose_versions
+    from spatial.versions import NOT_VALUES, Published, VersionChoice, choose_versions
 
 _EXPORTS: dict[str, str] = {
     "ASB_CRIME_TYPE": "spatial.catchments",
@@ -184,7 +184,6 @@ _EXPORTS: dict[str, str] = {
     "GB_BUFFER_M": "spatial.validate",
     "Grid": "spatial.grid",
     "GridKind": "spatial.grid",
-    "HASH_COLUMN": "spatial.versions",
     "InputDataError": "spatial.errors",
     "InvalidGeometryError": "spatial.errors",
     "JointSitePlan": "spatial.catchments",
@@ -194,6 +193,7 @@ _EXPORTS: dict[str, str] = {
     "MIN_GAP_AREA_M2": "spatial.validate",
     "MIN_OVERLAP_AREA_M2": "spatial.validate",
     "MissingColumnError": "spatial.errors",
+    "NOT_VALUES": "spatial.versions",
     "NOT_WALKABLE_HIGHWAYS": "spatial.network",
     "N_WITHOUT_LOCATION_PER_MONTH": "spatial.demo",
     "NoRouteError": "spatial.errors",
@@ -301,11 +301,11 @@ __all__ = [
     "GB_BOUNDS_LONLAT",
     "GB_BOUNDS_M",
     "GB_BUFFER_M",
-    "HASH_COLUMN",
     "MAX_CELLS_WITHOUT_WARNING",
     "MIN_CELL_SIZE_M",
     "MIN_GAP_AREA_M2",
     "MIN_OVERLAP_AREA_M2",
+    "NOT_VALUES",
     "NOT_WALKABLE_HIGHWAYS",
     "N_WITHOUT_LOCATION_PER_MONTH",
     "PEDESTRIAN_HIGHWAYS",

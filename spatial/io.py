@@ -46,7 +46,7 @@ from spatial.validate import (
     source_bytes,
     tiling_notes,
 )
-from spatial.versions import HASH_COLUMN, Published, choose_versions
+from spatial.versions import Published, choose_versions
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -338,7 +338,6 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
     frame = frame.loc[:, list(POLICE_UK_COLUMNS)].rename(columns=_RENAME)
-    frame[HASH_COLUMN] = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     frame["source_file"] = name
     frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
     return frame

@@ -40,10 +40,10 @@ from spatial.errors import InputDataError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["HASH_COLUMN", "Published", "VersionChoice", "choose_versions"]
+__all__ = ["NOT_VALUES", "Published", "VersionChoice", "choose_versions"]
 
-HASH_COLUMN: Final = "_row_hash"
-"""Column of each parsed frame holding a hash of the row's values (without file and line)."""
+NOT_VALUES: Final = frozenset({"source_file", "source_row", "_file_index", "reason"})
+"""Columns that say where a row was read, not what it holds: left out when rows are compared."""
 _SHOWN_MONTHS: Final = 3
 
 
@@ -98,12 +98,18 @@ def _basis(newer: Published, older: Published) -> str:
     return "no publication date is known, so the file given last counts as newer"
 
 
+def _hashes(frame: pd.DataFrame) -> Counter[int]:
+    """Count each distinct row by a hash of its values (computed only for contested months)."""
+    values = frame.loc[:, [c for c in frame.columns if c not in NOT_VALUES]]
+    return Counter(pd.util.hash_pandas_object(values, index=False).tolist())
+
+
 def _related(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     ids_a = set(a["crime_id"].dropna())
     ids_b = set(b["crime_id"].dropna())
     if ids_a and ids_b:
         return not ids_a.isdisjoint(ids_b)
-    return not set(a[HASH_COLUMN]).isdisjoint(set(b[HASH_COLUMN]))
+    return not _hashes(a).keys().isdisjoint(_hashes(b).keys())
 
 
 def _months_text(keys: Sequence[tuple[str, str]]) -> str:
@@ -143,8 +149,8 @@ def choose_versions(
     Parameters
     ----------
     frames
-        One parsed frame per file, with ``month``, ``reported_by``,
-        ``crime_id`` and :data:`HASH_COLUMN`.
+        One parsed frame per file, with ``month``, ``reported_by`` and ``crime_id``; rows are
+        compared on every column but :data:`NOT_VALUES`.
     published
         When each file was published, in the same order.
 
@@ -181,7 +187,7 @@ def choose_versions(
                 chosen.append((index, part))
                 continue
             union = pd.concat([p for _, p in related])
-            mine, theirs = Counter(part[HASH_COLUMN]), Counter(union[HASH_COLUMN])
+            mine, theirs = _hashes(part), _hashes(union)
             kept_name = " and ".join(published[i].name for i, _ in related)
             if mine != theirs and (mine < theirs or theirs < mine):
                 small, big = (
