@@ -157,19 +157,29 @@ class CrimeLoad:
     """Rows with no coordinates (police.uk could not place them), same columns, no geometry."""
     outside_gb: pd.DataFrame
     """Rows whose coordinates lie outside Great Britain, with ``longitude`` and ``latitude``."""
-    set_aside: pd.DataFrame
+    files: tuple[str, ...]
+    """The CSV files read, in order (copies of a file read already are not listed)."""
+    set_aside: pd.DataFrame = field(default_factory=_empty_set_aside)
     """Rows read but not used, :data:`CRIME_COLUMNS` and ``reason`` (:data:`SetAsideReason`):
     copies of files read already, older versions of a republished force-month, and rows whose
     Crime ID appeared in an earlier row."""
-    files: tuple[str, ...]
-    """The CSV files read, in order (copies of a file read already are not listed)."""
     notes: tuple[str, ...] = field(default=())
     """Plain-English remarks on the load (copies, republished months, empty files)."""
+    unread_located: tuple[tuple[str, str | None, int], ...] = field(default=())
+    """``(month, crime_type, n)`` of located rows a store query counted but did not read
+    (outside the wards' extent; see :func:`spatial.store.query_crimes`). Empty for CSV loads."""
+
+    @property
+    def n_unread_located(self) -> int:
+        """Located rows a store query counted but did not read (0 for CSV loads)."""
+        return sum(n for _, _, n in self.unread_located)
 
     @property
     def n_rows(self) -> int:
-        """Rows used: read, less those set aside."""
-        return len(self.points) + self.n_without_location + self.n_outside_gb
+        """Rows used: read, less those set aside (with a store's counted, unread rows)."""
+        return (
+            len(self.points) + self.n_without_location + self.n_outside_gb + self.n_unread_located
+        )
 
     @property
     def n_rows_read(self) -> int:
@@ -199,10 +209,10 @@ class CrimeLoad:
     @property
     def months(self) -> tuple[str, ...]:
         """Every month present in any row used, ``YYYY-MM``, sorted."""
-        months: set[pd.Period] = set()
+        months: set[str] = {m for m, _, _ in self.unread_located}
         for frame in (self.points, self.without_location, self.outside_gb):
-            months.update(frame["month"].unique())
-        return tuple(sorted(str(m) for m in months))
+            months.update(str(m) for m in frame["month"].unique())
+        return tuple(sorted(months))
 
 
 @dataclass(frozen=True)
@@ -495,6 +505,7 @@ def check_accounting(load: CrimeLoad, *, n_rows_read: int) -> None:
         "without_location": load.n_without_location,
         "outside_gb": load.n_outside_gb,
         "set_aside": len(load.set_aside),
+        "unread_located": load.n_unread_located,
     }
     if sum(parts.values()) != n_rows_read:
         msg = f"patchmap bug: {n_rows_read:,} rows read but the load accounts for {parts}."

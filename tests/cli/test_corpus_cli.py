@@ -92,9 +92,9 @@ def _check_loaded(case: Case, stdout: str, stderr: str) -> None:
     record["asb"] = by_type.get("Anti-social behaviour", 0)
     expected = {k: v for k, v in case.counts.items() if k not in AREA_ONLY}
     check_counts(Case(case.id, case.group, case.build, counts=expected), record)
-    # every load note reaches stderr too, one "note:" line each
-    assert [line for line in stderr.splitlines() if line.startswith("note: ")] == [
-        f"note: {n}" for n in record["notes"]
+    # every load note reaches stderr too, one "patchmap: note:" line each
+    assert [line for line in stderr.splitlines() if line.startswith("patchmap: note: ")] == [
+        f"patchmap: note: {n}" for n in record["notes"]
     ]
 
 
