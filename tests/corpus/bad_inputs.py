@@ -13,6 +13,7 @@ upload path.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -115,8 +116,9 @@ if TYPE_CHECKING:
     Build: TypeAlias = Callable[[Kit, Path], Inputs]
 
 
+@functools.cache
 def make_kit(cambridge: Path) -> Kit:
-    """Read the Cambridge files the cases are built from."""
+    """Read the Cambridge files the cases are built from (once per test run; never modified)."""
     sept = (cambridge / "crimes" / SEPT).read_bytes()
     month = pd.read_csv(io.BytesIO(sept), dtype=str, keep_default_na=False)
     city = month.loc[month["LSOA name"].str.startswith("Cambridge ")]
