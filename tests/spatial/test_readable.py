@@ -114,3 +114,16 @@ def test_upper_case_csv_names_in_a_folder_are_read(tmp_path: Path) -> None:
     load = read_crimes([tmp_path])
     assert load.files == (f"{tmp_path.name}/2025-01/2025-01-FORCE-STREET.CSV",)
     assert len(load.points) == 1
+
+
+def test_ingest_refuses_a_file_the_account_may_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spatial.store import ingest  # noqa: PLC0415  # DuckDB and the store only here
+
+    path = tmp_path / "2025-01-force-street.csv"
+    path.write_text("Crime ID,Month\n")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: str(p) != str(path) and real(p, m))
+    with pytest.raises(InputDataError, match="permission denied: this account may not read"):
+        ingest([path], store_dir=tmp_path / "store")
