@@ -744,9 +744,13 @@ def read_wards(
     CRSError
         When the file has no CRS or a CRS that contradicts its coordinates.
     OutsideGreatBritainError
-        When the wards do not lie in Great Britain.
+        When a ward does not lie in Great Britain (its inside point is off the land outline).
+    InvalidGeometryError
+        When features are points, lines or collections rather than polygons, or have no
+        geometry.
     InputDataError
-        When the file cannot be read or ward names repeat.
+        When the file is missing, unreadable, not an ordinary file, a table without geometry
+        (a crime CSV given as wards), cannot be read, or ward names repeat.
     """
     name = source_name(source)
     frame = _read_vector(source, what="ward boundaries")
@@ -804,7 +808,8 @@ def read_neighbourhoods(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     MissingColumnError
         When either column is missing.
     InputDataError
-        When a ward is given two neighbourhoods.
+        When the file is missing, unreadable or not a CSV, or a ward is given two
+        neighbourhoods.
     """
     name, data = source_bytes(source, what="ward,neighbourhood CSV")
     text = decode_text(data, source=name)
@@ -859,8 +864,10 @@ def read_population(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     ------
     MissingColumnError
         When no LSOA code or population column is found.
+    EmptyInputError
+        When the file is empty or holds a header but no rows.
     InputDataError
-        When a population is not a whole number.
+        When the file is missing, unreadable or not a CSV, or a population is not a number.
     """
     name, data = source_bytes(source, what="LSOA population CSV")
     hint = "Use a CSV with an LSOA code column and a total population column."
@@ -912,6 +919,10 @@ def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
         When no LSOA code field is found.
     CRSError
         When the file has no CRS.
+    InvalidGeometryError
+        When features are not polygons.
+    InputDataError
+        When the file is missing, unreadable or holds no geometries.
     """
     name = source_name(source)
     frame = _read_vector(source, what="LSOA boundaries")
