@@ -144,3 +144,21 @@ def test_accounting_check_catches_a_lost_row(cambridge_dir: Path) -> None:
     check_accounting(load, n_rows_read=6740)
     with pytest.raises(RuntimeError, match="6,741 rows read but the load accounts for"):
         check_accounting(load, n_rows_read=6741)
+
+
+def test_each_force_month_is_decided_on_its_own(cambridge_dir: Path) -> None:
+    """A two-month extract beside a republished single month: each month from one file."""
+    sept = (cambridge_dir / "crimes" / SEPT).read_bytes()
+    octo = (cambridge_dir / "crimes" / "2024-10-cambridgeshire-street.csv").read_bytes()
+    both = sept + octo.split(b"\n", 1)[1]  # one CSV holding September and October
+    newer, _ = _republish(sept)
+    load = read_crimes(
+        [("2025-01.zip", _zip("extract/both.csv", both)), ("2025-03.zip", _zip(SEPT, newer))]
+    )
+    used = pd.concat([load.points, load.without_location])
+    by_month = used.groupby(used["month"].astype(str))["source_file"].unique()
+    assert list(by_month["2024-09"]) == [f"2025-03.zip/{SEPT}"]
+    assert list(by_month["2024-10"]) == ["2025-01.zip/extract/both.csv"]
+    assert load.n_rows == 6740 + 6970
+    assert load.n_set_aside == 6740
+    assert "Cambridgeshire Constabulary 2024-09 and differ in 5 rows" in load.notes[0]
