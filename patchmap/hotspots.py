@@ -9,52 +9,10 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-import numpy as np
-
-from boundaries.select import parse_month_range, select_points, select_wards
-from hotspots.classify import (
-    COLD_CATEGORIES,
-    DEFAULT_CHANGE_ALPHA,
-    EMERGING_CATEGORIES,
-    HOT_CATEGORIES,
-    change_by_cell,
-    emerging_hotspots,
-    month_range,
-)
-from hotspots.clusters import (
-    DEFAULT_MIN_CLUSTER_CRIMES,
-    DEFAULT_MIN_CRIMES,
-    dbscan_clusters,
-    hdbscan_clusters,
-)
-from hotspots.fdr import CORRECTION_LABELS, Correction
-from hotspots.forecast import flag_top, n_flagged
-from hotspots.gistar import DEFAULT_ALPHA, gi_star
-from hotspots.kde import (
-    DEFAULT_KERNEL,
-    DensitySurface,
-    Kernel,
-    density_by_cell,
-    kernel_density,
-    rate_surface,
-)
-from hotspots.trend import DEFAULT_TREND_ALPHA
-from layers.export import (
-    DENSITY_UNIT,
-    LICENCE_DEMO,
-    LICENCE_ONS,
-    LICENCE_POLICE,
-    ExportMetadata,
-    RasterLayer,
-    write_geojson,
-    write_geotiff,
-    write_gpkg,
-)
+from patchmap import _defaults
 from patchmap._data import Loaded, load
 from patchmap._output import checked_out, data_period, filter_texts, print_json
-from spatial.crs import BNG, WGS84
 from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
-from spatial.grid import MIN_CELL_SIZE_M, Grid, GridKind, count_points, make_grid
 
 if TYPE_CHECKING:
     import argparse
@@ -62,6 +20,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import geopandas as gpd
+
+    from hotspots.fdr import Correction
+    from hotspots.kde import DensitySurface, Kernel
+    from layers.export import RasterLayer
+    from spatial.grid import Grid, GridKind
 
 
 __all__ = [
@@ -143,6 +106,8 @@ def _given(option: str) -> str:
 
 def _plain(value: object) -> object:
     """Return a JSON-ready value: NaN becomes None, floats keep 10 significant digits."""
+    import numpy as np
+
     if isinstance(value, float):
         return None if math.isnan(value) else float(f"{value:.10g}")
     if isinstance(value, np.generic):
@@ -181,7 +146,7 @@ def _add_grid_options(parser: argparse.ArgumentParser) -> None:
 def _add_test_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--correction",
-        choices=sorted(CORRECTION_LABELS),
+        choices=_defaults.CORRECTIONS,
         help="multiple-testing correction over the cells (fdr_bh: Benjamini-Hochberg)",
     )
     parser.add_argument(
@@ -190,6 +155,8 @@ def _add_test_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _selected(loaded: Loaded) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    from boundaries.select import select_points, select_wards
+
     points = select_points(loaded.area, loaded.selection)
     if points.empty:
         msg = "The selection holds no crimes: widen the months, wards or crime types."
@@ -200,6 +167,8 @@ def _selected(loaded: Loaded) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def _grid_for(
     args: argparse.Namespace, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> tuple[Grid, list[_Choice]]:
+    from spatial.grid import make_grid
+
     kind: GridKind = args.grid or "square"
     with _warnings_to(notes):
         grid = make_grid(wards, kind=kind, cell_size_m=args.cell_size_m)
@@ -216,6 +185,8 @@ def _grid_for(
 def _test_choices(
     args: argparse.Namespace, *, default_alpha: float, what: str
 ) -> tuple[Correction, float, list[_Choice]]:
+    from hotspots.fdr import CORRECTION_LABELS
+
     correction: Correction = args.correction or "fdr_bh"
     alpha = default_alpha if args.alpha is None else float(args.alpha)
     correction_how = (
@@ -256,6 +227,9 @@ def _check_method_options(args: argparse.Namespace) -> None:
 def _gistar_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
+    from hotspots.gistar import DEFAULT_ALPHA, gi_star
+    from spatial.grid import count_points
+
     grid, choices = _grid_for(args, wards, notes)
     correction, alpha, test = _test_choices(args, default_alpha=DEFAULT_ALPHA, what="grid cells")
     counts = count_points(points, grid)
@@ -302,6 +276,12 @@ def _gistar_outcome(
 def _kde_top_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
+    import numpy as np
+
+    from hotspots.forecast import flag_top, n_flagged
+    from hotspots.kde import DEFAULT_KERNEL, density_by_cell, kernel_density
+    from spatial.grid import MIN_CELL_SIZE_M, count_points
+
     grid, choices = _grid_for(args, wards, notes)
     share_pct = DEFAULT_TOP_SHARE_PCT if args.top_share_pct is None else args.top_share_pct
     n_top = n_flagged(grid.n_cells, share_pct)
@@ -384,6 +364,13 @@ def _kde_top_outcome(
 def _cluster_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
+    from hotspots.clusters import (
+        DEFAULT_MIN_CLUSTER_CRIMES,
+        DEFAULT_MIN_CRIMES,
+        dbscan_clusters,
+        hdbscan_clusters,
+    )
+
     area_m2 = float(wards.geometry.area.sum())
     if args.method == "dbscan":
         min_crimes = DEFAULT_MIN_CRIMES if args.min_crimes is None else args.min_crimes
@@ -455,6 +442,18 @@ def _write_output(
     wards: gpd.GeoDataFrame,
     period: tuple[str, str],
 ) -> dict[str, object]:
+    from layers.export import (
+        DENSITY_UNIT,
+        LICENCE_DEMO,
+        LICENCE_ONS,
+        LICENCE_POLICE,
+        ExportMetadata,
+        write_geojson,
+        write_geotiff,
+        write_gpkg,
+    )
+    from spatial.crs import BNG, WGS84
+
     area = loaded.area
     fields = () if outcome.frame is None else tuple(str(c) for c in outcome.frame.columns)
     metadata = ExportMetadata(
@@ -590,8 +589,8 @@ def add_hotspots(parser: argparse.ArgumentParser) -> None:
         "--min-crimes",
         type=int,
         metavar="N",
-        help=f"dbscan: crimes within --eps-m making a core ({DEFAULT_MIN_CRIMES}); hdbscan: "
-        f"fewest crimes per cluster ({DEFAULT_MIN_CLUSTER_CRIMES})",
+        help=f"dbscan: crimes within --eps-m making a core ({_defaults.DEFAULT_MIN_CRIMES}); "
+        f"hdbscan: fewest crimes per cluster ({_defaults.DEFAULT_MIN_CLUSTER_CRIMES})",
     )
     _add_out_help(parser, "write the cells or clusters: .gpkg (EPSG:27700) or .geojson (WGS84)")
 
@@ -647,6 +646,11 @@ def add_density(parser: argparse.ArgumentParser) -> None:
 
 def run_density(args: argparse.Namespace) -> int:
     """Run ``patchmap density``; return the exit code."""
+    import numpy as np
+
+    from hotspots.kde import DEFAULT_KERNEL, kernel_density
+    from layers.export import DENSITY_UNIT, RasterLayer
+
     checked_out(args.out, _RASTER_SUFFIXES, "a GeoTIFF")
     loaded = load(args)
     points, wards = _selected(loaded)
@@ -738,6 +742,11 @@ def _rate_outcome(
     notes: list[str],
 ) -> _Outcome:
     """Swap the density for the dual-KDE rate (crimes per 1,000 residents) on the same raster."""
+    import numpy as np
+
+    from hotspots.kde import rate_surface
+    from layers.export import RasterLayer
+
     area = loaded.area
     if area.population is None or area.lsoas is None:
         msg = (
@@ -785,6 +794,8 @@ def _rate_outcome(
 
 
 def _by_rate_change(cells: gpd.GeoDataFrame, *, largest_rise_first: bool) -> gpd.GeoDataFrame:
+    import numpy as np
+
     difference = (cells["rate_after_per_month"] - cells["rate_before_per_month"]).to_numpy()
     order = np.argsort(-difference if largest_rise_first else difference, kind="stable")
     return cells.iloc[order]
@@ -805,6 +816,9 @@ def add_change(parser: argparse.ArgumentParser) -> None:
 
 def run_change(args: argparse.Namespace) -> int:
     """Run ``patchmap change``; return the exit code."""
+    from boundaries.select import parse_month_range
+    from hotspots.classify import DEFAULT_CHANGE_ALPHA, change_by_cell, month_range
+
     checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
     before = parse_month_range(args.before)
     after = parse_month_range(args.after)
@@ -888,6 +902,16 @@ def add_emerging(parser: argparse.ArgumentParser) -> None:
 
 def run_emerging(args: argparse.Namespace) -> int:
     """Run ``patchmap emerging``; return the exit code."""
+    from hotspots.classify import (
+        COLD_CATEGORIES,
+        EMERGING_CATEGORIES,
+        HOT_CATEGORIES,
+        emerging_hotspots,
+        month_range,
+    )
+    from hotspots.gistar import DEFAULT_ALPHA
+    from hotspots.trend import DEFAULT_TREND_ALPHA
+
     checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
     loaded = load(args)
     points, wards = _selected(loaded)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from boundaries.select import summarise
 from patchmap._data import load
 from patchmap._output import print_json
 
@@ -23,6 +22,8 @@ def add_summary(parser: argparse.ArgumentParser) -> None:
 
 def run_summary(args: argparse.Namespace) -> int:
     """Run ``patchmap summary``; return the exit code."""
+    from boundaries.select import summarise
+
     loaded = load(args)
     summary = summarise(loaded.area, loaded.selection)
     record = summary.to_dict()

@@ -6,24 +6,16 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from boundaries.select import Selection, select_points, select_wards
-from hotspots.concentration import concentration, repeat_locations_flagged
 from patchmap._data import Loaded, load
 from patchmap._output import print_json
 from spatial.errors import ParameterError
-from spatial.grid import make_grid
-from tasking.findings import findings_to_geodataframe
-from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
-from tasking.profile import Profile, build_profile
-from tasking.reports import gap_table, read_reports, reports_in
-from tasking.store import connect, list_findings
 
 if TYPE_CHECKING:
     import argparse
 
     import geopandas as gpd
+
+    from tasking.profile import Profile
 
 
 __all__ = [
@@ -63,6 +55,9 @@ def add_profile(parser: argparse.ArgumentParser) -> None:
 
 def _reports_gap(args: argparse.Namespace, loaded: Loaded, profile: Profile) -> list[object]:
     """Compare the reports inside the profiled wards and period with recorded crime."""
+    from boundaries.select import Selection, select_points
+    from tasking.reports import gap_table, read_reports, reports_in
+
     wards = loaded.area.wards[loaded.area.wards["ward_name"].isin(profile.wards)]
     inside = reports_in(read_reports(args.reports), wards=wards, months=profile.months)
     crimes = select_points(
@@ -74,6 +69,11 @@ def _reports_gap(args: argparse.Namespace, loaded: Loaded, profile: Profile) -> 
 
 def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
     """Return the located EVA findings of the tasking log, or None when no log is named."""
+    from sqlalchemy.orm import Session
+
+    from tasking.findings import findings_to_geodataframe
+    from tasking.store import connect, list_findings
+
     if db is None:
         return None
     engine = connect(None if db == "default" else db)
@@ -83,6 +83,8 @@ def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
 
 def run_profile(args: argparse.Namespace) -> int:
     """Run ``patchmap profile``; return the exit code."""
+    from tasking.profile import build_profile
+
     loaded = load(args)
     selection = loaded.selection
     if selection.neighbourhoods and selection.wards:
@@ -145,6 +147,9 @@ def add_problems(parser: argparse.ArgumentParser) -> None:
 
 def run_problems(args: argparse.Namespace) -> int:
     """Run ``patchmap problems``; return the exit code."""
+    from boundaries.select import select_points, select_wards
+    from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
+
     loaded = load(args)
     area = loaded.area
     points = select_points(area, loaded.selection)
@@ -182,6 +187,10 @@ def add_repeats(parser: argparse.ArgumentParser) -> None:
 
 def run_repeats(args: argparse.Namespace) -> int:
     """Run ``patchmap repeats``; return the exit code."""
+    from boundaries.select import select_points, select_wards
+    from hotspots.concentration import concentration, repeat_locations_flagged
+    from spatial.grid import make_grid
+
     loaded = load(args)
     points = select_points(loaded.area, loaded.selection)
     if points.empty:
