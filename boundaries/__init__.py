@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         POPULATION_METHOD_LABELS,
         PopulationMethod,
         WardPopulation,
+        lsoa_residents,
         ward_population,
     )
     from boundaries.select import (
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "default_cache_dir": "boundaries.dataset",
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
+    "lsoa_residents": "boundaries.population",
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
@@ -67,6 +69,7 @@ __all__ = [
     "default_cache_dir",
     "load_demo",
     "load_study_area",
+    "lsoa_residents",
     "parse_month_range",
     "select_points",
     "select_wards",

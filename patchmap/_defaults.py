@@ -45,6 +45,8 @@ METHOD_NAMES: Final = (
 )
 # hotspots.fdr (the keys of CORRECTION_LABELS, sorted)
 CORRECTIONS: Final = ("fdr_bh", "holm", "none")
+# hotspots.ranking
+DEFAULT_TOP_SHARE_PCT: Final = 5.0
 # hotspots.clusters
 DEFAULT_MIN_CRIMES: Final = 20
 DEFAULT_MIN_CLUSTER_CRIMES: Final = 20

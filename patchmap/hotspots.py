@@ -41,11 +41,6 @@ __all__ = [
 # --- hotspots, density, change, emerging -----------------------------------------------------
 
 _HOTSPOT_METHODS: Final = ("gistar", "kde-top", "dbscan", "hdbscan")
-DEFAULT_TOP_SHARE_PCT: Final = 5.0
-"""``hotspots --method kde-top``: the share of grid cells, densest first, written (per cent)."""
-KDE_TOP_SUBCELLS: Final = 4
-"""``kde-top``: the density raster's cells are the grid cell size / 4 (at least 25 m), so a
-grid cell's density is the mean of about 16 raster cells."""
 _N_LISTED: Final = 5
 """How many cells or clusters the text output lists."""
 _VECTOR_SUFFIXES: Final = (".gpkg", ".geojson")
@@ -276,33 +271,28 @@ def _gistar_outcome(
 def _kde_top_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
-    import numpy as np
-
-    from hotspots.forecast import flag_top, n_flagged
-    from hotspots.kde import DEFAULT_KERNEL, density_by_cell, kernel_density
-    from spatial.grid import MIN_CELL_SIZE_M, count_points
+    from hotspots.kde import DEFAULT_KERNEL
+    from hotspots.ranking import DEFAULT_TOP_SHARE_PCT, KDE_TOP_SUBCELLS, kde_top_cells
+    from spatial.grid import MIN_CELL_SIZE_M
 
     grid, choices = _grid_for(args, wards, notes)
     share_pct = DEFAULT_TOP_SHARE_PCT if args.top_share_pct is None else args.top_share_pct
-    n_top = n_flagged(grid.n_cells, share_pct)
     kernel: Kernel = args.kernel or DEFAULT_KERNEL
-    raster_m = max(MIN_CELL_SIZE_M, grid.cell_size_m / KDE_TOP_SUBCELLS)
     with _warnings_to(notes):
-        surface = kernel_density(
-            points, area=wards, cell_size_m=raster_m, bandwidth_m=args.bandwidth_m, kernel=kernel
+        top = kde_top_cells(
+            points,
+            grid,
+            area=wards,
+            share_pct=share_pct,
+            bandwidth_m=args.bandwidth_m,
+            kernel=kernel,
         )
+    surface, cells, n_top, raster_m = top.surface, top.cells, top.n_top, top.raster_cell_size_m
     bandwidth_how = next(
         (n for n in surface.notes if n.startswith("Bandwidth")), _given("--bandwidth-m")
     )
     notes.extend(n for n in surface.notes if n != bandwidth_how)
-    density = density_by_cell(surface, grid)
-    top = flag_top(density, n_top)
-    counts = count_points(points, grid)
-    cells = grid.cells.iloc[top].copy()
-    cells["n_crimes"] = counts[top]
-    cells["density_per_km2"] = density[top]
-    cells["kde_rank"] = np.arange(1, len(top) + 1, dtype=np.int64)
-    share_of_crimes = float(counts[top].sum()) / max(float(counts.sum()), 1.0)
+    share_of_crimes = top.share_of_crimes
     densest = _rows(cells, ["kde_rank", "cell_id", "x_m", "y_m", "n_crimes", "density_per_km2"])
     choices += [
         _Choice("bandwidth_m", surface.bandwidth_m, surface.auto_bandwidth, bandwidth_how),
@@ -332,8 +322,8 @@ def _kde_top_outcome(
     lines = [
         (
             f"the densest {share_pct:g} % of cells: {n_top:,} of {grid.n_cells:,}, holding "
-            f"{share_of_crimes:.1%} of the {int(counts.sum()):,} crimes counted; density at "
-            f"least {float(density[top].min()):,.0f} crimes per km2."
+            f"{share_of_crimes:.1%} of the {top.n_crimes_counted:,} crimes counted; density at "
+            f"least {top.min_density_per_km2:,.0f} crimes per km2."
         ),
         "densest cells (centre easting, northing in EPSG:27700):",
         *(
@@ -353,7 +343,7 @@ def _kde_top_outcome(
             "n_cells": grid.n_cells,
             "n_top_cells": n_top,
             "share_of_crimes_in_top": _plain(share_of_crimes),
-            "min_density_per_km2": _plain(float(density[top].min())),
+            "min_density_per_km2": _plain(top.min_density_per_km2),
             "densest_cells": densest,
         },
         lines=tuple(lines),
@@ -577,7 +567,8 @@ def add_hotspots(parser: argparse.ArgumentParser) -> None:
         "--top-share-pct",
         type=float,
         metavar="PCT",
-        help=f"kde-top: per cent of cells written, densest first ({DEFAULT_TOP_SHARE_PCT:g})",
+        help="kde-top: per cent of cells written, densest first "
+        f"({_defaults.DEFAULT_TOP_SHARE_PCT:g})",
     )
     parser.add_argument(
         "--eps-m",
@@ -744,6 +735,7 @@ def _rate_outcome(
     """Swap the density for the dual-KDE rate (crimes per 1,000 residents) on the same raster."""
     import numpy as np
 
+    from boundaries.population import lsoa_residents
     from hotspots.kde import rate_surface
     from layers.export import RasterLayer
 
@@ -754,7 +746,7 @@ def _rate_outcome(
             "--lsoas (or use --demo)."
         )
         raise ParameterError(msg)
-    residents = area.lsoas.merge(area.population[["lsoa_code", "population"]], on="lsoa_code")
+    residents = lsoa_residents(area.lsoas, area.population)
     with _warnings_to(notes):
         rate = rate_surface(
             points,
@@ -793,14 +785,6 @@ def _rate_outcome(
     )
 
 
-def _by_rate_change(cells: gpd.GeoDataFrame, *, largest_rise_first: bool) -> gpd.GeoDataFrame:
-    import numpy as np
-
-    difference = (cells["rate_after_per_month"] - cells["rate_before_per_month"]).to_numpy()
-    order = np.argsort(-difference if largest_rise_first else difference, kind="stable")
-    return cells.iloc[order]
-
-
 def add_change(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``patchmap change`` to its parser."""
     parser.add_argument(
@@ -818,6 +802,7 @@ def run_change(args: argparse.Namespace) -> int:
     """Run ``patchmap change``; return the exit code."""
     from boundaries.select import parse_month_range
     from hotspots.classify import DEFAULT_CHANGE_ALPHA, change_by_cell, month_range
+    from hotspots.ranking import by_rate_change
 
     checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
     before = parse_month_range(args.before)
@@ -835,8 +820,8 @@ def run_change(args: argparse.Namespace) -> int:
     months_before = len(month_range(*before))
     months_after = len(month_range(*after))
     columns = ["cell_id", "x_m", "y_m", "n_before", "n_after", "ratio", "p_adjusted"]
-    up = _by_rate_change(cells.loc[cells["change"] == "up"], largest_rise_first=True)
-    down = _by_rate_change(cells.loc[cells["change"] == "down"], largest_rise_first=False)
+    up = by_rate_change(cells.loc[cells["change"] == "up"], largest_rise_first=True)
+    down = by_rate_change(cells.loc[cells["change"] == "down"], largest_rise_first=False)
     increases, decreases = _rows(up, columns), _rows(down, columns)
     n_b, n_a = int(cells["n_before"].sum()), int(cells["n_after"].sum())
     lines = [

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from patchmap._data import Loaded, load
+from patchmap._data import load
 from patchmap._output import print_json
 from spatial.errors import ParameterError
 
@@ -53,20 +53,6 @@ def add_profile(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _reports_gap(args: argparse.Namespace, loaded: Loaded, profile: Profile) -> list[object]:
-    """Compare the reports inside the profiled wards and period with recorded crime."""
-    from boundaries.select import Selection, select_points
-    from tasking.reports import gap_table, read_reports, reports_in
-
-    wards = loaded.area.wards[loaded.area.wards["ward_name"].isin(profile.wards)]
-    inside = reports_in(read_reports(args.reports), wards=wards, months=profile.months)
-    crimes = select_points(
-        loaded.area,
-        Selection(months=profile.months, crime_types=profile.crime_types, wards=profile.wards),
-    )
-    return list(gap_table(inside, crimes).to_dict("records"))
-
-
 def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
     """Return the located EVA findings of the tasking log, or None when no log is named."""
     from sqlalchemy.orm import Session
@@ -84,6 +70,7 @@ def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
 def run_profile(args: argparse.Namespace) -> int:
     """Run ``patchmap profile``; return the exit code."""
     from tasking.profile import build_profile
+    from tasking.reports import read_reports, reports_gap
 
     loaded = load(args)
     selection = loaded.selection
@@ -104,7 +91,14 @@ def run_profile(args: argparse.Namespace) -> int:
     )
     record = profile.to_dict()
     if args.reports is not None:
-        record["reports_gap"] = _reports_gap(args, loaded, profile)
+        gap = reports_gap(
+            read_reports(args.reports),
+            loaded.area,
+            wards=profile.wards,
+            months=profile.months,
+            crime_types=profile.crime_types,
+        )
+        record["reports_gap"] = list(gap.to_dict("records"))
     if args.out:
         args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.json:

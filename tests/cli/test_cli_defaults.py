@@ -9,7 +9,7 @@ from patchmap.cli import build_parser
 
 
 def _package_values() -> dict[str, object]:
-    from hotspots import backtest, clusters, fdr, forecast  # noqa: PLC0415 - heavy, test only
+    from hotspots import backtest, clusters, fdr, forecast, ranking  # noqa: PLC0415 - heavy
     from layers import audience, export  # noqa: PLC0415
     from spatial import catchments, routes  # noqa: PLC0415
     from tasking import store  # noqa: PLC0415
@@ -27,6 +27,7 @@ def _package_values() -> dict[str, object]:
         "DEFAULT_MIN_TRAIN_MONTHS": forecast.DEFAULT_MIN_TRAIN_MONTHS,
         "METHOD_NAMES": forecast.METHOD_NAMES,
         "CORRECTIONS": tuple(sorted(fdr.CORRECTION_LABELS)),
+        "DEFAULT_TOP_SHARE_PCT": ranking.DEFAULT_TOP_SHARE_PCT,
         "DEFAULT_MIN_CRIMES": clusters.DEFAULT_MIN_CRIMES,
         "DEFAULT_MIN_CLUSTER_CRIMES": clusters.DEFAULT_MIN_CLUSTER_CRIMES,
         "ACTION_STATUSES": store.ACTION_STATUSES,
