@@ -205,7 +205,7 @@ def run_route(args: argparse.Namespace) -> int:
     from layers.routes import hotspot_stops
     from spatial.routes import plan_eva_route, read_stops
 
-    loaded = load(args) if args.demo or args.crimes else None
+    loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
     if args.stops is not None:
         stops = read_stops(args.stops)
@@ -278,7 +278,7 @@ def run_catchment(args: argparse.Namespace) -> int:
     from spatial.catchments import catchment_coverage, walking_catchments
     from spatial.sites import read_sites, validate_sites
 
-    loaded = load(args) if args.demo or args.crimes else None
+    loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
     if args.sites is not None:
         sites = read_sites(args.sites)
