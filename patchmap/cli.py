@@ -78,8 +78,15 @@ SUBCOMMANDS: Final = (
         "patchmap.report",
         "briefing pack (HTML or PDF) for a ward or neighbourhood and a meeting",
     ),
+    (
+        "app",
+        "patchmap.app",
+        "start the Streamlit app: maps, hotspots, EVA routes, tasking, exports",
+    ),
 )
 """Every subcommand as (name, the module with ``add_NAME`` and ``run_NAME``, help), in order."""
+WITHOUT_DATA_OPTIONS: Final = frozenset({"app"})
+"""Subcommands that read no data, so take none of the common data and filter options."""
 
 
 def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
@@ -105,7 +112,8 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = common_options()
     for name, module_name, help_text in SUBCOMMANDS:
-        cmd = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        parents = [] if name in WITHOUT_DATA_OPTIONS else [common]
+        cmd = sub.add_parser(name, parents=parents, help=help_text, description=help_text)
         if commands is None or name in commands:
             module = importlib.import_module(module_name)
             function = name.replace("-", "_")
