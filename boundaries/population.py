@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Final, Literal
 import numpy as np
 
 from spatial.crs import require_bng
-from spatial.errors import EmptyInputError, MissingColumnError
+from spatial.errors import EmptyInputError
+from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -175,17 +176,14 @@ def lsoa_residents(lsoas: gpd.GeoDataFrame, population: pd.DataFrame) -> gpd.Geo
     [{'lsoa_code': 'E01000002', 'population': 1500}]
     """
     require_bng(lsoas, name="LSOA boundaries")
-    for frame, name, columns in (
-        (lsoas, "LSOA boundaries", ("lsoa_code",)),
-        (population, "population table", ("lsoa_code", "population")),
-    ):
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            msg = (
-                f"The {name} have no {', '.join(missing)} column (found: "
-                f"{', '.join(map(str, frame.columns))}). Read them with spatial.io."
-            )
-            raise MissingColumnError(msg)
+    hint = "Read them with spatial.io (read_lsoas, read_population)."
+    require_columns(map(str, lsoas.columns), ["lsoa_code"], source="LSOA boundaries", hint=hint)
+    require_columns(
+        map(str, population.columns),
+        ["lsoa_code", "population"],
+        source="population table",
+        hint=hint,
+    )
     residents = lsoas.merge(population[["lsoa_code", "population"]], on="lsoa_code")
     if residents.empty:
         msg = (

@@ -16,8 +16,8 @@ import numpy as np
 
 from hotspots.forecast import flag_top, n_flagged
 from hotspots.kde import DEFAULT_KERNEL, density_by_cell, kernel_density
-from spatial.errors import MissingColumnError
 from spatial.grid import MIN_CELL_SIZE_M, count_points
+from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -187,13 +187,12 @@ def by_rate_change(cells: gpd.GeoDataFrame, *, largest_rise_first: bool) -> gpd.
     >>> by_rate_change(cells, largest_rise_first=False)["cell_id"].tolist()
     [2, 0, 1]
     """
-    missing = [c for c in RATE_COLUMNS if c not in cells.columns]
-    if missing:
-        msg = (
-            f"The cells have no {', '.join(missing)} column: rank the cells that "
-            "hotspots.classify.change_by_cell returns."
-        )
-        raise MissingColumnError(msg)
+    require_columns(
+        map(str, cells.columns),
+        RATE_COLUMNS,
+        source="change cells",
+        hint="Rank the cells that hotspots.classify.change_by_cell returns.",
+    )
     difference = (cells["rate_after_per_month"] - cells["rate_before_per_month"]).to_numpy()
     order = np.argsort(-difference if largest_rise_first else difference, kind="stable")
     return cells.iloc[order]

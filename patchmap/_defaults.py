@@ -27,10 +27,12 @@ DEFAULT_BACKTEST_METHOD_NAMES: Final = (
     "default",
 )
 DEFAULT_COVERAGES_PCT: Final = (1.0, 5.0, 10.0)
-# hotspots.forecast
+# hotspots.cube
 DEFAULT_CELL_SIZE_M: Final = 100.0
+# hotspots.forecast
 DEFAULT_COVERAGE_PCT: Final = 5.0
 DEFAULT_MIN_TRAIN_MONTHS: Final = 3
+# hotspots.methods
 METHOD_NAMES: Final = (
     "last-month",
     "counts-3",

@@ -73,7 +73,8 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
 def run_backtest(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest``; return the exit code."""
     from hotspots.backtest import area_label, backtest, crime_label, describe_backtest
-    from hotspots.forecast import cube_for_selection, parse_method
+    from hotspots.cube import cube_for_selection
+    from hotspots.methods import parse_method
 
     loaded = load(args)
     methods = [parse_method(m) for m in args.methods.split(",") if m.strip()]
@@ -164,7 +165,9 @@ def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """Run ``patchmap forecast``; return the exit code."""
-    from hotspots.forecast import cube_for_selection, forecast_cells, parse_method
+    from hotspots.cube import cube_for_selection
+    from hotspots.forecast import forecast_cells
+    from hotspots.methods import parse_method
 
     loaded = load(args)
     cube = cube_for_selection(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from hotspots.fdr import Correction
     from hotspots.kde import DensitySurface, Kernel
+    from hotspots.ranking import KdeTop
     from layers.export import RasterLayer
     from spatial.grid import Grid, GridKind
 
@@ -268,12 +269,47 @@ def _gistar_outcome(
     )
 
 
+def _kde_top_choices(
+    args: argparse.Namespace, top: KdeTop, *, kernel: Kernel, bandwidth_how: str
+) -> list[_Choice]:
+    """Return the bandwidth, kernel, share and raster cell size of a kde-top run, and how set."""
+    from hotspots.ranking import KDE_TOP_SUBCELLS
+    from spatial.grid import MIN_CELL_SIZE_M
+
+    surface, share_pct, n_top, n_cells = top.surface, top.share_pct, top.n_top, top.n_cells
+    raster_m = top.raster_cell_size_m
+    return [
+        _Choice("bandwidth_m", surface.bandwidth_m, surface.auto_bandwidth, bandwidth_how),
+        _Choice(
+            "kernel",
+            kernel,
+            args.kernel is None,
+            "default: quartic (ArcGIS's kernel)" if args.kernel is None else _given("--kernel"),
+        ),
+        _Choice(
+            "top_share_pct",
+            share_pct,
+            args.top_share_pct is None,
+            f"default: the densest {share_pct:g} % of cells ({n_top:,} of {n_cells:,})"
+            if args.top_share_pct is None
+            else f"{_given('--top-share-pct')}: {n_top:,} of {n_cells:,} cells",
+        ),
+        _Choice(
+            "kde_cell_size_m",
+            raster_m,
+            True,  # noqa: FBT003 - always derived from the grid
+            f"density raster cells of {raster_m:g} m (grid cell / {KDE_TOP_SUBCELLS}, at least "
+            f"{MIN_CELL_SIZE_M:g} m); a grid cell's density is the mean over the raster cells "
+            "centred in it",
+        ),
+    ]
+
+
 def _kde_top_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
     from hotspots.kde import DEFAULT_KERNEL
-    from hotspots.ranking import DEFAULT_TOP_SHARE_PCT, KDE_TOP_SUBCELLS, kde_top_cells
-    from spatial.grid import MIN_CELL_SIZE_M
+    from hotspots.ranking import DEFAULT_TOP_SHARE_PCT, kde_top_cells
 
     grid, choices = _grid_for(args, wards, notes)
     share_pct = DEFAULT_TOP_SHARE_PCT if args.top_share_pct is None else args.top_share_pct
@@ -287,38 +323,14 @@ def _kde_top_outcome(
             bandwidth_m=args.bandwidth_m,
             kernel=kernel,
         )
-    surface, cells, n_top, raster_m = top.surface, top.cells, top.n_top, top.raster_cell_size_m
+    surface, cells, n_top = top.surface, top.cells, top.n_top
     bandwidth_how = next(
         (n for n in surface.notes if n.startswith("Bandwidth")), _given("--bandwidth-m")
     )
     notes.extend(n for n in surface.notes if n != bandwidth_how)
     share_of_crimes = top.share_of_crimes
     densest = _rows(cells, ["kde_rank", "cell_id", "x_m", "y_m", "n_crimes", "density_per_km2"])
-    choices += [
-        _Choice("bandwidth_m", surface.bandwidth_m, surface.auto_bandwidth, bandwidth_how),
-        _Choice(
-            "kernel",
-            kernel,
-            args.kernel is None,
-            "default: quartic (ArcGIS's kernel)" if args.kernel is None else _given("--kernel"),
-        ),
-        _Choice(
-            "top_share_pct",
-            share_pct,
-            args.top_share_pct is None,
-            f"default: the densest {share_pct:g} % of cells ({n_top:,} of {grid.n_cells:,})"
-            if args.top_share_pct is None
-            else f"{_given('--top-share-pct')}: {n_top:,} of {grid.n_cells:,} cells",
-        ),
-        _Choice(
-            "kde_cell_size_m",
-            raster_m,
-            True,  # noqa: FBT003 - always derived from the grid
-            f"density raster cells of {raster_m:g} m (grid cell / {KDE_TOP_SUBCELLS}, at least "
-            f"{MIN_CELL_SIZE_M:g} m); a grid cell's density is the mean over the raster cells "
-            "centred in it",
-        ),
-    ]
+    choices += _kde_top_choices(args, top, kernel=kernel, bandwidth_how=bandwidth_how)
     lines = [
         (
             f"the densest {share_pct:g} % of cells: {n_top:,} of {grid.n_cells:,}, holding "
@@ -354,22 +366,20 @@ def _kde_top_outcome(
 def _cluster_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
-    from hotspots.clusters import (
-        DEFAULT_MIN_CLUSTER_CRIMES,
-        DEFAULT_MIN_CRIMES,
-        dbscan_clusters,
-        hdbscan_clusters,
-    )
+    from hotspots import clusters as cl
 
     area_m2 = float(wards.geometry.area.sum())
+    given = args.min_crimes
     if args.method == "dbscan":
-        min_crimes = DEFAULT_MIN_CRIMES if args.min_crimes is None else args.min_crimes
-        result = dbscan_clusters(points, eps_m=args.eps_m, min_crimes=min_crimes, area_m2=area_m2)
+        min_crimes = cl.DEFAULT_MIN_CRIMES if given is None else given
+        result = cl.dbscan_clusters(
+            points, eps_m=args.eps_m, min_crimes=min_crimes, area_m2=area_m2
+        )
         eps_name, min_how = "eps_m", "default: crimes within eps_m that make a cluster core"
         method = "DBSCAN on snap points weighted by their crime counts"
     else:
-        min_crimes = DEFAULT_MIN_CLUSTER_CRIMES if args.min_crimes is None else args.min_crimes
-        result = hdbscan_clusters(
+        min_crimes = cl.DEFAULT_MIN_CLUSTER_CRIMES if given is None else given
+        result = cl.hdbscan_clusters(
             points, min_cluster_crimes=min_crimes, selection_epsilon_m=args.eps_m, area_m2=area_m2
         )
         eps_name, min_how = "selection_epsilon_m", "default: the fewest crimes a cluster holds"

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
         flag_problems,
     )
     from tasking.profile import (
-        ASB,
         SIGNIFICANCE_LEVEL,
         FindingsSummary,
         PeriodChange,
@@ -56,12 +55,6 @@ if TYPE_CHECKING:
         reports_in,
         theme_of_crime_type,
         theme_of_issue,
-    )
-    from tasking.stats import (
-        DEFAULT_CONFIDENCE_LEVEL,
-        Alternative,
-        PoissonRateRatioTest,
-        poisson_rate_ratio_test,
     )
     from tasking.store import (
         ACTION_STATUSES,
@@ -119,10 +112,8 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "ACTION_STATUSES": "tasking.store",
     "AREA_KINDS": "tasking.store",
-    "ASB": "tasking.profile",
     "ActionRecord": "tasking.store",
     "ActionStatus": "tasking.store",
-    "Alternative": "tasking.stats",
     "AreaCounts": "tasking.assess",
     "AreaKind": "tasking.store",
     "AreaRecord": "tasking.store",
@@ -132,7 +123,6 @@ _EXPORTS: dict[str, str] = {
     "CHECKLIST_ITEMS": "tasking.store",
     "ChecklistItem": "tasking.store",
     "DATABASE_URL_ENV": "tasking.store",
-    "DEFAULT_CONFIDENCE_LEVEL": "tasking.stats",
     "DEFAULT_HARM_WEIGHTS": "tasking.problems",
     "DecisionRecord": "tasking.store",
     "EPIC_TYPES": "tasking.store",
@@ -151,7 +141,6 @@ _EXPORTS: dict[str, str] = {
     "PROBLEM_STATUSES": "tasking.store",
     "PatrolLimits": "tasking.problems",
     "PeriodChange": "tasking.profile",
-    "PoissonRateRatioTest": "tasking.stats",
     "ProblemKind": "tasking.problems",
     "ProblemRecord": "tasking.store",
     "ProblemStatus": "tasking.store",
@@ -196,7 +185,6 @@ _EXPORTS: dict[str, str] = {
     "list_findings": "tasking.store",
     "list_meetings": "tasking.store",
     "list_problems": "tasking.store",
-    "poisson_rate_ratio_test": "tasking.stats",
     "propose_actions": "tasking.findings",
     "read_reports": "tasking.reports",
     "reports_gap": "tasking.reports",
@@ -215,10 +203,8 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "ACTION_STATUSES",
     "AREA_KINDS",
-    "ASB",
     "CHECKLIST_ITEMS",
     "DATABASE_URL_ENV",
-    "DEFAULT_CONFIDENCE_LEVEL",
     "DEFAULT_HARM_WEIGHTS",
     "EPIC_TYPES",
     "FINDING_COLUMNS",
@@ -237,7 +223,6 @@ __all__ = [
     "UNCHANGED",
     "ActionRecord",
     "ActionStatus",
-    "Alternative",
     "AreaCounts",
     "AreaKind",
     "AreaRecord",
@@ -253,7 +238,6 @@ __all__ = [
     "MeetingRecord",
     "PatrolLimits",
     "PeriodChange",
-    "PoissonRateRatioTest",
     "ProblemKind",
     "ProblemRecord",
     "ProblemStatus",
@@ -292,7 +276,6 @@ __all__ = [
     "list_findings",
     "list_meetings",
     "list_problems",
-    "poisson_rate_ratio_test",
     "propose_actions",
     "read_reports",
     "reports_gap",

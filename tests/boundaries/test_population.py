@@ -39,9 +39,9 @@ def test_lsoa_residents_says_what_is_wrong() -> None:
     population = pd.DataFrame({"lsoa_code": ["E01000001"], "population": [10]})
     with pytest.raises(EmptyInputError, match="same LSOA vintage"):
         lsoa_residents(_lsoas(), population.assign(lsoa_code="E01999999"))
-    with pytest.raises(MissingColumnError, match="population table have no population"):
+    with pytest.raises(MissingColumnError, match="population table: missing column 'population'"):
         lsoa_residents(_lsoas(), population.rename(columns={"population": "people"}))
-    with pytest.raises(MissingColumnError, match="LSOA boundaries have no lsoa_code"):
+    with pytest.raises(MissingColumnError, match="LSOA boundaries: missing column 'lsoa_code'"):
         lsoa_residents(_lsoas().rename(columns={"lsoa_code": "code"}), population)
     with pytest.raises(CRSError):
         lsoa_residents(_lsoas("EPSG:4326"), population)

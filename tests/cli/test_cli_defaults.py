@@ -9,7 +9,7 @@ from patchmap.cli import build_parser
 
 
 def _package_values() -> dict[str, object]:
-    from hotspots import backtest, clusters, fdr, forecast, ranking  # noqa: PLC0415 - heavy
+    from hotspots import backtest, clusters, cube, fdr, forecast, methods, ranking  # noqa: PLC0415
     from layers import audience, export  # noqa: PLC0415
     from spatial import catchments, routes  # noqa: PLC0415
     from tasking import store  # noqa: PLC0415
@@ -22,10 +22,10 @@ def _package_values() -> dict[str, object]:
         "DEFAULT_CATCHMENT_MINUTES": catchments.DEFAULT_CATCHMENT_MINUTES,
         "DEFAULT_BACKTEST_METHOD_NAMES": tuple(m.name for m in backtest.DEFAULT_BACKTEST_METHODS),
         "DEFAULT_COVERAGES_PCT": backtest.DEFAULT_COVERAGES_PCT,
-        "DEFAULT_CELL_SIZE_M": forecast.DEFAULT_CELL_SIZE_M,
+        "DEFAULT_CELL_SIZE_M": cube.DEFAULT_CELL_SIZE_M,
         "DEFAULT_COVERAGE_PCT": forecast.DEFAULT_COVERAGE_PCT,
         "DEFAULT_MIN_TRAIN_MONTHS": forecast.DEFAULT_MIN_TRAIN_MONTHS,
-        "METHOD_NAMES": forecast.METHOD_NAMES,
+        "METHOD_NAMES": methods.METHOD_NAMES,
         "CORRECTIONS": tuple(sorted(fdr.CORRECTION_LABELS)),
         "DEFAULT_TOP_SHARE_PCT": ranking.DEFAULT_TOP_SHARE_PCT,
         "DEFAULT_MIN_CRIMES": clusters.DEFAULT_MIN_CRIMES,

@@ -92,5 +92,7 @@ def test_by_rate_change_orders_by_the_change_in_monthly_rate() -> None:
 
 def test_by_rate_change_needs_the_rate_columns() -> None:
     cells = gpd.GeoDataFrame({"n_before": [1], "n_after": [2]}, geometry=[Point(0, 0)], crs=BNG)
-    with pytest.raises(MissingColumnError, match="rate_before_per_month, rate_after_per_month"):
+    with pytest.raises(
+        MissingColumnError, match="missing columns 'rate_before_per_month', 'rate_after_per_month'"
+    ):
         by_rate_change(cells, largest_rise_first=True)
