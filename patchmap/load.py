@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from boundaries.select import summarise
 from patchmap._data import load
 from patchmap._output import print_json
 
@@ -29,6 +28,8 @@ def run_summary(args: argparse.Namespace) -> int:
     The load's notes (copies and republished months set aside, overlapping wards, rows outside
     Great Britain) go to stderr in every mode, and into the JSON as ``notes``.
     """
+    from boundaries.select import summarise
+
     loaded = load(args)
     summary = summarise(loaded.area, loaded.selection)
     record = summary.to_dict()
@@ -70,8 +71,8 @@ def add_ingest(parser: argparse.ArgumentParser) -> None:
 
 def run_ingest(args: argparse.Namespace) -> int:
     """Run ``patchmap ingest``; return the exit code."""
-    from spatial.errors import ParameterError  # noqa: PLC0415 - lazy: --help stays fast
-    from spatial.store import ingest  # noqa: PLC0415
+    from spatial.errors import ParameterError
+    from spatial.store import ingest
 
     if args.store is None:
         msg = "Give --store DIR: the folder of the store to create or add to."
