@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TOP_N_STREETS",
-    "DEFAULT_TOP_SHARE_PCT",
+    "DEFAULT_TOP_STREET_SHARE_PCT",
     "STREET_METHODS",
     "HotStreets",
     "StreetGiStar",
@@ -65,7 +65,7 @@ STREET_METHODS: Final[tuple[StreetMethod, ...]] = (
 """The street methods, the default first."""
 DEFAULT_TOP_N_STREETS: Final = 10
 """How many top segments the app, the command line and briefings list."""
-DEFAULT_TOP_SHARE_PCT: Final = 50.0
+DEFAULT_TOP_STREET_SHARE_PCT: Final = 50.0
 """The share of crime whose holding segments :func:`top_streets` finds."""
 _NODES_PER_CHUNK: Final = 512
 """Start nodes per bounded Dijkstra call when building distance-band weights."""
@@ -349,7 +349,7 @@ class TopStreets:
     pct_of_length: float
 
 
-def top_streets(lines: gpd.GeoDataFrame, *, share_pct: float = DEFAULT_TOP_SHARE_PCT) -> TopStreets:
+def top_streets(lines: gpd.GeoDataFrame, *, share_pct: float = DEFAULT_TOP_STREET_SHARE_PCT) -> TopStreets:
     """
     Find the busiest street pieces that together hold ``share_pct`` % of the crime.
 
