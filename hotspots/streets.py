@@ -349,7 +349,9 @@ class TopStreets:
     pct_of_length: float
 
 
-def top_streets(lines: gpd.GeoDataFrame, *, share_pct: float = DEFAULT_TOP_STREET_SHARE_PCT) -> TopStreets:
+def top_streets(
+    lines: gpd.GeoDataFrame, *, share_pct: float = DEFAULT_TOP_STREET_SHARE_PCT
+) -> TopStreets:
     """
     Find the busiest street pieces that together hold ``share_pct`` % of the crime.
 
