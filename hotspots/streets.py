@@ -481,6 +481,39 @@ def _segment_density(
     return mass / np.maximum(lixels.network.edge_length_m, 1e-9)
 
 
+def _add_nkde(
+    lines: gpd.GeoDataFrame,
+    snap: LixelSnap,
+    lixels: Lixels,
+    method: StreetMethod,
+    per: StreetUnit,
+    bandwidth_m: float,
+    kernel: NetworkKernel,
+) -> str:
+    """Add ``density_per_km`` and ``density_per_100m`` to ``lines``; return what was done."""
+    nkde = network_kde_snapped(
+        snap,
+        lixels=lixels,
+        bandwidth_m=bandwidth_m,
+        method="simple" if method == "nkde-simple" else "discontinuous",
+        kernel=kernel,
+    )
+    per_m = nkde.density_per_m if per == "lixel" else _segment_density(nkde.density_per_m, lixels)
+    lines["density_per_km"] = per_m * 1000.0
+    lines["density_per_100m"] = per_m * 100.0
+    kind = (
+        "simple (Xie & Yan 2008)"
+        if method == "nkde-simple"
+        else "discontinuous (Okabe et al. 2009; mass split equally at junctions)"
+    )
+    return (
+        f"Network kernel density, {kind}, {kernel} kernel, {bandwidth_m:g} m bandwidth along "
+        f"the streets, evaluated at the centres of {lixels.lixel_m:g} m lixels"
+        + ("" if per == "lixel" else " and averaged over each segment")
+        + "; crimes per km of street."
+    )
+
+
 def hot_streets(  # noqa: PLR0913 -- keyword-only options of one workflow
     points: gpd.GeoDataFrame,
     *,
@@ -552,32 +585,8 @@ def hot_streets(  # noqa: PLR0913 -- keyword-only options of one workflow
         value = "per_100m"
         what = f"Crimes per 100 m of street in each {unit}."
         if method != "counts":
-            nkde = network_kde_snapped(
-                snap,
-                lixels=lixels,
-                bandwidth_m=bandwidth_m,
-                method="simple" if method == "nkde-simple" else "discontinuous",
-                kernel=kernel,
-            )
-            per_m = (
-                nkde.density_per_m
-                if per == "lixel"
-                else _segment_density(nkde.density_per_m, lixels)
-            )
-            lines["density_per_km"] = per_m * 1000.0
-            lines["density_per_100m"] = per_m * 100.0
+            what = _add_nkde(lines, snap, lixels, method, per, bandwidth_m, kernel)
             value = "density_per_km"
-            kind = (
-                "simple (Xie & Yan 2008)"
-                if method == "nkde-simple"
-                else ("discontinuous (Okabe et al. 2009; mass split equally at junctions)")
-            )
-            what = (
-                f"Network kernel density, {kind}, {kernel} kernel, {bandwidth_m:g} m bandwidth "
-                f"along the streets, evaluated at the centres of {lixel_m:g} m lixels"
-                + ("" if per == "lixel" else " and averaged over each segment")
-                + "; crimes per km of street."
-            )
     description = (
         f"{what} {snap.n_snapped:,} of {snap.n_points:,} crimes snapped to the nearest street "
         f"within {max_snap_m:g} m; {snap.n_too_far:,} further away were left out."

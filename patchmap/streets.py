@@ -5,6 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from patchmap._defaults import (
+    DEFAULT_LIXEL_M,
+    DEFAULT_LIXEL_SNAP_M,
+    DEFAULT_MAX_MINUTES,
+    DEFAULT_NKDE_BANDWIDTH_M,
+    DEFAULT_TOP_N_STREETS,
+    STREET_METHODS,
+)
+
 if TYPE_CHECKING:
     import argparse
 
@@ -16,12 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = ["add_streets", "run_streets"]
 
-_METHODS = ("nkde-discontinuous", "nkde-simple", "counts", "gistar")
 _OUT_SUFFIXES = (".gpkg", ".geojson", ".kml")
 
 
 def add_streets(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``patchmap streets`` to its parser."""
+    """Add the options of ``patchmap streets`` to its parser (long: declares every option)."""
     parser.add_argument(
         "--network",
         type=Path,
@@ -30,8 +38,8 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--method",
-        choices=_METHODS,
-        default=_METHODS[0],
+        choices=STREET_METHODS,
+        default=STREET_METHODS[0],
         help="network KDE (discontinuous: mass split at junctions; simple), crimes per 100 m, "
         "or Gi* on counts (default: %(default)s)",
     )
@@ -42,13 +50,18 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         help="one line per street segment (junction to junction) or per lixel",
     )
     parser.add_argument(
-        "--bandwidth-m", type=float, default=150.0, help="NKDE bandwidth along the streets"
+        "--bandwidth-m",
+        type=float,
+        default=DEFAULT_NKDE_BANDWIDTH_M,
+        help="NKDE bandwidth along the streets",
     )
-    parser.add_argument("--lixel-m", type=float, default=50.0, help="length of a street piece")
+    parser.add_argument(
+        "--lixel-m", type=float, default=DEFAULT_LIXEL_M, help="length of a street piece"
+    )
     parser.add_argument(
         "--max-snap-m",
         type=float,
-        default=50.0,
+        default=DEFAULT_LIXEL_SNAP_M,
         help="crimes further than this from every street are counted and left out",
     )
     parser.add_argument("--kernel", choices=("quartic", "gaussian"), default="quartic")
@@ -58,14 +71,18 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         metavar="M",
         help="Gi* neighbours within this network distance (default: sharing a junction)",
     )
-    parser.add_argument("--top", type=int, default=10, metavar="N", help="top segments listed")
+    parser.add_argument(
+        "--top", type=int, default=DEFAULT_TOP_N_STREETS, metavar="N", help="top segments listed"
+    )
     walk = parser.add_argument_group("EVA walk along the hot streets (segments only)")
     walk.add_argument(
         "--walk-start",
         metavar="LON,LAT",
         help="plan a closed EVA loop from here that walks the --top hot segments end to end",
     )
-    walk.add_argument("--max-minutes", type=float, default=60.0, help="time budget of the walk")
+    walk.add_argument(
+        "--max-minutes", type=float, default=DEFAULT_MAX_MINUTES, help="time budget of the walk"
+    )
     walk.add_argument(
         "--walk-out",
         type=Path,
@@ -129,19 +146,12 @@ def _record(hot: HotStreets, top_n: int) -> dict[str, object]:
 
 def run_streets(args: argparse.Namespace) -> int:
     """Run ``patchmap streets``; return the exit code."""
-    from boundaries.select import select_points, select_wards  # noqa: PLC0415 -- lazy: fast --help
-    from hotspots.streets import hot_streets  # noqa: PLC0415
-    from layers.export import ExportMetadata, export_layers  # noqa: PLC0415
-    from layers.streets import street_export_layer  # noqa: PLC0415
-    from patchmap._data import load  # noqa: PLC0415
-    from patchmap._output import (  # noqa: PLC0415
-        checked_out,
-        data_period,
-        filter_texts,
-        print_json,
-    )
-    from spatial.errors import ParameterError  # noqa: PLC0415
-    from spatial.network import load_network  # noqa: PLC0415
+    from boundaries.select import select_points
+    from hotspots.streets import hot_streets
+    from patchmap._data import load
+    from patchmap._output import checked_out, print_json
+    from spatial.errors import ParameterError
+    from spatial.network import load_network
 
     checked_out(args.out, _OUT_SUFFIXES, "hot street lines")
     loaded = load(args)
@@ -165,22 +175,7 @@ def run_streets(args: argparse.Namespace) -> int:
         distance_m=args.distance_m,
     )
     if args.out is not None:
-        wards = select_wards(loaded.area, loaded.selection)
-        names = ", ".join(str(w) for w in wards["ward_name"])
-        export_layers(
-            [street_export_layer(hot)],
-            args.out,
-            metadata=ExportMetadata(
-                title=f"patchmap hot streets: {loaded.area.label}",
-                area=f"{loaded.area.label}: {names}",
-                audience=args.audience,
-                min_count=None,
-                period=data_period(points, loaded.selection),
-                filters=filter_texts(loaded.selection),
-                methods={"streets": {"method": hot.description}},
-            ),
-            audience=args.audience,
-        )
+        _write_lines(args, hot, loaded, points)
     record = _record(hot, args.top)
     if args.walk_start is not None:
         record["walk"] = _walk(args, hot, network, loaded)
@@ -193,6 +188,32 @@ def run_streets(args: argparse.Namespace) -> int:
         return 0
     _print(record, hot, args)
     return 0
+
+
+def _write_lines(
+    args: argparse.Namespace, hot: HotStreets, loaded: Loaded, points: gpd.GeoDataFrame
+) -> None:
+    from boundaries.select import select_wards
+    from layers.export import ExportMetadata, export_layers
+    from layers.streets import street_export_layer
+    from patchmap._output import data_period, filter_texts
+
+    wards = select_wards(loaded.area, loaded.selection)
+    names = ", ".join(str(w) for w in wards["ward_name"])
+    export_layers(
+        [street_export_layer(hot)],
+        args.out,
+        metadata=ExportMetadata(
+            title=f"patchmap hot streets: {loaded.area.label}",
+            area=f"{loaded.area.label}: {names}",
+            audience=args.audience,
+            min_count=None,
+            period=data_period(points, loaded.selection),
+            filters=filter_texts(loaded.selection),
+            methods={"streets": {"method": hot.description}},
+        ),
+        audience=args.audience,
+    )
 
 
 def _print(record: dict[str, object], hot: HotStreets, args: argparse.Namespace) -> None:
@@ -229,12 +250,12 @@ def _print(record: dict[str, object], hot: HotStreets, args: argparse.Namespace)
 def _walk(
     args: argparse.Namespace, hot: HotStreets, network: StreetNetwork, loaded: Loaded
 ) -> dict[str, object]:
-    from layers.export import ExportMetadata, export_layers  # noqa: PLC0415 -- lazy: fast --help
-    from layers.routes import point_from_lonlat  # noqa: PLC0415
-    from layers.streets import street_walk_layers  # noqa: PLC0415
-    from patchmap._output import checked_out  # noqa: PLC0415
-    from spatial.errors import ParameterError  # noqa: PLC0415
-    from spatial.street_walks import plan_street_walk  # noqa: PLC0415
+    from layers.export import ExportMetadata, export_layers
+    from layers.routes import point_from_lonlat
+    from layers.streets import street_walk_layers
+    from patchmap._output import checked_out
+    from spatial.errors import ParameterError
+    from spatial.street_walks import plan_street_walk
 
     if hot.per != "segment":
         msg = "--walk-start walks street segments: use --per segment (the default)."
@@ -282,8 +303,8 @@ def _walk(
 def _beats(
     args: argparse.Namespace, hot: HotStreets, network: StreetNetwork, points: gpd.GeoDataFrame
 ) -> list[dict[str, object]]:
-    from hotspots.streets import hot_streets  # noqa: PLC0415 -- lazy: fast --help
-    from tasking.street_beats import gistar_beats  # noqa: PLC0415
+    from hotspots.streets import hot_streets
+    from tasking.street_beats import gistar_beats
 
     gi = hot
     if hot.method != "gistar" or hot.per != "segment":
@@ -318,11 +339,11 @@ def _beats(
 def _backtest_rows(
     args: argparse.Namespace, loaded: Loaded, network: StreetNetwork, points: gpd.GeoDataFrame
 ) -> list[dict[str, object]]:
-    from hotspots.backtest import backtest, summary_table  # noqa: PLC0415 -- lazy: fast --help
-    from hotspots.cube import cube_for_selection  # noqa: PLC0415
-    from hotspots.methods import DEFAULT_METHODS  # noqa: PLC0415
-    from hotspots.street_backtest import street_backtest, streets_beside_cells  # noqa: PLC0415
-    from spatial.errors import ParameterError  # noqa: PLC0415
+    from hotspots.backtest import backtest, summary_table
+    from hotspots.cube import cube_for_selection
+    from hotspots.methods import DEFAULT_METHODS
+    from hotspots.street_backtest import street_backtest, streets_beside_cells
+    from spatial.errors import ParameterError
 
     try:
         coverages = [float(c) for c in str(args.coverage_pct).split(",") if c.strip()]

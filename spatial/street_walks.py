@@ -342,6 +342,32 @@ def _walk(  # noqa: PLR0913, PLR0917 -- the pieces of one finished loop, private
     )
 
 
+def _stops_frame(
+    network: StreetNetwork,
+    walked: gpd.GeoDataFrame,
+    labels: list[str],
+    approach_m: list[float],
+    arrivals: list[float],
+) -> gpd.GeoDataFrame:
+    """Build the EVA stops: where each walked street begins, as :attr:`EvaRoute.stops`."""
+    enter_ids = walked["from_node"].to_numpy(dtype=np.int64)
+    enter_xy = network.node_xy_m[[network.node_position[int(n)] for n in enter_ids]]
+    return gpd.GeoDataFrame(
+        {
+            "order": walked["order"].to_numpy(dtype=np.int64),
+            "label": pd.array(labels, dtype="string"),
+            "weight": walked["weight"].to_numpy(dtype=np.float64),
+            "node": enter_ids,
+            "snap_m": np.zeros(len(labels)),
+            "leg_m": np.asarray(approach_m, dtype=np.float64),
+            "arrival_min": np.asarray(arrivals, dtype=np.float64),
+        },
+        geometry=shapely.points(enter_xy) if labels else [],
+        index=walked.index,
+        crs=BNG,
+    )
+
+
 def _as_eva_route(
     network: StreetNetwork,
     walked: gpd.GeoDataFrame,
@@ -375,22 +401,7 @@ def _as_eva_route(
     builder.walk(legs[-1])
     minute = builder.walked_m / speed + len(labels) * stop_minutes
     builder.arrive(f"Arrive back at {builder.start_label} (minute {minute:.0f})", 0)
-    enter_ids = walked["from_node"].to_numpy(dtype=np.int64)
-    enter_xy = network.node_xy_m[[network.node_position[int(n)] for n in enter_ids]]
-    stops = gpd.GeoDataFrame(
-        {
-            "order": walked["order"].to_numpy(dtype=np.int64),
-            "label": pd.array(labels, dtype="string"),
-            "weight": walked["weight"].to_numpy(dtype=np.float64),
-            "node": enter_ids,
-            "snap_m": np.zeros(len(labels)),
-            "leg_m": np.asarray(approach_m, dtype=np.float64),
-            "arrival_min": np.asarray(arrivals, dtype=np.float64),
-        },
-        geometry=shapely.points(enter_xy) if labels else [],
-        index=walked.index,
-        crs=BNG,
-    )
+    stops = _stops_frame(network, walked, labels, approach_m, arrivals)
     walk_min = total_m / speed
     left = planned.left_out.copy()
     # the planner's reasons quote the reduced budget it was given; state the user's own
