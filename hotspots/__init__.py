@@ -148,6 +148,7 @@ if TYPE_CHECKING:
         HOURS_PER_WEEK,
         MIN_LIFT,
         PATTERN_ALPHA,
+        WHEN_JSON_KEYS,
         HourOfWeek,
         PatrolWindow,
         PatrolWindows,
@@ -159,6 +160,7 @@ if TYPE_CHECKING:
         patrol_windows,
         select_events,
         timing_change,
+        when_summary,
     )
 
 _EXPORTS: dict[str, str] = {
@@ -246,6 +248,7 @@ _EXPORTS: dict[str, str] = {
     "TOP_CELL_FRACTIONS": "hotspots.concentration",
     "TimingChange": "hotspots.when",
     "Trend": "hotspots.trend",
+    "WHEN_JSON_KEYS": "hotspots.when",
     "adjust_p": "hotspots.fdr",
     "area_label": "hotspots.backtest",
     "build_cube": "hotspots.forecast",
@@ -297,6 +300,7 @@ _EXPORTS: dict[str, str] = {
     "summary_table": "hotspots.backtest",
     "timing_change": "hotspots.when",
     "trend_labels": "hotspots.trend",
+    "when_summary": "hotspots.when",
     "with_parameters": "hotspots.forecast",
 }
 
@@ -356,6 +360,7 @@ __all__ = [
     "SNAP_SPACING_QUANTILE",
     "TIE_BREAK",
     "TOP_CELL_FRACTIONS",
+    "WHEN_JSON_KEYS",
     "Backtest",
     "CellSpace",
     "ChangeClass",
@@ -436,6 +441,7 @@ __all__ = [
     "summary_table",
     "timing_change",
     "trend_labels",
+    "when_summary",
     "with_parameters",
 ]
 

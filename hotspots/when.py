@@ -43,6 +43,7 @@ __all__ = [
     "HOURS_PER_WEEK",
     "MIN_LIFT",
     "PATTERN_ALPHA",
+    "WHEN_JSON_KEYS",
     "HourOfWeek",
     "PatrolWindow",
     "PatrolWindows",
@@ -54,6 +55,7 @@ __all__ = [
     "patrol_windows",
     "select_events",
     "timing_change",
+    "when_summary",
 ]
 
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
@@ -342,6 +344,13 @@ class PatrolWindows:
     """One or more plain sentences for a briefing."""
     n_counted: int
     """Events in the hour-of-week table the windows were found in."""
+
+    def mask(self) -> npt.NDArray[np.bool_]:
+        """Return 168 hour-of-week flags, True in the windows' hours."""
+        flags = np.zeros(HOURS_PER_WEEK, dtype=bool)
+        for window in self.windows:
+            flags[list(window.slots())] = True
+        return flags
 
 
 def _join_days(days: Sequence[str]) -> str:
@@ -848,3 +857,71 @@ def _change_text(
         else f"; the average hour stayed near {_clock(after)} (was {_clock(before)})."
     )
     return head + moved
+
+
+# --------------------------------------------------------------------------- summary
+
+WHEN_JSON_KEYS: Final = (
+    "n_events",
+    "n_without_time",
+    "n_windows_spread",
+    "n_windows_too_long",
+    "n_at_midnight",
+    "hour_of_week",
+    "patrol_windows",
+    "notes",
+)
+"""Keys of :func:`when_summary`, the ``patchmap when --json`` answer."""
+
+
+def when_summary(
+    how: HourOfWeek,
+    windows: PatrolWindows,
+    *,
+    n_without_time: int = 0,
+    n_at_midnight: int = 0,
+    notes: Sequence[str] = (),
+) -> dict[str, object]:
+    """
+    Return the hour-of-week answer as plain data (the CLI's ``--json``; the app's download).
+
+    Parameters
+    ----------
+    how
+        The table of the selection.
+    windows
+        Its patrol windows.
+    n_without_time, n_at_midnight
+        From the load report (:class:`spatial.incidents.IncidentReport`).
+    notes
+        Remarks to pass on (the load report's notes, the "no pattern" sentence).
+
+    Returns
+    -------
+    dict
+        Exactly the keys :data:`WHEN_JSON_KEYS`; ``hour_of_week`` is 7 lists of 24 numbers
+        (Monday first) rounded to 4 decimals.
+    """
+    notes_out = list(notes)
+    if not windows.has_pattern:
+        notes_out.append(windows.text)
+    return {
+        "n_events": how.n_events,
+        "n_without_time": n_without_time,
+        "n_windows_spread": how.n_windows_spread,
+        "n_windows_too_long": how.n_windows_too_long,
+        "n_at_midnight": n_at_midnight,
+        "hour_of_week": np.round(how.table, 4).tolist(),
+        "patrol_windows": [
+            {
+                "days": list(w.days),
+                "start_hour": w.start_hour,
+                "end_hour": w.end_hour,
+                "share": round(w.share, 4),
+                "hours_share": round(w.hours_share, 4),
+                "text": w.text,
+            }
+            for w in windows.windows
+        ],
+        "notes": notes_out,
+    }

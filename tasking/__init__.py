@@ -115,6 +115,7 @@ if TYPE_CHECKING:
         update_problem,
         upgrade_database,
     )
+    from tasking.windows import MIN_TIMED_EVENTS, PATROL_WINDOW_COLUMNS, problem_patrol_windows
 
 _EXPORTS: dict[str, str] = {
     "ACTION_STATUSES": "tasking.store",
@@ -145,9 +146,11 @@ _EXPORTS: dict[str, str] = {
     "FindingsSummary": "tasking.profile",
     "ISSUE_SEPARATOR": "tasking.findings",
     "MIN_COUNT_FOR_NORMAL": "tasking.assess",
+    "MIN_TIMED_EVENTS": "tasking.windows",
     "MeetingRecord": "tasking.store",
     "NOT_POLICE_CRIME": "tasking.reports",
     "PARTNER_AGENCIES": "tasking.problems",
+    "PATROL_WINDOW_COLUMNS": "tasking.windows",
     "PROBLEM_COLUMNS": "tasking.problems",
     "PROBLEM_STATUSES": "tasking.store",
     "PatrolLimits": "tasking.problems",
@@ -199,6 +202,7 @@ _EXPORTS: dict[str, str] = {
     "list_meetings": "tasking.store",
     "list_problems": "tasking.store",
     "poisson_rate_ratio_test": "tasking.stats",
+    "problem_patrol_windows": "tasking.windows",
     "propose_actions": "tasking.findings",
     "read_reports": "tasking.reports",
     "reports_in": "tasking.reports",
@@ -225,8 +229,10 @@ __all__ = [
     "FINDING_ROUTES",
     "ISSUE_SEPARATOR",
     "MIN_COUNT_FOR_NORMAL",
+    "MIN_TIMED_EVENTS",
     "NOT_POLICE_CRIME",
     "PARTNER_AGENCIES",
+    "PATROL_WINDOW_COLUMNS",
     "PROBLEM_COLUMNS",
     "PROBLEM_STATUSES",
     "REPORTERS",
@@ -295,6 +301,7 @@ __all__ = [
     "list_meetings",
     "list_problems",
     "poisson_rate_ratio_test",
+    "problem_patrol_windows",
     "propose_actions",
     "read_reports",
     "reports_in",
