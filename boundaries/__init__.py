@@ -16,6 +16,12 @@ if TYPE_CHECKING:
         load_demo,
         load_study_area,
     )
+    from boundaries.extract import (
+        EXTRACT_AREA_BUFFER_M,
+        EXTRACT_AREA_NAME,
+        extract_area,
+        study_area_from_incidents,
+    )
     from boundaries.neighbourhoods import apply_neighbourhoods
     from boundaries.population import (
         POPULATION_METHOD_LABELS,
@@ -34,6 +40,8 @@ if TYPE_CHECKING:
 
 _EXPORTS: dict[str, str] = {
     "DEMO_SEED": "boundaries.dataset",
+    "EXTRACT_AREA_BUFFER_M": "boundaries.extract",
+    "EXTRACT_AREA_NAME": "boundaries.extract",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
     "Selection": "boundaries.select",
@@ -44,17 +52,21 @@ _EXPORTS: dict[str, str] = {
     "apply_neighbourhoods": "boundaries.neighbourhoods",
     "assign_wards": "boundaries.assign",
     "default_cache_dir": "boundaries.dataset",
+    "extract_area": "boundaries.extract",
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
+    "study_area_from_incidents": "boundaries.extract",
     "summarise": "boundaries.select",
     "ward_population": "boundaries.population",
 }
 
 __all__ = [
     "DEMO_SEED",
+    "EXTRACT_AREA_BUFFER_M",
+    "EXTRACT_AREA_NAME",
     "POPULATION_METHOD_LABELS",
     "PopulationMethod",
     "Selection",
@@ -65,11 +77,13 @@ __all__ = [
     "apply_neighbourhoods",
     "assign_wards",
     "default_cache_dir",
+    "extract_area",
     "load_demo",
     "load_study_area",
     "parse_month_range",
     "select_points",
     "select_wards",
+    "study_area_from_incidents",
     "summarise",
     "ward_population",
 ]

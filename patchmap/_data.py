@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,9 @@ if TYPE_CHECKING:
     import argparse
 
     from boundaries.dataset import StudyArea
+    from spatial.incidents import Incidents
 
-__all__ = ["Loaded", "load"]
+__all__ = ["Loaded", "load", "read_extract"]
 
 
 @dataclass(frozen=True)
@@ -23,11 +25,53 @@ class Loaded:
 
     area: StudyArea
     selection: Selection
+    incidents: Incidents | None = None
+    """The force extract, when the crimes came from one (``--incidents``)."""
+
+
+def read_extract(args: argparse.Namespace) -> Incidents:
+    """Read the force extract of ``--incidents`` (with ``--columns``, ``--crs``, ``--midnight``)."""
+    from spatial.incidents import parse_column_map, read_incidents  # noqa: PLC0415 - lazy
+
+    columns = parse_column_map(args.columns) if args.columns else None
+    return read_incidents(args.incidents, columns=columns, crs=args.crs, midnight=args.midnight)
+
+
+def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
+    from boundaries.extract import study_area_from_incidents  # noqa: PLC0415 - lazy
+    from boundaries.neighbourhoods import apply_neighbourhoods  # noqa: PLC0415 - lazy
+    from spatial.io import read_neighbourhoods, read_wards  # noqa: PLC0415 - lazy
+
+    if args.crimes:
+        msg = "Use either --incidents (a force extract) or --crimes (data.police.uk), not both."
+        raise ParameterError(msg)
+    wards = None
+    if args.demo:
+        wards = dataset.load_demo().wards
+    elif args.wards is not None:
+        mapping = read_neighbourhoods(args.neighbourhoods) if args.neighbourhoods else None
+        wards = apply_neighbourhoods(
+            read_wards(args.wards, name_field=args.ward_field).wards, mapping
+        )
+    return study_area_from_incidents(incidents, wards)
+
+
+def _in_hours(area: StudyArea, text: str) -> StudyArea:
+    from hotspots.when import events_in_hours, hours_mask  # noqa: PLC0415 - lazy
+
+    kept = events_in_hours(area.points, hours_mask(text))
+    return dataclasses.replace(
+        area, points=kept, notes=(*area.notes, f"Only crimes in the hours {text}.")
+    )
 
 
 def load(args: argparse.Namespace) -> Loaded:
     """Load the study area the options name and build the selection."""
-    if args.demo:
+    incidents = None
+    if getattr(args, "incidents", None):
+        incidents = read_extract(args)
+        area = _extract_area(args, incidents)
+    elif args.demo:
         if args.crimes or args.wards:
             msg = "Use either --demo or --crimes with --wards, not both."
             raise ParameterError(msg)
@@ -48,10 +92,18 @@ def load(args: argparse.Namespace) -> Loaded:
             lsoas=args.lsoas,
             cache_dir=dataset.default_cache_dir(),
         )
+    if getattr(args, "hours", None):
+        if incidents is None:
+            msg = (
+                "--hours needs timed crimes: give a force extract with --incidents "
+                "(data.police.uk files have the month only)."
+            )
+            raise ParameterError(msg)
+        area = _in_hours(area, args.hours)
     selection = Selection(
         months=parse_month_range(args.months) if args.months else None,
         crime_types=tuple(args.crime_type) if args.crime_type else None,
         wards=tuple(args.ward) if args.ward else None,
         neighbourhoods=tuple(args.neighbourhood) if args.neighbourhood else None,
     )
-    return Loaded(area=area, selection=selection)
+    return Loaded(area=area, selection=selection, incidents=incidents)

@@ -35,6 +35,37 @@ def common_options() -> argparse.ArgumentParser:
     )
     data.add_argument("--lsoas", type=Path, metavar="PATH", help="LSOA boundaries for rates")
     data.add_argument("--demo", action="store_true", help="use the generated demo town")
+    extract = common.add_argument_group(
+        "force extract (timed crimes; --wards optional: without it the extract is the area)"
+    )
+    extract.add_argument(
+        "--incidents",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="force RMS extract: CSV or .xlsx files or folders (instead of --crimes)",
+    )
+    extract.add_argument(
+        "--columns",
+        metavar="MAP",
+        help='column names, e.g. "x=Easting,y=Northing,from=Committed From,to=Committed To,'
+        'type=Offence,id=Crime Ref" (found automatically when the names are common)',
+    )
+    extract.add_argument(
+        "--crs", metavar="EPSG:N", help="the extract's coordinate system (detected: BNG or WGS84)"
+    )
+    extract.add_argument(
+        "--midnight",
+        choices=("as-recorded", "unknown"),
+        default="as-recorded",
+        help="a time of exactly 00:00: as recorded (default) or unknown (spread over its day)",
+    )
+    extract.add_argument(
+        "--hours",
+        metavar="BLOCKS",
+        help='keep only crimes in these hours of the week, e.g. "Fri 22-03,Sat 22-03" '
+        "(needs --incidents)",
+    )
     filters = common.add_argument_group("filters")
     filters.add_argument(
         "--ward", action="append", metavar="NAME", help="a ward to include (repeatable)"

@@ -40,6 +40,11 @@ SUBCOMMANDS: Final = (
         "hot spots: Gi* cells, the densest KDE cells, or DBSCAN/HDBSCAN clusters",
     ),
     ("density", "patchmap.hotspots", "kernel density raster (GeoTIFF, crimes per km2)"),
+    (
+        "when",
+        "patchmap.when",
+        "when to patrol: hour-of-week table and patrol windows of timed crimes (force extract)",
+    ),
     ("change", "patchmap.hotspots", "change per grid cell between two periods"),
     ("emerging", "patchmap.hotspots", "emerging hot spots: space-time patterns per cell"),
     (
