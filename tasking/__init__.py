@@ -115,7 +115,13 @@ if TYPE_CHECKING:
         update_problem,
         upgrade_database,
     )
-    from tasking.windows import MIN_TIMED_EVENTS, PATROL_WINDOW_COLUMNS, problem_patrol_windows
+    from tasking.windows import (
+        MIN_TIMED_EVENTS,
+        PATROL_WINDOW_COLUMNS,
+        problem_patrol_windows,
+        window_in,
+        with_window,
+    )
 
 _EXPORTS: dict[str, str] = {
     "ACTION_STATUSES": "tasking.store",
@@ -214,6 +220,8 @@ _EXPORTS: dict[str, str] = {
     "update_problem": "tasking.store",
     "upgrade_database": "tasking.store",
     "weighted_displacement_difference": "tasking.assess",
+    "window_in": "tasking.windows",
+    "with_window": "tasking.windows",
 }
 
 __all__ = [
@@ -313,6 +321,8 @@ __all__ = [
     "update_problem",
     "upgrade_database",
     "weighted_displacement_difference",
+    "window_in",
+    "with_window",
 ]
 
 

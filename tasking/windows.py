@@ -9,13 +9,14 @@ Problems found in data.police.uk files (month only) get :data:`tasking.problems.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
 from hotspots.when import DEFAULT_MAX_WINDOW_H, hour_of_week, patrol_windows
 from spatial.crs import require_bng
-from spatial.errors import MissingColumnError
+from spatial.errors import MissingColumnError, ParameterError
 from tasking.problems import TIME_OF_DAY_NOTE
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ __all__ = [
     "MIN_TIMED_EVENTS",
     "PATROL_WINDOW_COLUMNS",
     "problem_patrol_windows",
+    "window_in",
+    "with_window",
 ]
 
 PATROL_WINDOW_COLUMNS: Final = (
@@ -108,3 +111,75 @@ def problem_patrol_windows(
     out["patrol_window_share"] = shares
     out["n_timed"] = counts
     return out
+
+
+_DAY: Final = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_WINDOW_RE: Final = re.compile(
+    rf"\b((?:Every day|{_DAY}(?:(?:, | and ){_DAY})*) ([01]\d|2[0-3]):00-([01]\d|2[0-4]):00)"
+)
+
+
+def window_in(text: str) -> str | None:
+    """
+    Return the patrol window written in a text ("Fri and Sat 22:00-03:00"), if there is one.
+
+    A joint-patrol action in the tasking log carries its days and hours in its description, in
+    the form :attr:`hotspots.when.PatrolWindow.label` writes (no new column in the log).
+
+    Parameters
+    ----------
+    text
+        An action's description.
+
+    Returns
+    -------
+    str or None
+        The first window found, or None.
+
+    Examples
+    --------
+    >>> window_in("Joint patrol of the market (Fri and Sat 22:00-03:00) with licensing")
+    'Fri and Sat 22:00-03:00'
+    >>> window_in("Target hardening letters") is None
+    True
+    """
+    found = _WINDOW_RE.search(text)
+    return found.group(1) if found else None
+
+
+def with_window(description: str, window: str) -> str:
+    """
+    Write a patrol window into an action's description, checked.
+
+    Parameters
+    ----------
+    description
+        The action.
+    window
+        Days and hours, e.g. ``"Fri and Sat 22:00-03:00"`` (as patrol windows are labelled).
+
+    Returns
+    -------
+    str
+        ``"description (Fri and Sat 22:00-03:00)"``; unchanged when it already says so.
+
+    Raises
+    ------
+    ParameterError
+        When ``window`` is not days and hours in that form.
+
+    Examples
+    --------
+    >>> with_window("Joint patrol of the market", "Fri and Sat 22:00-03:00")
+    'Joint patrol of the market (Fri and Sat 22:00-03:00)'
+    """
+    label = window_in(window.strip())
+    if label is None or label != window.strip():
+        msg = (
+            f"Patrol window {window!r}: write days and hours as 'Fri and Sat 22:00-03:00' "
+            "(days Mon..Sun or 'Every day', whole hours)."
+        )
+        raise ParameterError(msg)
+    if window_in(description) == label:
+        return description
+    return f"{description} ({label})"

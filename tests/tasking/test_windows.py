@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from spatial.errors import MissingColumnError
+from spatial.errors import MissingColumnError, ParameterError
 from tasking.problems import TIME_OF_DAY_NOTE
-from tasking.windows import PATROL_WINDOW_COLUMNS, problem_patrol_windows
+from tasking.windows import PATROL_WINDOW_COLUMNS, problem_patrol_windows, window_in, with_window
 
 FRI = pd.Timestamp("2025-01-03")
 
@@ -43,3 +43,13 @@ def test_police_uk_problems_get_the_time_of_day_note() -> None:
     assert (out["patrol_window_text"] == TIME_OF_DAY_NOTE).all()
     with pytest.raises(MissingColumnError, match="start"):
         problem_patrol_windows(_problems(), _problems())
+
+
+def test_window_written_into_an_action_is_read_back() -> None:
+    text = with_window("Joint patrol of the market with licensing", "Fri and Sat 22:00-03:00")
+    assert text.endswith("(Fri and Sat 22:00-03:00)")
+    assert window_in(text) == "Fri and Sat 22:00-03:00"
+    assert with_window(text, "Fri and Sat 22:00-03:00") == text
+    assert window_in("Every day 09:00-17:00 shop watch") == "Every day 09:00-17:00"
+    with pytest.raises(ParameterError, match="Fri and Sat 22:00-03:00"):
+        with_window("Patrol", "Friday night")
