@@ -30,8 +30,8 @@ def test_pack_shows_the_patrol_window_of_an_action(tmp_path: Path) -> None:
     assert main([*action, "--description", "x", "--when", "late"]) == 2
     engine = connect(url)
     with Session(engine) as session:
-        (action,) = list_actions(session, problem_id=1)
-        assert action.description == "Joint patrol with licensing (Fri and Sat 22:00-03:00)"
+        (stored,) = list_actions(session, problem_id=1)
+        assert stored.description == "Joint patrol with licensing (Fri and Sat 22:00-03:00)"
         demo = load_demo()
         snapshot = read_tasking(session, demo, wards=["Castle"], meeting=MEETING)
     pack = build_briefing(
