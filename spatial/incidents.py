@@ -16,6 +16,7 @@ times, as the force records them.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -26,6 +27,9 @@ from typing import TYPE_CHECKING, Final, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pa_csv
 from pyproj import CRS, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
@@ -258,17 +262,31 @@ def _read_table(name: str, data: bytes) -> pd.DataFrame:
             msg = f"{name}: could not be read as an Excel workbook ({err}). Save it as .xlsx."
             raise InputDataError(msg) from err
     else:
-        try:
-            frame = pd.read_csv(
-                io.StringIO(decode_text(data, source=name)),
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-            msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
-            raise InputDataError(msg) from err
+        frame = _read_csv_text(name, decode_text(data, source=name))
     frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_csv_text(name: str, text: str) -> pd.DataFrame:
+    """Read CSV text as string columns with Arrow's CSV reader (several times pandas' speed)."""
+    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
+    if not header:
+        msg = f"{name}: the file is empty. Export the extract as CSV with a header row."
+        raise EmptyInputError(msg)
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as err:
+        msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
+        raise InputDataError(msg) from err
+    frame: pd.DataFrame = table.to_pandas()
     return frame
 
 
@@ -368,18 +386,28 @@ _TEXT_MONTH_RE: Final = re.compile(r"^\d{1,2}([ -])[A-Za-z]{3,9}\1\d{4}")
 _TIME_PARTS: Final = (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M", "")
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """Return the values as Arrow strings (no copy when pandas already holds them in Arrow)."""
+    try:
+        return pa.array(values.array).cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+
+
 def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
-    """Parse with each format in turn, each pass only on what is still unparsed."""
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    todo = values.notna()
+    """Parse with each format in turn (Arrow's strict strptime); the first that fits wins."""
+    text = _arrow_text(values)
+    out = pa.nulls(len(text), type=pa.timestamp("s"))
     for date_format in date_formats:
-        if not todo.any():
+        if out.null_count == text.null_count:
             break
-        parsed = pd.to_datetime(values[todo], format=date_format, errors="coerce")
-        ok = parsed.notna()
-        out.loc[ok.index[ok]] = parsed[ok].astype("datetime64[ns]")
-        todo.loc[ok.index[ok]] = False
-    return out
+        parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
+        out = pc.coalesce(out, parsed)
+    return pd.Series(
+        out.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False),
+        index=values.index,
+        dtype="datetime64[ns]",
+    )
 
 
 def _formats(date_part: str, sep: str) -> list[str]:
@@ -406,11 +434,9 @@ def _parse_dates(
     first = str(sample.iloc[0])
     if (m := _YMD_RE.match(first)) or first[:4].isdigit():
         sep = m.group(1) if m else "-"
-        parsed = (
-            _try_formats(values, _formats("%Y/%m/%d", sep))
-            if sep != "-"
-            else pd.to_datetime(values, format="ISO8601", errors="coerce").astype("datetime64[ns]")
-        )
+        if values.str.contains(r"\d:\d{2}\.\d", regex=True).any():
+            values = values.str.replace(r"(:\d{2})\.\d+", r"\1", regex=True)  # drop fractions
+        parsed = _try_formats(values, _formats("%Y/%m/%d", sep))
     elif m := _TEXT_MONTH_RE.match(first):
         parsed = _try_formats(values, _formats("%d/%b/%Y", m.group(1)) + _formats("%d/%B/%Y", "-"))
     elif m := _NUMERIC_DATE_RE.match(first):
@@ -428,6 +454,9 @@ def _day_month(
     day_first = _try_formats(values, _formats("%d/%m/%Y", sep))
     if order == "day-first":
         return day_first
+    complete = int(day_first.notna().sum()) == int(values.notna().sum())
+    if order is None and complete and bool((day_first.dt.day > 12).any()):  # noqa: PLR2004
+        return day_first  # a day above 12: these can only be day-first
     month_first = _try_formats(values, _formats("%m/%d/%Y", sep))
     if order == "month-first":
         return month_first
@@ -468,7 +497,7 @@ def _raise_unparsed(
 
 
 def _clean(raw: pd.Series) -> pd.Series:
-    values = raw.astype("string").str.strip()
+    values = raw.astype("str").str.strip()
     return values.mask(values == "")
 
 
@@ -610,6 +639,16 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
 # --------------------------------------------------------------------------- coordinates
 
 
+def _numbers(raw: pd.Series) -> pd.Series:
+    """Text to float (missing and malformed values NaN); Arrow's cast when every value is clean."""
+    text = _arrow_text(raw)
+    try:
+        cast = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
+    return pd.Series(cast.to_numpy(zero_copy_only=False), index=raw.index, dtype=np.float64)
+
+
 def _coordinates(
     table: pd.DataFrame, roles: Mapping[str, str]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], bool]:
@@ -620,7 +659,7 @@ def _coordinates(
     out = []
     for role in names:
         raw = _clean(table[roles[role]])
-        numbers = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
+        numbers = _numbers(raw)
         bad = raw.notna() & numbers.isna()
         if bad.any():
             at = bad.to_numpy().nonzero()[0][0]
@@ -700,6 +739,13 @@ def _place(
     names = (roles["lon"], roles["lat"]) if geographic else (roles["x"], roles["y"])
     source = _user_crs(crs, src=src) if crs else _detect_crs(a, b, names=names, src=src)
     located = np.isfinite(a) & np.isfinite(b)
+    if source.to_epsg() == BNG_EPSG:  # the common case: no reprojection, checks in metres
+        outside = located & ~in_gb_metres(a, b)
+        if outside.any():
+            notes.append(f"{int(outside.sum())} rows lie outside Great Britain; set aside.")
+        if area is not None:
+            outside = outside | (located & ~_in_given_area(area, a, b, source))
+        return _Placed(x=a, y=b, located=located, outside=outside, target=source, source=source)
     lon, lat = Transformer.from_crs(source, WGS84, always_xy=True).transform(a, b)
     lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     target = CRS.from_epsg(BNG_EPSG) if source.to_epsg() == BNG_EPSG else _target_crs(lon, lat)
@@ -831,12 +877,14 @@ def read_incidents(
     placed = _place(table, roles, crs=crs, area=area, notes=notes)
     ids = _clean(table[roles["id"]]) if "id" in roles else None
     reason = _reasons(times, placed, ids)
-    events = _events(table, roles, times, placed, reason == "", midnight=midnight)
+    keep = pd.Series(reason == 0, index=table.index)
+    events = _events(table, roles, times, placed, keep, midnight=midnight)
     report = _report(
         table=table, events=events, reason=reason, ids=ids, roles=roles, placed=placed,
         files=files, notes=notes, midnight=midnight,
     )  # fmt: skip
-    rejected = table.loc[reason != ""].assign(reason=reason[reason != ""])
+    labels = np.asarray(("", *_REASONS), dtype=object)[reason[reason > 0]]
+    rejected = table.loc[reason > 0].assign(reason=labels)
     return Incidents(events=events, report=report, rejected=rejected.reset_index(drop=True))
 
 
@@ -849,8 +897,8 @@ _REASONS: Final = (
 )
 
 
-def _reasons(times: _Times, placed: _Placed, ids: pd.Series | None) -> pd.Series:
-    """Name the bucket of each set-aside row (empty for kept rows); the first reason wins."""
+def _reasons(times: _Times, placed: _Placed, ids: pd.Series | None) -> npt.NDArray[np.int8]:
+    """Code the bucket of each row: 0 kept, i + 1 for ``_REASONS[i]``; the first reason wins."""
     n = len(times.start)
     duplicate = (
         np.zeros(n, dtype=bool)
@@ -864,10 +912,10 @@ def _reasons(times: _Times, placed: _Placed, ids: pd.Series | None) -> pd.Series
         placed.outside,
         (times.end < times.start).to_numpy(),
     )
-    reason = np.full(n, "", dtype=object)
-    for label, mask in zip(_REASONS, masks, strict=True):
-        reason[(reason == "") & mask] = label
-    return pd.Series(reason, index=times.start.index, dtype=object)
+    reason = np.zeros(n, dtype=np.int8)
+    for code, mask in enumerate(masks, start=1):
+        reason[(reason == 0) & mask] = code
+    return reason
 
 
 def _events(
@@ -896,17 +944,16 @@ def _events(
         if "location" in roles
         else pd.Series("", index=start.index, dtype=str)
     )
-    frame = pd.DataFrame(
-        {
-            "incident_id": incident_id.to_numpy(dtype=object).astype(str),
-            "crime_type": _clean(table[roles["type"]])[keep].fillna("Unknown").to_numpy(str),
-            "start": start.to_numpy(),
-            "end": end.to_numpy(),
-            "location": location.to_numpy(dtype=object).astype(str),
-            "source_file": table.loc[keep, "source_file"].to_numpy(dtype=object).astype(str),
-            "source_row": table.loc[keep, "source_row"].to_numpy(dtype=np.int64),
-        }
-    )
+    columns = {
+        "incident_id": incident_id.astype(str),
+        "crime_type": _clean(table[roles["type"]])[keep].fillna("Unknown").astype(str),
+        "start": start,
+        "end": end,
+        "location": location.astype(str),
+        "source_file": table.loc[keep, "source_file"].astype(str),
+        "source_row": table.loc[keep, "source_row"].astype(np.int64),
+    }
+    frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in columns.items()})
     geometry = gpd.points_from_xy(placed.x[keep_np], placed.y[keep_np])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=placed.target)
 
@@ -915,7 +962,7 @@ def _report(  # noqa: PLR0913 - one field per bucket
     *,
     table: pd.DataFrame,
     events: gpd.GeoDataFrame,
-    reason: pd.Series,
+    reason: npt.NDArray[np.int8],
     ids: pd.Series | None,
     roles: Mapping[str, str],
     placed: _Placed,
@@ -923,11 +970,12 @@ def _report(  # noqa: PLR0913 - one field per bucket
     notes: list[str],
     midnight: Midnight,
 ) -> IncidentReport:
-    counts = {label: int((reason == label).sum()) for label in _REASONS}
+    per_code = np.bincount(reason, minlength=len(_REASONS) + 1)
+    counts = {label: int(per_code[i + 1]) for i, label in enumerate(_REASONS)}
     n_possible = 0
     if ids is None:
         data_columns = [c for c in table.columns if c not in {"source_file", "source_row"}]
-        kept = table.loc[reason == "", data_columns]
+        kept = table.loc[reason == 0, data_columns]
         n_possible = int(kept.duplicated(keep="first").sum())
         if n_possible:
             notes.append(
