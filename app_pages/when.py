@@ -26,6 +26,14 @@ MAP_KEY: Final = "when_map"
 PROBLEMS_KEY: Final = "when_problems"
 DOWNLOAD_KEY: Final = "when_download"
 ALL_AREA: Final = "Whole extract"
+PROBLEM_COLUMNS: Final = {
+    "rank": "Rank",
+    "label": "Problem",
+    "n_crimes": "Crimes in its hot cells",
+    "n_timed": "Timed crimes of its type in the area",
+    "patrol_window": "Patrol window",
+    "patrol_window_text": "When, in words",
+}
 Period = Literal["month", "week", "day"]
 PERIODS: Final[tuple[Period, ...]] = get_args(Period)
 
@@ -145,9 +153,9 @@ else:
             key=MAP_KEY, returned_objects=[], height=460, use_container_width=True,
         )  # fmt: skip
         st.dataframe(
-            pd.DataFrame(problems.drop(columns="geometry"))[
-                ["rank", "label", "n_crimes", "n_timed", "patrol_window", "patrol_window_text"]
-            ],
+            pd.DataFrame(problems.drop(columns="geometry"))[list(PROBLEM_COLUMNS)].rename(
+                columns=PROBLEM_COLUMNS
+            ),
             key=PROBLEMS_KEY,
             hide_index=True,
         )

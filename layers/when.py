@@ -83,7 +83,7 @@ def hour_of_week_chart(how: HourOfWeek, *, title: str = "Events by hour of the w
         .mark_rect()
         .encode(
             x=alt.X("hour:O", title="Hour of the day (local time)"),
-            y=alt.Y("day:O", sort=list(DAY_NAMES), title=None),
+            y=alt.Y("day:O", sort=list(DAY_NAMES), title=None, axis=alt.Axis(labelOverlap=False)),
             color=alt.Color("events:Q", scale=alt.Scale(scheme="orangered"), title="Events"),
             tooltip=["day", "hour", "events"],
         )
@@ -108,16 +108,18 @@ def period_chart(by_period: pd.DataFrame, *, freq: str = "month") -> alt.Chart:
     altair.Chart
         Bars over time.
     """
-    chart: alt.Chart = (
-        alt.Chart(by_period)
-        .mark_bar()
-        .encode(
-            x=alt.X("period_start:T", title=freq.capitalize()),
-            y=alt.Y("n_events:Q", title="Events"),
-            tooltip=[alt.Tooltip("period_start:T", title=freq), "n_events"],
-        )
-        .properties(height=200)
+    formats = {"month": "%Y-%m", "week": "%Y-%m-%d", "day": "%Y-%m-%d"}
+    data = by_period.assign(
+        period=by_period["period_start"].dt.strftime(formats.get(freq, "%Y-%m"))
     )
+    base = alt.Chart(data)
+    mark = base.mark_line(point=False) if freq == "day" else base.mark_bar()
+    title = {"week": "Week starting (Monday)"}.get(freq, freq.capitalize())
+    chart: alt.Chart = mark.encode(
+        x=alt.X("period:O", title=title, axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("n_events:Q", title="Events"),
+        tooltip=[alt.Tooltip("period:O", title=freq), "n_events"],
+    ).properties(height=200)
     return chart
 
 

@@ -35,8 +35,8 @@ def test_when_page_finds_the_planted_night_time_economy(demo_page: AppTest) -> N
     assert "violence and sexual offences in Castle" in text
     (windows,) = [d.value for d in at.dataframe if "Share of events" in d.value.columns]
     assert windows["When"].iloc[0] == "Fri and Sat 22:00-03:00"
-    (problems,) = [d.value for d in at.dataframe if "patrol_window" in d.value.columns]
-    assert "Fri and Sat 22:00-03:00" in problems["patrol_window"].iloc[0]
+    (problems,) = [d.value for d in at.dataframe if "Patrol window" in d.value.columns]
+    assert "Fri and Sat 22:00-03:00" in problems["Patrol window"].iloc[0]
 
 
 def test_uploaded_extract_with_ambiguous_dates_shows_the_fix() -> None:
