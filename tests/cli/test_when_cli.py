@@ -119,3 +119,15 @@ def test_when_without_timed_data_and_hours_without_extract_say_what_to_give(
     assert "--incidents" in capsys.readouterr().err
     assert cli.main(["hotspots", "--demo", "--hours", "Fri 22-03"]) == 2
     assert "month only" in capsys.readouterr().err
+
+
+def test_problems_on_an_extract_carry_patrol_windows(
+    capsys: pytest.CaptureFixture[str], extract_path: Path
+) -> None:
+    record = _json(capsys, ["problems", "--incidents", str(extract_path), "--demo", "--json"])
+    problems = record["problems"]
+    assert isinstance(problems, list)
+    assert "note" not in record  # the month-only note is for police.uk data
+    top = problems[0]
+    assert top["crime_type"] == VIOLENCE
+    assert top["patrol_window"] == "Fri and Sat 22:00-03:00"
