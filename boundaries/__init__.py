@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         default_cache_dir,
         load_demo,
         load_study_area,
+        load_study_area_from_store,
     )
     from boundaries.extract import (
         EXTRACT_AREA_BUFFER_M,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         study_area_from_incidents,
     )
     from boundaries.neighbourhoods import apply_neighbourhoods
+    from boundaries.overview import ForceOverview, force_overview
     from boundaries.population import (
         POPULATION_METHOD_LABELS,
         PopulationMethod,
@@ -42,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "DEMO_SEED": "boundaries.dataset",
     "EXTRACT_AREA_BUFFER_M": "boundaries.extract",
     "EXTRACT_AREA_NAME": "boundaries.extract",
+    "ForceOverview": "boundaries.overview",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
     "Selection": "boundaries.select",
@@ -53,8 +56,10 @@ _EXPORTS: dict[str, str] = {
     "assign_wards": "boundaries.assign",
     "default_cache_dir": "boundaries.dataset",
     "extract_area": "boundaries.extract",
+    "force_overview": "boundaries.overview",
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
+    "load_study_area_from_store": "boundaries.dataset",
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
@@ -68,6 +73,7 @@ __all__ = [
     "EXTRACT_AREA_BUFFER_M",
     "EXTRACT_AREA_NAME",
     "POPULATION_METHOD_LABELS",
+    "ForceOverview",
     "PopulationMethod",
     "Selection",
     "StudyArea",
@@ -78,8 +84,10 @@ __all__ = [
     "assign_wards",
     "default_cache_dir",
     "extract_area",
+    "force_overview",
     "load_demo",
     "load_study_area",
+    "load_study_area_from_store",
     "parse_month_range",
     "select_points",
     "select_wards",

@@ -68,14 +68,33 @@ def _in_hours(area: StudyArea, text: str) -> StudyArea:
 def load(args: argparse.Namespace) -> Loaded:
     """Load the study area the options name and build the selection."""
     incidents = None
+    store = getattr(args, "store", None)
     if getattr(args, "incidents", None):
+        if store:
+            msg = "Use either --incidents (a force extract) or --store, not both."
+            raise ParameterError(msg)
         incidents = read_extract(args)
         area = _extract_area(args, incidents)
     elif args.demo:
-        if args.crimes or args.wards:
-            msg = "Use either --demo or --crimes with --wards, not both."
+        if args.crimes or args.wards or store:
+            msg = "Use either --demo, --crimes with --wards, or --store with --wards; not two."
             raise ParameterError(msg)
         area = dataset.load_demo()
+    elif store is not None:
+        if args.crimes or args.wards is None:
+            msg = (
+                "With --store give --wards (the boundaries whose crimes to read), not --crimes: "
+                "the store already holds the crimes."
+            )
+            raise ParameterError(msg)
+        area = dataset.load_study_area_from_store(
+            store,
+            args.wards,
+            ward_field=args.ward_field,
+            neighbourhoods=args.neighbourhoods,
+            population=args.population,
+            lsoas=args.lsoas,
+        )
     else:
         if not args.crimes or args.wards is None:
             msg = (

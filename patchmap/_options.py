@@ -12,7 +12,9 @@ __all__ = ["common_options", "iso_date", "iso_date_or_none"]
 def common_options() -> argparse.ArgumentParser:
     """Options every subcommand takes (the data and the filters)."""
     common = argparse.ArgumentParser(add_help=False)
-    data = common.add_argument_group("data (one of --demo or --crimes with --wards)")
+    data = common.add_argument_group(
+        "data (one of --demo, --crimes with --wards, or --store with --wards)"
+    )
     data.add_argument(
         "--crimes",
         nargs="+",
@@ -35,7 +37,38 @@ def common_options() -> argparse.ArgumentParser:
     )
     data.add_argument("--lsoas", type=Path, metavar="PATH", help="LSOA boundaries for rates")
     data.add_argument("--demo", action="store_true", help="use the generated demo town")
-    extract = common.add_argument_group(
+    data.add_argument(
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="a store made by `patchmap ingest` (with --wards): reads only the wards' rows",
+    )
+    _extract_options(common)
+    filters = common.add_argument_group("filters")
+    filters.add_argument(
+        "--ward", action="append", metavar="NAME", help="a ward to include (repeatable)"
+    )
+    filters.add_argument(
+        "--neighbourhood",
+        action="append",
+        metavar="NAME",
+        help="a neighbourhood (group of wards) to include (repeatable)",
+    )
+    filters.add_argument(
+        "--months", metavar="YYYY-MM:YYYY-MM", help="first and last month, inclusive"
+    )
+    filters.add_argument(
+        "--crime-type", action="append", metavar="TYPE", help="a crime type (repeatable)"
+    )
+    output = common.add_argument_group("output")
+    output.add_argument("--json", action="store_true", help="print one JSON object")
+    output.add_argument("--out", type=Path, metavar="FILE", help="write the result to a file")
+    return common
+
+
+def _extract_options(parser: argparse.ArgumentParser) -> None:
+    """Add the force-extract options (timed crimes) to ``parser``."""
+    extract = parser.add_argument_group(
         "force extract (timed crimes; --wards optional: without it the extract is the area)"
     )
     extract.add_argument(
@@ -66,26 +99,6 @@ def common_options() -> argparse.ArgumentParser:
         help='keep only crimes in these hours of the week, e.g. "Fri 22-03,Sat 22-03" '
         "(needs --incidents)",
     )
-    filters = common.add_argument_group("filters")
-    filters.add_argument(
-        "--ward", action="append", metavar="NAME", help="a ward to include (repeatable)"
-    )
-    filters.add_argument(
-        "--neighbourhood",
-        action="append",
-        metavar="NAME",
-        help="a neighbourhood (group of wards) to include (repeatable)",
-    )
-    filters.add_argument(
-        "--months", metavar="YYYY-MM:YYYY-MM", help="first and last month, inclusive"
-    )
-    filters.add_argument(
-        "--crime-type", action="append", metavar="TYPE", help="a crime type (repeatable)"
-    )
-    output = common.add_argument_group("output")
-    output.add_argument("--json", action="store_true", help="print one JSON object")
-    output.add_argument("--out", type=Path, metavar="FILE", help="write the result to a file")
-    return common
 
 
 def iso_date_or_none(text: str) -> dt.date | None:
