@@ -3,9 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import _ui
+from app_pages import tasking as page
+from tasking.store import add_problem, connect, list_actions
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 HEADER = "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
@@ -50,3 +53,25 @@ def test_uploaded_extract_with_ambiguous_dates_shows_the_fix() -> None:
     assert not at.exception
     assert not at.error
     assert at.metric[0].value == "1"
+
+
+def test_tasking_page_writes_the_patrol_window_into_a_new_action(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "tasking.sqlite"
+    monkeypatch.setenv("PATCHMAP_DATABASE_URL", f"sqlite:///{path}")
+    engine = connect(path)
+    with Session(engine) as session, session.begin():
+        problem = add_problem(session, title="Market violence", user="sgt.lee", ward="Castle")
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.switch_page("app_pages/tasking.py")
+    at.run()
+    at.text_input(key=page.USER_KEY).set_value("pc.smith").run()
+    at.text_input(key=page.ACTION_DESCRIPTION_KEY).set_value("Joint patrol with licensing")
+    at.text_input(key=page.ACTION_WHEN_KEY).set_value("Fri and Sat 22:00-03:00")
+    at.button(key=page.ADD_ACTION_KEY).click().run()
+    assert not at.exception
+    with Session(engine) as session:
+        (action,) = list_actions(session, problem_id=problem.id)
+    assert action.description == "Joint patrol with licensing (Fri and Sat 22:00-03:00)"
+    engine.dispose()
