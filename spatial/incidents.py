@@ -154,7 +154,8 @@ class IncidentReport:
     n_possible_duplicates: int
     """Kept rows identical to an earlier row, in a file without references."""
     n_at_midnight: int
-    """Kept events recorded at exactly 00:00 (often "time unknown")."""
+    """Kept events with an exact time of exactly 00:00 (often "time unknown"); date-only rows,
+    read as whole days, are not counted."""
     crs: str
     """The projected CRS of the events (EPSG:27700 in Great Britain, else a UTM zone)."""
     source_crs: str
@@ -879,9 +880,11 @@ def read_incidents(
     reason = _reasons(times, placed, ids)
     keep = pd.Series(reason == 0, index=table.index)
     events = _events(table, roles, times, placed, keep, midnight=midnight)
+    exact = (times.start == times.end) & (times.start == times.start.dt.normalize())
     report = _report(
         table=table, events=events, reason=reason, ids=ids, roles=roles, placed=placed,
         files=files, notes=notes, midnight=midnight,
+        n_at_midnight=int((exact & keep).sum()),
     )  # fmt: skip
     labels = np.asarray(("", *_REASONS), dtype=object)[reason[reason > 0]]
     rejected = table.loc[reason > 0].assign(reason=labels)
@@ -969,6 +972,7 @@ def _report(  # noqa: PLR0913 - one field per bucket
     files: Sequence[str],
     notes: list[str],
     midnight: Midnight,
+    n_at_midnight: int,
 ) -> IncidentReport:
     per_code = np.bincount(reason, minlength=len(_REASONS) + 1)
     counts = {label: int(per_code[i + 1]) for i, label in enumerate(_REASONS)}
@@ -983,10 +987,6 @@ def _report(  # noqa: PLR0913 - one field per bucket
                 "column they are kept (two crimes can share a time and place) but may be "
                 "duplicates."
             )
-    at_midnight = (events["start"] == events["start"].dt.normalize()) & (
-        (events["end"] == events["start"]) | (events["end"] - events["start"] == _DAY)
-    )
-    n_at_midnight = int(at_midnight.sum()) if len(events) else 0
     if counts["duplicate"]:
         notes.append(
             f"{counts['duplicate']} rows repeat a crime reference already read; kept once."

@@ -227,3 +227,9 @@ def test_toronto_reads_every_row_with_local_dates(shared_data_dir: Path) -> None
     assert np.array_equal(inc.events["start"].to_numpy(), expected.to_numpy())
     with pytest.raises(CRSError, match="outside Great Britain"):
         incidents_to_crimes(inc)
+
+
+def test_date_only_rows_are_not_counted_at_midnight() -> None:
+    header = "Crime Ref,Date,Offence,Easting,Northing\n"
+    inc = read_incidents([_csv("A,13/01/2025,Theft,453850,269500\n", header)], midnight="unknown")
+    assert inc.report.n_at_midnight == 0
