@@ -75,3 +75,17 @@ def test_tasking_page_writes_the_patrol_window_into_a_new_action(
         (action,) = list_actions(session, problem_id=problem.id)
     assert action.description == "Joint patrol with licensing (Fri and Sat 22:00-03:00)"
     engine.dispose()
+
+
+def test_toronto_extract_from_a_path_shows_charts_without_the_map(shared_data_dir: Path) -> None:
+    at = _when_page()
+    at.radio(key=_ui.WHEN_SOURCE_KEY).set_value(_ui.WHEN_PATH).run()
+    path = shared_data_dir / "toronto" / "toronto_mci_2019_2021.csv"
+    at.text_input(key=_ui.WHEN_PATH_KEY).input(str(path)).run()
+    assert not at.exception
+    assert not at.error
+    assert at.metric[0].value == "93,113"
+    assert any("outside Great Britain (EPSG:32617)" in c.value for c in at.caption)
+    at.multiselect(key="when_types").set_value(["Break and Enter"]).run()
+    assert not at.exception
+    assert any("Every day 00:00-06:00" in m.value for m in at.markdown)
