@@ -23,6 +23,7 @@ import streamlit as st
 
 from boundaries.assign import assign_wards
 from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
+from boundaries.population import lsoa_residents
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
 from hotspots.classify import emerging_hotspots
@@ -704,7 +705,7 @@ def rate(  # the data set key, the filters and each KDE option
     if _area.population is None or _area.lsoas is None:
         msg = "A crime rate needs LSOA populations and boundaries: load them in the sidebar."
         raise ParameterError(msg)
-    residents = _area.lsoas.merge(_area.population[["lsoa_code", "population"]], on="lsoa_code")
+    residents = lsoa_residents(_area.lsoas, _area.population)
     return _capture(
         rate_surface,
         points,

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         POPULATION_METHOD_LABELS,
         PopulationMethod,
         WardPopulation,
+        lsoa_residents,
         ward_population,
     )
     from boundaries.select import (
@@ -60,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
     "load_study_area_from_store": "boundaries.dataset",
+    "lsoa_residents": "boundaries.population",
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
@@ -88,6 +90,7 @@ __all__ = [
     "load_demo",
     "load_study_area",
     "load_study_area_from_store",
+    "lsoa_residents",
     "parse_month_range",
     "select_points",
     "select_wards",

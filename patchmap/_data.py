@@ -6,14 +6,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from boundaries import dataset
-from boundaries.select import Selection, parse_month_range
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
     import argparse
 
     from boundaries.dataset import StudyArea
+    from boundaries.select import Selection
     from spatial.incidents import Incidents
 
 __all__ = ["Loaded", "load", "read_extract"]
@@ -31,16 +30,17 @@ class Loaded:
 
 def read_extract(args: argparse.Namespace) -> Incidents:
     """Read the force extract of ``--incidents`` (with ``--columns``, ``--crs``, ``--midnight``)."""
-    from spatial.incidents import parse_column_map, read_incidents  # noqa: PLC0415 - lazy
+    from spatial.incidents import parse_column_map, read_incidents
 
     columns = parse_column_map(args.columns) if args.columns else None
     return read_incidents(args.incidents, columns=columns, crs=args.crs, midnight=args.midnight)
 
 
 def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
-    from boundaries.extract import study_area_from_incidents  # noqa: PLC0415 - lazy
-    from boundaries.neighbourhoods import apply_neighbourhoods  # noqa: PLC0415 - lazy
-    from spatial.io import read_neighbourhoods, read_wards  # noqa: PLC0415 - lazy
+    from boundaries import dataset
+    from boundaries.extract import study_area_from_incidents
+    from boundaries.neighbourhoods import apply_neighbourhoods
+    from spatial.io import read_neighbourhoods, read_wards
 
     if args.crimes:
         msg = "Use either --incidents (a force extract) or --crimes (data.police.uk), not both."
@@ -57,7 +57,7 @@ def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
 
 
 def _in_hours(area: StudyArea, text: str) -> StudyArea:
-    from hotspots.when import events_in_hours, hours_mask  # noqa: PLC0415 - lazy
+    from hotspots.when import events_in_hours, hours_mask
 
     kept = events_in_hours(area.points, hours_mask(text))
     return dataclasses.replace(
@@ -67,6 +67,9 @@ def _in_hours(area: StudyArea, text: str) -> StudyArea:
 
 def load(args: argparse.Namespace) -> Loaded:
     """Load the study area the options name and build the selection."""
+    from boundaries import dataset
+    from boundaries.select import Selection, parse_month_range
+
     incidents = None
     store = getattr(args, "store", None)
     if getattr(args, "incidents", None):

@@ -54,9 +54,9 @@ def _block_hours(text: str) -> tuple[int, int]:
 
 def _extract(args: argparse.Namespace) -> tuple[Incidents, gpd.GeoDataFrame | None]:
     """Return the extract and the wards a ``--ward`` filter names (None without one)."""
-    from boundaries.dataset import load_demo  # noqa: PLC0415 - heavy
-    from patchmap._data import load, read_extract  # noqa: PLC0415 - heavy
-    from spatial.demo import demo_incidents  # noqa: PLC0415 - heavy
+    from boundaries.dataset import load_demo
+    from patchmap._data import load, read_extract
+    from spatial.demo import demo_incidents
 
     by_ward = bool(args.ward or args.neighbourhood)
     if args.incidents:
@@ -90,7 +90,7 @@ def _ward_area(args: argparse.Namespace, wards: gpd.GeoDataFrame) -> BaseGeometr
 
 
 def _write(path: Path, how: HourOfWeek, title: str) -> list[Path]:
-    from layers.when import hour_of_week_chart, hour_of_week_png  # noqa: PLC0415 - heavy
+    from layers.when import hour_of_week_chart, hour_of_week_png
 
     table = path.with_suffix(".csv")
     how.frame().to_csv(table, index_label="day")
@@ -104,9 +104,9 @@ def _write(path: Path, how: HourOfWeek, title: str) -> list[Path]:
 
 def run_when(args: argparse.Namespace) -> int:
     """Run ``patchmap when``; return the exit code."""
-    import pandas as pd  # noqa: PLC0415 - heavy
+    import pandas as pd
 
-    from hotspots.when import (  # noqa: PLC0415 - heavy
+    from hotspots.when import (
         hour_of_week,
         patrol_windows,
         select_events,
@@ -121,7 +121,7 @@ def run_when(args: argparse.Namespace) -> int:
     area = _ward_area(args, wards) if wards is not None else None
     start = end = None
     if args.months:
-        from boundaries.select import parse_month_range  # noqa: PLC0415 - heavy
+        from boundaries.select import parse_month_range
 
         first, last = parse_month_range(args.months)
         start, end = pd.Period(first, "M").start_time, (pd.Period(last, "M") + 1).start_time
