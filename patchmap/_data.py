@@ -65,32 +65,24 @@ def _in_hours(area: StudyArea, text: str) -> StudyArea:
     )
 
 
-def load(args: argparse.Namespace) -> Loaded:
-    """Load the study area the options name and build the selection."""
+def _police_uk_area(args: argparse.Namespace) -> StudyArea:
+    """Load the demo town, a store (with --wards) or data.police.uk files (with --wards)."""
     from boundaries import dataset
-    from boundaries.select import Selection, parse_month_range
 
-    incidents = None
     store = getattr(args, "store", None)
-    if getattr(args, "incidents", None):
-        if store:
-            msg = "Use either --incidents (a force extract) or --store, not both."
-            raise ParameterError(msg)
-        incidents = read_extract(args)
-        area = _extract_area(args, incidents)
-    elif args.demo:
+    if args.demo:
         if args.crimes or args.wards or store:
             msg = "Use either --demo, --crimes with --wards, or --store with --wards; not two."
             raise ParameterError(msg)
-        area = dataset.load_demo()
-    elif store is not None:
+        return dataset.load_demo()
+    if store is not None:
         if args.crimes or args.wards is None:
             msg = (
                 "With --store give --wards (the boundaries whose crimes to read), not --crimes: "
                 "the store already holds the crimes."
             )
             raise ParameterError(msg)
-        area = dataset.load_study_area_from_store(
+        return dataset.load_study_area_from_store(
             store,
             args.wards,
             ward_field=args.ward_field,
@@ -98,22 +90,36 @@ def load(args: argparse.Namespace) -> Loaded:
             population=args.population,
             lsoas=args.lsoas,
         )
-    else:
-        if not args.crimes or args.wards is None:
-            msg = (
-                "Give --crimes (data.police.uk CSVs, folders or .zip) and --wards (boundaries), "
-                "or --demo for the demo town."
-            )
-            raise ParameterError(msg)
-        area = dataset.load_study_area(
-            args.crimes,
-            args.wards,
-            ward_field=args.ward_field,
-            neighbourhoods=args.neighbourhoods,
-            population=args.population,
-            lsoas=args.lsoas,
-            cache_dir=dataset.default_cache_dir(),
+    if not args.crimes or args.wards is None:
+        msg = (
+            "Give --crimes (data.police.uk CSVs, folders or .zip) and --wards (boundaries), "
+            "or --demo for the demo town."
         )
+        raise ParameterError(msg)
+    return dataset.load_study_area(
+        args.crimes,
+        args.wards,
+        ward_field=args.ward_field,
+        neighbourhoods=args.neighbourhoods,
+        population=args.population,
+        lsoas=args.lsoas,
+        cache_dir=dataset.default_cache_dir(),
+    )
+
+
+def load(args: argparse.Namespace) -> Loaded:
+    """Load the study area the options name and build the selection."""
+    from boundaries.select import Selection, parse_month_range
+
+    incidents = None
+    if getattr(args, "incidents", None):
+        if getattr(args, "store", None):
+            msg = "Use either --incidents (a force extract) or --store, not both."
+            raise ParameterError(msg)
+        incidents = read_extract(args)
+        area = _extract_area(args, incidents)
+    else:
+        area = _police_uk_area(args)
     if getattr(args, "hours", None):
         if incidents is None:
             msg = (
