@@ -599,6 +599,7 @@ def data_accounting(area: StudyArea) -> str:
         (len(crimes.without_location), "without a location"),
         (len(crimes.outside_gb), "outside Great Britain"),
         (crimes.n_duplicates_removed, "duplicates removed"),
+        (crimes.n_set_aside, "set aside (copies or older versions of a month)"),
     ]
     shown = [f"{n:,} {what}" for n, what in dropped if n]
     return "; ".join(parts + shown) + " (not mapped)." if shown else parts[0] + "."

@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from boundaries.assign import WardAssignment, assign_wards
+    from boundaries.assign import OVERLAP_RULE, WardAssignment, assign_wards
     from boundaries.dataset import (
         DEMO_SEED,
         StudyArea,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         ward_population,
     )
     from boundaries.select import (
+        BLANK_CRIME_TYPE,
         Selection,
         Summary,
         parse_month_range,
@@ -42,10 +43,12 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "BLANK_CRIME_TYPE": "boundaries.select",
     "DEMO_SEED": "boundaries.dataset",
     "EXTRACT_AREA_BUFFER_M": "boundaries.extract",
     "EXTRACT_AREA_NAME": "boundaries.extract",
     "ForceOverview": "boundaries.overview",
+    "OVERLAP_RULE": "boundaries.assign",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
     "Selection": "boundaries.select",
@@ -71,9 +74,11 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "BLANK_CRIME_TYPE",
     "DEMO_SEED",
     "EXTRACT_AREA_BUFFER_M",
     "EXTRACT_AREA_NAME",
+    "OVERLAP_RULE",
     "POPULATION_METHOD_LABELS",
     "ForceOverview",
     "PopulationMethod",

@@ -62,6 +62,23 @@ def extract_area(incidents: Incidents) -> gpd.GeoDataFrame:
     ).pipe(apply_neighbourhoods)
 
 
+def _set_aside(incidents: Incidents) -> pd.DataFrame:
+    """Return the rows the reader set aside as crime rows with their reason."""
+    rejected = incidents.rejected
+    roles = incidents.report.columns
+    n = len(rejected)
+    frame = pd.DataFrame({c: pd.Series([""] * n, dtype=object) for c in CRIME_COLUMNS})
+    if "id" in roles:
+        frame["crime_id"] = rejected[roles["id"]].astype(object).to_numpy()
+    frame["crime_type"] = rejected[roles["type"]].astype(object).to_numpy()
+    frame["source_file"] = rejected["source_file"].astype(object).to_numpy()
+    frame["source_row"] = rejected["source_row"].to_numpy()
+    frame["month"] = pd.Series([pd.NaT] * n, dtype="period[M]")
+    reasons = rejected["reason"].replace({"duplicate": "duplicate Crime ID"})
+    frame["reason"] = reasons.astype(object).to_numpy()
+    return frame
+
+
 def study_area_from_incidents(
     incidents: Incidents,
     wards: gpd.GeoDataFrame | None = None,
@@ -86,7 +103,7 @@ def study_area_from_incidents(
     StudyArea
         ``crimes.points`` holds every event (columns :data:`spatial.io.CRIME_COLUMNS` plus
         ``start`` and ``end``); ``points`` those inside the wards. Rows the reader set aside are
-        counted in the notes.
+        kept in ``crimes.without_location`` or ``crimes.set_aside`` with their reason.
 
     Raises
     ------
@@ -105,12 +122,14 @@ def study_area_from_incidents(
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CRIME_COLUMNS}).assign(
         month=pd.Series(dtype="period[M]")
     )
+    aside = _set_aside(incidents)
+    unplaced = aside["reason"] == "without location"
     load = CrimeLoad(
         points=points,
-        without_location=empty,
+        without_location=aside.loc[unplaced].drop(columns="reason").reset_index(drop=True),
         outside_gb=empty.assign(longitude=pd.Series(dtype=float), latitude=pd.Series(dtype=float)),
-        n_duplicates_removed=incidents.report.n_duplicates,
         files=incidents.report.files,
+        set_aside=aside.loc[~unplaced].reset_index(drop=True),
         notes=incidents.report.notes,
     )
     ward_frame = wards if wards is not None else extract_area(incidents)

@@ -110,6 +110,9 @@ def test_summary_without_wards_takes_the_whole_extract(
 ) -> None:
     record = _json(capsys, ["summary", "--incidents", str(extract_path), "--json"])
     assert record["by_ward"] == {"Extract area": extract.report.n_events}
+    assert record["n_rows_read"] == extract.report.n_rows  # every row of the extract counted
+    assert record["n_without_location"] == extract.report.n_without_location
+    assert record["n_duplicates_removed"] == extract.report.n_duplicates
 
 
 def test_when_without_timed_data_and_hours_without_extract_say_what_to_give(
