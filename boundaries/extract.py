@@ -73,7 +73,7 @@ def _set_aside(incidents: Incidents) -> pd.DataFrame:
     frame["crime_type"] = rejected[roles["type"]].astype(object).to_numpy()
     frame["source_file"] = rejected["source_file"].astype(object).to_numpy()
     frame["source_row"] = rejected["source_row"].to_numpy()
-    frame["month"] = pd.Series([pd.NaT] * n, dtype="period[M]")
+    frame["month"] = rejected["start"].dt.to_period("M").to_numpy()
     reasons = rejected["reason"].replace({"duplicate": "duplicate Crime ID"})
     frame["reason"] = reasons.astype(object).to_numpy()
     return frame

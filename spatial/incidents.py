@@ -185,7 +185,8 @@ class Incidents:
     report: IncidentReport
     """Counts and notes."""
     rejected: pd.DataFrame
-    """Rows not kept: the source columns plus ``source_file``, ``source_row`` and ``reason``."""
+    """Rows not kept: the source columns plus ``source_file``, ``source_row``, ``reason`` and
+    ``start`` (the parsed committed-from time, NaT when there is none)."""
 
 
 def parse_column_map(text: str) -> dict[str, str]:
@@ -887,7 +888,7 @@ def read_incidents(
         n_at_midnight=int((exact & keep).sum()),
     )  # fmt: skip
     labels = np.asarray(("", *_REASONS), dtype=object)[reason[reason > 0]]
-    rejected = table.loc[reason > 0].assign(reason=labels)
+    rejected = table.loc[reason > 0].assign(reason=labels, start=times.start[reason > 0])
     return Incidents(events=events, report=report, rejected=rejected.reset_index(drop=True))
 
 
