@@ -50,6 +50,11 @@ SUBCOMMANDS: Final = (
         "patchmap.streets",
         "hot streets: network KDE, counts or Gi* per street segment or lixel",
     ),
+    (
+        "when",
+        "patchmap.when",
+        "when to patrol: hour-of-week table and patrol windows of timed crimes (force extract)",
+    ),
     ("change", "patchmap.hotspots", "change per grid cell between two periods"),
     ("emerging", "patchmap.hotspots", "emerging hot spots: space-time patterns per cell"),
     (

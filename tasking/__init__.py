@@ -109,6 +109,13 @@ if TYPE_CHECKING:
         upgrade_database,
     )
     from tasking.street_beats import BEAT_COLUMNS, HOT_BEAT_MIN_BIN, StreetBeatLimits, gistar_beats
+    from tasking.windows import (
+        MIN_TIMED_EVENTS,
+        PATROL_WINDOW_COLUMNS,
+        problem_patrol_windows,
+        window_in,
+        with_window,
+    )
 
 _EXPORTS: dict[str, str] = {
     "ACTION_STATUSES": "tasking.store",
@@ -137,9 +144,11 @@ _EXPORTS: dict[str, str] = {
     "HOT_BEAT_MIN_BIN": "tasking.street_beats",
     "ISSUE_SEPARATOR": "tasking.findings",
     "MIN_COUNT_FOR_NORMAL": "tasking.assess",
+    "MIN_TIMED_EVENTS": "tasking.windows",
     "MeetingRecord": "tasking.store",
     "NOT_POLICE_CRIME": "tasking.reports",
     "PARTNER_AGENCIES": "tasking.problems",
+    "PATROL_WINDOW_COLUMNS": "tasking.windows",
     "PROBLEM_COLUMNS": "tasking.problems",
     "PROBLEM_STATUSES": "tasking.store",
     "PatrolLimits": "tasking.problems",
@@ -190,6 +199,7 @@ _EXPORTS: dict[str, str] = {
     "list_findings": "tasking.store",
     "list_meetings": "tasking.store",
     "list_problems": "tasking.store",
+    "problem_patrol_windows": "tasking.windows",
     "propose_actions": "tasking.findings",
     "read_reports": "tasking.reports",
     "reports_gap": "tasking.reports",
@@ -203,6 +213,8 @@ _EXPORTS: dict[str, str] = {
     "update_problem": "tasking.store",
     "upgrade_database": "tasking.store",
     "weighted_displacement_difference": "tasking.assess",
+    "window_in": "tasking.windows",
+    "with_window": "tasking.windows",
 }
 
 __all__ = [
@@ -218,8 +230,10 @@ __all__ = [
     "HOT_BEAT_MIN_BIN",
     "ISSUE_SEPARATOR",
     "MIN_COUNT_FOR_NORMAL",
+    "MIN_TIMED_EVENTS",
     "NOT_POLICE_CRIME",
     "PARTNER_AGENCIES",
+    "PATROL_WINDOW_COLUMNS",
     "PROBLEM_COLUMNS",
     "PROBLEM_STATUSES",
     "REPORTERS",
@@ -285,6 +299,7 @@ __all__ = [
     "list_findings",
     "list_meetings",
     "list_problems",
+    "problem_patrol_windows",
     "propose_actions",
     "read_reports",
     "reports_gap",
@@ -298,6 +313,8 @@ __all__ = [
     "update_problem",
     "upgrade_database",
     "weighted_displacement_difference",
+    "window_in",
+    "with_window",
 ]
 
 
