@@ -32,20 +32,12 @@ from hotspots.forecast import (
 )
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
-from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
-from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
-from layers.map import (
-    hotspot_table,
-    snap_point_counts,
-    ward_type_table,
-    zone_membership,
-)
+from hotspots.tables import hot_area_table, hotspot_table, snap_point_counts, ward_type_table
+from layers.audience import get_preset
+from layers.briefing import SECTION_TITLES, render_briefing
+from layers.export import Download, analysis_layers, downloads, export_layers
 from layers.pdf import html_to_pdf
-from layers.routes import (
-    cluster_stops,
-    hotspot_stops,
-    kde_peak_stops,
-)
+from layers.writers import DEFAULT_FORMATS
 from spatial.catchments import (
     catchment_coverage,
     walking_catchments,
@@ -58,7 +50,10 @@ from spatial.routes import (
     plan_eva_route,
 )
 from tasking.assess import Assessment, assess_response
+from tasking.eva import cluster_stops, hotspot_stops, kde_peak_stops
+from tasking.pack import briefing_content, read_tasking
 from tasking.problems import flag_problems
+from tasking.products import export_analyses
 from tasking.profile import Profile, build_profile
 from tasking.store import (
     connect,
@@ -83,7 +78,7 @@ if TYPE_CHECKING:
     from hotspots.forecast import Forecast
     from hotspots.kde import Kernel
     from layers.audience import Audience, LayerKind
-    from layers.export import ExportFormat
+    from layers.writers import ExportFormat
     from spatial.grid import GridKind
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
@@ -751,15 +746,13 @@ def zone_table(
     dataset_id: str,
     selection: Selection,
     analysis_key: tuple[object, ...],
-    labels: tuple[str, ...],
     _zones: gpd.GeoDataFrame,
     _area: StudyArea,
 ) -> pd.DataFrame:
-    """Return the top-hotspot table for hotspot polygons identified by ``analysis_key``."""
+    """Return the top-hotspot table for labelled hot areas identified by ``analysis_key``."""
     del analysis_key
     _, points = selected_frames(dataset_id, selection, _area)
-    membership = zone_membership(points, _zones)
-    return hotspot_table(points, membership, labels=labels, months=selection.months)
+    return hot_area_table(points, _zones, months=selection.months)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -794,7 +787,10 @@ def export_files(
 ) -> tuple[Download, ...]:
     """Build the layers, export them for the audience into a temporary folder, read the files."""
     del dataset_id
-    built = build_layers(_area, selection, layers=layers, audience=audience)
+    analyses = export_analyses(
+        _area, selection, layers=layers, min_cell_m=get_preset(audience).min_cell_m or None
+    )
+    built = analysis_layers(analyses, audience=audience)
     with tempfile.TemporaryDirectory(prefix="patchmap-export-") as folder:
         formats: tuple[ExportFormat, ...] = (*DEFAULT_FORMATS, *(("shp",) if shapefile else ()))
         result = export_layers(
@@ -804,7 +800,7 @@ def export_files(
             audience=audience,
             min_count=min_count,
             density=built.density,
-            wards=select_wards(_area, selection),
+            wards=analyses.selected_wards,
             formats=formats,
         )
         return downloads(result, folder, stem=f"patchmap_{audience}")
@@ -835,23 +831,16 @@ def briefing_files(
         )
         with Session(tasking_engine(resolve_database_url(None))) as session:
             tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
-    route = None
-    if with_route:
-        place_only = Selection(
-            wards=None if is_neighbourhood else (place,),
-            neighbourhoods=(place,) if is_neighbourhood else None,
-        )
-        route = build_layers(_area, place_only, layers=["routes"]).route
-    pack = build_briefing(
+    content = briefing_content(
         _area,
-        route=route,
         meeting=meeting,
         ward=None if is_neighbourhood else place,
         neighbourhood=place if is_neighbourhood else None,
-        audience=audience,
-        min_count=min_count,
         tasking=tasking,
+        eva_route=with_route,
+        hot_cell_size_m=get_preset(audience).min_cell_m or None,
     )
+    pack = render_briefing(content, _area, audience=audience, min_count=min_count)
     sections = tuple(SECTION_TITLES[s] for s in pack.sections)
     return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections
 

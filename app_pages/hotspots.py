@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from hotspots.areas import density_hot_areas, emerging_hot_areas, gistar_hot_areas
 from hotspots.backtest import area_label, crime_label, describe_backtest, pai_chart_data
 from hotspots.classify import HOT_CATEGORIES
 from hotspots.fdr import CORRECTION_LABELS
@@ -18,15 +19,12 @@ from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
     DEFAULT_MIN_TRAIN_MONTHS,
 )
-from layers.map import (
-    LegendEntry,
-    category_zones,
+from layers.basemap import LegendEntry
+from layers.hotspot_layers import (
     cluster_layer,
-    connected_zones,
     density_breaks,
     density_layer,
     density_legend_entries,
-    density_zones,
     emerging_layer,
     emerging_legend_entries,
     gistar_layer,
@@ -198,12 +196,13 @@ if method == KDE:
     entries = density_legend_entries(breaks, unit=unit)
     threshold = breaks[len(breaks) // 2 - 1]
     zones = _ui.guarded(
-        "outlining the densest areas", density_zones, surface, threshold_per_km2=threshold
+        "outlining the densest areas",
+        density_hot_areas,
+        surface,
+        threshold_per_km2=threshold,
+        unit=unit_short,
     )
-    labels = [
-        f"Dense area {i + 1} (peak {p:,.0f} {unit_short})"
-        for i, p in enumerate(zones["peak_per_km2"])
-    ]
+    labels = [str(label) for label in zones["label"]]
     key = ("kde", cell_m, band_m, kernel, per_resident)
     notes = [*surface.notes, *warned.warnings, *rate_notes]
     explain = (
@@ -272,12 +271,8 @@ elif method in (GISTAR, EMERGING):
         entries = gistar_legend_entries(result.cells["gi_bin"].unique().tolist())
         if not entries:
             entries = [LegendEntry("No significant cell", "#ffffff", "square")]
-        zones = connected_zones(result.cells.loc[result.cells["gi_bin"] > 0])
-        zones = zones.loc[zones["n_crimes"] > 0]  # areas hot only through their neighbours
-        labels = [
-            f"Hot area {i + 1} ({n} cell{'s' if n > 1 else ''})"
-            for i, n in enumerate(zones["n_cells"])
-        ]
+        zones = gistar_hot_areas(result.cells)
+        labels = [str(label) for label in zones["label"]]
         key = ("gi", kind, cell_m, band_m, correction, alpha)
         explain = (
             f"**Gi\\* convention used.** {result.convention} "
@@ -306,12 +301,8 @@ elif method in (GISTAR, EMERGING):
         layer = emerging_layer(cells)
         legend_title = "Emerging hot spots"
         entries = emerging_legend_entries(list(cells["category"].unique()))
-        zones = category_zones(cells, column="category", categories=HOT_CATEGORIES)
-        zones = zones.loc[zones["n_crimes"] > 0]  # areas hot only through their neighbours
-        labels = [
-            f"{category} ({n} cell{'s' if n > 1 else ''})"
-            for category, n in zip(zones["category"], zones["n_cells"], strict=True)
-        ]
+        zones = emerging_hot_areas(cells, categories=HOT_CATEGORIES)
+        labels = [str(label) for label in zones["label"]]
         key = ("emerging", kind, cell_m, alpha)
         notes += list(warned_cells.warnings)
         first, last = ctx.selection.months or ("", "")
@@ -428,7 +419,6 @@ else:
         ctx.dataset_id,
         ctx.selection,
         key,
-        tuple(labels[:N_TOP]),
         top,
         area,
     )

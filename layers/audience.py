@@ -62,8 +62,10 @@ Audience = Literal["police", "partner", "public"]
 AUDIENCES: Final[tuple[Audience, ...]] = get_args(Audience)
 """Every audience, most detailed first."""
 
-LayerKind = Literal["crimes", "hotspots", "density", "clusters", "routes", "sites", "wards"]
-"""The kinds of layer patchmap exports."""
+LayerKind = Literal[
+    "crimes", "hotspots", "hot_areas", "density", "clusters", "routes", "sites", "wards"
+]
+"""The kinds of layer patchmap exports (the layers of :data:`tasking.products.ExportLayer`)."""
 LAYER_KINDS: Final[tuple[LayerKind, ...]] = get_args(LayerKind)
 """Every layer kind."""
 
@@ -128,6 +130,7 @@ _ROUTE_FIELDS: Final = (
     "cumulative_m",
     "kind",
 )
+_HOT_AREA_FIELDS: Final = ("label", "n_cells", "n_crimes")
 _SITE_FIELDS: Final = ("name", "kind", "public_facing", "opening_notes")
 _WARD_FIELDS: Final = ("ward_code", "ward_name", "neighbourhood")
 
@@ -180,6 +183,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
         fields={
             "crimes": _POLICE_CRIME_FIELDS,
             "hotspots": _POLICE_HOTSPOT_FIELDS,
+            "hot_areas": _HOT_AREA_FIELDS,
             "density": (),
             "clusters": _POLICE_CLUSTER_FIELDS,
             "routes": _ROUTE_FIELDS,
@@ -195,6 +199,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
         fields={
             "crimes": ("ward", "location", "n_crimes"),
             "hotspots": ("cell_id", "n_crimes", "gi_bin", "hotspot", "significant"),
+            "hot_areas": ("label", "n_crimes"),
             "density": (),
             "clusters": (
                 "cluster_id",
@@ -220,6 +225,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
         fields={
             "crimes": ("ward", "n_crimes"),
             "hotspots": ("cell_id", "hotspot"),
+            "hot_areas": ("label",),
             "density": (),
             "clusters": ("cluster_id", "n_crimes", "first_month", "last_month"),
             "sites": ("name", "kind"),

@@ -21,6 +21,7 @@ typed by users) is escaped by Jinja2's autoescaping.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -32,52 +33,36 @@ import pandas as pd
 import shapely
 from jinja2 import Environment, select_autoescape
 
-from boundaries.select import Selection, select_points, select_wards
-from hotspots.gistar import gi_star
+from hotspots.tables import snap_point_counts
 from layers.audience import Audience, AudiencePreset, get_preset, prepare_layer
-from layers.export import LICENCE_DEMO, LICENCE_ONS, LICENCE_OSM, LICENCE_POLICE, route_frames
-from layers.map import snap_point_counts
+from layers.export import route_frames
+from layers.metadata import source_lines
 from layers.pdf import html_to_pdf
 from layers.static_map import render_static_map
 from spatial.crs import BNG
-from spatial.errors import EmptyInputError, ParameterError
-from spatial.grid import count_points, make_grid
+from spatial.errors import ParameterError
 from spatial.network import load_network
-from tasking.assess import Assessment, assess_response
-from tasking.profile import PeriodChange, Profile, build_profile, change_verdict
-from tasking.stats import poisson_rate_ratio_test
-from tasking.store import (
-    ActionRecord,
-    ProblemRecord,
-    areas_to_geodataframe,
-    list_actions,
-    list_areas,
-    list_meetings,
-    list_problems,
-)
+from tasking.pack import briefing_content
+
+# The single-file cli.py imports these from here; they stay until it is replaced by the package.
+from tasking.pack import read_tasking as read_tasking  # noqa: PLC0414
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy.orm import Session
-
     from boundaries.dataset import StudyArea
     from spatial.routes import EvaRoute
+    from tasking.pack import BriefingContent, TaskingSnapshot
+    from tasking.profile import PeriodChange, Profile
 
 __all__ = [
-    "DEFAULT_PERIOD_MONTHS",
     "SECTION_TITLES",
     "BriefingPack",
-    "TaskingSnapshot",
     "build_briefing",
-    "read_tasking",
+    "render_briefing",
     "write_briefing",
 ]
 
-DEFAULT_PERIOD_MONTHS: Final = 3
-"""Months covered by a pack when none are given: the last loaded months before the meeting."""
-ASSESSMENT_MAX_MONTHS: Final = 6
-"""At most this many months before and after a response are compared when assessing it."""
 SECTION_TITLES: Final = {
     "cover": "Cover",
     "map": "Map",
@@ -98,36 +83,6 @@ CAVEATS: Final = (
     "Crimes recorded without a location are not on the map or in these counts.",
 )
 """Data caveats printed on every cover."""
-
-
-@dataclass(frozen=True, eq=False)
-class TaskingSnapshot:
-    """
-    What a pack shows from the tasking log.
-
-    Attributes
-    ----------
-    problems
-        Problems in the pack's wards (open ones, and closed ones with an assessment).
-    actions
-        Their EPIC actions.
-    patrol_areas
-        Patrol-area polygons of those problems (EPSG:27700), or None.
-    routes
-        Stored EVA routes of those problems (EPSG:27700 lines), or None.
-    assessments
-        ``(problem title, assessment)`` for finished responses that have a patrol area and a
-        comparison area.
-    last_meeting
-        Date of the previous NAG meeting before the pack's meeting, if the log has one.
-    """
-
-    problems: tuple[ProblemRecord, ...] = ()
-    actions: tuple[ActionRecord, ...] = ()
-    patrol_areas: gpd.GeoDataFrame | None = None
-    routes: gpd.GeoDataFrame | None = None
-    assessments: tuple[tuple[str, Assessment], ...] = ()
-    last_meeting: dt.date | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,95 +129,6 @@ class BriefingPack:
 # --- tasking log ----------------------------------------------------------------------------
 
 
-def _month(value: dt.date | dt.datetime) -> pd.Period:
-    return pd.Period(year=value.year, month=value.month, freq="M")
-
-
-def _assessment_periods(
-    start: pd.Period, loaded: Sequence[str]
-) -> tuple[tuple[str, str], tuple[str, str]] | None:
-    """Before: the months before ``start``; after: ``start`` on; equal lengths, both loaded."""
-    months = sorted(pd.Period(m, freq="M") for m in loaded)
-    after = [m for m in months if m >= start]
-    before = [m for m in months if m < start]
-    n = min(len(after), len(before), ASSESSMENT_MAX_MONTHS)
-    if n == 0:
-        return None
-    return (str(before[-n]), str(before[-1])), (str(after[0]), str(after[n - 1]))
-
-
-def read_tasking(
-    session: Session, area: StudyArea, *, wards: Sequence[str], meeting: dt.date
-) -> TaskingSnapshot:
-    """
-    Read what a pack shows from the tasking log.
-
-    A finished response is a problem that is closed or at the ``assessment`` stage and has a
-    ``patrol_area`` and a ``comparison_area``. It is assessed with
-    :func:`tasking.assess.assess_response`, the response starting in the month its first
-    action was due (or was logged, when it has no due date): the loaded months from then on
-    against as many loaded months just before (at most :data:`ASSESSMENT_MAX_MONTHS` each).
-
-    Parameters
-    ----------
-    session
-        An open session on the tasking database.
-    area
-        The loaded study area (its crimes are used for the assessments).
-    wards
-        The pack's wards; problems in other wards are left out.
-    meeting
-        The pack's meeting date (the previous meeting is the last one before it).
-
-    Returns
-    -------
-    TaskingSnapshot
-        Problems, actions, areas, assessments and the previous meeting date.
-    """
-    problems = tuple(p for w in wards for p in list_problems(session, ward=w))
-    actions = tuple(a for p in problems for a in list_actions(session, problem_id=p.id))
-    areas = [a for p in problems for a in list_areas(session, problem_id=p.id)]
-    frame = areas_to_geodataframe(areas) if areas else None
-    patrol = routes = None
-    if frame is not None:
-        patrol = frame.loc[frame["kind"] == "patrol_area"].reset_index(drop=True)
-        routes = frame.loc[frame["kind"] == "eva_route"].reset_index(drop=True)
-    assessments: list[tuple[str, Assessment]] = []
-    for problem in problems:
-        if problem.status != "closed" and problem.sara_stage != "assessment":
-            continue
-        own = [a for a in areas if a.problem_id == problem.id]
-        treated = [a.geometry for a in own if a.kind == "patrol_area"]
-        comparison = [a.geometry for a in own if a.kind == "comparison_area"]
-        started = [a.due_date or a.created_at.date() for a in actions if a.problem_id == problem.id]
-        if not treated or not comparison or not started:
-            continue
-        periods = _assessment_periods(_month(min(started)), area.months)
-        if periods is None:
-            continue
-        assessments.append(
-            (
-                problem.title,
-                assess_response(
-                    area.points,
-                    shapely.union_all(treated),
-                    shapely.union_all(comparison),
-                    before=periods[0],
-                    after=periods[1],
-                ),
-            )
-        )
-    earlier = [m.held_on for m in list_meetings(session) if m.held_on < meeting]
-    return TaskingSnapshot(
-        problems=problems,
-        actions=actions,
-        patrol_areas=patrol if patrol is not None and not patrol.empty else None,
-        routes=routes if routes is not None and not routes.empty else None,
-        assessments=tuple(assessments),
-        last_meeting=max(earlier) if earlier else None,
-    )
-
-
 # --- numbers as the audience may see them ---------------------------------------------------
 
 
@@ -306,52 +172,6 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.2g}"  # noqa: PLR2004
 
 
-def _default_months(area: StudyArea, meeting: dt.date) -> tuple[str, str]:
-    before = [m for m in area.months if pd.Period(m, freq="M") < _month(meeting)]
-    if not before:
-        msg = (
-            f"No crime data is loaded for months before the meeting on {meeting.isoformat()}; "
-            f"loaded: {', '.join(area.months) or 'none'}. Pick a later meeting date or give "
-            "the months."
-        )
-        raise ParameterError(msg)
-    chosen = before[-DEFAULT_PERIOD_MONTHS:]
-    return chosen[0], chosen[-1]
-
-
-def _change_since(
-    profile: Profile, area: StudyArea, last_meeting: dt.date | None
-) -> PeriodChange | None:
-    """Return the change since the last meeting, or the profile's previous-period change."""
-    previous = next((c for c in profile.changes if c.label == "previous period"), None)
-    if last_meeting is None:
-        return previous
-    first, last = (pd.Period(m, freq="M") for m in profile.months)
-    start = max(first, _month(last_meeting) + 1)
-    if start > last:
-        return previous
-    n_months = (last - start).n + 1
-    before = (start - n_months, start - 1)
-    loaded = {pd.Period(m, freq="M") for m in area.months}
-    if before[0] not in loaded:
-        return previous
-    points = select_points(area, Selection(wards=profile.wards, crime_types=profile.crime_types))
-    months = points["month"]
-    n_after = int(((months >= start) & (months <= last)).sum())
-    n_before = int(((months >= before[0]) & (months <= before[1])).sum())
-    test = poisson_rate_ratio_test(n_after, n_before)
-    return PeriodChange(
-        label=f"since the last meeting ({last_meeting.isoformat()})",
-        before=(str(before[0]), str(before[1])),
-        after=(str(start), str(last)),
-        n_before=n_before,
-        n_after=n_after,
-        change_pct=None if n_before == 0 else 100.0 * (n_after - n_before) / n_before,
-        p_value=test.p_value,
-        verdict=change_verdict(n_before, n_after, test.p_value),
-    )
-
-
 # --- the map --------------------------------------------------------------------------------
 
 
@@ -365,20 +185,16 @@ def _streets(area: StudyArea, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame | Non
 
 
 def _map_png(
+    content: BriefingContent,
     area: StudyArea,
-    wards: gpd.GeoDataFrame,
-    points: gpd.GeoDataFrame,
     preset: AudiencePreset,
-    tasking: TaskingSnapshot | None,
-    route: EvaRoute | None,
     title: str,
     attribution: str,
 ) -> bytes:
-    cell = preset.min_cell_m or None
+    wards, points, tasking, route = content.wards, content.points, content.tasking, content.route
     hot = None
-    if not points.empty:
-        grid = make_grid(wards, kind="square", cell_size_m=cell)
-        cells = gi_star(count_points(points, grid), grid=grid).cells
+    if content.hot_cells is not None:
+        cells = content.hot_cells
         hot = prepare_layer(cells, "hotspots", preset).assign(gi_bin=cells["gi_bin"].to_numpy())
     crimes = None
     if preset.crime_detail == "points" and not points.empty:
@@ -649,50 +465,30 @@ def _assessment_rows(
     ]
 
 
-def _sources(area: StudyArea, *, streets: bool) -> list[str]:
-    if area.is_demo:
-        return [LICENCE_DEMO]
-    return [LICENCE_POLICE, LICENCE_ONS] + ([LICENCE_OSM] if streets else [])
-
-
-def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and optional inputs
+def render_briefing(
+    content: BriefingContent,
     area: StudyArea,
     *,
-    meeting: dt.date,
-    ward: str | None = None,
-    neighbourhood: str | None = None,
     audience: Audience = "partner",
     min_count: int | None = None,
-    months: tuple[str, str] | None = None,
-    tasking: TaskingSnapshot | None = None,
-    route: EvaRoute | None = None,
     created: dt.datetime | None = None,
 ) -> BriefingPack:
     """
-    Build a briefing pack for a ward or neighbourhood and a meeting.
+    Render a pack's content for an audience: the map, the tables and the HTML.
+
+    Nothing is computed here: the numbers, hot cells, changes and walk come from
+    :func:`tasking.pack.briefing_content`.
 
     Parameters
     ----------
+    content
+        What the pack shows.
     area
-        The loaded study area.
-    meeting
-        The meeting date.
-    ward
-        A ward name (give this or ``neighbourhood``).
-    neighbourhood
-        A neighbourhood name.
+        The study area (its label, sites and streets for the map).
     audience
         ``"police"``, ``"partner"`` or ``"public"``; applies to every table and the map.
     min_count
         Override the preset's suppression threshold.
-    months
-        First and last month; the last :data:`DEFAULT_PERIOD_MONTHS` loaded months before the
-        meeting's month when None.
-    tasking
-        From :func:`read_tasking`: problems, actions, patrol areas, assessments and the last
-        meeting. Those sections are left out when None.
-    route
-        An EVA route to draw (otherwise a route stored in the tasking log, if any).
     created
         Creation time printed on the cover (now, UTC, when None).
 
@@ -700,49 +496,20 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
     -------
     BriefingPack
         The pack, with its HTML and map.
-
-    Raises
-    ------
-    ParameterError
-        When neither or both of ``ward`` and ``neighbourhood`` are given, a name is unknown, or
-        no data precedes the meeting.
-    EmptyInputError
-        When the area has no wards.
     """
-    if (ward is None) == (neighbourhood is None):
-        msg = "Give one ward or one neighbourhood for the pack (--ward NAME or --neighbourhood)."
-        raise ParameterError(msg)
     preset = get_preset(audience, min_count=min_count)
-    period = months or _default_months(area, meeting)
-    wards_sel = Selection(
-        wards=(ward,) if ward else None,
-        neighbourhoods=(neighbourhood,) if neighbourhood else None,
-    )
-    wards = select_wards(area, wards_sel)
-    if wards.empty:
-        msg = "The pack's area holds no wards."
-        raise EmptyInputError(msg)
-    profile = build_profile(
-        area, wards=(ward,) if ward else None, neighbourhood=neighbourhood, months=period
-    )
-    points = select_points(area, Selection(wards=profile.wards, months=profile.months))
-    area_name = str(ward or neighbourhood)
+    profile, tasking, area_name = content.profile, content.tasking, content.area_name
+    meeting = content.meeting
     title = f"Briefing pack: {area_name}, meeting {meeting.isoformat()}"
-    streets = area.network_path is not None
-    sources = _sources(area, streets=streets)
+    sources = list(source_lines(is_demo=area.is_demo, uses_osm=area.network_path is not None))
     map_png = _map_png(
+        content,
         area,
-        wards,
-        points,
         preset,
-        tasking,
-        route,
         f"{area_name}: {profile.months[0]} to {profile.months[1]} ({preset.audience})",
         " ".join(sources),
     )
-    change = _change_since(profile, area, tasking.last_meeting if tasking else None)
-    changes = [change] if change is not None else []
-    changes += [c for c in profile.changes if c.label == "same period last year"]
+    changes = list(content.changes)
     m = preset.min_count
     total_hidden = m is not None and profile.n_crimes < m
     context = {
@@ -800,6 +567,57 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
         html=html_text,
         notes=profile.notes,
     )
+
+
+def build_briefing(  # noqa: PLR0913 - the signature cli.py calls until the command moves
+    area: StudyArea,
+    *,
+    meeting: dt.date,
+    ward: str | None = None,
+    neighbourhood: str | None = None,
+    audience: Audience = "partner",
+    min_count: int | None = None,
+    months: tuple[str, str] | None = None,
+    tasking: TaskingSnapshot | None = None,
+    eva_route: bool = False,
+    route: EvaRoute | None = None,
+    created: dt.datetime | None = None,
+) -> BriefingPack:
+    """
+    Compute a pack's content and render it (kept for ``cli.py``).
+
+    The app and the ``patchmap`` package call :func:`tasking.pack.briefing_content` and
+    :func:`render_briefing` themselves; this wrapper keeps the single-file ``cli.py`` working
+    until it is replaced, and goes with it.
+
+    Parameters
+    ----------
+    area, meeting, ward, neighbourhood, months, tasking, eva_route
+        As :func:`tasking.pack.briefing_content`.
+    route
+        A walk already planned, drawn instead of planning one.
+    audience, min_count, created
+        As :func:`render_briefing`.
+
+    Returns
+    -------
+    BriefingPack
+        The pack.
+    """
+    preset = get_preset(audience, min_count=min_count)
+    content = briefing_content(
+        area,
+        meeting=meeting,
+        ward=ward,
+        neighbourhood=neighbourhood,
+        months=months,
+        tasking=tasking,
+        eva_route=eva_route,
+        hot_cell_size_m=preset.min_cell_m or None,
+    )
+    if route is not None:
+        content = dataclasses.replace(content, route=route)
+    return render_briefing(content, area, audience=audience, min_count=min_count, created=created)
 
 
 def _suppression_caveat(min_count: int | None) -> list[str]:

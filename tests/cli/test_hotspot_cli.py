@@ -20,7 +20,7 @@ from shapely import Point
 import cli
 from boundaries.dataset import StudyArea, load_demo
 from hotspots.classify import HOT_CATEGORIES
-from layers.export import read_geojson_metadata
+from layers.writers import read_geojson_metadata
 from spatial.demo import PLANTED_PATTERNS
 
 if TYPE_CHECKING:

@@ -19,14 +19,9 @@ from sqlalchemy.orm import Session
 
 from boundaries.dataset import StudyArea, load_demo, load_study_area
 from cli import main
-from layers.briefing import (
-    SECTION_TITLES,
-    BriefingPack,
-    build_briefing,
-    read_tasking,
-    write_briefing,
-)
+from layers.briefing import SECTION_TITLES, BriefingPack, build_briefing, write_briefing
 from spatial.errors import ParameterError
+from tasking.pack import read_tasking
 from tasking.store import add_action, add_area, add_meeting, add_problem, connect, update_problem
 
 SCRIPT = "<script>alert(1)</script>"

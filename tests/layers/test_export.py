@@ -20,16 +20,11 @@ from boundaries.dataset import StudyArea, load_demo
 from boundaries.select import Selection
 from cli import main
 from layers.audience import get_preset
-from layers.export import (
-    DENSITY_UNIT,
-    LICENCE_DEMO,
+from layers.export import Layer, build_layers, export_layers, prepare_density
+from layers.metadata import LICENCE_DEMO, ExportMetadata
+from layers.writers import (
     NODATA,
-    ExportMetadata,
-    Layer,
     RasterLayer,
-    build_layers,
-    export_layers,
-    prepare_density,
     read_geojson_metadata,
     write_csv,
     write_geojson,
@@ -41,6 +36,7 @@ from layers.export import (
 )
 from spatial.crs import BNG, WGS84
 from spatial.errors import CRSError, EmptyInputError, ParameterError
+from tasking.products import DENSITY_UNIT
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -190,7 +190,7 @@ def test_cambridge_route_gpx_parses_back(cambridge_dir: Path) -> None:
 def test_demo_hotspot_stops_find_the_planted_night_time_economy() -> None:
     from boundaries.dataset import load_demo  # noqa: PLC0415  # heavier import, this test only
     from boundaries.select import Selection, select_points, select_wards  # noqa: PLC0415
-    from layers.routes import hotspot_stops  # noqa: PLC0415
+    from tasking.eva import hotspot_stops  # noqa: PLC0415
 
     area = load_demo()
     selection = Selection(months=None, crime_types=None, wards=("Castle",), neighbourhoods=None)
@@ -210,7 +210,7 @@ def test_eva_map_draws_route_catchments_and_sites_with_vendored_assets_only(
 ) -> None:
     import folium  # noqa: PLC0415  # only the map tests need it
 
-    from layers.map import APP_STATIC_URL, asset_links  # noqa: PLC0415
+    from layers.basemap import APP_STATIC_URL, asset_links  # noqa: PLC0415
     from layers.routes import eva_map  # noqa: PLC0415
 
     wards = gpd.GeoDataFrame(
@@ -272,7 +272,7 @@ def test_stop_table_round_trips_and_reports_bad_rows() -> None:
 
 def test_kde_peak_stops_find_two_planted_peaks() -> None:
     from hotspots.kde import kernel_density  # noqa: PLC0415  # this test only
-    from layers.routes import kde_peak_stops  # noqa: PLC0415
+    from tasking.eva import kde_peak_stops  # noqa: PLC0415
 
     rng = np.random.default_rng(3)
     a = rng.normal([X0 + 300, Y0 + 300], 30, size=(300, 2))
