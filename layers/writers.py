@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import json
 import math
 import tempfile
@@ -343,6 +344,11 @@ def write_kml(
     metadata
         The document's name and description.
 
+    Notes
+    -----
+    Every text (the document's name and description, each feature's fields) is HTML-escaped,
+    because Google Earth renders it as HTML and LIBKML writes it into CDATA raw.
+
     Returns
     -------
     pathlib.Path
@@ -359,7 +365,7 @@ def write_kml(
     target = Path(path)
     target.unlink(missing_ok=True)
     for i, (name, frame) in enumerate(layers.items()):
-        wgs = _for_file(frame).to_crs(WGS84)
+        wgs = _html_escaped(_for_file(frame)).to_crs(WGS84)
         pyogrio.write_dataframe(
             wgs,
             target,
@@ -367,10 +373,32 @@ def write_kml(
             driver="LIBKML",
             append=i > 0,
             dataset_options=(
-                {"NAME": metadata.title, "DESCRIPTION": metadata.to_text()} if i == 0 else None
+                {
+                    "NAME": html.escape(metadata.title),
+                    "DESCRIPTION": html.escape(metadata.to_text()),
+                }
+                if i == 0
+                else None
             ),
         )
     return target
+
+
+def _html_escaped(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    Escape every text column for HTML (``<``, ``>``, ``&``, quotes).
+
+    Google Earth renders KML names, descriptions and data as HTML, and the LIBKML driver writes
+    text into CDATA sections unescaped: a name holding ``]]>`` would end the section and let
+    markup through. Escaped, ``]]>`` becomes ``]]&gt;`` and markup shows as text.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if column != out.geometry.name and pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(
+                lambda v: html.escape(v) if isinstance(v, str) else v, na_action="ignore"
+            )
+    return out
 
 
 def _lonlat(geometry: shapely.Geometry) -> list[tuple[float, float]]:
