@@ -18,7 +18,6 @@ from shapely import LineString, Point, box
 
 from boundaries.dataset import StudyArea, load_demo
 from boundaries.select import Selection
-from cli import main
 from layers.audience import get_preset
 from layers.export import Layer, build_layers, export_layers, prepare_density
 from layers.metadata import LICENCE_DEMO, ExportMetadata
@@ -34,6 +33,7 @@ from layers.writers import (
     write_kml,
     write_shapefile_zip,
 )
+from patchmap.cli import main
 from spatial.crs import BNG, WGS84
 from spatial.errors import CRSError, EmptyInputError, ParameterError
 from tasking.products import DENSITY_UNIT
