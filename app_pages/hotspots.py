@@ -19,6 +19,7 @@ from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
     DEFAULT_MIN_TRAIN_MONTHS,
 )
+from hotspots.tables import TOP_AREAS
 from layers.basemap import LegendEntry
 from layers.hotspot_layers import (
     cluster_layer,
@@ -62,7 +63,7 @@ GISTAR: Final = "Gi* hot spots"
 CLUSTERS: Final = "Clusters"
 EMERGING: Final = "Emerging hot spots"
 METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING)
-N_TOP: Final = 10  # rows of the top-hotspot table (a bare string here would be shown: magic)
+N_TOP: Final = TOP_AREAS  # rows of the top-hotspot table, as patchmap hotspots --json
 
 
 def _number(key: str) -> float | None:

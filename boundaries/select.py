@@ -170,7 +170,7 @@ def select_points(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
     return points.loc[mask].copy()
 
 
-def data_period(points: pd.DataFrame, selection: Selection) -> tuple[str, str] | None:
+def data_period(points: pd.DataFrame, selection: Selection) -> tuple[str, str]:
     """
     Name the months a result covers: the selection's, else the first and last month of crimes.
 
@@ -185,9 +185,13 @@ def data_period(points: pd.DataFrame, selection: Selection) -> tuple[str, str] |
 
     Returns
     -------
-    tuple of str or None
-        ``(first, last)`` as ``YYYY-MM``; None when no months are selected and there are no
-        crimes.
+    tuple of str
+        ``(first, last)`` as ``YYYY-MM``.
+
+    Raises
+    ------
+    EmptyInputError
+        When no months are selected and there are no crimes to take them from.
 
     Examples
     --------
@@ -200,7 +204,8 @@ def data_period(points: pd.DataFrame, selection: Selection) -> tuple[str, str] |
     if selection.months is not None:
         return selection.months
     if len(points) == 0:
-        return None
+        msg = "The selection holds no crimes, so it covers no months: widen the filters."
+        raise EmptyInputError(msg)
     months = points["month"]
     return str(months.min()), str(months.max())
 

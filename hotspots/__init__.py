@@ -138,6 +138,7 @@ if TYPE_CHECKING:
         silverman_bandwidth_m,
     )
     from hotspots.tables import (
+        TOP_AREAS,
         hot_area_table,
         hotspot_table,
         snap_point_counts,
@@ -226,6 +227,7 @@ _EXPORTS: dict[str, str] = {
     "RateSurface": "hotspots.kde",
     "SNAP_SPACING_QUANTILE": "hotspots.clusters",
     "TIE_BREAK": "hotspots.forecast",
+    "TOP_AREAS": "hotspots.tables",
     "TOP_CELL_FRACTIONS": "hotspots.concentration",
     "Trend": "hotspots.trend",
     "adjust_p": "hotspots.fdr",
@@ -333,6 +335,7 @@ __all__ = [
     "PERSISTENCE_SHARE",
     "SNAP_SPACING_QUANTILE",
     "TIE_BREAK",
+    "TOP_AREAS",
     "TOP_CELL_FRACTIONS",
     "Backtest",
     "CellSpace",

@@ -7,7 +7,7 @@ all count with these functions, so a table reads the same wherever it is shown.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import numpy as np
@@ -25,12 +25,16 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "TOP_AREAS",
     "hot_area_table",
     "hotspot_table",
     "snap_point_counts",
     "ward_type_table",
     "zone_membership",
 ]
+
+TOP_AREAS: Final = 10
+"""Hot areas listed by the Hotspots page and ``patchmap hotspots --json`` (busiest first)."""
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], *, name: str) -> None:

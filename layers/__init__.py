@@ -40,20 +40,13 @@ if TYPE_CHECKING:
         legend,
         require_frame_columns,
     )
-    from layers.briefing import (
-        SECTION_TITLES,
-        BriefingPack,
-        build_briefing,
-        render_briefing,
-        write_briefing,
-    )
+    from layers.briefing import SECTION_TITLES, BriefingPack, render_briefing, write_briefing
     from layers.export import (
         AnalysisLayers,
         Download,
         ExportResult,
         Layer,
         analysis_layers,
-        build_layers,
         downloads,
         export_layers,
         prepare_density,
@@ -231,8 +224,6 @@ _EXPORTS: dict[str, str] = {
     "analysis_layers": "layers.export",
     "asset_links": "layers.basemap",
     "base_map": "layers.basemap",
-    "build_briefing": "layers.briefing",
-    "build_layers": "layers.export",
     "catchment_layer": "layers.routes",
     "cluster_layer": "layers.hotspot_layers",
     "count_columns": "layers.audience",
@@ -365,8 +356,6 @@ __all__ = [
     "analysis_layers",
     "asset_links",
     "base_map",
-    "build_briefing",
-    "build_layers",
     "catchment_layer",
     "cluster_layer",
     "count_columns",

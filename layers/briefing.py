@@ -21,7 +21,6 @@ typed by users) is escaped by Jinja2's autoescaping.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -42,23 +41,17 @@ from layers.static_map import render_static_map
 from spatial.crs import BNG
 from spatial.errors import ParameterError
 from spatial.network import load_network
-from tasking.pack import briefing_content
-
-# The single-file cli.py imports these from here; they stay until it is replaced by the package.
-from tasking.pack import read_tasking as read_tasking  # noqa: PLC0414
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from boundaries.dataset import StudyArea
-    from spatial.routes import EvaRoute
     from tasking.pack import BriefingContent, TaskingSnapshot
     from tasking.profile import PeriodChange, Profile
 
 __all__ = [
     "SECTION_TITLES",
     "BriefingPack",
-    "build_briefing",
     "render_briefing",
     "write_briefing",
 ]
@@ -569,57 +562,6 @@ def render_briefing(
     )
 
 
-def build_briefing(  # noqa: PLR0913 - the signature cli.py calls until the command moves
-    area: StudyArea,
-    *,
-    meeting: dt.date,
-    ward: str | None = None,
-    neighbourhood: str | None = None,
-    audience: Audience = "partner",
-    min_count: int | None = None,
-    months: tuple[str, str] | None = None,
-    tasking: TaskingSnapshot | None = None,
-    eva_route: bool = False,
-    route: EvaRoute | None = None,
-    created: dt.datetime | None = None,
-) -> BriefingPack:
-    """
-    Compute a pack's content and render it (kept for ``cli.py``).
-
-    The app and the ``patchmap`` package call :func:`tasking.pack.briefing_content` and
-    :func:`render_briefing` themselves; this wrapper keeps the single-file ``cli.py`` working
-    until it is replaced, and goes with it.
-
-    Parameters
-    ----------
-    area, meeting, ward, neighbourhood, months, tasking, eva_route
-        As :func:`tasking.pack.briefing_content`.
-    route
-        A walk already planned, drawn instead of planning one.
-    audience, min_count, created
-        As :func:`render_briefing`.
-
-    Returns
-    -------
-    BriefingPack
-        The pack.
-    """
-    preset = get_preset(audience, min_count=min_count)
-    content = briefing_content(
-        area,
-        meeting=meeting,
-        ward=ward,
-        neighbourhood=neighbourhood,
-        months=months,
-        tasking=tasking,
-        eva_route=eva_route,
-        hot_cell_size_m=preset.min_cell_m or None,
-    )
-    if route is not None:
-        content = dataclasses.replace(content, route=route)
-    return render_briefing(content, area, audience=audience, min_count=min_count, created=created)
-
-
 def _suppression_caveat(min_count: int | None) -> list[str]:
     if min_count is None:
         return ["Police only: full detail, including single locations. Do not share as it is."]
@@ -638,7 +580,7 @@ def write_briefing(pack: BriefingPack, path: str | Path) -> Path:
     Parameters
     ----------
     pack
-        The pack from :func:`build_briefing`.
+        The pack from :func:`render_briefing`.
     path
         The file; its extension picks the format.
 

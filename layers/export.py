@@ -47,38 +47,28 @@ from layers.audience import (
     get_preset,
     prepare_layer,
 )
-
-# The single-file cli.py imports these from here; they stay until it is replaced by the package.
-from layers.metadata import LICENCE_DEMO as LICENCE_DEMO  # noqa: PLC0414
-from layers.metadata import LICENCE_ONS as LICENCE_ONS  # noqa: PLC0414
-from layers.metadata import LICENCE_POLICE as LICENCE_POLICE  # noqa: PLC0414
-from layers.metadata import ExportMetadata as ExportMetadata  # noqa: PLC0414
-from layers.metadata import source_lines
+from layers.metadata import ExportMetadata, source_lines
 from layers.writers import (
     DEFAULT_FORMATS,
+    EXPORT_FORMATS,
     ExportFormat,
     GeometryFormat,
     Raster,
+    RasterLayer,
     write_csv,
+    write_geojson,
+    write_geotiff,
+    write_gpkg,
     write_gpx,
     write_kml,
     write_shapefile_zip,
 )
-from layers.writers import EXPORT_FORMATS as EXPORT_FORMATS  # noqa: PLC0414
-from layers.writers import RasterLayer as RasterLayer  # noqa: PLC0414
-from layers.writers import write_geojson as write_geojson  # noqa: PLC0414
-from layers.writers import write_geotiff as write_geotiff  # noqa: PLC0414
-from layers.writers import write_gpkg as write_gpkg  # noqa: PLC0414
 from spatial.crs import BNG, BNG_EPSG
 from spatial.errors import EmptyInputError, ParameterError
-from tasking.products import DENSITY_UNIT as DENSITY_UNIT  # noqa: PLC0414
-from tasking.products import export_analyses
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from boundaries.dataset import StudyArea
-    from boundaries.select import Selection
     from hotspots.kde import DensitySurface
     from spatial.routes import EvaRoute
     from tasking.products import ExportAnalyses
@@ -90,7 +80,6 @@ __all__ = [
     "ExportResult",
     "Layer",
     "analysis_layers",
-    "build_layers",
     "downloads",
     "export_layers",
     "prepare_density",
@@ -543,44 +532,6 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
         sources=source_lines(is_demo=analyses.is_demo, uses_osm=analyses.route is not None),
     )
     return AnalysisLayers(tuple(out), analyses.density, metadata, analyses)
-
-
-def build_layers(
-    area: StudyArea,
-    selection: Selection,
-    *,
-    layers: Sequence[str],
-    cell_size_m: float | None = None,
-    route: EvaRoute | None = None,
-    audience: Audience = "police",
-) -> AnalysisLayers:
-    """
-    Run :func:`tasking.products.export_analyses` and render it (kept for ``cli.py``).
-
-    The app and the ``patchmap`` package call the two steps themselves; this wrapper keeps the
-    single-file ``cli.py`` working until it is replaced, and goes with it.
-
-    Parameters
-    ----------
-    area, selection, layers, cell_size_m, route
-        As :func:`tasking.products.export_analyses`.
-    audience
-        Who the export is for (its coarsest cells and the metadata).
-
-    Returns
-    -------
-    AnalysisLayers
-        The rendered layers.
-    """
-    analyses = export_analyses(
-        area,
-        selection,
-        layers=layers,
-        cell_size_m=cell_size_m,
-        min_cell_m=get_preset(audience).min_cell_m or None,
-        route=route,
-    )
-    return analysis_layers(analyses, audience=audience)
 
 
 # --- downloads ------------------------------------------------------------------------------

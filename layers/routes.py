@@ -38,7 +38,6 @@ from spatial.errors import (
     ParameterError,
 )
 from spatial.validate import in_gb_lonlat
-from tasking.eva import hotspot_stops as hotspot_stops  # noqa: PLC0414  # for cli.py, until replaced
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -24,7 +24,8 @@ from hotspots.forecast import (
     forecast_cells,
     parse_method,
 )
-from layers.export import ExportMetadata, write_geojson, write_gpkg
+from layers.metadata import ExportMetadata
+from layers.writers import write_geojson, write_gpkg
 from patchmap._data import load
 from patchmap._output import print_json
 from spatial.errors import ParameterError

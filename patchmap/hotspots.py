@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
-from boundaries.select import parse_month_range, select_points, select_wards
+from boundaries.select import (
+    data_period,
+    filter_texts,
+    parse_month_range,
+    select_points,
+    select_wards,
+)
+from hotspots.areas import gistar_hot_areas
 from hotspots.classify import (
     COLD_CATEGORIES,
     DEFAULT_CHANGE_ALPHA,
@@ -38,23 +45,16 @@ from hotspots.kde import (
     kernel_density,
     rate_surface,
 )
+from hotspots.tables import TOP_AREAS, hot_area_table
 from hotspots.trend import DEFAULT_TREND_ALPHA
-from layers.export import (
-    DENSITY_UNIT,
-    LICENCE_DEMO,
-    LICENCE_ONS,
-    LICENCE_POLICE,
-    ExportMetadata,
-    RasterLayer,
-    write_geojson,
-    write_geotiff,
-    write_gpkg,
-)
+from layers.metadata import LICENCE_DEMO, LICENCE_ONS, LICENCE_POLICE, ExportMetadata
+from layers.writers import RasterLayer, write_geojson, write_geotiff, write_gpkg
 from patchmap._data import Loaded, load
-from patchmap._output import checked_out, data_period, filter_texts, print_json
+from patchmap._output import checked_out, print_json
 from spatial.crs import BNG, WGS84
 from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
 from spatial.grid import MIN_CELL_SIZE_M, Grid, GridKind, count_points, make_grid
+from tasking.products import DENSITY_UNIT
 
 if TYPE_CHECKING:
     import argparse
@@ -253,8 +253,31 @@ def _check_method_options(args: argparse.Namespace) -> None:
         raise ParameterError(msg)
 
 
+def _hot_area_rows(
+    points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, months: tuple[str, str]
+) -> list[dict[str, object]]:
+    """Return the Hotspots page's top hot-area table (hotspots.areas, .tables) as records."""
+    areas = gistar_hot_areas(cells)
+    table = hot_area_table(points, areas, months=months, top_n=TOP_AREAS)
+    return [
+        {
+            "label": str(row["Hotspot"]),
+            "n_cells": int(n_cells),
+            "n_crimes": int(row["Crimes"]),
+            "top_crime_types": str(row["Top crime types"]),
+            "trend": str(row["Trend"]),
+            "trend_p": None if math.isnan(row["Trend p"]) else round(float(row["Trend p"]), 4),
+        }
+        for (_, row), n_cells in zip(table.iterrows(), areas["n_cells"], strict=False)
+    ]
+
+
 def _gistar_outcome(
-    args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
+    args: argparse.Namespace,
+    points: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    notes: list[str],
+    months: tuple[str, str],
 ) -> _Outcome:
     grid, choices = _grid_for(args, wards, notes)
     correction, alpha, test = _test_choices(args, default_alpha=DEFAULT_ALPHA, what="grid cells")
@@ -268,6 +291,7 @@ def _gistar_outcome(
         ["n_crimes", "gi_z"], ascending=False
     )
     busiest_hot = _rows(hot, ["cell_id", "x_m", "y_m", "n_crimes", "gi_z", "gi_p_fdr", "hotspot"])
+    hot_areas = _hot_area_rows(points, cells, months)
     lines = [
         (
             f"{result.n_hot:,} hot and {result.n_cold:,} cold cells of {grid.n_cells:,} "
@@ -282,6 +306,12 @@ def _gistar_outcome(
             f"z {r['gi_z']:>6.2f}  {r['hotspot']}"
             for r in busiest_hot
         ]
+    if hot_areas:
+        lines.append("hot areas (touching hot cells, as on the Hotspots page):")
+        lines += [
+            f"  {r['label']}: {r['n_crimes']:,} crimes; {r['top_crime_types']}; {r['trend']}"
+            for r in hot_areas
+        ]
     return _Outcome(
         layer="hotspots",
         method="Getis-Ord Gi* hot spots of crime counts per grid cell",
@@ -293,6 +323,7 @@ def _gistar_outcome(
             "n_cold": result.n_cold,
             "convention": result.convention,
             "busiest_hot_cells": busiest_hot,
+            "hot_areas": hot_areas,
         },
         lines=tuple(lines),
         frame=cells,
@@ -603,8 +634,9 @@ def run_hotspots(args: argparse.Namespace) -> int:
     loaded = load(args)
     points, wards = _selected(loaded)
     notes: list[str] = []
+    period = data_period(points, loaded.selection)
     if args.method == "gistar":
-        outcome = _gistar_outcome(args, points, wards, notes)
+        outcome = _gistar_outcome(args, points, wards, notes, period)
     elif args.method == "kde-top":
         outcome = _kde_top_outcome(args, points, wards, notes)
     else:
@@ -616,7 +648,7 @@ def run_hotspots(args: argparse.Namespace) -> int:
         loaded=loaded,
         points=points,
         wards=wards,
-        period=data_period(points, loaded.selection),
+        period=period,
         notes=notes,
     )
 

@@ -7,13 +7,9 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import shapely
-import shapely.errors
-
 from boundaries.select import select_points, select_wards
 from layers.pdf import html_to_pdf
 from layers.routes import (
-    hotspot_stops,
     point_from_lonlat,
     route_sheet_html,
     route_to_geojson,
@@ -22,7 +18,7 @@ from layers.routes import (
     write_catchments,
 )
 from patchmap._data import Loaded, load
-from patchmap._output import print_json
+from patchmap._output import print_json, walk_record
 from spatial.catchments import DEFAULT_CATCHMENT_MINUTES, catchment_coverage, walking_catchments
 from spatial.errors import ParameterError
 from spatial.network import StreetNetwork, load_network
@@ -36,6 +32,7 @@ from spatial.routes import (
     read_stops,
 )
 from spatial.sites import read_sites, validate_sites
+from tasking.eva import RouteStart, hotspot_stops, route_start
 
 if TYPE_CHECKING:
     from boundaries.dataset import StudyArea
@@ -125,16 +122,13 @@ def _network_for(args: argparse.Namespace, area: StudyArea | None) -> StreetNetw
     raise ParameterError(msg)
 
 
-def _route_start(args: argparse.Namespace, loaded: Loaded | None) -> tuple[shapely.Point, str]:
+def _route_start(args: argparse.Namespace, loaded: Loaded | None) -> RouteStart:
     if args.start is not None:
         lon, lat = args.start
-        return point_from_lonlat(lon, lat), f"{lon:.5f},{lat:.5f}"
-    if loaded is not None and loaded.area.sites is not None and len(loaded.area.sites):
-        sites = loaded.area.sites
+        return RouteStart(point_from_lonlat(lon, lat), f"{lon:.5f},{lat:.5f}")
+    if loaded is not None:
         wards = select_wards(loaded.area, loaded.selection)
-        inside = sites.loc[sites.geometry.within(shapely.union_all(wards.geometry.to_numpy()))]
-        site = (inside if len(inside) else sites).iloc[0]
-        return site.geometry, str(site["name"])
+        return route_start(wards, loaded.area.sites)
     msg = "Give --start LON,LAT (e.g. 0.1192,52.2048), or --demo to start from a demo site."
     raise ParameterError(msg)
 
@@ -190,6 +184,7 @@ def _route_record(route: EvaRoute) -> dict[str, object]:
         "node_path": list(route.node_path),
         "turns": [t.instruction for t in route.turns],
         "notes": list(route.notes),
+        "eva_route": walk_record(route),
     }
 
 
@@ -197,9 +192,10 @@ def run_route(args: argparse.Namespace) -> int:
     """Run ``patchmap route``; return the exit code."""
     loaded = load(args) if args.demo or args.crimes else None
     network = _network_for(args, loaded.area if loaded else None)
+    start = _route_start(args, loaded)
     if args.stops is not None:
         stops = read_stops(args.stops)
-    elif loaded is not None:
+    elif loaded is not None:  # the stops every front end chooses (tasking.eva)
         stops = hotspot_stops(
             select_points(loaded.area, loaded.selection),
             select_wards(loaded.area, loaded.selection),
@@ -208,12 +204,11 @@ def run_route(args: argparse.Namespace) -> int:
     else:
         msg = "Give --stops FILE (GeoJSON points with an optional weight), or --demo."
         raise ParameterError(msg)
-    start, label = _route_start(args, loaded)
     route = plan_eva_route(
         network,
         stops,
-        start=start,
-        start_label=label,
+        start=start.point,
+        start_label=start.label,
         max_minutes=args.max_minutes,
         walk_kmh=args.walk_kmh,
         stop_minutes=args.stop_minutes,

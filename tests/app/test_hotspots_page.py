@@ -154,3 +154,24 @@ def test_changing_a_parameter_recomputes_only_what_depends_on_it(
     at.selectbox(key="grid_kind").set_value("hex").run()
     assert not at.exception
     assert calls == {"make_grid": 2, "gi_star": 3}
+
+
+def test_gistar_hot_areas_are_the_exports(demo: StudyArea) -> None:
+    """The Hotspots page lists the hot areas the export's hot_areas layer holds."""
+    from boundaries.select import Selection, select_points  # noqa: PLC0415  # this test only
+    from hotspots.tables import hot_area_table  # noqa: PLC0415
+    from tasking.products import export_analyses  # noqa: PLC0415
+
+    selection = Selection(months=(demo.months[0], demo.months[-1]))
+    analyses = export_analyses(demo, selection, layers=["hot_areas"])
+    areas = analyses.hot_areas
+    assert areas is not None
+    assert len(areas) > 0
+    expected = hot_area_table(
+        select_points(demo, selection), areas, months=selection.months, top_n=10
+    )
+    at = _hotspots("Gi* hot spots")
+    (table,) = [d.value for d in at.dataframe if "Trend p" in d.value.columns]
+    assert table["Hotspot"].tolist() == expected["Hotspot"].tolist()
+    assert table["Hotspot"].tolist() == [str(a) for a in areas["label"].head(10)]
+    assert table["Crimes"].tolist() == expected["Crimes"].tolist()

@@ -1,0 +1,125 @@
+"""One answer everywhere: the EVA walk of route, export and brief; the pack's change figures."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from boundaries.dataset import StudyArea, load_demo
+from patchmap.cli import main
+from tasking.profile import build_profile
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+WARD = "Castle"
+MEETING = "2025-10-14"
+
+
+@pytest.fixture(scope="module")
+def demo() -> StudyArea:
+    return load_demo()
+
+
+def _months(demo: StudyArea) -> tuple[str, str]:
+    return demo.months[-4], demo.months[-2]
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, object]:
+    capsys.readouterr()
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    record = json.loads(out)
+    assert isinstance(record, dict)
+    return record
+
+
+def test_route_export_and_brief_walk_the_same_stops_in_the_same_order(
+    demo: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, last = _months(demo)
+    data = ["--demo", "--ward", WARD, "--months", f"{first}:{last}"]
+    route = _json(capsys, ["route", *data, "--json"])["eva_route"]
+    exported = _json(
+        capsys,
+        [
+            "export",
+            *data,
+            "--layers",
+            "routes",
+            "--audience",
+            "police",
+            "--out",
+            str(tmp_path / "out"),
+            "--json",
+        ],
+    )
+    brief = _json(
+        capsys,
+        [
+            "brief",
+            *data,
+            "--meeting",
+            MEETING,
+            "--eva-route",
+            "--audience",
+            "police",
+            "--out",
+            str(tmp_path / "pack.html"),
+            "--json",
+        ],
+    )
+    assert isinstance(route, dict)
+    assert route["stops"]  # a walk with stops
+    assert exported["eva_route"] == route
+    assert brief["eva_route"] == route
+    # the exported files hold the same stops, in the same order
+    stops = json.loads((tmp_path / "out" / "route_stops.geojson").read_text(encoding="utf-8"))
+    names = [f["properties"]["name"] for f in stops["features"]]
+    assert names == [f"Stop {s['order']}: {s['label']}" for s in route["stops"]]
+
+
+def test_the_packs_change_figures_are_the_profiles(
+    demo: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, last = _months(demo)
+    record = _json(
+        capsys,
+        [
+            "brief",
+            "--demo",
+            "--ward",
+            WARD,
+            "--months",
+            f"{first}:{last}",
+            "--meeting",
+            MEETING,
+            "--audience",
+            "police",
+            "--out",
+            str(tmp_path / "pack.html"),
+            "--json",
+        ],
+    )
+    profile = build_profile(demo, wards=(WARD,), months=(first, last))
+    expected = [
+        {
+            "label": c.label,
+            "before": list(c.before),
+            "after": list(c.after),
+            "n_before": c.n_before,
+            "n_after": c.n_after,
+            "change_pct": c.change_pct,
+            "p_value": c.p_value,
+            "verdict": c.verdict,
+        }
+        for c in profile.changes
+    ]
+    assert [c["label"] for c in expected] == ["previous period"]  # the demo has one year
+    assert record["changes"] == expected
+    html = (tmp_path / "pack.html").read_text(encoding="utf-8")
+    for change in profile.changes:
+        assert f"{change.n_before:,}" in html
+        assert f"{change.n_after:,}" in html
