@@ -8,6 +8,7 @@ and small hashable values), never in session state, which holds user choices onl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import tempfile
@@ -23,7 +24,7 @@ import streamlit as st
 from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
-from hotspots.classify import emerging_hotspots
+from hotspots.classify import change_by_cell, emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
 from hotspots.forecast import (
     cube_for_selection,
@@ -739,6 +740,23 @@ def emerging_result(  # the data set key, the filters and each option
         alpha=alpha,
         distance_band_m=None,
     )
+
+
+@st.cache_data(max_entries=16, show_spinner="Testing each cell for a change…")
+def change_result(  # the data set key, the filters and each option
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    periods: tuple[tuple[str, str], tuple[str, str]],
+    alpha: float,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return each cell's change in crimes per month between two periods (as patchmap change)."""
+    grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
+    points = select_points(_area, dataclasses.replace(selection, months=None))
+    before, after = periods
+    return change_by_cell(points, grid=grid, before=before, after=after, alpha=alpha)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

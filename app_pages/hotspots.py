@@ -11,9 +11,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from hotspots.areas import density_hot_areas, emerging_hot_areas, gistar_hot_areas
+from hotspots.areas import change_areas, density_hot_areas, emerging_hot_areas, gistar_hot_areas
 from hotspots.backtest import area_label, crime_label, describe_backtest, pai_chart_data
-from hotspots.classify import HOT_CATEGORIES
+from hotspots.classify import HOT_CATEGORIES, compare_halves
 from hotspots.fdr import CORRECTION_LABELS
 from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
@@ -22,6 +22,8 @@ from hotspots.forecast import (
 from hotspots.tables import TOP_AREAS
 from layers.basemap import LegendEntry
 from layers.hotspot_layers import (
+    change_layer,
+    change_legend_entries,
     cluster_layer,
     density_breaks,
     density_layer,
@@ -62,8 +64,17 @@ KDE: Final = "Density (KDE)"
 GISTAR: Final = "Gi* hot spots"
 CLUSTERS: Final = "Clusters"
 EMERGING: Final = "Emerging hot spots"
-METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING)
+CHANGE: Final = "Change"
+METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING, CHANGE)
+CHANGE_BEFORE_KEY: Final = "change_before"
+CHANGE_AFTER_KEY: Final = "change_after"
 N_TOP: Final = TOP_AREAS  # rows of the top-hotspot table, as patchmap hotspots --json
+
+
+def _selected_months(loaded: list[str], months: tuple[str, str] | None) -> list[str]:
+    if months is None:
+        return loaded
+    return [m for m in loaded if months[0] <= m <= months[1]]
 
 
 def _number(key: str) -> float | None:
@@ -211,6 +222,64 @@ if method == KDE:
         f"bandwidth {surface.bandwidth_m:,.0f} m, {surface.cell_size_m:g} m cells, in {unit}. "
         "Colour classes are equal steps from 10 % of the peak to the peak; paler areas "
         f"are left clear. The table lists the areas of at least {threshold:,.0f} {unit}."
+    )
+elif method == CHANGE:
+    kind = st.session_state.get(GRID_KIND_KEY, "square")
+    cell_m = _number(GRID_CELL_KEY)
+    alpha = float(st.session_state.get(ALPHA_KEY, 0.05))
+    loaded = list(area.months)
+    with controls:
+        default_before, default_after = _ui.guarded(
+            "choosing the periods", compare_halves, _selected_months(loaded, ctx.selection.months)
+        )
+        st.session_state.setdefault(CHANGE_BEFORE_KEY, default_before)
+        st.session_state.setdefault(CHANGE_AFTER_KEY, default_after)
+        chosen_before = st.select_slider("Before", loaded, key=CHANGE_BEFORE_KEY)
+        chosen_after = st.select_slider("After", loaded, key=CHANGE_AFTER_KEY)
+        before = (str(chosen_before[0]), str(chosen_before[-1]))
+        after = (str(chosen_after[0]), str(chosen_after[-1]))
+    with shown:
+        grid = _ui.attempt(
+            "building the grid",
+            _ui.analysis_grid,
+            ctx.dataset_id,
+            ctx.selection,
+            kind,
+            cell_m,
+            area,
+        )
+        changed = None
+        if grid is not None:
+            changed = _ui.attempt(
+                "testing each cell for a change",
+                _ui.change_result,
+                ctx.dataset_id,
+                ctx.selection,
+                kind,
+                cell_m,
+                (before, after),
+                alpha,
+                area,
+            )
+    with controls:
+        _grid_boxes(None if grid is None else grid.value.cell_size_m, automatic=cell_m is None)
+        _alpha_box()
+    if grid is None or changed is None:
+        st.stop()
+    notes = [*grid.value.notes, *grid.warnings]
+    layer = change_layer(changed)
+    legend_title = "Change in crimes per month"
+    entries = change_legend_entries()
+    zones = change_areas(changed)
+    labels = [str(label) for label in zones["label"]]
+    key = ("change", kind, cell_m, before, after, alpha)
+    n_up = int((changed["change"] == "up").sum())
+    n_down = int((changed["change"] == "down").sum())
+    explain = (
+        f"Crimes per month in {before[0]} to {before[1]} against {after[0]} to {after[1]}, per "
+        f"cell: conditional binomial test of two Poisson counts, Benjamini-Hochberg FDR, "
+        f"adjusted p <= {alpha:g} (as `patchmap change`). {n_up:,} cells rose and {n_down:,} "
+        "fell significantly."
     )
 elif method in (GISTAR, EMERGING):
     kind = st.session_state.get(GRID_KIND_KEY, "square")

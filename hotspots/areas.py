@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HOT_AREA_COLUMNS",
     "category_zones",
+    "change_areas",
     "connected_zones",
     "density_hot_areas",
     "density_zones",
@@ -316,4 +317,42 @@ def density_hot_areas(
         f"Dense area {i + 1} (peak {p:,.0f} {unit})" for i, p in enumerate(zones["peak_per_km2"])
     ]
     zones.insert(0, "label", pd.Series(labels, dtype="object"))
+    return zones
+
+
+def change_areas(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    Outline where crime rose, then where it fell: touching cells of one significant change.
+
+    Parameters
+    ----------
+    cells
+        Cells from :func:`hotspots.classify.change_by_cell` (``change``, ``n_before``,
+        ``n_after``), EPSG:27700.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``category`` ("up", "down") and :data:`HOT_AREA_COLUMNS` (``label`` "Rising area 1
+        (2 cells)", ``n_crimes`` = crimes in the later period), rising areas first, busiest
+        first within each.
+
+    Raises
+    ------
+    CRSError
+        When ``cells`` is not in British National Grid.
+    MissingColumnError
+        When ``change`` or ``n_after`` is missing.
+    """
+    require_bng(cells, name="cells")
+    _require(cells, ("change", "n_after"), name="cells")
+    counted = cells.assign(n_crimes=cells["n_after"].astype("float64"))
+    zones = category_zones(counted, column="change", categories=("up", "down"))
+    words = {"up": "Rising", "down": "Falling"}
+    numbers = zones.groupby("category").cumcount() + 1
+    labels = [
+        f"{words[str(c)]} area {int(i)} ({_cells_label(int(n))})"
+        for c, i, n in zip(zones["category"], numbers, zones["n_cells"], strict=True)
+    ]
+    zones.insert(1, "label", pd.Series(labels, dtype="object"))
     return zones

@@ -22,6 +22,7 @@ from rasterio.warp import Resampling, reproject
 from hotspots.classify import NO_PATTERN
 from hotspots.gistar import HOTSPOT_LABELS
 from layers.styles import (
+    CHANGE_COLOURS,
     CLUSTER_COLOUR,
     DENSITY_COLOURS,
     EMERGING_COLOURS,
@@ -55,6 +56,8 @@ __all__ = [
     "DENSITY_FLOOR_SHARE",
     "DENSITY_N_CLASSES",
     "WEB_MERCATOR",
+    "change_layer",
+    "change_legend_entries",
     "cluster_layer",
     "density_breaks",
     "density_layer",
@@ -502,6 +505,78 @@ def emerging_legend_entries(categories: Sequence[str]) -> list[LegendEntry]:
         LegendEntry(name, colour, "square")
         for name, colour in EMERGING_COLOURS.items()
         if name in present
+    ]
+
+
+def _change_style(feature: Mapping[str, Any]) -> dict[str, object]:
+    colour = CHANGE_COLOURS.get(str(feature["properties"]["change"]), NO_DATA_COLOUR)
+    return {"color": "#555555", "weight": 0.4, "fillColor": colour, "fillOpacity": 0.75}
+
+
+def change_layer(
+    cells: gpd.GeoDataFrame, *, layer_name: str = "Change between periods"
+) -> folium.FeatureGroup:
+    """
+    Return the cells whose crimes per month rose or fell significantly, red up, blue down.
+
+    Parameters
+    ----------
+    cells
+        Output of :func:`hotspots.classify.change_by_cell` (British National Grid).
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One polygon per changed cell, with a tooltip of its counts, ratio and adjusted p.
+
+    Raises
+    ------
+    CRSError
+        When ``cells`` is not in British National Grid.
+    MissingColumnError
+        When ``change``, ``n_before``, ``n_after``, ``ratio`` or ``p_adjusted`` is missing.
+    """
+    require_bng(cells, name="change cells")
+    needed = ("change", "n_before", "n_after", "ratio", "p_adjusted")
+    require_frame_columns(cells, needed, name="change cells")
+    shown = cells.loc[cells["change"].isin(list(CHANGE_COLOURS))]
+    if shown.empty:
+        return folium.FeatureGroup(name=layer_name)
+    return tooltip_layer(
+        {
+            "change": [escape_html(v) for v in shown["change"]],
+            "n_before": shown["n_before"].astype("int64").to_numpy(),
+            "n_after": shown["n_after"].astype("int64").to_numpy(),
+            "ratio": [f"{r:.2f}" if np.isfinite(r) else "new" for r in shown["ratio"]],
+            "p_adjusted": [f"{p:.3g}" for p in shown["p_adjusted"]],
+        },
+        shown.geometry.to_numpy(),
+        layer_name=layer_name,
+        style_function=_change_style,
+        tooltip={
+            "change": "Change",
+            "n_before": "Crimes before",
+            "n_after": "Crimes after",
+            "ratio": "Rate ratio",
+            "p_adjusted": "Adjusted p",
+        },
+    )
+
+
+def change_legend_entries() -> list[LegendEntry]:
+    """
+    Return the legend rows of :func:`change_layer`.
+
+    Returns
+    -------
+    list of LegendEntry
+        Rose significantly (red), fell significantly (blue).
+    """
+    return [
+        LegendEntry("Crimes per month rose", CHANGE_COLOURS["up"], "square"),
+        LegendEntry("Crimes per month fell", CHANGE_COLOURS["down"], "square"),
     ]
 
 

@@ -175,3 +175,25 @@ def test_gistar_hot_areas_are_the_exports(demo: StudyArea) -> None:
     assert table["Hotspot"].tolist() == expected["Hotspot"].tolist()
     assert table["Hotspot"].tolist() == [str(a) for a in areas["label"].head(10)]
     assert table["Crimes"].tolist() == expected["Crimes"].tolist()
+
+
+def test_change_compares_the_halves_as_patchmap_change_does(
+    demo: StudyArea, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page's Change method is the CLI's: the same periods give the same cells."""
+    import json  # noqa: PLC0415  # this test only
+
+    from hotspots.classify import compare_halves  # noqa: PLC0415
+    from patchmap.cli import main  # noqa: PLC0415
+
+    before, after = compare_halves(list(demo.months))
+    at = _hotspots("Change")
+    assert at.select_slider(key="change_before").value == before
+    assert at.select_slider(key="change_after").value == after
+    argv = ["change", "--demo", "--before", ":".join(before), "--after", ":".join(after)]
+    assert main([*argv, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    info = at.info[0].value
+    assert f"{result['n_up']:,} cells rose and {result['n_down']:,} fell" in info
+    rising = result["n_up"] > 0 or result["n_down"] > 0
+    assert rising == any(d.value.shape[0] for d in at.dataframe if "Trend p" in d.value.columns)

@@ -123,3 +123,40 @@ def test_the_packs_change_figures_are_the_profiles(
     for change in profile.changes:
         assert f"{change.n_before:,}" in html
         assert f"{change.n_after:,}" in html
+
+
+def test_hotspots_json_lists_the_hot_areas_the_export_holds(
+    demo: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from boundaries.select import Selection  # noqa: PLC0415  # this test only
+    from tasking.products import export_analyses  # noqa: PLC0415
+
+    record = _json(capsys, ["hotspots", "--demo", "--ward", WARD, "--json"])
+    result = record["result"]
+    assert isinstance(result, dict)
+    listed = result["hot_areas"]
+    exported = export_analyses(demo, Selection(wards=(WARD,)), layers=["hot_areas"]).hot_areas
+    assert exported is not None
+    assert listed
+    assert [a["label"] for a in listed] == [str(x) for x in exported["label"].head(len(listed))]
+    assert [a["n_cells"] for a in listed] == [int(n) for n in exported["n_cells"].head(len(listed))]
+    # and the exported files hold them
+    assert (
+        main(
+            [
+                "export",
+                "--demo",
+                "--ward",
+                WARD,
+                "--layers",
+                "hot_areas",
+                "--audience",
+                "police",
+                "--out",
+                str(tmp_path / "areas.geojson"),
+            ]
+        )
+        == 0
+    )
+    features = json.loads((tmp_path / "areas.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["label"] for f in features] == [str(x) for x in exported["label"]]
