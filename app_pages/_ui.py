@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import logging
 import tempfile
+import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ from tasking.products import export_analyses
 from tasking.profile import Profile, build_profile
 from tasking.store import (
     connect,
+    request_id_for,
     resolve_database_url,
 )
 
@@ -108,6 +110,8 @@ WARDS_KEY: Final = "wards"
 NEIGHBOURHOODS_KEY: Final = "neighbourhoods"
 FILTERS_DATASET_KEY: Final = "filters_dataset"
 """The data set the filters were chosen for (they are cleared when it changes)."""
+FORM_NONCE_KEY: Final = "form_nonce"
+"""A random value per browser session: part of each form submission's request id."""
 
 DEMO: Final = "Demo town"
 UPLOAD: Final = "Upload files"
@@ -132,6 +136,30 @@ def fail(message: str) -> NoReturn:
     """Show ``message`` as an error box and stop this run of the page."""
     st.error(message)
     st.stop()
+
+
+def submission_id(form: str, *values: object) -> str:
+    """
+    Return the request id (idempotency key) of one form submission in this browser session.
+
+    The same values submitted again from the same form in the same session (a double click, a
+    rerun while saving) get the same id, so the tasking log adds one record; another session, or
+    any changed value, gets a new one.
+
+    Parameters
+    ----------
+    form
+        The form's name ("add_problem").
+    *values
+        Everything the form submits, including the user.
+
+    Returns
+    -------
+    str
+        An id for the store's ``request_id``.
+    """
+    nonce = st.session_state.setdefault(FORM_NONCE_KEY, uuid.uuid4().hex)
+    return request_id_for(nonce, form, *values)
 
 
 def guarded(doing: str, func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:

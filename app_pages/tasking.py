@@ -231,6 +231,9 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                         description=description,
                         sara_stage=stage,
                         ward=ward,
+                        request_id=_ui.submission_id(
+                            "add_problem", user, title, description, stage, ward
+                        ),
                     ),
                 )
                 st.rerun()
@@ -314,6 +317,9 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                             name=ward_name,
                             user=user,
                             problem_id=picked,
+                            request_id=_ui.submission_id(
+                                "link_area", user, picked, ward_name, kind
+                            ),
                         ),
                     )
                     st.rerun()
@@ -366,6 +372,9 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                             owner_agency=texts[ACTION_AGENCY_KEY],
                             owner_person=texts[ACTION_PERSON_KEY],
                             due_date=values[ACTION_DUE_KEY],
+                            request_id=_ui.submission_id(
+                                "add_action", user, picked, *values.values(), *texts.values()
+                            ),
                         ),
                     )
                     st.rerun()
@@ -437,7 +446,13 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                     "adding the meeting",
                     _write,
                     engine,
-                    lambda s: add_meeting(s, name=name, held_on=held_on, user=user),  # type: ignore[arg-type]  # date_input
+                    lambda s: add_meeting(
+                        s,
+                        name=name,
+                        held_on=held_on,  # type: ignore[arg-type]  # date_input
+                        user=user,
+                        request_id=_ui.submission_id("add_meeting", user, name, held_on),
+                    ),
                 )
                 st.rerun()
         if meetings:
@@ -468,7 +483,14 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                         _write,
                         engine,
                         lambda s: add_decision(
-                            s, meeting_id, decision=text, user=user, problem_id=about
+                            s,
+                            meeting_id,
+                            decision=text,
+                            user=user,
+                            problem_id=about,
+                            request_id=_ui.submission_id(
+                                "add_decision", user, meeting_id, text, about
+                            ),
                         ),
                     )
                     st.rerun()
@@ -533,6 +555,18 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                     note = str(st.session_state.get(FINDING_NOTE_KEY) or "")
                     photo = str(st.session_state.get(FINDING_PHOTO_KEY) or "") or None
                     spoken = str(st.session_state.get(FINDING_SPOKEN_KEY) or "")
+                    walked_on = dt.datetime.now(dt.UTC).date()
+                    request_id = _ui.submission_id(
+                        "add_finding",
+                        user,
+                        route_id,
+                        stop,
+                        sorted(answers.items()),
+                        note,
+                        photo,
+                        spoken,
+                        walked_on,
+                    )
                     _ui.guarded(
                         "recording the finding",
                         _write,
@@ -546,7 +580,8 @@ def _page() -> None:  # noqa: C901, PLR0912, PLR0915 - one page, top to bottom
                             note=note,
                             photo_ref=photo,
                             spoken_to=spoken,
-                            walked_on=dt.datetime.now(dt.UTC).date(),
+                            walked_on=walked_on,
+                            request_id=request_id,
                         ),
                     )
                     st.rerun()

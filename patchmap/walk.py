@@ -190,7 +190,7 @@ def _route_record(route: EvaRoute) -> dict[str, object]:
 
 def run_route(args: argparse.Namespace) -> int:
     """Run ``patchmap route``; return the exit code."""
-    loaded = load(args) if args.demo or args.crimes else None
+    loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
     start = _route_start(args, loaded)
     if args.stops is not None:
@@ -258,7 +258,7 @@ def add_catchment(parser: argparse.ArgumentParser) -> None:
 
 def run_catchment(args: argparse.Namespace) -> int:
     """Run ``patchmap catchment``; return the exit code."""
-    loaded = load(args) if args.demo or args.crimes else None
+    loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
     if args.sites is not None:
         sites = read_sites(args.sites)

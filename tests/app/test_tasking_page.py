@@ -96,6 +96,23 @@ def test_adding_a_problem_stores_it_with_the_user(engine: Engine) -> None:
     assert list(table["title"]) == ["Cycle theft at the station"]
 
 
+def test_the_same_form_submitted_twice_adds_one_record(engine: Engine) -> None:
+    at = _tasking()
+    for title in ("Cycle theft", "Cycle theft", "Drug dealing"):  # a double click, then a new one
+        at.text_input(key=page.PROBLEM_TITLE_KEY).set_value(title)
+        at.button(key=page.ADD_PROBLEM_KEY).click().run()
+        assert not at.exception
+        assert not at.error
+    with Session(engine) as session:
+        assert [p.title for p in list_problems(session)] == ["Cycle theft", "Drug dealing"]
+        assert len(list_audit(session, entity="problem")) == 2
+    fresh = _tasking()  # another browser session: its own submissions
+    fresh.text_input(key=page.PROBLEM_TITLE_KEY).set_value("Cycle theft")
+    fresh.button(key=page.ADD_PROBLEM_KEY).click().run()
+    with Session(engine) as session:
+        assert len(list_problems(session)) == 3
+
+
 def test_a_change_without_a_name_is_refused(engine: Engine) -> None:
     at = _tasking(user=None)
     at.text_input(key=page.PROBLEM_TITLE_KEY).set_value("Anonymous")
