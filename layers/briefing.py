@@ -11,6 +11,10 @@ A pack covers a ward or a neighbourhood, a period and a meeting date, for one au
 - from the tasking log, when one is given: flagged problems with their SARA stage and EPIC
   actions, and the assessment of finished responses.
 
+Nothing is computed here: :func:`tasking.pack.briefing_content` gives the profile, the changes
+(:func:`tasking.profile.meeting_changes`), the map's Gi* cells, the EVA walk and the tasking log's
+records; :func:`render_briefing` renders them for one audience.
+
 Each section appears only when its data exists, never as a placeholder. The audience preset
 (:mod:`layers.audience`) applies to every table and the map: partners see streets and cells with
 counts below the threshold shown as ``<5``, never crime IDs or outcomes; the public sees ward

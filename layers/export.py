@@ -1,8 +1,8 @@
 """
 Layer exports that open in the tools partners use, never carrying more than the audience may see.
 
-Formats (each written with a well-kept library: GDAL through pyogrio and rasterio, or the
-standard library's CSV writer, gpxpy for GPX):
+Formats (written by :mod:`layers.writers`, each with a well-kept library: GDAL through pyogrio
+and rasterio, or the standard library's CSV writer, gpxpy for GPX):
 
 ========  ===========================================  ==========  ==============================
 format    file                                         CRS         metadata carried
@@ -21,7 +21,11 @@ Every export is made through :func:`export_layers`, which passes each layer thro
 preset (:func:`layers.audience.prepare_layer`) first: the preset picks the allow-list of fields,
 aggregates crimes and blanks small counts; nothing else leaves. A ``metadata.json`` (or the
 format's own metadata) records the method, parameters and automatic choices, the data period,
-the filters, the source and licence attribution and the creation time.
+the filters, the source and licence attribution and the creation time (:mod:`layers.metadata`).
+
+Nothing is analysed here: :func:`tasking.products.export_analyses` runs the analyses (the same
+for the Exports page and ``patchmap export``) and :func:`analysis_layers` turns its results into
+named layers.
 """
 
 from __future__ import annotations
@@ -506,7 +510,7 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
     """
     preset = get_preset(audience)
     out: list[Layer] = []
-    if analyses.layers and "wards" in analyses.layers:
+    if "wards" in analyses.layers:
         out.append(Layer("wards", "wards", analyses.selected_wards))
     if analyses.crimes is not None:
         out.append(Layer("crimes", "crimes", analyses.crimes))
