@@ -127,6 +127,7 @@ if TYPE_CHECKING:
     )
     from hotspots.kde import (
         DEFAULT_KERNEL,
+        DENSITY_UNIT,
         GAUSSIAN_TRUNCATE_SD,
         KDE_CELL_DIVISOR,
         M2_PER_KM2,
@@ -196,6 +197,7 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_SEED": "hotspots.gistar",
     "DEFAULT_TOP_N": "hotspots.concentration",
     "DEFAULT_TREND_ALPHA": "hotspots.trend",
+    "DENSITY_UNIT": "hotspots.kde",
     "DefaultChoice": "hotspots.forecast",
     "DensitySurface": "hotspots.kde",
     "EMERGING_CATEGORIES": "hotspots.classify",
@@ -322,6 +324,7 @@ __all__ = [
     "DEFAULT_SEED",
     "DEFAULT_TOP_N",
     "DEFAULT_TREND_ALPHA",
+    "DENSITY_UNIT",
     "EMERGING_CATEGORIES",
     "FEW_CRIMES_PER_MONTH",
     "GAUSSIAN_TRUNCATE_SD",

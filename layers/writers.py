@@ -30,9 +30,9 @@ import pyogrio
 import rasterio
 import shapely
 
+from hotspots.kde import DENSITY_UNIT
 from spatial.crs import BNG, WGS84, require_bng
 from spatial.errors import EmptyInputError, ParameterError
-from tasking.products import DENSITY_UNIT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

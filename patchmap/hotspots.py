@@ -39,6 +39,7 @@ from hotspots.forecast import flag_top, n_flagged
 from hotspots.gistar import DEFAULT_ALPHA, gi_star
 from hotspots.kde import (
     DEFAULT_KERNEL,
+    DENSITY_UNIT,
     DensitySurface,
     Kernel,
     density_by_cell,
@@ -54,7 +55,6 @@ from patchmap._output import checked_out, print_json
 from spatial.crs import BNG, WGS84
 from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
 from spatial.grid import MIN_CELL_SIZE_M, Grid, GridKind, count_points, make_grid
-from tasking.products import DENSITY_UNIT
 
 if TYPE_CHECKING:
     import argparse

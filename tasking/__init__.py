@@ -58,7 +58,6 @@ if TYPE_CHECKING:
         flag_problems,
     )
     from tasking.products import (
-        DENSITY_UNIT,
         EXPORT_LAYERS,
         ExportAnalyses,
         ExportLayer,
@@ -167,7 +166,6 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_CONFIDENCE_LEVEL": "tasking.stats",
     "DEFAULT_HARM_WEIGHTS": "tasking.problems",
     "DEFAULT_PERIOD_MONTHS": "tasking.pack",
-    "DENSITY_UNIT": "tasking.products",
     "DecisionRecord": "tasking.store",
     "EPIC_TYPES": "tasking.store",
     "EXPORT_LAYERS": "tasking.products",
@@ -276,7 +274,6 @@ __all__ = [
     "DEFAULT_CONFIDENCE_LEVEL",
     "DEFAULT_HARM_WEIGHTS",
     "DEFAULT_PERIOD_MONTHS",
-    "DENSITY_UNIT",
     "EPIC_TYPES",
     "EXPORT_LAYERS",
     "FINDING_COLUMNS",

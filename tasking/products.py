@@ -18,7 +18,7 @@ from boundaries.select import data_period, filter_texts, select_points, select_w
 from hotspots.areas import gistar_hot_areas
 from hotspots.clusters import dbscan_clusters
 from hotspots.gistar import gi_star
-from hotspots.kde import kernel_density
+from hotspots.kde import DENSITY_UNIT, kernel_density
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.grid import count_points, make_grid
 from spatial.network import load_network
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from spatial.routes import EvaRoute
 
 __all__ = [
-    "DENSITY_UNIT",
     "EXPORT_LAYERS",
     "ExportAnalyses",
     "ExportLayer",
@@ -51,8 +50,6 @@ ExportLayer = Literal[
 """The layers an export may hold."""
 EXPORT_LAYERS: Final[tuple[ExportLayer, ...]] = get_args(ExportLayer)
 """Every export layer."""
-DENSITY_UNIT: Final = "crimes per km2"
-"""Unit of a density raster's values."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,6 +19,7 @@ from shapely import LineString, Point, box
 
 from boundaries.dataset import StudyArea, load_demo
 from boundaries.select import Selection
+from hotspots.kde import DENSITY_UNIT
 from layers.audience import get_preset
 from layers.export import Layer, analysis_layers, export_layers, prepare_density
 from layers.metadata import LICENCE_DEMO, ExportMetadata
@@ -37,7 +38,7 @@ from layers.writers import (
 from patchmap.cli import main
 from spatial.crs import BNG, WGS84
 from spatial.errors import CRSError, EmptyInputError, ParameterError
-from tasking.products import DENSITY_UNIT, export_analyses
+from tasking.products import export_analyses
 
 if TYPE_CHECKING:
     from pathlib import Path
