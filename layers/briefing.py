@@ -462,6 +462,28 @@ def _assessment_rows(
     ]
 
 
+def _profile_context(profile: Profile, m: int | None) -> dict[str, object]:
+    """Return the profile's numbers as the audience may see them (template fields)."""
+    total_hidden = m is not None and profile.n_crimes < m
+    return {
+        "n_crimes": _count(profile.n_crimes, m),
+        "n_asb": _count(profile.n_asb, m),
+        "rate": (
+            f"{profile.rate_per_1000:.1f}"
+            if profile.rate_per_1000 is not None and not total_hidden
+            else ""
+        ),
+        "rank": f"{profile.rank} of {profile.n_ranked}" if profile.rank else "",
+        "rank_basis": profile.rank_basis,
+        "by_type": _with_secondary(list(profile.by_crime_type.items()), m),
+        "by_month": [
+            (mo, n, _last_year(profile.by_month_last_year.get(mo), m))
+            for mo, n in _with_secondary(list(profile.by_month.items()), m)
+        ],
+        "has_last_year": any(v is not None for v in profile.by_month_last_year.values()),
+    }
+
+
 def render_briefing(
     content: BriefingContent,
     area: StudyArea,
@@ -506,9 +528,7 @@ def render_briefing(
         f"{area_name}: {profile.months[0]} to {profile.months[1]} ({preset.audience})",
         " ".join(sources),
     )
-    changes = list(content.changes)
     m = preset.min_count
-    total_hidden = m is not None and profile.n_crimes < m
     context = {
         "title": title,
         "area_name": area_name,
@@ -521,22 +541,8 @@ def render_briefing(
         "created": (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         "caveats": [*CAVEATS, *_suppression_caveat(m)],
         "map_uri": "data:image/png;base64," + base64.b64encode(map_png).decode("ascii"),
-        "n_crimes": _count(profile.n_crimes, m),
-        "n_asb": _count(profile.n_asb, m),
-        "rate": (
-            f"{profile.rate_per_1000:.1f}"
-            if profile.rate_per_1000 is not None and not total_hidden
-            else ""
-        ),
-        "rank": f"{profile.rank} of {profile.n_ranked}" if profile.rank else "",
-        "rank_basis": profile.rank_basis,
-        "by_type": _with_secondary(list(profile.by_crime_type.items()), m),
-        "by_month": [
-            (mo, n, _last_year(profile.by_month_last_year.get(mo), m))
-            for mo, n in _with_secondary(list(profile.by_month.items()), m)
-        ],
-        "has_last_year": any(v is not None for v in profile.by_month_last_year.values()),
-        "changes": _change_rows(changes, m),
+        **_profile_context(profile, m),
+        "changes": _change_rows(content.changes, m),
         "locations": _location_rows(profile, preset),
         "problems": _problem_rows(tasking, preset),
         "assessments": _assessment_rows(tasking, preset),
