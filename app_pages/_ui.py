@@ -27,13 +27,11 @@ from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
 from hotspots.classify import change_by_cell, emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
-from hotspots.forecast import (
-    cube_for_selection,
-    forecast_cells,
-    parse_method,
-)
+from hotspots.cube import cube_for_selection
+from hotspots.forecast import forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
+from hotspots.methods import parse_method
 from hotspots.tables import hot_area_table, hotspot_table, snap_point_counts, ward_type_table
 from layers.audience import get_preset
 from layers.briefing import SECTION_TITLES, render_briefing

@@ -32,6 +32,7 @@ from tasking.store import (
     ActionRecord,
     AreaRecord,
     DecisionRecord,
+    FindingRecord,
     MeetingRecord,
     ProblemRecord,
     add_action,
@@ -278,40 +279,48 @@ def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
             problem_id=args.problem,
         )
     elif args.record == "area":
-        try:
-            geometry = shapely.from_wkt(args.wkt)
-        except shapely.errors.GEOSException as err:
-            msg = f"--wkt is not valid WKT ({err}); e.g. 'POLYGON ((545000 260000, ...))'."
-            raise ParameterError(msg) from err
-        record = add_area(
-            session,
-            geometry,
-            kind=args.kind,
-            name=args.name,
-            user=user,
-            request_id=args.request_id,
-            problem_id=args.problem,
-        )
+        record = _tasks_add_area(session, args, user)
     else:
-        both = set(args.seen) & set(args.not_seen)
-        if both:
-            msg = f"{', '.join(sorted(both))} given as both --seen and --not-seen."
-            raise ParameterError(msg)
-        answers = dict.fromkeys(args.seen, True) | dict.fromkeys(args.not_seen, False)
-        return add_finding(
-            session,
-            args.route,
-            stop_number=args.stop,
-            answers=answers,
-            user=user,
-            request_id=args.request_id,
-            note=args.note,
-            photo_ref=args.photo,
-            spoken_to=args.spoken_to,
-            walked_on=args.walked_on,
-            point=None if args.at is None else shapely.Point(*args.at),
-        ).to_dict()
+        return _tasks_add_finding(session, args, user).to_dict()
     return record.to_dict()
+
+
+def _tasks_add_area(session: Session, args: argparse.Namespace, user: str) -> AreaRecord:
+    try:
+        geometry = shapely.from_wkt(args.wkt)
+    except shapely.errors.GEOSException as err:
+        msg = f"--wkt is not valid WKT ({err}); e.g. 'POLYGON ((545000 260000, ...))'."
+        raise ParameterError(msg) from err
+    return add_area(
+        session,
+        geometry,
+        kind=args.kind,
+        name=args.name,
+        user=user,
+        request_id=args.request_id,
+        problem_id=args.problem,
+    )
+
+
+def _tasks_add_finding(session: Session, args: argparse.Namespace, user: str) -> FindingRecord:
+    both = set(args.seen) & set(args.not_seen)
+    if both:
+        msg = f"{', '.join(sorted(both))} given as both --seen and --not-seen."
+        raise ParameterError(msg)
+    answers = dict.fromkeys(args.seen, True) | dict.fromkeys(args.not_seen, False)
+    return add_finding(
+        session,
+        args.route,
+        stop_number=args.stop,
+        answers=answers,
+        user=user,
+        request_id=args.request_id,
+        note=args.note,
+        photo_ref=args.photo,
+        spoken_to=args.spoken_to,
+        walked_on=args.walked_on,
+        point=None if args.at is None else shapely.Point(*args.at),
+    )
 
 
 def _tasks_list(session: Session, args: argparse.Namespace) -> list[dict[str, object]]:

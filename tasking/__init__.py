@@ -65,7 +65,6 @@ if TYPE_CHECKING:
         route_method,
     )
     from tasking.profile import (
-        ASB,
         SIGNIFICANCE_LEVEL,
         FindingsSummary,
         PeriodChange,
@@ -85,12 +84,6 @@ if TYPE_CHECKING:
         reports_in,
         theme_of_crime_type,
         theme_of_issue,
-    )
-    from tasking.stats import (
-        DEFAULT_CONFIDENCE_LEVEL,
-        Alternative,
-        PoissonRateRatioTest,
-        poisson_rate_ratio_test,
     )
     from tasking.store import (
         ACTION_STATUSES,
@@ -148,11 +141,9 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "ACTION_STATUSES": "tasking.store",
     "AREA_KINDS": "tasking.store",
-    "ASB": "tasking.profile",
     "ASSESSMENT_MAX_MONTHS": "tasking.pack",
     "ActionRecord": "tasking.store",
     "ActionStatus": "tasking.store",
-    "Alternative": "tasking.stats",
     "AreaCounts": "tasking.assess",
     "AreaKind": "tasking.store",
     "AreaRecord": "tasking.store",
@@ -163,7 +154,6 @@ _EXPORTS: dict[str, str] = {
     "CHECKLIST_ITEMS": "tasking.store",
     "ChecklistItem": "tasking.store",
     "DATABASE_URL_ENV": "tasking.store",
-    "DEFAULT_CONFIDENCE_LEVEL": "tasking.stats",
     "DEFAULT_HARM_WEIGHTS": "tasking.problems",
     "DEFAULT_PERIOD_MONTHS": "tasking.pack",
     "DecisionRecord": "tasking.store",
@@ -187,7 +177,6 @@ _EXPORTS: dict[str, str] = {
     "PROBLEM_STATUSES": "tasking.store",
     "PatrolLimits": "tasking.problems",
     "PeriodChange": "tasking.profile",
-    "PoissonRateRatioTest": "tasking.stats",
     "ProblemKind": "tasking.problems",
     "ProblemRecord": "tasking.store",
     "ProblemStatus": "tasking.store",
@@ -245,7 +234,6 @@ _EXPORTS: dict[str, str] = {
     "meeting_changes": "tasking.profile",
     "pack_period": "tasking.pack",
     "plan_hotspot_route": "tasking.eva",
-    "poisson_rate_ratio_test": "tasking.stats",
     "propose_actions": "tasking.findings",
     "read_reports": "tasking.reports",
     "read_tasking": "tasking.pack",
@@ -267,11 +255,9 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "ACTION_STATUSES",
     "AREA_KINDS",
-    "ASB",
     "ASSESSMENT_MAX_MONTHS",
     "CHECKLIST_ITEMS",
     "DATABASE_URL_ENV",
-    "DEFAULT_CONFIDENCE_LEVEL",
     "DEFAULT_HARM_WEIGHTS",
     "DEFAULT_PERIOD_MONTHS",
     "EPIC_TYPES",
@@ -294,7 +280,6 @@ __all__ = [
     "UNCHANGED",
     "ActionRecord",
     "ActionStatus",
-    "Alternative",
     "AreaCounts",
     "AreaKind",
     "AreaRecord",
@@ -313,7 +298,6 @@ __all__ = [
     "MeetingRecord",
     "PatrolLimits",
     "PeriodChange",
-    "PoissonRateRatioTest",
     "ProblemKind",
     "ProblemRecord",
     "ProblemStatus",
@@ -364,7 +348,6 @@ __all__ = [
     "meeting_changes",
     "pack_period",
     "plan_hotspot_route",
-    "poisson_rate_ratio_test",
     "propose_actions",
     "read_reports",
     "read_tasking",

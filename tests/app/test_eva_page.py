@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.orm import Session
@@ -8,6 +9,9 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 
 from app_pages import eva_routes as page
 from tasking.store import add_problem, connect, list_areas
+
+if TYPE_CHECKING:
+    from boundaries.dataset import StudyArea
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/eva_routes.py"
@@ -131,14 +135,13 @@ def test_saving_the_route_stores_its_line_and_stops_in_the_tasking_log(
     assert any(f"Saved as EVA route {saved.id}" in s.value for s in at.success)
 
 
-def test_the_page_walks_the_stops_route_export_and_brief_plan() -> None:
+def test_the_page_walks_the_stops_route_export_and_brief_plan(demo_area: StudyArea) -> None:
     """Same data, same defaults: the page's walk is the one tasking.eva plans for the CLI."""
-    from boundaries.dataset import load_demo  # noqa: PLC0415  # this test only
     from boundaries.select import Selection, select_points, select_wards  # noqa: PLC0415
     from spatial.network import load_network  # noqa: PLC0415
     from tasking.eva import plan_hotspot_route  # noqa: PLC0415
 
-    demo = load_demo()
+    demo = demo_area
     selection = Selection(months=(demo.months[0], demo.months[-1]))
     assert demo.network_path is not None
     planned = plan_hotspot_route(

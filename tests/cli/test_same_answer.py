@@ -5,22 +5,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-import pytest
-
-from boundaries.dataset import StudyArea, load_demo
 from patchmap.cli import main
 from tasking.profile import build_profile
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pytest
+
+    from boundaries.dataset import StudyArea
+
 WARD = "Castle"
 MEETING = "2025-10-14"
-
-
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
 
 
 def _months(demo: StudyArea) -> tuple[str, str]:
@@ -37,8 +33,9 @@ def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, obje
 
 
 def test_route_export_and_brief_walk_the_same_stops_in_the_same_order(
-    demo: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_area: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    demo = demo_area
     first, last = _months(demo)
     data = ["--demo", "--ward", WARD, "--months", f"{first}:{last}"]
     route = _json(capsys, ["route", *data, "--json"])["eva_route"]
@@ -82,8 +79,9 @@ def test_route_export_and_brief_walk_the_same_stops_in_the_same_order(
 
 
 def test_the_packs_change_figures_are_the_profiles(
-    demo: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_area: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    demo = demo_area
     first, last = _months(demo)
     record = _json(
         capsys,
@@ -126,8 +124,9 @@ def test_the_packs_change_figures_are_the_profiles(
 
 
 def test_hotspots_json_lists_the_hot_areas_the_export_holds(
-    demo: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_area: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    demo = demo_area
     from boundaries.select import Selection  # noqa: PLC0415  # this test only
     from tasking.products import export_analyses  # noqa: PLC0415
 

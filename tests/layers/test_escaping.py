@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pytest
 
-from boundaries.dataset import StudyArea, load_demo
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.clusters import dbscan_clusters
 from hotspots.tables import snap_point_counts
@@ -28,6 +27,7 @@ from tasking.products import export_analyses
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from boundaries.dataset import StudyArea
     from spatial.routes import EvaRoute
 
 HOSTILE = "<script>alert(1)</script> ]]> & \"q\" 'a'"
@@ -40,9 +40,9 @@ KML = "{http://www.opengis.net/kml/2.2}"
 
 
 @pytest.fixture(scope="module")
-def area() -> StudyArea:
+def area(demo_area: StudyArea) -> StudyArea:
     """The demo town with one ward, its crimes' locations and a site given hostile names."""
-    demo = load_demo()
+    demo = demo_area
     wards = demo.wards.copy()
     wards.loc[wards["ward_name"] == "Castle", "ward_name"] = WARD
     points = demo.points.copy()

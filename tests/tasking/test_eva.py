@@ -11,7 +11,6 @@ import pytest
 import shapely
 from shapely import Point, box
 
-from boundaries.dataset import StudyArea, load_demo
 from boundaries.select import Selection, select_points, select_wards
 from spatial.crs import BNG
 from spatial.errors import CRSError, MissingColumnError
@@ -29,14 +28,10 @@ from tasking.pack import briefing_content
 from tasking.products import export_analyses
 
 if TYPE_CHECKING:
+    from boundaries.dataset import StudyArea
     from spatial.routes import EvaRoute
 
 X0, Y0 = 545_000.0, 258_000.0
-
-
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
 
 
 def _sites(*named: tuple[str, float, float]) -> gpd.GeoDataFrame:
@@ -75,7 +70,8 @@ def test_route_start_names_bad_sites() -> None:
         route_start(WARDS, _sites(("A", X0, Y0)).rename(columns={"name": "site"}))
 
 
-def test_demo_hotspot_stops_find_the_planted_night_time_economy(demo: StudyArea) -> None:
+def test_demo_hotspot_stops_find_the_planted_night_time_economy(demo_area: StudyArea) -> None:
+    demo = demo_area
     selection = Selection(wards=("Castle",))
     stops = hotspot_stops(select_points(demo, selection), select_wards(demo, selection), top_n=5)
     assert stops.crs == BNG
@@ -114,7 +110,8 @@ def _walk(route: EvaRoute) -> list[tuple[int, str, float, float]]:
     ]
 
 
-def test_the_export_and_the_pack_walk_the_route_that_route_plans(demo: StudyArea) -> None:
+def test_the_export_and_the_pack_walk_the_route_that_route_plans(demo_area: StudyArea) -> None:
+    demo = demo_area
     ward = "Castle"
     months = (demo.months[-3], demo.months[-1])
     selection = Selection(wards=(ward,), months=months)

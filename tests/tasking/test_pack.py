@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-import pytest
-
-from boundaries.dataset import StudyArea, load_demo
 from tasking.pack import briefing_content, pack_period
 from tasking.profile import build_profile, change_since, meeting_changes
+
+if TYPE_CHECKING:
+    from boundaries.dataset import StudyArea
 
 WARD = "Castle"
 
 
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
-
-
 def test_change_since_a_meeting_is_the_profiles_previous_period_of_those_months(
-    demo: StudyArea,
+    demo_area: StudyArea,
 ) -> None:
+    demo = demo_area
     months = demo.months[-6:]
     profile = build_profile(demo, wards=(WARD,), months=(months[0], months[-1]))
     meeting = dt.date.fromisoformat(f"{months[2]}-20")  # the last meeting fell in the 3rd month
@@ -36,7 +33,8 @@ def test_change_since_a_meeting_is_the_profiles_previous_period_of_those_months(
     assert meeting_changes(profile, demo, last_meeting=meeting)[0] == since
 
 
-def test_without_a_last_meeting_the_pack_shows_the_profiles_changes(demo: StudyArea) -> None:
+def test_without_a_last_meeting_the_pack_shows_the_profiles_changes(demo_area: StudyArea) -> None:
+    demo = demo_area
     meeting = dt.date(2025, 10, 14)
     content = briefing_content(demo, meeting=meeting, ward=WARD)
     assert content.profile.months == pack_period(demo, meeting)
@@ -46,7 +44,8 @@ def test_without_a_last_meeting_the_pack_shows_the_profiles_changes(demo: StudyA
     assert int(content.hot_cells["n_crimes"].sum()) == len(content.points)
 
 
-def test_a_meeting_after_the_profile_changes_nothing(demo: StudyArea) -> None:
+def test_a_meeting_after_the_profile_changes_nothing(demo_area: StudyArea) -> None:
+    demo = demo_area
     profile = build_profile(demo, wards=(WARD,), months=(demo.months[-3], demo.months[-1]))
     assert change_since(profile, demo, since=dt.date(2030, 1, 1)) is None
     assert meeting_changes(profile, demo, last_meeting=dt.date(2030, 1, 1)) == profile.changes
