@@ -185,7 +185,7 @@ def test_change_compares_the_halves_as_patchmap_change_does(
     at = _hotspots("Change")
     assert at.select_slider(key="change_before").value == before
     assert at.select_slider(key="change_after").value == after
-    argv = ["change", "--demo_area", "--before", ":".join(before), "--after", ":".join(after)]
+    argv = ["change", "--demo", "--before", ":".join(before), "--after", ":".join(after)]
     assert main([*argv, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)["result"]
     info = at.info[0].value
