@@ -23,6 +23,7 @@ import shapely
 import streamlit as st
 
 from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
+from boundaries.population import lsoa_residents
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
 from hotspots.classify import change_by_cell, emerging_hotspots
@@ -32,6 +33,7 @@ from hotspots.forecast import forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
 from hotspots.methods import parse_method
+from hotspots.ranking import KdeTop, kde_top_cells
 from hotspots.tables import hot_area_table, hotspot_table, snap_point_counts, ward_type_table
 from layers.audience import get_preset
 from layers.briefing import SECTION_TITLES, render_briefing
@@ -681,7 +683,7 @@ def rate(  # the data set key, the filters and each KDE option
     if _area.population is None or _area.lsoas is None:
         msg = "A crime rate needs LSOA populations and boundaries: load them in the sidebar."
         raise ParameterError(msg)
-    residents = _area.lsoas.merge(_area.population[["lsoa_code", "population"]], on="lsoa_code")
+    residents = lsoa_residents(_area.lsoas, _area.population)
     return _capture(
         rate_surface,
         points,
@@ -766,6 +768,21 @@ def emerging_result(  # the data set key, the filters and each option
         alpha=alpha,
         distance_band_m=None,
     )
+
+
+@st.cache_data(max_entries=16, show_spinner="Ranking the cells by density…")
+def kde_top(  # the data set key, the filters and each option
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    share_pct: float,
+    _area: StudyArea,
+) -> KdeTop:
+    """Return the densest cells by kernel density (as patchmap hotspots --method kde-top)."""
+    grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
+    wards, points = selected_frames(dataset_id, selection, _area)
+    return kde_top_cells(points, grid, area=wards, share_pct=share_pct)
 
 
 @st.cache_data(max_entries=16, show_spinner="Testing each cell for a change…")

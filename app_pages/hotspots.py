@@ -11,7 +11,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from hotspots.areas import change_areas, density_hot_areas, emerging_hot_areas, gistar_hot_areas
+from hotspots.areas import (
+    change_areas,
+    dense_cell_areas,
+    density_hot_areas,
+    emerging_hot_areas,
+    gistar_hot_areas,
+)
 from hotspots.backtest import area_label, crime_label, describe_backtest, pai_chart_data
 from hotspots.classify import HOT_CATEGORIES, compare_halves
 from hotspots.fdr import CORRECTION_LABELS
@@ -19,9 +25,11 @@ from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
     DEFAULT_MIN_TRAIN_MONTHS,
 )
+from hotspots.ranking import DEFAULT_TOP_SHARE_PCT
 from hotspots.tables import TOP_AREAS
 from layers.basemap import LegendEntry
 from layers.hotspot_layers import (
+    KDE_TOP_COLOUR,
     change_layer,
     change_legend_entries,
     cluster_layer,
@@ -33,6 +41,7 @@ from layers.hotspot_layers import (
     gistar_layer,
     gistar_legend_entries,
     hotspot_map,
+    kde_top_layer,
 )
 from layers.problems import PATROL_AREA_COLOUR, patrol_area_layer
 from layers.styles import CLUSTER_COLOUR
@@ -65,7 +74,9 @@ GISTAR: Final = "Gi* hot spots"
 CLUSTERS: Final = "Clusters"
 EMERGING: Final = "Emerging hot spots"
 CHANGE: Final = "Change"
-METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING, CHANGE)
+KDE_TOP: Final = "Densest cells (KDE)"
+METHODS: Final = (KDE, KDE_TOP, GISTAR, CLUSTERS, EMERGING, CHANGE)
+KDE_TOP_SHARE_KEY: Final = "kde_top_share_pct"
 CHANGE_BEFORE_KEY: Final = "change_before"
 CHANGE_AFTER_KEY: Final = "change_after"
 N_TOP: Final = TOP_AREAS  # rows of the top-hotspot table, as patchmap hotspots --json
@@ -222,6 +233,51 @@ if method == KDE:
         f"bandwidth {surface.bandwidth_m:,.0f} m, {surface.cell_size_m:g} m cells, in {unit}. "
         "Colour classes are equal steps from 10 % of the peak to the peak; paler areas "
         f"are left clear. The table lists the areas of at least {threshold:,.0f} {unit}."
+    )
+elif method == KDE_TOP:
+    kind = st.session_state.get(GRID_KIND_KEY, "square")
+    cell_m = _number(GRID_CELL_KEY)
+    st.session_state.setdefault(KDE_TOP_SHARE_KEY, DEFAULT_TOP_SHARE_PCT)
+    share_pct = float(st.session_state[KDE_TOP_SHARE_KEY])
+    with shown:
+        ranked = _ui.attempt(
+            "ranking the cells by density",
+            _ui.kde_top,
+            ctx.dataset_id,
+            ctx.selection,
+            kind,
+            cell_m,
+            share_pct,
+            area,
+        )
+    with controls:
+        grid_built = _ui.attempt(
+            "building the grid",
+            _ui.analysis_grid,
+            ctx.dataset_id,
+            ctx.selection,
+            kind,
+            cell_m,
+            area,
+        )
+        _grid_boxes(
+            None if grid_built is None else grid_built.value.cell_size_m, automatic=cell_m is None
+        )
+        st.slider("Share of cells kept (%)", 1.0, 20.0, step=1.0, key=KDE_TOP_SHARE_KEY)
+    if ranked is None:
+        st.stop()
+    layer = kde_top_layer(ranked.cells)
+    legend_title = "Densest cells by kernel density"
+    entries = [LegendEntry(f"Densest {ranked.share_pct:g} % of cells", KDE_TOP_COLOUR, "square")]
+    zones = dense_cell_areas(ranked.cells)
+    labels = [str(label) for label in zones["label"]]
+    key = ("kde-top", kind, cell_m, share_pct)
+    notes = list(ranked.surface.notes)
+    explain = (
+        f"The densest {ranked.share_pct:g} % of grid cells by kernel density: {ranked.n_top:,} of "
+        f"{ranked.n_cells:,} cells, holding {ranked.share_of_crimes:.1%} of the "
+        f"{ranked.n_crimes_counted:,} crimes counted (as `patchmap hotspots --method kde-top`). "
+        f"A cell's density is the mean of the {ranked.raster_cell_size_m:g} m raster cells in it."
     )
 elif method == CHANGE:
     kind = st.session_state.get(GRID_KIND_KEY, "square")

@@ -36,6 +36,7 @@ __all__ = [
     "category_zones",
     "change_areas",
     "connected_zones",
+    "dense_cell_areas",
     "density_hot_areas",
     "density_zones",
     "emerging_hot_areas",
@@ -355,4 +356,35 @@ def change_areas(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         for c, i, n in zip(zones["category"], numbers, zones["n_cells"], strict=True)
     ]
     zones.insert(1, "label", pd.Series(labels, dtype="object"))
+    return zones
+
+
+def dense_cell_areas(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    Outline the densest cells by kernel density as areas of touching cells, busiest first.
+
+    Parameters
+    ----------
+    cells
+        The kept cells of :func:`hotspots.ranking.kde_top_cells` (``n_crimes``), EPSG:27700.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`HOT_AREA_COLUMNS` (``label`` "Densest area 1 (4 cells)") and the polygon; areas
+        without a crime of their own are left out.
+
+    Raises
+    ------
+    CRSError
+        When ``cells`` is not in British National Grid.
+    MissingColumnError
+        When ``n_crimes`` is missing.
+    """
+    zones = connected_zones(cells)
+    zones = zones.loc[zones["n_crimes"] > 0].reset_index(drop=True)
+    labels = [
+        f"Densest area {i + 1} ({_cells_label(int(n))})" for i, n in enumerate(zones["n_cells"])
+    ]
+    zones.insert(0, "label", pd.Series(labels, dtype="object"))
     return zones

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from layers.hotspot_layers import (
         DENSITY_FLOOR_SHARE,
         DENSITY_N_CLASSES,
+        KDE_TOP_COLOUR,
         WEB_MERCATOR,
         change_layer,
         change_legend_entries,
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
         gistar_layer,
         gistar_legend_entries,
         hotspot_map,
+        kde_top_layer,
         tooltip_layer,
     )
     from layers.map import (
@@ -191,6 +193,7 @@ _EXPORTS: dict[str, str] = {
     "GI_BIN_COLOURS": "layers.styles",
     "GI_CLASS_COLOURS": "layers.styles",
     "GeometryFormat": "layers.writers",
+    "KDE_TOP_COLOUR": "layers.hotspot_layers",
     "LAYER_KINDS": "layers.audience",
     "LICENCE_DEMO": "layers.metadata",
     "LICENCE_ONS": "layers.metadata",
@@ -251,6 +254,7 @@ _EXPORTS: dict[str, str] = {
     "gistar_legend_entries": "layers.hotspot_layers",
     "hotspot_map": "layers.hotspot_layers",
     "html_to_pdf": "layers.pdf",
+    "kde_top_layer": "layers.hotspot_layers",
     "legend": "layers.basemap",
     "nice_scale_length_m": "layers.static_map",
     "patrol_area_layer": "layers.problems",
@@ -316,6 +320,7 @@ __all__ = [
     "FINDING_RADIUS_PX",
     "GI_BIN_COLOURS",
     "GI_CLASS_COLOURS",
+    "KDE_TOP_COLOUR",
     "LAYER_KINDS",
     "LICENCE_DEMO",
     "LICENCE_ONS",
@@ -386,6 +391,7 @@ __all__ = [
     "gistar_legend_entries",
     "hotspot_map",
     "html_to_pdf",
+    "kde_top_layer",
     "legend",
     "nice_scale_length_m",
     "patrol_area_layer",

@@ -55,6 +55,7 @@ from layers.map import street_layer, ward_layer
 __all__ = [
     "DENSITY_FLOOR_SHARE",
     "DENSITY_N_CLASSES",
+    "KDE_TOP_COLOUR",
     "WEB_MERCATOR",
     "change_layer",
     "change_legend_entries",
@@ -67,6 +68,7 @@ __all__ = [
     "gistar_layer",
     "gistar_legend_entries",
     "hotspot_map",
+    "kde_top_layer",
     "tooltip_layer",
 ]
 
@@ -508,6 +510,10 @@ def emerging_legend_entries(categories: Sequence[str]) -> list[LegendEntry]:
     ]
 
 
+KDE_TOP_COLOUR: Final = DENSITY_COLOURS[-1]
+"""Fill of the densest cells by kernel density (the density ramp's darkest colour)."""
+
+
 def _change_style(feature: Mapping[str, Any]) -> dict[str, object]:
     colour = CHANGE_COLOURS.get(str(feature["properties"]["change"]), NO_DATA_COLOUR)
     return {"color": "#555555", "weight": 0.4, "fillColor": colour, "fillOpacity": 0.75}
@@ -578,6 +584,52 @@ def change_legend_entries() -> list[LegendEntry]:
         LegendEntry("Crimes per month rose", CHANGE_COLOURS["up"], "square"),
         LegendEntry("Crimes per month fell", CHANGE_COLOURS["down"], "square"),
     ]
+
+
+def _kde_top_style(_feature: object) -> dict[str, object]:
+    return {"color": "#555555", "weight": 0.4, "fillColor": KDE_TOP_COLOUR, "fillOpacity": 0.75}
+
+
+def kde_top_layer(
+    cells: gpd.GeoDataFrame, *, layer_name: str = "Densest cells"
+) -> folium.FeatureGroup:
+    """
+    Return the densest cells by kernel density, with their rank, crimes and density.
+
+    Parameters
+    ----------
+    cells
+        The kept cells of :func:`hotspots.ranking.kde_top_cells` (British National Grid).
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One polygon per cell, with a tooltip of its rank, crimes and density.
+
+    Raises
+    ------
+    CRSError
+        When ``cells`` is not in British National Grid.
+    MissingColumnError
+        When ``kde_rank``, ``n_crimes`` or ``density_per_km2`` is missing.
+    """
+    require_bng(cells, name="densest cells")
+    require_frame_columns(cells, ("kde_rank", "n_crimes", "density_per_km2"), name="densest cells")
+    if cells.empty:
+        return folium.FeatureGroup(name=layer_name)
+    return tooltip_layer(
+        {
+            "kde_rank": cells["kde_rank"].astype("int64").to_numpy(),
+            "n_crimes": cells["n_crimes"].astype("int64").to_numpy(),
+            "density": [f"{d:,.0f}" for d in cells["density_per_km2"]],
+        },
+        cells.geometry.to_numpy(),
+        layer_name=layer_name,
+        style_function=_kde_top_style,
+        tooltip={"kde_rank": "Rank", "n_crimes": "Crimes", "density": "Crimes per km²"},
+    )
 
 
 def hotspot_map(

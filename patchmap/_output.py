@@ -37,7 +37,7 @@ def checked_out(path: Path | None, suffixes: tuple[str, ...], what: str) -> None
 
 def walk_record(route: EvaRoute) -> dict[str, object]:
     """Return an EVA walk's start and stops in visiting order (route, export and brief JSON)."""
-    import shapely  # noqa: PLC0415  # heavy: only when a walk is printed
+    import shapely  # heavy: only when a walk is printed
 
     xy = shapely.get_coordinates(route.stops.geometry.to_numpy())
     stops = [

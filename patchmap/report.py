@@ -7,20 +7,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from boundaries.select import select_wards
-from layers.audience import AUDIENCES, LAYER_KINDS, get_preset
-from layers.briefing import render_briefing, write_briefing
-from layers.export import analysis_layers, export_layers
-from layers.writers import EXPORT_FORMATS
 from patchmap._data import Loaded, load
+from patchmap._defaults import AUDIENCES, EXPORT_FORMATS, LAYER_KINDS
 from patchmap._options import iso_date
 from patchmap._output import print_json, walk_record
 from spatial.errors import ParameterError
-from tasking.pack import briefing_content, read_tasking
-from tasking.products import export_analyses
-from tasking.store import connect
 
 if TYPE_CHECKING:
     import argparse
@@ -29,7 +20,6 @@ if TYPE_CHECKING:
 
 
 __all__ = ["add_brief", "add_export", "run_brief", "run_export"]
-
 
 # --- export and brief (layers.export, layers.briefing) -------------------------------------
 
@@ -97,6 +87,10 @@ def add_export(parser: argparse.ArgumentParser) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """Run ``patchmap export``; return the exit code."""
+    from layers.audience import get_preset
+    from layers.export import analysis_layers, export_layers
+    from tasking.products import export_analyses
+
     if args.out is None:
         msg = "Give --out FOLDER (several formats) or --out FILE (.gpkg, .geojson, .csv, .kml, "
         msg += ".gpx, .zip, .tif)."
@@ -168,6 +162,14 @@ def add_brief(parser: argparse.ArgumentParser) -> None:
 
 def run_brief(args: argparse.Namespace) -> int:
     """Run ``patchmap brief``; return the exit code."""
+    from sqlalchemy.orm import Session
+
+    from boundaries.select import select_wards
+    from layers.audience import get_preset
+    from layers.briefing import render_briefing, write_briefing
+    from tasking.pack import briefing_content, read_tasking
+    from tasking.store import connect
+
     if args.out is None or args.out.suffix.lower() not in {".html", ".htm", ".pdf"}:
         msg = "Give --out pack.pdf or --out pack.html."
         raise ParameterError(msg)

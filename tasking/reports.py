@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from boundaries.select import Selection, select_points
 from spatial.crime_types import (
     ASB,
     BICYCLE_THEFT,
@@ -50,9 +51,11 @@ from spatial.validate import decode_text, in_gb_lonlat, in_gb_metres, require_co
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from shapely import Point
+
+    from boundaries.dataset import StudyArea
 
 __all__ = [
     "NOT_POLICE_CRIME",
@@ -60,6 +63,7 @@ __all__ = [
     "THEMES",
     "gap_table",
     "read_reports",
+    "reports_gap",
     "reports_in",
     "theme_of_crime_type",
     "theme_of_issue",
@@ -431,3 +435,55 @@ def reports_in(
     first, last = (pd.Period(m, freq="M") for m in months)
     in_period = reports[(reports["month"] >= first) & (reports["month"] <= last)]
     return in_period[in_period.within(wards.union_all())]
+
+
+def reports_gap(
+    reports: gpd.GeoDataFrame,
+    area: StudyArea,
+    *,
+    wards: Sequence[str],
+    months: tuple[str, str],
+    crime_types: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """
+    Set the reports made in some wards and months beside the crime recorded there, theme by theme.
+
+    The reports are kept to those inside the wards and months (:func:`reports_in`); the recorded
+    crimes are the study area's in the same wards and months, of ``crime_types`` when given.
+
+    Parameters
+    ----------
+    reports
+        From :func:`read_reports` (anywhere, any time).
+    area
+        The study area whose crimes are compared.
+    wards
+        Names of the wards (e.g. a profile's ``wards``).
+    months
+        First and last month, ``YYYY-MM``, inclusive.
+    crime_types
+        The recorded crime types compared; every type when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`gap_table` of the reports and crimes inside.
+
+    Raises
+    ------
+    ParameterError
+        When a ward is not in the study area (as for :func:`boundaries.select.select_points`).
+    EmptyInputError
+        When there are neither reports nor crimes inside.
+    """
+    ward_frame = area.wards.loc[area.wards["ward_name"].isin(wards)]
+    inside = reports_in(reports, wards=ward_frame, months=months)
+    crimes = select_points(
+        area,
+        Selection(
+            months=months,
+            crime_types=tuple(crime_types) if crime_types else None,
+            wards=tuple(wards),
+        ),
+    )
+    return gap_table(inside, crimes)

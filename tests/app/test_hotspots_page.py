@@ -192,3 +192,19 @@ def test_change_compares_the_halves_as_patchmap_change_does(
     assert f"{result['n_up']:,} cells rose and {result['n_down']:,} fell" in info
     rising = result["n_up"] > 0 or result["n_down"] > 0
     assert rising == any(d.value.shape[0] for d in at.dataframe if "Trend p" in d.value.columns)
+
+
+def test_densest_cells_are_the_kde_top_of_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """The page's Densest cells method is patchmap hotspots --method kde-top."""
+    import json  # noqa: PLC0415  # this test only
+
+    from patchmap.cli import main  # noqa: PLC0415
+
+    assert main(["hotspots", "--demo", "--method", "kde-top", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    at = _hotspots("Densest cells (KDE)")
+    info = at.info[0].value
+    assert f"{result['n_top_cells']:,} of {result['n_cells']:,} cells" in info
+    assert f"{result['share_of_crimes_in_top']:.1%}" in info
+    (table,) = [d.value for d in at.dataframe if "Trend p" in d.value.columns]
+    assert table["Hotspot"].iloc[0].startswith("Densest area 1")
