@@ -506,7 +506,7 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
     -------
     AnalysisLayers
         The layers in a fixed order (wards, crimes, hotspots, hot areas, routes, clusters,
-        sites), the density raster and the metadata.
+        sites, streets), the density raster and the metadata.
     """
     preset = get_preset(audience)
     out: list[Layer] = []
@@ -524,6 +524,10 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
         out.append(Layer("clusters", "clusters", analyses.clusters.clusters))
     if analyses.sites is not None:
         out.append(Layer("sites", "sites", analyses.sites))
+    if analyses.streets is not None:
+        from layers.streets import street_export_layer  # noqa: PLC0415 - it imports this module
+
+        out.append(street_export_layer(analyses.streets))
     names = ", ".join(str(w) for w in analyses.selected_wards["ward_name"])
     metadata = ExportMetadata(
         title=f"patchmap export: {analyses.area_label}",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from hotspots.clusters import ClusterResult
     from hotspots.gistar import GiStarResult
     from hotspots.kde import DensitySurface
+    from hotspots.streets import HotStreets
     from spatial.routes import EvaRoute
 
 __all__ = [
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 ExportLayer = Literal[
-    "crimes", "hotspots", "hot_areas", "density", "clusters", "routes", "sites", "wards"
+    "crimes", "hotspots", "hot_areas", "density", "clusters", "routes", "sites", "wards", "streets"
 ]
 """The layers an export may hold."""
 EXPORT_LAYERS: Final[tuple[ExportLayer, ...]] = get_args(ExportLayer)
@@ -81,6 +82,9 @@ class ExportAnalyses:
         The EVA walk, when asked for (or given).
     sites
         The co-location sites, when asked for and loaded.
+    streets
+        The hot streets (:func:`hotspots.streets.hot_streets`, discontinuous network KDE per
+        street segment), when asked for.
     period
         First and last month of the data (:func:`boundaries.select.data_period`).
     filters
@@ -100,6 +104,7 @@ class ExportAnalyses:
     clusters: ClusterResult | None = None
     route: EvaRoute | None = None
     sites: gpd.GeoDataFrame | None = None
+    streets: HotStreets | None = None
     period: tuple[str, str] | None = None
     filters: Mapping[str, str] = field(default_factory=dict)
     methods: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -161,6 +166,16 @@ def _route(
     return route, route_method(route)
 
 
+def _streets(area: StudyArea, points: gpd.GeoDataFrame) -> tuple[HotStreets, dict[str, str]]:
+    from hotspots.streets import hot_streets  # noqa: PLC0415 - only street exports need it
+
+    if area.network_path is None:
+        msg = "The streets layer needs a street network: load one (GraphML, .osm or .osm.pbf)."
+        raise ParameterError(msg)
+    hot = hot_streets(points, network=load_network(area.network_path))
+    return hot, {"method": hot.description}
+
+
 def route_method(route: EvaRoute) -> dict[str, str]:
     """
     Describe how an EVA walk was planned, for an export's metadata.
@@ -183,6 +198,24 @@ def route_method(route: EvaRoute) -> dict[str, str]:
         "stop_minutes": f"{route.stop_minutes:g}",
         "length_m": f"{route.distance_m:.0f}",
     }
+
+
+def _gistar_layers(
+    kinds: tuple[ExportLayer, ...],
+    points: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    cell_size_m: float | None,
+    methods: dict[str, dict[str, str]],
+) -> tuple[GiStarResult | None, gpd.GeoDataFrame | None]:
+    if "hotspots" not in kinds and "hot_areas" not in kinds:
+        return None, None
+    hotspots, methods["hotspots"] = _gistar(points, wards, cell_size_m=cell_size_m)
+    if "hot_areas" not in kinds:
+        return hotspots, None
+    methods["hot_areas"] = {
+        "method": "Significant Gi* hot cells touching by an edge or a corner, merged",
+    }
+    return hotspots, gistar_hot_areas(hotspots.cells)
 
 
 def _check_layers(layers: Sequence[str]) -> tuple[ExportLayer, ...]:
@@ -214,7 +247,8 @@ def export_analyses(
     layers
         Which layers (:data:`EXPORT_LAYERS`): ``"crimes"``, ``"hotspots"`` (Gi* cells),
         ``"hot_areas"`` (groups of hot cells), ``"density"`` (KDE raster), ``"clusters"``
-        (DBSCAN polygons), ``"routes"`` (an EVA walk and its stops), ``"sites"``, ``"wards"``.
+        (DBSCAN polygons), ``"routes"`` (an EVA walk and its stops), ``"sites"``, ``"wards"``,
+        ``"streets"`` (hot streets: discontinuous network KDE per street segment).
     cell_size_m
         Gi* cell size; automatic when None.
     min_cell_m
@@ -233,7 +267,8 @@ def export_analyses(
     Raises
     ------
     ParameterError
-        When a layer name is unknown, or routes are asked for without a street network.
+        When a layer name is unknown, or routes or streets are asked for without a street
+        network.
     EmptyInputError
         When the selection holds no crimes.
     """
@@ -248,14 +283,8 @@ def export_analyses(
     methods: dict[str, dict[str, str]] = {}
     if "crimes" in kinds:
         methods["crimes"] = {"method": "police.uk street-level crimes (anonymised snap points)"}
-    hotspots = hot_areas = density = clusters = None
-    if "hotspots" in kinds or "hot_areas" in kinds:
-        hotspots, methods["hotspots"] = _gistar(points, wards, cell_size_m=cell_size_m)
-    if "hot_areas" in kinds and hotspots is not None:
-        hot_areas = gistar_hot_areas(hotspots.cells)
-        methods["hot_areas"] = {
-            "method": "Significant Gi* hot cells touching by an edge or a corner, merged",
-        }
+    hotspots, hot_areas = _gistar_layers(kinds, points, wards, cell_size_m, methods)
+    density = clusters = None
     if "routes" in kinds:
         if route is None:
             route, methods["routes"] = _route(area, points, wards)
@@ -265,6 +294,9 @@ def export_analyses(
         density, methods["density"] = _density(points, wards)
     if "clusters" in kinds:
         clusters, methods["clusters"] = _clusters(points)
+    streets = None
+    if "streets" in kinds:
+        streets, methods["streets"] = _streets(area, points)
     return ExportAnalyses(
         area_label=area.label,
         is_demo=area.is_demo,
@@ -277,6 +309,7 @@ def export_analyses(
         clusters=clusters,
         route=route if "routes" in kinds else None,
         sites=area.sites if "sites" in kinds else None,
+        streets=streets,
         period=data_period(points, selection),
         filters=filter_texts(selection),
         methods=methods,
