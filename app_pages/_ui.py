@@ -29,18 +29,16 @@ from boundaries.dataset import (
     load_study_area_from_store,
 )
 from boundaries.overview import ForceOverview, force_overview
-from boundaries.population import ward_population
+from boundaries.population import lsoa_residents, ward_population
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
 from hotspots.classify import emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
-from hotspots.forecast import (
-    cube_for_selection,
-    forecast_cells,
-    parse_method,
-)
+from hotspots.cube import cube_for_selection
+from hotspots.forecast import forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
+from hotspots.methods import parse_method
 from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
 from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
 from layers.map import (
@@ -865,7 +863,7 @@ def rate(  # the data set key, the filters and each KDE option
     if _area.population is None or _area.lsoas is None:
         msg = "A crime rate needs LSOA populations and boundaries: load them in the sidebar."
         raise ParameterError(msg)
-    residents = _area.lsoas.merge(_area.population[["lsoa_code", "population"]], on="lsoa_code")
+    residents = lsoa_residents(_area.lsoas, _area.population)
     return _capture(
         rate_surface,
         points,

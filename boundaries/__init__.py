@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         POPULATION_METHOD_LABELS,
         PopulationMethod,
         WardPopulation,
+        lsoa_residents,
         ward_population,
     )
     from boundaries.select import (
@@ -51,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
     "load_study_area_from_store": "boundaries.dataset",
+    "lsoa_residents": "boundaries.population",
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
@@ -75,6 +77,7 @@ __all__ = [
     "load_demo",
     "load_study_area",
     "load_study_area_from_store",
+    "lsoa_residents",
     "parse_month_range",
     "select_points",
     "select_wards",

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from boundaries.select import summarise
 from patchmap._data import load
 from patchmap._output import print_json
 
@@ -25,6 +24,8 @@ def add_summary(parser: argparse.ArgumentParser) -> None:
 
 def run_summary(args: argparse.Namespace) -> int:
     """Run ``patchmap summary``; return the exit code."""
+    from boundaries.select import summarise
+
     loaded = load(args)
     summary = summarise(loaded.area, loaded.selection)
     record = summary.to_dict()
@@ -62,8 +63,8 @@ def add_ingest(parser: argparse.ArgumentParser) -> None:
 
 def run_ingest(args: argparse.Namespace) -> int:
     """Run ``patchmap ingest``; return the exit code."""
-    from spatial.errors import ParameterError  # noqa: PLC0415 - lazy: --help stays fast
-    from spatial.store import ingest  # noqa: PLC0415
+    from spatial.errors import ParameterError
+    from spatial.store import ingest
 
     if args.store is None:
         msg = "Give --store DIR: the folder of the store to create or add to."

@@ -28,15 +28,34 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from boundaries.select import Selection, select_points
+from spatial.crime_types import (
+    ASB,
+    BICYCLE_THEFT,
+    BURGLARY,
+    CRIMINAL_DAMAGE_AND_ARSON,
+    DRUGS,
+    OTHER_CRIME,
+    OTHER_THEFT,
+    POSSESSION_OF_WEAPONS,
+    PUBLIC_ORDER,
+    ROBBERY,
+    SHOPLIFTING,
+    THEFT_FROM_THE_PERSON,
+    VEHICLE_CRIME,
+    VIOLENCE_AND_SEXUAL_OFFENCES,
+)
 from spatial.crs import BNG, WGS84, require_bng
 from spatial.errors import EmptyInputError, InputDataError, MissingColumnError, ParameterError
 from spatial.validate import decode_text, in_gb_lonlat, in_gb_metres, require_columns
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from shapely import Point
+
+    from boundaries.dataset import StudyArea
 
 __all__ = [
     "NOT_POLICE_CRIME",
@@ -44,6 +63,7 @@ __all__ = [
     "THEMES",
     "gap_table",
     "read_reports",
+    "reports_gap",
     "reports_in",
     "theme_of_crime_type",
     "theme_of_issue",
@@ -61,15 +81,15 @@ REPORTERS: Final = (
 """Who can make a report; any other value is kept as ``other partner``."""
 
 THEMES: Final[Mapping[str, tuple[str, ...]]] = {
-    "ASB and nuisance": ("Anti-social behaviour",),
-    "Drugs": ("Drugs",),
-    "Violence and disorder": ("Violence and sexual offences", "Public order", "Robbery"),
-    "Weapons": ("Possession of weapons",),
-    "Burglary": ("Burglary",),
-    "Vehicle and cycle crime": ("Vehicle crime", "Bicycle theft"),
-    "Theft and shoplifting": ("Shoplifting", "Other theft", "Theft from the person"),
-    "Damage, graffiti and arson": ("Criminal damage and arson",),
-    "Other crime": ("Other crime",),
+    "ASB and nuisance": (ASB,),
+    "Drugs": (DRUGS,),
+    "Violence and disorder": (VIOLENCE_AND_SEXUAL_OFFENCES, PUBLIC_ORDER, ROBBERY),
+    "Weapons": (POSSESSION_OF_WEAPONS,),
+    "Burglary": (BURGLARY,),
+    "Vehicle and cycle crime": (VEHICLE_CRIME, BICYCLE_THEFT),
+    "Theft and shoplifting": (SHOPLIFTING, OTHER_THEFT, THEFT_FROM_THE_PERSON),
+    "Damage, graffiti and arson": (CRIMINAL_DAMAGE_AND_ARSON,),
+    "Other crime": (OTHER_CRIME,),
 }
 """Themes that group police.uk crime types; reports are put in the same themes by keyword."""
 
@@ -415,3 +435,55 @@ def reports_in(
     first, last = (pd.Period(m, freq="M") for m in months)
     in_period = reports[(reports["month"] >= first) & (reports["month"] <= last)]
     return in_period[in_period.within(wards.union_all())]
+
+
+def reports_gap(
+    reports: gpd.GeoDataFrame,
+    area: StudyArea,
+    *,
+    wards: Sequence[str],
+    months: tuple[str, str],
+    crime_types: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """
+    Set the reports made in some wards and months beside the crime recorded there, theme by theme.
+
+    The reports are kept to those inside the wards and months (:func:`reports_in`); the recorded
+    crimes are the study area's in the same wards and months, of ``crime_types`` when given.
+
+    Parameters
+    ----------
+    reports
+        From :func:`read_reports` (anywhere, any time).
+    area
+        The study area whose crimes are compared.
+    wards
+        Names of the wards (e.g. a profile's ``wards``).
+    months
+        First and last month, ``YYYY-MM``, inclusive.
+    crime_types
+        The recorded crime types compared; every type when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`gap_table` of the reports and crimes inside.
+
+    Raises
+    ------
+    ParameterError
+        When a ward is not in the study area (as for :func:`boundaries.select.select_points`).
+    EmptyInputError
+        When there are neither reports nor crimes inside.
+    """
+    ward_frame = area.wards.loc[area.wards["ward_name"].isin(wards)]
+    inside = reports_in(reports, wards=ward_frame, months=months)
+    crimes = select_points(
+        area,
+        Selection(
+            months=months,
+            crime_types=tuple(crime_types) if crime_types else None,
+            wards=tuple(wards),
+        ),
+    )
+    return gap_table(inside, crimes)

@@ -64,7 +64,7 @@ def test_store_choice_reads_the_wards_crimes(cambridge_store: Path, cambridge_di
     assert "elsewhere in the store (not read)" in caption
     # Every existing page works on it: the Map page's table counts the same crimes.
     table = at.dataframe[0].value
-    assert table.at["Market", "All crimes"] == 4_206
+    assert table.loc["Market", "All crimes"] == 4_206
 
 
 def test_force_overview_from_the_store_matches_the_published_counts(
@@ -77,7 +77,7 @@ def test_force_overview_from_the_store_matches_the_published_counts(
     table = _ward_table(at)
     assert len(table) == 14
     assert int(table["Crimes"].sum()) == 17_785
-    assert table.at["Market", "Crimes"] == 4_206
+    assert table.loc["Market", "Crimes"] == 4_206
     assert table.index[0] == "Market"  # sorted, busiest first
     # No population loaded: crimes only, and the page says how to get rates.
     assert at.radio(key=MEASURE_KEY).options == ["Crimes"]
