@@ -193,3 +193,25 @@ def test_a_new_ingest_is_read_on_the_next_run(cambridge_dir: Path, tmp_path: Pat
     two_months = len(load_study_area_from_store(store, wards).points)
     assert two_months > one_month
     assert any(f"{two_months:,} crimes in 14 wards" in c.value for c in at.sidebar.caption)
+
+
+def test_force_overview_follows_the_months_and_types_chosen(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    at.select_slider(key=_ui.MONTHS_KEY).set_value(("2025-01", "2025-03")).run()
+    at.multiselect(key=_ui.CRIME_TYPES_KEY).set_value(["Burglary", "Shoplifting"]).run()
+    at.switch_page(OVERVIEW).run()
+    assert not at.exception, at.exception
+    area = load_study_area_from_store(cambridge_store, cambridge_dir / "wards.geojson")
+    points = area.points
+    chosen = points.loc[
+        points["month"].astype(str).between("2025-01", "2025-03")
+        & points["crime_type"].isin(["Burglary", "Shoplifting"])
+    ]
+    expected = chosen["ward"].value_counts()
+    table = _ward_table(at)
+    assert int(table["Crimes"].sum()) == len(chosen)
+    assert table["Crimes"].to_dict() == {w: int(expected.get(w, 0)) for w in area.ward_names}
+    (by_month,) = [d.value for d in at.dataframe if "2025-01" in map(str, d.value.columns)]
+    assert [str(c) for c in by_month.columns] == ["2025-01", "2025-02", "2025-03"]
