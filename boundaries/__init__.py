@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from boundaries.assign import WardAssignment, assign_wards
+    from boundaries.assign import OVERLAP_RULE, WardAssignment, assign_wards
     from boundaries.dataset import (
         DEMO_SEED,
         StudyArea,
@@ -16,6 +16,12 @@ if TYPE_CHECKING:
         load_demo,
         load_study_area,
         load_study_area_from_store,
+    )
+    from boundaries.extract import (
+        EXTRACT_AREA_BUFFER_M,
+        EXTRACT_AREA_NAME,
+        extract_area,
+        study_area_from_incidents,
     )
     from boundaries.neighbourhoods import apply_neighbourhoods
     from boundaries.overview import ForceOverview, force_overview
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
         ward_population,
     )
     from boundaries.select import (
+        BLANK_CRIME_TYPE,
         Selection,
         Summary,
         parse_month_range,
@@ -36,8 +43,12 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "BLANK_CRIME_TYPE": "boundaries.select",
     "DEMO_SEED": "boundaries.dataset",
+    "EXTRACT_AREA_BUFFER_M": "boundaries.extract",
+    "EXTRACT_AREA_NAME": "boundaries.extract",
     "ForceOverview": "boundaries.overview",
+    "OVERLAP_RULE": "boundaries.assign",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
     "Selection": "boundaries.select",
@@ -48,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "apply_neighbourhoods": "boundaries.neighbourhoods",
     "assign_wards": "boundaries.assign",
     "default_cache_dir": "boundaries.dataset",
+    "extract_area": "boundaries.extract",
     "force_overview": "boundaries.overview",
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
@@ -56,12 +68,17 @@ _EXPORTS: dict[str, str] = {
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
+    "study_area_from_incidents": "boundaries.extract",
     "summarise": "boundaries.select",
     "ward_population": "boundaries.population",
 }
 
 __all__ = [
+    "BLANK_CRIME_TYPE",
     "DEMO_SEED",
+    "EXTRACT_AREA_BUFFER_M",
+    "EXTRACT_AREA_NAME",
+    "OVERLAP_RULE",
     "POPULATION_METHOD_LABELS",
     "ForceOverview",
     "PopulationMethod",
@@ -73,6 +90,7 @@ __all__ = [
     "apply_neighbourhoods",
     "assign_wards",
     "default_cache_dir",
+    "extract_area",
     "force_overview",
     "load_demo",
     "load_study_area",
@@ -81,6 +99,7 @@ __all__ = [
     "parse_month_range",
     "select_points",
     "select_wards",
+    "study_area_from_incidents",
     "summarise",
     "ward_population",
 ]
