@@ -110,6 +110,12 @@ if TYPE_CHECKING:
         ward_type_table,
         zone_membership,
     )
+    from layers.near_repeat import (
+        ALERT_LAYER_FIELDS,
+        alert_export_layers,
+        alert_map_layers,
+        write_alert_zones,
+    )
     from layers.pdf import CHROMIUM_ARGS, CHROMIUM_PATH_ENV, DEFAULT_CHROMIUM, html_to_pdf
     from layers.problems import PATROL_AREA_COLOUR, patrol_area_layer, problems_map
     from layers.routes import (
@@ -160,6 +166,7 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "ALERT_LAYER_FIELDS": "layers.near_repeat",
     "APP_STATIC_URL": "layers.map",
     "AUDIENCES": "layers.audience",
     "AnalysisLayers": "layers.export",
@@ -230,6 +237,8 @@ _EXPORTS: dict[str, str] = {
     "WARD_COLOUR": "layers.styles",
     "WEB_MERCATOR": "layers.map",
     "aggregate_crimes": "layers.audience",
+    "alert_export_layers": "layers.near_repeat",
+    "alert_map_layers": "layers.near_repeat",
     "asset_links": "layers.map",
     "base_map": "layers.map",
     "build_briefing": "layers.briefing",
@@ -289,6 +298,7 @@ _EXPORTS: dict[str, str] = {
     "tooltip_layer": "layers.map",
     "ward_layer": "layers.map",
     "ward_type_table": "layers.map",
+    "write_alert_zones": "layers.near_repeat",
     "write_briefing": "layers.briefing",
     "write_catchments": "layers.routes",
     "write_csv": "layers.export",
@@ -302,6 +312,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "ALERT_LAYER_FIELDS",
     "APP_STATIC_URL",
     "AUDIENCES",
     "CANVAS_MIN_POINTS",
@@ -372,6 +383,8 @@ __all__ = [
     "TaskingSnapshot",
     "Tiles",
     "aggregate_crimes",
+    "alert_export_layers",
+    "alert_map_layers",
     "asset_links",
     "base_map",
     "build_briefing",
@@ -431,6 +444,7 @@ __all__ = [
     "tooltip_layer",
     "ward_layer",
     "ward_type_table",
+    "write_alert_zones",
     "write_briefing",
     "write_catchments",
     "write_csv",

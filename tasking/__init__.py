@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         issues_seen,
         propose_actions,
     )
+    from tasking.near_repeat import propose_cocooning
     from tasking.problems import (
         DEFAULT_HARM_WEIGHTS,
         PARTNER_AGENCIES,
@@ -200,6 +201,7 @@ _EXPORTS: dict[str, str] = {
     "list_problems": "tasking.store",
     "poisson_rate_ratio_test": "tasking.stats",
     "propose_actions": "tasking.findings",
+    "propose_cocooning": "tasking.near_repeat",
     "read_reports": "tasking.reports",
     "reports_in": "tasking.reports",
     "resolve_database_url": "tasking.store",
@@ -296,6 +298,7 @@ __all__ = [
     "list_problems",
     "poisson_rate_ratio_test",
     "propose_actions",
+    "propose_cocooning",
     "read_reports",
     "reports_in",
     "resolve_database_url",

@@ -197,8 +197,11 @@ def test_knox_to_dict_has_the_cli_shape() -> None:
         assert key in record
     assert record["n_events"] == 6
     assert record["observed"] == HAND_TABLE
-    assert len(record["ratio"]) == 5
-    assert all(len(row) == 4 for row in record["p_value"])
+    ratio, p_value = record["ratio"], record["p_value"]
+    assert isinstance(ratio, list)
+    assert len(ratio) == 5
+    assert isinstance(p_value, list)
+    assert all(len(row) == 4 for row in p_value)
 
 
 def _events(crs: str = "EPSG:27700") -> gpd.GeoDataFrame:
