@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli import main
+from patchmap.cli import main
 
 if TYPE_CHECKING:
     import pytest
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - runs this repo's own CLI
-        [sys.executable, "-m", "cli", *args],
+        [sys.executable, "-m", "patchmap", *args],
         capture_output=True,
         text=True,
         cwd=REPO,

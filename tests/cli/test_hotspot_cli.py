@@ -17,10 +17,11 @@ import pytest
 import rasterio
 from shapely import Point
 
-import cli
+from boundaries import dataset
 from boundaries.dataset import StudyArea, load_demo
 from hotspots.classify import HOT_CATEGORIES
 from layers.export import read_geojson_metadata
+from patchmap import cli
 from spatial.demo import PLANTED_PATTERNS
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def demo_area() -> StudyArea:
 @pytest.fixture(autouse=True)
 def _demo_loaded_once(demo_area: StudyArea, monkeypatch: pytest.MonkeyPatch) -> None:
     """Share one loaded demo town (a frozen StudyArea) between the commands: it takes seconds."""
-    monkeypatch.setattr(cli, "load_demo", lambda: demo_area)
+    monkeypatch.setattr(dataset, "load_demo", lambda: demo_area)
 
 
 def _run_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:

@@ -239,7 +239,7 @@ def test_cambridge_counts_all_matches_an_independent_count_and_default_is_no_wor
 def test_cli_backtest_json_and_forecast_file(
     cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from cli import main  # noqa: PLC0415 -- the CLI is a script beside the packages
+    from patchmap.cli import main  # noqa: PLC0415 -- the CLI is a script beside the packages
 
     data = [
         "--crimes",

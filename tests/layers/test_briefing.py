@@ -18,7 +18,6 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from boundaries.dataset import StudyArea, load_demo, load_study_area
-from cli import main
 from layers.briefing import (
     SECTION_TITLES,
     BriefingPack,
@@ -26,6 +25,7 @@ from layers.briefing import (
     read_tasking,
     write_briefing,
 )
+from patchmap.cli import main
 from spatial.errors import ParameterError
 from tasking.store import add_action, add_area, add_meeting, add_problem, connect, update_problem
 

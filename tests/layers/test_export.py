@@ -18,7 +18,6 @@ from shapely import LineString, Point, box
 
 from boundaries.dataset import StudyArea, load_demo
 from boundaries.select import Selection
-from cli import main
 from layers.audience import get_preset
 from layers.export import (
     DENSITY_UNIT,
@@ -39,6 +38,7 @@ from layers.export import (
     write_kml,
     write_shapefile_zip,
 )
+from patchmap.cli import main
 from spatial.crs import BNG, WGS84
 from spatial.errors import CRSError, EmptyInputError, ParameterError
 

@@ -242,7 +242,7 @@ def test_cambridge_catchments_agree_with_dijkstra(cambridge_dir: Path) -> None:
     assert pd.Series(out["n_nodes_reached"]).is_monotonic_increasing
 
 
-# --- the `patchmap catchment` subcommand (cli.py) over these functions -----------------------
+# --- the `patchmap catchment` subcommand (patchmap/) over these functions -----------------------
 
 
 def test_catchment_cli_writes_a_geopackage_and_json(
@@ -250,7 +250,7 @@ def test_catchment_cli_writes_a_geopackage_and_json(
 ) -> None:
     import json  # noqa: PLC0415  # this test only
 
-    from cli import main  # noqa: PLC0415  # the CLI sits above the packages
+    from patchmap.cli import main  # noqa: PLC0415  # the CLI sits above the packages
 
     out = tmp_path / "catchments.gpkg"
     code = main(

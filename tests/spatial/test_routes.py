@@ -412,13 +412,13 @@ def test_stops_from_hotspots_merges_neighbours_within_the_spacing() -> None:
     assert stops_from_hotspots(cells, weight_column="n", top_n=2).index.tolist() == [0, 3]
 
 
-# --- the `patchmap route` subcommand (cli.py) over these functions ---------------------------
+# --- the `patchmap route` subcommand (patchmap/) over these functions ---------------------------
 
 
 def test_route_cli_json_contract_on_cambridge(
     cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from cli import main  # noqa: PLC0415  # the CLI sits above the packages
+    from patchmap.cli import main  # noqa: PLC0415  # the CLI sits above the packages
 
     features = [
         {

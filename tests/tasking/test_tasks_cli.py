@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from cli import main
+from patchmap.cli import main
 
 if TYPE_CHECKING:
     from pathlib import Path

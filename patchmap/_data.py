@@ -1,0 +1,57 @@
+"""Loading the study area and the selection that the common options name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from boundaries import dataset
+from boundaries.select import Selection, parse_month_range
+from spatial.errors import ParameterError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from boundaries.dataset import StudyArea
+
+__all__ = ["Loaded", "load"]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The study area the options name and the selection the filters make."""
+
+    area: StudyArea
+    selection: Selection
+
+
+def load(args: argparse.Namespace) -> Loaded:
+    """Load the study area the options name and build the selection."""
+    if args.demo:
+        if args.crimes or args.wards:
+            msg = "Use either --demo or --crimes with --wards, not both."
+            raise ParameterError(msg)
+        area = dataset.load_demo()
+    else:
+        if not args.crimes or args.wards is None:
+            msg = (
+                "Give --crimes (data.police.uk CSVs, folders or .zip) and --wards (boundaries), "
+                "or --demo for the demo town."
+            )
+            raise ParameterError(msg)
+        area = dataset.load_study_area(
+            args.crimes,
+            args.wards,
+            ward_field=args.ward_field,
+            neighbourhoods=args.neighbourhoods,
+            population=args.population,
+            lsoas=args.lsoas,
+            cache_dir=dataset.default_cache_dir(),
+        )
+    selection = Selection(
+        months=parse_month_range(args.months) if args.months else None,
+        crime_types=tuple(args.crime_type) if args.crime_type else None,
+        wards=tuple(args.ward) if args.ward else None,
+        neighbourhoods=tuple(args.neighbourhood) if args.neighbourhood else None,
+    )
+    return Loaded(area=area, selection=selection)

@@ -1,0 +1,75 @@
+"""Options every subcommand shares (the data, the filters, the output) and argument types."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+__all__ = ["common_options", "iso_date", "iso_date_or_none"]
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every subcommand takes (the data and the filters)."""
+    common = argparse.ArgumentParser(add_help=False)
+    data = common.add_argument_group("data (one of --demo or --crimes with --wards)")
+    data.add_argument(
+        "--crimes",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="data.police.uk street-level CSV files, folders of monthly folders, or .zip archives",
+    )
+    data.add_argument(
+        "--wards", type=Path, metavar="PATH", help="ward boundaries (GeoJSON, GPKG, zipped SHP)"
+    )
+    data.add_argument("--ward-field", metavar="COL", help="column with the ward names (auto)")
+    data.add_argument(
+        "--neighbourhoods",
+        type=Path,
+        metavar="CSV",
+        help="ward,neighbourhood CSV grouping wards into neighbourhoods",
+    )
+    data.add_argument(
+        "--population", type=Path, metavar="CSV", help="LSOA populations (Census 2021 or ONS MYE)"
+    )
+    data.add_argument("--lsoas", type=Path, metavar="PATH", help="LSOA boundaries for rates")
+    data.add_argument("--demo", action="store_true", help="use the generated demo town")
+    filters = common.add_argument_group("filters")
+    filters.add_argument(
+        "--ward", action="append", metavar="NAME", help="a ward to include (repeatable)"
+    )
+    filters.add_argument(
+        "--neighbourhood",
+        action="append",
+        metavar="NAME",
+        help="a neighbourhood (group of wards) to include (repeatable)",
+    )
+    filters.add_argument(
+        "--months", metavar="YYYY-MM:YYYY-MM", help="first and last month, inclusive"
+    )
+    filters.add_argument(
+        "--crime-type", action="append", metavar="TYPE", help="a crime type (repeatable)"
+    )
+    output = common.add_argument_group("output")
+    output.add_argument("--json", action="store_true", help="print one JSON object")
+    output.add_argument("--out", type=Path, metavar="FILE", help="write the result to a file")
+    return common
+
+
+def iso_date_or_none(text: str) -> dt.date | None:
+    if text.lower() == "none":
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as err:
+        msg = f"{text!r} is not a date: use YYYY-MM-DD (or 'none' to clear it)"
+        raise argparse.ArgumentTypeError(msg) from err
+
+
+def iso_date(text: str) -> dt.date:
+    value = iso_date_or_none(text)
+    if value is None:
+        msg = "a date is needed here (YYYY-MM-DD)"
+        raise argparse.ArgumentTypeError(msg)
+    return value

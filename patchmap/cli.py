@@ -1,0 +1,123 @@
+"""
+The ``patchmap`` command: the subcommand table, argument parsing and the error path.
+
+Every subcommand shares the common options of :mod:`patchmap._options` (``--crimes``/``--wards``
+or ``--demo``, ``--ward``, ``--months``, ``--crime-type``, ``--json``, ``--out``). A problem the
+user can fix is printed to stderr, with the same message the app shows, and the exit code is 2.
+
+To add a subcommand: write ``add_NAME(parser)`` and ``run_NAME(args) -> int`` in the module of
+its stage (``NAME`` with ``-`` as ``_``) and add a row to :data:`SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import TYPE_CHECKING, Final
+
+from patchmap._options import common_options
+from patchmap._output import EXIT_USER_ERROR
+from spatial.errors import PatchmapError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+
+SUBCOMMANDS: Final = (
+    ("summary", "patchmap.load", "count crimes by ward and type, every row accounted for"),
+    ("profile", "patchmap.profile", "neighbourhood profile of a ward or neighbourhood"),
+    ("problems", "patchmap.profile", "rank problems for joint patrol tasking"),
+    (
+        "repeats",
+        "patchmap.profile",
+        "repeat locations with recording-artefact flags, and how concentrated crime is",
+    ),
+    (
+        "hotspots",
+        "patchmap.hotspots",
+        "hot spots: Gi* cells, the densest KDE cells, or DBSCAN/HDBSCAN clusters",
+    ),
+    ("density", "patchmap.hotspots", "kernel density raster (GeoTIFF, crimes per km2)"),
+    ("change", "patchmap.hotspots", "change per grid cell between two periods"),
+    ("emerging", "patchmap.hotspots", "emerging hot spots: space-time patterns per cell"),
+    (
+        "tasks",
+        "patchmap.tasks",
+        "the tasking log: add, list, update, export problems, EPIC actions, NAG decisions",
+    ),
+    (
+        "route",
+        "patchmap.walk",
+        "EVA walkabout: a closed walking loop through the heaviest hotspot stops that fit",
+    ),
+    (
+        "catchment",
+        "patchmap.walk",
+        "walking catchments (5/10/15 min) of co-location sites, with crime and ASB shares",
+    ),
+    (
+        "backtest",
+        "patchmap.forecast",
+        "backtest hotspot methods: which would have predicted next month's crime best",
+    ),
+    ("forecast", "patchmap.forecast", "the cells to patrol in a month, from the months before it"),
+    (
+        "export",
+        "patchmap.report",
+        "export layers (GPKG, GeoJSON, CSV, KML, GPX, GeoTIFF, zipped SHP) for an audience",
+    ),
+    (
+        "brief",
+        "patchmap.report",
+        "briefing pack (HTML or PDF) for a ward or neighbourhood and a meeting",
+    ),
+)
+"""Every subcommand as (name, the module with ``add_NAME`` and ``run_NAME``, help), in order."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """
+    Build the ``patchmap`` argument parser with every subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="patchmap",
+        description="Crime and ASB hotspots, EVA routes and briefing packs for local teams.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = common_options()
+    for name, module_name, help_text in SUBCOMMANDS:
+        module = importlib.import_module(module_name)
+        function = name.replace("-", "_")
+        cmd = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        getattr(module, f"add_{function}")(cmd)
+        cmd.set_defaults(run=getattr(module, f"run_{function}"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """
+    Run the ``patchmap`` command.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        0 on success, 2 when the input or options need fixing.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except PatchmapError as err:
+        print(f"patchmap: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR

@@ -1,0 +1,207 @@
+"""``patchmap backtest`` and ``forecast``: where to patrol next month."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+from hotspots.backtest import (
+    DEFAULT_BACKTEST_METHODS,
+    DEFAULT_COVERAGES_PCT,
+    area_label,
+    backtest,
+    crime_label,
+    describe_backtest,
+)
+from hotspots.forecast import (
+    DEFAULT_CELL_SIZE_M,
+    DEFAULT_COVERAGE_PCT,
+    DEFAULT_MIN_TRAIN_MONTHS,
+    METHOD_NAMES,
+    Forecast,
+    cube_for_selection,
+    forecast_cells,
+    parse_method,
+)
+from layers.export import ExportMetadata, write_geojson, write_gpkg
+from patchmap._data import load
+from patchmap._output import print_json
+from spatial.errors import ParameterError
+
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+
+    from boundaries.dataset import StudyArea
+
+
+__all__ = ["add_backtest", "add_forecast", "run_backtest", "run_forecast"]
+
+
+def _pct_list(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError as err:
+        msg = f"--coverage-pct {text!r} is not a list of numbers (for example 1,5,10)."
+        raise ParameterError(msg) from err
+    return values
+
+
+def _forecast_grid_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cell-size-m", type=float, default=DEFAULT_CELL_SIZE_M, help="grid cell size in metres"
+    )
+    parser.add_argument("--grid", choices=("square", "hex"), default="square", help="cell shape")
+    parser.add_argument(
+        "--min-train-months",
+        type=int,
+        default=DEFAULT_MIN_TRAIN_MONTHS,
+        help="months of history before the first month forecast",
+    )
+
+
+def add_backtest(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap backtest`` to its parser."""
+    parser.add_argument(
+        "--methods",
+        default=",".join(m.name for m in DEFAULT_BACKTEST_METHODS),
+        help=f"comma-separated, from: {', '.join(METHOD_NAMES)}",
+    )
+    parser.add_argument(
+        "--coverage-pct",
+        type=_pct_list,
+        default=DEFAULT_COVERAGES_PCT,
+        help="shares of the cells to flag, in per cent, e.g. 1,5,10",
+    )
+    _forecast_grid_options(parser)
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    """Run ``patchmap backtest``; return the exit code."""
+    loaded = load(args)
+    methods = [parse_method(m) for m in args.methods.split(",") if m.strip()]
+    cube = cube_for_selection(
+        loaded.area, loaded.selection, cell_size_m=args.cell_size_m, kind=args.grid
+    )
+    result = backtest(
+        cube,
+        methods=methods,
+        coverages_pct=args.coverage_pct,
+        min_train_months=args.min_train_months,
+    )
+    record = result.to_dict()
+    if args.out:
+        args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.json:
+        print_json(record)
+        return 0
+    print(
+        f"{result.n_cells:,} cells of {result.cell_size_m:g} m; origins {', '.join(result.origins)}"
+    )
+    print(f"{'method':<14} {'cover':>6} {'PAI':>7} {'sd':>6} {'PEI':>6} {'hit rate':>9}")
+    for row in result.results:
+        pai = "-" if row.pai_mean is None else f"{row.pai_mean:.2f}"
+        sd = "-" if row.pai_sd is None else f"{row.pai_sd:.2f}"
+        pei = "-" if row.pei_mean is None else f"{row.pei_mean:.2f}"
+        hit = "-" if row.hit_rate_mean is None else f"{100 * row.hit_rate_mean:.0f} %"
+        print(f"{row.method.name:<14} {row.coverage_pct:>5g}% {pai:>7} {sd:>6} {pei:>6} {hit:>9}")
+    print(f"default: {result.default.method.key()}. {result.default.why}")
+    selection = loaded.selection
+    print(
+        describe_backtest(
+            result,
+            coverage_pct=result.default.coverage_pct,
+            crime=crime_label(selection.crime_types),
+            area=area_label(selection.wards),
+        )
+    )
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def add_forecast(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap forecast`` to its parser."""
+    parser.add_argument(
+        "--month", metavar="YYYY-MM", help="the month to patrol (default: after the data)"
+    )
+    parser.add_argument("--method", default="default", help=f"one of: {', '.join(METHOD_NAMES)}")
+    parser.add_argument(
+        "--coverage-pct",
+        type=float,
+        default=DEFAULT_COVERAGE_PCT,
+        help="share of the cells to flag, in per cent",
+    )
+    _forecast_grid_options(parser)
+
+
+def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in {".gpkg", ".geojson"}:
+        msg = f"--out {path.name}: write the cells as .gpkg or .geojson."
+        raise ParameterError(msg)
+    cells = forecast.cells[["cell_id", "score", "rank", "method", "n_crimes_past", "geometry"]]
+    metadata = ExportMetadata(
+        title=f"patchmap forecast: cells to patrol in {forecast.month}",
+        area=area.label,
+        audience="police",
+        min_count=None,
+        period=(forecast.history_months[0], forecast.history_months[-1]),
+        methods={
+            "forecast": {
+                "method": forecast.method.key(),
+                "coverage_pct": f"{forecast.coverage_pct:g}",
+                "why": forecast.default.why if forecast.default else "chosen by the user",
+            }
+        },
+        fields={"forecast": tuple(str(c) for c in cells.columns if c != "geometry")},
+        created_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    if suffix == ".gpkg":
+        write_gpkg({"forecast": cells}, path, metadata=metadata)
+    else:
+        write_geojson(cells, path, metadata=metadata)
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    """Run ``patchmap forecast``; return the exit code."""
+    loaded = load(args)
+    cube = cube_for_selection(
+        loaded.area, loaded.selection, cell_size_m=args.cell_size_m, kind=args.grid
+    )
+    forecast = forecast_cells(
+        cube,
+        month=args.month or cube.next_month,
+        method=parse_method(args.method),
+        coverage_pct=args.coverage_pct,
+        min_train_months=args.min_train_months,
+    )
+    if args.out:
+        _write_forecast(forecast, loaded.area, args.out)
+    record = {
+        "month": forecast.month,
+        "method": forecast.method.name,
+        "parameters": forecast.method.parameters(),
+        "why": forecast.default.why if forecast.default else None,
+        "coverage_pct": forecast.coverage_pct,
+        "n_cells": cube.grid.n_cells,
+        "history_months": list(forecast.history_months),
+        "cells": forecast.cells.drop(columns="geometry").to_dict("records"),
+        "notes": list(forecast.notes),
+    }
+    if args.json:
+        print_json(record)
+        return 0
+    print(
+        f"{len(forecast.cells)} of {cube.grid.n_cells:,} cells to patrol in {forecast.month} "
+        f"by {forecast.method.label}"
+    )
+    if forecast.default:
+        print(forecast.default.why)
+    for row in forecast.cells.itertuples():
+        where = f"({row.x_m:.0f}, {row.y_m:.0f})"
+        print(f"  #{row.rank:<4} cell {row.cell_id:<6} {where}  {row.score:.3g}")
+    for note in forecast.notes:
+        print(f"note: {note}")
+    return 0

@@ -1,0 +1,232 @@
+"""``patchmap profile``, ``problems`` and ``repeats``: scanning a ward or neighbourhood."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from boundaries.select import Selection, select_points, select_wards
+from hotspots.concentration import concentration, repeat_locations_flagged
+from patchmap._data import Loaded, load
+from patchmap._output import print_json
+from spatial.errors import ParameterError
+from spatial.grid import make_grid
+from tasking.findings import findings_to_geodataframe
+from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
+from tasking.profile import Profile, build_profile
+from tasking.reports import gap_table, read_reports, reports_in
+from tasking.store import connect, list_findings
+
+if TYPE_CHECKING:
+    import argparse
+
+    import geopandas as gpd
+
+
+__all__ = [
+    "add_problems",
+    "add_profile",
+    "add_repeats",
+    "run_problems",
+    "run_profile",
+    "run_repeats",
+]
+
+# --- profile ---------------------------------------------------------------------------------
+
+
+def add_profile(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap profile`` to its parser."""
+    parser.add_argument(
+        "--population-method",
+        choices=["best-fit", "area-weighted"],
+        default="best-fit",
+        help="how LSOA residents are apportioned to wards (default best-fit)",
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        metavar="CSV",
+        help="resident and partner reports (date, reported_by, issue, lon, lat) to set beside "
+        "recorded crime",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="tasking log whose EVA findings the profile counts (default: none; "
+        "PATCHMAP_DATABASE_URL or the local log with --db default)",
+    )
+
+
+def _reports_gap(args: argparse.Namespace, loaded: Loaded, profile: Profile) -> list[object]:
+    """Compare the reports inside the profiled wards and period with recorded crime."""
+    wards = loaded.area.wards[loaded.area.wards["ward_name"].isin(profile.wards)]
+    inside = reports_in(read_reports(args.reports), wards=wards, months=profile.months)
+    crimes = select_points(
+        loaded.area,
+        Selection(months=profile.months, crime_types=profile.crime_types, wards=profile.wards),
+    )
+    return list(gap_table(inside, crimes).to_dict("records"))
+
+
+def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
+    """Return the located EVA findings of the tasking log, or None when no log is named."""
+    if db is None:
+        return None
+    engine = connect(None if db == "default" else db)
+    with Session(engine) as session:
+        return findings_to_geodataframe(list_findings(session))
+
+
+def run_profile(args: argparse.Namespace) -> int:
+    """Run ``patchmap profile``; return the exit code."""
+    loaded = load(args)
+    selection = loaded.selection
+    if selection.neighbourhoods and selection.wards:
+        msg = "Profile either --ward or --neighbourhood, not both."
+        raise ParameterError(msg)
+    if selection.neighbourhoods and len(selection.neighbourhoods) > 1:
+        msg = "Profile one --neighbourhood at a time."
+        raise ParameterError(msg)
+    profile = build_profile(
+        loaded.area,
+        wards=selection.wards,
+        neighbourhood=selection.neighbourhoods[0] if selection.neighbourhoods else None,
+        months=selection.months,
+        crime_types=selection.crime_types,
+        population_method=args.population_method,
+        findings=_findings_from(args.db),
+    )
+    record = profile.to_dict()
+    if args.reports is not None:
+        record["reports_gap"] = _reports_gap(args, loaded, profile)
+    if args.out:
+        args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.json:
+        print_json(record)
+    else:
+        _print_profile(profile)
+    return 0
+
+
+def _print_profile(profile: Profile) -> None:
+    print(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
+    print(f"  crimes and ASB: {profile.n_crimes:,} (ASB {profile.n_asb:,})")
+    if profile.rate_per_1000 is not None:
+        print(
+            f"  rate per 1,000 residents: {profile.rate_per_1000:.1f} ({profile.population_method})"
+        )
+    if profile.rank is not None:
+        print(f"  rank: {profile.rank} of {profile.n_ranked} by {profile.rank_basis}")
+    for change in profile.changes:
+        print(f"  against the {change.label}: {change.verdict}")
+    if profile.eva_findings is not None and profile.eva_findings.n_findings:
+        found = profile.eva_findings
+        issues = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in found.by_issue.items())
+        print(f"  EVA findings: {found.n_findings} ({found.n_with_issues} with issues: {issues})")
+    print("  top locations:")
+    for loc in profile.top_locations:
+        flag = "  [check: possible recording artefact]" if loc["artefact"] else ""
+        print(f"    {loc['n_crimes']:>5}  {loc['location']} ({loc['ward']}){flag}")
+
+
+# --- problems --------------------------------------------------------------------------------
+
+
+def add_problems(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap problems`` to its parser."""
+    parser.add_argument("--max-problems", type=int, default=10, help="how many to list")
+    parser.add_argument("--min-crimes", type=int, default=10, help="fewest crimes per problem")
+    parser.add_argument("--cell-size-m", type=float, default=150.0, help="Gi* cell size")
+
+
+def run_problems(args: argparse.Namespace) -> int:
+    """Run ``patchmap problems``; return the exit code."""
+    loaded = load(args)
+    area = loaded.area
+    points = select_points(area, loaded.selection)
+    months = loaded.selection.months or (area.months[0], area.months[-1])
+    problems = flag_problems(
+        points,
+        wards=select_wards(area, loaded.selection),
+        months=months,
+        cell_size_m=args.cell_size_m,
+        min_crimes=args.min_crimes,
+        max_problems=args.max_problems,
+    )
+    records = problems.drop(columns="geometry").to_dict("records")
+    if args.json:
+        print_json({"months": list(months), "problems": records, "note": TIME_OF_DAY_NOTE})
+        return 0
+    for rec in records:
+        print(f"{rec['problem_id']:>4}  {rec['label']}")
+        print(f"      {rec['explanation']}")
+        print(f"      partners: {rec['agencies']}; busiest months: {rec['peak_months']}")
+    print(TIME_OF_DAY_NOTE)
+    return 0
+
+
+# --- repeats ---------------------------------------------------------------------------------
+
+
+def add_repeats(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap repeats`` to its parser."""
+    parser.add_argument("--top-n", type=int, default=10, help="how many snap points to list")
+    parser.add_argument(
+        "--cell-size-m", type=float, default=100.0, help="cell size for the concentration shares"
+    )
+
+
+def run_repeats(args: argparse.Namespace) -> int:
+    """Run ``patchmap repeats``; return the exit code."""
+    loaded = load(args)
+    points = select_points(loaded.area, loaded.selection)
+    if points.empty:
+        msg = "No crimes in the selection: widen the months, wards or crime types."
+        raise ParameterError(msg)
+    top = repeat_locations_flagged(points, top_n=args.top_n)
+    grid = make_grid(select_wards(loaded.area, loaded.selection), cell_size_m=args.cell_size_m)
+    conc = concentration(points, grid=grid)
+    rows = [
+        {
+            "rank": int(r["rank"]),
+            "location": str(r["location"]),
+            "ward": str(r["ward"]),
+            "n_crimes": int(r["n_crimes"]),
+            "share_of_crimes": float(r["share_of_crimes"]),
+            "n_months": int(r["n_months"]),
+            "top_crime_types": str(r["top_crime_types"]),
+            "artefact": r["artefact"],
+        }
+        for r in top.drop(columns="geometry").to_dict("records")
+    ]
+    record = {
+        "n_crimes": len(points),
+        "top_locations": rows,
+        "concentration": {
+            "cell_size_m": grid.cell_size_m,
+            "n_cells": conc.n_cells,
+            "share_top_1pct": conc.share_top_1pct,
+            "share_top_5pct": conc.share_top_5pct,
+            "share_top_10pct": conc.share_top_10pct,
+            "gini": conc.gini,
+            "gini_generalised": conc.gini_generalised,
+            "gini_null": conc.gini_null,
+            "notes": list(conc.notes),
+        },
+    }
+    if args.json:
+        print_json(record)
+        return 0
+    print(f"{len(points):,} crimes; busiest snap points:")
+    for row in rows:
+        flag = f"  [check: {row['artefact']}]" if row["artefact"] else ""
+        print(f"  {row['n_crimes']:>5}  {row['location']} ({row['ward']}){flag}")
+    print(
+        f"{conc.share_top_5pct:.0%} of crime in the busiest 5 % of {grid.cell_size_m:.0f} m cells; "
+        f"generalised Gini {conc.gini_generalised:.2f} (random placement: {conc.gini_null:.2f})."
+    )
+    return 0

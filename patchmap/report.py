@@ -1,0 +1,213 @@
+"""``patchmap export`` and ``brief``: layers and briefing packs for an audience."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from boundaries.select import Selection, select_wards
+from layers.audience import AUDIENCES, LAYER_KINDS
+from layers.briefing import build_briefing, read_tasking, write_briefing
+from layers.export import EXPORT_FORMATS, build_layers, export_layers
+from patchmap._data import Loaded, load
+from patchmap._options import iso_date
+from patchmap._output import print_json
+from spatial.errors import ParameterError
+from tasking.store import connect
+
+if TYPE_CHECKING:
+    import argparse
+
+    from boundaries.dataset import StudyArea
+
+
+__all__ = ["add_brief", "add_export", "run_brief", "run_export"]
+
+# --- export and brief (layers.export, layers.briefing) -------------------------------------
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _audience_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--audience",
+        choices=AUDIENCES,
+        default="partner",
+        help="police: full detail; partner: streets/cells, counts below --min-count suppressed, "
+        "no crime IDs or outcomes; public: coarser still (default partner)",
+    )
+    parser.add_argument(
+        "--min-count",
+        type=int,
+        metavar="N",
+        help="suppress counts below N (default 5 for partner, 10 for public; police: none)",
+    )
+    parser.add_argument(
+        "--network",
+        type=Path,
+        metavar="FILE",
+        help="street network .graphml for routes and the map's streets (the demo's with --demo)",
+    )
+
+
+def _with_network(loaded: Loaded, network: Path | None) -> StudyArea:
+    if network is None:
+        return loaded.area
+    return dataclasses.replace(loaded.area, network_path=network)
+
+
+def add_export(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap export`` to its parser."""
+    _audience_options(parser)
+    parser.add_argument(
+        "--layers",
+        type=_comma_list,
+        default=("hotspots", "density", "clusters", "sites"),
+        metavar="LIST",
+        help=f"comma-separated, from {','.join(LAYER_KINDS)} "
+        "(default hotspots,density,clusters,sites)",
+    )
+    parser.add_argument(
+        "--formats",
+        type=_comma_list,
+        metavar="LIST",
+        help=f"formats written into a folder, from {','.join(EXPORT_FORMATS)} "
+        "(default all but shp; a file --out picks its format from its extension)",
+    )
+    parser.add_argument(
+        "--csv-geometry",
+        choices=["wkt", "lonlat"],
+        default="wkt",
+        help="CSV geometry: a WKT column or lon/lat columns (points only)",
+    )
+    parser.add_argument(
+        "--cell-size-m", type=float, help="Gi* cell size in metres (automatic; >= 250 for public)"
+    )
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Run ``patchmap export``; return the exit code."""
+    if args.out is None:
+        msg = "Give --out FOLDER (several formats) or --out FILE (.gpkg, .geojson, .csv, .kml, "
+        msg += ".gpx, .zip, .tif)."
+        raise ParameterError(msg)
+    unknown = [k for k in args.layers if k not in LAYER_KINDS]
+    if unknown:
+        msg = f"Unknown layer(s) {', '.join(unknown)}. Choose from: {', '.join(LAYER_KINDS)}."
+        raise ParameterError(msg)
+    loaded = load(args)
+    area = _with_network(loaded, args.network)
+    built = build_layers(
+        area,
+        loaded.selection,
+        layers=args.layers,
+        cell_size_m=args.cell_size_m,
+        audience=args.audience,
+    )
+    if "sites" in args.layers and area.sites is None:
+        print(
+            "patchmap: no co-location sites are loaded; the sites layer is left out",
+            file=sys.stderr,
+        )
+    result = export_layers(
+        built.layers,
+        args.out,
+        metadata=built.metadata,
+        audience=args.audience,
+        min_count=args.min_count,
+        density=built.density,
+        wards=select_wards(area, loaded.selection),
+        formats=args.formats,
+        geometry_format=args.csv_geometry,
+    )
+    record = {
+        "files": [str(p) for p in result.paths],
+        "metadata": result.metadata.to_dict(),
+    }
+    if args.json:
+        print_json(record)
+        return 0
+    print(f"{result.metadata.title} for {result.metadata.audience}:")
+    for path in result.paths:
+        print(f"  {path}")
+    return 0
+
+
+def add_brief(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap brief`` to its parser."""
+    _audience_options(parser)
+    parser.add_argument(
+        "--meeting", type=iso_date, required=True, metavar="YYYY-MM-DD", help="the meeting date"
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="tasking log (database URL or SQLite file): adds problems, EPIC actions, "
+        "assessments and the change since the last meeting",
+    )
+    parser.add_argument(
+        "--eva-route",
+        action="store_true",
+        help="plan an EVA loop through the busiest hot cells and draw it on the map "
+        "(needs a street network)",
+    )
+
+
+def run_brief(args: argparse.Namespace) -> int:
+    """Run ``patchmap brief``; return the exit code."""
+    if args.out is None or args.out.suffix.lower() not in {".html", ".htm", ".pdf"}:
+        msg = "Give --out pack.pdf or --out pack.html."
+        raise ParameterError(msg)
+    loaded = load(args)
+    selection = loaded.selection
+    places = (selection.wards or ()) + (selection.neighbourhoods or ())
+    if len(places) != 1:
+        msg = "A pack covers one place: give one --ward NAME or one --neighbourhood NAME."
+        raise ParameterError(msg)
+    area = _with_network(loaded, args.network)
+    ward = selection.wards[0] if selection.wards else None
+    tasking = None
+    if args.db:
+        engine = connect(args.db)
+        try:
+            with Session(engine) as session:
+                wards = select_wards(area, selection)["ward_name"].astype(str).tolist()
+                tasking = read_tasking(session, area, wards=wards, meeting=args.meeting)
+        finally:
+            engine.dispose()
+    route = None
+    if args.eva_route:
+        place_only = Selection(wards=selection.wards, neighbourhoods=selection.neighbourhoods)
+        route = build_layers(area, place_only, layers=["routes"]).route
+    pack = build_briefing(
+        area,
+        meeting=args.meeting,
+        ward=ward,
+        neighbourhood=None if ward else places[0],
+        audience=args.audience,
+        min_count=args.min_count,
+        months=selection.months,
+        tasking=tasking,
+        route=route,
+    )
+    path = write_briefing(pack, args.out)
+    record = {
+        "file": str(path),
+        "title": pack.title,
+        "audience": pack.audience,
+        "min_count": pack.min_count,
+        "sections": list(pack.sections),
+        "profile": pack.profile.to_dict(),
+    }
+    if args.json:
+        print_json(record)
+        return 0
+    print(f"{pack.title} ({pack.audience}): {path}")
+    print(f"  sections: {', '.join(pack.sections)}")
+    return 0

@@ -1,0 +1,496 @@
+"""``patchmap tasks``: the tasking log (problems, EPIC actions, NAG decisions, assessments)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import shapely
+import shapely.errors
+from sqlalchemy.orm import Session
+
+from boundaries.select import Selection, parse_month_range, select_points
+from patchmap._data import load
+from patchmap._options import common_options, iso_date, iso_date_or_none
+from patchmap._output import print_json
+from spatial.errors import ParameterError
+from tasking.assess import assess_response
+from tasking.findings import add_proposed_actions, propose_actions
+from tasking.store import (
+    ACTION_STATUSES,
+    AREA_KINDS,
+    CHECKLIST_ITEMS,
+    DATABASE_URL_ENV,
+    EPIC_TYPES,
+    PROBLEM_STATUSES,
+    SARA_STAGES,
+    UNCHANGED,
+    ActionRecord,
+    AreaRecord,
+    DecisionRecord,
+    MeetingRecord,
+    ProblemRecord,
+    add_action,
+    add_area,
+    add_decision,
+    add_finding,
+    add_meeting,
+    add_problem,
+    connect,
+    export_log,
+    get_area,
+    list_actions,
+    list_areas,
+    list_audit,
+    list_decisions,
+    list_findings,
+    list_meetings,
+    list_problems,
+    update_action,
+    update_problem,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from shapely.geometry.base import BaseGeometry
+
+    from boundaries.dataset import StudyArea
+
+
+__all__ = ["add_tasks", "run_tasks"]
+
+
+def _tasks_options() -> argparse.ArgumentParser:
+    """Options of every ``tasks`` subcommand (accepted after the record name)."""
+    opts = argparse.ArgumentParser(add_help=False)
+    opts.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"database URL or SQLite file (default ${DATABASE_URL_ENV}, else a SQLite file in "
+        "~/.local/share/patchmap)",
+    )
+    opts.add_argument(
+        "--user", metavar="NAME", help="who is making the change (default $PATCHMAP_USER or login)"
+    )
+    opts.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    opts.add_argument(
+        "--out", type=Path, default=argparse.SUPPRESS, metavar="FILE", help="write JSON to FILE"
+    )
+    return opts
+
+
+def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one CLI table
+    """Add the options of ``patchmap tasks`` to its parser."""
+    opts = _tasks_options()
+    verbs = parser.add_subparsers(dest="tasks_verb", required=True, metavar="VERB")
+
+    add = verbs.add_parser("add", help="add a record").add_subparsers(
+        dest="record", required=True, metavar="RECORD"
+    )
+    p = add.add_parser("problem", parents=[opts], help="a problem (SARA)")
+    p.add_argument("--title", required=True)
+    p.add_argument("--description", default="")
+    p.add_argument("--stage", choices=SARA_STAGES, default="scanning")
+    p.add_argument("--ward", dest="problem_ward", help="ward the problem lies in")
+    a = add.add_parser("action", parents=[opts], help="an EPIC action on a problem")
+    a.add_argument("--problem", type=int, required=True, metavar="ID")
+    a.add_argument("--epic", choices=EPIC_TYPES, required=True)
+    a.add_argument("--description", required=True)
+    a.add_argument("--agency", default="", help="owner agency")
+    a.add_argument("--person", default="", help="owner within the agency")
+    a.add_argument("--due", type=iso_date_or_none, metavar="YYYY-MM-DD")
+    a.add_argument("--status", choices=ACTION_STATUSES, default="open")
+    a.add_argument("--notes", default="")
+    m = add.add_parser("meeting", parents=[opts], help="a NAG meeting")
+    m.add_argument("--name", required=True)
+    m.add_argument("--held-on", type=iso_date, required=True, metavar="YYYY-MM-DD")
+    m.add_argument("--notes", default="")
+    d = add.add_parser("decision", parents=[opts], help="a decision of a NAG meeting")
+    d.add_argument("--meeting", type=int, required=True, metavar="ID")
+    d.add_argument("--decision", required=True)
+    d.add_argument("--problem", type=int, metavar="ID")
+    ar = add.add_parser("area", parents=[opts], help="a patrol area, EVA route or comparison")
+    ar.add_argument("--kind", choices=AREA_KINDS, required=True)
+    ar.add_argument("--name", required=True)
+    ar.add_argument("--wkt", required=True, help="geometry as WKT in British National Grid metres")
+    ar.add_argument("--problem", type=int, metavar="ID")
+    f = add.add_parser("finding", parents=[opts], help="what was seen at one EVA stop")
+    f.add_argument("--route", type=int, required=True, metavar="ID")
+    f.add_argument("--stop", type=int, required=True, metavar="N")
+    f.add_argument("--seen", action="append", choices=CHECKLIST_ITEMS, default=[])
+    f.add_argument("--not-seen", action="append", choices=CHECKLIST_ITEMS, default=[])
+    f.add_argument("--note", default="")
+    f.add_argument("--photo", help="photo reference")
+    f.add_argument("--spoken-to", default="")
+    f.add_argument("--walked-on", type=iso_date, metavar="YYYY-MM-DD")
+    f.add_argument(
+        "--at",
+        nargs=2,
+        type=float,
+        metavar=("X_M", "Y_M"),
+        help="where it was seen, British National Grid metres (default: the position of the "
+        "stop when the route was saved with its stops)",
+    )
+
+    lst = verbs.add_parser("list", help="list records").add_subparsers(
+        dest="record", required=True, metavar="RECORD"
+    )
+    lp = lst.add_parser("problems", parents=[opts])
+    lp.add_argument("--stage", choices=SARA_STAGES)
+    lp.add_argument("--status", choices=PROBLEM_STATUSES)
+    la = lst.add_parser("actions", parents=[opts])
+    la.add_argument("--problem", type=int, metavar="ID")
+    la.add_argument("--status", choices=ACTION_STATUSES)
+    la.add_argument("--agency")
+    lar = lst.add_parser("areas", parents=[opts])
+    lar.add_argument("--problem", type=int, metavar="ID")
+    lar.add_argument("--kind", choices=AREA_KINDS)
+    lst.add_parser("meetings", parents=[opts])
+    ld = lst.add_parser("decisions", parents=[opts])
+    ld.add_argument("--meeting", type=int, metavar="ID")
+    ld.add_argument("--problem", type=int, metavar="ID")
+    lf = lst.add_parser("findings", parents=[opts])
+    lf.add_argument("--route", type=int, metavar="ID")
+    lau = lst.add_parser("audit", parents=[opts])
+    lau.add_argument(
+        "--entity", choices=["problem", "action", "area", "meeting", "decision", "finding"]
+    )
+    lau.add_argument("--id", type=int, metavar="ID")
+
+    upd = verbs.add_parser("update", help="change a problem or action").add_subparsers(
+        dest="record", required=True, metavar="RECORD"
+    )
+    up = upd.add_parser("problem", parents=[opts], argument_default=argparse.SUPPRESS)
+    ua = upd.add_parser("action", parents=[opts], argument_default=argparse.SUPPRESS)
+    for u in (up, ua):
+        u.add_argument("id", type=int)
+        u.add_argument(
+            "--version", type=int, required=True, help="the version you loaded (from list)"
+        )
+        u.add_argument("--description")
+    up.add_argument("--title")
+    up.add_argument("--stage", choices=SARA_STAGES)
+    up.add_argument("--status", choices=PROBLEM_STATUSES)
+    up.add_argument("--ward", dest="problem_ward", help="'none' clears it")
+    ua.add_argument("--epic", choices=EPIC_TYPES)
+    ua.add_argument("--agency")
+    ua.add_argument("--person")
+    ua.add_argument("--due", type=iso_date_or_none, metavar="YYYY-MM-DD", help="'none' clears it")
+    ua.add_argument("--status", choices=ACTION_STATUSES)
+    ua.add_argument("--notes")
+
+    verbs.add_parser("export", parents=[opts], help="the whole log as JSON")
+    pr = verbs.add_parser(
+        "propose", parents=[opts], help="propose actions from EVA findings (--add stores them)"
+    )
+    pr.add_argument("--route", type=int, metavar="ID", help="only this route's findings")
+    pr.add_argument("--problem", type=int, metavar="ID", help="for routes with no problem")
+    pr.add_argument("--due", type=iso_date, metavar="YYYY-MM-DD")
+    pr.add_argument("--add", action="store_true", help="store them as proposed actions")
+
+    db_only = argparse.ArgumentParser(add_help=False)
+    db_only.add_argument("--db", metavar="URL", help="database URL or SQLite file")
+    db_only.add_argument("--user", metavar="NAME", help=argparse.SUPPRESS)
+    asr = verbs.add_parser(
+        "assess",
+        parents=[common_options(), db_only],
+        help="WDD and exact Poisson assessment of a response (treated vs comparison area)",
+    )
+    asr.add_argument(
+        "--treated", required=True, metavar="AREA", help="'ward:NAME' or a stored area id"
+    )
+    asr.add_argument(
+        "--comparison", required=True, metavar="AREA", help="'ward:NAME' or a stored area id"
+    )
+    asr.add_argument("--before", required=True, metavar="YYYY-MM:YYYY-MM")
+    asr.add_argument("--after", required=True, metavar="YYYY-MM:YYYY-MM")
+    asr.add_argument("--buffer-m", type=float, help="displacement ring width in metres")
+    asr.add_argument("--per-km2", action="store_true", help="compare crimes per km2")
+
+
+def _tasks_user(args: argparse.Namespace) -> str:
+    user = args.user or os.environ.get("PATCHMAP_USER")
+    if not user:
+        try:
+            user = getpass.getuser()
+        except (OSError, KeyError) as err:
+            msg = "Say who is making the change with --user NAME (or set PATCHMAP_USER)."
+            raise ParameterError(msg) from err
+    return str(user)
+
+
+def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
+    user = _tasks_user(args)
+    record: ProblemRecord | ActionRecord | MeetingRecord | DecisionRecord | AreaRecord
+    if args.record == "problem":
+        record = add_problem(
+            session,
+            title=args.title,
+            user=user,
+            description=args.description,
+            sara_stage=args.stage,
+            ward=args.problem_ward,
+        )
+    elif args.record == "action":
+        record = add_action(
+            session,
+            args.problem,
+            epic=args.epic,
+            description=args.description,
+            user=user,
+            owner_agency=args.agency,
+            owner_person=args.person,
+            due_date=args.due,
+            status=args.status,
+            notes=args.notes,
+        )
+    elif args.record == "meeting":
+        record = add_meeting(
+            session, name=args.name, held_on=args.held_on, user=user, notes=args.notes
+        )
+    elif args.record == "decision":
+        record = add_decision(
+            session, args.meeting, decision=args.decision, user=user, problem_id=args.problem
+        )
+    elif args.record == "area":
+        try:
+            geometry = shapely.from_wkt(args.wkt)
+        except shapely.errors.GEOSException as err:
+            msg = f"--wkt is not valid WKT ({err}); e.g. 'POLYGON ((545000 260000, ...))'."
+            raise ParameterError(msg) from err
+        record = add_area(
+            session, geometry, kind=args.kind, name=args.name, user=user, problem_id=args.problem
+        )
+    else:
+        both = set(args.seen) & set(args.not_seen)
+        if both:
+            msg = f"{', '.join(sorted(both))} given as both --seen and --not-seen."
+            raise ParameterError(msg)
+        answers = dict.fromkeys(args.seen, True) | dict.fromkeys(args.not_seen, False)
+        return add_finding(
+            session,
+            args.route,
+            stop_number=args.stop,
+            answers=answers,
+            user=user,
+            note=args.note,
+            photo_ref=args.photo,
+            spoken_to=args.spoken_to,
+            walked_on=args.walked_on,
+            point=None if args.at is None else shapely.Point(*args.at),
+        ).to_dict()
+    return record.to_dict()
+
+
+def _tasks_list(session: Session, args: argparse.Namespace) -> list[dict[str, object]]:
+    kind = args.record
+    if kind == "problems":
+        rows: Sequence[Any] = list_problems(session, sara_stage=args.stage, status=args.status)
+    elif kind == "actions":
+        rows = list_actions(
+            session, problem_id=args.problem, status=args.status, owner_agency=args.agency
+        )
+    elif kind == "areas":
+        rows = list_areas(session, problem_id=args.problem, kind=args.kind)
+    elif kind == "meetings":
+        rows = list_meetings(session)
+    elif kind == "decisions":
+        rows = list_decisions(session, meeting_id=args.meeting, problem_id=args.problem)
+    elif kind == "findings":
+        rows = list_findings(session, route_id=args.route)
+    else:
+        rows = list_audit(session, entity=args.entity, entity_id=args.id)
+    return [r.to_dict() for r in rows]
+
+
+def _tasks_update(session: Session, args: argparse.Namespace) -> dict[str, object]:
+    given = vars(args)
+    fields = {
+        "problem": ("title", "description", "stage", "status", "problem_ward"),
+        "action": ("epic", "description", "agency", "person", "due", "status", "notes"),
+    }[args.record]
+    if not any(name in given for name in fields):
+        options = ", ".join(f"--{name.removeprefix('problem_')}" for name in fields)
+        msg = f"Nothing to change: give at least one of {options}."
+        raise ParameterError(msg)
+    user = _tasks_user(args)
+    if args.record == "problem":
+        ward = given.get("problem_ward", UNCHANGED)
+        return update_problem(
+            session,
+            args.id,
+            expected_version=args.version,
+            user=user,
+            title=given.get("title", UNCHANGED),
+            description=given.get("description", UNCHANGED),
+            sara_stage=given.get("stage", UNCHANGED),
+            status=given.get("status", UNCHANGED),
+            ward=None if isinstance(ward, str) and ward.lower() == "none" else ward,
+        ).to_dict()
+    return update_action(
+        session,
+        args.id,
+        expected_version=args.version,
+        user=user,
+        epic=given.get("epic", UNCHANGED),
+        description=given.get("description", UNCHANGED),
+        owner_agency=given.get("agency", UNCHANGED),
+        owner_person=given.get("person", UNCHANGED),
+        due_date=given.get("due", UNCHANGED),
+        status=given.get("status", UNCHANGED),
+        notes=given.get("notes", UNCHANGED),
+    ).to_dict()
+
+
+def _tasks_propose(session: Session, args: argparse.Namespace) -> list[dict[str, object]]:
+    proposals = propose_actions(
+        list_findings(session, route_id=args.route), routes=list_areas(session, kind="eva_route")
+    )
+    if args.add:
+        added = add_proposed_actions(
+            session, proposals, user=_tasks_user(args), problem_id=args.problem, due_date=args.due
+        )
+        return [a.to_dict() for a in added]
+    return [
+        {
+            "route_id": p.route_id,
+            "problem_id": p.problem_id,
+            "item": p.item,
+            "epic": p.epic,
+            "owner_agency": p.owner_agency,
+            "description": p.description,
+            "notes": p.notes,
+            "stops": list(p.stops),
+        }
+        for p in proposals
+    ]
+
+
+def _describe_task(rec: dict[str, object]) -> str:
+    """One line per record for the text output."""
+    if "sara_stage" in rec:
+        ward = f" ({rec['ward']})" if rec.get("ward") else ""
+        return (
+            f"problem {rec['id']} v{rec['version']} [{rec['sara_stage']}, {rec['status']}] "
+            f"{rec['title']}{ward}"
+        )
+    if "epic" in rec and "id" in rec:
+        due = f" due {rec['due_date']}" if rec.get("due_date") else ""
+        owner = " / ".join(str(rec[k]) for k in ("owner_agency", "owner_person") if rec.get(k))
+        return (
+            f"action {rec['id']} v{rec['version']} problem {rec['problem_id']} {rec['epic']} "
+            f"[{rec['status']}]{due} {owner}: {rec['description']}"
+        )
+    if "stops" in rec:
+        return f"proposed {rec['epic']} for {rec['owner_agency']}: {rec['description']}"
+    if "changed_by" in rec:
+        what = (
+            f" {rec['field']}: {rec['old_value']!r} -> {rec['new_value']!r}" if rec["field"] else ""
+        )
+        return (
+            f"{rec['changed_at']} {rec['changed_by']} {rec['operation']} "
+            f"{rec['entity']} {rec['entity_id']}{what}"
+        )
+    skip = {"created_at", "created_by", "geometry_wkt", "answers"}
+    return ", ".join(f"{k}: {v}" for k, v in rec.items() if k not in skip and v not in (None, ""))
+
+
+def _assess_area(session: Session, spec: str, area: StudyArea) -> BaseGeometry:
+    """Geometry of ``ward:NAME`` or of a stored area id."""
+    if spec.lower().startswith("ward:"):
+        name = spec.split(":", 1)[1].strip()
+        match = area.wards.loc[area.wards["ward_name"] == name]
+        if match.empty:
+            msg = f"No ward is called {name!r}; wards: {', '.join(area.ward_names)}."
+            raise ParameterError(msg)
+        geometry: BaseGeometry = match.geometry.iloc[0]
+        return geometry
+    if not spec.isdigit():
+        msg = f"{spec!r} is neither 'ward:NAME' nor a stored area id (see tasks list areas)."
+        raise ParameterError(msg)
+    return get_area(session, int(spec)).geometry
+
+
+def _tasks_assess(session: Session, args: argparse.Namespace) -> dict[str, object]:
+    loaded = load(args)
+    points = select_points(loaded.area, Selection(crime_types=loaded.selection.crime_types))
+    result = assess_response(
+        points,
+        _assess_area(session, args.treated, loaded.area),
+        _assess_area(session, args.comparison, loaded.area),
+        before=parse_month_range(args.before),
+        after=parse_month_range(args.after),
+        displacement_buffer_m=args.buffer_m,
+        per_km2=args.per_km2,
+    )
+    return result.to_dict()
+
+
+def _describe_assessment(rec: dict[str, Any]) -> list[str]:
+    wdd = rec["wdd"]
+    lines = [
+        f"before {rec['before'][0]}..{rec['before'][1]}, after {rec['after'][0]}..{rec['after'][1]}"
+    ]
+    lines.extend(
+        f"  {name:<24} {rec[name]['n_before']:>6} -> {rec[name]['n_after']:>6}"
+        for name in ("treated", "comparison", "displacement", "displacement_comparison")
+        if rec[name] is not None
+    )
+    lines.append(
+        f"WDD {wdd['est_total']:+.2f} per month (95% CI {wdd['ci_low']:+.2f} to "
+        f"{wdd['ci_high']:+.2f}), z {wdd['z']:.2f}, p {wdd['p_value']:.3f}"
+    )
+    for name in ("treated", "comparison"):
+        test = rec[f"{name}_rate_ratio"]
+        if test["rate_ratio"] is not None:
+            lines.append(
+                f"{name} rate after/before {test['rate_ratio']:.2f}, exact Poisson p "
+                f"{test['p_value']:.3f}"
+            )
+    return lines
+
+
+def _tasks_result(args: argparse.Namespace) -> object:
+    engine = connect(args.db)
+    try:
+        with Session(engine) as session, session.begin():
+            if args.tasks_verb == "add":
+                return _tasks_add(session, args)
+            if args.tasks_verb == "list":
+                return _tasks_list(session, args)
+            if args.tasks_verb == "update":
+                return _tasks_update(session, args)
+            if args.tasks_verb == "propose":
+                return _tasks_propose(session, args)
+            if args.tasks_verb == "assess":
+                return _tasks_assess(session, args)
+            return export_log(session)
+    finally:
+        engine.dispose()
+
+
+def run_tasks(args: argparse.Namespace) -> int:
+    """Run ``patchmap tasks``; return the exit code."""
+    result = _tasks_result(args)
+    if getattr(args, "out", None):
+        args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.json:
+        print_json(result)
+    elif isinstance(result, dict) and args.tasks_verb == "assess":
+        print("\n".join(_describe_assessment(result)))
+    elif isinstance(result, dict) and args.tasks_verb == "export":
+        for name, rows in result.items():
+            print(f"{name}: {len(rows)}")
+    elif isinstance(result, dict):
+        print(_describe_task(result))
+    elif isinstance(result, list):
+        for rec in result:
+            print(_describe_task(rec))
+        if not result:
+            print("(none)")
+    return 0
