@@ -15,6 +15,7 @@ import html
 from typing import TYPE_CHECKING, Any, Final
 
 import folium
+import pandas as pd
 
 from hotspots.near_repeat import partner_zones
 from layers.export import ExportMetadata, write_gpkg
@@ -27,13 +28,18 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
+    from hotspots.knox import KnoxResult
     from hotspots.near_repeat import NearRepeatAlerts
     from layers.audience import Audience
 
 __all__ = [
     "ALERT_LAYER_FIELDS",
+    "KNOX_COLOURS",
     "alert_export_layers",
     "alert_map_layers",
+    "knox_cell_colour",
+    "knox_grid",
+    "near_repeat_brief",
     "write_alert_zones",
 ]
 
@@ -222,3 +228,161 @@ def alert_map_layers(
             )
         )
     return out
+
+
+KNOX_COLOURS: Final = {
+    "raised": "#b2182b",
+    "significant": "#fddbc7",
+    "not significant": "#f7f7f7",
+    "no pairs expected": "#bdbdbd",
+}
+"""Knox grid cells: a raised risk (significant and at least ``min_ratio`` times chance) in
+red, significant but small excesses in pale red, the rest grey-white."""
+
+
+def knox_cell_colour(ratio: float, *, significant: bool, raised: bool) -> str:
+    """
+    Return the fill colour of one Knox table cell.
+
+    Parameters
+    ----------
+    ratio
+        The Knox ratio (NaN when no pair was expected).
+    significant
+        Whether the cell is significant after the FDR correction.
+    raised
+        Whether it is also at least the minimum ratio.
+
+    Returns
+    -------
+    str
+        A CSS colour from :data:`KNOX_COLOURS`.
+
+    Examples
+    --------
+    >>> knox_cell_colour(1.7, significant=True, raised=True)
+    '#b2182b'
+    >>> knox_cell_colour(float("nan"), significant=False, raised=False)
+    '#bdbdbd'
+    """
+    if ratio != ratio:  # NaN  # noqa: PLR0124 -- the cheapest NaN test without numpy
+        return KNOX_COLOURS["no pairs expected"]
+    if raised:
+        return KNOX_COLOURS["raised"]
+    if significant:
+        return KNOX_COLOURS["significant"]
+    return KNOX_COLOURS["not significant"]
+
+
+def knox_grid(result: KnoxResult) -> pd.DataFrame:
+    """
+    Return the Knox table as a grid of display text, one row per distance band.
+
+    Each cell reads ``"1.37 (676 / 493)"``: the Knox ratio, then the observed and expected
+    pairs, with ``*`` after the ratio when the cell is significant; ``"-"`` where no pair was
+    expected. Colour it with :func:`knox_cell_colour`.
+
+    Parameters
+    ----------
+    result
+        The Knox test.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: distance labels; columns: time labels; values: text.
+    """
+    rows = []
+    for r in range(len(result.distance_labels)):
+        row = []
+        for c in range(len(result.time_labels)):
+            ratio = float(result.ratio[r, c])
+            if ratio != ratio:  # noqa: PLR0124 -- NaN
+                row.append("-")
+                continue
+            star = "*" if result.significant[r, c] else ""
+            row.append(
+                f"{ratio:.2f}{star} ({int(result.observed[r, c]):,} / "
+                f"{float(result.expected[r, c]):,.0f})"
+            )
+        rows.append(row)
+    return pd.DataFrame(
+        rows, index=list(result.distance_labels), columns=list(result.time_labels), dtype="str"
+    )
+
+
+def near_repeat_brief(
+    result: KnoxResult, alerts: NearRepeatAlerts | None, *, audience: Audience
+) -> dict[str, object]:
+    """
+    Return the briefing pack's near-repeat section, at the audience's detail.
+
+    Every audience gets the verdict; police and partners get the coloured Knox grid (pair
+    counts by band, no locations); police get the live zones with their event counts, streets
+    and expiry; partners the zones' streets and the week their zone ends; the public no zones.
+
+    Parameters
+    ----------
+    result
+        The Knox test of the pack's events.
+    alerts
+        The zones live on the meeting day, or None.
+    audience
+        Who the pack is for.
+
+    Returns
+    -------
+    dict
+        ``verdict``, ``columns`` (time labels), ``grid`` (rows of ``(label, [(text, colour)])``),
+        ``zones`` (rows of dicts), ``zones_date``, ``zone_note`` (plain text; the template
+        escapes it).
+    """
+    grid_text = knox_grid(result)
+    grid: list[tuple[str, list[tuple[str, str]]]] = []
+    if audience != "public":
+        for r, label in enumerate(result.distance_labels):
+            cells = [
+                (
+                    str(grid_text.iloc[r, c]),
+                    knox_cell_colour(
+                        float(result.ratio[r, c]),
+                        significant=bool(result.significant[r, c]),
+                        raised=bool(result.raised[r, c]),
+                    ),
+                )
+                for c in range(len(result.time_labels))
+            ]
+            grid.append((label, cells))
+    zones: list[dict[str, str]] = []
+    note = ""
+    if alerts is not None and audience == "police":
+        zones = [
+            {
+                "zone": str(z.zone_id),
+                "events": str(z.n_events),
+                "streets": str(z.streets) or "-",
+                "until": str(z.expires),
+            }
+            for z in alerts.zones.itertuples()
+        ]
+        note = alerts.describe()
+    elif alerts is not None and audience == "partner":
+        partner = alert_export_layers(alerts, audience="partner")["near_repeat_zones"]
+        zones = [
+            {"zone": str(z), "events": "", "streets": str(s) or "-", "until": f"week ending {u}"}
+            for z, s, u in zip(
+                partner["zone_id"], partner["streets"], partner["live_until"], strict=True
+            )
+        ]
+        note = (
+            f"{len(zones)} near-repeat zone(s) live on {alerts.on.isoformat()}; zones are drawn "
+            "as 50 m squares and dated to the week, without the events that made them."
+        )
+    return {
+        "verdict": result.verdict,
+        "columns": list(result.time_labels),
+        "grid": grid,
+        "zones": zones,
+        "zones_date": alerts.on.isoformat() if alerts is not None else "",
+        "zone_note": note,
+    }
