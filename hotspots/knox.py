@@ -584,20 +584,22 @@ def _fades(result: KnoxResult, dist: float, days: int) -> str:
     t_bounds = list(result.time_bands_days)
     d_next = d_bounds.index(dist) + 1
     t_next = t_bounds.index(days) + 1
-    head = f"the raised risk (at least {result.min_ratio:g} times chance) fades"
-    if d_next < len(d_bounds) and t_next < len(t_bounds):
-        return f"{head} by {d_bounds[d_next]:g} m and {t_bounds[t_next]} days"
-    space = (
-        f"by {d_bounds[d_next]:g} m"
-        if d_next < len(d_bounds)
-        else f"not even at {dist:g} m (the largest distance tested)"
-    )
-    time = (
-        f"by {t_bounds[t_next]} days"
-        if t_next < len(t_bounds)
-        else f"not even at {days} days (the longest time tested)"
-    )
-    return f"{head} {space} and {time}"
+    head = f"the raised risk (at least {result.min_ratio:g} times chance)"
+    space_fades = d_next < len(d_bounds)
+    time_fades = t_next < len(t_bounds)
+    if space_fades and time_fades:
+        return f"{head} fades by {d_bounds[d_next]:g} m and {t_bounds[t_next]} days"
+    if space_fades:
+        return (
+            f"{head} fades by {d_bounds[d_next]:g} m but is still there at {days} days, the "
+            "longest time tested"
+        )
+    if time_fades:
+        return (
+            f"{head} still reaches {dist:g} m, the largest distance tested, and fades by "
+            f"{t_bounds[t_next]} days"
+        )
+    return f"{head} still reaches {dist:g} m and {days} days, the largest distance and time tested"
 
 
 def knox_test_xy(  # noqa: PLR0913 -- the test's documented settings

@@ -274,3 +274,21 @@ def test_knox_toronto_burglaries_show_near_repeats(shared_data_dir: Path) -> Non
     assert result.near_repeat_distance_m >= 100
     assert result.near_repeat_days == 7
     assert "burglaries within 100 m and 7 days of each other" in result.verdict
+
+
+def test_knox_verdict_says_when_the_risk_outlasts_the_bands() -> None:
+    # chains of 8 events within 40 m, 4 days apart (28 days end to end): raised in every band
+    rng = np.random.default_rng(5)
+    x = list(rng.uniform(0, 5000, 400))
+    y = list(rng.uniform(0, 5000, 400))
+    d = list(rng.integers(0, 365, 400))
+    for _ in range(15):
+        cx, cy, cd = rng.uniform(500, 4500), rng.uniform(500, 4500), int(rng.integers(0, 330))
+        for k in range(8):
+            x.append(cx + rng.uniform(-20, 20))
+            y.append(cy + rng.uniform(-20, 20))
+            d.append(cd + 4 * k)
+    result = knox_test_xy(x, y, d, permutations=999, seed=3, subject="burglaries")
+    assert result.near_repeat_distance_m == 100
+    assert result.near_repeat_days == 28
+    assert "fades by 200 m but is still there at 28 days, the longest time tested" in result.verdict
