@@ -39,6 +39,7 @@ __all__ = [
     "alert_map_layers",
     "knox_cell_colour",
     "knox_grid",
+    "knox_table_html",
     "near_repeat_brief",
     "write_alert_zones",
 ]
@@ -308,6 +309,48 @@ def knox_grid(result: KnoxResult) -> pd.DataFrame:
         rows.append(row)
     return pd.DataFrame(
         rows, index=list(result.distance_labels), columns=list(result.time_labels), dtype="str"
+    )
+
+
+def knox_table_html(result: KnoxResult) -> str:
+    """
+    Return the Knox grid as a small HTML table, each cell filled by :func:`knox_cell_colour`.
+
+    Parameters
+    ----------
+    result
+        The Knox test.
+
+    Returns
+    -------
+    str
+        A ``<table>`` (every text escaped): distance bands down, time bands across.
+    """
+    grid = knox_grid(result)
+    head = "".join(
+        f'<th style="padding:4px 8px;text-align:right">{html.escape(c)}</th>' for c in grid.columns
+    )
+    rows = []
+    for r, label in enumerate(grid.index):
+        cells = []
+        for c in range(len(grid.columns)):
+            raised = bool(result.raised[r, c])
+            colour = knox_cell_colour(
+                float(result.ratio[r, c]), significant=bool(result.significant[r, c]), raised=raised
+            )
+            text_colour = "#ffffff" if raised else "#222222"
+            cells.append(
+                f'<td style="background:{colour};color:{text_colour};padding:4px 8px;'
+                f'text-align:right">{html.escape(str(grid.iloc[r, c]))}</td>'
+            )
+        rows.append(
+            f'<tr><th style="padding:4px 8px;text-align:left">{html.escape(str(label))}</th>'
+            + "".join(cells)
+            + "</tr>"
+        )
+    return (
+        '<table class="knox-grid" style="border-collapse:collapse;font-size:0.9rem">'
+        f"<tr><th></th>{head}</tr>{''.join(rows)}</table>"
     )
 
 
