@@ -117,6 +117,7 @@ if TYPE_CHECKING:
         alert_map_layers,
         knox_cell_colour,
         knox_grid,
+        knox_table_html,
         near_repeat_brief,
         write_alert_zones,
     )
@@ -277,6 +278,7 @@ _EXPORTS: dict[str, str] = {
     "kde_peak_stops": "layers.routes",
     "knox_cell_colour": "layers.near_repeat",
     "knox_grid": "layers.near_repeat",
+    "knox_table_html": "layers.near_repeat",
     "legend": "layers.map",
     "near_repeat_brief": "layers.near_repeat",
     "nice_scale_length_m": "layers.static_map",
@@ -427,6 +429,7 @@ __all__ = [
     "kde_peak_stops",
     "knox_cell_colour",
     "knox_grid",
+    "knox_table_html",
     "legend",
     "near_repeat_brief",
     "nice_scale_length_m",
