@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,11 @@ from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
 from hotspots.classify import emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
-from hotspots.forecast import (
-    cube_for_selection,
-    forecast_cells,
-    parse_method,
-)
+from hotspots.cube import cube_for_selection
+from hotspots.forecast import forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
+from hotspots.methods import parse_method
 from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
 from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
 from layers.map import (
@@ -62,6 +61,7 @@ from tasking.problems import flag_problems
 from tasking.profile import Profile, build_profile
 from tasking.store import (
     connect,
+    request_id_for,
     resolve_database_url,
 )
 
@@ -112,6 +112,8 @@ WARDS_KEY: Final = "wards"
 NEIGHBOURHOODS_KEY: Final = "neighbourhoods"
 FILTERS_DATASET_KEY: Final = "filters_dataset"
 """The data set the filters were chosen for (they are cleared when it changes)."""
+FORM_NONCE_KEY: Final = "form_nonce"
+"""A random value per browser session: part of each form submission's request id."""
 
 DEMO: Final = "Demo town"
 UPLOAD: Final = "Upload files"
@@ -136,6 +138,30 @@ def fail(message: str) -> NoReturn:
     """Show ``message`` as an error box and stop this run of the page."""
     st.error(message)
     st.stop()
+
+
+def submission_id(form: str, *values: object) -> str:
+    """
+    Return the request id (idempotency key) of one form submission in this browser session.
+
+    The same values submitted again from the same form in the same session (a double click, a
+    rerun while saving) get the same id, so the tasking log adds one record; another session, or
+    any changed value, gets a new one.
+
+    Parameters
+    ----------
+    form
+        The form's name ("add_problem").
+    *values
+        Everything the form submits, including the user.
+
+    Returns
+    -------
+    str
+        An id for the store's ``request_id``.
+    """
+    nonce = st.session_state.setdefault(FORM_NONCE_KEY, uuid.uuid4().hex)
+    return request_id_for(nonce, form, *values)
 
 
 def guarded(doing: str, func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:

@@ -101,8 +101,16 @@ CATCHMENT_COLUMNS: Final = {
 def _save_route(
     engine: Engine, route: EvaRoute, *, name: str, user: str, problem_id: int | None
 ) -> AreaRecord:
-    """Store the walked line and its stops (visiting order = stop number) in the tasking log."""
-    stops = route.stops.sort_values("order").geometry
+    """
+    Store the walked line and its stops (visiting order = stop number) in the tasking log.
+
+    Saving the same route under the same name twice in one browser session (a double click)
+    stores it once.
+    """
+    stops = [point.representative_point() for point in route.stops.sort_values("order").geometry]
+    request_id = _ui.submission_id(
+        "save_route", user, name, problem_id, route.line.wkt, *(p.wkt for p in stops)
+    )
     with Session(engine) as session, session.begin():
         return add_area(
             session,
@@ -111,7 +119,8 @@ def _save_route(
             name=name,
             user=user,
             problem_id=problem_id,
-            stops=[point.representative_point() for point in stops],
+            stops=stops,
+            request_id=request_id,
         )
 
 

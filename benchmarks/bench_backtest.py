@@ -30,7 +30,8 @@ from shapely import box
 from boundaries.dataset import load_study_area
 from boundaries.select import Selection
 from hotspots.backtest import Backtest, backtest
-from hotspots.forecast import DEFAULT_METHODS, build_cube, cube_for_selection
+from hotspots.cube import build_cube, cube_for_selection
+from hotspots.methods import DEFAULT_METHODS
 from spatial.crs import BNG
 from spatial.errors import PatchmapWarning
 from spatial.grid import make_grid
@@ -38,7 +39,7 @@ from spatial.grid import make_grid
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from hotspots.forecast import CrimeCube
+    from hotspots.cube import CrimeCube
 
 DATA: Final = Path(__file__).resolve().parents[2] / "shared" / "data" / "cambridge"
 REPEATS: Final = 3

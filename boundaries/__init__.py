@@ -15,8 +15,10 @@ if TYPE_CHECKING:
         default_cache_dir,
         load_demo,
         load_study_area,
+        load_study_area_from_store,
     )
     from boundaries.neighbourhoods import apply_neighbourhoods
+    from boundaries.overview import ForceOverview, force_overview
     from boundaries.population import (
         POPULATION_METHOD_LABELS,
         PopulationMethod,
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 _EXPORTS: dict[str, str] = {
     "DEMO_SEED": "boundaries.dataset",
+    "ForceOverview": "boundaries.overview",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
     "Selection": "boundaries.select",
@@ -44,8 +47,10 @@ _EXPORTS: dict[str, str] = {
     "apply_neighbourhoods": "boundaries.neighbourhoods",
     "assign_wards": "boundaries.assign",
     "default_cache_dir": "boundaries.dataset",
+    "force_overview": "boundaries.overview",
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
+    "load_study_area_from_store": "boundaries.dataset",
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
@@ -56,6 +61,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DEMO_SEED",
     "POPULATION_METHOD_LABELS",
+    "ForceOverview",
     "PopulationMethod",
     "Selection",
     "StudyArea",
@@ -65,8 +71,10 @@ __all__ = [
     "apply_neighbourhoods",
     "assign_wards",
     "default_cache_dir",
+    "force_overview",
     "load_demo",
     "load_study_area",
+    "load_study_area_from_store",
     "parse_month_range",
     "select_points",
     "select_wards",

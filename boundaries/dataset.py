@@ -39,7 +39,14 @@ if TYPE_CHECKING:
 DEMO_SEED: Final = 27_700
 """The demo town's seed (equal to :data:`spatial.demo.DEMO_SEED`, which a test checks)."""
 
-__all__ = ["DEMO_SEED", "StudyArea", "default_cache_dir", "load_demo", "load_study_area"]
+__all__ = [
+    "DEMO_SEED",
+    "StudyArea",
+    "default_cache_dir",
+    "load_demo",
+    "load_study_area",
+    "load_study_area_from_store",
+]
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class StudyArea:
     @property
     def crime_types(self) -> tuple[str, ...]:
         """Every crime type in the crime files, sorted."""
-        types: set[str] = set()
+        types: set[str] = {str(t) for _, t, _ in self.crimes.unread_located if t is not None}
         for frame in (self.crimes.points, self.crimes.without_location, self.crimes.outside_gb):
             types.update(str(t) for t in frame["crime_type"].dropna().unique())
         return tuple(sorted(types))
@@ -169,6 +176,67 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         label=label or source_name(wards),
         sites=sites,
         network_path=network_path,
+        population=read_population(population) if population is not None else None,
+        lsoas=read_lsoas(lsoas) if lsoas is not None else None,
+        notes=ward_load.notes + crime_load.notes,
+    )
+
+
+def load_study_area_from_store(
+    store_dir: Path,
+    wards: str | Path | tuple[str, bytes],
+    *,
+    ward_field: str | None = None,
+    neighbourhoods: str | Path | tuple[str, bytes] | None = None,
+    population: str | Path | tuple[str, bytes] | None = None,
+    lsoas: str | Path | tuple[str, bytes] | None = None,
+    months: tuple[str, str] | None = None,
+    label: str | None = None,
+) -> StudyArea:
+    """
+    Load wards and read only their crimes from a store (see :mod:`spatial.store`).
+
+    The result is the :class:`StudyArea` that :func:`load_study_area` gives for the CSVs of the
+    forces around the wards, except that located crimes outside the wards' extent are counted
+    (``crimes.unread_located``), not read.
+
+    Parameters
+    ----------
+    store_dir
+        A store made by ``patchmap ingest``.
+    wards, ward_field, neighbourhoods, population, lsoas, label
+        As for :func:`load_study_area`.
+    months
+        First and last month ``YYYY-MM`` to read; every month when None.
+
+    Returns
+    -------
+    StudyArea
+        Wards with neighbourhoods and the crimes inside them.
+
+    Raises
+    ------
+    PatchmapError
+        Any reader's error, or a store with no crimes around the wards.
+    """
+    from spatial.store import query_crimes  # noqa: PLC0415 - DuckDB loads only for stores
+
+    ward_load = read_wards(wards, name_field=ward_field)
+    mapping = read_neighbourhoods(neighbourhoods) if neighbourhoods is not None else None
+    ward_frame = apply_neighbourhoods(
+        ward_load.wards,
+        mapping,
+        source=source_name(neighbourhoods) if neighbourhoods is not None else "neighbourhoods",
+    )
+    bounds = tuple(float(v) for v in ward_frame.total_bounds)
+    crime_load = query_crimes(store_dir, bounds_m=bounds, months=months)  # type: ignore[arg-type]
+    assignment = assign_wards(crime_load.points, ward_frame)
+    return StudyArea(
+        wards=ward_frame,
+        crimes=crime_load,
+        points=assignment.inside,
+        outside_wards=assignment.outside,
+        label=label or source_name(wards),
         population=read_population(population) if population is not None else None,
         lsoas=read_lsoas(lsoas) if lsoas is not None else None,
         notes=ward_load.notes + crime_load.notes,

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from boundaries.dataset import StudyArea
+    from spatial.io import CrimeLoad
 
 __all__ = [
     "Selection",
@@ -113,6 +114,28 @@ def _row_mask(frame: pd.DataFrame, selection: Selection) -> pd.Series[bool]:
     if selection.crime_types is not None:
         mask &= frame["crime_type"].isin(selection.crime_types)
     return mask
+
+
+def _unread_rows(crimes: CrimeLoad, selection: Selection) -> list[tuple[str, int]]:
+    """``(month, n)`` of a store load's counted-but-unread located rows that the filters keep."""
+    kept = []
+    for month, crime_type, n in crimes.unread_located:
+        if selection.months is not None and not (
+            selection.months[0] <= month <= selection.months[1]
+        ):
+            continue
+        if selection.crime_types is not None and crime_type not in selection.crime_types:
+            continue
+        kept.append((month, n))
+    return kept
+
+
+def _n_unread(crimes: CrimeLoad, selection: Selection) -> int:
+    return sum(n for _, n in _unread_rows(crimes, selection))
+
+
+def _unread_months(crimes: CrimeLoad, selection: Selection) -> list[str]:
+    return [month for month, _ in _unread_rows(crimes, selection)]
 
 
 def select_wards(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
@@ -233,7 +256,7 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     crimes = area.crimes
     n_without = int(_row_mask(crimes.without_location, selection).sum())
     n_outside_gb = int(_row_mask(crimes.outside_gb, selection).sum())
-    n_in_gb = int(_row_mask(crimes.points, selection).sum())
+    n_in_gb = int(_row_mask(crimes.points, selection).sum()) + _n_unread(crimes, selection)
     n_outside_wards = n_in_gb - len(inside)
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
@@ -245,9 +268,10 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     by_type = inside["crime_type"].value_counts()
     months = pd.concat(
         [
-            f.loc[_row_mask(f, selection), "month"]
+            f.loc[_row_mask(f, selection), "month"].astype(str)
             for f in (crimes.points, crimes.without_location, crimes.outside_gb)
         ]
+        + [pd.Series(_unread_months(crimes, selection), dtype=str)]
     )
     return Summary(
         n_rows=n_rows,

@@ -2,7 +2,7 @@
 Backtest forecast methods on the user's own data: did the flagged cells catch next month's crime.
 
 Rolling origin: every month ``t`` with at least ``min_train_months`` months before it is
-forecast from those months alone (:meth:`hotspots.forecast.CrimeCube.history`); the top
+forecast from those months alone (:meth:`hotspots.cube.CrimeCube.history`); the top
 ``c`` per cent of the cells over the selected wards are flagged (ties to the lower ``cell_id``,
 see :data:`hotspots.forecast.TIE_BREAK`) and measured against month ``t``:
 
@@ -26,7 +26,7 @@ the top ``c`` per cent of them flagged and measured against that ward's crimes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -36,22 +36,21 @@ import pandas as pd
 from hotspots.forecast import (
     DEFAULT_CANDIDATES,
     DEFAULT_COVERAGE_PCT,
-    DEFAULT_METHODS,
     DEFAULT_MIN_TRAIN_MONTHS,
     TIE_BREAK,
     DefaultChoice,
-    Method,
     flag_top,
     n_flagged,
-    score_cells,
     select_default,
 )
+from hotspots.methods import DEFAULT_METHODS, Method, score_cells
+from spatial.crime_types import ASB
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
-    from hotspots.forecast import CrimeCube
+    from hotspots.cube import CrimeCube
 
 __all__ = [
     "DEFAULT_BACKTEST_METHODS",
@@ -78,7 +77,6 @@ DEFAULT_COVERAGES_PCT: Final[tuple[float, ...]] = (1.0, 5.0, 10.0)
 """The coverages a backtest measures unless told otherwise, in per cent of the cells."""
 FEW_CRIMES_PER_MONTH: Final = 20.0
 """Below this many selected crimes a month on average, the backtest warns that PAI is noisy."""
-ASB: Final = "Anti-social behaviour"
 _ROUND: Final = 4
 
 
@@ -454,7 +452,7 @@ def _check(
         raise ParameterError(msg[0].upper() + msg[1:])
 
 
-def backtest(  # noqa: C901, PLR0912, PLR0915 -- one loop over origins, methods, coverages and wards
+def backtest(
     cube: CrimeCube,
     *,
     methods: Sequence[Method] = DEFAULT_BACKTEST_METHODS,
@@ -475,7 +473,7 @@ def backtest(  # noqa: C901, PLR0912, PLR0915 -- one loop over origins, methods,
     Parameters
     ----------
     cube
-        The counted crimes (:func:`hotspots.forecast.cube_for_selection`).
+        The counted crimes (:func:`hotspots.cube.cube_for_selection`).
     methods
         The methods to compare.
     coverages_pct
@@ -513,101 +511,174 @@ def backtest(  # noqa: C901, PLR0912, PLR0915 -- one loop over origins, methods,
     coverages = tuple(float(c) for c in coverages_pct)
     methods = tuple(methods)
     _check(cube, methods, coverages, min_train_months)
+    primary = _primary_coverage(primary_coverage_pct, coverages)
+    wants_default = any(m.name == "default" for m in methods)
+    concrete: list[Method] = []
+    for m in (*methods, *(DEFAULT_CANDIDATES if wants_default else ())):
+        if m.name != "default" and m not in concrete:
+            concrete.append(m)
+    origins = list(range(min_train_months, len(cube.months)))
+    run = _Run(
+        counts=cube.counts,
+        methods=methods,
+        coverages=coverages,
+        ward_cells=_ward_cells(cube) if per_ward else {},
+        wants_default=wants_default,
+    )
+    for done, t in enumerate(origins, start=1):
+        history = cube.history(t)
+        month = cube.months[t]
+        scores = {m: score_cells(history, m) for m in concrete}
+        prior = [cube.months[o] for o in origins[: done - 1]]
+        chosen = {
+            c: select_default(run.candidate_pai[c], origins=prior, coverage_pct=c).method
+            for c in (coverages if wants_default else ())
+        }
+        run.record(t, month=month, scores=scores, chosen=chosen)
+        if progress is not None:
+            progress(done, len(origins), f"Forecast {month} ({done} of {len(origins)})")
+    origin_months = tuple(cube.months[t] for t in origins)
+    if not wants_default:  # the announced default still needs the candidates' evidence
+        run.candidate_pai[primary] = _candidate_pai(cube, origins, coverage_pct=primary)
+    announced = select_default(
+        run.candidate_pai[primary], origins=origin_months, coverage_pct=primary
+    )
+    return Backtest(
+        cell_size_m=cube.grid.cell_size_m,
+        grid_kind=cube.grid.kind,
+        n_cells=cube.grid.n_cells,
+        months=cube.months,
+        origins=origin_months,
+        min_train_months=min_train_months,
+        coverages_pct=coverages,
+        results=run.results(),
+        by_ward=run.results_by_ward(),
+        default=announced,
+        notes=_backtest_notes(cube, origins, wants_default=wants_default),
+    )
+
+
+def _primary_coverage(primary_coverage_pct: float | None, coverages: tuple[float, ...]) -> float:
+    """Return the coverage the announced ``default`` is chosen at (5 % if measured)."""
     primary = primary_coverage_pct
     if primary is None:
         primary = DEFAULT_COVERAGE_PCT if DEFAULT_COVERAGE_PCT in coverages else coverages[0]
     if not any(math.isclose(primary, c) for c in coverages):
         msg = f"primary_coverage_pct ({primary:g}) must be one of the coverages {coverages}."
         raise ParameterError(msg)
-    primary = next(c for c in coverages if math.isclose(primary, c))
-    wants_default = any(m.name == "default" for m in methods)
-    concrete: list[Method] = []
-    for m in (*methods, *(DEFAULT_CANDIDATES if wants_default else ())):
-        if m.name != "default" and m not in concrete:
-            concrete.append(m)
+    return next(c for c in coverages if math.isclose(primary, c))
 
-    counts = cube.counts
-    n_cells = cube.grid.n_cells
-    origins = list(range(min_train_months, len(cube.months)))
-    wards = cube.ward_names if per_ward else ()
-    ward_counts = {w: cube.ward_counts(w) for w in wards}
-    ward_cells = {w: np.flatnonzero(cube.ward_cells[i]) for i, w in enumerate(wards)}
 
-    per: dict[tuple[Method, float, str | None], list[OriginResult]] = {}
-    candidate_pai: dict[float, dict[Method, list[float | None]]] = {
-        c: {m: [] for m in DEFAULT_CANDIDATES} for c in coverages
-    }
-    for done, t in enumerate(origins, start=1):
-        history = cube.history(t)
-        month = cube.months[t]
+def _ward_cells(
+    cube: CrimeCube,
+) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+    """Return each ward with cells: its cells' ids and its ``(n_cells, n_months)`` counts."""
+    out = {}
+    for i, ward in enumerate(cube.ward_names):
+        cells = np.flatnonzero(cube.ward_cells[i]).astype(np.int64)
+        if len(cells):
+            out[ward] = (cells, cube.ward_counts(ward))
+    return out
+
+
+@dataclass
+class _Run:
+    """One backtest's measures so far: per method, coverage and ward, and the candidates' PAI."""
+
+    counts: npt.NDArray[np.float64]
+    methods: tuple[Method, ...]
+    coverages: tuple[float, ...]
+    ward_cells: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
+    wants_default: bool
+    per: dict[tuple[Method, float, str | None], list[OriginResult]] = field(default_factory=dict)
+    candidate_pai: dict[float, dict[Method, list[float | None]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Start every coverage's candidate table empty."""
+        for c in self.coverages:
+            self.candidate_pai[c] = {m: [] for m in DEFAULT_CANDIDATES}
+
+    def record(
+        self,
+        t: int,
+        *,
+        month: str,
+        scores: Mapping[Method, npt.NDArray[np.float64]],
+        chosen: Mapping[float, Method],
+    ) -> None:
+        """Measure every method at every coverage (and ward) on month index ``t``."""
+        counts = self.counts
         past = counts[:, :t].sum(axis=1)
-        scores = {m: score_cells(history, m) for m in concrete}
-        chosen: dict[float, Method] = {}
-        if wants_default:
-            for c in coverages:
-                table = candidate_pai[c]
-                prior = [cube.months[o] for o in origins[: done - 1]]
-                chosen[c] = select_default(table, origins=prior, coverage_pct=c).method
-        for c in coverages:
-            n_flag = n_flagged(n_cells, c)
-            for m in methods:
+        for c in self.coverages:
+            n_flag = n_flagged(counts.shape[0], c)
+            for m in self.methods:
                 used = chosen[c] if m.name == "default" else m
-                per.setdefault((m, c, None), []).append(
+                key = used.key()
+                self.per.setdefault((m, c, None), []).append(
                     evaluate_origin(
                         scores[used],
                         counts[:, t],
                         n_flag=n_flag,
                         past=past,
                         month=month,
-                        method_used=used.key(),
+                        method_used=key,
                     )
                 )
-                for w in wards:
-                    cells = ward_cells[w]
-                    if len(cells) == 0:
-                        continue
-                    w_counts = ward_counts[w]
-                    per.setdefault((m, c, w), []).append(
+                for w, (cells, w_counts) in self.ward_cells.items():
+                    self.per.setdefault((m, c, w), []).append(
                         evaluate_origin(
                             scores[used][cells],
                             w_counts[cells, t],
                             n_flag=n_flagged(len(cells), c),
                             past=w_counts[cells, :t].sum(axis=1),
                             month=month,
-                            method_used=used.key(),
+                            method_used=key,
                         )
                     )
-            if wants_default:
+            if self.wants_default:
                 for m in DEFAULT_CANDIDATES:
                     pai = evaluate_origin(scores[m], counts[:, t], n_flag=n_flag).pai
-                    candidate_pai[c][m].append(pai)
-        if progress is not None:
-            progress(done, len(origins), f"Forecast {month} ({done} of {len(origins)})")
+                    self.candidate_pai[c][m].append(pai)
 
-    origin_months = tuple(cube.months[t] for t in origins)
-    if not wants_default:  # the announced default still needs the candidates' evidence
-        n_flag = n_flagged(n_cells, primary)
-        candidate_pai[primary] = {
-            m: [
-                evaluate_origin(score_cells(cube.history(t), m), counts[:, t], n_flag=n_flag).pai
-                for t in origins
-            ]
-            for m in DEFAULT_CANDIDATES
-        }
-    announced = select_default(candidate_pai[primary], origins=origin_months, coverage_pct=primary)
+    def results(self) -> tuple[MethodResult, ...]:
+        """Return one result per method and coverage over the whole selection."""
+        n_cells = self.counts.shape[0]
+        return tuple(
+            MethodResult(m, c, None, n_cells, tuple(self.per[(m, c, None)]))
+            for m in self.methods
+            for c in self.coverages
+        )
 
-    results = tuple(
-        MethodResult(m, c, None, n_cells, tuple(per[(m, c, None)]))
-        for m in methods
-        for c in coverages
-    )
-    by_ward = tuple(
-        MethodResult(m, c, w, len(ward_cells[w]), tuple(per[(m, c, w)]))
-        for w in wards
-        if len(ward_cells[w])
-        for m in methods
-        for c in coverages
-    )
+    def results_by_ward(self) -> tuple[MethodResult, ...]:
+        """Return one result per ward (with cells), method and coverage."""
+        return tuple(
+            MethodResult(m, c, w, len(cells), tuple(self.per[(m, c, w)]))
+            for w, (cells, _) in self.ward_cells.items()
+            for m in self.methods
+            for c in self.coverages
+        )
+
+
+def _candidate_pai(
+    cube: CrimeCube, origins: Sequence[int], *, coverage_pct: float
+) -> dict[Method, list[float | None]]:
+    """Return each default candidate's PAI per origin at one coverage."""
+    counts = cube.counts
+    n_flag = n_flagged(cube.grid.n_cells, coverage_pct)
+    return {
+        m: [
+            evaluate_origin(score_cells(cube.history(t), m), counts[:, t], n_flag=n_flag).pai
+            for t in origins
+        ]
+        for m in DEFAULT_CANDIDATES
+    }
+
+
+def _backtest_notes(
+    cube: CrimeCube, origins: Sequence[int], *, wants_default: bool
+) -> tuple[str, ...]:
+    """Return the tie rule, the cube's notes, and notes on empty or thin months."""
+    counts = cube.counts
     notes = [TIE_BREAK, *cube.notes]
     empty = [cube.months[t] for t in origins if counts[:, t].sum() == 0]
     if empty:
@@ -627,19 +698,7 @@ def backtest(  # noqa: C901, PLR0912, PLR0915 -- one loop over origins, methods,
             "'default' is tested without hindsight: each month it uses the candidate that did "
             "best on the earlier months only."
         )
-    return Backtest(
-        cell_size_m=cube.grid.cell_size_m,
-        grid_kind=cube.grid.kind,
-        n_cells=n_cells,
-        months=cube.months,
-        origins=origin_months,
-        min_train_months=min_train_months,
-        coverages_pct=coverages,
-        results=results,
-        by_ward=by_ward,
-        default=announced,
-        notes=tuple(notes),
-    )
+    return tuple(notes)
 
 
 # --- what the app shows ---------------------------------------------------------------------------

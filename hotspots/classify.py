@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hotspots.fdr import CORRECTION_LABELS, Correction, adjust_p
 from hotspots.gistar import DEFAULT_ALPHA, gi_star, spatial_weights
+from hotspots.poisson import poisson_rate_ratio_p
 from hotspots.trend import DEFAULT_TREND_ALPHA, mann_kendall_rows, trend_labels
 from spatial.crs import require_bng
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError, PatchmapWarning
@@ -157,8 +157,9 @@ def conditional_binomial_p(
 
     Conditional on the total ``n = n_before + n_after``, under equal rates ``n_after`` is
     binomial with ``n`` trials and proportion ``months_after / (months_before + months_after)``.
-    The p-value is ``scipy.stats.binomtest(n_after, n, p).pvalue`` (two-sided, "minimum
-    likelihood" method); a cell with no crime in either period has p = 1.
+    The p-value is the two-sided exact one of :func:`hotspots.poisson.poisson_rate_ratio_p`
+    ("minimum likelihood" method, as R's ``poisson.test``); a cell with no crime in either period
+    has p = 1.
 
     Parameters
     ----------
@@ -206,7 +207,6 @@ def conditional_binomial_p(
             f"{months_after} after."
         )
         raise ParameterError(msg)
-    share_after = months_after / (months_before + months_after)
     totals = (before + after).astype(np.int64)
     k_after = after.astype(np.int64)
     p = np.ones(before.size, dtype=np.float64)
@@ -215,7 +215,13 @@ def conditional_binomial_p(
         np.column_stack([k_after[tested], totals[tested]]), axis=0, return_inverse=True
     )
     values = np.array(
-        [stats.binomtest(int(k), int(n), share_after).pvalue for k, n in pairs], dtype=np.float64
+        [
+            poisson_rate_ratio_p(
+                int(k), int(n - k), exposure_1=months_after, exposure_2=months_before
+            )
+            for k, n in pairs
+        ],
+        dtype=np.float64,
     )
     p[tested] = values[inverse.reshape(-1)]
     return p

@@ -47,8 +47,10 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import KDTree
 from sklearn.cluster import DBSCAN, HDBSCAN
 
+from hotspots.concentration import N_TOP_CRIME_TYPES
 from spatial.crs import BNG, require_bng
-from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.errors import EmptyInputError, ParameterError
+from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -61,7 +63,6 @@ __all__ = [
     "DEFAULT_HULL_BUFFER_M",
     "DEFAULT_MIN_CLUSTER_CRIMES",
     "DEFAULT_MIN_CRIMES",
-    "N_TOP_CRIME_TYPES",
     "SNAP_SPACING_QUANTILE",
     "ClusterMethod",
     "ClusterResult",
@@ -90,8 +91,6 @@ DEFAULT_HDBSCAN_MAX_ROWS: Final = 10_000
 SNAP_SPACING_QUANTILE: Final = 0.75
 """The automatic distance is at least the distance within which this share of the distinct
 locations has its nearest neighbour, so neighbouring snap points can link."""
-N_TOP_CRIME_TYPES: Final = 3
-"""How many crime types ``top_crime_types`` lists per cluster."""
 
 CLUSTER_COLUMNS: Final = (
     "cluster_id",
@@ -213,13 +212,12 @@ class _Locations:
 
 def _prepare(points: gpd.GeoDataFrame, *, hull_buffer_m: float) -> _Locations:
     require_bng(points, name="points")
-    missing = [c for c in _REQUIRED_COLUMNS if c not in points.columns]
-    if missing:
-        msg = (
-            f"points lack the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            "load crimes with spatial.io.read_crimes."
-        )
-        raise MissingColumnError(msg)
+    require_columns(
+        points.columns,
+        _REQUIRED_COLUMNS,
+        source="points",
+        hint="Load crimes with spatial.io.read_crimes.",
+    )
     if len(points) == 0:
         msg = "There are no crimes to cluster. Widen the selection of months, crime types or wards."
         raise EmptyInputError(msg)
@@ -730,27 +728,16 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
     ]
     size = int(min_cluster_crimes)
     if fraction < 1.0:
-        size = max(2, round(min_cluster_crimes * fraction))
-        k = max(2, round(k * fraction))
-        notes.append(
-            f"More than {max_rows:,} rows: HDBSCAN ran on a random {fraction:.0%} of the crimes "
-            f"(seed {seed}) with min_cluster_size {size} and min_samples {k}; the other locations "
-            "joined the nearest sampled location's cluster when within its core distance."
-        )
-    location_labels = np.full(len(locations.counts), -1, dtype=np.int64)
-    if len(rows) > size:
-        model = HDBSCAN(
-            min_cluster_size=size,
-            min_samples=min(k, len(rows)),
-            cluster_selection_method=selection_method,
-            copy=True,
-        )
-        row_labels = np.asarray(model.fit_predict(locations.xy[rows]), dtype=np.int64)
-        location_labels = _mode_per_location(rows, row_labels, len(locations.counts))
-        if fraction < 1.0:
-            location_labels = _attach_unsampled(
-                locations.xy, location_labels, rows=rows, row_labels=row_labels, k=int(min_samples)
-            )
+        size, k = max(2, round(min_cluster_crimes * fraction)), max(2, round(k * fraction))
+        notes.append(_subsample_note(fraction, max_rows=max_rows, seed=seed, size=size, k=k))
+    location_labels = _fit_hdbscan(
+        locations,
+        rows,
+        min_cluster_size=size,
+        min_samples=k,
+        selection_method=selection_method,
+        attach_k=int(min_samples) if fraction < 1.0 else None,
+    )
     if epsilon_m > 0:
         location_labels = _merge_within(locations.xy, location_labels, distance_m=epsilon_m)
     location_labels = _drop_small(
@@ -772,6 +759,48 @@ def hdbscan_clusters(  # noqa: PLR0913  (keyword-only options of one method, all
         n_clustered=int((labels >= 0).sum()),
         notes=tuple(notes),
     )
+
+
+def _subsample_note(fraction: float, *, max_rows: int, seed: int, size: int, k: int) -> str:
+    """Return the note saying HDBSCAN ran on a subsample, and with which options."""
+    return (
+        f"More than {max_rows:,} rows: HDBSCAN ran on a random {fraction:.0%} of the crimes "
+        f"(seed {seed}) with min_cluster_size {size} and min_samples {k}; the other locations "
+        "joined the nearest sampled location's cluster when within its core distance."
+    )
+
+
+def _fit_hdbscan(
+    locations: _Locations,
+    rows: npt.NDArray[np.int64],
+    *,
+    min_cluster_size: int,
+    min_samples: int,
+    selection_method: HdbscanSelection,
+    attach_k: int | None,
+) -> npt.NDArray[np.int64]:
+    """
+    Return HDBSCAN's label per location (-1: noise) from the stacked ``rows``.
+
+    With ``attach_k`` (the rows are a subsample), unsampled locations join the nearest sampled
+    row's cluster when within its core distance (:func:`_attach_unsampled`).
+    """
+    location_labels = np.full(len(locations.counts), -1, dtype=np.int64)
+    if len(rows) <= min_cluster_size:
+        return location_labels
+    model = HDBSCAN(
+        min_cluster_size=min_cluster_size,
+        min_samples=min(min_samples, len(rows)),
+        cluster_selection_method=selection_method,
+        copy=True,
+    )
+    row_labels = np.asarray(model.fit_predict(locations.xy[rows]), dtype=np.int64)
+    location_labels = _mode_per_location(rows, row_labels, len(locations.counts))
+    if attach_k is not None:
+        location_labels = _attach_unsampled(
+            locations.xy, location_labels, rows=rows, row_labels=row_labels, k=attach_k
+        )
+    return location_labels
 
 
 def _attach_unsampled(

@@ -25,8 +25,9 @@ import pandas as pd
 import shapely
 
 from spatial.crs import BNG, require_bng
-from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.errors import EmptyInputError, ParameterError
 from spatial.grid import count_points
+from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 N_TOP_CRIME_TYPES: Final = 3
-"""How many crime types ``top_crime_types`` lists per snap point."""
+"""How many crime types ``top_crime_types`` lists per snap point (and per cluster)."""
 DEFAULT_TOP_N: Final = 10
 """How many snap points :func:`repeat_locations` returns."""
 TOP_CELL_FRACTIONS: Final = (0.01, 0.05, 0.10)
@@ -394,14 +395,12 @@ def _snap_summary(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
     (the commonest values there, ties by name), ``n_months`` and ``top_crime_types``.
     """
     require_bng(points, name="points")
-    needed = ("location", "crime_type", "month")
-    missing = [c for c in needed if c not in points.columns]
-    if missing:
-        msg = (
-            f"points lack the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            "load crimes with spatial.io.read_crimes."
-        )
-        raise MissingColumnError(msg)
+    require_columns(
+        points.columns,
+        ("location", "crime_type", "month"),
+        source="points",
+        hint="Load crimes with spatial.io.read_crimes.",
+    )
     if len(points) == 0:
         msg = f"There are no crimes to {what}. Widen the months, crime types or wards selected."
         raise EmptyInputError(msg)

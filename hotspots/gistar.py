@@ -533,16 +533,7 @@ def gi_star(  # noqa: PLR0913 -- keyword-only options of one statistical test
     if not (y != 0).any():
         msg = "No crimes fall in the grid's cells. Widen the months, crime types or wards selected."
         raise EmptyInputError(msg)
-    w = spatial_weights(grid, distance_band_m=distance_band_m) if weights is None else weights
-    if w.shape != (grid.n_cells, grid.n_cells) or not (
-        np.all(w.data == 1.0) and np.all(w.diagonal() == 1.0)
-    ):
-        msg = (
-            f"weights must be binary with ones on the diagonal, shape ({grid.n_cells}, "
-            f"{grid.n_cells}); found shape {w.shape}. Build it with spatial_weights(grid)."
-        )
-        raise ParameterError(msg)
-
+    w = _checked_weights(grid, distance_band_m=distance_band_m, weights=weights)
     z = gi_star_z(y, w)
     p = 2.0 * stats.norm.sf(np.abs(z))
     cells = grid.cells.copy()
@@ -588,6 +579,22 @@ def gi_star(  # noqa: PLR0913 -- keyword-only options of one statistical test
         n_hot=n_hot,
         n_cold=n_cold,
     )
+
+
+def _checked_weights(
+    grid: Grid, *, distance_band_m: float | None, weights: sparse.csr_array | None
+) -> sparse.csr_array:
+    """Return ``weights``, or build them, after checking they are binary with a unit diagonal."""
+    w = spatial_weights(grid, distance_band_m=distance_band_m) if weights is None else weights
+    if w.shape != (grid.n_cells, grid.n_cells) or not (
+        np.all(w.data == 1.0) and np.all(w.diagonal() == 1.0)
+    ):
+        msg = (
+            f"weights must be binary with ones on the diagonal, shape ({grid.n_cells}, "
+            f"{grid.n_cells}); found shape {w.shape}. Build it with spatial_weights(grid)."
+        )
+        raise ParameterError(msg)
+    return w
 
 
 def _convention(

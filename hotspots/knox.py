@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_DISTANCE_BANDS_M",
     "DEFAULT_FDR_Q",
+    "DEFAULT_KNOX_PERMUTATIONS",
     "DEFAULT_MIN_RATIO",
-    "DEFAULT_PERMUTATIONS",
     "DEFAULT_TIME_BANDS_DAYS",
     "SAME_LOCATION_M",
     "DistanceMetric",
@@ -62,7 +62,7 @@ DEFAULT_DISTANCE_BANDS_M: Final[tuple[float, ...]] = (0.0, 100.0, 200.0, 300.0, 
 """Upper bounds of the distance bands in metres; a leading 0 is the same-location band."""
 DEFAULT_TIME_BANDS_DAYS: Final[tuple[int, ...]] = (7, 14, 21, 28)
 """Upper bounds of the time bands in whole days (0-7, 8-14, 15-21, 22-28)."""
-DEFAULT_PERMUTATIONS: Final = 999
+DEFAULT_KNOX_PERMUTATIONS: Final = 999
 """Shuffles of the dates (Ratcliffe's calculator offers 999 as its most precise setting)."""
 DEFAULT_FDR_Q: Final = 0.05
 """False discovery rate at which a cell is called significant."""
@@ -610,7 +610,7 @@ def knox_test_xy(  # noqa: PLR0913 -- the test's documented settings
     distance_bands_m: Sequence[float] = DEFAULT_DISTANCE_BANDS_M,
     time_bands_days: Sequence[int] = DEFAULT_TIME_BANDS_DAYS,
     metric: DistanceMetric = "euclidean",
-    permutations: int = DEFAULT_PERMUTATIONS,
+    permutations: int = DEFAULT_KNOX_PERMUTATIONS,
     seed: int = 0,
     fdr_q: float = DEFAULT_FDR_Q,
     min_ratio: float = DEFAULT_MIN_RATIO,
@@ -721,7 +721,7 @@ def knox_test(  # noqa: PLR0913 -- the test's documented settings
     distance_bands_m: Sequence[float] = DEFAULT_DISTANCE_BANDS_M,
     time_bands_days: Sequence[int] = DEFAULT_TIME_BANDS_DAYS,
     metric: DistanceMetric = "euclidean",
-    permutations: int = DEFAULT_PERMUTATIONS,
+    permutations: int = DEFAULT_KNOX_PERMUTATIONS,
     seed: int = 0,
     fdr_q: float = DEFAULT_FDR_Q,
     min_ratio: float = DEFAULT_MIN_RATIO,

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from spatial.crs import BNG, require_bng
-from spatial.errors import MissingColumnError, ParameterError
+from spatial.errors import ParameterError
+from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -396,17 +397,6 @@ def select_fields(
     return out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str], *, name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        msg = (
-            f"{name} lacks the column(s) {', '.join(missing)}; found "
-            f"{', '.join(map(str, frame.columns))}. Load crimes with spatial.io and assign wards "
-            "with boundaries.assign."
-        )
-        raise MissingColumnError(msg)
-
-
 def aggregate_crimes(
     points: gpd.GeoDataFrame,
     *,
@@ -445,7 +435,12 @@ def aggregate_crimes(
     require_bng(points, name="crimes")
     if detail == "points":
         return points.copy()
-    _require(points, ("ward", "location"), name="crimes")
+    require_columns(
+        points.columns,
+        ("ward", "location"),
+        source="crimes",
+        hint="Load crimes with spatial.io and assign wards with boundaries.assign.",
+    )
     if detail == "streets":
         table = pd.DataFrame(
             {

@@ -34,6 +34,7 @@ from jinja2 import Environment, select_autoescape
 
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.gistar import gi_star
+from hotspots.poisson import poisson_rate_ratio_test
 from layers.audience import Audience, AudiencePreset, get_preset, prepare_layer
 from layers.export import LICENCE_DEMO, LICENCE_ONS, LICENCE_OSM, LICENCE_POLICE, route_frames
 from layers.map import snap_point_counts
@@ -46,7 +47,6 @@ from spatial.grid import count_points, make_grid
 from spatial.network import load_network
 from tasking.assess import Assessment, assess_response
 from tasking.profile import PeriodChange, Profile, build_profile, change_verdict
-from tasking.stats import poisson_rate_ratio_test
 from tasking.store import (
     ActionRecord,
     ProblemRecord,

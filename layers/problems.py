@@ -19,7 +19,7 @@ from layers.map import (
 )
 from layers.styles import WARD_COLOUR
 from spatial.crs import require_bng
-from spatial.errors import MissingColumnError
+from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -53,10 +53,12 @@ def patrol_area_layer(problems: gpd.GeoDataFrame) -> folium.FeatureGroup:
         When a column the tooltip shows is missing.
     """
     require_bng(problems, name="problems")
-    missing = [c for c in _FIELDS if c not in problems.columns]
-    if missing:
-        msg = f"problems lack {', '.join(missing)}; build them with tasking.problems.flag_problems."
-        raise MissingColumnError(msg)
+    require_columns(
+        problems.columns,
+        _FIELDS,
+        source="problems",
+        hint="Build them with tasking.problems.flag_problems.",
+    )
     if problems.empty:
         return folium.FeatureGroup(name="Patrol areas")
     return tooltip_layer(

@@ -27,11 +27,27 @@ class Loaded:
 
 def load(args: argparse.Namespace) -> Loaded:
     """Load the study area the options name and build the selection."""
+    store = getattr(args, "store", None)
     if args.demo:
-        if args.crimes or args.wards:
-            msg = "Use either --demo or --crimes with --wards, not both."
+        if args.crimes or args.wards or store:
+            msg = "Use either --demo, --crimes with --wards, or --store with --wards; not two."
             raise ParameterError(msg)
         area = dataset.load_demo()
+    elif store is not None:
+        if args.crimes or args.wards is None:
+            msg = (
+                "With --store give --wards (the boundaries whose crimes to read), not --crimes: "
+                "the store already holds the crimes."
+            )
+            raise ParameterError(msg)
+        area = dataset.load_study_area_from_store(
+            store,
+            args.wards,
+            ward_field=args.ward_field,
+            neighbourhoods=args.neighbourhoods,
+            population=args.population,
+            lsoas=args.lsoas,
+        )
     else:
         if not args.crimes or args.wards is None:
             msg = (

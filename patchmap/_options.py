@@ -12,7 +12,9 @@ __all__ = ["common_options", "iso_date", "iso_date_or_none"]
 def common_options() -> argparse.ArgumentParser:
     """Options every subcommand takes (the data and the filters)."""
     common = argparse.ArgumentParser(add_help=False)
-    data = common.add_argument_group("data (one of --demo or --crimes with --wards)")
+    data = common.add_argument_group(
+        "data (one of --demo, --crimes with --wards, or --store with --wards)"
+    )
     data.add_argument(
         "--crimes",
         nargs="+",
@@ -35,6 +37,12 @@ def common_options() -> argparse.ArgumentParser:
     )
     data.add_argument("--lsoas", type=Path, metavar="PATH", help="LSOA boundaries for rates")
     data.add_argument("--demo", action="store_true", help="use the generated demo town")
+    data.add_argument(
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="a store made by `patchmap ingest` (with --wards): reads only the wards' rows",
+    )
     filters = common.add_argument_group("filters")
     filters.add_argument(
         "--ward", action="append", metavar="NAME", help="a ward to include (repeatable)"

@@ -27,6 +27,11 @@ __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 SUBCOMMANDS: Final = (
     ("summary", "patchmap.load", "count crimes by ward and type, every row accounted for"),
+    (
+        "ingest",
+        "patchmap.load",
+        "add data.police.uk files to a GeoParquet store (--store DIR) for force-scale queries",
+    ),
     ("profile", "patchmap.profile", "neighbourhood profile of a ward or neighbourhood"),
     ("problems", "patchmap.profile", "rank problems for joint patrol tasking"),
     (

@@ -14,16 +14,14 @@ from hotspots.backtest import (
     crime_label,
     describe_backtest,
 )
+from hotspots.cube import DEFAULT_CELL_SIZE_M, cube_for_selection
 from hotspots.forecast import (
-    DEFAULT_CELL_SIZE_M,
     DEFAULT_COVERAGE_PCT,
     DEFAULT_MIN_TRAIN_MONTHS,
-    METHOD_NAMES,
     Forecast,
-    cube_for_selection,
     forecast_cells,
-    parse_method,
 )
+from hotspots.methods import METHOD_NAMES, parse_method
 from layers.export import ExportMetadata, write_geojson, write_gpkg
 from patchmap._data import load
 from patchmap._output import print_json

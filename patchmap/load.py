@@ -1,8 +1,10 @@
-"""``patchmap summary``: the rows read and where they fell."""
+"""``patchmap summary`` (the rows read and where they fell) and ``patchmap ingest`` (the store)."""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from boundaries.select import summarise
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
     import argparse
 
 
-__all__ = ["add_summary", "run_summary"]
+__all__ = ["add_ingest", "add_summary", "run_ingest", "run_summary"]
 
 
 def add_summary(parser: argparse.ArgumentParser) -> None:
@@ -44,4 +46,48 @@ def run_summary(args: argparse.Namespace) -> int:
     print("by crime type:")
     for crime_type, count in summary.by_crime_type.items():
         print(f"  {crime_type:<30} {count:>8,}")
+    return 0
+
+
+def add_ingest(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap ingest`` to its parser."""
+    parser.add_argument(
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="data.police.uk CSVs, folders or .zip archives (the monthly all-forces archive too)",
+    )
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Run ``patchmap ingest``; return the exit code."""
+    from spatial.errors import ParameterError  # noqa: PLC0415 - lazy: --help stays fast
+    from spatial.store import ingest  # noqa: PLC0415
+
+    if args.store is None:
+        msg = "Give --store DIR: the folder of the store to create or add to."
+        raise ParameterError(msg)
+    if args.crimes or args.demo:
+        msg = "patchmap ingest takes the files as PATH arguments, not --crimes or --demo."
+        raise ParameterError(msg)
+    report = ingest(args.sources, store_dir=args.store)
+    record = report.to_dict()
+    for note in report.notes:
+        print(f"patchmap: note: {note}", file=sys.stderr)
+    if args.json:
+        print_json(record)
+        return 0
+    print(
+        f"{args.store}: read {report.n_files_read} files ({report.n_files_skipped} already "
+        f"in the store), {report.n_rows:,} crime rows"
+    )
+    print(f"  located            {report.n_located:>10,}")
+    print(f"  without location   {report.n_without_location:>10,}")
+    print(f"  outside GB         {report.n_outside_gb:>10,}")
+    if report.n_outcome_rows:
+        print(f"  outcome rows       {report.n_outcome_rows:>10,}")
+    if report.n_stop_search_rows:
+        print(f"  stop and search    {report.n_stop_search_rows:>10,}")
+    print(f"  partitions written {len(report.partitions_written):>10,}")
     return 0

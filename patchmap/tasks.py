@@ -32,6 +32,7 @@ from tasking.store import (
     ActionRecord,
     AreaRecord,
     DecisionRecord,
+    FindingRecord,
     MeetingRecord,
     ProblemRecord,
     add_action,
@@ -92,12 +93,20 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     add = verbs.add_parser("add", help="add a record").add_subparsers(
         dest="record", required=True, metavar="RECORD"
     )
-    p = add.add_parser("problem", parents=[opts], help="a problem (SARA)")
+    add_opts = argparse.ArgumentParser(add_help=False, parents=[opts])
+    add_opts.add_argument(
+        "--request-id",
+        metavar="ID",
+        help="idempotency key: a retry with the same ID (after a crash, a timeout or a lost "
+        "reply) returns the record the first try stored instead of adding a second; use a new "
+        "ID, e.g. from uuidgen, for each record",
+    )
+    p = add.add_parser("problem", parents=[add_opts], help="a problem (SARA)")
     p.add_argument("--title", required=True)
     p.add_argument("--description", default="")
     p.add_argument("--stage", choices=SARA_STAGES, default="scanning")
     p.add_argument("--ward", dest="problem_ward", help="ward the problem lies in")
-    a = add.add_parser("action", parents=[opts], help="an EPIC action on a problem")
+    a = add.add_parser("action", parents=[add_opts], help="an EPIC action on a problem")
     a.add_argument("--problem", type=int, required=True, metavar="ID")
     a.add_argument("--epic", choices=EPIC_TYPES, required=True)
     a.add_argument("--description", required=True)
@@ -106,20 +115,20 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     a.add_argument("--due", type=iso_date_or_none, metavar="YYYY-MM-DD")
     a.add_argument("--status", choices=ACTION_STATUSES, default="open")
     a.add_argument("--notes", default="")
-    m = add.add_parser("meeting", parents=[opts], help="a NAG meeting")
+    m = add.add_parser("meeting", parents=[add_opts], help="a NAG meeting")
     m.add_argument("--name", required=True)
     m.add_argument("--held-on", type=iso_date, required=True, metavar="YYYY-MM-DD")
     m.add_argument("--notes", default="")
-    d = add.add_parser("decision", parents=[opts], help="a decision of a NAG meeting")
+    d = add.add_parser("decision", parents=[add_opts], help="a decision of a NAG meeting")
     d.add_argument("--meeting", type=int, required=True, metavar="ID")
     d.add_argument("--decision", required=True)
     d.add_argument("--problem", type=int, metavar="ID")
-    ar = add.add_parser("area", parents=[opts], help="a patrol area, EVA route or comparison")
+    ar = add.add_parser("area", parents=[add_opts], help="a patrol area, EVA route or comparison")
     ar.add_argument("--kind", choices=AREA_KINDS, required=True)
     ar.add_argument("--name", required=True)
     ar.add_argument("--wkt", required=True, help="geometry as WKT in British National Grid metres")
     ar.add_argument("--problem", type=int, metavar="ID")
-    f = add.add_parser("finding", parents=[opts], help="what was seen at one EVA stop")
+    f = add.add_parser("finding", parents=[add_opts], help="what was seen at one EVA stop")
     f.add_argument("--route", type=int, required=True, metavar="ID")
     f.add_argument("--stop", type=int, required=True, metavar="N")
     f.add_argument("--seen", action="append", choices=CHECKLIST_ITEMS, default=[])
@@ -232,6 +241,7 @@ def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
             session,
             title=args.title,
             user=user,
+            request_id=args.request_id,
             description=args.description,
             sara_stage=args.stage,
             ward=args.problem_ward,
@@ -243,6 +253,7 @@ def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
             epic=args.epic,
             description=args.description,
             user=user,
+            request_id=args.request_id,
             owner_agency=args.agency,
             owner_person=args.person,
             due_date=args.due,
@@ -251,40 +262,65 @@ def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
         )
     elif args.record == "meeting":
         record = add_meeting(
-            session, name=args.name, held_on=args.held_on, user=user, notes=args.notes
+            session,
+            name=args.name,
+            held_on=args.held_on,
+            user=user,
+            request_id=args.request_id,
+            notes=args.notes,
         )
     elif args.record == "decision":
         record = add_decision(
-            session, args.meeting, decision=args.decision, user=user, problem_id=args.problem
+            session,
+            args.meeting,
+            decision=args.decision,
+            user=user,
+            request_id=args.request_id,
+            problem_id=args.problem,
         )
     elif args.record == "area":
-        try:
-            geometry = shapely.from_wkt(args.wkt)
-        except shapely.errors.GEOSException as err:
-            msg = f"--wkt is not valid WKT ({err}); e.g. 'POLYGON ((545000 260000, ...))'."
-            raise ParameterError(msg) from err
-        record = add_area(
-            session, geometry, kind=args.kind, name=args.name, user=user, problem_id=args.problem
-        )
+        record = _tasks_add_area(session, args, user)
     else:
-        both = set(args.seen) & set(args.not_seen)
-        if both:
-            msg = f"{', '.join(sorted(both))} given as both --seen and --not-seen."
-            raise ParameterError(msg)
-        answers = dict.fromkeys(args.seen, True) | dict.fromkeys(args.not_seen, False)
-        return add_finding(
-            session,
-            args.route,
-            stop_number=args.stop,
-            answers=answers,
-            user=user,
-            note=args.note,
-            photo_ref=args.photo,
-            spoken_to=args.spoken_to,
-            walked_on=args.walked_on,
-            point=None if args.at is None else shapely.Point(*args.at),
-        ).to_dict()
+        return _tasks_add_finding(session, args, user).to_dict()
     return record.to_dict()
+
+
+def _tasks_add_area(session: Session, args: argparse.Namespace, user: str) -> AreaRecord:
+    try:
+        geometry = shapely.from_wkt(args.wkt)
+    except shapely.errors.GEOSException as err:
+        msg = f"--wkt is not valid WKT ({err}); e.g. 'POLYGON ((545000 260000, ...))'."
+        raise ParameterError(msg) from err
+    return add_area(
+        session,
+        geometry,
+        kind=args.kind,
+        name=args.name,
+        user=user,
+        request_id=args.request_id,
+        problem_id=args.problem,
+    )
+
+
+def _tasks_add_finding(session: Session, args: argparse.Namespace, user: str) -> FindingRecord:
+    both = set(args.seen) & set(args.not_seen)
+    if both:
+        msg = f"{', '.join(sorted(both))} given as both --seen and --not-seen."
+        raise ParameterError(msg)
+    answers = dict.fromkeys(args.seen, True) | dict.fromkeys(args.not_seen, False)
+    return add_finding(
+        session,
+        args.route,
+        stop_number=args.stop,
+        answers=answers,
+        user=user,
+        request_id=args.request_id,
+        note=args.note,
+        photo_ref=args.photo,
+        spoken_to=args.spoken_to,
+        walked_on=args.walked_on,
+        point=None if args.at is None else shapely.Point(*args.at),
+    )
 
 
 def _tasks_list(session: Session, args: argparse.Namespace) -> list[dict[str, object]]:

@@ -195,7 +195,7 @@ def _route_record(route: EvaRoute) -> dict[str, object]:
 
 def run_route(args: argparse.Namespace) -> int:
     """Run ``patchmap route``; return the exit code."""
-    loaded = load(args) if args.demo or args.crimes else None
+    loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
     if args.stops is not None:
         stops = read_stops(args.stops)
@@ -263,7 +263,7 @@ def add_catchment(parser: argparse.ArgumentParser) -> None:
 
 def run_catchment(args: argparse.Namespace) -> int:
     """Run ``patchmap catchment``; return the exit code."""
-    loaded = load(args) if args.demo or args.crimes else None
+    loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
     if args.sites is not None:
         sites = read_sites(args.sites)

@@ -29,6 +29,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
 
+from spatial.crime_types import ASB
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 from spatial.network import DEFAULT_MAX_SNAP_M, StreetNetwork, snap_to_nodes
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
 __all__ = [
-    "ASB_CRIME_TYPE",
     "DEFAULT_CATCHMENT_BUFFER_M",
     "DEFAULT_CATCHMENT_MINUTES",
     "DEFAULT_COVER_MINUTES",
@@ -65,8 +65,6 @@ DEFAULT_COVER_MINUTES: Final = 10.0
 """Default walking time within which a joint base covers a hotspot."""
 DEFAULT_N_RANKED: Final = 20
 """How many street-node candidates :func:`best_joint_sites` lists in its ranking."""
-ASB_CRIME_TYPE: Final = "Anti-social behaviour"
-"""The data.police.uk ``crime_type`` of anti-social behaviour incidents."""
 
 
 def _site_names(sites: gpd.GeoDataFrame) -> list[str]:
@@ -284,7 +282,7 @@ def catchment_coverage(catchments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -
         raise MissingColumnError(msg)
     x = shapely.get_x(np.asarray(points.geometry, dtype=object))
     y = shapely.get_y(np.asarray(points.geometry, dtype=object))
-    asb = (points["crime_type"].astype("string") == ASB_CRIME_TYPE).fillna(value=False)
+    asb = (points["crime_type"].astype("string") == ASB).fillna(value=False)
     is_asb = asb.to_numpy(dtype=bool)
     n_crimes: list[int] = []
     n_asb: list[int] = []
@@ -412,7 +410,66 @@ class JointSitePlan:
     candidate_kind: Literal["sites", "street nodes"]
 
 
-def best_joint_sites(  # noqa: PLR0915  # one greedy analysis, step by step
+@dataclass(frozen=True)
+class _Candidates:
+    """Candidate joint bases: their kind, street-node positions, labels, names and points."""
+
+    kind: Literal["sites", "street nodes"]
+    position: npt.NDArray[np.int64]
+    label: list[object]
+    names: list[str]
+    geometry: npt.NDArray[np.object_]
+
+
+def _candidates(
+    network: StreetNetwork, candidates: gpd.GeoDataFrame | None, *, max_snap_m: float
+) -> _Candidates:
+    """Return the given sites snapped to the streets, or every street node when None."""
+    if candidates is None:
+        return _Candidates(
+            kind="street nodes",
+            position=np.arange(network.n_nodes, dtype=np.int64),
+            label=[int(n) for n in network.node_ids],
+            names=[f"Street node {n}" for n in network.node_ids],
+            geometry=np.asarray(shapely.points(network.node_xy_m), dtype=object),
+        )
+    require_bng(candidates, name="candidate sites")
+    if len(candidates) == 0:
+        msg = "candidate sites: none given. Add sites, or leave candidates out to use streets."
+        raise EmptyInputError(msg)
+    c_snap = snap_to_nodes(network, candidates, max_snap_m=max_snap_m, name="candidate sites")
+    return _Candidates(
+        kind="sites",
+        position=np.asarray(c_snap.position, dtype=np.int64),
+        label=list(candidates.index),
+        names=_site_names(candidates),
+        geometry=np.asarray(candidates.geometry, dtype=object),
+    )
+
+
+def _greedy_cover(
+    cover: npt.NDArray[np.bool_], weight: npt.NDArray[np.float64], *, n_sites: int
+) -> tuple[list[int], list[float], list[int]]:
+    """
+    Pick ``n_sites`` candidates (columns of ``cover``) greedily by the weight they newly cover.
+
+    Returns the picks in order, the weight each newly covered and how many hotspots it added.
+    """
+    covered = np.zeros(len(weight), dtype=bool)
+    picks: list[int] = []
+    added: list[float] = []
+    n_added: list[int] = []
+    for _ in range(n_sites):
+        gain = np.where(covered, 0.0, weight) @ cover
+        best = int(np.argmax(gain))
+        picks.append(best)
+        added.append(float(gain[best]))
+        n_added.append(int((cover[:, best] & ~covered).sum()))
+        covered |= cover[:, best]
+    return picks, added, n_added
+
+
+def best_joint_sites(
     network: StreetNetwork,
     hotspots: gpd.GeoDataFrame,
     *,
@@ -477,68 +534,41 @@ def best_joint_sites(  # noqa: PLR0915  # one greedy analysis, step by step
         crs=BNG,
     )
     h_snap = snap_to_nodes(network, points, max_snap_m=max_snap_m, name="hotspots")
-    if candidates is None:
-        kind: Literal["sites", "street nodes"] = "street nodes"
-        cand_pos = np.arange(network.n_nodes)
-        cand_label: list[object] = [int(n) for n in network.node_ids]
-        cand_names = [f"Street node {n}" for n in network.node_ids]
-        cand_geom = np.asarray(shapely.points(network.node_xy_m), dtype=object)
-    else:
-        kind = "sites"
-        require_bng(candidates, name="candidate sites")
-        if len(candidates) == 0:
-            msg = "candidate sites: none given. Add sites, or leave candidates out to use streets."
-            raise EmptyInputError(msg)
-        c_snap = snap_to_nodes(network, candidates, max_snap_m=max_snap_m, name="candidate sites")
-        cand_pos = c_snap.position
-        cand_label = list(candidates.index)
-        cand_names = _site_names(candidates)
-        cand_geom = np.asarray(candidates.geometry, dtype=object)
+    cands = _candidates(network, candidates, max_snap_m=max_snap_m)
     reach = minutes * walk_speed_m_per_min(walk_kmh)
     sources, inverse = np.unique(h_snap.position, return_inverse=True)
     dist = dijkstra(network.adjacency, directed=False, indices=sources, limit=reach)
-    cover = dist[inverse][:, cand_pos] <= reach  # hotspots x candidates
+    cover = dist[inverse][:, cands.position] <= reach  # hotspots x candidates
 
     alone = weight @ cover
     n_alone = cover.sum(axis=0)
     order = np.lexsort((np.arange(len(alone)), -alone))
-    if kind == "street nodes":
+    if cands.kind == "street nodes":
         order = order[:DEFAULT_N_RANKED]
     ranking = gpd.GeoDataFrame(
         {
-            "candidate": [cand_label[i] for i in order],
-            "name": pd.array([cand_names[i] for i in order], dtype="string"),
+            "candidate": [cands.label[i] for i in order],
+            "name": pd.array([cands.names[i] for i in order], dtype="string"),
             "weight_alone": alone[order],
             "n_hotspots_alone": n_alone[order].astype(np.int64),
         },
-        geometry=cand_geom[order],
+        geometry=cands.geometry[order],
         crs=BNG,
     )
-    covered = np.zeros(len(weight), dtype=bool)
-    picks: list[int] = []
-    added: list[float] = []
-    n_added: list[int] = []
-    for _ in range(min(n_sites, len(cand_pos))):
-        open_weight = np.where(covered, 0.0, weight)
-        gain = open_weight @ cover
-        best = int(np.argmax(gain))
-        picks.append(best)
-        added.append(float(gain[best]))
-        n_added.append(int((cover[:, best] & ~covered).sum()))
-        covered |= cover[:, best]
+    picks, added, n_added = _greedy_cover(cover, weight, n_sites=min(n_sites, len(cands.position)))
     total = float(weight.sum())
     cumulative = np.cumsum(added)
     chosen = gpd.GeoDataFrame(
         {
             "rank": np.arange(1, len(picks) + 1, dtype=np.int64),
-            "candidate": [cand_label[i] for i in picks],
-            "name": pd.array([cand_names[i] for i in picks], dtype="string"),
+            "candidate": [cands.label[i] for i in picks],
+            "name": pd.array([cands.names[i] for i in picks], dtype="string"),
             "weight_added": np.asarray(added, dtype=np.float64),
             "n_hotspots_added": np.asarray(n_added, dtype=np.int64),
             "weight_covered": cumulative,
             "share_covered": cumulative / total if total > 0 else np.full(len(picks), np.nan),
         },
-        geometry=cand_geom[picks],
+        geometry=cands.geometry[picks],
         crs=BNG,
     )
     return JointSitePlan(
@@ -547,5 +577,5 @@ def best_joint_sites(  # noqa: PLR0915  # one greedy analysis, step by step
         minutes=minutes,
         walk_kmh=walk_kmh,
         weight_total=total,
-        candidate_kind=kind,
+        candidate_kind=cands.kind,
     )

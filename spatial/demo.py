@@ -77,6 +77,22 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
+from spatial.crime_types import (
+    ASB,
+    BICYCLE_THEFT,
+    BURGLARY,
+    CRIMINAL_DAMAGE_AND_ARSON,
+    DRUGS,
+    OTHER_CRIME,
+    OTHER_THEFT,
+    POSSESSION_OF_WEAPONS,
+    PUBLIC_ORDER,
+    ROBBERY,
+    SHOPLIFTING,
+    THEFT_FROM_THE_PERSON,
+    VEHICLE_CRIME,
+    VIOLENCE_AND_SEXUAL_OFFENCES,
+)
 from spatial.crs import BNG, WGS84
 from spatial.io import POLICE_UK_COLUMNS
 
@@ -86,7 +102,6 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
-    "ASB_CRIME_TYPE",
     "CRIME_CSV_COLUMNS",
     "DEMO_FORCE",
     "DEMO_MONTHS",
@@ -94,7 +109,6 @@ __all__ = [
     "N_WITHOUT_LOCATION_PER_MONTH",
     "PLANTED_PATTERNS",
     "POPULATION_COLUMNS",
-    "SITE_KINDS",
     "TOWN_CENTRE_X_M",
     "TOWN_CENTRE_Y_M",
     "TOWN_NAME",
@@ -146,31 +160,23 @@ POPULATION_COLUMNS: Final[tuple[str, ...]] = (
     "total_usual_residents",
 )
 """The columns of the Census 2021 usual-residents-by-LSOA CSV (six age bands and the total)."""
-SITE_KINDS: Final[tuple[str, ...]] = ("police", "council", "fire", "housing", "one-stop shop")
-"""The kinds of co-location site."""
-
-ASB_CRIME_TYPE: Final = "Anti-social behaviour"
-"""The crime type whose rows have no Crime ID and no outcome."""
-_VIOLENCE: Final = "Violence and sexual offences"
-_PUBLIC_ORDER: Final = "Public order"
-_BURGLARY: Final = "Burglary"
 
 # Background share of each crime type (data.police.uk mix, Cambridgeshire 2024-25).
 _TYPE_SHARES: Final[tuple[tuple[str, float], ...]] = (
-    (_VIOLENCE, 0.300),
-    (ASB_CRIME_TYPE, 0.170),
-    ("Shoplifting", 0.090),
-    ("Criminal damage and arson", 0.080),
-    ("Other theft", 0.063),
-    (_PUBLIC_ORDER, 0.055),
-    ("Vehicle crime", 0.047),
-    (_BURGLARY, 0.036),
-    ("Other crime", 0.029),
-    ("Drugs", 0.025),
-    ("Bicycle theft", 0.021),
-    ("Possession of weapons", 0.014),
-    ("Theft from the person", 0.009),
-    ("Robbery", 0.007),
+    (VIOLENCE_AND_SEXUAL_OFFENCES, 0.300),
+    (ASB, 0.170),
+    (SHOPLIFTING, 0.090),
+    (CRIMINAL_DAMAGE_AND_ARSON, 0.080),
+    (OTHER_THEFT, 0.063),
+    (PUBLIC_ORDER, 0.055),
+    (VEHICLE_CRIME, 0.047),
+    (BURGLARY, 0.036),
+    (OTHER_CRIME, 0.029),
+    (DRUGS, 0.025),
+    (BICYCLE_THEFT, 0.021),
+    (POSSESSION_OF_WEAPONS, 0.014),
+    (THEFT_FROM_THE_PERSON, 0.009),
+    (ROBBERY, 0.007),
 )
 _BACKGROUND_PER_MONTH: Final = 640.0
 
@@ -186,7 +192,7 @@ _CAUTION: Final = "Offender given a caution"
 _OTHER_ORG: Final = "Action to be taken by another organisation"
 _OUTCOMES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = MappingProxyType(
     {
-        _VIOLENCE: (
+        VIOLENCE_AND_SEXUAL_OFFENCES: (
             (_UNABLE, 0.57),
             (_NO_SUSPECT, 0.20),
             (_UNDER, 0.08),
@@ -197,7 +203,7 @@ _OUTCOMES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = MappingProxyType
             (_CAUTION, 0.02),
             (_OTHER_ORG, 0.01),
         ),
-        "Shoplifting": (
+        SHOPLIFTING: (
             (_NO_SUSPECT, 0.63),
             (_AWAITING, 0.13),
             (_UNABLE, 0.10),
@@ -205,7 +211,7 @@ _OUTCOMES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = MappingProxyType
             (_LOCAL, 0.03),
             (_UNDER, 0.02),
         ),
-        _PUBLIC_ORDER: (
+        PUBLIC_ORDER: (
             (_UNABLE, 0.38),
             (_NO_SUSPECT, 0.31),
             (_AWAITING, 0.11),
@@ -214,7 +220,7 @@ _OUTCOMES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = MappingProxyType
             (_STATUS_NA, 0.03),
             (_LOCAL, 0.03),
         ),
-        "Drugs": (
+        DRUGS: (
             (_NO_SUSPECT, 0.20),
             (_LOCAL, 0.18),
             (_UNABLE, 0.15),
@@ -279,12 +285,12 @@ class PlantedPattern:
 
 _ALL_TYPES: Final = tuple(name for name, _ in _TYPE_SHARES)
 _ARTEFACT_TYPES: Final[tuple[tuple[str, float], ...]] = (
-    (_VIOLENCE, 0.35),
-    ("Other theft", 0.20),
-    ("Other crime", 0.15),
-    (_PUBLIC_ORDER, 0.10),
-    ("Criminal damage and arson", 0.10),
-    ("Theft from the person", 0.10),
+    (VIOLENCE_AND_SEXUAL_OFFENCES, 0.35),
+    (OTHER_THEFT, 0.20),
+    (OTHER_CRIME, 0.15),
+    (PUBLIC_ORDER, 0.10),
+    (CRIMINAL_DAMAGE_AND_ARSON, 0.10),
+    (THEFT_FROM_THE_PERSON, 0.10),
 )
 
 PLANTED_PATTERNS: Final[Mapping[str, PlantedPattern]] = MappingProxyType(
@@ -299,7 +305,7 @@ PLANTED_PATTERNS: Final[Mapping[str, PlantedPattern]] = MappingProxyType(
             centre_x_m=453_850.0,
             centre_y_m=269_500.0,
             radius_m=150.0,
-            crime_types=(_VIOLENCE, _PUBLIC_ORDER),
+            crime_types=(VIOLENCE_AND_SEXUAL_OFFENCES, PUBLIC_ORDER),
             months=DEMO_MONTHS,
             mean_per_month=60.0,
         ),
@@ -313,7 +319,7 @@ PLANTED_PATTERNS: Final[Mapping[str, PlantedPattern]] = MappingProxyType(
             centre_x_m=454_100.0,
             centre_y_m=270_450.0,
             radius_m=120.0,
-            crime_types=(ASB_CRIME_TYPE,),
+            crime_types=(ASB,),
             months=DEMO_MONTHS[8:],
             mean_per_month=32.0,
             background_factor=0.0,
@@ -325,7 +331,7 @@ PLANTED_PATTERNS: Final[Mapping[str, PlantedPattern]] = MappingProxyType(
             centre_x_m=452_700.0,
             centre_y_m=269_050.0,
             radius_m=100.0,
-            crime_types=(_BURGLARY,),
+            crime_types=(BURGLARY,),
             months=DEMO_MONTHS[3:6],
             mean_per_month=14.0,
         ),
@@ -529,7 +535,7 @@ class DemoArea:
     network
         OSMnx-style street graph in EPSG:27700.
     sites
-        EPSG:27700; ``name``, ``kind`` (one of :data:`SITE_KINDS`), ``public_facing``,
+        EPSG:27700; ``name``, ``kind`` (one of :data:`spatial.sites.SITE_KINDS`), ``public_facing``,
         ``opening_notes``, ``address``, ``geometry``.
     lsoas
         EPSG:27700; ``lsoa_code``, ``lsoa_name``, ``geometry`` (nested in the wards).
@@ -1218,18 +1224,16 @@ def _type_weights(
     weights: dict[str, npt.NDArray[np.float64]] = {}
     for crime_type in _ALL_TYPES:
         weights[crime_type] = unit(base * (1.0 + 2.0 * centre))
-    weights[_VIOLENCE] = unit(base * (1.0 + 3.0 * centre))
-    weights[_PUBLIC_ORDER] = unit(base * (1.0 + 4.0 * centre))
-    for crime_type in ("Other theft", "Bicycle theft", "Theft from the person", "Robbery"):
+    weights[VIOLENCE_AND_SEXUAL_OFFENCES] = unit(base * (1.0 + 3.0 * centre))
+    weights[PUBLIC_ORDER] = unit(base * (1.0 + 4.0 * centre))
+    for crime_type in (OTHER_THEFT, BICYCLE_THEFT, THEFT_FROM_THE_PERSON, ROBBERY):
         weights[crime_type] = unit(base * (1.0 + 6.0 * centre))
-    weights["Shoplifting"] = 0.4 * unit(base * (0.1 + 3.0 * centre)) + 0.6 * unit(shop)
-    weights["Vehicle crime"] = 0.7 * unit(base) + 0.3 * unit(parking)
-    weights[_BURGLARY] = unit(base * np.where(residential, 1.0, 0.3))
+    weights[SHOPLIFTING] = 0.4 * unit(base * (0.1 + 3.0 * centre)) + 0.6 * unit(shop)
+    weights[VEHICLE_CRIME] = 0.7 * unit(base) + 0.3 * unit(parking)
+    weights[BURGLARY] = unit(base * np.where(residential, 1.0, 0.3))
     asb = PLANTED_PATTERNS["emerging_asb"]
     d_asb = np.hypot(snaps.xy[:, 0] - asb.centre_x_m, snaps.xy[:, 1] - asb.centre_y_m)
-    weights[ASB_CRIME_TYPE] = unit(
-        np.where(d_asb <= asb.radius_m, asb.background_factor, 1.0) * weights[ASB_CRIME_TYPE]
-    )
+    weights[ASB] = unit(np.where(d_asb <= asb.radius_m, asb.background_factor, 1.0) * weights[ASB])
     return weights
 
 
@@ -1293,7 +1297,7 @@ def _pattern_types(rng: np.random.Generator, pattern: PlantedPattern, n: int) ->
     """Crime types of n planted crimes."""
     mix: tuple[tuple[str, float], ...]
     if pattern.name == "nte_violence":
-        mix = ((_VIOLENCE, 44.0), (_PUBLIC_ORDER, 16.0))
+        mix = ((VIOLENCE_AND_SEXUAL_OFFENCES, 44.0), (PUBLIC_ORDER, 16.0))
     elif pattern.name == "police_station":
         mix = _ARTEFACT_TYPES
     else:
@@ -1308,13 +1312,13 @@ def _outcomes(rng: np.random.Generator, crime_types: Sequence[str], month_index:
     outcomes = np.full(len(types), "", dtype=object)
     for crime_type in _ALL_TYPES:
         rows = np.flatnonzero(types == crime_type)
-        if crime_type == ASB_CRIME_TYPE or len(rows) == 0:
+        if crime_type == ASB or len(rows) == 0:
             continue
         mix = _OUTCOMES.get(crime_type, _DEFAULT_OUTCOMES)
         p = np.array([w for _, w in mix])
         outcomes[rows] = [mix[i][0] for i in rng.choice(len(mix), size=len(rows), p=p / p.sum())]
     if month_index >= len(DEMO_MONTHS) - 2:
-        still_open = (types != ASB_CRIME_TYPE) & (rng.random(len(types)) < _STILL_OPEN_SHARE)
+        still_open = (types != ASB) & (rng.random(len(types)) < _STILL_OPEN_SHARE)
         outcomes[still_open] = _UNDER
     return [str(outcome) for outcome in outcomes]
 
@@ -1345,7 +1349,7 @@ def _crime_csvs(
         rows = zip(draws.snap.tolist(), draws.crime_type, outcomes, strict=True)
         for snap, crime_type, outcome in rows:
             crime_id = ""
-            if crime_type != ASB_CRIME_TYPE:
+            if crime_type != ASB:
                 counter += 1
                 crime_id = hashlib.sha256(f"{TOWN_NAME}:{seed}:{counter}".encode()).hexdigest()
             if snap < 0:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = [
     "CRSError",
+    "DatabaseError",
+    "EditConflictError",
     "EmptyInputError",
     "InputDataError",
     "InvalidGeometryError",
@@ -18,6 +20,7 @@ __all__ = [
     "ParameterError",
     "PatchmapError",
     "PatchmapWarning",
+    "RecordNotFoundError",
 ]
 
 
@@ -55,6 +58,56 @@ class ParameterError(PatchmapError, ValueError):
 
 class NoRouteError(PatchmapError):
     """A walking route cannot be built on the street network."""
+
+
+class EditConflictError(PatchmapError):
+    """
+    Someone else saved a newer version of the record since it was loaded.
+
+    Attributes
+    ----------
+    entity
+        ``"problem"`` or ``"action"``.
+    entity_id
+        Its id.
+    expected_version
+        The version the rejected edit was based on.
+    current_version
+        The version now stored.
+    changed_by
+        Who saved the current version.
+    """
+
+    def __init__(
+        self,
+        msg: str,
+        *,
+        entity: str,
+        entity_id: int,
+        expected_version: int,
+        current_version: int,
+        changed_by: str,
+    ) -> None:
+        super().__init__(msg)
+        self.entity = entity
+        self.entity_id = entity_id
+        self.expected_version = expected_version
+        self.current_version = current_version
+        self.changed_by = changed_by
+
+
+class RecordNotFoundError(PatchmapError, LookupError):
+    """No record has the id asked for."""
+
+
+class DatabaseError(PatchmapError, OSError):
+    """
+    The tasking database cannot be reached, opened, locked or written.
+
+    The message names the database (password hidden), what went wrong and what to do about it:
+    an unreachable server, a refused login, a missing database, a file locked by another program
+    or one that is read-only.
+    """
 
 
 class PatchmapWarning(UserWarning):

@@ -327,24 +327,8 @@ def make_grid(
         raise EmptyInputError(msg)
     union = shapely.union_all(np.asarray(geoms.array, dtype=object))
     min_x, min_y, max_x, max_y = (float(v) for v in union.bounds)
-    notes: list[str] = []
+    size_m, notes = _cell_size(cell_size_m, (min_x, min_y, max_x, max_y))
     auto = cell_size_m is None
-    if cell_size_m is None:
-        size_m = auto_cell_size_m((min_x, min_y, max_x, max_y))
-        notes.append(
-            f"Cell size {size_m:g} m chosen automatically: the shorter side of the wards' extent "
-            f"({min(max_x - min_x, max_y - min_y):,.0f} m) / {AUTO_CELL_DIVISOR}, rounded to "
-            f"{AUTO_CELL_ROUNDING_M:g} m, never below {MIN_CELL_SIZE_M:g} m."
-        )
-    else:
-        size_m = float(cell_size_m)
-        if not math.isfinite(size_m) or size_m < MIN_CELL_SIZE_M:
-            msg = (
-                f"cell_size_m ({cell_size_m}) must be at least {MIN_CELL_SIZE_M:g} m: crime "
-                "locations are snapped to points tens of metres apart. Use cell_size_m >= 25."
-            )
-            raise ParameterError(msg)
-
     lattice = _lattice(kind, size_m, (min_x, min_y, max_x, max_y))
     origin_x, origin_y, n_rows, n_cols = (
         lattice.origin_x,
@@ -387,8 +371,31 @@ def make_grid(
         cells=cells,
         cell_index=cell_index.reshape(n_rows, n_cols),
         auto_cell_size=auto,
-        notes=tuple(notes),
+        notes=notes,
     )
+
+
+def _cell_size(
+    cell_size_m: float | None, bounds: tuple[float, float, float, float]
+) -> tuple[float, tuple[str, ...]]:
+    """Return the checked or automatic cell size, with a note when it was chosen automatically."""
+    if cell_size_m is None:
+        min_x, min_y, max_x, max_y = bounds
+        size_m = auto_cell_size_m(bounds)
+        note = (
+            f"Cell size {size_m:g} m chosen automatically: the shorter side of the wards' extent "
+            f"({min(max_x - min_x, max_y - min_y):,.0f} m) / {AUTO_CELL_DIVISOR}, rounded to "
+            f"{AUTO_CELL_ROUNDING_M:g} m, never below {MIN_CELL_SIZE_M:g} m."
+        )
+        return size_m, (note,)
+    size_m = float(cell_size_m)
+    if not math.isfinite(size_m) or size_m < MIN_CELL_SIZE_M:
+        msg = (
+            f"cell_size_m ({cell_size_m}) must be at least {MIN_CELL_SIZE_M:g} m: crime "
+            "locations are snapped to points tens of metres apart. Use cell_size_m >= 25."
+        )
+        raise ParameterError(msg)
+    return size_m, ()
 
 
 def assign_cells(points: gpd.GeoDataFrame, grid: Grid) -> npt.NDArray[np.int64]:

@@ -136,11 +136,15 @@ class CrimeLoad:
     """The CSV files read, in order."""
     notes: tuple[str, ...] = field(default=())
     """Plain-English remarks on the load (duplicate files, empty files)."""
+    unread_located: tuple[tuple[str, str | None, int], ...] = field(default=())
+    """``(month, crime_type, n)`` of located rows a store query counted but did not read
+    (outside the wards' extent; see :func:`spatial.store.query_crimes`). Empty for CSV loads."""
 
     @property
     def n_rows(self) -> int:
         """Rows read, after removing duplicates."""
-        return len(self.points) + self.n_without_location + self.n_outside_gb
+        n_unread = sum(n for _, _, n in self.unread_located)
+        return len(self.points) + self.n_without_location + self.n_outside_gb + n_unread
 
     @property
     def n_without_location(self) -> int:
@@ -155,10 +159,10 @@ class CrimeLoad:
     @property
     def months(self) -> tuple[str, ...]:
         """Every month present in any row, ``YYYY-MM``, sorted."""
-        months: set[pd.Period] = set()
+        months: set[str] = {m for m, _, _ in self.unread_located}
         for frame in (self.points, self.without_location, self.outside_gb):
-            months.update(frame["month"].unique())
-        return tuple(sorted(str(m) for m in months))
+            months.update(str(m) for m in frame["month"].unique())
+        return tuple(sorted(months))
 
 
 @dataclass(frozen=True)

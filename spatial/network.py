@@ -359,23 +359,8 @@ def network_from_graph(
     if pyproj.CRS.from_user_input(crs).to_epsg() != BNG_EPSG:
         projected = ox.project_graph(graph, to_crs=BNG)
 
-    best: dict[tuple[int, int], tuple[float, str, LineString]] = {}
-    highways: set[str] = set()
     xy_of = {n: (float(d["x"]), float(d["y"])) for n, d in projected.nodes(data=True)}
-    for u, v, data in projected.edges(data=True):
-        if u == v or not _is_walkable(data, require_highway=require_highway):
-            continue
-        highways |= _tag_values(data.get("highway"))
-        geom = data.get("geometry")
-        line = geom if isinstance(geom, LineString) else LineString([xy_of[u], xy_of[v]])
-        length = data.get("length")
-        length_m = float(length) if length is not None else float(line.length)
-        length_m = max(length_m, MIN_EDGE_LENGTH_M)
-        key = (u, v) if u < v else (v, u)
-        if key != (u, v):
-            line = shapely.reverse(line)
-        if key not in best or length_m < best[key][0]:
-            best[key] = (length_m, _street_name(data.get("name")), line)
+    best, highways = _shortest_edges(projected, xy_of, require_highway=require_highway)
     if not best:
         msg = (
             f"{source}: no walkable street is left (after dropping motorways, private and "
@@ -407,15 +392,6 @@ def network_from_graph(
     _, labels = connected_components(adjacency, directed=False)
     edge_index = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(edge_u, edge_v, strict=True))}
 
-    notes: list[str] = []
-    if highways and not highways & PEDESTRIAN_HIGHWAYS:
-        notes.append(DRIVE_NETWORK_NOTE)
-    n_islands = int(labels.max()) + 1
-    if n_islands > 1:
-        notes.append(
-            f"The network has {n_islands} separate parts (islands); routes cannot cross "
-            "between them."
-        )
     return StreetNetwork(
         graph=projected,
         node_ids=node_ids,
@@ -428,12 +404,56 @@ def network_from_graph(
         adjacency=adjacency,
         component=labels.astype(np.int64),
         source=source,
-        notes=tuple(notes),
+        notes=_network_notes(highways, n_islands=int(labels.max()) + 1),
         node_position=node_position,
         edge_index=edge_index,
         node_tree=cKDTree(node_xy),
         edge_tree=STRtree(geoms),
     )
+
+
+def _shortest_edges(
+    graph: nx.MultiDiGraph,
+    xy_of: dict[int, tuple[float, float]],
+    *,
+    require_highway: bool,
+) -> tuple[dict[tuple[int, int], tuple[float, str, LineString]], set[str]]:
+    """
+    Keep the shortest walkable edge between each pair of nodes, keyed ``(low id, high id)``.
+
+    Returns each pair's ``(length_m, street name, line from low to high id)`` and every
+    ``highway`` value seen on the walkable edges. Self-loops are dropped.
+    """
+    best: dict[tuple[int, int], tuple[float, str, LineString]] = {}
+    highways: set[str] = set()
+    for u, v, data in graph.edges(data=True):
+        if u == v or not _is_walkable(data, require_highway=require_highway):
+            continue
+        highways |= _tag_values(data.get("highway"))
+        geom = data.get("geometry")
+        line = geom if isinstance(geom, LineString) else LineString([xy_of[u], xy_of[v]])
+        length = data.get("length")
+        length_m = float(length) if length is not None else float(line.length)
+        length_m = max(length_m, MIN_EDGE_LENGTH_M)
+        key = (u, v) if u < v else (v, u)
+        if key != (u, v):
+            line = shapely.reverse(line)
+        if key not in best or length_m < best[key][0]:
+            best[key] = (length_m, _street_name(data.get("name")), line)
+    return best, highways
+
+
+def _network_notes(highways: set[str], *, n_islands: int) -> tuple[str, ...]:
+    """Return notes on a drive-only network and on islands routes cannot cross between."""
+    notes: list[str] = []
+    if highways and not highways & PEDESTRIAN_HIGHWAYS:
+        notes.append(DRIVE_NETWORK_NOTE)
+    if n_islands > 1:
+        notes.append(
+            f"The network has {n_islands} separate parts (islands); routes cannot cross "
+            "between them."
+        )
+    return tuple(notes)
 
 
 def _pbf_to_xml(path: Path, out: Path) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal, NoReturn
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, NoReturn
 
 import geopandas as gpd
 import numpy as np
@@ -48,7 +48,7 @@ from spatial.errors import (
     NoRouteError,
     ParameterError,
 )
-from spatial.network import DEFAULT_MAX_SNAP_M, StreetNetwork, snap_to_nodes
+from spatial.network import DEFAULT_MAX_SNAP_M, NodeSnap, StreetNetwork, snap_to_nodes
 from spatial.sites import PointSource, read_points
 
 if TYPE_CHECKING:
@@ -572,11 +572,7 @@ def plan_eva_route(  # noqa: PLR0913  # keyword-only options of one planner
         nearest one does not fit the budget. The message says what to change.
     """
     _check_parameters(max_minutes=max_minutes, walk_kmh=walk_kmh, stop_minutes=stop_minutes)
-    require_bng(stops, name="stops")
-    if len(stops) == 0:
-        msg = "stops: no stops given. Select wards with hotspots, or add stops on the map."
-        raise EmptyInputError(msg)
-    _check_start(start)
+    _check_stops_and_start(stops, start)
     weight = _weights(stops, name="stops")
     labels = _labels(stops)
     start_snap = snap_to_nodes(
@@ -594,74 +590,25 @@ def plan_eva_route(  # noqa: PLR0913  # keyword-only options of one planner
         stop_minutes=stop_minutes,
         max_minutes=max_minutes,
     )
-    if method == "exact" and len(candidates) > EXACT_MAX_STOPS:
-        msg = (
-            f"method='exact' handles at most {EXACT_MAX_STOPS} stops that fit the budget; "
-            f"{len(candidates)} do. Use method='auto' or 'heuristic', or fewer stops."
-        )
-        raise ParameterError(msg)
-    exact = method == "exact" or (method == "auto" and len(candidates) <= EXACT_MAX_STOPS)
-    index = np.asarray([0, *[c + 1 for c in candidates]])
-    solver = _held_karp if exact else _insertion_heuristic
-    picked = solver(
-        closure.dist[np.ix_(index, index)],
-        weight[candidates],
-        speed_m_per_min=speed,
-        stop_minutes=stop_minutes,
-        max_minutes=max_minutes,
-    )
-    visit = [candidates[p - 1] for p in picked]
+    exact = _use_exact(method, len(candidates))
+    visit = _solve(closure, candidates, weight, _Budget(speed, stop_minutes, max_minutes), exact)
     sequence = [0, *[v + 1 for v in visit], 0]
     legs = [closure.path(a, b) for a, b in itertools.pairwise(sequence)]
-    path = [legs[0][0]]
-    for leg in legs:
-        path.extend(leg[1:])
+    path = [legs[0][0], *(node for leg in legs for node in leg[1:])]
     line, distance_m = _route_line(network, path)
-
     builder = _TurnBuilder(network=network, start_label=start_label, turns=[])
-    arrivals: list[float] = []
-    leg_lengths: list[float] = []
-    for k, leg in enumerate(legs):
-        before = builder.walked_m
-        builder.walk(leg)
-        leg_lengths.append(builder.walked_m - before)
-        minute = builder.walked_m / speed + k * stop_minutes
-        if k < len(visit):
-            arrivals.append(minute)
-            builder.arrive(
-                f"Arrive at stop {k + 1}, {labels[visit[k]]} (minute {minute:.0f}): "
-                f"spend {stop_minutes:g} min on the EVA checklist",
-                k + 1,
-            )
-        else:
-            builder.arrive(f"Arrive back at {start_label} (minute {minute:.0f})", 0)
-
+    arrivals, leg_lengths = _walk_legs(
+        builder, legs, [labels[v] for v in visit], speed=speed, stop_minutes=stop_minutes
+    )
     walk_min = distance_m / speed
     route_min = walk_min + len(visit) * stop_minutes
-    visited = gpd.GeoDataFrame(
-        {
-            "order": np.arange(1, len(visit) + 1, dtype=np.int64),
-            "label": pd.array([labels[v] for v in visit], dtype="string"),
-            "weight": weight[visit],
-            "node": stop_snap.node_id[visit],
-            "snap_m": stop_snap.distance_m[visit],
-            "leg_m": np.asarray(leg_lengths[: len(visit)], dtype=np.float64),
-            "arrival_min": np.asarray(arrivals, dtype=np.float64),
-        },
-        geometry=np.asarray(stops.geometry.iloc[visit], dtype=object),
-        index=stops.index[visit],
-        crs=BNG,
+    visited = _visited_frame(
+        stops, visit, labels, weight, stop_snap, leg_m=leg_lengths, arrival_min=arrivals
     )
-    for i in range(len(stops)):
-        if i not in left and i not in visit:
-            extra = closure.insertion_m(i + 1, sequence) / speed + stop_minutes
-            detail = (
-                f"{labels[i]} (weight {weight[i]:g}) was left out to keep heavier stops within "
-                f"{max_minutes:g} min: adding it needs about {extra:.1f} more min and the loop "
-                f"has {max_minutes - route_min:.1f} min spare. Raise the budget or lower the "
-                "minutes per stop to fit it."
-            )
-            left[i] = ("budget", detail)
+    for i in sorted(set(range(len(stops))) - set(left) - set(visit)):
+        extra_min = closure.insertion_m(i + 1, sequence) / speed + stop_minutes
+        reason = _budget_reason(labels[i], weight[i], extra_min, max_minutes, route_min)
+        left[i] = ("budget", reason)
     return EvaRoute(
         line=line,
         stops=visited,
@@ -683,6 +630,124 @@ def plan_eva_route(  # noqa: PLR0913  # keyword-only options of one planner
         turns=tuple(builder.turns),
         checklist=EVA_CHECKLIST,
         notes=network.notes,
+    )
+
+
+def _check_stops_and_start(stops: gpd.GeoDataFrame, start: Point) -> None:
+    """Raise unless the stops are a non-empty EPSG:27700 frame and ``start`` is in metres."""
+    require_bng(stops, name="stops")
+    if len(stops) == 0:
+        msg = "stops: no stops given. Select wards with hotspots, or add stops on the map."
+        raise EmptyInputError(msg)
+    _check_start(start)
+
+
+def _visited_frame(  # the columns of one frame
+    stops: gpd.GeoDataFrame,
+    visit: list[int],
+    labels: list[str],
+    weight: npt.NDArray[np.float64],
+    stop_snap: NodeSnap,
+    *,
+    leg_m: list[float],
+    arrival_min: list[float],
+) -> gpd.GeoDataFrame:
+    """Return the visited stops in walking order (see :attr:`EvaRoute.stops`)."""
+    return gpd.GeoDataFrame(
+        {
+            "order": np.arange(1, len(visit) + 1, dtype=np.int64),
+            "label": pd.array([labels[v] for v in visit], dtype="string"),
+            "weight": weight[visit],
+            "node": stop_snap.node_id[visit],
+            "snap_m": stop_snap.distance_m[visit],
+            "leg_m": np.asarray(leg_m[: len(visit)], dtype=np.float64),
+            "arrival_min": np.asarray(arrival_min, dtype=np.float64),
+        },
+        geometry=np.asarray(stops.geometry.iloc[visit], dtype=object),
+        index=stops.index[visit],
+        crs=BNG,
+    )
+
+
+class _Budget(NamedTuple):
+    """Walking speed, minutes at each stop and the loop's time budget."""
+
+    speed_m_per_min: float
+    stop_minutes: float
+    max_minutes: float
+
+
+def _solve(
+    closure: _Closure,
+    candidates: list[int],
+    weight: npt.NDArray[np.float64],
+    budget: _Budget,
+    exact: bool,  # noqa: FBT001  # private: the planner's choice of solver
+) -> list[int]:
+    """Return the stops (positions in the input) to visit, in walking order."""
+    index = np.asarray([0, *[c + 1 for c in candidates]])
+    picked = (_held_karp if exact else _insertion_heuristic)(
+        closure.dist[np.ix_(index, index)],
+        weight[candidates],
+        speed_m_per_min=budget.speed_m_per_min,
+        stop_minutes=budget.stop_minutes,
+        max_minutes=budget.max_minutes,
+    )
+    return [candidates[p - 1] for p in picked]
+
+
+def _use_exact(method: RouteMethod, n_candidates: int) -> bool:
+    """Return whether Held-Karp solves the route; refuse "exact" for too many stops."""
+    if method == "exact" and n_candidates > EXACT_MAX_STOPS:
+        msg = (
+            f"method='exact' handles at most {EXACT_MAX_STOPS} stops that fit the budget; "
+            f"{n_candidates} do. Use method='auto' or 'heuristic', or fewer stops."
+        )
+        raise ParameterError(msg)
+    return method == "exact" or (method == "auto" and n_candidates <= EXACT_MAX_STOPS)
+
+
+def _walk_legs(
+    builder: _TurnBuilder,
+    legs: list[list[int]],
+    stop_labels: list[str],
+    *,
+    speed: float,
+    stop_minutes: float,
+) -> tuple[list[float], list[float]]:
+    """
+    Add each leg's turns and arrival to ``builder``; return arrival minutes and leg lengths.
+
+    ``legs`` run start -> stop 1 -> ... -> start, so there is one leg more than stops.
+    """
+    arrivals: list[float] = []
+    leg_lengths: list[float] = []
+    for k, leg in enumerate(legs):
+        before = builder.walked_m
+        builder.walk(leg)
+        leg_lengths.append(builder.walked_m - before)
+        minute = builder.walked_m / speed + k * stop_minutes
+        if k < len(stop_labels):
+            arrivals.append(minute)
+            builder.arrive(
+                f"Arrive at stop {k + 1}, {stop_labels[k]} (minute {minute:.0f}): "
+                f"spend {stop_minutes:g} min on the EVA checklist",
+                k + 1,
+            )
+        else:
+            builder.arrive(f"Arrive back at {builder.start_label} (minute {minute:.0f})", 0)
+    return arrivals, leg_lengths
+
+
+def _budget_reason(
+    label: str, weight: float, extra_min: float, max_minutes: float, route_min: float
+) -> str:
+    """Return why a stop that fits on its own was left out of the loop."""
+    return (
+        f"{label} (weight {weight:g}) was left out to keep heavier stops within "
+        f"{max_minutes:g} min: adding it needs about {extra_min:.1f} more min and the loop "
+        f"has {max_minutes - route_min:.1f} min spare. Raise the budget or lower the "
+        "minutes per stop to fit it."
     )
 
 

@@ -4,7 +4,7 @@ Assessment (the A of SARA): did crime fall where the response was, net of a comp
 :func:`weighted_displacement_difference` is the WDD test of Wheeler & Ratcliffe (2018) on
 before/after counts; :func:`assess_response` counts crime points in a treated area, a comparison
 area and (optionally) rings around both for displacement, then runs the WDD test and the exact
-Poisson rate-ratio test (:mod:`tasking.stats`) on each area's before/after counts.
+Poisson rate-ratio test (:mod:`hotspots.poisson`) on each area's before/after counts.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 from shapely.geometry.base import BaseGeometry
 
+from hotspots.poisson import DEFAULT_CONFIDENCE_LEVEL, PoissonRateRatioTest, poisson_rate_ratio_test
 from spatial.crs import require_bng
 from spatial.errors import (
     EmptyInputError,
@@ -26,7 +27,6 @@ from spatial.errors import (
     ParameterError,
     PatchmapWarning,
 )
-from tasking.stats import DEFAULT_CONFIDENCE_LEVEL, PoissonRateRatioTest, poisson_rate_ratio_test
 
 if TYPE_CHECKING:
     import geopandas as gpd

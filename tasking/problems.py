@@ -41,10 +41,26 @@ from scipy.sparse.csgraph import connected_components
 
 from hotspots.concentration import ARTEFACT_NAME_PATTERN
 from hotspots.gistar import gi_star, spatial_weights
+from hotspots.poisson import poisson_rate_ratio_test
+from spatial.crime_types import (
+    ASB,
+    BICYCLE_THEFT,
+    BURGLARY,
+    CRIMINAL_DAMAGE_AND_ARSON,
+    DRUGS,
+    OTHER_CRIME,
+    OTHER_THEFT,
+    POSSESSION_OF_WEAPONS,
+    PUBLIC_ORDER,
+    ROBBERY,
+    SHOPLIFTING,
+    THEFT_FROM_THE_PERSON,
+    VEHICLE_CRIME,
+    VIOLENCE_AND_SEXUAL_OFFENCES,
+)
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.grid import assign_cells, count_points, make_grid
-from tasking.stats import poisson_rate_ratio_test
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -67,41 +83,41 @@ __all__ = [
 ProblemKind = Literal["hotspot", "repeat location"]
 
 DEFAULT_HARM_WEIGHTS: Final[Mapping[str, float]] = {
-    "Violence and sexual offences": 8.0,
-    "Robbery": 8.0,
-    "Possession of weapons": 7.0,
-    "Burglary": 6.0,
-    "Criminal damage and arson": 4.0,
-    "Drugs": 4.0,
-    "Theft from the person": 4.0,
-    "Public order": 3.0,
-    "Vehicle crime": 3.0,
-    "Other crime": 3.0,
-    "Other theft": 2.0,
-    "Bicycle theft": 2.0,
-    "Shoplifting": 2.0,
-    "Anti-social behaviour": 1.0,
+    VIOLENCE_AND_SEXUAL_OFFENCES: 8.0,
+    ROBBERY: 8.0,
+    POSSESSION_OF_WEAPONS: 7.0,
+    BURGLARY: 6.0,
+    CRIMINAL_DAMAGE_AND_ARSON: 4.0,
+    DRUGS: 4.0,
+    THEFT_FROM_THE_PERSON: 4.0,
+    PUBLIC_ORDER: 3.0,
+    VEHICLE_CRIME: 3.0,
+    OTHER_CRIME: 3.0,
+    OTHER_THEFT: 2.0,
+    BICYCLE_THEFT: 2.0,
+    SHOPLIFTING: 2.0,
+    ASB: 1.0,
 }
 """patchmap's editable ordinal harm scale per data.police.uk crime type (not ONS CSS; see above)."""
 
 PARTNER_AGENCIES: Final[Mapping[str, tuple[str, ...]]] = {
-    "Anti-social behaviour": (
+    ASB: (
         "Police",
         "Council ASB team",
         "Housing officer (where the location is social housing)",
     ),
-    "Criminal damage and arson": (
+    CRIMINAL_DAMAGE_AND_ARSON: (
         "Police",
         "Fire service (deliberate fires)",
         "Council environmental services (graffiti, damage, fly-tipping)",
     ),
-    "Burglary": ("Police", "Council community safety (target hardening)"),
-    "Drugs": ("Police", "Council ASB team", "Drug and alcohol services"),
-    "Violence and sexual offences": ("Police", "Council licensing (night-time economy)"),
-    "Public order": ("Police", "Council licensing (night-time economy)"),
-    "Shoplifting": ("Police", "Business crime partnership"),
-    "Bicycle theft": ("Police", "Council transport (secure cycle parking)"),
-    "Vehicle crime": ("Police", "Council parking services"),
+    BURGLARY: ("Police", "Council community safety (target hardening)"),
+    DRUGS: ("Police", "Council ASB team", "Drug and alcohol services"),
+    VIOLENCE_AND_SEXUAL_OFFENCES: ("Police", "Council licensing (night-time economy)"),
+    PUBLIC_ORDER: ("Police", "Council licensing (night-time economy)"),
+    SHOPLIFTING: ("Police", "Business crime partnership"),
+    BICYCLE_THEFT: ("Police", "Council transport (secure cycle parking)"),
+    VEHICLE_CRIME: ("Police", "Council parking services"),
 }
 """Agencies that own each issue type; crime types not listed fall to the police alone."""
 

@@ -20,11 +20,13 @@ from boundaries.select import Selection, select_points, select_wards
 from hotspots.classify import emerging_hotspots
 from hotspots.concentration import repeat_locations_flagged
 from hotspots.gistar import gi_star
+from hotspots.poisson import poisson_rate_ratio_test
+from spatial.crime_types import ASB
 from spatial.crs import require_bng
-from spatial.errors import MissingColumnError, ParameterError
+from spatial.errors import ParameterError
 from spatial.grid import count_points, make_grid
+from spatial.validate import require_columns
 from tasking.findings import FINDING_ROUTES, ISSUE_SEPARATOR
-from tasking.stats import poisson_rate_ratio_test
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
     from spatial.grid import Grid
 
 __all__ = [
-    "ASB",
     "SIGNIFICANCE_LEVEL",
     "FindingsSummary",
     "PeriodChange",
@@ -43,8 +44,6 @@ __all__ = [
     "summarise_findings",
 ]
 
-ASB: Final = "Anti-social behaviour"
-"""The data.police.uk crime type of anti-social behaviour incidents."""
 SIGNIFICANCE_LEVEL: Final = 0.05
 """A change with an exact Poisson p below this is called unlikely to be chance."""
 TOP_LOCATIONS: Final = 10
@@ -199,14 +198,12 @@ def summarise_findings(
     """
     require_bng(findings, name="findings")
     require_bng(wards, name="wards")
-    missing = [c for c in ("walked_on", "issues") if c not in findings.columns]
-    if missing:
-        msg = (
-            f"findings lacks the column(s) {', '.join(missing)}; found "
-            f"{', '.join(map(str, findings.columns))}. Build it with "
-            "tasking.findings.findings_to_geodataframe."
-        )
-        raise MissingColumnError(msg)
+    require_columns(
+        findings.columns,
+        ("walked_on", "issues"),
+        source="findings",
+        hint="Build it with tasking.findings.findings_to_geodataframe.",
+    )
     first, last = pd.Period(months[0], freq="M"), pd.Period(months[1], freq="M")
     if findings.empty or wards.empty:
         inside = findings.iloc[0:0]

@@ -28,6 +28,22 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from spatial.crime_types import (
+    ASB,
+    BICYCLE_THEFT,
+    BURGLARY,
+    CRIMINAL_DAMAGE_AND_ARSON,
+    DRUGS,
+    OTHER_CRIME,
+    OTHER_THEFT,
+    POSSESSION_OF_WEAPONS,
+    PUBLIC_ORDER,
+    ROBBERY,
+    SHOPLIFTING,
+    THEFT_FROM_THE_PERSON,
+    VEHICLE_CRIME,
+    VIOLENCE_AND_SEXUAL_OFFENCES,
+)
 from spatial.crs import BNG, WGS84, require_bng
 from spatial.errors import EmptyInputError, InputDataError, MissingColumnError, ParameterError
 from spatial.validate import decode_text, in_gb_lonlat, in_gb_metres, require_columns
@@ -61,15 +77,15 @@ REPORTERS: Final = (
 """Who can make a report; any other value is kept as ``other partner``."""
 
 THEMES: Final[Mapping[str, tuple[str, ...]]] = {
-    "ASB and nuisance": ("Anti-social behaviour",),
-    "Drugs": ("Drugs",),
-    "Violence and disorder": ("Violence and sexual offences", "Public order", "Robbery"),
-    "Weapons": ("Possession of weapons",),
-    "Burglary": ("Burglary",),
-    "Vehicle and cycle crime": ("Vehicle crime", "Bicycle theft"),
-    "Theft and shoplifting": ("Shoplifting", "Other theft", "Theft from the person"),
-    "Damage, graffiti and arson": ("Criminal damage and arson",),
-    "Other crime": ("Other crime",),
+    "ASB and nuisance": (ASB,),
+    "Drugs": (DRUGS,),
+    "Violence and disorder": (VIOLENCE_AND_SEXUAL_OFFENCES, PUBLIC_ORDER, ROBBERY),
+    "Weapons": (POSSESSION_OF_WEAPONS,),
+    "Burglary": (BURGLARY,),
+    "Vehicle and cycle crime": (VEHICLE_CRIME, BICYCLE_THEFT),
+    "Theft and shoplifting": (SHOPLIFTING, OTHER_THEFT, THEFT_FROM_THE_PERSON),
+    "Damage, graffiti and arson": (CRIMINAL_DAMAGE_AND_ARSON,),
+    "Other crime": (OTHER_CRIME,),
 }
 """Themes that group police.uk crime types; reports are put in the same themes by keyword."""
 

@@ -40,7 +40,7 @@ def _module_all(path: Path) -> list[str]:
 
 def render(package: str) -> str:
     """Return the generated ``__init__.py`` of ``package``."""
-    exports = public_names(package)  # a clash goes to the first module alphabetically
+    exports = public_names(package)
     names = sorted(exports)
     lines = [
         f'"""{PACKAGES[package]}"""',
@@ -84,24 +84,45 @@ def render(package: str) -> str:
 
 
 def public_names(package: str) -> dict[str, str]:
-    """Return every public name of ``package``'s modules and the module that defines it."""
+    """
+    Return every public name of ``package``'s modules and the module that defines it.
+
+    Raises
+    ------
+    ValueError
+        When two modules of the package list the same name in ``__all__``: ``package.NAME`` would
+        silently mean one of them. Rename one, or list it only in the module that defines it.
+    """
     modules = sorted(p for p in (ROOT / package).glob("*.py") if not p.name.startswith("_"))
     stems = {p.stem for p in modules}
     exports: dict[str, str] = {}
+    clashes: list[str] = []
     for path in modules:
         for name in _module_all(path):
             # A name equal to a submodule's (hotspots.backtest.backtest) would be shadowed by
             # the submodule once imported: it stays importable from its module only.
-            if name not in stems:
-                exports.setdefault(name, f"{package}.{path.stem}")
+            if name in stems:
+                continue
+            module = f"{package}.{path.stem}"
+            if name in exports:
+                clashes.append(f"{package}.{name} is listed by both {exports[name]} and {module}")
+            else:
+                exports[name] = module
+    if clashes:
+        msg = (
+            "; ".join(clashes)
+            + ". Rename one of them, or list the name only in the module that defines it."
+        )
+        raise ValueError(msg)
     return exports
 
 
 def main() -> int:
     """Write every package's ``__init__.py``, then let ruff sort and format them."""
     paths = [ROOT / package / "__init__.py" for package in PACKAGES]
-    for package, path in zip(PACKAGES, paths, strict=True):
-        path.write_text(render(package), encoding="utf-8")
+    rendered = [render(package) for package in PACKAGES]  # every clash raises before any write
+    for text, path in zip(rendered, paths, strict=True):
+        path.write_text(text, encoding="utf-8")
     ruff = str(Path(sys.executable).parent / "ruff")
     files = [str(p) for p in paths]
     subprocess.run([ruff, "check", "--fix", "--quiet", *files], check=False)  # noqa: S603

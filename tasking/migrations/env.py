@@ -5,9 +5,9 @@ Runs on the connection passed in ``config.attributes["connection"]`` (as
 :func:`tasking.store.upgrade_database` does), or else opens ``sqlalchemy.url`` / the tasking
 database URL. ``render_as_batch`` lets later revisions alter tables on SQLite too.
 
-To write a new revision after changing the models in ``tasking/store.py``::
+To write a new revision after changing the models in ``tasking/_log_schema.py``::
 
-    python -c "from alembic import command; from tasking.store import alembic_config; \
+    python -c "from alembic import command; from tasking._log_database import alembic_config; \
 c = alembic_config(); c.set_main_option('sqlalchemy.url', 'sqlite:///scratch.sqlite'); \
 command.upgrade(c, 'head'); command.revision(c, 'what changed', autogenerate=True)"
 """
@@ -17,7 +17,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from tasking.store import Base, resolve_database_url
+from tasking._log_database import resolve_database_url
+from tasking._log_schema import Base
 
 
 def _run(connection: object) -> None:

@@ -3,10 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
-from boundaries.dataset import load_demo
 from hotspots.clusters import dbscan_clusters
 from hotspots.gistar import gi_star
 from hotspots.kde import kernel_density
@@ -15,16 +13,13 @@ from spatial.grid import count_points, make_grid
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import pytest
+
     from boundaries.dataset import StudyArea
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/hotspots.py"
 METHOD_KEY = "hotspot_method"
-
-
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
 
 
 def _hotspots(method: str | None = None) -> AppTest:
@@ -42,8 +37,8 @@ def _captions(at: AppTest) -> list[str]:
     return [c.value for c in at.caption]
 
 
-def test_density_shows_its_automatic_bandwidth_and_cell_size(demo: StudyArea) -> None:
-    surface = kernel_density(demo.points, area=demo.wards)
+def test_density_shows_its_automatic_bandwidth_and_cell_size(demo_area: StudyArea) -> None:
+    surface = kernel_density(demo_area.points, area=demo_area.wards)
     at = _hotspots()
     assert at.title[0].value == "Hotspots"
     assert not at.markdown  # no stray string shown by Streamlit's "magic"
@@ -55,14 +50,14 @@ def test_density_shows_its_automatic_bandwidth_and_cell_size(demo: StudyArea) ->
     assert table["Top crime types"].iloc[0].startswith("Violence and sexual offences")
 
 
-def test_a_typed_bandwidth_is_used_and_shown(demo: StudyArea) -> None:
+def test_a_typed_bandwidth_is_used_and_shown(demo_area: StudyArea) -> None:
     at = _hotspots()
     at.number_input(key="kde_bandwidth_m").set_value(300.0).run()
     assert not at.exception
     assert "Used: 300 m (typed)" in _captions(at)
     assert "bandwidth 300 m" in at.info[0].value
     at.number_input(key="kde_bandwidth_m").set_value(None).run()
-    automatic = kernel_density(demo.points, area=demo.wards).bandwidth_m
+    automatic = kernel_density(demo_area.points, area=demo_area.wards).bandwidth_m
     assert f"Used: {automatic:,.0f} m (automatic)" in _captions(at)
 
 
@@ -78,21 +73,21 @@ def test_density_per_1000_residents_shows_the_dual_kde_rate() -> None:
     assert "per 1,000 residents" in str(table.iloc[0, 0])
 
 
-def test_gistar_says_exactly_which_convention_was_used(demo: StudyArea) -> None:
-    grid = make_grid(demo.wards)
-    expected = gi_star(count_points(demo.points, grid), grid=grid)
+def test_gistar_says_exactly_which_convention_was_used(demo_area: StudyArea) -> None:
+    grid = make_grid(demo_area.wards)
+    expected = gi_star(count_points(demo_area.points, grid), grid=grid)
     at = _hotspots("Gi* hot spots")
     assert expected.convention in at.info[0].value
     assert f"{expected.n_hot:,} hot and {expected.n_cold:,} cold cells" in at.info[0].value
     at.selectbox(key="gi_correction").set_value("holm").run()
     assert not at.exception
-    holm = gi_star(count_points(demo.points, grid), grid=grid, correction="holm")
+    holm = gi_star(count_points(demo_area.points, grid), grid=grid, correction="holm")
     assert holm.convention in at.info[0].value
     assert "Holm" in at.info[0].value
 
 
-def test_clusters_table_lists_the_largest_clusters(demo: StudyArea) -> None:
-    expected = dbscan_clusters(demo.points).clusters
+def test_clusters_table_lists_the_largest_clusters(demo_area: StudyArea) -> None:
+    expected = dbscan_clusters(demo_area.points).clusters
     at = _hotspots("Clusters")
     table = at.dataframe[0].value
     assert list(table["Crimes"]) == list(expected["n_crimes"].head(10))

@@ -3,22 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import _ui
-from boundaries.dataset import load_demo
 
 if TYPE_CHECKING:
     from boundaries.dataset import StudyArea
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
-
-
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
 
 
 def _app() -> AppTest:
@@ -33,44 +26,44 @@ def _crimes_shown(at: AppTest) -> int:
     return int(str(metric.value).replace(",", ""))
 
 
-def test_map_page_shows_every_demo_crime(demo: StudyArea) -> None:
+def test_map_page_shows_every_demo_crime(demo_area: StudyArea) -> None:
     at = _app()
     assert not at.error
     assert at.title[0].value == "Map"
-    assert _crimes_shown(at) == len(demo.points)
+    assert _crimes_shown(at) == len(demo_area.points)
     table = at.dataframe[0].value
-    assert list(table.index) == list(demo.ward_names)
-    assert table["All crimes"].sum() == len(demo.points)
-    n_unlocated = len(demo.crimes.without_location)
+    assert list(table.index) == list(demo_area.ward_names)
+    assert table["All crimes"].sum() == len(demo_area.points)
+    n_unlocated = len(demo_area.crimes.without_location)
     assert n_unlocated > 0  # the demo plants rows without coordinates, as police.uk has
-    accounting = [c.value for c in at.sidebar.caption if c.value.startswith(demo.label)]
+    accounting = [c.value for c in at.sidebar.caption if c.value.startswith(demo_area.label)]
     expected = (
-        f"{demo.label}: {len(demo.points):,} crimes in {len(demo.wards)} wards; "
+        f"{demo_area.label}: {len(demo_area.points):,} crimes in {len(demo_area.wards)} wards; "
         f"{n_unlocated:,} without a location (not mapped)."
     )
     assert accounting == [expected]
 
 
-def test_choosing_a_ward_counts_only_its_crimes(demo: StudyArea) -> None:
+def test_choosing_a_ward_counts_only_its_crimes(demo_area: StudyArea) -> None:
     at = _app()
-    ward = demo.ward_names[1]
+    ward = demo_area.ward_names[1]
     at.multiselect(key=_ui.WARDS_KEY).set_value([ward]).run()
     assert not at.exception
-    expected = int((demo.points["ward"] == ward).sum())
-    assert 0 < expected < len(demo.points)
+    expected = int((demo_area.points["ward"] == ward).sum())
+    assert 0 < expected < len(demo_area.points)
     assert _crimes_shown(at) == expected
     table = at.dataframe[0].value
     assert list(table.index) == [ward]
     assert table.loc[ward, "All crimes"] == expected
 
 
-def test_choosing_a_crime_type_and_month_counts_only_those(demo: StudyArea) -> None:
+def test_choosing_a_crime_type_and_month_counts_only_those(demo_area: StudyArea) -> None:
     at = _app()
-    month = demo.months[2]
+    month = demo_area.months[2]
     at.multiselect(key=_ui.CRIME_TYPES_KEY).set_value(["Burglary"])
     at.select_slider(key=_ui.MONTHS_KEY).set_value((month, month)).run()
     assert not at.exception
-    points = demo.points
+    points = demo_area.points
     expected = int(
         ((points["crime_type"] == "Burglary") & (points["month"].astype(str) == month)).sum()
     )
@@ -79,13 +72,13 @@ def test_choosing_a_crime_type_and_month_counts_only_those(demo: StudyArea) -> N
     assert list(at.dataframe[0].value.columns) == ["All crimes", "Burglary"]
 
 
-def test_choosing_a_neighbourhood_counts_its_wards(demo: StudyArea) -> None:
+def test_choosing_a_neighbourhood_counts_its_wards(demo_area: StudyArea) -> None:
     at = _app()
-    neighbourhood = demo.neighbourhood_names[0]
+    neighbourhood = demo_area.neighbourhood_names[0]
     at.multiselect(key=_ui.NEIGHBOURHOODS_KEY).set_value([neighbourhood]).run()
     assert not at.exception
-    wards = set(demo.wards.loc[demo.wards["neighbourhood"] == neighbourhood, "ward_name"])
-    assert _crimes_shown(at) == int(demo.points["ward"].isin(wards).sum())
+    wards = set(demo_area.wards.loc[demo_area.wards["neighbourhood"] == neighbourhood, "ward_name"])
+    assert _crimes_shown(at) == int(demo_area.points["ward"].isin(wards).sum())
     assert set(at.dataframe[0].value.index) == wards
 
 
@@ -105,10 +98,10 @@ def test_uploading_a_non_csv_shows_the_error_not_a_traceback() -> None:
     assert not at.metric
 
 
-def test_uploading_the_demo_files_loads_them(demo: StudyArea) -> None:
-    assert demo.network_path is not None
-    folder = demo.network_path.parent
-    month = demo.months[0]
+def test_uploading_the_demo_files_loads_them(demo_area: StudyArea) -> None:
+    assert demo_area.network_path is not None
+    folder = demo_area.network_path.parent
+    month = demo_area.months[0]
     (csv,) = (folder / "crimes").rglob(f"{month}-*-street.csv")
     wards = folder / "wards.geojson"
     at = _app()
@@ -124,7 +117,7 @@ def test_uploading_the_demo_files_loads_them(demo: StudyArea) -> None:
     ).run()
     assert not at.exception
     assert not at.error
-    assert _crimes_shown(at) == int((demo.points["month"].astype(str) == month).sum())
+    assert _crimes_shown(at) == int((demo_area.points["month"].astype(str) == month).sum())
 
 
 def test_a_missing_folder_is_reported() -> None:

@@ -3,18 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
-from boundaries.dataset import load_demo
 from boundaries.select import Selection
 from hotspots.backtest import backtest, describe_backtest
-from hotspots.forecast import (
-    DEFAULT_METHODS,
-    cube_for_selection,
-    forecast_cells,
-    n_flagged,
-)
+from hotspots.cube import cube_for_selection
+from hotspots.forecast import forecast_cells, n_flagged
+from hotspots.methods import DEFAULT_METHODS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,11 +20,6 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/hotspots.py"
 COVERAGE_KEY = "next_month_coverage_pct"
 METHODS = ("counts-all", "kde", "prospective", "gistar", "model", "default")
-
-
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
 
 
 def _page() -> AppTest:
@@ -47,8 +37,10 @@ def _next_tables(at: AppTest) -> list[pd.DataFrame]:
     return [f for f in frames if {"rank", "n_crimes_past"} <= set(f.columns)]
 
 
-def test_next_month_shows_the_backtest_sentence_chart_and_cells(demo: StudyArea) -> None:
-    cube = cube_for_selection(demo, Selection(months=(demo.months[0], demo.months[-1])))
+def test_next_month_shows_the_backtest_sentence_chart_and_cells(demo_area: StudyArea) -> None:
+    cube = cube_for_selection(
+        demo_area, Selection(months=(demo_area.months[0], demo_area.months[-1]))
+    )
     result = backtest(cube, methods=[DEFAULT_METHODS[m] for m in METHODS], coverages_pct=[5])
     expected = describe_backtest(result, coverage_pct=5, crime="crime", area="all wards")
     forecast = forecast_cells(cube, month=cube.next_month, method=result.default.method)
@@ -66,8 +58,10 @@ def test_next_month_shows_the_backtest_sentence_chart_and_cells(demo: StudyArea)
     assert table["cell_id"].tolist() == forecast.cells["cell_id"].tolist()
 
 
-def test_next_month_coverage_changes_the_cells_flagged(demo: StudyArea) -> None:
-    cube = cube_for_selection(demo, Selection(months=(demo.months[0], demo.months[-1])))
+def test_next_month_coverage_changes_the_cells_flagged(demo_area: StudyArea) -> None:
+    cube = cube_for_selection(
+        demo_area, Selection(months=(demo_area.months[0], demo_area.months[-1]))
+    )
     at = _page()
     at.selectbox(key=COVERAGE_KEY).set_value(10.0).run()
     assert not at.exception
@@ -76,9 +70,9 @@ def test_next_month_coverage_changes_the_cells_flagged(demo: StudyArea) -> None:
     assert any("the top 10 % of cells picked by" in i.value for i in at.info)
 
 
-def test_next_month_asks_for_four_months(demo: StudyArea) -> None:
+def test_next_month_asks_for_four_months(demo_area: StudyArea) -> None:
     at = _page()
-    at.select_slider(key="months").set_value((demo.months[0], demo.months[2])).run()
+    at.select_slider(key="months").set_value((demo_area.months[0], demo_area.months[2])).run()
     assert not at.exception
     assert not at.error
     assert any("select at least 4 months" in c.value for c in at.caption)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import _ui
-from boundaries.dataset import load_demo, load_study_area
+from boundaries.dataset import load_study_area
 from tasking.findings import findings_to_geodataframe
 from tasking.profile import build_profile
 from tasking.store import ChecklistItem, add_area, add_finding, connect, list_findings
@@ -24,11 +24,6 @@ REPORTS = (
     b"2025-08-03,resident,drug dealing by the shops,{lon},{lat}\n"
     b"2025-08-09,environmental services,fly-tipping in the alley,{lon},{lat}\n"
 )
-
-
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
 
 
 @pytest.fixture(autouse=True)
@@ -52,12 +47,12 @@ def _metric(at: AppTest, label: str) -> str:
     return str(metric.value)
 
 
-def test_profile_page_shows_the_neighbourhood_numbers(demo: StudyArea) -> None:
+def test_profile_page_shows_the_neighbourhood_numbers(demo_area: StudyArea) -> None:
     at = _profile_page()
     assert not at.error
-    name = demo.neighbourhood_names[0]
+    name = demo_area.neighbourhood_names[0]
     assert at.selectbox(key="profile_area").value == name
-    expected = build_profile(demo, neighbourhood=name, months=("2025-07", "2025-09"))
+    expected = build_profile(demo_area, neighbourhood=name, months=("2025-07", "2025-09"))
     assert _metric(at, "Crimes and ASB") == f"{expected.n_crimes:,}"
     assert _metric(at, "Of which ASB") == f"{expected.n_asb:,}"
     assert expected.rate_per_1000 is not None
@@ -68,24 +63,26 @@ def test_profile_page_shows_the_neighbourhood_numbers(demo: StudyArea) -> None:
     assert not [m for m in at.metric if m.label == "Stops with findings"]
 
 
-def test_choosing_a_ward_profiles_that_ward(demo: StudyArea) -> None:
+def test_choosing_a_ward_profiles_that_ward(demo_area: StudyArea) -> None:
     at = _profile_page()
     at.radio(key="profile_scope").set_value("A ward").run()
-    ward = demo.ward_names[2]
+    ward = demo_area.ward_names[2]
     at.selectbox(key="profile_area").set_value(ward).run()
     assert not at.exception
     at.radio(key="profile_period").set_value("Months chosen in the sidebar").run()
-    expected = int((demo.points["ward"] == ward).sum())
+    expected = int((demo_area.points["ward"] == ward).sum())
     assert _metric(at, "Crimes and ASB") == f"{expected:,}"
     tables = [d.value for d in at.dataframe if "problem_id" in d.value.columns]
     assert len(tables) == 1
     assert tables[0]["problem_id"].iloc[0] == "P1"
 
 
-def test_eva_findings_of_the_profiled_area_are_shown(demo: StudyArea, tasking_log: Path) -> None:
-    name = demo.neighbourhood_names[0]
-    own = demo.wards.loc[demo.wards["neighbourhood"] == name].geometry.iloc[0]
-    other = demo.wards.loc[demo.wards["neighbourhood"] != name].geometry.iloc[0]
+def test_eva_findings_of_the_profiled_area_are_shown(
+    demo_area: StudyArea, tasking_log: Path
+) -> None:
+    name = demo_area.neighbourhood_names[0]
+    own = demo_area.wards.loc[demo_area.wards["neighbourhood"] == name].geometry.iloc[0]
+    other = demo_area.wards.loc[demo_area.wards["neighbourhood"] != name].geometry.iloc[0]
     here, there = own.representative_point(), other.representative_point()
     stops = MultiPoint([(here.x, here.y), (here.x + 1, here.y), (there.x, there.y)])
     engine = connect(tasking_log)
@@ -120,7 +117,7 @@ def test_eva_findings_of_the_profiled_area_are_shown(demo: StudyArea, tasking_lo
     at = _profile_page()
     assert not at.error, [e.value for e in at.error]
     expected = build_profile(
-        demo,
+        demo_area,
         neighbourhood=name,
         months=("2025-07", "2025-09"),
         findings=findings_to_geodataframe(records),
@@ -160,7 +157,7 @@ def test_folder_data_with_population_gives_cambridge_rates(cambridge_dir: Path) 
 
 
 def test_a_report_entered_on_the_page_is_saved_and_compared(
-    demo: StudyArea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_area: StudyArea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     saved = tmp_path / "reports.csv"
     monkeypatch.setenv("PATCHMAP_REPORTS_PATH", str(saved))
@@ -179,7 +176,7 @@ def test_a_report_entered_on_the_page_is_saved_and_compared(
     assert len(gap) == 1
     drugs = gap[0].set_index("theme").loc["Drugs"]
     assert drugs["n_reports"] == 1
-    name = demo.neighbourhood_names[0]
-    wards = demo.wards.loc[demo.wards["neighbourhood"] == name, "ward_name"]
-    in_area = demo.points[demo.points["ward"].isin(wards)]
+    name = demo_area.neighbourhood_names[0]
+    wards = demo_area.wards.loc[demo_area.wards["neighbourhood"] == name, "ward_name"]
+    in_area = demo_area.points[demo_area.points["ward"].isin(wards)]
     assert drugs["n_recorded"] == int((in_area["crime_type"] == "Drugs").sum())

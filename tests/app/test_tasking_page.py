@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import tasking as page
-from boundaries.dataset import load_demo
 from layers import findings
 from tasking.assess import assess_response
 from tasking.findings import findings_to_geodataframe
@@ -40,11 +39,6 @@ if TYPE_CHECKING:
     from boundaries.dataset import StudyArea
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
 
 
 @pytest.fixture
@@ -94,6 +88,23 @@ def test_adding_a_problem_stores_it_with_the_user(engine: Engine) -> None:
     )
     table = at.dataframe[0].value
     assert list(table["title"]) == ["Cycle theft at the station"]
+
+
+def test_the_same_form_submitted_twice_adds_one_record(engine: Engine) -> None:
+    at = _tasking()
+    for title in ("Cycle theft", "Cycle theft", "Drug dealing"):  # a double click, then a new one
+        at.text_input(key=page.PROBLEM_TITLE_KEY).set_value(title)
+        at.button(key=page.ADD_PROBLEM_KEY).click().run()
+        assert not at.exception
+        assert not at.error
+    with Session(engine) as session:
+        assert [p.title for p in list_problems(session)] == ["Cycle theft", "Drug dealing"]
+        assert len(list_audit(session, entity="problem")) == 2
+    fresh = _tasking()  # another browser session: its own submissions
+    fresh.text_input(key=page.PROBLEM_TITLE_KEY).set_value("Cycle theft")
+    fresh.button(key=page.ADD_PROBLEM_KEY).click().run()
+    with Session(engine) as session:
+        assert len(list_problems(session)) == 3
 
 
 def test_a_change_without_a_name_is_refused(engine: Engine) -> None:
@@ -172,17 +183,17 @@ def test_eva_findings_become_proposed_actions_from_the_page(engine: Engine) -> N
     ]
 
 
-def test_assessment_shows_the_wdd_of_the_chosen_wards(engine: Engine, demo: StudyArea) -> None:
+def test_assessment_shows_the_wdd_of_the_chosen_wards(engine: Engine, demo_area: StudyArea) -> None:
     del engine
     at = _tasking()
-    wards = demo.wards.set_index("ward_name").geometry
-    first, second = demo.ward_names[0], demo.ward_names[1]
+    wards = demo_area.wards.set_index("ward_name").geometry
+    first, second = demo_area.ward_names[0], demo_area.ward_names[1]
     assert at.selectbox(key=page.TREATED_KEY).value == f"{page.WARD_PREFIX}{first}"
     assert at.selectbox(key=page.COMPARISON_KEY).value == f"{page.WARD_PREFIX}{second}"
-    months = demo.months
+    months = demo_area.months
     half = len(months) // 2
     expected = assess_response(
-        demo.points,
+        demo_area.points,
         wards[first],
         wards[second],
         before=(months[0], months[half - 1]),
@@ -224,12 +235,12 @@ def test_moving_a_problem_to_response_and_recording_a_nag_decision(engine: Engin
 
 
 def test_linked_wards_become_stored_areas_the_assessment_can_use(
-    engine: Engine, demo: StudyArea
+    engine: Engine, demo_area: StudyArea
 ) -> None:
     with Session(engine) as session, session.begin():
         problem = add_problem(session, title="Vehicle crime", user="sgt.lee")
     at = _tasking()
-    treated, comparison = demo.ward_names[0], demo.ward_names[-1]
+    treated, comparison = demo_area.ward_names[0], demo_area.ward_names[-1]
     for ward, kind in ((treated, "patrol_area"), (comparison, "comparison_area")):
         at.selectbox(key=page.LINK_WARD_KEY).set_value(ward)
         at.selectbox(key=page.LINK_KIND_KEY).set_value(kind)
@@ -246,11 +257,11 @@ def test_linked_wards_become_stored_areas_the_assessment_can_use(
     at.selectbox(key=page.COMPARISON_KEY).set_value(f"{page.STORED_PREFIX}2: {comparison}")
     at.run()
     assert not at.exception
-    wards = demo.wards.set_index("ward_name").geometry
-    months = demo.months
+    wards = demo_area.wards.set_index("ward_name").geometry
+    months = demo_area.months
     half = len(months) // 2
     expected = assess_response(
-        demo.points,
+        demo_area.points,
         wards[treated],
         wards[comparison],
         before=(months[0], months[half - 1]),
@@ -260,18 +271,18 @@ def test_linked_wards_become_stored_areas_the_assessment_can_use(
     assert wdd.value == f"{expected.wdd.est_total:+.2f}"
 
 
-def _demo_route(demo: StudyArea) -> tuple[LineString, MultiPoint]:
+def _demo_route(demo_area: StudyArea) -> tuple[LineString, MultiPoint]:
     """A short route inside the first demo ward, with three stops."""
-    centre = demo.wards.geometry.iloc[0].representative_point()
+    centre = demo_area.wards.geometry.iloc[0].representative_point()
     x, y = round(centre.x), round(centre.y)
     line = LineString([(x, y), (x + 100, y), (x + 100, y + 100)])
     return line, MultiPoint([(x, y), (x + 100, y), (x + 100, y + 100)])
 
 
 def test_recording_a_finding_at_a_stop_stores_its_location_and_maps_it(
-    engine: Engine, demo: StudyArea
+    engine: Engine, demo_area: StudyArea
 ) -> None:
-    line, stops = _demo_route(demo)
+    line, stops = _demo_route(demo_area)
     with Session(engine) as session, session.begin():
         bare = add_area(session, line, kind="eva_route", name="Old walk", user="pc.smith")
         route = add_area(
@@ -307,8 +318,10 @@ def test_recording_a_finding_at_a_stop_stores_its_location_and_maps_it(
     assert maps == ["streamlit_folium.st_folium"]  # the findings map (the only map on the page)
 
 
-def test_findings_map_colours_and_escapes_each_finding(engine: Engine, demo: StudyArea) -> None:
-    line, stops = _demo_route(demo)
+def test_findings_map_colours_and_escapes_each_finding(
+    engine: Engine, demo_area: StudyArea
+) -> None:
+    line, stops = _demo_route(demo_area)
     second_x, second_y = stops.geoms[1].coords[0]
     with Session(engine) as session, session.begin():
         route = add_area(
@@ -334,7 +347,7 @@ def test_findings_map_colours_and_escapes_each_finding(engine: Engine, demo: Stu
         records = list_findings(session)
     frame = findings_to_geodataframe(records)
     built = findings.findings_map(
-        frame, demo.wards, route_names={route.id: route.name}, tiles="none"
+        frame, demo_area.wards, route_names={route.id: route.name}, tiles="none"
     )
     rendered = built.get_root().render()
     assert "<img src=x" not in rendered

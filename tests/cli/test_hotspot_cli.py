@@ -18,7 +18,6 @@ import rasterio
 from shapely import Point
 
 from boundaries import dataset
-from boundaries.dataset import StudyArea, load_demo
 from hotspots.classify import HOT_CATEGORIES
 from layers.export import read_geojson_metadata
 from patchmap import cli
@@ -29,6 +28,8 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from boundaries.dataset import StudyArea
+
 NTE = PLANTED_PATTERNS["nte_violence"]
 ASB = PLANTED_PATTERNS["emerging_asb"]
 NTE_CENTRE = Point(NTE.centre_x_m, NTE.centre_y_m)
@@ -37,11 +38,6 @@ PERSISTENT_TYPE = {"Persistent Hot Spot", "Intensifying Hot Spot", "Diminishing 
 """Esri's patterns of a cell hot in at least 90 % of the months."""
 EMERGING_TYPE = {"New Hot Spot", "Consecutive Hot Spot", "Intensifying Hot Spot"}
 """Esri's patterns of a cell that has recently become hot."""
-
-
-@pytest.fixture(scope="module")
-def demo_area() -> StudyArea:
-    return load_demo()
 
 
 @pytest.fixture(autouse=True)

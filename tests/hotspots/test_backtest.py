@@ -22,15 +22,15 @@ from hotspots.backtest import (
     pai_chart_data,
     summary_table,
 )
-from hotspots.forecast import DEFAULT_METHODS, CrimeCube, build_cube, cube_for_selection
+from hotspots.cube import CrimeCube, build_cube, cube_for_selection
+from hotspots.methods import DEFAULT_METHODS
+from spatial.crime_types import ASB
 from spatial.crs import BNG
 from spatial.errors import ParameterError
 from spatial.grid import make_grid
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-ASB = "Anti-social behaviour"
 
 
 def test_hit_rate_pai_pei_rri_on_a_tiny_grid_by_hand() -> None:

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 from shapely import box
 
-from boundaries.dataset import StudyArea, load_demo, load_study_area
+from boundaries.dataset import StudyArea, load_study_area
 from hotspots.classify import (
     EMERGING_CATEGORIES,
     change_by_cell,
@@ -312,11 +312,6 @@ def test_classify_emerging_rejects_bad_shapes() -> None:
 
 
 # ----------------------------------------------------------------------------- the demo town
-
-
-@pytest.fixture(scope="module")
-def demo_area() -> StudyArea:
-    return load_demo()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import shapely
 from sklearn.cluster import DBSCAN
 
-from boundaries.dataset import StudyArea, load_demo, load_study_area
+from boundaries.dataset import StudyArea, load_study_area
 from hotspots.clusters import (
     CLUSTER_COLUMNS,
     dbscan_clusters,
@@ -44,11 +44,6 @@ def _crimes(
         crs=BNG,
         index=index,
     )
-
-
-@pytest.fixture(scope="module")
-def demo_area() -> StudyArea:
-    return load_demo()
 
 
 def _planted(points: gpd.GeoDataFrame, name: str) -> np.ndarray:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely import Point, box
 
-from boundaries.dataset import StudyArea, load_demo, load_study_area
+from boundaries.dataset import StudyArea, load_study_area
 from hotspots.concentration import (
     concentration,
     flag_artefacts,
@@ -192,11 +192,6 @@ def test_flag_artefacts_rules_and_empty_result() -> None:
         flag_artefacts(points, ward_share=0.0)
     with pytest.raises(EmptyInputError, match="no crimes"):
         flag_artefacts(points.iloc[:0])
-
-
-@pytest.fixture(scope="module")
-def demo_area() -> StudyArea:
-    return load_demo()
 
 
 def test_demo_police_station_is_a_top_repeat_location_and_flagged(demo_area: StudyArea) -> None:

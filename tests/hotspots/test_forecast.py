@@ -10,26 +10,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import Point, box
 
-from boundaries.dataset import load_demo
 from boundaries.select import Selection
+from hotspots.cube import CrimeCube, build_cube, cube_for_selection
 from hotspots.forecast import (
     DEFAULT_CANDIDATES,
-    DEFAULT_METHODS,
-    METHOD_NAMES,
-    WEEKS_PER_MONTH,
-    CrimeCube,
-    Method,
-    build_cube,
     choose_default,
-    cube_for_selection,
     flag_top,
     forecast_cells,
     n_flagged,
-    parse_method,
-    score_cells,
     select_default,
 )
 from hotspots.gistar import gi_star_z, spatial_weights
+from hotspots.methods import (
+    DEFAULT_METHODS,
+    METHOD_NAMES,
+    WEEKS_PER_MONTH,
+    Method,
+    parse_method,
+    score_cells,
+)
 from spatial.crs import BNG
 from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import CRSError, MissingColumnError, ParameterError
@@ -37,6 +36,8 @@ from spatial.grid import make_grid
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from boundaries.dataset import StudyArea
 
 MONTHS = ("2025-01", "2025-02", "2025-03", "2025-04")
 
@@ -311,10 +312,10 @@ def test_changing_months_from_t_on_leaves_the_forecast_for_t_unchanged(
     assert fa.cells["cell_id"].tolist() == fb.cells["cell_id"].tolist()
 
 
-def test_the_demo_s_emerging_asb_is_flagged_only_once_it_has_begun() -> None:
+def test_the_demo_s_emerging_asb_is_flagged_only_once_it_has_begun(demo_area: StudyArea) -> None:
     planted = PLANTED_PATTERNS["emerging_asb"]  # ASB from 2025-06 on, none there before
     assert planted.months[0] == "2025-06"
-    cube = cube_for_selection(load_demo(), Selection(crime_types=(planted.crime_types[0],)))
+    cube = cube_for_selection(demo_area, Selection(crime_types=(planted.crime_types[0],)))
 
     def near(month: str, method: Method) -> list[int]:
         cells = forecast_cells(cube, month=month, method=method, coverage_pct=5).cells

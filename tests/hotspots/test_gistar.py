@@ -23,7 +23,7 @@ from hotspots.gistar import (
     spatial_weights,
 )
 from spatial.crs import BNG
-from spatial.demo import PLANTED_PATTERNS, build_demo
+from spatial.demo import PLANTED_PATTERNS, DemoArea
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.grid import Grid, assign_cells_xy, count_points, hex_side_m, make_grid
 from spatial.io import read_crimes, read_wards
@@ -44,13 +44,12 @@ def grid_3x3() -> Grid:
     return make_grid(SQUARE_3X3, cell_size_m=100)
 
 
-@pytest.fixture(scope="module")
-def demo() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    area = build_demo()
-    blobs = [(f"{m}-demo-street.csv", text.encode()) for m, text in area.crimes_csv.items()]
-    points = read_crimes(blobs).points
-    inside = points.geometry.within(area.wards.union_all()).to_numpy()
-    return area.wards, points[inside]
+def _in_wards(
+    demo_town: DemoArea, demo_crimes: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The demo wards and the demo crimes inside them."""
+    inside = demo_crimes.geometry.within(demo_town.wards.union_all()).to_numpy()
+    return demo_town.wards, demo_crimes[inside]
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +135,9 @@ def test_classes_follow_arcgis_gi_bin_on_adjusted_p(grid_3x3: Grid) -> None:
 
 @pytest.mark.parametrize("kind", ["square", "hex"])
 def test_gi_star_z_equals_esda_on_the_demo(
-    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], kind: GridKind
+    demo_town: DemoArea, demo_crimes: gpd.GeoDataFrame, kind: GridKind
 ) -> None:
-    wards, points = demo
+    wards, points = _in_wards(demo_town, demo_crimes)
     grid = make_grid(wards, kind=kind, cell_size_m=50)
     counts = count_points(points, grid)
     result = gi_star(counts, grid=grid)
@@ -148,9 +147,10 @@ def test_gi_star_z_equals_esda_on_the_demo(
 
 
 def test_distance_band_equals_esda_distance_band(
-    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+    demo_town: DemoArea,
+    demo_crimes: gpd.GeoDataFrame,
 ) -> None:
-    wards, points = demo
+    wards, points = _in_wards(demo_town, demo_crimes)
     grid = make_grid(wards, cell_size_m=100)
     counts = count_points(points, grid)
     result = gi_star(counts, grid=grid, distance_band_m=250)
@@ -184,9 +184,9 @@ def test_gi_star_z_equals_esda_on_cambridge(
 
 @pytest.mark.parametrize("pattern", ["nte_violence", "police_station"])
 def test_planted_demo_hotspots_are_hot_99(
-    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], pattern: str
+    demo_town: DemoArea, demo_crimes: gpd.GeoDataFrame, pattern: str
 ) -> None:
-    wards, points = demo
+    wards, points = _in_wards(demo_town, demo_crimes)
     grid = make_grid(wards, cell_size_m=100)
     result = gi_star(count_points(points, grid), grid=grid)
     planted = PLANTED_PATTERNS[pattern]
@@ -195,9 +195,10 @@ def test_planted_demo_hotspots_are_hot_99(
 
 
 def test_emerging_asb_is_hot_only_in_its_months(
-    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+    demo_town: DemoArea,
+    demo_crimes: gpd.GeoDataFrame,
 ) -> None:
-    wards, points = demo
+    wards, points = _in_wards(demo_town, demo_crimes)
     planted = PLANTED_PATTERNS["emerging_asb"]
     grid = make_grid(wards, cell_size_m=100)
     weights = spatial_weights(grid)
@@ -234,9 +235,10 @@ def test_permutation_p_matches_exact_conditional_probabilities(grid_3x3: Grid) -
 
 
 def test_permutation_p_agrees_with_esda_without_ties_and_is_seeded(
-    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+    demo_town: DemoArea,
+    demo_crimes: gpd.GeoDataFrame,
 ) -> None:
-    wards, points = demo
+    wards, points = _in_wards(demo_town, demo_crimes)
     grid = make_grid(wards, cell_size_m=200)
     # esda counts tied permuted sums on the upper side only (see the next test); small
     # jitter removes ties so both conventions coincide
@@ -288,9 +290,10 @@ def test_permutation_classes_use_two_sided_pseudo_p(grid_3x3: Grid) -> None:
 
 
 def test_result_columns_convention_and_counts(
-    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+    demo_town: DemoArea,
+    demo_crimes: gpd.GeoDataFrame,
 ) -> None:
-    wards, points = demo
+    wards, points = _in_wards(demo_town, demo_crimes)
     grid = make_grid(wards, cell_size_m=100)
     counts = count_points(points, grid)
     result = gi_star(counts, grid=grid)

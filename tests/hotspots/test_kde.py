@@ -19,7 +19,7 @@ from hotspots.kde import (
     silverman_bandwidth_m,
 )
 from spatial.crs import BNG
-from spatial.demo import PLANTED_PATTERNS, build_demo
+from spatial.demo import PLANTED_PATTERNS, DemoArea
 from spatial.errors import (
     CRSError,
     EmptyInputError,
@@ -51,13 +51,6 @@ def _synthetic(seed: int = 1) -> gpd.GeoDataFrame:
         ys.append(rng.normal(cy, sd, n))
     x, y = np.concatenate(xs), np.concatenate(ys)
     return gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=BNG)
-
-
-@pytest.fixture(scope="module")
-def demo() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    area = build_demo()
-    blobs = [(f"{m}-demo-street.csv", text.encode()) for m, text in area.crimes_csv.items()]
-    return area.wards, read_crimes(blobs).points
 
 
 def _exact_density(
@@ -150,8 +143,10 @@ def test_planted_synthetic_clusters_are_the_two_highest_peaks() -> None:
         values[max(0, row - 20) : row + 20, max(0, col - 20) : col + 20] = 0
 
 
-def test_planted_demo_hotspots_are_found(demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]) -> None:
-    wards, points = demo
+def test_planted_demo_hotspots_are_found(
+    demo_town: DemoArea, demo_crimes: gpd.GeoDataFrame
+) -> None:
+    wards, points = demo_town.wards, demo_crimes
     surface = kernel_density(points, area=wards)
     assert surface.auto_bandwidth
     assert surface.notes[1].startswith(f"Bandwidth {surface.bandwidth_m:,.0f} m chosen")
@@ -173,12 +168,10 @@ def test_planted_demo_hotspots_are_found(demo: tuple[gpd.GeoDataFrame, gpd.GeoDa
     assert math.hypot(xs[col] - series.centre_x_m, ys[row] - series.centre_y_m) < 150
 
 
-def test_points_used_are_exactly_those_in_irregular_wards(
-    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
-) -> None:
+def test_points_used_are_exactly_those_in_irregular_wards(demo_town: DemoArea) -> None:
     # 60,000 points (more than the 128 x 128 coarse lookup) over and around the demo wards,
     # some exactly on ward vertices and on the extent's edges
-    wards, _ = demo
+    wards = demo_town.wards
     union = wards.union_all()
     min_x, min_y, max_x, max_y = union.bounds
     rng = np.random.default_rng(8)
@@ -196,9 +189,10 @@ def test_points_used_are_exactly_those_in_irregular_wards(
 
 
 def test_demo_density_matches_exact_sum_and_integrates(
-    demo: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+    demo_town: DemoArea,
+    demo_crimes: gpd.GeoDataFrame,
 ) -> None:
-    wards, points = demo
+    wards, points = demo_town.wards, demo_crimes
     surface = kernel_density(points, area=wards)
     used = _inside(points, wards)
     assert surface.values.sum() * surface.cell_area_km2 == pytest.approx(len(used), rel=0.005)

@@ -16,7 +16,6 @@ import shapely
 from affine import Affine
 from shapely import LineString, Point, box
 
-from boundaries.dataset import StudyArea, load_demo
 from boundaries.select import Selection
 from layers.audience import get_preset
 from layers.export import (
@@ -44,6 +43,8 @@ from spatial.errors import CRSError, EmptyInputError, ParameterError
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from boundaries.dataset import StudyArea
 
 # GeoJSON, CSV, KML and GPX hold WGS84 with 7 decimals (about 1 cm); the round trip through
 # longitude/latitude and back to BNG must land within 5 cm.
@@ -294,18 +295,15 @@ def test_single_file_export_needs_a_format_that_holds_the_layers(
 # --- the demo town, end to end ------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo() -> StudyArea:
-    return load_demo()
-
-
 def test_partner_folder_export_of_the_demo_carries_metadata_and_no_crime_ids(
-    tmp_path: Path, demo: StudyArea
+    tmp_path: Path, demo_area: StudyArea
 ) -> None:
-    ward = demo.ward_names[0]
+    ward = demo_area.ward_names[0]
     selection = Selection(wards=(ward,))
     built = build_layers(
-        demo, selection, layers=["crimes", "hotspots", "clusters", "routes", "sites", "density"]
+        demo_area,
+        selection,
+        layers=["crimes", "hotspots", "clusters", "routes", "sites", "density"],
     )
     result = export_layers(
         built.layers,
@@ -313,7 +311,7 @@ def test_partner_folder_export_of_the_demo_carries_metadata_and_no_crime_ids(
         metadata=built.metadata,
         audience="partner",
         density=built.density,
-        wards=demo.wards,
+        wards=demo_area.wards,
     )
     names = {p.name for p in result.paths}
     assert {
@@ -330,7 +328,7 @@ def test_partner_folder_export_of_the_demo_carries_metadata_and_no_crime_ids(
     assert meta["audience"] == "partner"
     assert meta["min_count"] == 5
     assert meta["sources"] == [LICENCE_DEMO]
-    assert meta["period"] == [demo.months[0], demo.months[-1]]
+    assert meta["period"] == [demo_area.months[0], demo_area.months[-1]]
     assert {"hotspots", "clusters", "density", "routes"} <= set(meta["methods"])
     assert meta["fields"]["crimes"] == ["ward", "location", "n_crimes", "suppressed"]
     crimes = gpd.read_file(tmp_path / "out" / "patchmap_partner.gpkg", layer="crimes")
@@ -339,7 +337,7 @@ def test_partner_folder_export_of_the_demo_carries_metadata_and_no_crime_ids(
     shown = crimes["n_crimes"].dropna()
     assert (shown >= 5).all()
     # every crime of the ward is in the street table: shown ones plus the suppressed rows
-    n_ward = int((demo.points["ward"] == ward).sum())
+    n_ward = int((demo_area.points["ward"] == ward).sum())
     assert shown.sum() <= n_ward
     assert crimes["suppressed"].any() or shown.sum() == n_ward
     with rasterio.open(tmp_path / "out" / "density.tif") as src:
@@ -350,8 +348,8 @@ def test_partner_folder_export_of_the_demo_carries_metadata_and_no_crime_ids(
         export_layers(built.layers, tmp_path / "pub", metadata=built.metadata, audience="public")
 
 
-def test_cli_export_writes_the_partner_geopackage(tmp_path: Path, demo: StudyArea) -> None:
-    ward = demo.ward_names[1]
+def test_cli_export_writes_the_partner_geopackage(tmp_path: Path, demo_area: StudyArea) -> None:
+    ward = demo_area.ward_names[1]
     out = tmp_path / "nag.gpkg"
     code = main(
         ["export", "--demo", "--ward", ward, "--layers", "hotspots,sites", "--out", str(out)]

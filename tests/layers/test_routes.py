@@ -30,9 +30,12 @@ from spatial.network import StreetNetwork, load_network, network_from_graph
 from spatial.routes import EVA_CHECKLIST, EvaRoute, plan_eva_route
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import numpy.typing as npt
+
+    from boundaries.dataset import StudyArea
 
 X0, Y0 = 545_000.0, 258_000.0
 TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
@@ -140,10 +143,23 @@ def test_route_sheet_html_has_map_stops_directions_and_one_checklist_per_stop(
         route_map_svg(route, width_px=0)
 
 
-def test_route_sheet_prints_to_pdf(route: EvaRoute) -> None:
-    pdf = html_to_pdf(route_sheet_html(route))
-    assert pdf.startswith(b"%PDF-")
-    assert len(pdf) > 5_000
+def test_route_sheet_pdf_reads_back_its_title_summary_and_stops_in_order(
+    net: StreetNetwork, route: EvaRoute, pdf_text: Callable[[bytes], str]
+) -> None:
+    sheet = route_sheet_html(route, title="Abbey EVA <1>", network=net, subtitle="Team & co")
+    text = pdf_text(html_to_pdf(sheet))
+    assert "Abbey EVA <1>" in text
+    assert "Team & co" in text
+    assert f"{route.distance_m:,.0f} m" in text
+    assert "start and finish: Hub" in text
+    labels = [str(label) for label in route.stops["label"]]
+    assert sorted(labels) == ["Alley <b>&</b> garages", "Park gate"]
+    rows = [f"{i} {label}" for i, label in enumerate(labels, start=1)]
+    positions = [text.find(row) for row in rows]
+    assert -1 not in positions, (rows, text)
+    assert positions == sorted(positions)  # the stop table lists them in walking order
+    assert text.count("Sightlines and hiding places") == len(labels)  # one checklist per stop
+    assert "Far corner" in text  # left out, with its reason
 
 
 def test_pdf_without_chromium_says_what_to_install(tmp_path: Path) -> None:
@@ -187,12 +203,11 @@ def test_cambridge_route_gpx_parses_back(cambridge_dir: Path) -> None:
     assert len(gpx.waypoints) == 3
 
 
-def test_demo_hotspot_stops_find_the_planted_night_time_economy() -> None:
-    from boundaries.dataset import load_demo  # noqa: PLC0415  # heavier import, this test only
+def test_demo_hotspot_stops_find_the_planted_night_time_economy(demo_area: StudyArea) -> None:
     from boundaries.select import Selection, select_points, select_wards  # noqa: PLC0415
     from layers.routes import hotspot_stops  # noqa: PLC0415
 
-    area = load_demo()
+    area = demo_area
     selection = Selection(months=None, crime_types=None, wards=("Castle",), neighbourhoods=None)
     stops = hotspot_stops(select_points(area, selection), select_wards(area, selection), top_n=5)
     assert stops.crs == BNG
@@ -286,3 +301,24 @@ def test_kde_peak_stops_find_two_planted_peaks() -> None:
     np.testing.assert_allclose(xy[1], [X0 + 1200, Y0 + 900], atol=40)
     assert stops["weight"].iloc[0] > stops["weight"].iloc[1]
     assert stops["label"].tolist() == ["Density peak 1", "Density peak 2"]
+
+
+def test_cli_route_sheet_pdf_shows_the_stops_of_the_route_it_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pdf_text: Callable[[Path], str]
+) -> None:
+    from patchmap.cli import main  # noqa: PLC0415  # the CLI sits above the packages
+
+    sheet = tmp_path / "castle.pdf"
+    args = ["route", "--demo", "--ward", "Castle", "--max-minutes", "45", "--sheet", str(sheet)]
+    assert main([*args, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    text = pdf_text(sheet)
+    squeezed = text.replace(" ", "")  # narrow table cells may wrap long labels in the PDF
+    start = record["start"]["label"]
+    assert f"start and finish: {start}" in text
+    assert f"{record['distance_m']:,.0f} m" in text
+    arrivals = [t for t in record["turns"] if t.startswith("Arrive at stop")]
+    assert len(arrivals) == len(record["stops_visited"]) > 0
+    positions = [squeezed.find(t.replace(" ", "")) for t in arrivals]
+    assert -1 not in positions, (arrivals, text)
+    assert positions == sorted(positions)  # the directions list the stops in walking order

@@ -12,13 +12,13 @@ import shapely
 from shapely import Point, Polygon, box
 
 from spatial.catchments import (
-    ASB_CRIME_TYPE,
     best_joint_sites,
     catchment_coverage,
     hotspot_coverage,
     reachable_distances,
     walking_catchments,
 )
+from spatial.crime_types import ASB
 from spatial.crs import BNG
 from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
 from spatial.network import StreetNetwork, load_network, network_from_graph, snap_to_nodes
@@ -139,10 +139,10 @@ def test_catchment_coverage_counts_crime_and_asb_separately() -> None:
         {
             "crime_type": [
                 "Burglary",
-                ASB_CRIME_TYPE,
-                ASB_CRIME_TYPE,
+                ASB,
+                ASB,
                 "Burglary",
-                ASB_CRIME_TYPE,
+                ASB,
             ]
         },
         geometry=[*inside, *outside],

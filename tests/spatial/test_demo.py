@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from spatial.crime_types import ASB
 from spatial.crs import BNG
 from spatial.demo import (
-    ASB_CRIME_TYPE,
     CRIME_CSV_COLUMNS,
     DEMO_FORCE,
     DEMO_MONTHS,
@@ -202,7 +202,7 @@ def test_months_are_12_consecutive_calendar_months(crimes: pd.DataFrame) -> None
 
 
 def test_crime_id_is_empty_exactly_for_asb(crimes: pd.DataFrame) -> None:
-    is_asb = crimes["Crime type"] == ASB_CRIME_TYPE
+    is_asb = crimes["Crime type"] == ASB
     assert (crimes.loc[is_asb, "Crime ID"] == "").all()
     ids = crimes.loc[~is_asb, "Crime ID"]
     assert ids.str.fullmatch(r"[0-9a-f]{64}").all()
@@ -238,7 +238,7 @@ def test_crime_type_mix_is_realistic(crimes: pd.DataFrame) -> None:
     share = crimes["Crime type"].value_counts(normalize=True)
     assert share.index[0] == "Violence and sexual offences"
     assert 0.28 <= share["Violence and sexual offences"] <= 0.40
-    assert 0.13 <= share[ASB_CRIME_TYPE] <= 0.21
+    assert 0.13 <= share[ASB] <= 0.21
     assert len(share) == 14
 
 
@@ -401,7 +401,7 @@ def test_nte_hotspot_holds_most_town_centre_violence_every_month(
 
 
 def test_asb_hotspot_emerges_in_the_last_four_months(located: gpd.GeoDataFrame) -> None:
-    asb = located[located["Crime type"] == ASB_CRIME_TYPE]
+    asb = located[located["Crime type"] == ASB]
     inside = _in_radius(asb, "emerging_asb")
     per_month = inside.groupby(asb["Month"]).sum().reindex(list(DEMO_MONTHS), fill_value=0)
     assert per_month.iloc[:8].sum() == 0

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely import box
 
+from hotspots.poisson import poisson_rate_ratio_test
 from spatial.crs import BNG
 from spatial.errors import (
     CRSError,
@@ -19,7 +20,6 @@ from spatial.errors import (
     PatchmapWarning,
 )
 from tasking.assess import AreaCounts, assess_response, weighted_displacement_difference
-from tasking.stats import poisson_rate_ratio_test
 
 # Wheeler & Ratcliffe (2018), Crime Science 7:11, worked example (also the "Est & Variance
 # Paper" test of Wheeler's ptools R package): treated 207 -> 110, control 308 -> 318,

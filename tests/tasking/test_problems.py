@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -9,7 +10,6 @@ import pytest
 import shapely
 from shapely import Point
 
-from boundaries.dataset import load_demo
 from boundaries.select import Selection, select_points
 from spatial.crs import BNG
 from spatial.demo import PLANTED_PATTERNS
@@ -20,6 +20,9 @@ from tasking.problems import (
     PatrolLimits,
     flag_problems,
 )
+
+if TYPE_CHECKING:
+    from boundaries.dataset import StudyArea
 
 X0, Y0 = 450_000.0, 260_000.0
 MONTHS = [str(p) for p in pd.period_range("2025-01", "2025-12", freq="M")]
@@ -132,8 +135,8 @@ def test_bad_input_is_refused() -> None:
         flag_problems(points.iloc[:0], wards=_wards(), months=("2025-01", "2025-12"))
 
 
-def test_demo_planted_problems_are_flagged_in_the_expected_order() -> None:
-    area = load_demo()
+def test_demo_planted_problems_are_flagged_in_the_expected_order(demo_area: StudyArea) -> None:
+    area = demo_area
     points = select_points(area, Selection())
     problems = flag_problems(
         points, wards=area.wards, months=(area.months[0], area.months[-1]), max_problems=40

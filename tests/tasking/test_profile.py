@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from shapely import box
 
-from boundaries.dataset import StudyArea, load_demo, load_study_area
+from boundaries.dataset import StudyArea, load_study_area
 from boundaries.population import ward_population
 from spatial.demo import PLANTED_PATTERNS
 from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
@@ -123,8 +123,8 @@ def test_change_verdict_wording() -> None:
     assert change_verdict(0, 0, 1.0) == "no crimes in either period"
 
 
-def test_demo_profiles_show_planted_persistence() -> None:
-    demo = load_demo()
+def test_demo_profiles_show_planted_persistence(demo_area: StudyArea) -> None:
+    demo = demo_area
     castle = PLANTED_PATTERNS["nte_violence"].ward
     nte = build_profile(
         demo, wards=(castle,), crime_types=PLANTED_PATTERNS["nte_violence"].crime_types
@@ -192,14 +192,14 @@ def test_summarise_findings_counts_inside_the_wards_in_the_period_only() -> None
         2,
         {"graffiti": 2, "fly_tipping": 2, "litter": 1},
     )
-    with pytest.raises(MissingColumnError, match=r"lacks the column\(s\) issues"):
+    with pytest.raises(MissingColumnError, match="missing column 'issues'"):
         summarise_findings(findings.drop(columns="issues"), wards, months=("2025-07", "2025-09"))
     with pytest.raises(CRSError, match="findings must be in British National Grid"):
         summarise_findings(findings.to_crs(4326), wards, months=("2025-07", "2025-09"))
 
 
-def test_profile_feeds_the_findings_of_its_wards_only() -> None:
-    demo = load_demo()
+def test_profile_feeds_the_findings_of_its_wards_only(demo_area: StudyArea) -> None:
+    demo = demo_area
     wards = demo.wards.set_index("ward_name").geometry
     castle, riverside = demo.ward_names[0], demo.ward_names[1]
     inside = wards[castle].representative_point()

@@ -290,3 +290,43 @@ def test_tasks_add_finding_at_a_point_and_refuse_lon_lat(
     code, unlocated, _ = _run(capsys, *finding, *user, "--json")
     assert isinstance(unlocated, dict)
     assert (unlocated["x_m"], unlocated["y_m"]) == (None, None)  # the route has no stops
+
+
+def test_tasks_add_retried_with_the_same_request_id_adds_one_record(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "log.sqlite")
+    add = ["tasks", "add", "problem", "--title", "Cycle theft", "--db", db, "--user", "pc.smith"]
+    key = ["--request-id", "0b7e6c1e-2f7a-4c59-9d0e-5a4f3c2b1a00"]
+    code1, first, _ = _run(capsys, *add, *key, "--json")
+    code2, again, _ = _run(capsys, *add, *key, "--json")  # the caller retries after a timeout
+    assert (code1, code2) == (0, 0)
+    assert again == first
+    _, listed, _ = _run(capsys, "tasks", "list", "problems", "--db", db, "--json")
+    assert isinstance(listed, list)
+    assert [p["title"] for p in listed] == ["Cycle theft"]
+    code, _, err = _run(capsys, *add[:4], "Drug dealing", *add[5:], *key)
+    assert code == 2
+    assert "request_id '0b7e6c1e-2f7a-4c59-9d0e-5a4f3c2b1a00' was already used by pc.smith" in err
+    assert "Traceback" not in err
+    code, _, _ = _run(capsys, *add, "--json")  # without an id each call adds a record
+    _, listed, _ = _run(capsys, "tasks", "list", "problems", "--db", db, "--json")
+    assert isinstance(listed, list)
+    assert (code, len(listed)) == (0, 2)
+
+
+def test_tasks_on_an_unusable_database_exit_2_with_advice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    not_a_db = tmp_path / "crimes.csv"
+    not_a_db.write_text("Crime ID,Month\n" * 100, encoding="utf-8")
+    code, _, err = _run(capsys, "tasks", "list", "problems", "--db", str(not_a_db))
+    assert code == 2
+    assert "crimes.csv is not an SQLite database" in err
+    code, _, err = _run(
+        capsys, "tasks", "list", "problems", "--db", f"postgresql://nag:pw@/log?host={tmp_path}"
+    )
+    assert code == 2
+    assert "cannot be reached" in err
+    assert "pw@" not in err
+    assert "Traceback" not in err

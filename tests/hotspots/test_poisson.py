@@ -7,8 +7,8 @@ import math
 import pytest
 from scipy import stats
 
+from hotspots.poisson import Alternative, poisson_rate_ratio_p, poisson_rate_ratio_test
 from spatial.errors import ParameterError
-from tasking.stats import poisson_rate_ratio_test
 
 
 def test_poisson_rate_ratio_matches_r_documentation_example() -> None:
@@ -89,3 +89,29 @@ def test_poisson_rate_ratio_rejects_bad_input_naming_each_problem() -> None:
         poisson_rate_ratio_test(-1, 3, exposure_2=0.0)
     with pytest.raises(ParameterError, match="confidence_level"):
         poisson_rate_ratio_test(1, 3, confidence_level=95)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_p_only_equals_the_full_test_for_every_alternative(alternative: Alternative) -> None:
+    for count_1, count_2, exposure_1, exposure_2 in [
+        (11, 21, 800.0, 3011.0),
+        (25, 10, 6.0, 6.0),
+        (0, 7, 4.0, 8.0),
+        (0, 0, 3.0, 3.0),
+        (40, 40, 5.0, 7.0),
+    ]:
+        full = poisson_rate_ratio_test(
+            count_1,
+            count_2,
+            exposure_1=exposure_1,
+            exposure_2=exposure_2,
+            alternative=alternative,
+        )
+        only = poisson_rate_ratio_p(
+            count_1,
+            count_2,
+            exposure_1=exposure_1,
+            exposure_2=exposure_2,
+            alternative=alternative,
+        )
+        assert only == full.p_value

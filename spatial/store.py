@@ -1,0 +1,804 @@
+"""
+A GeoParquet store of data.police.uk files, for a whole force over years or the national archive.
+
+``ingest`` turns street-level CSVs (files, folders, the monthly all-forces ``.zip`` as
+downloaded) into one GeoParquet 1.1 file per force and month::
+
+    STORE/manifest.json
+    STORE/street/<force>/<YYYY-MM>/part-<digest>.parquet
+    STORE/outcomes/<force>/<YYYY-MM>/part-<digest>.parquet
+    STORE/stop_search/<force>/<YYYY-MM>/part-<digest>.parquet
+
+Street rows keep every column the CSV reader gives, plus British National Grid ``x_m``/``y_m``,
+a WKB ``geometry`` and a ``bbox`` covering column; located rows are sorted along a Hilbert curve
+so a ward's rows sit together. Every row read is stored with its ``status`` (``located``,
+``no_location`` or ``outside_gb``), so loads from the store account for every row as the CSV
+reader does.
+
+The manifest is the store's table of contents: readers only ever open files it lists, and it is
+replaced atomically after the new files are in place, so a crash mid-ingest leaves the previous
+store valid (its leftovers are removed by the next ingest). Ingest is incremental (a file already
+ingested is skipped by its digest) and idempotent. data.police.uk republishes past months with
+updated outcomes: one file per force and month is kept, the one published later.
+
+``query_crimes`` reads only the partitions whose extent meets the wanted area, months and crime
+types, with DuckDB, and returns the same :class:`~spatial.io.CrimeLoad` the CSV reader gives;
+rows outside the area are counted, not read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import functools
+import hashlib
+import io
+import json
+import os
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal, cast
+
+import numpy as np
+import pandas as pd
+
+from spatial.crs import BNG, GB_BOUNDS_M
+from spatial.errors import EmptyInputError, InputDataError
+from spatial.io import CRIME_COLUMNS, CrimeLoad, read_crimes
+from spatial.validate import decode_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
+__all__ = [
+    "STORE_FORMAT_VERSION",
+    "IngestReport",
+    "StoreInfo",
+    "ingest",
+    "located_points",
+    "query_crimes",
+    "read_manifest",
+    "store_files",
+    "store_info",
+]
+
+STORE_FORMAT_VERSION: Final = 1
+"""Bumped when the store's layout changes; an older store must be ingested again."""
+
+Table = Literal["street", "outcomes", "stop_search"]
+_MANIFEST: Final = "manifest.json"
+_ROW_GROUP_ROWS: Final = 16_384
+"""Rows per Parquet row group: small enough that a ward's rows skip most of a force's month."""
+_ARCHIVE_RE: Final = re.compile(r"(\d{4}-\d{2})\.zip$", re.IGNORECASE)
+_FILE_MONTH_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+?)-(street|outcomes|stop-and-search)\.csv$")
+_STATUSES: Final = ("located", "no_location", "outside_gb")
+
+
+@dataclass(frozen=True)
+class _Blob:
+    """One CSV found in a source, with when it was published."""
+
+    name: str
+    data: bytes
+    published: str
+    """ISO timestamp: the archive's month (``YYYY-MM``) or the file's modification time."""
+
+    @property
+    def table(self) -> Table:
+        lower = self.name.lower()
+        if lower.endswith("-outcomes.csv"):
+            return "outcomes"
+        if lower.endswith("-stop-and-search.csv"):
+            return "stop_search"
+        return "street"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What :func:`ingest` did; every row of every new file is in exactly one count."""
+
+    n_files_read: int
+    """CSV files parsed in this run."""
+    n_files_skipped: int
+    """Files already in the store (same bytes): nothing to do."""
+    n_rows: int
+    """Street rows read from the new files (after duplicate Crime IDs within a file)."""
+    n_located: int
+    n_without_location: int
+    n_outside_gb: int
+    n_outcome_rows: int
+    n_stop_search_rows: int
+    partitions_written: tuple[str, ...]
+    """``force/YYYY-MM`` keys (with their table) written or replaced."""
+    notes: tuple[str, ...] = field(default=())
+    """Republished months kept or set aside, duplicates, empty files."""
+
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the ``patchmap ingest --json`` object.
+
+        Returns
+        -------
+        dict
+            Plain JSON-ready values.
+        """
+        return {
+            "n_files_read": self.n_files_read,
+            "n_files_skipped": self.n_files_skipped,
+            "n_rows": self.n_rows,
+            "n_located": self.n_located,
+            "n_without_location": self.n_without_location,
+            "n_outside_gb": self.n_outside_gb,
+            "n_outcome_rows": self.n_outcome_rows,
+            "n_stop_search_rows": self.n_stop_search_rows,
+            "partitions_written": list(self.partitions_written),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """A store's table of contents."""
+
+    path: Path
+    forces: tuple[str, ...]
+    months: tuple[str, ...]
+    n_rows: int
+    """Street rows in the store."""
+    crime_types: tuple[str, ...]
+
+
+def _force_slug(text: str) -> str:
+    """
+    Return a folder-safe force name.
+
+    Examples
+    --------
+    >>> _force_slug("Cambridgeshire Constabulary")
+    'cambridgeshire-constabulary'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "unknown-force"
+
+
+def _mtime_iso(path: Path) -> str:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).isoformat()
+
+
+def _zip_blobs(path: Path, archive_month: str | None) -> Iterator[_Blob]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as err:
+        msg = f"{path.name}: not a valid .zip archive. Download it again from data.police.uk."
+        raise InputDataError(msg) from err
+    with archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if info.is_dir() or not info.filename.lower().endswith(".csv"):
+                continue
+            published = archive_month or dt.datetime(*info.date_time, tzinfo=dt.UTC).isoformat()
+            yield _Blob(f"{path.name}/{info.filename}", archive.read(info), published)
+
+
+def _source_blobs(source: Path) -> Iterator[_Blob]:
+    """Yield every CSV of a file, folder or ``.zip``, with its publication time."""
+    if not source.exists():
+        msg = f"{source}: no such file or folder. Check the path."
+        raise InputDataError(msg)
+    if source.is_dir():
+        found = sorted(
+            p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in {".csv", ".zip"}
+        )
+        if not found:
+            msg = f"{source}: the folder holds no CSV or .zip files of data.police.uk."
+            raise EmptyInputError(msg)
+        for path in found:
+            yield from _source_blobs(path)
+        return
+    if not source.is_file():
+        msg = f"{source}: not a regular file (a pipe or device?). Give a CSV, folder or .zip."
+        raise InputDataError(msg)
+    if source.suffix.lower() == ".zip":
+        match = _ARCHIVE_RE.search(source.name)
+        yield from _zip_blobs(source, match.group(1) if match else None)
+    else:
+        yield _Blob(source.name, source.read_bytes(), _mtime_iso(source))
+
+
+def read_manifest(store_dir: Path) -> dict[str, object]:
+    """
+    Return a store's manifest (an empty one for a new store).
+
+    Parameters
+    ----------
+    store_dir
+        The store's folder.
+
+    Returns
+    -------
+    dict
+        ``{"version", "partitions": {table: {key: entry}}, "sources": {digest: key}}``.
+
+    Raises
+    ------
+    InputDataError
+        When the folder holds something that is not a patchmap store of this version.
+    """
+    path = store_dir / _MANIFEST
+    if not path.exists():
+        if store_dir.exists() and any(p.name != ".lock" for p in store_dir.iterdir()):
+            msg = (
+                f"{store_dir}: the folder is not empty and is not a patchmap store "
+                "(no manifest.json). Give a new or empty folder to --store."
+            )
+            raise InputDataError(msg)
+        return {"version": STORE_FORMAT_VERSION, "partitions": {}, "sources": {}}
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict) or manifest.get("version") != STORE_FORMAT_VERSION:
+        msg = (
+            f"{store_dir}: a store of another format version; ingest the files again "
+            "into a new folder."
+        )
+        raise InputDataError(msg)
+    return manifest
+
+
+def _write_manifest(store_dir: Path, manifest: dict[str, object]) -> None:
+    tmp = store_dir / f".manifest-{uuid.uuid4().hex}.json"
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    tmp.replace(store_dir / _MANIFEST)
+
+
+@contextlib.contextmanager
+def _locked(store_dir: Path) -> Iterator[None]:
+    store_dir.mkdir(parents=True, exist_ok=True)
+    with (store_dir / ".lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _partitions(manifest: dict[str, object], table: Table) -> dict[str, dict[str, object]]:
+    parts = cast("dict[str, dict[str, dict[str, object]]]", manifest.setdefault("partitions", {}))
+    return parts.setdefault(table, {})
+
+
+def _street_frame(load: CrimeLoad) -> pd.DataFrame:
+    """One table of every row of a load, with its status, BNG x/y and lon/lat where known."""
+    columns = list(CRIME_COLUMNS)
+    located = pd.DataFrame(load.points[columns])
+    located["status"] = "located"
+    located["x_m"] = load.points.geometry.x.to_numpy()
+    located["y_m"] = load.points.geometry.y.to_numpy()
+    no_loc = pd.DataFrame(load.without_location[columns])
+    no_loc["status"] = "no_location"
+    outside = pd.DataFrame(load.outside_gb[[*columns, "longitude", "latitude"]])
+    outside["status"] = "outside_gb"
+    frame = pd.concat([located, no_loc, outside], ignore_index=True)
+    frame["month"] = frame["month"].astype(str)
+    for column in ("x_m", "y_m", "longitude", "latitude"):
+        if column not in frame:
+            frame[column] = np.nan
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def _write_street(frame: pd.DataFrame, target: Path) -> None:
+    """Write one force-month as GeoParquet 1.1 (bbox covering), located rows Hilbert-sorted."""
+    import geopandas as gpd  # noqa: PLC0415 - heavy; only ingest and queries need it
+
+    located = frame["status"].to_numpy() == "located"
+    geometry = gpd.GeoSeries.from_xy(frame["x_m"], frame["y_m"], crs=BNG)
+    geometry[~located] = None
+    gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs=BNG)
+    order = np.full(len(gdf), np.iinfo(np.int64).max, dtype=np.int64)
+    if located.any():
+        order[located] = gdf.geometry[located].hilbert_distance(total_bounds=GB_BOUNDS_M)
+    gdf = gdf.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    gdf.to_parquet(
+        target,
+        index=False,
+        schema_version="1.1.0",
+        write_covering_bbox=True,
+        row_group_size=_ROW_GROUP_ROWS,
+    )
+
+
+def _write_plain(frame: pd.DataFrame, target: Path) -> None:
+    frame.to_parquet(target, index=False)
+
+
+def _counts(frame: pd.DataFrame) -> list[list[object]]:
+    grouped = frame.groupby(["status", "crime_type"], dropna=False).size()
+    rows: list[list[object]] = []
+    for key, n in grouped.items():
+        status, crime = cast("tuple[str, str | float]", key)
+        rows.append([str(status), crime if isinstance(crime, str) else None, int(n)])
+    return rows
+
+
+def _bbox(frame: pd.DataFrame) -> list[float] | None:
+    located = frame.loc[frame["status"] == "located"]
+    if located.empty:
+        return None
+    return [
+        float(located["x_m"].min()),
+        float(located["y_m"].min()),
+        float(located["x_m"].max()),
+        float(located["y_m"].max()),
+    ]
+
+
+def _plain_csv(blob: _Blob) -> pd.DataFrame:
+    text = decode_text(blob.data, source=blob.name)
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        msg = f"{blob.name}: could not be read as a CSV ({err})."
+        raise InputDataError(msg) from err
+
+
+def _force_month_of_name(name: str) -> tuple[str, str] | None:
+    match = _FILE_MONTH_RE.match(Path(name).name)
+    return (match.group(1), _force_slug(match.group(2))) if match else None
+
+
+@dataclass
+class _Run:
+    """Mutable tallies of one ingest run."""
+
+    store_dir: Path
+    manifest: dict[str, object]
+    staged: list[tuple[Path, Path]] = field(default_factory=list)
+    replaced: list[Path] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, key: str, n: int) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def stage(self, table: Table, key: str, digest: str, write: Callable[[Path], None]) -> str:
+        """Return the final relative path of a partition file staged for the swap."""
+        relative = f"{table}/{key}/part-{digest[:16]}.parquet"
+        staging = self.store_dir / f".staging-{uuid.uuid4().hex}.parquet"
+        write(staging)
+        self.staged.append((staging, self.store_dir / relative))
+        return relative
+
+    def keep_later(self, table: Table, key: str, blob: _Blob, n_rows: int) -> bool:
+        """Apply the republished-month rule; True when ``blob`` should be written."""
+        current = _partitions(self.manifest, table).get(key)
+        if current is None:
+            return True
+        if current["published"] > blob.published:  # type: ignore[operator]
+            self.notes.append(
+                f"{table} {key}: {blob.name} ({n_rows} rows) was published before "
+                f"{current['source']} already in the store; set aside, the later one kept."
+            )
+            return False
+        self.notes.append(
+            f"{table} {key}: {blob.name} replaces {current['source']} ({current['n_rows']} rows, "
+            "published earlier; data.police.uk republishes months with updated outcomes)."
+        )
+        self.replaced.append(self.store_dir / str(current["file"]))
+        return True
+
+
+def _force_months(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Split rows by force (``Reported by``, else ``Falls within``) and month: ``force/YYYY-MM``."""
+    forces = frame["reported_by"].fillna(frame["falls_within"]).fillna("unknown")
+    codes, names = pd.factorize(forces)
+    slugs = np.array([_force_slug(str(n)) for n in names], dtype=object)[codes]
+    keys = pd.Series(slugs, index=frame.index) + "/" + frame["month"]
+    unique = keys.unique()
+    if len(unique) == 1:  # the usual police.uk file: one force, one month
+        yield str(unique[0]), frame
+        return
+    for key, part in frame.groupby(keys, sort=True):
+        yield str(key), part.reset_index(drop=True)
+
+
+def _ingest_street(run: _Run, blob: _Blob, digest: str) -> None:
+    load = read_crimes([(blob.name, blob.data)])
+    frame = _street_frame(load)
+    if load.n_duplicates_removed:
+        run.notes.append(f"{blob.name}: {load.n_duplicates_removed} repeated Crime IDs kept once.")
+    for key, part in _force_months(frame):
+        if not run.keep_later("street", key, blob, len(part)):
+            continue
+        relative = run.stage("street", key, digest, functools.partial(_write_street, part))
+        _partitions(run.manifest, "street")[key] = {
+            "file": relative,
+            "source": blob.name,
+            "digest": digest,
+            "published": blob.published,
+            "n_rows": len(part),
+            "counts": _counts(part),
+            "bbox": _bbox(part),
+        }
+        run.written.append(f"street {key}")
+        for status, column in zip(_STATUSES, ("n_located", "n_no_loc", "n_outside"), strict=True):
+            run.add(column, int((part["status"] == status).sum()))
+
+
+def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> None:
+    frame = _plain_csv(blob)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    named = _force_month_of_name(blob.name)
+    if table == "outcomes":
+        month = frame.get("Month", pd.Series(dtype=str)).fillna(named[0] if named else "")
+        force = frame.get("Reported by", pd.Series(dtype=str)).fillna("")
+        force = force.map(_force_slug)
+    else:
+        month = frame.get("Date", pd.Series(dtype=str)).fillna("").str.slice(0, 7)
+        force = pd.Series(named[1] if named else "unknown-force", index=frame.index)
+    frame = frame.astype("string")
+    frame.columns = [re.sub(r"[^a-z0-9]+", "_", c.lower()).strip("_") for c in frame.columns]
+    for (force_slug, month_text), part in frame.groupby([force.to_numpy(), month.to_numpy()]):
+        key = f"{force_slug}/{month_text}"
+        if not run.keep_later(table, key, blob, len(part)):
+            continue
+        relative = run.stage(
+            table, key, digest, functools.partial(_write_plain, part.reset_index(drop=True))
+        )
+        _partitions(run.manifest, table)[key] = {
+            "file": relative,
+            "source": blob.name,
+            "digest": digest,
+            "published": blob.published,
+            "n_rows": len(part),
+        }
+        run.written.append(f"{table} {key}")
+        run.add("n_outcomes" if table == "outcomes" else "n_stop_search", len(part))
+
+
+def _remove_leftovers(store_dir: Path, manifest: dict[str, object]) -> None:
+    """Delete files of an interrupted ingest: anything the manifest does not list."""
+    listed = {str(entry["file"]) for entry in _all_entries(manifest)}
+    for path in store_dir.glob(".staging-*"):
+        path.unlink(missing_ok=True)
+    for path in store_dir.glob(".manifest-*"):
+        path.unlink(missing_ok=True)
+    for table in ("street", "outcomes", "stop_search"):
+        for path in (store_dir / table).rglob("*.parquet"):
+            if str(path.relative_to(store_dir)) not in listed:
+                path.unlink()
+
+
+def _all_entries(manifest: dict[str, object]) -> Iterator[dict[str, object]]:
+    parts = cast("dict[str, dict[str, dict[str, object]]]", manifest.get("partitions", {}))
+    for entries in parts.values():
+        yield from entries.values()
+
+
+def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
+    """
+    Add data.police.uk files to a store: incremental, idempotent and crash-safe.
+
+    Parameters
+    ----------
+    sources
+        CSV files, folders (searched for ``.csv`` and ``.zip``) and ``.zip`` archives as
+        data.police.uk delivers them (the monthly all-forces archive included).
+    store_dir
+        The store's folder; created when missing.
+
+    Returns
+    -------
+    IngestReport
+        Files read or skipped, rows by status, partitions written, and notes.
+
+    Raises
+    ------
+    EmptyInputError
+        When no source is given.
+    InputDataError
+        When a file is not a data.police.uk CSV, or the folder is not a store.
+    """
+    if not sources:
+        msg = "No files to ingest. Give data.police.uk CSV files, folders or .zip archives."
+        raise EmptyInputError(msg)
+    with _locked(store_dir):
+        manifest = read_manifest(store_dir)
+        _remove_leftovers(store_dir, manifest)
+        run = _Run(store_dir=store_dir, manifest=manifest)
+        known = cast("dict[str, str]", manifest.setdefault("sources", {}))
+        n_read = n_skipped = 0
+        for source in sources:
+            for blob in _source_blobs(Path(source)):
+                digest = hashlib.sha256(blob.data).hexdigest()
+                if digest in known:
+                    n_skipped += 1
+                    continue
+                n_read += 1
+                if blob.table == "street":
+                    _ingest_street(run, blob, digest)
+                else:
+                    _ingest_side_table(run, blob, digest, blob.table)
+                known[digest] = blob.name
+        for staging, final in run.staged:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            staging.replace(final)
+        if run.staged or n_read:
+            _write_manifest(store_dir, manifest)
+        for old in run.replaced:
+            old.unlink(missing_ok=True)
+    c = run.counts
+    return IngestReport(
+        n_files_read=n_read,
+        n_files_skipped=n_skipped,
+        n_rows=c.get("n_located", 0) + c.get("n_no_loc", 0) + c.get("n_outside", 0),
+        n_located=c.get("n_located", 0),
+        n_without_location=c.get("n_no_loc", 0),
+        n_outside_gb=c.get("n_outside", 0),
+        n_outcome_rows=c.get("n_outcomes", 0),
+        n_stop_search_rows=c.get("n_stop_search", 0),
+        partitions_written=tuple(run.written),
+        notes=tuple(run.notes),
+    )
+
+
+def store_files(
+    store_dir: Path,
+    *,
+    table: Table = "street",
+    months: tuple[str, str] | None = None,
+    bounds_m: tuple[float, float, float, float] | None = None,
+) -> list[Path]:
+    """
+    Return the files of a table that may hold rows of the months and area.
+
+    Parameters
+    ----------
+    store_dir
+        The store.
+    table
+        ``street``, ``outcomes`` or ``stop_search``.
+    months
+        First and last month ``YYYY-MM`` (inclusive); all when None.
+    bounds_m
+        ``(min_x, min_y, max_x, max_y)`` in BNG metres; a street partition is kept when its
+        located points' extent meets it or it holds unlocated rows. All when None.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Absolute paths, in partition order.
+    """
+    manifest = read_manifest(store_dir)
+    chosen: list[Path] = []
+    for key, entry in sorted(_partitions(manifest, table).items()):
+        month = key.rsplit("/", 1)[1]
+        if months is not None and not months[0] <= month <= months[1]:
+            continue
+        box = entry.get("bbox")
+        if bounds_m is not None and isinstance(box, list) and not _meets(box, bounds_m):
+            continue
+        chosen.append(store_dir / str(entry["file"]))
+    return chosen
+
+
+def _meets(box: Sequence[float], bounds: Sequence[float]) -> bool:
+    return not (
+        box[2] < bounds[0] or box[0] > bounds[2] or box[3] < bounds[1] or box[1] > bounds[3]
+    )
+
+
+def store_info(store_dir: Path) -> StoreInfo:
+    """
+    Summarise a store from its manifest alone (no data file is opened).
+
+    Parameters
+    ----------
+    store_dir
+        The store.
+
+    Returns
+    -------
+    StoreInfo
+        Forces, months, street rows and crime types.
+
+    Raises
+    ------
+    EmptyInputError
+        When the store holds no street data.
+    """
+    manifest = read_manifest(store_dir)
+    street = _partitions(manifest, "street")
+    if not street:
+        msg = f"{store_dir}: the store holds no crime data yet. Run patchmap ingest first."
+        raise EmptyInputError(msg)
+    forces = sorted({k.split("/", 1)[0] for k in street})
+    months = sorted({k.rsplit("/", 1)[1] for k in street})
+    types: set[str] = set()
+    n_rows = 0
+    for entry in street.values():
+        n_rows += int(entry["n_rows"])  # type: ignore[call-overload]
+        types.update(str(c[1]) for c in entry["counts"] if c[1] is not None)  # type: ignore[attr-defined]
+    return StoreInfo(
+        path=store_dir,
+        forces=tuple(forces),
+        months=tuple(months),
+        n_rows=n_rows,
+        crime_types=tuple(sorted(types)),
+    )
+
+
+def _sql_frame(sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """Run one DuckDB query and hand its rows over as Arrow-backed pandas columns."""
+    import duckdb  # noqa: PLC0415 - only store queries need it
+
+    with duckdb.connect() as con:
+        frame: pd.DataFrame = con.sql(sql, params=params).to_arrow_table().to_pandas()
+        return frame
+
+
+def _duck_rows(
+    files: Sequence[Path], outcome_files: Sequence[Path], where: str, params: list[object]
+) -> pd.DataFrame:
+    """
+    Read street rows of ``files`` matching ``where`` with DuckDB, without the geometry.
+
+    With outcome files, each crime gets its latest outcome (``outcome``, ``outcome_month``) by
+    Crime ID; rows without a Crime ID (anti-social behaviour) get none.
+    """
+    columns = ", ".join(
+        f"s.{c}" for c in (*CRIME_COLUMNS, "status", "x_m", "y_m", "longitude", "latitude")
+    )
+    named: dict[str, object] = {"files": [str(f) for f in files]}
+    named.update({f"p{i}": v for i, v in enumerate(params)})
+    if outcome_files:
+        named["outcomes"] = [str(f) for f in outcome_files]
+        sql = (
+            f"WITH o AS (SELECT crime_id, arg_max(outcome_type, month) AS outcome, "  # noqa: S608
+            "max(month) AS outcome_month FROM read_parquet($outcomes, union_by_name=true) "
+            "WHERE crime_id IS NOT NULL GROUP BY crime_id) "
+            f"SELECT {columns}, o.outcome, o.outcome_month FROM read_parquet($files) s "
+            f"LEFT JOIN o ON s.crime_id = o.crime_id WHERE {where}"
+        )
+    else:
+        sql = f"SELECT {columns} FROM read_parquet($files) s WHERE {where}"  # noqa: S608
+    return _sql_frame(sql, named)
+
+
+def _located_totals(store_dir: Path, files: Iterable[Path]) -> dict[tuple[str, str | None], int]:
+    """Located rows per (month, crime type) of the given partition files, from the manifest."""
+    wanted = {str(f.relative_to(store_dir)) for f in files}
+    totals: dict[tuple[str, str | None], int] = {}
+    for key, entry in _partitions(read_manifest(store_dir), "street").items():
+        if entry["file"] not in wanted:
+            continue
+        month = key.rsplit("/", 1)[1]
+        for status, crime, n in entry["counts"]:  # type: ignore[attr-defined]
+            if status == "located":
+                totals[(month, crime)] = totals.get((month, crime), 0) + int(n)
+    return totals
+
+
+def query_crimes(
+    store_dir: Path,
+    *,
+    bounds_m: tuple[float, float, float, float],
+    months: tuple[str, str] | None = None,
+) -> CrimeLoad:
+    """
+    Read the crimes of an area from a store, as :func:`spatial.io.read_crimes` would.
+
+    Only the partitions whose located points meet ``bounds_m`` are opened (with a whole force's
+    archive, the forces around the area), and of those only the located rows inside
+    ``bounds_m`` are read; the other located rows of those partitions are counted from the
+    manifest into :attr:`CrimeLoad.unread_located`, so every row of those files is accounted for.
+
+    Parameters
+    ----------
+    store_dir
+        The store.
+    bounds_m
+        ``(min_x, min_y, max_x, max_y)`` in BNG metres: the wards' extent.
+    months
+        First and last month ``YYYY-MM`` (inclusive); every month when None.
+
+    Returns
+    -------
+    CrimeLoad
+        Points in EPSG:27700 with the reader's columns, rows without a location and rows
+        outside Great Britain of the same files.
+
+    Raises
+    ------
+    EmptyInputError
+        When the store holds no crimes for the area and months.
+    """
+    import geopandas as gpd  # noqa: PLC0415 - heavy
+
+    info = store_info(store_dir)
+    files = store_files(store_dir, months=months, bounds_m=bounds_m)
+    if not files:
+        span = f" in {months[0]} to {months[1]}" if months else ""
+        msg = (
+            f"{store_dir}: the store holds no crimes around these wards{span} "
+            f"(it has {', '.join(info.forces)}, {info.months[0]} to {info.months[-1]}). "
+            "Check the wards file and the months, or ingest the force's files."
+        )
+        raise EmptyInputError(msg)
+    forces = {f.parent.parent.name for f in files}
+    outcome_files = [
+        f for f in store_files(store_dir, table="outcomes") if f.parent.parent.name in forces
+    ]
+    rows = _duck_rows(
+        files,
+        outcome_files,
+        "s.status <> 'located' OR (s.x_m BETWEEN $p0 AND $p2 AND s.y_m BETWEEN $p1 AND $p3)",
+        [float(b) for b in bounds_m],
+    )
+    codes, uniques = pd.factorize(rows["month"])  # a few distinct months: parse each once
+    rows["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
+    rows["source_row"] = rows["source_row"].astype("int64")
+    columns = list(CRIME_COLUMNS) + (["outcome", "outcome_month"] if outcome_files else [])
+    located = rows["status"] == "located"
+    points = gpd.GeoDataFrame(
+        rows.loc[located, columns].reset_index(drop=True),
+        geometry=gpd.points_from_xy(rows.loc[located, "x_m"], rows.loc[located, "y_m"]),
+        crs=BNG,
+    )
+    read = points.groupby([points["month"].astype(str), points["crime_type"].fillna("")]).size()
+    unread: list[tuple[str, str | None, int]] = []
+    for (month, crime), total in sorted(
+        _located_totals(store_dir, files).items(), key=lambda kv: (kv[0][0], str(kv[0][1]))
+    ):
+        n_unread = total - int(read.get((month, crime or ""), 0))
+        if n_unread:
+            unread.append((month, crime, n_unread))
+    return CrimeLoad(
+        points=points,
+        without_location=rows.loc[rows["status"] == "no_location", columns].reset_index(drop=True),
+        outside_gb=rows.loc[
+            rows["status"] == "outside_gb", [*columns, "longitude", "latitude"]
+        ].reset_index(drop=True),
+        n_duplicates_removed=0,
+        files=tuple(str(f.relative_to(store_dir)) for f in files),
+        unread_located=tuple(unread),
+    )
+
+
+def located_points(store_dir: Path, *, months: tuple[str, str] | None = None) -> pd.DataFrame:
+    """
+    Read every located row's month, crime type and BNG coordinates from a store.
+
+    The force-wide overview needs only these four columns, which DuckDB reads without the
+    rest of each row.
+
+    Parameters
+    ----------
+    store_dir
+        The store.
+    months
+        First and last month ``YYYY-MM`` (inclusive); all when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``month`` (``YYYY-MM``), ``crime_type``, ``x_m``, ``y_m``.
+
+    Raises
+    ------
+    EmptyInputError
+        When the store holds no crimes in those months.
+    """
+    files = store_files(store_dir, months=months)
+    if not files:
+        msg = f"{store_dir}: the store holds no crimes in those months. Run patchmap ingest first."
+        raise EmptyInputError(msg)
+    return _sql_frame(
+        "SELECT month, crime_type, x_m, y_m FROM read_parquet($files) WHERE status = 'located'",
+        {"files": [str(f) for f in files]},
+    )

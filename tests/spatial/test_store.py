@@ -1,0 +1,317 @@
+"""The GeoParquet store: same answers as the CSVs, incremental, idempotent, crash-safe, open."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from typing import TYPE_CHECKING
+
+import duckdb
+import geopandas as gpd
+import pyarrow.dataset as pads  # type: ignore[import-untyped] # pyarrow ships no stubs
+import pyarrow.parquet as pq  # type: ignore[import-untyped] # pyarrow ships no stubs
+import pytest
+
+from boundaries.dataset import load_study_area, load_study_area_from_store
+from boundaries.overview import force_overview
+from boundaries.select import Selection, summarise
+from spatial import store as store_module
+from spatial.errors import EmptyInputError, InputDataError
+from spatial.store import (
+    ingest,
+    located_points,
+    query_crimes,
+    read_manifest,
+    store_files,
+    store_info,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ASB = "Anti-social behaviour"
+
+
+@pytest.fixture(scope="module")
+def cambridge_store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("store") / "store"
+    ingest([cambridge_dir / "crimes"], store_dir=target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def csv_area(cambridge_dir: Path) -> object:
+    return load_study_area([cambridge_dir / "crimes"], cambridge_dir / "wards.geojson")
+
+
+def test_ingest_counts_every_row_of_the_cambridge_files(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    report = ingest([cambridge_dir / "crimes"], store_dir=tmp_path / "s")
+    assert report.n_files_read == 13
+    assert report.n_rows == 90_957  # SOURCES.md
+    assert report.n_located + report.n_without_location + report.n_outside_gb == report.n_rows
+    assert report.n_without_location == 2_859
+    assert len(report.partitions_written) == 13
+    info = store_info(tmp_path / "s")
+    assert info.forces == ("cambridgeshire-constabulary",)
+    assert info.n_rows == 90_957
+    assert info.months[0] == "2024-09"
+    assert info.months[-1] == "2025-09"
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(),
+        Selection(wards=("Market",), months=("2025-01", "2025-03")),
+        Selection(crime_types=(ASB,)),
+        Selection(wards=("Abbey", "Romsey"), crime_types=("Burglary", "Shoplifting")),
+    ],
+)
+def test_store_summary_equals_csv_summary(
+    cambridge_store: Path, cambridge_dir: Path, csv_area: object, selection: Selection
+) -> None:
+    from_store = load_study_area_from_store(cambridge_store, cambridge_dir / "wards.geojson")
+    assert summarise(from_store, selection) == summarise(csv_area, selection)  # type: ignore[arg-type]
+
+
+def test_store_reads_only_the_wards_rows(cambridge_store: Path, cambridge_dir: Path) -> None:
+    area = load_study_area_from_store(cambridge_store, cambridge_dir / "wards.geojson")
+    assert len(area.points) == 17_785  # SOURCES.md: inside wards.geojson
+    assert area.points["ward"].value_counts()["Market"] == 4_206
+    assert len(area.crimes.points) < 25_000  # of 88,098 located rows in the force
+    assert area.crimes.n_rows == 90_957
+    assert area.points.crs == "EPSG:27700"
+
+
+def test_store_points_equal_csv_points_inside_wards(
+    cambridge_store: Path, cambridge_dir: Path, csv_area: object
+) -> None:
+    area = load_study_area_from_store(cambridge_store, cambridge_dir / "wards.geojson")
+    key = ["source_file", "source_row"]
+    mine = area.points.assign(source_file=area.points["source_file"].str.split("/").str[-1])
+    theirs = csv_area.points  # type: ignore[attr-defined]
+    theirs = theirs.assign(source_file=theirs["source_file"].str.split("/").str[-1])
+    mine = mine.sort_values(key).reset_index(drop=True)
+    theirs = theirs.sort_values(key).reset_index(drop=True)
+    assert (mine["ward"] == theirs["ward"]).all()
+    assert (mine["crime_type"] == theirs["crime_type"]).all()
+    assert (mine["month"] == theirs["month"]).all()
+    assert mine.geometry.geom_equals_exact(theirs.geometry, tolerance=1e-6).all()
+
+
+def test_month_range_reads_only_those_partitions(cambridge_store: Path) -> None:
+    files = store_files(cambridge_store, months=("2025-01", "2025-02"))
+    assert [f.parent.name for f in files] == ["2025-01", "2025-02"]
+    load = query_crimes(cambridge_store, bounds_m=(0, 0, 7e5, 1.3e6), months=("2025-01", "2025-02"))
+    assert load.months == ("2025-01", "2025-02")
+    assert load.n_rows == 6_267 + 6_152  # SOURCES.md
+
+
+def test_ingest_twice_changes_nothing(cambridge_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "s"
+    ingest([cambridge_dir / "crimes"], store_dir=target)
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    again = ingest([cambridge_dir / "crimes"], store_dir=target)
+    assert again.n_files_read == 0
+    assert again.n_files_skipped == 13
+    assert again.partitions_written == ()
+    after = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_ingest_is_incremental(cambridge_dir: Path, tmp_path: Path) -> None:
+    months = sorted((cambridge_dir / "crimes").glob("*.csv"))
+    target = tmp_path / "s"
+    ingest(months[:12], store_dir=target)
+    report = ingest(months, store_dir=target)
+    assert report.n_files_read == 1
+    assert report.partitions_written == ("street cambridgeshire-constabulary/2025-09",)
+    assert store_info(target).n_rows == 90_957
+
+
+def test_crash_mid_ingest_leaves_the_previous_store_valid(
+    cambridge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    months = sorted((cambridge_dir / "crimes").glob("*.csv"))
+    target = tmp_path / "s"
+    ingest(months[:2], store_dir=target)
+    manifest_before = (target / "manifest.json").read_bytes()
+    calls = {"n": 0}
+    real_write = store_module._write_street  # noqa: SLF001 - killed mid-ingest
+
+    def crash_on_second(frame: object, path: Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            msg = "killed"
+            raise KeyboardInterrupt(msg)
+        real_write(frame, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "_write_street", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(months[2:5], store_dir=target)
+    monkeypatch.undo()
+    assert (target / "manifest.json").read_bytes() == manifest_before
+    assert list(target.glob(".staging-*"))  # the interrupted run's leftovers are there
+    assert store_info(target).n_rows == 6_740 + 6_970
+    report = ingest(months[2:5], store_dir=target)
+    assert report.n_files_read == 3
+    assert not list(target.glob(".staging-*"))
+    assert store_info(target).n_rows == 6_740 + 6_970 + 6_398 + 6_043 + 6_267
+
+
+def _republished(source: Path, target: Path, *, mtime: float) -> Path:
+    """The same month as published later: a few outcome fields changed."""
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed = 0
+    for i, line in enumerate(lines[1:], start=1):
+        if "Investigation complete; no suspect identified" in line and changed < 5:
+            lines[i] = line.replace(
+                "Investigation complete; no suspect identified", "Under investigation"
+            )
+            changed += 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("".join(lines), encoding="utf-8")
+    os.utime(target, (mtime, mtime))
+    return target
+
+
+def test_republished_month_is_kept_once_the_later_wins(cambridge_dir: Path, tmp_path: Path) -> None:
+    september = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    early = tmp_path / "jan" / september.name
+    early.parent.mkdir()
+    shutil.copy(september, early)
+    os.utime(early, (1_700_000_000, 1_700_000_000))
+    late = _republished(september, tmp_path / "mar" / september.name, mtime=1_800_000_000)
+    target = tmp_path / "s"
+    ingest([early], store_dir=target)
+    report = ingest([late], store_dir=target)
+    assert any("replaces" in n and "republishes" in n for n in report.notes)
+    area = load_study_area_from_store(target, cambridge_dir / "wards.geojson")
+    asb = summarise(area, Selection(crime_types=(ASB,))).n_inside_wards
+    assert asb == 176  # issue 11: not 352
+    assert store_info(target).n_rows == 6_740
+    # the earlier file given again afterwards is set aside, never mixed in
+    older = tmp_path / "old" / september.name
+    older.parent.mkdir()
+    shutil.copy(september, older)
+    with older.open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    os.utime(older, (1_600_000_000, 1_600_000_000))
+    report = ingest([older], store_dir=target)
+    assert report.partitions_written == ()
+    assert any("set aside" in n for n in report.notes)
+    assert store_info(target).n_rows == 6_740
+
+
+def test_store_is_plain_geoparquet_1_1(cambridge_store: Path) -> None:
+    files = store_files(cambridge_store)
+    meta = json.loads(pq.read_schema(files[0]).metadata[b"geo"])
+    assert meta["version"] == "1.1.0"
+    column = meta["columns"]["geometry"]
+    assert column["covering"]["bbox"]["xmin"] == ["bbox", "xmin"]
+    assert "27700" in json.dumps(column["crs"])
+    table = pads.dataset(cambridge_store / "street", format="parquet").to_table(
+        columns=["crime_type", "status"]
+    )
+    assert table.num_rows == 90_957
+    n = duckdb.execute(
+        "SELECT count(*) FROM read_parquet($glob) "
+        "WHERE bbox.xmin BETWEEN 544000 AND 547000 AND bbox.ymin BETWEEN 257000 AND 260000",
+        {"glob": f"{cambridge_store}/street/**/*.parquet"},
+    ).fetchall()
+    assert n[0][0] > 1000
+    frame = gpd.read_parquet(files[0])
+    assert frame.crs == "EPSG:27700"
+    assert len(frame) == 6_740
+
+
+def test_located_rows_are_hilbert_sorted(cambridge_store: Path) -> None:
+    frame = gpd.read_parquet(store_files(cambridge_store)[0])
+    located = frame.loc[frame["status"] == "located"]
+    distance = located.geometry.hilbert_distance(total_bounds=(0.0, 0.0, 7e5, 1.3e6))
+    assert distance.is_monotonic_increasing
+    assert (frame["status"].iloc[len(located) :] != "located").all()
+
+
+def test_outcomes_join_to_their_crimes_and_stop_search_has_its_own_table(
+    tmp_path: Path,
+) -> None:
+    month = tmp_path / "2025-01"
+    month.mkdir()
+    header = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n"
+    )
+    (month / "2025-01-testshire-street.csv").write_text(
+        header + "abc,2025-01,Testshire Police,Testshire Police,0.12,52.2,On or near X,E1,L,"
+        "Burglary,Under investigation,\n"
+        + ",2025-01,Testshire Police,Testshire Police,0.121,52.201,On or near Y,E1,L,"
+        "Anti-social behaviour,,\n",
+        encoding="utf-8",
+    )
+    outcome_header = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Outcome type\n"
+    )
+    (month / "2025-01-testshire-outcomes.csv").write_text(
+        outcome_header
+        + "abc,2025-01,Testshire Police,Testshire Police,0.12,52.2,X,E1,L,Under investigation\n",
+        encoding="utf-8",
+    )
+    later = tmp_path / "2025-03"
+    later.mkdir()
+    (later / "2025-03-testshire-outcomes.csv").write_text(
+        outcome_header
+        + "abc,2025-03,Testshire Police,Testshire Police,0.12,52.2,X,E1,L,Offender charged\n",
+        encoding="utf-8",
+    )
+    (later / "2025-03-testshire-stop-and-search.csv").write_text(
+        "Type,Date,Latitude,Longitude,Gender,Outcome\n"
+        "Person search,2025-03-04T10:00:00+00:00,52.2,0.12,Male,Arrest\n",
+        encoding="utf-8",
+    )
+    report = ingest([tmp_path], store_dir=tmp_path / "s")
+    assert report.n_rows == 2
+    assert report.n_outcome_rows == 2
+    assert report.n_stop_search_rows == 1
+    load = query_crimes(tmp_path / "s", bounds_m=(0, 0, 7e5, 1.3e6))
+    burglary = load.points.loc[load.points["crime_id"] == "abc"].iloc[0]
+    assert burglary["outcome"] == "Offender charged"
+    assert burglary["outcome_month"] == "2025-03"
+    asb = load.points.loc[load.points["crime_id"].isna()].iloc[0]
+    assert asb["outcome"] is None or asb["outcome"] != asb["outcome"]  # None or NaN
+    searches = store_files(tmp_path / "s", table="stop_search")
+    assert [f.parent.parent.name for f in searches] == ["testshire"]
+
+
+def test_store_errors_say_what_to_fix(tmp_path: Path, cambridge_store: Path) -> None:
+    (tmp_path / "notastore").mkdir()
+    (tmp_path / "notastore" / "x.txt").write_text("hello", encoding="utf-8")
+    with pytest.raises(InputDataError, match="not a patchmap store"):
+        read_manifest(tmp_path / "notastore")
+    with pytest.raises(EmptyInputError, match="Run patchmap ingest first"):
+        store_info(tmp_path / "empty")
+    with pytest.raises(EmptyInputError, match="no crimes around these wards"):
+        query_crimes(cambridge_store, bounds_m=(100_000, 100_000, 101_000, 101_000))
+    with pytest.raises(InputDataError, match="no such file"):
+        ingest([tmp_path / "missing.csv"], store_dir=tmp_path / "s2")
+    with pytest.raises(EmptyInputError, match="No files to ingest"):
+        ingest([], store_dir=tmp_path / "s3")
+
+
+def test_force_overview_counts_every_located_row_once(
+    cambridge_store: Path, csv_area: object
+) -> None:
+    wards = csv_area.wards  # type: ignore[attr-defined]
+    overview = force_overview(located_points(cambridge_store), wards)
+    assert overview.n_located == 88_098
+    assert int(overview.wards["n_crimes"].sum()) == 17_785
+    assert overview.n_outside_wards == 88_098 - 17_785
+    market = overview.wards.set_index("ward_name").loc["Market", "n_crimes"]
+    assert market == 4_206  # SOURCES.md
+    assert overview.by_ward_month.loc["Market"].sum() == 4_206
+    assert overview.months[0] == "2024-09"
+    assert overview.wards["rate_per_1000"].isna().all()
