@@ -26,11 +26,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.knox import require_projected_m
+from hotspots.knox import knox_test, require_projected_m
 from spatial.errors import CRSError, MissingColumnError, ParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from shapely.geometry.base import BaseGeometry
 
     from hotspots.knox import KnoxResult
     from spatial.network import StreetNetwork
@@ -38,10 +40,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_NEAR_REPEAT_DAYS",
     "DEFAULT_NEAR_REPEAT_DISTANCE_M",
+    "PACK_MIN_EVENTS",
     "PARTNER_CELL_M",
     "NearRepeatAlerts",
     "alerts_from_knox",
     "near_repeat_alerts",
+    "pack_near_repeat",
     "partner_zones",
 ]
 
@@ -52,6 +56,8 @@ DEFAULT_NEAR_REPEAT_DAYS: Final = 14
 PARTNER_CELL_M: Final = 50.0
 """Zones for partners are drawn as the 50 m squares they touch, so no circle's centre (a
 victim's home) can be read back from them."""
+PACK_MIN_EVENTS: Final = 30
+"""Fewest events of the crime type a briefing pack runs the Knox test on."""
 _MAX_STREETS_NAMED: Final = 4
 _CIRCLE_SEGMENTS: Final = 16
 
@@ -489,3 +495,60 @@ def partner_zones(
         geometry=shapes,
         crs=alerts.zones.crs,
     )
+
+
+def pack_near_repeat(
+    events: gpd.GeoDataFrame,
+    *,
+    on: dt.date | str,
+    area: BaseGeometry | None = None,
+    crime_type: str = "Burglary",
+    permutations: int = 999,
+    seed: int = 0,
+    network: StreetNetwork | None = None,
+) -> tuple[KnoxResult, NearRepeatAlerts | None] | None:
+    """
+    Return a briefing pack's near-repeat content: the Knox test and the zones live on ``on``.
+
+    The one recipe the CLI and the app both use: the events of ``crime_type`` inside ``area``
+    known before ``on`` are tested, and when they show a near repeat its zones live on ``on``
+    are drawn.
+
+    Parameters
+    ----------
+    events
+        Dated events (a force extract's ``events``); without ``start``/``end`` columns the data
+        have no dates and None is returned.
+    on
+        The meeting day.
+    area
+        The pack's wards (one polygon) in the events' CRS; None for all events.
+    crime_type
+        The crime type tested (burglary: the near-repeat crime).
+    permutations, seed
+        The Knox test's shuffles.
+    network
+        The street network, for the streets inside the zones.
+
+    Returns
+    -------
+    tuple or None
+        ``(knox, alerts)`` with ``alerts`` None without a near repeat; None when the data have
+        no dates or fewer than :data:`PACK_MIN_EVENTS` such events.
+    """
+    if not {"start", "end", "crime_type"} <= set(events.columns):
+        return None
+    day = _day(on)
+    chosen = events.loc[
+        (events["crime_type"] == crime_type)
+        & (pd.to_datetime(events["end"]) < pd.Timestamp(day) + pd.Timedelta(days=1))
+    ]
+    if area is not None:
+        chosen = chosen.loc[chosen.within(area)]
+    if len(chosen) < PACK_MIN_EVENTS:
+        return None
+    subject = "burglaries" if crime_type == "Burglary" else f"{crime_type.lower()} events"
+    knox = knox_test(chosen, permutations=permutations, seed=seed, subject=subject)
+    if knox.near_repeat_distance_m is None:
+        return knox, None
+    return knox, alerts_from_knox(chosen, knox, on=day, network=network)

@@ -13,6 +13,7 @@ from hotspots.knox import knox_test
 from hotspots.near_repeat import (
     alerts_from_knox,
     near_repeat_alerts,
+    pack_near_repeat,
     partner_zones,
 )
 from spatial.crs import BNG
@@ -184,3 +185,47 @@ def test_alerts_errors_say_what_to_fix() -> None:
     utm = events.set_crs("EPSG:32630", allow_override=True)
     with pytest.raises(CRSError, match="street network is in EPSG:27700"):
         near_repeat_alerts(utm, on="2025-03-15", network=_network())
+
+
+def test_pack_near_repeat_tests_the_place_before_the_meeting() -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    x = list(rng.uniform(0, 5000, n) + X0)
+    y = list(rng.uniform(0, 5000, n) + Y0)
+    day = list(rng.integers(0, 365, n))
+    for _ in range(12):
+        cx, cy = rng.uniform(X0 + 500, X0 + 4500), rng.uniform(Y0 + 500, Y0 + 4500)
+        cd = int(rng.integers(0, 330))
+        for _ in range(6):
+            x.append(cx + rng.uniform(-25, 25))
+            y.append(cy + rng.uniform(-25, 25))
+            day.append(cd + int(rng.integers(0, 6)))
+    start = pd.Timestamp("2025-01-01") + pd.to_timedelta(day, unit="D")
+    events = gpd.GeoDataFrame(
+        {
+            "incident_id": [f"E{i}" for i in range(len(x))],
+            "crime_type": "Burglary",
+            "start": start,
+            "end": start,
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=BNG,
+    )
+    result = pack_near_repeat(events, on="2026-01-01")
+    assert result is not None
+    knox, alerts = result
+    assert knox.n_events == len(events)
+    assert (knox.near_repeat_distance_m, knox.near_repeat_days) == (100.0, 7)
+    assert alerts is not None
+    assert alerts.on == dt.date(2026, 1, 1)
+    # only events known before the meeting, and only the place's
+    early = pack_near_repeat(events, on="2025-03-01")
+    assert early is not None
+    assert early[0].n_events == int((start < pd.Timestamp("2025-03-02")).sum())
+    west = shapely.box(X0, Y0, X0 + 2500, Y0 + 5000)
+    part = pack_near_repeat(events, on="2026-01-01", area=west)
+    assert part is not None
+    assert part[0].n_events == int(events.within(west).sum())
+    assert pack_near_repeat(events.drop(columns="start"), on="2026-01-01") is None  # no dates
+    assert pack_near_repeat(events.iloc[:20], on="2026-01-01") is None  # too few to test
+    assert pack_near_repeat(events, on="2026-01-01", crime_type="Robbery") is None
