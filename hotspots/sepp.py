@@ -143,6 +143,26 @@ def _background(
     return smooth * (float(raster.sum()) / kept) if kept > 0 else smooth
 
 
+def _m_step(
+    p_pair: npt.NDArray[np.float64],
+    lag: npt.NDArray[np.float64],
+    d2: npt.NDArray[np.float64],
+    remaining: npt.NDArray[np.float64],
+    *,
+    omega: float,
+    sigma: float,
+) -> tuple[float, float, float]:
+    """Return the new ``theta``, ``omega`` and ``sigma`` from the pairs' triggering weights."""
+    weight = float(p_pair.sum())
+    exposure = float(np.sum(1.0 - np.exp(-omega * remaining)))
+    new_theta = min(weight / max(exposure, 1e-9), _MAX_THETA)
+    if weight <= 0:
+        return new_theta, omega, sigma
+    new_omega = max(weight / float(np.sum(p_pair * (lag - 0.5))), _MIN_OMEGA)
+    new_sigma = max(math.sqrt(float(np.sum(p_pair * d2)) / (2 * weight)), _MIN_SIGMA_M)
+    return new_theta, new_omega, new_sigma
+
+
 def fit_sepp(  # noqa: PLR0913 -- the events, their lattice cells and the lattice
     x_m: npt.ArrayLike,
     y_m: npt.ArrayLike,
@@ -217,7 +237,9 @@ def fit_sepp(  # noqa: PLR0913 -- the events, their lattice cells and the lattic
     lag = (d[child] - d[parent]).astype(np.float64)
     theta, omega, sigma = 0.1, 0.1, 100.0
     mu = _background(np.full(n, 0.9), r, c, lattice_shape, smooth_cells) / span
-    remaining = end_day - d - 0.5  # days each event had to trigger others in the period
+    remaining = (end_day - d - 0.5).astype(
+        np.float64
+    )  # days each event had to trigger others in the period
     p_bg = np.ones(n)
     iterations = 0
     for iterations in range(1, _ITERATIONS + 1):  # noqa: B007 -- reported
@@ -232,15 +254,10 @@ def fit_sepp(  # noqa: PLR0913 -- the events, their lattice cells and the lattic
         total = bg + np.bincount(child, weights=trig, minlength=n)
         p_pair = trig / total[child]
         p_bg = bg / total
-        weight = float(p_pair.sum())
         new_mu = _background(p_bg, r, c, lattice_shape, smooth_cells) / span
-        exposure = float(np.sum(1.0 - np.exp(-omega * remaining)))
-        new_theta = min(weight / max(exposure, 1e-9), _MAX_THETA)
-        if weight > 0:
-            new_omega = max(weight / float(np.sum(p_pair * (lag - 0.5))), _MIN_OMEGA)
-            new_sigma = max(math.sqrt(float(np.sum(p_pair * d2)) / (2 * weight)), _MIN_SIGMA_M)
-        else:
-            new_omega, new_sigma = omega, sigma
+        new_theta, new_omega, new_sigma = _m_step(
+            p_pair, lag, d2, remaining, omega=omega, sigma=sigma
+        )
         change = abs(new_theta - theta) + abs(new_omega - omega) + abs(new_sigma - sigma) / 100
         mu, theta, omega, sigma = new_mu, new_theta, new_omega, new_sigma
         if change < _TOLERANCE:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from hotspots.backtest import OriginResult, evaluate_origin
@@ -274,6 +275,36 @@ def _check_backtest(
         raise ParameterError(msg[0].upper() + msg[1:])
 
 
+def _score_origin(  # noqa: PLR0913 -- one origin's inputs and the two tables it fills
+    scores: dict[DayMethod, npt.NDArray[np.float64]],
+    actual: npt.NDArray[np.float64],
+    past: npt.NDArray[np.float64],
+    *,
+    methods: Sequence[DayMethod],
+    coverage_pct: float,
+    n_cells: int,
+    label: str,
+    per: dict[tuple[DayMethod, float], list[OriginResult]],
+    candidate_pai: dict[DayMethod, list[float | None]],
+    prior: list[str] | None,
+) -> None:
+    """Measure every method at one origin and coverage; ``default`` sees ``prior`` only."""
+    n_flag = n_flagged(n_cells, coverage_pct)
+    chosen = DAY_CANDIDATES[0]
+    if prior is not None:
+        chosen = select_day_default(candidate_pai, origins=prior, coverage_pct=coverage_pct).method
+    for m in methods:
+        used = chosen if m.name == "default" else m
+        per.setdefault((m, coverage_pct), []).append(
+            evaluate_origin(
+                scores[used], actual, n_flag=n_flag, past=past, month=label,
+                method_used=used.key(),
+            )
+        )  # fmt: skip
+    for m in DAY_CANDIDATES:
+        candidate_pai[m].append(evaluate_origin(scores[m], actual, n_flag=n_flag).pai)
+
+
 def backtest_days(
     data: DayEvents,
     *,
@@ -342,26 +373,13 @@ def backtest_days(
         scores = {
             m: score_days(data, m, start_day=start, horizon_days=horizon_days) for m in concrete
         }
+        prior = [day_label(o) for o in origins[: done - 1]]
         for c in coverages:
-            n_flag = n_flagged(n_cells, c)
-            chosen = DAY_CANDIDATES[0]
-            if wants_default:
-                prior = [day_label(o) for o in origins[: done - 1]]
-                chosen = select_day_default(candidate_pai[c], origins=prior, coverage_pct=c).method
-            for m in methods:
-                used = chosen if m.name == "default" else m
-                per.setdefault((m, c), []).append(
-                    evaluate_origin(
-                        scores[used],
-                        actual,
-                        n_flag=n_flag,
-                        past=past,
-                        month=label,
-                        method_used=used.key(),
-                    )
-                )
-            for m in DAY_CANDIDATES:
-                candidate_pai[c][m].append(evaluate_origin(scores[m], actual, n_flag=n_flag).pai)
+            _score_origin(
+                scores, actual, past, methods=methods, coverage_pct=c, n_cells=n_cells,
+                label=label, per=per, candidate_pai=candidate_pai[c],
+                prior=prior if wants_default else None,
+            )  # fmt: skip
         if progress is not None:
             progress(
                 done, len(origins), f"Forecast the week from {label} ({done} of {len(origins)})"
