@@ -16,8 +16,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 run: $(STAMP) app-deps
-	@echo "patchmap: open http://localhost:$(PORT) in your browser"
-	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(VENV)/bin/patchmap app --port $(PORT)
 
 # Debian packages: chromium prints briefing packs and route sheets to PDF (the app) and drives the
 # browser tests; poppler-utils (pdftoppm) turns test PDFs into PNG pages; postgresql gives the

@@ -22,6 +22,7 @@ import shapely
 import streamlit as st
 
 from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
+from boundaries.population import lsoa_residents
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
 from hotspots.classify import emerging_hotspots
@@ -579,6 +580,7 @@ def data_accounting(area: StudyArea) -> str:
         (len(crimes.without_location), "without a location"),
         (len(crimes.outside_gb), "outside Great Britain"),
         (crimes.n_duplicates_removed, "duplicates removed"),
+        (crimes.n_set_aside, "set aside (copies or older versions of a month)"),
     ]
     shown = [f"{n:,} {what}" for n, what in dropped if n]
     return "; ".join(parts + shown) + " (not mapped)." if shown else parts[0] + "."
@@ -685,7 +687,7 @@ def rate(  # the data set key, the filters and each KDE option
     if _area.population is None or _area.lsoas is None:
         msg = "A crime rate needs LSOA populations and boundaries: load them in the sidebar."
         raise ParameterError(msg)
-    residents = _area.lsoas.merge(_area.population[["lsoa_code", "population"]], on="lsoa_code")
+    residents = lsoa_residents(_area.lsoas, _area.population)
     return _capture(
         rate_surface,
         points,

@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from boundaries.assign import WardAssignment, assign_wards
+    from boundaries.assign import OVERLAP_RULE, WardAssignment, assign_wards
     from boundaries.dataset import (
         DEMO_SEED,
         StudyArea,
@@ -23,9 +23,11 @@ if TYPE_CHECKING:
         POPULATION_METHOD_LABELS,
         PopulationMethod,
         WardPopulation,
+        lsoa_residents,
         ward_population,
     )
     from boundaries.select import (
+        BLANK_CRIME_TYPE,
         Selection,
         Summary,
         parse_month_range,
@@ -35,8 +37,10 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "BLANK_CRIME_TYPE": "boundaries.select",
     "DEMO_SEED": "boundaries.dataset",
     "ForceOverview": "boundaries.overview",
+    "OVERLAP_RULE": "boundaries.assign",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
     "Selection": "boundaries.select",
@@ -51,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
     "load_study_area_from_store": "boundaries.dataset",
+    "lsoa_residents": "boundaries.population",
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
@@ -59,7 +64,9 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "BLANK_CRIME_TYPE",
     "DEMO_SEED",
+    "OVERLAP_RULE",
     "POPULATION_METHOD_LABELS",
     "ForceOverview",
     "PopulationMethod",
@@ -75,6 +82,7 @@ __all__ = [
     "load_demo",
     "load_study_area",
     "load_study_area_from_store",
+    "lsoa_residents",
     "parse_month_range",
     "select_points",
     "select_wards",

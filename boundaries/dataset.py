@@ -74,7 +74,9 @@ class StudyArea:
     lsoas: gpd.GeoDataFrame | None = None
     """LSOA boundaries (EPSG:27700), when loaded."""
     notes: tuple[str, ...] = field(default=())
-    """Remarks from the readers (repairs, overlaps, duplicates)."""
+    """Remarks from the readers and the ward assignment (repairs, overlaps, duplicates)."""
+    n_in_overlaps: int = 0
+    """Crimes inside more than one ward, counted once by :data:`boundaries.assign.OVERLAP_RULE`."""
 
     @property
     def n_outside_wards(self) -> int:
@@ -178,7 +180,8 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         network_path=network_path,
         population=read_population(population) if population is not None else None,
         lsoas=read_lsoas(lsoas) if lsoas is not None else None,
-        notes=ward_load.notes + crime_load.notes,
+        notes=ward_load.notes + assignment.notes + crime_load.notes,
+        n_in_overlaps=assignment.n_in_overlaps,
     )
 
 
@@ -239,7 +242,8 @@ def load_study_area_from_store(
         label=label or source_name(wards),
         population=read_population(population) if population is not None else None,
         lsoas=read_lsoas(lsoas) if lsoas is not None else None,
-        notes=ward_load.notes + crime_load.notes,
+        notes=ward_load.notes + assignment.notes + crime_load.notes,
+        n_in_overlaps=assignment.n_in_overlaps,
     )
 
 
@@ -312,4 +316,5 @@ def load_demo(*, seed: int = DEMO_SEED, cache_dir: Path | None = None) -> StudyA
         population=area.population,
         lsoas=area.lsoas,
         notes=area.notes,
+        n_in_overlaps=area.n_in_overlaps,
     )

@@ -20,6 +20,7 @@ import numpy as np
 
 from spatial.crs import require_bng
 from spatial.errors import EmptyInputError
+from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -29,6 +30,7 @@ __all__ = [
     "POPULATION_METHOD_LABELS",
     "PopulationMethod",
     "WardPopulation",
+    "lsoa_residents",
     "ward_population",
 ]
 
@@ -131,3 +133,62 @@ def ward_population(
             f"{unassigned} LSOAs lie in none of the wards; their residents are not counted."
         )
     return WardPopulation(by_ward=totals, method=method, notes=tuple(notes))
+
+
+def lsoa_residents(lsoas: gpd.GeoDataFrame, population: pd.DataFrame) -> gpd.GeoDataFrame:
+    """
+    Join LSOA boundaries to their populations: the residents a dual-KDE crime rate divides by.
+
+    Parameters
+    ----------
+    lsoas
+        LSOA boundaries in EPSG:27700 with ``lsoa_code``.
+    population
+        ``lsoa_code`` and ``population`` (from :func:`spatial.io.read_population`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The LSOAs that have a population, in the boundaries' order, with their columns and
+        ``population``; LSOAs without a population row are left out.
+
+    Raises
+    ------
+    CRSError
+        When the boundaries are not in EPSG:27700.
+    MissingColumnError
+        When ``lsoa_code`` or ``population`` is missing.
+    EmptyInputError
+        When no LSOA code appears in both the boundaries and the population table.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import pandas as pd
+    >>> from shapely import box
+    >>> lsoas = gpd.GeoDataFrame(
+    ...     {"lsoa_code": ["E01000001", "E01000002"]},
+    ...     geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)],
+    ...     crs="EPSG:27700",
+    ... )
+    >>> people = pd.DataFrame({"lsoa_code": ["E01000002"], "population": [1500]})
+    >>> lsoa_residents(lsoas, people)[["lsoa_code", "population"]].to_dict("records")
+    [{'lsoa_code': 'E01000002', 'population': 1500}]
+    """
+    require_bng(lsoas, name="LSOA boundaries")
+    hint = "Read them with spatial.io (read_lsoas, read_population)."
+    require_columns(map(str, lsoas.columns), ["lsoa_code"], source="LSOA boundaries", hint=hint)
+    require_columns(
+        map(str, population.columns),
+        ["lsoa_code", "population"],
+        source="population table",
+        hint=hint,
+    )
+    residents = lsoas.merge(population[["lsoa_code", "population"]], on="lsoa_code")
+    if residents.empty:
+        msg = (
+            "No LSOA code appears in both the LSOA boundaries and the population table. "
+            "Check that both use the same LSOA vintage (2011 or 2021 codes)."
+        )
+        raise EmptyInputError(msg)
+    return residents

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from spatial.io import CrimeLoad
 
 __all__ = [
+    "BLANK_CRIME_TYPE",
     "Selection",
     "Summary",
     "parse_month_range",
@@ -191,9 +192,18 @@ def select_points(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
     return points.loc[mask].copy()
 
 
+BLANK_CRIME_TYPE: Final = "(blank)"
+"""How :func:`summarise` counts rows whose Crime type is empty, so the types sum to the total."""
+
+
 @dataclass(frozen=True)
 class Summary:
-    """Counts that account for every row read; ``n_rows`` is the sum of the four parts."""
+    """
+    Counts that account for every row read.
+
+    ``n_rows`` (the rows used) is ``n_without_location + n_outside_gb + n_outside_wards +
+    n_inside_wards``; ``n_rows_read`` adds ``n_duplicates_removed`` and ``n_set_aside``.
+    """
 
     n_rows: int
     n_without_location: int
@@ -204,6 +214,16 @@ class Summary:
     months: tuple[str, ...]
     by_ward: dict[str, int]
     by_crime_type: dict[str, int]
+    """Crimes inside the chosen wards by type; empty types count as :data:`BLANK_CRIME_TYPE`."""
+    n_set_aside: int = 0
+    """Rows of file copies and older versions of republished months (not used)."""
+    notes: tuple[str, ...] = ()
+    """The load's notes: copies, republished months, overlaps, rows outside Great Britain."""
+
+    @property
+    def n_rows_read(self) -> int:
+        """Every row read in the selected months and types, used or set aside."""
+        return self.n_rows + self.n_duplicates_removed + self.n_set_aside
 
     def to_dict(self) -> dict[str, object]:
         """
@@ -215,23 +235,34 @@ class Summary:
             Plain JSON-ready values.
         """
         return {
+            "n_rows_read": self.n_rows_read,
             "n_rows": self.n_rows,
             "n_without_location": self.n_without_location,
             "n_outside_gb": self.n_outside_gb,
             "n_outside_wards": self.n_outside_wards,
             "n_inside_wards": self.n_inside_wards,
             "n_duplicates_removed": self.n_duplicates_removed,
+            "n_set_aside": self.n_set_aside,
             "months": list(self.months),
             "by_ward": dict(self.by_ward),
             "by_crime_type": dict(self.by_crime_type),
+            "notes": list(self.notes),
         }
+
+
+def _types_with_blank(types: pd.Series[str]) -> dict[str, int]:
+    text = types.fillna("").astype(str).str.strip()
+    counts = text.where(text != "", BLANK_CRIME_TYPE).value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
 
 
 def summarise(area: StudyArea, selection: Selection) -> Summary:
     """
     Count the rows of the selected months and crime types, and where they fell.
 
-    Rows in wards that were not chosen count as outside the wards.
+    Rows in wards that were not chosen count as outside the wards. Every row read falls in
+    exactly one count (checked): without a location, outside Great Britain, outside the wards,
+    inside them, a duplicate Crime ID, or set aside (a copy or an older version of a file).
 
     Parameters
     ----------
@@ -243,7 +274,7 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     Returns
     -------
     Summary
-        Every row counted once.
+        Every row counted once; ``by_crime_type`` sums to ``n_inside_wards``.
 
     Raises
     ------
@@ -257,6 +288,8 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     n_without = int(_row_mask(crimes.without_location, selection).sum())
     n_outside_gb = int(_row_mask(crimes.outside_gb, selection).sum())
     n_in_gb = int(_row_mask(crimes.points, selection).sum()) + _n_unread(crimes, selection)
+    aside = crimes.set_aside.loc[_row_mask(crimes.set_aside, selection)]
+    n_duplicates = int((aside["reason"] == "duplicate Crime ID").sum())
     n_outside_wards = n_in_gb - len(inside)
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
@@ -265,7 +298,6 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     names = _ward_set(area, selection)
     by_ward_counts = inside["ward"].value_counts()
     by_ward = {w: int(by_ward_counts.get(w, 0)) for w in names}
-    by_type = inside["crime_type"].value_counts()
     months = pd.concat(
         [
             f.loc[_row_mask(f, selection), "month"].astype(str)
@@ -273,14 +305,40 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         ]
         + [pd.Series(_unread_months(crimes, selection), dtype=str)]
     )
-    return Summary(
+    summary = Summary(
         n_rows=n_rows,
         n_without_location=n_without,
         n_outside_gb=n_outside_gb,
         n_outside_wards=n_outside_wards,
         n_inside_wards=len(inside),
-        n_duplicates_removed=crimes.n_duplicates_removed,
+        n_duplicates_removed=n_duplicates,
         months=tuple(sorted({str(m) for m in months.unique()})),
         by_ward=by_ward,
-        by_crime_type={str(k): int(v) for k, v in by_type.items()},
+        by_crime_type=_types_with_blank(inside["crime_type"]),
+        n_set_aside=len(aside) - n_duplicates,
+        notes=area.notes,
     )
+    unfiltered = selection.months is None and selection.crime_types is None
+    _check_summary(summary, n_rows_read=crimes.n_rows_read if unfiltered else n_rows + len(aside))
+    return summary
+
+
+def _check_summary(summary: Summary, *, n_rows_read: int) -> None:
+    """Raise when the counts do not add up (a bug in patchmap, not in the data)."""
+    parts = (
+        summary.n_without_location,
+        summary.n_outside_gb,
+        summary.n_outside_wards,
+        summary.n_inside_wards,
+        summary.n_duplicates_removed,
+        summary.n_set_aside,
+    )
+    sums = (
+        sum(parts) == n_rows_read,
+        sum(summary.by_ward.values()) == summary.n_inside_wards,
+        sum(summary.by_crime_type.values()) == summary.n_inside_wards,
+        min(parts) >= 0,
+    )
+    if not all(sums):
+        msg = f"patchmap bug: the summary's counts do not add up: {summary.to_dict()}"
+        raise RuntimeError(msg)

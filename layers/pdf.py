@@ -59,8 +59,10 @@ def html_to_pdf(
     Raises
     ------
     PatchmapError
-        When Chromium is not installed or cannot print the page.
+        When Playwright (the ``pdf`` extra) or Chromium is not installed, or Chromium cannot
+        print the page.
     """
+    _require_playwright()
     executable = Path(chromium_path or os.environ.get(CHROMIUM_PATH_ENV) or DEFAULT_CHROMIUM)
     if not executable.is_file():
         msg = (
@@ -77,6 +79,19 @@ def html_to_pdf(
         return _print(html, executable, timeout_s)
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(_print, html, executable, timeout_s).result()
+
+
+def _require_playwright() -> None:
+    """Raise a PatchmapError saying what to install when Playwright is missing."""
+    try:
+        import playwright.sync_api  # noqa: F401, PLC0415 - an optional dependency
+    except ImportError as err:
+        msg = (
+            "PDF printing needs Playwright, an optional part of patchmap that is not installed: "
+            "pip install 'patchmap[pdf]' (and Chromium). The HTML version can be printed from "
+            "any browser."
+        )
+        raise PatchmapError(msg) from err
 
 
 def _print(html: str, executable: Path, timeout_s: float) -> bytes:

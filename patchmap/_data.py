@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from boundaries import dataset
-from boundaries.select import Selection, parse_month_range
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
     import argparse
 
     from boundaries.dataset import StudyArea
+    from boundaries.select import Selection
 
 __all__ = ["Loaded", "load"]
 
@@ -27,6 +26,9 @@ class Loaded:
 
 def load(args: argparse.Namespace) -> Loaded:
     """Load the study area the options name and build the selection."""
+    from boundaries import dataset
+    from boundaries.select import Selection, parse_month_range
+
     store = getattr(args, "store", None)
     if args.demo:
         if args.crimes or args.wards or store:

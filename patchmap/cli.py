@@ -21,7 +21,7 @@ from patchmap._output import EXIT_USER_ERROR
 from spatial.errors import PatchmapError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
@@ -78,13 +78,27 @@ SUBCOMMANDS: Final = (
         "patchmap.report",
         "briefing pack (HTML or PDF) for a ward or neighbourhood and a meeting",
     ),
+    (
+        "app",
+        "patchmap.app",
+        "start the Streamlit app: maps, hotspots, EVA routes, tasking, exports",
+    ),
 )
 """Every subcommand as (name, the module with ``add_NAME`` and ``run_NAME``, help), in order."""
+WITHOUT_DATA_OPTIONS: Final = frozenset({"app"})
+"""Subcommands that read no data, so take none of the common data and filter options."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
     """
-    Build the ``patchmap`` argument parser with every subcommand.
+    Build the ``patchmap`` argument parser.
+
+    Parameters
+    ----------
+    commands
+        The subcommands whose modules are imported to add their options; every subcommand when
+        None. The others are listed with their help but take no options of their own, so
+        ``patchmap --help`` and ``patchmap NAME ...`` import only what they use.
 
     Returns
     -------
@@ -98,11 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = common_options()
     for name, module_name, help_text in SUBCOMMANDS:
-        module = importlib.import_module(module_name)
-        function = name.replace("-", "_")
-        cmd = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-        getattr(module, f"add_{function}")(cmd)
-        cmd.set_defaults(run=getattr(module, f"run_{function}"))
+        parents = [] if name in WITHOUT_DATA_OPTIONS else [common]
+        cmd = sub.add_parser(name, parents=parents, help=help_text, description=help_text)
+        if commands is None or name in commands:
+            module = importlib.import_module(module_name)
+            function = name.replace("-", "_")
+            getattr(module, f"add_{function}")(cmd)
+            cmd.set_defaults(run=getattr(module, f"run_{function}"))
     return parser
 
 
@@ -120,7 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 when the input or options need fixing.
     """
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # the first positional argument is the subcommand (the top level takes only -h)
+    chosen = next((a for a in arguments if not a.startswith("-")), None)
+    args = build_parser(() if chosen is None else (chosen,)).parse_args(arguments)
     try:
         return int(args.run(args))
     except PatchmapError as err:

@@ -6,24 +6,15 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
-from hotspots.backtest import (
-    DEFAULT_BACKTEST_METHODS,
-    DEFAULT_COVERAGES_PCT,
-    area_label,
-    backtest,
-    crime_label,
-    describe_backtest,
-)
-from hotspots.cube import DEFAULT_CELL_SIZE_M, cube_for_selection
-from hotspots.forecast import (
-    DEFAULT_COVERAGE_PCT,
-    DEFAULT_MIN_TRAIN_MONTHS,
-    Forecast,
-    forecast_cells,
-)
-from hotspots.methods import METHOD_NAMES, parse_method
-from layers.export import ExportMetadata, write_geojson, write_gpkg
 from patchmap._data import load
+from patchmap._defaults import (
+    DEFAULT_BACKTEST_METHOD_NAMES,
+    DEFAULT_CELL_SIZE_M,
+    DEFAULT_COVERAGE_PCT,
+    DEFAULT_COVERAGES_PCT,
+    DEFAULT_MIN_TRAIN_MONTHS,
+    METHOD_NAMES,
+)
 from patchmap._output import print_json
 from spatial.errors import ParameterError
 
@@ -32,6 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from boundaries.dataset import StudyArea
+    from hotspots.forecast import Forecast
 
 
 __all__ = ["add_backtest", "add_forecast", "run_backtest", "run_forecast"]
@@ -48,7 +40,10 @@ def _pct_list(text: str) -> tuple[float, ...]:
 
 def _forecast_grid_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--cell-size-m", type=float, default=DEFAULT_CELL_SIZE_M, help="grid cell size in metres"
+        "--cell-size-m",
+        type=float,
+        default=DEFAULT_CELL_SIZE_M,
+        help="grid cell size in metres",
     )
     parser.add_argument("--grid", choices=("square", "hex"), default="square", help="cell shape")
     parser.add_argument(
@@ -63,7 +58,7 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``patchmap backtest`` to its parser."""
     parser.add_argument(
         "--methods",
-        default=",".join(m.name for m in DEFAULT_BACKTEST_METHODS),
+        default=",".join(DEFAULT_BACKTEST_METHOD_NAMES),
         help=f"comma-separated, from: {', '.join(METHOD_NAMES)}",
     )
     parser.add_argument(
@@ -77,6 +72,10 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
 
 def run_backtest(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest``; return the exit code."""
+    from hotspots.backtest import area_label, backtest, crime_label, describe_backtest
+    from hotspots.cube import cube_for_selection
+    from hotspots.methods import parse_method
+
     loaded = load(args)
     methods = [parse_method(m) for m in args.methods.split(",") if m.strip()]
     cube = cube_for_selection(
@@ -135,6 +134,8 @@ def add_forecast(parser: argparse.ArgumentParser) -> None:
 
 
 def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
+    from layers.export import ExportMetadata, write_geojson, write_gpkg
+
     suffix = path.suffix.lower()
     if suffix not in {".gpkg", ".geojson"}:
         msg = f"--out {path.name}: write the cells as .gpkg or .geojson."
@@ -164,6 +165,10 @@ def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """Run ``patchmap forecast``; return the exit code."""
+    from hotspots.cube import cube_for_selection
+    from hotspots.forecast import forecast_cells
+    from hotspots.methods import parse_method
+
     loaded = load(args)
     cube = cube_for_selection(
         loaded.area, loaded.selection, cell_size_m=args.cell_size_m, kind=args.grid

@@ -9,52 +9,10 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-import numpy as np
-
-from boundaries.select import parse_month_range, select_points, select_wards
-from hotspots.classify import (
-    COLD_CATEGORIES,
-    DEFAULT_CHANGE_ALPHA,
-    EMERGING_CATEGORIES,
-    HOT_CATEGORIES,
-    change_by_cell,
-    emerging_hotspots,
-    month_range,
-)
-from hotspots.clusters import (
-    DEFAULT_MIN_CLUSTER_CRIMES,
-    DEFAULT_MIN_CRIMES,
-    dbscan_clusters,
-    hdbscan_clusters,
-)
-from hotspots.fdr import CORRECTION_LABELS, Correction
-from hotspots.forecast import flag_top, n_flagged
-from hotspots.gistar import DEFAULT_ALPHA, gi_star
-from hotspots.kde import (
-    DEFAULT_KERNEL,
-    DensitySurface,
-    Kernel,
-    density_by_cell,
-    kernel_density,
-    rate_surface,
-)
-from hotspots.trend import DEFAULT_TREND_ALPHA
-from layers.export import (
-    DENSITY_UNIT,
-    LICENCE_DEMO,
-    LICENCE_ONS,
-    LICENCE_POLICE,
-    ExportMetadata,
-    RasterLayer,
-    write_geojson,
-    write_geotiff,
-    write_gpkg,
-)
+from patchmap import _defaults
 from patchmap._data import Loaded, load
 from patchmap._output import checked_out, data_period, filter_texts, print_json
-from spatial.crs import BNG, WGS84
 from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
-from spatial.grid import MIN_CELL_SIZE_M, Grid, GridKind, count_points, make_grid
 
 if TYPE_CHECKING:
     import argparse
@@ -62,6 +20,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import geopandas as gpd
+
+    from hotspots.fdr import Correction
+    from hotspots.kde import DensitySurface, Kernel
+    from hotspots.ranking import KdeTop
+    from layers.export import RasterLayer
+    from spatial.grid import Grid, GridKind
 
 
 __all__ = [
@@ -78,11 +42,6 @@ __all__ = [
 # --- hotspots, density, change, emerging -----------------------------------------------------
 
 _HOTSPOT_METHODS: Final = ("gistar", "kde-top", "dbscan", "hdbscan")
-DEFAULT_TOP_SHARE_PCT: Final = 5.0
-"""``hotspots --method kde-top``: the share of grid cells, densest first, written (per cent)."""
-KDE_TOP_SUBCELLS: Final = 4
-"""``kde-top``: the density raster's cells are the grid cell size / 4 (at least 25 m), so a
-grid cell's density is the mean of about 16 raster cells."""
 _N_LISTED: Final = 5
 """How many cells or clusters the text output lists."""
 _VECTOR_SUFFIXES: Final = (".gpkg", ".geojson")
@@ -143,6 +102,8 @@ def _given(option: str) -> str:
 
 def _plain(value: object) -> object:
     """Return a JSON-ready value: NaN becomes None, floats keep 10 significant digits."""
+    import numpy as np
+
     if isinstance(value, float):
         return None if math.isnan(value) else float(f"{value:.10g}")
     if isinstance(value, np.generic):
@@ -181,7 +142,7 @@ def _add_grid_options(parser: argparse.ArgumentParser) -> None:
 def _add_test_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--correction",
-        choices=sorted(CORRECTION_LABELS),
+        choices=_defaults.CORRECTIONS,
         help="multiple-testing correction over the cells (fdr_bh: Benjamini-Hochberg)",
     )
     parser.add_argument(
@@ -190,6 +151,8 @@ def _add_test_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _selected(loaded: Loaded) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    from boundaries.select import select_points, select_wards
+
     points = select_points(loaded.area, loaded.selection)
     if points.empty:
         msg = "The selection holds no crimes: widen the months, wards or crime types."
@@ -200,6 +163,8 @@ def _selected(loaded: Loaded) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def _grid_for(
     args: argparse.Namespace, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> tuple[Grid, list[_Choice]]:
+    from spatial.grid import make_grid
+
     kind: GridKind = args.grid or "square"
     with _warnings_to(notes):
         grid = make_grid(wards, kind=kind, cell_size_m=args.cell_size_m)
@@ -216,6 +181,8 @@ def _grid_for(
 def _test_choices(
     args: argparse.Namespace, *, default_alpha: float, what: str
 ) -> tuple[Correction, float, list[_Choice]]:
+    from hotspots.fdr import CORRECTION_LABELS
+
     correction: Correction = args.correction or "fdr_bh"
     alpha = default_alpha if args.alpha is None else float(args.alpha)
     correction_how = (
@@ -256,6 +223,9 @@ def _check_method_options(args: argparse.Namespace) -> None:
 def _gistar_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
+    from hotspots.gistar import DEFAULT_ALPHA, gi_star
+    from spatial.grid import count_points
+
     grid, choices = _grid_for(args, wards, notes)
     correction, alpha, test = _test_choices(args, default_alpha=DEFAULT_ALPHA, what="grid cells")
     counts = count_points(points, grid)
@@ -299,32 +269,16 @@ def _gistar_outcome(
     )
 
 
-def _kde_top_outcome(
-    args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
-) -> _Outcome:
-    grid, choices = _grid_for(args, wards, notes)
-    share_pct = DEFAULT_TOP_SHARE_PCT if args.top_share_pct is None else args.top_share_pct
-    n_top = n_flagged(grid.n_cells, share_pct)
-    kernel: Kernel = args.kernel or DEFAULT_KERNEL
-    raster_m = max(MIN_CELL_SIZE_M, grid.cell_size_m / KDE_TOP_SUBCELLS)
-    with _warnings_to(notes):
-        surface = kernel_density(
-            points, area=wards, cell_size_m=raster_m, bandwidth_m=args.bandwidth_m, kernel=kernel
-        )
-    bandwidth_how = next(
-        (n for n in surface.notes if n.startswith("Bandwidth")), _given("--bandwidth-m")
-    )
-    notes.extend(n for n in surface.notes if n != bandwidth_how)
-    density = density_by_cell(surface, grid)
-    top = flag_top(density, n_top)
-    counts = count_points(points, grid)
-    cells = grid.cells.iloc[top].copy()
-    cells["n_crimes"] = counts[top]
-    cells["density_per_km2"] = density[top]
-    cells["kde_rank"] = np.arange(1, len(top) + 1, dtype=np.int64)
-    share_of_crimes = float(counts[top].sum()) / max(float(counts.sum()), 1.0)
-    densest = _rows(cells, ["kde_rank", "cell_id", "x_m", "y_m", "n_crimes", "density_per_km2"])
-    choices += [
+def _kde_top_choices(
+    args: argparse.Namespace, top: KdeTop, *, kernel: Kernel, bandwidth_how: str
+) -> list[_Choice]:
+    """Return the bandwidth, kernel, share and raster cell size of a kde-top run, and how set."""
+    from hotspots.ranking import KDE_TOP_SUBCELLS
+    from spatial.grid import MIN_CELL_SIZE_M
+
+    surface, share_pct, n_top, n_cells = top.surface, top.share_pct, top.n_top, top.n_cells
+    raster_m = top.raster_cell_size_m
+    return [
         _Choice("bandwidth_m", surface.bandwidth_m, surface.auto_bandwidth, bandwidth_how),
         _Choice(
             "kernel",
@@ -336,9 +290,9 @@ def _kde_top_outcome(
             "top_share_pct",
             share_pct,
             args.top_share_pct is None,
-            f"default: the densest {share_pct:g} % of cells ({n_top:,} of {grid.n_cells:,})"
+            f"default: the densest {share_pct:g} % of cells ({n_top:,} of {n_cells:,})"
             if args.top_share_pct is None
-            else f"{_given('--top-share-pct')}: {n_top:,} of {grid.n_cells:,} cells",
+            else f"{_given('--top-share-pct')}: {n_top:,} of {n_cells:,} cells",
         ),
         _Choice(
             "kde_cell_size_m",
@@ -349,11 +303,39 @@ def _kde_top_outcome(
             "centred in it",
         ),
     ]
+
+
+def _kde_top_outcome(
+    args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
+) -> _Outcome:
+    from hotspots.kde import DEFAULT_KERNEL
+    from hotspots.ranking import DEFAULT_TOP_SHARE_PCT, kde_top_cells
+
+    grid, choices = _grid_for(args, wards, notes)
+    share_pct = DEFAULT_TOP_SHARE_PCT if args.top_share_pct is None else args.top_share_pct
+    kernel: Kernel = args.kernel or DEFAULT_KERNEL
+    with _warnings_to(notes):
+        top = kde_top_cells(
+            points,
+            grid,
+            area=wards,
+            share_pct=share_pct,
+            bandwidth_m=args.bandwidth_m,
+            kernel=kernel,
+        )
+    surface, cells, n_top = top.surface, top.cells, top.n_top
+    bandwidth_how = next(
+        (n for n in surface.notes if n.startswith("Bandwidth")), _given("--bandwidth-m")
+    )
+    notes.extend(n for n in surface.notes if n != bandwidth_how)
+    share_of_crimes = top.share_of_crimes
+    densest = _rows(cells, ["kde_rank", "cell_id", "x_m", "y_m", "n_crimes", "density_per_km2"])
+    choices += _kde_top_choices(args, top, kernel=kernel, bandwidth_how=bandwidth_how)
     lines = [
         (
             f"the densest {share_pct:g} % of cells: {n_top:,} of {grid.n_cells:,}, holding "
-            f"{share_of_crimes:.1%} of the {int(counts.sum()):,} crimes counted; density at "
-            f"least {float(density[top].min()):,.0f} crimes per km2."
+            f"{share_of_crimes:.1%} of the {top.n_crimes_counted:,} crimes counted; density at "
+            f"least {top.min_density_per_km2:,.0f} crimes per km2."
         ),
         "densest cells (centre easting, northing in EPSG:27700):",
         *(
@@ -373,7 +355,7 @@ def _kde_top_outcome(
             "n_cells": grid.n_cells,
             "n_top_cells": n_top,
             "share_of_crimes_in_top": _plain(share_of_crimes),
-            "min_density_per_km2": _plain(float(density[top].min())),
+            "min_density_per_km2": _plain(top.min_density_per_km2),
             "densest_cells": densest,
         },
         lines=tuple(lines),
@@ -384,15 +366,20 @@ def _kde_top_outcome(
 def _cluster_outcome(
     args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
 ) -> _Outcome:
+    from hotspots import clusters as cl
+
     area_m2 = float(wards.geometry.area.sum())
+    given = args.min_crimes
     if args.method == "dbscan":
-        min_crimes = DEFAULT_MIN_CRIMES if args.min_crimes is None else args.min_crimes
-        result = dbscan_clusters(points, eps_m=args.eps_m, min_crimes=min_crimes, area_m2=area_m2)
+        min_crimes = cl.DEFAULT_MIN_CRIMES if given is None else given
+        result = cl.dbscan_clusters(
+            points, eps_m=args.eps_m, min_crimes=min_crimes, area_m2=area_m2
+        )
         eps_name, min_how = "eps_m", "default: crimes within eps_m that make a cluster core"
         method = "DBSCAN on snap points weighted by their crime counts"
     else:
-        min_crimes = DEFAULT_MIN_CLUSTER_CRIMES if args.min_crimes is None else args.min_crimes
-        result = hdbscan_clusters(
+        min_crimes = cl.DEFAULT_MIN_CLUSTER_CRIMES if given is None else given
+        result = cl.hdbscan_clusters(
             points, min_cluster_crimes=min_crimes, selection_epsilon_m=args.eps_m, area_m2=area_m2
         )
         eps_name, min_how = "selection_epsilon_m", "default: the fewest crimes a cluster holds"
@@ -455,6 +442,18 @@ def _write_output(
     wards: gpd.GeoDataFrame,
     period: tuple[str, str],
 ) -> dict[str, object]:
+    from layers.export import (
+        DENSITY_UNIT,
+        LICENCE_DEMO,
+        LICENCE_ONS,
+        LICENCE_POLICE,
+        ExportMetadata,
+        write_geojson,
+        write_geotiff,
+        write_gpkg,
+    )
+    from spatial.crs import BNG, WGS84
+
     area = loaded.area
     fields = () if outcome.frame is None else tuple(str(c) for c in outcome.frame.columns)
     metadata = ExportMetadata(
@@ -578,7 +577,8 @@ def add_hotspots(parser: argparse.ArgumentParser) -> None:
         "--top-share-pct",
         type=float,
         metavar="PCT",
-        help=f"kde-top: per cent of cells written, densest first ({DEFAULT_TOP_SHARE_PCT:g})",
+        help="kde-top: per cent of cells written, densest first "
+        f"({_defaults.DEFAULT_TOP_SHARE_PCT:g})",
     )
     parser.add_argument(
         "--eps-m",
@@ -590,8 +590,8 @@ def add_hotspots(parser: argparse.ArgumentParser) -> None:
         "--min-crimes",
         type=int,
         metavar="N",
-        help=f"dbscan: crimes within --eps-m making a core ({DEFAULT_MIN_CRIMES}); hdbscan: "
-        f"fewest crimes per cluster ({DEFAULT_MIN_CLUSTER_CRIMES})",
+        help=f"dbscan: crimes within --eps-m making a core ({_defaults.DEFAULT_MIN_CRIMES}); "
+        f"hdbscan: fewest crimes per cluster ({_defaults.DEFAULT_MIN_CLUSTER_CRIMES})",
     )
     _add_out_help(parser, "write the cells or clusters: .gpkg (EPSG:27700) or .geojson (WGS84)")
 
@@ -647,6 +647,11 @@ def add_density(parser: argparse.ArgumentParser) -> None:
 
 def run_density(args: argparse.Namespace) -> int:
     """Run ``patchmap density``; return the exit code."""
+    import numpy as np
+
+    from hotspots.kde import DEFAULT_KERNEL, kernel_density
+    from layers.export import DENSITY_UNIT, RasterLayer
+
     checked_out(args.out, _RASTER_SUFFIXES, "a GeoTIFF")
     loaded = load(args)
     points, wards = _selected(loaded)
@@ -738,6 +743,12 @@ def _rate_outcome(
     notes: list[str],
 ) -> _Outcome:
     """Swap the density for the dual-KDE rate (crimes per 1,000 residents) on the same raster."""
+    import numpy as np
+
+    from boundaries.population import lsoa_residents
+    from hotspots.kde import rate_surface
+    from layers.export import RasterLayer
+
     area = loaded.area
     if area.population is None or area.lsoas is None:
         msg = (
@@ -745,7 +756,7 @@ def _rate_outcome(
             "--lsoas (or use --demo)."
         )
         raise ParameterError(msg)
-    residents = area.lsoas.merge(area.population[["lsoa_code", "population"]], on="lsoa_code")
+    residents = lsoa_residents(area.lsoas, area.population)
     with _warnings_to(notes):
         rate = rate_surface(
             points,
@@ -784,12 +795,6 @@ def _rate_outcome(
     )
 
 
-def _by_rate_change(cells: gpd.GeoDataFrame, *, largest_rise_first: bool) -> gpd.GeoDataFrame:
-    difference = (cells["rate_after_per_month"] - cells["rate_before_per_month"]).to_numpy()
-    order = np.argsort(-difference if largest_rise_first else difference, kind="stable")
-    return cells.iloc[order]
-
-
 def add_change(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``patchmap change`` to its parser."""
     parser.add_argument(
@@ -805,6 +810,10 @@ def add_change(parser: argparse.ArgumentParser) -> None:
 
 def run_change(args: argparse.Namespace) -> int:
     """Run ``patchmap change``; return the exit code."""
+    from boundaries.select import parse_month_range
+    from hotspots.classify import DEFAULT_CHANGE_ALPHA, change_by_cell, month_range
+    from hotspots.ranking import by_rate_change
+
     checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
     before = parse_month_range(args.before)
     after = parse_month_range(args.after)
@@ -821,8 +830,8 @@ def run_change(args: argparse.Namespace) -> int:
     months_before = len(month_range(*before))
     months_after = len(month_range(*after))
     columns = ["cell_id", "x_m", "y_m", "n_before", "n_after", "ratio", "p_adjusted"]
-    up = _by_rate_change(cells.loc[cells["change"] == "up"], largest_rise_first=True)
-    down = _by_rate_change(cells.loc[cells["change"] == "down"], largest_rise_first=False)
+    up = by_rate_change(cells.loc[cells["change"] == "up"], largest_rise_first=True)
+    down = by_rate_change(cells.loc[cells["change"] == "down"], largest_rise_first=False)
     increases, decreases = _rows(up, columns), _rows(down, columns)
     n_b, n_a = int(cells["n_before"].sum()), int(cells["n_after"].sum())
     lines = [
@@ -888,6 +897,16 @@ def add_emerging(parser: argparse.ArgumentParser) -> None:
 
 def run_emerging(args: argparse.Namespace) -> int:
     """Run ``patchmap emerging``; return the exit code."""
+    from hotspots.classify import (
+        COLD_CATEGORIES,
+        EMERGING_CATEGORIES,
+        HOT_CATEGORIES,
+        emerging_hotspots,
+        month_range,
+    )
+    from hotspots.gistar import DEFAULT_ALPHA
+    from hotspots.trend import DEFAULT_TREND_ALPHA
+
     checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
     loaded = load(args)
     points, wards = _selected(loaded)

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from boundaries.select import summarise
 from patchmap._data import load
 from patchmap._output import print_json
 
@@ -24,22 +23,32 @@ def add_summary(parser: argparse.ArgumentParser) -> None:
 
 
 def run_summary(args: argparse.Namespace) -> int:
-    """Run ``patchmap summary``; return the exit code."""
+    """Run ``patchmap summary``; return the exit code.
+
+    The load's notes (copies and republished months set aside, overlapping wards, rows outside
+    Great Britain) go to stderr in every mode, and into the JSON as ``notes``.
+    """
+    from boundaries.select import summarise
+
     loaded = load(args)
     summary = summarise(loaded.area, loaded.selection)
     record = summary.to_dict()
+    for note in summary.notes:
+        print(f"patchmap: note: {note}", file=sys.stderr)
     if args.out:
         args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.json:
         print_json(record)
         return 0
-    print(f"{loaded.area.label}: {summary.n_rows:,} rows in {len(summary.months)} months")
+    print(f"{loaded.area.label}: {summary.n_rows_read:,} rows read in {len(summary.months)} months")
     print(f"  without location   {summary.n_without_location:>8,}")
     print(f"  outside GB         {summary.n_outside_gb:>8,}")
     print(f"  outside the wards  {summary.n_outside_wards:>8,}")
     print(f"  inside the wards   {summary.n_inside_wards:>8,}")
     if summary.n_duplicates_removed:
         print(f"  duplicates removed {summary.n_duplicates_removed:>8,}")
+    if summary.n_set_aside:
+        print(f"  set aside (copies, older versions) {summary.n_set_aside:>8,}")
     print("by ward:")
     for ward, count in sorted(summary.by_ward.items(), key=lambda kv: -kv[1]):
         print(f"  {ward:<30} {count:>8,}")
@@ -62,8 +71,8 @@ def add_ingest(parser: argparse.ArgumentParser) -> None:
 
 def run_ingest(args: argparse.Namespace) -> int:
     """Run ``patchmap ingest``; return the exit code."""
-    from spatial.errors import ParameterError  # noqa: PLC0415 - lazy: --help stays fast
-    from spatial.store import ingest  # noqa: PLC0415
+    from spatial.errors import ParameterError
+    from spatial.store import ingest
 
     if args.store is None:
         msg = "Give --store DIR: the folder of the store to create or add to."

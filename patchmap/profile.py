@@ -6,24 +6,16 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from boundaries.select import Selection, select_points, select_wards
-from hotspots.concentration import concentration, repeat_locations_flagged
-from patchmap._data import Loaded, load
+from patchmap._data import load
 from patchmap._output import print_json
 from spatial.errors import ParameterError
-from spatial.grid import make_grid
-from tasking.findings import findings_to_geodataframe
-from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
-from tasking.profile import Profile, build_profile
-from tasking.reports import gap_table, read_reports, reports_in
-from tasking.store import connect, list_findings
 
 if TYPE_CHECKING:
     import argparse
 
     import geopandas as gpd
+
+    from tasking.profile import Profile
 
 
 __all__ = [
@@ -61,19 +53,13 @@ def add_profile(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _reports_gap(args: argparse.Namespace, loaded: Loaded, profile: Profile) -> list[object]:
-    """Compare the reports inside the profiled wards and period with recorded crime."""
-    wards = loaded.area.wards[loaded.area.wards["ward_name"].isin(profile.wards)]
-    inside = reports_in(read_reports(args.reports), wards=wards, months=profile.months)
-    crimes = select_points(
-        loaded.area,
-        Selection(months=profile.months, crime_types=profile.crime_types, wards=profile.wards),
-    )
-    return list(gap_table(inside, crimes).to_dict("records"))
-
-
 def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
     """Return the located EVA findings of the tasking log, or None when no log is named."""
+    from sqlalchemy.orm import Session
+
+    from tasking.findings import findings_to_geodataframe
+    from tasking.store import connect, list_findings
+
     if db is None:
         return None
     engine = connect(None if db == "default" else db)
@@ -83,6 +69,9 @@ def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
 
 def run_profile(args: argparse.Namespace) -> int:
     """Run ``patchmap profile``; return the exit code."""
+    from tasking.profile import build_profile
+    from tasking.reports import read_reports, reports_gap
+
     loaded = load(args)
     selection = loaded.selection
     if selection.neighbourhoods and selection.wards:
@@ -102,7 +91,14 @@ def run_profile(args: argparse.Namespace) -> int:
     )
     record = profile.to_dict()
     if args.reports is not None:
-        record["reports_gap"] = _reports_gap(args, loaded, profile)
+        gap = reports_gap(
+            read_reports(args.reports),
+            loaded.area,
+            wards=profile.wards,
+            months=profile.months,
+            crime_types=profile.crime_types,
+        )
+        record["reports_gap"] = list(gap.to_dict("records"))
     if args.out:
         args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.json:
@@ -145,6 +141,9 @@ def add_problems(parser: argparse.ArgumentParser) -> None:
 
 def run_problems(args: argparse.Namespace) -> int:
     """Run ``patchmap problems``; return the exit code."""
+    from boundaries.select import select_points, select_wards
+    from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
+
     loaded = load(args)
     area = loaded.area
     points = select_points(area, loaded.selection)
@@ -182,6 +181,10 @@ def add_repeats(parser: argparse.ArgumentParser) -> None:
 
 def run_repeats(args: argparse.Namespace) -> int:
     """Run ``patchmap repeats``; return the exit code."""
+    from boundaries.select import select_points, select_wards
+    from hotspots.concentration import concentration, repeat_locations_flagged
+    from spatial.grid import make_grid
+
     loaded = load(args)
     points = select_points(loaded.area, loaded.selection)
     if points.empty:

@@ -7,17 +7,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from boundaries.select import Selection, select_wards
-from layers.audience import AUDIENCES, LAYER_KINDS
-from layers.briefing import build_briefing, read_tasking, write_briefing
-from layers.export import EXPORT_FORMATS, build_layers, export_layers
 from patchmap._data import Loaded, load
+from patchmap._defaults import AUDIENCES, EXPORT_FORMATS, LAYER_KINDS
 from patchmap._options import iso_date
 from patchmap._output import print_json
 from spatial.errors import ParameterError
-from tasking.store import connect
 
 if TYPE_CHECKING:
     import argparse
@@ -93,6 +87,9 @@ def add_export(parser: argparse.ArgumentParser) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """Run ``patchmap export``; return the exit code."""
+    from boundaries.select import select_wards
+    from layers.export import build_layers, export_layers
+
     if args.out is None:
         msg = "Give --out FOLDER (several formats) or --out FILE (.gpkg, .geojson, .csv, .kml, "
         msg += ".gpx, .zip, .tif)."
@@ -161,6 +158,13 @@ def add_brief(parser: argparse.ArgumentParser) -> None:
 
 def run_brief(args: argparse.Namespace) -> int:
     """Run ``patchmap brief``; return the exit code."""
+    from sqlalchemy.orm import Session
+
+    from boundaries.select import Selection, select_wards
+    from layers.briefing import build_briefing, read_tasking, write_briefing
+    from layers.export import build_layers
+    from tasking.store import connect
+
     if args.out is None or args.out.suffix.lower() not in {".html", ".htm", ".pdf"}:
         msg = "Give --out pack.pdf or --out pack.html."
         raise ParameterError(msg)

@@ -9,18 +9,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import shapely
-import shapely.errors
-from sqlalchemy.orm import Session
-
-from boundaries.select import Selection, parse_month_range, select_points
 from patchmap._data import load
-from patchmap._options import common_options, iso_date, iso_date_or_none
-from patchmap._output import print_json
-from spatial.errors import ParameterError
-from tasking.assess import assess_response
-from tasking.findings import add_proposed_actions, propose_actions
-from tasking.store import (
+from patchmap._defaults import (
     ACTION_STATUSES,
     AREA_KINDS,
     CHECKLIST_ITEMS,
@@ -28,39 +18,19 @@ from tasking.store import (
     EPIC_TYPES,
     PROBLEM_STATUSES,
     SARA_STAGES,
-    UNCHANGED,
-    ActionRecord,
-    AreaRecord,
-    DecisionRecord,
-    FindingRecord,
-    MeetingRecord,
-    ProblemRecord,
-    add_action,
-    add_area,
-    add_decision,
-    add_finding,
-    add_meeting,
-    add_problem,
-    connect,
-    export_log,
-    get_area,
-    list_actions,
-    list_areas,
-    list_audit,
-    list_decisions,
-    list_findings,
-    list_meetings,
-    list_problems,
-    update_action,
-    update_problem,
 )
+from patchmap._options import common_options, iso_date, iso_date_or_none
+from patchmap._output import print_json
+from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from shapely.geometry.base import BaseGeometry
+    from sqlalchemy.orm import Session
 
     from boundaries.dataset import StudyArea
+    from tasking.store import AreaRecord, FindingRecord
 
 
 __all__ = ["add_tasks", "run_tasks"]
@@ -234,6 +204,18 @@ def _tasks_user(args: argparse.Namespace) -> str:
 
 
 def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
+
+    from tasking.store import (
+        ActionRecord,
+        DecisionRecord,
+        MeetingRecord,
+        ProblemRecord,
+        add_action,
+        add_decision,
+        add_meeting,
+        add_problem,
+    )
+
     user = _tasks_user(args)
     record: ProblemRecord | ActionRecord | MeetingRecord | DecisionRecord | AreaRecord
     if args.record == "problem":
@@ -286,6 +268,11 @@ def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
 
 
 def _tasks_add_area(session: Session, args: argparse.Namespace, user: str) -> AreaRecord:
+    import shapely
+    import shapely.errors
+
+    from tasking.store import add_area
+
     try:
         geometry = shapely.from_wkt(args.wkt)
     except shapely.errors.GEOSException as err:
@@ -303,6 +290,10 @@ def _tasks_add_area(session: Session, args: argparse.Namespace, user: str) -> Ar
 
 
 def _tasks_add_finding(session: Session, args: argparse.Namespace, user: str) -> FindingRecord:
+    import shapely
+
+    from tasking.store import add_finding
+
     both = set(args.seen) & set(args.not_seen)
     if both:
         msg = f"{', '.join(sorted(both))} given as both --seen and --not-seen."
@@ -324,6 +315,16 @@ def _tasks_add_finding(session: Session, args: argparse.Namespace, user: str) ->
 
 
 def _tasks_list(session: Session, args: argparse.Namespace) -> list[dict[str, object]]:
+    from tasking.store import (
+        list_actions,
+        list_areas,
+        list_audit,
+        list_decisions,
+        list_findings,
+        list_meetings,
+        list_problems,
+    )
+
     kind = args.record
     if kind == "problems":
         rows: Sequence[Any] = list_problems(session, sara_stage=args.stage, status=args.status)
@@ -345,6 +346,8 @@ def _tasks_list(session: Session, args: argparse.Namespace) -> list[dict[str, ob
 
 
 def _tasks_update(session: Session, args: argparse.Namespace) -> dict[str, object]:
+    from tasking.store import UNCHANGED, update_action, update_problem
+
     given = vars(args)
     fields = {
         "problem": ("title", "description", "stage", "status", "problem_ward"),
@@ -384,6 +387,9 @@ def _tasks_update(session: Session, args: argparse.Namespace) -> dict[str, objec
 
 
 def _tasks_propose(session: Session, args: argparse.Namespace) -> list[dict[str, object]]:
+    from tasking.findings import add_proposed_actions, propose_actions
+    from tasking.store import list_areas, list_findings
+
     proposals = propose_actions(
         list_findings(session, route_id=args.route), routes=list_areas(session, kind="eva_route")
     )
@@ -438,6 +444,8 @@ def _describe_task(rec: dict[str, object]) -> str:
 
 def _assess_area(session: Session, spec: str, area: StudyArea) -> BaseGeometry:
     """Geometry of ``ward:NAME`` or of a stored area id."""
+    from tasking.store import get_area
+
     if spec.lower().startswith("ward:"):
         name = spec.split(":", 1)[1].strip()
         match = area.wards.loc[area.wards["ward_name"] == name]
@@ -453,6 +461,9 @@ def _assess_area(session: Session, spec: str, area: StudyArea) -> BaseGeometry:
 
 
 def _tasks_assess(session: Session, args: argparse.Namespace) -> dict[str, object]:
+    from boundaries.select import Selection, parse_month_range, select_points
+    from tasking.assess import assess_response
+
     loaded = load(args)
     points = select_points(loaded.area, Selection(crime_types=loaded.selection.crime_types))
     result = assess_response(
@@ -492,6 +503,10 @@ def _describe_assessment(rec: dict[str, Any]) -> list[str]:
 
 
 def _tasks_result(args: argparse.Namespace) -> object:
+    from sqlalchemy.orm import Session
+
+    from tasking.store import connect, export_log
+
     engine = connect(args.db)
     try:
         with Session(engine) as session, session.begin():

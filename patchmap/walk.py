@@ -7,38 +7,23 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import shapely
-import shapely.errors
-
-from boundaries.select import select_points, select_wards
-from layers.pdf import html_to_pdf
-from layers.routes import (
-    hotspot_stops,
-    point_from_lonlat,
-    route_sheet_html,
-    route_to_geojson,
-    route_to_gpx,
-    route_to_kml,
-    write_catchments,
-)
 from patchmap._data import Loaded, load
-from patchmap._output import print_json
-from spatial.catchments import DEFAULT_CATCHMENT_MINUTES, catchment_coverage, walking_catchments
-from spatial.errors import ParameterError
-from spatial.network import StreetNetwork, load_network
-from spatial.routes import (
+from patchmap._defaults import (
+    DEFAULT_CATCHMENT_MINUTES,
     DEFAULT_MAX_MINUTES,
     DEFAULT_STOP_MINUTES,
     DEFAULT_TOP_N,
     DEFAULT_WALK_KMH,
-    EvaRoute,
-    plan_eva_route,
-    read_stops,
 )
-from spatial.sites import read_sites, validate_sites
+from patchmap._output import print_json
+from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
+    import shapely
+
     from boundaries.dataset import StudyArea
+    from spatial.network import StreetNetwork
+    from spatial.routes import EvaRoute
 
 
 __all__ = ["add_catchment", "add_route", "run_catchment", "run_route"]
@@ -69,7 +54,10 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         help="street network: OSMnx .graphml, OSM XML .osm or .osm.pbf (the demo's with --demo)",
     )
     parser.add_argument(
-        "--walk-kmh", type=float, default=DEFAULT_WALK_KMH, help="walking speed (default 4.8)"
+        "--walk-kmh",
+        type=float,
+        default=DEFAULT_WALK_KMH,
+        help="walking speed (default 4.8)",
     )
 
 
@@ -91,7 +79,10 @@ def add_route(parser: argparse.ArgumentParser) -> None:
         "of the selected wards)",
     )
     parser.add_argument(
-        "--max-minutes", type=float, default=DEFAULT_MAX_MINUTES, help="time budget (default 60)"
+        "--max-minutes",
+        type=float,
+        default=DEFAULT_MAX_MINUTES,
+        help="time budget (default 60)",
     )
     parser.add_argument(
         "--stop-minutes",
@@ -106,7 +97,10 @@ def add_route(parser: argparse.ArgumentParser) -> None:
         help="stop choice and order: exact up to 16 stops, heuristic beyond (default auto)",
     )
     parser.add_argument(
-        "--top-n", type=int, default=DEFAULT_TOP_N, help="hotspot stops when --stops is not given"
+        "--top-n",
+        type=int,
+        default=DEFAULT_TOP_N,
+        help="hotspot stops when --stops is not given",
     )
     parser.add_argument(
         "--sheet",
@@ -117,6 +111,8 @@ def add_route(parser: argparse.ArgumentParser) -> None:
 
 
 def _network_for(args: argparse.Namespace, area: StudyArea | None) -> StreetNetwork:
+    from spatial.network import load_network
+
     if args.network is not None:
         return load_network(args.network)
     if area is not None and area.network_path is not None:
@@ -126,6 +122,11 @@ def _network_for(args: argparse.Namespace, area: StudyArea | None) -> StreetNetw
 
 
 def _route_start(args: argparse.Namespace, loaded: Loaded | None) -> tuple[shapely.Point, str]:
+    import shapely
+
+    from boundaries.select import select_wards
+    from layers.routes import point_from_lonlat
+
     if args.start is not None:
         lon, lat = args.start
         return point_from_lonlat(lon, lat), f"{lon:.5f},{lat:.5f}"
@@ -140,6 +141,8 @@ def _route_start(args: argparse.Namespace, loaded: Loaded | None) -> tuple[shape
 
 
 def _write_route(route: EvaRoute, path: Path) -> None:
+    from layers.routes import route_to_geojson, route_to_gpx, route_to_kml
+
     suffix = path.suffix.lower()
     if suffix == ".gpx":
         text = route_to_gpx(route)
@@ -154,6 +157,9 @@ def _write_route(route: EvaRoute, path: Path) -> None:
 
 
 def _write_sheet(route: EvaRoute, network: StreetNetwork, path: Path) -> None:
+    from layers.pdf import html_to_pdf
+    from layers.routes import route_sheet_html
+
     page = route_sheet_html(route, network=network)
     if path.suffix.lower() == ".pdf":
         path.write_bytes(html_to_pdf(page))
@@ -195,6 +201,10 @@ def _route_record(route: EvaRoute) -> dict[str, object]:
 
 def run_route(args: argparse.Namespace) -> int:
     """Run ``patchmap route``; return the exit code."""
+    from boundaries.select import select_points, select_wards
+    from layers.routes import hotspot_stops
+    from spatial.routes import plan_eva_route, read_stops
+
     loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
     if args.stops is not None:
@@ -263,6 +273,11 @@ def add_catchment(parser: argparse.ArgumentParser) -> None:
 
 def run_catchment(args: argparse.Namespace) -> int:
     """Run ``patchmap catchment``; return the exit code."""
+    from boundaries.select import select_points
+    from layers.routes import write_catchments
+    from spatial.catchments import catchment_coverage, walking_catchments
+    from spatial.sites import read_sites, validate_sites
+
     loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
     if args.sites is not None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CACHE_FORMAT_VERSION", "crime_cache_key", "read_crimes_cached"]
 
-CACHE_FORMAT_VERSION: Final = 1
+CACHE_FORMAT_VERSION: Final = 2
 """Bumped when the cached layout or the reader's output changes."""
 
 
@@ -94,8 +94,8 @@ def read_crimes_cached(sources: Sequence[CrimeSource], *, cache_dir: Path) -> Cr
     load.points.to_parquet(staging / "points.parquet")
     load.without_location.to_parquet(staging / "without_location.parquet")
     load.outside_gb.to_parquet(staging / "outside_gb.parquet")
+    load.set_aside.to_parquet(staging / "set_aside.parquet")
     meta = {
-        "n_duplicates_removed": load.n_duplicates_removed,
         "files": list(load.files),
         "notes": list(load.notes),
     }
@@ -113,7 +113,7 @@ def _load(folder: Path) -> CrimeLoad:
         points=gpd.read_parquet(folder / "points.parquet"),
         without_location=pd.read_parquet(folder / "without_location.parquet"),
         outside_gb=pd.read_parquet(folder / "outside_gb.parquet"),
-        n_duplicates_removed=int(meta["n_duplicates_removed"]),
+        set_aside=pd.read_parquet(folder / "set_aside.parquet"),
         files=tuple(meta["files"]),
         notes=tuple(meta["notes"]),
     )

@@ -8,18 +8,20 @@ without coordinates, rows outside Great Britain and duplicate crimes are counted
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal, cast, get_args
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import Transformer
 
 from spatial.crs import BNG, BNG_EPSG, WGS84
@@ -27,27 +29,37 @@ from spatial.errors import (
     CRSError,
     EmptyInputError,
     InputDataError,
+    InvalidGeometryError,
     MissingColumnError,
     OutsideGreatBritainError,
 )
 from spatial.validate import (
+    check_readable,
     decode_text,
+    in_gb_land,
     in_gb_lonlat,
     in_gb_metres,
+    read_csv_text,
+    read_file_bytes,
     repair_geometries,
     require_columns,
+    source_bytes,
     tiling_notes,
 )
+from spatial.versions import Published, choose_versions
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
 __all__ = [
     "CRIME_COLUMNS",
     "POLICE_UK_COLUMNS",
+    "SET_ASIDE_REASONS",
     "CrimeLoad",
     "CrimeSource",
+    "SetAsideReason",
     "WardLoad",
+    "check_accounting",
     "read_crimes",
     "read_lsoas",
     "read_neighbourhoods",
@@ -115,13 +127,28 @@ _MONTH_RE: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _TO_BNG: Final = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 
+SetAsideReason = Literal["identical file", "same rows", "older version", "duplicate Crime ID"]
+"""Why a row read was not used: see :attr:`CrimeLoad.set_aside`."""
+SET_ASIDE_REASONS: Final[tuple[SetAsideReason, ...]] = get_args(SetAsideReason)
+
+
+def _empty_set_aside() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            **{c: pd.Series(dtype="object") for c in CRIME_COLUMNS},
+            "month": pd.Series(dtype="period[M]"),
+            "reason": pd.Series(dtype="object"),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class CrimeLoad:
     """
-    What :func:`read_crimes` found, every row accounted for.
+    What :func:`read_crimes` found, every row read accounted for exactly once.
 
-    ``n_rows == n_without_location + n_outside_gb + len(points)``; duplicates removed are not in
-    ``n_rows``.
+    ``n_rows_read == len(points) + n_without_location + n_outside_gb + len(set_aside)``;
+    ``n_rows`` (the rows used) leaves out the rows set aside.
     """
 
     points: gpd.GeoDataFrame
@@ -130,21 +157,34 @@ class CrimeLoad:
     """Rows with no coordinates (police.uk could not place them), same columns, no geometry."""
     outside_gb: pd.DataFrame
     """Rows whose coordinates lie outside Great Britain, with ``longitude`` and ``latitude``."""
-    n_duplicates_removed: int
-    """Rows dropped because their Crime ID already appeared in an earlier row or file."""
     files: tuple[str, ...]
-    """The CSV files read, in order."""
+    """The CSV files read, in order (copies of a file read already are not listed)."""
+    set_aside: pd.DataFrame = field(default_factory=_empty_set_aside)
+    """Rows read but not used, :data:`CRIME_COLUMNS` and ``reason`` (:data:`SetAsideReason`):
+    copies of files read already, older versions of a republished force-month, and rows whose
+    Crime ID appeared in an earlier row."""
     notes: tuple[str, ...] = field(default=())
-    """Plain-English remarks on the load (duplicate files, empty files)."""
+    """Plain-English remarks on the load (copies, republished months, empty files)."""
     unread_located: tuple[tuple[str, str | None, int], ...] = field(default=())
     """``(month, crime_type, n)`` of located rows a store query counted but did not read
     (outside the wards' extent; see :func:`spatial.store.query_crimes`). Empty for CSV loads."""
 
     @property
+    def n_unread_located(self) -> int:
+        """Located rows a store query counted but did not read (0 for CSV loads)."""
+        return sum(n for _, _, n in self.unread_located)
+
+    @property
     def n_rows(self) -> int:
-        """Rows read, after removing duplicates."""
-        n_unread = sum(n for _, _, n in self.unread_located)
-        return len(self.points) + self.n_without_location + self.n_outside_gb + n_unread
+        """Rows used: read, less those set aside (with a store's counted, unread rows)."""
+        return (
+            len(self.points) + self.n_without_location + self.n_outside_gb + self.n_unread_located
+        )
+
+    @property
+    def n_rows_read(self) -> int:
+        """Every data row of every file found, including those set aside."""
+        return self.n_rows + len(self.set_aside)
 
     @property
     def n_without_location(self) -> int:
@@ -157,8 +197,18 @@ class CrimeLoad:
         return len(self.outside_gb)
 
     @property
+    def n_duplicates_removed(self) -> int:
+        """Rows dropped because their Crime ID already appeared in an earlier row or file."""
+        return int((self.set_aside["reason"] == "duplicate Crime ID").sum())
+
+    @property
+    def n_set_aside(self) -> int:
+        """Rows of file copies and older versions of republished months, not used."""
+        return len(self.set_aside) - self.n_duplicates_removed
+
+    @property
     def months(self) -> tuple[str, ...]:
-        """Every month present in any row, ``YYYY-MM``, sorted."""
+        """Every month present in any row used, ``YYYY-MM``, sorted."""
         months: set[str] = {m for m, _, _ in self.unread_located}
         for frame in (self.points, self.without_location, self.outside_gb):
             months.update(str(m) for m in frame["month"].unique())
@@ -205,49 +255,78 @@ def source_name(source: CrimeSource) -> str:
     return Path(source).name
 
 
-def _iter_csv_blobs(source: CrimeSource) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(name, bytes)`` for every street-level CSV a source holds."""
+_STAMP_RE: Final = re.compile(r"(?<!\d)\d{4}-(0[1-9]|1[0-2])(?!\d)")
+
+
+def _stamp(names: Iterable[str]) -> str | None:
+    """Return the latest ``YYYY-MM`` found in folder or archive names, if any."""
+    found = [m.group(0) for name in names for m in _STAMP_RE.finditer(name)]
+    return max(found) if found else None
+
+
+def _is_csv(name: str) -> bool:
+    return name.lower().endswith(".csv")
+
+
+def _street_only(names: list[str]) -> list[str]:
+    """Prefer ``*-street.csv`` (any case): a police.uk folder also holds outcomes and searches."""
+    street = [n for n in names if n.lower().endswith("-street.csv")]
+    return street or names
+
+
+def _iter_csv_blobs(source: CrimeSource, *, order: int) -> Iterator[tuple[bytes, Published]]:
+    """Yield the bytes and publication details of every street-level CSV a source holds."""
     if isinstance(source, tuple):
         name, data = source
         if name.lower().endswith(".zip"):
-            yield from _zip_members(name, data)
+            yield from _zip_members(name, data, mtime_ns=None, order=order)
         else:
-            yield name, data
+            yield data, Published(name, None, None, order)
         return
-    path = Path(source)
-    if not path.exists():
-        msg = f"{path}: no such file or folder. Check the path."
-        raise InputDataError(msg)
+    path = check_readable(source, what="crime files", allow_dir=True)
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*.csv") if p.is_file())
-        street = [p for p in found if p.name.endswith("-street.csv")]
-        chosen = street or found
+        found = sorted(p for p in path.rglob("*") if _is_csv(p.name) and not p.is_dir())
+        chosen = [Path(n) for n in _street_only([str(p) for p in found])]
         if not chosen:
             msg = f"{path}: the folder holds no CSV files. {_CSV_HINT}"
             raise EmptyInputError(msg)
+        folders = [path.name, *(q for p in chosen for q in p.relative_to(path).parts[:-1])]
+        stamp = _stamp(folders)
         for p in chosen:
-            yield str(p.relative_to(path.parent)), p.read_bytes()
+            data = read_file_bytes(p, what="crime files")
+            name = str(p.relative_to(path.parent))
+            yield data, Published(name, stamp, p.stat().st_mtime_ns, order)
     elif path.suffix.lower() == ".zip":
-        yield from _zip_members(path.name, path.read_bytes())
+        data = read_file_bytes(path, what="crime files")
+        yield from _zip_members(path.name, data, mtime_ns=path.stat().st_mtime_ns, order=order)
     else:
-        yield path.name, path.read_bytes()
+        data = read_file_bytes(path, what="crime files")
+        yield data, Published(path.name, None, path.stat().st_mtime_ns, order)
 
 
-def _zip_members(name: str, data: bytes) -> Iterator[tuple[str, bytes]]:
+def _zip_members(
+    name: str, data: bytes, *, mtime_ns: int | None, order: int
+) -> Iterator[tuple[bytes, Published]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
         msg = f"{name}: not a valid .zip archive. Download it again from data.police.uk."
         raise InputDataError(msg) from err
     with archive:
-        members = sorted(m for m in archive.namelist() if m.lower().endswith(".csv"))
-        street = [m for m in members if m.endswith("-street.csv")]
-        chosen = street or members
+        members = sorted(m for m in archive.namelist() if _is_csv(m) and not m.endswith("/"))
+        chosen = _street_only(members)
         if not chosen:
             msg = f"{name}: the archive holds no CSV files. {_CSV_HINT}"
             raise EmptyInputError(msg)
+        folders = [Path(name).stem, *(q for m in chosen for q in Path(m).parts[:-1])]
+        stamp = _stamp(folders)
         for member in chosen:
-            yield f"{name}/{member}", archive.read(member)
+            try:
+                content = archive.read(member)
+            except (zipfile.BadZipFile, OSError) as err:
+                msg = f"{name}: {member} could not be unpacked ({err}). Download it again."
+                raise InputDataError(msg) from err
+            yield content, Published(f"{name}/{member}", stamp, mtime_ns, order)
 
 
 def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
@@ -261,7 +340,7 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
             skipinitialspace=False,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        msg = f"{name}: could not be read as a CSV ({err}). {_CSV_HINT}"
+        msg = f"{name}: could not be read as a CSV ({_first_line(err)}). {_CSV_HINT}"
         raise InputDataError(msg) from err
     frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(frame.columns, _REQUIRED, source=name, hint=_CSV_HINT)
@@ -272,6 +351,10 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
     frame["source_file"] = name
     frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
     return frame
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
@@ -305,20 +388,55 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _read_all(
+    sources: Sequence[CrimeSource],
+) -> tuple[list[pd.DataFrame], list[Published], list[pd.DataFrame], list[str]]:
+    """Parse every file once; byte-identical copies go straight to the rows set aside."""
+    frames: list[pd.DataFrame] = []
+    published: list[Published] = []
+    copies: list[pd.DataFrame] = []
+    notes: list[str] = []
+    seen: dict[str, pd.DataFrame] = {}
+    for order, source in enumerate(sources):
+        for data, pub in _iter_csv_blobs(source, order=order):
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in seen:
+                first = seen[digest]
+                name = str(first["source_file"].iloc[0]) if len(first) else "a file read already"
+                copies.append(first.assign(source_file=pub.name, reason="identical file"))
+                notes.append(
+                    f"{pub.name} is identical to {name}; read once ({len(first):,} rows set aside)."
+                )
+                continue
+            frame = _coerce(_parse_csv(pub.name, data)).assign(_file_index=len(frames))
+            seen[digest] = frame
+            if frame.empty:
+                notes.append(f"{pub.name} holds a header but no rows.")
+            frames.append(frame)
+            published.append(pub)
+    return frames, published, copies, notes
+
+
 def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     """
     Read data.police.uk street-level crime CSVs into points in British National Grid.
 
+    Each force and month is read from one file (or from several files that split it): when two
+    files hold different versions of a force-month (a month republished with updated outcomes),
+    the one published later is kept and the other's rows are set aside, counted and noted (see
+    :mod:`spatial.versions`). Rows repeating a Crime ID already read are set aside too.
+
     Parameters
     ----------
     sources
-        CSV files, folders of monthly folders (searched for ``*-street.csv``), ``.zip`` archives
-        as data.police.uk delivers them, or uploaded ``(name, bytes)`` pairs.
+        CSV files, folders of monthly folders (searched for ``*-street.csv``, any case), ``.zip``
+        archives as data.police.uk delivers them, or uploaded ``(name, bytes)`` pairs.
 
     Returns
     -------
     CrimeLoad
-        Located points in EPSG:27700 plus every row that could not be placed, counted.
+        Located points in EPSG:27700 plus every row that could not be placed or was set aside,
+        counted.
 
     Raises
     ------
@@ -329,68 +447,96 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     OutsideGreatBritainError
         When no located row lies in Great Britain (swapped or projected coordinates).
     InputDataError
-        When a file is not a UTF-8 CSV, a month is malformed or a coordinate is not a number.
+        When a file is missing, unreadable or not an ordinary file, is not a UTF-8 CSV, a month
+        is malformed, a coordinate is not a number, or one file holds part of another's month.
     """
     if not sources:
         msg = "No crime files were given. Choose data.police.uk CSV files, a folder or a .zip."
         raise EmptyInputError(msg)
-    frames: list[pd.DataFrame] = []
-    files: list[str] = []
-    notes: list[str] = []
-    seen_digests: dict[str, str] = {}
-    for source in sources:
-        for name, data in _iter_csv_blobs(source):
-            digest = hashlib.sha256(data).hexdigest()
-            if digest in seen_digests:
-                notes.append(f"{name} is identical to {seen_digests[digest]}; read once.")
-                continue
-            seen_digests[digest] = name
-            files.append(name)
-            frame = _parse_csv(name, data)
-            if frame.empty:
-                notes.append(f"{name} holds a header but no rows.")
-            frames.append(frame)
-    table = pd.concat(frames, ignore_index=True)
+    frames, published, copies, notes = _read_all(sources)
+    choice = choose_versions(frames, published)
+    notes.extend(choice.notes)
+    table = pd.concat(list(choice.kept) or frames, ignore_index=True)
     if table.empty:
-        msg = f"{', '.join(files)}: no rows. {_CSV_HINT}"
+        msg = f"{', '.join(p.name for p in published)}: no rows. {_CSV_HINT}"
         raise EmptyInputError(msg)
-    table = _coerce(table)
-
+    table = table.sort_values(["_file_index", "source_row"], kind="stable")
     has_id = table["crime_id"].notna()
-    duplicated = has_id & table["crime_id"].duplicated(keep="first")
-    n_duplicates = int(duplicated.sum())
-    if n_duplicates:
+    duplicated = (has_id & table["crime_id"].duplicated(keep="first")).to_numpy()
+    if duplicated.any():
         notes.append(
-            f"{n_duplicates} rows repeat a Crime ID already read (overlapping files); kept once."
+            f"{int(duplicated.sum())} rows repeat a Crime ID already read (overlapping files); "
+            "kept once."
         )
-        table = table.loc[~duplicated].reset_index(drop=True)
+    aside = [*copies, *choice.set_aside, table.loc[duplicated].assign(reason="duplicate Crime ID")]
+    load = _split_located(table.loc[~duplicated].reset_index(drop=True), notes)
+    set_aside = pd.concat(aside, ignore_index=True)
+    load = CrimeLoad(
+        points=load.points,
+        without_location=load.without_location,
+        outside_gb=load.outside_gb,
+        set_aside=set_aside.loc[:, [*CRIME_COLUMNS, "reason"]].reset_index(drop=True),
+        files=tuple(p.name for p in published),
+        notes=load.notes,
+    )
+    n_read = sum(len(f) for f in frames) + sum(len(f) for f in copies)
+    check_accounting(load, n_rows_read=n_read)
+    return load
 
+
+def check_accounting(load: CrimeLoad, *, n_rows_read: int) -> None:
+    """
+    Check that every row read lies in exactly one bucket of the load.
+
+    Parameters
+    ----------
+    load
+        What :func:`read_crimes` returns.
+    n_rows_read
+        The data rows counted in the files.
+
+    Raises
+    ------
+    RuntimeError
+        When the buckets do not add up: a bug in patchmap, not in the data.
+    """
+    parts = {
+        "points": len(load.points),
+        "without_location": load.n_without_location,
+        "outside_gb": load.n_outside_gb,
+        "set_aside": len(load.set_aside),
+        "unread_located": load.n_unread_located,
+    }
+    if sum(parts.values()) != n_rows_read:
+        msg = f"patchmap bug: {n_rows_read:,} rows read but the load accounts for {parts}."
+        raise RuntimeError(msg)
+
+
+def _split_located(table: pd.DataFrame, notes: list[str]) -> CrimeLoad:
+    """Split rows into located-in-GB points, rows without coordinates and rows outside GB."""
     lon = table["longitude"].to_numpy(dtype=np.float64)
     lat = table["latitude"].to_numpy(dtype=np.float64)
     located = np.isfinite(lon) & np.isfinite(lat)
     in_box = in_gb_lonlat(lon, lat)
     x, y = _TO_BNG.transform(np.where(in_box, lon, np.nan), np.where(in_box, lat, np.nan))
-    inside = in_box & in_gb_metres(np.asarray(x), np.asarray(y))
+    x, y = np.asarray(x), np.asarray(y)
+    inside = in_box & in_gb_land(x, y)
     outside = located & ~inside
     if located.any() and not inside.any():
         raise OutsideGreatBritainError(_outside_message(table, outside, lon, lat))
-
     columns = list(CRIME_COLUMNS)
-    without_location = table.loc[~located, columns].reset_index(drop=True)
-    outside_gb = table.loc[outside, [*columns, "longitude", "latitude"]].reset_index(drop=True)
     if outside.any():
         notes.append(_outside_message(table, outside, lon, lat))
-    points = gpd.GeoDataFrame(
-        table.loc[inside, columns].reset_index(drop=True),
-        geometry=gpd.points_from_xy(np.asarray(x)[inside], np.asarray(y)[inside]),
-        crs=BNG,
-    )
     return CrimeLoad(
-        points=points,
-        without_location=without_location,
-        outside_gb=outside_gb,
-        n_duplicates_removed=n_duplicates,
-        files=tuple(files),
+        points=gpd.GeoDataFrame(
+            table.loc[inside, columns].reset_index(drop=True),
+            geometry=gpd.points_from_xy(x[inside], y[inside]),
+            crs=BNG,
+        ),
+        without_location=table.loc[~located, columns].reset_index(drop=True),
+        outside_gb=table.loc[outside, [*columns, "longitude", "latitude"]].reset_index(drop=True),
+        set_aside=_empty_set_aside(),
+        files=(),
         notes=tuple(notes),
     )
 
@@ -437,21 +583,22 @@ def _find_field(
 
 def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.GeoDataFrame:
     name = source_name(source)
-    try:
+    if isinstance(source, tuple):
+        _refuse_table(name, source[1], what=what)
+    try:  # GDAL reads a CSV as a plain table, without geometry: hence the cast
         if isinstance(source, tuple):
-            frame = gpd.read_file(io.BytesIO(source[1]))
+            frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))
         else:
-            path = Path(source)
-            if not path.exists():
-                msg = f"{path}: no such file. Check the path to the {what}."
-                raise InputDataError(msg)
-            frame = gpd.read_file(path)
+            path = check_readable(source, what=what, allow_dir=True)
+            frame = cast("pd.DataFrame", gpd.read_file(path))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         msg = (
-            f"{name}: could not be read as {what} ({err}). "
+            f"{name}: could not be read as {what} ({_first_line(err)}). "
             "Use GeoJSON, GeoPackage or a zipped Shapefile."
         )
         raise InputDataError(msg) from err
+    if not isinstance(frame, gpd.GeoDataFrame) or not _has_geometry(frame):
+        raise InputDataError(_table_message(name, [str(c) for c in frame.columns], what=what))
     if len(frame) == 0:
         msg = f"{name}: the file holds no features. Choose the file with the {what}."
         raise EmptyInputError(msg)
@@ -462,6 +609,62 @@ def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.Ge
         )
         raise CRSError(msg)
     return frame
+
+
+def _table_message(name: str, columns: Sequence[str], *, what: str) -> str:
+    looks = (
+        "It is a data.police.uk crime file: give it as the crimes, not as the "
+        if {"Crime ID", "Month", "Longitude"} <= set(columns)
+        else f"It is a table (columns {', '.join(columns[:6]) or 'none'}), not "
+    )
+    return f"{name}: holds no geometries. {looks}{what}. Choose the {what} file."
+
+
+def _refuse_table(name: str, data: bytes, *, what: str) -> None:
+    """Refuse an uploaded CSV before GDAL, which cannot tell a table from its bytes alone."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+    first = head.split(b"\n", 1)[0].strip()
+    if not name.lower().endswith((".csv", ".tsv", ".txt")) and (
+        not first or first[:1] in b"{[<" or b"," not in first or b"\x00" in head
+    ):
+        return
+    try:
+        columns = next(csv.reader([first.decode("utf-8")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        return
+    raise InputDataError(_table_message(name, [c.strip() for c in columns], what=what))
+
+
+def _has_geometry(frame: gpd.GeoDataFrame) -> bool:
+    return frame.active_geometry_name is not None  # type: ignore[redundant-expr,unused-ignore]  # stubs say str; None without geometry
+
+
+def _require_polygons(frame: gpd.GeoDataFrame, *, name: str, what: str, label: str) -> None:
+    """Refuse points, lines and mixed collections where boundaries (polygons) are needed."""
+    geoms = frame.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    types = shapely.get_type_id(geoms)
+    wrong = present & ~np.isin(types, [3, 6])  # Polygon, MultiPolygon
+    if wrong.any():
+        kinds = pd.Series(shapely.get_type_id(geoms[wrong])).map(_TYPE_NAMES).value_counts()
+        found = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        first = frame[label].astype(str).to_numpy()[wrong][0]
+        msg = (
+            f"{name}: {what} must be polygons; found {found} (first: {first!r}). "
+            f"This looks like a file of points or lines (crimes, sites, streets), not {what}. "
+            "Choose the boundary file (GeoJSON, GeoPackage or zipped Shapefile of polygons)."
+        )
+        raise InvalidGeometryError(msg)
+
+
+_TYPE_NAMES: Final = {
+    0: "points",
+    1: "lines",
+    2: "rings",
+    4: "multipoints",
+    5: "multilines",
+    7: "geometry collections",
+}
 
 
 def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.GeoDataFrame:
@@ -482,7 +685,9 @@ def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.Geo
     out = frame if crs.to_epsg() == BNG_EPSG else frame.to_crs(BNG)
     minx, miny, maxx, maxy = out.total_bounds
     corners = in_gb_metres(np.array([minx, maxx]), np.array([miny, maxy]))
-    if not corners.all():
+    if corners.all():
+        _require_in_gb(out, name=name, what=what, found=found)
+    else:
         msg = (
             f"{name}: the {what} lie outside Great Britain once read as {found} "
             f"(bounds {minx:,.0f}, {miny:,.0f}, {maxx:,.0f}, {maxy:,.0f} in EPSG:27700). "
@@ -490,6 +695,22 @@ def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.Geo
         )
         raise OutsideGreatBritainError(msg)
     return out
+
+
+def _require_in_gb(frame: gpd.GeoDataFrame, *, name: str, what: str, found: str) -> None:
+    """Refuse features whose inside lies off Great Britain (Ireland, France, the sea)."""
+    geoms = frame.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    reps = shapely.point_on_surface(geoms[present])
+    inside = in_gb_land(shapely.get_x(reps), shapely.get_y(reps))
+    if not inside.all():
+        first = reps[~inside][0]
+        msg = (
+            f"{name}: {int((~inside).sum())} of the {len(reps)} {what} lie outside Great Britain "
+            f"once read as {found} (first inside point {first.x:,.0f}, {first.y:,.0f} in "
+            "EPSG:27700). Check the file's CRS, or choose boundaries in England, Wales or Scotland."
+        )
+        raise OutsideGreatBritainError(msg)
 
 
 def read_wards(
@@ -523,9 +744,13 @@ def read_wards(
     CRSError
         When the file has no CRS or a CRS that contradicts its coordinates.
     OutsideGreatBritainError
-        When the wards do not lie in Great Britain.
+        When a ward does not lie in Great Britain (its inside point is off the land outline).
+    InvalidGeometryError
+        When features are points, lines or collections rather than polygons, or have no
+        geometry.
     InputDataError
-        When the file cannot be read or ward names repeat.
+        When the file is missing, unreadable, not an ordinary file, a table without geometry
+        (a crime CSV given as wards), cannot be read, or ward names repeat.
     """
     name = source_name(source)
     frame = _read_vector(source, what="ward boundaries")
@@ -544,6 +769,7 @@ def read_wards(
         raise MissingColumnError(msg)
     chosen_code = code_field or _find_field(columns, _WARD_CODE_RE, _CODE_FALLBACKS)
     frame = _to_bng_checked(frame, name=name, what="ward boundaries")
+    _require_polygons(frame, name=name, what="ward boundaries", label=chosen_name)
     names = frame[chosen_name].astype("str").str.strip()
     repeated = names[names.duplicated()].unique()
     if len(repeated):
@@ -582,12 +808,13 @@ def read_neighbourhoods(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     MissingColumnError
         When either column is missing.
     InputDataError
-        When a ward is given two neighbourhoods.
+        When the file is missing, unreadable or not a CSV, or a ward is given two
+        neighbourhoods.
     """
-    name = source_name(source)
-    data = source[1] if isinstance(source, tuple) else Path(source).read_bytes()
+    name, data = source_bytes(source, what="ward,neighbourhood CSV")
     text = decode_text(data, source=name)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    hint = "The file needs two columns: ward,neighbourhood."
+    frame = read_csv_text(text, source=name, hint=hint).fillna("")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     require_columns(
         frame.columns,
@@ -637,12 +864,17 @@ def read_population(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     ------
     MissingColumnError
         When no LSOA code or population column is found.
+    EmptyInputError
+        When the file is empty or holds a header but no rows.
     InputDataError
-        When a population is not a whole number.
+        When the file is missing, unreadable or not a CSV, or a population is not a number.
     """
-    name = source_name(source)
-    data = source[1] if isinstance(source, tuple) else Path(source).read_bytes()
-    frame = pd.read_csv(io.StringIO(decode_text(data, source=name)), dtype=str)
+    name, data = source_bytes(source, what="LSOA population CSV")
+    hint = "Use a CSV with an LSOA code column and a total population column."
+    frame = read_csv_text(decode_text(data, source=name), source=name, hint=hint)
+    if frame.empty:
+        msg = f"{name}: the population file holds a header but no rows. {hint}"
+        raise EmptyInputError(msg)
     columns = [str(c) for c in frame.columns]
     code = next((c for c in columns if _LSOA_CODE_RE.search(c)), None)
     label = next((c for c in columns if _LSOA_NAME_RE.search(c)), None)
@@ -687,6 +919,10 @@ def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
         When no LSOA code field is found.
     CRSError
         When the file has no CRS.
+    InvalidGeometryError
+        When features are not polygons.
+    InputDataError
+        When the file is missing, unreadable or holds no geometries.
     """
     name = source_name(source)
     frame = _read_vector(source, what="LSOA boundaries")
@@ -697,6 +933,7 @@ def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
         msg = f"{name}: no LSOA code column (LSOA21CD or similar); found {', '.join(columns)}."
         raise MissingColumnError(msg)
     frame = _to_bng_checked(frame, name=name, what="LSOA boundaries")
+    _require_polygons(frame, name=name, what="LSOA boundaries", label=code)
     out = gpd.GeoDataFrame(
         {
             "lsoa_code": frame[code].astype("str").to_numpy(),

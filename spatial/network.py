@@ -14,6 +14,7 @@ import functools
 import math
 import pickle
 import tempfile
+import xml.etree.ElementTree as ET  # the usual name; parse errors only
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
@@ -34,7 +35,9 @@ from spatial.errors import (
     InputDataError,
     OutsideGreatBritainError,
     ParameterError,
+    PatchmapError,
 )
+from spatial.validate import check_readable
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -485,8 +488,35 @@ def _read_graph(path: Path) -> tuple[nx.MultiDiGraph, bool]:
 @functools.lru_cache(maxsize=4)
 def _load_cached(path: Path, mtime_ns: int, size: int) -> StreetNetwork:
     del mtime_ns, size  # part of the cache key only: a changed file is read again
-    graph, raw = _read_graph(path)
+    graph, raw = _read_graph_checked(path)
     return network_from_graph(graph, source=path.name, require_highway=raw)
+
+
+def _read_graph_checked(path: Path) -> tuple[nx.MultiDiGraph, bool]:
+    """Read the graph, turning the parsers' errors on a malformed file into ours."""
+    try:
+        graph, raw = _read_graph(path)
+    except PatchmapError:
+        raise
+    except ET.ParseError as err:
+        msg = (
+            f"{path.name}: could not be read as a street network (not well-formed XML: {err}). "
+            "Give an OSMnx GraphML, an OSM XML (.osm) or an .osm.pbf extract."
+        )
+        raise InputDataError(msg) from err
+    except (ValueError, KeyError, TypeError, RuntimeError) as err:
+        if "no edges" in str(err) or "no nodes" in str(err) or "Found no graph" in str(err):
+            msg = f"{path.name}: holds no streets. Choose an extract that covers the area."
+            raise EmptyInputError(msg) from err
+        msg = (
+            f"{path.name}: could not be read as a street network ({type(err).__name__}: {err}). "
+            "Give an OSMnx GraphML, an OSM XML (.osm) or an .osm.pbf extract."
+        )
+        raise InputDataError(msg) from err
+    if graph.number_of_edges() == 0:
+        msg = f"{path.name}: no walkable street (the file holds no ways). Choose another extract."
+        raise EmptyInputError(msg)
+    return graph, raw
 
 
 def load_network(path: str | Path, *, cache_dir: str | Path | None = None) -> StreetNetwork:
@@ -521,10 +551,7 @@ def load_network(path: str | Path, *, cache_dir: str | Path | None = None) -> St
     EmptyInputError
         When it holds no walkable street.
     """
-    file = Path(path).resolve()
-    if not file.is_file():
-        msg = f"{path}: street network file not found. Give a .graphml, .osm or .osm.pbf file."
-        raise InputDataError(msg)
+    file = check_readable(path, what="street network (.graphml, .osm or .osm.pbf)").resolve()
     stat = file.stat()
     if cache_dir is None:
         return _load_cached(file, stat.st_mtime_ns, stat.st_size)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, cast, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +28,13 @@ from spatial.errors import (
     MissingColumnError,
     OutsideGreatBritainError,
 )
-from spatial.validate import decode_text, in_gb_metres
+from spatial.validate import (
+    check_readable,
+    decode_text,
+    in_gb_land,
+    read_csv_text,
+    source_bytes,
+)
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -76,7 +82,8 @@ def _name(source: PointSource) -> str:
 
 
 def _read_csv_points(text: str, *, name: str, what: str) -> gpd.GeoDataFrame:
-    frame = pd.read_csv(io.StringIO(text))
+    hint = "Use lon,lat (degrees) or easting,northing (metres) columns, one row per site."
+    frame = read_csv_text(text, source=name, hint=hint, dtype=None)
     lower = {str(c).strip().lower(): c for c in frame.columns}
     for pairs, crs in ((_LONLAT_PAIRS, WGS84), (_METRE_PAIRS, BNG)):
         for x_name, y_name in pairs:
@@ -101,14 +108,17 @@ def _read_csv_points(text: str, *, name: str, what: str) -> gpd.GeoDataFrame:
 
 
 def _read_vector(source: PointSource, *, name: str, what: str) -> gpd.GeoDataFrame:
-    try:
+    try:  # GDAL reads a CSV-like table without geometry as a plain table: hence the cast
         if isinstance(source, tuple):
-            frame = gpd.read_file(io.BytesIO(source[1]))
+            frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))
         else:
-            frame = gpd.read_file(Path(source))
+            frame = cast("pd.DataFrame", gpd.read_file(Path(source)))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         msg = f"{name}: could not be read as {what} ({err}). Use CSV, GeoJSON or GeoPackage."
         raise InputDataError(msg) from err
+    if not isinstance(frame, gpd.GeoDataFrame):  # GDAL read a table without geometry
+        msg = f"{name}: holds no geometries. Use a CSV with lon,lat columns, GeoJSON or GeoPackage."
+        raise InputDataError(msg)
     if frame.crs is None:
         msg = f"{name}: the {what} have no CRS. Save them with one (EPSG:4326 or EPSG:27700)."
         raise CRSError(msg)
@@ -144,11 +154,10 @@ def read_points(source: PointSource, *, what: str = "points") -> gpd.GeoDataFram
         When points lie outside Great Britain (often swapped coordinates).
     """
     name = _name(source)
-    if not isinstance(source, tuple) and not Path(source).is_file():
-        msg = f"{source}: no such file. Check the path to the {what}."
-        raise InputDataError(msg)
+    if not isinstance(source, tuple):
+        check_readable(source, what=what)
     if name.lower().endswith((".csv", ".txt")):
-        data = source[1] if isinstance(source, tuple) else Path(source).read_bytes()
+        name, data = source_bytes(source, what=what)
         frame = _read_csv_points(decode_text(data, source=name), name=name, what=what)
     else:
         frame = _read_vector(source, name=name, what=what)
@@ -175,7 +184,7 @@ def read_points(source: PointSource, *, what: str = "points") -> gpd.GeoDataFram
             "lat, or save the file in EPSG:4326."
         )
         raise CRSError(msg)
-    inside = in_gb_metres(x, y)
+    inside = in_gb_land(x, y)
     if not inside.all():
         first = int(np.flatnonzero(~inside)[0])
         src_x = float(shapely.get_x(frame.geometry.iloc[first]))
@@ -371,7 +380,7 @@ def add_site(
     """
     if (
         _looks_like_degrees(np.array([point.x]), np.array([point.y]))
-        or not in_gb_metres(np.array([point.x]), np.array([point.y]))[0]
+        or not in_gb_land(np.array([point.x]), np.array([point.y]))[0]
     ):
         msg = (
             f"site {name!r}: ({point.x:.4f}, {point.y:.4f}) is not in Great Britain in "

@@ -49,7 +49,7 @@ import pandas as pd
 from spatial.crs import BNG, GB_BOUNDS_M
 from spatial.errors import EmptyInputError, InputDataError
 from spatial.io import CRIME_COLUMNS, CrimeLoad, read_crimes
-from spatial.validate import decode_text
+from spatial.validate import check_readable, decode_text, read_file_bytes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -201,11 +201,13 @@ def _source_blobs(source: Path) -> Iterator[_Blob]:
     if not source.is_file():
         msg = f"{source}: not a regular file (a pipe or device?). Give a CSV, folder or .zip."
         raise InputDataError(msg)
+    check_readable(source, what="crime files")  # a file the account may not read
     if source.suffix.lower() == ".zip":
         match = _ARCHIVE_RE.search(source.name)
         yield from _zip_blobs(source, match.group(1) if match else None)
     else:
-        yield _Blob(source.name, source.read_bytes(), _mtime_iso(source))
+        data = read_file_bytes(source, what="crime files")
+        yield _Blob(source.name, data, _mtime_iso(source))
 
 
 def read_manifest(store_dir: Path) -> dict[str, object]:
@@ -764,7 +766,6 @@ def query_crimes(
         outside_gb=rows.loc[
             rows["status"] == "outside_gb", [*columns, "longitude", "latitude"]
         ].reset_index(drop=True),
-        n_duplicates_removed=0,
         files=tuple(str(f.relative_to(store_dir)) for f in files),
         unread_located=tuple(unread),
     )

@@ -7,10 +7,16 @@ Each check either returns what it found (counts, masks, notes) or raises an erro
 
 from __future__ import annotations
 
+import functools
+import io
+import os
+import stat
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from spatial.crs import GB_BOUNDS_LONLAT, GB_BOUNDS_M
@@ -27,16 +33,22 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
     import numpy.typing as npt
-    import pandas as pd
 
 __all__ = [
+    "GB_BUFFER_M",
     "MIN_GAP_AREA_M2",
     "MIN_OVERLAP_AREA_M2",
+    "check_readable",
     "decode_text",
+    "gb_outline",
+    "in_gb_land",
     "in_gb_lonlat",
     "in_gb_metres",
+    "read_csv_text",
+    "read_file_bytes",
     "repair_geometries",
     "require_columns",
+    "source_bytes",
     "tiling_notes",
 ]
 
@@ -44,6 +56,176 @@ MIN_OVERLAP_AREA_M2: Final = 1.0
 """Overlaps between two boundary polygons smaller than this are ignored (digitising noise)."""
 MIN_GAP_AREA_M2: Final = 100.0
 """Holes in the union of boundary polygons smaller than this are ignored (slivers)."""
+GB_BUFFER_M: Final = 5_000.0
+"""How far beyond Great Britain's (generalised) coastline a point still counts as in Great Britain.
+
+Covers coastal snap points, piers and islets the 1:10m outline leaves out; well short of the
+nearest other land (Northern Ireland 19 km from Kintyre, the Isle of Man 26 km, France 33 km)."""
+_GB_OUTLINE_PATH: Final = Path(__file__).resolve().parent / "data" / "gb_outline.wkb"
+
+
+_KINDS: Final = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def check_readable(path: str | Path, *, what: str, allow_dir: bool = False) -> Path:
+    """
+    Refuse a path that is missing, not an ordinary file, or that the user may not read.
+
+    Called before a file is opened, so a named pipe or a device never makes a reader wait
+    forever. Read permission is asked of :func:`os.access` (for root it is always granted; a
+    :class:`PermissionError` while reading is caught by :func:`read_file_bytes` too).
+
+    Parameters
+    ----------
+    path
+        The path as the user gave it.
+    what
+        What the file should hold ("crime files", "ward boundaries"), used in messages.
+    allow_dir
+        Accept a folder (crime folders, Shapefile folders).
+
+    Returns
+    -------
+    pathlib.Path
+        The path, checked.
+
+    Raises
+    ------
+    InputDataError
+        When the path does not exist, is a folder (unless allowed), a pipe, socket or device,
+        or cannot be read.
+
+    Examples
+    --------
+    >>> check_readable("/", what="crime files", allow_dir=True).name
+    ''
+    """
+    file = Path(path)
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        msg = f"{file}: not found (no such file or folder). Check the path to the {what}."
+        raise InputDataError(msg) from None
+    except OSError as err:
+        msg = f"{file}: cannot be opened ({err.strerror}). Check the path to the {what}."
+        raise InputDataError(msg) from err
+    if stat.S_ISDIR(mode) and not allow_dir:
+        msg = f"{file}: is a folder. Give the file that holds the {what}."
+        raise InputDataError(msg)
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        kind = next((label for test, label in _KINDS if test(mode)), "not an ordinary file")
+        msg = (
+            f"{file}: is {kind}, not an ordinary file; patchmap reads only ordinary files. "
+            f"Save the {what} to a file and give its path."
+        )
+        raise InputDataError(msg)
+    if not os.access(file, os.R_OK):
+        raise InputDataError(_no_permission(file, what))
+    return file
+
+
+def _no_permission(file: Path, what: str) -> str:
+    return (
+        f"{file}: permission denied: this account may not read the {what}. "
+        "Ask the file's owner for read access, or copy it to a folder of your own."
+    )
+
+
+def read_file_bytes(path: str | Path, *, what: str) -> bytes:
+    """
+    Return the bytes of an ordinary, readable file, or raise an error that says what to fix.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file should hold, used in messages.
+
+    Returns
+    -------
+    bytes
+        The file's content.
+
+    Raises
+    ------
+    InputDataError
+        As :func:`check_readable`, or when reading fails (permission denied, I/O error).
+    """
+    file = check_readable(path, what=what)
+    try:
+        return file.read_bytes()
+    except PermissionError as err:
+        raise InputDataError(_no_permission(file, what)) from err
+    except OSError as err:
+        msg = f"{file}: could not be read ({err.strerror}). Check the disk or copy the file again."
+        raise InputDataError(msg) from err
+
+
+def source_bytes(source: str | Path | tuple[str, bytes], *, what: str) -> tuple[str, bytes]:
+    """
+    Return the name and bytes of a path or an uploaded ``(name, bytes)`` pair.
+
+    Parameters
+    ----------
+    source
+        A path (checked with :func:`check_readable`) or an upload.
+    what
+        What the file should hold, used in messages.
+
+    Returns
+    -------
+    tuple of str and bytes
+        The name a user knows the file by, and its content.
+
+    Raises
+    ------
+    InputDataError
+        As :func:`read_file_bytes`.
+    """
+    if isinstance(source, tuple):
+        return source[0], source[1]
+    return Path(source).name, read_file_bytes(source, what=what)
+
+
+def read_csv_text(text: str, *, source: str, hint: str, dtype: type | None = str) -> pd.DataFrame:
+    """
+    Parse CSV text into a table, turning the parser's errors into one that says what to fix.
+
+    Parameters
+    ----------
+    text
+        The decoded file (see :func:`decode_text`).
+    source
+        The file's name, used in messages.
+    hint
+        What the file should look like, appended to the message.
+    dtype
+        Column type (text by default: readers convert what they need).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, with column names stripped of surrounding spaces.
+
+    Raises
+    ------
+    InputDataError
+        When the text is not a well-formed CSV (ragged rows, unclosed quotes, no columns).
+    """
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=dtype)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        msg = f"{source}: could not be read as a CSV ({detail}). {hint}"
+        raise InputDataError(msg) from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
 
 
 def decode_text(data: bytes, *, source: str) -> str:
@@ -194,6 +376,60 @@ def in_gb_metres(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.
             & (y <= max_y),
             dtype=np.bool_,
         )
+
+
+@functools.cache
+def gb_outline() -> shapely.MultiPolygon:
+    """
+    Return Great Britain's land outline, buffered by :data:`GB_BUFFER_M`, in EPSG:27700.
+
+    Built by ``tools/gen_gb_outline.py`` from Natural Earth 1:10m countries (public domain):
+    England, Scotland and Wales with their islands; not Northern Ireland, the Isle of Man or the
+    Channel Islands. Prepared once for fast point tests.
+
+    Returns
+    -------
+    shapely.MultiPolygon
+        The outline (shared; never modify it).
+    """
+    outline = shapely.from_wkb(_GB_OUTLINE_PATH.read_bytes())
+    if not isinstance(outline, shapely.MultiPolygon):  # the tool always writes one
+        msg = f"{_GB_OUTLINE_PATH} is damaged: reinstall patchmap."
+        raise TypeError(msg)
+    shapely.prepare(outline)
+    return outline
+
+
+def in_gb_land(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """
+    Return which British National Grid points lie in Great Britain (its land plus a 5 km margin).
+
+    Unlike the grid's rectangle (:func:`in_gb_metres`), this tells Great Britain from Ireland,
+    Northern Ireland, the Isle of Man and France.
+
+    Parameters
+    ----------
+    x, y
+        Eastings and northings in metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask; NaN or infinite coordinates are False.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # Cambridge Guildhall; Belfast City Hall (Northern Ireland)
+    >>> in_gb_land(np.array([544950.0, 146500.0]), np.array([258450.0, 529700.0])).tolist()
+    [True, False]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    result = in_gb_metres(x, y)
+    if result.any():
+        result[result] = shapely.contains_xy(gb_outline(), x[result], y[result])
+    return result
 
 
 def repair_geometries(

@@ -275,8 +275,8 @@ def _create_engine(parsed: URL, *, shown: str, lock_timeout_s: float) -> Engine:
         engine = create_engine(parsed, **options)
     except ImportError as err:
         msg = (
-            f"Cannot open {shown}: the PostgreSQL driver is not installed ({err}). "
-            "Install it with: pip install 'psycopg[binary]'."
+            f"Cannot open {shown}: the PostgreSQL driver, an optional part of patchmap, is not "
+            f"installed ({err}). Install it with: pip install 'patchmap[postgres]'."
         )
         raise DatabaseError(msg) from err
     translate_errors(engine, backend=backend, shown=shown, lock_timeout_s=lock_timeout_s)

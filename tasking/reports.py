@@ -17,7 +17,6 @@ environmental services, housing, fire, police or another partner), ``issue`` (fr
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from boundaries.select import Selection, select_points
 from spatial.crime_types import (
     ASB,
     BICYCLE_THEFT,
@@ -46,13 +46,22 @@ from spatial.crime_types import (
 )
 from spatial.crs import BNG, WGS84, require_bng
 from spatial.errors import EmptyInputError, InputDataError, MissingColumnError, ParameterError
-from spatial.validate import decode_text, in_gb_lonlat, in_gb_metres, require_columns
+from spatial.validate import (
+    decode_text,
+    in_gb_land,
+    in_gb_lonlat,
+    read_csv_text,
+    require_columns,
+    source_bytes,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from shapely import Point
+
+    from boundaries.dataset import StudyArea
 
 __all__ = [
     "NOT_POLICE_CRIME",
@@ -60,6 +69,7 @@ __all__ = [
     "THEMES",
     "gap_table",
     "read_reports",
+    "reports_gap",
     "reports_in",
     "theme_of_crime_type",
     "theme_of_issue",
@@ -175,7 +185,7 @@ def append_report(
         msg = "Say what was reported (the issue is empty)."
         raise ParameterError(msg)
     looks_like_degrees = abs(point.x) <= 180 and abs(point.y) <= 90  # noqa: PLR2004
-    if looks_like_degrees or not in_gb_metres(np.array([point.x]), np.array([point.y]))[0]:
+    if looks_like_degrees or not in_gb_land(np.array([point.x]), np.array([point.y]))[0]:
         msg = (
             f"The report's point ({point.x:.5g}, {point.y:.5g}) is not in Great Britain in British "
             "National Grid metres; give eastings and northings, not longitude and latitude."
@@ -281,9 +291,9 @@ def read_reports(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
     EmptyInputError
         When the file holds no reports.
     """
-    name = source[0] if isinstance(source, tuple) else Path(source).name
-    data = source[1] if isinstance(source, tuple) else Path(source).read_bytes()
-    frame = pd.read_csv(io.StringIO(decode_text(data, source=name)), dtype=str)
+    name, data = source_bytes(source, what="reports CSV")
+    hint = "Reports need date, reported_by, issue and lon,lat (or x_m,y_m) columns."
+    frame = read_csv_text(decode_text(data, source=name), source=name, hint=hint)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     require_columns(frame.columns, ["date", "reported_by", "issue"], source=name)
     if frame.empty:
@@ -292,13 +302,13 @@ def read_reports(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
     if {"lon", "lat"} <= set(frame.columns):
         lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64)
         lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~in_gb_lonlat(lon, lat)
         x, y = _TO_BNG.transform(lon, lat)
         x, y = np.asarray(x), np.asarray(y)
+        bad = ~(in_gb_lonlat(lon, lat) & in_gb_land(x, y))
     elif {"x_m", "y_m"} <= set(frame.columns):
         x = pd.to_numeric(frame["x_m"], errors="coerce").to_numpy(dtype=np.float64)
         y = pd.to_numeric(frame["y_m"], errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~in_gb_metres(x, y)
+        bad = ~in_gb_land(x, y)
     else:
         msg = f"{name}: needs lon,lat (WGS84) or x_m,y_m (EPSG:27700) columns for each report."
         raise MissingColumnError(msg)
@@ -431,3 +441,55 @@ def reports_in(
     first, last = (pd.Period(m, freq="M") for m in months)
     in_period = reports[(reports["month"] >= first) & (reports["month"] <= last)]
     return in_period[in_period.within(wards.union_all())]
+
+
+def reports_gap(
+    reports: gpd.GeoDataFrame,
+    area: StudyArea,
+    *,
+    wards: Sequence[str],
+    months: tuple[str, str],
+    crime_types: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """
+    Set the reports made in some wards and months beside the crime recorded there, theme by theme.
+
+    The reports are kept to those inside the wards and months (:func:`reports_in`); the recorded
+    crimes are the study area's in the same wards and months, of ``crime_types`` when given.
+
+    Parameters
+    ----------
+    reports
+        From :func:`read_reports` (anywhere, any time).
+    area
+        The study area whose crimes are compared.
+    wards
+        Names of the wards (e.g. a profile's ``wards``).
+    months
+        First and last month, ``YYYY-MM``, inclusive.
+    crime_types
+        The recorded crime types compared; every type when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`gap_table` of the reports and crimes inside.
+
+    Raises
+    ------
+    ParameterError
+        When a ward is not in the study area (as for :func:`boundaries.select.select_points`).
+    EmptyInputError
+        When there are neither reports nor crimes inside.
+    """
+    ward_frame = area.wards.loc[area.wards["ward_name"].isin(wards)]
+    inside = reports_in(reports, wards=ward_frame, months=months)
+    crimes = select_points(
+        area,
+        Selection(
+            months=months,
+            crime_types=tuple(crime_types) if crime_types else None,
+            wards=tuple(wards),
+        ),
+    )
+    return gap_table(inside, crimes)

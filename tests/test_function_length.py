@@ -43,9 +43,6 @@ ALLOWED: Final[dict[str, str]] = {
     ),
     "layers/routes.py::route_map_svg": "draws the route sheet's map element by element",
     "layers/static_map.py::render_static_map": "draws the static map layer by layer",
-    "patchmap/hotspots.py::_kde_top_outcome": (
-        "the kde-top ranking, moved verbatim from cli.py; it belongs in hotspots/"
-    ),
     "patchmap/hotspots.py::run_change": "moved verbatim from cli.py: options, run, print",
     "patchmap/hotspots.py::run_density": "moved verbatim from cli.py: options, run, print",
     "patchmap/hotspots.py::run_emerging": "moved verbatim from cli.py: options, run, print",

@@ -157,8 +157,11 @@ def test_point_on_shared_boundary_is_counted_once() -> None:
         crs=BNG,
     )
     result = assign_wards(points, wards)
-    assert result.inside["ward"].to_dict() == {0: "West", 1: "West"}
+    # equal areas: the edge point goes to the lowest ward code, E (the stated OVERLAP_RULE)
+    assert result.inside["ward"].to_dict() == {0: "East", 1: "West"}
     assert result.n_outside_wards == 1
+    assert result.n_in_overlaps == 1
+    assert "smallest of those wards" in result.notes[0]
     with pytest.raises(CRSError, match="EPSG:4326"):
         assign_wards(points.to_crs("EPSG:4326"), wards)
 

@@ -110,10 +110,15 @@ def test_duplicate_crime_ids_across_files_are_removed_once(tmp_path: Path) -> No
     a = tmp_path / "a-street.csv"
     b = tmp_path / "b-street.csv"
     a.write_bytes(_csv(ROW_A, ROW_ASB))
-    b.write_bytes(_csv(ROW_A, ROW_NOLOC))
+    # the same Crime ID in another month's file (a hand-made extract): kept once
+    b.write_bytes(
+        _csv(ROW_A.replace("2025-01", "2025-02"), ROW_NOLOC.replace("2025-01", "2025-02"))
+    )
     load = read_crimes([a, b])
     assert load.n_duplicates_removed == 1
+    assert load.n_set_aside == 0
     assert load.n_rows == 3
+    assert load.n_rows_read == 4
     assert any("Crime ID" in note for note in load.notes)
 
 

@@ -15,6 +15,7 @@ from tasking.reports import (
     append_report,
     gap_table,
     read_reports,
+    reports_gap,
     theme_of_issue,
 )
 
@@ -121,3 +122,32 @@ def test_reports_entered_in_the_app_are_kept_and_read_back(tmp_path: Path) -> No
             path, date=dt.date(2025, 8, 9), reported_by="x", issue=" ", point=Point(454100, 270450)
         )
     assert len(read_reports(path)) == 2  # refused reports left the file alone
+
+
+def test_reports_gap_keeps_the_wards_months_and_crime_types(tmp_path: Path) -> None:
+    from boundaries.dataset import load_demo  # noqa: PLC0415 - seconds, this test only
+    from boundaries.select import Selection, select_points  # noqa: PLC0415
+
+    path = tmp_path / "reports.csv"
+    path.write_text(
+        "date,reported_by,issue,lon,lat\n"
+        "2025-08-03,resident,drug dealing by the shops,-1.2125,52.3215\n"
+        "2025-08-09,environmental services,fly-tipping in the alley,-1.2125,52.3215\n"
+        "2024-01-09,resident,drug dealing long ago,-1.2125,52.3215\n",
+        encoding="utf-8",
+    )
+    demo = load_demo()
+    months = ("2025-07", "2025-09")
+    table = reports_gap(read_reports(path), demo, wards=["Castle"], months=months)
+    gap = table.set_index("theme")
+    assert gap.loc["Drugs", "n_reports"] == 1  # the 2024 report is outside the months
+    assert gap.loc[NOT_POLICE_CRIME, "n_reports"] == 1
+    recorded = select_points(demo, Selection(months=months, wards=("Castle",)))
+    assert gap["n_recorded"].sum() == len(recorded)
+    assert gap.loc["Drugs", "n_recorded"] == (recorded["crime_type"] == "Drugs").sum()
+    drugs_only = reports_gap(
+        read_reports(path), demo, wards=["Castle"], months=months, crime_types=["Drugs"]
+    ).set_index("theme")
+    assert drugs_only["n_recorded"].sum() == gap.loc["Drugs", "n_recorded"]
+    elsewhere = reports_gap(read_reports(path), demo, wards=["Riverside"], months=months)
+    assert elsewhere["n_reports"].sum() == 0  # the reports lie in Castle

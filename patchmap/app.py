@@ -1,0 +1,124 @@
+"""``patchmap app``: start the Streamlit app (the installed copy, or the checkout's)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from spatial.errors import PatchmapError
+
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["DEFAULT_PORT", "add_app", "app_command", "find_app", "run_app"]
+
+DEFAULT_PORT: Final = 8501
+"""Streamlit's usual port, as ``make run`` uses."""
+PACKAGE_DIR: Final = Path(__file__).resolve().parent
+"""The installed ``patchmap`` package."""
+APP_SETTINGS: Final = (
+    ("server.headless", "true"),
+    ("server.enableStaticServing", "true"),
+    ("browser.gatherUsageStats", "false"),
+)
+"""Settings given on the command line too, so they hold whatever folder the app starts from."""
+
+
+def find_app() -> Path:
+    """
+    Return the app's ``app.py``: the copy installed in the wheel, else the checkout's.
+
+    A wheel holds the app as ``patchmap/_app`` (see ``setup.py``); an editable install or a
+    checkout runs ``app.py`` beside the ``patchmap`` folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``app.py``, with ``app_pages/`` and ``static/`` beside it.
+
+    Raises
+    ------
+    PatchmapError
+        When neither holds the app (a broken install).
+    """
+    for folder in (PACKAGE_DIR / "_app", PACKAGE_DIR.parent):
+        script = folder / "app.py"
+        if script.is_file() and (folder / "app_pages").is_dir() and (folder / "static").is_dir():
+            return script
+    msg = (
+        f"The app's files are missing: no app.py with app_pages/ and static/ in "
+        f"{PACKAGE_DIR / '_app'} or {PACKAGE_DIR.parent}. Reinstall patchmap "
+        "(pip install --force-reinstall patchmap) or run `make run` in a checkout."
+    )
+    raise PatchmapError(msg)
+
+
+def app_command(script: Path, *, port: int) -> list[str]:
+    """
+    Return the command that serves ``script`` with Streamlit on ``port``.
+
+    Parameters
+    ----------
+    script
+        The app's ``app.py``.
+    port
+        The port to listen on.
+
+    Returns
+    -------
+    list of str
+        ``python -m streamlit run app.py --server.port PORT ...`` with this interpreter.
+    """
+    settings = [f"--{key}={value}" for key, value in APP_SETTINGS]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        f"--server.port={port}",
+        *settings,
+    ]
+
+
+def _port(text: str) -> int:
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:  # noqa: PLR2004 - the TCP port range
+        msg = f"a port is a whole number from 1 to 65535; got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return port
+
+
+def add_app(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap app`` to its parser."""
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to serve the app on (default {DEFAULT_PORT}); open http://localhost:PORT",
+    )
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Run ``patchmap app``: serve the app until Ctrl-C; return Streamlit's exit code."""
+    script = find_app()
+    if importlib.util.find_spec("streamlit") is None:
+        msg = "The app needs Streamlit, which is not installed: pip install patchmap."
+        raise PatchmapError(msg)
+    print(f"patchmap: open http://localhost:{args.port} in your browser (Ctrl-C stops the app)")
+    # run from the app's folder, so Streamlit also reads its .streamlit/config.toml
+    try:
+        done = subprocess.run(  # noqa: S603 - this interpreter's Streamlit on our own script
+            app_command(script, port=args.port), cwd=script.parent, check=False
+        )
+    except KeyboardInterrupt:
+        return 0
+    return done.returncode

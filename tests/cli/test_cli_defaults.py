@@ -1,0 +1,75 @@
+"""The command's light copies of option defaults equal the package constants they copy."""
+
+from __future__ import annotations
+
+import pytest
+
+from patchmap import _defaults
+from patchmap.cli import build_parser
+
+
+def _package_values() -> dict[str, object]:
+    from hotspots import backtest, clusters, cube, fdr, forecast, methods, ranking  # noqa: PLC0415
+    from layers import audience, export  # noqa: PLC0415
+    from spatial import catchments, routes  # noqa: PLC0415
+    from tasking import store  # noqa: PLC0415
+
+    return {
+        "DEFAULT_WALK_KMH": routes.DEFAULT_WALK_KMH,
+        "DEFAULT_MAX_MINUTES": routes.DEFAULT_MAX_MINUTES,
+        "DEFAULT_STOP_MINUTES": routes.DEFAULT_STOP_MINUTES,
+        "DEFAULT_TOP_N": routes.DEFAULT_TOP_N,
+        "DEFAULT_CATCHMENT_MINUTES": catchments.DEFAULT_CATCHMENT_MINUTES,
+        "DEFAULT_BACKTEST_METHOD_NAMES": tuple(m.name for m in backtest.DEFAULT_BACKTEST_METHODS),
+        "DEFAULT_COVERAGES_PCT": backtest.DEFAULT_COVERAGES_PCT,
+        "DEFAULT_CELL_SIZE_M": cube.DEFAULT_CELL_SIZE_M,
+        "DEFAULT_COVERAGE_PCT": forecast.DEFAULT_COVERAGE_PCT,
+        "DEFAULT_MIN_TRAIN_MONTHS": forecast.DEFAULT_MIN_TRAIN_MONTHS,
+        "METHOD_NAMES": methods.METHOD_NAMES,
+        "CORRECTIONS": tuple(sorted(fdr.CORRECTION_LABELS)),
+        "DEFAULT_TOP_SHARE_PCT": ranking.DEFAULT_TOP_SHARE_PCT,
+        "DEFAULT_MIN_CRIMES": clusters.DEFAULT_MIN_CRIMES,
+        "DEFAULT_MIN_CLUSTER_CRIMES": clusters.DEFAULT_MIN_CLUSTER_CRIMES,
+        "ACTION_STATUSES": store.ACTION_STATUSES,
+        "AREA_KINDS": store.AREA_KINDS,
+        "CHECKLIST_ITEMS": store.CHECKLIST_ITEMS,
+        "DATABASE_URL_ENV": store.DATABASE_URL_ENV,
+        "EPIC_TYPES": store.EPIC_TYPES,
+        "PROBLEM_STATUSES": store.PROBLEM_STATUSES,
+        "SARA_STAGES": store.SARA_STAGES,
+        "AUDIENCES": audience.AUDIENCES,
+        "LAYER_KINDS": audience.LAYER_KINDS,
+        "EXPORT_FORMATS": export.EXPORT_FORMATS,
+    }
+
+
+def test_every_light_default_equals_its_package_constant() -> None:
+    package = _package_values()
+    copied = {name: getattr(_defaults, name) for name in dir(_defaults) if name.isupper()}
+    assert set(copied) == set(package)  # every copy is checked, and nothing else is copied
+    for name, value in package.items():
+        assert copied[name] == value, name
+
+
+@pytest.mark.parametrize(
+    ("argv", "dest", "expected"),
+    [
+        (["route"], "walk_kmh", "DEFAULT_WALK_KMH"),
+        (["route"], "max_minutes", "DEFAULT_MAX_MINUTES"),
+        (["route"], "stop_minutes", "DEFAULT_STOP_MINUTES"),
+        (["route"], "top_n", "DEFAULT_TOP_N"),
+        (["catchment"], "minutes", "DEFAULT_CATCHMENT_MINUTES"),
+        (["backtest"], "coverage_pct", "DEFAULT_COVERAGES_PCT"),
+        (["backtest"], "cell_size_m", "DEFAULT_CELL_SIZE_M"),
+        (["backtest"], "min_train_months", "DEFAULT_MIN_TRAIN_MONTHS"),
+        (["forecast"], "coverage_pct", "DEFAULT_COVERAGE_PCT"),
+    ],
+)
+def test_cli_defaults_are_the_package_defaults(argv: list[str], dest: str, expected: str) -> None:
+    args = build_parser().parse_args([*argv, "--demo"])
+    assert getattr(args, dest) == _package_values()[expected]
+
+
+def test_backtest_methods_default_names_the_package_methods() -> None:
+    args = build_parser().parse_args(["backtest", "--demo"])
+    assert tuple(args.methods.split(",")) == _package_values()["DEFAULT_BACKTEST_METHOD_NAMES"]
