@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from hotspots.backtest import Backtest, MethodResult
-from hotspots.forecast import DefaultChoice, Method
+from hotspots.forecast import DefaultChoice
+from hotspots.methods import Method
 from hotspots.sepp import fit_sepp, sepp_expected_counts
 from hotspots.weekly import (
     DAY_CANDIDATES,
