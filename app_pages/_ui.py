@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
+from boundaries.assign import assign_wards
 from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
 from boundaries.population import lsoa_residents
 from boundaries.select import Selection, select_points, select_wards
@@ -32,6 +33,18 @@ from hotspots.forecast import forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
 from hotspots.methods import parse_method
+from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
+from hotspots.streets import HotStreets, hot_streets, street_stops
+from hotspots.when import (
+    HourOfWeek,
+    PatrolWindows,
+    TimingChange,
+    events_in_hours,
+    hour_of_week,
+    patrol_windows,
+    select_events,
+    timing_change,
+)
 from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
 from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
 from layers.map import (
@@ -50,13 +63,23 @@ from spatial.catchments import (
     catchment_coverage,
     walking_catchments,
 )
+from spatial.demo import demo_incidents
 from spatial.errors import ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import Grid, count_points, make_grid
+from spatial.incidents import (
+    Incidents,
+    Midnight,
+    incidents_to_crimes,
+    parse_column_map,
+    read_incidents,
+)
 from spatial.io import read_crimes
+from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M
 from spatial.network import load_network
 from spatial.routes import (
     plan_eva_route,
 )
+from spatial.street_walks import plan_street_walk, streets_at_points
 from tasking.assess import Assessment, assess_response
 from tasking.problems import flag_problems
 from tasking.profile import Profile, build_profile
@@ -65,13 +88,13 @@ from tasking.store import (
     request_id_for,
     resolve_database_url,
 )
+from tasking.windows import problem_patrol_windows
 
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Sequence
 
     import geopandas as gpd
-    import pandas as pd
     from shapely import Point
     from sqlalchemy import Engine
     from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -83,6 +106,7 @@ if TYPE_CHECKING:
     from hotspots.fdr import Correction
     from hotspots.forecast import Forecast
     from hotspots.kde import Kernel
+    from hotspots.streets import StreetMethod, StreetUnit
     from layers.audience import Audience, LayerKind
     from layers.export import ExportFormat
     from spatial.grid import GridKind
@@ -123,6 +147,7 @@ DATASETS: Final = (DEMO, UPLOAD, FOLDER)
 """The dataset choices, in the order the sidebar offers them."""
 
 GISTAR_SOURCE: Final = "Gi* hot cells"
+STREETS_SOURCE: Final = "Hot streets (walked end to end)"
 KDE_SOURCE: Final = "Density peaks"
 CLUSTER_SOURCE: Final = "Crime clusters"
 """Where the EVA page takes its hotspot stops from."""
@@ -937,6 +962,32 @@ def assessment(
     )
 
 
+@st.cache_data(max_entries=8, show_spinner="Finding the hot streets…")
+def hot_street_result(  # the data set key, the filters, the network key and each option
+    dataset_id: str,
+    selection: Selection,
+    network_key: str,
+    method: StreetMethod,
+    per: StreetUnit,
+    lengths_m: tuple[float, float, float],
+    _network: StreetNetwork,
+    _area: StudyArea,
+) -> HotStreets:
+    """Return the hot streets of the selection (lengths: bandwidth, lixel, largest snap)."""
+    del network_key
+    bandwidth_m, lixel_m, max_snap_m = lengths_m
+    _, points = selected_frames(dataset_id, selection, _area)
+    return hot_streets(
+        points,
+        network=_network,
+        method=method,
+        per=per,
+        bandwidth_m=bandwidth_m,
+        lixel_m=lixel_m,
+        max_snap_m=max_snap_m,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Cached wrappers of the eva routes page
 
@@ -969,6 +1020,56 @@ def eva_hotspot_stops(
         return cluster_stops(clusters, top_n=top_n)
     wards, points = selected_frames(dataset_id, selection, _area)
     return hotspot_stops(points, wards, top_n=top_n)
+
+
+@st.cache_data(max_entries=8, show_spinner="Finding the hot streets…")
+def eva_street_stops(
+    dataset_id: str,
+    selection: Selection,
+    network_key: str,
+    top_n: int,
+    _network: StreetNetwork,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return the top hot street segments (discontinuous NKDE) as stops at their midpoints."""
+    lengths = (DEFAULT_NKDE_BANDWIDTH_M, DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M)
+    hot = hot_street_result(
+        dataset_id,
+        selection,
+        network_key,
+        "nkde-discontinuous",
+        "segment",
+        lengths,
+        _network,
+        _area,
+    )
+    return street_stops(hot, top_n=top_n)
+
+
+@st.cache_data(max_entries=16, show_spinner="Planning the street walk…")
+def eva_street_route(  # cache key: network, stops, start and each parameter
+    network_key: str,
+    stops_key: str,
+    start_xy: tuple[float, float],
+    start_label: str,
+    minutes: tuple[float, float, float],
+    _network: StreetNetwork,
+    _stops: gpd.GeoDataFrame,
+    _start: Point,
+) -> EvaRoute:
+    """Return the EVA loop that walks the streets under the stops end to end."""
+    del network_key, stops_key, start_xy
+    max_minutes, walk_kmh, stop_minutes = minutes
+    walk = plan_street_walk(
+        _network,
+        streets_at_points(_network, _stops),
+        start=_start,
+        start_label=start_label,
+        max_minutes=max_minutes,
+        walk_kmh=walk_kmh,
+        stop_minutes=stop_minutes,
+    )
+    return walk.route
 
 
 @st.cache_data(max_entries=16, show_spinner="Planning the walk…")
@@ -1062,3 +1163,185 @@ def problems_of(
     selection = Selection(months=months, crime_types=crime_types, wards=wards)
     points = profile_points(dataset_id, wards, months, crime_types, _area)
     return flag_problems(points, wards=select_wards(_area, selection), months=months)
+
+
+# ---------------------------------------------------------------------------------------------
+# When: timed crimes from a force extract
+
+WHEN_SOURCE_KEY: Final = "when_source"
+WHEN_UPLOAD_KEY: Final = "when_upload"
+WHEN_PATH_KEY: Final = "when_path"
+WHEN_COLUMNS_KEY: Final = "when_columns"
+WHEN_CRS_KEY: Final = "when_crs"
+WHEN_MIDNIGHT_KEY: Final = "when_midnight"
+WHEN_DEMO: Final = "Demo extract"
+WHEN_UPLOAD: Final = "Upload an extract"
+WHEN_PATH: Final = "File or folder on this computer"
+WHEN_SOURCES: Final = (WHEN_DEMO, WHEN_UPLOAD, WHEN_PATH)
+"""Where the When page takes its timed crimes from."""
+
+
+@st.cache_resource(max_entries=2, show_spinner="Building the demo force extract…")
+def demo_extract(midnight: Midnight) -> Incidents:
+    """Return the demo town's force extract (seeded), read as a user's would be."""
+    return demo_incidents(midnight=midnight)
+
+
+@st.cache_resource(max_entries=3, show_spinner="Reading the extract…")
+def extract_from_upload(
+    digest: str,
+    columns: tuple[tuple[str, str], ...],
+    crs: str | None,
+    midnight: Midnight,
+    _files: tuple[tuple[str, bytes], ...],
+) -> Incidents:
+    """Read uploaded extract files; ``digest`` of their names and bytes is the cache key."""
+    del digest
+    return read_incidents(list(_files), columns=dict(columns), crs=crs, midnight=midnight)
+
+
+@st.cache_resource(max_entries=3, show_spinner="Reading the extract…")
+def extract_from_path(
+    path: str,
+    signature: str,
+    columns: tuple[tuple[str, str], ...],
+    crs: str | None,
+    midnight: Midnight,
+) -> Incidents:
+    """Read an extract file or folder; ``signature`` (size and time) notices changed files."""
+    del signature
+    return read_incidents([path], columns=dict(columns), crs=crs, midnight=midnight)
+
+
+def load_extract() -> tuple[str, Incidents] | None:
+    """
+    Return the extract the When page's sidebar points at, with its cache key.
+
+    Returns
+    -------
+    tuple of str and Incidents, or None
+        None (after a hint) while the user has not chosen files yet.
+    """
+    source = st.session_state.get(WHEN_SOURCE_KEY, WHEN_DEMO)
+    midnight: Midnight = (
+        "unknown" if st.session_state.get(WHEN_MIDNIGHT_KEY) == "unknown" else "as-recorded"
+    )
+    if source == WHEN_DEMO:
+        return f"demo:{midnight}", guarded("building the demo extract", demo_extract, midnight)
+    text = str(st.session_state.get(WHEN_COLUMNS_KEY, "")).strip()
+    columns = tuple(sorted(guarded("reading the column names", parse_column_map, text).items()))
+    crs = str(st.session_state.get(WHEN_CRS_KEY, "")).strip() or None
+    options = f"{columns}:{crs}:{midnight}"
+    if source == WHEN_UPLOAD:
+        files = _files(st.session_state.get(WHEN_UPLOAD_KEY))
+        if not files:
+            st.info("Upload the force's extract (CSV or .xlsx) in the sidebar.")
+            return None
+        digest = _digest(files)
+        inc = guarded(
+            "reading the extract", extract_from_upload, digest, columns, crs, midnight, files
+        )
+        return f"upload:{digest}:{options}", inc
+    path = str(st.session_state.get(WHEN_PATH_KEY, "")).strip()
+    if not path:
+        st.info("Type the path of the extract (a CSV or .xlsx file, or a folder) in the sidebar.")
+        return None
+    if not Path(path).exists():
+        fail(f"{path}: not found. Check the path (it is read on the server).")
+    signature = file_signature(path)
+    inc = guarded("reading the extract", extract_from_path, path, signature, columns, crs, midnight)
+    return f"path:{path}:{signature}:{options}", inc
+
+
+def extract_accounting(inc: Incidents) -> str:
+    """
+    Say where every row of the extract went, in one sentence.
+
+    Parameters
+    ----------
+    inc
+        The extract read.
+
+    Returns
+    -------
+    str
+        Rows read, events kept and each bucket set aside.
+    """
+    r = inc.report
+    parts = [
+        (r.n_duplicates, "duplicates"),
+        (r.n_without_time, "without a time"),
+        (r.n_without_location, "without a location"),
+        (r.n_outside_area, "outside the area"),
+        (r.n_bad_window, "with a window ending before it starts"),
+    ]
+    aside = "; ".join(f"{n:,} {what}" for n, what in parts if n)
+    head = f"{r.n_rows:,} rows read, {r.n_events:,} events kept"
+    midnight = f"; {r.midnight_share:.1%} at exactly 00:00"
+    return head + (f" (set aside: {aside})" if aside else "") + midnight + "."
+
+
+@dataclass(frozen=True)
+class WhenView:
+    """What the When page shows for one extract and selection."""
+
+    events: gpd.GeoDataFrame
+    """The selected events."""
+    how: HourOfWeek
+    """Their hour-of-week table."""
+    windows: PatrolWindows
+    """Their patrol windows."""
+    in_windows: gpd.GeoDataFrame
+    """The selected events that fall in the patrol windows."""
+    change: TimingChange | None
+    """Timing before and after the split month (None when a side is empty)."""
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting by hour of the week…")
+def when_view(  # cache key: the extract and every choice
+    extract_key: str,
+    crime_types: tuple[str, ...] | None,
+    ward: str | None,
+    months: tuple[str, str] | None,
+    split_month: str | None,
+    _inc: Incidents,
+    _wards: gpd.GeoDataFrame | None,
+) -> WhenView:
+    """Return the hour-of-week table, patrol windows and timing change of a selection."""
+    del extract_key
+    area = None
+    if ward is not None and _wards is not None:
+        area = _wards.loc[_wards["ward_name"] == ward].union_all()
+    start = pd.Period(months[0], "M").start_time if months else None
+    end = (pd.Period(months[1], "M") + 1).start_time if months else None
+    events = select_events(_inc.events, area=area, crime_types=crime_types, start=start, end=end)
+    what = ", ".join(crime_types).lower() if crime_types else "crimes"
+    how = hour_of_week(events)
+    windows = patrol_windows(how, what=what + (f" in {ward}" if ward else ""))
+    change = None
+    if split_month is not None:
+        cut = pd.Period(split_month, "M").start_time
+        before, after = events.loc[events["start"] < cut], events.loc[events["start"] >= cut]
+        if len(before) and len(after):
+            change = timing_change(before, after, what=what, n_permutations=499)
+    return WhenView(events, how, windows, events_in_hours(events, windows.mask()), change)
+
+
+@st.cache_data(max_entries=8, show_spinner="Ranking problems and their patrol hours…")
+def when_problems(
+    extract_key: str,
+    dataset_id: str,
+    crime_types: tuple[str, ...] | None,
+    months: tuple[str, str],
+    _inc: Incidents,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return the problems found in the extract's crimes, each with its patrol windows."""
+    del extract_key, dataset_id
+    crimes = assign_wards(incidents_to_crimes(_inc), _area.wards).inside
+    first, last = pd.Period(months[0], "M"), pd.Period(months[1], "M")
+    crimes = crimes.loc[(crimes["month"] >= first) & (crimes["month"] <= last)]
+    if crime_types:
+        crimes = crimes.loc[crimes["crime_type"].isin(crime_types)]
+    problems = flag_problems(crimes, wards=_area.wards, months=months)
+    return problem_patrol_windows(problems, _inc.events)

@@ -205,7 +205,9 @@ def _start(sites: gpd.GeoDataFrame | None, wards: gpd.GeoDataFrame) -> tuple[Poi
     return row.geometry, str(choice)
 
 
-def _stops_table(ctx: _ui.Context, source: str, top_n: int) -> pd.DataFrame:
+def _stops_table(
+    ctx: _ui.Context, source: str, top_n: int, network_key: str, network: StreetNetwork
+) -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415  # for the added rows only
 
     upload = st.file_uploader(
@@ -217,6 +219,17 @@ def _stops_table(ctx: _ui.Context, source: str, top_n: int) -> pd.DataFrame:
         from spatial.routes import read_stops  # noqa: PLC0415  # only for uploads
 
         stops = _ui.guarded("reading the stops", read_stops, (upload.name, upload.getvalue()))
+    elif source == _ui.STREETS_SOURCE:
+        stops = _ui.guarded(
+            "finding the hot streets",
+            _ui.eva_street_stops,
+            ctx.dataset_id,
+            ctx.selection,
+            network_key,
+            top_n,
+            network,
+            ctx.area,
+        )
     else:
         stops = _ui.guarded(
             "finding the hotspots",
@@ -289,7 +302,7 @@ with controls:
     )
     source = st.radio(
         "Hotspots from",
-        (_ui.GISTAR_SOURCE, _ui.KDE_SOURCE, _ui.CLUSTER_SOURCE),
+        (_ui.GISTAR_SOURCE, _ui.KDE_SOURCE, _ui.CLUSTER_SOURCE, _ui.STREETS_SOURCE),
         key=SOURCE_KEY,
     )
     top_n = st.slider("Hotspot stops offered", 2, 16, DEFAULT_TOP_N, key=TOP_N_KEY)
@@ -301,12 +314,13 @@ with shown:
         "Untick a stop to skip it, add a row with its longitude and latitude, or click the map "
         "and press 'Add the clicked point'. Weight = crimes in the hotspot."
     )
-    table = _stops_table(ctx, source, top_n)
+    table = _stops_table(ctx, source, top_n, network_key, network)
     stops = _ui.guarded("reading the stops", stops_from_table, table)
     if len(stops) == 0:
         _ui.fail("No stops are ticked: tick at least one stop, or add one on the map.")
+    planner = _ui.eva_street_route if source == _ui.STREETS_SOURCE else _ui.eva_route
     try:
-        route = _ui.eva_route(
+        route = planner(
             network_key,
             _frame_key(stops),
             (start.x, start.y),

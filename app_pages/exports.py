@@ -39,6 +39,7 @@ LAYER_LABELS: Final[dict[LayerKind, str]] = {
     "sites": "Co-location sites",
     "crimes": "Crimes (streets for partners, wards for the public)",
     "wards": "Ward boundaries",
+    "streets": "Hot streets (network KDE per street segment)",
 }
 DEFAULT_LAYERS: Final[tuple[LayerKind, ...]] = ("hotspots", "density", "clusters", "sites")
 AUDIENCE_HELP: Final = {
@@ -84,7 +85,11 @@ if preset.min_count is not None:
 tab_layers, tab_brief = st.tabs(["Layers", "Briefing pack"])
 
 with tab_layers:
-    allowed = [k for k in LAYER_LABELS if k in preset.allowed_layers]
+    allowed = [
+        k
+        for k in LAYER_LABELS
+        if k in preset.allowed_layers and (k != "streets" or area.network_path is not None)
+    ]
     st.session_state.setdefault(LAYERS_KEY, list(DEFAULT_LAYERS))
     st.session_state[LAYERS_KEY] = [k for k in st.session_state[LAYERS_KEY] if k in allowed]
     layers = st.multiselect(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import TYPE_CHECKING, Final
 
 import altair as alt
@@ -18,6 +19,7 @@ from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
     DEFAULT_MIN_TRAIN_MONTHS,
 )
+from hotspots.streets import STREET_METHODS
 from layers.map import (
     LegendEntry,
     category_zones,
@@ -34,6 +36,7 @@ from layers.map import (
     hotspot_map,
 )
 from layers.problems import PATROL_AREA_COLOUR, patrol_area_layer
+from layers.streets import hot_street_layer, hot_street_legend_entries, street_table, value_label
 from layers.styles import CLUSTER_COLOUR
 from spatial.grid import MIN_CELL_SIZE_M
 
@@ -41,7 +44,10 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
+    from boundaries.dataset import StudyArea
     from hotspots.clusters import ClusterResult
+    from hotspots.streets import HotStreets
+    from spatial.network import StreetNetwork
 
 METHOD_KEY: Final = "hotspot_method"
 KDE_CELL_KEY: Final = "kde_cell_size_m"
@@ -58,12 +64,26 @@ CLUSTER_EPS_KEY: Final = "cluster_eps_m"
 CLUSTER_MIN_KEY: Final = "cluster_min_crimes"
 MAP_KEY: Final = "hotspot_map"
 TABLE_KEY: Final = "hotspot_table"
+STREET_METHOD_KEY: Final = "street_method"
+STREET_PER_KEY: Final = "street_per"
+STREET_BANDWIDTH_KEY: Final = "street_bandwidth_m"
+STREET_LIXEL_KEY: Final = "street_lixel_m"
+STREET_SNAP_KEY: Final = "street_max_snap_m"
+STREET_UPLOAD_KEY: Final = "street_network_upload"
+STREET_TABLE_KEY: Final = "street_table"
+STREET_METHOD_LABELS: Final = {
+    "nkde-discontinuous": "Network KDE (discontinuous)",
+    "nkde-simple": "Network KDE (simple)",
+    "counts": "Crimes per 100 m",
+    "gistar": "Gi* on street segments",
+}
 
 KDE: Final = "Density (KDE)"
 GISTAR: Final = "Gi* hot spots"
 CLUSTERS: Final = "Clusters"
 EMERGING: Final = "Emerging hot spots"
-METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING)
+STREETS: Final = "Streets"
+METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING, STREETS)
 N_TOP: Final = 10  # rows of the top-hotspot table (a bare string here would be shown: magic)
 
 
@@ -116,6 +136,32 @@ def _alpha_box() -> float:
     return float(st.session_state[ALPHA_KEY])
 
 
+def _street_network(area: StudyArea) -> tuple[str, StreetNetwork]:
+    """Return the area's street network (or an uploaded one) and its cache key."""
+    if area.network_path is not None:
+        path = str(area.network_path)
+        signature = _ui.file_signature(path)
+        return signature, _ui.guarded(
+            "loading the street network", _ui.network_from_path, path, signature
+        )
+    upload = st.file_uploader(
+        "Street network (OSMnx GraphML, OSM XML .osm or .osm.pbf)",
+        type=["graphml", "osm", "pbf"],
+        key=STREET_UPLOAD_KEY,
+    )
+    if upload is None:
+        st.info(
+            "Hot streets need the street network of the area. Upload an OSMnx GraphML, an "
+            "OpenStreetMap .osm or .osm.pbf extract covering the wards, or use the demo town."
+        )
+        st.stop()
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    return digest, _ui.guarded(
+        "reading the street network", _ui.network_from_upload, digest, upload.name, data
+    )
+
+
 ctx = _ui.context()
 area = ctx.area
 st.title("Hotspots")
@@ -133,6 +179,7 @@ zones: gpd.GeoDataFrame
 labels: list[str]
 key: tuple[object, ...]
 clustered: ClusterResult | None = None  # the cluster result, whose labels make the table
+hot: HotStreets | None = None  # the hot streets, whose own table replaces the zone table
 
 if method == KDE:
     st.session_state.setdefault(KDE_KERNEL_KEY, "quartic")
@@ -324,6 +371,70 @@ elif method in (GISTAR, EMERGING):
             "Unlike Esri's space-time cube, a month's neighbourhood does not include earlier "
             "months."
         )
+elif method == STREETS:
+    st.session_state.setdefault(STREET_METHOD_KEY, STREET_METHODS[0])
+    st.session_state.setdefault(STREET_PER_KEY, "segment")
+    st.session_state.setdefault(STREET_BANDWIDTH_KEY, 150.0)
+    st.session_state.setdefault(STREET_LIXEL_KEY, 50.0)
+    st.session_state.setdefault(STREET_SNAP_KEY, 50.0)
+    with controls:
+        st.selectbox(
+            "Street method",
+            STREET_METHODS,
+            key=STREET_METHOD_KEY,
+            format_func=STREET_METHOD_LABELS.__getitem__,
+        )
+        st.selectbox(
+            "One line per",
+            ("segment", "lixel"),
+            key=STREET_PER_KEY,
+            format_func=lambda p: "street segment" if p == "segment" else "lixel (street piece)",
+        )
+        st.number_input(
+            "Bandwidth along the streets (m)",
+            min_value=10.0,
+            max_value=1000.0,
+            step=25.0,
+            key=STREET_BANDWIDTH_KEY,
+        )
+        st.number_input(
+            "Lixel length (m)", min_value=5.0, max_value=500.0, step=5.0, key=STREET_LIXEL_KEY
+        )
+        st.number_input(
+            "Largest snapping distance (m)",
+            min_value=1.0,
+            max_value=500.0,
+            step=10.0,
+            key=STREET_SNAP_KEY,
+        )
+    with shown:
+        network_key, network = _street_network(area)
+        hot = _ui.attempt(
+            "finding the hot streets",
+            _ui.hot_street_result,
+            ctx.dataset_id,
+            ctx.selection,
+            network_key,
+            st.session_state[STREET_METHOD_KEY],
+            st.session_state[STREET_PER_KEY],
+            (
+                float(st.session_state[STREET_BANDWIDTH_KEY]),
+                float(st.session_state[STREET_LIXEL_KEY]),
+                float(st.session_state[STREET_SNAP_KEY]),
+            ),
+            network,
+            area,
+        )
+    if hot is None:
+        st.stop()
+    layer = _ui.guarded("drawing the hot streets", hot_street_layer, hot)
+    legend_title = value_label(hot)
+    entries = _ui.guarded("colouring the hot streets", hot_street_legend_entries, hot)
+    zones = hot.lines.iloc[:0]
+    labels = []
+    key = ("streets", hot.method, hot.per, hot.bandwidth_m, hot.lixel_m, hot.max_snap_m)
+    notes = list(network.notes)
+    explain = hot.description
 else:
     st.session_state.setdefault(CLUSTER_METHOD_KEY, "dbscan")
     st.session_state.setdefault(CLUSTER_MIN_KEY, 20)
@@ -408,9 +519,11 @@ st.info(explain)
 for note in notes:
     st.caption(note)
 
-st.subheader("Top hotspots")
+st.subheader("Top streets" if hot is not None else "Top hotspots")
 top = zones.head(N_TOP)
-if clustered is not None:
+if hot is not None:
+    table = _ui.guarded("listing the top streets", street_table, hot, top_n=N_TOP)
+elif clustered is not None:
     table = _ui.guarded(
         "describing the clusters",
         _ui.cluster_table,
@@ -432,7 +545,13 @@ else:
         top,
         area,
     )
-if table.empty:
+if hot is not None and not table.empty:
+    st.dataframe(table, key=STREET_TABLE_KEY, hide_index=True, width="stretch")
+    st.caption(
+        f"Street names from OpenStreetMap. Crimes snapped to each street {hot.per} over the "
+        f"selected months; ranked by {value_label(hot)}."
+    )
+elif table.empty:
     st.write("No hotspot was found with these settings.")
 else:
     st.dataframe(

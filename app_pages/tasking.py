@@ -51,6 +51,7 @@ from tasking.store import (
     update_action,
     update_problem,
 )
+from tasking.windows import with_window
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,6 +75,7 @@ ACTION_DESCRIPTION_KEY: Final = "tasking_action_description"
 ACTION_AGENCY_KEY: Final = "tasking_action_agency"
 ACTION_PERSON_KEY: Final = "tasking_action_person"
 ACTION_DUE_KEY: Final = "tasking_action_due"
+ACTION_WHEN_KEY: Final = "tasking_action_when"
 ADD_ACTION_KEY: Final = "tasking_add_action"
 EDIT_PICK_KEY: Final = "tasking_edit_pick"
 # The same for problems: the version opened, and the stage and status boxes (id follows).
@@ -410,6 +412,12 @@ def _add_action_form(engine: Engine, picked: int) -> None:
         st.text_input("Owner agency", key=ACTION_AGENCY_KEY)
         st.text_input("Owner (person)", key=ACTION_PERSON_KEY)
         st.date_input("Due", value=None, key=ACTION_DUE_KEY)
+        st.text_input(
+            "Days and hours, for a patrol (optional)",
+            key=ACTION_WHEN_KEY,
+            placeholder="Fri and Sat 22:00-03:00",
+            help="As the When page writes patrol windows; shown in the briefing pack.",
+        )
         if st.form_submit_button("Add action", key=ADD_ACTION_KEY):
             user = _user()
             values = {k: st.session_state.get(k) for k in (ACTION_EPIC_KEY, ACTION_DUE_KEY)}
@@ -417,6 +425,11 @@ def _add_action_form(engine: Engine, picked: int) -> None:
                 k: str(st.session_state.get(k) or "")
                 for k in (ACTION_DESCRIPTION_KEY, ACTION_AGENCY_KEY, ACTION_PERSON_KEY)
             }
+            when = str(st.session_state.get(ACTION_WHEN_KEY) or "").strip()
+            if when:
+                texts[ACTION_DESCRIPTION_KEY] = _ui.guarded(
+                    "reading the days and hours", with_window, texts[ACTION_DESCRIPTION_KEY], when
+                )
             _ui.guarded(
                 "adding the action",
                 _write,

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
         load_study_area,
         load_study_area_from_store,
     )
+    from boundaries.extract import (
+        EXTRACT_AREA_BUFFER_M,
+        EXTRACT_AREA_NAME,
+        extract_area,
+        study_area_from_incidents,
+    )
     from boundaries.neighbourhoods import apply_neighbourhoods
     from boundaries.overview import ForceOverview, force_overview
     from boundaries.population import (
@@ -39,6 +45,8 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "BLANK_CRIME_TYPE": "boundaries.select",
     "DEMO_SEED": "boundaries.dataset",
+    "EXTRACT_AREA_BUFFER_M": "boundaries.extract",
+    "EXTRACT_AREA_NAME": "boundaries.extract",
     "ForceOverview": "boundaries.overview",
     "OVERLAP_RULE": "boundaries.assign",
     "POPULATION_METHOD_LABELS": "boundaries.population",
@@ -51,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "apply_neighbourhoods": "boundaries.neighbourhoods",
     "assign_wards": "boundaries.assign",
     "default_cache_dir": "boundaries.dataset",
+    "extract_area": "boundaries.extract",
     "force_overview": "boundaries.overview",
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
@@ -59,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "parse_month_range": "boundaries.select",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
+    "study_area_from_incidents": "boundaries.extract",
     "summarise": "boundaries.select",
     "ward_population": "boundaries.population",
 }
@@ -66,6 +76,8 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "BLANK_CRIME_TYPE",
     "DEMO_SEED",
+    "EXTRACT_AREA_BUFFER_M",
+    "EXTRACT_AREA_NAME",
     "OVERLAP_RULE",
     "POPULATION_METHOD_LABELS",
     "ForceOverview",
@@ -78,6 +90,7 @@ __all__ = [
     "apply_neighbourhoods",
     "assign_wards",
     "default_cache_dir",
+    "extract_area",
     "force_overview",
     "load_demo",
     "load_study_area",
@@ -86,6 +99,7 @@ __all__ = [
     "parse_month_range",
     "select_points",
     "select_wards",
+    "study_area_from_incidents",
     "summarise",
     "ward_population",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "HOTSPOT_LABELS",
     "GiStarResult",
     "PValueSource",
+    "classify_gi",
     "gi_star",
     "gi_star_z",
     "permutation_p",
@@ -404,6 +405,34 @@ def _count_chunk(
     ge = np.asarray((sums >= low[None, :]).sum(axis=0), dtype=np.int64)
     le = np.asarray((sums <= high[None, :]).sum(axis=0), dtype=np.int64)
     return ge, le
+
+
+def classify_gi(
+    z: npt.NDArray[np.float64], p_adjusted: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int64]:
+    """
+    Class Gi* results as ArcGIS's ``Gi_Bin`` (-3..3) from z-scores and adjusted p-values.
+
+    The one classification every Gi* in patchmap uses (grid cells, street segments, lixels).
+
+    Parameters
+    ----------
+    z
+        Gi* z-scores (their sign gives hot or cold).
+    p_adjusted
+        p-values after the multiple-testing correction.
+
+    Returns
+    -------
+    numpy.ndarray
+        3, 2, 1 where the adjusted p is at most 0.01, 0.05, 0.10 (negative for cold), else 0.
+
+    Examples
+    --------
+    >>> classify_gi(np.array([3.0, -2.5, 1.0]), np.array([0.004, 0.03, 0.5])).tolist()
+    [3, -2, 0]
+    """
+    return _classify(z, p_adjusted)
 
 
 def _classify(z: npt.NDArray[np.float64], p_adj: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:

@@ -43,19 +43,26 @@ __all__ = [
     "AUDIENCES",
     "DEFAULT_MIN_COUNT",
     "LAYER_KINDS",
+    "PARTNER_SNAP_M",
     "PRESETS",
     "PUBLIC_MIN_COUNT",
+    "PUBLIC_SNAP_M",
     "SUPPRESSED_COLUMN",
+    "TIME_DETAILS",
     "Audience",
     "AudiencePreset",
     "CrimeDetail",
     "LayerKind",
+    "TimeDetail",
     "aggregate_crimes",
+    "coarsen_times",
     "count_columns",
     "get_preset",
     "prepare_layer",
     "select_fields",
+    "snap_locations",
     "suppress_counts",
+    "suppress_table",
 ]
 
 Audience = Literal["police", "partner", "public"]
@@ -63,13 +70,30 @@ Audience = Literal["police", "partner", "public"]
 AUDIENCES: Final[tuple[Audience, ...]] = get_args(Audience)
 """Every audience, most detailed first."""
 
-LayerKind = Literal["crimes", "hotspots", "density", "clusters", "routes", "sites", "wards"]
+LayerKind = Literal[
+    "crimes", "hotspots", "density", "clusters", "routes", "sites", "wards", "streets"
+]
 """The kinds of layer patchmap exports."""
 LAYER_KINDS: Final[tuple[LayerKind, ...]] = get_args(LayerKind)
 """Every layer kind."""
 
 CrimeDetail = Literal["points", "streets", "wards"]
 """How finely crimes may be shown: single snap points, streets (location texts) or wards."""
+
+TimeDetail = Literal["exact", "hour", "day", "week", "month"]
+"""How finely the times of crimes from a force extract may be shown, finest first."""
+TIME_DETAILS: Final[tuple[TimeDetail, ...]] = get_args(TimeDetail)
+"""Every time detail, finest first."""
+PARTNER_SNAP_M: Final = 100.0
+"""Exact locations (force extracts) are snapped to the centres of cells this size for partners."""
+PUBLIC_SNAP_M: Final = 250.0
+"""... and of cells this size for the public."""
+_TIME_FORMATS: Final[Mapping[TimeDetail, str]] = {
+    "hour": "%Y-%m-%d %H:00",
+    "day": "%Y-%m-%d",
+    "week": "%G-W%V",
+    "month": "%Y-%m",
+}
 
 DEFAULT_MIN_COUNT: Final = 5
 """Partner exports blank every count below this (the usual small-number rule)."""
@@ -93,6 +117,8 @@ _POLICE_CRIME_FIELDS: Final = (
     "context",
     "ward",
     "neighbourhood",
+    "start",
+    "end",
 )
 _POLICE_HOTSPOT_FIELDS: Final = (
     "cell_id",
@@ -130,6 +156,35 @@ _ROUTE_FIELDS: Final = (
     "kind",
 )
 _SITE_FIELDS: Final = ("name", "kind", "public_facing", "opening_notes")
+_POLICE_STREET_FIELDS: Final = (
+    "segment_id",
+    "lixel_id",
+    "segment",
+    "name",
+    "length_m",
+    "n_crimes",
+    "per_100m",
+    "density_per_km",
+    "density_per_100m",
+    "gi_z",
+    "gi_p",
+    "gi_p_fdr",
+    "gi_bin",
+    "hotspot",
+    "significant",
+)
+_PARTNER_STREET_FIELDS: Final = (
+    "segment_id",
+    "lixel_id",
+    "name",
+    "length_m",
+    "n_crimes",
+    "gi_bin",
+    "hotspot",
+    "significant",
+)
+"""Partners get counts per street (suppressed when small) and Gi* classes, but no rates or
+densities: a rate times the length would give back a suppressed count."""
 _WARD_FIELDS: Final = ("ward_code", "ward_name", "neighbourhood")
 
 
@@ -153,6 +208,11 @@ class AudiencePreset:
         The finest hotspot cell or raster cell this audience may receive, in metres (0: any).
     public_sites_only
         Keep only co-location sites marked ``public_facing``.
+    finest_time
+        The finest time detail of crimes from a force extract this audience may receive.
+    snap_m
+        Exact locations (crimes with ``start`` and ``end``, from a force extract) are moved to
+        the centre of their cell of this size before anything is aggregated (0: not moved).
     description
         One sentence for the user and the export's metadata.
     """
@@ -163,6 +223,8 @@ class AudiencePreset:
     fields: Mapping[LayerKind, tuple[str, ...]]
     min_cell_m: float = 0.0
     public_sites_only: bool = False
+    finest_time: TimeDetail = "exact"
+    snap_m: float = 0.0
     description: str = ""
     allowed_layers: tuple[LayerKind, ...] = field(init=False)
 
@@ -186,6 +248,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
             "routes": _ROUTE_FIELDS,
             "sites": _SITE_FIELDS,
             "wards": _WARD_FIELDS,
+            "streets": _POLICE_STREET_FIELDS,
         },
         description="Police: the full detail loaded (crime IDs, outcomes, snap points).",
     ),
@@ -208,10 +271,13 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
             "routes": _ROUTE_FIELDS,
             "sites": _SITE_FIELDS,
             "wards": _WARD_FIELDS,
+            "streets": _PARTNER_STREET_FIELDS,
         },
+        finest_time="week",
+        snap_m=PARTNER_SNAP_M,
         description=(
             "Partner (council, housing, fire): crimes per street or cell, counts below the "
-            "threshold suppressed, no crime IDs, no outcomes."
+            "threshold suppressed, no crime IDs, no outcomes, no exact locations or times."
         ),
     ),
     "public": AudiencePreset(
@@ -228,6 +294,8 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
         },
         min_cell_m=PUBLIC_MIN_CELL_M,
         public_sites_only=True,
+        finest_time="month",
+        snap_m=PUBLIC_SNAP_M,
         description=(
             "Public: crimes per ward only, counts below the threshold suppressed, hotspot "
             "classes without counts, public-facing sites only, no routes."
@@ -543,6 +611,8 @@ def prepare_layer(
             raise ParameterError(msg)
     source = frame
     if kind == "crimes":
+        if preset.snap_m and {"start", "end"} <= set(frame.columns):
+            frame = snap_locations(frame, cell_m=preset.snap_m)
         source = aggregate_crimes(frame, detail=preset.crime_detail, wards=wards)
     elif kind == "sites" and preset.public_sites_only and "public_facing" in frame.columns:
         source = frame.loc[frame["public_facing"].fillna(value=False).astype(bool)]
@@ -550,3 +620,111 @@ def prepare_layer(
     if preset.min_count is None:
         return kept
     return suppress_counts(kept, min_count=preset.min_count)
+
+
+def snap_locations(points: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
+    """
+    Move every point to the centre of its square cell of ``cell_m`` metres (a copy).
+
+    Parameters
+    ----------
+    points
+        Points in EPSG:27700.
+    cell_m
+        Cell side in metres (cells aligned on the grid's origin).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The same rows with snapped geometry.
+
+    Raises
+    ------
+    ParameterError
+        When ``cell_m`` is not positive.
+    CRSError
+        When ``points`` is not in EPSG:27700.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> p = gpd.GeoDataFrame(geometry=[Point(453_871, 269_512)], crs=BNG)
+    >>> snapped = snap_locations(p, cell_m=100).geometry.iloc[0]
+    >>> (snapped.x, snapped.y)
+    (453850.0, 269550.0)
+    """
+    require_bng(points, name="points")
+    if cell_m <= 0:
+        msg = f"cell_m must be positive; got {cell_m}."
+        raise ParameterError(msg)
+    x = (np.floor(points.geometry.x.to_numpy() / cell_m) + 0.5) * cell_m
+    y = (np.floor(points.geometry.y.to_numpy() / cell_m) + 0.5) * cell_m
+    return points.set_geometry(gpd.points_from_xy(x, y, crs=BNG))
+
+
+def coarsen_times(
+    frame: pd.DataFrame, preset: AudiencePreset, *, level: TimeDetail = "exact"
+) -> pd.DataFrame:
+    """
+    Replace exact ``start`` and ``end`` times by a period no finer than the audience allows.
+
+    Parameters
+    ----------
+    frame
+        Rows with ``start`` and ``end`` (naive local datetimes).
+    preset
+        The audience; its ``finest_time`` bounds the detail.
+    level
+        The detail the user chose; the coarser of it and ``preset.finest_time`` is used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy: at ``"exact"`` unchanged; otherwise without ``start`` and ``end`` and with
+        ``period`` (the start's hour, day, ISO week ``2025-W01`` or month as text).
+
+    Raises
+    ------
+    ParameterError
+        When ``level`` is unknown.
+    MissingColumnError
+        When ``start`` or ``end`` is missing.
+    """
+    if level not in TIME_DETAILS:
+        msg = f"Unknown time detail {level!r}. Choose from: {', '.join(TIME_DETAILS)}."
+        raise ParameterError(msg)
+    require_columns(
+        frame.columns,
+        ("start", "end"),
+        source="timed crimes",
+        hint="Read force extracts with spatial.incidents.read_incidents.",
+    )
+    used = TIME_DETAILS[max(TIME_DETAILS.index(level), TIME_DETAILS.index(preset.finest_time))]
+    if used == "exact":
+        return frame.copy()
+    out = frame.drop(columns=["start", "end"])
+    out["period"] = frame["start"].dt.strftime(_TIME_FORMATS[used])
+    return out
+
+
+def suppress_table(table: pd.DataFrame, preset: AudiencePreset) -> pd.DataFrame:
+    """
+    Blank every cell of a count table (e.g. the hour-of-week table) below the preset's minimum.
+
+    Parameters
+    ----------
+    table
+        Counts (aoristic counts may be fractions).
+    preset
+        The audience.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy, rounded to whole numbers for partners and the public, cells below
+        ``min_count`` set to NaN; unchanged for the police.
+    """
+    if preset.min_count is None:
+        return table.copy()
+    rounded = table.round(0)
+    return rounded.mask(rounded < preset.min_count)

@@ -56,6 +56,7 @@ from tasking.store import (
     list_meetings,
     list_problems,
 )
+from tasking.windows import window_in
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -513,9 +514,10 @@ th { background: #eef1f8; }
 <h3>{{ p.title }} <span class="small">(SARA: {{ p.stage }}, {{ p.status }})</span></h3>
 {% if p.description %}<p>{{ p.description }}</p>{% endif %}
 {% if p.actions %}<table>
-<tr><th>EPIC</th><th>Action</th><th>Owner</th><th>Due</th><th>Status</th></tr>
+<tr><th>EPIC</th><th>Action</th><th>When</th><th>Owner</th><th>Due</th><th>Status</th></tr>
 {% for a in p.actions %}<tr><td>{{ a.epic }}</td><td>{{ a.description }}
 {% if a.notes %}<br><span class="small">{{ a.notes }}</span>{% endif %}</td>
+<td class="when">{{ a.when }}</td>
 <td>{{ a.owner }}</td><td>{{ a.due }}</td><td>{{ a.status }}</td></tr>{% endfor %}
 </table>{% endif %}
 {% endfor %}
@@ -629,6 +631,7 @@ def _problem_rows(
             {
                 "epic": a.epic,
                 "description": a.description,
+                "when": window_in(a.description) or "",
                 "notes": a.notes if police else "",
                 "owner": (
                     f"{a.owner_agency}: {a.owner_person}"

@@ -1288,6 +1288,19 @@ def _hotspots_and_route(
     return hotspots, route
 
 
+def _street_layer(area: StudyArea, points: gpd.GeoDataFrame, out: list[Layer]) -> dict[str, str]:
+    """Append the hot streets (discontinuous NKDE per segment) and return their method."""
+    from hotspots.streets import hot_streets  # noqa: PLC0415 -- only street exports need it
+    from layers.streets import street_export_layer  # noqa: PLC0415 -- it imports this module
+
+    if area.network_path is None:
+        msg = "The streets layer needs a street network: load one (GraphML, .osm or .osm.pbf)."
+        raise ParameterError(msg)
+    hot = hot_streets(points, network=load_network(area.network_path))
+    out.append(street_export_layer(hot))
+    return {"method": hot.description}
+
+
 def build_layers(
     area: StudyArea,
     selection: Selection,
@@ -1309,7 +1322,7 @@ def build_layers(
     layers
         Which layers: ``"crimes"``, ``"hotspots"`` (Gi* cells), ``"density"`` (KDE raster),
         ``"clusters"`` (DBSCAN polygons), ``"routes"`` (an EVA loop and its stops), ``"sites"``,
-        ``"wards"``.
+        ``"wards"``, ``"streets"`` (hot streets: discontinuous network KDE per street segment).
     cell_size_m
         Gi* cell size; automatic when None (at least 250 m for the public preset).
     route
@@ -1368,6 +1381,8 @@ def build_layers(
         out.append(Layer("clusters", "clusters", clusters.clusters))
     if "sites" in layers and area.sites is not None:
         out.append(Layer("sites", "sites", area.sites))
+    if "streets" in layers:
+        methods["streets"] = _street_layer(area, points, out)
     names = ", ".join(str(w) for w in wards["ward_name"])
     metadata = ExportMetadata(
         title=f"patchmap export: {area.label}",

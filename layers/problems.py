@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import folium
 
@@ -22,7 +22,10 @@ from spatial.crs import require_bng
 from spatial.validate import require_columns
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
+    import numpy.typing as npt
 
 __all__ = ["PATROL_AREA_COLOUR", "patrol_area_layer", "problems_map"]
 
@@ -43,7 +46,8 @@ def patrol_area_layer(problems: gpd.GeoDataFrame) -> folium.FeatureGroup:
     Returns
     -------
     folium.FeatureGroup
-        One polygon per problem with an escaped tooltip (id, label, crimes, score).
+        One polygon per problem with an escaped tooltip (id, label, crimes, score, and the
+        patrol window when ``problems`` carry ``patrol_window_text``).
 
     Raises
     ------
@@ -61,17 +65,22 @@ def patrol_area_layer(problems: gpd.GeoDataFrame) -> folium.FeatureGroup:
     )
     if problems.empty:
         return folium.FeatureGroup(name="Patrol areas")
+    properties: dict[str, Sequence[object] | npt.NDArray[Any]] = {
+        "problem_id": [html.escape(str(v)) for v in problems["problem_id"]],
+        "label": [html.escape(str(v)) for v in problems["label"]],
+        "n_crimes": problems["n_crimes"].to_numpy(),
+        "score": problems["score"].round(1).to_numpy(),
+    }
+    tooltip = {"problem_id": "Problem", "label": "What", "n_crimes": "Crimes", "score": "Score"}
+    if "patrol_window_text" in problems.columns:  # timed data: when to patrol
+        properties["window"] = [html.escape(str(v)) for v in problems["patrol_window_text"]]
+        tooltip["window"] = "When"
     return tooltip_layer(
-        {
-            "problem_id": [html.escape(str(v)) for v in problems["problem_id"]],
-            "label": [html.escape(str(v)) for v in problems["label"]],
-            "n_crimes": problems["n_crimes"].to_numpy(),
-            "score": problems["score"].round(1).to_numpy(),
-        },
+        properties,
         problems.geometry.to_numpy(),
         layer_name="Patrol areas",
         style_function=_patrol_style,
-        tooltip={"problem_id": "Problem", "label": "What", "n_crimes": "Crimes", "score": "Score"},
+        tooltip=tooltip,
     )
 
 

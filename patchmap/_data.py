@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,8 +13,9 @@ if TYPE_CHECKING:
 
     from boundaries.dataset import StudyArea
     from boundaries.select import Selection
+    from spatial.incidents import Incidents
 
-__all__ = ["Loaded", "load"]
+__all__ = ["Loaded", "load", "read_extract"]
 
 
 @dataclass(frozen=True)
@@ -22,27 +24,65 @@ class Loaded:
 
     area: StudyArea
     selection: Selection
+    incidents: Incidents | None = None
+    """The force extract, when the crimes came from one (``--incidents``)."""
 
 
-def load(args: argparse.Namespace) -> Loaded:
-    """Load the study area the options name and build the selection."""
+def read_extract(args: argparse.Namespace) -> Incidents:
+    """Read the force extract of ``--incidents`` (with ``--columns``, ``--crs``, ``--midnight``)."""
+    from spatial.incidents import parse_column_map, read_incidents
+
+    columns = parse_column_map(args.columns) if args.columns else None
+    return read_incidents(args.incidents, columns=columns, crs=args.crs, midnight=args.midnight)
+
+
+def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
     from boundaries import dataset
-    from boundaries.select import Selection, parse_month_range
+    from boundaries.extract import study_area_from_incidents
+    from boundaries.neighbourhoods import apply_neighbourhoods
+    from spatial.io import read_neighbourhoods, read_wards
+
+    if args.crimes:
+        msg = "Use either --incidents (a force extract) or --crimes (data.police.uk), not both."
+        raise ParameterError(msg)
+    wards = None
+    if args.demo:
+        wards = dataset.load_demo().wards
+    elif args.wards is not None:
+        mapping = read_neighbourhoods(args.neighbourhoods) if args.neighbourhoods else None
+        wards = apply_neighbourhoods(
+            read_wards(args.wards, name_field=args.ward_field).wards, mapping
+        )
+    return study_area_from_incidents(incidents, wards)
+
+
+def _in_hours(area: StudyArea, text: str) -> StudyArea:
+    from hotspots.when import events_in_hours, hours_mask
+
+    kept = events_in_hours(area.points, hours_mask(text))
+    return dataclasses.replace(
+        area, points=kept, notes=(*area.notes, f"Only crimes in the hours {text}.")
+    )
+
+
+def _police_uk_area(args: argparse.Namespace) -> StudyArea:
+    """Load the demo town, a store (with --wards) or data.police.uk files (with --wards)."""
+    from boundaries import dataset
 
     store = getattr(args, "store", None)
     if args.demo:
         if args.crimes or args.wards or store:
             msg = "Use either --demo, --crimes with --wards, or --store with --wards; not two."
             raise ParameterError(msg)
-        area = dataset.load_demo()
-    elif store is not None:
+        return dataset.load_demo()
+    if store is not None:
         if args.crimes or args.wards is None:
             msg = (
                 "With --store give --wards (the boundaries whose crimes to read), not --crimes: "
                 "the store already holds the crimes."
             )
             raise ParameterError(msg)
-        area = dataset.load_study_area_from_store(
+        return dataset.load_study_area_from_store(
             store,
             args.wards,
             ward_field=args.ward_field,
@@ -50,26 +90,48 @@ def load(args: argparse.Namespace) -> Loaded:
             population=args.population,
             lsoas=args.lsoas,
         )
+    if not args.crimes or args.wards is None:
+        msg = (
+            "Give --crimes (data.police.uk CSVs, folders or .zip) and --wards (boundaries), "
+            "or --demo for the demo town."
+        )
+        raise ParameterError(msg)
+    return dataset.load_study_area(
+        args.crimes,
+        args.wards,
+        ward_field=args.ward_field,
+        neighbourhoods=args.neighbourhoods,
+        population=args.population,
+        lsoas=args.lsoas,
+        cache_dir=dataset.default_cache_dir(),
+    )
+
+
+def load(args: argparse.Namespace) -> Loaded:
+    """Load the study area the options name and build the selection."""
+    from boundaries.select import Selection, parse_month_range
+
+    incidents = None
+    if getattr(args, "incidents", None):
+        if getattr(args, "store", None):
+            msg = "Use either --incidents (a force extract) or --store, not both."
+            raise ParameterError(msg)
+        incidents = read_extract(args)
+        area = _extract_area(args, incidents)
     else:
-        if not args.crimes or args.wards is None:
+        area = _police_uk_area(args)
+    if getattr(args, "hours", None):
+        if incidents is None:
             msg = (
-                "Give --crimes (data.police.uk CSVs, folders or .zip) and --wards (boundaries), "
-                "or --demo for the demo town."
+                "--hours needs timed crimes: give a force extract with --incidents "
+                "(data.police.uk files have the month only)."
             )
             raise ParameterError(msg)
-        area = dataset.load_study_area(
-            args.crimes,
-            args.wards,
-            ward_field=args.ward_field,
-            neighbourhoods=args.neighbourhoods,
-            population=args.population,
-            lsoas=args.lsoas,
-            cache_dir=dataset.default_cache_dir(),
-        )
+        area = _in_hours(area, args.hours)
     selection = Selection(
         months=parse_month_range(args.months) if args.months else None,
         crime_types=tuple(args.crime_type) if args.crime_type else None,
         wards=tuple(args.ward) if args.ward else None,
         neighbourhoods=tuple(args.neighbourhood) if args.neighbourhood else None,
     )
-    return Loaded(area=area, selection=selection)
+    return Loaded(area=area, selection=selection, incidents=incidents)

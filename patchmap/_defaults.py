@@ -73,6 +73,21 @@ PROBLEM_STATUSES: Final = ("open", "closed")
 SARA_STAGES: Final = ("scanning", "analysis", "response", "assessment")
 # layers.audience
 AUDIENCES: Final = ("police", "partner", "public")
-LAYER_KINDS: Final = ("crimes", "hotspots", "density", "clusters", "routes", "sites", "wards")
+LAYER_KINDS: Final = (
+    "crimes",
+    "hotspots",
+    "density",
+    "clusters",
+    "routes",
+    "sites",
+    "wards",
+    "streets",
+)
 # layers.export
 EXPORT_FORMATS: Final = ("gpkg", "geojson", "csv", "kml", "gpx", "shp", "tif")
+# hotspots.streets, hotspots.nkde, spatial.lixels
+STREET_METHODS: Final = ("nkde-discontinuous", "nkde-simple", "counts", "gistar")
+DEFAULT_TOP_N_STREETS: Final = 10
+DEFAULT_NKDE_BANDWIDTH_M: Final = 150.0
+DEFAULT_LIXEL_M: Final = 50.0
+DEFAULT_LIXEL_SNAP_M: Final = 50.0

@@ -43,6 +43,7 @@ def common_options() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a store made by `patchmap ingest` (with --wards): reads only the wards' rows",
     )
+    _extract_options(common)
     filters = common.add_argument_group("filters")
     filters.add_argument(
         "--ward", action="append", metavar="NAME", help="a ward to include (repeatable)"
@@ -63,6 +64,41 @@ def common_options() -> argparse.ArgumentParser:
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--out", type=Path, metavar="FILE", help="write the result to a file")
     return common
+
+
+def _extract_options(parser: argparse.ArgumentParser) -> None:
+    """Add the force-extract options (timed crimes) to ``parser``."""
+    extract = parser.add_argument_group(
+        "force extract (timed crimes; --wards optional: without it the extract is the area)"
+    )
+    extract.add_argument(
+        "--incidents",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="force RMS extract: CSV or .xlsx files or folders (instead of --crimes)",
+    )
+    extract.add_argument(
+        "--columns",
+        metavar="MAP",
+        help='column names, e.g. "x=Easting,y=Northing,from=Committed From,to=Committed To,'
+        'type=Offence,id=Crime Ref" (found automatically when the names are common)',
+    )
+    extract.add_argument(
+        "--crs", metavar="EPSG:N", help="the extract's coordinate system (detected: BNG or WGS84)"
+    )
+    extract.add_argument(
+        "--midnight",
+        choices=("as-recorded", "unknown"),
+        default="as-recorded",
+        help="a time of exactly 00:00: as recorded (default) or unknown (spread over its day)",
+    )
+    extract.add_argument(
+        "--hours",
+        metavar="BLOCKS",
+        help='keep only crimes in these hours of the week, e.g. "Fri 22-03,Sat 22-03" '
+        "(needs --incidents)",
+    )
 
 
 def iso_date_or_none(text: str) -> dt.date | None:

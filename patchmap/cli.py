@@ -45,6 +45,16 @@ SUBCOMMANDS: Final = (
         "hot spots: Gi* cells, the densest KDE cells, or DBSCAN/HDBSCAN clusters",
     ),
     ("density", "patchmap.hotspots", "kernel density raster (GeoTIFF, crimes per km2)"),
+    (
+        "streets",
+        "patchmap.streets",
+        "hot streets: network KDE, counts or Gi* per street segment or lixel",
+    ),
+    (
+        "when",
+        "patchmap.when",
+        "when to patrol: hour-of-week table and patrol windows of timed crimes (force extract)",
+    ),
     ("change", "patchmap.hotspots", "change per grid cell between two periods"),
     ("emerging", "patchmap.hotspots", "emerging hot spots: space-time patterns per cell"),
     (

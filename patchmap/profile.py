@@ -156,15 +156,26 @@ def run_problems(args: argparse.Namespace) -> int:
         min_crimes=args.min_crimes,
         max_problems=args.max_problems,
     )
+    timed = loaded.incidents is not None
+    if loaded.incidents is not None:  # a force extract: each problem gets its patrol windows
+        from tasking.windows import problem_patrol_windows
+
+        problems = problem_patrol_windows(problems, loaded.incidents.events)
     records = problems.drop(columns="geometry").to_dict("records")
     if args.json:
-        print_json({"months": list(months), "problems": records, "note": TIME_OF_DAY_NOTE})
+        record: dict[str, object] = {"months": list(months), "problems": records}
+        if not timed:
+            record["note"] = TIME_OF_DAY_NOTE
+        print_json(record)
         return 0
     for rec in records:
         print(f"{rec['problem_id']:>4}  {rec['label']}")
         print(f"      {rec['explanation']}")
         print(f"      partners: {rec['agencies']}; busiest months: {rec['peak_months']}")
-    print(TIME_OF_DAY_NOTE)
+        if timed:
+            print(f"      when: {rec['patrol_window_text']}")
+    if not timed:
+        print(TIME_OF_DAY_NOTE)
     return 0
 
 

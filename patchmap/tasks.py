@@ -85,6 +85,12 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     a.add_argument("--due", type=iso_date_or_none, metavar="YYYY-MM-DD")
     a.add_argument("--status", choices=ACTION_STATUSES, default="open")
     a.add_argument("--notes", default="")
+    a.add_argument(
+        "--when",
+        metavar="WINDOW",
+        help='days and hours of a joint patrol, e.g. "Fri and Sat 22:00-03:00" (from patchmap '
+        "when); written into the description",
+    )
     m = add.add_parser("meeting", parents=[add_opts], help="a NAG meeting")
     m.add_argument("--name", required=True)
     m.add_argument("--held-on", type=iso_date, required=True, metavar="YYYY-MM-DD")
@@ -203,6 +209,12 @@ def _tasks_user(args: argparse.Namespace) -> str:
     return str(user)
 
 
+def _with_when(description: str, when: str | None) -> str:
+    from tasking.windows import with_window
+
+    return description if when is None else with_window(description, when)
+
+
 def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
 
     from tasking.store import (
@@ -233,7 +245,7 @@ def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
             session,
             args.problem,
             epic=args.epic,
-            description=args.description,
+            description=_with_when(args.description, args.when),
             user=user,
             request_id=args.request_id,
             owner_agency=args.agency,

@@ -94,6 +94,7 @@ from spatial.crime_types import (
     VIOLENCE_AND_SEXUAL_OFFENCES,
 )
 from spatial.crs import BNG, WGS84
+from spatial.incidents import Incidents, Midnight, read_incidents
 from spatial.io import POLICE_UK_COLUMNS
 
 if TYPE_CHECKING:
@@ -103,20 +104,36 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CRIME_CSV_COLUMNS",
+    "DEMO_EXTRACT_COLUMNS",
     "DEMO_FORCE",
     "DEMO_MONTHS",
     "DEMO_SEED",
+    "EXTRACT_SEED_OFFSET",
+    "MIDNIGHT_SHARE",
+    "NEAR_REPEAT_CHAIN",
+    "NTE_DAYS",
+    "NTE_END_HOUR",
+    "NTE_SHARE",
+    "NTE_START_HOUR",
+    "N_EXTRACT_BAD_WINDOWS",
+    "N_EXTRACT_DUPLICATES",
+    "N_EXTRACT_WITHOUT_TIME",
     "N_WITHOUT_LOCATION_PER_MONTH",
     "PLANTED_PATTERNS",
     "POPULATION_COLUMNS",
+    "SHOPLIFTING_HOURS",
     "TOWN_CENTRE_X_M",
     "TOWN_CENTRE_Y_M",
     "TOWN_NAME",
     "DemoArea",
     "DemoFiles",
+    "NearRepeatChain",
     "PlantedPattern",
     "build_demo",
+    "demo_extract_csv",
+    "demo_incidents",
     "write_demo",
+    "write_demo_extract",
 ]
 
 DEMO_SEED: Final[int] = 27_700
@@ -1542,3 +1559,311 @@ def _rounded(geom: shapely.Geometry) -> dict[str, object]:
         return {"type": "Polygon", "coordinates": polygon(geom)}
     parts = [p for p in shapely.get_parts(geom) if isinstance(p, Polygon)]
     return {"type": "MultiPolygon", "coordinates": [polygon(p) for p in parts]}
+
+
+# --------------------------------------------------------------------------- force extract
+
+DEMO_EXTRACT_COLUMNS: Final[tuple[str, ...]] = (
+    "Crime Ref",
+    "Recorded",
+    "Committed From",
+    "Committed To",
+    "Offence",
+    "HO Code",
+    "Offence Detail",
+    "Easting",
+    "Northing",
+    "Location",
+    "Ward",
+)
+"""Columns of the demo force extract, a typical UK RMS export (UK day-first dates)."""
+EXTRACT_SEED_OFFSET: Final = 1
+"""The extract's times come from ``default_rng(seed + 1)``: the police.uk files are unchanged."""
+NTE_DAYS: Final = ("Fri", "Sat")
+"""Days on which the planted night-time-economy violence starts."""
+NTE_START_HOUR: Final = 22
+NTE_END_HOUR: Final = 3
+"""The planted night-time-economy block, 22:00 to 03:00 (the next day)."""
+NTE_SHARE: Final = 0.8
+"""Share of violence and public order in the NTE hotspot that falls in the NTE block."""
+SHOPLIFTING_HOURS: Final = (9, 18)
+"""Every shoplifting happens from 09:00 to before 18:00."""
+MIDNIGHT_SHARE: Final = 0.04
+"""Share of other exact times recorded as 00:00 (time unknown), as in real systems."""
+N_EXTRACT_DUPLICATES: Final = 8
+"""Rows exported twice (same Crime Ref)."""
+N_EXTRACT_WITHOUT_TIME: Final = 3
+"""Rows with no Committed From."""
+N_EXTRACT_BAD_WINDOWS: Final = 2
+"""Rows whose Committed To is before Committed From."""
+
+
+@dataclass(frozen=True)
+class NearRepeatChain:
+    """A near-repeat burglary chain planted in the demo extract only (not in police.uk files)."""
+
+    ward: str
+    """The ward; the chain's centre is its ``representative_point``."""
+    n: int
+    """Burglaries in the chain."""
+    radius_m: float
+    """Every burglary lies within this distance of the centre."""
+    first_day: str
+    """Date of the first burglary (``YYYY-MM-DD``)."""
+    gap_days: tuple[int, int]
+    """Each burglary follows the one before by this many days (inclusive range)."""
+    location: str
+    """The extract's Location text of the chain's rows."""
+
+
+NEAR_REPEAT_CHAIN: Final = NearRepeatChain(
+    ward="Southmoor",
+    n=10,
+    radius_m=100.0,
+    first_day="2025-05-06",
+    gap_days=(1, 3),
+    location="On or near the chain",
+)
+"""Ten burglaries within 100 m of the middle of Southmoor, each 1-3 days after the one before."""
+
+_HO: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
+    {
+        VIOLENCE_AND_SEXUAL_OFFENCES: ("8N/1", "Assault occasioning actual bodily harm"),
+        PUBLIC_ORDER: ("9/5", "Public fear, alarm or distress"),
+        BURGLARY: ("28E/1", "Burglary - residential"),
+        SHOPLIFTING: ("46/1", SHOPLIFTING),
+        VEHICLE_CRIME: ("48/1", "Theft from a motor vehicle"),
+        CRIMINAL_DAMAGE_AND_ARSON: ("58A/1", "Criminal damage to a dwelling"),
+        ASB: ("ASB/1", "Anti-social behaviour - nuisance"),
+    }
+)
+_NIGHT_FMT: Final = "%d/%m/%Y %H:%M"
+
+
+@dataclass(frozen=True)
+class _Row:
+    crime_type: str
+    month: str
+    x: float
+    y: float
+    location: str
+    ward: str
+
+
+def _extract_rows(area: DemoArea, rng: np.random.Generator) -> list[_Row]:
+    """Return the police.uk crimes of the demo, at exact points jittered off their snap points."""
+    to_bng = Transformer.from_crs(WGS84, BNG, always_xy=True)
+    rows: list[_Row] = []
+    for month, text in area.crimes_csv.items():
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        lon = pd.to_numeric(table["Longitude"], errors="coerce").to_numpy()
+        lat = pd.to_numeric(table["Latitude"], errors="coerce").to_numpy()
+        x, y = to_bng.transform(lon, lat)
+        jitter = rng.uniform(-20.0, 20.0, size=(len(table), 2))
+        xs, ys = np.asarray(x) + jitter[:, 0], np.asarray(y) + jitter[:, 1]
+        wards = _ward_names(xs, ys, area.wards)
+        for i, crime_type in enumerate(table["Crime type"]):
+            ward = wards[i]
+            rows.append(
+                _Row(crime_type, month, float(xs[i]), float(ys[i]), table["Location"][i], ward)
+            )
+    return rows
+
+
+def _ward_names(
+    xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64], wards: gpd.GeoDataFrame
+) -> list[str]:
+    """Name the ward holding each point ("" when none does or the point is missing)."""
+    points = shapely.points(np.nan_to_num(xs, nan=-1.0), np.nan_to_num(ys, nan=-1.0))
+    tree = shapely.STRtree(np.asarray(wards.geometry.to_numpy(), dtype=object))
+    point_idx, ward_idx = tree.query(points, predicate="intersects")
+    names = np.full(len(xs), "", dtype=object)
+    names[point_idx] = wards["ward_name"].to_numpy()[ward_idx]
+    return [str(n) for n in names]
+
+
+def _month_days(month: str) -> pd.DatetimeIndex:
+    start = pd.Timestamp(f"{month}-01")
+    return pd.date_range(start, start + pd.offsets.MonthEnd(0), freq="D")
+
+
+def _pick_day(rng: np.random.Generator, month: str, weekdays: Sequence[int] | None) -> pd.Timestamp:
+    days = _month_days(month)
+    if weekdays is not None:
+        days = days[days.day_of_week.isin(weekdays)]
+    return pd.Timestamp(days[int(rng.integers(len(days)))])
+
+
+def _minutes(rng: np.random.Generator, lo_h: float, hi_h: float) -> pd.Timedelta:
+    return pd.Timedelta(minutes=int(rng.integers(int(lo_h * 60), int(hi_h * 60))))
+
+
+def _in_pattern(row: _Row, name: str) -> bool:
+    pattern = PLANTED_PATTERNS[name]
+    near = np.hypot(row.x - pattern.centre_x_m, row.y - pattern.centre_y_m) <= pattern.radius_m + 25
+    return bool(near and row.crime_type in pattern.crime_types and row.month in pattern.months)
+
+
+_FRI, _SAT, _MON = 4, 5, 0
+_BACKGROUND_HOURS: Final = np.array(
+    [3, 2, 1.5, 1, 1, 1, 2, 3, 4, 5, 5, 6, 6, 6, 6, 7, 8, 8, 8, 7, 6, 5, 4, 3], dtype=float
+)
+
+
+def _when(  # noqa: PLR0911 - one return per planted pattern
+    row: _Row, rng: np.random.Generator
+) -> tuple[pd.Timestamp, pd.Timestamp | None]:
+    """Draw Committed From and To (None for an exact time) of one crime, by its pattern."""
+    if _in_pattern(row, "nte_violence") and rng.random() < NTE_SHARE:
+        day = _pick_day(rng, row.month, (_FRI, _SAT))
+        return day + _minutes(rng, NTE_START_HOUR, 24 + NTE_END_HOUR), None
+    if row.crime_type == SHOPLIFTING:
+        day = _pick_day(rng, row.month, None)
+        return day + _minutes(rng, *SHOPLIFTING_HOURS), None
+    if _in_pattern(row, "burglary_series"):
+        friday = _pick_day(rng, row.month, (_FRI,))
+        start = friday + _minutes(rng, 17, 19.5)
+        return start, friday + pd.Timedelta(days=3) + _minutes(rng, 7, 9)
+    day = _pick_day(rng, row.month, None)
+    if row.crime_type == BURGLARY:
+        start = day + _minutes(rng, 7.5, 9)
+        return start, day + _minutes(rng, 16.5, 18.5)
+    if row.crime_type == VEHICLE_CRIME and rng.random() < 0.5:  # noqa: PLR2004
+        return day + _minutes(rng, 21, 23), day + pd.Timedelta(days=1) + _minutes(rng, 6, 8)
+    if rng.random() < MIDNIGHT_SHARE:
+        return day, None
+    hour = int(rng.choice(24, p=_BACKGROUND_HOURS / _BACKGROUND_HOURS.sum()))
+    return day + pd.Timedelta(hours=hour) + _minutes(rng, 0, 1), None
+
+
+def _chain_rows(area: DemoArea, rng: np.random.Generator) -> list[tuple[_Row, pd.Timestamp]]:
+    chain = NEAR_REPEAT_CHAIN
+    ward = area.wards.loc[area.wards["ward_name"] == chain.ward].geometry.iloc[0]
+    centre = ward.representative_point()
+    radius = chain.radius_m
+    lo, hi = chain.gap_days
+    day = pd.Timestamp(chain.first_day)
+    out = []
+    for _ in range(chain.n):
+        r, theta = radius * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
+        x, y = centre.x + r * np.cos(theta), centre.y + r * np.sin(theta)
+        row = _Row(BURGLARY, day.strftime("%Y-%m"), x, y, chain.location, chain.ward)
+        out.append((row, day + _minutes(rng, 9, 15)))
+        day += pd.Timedelta(days=int(rng.integers(lo, hi + 1)))
+    return out
+
+
+def demo_extract_csv(*, seed: int = DEMO_SEED) -> str:
+    """
+    Write the demo crimes as a force RMS extract: exact points, committed times and windows.
+
+    The rows are the police.uk crimes of :func:`build_demo` (every month, ASB included), each at
+    an exact point within 20 m of its snap point, plus the :data:`NEAR_REPEAT_CHAIN`, plus the
+    quirks of real exports: :data:`N_EXTRACT_DUPLICATES` rows exported twice,
+    :data:`N_EXTRACT_WITHOUT_TIME` without a Committed From, :data:`N_EXTRACT_BAD_WINDOWS` whose
+    Committed To precedes Committed From, the police.uk rows without a location left without
+    coordinates, and :data:`MIDNIGHT_SHARE` of other exact times at 00:00.
+
+    Planted times: violence and public order in the ``nte_violence`` hotspot mostly Friday and
+    Saturday 22:00-03:00 (:data:`NTE_SHARE`); shoplifting 09:00-18:00; the ``burglary_series``
+    in weekend windows (Friday 17:00-19:30 to Monday 07:00-09:00); other burglaries in working-day
+    windows; half of vehicle crime overnight.
+
+    Parameters
+    ----------
+    seed
+        Seed of the demo (:func:`build_demo`); the times use ``seed + 1``.
+
+    Returns
+    -------
+    str
+        CSV text with the columns :data:`DEMO_EXTRACT_COLUMNS`; the same seed gives the same text.
+    """
+    area = build_demo(seed=seed)
+    rng = np.random.default_rng(seed + EXTRACT_SEED_OFFSET)
+    timed = [(row, *_when(row, rng)) for row in _extract_rows(area, rng)]
+    timed += [(row, start, None) for row, start in _chain_rows(area, rng)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DEMO_EXTRACT_COLUMNS)
+    lines = []
+    for n, (row, start, end) in enumerate(timed, start=1):
+        code, detail = _HO.get(row.crime_type, ("99/1", row.crime_type))
+        end_text = end.strftime(_NIGHT_FMT) if end is not None else ""
+        recorded = (end if end is not None else start) + _minutes(rng, 0.5, 30)
+        located = np.isfinite(row.x)
+        lines.append(
+            [
+                f"FB/{n:06d}/{start.strftime('%y')}",
+                recorded.strftime(_NIGHT_FMT),
+                start.strftime(_NIGHT_FMT),
+                end_text,
+                row.crime_type,
+                code,
+                detail,
+                f"{row.x:.0f}" if located else "",
+                f"{row.y:.0f}" if located else "",
+                row.location if located else "",
+                row.ward,
+            ]
+        )
+    _add_quirks(lines, rng, n_police=len(timed) - NEAR_REPEAT_CHAIN.n)
+    writer.writerows(lines)
+    return buffer.getvalue()
+
+
+def _add_quirks(lines: list[list[str]], rng: np.random.Generator, *, n_police: int) -> None:
+    """Blank, reversed and repeated rows, as real exports have (in place, police.uk rows only)."""
+    located = [i for i in range(n_police) if lines[i][7]]
+    size = N_EXTRACT_WITHOUT_TIME + N_EXTRACT_BAD_WINDOWS
+    picks = np.asarray(located)[rng.choice(len(located), size=size, replace=False)]
+    for i in picks[:N_EXTRACT_WITHOUT_TIME]:
+        lines[i][2] = ""
+        lines[i][3] = ""
+    for i in picks[N_EXTRACT_WITHOUT_TIME:]:
+        start = pd.Timestamp(pd.to_datetime(lines[i][2], format=_NIGHT_FMT))
+        lines[i][3] = (start - pd.Timedelta(hours=5)).strftime(_NIGHT_FMT)
+    for i in rng.choice(n_police, size=N_EXTRACT_DUPLICATES, replace=False):
+        lines.append(list(lines[i]))
+
+
+def write_demo_extract(directory: Path, *, seed: int = DEMO_SEED) -> Path:
+    """
+    Write :func:`demo_extract_csv` as ``extract/demo_rms_extract.csv`` under ``directory``.
+
+    Parameters
+    ----------
+    directory
+        Folder to write into (created if missing).
+    seed
+        Seed of the demo.
+
+    Returns
+    -------
+    pathlib.Path
+        The CSV written; the same seed gives byte-identical files.
+    """
+    path = Path(directory) / "extract" / "demo_rms_extract.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(demo_extract_csv(seed=seed).encode("utf-8"))
+    return path
+
+
+def demo_incidents(*, seed: int = DEMO_SEED, midnight: Midnight = "as-recorded") -> Incidents:
+    """
+    Read the demo force extract with :func:`spatial.incidents.read_incidents`.
+
+    Parameters
+    ----------
+    seed
+        Seed of the demo.
+    midnight
+        How exact times of 00:00 are read (see :func:`~spatial.incidents.read_incidents`).
+
+    Returns
+    -------
+    Incidents
+        Events in EPSG:27700 with the report; every quirk of :func:`demo_extract_csv` is counted.
+    """
+    data = demo_extract_csv(seed=seed).encode("utf-8")
+    return read_incidents([("demo_rms_extract.csv", data)], midnight=midnight)

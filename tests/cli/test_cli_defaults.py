@@ -9,9 +9,19 @@ from patchmap.cli import build_parser
 
 
 def _package_values() -> dict[str, object]:
-    from hotspots import backtest, clusters, cube, fdr, forecast, methods, ranking  # noqa: PLC0415
+    from hotspots import (  # noqa: PLC0415
+        backtest,
+        clusters,
+        cube,
+        fdr,
+        forecast,
+        methods,
+        nkde,
+        ranking,
+        streets,
+    )
     from layers import audience, export  # noqa: PLC0415
-    from spatial import catchments, routes  # noqa: PLC0415
+    from spatial import catchments, lixels, routes  # noqa: PLC0415
     from tasking import store  # noqa: PLC0415
 
     return {
@@ -40,6 +50,11 @@ def _package_values() -> dict[str, object]:
         "AUDIENCES": audience.AUDIENCES,
         "LAYER_KINDS": audience.LAYER_KINDS,
         "EXPORT_FORMATS": export.EXPORT_FORMATS,
+        "STREET_METHODS": streets.STREET_METHODS,
+        "DEFAULT_TOP_N_STREETS": streets.DEFAULT_TOP_N_STREETS,
+        "DEFAULT_NKDE_BANDWIDTH_M": nkde.DEFAULT_NKDE_BANDWIDTH_M,
+        "DEFAULT_LIXEL_M": lixels.DEFAULT_LIXEL_M,
+        "DEFAULT_LIXEL_SNAP_M": lixels.DEFAULT_LIXEL_SNAP_M,
     }
 
 
@@ -63,6 +78,11 @@ def test_every_light_default_equals_its_package_constant() -> None:
         (["backtest"], "cell_size_m", "DEFAULT_CELL_SIZE_M"),
         (["backtest"], "min_train_months", "DEFAULT_MIN_TRAIN_MONTHS"),
         (["forecast"], "coverage_pct", "DEFAULT_COVERAGE_PCT"),
+        (["streets"], "bandwidth_m", "DEFAULT_NKDE_BANDWIDTH_M"),
+        (["streets"], "lixel_m", "DEFAULT_LIXEL_M"),
+        (["streets"], "max_snap_m", "DEFAULT_LIXEL_SNAP_M"),
+        (["streets"], "top", "DEFAULT_TOP_N_STREETS"),
+        (["streets"], "max_minutes", "DEFAULT_MAX_MINUTES"),
     ],
 )
 def test_cli_defaults_are_the_package_defaults(argv: list[str], dest: str, expected: str) -> None:

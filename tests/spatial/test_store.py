@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import geopandas as gpd
-import pyarrow.dataset as pads  # type: ignore[import-untyped] # pyarrow ships no stubs
-import pyarrow.parquet as pq  # type: ignore[import-untyped] # pyarrow ships no stubs
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 import pytest
 
 from boundaries.dataset import load_study_area, load_study_area_from_store

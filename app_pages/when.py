@@ -1,0 +1,173 @@
+"""When page: hour-of-week heat chart, events over time, patrol windows and where they apply."""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import _ui
+from hotspots.when import events_by_period, when_summary
+from layers.when import hour_of_week_chart, patrol_window_map, period_chart
+from spatial.crs import BNG_EPSG
+from spatial.incidents import Midnight
+
+TYPES_KEY: Final = "when_types"
+WARD_KEY: Final = "when_ward"
+MONTHS_KEY: Final = "when_months"
+SPLIT_KEY: Final = "when_split"
+PERIOD_KEY: Final = "when_period"
+HEAT_KEY: Final = "when_heat"
+PERIOD_CHART_KEY: Final = "when_by_period"
+WINDOWS_KEY: Final = "when_windows"
+MAP_KEY: Final = "when_map"
+PROBLEMS_KEY: Final = "when_problems"
+DOWNLOAD_KEY: Final = "when_download"
+ALL_AREA: Final = "Whole extract"
+PROBLEM_COLUMNS: Final = {
+    "rank": "Rank",
+    "label": "Problem",
+    "n_crimes": "Crimes in its hot cells",
+    "n_timed": "Timed crimes of its type in the area",
+    "patrol_window": "Patrol window",
+    "patrol_window_text": "When, in words",
+}
+Period = Literal["month", "week", "day"]
+PERIODS: Final[tuple[Period, ...]] = get_args(Period)
+
+ctx = _ui.context()
+with st.sidebar:
+    st.subheader("Timed crimes")
+    st.radio("Force extract", _ui.WHEN_SOURCES, key=_ui.WHEN_SOURCE_KEY)
+    source = st.session_state.get(_ui.WHEN_SOURCE_KEY, _ui.WHEN_DEMO)
+    if source == _ui.WHEN_UPLOAD:
+        st.file_uploader(
+            "Extract (CSV or .xlsx)", type=["csv", "xlsx"], accept_multiple_files=True,
+            key=_ui.WHEN_UPLOAD_KEY,
+        )  # fmt: skip
+    elif source == _ui.WHEN_PATH:
+        st.text_input("Extract file or folder", key=_ui.WHEN_PATH_KEY, placeholder="/data/rms")
+    if source != _ui.WHEN_DEMO:
+        st.text_input(
+            "Column names (blank: found automatically)", key=_ui.WHEN_COLUMNS_KEY,
+            placeholder="x=Easting,y=Northing,from=Committed From,to=Committed To,type=Offence",
+        )  # fmt: skip
+        st.text_input("CRS (blank: detected)", key=_ui.WHEN_CRS_KEY, placeholder="EPSG:27700")
+    st.radio(
+        "Times of exactly 00:00", get_args(Midnight), key=_ui.WHEN_MIDNIGHT_KEY,
+        help="'unknown' spreads them over their day: many systems record an unknown time as 00:00.",
+    )  # fmt: skip
+
+st.title("When")
+loaded = _ui.load_extract()
+if loaded is None:
+    st.stop()
+extract_key, inc = loaded
+st.caption(_ui.extract_accounting(inc))
+if inc.report.notes:
+    with st.expander("Notes on the extract"):
+        for note in inc.report.notes:
+            st.caption(note)
+
+in_gb = inc.events.crs is not None and inc.events.crs.to_epsg() == BNG_EPSG
+wards = ctx.area.wards if in_gb else None
+months = sorted({str(p) for p in inc.events["start"].dt.to_period("M").unique()})
+left, middle, right = st.columns(3)
+left.multiselect(
+    "Crime types", sorted(inc.events["crime_type"].unique()), key=TYPES_KEY,
+    placeholder="All crime types",
+)  # fmt: skip
+ward_names = [ALL_AREA, *(list(wards["ward_name"]) if wards is not None else [])]
+middle.selectbox("Area", ward_names, key=WARD_KEY)
+if len(months) > 1:
+    right.select_slider("Months", options=months, value=(months[0], months[-1]), key=MONTHS_KEY)
+chosen = st.session_state.get(MONTHS_KEY) or (months[0], months[-1])
+month_range = (str(chosen[0]), str(chosen[1]))
+inside = [m for m in months if month_range[0] < m <= month_range[1]]
+split = None
+if inside:
+    split = st.select_slider(
+        "Compare timing before and after", options=inside, value=inside[len(inside) // 2],
+        key=SPLIT_KEY,
+    )  # fmt: skip
+types = tuple(st.session_state.get(TYPES_KEY) or ()) or None
+ward = st.session_state.get(WARD_KEY)
+view = _ui.guarded(
+    "counting by hour of the week", _ui.when_view, extract_key, types,
+    None if ward in (None, ALL_AREA) else str(ward), month_range, split, inc, wards,
+)  # fmt: skip
+
+how = view.how
+a, b, c, d = st.columns(4)
+a.metric("Events", f"{how.n_events:,}")
+b.metric("Exact times", f"{how.n_exact:,}")
+c.metric("Windows spread", f"{how.n_windows_spread:,}")
+d.metric("Windows over 7 days", f"{how.n_windows_too_long:,}")
+st.altair_chart(hour_of_week_chart(how), key=HEAT_KEY, width="stretch")
+
+st.subheader("Patrol windows")
+if view.windows.has_pattern:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When": [w.label for w in view.windows.windows],
+                "Share of events": [f"{w.share:.0%}" for w in view.windows.windows],
+                "Share of the week's hours": [f"{w.hours_share:.0%}" for w in view.windows.windows],
+            }
+        ),
+        key=WINDOWS_KEY,
+        hide_index=True,
+    )
+st.markdown(view.windows.text)
+if view.change is not None:
+    st.markdown(view.change.text)
+
+st.radio("Events by", PERIODS, key=PERIOD_KEY, horizontal=True)
+freq: Period = st.session_state.get(PERIOD_KEY) or "month"
+st.altair_chart(
+    period_chart(events_by_period(view.events, freq=freq), freq=freq),
+    key=PERIOD_CHART_KEY,
+    width="stretch",
+)
+
+st.subheader("Where the patrol windows apply")
+if wards is None:
+    st.caption(
+        f"The extract lies outside Great Britain ({inc.report.crs}): patrol areas and the map "
+        "need data in Great Britain and ward boundaries."
+    )
+else:
+    problems = _ui.attempt(
+        "ranking problems", _ui.when_problems, extract_key, ctx.dataset_id, types, month_range,
+        inc, ctx.area,
+    )  # fmt: skip
+    if problems is not None:
+        shown = wards if ward in (None, ALL_AREA) else wards.loc[wards["ward_name"] == ward]
+        st_folium(
+            _ui.guarded(
+                "drawing the patrol windows", patrol_window_map, shown, problems,
+                view.in_windows, tiles="none" if ctx.area.is_demo else "openstreetmap",
+            ),
+            key=MAP_KEY, returned_objects=[], height=460, use_container_width=True,
+        )  # fmt: skip
+        st.dataframe(
+            pd.DataFrame(problems.drop(columns="geometry"))[list(PROBLEM_COLUMNS)].rename(
+                columns=PROBLEM_COLUMNS
+            ),
+            key=PROBLEMS_KEY,
+            hide_index=True,
+        )
+
+summary = when_summary(
+    how, view.windows, n_without_time=inc.report.n_without_time,
+    n_at_midnight=inc.report.n_at_midnight,
+)  # fmt: skip
+st.download_button(
+    "Download the hour-of-week table (CSV)",
+    how.frame().to_csv().encode(),
+    file_name="hour_of_week.csv",
+    key=DOWNLOAD_KEY,
+    help=f"{len(summary['patrol_windows'])} patrol windows; police use only (exact times).",  # type: ignore[arg-type] # a list
+)

@@ -1,0 +1,217 @@
+"""
+Draw "when": the hour-of-week heat chart, the chart by period, and patrol windows on a map.
+
+The app and the CLI both call these (Altair for the app and ``--out x.html``, matplotlib for
+``--out x.png`` and packs). Text bound for HTML is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import TYPE_CHECKING, Final
+
+import altair as alt
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots.when import DAY_NAMES
+from layers.problems import problems_map
+from spatial.crs import BNG, WGS84, require_bng
+
+if TYPE_CHECKING:
+    from hotspots.when import HourOfWeek
+    from layers.map import Tiles
+
+__all__ = [
+    "EVENT_COLOUR",
+    "hour_of_week_chart",
+    "hour_of_week_long",
+    "hour_of_week_png",
+    "patrol_window_map",
+    "period_chart",
+]
+
+EVENT_COLOUR: Final = "#e31a1c"
+_MAX_EVENTS_DRAWN: Final = 3000
+
+
+def hour_of_week_long(how: HourOfWeek) -> pd.DataFrame:
+    """
+    Return the 7 x 24 table as 168 rows: ``day`` (Mon..Sun), ``hour`` (0-23), ``events``.
+
+    Parameters
+    ----------
+    how
+        The table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Monday 00:00 first; ``events`` are aoristic counts (may be fractions).
+    """
+    return pd.DataFrame(
+        {
+            "day": np.repeat(DAY_NAMES, 24),
+            "hour": np.tile(np.arange(24), 7),
+            "events": how.table.ravel(),
+        }
+    )
+
+
+def hour_of_week_chart(how: HourOfWeek, *, title: str = "Events by hour of the week") -> alt.Chart:
+    """
+    Return an Altair heat chart of the hour-of-week table (days down, hours across).
+
+    Parameters
+    ----------
+    how
+        The table.
+    title
+        Chart title.
+
+    Returns
+    -------
+    altair.Chart
+        Rect marks coloured by events; tooltips give day, hour and events.
+    """
+    data = hour_of_week_long(how).assign(events=lambda f: f["events"].round(2))
+    chart: alt.Chart = (
+        alt.Chart(data, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title="Hour of the day (local time)"),
+            y=alt.Y("day:O", sort=list(DAY_NAMES), title=None, axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("events:Q", scale=alt.Scale(scheme="orangered"), title="Events"),
+            tooltip=["day", "hour", "events"],
+        )
+        .properties(height=220)
+    )
+    return chart
+
+
+def period_chart(by_period: pd.DataFrame, *, freq: str = "month") -> alt.Chart:
+    """
+    Return a bar chart of events per period (from :func:`hotspots.when.events_by_period`).
+
+    Parameters
+    ----------
+    by_period
+        ``period_start`` and ``n_events``.
+    freq
+        "month", "week" or "day", for the axis title.
+
+    Returns
+    -------
+    altair.Chart
+        Bars over time.
+    """
+    formats = {"month": "%Y-%m", "week": "%Y-%m-%d", "day": "%Y-%m-%d"}
+    data = by_period.assign(
+        period=by_period["period_start"].dt.strftime(formats.get(freq, "%Y-%m"))
+    )
+    base = alt.Chart(data)
+    mark = base.mark_line(point=False) if freq == "day" else base.mark_bar()
+    title = {"week": "Week starting (Monday)"}.get(freq, freq.capitalize())
+    chart: alt.Chart = mark.encode(
+        x=alt.X("period:O", title=title, axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("n_events:Q", title="Events"),
+        tooltip=[alt.Tooltip("period:O", title=freq), "n_events"],
+    ).properties(height=200)
+    return chart
+
+
+def hour_of_week_png(how: HourOfWeek, *, title: str = "Events by hour of the week") -> bytes:
+    """
+    Return the heat chart as PNG bytes (matplotlib), for ``--out`` and printed packs.
+
+    Parameters
+    ----------
+    how
+        The table.
+    title
+        Chart title.
+
+    Returns
+    -------
+    bytes
+        A PNG image.
+    """
+    import matplotlib as mpl  # noqa: PLC0415 - heavy, only for PNG output
+
+    mpl.use("Agg")
+    from matplotlib import pyplot as plt  # noqa: PLC0415 - after choosing the backend
+
+    fig, ax = plt.subplots(figsize=(10, 3.4), dpi=120)
+    try:
+        image = ax.imshow(how.table, aspect="auto", cmap="OrRd")
+        ax.set_yticks(range(7), list(DAY_NAMES))
+        ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)])
+        ax.set_xlabel("Hour of the day (local time)")
+        ax.set_title(title)
+        fig.colorbar(image, ax=ax, label="Events")
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def patrol_window_map(
+    wards: gpd.GeoDataFrame,
+    problems: gpd.GeoDataFrame,
+    events: gpd.GeoDataFrame | None = None,
+    *,
+    streets: gpd.GeoDataFrame | None = None,
+    tiles: Tiles = "openstreetmap",
+) -> folium.Map:
+    """
+    Return the problems' patrol areas with their patrol windows, and the events in the windows.
+
+    Parameters
+    ----------
+    wards
+        Wards in EPSG:27700 (``ward_name``); the map opens on them.
+    problems
+        From :func:`tasking.windows.problem_patrol_windows` (the tooltip shows the window).
+    events
+        Events to draw as dots (EPSG:27700), e.g. those in the windows; at most 3,000 are drawn.
+    streets
+        Street lines drawn underneath (the demo town), or None.
+    tiles
+        As in :func:`layers.map.base_map`.
+
+    Returns
+    -------
+    folium.Map
+        Wards, patrol areas with an escaped tooltip and event dots.
+
+    Raises
+    ------
+    CRSError
+        When a frame is not in EPSG:27700.
+    MissingColumnError
+        When ``problems`` lack the columns of :func:`tasking.problems.flag_problems`.
+    """
+    m = problems_map(wards, problems, streets=streets, tiles=tiles)
+    if events is not None and len(events):
+        require_bng(events, name="events")
+        shown = events.head(_MAX_EVENTS_DRAWN)
+        dots = gpd.GeoDataFrame(
+            {"crime_type": [html.escape(str(v)) for v in shown["crime_type"]]},
+            geometry=shown.geometry.to_numpy(),
+            crs=BNG,
+        ).to_crs(WGS84)
+        group = folium.FeatureGroup(name="Events in the patrol windows")
+        folium.GeoJson(
+            dots.__geo_interface__,
+            marker=folium.CircleMarker(
+                radius=3, fill=True, color=EVENT_COLOUR, fill_opacity=0.7, weight=0
+            ),
+            tooltip=folium.GeoJsonTooltip(fields=["crime_type"], aliases=["Crime"]),
+        ).add_to(group)
+        group.add_to(m)
+    return m

@@ -1,0 +1,155 @@
+"""``patchmap when``: the hour-of-week table and patrol windows of timed crimes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from patchmap._output import checked_out, print_json
+from spatial.errors import ParameterError
+
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+    from hotspots.when import HourOfWeek
+    from spatial.incidents import Incidents
+
+__all__ = ["add_when", "run_when"]
+
+_CHART_SUFFIXES = (".csv", ".png", ".html")
+
+
+def add_when(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap when`` to its parser."""
+    parser.add_argument(
+        "--max-window-h",
+        type=float,
+        default=168.0,
+        metavar="H",
+        help="windows longer than this many hours are counted apart (default 168, 7 days)",
+    )
+    parser.add_argument(
+        "--block-hours",
+        default="2-6",
+        metavar="MIN-MAX",
+        help="length of a patrol window in hours (default 2-6)",
+    )
+    parser.add_argument(
+        "--split",
+        metavar="YYYY-MM",
+        help="test whether the timing changed from this month on (permutation test)",
+    )
+
+
+def _block_hours(text: str) -> tuple[int, int]:
+    low, sep, high = text.partition("-")
+    if not (sep and low.strip().isdigit() and high.strip().isdigit()):
+        msg = f"--block-hours {text!r}: write MIN-MAX in hours, e.g. 2-6."
+        raise ParameterError(msg)
+    return int(low), int(high)
+
+
+def _extract(args: argparse.Namespace) -> tuple[Incidents, gpd.GeoDataFrame | None]:
+    """Return the extract and the wards a ``--ward`` filter names (None without one)."""
+    from boundaries.dataset import load_demo
+    from patchmap._data import load, read_extract
+    from spatial.demo import demo_incidents
+
+    by_ward = bool(args.ward or args.neighbourhood)
+    if args.incidents:
+        if by_ward:  # wards need the extract in Great Britain
+            loaded = load(args)
+            if loaded.incidents is not None:
+                return loaded.incidents, loaded.area.wards
+        return read_extract(args), None
+    if args.demo:
+        return demo_incidents(midnight=args.midnight), load_demo().wards if by_ward else None
+    msg = (
+        "patchmap when needs timed crimes: give a force extract with --incidents PATH "
+        "(or --demo for the demo extract). data.police.uk files have the month only."
+    )
+    raise ParameterError(msg)
+
+
+def _ward_area(args: argparse.Namespace, wards: gpd.GeoDataFrame) -> BaseGeometry:
+    unknown = sorted(set(args.ward or ()) - set(wards["ward_name"]))
+    if unknown:
+        msg = (
+            f"--ward {', '.join(unknown)}: no such ward in the extract's area; "
+            f"wards: {', '.join(wards['ward_name'])}."
+        )
+        raise ParameterError(msg)
+    chosen = wards["ward_name"].isin(args.ward or ()) | wards["neighbourhood"].isin(
+        args.neighbourhood or ()
+    )
+    shape: BaseGeometry = wards.loc[chosen].union_all()
+    return shape
+
+
+def _write(path: Path, how: HourOfWeek, title: str) -> list[Path]:
+    from layers.when import hour_of_week_chart, hour_of_week_png
+
+    table = path.with_suffix(".csv")
+    how.frame().to_csv(table, index_label="day")
+    chart = path if path.suffix.lower() in {".png", ".html"} else path.with_suffix(".png")
+    if chart.suffix.lower() == ".html":
+        hour_of_week_chart(how, title=title).save(str(chart))
+    else:
+        chart.write_bytes(hour_of_week_png(how, title=title))
+    return [table, chart]
+
+
+def run_when(args: argparse.Namespace) -> int:
+    """Run ``patchmap when``; return the exit code."""
+    import pandas as pd
+
+    from hotspots.when import (
+        hour_of_week,
+        patrol_windows,
+        select_events,
+        timing_change,
+        when_summary,
+    )
+
+    checked_out(args.out, _CHART_SUFFIXES, "the table (.csv) and the chart (.png or .html)")
+    low, high = _block_hours(args.block_hours)
+    incidents, wards = _extract(args)
+    events = incidents.events
+    area = _ward_area(args, wards) if wards is not None else None
+    start = end = None
+    if args.months:
+        from boundaries.select import parse_month_range
+
+        first, last = parse_month_range(args.months)
+        start, end = pd.Period(first, "M").start_time, (pd.Period(last, "M") + 1).start_time
+    events = select_events(events, area=area, crime_types=args.crime_type, start=start, end=end)
+    what = ", ".join(args.crime_type).lower() if args.crime_type else "crimes"
+    how = hour_of_week(events, max_window_h=args.max_window_h)
+    windows = patrol_windows(how, what=what, min_hours=low, max_hours=high)
+    notes = list(incidents.report.notes)
+    if args.split:
+        cut = pd.Period(args.split, "M").start_time
+        before, after = events.loc[events["start"] < cut], events.loc[events["start"] >= cut]
+        notes.append(timing_change(before, after, what=what).text)
+    summary = when_summary(
+        how, windows, n_without_time=incidents.report.n_without_time,
+        n_at_midnight=incidents.report.n_at_midnight, notes=notes,
+    )  # fmt: skip
+    written = _write(args.out, how, f"{what.capitalize()} by hour of the week") if args.out else []
+    if args.json:
+        print_json(summary)
+        return 0
+    print(
+        f"{how.n_events:,} events: {how.n_exact:,} exact, {how.n_windows_spread:,} windows "
+        f"spread, {how.n_windows_too_long:,} over {args.max_window_h:g} h counted apart"
+    )
+    print(how.frame().round(1).to_string())
+    print(windows.text)
+    for note in notes:
+        print(f"note: {note}")
+    for path in written:
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,185 @@
+"""
+Patrol windows for ranked problems: when, as well as where, to task a joint patrol.
+
+:func:`problem_patrol_windows` takes the problems of :func:`tasking.problems.flag_problems` and the
+timed events of a force extract, and gives each problem the blocks of hours (on named days) that
+hold most of its crimes inside its patrol area, found by :func:`hotspots.when.patrol_windows`.
+Problems found in data.police.uk files (month only) get :data:`tasking.problems.TIME_OF_DAY_NOTE`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+
+from hotspots.when import DEFAULT_MAX_WINDOW_H, hour_of_week, patrol_windows
+from spatial.crs import require_bng
+from spatial.errors import MissingColumnError, ParameterError
+from tasking.problems import TIME_OF_DAY_NOTE
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "MIN_TIMED_EVENTS",
+    "PATROL_WINDOW_COLUMNS",
+    "problem_patrol_windows",
+    "window_in",
+    "with_window",
+]
+
+PATROL_WINDOW_COLUMNS: Final = (
+    "patrol_window",
+    "patrol_window_text",
+    "patrol_window_share",
+    "n_timed",
+)
+"""Columns :func:`problem_patrol_windows` adds: the best window's days and hours ("Fri and Sat
+22:00-03:00", empty without a pattern), the sentences, the best window's share and the number of
+timed events of the problem's type in its area."""
+MIN_TIMED_EVENTS: Final = 10
+"""Fewer timed events than this in a patrol area say nothing about its hours."""
+
+
+def problem_patrol_windows(
+    problems: gpd.GeoDataFrame,
+    events: gpd.GeoDataFrame | None,
+    *,
+    max_windows: int = 2,
+    max_window_h: float = DEFAULT_MAX_WINDOW_H,
+) -> gpd.GeoDataFrame:
+    """
+    Add the patrol windows of each problem's crime type inside its patrol area.
+
+    Parameters
+    ----------
+    problems
+        As returned by :func:`tasking.problems.flag_problems` (EPSG:27700).
+    events
+        Timed events in EPSG:27700 (``crime_type``, ``start``, ``end``), e.g. from
+        :func:`spatial.incidents.read_incidents`; None for police.uk data (months only).
+    max_windows
+        Most windows per problem.
+    max_window_h
+        Windows longer than this are not spread (:func:`hotspots.when.hour_of_week`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``problems`` with :data:`PATROL_WINDOW_COLUMNS`.
+
+    Raises
+    ------
+    CRSError
+        When a frame is not in EPSG:27700.
+    MissingColumnError
+        When ``events`` lack ``crime_type``, ``start`` or ``end``.
+    """
+    require_bng(problems, name="problems")
+    out = problems.copy()
+    n = len(out)
+    labels, texts = [""] * n, [TIME_OF_DAY_NOTE] * n
+    shares, counts = np.zeros(n), np.zeros(n, dtype=np.int64)
+    if events is not None:
+        require_bng(events, name="timed events")
+        missing = [c for c in ("crime_type", "start", "end") if c not in events.columns]
+        if missing:
+            msg = f"The timed events lack {', '.join(missing)}; read them with read_incidents."
+            raise MissingColumnError(msg)
+        geometries = list(out.geometry)
+        for i, (crime_type, shape) in enumerate(zip(out["crime_type"], geometries, strict=True)):
+            near = events.geometry.intersects(shape).to_numpy(dtype=bool)
+            inside = events.loc[(events["crime_type"] == crime_type).to_numpy() & near]
+            counts[i] = len(inside)
+            if len(inside) < MIN_TIMED_EVENTS:
+                texts[i] = f"Too few timed crimes ({len(inside)}) in the area to find patrol hours."
+                continue
+            what = f"{str(crime_type).lower()} in this patrol area"
+            found = patrol_windows(
+                hour_of_week(inside, max_window_h=max_window_h),
+                what=what,
+                max_windows=max_windows,
+            )
+            texts[i] = found.text
+            if found.windows:
+                labels[i] = "; ".join(w.label for w in found.windows)
+                shares[i] = found.windows[0].share
+    out["patrol_window"] = labels
+    out["patrol_window_text"] = texts
+    out["patrol_window_share"] = shares
+    out["n_timed"] = counts
+    return out
+
+
+_DAY: Final = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_WINDOW_RE: Final = re.compile(
+    rf"\b((?:Every day|{_DAY}(?:(?:, | and ){_DAY})*) ([01]\d|2[0-3]):00-([01]\d|2[0-4]):00)"
+)
+
+
+def window_in(text: str) -> str | None:
+    """
+    Return the patrol window written in a text ("Fri and Sat 22:00-03:00"), if there is one.
+
+    A joint-patrol action in the tasking log carries its days and hours in its description, in
+    the form :attr:`hotspots.when.PatrolWindow.label` writes (no new column in the log).
+
+    Parameters
+    ----------
+    text
+        An action's description.
+
+    Returns
+    -------
+    str or None
+        The first window found, or None.
+
+    Examples
+    --------
+    >>> window_in("Joint patrol of the market (Fri and Sat 22:00-03:00) with licensing")
+    'Fri and Sat 22:00-03:00'
+    >>> window_in("Target hardening letters") is None
+    True
+    """
+    found = _WINDOW_RE.search(text)
+    return found.group(1) if found else None
+
+
+def with_window(description: str, window: str) -> str:
+    """
+    Write a patrol window into an action's description, checked.
+
+    Parameters
+    ----------
+    description
+        The action.
+    window
+        Days and hours, e.g. ``"Fri and Sat 22:00-03:00"`` (as patrol windows are labelled).
+
+    Returns
+    -------
+    str
+        ``"description (Fri and Sat 22:00-03:00)"``; unchanged when it already says so.
+
+    Raises
+    ------
+    ParameterError
+        When ``window`` is not days and hours in that form.
+
+    Examples
+    --------
+    >>> with_window("Joint patrol of the market", "Fri and Sat 22:00-03:00")
+    'Joint patrol of the market (Fri and Sat 22:00-03:00)'
+    """
+    label = window_in(window.strip())
+    if label is None or label != window.strip():
+        msg = (
+            f"Patrol window {window!r}: write days and hours as 'Fri and Sat 22:00-03:00' "
+            "(days Mon..Sun or 'Every day', whole hours)."
+        )
+        raise ParameterError(msg)
+    if window_in(description) == label:
+        return description
+    return f"{description} ({label})"

@@ -1,0 +1,136 @@
+"""``patchmap when`` and ``--incidents``/``--hours`` on the demo extract, in-process."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+
+from boundaries import dataset
+from boundaries.dataset import StudyArea, load_demo
+from hotspots.when import WHEN_JSON_KEYS
+from patchmap import cli
+from spatial import demo
+from spatial.demo import demo_incidents, write_demo_extract
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from spatial.incidents import Incidents
+
+VIOLENCE = "Violence and sexual offences"
+
+
+@pytest.fixture(scope="module")
+def demo_area() -> StudyArea:
+    return load_demo()
+
+
+@pytest.fixture(scope="module")
+def extract() -> Incidents:
+    return demo_incidents()
+
+
+@pytest.fixture(scope="module")
+def extract_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_demo_extract(tmp_path_factory.mktemp("extract"))
+
+
+@pytest.fixture(autouse=True)
+def _demo_built_once(
+    demo_area: StudyArea, extract: Incidents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dataset, "load_demo", lambda: demo_area)
+    monkeypatch.setattr(demo, "demo_incidents", lambda midnight="as-recorded": extract)  # noqa: ARG005
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, object]:
+    assert cli.main(argv) == 0
+    out: dict[str, object] = json.loads(capsys.readouterr().out)
+    return out
+
+
+def test_when_json_has_exactly_the_issue_keys_and_the_planted_window(
+    capsys: pytest.CaptureFixture[str], extract: Incidents
+) -> None:
+    record = _json(
+        capsys, ["when", "--demo", "--crime-type", VIOLENCE, "--ward", "Castle", "--json"]
+    )
+    assert tuple(record) == WHEN_JSON_KEYS
+    table = record["hour_of_week"]
+    assert isinstance(table, list)
+    assert len(table) == 7
+    assert all(len(r) == 24 for r in table)
+    assert sum(map(sum, table)) == pytest.approx(record["n_events"])
+    windows = record["patrol_windows"]
+    assert isinstance(windows, list)
+    first = windows[0]
+    assert (first["days"], first["start_hour"], first["end_hour"]) == (["Fri", "Sat"], 22, 3)
+    assert record["n_at_midnight"] == extract.report.n_at_midnight
+    assert record["n_without_time"] == extract.report.n_without_time == 3
+
+
+def test_when_reads_an_extract_file_and_writes_table_and_chart(
+    capsys: pytest.CaptureFixture[str], extract_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "when.html"
+    argv = [
+        "when",
+        "--incidents",
+        str(extract_path),
+        "--crime-type",
+        "Shoplifting",
+        "--out",
+        str(out),
+    ]
+    assert cli.main(argv) == 0
+    assert "Shoplifting" in out.read_text() or "shoplifting" in out.read_text()
+    table = pd.read_csv(out.with_suffix(".csv"), index_col="day")
+    assert list(table.index) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert table.loc[:, "0":"8"].to_numpy().sum() == 0  # shoplifting is 09:00-18:00
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_hotspots_run_on_an_extract_restricted_to_hours(
+    capsys: pytest.CaptureFixture[str], extract_path: Path
+) -> None:
+    base = ["hotspots", "--incidents", str(extract_path), "--demo", "--crime-type", VIOLENCE]
+    everything = _json(capsys, [*base, "--json"])
+    night = _json(capsys, [*base, "--hours", "Fri 22-03,Sat 22-03", "--json"])
+    n_all, n_night = everything["n_crimes"], night["n_crimes"]
+    assert isinstance(n_all, int)
+    assert isinstance(n_night, int)
+    assert 0 < n_night < n_all
+
+
+def test_summary_without_wards_takes_the_whole_extract(
+    capsys: pytest.CaptureFixture[str], extract_path: Path, extract: Incidents
+) -> None:
+    record = _json(capsys, ["summary", "--incidents", str(extract_path), "--json"])
+    assert record["by_ward"] == {"Extract area": extract.report.n_events}
+    assert record["n_rows_read"] == extract.report.n_rows  # every row of the extract counted
+    assert record["n_without_location"] == extract.report.n_without_location
+    assert record["n_duplicates_removed"] == extract.report.n_duplicates
+
+
+def test_when_without_timed_data_and_hours_without_extract_say_what_to_give(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["when", "--crimes", "x.csv", "--wards", "w.geojson"]) == 2
+    assert "--incidents" in capsys.readouterr().err
+    assert cli.main(["hotspots", "--demo", "--hours", "Fri 22-03"]) == 2
+    assert "month only" in capsys.readouterr().err
+
+
+def test_problems_on_an_extract_carry_patrol_windows(
+    capsys: pytest.CaptureFixture[str], extract_path: Path
+) -> None:
+    record = _json(capsys, ["problems", "--incidents", str(extract_path), "--demo", "--json"])
+    problems = record["problems"]
+    assert isinstance(problems, list)
+    assert "note" not in record  # the month-only note is for police.uk data
+    top = problems[0]
+    assert top["crime_type"] == VIOLENCE
+    assert top["patrol_window"] == "Fri and Sat 22:00-03:00"

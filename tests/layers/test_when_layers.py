@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+from hotspots.when import hour_of_week
+from layers.when import hour_of_week_chart, hour_of_week_long, hour_of_week_png, patrol_window_map
+
+FRI = pd.Timestamp("2025-01-03 22:30")
+
+
+def test_long_table_and_chart_keep_monday_first() -> None:
+    how = hour_of_week(pd.DataFrame({"start": [FRI], "end": [FRI]}))
+    long = hour_of_week_long(how)
+    assert len(long) == 168
+    assert long.iloc[0][["day", "hour"]].tolist() == ["Mon", 0]
+    assert long.loc[(long["day"] == "Fri") & (long["hour"] == 22), "events"].item() == 1.0
+    spec = hour_of_week_chart(how).to_dict()
+    assert spec["mark"]["type"] == "rect"
+    assert spec["encoding"]["y"]["sort"][0] == "Mon"
+    assert hour_of_week_png(how)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_patrol_window_map_escapes_text() -> None:
+    wards = gpd.GeoDataFrame(
+        {"ward_name": ["Castle"]}, geometry=[Point(454_000, 269_500).buffer(500)], crs="EPSG:27700"
+    )
+    problems = gpd.GeoDataFrame(
+        {
+            "problem_id": ["P1"],
+            "label": ["<b>Market</b>"],
+            "n_crimes": [40],
+            "score": [12.0],
+            "patrol_window_text": ["Fri and Sat 22:00-03:00: 80% <script>"],
+        },
+        geometry=[Point(454_000, 269_500).buffer(100)],
+        crs="EPSG:27700",
+    )
+    events = gpd.GeoDataFrame(
+        {"crime_type": ["<i>Violence</i>"]}, geometry=[Point(454_010, 269_500)], crs="EPSG:27700"
+    )
+    html = patrol_window_map(wards, problems, events, tiles="none").get_root().render()
+    amp = "\\u0026"  # folium writes & inside JSON as \u0026
+    assert f"80% {amp}lt;script{amp}gt;" in html
+    assert "80% <script>" not in html
+    assert f"{amp}lt;i{amp}gt;Violence" in html
+    assert "<i>Violence" not in html

@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
+from spatial.incidents import incidents_to_crimes, parse_column_map, read_incidents
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+HEADER = "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+
+
+def _csv(rows: str, header: str = HEADER, name: str = "extract.csv") -> tuple[str, bytes]:
+    return name, (header + rows).encode()
+
+
+MIXED = (
+    "A1,03/01/2025 22:15,,Violence,453850,269500\n"  # exact
+    "A2,03/01/2025 18:00,06/01/2025 08:00,Burglary,452700,269050\n"  # weekend window
+    "A1,03/01/2025 22:15,,Violence,453850,269500\n"  # duplicate reference
+    "A3,,,Violence,453850,269500\n"  # without time
+    "A4,14/01/2025 10:00,,Shoplifting,,\n"  # without location
+    "A5,14/01/2025 10:00,,Shoplifting,9000000,269500\n"  # outside GB / area of use
+    "A6,14/01/2025 10:00,14/01/2025 09:00,Burglary,452700,269050\n"  # to before from
+    "A7,15/01/2025 00:00,,Theft,453000,269000\n"  # at midnight
+)
+
+
+def test_every_row_lands_in_exactly_one_bucket() -> None:
+    inc = read_incidents([_csv(MIXED)])
+    r = inc.report
+    assert (r.n_rows, r.n_events, r.n_duplicates, r.n_without_time) == (8, 3, 1, 1)
+    assert (r.n_without_location, r.n_outside_area, r.n_bad_window) == (1, 1, 1)
+    assert r.n_at_midnight == 1
+    assert r.n_rows == (
+        r.n_events
+        + r.n_duplicates
+        + r.n_without_time
+        + r.n_without_location
+        + r.n_outside_area
+        + r.n_bad_window
+    )
+    assert sorted(inc.rejected["reason"]) == sorted(
+        [
+            "duplicate",
+            "without time",
+            "without location",
+            "outside area",
+            "window ends before it starts",
+        ]
+    )
+    assert inc.rejected.loc[inc.rejected["reason"] == "duplicate", "source_row"].tolist() == [4]
+    assert inc.events["incident_id"].tolist() == ["A1", "A2", "A7"]
+    assert inc.events.crs == "EPSG:27700"
+    assert r.columns["from"] == "Committed From"
+    assert r.columns["id"] == "Crime Ref"
+
+
+def test_day_first_dates_and_windows_are_kept_as_read() -> None:
+    inc = read_incidents([_csv(MIXED)])
+    start = dict(zip(inc.events["incident_id"], inc.events["start"], strict=True))
+    end = dict(zip(inc.events["incident_id"], inc.events["end"], strict=True))
+    assert start["A1"] == pd.Timestamp("2025-01-03 22:15")
+    assert end["A1"] == start["A1"]
+    assert end["A2"] == pd.Timestamp("2025-01-06 08:00")
+    assert str(inc.events["start"].dtype) == "datetime64[ns]"
+    assert inc.events.geometry.x.iloc[0] == 453850.0
+
+
+def test_midnight_unknown_spreads_over_the_day() -> None:
+    inc = read_incidents([_csv(MIXED)], midnight="unknown")
+    length = dict(
+        zip(inc.events["incident_id"], inc.events["end"] - inc.events["start"], strict=True)
+    )
+    assert length["A7"] == pd.Timedelta(days=1)
+    assert length["A1"] == pd.Timedelta(0)
+    assert inc.report.n_at_midnight == 1
+
+
+def test_ambiguous_day_month_order_is_an_error_naming_the_column() -> None:
+    rows = "A1,03/01/2025 22:15,,Violence,453850,269500\nA2,04/02/2025 10:00,,Theft,453850,269500\n"
+    with pytest.raises(InputDataError, match=r"'Committed From' could be day-first or month-first"):
+        read_incidents([_csv(rows)])
+    inc = read_incidents([_csv(rows)], columns={"dates": "day-first"})
+    assert inc.events["start"].iloc[0] == pd.Timestamp("2025-01-03 22:15")
+    inc = read_incidents([_csv(rows)], columns={"dates": "month-first"})
+    assert inc.events["start"].iloc[0] == pd.Timestamp("2025-03-01 22:15")
+
+
+def test_month_first_dates_are_refused_unless_told() -> None:
+    rows = "A1,01/13/2025 22:15,,Violence,453850,269500\n"
+    with pytest.raises(InputDataError, match="month-first"):
+        read_incidents([_csv(rows)])
+    inc = read_incidents([_csv(rows)], columns={"dates": "month-first"})
+    assert inc.events["start"].iloc[0] == pd.Timestamp("2025-01-13 22:15")
+
+
+def test_malformed_date_names_the_row() -> None:
+    rows = "A1,13/01/2025 22:15,,Violence,453850,269500\nA2,yesterday,,Theft,453850,269500\n"
+    with pytest.raises(InputDataError, match=r"row 3, 'yesterday'"):
+        read_incidents([_csv(rows)])
+
+
+def test_iso_dates_and_separate_time_column() -> None:
+    header = "URN,Date,Time,Crime Type,X,Y\n"
+    rows = "1,2025-01-03,22:15,Violence,453850,269500\n2,2025-01-04,0930,Theft,453850,269500\n"
+    inc = read_incidents([_csv(rows, header)])
+    assert inc.events["start"].tolist() == [
+        pd.Timestamp("2025-01-03 22:15"),
+        pd.Timestamp("2025-01-04 09:30"),
+    ]
+    assert inc.report.columns["from_time"] == "Time"
+
+
+def test_date_split_over_columns() -> None:
+    header = "ref,yr,mo,dy,hr,mi,kind,e,n\n"
+    rows = "1,2025,1,3,22,15,Violence,453850,269500\n"
+    cols = parse_column_map("id=ref,year=yr,month=mo,day=dy,hour=hr,minute=mi,type=kind,x=e,y=n")
+    inc = read_incidents([_csv(rows, header)], columns=cols)
+    assert inc.events["start"].iloc[0] == pd.Timestamp("2025-01-03 22:15")
+
+
+def test_dates_without_times_become_day_windows() -> None:
+    header = "Crime Ref,Date,Offence,Easting,Northing\n"
+    inc = read_incidents([_csv("A,13/01/2025,Theft,453850,269500\n", header)])
+    assert inc.events["end"].iloc[0] - inc.events["start"].iloc[0] == pd.Timedelta(days=1)
+    assert any("spread over its day" in n for n in inc.report.notes)
+
+
+def test_wgs84_detected_and_reprojected_to_bng() -> None:
+    header = "Crime Ref,Committed From,Offence,Longitude,Latitude\n"
+    inc = read_incidents([_csv("A,13/01/2025 10:00,Theft,-1.2097,52.3227\n", header)])
+    assert inc.report.source_crs == "EPSG:4326"
+    assert inc.events.crs == "EPSG:27700"
+    assert abs(inc.events.geometry.x.iloc[0] - 454_000) < 2_000
+
+
+def test_ambiguous_coordinates_ask_for_crs() -> None:
+    rows = "A1,13/01/2025 22:15,,Violence,50,60\nA2,13/01/2025 22:15,,Violence,800000,300000\n"
+    with pytest.raises(CRSError, match="--crs EPSG"):
+        read_incidents([_csv(rows)])
+    inc = read_incidents([_csv(rows)], crs="EPSG:27700")
+    assert inc.report.n_outside_area == 1  # x 800 km is east of the grid's area of use
+
+
+def test_given_crs_counts_rows_outside_its_area_of_use() -> None:
+    header = "Crime Ref,Committed From,Offence,Longitude,Latitude\n"
+    rows = "A,13/01/2025 10:00,Theft,-1.2,52.3\nB,13/01/2025 10:00,Theft,151.2,-33.9\n"
+    rows += "C,13/01/2025 10:00,Theft,-1.3,52.3\n"
+    inc = read_incidents([_csv(rows, header)], crs="EPSG:4326")
+    assert (inc.report.n_events, inc.report.n_outside_area) == (2, 1)
+    assert any("outside Great Britain" in n for n in inc.report.notes)
+
+
+def test_area_sets_aside_rows_outside_it() -> None:
+    area = box(453_800, 269_400, 453_900, 269_600)
+    inc = read_incidents([_csv(MIXED)], area=area)
+    assert inc.events["incident_id"].tolist() == ["A1"]
+    assert inc.report.n_outside_area == 4  # A2, A5, A7 and A6 (outside is tested before the window)
+
+
+def test_identical_rows_without_reference_are_possible_duplicates() -> None:
+    header = "Committed From,Offence,Easting,Northing\n"
+    rows = "13/01/2025 10:00,Theft,453850,269500\n" * 2 + "14/01/2025 10:00,Theft,453850,269500\n"
+    inc = read_incidents([_csv(rows, header)])
+    assert (inc.report.n_events, inc.report.n_possible_duplicates) == (3, 1)
+
+
+def test_missing_columns_say_how_to_name_them() -> None:
+    with pytest.raises(MissingColumnError, match="--columns"):
+        read_incidents([_csv("1,2\n", "a,b\n")])
+    with pytest.raises(MissingColumnError, match="no such column"):
+        read_incidents([_csv(MIXED)], columns={"x": "East"})
+
+
+def test_parse_column_map_rejects_unknown_roles() -> None:
+    assert parse_column_map("date=When,time=At") == {"from": "When", "from_time": "At"}
+    with pytest.raises(InputDataError, match="roles: id, type"):
+        parse_column_map("colour=Red")
+
+
+def test_excel_reads_like_csv(tmp_path: Path) -> None:
+    frame = pd.read_csv(io.StringIO(HEADER + MIXED), dtype=str)
+    frame.to_excel(tmp_path / "extract.xlsx", index=False)
+    xlsx = read_incidents([tmp_path / "extract.xlsx"])
+    csv = read_incidents([_csv(MIXED)])
+    assert xlsx.report.n_events == csv.report.n_events == 3
+    assert xlsx.events["start"].tolist() == csv.events["start"].tolist()
+
+
+def test_folder_reads_every_file_and_identical_files_once(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text(HEADER + MIXED)
+    (tmp_path / "b.csv").write_text(HEADER + MIXED)
+    (tmp_path / "c.csv").write_text(HEADER + "B1,20/01/2025 12:00,,Theft,453000,269000\n")
+    inc = read_incidents([tmp_path])
+    assert len(inc.report.files) == 2
+    assert inc.report.n_events == 4
+    assert any("identical" in n for n in inc.report.notes)
+    with pytest.raises(EmptyInputError):
+        read_incidents([])
+
+
+def test_incidents_to_crimes_gives_the_crime_points_frame() -> None:
+    crimes = incidents_to_crimes(read_incidents([_csv(MIXED)]))
+    assert list(crimes.columns[:5]) == ["crime_id", "month", "crime_type", "location", "lsoa_code"]
+    assert str(crimes["month"].dtype) == "period[M]"
+    assert crimes.crs == "EPSG:27700"
+
+
+def test_toronto_reads_every_row_with_local_dates(shared_data_dir: Path) -> None:
+    path = shared_data_dir / "toronto" / "toronto_mci_2019_2021.csv"
+    raw = pd.read_csv(path)
+    inc = read_incidents([path])
+    r = inc.report
+    assert r.n_rows == r.n_events == len(raw) == 93_113
+    assert r.crs == "EPSG:32617"  # UTM zone 17N: Toronto is outside Great Britain
+    assert r.n_at_midnight == int((raw["occurrencehour"] == 0).sum())
+    local_date = pd.to_datetime(raw["occurrencedate"].str.slice(0, 10), format="%Y/%m/%d")
+    expected = local_date + pd.to_timedelta(raw["occurrencehour"], unit="h")
+    assert np.array_equal(inc.events["start"].to_numpy(), expected.to_numpy())
+    with pytest.raises(CRSError, match="outside Great Britain"):
+        incidents_to_crimes(inc)
+
+
+def test_date_only_rows_are_not_counted_at_midnight() -> None:
+    header = "Crime Ref,Date,Offence,Easting,Northing\n"
+    inc = read_incidents([_csv("A,13/01/2025,Theft,453850,269500\n", header)], midnight="unknown")
+    assert inc.report.n_at_midnight == 0
