@@ -189,6 +189,12 @@ def run_brief(args: argparse.Namespace) -> int:
     if args.eva_route:
         place_only = Selection(wards=selection.wards, neighbourhoods=selection.neighbourhoods)
         route = build_layers(area, place_only, layers=["routes"]).route
+    near_repeat = None
+    if loaded.incidents is not None:  # dated crimes: the pack gets its near-repeat section
+        from hotspots.near_repeat import pack_near_repeat  # noqa: PLC0415 - only with dates
+
+        place = select_wards(area, selection).union_all()
+        near_repeat = pack_near_repeat(loaded.incidents.events, on=args.meeting, area=place)
     pack = build_briefing(
         area,
         meeting=args.meeting,
@@ -199,6 +205,7 @@ def run_brief(args: argparse.Namespace) -> int:
         months=selection.months,
         tasking=tasking,
         route=route,
+        near_repeat=near_repeat,
     )
     path = write_briefing(pack, args.out)
     record = {

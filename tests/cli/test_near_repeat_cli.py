@@ -123,3 +123,18 @@ def test_backtest_and_forecast_at_a_7_day_horizon(capsys: pytest.CaptureFixture[
 def test_knox_without_dated_crimes_says_what_to_give(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["knox", "--crime-type", "Burglary"]) == 2
     assert "needs dated crimes: give a force extract with --incidents" in capsys.readouterr().err
+
+
+def test_brief_from_an_extract_has_a_near_repeat_section(
+    capsys: pytest.CaptureFixture[str], extract_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "pack.html"
+    argv = ["brief", "--incidents", str(extract_path), "--demo", "--ward", "Southmoor"]
+    argv += ["--meeting", "2025-05-20", "--audience", "police", "--out", str(out), "--json"]
+    record = _json(capsys, argv)
+    sections = record["sections"]
+    assert isinstance(sections, list)
+    assert "near_repeat" in sections
+    text = out.read_text(encoding="utf-8")
+    assert "<h2>Near repeats</h2>" in text
+    assert "Burglaries within" in text
