@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
+    from hotspots.near_repeat import NearRepeatAlerts
     from hotspots.weekly import DayEvents
     from spatial.incidents import Incidents
 
@@ -164,6 +165,36 @@ def add_alerts(parser: argparse.ArgumentParser) -> None:
         default="police",
         help="--out detail: police (zones, events, streets) or partner/public (zones only)",
     )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="tasking log: propose a cocooning action per zone (with --problem-id)",
+    )
+    parser.add_argument("--problem-id", type=int, help="with --db: the problem the actions go to")
+    parser.add_argument("--user", metavar="NAME", help="with --db: who proposes them")
+
+
+def _propose(args: argparse.Namespace, alerts: NearRepeatAlerts) -> list[int]:
+    """Add the zones' cocooning actions to the tasking log; return the new action ids."""
+    import getpass  # noqa: PLC0415 - only with --db
+    import os  # noqa: PLC0415 - only with --db
+
+    from sqlalchemy.orm import Session  # noqa: PLC0415 - heavy
+
+    from tasking.near_repeat import propose_cocooning  # noqa: PLC0415 - heavy
+    from tasking.store import connect  # noqa: PLC0415 - heavy
+
+    if args.problem_id is None:
+        msg = "--db needs --problem-id: the problem the cocooning actions belong to."
+        raise ParameterError(msg)
+    user = args.user or os.environ.get("PATCHMAP_USER") or getpass.getuser()
+    engine = connect(args.db)
+    try:
+        with Session(engine) as session, session.begin():
+            added = propose_cocooning(session, alerts, problem_id=args.problem_id, user=user)
+            return [a.id for a in added]
+    finally:
+        engine.dispose()
 
 
 def run_alerts(args: argparse.Namespace) -> int:
@@ -193,6 +224,7 @@ def run_alerts(args: argparse.Namespace) -> int:
         from layers.near_repeat import write_alert_zones  # noqa: PLC0415 - heavy
 
         write_alert_zones(alerts, args.out, audience=args.audience)
+    proposed = _propose(args, alerts) if args.db else []
     record = {
         "date": day.isoformat(),
         "distance_m": alerts.distance_m,
@@ -205,6 +237,7 @@ def run_alerts(args: argparse.Namespace) -> int:
         else [],
         "actions": list(alerts.action_texts()) if args.audience == "police" else [],
         "text": alerts.describe(),
+        "proposed_action_ids": proposed,
         "notes": list(alerts.notes),
     }
     if args.json:

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pyogrio
 import pytest
+from sqlalchemy.orm import Session
 
 from hotspots.knox import knox_test
 from patchmap import cli
 from spatial.demo import NEAR_REPEAT_CHAIN, demo_incidents, write_demo_extract
+from tasking.store import add_problem, connect, list_actions
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -138,3 +140,25 @@ def test_brief_from_an_extract_has_a_near_repeat_section(
     text = out.read_text(encoding="utf-8")
     assert "<h2>Near repeats</h2>" in text
     assert "Burglaries within" in text
+
+
+def test_alerts_propose_cocooning_actions_in_the_tasking_log(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "log.sqlite"
+    engine = connect(db)
+    with Session(engine) as session, session.begin():
+        problem = add_problem(session, title="Burglary, Southmoor", user="sgt.jones")
+    base = ["alerts", "--demo", "--crime-type", "Burglary", "--date", "2025-05-20"]
+    base += ["--distance-m", "200", "--days", "14", "--db", str(db), "--user", "sgt.jones"]
+    record = _json(capsys, [*base, "--problem-id", str(problem.id), "--json"])
+    ids = record["proposed_action_ids"]
+    assert isinstance(ids, list)
+    assert len(ids) == record["n_zones"]
+    with Session(engine) as session:
+        actions = list_actions(session, problem_id=problem.id)
+    engine.dispose()
+    assert [a.status for a in actions] == ["proposed"] * len(ids)
+    assert all(a.description.startswith("Cocooning visits") for a in actions)
+    assert cli.main([*base, "--json"]) == 2  # no problem to put them in
+    assert "--db needs --problem-id" in capsys.readouterr().err
