@@ -91,7 +91,7 @@ def _horizon_options(parser: argparse.ArgumentParser) -> None:
 def run_backtest(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest``; return the exit code."""
     if args.horizon_days is not None:
-        from patchmap.near_repeat import run_backtest_days  # noqa: PLC0415 - the 7-day path
+        from patchmap.near_repeat import run_backtest_days
 
         return run_backtest_days(args)
     from hotspots.backtest import area_label, backtest, crime_label, describe_backtest
@@ -192,7 +192,7 @@ def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
 def run_forecast(args: argparse.Namespace) -> int:
     """Run ``patchmap forecast``; return the exit code."""
     if args.horizon_days is not None:
-        from patchmap.near_repeat import run_forecast_days  # noqa: PLC0415 - the 7-day path
+        from patchmap.near_repeat import run_forecast_days
 
         return run_forecast_days(args)
     from hotspots.cube import cube_for_selection

@@ -46,8 +46,8 @@ def _whole_days(text: str) -> tuple[int, ...]:
 
 
 def _extract(args: argparse.Namespace) -> Incidents:
-    from patchmap._data import read_extract  # noqa: PLC0415 - heavy
-    from spatial.demo import demo_incidents  # noqa: PLC0415 - heavy
+    from patchmap._data import read_extract
+    from spatial.demo import demo_incidents
 
     if args.incidents:
         return read_extract(args)
@@ -62,12 +62,12 @@ def _extract(args: argparse.Namespace) -> Incidents:
 
 def _selected(args: argparse.Namespace) -> gpd.GeoDataFrame:
     """Return the extract's events of the chosen crime types, wards and months."""
-    import pandas as pd  # noqa: PLC0415 - heavy
+    import pandas as pd
 
-    from boundaries.dataset import load_demo  # noqa: PLC0415 - heavy
-    from boundaries.select import parse_month_range  # noqa: PLC0415 - heavy
-    from hotspots.when import select_events  # noqa: PLC0415 - heavy
-    from patchmap._data import load  # noqa: PLC0415 - heavy
+    from boundaries.dataset import load_demo
+    from boundaries.select import parse_month_range
+    from hotspots.when import select_events
+    from patchmap._data import load
 
     incidents = _extract(args)
     area = None
@@ -117,7 +117,7 @@ def add_knox(parser: argparse.ArgumentParser) -> None:
 
 def run_knox(args: argparse.Namespace) -> int:
     """Run ``patchmap knox``; return the exit code."""
-    from hotspots.knox import knox_test  # noqa: PLC0415 - heavy
+    from hotspots.knox import knox_test
 
     result = knox_test(
         _selected(args),
@@ -176,13 +176,13 @@ def add_alerts(parser: argparse.ArgumentParser) -> None:
 
 def _propose(args: argparse.Namespace, alerts: NearRepeatAlerts) -> list[int]:
     """Add the zones' cocooning actions to the tasking log; return the new action ids."""
-    import getpass  # noqa: PLC0415 - only with --db
-    import os  # noqa: PLC0415 - only with --db
+    import getpass
+    import os
 
-    from sqlalchemy.orm import Session  # noqa: PLC0415 - heavy
+    from sqlalchemy.orm import Session
 
-    from tasking.near_repeat import propose_cocooning  # noqa: PLC0415 - heavy
-    from tasking.store import connect  # noqa: PLC0415 - heavy
+    from tasking.near_repeat import propose_cocooning
+    from tasking.store import connect
 
     if args.problem_id is None:
         msg = "--db needs --problem-id: the problem the cocooning actions belong to."
@@ -199,8 +199,8 @@ def _propose(args: argparse.Namespace, alerts: NearRepeatAlerts) -> list[int]:
 
 def run_alerts(args: argparse.Namespace) -> int:
     """Run ``patchmap alerts``; return the exit code."""
-    from hotspots.knox import knox_test  # noqa: PLC0415 - heavy
-    from hotspots.near_repeat import alerts_from_knox, near_repeat_alerts  # noqa: PLC0415 - heavy
+    from hotspots.knox import knox_test
+    from hotspots.near_repeat import alerts_from_knox, near_repeat_alerts
 
     if args.out is not None and args.out.suffix.lower() != ".gpkg":
         msg = f"--out {args.out.name}: write the zones as .gpkg."
@@ -221,7 +221,7 @@ def run_alerts(args: argparse.Namespace) -> int:
         )
         alerts = alerts_from_knox(events, knox, on=day)
     if args.out is not None:
-        from layers.near_repeat import write_alert_zones  # noqa: PLC0415 - heavy
+        from layers.near_repeat import write_alert_zones
 
         write_alert_zones(alerts, args.out, audience=args.audience)
     proposed = _propose(args, alerts) if args.db else []
@@ -252,15 +252,15 @@ def run_alerts(args: argparse.Namespace) -> int:
 
 
 def _days_data(args: argparse.Namespace) -> DayEvents:
-    from hotspots.weekly import prepare_days  # noqa: PLC0415 - heavy
+    from hotspots.weekly import prepare_days
 
     return prepare_days(_selected(args), cell_size_m=args.cell_size_m)
 
 
 def run_backtest_days(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest --horizon-days N``; return the exit code."""
-    from hotspots.weekly import DEFAULT_MIN_TRAIN_DAYS  # noqa: PLC0415 - heavy
-    from hotspots.weekly_backtest import backtest_days  # noqa: PLC0415 - heavy
+    from hotspots.weekly import DEFAULT_MIN_TRAIN_DAYS
+    from hotspots.weekly_backtest import backtest_days
 
     data = _days_data(args)
     result = backtest_days(
@@ -292,7 +292,7 @@ def run_backtest_days(args: argparse.Namespace) -> int:
 
 def run_forecast_days(args: argparse.Namespace) -> int:
     """Run ``patchmap forecast --horizon-days N``; return the exit code."""
-    from hotspots.weekly import (  # noqa: PLC0415 - heavy
+    from hotspots.weekly import (
         DEFAULT_MIN_TRAIN_DAYS,
         day_label,
         forecast_days,
