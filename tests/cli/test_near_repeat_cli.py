@@ -127,11 +127,6 @@ def test_knox_without_dated_crimes_says_what_to_give(capsys: pytest.CaptureFixtu
     assert "needs dated crimes: give a force extract with --incidents" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    reason="the extract's StudyArea lists a 'NaT' month since the loaders' set-aside merge on "
-    "h/when, so build_profile fails for every brief --incidents (not the near-repeat section)",
-    strict=True,
-)
 def test_brief_from_an_extract_has_a_near_repeat_section(
     capsys: pytest.CaptureFixture[str], extract_path: Path, tmp_path: Path
 ) -> None:
