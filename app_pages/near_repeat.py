@@ -5,17 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import folium
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
 from layers.map import base_map, street_layer
 from layers.near_repeat import alert_map_layers, knox_table_html, write_alert_zones
 from spatial.crs import BNG_EPSG
+from spatial.errors import PatchmapError
+from tasking.near_repeat import propose_cocooning
+from tasking.store import list_problems, resolve_database_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from hotspots.near_repeat import NearRepeatAlerts
 
 TYPE_KEY: Final = "nr_type"
 DIST_KEY: Final = "nr_distance_bands"
@@ -32,7 +41,67 @@ DOWNLOAD_KEY: Final = "nr_download"
 STEP_KEY: Final = "nr_step"
 BACKTEST_KEY: Final = "nr_backtest"
 FORECAST_KEY: Final = "nr_forecast"
+PROPOSE_PROBLEM_KEY: Final = "nr_propose_problem"
+PROPOSE_USER_KEY: Final = "nr_propose_user"
+PROPOSE_AGENCY_KEY: Final = "nr_propose_agency"
+PROPOSE_KEY: Final = "nr_propose"
 ALL_TYPES: Final = "All crime types"
+
+
+def _propose(
+    engine: Engine, alerts: NearRepeatAlerts, *, problem_id: int, user: str, agency: str
+) -> tuple[int, ...]:
+    """Add the live zones' cocooning visits to the tasking log; return the new action ids."""
+    with Session(engine) as session, session.begin():
+        added = propose_cocooning(
+            session, alerts, problem_id=problem_id, user=user, owner_agency=agency
+        )
+        return tuple(a.id for a in added)
+
+
+def _propose_form(alerts: NearRepeatAlerts) -> None:
+    """Offer to write one proposed cocooning action per live zone to the tasking log."""
+    st.subheader("Propose cocooning visits in the tasking log")
+    st.caption(
+        "One proposed prevention action per live zone (visits to the neighbours, until the zone "
+        "expires), with the zone as a patrol area of the problem; a zone already proposed for "
+        "the problem on this date is not added twice. Agree them on the Tasking page."
+    )
+    try:
+        engine = _ui.tasking_engine(resolve_database_url(None))
+    except PatchmapError as err:
+        st.warning(f"The tasking log cannot be opened, so no visits can be proposed: {err}")
+        return
+    with Session(engine) as read:
+        titles = {p.id: p.title for p in list_problems(read, status="open")}
+    if not titles:
+        st.info(
+            "No open problem in the tasking log: add one on the Tasking page (e.g. "
+            "'Burglary, Southmoor') to propose cocooning visits for it."
+        )
+        return
+    left, middle, right = st.columns([3, 2, 2])
+    problem_id = left.selectbox(
+        "Problem the visits serve", list(titles),
+        format_func=lambda i: f"{i}: {titles[i]}", key=PROPOSE_PROBLEM_KEY,
+    )  # fmt: skip
+    user = str(middle.text_input("Your name", key=PROPOSE_USER_KEY)).strip()
+    agency = str(right.text_input("Agency to make the visits (optional)", key=PROPOSE_AGENCY_KEY))
+    if not st.button("Propose cocooning visits", key=PROPOSE_KEY):
+        return
+    if not user:
+        _ui.fail("Type your name: every change to the tasking log is recorded against it.")
+    ids = _ui.guarded(
+        "proposing cocooning visits", _propose, engine, alerts,
+        problem_id=int(problem_id), user=user, agency=agency.strip(),
+    )  # fmt: skip
+    skipped = alerts.n_zones - len(ids)
+    listed = ", ".join(str(i) for i in ids) or "none"
+    st.success(
+        f"Proposed {len(ids)} cocooning visit(s) for problem {problem_id} (actions {listed}); "
+        f"{skipped} zone(s) already proposed for it on {alerts.on.isoformat()}."
+    )
+
 
 ctx = _ui.context()
 with st.sidebar:
@@ -144,6 +213,7 @@ with tab_zones:
                 file_name=f"near_repeat_zones_{on.isoformat()}.gpkg",
                 key=DOWNLOAD_KEY,
             )
+        _propose_form(alerts)
     elif alerts.n_zones:
         st.caption("The map and exports need an extract in Great Britain (British National Grid).")
 
