@@ -18,6 +18,7 @@ PAGES: Final = (
     ("app_pages/profile.py", "Profile", ":material/insights:"),
     ("app_pages/hotspots.py", "Hotspots", ":material/local_fire_department:"),
     ("app_pages/when.py", "When", ":material/schedule:"),
+    ("app_pages/near_repeat.py", "Near repeats", ":material/radar:"),
     ("app_pages/eva_routes.py", "EVA routes", ":material/directions_walk:"),
     ("app_pages/tasking.py", "Tasking", ":material/assignment:"),
     ("app_pages/exports.py", "Exports", ":material/download:"),

@@ -39,9 +39,13 @@ from hotspots.cube import cube_for_selection
 from hotspots.forecast import forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
+from hotspots.knox import KnoxResult, knox_test
 from hotspots.methods import parse_method
+from hotspots.near_repeat import NearRepeatAlerts, near_repeat_alerts
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
 from hotspots.streets import HotStreets, hot_streets, street_stops
+from hotspots.weekly import DayForecast, forecast_days, prepare_days
+from hotspots.weekly_backtest import DayBacktest, backtest_days
 from hotspots.when import (
     HourOfWeek,
     PatrolWindows,
@@ -1578,3 +1582,80 @@ def when_problems(
         crimes = crimes.loc[crimes["crime_type"].isin(crime_types)]
     problems = flag_problems(crimes, wards=_area.wards, months=months)
     return problem_patrol_windows(problems, _inc.events)
+
+
+# ---------------------------------------------------------------------------------------------
+# Near repeats: the Knox test, live risk zones and the 7-day forecast of a force extract
+
+
+@st.cache_data(max_entries=16, show_spinner="Shuffling the dates (Knox test)…")
+def knox_of(  # cache key: the extract, the selection and every setting
+    extract_key: str,
+    crime_type: str | None,
+    distance_bands_m: tuple[float, ...],
+    time_bands_days: tuple[int, ...],
+    permutations: int,
+    seed: int,
+    _events: gpd.GeoDataFrame,
+) -> KnoxResult:
+    """Return the Knox test of the extract's events of one crime type (all when None)."""
+    del extract_key
+    events = _events if crime_type is None else _events.loc[_events["crime_type"] == crime_type]
+    subject = "events" if crime_type is None else f"{crime_type.lower()} events"
+    if crime_type == "Burglary":
+        subject = "burglaries"
+    return knox_test(
+        events,
+        distance_bands_m=distance_bands_m,
+        time_bands_days=time_bands_days,
+        permutations=permutations,
+        seed=seed,
+        subject=subject,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the live zones…")
+def alerts_of(  # cache key: the extract, the selection, the day and the zones' size
+    extract_key: str,
+    crime_type: str | None,
+    on: str,
+    distance_m: float,
+    days: int,
+    source: str,
+    network_path: str | None,
+    _events: gpd.GeoDataFrame,
+) -> NearRepeatAlerts:
+    """Return the near-repeat zones live on ``on``, with the streets inside from the network."""
+    del extract_key
+    network = None
+    if network_path is not None:
+        network = network_from_path(network_path, file_signature(network_path))
+    return near_repeat_alerts(
+        _events,
+        on=on,
+        distance_m=distance_m,
+        days=days,
+        network=network,
+        crime_types=None if crime_type is None else (crime_type,),
+        source=source,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Backtesting 7-day forecasts week by week…")
+def week_backtest(  # cache key: the extract, the selection and the settings
+    extract_key: str, crime_type: str | None, step_days: int, _events: gpd.GeoDataFrame
+) -> DayBacktest:
+    """Return the 7-day backtest of the extract's events of one crime type."""
+    del extract_key
+    data = prepare_days(_events, crime_types=None if crime_type is None else (crime_type,))
+    return backtest_days(data, step_days=step_days)
+
+
+@st.cache_data(max_entries=8, show_spinner="Forecasting the next 7 days…")
+def week_forecast(
+    extract_key: str, crime_type: str | None, start: str, _events: gpd.GeoDataFrame
+) -> DayForecast:
+    """Return the cells to patrol for the 7 days from ``start``."""
+    del extract_key
+    data = prepare_days(_events, crime_types=None if crime_type is None else (crime_type,))
+    return forecast_days(data, start=start)

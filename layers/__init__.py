@@ -117,6 +117,17 @@ if TYPE_CHECKING:
         ward_type_table,
         zone_membership,
     )
+    from layers.near_repeat import (
+        ALERT_LAYER_FIELDS,
+        KNOX_COLOURS,
+        alert_export_layers,
+        alert_map_layers,
+        knox_cell_colour,
+        knox_grid,
+        knox_table_html,
+        near_repeat_brief,
+        write_alert_zones,
+    )
     from layers.overview import (
         MEASURE_LABELS,
         OVERVIEW_N_CLASSES,
@@ -193,6 +204,7 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "ALERT_LAYER_FIELDS": "layers.near_repeat",
     "APP_STATIC_URL": "layers.map",
     "AUDIENCES": "layers.audience",
     "AnalysisLayers": "layers.export",
@@ -229,6 +241,7 @@ _EXPORTS: dict[str, str] = {
     "GI_BIN_COLOURS": "layers.styles",
     "GI_CLASS_COLOURS": "layers.styles",
     "GeometryFormat": "layers.export",
+    "KNOX_COLOURS": "layers.near_repeat",
     "LAYER_KINDS": "layers.audience",
     "LICENCE_DEMO": "layers.export",
     "LICENCE_ONS": "layers.export",
@@ -273,6 +286,8 @@ _EXPORTS: dict[str, str] = {
     "WARD_COLOUR": "layers.styles",
     "WEB_MERCATOR": "layers.map",
     "aggregate_crimes": "layers.audience",
+    "alert_export_layers": "layers.near_repeat",
+    "alert_map_layers": "layers.near_repeat",
     "asset_links": "layers.map",
     "base_map": "layers.map",
     "build_briefing": "layers.briefing",
@@ -311,7 +326,11 @@ _EXPORTS: dict[str, str] = {
     "hour_of_week_png": "layers.when",
     "html_to_pdf": "layers.pdf",
     "kde_peak_stops": "layers.routes",
+    "knox_cell_colour": "layers.near_repeat",
+    "knox_grid": "layers.near_repeat",
+    "knox_table_html": "layers.near_repeat",
     "legend": "layers.map",
+    "near_repeat_brief": "layers.near_repeat",
     "nice_scale_length_m": "layers.static_map",
     "overview_map": "layers.overview",
     "patrol_area_layer": "layers.problems",
@@ -349,6 +368,7 @@ _EXPORTS: dict[str, str] = {
     "value_label": "layers.streets",
     "ward_layer": "layers.map",
     "ward_type_table": "layers.map",
+    "write_alert_zones": "layers.near_repeat",
     "write_briefing": "layers.briefing",
     "write_catchments": "layers.routes",
     "write_csv": "layers.export",
@@ -362,6 +382,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "ALERT_LAYER_FIELDS",
     "APP_STATIC_URL",
     "AUDIENCES",
     "CANVAS_MIN_POINTS",
@@ -389,6 +410,7 @@ __all__ = [
     "FINDING_RADIUS_PX",
     "GI_BIN_COLOURS",
     "GI_CLASS_COLOURS",
+    "KNOX_COLOURS",
     "LAYER_KINDS",
     "LICENCE_DEMO",
     "LICENCE_ONS",
@@ -442,6 +464,8 @@ __all__ = [
     "Tiles",
     "TimeDetail",
     "aggregate_crimes",
+    "alert_export_layers",
+    "alert_map_layers",
     "asset_links",
     "base_map",
     "build_briefing",
@@ -480,7 +504,11 @@ __all__ = [
     "hour_of_week_png",
     "html_to_pdf",
     "kde_peak_stops",
+    "knox_cell_colour",
+    "knox_grid",
+    "knox_table_html",
     "legend",
+    "near_repeat_brief",
     "nice_scale_length_m",
     "overview_map",
     "patrol_area_layer",
@@ -518,6 +546,7 @@ __all__ = [
     "value_label",
     "ward_layer",
     "ward_type_table",
+    "write_alert_zones",
     "write_briefing",
     "write_catchments",
     "write_csv",
