@@ -40,6 +40,7 @@ from hotspots.tables import snap_point_counts
 from layers.audience import Audience, AudiencePreset, get_preset, prepare_layer
 from layers.export import route_frames
 from layers.metadata import source_lines
+from layers.near_repeat import near_repeat_brief
 from layers.pdf import html_to_pdf
 from layers.static_map import render_static_map
 from spatial.crs import BNG
@@ -69,6 +70,7 @@ SECTION_TITLES: Final = {
     "locations": "Top repeat locations",
     "problems": "Flagged problems and actions",
     "assessments": "Assessment of finished responses",
+    "near_repeat": "Near repeats",
 }
 """Section ids of a pack and their headings, in pack order."""
 
@@ -348,6 +350,28 @@ th { background: #eef1f8; }
 crime fell in the treated area relative to the comparison area.</p>
 </section>
 {% endif %}
+{% if near_repeat %}
+<section id="near_repeat">
+<h2>Near repeats</h2>
+<p>{{ near_repeat.verdict }}</p>
+{% if near_repeat.grid %}<table>
+<tr><th>Distance</th>{% for c in near_repeat.columns %}<th class="n">{{ c }}</th>{% endfor %}</tr>
+{% for label, cells in near_repeat.grid %}<tr><th>{{ label }}</th>
+{% for text, colour in cells %}<td class="n" style="background: {{ colour }}">{{ text }}</td>
+{% endfor %}</tr>{% endfor %}
+</table>
+<p class="small">Knox ratio (pairs observed / expected by chance); * significant after a false
+discovery rate correction; red: at least 1.2 times chance.</p>{% endif %}
+{% if near_repeat.zone_note %}<p>{{ near_repeat.zone_note }}</p>{% endif %}
+{% if near_repeat.zones %}<table>
+<tr><th>Zone</th>{% if near_repeat.zones[0].events %}<th class="n">Events</th>{% endif %}
+<th>Streets</th><th>Live until</th></tr>
+{% for z in near_repeat.zones %}<tr><td>{{ z.zone }}</td>
+{% if z.events %}<td class="n">{{ z.events }}</td>{% endif %}<td>{{ z.streets }}</td>
+<td>{{ z.until }}</td></tr>{% endfor %}
+</table>{% endif %}
+</section>
+{% endif %}
 <p class="small">{% for s in sources %}{{ s }} {% endfor %}</p>
 </body>
 </html>
@@ -549,6 +573,11 @@ def render_briefing(
         "locations": _location_rows(profile, preset),
         "problems": _problem_rows(tasking, preset),
         "assessments": _assessment_rows(tasking, preset),
+        "near_repeat": (
+            near_repeat_brief(*content.near_repeat, audience=preset.audience)
+            if content.near_repeat is not None
+            else None
+        ),
         "sources": sources,
     }
     html_text = _ENV.from_string(_TEMPLATE).render(**context)
@@ -560,6 +589,7 @@ def render_briefing(
         "locations": bool(context["locations"]),
         "problems": bool(context["problems"]),
         "assessments": bool(context["assessments"]),
+        "near_repeat": content.near_repeat is not None,
     }
     return BriefingPack(
         title=title,

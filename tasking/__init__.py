@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         issues_seen,
         propose_actions,
     )
+    from tasking.near_repeat import propose_cocooning
     from tasking.pack import (
         ASSESSMENT_MAX_MONTHS,
         DEFAULT_PERIOD_MONTHS,
@@ -251,6 +252,7 @@ _EXPORTS: dict[str, str] = {
     "plan_hotspot_route": "tasking.eva",
     "problem_patrol_windows": "tasking.windows",
     "propose_actions": "tasking.findings",
+    "propose_cocooning": "tasking.near_repeat",
     "read_reports": "tasking.reports",
     "read_tasking": "tasking.pack",
     "reports_gap": "tasking.reports",
@@ -375,6 +377,7 @@ __all__ = [
     "plan_hotspot_route",
     "problem_patrol_windows",
     "propose_actions",
+    "propose_cocooning",
     "read_reports",
     "read_tasking",
     "reports_gap",

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from boundaries.dataset import StudyArea
+    from hotspots.knox import KnoxResult
+    from hotspots.near_repeat import NearRepeatAlerts
     from spatial.routes import EvaRoute
 
 __all__ = [
@@ -239,6 +241,9 @@ class BriefingContent:
         The EVA walk, when asked for.
     tasking
         What the tasking log holds, when read.
+    near_repeat
+        Where the data have dates: the Knox test of the area's events and the near-repeat zones
+        live on the meeting day (:func:`hotspots.near_repeat.pack_near_repeat`), or None.
     """
 
     area_name: str
@@ -250,6 +255,7 @@ class BriefingContent:
     hot_cells: gpd.GeoDataFrame | None
     route: EvaRoute | None
     tasking: TaskingSnapshot | None
+    near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None
 
 
 def _pack_route(area: StudyArea, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> EvaRoute:
@@ -259,7 +265,7 @@ def _pack_route(area: StudyArea, points: gpd.GeoDataFrame, wards: gpd.GeoDataFra
     return plan_hotspot_route(load_network(area.network_path), points, wards, sites=area.sites)
 
 
-def briefing_content(
+def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optional part
     area: StudyArea,
     *,
     meeting: dt.date,
@@ -269,6 +275,7 @@ def briefing_content(
     tasking: TaskingSnapshot | None = None,
     eva_route: bool = False,
     hot_cell_size_m: float | None = None,
+    near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None,
 ) -> BriefingContent:
     """
     Compute what a briefing pack for a ward or neighbourhood and a meeting shows.
@@ -293,6 +300,9 @@ def briefing_content(
     hot_cell_size_m
         Cell size of the map's Gi* cells (the audience's coarsest, e.g. 250 m for the public);
         automatic when None.
+    near_repeat
+        The near-repeat content (:func:`hotspots.near_repeat.pack_near_repeat`), when the
+        crimes have dates; passed through to the pack.
 
     Returns
     -------
@@ -338,4 +348,5 @@ def briefing_content(
         hot_cells=hot_cells,
         route=_pack_route(area, points, wards) if eva_route else None,
         tasking=tasking,
+        near_repeat=near_repeat,
     )
