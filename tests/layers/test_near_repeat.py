@@ -15,6 +15,7 @@ import pyogrio
 from boundaries.dataset import load_demo
 from hotspots.knox import KnoxResult, knox_test
 from hotspots.near_repeat import NearRepeatAlerts, alerts_from_knox, near_repeat_alerts
+from layers.audience import get_preset
 from layers.briefing import render_briefing
 from layers.near_repeat import (
     alert_export_layers,
@@ -139,7 +140,13 @@ def test_briefing_pack_near_repeat_section_respects_the_audience() -> None:
     ward = demo.ward_names[0]
     packs = {
         audience: render_briefing(
-            briefing_content(demo, ward=ward, meeting=MEETING, near_repeat=(knox, alerts)),
+            briefing_content(
+                demo,
+                ward=ward,
+                meeting=MEETING,
+                near_repeat=(knox, alerts),
+                hot_cell_size_m=get_preset(audience).min_cell_m or None,
+            ),
             demo,
             audience=audience,
         )
