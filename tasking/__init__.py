@@ -110,8 +110,10 @@ if TYPE_CHECKING:
     )
     from tasking.street_beats import BEAT_COLUMNS, HOT_BEAT_MIN_BIN, StreetBeatLimits, gistar_beats
     from tasking.windows import (
+        HOT_AREA_COLUMNS,
         MIN_TIMED_EVENTS,
         PATROL_WINDOW_COLUMNS,
+        hot_areas,
         problem_patrol_windows,
         window_in,
         with_window,
@@ -141,6 +143,7 @@ _EXPORTS: dict[str, str] = {
     "FindingRecord": "tasking.store",
     "FindingRoute": "tasking.findings",
     "FindingsSummary": "tasking.profile",
+    "HOT_AREA_COLUMNS": "tasking.windows",
     "HOT_BEAT_MIN_BIN": "tasking.street_beats",
     "ISSUE_SEPARATOR": "tasking.findings",
     "MIN_COUNT_FOR_NORMAL": "tasking.assess",
@@ -191,6 +194,7 @@ _EXPORTS: dict[str, str] = {
     "get_area": "tasking.store",
     "get_problem": "tasking.store",
     "gistar_beats": "tasking.street_beats",
+    "hot_areas": "tasking.windows",
     "issues_seen": "tasking.findings",
     "list_actions": "tasking.store",
     "list_areas": "tasking.store",
@@ -227,6 +231,7 @@ __all__ = [
     "EPIC_TYPES",
     "FINDING_COLUMNS",
     "FINDING_ROUTES",
+    "HOT_AREA_COLUMNS",
     "HOT_BEAT_MIN_BIN",
     "ISSUE_SEPARATOR",
     "MIN_COUNT_FOR_NORMAL",
@@ -291,6 +296,7 @@ __all__ = [
     "get_area",
     "get_problem",
     "gistar_beats",
+    "hot_areas",
     "issues_seen",
     "list_actions",
     "list_areas",
