@@ -121,6 +121,7 @@ _SPLIT_ROLES: Final = ("year", "month", "day")
 _ROLE_ALIASES: Final = {"date": "from", "time": "from_time"}
 _MIDNIGHT_S: Final = 0
 _DAY: Final = pd.Timedelta(days=1)
+_DAY_NS: Final = 86_400 * 10**9
 _OFFSET_RE: Final = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _COLUMNS_HINT: Final = (
     'Name the columns with --columns, e.g. --columns "x=Easting,y=Northing,from=Committed From,'
@@ -538,7 +539,9 @@ def _clean(raw: pd.Series) -> pd.Series:
 
 def _strip_offset(values: pd.Series, *, column: str, notes: list[str]) -> tuple[pd.Series, bool]:
     """Remove trailing UTC offsets (``+00``, ``Z``), saying so."""
-    head = values.dropna().head(1000)
+    head = values.head(5000).dropna().head(1000)  # no copy of the whole column
+    if head.empty:
+        head = values.dropna().head(1000)
     if head.empty or not head.str.contains(_OFFSET_RE.replace("(", "(?:", 1), regex=True).any():
         return values, False
     notes.append(f"{column}: UTC offsets (e.g. {head.iloc[0]!r}) found in the dates.")
@@ -589,7 +592,8 @@ def _timestamp(
     stamp = _parse_dates(
         values, column=column, source=src, order=roles.get("dates"), first_row=rows
     )
-    has_time = bool((stamp.dropna() != stamp.dropna().dt.normalize()).any())
+    ns = stamp.to_numpy(dtype="datetime64[ns]")
+    has_time = bool(((ns.view(np.int64) % _DAY_NS != 0) & ~np.isnat(ns)).any())
     time_role = f"{which}_time"
     if time_role in roles:
         tod = _parse_time_of_day(
@@ -975,7 +979,8 @@ def _events(
     *,
     midnight: Midnight,
 ) -> gpd.GeoDataFrame:
-    rows = np.flatnonzero(keep.to_numpy(dtype=bool))  # positions taken once from every column
+    kept = keep.to_numpy(dtype=bool)
+    rows = np.flatnonzero(kept)
     start = times.start.to_numpy(dtype="datetime64[ns]")[rows]
     end = times.end.to_numpy(dtype="datetime64[ns]")[rows]
     if midnight == "unknown":
@@ -983,7 +988,8 @@ def _events(
         end = np.where(at_midnight, start + np.timedelta64(1, "D"), end)
 
     def text(column: str, missing: str) -> pd.Series:
-        return pd.Series(table[column].array.take(rows)).fillna(missing).astype(str)
+        taken = pd.Series(table[column].array[kept])  # a filter: cheaper than a take
+        return taken.fillna(missing).astype(str) if taken.hasnans else taken
 
     source_file = pd.Series(table["source_file"].to_numpy()[rows]).astype(str)
     source_row = table["source_row"].to_numpy(dtype=np.int64)[rows]
@@ -1002,7 +1008,7 @@ def _events(
             "source_row": source_row,
         }
     )
-    geometry = shapely.points(np.column_stack((placed.x[rows], placed.y[rows])))
+    geometry = shapely.points(placed.x[kept], placed.y[kept])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=placed.target)
 
 
