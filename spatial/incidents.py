@@ -300,11 +300,13 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
     except pa.ArrowInvalid as err:
         msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
         raise InputDataError(msg) from err
-    cleaned = []
-    for column in table.columns:
+    for i, column in enumerate(table.columns):
         stripped = pc.utf8_trim_whitespace(column)
-        cleaned.append(pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped))
-    frame: pd.DataFrame = pa.table(cleaned, names=table.column_names).to_pandas()
+        if not stripped.equals(column):  # only columns with padded cells are rebuilt
+            blank = pc.equal(stripped, "")
+            cleaned = pc.if_else(blank, pa.scalar(None, pa.string()), stripped)
+            table = table.set_column(i, table.column_names[i], cleaned)
+    frame: pd.DataFrame = table.to_pandas()
     return frame
 
 
