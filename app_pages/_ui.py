@@ -97,7 +97,7 @@ from tasking.store import (
     request_id_for,
     resolve_database_url,
 )
-from tasking.windows import problem_patrol_windows
+from tasking.windows import hot_areas, problem_patrol_windows
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -105,6 +105,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
     from shapely import Point
+    from shapely.geometry.base import BaseGeometry
     from sqlalchemy import Engine
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
@@ -1557,27 +1558,101 @@ class WhenView:
     """Timing before and after the split month (None when a side is empty)."""
 
 
+WHEN_WHOLE: Final = "Whole extract"
+WHEN_WARDS: Final = "Wards"
+WHEN_NEIGHBOURHOOD: Final = "Neighbourhood"
+WHEN_HOT_AREA: Final = "Hot area"
+WHEN_PROBLEM: Final = "Problem's patrol area"
+WHEN_AREA_KINDS: Final = (WHEN_WHOLE, WHEN_WARDS, WHEN_NEIGHBOURHOOD, WHEN_HOT_AREA, WHEN_PROBLEM)
+"""What the When page's selection can be: the extract, wards, a neighbourhood, a hotspot."""
+
+
+@dataclass(frozen=True)
+class WhenArea:
+    """The place the When page counts: its shape (None: the whole extract) and a label."""
+
+    shape: BaseGeometry | None
+    label: str | None
+    """Words for the sentences ("Castle and Riverside", "Hot area 1 (…)"); None: everywhere."""
+    wards: gpd.GeoDataFrame | None = None
+    """The chosen wards (for the map), when wards or a neighbourhood were chosen."""
+
+
+def when_area(
+    kind: str,
+    chosen: tuple[str, ...],
+    *,
+    area: StudyArea,
+    hot: gpd.GeoDataFrame | None = None,
+    problems: gpd.GeoDataFrame | None = None,
+) -> WhenArea:
+    """
+    Return the shape of the When page's area choice.
+
+    Parameters
+    ----------
+    kind
+        One of :data:`WHEN_AREA_KINDS`.
+    chosen
+        Ward names, a neighbourhood, a hot area's or a problem's label (empty: the whole extract).
+    area
+        The study area whose wards and neighbourhoods are named.
+    hot, problems
+        From :func:`when_hot_areas` and :func:`when_problems`, for those kinds.
+
+    Returns
+    -------
+    WhenArea
+        The union of the chosen wards, or the chosen hot area's or problem's polygon.
+    """
+    if kind == WHEN_WHOLE or not chosen:
+        return WhenArea(None, None)
+    if kind in (WHEN_WARDS, WHEN_NEIGHBOURHOOD):
+        by = Selection(wards=chosen) if kind == WHEN_WARDS else Selection(neighbourhoods=chosen)
+        wards = select_wards(area, by)
+        label = " and ".join(chosen) if kind == WHEN_WARDS else f"{chosen[0]} neighbourhood"
+        return WhenArea(wards.union_all(), label, wards)
+    frame = hot if kind == WHEN_HOT_AREA else problems
+    if frame is None or chosen[0] not in set(frame["label"]):
+        fail(f"{kind} {chosen[0]!r} is no longer in the list; choose again.")
+    row = frame.loc[frame["label"] == chosen[0]].iloc[0]
+    what = chosen[0] if kind == WHEN_HOT_AREA else f"the patrol area of {chosen[0]}"
+    return WhenArea(row.geometry, what)
+
+
+@st.cache_data(max_entries=8, show_spinner="Finding the hot areas…")
+def when_hot_areas(
+    extract_key: str,
+    dataset_id: str,
+    crime_types: tuple[str, ...] | None,
+    _inc: Incidents,
+    _wards: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """Return the Gi* hot areas of the extract's crimes (of the chosen types) in the wards."""
+    del extract_key, dataset_id
+    return hot_areas(_inc.events, _wards, crime_types=crime_types)
+
+
 @st.cache_data(max_entries=16, show_spinner="Counting by hour of the week…")
 def when_view(  # cache key: the extract and every choice
     extract_key: str,
     crime_types: tuple[str, ...] | None,
-    ward: str | None,
-    months: tuple[str, str] | None,
+    area_key: tuple[str, ...],
+    dates: tuple[str, str] | None,
     split_month: str | None,
     _inc: Incidents,
-    _wards: gpd.GeoDataFrame | None,
+    _area: WhenArea,
 ) -> WhenView:
     """Return the hour-of-week table, patrol windows and timing change of a selection."""
-    del extract_key
-    area = None
-    if ward is not None and _wards is not None:
-        area = _wards.loc[_wards["ward_name"] == ward].union_all()
-    start = pd.Period(months[0], "M").start_time if months else None
-    end = (pd.Period(months[1], "M") + 1).start_time if months else None
-    events = select_events(_inc.events, area=area, crime_types=crime_types, start=start, end=end)
+    del extract_key, area_key
+    start = pd.Timestamp(dates[0]) if dates else None
+    end = pd.Timestamp(dates[1]) + pd.Timedelta(days=1) if dates else None
+    events = select_events(
+        _inc.events, area=_area.shape, crime_types=crime_types, start=start, end=end
+    )
     what = ", ".join(crime_types).lower() if crime_types else "crimes"
     how = hour_of_week(events)
-    windows = patrol_windows(how, what=what + (f" in {ward}" if ward else ""))
+    windows = patrol_windows(how, what=what + (f" in {_area.label}" if _area.label else ""))
     change = None
     if split_month is not None:
         cut = pd.Period(split_month, "M").start_time

@@ -141,8 +141,10 @@ if TYPE_CHECKING:
     )
     from tasking.street_beats import BEAT_COLUMNS, HOT_BEAT_MIN_BIN, StreetBeatLimits, gistar_beats
     from tasking.windows import (
+        HOT_AREA_COLUMNS,
         MIN_TIMED_EVENTS,
         PATROL_WINDOW_COLUMNS,
+        hot_areas,
         problem_patrol_windows,
         window_in,
         with_window,
@@ -178,6 +180,7 @@ _EXPORTS: dict[str, str] = {
     "FindingRecord": "tasking.store",
     "FindingRoute": "tasking.findings",
     "FindingsSummary": "tasking.profile",
+    "HOT_AREA_COLUMNS": "tasking.windows",
     "HOT_BEAT_MIN_BIN": "tasking.street_beats",
     "ISSUE_SEPARATOR": "tasking.findings",
     "MIDDLE_LABEL": "tasking.eva",
@@ -237,6 +240,7 @@ _EXPORTS: dict[str, str] = {
     "get_problem": "tasking.store",
     "gistar_beats": "tasking.street_beats",
     "gistar_stops": "tasking.eva",
+    "hot_areas": "tasking.windows",
     "hotspot_stops": "tasking.eva",
     "issues_seen": "tasking.findings",
     "kde_peak_stops": "tasking.eva",
@@ -286,6 +290,7 @@ __all__ = [
     "EXPORT_LAYERS",
     "FINDING_COLUMNS",
     "FINDING_ROUTES",
+    "HOT_AREA_COLUMNS",
     "HOT_BEAT_MIN_BIN",
     "ISSUE_SEPARATOR",
     "MIDDLE_LABEL",
@@ -362,6 +367,7 @@ __all__ = [
     "get_problem",
     "gistar_beats",
     "gistar_stops",
+    "hot_areas",
     "hotspot_stops",
     "issues_seen",
     "kde_peak_stops",
