@@ -8,6 +8,7 @@ and small hashable values), never in session state, which holds user choices onl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import tempfile
@@ -22,19 +23,32 @@ import shapely
 import streamlit as st
 
 from boundaries.assign import assign_wards
-from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
-from boundaries.population import lsoa_residents
+from boundaries.dataset import (
+    StudyArea,
+    default_cache_dir,
+    load_demo,
+    load_study_area,
+    load_study_area_from_store,
+)
+from boundaries.overview import ForceOverview, force_overview
+from boundaries.population import lsoa_residents, ward_population
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
-from hotspots.classify import emerging_hotspots
+from hotspots.classify import change_by_cell, emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
 from hotspots.cube import cube_for_selection
 from hotspots.forecast import forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
+from hotspots.knox import KnoxResult, knox_test
 from hotspots.methods import parse_method
+from hotspots.near_repeat import NearRepeatAlerts, near_repeat_alerts
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
+from hotspots.ranking import KdeTop, kde_top_cells
 from hotspots.streets import HotStreets, hot_streets, street_stops
+from hotspots.tables import hot_area_table, hotspot_table, snap_point_counts, ward_type_table
+from hotspots.weekly import DayForecast, forecast_days, prepare_days
+from hotspots.weekly_backtest import DayBacktest, backtest_days
 from hotspots.when import (
     HourOfWeek,
     PatrolWindows,
@@ -45,20 +59,11 @@ from hotspots.when import (
     select_events,
     timing_change,
 )
-from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
-from layers.export import DEFAULT_FORMATS, Download, build_layers, downloads, export_layers
-from layers.map import (
-    hotspot_table,
-    snap_point_counts,
-    ward_type_table,
-    zone_membership,
-)
+from layers.audience import get_preset
+from layers.briefing import SECTION_TITLES, render_briefing
+from layers.export import Download, analysis_layers, downloads, export_layers
 from layers.pdf import html_to_pdf
-from layers.routes import (
-    cluster_stops,
-    hotspot_stops,
-    kde_peak_stops,
-)
+from layers.writers import DEFAULT_FORMATS
 from spatial.catchments import (
     catchment_coverage,
     walking_catchments,
@@ -79,16 +84,20 @@ from spatial.network import load_network
 from spatial.routes import (
     plan_eva_route,
 )
+from spatial.store import located_points, store_info
 from spatial.street_walks import plan_street_walk, streets_at_points
 from tasking.assess import Assessment, assess_response
+from tasking.eva import cluster_stops, hotspot_stops, kde_peak_stops
+from tasking.pack import briefing_content, read_tasking
 from tasking.problems import flag_problems
+from tasking.products import export_analyses
 from tasking.profile import Profile, build_profile
 from tasking.store import (
     connect,
     request_id_for,
     resolve_database_url,
 )
-from tasking.windows import problem_patrol_windows
+from tasking.windows import hot_areas, problem_patrol_windows
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -96,6 +105,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
     from shapely import Point
+    from shapely.geometry.base import BaseGeometry
     from sqlalchemy import Engine
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
@@ -108,7 +118,7 @@ if TYPE_CHECKING:
     from hotspots.kde import Kernel
     from hotspots.streets import StreetMethod, StreetUnit
     from layers.audience import Audience, LayerKind
-    from layers.export import ExportFormat
+    from layers.writers import ExportFormat
     from spatial.grid import GridKind
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
@@ -130,6 +140,12 @@ FOLDER_WARDS_KEY: Final = "folder_wards"
 FOLDER_NEIGHBOURHOODS_KEY: Final = "folder_neighbourhoods"
 FOLDER_POPULATION_KEY: Final = "folder_population"
 FOLDER_LSOAS_KEY: Final = "folder_lsoas"
+STORE_DIR_KEY: Final = "store_dir"
+STORE_WARDS_KEY: Final = "store_wards"
+STORE_WARDS_UPLOAD_KEY: Final = "store_wards_upload"
+STORE_NEIGHBOURHOODS_KEY: Final = "store_neighbourhoods"
+STORE_POPULATION_KEY: Final = "store_population"
+STORE_LSOAS_KEY: Final = "store_lsoas"
 WARD_FIELD_KEY: Final = "ward_field"
 MONTHS_KEY: Final = "months"
 CRIME_TYPES_KEY: Final = "crime_types"
@@ -137,13 +153,20 @@ WARDS_KEY: Final = "wards"
 NEIGHBOURHOODS_KEY: Final = "neighbourhoods"
 FILTERS_DATASET_KEY: Final = "filters_dataset"
 """The data set the filters were chosen for (they are cleared when it changes)."""
+FOCUS_WARD_KEY: Final = "focus_ward"
+"""A ward picked on the Force overview, applied to the filters at the start of the next run."""
+PROFILE_SCOPE_KEY: Final = "profile_scope"
+PROFILE_AREA_KEY: Final = "profile_area"
+PROFILE_WARD_SCOPE: Final = "A ward"
+"""The Profile page's widget keys and its ward scope (see app_pages/profile.py)."""
 FORM_NONCE_KEY: Final = "form_nonce"
 """A random value per browser session: part of each form submission's request id."""
 
 DEMO: Final = "Demo town"
 UPLOAD: Final = "Upload files"
 FOLDER: Final = "Folder on this computer"
-DATASETS: Final = (DEMO, UPLOAD, FOLDER)
+STORE: Final = "Store (patchmap ingest)"
+DATASETS: Final = (DEMO, UPLOAD, FOLDER, STORE)
 """The dataset choices, in the order the sidebar offers them."""
 
 GISTAR_SOURCE: Final = "Gi* hot cells"
@@ -321,6 +344,30 @@ def folder_area(
     )
 
 
+# Keyed on the manifest's size and modification time: ``patchmap ingest`` replaces the manifest
+# atomically after every change, so a re-ingest makes a new key and the wards are read again.
+@st.cache_resource(max_entries=3, show_spinner="Reading the wards' crimes from the store…")
+def store_area(
+    store: str,
+    wards: str | tuple[str, bytes],
+    neighbourhoods: str | None,
+    ward_field: str | None,
+    signature: str,
+    population: str | None = None,
+    lsoas: str | None = None,
+) -> StudyArea:
+    """Read the wards' crimes from a store; ``signature`` (manifest and files) keys the cache."""
+    del signature
+    return load_study_area_from_store(
+        Path(store),
+        wards,
+        ward_field=ward_field,
+        neighbourhoods=neighbourhoods,
+        population=population,
+        lsoas=lsoas,
+    )
+
+
 @st.cache_resource(max_entries=4, show_spinner="Opening the tasking log…")
 def tasking_engine(url: str) -> Engine:
     """Open (and migrate) the tasking database once per URL, shared by every page and session."""
@@ -466,6 +513,98 @@ def _load_folder() -> tuple[str, StudyArea]:
     return f"folder:{signature}:{field}", area
 
 
+def store_signature(store: str) -> str:
+    """
+    Return what identifies a store's contents: its manifest's path, size and modification time.
+
+    Parameters
+    ----------
+    store
+        The store's folder.
+
+    Returns
+    -------
+    str
+        A cache key that changes whenever ``patchmap ingest`` changes the store.
+    """
+    return file_signature(str(Path(store) / "manifest.json"))
+
+
+def current_store() -> Path | None:
+    """
+    Return the store chosen in the sidebar, or None when the data set is not a store.
+
+    Returns
+    -------
+    Path or None
+        The store's folder.
+    """
+    if st.session_state.get(DATASET_KEY) != STORE:
+        return None
+    text = str(st.session_state.get(STORE_DIR_KEY, "")).strip()
+    return Path(text).expanduser() if text else None
+
+
+def _store_wards() -> tuple[str | tuple[str, bytes] | None, str]:
+    """Return the wards (an uploaded file wins over a path) and their part of the cache key."""
+    uploaded = _files(st.session_state.get(STORE_WARDS_UPLOAD_KEY))
+    if uploaded:
+        return uploaded[0], f"upload:{_digest(uploaded)}"
+    path = str(st.session_state.get(STORE_WARDS_KEY, "")).strip()
+    if not path:
+        return None, ""
+    if not Path(path).exists():
+        fail(f"{path}: the ward boundary file was not found. Check the path (read on the server).")
+    return path, file_signature(path)
+
+
+def _load_store() -> tuple[str, StudyArea]:
+    store = current_store()
+    wards, wards_key = _store_wards()
+    if store is None or wards is None:
+        st.info(
+            "Type the folder of a store made by `patchmap ingest` and the path of the ward "
+            "boundary file (or upload it) in the sidebar. Only the wards' crimes are read."
+        )
+        st.stop()
+    if not (store / "manifest.json").is_file():
+        found = "does not exist" if not store.exists() else "has no manifest.json"
+        fail(
+            f"{store}: not a patchmap store (the folder {found}). Make one with "
+            f"`patchmap ingest FILES... --store {store}`, or check the path."
+        )
+    optional = {
+        key: str(st.session_state.get(key, "")).strip() or None
+        for key in (STORE_NEIGHBOURHOODS_KEY, STORE_POPULATION_KEY, STORE_LSOAS_KEY)
+    }
+    for path in optional.values():
+        if path and not Path(path).exists():
+            fail(f"{path}: the file was not found. Check the path (it is read on the server).")
+    field = _ward_field()
+    paths = [p for p in optional.values() if p]
+    signature = "|".join([store_signature(str(store)), wards_key, file_signature(*paths)])
+    area = guarded(
+        "reading the store",
+        store_area,
+        str(store),
+        wards,
+        optional[STORE_NEIGHBOURHOODS_KEY],
+        field,
+        signature,
+        optional[STORE_POPULATION_KEY],
+        optional[STORE_LSOAS_KEY],
+    )
+    if area.points.empty:
+        info = guarded("reading the store's contents", store_info, store)
+        fail(
+            f"No crime in the store falls inside these wards ({len(area.wards)} wards). The "
+            f"store holds {', '.join(info.forces)}, {info.months[0]} to {info.months[-1]}: "
+            "check that the ward boundaries are in those forces' areas, or ingest the files of "
+            "the wards' force."
+        )
+    return f"store:{store}:{signature}:{field}", area
+
+
 def load_current() -> tuple[str, StudyArea]:
     """
     Return the data set the sidebar points at, loading it (cached) if needed.
@@ -480,6 +619,8 @@ def load_current() -> tuple[str, StudyArea]:
         return _load_uploaded()
     if choice == FOLDER:
         return _load_folder()
+    if choice == STORE:
+        return _load_store()
     return "demo", guarded("building the demo town", demo_area)
 
 
@@ -553,6 +694,8 @@ def _dataset_inputs() -> None:
         st.text_input("Neighbourhoods CSV, optional", key=FOLDER_NEIGHBOURHOODS_KEY)
         st.text_input("LSOA population CSV, optional", key=FOLDER_POPULATION_KEY)
         st.text_input("LSOA boundaries, optional", key=FOLDER_LSOAS_KEY)
+    elif choice == STORE:
+        _store_inputs()
     if choice != DEMO:
         st.text_input(
             "Ward name column (blank: found automatically)",
@@ -561,8 +704,44 @@ def _dataset_inputs() -> None:
         )
 
 
+def _store_inputs() -> None:
+    st.text_input(
+        "Store folder (made by patchmap ingest)", key=STORE_DIR_KEY, placeholder="~/police-store"
+    )
+    st.text_input("Ward boundary file", key=STORE_WARDS_KEY, placeholder="/data/wards.geojson")
+    st.file_uploader("…or upload the ward boundaries", key=STORE_WARDS_UPLOAD_KEY)
+    st.text_input("Neighbourhoods CSV, optional", key=STORE_NEIGHBOURHOODS_KEY)
+    st.text_input("LSOA population CSV, optional", key=STORE_POPULATION_KEY)
+    st.text_input("LSOA boundaries, optional", key=STORE_LSOAS_KEY)
+
+
+def focus_ward(ward: str) -> None:
+    """
+    Make ``ward`` the sidebar's ward selection and the Profile page's subject.
+
+    The filters are widgets drawn before any page, so the choice is applied at the start of the
+    run that follows (or of this run, when called from a widget's callback).
+
+    Parameters
+    ----------
+    ward
+        A ward name of the loaded data set.
+    """
+    st.session_state[FOCUS_WARD_KEY] = ward
+
+
+def _apply_focus(area: StudyArea) -> None:
+    ward = st.session_state.pop(FOCUS_WARD_KEY, None)
+    if ward in area.ward_names:
+        st.session_state[WARDS_KEY] = [ward]
+        st.session_state[NEIGHBOURHOODS_KEY] = []
+        st.session_state[PROFILE_SCOPE_KEY] = PROFILE_WARD_SCOPE
+        st.session_state[PROFILE_AREA_KEY] = ward
+
+
 def _filter_inputs(dataset_id: str, area: StudyArea) -> None:
     _reset_filters_on_new_data(dataset_id)
+    _apply_focus(area)
     st.subheader("Filters")
     months = area.months
     if len(months) > 1:
@@ -606,6 +785,7 @@ def data_accounting(area: StudyArea) -> str:
         (len(crimes.outside_gb), "outside Great Britain"),
         (crimes.n_duplicates_removed, "duplicates removed"),
         (crimes.n_set_aside, "set aside (copies or older versions of a month)"),
+        (sum(n for _, _, n in crimes.unread_located), "elsewhere in the store (not read)"),
     ]
     shown = [f"{n:,} {what}" for n, what in dropped if n]
     return "; ".join(parts + shown) + " (not mapped)." if shown else parts[0] + "."
@@ -799,20 +979,50 @@ def emerging_result(  # the data set key, the filters and each option
     )
 
 
+@st.cache_data(max_entries=16, show_spinner="Ranking the cells by density…")
+def kde_top(  # the data set key, the filters and each option
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    share_pct: float,
+    _area: StudyArea,
+) -> KdeTop:
+    """Return the densest cells by kernel density (as patchmap hotspots --method kde-top)."""
+    grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
+    wards, points = selected_frames(dataset_id, selection, _area)
+    return kde_top_cells(points, grid, area=wards, share_pct=share_pct)
+
+
+@st.cache_data(max_entries=16, show_spinner="Testing each cell for a change…")
+def change_result(  # the data set key, the filters and each option
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    periods: tuple[tuple[str, str], tuple[str, str]],
+    alpha: float,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return each cell's change in crimes per month between two periods (as patchmap change)."""
+    grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
+    points = select_points(_area, dataclasses.replace(selection, months=None))
+    before, after = periods
+    return change_by_cell(points, grid=grid, before=before, after=after, alpha=alpha)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def zone_table(
     dataset_id: str,
     selection: Selection,
     analysis_key: tuple[object, ...],
-    labels: tuple[str, ...],
     _zones: gpd.GeoDataFrame,
     _area: StudyArea,
 ) -> pd.DataFrame:
-    """Return the top-hotspot table for hotspot polygons identified by ``analysis_key``."""
+    """Return the top-hotspot table for labelled hot areas identified by ``analysis_key``."""
     del analysis_key
     _, points = selected_frames(dataset_id, selection, _area)
-    membership = zone_membership(points, _zones)
-    return hotspot_table(points, membership, labels=labels, months=selection.months)
+    return hot_area_table(points, _zones, months=selection.months)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -847,7 +1057,10 @@ def export_files(
 ) -> tuple[Download, ...]:
     """Build the layers, export them for the audience into a temporary folder, read the files."""
     del dataset_id
-    built = build_layers(_area, selection, layers=layers, audience=audience)
+    analyses = export_analyses(
+        _area, selection, layers=layers, min_cell_m=get_preset(audience).min_cell_m or None
+    )
+    built = analysis_layers(analyses, audience=audience)
     with tempfile.TemporaryDirectory(prefix="patchmap-export-") as folder:
         formats: tuple[ExportFormat, ...] = (*DEFAULT_FORMATS, *(("shp",) if shapefile else ()))
         result = export_layers(
@@ -857,7 +1070,7 @@ def export_files(
             audience=audience,
             min_count=min_count,
             density=built.density,
-            wards=select_wards(_area, selection),
+            wards=analyses.selected_wards,
             formats=formats,
         )
         return downloads(result, folder, stem=f"patchmap_{audience}")
@@ -888,23 +1101,16 @@ def briefing_files(
         )
         with Session(tasking_engine(resolve_database_url(None))) as session:
             tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
-    route = None
-    if with_route:
-        place_only = Selection(
-            wards=None if is_neighbourhood else (place,),
-            neighbourhoods=(place,) if is_neighbourhood else None,
-        )
-        route = build_layers(_area, place_only, layers=["routes"]).route
-    pack = build_briefing(
+    content = briefing_content(
         _area,
-        route=route,
         meeting=meeting,
         ward=None if is_neighbourhood else place,
         neighbourhood=place if is_neighbourhood else None,
-        audience=audience,
-        min_count=min_count,
         tasking=tasking,
+        eva_route=with_route,
+        hot_cell_size_m=get_preset(audience).min_cell_m or None,
     )
+    pack = render_briefing(content, _area, audience=audience, min_count=min_count)
     sections = tuple(SECTION_TITLES[s] for s in pack.sections)
     return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections
 
@@ -1166,6 +1372,61 @@ def problems_of(
 
 
 # ---------------------------------------------------------------------------------------------
+# Cached wrapper of the force overview page
+
+
+def _area_points(area: StudyArea) -> pd.DataFrame:
+    """Return the month, crime type and BNG coordinates of every located crime of ``area``."""
+    frames = [
+        pd.DataFrame(
+            {
+                "month": frame["month"].astype(str).to_numpy(),
+                "crime_type": frame["crime_type"].to_numpy(),
+                "x_m": frame.geometry.x.to_numpy(),
+                "y_m": frame.geometry.y.to_numpy(),
+            }
+        )
+        for frame in (area.points, area.outside_wards)
+        if not frame.empty
+    ]
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame({"month": [], "crime_type": [], "x_m": [], "y_m": []})
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Counting every ward's crimes…")
+def overview_of(
+    dataset_id: str,
+    store: str | None,
+    months: tuple[str, str] | None,
+    crime_types: tuple[str, ...] | None,
+    _area: StudyArea,
+) -> ForceOverview:
+    """
+    Count crimes by ward and month over every ward (cached per data set and filters).
+
+    From a store only four columns of the located rows inside the wards' extent are read
+    (:func:`spatial.store.located_points`); otherwise the loaded crimes are counted.
+    """
+    del dataset_id
+    if store is not None:
+        bounds = tuple(float(v) for v in _area.wards.total_bounds)
+        points = located_points(Path(store), months=months, bounds_m=bounds)  # type: ignore[arg-type]
+    else:
+        points = _area_points(_area)
+        if months is not None:
+            points = points.loc[points["month"].between(months[0], months[1])]
+    if crime_types is not None:
+        points = points.loc[points["crime_type"].isin(crime_types)]
+    population = None
+    if _area.population is not None and _area.lsoas is not None:
+        population = ward_population(_area.wards, _area.lsoas, _area.population)
+    return force_overview(points, _area.wards, population=population)
+
+
+# ---------------------------------------------------------------------------------------------
 # When: timed crimes from a force extract
 
 WHEN_SOURCE_KEY: Final = "when_source"
@@ -1297,27 +1558,101 @@ class WhenView:
     """Timing before and after the split month (None when a side is empty)."""
 
 
+WHEN_WHOLE: Final = "Whole extract"
+WHEN_WARDS: Final = "Wards"
+WHEN_NEIGHBOURHOOD: Final = "Neighbourhood"
+WHEN_HOT_AREA: Final = "Hot area"
+WHEN_PROBLEM: Final = "Problem's patrol area"
+WHEN_AREA_KINDS: Final = (WHEN_WHOLE, WHEN_WARDS, WHEN_NEIGHBOURHOOD, WHEN_HOT_AREA, WHEN_PROBLEM)
+"""What the When page's selection can be: the extract, wards, a neighbourhood, a hotspot."""
+
+
+@dataclass(frozen=True)
+class WhenArea:
+    """The place the When page counts: its shape (None: the whole extract) and a label."""
+
+    shape: BaseGeometry | None
+    label: str | None
+    """Words for the sentences ("Castle and Riverside", "Hot area 1 (…)"); None: everywhere."""
+    wards: gpd.GeoDataFrame | None = None
+    """The chosen wards (for the map), when wards or a neighbourhood were chosen."""
+
+
+def when_area(
+    kind: str,
+    chosen: tuple[str, ...],
+    *,
+    area: StudyArea,
+    hot: gpd.GeoDataFrame | None = None,
+    problems: gpd.GeoDataFrame | None = None,
+) -> WhenArea:
+    """
+    Return the shape of the When page's area choice.
+
+    Parameters
+    ----------
+    kind
+        One of :data:`WHEN_AREA_KINDS`.
+    chosen
+        Ward names, a neighbourhood, a hot area's or a problem's label (empty: the whole extract).
+    area
+        The study area whose wards and neighbourhoods are named.
+    hot, problems
+        From :func:`when_hot_areas` and :func:`when_problems`, for those kinds.
+
+    Returns
+    -------
+    WhenArea
+        The union of the chosen wards, or the chosen hot area's or problem's polygon.
+    """
+    if kind == WHEN_WHOLE or not chosen:
+        return WhenArea(None, None)
+    if kind in (WHEN_WARDS, WHEN_NEIGHBOURHOOD):
+        by = Selection(wards=chosen) if kind == WHEN_WARDS else Selection(neighbourhoods=chosen)
+        wards = select_wards(area, by)
+        label = " and ".join(chosen) if kind == WHEN_WARDS else f"{chosen[0]} neighbourhood"
+        return WhenArea(wards.union_all(), label, wards)
+    frame = hot if kind == WHEN_HOT_AREA else problems
+    if frame is None or chosen[0] not in set(frame["label"]):
+        fail(f"{kind} {chosen[0]!r} is no longer in the list; choose again.")
+    row = frame.loc[frame["label"] == chosen[0]].iloc[0]
+    what = chosen[0] if kind == WHEN_HOT_AREA else f"the patrol area of {chosen[0]}"
+    return WhenArea(row.geometry, what)
+
+
+@st.cache_data(max_entries=8, show_spinner="Finding the hot areas…")
+def when_hot_areas(
+    extract_key: str,
+    dataset_id: str,
+    crime_types: tuple[str, ...] | None,
+    _inc: Incidents,
+    _wards: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """Return the Gi* hot areas of the extract's crimes (of the chosen types) in the wards."""
+    del extract_key, dataset_id
+    return hot_areas(_inc.events, _wards, crime_types=crime_types)
+
+
 @st.cache_data(max_entries=16, show_spinner="Counting by hour of the week…")
 def when_view(  # cache key: the extract and every choice
     extract_key: str,
     crime_types: tuple[str, ...] | None,
-    ward: str | None,
-    months: tuple[str, str] | None,
+    area_key: tuple[str, ...],
+    dates: tuple[str, str] | None,
     split_month: str | None,
     _inc: Incidents,
-    _wards: gpd.GeoDataFrame | None,
+    _area: WhenArea,
 ) -> WhenView:
     """Return the hour-of-week table, patrol windows and timing change of a selection."""
-    del extract_key
-    area = None
-    if ward is not None and _wards is not None:
-        area = _wards.loc[_wards["ward_name"] == ward].union_all()
-    start = pd.Period(months[0], "M").start_time if months else None
-    end = (pd.Period(months[1], "M") + 1).start_time if months else None
-    events = select_events(_inc.events, area=area, crime_types=crime_types, start=start, end=end)
+    del extract_key, area_key
+    start = pd.Timestamp(dates[0]) if dates else None
+    end = pd.Timestamp(dates[1]) + pd.Timedelta(days=1) if dates else None
+    events = select_events(
+        _inc.events, area=_area.shape, crime_types=crime_types, start=start, end=end
+    )
     what = ", ".join(crime_types).lower() if crime_types else "crimes"
     how = hour_of_week(events)
-    windows = patrol_windows(how, what=what + (f" in {ward}" if ward else ""))
+    windows = patrol_windows(how, what=what + (f" in {_area.label}" if _area.label else ""))
     change = None
     if split_month is not None:
         cut = pd.Period(split_month, "M").start_time
@@ -1345,3 +1680,80 @@ def when_problems(
         crimes = crimes.loc[crimes["crime_type"].isin(crime_types)]
     problems = flag_problems(crimes, wards=_area.wards, months=months)
     return problem_patrol_windows(problems, _inc.events)
+
+
+# ---------------------------------------------------------------------------------------------
+# Near repeats: the Knox test, live risk zones and the 7-day forecast of a force extract
+
+
+@st.cache_data(max_entries=16, show_spinner="Shuffling the dates (Knox test)…")
+def knox_of(  # cache key: the extract, the selection and every setting
+    extract_key: str,
+    crime_type: str | None,
+    distance_bands_m: tuple[float, ...],
+    time_bands_days: tuple[int, ...],
+    permutations: int,
+    seed: int,
+    _events: gpd.GeoDataFrame,
+) -> KnoxResult:
+    """Return the Knox test of the extract's events of one crime type (all when None)."""
+    del extract_key
+    events = _events if crime_type is None else _events.loc[_events["crime_type"] == crime_type]
+    subject = "events" if crime_type is None else f"{crime_type.lower()} events"
+    if crime_type == "Burglary":
+        subject = "burglaries"
+    return knox_test(
+        events,
+        distance_bands_m=distance_bands_m,
+        time_bands_days=time_bands_days,
+        permutations=permutations,
+        seed=seed,
+        subject=subject,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the live zones…")
+def alerts_of(  # cache key: the extract, the selection, the day and the zones' size
+    extract_key: str,
+    crime_type: str | None,
+    on: str,
+    distance_m: float,
+    days: int,
+    source: str,
+    network_path: str | None,
+    _events: gpd.GeoDataFrame,
+) -> NearRepeatAlerts:
+    """Return the near-repeat zones live on ``on``, with the streets inside from the network."""
+    del extract_key
+    network = None
+    if network_path is not None:
+        network = network_from_path(network_path, file_signature(network_path))
+    return near_repeat_alerts(
+        _events,
+        on=on,
+        distance_m=distance_m,
+        days=days,
+        network=network,
+        crime_types=None if crime_type is None else (crime_type,),
+        source=source,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Backtesting 7-day forecasts week by week…")
+def week_backtest(  # cache key: the extract, the selection and the settings
+    extract_key: str, crime_type: str | None, step_days: int, _events: gpd.GeoDataFrame
+) -> DayBacktest:
+    """Return the 7-day backtest of the extract's events of one crime type."""
+    del extract_key
+    data = prepare_days(_events, crime_types=None if crime_type is None else (crime_type,))
+    return backtest_days(data, step_days=step_days)
+
+
+@st.cache_data(max_entries=8, show_spinner="Forecasting the next 7 days…")
+def week_forecast(
+    extract_key: str, crime_type: str | None, start: str, _events: gpd.GeoDataFrame
+) -> DayForecast:
+    """Return the cells to patrol for the 7 days from ``start``."""
+    del extract_key
+    data = prepare_days(_events, crime_types=None if crime_type is None else (crime_type,))
+    return forecast_days(data, start=start)

@@ -68,10 +68,32 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
         help="shares of the cells to flag, in per cent, e.g. 1,5,10",
     )
     _forecast_grid_options(parser)
+    _horizon_options(parser)
+    parser.add_argument(
+        "--step-days", type=int, default=7, help="with --horizon-days: days between origins"
+    )
+
+
+def _horizon_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--horizon-days",
+        type=int,
+        metavar="N",
+        help="forecast N days ahead from dated crimes (--incidents or --demo), e.g. 7",
+    )
+    parser.add_argument(
+        "--min-train-days",
+        type=int,
+        help="with --horizon-days: days of history before the first origin (default 182)",
+    )
 
 
 def run_backtest(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest``; return the exit code."""
+    if args.horizon_days is not None:
+        from patchmap.near_repeat import run_backtest_days
+
+        return run_backtest_days(args)
     from hotspots.backtest import area_label, backtest, crime_label, describe_backtest
     from hotspots.cube import cube_for_selection
     from hotspots.methods import parse_method
@@ -131,10 +153,15 @@ def add_forecast(parser: argparse.ArgumentParser) -> None:
         help="share of the cells to flag, in per cent",
     )
     _forecast_grid_options(parser)
+    _horizon_options(parser)
+    parser.add_argument(
+        "--start", metavar="YYYY-MM-DD", help="with --horizon-days: first day (default: after data)"
+    )
 
 
 def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
-    from layers.export import ExportMetadata, write_geojson, write_gpkg
+    from layers.metadata import ExportMetadata
+    from layers.writers import write_geojson, write_gpkg
 
     suffix = path.suffix.lower()
     if suffix not in {".gpkg", ".geojson"}:
@@ -165,6 +192,10 @@ def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """Run ``patchmap forecast``; return the exit code."""
+    if args.horizon_days is not None:
+        from patchmap.near_repeat import run_forecast_days
+
+        return run_forecast_days(args)
     from hotspots.cube import cube_for_selection
     from hotspots.forecast import forecast_cells
     from hotspots.methods import parse_method
