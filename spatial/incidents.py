@@ -482,12 +482,29 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
             break
         parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
         in_range = pc.and_(pc.greater_equal(parsed, _EARLIEST), pc.less(parsed, _LATEST))
-        out = pc.coalesce(out, pc.if_else(in_range, parsed, None))
+        real = _as_typed(parsed, text, date_format)
+        out = pc.coalesce(out, pc.if_else(pc.and_(in_range, real), parsed, None))
     return pd.Series(
         out.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False),
         index=values.index,
         dtype="datetime64[ns]",
     )
+
+
+def _unpadded(text: pa.Array) -> pa.Array:
+    """Drop leading zeros of every number, so ``03/01`` and ``3/1`` compare equal."""
+    return pc.replace_substring_regex(text, pattern=r"(^|\D)0+(\d)", replacement=r"\1\2")
+
+
+def _as_typed(parsed: pa.Array, text: pa.Array, date_format: str) -> pa.Array:
+    """
+    Return where a parsed date, written back in its format, reads as typed.
+
+    Arrow's strptime rolls impossible dates over (``31/02/2025`` becomes 3 March); writing the
+    date back and comparing, leading zeros aside, catches them, so they count as unreadable.
+    """
+    written = pc.strftime(parsed, format=date_format)
+    return pc.equal(_unpadded(written), _unpadded(text))
 
 
 def _formats(date_part: str, sep: str) -> list[str]:

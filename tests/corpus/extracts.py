@@ -437,6 +437,12 @@ def _date_cases() -> list[ExtractCase]:
             _demo_up(_set("Committed From", [4], "30/10/0024 15:31")),
             message=("1 values in 'Committed From' are not dates", "row 6, '30/10/0024 15:31'"),
         ),
+        ExtractCase(
+            "thirty-first-of-february",
+            g,
+            _demo_up(_set("Committed From", [4], "31/02/2025 15:31")),
+            message=("1 values in 'Committed From' are not dates", "row 6, '31/02/2025 15:31'"),
+        ),
     ]
 
 
