@@ -157,6 +157,9 @@ _ROUTE_FIELDS: Final = (
 )
 _SITE_FIELDS: Final = ("name", "kind", "public_facing", "opening_notes")
 _POLICE_STREET_FIELDS: Final = (
+    "beat_id",
+    "n_segments",
+    "streets",
     "segment_id",
     "lixel_id",
     "segment",
@@ -174,6 +177,9 @@ _POLICE_STREET_FIELDS: Final = (
     "significant",
 )
 _PARTNER_STREET_FIELDS: Final = (
+    "beat_id",
+    "n_segments",
+    "streets",
     "segment_id",
     "lixel_id",
     "name",
