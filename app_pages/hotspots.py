@@ -94,6 +94,7 @@ STREET_BEATS_AUDIENCE_KEY: Final = "street_beats_audience"
 STREET_METHOD_LABELS: Final = {
     "nkde-discontinuous": "Network KDE (discontinuous)",
     "nkde-simple": "Network KDE (simple)",
+    "nkde-continuous": "Network KDE (continuous)",
     "counts": "Crimes per 100 m",
     "gistar": "Gi* on street segments",
 }
