@@ -10,8 +10,8 @@ some crimes are further away and are counted, not used).
 Timed (CPU seconds of this process, best of 3; every call is single-threaded):
 
 * patchmap: ``make_lixels`` + ``snap_to_lixels`` + ``network_kde_snapped`` (discontinuous,
-  continuous and simple), the target being under 10 s for the discontinuous one; then the discontinuous NKDE
-  alone at 300 and 500 m (where paths multiply and are merged);
+  continuous and simple), the target being under 10 s for the discontinuous one; then the
+  discontinuous NKDE alone at 300 and 500 m (where paths multiply and are merged);
 * the straightforward way: for each crime, ``networkx.single_source_dijkstra_path_length`` with
   ``cutoff`` from both ends of its street and the kernel on every lixel reached (simple NKDE),
   and a per-crime recursive walk that splits the kernel at junctions (discontinuous NKDE, the
