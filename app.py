@@ -14,9 +14,11 @@ HERE: Final = Path(__file__).resolve().parent
 # (script, title, icon) of every page, in menu order; a page appears once its script exists.
 PAGES: Final = (
     ("app_pages/map.py", "Map", ":material/map:"),
+    ("app_pages/overview.py", "Force overview", ":material/grid_view:"),
     ("app_pages/profile.py", "Profile", ":material/insights:"),
     ("app_pages/hotspots.py", "Hotspots", ":material/local_fire_department:"),
     ("app_pages/when.py", "When", ":material/schedule:"),
+    ("app_pages/near_repeat.py", "Near repeats", ":material/radar:"),
     ("app_pages/eva_routes.py", "EVA routes", ":material/directions_walk:"),
     ("app_pages/tasking.py", "Tasking", ":material/assignment:"),
     ("app_pages/exports.py", "Exports", ":material/download:"),

@@ -22,8 +22,15 @@ import shapely
 import streamlit as st
 
 from boundaries.assign import assign_wards
-from boundaries.dataset import StudyArea, default_cache_dir, load_demo, load_study_area
-from boundaries.population import lsoa_residents
+from boundaries.dataset import (
+    StudyArea,
+    default_cache_dir,
+    load_demo,
+    load_study_area,
+    load_study_area_from_store,
+)
+from boundaries.overview import ForceOverview, force_overview
+from boundaries.population import lsoa_residents, ward_population
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
 from hotspots.classify import emerging_hotspots
@@ -32,10 +39,14 @@ from hotspots.cube import cube_for_selection
 from hotspots.forecast import DEFAULT_MIN_TRAIN_MONTHS, forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
+from hotspots.knox import KnoxResult, knox_test
 from hotspots.methods import parse_method
+from hotspots.near_repeat import NearRepeatAlerts, near_repeat_alerts
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
 from hotspots.street_backtest import StreetBacktest, street_backtest
 from hotspots.streets import HotStreets, hot_streets, street_stops
+from hotspots.weekly import DayForecast, forecast_days, prepare_days
+from hotspots.weekly_backtest import DayBacktest, backtest_days
 from hotspots.when import (
     HourOfWeek,
     PatrolWindows,
@@ -88,6 +99,7 @@ from spatial.network import load_network
 from spatial.routes import (
     plan_eva_route,
 )
+from spatial.store import located_points, store_info
 from spatial.street_walks import plan_street_walk, streets_at_points
 from tasking.assess import Assessment, assess_response
 from tasking.problems import flag_problems
@@ -140,6 +152,12 @@ FOLDER_WARDS_KEY: Final = "folder_wards"
 FOLDER_NEIGHBOURHOODS_KEY: Final = "folder_neighbourhoods"
 FOLDER_POPULATION_KEY: Final = "folder_population"
 FOLDER_LSOAS_KEY: Final = "folder_lsoas"
+STORE_DIR_KEY: Final = "store_dir"
+STORE_WARDS_KEY: Final = "store_wards"
+STORE_WARDS_UPLOAD_KEY: Final = "store_wards_upload"
+STORE_NEIGHBOURHOODS_KEY: Final = "store_neighbourhoods"
+STORE_POPULATION_KEY: Final = "store_population"
+STORE_LSOAS_KEY: Final = "store_lsoas"
 WARD_FIELD_KEY: Final = "ward_field"
 MONTHS_KEY: Final = "months"
 CRIME_TYPES_KEY: Final = "crime_types"
@@ -147,13 +165,20 @@ WARDS_KEY: Final = "wards"
 NEIGHBOURHOODS_KEY: Final = "neighbourhoods"
 FILTERS_DATASET_KEY: Final = "filters_dataset"
 """The data set the filters were chosen for (they are cleared when it changes)."""
+FOCUS_WARD_KEY: Final = "focus_ward"
+"""A ward picked on the Force overview, applied to the filters at the start of the next run."""
+PROFILE_SCOPE_KEY: Final = "profile_scope"
+PROFILE_AREA_KEY: Final = "profile_area"
+PROFILE_WARD_SCOPE: Final = "A ward"
+"""The Profile page's widget keys and its ward scope (see app_pages/profile.py)."""
 FORM_NONCE_KEY: Final = "form_nonce"
 """A random value per browser session: part of each form submission's request id."""
 
 DEMO: Final = "Demo town"
 UPLOAD: Final = "Upload files"
 FOLDER: Final = "Folder on this computer"
-DATASETS: Final = (DEMO, UPLOAD, FOLDER)
+STORE: Final = "Store (patchmap ingest)"
+DATASETS: Final = (DEMO, UPLOAD, FOLDER, STORE)
 """The dataset choices, in the order the sidebar offers them."""
 
 GISTAR_SOURCE: Final = "Gi* hot cells"
@@ -331,6 +356,30 @@ def folder_area(
     )
 
 
+# Keyed on the manifest's size and modification time: ``patchmap ingest`` replaces the manifest
+# atomically after every change, so a re-ingest makes a new key and the wards are read again.
+@st.cache_resource(max_entries=3, show_spinner="Reading the wards' crimes from the store…")
+def store_area(
+    store: str,
+    wards: str | tuple[str, bytes],
+    neighbourhoods: str | None,
+    ward_field: str | None,
+    signature: str,
+    population: str | None = None,
+    lsoas: str | None = None,
+) -> StudyArea:
+    """Read the wards' crimes from a store; ``signature`` (manifest and files) keys the cache."""
+    del signature
+    return load_study_area_from_store(
+        Path(store),
+        wards,
+        ward_field=ward_field,
+        neighbourhoods=neighbourhoods,
+        population=population,
+        lsoas=lsoas,
+    )
+
+
 @st.cache_resource(max_entries=4, show_spinner="Opening the tasking log…")
 def tasking_engine(url: str) -> Engine:
     """Open (and migrate) the tasking database once per URL, shared by every page and session."""
@@ -476,6 +525,98 @@ def _load_folder() -> tuple[str, StudyArea]:
     return f"folder:{signature}:{field}", area
 
 
+def store_signature(store: str) -> str:
+    """
+    Return what identifies a store's contents: its manifest's path, size and modification time.
+
+    Parameters
+    ----------
+    store
+        The store's folder.
+
+    Returns
+    -------
+    str
+        A cache key that changes whenever ``patchmap ingest`` changes the store.
+    """
+    return file_signature(str(Path(store) / "manifest.json"))
+
+
+def current_store() -> Path | None:
+    """
+    Return the store chosen in the sidebar, or None when the data set is not a store.
+
+    Returns
+    -------
+    Path or None
+        The store's folder.
+    """
+    if st.session_state.get(DATASET_KEY) != STORE:
+        return None
+    text = str(st.session_state.get(STORE_DIR_KEY, "")).strip()
+    return Path(text).expanduser() if text else None
+
+
+def _store_wards() -> tuple[str | tuple[str, bytes] | None, str]:
+    """Return the wards (an uploaded file wins over a path) and their part of the cache key."""
+    uploaded = _files(st.session_state.get(STORE_WARDS_UPLOAD_KEY))
+    if uploaded:
+        return uploaded[0], f"upload:{_digest(uploaded)}"
+    path = str(st.session_state.get(STORE_WARDS_KEY, "")).strip()
+    if not path:
+        return None, ""
+    if not Path(path).exists():
+        fail(f"{path}: the ward boundary file was not found. Check the path (read on the server).")
+    return path, file_signature(path)
+
+
+def _load_store() -> tuple[str, StudyArea]:
+    store = current_store()
+    wards, wards_key = _store_wards()
+    if store is None or wards is None:
+        st.info(
+            "Type the folder of a store made by `patchmap ingest` and the path of the ward "
+            "boundary file (or upload it) in the sidebar. Only the wards' crimes are read."
+        )
+        st.stop()
+    if not (store / "manifest.json").is_file():
+        found = "does not exist" if not store.exists() else "has no manifest.json"
+        fail(
+            f"{store}: not a patchmap store (the folder {found}). Make one with "
+            f"`patchmap ingest FILES... --store {store}`, or check the path."
+        )
+    optional = {
+        key: str(st.session_state.get(key, "")).strip() or None
+        for key in (STORE_NEIGHBOURHOODS_KEY, STORE_POPULATION_KEY, STORE_LSOAS_KEY)
+    }
+    for path in optional.values():
+        if path and not Path(path).exists():
+            fail(f"{path}: the file was not found. Check the path (it is read on the server).")
+    field = _ward_field()
+    paths = [p for p in optional.values() if p]
+    signature = "|".join([store_signature(str(store)), wards_key, file_signature(*paths)])
+    area = guarded(
+        "reading the store",
+        store_area,
+        str(store),
+        wards,
+        optional[STORE_NEIGHBOURHOODS_KEY],
+        field,
+        signature,
+        optional[STORE_POPULATION_KEY],
+        optional[STORE_LSOAS_KEY],
+    )
+    if area.points.empty:
+        info = guarded("reading the store's contents", store_info, store)
+        fail(
+            f"No crime in the store falls inside these wards ({len(area.wards)} wards). The "
+            f"store holds {', '.join(info.forces)}, {info.months[0]} to {info.months[-1]}: "
+            "check that the ward boundaries are in those forces' areas, or ingest the files of "
+            "the wards' force."
+        )
+    return f"store:{store}:{signature}:{field}", area
+
+
 def load_current() -> tuple[str, StudyArea]:
     """
     Return the data set the sidebar points at, loading it (cached) if needed.
@@ -490,6 +631,8 @@ def load_current() -> tuple[str, StudyArea]:
         return _load_uploaded()
     if choice == FOLDER:
         return _load_folder()
+    if choice == STORE:
+        return _load_store()
     return "demo", guarded("building the demo town", demo_area)
 
 
@@ -563,6 +706,8 @@ def _dataset_inputs() -> None:
         st.text_input("Neighbourhoods CSV, optional", key=FOLDER_NEIGHBOURHOODS_KEY)
         st.text_input("LSOA population CSV, optional", key=FOLDER_POPULATION_KEY)
         st.text_input("LSOA boundaries, optional", key=FOLDER_LSOAS_KEY)
+    elif choice == STORE:
+        _store_inputs()
     if choice != DEMO:
         st.text_input(
             "Ward name column (blank: found automatically)",
@@ -571,8 +716,44 @@ def _dataset_inputs() -> None:
         )
 
 
+def _store_inputs() -> None:
+    st.text_input(
+        "Store folder (made by patchmap ingest)", key=STORE_DIR_KEY, placeholder="~/police-store"
+    )
+    st.text_input("Ward boundary file", key=STORE_WARDS_KEY, placeholder="/data/wards.geojson")
+    st.file_uploader("…or upload the ward boundaries", key=STORE_WARDS_UPLOAD_KEY)
+    st.text_input("Neighbourhoods CSV, optional", key=STORE_NEIGHBOURHOODS_KEY)
+    st.text_input("LSOA population CSV, optional", key=STORE_POPULATION_KEY)
+    st.text_input("LSOA boundaries, optional", key=STORE_LSOAS_KEY)
+
+
+def focus_ward(ward: str) -> None:
+    """
+    Make ``ward`` the sidebar's ward selection and the Profile page's subject.
+
+    The filters are widgets drawn before any page, so the choice is applied at the start of the
+    run that follows (or of this run, when called from a widget's callback).
+
+    Parameters
+    ----------
+    ward
+        A ward name of the loaded data set.
+    """
+    st.session_state[FOCUS_WARD_KEY] = ward
+
+
+def _apply_focus(area: StudyArea) -> None:
+    ward = st.session_state.pop(FOCUS_WARD_KEY, None)
+    if ward in area.ward_names:
+        st.session_state[WARDS_KEY] = [ward]
+        st.session_state[NEIGHBOURHOODS_KEY] = []
+        st.session_state[PROFILE_SCOPE_KEY] = PROFILE_WARD_SCOPE
+        st.session_state[PROFILE_AREA_KEY] = ward
+
+
 def _filter_inputs(dataset_id: str, area: StudyArea) -> None:
     _reset_filters_on_new_data(dataset_id)
+    _apply_focus(area)
     st.subheader("Filters")
     months = area.months
     if len(months) > 1:
@@ -616,6 +797,7 @@ def data_accounting(area: StudyArea) -> str:
         (len(crimes.outside_gb), "outside Great Britain"),
         (crimes.n_duplicates_removed, "duplicates removed"),
         (crimes.n_set_aside, "set aside (copies or older versions of a month)"),
+        (sum(n for _, _, n in crimes.unread_located), "elsewhere in the store (not read)"),
     ]
     shown = [f"{n:,} {what}" for n, what in dropped if n]
     return "; ".join(parts + shown) + " (not mapped)." if shown else parts[0] + "."
@@ -1256,6 +1438,61 @@ def problems_of(
 
 
 # ---------------------------------------------------------------------------------------------
+# Cached wrapper of the force overview page
+
+
+def _area_points(area: StudyArea) -> pd.DataFrame:
+    """Return the month, crime type and BNG coordinates of every located crime of ``area``."""
+    frames = [
+        pd.DataFrame(
+            {
+                "month": frame["month"].astype(str).to_numpy(),
+                "crime_type": frame["crime_type"].to_numpy(),
+                "x_m": frame.geometry.x.to_numpy(),
+                "y_m": frame.geometry.y.to_numpy(),
+            }
+        )
+        for frame in (area.points, area.outside_wards)
+        if not frame.empty
+    ]
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame({"month": [], "crime_type": [], "x_m": [], "y_m": []})
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Counting every ward's crimes…")
+def overview_of(
+    dataset_id: str,
+    store: str | None,
+    months: tuple[str, str] | None,
+    crime_types: tuple[str, ...] | None,
+    _area: StudyArea,
+) -> ForceOverview:
+    """
+    Count crimes by ward and month over every ward (cached per data set and filters).
+
+    From a store only four columns of the located rows inside the wards' extent are read
+    (:func:`spatial.store.located_points`); otherwise the loaded crimes are counted.
+    """
+    del dataset_id
+    if store is not None:
+        bounds = tuple(float(v) for v in _area.wards.total_bounds)
+        points = located_points(Path(store), months=months, bounds_m=bounds)  # type: ignore[arg-type]
+    else:
+        points = _area_points(_area)
+        if months is not None:
+            points = points.loc[points["month"].between(months[0], months[1])]
+    if crime_types is not None:
+        points = points.loc[points["crime_type"].isin(crime_types)]
+    population = None
+    if _area.population is not None and _area.lsoas is not None:
+        population = ward_population(_area.wards, _area.lsoas, _area.population)
+    return force_overview(points, _area.wards, population=population)
+
+
+# ---------------------------------------------------------------------------------------------
 # When: timed crimes from a force extract
 
 WHEN_SOURCE_KEY: Final = "when_source"
@@ -1435,3 +1672,80 @@ def when_problems(
         crimes = crimes.loc[crimes["crime_type"].isin(crime_types)]
     problems = flag_problems(crimes, wards=_area.wards, months=months)
     return problem_patrol_windows(problems, _inc.events)
+
+
+# ---------------------------------------------------------------------------------------------
+# Near repeats: the Knox test, live risk zones and the 7-day forecast of a force extract
+
+
+@st.cache_data(max_entries=16, show_spinner="Shuffling the dates (Knox test)…")
+def knox_of(  # cache key: the extract, the selection and every setting
+    extract_key: str,
+    crime_type: str | None,
+    distance_bands_m: tuple[float, ...],
+    time_bands_days: tuple[int, ...],
+    permutations: int,
+    seed: int,
+    _events: gpd.GeoDataFrame,
+) -> KnoxResult:
+    """Return the Knox test of the extract's events of one crime type (all when None)."""
+    del extract_key
+    events = _events if crime_type is None else _events.loc[_events["crime_type"] == crime_type]
+    subject = "events" if crime_type is None else f"{crime_type.lower()} events"
+    if crime_type == "Burglary":
+        subject = "burglaries"
+    return knox_test(
+        events,
+        distance_bands_m=distance_bands_m,
+        time_bands_days=time_bands_days,
+        permutations=permutations,
+        seed=seed,
+        subject=subject,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the live zones…")
+def alerts_of(  # cache key: the extract, the selection, the day and the zones' size
+    extract_key: str,
+    crime_type: str | None,
+    on: str,
+    distance_m: float,
+    days: int,
+    source: str,
+    network_path: str | None,
+    _events: gpd.GeoDataFrame,
+) -> NearRepeatAlerts:
+    """Return the near-repeat zones live on ``on``, with the streets inside from the network."""
+    del extract_key
+    network = None
+    if network_path is not None:
+        network = network_from_path(network_path, file_signature(network_path))
+    return near_repeat_alerts(
+        _events,
+        on=on,
+        distance_m=distance_m,
+        days=days,
+        network=network,
+        crime_types=None if crime_type is None else (crime_type,),
+        source=source,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Backtesting 7-day forecasts week by week…")
+def week_backtest(  # cache key: the extract, the selection and the settings
+    extract_key: str, crime_type: str | None, step_days: int, _events: gpd.GeoDataFrame
+) -> DayBacktest:
+    """Return the 7-day backtest of the extract's events of one crime type."""
+    del extract_key
+    data = prepare_days(_events, crime_types=None if crime_type is None else (crime_type,))
+    return backtest_days(data, step_days=step_days)
+
+
+@st.cache_data(max_entries=8, show_spinner="Forecasting the next 7 days…")
+def week_forecast(
+    extract_key: str, crime_type: str | None, start: str, _events: gpd.GeoDataFrame
+) -> DayForecast:
+    """Return the cells to patrol for the 7 days from ``start``."""
+    del extract_key
+    data = prepare_days(_events, crime_types=None if crime_type is None else (crime_type,))
+    return forecast_days(data, start=start)

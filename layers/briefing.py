@@ -38,6 +38,7 @@ from hotspots.poisson import poisson_rate_ratio_test
 from layers.audience import Audience, AudiencePreset, get_preset, prepare_layer
 from layers.export import LICENCE_DEMO, LICENCE_ONS, LICENCE_OSM, LICENCE_POLICE, route_frames
 from layers.map import snap_point_counts
+from layers.near_repeat import near_repeat_brief
 from layers.pdf import html_to_pdf
 from layers.static_map import render_static_map
 from spatial.crs import BNG
@@ -63,6 +64,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from boundaries.dataset import StudyArea
+    from hotspots.knox import KnoxResult
+    from hotspots.near_repeat import NearRepeatAlerts
     from spatial.routes import EvaRoute
 
 __all__ = [
@@ -87,6 +90,7 @@ SECTION_TITLES: Final = {
     "locations": "Top repeat locations",
     "problems": "Flagged problems and actions",
     "assessments": "Assessment of finished responses",
+    "near_repeat": "Near repeats",
 }
 """Section ids of a pack and their headings, in pack order."""
 
@@ -535,6 +539,28 @@ th { background: #eef1f8; }
 crime fell in the treated area relative to the comparison area.</p>
 </section>
 {% endif %}
+{% if near_repeat %}
+<section id="near_repeat">
+<h2>Near repeats</h2>
+<p>{{ near_repeat.verdict }}</p>
+{% if near_repeat.grid %}<table>
+<tr><th>Distance</th>{% for c in near_repeat.columns %}<th class="n">{{ c }}</th>{% endfor %}</tr>
+{% for label, cells in near_repeat.grid %}<tr><th>{{ label }}</th>
+{% for text, colour in cells %}<td class="n" style="background: {{ colour }}">{{ text }}</td>
+{% endfor %}</tr>{% endfor %}
+</table>
+<p class="small">Knox ratio (pairs observed / expected by chance); * significant after a false
+discovery rate correction; red: at least 1.2 times chance.</p>{% endif %}
+{% if near_repeat.zone_note %}<p>{{ near_repeat.zone_note }}</p>{% endif %}
+{% if near_repeat.zones %}<table>
+<tr><th>Zone</th>{% if near_repeat.zones[0].events %}<th class="n">Events</th>{% endif %}
+<th>Streets</th><th>Live until</th></tr>
+{% for z in near_repeat.zones %}<tr><td>{{ z.zone }}</td>
+{% if z.events %}<td class="n">{{ z.events }}</td>{% endif %}<td>{{ z.streets }}</td>
+<td>{{ z.until }}</td></tr>{% endfor %}
+</table>{% endif %}
+</section>
+{% endif %}
 <p class="small">{% for s in sources %}{{ s }} {% endfor %}</p>
 </body>
 </html>
@@ -670,6 +696,7 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
     tasking: TaskingSnapshot | None = None,
     route: EvaRoute | None = None,
     created: dt.datetime | None = None,
+    near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None,
 ) -> BriefingPack:
     """
     Build a briefing pack for a ward or neighbourhood and a meeting.
@@ -698,6 +725,10 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
         An EVA route to draw (otherwise a route stored in the tasking log, if any).
     created
         Creation time printed on the cover (now, UTC, when None).
+    near_repeat
+        Where the data have dates: the Knox test of the area's events and the near-repeat
+        zones live on the meeting day (or None); shown at the audience's detail
+        (:func:`layers.near_repeat.near_repeat_brief`). The section is left out when None.
 
     Returns
     -------
@@ -779,6 +810,11 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
         "locations": _location_rows(profile, preset),
         "problems": _problem_rows(tasking, preset),
         "assessments": _assessment_rows(tasking, preset),
+        "near_repeat": (
+            near_repeat_brief(near_repeat[0], near_repeat[1], audience=preset.audience)
+            if near_repeat is not None
+            else None
+        ),
         "sources": sources,
     }
     html_text = _ENV.from_string(_TEMPLATE).render(**context)
@@ -790,6 +826,7 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
         "locations": bool(context["locations"]),
         "problems": bool(context["problems"]),
         "assessments": bool(context["assessments"]),
+        "near_repeat": near_repeat is not None,
     }
     return BriefingPack(
         title=title,

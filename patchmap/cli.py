@@ -79,6 +79,16 @@ SUBCOMMANDS: Final = (
     ),
     ("forecast", "patchmap.forecast", "the cells to patrol in a month, from the months before it"),
     (
+        "knox",
+        "patchmap.near_repeat",
+        "Knox test: are crimes close in space also close in time (near repeats), beyond chance",
+    ),
+    (
+        "alerts",
+        "patchmap.near_repeat",
+        "near-repeat risk zones live on a date, with their streets and expiry",
+    ),
+    (
         "export",
         "patchmap.report",
         "export layers (GPKG, GeoJSON, CSV, KML, GPX, GeoTIFF, zipped SHP) for an audience",

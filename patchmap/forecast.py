@@ -74,6 +74,15 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
         help="shares of the cells to flag, in per cent, e.g. 1,5,10",
     )
     _forecast_grid_options(parser)
+    _horizon_options(parser)
+    parser.add_argument(
+        "--step-days", type=int, default=7, help="with --horizon-days: days between origins"
+    )
+    _street_options(parser)
+
+
+def _street_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the street forecasts beside the cells."""
     streets = parser.add_argument_group(
         "street forecasts beside the cells (PAI on street length instead of area)"
     )
@@ -103,6 +112,20 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULT_LIXEL_SNAP_M,
         help="crimes further than this from every street are counted and left out",
+    )
+
+
+def _horizon_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--horizon-days",
+        type=int,
+        metavar="N",
+        help="forecast N days ahead from dated crimes (--incidents or --demo), e.g. 7",
+    )
+    parser.add_argument(
+        "--min-train-days",
+        type=int,
+        help="with --horizon-days: days of history before the first origin (default 182)",
     )
 
 
@@ -160,6 +183,14 @@ def _print_backtest(result: Backtest, streets: StreetBacktest | None) -> None:
 
 def run_backtest(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest``; return the exit code."""
+    if args.horizon_days is not None:
+        from patchmap.near_repeat import run_backtest_days
+
+        if args.streets or args.network is not None:
+            msg = "--streets backtests month by month: leave out --horizon-days."
+            raise ParameterError(msg)
+
+        return run_backtest_days(args)
     from hotspots.backtest import area_label, backtest, crime_label, describe_backtest
     from hotspots.cube import cube_for_selection
     from hotspots.methods import parse_method
@@ -213,6 +244,10 @@ def add_forecast(parser: argparse.ArgumentParser) -> None:
         help="share of the cells to flag, in per cent",
     )
     _forecast_grid_options(parser)
+    _horizon_options(parser)
+    parser.add_argument(
+        "--start", metavar="YYYY-MM-DD", help="with --horizon-days: first day (default: after data)"
+    )
 
 
 def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
@@ -247,6 +282,10 @@ def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """Run ``patchmap forecast``; return the exit code."""
+    if args.horizon_days is not None:
+        from patchmap.near_repeat import run_forecast_days
+
+        return run_forecast_days(args)
     from hotspots.cube import cube_for_selection
     from hotspots.forecast import forecast_cells
     from hotspots.methods import parse_method

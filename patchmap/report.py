@@ -15,8 +15,11 @@ from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
     import argparse
+    import datetime as dt
 
     from boundaries.dataset import StudyArea
+    from hotspots.knox import KnoxResult
+    from hotspots.near_repeat import NearRepeatAlerts
 
 
 __all__ = ["add_brief", "add_export", "run_brief", "run_export"]
@@ -156,6 +159,19 @@ def add_brief(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _pack_near_repeat(
+    loaded: Loaded, area: StudyArea, meeting: dt.date
+) -> tuple[KnoxResult, NearRepeatAlerts | None] | None:
+    """Return the pack's near-repeat content when the crimes have dates (a force extract)."""
+    if loaded.incidents is None:
+        return None
+    from boundaries.select import select_wards
+    from hotspots.near_repeat import pack_near_repeat
+
+    place = select_wards(area, loaded.selection).union_all()
+    return pack_near_repeat(loaded.incidents.events, on=meeting, area=place)
+
+
 def run_brief(args: argparse.Namespace) -> int:
     """Run ``patchmap brief``; return the exit code."""
     from sqlalchemy.orm import Session
@@ -189,6 +205,7 @@ def run_brief(args: argparse.Namespace) -> int:
     if args.eva_route:
         place_only = Selection(wards=selection.wards, neighbourhoods=selection.neighbourhoods)
         route = build_layers(area, place_only, layers=["routes"]).route
+    near_repeat = _pack_near_repeat(loaded, area, args.meeting)
     pack = build_briefing(
         area,
         meeting=args.meeting,
@@ -199,6 +216,7 @@ def run_brief(args: argparse.Namespace) -> int:
         months=selection.months,
         tasking=tasking,
         route=route,
+        near_repeat=near_repeat,
     )
     path = write_briefing(pack, args.out)
     record = {

@@ -771,7 +771,12 @@ def query_crimes(
     )
 
 
-def located_points(store_dir: Path, *, months: tuple[str, str] | None = None) -> pd.DataFrame:
+def located_points(
+    store_dir: Path,
+    *,
+    months: tuple[str, str] | None = None,
+    bounds_m: tuple[float, float, float, float] | None = None,
+) -> pd.DataFrame:
     """
     Read every located row's month, crime type and BNG coordinates from a store.
 
@@ -784,6 +789,9 @@ def located_points(store_dir: Path, *, months: tuple[str, str] | None = None) ->
         The store.
     months
         First and last month ``YYYY-MM`` (inclusive); all when None.
+    bounds_m
+        ``(min_x, min_y, max_x, max_y)`` in BNG metres: only rows inside it are read (the
+        partitions of other forces are not opened); every located row when None.
 
     Returns
     -------
@@ -793,13 +801,20 @@ def located_points(store_dir: Path, *, months: tuple[str, str] | None = None) ->
     Raises
     ------
     EmptyInputError
-        When the store holds no crimes in those months.
+        When the store holds no crimes in those months and that area.
     """
-    files = store_files(store_dir, months=months)
+    files = store_files(store_dir, months=months, bounds_m=bounds_m)
     if not files:
-        msg = f"{store_dir}: the store holds no crimes in those months. Run patchmap ingest first."
+        where = " around these wards" if bounds_m is not None else ""
+        msg = (
+            f"{store_dir}: the store holds no crimes{where} in those months. "
+            "Check the wards file, or run patchmap ingest on the force's files first."
+        )
         raise EmptyInputError(msg)
-    return _sql_frame(
-        "SELECT month, crime_type, x_m, y_m FROM read_parquet($files) WHERE status = 'located'",
-        {"files": [str(f) for f in files]},
-    )
+    sql = "SELECT month, crime_type, x_m, y_m FROM read_parquet($files) WHERE status = 'located'"
+    params: dict[str, object] = {"files": [str(f) for f in files]}
+    if bounds_m is not None:
+        sql += " AND x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1"
+        x0, y0, x1, y1 = (float(b) for b in bounds_m)
+        params |= {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+    return _sql_frame(sql, params)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         issues_seen,
         propose_actions,
     )
+    from tasking.near_repeat import propose_cocooning
     from tasking.problems import (
         DEFAULT_HARM_WEIGHTS,
         PARTNER_AGENCIES,
@@ -201,6 +202,7 @@ _EXPORTS: dict[str, str] = {
     "list_problems": "tasking.store",
     "problem_patrol_windows": "tasking.windows",
     "propose_actions": "tasking.findings",
+    "propose_cocooning": "tasking.near_repeat",
     "read_reports": "tasking.reports",
     "reports_gap": "tasking.reports",
     "reports_in": "tasking.reports",
@@ -301,6 +303,7 @@ __all__ = [
     "list_problems",
     "problem_patrol_windows",
     "propose_actions",
+    "propose_cocooning",
     "read_reports",
     "reports_gap",
     "reports_in",

@@ -69,3 +69,8 @@ def test_backtest_network_file_that_is_missing_exits_2(
 ) -> None:
     assert main([*_ARGV, "--network", str(tmp_path / "nowhere.graphml")]) == 2
     assert "nowhere.graphml" in capsys.readouterr().err
+
+
+def test_backtest_streets_refuse_day_horizons(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*_ARGV, "--streets", "--horizon-days", "7"]) == 2
+    assert "leave out --horizon-days" in capsys.readouterr().err

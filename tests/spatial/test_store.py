@@ -315,3 +315,20 @@ def test_force_overview_counts_every_located_row_once(
     assert overview.by_ward_month.loc["Market"].sum() == 4_206
     assert overview.months[0] == "2024-09"
     assert overview.wards["rate_per_1000"].isna().all()
+
+
+def test_located_points_of_the_wards_extent_give_the_same_overview(
+    cambridge_store: Path, csv_area: object
+) -> None:
+    wards = csv_area.wards  # type: ignore[attr-defined]
+    bounds = tuple(float(v) for v in wards.total_bounds)
+    near = located_points(cambridge_store, months=("2025-01", "2025-03"), bounds_m=bounds)  # type: ignore[arg-type]
+    assert set(near["month"]) == {"2025-01", "2025-02", "2025-03"}
+    assert near["x_m"].between(bounds[0], bounds[2]).all()
+    assert near["y_m"].between(bounds[1], bounds[3]).all()
+    whole = force_overview(located_points(cambridge_store, months=("2025-01", "2025-03")), wards)
+    clipped = force_overview(near, wards)
+    assert len(near) < whole.n_located
+    assert clipped.by_ward_month.equals(whole.by_ward_month)
+    with pytest.raises(EmptyInputError, match="no crimes around these wards"):
+        located_points(cambridge_store, bounds_m=(100_000, 10_000, 101_000, 11_000))

@@ -1,0 +1,255 @@
+"""Near repeats page: the Knox table, the live risk zones on a day, the 7-day forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import folium
+import pandas as pd
+import streamlit as st
+from sqlalchemy.orm import Session
+from streamlit_folium import st_folium
+
+from app_pages import _ui
+from layers.map import base_map, street_layer
+from layers.near_repeat import alert_map_layers, knox_table_html, write_alert_zones
+from spatial.crs import BNG_EPSG
+from spatial.errors import PatchmapError
+from tasking.near_repeat import propose_cocooning
+from tasking.store import list_problems, resolve_database_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from hotspots.near_repeat import NearRepeatAlerts
+
+TYPE_KEY: Final = "nr_type"
+DIST_KEY: Final = "nr_distance_bands"
+TIME_KEY: Final = "nr_time_bands"
+PERM_KEY: Final = "nr_permutations"
+GRID_KEY: Final = "nr_knox_grid"
+DATE_KEY: Final = "nr_date"
+MANUAL_KEY: Final = "nr_manual"
+RADIUS_KEY: Final = "nr_radius"
+DAYS_KEY: Final = "nr_days"
+MAP_KEY: Final = "nr_map"
+ZONES_KEY: Final = "nr_zones"
+DOWNLOAD_KEY: Final = "nr_download"
+STEP_KEY: Final = "nr_step"
+BACKTEST_KEY: Final = "nr_backtest"
+FORECAST_KEY: Final = "nr_forecast"
+PROPOSE_PROBLEM_KEY: Final = "nr_propose_problem"
+PROPOSE_USER_KEY: Final = "nr_propose_user"
+PROPOSE_AGENCY_KEY: Final = "nr_propose_agency"
+PROPOSE_KEY: Final = "nr_propose"
+ALL_TYPES: Final = "All crime types"
+
+
+def _propose(
+    engine: Engine, alerts: NearRepeatAlerts, *, problem_id: int, user: str, agency: str
+) -> tuple[int, ...]:
+    """Add the live zones' cocooning visits to the tasking log; return the new action ids."""
+    with Session(engine) as session, session.begin():
+        added = propose_cocooning(
+            session, alerts, problem_id=problem_id, user=user, owner_agency=agency
+        )
+        return tuple(a.id for a in added)
+
+
+def _propose_form(alerts: NearRepeatAlerts) -> None:
+    """Offer to write one proposed cocooning action per live zone to the tasking log."""
+    st.subheader("Propose cocooning visits in the tasking log")
+    st.caption(
+        "One proposed prevention action per live zone (visits to the neighbours, until the zone "
+        "expires), with the zone as a patrol area of the problem; a zone already proposed for "
+        "the problem on this date is not added twice. Agree them on the Tasking page."
+    )
+    try:
+        engine = _ui.tasking_engine(resolve_database_url(None))
+    except PatchmapError as err:
+        st.warning(f"The tasking log cannot be opened, so no visits can be proposed: {err}")
+        return
+    with Session(engine) as read:
+        titles = {p.id: p.title for p in list_problems(read, status="open")}
+    if not titles:
+        st.info(
+            "No open problem in the tasking log: add one on the Tasking page (e.g. "
+            "'Burglary, Southmoor') to propose cocooning visits for it."
+        )
+        return
+    left, middle, right = st.columns([3, 2, 2])
+    problem_id = left.selectbox(
+        "Problem the visits serve", list(titles),
+        format_func=lambda i: f"{i}: {titles[i]}", key=PROPOSE_PROBLEM_KEY,
+    )  # fmt: skip
+    user = str(middle.text_input("Your name", key=PROPOSE_USER_KEY)).strip()
+    agency = str(right.text_input("Agency to make the visits (optional)", key=PROPOSE_AGENCY_KEY))
+    if not st.button("Propose cocooning visits", key=PROPOSE_KEY):
+        return
+    if not user:
+        _ui.fail("Type your name: every change to the tasking log is recorded against it.")
+    ids = _ui.guarded(
+        "proposing cocooning visits", _propose, engine, alerts,
+        problem_id=int(problem_id), user=user, agency=agency.strip(),
+    )  # fmt: skip
+    skipped = alerts.n_zones - len(ids)
+    listed = ", ".join(str(i) for i in ids) or "none"
+    st.success(
+        f"Proposed {len(ids)} cocooning visit(s) for problem {problem_id} (actions {listed}); "
+        f"{skipped} zone(s) already proposed for it on {alerts.on.isoformat()}."
+    )
+
+
+ctx = _ui.context()
+with st.sidebar:
+    st.subheader("Dated crimes")
+    st.radio("Force extract", _ui.WHEN_SOURCES, key=_ui.WHEN_SOURCE_KEY)
+    source = st.session_state.get(_ui.WHEN_SOURCE_KEY, _ui.WHEN_DEMO)
+    if source == _ui.WHEN_UPLOAD:
+        st.file_uploader(
+            "Extract (CSV or .xlsx)", type=["csv", "xlsx"], accept_multiple_files=True,
+            key=_ui.WHEN_UPLOAD_KEY,
+        )  # fmt: skip
+    elif source == _ui.WHEN_PATH:
+        st.text_input("Extract file or folder", key=_ui.WHEN_PATH_KEY, placeholder="/data/rms")
+
+st.title("Near repeats")
+loaded = _ui.load_extract()
+if loaded is None:
+    st.stop()
+extract_key, inc = loaded
+events = inc.events
+st.caption(_ui.extract_accounting(inc))
+
+types = sorted(events["crime_type"].unique())
+st.session_state.setdefault(TYPE_KEY, "Burglary" if "Burglary" in types else ALL_TYPES)
+left, middle, right = st.columns(3)
+left.selectbox("Crime type", [ALL_TYPES, *types], key=TYPE_KEY)
+middle.text_input("Distance bands (m)", value="0,100,200,300,400", key=DIST_KEY)
+right.text_input("Time bands (days)", value="7,14,21,28", key=TIME_KEY)
+st.select_slider("Shuffles of the dates", options=[99, 199, 499, 999], value=999, key=PERM_KEY)
+chosen_type = st.session_state.get(TYPE_KEY)
+crime_type = None if chosen_type in (None, ALL_TYPES) else str(chosen_type)
+try:
+    d_bands = tuple(float(v) for v in str(st.session_state[DIST_KEY]).split(",") if v.strip())
+    t_bands = tuple(int(v) for v in str(st.session_state[TIME_KEY]).split(",") if v.strip())
+except ValueError:
+    _ui.fail("Bands are comma-separated numbers, e.g. 0,100,200,300,400 and 7,14,21,28.")
+
+tab_knox, tab_zones, tab_week = st.tabs(["Knox test", "Live risk zones", "7-day forecast"])
+
+with tab_knox:
+    knox = _ui.guarded(
+        "running the Knox test", _ui.knox_of, extract_key, crime_type, d_bands, t_bands,
+        int(st.session_state[PERM_KEY]), 0, events,
+    )  # fmt: skip
+    st.html(knox_table_html(knox))
+    st.caption(
+        "Knox ratio (pairs observed / expected by chance) with the observed and expected pairs; "
+        "* significant after a false-discovery-rate correction; red: at least "
+        f"{knox.min_ratio:g} times chance."
+    )
+    if knox.near_repeat_distance_m is not None:
+        st.success(knox.verdict)
+    else:
+        st.info(knox.verdict)
+
+with tab_zones:
+    last = events["end"].max().date()
+    st.date_input("Live on", value=last, key=DATE_KEY)
+    on: dt.date = st.session_state.get(DATE_KEY) or last
+    manual = st.checkbox(
+        "Set the zone size by hand", key=MANUAL_KEY, value=knox.near_repeat_distance_m is None
+    )
+    a, b = st.columns(2)
+    a.number_input(
+        "Radius (m)", min_value=10, max_value=2000,
+        value=int(knox.near_repeat_distance_m or 200), step=10, key=RADIUS_KEY,
+        disabled=not manual,
+    )  # fmt: skip
+    b.number_input(
+        "Live for (days)", min_value=1, max_value=90, value=int(knox.near_repeat_days or 14),
+        key=DAYS_KEY, disabled=not manual,
+    )  # fmt: skip
+    radius = float(st.session_state[RADIUS_KEY]) if manual else knox.near_repeat_distance_m
+    days = int(st.session_state[DAYS_KEY]) if manual else knox.near_repeat_days
+    in_gb = events.crs is not None and events.crs.to_epsg() == BNG_EPSG
+    network_path = str(ctx.area.network_path) if in_gb and ctx.area.network_path else None
+    alerts = _ui.guarded(
+        "drawing the live zones", _ui.alerts_of, extract_key, crime_type, on.isoformat(),
+        float(radius or 200), int(days or 14), "set by hand" if manual else knox.verdict,
+        network_path, events,
+    )  # fmt: skip
+    st.markdown(alerts.describe())
+    if alerts.n_zones and in_gb:
+        demo = source == _ui.WHEN_DEMO
+        m = base_map(alerts.zones, tiles="none" if demo else "openstreetmap")
+        if demo and network_path is not None:
+            lines = _ui.guarded(
+                "drawing the streets", _ui.street_lines, network_path,
+                _ui.file_signature(network_path),
+            )  # fmt: skip
+            street_layer(lines).add_to(m)
+        for layer in alert_map_layers(alerts, audience="police"):
+            layer.add_to(m)
+        folium.LayerControl(collapsed=False).add_to(m)
+        st_folium(m, key=MAP_KEY, returned_objects=[], height=460, use_container_width=True)
+        table = pd.DataFrame(alerts.zones.drop(columns="geometry"))
+        st.dataframe(
+            table[["zone_id", "n_events", "first_event", "expires", "streets", "incident_ids"]],
+            key=ZONES_KEY,
+            hide_index=True,
+        )
+        for text in alerts.action_texts()[:5]:
+            st.markdown(f"- {text}")
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_alert_zones(alerts, Path(folder) / "zones.gpkg", audience="partner")
+            st.download_button(
+                "Download zones for partners (GeoPackage: 50 m squares, week-rounded, no events)",
+                path.read_bytes(),
+                file_name=f"near_repeat_zones_{on.isoformat()}.gpkg",
+                key=DOWNLOAD_KEY,
+            )
+        _propose_form(alerts)
+    elif alerts.n_zones:
+        st.caption("The map and exports need an extract in Great Britain (British National Grid).")
+
+with tab_week:
+    st.select_slider("Days between origins", options=[7, 14, 28], value=28, key=STEP_KEY)
+    result = _ui.guarded(
+        "backtesting 7-day forecasts", _ui.week_backtest, extract_key, crime_type,
+        int(st.session_state[STEP_KEY]), events,
+    )  # fmt: skip
+    rows = [
+        {
+            "method": r.method.label,
+            "coverage %": r.coverage_pct,
+            "mean PAI": r.pai_mean,
+            "mean hit rate": r.hit_rate_mean,
+            "mean PEI": r.pei_mean,
+        }
+        for r in result.results
+    ]
+    st.dataframe(pd.DataFrame(rows).round(3), key=BACKTEST_KEY, hide_index=True)
+    st.markdown(
+        f"{len(result.origins)} weekly origins from {result.origins[0]} to {result.origins[-1]}. "
+        + result.default.why
+    )
+    start = (last + dt.timedelta(days=1)).isoformat()
+    forecast = _ui.guarded(
+        "forecasting the next 7 days", _ui.week_forecast, extract_key, crime_type, start, events
+    )
+    st.markdown(
+        f"**Next 7 days from {forecast.start}**: the top {forecast.coverage_pct:g} % of cells "
+        f"({len(forecast.cells)}) by {forecast.method.label}."
+    )
+    st.dataframe(
+        pd.DataFrame(forecast.cells.drop(columns="geometry"))[
+            ["rank", "cell_id", "x_m", "y_m", "score", "n_events_past"]
+        ].head(20),
+        key=FORECAST_KEY,
+        hide_index=True,
+    )

@@ -1,0 +1,146 @@
+"""Force overview page: every ward's crimes or rate on one map, counts by month, pick a ward."""
+
+from __future__ import annotations
+
+import html
+from typing import Final
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import _ui
+from layers.overview import MEASURE_LABELS, Measure, overview_map
+
+MEASURE_KEY: Final = "overview_measure"
+MAP_KEY: Final = "overview_map"
+WARD_TABLE_KEY: Final = "overview_wards"
+MONTH_TABLE_KEY: Final = "overview_by_month"
+PICK_KEY: Final = "overview_ward"
+LAST_CLICK_KEY: Final = "overview_last_click"
+PROFILE_PAGE: Final = "app_pages/profile.py"
+
+
+def _picked() -> None:
+    """Make the ward chosen in the list the sidebar's ward and the Profile's subject."""
+    _ui.focus_ward(str(st.session_state[PICK_KEY]))
+
+
+ctx = _ui.context()
+area = ctx.area
+store = _ui.current_store()
+overview = _ui.guarded(
+    "counting every ward's crimes",
+    _ui.overview_of,
+    ctx.dataset_id,
+    str(store) if store is not None else None,
+    ctx.selection.months,
+    ctx.selection.crime_types,
+    area,
+)
+
+st.title("Force overview")
+first, last = ctx.selection.months or (overview.months[0], overview.months[-1])
+source = (
+    "the store (four columns of the rows in the wards' extent)" if store else "the loaded crimes"
+)
+st.caption(
+    f"Every ward of {area.label}, {first} to {last}, counted from {source}: "
+    f"{int(overview.wards['n_crimes'].sum()):,} crimes in {len(overview.wards)} wards, "
+    f"{overview.n_outside_wards:,} located outside them. The sidebar's ward choice does not "
+    "narrow this page; pick a ward below to profile it."
+)
+has_rates = bool(overview.wards["rate_per_1000"].notna().any())
+measures: list[Measure] = ["n_crimes", "rate_per_1000"] if has_rates else ["n_crimes"]
+measure: Measure = st.radio(
+    "Colour the wards by",
+    measures,
+    format_func=lambda m: MEASURE_LABELS[m],
+    key=MEASURE_KEY,
+    horizontal=True,
+)
+if not has_rates:
+    st.caption("Load LSOA populations and boundaries in the sidebar to map crimes per 1,000.")
+
+folium_map = _ui.guarded(
+    "drawing the map",
+    overview_map,
+    overview,
+    measure=measure,
+    tiles="none" if area.is_demo else "openstreetmap",
+)
+left, right = st.columns([5, 3], gap="medium")
+with left:
+    clicked = st_folium(
+        folium_map,
+        key=MAP_KEY,
+        returned_objects=["last_object_clicked_tooltip"],
+        height=600,
+        use_container_width=True,
+    )
+    st.caption(
+        "Click a ward to choose it below. "
+        + ("" if area.is_demo else "Map tiles © OpenStreetMap contributors.")
+    )
+
+names = list(overview.wards.sort_values("n_crimes", ascending=False)["ward_name"].astype(str))
+tooltip = (clicked or {}).get("last_object_clicked_tooltip")
+if tooltip and tooltip != st.session_state.get(LAST_CLICK_KEY):
+    st.session_state[LAST_CLICK_KEY] = tooltip
+    text = " ".join(str(tooltip).split())  # "Ward <name> Crimes <n> Per 1,000 residents <r>"
+    hit = [
+        n for n in names if f"Ward {n} Crimes" in text or f"Ward {html.escape(n)} Crimes" in text
+    ]
+    if hit and hit[0] != st.session_state.get(PICK_KEY):
+        st.session_state[PICK_KEY] = hit[0]
+        _ui.focus_ward(hit[0])  # the sidebar's filters were drawn already: apply on a rerun
+        st.rerun()
+if st.session_state.get(PICK_KEY) not in names:
+    st.session_state[PICK_KEY] = names[0]
+
+with right:
+    # A link, not st.switch_page: the browser sends the sidebar's widget values with it, so the
+    # data set and filters survive the page change (st.switch_page resets them).
+    ward = st.selectbox("Ward", names, key=PICK_KEY, on_change=_picked)
+    st.page_link(PROFILE_PAGE, label=f"Profile of {ward}", icon=":material/insights:")
+    st.caption("Choosing a ward here also selects it in the sidebar's Wards filter.")
+    table = (
+        overview.wards[["ward_name", "n_crimes", "rate_per_1000"]]
+        .rename(
+            columns={
+                "ward_name": "Ward",
+                "n_crimes": "Crimes",
+                "rate_per_1000": "Per 1,000 residents",
+            }
+        )
+        .sort_values("Crimes", ascending=False)
+        .set_index("Ward")
+    )
+    if not has_rates:
+        table = table.drop(columns="Per 1,000 residents")
+    st.dataframe(table, key=WARD_TABLE_KEY, width="stretch")
+
+st.subheader("By month")
+long = (
+    overview.by_ward_month.rename_axis(index="Ward", columns="Month")
+    .reset_index()
+    .melt(id_vars="Ward", var_name="Month", value_name="Crimes")
+)
+picked = str(st.session_state[PICK_KEY])
+force_total = long.groupby("Month", as_index=False)["Crimes"].sum().assign(Series="All wards")
+ward_line = long.loc[long["Ward"] == picked, ["Month", "Crimes"]].assign(Series=picked)
+chart = (
+    alt.Chart(pd.concat([force_total, ward_line], ignore_index=True))
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("Month:N", sort=None),
+        y=alt.Y("Crimes:Q"),
+        color=alt.Color("Series:N", title=None),
+        tooltip=["Series:N", "Month:N", alt.Tooltip("Crimes:Q", format=",")],
+    )
+    .properties(height=260)
+)
+st.altair_chart(chart, width="stretch")
+with st.expander("Crimes by ward and month"):
+    st.dataframe(overview.by_ward_month, key=MONTH_TABLE_KEY, width="stretch")

@@ -1,0 +1,554 @@
+"""
+Near-repeat alerts: the risk zones that are live on a chosen date.
+
+After a burglary the homes around it run a raised risk for a few weeks (Townsley, Homel and
+Chaseling 2003; Johnson and Bowers 2004). Each event draws a circle of the near-repeat distance
+around itself, live from its date until the near-repeat time has passed; on a chosen date the
+live circles are merged where they overlap. Each merged zone lists the events that made it, the
+date it expires (when its last circle lapses) and, where a street network is loaded, the street
+segments inside it: the doors to knock on for "cocooning" visits.
+
+The distance and time come from a Knox test (:func:`alerts_from_knox`) or from the user.
+
+An event is dated by the day of its ``end`` (the latest it can have happened: a burglary found
+after a weekend is known by then); its circle is live on that day and the ``days`` after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots.knox import knox_test, require_projected_m
+from spatial.errors import CRSError, MissingColumnError, ParameterError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from shapely.geometry.base import BaseGeometry
+
+    from hotspots.knox import KnoxResult
+    from spatial.network import StreetNetwork
+
+__all__ = [
+    "DEFAULT_NEAR_REPEAT_DAYS",
+    "DEFAULT_NEAR_REPEAT_DISTANCE_M",
+    "PACK_MIN_EVENTS",
+    "PARTNER_CELL_M",
+    "NearRepeatAlerts",
+    "alerts_from_knox",
+    "near_repeat_alerts",
+    "pack_near_repeat",
+    "partner_zones",
+]
+
+DEFAULT_NEAR_REPEAT_DISTANCE_M: Final = 200.0
+"""Radius of a risk zone when no Knox result is given (the usual cocooning radius)."""
+DEFAULT_NEAR_REPEAT_DAYS: Final = 14
+"""Days a risk zone stays live when no Knox result is given."""
+PARTNER_CELL_M: Final = 50.0
+"""Zones for partners are drawn as the 50 m squares they touch, so no circle's centre (a
+victim's home) can be read back from them."""
+PACK_MIN_EVENTS: Final = 30
+"""Fewest events of the crime type a briefing pack runs the Knox test on."""
+_MAX_STREETS_NAMED: Final = 4
+_CIRCLE_SEGMENTS: Final = 16
+
+
+def _day(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        msg = f"The alert date must be YYYY-MM-DD; found {value!r}."
+        raise ParameterError(msg) from None
+
+
+@dataclass(frozen=True)
+class NearRepeatAlerts:
+    """
+    The live near-repeat risk zones on one date.
+
+    Attributes
+    ----------
+    on
+        The date the zones are live on.
+    distance_m
+        Radius of each event's circle, in metres.
+    days
+        Days each circle stays live after its event's date.
+    zones
+        One row per merged zone (the events' CRS), largest first: ``zone_id`` (1..n),
+        ``n_events``, ``first_event`` and ``last_event`` (dates), ``expires`` (the last day any of
+        its circles is live), ``incident_ids`` (comma-separated), ``streets`` (names inside, or
+        ""), ``n_street_segments``, ``street_length_m``, ``area_m2`` and the polygon.
+    events
+        The events whose circles are live: ``incident_id``, ``crime_type``, ``event_date``,
+        ``expires``, ``zone_id`` and the point, with the input index.
+    streets
+        Street segments inside the zones, clipped to them: ``zone_id``, ``name``,
+        ``length_m`` and the line (empty without a network).
+    source
+        Where the distance and time came from (a Knox verdict or "set by the user").
+    notes
+        Sentences for the user.
+    """
+
+    on: dt.date
+    distance_m: float
+    days: int
+    zones: gpd.GeoDataFrame
+    events: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    source: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_zones(self) -> int:
+        """Number of live zones."""
+        return len(self.zones)
+
+    def action_texts(self) -> tuple[str, ...]:
+        """
+        Return one proposed action per zone, for the tasking log.
+
+        Returns
+        -------
+        tuple of str
+            E.g. "Cocooning visits, 200 m around 3 burglaries near High Street and Mill
+            Road, until 2025-03-14."
+        """
+        out = []
+        for n_events, streets, expires in zip(
+            self.zones["n_events"], self.zones["streets"], self.zones["expires"], strict=True
+        ):
+            where = f" near {streets}" if streets else ""
+            out.append(
+                f"Cocooning visits (neighbours' doors, crime prevention advice), "
+                f"{self.distance_m:g} m around {int(n_events)} recent event(s){where}, "
+                f"until {expires!s}."
+            )
+        return tuple(out)
+
+    def describe(self) -> str:
+        """
+        Say in one sentence what is live.
+
+        Returns
+        -------
+        str
+            E.g. "On 2025-03-01, 3 near-repeat zones are live (200 m, 14 days after each
+            event), made by 7 events; the last expires on 2025-03-14."
+        """
+        if self.zones.empty:
+            return (
+                f"On {self.on}, no near-repeat zone is live: no event in the "
+                f"{self.days} days up to it."
+            )
+        return (
+            f"On {self.on}, {self.n_zones} near-repeat zone(s) are live ({self.distance_m:g} m, "
+            f"{self.days} days after each event), made by {len(self.events)} event(s); the "
+            f"first expires on {min(self.zones['expires'])}, the last on "
+            f"{max(self.zones['expires'])}."
+        )
+
+
+def _live_events(
+    events: gpd.GeoDataFrame, on: dt.date, days: int, crime_types: Sequence[str] | None
+) -> gpd.GeoDataFrame:
+    missing = [c for c in ("end",) if c not in events.columns]
+    if missing:
+        msg = (
+            f"The events lack column(s) {', '.join(missing)}; found {', '.join(map(str, events))}."
+            " Read force extracts with spatial.incidents.read_incidents."
+        )
+        raise MissingColumnError(msg)
+    frame = events
+    if crime_types:
+        if "crime_type" not in frame.columns:
+            msg = "The events have no crime_type column to select crime types from."
+            raise MissingColumnError(msg)
+        frame = frame[frame["crime_type"].isin(list(crime_types))]
+    end = pd.to_datetime(frame["end"])
+    event_date = end.dt.normalize()
+    day = pd.Timestamp(on)
+    live = (event_date <= day) & (event_date + pd.Timedelta(days=days) >= day)
+    out = frame.loc[live.to_numpy()].copy()
+    out["event_date"] = [d.date() for d in event_date[live]]
+    out["expires"] = [d + dt.timedelta(days=days) for d in out["event_date"]]
+    if "incident_id" not in out.columns:
+        out["incident_id"] = out.index.astype(str)
+    if "crime_type" not in out.columns:
+        out["crime_type"] = ""
+    columns = ["incident_id", "crime_type", "event_date", "expires"]
+    return gpd.GeoDataFrame(out[columns], geometry=out.geometry, crs=events.crs)
+
+
+def _street_summary(names: Sequence[str]) -> str:
+    counts = pd.Series(list(names), dtype="str").value_counts(sort=True)
+    named = [str(n) for n in counts.index if n and not str(n).startswith("(")]
+    shown = named[:_MAX_STREETS_NAMED]
+    if not shown:
+        return ""
+    text = ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]
+    more = len(named) - len(shown)
+    return text + (f" (+{more} more)" if more > 0 else "")
+
+
+def _streets_inside(zones: gpd.GeoDataFrame, network: StreetNetwork) -> gpd.GeoDataFrame:
+    pieces: list[dict[str, object]] = []
+    geoms: list[shapely.Geometry] = []
+    for zone_id, polygon in zip(zones["zone_id"], zones.geometry, strict=True):
+        hits = network.edge_tree.query(polygon, predicate="intersects")
+        for edge in np.asarray(hits, dtype=np.int64):
+            clipped = shapely.intersection(network.edge_geometry[edge], polygon)
+            if clipped.is_empty or clipped.length <= 0:
+                continue
+            pieces.append(
+                {
+                    "zone_id": int(zone_id),
+                    "name": network.edge_name[edge],
+                    "length_m": float(clipped.length),
+                }
+            )
+            geoms.append(clipped)
+    frame = pd.DataFrame(pieces, columns=["zone_id", "name", "length_m"])
+    return gpd.GeoDataFrame(
+        frame.astype({"zone_id": "int64", "name": "str", "length_m": "float64"}),
+        geometry=geoms,
+        crs=zones.crs,
+    )
+
+
+def _merge_zones(
+    live: gpd.GeoDataFrame, distance_m: float
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Merge the live events' circles; return the zones and the events with their zone_id."""
+    circles = shapely.buffer(
+        np.asarray(live.geometry.array), distance_m, quad_segs=_CIRCLE_SEGMENTS
+    )
+    merged = shapely.union_all(circles) if len(circles) else shapely.Polygon()
+    polygons = list(shapely.get_parts(merged)) if not merged.is_empty else []
+    polygons.sort(key=lambda p: (-p.area, p.centroid.x, p.centroid.y))
+    zone_of = np.zeros(len(live), dtype=np.int64)
+    if polygons:
+        tree = shapely.STRtree(polygons)
+        pts, polys = tree.query(np.asarray(live.geometry.array), predicate="intersects")
+        zone_of[pts] = polys + 1
+    live = live.assign(zone_id=zone_of)
+    rows = []
+    for k, polygon in enumerate(polygons, start=1):
+        mine = live[live["zone_id"] == k]
+        rows.append(
+            {
+                "zone_id": k,
+                "n_events": len(mine),
+                "first_event": min(mine["event_date"]),
+                "last_event": max(mine["event_date"]),
+                "expires": max(mine["expires"]),
+                "incident_ids": ", ".join(map(str, mine["incident_id"])),
+                "area_m2": float(polygon.area),
+            }
+        )
+    columns = [
+        "zone_id",
+        "n_events",
+        "first_event",
+        "last_event",
+        "expires",
+        "incident_ids",
+        "area_m2",
+    ]
+    zones = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=polygons, crs=live.crs)
+    zones = zones.astype({"zone_id": "int64", "n_events": "int64", "area_m2": "float64"})
+    return zones, live
+
+
+def near_repeat_alerts(
+    events: gpd.GeoDataFrame,
+    *,
+    on: dt.date | str,
+    distance_m: float = DEFAULT_NEAR_REPEAT_DISTANCE_M,
+    days: int = DEFAULT_NEAR_REPEAT_DAYS,
+    network: StreetNetwork | None = None,
+    crime_types: Sequence[str] | None = None,
+    source: str = "set by the user",
+) -> NearRepeatAlerts:
+    """
+    Build the near-repeat risk zones live on date ``on``.
+
+    Parameters
+    ----------
+    events
+        Dated events (a force extract's ``events``) in a projected CRS in metres, with ``end``
+        and, if present, ``incident_id`` and ``crime_type``.
+    on
+        The date, ``YYYY-MM-DD`` or a date. Events after it are ignored (not yet known).
+    distance_m
+        Radius of each event's risk zone, in metres.
+    days
+        Days the zone stays live after the event's date (live on the event's date and the
+        ``days`` days after it).
+    network
+        The street network (British National Grid, so the events must be too); None lists no
+        streets.
+    crime_types
+        Only events of these types; None for all.
+    source
+        Where ``distance_m`` and ``days`` came from, for the record.
+
+    Returns
+    -------
+    NearRepeatAlerts
+        The merged zones, their events and streets.
+
+    Raises
+    ------
+    CRSError
+        When the events are not in a projected CRS in metres, or differ from the network's.
+    MissingColumnError
+        Without an ``end`` column.
+    ParameterError
+        When ``distance_m`` or ``days`` is not positive, or ``on`` is not a date.
+
+    References
+    ----------
+    Johnson, S. D. and Bowers, K. J. (2004). The burglary as clue to the future: the beginnings
+    of prospective hot-spotting. European Journal of Criminology 1(2), 237-255.
+    """
+    require_projected_m(events, name="events")
+    day = _day(on)
+    if not (math.isfinite(distance_m) and distance_m > 0) or days < 0:
+        msg = (
+            f"distance_m must be above 0 and days at least 0; found {distance_m} m and {days} days."
+        )
+        raise ParameterError(msg)
+    if network is not None and (events.crs is None or events.crs != network.crs):
+        msg = (
+            f"The street network is in {network.crs} but the events are in {events.crs}. "
+            "Read both in British National Grid."
+        )
+        raise CRSError(msg)
+    live = _live_events(events, day, days, crime_types)
+    zones, live = _merge_zones(live, distance_m)
+    columns = ["zone_id", "n_events", "first_event", "last_event", "expires", "incident_ids"]
+    streets = gpd.GeoDataFrame(
+        pd.DataFrame(
+            {
+                "zone_id": pd.Series(dtype="int64"),
+                "name": pd.Series(dtype="str"),
+                "length_m": pd.Series(dtype="float64"),
+            }
+        ),
+        geometry=[],
+        crs=events.crs,
+    )
+    notes = []
+    if network is not None and len(zones):
+        streets = _streets_inside(zones, network)
+    elif network is None:
+        notes.append("No street network is loaded, so the streets inside the zones are not listed.")
+    by_zone = streets.groupby("zone_id")
+    zones["streets"] = [
+        _street_summary(list(by_zone.get_group(z)["name"])) if z in by_zone.groups else ""
+        for z in zones["zone_id"]
+    ]
+    zones["n_street_segments"] = [
+        len(by_zone.get_group(z)) if z in by_zone.groups else 0 for z in zones["zone_id"]
+    ]
+    zones["street_length_m"] = [
+        float(by_zone.get_group(z)["length_m"].sum()) if z in by_zone.groups else 0.0
+        for z in zones["zone_id"]
+    ]
+    order = [*columns, "streets", "n_street_segments", "street_length_m", "area_m2", "geometry"]
+    return NearRepeatAlerts(
+        on=day,
+        distance_m=float(distance_m),
+        days=int(days),
+        zones=zones[order],
+        events=live,
+        streets=streets,
+        source=source,
+        notes=tuple(notes),
+    )
+
+
+def alerts_from_knox(
+    events: gpd.GeoDataFrame,
+    knox: KnoxResult,
+    *,
+    on: dt.date | str,
+    network: StreetNetwork | None = None,
+    crime_types: Sequence[str] | None = None,
+) -> NearRepeatAlerts:
+    """
+    Build the live zones with the near-repeat distance and time a Knox test found.
+
+    Parameters
+    ----------
+    events
+        As for :func:`near_repeat_alerts`.
+    knox
+        The Knox result; its :attr:`~hotspots.knox.KnoxResult.near_repeat_distance_m` and
+        :attr:`~hotspots.knox.KnoxResult.near_repeat_days` set the zones.
+    on, network, crime_types
+        As for :func:`near_repeat_alerts`.
+
+    Returns
+    -------
+    NearRepeatAlerts
+        The zones, with the Knox verdict as their ``source``.
+
+    Raises
+    ------
+    ParameterError
+        When the Knox test found no near repeat (set the distance and time by hand instead).
+    """
+    distance = knox.near_repeat_distance_m
+    days = knox.near_repeat_days
+    if distance is None or days is None:
+        msg = (
+            "The Knox test found no near repeat to draw zones from (" + knox.verdict + "). "
+            "Set the distance and days by hand if you still want zones."
+        )
+        raise ParameterError(msg)
+    return near_repeat_alerts(
+        events,
+        on=on,
+        distance_m=distance,
+        days=days,
+        network=network,
+        crime_types=crime_types,
+        source=knox.verdict,
+    )
+
+
+def _end_of_week(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=6 - day.weekday())
+
+
+def partner_zones(
+    alerts: NearRepeatAlerts, *, cell_size_m: float = PARTNER_CELL_M
+) -> gpd.GeoDataFrame:
+    """
+    Return the zones as a partner may see them: no event points, no exact dates.
+
+    Each zone becomes the union of the squares of a fixed ``cell_size_m`` lattice (anchored at
+    the CRS origin) that it touches, so the centre of a circle (a victim's home) cannot be read
+    back to better than a square; its expiry is rounded up to the Sunday that ends its week, so
+    no event's date can be read back either. Only the zone number, the week-rounded
+    ``live_until`` and the street names leave.
+
+    Parameters
+    ----------
+    alerts
+        The live zones.
+    cell_size_m
+        Side of the squares, in metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``zone_id``, ``live_until`` (a date, a Sunday), ``streets`` and the polygon.
+
+    Raises
+    ------
+    ParameterError
+        When ``cell_size_m`` is not positive.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> _end_of_week(dt.date(2025, 3, 12)), _end_of_week(dt.date(2025, 3, 16))
+    (datetime.date(2025, 3, 16), datetime.date(2025, 3, 16))
+    """
+    if not (math.isfinite(cell_size_m) and cell_size_m > 0):
+        msg = f"cell_size_m must be above 0; found {cell_size_m}."
+        raise ParameterError(msg)
+    shapes = []
+    for polygon in alerts.zones.geometry:
+        minx, miny, maxx, maxy = polygon.bounds
+        cols = np.arange(math.floor(minx / cell_size_m), math.ceil(maxx / cell_size_m))
+        rows = np.arange(math.floor(miny / cell_size_m), math.ceil(maxy / cell_size_m))
+        cx, cy = np.meshgrid(cols * cell_size_m, rows * cell_size_m)
+        squares = shapely.box(
+            cx.ravel(), cy.ravel(), cx.ravel() + cell_size_m, cy.ravel() + cell_size_m
+        )
+        touched = squares[shapely.intersects(squares, polygon) & ~shapely.touches(squares, polygon)]
+        shapes.append(shapely.union_all(touched))
+    return gpd.GeoDataFrame(
+        {
+            "zone_id": alerts.zones["zone_id"].to_numpy(),
+            "live_until": [_end_of_week(d) for d in alerts.zones["expires"]],
+            "streets": alerts.zones["streets"].astype("str").to_numpy(),
+        },
+        geometry=shapes,
+        crs=alerts.zones.crs,
+    )
+
+
+def pack_near_repeat(
+    events: gpd.GeoDataFrame,
+    *,
+    on: dt.date | str,
+    area: BaseGeometry | None = None,
+    crime_type: str = "Burglary",
+    permutations: int = 999,
+    seed: int = 0,
+    network: StreetNetwork | None = None,
+) -> tuple[KnoxResult, NearRepeatAlerts | None] | None:
+    """
+    Return a briefing pack's near-repeat content: the Knox test and the zones live on ``on``.
+
+    The one recipe the CLI and the app both use: the events of ``crime_type`` inside ``area``
+    known before ``on`` are tested, and when they show a near repeat its zones live on ``on``
+    are drawn.
+
+    Parameters
+    ----------
+    events
+        Dated events (a force extract's ``events``); without ``start``/``end`` columns the data
+        have no dates and None is returned.
+    on
+        The meeting day.
+    area
+        The pack's wards (one polygon) in the events' CRS; None for all events.
+    crime_type
+        The crime type tested (burglary: the near-repeat crime).
+    permutations, seed
+        The Knox test's shuffles.
+    network
+        The street network, for the streets inside the zones.
+
+    Returns
+    -------
+    tuple or None
+        ``(knox, alerts)`` with ``alerts`` None without a near repeat; None when the data have
+        no dates or fewer than :data:`PACK_MIN_EVENTS` such events.
+    """
+    if not {"start", "end", "crime_type"} <= set(events.columns):
+        return None
+    day = _day(on)
+    chosen = events.loc[
+        (events["crime_type"] == crime_type)
+        & (pd.to_datetime(events["end"]) < pd.Timestamp(day) + pd.Timedelta(days=1))
+    ]
+    if area is not None:
+        chosen = chosen.loc[chosen.within(area)]
+    if len(chosen) < PACK_MIN_EVENTS:
+        return None
+    subject = "burglaries" if crime_type == "Burglary" else f"{crime_type.lower()} events"
+    knox = knox_test(chosen, permutations=permutations, seed=seed, subject=subject)
+    if knox.near_repeat_distance_m is None:
+        return knox, None
+    return knox, alerts_from_knox(chosen, knox, on=day, network=network)

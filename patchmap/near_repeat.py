@@ -1,0 +1,337 @@
+"""``patchmap knox`` and ``alerts``, and the 7-day paths of ``backtest`` and ``forecast``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+from patchmap._options import iso_date
+from patchmap._output import print_json
+from spatial.errors import ParameterError
+
+if TYPE_CHECKING:
+    import argparse
+
+    import geopandas as gpd
+
+    from hotspots.near_repeat import NearRepeatAlerts
+    from hotspots.weekly import DayEvents
+    from spatial.incidents import Incidents
+
+__all__ = [
+    "add_alerts",
+    "add_knox",
+    "run_alerts",
+    "run_backtest_days",
+    "run_forecast_days",
+    "run_knox",
+]
+
+
+def _numbers(text: str, *, name: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        msg = f"{name} {text!r} is not a comma-separated list of numbers (e.g. 0,100,200)."
+        raise ParameterError(msg) from None
+
+
+def _whole_days(text: str) -> tuple[int, ...]:
+    values = _numbers(text, name="--time-bands-days")
+    if any(v != int(v) for v in values):
+        msg = f"--time-bands-days {text!r}: give whole days (e.g. 7,14,21,28)."
+        raise ParameterError(msg)
+    return tuple(int(v) for v in values)
+
+
+def _extract(args: argparse.Namespace) -> Incidents:
+    from patchmap._data import read_extract
+    from spatial.demo import demo_incidents
+
+    if args.incidents:
+        return read_extract(args)
+    if args.demo:
+        return demo_incidents(midnight=args.midnight)
+    msg = (
+        f"patchmap {args.command} needs dated crimes: give a force extract with --incidents PATH "
+        "(or --demo for the demo extract). data.police.uk files have the month only."
+    )
+    raise ParameterError(msg)
+
+
+def _selected(args: argparse.Namespace) -> gpd.GeoDataFrame:
+    """Return the extract's events of the chosen crime types, wards and months."""
+    import pandas as pd
+
+    from boundaries.dataset import load_demo
+    from boundaries.select import parse_month_range
+    from hotspots.when import select_events
+    from patchmap._data import load
+
+    incidents = _extract(args)
+    area = None
+    if args.ward or args.neighbourhood:
+        wards = load_demo().wards if not args.incidents else load(args).area.wards
+        chosen = wards["ward_name"].isin(args.ward or ()) | wards["neighbourhood"].isin(
+            args.neighbourhood or ()
+        )
+        if not chosen.any():
+            msg = f"--ward/--neighbourhood: none found; wards: {', '.join(wards['ward_name'])}."
+            raise ParameterError(msg)
+        area = wards.loc[chosen].union_all()
+    start = end = None
+    if args.months:
+        first, last = parse_month_range(args.months)
+        start, end = pd.Period(first, "M").start_time, (pd.Period(last, "M") + 1).start_time
+    return select_events(
+        incidents.events, area=area, crime_types=args.crime_type, start=start, end=end
+    )
+
+
+def _subject(args: argparse.Namespace) -> str:
+    if args.crime_type and len(args.crime_type) == 1:
+        name = str(args.crime_type[0]).lower()
+        return {"burglary": "burglaries", "break and enter": "break and enters"}.get(
+            name, f"{name} events"
+        )
+    return "events"
+
+
+def add_knox(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap knox`` to its parser."""
+    parser.add_argument(
+        "--distance-bands-m",
+        default="0,100,200,300,400",
+        help="upper bounds in metres; a leading 0 is the same-location band",
+    )
+    parser.add_argument(
+        "--time-bands-days", default="7,14,21,28", help="upper bounds in whole days"
+    )
+    parser.add_argument("--permutations", type=int, default=999, help="shuffles of the dates")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffles")
+    parser.add_argument(
+        "--metric", choices=("euclidean", "manhattan"), default="euclidean", help="distance"
+    )
+
+
+def run_knox(args: argparse.Namespace) -> int:
+    """Run ``patchmap knox``; return the exit code."""
+    from hotspots.knox import knox_test
+
+    result = knox_test(
+        _selected(args),
+        distance_bands_m=_numbers(args.distance_bands_m, name="--distance-bands-m"),
+        time_bands_days=_whole_days(args.time_bands_days),
+        metric=args.metric,
+        permutations=args.permutations,
+        seed=args.seed,
+        subject=_subject(args),
+    )
+    record = result.to_dict()
+    if args.out:
+        args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.json:
+        print_json(record)
+        return 0
+    width = max(len(label) for label in result.distance_labels)
+    print(f"{'':<{width}} " + " ".join(f"{t:>12}" for t in result.time_labels))
+    for r, label in enumerate(result.distance_labels):
+        cells = []
+        for c in range(len(result.time_labels)):
+            ratio = result.ratio[r, c]
+            star = "*" if result.significant[r, c] else " "
+            cells.append(f"{'-':>11} " if ratio != ratio else f"{ratio:>11.2f}{star}")  # noqa: PLR0124
+        print(f"{label:<{width}} " + " ".join(cells))
+    print("Knox ratio (observed / expected pairs); * significant after FDR.")
+    print(result.verdict)
+    return 0
+
+
+def add_alerts(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``patchmap alerts`` to its parser."""
+    parser.add_argument(
+        "--date", type=iso_date, required=True, metavar="YYYY-MM-DD", help="the day zones are live"
+    )
+    parser.add_argument(
+        "--distance-m", type=float, help="zone radius (default: from a Knox test of the data)"
+    )
+    parser.add_argument("--days", type=int, help="days a zone stays live (default: Knox)")
+    parser.add_argument("--permutations", type=int, default=999, help="shuffles for the Knox test")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Knox test")
+    parser.add_argument(
+        "--audience",
+        choices=("police", "partner", "public"),
+        default="police",
+        help="--out detail: police (zones, events, streets) or partner/public (zones only)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="tasking log: propose a cocooning action per zone (with --problem-id)",
+    )
+    parser.add_argument("--problem-id", type=int, help="with --db: the problem the actions go to")
+    parser.add_argument("--user", metavar="NAME", help="with --db: who proposes them")
+
+
+def _propose(args: argparse.Namespace, alerts: NearRepeatAlerts) -> list[int]:
+    """Add the zones' cocooning actions to the tasking log; return the new action ids."""
+    import getpass
+    import os
+
+    from sqlalchemy.orm import Session
+
+    from tasking.near_repeat import propose_cocooning
+    from tasking.store import connect
+
+    if args.problem_id is None:
+        msg = "--db needs --problem-id: the problem the cocooning actions belong to."
+        raise ParameterError(msg)
+    user = args.user or os.environ.get("PATCHMAP_USER") or getpass.getuser()
+    engine = connect(args.db)
+    try:
+        with Session(engine) as session, session.begin():
+            added = propose_cocooning(session, alerts, problem_id=args.problem_id, user=user)
+            return [a.id for a in added]
+    finally:
+        engine.dispose()
+
+
+def run_alerts(args: argparse.Namespace) -> int:
+    """Run ``patchmap alerts``; return the exit code."""
+    from hotspots.knox import knox_test
+    from hotspots.near_repeat import alerts_from_knox, near_repeat_alerts
+
+    if args.out is not None and args.out.suffix.lower() != ".gpkg":
+        msg = f"--out {args.out.name}: write the zones as .gpkg."
+        raise ParameterError(msg)
+    events = _selected(args)
+    day: dt.date = args.date
+    if (args.distance_m is None) != (args.days is None):
+        msg = "Give both --distance-m and --days, or neither (then a Knox test sets them)."
+        raise ParameterError(msg)
+    if args.distance_m is not None:
+        alerts = near_repeat_alerts(events, on=day, distance_m=args.distance_m, days=args.days)
+    else:
+        knox = knox_test(
+            events.loc[events["end"] < dt.datetime.combine(day, dt.time())],
+            permutations=args.permutations,
+            seed=args.seed,
+            subject=_subject(args),
+        )
+        alerts = alerts_from_knox(events, knox, on=day)
+    if args.out is not None:
+        from layers.near_repeat import write_alert_zones
+
+        write_alert_zones(alerts, args.out, audience=args.audience)
+    proposed = _propose(args, alerts) if args.db else []
+    record = {
+        "date": day.isoformat(),
+        "distance_m": alerts.distance_m,
+        "days": alerts.days,
+        "source": alerts.source,
+        "n_zones": alerts.n_zones,
+        "n_events": len(alerts.events),
+        "zones": alerts.zones.drop(columns="geometry").astype(str).to_dict("records")
+        if args.audience == "police"
+        else [],
+        "actions": list(alerts.action_texts()) if args.audience == "police" else [],
+        "text": alerts.describe(),
+        "proposed_action_ids": proposed,
+        "notes": list(alerts.notes),
+    }
+    if args.json:
+        print_json(record)
+        return 0
+    print(alerts.describe())
+    for text in alerts.action_texts():
+        print(f"- {text}")
+    if args.out is not None:
+        print(f"Wrote {args.out} ({args.audience}).")
+    return 0
+
+
+def _days_data(args: argparse.Namespace) -> DayEvents:
+    from hotspots.weekly import prepare_days
+
+    return prepare_days(_selected(args), cell_size_m=args.cell_size_m)
+
+
+def run_backtest_days(args: argparse.Namespace) -> int:
+    """Run ``patchmap backtest --horizon-days N``; return the exit code."""
+    from hotspots.weekly import DEFAULT_MIN_TRAIN_DAYS
+    from hotspots.weekly_backtest import backtest_days
+
+    data = _days_data(args)
+    result = backtest_days(
+        data,
+        coverages_pct=args.coverage_pct,
+        horizon_days=args.horizon_days,
+        min_train_days=args.min_train_days or DEFAULT_MIN_TRAIN_DAYS,
+        step_days=args.step_days,
+    )
+    record = result.to_dict()
+    if args.out:
+        args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.json:
+        print_json(record)
+        return 0
+    print(
+        f"{result.n_cells:,} cells of {result.cell_size_m:g} m; {len(result.origins)} origins "
+        f"from {result.origins[0]} to {result.origins[-1]}, {result.horizon_days} days each"
+    )
+    print(f"{'method':<40} {'cover':>6} {'PAI':>7} {'PEI':>6} {'hit rate':>9}")
+    for row in result.results:
+        pai = "-" if row.pai_mean is None else f"{row.pai_mean:.2f}"
+        pei = "-" if row.pei_mean is None else f"{row.pei_mean:.2f}"
+        hit = "-" if row.hit_rate_mean is None else f"{100 * row.hit_rate_mean:.0f} %"
+        print(f"{row.method.key():<40} {row.coverage_pct:>5g}% {pai:>7} {pei:>6} {hit:>9}")
+    print(f"default: {result.default.method.key()}. {result.default.why}")
+    return 0
+
+
+def run_forecast_days(args: argparse.Namespace) -> int:
+    """Run ``patchmap forecast --horizon-days N``; return the exit code."""
+    from hotspots.weekly import (
+        DEFAULT_MIN_TRAIN_DAYS,
+        day_label,
+        forecast_days,
+        parse_day_method,
+    )
+
+    data = _days_data(args)
+    start = args.start or day_label(data.last_day + 1)
+    forecast = forecast_days(
+        data,
+        start=start,
+        horizon_days=args.horizon_days,
+        method=parse_day_method(args.method),
+        coverage_pct=args.coverage_pct,
+        min_train_days=args.min_train_days or DEFAULT_MIN_TRAIN_DAYS,
+    )
+    if args.out is not None:
+        if args.out.suffix.lower() != ".gpkg":
+            msg = f"--out {args.out.name}: write the cells as .gpkg."
+            raise ParameterError(msg)
+        forecast.cells.to_file(args.out, layer="forecast_cells", driver="GPKG")
+    record = {
+        "start": forecast.start,
+        "horizon_days": forecast.horizon_days,
+        "method": forecast.method.name,
+        "parameters": forecast.method.parameters(),
+        "why": forecast.default.why if forecast.default else None,
+        "coverage_pct": forecast.coverage_pct,
+        "n_cells": data.grid.n_cells,
+        "cells": forecast.cells.drop(columns="geometry").to_dict("records"),
+        "notes": list(forecast.notes),
+    }
+    if args.json:
+        print_json(record)
+        return 0
+    print(
+        f"{len(forecast.cells)} of {data.grid.n_cells:,} cells to patrol from {forecast.start} "
+        f"for {forecast.horizon_days} days, by {forecast.method.label}."
+    )
+    if forecast.default is not None:
+        print(forecast.default.why)
+    return 0

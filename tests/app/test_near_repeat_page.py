@@ -1,0 +1,126 @@
+"""The Near repeats page on the demo extract: Knox grid with its verdict, live zones, 7 days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+from hotspots.knox import knox_test
+from layers.near_repeat import knox_grid, knox_table_html
+from spatial.demo import demo_incidents
+from tasking.store import add_problem, connect, list_actions, list_areas
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(scope="module")
+def tasking_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The module's own tasking log (the page offers to propose cocooning visits in it)."""
+    path = tmp_path_factory.mktemp("nr_log") / "tasking.sqlite"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATCHMAP_DATABASE_URL", f"sqlite:///{path}")
+        yield path
+
+
+@pytest.fixture(scope="module")
+def page(tasking_log: Path) -> AppTest:
+    del tasking_log  # the page opens it through PATCHMAP_DATABASE_URL
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    return at
+
+
+def test_near_repeat_page_shows_the_demo_chain(page: AppTest) -> None:
+    at = page
+    assert not at.exception
+    assert at.selectbox(key="nr_type").value == "Burglary"
+    (table,) = [e.proto.body for e in at.get("html") if "knox-grid" in e.proto.body]
+    events = demo_incidents().events
+    burglary = events[events["crime_type"] == "Burglary"]
+    knox = knox_test(burglary, permutations=999, seed=0, subject="burglaries")
+    assert table == knox_table_html(knox)  # the page shows the package's answer
+    assert str(knox_grid(knox).loc["1-100 m", "0-7 days"]).startswith("3.99*")
+    assert ">1-100 m</th>" in table
+    verdicts = [s.value for s in at.success]
+    assert any(v.startswith("Burglaries within 100 m and 7 days of each other") for v in verdicts)
+    text = " ".join(m.value for m in at.markdown)
+    assert "near-repeat zone(s) are live" in text
+    assert "weekly origins" in text
+
+
+def test_near_repeat_page_zones_by_hand(page: AppTest) -> None:
+    at = page
+    at.date_input(key="nr_date").set_value(dt.date(2025, 5, 20)).run()
+    at.checkbox(key="nr_manual").check().run()
+    at.number_input(key="nr_radius").set_value(150).run()
+    at.number_input(key="nr_days").set_value(10).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "On 2025-05-20," in text
+    assert "(150 m, 10 days after each event)" in text
+    zones = next(d.value for d in at.dataframe if "incident_ids" in d.value.columns)
+    assert len(zones) > 0
+    assert (zones["streets"] != "").any()  # streets inside, from the demo street network
+
+
+def test_near_repeat_page_proposes_cocooning_visits(page: AppTest, tasking_log: Path) -> None:
+    at = page
+    at.date_input(key="nr_date").set_value(dt.date(2025, 5, 20)).run()
+    at.checkbox(key="nr_manual").check().run()
+    at.number_input(key="nr_radius").set_value(150).run()
+    at.number_input(key="nr_days").set_value(10).run()
+    assert any("No open problem in the tasking log" in i.value for i in at.info)
+    engine = connect(tasking_log)
+    with Session(engine) as session, session.begin():
+        problem_id = add_problem(session, title="Burglary, Southmoor", user="sgt.jones").id
+    at.run()
+    assert at.selectbox(key="nr_propose_problem").value == problem_id
+    at.button(key="nr_propose").click().run()  # no name typed
+    assert any("Type your name" in e.value for e in at.error)
+    with Session(engine) as session:
+        assert list_actions(session, problem_id=problem_id) == ()
+
+    at.text_input(key="nr_propose_user").set_value("pcso.khan")
+    at.text_input(key="nr_propose_agency").set_value("Neighbourhood Watch")
+    at.button(key="nr_propose").click().run()
+    assert not at.exception
+    zones = next(d.value for d in at.dataframe if "incident_ids" in d.value.columns)
+    with Session(engine) as session:
+        actions = list_actions(session, problem_id=problem_id)
+        areas = list_areas(session)
+    assert len(actions) == len(zones) > 0  # one proposed visit per live zone
+    assert {a.source for a in actions} == {
+        f"near_repeat:2025-05-20:zone{int(z)}" for z in zones["zone_id"]
+    }
+    assert sorted(str(a.due_date) for a in actions) == sorted(str(e) for e in zones["expires"])
+    for action in actions:
+        assert (action.status, action.epic, action.created_by) == (
+            "proposed", "prevention", "pcso.khan",
+        )  # fmt: skip
+        assert action.owner_agency == "Neighbourhood Watch"
+        assert action.description.startswith("Cocooning visits")
+        assert "150 m around" in action.description
+        assert f"until {action.due_date}." in action.description
+    assert sorted(a.kind for a in areas) == ["patrol_area"] * len(zones)
+    ids = ", ".join(str(a.id) for a in sorted(actions, key=lambda a: a.id))
+    assert any(f"Proposed {len(zones)} cocooning visit(s)" in s.value for s in at.success)
+    assert any(f"(actions {ids})" in s.value for s in at.success)
+
+    at.button(key="nr_propose").click().run()  # again: nothing added twice
+    with Session(engine) as session:
+        assert len(list_actions(session, problem_id=problem_id)) == len(zones)
+    assert any(
+        f"Proposed 0 cocooning visit(s) for problem {problem_id} (actions none); "
+        f"{len(zones)} zone(s) already proposed" in s.value
+        for s in at.success
+    )
+    engine.dispose()

@@ -1,0 +1,217 @@
+"""The sidebar's Store choice and the Force overview page, on a store of the Cambridge months."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+from app_pages import _ui
+from boundaries.dataset import load_study_area_from_store
+from boundaries.population import ward_population
+from spatial.store import ingest
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+OVERVIEW = "app_pages/overview.py"
+WARD_TABLE_KEY = "overview_wards"
+PICK_KEY = "overview_ward"
+MEASURE_KEY = "overview_measure"
+
+
+@pytest.fixture(scope="module")
+def cambridge_store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("app-store") / "store"
+    ingest([cambridge_dir / "crimes"], store_dir=target)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def tasking_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Profile page reads the tasking log: give every test its own."""
+    monkeypatch.setenv("PATCHMAP_DATABASE_URL", f"sqlite:///{tmp_path / 'tasking.sqlite'}")
+
+
+def _choose_store(store: Path, wards: Path, **extra: Path) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.STORE).run()
+    at.text_input(key=_ui.STORE_DIR_KEY).set_value(str(store))
+    at.text_input(key=_ui.STORE_WARDS_KEY).set_value(str(wards))
+    for key, path in extra.items():
+        at.text_input(key=key).set_value(str(path))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _ward_table(at: AppTest) -> pd.DataFrame:
+    (table,) = [d.value for d in at.dataframe if "Crimes" in d.value.columns]
+    return table
+
+
+def test_store_choice_reads_the_wards_crimes(cambridge_store: Path, cambridge_dir: Path) -> None:
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    assert not at.error
+    (caption,) = [c.value for c in at.sidebar.caption if "crimes in 14 wards" in c.value]
+    assert "17,785 crimes in 14 wards" in caption  # SOURCES.md: inside wards.geojson
+    assert "elsewhere in the store (not read)" in caption
+    # Every existing page works on it: the Map page's table counts the same crimes.
+    table = at.dataframe[0].value
+    assert table.loc["Market", "All crimes"] == 4_206
+
+
+def test_force_overview_from_the_store_matches_the_published_counts(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    at.switch_page(OVERVIEW).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    table = _ward_table(at)
+    assert len(table) == 14
+    assert int(table["Crimes"].sum()) == 17_785
+    assert table.loc["Market", "Crimes"] == 4_206
+    assert table.index[0] == "Market"  # sorted, busiest first
+    # No population loaded: crimes only, and the page says how to get rates.
+    assert at.radio(key=MEASURE_KEY).options == ["Crimes"]
+    assert any("per 1,000" in c.value for c in at.caption)
+    (by_month,) = [d.value for d in at.dataframe if "2024-09" in map(str, d.value.columns)]
+    assert by_month.loc["Market"].to_numpy().sum() == 4_206
+    assert len(by_month.columns) == 13
+
+
+def test_force_overview_maps_rates_with_populations(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    population = cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv"
+    lsoas = cambridge_dir / "boundaries" / "lsoa_2021.geojson"
+    at = _choose_store(
+        cambridge_store,
+        cambridge_dir / "wards.geojson",
+        **{_ui.STORE_POPULATION_KEY: population, _ui.STORE_LSOAS_KEY: lsoas},
+    )
+    at.switch_page(OVERVIEW).run()
+    at.radio(key=MEASURE_KEY).set_value("rate_per_1000").run()
+    assert not at.exception, at.exception
+    area = load_study_area_from_store(
+        cambridge_store, cambridge_dir / "wards.geojson", population=population, lsoas=lsoas
+    )
+    assert area.population is not None
+    assert area.lsoas is not None
+    residents = ward_population(area.wards, area.lsoas, area.population).by_ward["Market"]
+    rate = _ward_table(at).loc["Market", "Per 1,000 residents"]
+    assert rate == pytest.approx(1000 * 4_206 / residents)
+
+
+def test_picking_a_ward_opens_its_profile(cambridge_store: Path, cambridge_dir: Path) -> None:
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    at.switch_page(OVERVIEW).run()
+    at.selectbox(key=PICK_KEY).set_value("Romsey").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key=_ui.WARDS_KEY).value == ["Romsey"]
+    # The page link (what a click on it does: the same widget values, the Profile page).
+    (link,) = [e for e in at.get("page_link") if "Romsey" in e.proto.label]
+    assert "profile" in link.proto.page
+    at.switch_page("app_pages/profile.py").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key=_ui.WARDS_KEY).value == ["Romsey"]
+    assert at.selectbox(key="profile_area").value == "Romsey"
+    assert any(t.value == "Profile" for t in at.title)
+
+
+def test_force_overview_works_on_the_demo_too() -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(OVERVIEW).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    table = _ward_table(at)
+    caption = next(c.value for c in at.sidebar.caption if "crimes in" in c.value)
+    assert f"{int(table['Crimes'].sum()):,} crimes in {len(table)} wards" in caption
+
+
+def test_a_folder_that_is_not_a_store_is_an_error(tmp_path: Path, cambridge_dir: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a store")
+    at = _choose_store(tmp_path, cambridge_dir / "wards.geojson")
+    assert "not a patchmap store" in at.error[0].value
+    at = _choose_store(tmp_path / "missing", cambridge_dir / "wards.geojson")
+    assert "does not exist" in at.error[0].value
+
+
+def test_an_empty_store_is_an_error(tmp_path: Path, cambridge_dir: Path) -> None:
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"version": 1, "partitions": {}, "sources": {}})
+    )
+    at = _choose_store(tmp_path, cambridge_dir / "wards.geojson")
+    assert "holds no crime data yet" in at.error[0].value
+
+
+def test_wards_outside_the_stores_forces_are_an_error(
+    cambridge_store: Path, tmp_path: Path
+) -> None:
+    wards = tmp_path / "manchester.geojson"  # a square in Manchester, far from Cambridgeshire
+    square = [[-2.25, 53.47], [-2.23, 53.47], [-2.23, 53.49], [-2.25, 53.49], [-2.25, 53.47]]
+    feature = {
+        "type": "Feature",
+        "properties": {"WD23NM": "Piccadilly"},
+        "geometry": {"type": "Polygon", "coordinates": [square]},
+    }
+    wards.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    at = _choose_store(cambridge_store, wards)
+    message = at.error[0].value
+    assert "No crime in the store falls inside these wards (1 wards)" in message
+    assert "cambridgeshire-constabulary, 2024-09 to 2025-09" in message
+    # Far west of every stored point (the Isles of Scilly): the store reads no partition at all.
+    scilly = [[-6.35, 49.9], [-6.25, 49.9], [-6.25, 49.97], [-6.35, 49.97], [-6.35, 49.9]]
+    feature["geometry"] = {"type": "Polygon", "coordinates": [scilly]}
+    wards.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    at = _choose_store(cambridge_store, wards)
+    assert "the store holds no crimes around these wards" in at.error[0].value
+
+
+def test_a_new_ingest_is_read_on_the_next_run(cambridge_dir: Path, tmp_path: Path) -> None:
+    crimes = sorted((cambridge_dir / "crimes").glob("*.csv"))
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(crimes[0], first)
+    store = tmp_path / "store"
+    ingest([first], store_dir=store)
+    wards = cambridge_dir / "wards.geojson"
+    at = _choose_store(store, wards)
+    assert any(" wards" in c.value for c in at.sidebar.caption)
+    one_month = len(load_study_area_from_store(store, wards).points)
+    assert any(f"{one_month:,} crimes in 14 wards" in c.value for c in at.sidebar.caption)
+    ingest([crimes[1]], store_dir=store)  # next month: the manifest changes
+    at.run()
+    two_months = len(load_study_area_from_store(store, wards).points)
+    assert two_months > one_month
+    assert any(f"{two_months:,} crimes in 14 wards" in c.value for c in at.sidebar.caption)
+
+
+def test_force_overview_follows_the_months_and_types_chosen(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    at.select_slider(key=_ui.MONTHS_KEY).set_value(("2025-01", "2025-03")).run()
+    at.multiselect(key=_ui.CRIME_TYPES_KEY).set_value(["Burglary", "Shoplifting"]).run()
+    at.switch_page(OVERVIEW).run()
+    assert not at.exception, at.exception
+    area = load_study_area_from_store(cambridge_store, cambridge_dir / "wards.geojson")
+    points = area.points
+    chosen = points.loc[
+        points["month"].astype(str).between("2025-01", "2025-03")
+        & points["crime_type"].isin(["Burglary", "Shoplifting"])
+    ]
+    expected = chosen["ward"].value_counts()
+    table = _ward_table(at)
+    assert int(table["Crimes"].sum()) == len(chosen)
+    assert table["Crimes"].to_dict() == {w: int(expected.get(w, 0)) for w in area.ward_names}
+    (by_month,) = [d.value for d in at.dataframe if "2025-01" in map(str, d.value.columns)]
+    assert [str(c) for c in by_month.columns] == ["2025-01", "2025-02", "2025-03"]

@@ -1,0 +1,164 @@
+"""``patchmap knox``, ``alerts`` and the 7-day ``backtest``/``forecast`` on the demo extract."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from sqlalchemy.orm import Session
+
+from hotspots.knox import knox_test
+from patchmap import cli
+from spatial.demo import NEAR_REPEAT_CHAIN, demo_incidents, write_demo_extract
+from tasking.store import add_problem, connect, list_actions
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+KNOX_KEYS = {
+    "n_events",
+    "distance_labels",
+    "time_labels",
+    "observed",
+    "expected",
+    "ratio",
+    "p_value",
+    "significant",
+    "verdict",
+}
+
+
+@pytest.fixture(scope="module")
+def extract_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_demo_extract(tmp_path_factory.mktemp("extract"))
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, object]:
+    assert cli.main(argv) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert isinstance(record, dict)
+    return record
+
+
+def test_knox_json_finds_the_demo_chain(
+    capsys: pytest.CaptureFixture[str], extract_path: Path
+) -> None:
+    record = _json(
+        capsys,
+        [
+            "knox", "--incidents", str(extract_path), "--crime-type", "Burglary",
+            "--distance-bands-m", "0,100,200,300,400", "--time-bands-days", "7,14,21,28",
+            "--permutations", "999", "--seed", "1", "--json",
+        ],
+    )  # fmt: skip
+    assert set(record) >= KNOX_KEYS
+    observed, significant = record["observed"], record["significant"]
+    assert isinstance(observed, list)
+    assert isinstance(significant, list)
+    assert len(observed) == 5
+    assert all(len(row) == 4 for row in observed)
+    assert significant[1][0] is True
+    verdict = str(record["verdict"])
+    assert verdict.startswith("Burglaries within 100 m and 7 days of each other are")
+    ratio = record["ratio"]
+    assert isinstance(ratio, list)
+    assert ratio[1][0] > 2
+    # the planted chain's own close pairs are among those counted (the demo's burglary series
+    # with weekend windows adds more)
+    events = demo_incidents().events
+    burglary = events[events["crime_type"] == "Burglary"]
+    chain = burglary["location"] == NEAR_REPEAT_CHAIN.location
+    assert int(chain.sum()) == NEAR_REPEAT_CHAIN.n
+    own = knox_test(burglary[chain], permutations=9, seed=1).observed[1, 0]
+    without = knox_test(burglary[~chain], permutations=9, seed=1).observed[1, 0]
+    assert own >= NEAR_REPEAT_CHAIN.n - 1  # consecutive burglaries: 1-3 days apart, close by
+    assert observed[1][0] >= without + own
+
+
+def test_alerts_write_partner_zones_and_name_the_chain(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "zones.gpkg"
+    day = "2025-05-20"
+    base = ["alerts", "--demo", "--crime-type", "Burglary", "--date", day]
+    assert cli.main([*base, "--out", str(out), "--audience", "partner"]) == 0
+    capsys.readouterr()
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["near_repeat_zones"]
+    zones = gpd.read_file(out)
+    assert list(zones.columns) == ["zone_id", "live_until", "streets", "geometry"]
+    record = _json(capsys, [*base, "--distance-m", "200", "--days", "14", "--json"])
+    assert record["distance_m"] == 200.0
+    assert record["days"] == 14
+    events = demo_incidents().events
+    chain_ids = set(events.loc[events["location"] == NEAR_REPEAT_CHAIN.location, "incident_id"])
+    zone_rows = record["zones"]
+    assert isinstance(zone_rows, list)
+    in_zones = {i for z in zone_rows for i in str(z["incident_ids"]).split(", ")}
+    assert chain_ids & in_zones  # the chain's recent burglaries make a live zone on 20 May
+    assert str(record["text"]).startswith(f"On {day},")
+
+
+def test_backtest_and_forecast_at_a_7_day_horizon(capsys: pytest.CaptureFixture[str]) -> None:
+    common = ["--demo", "--crime-type", "Burglary", "--horizon-days", "7"]
+    record = _json(capsys, ["backtest", *common, "--step-days", "28", "--json"])
+    assert record["horizon_days"] == 7
+    assert {"cell_size_m", "grid", "n_cells", "months", "origins", "results", "default"} <= set(
+        record
+    )
+    results = record["results"]
+    assert isinstance(results, list)
+    assert {r["method"] for r in results} == {
+        "counts-all", "counts-recent", "prospective", "sepp", "default",
+    }  # fmt: skip
+    forecast = _json(capsys, ["forecast", *common, "--start", "2025-06-02", "--json"])
+    assert forecast["start"] == "2025-06-02"
+    cells = forecast["cells"]
+    assert isinstance(cells, list)
+    n_cells = forecast["n_cells"]
+    assert isinstance(n_cells, int)
+    assert len(cells) == -(-n_cells * 5 // 100)
+
+
+def test_knox_without_dated_crimes_says_what_to_give(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["knox", "--crime-type", "Burglary"]) == 2
+    assert "needs dated crimes: give a force extract with --incidents" in capsys.readouterr().err
+
+
+def test_brief_from_an_extract_has_a_near_repeat_section(
+    capsys: pytest.CaptureFixture[str], extract_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "pack.html"
+    argv = ["brief", "--incidents", str(extract_path), "--demo", "--ward", "Southmoor"]
+    argv += ["--meeting", "2025-05-20", "--audience", "police", "--out", str(out), "--json"]
+    record = _json(capsys, argv)
+    sections = record["sections"]
+    assert isinstance(sections, list)
+    assert "near_repeat" in sections
+    text = out.read_text(encoding="utf-8")
+    assert "<h2>Near repeats</h2>" in text
+    assert "Burglaries within" in text
+
+
+def test_alerts_propose_cocooning_actions_in_the_tasking_log(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "log.sqlite"
+    engine = connect(db)
+    with Session(engine) as session, session.begin():
+        problem = add_problem(session, title="Burglary, Southmoor", user="sgt.jones")
+    base = ["alerts", "--demo", "--crime-type", "Burglary", "--date", "2025-05-20"]
+    base += ["--distance-m", "200", "--days", "14", "--db", str(db), "--user", "sgt.jones"]
+    record = _json(capsys, [*base, "--problem-id", str(problem.id), "--json"])
+    ids = record["proposed_action_ids"]
+    assert isinstance(ids, list)
+    assert len(ids) == record["n_zones"]
+    with Session(engine) as session:
+        actions = list_actions(session, problem_id=problem.id)
+    engine.dispose()
+    assert [a.status for a in actions] == ["proposed"] * len(ids)
+    assert all(a.description.startswith("Cocooning visits") for a in actions)
+    assert cli.main([*base, "--json"]) == 2  # no problem to put them in
+    assert "--db needs --problem-id" in capsys.readouterr().err
