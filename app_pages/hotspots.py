@@ -611,9 +611,10 @@ folium_map = _ui.guarded(
     legend_entries=entries,
     streets=streets,
     tiles="none" if area.is_demo else "openstreetmap",
+    overlays=[]
+    if beats is None or beats.empty
+    else [_ui.guarded("drawing the patrol beats", street_beat_layer, beats)],
 )
-if beats is not None and not beats.empty:
-    _ui.guarded("drawing the patrol beats", street_beat_layer, beats).add_to(folium_map)
 with shown:
     st_folium(folium_map, key=MAP_KEY, returned_objects=[], height=600, use_container_width=True)
 st.info(explain)

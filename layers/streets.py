@@ -18,6 +18,7 @@ import html
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Final
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -32,8 +33,6 @@ from spatial.errors import MissingColumnError, ParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    import folium
 
     from hotspots.streets import HotStreets
     from spatial.street_walks import StreetWalk
@@ -346,7 +345,7 @@ def street_beat_layer(
     -------
     folium.FeatureGroup
         One multi-line per beat; the tooltip gives the beat, its crimes, street length and the
-        streets' names (escaped).
+        streets' names (escaped). Empty when there is no beat.
 
     Raises
     ------
@@ -356,6 +355,8 @@ def street_beat_layer(
         When a column of :data:`tasking.street_beats.BEAT_COLUMNS` is missing.
     """
     _checked_beats(beats)
+    if beats.empty:
+        return folium.FeatureGroup(name=layer_name)
     return tooltip_layer(
         {
             "beat": [f"Beat {int(b)}" for b in beats["beat_id"]],

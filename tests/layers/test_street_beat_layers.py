@@ -104,3 +104,23 @@ def test_beat_layers_refuse_frames_that_are_not_beats() -> None:
         street_beat_export_layer(frame.drop(columns="beat_id"))
     with pytest.raises(CRSError):
         street_beat_layer(frame.to_crs(4326))
+
+
+def test_beats_as_an_overlay_are_defined_before_the_layer_control() -> None:
+    frame = beats()
+    wards = gpd.GeoDataFrame(
+        {"ward_name": ["Test"], "ward_code": ["E1"]},
+        geometry=[Point(X0 + 600, Y0).buffer(900)],
+        crs=BNG,
+    )
+    overlay = street_beat_layer(frame)
+    base = street_beat_layer(frame.iloc[:0], layer_name="Nothing")
+    html = (
+        hotspot_map(wards, base, legend_title="Beats", legend_entries=[], overlays=[overlay])
+        .get_root()
+        .render()
+    )
+    name = overlay.get_name()
+    # the layer control's script names the overlay: it must be defined (var ...) before
+    assert html.index(f"var {name} = ") < html.index("L.control.layers")
+    assert "Beat 2" in html
