@@ -8,6 +8,7 @@ and small hashable values), never in session state, which holds user choices onl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import tempfile
@@ -33,7 +34,7 @@ from boundaries.overview import ForceOverview, force_overview
 from boundaries.population import lsoa_residents, ward_population
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.backtest import backtest
-from hotspots.classify import emerging_hotspots
+from hotspots.classify import change_by_cell, emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
 from hotspots.cube import cube_for_selection
 from hotspots.forecast import DEFAULT_MIN_TRAIN_MONTHS, forecast_cells
@@ -43,8 +44,10 @@ from hotspots.knox import KnoxResult, knox_test
 from hotspots.methods import parse_method
 from hotspots.near_repeat import NearRepeatAlerts, near_repeat_alerts
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
+from hotspots.ranking import KdeTop, kde_top_cells
 from hotspots.street_backtest import StreetBacktest, street_backtest
 from hotspots.streets import HotStreets, hot_streets, street_stops
+from hotspots.tables import hot_area_table, hotspot_table, snap_point_counts, ward_type_table
 from hotspots.weekly import DayForecast, forecast_days, prepare_days
 from hotspots.weekly_backtest import DayBacktest, backtest_days
 from hotspots.when import (
@@ -57,28 +60,13 @@ from hotspots.when import (
     select_events,
     timing_change,
 )
-from layers.briefing import SECTION_TITLES, build_briefing, read_tasking
-from layers.export import (
-    DEFAULT_FORMATS,
-    Download,
-    ExportMetadata,
-    build_layers,
-    downloads,
-    export_layers,
-)
-from layers.map import (
-    hotspot_table,
-    snap_point_counts,
-    ward_type_table,
-    zone_membership,
-)
+from layers.audience import get_preset
+from layers.briefing import SECTION_TITLES, render_briefing
+from layers.export import Download, analysis_layers, downloads, export_layers
+from layers.metadata import ExportMetadata
 from layers.pdf import html_to_pdf
-from layers.routes import (
-    cluster_stops,
-    hotspot_stops,
-    kde_peak_stops,
-)
 from layers.streets import street_beat_export_layer
+from layers.writers import DEFAULT_FORMATS
 from spatial.catchments import (
     catchment_coverage,
     walking_catchments,
@@ -102,7 +90,10 @@ from spatial.routes import (
 from spatial.store import located_points, store_info
 from spatial.street_walks import plan_street_walk, streets_at_points
 from tasking.assess import Assessment, assess_response
+from tasking.eva import cluster_stops, hotspot_stops, kde_peak_stops
+from tasking.pack import briefing_content, read_tasking
 from tasking.problems import flag_problems
+from tasking.products import export_analyses
 from tasking.profile import Profile, build_profile
 from tasking.store import (
     connect,
@@ -110,7 +101,7 @@ from tasking.store import (
     resolve_database_url,
 )
 from tasking.street_beats import gistar_beats
-from tasking.windows import problem_patrol_windows
+from tasking.windows import hot_areas, problem_patrol_windows
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -118,6 +109,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
     from shapely import Point
+    from shapely.geometry.base import BaseGeometry
     from sqlalchemy import Engine
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
@@ -130,7 +122,7 @@ if TYPE_CHECKING:
     from hotspots.kde import Kernel
     from hotspots.streets import StreetMethod, StreetUnit
     from layers.audience import Audience, LayerKind
-    from layers.export import ExportFormat
+    from layers.writers import ExportFormat
     from spatial.grid import GridKind
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
@@ -991,20 +983,50 @@ def emerging_result(  # the data set key, the filters and each option
     )
 
 
+@st.cache_data(max_entries=16, show_spinner="Ranking the cells by density…")
+def kde_top(  # the data set key, the filters and each option
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    share_pct: float,
+    _area: StudyArea,
+) -> KdeTop:
+    """Return the densest cells by kernel density (as patchmap hotspots --method kde-top)."""
+    grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
+    wards, points = selected_frames(dataset_id, selection, _area)
+    return kde_top_cells(points, grid, area=wards, share_pct=share_pct)
+
+
+@st.cache_data(max_entries=16, show_spinner="Testing each cell for a change…")
+def change_result(  # the data set key, the filters and each option
+    dataset_id: str,
+    selection: Selection,
+    kind: GridKind,
+    cell_size_m: float | None,
+    periods: tuple[tuple[str, str], tuple[str, str]],
+    alpha: float,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return each cell's change in crimes per month between two periods (as patchmap change)."""
+    grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
+    points = select_points(_area, dataclasses.replace(selection, months=None))
+    before, after = periods
+    return change_by_cell(points, grid=grid, before=before, after=after, alpha=alpha)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def zone_table(
     dataset_id: str,
     selection: Selection,
     analysis_key: tuple[object, ...],
-    labels: tuple[str, ...],
     _zones: gpd.GeoDataFrame,
     _area: StudyArea,
 ) -> pd.DataFrame:
-    """Return the top-hotspot table for hotspot polygons identified by ``analysis_key``."""
+    """Return the top-hotspot table for labelled hot areas identified by ``analysis_key``."""
     del analysis_key
     _, points = selected_frames(dataset_id, selection, _area)
-    membership = zone_membership(points, _zones)
-    return hotspot_table(points, membership, labels=labels, months=selection.months)
+    return hot_area_table(points, _zones, months=selection.months)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -1039,7 +1061,10 @@ def export_files(
 ) -> tuple[Download, ...]:
     """Build the layers, export them for the audience into a temporary folder, read the files."""
     del dataset_id
-    built = build_layers(_area, selection, layers=layers, audience=audience)
+    analyses = export_analyses(
+        _area, selection, layers=layers, min_cell_m=get_preset(audience).min_cell_m or None
+    )
+    built = analysis_layers(analyses, audience=audience)
     with tempfile.TemporaryDirectory(prefix="patchmap-export-") as folder:
         formats: tuple[ExportFormat, ...] = (*DEFAULT_FORMATS, *(("shp",) if shapefile else ()))
         result = export_layers(
@@ -1049,7 +1074,7 @@ def export_files(
             audience=audience,
             min_count=min_count,
             density=built.density,
-            wards=select_wards(_area, selection),
+            wards=analyses.selected_wards,
             formats=formats,
         )
         return downloads(result, folder, stem=f"patchmap_{audience}")
@@ -1080,23 +1105,16 @@ def briefing_files(
         )
         with Session(tasking_engine(resolve_database_url(None))) as session:
             tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
-    route = None
-    if with_route:
-        place_only = Selection(
-            wards=None if is_neighbourhood else (place,),
-            neighbourhoods=(place,) if is_neighbourhood else None,
-        )
-        route = build_layers(_area, place_only, layers=["routes"]).route
-    pack = build_briefing(
+    content = briefing_content(
         _area,
-        route=route,
         meeting=meeting,
         ward=None if is_neighbourhood else place,
         neighbourhood=place if is_neighbourhood else None,
-        audience=audience,
-        min_count=min_count,
         tasking=tasking,
+        eva_route=with_route,
+        hot_cell_size_m=get_preset(audience).min_cell_m or None,
     )
+    pack = render_briefing(content, _area, audience=audience, min_count=min_count)
     sections = tuple(SECTION_TITLES[s] for s in pack.sections)
     return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections
 
@@ -1624,27 +1642,101 @@ class WhenView:
     """Timing before and after the split month (None when a side is empty)."""
 
 
+WHEN_WHOLE: Final = "Whole extract"
+WHEN_WARDS: Final = "Wards"
+WHEN_NEIGHBOURHOOD: Final = "Neighbourhood"
+WHEN_HOT_AREA: Final = "Hot area"
+WHEN_PROBLEM: Final = "Problem's patrol area"
+WHEN_AREA_KINDS: Final = (WHEN_WHOLE, WHEN_WARDS, WHEN_NEIGHBOURHOOD, WHEN_HOT_AREA, WHEN_PROBLEM)
+"""What the When page's selection can be: the extract, wards, a neighbourhood, a hotspot."""
+
+
+@dataclass(frozen=True)
+class WhenArea:
+    """The place the When page counts: its shape (None: the whole extract) and a label."""
+
+    shape: BaseGeometry | None
+    label: str | None
+    """Words for the sentences ("Castle and Riverside", "Hot area 1 (…)"); None: everywhere."""
+    wards: gpd.GeoDataFrame | None = None
+    """The chosen wards (for the map), when wards or a neighbourhood were chosen."""
+
+
+def when_area(
+    kind: str,
+    chosen: tuple[str, ...],
+    *,
+    area: StudyArea,
+    hot: gpd.GeoDataFrame | None = None,
+    problems: gpd.GeoDataFrame | None = None,
+) -> WhenArea:
+    """
+    Return the shape of the When page's area choice.
+
+    Parameters
+    ----------
+    kind
+        One of :data:`WHEN_AREA_KINDS`.
+    chosen
+        Ward names, a neighbourhood, a hot area's or a problem's label (empty: the whole extract).
+    area
+        The study area whose wards and neighbourhoods are named.
+    hot, problems
+        From :func:`when_hot_areas` and :func:`when_problems`, for those kinds.
+
+    Returns
+    -------
+    WhenArea
+        The union of the chosen wards, or the chosen hot area's or problem's polygon.
+    """
+    if kind == WHEN_WHOLE or not chosen:
+        return WhenArea(None, None)
+    if kind in (WHEN_WARDS, WHEN_NEIGHBOURHOOD):
+        by = Selection(wards=chosen) if kind == WHEN_WARDS else Selection(neighbourhoods=chosen)
+        wards = select_wards(area, by)
+        label = " and ".join(chosen) if kind == WHEN_WARDS else f"{chosen[0]} neighbourhood"
+        return WhenArea(wards.union_all(), label, wards)
+    frame = hot if kind == WHEN_HOT_AREA else problems
+    if frame is None or chosen[0] not in set(frame["label"]):
+        fail(f"{kind} {chosen[0]!r} is no longer in the list; choose again.")
+    row = frame.loc[frame["label"] == chosen[0]].iloc[0]
+    what = chosen[0] if kind == WHEN_HOT_AREA else f"the patrol area of {chosen[0]}"
+    return WhenArea(row.geometry, what)
+
+
+@st.cache_data(max_entries=8, show_spinner="Finding the hot areas…")
+def when_hot_areas(
+    extract_key: str,
+    dataset_id: str,
+    crime_types: tuple[str, ...] | None,
+    _inc: Incidents,
+    _wards: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """Return the Gi* hot areas of the extract's crimes (of the chosen types) in the wards."""
+    del extract_key, dataset_id
+    return hot_areas(_inc.events, _wards, crime_types=crime_types)
+
+
 @st.cache_data(max_entries=16, show_spinner="Counting by hour of the week…")
 def when_view(  # cache key: the extract and every choice
     extract_key: str,
     crime_types: tuple[str, ...] | None,
-    ward: str | None,
-    months: tuple[str, str] | None,
+    area_key: tuple[str, ...],
+    dates: tuple[str, str] | None,
     split_month: str | None,
     _inc: Incidents,
-    _wards: gpd.GeoDataFrame | None,
+    _area: WhenArea,
 ) -> WhenView:
     """Return the hour-of-week table, patrol windows and timing change of a selection."""
-    del extract_key
-    area = None
-    if ward is not None and _wards is not None:
-        area = _wards.loc[_wards["ward_name"] == ward].union_all()
-    start = pd.Period(months[0], "M").start_time if months else None
-    end = (pd.Period(months[1], "M") + 1).start_time if months else None
-    events = select_events(_inc.events, area=area, crime_types=crime_types, start=start, end=end)
+    del extract_key, area_key
+    start = pd.Timestamp(dates[0]) if dates else None
+    end = pd.Timestamp(dates[1]) + pd.Timedelta(days=1) if dates else None
+    events = select_events(
+        _inc.events, area=_area.shape, crime_types=crime_types, start=start, end=end
+    )
     what = ", ".join(crime_types).lower() if crime_types else "crimes"
     how = hour_of_week(events)
-    windows = patrol_windows(how, what=what + (f" in {ward}" if ward else ""))
+    windows = patrol_windows(how, what=what + (f" in {_area.label}" if _area.label else ""))
     change = None
     if split_month is not None:
         cut = pd.Period(split_month, "M").start_time

@@ -33,12 +33,12 @@ from spatial.routes import (
     DEFAULT_WALK_KMH,
 )
 from spatial.sites import SITE_KINDS, add_site, read_sites, validate_sites
+from tasking.eva import RouteStart, route_start_options
 from tasking.store import AreaRecord, add_area, list_problems, resolve_database_url
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
-    from shapely import Point
     from sqlalchemy.engine import Engine
 
     from boundaries.dataset import StudyArea
@@ -74,7 +74,6 @@ SAVE_PROBLEM_KEY: Final = "eva_save_problem"
 SAVE_USER_KEY: Final = "eva_save_user"
 SAVE_ROUTE_KEY: Final = "eva_save_route"
 MAX_ROUTE_NAME: Final = 200  # the tasking log's name length
-CENTRE: Final = "Centre of the selected wards"
 CANDIDATE_SITES: Final = "Existing sites"
 CANDIDATE_STREETS: Final = "Any street corner"
 STOP_COLUMNS: Final = {
@@ -187,22 +186,19 @@ def _sites(area: StudyArea) -> gpd.GeoDataFrame | None:
     return sites
 
 
-def _start(sites: gpd.GeoDataFrame | None, wards: gpd.GeoDataFrame) -> tuple[Point, str]:
-    import shapely  # noqa: PLC0415  # only for the ward centre
+def _start(sites: gpd.GeoDataFrame | None, wards: gpd.GeoDataFrame) -> RouteStart:
+    """Offer the starts in the one order every front end uses; the first is the default."""
+    options = {
+        o.label: o for o in _ui.guarded("choosing the start", route_start_options, wards, sites)
+    }
+    choice = st.selectbox(
+        "Start and finish", list(options), key=START_KEY, format_func=_capitalised
+    )
+    return options[str(choice)]
 
-    union = shapely.union_all(wards.geometry.to_numpy())
-    names: list[str] = []
-    if sites is not None:
-        inside = sites.geometry.within(union.buffer(500)).to_numpy()
-        names = [str(n) for n in sites.loc[inside, "name"]] + [
-            str(n) for n in sites.loc[~inside, "name"]
-        ]
-    options = [*names, CENTRE]
-    choice = st.selectbox("Start and finish", options, key=START_KEY)
-    if choice == CENTRE or sites is None:
-        return shapely.point_on_surface(union), CENTRE.lower()
-    row = sites.loc[sites["name"] == choice].iloc[0]
-    return row.geometry, str(choice)
+
+def _capitalised(label: str) -> str:
+    return label[:1].upper() + label[1:]
 
 
 def _stops_table(
@@ -290,7 +286,8 @@ st.session_state.setdefault(ADDED_SITES_KEY, [])
 controls, shown = st.columns([2, 5], gap="medium")
 with controls:
     sites = _sites(area)
-    start, start_label = _start(sites, wards)
+    chosen_start = _start(sites, wards)
+    start, start_label = chosen_start.point, chosen_start.label
     max_minutes = st.slider(
         "Time for the walk (minutes)", 10, 180, int(DEFAULT_MAX_MINUTES), 5, key=MINUTES_KEY
     )

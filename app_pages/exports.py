@@ -33,6 +33,7 @@ BRIEF_PDF_KEY: Final = "brief_download_pdf"
 
 LAYER_LABELS: Final[dict[LayerKind, str]] = {
     "hotspots": "Hot spots (Gi* cells)",
+    "hot_areas": "Hot areas (touching Gi* hot cells, as on the Hotspots page)",
     "density": "Density (raster)",
     "clusters": "Clusters (DBSCAN)",
     "routes": "EVA route and stops",

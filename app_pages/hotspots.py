@@ -12,6 +12,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from hotspots.areas import (
+    change_areas,
+    dense_cell_areas,
+    density_hot_areas,
+    emerging_hot_areas,
+    gistar_hot_areas,
+)
 from hotspots.backtest import (
     area_label,
     crime_label,
@@ -19,28 +26,31 @@ from hotspots.backtest import (
     pai_chart_data,
     summary_table,
 )
-from hotspots.classify import HOT_CATEGORIES
+from hotspots.classify import HOT_CATEGORIES, compare_halves
 from hotspots.fdr import CORRECTION_LABELS
 from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
     DEFAULT_MIN_TRAIN_MONTHS,
 )
+from hotspots.ranking import DEFAULT_TOP_SHARE_PCT
 from hotspots.street_backtest import streets_beside_cells
 from hotspots.streets import STREET_METHODS
-from layers.map import (
-    LegendEntry,
-    category_zones,
+from hotspots.tables import TOP_AREAS
+from layers.basemap import LegendEntry
+from layers.hotspot_layers import (
+    KDE_TOP_COLOUR,
+    change_layer,
+    change_legend_entries,
     cluster_layer,
-    connected_zones,
     density_breaks,
     density_layer,
     density_legend_entries,
-    density_zones,
     emerging_layer,
     emerging_legend_entries,
     gistar_layer,
     gistar_legend_entries,
     hotspot_map,
+    kde_top_layer,
 )
 from layers.problems import PATROL_AREA_COLOUR, patrol_area_layer
 from layers.streets import (
@@ -103,9 +113,20 @@ KDE: Final = "Density (KDE)"
 GISTAR: Final = "Gi* hot spots"
 CLUSTERS: Final = "Clusters"
 EMERGING: Final = "Emerging hot spots"
+CHANGE: Final = "Change"
+KDE_TOP: Final = "Densest cells (KDE)"
 STREETS: Final = "Streets"
-METHODS: Final = (KDE, GISTAR, CLUSTERS, EMERGING, STREETS)
-N_TOP: Final = 10  # rows of the top-hotspot table (a bare string here would be shown: magic)
+METHODS: Final = (KDE, KDE_TOP, GISTAR, CLUSTERS, EMERGING, CHANGE, STREETS)
+KDE_TOP_SHARE_KEY: Final = "kde_top_share_pct"
+CHANGE_BEFORE_KEY: Final = "change_before"
+CHANGE_AFTER_KEY: Final = "change_after"
+N_TOP: Final = TOP_AREAS  # rows of the top-hotspot table, as patchmap hotspots --json
+
+
+def _selected_months(loaded: list[str], months: tuple[str, str] | None) -> list[str]:
+    if months is None:
+        return loaded
+    return [m for m in loaded if months[0] <= m <= months[1]]
 
 
 def _number(key: str) -> float | None:
@@ -322,12 +343,13 @@ if method == KDE:
     entries = density_legend_entries(breaks, unit=unit)
     threshold = breaks[len(breaks) // 2 - 1]
     zones = _ui.guarded(
-        "outlining the densest areas", density_zones, surface, threshold_per_km2=threshold
+        "outlining the densest areas",
+        density_hot_areas,
+        surface,
+        threshold_per_km2=threshold,
+        unit=unit_short,
     )
-    labels = [
-        f"Dense area {i + 1} (peak {p:,.0f} {unit_short})"
-        for i, p in enumerate(zones["peak_per_km2"])
-    ]
+    labels = [str(label) for label in zones["label"]]
     key = ("kde", cell_m, band_m, kernel, per_resident)
     notes = [*surface.notes, *warned.warnings, *rate_notes]
     explain = (
@@ -335,6 +357,109 @@ if method == KDE:
         f"bandwidth {surface.bandwidth_m:,.0f} m, {surface.cell_size_m:g} m cells, in {unit}. "
         "Colour classes are equal steps from 10 % of the peak to the peak; paler areas "
         f"are left clear. The table lists the areas of at least {threshold:,.0f} {unit}."
+    )
+elif method == KDE_TOP:
+    kind = st.session_state.get(GRID_KIND_KEY, "square")
+    cell_m = _number(GRID_CELL_KEY)
+    st.session_state.setdefault(KDE_TOP_SHARE_KEY, DEFAULT_TOP_SHARE_PCT)
+    share_pct = float(st.session_state[KDE_TOP_SHARE_KEY])
+    with shown:
+        ranked = _ui.attempt(
+            "ranking the cells by density",
+            _ui.kde_top,
+            ctx.dataset_id,
+            ctx.selection,
+            kind,
+            cell_m,
+            share_pct,
+            area,
+        )
+    with controls:
+        grid_built = _ui.attempt(
+            "building the grid",
+            _ui.analysis_grid,
+            ctx.dataset_id,
+            ctx.selection,
+            kind,
+            cell_m,
+            area,
+        )
+        _grid_boxes(
+            None if grid_built is None else grid_built.value.cell_size_m, automatic=cell_m is None
+        )
+        st.slider("Share of cells kept (%)", 1.0, 20.0, step=1.0, key=KDE_TOP_SHARE_KEY)
+    if ranked is None:
+        st.stop()
+    layer = kde_top_layer(ranked.cells)
+    legend_title = "Densest cells by kernel density"
+    entries = [LegendEntry(f"Densest {ranked.share_pct:g} % of cells", KDE_TOP_COLOUR, "square")]
+    zones = dense_cell_areas(ranked.cells)
+    labels = [str(label) for label in zones["label"]]
+    key = ("kde-top", kind, cell_m, share_pct)
+    notes = list(ranked.surface.notes)
+    explain = (
+        f"The densest {ranked.share_pct:g} % of grid cells by kernel density: {ranked.n_top:,} of "
+        f"{ranked.n_cells:,} cells, holding {ranked.share_of_crimes:.1%} of the "
+        f"{ranked.n_crimes_counted:,} crimes counted (as `patchmap hotspots --method kde-top`). "
+        f"A cell's density is the mean of the {ranked.raster_cell_size_m:g} m raster cells in it."
+    )
+elif method == CHANGE:
+    kind = st.session_state.get(GRID_KIND_KEY, "square")
+    cell_m = _number(GRID_CELL_KEY)
+    alpha = float(st.session_state.get(ALPHA_KEY, 0.05))
+    loaded = list(area.months)
+    with controls:
+        default_before, default_after = _ui.guarded(
+            "choosing the periods", compare_halves, _selected_months(loaded, ctx.selection.months)
+        )
+        st.session_state.setdefault(CHANGE_BEFORE_KEY, default_before)
+        st.session_state.setdefault(CHANGE_AFTER_KEY, default_after)
+        chosen_before = st.select_slider("Before", loaded, key=CHANGE_BEFORE_KEY)
+        chosen_after = st.select_slider("After", loaded, key=CHANGE_AFTER_KEY)
+        before = (str(chosen_before[0]), str(chosen_before[-1]))
+        after = (str(chosen_after[0]), str(chosen_after[-1]))
+    with shown:
+        grid = _ui.attempt(
+            "building the grid",
+            _ui.analysis_grid,
+            ctx.dataset_id,
+            ctx.selection,
+            kind,
+            cell_m,
+            area,
+        )
+        changed = None
+        if grid is not None:
+            changed = _ui.attempt(
+                "testing each cell for a change",
+                _ui.change_result,
+                ctx.dataset_id,
+                ctx.selection,
+                kind,
+                cell_m,
+                (before, after),
+                alpha,
+                area,
+            )
+    with controls:
+        _grid_boxes(None if grid is None else grid.value.cell_size_m, automatic=cell_m is None)
+        _alpha_box()
+    if grid is None or changed is None:
+        st.stop()
+    notes = [*grid.value.notes, *grid.warnings]
+    layer = change_layer(changed)
+    legend_title = "Change in crimes per month"
+    entries = change_legend_entries()
+    zones = change_areas(changed)
+    labels = [str(label) for label in zones["label"]]
+    key = ("change", kind, cell_m, before, after, alpha)
+    n_up = int((changed["change"] == "up").sum())
+    n_down = int((changed["change"] == "down").sum())
+    explain = (
+        f"Crimes per month in {before[0]} to {before[1]} against {after[0]} to {after[1]}, per "
+        f"cell: conditional binomial test of two Poisson counts, Benjamini-Hochberg FDR, "
+        f"adjusted p <= {alpha:g} (as `patchmap change`). {n_up:,} cells rose and {n_down:,} "
+        "fell significantly."
     )
 elif method in (GISTAR, EMERGING):
     kind = st.session_state.get(GRID_KIND_KEY, "square")
@@ -396,12 +521,8 @@ elif method in (GISTAR, EMERGING):
         entries = gistar_legend_entries(result.cells["gi_bin"].unique().tolist())
         if not entries:
             entries = [LegendEntry("No significant cell", "#ffffff", "square")]
-        zones = connected_zones(result.cells.loc[result.cells["gi_bin"] > 0])
-        zones = zones.loc[zones["n_crimes"] > 0]  # areas hot only through their neighbours
-        labels = [
-            f"Hot area {i + 1} ({n} cell{'s' if n > 1 else ''})"
-            for i, n in enumerate(zones["n_cells"])
-        ]
+        zones = gistar_hot_areas(result.cells)
+        labels = [str(label) for label in zones["label"]]
         key = ("gi", kind, cell_m, band_m, correction, alpha)
         explain = (
             f"**Gi\\* convention used.** {result.convention} "
@@ -430,12 +551,8 @@ elif method in (GISTAR, EMERGING):
         layer = emerging_layer(cells)
         legend_title = "Emerging hot spots"
         entries = emerging_legend_entries(list(cells["category"].unique()))
-        zones = category_zones(cells, column="category", categories=HOT_CATEGORIES)
-        zones = zones.loc[zones["n_crimes"] > 0]  # areas hot only through their neighbours
-        labels = [
-            f"{category} ({n} cell{'s' if n > 1 else ''})"
-            for category, n in zip(zones["category"], zones["n_cells"], strict=True)
-        ]
+        zones = emerging_hot_areas(cells, categories=HOT_CATEGORIES)
+        labels = [str(label) for label in zones["label"]]
         key = ("emerging", kind, cell_m, alpha)
         notes += list(warned_cells.warnings)
         first, last = ctx.selection.months or ("", "")
@@ -643,7 +760,6 @@ else:
         ctx.dataset_id,
         ctx.selection,
         key,
-        tuple(labels[:N_TOP]),
         top,
         area,
     )

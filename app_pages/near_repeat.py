@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from layers.map import base_map, street_layer
+from layers.basemap import base_map
+from layers.map import street_layer
 from layers.near_repeat import alert_map_layers, knox_table_html, write_alert_zones
 from spatial.crs import BNG_EPSG
 from spatial.errors import PatchmapError

@@ -15,8 +15,12 @@ from spatial.crs import BNG_EPSG
 from spatial.incidents import Midnight
 
 TYPES_KEY: Final = "when_types"
-WARD_KEY: Final = "when_ward"
-MONTHS_KEY: Final = "when_months"
+AREA_KIND_KEY: Final = "when_area_kind"
+WARDS_KEY: Final = "when_wards"
+NEIGHBOURHOOD_KEY: Final = "when_neighbourhood"
+HOT_AREA_KEY: Final = "when_hot_area"
+PROBLEM_KEY: Final = "when_problem"
+DATES_KEY: Final = "when_dates"
 SPLIT_KEY: Final = "when_split"
 PERIOD_KEY: Final = "when_period"
 HEAT_KEY: Final = "when_heat"
@@ -25,7 +29,6 @@ WINDOWS_KEY: Final = "when_windows"
 MAP_KEY: Final = "when_map"
 PROBLEMS_KEY: Final = "when_problems"
 DOWNLOAD_KEY: Final = "when_download"
-ALL_AREA: Final = "Whole extract"
 PROBLEM_COLUMNS: Final = {
     "rank": "Rank",
     "label": "Problem",
@@ -73,30 +76,65 @@ if inc.report.notes:
 
 in_gb = inc.events.crs is not None and inc.events.crs.to_epsg() == BNG_EPSG
 wards = ctx.area.wards if in_gb else None
-months = sorted({str(p) for p in inc.events["start"].dt.to_period("M").unique()})
-left, middle, right = st.columns(3)
+first_day, last_day = inc.events["start"].min().date(), inc.events["start"].max().date()
+left, right = st.columns(2)
 left.multiselect(
     "Crime types", sorted(inc.events["crime_type"].unique()), key=TYPES_KEY,
     placeholder="All crime types",
 )  # fmt: skip
-ward_names = [ALL_AREA, *(list(wards["ward_name"]) if wards is not None else [])]
-middle.selectbox("Area", ward_names, key=WARD_KEY)
-if len(months) > 1:
-    right.select_slider("Months", options=months, value=(months[0], months[-1]), key=MONTHS_KEY)
-chosen = st.session_state.get(MONTHS_KEY) or (months[0], months[-1])
-month_range = (str(chosen[0]), str(chosen[1]))
-inside = [m for m in months if month_range[0] < m <= month_range[1]]
+right.date_input(
+    "Dates (committed from)", value=(first_day, last_day), min_value=first_day,
+    max_value=last_day, key=DATES_KEY, format="DD/MM/YYYY",
+)  # fmt: skip
+picked = tuple(st.session_state.get(DATES_KEY) or ())
+day_range = (picked[0], picked[1]) if len(picked) == 2 else (first_day, last_day)  # noqa: PLR2004
+dates = (day_range[0].isoformat(), day_range[1].isoformat())
+month_range = (dates[0][:7], dates[1][:7])
+types = tuple(st.session_state.get(TYPES_KEY) or ()) or None
+
+kinds = _ui.WHEN_AREA_KINDS if wards is not None else _ui.WHEN_AREA_KINDS[:1]
+st.radio("Area", kinds, key=AREA_KIND_KEY, horizontal=True)
+kind = st.session_state.get(AREA_KIND_KEY) or _ui.WHEN_WHOLE
+hot = problems = None
+chosen: tuple[str, ...] = ()
+if wards is not None and kind == _ui.WHEN_WARDS:
+    st.multiselect("Wards", list(wards["ward_name"]), key=WARDS_KEY, placeholder="Choose wards")
+    chosen = tuple(st.session_state.get(WARDS_KEY) or ())
+elif wards is not None and kind == _ui.WHEN_NEIGHBOURHOOD:
+    st.selectbox("Neighbourhood", ctx.area.neighbourhood_names, key=NEIGHBOURHOOD_KEY)
+    chosen = (str(st.session_state.get(NEIGHBOURHOOD_KEY) or ctx.area.neighbourhood_names[0]),)
+elif wards is not None and kind == _ui.WHEN_HOT_AREA:
+    hot = _ui.guarded(
+        "finding the hot areas", _ui.when_hot_areas, extract_key, ctx.dataset_id, types, inc,
+        wards,
+    )  # fmt: skip
+    if hot.empty:
+        _ui.fail("No Gi* hot area in these crimes: choose other crime types or another area.")
+    st.selectbox("Hot area (Gi*, 95 %)", list(hot["label"]), key=HOT_AREA_KEY)
+    chosen = (str(st.session_state.get(HOT_AREA_KEY) or hot["label"].iloc[0]),)
+elif wards is not None and kind == _ui.WHEN_PROBLEM:
+    problems = _ui.guarded(
+        "ranking problems", _ui.when_problems, extract_key, ctx.dataset_id, types, month_range,
+        inc, ctx.area,
+    )  # fmt: skip
+    if problems.empty:
+        _ui.fail("No problem ranked in these crimes: choose other crime types or dates.")
+    st.selectbox("Problem", list(problems["label"]), key=PROBLEM_KEY)
+    chosen = (str(st.session_state.get(PROBLEM_KEY) or problems["label"].iloc[0]),)
+place = _ui.guarded(
+    "choosing the area", _ui.when_area, kind, chosen, area=ctx.area, hot=hot, problems=problems
+)
+inside = sorted({str(p) for p in inc.events["start"].dt.to_period("M").unique()})
+inside = [m for m in inside if month_range[0] < m <= month_range[1]]
 split = None
 if inside:
     split = st.select_slider(
         "Compare timing before and after", options=inside, value=inside[len(inside) // 2],
         key=SPLIT_KEY,
     )  # fmt: skip
-types = tuple(st.session_state.get(TYPES_KEY) or ()) or None
-ward = st.session_state.get(WARD_KEY)
 view = _ui.guarded(
-    "counting by hour of the week", _ui.when_view, extract_key, types,
-    None if ward in (None, ALL_AREA) else str(ward), month_range, split, inc, wards,
+    "counting by hour of the week", _ui.when_view, extract_key, types, (kind, *chosen), dates,
+    split, inc, place,
 )  # fmt: skip
 
 how = view.how
@@ -144,7 +182,7 @@ else:
         inc, ctx.area,
     )  # fmt: skip
     if problems is not None:
-        shown = wards if ward in (None, ALL_AREA) else wards.loc[wards["ward_name"] == ward]
+        shown = wards if place.wards is None else place.wards
         st_folium(
             _ui.guarded(
                 "drawing the patrol windows", patrol_window_map, shown, problems,

@@ -141,7 +141,7 @@ def bench_force(tmp: Path) -> None:
     rows: list[tuple[str, float, float, float | None]] = [
         (f"ingest {n_rows:,} rows ({n_rows / ingest_s:,.0f} rows/s)", ingest_s, ingest_mb, None)
     ]
-    for name, extra in (("summary", []), ("profile", ["--ward", WARD])):
+    for name, extra in (("summary", ["--ward", WARD]), ("profile", ["--ward", WARD])):
         csv_s, csv_mb = _peak_child_mb([name, "--crimes", str(csvs), *common, *extra, "--json"])
         store_s = _best([name, "--store", str(store), *common, *extra, "--json"])
         _, store_mb = _peak_child_mb([name, "--store", str(store), *common, *extra, "--json"])

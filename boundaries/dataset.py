@@ -193,8 +193,8 @@ def load_study_area_from_store(
     neighbourhoods: str | Path | tuple[str, bytes] | None = None,
     population: str | Path | tuple[str, bytes] | None = None,
     lsoas: str | Path | tuple[str, bytes] | None = None,
-    months: tuple[str, str] | None = None,
     label: str | None = None,
+    read_only: tuple[str, ...] | None = None,
 ) -> StudyArea:
     """
     Load wards and read only their crimes from a store (see :mod:`spatial.store`).
@@ -209,8 +209,10 @@ def load_study_area_from_store(
         A store made by ``patchmap ingest``.
     wards, ward_field, neighbourhoods, population, lsoas, label
         As for :func:`load_study_area`.
-    months
-        First and last month ``YYYY-MM`` to read; every month when None.
+    read_only
+        Ward or neighbourhood names: read only the crimes in the extent of those wards and count
+        the rest, for questions about those wards alone (a summary of one ward). Every ward when
+        None, as profiles need (they rank a ward among all of them).
 
     Returns
     -------
@@ -231,8 +233,14 @@ def load_study_area_from_store(
         mapping,
         source=source_name(neighbourhoods) if neighbourhoods is not None else "neighbourhoods",
     )
-    bounds = tuple(float(v) for v in ward_frame.total_bounds)
-    crime_load = query_crimes(store_dir, bounds_m=bounds, months=months)  # type: ignore[arg-type]
+    focus = ward_frame
+    if read_only:
+        named = ward_frame["ward_name"].isin(read_only) | ward_frame["neighbourhood"].isin(
+            read_only
+        )
+        focus = ward_frame.loc[named] if named.any() else ward_frame
+    bounds = tuple(float(v) for v in focus.total_bounds)
+    crime_load = query_crimes(store_dir, bounds_m=bounds)  # type: ignore[arg-type]
     assignment = assign_wards(crime_load.points, ward_frame)
     return StudyArea(
         wards=ward_frame,

@@ -19,6 +19,8 @@ __all__ = [
     "BLANK_CRIME_TYPE",
     "Selection",
     "Summary",
+    "data_period",
+    "filter_texts",
     "parse_month_range",
     "select_points",
     "select_wards",
@@ -190,6 +192,75 @@ def select_points(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
     points = area.points
     mask = _row_mask(points, selection) & points["ward"].isin(names)
     return points.loc[mask].copy()
+
+
+def data_period(points: pd.DataFrame, selection: Selection) -> tuple[str, str]:
+    """
+    Name the months a result covers: the selection's, else the first and last month of crimes.
+
+    Every export, pack and JSON record states its period with this function.
+
+    Parameters
+    ----------
+    points
+        The selected crimes, with ``month`` (``Period[M]``).
+    selection
+        The filters applied.
+
+    Returns
+    -------
+    tuple of str
+        ``(first, last)`` as ``YYYY-MM``.
+
+    Raises
+    ------
+    EmptyInputError
+        When no months are selected and there are no crimes to take them from.
+
+    Examples
+    --------
+    >>> crimes = pd.DataFrame({"month": pd.PeriodIndex(["2024-03", "2024-01"], freq="M")})
+    >>> data_period(crimes, Selection())
+    ('2024-01', '2024-03')
+    >>> data_period(crimes, Selection(months=("2023-06", "2024-05")))
+    ('2023-06', '2024-05')
+    """
+    if selection.months is not None:
+        return selection.months
+    if len(points) == 0:
+        msg = "The selection holds no crimes, so it covers no months: widen the filters."
+        raise EmptyInputError(msg)
+    months = points["month"]
+    return str(months.min()), str(months.max())
+
+
+def filter_texts(selection: Selection) -> dict[str, str]:
+    """
+    Describe the filters applied, as text (for export metadata and JSON records).
+
+    Parameters
+    ----------
+    selection
+        The filters.
+
+    Returns
+    -------
+    dict
+        ``wards``, ``neighbourhoods``, ``months`` ("first to last") and ``crime_types``, only
+        those given.
+
+    Examples
+    --------
+    >>> filter_texts(Selection(wards=("Market", "Abbey"), months=("2024-01", "2024-06")))
+    {'wards': 'Market, Abbey', 'months': '2024-01 to 2024-06'}
+    """
+    given = {
+        "wards": selection.wards,
+        "neighbourhoods": selection.neighbourhoods,
+        "months": selection.months and (f"{selection.months[0]} to {selection.months[1]}",),
+        "crime_types": selection.crime_types,
+    }
+    return {name: ", ".join(values) for name, values in given.items() if values}
 
 
 BLANK_CRIME_TYPE: Final = "(blank)"

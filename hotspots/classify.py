@@ -31,6 +31,8 @@ from spatial.errors import EmptyInputError, MissingColumnError, ParameterError, 
 from spatial.grid import assign_cells
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
     import numpy.typing as npt
 
@@ -50,6 +52,7 @@ __all__ = [
     "MonthlyGiStar",
     "change_by_cell",
     "classify_emerging",
+    "compare_halves",
     "conditional_binomial_p",
     "emerging_hotspots",
     "month_range",
@@ -742,3 +745,37 @@ def emerging_hotspots(
     cells["trend"] = cells["trend"].astype("str")
     cells["pattern"] = cells["pattern"].astype("str")
     return cells
+
+
+def compare_halves(months: Sequence[str]) -> tuple[tuple[str, str], tuple[str, str]]:
+    """
+    Split months into the two periods a change is compared over by default: earlier, later half.
+
+    With an odd number of months the oldest is left out, so both periods are equally long.
+
+    Parameters
+    ----------
+    months
+        Consecutive months, ``YYYY-MM``, oldest first (e.g. the selected months).
+
+    Returns
+    -------
+    tuple
+        ``(before, after)``, each ``(first month, last month)``.
+
+    Raises
+    ------
+    ParameterError
+        When fewer than two months are given.
+
+    Examples
+    --------
+    >>> compare_halves(["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"])
+    (('2024-02', '2024-03'), ('2024-04', '2024-05'))
+    """
+    if len(months) < 2:  # noqa: PLR2004 - two periods need two months
+        msg = f"A change needs at least two months; found {len(months)}. Select more months."
+        raise ParameterError(msg)
+    half = len(months) // 2
+    before, after = months[-2 * half : -half], months[-half:]
+    return (str(before[0]), str(before[-1])), (str(after[0]), str(after[-1]))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_KERNEL",
+    "DENSITY_UNIT",
     "GAUSSIAN_TRUNCATE_SD",
     "KDE_CELL_DIVISOR",
     "M2_PER_KM2",
@@ -54,6 +55,8 @@ Kernel = Literal["quartic", "gaussian"]
 
 DEFAULT_KERNEL: Final = "quartic"
 """The quartic (biweight) kernel ArcGIS's Kernel Density uses."""
+DENSITY_UNIT: Final = "crimes per km2"
+"""Unit of a density surface's values (as written into exports and GeoTIFF bands)."""
 KDE_CELL_DIVISOR: Final = 250
 """Automatic raster cell size: the shorter side of the wards' extent / 250 (ArcGIS's default)."""
 GAUSSIAN_TRUNCATE_SD: Final = 4.0

@@ -71,9 +71,17 @@ AUDIENCES: Final[tuple[Audience, ...]] = get_args(Audience)
 """Every audience, most detailed first."""
 
 LayerKind = Literal[
-    "crimes", "hotspots", "density", "clusters", "routes", "sites", "wards", "streets"
+    "crimes",
+    "hotspots",
+    "hot_areas",
+    "density",
+    "clusters",
+    "routes",
+    "sites",
+    "wards",
+    "streets",
 ]
-"""The kinds of layer patchmap exports."""
+"""The kinds of layer patchmap exports (the layers of :data:`tasking.products.ExportLayer`)."""
 LAYER_KINDS: Final[tuple[LayerKind, ...]] = get_args(LayerKind)
 """Every layer kind."""
 
@@ -155,6 +163,7 @@ _ROUTE_FIELDS: Final = (
     "cumulative_m",
     "kind",
 )
+_HOT_AREA_FIELDS: Final = ("label", "n_cells", "n_crimes")
 _SITE_FIELDS: Final = ("name", "kind", "public_facing", "opening_notes")
 _POLICE_STREET_FIELDS: Final = (
     "beat_id",
@@ -249,6 +258,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
         fields={
             "crimes": _POLICE_CRIME_FIELDS,
             "hotspots": _POLICE_HOTSPOT_FIELDS,
+            "hot_areas": _HOT_AREA_FIELDS,
             "density": (),
             "clusters": _POLICE_CLUSTER_FIELDS,
             "routes": _ROUTE_FIELDS,
@@ -265,6 +275,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
         fields={
             "crimes": ("ward", "location", "n_crimes"),
             "hotspots": ("cell_id", "n_crimes", "gi_bin", "hotspot", "significant"),
+            "hot_areas": ("label", "n_crimes"),
             "density": (),
             "clusters": (
                 "cluster_id",
@@ -293,6 +304,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
         fields={
             "crimes": ("ward", "n_crimes"),
             "hotspots": ("cell_id", "hotspot"),
+            "hot_areas": ("label",),
             "density": (),
             "clusters": ("cluster_id", "n_crimes", "first_month", "last_month"),
             "sites": ("name", "kind"),

@@ -11,6 +11,10 @@ A pack covers a ward or a neighbourhood, a period and a meeting date, for one au
 - from the tasking log, when one is given: flagged problems with their SARA stage and EPIC
   actions, and the assessment of finished responses.
 
+Nothing is computed here: :func:`tasking.pack.briefing_content` gives the profile, the changes
+(:func:`tasking.profile.meeting_changes`), the map's Gi* cells, the EVA walk and the tasking log's
+records; :func:`render_briefing` renders them for one audience.
+
 Each section appears only when its data exists, never as a placeholder. The audience preset
 (:mod:`layers.audience`) applies to every table and the map: partners see streets and cells with
 counts below the threshold shown as ``<5``, never crime IDs or outcomes; the public sees ward
@@ -32,56 +36,32 @@ import pandas as pd
 import shapely
 from jinja2 import Environment, select_autoescape
 
-from boundaries.select import Selection, select_points, select_wards
-from hotspots.gistar import gi_star
-from hotspots.poisson import poisson_rate_ratio_test
+from hotspots.tables import snap_point_counts
 from layers.audience import Audience, AudiencePreset, get_preset, prepare_layer
-from layers.export import LICENCE_DEMO, LICENCE_ONS, LICENCE_OSM, LICENCE_POLICE, route_frames
-from layers.map import snap_point_counts
+from layers.export import route_frames
+from layers.metadata import source_lines
 from layers.near_repeat import near_repeat_brief
 from layers.pdf import html_to_pdf
 from layers.static_map import render_static_map
 from spatial.crs import BNG
-from spatial.errors import EmptyInputError, ParameterError
-from spatial.grid import count_points, make_grid
+from spatial.errors import ParameterError
 from spatial.network import load_network
-from tasking.assess import Assessment, assess_response
-from tasking.profile import PeriodChange, Profile, build_profile, change_verdict
-from tasking.store import (
-    ActionRecord,
-    ProblemRecord,
-    areas_to_geodataframe,
-    list_actions,
-    list_areas,
-    list_meetings,
-    list_problems,
-)
 from tasking.windows import window_in
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy.orm import Session
-
     from boundaries.dataset import StudyArea
-    from hotspots.knox import KnoxResult
-    from hotspots.near_repeat import NearRepeatAlerts
-    from spatial.routes import EvaRoute
+    from tasking.pack import BriefingContent, TaskingSnapshot
+    from tasking.profile import PeriodChange, Profile
 
 __all__ = [
-    "DEFAULT_PERIOD_MONTHS",
     "SECTION_TITLES",
     "BriefingPack",
-    "TaskingSnapshot",
-    "build_briefing",
-    "read_tasking",
+    "render_briefing",
     "write_briefing",
 ]
 
-DEFAULT_PERIOD_MONTHS: Final = 3
-"""Months covered by a pack when none are given: the last loaded months before the meeting."""
-ASSESSMENT_MAX_MONTHS: Final = 6
-"""At most this many months before and after a response are compared when assessing it."""
 SECTION_TITLES: Final = {
     "cover": "Cover",
     "map": "Map",
@@ -103,36 +83,6 @@ CAVEATS: Final = (
     "Crimes recorded without a location are not on the map or in these counts.",
 )
 """Data caveats printed on every cover."""
-
-
-@dataclass(frozen=True, eq=False)
-class TaskingSnapshot:
-    """
-    What a pack shows from the tasking log.
-
-    Attributes
-    ----------
-    problems
-        Problems in the pack's wards (open ones, and closed ones with an assessment).
-    actions
-        Their EPIC actions.
-    patrol_areas
-        Patrol-area polygons of those problems (EPSG:27700), or None.
-    routes
-        Stored EVA routes of those problems (EPSG:27700 lines), or None.
-    assessments
-        ``(problem title, assessment)`` for finished responses that have a patrol area and a
-        comparison area.
-    last_meeting
-        Date of the previous NAG meeting before the pack's meeting, if the log has one.
-    """
-
-    problems: tuple[ProblemRecord, ...] = ()
-    actions: tuple[ActionRecord, ...] = ()
-    patrol_areas: gpd.GeoDataFrame | None = None
-    routes: gpd.GeoDataFrame | None = None
-    assessments: tuple[tuple[str, Assessment], ...] = ()
-    last_meeting: dt.date | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,95 +129,6 @@ class BriefingPack:
 # --- tasking log ----------------------------------------------------------------------------
 
 
-def _month(value: dt.date | dt.datetime) -> pd.Period:
-    return pd.Period(year=value.year, month=value.month, freq="M")
-
-
-def _assessment_periods(
-    start: pd.Period, loaded: Sequence[str]
-) -> tuple[tuple[str, str], tuple[str, str]] | None:
-    """Before: the months before ``start``; after: ``start`` on; equal lengths, both loaded."""
-    months = sorted(pd.Period(m, freq="M") for m in loaded)
-    after = [m for m in months if m >= start]
-    before = [m for m in months if m < start]
-    n = min(len(after), len(before), ASSESSMENT_MAX_MONTHS)
-    if n == 0:
-        return None
-    return (str(before[-n]), str(before[-1])), (str(after[0]), str(after[n - 1]))
-
-
-def read_tasking(
-    session: Session, area: StudyArea, *, wards: Sequence[str], meeting: dt.date
-) -> TaskingSnapshot:
-    """
-    Read what a pack shows from the tasking log.
-
-    A finished response is a problem that is closed or at the ``assessment`` stage and has a
-    ``patrol_area`` and a ``comparison_area``. It is assessed with
-    :func:`tasking.assess.assess_response`, the response starting in the month its first
-    action was due (or was logged, when it has no due date): the loaded months from then on
-    against as many loaded months just before (at most :data:`ASSESSMENT_MAX_MONTHS` each).
-
-    Parameters
-    ----------
-    session
-        An open session on the tasking database.
-    area
-        The loaded study area (its crimes are used for the assessments).
-    wards
-        The pack's wards; problems in other wards are left out.
-    meeting
-        The pack's meeting date (the previous meeting is the last one before it).
-
-    Returns
-    -------
-    TaskingSnapshot
-        Problems, actions, areas, assessments and the previous meeting date.
-    """
-    problems = tuple(p for w in wards for p in list_problems(session, ward=w))
-    actions = tuple(a for p in problems for a in list_actions(session, problem_id=p.id))
-    areas = [a for p in problems for a in list_areas(session, problem_id=p.id)]
-    frame = areas_to_geodataframe(areas) if areas else None
-    patrol = routes = None
-    if frame is not None:
-        patrol = frame.loc[frame["kind"] == "patrol_area"].reset_index(drop=True)
-        routes = frame.loc[frame["kind"] == "eva_route"].reset_index(drop=True)
-    assessments: list[tuple[str, Assessment]] = []
-    for problem in problems:
-        if problem.status != "closed" and problem.sara_stage != "assessment":
-            continue
-        own = [a for a in areas if a.problem_id == problem.id]
-        treated = [a.geometry for a in own if a.kind == "patrol_area"]
-        comparison = [a.geometry for a in own if a.kind == "comparison_area"]
-        started = [a.due_date or a.created_at.date() for a in actions if a.problem_id == problem.id]
-        if not treated or not comparison or not started:
-            continue
-        periods = _assessment_periods(_month(min(started)), area.months)
-        if periods is None:
-            continue
-        assessments.append(
-            (
-                problem.title,
-                assess_response(
-                    area.points,
-                    shapely.union_all(treated),
-                    shapely.union_all(comparison),
-                    before=periods[0],
-                    after=periods[1],
-                ),
-            )
-        )
-    earlier = [m.held_on for m in list_meetings(session) if m.held_on < meeting]
-    return TaskingSnapshot(
-        problems=problems,
-        actions=actions,
-        patrol_areas=patrol if patrol is not None and not patrol.empty else None,
-        routes=routes if routes is not None and not routes.empty else None,
-        assessments=tuple(assessments),
-        last_meeting=max(earlier) if earlier else None,
-    )
-
-
 # --- numbers as the audience may see them ---------------------------------------------------
 
 
@@ -311,52 +172,6 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.2g}"  # noqa: PLR2004
 
 
-def _default_months(area: StudyArea, meeting: dt.date) -> tuple[str, str]:
-    before = [m for m in area.months if pd.Period(m, freq="M") < _month(meeting)]
-    if not before:
-        msg = (
-            f"No crime data is loaded for months before the meeting on {meeting.isoformat()}; "
-            f"loaded: {', '.join(area.months) or 'none'}. Pick a later meeting date or give "
-            "the months."
-        )
-        raise ParameterError(msg)
-    chosen = before[-DEFAULT_PERIOD_MONTHS:]
-    return chosen[0], chosen[-1]
-
-
-def _change_since(
-    profile: Profile, area: StudyArea, last_meeting: dt.date | None
-) -> PeriodChange | None:
-    """Return the change since the last meeting, or the profile's previous-period change."""
-    previous = next((c for c in profile.changes if c.label == "previous period"), None)
-    if last_meeting is None:
-        return previous
-    first, last = (pd.Period(m, freq="M") for m in profile.months)
-    start = max(first, _month(last_meeting) + 1)
-    if start > last:
-        return previous
-    n_months = (last - start).n + 1
-    before = (start - n_months, start - 1)
-    loaded = {pd.Period(m, freq="M") for m in area.months}
-    if before[0] not in loaded:
-        return previous
-    points = select_points(area, Selection(wards=profile.wards, crime_types=profile.crime_types))
-    months = points["month"]
-    n_after = int(((months >= start) & (months <= last)).sum())
-    n_before = int(((months >= before[0]) & (months <= before[1])).sum())
-    test = poisson_rate_ratio_test(n_after, n_before)
-    return PeriodChange(
-        label=f"since the last meeting ({last_meeting.isoformat()})",
-        before=(str(before[0]), str(before[1])),
-        after=(str(start), str(last)),
-        n_before=n_before,
-        n_after=n_after,
-        change_pct=None if n_before == 0 else 100.0 * (n_after - n_before) / n_before,
-        p_value=test.p_value,
-        verdict=change_verdict(n_before, n_after, test.p_value),
-    )
-
-
 # --- the map --------------------------------------------------------------------------------
 
 
@@ -370,20 +185,16 @@ def _streets(area: StudyArea, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame | Non
 
 
 def _map_png(
+    content: BriefingContent,
     area: StudyArea,
-    wards: gpd.GeoDataFrame,
-    points: gpd.GeoDataFrame,
     preset: AudiencePreset,
-    tasking: TaskingSnapshot | None,
-    route: EvaRoute | None,
     title: str,
     attribution: str,
 ) -> bytes:
-    cell = preset.min_cell_m or None
+    wards, points, tasking, route = content.wards, content.points, content.tasking, content.route
     hot = None
-    if not points.empty:
-        grid = make_grid(wards, kind="square", cell_size_m=cell)
-        cells = gi_star(count_points(points, grid), grid=grid).cells
+    if content.hot_cells is not None:
+        cells = content.hot_cells
         hot = prepare_layer(cells, "hotspots", preset).assign(gi_bin=cells["gi_bin"].to_numpy())
     crimes = None
     if preset.crime_detail == "points" and not points.empty:
@@ -678,119 +489,10 @@ def _assessment_rows(
     ]
 
 
-def _sources(area: StudyArea, *, streets: bool) -> list[str]:
-    if area.is_demo:
-        return [LICENCE_DEMO]
-    return [LICENCE_POLICE, LICENCE_ONS] + ([LICENCE_OSM] if streets else [])
-
-
-def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and optional inputs
-    area: StudyArea,
-    *,
-    meeting: dt.date,
-    ward: str | None = None,
-    neighbourhood: str | None = None,
-    audience: Audience = "partner",
-    min_count: int | None = None,
-    months: tuple[str, str] | None = None,
-    tasking: TaskingSnapshot | None = None,
-    route: EvaRoute | None = None,
-    created: dt.datetime | None = None,
-    near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None,
-) -> BriefingPack:
-    """
-    Build a briefing pack for a ward or neighbourhood and a meeting.
-
-    Parameters
-    ----------
-    area
-        The loaded study area.
-    meeting
-        The meeting date.
-    ward
-        A ward name (give this or ``neighbourhood``).
-    neighbourhood
-        A neighbourhood name.
-    audience
-        ``"police"``, ``"partner"`` or ``"public"``; applies to every table and the map.
-    min_count
-        Override the preset's suppression threshold.
-    months
-        First and last month; the last :data:`DEFAULT_PERIOD_MONTHS` loaded months before the
-        meeting's month when None.
-    tasking
-        From :func:`read_tasking`: problems, actions, patrol areas, assessments and the last
-        meeting. Those sections are left out when None.
-    route
-        An EVA route to draw (otherwise a route stored in the tasking log, if any).
-    created
-        Creation time printed on the cover (now, UTC, when None).
-    near_repeat
-        Where the data have dates: the Knox test of the area's events and the near-repeat
-        zones live on the meeting day (or None); shown at the audience's detail
-        (:func:`layers.near_repeat.near_repeat_brief`). The section is left out when None.
-
-    Returns
-    -------
-    BriefingPack
-        The pack, with its HTML and map.
-
-    Raises
-    ------
-    ParameterError
-        When neither or both of ``ward`` and ``neighbourhood`` are given, a name is unknown, or
-        no data precedes the meeting.
-    EmptyInputError
-        When the area has no wards.
-    """
-    if (ward is None) == (neighbourhood is None):
-        msg = "Give one ward or one neighbourhood for the pack (--ward NAME or --neighbourhood)."
-        raise ParameterError(msg)
-    preset = get_preset(audience, min_count=min_count)
-    period = months or _default_months(area, meeting)
-    wards_sel = Selection(
-        wards=(ward,) if ward else None,
-        neighbourhoods=(neighbourhood,) if neighbourhood else None,
-    )
-    wards = select_wards(area, wards_sel)
-    if wards.empty:
-        msg = "The pack's area holds no wards."
-        raise EmptyInputError(msg)
-    profile = build_profile(
-        area, wards=(ward,) if ward else None, neighbourhood=neighbourhood, months=period
-    )
-    points = select_points(area, Selection(wards=profile.wards, months=profile.months))
-    area_name = str(ward or neighbourhood)
-    title = f"Briefing pack: {area_name}, meeting {meeting.isoformat()}"
-    streets = area.network_path is not None
-    sources = _sources(area, streets=streets)
-    map_png = _map_png(
-        area,
-        wards,
-        points,
-        preset,
-        tasking,
-        route,
-        f"{area_name}: {profile.months[0]} to {profile.months[1]} ({preset.audience})",
-        " ".join(sources),
-    )
-    change = _change_since(profile, area, tasking.last_meeting if tasking else None)
-    changes = [change] if change is not None else []
-    changes += [c for c in profile.changes if c.label == "same period last year"]
-    m = preset.min_count
+def _profile_context(profile: Profile, m: int | None) -> dict[str, object]:
+    """Return the profile's numbers as the audience may see them (template fields)."""
     total_hidden = m is not None and profile.n_crimes < m
-    context = {
-        "title": title,
-        "area_name": area_name,
-        "wards": ", ".join(profile.wards),
-        "period": f"{profile.months[0]} to {profile.months[1]}",
-        "meeting": meeting.strftime("%A %d %B %Y"),
-        "audience": preset.audience,
-        "audience_text": preset.description,
-        "data_label": area.label,
-        "created": (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
-        "caveats": [*CAVEATS, *_suppression_caveat(m)],
-        "map_uri": "data:image/png;base64," + base64.b64encode(map_png).decode("ascii"),
+    return {
         "n_crimes": _count(profile.n_crimes, m),
         "n_asb": _count(profile.n_asb, m),
         "rate": (
@@ -806,13 +508,74 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
             for mo, n in _with_secondary(list(profile.by_month.items()), m)
         ],
         "has_last_year": any(v is not None for v in profile.by_month_last_year.values()),
-        "changes": _change_rows(changes, m),
+    }
+
+
+def render_briefing(
+    content: BriefingContent,
+    area: StudyArea,
+    *,
+    audience: Audience = "partner",
+    min_count: int | None = None,
+    created: dt.datetime | None = None,
+) -> BriefingPack:
+    """
+    Render a pack's content for an audience: the map, the tables and the HTML.
+
+    Nothing is computed here: the numbers, hot cells, changes and walk come from
+    :func:`tasking.pack.briefing_content`.
+
+    Parameters
+    ----------
+    content
+        What the pack shows.
+    area
+        The study area (its label, sites and streets for the map).
+    audience
+        ``"police"``, ``"partner"`` or ``"public"``; applies to every table and the map.
+    min_count
+        Override the preset's suppression threshold.
+    created
+        Creation time printed on the cover (now, UTC, when None).
+
+    Returns
+    -------
+    BriefingPack
+        The pack, with its HTML and map.
+    """
+    preset = get_preset(audience, min_count=min_count)
+    profile, tasking, area_name = content.profile, content.tasking, content.area_name
+    meeting = content.meeting
+    title = f"Briefing pack: {area_name}, meeting {meeting.isoformat()}"
+    sources = list(source_lines(is_demo=area.is_demo, uses_osm=area.network_path is not None))
+    map_png = _map_png(
+        content,
+        area,
+        preset,
+        f"{area_name}: {profile.months[0]} to {profile.months[1]} ({preset.audience})",
+        " ".join(sources),
+    )
+    m = preset.min_count
+    context = {
+        "title": title,
+        "area_name": area_name,
+        "wards": ", ".join(profile.wards),
+        "period": f"{profile.months[0]} to {profile.months[1]}",
+        "meeting": meeting.strftime("%A %d %B %Y"),
+        "audience": preset.audience,
+        "audience_text": preset.description,
+        "data_label": area.label,
+        "created": (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        "caveats": [*CAVEATS, *_suppression_caveat(m)],
+        "map_uri": "data:image/png;base64," + base64.b64encode(map_png).decode("ascii"),
+        **_profile_context(profile, m),
+        "changes": _change_rows(content.changes, m),
         "locations": _location_rows(profile, preset),
         "problems": _problem_rows(tasking, preset),
         "assessments": _assessment_rows(tasking, preset),
         "near_repeat": (
-            near_repeat_brief(near_repeat[0], near_repeat[1], audience=preset.audience)
-            if near_repeat is not None
+            near_repeat_brief(*content.near_repeat, audience=preset.audience)
+            if content.near_repeat is not None
             else None
         ),
         "sources": sources,
@@ -826,7 +589,7 @@ def build_briefing(  # noqa: PLR0913 - the place, the meeting, the audience and 
         "locations": bool(context["locations"]),
         "problems": bool(context["problems"]),
         "assessments": bool(context["assessments"]),
-        "near_repeat": near_repeat is not None,
+        "near_repeat": content.near_repeat is not None,
     }
     return BriefingPack(
         title=title,
@@ -860,7 +623,7 @@ def write_briefing(pack: BriefingPack, path: str | Path) -> Path:
     Parameters
     ----------
     pack
-        The pack from :func:`build_briefing`.
+        The pack from :func:`render_briefing`.
     path
         The file; its extension picks the format.
 

@@ -10,7 +10,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from layers.map import LegendEntry, Tiles, base_map, legend, ward_layer
+from layers.basemap import LegendEntry, Tiles, base_map, legend
+from layers.map import ward_layer
 from layers.styles import CRIME_POINT_COLOUR
 from spatial.crs import BNG, WGS84, require_bng
 

@@ -18,8 +18,9 @@ import folium
 import pandas as pd
 
 from hotspots.near_repeat import partner_zones
-from layers.export import ExportMetadata, write_gpkg
-from layers.map import tooltip_layer
+from layers.hotspot_layers import tooltip_layer
+from layers.metadata import ExportMetadata
+from layers.writers import write_gpkg
 from spatial.crs import require_bng
 
 if TYPE_CHECKING:

@@ -14,14 +14,14 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from layers.map import (
+from layers.basemap import (
     APP_STATIC_URL,
     LegendEntry,
     Tiles,
-    _escape,
-    _require_columns,
     base_map,
+    escape_html,
     legend,
+    require_frame_columns,
 )
 from layers.styles import DENSITY_COLOURS, NO_DATA_COLOUR
 from spatial.crs import BNG, WGS84, require_bng
@@ -162,14 +162,14 @@ def overview_map(
         raise ParameterError(msg)
     wards = overview.wards
     require_bng(wards, name="wards")
-    _require_columns(wards, ("ward_name", "n_crimes", "rate_per_1000"), name="wards")
+    require_frame_columns(wards, ("ward_name", "n_crimes", "rate_per_1000"), name="wards")
     m = base_map(wards, tiles=tiles, asset_url=asset_url)
     values = wards[measure].to_numpy(dtype=np.float64)
     breaks = choropleth_breaks(values)
     rates = wards["rate_per_1000"].to_numpy(dtype=np.float64)
     frame = gpd.GeoDataFrame(
         {
-            "ward": [_escape(v) for v in wards["ward_name"]],
+            "ward": [escape_html(v) for v in wards["ward_name"]],
             "crimes": [_format(float(v), "n_crimes") for v in wards["n_crimes"]],
             "rate": [_format(float(v), "rate_per_1000") for v in rates],
             "fill": _classes(values, breaks),

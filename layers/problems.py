@@ -7,16 +7,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import folium
 
-from layers.map import (
-    APP_STATIC_URL,
-    LegendEntry,
-    Tiles,
-    base_map,
-    legend,
-    street_layer,
-    tooltip_layer,
-    ward_layer,
-)
+from layers.basemap import APP_STATIC_URL, LegendEntry, Tiles, base_map, legend
+from layers.hotspot_layers import tooltip_layer
+from layers.map import street_layer, ward_layer
 from layers.styles import WARD_COLOUR
 from spatial.crs import require_bng
 from spatial.validate import require_columns

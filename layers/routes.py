@@ -27,17 +27,8 @@ import shapely
 from pyproj import Transformer
 from shapely import Point
 
-from hotspots.gistar import gi_star
-from layers.map import (
-    APP_STATIC_URL,
-    LegendEntry,
-    Tiles,
-    base_map,
-    legend,
-    site_layer,
-    street_layer,
-    ward_layer,
-)
+from layers.basemap import APP_STATIC_URL, LegendEntry, Tiles, base_map, legend
+from layers.map import site_layer, street_layer, ward_layer
 from layers.styles import SITE_COLOUR, STREET_COLOUR, WARD_COLOUR
 from spatial.crs import BNG, WGS84, require_bng
 from spatial.errors import (
@@ -46,16 +37,11 @@ from spatial.errors import (
     OutsideGreatBritainError,
     ParameterError,
 )
-from spatial.grid import count_points, make_grid
-from spatial.routes import DEFAULT_STOP_SPACING_M, DEFAULT_TOP_N, stops_from_hotspots
 from spatial.validate import in_gb_lonlat
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from hotspots.clusters import ClusterResult
-    from hotspots.gistar import GiStarResult
-    from hotspots.kde import DensitySurface
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
 
@@ -66,11 +52,7 @@ __all__ = [
     "ROUTE_STOP_FIELDS",
     "STOP_TABLE_COLUMNS",
     "catchment_layer",
-    "cluster_stops",
     "eva_map",
-    "gistar_stops",
-    "hotspot_stops",
-    "kde_peak_stops",
     "point_from_lonlat",
     "route_layer",
     "route_map_svg",
@@ -144,178 +126,6 @@ def point_from_lonlat(lon: float, lat: float) -> Point:
         raise OutsideGreatBritainError(msg)
     x, y = _TO_BNG.transform(lon, lat)
     return Point(float(x), float(y))
-
-
-def gistar_stops(
-    result: GiStarResult,
-    *,
-    top_n: int = DEFAULT_TOP_N,
-    min_spacing_m: float = DEFAULT_STOP_SPACING_M,
-) -> gpd.GeoDataFrame:
-    """
-    Turn Gi* hot cells into EVA stops weighted by their crime count.
-
-    Significant hot cells are used; when none is significant, the cells with a positive ``gi_z``
-    (the warmest, as a fallback the route can still visit). Hot cells nearer than
-    ``min_spacing_m`` to a busier one add their crimes to it instead of being a stop.
-
-    Parameters
-    ----------
-    result
-        From :func:`hotspots.gistar.gi_star`.
-    top_n
-        How many stops.
-    min_spacing_m
-        Smallest distance between stops.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Stops (``label`` "Hotspot N (C crimes)", ``weight`` = crimes of the cell and its merged
-        neighbours, a point inside the cell), indexed 0, 1, 2 ... heaviest first.
-
-    Raises
-    ------
-    EmptyInputError
-        When no cell is warmer than expected.
-    """
-    cells = result.cells
-    hot = cells.loc[(cells["gi_z"] > 0) & (cells["n_crimes"] > 0)]
-    significant = hot.loc[hot["significant"].astype(bool)]
-    chosen = significant if len(significant) else hot
-    if len(chosen) == 0:
-        msg = "No Gi* cell is hotter than expected in the selected wards: add stops by hand."
-        raise EmptyInputError(msg)
-    stops = stops_from_hotspots(
-        chosen, weight_column="n_crimes", top_n=top_n, min_spacing_m=min_spacing_m
-    )
-    stops["label"] = [f"Hotspot {i + 1} ({w:g} crimes)" for i, w in enumerate(stops["weight"])]
-    return stops.reset_index(drop=True)
-
-
-def cluster_stops(result: ClusterResult, *, top_n: int = DEFAULT_TOP_N) -> gpd.GeoDataFrame:
-    """
-    Turn crime clusters into EVA stops at their centres, weighted by their crime count.
-
-    Parameters
-    ----------
-    result
-        From :func:`hotspots.clusters.dbscan_clusters` or ``hdbscan_clusters``.
-    top_n
-        How many stops.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Stops labelled by the cluster's commonest location, indexed 0, 1, 2 ... heaviest first.
-
-    Raises
-    ------
-    EmptyInputError
-        When there are no clusters.
-    """
-    if len(result.clusters) == 0:
-        msg = "No crime clusters were found in the selection: add stops by hand."
-        raise EmptyInputError(msg)
-    stops = stops_from_hotspots(
-        result.clusters, weight_column="n_crimes", top_n=top_n, label_column="top_location"
-    )
-    return stops.reset_index(drop=True)
-
-
-def kde_peak_stops(
-    surface: DensitySurface,
-    *,
-    top_n: int = DEFAULT_TOP_N,
-    min_spacing_m: float = DEFAULT_STOP_SPACING_M,
-) -> gpd.GeoDataFrame:
-    """
-    Turn the peaks of a kernel density surface into EVA stops weighted by their density.
-
-    A peak is a cell at least as dense as its eight neighbours (and above zero).
-
-    Parameters
-    ----------
-    surface
-        From :func:`hotspots.kde.kernel_density`.
-    top_n
-        How many stops.
-    min_spacing_m
-        Smallest distance between stops; a lower peak nearer than this to a higher one adds
-        its density to it.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Stops (``label`` "Density peak N", ``weight`` = crimes per km2 at the peak, the cell
-        centre), indexed 0, 1, 2 ... heaviest first.
-
-    Raises
-    ------
-    EmptyInputError
-        When the surface is zero everywhere.
-    """
-    from scipy.ndimage import maximum_filter  # noqa: PLC0415  # only KDE peaks need it
-
-    values = np.asarray(surface.values, dtype=np.float64)  # the raster array, not pandas
-    peaks = (values > 0) & (values >= maximum_filter(values, size=3, mode="constant"))
-    rows, cols = np.nonzero(peaks)
-    if len(rows) == 0:
-        msg = "The density surface is zero everywhere: there are no peaks to visit."
-        raise EmptyInputError(msg)
-    x_m, y_m = surface.cell_centres()
-    frame = gpd.GeoDataFrame(
-        {"density_per_km2": values[rows, cols]},
-        geometry=shapely.points(x_m[cols], y_m[rows]),
-        crs=BNG,
-    )
-    stops = stops_from_hotspots(
-        frame, weight_column="density_per_km2", top_n=top_n, min_spacing_m=min_spacing_m
-    )
-    stops["label"] = [f"Density peak {i + 1}" for i in range(len(stops))]
-    return stops.reset_index(drop=True)
-
-
-def hotspot_stops(
-    points: gpd.GeoDataFrame,
-    wards: gpd.GeoDataFrame,
-    *,
-    top_n: int = DEFAULT_TOP_N,
-    cell_size_m: float | None = None,
-    min_spacing_m: float = DEFAULT_STOP_SPACING_M,
-) -> gpd.GeoDataFrame:
-    """
-    Find the Gi* hot cells of the selected wards' crimes and turn them into EVA stops.
-
-    Parameters
-    ----------
-    points
-        The selected crimes, EPSG:27700.
-    wards
-        The selected wards, EPSG:27700.
-    top_n
-        How many stops.
-    cell_size_m
-        Gi* grid cell size; chosen from the wards when None.
-    min_spacing_m
-        Smallest distance between stops.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        As :func:`gistar_stops`.
-
-    Raises
-    ------
-    EmptyInputError
-        When there are no crimes or no hot cell.
-    """
-    if len(points) == 0:
-        msg = "No crimes in the selection: widen the months, wards or crime types."
-        raise EmptyInputError(msg)
-    grid = make_grid(wards, kind="square", cell_size_m=cell_size_m)
-    result = gi_star(count_points(points, grid), grid=grid)
-    return gistar_stops(result, top_n=top_n, min_spacing_m=min_spacing_m)
 
 
 def _lonlat(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -419,8 +229,8 @@ def route_to_gpx(route: EvaRoute, *, name: str = "EVA walkabout") -> str:
 
 def _kml_point(parent: ET.Element, name: str, description: str, lon: float, lat: float) -> None:
     mark = ET.SubElement(parent, "Placemark")
-    ET.SubElement(mark, "name").text = name
-    ET.SubElement(mark, "description").text = description
+    ET.SubElement(mark, "name").text = html.escape(name)
+    ET.SubElement(mark, "description").text = html.escape(description)
     point = ET.SubElement(mark, "Point")
     ET.SubElement(point, "coordinates").text = f"{lon:.7f},{lat:.7f}"
 
@@ -439,18 +249,19 @@ def route_to_kml(route: EvaRoute, *, name: str = "EVA walkabout") -> str:
     Returns
     -------
     str
-        The KML document (WGS84), UTF-8 XML; text is escaped by the XML writer.
+        The KML document (WGS84), UTF-8 XML. Names and descriptions are HTML-escaped before the
+        XML writer escapes them again, because Google Earth renders them as HTML.
     """
     ET.register_namespace("", _KML_NS)
     root = ET.Element("kml", xmlns=_KML_NS)
     doc = ET.SubElement(root, "Document")
-    ET.SubElement(doc, "name").text = name
+    ET.SubElement(doc, "name").text = html.escape(name)
     style = ET.SubElement(doc, "Style", id="route")
     line_style = ET.SubElement(style, "LineStyle")
     ET.SubElement(line_style, "color").text = "ff6b7900"  # aabbggrr of #00796b
     ET.SubElement(line_style, "width").text = "4"
     mark = ET.SubElement(doc, "Placemark")
-    ET.SubElement(mark, "name").text = name
+    ET.SubElement(mark, "name").text = html.escape(name)
     ET.SubElement(
         mark, "description"
     ).text = f"{route.distance_m:,.0f} m; {route.total_time_min:.0f} min with stops"
@@ -539,6 +350,8 @@ def route_map_svg(
 ) -> str:
     """
     Draw the route as an SVG map: nearby streets, the loop, the start and numbered stops.
+
+    long: draws the route sheet's map element by element, in drawing order.
 
     Parameters
     ----------

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from hotspots.gistar import HOTSPOT_LABELS
+from layers.basemap import LegendEntry
 from layers.export import Layer
-from layers.map import LegendEntry, tooltip_layer
+from layers.hotspot_layers import tooltip_layer
 from layers.problems import PATROL_AREA_COLOUR
 from layers.styles import DENSITY_COLOURS, GI_BIN_COLOURS
 from spatial.crs import BNG, require_bng

@@ -11,6 +11,7 @@ import math
 from typing import Final
 
 __all__ = [
+    "CHANGE_COLOURS",
     "CLUSTER_COLOUR",
     "CRIME_POINT_COLOUR",
     "DENSITY_COLOURS",
@@ -51,6 +52,9 @@ GI_BIN_COLOURS: Final = {
     -3: "#2166ac",
 }
 """Getis-Ord Gi* ``gi_bin`` (3 = hot 99% .. -3 = cold 99%) to colour: the usual red-blue ramp."""
+
+CHANGE_COLOURS: Final = {"up": GI_BIN_COLOURS[3], "down": GI_BIN_COLOURS[-3]}
+"""Cells whose crimes per month rose (red) or fell (blue) significantly between two periods."""
 
 GI_CLASS_COLOURS: Final = dict(
     zip(

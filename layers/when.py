@@ -23,7 +23,7 @@ from spatial.crs import BNG, WGS84, require_bng
 
 if TYPE_CHECKING:
     from hotspots.when import HourOfWeek
-    from layers.map import Tiles
+    from layers.basemap import Tiles
 
 __all__ = [
     "EVENT_COLOUR",

@@ -65,7 +65,7 @@ def _in_hours(area: StudyArea, text: str) -> StudyArea:
     )
 
 
-def _police_uk_area(args: argparse.Namespace) -> StudyArea:
+def _police_uk_area(args: argparse.Namespace, *, read_only_chosen: bool) -> StudyArea:
     """Load the demo town, a store (with --wards) or data.police.uk files (with --wards)."""
     from boundaries import dataset
 
@@ -89,6 +89,9 @@ def _police_uk_area(args: argparse.Namespace) -> StudyArea:
             neighbourhoods=args.neighbourhoods,
             population=args.population,
             lsoas=args.lsoas,
+            read_only=tuple((args.ward or []) + (args.neighbourhood or []))
+            if read_only_chosen
+            else None,
         )
     if not args.crimes or args.wards is None:
         msg = (
@@ -107,8 +110,13 @@ def _police_uk_area(args: argparse.Namespace) -> StudyArea:
     )
 
 
-def load(args: argparse.Namespace) -> Loaded:
-    """Load the study area the options name and build the selection."""
+def load(args: argparse.Namespace, *, read_only_chosen: bool = False) -> Loaded:
+    """
+    Load the study area the options name and build the selection.
+
+    With ``read_only_chosen`` a store reads only the chosen wards' rows (and counts the rest):
+    for subcommands whose answer concerns the chosen wards alone, such as ``summary``.
+    """
     from boundaries.select import Selection, parse_month_range
 
     incidents = None
@@ -119,7 +127,7 @@ def load(args: argparse.Namespace) -> Loaded:
         incidents = read_extract(args)
         area = _extract_area(args, incidents)
     else:
-        area = _police_uk_area(args)
+        area = _police_uk_area(args, read_only_chosen=read_only_chosen)
     if getattr(args, "hours", None):
         if incidents is None:
             msg = (

@@ -76,6 +76,7 @@ AUDIENCES: Final = ("police", "partner", "public")
 LAYER_KINDS: Final = (
     "crimes",
     "hotspots",
+    "hot_areas",
     "density",
     "clusters",
     "routes",
@@ -83,7 +84,7 @@ LAYER_KINDS: Final = (
     "wards",
     "streets",
 )
-# layers.export
+# layers.writers
 EXPORT_FORMATS: Final = ("gpkg", "geojson", "csv", "kml", "gpx", "shp", "tif")
 # hotspots.streets, hotspots.nkde, spatial.lixels
 STREET_METHODS: Final = ("nkde-discontinuous", "nkde-simple", "counts", "gistar", "nkde-continuous")

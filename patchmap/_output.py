@@ -10,11 +10,9 @@ from spatial.errors import ParameterError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import geopandas as gpd
+    from spatial.routes import EvaRoute
 
-    from boundaries.select import Selection
-
-__all__ = ["EXIT_USER_ERROR", "checked_out", "data_period", "filter_texts", "print_json"]
+__all__ = ["EXIT_USER_ERROR", "checked_out", "print_json", "walk_record"]
 
 EXIT_USER_ERROR = 2
 """The exit code when the input or options need fixing."""
@@ -37,18 +35,13 @@ def checked_out(path: Path | None, suffixes: tuple[str, ...], what: str) -> None
         raise ParameterError(msg)
 
 
-def data_period(points: gpd.GeoDataFrame, selection: Selection) -> tuple[str, str]:
-    if selection.months is not None:
-        return selection.months
-    months = points["month"]
-    return str(months.min()), str(months.max())
+def walk_record(route: EvaRoute) -> dict[str, object]:
+    """Return an EVA walk's start and stops in visiting order (route, export and brief JSON)."""
+    import shapely  # heavy: only when a walk is printed
 
-
-def filter_texts(selection: Selection) -> dict[str, str]:
-    given = {
-        "wards": selection.wards,
-        "neighbourhoods": selection.neighbourhoods,
-        "months": selection.months and (f"{selection.months[0]} to {selection.months[1]}",),
-        "crime_types": selection.crime_types,
-    }
-    return {name: ", ".join(values) for name, values in given.items() if values}
+    xy = shapely.get_coordinates(route.stops.geometry.to_numpy())
+    stops = [
+        {"order": int(o), "label": str(label), "x_m": round(float(x), 1), "y_m": round(float(y), 1)}
+        for o, label, (x, y) in zip(route.stops["order"], route.stops["label"], xy, strict=True)
+    ]
+    return {"start": route.start_label, "stops": stops, "distance_m": round(route.distance_m, 1)}

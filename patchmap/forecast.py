@@ -251,7 +251,8 @@ def add_forecast(parser: argparse.ArgumentParser) -> None:
 
 
 def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
-    from layers.export import ExportMetadata, write_geojson, write_gpkg
+    from layers.metadata import ExportMetadata
+    from layers.writers import write_geojson, write_gpkg
 
     suffix = path.suffix.lower()
     if suffix not in {".gpkg", ".geojson"}:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from patchmap import _defaults
 from patchmap._data import Loaded, load
-from patchmap._output import checked_out, data_period, filter_texts, print_json
+from patchmap._output import checked_out, print_json
 from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from hotspots.fdr import Correction
     from hotspots.kde import DensitySurface, Kernel
     from hotspots.ranking import KdeTop
-    from layers.export import RasterLayer
+    from layers.writers import RasterLayer
     from spatial.grid import Grid, GridKind
 
 
@@ -220,8 +220,34 @@ def _check_method_options(args: argparse.Namespace) -> None:
         raise ParameterError(msg)
 
 
+def _hot_area_rows(
+    points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, months: tuple[str, str]
+) -> list[dict[str, object]]:
+    """Return the Hotspots page's top hot-area table (hotspots.areas, .tables) as records."""
+    from hotspots.areas import gistar_hot_areas
+    from hotspots.tables import TOP_AREAS, hot_area_table
+
+    areas = gistar_hot_areas(cells)
+    table = hot_area_table(points, areas, months=months, top_n=TOP_AREAS)
+    return [
+        {
+            "label": str(row["Hotspot"]),
+            "n_cells": int(n_cells),
+            "n_crimes": int(row["Crimes"]),
+            "top_crime_types": str(row["Top crime types"]),
+            "trend": str(row["Trend"]),
+            "trend_p": None if math.isnan(row["Trend p"]) else round(float(row["Trend p"]), 4),
+        }
+        for (_, row), n_cells in zip(table.iterrows(), areas["n_cells"], strict=False)
+    ]
+
+
 def _gistar_outcome(
-    args: argparse.Namespace, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, notes: list[str]
+    args: argparse.Namespace,
+    points: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    notes: list[str],
+    months: tuple[str, str],
 ) -> _Outcome:
     from hotspots.gistar import DEFAULT_ALPHA, gi_star
     from spatial.grid import count_points
@@ -238,6 +264,7 @@ def _gistar_outcome(
         ["n_crimes", "gi_z"], ascending=False
     )
     busiest_hot = _rows(hot, ["cell_id", "x_m", "y_m", "n_crimes", "gi_z", "gi_p_fdr", "hotspot"])
+    hot_areas = _hot_area_rows(points, cells, months)
     lines = [
         (
             f"{result.n_hot:,} hot and {result.n_cold:,} cold cells of {grid.n_cells:,} "
@@ -252,6 +279,12 @@ def _gistar_outcome(
             f"z {r['gi_z']:>6.2f}  {r['hotspot']}"
             for r in busiest_hot
         ]
+    if hot_areas:
+        lines.append("hot areas (touching hot cells, as on the Hotspots page):")
+        lines += [
+            f"  {r['label']}: {r['n_crimes']:,} crimes; {r['top_crime_types']}; {r['trend']}"
+            for r in hot_areas
+        ]
     return _Outcome(
         layer="hotspots",
         method="Getis-Ord Gi* hot spots of crime counts per grid cell",
@@ -263,6 +296,7 @@ def _gistar_outcome(
             "n_cold": result.n_cold,
             "convention": result.convention,
             "busiest_hot_cells": busiest_hot,
+            "hot_areas": hot_areas,
         },
         lines=tuple(lines),
         frame=cells,
@@ -442,16 +476,10 @@ def _write_output(
     wards: gpd.GeoDataFrame,
     period: tuple[str, str],
 ) -> dict[str, object]:
-    from layers.export import (
-        DENSITY_UNIT,
-        LICENCE_DEMO,
-        LICENCE_ONS,
-        LICENCE_POLICE,
-        ExportMetadata,
-        write_geojson,
-        write_geotiff,
-        write_gpkg,
-    )
+    from boundaries.select import filter_texts
+    from hotspots.kde import DENSITY_UNIT
+    from layers.metadata import LICENCE_DEMO, LICENCE_ONS, LICENCE_POLICE, ExportMetadata
+    from layers.writers import write_geojson, write_geotiff, write_gpkg
     from spatial.crs import BNG, WGS84
 
     area = loaded.area
@@ -511,6 +539,8 @@ def _finish(
     notes: Sequence[str],
 ) -> int:
     """Write the output file, then print the run record (``--json``) or the text report."""
+    from boundaries.select import filter_texts
+
     output = None
     if args.out is not None:
         output = _write_output(
@@ -598,13 +628,16 @@ def add_hotspots(parser: argparse.ArgumentParser) -> None:
 
 def run_hotspots(args: argparse.Namespace) -> int:
     """Run ``patchmap hotspots``; return the exit code."""
+    from boundaries.select import data_period
+
     _check_method_options(args)
     checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
     loaded = load(args)
     points, wards = _selected(loaded)
     notes: list[str] = []
+    period = data_period(points, loaded.selection)
     if args.method == "gistar":
-        outcome = _gistar_outcome(args, points, wards, notes)
+        outcome = _gistar_outcome(args, points, wards, notes, period)
     elif args.method == "kde-top":
         outcome = _kde_top_outcome(args, points, wards, notes)
     else:
@@ -616,7 +649,7 @@ def run_hotspots(args: argparse.Namespace) -> int:
         loaded=loaded,
         points=points,
         wards=wards,
-        period=data_period(points, loaded.selection),
+        period=period,
         notes=notes,
     )
 
@@ -646,11 +679,17 @@ def add_density(parser: argparse.ArgumentParser) -> None:
 
 
 def run_density(args: argparse.Namespace) -> int:
-    """Run ``patchmap density``; return the exit code."""
+    """
+    Run ``patchmap density``; return the exit code.
+
+    long: reads the options, runs KDE or the rate surface and prints each output form
+    in turn; the steps share many locals.
+    """
     import numpy as np
 
-    from hotspots.kde import DEFAULT_KERNEL, kernel_density
-    from layers.export import DENSITY_UNIT, RasterLayer
+    from boundaries.select import data_period
+    from hotspots.kde import DEFAULT_KERNEL, DENSITY_UNIT, kernel_density
+    from layers.writers import RasterLayer
 
     checked_out(args.out, _RASTER_SUFFIXES, "a GeoTIFF")
     loaded = load(args)
@@ -747,7 +786,7 @@ def _rate_outcome(
 
     from boundaries.population import lsoa_residents
     from hotspots.kde import rate_surface
-    from layers.export import RasterLayer
+    from layers.writers import RasterLayer
 
     area = loaded.area
     if area.population is None or area.lsoas is None:
@@ -809,7 +848,12 @@ def add_change(parser: argparse.ArgumentParser) -> None:
 
 
 def run_change(args: argparse.Namespace) -> int:
-    """Run ``patchmap change``; return the exit code."""
+    """
+    Run ``patchmap change``; return the exit code.
+
+    long: reads the options, runs the change test and prints each output form
+    in turn; the steps share many locals.
+    """
     from boundaries.select import parse_month_range
     from hotspots.classify import DEFAULT_CHANGE_ALPHA, change_by_cell, month_range
     from hotspots.ranking import by_rate_change
@@ -896,7 +940,13 @@ def add_emerging(parser: argparse.ArgumentParser) -> None:
 
 
 def run_emerging(args: argparse.Namespace) -> int:
-    """Run ``patchmap emerging``; return the exit code."""
+    """
+    Run ``patchmap emerging``; return the exit code.
+
+    long: reads the options, runs the emerging hot spot analysis and prints each output form
+    in turn; the steps share many locals.
+    """
+    from boundaries.select import data_period
     from hotspots.classify import (
         COLD_CATEGORIES,
         EMERGING_CATEGORIES,

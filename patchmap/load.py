@@ -30,7 +30,7 @@ def run_summary(args: argparse.Namespace) -> int:
     """
     from boundaries.select import summarise
 
-    loaded = load(args)
+    loaded = load(args, read_only_chosen=True)
     summary = summarise(loaded.area, loaded.selection)
     record = summary.to_dict()
     for note in summary.notes:

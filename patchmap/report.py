@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from patchmap._data import Loaded, load
 from patchmap._defaults import AUDIENCES, EXPORT_FORMATS, LAYER_KINDS
 from patchmap._options import iso_date
-from patchmap._output import print_json
+from patchmap._output import print_json, walk_record
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -90,8 +90,9 @@ def add_export(parser: argparse.ArgumentParser) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """Run ``patchmap export``; return the exit code."""
-    from boundaries.select import select_wards
-    from layers.export import build_layers, export_layers
+    from layers.audience import get_preset
+    from layers.export import analysis_layers, export_layers
+    from tasking.products import export_analyses
 
     if args.out is None:
         msg = "Give --out FOLDER (several formats) or --out FILE (.gpkg, .geojson, .csv, .kml, "
@@ -103,13 +104,14 @@ def run_export(args: argparse.Namespace) -> int:
         raise ParameterError(msg)
     loaded = load(args)
     area = _with_network(loaded, args.network)
-    built = build_layers(
+    analyses = export_analyses(
         area,
         loaded.selection,
         layers=args.layers,
         cell_size_m=args.cell_size_m,
-        audience=args.audience,
+        min_cell_m=get_preset(args.audience).min_cell_m or None,
     )
+    built = analysis_layers(analyses, audience=args.audience)
     if "sites" in args.layers and area.sites is None:
         print(
             "patchmap: no co-location sites are loaded; the sites layer is left out",
@@ -122,14 +124,16 @@ def run_export(args: argparse.Namespace) -> int:
         audience=args.audience,
         min_count=args.min_count,
         density=built.density,
-        wards=select_wards(area, loaded.selection),
+        wards=analyses.selected_wards,
         formats=args.formats,
         geometry_format=args.csv_geometry,
     )
-    record = {
+    record: dict[str, object] = {
         "files": [str(p) for p in result.paths],
         "metadata": result.metadata.to_dict(),
     }
+    if analyses.route is not None:
+        record["eva_route"] = walk_record(analyses.route)
     if args.json:
         print_json(record)
         return 0
@@ -176,9 +180,10 @@ def run_brief(args: argparse.Namespace) -> int:
     """Run ``patchmap brief``; return the exit code."""
     from sqlalchemy.orm import Session
 
-    from boundaries.select import Selection, select_wards
-    from layers.briefing import build_briefing, read_tasking, write_briefing
-    from layers.export import build_layers
+    from boundaries.select import select_wards
+    from layers.audience import get_preset
+    from layers.briefing import render_briefing, write_briefing
+    from tasking.pack import briefing_content, read_tasking
     from tasking.store import connect
 
     if args.out is None or args.out.suffix.lower() not in {".html", ".htm", ".pdf"}:
@@ -201,32 +206,30 @@ def run_brief(args: argparse.Namespace) -> int:
                 tasking = read_tasking(session, area, wards=wards, meeting=args.meeting)
         finally:
             engine.dispose()
-    route = None
-    if args.eva_route:
-        place_only = Selection(wards=selection.wards, neighbourhoods=selection.neighbourhoods)
-        route = build_layers(area, place_only, layers=["routes"]).route
-    near_repeat = _pack_near_repeat(loaded, area, args.meeting)
-    pack = build_briefing(
+    content = briefing_content(
         area,
         meeting=args.meeting,
         ward=ward,
         neighbourhood=None if ward else places[0],
-        audience=args.audience,
-        min_count=args.min_count,
         months=selection.months,
         tasking=tasking,
-        route=route,
-        near_repeat=near_repeat,
+        eva_route=args.eva_route,
+        hot_cell_size_m=get_preset(args.audience).min_cell_m or None,
+        near_repeat=_pack_near_repeat(loaded, area, args.meeting),
     )
+    pack = render_briefing(content, area, audience=args.audience, min_count=args.min_count)
     path = write_briefing(pack, args.out)
-    record = {
+    record: dict[str, object] = {
         "file": str(path),
         "title": pack.title,
         "audience": pack.audience,
         "min_count": pack.min_count,
         "sections": list(pack.sections),
         "profile": pack.profile.to_dict(),
+        "changes": [dataclasses.asdict(c) for c in content.changes],
     }
+    if content.route is not None:
+        record["eva_route"] = walk_record(content.route)
     if args.json:
         print_json(record)
         return 0

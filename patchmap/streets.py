@@ -193,10 +193,10 @@ def run_streets(args: argparse.Namespace) -> int:
 def _write_lines(
     args: argparse.Namespace, hot: HotStreets, loaded: Loaded, points: gpd.GeoDataFrame
 ) -> None:
-    from boundaries.select import select_wards
-    from layers.export import ExportMetadata, export_layers
+    from boundaries.select import data_period, filter_texts, select_wards
+    from layers.export import export_layers
+    from layers.metadata import ExportMetadata
     from layers.streets import street_export_layer
-    from patchmap._output import data_period, filter_texts
 
     wards = select_wards(loaded.area, loaded.selection)
     names = ", ".join(str(w) for w in wards["ward_name"])
@@ -250,7 +250,8 @@ def _print(record: dict[str, object], hot: HotStreets, args: argparse.Namespace)
 def _walk(
     args: argparse.Namespace, hot: HotStreets, network: StreetNetwork, loaded: Loaded
 ) -> dict[str, object]:
-    from layers.export import ExportMetadata, export_layers
+    from layers.export import export_layers
+    from layers.metadata import ExportMetadata
     from layers.routes import point_from_lonlat
     from layers.streets import street_walk_layers
     from patchmap._output import checked_out

@@ -15,15 +15,14 @@ from patchmap._defaults import (
     DEFAULT_TOP_N,
     DEFAULT_WALK_KMH,
 )
-from patchmap._output import print_json
+from patchmap._output import print_json, walk_record
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
-    import shapely
-
     from boundaries.dataset import StudyArea
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
+    from tasking.eva import RouteStart
 
 
 __all__ = ["add_catchment", "add_route", "run_catchment", "run_route"]
@@ -121,21 +120,16 @@ def _network_for(args: argparse.Namespace, area: StudyArea | None) -> StreetNetw
     raise ParameterError(msg)
 
 
-def _route_start(args: argparse.Namespace, loaded: Loaded | None) -> tuple[shapely.Point, str]:
-    import shapely
-
+def _route_start(args: argparse.Namespace, loaded: Loaded | None) -> RouteStart:
     from boundaries.select import select_wards
     from layers.routes import point_from_lonlat
+    from tasking.eva import RouteStart, route_start
 
     if args.start is not None:
         lon, lat = args.start
-        return point_from_lonlat(lon, lat), f"{lon:.5f},{lat:.5f}"
-    if loaded is not None and loaded.area.sites is not None and len(loaded.area.sites):
-        sites = loaded.area.sites
-        wards = select_wards(loaded.area, loaded.selection)
-        inside = sites.loc[sites.geometry.within(shapely.union_all(wards.geometry.to_numpy()))]
-        site = (inside if len(inside) else sites).iloc[0]
-        return site.geometry, str(site["name"])
+        return RouteStart(point_from_lonlat(lon, lat), f"{lon:.5f},{lat:.5f}")
+    if loaded is not None:  # the start every front end chooses (tasking.eva)
+        return route_start(select_wards(loaded.area, loaded.selection), loaded.area.sites)
     msg = "Give --start LON,LAT (e.g. 0.1192,52.2048), or --demo to start from a demo site."
     raise ParameterError(msg)
 
@@ -196,20 +190,22 @@ def _route_record(route: EvaRoute) -> dict[str, object]:
         "node_path": list(route.node_path),
         "turns": [t.instruction for t in route.turns],
         "notes": list(route.notes),
+        "eva_route": walk_record(route),
     }
 
 
 def run_route(args: argparse.Namespace) -> int:
     """Run ``patchmap route``; return the exit code."""
     from boundaries.select import select_points, select_wards
-    from layers.routes import hotspot_stops
     from spatial.routes import plan_eva_route, read_stops
+    from tasking.eva import hotspot_stops
 
     loaded = load(args) if args.demo or args.crimes or args.store else None
     network = _network_for(args, loaded.area if loaded else None)
+    start = _route_start(args, loaded)
     if args.stops is not None:
         stops = read_stops(args.stops)
-    elif loaded is not None:
+    elif loaded is not None:  # the stops every front end chooses (tasking.eva)
         stops = hotspot_stops(
             select_points(loaded.area, loaded.selection),
             select_wards(loaded.area, loaded.selection),
@@ -218,12 +214,11 @@ def run_route(args: argparse.Namespace) -> int:
     else:
         msg = "Give --stops FILE (GeoJSON points with an optional weight), or --demo."
         raise ParameterError(msg)
-    start, label = _route_start(args, loaded)
     route = plan_eva_route(
         network,
         stops,
-        start=start,
-        start_label=label,
+        start=start.point,
+        start_label=start.label,
         max_minutes=args.max_minutes,
         walk_kmh=args.walk_kmh,
         stop_minutes=args.stop_minutes,

@@ -107,7 +107,9 @@ def run_when(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from hotspots.when import (
+        events_in_hours,
         hour_of_week,
+        hours_mask,
         patrol_windows,
         select_events,
         timing_change,
@@ -126,10 +128,13 @@ def run_when(args: argparse.Namespace) -> int:
         first, last = parse_month_range(args.months)
         start, end = pd.Period(first, "M").start_time, (pd.Period(last, "M") + 1).start_time
     events = select_events(events, area=area, crime_types=args.crime_type, start=start, end=end)
+    notes = list(incidents.report.notes)
+    if args.hours:  # the rule every subcommand's --hours follows (hotspots.when.events_in_hours)
+        events = events_in_hours(events, hours_mask(args.hours), max_window_h=args.max_window_h)
+        notes.append(f"Only crimes in the hours {args.hours}.")
     what = ", ".join(args.crime_type).lower() if args.crime_type else "crimes"
     how = hour_of_week(events, max_window_h=args.max_window_h)
     windows = patrol_windows(how, what=what, min_hours=low, max_hours=high)
-    notes = list(incidents.report.notes)
     if args.split:
         cut = pd.Period(args.split, "M").start_time
         before, after = events.loc[events["start"] < cut], events.loc[events["start"] >= cut]

@@ -16,6 +16,7 @@ times, as the force records them.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 from pyarrow import csv as pa_csv
 from pyproj import CRS, Transformer
 from pyproj.aoi import AreaOfInterest
@@ -119,6 +121,7 @@ _SPLIT_ROLES: Final = ("year", "month", "day")
 _ROLE_ALIASES: Final = {"date": "from", "time": "from_time"}
 _MIDNIGHT_S: Final = 0
 _DAY: Final = pd.Timedelta(days=1)
+_DAY_NS: Final = 86_400 * 10**9
 _OFFSET_RE: Final = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _COLUMNS_HINT: Final = (
     'Name the columns with --columns, e.g. --columns "x=Easting,y=Northing,from=Committed From,'
@@ -256,28 +259,37 @@ def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
 
 
 def _read_table(name: str, data: bytes) -> pd.DataFrame:
-    """Read one CSV or .xlsx as text columns, stripped, empty cells as missing."""
+    """Read one CSV or .xlsx as text columns, stripped, empty cells as missing (cleaned once)."""
     if name.lower().endswith(".xlsx"):
         try:
             frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
         except (ValueError, KeyError, OSError) as err:
             msg = f"{name}: could not be read as an Excel workbook ({err}). Save it as .xlsx."
             raise InputDataError(msg) from err
+        frame = frame.apply(_clean)
     else:
-        frame = _read_csv_text(name, decode_text(data, source=name))
+        frame = _read_csv_text(name, data)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
 
-def _read_csv_text(name: str, text: str) -> pd.DataFrame:
-    """Read CSV text as string columns with Arrow's CSV reader (several times pandas' speed)."""
+def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
+    """
+    Read CSV bytes as cleaned string columns with Arrow's CSV reader (several times pandas').
+
+    The bytes are checked as UTF-8 text by :func:`spatial.validate.decode_text` and then given to
+    Arrow as they are (no re-encoding); each column is stripped and emptied cells made missing in
+    Arrow, once, so later steps never clean a column again.
+    """
+    text = decode_text(data, source=name)
     header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
     if not header:
         msg = f"{name}: the file is empty. Export the extract as CSV with a header row."
         raise EmptyInputError(msg)
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(body),
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
@@ -288,6 +300,12 @@ def _read_csv_text(name: str, text: str) -> pd.DataFrame:
     except pa.ArrowInvalid as err:
         msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
         raise InputDataError(msg) from err
+    for i, column in enumerate(table.columns):
+        stripped = pc.utf8_trim_whitespace(column)
+        if not stripped.equals(column):  # only columns with padded cells are rebuilt
+            blank = pc.equal(stripped, "")
+            cleaned = pc.if_else(blank, pa.scalar(None, pa.string()), stripped)
+            table = table.set_column(i, table.column_names[i], cleaned)
     frame: pd.DataFrame = table.to_pandas()
     return frame
 
@@ -397,10 +415,28 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 
 
 def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
-    """Parse with each format in turn (Arrow's strict strptime); the first that fits wins."""
+    """
+    Parse with each format in turn (Arrow's strict strptime); the first that fits wins.
+
+    The format of the first value is found on that value alone and the whole column parsed with
+    it once; only values it leaves unparsed go through the other formats, in order (strict
+    formats never both fit one value, so the answer is the same as trying every format in turn).
+    """
     text = _arrow_text(values)
     out = pa.nulls(len(text), type=pa.timestamp("s"))
-    for date_format in date_formats:
+    present = pc.drop_null(text)
+    first = present[0] if len(present) else None
+    hit = next(
+        (
+            f
+            for f in date_formats
+            if first is not None
+            and pc.strptime(first, format=f, unit="s", error_is_null=True).is_valid
+        ),
+        None,
+    )
+    ordered = ([hit] if hit else []) + [f for f in date_formats if f != hit]
+    for date_format in ordered:
         if out.null_count == text.null_count:
             break
         parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
@@ -505,7 +541,9 @@ def _clean(raw: pd.Series) -> pd.Series:
 
 def _strip_offset(values: pd.Series, *, column: str, notes: list[str]) -> tuple[pd.Series, bool]:
     """Remove trailing UTC offsets (``+00``, ``Z``), saying so."""
-    head = values.dropna().head(1000)
+    head = values.head(5000).dropna().head(1000)  # no copy of the whole column
+    if head.empty:
+        head = values.dropna().head(1000)
     if head.empty or not head.str.contains(_OFFSET_RE.replace("(", "(?:", 1), regex=True).any():
         return values, False
     notes.append(f"{column}: UTC offsets (e.g. {head.iloc[0]!r}) found in the dates.")
@@ -552,15 +590,16 @@ def _timestamp(
     src = str(table["source_file"].iloc[0])
     rows = table["source_row"]
     column = roles[which]
-    values, had_offset = _strip_offset(_clean(table[column]), column=column, notes=notes)
+    values, had_offset = _strip_offset(table[column], column=column, notes=notes)
     stamp = _parse_dates(
         values, column=column, source=src, order=roles.get("dates"), first_row=rows
     )
-    has_time = bool((stamp.dropna() != stamp.dropna().dt.normalize()).any())
+    ns = stamp.to_numpy(dtype="datetime64[ns]")
+    has_time = bool(((ns.view(np.int64) % _DAY_NS != 0) & ~np.isnat(ns)).any())
     time_role = f"{which}_time"
     if time_role in roles:
         tod = _parse_time_of_day(
-            _clean(table[roles[time_role]]), column=roles[time_role], source=src, first_row=rows
+            table[roles[time_role]], column=roles[time_role], source=src, first_row=rows
         )
         return stamp.dt.normalize() + tod.fillna(pd.Timedelta(0)), True
     if which == "from" and "hour" in roles:
@@ -591,13 +630,13 @@ def _timestamp(
 def _hour_minute(table: pd.DataFrame, roles: Mapping[str, str], src: str) -> pd.Series:
     rows = table["source_row"]
     hours = _integer(
-        _clean(table[roles["hour"]]), column=roles["hour"], source=src, bounds=(0, 23),
+        table[roles["hour"]], column=roles["hour"], source=src, bounds=(0, 23),
         first_row=rows,
     )  # fmt: skip
     delta = pd.to_timedelta(hours.fillna(0), unit="h")
     if "minute" in roles:
         minutes = _integer(
-            _clean(table[roles["minute"]]), column=roles["minute"], source=src, bounds=(0, 59),
+            table[roles["minute"]], column=roles["minute"], source=src, bounds=(0, 59),
             first_row=rows,
         )  # fmt: skip
         delta = delta + pd.to_timedelta(minutes.fillna(0), unit="min")
@@ -609,7 +648,7 @@ def _split_date(table: pd.DataFrame, roles: Mapping[str, str]) -> tuple[pd.Serie
     rows = table["source_row"]
     bounds = {"year": (1900, 2100), "month": (1, 12), "day": (1, 31)}
     parts = {
-        r: _integer(_clean(table[roles[r]]), column=roles[r], source=src, bounds=bounds[r],
+        r: _integer(table[roles[r]], column=roles[r], source=src, bounds=bounds[r],
                     first_row=rows)
         for r in _SPLIT_ROLES
     }  # fmt: skip
@@ -660,7 +699,7 @@ def _coordinates(
     names = ("lon", "lat") if geographic else ("x", "y")
     out = []
     for role in names:
-        raw = _clean(table[roles[role]])
+        raw = table[roles[role]]
         numbers = _numbers(raw)
         bad = raw.notna() & numbers.isna()
         if bad.any():
@@ -877,7 +916,7 @@ def read_incidents(
     roles = _find_columns(list(table.columns), columns or {}, source=files[0])
     times = _times(table, roles, notes)
     placed = _place(table, roles, crs=crs, area=area, notes=notes)
-    ids = _clean(table[roles["id"]]) if "id" in roles else None
+    ids = table[roles["id"]] if "id" in roles else None
     reason = _reasons(times, placed, ids)
     keep = pd.Series(reason == 0, index=table.index)
     events = _events(table, roles, times, placed, keep, midnight=midnight)
@@ -901,14 +940,25 @@ _REASONS: Final = (
 )
 
 
+def _repeated(ids: pd.Series) -> npt.NDArray[np.bool_]:
+    """Flag each present ID already seen above (Arrow's hash encoding; no Python loop)."""
+    text = _arrow_text(ids)
+    if isinstance(text, pa.ChunkedArray):  # several files: one array to encode
+        text = text.combine_chunks()
+    codes = pc.dictionary_encode(text).indices
+    present = np.asarray(pc.is_valid(codes), dtype=bool)
+    index = np.asarray(codes.fill_null(-1), dtype=np.int64)
+    first = np.unique(index, return_index=True)[1]
+    repeated = np.ones(len(index), dtype=bool)
+    repeated[first] = False
+    out: npt.NDArray[np.bool_] = repeated & present
+    return out
+
+
 def _reasons(times: _Times, placed: _Placed, ids: pd.Series | None) -> npt.NDArray[np.int8]:
     """Code the bucket of each row: 0 kept, i + 1 for ``_REASONS[i]``; the first reason wins."""
     n = len(times.start)
-    duplicate = (
-        np.zeros(n, dtype=bool)
-        if ids is None
-        else (ids.notna() & ids.duplicated(keep="first")).to_numpy()
-    )
+    duplicate = np.zeros(n, dtype=bool) if ids is None else _repeated(ids)
     masks = (
         duplicate,
         times.start.isna().to_numpy(),
@@ -931,34 +981,36 @@ def _events(
     *,
     midnight: Midnight,
 ) -> gpd.GeoDataFrame:
-    keep_np = keep.to_numpy(dtype=bool)
-    start = times.start[keep].astype("datetime64[ns]")
-    end = times.end[keep].astype("datetime64[ns]")
+    kept = keep.to_numpy(dtype=bool)
+    rows = np.flatnonzero(kept)
+    start = times.start.to_numpy(dtype="datetime64[ns]")[rows]
+    end = times.end.to_numpy(dtype="datetime64[ns]")[rows]
     if midnight == "unknown":
-        at_midnight = (start == end) & (start == start.dt.normalize())
-        end = end.mask(at_midnight, start + _DAY)
-    ids = _clean(table[roles["id"]]) if "id" in roles else None
-    incident_id = (
-        ids[keep].fillna("").astype(str)
-        if ids is not None
-        else table.loc[keep, "source_file"] + ":" + table.loc[keep, "source_row"].astype(str)
+        at_midnight = (start == end) & (start == start.astype("datetime64[D]"))
+        end = np.where(at_midnight, start + np.timedelta64(1, "D"), end)
+
+    def text(column: str, missing: str) -> pd.Series:
+        taken = pd.Series(table[column].array[kept])  # a filter: cheaper than a take
+        return taken.fillna(missing).astype(str) if taken.hasnans else taken
+
+    source_file = pd.Series(table["source_file"].to_numpy()[rows]).astype(str)
+    source_row = table["source_row"].to_numpy(dtype=np.int64)[rows]
+    frame = pd.DataFrame(
+        {
+            "incident_id": text(roles["id"], "")
+            if "id" in roles
+            else source_file + ":" + pd.Series(source_row).astype(str),
+            "crime_type": text(roles["type"], "Unknown"),
+            "start": start,
+            "end": end,
+            "location": text(roles["location"], "")
+            if "location" in roles
+            else pd.Series("", index=range(len(rows)), dtype=str),
+            "source_file": source_file,
+            "source_row": source_row,
+        }
     )
-    location = (
-        _clean(table[roles["location"]])[keep].fillna("").astype(str)
-        if "location" in roles
-        else pd.Series("", index=start.index, dtype=str)
-    )
-    columns = {
-        "incident_id": incident_id.astype(str),
-        "crime_type": _clean(table[roles["type"]])[keep].fillna("Unknown").astype(str),
-        "start": start,
-        "end": end,
-        "location": location.astype(str),
-        "source_file": table.loc[keep, "source_file"].astype(str),
-        "source_row": table.loc[keep, "source_row"].astype(np.int64),
-    }
-    frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in columns.items()})
-    geometry = gpd.points_from_xy(placed.x[keep_np], placed.y[keep_np])
+    geometry = shapely.points(placed.x[kept], placed.y[kept])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=placed.target)
 
 

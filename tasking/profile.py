@@ -29,6 +29,8 @@ from spatial.validate import require_columns
 from tasking.findings import FINDING_ROUTES, ISSUE_SEPARATOR
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import geopandas as gpd
 
     from boundaries.dataset import StudyArea
@@ -40,7 +42,9 @@ __all__ = [
     "PeriodChange",
     "Profile",
     "build_profile",
+    "change_since",
     "change_verdict",
+    "meeting_changes",
     "summarise_findings",
 ]
 
@@ -439,6 +443,8 @@ def build_profile(
     """
     Build the profile of a ward, several wards or a neighbourhood over a period.
 
+    long: gathers every figure of the profile in one pass over the selection.
+
     Parameters
     ----------
     area
@@ -549,3 +555,68 @@ def build_profile(
         if findings is None
         else summarise_findings(findings, ward_frame, months=(str(period[0]), str(period[-1]))),
     )
+
+
+def change_since(profile: Profile, area: StudyArea, *, since: dt.date) -> PeriodChange | None:
+    """
+    Compare the profile's months after ``since`` with as many months just before them.
+
+    The same comparison as the profile's "previous period" (:attr:`Profile.changes`: the same
+    monthly counts of the profile's wards and crime types, the exact Poisson test), over the
+    months from the one after ``since`` to the profile's last month.
+
+    Parameters
+    ----------
+    profile
+        From :func:`build_profile`.
+    area
+        The study area the profile was built from.
+    since
+        A date (e.g. the last meeting); its month is the last one before the comparison.
+
+    Returns
+    -------
+    PeriodChange or None
+        Labelled "since the last meeting (YYYY-MM-DD)"; None when no profile month follows
+        ``since`` or the months before are not all loaded.
+    """
+    first, last = (pd.Period(m, freq="M") for m in profile.months)
+    start = max(first, pd.Period(year=since.year, month=since.month, freq="M") + 1)
+    if start > last:
+        return None
+    typed = Selection(wards=profile.wards, crime_types=profile.crime_types)
+    monthly = select_points(area, typed).groupby("month").size()
+    after = _month_range(start, last)
+    label = f"since the last meeting ({since.isoformat()})"
+    return _compare(monthly, set(area.months), after, len(after), label)
+
+
+def meeting_changes(
+    profile: Profile, area: StudyArea, *, last_meeting: dt.date | None = None
+) -> tuple[PeriodChange, ...]:
+    """
+    Return the changes a meeting is shown: since the last meeting, and against last year.
+
+    The first is :func:`change_since` the last meeting when it can be computed, else the
+    profile's own "previous period"; the second the profile's "same period last year". The
+    briefing pack shows exactly these (their figures are the profile's).
+
+    Parameters
+    ----------
+    profile
+        From :func:`build_profile`.
+    area
+        The study area the profile was built from.
+    last_meeting
+        The previous meeting's date, when the tasking log has one.
+
+    Returns
+    -------
+    tuple of PeriodChange
+        Zero to two changes, in that order.
+    """
+    previous = next((c for c in profile.changes if c.label == "previous period"), None)
+    since = None if last_meeting is None else change_since(profile, area, since=last_meeting)
+    first = since or previous
+    last_year = [c for c in profile.changes if c.label == "same period last year"]
+    return tuple(([first] if first is not None else []) + last_year)

@@ -12,19 +12,26 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final
 
+import geopandas as gpd
 import numpy as np
+import shapely
+from scipy.sparse.csgraph import connected_components
 
+from hotspots.gistar import gi_star, spatial_weights
 from hotspots.when import DEFAULT_MAX_WINDOW_H, hour_of_week, patrol_windows
-from spatial.crs import require_bng
-from spatial.errors import MissingColumnError, ParameterError
-from tasking.problems import TIME_OF_DAY_NOTE
+from spatial.crs import BNG, require_bng
+from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.grid import count_points, make_grid
+from tasking.problems import DEFAULT_CELL_SIZE_M, HOT_BIN, TIME_OF_DAY_NOTE
 
 if TYPE_CHECKING:
-    import geopandas as gpd
+    from collections.abc import Sequence
 
 __all__ = [
+    "HOT_AREA_COLUMNS",
     "MIN_TIMED_EVENTS",
     "PATROL_WINDOW_COLUMNS",
+    "hot_areas",
     "problem_patrol_windows",
     "window_in",
     "with_window",
@@ -39,6 +46,8 @@ PATROL_WINDOW_COLUMNS: Final = (
 """Columns :func:`problem_patrol_windows` adds: the best window's days and hours ("Fri and Sat
 22:00-03:00", empty without a pattern), the sentences, the best window's share and the number of
 timed events of the problem's type in its area."""
+HOT_AREA_COLUMNS: Final = ("label", "n_cells", "n_crimes", "geometry")
+"""Columns of :func:`hot_areas`."""
 MIN_TIMED_EVENTS: Final = 10
 """Fewer timed events than this in a patrol area say nothing about its hours."""
 
@@ -111,6 +120,83 @@ def problem_patrol_windows(
     out["patrol_window_share"] = shares
     out["n_timed"] = counts
     return out
+
+
+def hot_areas(
+    events: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    *,
+    crime_types: Sequence[str] | None = None,
+    cell_size_m: float = DEFAULT_CELL_SIZE_M,
+) -> gpd.GeoDataFrame:
+    """
+    Find the Gi* hot areas of timed events: where to look at the hours of a hotspot.
+
+    The events are counted on square cells over the wards and tested with Getis-Ord Gi* (queen
+    contiguity, Benjamini-Hochberg); cells hot at 95 % or more that hold events are joined where
+    they share an edge or a corner, the rule :func:`tasking.problems.flag_problems` groups hot
+    cells by.
+
+    Parameters
+    ----------
+    events
+        Timed events in EPSG:27700 (from :func:`spatial.incidents.read_incidents`).
+    wards
+        The wards to grid (EPSG:27700).
+    crime_types
+        Count only these values of ``crime_type`` (None: every event).
+    cell_size_m
+        Side of the square cells in metres (as the problem ranking's).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`HOT_AREA_COLUMNS`, one row per hot area, most events first; ``label`` is
+        ``"Hot area 1 (4 cells, 93 crimes)"``. Empty (same columns) when no cell is hot.
+
+    Raises
+    ------
+    CRSError
+        When a frame is not in EPSG:27700.
+    EmptyInputError
+        When no event is of the crime types.
+
+    References
+    ----------
+    Getis, A. and Ord, J. K. (1992). The analysis of spatial association by use of distance
+    statistics. Geographical Analysis 24(3), 189-206.
+    """
+    require_bng(events, name="timed events")
+    require_bng(wards, name="wards")
+    if crime_types is not None:
+        events = events.loc[events["crime_type"].isin(list(crime_types)).to_numpy()]
+    if events.empty:
+        msg = "No timed events of the chosen crime types to find hot areas in. Choose other types."
+        raise EmptyInputError(msg)
+    grid = make_grid(wards, cell_size_m=cell_size_m)
+    counts = count_points(events, grid)
+    gi_bin = gi_star(counts, grid=grid).cells["gi_bin"].to_numpy()
+    hot = np.flatnonzero((gi_bin >= HOT_BIN) & (counts > 0))
+    _, labels = connected_components(spatial_weights(grid)[hot][:, hot], directed=False)
+    cells = grid.cells.geometry.to_numpy()
+    rows = [
+        (int((labels == k).sum()), float(counts[hot[labels == k]].sum()),
+         shapely.union_all(cells[hot[labels == k]]))
+        for k in np.unique(labels)
+    ]  # fmt: skip
+    rows.sort(key=lambda r: (-r[1], -r[0]))
+    return gpd.GeoDataFrame(
+        {
+            "label": [
+                f"Hot area {i + 1} ({n} cell{'s' if n > 1 else ''}, {c:,.0f} crimes)"
+                for i, (n, c, _) in enumerate(rows)
+            ],
+            "n_cells": np.array([r[0] for r in rows], dtype=np.int64),
+            "n_crimes": np.array([r[1] for r in rows], dtype=np.float64),
+        },
+        geometry=[r[2] for r in rows],
+        crs=BNG,
+    )
 
 
 _DAY: Final = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"

@@ -85,3 +85,10 @@ def pdf_text() -> Callable[[bytes | Path], str]:
     whitespace collapsed to single spaces, so tests can look for whole phrases.
     """
     return _pdf_text
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the tests off the user's own tasking log and reports (``$XDG_DATA_HOME/patchmap``)."""
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data-home"))
+    os.environ.pop("PATCHMAP_DATABASE_URL", None)

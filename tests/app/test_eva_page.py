@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.orm import Session
@@ -8,6 +9,9 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 
 from app_pages import eva_routes as page
 from tasking.store import add_problem, connect, list_areas
+
+if TYPE_CHECKING:
+    from boundaries.dataset import StudyArea
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/eva_routes.py"
@@ -129,3 +133,25 @@ def test_saving_the_route_stores_its_line_and_stops_in_the_tasking_log(
     assert saved.geometry.length == pytest.approx(walk_m, abs=1.0)
     assert len(saved.stops) == visited
     assert any(f"Saved as EVA route {saved.id}" in s.value for s in at.success)
+
+
+def test_the_page_walks_the_stops_route_export_and_brief_plan(demo_area: StudyArea) -> None:
+    """Same data, same defaults: the page's walk is the one tasking.eva plans for the CLI."""
+    from boundaries.select import Selection, select_points, select_wards  # noqa: PLC0415
+    from spatial.network import load_network  # noqa: PLC0415
+    from tasking.eva import plan_hotspot_route  # noqa: PLC0415
+
+    demo = demo_area
+    selection = Selection(months=(demo.months[0], demo.months[-1]))
+    assert demo.network_path is not None
+    planned = plan_hotspot_route(
+        load_network(demo.network_path),
+        select_points(demo, selection),
+        select_wards(demo, selection),
+        sites=demo.sites,
+    )
+    at = _eva_page()
+    assert at.selectbox(key="eva_start").value == planned.start_label
+    (shown,) = [d.value for d in at.dataframe if "Arrive (min)" in d.value.columns]
+    assert shown["Stop"].tolist() == [str(s) for s in planned.stops["label"]]
+    assert shown["#"].tolist() == [int(o) for o in planned.stops["order"]]

@@ -149,3 +149,62 @@ def test_changing_a_parameter_recomputes_only_what_depends_on_it(
     at.selectbox(key="grid_kind").set_value("hex").run()
     assert not at.exception
     assert calls == {"make_grid": 2, "gi_star": 3}
+
+
+def test_gistar_hot_areas_are_the_exports(demo_area: StudyArea) -> None:
+    """The Hotspots page lists the hot areas the export's hot_areas layer holds."""
+    from boundaries.select import Selection, select_points  # noqa: PLC0415  # this test only
+    from hotspots.tables import hot_area_table  # noqa: PLC0415
+    from tasking.products import export_analyses  # noqa: PLC0415
+
+    selection = Selection(months=(demo_area.months[0], demo_area.months[-1]))
+    analyses = export_analyses(demo_area, selection, layers=["hot_areas"])
+    areas = analyses.hot_areas
+    assert areas is not None
+    assert len(areas) > 0
+    expected = hot_area_table(
+        select_points(demo_area, selection), areas, months=selection.months, top_n=10
+    )
+    at = _hotspots("Gi* hot spots")
+    (table,) = [d.value for d in at.dataframe if "Trend p" in d.value.columns]
+    assert table["Hotspot"].tolist() == expected["Hotspot"].tolist()
+    assert table["Hotspot"].tolist() == [str(a) for a in areas["label"].head(10)]
+    assert table["Crimes"].tolist() == expected["Crimes"].tolist()
+
+
+def test_change_compares_the_halves_as_patchmap_change_does(
+    demo_area: StudyArea, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page's Change method is the CLI's: the same periods give the same cells."""
+    import json  # noqa: PLC0415  # this test only
+
+    from hotspots.classify import compare_halves  # noqa: PLC0415
+    from patchmap.cli import main  # noqa: PLC0415
+
+    before, after = compare_halves(list(demo_area.months))
+    at = _hotspots("Change")
+    assert at.select_slider(key="change_before").value == before
+    assert at.select_slider(key="change_after").value == after
+    argv = ["change", "--demo", "--before", ":".join(before), "--after", ":".join(after)]
+    assert main([*argv, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    info = at.info[0].value
+    assert f"{result['n_up']:,} cells rose and {result['n_down']:,} fell" in info
+    rising = result["n_up"] > 0 or result["n_down"] > 0
+    assert rising == any(d.value.shape[0] for d in at.dataframe if "Trend p" in d.value.columns)
+
+
+def test_densest_cells_are_the_kde_top_of_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """The page's Densest cells method is patchmap hotspots --method kde-top."""
+    import json  # noqa: PLC0415  # this test only
+
+    from patchmap.cli import main  # noqa: PLC0415
+
+    assert main(["hotspots", "--demo", "--method", "kde-top", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    at = _hotspots("Densest cells (KDE)")
+    info = at.info[0].value
+    assert f"{result['n_top_cells']:,} of {result['n_cells']:,} cells" in info
+    assert f"{result['share_of_crimes_in_top']:.1%}" in info
+    (table,) = [d.value for d in at.dataframe if "Trend p" in d.value.columns]
+    assert table["Hotspot"].iloc[0].startswith("Densest area 1")

@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import _ui
+from boundaries.assign import assign_wards
+from boundaries.dataset import load_demo
+from spatial.incidents import incidents_to_crimes
+from tasking.problems import flag_problems
+from tasking.windows import hot_areas
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 from app_pages import tasking as page
 from tasking.store import add_problem, connect, list_actions
 
@@ -31,7 +42,8 @@ def test_when_page_finds_the_planted_night_time_economy(demo_page: AppTest) -> N
     assert not at.exception
     assert at.metric[0].value == f"{_ui.demo_extract('as-recorded').report.n_events:,}"
     at.multiselect(key="when_types").set_value(["Violence and sexual offences"]).run()
-    at.selectbox(key="when_ward").set_value("Castle").run()
+    at.radio(key="when_area_kind").set_value(_ui.WHEN_WARDS).run()
+    at.multiselect(key="when_wards").set_value(["Castle"]).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "Fri and Sat 22:00-03:00" in text
@@ -40,6 +52,91 @@ def test_when_page_finds_the_planted_night_time_economy(demo_page: AppTest) -> N
     assert windows["When"].iloc[0] == "Fri and Sat 22:00-03:00"
     (problems,) = [d.value for d in at.dataframe if "Patrol window" in d.value.columns]
     assert "Fri and Sat 22:00-03:00" in problems["Patrol window"].iloc[0]
+
+
+def _select(at: AppTest, kind: str, types: list[str] | None = None) -> AppTest:
+    at.multiselect(key="when_types").set_value(types or []).run()
+    at.date_input(key="when_dates").set_value(_DEMO_DAYS).run()
+    at.radio(key="when_area_kind").set_value(kind).run()
+    assert not at.exception
+    return at
+
+
+_DEMO_DAYS = (dt.date(2024, 10, 1), dt.date(2025, 9, 30))
+
+
+def _n_events(at: AppTest) -> int:
+    return int(at.metric[0].value.replace(",", ""))
+
+
+def _inside(shape: BaseGeometry, types: list[str] | None = None) -> int:
+    events = _ui.demo_extract("as-recorded").events
+    if types:
+        events = events.loc[events["crime_type"].isin(types)]
+    return int(events.geometry.intersects(shape).sum())
+
+
+def test_when_page_counts_several_wards(demo_page: AppTest) -> None:
+    at = _select(demo_page, _ui.WHEN_WARDS)
+    at.multiselect(key="when_wards").set_value(["Castle", "Riverside"]).run()
+    wards = load_demo().wards
+    chosen = wards.loc[wards["ward_name"].isin(["Castle", "Riverside"])].union_all()
+    assert not at.exception
+    assert _n_events(at) == _inside(chosen)
+    assert 0 < _n_events(at) < _ui.demo_extract("as-recorded").report.n_events
+    assert any("in Castle and Riverside" in m.value for m in at.markdown)
+
+
+def test_when_page_counts_a_neighbourhood(demo_page: AppTest) -> None:
+    at = _select(demo_page, _ui.WHEN_NEIGHBOURHOOD)
+    at.selectbox(key="when_neighbourhood").set_value("Fenbridge South and West").run()
+    wards = load_demo().wards
+    hood = wards.loc[wards["ward_name"].isin(["Southmoor", "Westbury"])].union_all()
+    assert not at.exception
+    assert _n_events(at) == _inside(hood)
+    assert any("in Fenbridge South and West neighbourhood" in m.value for m in at.markdown)
+
+
+def test_when_page_counts_a_gi_star_hot_area_of_the_chosen_crimes(demo_page: AppTest) -> None:
+    violence = ["Violence and sexual offences"]
+    at = _select(demo_page, _ui.WHEN_HOT_AREA, violence)
+    events = _ui.demo_extract("as-recorded").events
+    hot = hot_areas(events, load_demo().wards, crime_types=violence)
+    assert at.selectbox(key="when_hot_area").options == list(hot["label"])
+    at.selectbox(key="when_hot_area").set_value(hot["label"].iloc[0]).run()
+    assert not at.exception
+    assert _n_events(at) == _inside(hot.geometry.iloc[0], violence)
+    assert _n_events(at) > 0.25 * len(events.loc[events["crime_type"] == violence[0]])
+    assert at.dataframe[0].value["When"].iloc[0] == "Fri and Sat 22:00-03:00"
+
+
+def test_when_page_counts_a_problems_patrol_area(demo_page: AppTest) -> None:
+    at = _select(demo_page, _ui.WHEN_PROBLEM)
+    inc = _ui.demo_extract("as-recorded")
+    area = load_demo()
+    crimes = assign_wards(incidents_to_crimes(inc), area.wards).inside
+    problems = flag_problems(crimes, wards=area.wards, months=("2024-10", "2025-09"))
+    assert at.selectbox(key="when_problem").options == list(problems["label"])
+    label = problems["label"].iloc[1]
+    at.selectbox(key="when_problem").set_value(label).run()
+    assert not at.exception
+    assert _n_events(at) == _inside(problems.geometry.iloc[1])
+    assert any(f"in the patrol area of {label}" in m.value for m in at.markdown)
+
+
+def test_when_page_counts_crime_types_in_a_date_range(demo_page: AppTest) -> None:
+    at = _select(demo_page, _ui.WHEN_WHOLE, ["Shoplifting", "Burglary"])
+    first, last = dt.date(2025, 1, 1), dt.date(2025, 3, 31)
+    at.date_input(key="when_dates").set_value((first, last)).run()
+    assert not at.exception
+    events = _ui.demo_extract("as-recorded").events
+    expected = events.loc[
+        events["crime_type"].isin(["Shoplifting", "Burglary"])
+        & (events["start"] >= pd.Timestamp(first))
+        & (events["start"] < pd.Timestamp(last) + pd.Timedelta(days=1))
+    ]
+    assert _n_events(at) == len(expected) > 0
+    assert at.select_slider(key="when_split").options == ["2025-02", "2025-03"]
 
 
 def test_uploaded_extract_with_ambiguous_dates_shows_the_fix() -> None:

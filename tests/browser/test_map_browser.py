@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from boundaries.dataset import load_demo
-from layers.map import snap_point_counts
+from hotspots.tables import snap_point_counts
 
 if TYPE_CHECKING:
     from collections.abc import Callable

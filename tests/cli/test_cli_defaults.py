@@ -20,7 +20,7 @@ def _package_values() -> dict[str, object]:
         ranking,
         streets,
     )
-    from layers import audience, export  # noqa: PLC0415
+    from layers import audience, writers  # noqa: PLC0415
     from spatial import catchments, lixels, routes  # noqa: PLC0415
     from tasking import store  # noqa: PLC0415
 
@@ -49,7 +49,7 @@ def _package_values() -> dict[str, object]:
         "SARA_STAGES": store.SARA_STAGES,
         "AUDIENCES": audience.AUDIENCES,
         "LAYER_KINDS": audience.LAYER_KINDS,
-        "EXPORT_FORMATS": export.EXPORT_FORMATS,
+        "EXPORT_FORMATS": writers.EXPORT_FORMATS,
         "STREET_METHODS": streets.STREET_METHODS,
         "DEFAULT_TOP_N_STREETS": streets.DEFAULT_TOP_N_STREETS,
         "DEFAULT_NKDE_BANDWIDTH_M": nkde.DEFAULT_NKDE_BANDWIDTH_M,

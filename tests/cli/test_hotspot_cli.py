@@ -19,7 +19,7 @@ from shapely import Point
 
 from boundaries import dataset
 from hotspots.classify import HOT_CATEGORIES
-from layers.export import read_geojson_metadata
+from layers.writers import read_geojson_metadata
 from patchmap import cli
 from spatial.demo import PLANTED_PATTERNS
 

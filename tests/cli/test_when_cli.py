@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from boundaries import dataset
 from boundaries.dataset import StudyArea, load_demo
-from hotspots.when import WHEN_JSON_KEYS
+from hotspots.when import WHEN_JSON_KEYS, events_in_hours, hours_mask
 from patchmap import cli
 from spatial import demo
 from spatial.demo import demo_incidents, write_demo_extract
@@ -134,3 +135,26 @@ def test_problems_on_an_extract_carry_patrol_windows(
     top = problems[0]
     assert top["crime_type"] == VIOLENCE
     assert top["patrol_window"] == "Fri and Sat 22:00-03:00"
+
+
+def test_when_honours_hours_as_every_subcommand_does(
+    capsys: pytest.CaptureFixture[str], extract: Incidents
+) -> None:
+    night = "Fri 22-03,Sat 22-03"
+    base = ["when", "--demo", "--crime-type", VIOLENCE, "--json"]
+    everything = _json(capsys, base)
+    record = _json(capsys, [*base, "--hours", night])
+    violence = extract.events.loc[extract.events["crime_type"] == VIOLENCE]
+    kept = events_in_hours(violence, hours_mask(night))
+    assert record["n_events"] == len(kept)
+    assert 0 < len(kept) < len(violence) == everything["n_events"]
+    table = np.asarray(record["hour_of_week"]).ravel()
+    mask = hours_mask(night)
+    assert table.sum() == pytest.approx(len(kept), abs=1e-3)
+    assert table[mask].sum() >= 0.5 * len(kept)  # every kept event lies mostly in the hours
+    assert table[~mask].sum() < table[mask].sum()
+    notes, windows = record["notes"], record["patrol_windows"]
+    assert isinstance(notes, list)
+    assert f"Only crimes in the hours {night}." in notes
+    assert isinstance(windows, list)
+    assert windows[0]["days"] == ["Fri", "Sat"]

@@ -23,7 +23,8 @@ from layers.audience import (
     select_fields,
     suppress_counts,
 )
-from layers.export import ExportMetadata, Layer, export_layers
+from layers.export import Layer, export_layers
+from layers.metadata import ExportMetadata
 from spatial.crs import BNG, WGS84
 from spatial.errors import CRSError, MissingColumnError, ParameterError
 

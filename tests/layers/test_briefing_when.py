@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from boundaries.dataset import load_demo
-from layers.briefing import build_briefing, read_tasking
+from layers.briefing import render_briefing
 from patchmap.cli import main
+from tasking.pack import briefing_content, read_tasking
 from tasking.store import connect, list_actions
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ def test_pack_shows_the_patrol_window_of_an_action(tmp_path: Path) -> None:
         assert stored.description == "Joint patrol with licensing (Fri and Sat 22:00-03:00)"
         demo = load_demo()
         snapshot = read_tasking(session, demo, wards=["Castle"], meeting=MEETING)
-    pack = build_briefing(
-        demo, ward="Castle", meeting=MEETING, audience="partner", tasking=snapshot
-    )
+    content = briefing_content(demo, ward="Castle", meeting=MEETING, tasking=snapshot)
+    pack = render_briefing(content, demo, audience="partner")
     assert '<td class="when">Fri and Sat 22:00-03:00</td>' in pack.html

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import json
 import zipfile
 from typing import TYPE_CHECKING
@@ -17,17 +18,13 @@ from affine import Affine
 from shapely import LineString, Point, box
 
 from boundaries.select import Selection
+from hotspots.kde import DENSITY_UNIT
 from layers.audience import get_preset
-from layers.export import (
-    DENSITY_UNIT,
-    LICENCE_DEMO,
+from layers.export import Layer, analysis_layers, export_layers, prepare_density
+from layers.metadata import LICENCE_DEMO, ExportMetadata
+from layers.writers import (
     NODATA,
-    ExportMetadata,
-    Layer,
     RasterLayer,
-    build_layers,
-    export_layers,
-    prepare_density,
     read_geojson_metadata,
     write_csv,
     write_geojson,
@@ -40,6 +37,7 @@ from layers.export import (
 from patchmap.cli import main
 from spatial.crs import BNG, WGS84
 from spatial.errors import CRSError, EmptyInputError, ParameterError
+from tasking.products import export_analyses
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -190,9 +188,11 @@ def test_kml_round_trips_layers_as_folders(
     description = root.findtext("k:Document/k:description", namespaces=ns)
     assert description is not None
     assert "Area: Test town: Abbey" in description
-    # the location is KML text (CDATA), not markup: it parses back as the characters typed
+    # Google Earth shows KML text as HTML: the location is escaped, so it shows as typed
     data = root.findall(".//k:SimpleData[@name='location']", namespaces=ns)
-    assert [d.text for d in data] == points["location"].tolist()
+    texts = [d.text or "" for d in data]
+    assert [html.unescape(t) for t in texts] == points["location"].tolist()
+    assert texts[2] == "&lt;script&gt;x&lt;/script&gt;"
 
 
 def test_gpx_round_trips_routes_and_stops(tmp_path: Path, route: gpd.GeoDataFrame) -> None:
@@ -300,11 +300,12 @@ def test_partner_folder_export_of_the_demo_carries_metadata_and_no_crime_ids(
 ) -> None:
     ward = demo_area.ward_names[0]
     selection = Selection(wards=(ward,))
-    built = build_layers(
+    analyses = export_analyses(
         demo_area,
         selection,
         layers=["crimes", "hotspots", "clusters", "routes", "sites", "density"],
     )
+    built = analysis_layers(analyses, audience="partner")
     result = export_layers(
         built.layers,
         tmp_path / "out",

@@ -12,36 +12,29 @@ import pytest
 from scipy import stats
 from shapely import LineString, Point, box
 
+from hotspots.areas import category_zones, connected_zones, density_zones
 from hotspots.gistar import gi_star
 from hotspots.kde import kernel_density
-from layers.map import (
-    APP_STATIC_URL,
-    CANVAS_MIN_POINTS,
-    STATIC_DIR,
-    LegendEntry,
-    asset_links,
-    base_map,
-    category_zones,
+from hotspots.tables import hotspot_table, snap_point_counts, zone_membership
+from layers.basemap import APP_STATIC_URL, STATIC_DIR, LegendEntry, asset_links, base_map, legend
+from layers.hotspot_layers import (
     cluster_layer,
-    connected_zones,
-    crime_map,
-    crime_point_layer,
     density_breaks,
     density_layer,
     density_legend_entries,
-    density_zones,
     emerging_layer,
     emerging_legend_entries,
     gistar_layer,
     gistar_legend_entries,
     hotspot_map,
-    hotspot_table,
-    legend,
+)
+from layers.map import (
+    CANVAS_MIN_POINTS,
+    crime_map,
+    crime_point_layer,
     site_layer,
-    snap_point_counts,
     street_layer,
     ward_layer,
-    zone_membership,
 )
 from layers.styles import point_radius_px
 from spatial.crs import BNG, WGS84
@@ -342,7 +335,7 @@ def test_density_layer_places_the_image_over_the_raster_in_wgs84(
 
 
 def test_density_pixels_are_clear_below_the_floor_and_darkest_at_the_peak() -> None:
-    from layers.map import _density_rgba  # noqa: PLC0415  # private colouring, tested directly
+    from layers.hotspot_layers import _density_rgba  # noqa: PLC0415  # private colouring, tested directly
 
     values = np.array([[0.0, 5.0], [50.0, 100.0]])
     rgba = _density_rgba(values, [10.0, 55.0, 100.0])

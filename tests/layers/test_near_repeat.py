@@ -15,7 +15,8 @@ import pyogrio
 from boundaries.dataset import load_demo
 from hotspots.knox import KnoxResult, knox_test
 from hotspots.near_repeat import NearRepeatAlerts, alerts_from_knox, near_repeat_alerts
-from layers.briefing import build_briefing
+from layers.audience import get_preset
+from layers.briefing import render_briefing
 from layers.near_repeat import (
     alert_export_layers,
     alert_map_layers,
@@ -24,6 +25,7 @@ from layers.near_repeat import (
     write_alert_zones,
 )
 from spatial.crs import BNG
+from tasking.pack import briefing_content
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -137,8 +139,16 @@ def test_briefing_pack_near_repeat_section_respects_the_audience() -> None:
     demo = load_demo()
     ward = demo.ward_names[0]
     packs = {
-        audience: build_briefing(
-            demo, ward=ward, meeting=MEETING, audience=audience, near_repeat=(knox, alerts)
+        audience: render_briefing(
+            briefing_content(
+                demo,
+                ward=ward,
+                meeting=MEETING,
+                near_repeat=(knox, alerts),
+                hot_cell_size_m=get_preset(audience).min_cell_m or None,
+            ),
+            demo,
+            audience=audience,
         )
         for audience in ("police", "partner", "public")
     }
@@ -159,5 +169,7 @@ def test_briefing_pack_near_repeat_section_respects_the_audience() -> None:
     assert all(str(d) not in section for d in exact)
     assert "<th>Distance</th>" not in public
     assert "week ending" not in public
-    without = build_briefing(demo, ward=ward, meeting=MEETING, audience="police")
+    without = render_briefing(
+        briefing_content(demo, ward=ward, meeting=MEETING), demo, audience="police"
+    )
     assert "near_repeat" not in without.sections

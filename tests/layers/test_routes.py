@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
-    from boundaries.dataset import StudyArea
 
 X0, Y0 = 545_000.0, 258_000.0
 TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
@@ -203,29 +202,12 @@ def test_cambridge_route_gpx_parses_back(cambridge_dir: Path) -> None:
     assert len(gpx.waypoints) == 3
 
 
-def test_demo_hotspot_stops_find_the_planted_night_time_economy(demo_area: StudyArea) -> None:
-    from boundaries.select import Selection, select_points, select_wards  # noqa: PLC0415
-    from layers.routes import hotspot_stops  # noqa: PLC0415
-
-    area = demo_area
-    selection = Selection(months=None, crime_types=None, wards=("Castle",), neighbourhoods=None)
-    stops = hotspot_stops(select_points(area, selection), select_wards(area, selection), top_n=5)
-    assert stops.crs == BNG
-    assert len(stops) == 5
-    assert stops["weight"].is_monotonic_decreasing
-    xy = shapely.get_coordinates(stops.geometry)
-    near = np.hypot(xy[:, 0] - 453_850, xy[:, 1] - 269_500) < 150  # the planted pattern
-    assert near[:2].any()
-    gaps = [np.hypot(*(xy[i] - xy[j])) for i in range(5) for j in range(i + 1, 5)]
-    assert min(gaps) >= 100
-
-
 def test_eva_map_draws_route_catchments_and_sites_with_vendored_assets_only(
     net: StreetNetwork, route: EvaRoute
 ) -> None:
     import folium  # noqa: PLC0415  # only the map tests need it
 
-    from layers.map import APP_STATIC_URL, asset_links  # noqa: PLC0415
+    from layers.basemap import APP_STATIC_URL, asset_links  # noqa: PLC0415
     from layers.routes import eva_map  # noqa: PLC0415
 
     wards = gpd.GeoDataFrame(
@@ -283,24 +265,6 @@ def test_stop_table_round_trips_and_reports_bad_rows() -> None:
     table.loc[3] = [True, "Nowhere", 1.0, None, None]
     with pytest.raises(InputDataError, match="'Nowhere' has no longitude/latitude"):
         stops_from_table(table)
-
-
-def test_kde_peak_stops_find_two_planted_peaks() -> None:
-    from hotspots.kde import kernel_density  # noqa: PLC0415  # this test only
-    from layers.routes import kde_peak_stops  # noqa: PLC0415
-
-    rng = np.random.default_rng(3)
-    a = rng.normal([X0 + 300, Y0 + 300], 30, size=(300, 2))
-    b = rng.normal([X0 + 1200, Y0 + 900], 30, size=(150, 2))
-    points = gpd.GeoDataFrame(geometry=shapely.points(np.vstack([a, b])), crs=BNG)
-    area = gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0, X0 + 1500, Y0 + 1200)], crs=BNG)
-    surface = kernel_density(points, area=area, cell_size_m=25, bandwidth_m=80)
-    stops = kde_peak_stops(surface, top_n=2, min_spacing_m=200)
-    xy = shapely.get_coordinates(stops.geometry)
-    np.testing.assert_allclose(xy[0], [X0 + 300, Y0 + 300], atol=40)
-    np.testing.assert_allclose(xy[1], [X0 + 1200, Y0 + 900], atol=40)
-    assert stops["weight"].iloc[0] > stops["weight"].iloc[1]
-    assert stops["label"].tolist() == ["Density peak 1", "Density peak 2"]
 
 
 def test_cli_route_sheet_pdf_shows_the_stops_of_the_route_it_prints(

@@ -11,8 +11,9 @@ import pyogrio
 import pytest
 from shapely import Point
 
-from layers.export import ExportMetadata, export_layers
-from layers.map import hotspot_map
+from layers.export import export_layers
+from layers.hotspot_layers import hotspot_map
+from layers.metadata import ExportMetadata
 from layers.problems import PATROL_AREA_COLOUR
 from layers.streets import street_beat_export_layer, street_beat_layer
 from spatial.crs import BNG

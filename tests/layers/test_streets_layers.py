@@ -13,8 +13,9 @@ from shapely import Point
 from boundaries.dataset import load_demo
 from boundaries.select import Selection
 from hotspots.streets import hot_streets
-from layers.export import ExportMetadata, build_layers, export_layers
-from layers.map import hotspot_map
+from layers.export import analysis_layers, export_layers
+from layers.hotspot_layers import hotspot_map
+from layers.metadata import ExportMetadata
 from layers.streets import (
     hot_street_layer,
     hot_street_legend_entries,
@@ -26,6 +27,7 @@ from spatial.crs import BNG
 from spatial.errors import ParameterError
 from spatial.network import StreetNetwork, network_from_graph
 from spatial.street_walks import plan_street_walk
+from tasking.products import export_analyses
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -112,9 +114,10 @@ def test_street_exports_write_lines_with_the_audience_fields(tmp_path: Path) -> 
         export_layers([layer], tmp_path / "public.gpkg", metadata=META, audience="public")
 
 
-def test_build_layers_adds_hot_streets_from_the_demo_network() -> None:
+def test_the_export_workflow_adds_hot_streets_from_the_demo_network() -> None:
     area = load_demo()
-    built = build_layers(area, Selection(wards=("Castle",)), layers=["streets"])
+    analyses = export_analyses(area, Selection(wards=("Castle",)), layers=["streets"])
+    built = analysis_layers(analyses)
     (layer,) = built.layers
     assert layer.kind == "streets"
     assert "segment_id" in layer.frame.columns

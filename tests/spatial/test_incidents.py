@@ -233,3 +233,18 @@ def test_date_only_rows_are_not_counted_at_midnight() -> None:
     header = "Crime Ref,Date,Offence,Easting,Northing\n"
     inc = read_incidents([_csv("A,13/01/2025,Theft,453850,269500\n", header)], midnight="unknown")
     assert inc.report.n_at_midnight == 0
+
+
+def test_padded_cells_are_stripped_and_blank_cells_are_missing() -> None:
+    data = (
+        b"Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+        b"A1, 13/01/2025 22:15 ,   ,Violence , 453850,269500\n"
+        b"A2,14/01/2025 23:15,14/01/2025 23:45,Violence,453850,269500\n"
+        b" A1 ,15/01/2025 01:00,,Violence,453850,269500\n"
+    )
+    inc = read_incidents([("padded.csv", data)])
+    assert list(inc.events["incident_id"]) == ["A1", "A2"]
+    assert list(inc.events["crime_type"]) == ["Violence", "Violence"]
+    assert inc.events["end"].iloc[0] == inc.events["start"].iloc[0]  # "   " is no end time
+    assert inc.events["end"].iloc[1] - inc.events["start"].iloc[1] == pd.Timedelta(minutes=30)
+    assert inc.report.n_duplicates == 1  # " A1 " repeats A1 once stripped

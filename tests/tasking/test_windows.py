@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point
+from shapely.geometry import Point, box
 
-from spatial.errors import MissingColumnError, ParameterError
+from spatial.crs import BNG
+from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
 from tasking.problems import TIME_OF_DAY_NOTE
-from tasking.windows import PATROL_WINDOW_COLUMNS, problem_patrol_windows, window_in, with_window
+from tasking.windows import (
+    HOT_AREA_COLUMNS,
+    PATROL_WINDOW_COLUMNS,
+    hot_areas,
+    problem_patrol_windows,
+    window_in,
+    with_window,
+)
 
 FRI = pd.Timestamp("2025-01-03")
 
@@ -53,3 +62,44 @@ def test_window_written_into_an_action_is_read_back() -> None:
     assert window_in("Every day 09:00-17:00 shop watch") == "Every day 09:00-17:00"
     with pytest.raises(ParameterError, match="Fri and Sat 22:00-03:00"):
         with_window("Patrol", "Friday night")
+
+
+def _planted_cluster() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """40 crimes within 50 m of (1225, 1225); 20 burglaries along the wards' edges, far apart."""
+    rng = np.random.default_rng(3)
+    cluster = [Point(1225 + dx, 1225 + dy) for dx, dy in rng.uniform(-50, 50, (40, 2))]
+    spread = [Point(75 + 300 * (i % 10), 75 if i < 10 else 2925) for i in range(20)]
+    t = pd.Timestamp("2025-01-03 22:00")
+    events = gpd.GeoDataFrame(
+        {"crime_type": ["Violence"] * 40 + ["Burglary"] * 20, "start": t, "end": t},
+        geometry=cluster + spread,
+        crs=BNG,
+    )
+    wards = gpd.GeoDataFrame({"ward_name": ["A"]}, geometry=[box(0, 0, 3000, 3000)], crs=BNG)
+    return events, wards
+
+
+def test_hot_areas_find_the_planted_cluster_and_count_its_crimes() -> None:
+    events, wards = _planted_cluster()
+    hot = hot_areas(events, wards)
+    assert tuple(hot.columns) == HOT_AREA_COLUMNS
+    assert hot.crs == BNG
+    first = hot.iloc[0]
+    assert first["geometry"].contains(Point(1225, 1225))
+    assert first["n_crimes"] == 40
+    assert (
+        first["label"]
+        == f"Hot area 1 ({first['n_cells']} cell{'s' if first['n_cells'] > 1 else ''}, 40 crimes)"
+    )
+    assert hot["n_crimes"].is_monotonic_decreasing
+    burglary = hot_areas(events, wards, crime_types=["Burglary"])  # evenly spread: no hot area
+    assert burglary.empty
+    assert tuple(burglary.columns) == HOT_AREA_COLUMNS
+
+
+def test_hot_areas_refuse_other_crs_and_empty_types() -> None:
+    events, wards = _planted_cluster()
+    with pytest.raises(CRSError, match="timed events"):
+        hot_areas(events.to_crs("EPSG:4326"), wards)
+    with pytest.raises(EmptyInputError, match="crime types"):
+        hot_areas(events, wards, crime_types=["Robbery"])

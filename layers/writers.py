@@ -1,0 +1,603 @@
+"""
+File writers: GeoPackage, GeoJSON, CSV, KML, GPX, zipped Shapefile and GeoTIFF.
+
+Each writer takes frames already made safe for the audience (:func:`layers.export.export_layers`
+does that) and writes one format with a well-kept library: GDAL through pyogrio and rasterio, the
+standard library's CSV writer, gpxpy for GPX. Text bound for KML is HTML-escaped (Google Earth
+renders descriptions and data as HTML, and the LIBKML driver writes text into CDATA raw); GPX and
+GeoJSON are escaped by their XML and JSON writers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import json
+import math
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal, Protocol, get_args
+
+import gpxpy
+import gpxpy.gpx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyogrio
+import rasterio
+import shapely
+
+from hotspots.kde import DENSITY_UNIT
+from spatial.crs import BNG, WGS84, require_bng
+from spatial.errors import EmptyInputError, ParameterError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import geopandas as gpd
+    from affine import Affine
+
+    from layers.metadata import ExportMetadata
+
+
+__all__ = [
+    "DEFAULT_FORMATS",
+    "EXPORT_FORMATS",
+    "NODATA",
+    "ExportFormat",
+    "GeometryFormat",
+    "Raster",
+    "RasterLayer",
+    "read_geojson_metadata",
+    "write_csv",
+    "write_geojson",
+    "write_geotiff",
+    "write_gpkg",
+    "write_gpx",
+    "write_kml",
+    "write_shapefile_zip",
+]
+
+ExportFormat = Literal["gpkg", "geojson", "csv", "kml", "gpx", "shp", "tif"]
+"""File formats patchmap writes."""
+EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = get_args(ExportFormat)
+"""Every format."""
+DEFAULT_FORMATS: Final[tuple[ExportFormat, ...]] = ("gpkg", "geojson", "csv", "kml", "gpx", "tif")
+"""Formats written into a folder when none are named (zipped Shapefile only when asked)."""
+GeometryFormat = Literal["wkt", "lonlat"]
+"""How CSV exports carry the geometry: a WKT column or ``lon``/``lat`` columns (points only)."""
+
+NODATA: Final = -9999.0
+"""The GeoTIFF nodata value (density is never negative)."""
+
+_OGL_URL: Final = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+_DBF_NAME_MAX: Final = 10
+
+
+class Raster(Protocol):
+    """A raster in British National Grid, such as :class:`hotspots.kde.DensitySurface`."""
+
+    @property
+    def values(self) -> npt.NDArray[np.float64]:
+        """``(n_rows, n_cols)`` values, row 0 north."""
+
+    @property
+    def transform(self) -> Affine:
+        """Affine transform (top-left corner, rasterio convention)."""
+
+    @property
+    def crs(self) -> str:
+        """CRS of the raster (EPSG:27700)."""
+
+    @property
+    def cell_size_m(self) -> float:
+        """Cell side in metres."""
+
+
+@dataclass(frozen=True)
+class RasterLayer:
+    """
+    A raster ready to export.
+
+    Attributes
+    ----------
+    values
+        ``(n_rows, n_cols)`` values, row 0 north; NaN where there is no data.
+    transform
+        Affine transform (top-left corner).
+    cell_size_m
+        Cell side in metres.
+    unit
+        Unit of the values (the band's unit in the GeoTIFF).
+    description
+        The band description.
+    crs
+        Always ``"EPSG:27700"``.
+    """
+
+    values: npt.NDArray[np.float64]
+    transform: Affine
+    cell_size_m: float
+    unit: str = DENSITY_UNIT
+    description: str = f"Kernel density of crimes ({DENSITY_UNIT})"
+    crs: str = BNG
+
+
+# --- writers --------------------------------------------------------------------------------
+
+
+def _check_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    if not layers:
+        msg = "Nothing to export: choose at least one layer."
+        raise EmptyInputError(msg)
+    for name, frame in layers.items():
+        require_bng(frame, name=name)
+
+
+def _for_file(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a copy whose columns every driver can write (periods and objects to text)."""
+    out = frame.copy()
+    for column in out.columns:
+        if column == out.geometry.name:
+            continue
+        series = out[column]
+        if isinstance(series.dtype, pd.PeriodDtype):
+            out[column] = series.astype(str)
+        elif series.dtype == object:
+            out[column] = series.astype("string")
+    return out
+
+
+def write_gpkg(
+    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, metadata: ExportMetadata
+) -> Path:
+    """
+    Write several named layers into one GeoPackage in EPSG:27700.
+
+    Parameters
+    ----------
+    layers
+        Layer name to frame (EPSG:27700).
+    path
+        The ``.gpkg`` file; replaced if it exists.
+    metadata
+        Stored in each layer's metadata: ``DESCRIPTION`` (shown by QGIS) and
+        ``PATCHMAP_METADATA`` (the JSON of :meth:`ExportMetadata.to_dict`).
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+
+    Raises
+    ------
+    EmptyInputError
+        When ``layers`` is empty.
+    CRSError
+        When a layer is not in EPSG:27700.
+    """
+    _check_layers(layers)
+    target = Path(path)
+    target.unlink(missing_ok=True)
+    record = json.dumps(metadata.to_dict(), ensure_ascii=False)
+    for i, (name, frame) in enumerate(layers.items()):
+        pyogrio.write_dataframe(
+            _for_file(frame),
+            target,
+            layer=name,
+            driver="GPKG",
+            append=i > 0,
+            layer_metadata={
+                "DESCRIPTION": f"{metadata.title}: {name}",
+                "PATCHMAP_METADATA": record,
+            },
+        )
+    return target
+
+
+def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *, metadata: ExportMetadata) -> Path:
+    """
+    Write one layer as an RFC 7946 GeoJSON FeatureCollection in WGS84.
+
+    Parameters
+    ----------
+    frame
+        The layer (EPSG:27700); reprojected to WGS84 here, as the last step.
+    path
+        The ``.geojson`` file.
+    metadata
+        Stored as the ``metadata`` foreign member of the FeatureCollection (RFC 7946, 6.1).
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+
+    Raises
+    ------
+    CRSError
+        When ``frame`` is not in EPSG:27700.
+    """
+    require_bng(frame, name="layer")
+    target = Path(path)
+    target.unlink(missing_ok=True)
+    pyogrio.write_dataframe(
+        _for_file(frame).to_crs(WGS84),
+        target,
+        driver="GeoJSON",
+        layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
+    )
+    collection = json.loads(target.read_text(encoding="utf-8"))
+    collection["metadata"] = metadata.to_dict()
+    target.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
+def read_geojson_metadata(path: str | Path) -> dict[str, object]:
+    """
+    Read the ``metadata`` member patchmap writes into its GeoJSON files.
+
+    Parameters
+    ----------
+    path
+        A GeoJSON file written by :func:`write_geojson`.
+
+    Returns
+    -------
+    dict
+        The metadata (empty when the file has none).
+    """
+    collection = json.loads(Path(path).read_text(encoding="utf-8"))
+    meta = collection.get("metadata", {})
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+def _sidecar(path: Path, metadata: ExportMetadata) -> Path:
+    side = path.with_name(path.name + ".metadata.json")
+    side.write_text(json.dumps(metadata.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    return side
+
+
+def _cell(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def write_csv(
+    frame: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    metadata: ExportMetadata,
+    geometry_format: GeometryFormat = "wkt",
+) -> tuple[Path, Path]:
+    """
+    Write one layer as a CSV table with WGS84 geometry, and its metadata beside it.
+
+    Parameters
+    ----------
+    frame
+        The layer (EPSG:27700).
+    path
+        The ``.csv`` file.
+    metadata
+        Written to ``<path>.metadata.json`` (a CSV has nowhere to hold it).
+    geometry_format
+        ``"wkt"``: a ``wkt`` column (WGS84 longitude/latitude, as QGIS's delimited-text
+        reader expects); ``"lonlat"``: ``lon`` and ``lat`` columns (points only).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The CSV and its metadata file.
+
+    Raises
+    ------
+    ParameterError
+        When ``geometry_format`` is ``"lonlat"`` and the layer is not points.
+    CRSError
+        When ``frame`` is not in EPSG:27700.
+    """
+    require_bng(frame, name="layer")
+    if geometry_format not in get_args(GeometryFormat):
+        msg = f"geometry_format must be 'wkt' or 'lonlat'; found {geometry_format!r}."
+        raise ParameterError(msg)
+    wgs = _for_file(frame).to_crs(WGS84)
+    geometry = wgs.geometry
+    attributes = pd.DataFrame(wgs.drop(columns=wgs.geometry.name))
+    if geometry_format == "lonlat":
+        kinds = set(geometry.geom_type.dropna())
+        if kinds - {"Point"}:
+            msg = (
+                f"lon/lat columns need points; this layer holds {', '.join(sorted(kinds))}. "
+                "Use geometry_format='wkt' (or --csv-geometry wkt)."
+            )
+            raise ParameterError(msg)
+        attributes["lon"] = geometry.x.round(7).to_numpy()
+        attributes["lat"] = geometry.y.round(7).to_numpy()
+    else:
+        attributes["wkt"] = shapely.to_wkt(geometry.to_numpy(), rounding_precision=7)
+    target = Path(path)
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([str(c) for c in attributes.columns])
+        for row in attributes.itertuples(index=False, name=None):
+            writer.writerow([_cell(v) for v in row])
+    return target, _sidecar(target, metadata)
+
+
+def write_kml(
+    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, metadata: ExportMetadata
+) -> Path:
+    """
+    Write layers into one KML document (one folder per layer) for Google Earth.
+
+    Parameters
+    ----------
+    layers
+        Layer name to frame (EPSG:27700); reprojected to WGS84 here.
+    path
+        The ``.kml`` file; replaced if it exists.
+    metadata
+        The document's name and description.
+
+    Notes
+    -----
+    Every text (the document's name and description, each feature's fields) is HTML-escaped,
+    because Google Earth renders it as HTML and LIBKML writes it into CDATA raw.
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+
+    Raises
+    ------
+    EmptyInputError
+        When ``layers`` is empty.
+    CRSError
+        When a layer is not in EPSG:27700.
+    """
+    _check_layers(layers)
+    target = Path(path)
+    target.unlink(missing_ok=True)
+    for i, (name, frame) in enumerate(layers.items()):
+        wgs = _html_escaped(_for_file(frame)).to_crs(WGS84)
+        pyogrio.write_dataframe(
+            wgs,
+            target,
+            layer=name,
+            driver="LIBKML",
+            append=i > 0,
+            dataset_options=(
+                {
+                    "NAME": html.escape(metadata.title),
+                    "DESCRIPTION": html.escape(metadata.to_text()),
+                }
+                if i == 0
+                else None
+            ),
+        )
+    return target
+
+
+def _html_escaped(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    Escape every text column for HTML (``<``, ``>``, ``&``, quotes).
+
+    Google Earth renders KML names, descriptions and data as HTML, and the LIBKML driver writes
+    text into CDATA sections unescaped: a name holding ``]]>`` would end the section and let
+    markup through. Escaped, ``]]>`` becomes ``]]&gt;`` and markup shows as text.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if column != out.geometry.name and pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(
+                lambda v: html.escape(v) if isinstance(v, str) else v, na_action="ignore"
+            )
+    return out
+
+
+def _lonlat(geometry: shapely.Geometry) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in shapely.get_coordinates(geometry)]
+
+
+def write_gpx(
+    routes: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    metadata: ExportMetadata,
+    waypoints: gpd.GeoDataFrame | None = None,
+    name_column: str = "name",
+) -> Path:
+    """
+    Write routes as GPX 1.1 ``<rte>`` elements (and stops as ``<wpt>``) for phone GPS apps.
+
+    Written with gpxpy, as :func:`layers.routes.route_to_gpx` (the walker's route sheet) is;
+    this writer takes the audience-filtered route layers and carries the export's metadata.
+
+    Parameters
+    ----------
+    routes
+        LineStrings in EPSG:27700, one route each.
+    path
+        The ``.gpx`` file.
+    metadata
+        Written to the GPX ``<metadata>`` (name, description, licence, time).
+    waypoints
+        Points in EPSG:27700 (e.g. the route's stops), written as waypoints.
+    name_column
+        Column naming each route and waypoint (numbered when absent).
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+
+    Raises
+    ------
+    ParameterError
+        When a route is not a LineString or a waypoint not a Point.
+    CRSError
+        When a frame is not in EPSG:27700.
+    """
+    require_bng(routes, name="routes")
+    if waypoints is not None:
+        require_bng(waypoints, name="waypoints")
+    bad = sorted(set(routes.geometry.geom_type.dropna()) - {"LineString"})
+    if bad or (waypoints is not None and set(waypoints.geometry.geom_type.dropna()) - {"Point"}):
+        msg = f"GPX holds route lines and stop points; found {', '.join(bad) or 'non-points'}."
+        raise ParameterError(msg)
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "patchmap"
+    gpx.name = metadata.title
+    gpx.description = metadata.to_text()
+    gpx.copyright_author = "; ".join(metadata.sources)
+    gpx.copyright_license = _OGL_URL
+    created = metadata.created_utc or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    gpx.time = dt.datetime.fromisoformat(created)
+    if waypoints is not None:
+        for i, (label, geom) in enumerate(
+            zip(_names(waypoints, name_column), waypoints.to_crs(WGS84).geometry, strict=True)
+        ):
+            ((lon, lat),) = _lonlat(geom)
+            gpx.waypoints.append(
+                gpxpy.gpx.GPXWaypoint(latitude=lat, longitude=lon, name=label or f"Stop {i + 1}")
+            )
+    for i, (label, geom) in enumerate(
+        zip(_names(routes, name_column), routes.to_crs(WGS84).geometry, strict=True)
+    ):
+        route = gpxpy.gpx.GPXRoute(name=label or f"Route {i + 1}")
+        route.points.extend(
+            gpxpy.gpx.GPXRoutePoint(latitude=lat, longitude=lon) for lon, lat in _lonlat(geom)
+        )
+        gpx.routes.append(route)
+    target = Path(path)
+    target.write_text(gpx.to_xml(version="1.1"), encoding="utf-8")
+    return target
+
+
+def _names(frame: gpd.GeoDataFrame, column: str) -> list[str]:
+    if column not in frame.columns:
+        return [""] * len(frame)
+    return [_cell(v) for v in frame[column]]
+
+
+def _short_names(columns: Sequence[str]) -> dict[str, str]:
+    """Map each column to a distinct name of at most 10 characters (the dBase limit)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for column in columns:
+        cut = column[:_DBF_NAME_MAX]
+        i = 1
+        while cut.lower() in used:
+            tail = f"_{i}"
+            cut = column[: _DBF_NAME_MAX - len(tail)] + tail
+            i += 1
+        used.add(cut.lower())
+        out[column] = cut
+    return out
+
+
+def write_shapefile_zip(
+    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, metadata: ExportMetadata
+) -> Path:
+    """
+    Write layers as Shapefiles (EPSG:27700) inside one zip, with ``metadata.json``.
+
+    Shapefile field names are cut to 10 characters (the dBase limit), kept distinct; the
+    ``shapefile_field_names`` entry of ``metadata.json`` maps each full name to its cut name.
+    Only written when asked for.
+
+    Parameters
+    ----------
+    layers
+        Layer name to frame (EPSG:27700).
+    path
+        The ``.zip`` file.
+    metadata
+        Written as ``metadata.json`` in the zip.
+
+    Returns
+    -------
+    pathlib.Path
+        The zip.
+
+    Raises
+    ------
+    EmptyInputError
+        When ``layers`` is empty.
+    CRSError
+        When a layer is not in EPSG:27700.
+    """
+    _check_layers(layers)
+    target = Path(path)
+    with tempfile.TemporaryDirectory(prefix="patchmap-shp-") as tmp:
+        folder = Path(tmp)
+        renamed: dict[str, dict[str, str]] = {}
+        for name, frame in layers.items():
+            short = _short_names([str(c) for c in frame.columns if c != frame.geometry.name])
+            renamed[name] = {full: cut for full, cut in short.items() if full != cut}
+            pyogrio.write_dataframe(
+                _for_file(frame).rename(columns=short),
+                folder / f"{name}.shp",
+                driver="ESRI Shapefile",
+                layer_options={"ENCODING": "UTF-8"},
+            )
+        record = metadata.to_dict()
+        record["shapefile_field_names"] = {k: v for k, v in renamed.items() if v}
+        (folder / "metadata.json").write_text(
+            json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(folder.iterdir()):
+                archive.write(file, arcname=file.name)
+    return target
+
+
+def write_geotiff(raster: RasterLayer, path: str | Path, *, metadata: ExportMetadata) -> Path:
+    """
+    Write a raster as a single-band float32 GeoTIFF in EPSG:27700.
+
+    Parameters
+    ----------
+    raster
+        The raster (NaN where no data).
+    path
+        The ``.tif`` file.
+    metadata
+        Stored as dataset tags (``PATCHMAP_METADATA`` holds the JSON); the band gets
+        ``raster.description`` and ``raster.unit``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file, with nodata :data:`NODATA`.
+    """
+    values = np.where(np.isfinite(raster.values), raster.values, NODATA).astype(np.float32)
+    target = Path(path)
+    with rasterio.open(
+        target,
+        "w",
+        driver="GTiff",
+        height=values.shape[0],
+        width=values.shape[1],
+        count=1,
+        dtype="float32",
+        crs=BNG,
+        transform=raster.transform,
+        nodata=NODATA,
+        compress="deflate",
+    ) as dst:
+        dst.write(values, 1)
+        dst.set_band_description(1, raster.description)
+        dst.set_band_unit(1, raster.unit)
+        dst.update_tags(
+            TIFFTAG_IMAGEDESCRIPTION=metadata.title,
+            TIFFTAG_DATETIME=metadata.created_utc,
+            PATCHMAP_METADATA=json.dumps(metadata.to_dict(), ensure_ascii=False),
+        )
+    return target

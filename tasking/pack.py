@@ -1,0 +1,352 @@
+"""
+What a briefing pack contains: place, period, profile, changes, hot cells, walk, tasking log.
+
+One workflow for both front ends: the Exports page and ``patchmap brief`` call
+:func:`briefing_content`; :mod:`layers.briefing` only renders it for an audience. The numbers
+are the profile's (:func:`tasking.profile.build_profile`, :func:`tasking.profile.meeting_changes`),
+the walk is :func:`tasking.eva.plan_hotspot_route` (the walk ``patchmap route`` plans), and
+finished responses are assessed with :func:`tasking.assess.assess_response`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import pandas as pd
+import shapely
+
+from boundaries.select import Selection, select_points, select_wards
+from hotspots.gistar import gi_star
+from spatial.errors import EmptyInputError, ParameterError
+from spatial.grid import count_points, make_grid
+from spatial.network import load_network
+from tasking.assess import Assessment, assess_response
+from tasking.eva import plan_hotspot_route
+from tasking.profile import PeriodChange, Profile, build_profile, meeting_changes
+from tasking.store import (
+    ActionRecord,
+    ProblemRecord,
+    areas_to_geodataframe,
+    list_actions,
+    list_areas,
+    list_meetings,
+    list_problems,
+)
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Sequence
+
+    import geopandas as gpd
+    from sqlalchemy.orm import Session
+
+    from boundaries.dataset import StudyArea
+    from hotspots.knox import KnoxResult
+    from hotspots.near_repeat import NearRepeatAlerts
+    from spatial.routes import EvaRoute
+
+__all__ = [
+    "ASSESSMENT_MAX_MONTHS",
+    "DEFAULT_PERIOD_MONTHS",
+    "BriefingContent",
+    "TaskingSnapshot",
+    "briefing_content",
+    "pack_period",
+    "read_tasking",
+]
+
+DEFAULT_PERIOD_MONTHS: Final = 3
+"""Months covered by a pack when none are given: the last loaded months before the meeting."""
+ASSESSMENT_MAX_MONTHS: Final = 6
+"""At most this many months before and after a response are compared when assessing it."""
+
+
+@dataclass(frozen=True, eq=False)
+class TaskingSnapshot:
+    """
+    What a pack shows from the tasking log.
+
+    Attributes
+    ----------
+    problems
+        Problems in the pack's wards (open ones, and closed ones with an assessment).
+    actions
+        Their EPIC actions.
+    patrol_areas
+        Patrol-area polygons of those problems (EPSG:27700), or None.
+    routes
+        Stored EVA routes of those problems (EPSG:27700 lines), or None.
+    assessments
+        ``(problem title, assessment)`` for finished responses that have a patrol area and a
+        comparison area.
+    last_meeting
+        Date of the previous NAG meeting before the pack's meeting, if the log has one.
+    """
+
+    problems: tuple[ProblemRecord, ...] = ()
+    actions: tuple[ActionRecord, ...] = ()
+    patrol_areas: gpd.GeoDataFrame | None = None
+    routes: gpd.GeoDataFrame | None = None
+    assessments: tuple[tuple[str, Assessment], ...] = ()
+    last_meeting: dt.date | None = None
+
+
+def _month(value: dt.date | dt.datetime) -> pd.Period:
+    return pd.Period(year=value.year, month=value.month, freq="M")
+
+
+def _assessment_periods(
+    start: pd.Period, loaded: Sequence[str]
+) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """Before: the months before ``start``; after: ``start`` on; equal lengths, both loaded."""
+    months = sorted(pd.Period(m, freq="M") for m in loaded)
+    after = [m for m in months if m >= start]
+    before = [m for m in months if m < start]
+    n = min(len(after), len(before), ASSESSMENT_MAX_MONTHS)
+    if n == 0:
+        return None
+    return (str(before[-n]), str(before[-1])), (str(after[0]), str(after[n - 1]))
+
+
+def read_tasking(
+    session: Session, area: StudyArea, *, wards: Sequence[str], meeting: dt.date
+) -> TaskingSnapshot:
+    """
+    Read what a pack shows from the tasking log.
+
+    A finished response is a problem that is closed or at the ``assessment`` stage and has a
+    ``patrol_area`` and a ``comparison_area``. It is assessed with
+    :func:`tasking.assess.assess_response`, the response starting in the month its first
+    action was due (or was logged, when it has no due date): the loaded months from then on
+    against as many loaded months just before (at most :data:`ASSESSMENT_MAX_MONTHS` each).
+
+    Parameters
+    ----------
+    session
+        An open session on the tasking database.
+    area
+        The loaded study area (its crimes are used for the assessments).
+    wards
+        The pack's wards; problems in other wards are left out.
+    meeting
+        The pack's meeting date (the previous meeting is the last one before it).
+
+    Returns
+    -------
+    TaskingSnapshot
+        Problems, actions, areas, assessments and the previous meeting date.
+    """
+    problems = tuple(p for w in wards for p in list_problems(session, ward=w))
+    actions = tuple(a for p in problems for a in list_actions(session, problem_id=p.id))
+    areas = [a for p in problems for a in list_areas(session, problem_id=p.id)]
+    frame = areas_to_geodataframe(areas) if areas else None
+    patrol = routes = None
+    if frame is not None:
+        patrol = frame.loc[frame["kind"] == "patrol_area"].reset_index(drop=True)
+        routes = frame.loc[frame["kind"] == "eva_route"].reset_index(drop=True)
+    assessments: list[tuple[str, Assessment]] = []
+    for problem in problems:
+        if problem.status != "closed" and problem.sara_stage != "assessment":
+            continue
+        own = [a for a in areas if a.problem_id == problem.id]
+        treated = [a.geometry for a in own if a.kind == "patrol_area"]
+        comparison = [a.geometry for a in own if a.kind == "comparison_area"]
+        started = [a.due_date or a.created_at.date() for a in actions if a.problem_id == problem.id]
+        if not treated or not comparison or not started:
+            continue
+        periods = _assessment_periods(_month(min(started)), area.months)
+        if periods is None:
+            continue
+        assessments.append(
+            (
+                problem.title,
+                assess_response(
+                    area.points,
+                    shapely.union_all(treated),
+                    shapely.union_all(comparison),
+                    before=periods[0],
+                    after=periods[1],
+                ),
+            )
+        )
+    earlier = [m.held_on for m in list_meetings(session) if m.held_on < meeting]
+    return TaskingSnapshot(
+        problems=problems,
+        actions=actions,
+        patrol_areas=patrol if patrol is not None and not patrol.empty else None,
+        routes=routes if routes is not None and not routes.empty else None,
+        assessments=tuple(assessments),
+        last_meeting=max(earlier) if earlier else None,
+    )
+
+
+def pack_period(area: StudyArea, meeting: dt.date) -> tuple[str, str]:
+    """
+    Choose a pack's months: the last :data:`DEFAULT_PERIOD_MONTHS` loaded before the meeting.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    meeting
+        The meeting date.
+
+    Returns
+    -------
+    tuple of str
+        First and last month, ``YYYY-MM``.
+
+    Raises
+    ------
+    ParameterError
+        When no loaded month precedes the meeting's month.
+    """
+    before = [m for m in area.months if pd.Period(m, freq="M") < _month(meeting)]
+    if not before:
+        msg = (
+            f"No crime data is loaded for months before the meeting on {meeting.isoformat()}; "
+            f"loaded: {', '.join(area.months) or 'none'}. Pick a later meeting date or give "
+            "the months."
+        )
+        raise ParameterError(msg)
+    chosen = before[-DEFAULT_PERIOD_MONTHS:]
+    return chosen[0], chosen[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class BriefingContent:
+    """
+    Everything a briefing pack shows, at full detail (the audience is applied when rendering).
+
+    Attributes
+    ----------
+    area_name
+        The ward or neighbourhood named on the pack.
+    meeting
+        The meeting date.
+    profile
+        The profile of the place over the pack's months.
+    changes
+        :func:`tasking.profile.meeting_changes`: since the last meeting (or the previous
+        period) and the same period last year.
+    wards
+        The pack's wards, EPSG:27700.
+    points
+        The crimes of the pack's wards and months, EPSG:27700.
+    hot_cells
+        Gi* cells of those crimes (on cells of ``hot_cell_size_m``, automatic when None), or
+        None when there are no crimes.
+    route
+        The EVA walk, when asked for.
+    tasking
+        What the tasking log holds, when read.
+    near_repeat
+        Where the data have dates: the Knox test of the area's events and the near-repeat zones
+        live on the meeting day (:func:`hotspots.near_repeat.pack_near_repeat`), or None.
+    """
+
+    area_name: str
+    meeting: dt.date
+    profile: Profile
+    changes: tuple[PeriodChange, ...]
+    wards: gpd.GeoDataFrame
+    points: gpd.GeoDataFrame
+    hot_cells: gpd.GeoDataFrame | None
+    route: EvaRoute | None
+    tasking: TaskingSnapshot | None
+    near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None
+
+
+def _pack_route(area: StudyArea, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> EvaRoute:
+    if area.network_path is None:
+        msg = "An EVA route needs a street network: give --network FILE or load one."
+        raise ParameterError(msg)
+    return plan_hotspot_route(load_network(area.network_path), points, wards, sites=area.sites)
+
+
+def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optional part
+    area: StudyArea,
+    *,
+    meeting: dt.date,
+    ward: str | None = None,
+    neighbourhood: str | None = None,
+    months: tuple[str, str] | None = None,
+    tasking: TaskingSnapshot | None = None,
+    eva_route: bool = False,
+    hot_cell_size_m: float | None = None,
+    near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None,
+) -> BriefingContent:
+    """
+    Compute what a briefing pack for a ward or neighbourhood and a meeting shows.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    meeting
+        The meeting date.
+    ward
+        A ward name (give this or ``neighbourhood``).
+    neighbourhood
+        A neighbourhood name.
+    months
+        First and last month; :func:`pack_period` when None.
+    tasking
+        From :func:`read_tasking` (its last meeting sets the change compared).
+    eva_route
+        Plan the EVA walk through the pack's hot cells (:func:`tasking.eva.plan_hotspot_route`
+        on the pack's wards and months).
+    hot_cell_size_m
+        Cell size of the map's Gi* cells (the audience's coarsest, e.g. 250 m for the public);
+        automatic when None.
+    near_repeat
+        The near-repeat content (:func:`hotspots.near_repeat.pack_near_repeat`), when the
+        crimes have dates; passed through to the pack.
+
+    Returns
+    -------
+    BriefingContent
+        The pack's content.
+
+    Raises
+    ------
+    ParameterError
+        When neither or both of ``ward`` and ``neighbourhood`` are given, a name is unknown,
+        no data precedes the meeting, or a walk is asked for without a street network.
+    EmptyInputError
+        When the place has no wards, or a walk is asked for and no cell is hot.
+    """
+    if (ward is None) == (neighbourhood is None):
+        msg = "Give one ward or one neighbourhood for the pack (--ward NAME or --neighbourhood)."
+        raise ParameterError(msg)
+    period = months or pack_period(area, meeting)
+    place = Selection(
+        wards=(ward,) if ward else None,
+        neighbourhoods=(neighbourhood,) if neighbourhood else None,
+    )
+    wards = select_wards(area, place)
+    if wards.empty:
+        msg = "The pack's area holds no wards."
+        raise EmptyInputError(msg)
+    profile = build_profile(
+        area, wards=(ward,) if ward else None, neighbourhood=neighbourhood, months=period
+    )
+    points = select_points(area, Selection(wards=profile.wards, months=profile.months))
+    hot_cells = None
+    if not points.empty:
+        grid = make_grid(wards, kind="square", cell_size_m=hot_cell_size_m)
+        hot_cells = gi_star(count_points(points, grid), grid=grid).cells
+    last_meeting = tasking.last_meeting if tasking is not None else None
+    return BriefingContent(
+        area_name=str(ward or neighbourhood),
+        meeting=meeting,
+        profile=profile,
+        changes=meeting_changes(profile, area, last_meeting=last_meeting),
+        wards=wards,
+        points=points,
+        hot_cells=hot_cells,
+        route=_pack_route(area, points, wards) if eva_route else None,
+        tasking=tasking,
+        near_repeat=near_repeat,
+    )

@@ -1,0 +1,316 @@
+"""
+What an export contains: which analyses run, with which parameters, for the chosen layers.
+
+One workflow for both front ends: the Exports page and ``patchmap export`` call
+:func:`export_analyses`; :mod:`layers.export` only turns its result into files. Every analysis
+here is the one the rest of patchmap uses: Gi* (:func:`hotspots.gistar.gi_star`) on a square grid,
+hot areas (:func:`hotspots.areas.gistar_hot_areas`), kernel density, DBSCAN, and the EVA walk
+(:func:`tasking.eva.plan_hotspot_route`, the same stops and start as ``patchmap route`` and the
+EVA page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, Literal, get_args
+
+from boundaries.select import data_period, filter_texts, select_points, select_wards
+from hotspots.areas import gistar_hot_areas
+from hotspots.clusters import dbscan_clusters
+from hotspots.gistar import gi_star
+from hotspots.kde import DENSITY_UNIT, kernel_density
+from spatial.errors import EmptyInputError, ParameterError
+from spatial.grid import count_points, make_grid
+from spatial.network import load_network
+from tasking.eva import plan_hotspot_route
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import geopandas as gpd
+
+    from boundaries.dataset import StudyArea
+    from boundaries.select import Selection
+    from hotspots.clusters import ClusterResult
+    from hotspots.gistar import GiStarResult
+    from hotspots.kde import DensitySurface
+    from hotspots.streets import HotStreets
+    from spatial.routes import EvaRoute
+
+__all__ = [
+    "EXPORT_LAYERS",
+    "ExportAnalyses",
+    "ExportLayer",
+    "export_analyses",
+    "route_method",
+]
+
+ExportLayer = Literal[
+    "crimes", "hotspots", "hot_areas", "density", "clusters", "routes", "sites", "wards", "streets"
+]
+"""The layers an export may hold."""
+EXPORT_LAYERS: Final[tuple[ExportLayer, ...]] = get_args(ExportLayer)
+"""Every export layer."""
+
+
+@dataclass(frozen=True, eq=False)
+class ExportAnalyses:
+    """
+    The results behind an export, at full detail, with how each was made.
+
+    Attributes
+    ----------
+    area_label
+        The data set's name.
+    is_demo
+        The data is the generated demo town.
+    layers
+        The layers asked for, in the order asked.
+    selected_wards
+        The selected wards (EPSG:27700), always (crimes are aggregated to them).
+    crimes
+        The selected crimes, when ``"crimes"`` is asked for.
+    hotspots
+        The Gi* result, when ``"hotspots"`` or ``"hot_areas"`` is asked for.
+    hot_areas
+        The Gi* hot areas (:func:`hotspots.areas.gistar_hot_areas`), when asked for.
+    density
+        The kernel density surface, when asked for.
+    clusters
+        The DBSCAN result, when asked for.
+    route
+        The EVA walk, when asked for (or given).
+    sites
+        The co-location sites, when asked for and loaded.
+    streets
+        The hot streets (:func:`hotspots.streets.hot_streets`, discontinuous network KDE per
+        street segment), when asked for.
+    period
+        First and last month of the data (:func:`boundaries.select.data_period`).
+    filters
+        The filters as text (:func:`boundaries.select.filter_texts`).
+    methods
+        For each layer, its method, parameters and automatic choices, as text.
+    """
+
+    area_label: str
+    is_demo: bool
+    layers: tuple[ExportLayer, ...]
+    selected_wards: gpd.GeoDataFrame
+    crimes: gpd.GeoDataFrame | None = None
+    hotspots: GiStarResult | None = None
+    hot_areas: gpd.GeoDataFrame | None = None
+    density: DensitySurface | None = None
+    clusters: ClusterResult | None = None
+    route: EvaRoute | None = None
+    sites: gpd.GeoDataFrame | None = None
+    streets: HotStreets | None = None
+    period: tuple[str, str] | None = None
+    filters: Mapping[str, str] = field(default_factory=dict)
+    methods: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def _how(automatic: bool) -> str:  # noqa: FBT001 - a formatter, not an option
+    return "automatic" if automatic else "chosen by the user"
+
+
+def _gistar(
+    points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, cell_size_m: float | None
+) -> tuple[GiStarResult, dict[str, str]]:
+    grid = make_grid(wards, kind="square", cell_size_m=cell_size_m)
+    result = gi_star(count_points(points, grid), grid=grid)
+    method = {
+        "method": "Getis-Ord Gi* on a square grid, queen contiguity including the cell",
+        "cell_size_m": f"{grid.cell_size_m:g} ({_how(grid.auto_cell_size)})",
+        "correction": str(result.correction),
+        "alpha": f"{result.alpha:g}",
+        "p_values": str(result.p_value_source),
+    }
+    return result, method
+
+
+def _clusters(points: gpd.GeoDataFrame) -> tuple[ClusterResult, dict[str, str]]:
+    result = dbscan_clusters(points)
+    method = {
+        "method": "DBSCAN on snap points weighted by crime count",
+        "eps_m": f"{result.eps_m:g} ({_how(result.auto_eps)})" if result.eps_m else "",
+        "min_crimes": str(result.min_crimes),
+        "hull_buffer_m": f"{result.hull_buffer_m:g}",
+    }
+    return result, method
+
+
+def _density(
+    points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame
+) -> tuple[DensitySurface, dict[str, str]]:
+    surface = kernel_density(points, area=wards)
+    method = {
+        "method": f"Kernel density ({surface.kernel}), linear binning and FFT",
+        "bandwidth_m": f"{surface.bandwidth_m:g} ({_how(surface.auto_bandwidth)})",
+        "cell_size_m": f"{surface.cell_size_m:g} ({_how(surface.auto_cell_size)})",
+        "unit": DENSITY_UNIT,
+    }
+    return surface, method
+
+
+def _route(
+    area: StudyArea, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame
+) -> tuple[EvaRoute, dict[str, str]]:
+    if area.network_path is None:
+        msg = (
+            "An EVA route needs a street network; load one (GraphML) or leave routes out of "
+            "the layers."
+        )
+        raise ParameterError(msg)
+    route = plan_hotspot_route(load_network(area.network_path), points, wards, sites=area.sites)
+    return route, route_method(route)
+
+
+def _streets(area: StudyArea, points: gpd.GeoDataFrame) -> tuple[HotStreets, dict[str, str]]:
+    from hotspots.streets import hot_streets  # noqa: PLC0415 - only street exports need it
+
+    if area.network_path is None:
+        msg = "The streets layer needs a street network: load one (GraphML, .osm or .osm.pbf)."
+        raise ParameterError(msg)
+    hot = hot_streets(points, network=load_network(area.network_path))
+    return hot, {"method": hot.description}
+
+
+def route_method(route: EvaRoute) -> dict[str, str]:
+    """
+    Describe how an EVA walk was planned, for an export's metadata.
+
+    Parameters
+    ----------
+    route
+        The planned walk.
+
+    Returns
+    -------
+    dict
+        ``method``, ``start``, ``max_minutes``, ``walk_kmh``, ``stop_minutes``, ``length_m``.
+    """
+    return {
+        "method": f"EVA loop through the busiest Gi* hot cells ({route.method})",
+        "start": route.start_label,
+        "max_minutes": f"{route.max_minutes:g}",
+        "walk_kmh": f"{route.walk_kmh:g}",
+        "stop_minutes": f"{route.stop_minutes:g}",
+        "length_m": f"{route.distance_m:.0f}",
+    }
+
+
+def _gistar_layers(
+    kinds: tuple[ExportLayer, ...],
+    points: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    cell_size_m: float | None,
+    methods: dict[str, dict[str, str]],
+) -> tuple[GiStarResult | None, gpd.GeoDataFrame | None]:
+    if "hotspots" not in kinds and "hot_areas" not in kinds:
+        return None, None
+    hotspots, methods["hotspots"] = _gistar(points, wards, cell_size_m=cell_size_m)
+    if "hot_areas" not in kinds:
+        return hotspots, None
+    methods["hot_areas"] = {
+        "method": "Significant Gi* hot cells touching by an edge or a corner, merged",
+    }
+    return hotspots, gistar_hot_areas(hotspots.cells)
+
+
+def _check_layers(layers: Sequence[str]) -> tuple[ExportLayer, ...]:
+    unknown = [k for k in layers if k not in EXPORT_LAYERS]
+    if unknown:
+        msg = f"Unknown layer(s) {unknown}. Choose from: {', '.join(EXPORT_LAYERS)}."
+        raise ParameterError(msg)
+    return tuple(k for k in layers if k in EXPORT_LAYERS)
+
+
+def export_analyses(
+    area: StudyArea,
+    selection: Selection,
+    *,
+    layers: Sequence[str],
+    cell_size_m: float | None = None,
+    min_cell_m: float | None = None,
+    route: EvaRoute | None = None,
+) -> ExportAnalyses:
+    """
+    Run the analyses an export of ``layers`` needs, as the app and the CLI both do.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    selection
+        The filters (wards, months, crime types).
+    layers
+        Which layers (:data:`EXPORT_LAYERS`): ``"crimes"``, ``"hotspots"`` (Gi* cells),
+        ``"hot_areas"`` (groups of hot cells), ``"density"`` (KDE raster), ``"clusters"``
+        (DBSCAN polygons), ``"routes"`` (an EVA walk and its stops), ``"sites"``, ``"wards"``,
+        ``"streets"`` (hot streets: discontinuous network KDE per street segment).
+    cell_size_m
+        Gi* cell size; automatic when None.
+    min_cell_m
+        The coarsest cells the audience may see (``AudiencePreset.min_cell_m``): a smaller or
+        automatic Gi* cell size is raised to it. The EVA walk is planned on the automatic grid
+        whatever the audience, so it is the walk ``patchmap route`` plans.
+    route
+        An EVA walk already planned; when None and routes are asked for, the walk of
+        :func:`tasking.eva.plan_hotspot_route`.
+
+    Returns
+    -------
+    ExportAnalyses
+        The results and how they were made.
+
+    Raises
+    ------
+    ParameterError
+        When a layer name is unknown, or routes or streets are asked for without a street
+        network.
+    EmptyInputError
+        When the selection holds no crimes.
+    """
+    kinds = _check_layers(layers)
+    points = select_points(area, selection)
+    wards = select_wards(area, selection)
+    if points.empty:
+        msg = "The selection holds no crimes: widen the months, wards or crime types."
+        raise EmptyInputError(msg)
+    if min_cell_m and (cell_size_m is None or cell_size_m < min_cell_m):
+        cell_size_m = max(cell_size_m or 0.0, min_cell_m)
+    methods: dict[str, dict[str, str]] = {}
+    if "crimes" in kinds:
+        methods["crimes"] = {"method": "police.uk street-level crimes (anonymised snap points)"}
+    hotspots, hot_areas = _gistar_layers(kinds, points, wards, cell_size_m, methods)
+    density = clusters = None
+    if "routes" in kinds:
+        if route is None:
+            route, methods["routes"] = _route(area, points, wards)
+        else:
+            methods["routes"] = route_method(route)
+    if "density" in kinds:
+        density, methods["density"] = _density(points, wards)
+    if "clusters" in kinds:
+        clusters, methods["clusters"] = _clusters(points)
+    streets = None
+    if "streets" in kinds:
+        streets, methods["streets"] = _streets(area, points)
+    return ExportAnalyses(
+        area_label=area.label,
+        is_demo=area.is_demo,
+        layers=kinds,
+        selected_wards=wards,
+        crimes=points if "crimes" in kinds else None,
+        hotspots=hotspots,
+        hot_areas=hot_areas,
+        density=density,
+        clusters=clusters,
+        route=route if "routes" in kinds else None,
+        sites=area.sites if "sites" in kinds else None,
+        streets=streets,
+        period=data_period(points, selection),
+        filters=filter_texts(selection),
+        methods=methods,
+    )
