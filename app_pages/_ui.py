@@ -37,7 +37,7 @@ from hotspots.backtest import backtest
 from hotspots.classify import change_by_cell, emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
 from hotspots.cube import cube_for_selection
-from hotspots.forecast import forecast_cells
+from hotspots.forecast import DEFAULT_MIN_TRAIN_MONTHS, forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
 from hotspots.knox import KnoxResult, knox_test
@@ -45,6 +45,7 @@ from hotspots.methods import parse_method
 from hotspots.near_repeat import NearRepeatAlerts, near_repeat_alerts
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
 from hotspots.ranking import KdeTop, kde_top_cells
+from hotspots.street_backtest import StreetBacktest, street_backtest
 from hotspots.streets import HotStreets, hot_streets, street_stops
 from hotspots.tables import hot_area_table, hotspot_table, snap_point_counts, ward_type_table
 from hotspots.weekly import DayForecast, forecast_days, prepare_days
@@ -62,7 +63,9 @@ from hotspots.when import (
 from layers.audience import get_preset
 from layers.briefing import SECTION_TITLES, render_briefing
 from layers.export import Download, analysis_layers, downloads, export_layers
+from layers.metadata import ExportMetadata
 from layers.pdf import html_to_pdf
+from layers.streets import street_beat_export_layer
 from layers.writers import DEFAULT_FORMATS
 from spatial.catchments import (
     catchment_coverage,
@@ -97,6 +100,7 @@ from tasking.store import (
     request_id_for,
     resolve_database_url,
 )
+from tasking.street_beats import gistar_beats
 from tasking.windows import hot_areas, problem_patrol_windows
 
 if TYPE_CHECKING:
@@ -1192,6 +1196,86 @@ def hot_street_result(  # the data set key, the filters, the network key and eac
         lixel_m=lixel_m,
         max_snap_m=max_snap_m,
     )
+
+
+@st.cache_data(max_entries=8, show_spinner="Backtesting the street forecasts…")
+def street_next_month(  # the data set key, the filters, the network key and the coverage
+    dataset_id: str,
+    selection: Selection,
+    network_key: str,
+    coverage_pct: float,
+    _network: StreetNetwork,
+    _area: StudyArea,
+) -> StreetBacktest:
+    """Backtest the street methods at ``coverage_pct`` % of street length (default lengths)."""
+    del network_key
+    _, points = selected_frames(dataset_id, selection, _area)
+    return street_backtest(
+        points,
+        network=_network,
+        coverages_pct=(coverage_pct,),
+        min_train_months=DEFAULT_MIN_TRAIN_MONTHS,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Building patrol beats along the hot streets…")
+def street_beat_result(  # the data set key, the filters, the network key and the lengths
+    dataset_id: str,
+    selection: Selection,
+    network_key: str,
+    lengths_m: tuple[float, float],
+    _network: StreetNetwork,
+    _area: StudyArea,
+) -> gpd.GeoDataFrame:
+    """Return patrol beats from the street Gi* hot segments (lengths: lixel, largest snap)."""
+    lixel_m, max_snap_m = lengths_m
+    gi = hot_street_result(
+        dataset_id,
+        selection,
+        network_key,
+        "gistar",
+        "segment",
+        (DEFAULT_NKDE_BANDWIDTH_M, lixel_m, max_snap_m),
+        _network,
+        _area,
+    )
+    return gistar_beats(gi.lines, network=_network)
+
+
+@st.cache_data(max_entries=8, show_spinner="Exporting the patrol beats…")
+def street_beat_files(
+    dataset_id: str,
+    selection: Selection,
+    beats_key: tuple[object, ...],
+    audience: Audience,
+    _beats: gpd.GeoDataFrame,
+    _area: StudyArea,
+) -> tuple[Download, ...]:
+    """Export the beats (``beats_key``: what they were built from) as GeoPackage and KML."""
+    del dataset_id, beats_key
+    months = selection.months or ((_area.months[0], _area.months[-1]) if _area.months else None)
+    metadata = ExportMetadata(
+        title=f"patchmap patrol beats along hot streets: {_area.label}",
+        area=_area.label,
+        audience=audience,
+        min_count=None,
+        period=months,
+        methods={
+            "street_beats": {
+                "method": "connected Gi* hot street segments (Hot 95 % or more, with crimes), "
+                "at most 2 km of street and 800 m across"
+            }
+        },
+    )
+    with tempfile.TemporaryDirectory(prefix="patchmap-beats-") as folder:
+        result = export_layers(
+            [street_beat_export_layer(_beats)],
+            folder,
+            metadata=metadata,
+            audience=audience,
+            formats=("gpkg", "kml"),
+        )
+        return downloads(result, folder, stem=f"patchmap_beats_{audience}")
 
 
 # ---------------------------------------------------------------------------------------------

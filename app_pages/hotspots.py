@@ -20,7 +20,13 @@ from hotspots.areas import (
     emerging_hot_areas,
     gistar_hot_areas,
 )
-from hotspots.backtest import area_label, crime_label, describe_backtest, pai_chart_data
+from hotspots.backtest import (
+    area_label,
+    crime_label,
+    describe_backtest,
+    pai_chart_data,
+    summary_table,
+)
 from hotspots.classify import HOT_CATEGORIES, compare_halves
 from hotspots.fdr import CORRECTION_LABELS
 from hotspots.forecast import (
@@ -28,6 +34,7 @@ from hotspots.forecast import (
     DEFAULT_MIN_TRAIN_MONTHS,
 )
 from hotspots.ranking import DEFAULT_TOP_SHARE_PCT
+from hotspots.street_backtest import streets_beside_cells
 from hotspots.streets import STREET_METHODS
 from hotspots.tables import TOP_AREAS
 from layers.basemap import LegendEntry
@@ -47,17 +54,26 @@ from layers.hotspot_layers import (
     kde_top_layer,
 )
 from layers.problems import PATROL_AREA_COLOUR, patrol_area_layer
-from layers.streets import hot_street_layer, hot_street_legend_entries, street_table, value_label
+from layers.streets import (
+    hot_street_layer,
+    hot_street_legend_entries,
+    street_beat_layer,
+    street_table,
+    value_label,
+)
 from layers.styles import CLUSTER_COLOUR
 from spatial.grid import MIN_CELL_SIZE_M
+from spatial.lixels import DEFAULT_LIXEL_SNAP_M
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
     from boundaries.dataset import StudyArea
+    from hotspots.backtest import Backtest
     from hotspots.clusters import ClusterResult
     from hotspots.streets import HotStreets
+    from layers.audience import Audience
     from spatial.network import StreetNetwork
 
 METHOD_KEY: Final = "hotspot_method"
@@ -82,9 +98,14 @@ STREET_LIXEL_KEY: Final = "street_lixel_m"
 STREET_SNAP_KEY: Final = "street_max_snap_m"
 STREET_UPLOAD_KEY: Final = "street_network_upload"
 STREET_TABLE_KEY: Final = "street_table"
+STREET_BEATS_KEY: Final = "street_beats_show"
+STREET_BEATS_TABLE_KEY: Final = "street_beats_table"
+STREET_BEATS_DOWNLOAD_KEY: Final = "street_beats_download"
+STREET_BEATS_AUDIENCE_KEY: Final = "street_beats_audience"
 STREET_METHOD_LABELS: Final = {
     "nkde-discontinuous": "Network KDE (discontinuous)",
     "nkde-simple": "Network KDE (simple)",
+    "nkde-continuous": "Network KDE (continuous)",
     "counts": "Crimes per 100 m",
     "gistar": "Gi* on street segments",
 }
@@ -184,6 +205,61 @@ def _street_network(area: StudyArea) -> tuple[str, StreetNetwork]:
     )
 
 
+def _street_beats_section(beats: gpd.GeoDataFrame, beats_key: tuple[object, ...]) -> None:
+    """List the patrol beats along the hot streets and offer them as GeoPackage and KML."""
+    st.subheader("Patrol beats along the hot streets")
+    if beats.empty:
+        st.write("No street segment is a significant hot spot (Gi*, Hot 95 % or more) with crimes.")
+        return
+    st.dataframe(
+        beats.drop(columns="geometry"),
+        key=STREET_BEATS_TABLE_KEY,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "beat_id": "Beat",
+            "n_segments": "Segments",
+            "n_crimes": "Crimes",
+            "length_m": st.column_config.NumberColumn("Street (m)", format="%.0f"),
+            "streets": "Streets (busiest first)",
+        },
+    )
+    st.caption(
+        "Beats join hot street segments that share a junction, busiest first, up to 2 km of "
+        "street (about 25 minutes walked end to end) and 800 m across."
+    )
+    st.session_state.setdefault(STREET_BEATS_AUDIENCE_KEY, "partner")
+    audience: Audience = st.radio(
+        "Beats for",
+        ("police", "partner"),
+        key=STREET_BEATS_AUDIENCE_KEY,
+        horizontal=True,
+        format_func=str.capitalize,
+        help="Partners: crimes below the export threshold are suppressed.",
+    )
+    files = _ui.guarded(
+        "exporting the patrol beats",
+        _ui.street_beat_files,
+        ctx.dataset_id,
+        ctx.selection,
+        beats_key,
+        audience,
+        beats,
+        area,
+    )
+    columns = st.columns(len(files))
+    for column, item in zip(columns, files, strict=True):
+        column.download_button(
+            item.label,
+            data=item.data,
+            file_name=item.file_name,
+            mime=item.mime,
+            key=f"{STREET_BEATS_DOWNLOAD_KEY}_{item.key}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
 ctx = _ui.context()
 area = ctx.area
 st.title("Hotspots")
@@ -201,6 +277,7 @@ zones: gpd.GeoDataFrame
 labels: list[str]
 key: tuple[object, ...]
 clustered: ClusterResult | None = None  # the cluster result, whose labels make the table
+beats: gpd.GeoDataFrame | None = None  # patrol beats along the hot streets, when asked for
 hot: HotStreets | None = None  # the hot streets, whose own table replaces the zone table
 
 if method == KDE:
@@ -525,6 +602,12 @@ elif method == STREETS:
             step=10.0,
             key=STREET_SNAP_KEY,
         )
+        st.toggle(
+            "Patrol beats along the hot streets",
+            key=STREET_BEATS_KEY,
+            help="Connected Gi* hot segments (Hot 95 % or more, with crimes), grown from the "
+            "busiest segment into beats of at most 2 km of street and 800 m across.",
+        )
     with shown:
         network_key, network = _street_network(area)
         hot = _ui.attempt(
@@ -545,9 +628,25 @@ elif method == STREETS:
         )
     if hot is None:
         st.stop()
+    if st.session_state.get(STREET_BEATS_KEY):
+        beats = _ui.guarded(
+            "building patrol beats along the hot streets",
+            _ui.street_beat_result,
+            ctx.dataset_id,
+            ctx.selection,
+            network_key,
+            (float(st.session_state[STREET_LIXEL_KEY]), float(st.session_state[STREET_SNAP_KEY])),
+            network,
+            area,
+        )
     layer = _ui.guarded("drawing the hot streets", hot_street_layer, hot)
     legend_title = value_label(hot)
     entries = _ui.guarded("colouring the hot streets", hot_street_legend_entries, hot)
+    if beats is not None:
+        entries = [
+            *entries,
+            LegendEntry(f"Patrol beat ({len(beats)} in all)", PATROL_AREA_COLOUR, "line", 7.0),
+        ]
     zones = hot.lines.iloc[:0]
     labels = []
     key = ("streets", hot.method, hot.per, hot.bandwidth_m, hot.lixel_m, hot.max_snap_m)
@@ -630,6 +729,9 @@ folium_map = _ui.guarded(
     legend_entries=entries,
     streets=streets,
     tiles="none" if area.is_demo else "openstreetmap",
+    overlays=[]
+    if beats is None or beats.empty
+    else [_ui.guarded("drawing the patrol beats", street_beat_layer, beats)],
 )
 with shown:
     st_folium(folium_map, key=MAP_KEY, returned_objects=[], height=600, use_container_width=True)
@@ -684,6 +786,8 @@ else:
         "p < 0.05)."
     )
 
+if beats is not None:
+    _street_beats_section(beats, (network_key, *key))
 
 # --- Next month -------------------------------------------------------------------------------
 # Where to patrol next month, and which method would have predicted the selected crimes best on
@@ -695,6 +799,46 @@ NEXT_TABLE_KEY: Final = "next_month_cells"
 NEXT_SHOW_MAP_KEY: Final = "next_month_show_map"
 NEXT_MAP_KEY: Final = "next_month_map"
 NEXT_COVERAGES: Final = (1.0, 5.0, 10.0)
+NEXT_STREETS_KEY: Final = "next_month_streets"
+
+
+def _cells_or_streets(
+    result: Backtest, coverage_pct: float, network_key: str, network: StreetNetwork
+) -> None:
+    """Put the street forecasts' PAI (on street length) beside the cells' (on area)."""
+    streets = _ui.guarded(
+        "backtesting the street forecasts",
+        _ui.street_next_month,
+        ctx.dataset_id,
+        ctx.selection,
+        network_key,
+        coverage_pct,
+        network,
+        area,
+    )
+    both = streets_beside_cells(streets, summary_table(result))
+    st.markdown("**Cells or streets?**")
+    st.dataframe(
+        both[["unit", "method_label", "pai_mean", "hit_rate_mean", "n_origins"]],
+        key=NEXT_STREETS_KEY,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "unit": "Flags",
+            "method_label": "Method",
+            "pai_mean": st.column_config.NumberColumn("PAI", format="%.2f"),
+            "hit_rate_mean": st.column_config.NumberColumn("Hit rate", format="percent"),
+            "n_origins": "Months tested",
+        },
+    )
+    st.caption(
+        f"Streets flag the best-scored {streets.lixel_m:g} m street pieces until they cover "
+        f"{coverage_pct:g} % of the {streets.total_street_km:,.1f} km of street; cells flag "
+        f"{coverage_pct:g} % of the area. PAI is the share of the month's crimes caught divided by "
+        f"the share of street length (streets) or of area (cells). {streets.n_too_far:,} crimes "
+        f"further than {DEFAULT_LIXEL_SNAP_M:g} m from a street are left out of the street "
+        "forecasts."
+    )
 
 
 st.divider()
@@ -761,6 +905,8 @@ else:
         "PAI: the share of the month's crimes in the flagged cells divided by the share of the "
         "area they cover (higher is better; 1 is no better than chance)."
     )
+    if method == STREETS or area.network_path is not None:
+        _cells_or_streets(next_result, next_coverage, *_street_network(area))
     st.dataframe(
         next_forecast.cells[["rank", "cell_id", "x_m", "y_m", "score", "n_crimes_past"]],
         key=NEXT_TABLE_KEY,

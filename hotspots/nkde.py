@@ -15,6 +15,13 @@ of each lixel (:mod:`spatial.lixels`), as spNetwork does. Two estimators (Gelb 2
     integral over the network equals the number of crimes whenever no dead end lies within the
     bandwidth of a crime (mass running into a dead end stops there). Paths, not just shortest
     paths, are followed, so networks with loops shorter than the bandwidth conserve mass too.
+``"continuous"`` (Okabe & Sugihara 2012, section 9.3; spNetwork's ``"continuous"``)
+    As the discontinuous NKDE, but at a junction of degree ``n`` the kernel goes on along each
+    of the ``n - 1`` other streets with ``2 / n`` of its value and comes back along the street
+    it arrived by with ``2 / n - 1`` (the backward correction: negative at junctions of three or
+    more streets, zero where two streets meet, +1 at a dead end, where the kernel is reflected).
+    The density is then continuous at junctions (``2 / n`` of the kernel on every street) and
+    its integral equals the number of crimes, dead ends included.
 
 Kernels are one-dimensional with support ``[-bandwidth_m, bandwidth_m]`` and integrate to 1 on
 it: quartic ``15/16 (1 - u^2)^2 / h`` (as spNetwork) and a Gaussian of standard deviation
@@ -56,9 +63,9 @@ __all__ = [
     "network_kernel",
 ]
 
-NkdeMethod = Literal["simple", "discontinuous"]
+NkdeMethod = Literal["simple", "discontinuous", "continuous"]
 NetworkKernel = Literal["quartic", "gaussian"]
-NKDE_METHODS: Final[tuple[NkdeMethod, ...]] = ("simple", "discontinuous")
+NKDE_METHODS: Final[tuple[NkdeMethod, ...]] = ("simple", "discontinuous", "continuous")
 DEFAULT_NKDE_BANDWIDTH_M: Final = 150.0
 """Kernel bandwidth along the streets, metres: about two street blocks either way."""
 _GAUSSIAN_SIGMAS: Final = 3.0
@@ -202,7 +209,8 @@ def network_kde(
     bandwidth_m
         Kernel radius in metres of street.
     method
-        ``"discontinuous"`` (mass conserved at junctions, default) or ``"simple"``.
+        ``"discontinuous"`` (mass conserved at junctions, default), ``"continuous"`` (also
+        continuous at junctions, with the backward correction) or ``"simple"``.
     kernel
         ``"quartic"`` (default) or ``"gaussian"``.
     max_snap_m
@@ -229,6 +237,7 @@ def network_kde(
     space. Computers, Environment and Urban Systems 32(5), 396-406.
     Okabe, A., Satoh, T. and Sugihara, K. (2009). A kernel density estimation method for networks,
     its computational method and a GIS-based tool. IJGIS 23(1), 7-32.
+    Okabe, A. and Sugihara, K. (2012). Spatial Analysis along Networks. Wiley, section 9.3.
     Gelb, J. (2021). spNetwork: a package for network kernel density estimation. R Journal 13(2).
     """
     _check(bandwidth_m, method, kernel)
@@ -289,7 +298,15 @@ def network_kde_snapped(
     if method == "simple":
         density = _simple(lixels, src_segment, src_offset, w, bandwidth_m, kernel)
     else:
-        density = _discontinuous(lixels, src_segment, src_offset, w, bandwidth_m, kernel)
+        density = _discontinuous(
+            lixels,
+            src_segment,
+            src_offset,
+            w,
+            bandwidth_m,
+            kernel,
+            continuous=method == "continuous",
+        )
     counts = np.bincount(snap.lixel[keep], minlength=lixels.n_lixels).astype(np.int64)
     return NetworkDensity(
         lixels=lixels,
@@ -360,18 +377,21 @@ def _discontinuous(
     w: npt.NDArray[np.float64],
     bandwidth_m: float,
     kernel: NetworkKernel,
+    *,
+    continuous: bool = False,
 ) -> npt.NDArray[np.float64]:
     """
-    Okabe's discontinuous NKDE, all sources at once, one junction at a time.
+    Okabe's discontinuous (or continuous) NKDE, all sources at once, one junction at a time.
 
     A path state is (segment it arrived by, node reached, distance so far, share of the
-    crime). At each node of degree ``n`` a state continues along the ``n - 1`` other segments
-    with share / (n - 1); at a dead end it stops. States beyond the bandwidth are dropped.
+    crime). Discontinuous: at each node of degree ``n`` a state continues along the ``n - 1``
+    other segments with share / (n - 1); at a dead end it stops. Continuous: it continues along
+    the other segments with share * 2 / n and back along its own with share * (2 / n - 1) (so a
+    dead end reflects it; shares may be negative). States beyond the bandwidth are dropped.
     The number of paths grows exponentially with the bandwidth on a dense network; when more
     than ``_MERGE_ABOVE`` are alive, paths arriving at the same street end (from any crime)
     with distances in the same ``_MERGE_M`` bin are merged into one carrying their summed
-    share at their share-weighted mean distance: mass stays exactly conserved and distances
-    move by less than ``_MERGE_M`` per junction.
+    share: mass stays conserved and distances move by less than ``_MERGE_M`` per junction.
     """
     network = lixels.network
     density = _own_segment(lixels, src_segment, src_offset, w, bandwidth_m, kernel)
@@ -390,7 +410,9 @@ def _discontinuous(
     dist = np.concatenate([src_offset, length[src_segment] - src_offset])
     share = np.concatenate([w, w])
     for _ in range(_MAX_EXPANSIONS):
-        alive = (dist < bandwidth_m) & (degree[node] > 1) & (share > _MIN_PATH_WEIGHT)
+        alive = (dist < bandwidth_m) & (np.abs(share) > _MIN_PATH_WEIGHT)
+        if not continuous:
+            alive &= degree[node] > 1
         if not alive.any():
             break
         via, node, dist, share = via[alive], node[alive], dist[alive], share[alive]
@@ -400,9 +422,15 @@ def _discontinuous(
         rep = np.repeat(np.arange(len(node)), n_out)
         k = np.arange(len(rep)) - np.repeat(np.cumsum(n_out) - n_out, n_out)
         nxt = inc_seg[inc_ptr[node[rep]] + k]
-        onward = nxt != via[rep]
+        back = nxt == via[rep]
+        n = n_out[rep].astype(np.float64)
+        if continuous:
+            factor = np.where(back, 2.0 / n - 1.0, 2.0 / n)
+        else:
+            factor = np.where(back, 0.0, 1.0 / np.maximum(n - 1.0, 1.0))
+        onward = factor != 0.0
         rep, nxt = rep[onward], nxt[onward]
-        new_share = share[rep] / (n_out[rep] - 1)
+        new_share = share[rep] * factor[onward]
         start = dist[rep]
         from_u = network.edge_u[nxt] == node[rep]
         for lo in range(0, len(nxt), _ADD_CHUNK):
@@ -439,7 +467,8 @@ def _merge_paths(
     key = (via * 2 + at_v) * n_bins + np.floor(dist / _MERGE_M).astype(np.int64)
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     total = np.bincount(inverse, weights=share).astype(np.float64)
-    mean_dist = np.bincount(inverse, weights=share * dist) / total
+    size = np.abs(share)  # continuous NKDE shares may be negative: weight distances by size
+    mean_dist = np.bincount(inverse, weights=size * dist) / np.bincount(inverse, weights=size)
     return via[first], node[first], mean_dist, total
 
 

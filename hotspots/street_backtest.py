@@ -88,6 +88,41 @@ class StreetBacktest:
     lixel_m: float
     bandwidth_m: float
 
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the summary as plain data (the ``streets`` block of ``patchmap backtest --json``).
+
+        Returns
+        -------
+        dict
+            ``unit`` ("street length"), ``n_points``, ``n_too_far``, ``total_street_km``,
+            ``lixel_m``, ``bandwidth_m``, ``origins`` (months forecast) and ``results``: one
+            record per method and coverage with ``method``, ``method_label``, ``coverage_pct``,
+            ``pai_mean``, ``pai_sd``, ``hit_rate_mean`` (None when not defined) and
+            ``n_origins``.
+        """
+
+        def _plain(value: object) -> object:
+            if isinstance(value, (float, np.floating)):
+                return None if math.isnan(float(value)) else round(float(value), 4)
+            if isinstance(value, np.integer):
+                return int(value)
+            return value
+
+        return {
+            "unit": "street length",
+            "n_points": self.n_points,
+            "n_too_far": self.n_too_far,
+            "total_street_km": round(self.total_street_km, 3),
+            "lixel_m": self.lixel_m,
+            "bandwidth_m": self.bandwidth_m,
+            "origins": sorted(set(self.per_origin["month"].astype(str))),
+            "results": [
+                {str(k): _plain(v) for k, v in row.items()}
+                for row in self.summary.to_dict(orient="records")
+            ],
+        }
+
 
 def flag_street_length(
     scores: npt.NDArray[np.float64], length_m: npt.NDArray[np.float64], coverage_pct: float

@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from hotspots.fdr import CORRECTION_LABELS, Correction, adjust_p
 from hotspots.gistar import DEFAULT_ALPHA, HOTSPOT_LABELS, classify_gi, gi_star_z
-from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M, NetworkKernel, network_kde_snapped
+from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M, NetworkKernel, NkdeMethod, network_kde_snapped
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M, make_lixels, snap_to_lixels
 
@@ -55,14 +55,28 @@ __all__ = [
 ]
 
 StreetUnit = Literal["segment", "lixel"]
-StreetMethod = Literal["nkde-discontinuous", "nkde-simple", "counts", "gistar"]
+StreetMethod = Literal["nkde-discontinuous", "nkde-simple", "counts", "gistar", "nkde-continuous"]
 STREET_METHODS: Final[tuple[StreetMethod, ...]] = (
     "nkde-discontinuous",
     "nkde-simple",
     "counts",
     "gistar",
+    "nkde-continuous",
 )
 """The street methods, the default first."""
+_NKDE_OF: Final[dict[str, NkdeMethod]] = {
+    "nkde-discontinuous": "discontinuous",
+    "nkde-simple": "simple",
+    "nkde-continuous": "continuous",
+}
+_NKDE_KIND: Final = {
+    "nkde-discontinuous": "discontinuous (Okabe et al. 2009; mass split equally at junctions)",
+    "nkde-simple": "simple (Xie & Yan 2008)",
+    "nkde-continuous": (
+        "continuous (Okabe & Sugihara 2012; 2/n of the kernel on at each junction with a "
+        "backward correction, so density is continuous and conserved)"
+    ),
+}
 DEFAULT_TOP_N_STREETS: Final = 10
 """How many top segments the app, the command line and briefings list."""
 DEFAULT_TOP_STREET_SHARE_PCT: Final = 50.0
@@ -495,17 +509,13 @@ def _add_nkde(
         snap,
         lixels=lixels,
         bandwidth_m=bandwidth_m,
-        method="simple" if method == "nkde-simple" else "discontinuous",
+        method=_NKDE_OF[method],
         kernel=kernel,
     )
     per_m = nkde.density_per_m if per == "lixel" else _segment_density(nkde.density_per_m, lixels)
     lines["density_per_km"] = per_m * 1000.0
     lines["density_per_100m"] = per_m * 100.0
-    kind = (
-        "simple (Xie & Yan 2008)"
-        if method == "nkde-simple"
-        else "discontinuous (Okabe et al. 2009; mass split equally at junctions)"
-    )
+    kind = _NKDE_KIND[method]
     return (
         f"Network kernel density, {kind}, {kernel} kernel, {bandwidth_m:g} m bandwidth along "
         f"the streets, evaluated at the centres of {lixels.lixel_m:g} m lixels"
@@ -536,8 +546,8 @@ def hot_streets(  # noqa: PLR0913 -- keyword-only options of one workflow
     network
         The street network.
     method
-        ``"nkde-discontinuous"`` (default), ``"nkde-simple"`` (network KDE, crimes per km),
-        ``"counts"`` (crimes per 100 m) or ``"gistar"`` (Gi* z on counts).
+        ``"nkde-discontinuous"`` (default), ``"nkde-simple"``, ``"nkde-continuous"`` (network
+        KDE, crimes per km), ``"counts"`` (crimes per 100 m) or ``"gistar"`` (Gi* z on counts).
     per
         ``"segment"`` (junction to junction, default) or ``"lixel"``.
     lixel_m

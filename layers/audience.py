@@ -166,6 +166,9 @@ _ROUTE_FIELDS: Final = (
 _HOT_AREA_FIELDS: Final = ("label", "n_cells", "n_crimes")
 _SITE_FIELDS: Final = ("name", "kind", "public_facing", "opening_notes")
 _POLICE_STREET_FIELDS: Final = (
+    "beat_id",
+    "n_segments",
+    "streets",
     "segment_id",
     "lixel_id",
     "segment",
@@ -183,6 +186,9 @@ _POLICE_STREET_FIELDS: Final = (
     "significant",
 )
 _PARTNER_STREET_FIELDS: Final = (
+    "beat_id",
+    "n_segments",
+    "streets",
     "segment_id",
     "lixel_id",
     "name",

@@ -641,6 +641,7 @@ def hotspot_map(
     streets: gpd.GeoDataFrame | None = None,
     tiles: Tiles = "openstreetmap",
     asset_url: str = APP_STATIC_URL,
+    overlays: Sequence[folium.FeatureGroup] = (),
 ) -> folium.Map:
     """
     Return the Hotspots page's map: streets, one analysis layer, ward boundaries and a legend.
@@ -662,11 +663,15 @@ def hotspot_map(
         Background tiles, see :func:`base_map`.
     asset_url
         URL of the static folder, see :func:`base_map`.
+    overlays
+        More layers drawn over the analysis layer (e.g. patrol beats); added here, before the
+        layer control, whose script refers to every layer already defined.
 
     Returns
     -------
     folium.Map
-        Layers in drawing order streets, analysis layer, wards, with a layer control and legend.
+        Layers in drawing order streets, analysis layer, overlays, wards, with a layer control
+        and legend.
 
     Raises
     ------
@@ -679,6 +684,8 @@ def hotspot_map(
     if streets is not None:
         street_layer(streets).add_to(m)
     layer.add_to(m)
+    for overlay in overlays:
+        overlay.add_to(m)
     ward_layer(wards).add_to(m)
     entries = [*legend_entries, LegendEntry("Ward boundary", WARD_COLOUR, "line", 2)]
     legend(legend_title, entries).add_to(m)

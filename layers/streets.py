@@ -8,6 +8,8 @@ Hot streets on the map, in tables and in exports.
   crimes, per 100 m and the method's value).
 * :func:`street_export_layer` turns the result into an export :class:`~layers.export.Layer` of
   kind ``"streets"``, so GeoPackage, GeoJSON and KML exports apply the audience allow-lists.
+* :func:`street_beat_layer` and :func:`street_beat_export_layer` draw and export the patrol beats
+  of :mod:`tasking.street_beats` (connected hot segments) the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import html
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Final
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -24,14 +27,13 @@ from hotspots.gistar import HOTSPOT_LABELS
 from layers.basemap import LegendEntry
 from layers.export import Layer
 from layers.hotspot_layers import tooltip_layer
+from layers.problems import PATROL_AREA_COLOUR
 from layers.styles import DENSITY_COLOURS, GI_BIN_COLOURS
-from spatial.crs import BNG
-from spatial.errors import ParameterError
+from spatial.crs import BNG, require_bng
+from spatial.errors import MissingColumnError, ParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    import folium
 
     from hotspots.streets import HotStreets
     from spatial.street_walks import StreetWalk
@@ -41,6 +43,8 @@ __all__ = [
     "STREET_N_CLASSES",
     "hot_street_layer",
     "hot_street_legend_entries",
+    "street_beat_export_layer",
+    "street_beat_layer",
     "street_breaks",
     "street_export_layer",
     "street_table",
@@ -304,3 +308,94 @@ def street_walk_layers(walk: StreetWalk, *, name: str = "EVA street walk") -> tu
         crs=BNG,
     )
     return Layer("routes", "routes", line), Layer("route_streets", "routes", streets)
+
+
+_BEAT_FIELDS: Final = ("beat_id", "n_segments", "n_crimes", "length_m", "streets")
+_BEAT_WEIGHT_PX: Final = 7.0
+
+
+def _beat_style(_feature: Mapping[str, Any]) -> dict[str, object]:
+    return {"color": PATROL_AREA_COLOUR, "weight": _BEAT_WEIGHT_PX, "opacity": 0.85}
+
+
+def _checked_beats(beats: gpd.GeoDataFrame) -> None:
+    require_bng(beats, name="street beats")
+    missing = [c for c in _BEAT_FIELDS if c not in beats.columns]
+    if missing:
+        msg = (
+            f"street beats lack {missing}; found {list(beats.columns)}. Build them with "
+            "tasking.street_beats.street_beats or gistar_beats."
+        )
+        raise MissingColumnError(msg)
+
+
+def street_beat_layer(
+    beats: gpd.GeoDataFrame, *, layer_name: str = "Patrol beats"
+) -> folium.FeatureGroup:
+    """
+    Return patrol beats along hot streets as lines in the patrol-area colour, with a tooltip.
+
+    Parameters
+    ----------
+    beats
+        From :func:`tasking.street_beats.street_beats` (British National Grid).
+    layer_name
+        Name shown in the layer control.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One multi-line per beat; the tooltip gives the beat, its crimes, street length and the
+        streets' names (escaped). Empty when there is no beat.
+
+    Raises
+    ------
+    CRSError
+        When ``beats`` is not in British National Grid.
+    MissingColumnError
+        When a column of :data:`tasking.street_beats.BEAT_COLUMNS` is missing.
+    """
+    _checked_beats(beats)
+    if beats.empty:
+        return folium.FeatureGroup(name=layer_name)
+    return tooltip_layer(
+        {
+            "beat": [f"Beat {int(b)}" for b in beats["beat_id"]],
+            "n_crimes": beats["n_crimes"].to_numpy(dtype=np.int64),
+            "length_m": [f"{m:,.0f} m" for m in beats["length_m"]],
+            "streets": [html.escape(str(n)) for n in beats["streets"]],
+        },
+        beats.geometry.to_numpy(),
+        layer_name=layer_name,
+        style_function=_beat_style,
+        tooltip={"beat": "Beat", "n_crimes": "Crimes", "length_m": "Street", "streets": "Streets"},
+    )
+
+
+def street_beat_export_layer(beats: gpd.GeoDataFrame, *, name: str = "street_beats") -> Layer:
+    """
+    Return patrol beats as an export layer of kind ``"streets"``.
+
+    Parameters
+    ----------
+    beats
+        From :func:`tasking.street_beats.street_beats`.
+    name
+        Layer (and file) name.
+
+    Returns
+    -------
+    Layer
+        One multi-line per beat with ``beat_id``, ``n_segments``, ``n_crimes``, ``length_m`` and
+        ``streets``; the street allow-lists of :mod:`layers.audience` apply (partners: small
+        counts suppressed; the public gets no street layer).
+
+    Raises
+    ------
+    CRSError
+        When ``beats`` is not in British National Grid.
+    MissingColumnError
+        When a beat column is missing.
+    """
+    _checked_beats(beats)
+    return Layer(name=name, kind="streets", frame=beats[[*_BEAT_FIELDS, "geometry"]])

@@ -87,7 +87,7 @@ LAYER_KINDS: Final = (
 # layers.writers
 EXPORT_FORMATS: Final = ("gpkg", "geojson", "csv", "kml", "gpx", "shp", "tif")
 # hotspots.streets, hotspots.nkde, spatial.lixels
-STREET_METHODS: Final = ("nkde-discontinuous", "nkde-simple", "counts", "gistar")
+STREET_METHODS: Final = ("nkde-discontinuous", "nkde-simple", "counts", "gistar", "nkde-continuous")
 DEFAULT_TOP_N_STREETS: Final = 10
 DEFAULT_NKDE_BANDWIDTH_M: Final = 150.0
 DEFAULT_LIXEL_M: Final = 50.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchmap._data import load
@@ -12,7 +13,10 @@ from patchmap._defaults import (
     DEFAULT_CELL_SIZE_M,
     DEFAULT_COVERAGE_PCT,
     DEFAULT_COVERAGES_PCT,
+    DEFAULT_LIXEL_M,
+    DEFAULT_LIXEL_SNAP_M,
     DEFAULT_MIN_TRAIN_MONTHS,
+    DEFAULT_NKDE_BANDWIDTH_M,
     METHOD_NAMES,
 )
 from patchmap._output import print_json
@@ -20,10 +24,12 @@ from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
 
     from boundaries.dataset import StudyArea
+    from hotspots.backtest import Backtest
     from hotspots.forecast import Forecast
+    from hotspots.street_backtest import StreetBacktest
+    from patchmap._data import Loaded
 
 
 __all__ = ["add_backtest", "add_forecast", "run_backtest", "run_forecast"]
@@ -72,6 +78,41 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--step-days", type=int, default=7, help="with --horizon-days: days between origins"
     )
+    _street_options(parser)
+
+
+def _street_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the street forecasts beside the cells."""
+    streets = parser.add_argument_group(
+        "street forecasts beside the cells (PAI on street length instead of area)"
+    )
+    streets.add_argument(
+        "--streets",
+        action="store_true",
+        help="also backtest the street methods (network KDE, crimes per metre) on the street "
+        "network: --network FILE, or the demo town's with --demo",
+    )
+    streets.add_argument(
+        "--network",
+        type=Path,
+        metavar="FILE",
+        help="street network (.graphml, .osm or .osm.pbf); implies --streets",
+    )
+    streets.add_argument(
+        "--lixel-m", type=float, default=DEFAULT_LIXEL_M, help="length of a street piece"
+    )
+    streets.add_argument(
+        "--bandwidth-m",
+        type=float,
+        default=DEFAULT_NKDE_BANDWIDTH_M,
+        help="network KDE bandwidth along the streets",
+    )
+    streets.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=DEFAULT_LIXEL_SNAP_M,
+        help="crimes further than this from every street are counted and left out",
+    )
 
 
 def _horizon_options(parser: argparse.ArgumentParser) -> None:
@@ -88,10 +129,66 @@ def _horizon_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _street_backtest(args: argparse.Namespace, loaded: Loaded) -> StreetBacktest:
+    """Backtest the street methods at the grid's coverages and training months."""
+    from boundaries.select import select_points
+    from hotspots.street_backtest import street_backtest
+    from spatial.network import load_network
+
+    path = args.network if args.network is not None else loaded.area.network_path
+    if path is None:
+        msg = (
+            "--streets needs a street network: give --network FILE (.graphml, .osm or .osm.pbf), "
+            "or use --demo for the demo town's."
+        )
+        raise ParameterError(msg)
+    return street_backtest(
+        select_points(loaded.area, loaded.selection),
+        network=load_network(path),
+        coverages_pct=args.coverage_pct,
+        min_train_months=args.min_train_months,
+        lixel_m=args.lixel_m,
+        bandwidth_m=args.bandwidth_m,
+        max_snap_m=args.max_snap_m,
+    )
+
+
+def _print_backtest(result: Backtest, streets: StreetBacktest | None) -> None:
+    """Print the cells' table, then the streets' rows under the same headings."""
+    print(
+        f"{result.n_cells:,} cells of {result.cell_size_m:g} m; origins {', '.join(result.origins)}"
+    )
+    print(f"{'method':<16} {'cover':>6} {'PAI':>7} {'sd':>6} {'PEI':>6} {'hit rate':>9}")
+    for row in result.results:
+        pai = "-" if row.pai_mean is None else f"{row.pai_mean:.2f}"
+        sd = "-" if row.pai_sd is None else f"{row.pai_sd:.2f}"
+        pei = "-" if row.pei_mean is None else f"{row.pei_mean:.2f}"
+        hit = "-" if row.hit_rate_mean is None else f"{100 * row.hit_rate_mean:.0f} %"
+        print(f"{row.method.name:<16} {row.coverage_pct:>5g}% {pai:>7} {sd:>6} {pei:>6} {hit:>9}")
+    if streets is None:
+        return
+    for item in streets.to_dict()["results"]:  # type: ignore[attr-defined]
+        pai = "-" if item["pai_mean"] is None else f"{item['pai_mean']:.2f}"
+        sd = "-" if item["pai_sd"] is None else f"{item['pai_sd']:.2f}"
+        hit = "-" if item["hit_rate_mean"] is None else f"{100 * item['hit_rate_mean']:.0f} %"
+        print(
+            f"{item['method']:<16} {item['coverage_pct']:>5g}% {pai:>7} {sd:>6} {'-':>6} {hit:>9}"
+        )
+    print(
+        f"streets: PAI on street length ({streets.total_street_km:,.1f} km, "
+        f"{streets.lixel_m:g} m pieces); cells: PAI on area. "
+        f"{streets.n_too_far:,} crimes further than the snapping distance from a street left out."
+    )
+
+
 def run_backtest(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest``; return the exit code."""
     if args.horizon_days is not None:
         from patchmap.near_repeat import run_backtest_days
+
+        if args.streets or args.network is not None:
+            msg = "--streets backtests month by month: leave out --horizon-days."
+            raise ParameterError(msg)
 
         return run_backtest_days(args)
     from hotspots.backtest import area_label, backtest, crime_label, describe_backtest
@@ -109,22 +206,16 @@ def run_backtest(args: argparse.Namespace) -> int:
         coverages_pct=args.coverage_pct,
         min_train_months=args.min_train_months,
     )
+    streets = _street_backtest(args, loaded) if args.streets or args.network else None
     record = result.to_dict()
+    if streets is not None:
+        record["streets"] = streets.to_dict()
     if args.out:
         args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.json:
         print_json(record)
         return 0
-    print(
-        f"{result.n_cells:,} cells of {result.cell_size_m:g} m; origins {', '.join(result.origins)}"
-    )
-    print(f"{'method':<14} {'cover':>6} {'PAI':>7} {'sd':>6} {'PEI':>6} {'hit rate':>9}")
-    for row in result.results:
-        pai = "-" if row.pai_mean is None else f"{row.pai_mean:.2f}"
-        sd = "-" if row.pai_sd is None else f"{row.pai_sd:.2f}"
-        pei = "-" if row.pei_mean is None else f"{row.pei_mean:.2f}"
-        hit = "-" if row.hit_rate_mean is None else f"{100 * row.hit_rate_mean:.0f} %"
-        print(f"{row.method.name:<14} {row.coverage_pct:>5g}% {pai:>7} {sd:>6} {pei:>6} {hit:>9}")
+    _print_backtest(result, streets)
     print(f"default: {result.default.method.key()}. {result.default.why}")
     selection = loaded.selection
     print(

@@ -94,3 +94,17 @@ def test_streets_beats_group_the_hot_segments(capsys: pytest.CaptureFixture[str]
     crimes = [b["n_crimes"] for b in beats]
     assert crimes == sorted(crimes, reverse=True)
     assert all(b["length_m"] <= 2_000 for b in beats)
+
+
+def test_streets_continuous_nkde_per_lixel_integrates_to_the_crimes_snapped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "lixels.gpkg"
+    argv = ["streets", "--demo", "--method", "nkde-continuous", "--per", "lixel", "--lixel-m", "10"]
+    assert main([*argv, "--json", "--out", str(out)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert "continuous (Okabe & Sugihara 2012" in record["description"]
+    lines = gpd.read_file(out, layer="streets")
+    integral = float((lines["density_per_km"] / 1000 * lines["length_m"]).sum())
+    # conserved, dead ends included (midpoint rule on 10 m lixels)
+    assert integral == pytest.approx(record["n_snapped"], rel=1e-3)

@@ -179,7 +179,7 @@ def test_bad_options_raise_parameter_errors() -> None:
     with pytest.raises(ParameterError, match="bandwidth_m must be a positive"):
         network_kde(crimes, lixels=lixels, bandwidth_m=0)
     with pytest.raises(ParameterError, match="method must be one of"):
-        network_kde(crimes, lixels=lixels, method="continuous")  # type: ignore[arg-type]
+        network_kde(crimes, lixels=lixels, method="equal-split")  # type: ignore[arg-type]
 
 
 def test_merging_paths_on_large_bandwidths_keeps_mass_and_moves_density_little(
@@ -194,3 +194,70 @@ def test_merging_paths_on_large_bandwidths_keeps_mass_and_moves_density_little(
     assert merged.integral == pytest.approx(exact.integral, rel=1e-12)
     np.testing.assert_allclose(merged.density_per_m, exact.density_per_m, atol=2e-5)
     assert not np.array_equal(merged.density_per_m, exact.density_per_m)
+
+
+def test_continuous_nkde_on_a_straight_street_equals_planar_1d_kde() -> None:
+    # a street of four 250 m segments: degree-2 junctions pass the kernel on unchanged
+    g = nx.MultiDiGraph(crs=BNG)
+    for node in range(5):
+        g.add_node(node, x=X0 + 250 * node, y=Y0)
+    for node in range(4):
+        g.add_edge(node, node + 1, length=250.0, name="High Street")
+    lixels = make_lixels(network_from_graph(g), lixel_m=10)
+    offsets = [300.0, 320.0, 490.0, 505.5, 700.0]
+    crimes = points([(X0 + o, Y0 + 3.0) for o in offsets])
+    result = network_kde(crimes, lixels=lixels, bandwidth_m=150, method="continuous")
+    x = lixels.centre_m + 250.0 * lixels.segment  # position along the whole street
+    planar = NaiveKDE(kernel="biweight", bw=150 / math.sqrt(7)).fit(np.array(offsets))
+    np.testing.assert_allclose(
+        result.density_per_m, planar.evaluate(x) * len(offsets), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_continuous_nkde_splits_two_thirds_on_and_corrects_backwards_at_a_junction() -> None:
+    net = star()
+    lixels = make_lixels(net, lixel_m=1)
+    h, a = 150.0, 50.0
+    result = network_kde(points([(X0 + a, Y0)]), lixels=lixels, bandwidth_m=h, method="continuous")
+    name = np.asarray(net.edge_name)[lixels.segment]
+    arm2 = np.flatnonzero(name == "Arm 2")
+    s = lixels.centre_m[arm2]  # arm 2 runs from the junction outwards
+    np.testing.assert_allclose(
+        result.density_per_m[arm2], 2 / 3 * network_kernel(a + s, bandwidth_m=h), atol=1e-15
+    )
+    # between the junction and the crime: the kernel plus the backward correction of -1/3
+    arm1 = np.flatnonzero((name == "Arm 1") & (lixels.centre_m < a))
+    y = lixels.centre_m[arm1]
+    expected = network_kernel(a - y, bandwidth_m=h) - network_kernel(a + y, bandwidth_m=h) / 3
+    np.testing.assert_allclose(result.density_per_m[arm1], expected, atol=1e-15)
+    # continuous at the junction (up to one 1 m lixel's slope); the discontinuous NKDE jumps
+    step = abs(result.density_per_m[arm1][0] - result.density_per_m[arm2][0])
+    jumpy = network_kde(points([(X0 + a, Y0)]), lixels=lixels, bandwidth_m=h).density_per_m
+    assert step < 1e-4
+    assert abs(jumpy[arm1][0] - jumpy[arm2][0]) > 1e-3
+    assert result.integral == pytest.approx(1.0, abs=1e-5)
+
+
+def test_continuous_nkde_reflects_at_dead_ends_and_conserves_mass() -> None:
+    net = straight_street(100.0)
+    lixels = make_lixels(net, lixel_m=0.5)
+    result = network_kde(
+        points([(X0 + 40, Y0)]), lixels=lixels, bandwidth_m=150, method="continuous"
+    )
+    # the discontinuous NKDE loses what runs off the ends; the continuous one reflects it back
+    assert result.integral == pytest.approx(1.0, abs=1e-5)
+    x = lixels.centre_m
+    # direct; reflected at 0; reflected at 100; reflected at 0 then 100 (160 + x is too far)
+    paths = (np.abs(x - 40), 40 + x, 160 - x, 240 - x)
+    expected = sum(network_kernel(d, bandwidth_m=150) for d in paths)
+    np.testing.assert_allclose(result.density_per_m, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", ["quartic", "gaussian"])
+def test_continuous_nkde_conserves_mass_on_a_network_with_loops_and_dead_ends(kernel: str) -> None:
+    net = lattice(n=6)  # 500 m square: the lattice edge (dead ends at the corners' arms) is near
+    lixels = make_lixels(net, lixel_m=2)
+    crimes = points([(X0 + 150, Y0 + 200), (X0 + 200, Y0 + 130), (X0 + 30, Y0 + 400)])
+    result = network_kde(crimes, lixels=lixels, bandwidth_m=250, kernel=kernel, method="continuous")  # type: ignore[arg-type]
+    assert result.integral == pytest.approx(3.0, rel=1e-4)
+    assert result.density_per_m.min() > -1e-12  # the backward corrections never overshoot
