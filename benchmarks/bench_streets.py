@@ -15,9 +15,10 @@ Timed (CPU seconds of this process, best of 3; every call is single-threaded):
 * the straightforward way: for each crime, ``networkx.single_source_dijkstra_path_length`` with
   ``cutoff`` from both ends of its street and the kernel on every lixel reached (simple NKDE),
   and a per-crime recursive walk that splits the kernel at junctions (discontinuous NKDE, the
-  per-event traversal spNetwork performs; and the same walk with the continuous NKDE's 2/n
-  onward and 2/n - 1 backward shares), on every snapped crime (timed once). All give the
-  same densities as patchmap (checked to 1e-9).
+  per-event traversal spNetwork performs), on every snapped crime (timed once). Both give the
+  same densities as patchmap (checked to 1e-9). The continuous NKDE has no per-crime peer here:
+  its backward shares multiply the paths of a per-crime walk beyond any useful time; its
+  correctness is shown by known-answer tests (tests/hotspots/test_nkde.py).
 """
 
 from __future__ import annotations
@@ -137,37 +138,6 @@ def per_point_discontinuous(lixels: Lixels, snap: LixelSnap, n: int) -> npt.NDAr
     return density
 
 
-def per_point_continuous(lixels: Lixels, snap: LixelSnap, n: int) -> npt.NDArray[np.float64]:
-    """Compute the continuous NKDE the straightforward way: a recursive walk per crime."""
-    net = lixels.network
-    density = np.zeros(lixels.n_lixels)
-    centre = lixels.centre_m
-    incident = _incident(lixels)
-    lengths = net.edge_length_m.tolist()
-    edge_u, edge_v = net.edge_u.tolist(), net.edge_v.tolist()
-    for i in np.flatnonzero(snap.snapped)[:n].tolist():
-        seg, t = int(snap.segment[i]), float(snap.offset_m[i])
-        lix = np.arange(lixels.first[seg], lixels.first[seg + 1])
-        density[lix] += network_kernel(centre[lix] - t, bandwidth_m=BANDWIDTH_M)
-        stack = [(edge_u[seg], seg, t, 1.0), (edge_v[seg], seg, lengths[seg] - t, 1.0)]
-        while stack:
-            node, via, d0, share = stack.pop()
-            if d0 >= BANDWIDTH_M or abs(share) <= 1e-9:
-                continue
-            n_ends = len(incident[node])
-            for e in incident[node]:
-                factor = 2 / n_ends - 1 if e == via else 2 / n_ends
-                if factor == 0:
-                    continue
-                lix = np.arange(lixels.first[e], lixels.first[e + 1])
-                along = centre[lix] if edge_u[e] == node else lengths[e] - centre[lix]
-                part = share * factor
-                density[lix] += part * network_kernel(d0 + along, bandwidth_m=BANDWIDTH_M)
-                far = edge_v[e] if edge_u[e] == node else edge_u[e]
-                stack.append((far, e, d0 + lengths[e], part))
-    return density
-
-
 def ours_snapped(snap: LixelSnap, lixels: Lixels, bandwidth_m: float) -> NetworkDensity:
     """Run the discontinuous NKDE on crimes already snapped."""
     return network_kde_snapped(snap, lixels=lixels, bandwidth_m=bandwidth_m)
@@ -212,16 +182,13 @@ def main() -> None:
     n_peer = snap.n_snapped
     t_peer_simple, peer_simple = _best(lambda: per_point_simple(lixels, snap, graph, n_peer), 1)
     t_peer_disc, peer_disc = _best(lambda: per_point_discontinuous(lixels, snap, n_peer), 1)
-    t_peer_cont, peer_cont = _best(lambda: per_point_continuous(lixels, snap, n_peer), 1)
     # the peers give the same densities
     np.testing.assert_allclose(simple.density_per_m, peer_simple, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(disc.density_per_m, peer_disc, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(cont.density_per_m, peer_cont, rtol=1e-9, atol=1e-12)
     rows = [
         ("patchmap: lixels + snap + discontinuous NKDE", t_disc, None),
         ("per-crime recursive walk, discontinuous", t_peer_disc, t_disc),
         ("patchmap: lixels + snap + continuous NKDE", t_cont, None),
-        ("per-crime recursive walk, continuous", t_peer_cont, t_cont),
         ("patchmap: lixels + snap + simple NKDE", t_simple, None),
         ("per-crime networkx Dijkstra, simple", t_peer_simple, t_simple),
     ]
