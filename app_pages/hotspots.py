@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 from app_pages import _ui
 from hotspots.areas import (
     change_areas,
+    dense_area_threshold,
     dense_cell_areas,
     density_hot_areas,
     emerging_hot_areas,
@@ -264,7 +265,7 @@ if method == KDE:
     layer = _ui.guarded("drawing the density", density_layer, surface, breaks=breaks)
     legend_title = f"{'Crime rate' if per_resident else 'Density'} ({unit})"
     entries = density_legend_entries(breaks, unit=unit)
-    threshold = breaks[len(breaks) // 2 - 1]
+    threshold = _ui.guarded("outlining the densest areas", dense_area_threshold, surface)
     zones = _ui.guarded(
         "outlining the densest areas",
         density_hot_areas,

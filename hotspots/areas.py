@@ -23,7 +23,7 @@ from scipy import ndimage
 
 from hotspots.classify import HOT_CATEGORIES
 from spatial.crs import BNG, require_bng
-from spatial.errors import CRSError
+from spatial.errors import CRSError, ParameterError
 from spatial.validate import require_columns
 
 if TYPE_CHECKING:
@@ -32,10 +32,12 @@ if TYPE_CHECKING:
     from hotspots.kde import DensitySurface
 
 __all__ = [
+    "DENSE_AREA_SHARE_OF_PEAK",
     "HOT_AREA_COLUMNS",
     "category_zones",
     "change_areas",
     "connected_zones",
+    "dense_area_threshold",
     "dense_cell_areas",
     "density_hot_areas",
     "density_zones",
@@ -44,6 +46,9 @@ __all__ = [
 ]
 
 HOT_AREA_COLUMNS: Final = ("label", "n_cells", "n_crimes")
+DENSE_AREA_SHARE_OF_PEAK: Final = 0.4
+"""A dense area's cells reach this share of the surface's peak (the map's third colour class
+starts there: equal steps from 10 % of the peak)."""
 """Columns of a Gi* or emerging hot-area frame (besides ``geometry``)."""
 
 
@@ -285,6 +290,33 @@ def emerging_hot_areas(
     ]
     zones.insert(1, "label", pd.Series(labels, dtype="object"))
     return zones
+
+
+def dense_area_threshold(surface: DensitySurface) -> float:
+    """
+    Return the density a cell must reach to belong to a dense area: a share of the peak.
+
+    Parameters
+    ----------
+    surface
+        A kernel density (or rate) surface.
+
+    Returns
+    -------
+    float
+        :data:`DENSE_AREA_SHARE_OF_PEAK` times the surface's peak, in its unit per km².
+
+    Raises
+    ------
+    ParameterError
+        When the surface is zero everywhere.
+    """
+    values = np.asarray(surface.values, dtype=np.float64)
+    peak = float(np.nanmax(values)) if values.size else 0.0
+    if not peak > 0:
+        msg = "The density surface is zero everywhere: there is no dense area to outline."
+        raise ParameterError(msg)
+    return DENSE_AREA_SHARE_OF_PEAK * peak
 
 
 def density_hot_areas(

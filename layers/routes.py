@@ -351,6 +351,8 @@ def route_map_svg(
     """
     Draw the route as an SVG map: nearby streets, the loop, the start and numbered stops.
 
+    long: draws the route sheet's map element by element, in drawing order.
+
     Parameters
     ----------
     route

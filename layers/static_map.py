@@ -244,6 +244,8 @@ def render_static_map(  # noqa: PLR0913 - one optional argument per map layer
     """
     Render a print map of the wards and whatever layers are given, as a PNG.
 
+    long: draws the static map layer by layer, in drawing order.
+
     Parameters
     ----------
     wards

@@ -679,7 +679,12 @@ def add_density(parser: argparse.ArgumentParser) -> None:
 
 
 def run_density(args: argparse.Namespace) -> int:
-    """Run ``patchmap density``; return the exit code."""
+    """
+    Run ``patchmap density``; return the exit code.
+
+    long: reads the options, runs KDE or the rate surface and prints each output form
+    in turn; the steps share many locals.
+    """
     import numpy as np
 
     from boundaries.select import data_period
@@ -843,7 +848,12 @@ def add_change(parser: argparse.ArgumentParser) -> None:
 
 
 def run_change(args: argparse.Namespace) -> int:
-    """Run ``patchmap change``; return the exit code."""
+    """
+    Run ``patchmap change``; return the exit code.
+
+    long: reads the options, runs the change test and prints each output form
+    in turn; the steps share many locals.
+    """
     from boundaries.select import parse_month_range
     from hotspots.classify import DEFAULT_CHANGE_ALPHA, change_by_cell, month_range
     from hotspots.ranking import by_rate_change
@@ -930,7 +940,12 @@ def add_emerging(parser: argparse.ArgumentParser) -> None:
 
 
 def run_emerging(args: argparse.Namespace) -> int:
-    """Run ``patchmap emerging``; return the exit code."""
+    """
+    Run ``patchmap emerging``; return the exit code.
+
+    long: reads the options, runs the emerging hot spot analysis and prints each output form
+    in turn; the steps share many locals.
+    """
     from boundaries.select import data_period
     from hotspots.classify import (
         COLD_CATEGORIES,

@@ -56,7 +56,11 @@ def _tasks_options() -> argparse.ArgumentParser:
 
 
 def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one CLI table
-    """Add the options of ``patchmap tasks`` to its parser."""
+    """
+    Add the options of ``patchmap tasks`` to its parser.
+
+    long: declares every 'tasks' subcommand's options in one tree, read top to bottom.
+    """
     opts = _tasks_options()
     verbs = parser.add_subparsers(dest="tasks_verb", required=True, metavar="VERB")
 

@@ -21,6 +21,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
@@ -39,7 +40,13 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.crs import BNG, BNG_EPSG, WGS84
 from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
-from spatial.validate import decode_text, in_gb_lonlat, in_gb_metres
+from spatial.validate import (
+    check_readable,
+    decode_text,
+    in_gb_lonlat,
+    in_gb_metres,
+    read_file_bytes,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -241,10 +248,7 @@ def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
     if isinstance(source, tuple):
         yield source
         return
-    path = Path(source)
-    if not path.exists():
-        msg = f"{path}: no such file or folder. Check the path to the extract."
-        raise InputDataError(msg)
+    path = check_readable(source, what="extract", allow_dir=True)
     if path.is_dir():
         found = sorted(
             p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".csv", ".xlsx"}
@@ -253,24 +257,51 @@ def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
             msg = f"{path}: the folder holds no .csv or .xlsx files. Choose the extract files."
             raise EmptyInputError(msg)
         for p in found:
-            yield str(p.relative_to(path.parent)), p.read_bytes()
+            yield str(p.relative_to(path.parent)), read_file_bytes(p, what="extract")
     else:
-        yield path.name, path.read_bytes()
+        yield path.name, read_file_bytes(path, what="extract")
 
 
 def _read_table(name: str, data: bytes) -> pd.DataFrame:
     """Read one CSV or .xlsx as text columns, stripped, empty cells as missing (cleaned once)."""
     if name.lower().endswith(".xlsx"):
         try:
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
-        except (ValueError, KeyError, OSError) as err:
+            workbook = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+            frame = pd.read_excel(workbook, sheet_name=0, dtype=str)
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as err:
             msg = f"{name}: could not be read as an Excel workbook ({err}). Save it as .xlsx."
             raise InputDataError(msg) from err
+        if frame.empty and len(workbook.sheet_names) > 1:
+            sheets = ", ".join(repr(n) for n in workbook.sheet_names)
+            msg = (
+                f"{name}: the first sheet ({workbook.sheet_names[0]!r}) holds no rows; patchmap "
+                f"reads the first sheet only (sheets: {sheets}). Move the extract's sheet first."
+            )
+            raise EmptyInputError(msg)
         frame = frame.apply(_clean)
     else:
         frame = _read_csv_text(name, data)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _csv_bytes(name: str, data: bytes) -> bytes:
+    """Refuse empty, binary and UTF-16 files with advice for an extract (not a police.uk file)."""
+    export = "Export the extract from the RMS as CSV (UTF-8, with a header row) or .xlsx."
+    head = data[:4096]
+    if not data.strip():
+        msg = f"{name}: the file is empty. {export}"
+        raise EmptyInputError(msg)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        msg = f"{name}: the file is UTF-16 text. Re-save it as CSV UTF-8 (in Excel: CSV UTF-8)."
+        raise InputDataError(msg)
+    if head.startswith(b"PK\x03\x04"):
+        msg = f"{name}: this is an Excel workbook or a .zip archive, not a CSV. Name it .xlsx."
+        raise InputDataError(msg)
+    if b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG")):
+        msg = f"{name}: this is not a CSV file (it looks binary). {export}"
+        raise InputDataError(msg)
+    return data
 
 
 def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
@@ -281,7 +312,7 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
     Arrow as they are (no re-encoding); each column is stripped and emptied cells made missing in
     Arrow, once, so later steps never clean a column again.
     """
-    text = decode_text(data, source=name)
+    text = decode_text(_csv_bytes(name, data), source=name)
     header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
     if not header:
         msg = f"{name}: the file is empty. Export the extract as CSV with a header row."
@@ -390,6 +421,13 @@ def _require_roles(roles: Mapping[str, str], real: Sequence[str], *, source: str
         missing.append("coordinates (x= and y=, or lon= and lat=)")
     if "type" not in roles:
         missing.append("an offence or crime type (type=)")
+    if missing and {"Crime ID", "Month", "Reported by", "Falls within"} <= set(real):
+        msg = (
+            f"{source}: this looks like a data.police.uk street-level file (a Month, no dates "
+            "or times), not a force extract. Load it with --crimes (app: the sidebar's crime "
+            "files); the When page and --incidents need the force's RMS extract with times."
+        )
+        raise MissingColumnError(msg)
     if missing:
         msg = (
             f"{source}: could not find {'; '.join(missing)} among the columns "
@@ -403,6 +441,9 @@ def _require_roles(roles: Mapping[str, str], real: Sequence[str], *, source: str
 _NUMERIC_DATE_RE: Final = re.compile(r"^\d{1,2}([/.-])\d{1,2}\1\d{4}")
 _YMD_RE: Final = re.compile(r"^\d{4}([/.-])\d{1,2}\1\d{1,2}")
 _TEXT_MONTH_RE: Final = re.compile(r"^\d{1,2}([ -])[A-Za-z]{3,9}\1\d{4}")
+_EARLIEST: Final = pa.scalar(pd.Timestamp("1900-01-01").to_pydatetime(), type=pa.timestamp("s"))
+_LATEST: Final = pa.scalar(pd.Timestamp("2100-01-01").to_pydatetime(), type=pa.timestamp("s"))
+"""Dates outside these years are typing mistakes (0024, 9999): unreadable, never a crash."""
 _TIME_PARTS: Final = (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M", "")
 
 
@@ -440,7 +481,8 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
         if out.null_count == text.null_count:
             break
         parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
-        out = pc.coalesce(out, parsed)
+        in_range = pc.and_(pc.greater_equal(parsed, _EARLIEST), pc.less(parsed, _LATEST))
+        out = pc.coalesce(out, pc.if_else(in_range, parsed, None))
     return pd.Series(
         out.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False),
         index=values.index,
@@ -663,6 +705,13 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
         start, has_time = _timestamp(table, roles, "from", notes)
     else:
         start, has_time = _split_date(table, roles)
+    if start.isna().all():
+        column = roles.get("from", roles.get("year", ""))
+        msg = (
+            f"{table['source_file'].iloc[0]}: no row of {column!r} holds a date ({len(start):,} "
+            "rows). Check that it is the committed date, or name it with --columns from=..."
+        )
+        raise InputDataError(msg)
     if "to" in roles:
         end, end_has_time = _timestamp(table, roles, "to", notes)
         if not end_has_time:
@@ -778,10 +827,11 @@ def _place(
     src = str(table["source_file"].iloc[0])
     a, b, geographic = _coordinates(table, roles)
     names = (roles["lon"], roles["lat"]) if geographic else (roles["x"], roles["y"])
-    source = _user_crs(crs, src=src) if crs else _detect_crs(a, b, names=names, src=src)
     located = np.isfinite(a) & np.isfinite(b)
+    source = _source_crs(a, b, located, crs=crs, names=names, src=src)
     if source.to_epsg() == BNG_EPSG:  # the common case: no reprojection, checks in metres
         outside = located & ~in_gb_metres(a, b)
+        _refuse_all_outside(a, b, located, outside, where="in Great Britain", src=src)
         if outside.any():
             notes.append(f"{int(outside.sum())} rows lie outside Great Britain; set aside.")
         if area is not None:
@@ -789,8 +839,11 @@ def _place(
         return _Placed(x=a, y=b, located=located, outside=outside, target=source, source=source)
     lon, lat = Transformer.from_crs(source, WGS84, always_xy=True).transform(a, b)
     lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
-    target = CRS.from_epsg(BNG_EPSG) if source.to_epsg() == BNG_EPSG else _target_crs(lon, lat)
     outside = located & ~_in_area_of_use(source, lon, lat)
+    _refuse_all_outside(
+        a, b, located, outside, where=f"where {source.to_string()} is valid", src=src
+    )
+    target = _target_crs(np.where(outside, np.nan, lon), np.where(outside, np.nan, lat))
     if outside.any():
         notes.append(
             f"{int(outside.sum())} rows lie outside the area where {source.to_string()} is valid "
@@ -818,6 +871,74 @@ def _place(
     if area is not None:
         outside = outside | (located & ~_in_given_area(area, x, y, target))
     return _Placed(x=x, y=y, located=located, outside=outside, target=target, source=source)
+
+
+_MOST: Final = 0.5
+"""More than this share of the points: "most"."""
+
+
+def _source_crs(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    located: npt.NDArray[np.bool_],
+    *,
+    crs: str | None,
+    names: tuple[str, str],
+    src: str,
+) -> CRS:
+    """Return the CRS given, or detected; refuse longitude and latitude that look swapped."""
+    source = _user_crs(crs, src=src) if crs else _detect_crs(a, b, names=names, src=src)
+    _refuse_swapped(a[located], b[located], source=source, names=names, src=src)
+    return source
+
+
+def _refuse_swapped(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    *,
+    source: CRS,
+    names: tuple[str, str],
+    src: str,
+) -> None:
+    """Longitude and latitude swapped: in Great Britain only when read the other way round."""
+    if (
+        source.is_geographic
+        and len(lon)
+        and in_gb_lonlat(lat, lon).mean() > _MOST > in_gb_lonlat(lon, lat).mean()
+    ):
+        msg = (
+            f"{src}: {names[0]!r} and {names[1]!r} look swapped: read the other way round the "
+            f"points lie in Great Britain (first: {lon[0]:.5f}, {lat[0]:.5f}). Swap the column "
+            f"names, or give --columns lon={names[1]},lat={names[0]}."
+        )
+        raise CRSError(msg)
+
+
+def _refuse_all_outside(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    located: npt.NDArray[np.bool_],
+    outside: npt.NDArray[np.bool_],
+    *,
+    where: str,
+    src: str,
+) -> None:
+    """No located row where the CRS says: the CRS is wrong, not the rows."""
+    n = int(located.sum())
+    if not n or not outside[located].all():
+        return
+    xs, ys = a[located], b[located]
+    degrees = bool((np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all())  # noqa: PLR2004
+    hint = (
+        "They look like longitude/latitude: give --crs EPSG:4326 or leave --crs out."
+        if degrees
+        else "Give the right --crs (EPSG:27700 for British National Grid) or leave --crs out."
+    )
+    msg = (
+        f"{src}: none of the {n:,} located rows lie {where} (values from {xs.min():,.2f}, "
+        f"{ys.min():,.2f} to {xs.max():,.2f}, {ys.max():,.2f}). {hint}"
+    )
+    raise CRSError(msg)
 
 
 def _in_area_of_use(

@@ -434,6 +434,9 @@ def assess_response(
     """
     Assess a finished response: before/after crime in the treated area against a comparison.
 
+    long: validates the areas and runs the WDD and both Poisson tests in one pass, as the
+    record reports them.
+
     Parameters
     ----------
     points

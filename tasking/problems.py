@@ -270,6 +270,7 @@ def _describe(
     months: list[pd.Period],
     harm_weights: Mapping[str, float],
 ) -> dict[str, object]:
+    """long: builds the problem's sentence from many optional parts, in reading order."""
     chosen = typed.loc[cand.mask]
     monthly = chosen.groupby("month").size()
     series = np.array([monthly.get(m, 0) for m in months], dtype=np.float64)

@@ -443,6 +443,8 @@ def build_profile(
     """
     Build the profile of a ward, several wards or a neighbourhood over a period.
 
+    long: gathers every figure of the profile in one pass over the selection.
+
     Parameters
     ----------
     area

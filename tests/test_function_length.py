@@ -5,10 +5,6 @@ Code lines are the lines of a function's body that are neither blank, nor commen
 docstring (nested functions count towards the function that holds them). A function may be longer
 when its docstring carries the marker ``long:`` followed by the reason (for example
 ``long: one linear schema migration, frozen once released``).
-
-Functions of files other people are splitting are listed in :data:`ALLOWED` with why they are
-still long; each run reports them (as skips, shown by ``-ra``) and fails once one is short enough
-to leave the list.
 """
 
 from __future__ import annotations
@@ -19,8 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-
-import pytest
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 PACKAGES: Final = (
@@ -35,22 +29,6 @@ PACKAGES: Final = (
 MAX_CODE_LINES: Final = 60
 REASON: Final = re.compile(r"\blong:\s*\S.{9,}", re.DOTALL)
 """``long:`` and at least ten characters of explanation."""
-
-ALLOWED: Final[dict[str, str]] = {
-    "layers/routes.py::route_map_svg": "draws the route sheet's map element by element",
-    "layers/static_map.py::render_static_map": "draws the static map layer by layer",
-    "patchmap/hotspots.py::run_change": "moved verbatim from cli.py: options, run, print",
-    "patchmap/hotspots.py::run_density": "moved verbatim from cli.py: options, run, print",
-    "patchmap/hotspots.py::run_emerging": "moved verbatim from cli.py: options, run, print",
-    "patchmap/tasks.py::add_tasks": "declares every 'tasks' subcommand's options in one tree",
-    "tasking/assess.py::assess_response": "validates and runs the WDD and both Poisson tests",
-    "tasking/migrations/versions/0001_initial.py::upgrade": (
-        "one linear schema migration, frozen once released"
-    ),
-    "tasking/problems.py::_describe": "builds the problem's sentence from many optional parts",
-    "tasking/profile.py::build_profile": "gathers every figure of the profile in one pass",
-}
-"""``path::function`` of the long functions in files owned by other work, and why."""
 
 
 @dataclass(frozen=True)
@@ -104,18 +82,11 @@ def _all_long() -> dict[str, int]:
 
 
 def test_no_function_is_over_60_code_lines_without_a_reason() -> None:
-    offenders = {k: n for k, n in _all_long().items() if k not in ALLOWED}
+    offenders = _all_long()
     assert not offenders, (
         f"over {MAX_CODE_LINES} lines of code: {offenders}. Split them, or say why in the "
         "docstring with 'long: <reason>'."
     )
-
-
-@pytest.mark.parametrize("key", sorted(ALLOWED))
-def test_allowed_long_function_is_still_long(key: str) -> None:
-    n = _all_long().get(key)
-    assert n is not None, f"{key} is no longer over {MAX_CODE_LINES} lines: remove it from ALLOWED"
-    pytest.skip(f"{key} has {n} lines of code (allowed: {ALLOWED[key]})")
 
 
 def test_counter_skips_docstring_blank_and_comment_lines_and_honours_the_reason() -> None:

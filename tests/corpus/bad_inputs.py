@@ -258,6 +258,13 @@ def _two_downloads(kit: Kit, folder: Path) -> Inputs:
     return _crimes(root)
 
 
+def _extract_head() -> bytes:
+    """The first 200 rows of the demo force extract (times, eastings): not a police.uk file."""
+    from tests.corpus.extracts import demo_extract_bytes  # noqa: PLC0415  # built on first use
+
+    return b"".join(demo_extract_bytes().splitlines(keepends=True)[:201])
+
+
 def _fifo(folder: Path, name: str) -> Path:
     path = folder / name
     os.mkfifo(path)
@@ -404,6 +411,12 @@ def _crime_errors() -> list[Case]:
                 "x-street.csv", k.city + b'abc,"2024-09,F\n1,2,3,4,5,6,7,8,9,10,11,12,13\n'
             ),
             "could not be read as a CSV",
+        ),
+        Case(
+            "force-extract-as-crimes",
+            e,
+            lambda k, d: _up("demo_rms_extract.csv", _extract_head()),
+            "missing columns 'Month', 'Longitude', 'Latitude', 'Crime type'; found Crime Ref",
         ),
         Case(
             "geojson-as-crimes",

@@ -17,7 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Upgrade the schema."""
+    """
+    Upgrade the schema.
+
+    long: one linear schema migration, frozen once released.
+    """
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
