@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Final, Literal, cast, get_args
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyogrio
 import shapely
 from pyproj import Transformer
@@ -329,15 +331,57 @@ def _zip_members(
             yield content, Published(f"{name}/{member}", stamp, mtime_ns, order)
 
 
+def _arrow_csv(data: bytes, text: str) -> pd.DataFrame | None:
+    """
+    Parse a plain police.uk CSV with pyarrow, every column as text; None when unsure.
+
+    pyarrow reads a month's file several times faster than pandas. It is only trusted on the
+    common shape (a header of distinct non-empty names, rows of the same width, no line breaks
+    inside quotes); anything else (and any parse error) returns None, so the pandas reader
+    gives the same frame and the same error messages as before.
+    """
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    try:
+        header = next(csv.reader([first_line]))
+    except (csv.Error, StopIteration):
+        return None
+    if '"' in first_line or len(set(header)) != len(header) or not all(header):
+        return None
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(body),
+            read_options=pa_csv.ReadOptions(use_threads=False, block_size=len(body) + 1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.num_rows == 0 or table.column_names != header:
+        return None
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
+
+
 def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
     text = decode_text(data, source=name)
+    fast = _arrow_csv(data, text)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skipinitialspace=False,
+        frame = (
+            fast
+            if fast is not None
+            else pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                skipinitialspace=False,
+            )
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         msg = f"{name}: could not be read as a CSV ({_first_line(err)}). {_CSV_HINT}"
@@ -359,8 +403,10 @@ def _first_line(err: Exception) -> str:
 
 def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
     """Parse months and coordinates, raising on values that are present but malformed."""
-    months = frame["month"].fillna("").str.strip()
-    bad_month = ~months.str.match(_MONTH_RE)
+    # a file holds a few distinct months: check and parse each distinct value once
+    codes, raw_uniques = pd.factorize(frame["month"].fillna(""))
+    uniques = pd.Series(raw_uniques, dtype=frame["month"].dtype).str.strip()
+    bad_month = pd.Series(~uniques.str.match(_MONTH_RE).to_numpy()[codes], index=frame.index)
     if bad_month.any():
         first = frame.loc[bad_month].iloc[0]
         msg = (
@@ -369,8 +415,7 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
             "data.police.uk months look like 2024-09."
         )
         raise InputDataError(msg)
-    out = frame.copy()
-    codes, uniques = pd.factorize(months)  # a few distinct months: parse each once
+    out = frame.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
     out["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
     for column in ("longitude", "latitude"):
         raw = out[column]
@@ -456,11 +501,17 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     frames, published, copies, notes = _read_all(sources)
     choice = choose_versions(frames, published)
     notes.extend(choice.notes)
-    table = pd.concat(list(choice.kept) or frames, ignore_index=True)
+    parts = list(choice.kept) or frames
+    table = (
+        parts[0].reset_index(drop=True)  # one file (the store's case): no copy
+        if len(parts) == 1
+        else pd.concat(parts, ignore_index=True)
+    )
     if table.empty:
         msg = f"{', '.join(p.name for p in published)}: no rows. {_CSV_HINT}"
         raise EmptyInputError(msg)
-    table = table.sort_values(["_file_index", "source_row"], kind="stable")
+    if not _in_file_order(table):
+        table = table.sort_values(["_file_index", "source_row"], kind="stable")
     has_id = table["crime_id"].notna()
     duplicated = (has_id & table["crime_id"].duplicated(keep="first")).to_numpy()
     if duplicated.any():
@@ -469,7 +520,8 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
             "kept once."
         )
     aside = [*copies, *choice.set_aside, table.loc[duplicated].assign(reason="duplicate Crime ID")]
-    load = _split_located(table.loc[~duplicated].reset_index(drop=True), notes)
+    used = table.loc[~duplicated] if duplicated.any() else table
+    load = _split_located(used.reset_index(drop=True), notes)
     set_aside = pd.concat(aside, ignore_index=True)
     load = CrimeLoad(
         points=load.points,
@@ -482,6 +534,14 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     n_read = sum(len(f) for f in frames) + sum(len(f) for f in copies)
     check_accounting(load, n_rows_read=n_read)
     return load
+
+
+def _in_file_order(table: pd.DataFrame) -> bool:
+    """Whether rows run in ``(_file_index, source_row)`` order already (sorting: a no-op)."""
+    files = table["_file_index"].to_numpy()
+    rows = table["source_row"].to_numpy()
+    same_file = files[1:] == files[:-1]
+    return bool(np.all((files[1:] > files[:-1]) | (same_file & (rows[1:] >= rows[:-1]))))
 
 
 def check_accounting(load: CrimeLoad, *, n_rows_read: int) -> None:
@@ -529,7 +589,7 @@ def _split_located(table: pd.DataFrame, notes: list[str]) -> CrimeLoad:
         notes.append(_outside_message(table, outside, lon, lat))
     return CrimeLoad(
         points=gpd.GeoDataFrame(
-            table.loc[inside, columns].reset_index(drop=True),
+            (table[columns] if inside.all() else table.loc[inside, columns]).reset_index(drop=True),
             geometry=gpd.points_from_xy(x[inside], y[inside]),
             crs=BNG,
         ),

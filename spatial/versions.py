@@ -168,6 +168,15 @@ def choose_versions(
     for index, frame in enumerate(frames):
         forces = frame["reported_by"].fillna("").str.strip()
         months = frame["month"].astype(str)
+        force_values, month_values = forces.to_numpy(), months.to_numpy()
+        if (
+            len(frame)
+            and (force_values == force_values[0]).all()
+            and (month_values == month_values[0]).all()
+        ):
+            # the usual police.uk file, one force and one month: the whole frame, uncopied
+            slices[(str(forces.iloc[0]), str(months.iloc[0]))].append((index, frame))
+            continue
         for (force, month), part in frame.groupby([forces, months], sort=True):
             slices[(str(force), str(month))].append((index, part))
     kept: list[pd.DataFrame] = []
