@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING, Final
 
@@ -23,7 +24,10 @@ from spatial.errors import PatchmapError
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "SUBCOMMANDS", "build_parser", "main"]
+
+EXIT_BROKEN_PIPE: Final = 141
+"""The exit code when standard output is closed early (128 + SIGPIPE, as a shell reports it)."""
 
 SUBCOMMANDS: Final = (
     ("summary", "patchmap.load", "count crimes by ward and type, every row accounted for"),
@@ -161,7 +165,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = next((a for a in arguments if not a.startswith("-")), None)
     args = build_parser(() if chosen is None else (chosen,)).parse_args(arguments)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not as a message at exit
     except PatchmapError as err:
         print(f"patchmap: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # the reader went away (``patchmap ... | head``): stop quietly, as other commands do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code

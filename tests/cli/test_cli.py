@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pytest
 
 from patchmap.cli import main
-
-if TYPE_CHECKING:
-    import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -223,3 +222,12 @@ def test_profile_counts_eva_findings_from_the_tasking_log(
     assert found["by_issue"] == {"graffiti": 2}
     assert main([*args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["eva_findings"] is None
+
+
+def test_closed_output_stops_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``patchmap ... | head`` closes the pipe early: exit 141, no traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "w") as closed:
+        monkeypatch.setattr(sys, "stdout", closed)
+        assert main(["summary", "--demo", "--json"]) == 141
