@@ -817,7 +817,7 @@ def _cells_or_streets(
         area,
     )
     both = streets_beside_cells(streets, summary_table(result))
-    st.markdown("**Cells or streets?**")
+    st.subheader("Cells or streets?", divider=False)
     st.dataframe(
         both[["unit", "method_label", "pai_mean", "hit_rate_mean", "n_origins"]],
         key=NEXT_STREETS_KEY,
