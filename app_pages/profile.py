@@ -22,8 +22,8 @@ from tasking.reports import (
     REPORTERS,
     append_report,
     default_reports_path,
-    gap_table,
     read_reports,
+    reports_gap,
     reports_in,
 )
 from tasking.store import list_findings, resolve_database_url
@@ -307,19 +307,18 @@ if upload is not None:
 if frames:
     reports = pd.concat(frames, ignore_index=True)
     inside = reports_in(reports, wards=profiled, months=profile.months)
-    points = _ui.guarded(
-        "selecting the crimes",
-        _ui.profile_points,
-        ctx.dataset_id,
-        profile.wards,
-        months,
-        types,
-        area,
-    )
     st.caption(
         f"{len(inside)} of {len(reports)} reports fall in {profile.area_name} "
         f"between {profile.months[0]} and {profile.months[1]}."
     )
     if len(inside):
-        table = _ui.guarded("comparing reports with recorded crime", gap_table, inside, points)
+        table = _ui.guarded(
+            "comparing reports with recorded crime",
+            reports_gap,
+            reports,
+            area,
+            wards=profile.wards,
+            months=profile.months,
+            crime_types=types,
+        )
         st.dataframe(table, key="profile_gap", hide_index=True, width="stretch")
