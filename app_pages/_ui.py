@@ -1297,6 +1297,34 @@ def network_from_upload(digest: str, name: str, _data: bytes) -> StreetNetwork:
     return load_network(path)
 
 
+def street_network(area: StudyArea, *, upload_key: str, why: str) -> tuple[str, StreetNetwork]:
+    """
+    Return the area's street network, or one the user uploads, and its cache key.
+
+    Without either, say ``why`` the page needs one and what to upload, then stop the page.
+    """
+    if area.network_path is not None:
+        path = str(area.network_path)
+        signature = file_signature(path)
+        return signature, guarded("loading the street network", network_from_path, path, signature)
+    upload = st.file_uploader(
+        "Street network (OSMnx GraphML, OSM XML .osm or .osm.pbf)",
+        type=["graphml", "osm", "pbf"],
+        key=upload_key,
+    )
+    if upload is None:
+        st.info(
+            f"{why} Upload an OSMnx GraphML, an OpenStreetMap .osm or .osm.pbf extract "
+            "covering the wards, or use the demo town."
+        )
+        st.stop()
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    return digest, guarded(
+        "reading the street network", network_from_upload, digest, upload.name, data
+    )
+
+
 @st.cache_data(max_entries=16, show_spinner="Finding the hotspots…")
 def eva_hotspot_stops(
     dataset_id: str, selection: Selection, source: str, top_n: int, _area: StudyArea

@@ -136,27 +136,10 @@ def _frame_key(frame: gpd.GeoDataFrame) -> str:
 
 
 def _network(area: StudyArea) -> tuple[str, StreetNetwork]:
-    if area.network_path is not None:
-        path = str(area.network_path)
-        signature = _ui.file_signature(path)
-        return signature, _ui.guarded(
-            "loading the street network", _ui.network_from_path, path, signature
-        )
-    upload = st.file_uploader(
-        "Street network (OSMnx GraphML, OSM XML .osm or .osm.pbf)",
-        type=["graphml", "osm", "pbf"],
-        key=NETWORK_UPLOAD_KEY,
-    )
-    if upload is None:
-        st.info(
-            "An EVA route needs the walking streets of the area. Upload an OSMnx GraphML, "
-            "an OpenStreetMap .osm or .osm.pbf extract covering the wards, or use the demo town."
-        )
-        st.stop()
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    return digest, _ui.guarded(
-        "reading the street network", _ui.network_from_upload, digest, upload.name, data
+    return _ui.street_network(
+        area,
+        upload_key=NETWORK_UPLOAD_KEY,
+        why="An EVA route needs the walking streets of the area.",
     )
 
 

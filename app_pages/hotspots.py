@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from typing import TYPE_CHECKING, Final
 
 import altair as alt
@@ -181,27 +180,8 @@ def _alpha_box() -> float:
 
 def _street_network(area: StudyArea) -> tuple[str, StreetNetwork]:
     """Return the area's street network (or an uploaded one) and its cache key."""
-    if area.network_path is not None:
-        path = str(area.network_path)
-        signature = _ui.file_signature(path)
-        return signature, _ui.guarded(
-            "loading the street network", _ui.network_from_path, path, signature
-        )
-    upload = st.file_uploader(
-        "Street network (OSMnx GraphML, OSM XML .osm or .osm.pbf)",
-        type=["graphml", "osm", "pbf"],
-        key=STREET_UPLOAD_KEY,
-    )
-    if upload is None:
-        st.info(
-            "Hot streets need the street network of the area. Upload an OSMnx GraphML, an "
-            "OpenStreetMap .osm or .osm.pbf extract covering the wards, or use the demo town."
-        )
-        st.stop()
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    return digest, _ui.guarded(
-        "reading the street network", _ui.network_from_upload, digest, upload.name, data
+    return _ui.street_network(
+        area, upload_key=STREET_UPLOAD_KEY, why="Hot streets need the street network of the area."
     )
 
 
