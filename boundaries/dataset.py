@@ -77,6 +77,10 @@ class StudyArea:
     """Remarks from the readers and the ward assignment (repairs, overlaps, duplicates)."""
     n_in_overlaps: int = 0
     """Crimes inside more than one ward, counted once by :data:`boundaries.assign.OVERLAP_RULE`."""
+    ward_counts: pd.DataFrame | None = None
+    """Located crimes inside every ward by ``ward``, ``neighbourhood``, ``month`` (``YYYY-MM``)
+    and ``crime_type``, in ``n``, when ``points`` holds only some wards' crimes (a store read of
+    the chosen wards, for a profile's rank); None when ``points`` holds every ward's."""
 
     @property
     def n_outside_wards(self) -> int:
@@ -185,7 +189,7 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
     )
 
 
-def load_study_area_from_store(
+def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two read options
     store_dir: Path,
     wards: str | Path | tuple[str, bytes],
     *,
@@ -195,6 +199,7 @@ def load_study_area_from_store(
     lsoas: str | Path | tuple[str, bytes] | None = None,
     label: str | None = None,
     read_only: tuple[str, ...] | None = None,
+    count_all: bool = False,
 ) -> StudyArea:
     """
     Load wards and read only their crimes from a store (see :mod:`spatial.store`).
@@ -212,7 +217,11 @@ def load_study_area_from_store(
     read_only
         Ward or neighbourhood names: read only the crimes in the extent of those wards and count
         the rest, for questions about those wards alone (a summary of one ward). Every ward when
-        None, as profiles need (they rank a ward among all of them).
+        None.
+    count_all
+        With ``read_only``: also count every ward's located crimes by month and crime type
+        (:attr:`StudyArea.ward_counts`) from four columns of the store, grouped by snap point,
+        so a profile ranks the chosen ward among all without reading the others' rows.
 
     Returns
     -------
@@ -224,7 +233,10 @@ def load_study_area_from_store(
     PatchmapError
         Any reader's error, or a store with no crimes around the wards.
     """
-    from spatial.store import query_crimes  # noqa: PLC0415 - DuckDB loads only for stores
+    from spatial.store import (  # noqa: PLC0415 - DuckDB loads only for stores
+        located_counts,
+        query_crimes,
+    )
 
     ward_load = read_wards(wards, name_field=ward_field)
     mapping = read_neighbourhoods(neighbourhoods) if neighbourhoods is not None else None
@@ -239,9 +251,12 @@ def load_study_area_from_store(
             read_only
         )
         focus = ward_frame.loc[named] if named.any() else ward_frame
-    bounds = tuple(float(v) for v in focus.total_bounds)
-    crime_load = query_crimes(store_dir, bounds_m=bounds)  # type: ignore[arg-type]
+    bounds = _bounds(ward_frame)
+    crime_load = query_crimes(store_dir, bounds_m=bounds, read_bounds_m=_bounds(focus))
     assignment = assign_wards(crime_load.points, ward_frame)
+    counts = None
+    if count_all and len(focus) < len(ward_frame):
+        counts = _ward_counts(located_counts(store_dir, bounds_m=bounds), ward_frame)
     return StudyArea(
         wards=ward_frame,
         crimes=crime_load,
@@ -252,7 +267,50 @@ def load_study_area_from_store(
         lsoas=read_lsoas(lsoas) if lsoas is not None else None,
         notes=ward_load.notes + assignment.notes + crime_load.notes,
         n_in_overlaps=assignment.n_in_overlaps,
+        ward_counts=counts,
     )
+
+
+def _bounds(wards: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in wards.total_bounds)
+    return (x0, y0, x1, y1)
+
+
+def _ward_counts(counts: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
+    """
+    Sum counts by snap point (:func:`spatial.store.located_counts`) into counts by ward.
+
+    Each distinct point is assigned once by :func:`boundaries.assign.assign_wards`, so every
+    count lands in the ward its crimes' points would: the rank equals the one from every row.
+    """
+    import geopandas as gpd  # noqa: PLC0415 - geopandas loads with the wards already
+    import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    from spatial.crs import BNG  # noqa: PLC0415
+
+    xy = counts[["x_m", "y_m"]].to_numpy(dtype="float64")
+    unique, inverse = np.unique(xy, axis=0, return_inverse=True)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(unique[:, 0], unique[:, 1]), crs=BNG)
+    inside = assign_wards(points, wards).inside
+    at = inside.index.to_numpy()
+    ward_of = np.full(len(unique), None, dtype=object)
+    hood_of = np.full(len(unique), None, dtype=object)
+    ward_of[at], hood_of[at] = inside["ward"].to_numpy(), inside["neighbourhood"].to_numpy()
+    row_at = inverse.ravel()
+    kept = ward_of[row_at] != None  # noqa: E711 - elementwise on an object array
+    frame = pd.DataFrame(
+        {
+            "ward": ward_of[row_at][kept],
+            "neighbourhood": hood_of[row_at][kept],
+            "month": counts["month"].astype(str).to_numpy()[kept],
+            "crime_type": counts["crime_type"].astype(object).to_numpy()[kept],
+            "n": counts["n"].to_numpy(dtype="int64")[kept],
+        }
+    )
+    keys = ["ward", "neighbourhood", "month", "crime_type"]
+    summed: pd.DataFrame = frame.groupby(keys, dropna=False, as_index=False).agg(n=("n", "sum"))
+    return summed
 
 
 def default_cache_dir() -> Path:

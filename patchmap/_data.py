@@ -65,7 +65,9 @@ def _in_hours(area: StudyArea, text: str) -> StudyArea:
     )
 
 
-def _police_uk_area(args: argparse.Namespace, *, read_only_chosen: bool) -> StudyArea:
+def _police_uk_area(
+    args: argparse.Namespace, *, read_only_chosen: bool, count_all: bool
+) -> StudyArea:
     """Load the demo town, a store (with --wards) or data.police.uk files (with --wards)."""
     from boundaries import dataset
 
@@ -92,6 +94,7 @@ def _police_uk_area(args: argparse.Namespace, *, read_only_chosen: bool) -> Stud
             read_only=tuple((args.ward or []) + (args.neighbourhood or []))
             if read_only_chosen
             else None,
+            count_all=count_all,
         )
     if not args.crimes or args.wards is None:
         msg = (
@@ -110,12 +113,16 @@ def _police_uk_area(args: argparse.Namespace, *, read_only_chosen: bool) -> Stud
     )
 
 
-def load(args: argparse.Namespace, *, read_only_chosen: bool = False) -> Loaded:
+def load(
+    args: argparse.Namespace, *, read_only_chosen: bool = False, count_all: bool = False
+) -> Loaded:
     """
     Load the study area the options name and build the selection.
 
     With ``read_only_chosen`` a store reads only the chosen wards' rows (and counts the rest):
-    for subcommands whose answer concerns the chosen wards alone, such as ``summary``.
+    for subcommands whose answer concerns the chosen wards alone, such as ``summary``. With
+    ``count_all`` as well, every ward's crimes are counted by month and crime type
+    (``StudyArea.ward_counts``), which is all a profile needs of the other wards (its rank).
     """
     from boundaries.select import Selection, parse_month_range
 
@@ -127,7 +134,7 @@ def load(args: argparse.Namespace, *, read_only_chosen: bool = False) -> Loaded:
         incidents = read_extract(args)
         area = _extract_area(args, incidents)
     else:
-        area = _police_uk_area(args, read_only_chosen=read_only_chosen)
+        area = _police_uk_area(args, read_only_chosen=read_only_chosen, count_all=count_all)
     if getattr(args, "hours", None):
         if incidents is None:
             msg = (

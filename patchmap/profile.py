@@ -55,13 +55,13 @@ def add_profile(parser: argparse.ArgumentParser) -> None:
 
 def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
     """Return the located EVA findings of the tasking log, or None when no log is named."""
+    if db is None:  # before the imports: SQLAlchemy takes a quarter of a second to load
+        return None
     from sqlalchemy.orm import Session
 
     from tasking.findings import findings_to_geodataframe
     from tasking.store import connect, list_findings
 
-    if db is None:
-        return None
     engine = connect(None if db == "default" else db)
     with Session(engine) as session:
         return findings_to_geodataframe(list_findings(session))
@@ -72,7 +72,7 @@ def run_profile(args: argparse.Namespace) -> int:
     from tasking.profile import build_profile
     from tasking.reports import read_reports, reports_gap
 
-    loaded = load(args)
+    loaded = load(args, read_only_chosen=True, count_all=True)
     selection = loaded.selection
     if selection.neighbourhoods and selection.wards:
         msg = "Profile either --ward or --neighbourhood, not both."

@@ -59,6 +59,7 @@ __all__ = [
     "IngestReport",
     "StoreInfo",
     "ingest",
+    "located_counts",
     "located_points",
     "query_crimes",
     "read_manifest",
@@ -691,14 +692,16 @@ def query_crimes(
     *,
     bounds_m: tuple[float, float, float, float],
     months: tuple[str, str] | None = None,
+    read_bounds_m: tuple[float, float, float, float] | None = None,
 ) -> CrimeLoad:
     """
     Read the crimes of an area from a store, as :func:`spatial.io.read_crimes` would.
 
     Only the partitions whose located points meet ``bounds_m`` are opened (with a whole force's
     archive, the forces around the area), and of those only the located rows inside
-    ``bounds_m`` are read; the other located rows of those partitions are counted from the
-    manifest into :attr:`CrimeLoad.unread_located`, so every row of those files is accounted for.
+    ``read_bounds_m`` (``bounds_m`` when None) are read; the other located rows of those
+    partitions are counted from the manifest into :attr:`CrimeLoad.unread_located`, so every row
+    of those files is accounted for.
 
     Parameters
     ----------
@@ -708,6 +711,9 @@ def query_crimes(
         ``(min_x, min_y, max_x, max_y)`` in BNG metres: the wards' extent.
     months
         First and last month ``YYYY-MM`` (inclusive); every month when None.
+    read_bounds_m
+        A smaller extent (some of the wards) whose located rows alone are read; the files
+        opened, and so the rows accounted for, are still those of ``bounds_m``.
 
     Returns
     -------
@@ -740,7 +746,7 @@ def query_crimes(
         files,
         outcome_files,
         "s.status <> 'located' OR (s.x_m BETWEEN $p0 AND $p2 AND s.y_m BETWEEN $p1 AND $p3)",
-        [float(b) for b in bounds_m],
+        [float(b) for b in (read_bounds_m or bounds_m)],
     )
     codes, uniques = pd.factorize(rows["month"])  # a few distinct months: parse each once
     rows["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
@@ -818,3 +824,54 @@ def located_points(
         x0, y0, x1, y1 = (float(b) for b in bounds_m)
         params |= {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
     return _sql_frame(sql, params)
+
+
+def located_counts(
+    store_dir: Path,
+    *,
+    bounds_m: tuple[float, float, float, float],
+    months: tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """
+    Count the located rows inside an extent by coordinates, month and crime type.
+
+    data.police.uk snaps crimes to a few thousand points per force, so these counts are far
+    fewer rows than the crimes; ranking every ward needs nothing else. DuckDB reads four
+    columns of the partitions :func:`query_crimes` would open for the same ``bounds_m`` and
+    groups them as it reads.
+
+    Parameters
+    ----------
+    store_dir
+        The store.
+    bounds_m
+        ``(min_x, min_y, max_x, max_y)`` in BNG metres: the located rows inside it (edges
+        included, as :func:`query_crimes` reads them) are counted.
+    months
+        First and last month ``YYYY-MM`` (inclusive); all when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``x_m``, ``y_m``, ``month`` (``YYYY-MM``), ``crime_type`` (None when blank) and ``n``
+        (int64), one row per distinct combination; empty when no partition meets the extent.
+    """
+    files = store_files(store_dir, months=months, bounds_m=bounds_m)
+    if not files:
+        return pd.DataFrame(
+            {
+                "x_m": pd.Series(dtype="float64"),
+                "y_m": pd.Series(dtype="float64"),
+                "month": pd.Series(dtype=object),
+                "crime_type": pd.Series(dtype=object),
+                "n": pd.Series(dtype="int64"),
+            }
+        )
+    x0, y0, x1, y1 = (float(b) for b in bounds_m)
+    sql = (
+        "SELECT x_m, y_m, month, crime_type, count(*)::BIGINT AS n FROM read_parquet($files) "
+        "WHERE status = 'located' AND x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1 "
+        "GROUP BY ALL"
+    )
+    params: dict[str, object] = {"files": [str(f) for f in files]}
+    return _sql_frame(sql, params | {"x0": x0, "y0": y0, "x1": x1, "y1": y1})

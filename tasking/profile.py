@@ -26,7 +26,6 @@ from spatial.crs import require_bng
 from spatial.errors import ParameterError
 from spatial.grid import count_points, make_grid
 from spatial.validate import require_columns
-from tasking.findings import FINDING_ROUTES, ISSUE_SEPARATOR
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -200,6 +199,11 @@ def summarise_findings(
     MissingColumnError
         When ``findings`` lacks ``walked_on`` or ``issues``.
     """
+    from tasking.findings import (  # noqa: PLC0415 - SQLAlchemy loads only with a log
+        FINDING_ROUTES,
+        ISSUE_SEPARATOR,
+    )
+
     require_bng(findings, name="findings")
     require_bng(wards, name="wards")
     require_columns(
@@ -355,6 +359,24 @@ def _top_locations(points: gpd.GeoDataFrame) -> tuple[dict[str, object], ...]:
     )
 
 
+def _unit_counts(
+    area: StudyArea,
+    unit: str,
+    *,
+    months: tuple[str, str],
+    crime_types: tuple[str, ...] | None,
+) -> pd.Series[int]:
+    """Crimes per ward or neighbourhood in the months and types, from the points or the counts."""
+    if area.ward_counts is None:
+        everything = select_points(area, Selection(crime_types=crime_types, months=months))
+        return everything.groupby(unit).size()
+    table = area.ward_counts  # every ward's crimes, counted by a store read of some wards
+    kept = (table["month"] >= months[0]) & (table["month"] <= months[1])
+    if crime_types is not None:
+        kept &= table["crime_type"].isin(crime_types)
+    return table.loc[kept].groupby(unit)["n"].sum()
+
+
 @dataclass(frozen=True)
 class _Rated:
     population: float | None
@@ -383,9 +405,8 @@ def _rate_and_rank(
         method_label, notes, per_ward_pop = pops.method_label, pops.notes, pops.by_ward
         population = float(sum(pops.by_ward[w] for w in chosen_wards))
     # Neighbourhoods rank against neighbourhoods, wards against wards.
-    everything = select_points(area, Selection(crime_types=crime_types, months=months))
     unit = "neighbourhood" if neighbourhood else "ward"
-    counts = everything.groupby(unit).size()
+    counts = _unit_counts(area, unit, months=months, crime_types=crime_types)
     units = area.neighbourhood_names if neighbourhood else area.ward_names
     values: dict[str, float] = {u: float(counts.get(u, 0)) for u in units}
     basis = "count"

@@ -20,12 +20,14 @@ from spatial import store as store_module
 from spatial.errors import EmptyInputError, InputDataError
 from spatial.store import (
     ingest,
+    located_counts,
     located_points,
     query_crimes,
     read_manifest,
     store_files,
     store_info,
 )
+from tasking.profile import build_profile
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -332,3 +334,84 @@ def test_located_points_of_the_wards_extent_give_the_same_overview(
     assert clipped.by_ward_month.equals(whole.by_ward_month)
     with pytest.raises(EmptyInputError, match="no crimes around these wards"):
         located_points(cambridge_store, bounds_m=(100_000, 10_000, 101_000, 11_000))
+
+
+def test_located_counts_sum_to_the_located_rows_of_the_extent(
+    cambridge_store: Path, csv_area: object
+) -> None:
+    wards = csv_area.wards  # type: ignore[attr-defined]
+    bounds = tuple(float(v) for v in wards.total_bounds)
+    counts = located_counts(cambridge_store, bounds_m=bounds)  # type: ignore[arg-type]
+    rows = located_points(cambridge_store, bounds_m=bounds)  # type: ignore[arg-type]
+    assert int(counts["n"].sum()) == len(rows)
+    assert len(counts) < len(rows)  # snap points: crimes share a place, month and type
+    assert not counts.duplicated(["x_m", "y_m", "month", "crime_type"]).any()
+    far = located_counts(cambridge_store, bounds_m=(100_000, 10_000, 101_000, 11_000))
+    assert far.empty
+    assert list(far.columns) == ["x_m", "y_m", "month", "crime_type", "n"]
+
+
+def test_reading_one_ward_counts_every_ward_as_the_csvs_do(
+    cambridge_store: Path, cambridge_dir: Path, csv_area: object
+) -> None:
+    area = load_study_area_from_store(
+        cambridge_store, cambridge_dir / "wards.geojson", read_only=("Market",), count_all=True
+    )
+    counts = area.ward_counts
+    assert counts is not None
+    points = csv_area.points  # type: ignore[attr-defined]
+    assert counts.groupby("ward")["n"].sum().to_dict() == points["ward"].value_counts().to_dict()
+    by_key = counts.groupby(["ward", "month", "crime_type"])["n"].sum()
+    theirs = points.groupby([points["ward"], points["month"].astype(str), points["crime_type"]])
+    assert by_key.to_dict() == theirs.size().to_dict()
+    assert set(area.points["ward"]) >= {"Market"}
+    assert len(area.points) < len(points)  # the other wards' rows were counted, not read
+    assert (area.points["ward"] == "Market").sum() == 4_206
+    assert area.crimes.n_rows == 90_957
+    assert area.months == csv_area.months  # type: ignore[attr-defined]
+    every_ward = load_study_area_from_store(
+        cambridge_store, cambridge_dir / "wards.geojson", read_only=(), count_all=True
+    )
+    assert every_ward.ward_counts is None
+
+
+@pytest.mark.parametrize(
+    ("wards", "neighbourhood", "months", "crime_types"),
+    [
+        (("Market",), None, None, None),
+        (("Abbey",), None, ("2025-04", "2025-09"), ("Burglary", "Shoplifting")),
+        (None, "Romsey", ("2025-01", "2025-06"), None),
+    ],
+)
+def test_profile_of_one_ward_read_equals_the_csv_profile(
+    cambridge_store: Path,
+    cambridge_dir: Path,
+    wards: tuple[str, ...] | None,
+    neighbourhood: str | None,
+    months: tuple[str, str] | None,
+    crime_types: tuple[str, ...] | None,
+) -> None:
+    population = cambridge_dir / "population/lsoa21_census2021_usual_residents.csv"
+    lsoas = cambridge_dir / "boundaries/lsoa_2021.geojson"
+    ward_file = cambridge_dir / "wards.geojson"
+    csv = load_study_area([cambridge_dir / "crimes"], ward_file, population=population, lsoas=lsoas)
+    chosen = wards or (str(neighbourhood),)
+    mine = load_study_area_from_store(
+        cambridge_store,
+        ward_file,
+        population=population,
+        lsoas=lsoas,
+        read_only=chosen,
+        count_all=True,
+    )
+    assert mine.ward_counts is not None
+    options = {
+        "wards": wards,
+        "neighbourhood": neighbourhood,
+        "months": months,
+        "crime_types": crime_types,
+    }
+    theirs = build_profile(csv, **options).to_dict()  # type: ignore[arg-type]
+    assert build_profile(mine, **options).to_dict() == theirs  # type: ignore[arg-type]
+    assert theirs["rank"] is not None
+    assert theirs["rank_basis"] == "rate per 1,000 residents"
