@@ -282,6 +282,7 @@ def _ward_counts(counts: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
 
     Each distinct point is assigned once by :func:`boundaries.assign.assign_wards`, so every
     count lands in the ward its crimes' points would: the rank equals the one from every row.
+    Ward names are unique (:func:`spatial.io.read_wards` checks), so a name gives a position.
     """
     import geopandas as gpd  # noqa: PLC0415 - geopandas loads with the wards already
     import numpy as np  # noqa: PLC0415
@@ -289,28 +290,31 @@ def _ward_counts(counts: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
 
     from spatial.crs import BNG  # noqa: PLC0415
 
-    xy = counts[["x_m", "y_m"]].to_numpy(dtype="float64")
-    unique, inverse = np.unique(xy, axis=0, return_inverse=True)
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(unique[:, 0], unique[:, 1]), crs=BNG)
+    place = counts["x_m"].to_numpy("float64") + 1j * counts["y_m"].to_numpy("float64")
+    place_code, places = pd.factorize(place)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(places.real, places.imag), crs=BNG)
     inside = assign_wards(points, wards).inside
-    at = inside.index.to_numpy()
-    ward_of = np.full(len(unique), None, dtype=object)
-    hood_of = np.full(len(unique), None, dtype=object)
-    ward_of[at], hood_of[at] = inside["ward"].to_numpy(), inside["neighbourhood"].to_numpy()
-    row_at = inverse.ravel()
-    kept = ward_of[row_at] != None  # noqa: E711 - elementwise on an object array
-    frame = pd.DataFrame(
+    names = pd.Index(wards["ward_name"])
+    ward_of_place = np.full(len(places), -1, dtype=np.int64)
+    ward_of_place[inside.index.to_numpy()] = names.get_indexer(inside["ward"])
+    ward = ward_of_place[place_code]
+    month_code, months = pd.factorize(counts["month"].astype(str))
+    type_code, types = pd.factorize(counts["crime_type"].astype(object), use_na_sentinel=False)
+    kept = ward >= 0
+    key = (ward[kept] * len(months) + month_code[kept]) * len(types) + type_code[kept]
+    unique_key, key_code = np.unique(key, return_inverse=True)
+    n = np.bincount(key_code, weights=counts["n"].to_numpy("float64")[kept]).astype("int64")
+    ward_at, rest = np.divmod(unique_key, len(months) * len(types))
+    month_at, type_at = np.divmod(rest, len(types))
+    return pd.DataFrame(
         {
-            "ward": ward_of[row_at][kept],
-            "neighbourhood": hood_of[row_at][kept],
-            "month": counts["month"].astype(str).to_numpy()[kept],
-            "crime_type": counts["crime_type"].astype(object).to_numpy()[kept],
-            "n": counts["n"].to_numpy(dtype="int64")[kept],
+            "ward": names.to_numpy()[ward_at],
+            "neighbourhood": wards["neighbourhood"].to_numpy()[ward_at],
+            "month": np.asarray(months, dtype=object)[month_at],
+            "crime_type": np.asarray(types, dtype=object)[type_at],
+            "n": n,
         }
     )
-    keys = ["ward", "neighbourhood", "month", "crime_type"]
-    summed: pd.DataFrame = frame.groupby(keys, dropna=False, as_index=False).agg(n=("n", "sum"))
-    return summed
 
 
 def default_cache_dir() -> Path:

@@ -748,22 +748,27 @@ def query_crimes(
         "s.status <> 'located' OR (s.x_m BETWEEN $p0 AND $p2 AND s.y_m BETWEEN $p1 AND $p3)",
         [float(b) for b in (read_bounds_m or bounds_m)],
     )
+    located = (rows["status"] == "located").to_numpy()
+    read_counts = (
+        pd.DataFrame({"month": rows["month"], "crime": rows["crime_type"].fillna("")})
+        .loc[located]
+        .value_counts()
+    )
+    read = {(str(m), str(c)): int(n) for (m, c), n in read_counts.items()}
     codes, uniques = pd.factorize(rows["month"])  # a few distinct months: parse each once
     rows["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
     rows["source_row"] = rows["source_row"].astype("int64")
     columns = list(CRIME_COLUMNS) + (["outcome", "outcome_month"] if outcome_files else [])
-    located = rows["status"] == "located"
     points = gpd.GeoDataFrame(
         rows.loc[located, columns].reset_index(drop=True),
         geometry=gpd.points_from_xy(rows.loc[located, "x_m"], rows.loc[located, "y_m"]),
         crs=BNG,
     )
-    read = points.groupby([points["month"].astype(str), points["crime_type"].fillna("")]).size()
     unread: list[tuple[str, str | None, int]] = []
     for (month, crime), total in sorted(
         _located_totals(store_dir, files).items(), key=lambda kv: (kv[0][0], str(kv[0][1]))
     ):
-        n_unread = total - int(read.get((month, crime or ""), 0))
+        n_unread = total - read.get((month, crime or ""), 0)
         if n_unread:
             unread.append((month, crime, n_unread))
     return CrimeLoad(
