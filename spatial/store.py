@@ -754,7 +754,10 @@ def query_crimes(
         .loc[located]
         .value_counts()
     )
-    read = {(str(m), str(c)): int(n) for (m, c), n in read_counts.items()}
+    read = {
+        (str(m), str(c)): int(n)
+        for (m, c), n in cast("Iterable[tuple[tuple[str, str], int]]", read_counts.items())
+    }
     codes, uniques = pd.factorize(rows["month"])  # a few distinct months: parse each once
     rows["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
     rows["source_row"] = rows["source_row"].astype("int64")
