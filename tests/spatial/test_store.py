@@ -13,6 +13,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
+from boundaries.assign import assign_wards
 from boundaries.dataset import load_study_area, load_study_area_from_store
 from boundaries.overview import force_overview
 from boundaries.select import Selection, summarise
@@ -415,3 +416,24 @@ def test_profile_of_one_ward_read_equals_the_csv_profile(
     assert build_profile(mine, **options).to_dict() == theirs  # type: ignore[arg-type]
     assert theirs["rank"] is not None
     assert theirs["rank_basis"] == "rate per 1,000 residents"
+
+
+def test_force_overview_counts_as_assigning_every_point(
+    cambridge_store: Path, csv_area: object
+) -> None:
+    wards = csv_area.wards  # type: ignore[attr-defined]
+    points = located_points(cambridge_store, months=("2025-03", "2025-06"))
+    overview = force_overview(points, wards)
+    frame = gpd.GeoDataFrame(
+        {"month": points["month"].astype(str).to_numpy()},
+        geometry=gpd.points_from_xy(points["x_m"], points["y_m"]),
+        crs=wards.crs,
+    )
+    inside = assign_wards(frame, wards).inside  # each crime on its own, as the CSV path does
+    expected = inside.groupby(["ward", "month"]).size()
+    table = overview.by_ward_month
+    stacked = table.stack()
+    assert stacked.loc[stacked.to_numpy() > 0].to_dict() == expected.to_dict()
+    assert list(table.index) == list(wards["ward_name"])
+    assert list(table.columns) == ["2025-03", "2025-04", "2025-05", "2025-06"]
+    assert overview.n_outside_wards == len(points) - len(inside)
