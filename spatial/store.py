@@ -728,9 +728,9 @@ def query_crimes(
     """
     import geopandas as gpd  # noqa: PLC0415 - heavy
 
-    info = store_info(store_dir)
     files = store_files(store_dir, months=months, bounds_m=bounds_m)
     if not files:
+        info = store_info(store_dir)  # only for the message: it walks the whole manifest
         span = f" in {months[0]} to {months[1]}" if months else ""
         msg = (
             f"{store_dir}: the store holds no crimes around these wards{span} "
