@@ -96,6 +96,7 @@ class StudyArea:
     def crime_types(self) -> tuple[str, ...]:
         """Every crime type in the crime files, sorted."""
         types: set[str] = {str(t) for _, t, _ in self.crimes.unread_located if t is not None}
+        types.update(str(t) for _, t, _, _ in self.crimes.unread_unlocated if t is not None)
         for frame in (self.crimes.points, self.crimes.without_location, self.crimes.outside_gb):
             types.update(str(t) for t in frame["crime_type"].dropna().unique())
         return tuple(sorted(types))
@@ -216,8 +217,9 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two 
         As for :func:`load_study_area`.
     read_only
         Ward or neighbourhood names: read only the crimes in the extent of those wards and count
-        the rest, for questions about those wards alone (a summary of one ward). Every ward when
-        None.
+        the rest, for questions about those wards alone (a summary of one ward); rows without
+        a place in Great Britain are then counted from the store's manifest, not read. Every
+        ward when None.
     count_all
         With ``read_only``: also count every ward's located crimes by month and crime type
         (:attr:`StudyArea.ward_counts`) from four columns of the store, grouped by snap point,
@@ -251,12 +253,24 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two 
             read_only
         )
         focus = ward_frame.loc[named] if named.any() else ward_frame
-    bounds = _bounds(ward_frame)
-    crime_load = query_crimes(store_dir, bounds_m=bounds, read_bounds_m=_bounds(focus))
-    assignment = assign_wards(crime_load.points, ward_frame)
-    counts = None
+    bounds, focus_bounds = _bounds(ward_frame), _bounds(focus)
+    counts = read_files = None
     if count_all and len(focus) < len(ward_frame):
-        counts = _ward_counts(located_counts(store_dir, bounds_m=bounds), ward_frame)
+        by_place = located_counts(store_dir, bounds_m=bounds)
+        counts = _ward_counts(by_place, ward_frame)
+        x, y = by_place["x_m"], by_place["y_m"]
+        near = x.between(focus_bounds[0], focus_bounds[2]) & y.between(
+            focus_bounds[1], focus_bounds[3]
+        )
+        read_files = [Path(f) for f in by_place.loc[near, "file"].unique()]
+    crime_load = query_crimes(
+        store_dir,
+        bounds_m=bounds,
+        read_bounds_m=focus_bounds,
+        count_unlocated=bool(read_only),
+        read_files=read_files,
+    )
+    assignment = assign_wards(crime_load.points, ward_frame)
     return StudyArea(
         wards=ward_frame,
         crimes=crime_load,

@@ -119,10 +119,21 @@ def _row_mask(frame: pd.DataFrame, selection: Selection) -> pd.Series[bool]:
     return mask
 
 
-def _unread_rows(crimes: CrimeLoad, selection: Selection) -> list[tuple[str, int]]:
-    """``(month, n)`` of a store load's counted-but-unread located rows that the filters keep."""
+def _unread_rows(
+    crimes: CrimeLoad, selection: Selection, status: str = "located"
+) -> list[tuple[str, int]]:
+    """``(month, n)`` of a store load's counted-but-unread rows that the filters keep.
+
+    ``status`` picks located rows (:attr:`CrimeLoad.unread_located`) or rows without a place
+    in Great Britain (``no_location``, ``outside_gb``: :attr:`CrimeLoad.unread_unlocated`).
+    """
+    entries = (
+        crimes.unread_located
+        if status == "located"
+        else [(m, t, n) for m, t, s, n in crimes.unread_unlocated if s == status]
+    )
     kept = []
-    for month, crime_type, n in crimes.unread_located:
+    for month, crime_type, n in entries:
         if selection.months is not None and not (
             selection.months[0] <= month <= selection.months[1]
         ):
@@ -133,12 +144,16 @@ def _unread_rows(crimes: CrimeLoad, selection: Selection) -> list[tuple[str, int
     return kept
 
 
-def _n_unread(crimes: CrimeLoad, selection: Selection) -> int:
-    return sum(n for _, n in _unread_rows(crimes, selection))
+def _n_unread(crimes: CrimeLoad, selection: Selection, status: str = "located") -> int:
+    return sum(n for _, n in _unread_rows(crimes, selection, status))
 
 
 def _unread_months(crimes: CrimeLoad, selection: Selection) -> list[str]:
-    return [month for month, _ in _unread_rows(crimes, selection)]
+    return [
+        month
+        for status in ("located", "no_location", "outside_gb")
+        for month, _ in _unread_rows(crimes, selection, status)
+    ]
 
 
 def select_wards(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
@@ -356,8 +371,12 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     """
     inside = select_points(area, selection)
     crimes = area.crimes
-    n_without = int(_row_mask(crimes.without_location, selection).sum())
-    n_outside_gb = int(_row_mask(crimes.outside_gb, selection).sum())
+    n_without = int(_row_mask(crimes.without_location, selection).sum()) + _n_unread(
+        crimes, selection, "no_location"
+    )
+    n_outside_gb = int(_row_mask(crimes.outside_gb, selection).sum()) + _n_unread(
+        crimes, selection, "outside_gb"
+    )
     n_in_gb = int(_row_mask(crimes.points, selection).sum()) + _n_unread(crimes, selection)
     aside = crimes.set_aside.loc[_row_mask(crimes.set_aside, selection)]
     n_duplicates = int((aside["reason"] == "duplicate Crime ID").sum())

@@ -60,6 +60,7 @@ __all__ = [
     "CrimeLoad",
     "CrimeSource",
     "SetAsideReason",
+    "UnlocatedStatus",
     "WardLoad",
     "check_accounting",
     "read_crimes",
@@ -129,6 +130,8 @@ _MONTH_RE: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _TO_BNG: Final = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 
+UnlocatedStatus = Literal["no_location", "outside_gb"]
+"""Why a row has no place in Great Britain: no coordinates, or coordinates outside it."""
 SetAsideReason = Literal["identical file", "same rows", "older version", "duplicate Crime ID"]
 """Why a row read was not used: see :attr:`CrimeLoad.set_aside`."""
 SET_ASIDE_REASONS: Final[tuple[SetAsideReason, ...]] = get_args(SetAsideReason)
@@ -170,6 +173,10 @@ class CrimeLoad:
     unread_located: tuple[tuple[str, str | None, int], ...] = field(default=())
     """``(month, crime_type, n)`` of located rows a store query counted but did not read
     (outside the wards' extent; see :func:`spatial.store.query_crimes`). Empty for CSV loads."""
+    unread_unlocated: tuple[tuple[str, str | None, UnlocatedStatus, int], ...] = field(default=())
+    """``(month, crime_type, status, n)`` of rows without a place in Great Britain that a store
+    query counted from its manifest instead of reading (``without_location`` and ``outside_gb``
+    then hold none of them). Empty for CSV loads."""
 
     @property
     def n_unread_located(self) -> int:
@@ -190,13 +197,15 @@ class CrimeLoad:
 
     @property
     def n_without_location(self) -> int:
-        """Rows with no coordinates."""
-        return len(self.without_location)
+        """Rows with no coordinates (read or counted)."""
+        counted = sum(n for _, _, s, n in self.unread_unlocated if s == "no_location")
+        return len(self.without_location) + counted
 
     @property
     def n_outside_gb(self) -> int:
-        """Rows whose coordinates lie outside Great Britain."""
-        return len(self.outside_gb)
+        """Rows whose coordinates lie outside Great Britain (read or counted)."""
+        counted = sum(n for _, _, s, n in self.unread_unlocated if s == "outside_gb")
+        return len(self.outside_gb) + counted
 
     @property
     def n_duplicates_removed(self) -> int:
@@ -212,6 +221,7 @@ class CrimeLoad:
     def months(self) -> tuple[str, ...]:
         """Every month present in any row used, ``YYYY-MM``, sorted."""
         months: set[str] = {m for m, _, _ in self.unread_located}
+        months.update(m for m, _, _, _ in self.unread_unlocated)
         for frame in (self.points, self.without_location, self.outside_gb):
             months.update(str(m) for m in frame["month"].unique())
         return tuple(sorted(months))

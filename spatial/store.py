@@ -48,7 +48,7 @@ import pandas as pd
 
 from spatial.crs import BNG, GB_BOUNDS_M
 from spatial.errors import EmptyInputError, InputDataError
-from spatial.io import CRIME_COLUMNS, CrimeLoad, read_crimes
+from spatial.io import CRIME_COLUMNS, CrimeLoad, UnlocatedStatus, read_crimes
 from spatial.validate import check_readable, decode_text, read_file_bytes
 
 if TYPE_CHECKING:
@@ -247,6 +247,28 @@ def read_manifest(store_dir: Path) -> dict[str, object]:
         )
         raise InputDataError(msg)
     return manifest
+
+
+@functools.lru_cache(maxsize=4)
+def _manifest_snapshot(path: str, identity: tuple[int, int, int]) -> dict[str, object]:
+    """Return the parsed manifest of one version of the file (inode, size, mtime)."""
+    del identity  # the cache key: ingest replaces the file, so a new version has a new one
+    return read_manifest(Path(path).parent)
+
+
+def _query_manifest(store_dir: Path) -> dict[str, object]:
+    """
+    Return the manifest for reading, parsed once per version of the file.
+
+    The national archive's manifest is megabytes of JSON and a query consults it several
+    times; readers never change it (ingest reads its own copy with :func:`read_manifest`).
+    """
+    path = store_dir / _MANIFEST
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return read_manifest(store_dir)
+    return _manifest_snapshot(str(path), (stat.st_ino, stat.st_size, stat.st_mtime_ns))
 
 
 def _write_manifest(store_dir: Path, manifest: dict[str, object]) -> None:
@@ -577,7 +599,7 @@ def store_files(
     list of pathlib.Path
         Absolute paths, in partition order.
     """
-    manifest = read_manifest(store_dir)
+    manifest = _query_manifest(store_dir)
     chosen: list[Path] = []
     for key, entry in sorted(_partitions(manifest, table).items()):
         month = key.rsplit("/", 1)[1]
@@ -615,7 +637,7 @@ def store_info(store_dir: Path) -> StoreInfo:
     EmptyInputError
         When the store holds no street data.
     """
-    manifest = read_manifest(store_dir)
+    manifest = _query_manifest(store_dir)
     street = _partitions(manifest, "street")
     if not street:
         msg = f"{store_dir}: the store holds no crime data yet. Run patchmap ingest first."
@@ -673,17 +695,18 @@ def _duck_rows(
     return _sql_frame(sql, named)
 
 
-def _located_totals(store_dir: Path, files: Iterable[Path]) -> dict[tuple[str, str | None], int]:
-    """Located rows per (month, crime type) of the given partition files, from the manifest."""
+def _status_totals(
+    store_dir: Path, files: Iterable[Path]
+) -> dict[tuple[str, str | None, str], int]:
+    """Rows per (month, crime type, status) of the given partition files, from the manifest."""
     wanted = {str(f.relative_to(store_dir)) for f in files}
-    totals: dict[tuple[str, str | None], int] = {}
-    for key, entry in _partitions(read_manifest(store_dir), "street").items():
+    totals: dict[tuple[str, str | None, str], int] = {}
+    for key, entry in _partitions(_query_manifest(store_dir), "street").items():
         if entry["file"] not in wanted:
             continue
         month = key.rsplit("/", 1)[1]
         for status, crime, n in entry["counts"]:  # type: ignore[attr-defined]
-            if status == "located":
-                totals[(month, crime)] = totals.get((month, crime), 0) + int(n)
+            totals[(month, crime, status)] = totals.get((month, crime, status), 0) + int(n)
     return totals
 
 
@@ -693,6 +716,8 @@ def query_crimes(
     bounds_m: tuple[float, float, float, float],
     months: tuple[str, str] | None = None,
     read_bounds_m: tuple[float, float, float, float] | None = None,
+    count_unlocated: bool = False,
+    read_files: Iterable[Path] | None = None,
 ) -> CrimeLoad:
     """
     Read the crimes of an area from a store, as :func:`spatial.io.read_crimes` would.
@@ -714,6 +739,15 @@ def query_crimes(
     read_bounds_m
         A smaller extent (some of the wards) whose located rows alone are read; the files
         opened, and so the rows accounted for, are still those of ``bounds_m``.
+    count_unlocated
+        Count the rows without a place in Great Britain from the manifest
+        (:attr:`CrimeLoad.unread_unlocated`) instead of reading them: with the national archive
+        the files around a ward hold hundreds of thousands of them, which questions about the
+        ward's crimes (a summary, a profile) only count.
+    read_files
+        With ``count_unlocated``: the only files that hold located rows inside
+        ``read_bounds_m`` (known from :func:`located_counts`), so the others are not opened;
+        their rows are still accounted for. Every file of ``bounds_m`` when None.
 
     Returns
     -------
@@ -742,10 +776,17 @@ def query_crimes(
     outcome_files = [
         f for f in store_files(store_dir, table="outcomes") if f.parent.parent.name in forces
     ]
+    box = "s.x_m BETWEEN $p0 AND $p2 AND s.y_m BETWEEN $p1 AND $p3"
+    opened = files
+    if read_files is not None and count_unlocated:
+        wanted = {str(f) for f in read_files}  # as located_counts names them
+        opened = [f for f in files if str(f) in wanted] or files[:1]  # one gives the columns
     rows = _duck_rows(
-        files,
+        opened,
         outcome_files,
-        "s.status <> 'located' OR (s.x_m BETWEEN $p0 AND $p2 AND s.y_m BETWEEN $p1 AND $p3)",
+        f"s.status = 'located' AND {box}"
+        if count_unlocated
+        else f"s.status <> 'located' OR ({box})",
         [float(b) for b in (read_bounds_m or bounds_m)],
     )
     located = (rows["status"] == "located").to_numpy()
@@ -768,12 +809,17 @@ def query_crimes(
         crs=BNG,
     )
     unread: list[tuple[str, str | None, int]] = []
-    for (month, crime), total in sorted(
-        _located_totals(store_dir, files).items(), key=lambda kv: (kv[0][0], str(kv[0][1]))
+    unlocated: list[tuple[str, str | None, UnlocatedStatus, int]] = []
+    for (month, crime, status), total in sorted(
+        _status_totals(store_dir, files).items(),
+        key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]),
     ):
-        n_unread = total - read.get((month, crime or ""), 0)
-        if n_unread:
-            unread.append((month, crime, n_unread))
+        if status == "located":
+            n_unread = total - read.get((month, crime or ""), 0)
+            if n_unread:
+                unread.append((month, crime, n_unread))
+        elif count_unlocated and status in {"no_location", "outside_gb"}:
+            unlocated.append((month, crime, cast("UnlocatedStatus", status), total))
     return CrimeLoad(
         points=points,
         without_location=rows.loc[rows["status"] == "no_location", columns].reset_index(drop=True),
@@ -782,6 +828,7 @@ def query_crimes(
         ].reset_index(drop=True),
         files=tuple(str(f.relative_to(store_dir)) for f in files),
         unread_located=tuple(unread),
+        unread_unlocated=tuple(unlocated),
     )
 
 
@@ -861,8 +908,9 @@ def located_counts(
     Returns
     -------
     pandas.DataFrame
-        ``x_m``, ``y_m``, ``month`` (``YYYY-MM``), ``crime_type`` (None when blank) and ``n``
-        (int64), one row per distinct combination; empty when no partition meets the extent.
+        ``x_m``, ``y_m``, ``month`` (``YYYY-MM``), ``crime_type`` (None when blank), ``file``
+        (the partition file's path) and ``n`` (int64), one row per distinct combination; empty
+        when no partition meets the extent.
     """
     files = store_files(store_dir, months=months, bounds_m=bounds_m)
     if not files:
@@ -872,12 +920,14 @@ def located_counts(
                 "y_m": pd.Series(dtype="float64"),
                 "month": pd.Series(dtype=object),
                 "crime_type": pd.Series(dtype=object),
+                "file": pd.Series(dtype=object),
                 "n": pd.Series(dtype="int64"),
             }
         )
     x0, y0, x1, y1 = (float(b) for b in bounds_m)
     sql = (
-        "SELECT x_m, y_m, month, crime_type, count(*)::BIGINT AS n FROM read_parquet($files) "
+        "SELECT x_m, y_m, month, crime_type, filename AS file, count(*)::BIGINT AS n "
+        "FROM read_parquet($files, filename=true) "
         "WHERE status = 'located' AND x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1 "
         "GROUP BY ALL"
     )

@@ -346,10 +346,11 @@ def test_located_counts_sum_to_the_located_rows_of_the_extent(
     rows = located_points(cambridge_store, bounds_m=bounds)  # type: ignore[arg-type]
     assert int(counts["n"].sum()) == len(rows)
     assert len(counts) < len(rows)  # snap points: crimes share a place, month and type
-    assert not counts.duplicated(["x_m", "y_m", "month", "crime_type"]).any()
+    assert not counts.duplicated(["x_m", "y_m", "month", "crime_type", "file"]).any()
+    assert set(counts["file"]) <= {str(f) for f in store_files(cambridge_store)}
     far = located_counts(cambridge_store, bounds_m=(100_000, 10_000, 101_000, 11_000))
     assert far.empty
-    assert list(far.columns) == ["x_m", "y_m", "month", "crime_type", "n"]
+    assert list(far.columns) == ["x_m", "y_m", "month", "crime_type", "file", "n"]
 
 
 def test_reading_one_ward_counts_every_ward_as_the_csvs_do(
@@ -370,6 +371,13 @@ def test_reading_one_ward_counts_every_ward_as_the_csvs_do(
     assert (area.points["ward"] == "Market").sum() == 4_206
     assert area.crimes.n_rows == 90_957
     assert area.months == csv_area.months  # type: ignore[attr-defined]
+    assert area.crimes.without_location.empty  # counted from the manifest, not read
+    assert area.crimes.n_without_location == 2_859
+    for selection in (
+        Selection(wards=("Market",)),
+        Selection(wards=("Market",), months=("2025-01", "2025-03"), crime_types=(ASB,)),
+    ):
+        assert summarise(area, selection) == summarise(csv_area, selection)  # type: ignore[arg-type]
     every_ward = load_study_area_from_store(
         cambridge_store, cambridge_dir / "wards.geojson", read_only=(), count_all=True
     )
@@ -437,3 +445,17 @@ def test_force_overview_counts_as_assigning_every_point(
     assert list(table.index) == list(wards["ward_name"])
     assert list(table.columns) == ["2025-03", "2025-04", "2025-05", "2025-06"]
     assert overview.n_outside_wards == len(points) - len(inside)
+
+
+def test_files_without_the_wards_rows_are_counted_not_opened(cambridge_store: Path) -> None:
+    files = store_files(cambridge_store)
+    load = query_crimes(
+        cambridge_store,
+        bounds_m=(0, 0, 7e5, 1.3e6),
+        count_unlocated=True,
+        read_files=files[:1],
+    )
+    assert set(load.points["month"].astype(str)) == {files[0].parent.name}
+    assert load.n_rows == 90_957  # every file's rows accounted for
+    assert load.n_without_location == 2_859
+    assert len(load.months) == 13
