@@ -710,6 +710,32 @@ def _status_totals(
     return totals
 
 
+def _unread(
+    store_dir: Path,
+    files: Sequence[Path],
+    read: dict[tuple[str, str], int],
+    *,
+    count_unlocated: bool,
+) -> tuple[
+    tuple[tuple[str, str | None, int], ...],
+    tuple[tuple[str, str | None, UnlocatedStatus, int], ...],
+]:
+    """Return the files' located rows not read (manifest less ``read``) and unlocated rows."""
+    unread: list[tuple[str, str | None, int]] = []
+    unlocated: list[tuple[str, str | None, UnlocatedStatus, int]] = []
+    for (month, crime, status), total in sorted(
+        _status_totals(store_dir, files).items(),
+        key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]),
+    ):
+        if status == "located":
+            n_unread = total - read.get((month, crime or ""), 0)
+            if n_unread:
+                unread.append((month, crime, n_unread))
+        elif count_unlocated and status in {"no_location", "outside_gb"}:
+            unlocated.append((month, crime, cast("UnlocatedStatus", status), total))
+    return tuple(unread), tuple(unlocated)
+
+
 def query_crimes(
     store_dir: Path,
     *,
@@ -808,18 +834,7 @@ def query_crimes(
         geometry=gpd.points_from_xy(rows.loc[located, "x_m"], rows.loc[located, "y_m"]),
         crs=BNG,
     )
-    unread: list[tuple[str, str | None, int]] = []
-    unlocated: list[tuple[str, str | None, UnlocatedStatus, int]] = []
-    for (month, crime, status), total in sorted(
-        _status_totals(store_dir, files).items(),
-        key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]),
-    ):
-        if status == "located":
-            n_unread = total - read.get((month, crime or ""), 0)
-            if n_unread:
-                unread.append((month, crime, n_unread))
-        elif count_unlocated and status in {"no_location", "outside_gb"}:
-            unlocated.append((month, crime, cast("UnlocatedStatus", status), total))
+    unread, unlocated = _unread(store_dir, files, read, count_unlocated=count_unlocated)
     return CrimeLoad(
         points=points,
         without_location=rows.loc[rows["status"] == "no_location", columns].reset_index(drop=True),
@@ -827,8 +842,8 @@ def query_crimes(
             rows["status"] == "outside_gb", [*columns, "longitude", "latitude"]
         ].reset_index(drop=True),
         files=tuple(str(f.relative_to(store_dir)) for f in files),
-        unread_located=tuple(unread),
-        unread_unlocated=tuple(unlocated),
+        unread_located=unread,
+        unread_unlocated=unlocated,
     )
 
 
