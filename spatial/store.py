@@ -78,6 +78,11 @@ Table = Literal["street", "outcomes", "stop_search"]
 _MANIFEST: Final = "manifest.json"
 _ROW_GROUP_ROWS: Final = 16_384
 """Rows per Parquet row group: small enough that a ward's rows skip most of a force's month."""
+_DICTIONARY_COLUMNS: Final = [
+    c for c in (*CRIME_COLUMNS, "status") if c not in {"crime_id", "source_row"}
+]
+"""Text columns that repeat within a force-month; Crime IDs are unique, so a dictionary for
+them only costs time (a fifth of the write) for no smaller file."""
 _ARCHIVE_RE: Final = re.compile(r"(\d{4}-\d{2})\.zip$", re.IGNORECASE)
 _FILE_MONTH_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+?)-(street|outcomes|stop-and-search)\.csv$")
 _STATUSES: Final = ROW_STATUSES
@@ -406,7 +411,11 @@ def _street_table(part: StreetRows) -> pa.Table:
 def _write_street(part: StreetRows, target: Path) -> None:
     """Write one force-month as GeoParquet 1.1 (bbox covering), located rows Hilbert-sorted."""
     pq.write_table(
-        _street_table(part), target, row_group_size=_ROW_GROUP_ROWS, compression="snappy"
+        _street_table(part),
+        target,
+        row_group_size=_ROW_GROUP_ROWS,
+        compression="snappy",
+        use_dictionary=_DICTIONARY_COLUMNS,
     )
 
 
