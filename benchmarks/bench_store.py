@@ -12,7 +12,9 @@ Every figure is a whole process (``python -m patchmap ...``), best of ``REPEATS`
 memory from the operating system (``getrusage`` of the child), so start-up is included.
 
 Run: ``.venv/bin/python -m benchmarks.bench_store`` (add ``--national`` for the 18M-row run,
-which needs about 6 GB of disk and several minutes).
+which needs about 6 GB of disk and several minutes; ``--ingest-only`` leaves out the force's
+summary and profile runs). Ingest rows also give the child's CPU seconds, since the machine may
+be shared.
 """
 
 from __future__ import annotations
@@ -109,19 +111,36 @@ def _best(args: list[str]) -> float:
     return min(times)
 
 
-def _peak_child_mb(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory of one run in a fresh process (no earlier child counted)."""
+def _child_run(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak MB and CPU seconds of one run in a fresh process (no earlier child)."""
     code = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         f"subprocess.run([sys.executable, '-m', 'patchmap', *{args!r}], check=True,"
         " stdout=subprocess.DEVNULL)\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(time.perf_counter() - t, u.ru_maxrss, u.ru_utime + u.ru_stime)\n"
     )
     out = subprocess.run(  # noqa: S603 - our own command
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout.split()
-    return float(out[0]), float(out[1]) / 1024
+    return float(out[0]), float(out[1]) / 1024, float(out[2])
+
+
+def _peak_child_mb(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory of one run in a fresh process (no earlier child counted)."""
+    wall_s, peak_mb, _ = _child_run(args)
+    return wall_s, peak_mb
+
+
+def _ingest_row(csvs: Path, store: Path, n_rows: int) -> tuple[str, float, float, float | None]:
+    """Ingest the CSVs into a new store: the table row, with rows/s and CPU seconds."""
+    wall_s, peak_mb, cpu_s = _child_run(["ingest", str(csvs), "--store", str(store)])
+    label = (
+        f"ingest {n_rows:,} rows ({n_rows / wall_s:,.0f} rows/s; CPU {cpu_s:.1f} s, "
+        f"{n_rows / cpu_s:,.0f} rows per CPU second)"
+    )
+    return label, wall_s, peak_mb, None
 
 
 def _table(rows: list[tuple[str, float, float, float | None]]) -> None:
@@ -136,12 +155,13 @@ def bench_force(tmp: Path) -> None:
     """One force over 12 years: ingest, then summary and profile from CSVs and from the store."""
     csvs, store = tmp / "force-csv", tmp / "force-store"
     n_rows = write_force(csvs)
-    ingest_s, ingest_mb = _peak_child_mb(["ingest", str(csvs), "--store", str(store)])
     common = ["--wards", str(WARDS)]
-    rows: list[tuple[str, float, float, float | None]] = [
-        (f"ingest {n_rows:,} rows ({n_rows / ingest_s:,.0f} rows/s)", ingest_s, ingest_mb, None)
-    ]
-    for name, extra in (("summary", ["--ward", WARD]), ("profile", ["--ward", WARD])):
+    rows: list[tuple[str, float, float, float | None]] = [_ingest_row(csvs, store, n_rows)]
+    for name, extra in (
+        ()
+        if "--ingest-only" in sys.argv
+        else (("summary", ["--ward", WARD]), ("profile", ["--ward", WARD]))
+    ):
         csv_s, csv_mb = _peak_child_mb([name, "--crimes", str(csvs), *common, *extra, "--json"])
         store_s = _best([name, "--store", str(store), *common, *extra, "--json"])
         _, store_mb = _peak_child_mb([name, "--store", str(store), *common, *extra, "--json"])
@@ -156,14 +176,11 @@ def bench_national(tmp: Path) -> None:
     """Seventy-two forces over three years: ingest rate and memory, then a ward's profile."""
     csvs, store = tmp / "national-csv", tmp / "national-store"
     n_rows = write_national(csvs)
-    ingest_s, ingest_mb = _peak_child_mb(["ingest", str(csvs), "--store", str(store)])
+    rows: list[tuple[str, float, float, float | None]] = [_ingest_row(csvs, store, n_rows)]
     profile_args = ["profile", "--store", str(store), "--wards", str(WARDS), "--ward", WARD]
     profile_s = _best([*profile_args, "--json"])
     _, profile_mb = _peak_child_mb([*profile_args, "--json"])
-    rows: list[tuple[str, float, float, float | None]] = [
-        (f"ingest {n_rows:,} rows ({n_rows / ingest_s:,.0f} rows/s)", ingest_s, ingest_mb, None),
-        (f"profile of {WARD} from the store", profile_s, profile_mb, None),
-    ]
+    rows.append((f"profile of {WARD} from the store", profile_s, profile_mb, None))
     print(f"\nNational: {NATIONAL_FORCES} forces x {NATIONAL_MONTHS} months, {n_rows:,} rows:\n")
     _table(rows)
 
