@@ -132,8 +132,9 @@ _CSV_HINT: Final = (
     + ")."
 )
 _MONTH_RE: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_PLAIN_NUMBER: Final = r"^-?[0-9]+(\.[0-9]+)?$"
-"""Coordinates the fast street reader parses itself; anything else goes to the pandas reader."""
+_PLAIN_NUMBER: Final = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+"""Coordinates the fast street reader parses itself (Arrow and pandas give the same doubles for
+these, exponents included); anything else goes to the pandas reader."""
 ROW_STATUSES: Final = ("located", "no_location", "outside_gb")
 """Codes 0, 1, 2 of :attr:`StreetRows.status`: the three places a row read can go."""
 _TO_BNG: Final = Transformer.from_crs(WGS84, BNG, always_xy=True)
@@ -707,7 +708,7 @@ def read_street_file(name: str, data: bytes) -> StreetRows:
     """
     Read one data.police.uk street-level CSV for the store: the rows of ``read_crimes`` of it.
 
-    The common file (plain CSV, ``YYYY-MM`` months, plain decimal coordinates, no repeated
+    The common file (plain CSV, ``YYYY-MM`` months, decimal coordinates, no repeated
     Crime ID) is parsed and checked with Arrow and NumPy alone, several times faster than
     building the frames of :func:`read_crimes`; any other file is read by :func:`read_crimes`
     itself, so it gives the same rows, the same buckets and the same error messages.
@@ -786,7 +787,8 @@ def _plain_coordinates(
     """
     Return longitudes and latitudes (NaN when missing) when every value is plain; else None.
 
-    Plain: every month ``YYYY-MM``, every coordinate a plain decimal, no Crime ID repeated.
+    Plain: every month ``YYYY-MM``, every coordinate a decimal (``-0.12``, ``4.6e-05``), no
+    Crime ID repeated.
     Anything else goes to :func:`read_crimes`, which strips, parses, sets aside or refuses it.
     """
     month = raw["month"]

@@ -153,6 +153,9 @@ def test_fast_reader_gives_the_rows_read_crimes_gives(cambridge_dir: Path) -> No
         ).read_bytes(),
         "mixed.csv": _mixed().encode(),
         "bom-no-context.csv": b"\xef\xbb\xbf" + no_context.encode(),
+        "exponents.csv": (
+            HEADER + _row("a", "4.6e-05", "52.2") + _row("b", "-1.2E-1", "5.22e1")
+        ).encode(),
         "quoted-newline.csv": (
             HEADER + f'"a",2025-01,{FORCE},0.12,52.2,"On\nor near",E1,L,Burglary,,\n'
         ).encode(),
@@ -167,7 +170,8 @@ def test_fast_reader_gives_the_rows_read_crimes_gives(cambridge_dir: Path) -> No
     [
         ("padded month", HEADER + _row("a", "0.12", "52.2", month=" 2025-01")),
         ("repeated Crime ID", HEADER + _row("a", "0.12", "52.2") + _row("a", "0.13", "52.2")),
-        ("exponent", HEADER + _row("a", "1.2e-1", "52.2")),
+        ("padded coordinate", HEADER + _row("a", " 0.12", "52.2")),
+        ("plus sign", HEADER + _row("a", "+0.12", "52.2")),
     ],
 )
 def test_unusual_files_are_read_by_read_crimes(case: str, text: str) -> None:
@@ -183,6 +187,7 @@ def test_unusual_files_are_read_by_read_crimes(case: str, text: str) -> None:
     [
         (HEADER + _row("a", "0.12", "52.2", month="2025-13"), InputDataError),
         (HEADER + _row("a", "east", "52.2"), InputDataError),
+        (HEADER + _row("a", "0x1p-3", "52.2"), InputDataError),
         (HEADER + _row("a", "52.2", "0.12"), OutsideGreatBritainError),
         ("Crime ID,Month\nx,2025-01\n", InputDataError),
         ("", InputDataError),
