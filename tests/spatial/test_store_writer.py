@@ -201,3 +201,34 @@ def test_bad_files_raise_what_read_crimes_raises(text: str, error: type[Exceptio
         read_street_file("bad.csv", data)
     assert str(found.value) == str(expected.value)
     assert type(found.value) is type(expected.value)
+
+
+def test_a_file_of_several_forces_and_months_is_split_by_both(tmp_path: Path) -> None:
+    other = "Otherton Police,Otherton Police"
+    text = (
+        HEADER
+        + _row("a", "0.12", "52.2")
+        + _row("b", "0.12", "52.2", month="2025-02")
+        + _row("c", "-1.5", "53.4").replace(FORCE, other)
+        + _row("d", "", "").replace(FORCE, ",")  # no force named: "unknown"
+        + _row("e", "0.13", "52.2")
+    )
+    source = tmp_path / "mixed-street.csv"
+    source.write_text(text, encoding="utf-8")
+    report = ingest([source], store_dir=tmp_path / "s")
+    assert report.partitions_written == (
+        "street otherton-police/2025-01",
+        "street testshire-police/2025-01",
+        "street testshire-police/2025-02",
+        "street unknown/2025-01",
+    )
+    ids = {
+        f"{f.parent.parent.name}/{f.parent.name}": sorted(pq.read_table(f)["crime_id"].to_pylist())
+        for f in store_files(tmp_path / "s")
+    }
+    assert ids == {
+        "otherton-police/2025-01": ["c"],
+        "testshire-police/2025-01": ["a", "e"],
+        "testshire-police/2025-02": ["b"],
+        "unknown/2025-01": ["d"],
+    }
