@@ -119,8 +119,8 @@ def run_when(args: argparse.Namespace) -> int:
     checked_out(args.out, _CHART_SUFFIXES, "the table (.csv) and the chart (.png or .html)")
     low, high = _block_hours(args.block_hours)
     incidents, wards = _extract(args)
-    events = incidents.events
     area = _ward_area(args, wards) if wards is not None else None
+    events = incidents.table if area is None else incidents.events  # points only for an area
     start = end = None
     if args.months:
         from boundaries.select import parse_month_range
