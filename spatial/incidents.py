@@ -555,10 +555,10 @@ def _parse_dates(
 
     ``values`` are stripped strings with missing values as NA and any UTC offset removed.
     """
-    sample = values.dropna()
-    if sample.empty:
+    at = values.first_valid_index()  # no copy of the column
+    if at is None:
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    first = str(sample.iloc[0])
+    first = str(values.loc[at])
     if (m := _YMD_RE.match(first)) or first[:4].isdigit():
         sep = m.group(1) if m else "-"
         if values.str.contains(r"\d:\d{2}\.\d", regex=True).any():
@@ -633,7 +633,12 @@ def _strip_offset(values: pd.Series, *, column: str, notes: list[str]) -> tuple[
     head = values.head(5000).dropna().head(1000)  # no copy of the whole column
     if head.empty:
         head = values.dropna().head(1000)
-    if head.empty or not head.str.contains(_OFFSET_RE.replace("(", "(?:", 1), regex=True).any():
+    if (
+        head.empty
+        or not pc.any(
+            pc.match_substring_regex(_arrow_text(head), _OFFSET_RE.replace("(", "(?:", 1))
+        ).as_py()
+    ):
         return values, False
     notes.append(f"{column}: UTC offsets (e.g. {head.iloc[0]!r}) found in the dates.")
     return values.str.replace(_OFFSET_RE, r"\1", regex=True).str.strip(), True
