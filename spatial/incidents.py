@@ -555,10 +555,10 @@ def _parse_dates(
 
     ``values`` are stripped strings with missing values as NA and any UTC offset removed.
     """
-    at = values.first_valid_index()  # no copy of the column
-    if at is None:
+    present = values.notna().to_numpy()  # no copy of the column's text
+    if not present.any():
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    first = str(values.loc[at])
+    first = str(values.iloc[int(present.argmax())])
     if (m := _YMD_RE.match(first)) or first[:4].isdigit():
         sep = m.group(1) if m else "-"
         if values.str.contains(r"\d:\d{2}\.\d", regex=True).any():
