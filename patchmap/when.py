@@ -172,10 +172,11 @@ def run_when(args: argparse.Namespace) -> int:
         msg = "Give --hot-area or --problem, not both: each is an area of its own."
         raise ParameterError(msg)
     label = None
+    area: BaseGeometry | None = None
     if wards is not None and (args.hot_area or args.problem):
         area, label = _listed_area(args, incidents, wards)
-    else:
-        area = _ward_area(args, wards) if wards is not None else None
+    elif wards is not None:
+        area = _ward_area(args, wards)
     events = incidents.table if area is None else incidents.events  # points only for an area
     start = end = None
     if args.months:
