@@ -22,7 +22,6 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from boundaries.assign import assign_wards
 from boundaries.dataset import (
     StudyArea,
     default_cache_dir,
@@ -77,7 +76,6 @@ from spatial.grid import Grid, count_points, make_grid
 from spatial.incidents import (
     Incidents,
     Midnight,
-    incidents_to_crimes,
     parse_column_map,
     read_incidents,
 )
@@ -101,7 +99,7 @@ from tasking.store import (
     resolve_database_url,
 )
 from tasking.street_beats import gistar_beats
-from tasking.windows import hot_areas, problem_patrol_windows
+from tasking.windows import extract_problems, hot_areas
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -1785,13 +1783,7 @@ def when_problems(
 ) -> gpd.GeoDataFrame:
     """Return the problems found in the extract's crimes, each with its patrol windows."""
     del extract_key, dataset_id
-    crimes = assign_wards(incidents_to_crimes(_inc), _area.wards).inside
-    first, last = pd.Period(months[0], "M"), pd.Period(months[1], "M")
-    crimes = crimes.loc[(crimes["month"] >= first) & (crimes["month"] <= last)]
-    if crime_types:
-        crimes = crimes.loc[crimes["crime_type"].isin(crime_types)]
-    problems = flag_problems(crimes, wards=_area.wards, months=months)
-    return problem_patrol_windows(problems, _inc.events)
+    return extract_problems(_inc, _area.wards, months=months, crime_types=crime_types)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ Every figure is a whole process (``python -m patchmap ...``), best of ``REPEATS`
 memory from the operating system (``getrusage`` of the child), so start-up is included.
 
 Run: ``.venv/bin/python -m benchmarks.bench_store`` (add ``--national`` for the 18M-row run,
-which needs about 6 GB of disk and several minutes).
+which needs about 6 GB of disk and several minutes; ``--ingest-only`` leaves out the force's
+summary and profile runs). Ingest rows also give the child's CPU seconds, since the machine may
+be shared.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def _best(args: list[str]) -> float:
 
 def _peak_child_mb(args: list[str], *, cache: Path | None = None) -> tuple[float, float, float]:
     """
-    Wall seconds, CPU seconds and peak MB of one run in a fresh process.
+    Wall seconds, CPU seconds and peak MB of one run in a fresh process (no earlier child).
 
     CPU time (user + system of the child) is reported beside wall time because the machine is
     shared: other jobs stretch wall time, not CPU time. ``cache`` is a new, empty cache folder
@@ -147,19 +149,27 @@ def _table(rows: list[Row]) -> None:
         print(f"| {label} | {seconds:.2f} | {cpu:.2f} | {mb:.0f} | {shown} | {cpu_shown} |")
 
 
+def _ingest_row(csvs: Path, store: Path, n_rows: int) -> Row:
+    """Ingest the CSVs into a new store: the table row, with rows/s and rows per CPU second."""
+    wall_s, cpu_s, peak_mb = _peak_child_mb(["ingest", str(csvs), "--store", str(store)])
+    label = (
+        f"ingest {n_rows:,} rows ({n_rows / wall_s:,.0f} rows/s; "
+        f"{n_rows / cpu_s:,.0f} rows per CPU second)"
+    )
+    return label, wall_s, cpu_s, peak_mb, None, None
+
+
 def bench_force(tmp: Path) -> None:
     """One force over 12 years: ingest, then summary and profile from CSVs and from the store."""
     csvs, store = tmp / "force-csv", tmp / "force-store"
     n_rows = write_force(csvs)
-    ingest_s, ingest_cpu, ingest_mb = _peak_child_mb(["ingest", str(csvs), "--store", str(store)])
     common = ["--wards", str(WARDS)]
-    rows: list[Row] = [
-        (
-            f"ingest {n_rows:,} rows ({n_rows / ingest_s:,.0f} rows/s)",
-            *(ingest_s, ingest_cpu, ingest_mb, None, None),
-        )
-    ]
-    for name, extra in (("summary", ["--ward", WARD]), ("profile", ["--ward", WARD])):
+    rows: list[Row] = [_ingest_row(csvs, store, n_rows)]
+    for name, extra in (
+        ()
+        if "--ingest-only" in sys.argv
+        else (("summary", ["--ward", WARD]), ("profile", ["--ward", WARD]))
+    ):
         csv_s, csv_cpu, csv_mb = _peak_child_mb(
             [name, "--crimes", str(csvs), *common, *extra, "--json"], cache=tmp / f"cache-{name}"
         )
@@ -184,17 +194,13 @@ def bench_national(tmp: Path) -> None:
     """Seventy-two forces over three years: ingest rate and memory, then a ward's profile."""
     csvs, store = tmp / "national-csv", tmp / "national-store"
     n_rows = write_national(csvs)
-    ingest_s, ingest_cpu, ingest_mb = _peak_child_mb(["ingest", str(csvs), "--store", str(store)])
     profile_args = ["profile", "--store", str(store), "--wards", str(WARDS), "--ward", WARD]
+    rows: list[Row] = [_ingest_row(csvs, store, n_rows)]
     profile_s = _best([*profile_args, "--json"])
     _, profile_cpu, profile_mb = _peak_child_mb([*profile_args, "--json"])
-    rows: list[Row] = [
-        (
-            f"ingest {n_rows:,} rows ({n_rows / ingest_s:,.0f} rows/s)",
-            *(ingest_s, ingest_cpu, ingest_mb, None, None),
-        ),
-        (f"profile of {WARD} from the store", profile_s, profile_cpu, profile_mb, None, None),
-    ]
+    rows.append(
+        (f"profile of {WARD} from the store", profile_s, profile_cpu, profile_mb, None, None)
+    )
     print(f"\nNational: {NATIONAL_FORCES} forces x {NATIONAL_MONTHS} months, {n_rows:,} rows:\n")
     _table(rows)
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
@@ -29,7 +30,6 @@ from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import geopandas as gpd
     import numpy.typing as npt
     from shapely.geometry.base import BaseGeometry
 
@@ -600,20 +600,21 @@ def events_in_hours(
 
 
 def select_events(
-    events: gpd.GeoDataFrame,
+    events: FrameT,
     *,
     area: BaseGeometry | None = None,
     crime_types: Sequence[str] | None = None,
     start: pd.Timestamp | str | None = None,
     end: pd.Timestamp | str | None = None,
-) -> gpd.GeoDataFrame:
+) -> FrameT:
     """
     Events inside an area, of some crime types, starting in a date range.
 
     Parameters
     ----------
     events
-        As read by :func:`spatial.incidents.read_incidents`.
+        :attr:`spatial.incidents.Incidents.events` (points), or its :attr:`~spatial.incidents.
+        Incidents.table` (no points) when no area is given.
     area
         A polygon in the events' CRS (a ward, a hotspot, a problem's patrol area).
     crime_types
@@ -623,16 +624,21 @@ def select_events(
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        The selected rows, index kept.
+    pandas.DataFrame or geopandas.GeoDataFrame
+        The selected rows (same type as ``events``), index kept.
 
     Raises
     ------
     EmptyInputError
         When the selection is empty.
+    ParameterError
+        When an area is given for events without points.
     """
     keep = np.ones(len(events), dtype=bool)
     if area is not None:
+        if not isinstance(events, gpd.GeoDataFrame):
+            msg = "An area selection needs the events' points (Incidents.events, not .table)."
+            raise ParameterError(msg)
         keep &= np.asarray(events.geometry.intersects(area), dtype=bool)
     if crime_types is not None:
         keep &= events["crime_type"].isin(list(crime_types)).to_numpy()

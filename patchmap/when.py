@@ -38,6 +38,19 @@ def add_when(parser: argparse.ArgumentParser) -> None:
         help="length of a patrol window in hours (default 2-6)",
     )
     parser.add_argument(
+        "--hot-area",
+        type=int,
+        metavar="N",
+        help="only the Nth Gi* hot area of the crimes (the When page's list; needs the extract "
+        "in Great Britain)",
+    )
+    parser.add_argument(
+        "--problem",
+        type=int,
+        metavar="N",
+        help="only the patrol area of the Nth ranked problem (the When page's list)",
+    )
+    parser.add_argument(
         "--split",
         metavar="YYYY-MM",
         help="test whether the timing changed from this month on (permutation test)",
@@ -58,7 +71,7 @@ def _extract(args: argparse.Namespace) -> tuple[Incidents, gpd.GeoDataFrame | No
     from patchmap._data import load, read_extract
     from spatial.demo import demo_incidents
 
-    by_ward = bool(args.ward or args.neighbourhood)
+    by_ward = bool(args.ward or args.neighbourhood or args.hot_area or args.problem)
     if args.incidents:
         if by_ward:  # wards need the extract in Great Britain
             loaded = load(args)
@@ -87,6 +100,56 @@ def _ward_area(args: argparse.Namespace, wards: gpd.GeoDataFrame) -> BaseGeometr
     )
     shape: BaseGeometry = wards.loc[chosen].union_all()
     return shape
+
+
+def _listed_area(
+    args: argparse.Namespace, incidents: Incidents, wards: gpd.GeoDataFrame
+) -> tuple[BaseGeometry, str]:
+    """Return the shape and label of ``--hot-area N`` or ``--problem N`` (the When page's lists)."""
+    from tasking.windows import extract_problems, hot_areas
+
+    if args.hot_area:
+        option, n, what = "--hot-area", args.hot_area, "Gi* hot area"
+        listed = hot_areas(incidents.events, wards, crime_types=args.crime_type)
+    else:
+        option, n, what = "--problem", args.problem, "ranked problem"
+        listed = extract_problems(
+            incidents, wards, months=_months(args, incidents), crime_types=args.crime_type
+        )
+    if not 1 <= n <= len(listed):
+        shown = "; ".join(f"{i}: {label}" for i, label in enumerate(listed["label"], start=1))
+        msg = f"{option} {n}: the crimes chosen have {len(listed)} {what}s" + (
+            f" ({shown})." if shown else ". Choose other crime types or dates."
+        )
+        raise ParameterError(msg)
+    row = listed.iloc[n - 1]
+    label = str(row["label"]) if args.hot_area else f"the patrol area of {row['label']}"
+    return row.geometry, label
+
+
+def _area(
+    args: argparse.Namespace, incidents: Incidents, wards: gpd.GeoDataFrame | None
+) -> tuple[BaseGeometry | None, str | None]:
+    """Return the area chosen (wards, ``--hot-area N`` or ``--problem N``) and its label."""
+    if args.hot_area and args.problem:
+        msg = "Give --hot-area or --problem, not both: each is an area of its own."
+        raise ParameterError(msg)
+    if wards is None:
+        return None, None
+    if args.hot_area or args.problem:
+        return _listed_area(args, incidents, wards)
+    return _ward_area(args, wards), None
+
+
+def _months(args: argparse.Namespace, incidents: Incidents) -> tuple[str, str]:
+    """``--months`` as first and last month, or the extract's whole period."""
+    if args.months:
+        from boundaries.select import parse_month_range
+
+        first, last = parse_month_range(args.months)
+        return str(first), str(last)
+    start = incidents.table["start"]
+    return str(start.min().to_period("M")), str(start.max().to_period("M"))
 
 
 def _write(path: Path, how: HourOfWeek, title: str) -> list[Path]:
@@ -119,8 +182,8 @@ def run_when(args: argparse.Namespace) -> int:
     checked_out(args.out, _CHART_SUFFIXES, "the table (.csv) and the chart (.png or .html)")
     low, high = _block_hours(args.block_hours)
     incidents, wards = _extract(args)
-    events = incidents.events
-    area = _ward_area(args, wards) if wards is not None else None
+    area, label = _area(args, incidents, wards)
+    events = incidents.table if area is None else incidents.events  # points only for an area
     start = end = None
     if args.months:
         from boundaries.select import parse_month_range
@@ -133,6 +196,9 @@ def run_when(args: argparse.Namespace) -> int:
         events = events_in_hours(events, hours_mask(args.hours), max_window_h=args.max_window_h)
         notes.append(f"Only crimes in the hours {args.hours}.")
     what = ", ".join(args.crime_type).lower() if args.crime_type else "crimes"
+    if label:
+        what += f" in {label}"
+        notes.append(f"Area: {label}.")
     how = hour_of_week(events, max_window_h=args.max_window_h)
     windows = patrol_windows(how, what=what, min_hours=low, max_hours=high)
     if args.split:

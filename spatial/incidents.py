@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
+import functools
 import io
 import re
 import zipfile
@@ -187,16 +187,31 @@ class IncidentReport:
 
 @dataclass(frozen=True)
 class Incidents:
-    """Events read by :func:`read_incidents`, with the report and the rows set aside."""
+    """
+    Events read by :func:`read_incidents`, with the report and the rows set aside.
 
-    events: gpd.GeoDataFrame
-    """Columns :data:`INCIDENT_COLUMNS` + point ``geometry`` in :attr:`IncidentReport.crs`;
-    ``start`` and ``end`` are naive local ``datetime64[ns]``, ``end == start`` for an exact time."""
+    The events are held as a plain table with ``x_m`` and ``y_m``; their points are built the
+    first time :attr:`events` is asked for (creating 100,000 shapely points costs more than
+    reading the file), so analyses of time alone (:attr:`table`) never pay for them.
+    """
+
+    table: pd.DataFrame
+    """Columns :data:`INCIDENT_COLUMNS` + ``x_m``, ``y_m`` (metres in :attr:`crs`); ``start`` and
+    ``end`` are naive local ``datetime64[ns]``, ``end == start`` for an exact time."""
+    crs: CRS
+    """The events' projected CRS (EPSG:27700 in Great Britain, else a UTM zone)."""
     report: IncidentReport
     """Counts and notes."""
     rejected: pd.DataFrame
     """Rows not kept: the source columns plus ``source_file``, ``source_row``, ``reason`` and
     ``start`` (the parsed committed-from time, NaT when there is none)."""
+
+    @functools.cached_property
+    def events(self) -> gpd.GeoDataFrame:
+        """Columns :data:`INCIDENT_COLUMNS` + point ``geometry`` in :attr:`crs` (built once)."""
+        frame = self.table.drop(columns=["x_m", "y_m"])
+        points = shapely.points(self.table["x_m"].to_numpy(), self.table["y_m"].to_numpy())
+        return gpd.GeoDataFrame(frame, geometry=points, crs=self.crs)
 
 
 def parse_column_map(text: str) -> dict[str, str]:
@@ -289,7 +304,7 @@ def _csv_bytes(name: str, data: bytes) -> bytes:
     """Refuse empty, binary and UTF-16 files with advice for an extract (not a police.uk file)."""
     export = "Export the extract from the RMS as CSV (UTF-8, with a header row) or .xlsx."
     head = data[:4096]
-    if not data.strip():
+    if not data or data.isspace():  # no copy of the file (strip would make one)
         msg = f"{name}: the file is empty. {export}"
         raise EmptyInputError(msg)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -347,15 +362,15 @@ def _read_all(
     frames: list[pd.DataFrame] = []
     files: list[str] = []
     notes: list[str] = []
-    seen: dict[str, str] = {}
+    seen: dict[int, list[tuple[str, bytes]]] = {}  # by size: only equal sizes are compared
     layout: list[str] = []
     for source in sources:
         for name, data in _iter_blobs(source):
-            digest = hashlib.sha256(data).hexdigest()
-            if digest in seen:
-                notes.append(f"{name} is identical to {seen[digest]}; read once.")
+            same = next((n for n, d in seen.get(len(data), []) if d == data), None)
+            if same is not None:
+                notes.append(f"{name} is identical to {same}; read once.")
                 continue
-            seen[digest] = name
+            seen.setdefault(len(data), []).append((name, data))
             files.append(name)
             frame = _read_table(name, data)
             if frames and list(frame.columns) != layout:
@@ -500,11 +515,26 @@ def _as_typed(parsed: pa.Array, text: pa.Array, date_format: str) -> pa.Array:
     """
     Return where a parsed date, written back in its format, reads as typed.
 
-    Arrow's strptime rolls impossible dates over (``31/02/2025`` becomes 3 March); writing the
-    date back and comparing, leading zeros aside, catches them, so they count as unreadable.
+    Arrow's strptime rolls impossible dates over (``31/02/2025`` becomes 3 March, ``23:59:60``
+    the next minute); writing the date back and comparing, leading zeros aside, catches them, so
+    they count as unreadable. A rolled-over day lands on day 1, 2 or 3 of the next month and a
+    rolled-over second was typed ``:60``: only rows parsed to day 1-3 whose text holds 29, 30 or
+    31, and rows typed ``:6`` (formats with seconds), are written back; the others are as typed
+    (the answer is the same as writing every row back, at a small part of the cost).
     """
-    written = pc.strftime(parsed, format=date_format)
-    return pc.equal(_unpadded(written), _unpadded(text))
+    suspect = pc.less_equal(pc.day(parsed), 3)
+    if "%S" in date_format:  # only a seconds field can be typed 60
+        suspect = pc.or_(suspect, pc.match_substring(text, ":6"))
+    rows = np.flatnonzero(np.asarray(suspect.fill_null(False), dtype=bool))  # noqa: FBT003
+    if len(rows):
+        late = pc.match_substring_regex(text.take(rows), r"29|3[01]|:6").fill_null(False)  # noqa: FBT003
+        rows = rows[np.asarray(late, dtype=bool)]
+    typed = np.ones(len(parsed), dtype=bool)
+    if len(rows):
+        written = pc.strftime(parsed.take(rows), format=date_format)
+        same = pc.equal(_unpadded(written), _unpadded(text.take(rows)))
+        typed[rows] = np.asarray(same.fill_null(False), dtype=bool)  # noqa: FBT003
+    return pa.array(typed)
 
 
 def _formats(date_part: str, sep: str) -> list[str]:
@@ -525,10 +555,10 @@ def _parse_dates(
 
     ``values`` are stripped strings with missing values as NA and any UTC offset removed.
     """
-    sample = values.dropna()
-    if sample.empty:
+    present = values.notna().to_numpy()  # no copy of the column's text
+    if not present.any():
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    first = str(sample.iloc[0])
+    first = str(values.iloc[int(present.argmax())])
     if (m := _YMD_RE.match(first)) or first[:4].isdigit():
         sep = m.group(1) if m else "-"
         if values.str.contains(r"\d:\d{2}\.\d", regex=True).any():
@@ -603,7 +633,12 @@ def _strip_offset(values: pd.Series, *, column: str, notes: list[str]) -> tuple[
     head = values.head(5000).dropna().head(1000)  # no copy of the whole column
     if head.empty:
         head = values.dropna().head(1000)
-    if head.empty or not head.str.contains(_OFFSET_RE.replace("(", "(?:", 1), regex=True).any():
+    if (
+        head.empty
+        or not pc.any(
+            pc.match_substring_regex(_arrow_text(head), _OFFSET_RE.replace("(", "(?:", 1))
+        ).as_py()
+    ):
         return values, False
     notes.append(f"{column}: UTC offsets (e.g. {head.iloc[0]!r}) found in the dates.")
     return values.str.replace(_OFFSET_RE, r"\1", regex=True).str.strip(), True
@@ -1066,7 +1101,9 @@ def read_incidents(
     )  # fmt: skip
     labels = np.asarray(("", *_REASONS), dtype=object)[reason[reason > 0]]
     rejected = table.loc[reason > 0].assign(reason=labels, start=times.start[reason > 0])
-    return Incidents(events=events, report=report, rejected=rejected.reset_index(drop=True))
+    return Incidents(
+        table=events, crs=placed.target, report=report, rejected=rejected.reset_index(drop=True)
+    )
 
 
 _REASONS: Final = (
@@ -1083,7 +1120,10 @@ def _repeated(ids: pd.Series) -> npt.NDArray[np.bool_]:
     text = _arrow_text(ids)
     if isinstance(text, pa.ChunkedArray):  # several files: one array to encode
         text = text.combine_chunks()
-    codes = pc.dictionary_encode(text).indices
+    encoded = pc.dictionary_encode(text)
+    if len(encoded.dictionary) == len(text) - text.null_count:  # every reference differs
+        return np.zeros(len(text), dtype=bool)
+    codes = encoded.indices
     present = np.asarray(pc.is_valid(codes), dtype=bool)
     index = np.asarray(codes.fill_null(-1), dtype=np.int64)
     first = np.unique(index, return_index=True)[1]
@@ -1118,7 +1158,8 @@ def _events(
     keep: pd.Series,
     *,
     midnight: Midnight,
-) -> gpd.GeoDataFrame:
+) -> pd.DataFrame:
+    """Return the kept rows as the events table (``x_m``, ``y_m``; no points yet)."""
     kept = keep.to_numpy(dtype=bool)
     rows = np.flatnonzero(kept)
     start = times.start.to_numpy(dtype="datetime64[ns]")[rows]
@@ -1127,13 +1168,20 @@ def _events(
         at_midnight = (start == end) & (start == start.astype("datetime64[D]"))
         end = np.where(at_midnight, start + np.timedelta64(1, "D"), end)
 
+    every = bool(kept.all())  # the usual case: no row set aside, nothing to filter
+
     def text(column: str, missing: str) -> pd.Series:
-        taken = pd.Series(table[column].array[kept])  # a filter: cheaper than a take
+        values = table[column].array
+        taken = pd.Series(values if every else values[kept])  # a filter: cheaper than a take
         return taken.fillna(missing).astype(str) if taken.hasnans else taken
 
-    source_file = pd.Series(table["source_file"].to_numpy()[rows]).astype(str)
+    files = table["source_file"]
+    if every and (files == files.iloc[0]).all():
+        source_file = pd.Series(files.iloc[0], index=range(len(rows)), dtype=str)
+    else:
+        source_file = pd.Series(files.to_numpy()[rows]).astype(str)
     source_row = table["source_row"].to_numpy(dtype=np.int64)[rows]
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "incident_id": text(roles["id"], "")
             if "id" in roles
@@ -1146,16 +1194,16 @@ def _events(
             else pd.Series("", index=range(len(rows)), dtype=str),
             "source_file": source_file,
             "source_row": source_row,
+            "x_m": placed.x[kept],
+            "y_m": placed.y[kept],
         }
     )
-    geometry = shapely.points(placed.x[kept], placed.y[kept])
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=placed.target)
 
 
 def _report(  # noqa: PLR0913 - one field per bucket
     *,
     table: pd.DataFrame,
-    events: gpd.GeoDataFrame,
+    events: pd.DataFrame,
     reason: npt.NDArray[np.int8],
     ids: pd.Series | None,
     roles: Mapping[str, str],

@@ -45,14 +45,26 @@ from typing import TYPE_CHECKING, Final, Literal, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from spatial.crs import BNG, GB_BOUNDS_M
 from spatial.errors import EmptyInputError, InputDataError
-from spatial.io import CRIME_COLUMNS, CrimeLoad, UnlocatedStatus, read_crimes
+from spatial.io import (
+    CRIME_COLUMNS,
+    ROW_STATUSES,
+    CrimeLoad,
+    StreetRows,
+    UnlocatedStatus,
+    read_street_file,
+)
 from spatial.validate import check_readable, decode_text, read_file_bytes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    import numpy.typing as npt
 
 __all__ = [
     "STORE_FORMAT_VERSION",
@@ -74,9 +86,14 @@ Table = Literal["street", "outcomes", "stop_search"]
 _MANIFEST: Final = "manifest.json"
 _ROW_GROUP_ROWS: Final = 16_384
 """Rows per Parquet row group: small enough that a ward's rows skip most of a force's month."""
+_DICTIONARY_COLUMNS: Final = [
+    c for c in (*CRIME_COLUMNS, "status") if c not in {"crime_id", "source_row"}
+]
+"""Text columns that repeat within a force-month; Crime IDs are unique, so a dictionary for
+them only costs time (a fifth of the write) for no smaller file."""
 _ARCHIVE_RE: Final = re.compile(r"(\d{4}-\d{2})\.zip$", re.IGNORECASE)
 _FILE_MONTH_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+?)-(street|outcomes|stop-and-search)\.csv$")
-_STATUSES: Final = ("located", "no_location", "outside_gb")
+_STATUSES: Final = ROW_STATUSES
 
 
 @dataclass(frozen=True)
@@ -295,45 +312,140 @@ def _partitions(manifest: dict[str, object], table: Table) -> dict[str, dict[str
     return parts.setdefault(table, {})
 
 
-def _street_frame(load: CrimeLoad) -> pd.DataFrame:
-    """One table of every row of a load, with its status, BNG x/y and lon/lat where known."""
-    columns = list(CRIME_COLUMNS)
-    located = pd.DataFrame(load.points[columns])
-    located["status"] = "located"
-    located["x_m"] = load.points.geometry.x.to_numpy()
-    located["y_m"] = load.points.geometry.y.to_numpy()
-    no_loc = pd.DataFrame(load.without_location[columns])
-    no_loc["status"] = "no_location"
-    outside = pd.DataFrame(load.outside_gb[[*columns, "longitude", "latitude"]])
-    outside["status"] = "outside_gb"
-    frame = pd.concat([located, no_loc, outside], ignore_index=True)
-    frame["month"] = frame["month"].astype(str)
+@functools.cache
+def _street_schema() -> tuple[pa.Schema, dict[str, object]]:
+    """
+    Return the Arrow schema geopandas gives a street partition, and its GeoParquet metadata.
+
+    Taken once from a one-row file geopandas writes itself (``to_parquet``, GeoParquet 1.1.0
+    with the bbox covering), so the files :func:`_write_street` writes with pyarrow carry the
+    same schema, field metadata, ``pandas`` metadata and ``geo`` metadata (only ``bbox`` and
+    ``geometry_types`` change with the rows).
+    """
+    import geopandas as gpd  # noqa: PLC0415 - heavy; only ingest needs it
+
+    frame = pd.DataFrame({c: pd.Series(["x"], dtype="str") for c in CRIME_COLUMNS})
+    frame["source_row"] = np.array([2], dtype=np.int64)
+    frame["status"] = pd.Series(["located"], dtype="str")
     for column in ("x_m", "y_m", "longitude", "latitude"):
-        if column not in frame:
-            frame[column] = np.nan
-        frame[column] = frame[column].astype("float64")
-    return frame
+        frame[column] = np.array([1.0])
+    sample = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy([1.0], [1.0]), crs=BNG)
+    buffer = io.BytesIO()
+    sample.to_parquet(buffer, index=False, schema_version="1.1.0", write_covering_bbox=True)
+    schema = pq.read_schema(pa.BufferReader(buffer.getvalue()))
+    geo = json.loads(schema.metadata[b"geo"])
+    return schema, geo
 
 
-def _write_street(frame: pd.DataFrame, target: Path) -> None:
-    """Write one force-month as GeoParquet 1.1 (bbox covering), located rows Hilbert-sorted."""
-    import geopandas as gpd  # noqa: PLC0415 - heavy; only ingest and queries need it
+def _geo_metadata(x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64]) -> bytes:
+    """Return the ``geo`` metadata geopandas writes for points at ``x_m``/``y_m``."""
+    _, template = _street_schema()
+    columns = cast("dict[str, dict[str, object]]", template["columns"])
+    geometry = columns["geometry"]
+    column: dict[str, object] = {
+        "encoding": geometry["encoding"],
+        "crs": geometry["crs"],
+        "geometry_types": ["Point"] if len(x_m) else [],
+    }
+    if len(x_m):
+        column["bbox"] = [
+            float(x_m.min()),
+            float(y_m.min()),
+            float(x_m.max()),
+            float(y_m.max()),
+        ]
+    column["covering"] = geometry["covering"]
+    return json.dumps({**template, "columns": {"geometry": column}}).encode("utf-8")
 
-    located = frame["status"].to_numpy() == "located"
-    geometry = gpd.GeoSeries.from_xy(frame["x_m"], frame["y_m"], crs=BNG)
-    geometry[~located] = None
-    gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs=BNG)
-    order = np.full(len(gdf), np.iinfo(np.int64).max, dtype=np.int64)
+
+def _hilbert_distance(
+    x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int64]:
+    """
+    Distances of points along geopandas' Hilbert curve over Great Britain (level 16).
+
+    The same numbers as ``GeoSeries.hilbert_distance(total_bounds=GB_BOUNDS_M)`` (a point's
+    bounds midpoint is the point), without building a geometry per row.
+    """
+    from geopandas.tools import hilbert_curve  # noqa: PLC0415 - heavy; only ingest needs it
+
+    side = 2**hilbert_curve.MAX_LEVEL - 1
+    min_x, min_y, max_x, max_y = GB_BOUNDS_M
+    # geopandas' own (private, untyped) steps, so the order is the one its public API gives;
+    # tests/spatial/test_store.py checks it against GeoSeries.hilbert_distance
+    discrete = hilbert_curve._continuous_to_discrete  # type: ignore[attr-defined]  # noqa: SLF001
+    encode = hilbert_curve._encode  # type: ignore[attr-defined]  # noqa: SLF001
+    x_int = discrete(x_m, (min_x, max_x), side)
+    y_int = discrete(y_m, (min_y, max_y), side)
+    return np.asarray(encode(hilbert_curve.MAX_LEVEL, x_int, y_int), dtype=np.int64)
+
+
+_WKB_POINT: Final = np.dtype([("order", "u1"), ("kind", "<u4"), ("x", "<f8"), ("y", "<f8")])
+"""A 2D point as little-endian ISO WKB: 21 bytes."""
+
+
+def _point_wkb(x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64], n_rows: int) -> pa.Array:
+    """WKB points for the first ``len(x_m)`` rows of ``n_rows``; the rest are missing (null)."""
+    n_points = len(x_m)
+    points = np.empty(n_points, dtype=_WKB_POINT)
+    points["order"] = 1
+    points["kind"] = 1
+    points["x"] = x_m
+    points["y"] = y_m
+    offsets = np.minimum(np.arange(n_rows + 1), n_points).astype(np.int32) * _WKB_POINT.itemsize
+    valid = np.packbits(np.arange(n_rows) < n_points, bitorder="little")
+    return pa.Array.from_buffers(
+        pa.binary(),
+        n_rows,
+        [pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(points.view(np.uint8))],
+        null_count=n_rows - n_points,
+    )
+
+
+def _street_table(part: StreetRows) -> pa.Table:
+    """
+    One force-month as the Arrow table geopandas would write: located rows Hilbert-sorted.
+
+    Rows run located (along the curve, ties in file order), then without location, then
+    outside Great Britain (each in file order); ``geometry`` is WKB (null when not located) and
+    ``bbox`` the covering struct (null members when not located).
+    """
+    status = part.status
+    located = status == 0
+    curve = np.zeros(len(status), dtype=np.int64)
     if located.any():
-        order[located] = gdf.geometry[located].hilbert_distance(total_bounds=GB_BOUNDS_M)
-    gdf = gdf.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    gdf.to_parquet(
+        curve[located] = _hilbert_distance(part.x_m[located], part.y_m[located])
+    order = np.lexsort((np.arange(len(status)), curve, status))
+    rows = part.take(order)
+    n_located = int(located.sum())
+    schema, _ = _street_schema()
+    x_m = pa.array(rows.x_m, from_pandas=True)
+    y_m = pa.array(rows.y_m, from_pandas=True)
+    arrays = [
+        *rows.columns.cast(pa.schema(list(schema)[: len(CRIME_COLUMNS)])).columns,
+        pa.array(_STATUSES, pa.large_string()).take(pa.array(rows.status)),
+        x_m,
+        y_m,
+        pa.array(rows.longitude, from_pandas=True),
+        pa.array(rows.latitude, from_pandas=True),
+        _point_wkb(rows.x_m[:n_located], rows.y_m[:n_located], len(order)),
+        pa.StructArray.from_arrays([x_m, y_m, x_m, y_m], names=["xmin", "ymin", "xmax", "ymax"]),
+    ]
+    metadata = {
+        **schema.metadata,
+        b"geo": _geo_metadata(rows.x_m[:n_located], rows.y_m[:n_located]),
+    }
+    return pa.Table.from_arrays(arrays, schema=schema.with_metadata(metadata))
+
+
+def _write_street(part: StreetRows, target: Path) -> None:
+    """Write one force-month as GeoParquet 1.1 (bbox covering), located rows Hilbert-sorted."""
+    pq.write_table(
+        _street_table(part),
         target,
-        index=False,
-        schema_version="1.1.0",
-        write_covering_bbox=True,
         row_group_size=_ROW_GROUP_ROWS,
+        compression="snappy",
+        use_dictionary=_DICTIONARY_COLUMNS,
     )
 
 
@@ -341,25 +453,29 @@ def _write_plain(frame: pd.DataFrame, target: Path) -> None:
     frame.to_parquet(target, index=False)
 
 
-def _counts(frame: pd.DataFrame) -> list[list[object]]:
-    grouped = frame.groupby(["status", "crime_type"], dropna=False).size()
+def _counts(part: StreetRows) -> list[list[object]]:
+    """``[status, crime type or None, n]`` of a partition, sorted (missing crime types last)."""
+    encoded = pc.dictionary_encode(part.columns["crime_type"]).combine_chunks()
+    crimes = cast("list[str | None]", encoded.dictionary.to_pylist())
+    n_crimes = len(crimes)
+    codes = pc.fill_null(encoded.indices, n_crimes).to_numpy().astype(np.int64)
+    pairs, sizes = np.unique(
+        part.status.astype(np.int64) * (n_crimes + 1) + codes, return_counts=True
+    )
     rows: list[list[object]] = []
-    for key, n in grouped.items():
-        status, crime = cast("tuple[str, str | float]", key)
-        rows.append([str(status), crime if isinstance(crime, str) else None, int(n)])
+    for pair, n in zip(pairs.tolist(), sizes.tolist(), strict=True):
+        status, crime = divmod(pair, n_crimes + 1)
+        rows.append([_STATUSES[status], crimes[crime] if crime < n_crimes else None, n])
+    rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or ""))
     return rows
 
 
-def _bbox(frame: pd.DataFrame) -> list[float] | None:
-    located = frame.loc[frame["status"] == "located"]
-    if located.empty:
+def _bbox(part: StreetRows) -> list[float] | None:
+    located = part.status == 0
+    if not located.any():
         return None
-    return [
-        float(located["x_m"].min()),
-        float(located["y_m"].min()),
-        float(located["x_m"].max()),
-        float(located["y_m"].max()),
-    ]
+    x_m, y_m = part.x_m[located], part.y_m[located]
+    return [float(x_m.min()), float(y_m.min()), float(x_m.max()), float(y_m.max())]
 
 
 def _plain_csv(blob: _Blob) -> pd.DataFrame:
@@ -418,27 +534,33 @@ class _Run:
         return True
 
 
-def _force_months(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
+def _force_months(rows: StreetRows) -> Iterator[tuple[str, StreetRows]]:
     """Split rows by force (``Reported by``, else ``Falls within``) and month: ``force/YYYY-MM``."""
-    forces = frame["reported_by"].fillna(frame["falls_within"]).fillna("unknown")
-    codes, names = pd.factorize(forces)
-    slugs = np.array([_force_slug(str(n)) for n in names], dtype=object)[codes]
-    keys = pd.Series(slugs, index=frame.index) + "/" + frame["month"]
-    unique = keys.unique()
-    if len(unique) == 1:  # the usual police.uk file: one force, one month
-        yield str(unique[0]), frame
+    columns = rows.columns
+    forces = pc.dictionary_encode(
+        pc.coalesce(columns["reported_by"], columns["falls_within"], pa.scalar("unknown"))
+    ).combine_chunks()
+    months = pc.dictionary_encode(columns["month"]).combine_chunks()
+    slugs = [_force_slug(str(f)) for f in forces.dictionary.to_pylist()]
+    month_names = [str(m) for m in months.dictionary.to_pylist()]
+    pair = forces.indices.to_numpy().astype(np.int64) * len(month_names) + months.indices.to_numpy()
+    pairs = np.unique(pair)
+    keys = [f"{slugs[p // len(month_names)]}/{month_names[p % len(month_names)]}" for p in pairs]
+    if len(set(keys)) == 1:  # the usual police.uk file: one force, one month
+        yield keys[0], rows
         return
-    for key, part in frame.groupby(keys, sort=True):
-        yield str(key), part.reset_index(drop=True)
+    for key in sorted(set(keys)):
+        wanted = pairs[[k == key for k in keys]]
+        yield key, rows.take(np.flatnonzero(np.isin(pair, wanted)))
 
 
 def _ingest_street(run: _Run, blob: _Blob, digest: str) -> None:
-    load = read_crimes([(blob.name, blob.data)])
-    frame = _street_frame(load)
-    if load.n_duplicates_removed:
-        run.notes.append(f"{blob.name}: {load.n_duplicates_removed} repeated Crime IDs kept once.")
-    for key, part in _force_months(frame):
-        if not run.keep_later("street", key, blob, len(part)):
+    rows = read_street_file(blob.name, blob.data)
+    if rows.n_duplicates_removed:
+        run.notes.append(f"{blob.name}: {rows.n_duplicates_removed} repeated Crime IDs kept once.")
+    for key, part in _force_months(rows):
+        n_rows = len(part.status)
+        if not run.keep_later("street", key, blob, n_rows):
             continue
         relative = run.stage("street", key, digest, functools.partial(_write_street, part))
         _partitions(run.manifest, "street")[key] = {
@@ -446,13 +568,14 @@ def _ingest_street(run: _Run, blob: _Blob, digest: str) -> None:
             "source": blob.name,
             "digest": digest,
             "published": blob.published,
-            "n_rows": len(part),
+            "n_rows": n_rows,
             "counts": _counts(part),
             "bbox": _bbox(part),
         }
         run.written.append(f"street {key}")
-        for status, column in zip(_STATUSES, ("n_located", "n_no_loc", "n_outside"), strict=True):
-            run.add(column, int((part["status"] == status).sum()))
+        by_status = np.bincount(part.status, minlength=len(_STATUSES))
+        for column, n in zip(("n_located", "n_no_loc", "n_outside"), by_status, strict=True):
+            run.add(column, int(n))
 
 
 def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> None:

@@ -14,23 +14,29 @@ from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from boundaries.assign import assign_wards
 from hotspots.gistar import gi_star, spatial_weights
 from hotspots.when import DEFAULT_MAX_WINDOW_H, hour_of_week, patrol_windows
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 from spatial.grid import count_points, make_grid
-from tasking.problems import DEFAULT_CELL_SIZE_M, HOT_BIN, TIME_OF_DAY_NOTE
+from spatial.incidents import incidents_to_crimes
+from tasking.problems import DEFAULT_CELL_SIZE_M, HOT_BIN, TIME_OF_DAY_NOTE, flag_problems
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from spatial.incidents import Incidents
 
 __all__ = [
     "HOT_AREA_COLUMNS",
     "MIN_TIMED_EVENTS",
     "PATROL_WINDOW_COLUMNS",
+    "extract_problems",
     "hot_areas",
     "problem_patrol_windows",
     "window_in",
@@ -197,6 +203,49 @@ def hot_areas(
         geometry=[r[2] for r in rows],
         crs=BNG,
     )
+
+
+def extract_problems(
+    incidents: Incidents,
+    wards: gpd.GeoDataFrame,
+    *,
+    months: tuple[str, str],
+    crime_types: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """
+    Rank the problems of a force extract's crimes, each with its patrol windows.
+
+    The When page's "problem's patrol area" and ``patchmap when --problem N`` both list these.
+
+    Parameters
+    ----------
+    incidents
+        From :func:`spatial.incidents.read_incidents`, in EPSG:27700.
+    wards
+        The wards the problems are ranked in (EPSG:27700).
+    months
+        First and last month (``"YYYY-MM"``) of the crimes ranked.
+    crime_types
+        Rank only these values of ``crime_type`` (None: every type).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :func:`tasking.problems.flag_problems`'s problems (best first) with
+        :data:`PATROL_WINDOW_COLUMNS`.
+
+    Raises
+    ------
+    CRSError
+        When the extract lies outside Great Britain.
+    """
+    crimes = assign_wards(incidents_to_crimes(incidents), wards).inside
+    first, last = pd.Period(months[0], "M"), pd.Period(months[1], "M")
+    crimes = crimes.loc[(crimes["month"] >= first) & (crimes["month"] <= last)]
+    if crime_types:
+        crimes = crimes.loc[crimes["crime_type"].isin(list(crime_types))]
+    problems = flag_problems(crimes, wards=wards, months=months)
+    return problem_patrol_windows(problems, incidents.events)
 
 
 _DAY: Final = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -11,10 +11,11 @@ import pytest
 
 from boundaries import dataset
 from boundaries.dataset import StudyArea, load_demo
-from hotspots.when import WHEN_JSON_KEYS, events_in_hours, hours_mask
+from hotspots.when import WHEN_JSON_KEYS, events_in_hours, hour_of_week, hours_mask, select_events
 from patchmap import cli
 from spatial import demo
 from spatial.demo import demo_incidents, write_demo_extract
+from tasking.windows import extract_problems, hot_areas
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -158,3 +159,39 @@ def test_when_honours_hours_as_every_subcommand_does(
     assert f"Only crimes in the hours {night}." in notes
     assert isinstance(windows, list)
     assert windows[0]["days"] == ["Fri", "Sat"]
+
+
+def test_hot_area_and_problem_are_the_when_pages_areas(
+    capsys: pytest.CaptureFixture[str], extract: Incidents, demo_area: StudyArea
+) -> None:
+    hot = hot_areas(extract.events, demo_area.wards, crime_types=[VIOLENCE])
+    record: Any = _json(
+        capsys, ["when", "--demo", "--crime-type", VIOLENCE, "--hot-area", "1", "--json"]
+    )
+    inside = select_events(extract.events, area=hot.geometry.iloc[0], crime_types=[VIOLENCE])
+    assert record["n_events"] == len(inside) > 0
+    np.testing.assert_allclose(record["hour_of_week"], hour_of_week(inside).table, atol=1e-4)
+    assert f"Area: {hot['label'].iloc[0]}." in record["notes"]
+    assert hot["label"].iloc[0] in record["patrol_windows"][0]["text"]
+
+    months = (
+        str(extract.table["start"].min().to_period("M")),
+        str(extract.table["start"].max().to_period("M")),
+    )
+    problems = extract_problems(extract, demo_area.wards, months=months)
+    record = _json(capsys, ["when", "--demo", "--problem", "2", "--json"])
+    inside = select_events(extract.events, area=problems.geometry.iloc[1])
+    assert record["n_events"] == len(inside) > 0
+    np.testing.assert_allclose(record["hour_of_week"], hour_of_week(inside).table, atol=1e-4)
+    assert f"Area: the patrol area of {problems['label'].iloc[1]}." in record["notes"]
+
+
+def test_a_hot_area_number_past_the_list_names_the_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["when", "--demo", "--crime-type", VIOLENCE, "--hot-area", "99"]) == 2
+    err = capsys.readouterr().err
+    assert "--hot-area 99: the crimes chosen have" in err
+    assert "1: Hot area 1 (" in err
+    assert cli.main(["when", "--demo", "--hot-area", "1", "--problem", "1"]) == 2
+    assert "not both" in capsys.readouterr().err

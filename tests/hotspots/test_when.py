@@ -187,3 +187,14 @@ def test_events_by_period_fills_empty_periods() -> None:
     assert weeks["period_start"].iloc[0] == pd.Timestamp("2024-12-30")  # Monday
     assert weeks["n_events"].sum() == 2
     assert DAY_NAMES[0] == "Mon"
+
+
+def test_time_only_selection_runs_on_the_table_without_points(
+    demo_events: gpd.GeoDataFrame,
+) -> None:
+    table = demo_incidents().table
+    by_table = hour_of_week(select_events(table, crime_types=["Shoplifting"])).table
+    by_points = hour_of_week(select_events(demo_events, crime_types=["Shoplifting"])).table
+    np.testing.assert_array_equal(by_table, by_points)
+    with pytest.raises(ParameterError, match="needs the events' points"):
+        select_events(table, area=Point(0, 0).buffer(10))

@@ -248,3 +248,60 @@ def test_padded_cells_are_stripped_and_blank_cells_are_missing() -> None:
     assert inc.events["end"].iloc[0] == inc.events["start"].iloc[0]  # "   " is no end time
     assert inc.events["end"].iloc[1] - inc.events["start"].iloc[1] == pd.Timedelta(minutes=30)
     assert inc.report.n_duplicates == 1  # " A1 " repeats A1 once stripped
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "bad"),
+    [
+        (HEADER, "B1,29/02/2025 10:00,,Theft,453850,269500\n", "29/02/2025 10:00"),
+        (HEADER, "B1,31/04/2025,,Theft,453850,269500\n", "31/04/2025"),
+        (HEADER, "B1,15/03/2025 23:59:60,,Theft,453850,269500\n", "15/03/2025 23:59:60"),
+        (HEADER, "B1,2025-06-31 08:00,,Theft,453850,269500\n", "2025-06-31 08:00"),
+        (HEADER, "B1,31 Sep 2025 08:00,,Theft,453850,269500\n", "31 Sep 2025 08:00"),
+        (
+            "Crime Ref,Date,Time,Offence,Easting,Northing\n",
+            "B1,14/03/2025,23:59:60,Theft,453850,269500\n",
+            "23:59:60",
+        ),
+    ],
+)
+def test_impossible_dates_and_times_are_unreadable_never_rolled_over(
+    header: str, rows: str, bad: str
+) -> None:
+    good = "B0,01/03/2025 10:29,,Theft,453850,269500\n" if header == HEADER else ""
+    with pytest.raises(InputDataError, match="not dates patchmap can read") as err:
+        read_incidents([_csv(good + rows, header=header)])
+    assert bad in str(err.value)
+
+
+def test_real_dates_near_month_ends_are_read_as_typed() -> None:
+    """Days 1-3 beside 29-31 in the text (the rows the roll-over check writes back) stay."""
+    rows = (
+        "C1,01/03/2025 10:29,,Theft,453850,269500\n"
+        "C2,29/02/2024 23:31,,Theft,453850,269500\n"
+        "C3,31/12/2025 23:59,,Theft,453850,269500\n"
+        "C4,13/01/2025 00:30,13/01/2025 01:31,Theft,453850,269500\n"
+    )
+    inc = read_incidents([_csv(rows)])
+    assert inc.events["start"].dt.strftime("%d/%m/%Y %H:%M").tolist() == [
+        "01/03/2025 10:29",
+        "29/02/2024 23:31",
+        "31/12/2025 23:59",
+        "13/01/2025 00:30",
+    ]
+
+
+def test_points_are_built_from_the_table_on_first_use() -> None:
+    inc = read_incidents([_csv(MIXED)])
+    assert "events" not in vars(inc)  # not built by reading
+    assert list(inc.table.columns) == [
+        "incident_id", "crime_type", "start", "end", "location", "source_file", "source_row",
+        "x_m", "y_m",
+    ]  # fmt: skip
+    events = inc.events
+    assert events is inc.events  # built once
+    assert events.crs is not None
+    assert events.crs.to_epsg() == 27700
+    assert events.geometry.x.tolist() == inc.table["x_m"].tolist() == [453850.0, 452700.0, 453000.0]
+    assert events.geometry.y.tolist() == inc.table["y_m"].tolist()
+    assert events.drop(columns="geometry").equals(inc.table.drop(columns=["x_m", "y_m"]))
