@@ -19,7 +19,10 @@ The manifest is the store's table of contents: readers only ever open files it l
 replaced atomically after the new files are in place, so a crash mid-ingest leaves the previous
 store valid (its leftovers are removed by the next ingest). Ingest is incremental (a file already
 ingested is skipped by its digest) and idempotent. data.police.uk republishes past months with
-updated outcomes: one file per force and month is kept, the one published later.
+updated outcomes: when a force-month is met again, its rows are read back and compared with the
+new files' by :func:`spatial.versions.choose_month`, the rule :func:`spatial.io.read_crimes`
+applies, so the store keeps the rows the CSV reader keeps (a split month whole, one version of
+a republished one) and refuses a cut-off file as it does, before writing anything.
 
 ``query_crimes`` reads only the partitions whose extent meets the wanted area, months and crime
 types, with DuckDB, and returns the same :class:`~spatial.io.CrimeLoad` the CSV reader gives;
