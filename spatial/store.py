@@ -652,9 +652,7 @@ def _contest(
     held = _held_groups(run.store_dir, table, current) if current is not None else []
     columns = list(_VALUE_COLUMNS) if table == "street" else None
     groups = held + [([p.record], pq.read_table(p.staging, columns=columns)) for p in pendings]
-    parts = [
-        MonthPart.of(rows.to_pandas(), _published_of(_newest(records))) for records, rows in groups
-    ]
+    parts = [MonthPart.of(rows, _published_of(_newest(records))) for records, rows in groups]
     force_month = (_force_name(table, key, groups), key.rsplit("/", 1)[1])
     choice = choose_month(
         force_month, parts, on_subset="error" if table == "street" else "keep all rows"

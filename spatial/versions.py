@@ -38,12 +38,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from spatial.errors import InputDataError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+
+    import numpy.typing as npt
 
 __all__ = [
     "NOT_VALUES",
@@ -58,6 +63,7 @@ __all__ = [
     "choose_versions",
     "compare_published",
     "publication_stamp",
+    "row_hashes",
 ]
 
 NOT_VALUES: Final = frozenset({"source_file", "source_row", "_file_index", "reason"})
@@ -120,6 +126,58 @@ class VersionChoice:
     """One note per file set aside (against the file kept)."""
 
 
+_MIX: Final = np.uint64(0x100000001B3)
+_NULL_HASH: Final = np.uint64(0x9E3779B97F4A7C15)
+
+
+def row_hashes(rows: pd.DataFrame | pa.Table) -> npt.NDArray[np.uint64]:
+    """
+    Return a 64-bit hash of each row's values (every column but :data:`NOT_VALUES`).
+
+    Equal rows hash equal. Hashes of two sets of rows compare only when both come from the
+    same reader (same columns and types): pandas frames (the CSV reader) are hashed by pandas,
+    Arrow tables (the store) column by column over each column's distinct values, without
+    making a Python object per row.
+
+    Parameters
+    ----------
+    rows
+        Rows of one file.
+
+    Returns
+    -------
+    numpy.ndarray
+        One ``uint64`` per row.
+
+    Examples
+    --------
+    >>> rows = pa.table({"crime_id": ["a", "b", "a", None], "source_row": [2, 3, 4, 5]})
+    >>> hashes = row_hashes(rows)
+    >>> bool(hashes[0] == hashes[2]), len(set(hashes.tolist()))
+    (True, 3)
+    """
+    if isinstance(rows, pd.DataFrame):
+        values = rows.loc[:, [c for c in rows.columns if c not in NOT_VALUES]]
+        hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
+        return np.asarray(hashed, dtype=np.uint64)
+    out = np.zeros(rows.num_rows, dtype=np.uint64)
+    for name in rows.column_names:
+        if name not in NOT_VALUES:
+            out = (out * _MIX) ^ _arrow_hashes(rows[name].combine_chunks())
+    return out
+
+
+def _arrow_hashes(column: pa.Array) -> npt.NDArray[np.uint64]:
+    if pa.types.is_floating(column.type):
+        numbers = np.asarray(pc.fill_null(column, np.nan).to_numpy(), dtype=np.float64)
+        return np.asarray(pd.util.hash_array(numbers), dtype=np.uint64)
+    encoded = pc.dictionary_encode(column)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    hashed = np.append(pd.util.hash_array(distinct.astype(object), categorize=False), _NULL_HASH)
+    codes = pc.fill_null(encoded.indices, len(distinct)).to_numpy()
+    return np.asarray(hashed[codes], dtype=np.uint64)
+
+
 @dataclass(frozen=True)
 class MonthPart:
     """The rows one file holds for one force and month, as the rule compares them."""
@@ -133,15 +191,16 @@ class MonthPart:
     n_rows: int
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, published: Published) -> MonthPart:
+    def of(cls, frame: pd.DataFrame | pa.Table, published: Published) -> MonthPart:
         """
         Return the comparable form of a file's rows for one force and month.
 
         Parameters
         ----------
         frame
-            The rows, with a ``crime_id`` column (when the table has one); every column but
-            :data:`NOT_VALUES` is compared, so both sides must come from the same reader.
+            The rows (a pandas frame, or an Arrow table), with a ``crime_id`` column when the
+            table has one; every column but :data:`NOT_VALUES` is compared, so the parts
+            compared must come from the same reader (see :func:`row_hashes`).
         published
             When the file was published.
 
@@ -150,10 +209,12 @@ class MonthPart:
         MonthPart
             Crime IDs and row hashes.
         """
-        ids = frame["crime_id"].dropna() if "crime_id" in frame.columns else ()
-        values = frame.loc[:, [c for c in frame.columns if c not in NOT_VALUES]]
-        hashes = Counter(pd.util.hash_pandas_object(values, index=False).tolist())
-        return cls(published, frozenset(str(i) for i in ids), hashes, len(frame))
+        if isinstance(frame, pd.DataFrame):
+            ids = frame["crime_id"].dropna().astype(str).tolist() if "crime_id" in frame else []
+        else:
+            has_ids = "crime_id" in frame.column_names
+            ids = pc.drop_null(frame["crime_id"]).to_pylist() if has_ids else []
+        return cls(published, frozenset(ids), Counter(row_hashes(frame).tolist()), len(frame))
 
     def related(self, other: MonthPart) -> bool:
         """
