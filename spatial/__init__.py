@@ -228,6 +228,7 @@ if TYPE_CHECKING:
         choose_versions,
         compare_published,
         publication_stamp,
+        row_hashes,
     )
 
 _EXPORTS: dict[str, str] = {
@@ -411,6 +412,7 @@ _EXPORTS: dict[str, str] = {
     "repair_geometries": "spatial.validate",
     "require_bng": "spatial.crs",
     "require_columns": "spatial.validate",
+    "row_hashes": "spatial.versions",
     "snap_to_edges": "spatial.network",
     "snap_to_lixels": "spatial.lixels",
     "snap_to_nodes": "spatial.network",
@@ -609,6 +611,7 @@ __all__ = [
     "repair_geometries",
     "require_bng",
     "require_columns",
+    "row_hashes",
     "snap_to_edges",
     "snap_to_lixels",
     "snap_to_nodes",
