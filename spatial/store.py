@@ -920,13 +920,17 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
 def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int]:
     """Read and stage every new file of the sources; return files read and skipped."""
     known = cast("dict[str, str]", run.manifest.setdefault("sources", {}))
+    this_run: set[str] = set()
     n_read = n_skipped = 0
     for position, source in enumerate(sources):
         for blob in _source_blobs(Path(source), first + position):
             digest = hashlib.sha256(blob.data).hexdigest()
             if digest in known:
                 n_skipped += 1
+                if digest in this_run:  # as read_crimes says of a copy given with the original
+                    run.notes.append(f"{blob.name} is identical to {known[digest]}; read once.")
                 continue
+            this_run.add(digest)
             n_read += 1
             if blob.table == "street":
                 _ingest_street(run, blob, digest)
