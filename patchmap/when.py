@@ -127,6 +127,20 @@ def _listed_area(
     return row.geometry, label
 
 
+def _area(
+    args: argparse.Namespace, incidents: Incidents, wards: gpd.GeoDataFrame | None
+) -> tuple[BaseGeometry | None, str | None]:
+    """Return the area chosen (wards, ``--hot-area N`` or ``--problem N``) and its label."""
+    if args.hot_area and args.problem:
+        msg = "Give --hot-area or --problem, not both: each is an area of its own."
+        raise ParameterError(msg)
+    if wards is None:
+        return None, None
+    if args.hot_area or args.problem:
+        return _listed_area(args, incidents, wards)
+    return _ward_area(args, wards), None
+
+
 def _months(args: argparse.Namespace, incidents: Incidents) -> tuple[str, str]:
     """``--months`` as first and last month, or the extract's whole period."""
     if args.months:
@@ -168,14 +182,7 @@ def run_when(args: argparse.Namespace) -> int:
     checked_out(args.out, _CHART_SUFFIXES, "the table (.csv) and the chart (.png or .html)")
     low, high = _block_hours(args.block_hours)
     incidents, wards = _extract(args)
-    if args.hot_area and args.problem:
-        msg = "Give --hot-area or --problem, not both: each is an area of its own."
-        raise ParameterError(msg)
-    label = None
-    if wards is not None and (args.hot_area or args.problem):
-        area, label = _listed_area(args, incidents, wards)
-    else:
-        area = _ward_area(args, wards) if wards is not None else None
+    area, label = _area(args, incidents, wards)
     events = incidents.table if area is None else incidents.events  # points only for an area
     start = end = None
     if args.months:

@@ -300,6 +300,7 @@ def test_points_are_built_from_the_table_on_first_use() -> None:
     ]  # fmt: skip
     events = inc.events
     assert events is inc.events  # built once
+    assert events.crs is not None
     assert events.crs.to_epsg() == 27700
     assert events.geometry.x.tolist() == inc.table["x_m"].tolist() == [453850.0, 452700.0, 453000.0]
     assert events.geometry.y.tolist() == inc.table["y_m"].tolist()
