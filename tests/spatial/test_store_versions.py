@@ -7,6 +7,7 @@ import os
 import random
 from typing import TYPE_CHECKING, Literal
 
+import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -170,6 +171,13 @@ def test_a_month_split_over_two_files_keeps_both(
     entry = read_manifest(store)["partitions"]["street"][KEY]  # type: ignore[index]
     assert sorted(s["name"] for s in entry["sources"]) == [f"a/{SEPT}", f"b/{SEPT}"]
     assert sum(n for _, _, n in entry["counts"]) == 6_740
+    frame = gpd.read_parquet(path)
+    located = frame.loc[frame["status"] == "located"]
+    assert located.geometry.hilbert_distance(total_bounds=GB_M).is_monotonic_increasing
+    assert (frame["status"].iloc[len(located) :] != "located").all()
+    before = _snapshot(store)
+    assert ingest(sources, store_dir=store).n_files_skipped == 2  # idempotent
+    assert _snapshot(store) == before
     whole = load_study_area([cambridge_dir / "crimes" / SEPT], cambridge_dir / "wards.geojson")
     area = load_study_area_from_store(store, cambridge_dir / "wards.geojson")
     assert summarise(area, Selection()) == summarise(whole, Selection())
