@@ -94,6 +94,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     print(f"  located            {report.n_located:>10,}")
     print(f"  without location   {report.n_without_location:>10,}")
     print(f"  outside GB         {report.n_outside_gb:>10,}")
+    if report.n_rows_set_aside:
+        print(f"  set aside (copies, older versions) {report.n_rows_set_aside:>10,}")
     if report.n_outcome_rows:
         print(f"  outcome rows       {report.n_outcome_rows:>10,}")
     if report.n_stop_search_rows:

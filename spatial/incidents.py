@@ -323,12 +323,16 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
     """
     Read CSV bytes as cleaned string columns with Arrow's CSV reader (several times pandas').
 
-    The bytes are checked as UTF-8 text by :func:`spatial.validate.decode_text` and then given to
-    Arrow as they are (no re-encoding); each column is stripped and emptied cells made missing in
-    Arrow, once, so later steps never clean a column again.
+    The header line is decoded by :func:`spatial.validate.decode_text`; the rest is given to
+    Arrow as it is (no decoding into Python text), whose reader checks it is UTF-8: a file that is
+    not is refused with :func:`~spatial.validate.decode_text`'s message (byte and line). Each
+    column is stripped and emptied cells made missing in Arrow, once, so later steps never clean
+    a column again.
     """
-    text = decode_text(_csv_bytes(name, data), source=name)
-    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
+    data = _csv_bytes(name, data)
+    end = data.find(b"\n")
+    text = decode_text(data if end < 0 else data[: end + 1], source=name)
+    header = next(csv.reader(io.StringIO(text)), [])
     if not header:
         msg = f"{name}: the file is empty. Export the extract as CSV with a header row."
         raise EmptyInputError(msg)
@@ -344,6 +348,8 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
             ),
         )
     except pa.ArrowInvalid as err:
+        if "UTF8" in str(err):
+            decode_text(data, source=name)  # names the first byte that is not UTF-8
         msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
         raise InputDataError(msg) from err
     for i, column in enumerate(table.columns):

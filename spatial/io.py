@@ -49,10 +49,10 @@ from spatial.validate import (
     source_bytes,
     tiling_notes,
 )
-from spatial.versions import Published, choose_versions
+from spatial.versions import Published, choose_versions, publication_stamp
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterator, Sequence
 
     import numpy.typing as npt
 
@@ -278,15 +278,6 @@ def source_name(source: CrimeSource) -> str:
     return Path(source).name
 
 
-_STAMP_RE: Final = re.compile(r"(?<!\d)\d{4}-(0[1-9]|1[0-2])(?!\d)")
-
-
-def _stamp(names: Iterable[str]) -> str | None:
-    """Return the latest ``YYYY-MM`` found in folder or archive names, if any."""
-    found = [m.group(0) for name in names for m in _STAMP_RE.finditer(name)]
-    return max(found) if found else None
-
-
 def _is_csv(name: str) -> bool:
     return name.lower().endswith(".csv")
 
@@ -314,7 +305,7 @@ def _iter_csv_blobs(source: CrimeSource, *, order: int) -> Iterator[tuple[bytes,
             msg = f"{path}: the folder holds no CSV files. {_CSV_HINT}"
             raise EmptyInputError(msg)
         folders = [path.name, *(q for p in chosen for q in p.relative_to(path).parts[:-1])]
-        stamp = _stamp(folders)
+        stamp = publication_stamp(folders)
         for p in chosen:
             data = read_file_bytes(p, what="crime files")
             name = str(p.relative_to(path.parent))
@@ -342,7 +333,7 @@ def _zip_members(
             msg = f"{name}: the archive holds no CSV files. {_CSV_HINT}"
             raise EmptyInputError(msg)
         folders = [Path(name).stem, *(q for m in chosen for q in Path(m).parts[:-1])]
-        stamp = _stamp(folders)
+        stamp = publication_stamp(folders)
         for member in chosen:
             try:
                 content = archive.read(member)

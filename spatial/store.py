@@ -19,7 +19,10 @@ The manifest is the store's table of contents: readers only ever open files it l
 replaced atomically after the new files are in place, so a crash mid-ingest leaves the previous
 store valid (its leftovers are removed by the next ingest). Ingest is incremental (a file already
 ingested is skipped by its digest) and idempotent. data.police.uk republishes past months with
-updated outcomes: one file per force and month is kept, the one published later.
+updated outcomes: when a force-month is met again, its rows are read back and compared with the
+new files' by :func:`spatial.versions.choose_month`, the rule :func:`spatial.io.read_crimes`
+applies, so the store keeps the rows the CSV reader keeps (a split month whole, one version of
+a republished one) and refuses a cut-off file as it does, before writing anything.
 
 ``query_crimes`` reads only the partitions whose extent meets the wanted area, months and crime
 types, with DuckDB, and returns the same :class:`~spatial.io.CrimeLoad` the CSV reader gives;
@@ -29,6 +32,7 @@ rows outside the area are counted, not read.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import functools
@@ -60,9 +64,17 @@ from spatial.io import (
     read_street_file,
 )
 from spatial.validate import check_readable, decode_text, read_file_bytes
+from spatial.versions import (
+    MonthPart,
+    Published,
+    SetAsideNotes,
+    choose_month,
+    compare_published,
+    publication_stamp,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     import numpy.typing as npt
 
@@ -102,8 +114,8 @@ class _Blob:
 
     name: str
     data: bytes
-    published: str
-    """ISO timestamp: the archive's month (``YYYY-MM``) or the file's modification time."""
+    published: Published
+    """Folder or archive stamp, modification time and order given, as :func:`read_crimes` sees."""
 
     @property
     def table(self) -> Table:
@@ -124,7 +136,8 @@ class IngestReport:
     n_files_skipped: int
     """Files already in the store (same bytes): nothing to do."""
     n_rows: int
-    """Street rows read from the new files (after duplicate Crime IDs within a file)."""
+    """Street rows read from the new files (after duplicate Crime IDs within a file): those
+    located, without location, outside Great Britain and set aside add up to it."""
     n_located: int
     n_without_location: int
     n_outside_gb: int
@@ -134,6 +147,8 @@ class IngestReport:
     """``force/YYYY-MM`` keys (with their table) written or replaced."""
     notes: tuple[str, ...] = field(default=())
     """Republished months kept or set aside, duplicates, empty files."""
+    n_rows_set_aside: int = 0
+    """Street rows of the new files set aside: copies, older versions of republished months."""
 
     def to_dict(self) -> dict[str, object]:
         """
@@ -153,6 +168,7 @@ class IngestReport:
             "n_outside_gb": self.n_outside_gb,
             "n_outcome_rows": self.n_outcome_rows,
             "n_stop_search_rows": self.n_stop_search_rows,
+            "n_rows_set_aside": self.n_rows_set_aside,
             "partitions_written": list(self.partitions_written),
             "notes": list(self.notes),
         }
@@ -183,26 +199,39 @@ def _force_slug(text: str) -> str:
     return slug or "unknown-force"
 
 
-def _mtime_iso(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).isoformat()
+def _stamp_of(folder_name: str, names: Sequence[str]) -> str | None:
+    """Return the publication stamp :func:`read_crimes` gives files of a folder or archive."""
+    street = [n for n in names if n.lower().endswith("-street.csv")] or list(names)
+    return publication_stamp([folder_name, *(q for n in street for q in Path(n).parts[:-1])])
 
 
-def _zip_blobs(path: Path, archive_month: str | None) -> Iterator[_Blob]:
+def _zip_blobs(path: Path, order: int, name: str) -> Iterator[_Blob]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as err:
         msg = f"{path.name}: not a valid .zip archive. Download it again from data.police.uk."
         raise InputDataError(msg) from err
+    mtime_ns = path.stat().st_mtime_ns
     with archive:
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            if info.is_dir() or not info.filename.lower().endswith(".csv"):
-                continue
-            published = archive_month or dt.datetime(*info.date_time, tzinfo=dt.UTC).isoformat()
-            yield _Blob(f"{path.name}/{info.filename}", archive.read(info), published)
+        members = sorted(
+            i.filename
+            for i in archive.infolist()
+            if not i.is_dir() and i.filename.lower().endswith(".csv")
+        )
+        stamp = _stamp_of(Path(name).stem, members)
+        for member in members:
+            published = Published(f"{name}/{member}", stamp, mtime_ns, order)
+            yield _Blob(published.name, archive.read(member), published)
 
 
-def _source_blobs(source: Path) -> Iterator[_Blob]:
-    """Yield every CSV of a file, folder or ``.zip``, with its publication time."""
+def _source_blobs(source: Path, order: int) -> Iterator[_Blob]:
+    """
+    Yield every CSV of a file, folder or ``.zip``, with its publication details.
+
+    Names, stamps and modification times are the ones :func:`spatial.io.read_crimes` gives the
+    same source (a ``.zip`` inside a folder, which it does not read, is dated as a ``.zip``
+    given on its own), so both apply :mod:`spatial.versions`' rule alike.
+    """
     if not source.exists():
         msg = f"{source}: no such file or folder. Check the path."
         raise InputDataError(msg)
@@ -213,19 +242,31 @@ def _source_blobs(source: Path) -> Iterator[_Blob]:
         if not found:
             msg = f"{source}: the folder holds no CSV or .zip files of data.police.uk."
             raise EmptyInputError(msg)
+        csvs = [str(p.relative_to(source)) for p in found if p.suffix.lower() == ".csv"]
+        stamp = _stamp_of(source.name, csvs)
         for path in found:
-            yield from _source_blobs(path)
+            name = str(path.relative_to(source.parent))
+            if path.suffix.lower() == ".zip":
+                check_readable(path, what="crime files")
+                yield from _zip_blobs(path, order, name)
+            else:
+                yield _file_blob(path, Published(name, stamp, None, order))
         return
     if not source.is_file():
         msg = f"{source}: not a regular file (a pipe or device?). Give a CSV, folder or .zip."
         raise InputDataError(msg)
     check_readable(source, what="crime files")  # a file the account may not read
     if source.suffix.lower() == ".zip":
-        match = _ARCHIVE_RE.search(source.name)
-        yield from _zip_blobs(source, match.group(1) if match else None)
+        yield from _zip_blobs(source, order, source.name)
     else:
-        data = read_file_bytes(source, what="crime files")
-        yield _Blob(source.name, data, _mtime_iso(source))
+        yield _file_blob(source, Published(source.name, None, None, order))
+
+
+def _file_blob(path: Path, published: Published) -> _Blob:
+    check_readable(path, what="crime files")
+    data = read_file_bytes(path, what="crime files")
+    mtime_ns = path.stat().st_mtime_ns
+    return _Blob(published.name, data, dataclasses.replace(published, mtime_ns=mtime_ns))
 
 
 def read_manifest(store_dir: Path) -> dict[str, object]:
@@ -492,46 +533,258 @@ def _force_month_of_name(name: str) -> tuple[str, str] | None:
     return (match.group(1), _force_slug(match.group(2))) if match else None
 
 
+_VALUE_COLUMNS: Final = (*CRIME_COLUMNS, "status", "x_m", "y_m", "longitude", "latitude")
+"""Street columns read back to compare a partition's rows with a new file's."""
+_STAMP_TEXT: Final = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _published_text(published: Published) -> str:
+    """Return the manifest's ``published``: the ``YYYY-MM`` stamp, else the ISO mtime."""
+    if published.stamp:
+        return published.stamp
+    if published.mtime_ns is not None:
+        return dt.datetime.fromtimestamp(published.mtime_ns / 1e9, tz=dt.UTC).isoformat()
+    return ""
+
+
+def _record(published: Published, digest: str, n_rows: int) -> dict[str, object]:
+    """Return the manifest's record of one file whose rows a partition holds."""
+    return {
+        "name": published.name,
+        "digest": digest,
+        "published": _published_text(published),
+        "stamp": published.stamp,
+        "mtime_ns": published.mtime_ns,
+        "order": published.order,
+        "n_rows": n_rows,
+    }
+
+
+def _records(entry: dict[str, object]) -> list[dict[str, object]]:
+    """Return the files a partition holds (rebuilt from the entry in an older store)."""
+    if "sources" in entry:
+        return list(cast("list[dict[str, object]]", entry["sources"]))
+    text = str(entry.get("published", ""))
+    stamp = text if _STAMP_TEXT.match(text) else None
+    mtime_ns = None
+    if stamp is None and text:
+        with contextlib.suppress(ValueError):
+            mtime_ns = int(dt.datetime.fromisoformat(text).timestamp() * 1e9)
+    published = Published(str(entry["source"]), stamp, mtime_ns, -1)
+    return [_record(published, str(entry.get("digest", "")), int(cast("int", entry["n_rows"])))]
+
+
+def _published_of(record: dict[str, object]) -> Published:
+    stamp, mtime_ns = record.get("stamp"), record.get("mtime_ns")
+    return Published(
+        str(record["name"]),
+        str(stamp) if stamp else None,
+        int(cast("int", mtime_ns)) if mtime_ns is not None else None,
+        int(cast("int", record["order"])),
+    )
+
+
+def _newest(records: Sequence[dict[str, object]]) -> dict[str, object]:
+    def _compare(a: dict[str, object], b: dict[str, object]) -> int:
+        return compare_published(_published_of(a), _published_of(b))
+
+    return max(records, key=functools.cmp_to_key(_compare))
+
+
+@dataclass
+class _Pending:
+    """One new file's rows for one partition, staged until the run has seen every file."""
+
+    record: dict[str, object]
+    staging: Path
+    entry: dict[str, object]
+    """The partition's manifest entry if these rows alone are kept."""
+    tallies: dict[str, int]
+    """The report's counts of these rows if they are kept."""
+
+
 @dataclass
 class _Run:
     """Mutable tallies of one ingest run."""
 
     store_dir: Path
     manifest: dict[str, object]
-    staged: list[tuple[Path, Path]] = field(default_factory=list)
+    pending: dict[tuple[Table, str], list[_Pending]] = field(default_factory=dict)
+    staged: list[Path] = field(default_factory=list)
+    moves: list[tuple[Path, Path]] = field(default_factory=list)
     replaced: list[Path] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    set_aside: SetAsideNotes = field(default_factory=SetAsideNotes)
 
     def add(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
 
-    def stage(self, table: Table, key: str, digest: str, write: Callable[[Path], None]) -> str:
-        """Return the final relative path of a partition file staged for the swap."""
-        relative = f"{table}/{key}/part-{digest[:16]}.parquet"
-        staging = self.store_dir / f".staging-{uuid.uuid4().hex}.parquet"
-        write(staging)
-        self.staged.append((staging, self.store_dir / relative))
-        return relative
+    def staging_path(self) -> Path:
+        """Return a new staging file's path (removed at the end unless the run keeps it)."""
+        path = self.store_dir / f".staging-{uuid.uuid4().hex}.parquet"
+        self.staged.append(path)
+        return path
 
-    def keep_later(self, table: Table, key: str, blob: _Blob, n_rows: int) -> bool:
-        """Apply the republished-month rule; True when ``blob`` should be written."""
+    def hold(self, table: Table, key: str, pending: _Pending) -> None:
+        self.pending.setdefault((table, key), []).append(pending)
+
+    def accept(
+        self,
+        table: Table,
+        key: str,
+        entry: dict[str, object],
+        staging: Path,
+        tallies: dict[str, int],
+    ) -> None:
+        """Make ``staging`` the partition ``key`` (replacing the one held, if any)."""
         current = _partitions(self.manifest, table).get(key)
-        if current is None:
-            return True
-        if current["published"] > blob.published:  # type: ignore[operator]
-            self.notes.append(
-                f"{table} {key}: {blob.name} ({n_rows} rows) was published before "
-                f"{current['source']} already in the store; set aside, the later one kept."
-            )
-            return False
-        self.notes.append(
-            f"{table} {key}: {blob.name} replaces {current['source']} ({current['n_rows']} rows, "
-            "published earlier; data.police.uk republishes months with updated outcomes)."
-        )
-        self.replaced.append(self.store_dir / str(current["file"]))
-        return True
+        if current is not None:
+            self.replaced.append(self.store_dir / str(current["file"]))
+        self.moves.append((staging, self.store_dir / str(entry["file"])))
+        _partitions(self.manifest, table)[key] = entry
+        self.written.append(f"{table} {key}")
+        for name, n in tallies.items():
+            self.add(name, n)
+
+
+def _settle(run: _Run) -> None:
+    """
+    Decide every partition the run's files touch.
+
+    A partition no other file holds (the usual case) takes the new file's rows as they are;
+    otherwise the rows held and every new file's rows for it are compared at once by
+    :func:`spatial.versions.choose_month`, the rule :func:`spatial.io.read_crimes` applies, so
+    the order of files within a run does not matter.
+    """
+    for (table, key), pendings in run.pending.items():
+        current = _partitions(run.manifest, table).get(key)
+        if current is None and len(pendings) == 1:
+            only = pendings[0]
+            run.accept(table, key, only.entry, only.staging, only.tallies)
+        else:
+            _contest(run, table, key, pendings, current)
+
+
+_Group = tuple[list[dict[str, object]], pa.Table]
+"""The records of one or more files and their rows of one partition."""
+
+
+def _contest(
+    run: _Run,
+    table: Table,
+    key: str,
+    pendings: Sequence[_Pending],
+    current: dict[str, object] | None,
+) -> None:
+    """Apply :func:`~spatial.versions.choose_month` to a partition held by several files."""
+    held = _held_groups(run.store_dir, table, current) if current is not None else []
+    columns = list(_VALUE_COLUMNS) if table == "street" else None
+    groups = held + [([p.record], pq.read_table(p.staging, columns=columns)) for p in pendings]
+    parts = [MonthPart.of(rows, _published_of(_newest(records))) for records, rows in groups]
+    force_month = (_force_name(table, key, groups), key.rsplit("/", 1)[1])
+    choice = choose_month(
+        force_month, parts, on_subset="error" if table == "street" else "keep all rows"
+    )
+    run.set_aside.add(force_month, parts, choice)
+    n_held = len(held)
+    for item in choice.set_aside:
+        if item.index >= n_held and table == "street":
+            run.add("n_set_aside", parts[item.index].n_rows)
+    kept = list(choice.kept)
+    new_kept = [pendings[i - n_held] for i in kept if i >= n_held]
+    if not new_kept and len(kept) == n_held:
+        return  # the rows held stand; the new files were set aside
+    if len(kept) == 1 and new_kept:
+        only = new_kept[0]
+        run.accept(table, key, only.entry, only.staging, only.tallies)
+        return
+    _merge(run, table, key, [groups[i] for i in kept], new_kept)
+
+
+def _held_groups(store_dir: Path, table: Table, current: dict[str, object]) -> list[_Group]:
+    """
+    Read a partition back, one group of rows per file it holds.
+
+    Street rows name their file (``source_file``); side tables hold each file's rows in turn,
+    in the order of the records. Rows that cannot be told apart (two files of one name) stay
+    one group, dated by the newer file.
+    """
+    records = _records(current)
+    path = store_dir / str(current["file"])
+    if table != "street":
+        rows = pq.read_table(path)
+        sizes = [int(cast("int", r["n_rows"])) for r in records]
+        if sum(sizes) != rows.num_rows:
+            return [(records, rows)]
+        starts = np.cumsum([0, *sizes[:-1]]).tolist()
+        return [([r], rows.slice(a, n)) for r, a, n in zip(records, starts, sizes, strict=True)]
+    rows = pq.read_table(path, columns=list(_VALUE_COLUMNS))
+    by_name: dict[str, list[dict[str, object]]] = {}
+    for record in records:
+        by_name.setdefault(str(record["name"]), []).append(record)
+    names = pc.unique(rows["source_file"]).to_pylist()
+    if len(by_name) == 1 or set(names) != set(by_name):
+        return [(records, rows)]
+    return [(rs, rows.filter(pc.equal(rows["source_file"], name))) for name, rs in by_name.items()]
+
+
+def _force_name(table: Table, key: str, groups: Sequence[_Group]) -> str:
+    """Return the force as messages name it: ``Reported by`` (the CSV reader's key)."""
+    if table == "street":
+        for _, rows in groups:
+            found = pc.drop_null(rows["reported_by"])
+            if len(found):
+                return str(found[0].as_py()).strip()
+    return key.split("/", 1)[0]
+
+
+def _merge(
+    run: _Run, table: Table, key: str, kept: Sequence[_Group], new_kept: Sequence[_Pending]
+) -> None:
+    """Write the kept files' rows as one partition (a month split over several files)."""
+    records = [r for records, _ in kept for r in records]
+    digest = hashlib.sha256("".join(sorted(str(r["digest"]) for r in records)).encode()).hexdigest()
+    staging = run.staging_path()
+    newest = _newest(records)
+    entry: dict[str, object] = {
+        "file": f"{table}/{key}/part-{digest[:16]}.parquet",
+        "source": " and ".join(str(r["name"]) for r in records),
+        "digest": digest,
+        "published": newest["published"],
+        "n_rows": sum(int(cast("int", r["n_rows"])) for r in records),
+        "sources": records,
+    }
+    if table == "street":
+        rows = _rows_of_table(pa.concat_tables([t for _, t in kept]))
+        _write_street(rows, staging)
+        entry |= {"counts": _counts(rows), "bbox": _bbox(rows), "n_rows": len(rows.status)}
+    else:
+        frames = [t.to_pandas() for _, t in kept]
+        _write_plain(pd.concat(frames, ignore_index=True), staging)
+    tallies: dict[str, int] = {}
+    for pending in new_kept:
+        for name, n in pending.tallies.items():
+            tallies[name] = tallies.get(name, 0) + n
+    run.accept(table, key, entry, staging, tallies)
+
+
+def _rows_of_table(rows: pa.Table) -> StreetRows:
+    """Street rows read back from partitions, as :func:`_write_street` takes them."""
+
+    def _floats(column: str) -> npt.NDArray[np.float64]:
+        return np.asarray(pc.fill_null(rows[column], np.nan).to_numpy(), dtype=np.float64)
+
+    status = pc.index_in(pc.cast(rows["status"], pa.string()), value_set=pa.array(_STATUSES))
+    return StreetRows(
+        columns=rows.select(list(CRIME_COLUMNS)),
+        status=np.asarray(status.to_numpy(), dtype=np.int8),
+        x_m=_floats("x_m"),
+        y_m=_floats("y_m"),
+        longitude=_floats("longitude"),
+        latitude=_floats("latitude"),
+    )
 
 
 def _force_months(rows: StreetRows) -> Iterator[tuple[str, StreetRows]]:
@@ -560,22 +813,25 @@ def _ingest_street(run: _Run, blob: _Blob, digest: str) -> None:
         run.notes.append(f"{blob.name}: {rows.n_duplicates_removed} repeated Crime IDs kept once.")
     for key, part in _force_months(rows):
         n_rows = len(part.status)
-        if not run.keep_later("street", key, blob, n_rows):
-            continue
-        relative = run.stage("street", key, digest, functools.partial(_write_street, part))
-        _partitions(run.manifest, "street")[key] = {
-            "file": relative,
+        staging = run.staging_path()
+        _write_street(part, staging)
+        record = _record(blob.published, digest, n_rows)
+        entry: dict[str, object] = {
+            "file": f"street/{key}/part-{digest[:16]}.parquet",
             "source": blob.name,
             "digest": digest,
-            "published": blob.published,
+            "published": record["published"],
             "n_rows": n_rows,
             "counts": _counts(part),
             "bbox": _bbox(part),
+            "sources": [record],
         }
-        run.written.append(f"street {key}")
         by_status = np.bincount(part.status, minlength=len(_STATUSES))
-        for column, n in zip(("n_located", "n_no_loc", "n_outside"), by_status, strict=True):
-            run.add(column, int(n))
+        tallies = {
+            column: int(n)
+            for column, n in zip(("n_located", "n_no_loc", "n_outside"), by_status, strict=True)
+        }
+        run.hold("street", key, _Pending(record, staging, entry, tallies))
 
 
 def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> None:
@@ -593,20 +849,19 @@ def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> Non
     frame.columns = [re.sub(r"[^a-z0-9]+", "_", c.lower()).strip("_") for c in frame.columns]
     for (force_slug, month_text), part in frame.groupby([force.to_numpy(), month.to_numpy()]):
         key = f"{force_slug}/{month_text}"
-        if not run.keep_later(table, key, blob, len(part)):
-            continue
-        relative = run.stage(
-            table, key, digest, functools.partial(_write_plain, part.reset_index(drop=True))
-        )
-        _partitions(run.manifest, table)[key] = {
-            "file": relative,
+        staging = run.staging_path()
+        _write_plain(part.reset_index(drop=True), staging)
+        record = _record(blob.published, digest, len(part))
+        entry: dict[str, object] = {
+            "file": f"{table}/{key}/part-{digest[:16]}.parquet",
             "source": blob.name,
             "digest": digest,
-            "published": blob.published,
+            "published": record["published"],
             "n_rows": len(part),
+            "sources": [record],
         }
-        run.written.append(f"{table} {key}")
-        run.add("n_outcomes" if table == "outcomes" else "n_stop_search", len(part))
+        tally = "n_outcomes" if table == "outcomes" else "n_stop_search"
+        run.hold(table, key, _Pending(record, staging, entry, {tally: len(part)}))
 
 
 def _remove_leftovers(store_dir: Path, manifest: dict[str, object]) -> None:
@@ -659,40 +914,60 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         manifest = read_manifest(store_dir)
         _remove_leftovers(store_dir, manifest)
         run = _Run(store_dir=store_dir, manifest=manifest)
-        known = cast("dict[str, str]", manifest.setdefault("sources", {}))
-        n_read = n_skipped = 0
-        for source in sources:
-            for blob in _source_blobs(Path(source)):
-                digest = hashlib.sha256(blob.data).hexdigest()
-                if digest in known:
-                    n_skipped += 1
-                    continue
-                n_read += 1
-                if blob.table == "street":
-                    _ingest_street(run, blob, digest)
-                else:
-                    _ingest_side_table(run, blob, digest, blob.table)
-                known[digest] = blob.name
-        for staging, final in run.staged:
+        first = int(cast("int", manifest.get("next_order", 0)))
+        try:
+            n_read, n_skipped = _read_sources(run, sources, first)
+            _settle(run)
+        except Exception:
+            for path in run.staged:  # a refused file: the store stays as it was
+                path.unlink(missing_ok=True)
+            raise
+        manifest["next_order"] = first + len(sources)
+        for staging, final in run.moves:
             final.parent.mkdir(parents=True, exist_ok=True)
             staging.replace(final)
-        if run.staged or n_read:
+        if run.moves or n_read:
             _write_manifest(store_dir, manifest)
-        for old in run.replaced:
+        for old in [*run.replaced, *run.staged]:  # staged files set aside were not moved
             old.unlink(missing_ok=True)
     c = run.counts
+    n_kept = c.get("n_located", 0) + c.get("n_no_loc", 0) + c.get("n_outside", 0)
     return IngestReport(
         n_files_read=n_read,
         n_files_skipped=n_skipped,
-        n_rows=c.get("n_located", 0) + c.get("n_no_loc", 0) + c.get("n_outside", 0),
+        n_rows=n_kept + c.get("n_set_aside", 0),
         n_located=c.get("n_located", 0),
         n_without_location=c.get("n_no_loc", 0),
         n_outside_gb=c.get("n_outside", 0),
         n_outcome_rows=c.get("n_outcomes", 0),
         n_stop_search_rows=c.get("n_stop_search", 0),
         partitions_written=tuple(run.written),
-        notes=tuple(run.notes),
+        notes=(*run.notes, *run.set_aside.notes()),
+        n_rows_set_aside=c.get("n_set_aside", 0),
     )
+
+
+def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int]:
+    """Read and stage every new file of the sources; return files read and skipped."""
+    known = cast("dict[str, str]", run.manifest.setdefault("sources", {}))
+    this_run: set[str] = set()
+    n_read = n_skipped = 0
+    for position, source in enumerate(sources):
+        for blob in _source_blobs(Path(source), first + position):
+            digest = hashlib.sha256(blob.data).hexdigest()
+            if digest in known:
+                n_skipped += 1
+                if digest in this_run:  # as read_crimes says of a copy given with the original
+                    run.notes.append(f"{blob.name} is identical to {known[digest]}; read once.")
+                continue
+            this_run.add(digest)
+            n_read += 1
+            if blob.table == "street":
+                _ingest_street(run, blob, digest)
+            else:
+                _ingest_side_table(run, blob, digest, blob.table)
+            known[digest] = blob.name
+    return n_read, n_skipped
 
 
 def store_files(

@@ -21,6 +21,10 @@ never from the file name) that more than one file holds:
 - Otherwise the files are two versions of the month: the older one's rows for that force and
   month are all set aside (counted, with a note), so the two are never mixed.
 
+The rule lives here once: :func:`choose_versions` applies it to the files
+:func:`spatial.io.read_crimes` reads, and the GeoParquet store (:mod:`spatial.store`) applies
+:func:`choose_month` to a force-month's files when a new file meets a partition already held.
+
 Limitation: a month split into parts that hold only anti-social behaviour rows, where two parts
 share an identical row (two incidents at one snap point), is taken for two versions.
 """
@@ -28,23 +32,72 @@ share an identical row (two incidents at one snap point), is taken for two versi
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from spatial.errors import InputDataError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
-__all__ = ["NOT_VALUES", "Published", "VersionChoice", "choose_versions"]
+    import numpy.typing as npt
+
+__all__ = [
+    "NOT_VALUES",
+    "MonthChoice",
+    "MonthPart",
+    "Published",
+    "Reason",
+    "SetAside",
+    "SetAsideNotes",
+    "VersionChoice",
+    "choose_month",
+    "choose_versions",
+    "compare_published",
+    "publication_stamp",
+    "row_hashes",
+]
 
 NOT_VALUES: Final = frozenset({"source_file", "source_row", "_file_index", "reason"})
 """Columns that say where a row was read, not what it holds: left out when rows are compared."""
 _SHOWN_MONTHS: Final = 3
+_STAMP_RE: Final = re.compile(r"(?<!\d)\d{4}-(0[1-9]|1[0-2])(?!\d)")
+
+Reason = Literal["same rows", "older version", "cut off"]
+"""Why a file's rows for a force and month were set aside (``cut off``: side tables only)."""
+
+
+def publication_stamp(names: Iterable[str]) -> str | None:
+    """
+    Return the latest ``YYYY-MM`` found in folder or archive names, if any.
+
+    Parameters
+    ----------
+    names
+        Names of the archive and folders holding the files.
+
+    Returns
+    -------
+    str or None
+        The publication stamp :class:`Published` compares first.
+
+    Examples
+    --------
+    >>> publication_stamp(["2025-03", "2024-09", "extract"])
+    '2025-03'
+    >>> publication_stamp(["crimes"]) is None
+    True
+    """
+    found = [m.group(0) for name in names for m in _STAMP_RE.finditer(name)]
+    return max(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -73,8 +126,153 @@ class VersionChoice:
     """One note per file set aside (against the file kept)."""
 
 
-def _compare(a: Published, b: Published) -> int:
-    """Return 1 when ``a`` is newer than ``b``, -1 when older (never 0 for distinct files)."""
+_MIX: Final = np.uint64(0x100000001B3)
+_NULL_HASH: Final = np.uint64(0x9E3779B97F4A7C15)
+
+
+def row_hashes(rows: pd.DataFrame | pa.Table) -> npt.NDArray[np.uint64]:
+    """
+    Return a 64-bit hash of each row's values (every column but :data:`NOT_VALUES`).
+
+    Equal rows hash equal. Hashes of two sets of rows compare only when both come from the
+    same reader (same columns and types): pandas frames (the CSV reader) are hashed by pandas,
+    Arrow tables (the store) column by column over each column's distinct values, without
+    making a Python object per row.
+
+    Parameters
+    ----------
+    rows
+        Rows of one file.
+
+    Returns
+    -------
+    numpy.ndarray
+        One ``uint64`` per row.
+
+    Examples
+    --------
+    >>> rows = pa.table({"crime_id": ["a", "b", "a", None], "source_row": [2, 3, 4, 5]})
+    >>> hashes = row_hashes(rows)
+    >>> bool(hashes[0] == hashes[2]), len(set(hashes.tolist()))
+    (True, 3)
+    """
+    if isinstance(rows, pd.DataFrame):
+        values = rows.loc[:, [c for c in rows.columns if c not in NOT_VALUES]]
+        hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
+        return np.asarray(hashed, dtype=np.uint64)
+    out = np.zeros(rows.num_rows, dtype=np.uint64)
+    for name in rows.column_names:
+        if name not in NOT_VALUES:
+            out = (out * _MIX) ^ _arrow_hashes(rows[name].combine_chunks())
+    return out
+
+
+def _arrow_hashes(column: pa.Array) -> npt.NDArray[np.uint64]:
+    if pa.types.is_floating(column.type):
+        numbers = np.asarray(pc.fill_null(column, np.nan).to_numpy(), dtype=np.float64)
+        return np.asarray(pd.util.hash_array(numbers), dtype=np.uint64)
+    encoded = pc.dictionary_encode(column)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    hashed = np.append(pd.util.hash_array(distinct.astype(object), categorize=False), _NULL_HASH)
+    codes = pc.fill_null(encoded.indices, len(distinct)).to_numpy()
+    return np.asarray(hashed[codes], dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class MonthPart:
+    """The rows one file holds for one force and month, as the rule compares them."""
+
+    published: Published
+    """When the file was published (and its name)."""
+    crime_ids: frozenset[str]
+    """Crime IDs of the rows (anti-social behaviour rows have none)."""
+    hashes: Counter[int]
+    """How many times each distinct row occurs, by a hash of its values."""
+    n_rows: int
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame | pa.Table, published: Published) -> MonthPart:
+        """
+        Return the comparable form of a file's rows for one force and month.
+
+        Parameters
+        ----------
+        frame
+            The rows (a pandas frame, or an Arrow table), with a ``crime_id`` column when the
+            table has one; every column but :data:`NOT_VALUES` is compared, so the parts
+            compared must come from the same reader (see :func:`row_hashes`).
+        published
+            When the file was published.
+
+        Returns
+        -------
+        MonthPart
+            Crime IDs and row hashes.
+        """
+        if isinstance(frame, pd.DataFrame):
+            ids = frame["crime_id"].dropna().astype(str).tolist() if "crime_id" in frame else []
+        else:
+            has_ids = "crime_id" in frame.column_names
+            ids = pc.drop_null(frame["crime_id"]).to_pylist() if has_ids else []
+        return cls(published, frozenset(ids), Counter(row_hashes(frame).tolist()), len(frame))
+
+    def related(self, other: MonthPart) -> bool:
+        """
+        Whether two files share a crime: a Crime ID, or (either has none) an identical row.
+
+        Parameters
+        ----------
+        other
+            The other file's rows for the same force and month.
+
+        Returns
+        -------
+        bool
+            False when ``other`` is another part of a month split over several files.
+        """
+        if self.crime_ids and other.crime_ids:
+            return not self.crime_ids.isdisjoint(other.crime_ids)
+        return not self.hashes.keys().isdisjoint(other.hashes.keys())
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """One file's rows for a force and month set aside by :func:`choose_month`."""
+
+    index: int
+    """Position of the file set aside among the parts given."""
+    reason: Reason
+    kept: tuple[int, ...]
+    """Positions of the related files kept instead."""
+    n_differ: int
+    """Rows of the file set aside that the files kept do not hold."""
+
+
+@dataclass(frozen=True)
+class MonthChoice:
+    """What :func:`choose_month` kept and set aside of one force and month."""
+
+    kept: tuple[int, ...]
+    """Positions of the parts kept, newest first."""
+    set_aside: tuple[SetAside, ...]
+
+
+def compare_published(a: Published, b: Published) -> int:
+    """
+    Return 1 when ``a`` was published after ``b``, -1 when before, 0 when nothing tells.
+
+    Compared in turn: the folder or archive stamp, the modification time, the order given.
+
+    Parameters
+    ----------
+    a, b
+        The two files' publication details.
+
+    Returns
+    -------
+    int
+        1, -1 or 0.
+    """
     if a.stamp and b.stamp and a.stamp != b.stamp:
         return 1 if a.stamp > b.stamp else -1
     if a.mtime_ns is not None and b.mtime_ns is not None and a.mtime_ns != b.mtime_ns:
@@ -98,20 +296,6 @@ def _basis(newer: Published, older: Published) -> str:
     return "no publication date is known, so the file given last counts as newer"
 
 
-def _hashes(frame: pd.DataFrame) -> Counter[int]:
-    """Count each distinct row by a hash of its values (computed only for contested months)."""
-    values = frame.loc[:, [c for c in frame.columns if c not in NOT_VALUES]]
-    return Counter(pd.util.hash_pandas_object(values, index=False).tolist())
-
-
-def _related(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    ids_a = set(a["crime_id"].dropna())
-    ids_b = set(b["crime_id"].dropna())
-    if ids_a and ids_b:
-        return not ids_a.isdisjoint(ids_b)
-    return not _hashes(a).keys().isdisjoint(_hashes(b).keys())
-
-
 def _months_text(keys: Sequence[tuple[str, str]]) -> str:
     shown = [f"{force or 'unknown force'} {month}" for force, month in sorted(keys)]
     more = len(shown) - _SHOWN_MONTHS
@@ -130,14 +314,126 @@ def _subset_error(
     return InputDataError(msg)
 
 
+def choose_month(
+    key: tuple[str, str],
+    parts: Sequence[MonthPart],
+    *,
+    on_subset: Literal["error", "keep all rows"] = "error",
+) -> MonthChoice:
+    """
+    Decide which files of one force and month are kept (the rule of the module notes).
+
+    Parameters
+    ----------
+    key
+        ``(force, month)`` as messages name it.
+    parts
+        Each file's rows for that force and month, in any order: the result does not depend
+        on it (ties in publication keep the order given).
+    on_subset
+        ``"error"`` (street crimes): a file holding a strict subset of another's rows is an
+        error. ``"keep all rows"`` (outcomes, stop and search, which the CSV reader does not
+        read): the file holding every row of the other is kept, the other set aside as
+        ``"cut off"``.
+
+    Returns
+    -------
+    MonthChoice
+        Positions kept (newest first) and set aside with their reason.
+
+    Raises
+    ------
+    InputDataError
+        When ``on_subset`` is ``"error"`` and one file holds a strict subset of another's rows.
+    """
+
+    def _newer_first(a: int, b: int) -> int:
+        return -compare_published(parts[a].published, parts[b].published)
+
+    ordered = sorted(range(len(parts)), key=functools.cmp_to_key(_newer_first))
+    chosen: list[int] = ordered[:1]
+    aside: list[SetAside] = []
+    for index in ordered[1:]:
+        part = parts[index]
+        related = [i for i in chosen if part.related(parts[i])]
+        if not related:
+            chosen.append(index)
+            continue
+        mine = part.hashes
+        theirs = functools.reduce(lambda a, b: a + b, (parts[i].hashes for i in related))
+        if mine != theirs and (mine < theirs or theirs < mine):
+            if on_subset == "error":
+                names = " and ".join(parts[i].published.name for i in related)
+                mine_side = (part.published.name, part.n_rows)
+                theirs_side = (names, sum(parts[i].n_rows for i in related))
+                small, big = (mine_side, theirs_side) if mine < theirs else (theirs_side, mine_side)
+                raise _subset_error(key, small, big)
+            if mine < theirs:
+                aside.append(SetAside(index, "cut off", tuple(related), 0))
+            else:  # the older file holds every row of the newer ones: it is kept instead
+                chosen = [i for i in chosen if i not in related] + [index]
+                aside.extend(SetAside(i, "cut off", (index,), 0) for i in related)
+            continue
+        reason: Reason = "same rows" if mine == theirs else "older version"
+        aside.append(SetAside(index, reason, tuple(related), sum((mine - theirs).values())))
+    return MonthChoice(kept=tuple(sorted(chosen, key=ordered.index)), set_aside=tuple(aside))
+
+
 @dataclass
 class _Aside:
     kept_name: str
-    reason: str
+    reason: Reason
     basis: str
     keys: list[tuple[str, str]]
     n_rows: int = 0
     n_differ: int = 0
+
+
+@dataclass
+class SetAsideNotes:
+    """Gathers what :func:`choose_month` set aside into one note per file and reason."""
+
+    _records: dict[tuple[Published, str], _Aside] = field(default_factory=dict)
+
+    def add(self, key: tuple[str, str], parts: Sequence[MonthPart], choice: MonthChoice) -> None:
+        """
+        Record the files set aside for one force and month.
+
+        Parameters
+        ----------
+        key
+            ``(force, month)``.
+        parts
+            The parts given to :func:`choose_month`.
+        choice
+            Its answer.
+        """
+        for item in choice.set_aside:
+            published = parts[item.index].published
+            kept = [parts[i].published for i in item.kept]
+            record = self._records.setdefault(
+                (published, item.reason),
+                _Aside(
+                    " and ".join(p.name for p in kept),
+                    item.reason,
+                    _basis(kept[0], published),
+                    [],
+                ),
+            )
+            record.keys.append(key)
+            record.n_rows += parts[item.index].n_rows
+            record.n_differ += item.n_differ
+
+    def notes(self) -> list[str]:
+        """
+        Return one plain-English note per file set aside, in the order first recorded.
+
+        Returns
+        -------
+        list of str
+            The notes :func:`spatial.io.read_crimes` and ``patchmap ingest`` give.
+        """
+        return [_note(published.name, record) for (published, _), record in self._records.items()]
 
 
 def choose_versions(
@@ -181,42 +477,17 @@ def choose_versions(
             slices[(str(force), str(month))].append((index, part))
     kept: list[pd.DataFrame] = []
     aside: list[pd.DataFrame] = []
-    asides: dict[tuple[int, str], _Aside] = {}
-
-    def _newer_first(a: tuple[int, pd.DataFrame], b: tuple[int, pd.DataFrame]) -> int:
-        return -_compare(published[a[0]], published[b[0]])
-
-    newest_first = functools.cmp_to_key(_newer_first)
-    for key, parts in slices.items():
-        ordered = sorted(parts, key=newest_first)
-        chosen: list[tuple[int, pd.DataFrame]] = [ordered[0]]
-        for index, part in ordered[1:]:
-            related = [(i, p) for i, p in chosen if _related(part, p)]
-            if not related:
-                chosen.append((index, part))
-                continue
-            union = pd.concat([p for _, p in related])
-            mine, theirs = _hashes(part), _hashes(union)
-            kept_name = " and ".join(published[i].name for i, _ in related)
-            if mine != theirs and (mine < theirs or theirs < mine):
-                small, big = (
-                    ((published[index].name, len(part)), (kept_name, len(union)))
-                    if mine < theirs
-                    else ((kept_name, len(union)), (published[index].name, len(part)))
-                )
-                raise _subset_error(key, small, big)
-            reason = "same rows" if mine == theirs else "older version"
-            record = asides.setdefault(
-                (index, reason),
-                _Aside(kept_name, reason, _basis(published[related[0][0]], published[index]), []),
-            )
-            record.keys.append(key)
-            record.n_rows += len(part)
-            record.n_differ += sum((mine - theirs).values())
-            aside.append(part.assign(reason=reason))
-        kept.extend(p for _, p in chosen)
-    notes = [_note(published[index].name, record) for (index, _), record in asides.items()]
-    return VersionChoice(kept=tuple(kept), set_aside=tuple(aside), notes=tuple(notes))
+    notes = SetAsideNotes()
+    for key, found in slices.items():
+        if len(found) == 1:  # the usual case: nothing to compare
+            kept.append(found[0][1])
+            continue
+        parts = [MonthPart.of(frame, published[index]) for index, frame in found]
+        choice = choose_month(key, parts)
+        notes.add(key, parts, choice)
+        kept.extend(found[i][1] for i in sorted(choice.kept, key=lambda i: found[i][0]))
+        aside.extend(found[item.index][1].assign(reason=item.reason) for item in choice.set_aside)
+    return VersionChoice(kept=tuple(kept), set_aside=tuple(aside), notes=tuple(notes.notes()))
 
 
 def _note(name: str, record: _Aside) -> str:
@@ -225,6 +496,12 @@ def _note(name: str, record: _Aside) -> str:
         return (
             f"{name} holds the same rows as {record.kept_name} for {months}; "
             f"read once ({record.n_rows:,} rows set aside)."
+        )
+    if record.reason == "cut off":
+        return (
+            f"{name} holds only some of the rows that {record.kept_name} holds for {months}, "
+            f"and no other: kept {record.kept_name}; the {record.n_rows:,} rows of {name} were "
+            "set aside (each is held by the file kept)."
         )
     return (
         f"{name} and {record.kept_name} both hold {months} and differ in {record.n_differ:,} "

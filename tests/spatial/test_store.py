@@ -191,7 +191,12 @@ def test_republished_month_is_kept_once_the_later_wins(cambridge_dir: Path, tmp_
     target = tmp_path / "s"
     ingest([early], store_dir=target)
     report = ingest([late], store_dir=target)
-    assert any("replaces" in n and "republishes" in n for n in report.notes)
+    (note,) = report.notes  # read_crimes' wording, naming the file set aside first
+    assert note.startswith(f"{september.name} and {september.name} both hold ")
+    assert "Cambridgeshire Constabulary 2024-09 and differ in 5 rows (a republished month)" in note
+    assert "it was modified later (2027-01-15 08:00:00 UTC against 2023-11-14" in note
+    assert report.n_rows_set_aside == 0  # the rows set aside were the store's
+    assert report.partitions_written == ("street cambridgeshire-constabulary/2024-09",)
     area = load_study_area_from_store(target, cambridge_dir / "wards.geojson")
     asb = summarise(area, Selection(crime_types=(ASB,))).n_inside_wards
     assert asb == 176  # issue 11: not 352
@@ -205,7 +210,9 @@ def test_republished_month_is_kept_once_the_later_wins(cambridge_dir: Path, tmp_
     os.utime(older, (1_600_000_000, 1_600_000_000))
     report = ingest([older], store_dir=target)
     assert report.partitions_written == ()
-    assert any("set aside" in n for n in report.notes)
+    assert report.n_rows_set_aside == 6_740
+    assert report.n_rows == 6_740
+    assert "the 6,740 rows of 2024-09-cambridgeshire-street.csv for" in report.notes[0]
     assert store_info(target).n_rows == 6_740
 
 
