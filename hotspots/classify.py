@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.fdr import CORRECTION_LABELS, Correction, adjust_p
-from hotspots.gistar import DEFAULT_ALPHA, gi_star, spatial_weights
+from hotspots.gistar import DEFAULT_ALPHA, gi_star_significant, spatial_weights
 from hotspots.poisson import poisson_rate_ratio_p
 from hotspots.trend import DEFAULT_TREND_ALPHA, mann_kendall_rows, trend_labels
 from spatial.crs import require_bng
@@ -622,7 +622,7 @@ def monthly_gi_star(
     for t in range(len(span)):
         if not counts[:, t].any():
             continue  # a month with no crime: no hot or cold spot, z = 0
-        result = gi_star(
+        z[:, t], significant[:, t] = gi_star_significant(
             counts[:, t],
             grid=grid,
             distance_band_m=distance_band_m,
@@ -630,8 +630,6 @@ def monthly_gi_star(
             alpha=alpha,
             weights=weights,
         )
-        z[:, t] = result.cells["gi_z"].to_numpy()
-        significant[:, t] = result.cells["significant"].to_numpy(dtype=bool)
     return MonthlyGiStar(
         months=tuple(str(m) for m in span),
         counts=counts,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse, special
 from scipy.spatial import cKDTree
 
 from hotspots.fdr import CORRECTION_LABELS, Correction, adjust_p
@@ -38,6 +38,7 @@ __all__ = [
     "PValueSource",
     "classify_gi",
     "gi_star",
+    "gi_star_significant",
     "gi_star_z",
     "permutation_p",
     "spatial_weights",
@@ -550,21 +551,12 @@ def gi_star(  # noqa: PLR0913 -- keyword-only options of one statistical test
     >>> int(result.cells.loc[0, "gi_bin"]), result.cells.loc[0, "hotspot"]
     (3, 'Hot 99%')
     """
-    y = np.asarray(counts, dtype=np.float64)
-    _check_options(
-        y,
-        grid=grid,
-        correction=correction,
-        alpha=alpha,
-        permutations=permutations,
-        p_value_source=p_value_source,
-    )
-    if not (y != 0).any():
-        msg = "No crimes fall in the grid's cells. Widen the months, crime types or wards selected."
-        raise EmptyInputError(msg)
-    w = _checked_weights(grid, distance_band_m=distance_band_m, weights=weights)
+    y, w = _checked_input(
+        counts, grid=grid, correction=correction, alpha=alpha, permutations=permutations,
+        p_value_source=p_value_source, distance_band_m=distance_band_m, weights=weights,
+    )  # fmt: skip
     z = gi_star_z(y, w)
-    p = 2.0 * stats.norm.sf(np.abs(z))
+    p = _two_sided_p(z)
     cells = grid.cells.copy()
     cells["n_crimes"] = y
     cells["gi_z"] = z
@@ -608,6 +600,79 @@ def gi_star(  # noqa: PLR0913 -- keyword-only options of one statistical test
         n_hot=n_hot,
         n_cold=n_cold,
     )
+
+
+def gi_star_significant(
+    counts: npt.ArrayLike,
+    *,
+    grid: Grid,
+    distance_band_m: float | None = None,
+    correction: Correction = "fdr_bh",
+    alpha: float = DEFAULT_ALPHA,
+    weights: sparse.csr_array | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """
+    Return the z-scores and significance of :func:`gi_star` (analytic p-values) as arrays.
+
+    The same test as :func:`gi_star` without building its table of cells: for many months on one
+    grid (emerging hot spots test every month).
+
+    Parameters
+    ----------
+    counts, grid, distance_band_m, correction, alpha, weights
+        As for :func:`gi_star`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``gi_z`` and ``significant`` per cell, equal to :func:`gi_star`'s columns.
+
+    Raises
+    ------
+    ParameterError
+        When ``counts`` does not match the grid or an option is out of range.
+    EmptyInputError
+        When every count is zero.
+    """
+    y, w = _checked_input(
+        counts, grid=grid, correction=correction, alpha=alpha, permutations=0,
+        p_value_source="analytic", distance_band_m=distance_band_m, weights=weights,
+    )  # fmt: skip
+    z = gi_star_z(y, w)
+    significant = adjust_p(_two_sided_p(z), method=correction) <= alpha
+    return z, np.asarray(significant, dtype=bool)
+
+
+def _two_sided_p(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Two-sided normal p-value (``2 * scipy.stats.norm.sf(|z|)``, bit for bit, via ndtr)."""
+    return np.asarray(2.0 * special.ndtr(-np.abs(z)), dtype=np.float64)
+
+
+def _checked_input(
+    counts: npt.ArrayLike,
+    *,
+    grid: Grid,
+    correction: Correction,
+    alpha: float,
+    permutations: int,
+    p_value_source: PValueSource,
+    distance_band_m: float | None,
+    weights: sparse.csr_array | None,
+) -> tuple[npt.NDArray[np.float64], sparse.csr_array]:
+    """Return the counts as floats and the weights, after checking every option."""
+    y = np.asarray(counts, dtype=np.float64)
+    _check_options(
+        y,
+        grid=grid,
+        correction=correction,
+        alpha=alpha,
+        permutations=permutations,
+        p_value_source=p_value_source,
+    )
+    if not (y != 0).any():
+        msg = "No crimes fall in the grid's cells. Widen the months, crime types or wards selected."
+        raise EmptyInputError(msg)
+    return y, _checked_weights(grid, distance_band_m=distance_band_m, weights=weights)
 
 
 def _checked_weights(

@@ -18,6 +18,7 @@ from shapely import box
 from hotspots.gistar import (
     HOTSPOT_LABELS,
     gi_star,
+    gi_star_significant,
     gi_star_z,
     permutation_p,
     spatial_weights,
@@ -342,3 +343,19 @@ def test_gi_star_does_not_mutate_counts_or_grid(grid_3x3: Grid) -> None:
     gi_star(counts, grid=grid_3x3, permutations=99)
     assert counts.tolist() == [6.0, 3, 0, 3, 0, 0, 0, 0, 0]
     assert list(grid_3x3.cells.columns) == columns
+
+
+@pytest.mark.parametrize("correction", ["fdr_bh", "holm", "none"])
+def test_significance_arrays_equal_the_table_and_scipy(correction: str) -> None:
+    """The arrays emerging hot spots use are gi_star's columns; p is 2 norm.sf(|z|) exactly."""
+    grid = make_grid(gpd.GeoDataFrame(geometry=[box(0, 0, 2000, 1500)], crs=BNG), cell_size_m=100)
+    counts = np.random.default_rng(7).poisson(1.0, grid.n_cells).astype(float)
+    counts[[40, 41, 60, 61]] += 12
+    result = gi_star(counts, grid=grid, correction=correction)  # type: ignore[arg-type]
+    z, significant = gi_star_significant(counts, grid=grid, correction=correction)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(z, result.cells["gi_z"].to_numpy())
+    np.testing.assert_array_equal(significant, result.cells["significant"].to_numpy(dtype=bool))
+    assert significant.any()
+    np.testing.assert_array_equal(result.cells["gi_p"], 2.0 * stats.norm.sf(np.abs(z)))
+    with pytest.raises(EmptyInputError):
+        gi_star_significant(np.zeros(grid.n_cells), grid=grid)
