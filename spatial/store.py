@@ -31,6 +31,7 @@ rows outside the area are counted, not read.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import datetime as dt
@@ -97,6 +98,10 @@ STORE_FORMAT_VERSION: Final = 1
 Table = Literal["street", "outcomes", "stop_search"]
 _MANIFEST: Final = "manifest.json"
 _ROW_GROUP_ROWS: Final = 16_384
+_CELL_M: Final = 5_000
+"""Side of the squares (BNG metres) whose ids a street partition lists as holding its points."""
+_CELL_ROW: Final = 1_000
+"""Cell id = column * this + row (Great Britain is under 1,000 cells of 5 km north to south)."""
 """Rows per Parquet row group: small enough that a ward's rows skip most of a force's month."""
 _DICTIONARY_COLUMNS: Final = [
     c for c in (*CRIME_COLUMNS, "status") if c not in {"crime_id", "source_row"}
@@ -511,6 +516,38 @@ def _counts(part: StreetRows) -> list[list[object]]:
     return rows
 
 
+def _cells(part: StreetRows) -> str:
+    """
+    Ids of the 5 km squares holding the partition's located points, for the manifest.
+
+    Written as base64 of little-endian int32s: one JSON string per partition, so a national
+    manifest (thousands of partitions, a hundred squares each) parses as fast as without them.
+    """
+    located = part.status == 0
+    ids = np.unique(_cell_ids(part.x_m[located], part.y_m[located])).astype("<i4")
+    return base64.b64encode(ids.tobytes()).decode("ascii")
+
+
+def _listed_cells(text: str) -> list[int]:
+    """Return the square ids :func:`_cells` wrote."""
+    ids: list[int] = np.frombuffer(base64.b64decode(text), dtype="<i4").tolist()
+    return ids
+
+
+def _cell_ids(x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    col = np.floor_divide(x_m, _CELL_M).astype(np.int64)
+    row = np.floor_divide(y_m, _CELL_M).astype(np.int64)
+    out: npt.NDArray[np.int64] = col * _CELL_ROW + row
+    return out
+
+
+def _cells_meeting(bounds: Sequence[float]) -> frozenset[int]:
+    """Ids of the 5 km squares an extent touches (edges included)."""
+    cols = range(int(bounds[0] // _CELL_M), int(bounds[2] // _CELL_M) + 1)
+    rows = range(int(bounds[1] // _CELL_M), int(bounds[3] // _CELL_M) + 1)
+    return frozenset(c * _CELL_ROW + r for c in cols for r in rows)
+
+
 def _bbox(part: StreetRows) -> list[float] | None:
     located = part.status == 0
     if not located.any():
@@ -759,7 +796,12 @@ def _merge(
     if table == "street":
         rows = _rows_of_table(pa.concat_tables([t for _, t in kept]))
         _write_street(rows, staging)
-        entry |= {"counts": _counts(rows), "bbox": _bbox(rows), "n_rows": len(rows.status)}
+        entry |= {
+            "counts": _counts(rows),
+            "bbox": _bbox(rows),
+            "cells_5km": _cells(rows),
+            "n_rows": len(rows.status),
+        }
     else:
         frames = [t.to_pandas() for _, t in kept]
         _write_plain(pd.concat(frames, ignore_index=True), staging)
@@ -824,6 +866,7 @@ def _ingest_street(run: _Run, blob: _Blob, digest: str) -> None:
             "n_rows": n_rows,
             "counts": _counts(part),
             "bbox": _bbox(part),
+            "cells_5km": _cells(part),
             "sources": [record],
         }
         by_status = np.bincount(part.status, minlength=len(_STATUSES))
@@ -989,8 +1032,11 @@ def store_files(
     months
         First and last month ``YYYY-MM`` (inclusive); all when None.
     bounds_m
-        ``(min_x, min_y, max_x, max_y)`` in BNG metres; a street partition is kept when its
-        located points' extent meets it or it holds unlocated rows. All when None.
+        ``(min_x, min_y, max_x, max_y)`` in BNG metres; a street partition is kept when it
+        holds unlocated rows, or when its located points' extent meets it and (in stores that
+        list them) one of the 5 km squares holding its points touches it: a neighbouring
+        force whose extent reaches over the area but whose points lie elsewhere is not opened.
+        All when None.
 
     Returns
     -------
@@ -998,14 +1044,19 @@ def store_files(
         Absolute paths, in partition order.
     """
     manifest = _query_manifest(store_dir)
+    near = _cells_meeting(bounds_m) if bounds_m is not None else frozenset()
     chosen: list[Path] = []
     for key, entry in sorted(_partitions(manifest, table).items()):
         month = key.rsplit("/", 1)[1]
         if months is not None and not months[0] <= month <= months[1]:
             continue
         box = entry.get("bbox")
-        if bounds_m is not None and isinstance(box, list) and not _meets(box, bounds_m):
-            continue
+        if bounds_m is not None and isinstance(box, list):
+            cells = entry.get("cells_5km")
+            if not _meets(box, bounds_m) or (
+                isinstance(cells, str) and near.isdisjoint(_listed_cells(cells))
+            ):
+                continue
         chosen.append(store_dir / str(entry["file"]))
     return chosen
 

@@ -115,3 +115,34 @@ def test_p_only_equals_the_full_test_for_every_alternative(alternative: Alternat
             alternative=alternative,
         )
         assert only == full.p_value
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 20, 57, 999, 40_000])
+@pytest.mark.parametrize("p_null", [0.01, 0.25, 1 / 3, 0.5, 12 / 144, 0.9])
+def test_special_function_test_equals_scipy_stats(n: int, p_null: float) -> None:
+    """The p-values and intervals (scipy.special) are scipy.stats' to 1e-9 relative."""
+    ks = sorted({0, 1, n // 3, n // 2, round(n * p_null), n - 1, n} & set(range(n + 1)))
+    for k in ks:
+        exposure_2 = (1 - p_null) / p_null  # p_null = exposure_1 / (exposure_1 + exposure_2)
+        for alternative, expected in (
+            ("two-sided", stats.binomtest(k, n, p_null).pvalue),
+            ("less", stats.binom.cdf(k, n, p_null)),
+            ("greater", stats.binom.sf(k - 1, n, p_null)),
+        ):
+            got = poisson_rate_ratio_p(
+                k,
+                n - k,
+                exposure_2=exposure_2,
+                alternative=alternative,  # type: ignore[arg-type]
+            )
+            assert got == pytest.approx(min(1.0, expected), rel=1e-9, abs=1e-300)
+        res = poisson_rate_ratio_test(k, n - k, exposure_2=exposure_2)
+        low = 0.0 if k == 0 else stats.beta.ppf(0.025, k, n - k + 1)
+        high = 1.0 if k == n else stats.beta.ppf(0.975, k + 1, n - k)
+        assert res.ci_low == pytest.approx(_rate_ratio(low, exposure_2), rel=1e-12)
+        assert res.ci_high == pytest.approx(_rate_ratio(high, exposure_2), rel=1e-12)
+
+
+def _rate_ratio(q: float, exposure_2: float) -> float:
+    """Clopper-Pearson bound of p mapped to the rate ratio (exposure_1 = 1)."""
+    return q / (1 - q) * exposure_2 if q < 1 else math.inf

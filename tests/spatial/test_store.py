@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
@@ -447,7 +449,9 @@ def test_force_overview_counts_as_assigning_every_point(
     inside = assign_wards(frame, wards).inside  # each crime on its own, as the CSV path does
     expected = inside.groupby(["ward", "month"]).size()
     table = overview.by_ward_month
-    stacked = table.stack()
+    stacked = table.melt(ignore_index=False, var_name="m", value_name="n").set_index(
+        "m", append=True
+    )["n"]
     assert stacked.loc[stacked.to_numpy() > 0].to_dict() == expected.to_dict()
     assert list(table.index) == list(wards["ward_name"])
     assert list(table.columns) == ["2025-03", "2025-04", "2025-05", "2025-06"]
@@ -466,3 +470,38 @@ def test_files_without_the_wards_rows_are_counted_not_opened(cambridge_store: Pa
     assert load.n_rows == 90_957  # every file's rows accounted for
     assert load.n_without_location == 2_859
     assert len(load.months) == 13
+
+
+def _neighbour(source: Path, target: Path) -> Path:
+    """Another force whose points lie 30-40 km either side of Cambridge: its extent spans it."""
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    frame["Reported by"] = frame["Falls within"] = "Neighbour Constabulary"
+    frame["Crime ID"] = frame["Crime ID"].where(frame["Crime ID"] == "", frame["Crime ID"] + "-n")
+    located = frame["Longitude"] != ""
+    lon = pd.to_numeric(frame.loc[located, "Longitude"])
+    shift = np.where(np.arange(len(lon)) % 2 == 0, -0.5, 0.55)
+    frame.loc[located, "Longitude"] = (lon + shift).round(6).astype(str)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(target, index=False)
+    return target
+
+
+def test_a_neighbour_whose_extent_spans_the_wards_is_not_opened(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    september = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    other = _neighbour(september, tmp_path / "in" / "2024-09-neighbour-street.csv")
+    ingest([september, other], store_dir=tmp_path / "s")
+    wards_file = cambridge_dir / "wards.geojson"
+    area = load_study_area([september], wards_file)
+    bounds = tuple(float(v) for v in area.wards.total_bounds)
+    partitions = read_manifest(tmp_path / "s")["partitions"]["street"]  # type: ignore[index]
+    box = partitions["neighbour-constabulary/2024-09"]["bbox"]
+    assert box[0] < bounds[0]  # its extent alone would open it
+    assert box[2] > bounds[2]
+    files = store_files(tmp_path / "s", bounds_m=bounds)  # type: ignore[arg-type]
+    assert [f.parent.parent.name for f in files] == ["cambridgeshire-constabulary"]
+    from_store = load_study_area_from_store(tmp_path / "s", wards_file)
+    assert summarise(from_store, Selection()) == summarise(area, Selection())
+    far = store_files(tmp_path / "s", bounds_m=(box[0], box[1], box[0] + 10, box[3]))
+    assert [f.parent.parent.name for f in far] == ["neighbour-constabulary"]
