@@ -156,11 +156,11 @@ def test_an_empty_store_is_an_error(tmp_path: Path, cambridge_dir: Path) -> None
 def test_wards_outside_the_stores_forces_are_an_error(
     cambridge_store: Path, tmp_path: Path
 ) -> None:
-    wards = tmp_path / "manchester.geojson"  # a square in Manchester, far from Cambridgeshire
-    square = [[-2.25, 53.47], [-2.23, 53.47], [-2.23, 53.49], [-2.25, 53.49], [-2.25, 53.47]]
+    wards = tmp_path / "field.geojson"  # fields west of Cambridge: the nearest crime is 960 m away
+    square = [[0.078, 52.189], [0.082, 52.189], [0.082, 52.191], [0.078, 52.191], [0.078, 52.189]]
     feature = {
         "type": "Feature",
-        "properties": {"WD23NM": "Piccadilly"},
+        "properties": {"WD23NM": "Coton fields"},
         "geometry": {"type": "Polygon", "coordinates": [square]},
     }
     wards.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
@@ -168,6 +168,13 @@ def test_wards_outside_the_stores_forces_are_an_error(
     message = at.error[0].value
     assert "No crime in the store falls inside these wards (1 wards)" in message
     assert "cambridgeshire-constabulary, 2024-09 to 2025-09" in message
+    # Manchester: inside the force's extent (a few points lie far away) but in no 5 km square
+    # holding its points, so no partition is opened.
+    manchester = [[-2.25, 53.47], [-2.23, 53.47], [-2.23, 53.49], [-2.25, 53.49], [-2.25, 53.47]]
+    feature["geometry"] = {"type": "Polygon", "coordinates": [manchester]}
+    wards.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    at = _choose_store(cambridge_store, wards)
+    assert "the store holds no crimes around these wards" in at.error[0].value
     # Far west of every stored point (the Isles of Scilly): the store reads no partition at all.
     scilly = [[-6.35, 49.9], [-6.25, 49.9], [-6.25, 49.97], [-6.35, 49.97], [-6.35, 49.9]]
     feature["geometry"] = {"type": "Polygon", "coordinates": [scilly]}
