@@ -66,6 +66,7 @@ from spatial.io import (
 )
 from spatial.validate import check_readable, decode_text, read_file_bytes
 from spatial.versions import (
+    MonthChoice,
     MonthPart,
     Published,
     SetAsideNotes,
@@ -721,11 +722,17 @@ def _contest(
     groups = held + [([p.record], pq.read_table(p.staging, columns=columns)) for p in pendings]
     parts = [MonthPart.of(rows, _published_of(_newest(records))) for records, rows in groups]
     force_month = (_force_name(table, key, groups), key.rsplit("/", 1)[1])
-    choice = choose_month(
-        force_month, parts, on_subset="error" if table == "street" else "keep all rows"
-    )
-    run.set_aside.add(force_month, parts, choice)
     n_held = len(held)
+    try:
+        choice = choose_month(
+            force_month, parts, on_subset="error" if table == "street" else "keep all rows"
+        )
+    except InputDataError:
+        completing = _completing(force_month, parts, n_held)
+        if completing is None:
+            raise
+        choice = completing
+    run.set_aside.add(force_month, parts, choice)
     for item in choice.set_aside:
         if item.index >= n_held and table == "street":
             run.add("n_set_aside", parts[item.index].n_rows)
@@ -738,6 +745,23 @@ def _contest(
         run.accept(table, key, only.entry, only.staging, only.tallies)
         return
     _merge(run, table, key, [groups[i] for i in kept], new_kept)
+
+
+def _completing(
+    force_month: tuple[str, str], parts: Sequence[MonthPart], n_held: int
+) -> MonthChoice | None:
+    """
+    Return the choice when the store holds a cut-off month and a new file holds all its rows.
+
+    With files, :func:`spatial.io.read_crimes` refuses a file that holds a strict subset of
+    another's rows, and the user removes the incomplete one. A store's user cannot remove what
+    it holds, so when only files already in the store are the incomplete side, the file that
+    holds every row is kept and the held rows are set aside as cut off (a note says so). A new
+    file that is the incomplete side is still refused, and the store is unchanged.
+    """
+    choice = choose_month(force_month, parts, on_subset="keep all rows")
+    cut = [item.index for item in choice.set_aside if item.reason == "cut off"]
+    return choice if cut and all(i < n_held for i in cut) else None
 
 
 def _held_groups(store_dir: Path, table: Table, current: dict[str, object]) -> list[_Group]:
