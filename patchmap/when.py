@@ -186,9 +186,7 @@ def run_when(args: argparse.Namespace) -> int:
     events = incidents.table if area is None else incidents.events  # points only for an area
     start = end = None
     if args.months:
-        from boundaries.select import parse_month_range
-
-        first, last = parse_month_range(args.months)
+        first, last = _months(args, incidents)  # the one reading of --months
         start, end = pd.Period(first, "M").start_time, (pd.Period(last, "M") + 1).start_time
     events = select_events(events, area=area, crime_types=args.crime_type, start=start, end=end)
     notes = list(incidents.report.notes)

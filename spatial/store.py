@@ -500,6 +500,16 @@ def _write_plain(frame: pd.DataFrame, target: Path) -> None:
     frame.to_parquet(target, index=False)
 
 
+def _street_summary(part: StreetRows) -> dict[str, object]:
+    """Return a street partition's manifest fields that describe its rows (every writer's)."""
+    return {
+        "n_rows": len(part.status),
+        "counts": _counts(part),
+        "bbox": _bbox(part),
+        "cells_5km": _cells(part),
+    }
+
+
 def _counts(part: StreetRows) -> list[list[object]]:
     """``[status, crime type or None, n]`` of a partition, sorted (missing crime types last)."""
     encoded = pc.dictionary_encode(part.columns["crime_type"]).combine_chunks()
@@ -820,12 +830,7 @@ def _merge(
     if table == "street":
         rows = _rows_of_table(pa.concat_tables([t for _, t in kept]))
         _write_street(rows, staging)
-        entry |= {
-            "counts": _counts(rows),
-            "bbox": _bbox(rows),
-            "cells_5km": _cells(rows),
-            "n_rows": len(rows.status),
-        }
+        entry |= _street_summary(rows)
     else:
         frames = [t.to_pandas() for _, t in kept]
         _write_plain(pd.concat(frames, ignore_index=True), staging)
@@ -887,10 +892,7 @@ def _ingest_street(run: _Run, blob: _Blob, digest: str) -> None:
             "source": blob.name,
             "digest": digest,
             "published": record["published"],
-            "n_rows": n_rows,
-            "counts": _counts(part),
-            "bbox": _bbox(part),
-            "cells_5km": _cells(part),
+            **_street_summary(part),
             "sources": [record],
         }
         by_status = np.bincount(part.status, minlength=len(_STATUSES))
