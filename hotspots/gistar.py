@@ -18,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import sparse, special
-from scipy.spatial import cKDTree
 
 from hotspots.fdr import CORRECTION_LABELS, Correction, adjust_p
 from spatial.errors import EmptyInputError, ParameterError
@@ -160,6 +159,8 @@ def spatial_weights(grid: Grid, *, distance_band_m: float | None = None) -> spar
         if not (math.isfinite(distance_band_m) and distance_band_m > 0):
             msg = f"distance_band_m must be a positive number of metres; found {distance_band_m}."
             raise ParameterError(msg)
+        from scipy.spatial import cKDTree  # noqa: PLC0415 - a tenth of a second, distance bands only
+
         centres = np.column_stack([grid.cells["x_m"].to_numpy(), grid.cells["y_m"].to_numpy()])
         pairs = cKDTree(centres).query_pairs(
             distance_band_m * (1 + 1e-9) + 1e-9, output_type="ndarray"

@@ -70,7 +70,6 @@ def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
 def run_profile(args: argparse.Namespace) -> int:
     """Run ``patchmap profile``; return the exit code."""
     from tasking.profile import build_profile
-    from tasking.reports import read_reports, reports_gap
 
     loaded = load(args, read_only_chosen=True, count_all=True)
     selection = loaded.selection
@@ -91,6 +90,8 @@ def run_profile(args: argparse.Namespace) -> int:
     )
     record = profile.to_dict()
     if args.reports is not None:
+        from tasking.reports import read_reports, reports_gap
+
         gap = reports_gap(
             read_reports(args.reports),
             loaded.area,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -115,3 +117,37 @@ def test_store_option_errors_say_what_to_fix(
     assert "not two" in capsys.readouterr().err
     assert main(["ingest", crimes]) == 2
     assert "Give --store DIR" in capsys.readouterr().err
+
+
+MODULES_PROBE = """
+import json, runpy, sys
+sys.argv = ["patchmap", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("patchmap", run_name="__main__", alter_sys=True)
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print(json.dumps(sorted(sys.modules)))
+"""
+NOT_FOR_A_WARD: dict[str, tuple[str, ...]] = {
+    "summary": ("scipy", "hotspots", "tasking", "sqlalchemy"),
+    "profile": ("scipy.spatial", "tasking.reports", "sqlalchemy"),
+}
+"""Modules a store summary or profile of one ward does not use, so must not load (start-up)."""
+
+
+@pytest.mark.parametrize("name", list(NOT_FOR_A_WARD))
+def test_ward_from_store_loads_only_what_it_uses(
+    name: str, store: Path, cambridge_dir: Path
+) -> None:
+    args = [name, "--store", str(store), "--wards", str(cambridge_dir / "wards.geojson")]
+    done = subprocess.run(  # noqa: S603 - runs this repo's own command
+        [sys.executable, "-c", MODULES_PROBE, json.dumps([*args, "--ward", "Market", "--json"])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer, _, modules_line = done.stdout.rstrip().rpartition("\n")
+    assert json.loads(answer)["n_inside_wards" if name == "summary" else "n_crimes"] > 0
+    modules = set(json.loads(modules_line))
+    loaded = sorted(m for m in NOT_FOR_A_WARD[name] if m in modules)
+    assert not loaded, f"{name} loaded {loaded}"
