@@ -406,8 +406,9 @@ def _snap_summary(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
         raise EmptyInputError(msg)
     geoms = points.geometry.to_numpy()
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    xy = np.column_stack([shapely.get_x(geoms[ok]), shapely.get_y(geoms[ok])])
-    unique_xy, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    # x + iy sorts as (x, y) does, and far faster than np.unique(axis=0)'s rows of a void dtype
+    xy = shapely.get_x(geoms[ok]) + 1j * shapely.get_y(geoms[ok])
+    unique_xy, inverse, counts = np.unique(xy, return_inverse=True, return_counts=True)
     crimes = pd.DataFrame(
         {
             "loc_id": inverse.reshape(-1),
@@ -428,8 +429,8 @@ def _snap_summary(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {
-            "x_m": unique_xy[:, 0],
-            "y_m": unique_xy[:, 1],
+            "x_m": unique_xy.real,
+            "y_m": unique_xy.imag,
             "n_crimes": counts.astype(np.int64),
             "location": _commonest_per(crimes, "location"),
             "ward": _commonest_per(crimes, "ward"),
@@ -497,10 +498,18 @@ def repeat_locations(points: gpd.GeoDataFrame, *, top_n: int = DEFAULT_TOP_N) ->
     >>> top[["rank", "street", "n_crimes", "share_of_crimes"]].to_numpy().tolist()
     [[1, 'Mill Lane', 3, 0.75]]
     """
+    _check_top_n(top_n)
+    return _ranked_snap_points(_snap_summary(points, what="rank"), top_n=top_n)
+
+
+def _check_top_n(top_n: int) -> None:
     if int(top_n) != top_n or top_n < 1:
         msg = f"top_n must be a whole number of at least 1; found {top_n}."
         raise ParameterError(msg)
-    summary = _snap_summary(points, what="rank")
+
+
+def _ranked_snap_points(summary: pd.DataFrame, *, top_n: int) -> gpd.GeoDataFrame:
+    """Return the busiest ``top_n`` rows of a :func:`_snap_summary` as :func:`repeat_locations`."""
     total = int(summary["n_crimes"].sum())
     table = summary.sort_values(
         ["n_crimes", "location", "x_m", "y_m"], ascending=[False, True, True, True]
@@ -542,8 +551,12 @@ def repeat_locations_flagged(
     PatchmapError
         As :func:`repeat_locations` and :func:`flag_artefacts`.
     """
-    top = repeat_locations(points, top_n=top_n)
-    flags = flag_artefacts(points)
+    _check_top_n(top_n)
+    summary = _snap_summary(points, what="rank")  # once: ranking and flags share it
+    top = _ranked_snap_points(summary, top_n=top_n)
+    flags = _flagged_snap_points(
+        summary, ward_share=DEFAULT_ARTEFACT_WARD_SHARE, min_crimes=DEFAULT_ARTEFACT_MIN_CRIMES
+    )
     reasons = {
         (round(x, 1), round(y, 1)): str(reason)
         for x, y, reason in zip(flags.geometry.x, flags.geometry.y, flags["reason"], strict=True)
@@ -623,7 +636,15 @@ def flag_artefacts(
     if int(min_crimes) != min_crimes or min_crimes < 1:
         msg = f"min_crimes must be a whole number of at least 1; found {min_crimes}."
         raise ParameterError(msg)
-    summary = _snap_summary(points, what="check")
+    return _flagged_snap_points(
+        _snap_summary(points, what="check"), ward_share=ward_share, min_crimes=min_crimes
+    )
+
+
+def _flagged_snap_points(
+    summary: pd.DataFrame, *, ward_share: float, min_crimes: int
+) -> gpd.GeoDataFrame:
+    """Return the flagged rows of a :func:`_snap_summary` as :func:`flag_artefacts` does."""
     ward_totals = summary.groupby("ward", sort=False)["n_crimes"].sum()
     n_ward = ward_totals.reindex(summary["ward"]).to_numpy().astype(np.int64)
     share = summary["n_crimes"].to_numpy() / n_ward

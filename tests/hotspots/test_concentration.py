@@ -249,3 +249,23 @@ def test_repeat_locations_flagged_marks_the_police_station_only() -> None:
     assert top["location"].tolist() == ["On or near Police Station", "On or near Mill Lane"]
     assert "police building" in str(top["artefact"].iloc[0])
     assert top["artefact"].iloc[1] is None
+
+
+def test_repeat_locations_flagged_is_the_ranking_with_the_flags(demo_area: StudyArea) -> None:
+    from hotspots.concentration import repeat_locations_flagged  # noqa: PLC0415
+
+    top = repeat_locations_flagged(demo_area.points, top_n=15)
+    plain = repeat_locations(demo_area.points, top_n=15)
+    pd.testing.assert_frame_equal(top.drop(columns="artefact"), plain, check_exact=True)
+    flags = flag_artefacts(demo_area.points)
+    reasons = {(p.x, p.y): r for p, r in zip(flags.geometry, flags["reason"], strict=True)}
+    expected = [reasons.get((p.x, p.y)) for p in plain.geometry]
+    assert top["artefact"].tolist() == expected
+    assert any(r is not None for r in expected)
+
+
+def test_repeat_locations_ties_fall_back_to_east_then_north() -> None:
+    xy = [(100.0, 5.0), (100.0, -5.0), (50.0, 7.0), (100.0, 5.0), (50.0, 7.0), (100.0, -5.0)]
+    top = repeat_locations(_crimes(xy, location=["On or near Lane"] * 6), top_n=3)
+    assert list(zip(top["x_m"], top["y_m"], strict=True)) == [(50, 7), (100, -5), (100, 5)]
+    assert top["n_crimes"].tolist() == [2, 2, 2]
