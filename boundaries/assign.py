@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from spatial.crs import require_bng
 
@@ -70,18 +72,24 @@ def assign_wards(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> WardAssig
     """
     require_bng(points, name="crime points")
     require_bng(wards, name="wards")
-    point_idx, ward_idx = wards.sindex.query(points.geometry, predicate="intersects")
+    places, place_of_point = _distinct_places(points.geometry.to_numpy())
+    place_idx, ward_idx = wards.sindex.query(places, predicate="intersects")
     area = wards.geometry.area.to_numpy()
     codes = wards["ward_code"].astype(str).to_numpy() if "ward_code" in wards else None
     code_rank = (
         np.unique(codes, return_inverse=True)[1] if codes is not None else np.arange(len(wards))
     )
-    order = np.lexsort((ward_idx, code_rank[ward_idx], area[ward_idx], point_idx))
-    point_idx, ward_idx = point_idx[order], ward_idx[order]
-    first = np.ones(len(point_idx), dtype=bool)
-    first[1:] = point_idx[1:] != point_idx[:-1]
-    counts = np.diff(np.append(np.flatnonzero(first), len(point_idx)))
-    point_idx, ward_idx = point_idx[first], ward_idx[first]
+    order = np.lexsort((ward_idx, code_rank[ward_idx], area[ward_idx], place_idx))
+    place_idx, ward_idx = place_idx[order], ward_idx[order]
+    first = np.ones(len(place_idx), dtype=bool)
+    first[1:] = place_idx[1:] != place_idx[:-1]
+    n_wards_of_place = np.zeros(len(places), dtype=np.int64)
+    n_wards_of_place[place_idx[first]] = np.diff(np.append(np.flatnonzero(first), len(place_idx)))
+    ward_of_place = np.zeros(len(places), dtype=np.int64)
+    ward_of_place[place_idx[first]] = ward_idx[first]
+    point_idx = np.flatnonzero(n_wards_of_place[place_of_point] > 0)
+    counts = n_wards_of_place[place_of_point[point_idx]]
+    ward_idx = ward_of_place[place_of_point[point_idx]]
     inside = points.iloc[point_idx].copy()
     names = wards["ward_name"].to_numpy()
     inside["ward"] = names[ward_idx]
@@ -102,3 +110,22 @@ def assign_wards(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> WardAssig
         n_in_overlaps=int(multi.sum()),
         notes=notes,
     )
+
+
+def _distinct_places(
+    geoms: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int64]]:
+    """
+    Return the distinct points to look up and, for each geometry, the position of its own.
+
+    data.police.uk snaps crimes to a few thousand points, so a ward is looked up once per
+    point rather than once per crime (a point's ward depends only on where it is). Anything
+    but non-empty points (missing, empty or other geometries) is looked up row by row.
+    """
+    if len(geoms) and bool((shapely.get_type_id(geoms) == 0).all()):
+        x, y = shapely.get_x(geoms), shapely.get_y(geoms)
+        if bool(np.isfinite(x).all() and np.isfinite(y).all()):
+            place_of_point, xy = pd.factorize(x + 1j * y)
+            places = np.asarray(shapely.points(np.real(xy), np.imag(xy)), dtype=object)
+            return places, place_of_point.astype(np.int64)
+    return geoms, np.arange(len(geoms), dtype=np.int64)

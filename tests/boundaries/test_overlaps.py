@@ -99,3 +99,34 @@ def test_blank_crime_types_are_counted_so_types_sum_to_the_total(tmp_path: Path)
     record = summary.to_dict()
     assert record["n_rows_read"] == 3
     assert record["notes"] == []
+
+
+def test_crimes_at_one_snap_point_share_its_ward_and_odd_geometries_are_looked_up_alone() -> None:
+    wards = _wards(
+        ["District", "Market"],
+        ["E07", "E05"],
+        [_square(544_000, 258_000, 1_000), _square(544_400, 258_400, 200)],
+    )
+    snapped = [Point(544_500, 258_500), Point(544_100, 258_100), Point(600_000, 300_000)]
+    geoms = [snapped[i % 3] for i in range(9)]
+    points = gpd.GeoDataFrame(
+        {"n": range(9)}, geometry=geoms, crs=BNG, index=[f"r{i}" for i in range(9)]
+    )
+    result = assign_wards(points, wards)
+    assert result.inside["ward"].to_dict() == {
+        f"r{i}": "Market" if i % 3 == 0 else "District" for i in range(9) if i % 3 != 2
+    }
+    assert result.outside.index.tolist() == ["r2", "r5", "r8"]
+    assert result.n_in_overlaps == 3
+    odd = points.copy()
+    odd.loc["r3", "geometry"] = None
+    odd.loc["r4", "geometry"] = Point()
+    odd.loc["r6", "geometry"] = _square(544_450, 258_450, 10)  # not a point: inside Market
+    mixed = assign_wards(odd, wards)
+    assert mixed.inside["ward"].to_dict() == {
+        "r0": "Market",
+        "r1": "District",
+        "r6": "Market",
+        "r7": "District",
+    }
+    assert mixed.outside.index.tolist() == ["r2", "r3", "r4", "r5", "r8"]
