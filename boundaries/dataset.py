@@ -238,6 +238,7 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two 
     from spatial.store import (  # noqa: PLC0415 - DuckDB loads only for stores
         located_counts,
         query_crimes,
+        query_session,
     )
 
     ward_load = read_wards(wards, name_field=ward_field)
@@ -255,21 +256,22 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two 
         focus = ward_frame.loc[named] if named.any() else ward_frame
     bounds, focus_bounds = _bounds(ward_frame), _bounds(focus)
     counts = read_files = None
-    if count_all and len(focus) < len(ward_frame):
-        by_place = located_counts(store_dir, bounds_m=bounds)
-        counts = _ward_counts(by_place, ward_frame)
-        x, y = by_place["x_m"], by_place["y_m"]
-        near = x.between(focus_bounds[0], focus_bounds[2]) & y.between(
-            focus_bounds[1], focus_bounds[3]
+    with query_session():  # the counts and the rows: one DuckDB database
+        if count_all and len(focus) < len(ward_frame):
+            by_place = located_counts(store_dir, bounds_m=bounds)
+            counts = _ward_counts(by_place, ward_frame)
+            x, y = by_place["x_m"], by_place["y_m"]
+            near = x.between(focus_bounds[0], focus_bounds[2]) & y.between(
+                focus_bounds[1], focus_bounds[3]
+            )
+            read_files = [Path(f) for f in by_place.loc[near, "file"].unique()]
+        crime_load = query_crimes(
+            store_dir,
+            bounds_m=bounds,
+            read_bounds_m=focus_bounds,
+            count_unlocated=bool(read_only),
+            read_files=read_files,
         )
-        read_files = [Path(f) for f in by_place.loc[near, "file"].unique()]
-    crime_load = query_crimes(
-        store_dir,
-        bounds_m=bounds,
-        read_bounds_m=focus_bounds,
-        count_unlocated=bool(read_only),
-        read_files=read_files,
-    )
     assignment = assign_wards(crime_load.points, ward_frame)
     return StudyArea(
         wards=ward_frame,

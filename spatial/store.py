@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import fcntl
@@ -78,6 +79,7 @@ from spatial.versions import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
+    import duckdb
     import numpy.typing as npt
 
 __all__ = [
@@ -88,6 +90,7 @@ __all__ = [
     "located_counts",
     "located_points",
     "query_crimes",
+    "query_session",
     "read_manifest",
     "store_files",
     "store_info",
@@ -1133,13 +1136,52 @@ def store_info(store_dir: Path) -> StoreInfo:
     )
 
 
-def _sql_frame(sql: str, params: dict[str, object]) -> pd.DataFrame:
-    """Run one DuckDB query and hand its rows over as Arrow-backed pandas columns."""
+_SESSION: contextvars.ContextVar[duckdb.DuckDBPyConnection | None] = contextvars.ContextVar(
+    "patchmap_store_session", default=None
+)
+"""The DuckDB database of the :func:`query_session` this thread is in, if any."""
+
+
+@contextlib.contextmanager
+def query_session() -> Iterator[None]:
+    """
+    Run the store queries made inside the block on one DuckDB database, closed at its end.
+
+    Opening an in-memory database costs tens of milliseconds, and a first query on it more:
+    a load that makes two queries (a profile's counts of every ward, then the chosen ward's
+    rows) saves that once. The database holds its memory until it is closed, so a session
+    spans one load, not a process. Each thread (and Streamlit session) has its own.
+
+    Examples
+    --------
+    >>> with query_session():
+    ...     pass  # located_counts(...), then query_crimes(...)
+    """
     import duckdb  # noqa: PLC0415 - only store queries need it
 
-    with duckdb.connect() as con:
-        frame: pd.DataFrame = con.sql(sql, params=params).to_arrow_table().to_pandas()
-        return frame
+    if _SESSION.get() is not None:  # nested: the outer session's database serves
+        yield
+        return
+    with duckdb.connect() as database:
+        token = _SESSION.set(database)
+        try:
+            yield
+        finally:
+            _SESSION.reset(token)
+
+
+def _sql_frame(sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """
+    Run one DuckDB query and hand its rows over as Arrow-backed pandas columns.
+
+    Inside a :func:`query_session` the query runs on the session's database, else on a new one.
+    """
+    session = _SESSION.get()
+    if session is None:
+        with query_session():
+            return _sql_frame(sql, params)
+    frame: pd.DataFrame = session.sql(sql, params=params).to_arrow_table().to_pandas()
+    return frame
 
 
 def _duck_rows(
@@ -1291,11 +1333,9 @@ def query_crimes(
         [float(b) for b in (read_bounds_m or bounds_m)],
     )
     located = (rows["status"] == "located").to_numpy()
-    read_counts = (
-        pd.DataFrame({"month": rows["month"], "crime": rows["crime_type"].fillna("")})
-        .loc[located]
-        .value_counts()
-    )
+    every_row_located = bool(located.all())  # so when the unlocated rows are counted, not read
+    month_crime = pd.DataFrame({"month": rows["month"], "crime": rows["crime_type"].fillna("")})
+    read_counts = (month_crime if every_row_located else month_crime.loc[located]).value_counts()
     read = {
         (str(m), str(c)): int(n)
         for (m, c), n in cast("Iterable[tuple[tuple[str, str], int]]", read_counts.items())
@@ -1304,22 +1344,32 @@ def query_crimes(
     rows["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
     rows["source_row"] = rows["source_row"].astype("int64")
     columns = list(CRIME_COLUMNS) + (["outcome", "outcome_month"] if outcome_files else [])
+    found = rows if every_row_located else rows.loc[located, [*columns, "x_m", "y_m"]]
     points = gpd.GeoDataFrame(
-        rows.loc[located, columns].reset_index(drop=True),
-        geometry=gpd.points_from_xy(rows.loc[located, "x_m"], rows.loc[located, "y_m"]),
+        found[columns].reset_index(drop=True),
+        geometry=gpd.points_from_xy(found["x_m"], found["y_m"]),
         crs=BNG,
     )
     unread, unlocated = _unread(store_dir, files, read, count_unlocated=count_unlocated)
     return CrimeLoad(
         points=points,
-        without_location=rows.loc[rows["status"] == "no_location", columns].reset_index(drop=True),
-        outside_gb=rows.loc[
-            rows["status"] == "outside_gb", [*columns, "longitude", "latitude"]
-        ].reset_index(drop=True),
+        without_location=_with_status(rows, "no_location", columns=columns, none=every_row_located),
+        outside_gb=_with_status(
+            rows, "outside_gb", columns=[*columns, "longitude", "latitude"], none=every_row_located
+        ),
         files=tuple(str(f.relative_to(store_dir)) for f in files),
         unread_located=unread,
         unread_unlocated=unlocated,
     )
+
+
+def _with_status(
+    rows: pd.DataFrame, status: str, *, columns: list[str], none: bool
+) -> pd.DataFrame:
+    """Return ``columns`` of the rows with ``status`` renumbered; with ``none``, no rows."""
+    if none:  # slicing is far cheaper than masking every row out
+        return rows.iloc[:0][columns].reset_index(drop=True)
+    return rows.loc[rows["status"] == status, columns].reset_index(drop=True)
 
 
 def located_points(

@@ -505,3 +505,47 @@ def test_a_neighbour_whose_extent_spans_the_wards_is_not_opened(
     assert summarise(from_store, Selection()) == summarise(area, Selection())
     far = store_files(tmp_path / "s", bounds_m=(box[0], box[1], box[0] + 10, box[3]))
     assert [f.parent.parent.name for f in far] == ["neighbour-constabulary"]
+
+
+def test_queries_from_several_threads_at_once_agree(cambridge_store: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - this test's threads
+
+    bounds = (540_000.0, 250_000.0, 552_000.0, 265_000.0)  # Cambridge city
+
+    def load(months: tuple[str, str]) -> tuple[int, int, int]:
+        got = query_crimes(cambridge_store, bounds_m=bounds, months=months, count_unlocated=True)
+        counts = located_counts(cambridge_store, bounds_m=bounds, months=months)
+        return len(got.points), sum(n for *_, n in got.unread_unlocated), int(counts["n"].sum())
+
+    spans = [("2024-09", "2025-02"), ("2025-03", "2025-09"), ("2024-09", "2025-09")] * 3
+    alone = [load(span) for span in spans[:3]] * 3
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(load, spans))
+    assert together == alone
+    assert alone[0][0] + alone[1][0] == alone[2][0] > 0  # the two halves make the whole
+    assert alone[2][0] == alone[2][2]  # every located row inside the extent is read and counted
+
+
+def test_a_query_session_runs_its_queries_on_one_database_and_closes_it(
+    cambridge_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[duckdb.DuckDBPyConnection] = []
+    connect = duckdb.connect
+
+    def counting_connect(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        opened.append(connect(*args, **kwargs))  # type: ignore[arg-type]
+        return opened[-1]
+
+    monkeypatch.setattr(duckdb, "connect", counting_connect)
+    bounds = (540_000.0, 250_000.0, 552_000.0, 265_000.0)
+    alone = len(query_crimes(cambridge_store, bounds_m=bounds).points)
+    located_counts(cambridge_store, bounds_m=bounds)
+    assert len(opened) == 2  # outside a session, each query opens (and closes) its own
+    with store_module.query_session():
+        with store_module.query_session():  # nested: the outer one's database
+            counted = int(located_counts(cambridge_store, bounds_m=bounds)["n"].sum())
+        together = len(query_crimes(cambridge_store, bounds_m=bounds).points)
+    assert len(opened) == 3
+    assert together == alone == counted > 0
+    with pytest.raises(duckdb.Error):  # closed with its session
+        opened[-1].sql("SELECT 1").fetchall()
