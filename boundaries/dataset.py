@@ -315,7 +315,8 @@ def _ward_counts(counts: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
     ward_of_place[inside.index.to_numpy()] = names.get_indexer(inside["ward"])
     ward = ward_of_place[place_code]
     month_code, months = pd.factorize(counts["month"].astype(str))
-    type_code, types = pd.factorize(counts["crime_type"].astype(object), use_na_sentinel=False)
+    # Arrow text factorised as it is: as object, the same codes at five times the cost
+    type_code, types = pd.factorize(counts["crime_type"], use_na_sentinel=False)
     kept = ward >= 0
     key = (ward[kept] * len(months) + month_code[kept]) * len(types) + type_code[kept]
     unique_key, key_code = np.unique(key, return_inverse=True)

@@ -188,3 +188,40 @@ def test_demo_loads_through_the_readers_with_its_sites() -> None:
     assert area.population is not None
     assert area.lsoas is not None
     assert len(area.months) == 12
+
+
+def test_ward_counts_keep_blank_crime_types_as_their_own_group() -> None:
+    from boundaries.dataset import _ward_counts  # noqa: PLC0415 - the store's rank counts
+
+    wards = apply_neighbourhoods(
+        gpd.GeoDataFrame(
+            {"ward_name": ["West", "East"], "ward_code": ["E1", "E2"]},
+            geometry=[_box(0, 0, 100, 100), _box(100, 0, 200, 100)],
+            crs="EPSG:27700",
+        )
+    )
+    counts = pd.DataFrame(
+        {
+            "x_m": [150.0, 50.0, 50.0, 150.0, 500.0],
+            "y_m": [50.0, 50.0, 50.0, 50.0, 50.0],
+            "month": ["2025-01", "2025-01", "2025-02", "2025-01", "2025-01"],
+            "crime_type": pd.Series(["Burglary", None, "Burglary", None, "Robbery"], dtype="str"),
+            "file": ["a"] * 5,
+            "n": [3, 2, 4, 1, 7],
+        }
+    )
+    got = _ward_counts(counts, wards)
+    rows = {
+        (w, m, "" if pd.isna(t) else t): n
+        for w, m, t, n in got[["ward", "month", "crime_type", "n"]].itertuples(index=False)
+    }
+    assert rows == {
+        ("East", "2025-01", "Burglary"): 3,
+        ("East", "2025-01", ""): 1,
+        ("West", "2025-01", ""): 2,
+        ("West", "2025-02", "Burglary"): 4,
+    }  # the point at x 500 lies in no ward
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> Polygon:
+    return Polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
