@@ -9,6 +9,7 @@ without coordinates, rows outside Great Britain and duplicate crimes are counted
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -138,7 +139,6 @@ _PLAIN_NUMBER: Final = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 these, exponents included); anything else goes to the pandas reader."""
 ROW_STATUSES: Final = ("located", "no_location", "outside_gb")
 """Codes 0, 1, 2 of :attr:`StreetRows.status`: the three places a row read can go."""
-_TO_BNG: Final = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 
 UnlocatedStatus = Literal["no_location", "outside_gb"]
@@ -605,7 +605,7 @@ def _locate(
     """
     located = np.isfinite(lon) & np.isfinite(lat)
     in_box = in_gb_lonlat(lon, lat)
-    x, y = _TO_BNG.transform(np.where(in_box, lon, np.nan), np.where(in_box, lat, np.nan))
+    x, y = _to_bng().transform(np.where(in_box, lon, np.nan), np.where(in_box, lat, np.nan))
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     return located, in_box & in_gb_land(x, y), x, y
 
@@ -1219,3 +1219,14 @@ def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
     )
     out, _ = repair_geometries(out, label_column="lsoa_code", source=name)
     return out
+
+
+@functools.cache
+def _to_bng() -> Transformer:
+    """
+    Return the WGS84 lon/lat to BNG transformer, built on first use.
+
+    Building it takes a few hundredths of a second, which commands reading a store (its rows
+    already in BNG) do not spend.
+    """
+    return Transformer.from_crs(WGS84, BNG, always_xy=True)
