@@ -202,11 +202,15 @@ def select_points(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
     ParameterError
         When a ward, neighbourhood or crime type is unknown.
     """
+    return area.points.loc[_selected(area, selection)].copy()
+
+
+def _selected(area: StudyArea, selection: Selection) -> pd.Series[bool]:
+    """Mark the rows of ``area.points`` that :func:`select_points` returns."""
     _check_known(selection.crime_types, area.crime_types, what="crime type")
     names = _ward_set(area, selection)
     points = area.points
-    mask = _row_mask(points, selection) & points["ward"].isin(names)
-    return points.loc[mask].copy()
+    return _row_mask(points, selection) & points["ward"].isin(names)
 
 
 def data_period(points: pd.DataFrame, selection: Selection) -> tuple[str, str]:
@@ -369,7 +373,9 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     EmptyInputError
         When the months or crime types select no rows at all.
     """
-    inside = select_points(area, selection)
+    selected = _selected(area, selection)  # the two columns counted, not every column copied
+    inside_wards = area.points.loc[selected, "ward"]
+    n_inside = len(inside_wards)
     crimes = area.crimes
     n_without = int(_row_mask(crimes.without_location, selection).sum()) + _n_unread(
         crimes, selection, "no_location"
@@ -380,17 +386,17 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     n_in_gb = int(_row_mask(crimes.points, selection).sum()) + _n_unread(crimes, selection)
     aside = crimes.set_aside.loc[_row_mask(crimes.set_aside, selection)]
     n_duplicates = int((aside["reason"] == "duplicate Crime ID").sum())
-    n_outside_wards = n_in_gb - len(inside)
+    n_outside_wards = n_in_gb - n_inside
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
         msg = "The chosen months and crime types select no rows. Widen the month range or types."
         raise EmptyInputError(msg)
     names = _ward_set(area, selection)
-    by_ward_counts = inside["ward"].value_counts()
+    by_ward_counts = inside_wards.value_counts()
     by_ward = {w: int(by_ward_counts.get(w, 0)) for w in names}
-    months = pd.concat(
+    months = pd.concat(  # each frame's distinct months as text, not every row's
         [
-            f.loc[_row_mask(f, selection), "month"].astype(str)
+            pd.Series(f.loc[_row_mask(f, selection), "month"].unique()).astype(str)
             for f in (crimes.points, crimes.without_location, crimes.outside_gb)
         ]
         + [pd.Series(_unread_months(crimes, selection), dtype=str)]
@@ -400,11 +406,11 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         n_without_location=n_without,
         n_outside_gb=n_outside_gb,
         n_outside_wards=n_outside_wards,
-        n_inside_wards=len(inside),
+        n_inside_wards=n_inside,
         n_duplicates_removed=n_duplicates,
         months=tuple(sorted({str(m) for m in months.unique()})),
         by_ward=by_ward,
-        by_crime_type=_types_with_blank(inside["crime_type"]),
+        by_crime_type=_types_with_blank(area.points.loc[selected, "crime_type"]),
         n_set_aside=len(aside) - n_duplicates,
         notes=area.notes,
     )
