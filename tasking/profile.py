@@ -503,8 +503,9 @@ def build_profile(
     if wards is not None and neighbourhood is not None:
         msg = "Profile either wards or a neighbourhood, not both."
         raise ParameterError(msg)
-    loaded = set(area.months)
-    first, last = months or (area.months[0], area.months[-1])
+    area_months = area.months  # worked out from every row on each call: once
+    loaded = set(area_months)
+    first, last = months or (area_months[0], area_months[-1])
     period = _month_range(pd.Period(first, freq="M"), pd.Period(last, freq="M"))
     nbhds = (neighbourhood,) if neighbourhood else None
     place = Selection(wards=wards, neighbourhoods=nbhds)
@@ -570,7 +571,7 @@ def build_profile(
         changes=tuple(c for c in changes if c is not None),
         top_locations=_top_locations(in_period),
         hotspots=_hotspots(in_period, grid),
-        persistence=_persistence(all_months, grid, area.months),
+        persistence=_persistence(all_months, grid, area_months),
         notes=tuple(notes),
         eva_findings=None
         if findings is None
