@@ -38,6 +38,7 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from spatial._fast_text import all_distinct, fixed_width_seconds, may_be_padded
 from spatial.crs import BNG, BNG_EPSG, WGS84
 from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
 from spatial.validate import (
@@ -353,6 +354,8 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
         msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
         raise InputDataError(msg) from err
     for i, column in enumerate(table.columns):
+        if not may_be_padded(column):  # a look at each value's edge bytes; no copy
+            continue
         stripped = pc.utf8_trim_whitespace(column)
         if not stripped.equals(column):  # only columns with padded cells are rebuilt
             blank = pc.equal(stripped, "")
@@ -480,14 +483,15 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
     """
     Parse with each format in turn (Arrow's strict strptime); the first that fits wins.
 
-    The format of the first value is found on that value alone and the whole column parsed with
-    it once; only values it leaves unparsed go through the other formats, in order (strict
-    formats never both fit one value, so the answer is the same as trying every format in turn).
+    The format of the first value is found on that value alone. When every value is a real date
+    written exactly in it, the column is read by :func:`~spatial._fast_text.fixed_width_seconds`
+    (NumPy over the bytes). Otherwise the whole column is parsed with it once, and only values
+    it leaves unparsed go through the other formats, in order (strict formats never both fit one
+    value, so the answer is the same as trying every format in turn).
     """
     text = _arrow_text(values)
     out = pa.nulls(len(text), type=pa.timestamp("s"))
-    present = pc.drop_null(text)
-    first = present[0] if len(present) else None
+    first = _first_present(text)
     hit = next(
         (
             f
@@ -497,6 +501,9 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
         ),
         None,
     )
+    fast = fixed_width_seconds(text, hit) if hit else None
+    if fast is not None:  # every value a real date in the first value's layout
+        return pd.Series(fast.view("M8[s]").astype("M8[ns]"), index=values.index)
     ordered = ([hit] if hit else []) + [f for f in date_formats if f != hit]
     for date_format in ordered:
         if out.null_count == text.null_count:
@@ -510,6 +517,16 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
         index=values.index,
         dtype="datetime64[ns]",
     )
+
+
+def _first_present(text: pa.Array | pa.ChunkedArray) -> pa.Scalar | None:
+    """Return the first value that is not missing (no copy of the column), or ``None``."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    for chunk in chunks:
+        if chunk.null_count < len(chunk):
+            at = pc.index(chunk.is_valid(), value=True).as_py()
+            return chunk[at]
+    return None
 
 
 def _unpadded(text: pa.Array) -> pa.Array:
@@ -1099,14 +1116,19 @@ def read_incidents(
     reason = _reasons(times, placed, ids)
     keep = pd.Series(reason == 0, index=table.index)
     events = _events(table, roles, times, placed, keep, midnight=midnight)
-    exact = (times.start == times.end) & (times.start == times.start.dt.normalize())
+    start = times.start.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    exact = (start == times.end.to_numpy(dtype="datetime64[ns]").view(np.int64)) & (
+        start % _DAY_NS == 0
+    )  # a missing start is never kept, so NaT needs no test here
     report = _report(
         table=table, events=events, reason=reason, ids=ids, roles=roles, placed=placed,
         files=files, notes=notes, midnight=midnight,
-        n_at_midnight=int((exact & keep).sum()),
+        n_at_midnight=int((exact & (reason == 0)).sum()),
     )  # fmt: skip
-    labels = np.asarray(("", *_REASONS), dtype=object)[reason[reason > 0]]
-    rejected = table.loc[reason > 0].assign(reason=labels, start=times.start[reason > 0])
+    set_aside = np.flatnonzero(reason)
+    labels = np.asarray(("", *_REASONS), dtype=object)[reason[set_aside]]
+    rows = set_aside if len(set_aside) else slice(0)  # an empty slice: no take of each column
+    rejected = table.iloc[rows].assign(reason=labels, start=times.start.iloc[rows])
     return Incidents(
         table=events, crs=placed.target, report=report, rejected=rejected.reset_index(drop=True)
     )
@@ -1126,6 +1148,8 @@ def _repeated(ids: pd.Series) -> npt.NDArray[np.bool_]:
     text = _arrow_text(ids)
     if isinstance(text, pa.ChunkedArray):  # several files: one array to encode
         text = text.combine_chunks()
+    if all_distinct(text):  # the usual case, proved from the bytes' hashes
+        return np.zeros(len(text), dtype=bool)
     encoded = pc.dictionary_encode(text)
     if len(encoded.dictionary) == len(text) - text.null_count:  # every reference differs
         return np.zeros(len(text), dtype=bool)
@@ -1182,7 +1206,7 @@ def _events(
         return taken.fillna(missing).astype(str) if taken.hasnans else taken
 
     files = table["source_file"]
-    if every and (files == files.iloc[0]).all():
+    if every and files.iloc[0] == files.iloc[-1] and (files == files.iloc[0]).all():
         source_file = pd.Series(files.iloc[0], index=range(len(rows)), dtype=str)
     else:
         source_file = pd.Series(files.to_numpy()[rows]).astype(str)
