@@ -44,6 +44,7 @@ LAST_YEAR: Final = 2099
 _WIDTHS: Final = {"d": 2, "m": 2, "Y": 4, "H": 2, "M": 2, "S": 2}
 _MAX: Final = {"H": 23, "M": 59, "S": 59}
 _ZERO: Final = ord("0")
+_TEXT_TYPES: Final = (pa.string(), pa.large_string())
 NAT_S: Final = np.iinfo(np.int64).min
 """Seconds value of a missing date (NumPy's NaT for ``datetime64[s]``)."""
 
@@ -144,7 +145,7 @@ def fixed_width_seconds(
     fields, literals, width = layout
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    if text.type != pa.string():
+    if text.type not in _TEXT_TYPES:
         return None
     matrix = _bytes_matrix(text, width)
     if matrix is None:
@@ -204,10 +205,16 @@ _PRINTABLE_FROM: Final = np.uint8(33)
 _N_PRINTABLE: Final = 95
 
 
-def _offsets(text: pa.Array) -> npt.NDArray[np.int32]:
-    return np.frombuffer(
+def _offsets(text: pa.Array) -> npt.NDArray[np.int64]:
+    """Return the value offsets of a ``string`` (int32) or ``large_string`` (int64) array."""
+    if text.type == pa.large_string():
+        return np.frombuffer(
+            text.buffers()[1], dtype=np.int64, count=len(text) + 1, offset=text.offset * 8
+        )
+    narrow = np.frombuffer(
         text.buffers()[1], dtype=np.int32, count=len(text) + 1, offset=text.offset * 4
     )
+    return narrow.astype(np.int64)
 
 
 def may_be_padded(text: pa.ChunkedArray | pa.Array) -> bool:
@@ -220,7 +227,7 @@ def may_be_padded(text: pa.ChunkedArray | pa.Array) -> bool:
     """
     chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
     for chunk in chunks:
-        if chunk.type != pa.string():
+        if chunk.type not in _TEXT_TYPES:
             return True
         data = chunk.buffers()[2]
         if data is None or len(chunk) == 0:
@@ -247,7 +254,7 @@ def all_distinct(text: pa.Array) -> bool | None:
     have equal hashes, so no two equal hashes proves every value differs. ``None`` when the values
     differ in width or two hashes are equal (a repeat, or a rare collision): ask exactly.
     """
-    if text.type != pa.string():
+    if text.type not in _TEXT_TYPES:
         return None
     present = len(text) - text.null_count
     if present < 2:  # noqa: PLR2004

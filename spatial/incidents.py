@@ -343,7 +343,7 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
             io.BytesIO(body),
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
+                column_types=dict.fromkeys(header, pa.large_string()),  # pandas' own: no copy
                 null_values=[""],
                 strings_can_be_null=True,
             ),
@@ -359,7 +359,7 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
         stripped = pc.utf8_trim_whitespace(column)
         if not stripped.equals(column):  # only columns with padded cells are rebuilt
             blank = pc.equal(stripped, "")
-            cleaned = pc.if_else(blank, pa.scalar(None, pa.string()), stripped)
+            cleaned = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
             table = table.set_column(i, table.column_names[i], cleaned)
     frame: pd.DataFrame = table.to_pandas()
     return frame
@@ -474,9 +474,12 @@ _TIME_PARTS: Final = (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M", "")
 def _arrow_text(values: pd.Series) -> pa.Array:
     """Return the values as Arrow strings (no copy when pandas already holds them in Arrow)."""
     try:
-        return pa.array(values.array).cast(pa.string())
+        text = pa.array(values.array)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+        return pa.array(values.astype(object), type=pa.large_string(), from_pandas=True)
+    if text.type in {pa.string(), pa.large_string()}:
+        return text
+    return text.cast(pa.large_string())
 
 
 def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
@@ -605,7 +608,7 @@ def _day_month(
     if order == "day-first":
         return day_first
     complete = int(day_first.notna().sum()) == int(values.notna().sum())
-    if order is None and complete and bool((day_first.dt.day > 12).any()):  # noqa: PLR2004
+    if order is None and complete and _day_above_12(day_first):
         return day_first  # a day above 12: these can only be day-first
     month_first = _try_formats(values, _formats("%m/%d/%Y", sep))
     if order == "month-first":
@@ -630,6 +633,11 @@ def _day_month(
         )
         raise InputDataError(msg)
     return day_first
+
+
+def _day_above_12(dates: pd.Series) -> bool:
+    """Whether any date falls on day 13-31 (the first thousand dates nearly always show one)."""
+    return bool((dates.head(1000).dt.day > 12).any() or (dates.dt.day > 12).any())  # noqa: PLR2004
 
 
 def _raise_unparsed(

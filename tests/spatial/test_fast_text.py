@@ -113,3 +113,15 @@ def test_empty_strings_and_all_missing_columns() -> None:
     got = fixed_width_seconds(pa.array([None, None], type=pa.string()), "%d/%m/%Y")
     assert got is not None
     assert (got == NAT_S).all()
+
+
+def test_large_string_columns_as_pandas_holds_them() -> None:
+    values = ["03/01/2025 22:15", None, "04/01/2025 08:00"]
+    large = pa.array(values, type=pa.large_string())
+    got = fixed_width_seconds(large, "%d/%m/%Y %H:%M")
+    assert got is not None
+    np.testing.assert_array_equal(got, _strptime_seconds(pa.array(values), "%d/%m/%Y %H:%M"))
+    assert may_be_padded(pa.array(["a", "b "], type=pa.large_string()))
+    assert not may_be_padded(pa.array(["a", None], type=pa.large_string()))
+    assert all_distinct(pa.array(["ab", "cd"], type=pa.large_string())) is True
+    assert all_distinct(pa.array(["ab", "ab"], type=pa.large_string())) is None
