@@ -35,7 +35,14 @@ import pyarrow as pa
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "all_distinct", "fixed_width_seconds", "may_be_padded"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "NAT_S",
+    "all_distinct",
+    "fixed_width_seconds",
+    "may_be_padded",
+]
 
 FIRST_YEAR: Final = 1900
 LAST_YEAR: Final = 2099

@@ -38,7 +38,7 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from spatial._fast_text import all_distinct, fixed_width_seconds, may_be_padded
+from spatial._fast_text import NAT_S, all_distinct, fixed_width_seconds, may_be_padded
 from spatial.crs import BNG, BNG_EPSG, WGS84
 from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
 from spatial.validate import (
@@ -568,6 +568,45 @@ def _formats(date_part: str, sep: str) -> list[str]:
     return [date_part + t for t in _TIME_PARTS]
 
 
+def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, bool] | None:
+    """
+    Parse a fixed-width numeric date column at once, or ``None`` to take the general path.
+
+    The layout is the one :func:`_parse_dates` would choose, found on the first value the same
+    way; the column is read by :func:`~spatial._fast_text.fixed_width_seconds` only when every
+    value is a real date in it. Day-first is taken only where the general path takes it at once
+    (told, or a day above 12); anything else (an undecided order, a fraction of a second, a value
+    in another layout) goes the general way, which decides or names the problem. Returns the
+    dates and whether any has a time of day.
+    """
+    text = _arrow_text(values)
+    first_value = _first_present(text)
+    first = "" if first_value is None else str(first_value.as_py())
+    if m := _YMD_RE.match(first):
+        date_part = "%Y/%m/%d"
+    elif m := _NUMERIC_DATE_RE.match(first):
+        date_part = "%m/%d/%Y" if order == "month-first" else "%d/%m/%Y"
+    else:
+        return None
+    hit = next(
+        (
+            f
+            for f in _formats(date_part, m.group(1))
+            if pc.strptime(first_value, format=f, unit="s", error_is_null=True).is_valid
+        ),
+        None,
+    )
+    seconds = None if hit is None else fixed_width_seconds(text, hit)
+    if seconds is None:
+        return None
+    present = seconds != NAT_S
+    stamps = pd.Series(seconds.view("M8[s]").astype("M8[ns]"), index=values.index)
+    if date_part == "%d/%m/%Y" and order != "day-first" and not _day_above_12(stamps):
+        return None  # every day 12 or less: the general path asks which order
+    has_time = bool((present & (seconds % 86_400 != 0)).any())
+    return stamps, has_time
+
+
 def _parse_dates(
     values: pd.Series,
     *,
@@ -716,12 +755,16 @@ def _timestamp(
     rows = table["source_row"]
     column = roles[which]
     values, had_offset = _strip_offset(table[column], column=column, notes=notes)
+    time_role = f"{which}_time"
+    plain = not had_offset and time_role not in roles and (which == "to" or "hour" not in roles)
+    fast = _fast_dates(values, order=roles.get("dates")) if plain else None
+    if fast is not None:
+        return fast
     stamp = _parse_dates(
         values, column=column, source=src, order=roles.get("dates"), first_row=rows
     )
     ns = stamp.to_numpy(dtype="datetime64[ns]")
     has_time = bool(((ns.view(np.int64) % _DAY_NS != 0) & ~np.isnat(ns)).any())
-    time_role = f"{which}_time"
     if time_role in roles:
         tod = _parse_time_of_day(
             table[roles[time_role]], column=roles[time_role], source=src, first_row=rows

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from spatial import incidents
 from spatial._fast_text import NAT_S, all_distinct, fixed_width_seconds, may_be_padded
 
 
@@ -125,3 +127,81 @@ def test_large_string_columns_as_pandas_holds_them() -> None:
     assert not may_be_padded(pa.array(["a", None], type=pa.large_string()))
     assert all_distinct(pa.array(["ab", "cd"], type=pa.large_string())) is True
     assert all_distinct(pa.array(["ab", "ab"], type=pa.large_string())) is None
+
+
+_EXTRACTS = {
+    "day-first with windows": (
+        (
+            "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+            "A1,03/01/2025 22:15,04/01/2025 01:30,Burglary,545000,258000\n"
+            "A2,13/02/2025 08:00,,Shoplifting,545100,258100\n"
+            "A1,03/01/2025 22:15,04/01/2025 01:30,Burglary,545000,258000\n"
+            "A3,28/02/2024 00:00,29/02/2024 00:00,Criminal damage,545200,258200\n"
+            "A4,,,Theft,545300,258300\n"
+            "A5,14/03/2025 10:00,14/03/2025 09:00,Theft,545300,258300\n"
+        ),
+        {},
+    ),
+    "ISO with seconds and padded cells": (
+        (
+            "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+            "B1,2025-01-03T22:15:00, 2025-01-04T01:30:00,Burglary ,545000,258000\n"
+            "B2,2025-02-13T08:00:00,,Shoplifting,545100,258100\n"
+            "B3,2025-02-13T08:00:00,,Shoplifting,0,0\n"
+        ),
+        {},
+    ),
+    "month-first when told": (
+        (
+            "Ref,Date,Offence,Easting,Northing\n"
+            "C1,01/03/2025 22:15,Burglary,545000,258000\n"
+            "C2,02/04/2025 08:00,Theft,545100,258100\n"
+        ),
+        {"dates": "month-first"},
+    ),
+    "dates only": (
+        (
+            "Ref,Date,Offence,Easting,Northing\n"
+            "D1,25/12/2024,Burglary,545000,258000\n"
+            "D2,01/01/2025,Theft,545100,258100\n"
+        ),
+        {},
+    ),
+    "fractions of a second": (
+        (
+            "Ref,Date,Offence,Easting,Northing\n"
+            "E1,2025-01-03 22:15:00.250,Burglary,545000,258000\n"
+            "E2,2025-01-04 08:00:00,Theft,545100,258100\n"
+        ),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_EXTRACTS))
+def test_fast_and_general_paths_read_the_same(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text, columns = _EXTRACTS[name]
+    upload = (f"{name}.csv", text.encode())
+    answers: list[bool] = []
+
+    def spy(*args: object) -> object:
+        got = fixed_width_seconds(*args)  # type: ignore[arg-type]
+        answers.append(got is not None)
+        return got
+
+    monkeypatch.setattr(incidents, "fixed_width_seconds", spy)
+    fast = incidents.read_incidents([upload], columns=columns)
+    assert any(answers)  # the byte-level parse read the column (after the fractions go)
+    monkeypatch.setattr(incidents, "fixed_width_seconds", lambda *_args: None)
+    monkeypatch.setattr(incidents, "all_distinct", lambda *_args: None)
+    monkeypatch.setattr(incidents, "may_be_padded", lambda *_args: True)
+    general = incidents.read_incidents([upload], columns=columns)
+    assert fast.report == general.report
+    pd.testing.assert_frame_equal(fast.table, general.table)
+    pd.testing.assert_frame_equal(fast.rejected, general.rejected)
+    assert fast.report.n_events > 0
+    if name == "day-first with windows":
+        report = fast.report
+        assert (report.n_events, report.n_duplicates, report.n_without_time) == (3, 1, 1)
+        assert report.n_bad_window == 1
+        assert fast.table["end"].iloc[1] == pd.Timestamp("2025-02-13 08:00")  # no "to": exact
