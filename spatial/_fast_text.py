@@ -241,8 +241,9 @@ def may_be_padded(text: pa.ChunkedArray | pa.Array) -> bool:
             continue
         offsets = _offsets(chunk)
         starts, ends = offsets[:-1], offsets[1:]
-        filled = ends > starts  # empty and (as Arrow writes them) missing values have no edge
-        starts, ends = starts[filled], ends[filled]
+        if chunk.null_count or (ends - starts).min() == 0:
+            filled = ends > starts  # empty and (as Arrow writes them) missing values: no edge
+            starts, ends = starts[filled], ends[filled]
         edges = np.take(np.frombuffer(data, dtype=np.uint8), np.concatenate((starts, ends - 1)))
         if ((edges - _PRINTABLE_FROM) >= _N_PRINTABLE).any():  # below 33 wraps round to >= 223
             return True
