@@ -38,6 +38,7 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from spatial._fast_text import NAT_S, all_distinct, fixed_width_seconds, may_be_padded
 from spatial.crs import BNG, BNG_EPSG, WGS84
 from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
 from spatial.validate import (
@@ -342,7 +343,7 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
             io.BytesIO(body),
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
+                column_types=dict.fromkeys(header, pa.large_string()),  # pandas' own: no copy
                 null_values=[""],
                 strings_can_be_null=True,
             ),
@@ -353,10 +354,12 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
         msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
         raise InputDataError(msg) from err
     for i, column in enumerate(table.columns):
+        if not may_be_padded(column):  # a look at each value's edge bytes; no copy
+            continue
         stripped = pc.utf8_trim_whitespace(column)
         if not stripped.equals(column):  # only columns with padded cells are rebuilt
             blank = pc.equal(stripped, "")
-            cleaned = pc.if_else(blank, pa.scalar(None, pa.string()), stripped)
+            cleaned = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
             table = table.set_column(i, table.column_names[i], cleaned)
     frame: pd.DataFrame = table.to_pandas()
     return frame
@@ -471,23 +474,27 @@ _TIME_PARTS: Final = (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M", "")
 def _arrow_text(values: pd.Series) -> pa.Array:
     """Return the values as Arrow strings (no copy when pandas already holds them in Arrow)."""
     try:
-        return pa.array(values.array).cast(pa.string())
+        text = pa.array(values.array)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+        return pa.array(values.astype(object), type=pa.large_string(), from_pandas=True)
+    if text.type in {pa.string(), pa.large_string()}:
+        return text
+    return text.cast(pa.large_string())
 
 
 def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
     """
     Parse with each format in turn (Arrow's strict strptime); the first that fits wins.
 
-    The format of the first value is found on that value alone and the whole column parsed with
-    it once; only values it leaves unparsed go through the other formats, in order (strict
-    formats never both fit one value, so the answer is the same as trying every format in turn).
+    The format of the first value is found on that value alone. When every value is a real date
+    written exactly in it, the column is read by :func:`~spatial._fast_text.fixed_width_seconds`
+    (NumPy over the bytes). Otherwise the whole column is parsed with it once, and only values
+    it leaves unparsed go through the other formats, in order (strict formats never both fit one
+    value, so the answer is the same as trying every format in turn).
     """
     text = _arrow_text(values)
     out = pa.nulls(len(text), type=pa.timestamp("s"))
-    present = pc.drop_null(text)
-    first = present[0] if len(present) else None
+    first = _first_present(text)
     hit = next(
         (
             f
@@ -497,6 +504,9 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
         ),
         None,
     )
+    fast = fixed_width_seconds(text, hit) if hit else None
+    if fast is not None:  # every value a real date in the first value's layout
+        return pd.Series(fast.view("M8[s]").astype("M8[ns]"), index=values.index)
     ordered = ([hit] if hit else []) + [f for f in date_formats if f != hit]
     for date_format in ordered:
         if out.null_count == text.null_count:
@@ -510,6 +520,16 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
         index=values.index,
         dtype="datetime64[ns]",
     )
+
+
+def _first_present(text: pa.Array | pa.ChunkedArray) -> pa.Scalar | None:
+    """Return the first value that is not missing (no copy of the column), or ``None``."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    for chunk in chunks:
+        if chunk.null_count < len(chunk):
+            at = pc.index(chunk.is_valid(), value=True).as_py()
+            return chunk[at]
+    return None
 
 
 def _unpadded(text: pa.Array) -> pa.Array:
@@ -546,6 +566,45 @@ def _as_typed(parsed: pa.Array, text: pa.Array, date_format: str) -> pa.Array:
 def _formats(date_part: str, sep: str) -> list[str]:
     date_part = date_part.replace("/", sep)
     return [date_part + t for t in _TIME_PARTS]
+
+
+def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, bool] | None:
+    """
+    Parse a fixed-width numeric date column at once, or ``None`` to take the general path.
+
+    The layout is the one :func:`_parse_dates` would choose, found on the first value the same
+    way; the column is read by :func:`~spatial._fast_text.fixed_width_seconds` only when every
+    value is a real date in it. Day-first is taken only where the general path takes it at once
+    (told, or a day above 12); anything else (an undecided order, a fraction of a second, a value
+    in another layout) goes the general way, which decides or names the problem. Returns the
+    dates and whether any has a time of day.
+    """
+    text = _arrow_text(values)
+    first_value = _first_present(text)
+    first = "" if first_value is None else str(first_value.as_py())
+    if m := _YMD_RE.match(first):
+        date_part = "%Y/%m/%d"
+    elif m := _NUMERIC_DATE_RE.match(first):
+        date_part = "%m/%d/%Y" if order == "month-first" else "%d/%m/%Y"
+    else:
+        return None
+    hit = next(
+        (
+            f
+            for f in _formats(date_part, m.group(1))
+            if pc.strptime(first_value, format=f, unit="s", error_is_null=True).is_valid
+        ),
+        None,
+    )
+    seconds = None if hit is None else fixed_width_seconds(text, hit)
+    if seconds is None:
+        return None
+    present = seconds != NAT_S
+    stamps = pd.Series(seconds.view("M8[s]").astype("M8[ns]"), index=values.index)
+    if date_part == "%d/%m/%Y" and order != "day-first" and not _day_above_12(stamps):
+        return None  # every day 12 or less: the general path asks which order
+    has_time = bool((present & (seconds % 86_400 != 0)).any())
+    return stamps, has_time
 
 
 def _parse_dates(
@@ -588,7 +647,7 @@ def _day_month(
     if order == "day-first":
         return day_first
     complete = int(day_first.notna().sum()) == int(values.notna().sum())
-    if order is None and complete and bool((day_first.dt.day > 12).any()):  # noqa: PLR2004
+    if order is None and complete and _day_above_12(day_first):
         return day_first  # a day above 12: these can only be day-first
     month_first = _try_formats(values, _formats("%m/%d/%Y", sep))
     if order == "month-first":
@@ -613,6 +672,11 @@ def _day_month(
         )
         raise InputDataError(msg)
     return day_first
+
+
+def _day_above_12(dates: pd.Series) -> bool:
+    """Whether any date falls on day 13-31 (the first thousand dates nearly always show one)."""
+    return bool((dates.head(1000).dt.day > 12).any() or (dates.dt.day > 12).any())  # noqa: PLR2004
 
 
 def _raise_unparsed(
@@ -691,12 +755,16 @@ def _timestamp(
     rows = table["source_row"]
     column = roles[which]
     values, had_offset = _strip_offset(table[column], column=column, notes=notes)
+    time_role = f"{which}_time"
+    plain = not had_offset and time_role not in roles and (which == "to" or "hour" not in roles)
+    fast = _fast_dates(values, order=roles.get("dates")) if plain else None
+    if fast is not None:
+        return fast
     stamp = _parse_dates(
         values, column=column, source=src, order=roles.get("dates"), first_row=rows
     )
     ns = stamp.to_numpy(dtype="datetime64[ns]")
     has_time = bool(((ns.view(np.int64) % _DAY_NS != 0) & ~np.isnat(ns)).any())
-    time_role = f"{which}_time"
     if time_role in roles:
         tod = _parse_time_of_day(
             table[roles[time_role]], column=roles[time_role], source=src, first_row=rows
@@ -1099,14 +1167,19 @@ def read_incidents(
     reason = _reasons(times, placed, ids)
     keep = pd.Series(reason == 0, index=table.index)
     events = _events(table, roles, times, placed, keep, midnight=midnight)
-    exact = (times.start == times.end) & (times.start == times.start.dt.normalize())
+    start = times.start.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    exact = (start == times.end.to_numpy(dtype="datetime64[ns]").view(np.int64)) & (
+        start % _DAY_NS == 0
+    )  # a missing start is never kept, so NaT needs no test here
     report = _report(
         table=table, events=events, reason=reason, ids=ids, roles=roles, placed=placed,
         files=files, notes=notes, midnight=midnight,
-        n_at_midnight=int((exact & keep).sum()),
+        n_at_midnight=int((exact & (reason == 0)).sum()),
     )  # fmt: skip
-    labels = np.asarray(("", *_REASONS), dtype=object)[reason[reason > 0]]
-    rejected = table.loc[reason > 0].assign(reason=labels, start=times.start[reason > 0])
+    set_aside = np.flatnonzero(reason)
+    labels = np.asarray(("", *_REASONS), dtype=object)[reason[set_aside]]
+    rows = set_aside if len(set_aside) else slice(0)  # an empty slice: no take of each column
+    rejected = table.iloc[rows].assign(reason=labels, start=times.start.iloc[rows])
     return Incidents(
         table=events, crs=placed.target, report=report, rejected=rejected.reset_index(drop=True)
     )
@@ -1126,6 +1199,8 @@ def _repeated(ids: pd.Series) -> npt.NDArray[np.bool_]:
     text = _arrow_text(ids)
     if isinstance(text, pa.ChunkedArray):  # several files: one array to encode
         text = text.combine_chunks()
+    if all_distinct(text):  # the usual case, proved from the bytes' hashes
+        return np.zeros(len(text), dtype=bool)
     encoded = pc.dictionary_encode(text)
     if len(encoded.dictionary) == len(text) - text.null_count:  # every reference differs
         return np.zeros(len(text), dtype=bool)
@@ -1182,7 +1257,7 @@ def _events(
         return taken.fillna(missing).astype(str) if taken.hasnans else taken
 
     files = table["source_file"]
-    if every and (files == files.iloc[0]).all():
+    if every and files.iloc[0] == files.iloc[-1] and (files == files.iloc[0]).all():
         source_file = pd.Series(files.iloc[0], index=range(len(rows)), dtype=str)
     else:
         source_file = pd.Series(files.to_numpy()[rows]).astype(str)

@@ -1,0 +1,284 @@
+"""
+Byte-level checks of Arrow string columns with NumPy: fixed-width dates, edges, distinct values.
+
+Each function here reads an Arrow string column's buffers as NumPy bytes and answers a question
+about the whole column at once, much faster than Python or a general compute kernel: the dates of
+a fixed-width date column (:func:`fixed_width_seconds`), whether any value may have spaces at
+its edges (:func:`may_be_padded`), and whether its values are all different
+(:func:`all_distinct`). Each answers only when it is sure; otherwise it says so (``None`` or
+``True`` for "may be") and the caller takes the general path, so results never depend on which
+path ran.
+
+**Dates.**
+
+Force extracts write every date in one layout, each value the same width. Such a column is read
+here straight from the Arrow string buffer as a matrix of bytes: each field is a pair (or four) of
+digit bytes at a known place, every separator is checked at its place, and every date is checked
+to exist (day within its month, hour under 24, minute and second under 60) and to lie in
+1900-2099. This is several times faster than a ``strptime`` per value, and stricter than Arrow's,
+which rolls impossible dates over (31/02 into March).
+
+The parser answers only when **every** value present is a date of the layout; otherwise it returns
+``None`` and the caller parses the column the general way, which names the values it cannot read.
+So a column gets the same dates either way, and a file with a single odd value is never half-read
+here.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "NAT_S",
+    "all_distinct",
+    "fixed_width_seconds",
+    "may_be_padded",
+]
+
+FIRST_YEAR: Final = 1900
+LAST_YEAR: Final = 2099
+"""Dates outside these years are typing mistakes (0024, 9999), as for the general parser."""
+
+_WIDTHS: Final = {"d": 2, "m": 2, "Y": 4, "H": 2, "M": 2, "S": 2}
+_MAX: Final = {"H": 23, "M": 59, "S": 59}
+_ZERO: Final = ord("0")
+_TEXT_TYPES: Final = (pa.string(), pa.large_string())
+NAT_S: Final = np.iinfo(np.int64).min
+"""Seconds value of a missing date (NumPy's NaT for ``datetime64[s]``)."""
+
+
+@functools.cache
+def _layout(date_format: str) -> tuple[dict[str, int], tuple[tuple[int, int], ...], int] | None:
+    """
+    Field start positions, literal characters ``(position, byte)`` and the width of a format.
+
+    ``None`` when the format has a directive other than ``%d %m %Y %H %M %S`` (month names, say)
+    or repeats one, or a literal that is not a single byte.
+    """
+    fields: dict[str, int] = {}
+    literals: list[tuple[int, int]] = []
+    at, i = 0, 0
+    while i < len(date_format):
+        char = date_format[i]
+        if char == "%":
+            code = date_format[i + 1 : i + 2]
+            if code not in _WIDTHS or code in fields:
+                return None
+            fields[code] = at
+            at += _WIDTHS[code]
+            i += 2
+            continue
+        if len(char.encode()) != 1:
+            return None
+        literals.append((at, ord(char)))
+        at += 1
+        i += 1
+    if not {"d", "m", "Y"} <= fields.keys():
+        return None
+    return fields, tuple(literals), at
+
+
+@functools.cache
+def _month_tables() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """Days from 1970-01-01 to the first of each month of 1900-2099, and each month's length."""
+    months = np.arange(
+        np.datetime64(f"{FIRST_YEAR}-01"), np.datetime64(f"{LAST_YEAR + 1}-02"), dtype="M8[M]"
+    )
+    first = months.astype("M8[D]").astype(np.int64)
+    return first[:-1], np.diff(first).astype(np.int32)
+
+
+def _bytes_matrix(
+    text: pa.Array, width: int
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]] | None:
+    """Return the present values as an ``(n_present, width)`` byte matrix, and where they are."""
+    n = len(text)
+    offsets = _offsets(text)
+    data = text.buffers()[2]
+    if data is None:
+        return None
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    if text.null_count == 0:
+        present = np.ones(n, dtype=bool)
+        start = int(offsets[0])
+        if int(offsets[-1]) - start != n * width or not (np.diff(offsets) == width).all():
+            return None
+        return buffer[start : start + n * width].reshape(n, width), present
+    present = np.asarray(text.is_valid(), dtype=bool)
+    lengths = np.diff(offsets)
+    n_present = n - text.null_count
+    start = int(offsets[0])
+    if int(offsets[-1]) - start == n_present * width and (lengths[present] == width).all():
+        # missing values take no bytes (as Arrow writes them): the present ones are contiguous
+        return buffer[start : start + n_present * width].reshape(n_present, width), present
+    starts = offsets[:-1][present]
+    if not (lengths[present] == width).all():
+        return None
+    return buffer[starts[:, None] + np.arange(width)], present
+
+
+def fixed_width_seconds(
+    text: pa.Array | pa.ChunkedArray, date_format: str
+) -> npt.NDArray[np.int64] | None:
+    """
+    Return the seconds since 1970 of each date in ``text``, written in ``date_format``.
+
+    Parameters
+    ----------
+    text
+        Stripped date strings (missing values null).
+    date_format
+        A ``strptime`` format made of ``%d %m %Y %H %M %S`` and single-byte separators.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``int64`` seconds (view as ``datetime64[s]``; :data:`NAT_S` where a value is missing), or
+        ``None`` when the format is not fixed-width or any value present is not a real date
+        written exactly in it (then parse the column the general way).
+    """
+    layout = _layout(date_format)
+    if layout is None:
+        return None
+    fields, literals, width = layout
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if text.type not in _TEXT_TYPES:
+        return None
+    matrix = _bytes_matrix(text, width)
+    if matrix is None:
+        return None
+    chars, present = matrix
+    if not len(chars):
+        return np.full(len(present), NAT_S, dtype=np.int64)
+    values = _fields(chars, fields, literals)
+    seconds = None if values is None else _seconds(values)
+    if seconds is None or present.all():
+        return seconds
+    out = np.full(len(present), NAT_S, dtype=np.int64)
+    out[present] = seconds
+    return out
+
+
+def _fields(
+    chars: npt.NDArray[np.uint8], fields: dict[str, int], literals: tuple[tuple[int, int], ...]
+) -> dict[str, npt.NDArray[np.int32]] | None:
+    """Return each field's numbers, or ``None`` when a separator or a digit is not in place."""
+    columns = np.ascontiguousarray(chars.T)  # one row of bytes per character place: fast slices
+    if any((columns[at] != byte).any() for at, byte in literals):
+        return None
+    digits = columns - np.uint8(_ZERO)  # a byte that is not a digit wraps above 9
+    places = [at + k for code, at in fields.items() for k in range(_WIDTHS[code])]
+    if digits[places].max() > 9:  # noqa: PLR2004
+        return None
+    values: dict[str, npt.NDArray[np.int32]] = {}
+    for code, at in fields.items():
+        pair = digits[at] * np.uint8(10) + digits[at + 1]  # at most 99: stays in one byte
+        if code == "Y":
+            pair = pair.astype(np.int32) * 100 + (digits[at + 2] * np.uint8(10) + digits[at + 3])
+        values[code] = pair.astype(np.int32)
+    return values
+
+
+def _seconds(values: dict[str, npt.NDArray[np.int32]]) -> npt.NDArray[np.int64] | None:
+    """Return seconds since 1970 from the fields, or ``None`` if any date or time does not exist."""
+    year, month, day = values["Y"], values["m"], values["d"]
+    if year.min() < FIRST_YEAR or year.max() > LAST_YEAR or month.min() < 1 or month.max() > 12:  # noqa: PLR2004
+        return None
+    index = (year - FIRST_YEAR) * 12 + month - 1
+    first, length = _month_tables()
+    if day.min() < 1 or (day > length[index]).any():
+        return None
+    seconds: npt.NDArray[np.int64] = (first[index] + (day - 1)) * 86_400
+    for code, scale in (("H", 3600), ("M", 60), ("S", 1)):
+        if code in values:
+            if values[code].max() > _MAX[code]:
+                return None
+            seconds += values[code] * scale
+    return seconds
+
+
+_PRINTABLE_FROM: Final = np.uint8(33)
+"""Bytes 33-127 are printable ASCII; a byte at a value's edge outside them may be a space."""
+_N_PRINTABLE: Final = 95
+
+
+def _offsets(text: pa.Array) -> npt.NDArray[np.int64]:
+    """Return the value offsets of a ``string`` (int32) or ``large_string`` (int64) array."""
+    if text.type == pa.large_string():
+        return np.frombuffer(
+            text.buffers()[1], dtype=np.int64, count=len(text) + 1, offset=text.offset * 8
+        )
+    narrow = np.frombuffer(
+        text.buffers()[1], dtype=np.int32, count=len(text) + 1, offset=text.offset * 4
+    )
+    return narrow.astype(np.int64)
+
+
+def may_be_padded(text: pa.ChunkedArray | pa.Array) -> bool:
+    """
+    Whether any value of a string column may start or end with white space.
+
+    ``False`` is certain: every value starts and ends with a printable ASCII character (not a
+    space, tab or line break, nor a byte of a non-ASCII character, which could be a Unicode
+    space). ``True`` means "trim to see".
+    """
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    for chunk in chunks:
+        if chunk.type not in _TEXT_TYPES:
+            return True
+        data = chunk.buffers()[2]
+        if data is None or len(chunk) == 0:
+            continue
+        offsets = _offsets(chunk)
+        starts, ends = offsets[:-1], offsets[1:]
+        if chunk.null_count or (ends - starts).min() == 0:
+            filled = ends > starts  # empty and (as Arrow writes them) missing values: no edge
+            starts, ends = starts[filled], ends[filled]
+        edges = np.take(np.frombuffer(data, dtype=np.uint8), np.concatenate((starts, ends - 1)))
+        if ((edges - _PRINTABLE_FROM) >= _N_PRINTABLE).any():  # below 33 wraps round to >= 223
+            return True
+    return False
+
+
+_MIX: Final = np.uint64(0x9E3779B97F4A7C15)
+
+
+def all_distinct(text: pa.Array) -> bool | None:
+    """
+    Tell whether the present values of a fixed-width string column are all different.
+
+    ``True`` is certain.
+    The values are folded into 64-bit hashes from their bytes and the hashes sorted: equal values
+    have equal hashes, so no two equal hashes proves every value differs. ``None`` when the values
+    differ in width or two hashes are equal (a repeat, or a rare collision): ask exactly.
+    """
+    if text.type not in _TEXT_TYPES:
+        return None
+    present = len(text) - text.null_count
+    if present < 2:  # noqa: PLR2004
+        return True
+    lengths = np.diff(_offsets(text))
+    width = int(lengths[np.flatnonzero(lengths)[0]]) if lengths.any() else 0
+    matrix = _bytes_matrix(text, width) if width else None
+    if matrix is None:
+        return None
+    chars = matrix[0]
+    words = -(-width // 8)
+    padded = np.zeros((len(chars), words * 8), dtype=np.uint8)
+    padded[:, :width] = chars
+    columns = np.ascontiguousarray(padded.view(np.uint64).T)
+    hashed = columns[0].copy()
+    for word in columns[1:]:
+        hashed = (hashed * _MIX) ^ word
+    hashed.sort()
+    return None if bool((hashed[1:] == hashed[:-1]).any()) else True
