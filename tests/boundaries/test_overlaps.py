@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely import Point, Polygon
 
@@ -18,6 +19,8 @@ from spatial.io import POLICE_UK_COLUMNS, read_wards
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from shapely.geometry.base import BaseGeometry
 
 
 def _square(x: float, y: float, size: float) -> Polygon:
@@ -118,11 +121,11 @@ def test_crimes_at_one_snap_point_share_its_ward_and_odd_geometries_are_looked_u
     }
     assert result.outside.index.tolist() == ["r2", "r5", "r8"]
     assert result.n_in_overlaps == 3
-    odd = points.copy()
-    odd.loc["r3", "geometry"] = None
-    odd.loc["r4", "geometry"] = Point()
-    odd.loc["r6", "geometry"] = _square(544_450, 258_450, 10)  # not a point: inside Market
-    mixed = assign_wards(odd, wards)
+    odd_geoms: list[BaseGeometry | None] = list(geoms)
+    odd_geoms[3], odd_geoms[4] = None, Point()  # missing, empty
+    odd_geoms[6] = _square(544_450, 258_450, 10)  # not a point: inside Market
+    odd = gpd.GeoSeries(np.array(odd_geoms, dtype=object), index=points.index, crs=BNG)
+    mixed = assign_wards(points.set_geometry(odd), wards)
     assert mixed.inside["ward"].to_dict() == {
         "r0": "Market",
         "r1": "District",

@@ -258,8 +258,9 @@ def test_repeat_locations_flagged_is_the_ranking_with_the_flags(demo_area: Study
     plain = repeat_locations(demo_area.points, top_n=15)
     pd.testing.assert_frame_equal(top.drop(columns="artefact"), plain, check_exact=True)
     flags = flag_artefacts(demo_area.points)
-    reasons = {(p.x, p.y): r for p, r in zip(flags.geometry, flags["reason"], strict=True)}
-    expected = [reasons.get((p.x, p.y)) for p in plain.geometry]
+    flag_xy = zip(flags.geometry.x, flags.geometry.y, strict=True)
+    reasons = dict(zip(flag_xy, flags["reason"], strict=True))
+    expected = [reasons.get(xy) for xy in zip(plain.geometry.x, plain.geometry.y, strict=True)]
     assert top["artefact"].tolist() == expected
     assert any(r is not None for r in expected)
 
