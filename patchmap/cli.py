@@ -28,11 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_BROKEN_PIPE", "SUBCOMMANDS", "build_parser", "main"]
 
 EXIT_BROKEN_PIPE: Final = 141
+"""The exit code when standard output is closed early (128 + SIGPIPE, as a shell reports it)."""
 FULL_COLLECTION_EVERY: Final = 100
 """Young collections between full ones while a command runs (Python's default: 10). A full
 collection walks every object of the analysis stack (pandas, pyarrow, scipy: a million) and
 finds next to no garbage: two of them cost a store profile 50-90 ms."""
-"""The exit code when standard output is closed early (128 + SIGPIPE, as a shell reports it)."""
 
 SUBCOMMANDS: Final = (
     ("summary", "patchmap.load", "count crimes by ward and type, every row accounted for"),
