@@ -38,7 +38,14 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from spatial._fast_text import NAT_S, all_distinct, fixed_width_seconds, may_be_padded
+from spatial._fast_text import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    NAT_S,
+    all_distinct,
+    fixed_width_seconds,
+    may_be_padded,
+)
 from spatial.crs import BNG, BNG_EPSG, WGS84
 from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
 from spatial.validate import (
@@ -465,8 +472,12 @@ def _require_roles(roles: Mapping[str, str], real: Sequence[str], *, source: str
 _NUMERIC_DATE_RE: Final = re.compile(r"^\d{1,2}([/.-])\d{1,2}\1\d{4}")
 _YMD_RE: Final = re.compile(r"^\d{4}([/.-])\d{1,2}\1\d{1,2}")
 _TEXT_MONTH_RE: Final = re.compile(r"^\d{1,2}([ -])[A-Za-z]{3,9}\1\d{4}")
-_EARLIEST: Final = pa.scalar(pd.Timestamp("1900-01-01").to_pydatetime(), type=pa.timestamp("s"))
-_LATEST: Final = pa.scalar(pd.Timestamp("2100-01-01").to_pydatetime(), type=pa.timestamp("s"))
+_EARLIEST: Final = pa.scalar(
+    pd.Timestamp(f"{FIRST_YEAR}-01-01").to_pydatetime(), type=pa.timestamp("s")
+)
+_LATEST: Final = pa.scalar(
+    pd.Timestamp(f"{LAST_YEAR + 1}-01-01").to_pydatetime(), type=pa.timestamp("s")
+)
 """Dates outside these years are typing mistakes (0024, 9999): unreadable, never a crash."""
 _TIME_PARTS: Final = (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M", "")
 
