@@ -190,7 +190,7 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
     )
 
 
-def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two read options
+def load_study_area_from_store(  # noqa: PLR0913 - optional input files and three read options
     store_dir: Path,
     wards: str | Path | tuple[str, bytes],
     *,
@@ -201,6 +201,7 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two 
     label: str | None = None,
     read_only: tuple[str, ...] | None = None,
     count_all: bool = False,
+    columns: tuple[str, ...] | None = None,
 ) -> StudyArea:
     """
     Load wards and read only their crimes from a store (see :mod:`spatial.store`).
@@ -224,6 +225,9 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two 
         With ``read_only``: also count every ward's located crimes by month and crime type
         (:attr:`StudyArea.ward_counts`) from four columns of the store, grouped by snap point,
         so a profile ranks the chosen ward among all without reading the others' rows.
+    columns
+        Only these of the crimes' columns (``month`` and ``crime_type`` always), for a question
+        that needs no more, such as a summary (see :func:`spatial.store.query_crimes`).
 
     Returns
     -------
@@ -271,6 +275,7 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and two 
             read_bounds_m=focus_bounds,
             count_unlocated=bool(read_only),
             read_files=read_files,
+            columns=columns,
         )
     assignment = assign_wards(crime_load.points, ward_frame)
     return StudyArea(

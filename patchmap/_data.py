@@ -66,7 +66,11 @@ def _in_hours(area: StudyArea, text: str) -> StudyArea:
 
 
 def _police_uk_area(
-    args: argparse.Namespace, *, read_only_chosen: bool, count_all: bool
+    args: argparse.Namespace,
+    *,
+    read_only_chosen: bool,
+    count_all: bool,
+    columns: tuple[str, ...] | None,
 ) -> StudyArea:
     """Load the demo town, a store (with --wards) or data.police.uk files (with --wards)."""
     from boundaries import dataset
@@ -95,6 +99,7 @@ def _police_uk_area(
             if read_only_chosen
             else None,
             count_all=count_all,
+            columns=columns,
         )
     if not args.crimes or args.wards is None:
         msg = (
@@ -114,7 +119,11 @@ def _police_uk_area(
 
 
 def load(
-    args: argparse.Namespace, *, read_only_chosen: bool = False, count_all: bool = False
+    args: argparse.Namespace,
+    *,
+    read_only_chosen: bool = False,
+    count_all: bool = False,
+    columns: tuple[str, ...] | None = None,
 ) -> Loaded:
     """
     Load the study area the options name and build the selection.
@@ -123,6 +132,8 @@ def load(
     for subcommands whose answer concerns the chosen wards alone, such as ``summary``. With
     ``count_all`` as well, every ward's crimes are counted by month and crime type
     (``StudyArea.ward_counts``), which is all a profile needs of the other wards (its rank).
+    With ``columns``, a store reads only those of the crimes' columns (``summary`` counts by
+    month and crime type: Crime IDs and the rest are not read); the CSVs are read whole.
     """
     from boundaries.select import Selection, parse_month_range
 
@@ -134,7 +145,9 @@ def load(
         incidents = read_extract(args)
         area = _extract_area(args, incidents)
     else:
-        area = _police_uk_area(args, read_only_chosen=read_only_chosen, count_all=count_all)
+        area = _police_uk_area(
+            args, read_only_chosen=read_only_chosen, count_all=count_all, columns=columns
+        )
     if getattr(args, "hours", None):
         if incidents is None:
             msg = (

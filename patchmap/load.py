@@ -30,7 +30,8 @@ def run_summary(args: argparse.Namespace) -> int:
     """
     from boundaries.select import summarise
 
-    loaded = load(args, read_only_chosen=True)
+    # a summary counts by month and crime type: a store need not read Crime IDs and the rest
+    loaded = load(args, read_only_chosen=True, columns=("month", "crime_type"))
     summary = summarise(loaded.area, loaded.selection)
     record = summary.to_dict()
     for note in summary.notes:

@@ -29,6 +29,10 @@ __all__ = [
 
 # --- profile ---------------------------------------------------------------------------------
 
+PROFILE_COLUMNS = ("month", "crime_type", "location")
+"""The crimes' columns a profile reads from a store: it counts by month, type and place and
+names the top locations (Crime IDs and the rest are not read)."""
+
 
 def add_profile(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``patchmap profile`` to its parser."""
@@ -71,7 +75,7 @@ def run_profile(args: argparse.Namespace) -> int:
     """Run ``patchmap profile``; return the exit code."""
     from tasking.profile import build_profile
 
-    loaded = load(args, read_only_chosen=True, count_all=True)
+    loaded = load(args, read_only_chosen=True, count_all=True, columns=PROFILE_COLUMNS)
     selection = loaded.selection
     if selection.neighbourhoods and selection.wards:
         msg = "Profile either --ward or --neighbourhood, not both."

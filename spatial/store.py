@@ -56,7 +56,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from spatial.crs import BNG, GB_BOUNDS_M
-from spatial.errors import EmptyInputError, InputDataError
+from spatial.errors import EmptyInputError, InputDataError, ParameterError
 from spatial.io import (
     CRIME_COLUMNS,
     ROW_STATUSES,
@@ -1185,16 +1185,22 @@ def _sql_frame(sql: str, params: dict[str, object]) -> pd.DataFrame:
 
 
 def _duck_rows(
-    files: Sequence[Path], outcome_files: Sequence[Path], where: str, params: list[object]
+    files: Sequence[Path],
+    outcome_files: Sequence[Path],
+    where: str,
+    params: list[object],
+    *,
+    crime_columns: Sequence[str] = CRIME_COLUMNS,
 ) -> pd.DataFrame:
     """
     Read street rows of ``files`` matching ``where`` with DuckDB, without the geometry.
 
     With outcome files, each crime gets its latest outcome (``outcome``, ``outcome_month``) by
-    Crime ID; rows without a Crime ID (anti-social behaviour) get none.
+    Crime ID; rows without a Crime ID (anti-social behaviour) get none. Only ``crime_columns``
+    of the reader's columns are read (Parquet is read by column: the others cost nothing).
     """
     columns = ", ".join(
-        f"s.{c}" for c in (*CRIME_COLUMNS, "status", "x_m", "y_m", "longitude", "latitude")
+        f"s.{c}" for c in (*crime_columns, "status", "x_m", "y_m", "longitude", "latitude")
     )
     named: dict[str, object] = {"files": [str(f) for f in files]}
     named.update({f"p{i}": v for i, v in enumerate(params)})
@@ -1261,6 +1267,7 @@ def query_crimes(
     read_bounds_m: tuple[float, float, float, float] | None = None,
     count_unlocated: bool = False,
     read_files: Iterable[Path] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> CrimeLoad:
     """
     Read the crimes of an area from a store, as :func:`spatial.io.read_crimes` would.
@@ -1291,19 +1298,28 @@ def query_crimes(
         With ``count_unlocated``: the only files that hold located rows inside
         ``read_bounds_m`` (known from :func:`located_counts`), so the others are not opened;
         their rows are still accounted for. Every file of ``bounds_m`` when None.
+    columns
+        Only these of the reader's columns (:data:`~spatial.io.CRIME_COLUMNS`; ``month`` and
+        ``crime_type`` always), for a question that needs no more (a summary counts by month
+        and type): the others, Crime IDs above all, are not read, and outcomes are not joined.
+        Every column, and the outcomes, when None.
 
     Returns
     -------
     CrimeLoad
-        Points in EPSG:27700 with the reader's columns, rows without a location and rows
-        outside Great Britain of the same files.
+        Points in EPSG:27700 with the reader's columns (``columns`` only when given), rows
+        without a location and rows outside Great Britain of the same files.
 
     Raises
     ------
     EmptyInputError
         When the store holds no crimes for the area and months.
+    ParameterError
+        When ``columns`` names a column the reader does not have.
     """
     import geopandas as gpd  # noqa: PLC0415 - heavy
+
+    crime_columns = _crime_columns(columns)
 
     files = store_files(store_dir, months=months, bounds_m=bounds_m)
     if not files:
@@ -1316,9 +1332,11 @@ def query_crimes(
         )
         raise EmptyInputError(msg)
     forces = {f.parent.parent.name for f in files}
-    outcome_files = [
-        f for f in store_files(store_dir, table="outcomes") if f.parent.parent.name in forces
-    ]
+    outcome_files = (
+        [f for f in store_files(store_dir, table="outcomes") if f.parent.parent.name in forces]
+        if columns is None
+        else []
+    )
     box = "s.x_m BETWEEN $p0 AND $p2 AND s.y_m BETWEEN $p1 AND $p3"
     opened = files
     if read_files is not None and count_unlocated:
@@ -1331,6 +1349,7 @@ def query_crimes(
         if count_unlocated
         else f"s.status <> 'located' OR ({box})",
         [float(b) for b in (read_bounds_m or bounds_m)],
+        crime_columns=crime_columns,
     )
     located = (rows["status"] == "located").to_numpy()
     every_row_located = bool(located.all())  # so when the unlocated rows are counted, not read
@@ -1342,8 +1361,9 @@ def query_crimes(
     }
     codes, uniques = pd.factorize(rows["month"])  # a few distinct months: parse each once
     rows["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
-    rows["source_row"] = rows["source_row"].astype("int64")
-    columns = list(CRIME_COLUMNS) + (["outcome", "outcome_month"] if outcome_files else [])
+    if "source_row" in crime_columns:
+        rows["source_row"] = rows["source_row"].astype("int64")
+    columns = list(crime_columns) + (["outcome", "outcome_month"] if outcome_files else [])
     found = rows if every_row_located else rows.loc[located, [*columns, "x_m", "y_m"]]
     points = gpd.GeoDataFrame(
         found[columns].reset_index(drop=True),
@@ -1361,6 +1381,18 @@ def query_crimes(
         unread_located=unread,
         unread_unlocated=unlocated,
     )
+
+
+def _crime_columns(columns: Sequence[str] | None) -> tuple[str, ...]:
+    """Return the reader's columns to read: all, or those asked for with month and type."""
+    if columns is None:
+        return tuple(CRIME_COLUMNS)
+    unknown = sorted(set(columns) - set(CRIME_COLUMNS))
+    if unknown:
+        msg = f"Unknown crime columns {', '.join(unknown)}: choose from {', '.join(CRIME_COLUMNS)}."
+        raise ParameterError(msg)
+    wanted = {*columns, "month", "crime_type"}
+    return tuple(c for c in CRIME_COLUMNS if c in wanted)
 
 
 def _with_status(

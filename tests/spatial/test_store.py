@@ -20,7 +20,7 @@ from boundaries.dataset import load_study_area, load_study_area_from_store
 from boundaries.overview import force_overview
 from boundaries.select import Selection, summarise
 from spatial import store as store_module
-from spatial.errors import EmptyInputError, InputDataError
+from spatial.errors import EmptyInputError, InputDataError, ParameterError
 from spatial.store import (
     ingest,
     located_counts,
@@ -549,3 +549,24 @@ def test_a_query_session_runs_its_queries_on_one_database_and_closes_it(
     assert together == alone == counted > 0
     with pytest.raises(duckdb.Error):  # closed with its session
         opened[-1].sql("SELECT 1").fetchall()
+
+
+def test_a_query_of_some_columns_reads_those_and_counts_the_same(cambridge_store: Path) -> None:
+    bounds = (540_000.0, 253_000.0, 550_000.0, 263_000.0)
+    full = query_crimes(cambridge_store, bounds_m=bounds)
+    some = query_crimes(cambridge_store, bounds_m=bounds, columns=("location",))
+    assert list(some.points.columns) == ["month", "location", "crime_type", "geometry"]
+    assert list(some.without_location.columns) == ["month", "location", "crime_type"]
+    pd.testing.assert_frame_equal(
+        some.points.drop(columns="geometry"),
+        pd.DataFrame(full.points[["month", "location", "crime_type"]]),
+    )
+    assert some.points.geometry.equals(full.points.geometry)
+    assert (some.n_rows_read, some.n_without_location, some.n_outside_gb) == (
+        full.n_rows_read,
+        full.n_without_location,
+        full.n_outside_gb,
+    )
+    assert some.unread_located == full.unread_located
+    with pytest.raises(ParameterError, match="Unknown crime columns crime_ref"):
+        query_crimes(cambridge_store, bounds_m=bounds, columns=("crime_ref",))
