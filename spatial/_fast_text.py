@@ -27,6 +27,7 @@ here.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -39,7 +40,9 @@ __all__ = [
     "FIRST_YEAR",
     "LAST_YEAR",
     "NAT_S",
+    "FixedDates",
     "all_distinct",
+    "fixed_width_dates",
     "fixed_width_seconds",
     "may_be_padded",
 ]
@@ -89,12 +92,12 @@ def _layout(date_format: str) -> tuple[dict[str, int], tuple[tuple[int, int], ..
 
 @functools.cache
 def _month_tables() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
-    """Days from 1970-01-01 to the first of each month of 1900-2099, and each month's length."""
+    """Seconds from 1970-01-01 to the first of each month of 1900-2099, and its length in days."""
     months = np.arange(
         np.datetime64(f"{FIRST_YEAR}-01"), np.datetime64(f"{LAST_YEAR + 1}-02"), dtype="M8[M]"
     )
     first = months.astype("M8[D]").astype(np.int64)
-    return first[:-1], np.diff(first).astype(np.int32)
+    return first[:-1] * 86_400, np.diff(first).astype(np.int32)
 
 
 def _bytes_matrix(
@@ -126,6 +129,18 @@ def _bytes_matrix(
     return buffer[starts[:, None] + np.arange(width)], present
 
 
+@dataclass(frozen=True)
+class FixedDates:
+    """Dates read by :func:`fixed_width_dates`."""
+
+    seconds: npt.NDArray[np.int64]
+    """Seconds since 1970 (view as ``datetime64[s]``); :data:`NAT_S` where a value is missing."""
+    has_time: bool
+    """Whether any date has a time of day other than 00:00:00."""
+    latest_day: int
+    """The highest day of the month of any date (0 when none is present)."""
+
+
 def fixed_width_seconds(
     text: pa.Array | pa.ChunkedArray, date_format: str
 ) -> npt.NDArray[np.int64] | None:
@@ -146,27 +161,41 @@ def fixed_width_seconds(
         ``None`` when the format is not fixed-width or any value present is not a real date
         written exactly in it (then parse the column the general way).
     """
+    dates = fixed_width_dates(text, date_format)
+    return None if dates is None else dates.seconds
+
+
+def fixed_width_dates(text: pa.Array | pa.ChunkedArray, date_format: str) -> FixedDates | None:
+    """
+    Read a fixed-width date column as :func:`fixed_width_seconds` does, with two facts of it.
+
+    Whether any date has a time and the highest day of the month come from the digits read, so
+    a caller proving day-first dates (a day above 12) or looking for times need not compute them
+    from the dates again.
+    """
     layout = _layout(date_format)
     if layout is None:
         return None
     fields, literals, width = layout
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    if text.type not in _TEXT_TYPES:
-        return None
-    matrix = _bytes_matrix(text, width)
+    matrix = _bytes_matrix(text, width) if text.type in _TEXT_TYPES else None
     if matrix is None:
         return None
     chars, present = matrix
     if not len(chars):
-        return np.full(len(present), NAT_S, dtype=np.int64)
+        missing = np.full(len(present), NAT_S, dtype=np.int64)
+        return FixedDates(seconds=missing, has_time=False, latest_day=0)
     values = _fields(chars, fields, literals)
-    seconds = None if values is None else _seconds(values)
-    if seconds is None or present.all():
-        return seconds
-    out = np.full(len(present), NAT_S, dtype=np.int64)
-    out[present] = seconds
-    return out
+    parts = None if values is None else _seconds(values)
+    if values is None or parts is None:
+        return None
+    seconds, has_time = parts
+    if not present.all():
+        seconds_all = np.full(len(present), NAT_S, dtype=np.int64)
+        seconds_all[present] = seconds
+        seconds = seconds_all
+    return FixedDates(seconds=seconds, has_time=has_time, latest_day=int(values["d"].max()))
 
 
 def _fields(
@@ -189,22 +218,31 @@ def _fields(
     return values
 
 
-def _seconds(values: dict[str, npt.NDArray[np.int32]]) -> npt.NDArray[np.int64] | None:
-    """Return seconds since 1970 from the fields, or ``None`` if any date or time does not exist."""
+def _seconds(
+    values: dict[str, npt.NDArray[np.int32]],
+) -> tuple[npt.NDArray[np.int64], bool] | None:
+    """
+    Return seconds since 1970 from the fields and whether any has a time of day.
+
+    ``None`` when any date or time does not exist.
+    """
     year, month, day = values["Y"], values["m"], values["d"]
     if year.min() < FIRST_YEAR or year.max() > LAST_YEAR or month.min() < 1 or month.max() > 12:  # noqa: PLR2004
         return None
     index = (year - FIRST_YEAR) * 12 + month - 1
-    first, length = _month_tables()
+    first_s, length = _month_tables()
     if day.min() < 1 or (day > length[index]).any():
         return None
-    seconds: npt.NDArray[np.int64] = (first[index] + (day - 1)) * 86_400
+    within = (day - 1) * 86_400  # seconds into the month: under 2**31, so int32 arithmetic
+    has_time = False
     for code, scale in (("H", 3600), ("M", 60), ("S", 1)):
         if code in values:
             if values[code].max() > _MAX[code]:
                 return None
-            seconds += values[code] * scale
-    return seconds
+            has_time = has_time or bool(values[code].any())
+            within += values[code] * scale
+    seconds: npt.NDArray[np.int64] = first_s[index] + within
+    return seconds, has_time
 
 
 _PRINTABLE_FROM: Final = np.uint8(33)
@@ -240,13 +278,15 @@ def may_be_padded(text: pa.ChunkedArray | pa.Array) -> bool:
         if data is None or len(chunk) == 0:
             continue
         offsets = _offsets(chunk)
-        starts, ends = offsets[:-1], offsets[1:]
-        if chunk.null_count or (ends - starts).min() == 0:
-            filled = ends > starts  # empty and (as Arrow writes them) missing values: no edge
-            starts, ends = starts[filled], ends[filled]
-        edges = np.take(np.frombuffer(data, dtype=np.uint8), np.concatenate((starts, ends - 1)))
-        if ((edges - _PRINTABLE_FROM) >= _N_PRINTABLE).any():  # below 33 wraps round to >= 223
-            return True
+        buffer = np.frombuffer(data, dtype=np.uint8, count=int(offsets[-1]))  # not the padding
+        if not buffer.size:
+            continue
+        # an empty (or missing) value points at a neighbour's edge, or past the buffer's end,
+        # clipped to its first or last byte: every byte looked at is the edge of some value
+        for at in (offsets[:-1], offsets[1:] - 1):
+            edges = np.take(buffer, at, mode="clip")
+            if ((edges - _PRINTABLE_FROM) >= _N_PRINTABLE).any():  # below 33 wraps to >= 223
+                return True
     return False
 
 

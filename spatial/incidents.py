@@ -41,8 +41,8 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from spatial._fast_text import (
     FIRST_YEAR,
     LAST_YEAR,
-    NAT_S,
     all_distinct,
+    fixed_width_dates,
     fixed_width_seconds,
     may_be_padded,
 )
@@ -607,15 +607,13 @@ def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, boo
         ),
         None,
     )
-    seconds = None if hit is None else fixed_width_seconds(text, hit)
-    if seconds is None:
+    dates = None if hit is None else fixed_width_dates(text, hit)
+    if dates is None:
         return None
-    present = seconds != NAT_S
-    stamps = pd.Series(seconds.view("M8[s]").astype("M8[ns]"), index=values.index)
-    if date_part == "%d/%m/%Y" and order != "day-first" and not _day_above_12(stamps):
+    if date_part == "%d/%m/%Y" and order != "day-first" and dates.latest_day <= 12:  # noqa: PLR2004
         return None  # every day 12 or less: the general path asks which order
-    has_time = bool((present & (seconds % 86_400 != 0)).any())
-    return stamps, has_time
+    stamps = pd.Series(dates.seconds.view("M8[s]").astype("M8[ns]"), index=values.index)
+    return stamps, dates.has_time
 
 
 def _parse_dates(
@@ -866,14 +864,20 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
 # --------------------------------------------------------------------------- coordinates
 
 
-def _numbers(raw: pd.Series) -> pd.Series:
-    """Text to float (missing and malformed values NaN); Arrow's cast when every value is clean."""
+def _numbers(raw: pd.Series) -> tuple[pd.Series, bool]:
+    """
+    Text to float (missing and malformed values NaN), and whether no value came out NaN.
+
+    Arrow's cast when every value is clean; else pandas, value by value, with thousands
+    separators dropped. With no NaN at all, no value is missing or malformed.
+    """
     text = _arrow_text(raw)
     try:
         cast = pc.cast(text, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
-    return pd.Series(cast.to_numpy(zero_copy_only=False), index=raw.index, dtype=np.float64)
+        return pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce"), False
+    values = cast.to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=raw.index, dtype=np.float64), not np.isnan(values).any()
 
 
 def _coordinates(
@@ -886,9 +890,9 @@ def _coordinates(
     out = []
     for role in names:
         raw = table[roles[role]]
-        numbers = _numbers(raw)
-        bad = raw.notna() & numbers.isna()
-        if bad.any():
+        numbers, no_nan = _numbers(raw)
+        bad = None if no_nan else raw.notna() & numbers.isna()
+        if bad is not None and bad.any():
             at = bad.to_numpy().nonzero()[0][0]
             msg = (
                 f"{src}: {int(bad.sum())} values in {roles[role]!r} are not numbers (first: row "

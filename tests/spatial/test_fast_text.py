@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -9,7 +11,16 @@ import pyarrow.compute as pc
 import pytest
 
 from spatial import incidents
-from spatial._fast_text import NAT_S, all_distinct, fixed_width_seconds, may_be_padded
+from spatial._fast_text import (
+    NAT_S,
+    all_distinct,
+    fixed_width_dates,
+    fixed_width_seconds,
+    may_be_padded,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _strptime_seconds(values: pa.Array, date_format: str) -> np.ndarray:
@@ -184,15 +195,20 @@ def test_fast_and_general_paths_read_the_same(name: str, monkeypatch: pytest.Mon
     upload = (f"{name}.csv", text.encode())
     answers: list[bool] = []
 
-    def spy(*args: object) -> object:
-        got = fixed_width_seconds(*args)  # type: ignore[arg-type]
-        answers.append(got is not None)
-        return got
+    def spy(read: Callable[[pa.Array, str], object]) -> Callable[[pa.Array, str], object]:
+        def reading(column: pa.Array, date_format: str) -> object:
+            got = read(column, date_format)
+            answers.append(got is not None)
+            return got
 
-    monkeypatch.setattr(incidents, "fixed_width_seconds", spy)
+        return reading
+
+    monkeypatch.setattr(incidents, "fixed_width_seconds", spy(fixed_width_seconds))
+    monkeypatch.setattr(incidents, "fixed_width_dates", spy(fixed_width_dates))
     fast = incidents.read_incidents([upload], columns=columns)
     assert any(answers)  # the byte-level parse read the column (after the fractions go)
     monkeypatch.setattr(incidents, "fixed_width_seconds", lambda *_args: None)
+    monkeypatch.setattr(incidents, "fixed_width_dates", lambda *_args: None)
     monkeypatch.setattr(incidents, "all_distinct", lambda *_args: None)
     monkeypatch.setattr(incidents, "may_be_padded", lambda *_args: True)
     general = incidents.read_incidents([upload], columns=columns)
@@ -205,3 +221,22 @@ def test_fast_and_general_paths_read_the_same(name: str, monkeypatch: pytest.Mon
         assert (report.n_events, report.n_duplicates, report.n_without_time) == (3, 1, 1)
         assert report.n_bad_window == 1
         assert fast.table["end"].iloc[1] == pd.Timestamp("2025-02-13 08:00")  # no "to": exact
+
+
+def test_may_be_padded_with_missing_values_at_the_ends_of_chunks() -> None:
+    clean = pa.chunked_array([["a", None], [None, "b", None], ["", "c", ""]])
+    assert not may_be_padded(clean)
+    assert may_be_padded(pa.chunked_array([["a", None], [None, "b ", None]]))
+    assert may_be_padded(pa.chunked_array([["a", None], [None, "b", None], [" c", None]]))
+
+
+def test_fixed_width_dates_tell_times_and_the_latest_day() -> None:
+    dated = fixed_width_dates(pa.array(["03/01/2025", None, "13/02/2025"]), "%d/%m/%Y")
+    assert dated is not None
+    assert (dated.has_time, dated.latest_day) == (False, 13)
+    timed = fixed_width_dates(pa.array(["03/01/2025 00:00", "04/01/2025 00:01"]), "%d/%m/%Y %H:%M")
+    assert timed is not None
+    assert (timed.has_time, timed.latest_day) == (True, 4)
+    midnight = fixed_width_dates(pa.array(["03/01/2025 00:00"]), "%d/%m/%Y %H:%M")
+    assert midnight is not None
+    assert not midnight.has_time
