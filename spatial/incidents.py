@@ -505,16 +505,7 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
     """
     text = _arrow_text(values)
     out = pa.nulls(len(text), type=pa.timestamp("s"))
-    first = _first_present(text)
-    hit = next(
-        (
-            f
-            for f in date_formats
-            if first is not None
-            and pc.strptime(first, format=f, unit="s", error_is_null=True).is_valid
-        ),
-        None,
-    )
+    hit = _format_of(_first_present(text), date_formats)
     fast = fixed_width_seconds(text, hit) if hit else None
     if fast is not None:  # every value a real date in the first value's layout
         return pd.Series(fast.view("M8[s]").astype("M8[ns]"), index=values.index)
@@ -530,6 +521,20 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
         out.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False),
         index=values.index,
         dtype="datetime64[ns]",
+    )
+
+
+def _format_of(value: pa.Scalar | None, date_formats: Sequence[str]) -> str | None:
+    """Return the first of ``date_formats`` that reads ``value`` (Arrow's strict strptime)."""
+    if value is None:
+        return None
+    return next(
+        (
+            f
+            for f in date_formats
+            if pc.strptime(value, format=f, unit="s", error_is_null=True).is_valid
+        ),
+        None,
     )
 
 
@@ -599,14 +604,7 @@ def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, boo
         date_part = "%m/%d/%Y" if order == "month-first" else "%d/%m/%Y"
     else:
         return None
-    hit = next(
-        (
-            f
-            for f in _formats(date_part, m.group(1))
-            if pc.strptime(first_value, format=f, unit="s", error_is_null=True).is_valid
-        ),
-        None,
-    )
+    hit = _format_of(first_value, _formats(date_part, m.group(1)))
     dates = None if hit is None else fixed_width_dates(text, hit)
     if dates is None:
         return None
