@@ -589,7 +589,7 @@ def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, boo
     Parse a fixed-width numeric date column at once, or ``None`` to take the general path.
 
     The layout is the one :func:`_parse_dates` would choose, found on the first value the same
-    way; the column is read by :func:`~spatial._fast_text.fixed_width_seconds` only when every
+    way; the column is read by :func:`~spatial._fast_text.fixed_width_dates` only when every
     value is a real date in it. Day-first is taken only where the general path takes it at once
     (told, or a day above 12); anything else (an undecided order, a fraction of a second, a value
     in another layout) goes the general way, which decides or names the problem. Returns the
