@@ -1353,12 +1353,7 @@ def query_crimes(
     )
     located = (rows["status"] == "located").to_numpy()
     every_row_located = bool(located.all())  # so when the unlocated rows are counted, not read
-    month_crime = pd.DataFrame({"month": rows["month"], "crime": rows["crime_type"].fillna("")})
-    read_counts = (month_crime if every_row_located else month_crime.loc[located]).value_counts()
-    read = {
-        (str(m), str(c)): int(n)
-        for (m, c), n in cast("Iterable[tuple[tuple[str, str], int]]", read_counts.items())
-    }
+    read = _read_counts(rows, None if every_row_located else located)
     codes, uniques = pd.factorize(rows["month"])  # a few distinct months: parse each once
     rows["month"] = pd.PeriodIndex(list(uniques), freq="M").take(codes)
     if "source_row" in crime_columns:
@@ -1381,6 +1376,18 @@ def query_crimes(
         unread_located=unread,
         unread_unlocated=unlocated,
     )
+
+
+def _read_counts(
+    rows: pd.DataFrame, located: npt.NDArray[np.bool_] | None
+) -> dict[tuple[str, str], int]:
+    """Count the located rows read by (month, crime type); every row when ``located`` is None."""
+    month_crime = pd.DataFrame({"month": rows["month"], "crime": rows["crime_type"].fillna("")})
+    read_counts = (month_crime if located is None else month_crime.loc[located]).value_counts()
+    return {
+        (str(m), str(c)): int(n)
+        for (m, c), n in cast("Iterable[tuple[tuple[str, str], int]]", read_counts.items())
+    }
 
 
 def _crime_columns(columns: Sequence[str] | None) -> tuple[str, ...]:
