@@ -128,17 +128,10 @@ def mann_kendall_rows(
             "Fill gaps (e.g. months without crime are 0) before testing for a trend."
         )
         raise ParameterError(msg)
-    # pairwise signs of later minus earlier, j > i
-    upper = np.triu(np.ones((n, n), dtype=bool), k=1)
-    diff = x[:, None, :] - x[:, :, None]  # diff[r, i, j] = x[r, j] - x[r, i]
-    s = np.sign(diff[:, upper]).sum(axis=1).astype(np.int64)
-    # tie groups: each value's tie count c contributes (c - 1)(2c + 5) / c per element, so a
-    # group of size t contributes t(t - 1)(2t + 5) in total
-    ties = (x[:, :, None] == x[:, None, :]).sum(axis=2).astype(np.float64)
-    tie_term = ((ties - 1.0) * (2.0 * ties + 5.0)).sum(axis=1)
+    s = _pair_signs(x)
+    tie_term, tied_pairs = _tie_terms(x)
     var_s = (n * (n - 1) * (2 * n + 5) - tie_term) / 18.0
     n_pairs = n * (n - 1) / 2.0
-    tied_pairs = ((ties - 1.0) / 2.0).sum(axis=1)
     sd = np.sqrt(np.where(var_s > 0, var_s, 1.0))
     z = np.where(s > 0, (s - 1) / sd, np.where(s < 0, (s + 1) / sd, 0.0))
     z = np.where(var_s > 0, z, 0.0)
@@ -152,6 +145,45 @@ def mann_kendall_rows(
         p_value,
         np.asarray(tau, dtype=np.float64),
     )
+
+
+def _pair_signs(x: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """
+    Return S per row: later-minus-earlier pairs that rise less those that fall.
+
+    One lag at a time (times ``k:`` against ``:-k``), so memory stays at one row's pairs per
+    lag instead of an ``n x n`` difference array per row; time runs down the rows of a
+    transposed copy, where the comparisons and their sums run over contiguous memory.
+    """
+    by_time = np.ascontiguousarray(x.T)
+    s = np.zeros(x.shape[0], dtype=np.int64)
+    for k in range(1, x.shape[1]):
+        later, earlier = by_time[k:], by_time[:-k]
+        s += (later > earlier).sum(axis=0)
+        s -= (later < earlier).sum(axis=0)
+    return s
+
+
+def _tie_terms(
+    x: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """
+    Return the tie correction of var(S) and the number of tied pairs, per row.
+
+    A group of ``t`` equal values adds ``t(t - 1)(2t + 5)`` to the first and ``t(t - 1) / 2``
+    to the second; the groups are the runs of each row sorted. Both sums are whole numbers
+    (or halves), exact in float64.
+    """
+    rows, n = x.shape
+    ordered = np.sort(x, axis=1)
+    starts = np.ones((rows, n), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.flatnonzero(starts)  # flat position of each group's first value
+    size = np.diff(first, append=rows * n)
+    row = first // n
+    tie_term = np.bincount(row, weights=size * (size - 1) * (2 * size + 5), minlength=rows)
+    tied_pairs = np.bincount(row, weights=size * (size - 1) / 2.0, minlength=rows)
+    return np.asarray(tie_term, dtype=np.float64), np.asarray(tied_pairs, dtype=np.float64)
 
 
 def trend_labels(

@@ -89,6 +89,21 @@ def test_mann_kendall_rows_match_naive_loops_and_scipy_tau() -> None:
             assert p[row] == pytest.approx(2 * stats.norm.sf(abs(expected_z)))
 
 
+def test_mann_kendall_rows_keep_each_rows_ties_to_itself() -> None:
+    # the tie groups of one row must not run on into the next row's equal values
+    values = np.array([[3.0, 1.0, 2.0, 2.0], [2.0, 2.0, 5.0, 2.0], [2.0, 2.0, 2.0, 2.0]])
+    together = mann_kendall_rows(values)
+    for row in range(values.shape[0]):
+        alone = mann_kendall_rows(values[row : row + 1])
+        for stacked, single in zip(together, alone, strict=True):
+            assert stacked[row] == single[0]
+    assert together[1].tolist() == [
+        (4 * 3 * 13 - 2 * 1 * 9) / 18,
+        (4 * 3 * 13 - 3 * 2 * 11) / 18,
+        0.0,
+    ]
+
+
 def test_mann_kendall_labels_trends_and_constant_series() -> None:
     assert mann_kendall(np.arange(12.0)).trend == "increasing"
     assert mann_kendall(-np.arange(12.0)).trend == "decreasing"
