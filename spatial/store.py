@@ -1149,8 +1149,11 @@ def query_session() -> Iterator[None]:
 
     Opening an in-memory database costs tens of milliseconds, and a first query on it more:
     a load that makes two queries (a profile's counts of every ward, then the chosen ward's
-    rows) saves that once. The database holds its memory until it is closed, so a session
-    spans one load, not a process. Each thread (and Streamlit session) has its own.
+    rows) saves that once. The database also keeps the Parquet footers it has read, so the
+    second query over the same files does not parse them again (store files are written once
+    under new names, never changed in place). The database holds its memory until it is
+    closed, so a session spans one load, not a process. Each thread (and Streamlit session)
+    has its own.
 
     Examples
     --------
@@ -1163,6 +1166,7 @@ def query_session() -> Iterator[None]:
         yield
         return
     with duckdb.connect() as database:
+        database.execute("SET parquet_metadata_cache = true")
         token = _SESSION.set(database)
         try:
             yield
