@@ -409,47 +409,82 @@ def _snap_summary(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
     # x + iy sorts as (x, y) does, and far faster than np.unique(axis=0)'s rows of a void dtype
     xy = shapely.get_x(geoms[ok]) + 1j * shapely.get_y(geoms[ok])
     unique_xy, inverse, counts = np.unique(xy, return_inverse=True, return_counts=True)
-    crimes = pd.DataFrame(
-        {
-            "loc_id": inverse.reshape(-1),
-            "location": points["location"].astype(str).to_numpy()[ok],
-            "crime_type": points["crime_type"].astype(str).to_numpy()[ok],
-            "month": pd.PeriodIndex(points["month"], freq="M").asi8[ok],
-            "ward": (
-                points["ward"].astype(str).to_numpy()[ok]
-                if "ward" in points.columns
-                else np.full(int(ok.sum()), "", dtype=object)
-            ),
-        }
-    )
-    ranked_types = _ranked_values(crimes, "crime_type")
-    top_types = ranked_types.groupby("loc_id", sort=True).head(N_TOP_CRIME_TYPES)
-    type_text = (top_types["crime_type"] + ": " + top_types["n"].astype(str)).groupby(
-        top_types["loc_id"], sort=True
+    loc_id = inverse.reshape(-1).astype(np.int64)
+    ward = points["ward"] if "ward" in points.columns else pd.Series("", index=points.index)
+    types = _ranked_values(loc_id, points["crime_type"], ok)
+    month = pd.PeriodIndex(points["month"], freq="M").asi8[ok]
+    month_code = np.unique(month, return_inverse=True)[1].reshape(-1)
+    n_codes = int(month_code.max(initial=0)) + 1
+    # distinct (snap point, month) pairs, counted per snap point
+    n_months = np.bincount(
+        np.unique(loc_id * n_codes + month_code) // n_codes, minlength=len(unique_xy)
     )
     return pd.DataFrame(
         {
             "x_m": unique_xy.real,
             "y_m": unique_xy.imag,
             "n_crimes": counts.astype(np.int64),
-            "location": _commonest_per(crimes, "location"),
-            "ward": _commonest_per(crimes, "ward"),
-            "n_months": crimes.groupby("loc_id", sort=True)["month"].nunique().to_numpy(),
-            "top_crime_types": type_text.agg("; ".join).to_numpy(),
+            "location": _commonest(_ranked_values(loc_id, points["location"], ok)),
+            "ward": _commonest(_ranked_values(loc_id, ward, ok)),
+            "n_months": n_months.astype(np.int64),
+            "top_crime_types": _top_values_text(types, top_n=N_TOP_CRIME_TYPES),
         }
     ).astype({"location": "str", "ward": "str", "top_crime_types": "str"})
 
 
-def _ranked_values(crimes: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Count each value of ``column`` per snap point, commonest first, ties by value."""
-    counts = crimes.groupby(["loc_id", column], sort=False).size().reset_index(name="n")
-    return counts.sort_values(["loc_id", "n", column], ascending=[True, False, True])
+@dataclass(frozen=True)
+class _Ranked:
+    """Counts of each value per snap point: commonest first at each point, ties by value."""
+
+    loc_id: npt.NDArray[np.int64]
+    texts: npt.NDArray[np.object_]
+    n: npt.NDArray[np.int64]
+
+    def first_of_each(self) -> npt.NDArray[np.bool_]:
+        """Mark the first (commonest) row of each snap point."""
+        first = np.ones(len(self.loc_id), dtype=bool)
+        first[1:] = self.loc_id[1:] != self.loc_id[:-1]
+        return first
 
 
-def _commonest_per(crimes: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
-    """Return the commonest value of ``column`` at each snap point, in ``loc_id`` order."""
-    first = _ranked_values(crimes, column).drop_duplicates("loc_id")
-    return np.asarray(first[column].to_numpy(), dtype=object)
+def _ranked_values(
+    loc_id: npt.NDArray[np.int64], column: pd.Series[str], ok: npt.NDArray[np.bool_]
+) -> _Ranked:
+    """
+    Count each text of ``column`` (rows ``ok``) per snap point, commonest first, ties by text.
+
+    The texts are factorised sorted, so their codes order as the texts do and the counting and
+    ranking run on whole numbers; missing texts are not counted.
+    """
+    codes, uniques = pd.factorize(column.astype(str), sort=True)
+    codes = codes[ok]
+    kept = codes >= 0
+    n_values = max(len(uniques), 1)
+    key, n = np.unique(loc_id[kept] * n_values + codes[kept], return_counts=True)
+    at, code = np.divmod(key, n_values)
+    order = np.lexsort((code, -n, at))  # by snap point, then most crimes, then text
+    texts = np.asarray(uniques, dtype=object)[code[order]]
+    return _Ranked(loc_id=at[order], texts=texts, n=n[order].astype(np.int64))
+
+
+def _commonest(ranked: _Ranked) -> npt.NDArray[np.object_]:
+    """Return the commonest value at each snap point, in ``loc_id`` order."""
+    return ranked.texts[ranked.first_of_each()]
+
+
+def _top_values_text(ranked: _Ranked, *, top_n: int) -> npt.NDArray[np.object_]:
+    """Write each snap point's ``top_n`` commonest values as ``"value: n; value: n"``."""
+    start = np.flatnonzero(ranked.first_of_each())
+    texts = []
+    for begin, end in zip(start, [*start[1:], len(ranked.loc_id)], strict=True):
+        stop = min(int(end), int(begin) + top_n)
+        texts.append(
+            "; ".join(
+                f"{v}: {n}"
+                for v, n in zip(ranked.texts[begin:stop], ranked.n[begin:stop], strict=True)
+            )
+        )
+    return np.asarray(texts, dtype=object)
 
 
 def _street(location: str) -> str:
