@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import geopandas as gpd
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
 DEMO_SEED: Final = 27_700
@@ -324,19 +326,41 @@ def _ward_counts(counts: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
     type_code, types = pd.factorize(counts["crime_type"], use_na_sentinel=False)
     kept = ward >= 0
     key = (ward[kept] * len(months) + month_code[kept]) * len(types) + type_code[kept]
-    unique_key, key_code = np.unique(key, return_inverse=True)
-    n = np.bincount(key_code, weights=counts["n"].to_numpy("float64")[kept]).astype("int64")
+    unique_key, n = _sum_by_key(
+        key, counts["n"].to_numpy("int64")[kept], n_keys=len(names) * len(months) * len(types)
+    )
     ward_at, rest = np.divmod(unique_key, len(months) * len(types))
     month_at, type_at = np.divmod(rest, len(types))
     return pd.DataFrame(
-        {
-            "ward": names.to_numpy()[ward_at],
-            "neighbourhood": wards["neighbourhood"].to_numpy()[ward_at],
-            "month": np.asarray(months, dtype=object)[month_at],
-            "crime_type": np.asarray(types, dtype=object)[type_at],
+        {  # taken from the text indexes as they are: no round trip through Python strings
+            "ward": names.take(ward_at),
+            "neighbourhood": pd.Index(wards["neighbourhood"]).take(ward_at),
+            "month": months.take(month_at),
+            "crime_type": types.take(type_at),
             "n": n,
         }
     )
+
+
+def _sum_by_key(
+    key: npt.NDArray[np.int64], n: npt.NDArray[np.int64], *, n_keys: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """
+    Return the distinct keys (ascending) and the sum of ``n`` at each.
+
+    When the keys are no more than a few times as many as the rows, every key gets a slot and
+    summing into the slots orders them without sorting the rows; else the rows are sorted.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    if n_keys <= 4 * len(key) + 1024:
+        slots = np.bincount(key, minlength=n_keys)
+        unique_key = np.flatnonzero(slots)
+        sums = np.bincount(key, weights=n.astype("float64"), minlength=n_keys)[unique_key]
+    else:
+        unique_key, key_code = np.unique(key, return_inverse=True)
+        sums = np.bincount(key_code, weights=n.astype("float64"))
+    return unique_key.astype(np.int64), sums.astype(np.int64)
 
 
 def default_cache_dir() -> Path:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely import Point, Polygon
@@ -221,6 +222,20 @@ def test_ward_counts_keep_blank_crime_types_as_their_own_group() -> None:
         ("West", "2025-01", ""): 2,
         ("West", "2025-02", "Burglary"): 4,
     }  # the point at x 500 lies in no ward
+
+
+def test_sums_by_key_agree_whether_slotted_or_sorted() -> None:
+    from boundaries.dataset import _sum_by_key  # noqa: PLC0415 - the rank counts' sums
+
+    rng = np.random.default_rng(5)
+    key = rng.integers(0, 500, 300)
+    n = rng.integers(1, 9, 300)
+    slotted = _sum_by_key(key, n, n_keys=500)  # few keys: one slot each
+    sorted_ = _sum_by_key(key, n, n_keys=10**9)  # too many keys for slots: sorted
+    expected = pd.Series(n).groupby(key).sum()
+    for unique_key, sums in (slotted, sorted_):
+        assert unique_key.tolist() == expected.index.tolist()
+        assert sums.tolist() == expected.tolist()
 
 
 def _box(x0: float, y0: float, x1: float, y1: float) -> Polygon:
