@@ -357,6 +357,10 @@ def test_located_counts_sum_to_the_located_rows_of_the_extent(
     assert len(counts) < len(rows)  # snap points: crimes share a place, month and type
     assert not counts.duplicated(["x_m", "y_m", "month", "crime_type", "file"]).any()
     assert set(counts["file"]) <= {str(f) for f in store_files(cambridge_store)}
+    # each count names the file its rows came from: the month's partition
+    month_of_file = counts["file"].str.rsplit("/", n=2).str[-2]
+    assert (month_of_file == counts["month"]).all()
+    assert len(set(counts["file"])) > 1
     far = located_counts(cambridge_store, bounds_m=(100_000, 10_000, 101_000, 11_000))
     assert far.empty
     assert list(far.columns) == ["x_m", "y_m", "month", "crime_type", "file", "n"]
