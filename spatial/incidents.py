@@ -347,7 +347,7 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(body),  # zero-copy (a BytesIO is read through a copy)
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.large_string()),  # pandas' own: no copy
