@@ -1269,11 +1269,7 @@ def _events(
         taken = pd.Series(values if every else values[kept])  # a filter: cheaper than a take
         return taken.fillna(missing).astype(str) if taken.hasnans else taken
 
-    files = table["source_file"]
-    if every and files.iloc[0] == files.iloc[-1] and (files == files.iloc[0]).all():
-        source_file = pd.Series(files.iloc[0], index=range(len(rows)), dtype=str)
-    else:
-        source_file = pd.Series(files.to_numpy()[rows]).astype(str)
+    source_file = text("source_file", "")  # never missing; the same Arrow strings, no copy
     source_row = table["source_row"].to_numpy(dtype=np.int64)[rows]
     return pd.DataFrame(
         {
