@@ -312,13 +312,30 @@ def all_distinct(text: pa.Array) -> bool | None:
     matrix = _bytes_matrix(text, width) if width else None
     if matrix is None:
         return None
-    chars = matrix[0]
-    words = -(-width // 8)
-    padded = np.zeros((len(chars), words * 8), dtype=np.uint8)
-    padded[:, :width] = chars
-    columns = np.ascontiguousarray(padded.view(np.uint64).T)
-    hashed = columns[0].copy()
-    for word in columns[1:]:
-        hashed = (hashed * _MIX) ^ word
+    hashed = _row_hashes(matrix[0])
     hashed.sort()
     return None if bool((hashed[1:] == hashed[:-1]).any()) else True
+
+
+def _row_hashes(chars: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
+    """
+    Fold each row of bytes into a 64-bit hash that depends on that row's bytes alone.
+
+    Rows at least 8 bytes wide are read in place as unaligned 8-byte words at a stride of one
+    row (no copy of the matrix): words at 0, 8, 16 ... and a last one ending at the row's end,
+    which may overlap the one before it but never reaches the next row. Narrower rows are
+    zero-padded to one word.
+    """
+    n, width = chars.shape
+    if width < 8:  # noqa: PLR2004 - one word
+        padded = np.zeros((n, 8), dtype=np.uint8)
+        padded[:, :width] = chars
+        return padded.view(np.uint64)[:, 0].copy()
+    starts = [*range(0, width - 8, 8), width - 8]
+    hashed = np.zeros(n, dtype=np.uint64)
+    for at in starts:
+        word = np.ndarray(
+            (n,), dtype="<u8", buffer=chars, offset=at, strides=(chars.strides[0],)
+        )  # unaligned reads in place
+        hashed = (hashed * _MIX) ^ word
+    return hashed

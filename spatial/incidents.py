@@ -347,7 +347,7 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(body),  # zero-copy (a BytesIO is read through a copy)
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.large_string()),  # pandas' own: no copy
@@ -1269,11 +1269,7 @@ def _events(
         taken = pd.Series(values if every else values[kept])  # a filter: cheaper than a take
         return taken.fillna(missing).astype(str) if taken.hasnans else taken
 
-    files = table["source_file"]
-    if every and files.iloc[0] == files.iloc[-1] and (files == files.iloc[0]).all():
-        source_file = pd.Series(files.iloc[0], index=range(len(rows)), dtype=str)
-    else:
-        source_file = pd.Series(files.to_numpy()[rows]).astype(str)
+    source_file = text("source_file", "")  # never missing; the same Arrow strings, no copy
     source_row = table["source_row"].to_numpy(dtype=np.int64)[rows]
     return pd.DataFrame(
         {

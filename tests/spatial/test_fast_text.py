@@ -119,6 +119,17 @@ def test_all_distinct_is_sure_or_declines() -> None:
     assert all_distinct(pa.array(["BM/1", "BM/2", "BM/1"])[1:]) is True
 
 
+def test_all_distinct_sees_every_byte_of_every_width() -> None:
+    # values that differ in one place only, for every place of widths around the 8-byte words
+    for width in (1, 5, 7, 8, 9, 13, 15, 16, 17, 24, 31):
+        for place in range(width):
+            values = ["x" * place + c + "x" * (width - place - 1) for c in "abc"]
+            assert all_distinct(pa.array(values)) is True, (width, place)
+            assert all_distinct(pa.array([*values, values[1]])) is None, (width, place)
+            # a column sliced from a longer one: the words never read a neighbour's bytes
+            assert all_distinct(pa.array(["y" * width, *values, "y" * width])[1:-1]) is True
+
+
 def test_empty_strings_and_all_missing_columns() -> None:
     assert not may_be_padded(pa.array(["a", ""]))  # an empty last value has no edge
     assert may_be_padded(pa.array(["", " a"]))
