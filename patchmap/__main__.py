@@ -1,7 +1,5 @@
 """``python -m patchmap``: the same as the ``patchmap`` command."""
 
-import sys
+from patchmap.cli import run
 
-from patchmap.cli import main
-
-sys.exit(main())
+run()

@@ -62,7 +62,7 @@ def test_the_wheel_holds_the_command_the_packages_and_the_app(wheel: Path) -> No
     for path in [*static, "app.py", ".streamlit/config.toml"]:
         assert APP_IN_WHEEL + path in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "patchmap = patchmap.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "patchmap = patchmap.cli:run" in zipfile.ZipFile(wheel).read(entry_points).decode()
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     requires = [
         line

@@ -120,12 +120,10 @@ def test_store_option_errors_say_what_to_fix(
 
 
 MODULES_PROBE = """
-import json, runpy, sys
-sys.argv = ["patchmap", *json.loads(sys.argv[1])]
-try:
-    runpy.run_module("patchmap", run_name="__main__", alter_sys=True)
-except SystemExit as exit:
-    assert not exit.code, exit.code
+import json, sys
+from patchmap.cli import main  # what the console script runs before it exits
+code = main(json.loads(sys.argv[1]))
+assert not code, code
 import spatial.io
 built = spatial.io._to_bng.cache_info().currsize  # the WGS84 to BNG transformer
 print(json.dumps([*sorted(sys.modules), *(["(WGS84 to BNG transformer)"] if built else [])]))
