@@ -761,12 +761,13 @@ def _timestamp(
     src = str(table["source_file"].iloc[0])
     rows = table["source_row"]
     column = roles[which]
-    values, had_offset = _strip_offset(table[column], column=column, notes=notes)
     time_role = f"{which}_time"
-    plain = not had_offset and time_role not in roles and (which == "to" or "hour" not in roles)
-    fast = _fast_dates(values, order=roles.get("dates")) if plain else None
-    if fast is not None:
-        return fast
+    if time_role not in roles and (which == "to" or "hour" not in roles):
+        # a column of one exact layout holds no UTC offset: no look for one
+        fast = _fast_dates(table[column], order=roles.get("dates"))
+        if fast is not None:
+            return fast
+    values, had_offset = _strip_offset(table[column], column=column, notes=notes)
     stamp = _parse_dates(
         values, column=column, source=src, order=roles.get("dates"), first_row=rows
     )
