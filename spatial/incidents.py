@@ -504,11 +504,11 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
     value, so the answer is the same as trying every format in turn).
     """
     text = _arrow_text(values)
-    out = pa.nulls(len(text), type=pa.timestamp("s"))
     hit = _format_of(_first_present(text), date_formats)
     fast = fixed_width_seconds(text, hit) if hit else None
     if fast is not None:  # every value a real date in the first value's layout
         return pd.Series(fast.view("M8[s]").astype("M8[ns]"), index=values.index)
+    out = pa.nulls(len(text), type=pa.timestamp("s"))
     ordered = ([hit] if hit else []) + [f for f in date_formats if f != hit]
     for date_format in ordered:
         if out.null_count == text.null_count:
