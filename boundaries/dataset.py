@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from boundaries.assign import assign_wards
 from boundaries.neighbourhoods import apply_neighbourhoods
-from spatial.cache import read_crimes_cached
+from spatial.cache import read_crimes_cached, read_wards_cached
 from spatial.io import (
     CrimeLoad,
     CrimeSource,
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
     import pandas as pd
+
+    from spatial.io import WardLoad
 
 DEMO_SEED: Final = 27_700
 """The demo town's seed (equal to :data:`spatial.demo.DEMO_SEED`, which a test checks)."""
@@ -151,8 +153,8 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
     label
         Name for this data set; the ward file's name when None.
     cache_dir
-        When given, parsed crime files are cached there as GeoParquet and reloaded instantly
-        while the files are unchanged (see :mod:`spatial.cache`).
+        When given, parsed crime and ward files are cached there as GeoParquet and reloaded
+        instantly while the files are unchanged (see :mod:`spatial.cache`).
 
     Returns
     -------
@@ -164,7 +166,7 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
     PatchmapError
         Any reader's error, with its message saying what to fix.
     """
-    ward_load = read_wards(wards, name_field=ward_field)
+    ward_load = _ward_load(wards, ward_field=ward_field, cache_dir=cache_dir)
     mapping = read_neighbourhoods(neighbourhoods) if neighbourhoods is not None else None
     ward_frame = apply_neighbourhoods(
         ward_load.wards,
@@ -204,6 +206,7 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
     read_only: tuple[str, ...] | None = None,
     count_all: bool = False,
     columns: tuple[str, ...] | None = None,
+    cache_dir: Path | None = None,
 ) -> StudyArea:
     """
     Load wards and read only their crimes from a store (see :mod:`spatial.store`).
@@ -230,6 +233,9 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
     columns
         Only these of the crimes' columns (``month`` and ``crime_type`` always), for a question
         that needs no more, such as a summary (see :func:`spatial.store.query_crimes`).
+    cache_dir
+        When given, the parsed ward file is cached there as GeoParquet (see
+        :mod:`spatial.cache`).
 
     Returns
     -------
@@ -247,7 +253,7 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         query_session,
     )
 
-    ward_load = read_wards(wards, name_field=ward_field)
+    ward_load = _ward_load(wards, ward_field=ward_field, cache_dir=cache_dir)
     mapping = read_neighbourhoods(neighbourhoods) if neighbourhoods is not None else None
     ward_frame = apply_neighbourhoods(
         ward_load.wards,
@@ -292,6 +298,14 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         n_in_overlaps=assignment.n_in_overlaps,
         ward_counts=counts,
     )
+
+
+def _ward_load(
+    wards: str | Path | tuple[str, bytes], *, ward_field: str | None, cache_dir: Path | None
+) -> WardLoad:
+    if cache_dir is None:
+        return read_wards(wards, name_field=ward_field)
+    return read_wards_cached(wards, name_field=ward_field, cache_dir=cache_dir)
 
 
 def _bounds(wards: gpd.GeoDataFrame) -> tuple[float, float, float, float]:

@@ -40,7 +40,8 @@ def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
     from boundaries import dataset
     from boundaries.extract import study_area_from_incidents
     from boundaries.neighbourhoods import apply_neighbourhoods
-    from spatial.io import read_neighbourhoods, read_wards
+    from spatial.cache import read_wards_cached
+    from spatial.io import read_neighbourhoods
 
     if args.crimes:
         msg = "Use either --incidents (a force extract) or --crimes (data.police.uk), not both."
@@ -51,7 +52,10 @@ def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
     elif args.wards is not None:
         mapping = read_neighbourhoods(args.neighbourhoods) if args.neighbourhoods else None
         wards = apply_neighbourhoods(
-            read_wards(args.wards, name_field=args.ward_field).wards, mapping
+            read_wards_cached(
+                args.wards, name_field=args.ward_field, cache_dir=dataset.default_cache_dir()
+            ).wards,
+            mapping,
         )
     return study_area_from_incidents(incidents, wards)
 
@@ -100,6 +104,7 @@ def _police_uk_area(
             else None,
             count_all=count_all,
             columns=columns,
+            cache_dir=dataset.default_cache_dir(),
         )
     if not args.crimes or args.wards is None:
         msg = (

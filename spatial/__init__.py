@@ -8,7 +8,13 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spatial.cache import CACHE_FORMAT_VERSION, crime_cache_key, read_crimes_cached
+    from spatial.cache import (
+        CACHE_FORMAT_VERSION,
+        crime_cache_key,
+        read_crimes_cached,
+        read_wards_cached,
+        ward_cache_key,
+    )
     from spatial.catchments import (
         DEFAULT_CATCHMENT_BUFFER_M,
         DEFAULT_CATCHMENT_MINUTES,
@@ -415,6 +421,7 @@ _EXPORTS: dict[str, str] = {
     "read_stops": "spatial.routes",
     "read_street_file": "spatial.io",
     "read_wards": "spatial.io",
+    "read_wards_cached": "spatial.cache",
     "repair_geometries": "spatial.validate",
     "require_bng": "spatial.crs",
     "require_columns": "spatial.validate",
@@ -432,6 +439,7 @@ _EXPORTS: dict[str, str] = {
     "validate_sites": "spatial.sites",
     "walk_speed_m_per_min": "spatial.routes",
     "walking_catchments": "spatial.catchments",
+    "ward_cache_key": "spatial.cache",
     "write_demo": "spatial.demo",
     "write_demo_extract": "spatial.demo",
 }
@@ -617,6 +625,7 @@ __all__ = [
     "read_stops",
     "read_street_file",
     "read_wards",
+    "read_wards_cached",
     "repair_geometries",
     "require_bng",
     "require_columns",
@@ -634,6 +643,7 @@ __all__ = [
     "validate_sites",
     "walk_speed_m_per_min",
     "walking_catchments",
+    "ward_cache_key",
     "write_demo",
     "write_demo_extract",
 ]

@@ -1,8 +1,12 @@
 """
-A GeoParquet cache of parsed crime files, so the app and the CLI reload them instantly.
+A GeoParquet cache of parsed crime and ward files, so the app and the CLI reload them instantly.
 
 The cache key is built from the files' names, sizes and modification times (or, for uploads,
-their bytes), so a changed file is read again. Cached loads are identical to fresh ones.
+their bytes), so a changed file is read again. Cached loads are identical to fresh ones, and
+errors are never cached: a file refused once is read (and refused) again.
+
+A cached ward file reloads without GDAL (the GeoParquet is read by pyarrow), which spares every
+ward command the import of pyogrio, the reprojection and the overlap and gap checks.
 """
 
 from __future__ import annotations
@@ -17,12 +21,18 @@ from typing import TYPE_CHECKING, Final
 import geopandas as gpd
 import pandas as pd
 
-from spatial.io import CrimeLoad, CrimeSource, read_crimes
+from spatial.io import CrimeLoad, CrimeSource, WardLoad, read_crimes, read_wards
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["CACHE_FORMAT_VERSION", "crime_cache_key", "read_crimes_cached"]
+__all__ = [
+    "CACHE_FORMAT_VERSION",
+    "crime_cache_key",
+    "read_crimes_cached",
+    "read_wards_cached",
+    "ward_cache_key",
+]
 
 CACHE_FORMAT_VERSION: Final = 2
 """Bumped when the cached layout or the reader's output changes."""
@@ -117,3 +127,91 @@ def _load(folder: Path) -> CrimeLoad:
         files=tuple(meta["files"]),
         notes=tuple(meta["notes"]),
     )
+
+
+def ward_cache_key(
+    source: str | Path | tuple[str, bytes],
+    *,
+    name_field: str | None = None,
+    code_field: str | None = None,
+) -> str | None:
+    """
+    Return the cache key of a ward boundary file read with the given fields.
+
+    Parameters
+    ----------
+    source
+        A path or an uploaded ``(name, bytes)`` pair, as for :func:`spatial.io.read_wards`.
+    name_field, code_field
+        As for :func:`spatial.io.read_wards`; part of the key.
+
+    Returns
+    -------
+    str or None
+        A hex digest that changes with the file's path, size or modification time (an upload's
+        name and bytes), or None for a path that is not an ordinary file (a folder, or nothing):
+        such a source is never cached.
+    """
+    if isinstance(source, tuple):
+        described = f"upload:{source[0]}:{hashlib.sha256(source[1]).hexdigest()}"
+    else:
+        path = Path(source).resolve()
+        if not path.is_file():
+            return None
+        stat = path.stat()
+        described = f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+    fields = json.dumps([name_field, code_field])
+    digest = hashlib.sha256(f"wards-v{CACHE_FORMAT_VERSION}:{fields}:{described}".encode())
+    return digest.hexdigest()[:24]
+
+
+def read_wards_cached(
+    source: str | Path | tuple[str, bytes],
+    *,
+    cache_dir: Path,
+    name_field: str | None = None,
+    code_field: str | None = None,
+) -> WardLoad:
+    """
+    Read ward boundaries through a GeoParquet cache.
+
+    Parameters
+    ----------
+    source, name_field, code_field
+        As for :func:`spatial.io.read_wards`.
+    cache_dir
+        Folder holding one sub-folder per cache key.
+
+    Returns
+    -------
+    WardLoad
+        Equal to ``read_wards(source, name_field=name_field, code_field=code_field)``.
+
+    Raises
+    ------
+    PatchmapError
+        The reader's errors (errors are never cached).
+    """
+    key = ward_cache_key(source, name_field=name_field, code_field=code_field)
+    folder = cache_dir / f"wards-{key}"
+    if key is not None and (folder / "meta.json").exists():
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        return WardLoad(
+            wards=gpd.read_parquet(folder / "wards.parquet"),
+            name_field=meta["name_field"],
+            code_field=meta["code_field"],
+            notes=tuple(meta["notes"]),
+        )
+    load = read_wards(source, name_field=name_field, code_field=code_field)
+    if key is None:
+        return load
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="wards-", dir=cache_dir))
+    load.wards.to_parquet(staging / "wards.parquet")
+    meta = {"name_field": load.name_field, "code_field": load.code_field, "notes": load.notes}
+    (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    try:
+        staging.rename(folder)
+    except OSError:  # written meanwhile by another process
+        shutil.rmtree(staging, ignore_errors=True)
+    return load

@@ -24,7 +24,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-import pyogrio
 import shapely
 from pyproj import Transformer
 
@@ -857,6 +856,8 @@ def _find_field(
 
 
 def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.GeoDataFrame:
+    import pyogrio  # noqa: PLC0415 - GDAL loads only when a vector file is read (not from a cache)
+
     name = source_name(source)
     if isinstance(source, tuple):
         _refuse_table(name, source[1], what=what)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Final, Literal, cast, get_args
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from spatial.crs import BNG, BNG_EPSG, WGS84, require_bng
@@ -108,6 +107,8 @@ def _read_csv_points(text: str, *, name: str, what: str) -> gpd.GeoDataFrame:
 
 
 def _read_vector(source: PointSource, *, name: str, what: str) -> gpd.GeoDataFrame:
+    import pyogrio  # noqa: PLC0415 - GDAL loads only when a vector file is read
+
     try:  # GDAL reads a CSV-like table without geometry as a plain table: hence the cast
         if isinstance(source, tuple):
             frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from spatial.cache import crime_cache_key, read_crimes_cached
-from spatial.io import read_crimes
+from spatial.cache import crime_cache_key, read_crimes_cached, read_wards_cached, ward_cache_key
+from spatial.errors import PatchmapError
+from spatial.io import WardLoad, read_crimes, read_wards
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,3 +54,94 @@ def test_changed_file_gets_a_new_cache_key(tmp_path: Path) -> None:
     upload = ("a.csv", CSV.encode())
     assert crime_cache_key([upload]) == crime_cache_key([("a.csv", CSV.encode())])
     assert crime_cache_key([upload]) != crime_cache_key([("a.csv", CSV.encode() + b"\n")])
+
+
+def _same_wards(got: WardLoad, fresh: WardLoad) -> None:
+    assert_geodataframe_equal(got.wards, fresh.wards)
+    assert got.wards.geometry.to_wkb().tolist() == fresh.wards.geometry.to_wkb().tolist()
+    assert (got.name_field, got.code_field, got.notes) == (
+        fresh.name_field,
+        fresh.code_field,
+        fresh.notes,
+    )
+
+
+def test_cached_wards_equal_fresh_wards_and_are_reused(cambridge_dir: Path, tmp_path: Path) -> None:
+    wards = cambridge_dir / "wards.geojson"
+    cache = tmp_path / "cache"
+    fresh = read_wards(wards)
+    first = read_wards_cached(wards, cache_dir=cache)
+    second = read_wards_cached(wards, cache_dir=cache)
+    assert [p.name.split("-")[0] for p in cache.iterdir()] == ["wards"]
+    _same_wards(first, fresh)
+    _same_wards(second, fresh)
+    assert second.wards.crs == fresh.wards.crs
+    assert len(second.wards) == 14
+
+
+def _two_squares(north: str) -> str:
+    """Two overlapping 1 km squares in EPSG:27700, as GeoJSON (the overlap gives a note)."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"WD24NM": name, "Alias": alias, "WD24CD": code},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[x, 258000], [x + 1000, 258000], [x + 1000, 259000], [x, 259000], [x, 258000]]
+                ],
+            },
+        }
+        for name, alias, code, x in ((north, "N", "E1", 545000), ("South", "S", "E2", 545500))
+    ]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}
+    return json.dumps({"type": "FeatureCollection", "crs": crs, "features": features})
+
+
+def test_ward_notes_and_fields_are_cached_with_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "wards.geojson"
+    path.write_text(_two_squares("North"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    fresh = read_wards(path)
+    assert any("overlap" in note for note in fresh.notes)
+    read_wards_cached(path, cache_dir=cache)
+    _same_wards(read_wards_cached(path, cache_dir=cache), fresh)
+    by_alias = read_wards_cached(path, cache_dir=cache, name_field="Alias")
+    assert by_alias.wards["ward_name"].tolist() == ["N", "S"]
+    assert by_alias.name_field == "Alias"
+    assert ward_cache_key(path) != ward_cache_key(path, name_field="Alias")
+    path.write_text(_two_squares("Northern"), encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    assert read_wards_cached(path, cache_dir=cache).wards["ward_name"].tolist() == [
+        "Northern",
+        "South",
+    ]
+    upload = ("w.geojson", path.read_bytes())
+    _same_wards(read_wards_cached(upload, cache_dir=cache), read_wards(upload))
+    assert len(list(cache.iterdir())) == 4
+
+
+def test_refused_ward_files_are_not_cached(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    crimes = tmp_path / "wards.csv"
+    crimes.write_text(CSV, encoding="utf-8")
+    for source in (crimes, tmp_path / "missing.geojson", tmp_path):
+        with pytest.raises(PatchmapError):
+            read_wards_cached(source, cache_dir=cache)
+    assert ward_cache_key(tmp_path) is None
+    assert not cache.exists()
+
+
+def test_cached_wards_reload_without_gdal(cambridge_dir: Path, tmp_path: Path) -> None:
+    wards = cambridge_dir / "wards.geojson"
+    cache = tmp_path / "cache"
+    read_wards_cached(wards, cache_dir=cache)
+    code = (
+        "import sys; from pathlib import Path; from spatial.cache import read_wards_cached; "
+        f"load = read_wards_cached(Path({str(wards)!r}), cache_dir=Path({str(cache)!r})); "
+        "print(len(load.wards), 'pyogrio' in sys.modules)"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["14", "False"]
