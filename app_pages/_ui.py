@@ -342,7 +342,7 @@ def folder_area(
         neighbourhoods=neighbourhoods,
         population=population,
         lsoas=lsoas,
-        cache_dir=default_cache_dir(),  # parsed crimes reload from GeoParquet next time
+        cache_dir=default_cache_dir(),  # parsed crimes and wards reload from GeoParquet next time
     )
 
 
@@ -367,6 +367,7 @@ def store_area(
         neighbourhoods=neighbourhoods,
         population=population,
         lsoas=lsoas,
+        cache_dir=default_cache_dir(),  # the parsed wards reload from GeoParquet next time
     )
 
 
