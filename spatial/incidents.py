@@ -584,6 +584,22 @@ def _formats(date_part: str, sep: str) -> list[str]:
     return [date_part + t for t in _TIME_PARTS]
 
 
+def _numeric_layout(first: str) -> tuple[str, str] | None:
+    """
+    Return the numeric layout of a column's first date and its separator, as both readers see it.
+
+    ``("%Y/%m/%d", sep)`` for a year-first date, ``("%d/%m/%Y", sep)`` for a day-or-month-first
+    one (which of the two is for the caller to decide), ``None`` for anything else (month
+    names, a year without separators). :func:`_fast_dates` and :func:`_parse_dates` choose from
+    this one answer, so the fast path can only ever take a layout the general path would take.
+    """
+    if m := _YMD_RE.match(first):
+        return "%Y/%m/%d", m.group(1)
+    if m := _NUMERIC_DATE_RE.match(first):
+        return "%d/%m/%Y", m.group(1)
+    return None
+
+
 def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, bool] | None:
     """
     Parse a fixed-width numeric date column at once, or ``None`` to take the general path.
@@ -597,14 +613,13 @@ def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, boo
     """
     text = _arrow_text(values)
     first_value = _first_present(text)
-    first = "" if first_value is None else str(first_value.as_py())
-    if m := _YMD_RE.match(first):
-        date_part = "%Y/%m/%d"
-    elif m := _NUMERIC_DATE_RE.match(first):
-        date_part = "%m/%d/%Y" if order == "month-first" else "%d/%m/%Y"
-    else:
+    layout = _numeric_layout("" if first_value is None else str(first_value.as_py()))
+    if layout is None:
         return None
-    hit = _format_of(first_value, _formats(date_part, m.group(1)))
+    date_part, sep = layout
+    if date_part == "%d/%m/%Y" and order == "month-first":
+        date_part = "%m/%d/%Y"
+    hit = _format_of(first_value, _formats(date_part, sep))
     dates = None if hit is None else fixed_width_dates(text, hit)
     if dates is None:
         return None
@@ -631,15 +646,16 @@ def _parse_dates(
     if not present.any():
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     first = str(values.iloc[int(present.argmax())])
-    if (m := _YMD_RE.match(first)) or first[:4].isdigit():
-        sep = m.group(1) if m else "-"
+    layout = _numeric_layout(first)
+    if (layout is not None and layout[0] == "%Y/%m/%d") or first[:4].isdigit():
+        sep = layout[1] if layout is not None else "-"
         if values.str.contains(r"\d:\d{2}\.\d", regex=True).any():
             values = values.str.replace(r"(:\d{2})\.\d+", r"\1", regex=True)  # drop fractions
         parsed = _try_formats(values, _formats("%Y/%m/%d", sep))
     elif m := _TEXT_MONTH_RE.match(first):
         parsed = _try_formats(values, _formats("%d/%b/%Y", m.group(1)) + _formats("%d/%B/%Y", "-"))
-    elif m := _NUMERIC_DATE_RE.match(first):
-        parsed = _day_month(values, sep=m.group(1), column=column, source=source, order=order)
+    elif layout is not None:  # day or month first
+        parsed = _day_month(values, sep=layout[1], column=column, source=source, order=order)
     else:
         parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     _raise_unparsed(values, parsed, column=column, source=source, first_row=first_row)
