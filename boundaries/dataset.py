@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final
 from boundaries.assign import assign_wards
 from boundaries.neighbourhoods import apply_neighbourhoods
 from spatial.cache import read_crimes_cached, read_wards_cached
+from spatial.errors import CacheFolderError
 from spatial.io import (
     CrimeLoad,
     CrimeSource,
@@ -397,9 +398,19 @@ def _demo_dir(cache_dir: Path, seed: int) -> Path:
     key = hashlib.sha256(generator).hexdigest()[:12]
     target = cache_dir / f"demo-{seed}-{key}"
     if not (target / "wards.geojson").exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="demo-", dir=cache_dir))
-        demo.write_demo(staging, seed=seed)
+        staging = None
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix="demo-", dir=cache_dir))
+            demo.write_demo(staging, seed=seed)
+        except OSError as err:  # read only, full, or not a folder
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            msg = (
+                f"patchmap could not write the demo town in its cache folder {cache_dir} "
+                f"({err.strerror or err}). Set XDG_CACHE_HOME to a folder you can write to."
+            )
+            raise CacheFolderError(msg) from err
         try:
             staging.rename(target)
         except OSError:  # another process wrote it first: theirs is byte-identical

@@ -12,18 +12,21 @@ its stage (``NAME`` with ``-`` as ``_``) and add a row to :data:`SUBCOMMANDS`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
 import sys
+import warnings
 from typing import TYPE_CHECKING, Final, NoReturn
 
 from patchmap._options import common_options
 from patchmap._output import EXIT_USER_ERROR
-from spatial.errors import PatchmapError
+from spatial.errors import PatchmapError, PatchmapWarning
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Iterator, Sequence
+    from typing import TextIO
 
 __all__ = ["EXIT_BROKEN_PIPE", "SUBCOMMANDS", "build_parser", "main", "run"]
 
@@ -151,6 +154,39 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     return parser
 
 
+@contextlib.contextmanager
+def _user_warnings() -> Iterator[None]:
+    """
+    Print each :class:`PatchmapWarning` once, as ``patchmap: warning: ...`` on stderr.
+
+    A warning says the answer is right but the user should know something (a cache folder that
+    cannot be written, say): the message alone, once however many places raise it, not Python's
+    file and line. Other warnings are shown as Python shows them.
+    """
+    shown = warnings.showwarning
+    said: set[str] = set()
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, PatchmapWarning):
+            if str(message) not in said:
+                said.add(str(message))
+                print(f"patchmap: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", PatchmapWarning)  # each is said once, by ``show``
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """
     Run the ``patchmap`` command.
@@ -172,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     thresholds = gc.get_threshold()
     gc.set_threshold(*thresholds[:2], max(thresholds[2], FULL_COLLECTION_EVERY))
     try:
-        code = int(args.run(args))
+        with _user_warnings():
+            code = int(args.run(args))
         sys.stdout.flush()  # a closed pipe shows here, not as a message at exit
     except PatchmapError as err:
         print(f"patchmap: error: {err}", file=sys.stderr)

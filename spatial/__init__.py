@@ -87,6 +87,7 @@ if TYPE_CHECKING:
         write_demo_extract,
     )
     from spatial.errors import (
+        CacheFolderError,
         CRSError,
         DatabaseError,
         EditConflictError,
@@ -254,6 +255,7 @@ _EXPORTS: dict[str, str] = {
     "CRIME_TYPES": "spatial.crime_types",
     "CRIMINAL_DAMAGE_AND_ARSON": "spatial.crime_types",
     "CRSError": "spatial.errors",
+    "CacheFolderError": "spatial.errors",
     "CrimeLoad": "spatial.io",
     "CrimeSource": "spatial.io",
     "DEFAULT_CATCHMENT_BUFFER_M": "spatial.catchments",
@@ -522,6 +524,7 @@ __all__ = [
     "WGS84",
     "WGS84_EPSG",
     "CRSError",
+    "CacheFolderError",
     "CrimeLoad",
     "CrimeSource",
     "DatabaseError",

@@ -3,7 +3,9 @@ A GeoParquet cache of parsed crime and ward files, so the app and the CLI reload
 
 The cache key is built from the files' names, sizes and modification times (or, for uploads,
 their bytes), so a changed file is read again. Cached loads are identical to fresh ones, and
-errors are never cached: a file refused once is read (and refused) again.
+errors are never cached: a file refused once is read (and refused) again. The cache only ever
+saves time: a damaged entry is read afresh, and a folder that cannot be written (read only, full)
+leaves every answer as it is, with a warning that the files will be read again next time.
 
 A cached ward file reloads without GDAL (the GeoParquet is read by pyarrow), which spares every
 ward command the import of pyogrio, the reprojection and the overlap and gap checks.
@@ -15,16 +17,18 @@ import hashlib
 import json
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import geopandas as gpd
 import pandas as pd
 
+from spatial.errors import PatchmapWarning
 from spatial.io import CrimeLoad, CrimeSource, WardLoad, read_crimes, read_wards
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = [
     "CACHE_FORMAT_VERSION",
@@ -36,6 +40,8 @@ __all__ = [
 
 CACHE_FORMAT_VERSION: Final = 2
 """Bumped when the cached layout or the reader's output changes."""
+
+_T = TypeVar("_T")
 
 
 def _describe(source: CrimeSource) -> list[str]:
@@ -95,29 +101,25 @@ def read_crimes_cached(sources: Sequence[CrimeSource], *, cache_dir: Path) -> Cr
     PatchmapError
         The reader's errors (errors are never cached).
     """
-    folder = cache_dir / f"crimes-{crime_cache_key(sources)}"
-    if (folder / "meta.json").exists():
-        return _load(folder)
-    load = read_crimes(sources)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="crimes-", dir=cache_dir))
-    load.points.to_parquet(staging / "points.parquet")
-    load.without_location.to_parquet(staging / "without_location.parquet")
-    load.outside_gb.to_parquet(staging / "outside_gb.parquet")
-    load.set_aside.to_parquet(staging / "set_aside.parquet")
-    meta = {
-        "files": list(load.files),
-        "notes": list(load.notes),
-    }
-    (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    try:
-        staging.rename(folder)
-    except OSError:  # written meanwhile by another process
-        shutil.rmtree(staging, ignore_errors=True)
-    return load
+    return _through_cache(
+        cache_dir,
+        f"crimes-{crime_cache_key(sources)}",
+        read=lambda: read_crimes(sources),
+        load=_load_crimes,
+        write=_write_crimes,
+    )
 
 
-def _load(folder: Path) -> CrimeLoad:
+def _write_crimes(load: CrimeLoad, folder: Path) -> None:
+    load.points.to_parquet(folder / "points.parquet")
+    load.without_location.to_parquet(folder / "without_location.parquet")
+    load.outside_gb.to_parquet(folder / "outside_gb.parquet")
+    load.set_aside.to_parquet(folder / "set_aside.parquet")
+    meta = {"files": list(load.files), "notes": list(load.notes)}
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _load_crimes(folder: Path) -> CrimeLoad:
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     return CrimeLoad(
         points=gpd.read_parquet(folder / "points.parquet"),
@@ -193,25 +195,71 @@ def read_wards_cached(
         The reader's errors (errors are never cached).
     """
     key = ward_cache_key(source, name_field=name_field, code_field=code_field)
-    folder = cache_dir / f"wards-{key}"
-    if key is not None and (folder / "meta.json").exists():
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        return WardLoad(
-            wards=gpd.read_parquet(folder / "wards.parquet"),
-            name_field=meta["name_field"],
-            code_field=meta["code_field"],
-            notes=tuple(meta["notes"]),
-        )
-    load = read_wards(source, name_field=name_field, code_field=code_field)
     if key is None:
-        return load
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="wards-", dir=cache_dir))
-    load.wards.to_parquet(staging / "wards.parquet")
+        return read_wards(source, name_field=name_field, code_field=code_field)
+    return _through_cache(
+        cache_dir,
+        f"wards-{key}",
+        read=lambda: read_wards(source, name_field=name_field, code_field=code_field),
+        load=_load_wards,
+        write=_write_wards,
+    )
+
+
+def _load_wards(folder: Path) -> WardLoad:
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    return WardLoad(
+        wards=gpd.read_parquet(folder / "wards.parquet"),
+        name_field=meta["name_field"],
+        code_field=meta["code_field"],
+        notes=tuple(meta["notes"]),
+    )
+
+
+def _write_wards(load: WardLoad, folder: Path) -> None:
+    load.wards.to_parquet(folder / "wards.parquet")
     meta = {"name_field": load.name_field, "code_field": load.code_field, "notes": load.notes}
-    (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _through_cache(
+    cache_dir: Path,
+    name: str,
+    *,
+    read: Callable[[], _T],
+    load: Callable[[Path], _T],
+    write: Callable[[_T, Path], None],
+) -> _T:
+    """
+    Load entry ``name`` of the cache, or ``read()`` the source and ``write`` it there.
+
+    An entry is written in a staging folder and renamed into place, so it appears whole or not at
+    all. The cache only ever saves time: an entry that cannot be loaded (damaged on disk, edited
+    by hand) is removed and the source read again, and a cache folder that cannot be written (read
+    only, full, not a folder) leaves the answer as it is, with a :class:`PatchmapWarning` saying
+    the files will be read again next time.
+    """
+    folder = cache_dir / name
+    if (folder / "meta.json").exists():
+        try:
+            return load(folder)
+        except (OSError, ValueError, KeyError):  # Arrow's and JSON's errors are among these
+            shutil.rmtree(folder, ignore_errors=True)
+    result = read()
+    staging = None
     try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{name.split('-', 1)[0]}-", dir=cache_dir))
+        write(result, staging)
         staging.rename(folder)
-    except OSError:  # written meanwhile by another process
-        shutil.rmtree(staging, ignore_errors=True)
-    return load
+    except OSError as err:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        if not (folder / "meta.json").exists():  # else another process wrote it meanwhile
+            msg = (
+                f"patchmap could not write its cache in {cache_dir} ({err.strerror or err}): "
+                "the files will be read again next time. Set XDG_CACHE_HOME to a folder you "
+                "can write to."
+            )
+            warnings.warn(msg, PatchmapWarning, stacklevel=3)
+    return result

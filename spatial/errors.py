@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CRSError",
+    "CacheFolderError",
     "DatabaseError",
     "EditConflictError",
     "EmptyInputError",
@@ -107,6 +108,16 @@ class DatabaseError(PatchmapError, OSError):
     The message names the database (password hidden), what went wrong and what to do about it:
     an unreachable server, a refused login, a missing database, a file locked by another program
     or one that is read-only.
+    """
+
+
+class CacheFolderError(PatchmapError, OSError):
+    """
+    patchmap's cache folder cannot be written where something must be written to it.
+
+    Only the demo town needs the folder (its files are generated there once); parsed files are
+    cached when the folder can be written and read afresh when it cannot. The message names the
+    folder and says how to choose another (``XDG_CACHE_HOME``).
     """
 
 

@@ -269,3 +269,40 @@ def test_a_process_reports_errors_with_exit_code_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("patchmap: error: x.geojson: not found")
     assert "Traceback" not in result.stderr
+
+
+def test_an_unwritable_cache_folder_is_one_warning_and_the_same_answer(
+    cambridge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    month = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    args = ["summary", "--crimes", str(month), "--wards", str(cambridge_dir / "wards.geojson")]
+    args += ["--json"]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "fresh")}
+    fine = subprocess.run(  # noqa: S603 - runs this repo's own CLI
+        [sys.executable, "-m", "patchmap", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(not_a_folder))
+    done = _run(args)
+    assert (done.returncode, fine.returncode) == (0, 0)
+    assert json.loads(done.stdout) == json.loads(fine.stdout)
+    warning = (
+        f"patchmap: warning: patchmap could not write its cache in {not_a_folder / 'patchmap'} "
+        "(Not a directory): the files will be read again next time. Set XDG_CACHE_HOME to a "
+        "folder you can write to."
+    )
+    assert done.stderr.splitlines() == [warning]  # said once, for the crimes and the wards
+    # the demo town has to be written there: a clear error, exit 2, no traceback
+    demo = _run(["summary", "--demo", "--json"])
+    assert demo.returncode == 2
+    assert demo.stderr.strip().splitlines()[-1] == (
+        f"patchmap: error: patchmap could not write the demo town in its cache folder "
+        f"{not_a_folder / 'patchmap'} (Not a directory). Set XDG_CACHE_HOME to a folder you can "
+        "write to."
+    )
+    assert "Traceback" not in demo.stderr

@@ -6,12 +6,13 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
 from spatial.cache import crime_cache_key, read_crimes_cached, read_wards_cached, ward_cache_key
-from spatial.errors import PatchmapError
+from spatial.errors import PatchmapError, PatchmapWarning
 from spatial.io import WardLoad, read_crimes, read_wards
 
 if TYPE_CHECKING:
@@ -145,3 +146,39 @@ def test_cached_wards_reload_without_gdal(cambridge_dir: Path, tmp_path: Path) -
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["14", "False"]
+
+
+def test_an_unwritable_cache_folder_leaves_the_answers_and_warns(tmp_path: Path) -> None:
+    crimes = tmp_path / "2025-01-force-street.csv"
+    crimes.write_text(CSV, encoding="utf-8")
+    wards = tmp_path / "wards.geojson"
+    wards.write_text(_two_squares("North"), encoding="utf-8")
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder should be", encoding="utf-8")
+    with pytest.warns(PatchmapWarning, match=r"could not write its cache in .*XDG_CACHE_HOME"):
+        load = read_crimes_cached([crimes], cache_dir=not_a_folder)
+    assert_geodataframe_equal(load.points, read_crimes([crimes]).points)
+    with pytest.warns(PatchmapWarning, match="the files will be read again next time"):
+        ward_load = read_wards_cached(wards, cache_dir=not_a_folder)
+    _same_wards(ward_load, read_wards(wards))
+    assert not_a_folder.read_text(encoding="utf-8").startswith("a file")
+
+
+def test_a_damaged_entry_is_read_afresh_and_replaced(cambridge_dir: Path, tmp_path: Path) -> None:
+    crimes = tmp_path / "2025-01-force-street.csv"
+    crimes.write_text(CSV, encoding="utf-8")
+    wards = cambridge_dir / "wards.geojson"
+    cache = tmp_path / "cache"
+    read_crimes_cached([crimes], cache_dir=cache)
+    read_wards_cached(wards, cache_dir=cache)
+    (cache / f"crimes-{crime_cache_key([crimes])}" / "points.parquet").write_bytes(b"PAR1 cut")
+    (cache / f"wards-{ward_cache_key(wards)}" / "meta.json").write_text("{", encoding="utf-8")
+    fresh = read_crimes([crimes])
+    assert_geodataframe_equal(read_crimes_cached([crimes], cache_dir=cache).points, fresh.points)
+    _same_wards(read_wards_cached(wards, cache_dir=cache), read_wards(wards))
+    # the entries were written again, whole: the next loads come from them
+    assert gpd.read_parquet(
+        cache / f"crimes-{crime_cache_key([crimes])}" / "points.parquet"
+    ).equals(fresh.points)
+    _same_wards(read_wards_cached(wards, cache_dir=cache), read_wards(wards))
+    assert sorted(p.name.split("-")[0] for p in cache.iterdir()) == ["crimes", "wards"]
