@@ -187,6 +187,22 @@ def _user_warnings() -> Iterator[None]:
         yield
 
 
+def _os_error_message(err: OSError) -> str:
+    """
+    Say which path the system refused and why, and what to check (no traceback).
+
+    Inputs are checked, with their own messages, before any command reads them; what reaches
+    here is nearly always a place to write: an ``--out`` or ``--store`` under a file or a
+    missing or read-only folder, or a full disk.
+    """
+    where = f"{err.filename}: " if err.filename is not None else ""
+    reason = err.strerror or str(err)
+    return (
+        f"{where}{reason}. Check the path: each folder in it must exist (as a folder, not a "
+        "file) and you must be allowed to write there, on a disk with room."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """
     Run the ``patchmap`` command.
@@ -219,6 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as err:  # a path that cannot be written: --out, --store, a full disk
+        print(f"patchmap: error: {_os_error_message(err)}", file=sys.stderr)
+        return EXIT_USER_ERROR
     finally:
         gc.set_threshold(*thresholds)
     return code

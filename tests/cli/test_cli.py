@@ -5,15 +5,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 
 from patchmap.cli import main
-
-if TYPE_CHECKING:
-    import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -306,3 +303,33 @@ def test_an_unwritable_cache_folder_is_one_warning_and_the_same_answer(
         "write to."
     )
     assert "Traceback" not in demo.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        (["summary", "--demo", "--out"], "x.json"),
+        (["export", "--demo", "--out"], "layers.gpkg"),
+        (["ingest", "{month}", "--store"], "store"),
+    ],
+)
+def test_a_path_that_cannot_be_written_is_a_message_not_a_traceback(
+    command: list[str],
+    target: str,
+    cambridge_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("", encoding="utf-8")
+    month = str(cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv")
+    args = [month if a == "{month}" else a for a in command] + [str(a_file / target)]
+    assert main(args) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1
+    assert said[0].startswith(f"patchmap: error: {a_file}")
+    assert said[0].endswith(
+        "Check the path: each folder in it must exist (as a folder, not a file) and you must be "
+        "allowed to write there, on a disk with room."
+    )
+    assert a_file.read_text(encoding="utf-8") == ""
