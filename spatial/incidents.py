@@ -53,6 +53,7 @@ from spatial.validate import (
     decode_text,
     in_gb_lonlat,
     in_gb_metres,
+    markup_or_json,
     read_file_bytes,
 )
 
@@ -323,6 +324,9 @@ def _csv_bytes(name: str, data: bytes) -> bytes:
         raise InputDataError(msg)
     if b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG")):
         msg = f"{name}: this is not a CSV file (it looks binary). {export}"
+        raise InputDataError(msg)
+    if (kind := markup_or_json(head)) is not None:
+        msg = f"{name}: this is {kind}, not a CSV file. {export}"
         raise InputDataError(msg)
     return data
 

@@ -7,6 +7,7 @@ Each check either returns what it found (counts, masks, notes) or raises an erro
 
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import os
@@ -44,6 +45,7 @@ __all__ = [
     "in_gb_land",
     "in_gb_lonlat",
     "in_gb_metres",
+    "markup_or_json",
     "read_csv_text",
     "read_file_bytes",
     "repair_geometries",
@@ -228,6 +230,43 @@ def read_csv_text(text: str, *, source: str, hint: str, dtype: type | None = str
     return frame
 
 
+def markup_or_json(data: bytes) -> str | None:
+    r"""
+    Name the kind of text file that is plainly not a CSV table: JSON, or a web page or XML.
+
+    A CSV's header row starts with a column name; a file whose first character (after a
+    byte-order mark and white space) is ``{`` or ``[`` is JSON (GeoJSON boundaries, most
+    often), and one starting with ``<`` is HTML or XML (a web page saved in place of the
+    download, KML, GPX). Read as CSV, such a file would fail with a parser's message, or worse
+    pass as a table of one odd column.
+
+    Parameters
+    ----------
+    data
+        The file's bytes (its first few kilobytes are enough).
+
+    Returns
+    -------
+    str or None
+        What the file looks like, for a message; ``None`` when it may be a CSV.
+
+    Examples
+    --------
+    >>> markup_or_json(b'{"type": "FeatureCollection"}')
+    'JSON (GeoJSON boundaries, perhaps)'
+    >>> markup_or_json(b"\xef\xbb\xbf<!DOCTYPE html>") is not None
+    True
+    >>> markup_or_json(b"Crime ID,Month\n") is None
+    True
+    """
+    head = data[:64].removeprefix(codecs.BOM_UTF8).lstrip()
+    if head.startswith((b"{", b"[")):
+        return "JSON (GeoJSON boundaries, perhaps)"
+    if head.startswith(b"<"):
+        return "HTML or XML (a web page saved in place of the file, KML or GPX, perhaps)"
+    return None
+
+
 def decode_text(data: bytes, *, source: str) -> str:
     r"""
     Decode a file's bytes as UTF-8 text, refusing binary files and other encodings.
@@ -264,6 +303,12 @@ def decode_text(data: bytes, *, source: str) -> str:
         msg = (
             f"{source}: this is not a CSV file (it looks binary). Load the street-level CSV files "
             "from data.police.uk, a folder of them, or the .zip archive as downloaded."
+        )
+        raise InputDataError(msg)
+    if (kind := markup_or_json(data)) is not None:
+        msg = (
+            f"{source}: this is {kind}, not a CSV file. Load the street-level CSV files from "
+            "data.police.uk, a folder of them, or the .zip archive as downloaded."
         )
         raise InputDataError(msg)
     try:

@@ -422,7 +422,13 @@ def _crime_errors() -> list[Case]:
             "geojson-as-crimes",
             e,
             lambda k, d: _up("wards.geojson", k.wards_path.read_bytes()),
-            "missing columns",
+            "wards.geojson: this is JSON (GeoJSON boundaries, perhaps), not a CSV file",
+        ),
+        Case(
+            "web-page-as-crimes",
+            e,
+            lambda k, d: _up("2024-09-cambridgeshire-street.csv", HTML),
+            "this is HTML or XML (a web page saved in place of the file",
         ),
         Case(
             "zip-without-csv",

@@ -723,6 +723,20 @@ def _file_cases() -> list[ExtractCase]:
             message=("not a CSV file (it looks binary)", "Export the extract"),
         ),
         ExtractCase(
+            "geojson-as-extract",
+            g,
+            lambda k, d: _up("rms.csv", b'\n {"type": "FeatureCollection", "features": []}'),
+            message=("rms.csv: this is JSON (GeoJSON boundaries", "Export the extract"),
+        ),
+        ExtractCase(
+            "web-page-as-extract",
+            g,
+            lambda k, d: _up(
+                "rms.csv", b"<!DOCTYPE html><html><body>Session expired</body></html>"
+            ),
+            message=("rms.csv: this is HTML or XML (a web page saved", "Export the extract"),
+        ),
+        ExtractCase(
             "xlsx-named-csv",
             g,
             lambda k, d: _up("rms.csv", _xlsx({"Crimes": k.rows})),
