@@ -1088,8 +1088,8 @@ def read_neighbourhoods(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
         neighbourhoods.
     """
     name, data = source_bytes(source, what="ward,neighbourhood CSV")
-    text = decode_text(data, source=name)
     hint = "The file needs two columns: ward,neighbourhood."
+    text = decode_text(data, source=name, advice=hint)
     frame = read_csv_text(text, source=name, hint=hint).fillna("")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     require_columns(
@@ -1147,7 +1147,7 @@ def read_population(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     """
     name, data = source_bytes(source, what="LSOA population CSV")
     hint = "Use a CSV with an LSOA code column and a total population column."
-    frame = read_csv_text(decode_text(data, source=name), source=name, hint=hint)
+    frame = read_csv_text(decode_text(data, source=name, advice=hint), source=name, hint=hint)
     if frame.empty:
         msg = f"{name}: the population file holds a header but no rows. {hint}"
         raise EmptyInputError(msg)

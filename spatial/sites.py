@@ -159,7 +159,10 @@ def read_points(source: PointSource, *, what: str = "points") -> gpd.GeoDataFram
         check_readable(source, what=what)
     if name.lower().endswith((".csv", ".txt")):
         name, data = source_bytes(source, what=what)
-        frame = _read_csv_points(decode_text(data, source=name), name=name, what=what)
+        advice = f"Use a CSV of {what} with lon,lat or easting,northing columns, or GeoJSON."
+        frame = _read_csv_points(
+            decode_text(data, source=name, advice=advice), name=name, what=what
+        )
     else:
         frame = _read_vector(source, name=name, what=what)
     if len(frame) == 0:

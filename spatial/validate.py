@@ -267,7 +267,7 @@ def markup_or_json(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes, *, source: str) -> str:
+def decode_text(data: bytes, *, source: str, advice: str | None = None) -> str:
     r"""
     Decode a file's bytes as UTF-8 text, refusing binary files and other encodings.
 
@@ -277,6 +277,9 @@ def decode_text(data: bytes, *, source: str) -> str:
         The raw bytes of the file.
     source
         The file's name, used in messages.
+    advice
+        What the file should be, ending the messages for an empty, binary, JSON or HTML file
+        (the neighbourhoods CSV, say); data.police.uk's crime files when None.
 
     Returns
     -------
@@ -295,21 +298,20 @@ def decode_text(data: bytes, *, source: str) -> str:
     >>> decode_text(b"a,b\\n1,2\\n", source="x.csv")
     'a,b\\n1,2\\n'
     """
+    load = advice or (
+        "Load the street-level CSV files from data.police.uk, a folder of them, or the .zip "
+        "archive as downloaded."
+    )
     if not data or data.isspace():  # no copy of the file (strip would make one)
-        msg = f"{source}: the file is empty. Choose the data.police.uk CSV that holds the crimes."
+        choose = advice or "Choose the data.police.uk CSV that holds the crimes."
+        msg = f"{source}: the file is empty. {choose}"
         raise EmptyInputError(msg)
     head = data[:4096]
     if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG")):
-        msg = (
-            f"{source}: this is not a CSV file (it looks binary). Load the street-level CSV files "
-            "from data.police.uk, a folder of them, or the .zip archive as downloaded."
-        )
+        msg = f"{source}: this is not a CSV file (it looks binary). {load}"
         raise InputDataError(msg)
     if (kind := markup_or_json(data)) is not None:
-        msg = (
-            f"{source}: this is {kind}, not a CSV file. Load the street-level CSV files from "
-            "data.police.uk, a folder of them, or the .zip archive as downloaded."
-        )
+        msg = f"{source}: this is {kind}, not a CSV file. {load}"
         raise InputDataError(msg)
     try:
         return data.decode("utf-8-sig")

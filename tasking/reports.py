@@ -293,7 +293,7 @@ def read_reports(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
     """
     name, data = source_bytes(source, what="reports CSV")
     hint = "Reports need date, reported_by, issue and lon,lat (or x_m,y_m) columns."
-    frame = read_csv_text(decode_text(data, source=name), source=name, hint=hint)
+    frame = read_csv_text(decode_text(data, source=name, advice=hint), source=name, hint=hint)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     require_columns(frame.columns, ["date", "reported_by", "issue"], source=name)
     if frame.empty:
