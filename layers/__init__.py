@@ -179,6 +179,7 @@ if TYPE_CHECKING:
     )
     from layers.when import (
         EVENT_COLOUR,
+        chart_html,
         hour_of_week_chart,
         hour_of_week_long,
         hour_of_week_png,
@@ -294,6 +295,7 @@ _EXPORTS: dict[str, str] = {
     "catchment_layer": "layers.routes",
     "change_layer": "layers.hotspot_layers",
     "change_legend_entries": "layers.hotspot_layers",
+    "chart_html": "layers.when",
     "choropleth_breaks": "layers.overview",
     "cluster_layer": "layers.hotspot_layers",
     "coarsen_times": "layers.audience",
@@ -469,6 +471,7 @@ __all__ = [
     "catchment_layer",
     "change_layer",
     "change_legend_entries",
+    "chart_html",
     "choropleth_breaks",
     "cluster_layer",
     "coarsen_times",

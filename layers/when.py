@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import io
-from typing import TYPE_CHECKING, Final
+import json
+from typing import TYPE_CHECKING, Any, Final
 
 import altair as alt
 import folium
@@ -22,11 +23,14 @@ from layers.problems import problems_map
 from spatial.crs import BNG, WGS84, require_bng
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from hotspots.when import HourOfWeek
     from layers.basemap import Tiles
 
 __all__ = [
     "EVENT_COLOUR",
+    "chart_html",
     "hour_of_week_chart",
     "hour_of_week_long",
     "hour_of_week_png",
@@ -90,6 +94,38 @@ def hour_of_week_chart(how: HourOfWeek, *, title: str = "Events by hour of the w
         .properties(height=220)
     )
     return chart
+
+
+class _ScriptSafeJSON(json.JSONEncoder):
+    """JSON whose ``<``, ``>`` and ``&`` are written as Unicode escapes: safe inside a script."""
+
+    def iterencode(self, o: Any, _one_shot: bool = False) -> Iterator[str]:  # noqa: ANN401, FBT001, FBT002
+        for chunk in super().iterencode(o, _one_shot):
+            yield chunk.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def chart_html(chart: alt.TopLevelMixin) -> str:
+    """
+    Return an Altair chart as a standalone HTML page whose data cannot break out of its script.
+
+    Altair writes the chart's specification (titles, data, tooltips: text from the user's files,
+    such as crime types and ward names) as JSON inside a ``<script>`` element. A value holding
+    ``</script>`` would end that element there and let the rest run as markup. Here ``<``, ``>``
+    and ``&`` inside the JSON are written as Unicode escapes, which JSON reads back as the same
+    characters: the chart shows the text as it was, and the page holds no markup from the data.
+
+    Parameters
+    ----------
+    chart
+        Any Altair chart.
+
+    Returns
+    -------
+    str
+        The HTML page (Vega, Vega-Lite and vega-embed from their CDN, as Altair writes it).
+    """
+    page: str = chart.to_html(json_kwds={"cls": _ScriptSafeJSON})
+    return page
 
 
 def period_chart(by_period: pd.DataFrame, *, freq: str = "month") -> alt.Chart:

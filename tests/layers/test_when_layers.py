@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
 from hotspots.when import hour_of_week
-from layers.when import hour_of_week_chart, hour_of_week_long, hour_of_week_png, patrol_window_map
+from layers.when import (
+    chart_html,
+    hour_of_week_chart,
+    hour_of_week_long,
+    hour_of_week_png,
+    patrol_window_map,
+)
 
 FRI = pd.Timestamp("2025-01-03 22:30")
 
@@ -46,3 +54,16 @@ def test_patrol_window_map_escapes_text() -> None:
     assert "80% <script>" not in html
     assert f"{amp}lt;i{amp}gt;Violence" in html
     assert "<i>Violence" not in html
+
+
+def test_chart_html_keeps_hostile_text_inside_its_script() -> None:
+    hostile = "Violence in </script><script>alert(1)</script> & <b>Market</b>"
+    how = hour_of_week(pd.DataFrame({"start": [FRI], "end": [FRI]}))
+    page = chart_html(hour_of_week_chart(how, title=hostile))
+    assert "<script>alert(1)" not in page
+    assert "<b>" not in page
+    assert page.count("</script>") == page.count("<script")  # only the page's own scripts
+    start = page.index("var spec = ") + len("var spec = ")
+    spec = json.loads(page[start : page.index(";\n", start)])
+    assert spec["title"] == hostile  # the chart shows the text as it was
+    assert "\\u003c/script\\u003e" in page
