@@ -261,9 +261,22 @@ def _sidecar(path: Path, metadata: ExportMetadata) -> Path:
     return side
 
 
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
 def _cell(value: object) -> str:
+    """
+    One CSV cell: empty for a missing value, text as it is unless a spreadsheet would run it.
+
+    A text value that starts like a formula (``=HYPERLINK(...)`` typed into a tasking action,
+    say) would be run by Excel or LibreOffice when a partner opens the file; it is written with a
+    leading apostrophe, which spreadsheets show as the text itself. Numbers are never changed.
+    """
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 
@@ -276,6 +289,9 @@ def write_csv(
 ) -> tuple[Path, Path]:
     """
     Write one layer as a CSV table with WGS84 geometry, and its metadata beside it.
+
+    Text that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``) is
+    written with a leading apostrophe, so opening the file in Excel runs nothing.
 
     Parameters
     ----------

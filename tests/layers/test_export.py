@@ -378,3 +378,17 @@ def test_cli_export_refuses_routes_for_the_public(
     )
     assert code == 2
     assert "public preset does not allow the routes layer" in capsys.readouterr().err
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(
+    tmp_path: Path, points: gpd.GeoDataFrame
+) -> None:
+    hostile = ['=HYPERLINK("http://x.test","open")', "+1+1", "@SUM(A1:A9)"]
+    layer = points.assign(location=hostile, note=["-2+3", "\tTab", "On or near Market"])
+    layer["change"] = [-1.5, 0.0, 2.0]
+    csv_path, _ = write_csv(layer, tmp_path / "x.csv", metadata=META)
+    table = pd.read_csv(csv_path, dtype={"location": str, "note": str})
+    assert table["location"].tolist() == [f"'{v}" for v in hostile]
+    assert table["note"].tolist() == ["'-2+3", "'\tTab", "On or near Market"]
+    assert table["change"].tolist() == [-1.5, 0.0, 2.0]  # numbers are never changed
+    assert table["n_crimes"].tolist() == [12, 7, 30]
