@@ -167,6 +167,30 @@ def test_crash_mid_ingest_leaves_the_previous_store_valid(
     assert store_info(target).n_rows == 6_740 + 6_970 + 6_398 + 6_043 + 6_267
 
 
+def test_a_refused_file_among_many_stops_the_run_at_the_first_and_leaves_the_store(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    # street files are read by worker threads a few files ahead: the error must still be the
+    # first refused file's, in file order, and nothing of the run may stay behind
+    months = sorted((cambridge_dir / "crimes").glob("*.csv"))
+    target = tmp_path / "s"
+    ingest(months[:1], store_dir=target)
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    first_bad = tmp_path / "in" / "2025-01-x-street.csv"
+    later_bad = tmp_path / "in" / "2025-02-y-street.csv"
+    first_bad.parent.mkdir()
+    first_bad.write_text("Crime ID,Month\na,2025-01\n", encoding="utf-8")
+    later_bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00")
+    sources = [*months[1:6], first_bad, *months[6:9], later_bad, *months[9:]]
+    with pytest.raises(InputDataError, match=r"^2025-01-x-street.csv: missing columns"):
+        ingest(sources, store_dir=target)
+    after = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert after == before  # no partition, no manifest change, no staging file
+    report = ingest(months, store_dir=target)
+    assert (report.n_files_read, report.n_files_skipped) == (12, 1)
+    assert store_info(target).n_rows == 90_957
+
+
 def _republished(source: Path, target: Path, *, mtime: float) -> Path:
     """The same month as published later: a few outcome fields changed."""
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
