@@ -299,6 +299,7 @@ def read_manifest(store_dir: Path) -> dict[str, object]:
     InputDataError
         When the folder holds something that is not a patchmap store of this version.
     """
+    _require_folder(store_dir)
     path = store_dir / _MANIFEST
     if not path.exists():
         if store_dir.exists() and any(p.name != ".lock" for p in store_dir.iterdir()):
@@ -308,7 +309,14 @@ def read_manifest(store_dir: Path) -> dict[str, object]:
             )
             raise InputDataError(msg)
         return {"version": STORE_FORMAT_VERSION, "partitions": {}, "sources": {}}
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        msg = (
+            f"{path}: the store's manifest is damaged ({err}); its files cannot be trusted. "
+            "Ingest the files again into a new folder."
+        )
+        raise InputDataError(msg) from err
     if not isinstance(manifest, dict) or manifest.get("version") != STORE_FORMAT_VERSION:
         msg = (
             f"{store_dir}: a store of another format version; ingest the files again "
@@ -316,6 +324,16 @@ def read_manifest(store_dir: Path) -> dict[str, object]:
         )
         raise InputDataError(msg)
     return manifest
+
+
+def _require_folder(store_dir: Path) -> None:
+    """Refuse a ``--store`` path that exists but is not a folder (a file, say)."""
+    if store_dir.exists() and not store_dir.is_dir():
+        msg = (
+            f"{store_dir}: this is a file, not a store. Give --store the folder patchmap ingest "
+            "made (or, to ingest, the path of a new folder)."
+        )
+        raise InputDataError(msg)
 
 
 @functools.lru_cache(maxsize=4)
@@ -335,7 +353,7 @@ def _query_manifest(store_dir: Path) -> dict[str, object]:
     path = store_dir / _MANIFEST
     try:
         stat = path.stat()
-    except FileNotFoundError:
+    except OSError:  # no manifest yet, or --store is not a folder: read_manifest says which
         return read_manifest(store_dir)
     return _manifest_snapshot(str(path), (stat.st_ino, stat.st_size, stat.st_mtime_ns))
 
@@ -350,6 +368,7 @@ def _write_manifest(store_dir: Path, manifest: dict[str, object]) -> None:
 
 @contextlib.contextmanager
 def _locked(store_dir: Path) -> Iterator[None]:
+    _require_folder(store_dir)
     store_dir.mkdir(parents=True, exist_ok=True)
     with (store_dir / ".lock").open("a") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)

@@ -336,6 +336,19 @@ def test_store_errors_say_what_to_fix(tmp_path: Path, cambridge_store: Path) -> 
         ingest([tmp_path / "missing.csv"], store_dir=tmp_path / "s2")
     with pytest.raises(EmptyInputError, match="No files to ingest"):
         ingest([], store_dir=tmp_path / "s3")
+    a_file = tmp_path / "store.txt"
+    a_file.write_text("", encoding="utf-8")
+    for call in (
+        lambda: store_info(a_file),
+        lambda: ingest([tmp_path / "notastore" / "x.txt"], store_dir=a_file),
+    ):
+        with pytest.raises(InputDataError, match=r"store.txt: this is a file, not a store"):
+            call()
+    damaged = tmp_path / "damaged"
+    shutil.copytree(cambridge_store, damaged)
+    (damaged / "manifest.json").write_text('{"version": 1, "parti', encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"manifest is damaged .*into a new folder"):
+        store_info(damaged)
 
 
 def test_force_overview_counts_every_located_row_once(
