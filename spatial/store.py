@@ -798,6 +798,25 @@ def _completing(
     return choice if cut and all(i < n_held for i in cut) else None
 
 
+def _damaged(detail: str) -> InputDataError:
+    """Return the error for a store whose file is damaged or missing (a partial copy, say)."""
+    first = detail.strip().splitlines()[0] if detail.strip() else "unreadable"
+    msg = (
+        f"A file of the store is damaged or missing ({first}). Restore the store from its copy, "
+        "or ingest the files again into a new folder."
+    )
+    return InputDataError(msg)
+
+
+def _read_held(path: Path, columns: list[str] | None) -> pa.Table:
+    """Read a partition the store already holds, or say that it is damaged or missing."""
+    try:
+        return pq.read_table(path, columns=columns)
+    except (OSError, pa.ArrowException) as err:
+        detail = f"{path}: {err}"
+        raise _damaged(detail) from err
+
+
 def _held_groups(store_dir: Path, table: Table, current: dict[str, object]) -> list[_Group]:
     """
     Read a partition back, one group of rows per file it holds.
@@ -809,13 +828,13 @@ def _held_groups(store_dir: Path, table: Table, current: dict[str, object]) -> l
     records = _records(current)
     path = store_dir / str(current["file"])
     if table != "street":
-        rows = pq.read_table(path)
+        rows = _read_held(path, None)
         sizes = [int(cast("int", r["n_rows"])) for r in records]
         if sum(sizes) != rows.num_rows:
             return [(records, rows)]
         starts = np.cumsum([0, *sizes[:-1]]).tolist()
         return [([r], rows.slice(a, n)) for r, a, n in zip(records, starts, sizes, strict=True)]
-    rows = pq.read_table(path, columns=list(_VALUE_COLUMNS))
+    rows = _read_held(path, list(_VALUE_COLUMNS))
     by_name: dict[str, list[dict[str, object]]] = {}
     for record in records:
         by_name.setdefault(str(record["name"]), []).append(record)
@@ -1256,7 +1275,13 @@ def _sql_frame(sql: str, params: dict[str, object]) -> pd.DataFrame:
     if session is None:
         with query_session():
             return _sql_frame(sql, params)
-    frame: pd.DataFrame = session.sql(sql, params=params).to_arrow_table().to_pandas()
+    import duckdb  # noqa: PLC0415 - loaded already by the session
+
+    try:
+        table = session.sql(sql, params=params).to_arrow_table()
+    except (duckdb.IOException, duckdb.InvalidInputException) as err:  # a file cut short or gone
+        raise _damaged(str(err)) from err
+    frame: pd.DataFrame = table.to_pandas()
     return frame
 
 

@@ -191,6 +191,36 @@ def test_a_refused_file_among_many_stops_the_run_at_the_first_and_leaves_the_sto
     assert store_info(target).n_rows == 90_957
 
 
+def test_a_damaged_or_missing_store_file_is_a_message_not_a_traceback(
+    cambridge_dir: Path, cambridge_store: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "copy"
+    shutil.copytree(cambridge_store, store)
+    september = next((store / "street").glob("*/2024-09/part-*.parquet"))
+    september.write_bytes(september.read_bytes()[:1000])  # a copy cut short
+    bounds = (540_000.0, 252_000.0, 552_000.0, 264_000.0)
+    damaged = r"A file of the store is damaged or missing \(.*2024-09.*\)\. Restore the store"
+    for read in (
+        lambda: query_crimes(store, bounds_m=bounds),
+        lambda: located_counts(store, bounds_m=bounds),
+    ):
+        with pytest.raises(InputDataError, match=damaged):
+            read()
+    # a later copy of that month has to be merged with the damaged file: refused the same way
+    late = _republished(
+        cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv",
+        tmp_path / "mar" / "2024-09-cambridgeshire-street.csv",
+        mtime=1_800_000_000,
+    )
+    manifest = (store / "manifest.json").read_bytes()
+    with pytest.raises(InputDataError, match=damaged):
+        ingest([late], store_dir=store)
+    assert (store / "manifest.json").read_bytes() == manifest
+    september.unlink()  # the file gone altogether
+    with pytest.raises(InputDataError, match=damaged):
+        query_crimes(store, bounds_m=bounds)
+
+
 def _republished(source: Path, target: Path, *, mtime: float) -> Path:
     """The same month as published later: a few outcome fields changed."""
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
