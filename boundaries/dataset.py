@@ -8,6 +8,7 @@ data.police.uk files and ward boundaries.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -391,31 +392,63 @@ def default_cache_dir() -> Path:
     return Path(base) / "patchmap"
 
 
+_DEMO_CONTENTS: Final = "contents.json"
+"""The demo folder's list of its files and their sizes, written last: the folder is whole."""
+
+
 def _demo_dir(cache_dir: Path, seed: int) -> Path:
+    """
+    Return the demo town's folder in the cache, writing it first when it is missing or not whole.
+
+    The folder is checked against the list of files and sizes written with it, so a file deleted,
+    cut short or added by hand (a month's crimes, the street network) makes it written again,
+    never read as a smaller or larger town.
+    """
     from spatial import demo  # noqa: PLC0415 - osmnx and friends load only for the demo
 
     generator = Path(demo.__file__).read_bytes()
     key = hashlib.sha256(generator).hexdigest()[:12]
     target = cache_dir / f"demo-{seed}-{key}"
-    if not (target / "wards.geojson").exists():
-        staging = None
-        try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix="demo-", dir=cache_dir))
-            demo.write_demo(staging, seed=seed)
-        except OSError as err:  # read only, full, or not a folder
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
-            msg = (
-                f"patchmap could not write the demo town in its cache folder {cache_dir} "
-                f"({err.strerror or err}). Set XDG_CACHE_HOME to a folder you can write to."
-            )
-            raise CacheFolderError(msg) from err
-        try:
-            staging.rename(target)
-        except OSError:  # another process wrote it first: theirs is byte-identical
+    if _demo_whole(target):
+        return target
+    staging = None
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="demo-", dir=cache_dir))
+        demo.write_demo(staging, seed=seed)
+        (staging / _DEMO_CONTENTS).write_text(json.dumps(_sizes(staging)), encoding="utf-8")
+    except OSError as err:  # read only, full, or not a folder
+        if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+        msg = (
+            f"patchmap could not write the demo town in its cache folder {cache_dir} "
+            f"({err.strerror or err}). Set XDG_CACHE_HOME to a folder you can write to."
+        )
+        raise CacheFolderError(msg) from err
+    if target.exists():  # not whole: set aside, then replaced
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        staging.rename(target)
+    except OSError:  # another process wrote it first: theirs is byte-identical
+        shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _sizes(folder: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(folder)): p.stat().st_size
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != _DEMO_CONTENTS
+    }
+
+
+def _demo_whole(folder: Path) -> bool:
+    """Whether the demo folder holds exactly the files, of the sizes, it was written with."""
+    try:
+        listed = json.loads((folder / _DEMO_CONTENTS).read_text(encoding="utf-8"))
+        return bool(listed == _sizes(folder))
+    except (OSError, ValueError):
+        return False
 
 
 def load_demo(*, seed: int = DEMO_SEED, cache_dir: Path | None = None) -> StudyArea:
