@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import importlib
 import os
@@ -187,20 +188,32 @@ def _user_warnings() -> Iterator[None]:
         yield
 
 
+_OS_ADVICE: Final = {
+    errno.ENOTDIR: "part of this path is a file, not a folder. Check the path",
+    errno.EISDIR: "this is a folder. Give a file name (inside it, say)",
+    errno.EEXIST: "a file is in the way where a folder is to be made. Choose another path",
+    errno.EACCES: "you may not write here. Choose a folder you can write to",
+    errno.EPERM: "you may not write here. Choose a folder you can write to",
+    errno.EROFS: "this disk is read-only. Choose a folder you can write to",
+    errno.ENOSPC: "the disk is full. Free some space or write elsewhere",
+    errno.ENOENT: "a folder in this path does not exist. Create it or check the path",
+}
+"""What to do about the system's refusals a user meets: each message names the path too."""
+
+
 def _os_error_message(err: OSError) -> str:
     """
-    Say which path the system refused and why, and what to check (no traceback).
+    Say which path the system refused, why, and what to do (no traceback).
 
     Inputs are checked, with their own messages, before any command reads them; what reaches
-    here is nearly always a place to write: an ``--out`` or ``--store`` under a file or a
-    missing or read-only folder, or a full disk.
+    here is nearly always a place to write: an ``--out`` or ``--store`` under a file, a folder
+    given for a file, a read-only folder, a full disk.
     """
     where = f"{err.filename}: " if err.filename is not None else ""
-    reason = err.strerror or str(err)
-    return (
-        f"{where}{reason}. Check the path: each folder in it must exist (as a folder, not a "
-        "file) and you must be allowed to write there, on a disk with room."
-    )
+    advice = _OS_ADVICE.get(err.errno) if err.errno is not None else None
+    if advice is None:
+        advice = f"{err.strerror or err}. Check the path and that you may write there"
+    return f"{where}{advice}."
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -306,30 +306,31 @@ def test_an_unwritable_cache_folder_is_one_warning_and_the_same_answer(
 
 
 @pytest.mark.parametrize(
-    ("command", "target"),
+    ("command", "target", "said"),
     [
-        (["summary", "--demo", "--out"], "x.json"),
-        (["export", "--demo", "--out"], "layers.gpkg"),
-        (["ingest", "{month}", "--store"], "store"),
+        (["summary", "--demo", "--out"], "{file}/x.json", "part of this path is a file"),
+        (["export", "--demo", "--out"], "{file}/layers", "part of this path is a file"),
+        (["ingest", "{month}", "--store"], "{file}/store", "part of this path is a file"),
+        (["export", "--demo", "--out"], "{file}", "a file is in the way where a folder"),
+        (["profile", "--demo", "--ward", "Castle", "--out"], "{dir}", "this is a folder. Give"),
+        (["summary", "--demo", "--out"], "{dir}/no/x.json", "a folder in this path does not"),
     ],
 )
 def test_a_path_that_cannot_be_written_is_a_message_not_a_traceback(
     command: list[str],
     target: str,
+    said: str,
     cambridge_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     a_file = tmp_path / "a-file"
     a_file.write_text("", encoding="utf-8")
+    path = target.format(file=a_file, dir=tmp_path)
     month = str(cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv")
-    args = [month if a == "{month}" else a for a in command] + [str(a_file / target)]
+    args = [month if a == "{month}" else a for a in command] + [path]
     assert main(args) == 2
-    said = capsys.readouterr().err.strip().splitlines()
-    assert len(said) == 1
-    assert said[0].startswith(f"patchmap: error: {a_file}")
-    assert said[0].endswith(
-        "Check the path: each folder in it must exist (as a folder, not a file) and you must be "
-        "allowed to write there, on a disk with room."
-    )
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"patchmap: error: {path}: {said}")
     assert a_file.read_text(encoding="utf-8") == ""
