@@ -53,8 +53,8 @@ from spatial.validate import (
     decode_text,
     in_gb_lonlat,
     in_gb_metres,
-    markup_or_json,
     read_file_bytes,
+    refuse_not_csv,
 )
 
 if TYPE_CHECKING:
@@ -310,24 +310,15 @@ def _read_table(name: str, data: bytes) -> pd.DataFrame:
 
 
 def _csv_bytes(name: str, data: bytes) -> bytes:
-    """Refuse empty, binary and UTF-16 files with advice for an extract (not a police.uk file)."""
-    export = "Export the extract from the RMS as CSV (UTF-8, with a header row) or .xlsx."
-    head = data[:4096]
-    if not data or data.isspace():  # no copy of the file (strip would make one)
-        msg = f"{name}: the file is empty. {export}"
-        raise EmptyInputError(msg)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Refuse empty, binary, UTF-16, JSON and HTML files with advice for an extract."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         msg = f"{name}: the file is UTF-16 text. Re-save it as CSV UTF-8 (in Excel: CSV UTF-8)."
         raise InputDataError(msg)
-    if head.startswith(b"PK\x03\x04"):
+    if data.startswith(b"PK\x03\x04"):
         msg = f"{name}: this is an Excel workbook or a .zip archive, not a CSV. Name it .xlsx."
         raise InputDataError(msg)
-    if b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG")):
-        msg = f"{name}: this is not a CSV file (it looks binary). {export}"
-        raise InputDataError(msg)
-    if (kind := markup_or_json(head)) is not None:
-        msg = f"{name}: this is {kind}, not a CSV file. {export}"
-        raise InputDataError(msg)
+    export = "Export the extract from the RMS as CSV (UTF-8, with a header row) or .xlsx."
+    refuse_not_csv(data, source=name, advice=export)  # the checks every CSV reader makes
     return data
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "markup_or_json",
     "read_csv_text",
     "read_file_bytes",
+    "refuse_not_csv",
     "repair_geometries",
     "require_columns",
     "source_bytes",
@@ -267,6 +268,42 @@ def markup_or_json(data: bytes) -> str | None:
     return None
 
 
+def refuse_not_csv(
+    data: bytes, *, source: str, advice: str, empty_advice: str | None = None
+) -> None:
+    """
+    Refuse a file that is empty, binary, JSON or a web page, saying what it should be.
+
+    Parameters
+    ----------
+    data
+        The file's bytes (its first few kilobytes are looked at).
+    source
+        The file's name, used in messages.
+    advice
+        What the file should be, ending each message.
+    empty_advice
+        Ends the message for an empty file instead, when given.
+
+    Raises
+    ------
+    EmptyInputError
+        When the file is empty or white space.
+    InputDataError
+        When the file is binary (a zip, PDF or PNG among them), JSON, HTML or XML.
+    """
+    if not data or data.isspace():  # no copy of the file (strip would make one)
+        msg = f"{source}: the file is empty. {empty_advice or advice}"
+        raise EmptyInputError(msg)
+    head = data[:4096]
+    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG")):
+        msg = f"{source}: this is not a CSV file (it looks binary). {advice}"
+        raise InputDataError(msg)
+    if (kind := markup_or_json(head)) is not None:
+        msg = f"{source}: this is {kind}, not a CSV file. {advice}"
+        raise InputDataError(msg)
+
+
 def decode_text(data: bytes, *, source: str, advice: str | None = None) -> str:
     r"""
     Decode a file's bytes as UTF-8 text, refusing binary files and other encodings.
@@ -298,21 +335,16 @@ def decode_text(data: bytes, *, source: str, advice: str | None = None) -> str:
     >>> decode_text(b"a,b\\n1,2\\n", source="x.csv")
     'a,b\\n1,2\\n'
     """
-    load = advice or (
-        "Load the street-level CSV files from data.police.uk, a folder of them, or the .zip "
-        "archive as downloaded."
+    refuse_not_csv(
+        data,
+        source=source,
+        advice=advice
+        or (
+            "Load the street-level CSV files from data.police.uk, a folder of them, or the .zip "
+            "archive as downloaded."
+        ),
+        empty_advice=advice or "Choose the data.police.uk CSV that holds the crimes.",
     )
-    if not data or data.isspace():  # no copy of the file (strip would make one)
-        choose = advice or "Choose the data.police.uk CSV that holds the crimes."
-        msg = f"{source}: the file is empty. {choose}"
-        raise EmptyInputError(msg)
-    head = data[:4096]
-    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG")):
-        msg = f"{source}: this is not a CSV file (it looks binary). {load}"
-        raise InputDataError(msg)
-    if (kind := markup_or_json(data)) is not None:
-        msg = f"{source}: this is {kind}, not a CSV file. {load}"
-        raise InputDataError(msg)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
