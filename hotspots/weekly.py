@@ -774,6 +774,12 @@ def forecast_days(
     ParameterError
         When no event precedes ``start`` or a setting is out of range.
     """
+    if horizon_days < 1 or min_train_days < 1:
+        msg = (
+            "horizon_days and min_train_days must be at least 1; found "
+            f"{horizon_days} and {min_train_days}."
+        )
+        raise ParameterError(msg)
     start_day = _day_number(start)
     n_flag = n_flagged(data.grid.n_cells, coverage_pct)
     choice = None

@@ -257,9 +257,16 @@ def _days_data(args: argparse.Namespace) -> DayEvents:
     return prepare_days(_selected(args), cell_size_m=args.cell_size_m)
 
 
+def _min_train_days(args: argparse.Namespace) -> int:
+    """``--min-train-days`` as given (0 included, to be refused), else the default."""
+    from hotspots.weekly import DEFAULT_MIN_TRAIN_DAYS
+
+    given: int | None = args.min_train_days
+    return DEFAULT_MIN_TRAIN_DAYS if given is None else given
+
+
 def run_backtest_days(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest --horizon-days N``; return the exit code."""
-    from hotspots.weekly import DEFAULT_MIN_TRAIN_DAYS
     from hotspots.weekly_backtest import backtest_days
 
     data = _days_data(args)
@@ -267,7 +274,7 @@ def run_backtest_days(args: argparse.Namespace) -> int:
         data,
         coverages_pct=args.coverage_pct,
         horizon_days=args.horizon_days,
-        min_train_days=args.min_train_days or DEFAULT_MIN_TRAIN_DAYS,
+        min_train_days=_min_train_days(args),
         step_days=args.step_days,
     )
     record = result.to_dict()
@@ -293,7 +300,6 @@ def run_backtest_days(args: argparse.Namespace) -> int:
 def run_forecast_days(args: argparse.Namespace) -> int:
     """Run ``patchmap forecast --horizon-days N``; return the exit code."""
     from hotspots.weekly import (
-        DEFAULT_MIN_TRAIN_DAYS,
         day_label,
         forecast_days,
         parse_day_method,
@@ -307,7 +313,7 @@ def run_forecast_days(args: argparse.Namespace) -> int:
         horizon_days=args.horizon_days,
         method=parse_day_method(args.method),
         coverage_pct=args.coverage_pct,
-        min_train_days=args.min_train_days or DEFAULT_MIN_TRAIN_DAYS,
+        min_train_days=_min_train_days(args),
     )
     if args.out is not None:
         if args.out.suffix.lower() != ".gpkg":

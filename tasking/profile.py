@@ -23,7 +23,7 @@ from hotspots.gistar import gi_star
 from hotspots.poisson import poisson_rate_ratio_test
 from spatial.crime_types import ASB
 from spatial.crs import require_bng
-from spatial.errors import ParameterError
+from spatial.errors import EmptyInputError, ParameterError
 from spatial.grid import count_points, make_grid
 from spatial.validate import require_columns
 
@@ -495,6 +495,8 @@ def build_profile(
     ------
     ParameterError
         When both ``wards`` and ``neighbourhood`` are given, or a name is unknown.
+    EmptyInputError
+        When no month of ``months`` was loaded.
     CRSError
         When ``findings`` is not in British National Grid.
     MissingColumnError
@@ -507,6 +509,12 @@ def build_profile(
     loaded = set(area_months)
     first, last = months or (area_months[0], area_months[-1])
     period = _month_range(pd.Period(first, freq="M"), pd.Period(last, freq="M"))
+    if not any(str(m) in loaded for m in period):  # zeros, a rank and hot spots from nothing
+        msg = (
+            f"No data loaded for {first} to {last}: the data cover {area_months[0]} to "
+            f"{area_months[-1]}. Choose months within them."
+        )
+        raise EmptyInputError(msg)
     nbhds = (neighbourhood,) if neighbourhood else None
     place = Selection(wards=wards, neighbourhoods=nbhds)
     ward_frame = select_wards(area, place)

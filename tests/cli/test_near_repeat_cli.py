@@ -122,6 +122,17 @@ def test_backtest_and_forecast_at_a_7_day_horizon(capsys: pytest.CaptureFixture[
     assert len(cells) == -(-n_cells * 5 // 100)
 
 
+@pytest.mark.parametrize("subcommand", ["backtest", "forecast"])
+def test_no_days_of_history_is_refused_not_read_as_the_default(
+    subcommand: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [subcommand, "--demo", "--horizon-days", "7", "--min-train-days", "0"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "min_train_days must be at least 1; found 7" in err
+    assert err.rstrip().endswith("and 0.")
+
+
 def test_knox_without_dated_crimes_says_what_to_give(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["knox", "--crime-type", "Burglary"]) == 2
     assert "needs dated crimes: give a force extract with --incidents" in capsys.readouterr().err

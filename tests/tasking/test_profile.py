@@ -116,6 +116,19 @@ def test_neighbourhood_profile_ranks_among_neighbourhoods(cambridge: StudyArea) 
         build_profile(cambridge, wards=("Market",), neighbourhood="North")
 
 
+def test_a_period_with_no_loaded_month_is_refused_not_profiled_as_zeros(
+    cambridge: StudyArea,
+) -> None:
+    with pytest.raises(EmptyInputError, match=r"2030-01 to 2030-02: the data cover 2024-09"):
+        build_profile(cambridge, wards=("Market",), months=("2030-01", "2030-02"))
+    part = build_profile(cambridge, wards=("Market",), months=("2025-08", "2025-11"))
+    assert part.notes[0] == "No data loaded for 2025-10, 2025-11; those months count as 0."
+    assert (
+        part.n_crimes
+        == build_profile(cambridge, wards=("Market",), months=("2025-08", "2025-09")).n_crimes
+    )
+
+
 def test_change_verdict_wording() -> None:
     assert change_verdict(100, 138, 0.003) == "up 38 %, unlikely to be chance, p = 0.003"
     assert change_verdict(50, 50, 1.0) == "unchanged (50 to 50), could be chance, p = 1"
