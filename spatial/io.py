@@ -643,10 +643,17 @@ def _outside_message(
     first = int(np.flatnonzero(outside)[0])
     row = table.iloc[first]
     swapped = in_gb_lonlat(lat[outside], lon[outside])
+    not_degrees = (np.abs(lon) > 180) | (np.abs(lat) > 90)  # noqa: PLR2004 - degrees' ranges
+    metres = np.flatnonzero(outside & not_degrees)
     if swapped.mean() > 0.5:  # noqa: PLR2004 - most rows fit GB once swapped
         hint = "Longitude and Latitude look swapped: swap the two columns."
-    elif np.nanmax(np.abs(np.concatenate([lon[outside], lat[outside]]))) > 180:  # noqa: PLR2004
-        hint = "The values look like metres, not degrees: police.uk files use WGS84 degrees."
+    elif metres.size:
+        at = int(metres[0])
+        hint = (
+            f"{metres.size} of them hold values that look like metres, not degrees (first: row "
+            f"{table.iloc[at]['source_row']}, Longitude {lon[at]}, Latitude {lat[at]}): "
+            "police.uk files use WGS84 degrees."
+        )
     else:
         hint = "Check that Longitude and Latitude are not swapped and are WGS84 degrees."
     return (

@@ -156,6 +156,20 @@ def test_projected_coordinates_in_a_police_csv_are_named(tmp_path: Path) -> None
         read_crimes([path])
 
 
+def test_the_metres_hint_names_the_rows_in_metres_not_a_row_in_degrees(tmp_path: Path) -> None:
+    dublin = "s1,2025-01,F,F,-6.26,53.35,On or near O'Connell Street,E01,C,Burglary,,"
+    metres = "s2,2025-01,F,F,545029,258389,On or near Market Hill,E01,C,Burglary,,"
+    path = tmp_path / "m-street.csv"
+    path.write_bytes(_csv(dublin, metres))
+    with pytest.raises(OutsideGreatBritainError) as raised:
+        read_crimes([path])
+    assert str(raised.value) == (
+        "m-street.csv: 2 rows lie outside Great Britain (first: row 2, Longitude -6.26, "
+        "Latitude 53.35). 1 of them hold values that look like metres, not degrees (first: "
+        "row 3, Longitude 545029.0, Latitude 258389.0): police.uk files use WGS84 degrees."
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "error", "match"),
     [
