@@ -22,6 +22,7 @@ __all__ = [
     "data_period",
     "filter_texts",
     "parse_month_range",
+    "ranked_counts",
     "select_points",
     "select_wards",
     "summarise",
@@ -340,9 +341,37 @@ class Summary:
         }
 
 
+def ranked_counts(values: pd.Series[str]) -> pd.Series[int]:
+    """
+    Count each value, most frequent first and equal counts in the values' sorted order.
+
+    ``Series.value_counts`` orders equal counts by first appearance, so the same rows read in
+    another order (a store's rows are sorted along a curve, a CSV's are not) would list tied
+    crime types, or name a problem after another of its tied streets, differently.
+
+    Parameters
+    ----------
+    values
+        Any values (missing ones are not counted).
+
+    Returns
+    -------
+    pandas.Series
+        Counts indexed by value.
+
+    Examples
+    --------
+    >>> ranked_counts(pd.Series(["b", "a", "c", "a", "b"])).to_dict()
+    {'a': 2, 'b': 2, 'c': 1}
+    """
+    counts = values.value_counts().sort_index(kind="stable")
+    ranked: pd.Series[int] = counts.sort_values(ascending=False, kind="stable")
+    return ranked
+
+
 def _types_with_blank(types: pd.Series[str]) -> dict[str, int]:
     text = types.fillna("").astype(str).str.strip()
-    counts = text.where(text != "", BLANK_CRIME_TYPE).value_counts()
+    counts = ranked_counts(text.where(text != "", BLANK_CRIME_TYPE))
     return {str(k): int(v) for k, v in counts.items()}
 
 

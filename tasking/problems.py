@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from boundaries.select import ranked_counts
 from hotspots.concentration import ARTEFACT_NAME_PATTERN
 from hotspots.gistar import gi_star, spatial_weights
 from hotspots.poisson import poisson_rate_ratio_test
@@ -294,8 +295,8 @@ def _describe(
     present = int((series > 0).sum())
     persistence = 0.5 + 0.5 * present / len(months)
     score = n * harm * trend_factor * persistence
-    street = chosen["location"].fillna("").value_counts().index[0].removeprefix("On or near ")
-    wards = tuple(chosen["ward"].value_counts().index)
+    street = ranked_counts(chosen["location"].fillna("")).index[0].removeprefix("On or near ")
+    wards = tuple(ranked_counts(chosen["ward"]).index)
     peak_order = np.argsort(-series, kind="stable")[:N_PEAK_MONTHS]
     peaks = tuple(str(months[i]) for i in sorted(peak_order) if series[i] > 0)
     trend_text = {

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 import pandas as pd
 
 from boundaries.population import PopulationMethod, ward_population
-from boundaries.select import Selection, select_points, select_wards
+from boundaries.select import Selection, ranked_counts, select_points, select_wards
 from hotspots.classify import emerging_hotspots
 from hotspots.concentration import repeat_locations_flagged
 from hotspots.gistar import gi_star
@@ -559,7 +559,7 @@ def build_profile(
     last_year = {
         str(m): (int(monthly.get(m - 12, 0)) if str(m - 12) in loaded else None) for m in period
     }
-    by_type = in_period["crime_type"].value_counts()
+    by_type = ranked_counts(in_period["crime_type"])
     return Profile(
         area_name=name,
         wards=chosen_wards,
