@@ -44,6 +44,7 @@ from spatial.validate import (
     in_gb_metres,
     read_csv_text,
     read_file_bytes,
+    refuse_cut_off,
     repair_geometries,
     require_columns,
     source_bytes,
@@ -737,6 +738,7 @@ def read_street_file(name: str, data: bytes) -> StreetRows:
     InputDataError
         As :func:`read_crimes` for the same file.
     """
+    refuse_cut_off(data, source=name)  # the fast reader would take a cut row's fields as missing
     fast = _fast_street_rows(name, data)
     return fast if fast is not None else _street_rows_of_load(read_crimes([(name, data)]))
 

@@ -8,6 +8,7 @@ Each check either returns what it found (counts, masks, notes) or raises an erro
 from __future__ import annotations
 
 import codecs
+import csv
 import functools
 import io
 import os
@@ -48,6 +49,7 @@ __all__ = [
     "markup_or_json",
     "read_csv_text",
     "read_file_bytes",
+    "refuse_cut_off",
     "refuse_not_csv",
     "repair_geometries",
     "require_columns",
@@ -301,6 +303,55 @@ def refuse_not_csv(
         raise InputDataError(msg)
     if (kind := markup_or_json(head)) is not None:
         msg = f"{source}: this is {kind}, not a CSV file. {advice}"
+        raise InputDataError(msg)
+    refuse_cut_off(data, source=source)
+
+
+def refuse_cut_off(data: bytes, *, source: str) -> None:
+    r"""
+    Refuse a CSV whose last line stops part-way through a row (a download or copy cut short).
+
+    Only a last line without a line end can be cut off; it is cut off when it has fewer
+    fields than the header line. Such a row would otherwise be read with its last fields
+    missing (a crime without its type, say), or refused for a field it lacks.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    source
+        The file's name, used in messages.
+
+    Raises
+    ------
+    InputDataError
+        When the last line has fewer fields than the header.
+
+    Examples
+    --------
+    >>> refuse_cut_off(b"a,b,c\n1,2,3", source="x.csv")  # whole, though without a line end
+    >>> refuse_cut_off(b"a,b,c\n1,2,3\n4,5", source="x.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    spatial.errors.InputDataError: x.csv: the file is cut off: its last line (line 3) has 2 of ...
+    """
+    if not data or data.endswith((b"\n", b"\r")):
+        return
+    start = data.rfind(b"\n") + 1
+    if start == 0:
+        return  # one line: the header alone
+    header_end = data.find(b"\n")
+    header = data[:header_end].decode("utf-8-sig", errors="replace")
+    last = data[start:].decode("utf-8", errors="replace")
+    n_header = len(next(csv.reader([header]), []))
+    n_last = len(next(csv.reader([last]), []))
+    if n_last < n_header:
+        line = data.count(b"\n") + 1
+        msg = (
+            f"{source}: the file is cut off: its last line (line {line}) has {n_last} of the "
+            f"header's {n_header} fields. Download or copy it again: a download or copy that "
+            "stopped part-way leaves a file like this."
+        )
         raise InputDataError(msg)
 
 

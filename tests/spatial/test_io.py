@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from spatial.io import (
     read_lsoas,
     read_neighbourhoods,
     read_population,
+    read_street_file,
     read_wards,
 )
 
@@ -154,6 +156,23 @@ def test_projected_coordinates_in_a_police_csv_are_named(tmp_path: Path) -> None
     path.write_bytes(_csv(metres))
     with pytest.raises(OutsideGreatBritainError, match="look like metres"):
         read_crimes([path])
+
+
+def test_a_file_cut_off_mid_row_is_refused_not_read_with_fields_missing(tmp_path: Path) -> None:
+    whole = _csv(ROW_A, ROW_A.replace("abc1", "abc2"))
+    cut = whole[: whole.rindex(b",E01,")]  # the last row stops in its Location
+    path = tmp_path / "2025-01-x-street.csv"
+    path.write_bytes(cut)
+    expected = (
+        "2025-01-x-street.csv: the file is cut off: its last line (line 3) has 7 of the header's "
+        "12 fields. Download or copy it again"
+    )
+    with pytest.raises(InputDataError, match=re.escape(expected)):
+        read_crimes([path])
+    with pytest.raises(InputDataError, match=re.escape(expected)):
+        read_street_file(path.name, cut)  # the store's reader
+    path.write_bytes(whole.rstrip(b"\n"))  # whole rows without a last line end are read
+    assert read_crimes([path]).n_rows_read == 2
 
 
 def test_the_metres_hint_names_the_rows_in_metres_not_a_row_in_degrees(tmp_path: Path) -> None:
