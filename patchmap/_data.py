@@ -36,6 +36,18 @@ def read_extract(args: argparse.Namespace) -> Incidents:
     return read_incidents(args.incidents, columns=columns, crs=args.crs, midnight=args.midnight)
 
 
+def _require_wards_for_names(args: argparse.Namespace) -> None:
+    """Refuse ward or neighbourhood names for an extract given without ward boundaries."""
+    names = [*(getattr(args, "ward", None) or ()), *(getattr(args, "neighbourhood", None) or ())]
+    if names and not getattr(args, "demo", False) and getattr(args, "wards", None) is None:
+        option = "--ward" if getattr(args, "ward", None) else "--neighbourhood"
+        msg = (
+            f"{option} {', '.join(names)}: give the ward boundaries with --wards (without them "
+            "the whole extract is one area)."
+        )
+        raise ParameterError(msg)
+
+
 def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
     from boundaries import dataset
     from boundaries.extract import study_area_from_incidents
@@ -147,6 +159,7 @@ def load(
         if getattr(args, "store", None):
             msg = "Use either --incidents (a force extract) or --store, not both."
             raise ParameterError(msg)
+        _require_wards_for_names(args)
         incidents = read_extract(args)
         area = _extract_area(args, incidents)
     else:

@@ -117,6 +117,23 @@ def test_summary_without_wards_takes_the_whole_extract(
     assert record["n_duplicates_removed"] == extract.report.n_duplicates
 
 
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["when", "--ward", "Castle"], "--ward Castle"),
+        (["summary", "--neighbourhood", "North", "--json"], "--neighbourhood North"),
+    ],
+)
+def test_ward_names_for_an_extract_without_wards_ask_for_the_wards(
+    capsys: pytest.CaptureFixture[str], extract_path: Path, argv: list[str], named: str
+) -> None:
+    assert cli.main([*argv, "--incidents", str(extract_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"patchmap: error: {named}: give the ward boundaries with --wards (without them the "
+        "whole extract is one area).\n"
+    )
+
+
 def test_when_without_timed_data_and_hours_without_extract_say_what_to_give(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
