@@ -784,8 +784,8 @@ def data_accounting(area: StudyArea) -> str:
     parts = [f"{area.label}: {len(area.points):,} crimes in {len(area.wards)} wards"]
     dropped = [
         (area.n_outside_wards, "outside the wards"),
-        (len(crimes.without_location), "without a location"),
-        (len(crimes.outside_gb), "outside Great Britain"),
+        (crimes.n_without_location, "without a location"),
+        (crimes.n_outside_gb, "outside Great Britain"),
         (crimes.n_duplicates_removed, "duplicates removed"),
         (crimes.n_set_aside, "set aside (copies or older versions of a month)"),
         (sum(n for _, _, n in crimes.unread_located), "elsewhere in the store (not read)"),

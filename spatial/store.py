@@ -1152,11 +1152,13 @@ def store_files(
     months
         First and last month ``YYYY-MM`` (inclusive); all when None.
     bounds_m
-        ``(min_x, min_y, max_x, max_y)`` in BNG metres; a street partition is kept when it
-        holds unlocated rows, or when its located points' extent meets it and (in stores that
-        list them) one of the 5 km squares holding its points touches it: a neighbouring
-        force whose extent reaches over the area but whose points lie elsewhere is not opened.
-        All when None.
+        ``(min_x, min_y, max_x, max_y)`` in BNG metres; a street partition is kept when its
+        located points' extent meets it and (in stores that list them) one of the 5 km squares
+        holding its points touches it: a neighbouring force whose extent reaches over the area
+        but whose points lie elsewhere is not opened. A partition with no located row at all
+        is always kept (it has no extent to test); one whose located points all lie elsewhere
+        is not, even when it holds unlocated rows (:func:`query_crimes` counts those from the
+        manifest). All when None.
 
     Returns
     -------
@@ -1339,25 +1341,48 @@ def _unread(
     files: Sequence[Path],
     read: dict[tuple[str, str], int],
     *,
-    count_unlocated: bool,
+    unlocated_files: Sequence[Path],
 ) -> tuple[
     tuple[tuple[str, str | None, int], ...],
     tuple[tuple[str, str | None, UnlocatedStatus, int], ...],
 ]:
-    """Return the files' located rows not read (manifest less ``read``) and unlocated rows."""
+    """
+    Return the located rows of ``files`` not read and the unlocated rows of ``unlocated_files``.
+
+    Located rows not read are the manifest's counts less ``read``; the rows without a place in
+    Great Britain of ``unlocated_files`` (those not read) come from the manifest alone.
+    """
     unread: list[tuple[str, str | None, int]] = []
-    unlocated: list[tuple[str, str | None, UnlocatedStatus, int]] = []
     for (month, crime, status), total in sorted(
         _status_totals(store_dir, files).items(),
         key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]),
     ):
-        if status == "located":
-            n_unread = total - read.get((month, crime or ""), 0)
-            if n_unread:
-                unread.append((month, crime, n_unread))
-        elif count_unlocated and status in {"no_location", "outside_gb"}:
-            unlocated.append((month, crime, cast("UnlocatedStatus", status), total))
+        n_unread = total - read.get((month, crime or ""), 0)
+        if status == "located" and n_unread:
+            unread.append((month, crime, n_unread))
+    unlocated: list[tuple[str, str | None, UnlocatedStatus, int]] = [
+        (month, crime, cast("UnlocatedStatus", status), total)
+        for (month, crime, status), total in sorted(
+            _status_totals(store_dir, unlocated_files).items(),
+            key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]),
+        )
+        if status in {"no_location", "outside_gb"}
+    ]
     return tuple(unread), tuple(unlocated)
+
+
+def _force_files(
+    store_dir: Path, meeting: Sequence[Path], months: tuple[str, str] | None
+) -> list[Path]:
+    """
+    Return every partition (of ``months``) of each force that has a partition in ``meeting``.
+
+    A force-month whose points all lie away from the wards is not opened, yet its rows are rows
+    of the force's files that :func:`spatial.io.read_crimes` would count: the load's months and
+    counts come from all of them, so a small or rural ward keeps every month of the force.
+    """
+    forces = {f.parent.parent.name for f in meeting}
+    return [f for f in store_files(store_dir, months=months) if f.parent.parent.name in forces]
 
 
 def query_crimes(
@@ -1376,8 +1401,12 @@ def query_crimes(
     Only the partitions whose located points meet ``bounds_m`` are opened (with a whole force's
     archive, the forces around the area), and of those only the located rows inside
     ``read_bounds_m`` (``bounds_m`` when None) are read; the other located rows of those
-    partitions are counted from the manifest into :attr:`CrimeLoad.unread_located`, so every row
-    of those files is accounted for.
+    partitions are counted from the manifest into :attr:`CrimeLoad.unread_located`. Every
+    partition of those forces in ``months`` is accounted for, opened or not: the located rows of
+    a force-month whose points all lie away from the area are counted into
+    :attr:`CrimeLoad.unread_located` and its rows without a place into
+    :attr:`CrimeLoad.unread_unlocated`, so the load's months and counts are those
+    :func:`spatial.io.read_crimes` gives for the forces' files, however small the area.
 
     Parameters
     ----------
@@ -1424,14 +1453,7 @@ def query_crimes(
 
     files = store_files(store_dir, months=months, bounds_m=bounds_m)
     if not files:
-        info = store_info(store_dir)  # only for the message: it walks the whole manifest
-        span = f" in {months[0]} to {months[1]}" if months else ""
-        msg = (
-            f"{store_dir}: the store holds no crimes around these wards{span} "
-            f"(it has {', '.join(info.forces)}, {info.months[0]} to {info.months[-1]}). "
-            "Check the wards file and the months, or ingest the force's files."
-        )
-        raise EmptyInputError(msg)
+        raise _nothing_around(store_dir, months)
     forces = {f.parent.parent.name for f in files}
     outcome_files = (
         [f for f in store_files(store_dir, table="outcomes") if f.parent.parent.name in forces]
@@ -1466,17 +1488,32 @@ def query_crimes(
         geometry=gpd.points_from_xy(found["x_m"], found["y_m"]),
         crs=BNG,
     )
-    unread, unlocated = _unread(store_dir, files, read, count_unlocated=count_unlocated)
+    counted = _force_files(store_dir, files, months)
+    opened_names = {str(f) for f in files}  # all their unlocated rows are read unless counted
+    not_read = [f for f in counted if count_unlocated or str(f) not in opened_names]
+    unread, unlocated = _unread(store_dir, counted, read, unlocated_files=not_read)
     return CrimeLoad(
         points=points,
         without_location=_with_status(rows, "no_location", columns=columns, none=every_row_located),
         outside_gb=_with_status(
             rows, "outside_gb", columns=[*columns, "longitude", "latitude"], none=every_row_located
         ),
-        files=tuple(str(f.relative_to(store_dir)) for f in files),
+        files=tuple(str(f.relative_to(store_dir)) for f in counted),
         unread_located=unread,
         unread_unlocated=unlocated,
     )
+
+
+def _nothing_around(store_dir: Path, months: tuple[str, str] | None) -> EmptyInputError:
+    """Return the error for wards (and months) that no partition of the store meets."""
+    info = store_info(store_dir)  # only for the message: it walks the whole manifest
+    span = f" in {months[0]} to {months[1]}" if months else ""
+    msg = (
+        f"{store_dir}: the store holds no crimes around these wards{span} "
+        f"(it has {', '.join(info.forces)}, {info.months[0]} to {info.months[-1]}). "
+        "Check the wards file and the months, or ingest the force's files."
+    )
+    return EmptyInputError(msg)
 
 
 def _read_counts(

@@ -7,9 +7,11 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+from shapely.geometry import box
 
 from patchmap.cli import main
 
@@ -61,6 +63,34 @@ def test_subcommand_from_store_equals_from_csv(
     from_csv = _json([*args, "--crimes", str(cambridge_dir / "crimes"), *wards], capsys)
     from_store = _json([*args, "--store", str(store), *wards], capsys)
     assert from_store == from_csv
+
+
+RURAL = {
+    "summary": ["summary"],
+    "profile": ["profile", "--ward", "Rural Test"],
+    "forecast": ["forecast"],
+}
+
+
+@pytest.mark.parametrize("name", list(RURAL))
+def test_a_small_rural_ward_from_store_equals_from_csv(
+    name: str, store: Path, cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rural = gpd.GeoDataFrame(  # 4 km square: some months have no located row near it
+        {"WD23CD": ["E0R"], "WD23NM": ["Rural Test"]},
+        geometry=[box(545_500, 295_500, 549_500, 299_500)],
+        crs=27700,
+    )
+    rural.to_crs(4326).to_file(tmp_path / "rural.geojson", driver="GeoJSON")
+    wards = ["--wards", str(tmp_path / "rural.geojson")]
+    args = RURAL[name]
+    from_csv = _json([*args, "--crimes", str(cambridge_dir / "crimes"), *wards], capsys)
+    from_store = _json([*args, "--store", str(store), *wards], capsys)
+    assert from_store == from_csv
+    if name == "summary":
+        assert from_store["n_rows_read"] == 90_957  # type: ignore[index]
+    if name == "forecast":
+        assert from_store["month"] == "2025-10"  # type: ignore[index]
 
 
 def test_density_raster_from_store_equals_from_csv(

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
+from shapely.geometry import box
 
 from boundaries.assign import assign_wards
 from boundaries.dataset import load_study_area, load_study_area_from_store
@@ -109,6 +110,41 @@ def test_store_points_equal_csv_points_inside_wards(
     assert (mine["crime_type"] == theirs["crime_type"]).all()
     assert (mine["month"] == theirs["month"]).all()
     assert mine.geometry.geom_equals_exact(theirs.geometry, tolerance=1e-6).all()
+
+
+RURAL_BOX_M = (545_500, 295_500, 549_500, 299_500)
+"""A 4 km square ward far from Cambridge's centre: some months have no located row near it."""
+
+
+def write_rural_wards(target: Path) -> Path:
+    """Write one 4 km square ward ("Rural Test") at :data:`RURAL_BOX_M` as GeoJSON."""
+    ward = gpd.GeoDataFrame(
+        {"WD23CD": ["E0R"], "WD23NM": ["Rural Test"]}, geometry=[box(*RURAL_BOX_M)], crs=27700
+    )
+    ward.to_crs(4326).to_file(target, driver="GeoJSON")
+    return target
+
+
+@pytest.mark.parametrize("read_only", [None, ("Rural Test",)])
+def test_a_small_rural_ward_keeps_every_month_and_row_of_the_force(
+    cambridge_store: Path, cambridge_dir: Path, tmp_path: Path, read_only: tuple[str, ...] | None
+) -> None:
+    wards_file = write_rural_wards(tmp_path / "rural.geojson")
+    met = store_files(cambridge_store, bounds_m=RURAL_BOX_M)
+    assert 0 < len(met) < 13  # the case at hand: some months' points all lie elsewhere
+    from_csv = load_study_area([cambridge_dir / "crimes"], wards_file)
+    from_store = load_study_area_from_store(cambridge_store, wards_file, read_only=read_only)
+    csv_load, store_load = from_csv.crimes, from_store.crimes
+    assert len(store_load.months) == 13
+    assert store_load.months == csv_load.months
+    assert store_load.n_rows_read == csv_load.n_rows_read == 90_957
+    assert store_load.n_without_location == csv_load.n_without_location == 2_859
+    buckets = ("n_rows", "n_outside_gb", "n_set_aside", "n_duplicates_removed")
+    assert {b: getattr(store_load, b) for b in buckets} == {
+        b: getattr(csv_load, b) for b in buckets
+    }
+    assert len(from_store.points) == len(from_csv.points) > 0
+    assert summarise(from_store, Selection()) == summarise(from_csv, Selection())
 
 
 def test_month_range_reads_only_those_partitions(cambridge_store: Path) -> None:
