@@ -297,12 +297,14 @@ def read_manifest(store_dir: Path) -> dict[str, object]:
     Raises
     ------
     InputDataError
-        When the folder holds something that is not a patchmap store of this version.
+        When the folder holds something that is not a patchmap store of this version. A folder
+        holding only what an interrupted first ingest left (see :func:`_is_leftover`) is a new
+        store.
     """
     _require_folder(store_dir)
     path = store_dir / _MANIFEST
     if not path.exists():
-        if store_dir.exists() and any(p.name != ".lock" for p in store_dir.iterdir()):
+        if store_dir.exists() and not all(_is_leftover(p) for p in store_dir.iterdir()):
             msg = (
                 f"{store_dir}: the folder is not empty and is not a patchmap store "
                 "(no manifest.json). Give a new or empty folder to --store."
@@ -324,6 +326,31 @@ def read_manifest(store_dir: Path) -> dict[str, object]:
         )
         raise InputDataError(msg)
     return manifest
+
+
+_LEFTOVER_RE: Final = re.compile(
+    r"^(\.lock|\.staging-[0-9a-f]+\.parquet|\.manifest-[0-9a-f]+\.json)$"
+)
+"""Files an ingest writes before its manifest: the lock, staged partitions, a new manifest."""
+_PART_RE: Final = re.compile(r"^[^/]+/\d{4}-\d{2}/part-[0-9a-f]+\.parquet$")
+"""A partition file below its table's folder: ``force/YYYY-MM/part-<digest>.parquet``."""
+
+
+def _is_leftover(path: Path) -> bool:
+    """
+    Say whether a store folder's entry is what an interrupted first ingest leaves behind.
+
+    That is the lock, staging files, an unfinished manifest, or a table folder holding only
+    partition files (the run was killed while moving them into place, before its manifest).
+    :func:`ingest` removes them; a folder holding nothing else is a new store.
+    """
+    if path.is_file():
+        return bool(_LEFTOVER_RE.match(path.name))
+    if not path.is_dir() or path.name not in {"street", "outcomes", "stop_search"}:
+        return False
+    return all(
+        p.is_dir() or _PART_RE.match(p.relative_to(path).as_posix()) for p in path.rglob("*")
+    )
 
 
 def _require_folder(store_dir: Path) -> None:

@@ -207,6 +207,52 @@ def test_crash_mid_ingest_leaves_the_previous_store_valid(
     assert store_info(target).n_rows == 6_740 + 6_970 + 6_398 + 6_043 + 6_267
 
 
+def test_a_folder_left_by_a_killed_first_ingest_is_a_new_store(
+    cambridge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    months = sorted((cambridge_dir / "crimes").glob("*.csv"))
+    target = tmp_path / "s"
+    real_write = store_module._write_street  # noqa: SLF001 - killed mid-ingest
+    calls = {"n": 0}
+
+    def crash_on_second(frame: object, path: Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        real_write(frame, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "_write_street", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(months[:3], store_dir=target)
+    monkeypatch.undo()
+    # a kill while moving partitions into place, or writing the manifest, leaves these too
+    (target / ".manifest-0123abcd.json").write_text("{", encoding="utf-8")
+    moved = target / "street" / "cambridgeshire-constabulary" / "2024-09"
+    moved.mkdir(parents=True)
+    (moved / "part-0123456789abcdef.parquet").write_bytes(b"PAR1")
+    assert not (target / "manifest.json").exists()
+    assert {p.name for p in target.iterdir()} >= {".lock", ".manifest-0123abcd.json", "street"}
+    assert list(target.glob(".staging-*"))
+    with pytest.raises(EmptyInputError, match="holds no crime data yet"):
+        store_info(target)  # a query: not 'the folder is not empty'
+    report = ingest(months[:3], store_dir=target)
+    assert report.n_files_read == 3
+    assert report.n_rows == 6_740 + 6_970 + 6_398
+    assert not list(target.glob(".staging-*"))
+    assert not list(target.glob(".manifest-*"))
+    assert not (moved / "part-0123456789abcdef.parquet").exists()
+    assert store_info(target).n_rows == 6_740 + 6_970 + 6_398
+
+
+def test_a_folder_with_other_files_is_still_not_taken_for_a_store(tmp_path: Path) -> None:
+    target = tmp_path / "s"
+    (target / "street").mkdir(parents=True)
+    (target / ".lock").touch()
+    (target / "street" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputDataError, match="not a patchmap store"):
+        read_manifest(target)
+
+
 def test_a_refused_file_among_many_stops_the_run_at_the_first_and_leaves_the_store(
     cambridge_dir: Path, tmp_path: Path
 ) -> None:
