@@ -97,6 +97,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     print(f"  outside GB         {report.n_outside_gb:>10,}")
     if report.n_rows_set_aside:
         print(f"  set aside (copies, older versions) {report.n_rows_set_aside:>10,}")
+    if report.n_duplicates:
+        print(f"  repeated Crime IDs {report.n_duplicates:>10,}")
     if report.n_outcome_rows:
         print(f"  outcome rows       {report.n_outcome_rows:>10,}")
     if report.n_stop_search_rows:

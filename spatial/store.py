@@ -147,8 +147,8 @@ class IngestReport:
     n_files_skipped: int
     """Files already in the store (same bytes): nothing to do."""
     n_rows: int
-    """Street rows read from the new files (after duplicate Crime IDs within a file): those
-    located, without location, outside Great Britain and set aside add up to it."""
+    """Street rows of the new files: those located, without location, outside Great Britain,
+    set aside and duplicates add up to it."""
     n_located: int
     n_without_location: int
     n_outside_gb: int
@@ -160,6 +160,9 @@ class IngestReport:
     """Republished months kept or set aside, duplicates, empty files."""
     n_rows_set_aside: int = 0
     """Street rows of the new files set aside: copies, older versions of republished months."""
+    n_duplicates: int = 0
+    """Street rows of the new files dropped because their Crime ID appeared in an earlier row
+    of the same file (each Crime ID is kept once)."""
 
     def to_dict(self) -> dict[str, object]:
         """
@@ -180,6 +183,7 @@ class IngestReport:
             "n_outcome_rows": self.n_outcome_rows,
             "n_stop_search_rows": self.n_stop_search_rows,
             "n_rows_set_aside": self.n_rows_set_aside,
+            "n_duplicates": self.n_duplicates,
             "partitions_written": list(self.partitions_written),
             "notes": list(self.notes),
         }
@@ -989,6 +993,7 @@ def _hold_street(
     parts, n_duplicates_removed = staged.result()  # a refused file raises its error here
     if n_duplicates_removed:
         run.notes.append(f"{blob.name}: {n_duplicates_removed} repeated Crime IDs kept once.")
+        run.add("n_duplicates", n_duplicates_removed)
     for part in parts:
         n_rows = sum(part.tallies.values())
         record = _record(blob.published, digest, n_rows)
@@ -1104,7 +1109,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
     return IngestReport(
         n_files_read=n_read,
         n_files_skipped=n_skipped,
-        n_rows=n_kept + c.get("n_set_aside", 0),
+        n_rows=n_kept + c.get("n_set_aside", 0) + c.get("n_duplicates", 0),
         n_located=c.get("n_located", 0),
         n_without_location=c.get("n_no_loc", 0),
         n_outside_gb=c.get("n_outside", 0),
@@ -1113,6 +1118,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         partitions_written=tuple(run.written),
         notes=(*run.notes, *run.set_aside.notes()),
         n_rows_set_aside=c.get("n_set_aside", 0),
+        n_duplicates=c.get("n_duplicates", 0),
     )
 
 

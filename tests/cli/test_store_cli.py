@@ -137,6 +137,23 @@ def test_ingest_json_accounts_for_every_row(
     assert again["n_files_skipped"] == 13  # type: ignore[index]
 
 
+def test_ingest_prints_the_repeated_crime_ids(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    with_id = [line for line in lines[1:] if not line.startswith(",")][:3]
+    target = tmp_path / source.name
+    target.write_text("".join([*lines, *with_id]), encoding="utf-8")
+    record = _json(["ingest", str(target), "--store", str(tmp_path / "s")], capsys)
+    assert record["n_duplicates"] == 3  # type: ignore[index]
+    assert record["n_rows"] == 6_743  # type: ignore[index]
+    assert main(["ingest", str(target), "--store", str(tmp_path / "t")]) == 0
+    out = capsys.readouterr().out
+    assert "6,743 crime rows" in out
+    assert "  repeated Crime IDs          3\n" in out
+
+
 def test_store_option_errors_say_what_to_fix(
     store: Path, cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -147,6 +147,25 @@ def test_a_small_rural_ward_keeps_every_month_and_row_of_the_force(
     assert summarise(from_store, Selection()) == summarise(from_csv, Selection())
 
 
+def test_repeated_crime_ids_have_their_own_bucket_in_the_ingest_report(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    source = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    with_id = frame.loc[frame["Crime ID"] != ""]
+    doubled = pd.concat([frame, with_id.head(5)], ignore_index=True)
+    target = tmp_path / "in" / source.name
+    target.parent.mkdir()
+    doubled.to_csv(target, index=False)
+    report = ingest([target], store_dir=tmp_path / "s")
+    assert report.n_duplicates == 5
+    assert report.n_rows == 6_745  # every row of the file
+    buckets = report.n_located + report.n_without_location + report.n_outside_gb
+    assert buckets + report.n_rows_set_aside + report.n_duplicates == report.n_rows
+    assert report.to_dict()["n_duplicates"] == 5
+    assert store_info(tmp_path / "s").n_rows == 6_740  # each Crime ID kept once
+
+
 def test_month_range_reads_only_those_partitions(cambridge_store: Path) -> None:
     files = store_files(cambridge_store, months=("2025-01", "2025-02"))
     assert [f.parent.name for f in files] == ["2025-01", "2025-02"]
