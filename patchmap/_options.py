@@ -5,8 +5,31 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import Final
 
-__all__ = ["common_options", "iso_date", "iso_date_or_none"]
+__all__ = ["INGEST_OPTIONS", "common_options", "ingest_options", "iso_date", "iso_date_or_none"]
+
+INGEST_OPTIONS: Final = frozenset({"store", "json"})
+"""The common options ``patchmap ingest`` uses (by ``dest``); it refuses the others."""
+
+
+def ingest_options() -> argparse.ArgumentParser:
+    """
+    Return the common options as ``patchmap ingest`` takes them: ``--store`` and ``--json`` shown.
+
+    The others still parse, so that ingest can refuse each by name (it reads no wards, months
+    or crime types, and writes no ``--out``), but its help does not list them.
+    """
+    parser = common_options()
+    for action in parser._actions:  # noqa: SLF001 - argparse lists a parser's actions nowhere else
+        if action.dest not in INGEST_OPTIONS:
+            action.help = argparse.SUPPRESS
+        elif action.dest == "store":
+            action.help = "the store's folder: a new (or empty) folder, or a store to add to"
+    for group in parser._action_groups:  # noqa: SLF001 - nor its groups
+        if str(group.title).startswith("data"):
+            group.title = "store"
+    return parser
 
 
 def common_options() -> argparse.ArgumentParser:

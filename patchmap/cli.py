@@ -21,7 +21,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Final, NoReturn
 
-from patchmap._options import common_options
+from patchmap._options import common_options, ingest_options
 from patchmap._output import EXIT_USER_ERROR
 from spatial.errors import PatchmapError, PatchmapWarning
 
@@ -146,6 +146,8 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     common = common_options()
     for name, module_name, help_text in SUBCOMMANDS:
         parents = [] if name in WITHOUT_DATA_OPTIONS else [common]
+        if name == "ingest":
+            parents = [ingest_options()]
         cmd = sub.add_parser(name, parents=parents, help=help_text, description=help_text)
         if commands is None or name in commands:
             module = importlib.import_module(module_name)

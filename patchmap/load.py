@@ -70,6 +70,27 @@ def add_ingest(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _refuse_unused(args: argparse.Namespace) -> None:
+    """Refuse the common options ``patchmap ingest`` does not use, naming each one given."""
+    from patchmap._options import INGEST_OPTIONS, common_options
+    from spatial.errors import ParameterError
+
+    defaults = vars(common_options().parse_args([]))
+    given = [
+        f"--{dest.replace('_', '-')}"
+        for dest, default in defaults.items()
+        if dest not in INGEST_OPTIONS and getattr(args, dest, default) != default
+    ]
+    if given:
+        msg = (
+            f"patchmap ingest does not use {', '.join(given)}: it adds every row of the files "
+            "given as PATH to the store (--store DIR), and a question's options (wards, "
+            "months, crime types, --out) go with the query. Leave "
+            f"{'it' if len(given) == 1 else 'them'} out."
+        )
+        raise ParameterError(msg)
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     """Run ``patchmap ingest``; return the exit code."""
     from spatial.errors import ParameterError
@@ -81,6 +102,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.crimes or args.demo:
         msg = "patchmap ingest takes the files as PATH arguments, not --crimes or --demo."
         raise ParameterError(msg)
+    _refuse_unused(args)
     report = ingest(args.sources, store_dir=args.store)
     record = report.to_dict()
     for note in report.notes:

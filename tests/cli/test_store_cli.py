@@ -166,6 +166,45 @@ def test_store_option_errors_say_what_to_fix(
     assert "Give --store DIR" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--months", "2025-01:2025-02"], "--months"),
+        (["--crime-type", "Burglary"], "--crime-type"),
+        (["--wards", "w.geojson"], "--wards"),
+        (["--ward", "Market"], "--ward"),
+        (["--out", "x.txt"], "--out"),
+        (["--midnight", "unknown"], "--midnight"),
+        (["--months", "2025-01:2025-02", "--ward", "Market"], "--ward, --months"),
+    ],
+)
+def test_ingest_refuses_options_it_does_not_use(
+    extra: list[str],
+    named: str,
+    cambridge_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    month = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    target = tmp_path / "s"
+    assert main(["ingest", str(month), "--store", str(target), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"patchmap: error: patchmap ingest does not use {named}:")
+    assert err.count("\n") == 1
+    assert not target.exists()  # refused before anything is written
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_ingest_help_lists_only_the_options_it_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["ingest", "--help"])
+    help_text = capsys.readouterr().out
+    assert "--store DIR" in help_text
+    assert "--json" in help_text
+    for unused in ("--months", "--crime-type", "--wards", "--ward", "--out", "--crimes"):
+        assert unused not in help_text
+
+
 MODULES_PROBE = """
 import json, sys
 from patchmap.cli import main  # what the console script runs before it exits
