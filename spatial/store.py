@@ -220,7 +220,16 @@ def _stamp_of(folder_name: str, names: Sequence[str]) -> str | None:
     return publication_stamp([folder_name, *(q for n in street for q in Path(n).parts[:-1])])
 
 
-def _zip_blobs(path: Path, order: int, name: str) -> Iterator[_Blob]:
+_NO_CSV_HINT: Final = "Give the street-level CSVs of data.police.uk, or the .zip it delivers."
+
+
+def _zip_blobs(path: Path, order: int, name: str, *, required: bool = True) -> Iterator[_Blob]:
+    """
+    Yield every CSV of a ``.zip``; refuse one that holds none when ``required``.
+
+    A ``.zip`` found inside a folder is not ``required``: the folder is refused only when
+    nothing in it holds a CSV.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as err:
@@ -233,6 +242,9 @@ def _zip_blobs(path: Path, order: int, name: str) -> Iterator[_Blob]:
             for i in archive.infolist()
             if not i.is_dir() and i.filename.lower().endswith(".csv")
         )
+        if not members and required:
+            msg = f"{name}: the archive holds no CSV files. {_NO_CSV_HINT}"
+            raise EmptyInputError(msg)
         stamp = _stamp_of(Path(name).stem, members)
         for member in members:
             published = Published(f"{name}/{member}", stamp, mtime_ns, order)
@@ -255,17 +267,24 @@ def _source_blobs(source: Path, order: int) -> Iterator[_Blob]:
             p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in {".csv", ".zip"}
         )
         if not found:
-            msg = f"{source}: the folder holds no CSV or .zip files of data.police.uk."
+            msg = f"{source}: the folder holds no CSV or .zip files. {_NO_CSV_HINT}"
             raise EmptyInputError(msg)
         csvs = [str(p.relative_to(source)) for p in found if p.suffix.lower() == ".csv"]
         stamp = _stamp_of(source.name, csvs)
+        n_found = 0
         for path in found:
             name = str(path.relative_to(source.parent))
             if path.suffix.lower() == ".zip":
                 check_readable(path, what="crime files")
-                yield from _zip_blobs(path, order, name)
+                for blob in _zip_blobs(path, order, name, required=False):
+                    n_found += 1
+                    yield blob
             else:
+                n_found += 1
                 yield _file_blob(path, Published(name, stamp, None, order))
+        if not n_found:
+            msg = f"{source}: the folder holds no CSV files, and its .zip archives none. "
+            raise EmptyInputError(msg + _NO_CSV_HINT)
         return
     if not source.is_file():
         msg = f"{source}: not a regular file (a pipe or device?). Give a CSV, folder or .zip."

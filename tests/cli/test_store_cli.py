@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import zipfile
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -203,6 +205,43 @@ def test_ingest_help_lists_only_the_options_it_uses(capsys: pytest.CaptureFixtur
     assert "--json" in help_text
     for unused in ("--months", "--crime-type", "--wards", "--ward", "--out", "--crimes"):
         assert unused not in help_text
+
+
+def _no_csv_sources(root: Path) -> dict[str, tuple[Path, str]]:
+    """Sources holding no CSV, each with the message ingest (and --crimes, for a zip) gives."""
+    root.mkdir()
+    with zipfile.ZipFile(root / "txtonly.zip", "w") as archive:
+        archive.writestr("README.txt", "hi")
+    with zipfile.ZipFile(root / "nested.zip", "w") as archive:
+        archive.write(root / "txtonly.zip", "inner.zip")
+    (root / "textdir").mkdir()
+    (root / "textdir" / "README.txt").write_text("hi", encoding="utf-8")
+    (root / "zipdir").mkdir()
+    shutil.copy(root / "txtonly.zip", root / "zipdir" / "txtonly.zip")
+    return {
+        "zip of text": (root / "txtonly.zip", "txtonly.zip: the archive holds no CSV files"),
+        "zip of a zip": (root / "nested.zip", "nested.zip: the archive holds no CSV files"),
+        "folder of text": (root / "textdir", "textdir: the folder holds no CSV or .zip files"),
+        "folder of a zip of text": (
+            root / "zipdir",
+            "zipdir: the folder holds no CSV files, and its .zip archives none",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["zip of text", "zip of a zip", "folder of text", "folder of a zip of text"]
+)
+def test_ingest_refuses_a_source_without_csv_files(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, message = _no_csv_sources(tmp_path / "in")[kind]
+    assert main(["ingest", str(source), "--store", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("patchmap: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "s" / "manifest.json").exists()
 
 
 MODULES_PROBE = """
