@@ -268,15 +268,28 @@ def parse_column_map(text: str) -> dict[str, str]:
 
 
 def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(name, bytes)`` for every CSV or .xlsx a source holds."""
+    """
+    Yield ``(name, bytes)`` for every CSV or .xlsx a source holds.
+
+    In a folder, operating-system clutter (:func:`spatial.validate.is_system_junk`: Excel's
+    ``~$`` lock files, macOS ``._`` copies, ``.DS_Store``) is skipped with a
+    :class:`~spatial.errors.PatchmapWarning` saying how many files: the extract read is the same.
+    """
+    import warnings  # noqa: PLC0415 - light; local to this reader like the two below
+
+    from spatial.errors import PatchmapWarning  # noqa: PLC0415
+    from spatial.validate import is_system_junk, skipped_junk_note  # noqa: PLC0415
+
     if isinstance(source, tuple):
         yield source
         return
     path = check_readable(source, what="extract", allow_dir=True)
     if path.is_dir():
-        found = sorted(
-            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".csv", ".xlsx"}
-        )
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        junk = {p for p in files if is_system_junk(str(p.relative_to(path)))}
+        if junk:
+            warnings.warn(skipped_junk_note(path.name, len(junk)), PatchmapWarning, stacklevel=2)
+        found = [p for p in files if p.suffix.lower() in {".csv", ".xlsx"} and p not in junk]
         if not found:
             msg = f"{path}: the folder holds no .csv or .xlsx files. Choose the extract files."
             raise EmptyInputError(msg)

@@ -42,11 +42,13 @@ from spatial.validate import (
     in_gb_land,
     in_gb_lonlat,
     in_gb_metres,
+    is_system_junk,
     read_csv_text,
     read_file_bytes,
     refuse_cut_off,
     repair_geometries,
     require_columns,
+    skipped_junk_note,
     source_bytes,
     tiling_notes,
 )
@@ -288,18 +290,29 @@ def _street_only(names: list[str]) -> list[str]:
     return street or names
 
 
-def _iter_csv_blobs(source: CrimeSource, *, order: int) -> Iterator[tuple[bytes, Published]]:
-    """Yield the bytes and publication details of every street-level CSV a source holds."""
+def _iter_csv_blobs(
+    source: CrimeSource, *, order: int, notes: list[str]
+) -> Iterator[tuple[bytes, Published]]:
+    """
+    Yield the bytes and publication details of every street-level CSV a source holds.
+
+    Operating-system clutter in a folder or ``.zip`` (:func:`spatial.validate.is_system_junk`)
+    is skipped, with a note in ``notes``.
+    """
     if isinstance(source, tuple):
         name, data = source
         if name.lower().endswith(".zip"):
-            yield from _zip_members(name, data, mtime_ns=None, order=order)
+            yield from _zip_members(name, data, mtime_ns=None, order=order, notes=notes)
         else:
             yield data, Published(name, None, None, order)
         return
     path = check_readable(source, what="crime files", allow_dir=True)
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*") if _is_csv(p.name) and not p.is_dir())
+        files = sorted(p for p in path.rglob("*") if not p.is_dir())
+        junk = {p for p in files if is_system_junk(str(p.relative_to(path)))}
+        if junk:
+            notes.append(skipped_junk_note(path.name, len(junk)))
+        found = [p for p in files if _is_csv(p.name) and p not in junk]
         chosen = [Path(n) for n in _street_only([str(p) for p in found])]
         if not chosen:
             msg = f"{path}: the folder holds no CSV files. {_CSV_HINT}"
@@ -312,14 +325,15 @@ def _iter_csv_blobs(source: CrimeSource, *, order: int) -> Iterator[tuple[bytes,
             yield data, Published(name, stamp, p.stat().st_mtime_ns, order)
     elif path.suffix.lower() == ".zip":
         data = read_file_bytes(path, what="crime files")
-        yield from _zip_members(path.name, data, mtime_ns=path.stat().st_mtime_ns, order=order)
+        mtime_ns = path.stat().st_mtime_ns
+        yield from _zip_members(path.name, data, mtime_ns=mtime_ns, order=order, notes=notes)
     else:
         data = read_file_bytes(path, what="crime files")
         yield data, Published(path.name, None, path.stat().st_mtime_ns, order)
 
 
 def _zip_members(
-    name: str, data: bytes, *, mtime_ns: int | None, order: int
+    name: str, data: bytes, *, mtime_ns: int | None, order: int, notes: list[str]
 ) -> Iterator[tuple[bytes, Published]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -327,7 +341,11 @@ def _zip_members(
         msg = f"{name}: not a valid .zip archive. Download it again from data.police.uk."
         raise InputDataError(msg) from err
     with archive:
-        members = sorted(m for m in archive.namelist() if _is_csv(m) and not m.endswith("/"))
+        entries = [m for m in archive.namelist() if not m.endswith("/")]
+        junk = {m for m in entries if is_system_junk(m)}
+        if junk:
+            notes.append(skipped_junk_note(name, len(junk)))
+        members = sorted(m for m in entries if _is_csv(m) and m not in junk)
         chosen = _street_only(members)
         if not chosen:
             msg = f"{name}: the archive holds no CSV files. {_CSV_HINT}"
@@ -463,7 +481,7 @@ def _read_all(
     notes: list[str] = []
     seen: dict[str, pd.DataFrame] = {}
     for order, source in enumerate(sources):
-        for data, pub in _iter_csv_blobs(source, order=order):
+        for data, pub in _iter_csv_blobs(source, order=order, notes=notes):
             digest = hashlib.sha256(data).hexdigest()
             if digest in seen:
                 first = seen[digest]

@@ -67,7 +67,13 @@ from spatial.io import (
     UnlocatedStatus,
     read_street_file,
 )
-from spatial.validate import check_readable, decode_text, read_file_bytes
+from spatial.validate import (
+    check_readable,
+    decode_text,
+    is_system_junk,
+    read_file_bytes,
+    skipped_junk_note,
+)
 from spatial.versions import (
     MonthChoice,
     MonthPart,
@@ -223,12 +229,15 @@ def _stamp_of(folder_name: str, names: Sequence[str]) -> str | None:
 _NO_CSV_HINT: Final = "Give the street-level CSVs of data.police.uk, or the .zip it delivers."
 
 
-def _zip_blobs(path: Path, order: int, name: str, *, required: bool = True) -> Iterator[_Blob]:
+def _zip_blobs(
+    path: Path, order: int, name: str, *, notes: list[str], required: bool = True
+) -> Iterator[_Blob]:
     """
     Yield every CSV of a ``.zip``; refuse one that holds none when ``required``.
 
     A ``.zip`` found inside a folder is not ``required``: the folder is refused only when
-    nothing in it holds a CSV.
+    nothing in it holds a CSV. System clutter (:func:`spatial.validate.is_system_junk`) is
+    skipped, with a note in ``notes``.
     """
     try:
         archive = zipfile.ZipFile(path)
@@ -237,11 +246,11 @@ def _zip_blobs(path: Path, order: int, name: str, *, required: bool = True) -> I
         raise InputDataError(msg) from err
     mtime_ns = path.stat().st_mtime_ns
     with archive:
-        members = sorted(
-            i.filename
-            for i in archive.infolist()
-            if not i.is_dir() and i.filename.lower().endswith(".csv")
-        )
+        entries = [i.filename for i in archive.infolist() if not i.is_dir()]
+        junk = {m for m in entries if is_system_junk(m)}
+        if junk:
+            notes.append(skipped_junk_note(name, len(junk)))
+        members = sorted(m for m in entries if m.lower().endswith(".csv") and m not in junk)
         if not members and required:
             msg = f"{name}: the archive holds no CSV files. {_NO_CSV_HINT}"
             raise EmptyInputError(msg)
@@ -251,49 +260,57 @@ def _zip_blobs(path: Path, order: int, name: str, *, required: bool = True) -> I
             yield _Blob(published.name, archive.read(member), published)
 
 
-def _source_blobs(source: Path, order: int) -> Iterator[_Blob]:
+def _source_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]:
     """
     Yield every CSV of a file, folder or ``.zip``, with its publication details.
 
     Names, stamps and modification times are the ones :func:`spatial.io.read_crimes` gives the
     same source (a ``.zip`` inside a folder, which it does not read, is dated as a ``.zip``
-    given on its own), so both apply :mod:`spatial.versions`' rule alike.
+    given on its own), so both apply :mod:`spatial.versions`' rule alike. System clutter
+    (:func:`spatial.validate.is_system_junk`) is skipped, with a note in ``notes``.
     """
     if not source.exists():
         msg = f"{source}: no such file or folder. Check the path."
         raise InputDataError(msg)
     if source.is_dir():
-        found = sorted(
-            p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in {".csv", ".zip"}
-        )
-        if not found:
-            msg = f"{source}: the folder holds no CSV or .zip files. {_NO_CSV_HINT}"
-            raise EmptyInputError(msg)
-        csvs = [str(p.relative_to(source)) for p in found if p.suffix.lower() == ".csv"]
-        stamp = _stamp_of(source.name, csvs)
-        n_found = 0
-        for path in found:
-            name = str(path.relative_to(source.parent))
-            if path.suffix.lower() == ".zip":
-                check_readable(path, what="crime files")
-                for blob in _zip_blobs(path, order, name, required=False):
-                    n_found += 1
-                    yield blob
-            else:
-                n_found += 1
-                yield _file_blob(path, Published(name, stamp, None, order))
-        if not n_found:
-            msg = f"{source}: the folder holds no CSV files, and its .zip archives none. "
-            raise EmptyInputError(msg + _NO_CSV_HINT)
+        yield from _folder_blobs(source, order, notes)
         return
     if not source.is_file():
         msg = f"{source}: not a regular file (a pipe or device?). Give a CSV, folder or .zip."
         raise InputDataError(msg)
     check_readable(source, what="crime files")  # a file the account may not read
     if source.suffix.lower() == ".zip":
-        yield from _zip_blobs(source, order, source.name)
+        yield from _zip_blobs(source, order, source.name, notes=notes)
     else:
         yield _file_blob(source, Published(source.name, None, None, order))
+
+
+def _folder_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]:
+    """Yield the CSVs of a folder and of the ``.zip`` archives in it (see :func:`_source_blobs`)."""
+    files = sorted(p for p in source.rglob("*") if p.is_file())
+    junk = {p for p in files if is_system_junk(str(p.relative_to(source)))}
+    if junk:
+        notes.append(skipped_junk_note(source.name, len(junk)))
+    found = [p for p in files if p.suffix.lower() in {".csv", ".zip"} and p not in junk]
+    if not found:
+        msg = f"{source}: the folder holds no CSV or .zip files. {_NO_CSV_HINT}"
+        raise EmptyInputError(msg)
+    csvs = [str(p.relative_to(source)) for p in found if p.suffix.lower() == ".csv"]
+    stamp = _stamp_of(source.name, csvs)
+    n_found = 0
+    for path in found:
+        name = str(path.relative_to(source.parent))
+        if path.suffix.lower() == ".zip":
+            check_readable(path, what="crime files")
+            for blob in _zip_blobs(path, order, name, notes=notes, required=False):
+                n_found += 1
+                yield blob
+        else:
+            n_found += 1
+            yield _file_blob(path, Published(name, stamp, None, order))
+    if not n_found:
+        msg = f"{source}: the folder holds no CSV files, and its .zip archives none. "
+        raise EmptyInputError(msg + _NO_CSV_HINT)
 
 
 def _file_blob(path: Path, published: Published) -> _Blob:
@@ -1159,9 +1176,10 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
     this_run: set[str] = set()
     n_read = n_skipped = 0
     steps: collections.deque[Callable[[], None]] = collections.deque()
+    skipped: list[str] = []  # notes of system files skipped in folders and archives
     with concurrent.futures.ThreadPoolExecutor(_INGEST_WORKERS) as pool:
         for position, source in enumerate(sources):
-            for blob in _source_blobs(Path(source), first + position):
+            for blob in _source_blobs(Path(source), first + position, skipped):
                 digest = hashlib.sha256(blob.data).hexdigest()
                 if digest in known:
                     n_skipped += 1
@@ -1182,6 +1200,7 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
                     steps.popleft()()
         while steps:
             steps.popleft()()
+    run.notes.extend(skipped)
     return n_read, n_skipped
 
 

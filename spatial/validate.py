@@ -40,12 +40,14 @@ __all__ = [
     "GB_BUFFER_M",
     "MIN_GAP_AREA_M2",
     "MIN_OVERLAP_AREA_M2",
+    "SYSTEM_JUNK_NAMES",
     "check_readable",
     "decode_text",
     "gb_outline",
     "in_gb_land",
     "in_gb_lonlat",
     "in_gb_metres",
+    "is_system_junk",
     "markup_or_json",
     "read_csv_text",
     "read_file_bytes",
@@ -53,6 +55,7 @@ __all__ = [
     "refuse_not_csv",
     "repair_geometries",
     "require_columns",
+    "skipped_junk_note",
     "source_bytes",
     "tiling_notes",
 ]
@@ -67,6 +70,76 @@ GB_BUFFER_M: Final = 5_000.0
 Covers coastal snap points, piers and islets the 1:10m outline leaves out; well short of the
 nearest other land (Northern Ireland 19 km from Kintyre, the Isle of Man 26 km, France 33 km)."""
 _GB_OUTLINE_PATH: Final = Path(__file__).resolve().parent / "data" / "gb_outline.wkb"
+
+
+SYSTEM_JUNK_NAMES: Final = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+"""File names (any case) an operating system leaves in folders: Finder's and Explorer's."""
+
+
+def is_system_junk(name: str) -> bool:
+    """
+    Say whether a file is operating-system clutter rather than data: never read, never an error.
+
+    That is anything under a ``__MACOSX`` folder (macOS's zip resource forks), an AppleDouble
+    ``._name`` file, an Office lock file ``~$name``, and :data:`SYSTEM_JUNK_NAMES`.
+
+    Parameters
+    ----------
+    name
+        A file name, or its path inside the folder or ``.zip`` given (parts separated by
+        slashes or backslashes); only the parts inside it are looked at.
+
+    Returns
+    -------
+    bool
+        True for clutter.
+
+    Examples
+    --------
+    >>> is_system_junk("__MACOSX/2025-09/._2025-09-cambridgeshire-street.csv")
+    True
+    >>> is_system_junk("2025-09/.DS_Store"), is_system_junk("~$extract.xlsx")
+    (True, True)
+    >>> is_system_junk("2025-09/2025-09-cambridgeshire-street.csv")
+    False
+    """
+    parts = [p for p in name.replace("\\", "/").split("/") if p]
+    if not parts:
+        return False
+    base = parts[-1]
+    return (
+        "__MACOSX" in parts[:-1]
+        or base.startswith(("._", "~$"))
+        or base.lower() in SYSTEM_JUNK_NAMES
+    )
+
+
+def skipped_junk_note(where: str, n_skipped: int) -> str:
+    """
+    Return the note that ``n_skipped`` files of ``where`` were skipped as system clutter.
+
+    Parameters
+    ----------
+    where
+        The folder or ``.zip`` as the user named it.
+    n_skipped
+        Files skipped by :func:`is_system_junk`.
+
+    Returns
+    -------
+    str
+        One sentence.
+
+    Examples
+    --------
+    >>> skipped_junk_note("mac.zip", 2)
+    'mac.zip: 2 system files skipped (__MACOSX, ._ copies, .DS_Store, Thumbs.db, ~$ lock files).'
+    """
+    noun = "file" if n_skipped == 1 else "files"
+    return (
+        f"{where}: {n_skipped} system {noun} skipped "
+        "(__MACOSX, ._ copies, .DS_Store, Thumbs.db, ~$ lock files)."
+    )
 
 
 _KINDS: Final = (

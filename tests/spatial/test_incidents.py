@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
+from spatial.errors import (
+    CRSError,
+    EmptyInputError,
+    InputDataError,
+    MissingColumnError,
+    PatchmapWarning,
+)
 from spatial.incidents import incidents_to_crimes, parse_column_map, read_incidents
 
 if TYPE_CHECKING:
@@ -305,3 +311,17 @@ def test_points_are_built_from_the_table_on_first_use() -> None:
     assert events.geometry.x.tolist() == inc.table["x_m"].tolist() == [453850.0, 452700.0, 453000.0]
     assert events.geometry.y.tolist() == inc.table["y_m"].tolist()
     assert events.drop(columns="geometry").equals(inc.table.drop(columns=["x_m", "y_m"]))
+
+
+def test_system_files_in_an_extract_folder_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    name, data = _csv(MIXED)
+    (folder / name).write_bytes(data)
+    (folder / "~$extract.xlsx").write_bytes(b"\x00lock")  # Excel's lock file: not a workbook
+    (folder / "._extract.csv").write_bytes(b"\x00\x05\x16\x07Mac OS X")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    with pytest.warns(PatchmapWarning, match="extract: 3 system files skipped"):
+        inc = read_incidents([folder])
+    assert inc.report.n_rows == 8
+    assert inc.report.n_events == read_incidents([_csv(MIXED)]).report.n_events

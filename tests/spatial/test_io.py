@@ -30,6 +30,7 @@ from spatial.io import (
     read_street_file,
     read_wards,
 )
+from spatial.validate import is_system_junk
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -106,6 +107,45 @@ def test_read_crimes_from_zip_and_folder_of_monthly_folders(tmp_path: Path) -> N
     (folder / "2025-01" / "2025-01-force-street.csv").write_bytes(_csv(ROW_A, ROW_NOLOC))
     load = read_crimes([folder])
     assert (len(load.points), load.n_without_location) == (1, 1)
+
+
+APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\x00\x00\x00\t"
+"""The start of a macOS AppleDouble (``._name``) file: binary, not a CSV."""
+
+
+def test_system_files_in_a_zip_or_folder_are_skipped_with_a_note(tmp_path: Path) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("2025-01/2025-01-force-street.csv", _csv(ROW_A, ROW_ASB))
+        zf.writestr("__MACOSX/2025-01/._2025-01-force-street.csv", APPLE_DOUBLE)
+        zf.writestr("2025-01/.DS_Store", APPLE_DOUBLE)
+    load = read_crimes([("mac.zip", archive.getvalue())])
+    assert len(load.points) == 2
+    assert load.files == ("mac.zip/2025-01/2025-01-force-street.csv",)
+    assert any(n.startswith("mac.zip: 2 system files skipped") for n in load.notes)
+    folder = tmp_path / "police"
+    (folder / "2025-01").mkdir(parents=True)
+    (folder / "2025-01" / "2025-01-force-street.csv").write_bytes(_csv(ROW_A, ROW_NOLOC))
+    for junk in ("._2025-01-force-street.csv", "~$2025-01-force-street.csv", "Thumbs.db"):
+        (folder / "2025-01" / junk).write_bytes(APPLE_DOUBLE)
+    load = read_crimes([folder])
+    assert (len(load.points), load.n_without_location) == (1, 1)
+    assert any(n.startswith("police: 3 system files skipped") for n in load.notes)
+
+
+def test_is_system_junk_tells_clutter_from_data() -> None:
+    junk = [
+        "__MACOSX/2025-01/._a-street.csv",
+        "__MACOSX/a-street.csv",
+        "2025-01/._a-street.csv",
+        ".DS_Store",
+        "x/thumbs.db",
+        "~$extract.xlsx",
+        "folder\\Desktop.ini",
+    ]
+    data = ["2025-01/2025-01-force-street.csv", "_a.csv", "a.csv", "MACOSX/a.csv", "x/$a.xlsx"]
+    assert [is_system_junk(n) for n in junk] == [True] * len(junk)
+    assert [is_system_junk(n) for n in data] == [False] * len(data)
 
 
 def test_duplicate_crime_ids_across_files_are_removed_once(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -164,6 +165,27 @@ def test_repeated_crime_ids_have_their_own_bucket_in_the_ingest_report(
     assert buckets + report.n_rows_set_aside + report.n_duplicates == report.n_rows
     assert report.to_dict()["n_duplicates"] == 5
     assert store_info(tmp_path / "s").n_rows == 6_740  # each Crime ID kept once
+
+
+def test_ingest_skips_system_files_in_zips_and_folders(cambridge_dir: Path, tmp_path: Path) -> None:
+    source = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    binary = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X\x00\x00"
+    archive = tmp_path / "mac.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(source, f"2024-09/{source.name}")
+        zf.writestr(f"__MACOSX/2024-09/._{source.name}", binary)
+        zf.writestr(".DS_Store", binary)
+    report = ingest([archive], store_dir=tmp_path / "s")
+    assert (report.n_files_read, report.n_rows) == (1, 6_740)
+    assert "mac.zip: 2 system files skipped" in " ".join(report.notes)
+    folder = tmp_path / "folder" / "2024-09"
+    folder.mkdir(parents=True)
+    shutil.copy(source, folder / source.name)
+    (folder / f"._{source.name}").write_bytes(binary)
+    (folder / "Thumbs.db").write_bytes(binary)
+    report = ingest([folder.parent], store_dir=tmp_path / "t")
+    assert (report.n_files_read, report.n_rows) == (1, 6_740)
+    assert "folder: 2 system files skipped" in " ".join(report.notes)
 
 
 def test_month_range_reads_only_those_partitions(cambridge_store: Path) -> None:
