@@ -110,9 +110,12 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.json:
         print_json(record)
         return 0
+    repeated = (
+        f", {report.n_files_repeated} given twice and read once" if report.n_files_repeated else ""
+    )
     print(
         f"{args.store}: read {report.n_files_read} files ({report.n_files_skipped} already "
-        f"in the store), {report.n_rows:,} crime rows"
+        f"in the store{repeated}), {report.n_rows:,} crime rows"
     )
     print(f"  located            {report.n_located:>10,}")
     print(f"  without location   {report.n_without_location:>10,}")

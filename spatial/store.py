@@ -151,7 +151,7 @@ class IngestReport:
     n_files_read: int
     """CSV files parsed in this run."""
     n_files_skipped: int
-    """Files already in the store (same bytes): nothing to do."""
+    """Files already in the store before this run (same bytes): nothing to do."""
     n_rows: int
     """Street rows of the new files: those located, without location, outside Great Britain,
     set aside and duplicates add up to it."""
@@ -169,6 +169,8 @@ class IngestReport:
     n_duplicates: int = 0
     """Street rows of the new files dropped because their Crime ID appeared in an earlier row
     of the same file (each Crime ID is kept once)."""
+    n_files_repeated: int = 0
+    """Files given more than once in this run (same bytes): read once, the copies skipped."""
 
     def to_dict(self) -> dict[str, object]:
         """
@@ -182,6 +184,7 @@ class IngestReport:
         return {
             "n_files_read": self.n_files_read,
             "n_files_skipped": self.n_files_skipped,
+            "n_files_repeated": self.n_files_repeated,
             "n_rows": self.n_rows,
             "n_located": self.n_located,
             "n_without_location": self.n_without_location,
@@ -320,7 +323,9 @@ def _file_blob(path: Path, published: Published) -> _Blob:
     return _Blob(published.name, data, dataclasses.replace(published, mtime_ns=mtime_ns))
 
 
-def read_manifest(store_dir: Path) -> dict[str, object]:
+def read_manifest(
+    store_dir: Path, *, purpose: Literal["query", "ingest"] = "query"
+) -> dict[str, object]:
     """
     Return a store's manifest (an empty one for a new store).
 
@@ -328,6 +333,9 @@ def read_manifest(store_dir: Path) -> dict[str, object]:
     ----------
     store_dir
         The store's folder.
+    purpose
+        What the store is read for, so a message gives the right advice: ``ingest`` may make a
+        new store in a new or empty folder; a ``query`` needs a store already.
 
     Returns
     -------
@@ -344,11 +352,21 @@ def read_manifest(store_dir: Path) -> dict[str, object]:
     _require_folder(store_dir)
     path = store_dir / _MANIFEST
     if not path.exists():
-        if store_dir.exists() and not all(_is_leftover(p) for p in store_dir.iterdir()):
+        if purpose == "query" and not store_dir.exists():
             msg = (
-                f"{store_dir}: the folder is not empty and is not a patchmap store "
-                "(no manifest.json). Give a new or empty folder to --store."
+                f"{store_dir}: no such folder. Give --store the folder patchmap ingest wrote, "
+                f"or make the store first: patchmap ingest FILES --store {store_dir}"
             )
+            raise InputDataError(msg)
+        if store_dir.exists() and not all(_is_leftover(p) for p in store_dir.iterdir()):
+            advice = (
+                "the folder is not empty and is not a patchmap store (no manifest.json). "
+                "Give a new or empty folder to --store."
+                if purpose == "ingest"
+                else "this folder is not a patchmap store (no manifest.json). "
+                "Give --store the folder patchmap ingest wrote."
+            )
+            msg = f"{store_dir}: {advice}"
             raise InputDataError(msg)
         return {"version": STORE_FORMAT_VERSION, "partitions": {}, "sources": {}}
     try:
@@ -1121,12 +1139,12 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         msg = "No files to ingest. Give data.police.uk CSV files, folders or .zip archives."
         raise EmptyInputError(msg)
     with _locked(store_dir):
-        manifest = read_manifest(store_dir)
+        manifest = read_manifest(store_dir, purpose="ingest")
         _remove_leftovers(store_dir, manifest)
         run = _Run(store_dir=store_dir, manifest=manifest)
         first = int(cast("int", manifest.get("next_order", 0)))
         try:
-            n_read, n_skipped = _read_sources(run, sources, first)
+            n_read, n_skipped, n_repeated = _read_sources(run, sources, first)
             _settle(run)
         except Exception:
             for path in run.staged:  # a refused file: the store stays as it was
@@ -1155,6 +1173,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         notes=(*run.notes, *run.set_aside.notes()),
         n_rows_set_aside=c.get("n_set_aside", 0),
         n_duplicates=c.get("n_duplicates", 0),
+        n_files_repeated=n_repeated,
     )
 
 
@@ -1163,9 +1182,11 @@ _INGEST_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
 Python's lock): on two cores, 1.8x one thread."""
 
 
-def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int]:
+def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int, int]:
     """
-    Read and stage every new file of the sources; return files read and skipped.
+    Read and stage every new file of the sources; return files read, skipped, and repeated.
+
+    Skipped files were in the store before the run; repeated ones were given twice in it.
 
     Street files are read, sorted and written to staging in worker threads, a few files ahead;
     everything that decides or reports (which files are new, notes, the partitions each file's
@@ -1174,18 +1195,20 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
     """
     known = cast("dict[str, str]", run.manifest.setdefault("sources", {}))
     this_run: set[str] = set()
-    n_read = n_skipped = 0
+    n_read = n_skipped = n_repeated = 0
     steps: collections.deque[Callable[[], None]] = collections.deque()
     skipped: list[str] = []  # notes of system files skipped in folders and archives
     with concurrent.futures.ThreadPoolExecutor(_INGEST_WORKERS) as pool:
         for position, source in enumerate(sources):
             for blob in _source_blobs(Path(source), first + position, skipped):
                 digest = hashlib.sha256(blob.data).hexdigest()
+                if digest in this_run:  # as read_crimes says of a copy given with the original
+                    n_repeated += 1
+                    note = f"{blob.name} is identical to {known[digest]}; read once."
+                    steps.append(functools.partial(run.notes.append, note))
+                    continue
                 if digest in known:
                     n_skipped += 1
-                    if digest in this_run:  # as read_crimes says of a copy given with the original
-                        note = f"{blob.name} is identical to {known[digest]}; read once."
-                        steps.append(functools.partial(run.notes.append, note))
                     continue
                 this_run.add(digest)
                 n_read += 1
@@ -1201,7 +1224,7 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
         while steps:
             steps.popleft()()
     run.notes.extend(skipped)
-    return n_read, n_skipped
+    return n_read, n_skipped, n_repeated
 
 
 def store_files(

@@ -244,6 +244,35 @@ def test_ingest_refuses_a_source_without_csv_files(
     assert not (tmp_path / "s" / "manifest.json").exists()
 
 
+def test_query_messages_for_a_store_path_say_what_is_wrong(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    (tmp_path / "notastore").mkdir()
+    (tmp_path / "notastore" / "x.txt").write_text("mine", encoding="utf-8")
+    assert main(["summary", "--store", str(tmp_path / "notastore"), *wards]) == 2
+    err = capsys.readouterr().err
+    assert "notastore: this folder is not a patchmap store (no manifest.json)" in err
+    assert "Give --store the folder patchmap ingest wrote." in err
+    assert "new or empty" not in err
+    assert main(["summary", "--store", str(tmp_path / "nosuchdir"), *wards]) == 2
+    err = capsys.readouterr().err
+    assert "nosuchdir: no such folder." in err
+    assert "no crime data" not in err
+    assert not (tmp_path / "nosuchdir").exists()  # a query makes no folder
+
+
+def test_a_file_given_twice_is_said_to_be_read_once(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    month = str(cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv")
+    assert main(["ingest", month, month, "--store", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "read 1 files (0 already in the store, 1 given twice and read once)" in out
+    record = _json(["ingest", month, month, "--store", str(tmp_path / "t")], capsys)
+    assert (record["n_files_skipped"], record["n_files_repeated"]) == (0, 1)  # type: ignore[index]
+
+
 MODULES_PROBE = """
 import json, sys
 from patchmap.cli import main  # what the console script runs before it exits

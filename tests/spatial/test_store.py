@@ -285,6 +285,17 @@ def test_a_folder_left_by_a_killed_first_ingest_is_a_new_store(
     assert store_info(target).n_rows == 6_740 + 6_970 + 6_398
 
 
+def test_a_file_given_twice_to_a_new_store_is_repeated_not_already_stored(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    month = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    report = ingest([month, month], store_dir=tmp_path / "s")
+    assert (report.n_files_read, report.n_files_skipped, report.n_files_repeated) == (1, 0, 1)
+    assert report.n_rows == 6_740
+    again = ingest([month, month], store_dir=tmp_path / "s")
+    assert (again.n_files_read, again.n_files_skipped, again.n_files_repeated) == (0, 2, 0)
+
+
 def test_a_folder_with_other_files_is_still_not_taken_for_a_store(tmp_path: Path) -> None:
     target = tmp_path / "s"
     (target / "street").mkdir(parents=True)
@@ -483,8 +494,15 @@ def test_outcomes_join_to_their_crimes_and_stop_search_has_its_own_table(
 def test_store_errors_say_what_to_fix(tmp_path: Path, cambridge_store: Path) -> None:
     (tmp_path / "notastore").mkdir()
     (tmp_path / "notastore" / "x.txt").write_text("hello", encoding="utf-8")
-    with pytest.raises(InputDataError, match="not a patchmap store"):
+    with pytest.raises(InputDataError, match="not a patchmap store") as query_error:
         read_manifest(tmp_path / "notastore")
+    assert "Give --store the folder patchmap ingest wrote." in str(query_error.value)
+    assert "new or empty" not in str(query_error.value)  # a query makes no store
+    with pytest.raises(InputDataError, match="Give a new or empty folder to --store"):
+        ingest([cambridge_store], store_dir=tmp_path / "notastore")
+    with pytest.raises(InputDataError, match=r"empty: no such folder\. Give --store the folder"):
+        store_info(tmp_path / "empty")
+    (tmp_path / "empty").mkdir()
     with pytest.raises(EmptyInputError, match="Run patchmap ingest first"):
         store_info(tmp_path / "empty")
     with pytest.raises(EmptyInputError, match="no crimes around these wards"):
