@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from boundaries.assign import OVERLAP_RULE, WardAssignment, assign_wards
     from boundaries.dataset import (
         DEMO_SEED,
+        Provenance,
         StudyArea,
         default_cache_dir,
         load_demo,
@@ -54,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "OVERLAP_RULE": "boundaries.assign",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
+    "Provenance": "boundaries.dataset",
     "Selection": "boundaries.select",
     "StudyArea": "boundaries.dataset",
     "Summary": "boundaries.select",
@@ -88,6 +90,7 @@ __all__ = [
     "POPULATION_METHOD_LABELS",
     "ForceOverview",
     "PopulationMethod",
+    "Provenance",
     "Selection",
     "StudyArea",
     "Summary",

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 from boundaries.assign import assign_wards
 from boundaries.neighbourhoods import apply_neighbourhoods
@@ -47,12 +47,18 @@ DEMO_SEED: Final = 27_700
 
 __all__ = [
     "DEMO_SEED",
+    "Provenance",
     "StudyArea",
     "default_cache_dir",
     "load_demo",
     "load_study_area",
     "load_study_area_from_store",
 ]
+
+Provenance = Literal["police.uk", "extract"]
+"""Where the crimes came from: data.police.uk street-level crimes (anonymised snap points,
+'On or near ...' street names, months only) or a force's records-management extract (exact
+locations, address text and times)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,9 @@ class StudyArea:
     """Remarks from the readers and the ward assignment (repairs, overlaps, duplicates)."""
     n_in_overlaps: int = 0
     """Crimes inside more than one ward, counted once by :data:`boundaries.assign.OVERLAP_RULE`."""
+    provenance: Provenance = "police.uk"
+    """Where the crimes came from; ``"extract"`` (exact addresses and times) decides what may
+    leave for partners and the public, and which caveats and sources a pack or export states."""
     ward_counts: pd.DataFrame | None = None
     """Located crimes inside every ward by ``ward``, ``neighbourhood``, ``month`` (``YYYY-MM``)
     and ``crime_type``, in ``n``, when ``points`` holds only some wards' crimes (a store read of

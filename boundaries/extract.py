@@ -141,4 +141,5 @@ def study_area_from_incidents(
         outside_wards=assignment.outside,
         label=label or ", ".join(incidents.report.files),
         notes=incidents.report.notes,
+        provenance="extract",
     )

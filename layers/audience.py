@@ -39,6 +39,8 @@ from spatial.validate import require_columns
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from boundaries.dataset import Provenance
+
 __all__ = [
     "AUDIENCES",
     "DEFAULT_MIN_COUNT",
@@ -60,6 +62,7 @@ __all__ = [
     "get_preset",
     "prepare_layer",
     "select_fields",
+    "shows_location_text",
     "snap_locations",
     "suppress_counts",
     "suppress_table",
@@ -109,6 +112,8 @@ PUBLIC_MIN_COUNT: Final = 10
 """Public exports blank every count below this."""
 PUBLIC_MIN_CELL_M: Final = 250.0
 """Hotspot cells and density rasters for the public are at least this coarse, in metres."""
+_LOCATION_TEXT_FIELDS: Final = frozenset({"location", "top_location"})
+"""Fields holding a crime's location text: exact addresses when the data are a force extract."""
 SUPPRESSED_COLUMN: Final = "suppressed"
 """Column set to True on rows where a count was blanked."""
 
@@ -574,6 +579,7 @@ def prepare_layer(
     preset: AudiencePreset,
     *,
     wards: gpd.GeoDataFrame | None = None,
+    provenance: Provenance = "police.uk",
 ) -> gpd.GeoDataFrame:
     """
     Make a layer safe for an audience: aggregate, keep the allow-list, suppress small counts.
@@ -589,6 +595,12 @@ def prepare_layer(
         The audience preset (from :func:`get_preset`).
     wards
         Ward polygons, needed when crimes are aggregated to wards.
+    provenance
+        Where the data came from. From a force extract (``"extract"``, or crimes carrying
+        ``start`` and ``end``) locations are exact: for partners and the public crimes are
+        snapped to cells of ``preset.snap_m`` and their location text (an address) is replaced
+        by the cell's label, and other layers lose their location text
+        (:func:`shows_location_text`).
 
     Returns
     -------
@@ -618,26 +630,89 @@ def prepare_layer(
         msg = "Density is a raster: prepare it with layers.export.prepare_density."
         raise ParameterError(msg)
     require_bng(frame, name=kind)
-    if kind == "hotspots" and preset.min_cell_m and not frame.empty:
-        side_m = float(np.sqrt(np.median(frame.geometry.area)))
-        if side_m < preset.min_cell_m * 0.99:
-            msg = (
-                f"Hotspot cells of about {side_m:.0f} m are too fine for the {preset.audience} "
-                f"preset; rebuild them with cells of at least {preset.min_cell_m:.0f} m "
-                f"(cell_size_m={preset.min_cell_m:.0f})."
-            )
-            raise ParameterError(msg)
+    if kind == "hotspots":
+        _require_coarse_cells(frame, preset)
+    fields = preset.fields[kind]
     source = frame
     if kind == "crimes":
-        if preset.snap_m and {"start", "end"} <= set(frame.columns):
-            frame = snap_locations(frame, cell_m=preset.snap_m)
-        source = aggregate_crimes(frame, detail=preset.crime_detail, wards=wards)
-    elif kind == "sites" and preset.public_sites_only and "public_facing" in frame.columns:
+        source = _audience_crimes(frame, preset, wards=wards, provenance=provenance)
+    elif not shows_location_text(preset, provenance):
+        fields = tuple(f for f in fields if f not in _LOCATION_TEXT_FIELDS)
+    if kind == "sites" and preset.public_sites_only and "public_facing" in frame.columns:
         source = frame.loc[frame["public_facing"].fillna(value=False).astype(bool)]
-    kept = select_fields(source, preset.fields[kind], name=kind)
+    kept = select_fields(source, fields, name=kind)
     if preset.min_count is None:
         return kept
     return suppress_counts(kept, min_count=preset.min_count)
+
+
+def _audience_crimes(
+    points: gpd.GeoDataFrame,
+    preset: AudiencePreset,
+    *,
+    wards: gpd.GeoDataFrame | None,
+    provenance: Provenance,
+) -> gpd.GeoDataFrame:
+    """Aggregate crimes for the audience; an extract's are snapped to labelled cells first."""
+    exact = provenance == "extract" or {"start", "end"} <= set(points.columns)
+    if preset.snap_m and exact:
+        points = _cell_labels(snap_locations(points, cell_m=preset.snap_m), preset.snap_m)
+    return aggregate_crimes(points, detail=preset.crime_detail, wards=wards)
+
+
+def _require_coarse_cells(cells: gpd.GeoDataFrame, preset: AudiencePreset) -> None:
+    """Refuse hotspot cells finer than the audience may receive."""
+    if not preset.min_cell_m or cells.empty:
+        return
+    side_m = float(np.sqrt(np.median(cells.geometry.area)))
+    if side_m < preset.min_cell_m * 0.99:
+        msg = (
+            f"Hotspot cells of about {side_m:.0f} m are too fine for the {preset.audience} "
+            f"preset; rebuild them with cells of at least {preset.min_cell_m:.0f} m "
+            f"(cell_size_m={preset.min_cell_m:.0f})."
+        )
+        raise ParameterError(msg)
+
+
+def shows_location_text(preset: AudiencePreset, provenance: Provenance) -> bool:
+    """
+    Say whether the location text of crimes (``location``, ``top_location``) may leave.
+
+    police.uk location texts ("On or near Mill Road") are already anonymised, so partners may
+    see them. A force extract's location text is the exact address as recorded: only the police
+    may see it; for every audience whose locations are snapped (``preset.snap_m``) it is left
+    out, or replaced by the label of the crime's cell.
+
+    Parameters
+    ----------
+    preset
+        The audience.
+    provenance
+        ``"police.uk"`` or ``"extract"``.
+
+    Returns
+    -------
+    bool
+        True when the text may be shown as it is.
+
+    Examples
+    --------
+    >>> shows_location_text(get_preset("partner"), "police.uk")
+    True
+    >>> shows_location_text(get_preset("partner"), "extract")
+    False
+    >>> shows_location_text(get_preset("police"), "extract")
+    True
+    """
+    return provenance == "police.uk" or not preset.snap_m
+
+
+def _cell_labels(points: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
+    """Replace each snapped point's location text by its cell's label (the cell centre)."""
+    x = points.geometry.x.to_numpy()
+    y = points.geometry.y.to_numpy()
+    labels = [f"{cell_m:g} m cell E{xi:.0f} N{yi:.0f}" for xi, yi in zip(x, y, strict=True)]
+    return points.assign(location=labels)
 
 
 def snap_locations(points: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:

@@ -37,7 +37,13 @@ import shapely
 from jinja2 import Environment, select_autoescape
 
 from hotspots.tables import snap_point_counts
-from layers.audience import Audience, AudiencePreset, get_preset, prepare_layer
+from layers.audience import (
+    Audience,
+    AudiencePreset,
+    get_preset,
+    prepare_layer,
+    shows_location_text,
+)
 from layers.export import route_frames
 from layers.metadata import source_lines
 from layers.near_repeat import near_repeat_brief
@@ -51,7 +57,7 @@ from tasking.windows import window_in
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from boundaries.dataset import StudyArea
+    from boundaries.dataset import Provenance, StudyArea
     from tasking.pack import BriefingContent, TaskingSnapshot
     from tasking.profile import PeriodChange, Profile
 
@@ -200,7 +206,7 @@ def _map_png(
     if preset.crime_detail == "points" and not points.empty:
         crimes = snap_point_counts(points)
     elif preset.crime_detail == "streets" and not points.empty:
-        crimes = prepare_layer(points, "crimes", preset)
+        crimes = prepare_layer(points, "crimes", preset, provenance=area.provenance)
     route_frame = None
     if "routes" in preset.fields:
         if route is not None:
@@ -399,8 +405,10 @@ def _change_rows(changes: Sequence[PeriodChange], min_count: int | None) -> list
     return rows
 
 
-def _location_rows(profile: Profile, preset: AudiencePreset) -> list[dict[str, str]]:
-    if preset.crime_detail == "wards":
+def _location_rows(
+    profile: Profile, preset: AudiencePreset, provenance: Provenance
+) -> list[dict[str, str]]:
+    if preset.crime_detail == "wards" or not shows_location_text(preset, provenance):
         return []
     rows = []
     for loc in profile.top_locations:
@@ -570,7 +578,7 @@ def render_briefing(
         "map_uri": "data:image/png;base64," + base64.b64encode(map_png).decode("ascii"),
         **_profile_context(profile, m),
         "changes": _change_rows(content.changes, m),
-        "locations": _location_rows(profile, preset),
+        "locations": _location_rows(profile, preset, area.provenance),
         "problems": _problem_rows(tasking, preset),
         "assessments": _assessment_rows(tasking, preset),
         "near_repeat": (

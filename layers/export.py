@@ -73,6 +73,7 @@ from spatial.errors import EmptyInputError, ParameterError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from boundaries.dataset import Provenance
     from hotspots.kde import DensitySurface
     from spatial.routes import EvaRoute
     from tasking.products import ExportAnalyses
@@ -117,11 +118,15 @@ class Layer:
         What it holds (decides the allow-list).
     frame
         The layer in EPSG:27700.
+    provenance
+        Where its data came from (``"extract"``: exact addresses and times, which partners and
+        the public never receive; see :func:`layers.audience.prepare_layer`).
     """
 
     name: str
     kind: LayerKind
     frame: gpd.GeoDataFrame
+    provenance: Provenance = "police.uk"
 
 
 @dataclass(frozen=True)
@@ -220,7 +225,12 @@ def _prepared(
         )
         raise ParameterError(msg)
     return {
-        layer.name: (layer.kind, prepare_layer(layer.frame, layer.kind, preset, wards=wards))
+        layer.name: (
+            layer.kind,
+            prepare_layer(
+                layer.frame, layer.kind, preset, wards=wards, provenance=layer.provenance
+            ),
+        )
         for layer in layers
     }
 
@@ -513,7 +523,7 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
     if "wards" in analyses.layers:
         out.append(Layer("wards", "wards", analyses.selected_wards))
     if analyses.crimes is not None:
-        out.append(Layer("crimes", "crimes", analyses.crimes))
+        out.append(Layer("crimes", "crimes", analyses.crimes, analyses.provenance))
     if analyses.hotspots is not None and "hotspots" in analyses.layers:
         out.append(Layer("hotspots", "hotspots", analyses.hotspots.cells))
     if analyses.hot_areas is not None:
@@ -521,7 +531,7 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
     if analyses.route is not None:
         out.extend(route_frames(analyses.route))
     if analyses.clusters is not None:
-        out.append(Layer("clusters", "clusters", analyses.clusters.clusters))
+        out.append(Layer("clusters", "clusters", analyses.clusters.clusters, analyses.provenance))
     if analyses.sites is not None:
         out.append(Layer("sites", "sites", analyses.sites))
     if analyses.streets is not None:

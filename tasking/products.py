@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
-    from boundaries.dataset import StudyArea
+    from boundaries.dataset import Provenance, StudyArea
     from boundaries.select import Selection
     from hotspots.clusters import ClusterResult
     from hotspots.gistar import GiStarResult
@@ -91,6 +91,8 @@ class ExportAnalyses:
         The filters as text (:func:`boundaries.select.filter_texts`).
     methods
         For each layer, its method, parameters and automatic choices, as text.
+    provenance
+        Where the crimes came from (:attr:`boundaries.dataset.StudyArea.provenance`).
     """
 
     area_label: str
@@ -108,6 +110,7 @@ class ExportAnalyses:
     period: tuple[str, str] | None = None
     filters: Mapping[str, str] = field(default_factory=dict)
     methods: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    provenance: Provenance = "police.uk"
 
 
 def _how(automatic: bool) -> str:  # noqa: FBT001 - a formatter, not an option
@@ -313,4 +316,5 @@ def export_analyses(
         period=data_period(points, selection),
         filters=filter_texts(selection),
         methods=methods,
+        provenance=area.provenance,
     )

@@ -1,0 +1,140 @@
+"""Exports and packs made from a force extract: no address, no fine cell, its own provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pytest
+
+from boundaries.extract import study_area_from_incidents
+from boundaries.select import Selection
+from layers.export import analysis_layers, export_layers
+from patchmap.cli import main
+from spatial.incidents import read_incidents
+from tasking.products import export_analyses
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from boundaries.dataset import StudyArea
+
+N_HOT = 80
+N_SPREAD = 80
+CENTRE = (545_500.0, 258_500.0)
+
+
+def _address(i: int) -> str:
+    return f"{i} Victim Road, Flat {i % 7 + 1}"
+
+
+@pytest.fixture(scope="module")
+def extract_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded extract: a tight cluster at five repeat addresses, and a scatter."""
+    rng = np.random.default_rng(7)
+    hot = rng.normal(0.0, 60.0, size=(N_HOT, 2)) + CENTRE
+    spread = rng.uniform(-1500.0, 1500.0, size=(N_SPREAD, 2)) + CENTRE
+    xy = np.vstack([hot, spread])
+    start = dt.datetime(2025, 1, 13, 9, 0, tzinfo=dt.UTC)
+    lines = ["Crime Ref,Committed From,Committed To,Offence,Easting,Northing,Location"]
+    for i, (x, y) in enumerate(xy):
+        when = start + dt.timedelta(hours=int(rng.integers(0, 24 * 120)))
+        kind = "Burglary" if i % 2 else "Theft from vehicle"
+        number = i % 5 if i < N_HOT else i  # the cluster's crimes repeat at five addresses
+        lines.append(
+            f'CR/{i:05d}/25,{when:%Y-%m-%d %H:%M},,{kind},{x:.0f},{y:.0f},"{_address(number)}"'
+        )
+    path = tmp_path_factory.mktemp("extract") / "rms.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def extract_area(extract_csv: Path) -> StudyArea:
+    return study_area_from_incidents(read_incidents([extract_csv]))
+
+
+def _bytes(folder: Path) -> bytes:
+    return b"\n".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
+
+
+def test_extract_area_carries_its_provenance(extract_area: StudyArea) -> None:
+    assert extract_area.provenance == "extract"
+    assert export_analyses(extract_area, Selection(), layers=["crimes"]).provenance == "extract"
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_partner_and_public_exports_of_an_extract_carry_no_address(
+    tmp_path: Path, extract_csv: Path, audience: str
+) -> None:
+    out = tmp_path / audience
+    layers = "crimes,clusters" if audience == "partner" else "crimes,clusters,wards"
+    code = main(
+        [
+            "export",
+            "--incidents",
+            str(extract_csv),
+            "--audience",
+            audience,
+            "--layers",
+            layers,
+            "--formats",
+            "csv,kml,geojson,gpkg",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    assert b"Victim Road" not in _bytes(out)
+    crimes = gpd.read_file(out / f"patchmap_{audience}.gpkg", layer="crimes")
+    assert not crimes.astype(str).apply(lambda c: c.str.contains("Victim Road")).any().any()
+    if audience == "partner":
+        # one row per ward and 100 m cell, labelled by the cell
+        assert crimes["location"].str.fullmatch(r"100 m cell E\d+ N\d+").all()
+        assert crimes["location"].is_unique
+        assert int(crimes["n_crimes"].sum(min_count=1) or 0) <= N_HOT + N_SPREAD
+
+
+def test_police_export_of_an_extract_keeps_the_addresses(
+    tmp_path: Path, extract_area: StudyArea
+) -> None:
+    built = analysis_layers(
+        export_analyses(extract_area, Selection(), layers=["crimes"]), audience="police"
+    )
+    export_layers(
+        built.layers, tmp_path / "p", metadata=built.metadata, audience="police", formats=["csv"]
+    )
+    text = (tmp_path / "p" / "crimes.csv").read_text(encoding="utf-8")
+    assert _address(0) in text
+    assert _address(N_HOT + N_SPREAD - 1) in text
+
+
+def test_partner_brief_of_an_extract_lists_no_address(
+    tmp_path: Path, extract_csv: Path, extract_area: StudyArea
+) -> None:
+    ward = extract_area.ward_names[0]
+    texts = {}
+    for audience in ("police", "partner"):
+        out = tmp_path / f"{audience}.html"
+        code = main(
+            [
+                "brief",
+                "--incidents",
+                str(extract_csv),
+                "--ward",
+                ward,
+                "--meeting",
+                "2025-05-20",
+                "--audience",
+                audience,
+                "--out",
+                str(out),
+            ]
+        )
+        assert code == 0
+        texts[audience] = out.read_text(encoding="utf-8")
+    assert "Top repeat locations" in texts["police"]
+    assert "Victim Road, Flat" in texts["police"]
+    assert "Victim Road" not in texts["partner"]
