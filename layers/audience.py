@@ -110,8 +110,9 @@ DEFAULT_MIN_COUNT: Final = 5
 """Partner exports blank every count below this (the usual small-number rule)."""
 PUBLIC_MIN_COUNT: Final = 10
 """Public exports blank every count below this."""
-PUBLIC_MIN_CELL_M: Final = 250.0
-"""Hotspot cells and density rasters for the public are at least this coarse, in metres."""
+PUBLIC_MIN_CELL_M: Final = PUBLIC_SNAP_M
+"""Hotspot cells and density rasters for the public are at least this coarse, in metres (for
+partners: :data:`PARTNER_SNAP_M`, the cell their crimes are snapped to)."""
 _LOCATION_TEXT_FIELDS: Final = frozenset({"location", "top_location"})
 """Fields holding a crime's location text: exact addresses when the data are a force extract."""
 SUPPRESSED_COLUMN: Final = "suppressed"
@@ -295,6 +296,7 @@ PRESETS: Final[Mapping[Audience, AudiencePreset]] = {
             "wards": _WARD_FIELDS,
             "streets": _PARTNER_STREET_FIELDS,
         },
+        min_cell_m=PARTNER_SNAP_M,
         finest_time="week",
         snap_m=PARTNER_SNAP_M,
         description=(

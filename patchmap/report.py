@@ -84,7 +84,9 @@ def add_export(parser: argparse.ArgumentParser) -> None:
         help="CSV geometry: a WKT column or lon/lat columns (points only)",
     )
     parser.add_argument(
-        "--cell-size-m", type=float, help="Gi* cell size in metres (automatic; >= 250 for public)"
+        "--cell-size-m",
+        type=float,
+        help="Gi* cell size in metres (automatic; raised to 100 for partner, 250 for public)",
     )
 
 

@@ -117,14 +117,32 @@ def _how(automatic: bool) -> str:  # noqa: FBT001 - a formatter, not an option
     return "automatic" if automatic else "chosen by the user"
 
 
+def _raised(size_m: float, min_cell_m: float | None, *, automatic: bool) -> str:
+    """Describe a cell size, saying when it was raised to the audience's finest cell."""
+    if not min_cell_m or size_m >= min_cell_m:
+        return f"{size_m:g} ({_how(automatic)})"
+    asked = "automatic" if automatic else "asked for"
+    return (
+        f"{min_cell_m:g} ({asked} {size_m:g} m raised to {min_cell_m:g} m, the finest cell "
+        "this audience may receive)"
+    )
+
+
 def _gistar(
-    points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, cell_size_m: float | None
+    points: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    *,
+    cell_size_m: float | None,
+    min_cell_m: float | None,
 ) -> tuple[GiStarResult, dict[str, str]]:
     grid = make_grid(wards, kind="square", cell_size_m=cell_size_m)
+    size_text = _raised(grid.cell_size_m, min_cell_m, automatic=grid.auto_cell_size)
+    if min_cell_m and grid.cell_size_m < min_cell_m:
+        grid = make_grid(wards, kind="square", cell_size_m=min_cell_m)
     result = gi_star(count_points(points, grid), grid=grid)
     method = {
         "method": "Getis-Ord Gi* on a square grid, queen contiguity including the cell",
-        "cell_size_m": f"{grid.cell_size_m:g} ({_how(grid.auto_cell_size)})",
+        "cell_size_m": size_text,
         "correction": str(result.correction),
         "alpha": f"{result.alpha:g}",
         "p_values": str(result.p_value_source),
@@ -144,13 +162,16 @@ def _clusters(points: gpd.GeoDataFrame) -> tuple[ClusterResult, dict[str, str]]:
 
 
 def _density(
-    points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame
+    points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, min_cell_m: float | None
 ) -> tuple[DensitySurface, dict[str, str]]:
     surface = kernel_density(points, area=wards)
+    size_text = _raised(surface.cell_size_m, min_cell_m, automatic=surface.auto_cell_size)
+    if min_cell_m and surface.cell_size_m < min_cell_m:
+        size_text += "; exported as the mean density of whole blocks of cells"
     method = {
         "method": f"Kernel density ({surface.kernel}), linear binning and FFT",
         "bandwidth_m": f"{surface.bandwidth_m:g} ({_how(surface.auto_bandwidth)})",
-        "cell_size_m": f"{surface.cell_size_m:g} ({_how(surface.auto_cell_size)})",
+        "cell_size_m": size_text,
         "unit": DENSITY_UNIT,
     }
     return surface, method
@@ -208,15 +229,19 @@ def _gistar_layers(
     points: gpd.GeoDataFrame,
     wards: gpd.GeoDataFrame,
     cell_size_m: float | None,
+    min_cell_m: float | None,
     methods: dict[str, dict[str, str]],
 ) -> tuple[GiStarResult | None, gpd.GeoDataFrame | None]:
     if "hotspots" not in kinds and "hot_areas" not in kinds:
         return None, None
-    hotspots, methods["hotspots"] = _gistar(points, wards, cell_size_m=cell_size_m)
+    hotspots, methods["hotspots"] = _gistar(
+        points, wards, cell_size_m=cell_size_m, min_cell_m=min_cell_m
+    )
     if "hot_areas" not in kinds:
         return hotspots, None
     methods["hot_areas"] = {
         "method": "Significant Gi* hot cells touching by an edge or a corner, merged",
+        "cell_size_m": methods["hotspots"]["cell_size_m"],
     }
     return hotspots, gistar_hot_areas(hotspots.cells)
 
@@ -255,8 +280,10 @@ def export_analyses(
     cell_size_m
         Gi* cell size; automatic when None.
     min_cell_m
-        The coarsest cells the audience may see (``AudiencePreset.min_cell_m``): a smaller or
-        automatic Gi* cell size is raised to it. The EVA walk is planned on the automatic grid
+        The finest cells the audience may see (``AudiencePreset.min_cell_m``): a smaller
+        automatic or chosen Gi* cell size is raised to it (hot spots and hot areas), and the
+        methods say so; a finer density raster is averaged to it on export
+        (:func:`layers.export.prepare_density`). The EVA walk is planned on the automatic grid
         whatever the audience, so it is the walk ``patchmap route`` plans.
     route
         An EVA walk already planned; when None and routes are asked for, the walk of
@@ -281,12 +308,10 @@ def export_analyses(
     if points.empty:
         msg = "The selection holds no crimes: widen the months, wards or crime types."
         raise EmptyInputError(msg)
-    if min_cell_m and (cell_size_m is None or cell_size_m < min_cell_m):
-        cell_size_m = max(cell_size_m or 0.0, min_cell_m)
     methods: dict[str, dict[str, str]] = {}
     if "crimes" in kinds:
         methods["crimes"] = {"method": "police.uk street-level crimes (anonymised snap points)"}
-    hotspots, hot_areas = _gistar_layers(kinds, points, wards, cell_size_m, methods)
+    hotspots, hot_areas = _gistar_layers(kinds, points, wards, cell_size_m, min_cell_m, methods)
     density = clusters = None
     if "routes" in kinds:
         if route is None:
@@ -294,7 +319,7 @@ def export_analyses(
         else:
             methods["routes"] = route_method(route)
     if "density" in kinds:
-        density, methods["density"] = _density(points, wards)
+        density, methods["density"] = _density(points, wards, min_cell_m=min_cell_m)
     if "clusters" in kinds:
         clusters, methods["clusters"] = _clusters(points)
     streets = None

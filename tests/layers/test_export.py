@@ -269,8 +269,12 @@ def test_public_density_is_coarsened_and_keeps_its_integral() -> None:
     assert grid.sum() * 250.0**2 == pytest.approx(values.sum() * 50.0**2)
     assert coarse.transform == Affine(250.0, 0.0, 545_000.0, 0.0, -250.0, 258_450.0)
     assert grid[0, 0] == pytest.approx(values[:5, :5].mean())
-    partner = prepare_density(raster, get_preset("partner"))
-    np.testing.assert_array_equal(partner.values, values)
+    partner = prepare_density(raster, get_preset("partner"))  # 100 m: blocks of 2 x 2
+    assert partner.cell_size_m == 100.0
+    assert partner.values.shape == (5, 6)  # noqa: PD011 - a numpy array, not pandas
+    assert partner.values.sum() * 100.0**2 == pytest.approx(values.sum() * 50.0**2)  # noqa: PD011
+    police = prepare_density(raster, get_preset("police"))
+    np.testing.assert_array_equal(police.values, values)
 
 
 def test_writers_refuse_wgs84_and_empty_input(tmp_path: Path, points: gpd.GeoDataFrame) -> None:
@@ -304,6 +308,7 @@ def test_partner_folder_export_of_the_demo_carries_metadata_and_no_crime_ids(
         demo_area,
         selection,
         layers=["crimes", "hotspots", "clusters", "routes", "sites", "density"],
+        min_cell_m=get_preset("partner").min_cell_m,
     )
     built = analysis_layers(analyses, audience="partner")
     result = export_layers(

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pytest
+import rasterio
 
 from boundaries.extract import study_area_from_incidents
 from boundaries.select import Selection
+from layers.audience import get_preset
 from layers.export import analysis_layers, export_layers
 from patchmap.cli import main
 from spatial.incidents import read_incidents
+from tasking.pack import briefing_content
 from tasking.products import export_analyses
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from boundaries.dataset import StudyArea
+    from layers.audience import Audience
 
 N_HOT = 80
 N_SPREAD = 80
@@ -138,3 +143,46 @@ def test_partner_brief_of_an_extract_lists_no_address(
     assert "Top repeat locations" in texts["police"]
     assert "Victim Road, Flat" in texts["police"]
     assert "Victim Road" not in texts["partner"]
+
+
+def _sides_m(cells: gpd.GeoDataFrame) -> np.ndarray:
+    return np.sqrt(cells.to_crs(27700).geometry.area.to_numpy())
+
+
+def test_partner_gridded_layers_of_an_extract_use_cells_of_at_least_100_m(
+    tmp_path: Path, extract_csv: Path
+) -> None:
+    out = tmp_path / "hs"
+    argv = ["export", "--incidents", str(extract_csv), "--audience", "partner"]
+    argv += ["--layers", "hotspots,hot_areas,density", "--cell-size-m", "25"]
+    code = main([*argv, "--formats", "geojson,tif", "--out", str(out)])
+    assert code == 0
+    cells = gpd.read_file(out / "hotspots.geojson")
+    assert _sides_m(cells) == pytest.approx(100.0, abs=0.5)
+    hot = cells.loc[cells["hotspot"].str.startswith("Hot")]
+    assert not hot.empty  # the planted cluster is found on 100 m cells too
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    said = "100 (asked for 25 m raised to 100 m, the finest cell this audience may receive)"
+    assert meta["methods"]["hotspots"]["cell_size_m"] == said
+    assert meta["methods"]["hot_areas"]["cell_size_m"] == said
+    assert meta["methods"]["density"]["cell_size_m"].startswith("100 (automatic")
+    with rasterio.open(out / "density.tif") as src:
+        assert src.res[0] >= 100.0
+    # the police keep the 25 m cells they asked for
+    police = tmp_path / "police"
+    argv[argv.index("partner")] = "police"
+    assert main([*argv, "--formats", "geojson", "--out", str(police)]) == 0
+    assert _sides_m(gpd.read_file(police / "hotspots.geojson")) == pytest.approx(25.0, abs=0.5)
+
+
+def test_partner_pack_map_of_an_extract_uses_100_m_cells(extract_area: StudyArea) -> None:
+    sides: tuple[tuple[Audience, float], ...] = (("partner", 100.0), ("public", 250.0))
+    for audience, side_m in sides:
+        content = briefing_content(
+            extract_area,
+            meeting=dt.date(2025, 5, 20),
+            ward=extract_area.ward_names[0],
+            hot_cell_size_m=get_preset(audience).min_cell_m or None,
+        )
+        assert content.hot_cells is not None
+        assert _sides_m(content.hot_cells) == pytest.approx(side_m, abs=0.5)
