@@ -100,6 +100,7 @@ if TYPE_CHECKING:
         LICENCE_OSM,
         LICENCE_POLICE,
         ExportMetadata,
+        extract_source,
         source_lines,
     )
     from layers.near_repeat import (
@@ -312,6 +313,7 @@ _EXPORTS: dict[str, str] = {
     "escape_html": "layers.basemap",
     "eva_map": "layers.routes",
     "export_layers": "layers.export",
+    "extract_source": "layers.metadata",
     "findings_map": "layers.findings",
     "geojson_dict": "layers.basemap",
     "get_preset": "layers.audience",
@@ -489,6 +491,7 @@ __all__ = [
     "escape_html",
     "eva_map",
     "export_layers",
+    "extract_source",
     "findings_map",
     "geojson_dict",
     "get_preset",

@@ -88,7 +88,26 @@ CAVEATS: Final = (
     "Dates are months only: police.uk publishes no day or time.",
     "Crimes recorded without a location are not on the map or in these counts.",
 )
-"""Data caveats printed on every cover."""
+"""Data caveats printed on the cover of a pack made from police.uk crimes."""
+EXTRACT_CAVEAT: Final = (
+    "Crimes are from the records-management extract of the force: exact locations (addresses) "
+    "and times as recorded, not the anonymised points and months of police.uk."
+)
+"""The first caveat on the cover of a pack made from a force extract."""
+
+
+def _caveats(provenance: Provenance, preset: AudiencePreset) -> list[str]:
+    """Return the data caveats of a pack, by where its crimes came from and its audience."""
+    if provenance == "police.uk":
+        return list(CAVEATS)
+    if preset.snap_m:
+        shown = (
+            f"This {preset.audience} pack shows them no finer than {preset.snap_m:g} m cells "
+            f"and {preset.finest_time}s, without addresses."
+        )
+    else:
+        shown = "This police pack shows them in full: do not share it as it is."
+    return [EXTRACT_CAVEAT, shown, CAVEATS[-1]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -555,7 +574,7 @@ def render_briefing(
     profile, tasking, area_name = content.profile, content.tasking, content.area_name
     meeting = content.meeting
     title = f"Briefing pack: {area_name}, meeting {meeting.isoformat()}"
-    sources = list(source_lines(is_demo=area.is_demo, uses_osm=area.network_path is not None))
+    sources = _sources(area)
     map_png = _map_png(
         content,
         area,
@@ -574,7 +593,7 @@ def render_briefing(
         "audience_text": preset.description,
         "data_label": area.label,
         "created": (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
-        "caveats": [*CAVEATS, *_suppression_caveat(m)],
+        "caveats": [*_caveats(area.provenance, preset), *_suppression_caveat(m)],
         "map_uri": "data:image/png;base64," + base64.b64encode(map_png).decode("ascii"),
         **_profile_context(profile, m),
         "changes": _change_rows(content.changes, m),
@@ -610,6 +629,17 @@ def render_briefing(
         map_png=map_png,
         html=html_text,
         notes=profile.notes,
+    )
+
+
+def _sources(area: StudyArea) -> list[str]:
+    return list(
+        source_lines(
+            is_demo=area.is_demo,
+            uses_osm=area.network_path is not None,
+            provenance=area.provenance,
+            files=area.crimes.files,
+        )
     )
 
 

@@ -547,7 +547,12 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
         period=analyses.period,
         filters=dict(analyses.filters),
         methods={k: dict(v) for k, v in analyses.methods.items()},
-        sources=source_lines(is_demo=analyses.is_demo, uses_osm=analyses.route is not None),
+        sources=source_lines(
+            is_demo=analyses.is_demo,
+            uses_osm=analyses.route is not None,
+            provenance=analyses.provenance,
+            files=analyses.files,
+        ),
     )
     return AnalysisLayers(tuple(out), analyses.density, metadata, analyses)
 

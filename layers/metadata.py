@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
+    from boundaries.dataset import Provenance
     from layers.audience import Audience
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "LICENCE_OSM",
     "LICENCE_POLICE",
     "ExportMetadata",
+    "extract_source",
     "source_lines",
 ]
 
@@ -165,7 +167,39 @@ class ExportMetadata:
         )
 
 
-def source_lines(*, is_demo: bool, uses_osm: bool) -> tuple[str, ...]:
+def extract_source(files: Sequence[str]) -> str:
+    """
+    Return the source line of crimes from a force's records-management extract.
+
+    Parameters
+    ----------
+    files
+        The extract's file names.
+
+    Returns
+    -------
+    str
+        The line; it claims no open licence (an extract is the force's own record).
+
+    Examples
+    --------
+    >>> extract_source(["jan.csv", "feb.csv"]).split(". ")[0]
+    'Crime data: force records-management extract: jan.csv, feb.csv'
+    """
+    names = ", ".join(files) or "unnamed files"
+    return (
+        f"Crime data: force records-management extract: {names}. Not open data: share only "
+        "as the force's information-sharing agreement allows."
+    )
+
+
+def source_lines(
+    *,
+    is_demo: bool,
+    uses_osm: bool,
+    provenance: Provenance = "police.uk",
+    files: Sequence[str] = (),
+) -> tuple[str, ...]:
     """
     Return the source and licence lines an export or a pack must carry.
 
@@ -175,6 +209,11 @@ def source_lines(*, is_demo: bool, uses_osm: bool) -> tuple[str, ...]:
         The data is the generated demo town (only :data:`LICENCE_DEMO` applies).
     uses_osm
         Something shown is derived from OpenStreetMap (a route, streets on a map).
+    provenance
+        ``"police.uk"`` (credited under the Open Government Licence, :data:`LICENCE_POLICE`) or
+        ``"extract"`` (:func:`extract_source`: the force's own record, no open licence).
+    files
+        The extract's file names, named in its source line.
 
     Returns
     -------
@@ -187,7 +226,10 @@ def source_lines(*, is_demo: bool, uses_osm: bool) -> tuple[str, ...]:
     True
     >>> len(source_lines(is_demo=False, uses_osm=True))
     3
+    >>> LICENCE_POLICE in source_lines(is_demo=False, uses_osm=False, provenance="extract")
+    False
     """
     if is_demo:
         return (LICENCE_DEMO,)
-    return (LICENCE_POLICE, LICENCE_ONS) + ((LICENCE_OSM,) if uses_osm else ())
+    crimes = LICENCE_POLICE if provenance == "police.uk" else extract_source(files)
+    return (crimes, LICENCE_ONS) + ((LICENCE_OSM,) if uses_osm else ())

@@ -93,6 +93,8 @@ class ExportAnalyses:
         For each layer, its method, parameters and automatic choices, as text.
     provenance
         Where the crimes came from (:attr:`boundaries.dataset.StudyArea.provenance`).
+    files
+        The crime files read (named in the source line of an extract).
     """
 
     area_label: str
@@ -111,6 +113,18 @@ class ExportAnalyses:
     filters: Mapping[str, str] = field(default_factory=dict)
     methods: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     provenance: Provenance = "police.uk"
+    files: tuple[str, ...] = ()
+
+
+_CRIMES_METHOD: Final[Mapping[Provenance, str]] = {
+    "police.uk": "police.uk street-level crimes (anonymised snap points)",
+    "extract": (
+        "force records-management extract (exact locations and times, shared at the "
+        "audience's level of detail: partners get 100 m cells and weeks, the public wards and "
+        "months, addresses only the police)"
+    ),
+}
+"""What the crimes layer is, by where the crimes came from."""
 
 
 def _how(automatic: bool) -> str:  # noqa: FBT001 - a formatter, not an option
@@ -310,7 +324,7 @@ def export_analyses(
         raise EmptyInputError(msg)
     methods: dict[str, dict[str, str]] = {}
     if "crimes" in kinds:
-        methods["crimes"] = {"method": "police.uk street-level crimes (anonymised snap points)"}
+        methods["crimes"] = {"method": _CRIMES_METHOD[area.provenance]}
     hotspots, hot_areas = _gistar_layers(kinds, points, wards, cell_size_m, min_cell_m, methods)
     density = clusters = None
     if "routes" in kinds:
@@ -342,4 +356,5 @@ def export_analyses(
         filters=filter_texts(selection),
         methods=methods,
         provenance=area.provenance,
+        files=tuple(area.crimes.files),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,9 @@ import rasterio
 from boundaries.extract import study_area_from_incidents
 from boundaries.select import Selection
 from layers.audience import get_preset
+from layers.briefing import CAVEATS, EXTRACT_CAVEAT, render_briefing
 from layers.export import analysis_layers, export_layers
+from layers.metadata import LICENCE_ONS, LICENCE_POLICE, extract_source, source_lines
 from patchmap.cli import main
 from spatial.incidents import read_incidents
 from tasking.pack import briefing_content
@@ -186,3 +189,60 @@ def test_partner_pack_map_of_an_extract_uses_100_m_cells(extract_area: StudyArea
         )
         assert content.hot_cells is not None
         assert _sides_m(content.hot_cells) == pytest.approx(side_m, abs=0.5)
+
+
+def test_extract_export_states_its_own_source_and_no_police_uk_licence(
+    tmp_path: Path, extract_csv: Path
+) -> None:
+    out = tmp_path / "meta"
+    argv = ["export", "--incidents", str(extract_csv), "--audience", "partner"]
+    assert main([*argv, "--layers", "crimes", "--formats", "csv", "--out", str(out)]) == 0
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["sources"][0] == extract_source(["rms.csv"])
+    assert meta["sources"][0].startswith("Crime data: force records-management extract: rms.csv.")
+    assert LICENCE_POLICE not in meta["sources"]
+    method = meta["methods"]["crimes"]["method"]
+    assert method.startswith("force records-management extract (exact locations and times")
+    assert "police.uk" not in method
+
+
+def test_source_lines_by_provenance() -> None:
+    police_uk = source_lines(is_demo=False, uses_osm=False)
+    assert police_uk == (LICENCE_POLICE, LICENCE_ONS)
+    extract = source_lines(is_demo=False, uses_osm=False, provenance="extract", files=["a.csv"])
+    assert extract == (extract_source(["a.csv"]), LICENCE_ONS)
+    assert "Open Government Licence" not in extract[0]
+
+
+def test_packs_state_the_caveats_of_their_data(
+    extract_area: StudyArea, demo_area: StudyArea
+) -> None:
+    def cover(area: StudyArea, audience: Audience) -> str:
+        content = briefing_content(
+            area,
+            meeting=dt.date(2025, 5, 20),
+            ward=area.ward_names[0],
+            hot_cell_size_m=get_preset(audience).min_cell_m or None,
+        )
+        return render_briefing(content, area, audience=audience).html
+
+    partner = cover(extract_area, "partner")
+    assert html.escape(EXTRACT_CAVEAT) in partner
+    assert "This partner pack shows them no finer than 100 m cells and weeks" in partner
+    assert CAVEATS[0].split(":")[0] not in partner  # "police.uk locations are anonymised"
+    assert "police.uk publishes no day or time" not in partner
+    assert "data.police.uk" not in partner
+    assert "force records-management extract: rms.csv" in partner
+    police = cover(extract_area, "police")
+    assert "This police pack shows them in full" in police
+    demo = demo_area.months[-1]
+    assert demo  # the demo town is police.uk-shaped: its pack keeps the police.uk caveats
+    content = briefing_content(
+        demo_area,
+        meeting=dt.date.fromisoformat(f"{demo}-28"),
+        ward=demo_area.ward_names[0],
+        hot_cell_size_m=get_preset("partner").min_cell_m,
+    )
+    text = render_briefing(content, demo_area, audience="partner").html
+    assert CAVEATS[0].split(":")[0] in text
+    assert html.escape(EXTRACT_CAVEAT) not in text
