@@ -146,8 +146,11 @@ def _seconds(values: pd.Series) -> npt.NDArray[np.int64]:
 
 def _spans(events: pd.DataFrame, *, max_window_h: float) -> _Spans:
     _require_times(events)
-    if max_window_h <= 0:
-        msg = f"max_window_h must be positive; got {max_window_h}. The default is 168 (7 days)."
+    if not np.isfinite(max_window_h) or max_window_h <= 0:
+        msg = (
+            f"--max-window-h must be a positive number of hours; got {max_window_h}. "
+            "The default is 168 (7 days)."
+        )
         raise ParameterError(msg)
     start = _seconds(events["start"])
     end = _seconds(events["end"])
@@ -542,7 +545,11 @@ def hours_mask(text: str) -> npt.NDArray[np.bool_]:
     """
     mask = np.zeros(HOURS_PER_WEEK, dtype=bool)
     names = [d.lower() for d in DAY_NAMES]
-    for part in (p.strip() for p in text.split(",") if p.strip()):
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        msg = "--hours: no blocks given. Write blocks like 'Fri 22-03' or 'Mon-Fri 09-17'."
+        raise ParameterError(msg)
+    for part in parts:
         m = _HOURS_RE.match(part)
         d1 = m and m["d1"].lower()
         d2 = m and (m["d2"] or m["d1"]).lower()

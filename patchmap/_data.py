@@ -166,7 +166,7 @@ def load(
         area = _police_uk_area(
             args, read_only_chosen=read_only_chosen, count_all=count_all, columns=columns
         )
-    if getattr(args, "hours", None):
+    if getattr(args, "hours", None) is not None:
         if incidents is None:
             msg = (
                 "--hours needs timed crimes: give a force extract with --incidents "

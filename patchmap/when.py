@@ -156,7 +156,7 @@ def _write(path: Path, how: HourOfWeek, title: str) -> list[Path]:
     from layers.when import chart_html, hour_of_week_chart, hour_of_week_png
 
     table = path.with_suffix(".csv")
-    how.frame().to_csv(table, index_label="day")
+    how.frame().clip(lower=0.0).round(4).to_csv(table, index_label="day")  # as the JSON
     chart = path if path.suffix.lower() in {".png", ".html"} else path.with_suffix(".png")
     if chart.suffix.lower() == ".html":
         chart.write_text(chart_html(hour_of_week_chart(how, title=title)), encoding="utf-8")
@@ -190,7 +190,9 @@ def run_when(args: argparse.Namespace) -> int:
         start, end = pd.Period(first, "M").start_time, (pd.Period(last, "M") + 1).start_time
     events = select_events(events, area=area, crime_types=args.crime_type, start=start, end=end)
     notes = list(incidents.report.notes)
-    if args.hours:  # the rule every subcommand's --hours follows (hotspots.when.events_in_hours)
+    if (
+        args.hours is not None
+    ):  # the rule every subcommand's --hours follows (hotspots.when.events_in_hours)
         events = events_in_hours(events, hours_mask(args.hours), max_window_h=args.max_window_h)
         notes.append(f"Only crimes in the hours {args.hours}.")
     what = ", ".join(args.crime_type).lower() if args.crime_type else "crimes"

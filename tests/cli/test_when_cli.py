@@ -212,3 +212,36 @@ def test_a_hot_area_number_past_the_list_names_the_list(
     assert "1: Hot area 1 (" in err
     assert cli.main(["when", "--demo", "--hot-area", "1", "--problem", "1"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-3"])
+def test_when_refuses_a_max_window_that_is_not_a_positive_number(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["when", "--demo", "--max-window-h", value])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    expected = (
+        f"patchmap: error: --max-window-h must be a positive number of hours; got "
+        f"{float(value)}. The default is 168 (7 days)."
+    )
+    assert err == [expected]
+
+
+@pytest.mark.parametrize("value", [",", "", " , "])
+def test_when_refuses_hours_with_no_blocks(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["when", "--demo", "--hours", value])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "patchmap: error: --hours: no blocks given. Write blocks like 'Fri 22-03' or "
+        "'Mon-Fri 09-17'."
+    )
+
+
+def test_when_table_file_has_no_float_dust(tmp_path: Path) -> None:
+    out = tmp_path / "bw.csv"
+    assert cli.main(["when", "--demo", "--out", str(out)]) == 0
+    table = pd.read_csv(out, index_col="day")
+    values = table.to_numpy()
+    assert (values >= 0).all()
+    np.testing.assert_array_equal(values, np.round(values, 4))
