@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from patchmap._output import checked_out, print_json
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import geopandas as gpd
+    import pandas as pd
     from shapely.geometry.base import BaseGeometry
 
     from hotspots.when import HourOfWeek
@@ -63,6 +65,16 @@ def _block_hours(text: str) -> tuple[int, int]:
         msg = f"--block-hours {text!r}: write MIN-MAX in hours, e.g. 2-6."
         raise ParameterError(msg)
     return int(low), int(high)
+
+
+def _split_month(text: str) -> pd.Timestamp:
+    """``--split`` as the first instant of its month; anything but YYYY-MM is refused."""
+    import pandas as pd
+
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()) is None:
+        msg = f"--split {text}: write YYYY-MM, a month such as 2025-03."
+        raise ParameterError(msg)
+    return pd.Period(text.strip(), "M").start_time
 
 
 def _extract(args: argparse.Namespace) -> tuple[Incidents, gpd.GeoDataFrame | None]:
@@ -201,8 +213,8 @@ def run_when(args: argparse.Namespace) -> int:
         notes.append(f"Area: {label}.")
     how = hour_of_week(events, max_window_h=args.max_window_h)
     windows = patrol_windows(how, what=what, min_hours=low, max_hours=high)
-    if args.split:
-        cut = pd.Period(args.split, "M").start_time
+    if args.split is not None:
+        cut = _split_month(args.split)
         before, after = events.loc[events["start"] < cut], events.loc[events["start"] >= cut]
         notes.append(timing_change(before, after, what=what).text)
     summary = when_summary(

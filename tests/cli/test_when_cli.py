@@ -245,3 +245,12 @@ def test_when_table_file_has_no_float_dust(tmp_path: Path) -> None:
     values = table.to_numpy()
     assert (values >= 0).all()
     np.testing.assert_array_equal(values, np.round(values, 4))
+
+
+@pytest.mark.parametrize("value", ["2025-13", "foo", "2025", "2025-03-15", ""])
+def test_when_refuses_a_split_that_is_not_a_month(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["when", "--demo", "--split", value]) == 2
+    expected = f"patchmap: error: --split {value}: write YYYY-MM, a month such as 2025-03."
+    assert capsys.readouterr().err.strip().splitlines() == [expected]
