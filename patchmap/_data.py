@@ -38,7 +38,10 @@ def read_extract(args: argparse.Namespace) -> Incidents:
 
 def _require_wards_for_names(args: argparse.Namespace) -> None:
     """Refuse ward or neighbourhood names for an extract given without ward boundaries."""
-    names = [*(getattr(args, "ward", None) or ()), *(getattr(args, "neighbourhood", None) or ())]
+    from boundaries.extract import EXTRACT_AREA_NAME
+
+    given = [*(getattr(args, "ward", None) or ()), *(getattr(args, "neighbourhood", None) or ())]
+    names = [n for n in given if n != EXTRACT_AREA_NAME]  # the one area there is without wards
     if names and not getattr(args, "demo", False) and getattr(args, "wards", None) is None:
         option = "--ward" if getattr(args, "ward", None) else "--neighbourhood"
         msg = (

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from boundaries.dataset import load_demo
+from layers.audience import get_preset
 from layers.briefing import render_briefing
 from patchmap.cli import main
 from tasking.pack import briefing_content, read_tasking
@@ -35,6 +36,12 @@ def test_pack_shows_the_patrol_window_of_an_action(tmp_path: Path) -> None:
         assert stored.description == "Joint patrol with licensing (Fri and Sat 22:00-03:00)"
         demo = load_demo()
         snapshot = read_tasking(session, demo, wards=["Castle"], meeting=MEETING)
-    content = briefing_content(demo, ward="Castle", meeting=MEETING, tasking=snapshot)
+    content = briefing_content(
+        demo,
+        ward="Castle",
+        meeting=MEETING,
+        tasking=snapshot,
+        hot_cell_size_m=get_preset("partner").min_cell_m,  # as the app and the CLI build it
+    )
     pack = render_briefing(content, demo, audience="partner")
     assert '<td class="when">Fri and Sat 22:00-03:00</td>' in pack.html
