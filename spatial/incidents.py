@@ -165,7 +165,7 @@ class IncidentReport:
     n_without_time: int
     """Rows with no committed date."""
     n_without_location: int
-    """Rows with no coordinates."""
+    """Rows with no coordinates, or a placeholder 0 (0,0 for longitude and latitude)."""
     n_outside_area: int
     """Rows outside the CRS's area of use, Great Britain (for GB data) or the given area."""
     n_bad_window: int
@@ -991,8 +991,9 @@ def _place(
     src = str(table["source_file"].iloc[0])
     a, b, geographic = _coordinates(table, roles)
     names = (roles["lon"], roles["lat"]) if geographic else (roles["x"], roles["y"])
-    located = np.isfinite(a) & np.isfinite(b)
+    located = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
     source = _source_crs(a, b, located, crs=crs, names=names, src=src)
+    located = _without_placeholders(a, b, source=source, names=names, notes=notes)
     if source.to_epsg() == BNG_EPSG:  # the common case: no reprojection, checks in metres
         outside = located & ~in_gb_metres(a, b)
         _refuse_all_outside(a, b, located, outside, where="in Great Britain", src=src)
@@ -1037,6 +1038,33 @@ def _place(
     return _Placed(x=x, y=y, located=located, outside=outside, target=target, source=source)
 
 
+def _without_placeholders(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    *,
+    source: CRS,
+    names: tuple[str, str],
+    notes: list[str],
+) -> npt.NDArray[np.bool_]:
+    """
+    Return where a row is located: finite, and no placeholder 0 (noted).
+
+    0,0 means "no location" in degrees and in metres alike; in metres an easting or northing of 0
+    alone is one too (the grid origin lies off the Isles of Scilly). Longitude 0 alone is
+    Greenwich, a real place.
+    """
+    zero = (a == 0) & (b == 0)
+    if not source.is_geographic:
+        zero = (a == 0) | (b == 0)
+    if zero.any():
+        notes.append(
+            f"{int(zero.sum())} rows have a coordinate of 0 in {names[0]!r} or {names[1]!r}, a "
+            "placeholder for 'no location'; counted as without location."
+        )
+    located: npt.NDArray[np.bool_] = np.isfinite(a) & np.isfinite(b) & ~zero
+    return located
+
+
 _MOST: Final = 0.5
 """More than this share of the points: "most"."""
 
@@ -1051,7 +1079,12 @@ def _source_crs(
     src: str,
 ) -> CRS:
     """Return the CRS given, or detected; refuse longitude and latitude that look swapped."""
-    source = _user_crs(crs, src=src) if crs else _detect_crs(a, b, names=names, src=src)
+    if crs:
+        source = _user_crs(crs, src=src)
+    else:  # a 0 in either coordinate (a placeholder) says nothing of the system
+        some_zero = (a == 0) | (b == 0)
+        known = (np.where(some_zero, np.nan, a), np.where(some_zero, np.nan, b))
+        source = _detect_crs(*(known if some_zero.any() else (a, b)), names=names, src=src)
     _refuse_swapped(a[located], b[located], source=source, names=names, src=src)
     return source
 

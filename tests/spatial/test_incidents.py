@@ -325,3 +325,32 @@ def test_system_files_in_an_extract_folder_are_skipped_with_a_warning(tmp_path: 
         inc = read_incidents([folder])
     assert inc.report.n_rows == 8
     assert inc.report.n_events == read_incidents([_csv(MIXED)]).report.n_events
+
+
+def test_zero_coordinates_are_placeholders_counted_without_location() -> None:
+    rows = (
+        "Z1,13/01/2025 10:00,,Theft,453850,269500\n"
+        "Z2,13/01/2025 11:00,,Theft,0,0\n"
+        "Z3,13/01/2025 12:00,,Theft,0,269500\n"
+        "Z4,13/01/2025 13:00,,Theft,453850,0\n"
+    )
+    inc = read_incidents([_csv(rows)])
+    r = inc.report
+    assert (r.n_events, r.n_without_location, r.n_outside_area) == (1, 3, 0)
+    assert inc.events["incident_id"].tolist() == ["Z1"]
+    assert sorted(inc.rejected["source_row"]) == [3, 4, 5]
+    assert set(inc.rejected["reason"]) == {"without location"}
+    assert any("3 rows have a coordinate of 0" in n for n in r.notes)
+
+
+def test_zero_longitude_and_latitude_are_placeholders_but_greenwich_is_not() -> None:
+    header = "Crime Ref,Committed From,Offence,Longitude,Latitude\n"
+    rows = (
+        "G1,13/01/2025 10:00,Theft,0,51.4779\n"  # Greenwich: longitude 0 is a real place
+        "G2,13/01/2025 10:00,Theft,-1.2097,52.3227\n"
+        "G3,13/01/2025 10:00,Theft,0,0\n"
+    )
+    inc = read_incidents([_csv(rows, header)])
+    assert inc.events["incident_id"].tolist() == ["G1", "G2"]
+    assert (inc.report.n_without_location, inc.report.n_outside_area) == (1, 0)
+    assert any("1 rows have a coordinate of 0" in n for n in inc.report.notes)
