@@ -134,12 +134,38 @@ def study_area_from_incidents(
     )
     ward_frame = wards if wards is not None else extract_area(incidents)
     assignment = assign_wards(points, ward_frame)
+    notes = incidents.report.notes
+    if len(points) and assignment.inside.empty:
+        notes = (*notes, _none_in_wards_note(incidents, points, ward_frame))
     return StudyArea(
         wards=ward_frame,
         crimes=load,
         points=assignment.inside,
         outside_wards=assignment.outside,
         label=label or ", ".join(incidents.report.files),
-        notes=incidents.report.notes,
+        notes=notes,
         provenance="extract",
     )
+
+
+def _none_in_wards_note(
+    incidents: Incidents, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame
+) -> str:
+    """Say that no event lies in the wards, and whether reading x as y would put them there."""
+    roles = incidents.report.columns
+    x, y = roles.get("x", roles.get("lon", "x")), roles.get("y", roles.get("lat", "y"))
+    swapped = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(points.geometry.y, points.geometry.x), crs=BNG
+    )
+    n_swapped = len(assign_wards(swapped, wards).inside)
+    if n_swapped:
+        hint = (
+            f"Read the other way round, {n_swapped:,} of them do: {x!r} and {y!r} look swapped; "
+            f"give --columns x={y},y={x}."
+        )
+    else:
+        hint = (
+            f"Check that the extract covers these wards, and that {x!r} and {y!r} (the x and y "
+            "columns) are not swapped."
+        )
+    return f"None of the {len(points):,} located events lies in the wards. {hint}"

@@ -1081,12 +1081,37 @@ def _source_crs(
     """Return the CRS given, or detected; refuse longitude and latitude that look swapped."""
     if crs:
         source = _user_crs(crs, src=src)
+        _refuse_degrees_as_metres(a[located], b[located], source=source, names=names, src=src)
     else:  # a 0 in either coordinate (a placeholder) says nothing of the system
         some_zero = (a == 0) | (b == 0)
         known = (np.where(some_zero, np.nan, a), np.where(some_zero, np.nan, b))
         source = _detect_crs(*(known if some_zero.any() else (a, b)), names=names, src=src)
     _refuse_swapped(a[located], b[located], source=source, names=names, src=src)
     return source
+
+
+def _refuse_degrees_as_metres(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    *,
+    source: CRS,
+    names: tuple[str, str],
+    src: str,
+) -> None:
+    """Refuse a projected CRS for values that all lie in degree ranges: they are degrees."""
+    if (
+        source.is_projected
+        and len(x)
+        and bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())  # noqa: PLR2004
+    ):
+        msg = (
+            f"{src}: --crs {source.to_string()} is in metres, but every value of {names[0]!r} "
+            f"and {names[1]!r} lies within 180 of 0 (from {x.min():,.5f}, {y.min():,.5f} to "
+            f"{x.max():,.5f}, {y.max():,.5f}): all the points would be within metres of the "
+            "grid's origin. These values look like longitude/latitude; use --crs EPSG:4326 "
+            "(or leave --crs out)."
+        )
+        raise CRSError(msg)
 
 
 def _refuse_swapped(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
+from shapely.geometry import box
 
 from boundaries.extract import EXTRACT_AREA_NAME, study_area_from_incidents
 from spatial.incidents import read_incidents
@@ -34,3 +36,33 @@ def test_extract_area_months_are_the_months_of_the_rows_used() -> None:
     }
     assert area.crimes.n_rows_read == 6
     assert area.points["ward"].unique().tolist() == [EXTRACT_AREA_NAME]
+
+
+def _wards(minx: float, miny: float, maxx: float, maxy: float) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"ward_code": ["E05000001"], "ward_name": ["Abbey"], "neighbourhood": ["Abbey"]},
+        geometry=[box(minx, miny, maxx, maxy)],
+        crs="EPSG:27700",
+    )
+
+
+def test_no_event_in_the_wards_is_noted_with_the_swapped_columns() -> None:
+    incidents = read_incidents([("extract.csv", (HEADER + ROWS).encode())])
+    # the two located events read with Easting and Northing swapped lie in this ward
+    area = study_area_from_incidents(incidents, _wards(268_000, 452_000, 271_000, 455_000))
+    assert area.points.empty
+    assert len(area.outside_wards) == 2
+    assert area.notes[-1] == (
+        "None of the 2 located events lies in the wards. Read the other way round, 2 of them "
+        "do: 'Easting' and 'Northing' look swapped; give --columns x=Northing,y=Easting."
+    )
+
+
+def test_no_event_in_far_wards_is_noted_with_what_to_check() -> None:
+    incidents = read_incidents([("extract.csv", (HEADER + ROWS).encode())])
+    area = study_area_from_incidents(incidents, _wards(100_000, 100_000, 101_000, 101_000))
+    assert area.points.empty
+    assert area.notes[-1].startswith("None of the 2 located events lies in the wards. Check that")
+    inside = study_area_from_incidents(incidents, _wards(452_000, 269_000, 454_000, 270_000))
+    assert len(inside.points) == 2
+    assert not any(n.startswith("None of the") for n in inside.notes)

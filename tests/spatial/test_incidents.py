@@ -354,3 +354,13 @@ def test_zero_longitude_and_latitude_are_placeholders_but_greenwich_is_not() -> 
     assert inc.events["incident_id"].tolist() == ["G1", "G2"]
     assert (inc.report.n_without_location, inc.report.n_outside_area) == (1, 0)
     assert any("1 rows have a coordinate of 0" in n for n in inc.report.notes)
+
+
+def test_longitude_latitude_given_as_metres_are_refused() -> None:
+    rows = "L1,13/01/2025 10:00,,Theft,0.1524,52.2145\nL2,13/01/2025 11:00,,Theft,-0.12,52.19\n"
+    with pytest.raises(CRSError, match="look like longitude/latitude; use --crs EPSG:4326"):
+        read_incidents([_csv(rows)], crs="EPSG:27700")
+    inc = read_incidents([_csv(rows)], crs="EPSG:4326")
+    assert inc.report.n_events == 2
+    assert inc.events.crs == "EPSG:27700"
+    assert 540_000 < inc.events.geometry.x.iloc[0] < 550_000
