@@ -778,10 +778,33 @@ class _Times:
     date_only: bool
 
 
+def _untimed(stamp: pd.Series, text: pd.Series, *, has_time: bool) -> npt.NDArray[np.bool_]:
+    """
+    Return where a date was given without a time of day (a date-only value).
+
+    In a column with no time at all, every date (even ``00:00`` written out: the column says
+    nothing of the hour); in one with times, the dates at midnight written without one.
+    """
+    ns = stamp.to_numpy(dtype="datetime64[ns]")
+    dated: npt.NDArray[np.bool_] = ~np.isnat(ns)
+    if not has_time:
+        return dated
+    out: npt.NDArray[np.bool_] = dated & (ns.view(np.int64) % _DAY_NS == 0)
+    rows = np.flatnonzero(out)
+    if len(rows):  # only the rows at midnight are looked at
+        out[rows] = ~text.iloc[rows].str.contains(":", regex=False).to_numpy(dtype=bool)
+    return out
+
+
 def _timestamp(
     table: pd.DataFrame, roles: Mapping[str, str], which: Literal["from", "to"], notes: list[str]
-) -> tuple[pd.Series, bool]:
-    """One end of the window: date (+ time column, + hour/minute), and whether it had a time."""
+) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
+    """
+    One end of the window: date (+ time column, + hour/minute), and where it had no time.
+
+    A date without a time (a date-only value, an empty time or hour cell beside a date) comes
+    back at 00:00 of its day and is flagged, so the caller reads it as the whole day.
+    """
     src = str(table["source_file"].iloc[0])
     rows = table["source_row"]
     column = roles[which]
@@ -790,7 +813,10 @@ def _timestamp(
         # a column of one exact layout holds no UTC offset: no look for one
         fast = _fast_dates(table[column], order=roles.get("dates"))
         if fast is not None:
-            return fast
+            stamps, fast_has_time = fast  # one layout: every value has a time, or none has
+            return stamps, np.zeros(len(stamps), dtype=bool) if fast_has_time else (
+                stamps.notna().to_numpy()
+            )
     values, had_offset = _strip_offset(table[column], column=column, notes=notes)
     stamp = _parse_dates(
         values, column=column, source=src, order=roles.get("dates"), first_row=rows
@@ -801,7 +827,8 @@ def _timestamp(
         tod = _parse_time_of_day(
             table[roles[time_role]], column=roles[time_role], source=src, first_row=rows
         )
-        return stamp.dt.normalize() + tod.fillna(pd.Timedelta(0)), True
+        untimed = stamp.notna().to_numpy() & tod.isna().to_numpy()
+        return stamp.dt.normalize() + tod.fillna(pd.Timedelta(0)), untimed
     if which == "from" and "hour" in roles:
         if has_time and had_offset:
             # local midnight written in UTC: the nearest UTC midnight is the local date
@@ -817,17 +844,21 @@ def _timestamp(
                 "or give a date-only column as from=)."
             )
             raise InputDataError(msg)
-        return stamp.dt.normalize() + _hour_minute(table, roles, src), True
+        delta, no_hour = _hour_minute(table, roles, src)
+        return stamp.dt.normalize() + delta, stamp.notna().to_numpy() & no_hour
     if had_offset and has_time:
         msg = (
             f"{src}: {column!r} holds times with a UTC offset; patchmap needs local times "
             "as recorded. Export local times from the RMS."
         )
         raise InputDataError(msg)
-    return stamp, has_time
+    return stamp, _untimed(stamp, values, has_time=has_time)
 
 
-def _hour_minute(table: pd.DataFrame, roles: Mapping[str, str], src: str) -> pd.Series:
+def _hour_minute(
+    table: pd.DataFrame, roles: Mapping[str, str], src: str
+) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
+    """Return the time since midnight (0 where no hour is given) and where no hour is given."""
     rows = table["source_row"]
     hours = _integer(
         table[roles["hour"]], column=roles["hour"], source=src, bounds=(0, 23),
@@ -840,10 +871,12 @@ def _hour_minute(table: pd.DataFrame, roles: Mapping[str, str], src: str) -> pd.
             first_row=rows,
         )  # fmt: skip
         delta = delta + pd.to_timedelta(minutes.fillna(0), unit="min")
-    return delta.where(hours.notna())
+    return delta, hours.isna().to_numpy()
 
 
-def _split_date(table: pd.DataFrame, roles: Mapping[str, str]) -> tuple[pd.Series, bool]:
+def _split_date(
+    table: pd.DataFrame, roles: Mapping[str, str]
+) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
     src = str(table["source_file"].iloc[0])
     rows = table["source_row"]
     bounds = {"year": (1900, 2100), "month": (1, 12), "day": (1, 31)}
@@ -853,16 +886,34 @@ def _split_date(table: pd.DataFrame, roles: Mapping[str, str]) -> tuple[pd.Serie
         for r in _SPLIT_ROLES
     }  # fmt: skip
     stamp = pd.to_datetime(pd.DataFrame(parts), errors="coerce").astype("datetime64[ns]")
+    dated = stamp.notna().to_numpy()
     if "hour" in roles:
-        return stamp + _hour_minute(table, roles, src), True
-    return stamp, False
+        delta, no_hour = _hour_minute(table, roles, src)
+        return stamp + delta, dated & no_hour
+    return stamp, dated
+
+
+def _plus_day(stamp: pd.Series, where: npt.NDArray[np.bool_]) -> pd.Series:
+    """Return ``stamp`` a day later where ``where`` holds (no arithmetic when it never does)."""
+    if not where.any():
+        return stamp
+    if where[stamp.notna().to_numpy()].all():
+        return stamp + _DAY
+    return stamp + pd.to_timedelta(where.astype(np.int64), unit="D").to_numpy()
 
 
 def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _Times:
+    """
+    Return each row's window: an exact time, a from-to window, or a whole day.
+
+    A date without a time (date-only, or an empty time or hour cell) is read as its whole day,
+    00:00 to 24:00, in every layout: never as an exact event at 00:00. A date-only "to" means
+    the end of that day.
+    """
     if "from" in roles:
-        start, has_time = _timestamp(table, roles, "from", notes)
+        start, untimed = _timestamp(table, roles, "from", notes)
     else:
-        start, has_time = _split_date(table, roles)
+        start, untimed = _split_date(table, roles)
     if start.isna().all():
         column = roles.get("from", roles.get("year", ""))
         msg = (
@@ -870,18 +921,23 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
             "rows). Check that it is the committed date, or name it with --columns from=..."
         )
         raise InputDataError(msg)
+    whole_day = _plus_day(start, untimed)
     if "to" in roles:
-        end, end_has_time = _timestamp(table, roles, "to", notes)
-        if not end_has_time:
-            end = end + _DAY  # a date-only "to" means the end of that day
-        end = end.fillna(start if has_time else start + _DAY)
+        end, end_untimed = _timestamp(table, roles, "to", notes)
+        end = _plus_day(end, end_untimed).fillna(whole_day)
     else:
-        end = start if has_time else start + _DAY
-    if not has_time:
+        end = whole_day
+    n_untimed, n_dated = int(untimed.sum()), int(start.notna().sum())
+    if n_untimed == n_dated:
         notes.append(
             "The dates have no times: each event is spread over its day (a 24-hour window)."
         )
-    return _Times(start=start, end=end, date_only=not has_time)
+    elif n_untimed:
+        notes.append(
+            f"{n_untimed} rows have a date but no time: each is spread over its day (a 24-hour "
+            "window), not counted at 00:00."
+        )
+    return _Times(start=start, end=end, date_only=n_untimed == n_dated)
 
 
 # --------------------------------------------------------------------------- coordinates

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from hotspots.when import hour_of_week
 from spatial.errors import (
     CRSError,
     EmptyInputError,
@@ -364,3 +365,35 @@ def test_longitude_latitude_given_as_metres_are_refused() -> None:
     assert inc.report.n_events == 2
     assert inc.events.crs == "EPSG:27700"
     assert 540_000 < inc.events.geometry.x.iloc[0] < 550_000
+
+
+@pytest.mark.parametrize(
+    ("header", "rows"),
+    [
+        (  # a date-only value in a date-time column whose other rows have times
+            "Crime Ref,Committed From,Offence,Easting,Northing\n",
+            "T1,08/01/2025,Theft,453850,269500\nT2,13/01/2025 22:15,Theft,453850,269500\n",
+        ),
+        (  # an empty Time cell beside a Date
+            "Crime Ref,Date,Time,Offence,Easting,Northing\n",
+            "T1,08/01/2025,,Theft,453850,269500\nT2,13/01/2025,22:15,Theft,453850,269500\n",
+        ),
+        (  # an empty Hour cell beside a Date
+            "Crime Ref,Date,Hour,Offence,Easting,Northing\n",
+            "T1,08/01/2025,,Theft,453850,269500\nT2,13/01/2025,22,Theft,453850,269500\n",
+        ),
+    ],
+    ids=["date-only value", "empty time cell", "empty hour cell"],
+)
+def test_a_date_without_a_time_is_its_whole_day_in_every_layout(header: str, rows: str) -> None:
+    inc = read_incidents([_csv(rows, header)])
+    r = inc.report
+    assert (r.n_events, r.n_without_time, r.n_at_midnight) == (2, 0, 0)
+    t1 = inc.events.set_index("incident_id").loc["T1"]
+    assert (t1["start"], t1["end"]) == (pd.Timestamp("2025-01-08"), pd.Timestamp("2025-01-09"))
+    week = hour_of_week(inc.table)
+    wednesday = week.table[2]  # 8 January 2025 was a Wednesday
+    assert np.allclose(wednesday, 1 / 24)  # spread over the day, not one event at 00:00
+    assert week.table[0, 22] == pytest.approx(1.0)  # T2, Monday 13 January 22:00-23:00
+    assert week.table.sum() == pytest.approx(2.0)
+    assert "1 rows have a date but no time" in " ".join(r.notes)
