@@ -151,9 +151,9 @@ class IncidentReport:
     Where every row of an extract went.
 
     ``n_rows == n_events + n_duplicates + n_without_time + n_without_location + n_outside_area
-    + n_bad_window``: each row is in exactly one bucket (tested in that order: a repeated
-    reference is a duplicate whatever else is wrong with it). ``n_possible_duplicates`` and
-    ``n_at_midnight`` count events that were kept.
+    + n_bad_window``: each row is in exactly one bucket (tested in that order: a copy of a
+    repeated reference that is not the one kept is a duplicate whatever else is wrong with it).
+    ``n_possible_duplicates`` and ``n_at_midnight`` count events that were kept.
     """
 
     n_rows: int
@@ -161,7 +161,8 @@ class IncidentReport:
     n_events: int
     """Rows kept as events."""
     n_duplicates: int
-    """Rows repeating a reference already read (kept once)."""
+    """Copies of a repeated reference not kept; the one kept is a usable copy, the most
+    complete, first by file name and row (whatever the order of the files)."""
     n_without_time: int
     """Rows with no committed date."""
     n_without_location: int
@@ -1316,7 +1317,7 @@ def read_incidents(
     times = _times(table, roles, notes)
     placed = _place(table, roles, crs=crs, area=area, notes=notes)
     ids = table[roles["id"]] if "id" in roles else None
-    reason = _reasons(times, placed, ids)
+    reason = _reasons(times, placed, ids, table)
     keep = pd.Series(reason == 0, index=table.index)
     events = _events(table, roles, times, placed, keep, midnight=midnight)
     start = times.start.to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -1346,8 +1347,15 @@ _REASONS: Final = (
 )
 
 
-def _repeated(ids: pd.Series) -> npt.NDArray[np.bool_]:
-    """Flag each present ID already seen above (Arrow's hash encoding; no Python loop)."""
+def _repeated(
+    ids: pd.Series, reason: npt.NDArray[np.int8], table: pd.DataFrame
+) -> npt.NDArray[np.bool_]:
+    """
+    Flag every copy of a present ID but the one kept (Arrow's hash encoding; no Python loop).
+
+    The copy kept is the same whatever the order of the files: a usable one (``reason`` 0)
+    first, then the most complete (most cells filled), then the first by file name and row.
+    """
     text = _arrow_text(ids)
     if isinstance(text, pa.ChunkedArray):  # several files: one array to encode
         text = text.combine_chunks()
@@ -1356,30 +1364,44 @@ def _repeated(ids: pd.Series) -> npt.NDArray[np.bool_]:
     encoded = pc.dictionary_encode(text)
     if len(encoded.dictionary) == len(text) - text.null_count:  # every reference differs
         return np.zeros(len(text), dtype=bool)
-    codes = encoded.indices
-    present = np.asarray(pc.is_valid(codes), dtype=bool)
-    index = np.asarray(codes.fill_null(-1), dtype=np.int64)
-    first = np.unique(index, return_index=True)[1]
-    repeated = np.ones(len(index), dtype=bool)
-    repeated[first] = False
-    out: npt.NDArray[np.bool_] = repeated & present
-    return out
+    index = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
+    in_group = (np.bincount(index + 1)[index + 1] > 1) & (index >= 0)
+    rows = np.flatnonzero(in_group)  # only the repeated references are ranked
+    sub = table.iloc[rows]
+    filled = sub.drop(columns=["source_file", "source_row"]).notna().sum(axis=1).to_numpy()
+    file_rank = np.unique(sub["source_file"].astype(str).to_numpy(), return_inverse=True)[1]
+    order = np.lexsort(
+        (sub["source_row"].to_numpy(), file_rank, -filled, reason[rows] != 0, index[rows])
+    )
+    ranked = index[rows][order]
+    first = np.ones(len(ranked), dtype=bool)
+    first[1:] = ranked[1:] != ranked[:-1]
+    repeated = np.zeros(len(index), dtype=bool)
+    repeated[rows[order[~first]]] = True
+    return repeated
 
 
-def _reasons(times: _Times, placed: _Placed, ids: pd.Series | None) -> npt.NDArray[np.int8]:
-    """Code the bucket of each row: 0 kept, i + 1 for ``_REASONS[i]``; the first reason wins."""
+def _reasons(
+    times: _Times, placed: _Placed, ids: pd.Series | None, table: pd.DataFrame
+) -> npt.NDArray[np.int8]:
+    """
+    Code the bucket of each row: 0 kept, i + 1 for ``_REASONS[i]``; the first reason wins.
+
+    Every copy of a repeated reference but the one kept (see :func:`_repeated`) is a duplicate,
+    whatever else is wrong with it.
+    """
     n = len(times.start)
-    duplicate = np.zeros(n, dtype=bool) if ids is None else _repeated(ids)
     masks = (
-        duplicate,
         times.start.isna().to_numpy(),
         ~placed.located,
         placed.outside,
         (times.end < times.start).to_numpy(),
     )
     reason = np.zeros(n, dtype=np.int8)
-    for code, mask in enumerate(masks, start=1):
+    for code, mask in enumerate(masks, start=2):
         reason[(reason == 0) & mask] = code
+    if ids is not None:
+        reason[_repeated(ids, reason, table)] = 1
     return reason
 
 
@@ -1457,7 +1479,9 @@ def _report(  # noqa: PLR0913 - one field per bucket
             )
     if counts["duplicate"]:
         notes.append(
-            f"{counts['duplicate']} rows repeat a crime reference already read; kept once."
+            f"{counts['duplicate']} rows repeat a crime reference; one copy of each is kept: "
+            "a usable one (with a date and a place) first, then the most complete, then the "
+            "first by file name and row."
         )
     notes.extend(
         f"{counts[label]} rows set aside: {label}." for label in _REASONS[1:] if counts[label]

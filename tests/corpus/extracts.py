@@ -578,7 +578,7 @@ def _duplicate_cases() -> list[ExtractCase]:
                 **DEMO_LOADED,
                 "n_rows": 307,
                 "n_duplicates": 7,
-                "note": "7 rows repeat a crime reference already read; kept once.",
+                "note": "7 rows repeat a crime reference; one copy of each is kept: a usable one",
             },
         ),
         ExtractCase(

@@ -397,3 +397,34 @@ def test_a_date_without_a_time_is_its_whole_day_in_every_layout(header: str, row
     assert week.table[0, 22] == pytest.approx(1.0)  # T2, Monday 13 January 22:00-23:00
     assert week.table.sum() == pytest.approx(2.0)
     assert "1 rows have a date but no time" in " ".join(r.notes)
+
+
+def test_a_repeated_reference_keeps_its_usable_copy_whatever_the_file_order() -> None:
+    first = _csv(
+        "R1,,,Theft,453850,269500\n"  # no date
+        "R2,13/01/2025 09:00,,Theft,,\n"  # no location
+        "R3,13/01/2025 08:00,,Theft,453800,269400\n",
+        name="a.csv",
+    )
+    later = _csv(
+        "R1,13/01/2025 22:00,,Theft,453850,269500\n"
+        "R2,13/01/2025 09:00,,Theft,453700,269300\n"
+        "R3,13/01/2025 08:00,,Theft,453800,269400\n",  # the same crime twice: a.csv's kept
+        name="b.csv",
+    )
+    results = [read_incidents(files) for files in ([first, later], [later, first])]
+    for inc in results:
+        r = inc.report
+        assert (r.n_events, r.n_duplicates, r.n_without_time, r.n_without_location) == (3, 3, 0, 0)
+        kept = inc.events.sort_values("incident_id")
+        assert kept["incident_id"].tolist() == ["R1", "R2", "R3"]
+        assert kept["start"].tolist() == [
+            pd.Timestamp("2025-01-13 22:00"),
+            pd.Timestamp("2025-01-13 09:00"),
+            pd.Timestamp("2025-01-13 08:00"),
+        ]
+        assert kept["source_file"].tolist() == ["b.csv", "b.csv", "a.csv"]
+        assert sorted(inc.rejected["source_file"]) == ["a.csv", "a.csv", "b.csv"]
+        assert set(inc.rejected["reason"]) == {"duplicate"}
+    a, b = (inc.events.sort_values("incident_id").reset_index(drop=True) for inc in results)
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
