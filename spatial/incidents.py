@@ -644,7 +644,7 @@ def _parse_dates(
     column: str,
     source: str,
     order: str | None,
-    first_row: pd.Series,
+    origin: pd.DataFrame,
 ) -> pd.Series:
     """
     Parse a date (or date and time) column; day-first and month-first are never guessed.
@@ -667,7 +667,7 @@ def _parse_dates(
         parsed = _day_month(values, sep=layout[1], column=column, source=source, order=order)
     else:
         parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    _raise_unparsed(values, parsed, column=column, source=source, first_row=first_row)
+    _raise_unparsed(values, parsed, column=column, origin=origin)
     return parsed
 
 
@@ -711,15 +711,22 @@ def _day_above_12(dates: pd.Series) -> bool:
     return bool((dates.head(1000).dt.day > 12).any() or (dates.dt.day > 12).any())  # noqa: PLR2004
 
 
+def _origin(table: pd.DataFrame, at: int) -> tuple[str, int]:
+    """Return the file and row (as a spreadsheet numbers it) of the row at position ``at``."""
+    return str(table["source_file"].iloc[at]), int(table["source_row"].iloc[at])
+
+
 def _raise_unparsed(
-    values: pd.Series, parsed: pd.Series, *, column: str, source: str, first_row: pd.Series
+    values: pd.Series, parsed: pd.Series, *, column: str, origin: pd.DataFrame
 ) -> None:
+    """Refuse values that are not dates, naming the file and row of the first."""
     bad = values.notna() & parsed.isna()
     if bad.any():
         at = bad.to_numpy().nonzero()[0][0]
+        source, row = _origin(origin, at)
         msg = (
             f"{source}: {int(bad.sum())} values in {column!r} are not dates patchmap can read "
-            f"(first: row {first_row.iloc[at]}, {values.iloc[at]!r}). Use UK day-first "
+            f"(first: row {row}, {values.iloc[at]!r}). Use UK day-first "
             "(03/01/2025 22:15) or ISO (2025-01-03 22:15) dates."
         )
         raise InputDataError(msg)
@@ -746,27 +753,26 @@ def _strip_offset(values: pd.Series, *, column: str, notes: list[str]) -> tuple[
     return values.str.replace(_OFFSET_RE, r"\1", regex=True).str.strip(), True
 
 
-def _parse_time_of_day(
-    values: pd.Series, *, column: str, source: str, first_row: pd.Series
-) -> pd.Series:
+def _parse_time_of_day(values: pd.Series, *, column: str, origin: pd.DataFrame) -> pd.Series:
     """Parse times ``22:15``, ``22:15:00`` or ``2215`` into a timedelta since midnight."""
     parsed = _try_formats(values, ("%H:%M:%S", "%H:%M", "%H%M", "%H.%M"))
-    _raise_unparsed(values, parsed, column=column, source=source, first_row=first_row)
+    _raise_unparsed(values, parsed, column=column, origin=origin)
     since_midnight: pd.Series = parsed - parsed.dt.normalize()
     return since_midnight
 
 
 def _integer(
-    values: pd.Series, *, column: str, source: str, bounds: tuple[int, int], first_row: pd.Series
+    values: pd.Series, *, column: str, bounds: tuple[int, int], origin: pd.DataFrame
 ) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce")
     lo, hi = bounds
     bad = values.notna() & (numbers.isna() | (numbers < lo) | (numbers > hi) | (numbers % 1 != 0))
     if bad.any():
         at = bad.to_numpy().nonzero()[0][0]
+        source, row = _origin(origin, at)
         msg = (
             f"{source}: {int(bad.sum())} values in {column!r} are not whole numbers from {lo} to "
-            f"{hi} (first: row {first_row.iloc[at]}, {values.iloc[at]!r})."
+            f"{hi} (first: row {row}, {values.iloc[at]!r})."
         )
         raise InputDataError(msg)
     return numbers
@@ -807,7 +813,6 @@ def _timestamp(
     back at 00:00 of its day and is flagged, so the caller reads it as the whole day.
     """
     src = str(table["source_file"].iloc[0])
-    rows = table["source_row"]
     column = roles[which]
     time_role = f"{which}_time"
     if time_role not in roles and (which == "to" or "hour" not in roles):
@@ -819,15 +824,11 @@ def _timestamp(
                 stamps.notna().to_numpy()
             )
     values, had_offset = _strip_offset(table[column], column=column, notes=notes)
-    stamp = _parse_dates(
-        values, column=column, source=src, order=roles.get("dates"), first_row=rows
-    )
+    stamp = _parse_dates(values, column=column, source=src, order=roles.get("dates"), origin=table)
     ns = stamp.to_numpy(dtype="datetime64[ns]")
     has_time = bool(((ns.view(np.int64) % _DAY_NS != 0) & ~np.isnat(ns)).any())
     if time_role in roles:
-        tod = _parse_time_of_day(
-            table[roles[time_role]], column=roles[time_role], source=src, first_row=rows
-        )
+        tod = _parse_time_of_day(table[roles[time_role]], column=roles[time_role], origin=table)
         untimed = stamp.notna().to_numpy() & tod.isna().to_numpy()
         return stamp.dt.normalize() + tod.fillna(pd.Timedelta(0)), untimed
     if which == "from" and "hour" in roles:
@@ -845,7 +846,7 @@ def _timestamp(
                 "or give a date-only column as from=)."
             )
             raise InputDataError(msg)
-        delta, no_hour = _hour_minute(table, roles, src)
+        delta, no_hour = _hour_minute(table, roles)
         return stamp.dt.normalize() + delta, stamp.notna().to_numpy() & no_hour
     if had_offset and has_time:
         msg = (
@@ -857,20 +858,15 @@ def _timestamp(
 
 
 def _hour_minute(
-    table: pd.DataFrame, roles: Mapping[str, str], src: str
+    table: pd.DataFrame, roles: Mapping[str, str]
 ) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
     """Return the time since midnight (0 where no hour is given) and where no hour is given."""
-    rows = table["source_row"]
-    hours = _integer(
-        table[roles["hour"]], column=roles["hour"], source=src, bounds=(0, 23),
-        first_row=rows,
-    )  # fmt: skip
+    hours = _integer(table[roles["hour"]], column=roles["hour"], bounds=(0, 23), origin=table)
     delta = pd.to_timedelta(hours.fillna(0), unit="h")
     if "minute" in roles:
         minutes = _integer(
-            table[roles["minute"]], column=roles["minute"], source=src, bounds=(0, 59),
-            first_row=rows,
-        )  # fmt: skip
+            table[roles["minute"]], column=roles["minute"], bounds=(0, 59), origin=table
+        )
         delta = delta + pd.to_timedelta(minutes.fillna(0), unit="min")
     return delta, hours.isna().to_numpy()
 
@@ -878,18 +874,15 @@ def _hour_minute(
 def _split_date(
     table: pd.DataFrame, roles: Mapping[str, str]
 ) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
-    src = str(table["source_file"].iloc[0])
-    rows = table["source_row"]
     bounds = {"year": (1900, 2100), "month": (1, 12), "day": (1, 31)}
     parts = {
-        r: _integer(table[roles[r]], column=roles[r], source=src, bounds=bounds[r],
-                    first_row=rows)
+        r: _integer(table[roles[r]], column=roles[r], bounds=bounds[r], origin=table)
         for r in _SPLIT_ROLES
-    }  # fmt: skip
+    }
     stamp = pd.to_datetime(pd.DataFrame(parts), errors="coerce").astype("datetime64[ns]")
     dated = stamp.notna().to_numpy()
     if "hour" in roles:
-        delta, no_hour = _hour_minute(table, roles, src)
+        delta, no_hour = _hour_minute(table, roles)
         return stamp + delta, dated & no_hour
     return stamp, dated
 
@@ -964,7 +957,6 @@ def _coordinates(
     table: pd.DataFrame, roles: Mapping[str, str]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], bool]:
     """Numbers from the x/y (or lon/lat) columns, and whether they were named as lon/lat."""
-    src = str(table["source_file"].iloc[0])
     geographic = not ({"x", "y"} <= roles.keys())
     names = ("lon", "lat") if geographic else ("x", "y")
     out = []
@@ -974,9 +966,10 @@ def _coordinates(
         bad = None if no_nan else raw.notna() & numbers.isna()
         if bad is not None and bad.any():
             at = bad.to_numpy().nonzero()[0][0]
+            source, row = _origin(table, at)
             msg = (
-                f"{src}: {int(bad.sum())} values in {roles[role]!r} are not numbers (first: row "
-                f"{table['source_row'].iloc[at]}, {raw.iloc[at]!r})."
+                f"{source}: {int(bad.sum())} values in {roles[role]!r} are not numbers (first: "
+                f"row {row}, {raw.iloc[at]!r})."
             )
             raise InputDataError(msg)
         out.append(numbers.to_numpy(dtype=np.float64, na_value=np.nan))

@@ -428,3 +428,29 @@ def test_a_repeated_reference_keeps_its_usable_copy_whatever_the_file_order() ->
         assert set(inc.rejected["reason"]) == {"duplicate"}
     a, b = (inc.events.sort_values("incident_id").reset_index(drop=True) for inc in results)
     pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+
+
+@pytest.mark.parametrize(
+    ("later", "found"),
+    [
+        ("B1,13/01/2025 10:00,,Theft,453850,269500\nB2,2025-13-45 10:00,,Theft,453850,269500\n",
+         r"^part2\.csv: 1 values in 'Committed From' are not dates .*row 3, '2025-13-45 10:00'"),
+        ("B1,01/16/2025 14:24,,Theft,453850,269500\n",
+         r"^part2\.csv: 1 values in 'Committed From' are not dates .*row 2, '01/16/2025 14:24'"),
+        ("B1,13/01/2025 10:00,,Theft,453850,2695x0\n",
+         r"^part2\.csv: 1 values in 'Northing' are not numbers \(first: row 2, '2695x0'\)"),
+    ],
+)  # fmt: skip
+def test_errors_name_the_file_and_row_holding_the_bad_value(later: str, found: str) -> None:
+    first = _csv("A1,13/01/2025 22:15,,Violence,453850,269500\n", name="part1.csv")
+    with pytest.raises(InputDataError, match=found):
+        read_incidents([first, _csv(later, name="part2.csv")])
+
+
+def test_hour_errors_name_the_file_and_row_holding_the_bad_value() -> None:
+    header = "Crime Ref,Date,Hour,Offence,Easting,Northing\n"
+    first = _csv("A1,13/01/2025,22,Violence,453850,269500\n", header, name="part1.csv")
+    later = _csv("B1,13/01/2025,7,Theft,453850,269500\nB2,13/01/2025,25,Theft,1,1\n", header,
+                 name="part2.csv")  # fmt: skip
+    with pytest.raises(InputDataError, match=r"^part2\.csv: 1 values in 'Hour' .*row 3, '25'"):
+        read_incidents([first, later])
