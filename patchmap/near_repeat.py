@@ -68,8 +68,10 @@ def _selected(args: argparse.Namespace) -> gpd.GeoDataFrame:
     from boundaries.select import parse_month_range
     from hotspots.when import select_events
     from patchmap._data import load
+    from spatial.incidents import refuse_no_events
 
     incidents = _extract(args)
+    refuse_no_events(incidents)  # else the selection below says "no events (of 0)"
     area = None
     if args.ward or args.neighbourhood:
         wards = load_demo().wards if not args.incidents else load(args).area.wards

@@ -190,10 +190,12 @@ def run_when(args: argparse.Namespace) -> int:
         timing_change,
         when_summary,
     )
+    from spatial.incidents import refuse_no_events
 
     checked_out(args.out, _CHART_SUFFIXES, "the table (.csv) and the chart (.png or .html)")
     low, high = _block_hours(args.block_hours)
     incidents, wards = _extract(args)
+    refuse_no_events(incidents)  # else the selection below says "no events (of 0)"
     area, label = _area(args, incidents, wards)
     events = incidents.table if area is None else incidents.events  # points only for an area
     start = end = None

@@ -125,6 +125,7 @@ if TYPE_CHECKING:
         incidents_to_crimes,
         parse_column_map,
         read_incidents,
+        refuse_no_events,
     )
     from spatial.io import (
         CRIME_COLUMNS,
@@ -434,6 +435,7 @@ _EXPORTS: dict[str, str] = {
     "read_wards": "spatial.io",
     "read_wards_cached": "spatial.cache",
     "refuse_cut_off": "spatial.validate",
+    "refuse_no_events": "spatial.incidents",
     "refuse_not_csv": "spatial.validate",
     "repair_geometries": "spatial.validate",
     "require_bng": "spatial.crs",
@@ -645,6 +647,7 @@ __all__ = [
     "read_wards",
     "read_wards_cached",
     "refuse_cut_off",
+    "refuse_no_events",
     "refuse_not_csv",
     "repair_geometries",
     "require_bng",

@@ -73,6 +73,7 @@ __all__ = [
     "incidents_to_crimes",
     "parse_column_map",
     "read_incidents",
+    "refuse_no_events",
 ]
 
 IncidentSource = str | Path | tuple[str, bytes]
@@ -1504,6 +1505,40 @@ def _report(  # noqa: PLR0913 - one field per bucket
         midnight=midnight,
         notes=tuple(notes),
     )
+
+
+def refuse_no_events(incidents: Incidents) -> None:
+    """
+    Refuse an extract none of whose rows could be used, saying where they went.
+
+    Parameters
+    ----------
+    incidents
+        As read by :func:`read_incidents`.
+
+    Raises
+    ------
+    EmptyInputError
+        When no row was kept as an event: the message gives each bucket the rows went to
+        (``400 without location``) and what to check.
+    """
+    r = incidents.report
+    if r.n_events:
+        return
+    buckets = {
+        "duplicates": r.n_duplicates,
+        "without time": r.n_without_time,
+        "without location": r.n_without_location,
+        "outside the area": r.n_outside_area,
+        "windows ending before they start": r.n_bad_window,
+    }
+    found = ", ".join(f"{n:,} {label}" for label, n in buckets.items() if n)
+    columns = ", ".join(f"{role}={column}" for role, column in r.columns.items())
+    msg = (
+        f"{', '.join(r.files)}: no row could be used ({r.n_rows:,} rows: {found}). Check the "
+        f"columns read ({columns}) and name the right ones with --columns."
+    )
+    raise EmptyInputError(msg)
 
 
 def incidents_to_crimes(incidents: Incidents) -> gpd.GeoDataFrame:

@@ -254,3 +254,22 @@ def test_when_refuses_a_split_that_is_not_a_month(
     assert cli.main(["when", "--demo", "--split", value]) == 2
     expected = f"patchmap: error: --split {value}: write YYYY-MM, a month such as 2025-03."
     assert capsys.readouterr().err.strip().splitlines() == [expected]
+
+
+def test_when_on_an_extract_with_no_usable_row_gives_the_buckets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "nocoords.csv"
+    path.write_text(
+        "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+        "A1,13/01/2025 10:00,,Theft,,\n"
+        "A2,14/01/2025 10:00,,Theft,,\n"
+        "A3,14/01/2025 10:00,14/01/2025 09:00,Theft,453850,269500\n"
+    )
+    assert cli.main(["when", "--incidents", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "patchmap: error: nocoords.csv: no row could be used (3 rows: 2 without location, "
+        "1 windows ending before they start). Check the columns read ("
+    )
+    assert "No events in the selection" not in err

@@ -16,7 +16,12 @@ from spatial.errors import (
     MissingColumnError,
     PatchmapWarning,
 )
-from spatial.incidents import incidents_to_crimes, parse_column_map, read_incidents
+from spatial.incidents import (
+    incidents_to_crimes,
+    parse_column_map,
+    read_incidents,
+    refuse_no_events,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -454,3 +459,16 @@ def test_hour_errors_name_the_file_and_row_holding_the_bad_value() -> None:
                  name="part2.csv")  # fmt: skip
     with pytest.raises(InputDataError, match=r"^part2\.csv: 1 values in 'Hour' .*row 3, '25'"):
         read_incidents([first, later])
+
+
+def test_refuse_no_events_gives_each_bucket() -> None:
+    rows = "A1,13/01/2025 10:00,,Theft,,\nA1,13/01/2025 10:00,,Theft,,\nA2,,,Theft,453850,269500\n"
+    inc = read_incidents([_csv(rows)])
+    assert inc.report.n_events == 0
+    with pytest.raises(EmptyInputError) as err:
+        refuse_no_events(inc)
+    assert str(err.value).startswith(
+        "extract.csv: no row could be used (3 rows: 1 duplicates, 1 without time, 1 without "
+        "location). Check the columns read (id=Crime Ref, "
+    )
+    refuse_no_events(read_incidents([_csv(MIXED)]))  # events: nothing to refuse
