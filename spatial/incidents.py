@@ -354,6 +354,12 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
     if not header:
         msg = f"{name}: the file is empty. Export the extract as CSV with a header row."
         raise EmptyInputError(msg)
+    if len(header) == 1 and ";" in header[0]:
+        msg = (
+            f"{name}: the file is separated by semicolons, not commas. Save it as "
+            "comma-separated CSV (in Excel: CSV UTF-8 (Comma delimited))."
+        )
+        raise InputDataError(msg)
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     try:
         table = pa_csv.read_csv(

@@ -472,3 +472,12 @@ def test_refuse_no_events_gives_each_bucket() -> None:
         "location). Check the columns read (id=Crime Ref, "
     )
     refuse_no_events(read_incidents([_csv(MIXED)]))  # events: nothing to refuse
+
+
+def test_a_semicolon_separated_file_is_refused_with_what_to_do() -> None:
+    data = b"Crime Ref;Committed From;Offence;Easting;Northing\nA1;13/01/2025 10:00;Theft;1;2\n"
+    with pytest.raises(InputDataError, match="separated by semicolons") as err:
+        read_incidents([("semi.csv", data)])
+    assert str(err.value).startswith("semi.csv: the file is separated by semicolons")
+    assert "Save it as comma-separated CSV" in str(err.value)
+    assert "--columns" not in str(err.value)
