@@ -436,6 +436,8 @@ def _find_columns(
     """Role to column: the given names first, then the usual names."""
     real = [c for c in columns if c not in {"source_file", "source_row"}]
     roles = {_ROLE_ALIASES.get(k, k): v for k, v in given.items()}
+    if "dates" in roles:
+        roles["dates"] = _date_order(roles["dates"])
     for role, column in roles.items():
         if role != "dates" and column not in real:
             msg = (
@@ -458,6 +460,21 @@ def _find_columns(
         roles.update({r: by_norm[r] for r in _SPLIT_ROLES})
     _require_roles(roles, real, source=source)
     return roles
+
+
+_DATE_ORDERS: Final = ("day-first", "month-first")
+
+
+def _date_order(value: str) -> str:
+    """Return ``day-first`` or ``month-first`` (any case); refuse any other ``dates=`` value."""
+    order = value.strip().lower()
+    if order not in _DATE_ORDERS:
+        msg = (
+            f"--columns dates={value!r}: write dates=day-first (UK, 13/01/2025) or "
+            "dates=month-first (US, 01/13/2025)."
+        )
+        raise InputDataError(msg)
+    return order
 
 
 def _require_roles(roles: Mapping[str, str], real: Sequence[str], *, source: str) -> None:

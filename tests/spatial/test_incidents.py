@@ -481,3 +481,13 @@ def test_a_semicolon_separated_file_is_refused_with_what_to_do() -> None:
     assert str(err.value).startswith("semi.csv: the file is separated by semicolons")
     assert "Save it as comma-separated CSV" in str(err.value)
     assert "--columns" not in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["dayfirst", "UK", "", "d/m/y"])
+def test_a_date_order_other_than_day_or_month_first_is_refused(value: str) -> None:
+    rows = "A1,03/01/2025 22:15,,Violence,453850,269500\n"
+    with pytest.raises(InputDataError, match=r"write dates=day-first \(UK, 13/01/2025\) or"):
+        read_incidents([_csv(rows)], columns={"dates": value})
+    inc = read_incidents([_csv(rows)], columns={"dates": "Day-First"})
+    assert inc.events["start"].iloc[0] == pd.Timestamp("2025-01-03 22:15")
+    assert inc.report.columns["dates"] == "day-first"
