@@ -721,13 +721,17 @@ def _day_month(
         )
         raise InputDataError(msg)
     if day_ok and month_ok:
-        msg = (
+        msg = (  # the caller may settle it from the file's other date column
             f"{source}: the dates in {column!r} could be day-first or month-first (every day "
             f"is 12 or less, e.g. {values.dropna().iloc[0]!r}). Say which: add "
             "dates=day-first (UK) or dates=month-first to --columns (app: Date order)."
         )
-        raise InputDataError(msg)
+        raise _AmbiguousOrderError(msg)
     return day_first
+
+
+class _AmbiguousOrderError(InputDataError):
+    """Every date of a column could be day-first or month-first."""
 
 
 def _day_above_12(dates: pd.Series) -> bool:
@@ -881,6 +885,40 @@ def _timestamp(
     return stamp, _untimed(stamp, values, has_time=has_time)
 
 
+def _timestamp_in_order(
+    table: pd.DataFrame, roles: Mapping[str, str], which: Literal["from", "to"], notes: list[str]
+) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
+    """
+    Read one end of the window, in the order the other date column shows if need be.
+
+    When a column's dates alone cannot tell day-first from month-first, the file's other date
+    column may: a day above 12 there proves day-first for both.
+    """
+    try:
+        return _timestamp(table, roles, which, notes)
+    except _AmbiguousOrderError:
+        other: Literal["from", "to"] = "to" if which == "from" else "from"
+        if other not in roles or not _shows_day_first(table, roles, other):
+            raise
+    notes.append(f"{roles[which]}: read day-first, as {roles[other]} shows (a day above 12).")
+    return _timestamp(table, {**roles, "dates": "day-first"}, which, notes)
+
+
+def _shows_day_first(
+    table: pd.DataFrame, roles: Mapping[str, str], which: Literal["from", "to"]
+) -> bool:
+    """Whether a date column, read on its own, is day-first (dd/mm/yyyy with a day above 12)."""
+    values = table[roles[which]].dropna()
+    layout = _numeric_layout(str(values.iloc[0])) if len(values) else None
+    if layout is None or layout[0] != "%d/%m/%Y":
+        return False
+    try:
+        _timestamp(table, roles, which, [])
+    except InputDataError:  # ambiguous too, month-first, or not dates: it shows nothing
+        return False
+    return True
+
+
 def _hour_minute(
     table: pd.DataFrame, roles: Mapping[str, str]
 ) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
@@ -929,7 +967,7 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
     the end of that day.
     """
     if "from" in roles:
-        start, untimed = _timestamp(table, roles, "from", notes)
+        start, untimed = _timestamp_in_order(table, roles, "from", notes)
     else:
         start, untimed = _split_date(table, roles)
     if start.isna().all():
@@ -941,7 +979,7 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
         raise InputDataError(msg)
     whole_day = _plus_day(start, untimed)
     if "to" in roles:
-        end, end_untimed = _timestamp(table, roles, "to", notes)
+        end, end_untimed = _timestamp_in_order(table, roles, "to", notes)
         end = _plus_day(end, end_untimed).fillna(whole_day)
     else:
         end = whole_day

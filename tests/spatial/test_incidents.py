@@ -491,3 +491,19 @@ def test_a_date_order_other_than_day_or_month_first_is_refused(value: str) -> No
     inc = read_incidents([_csv(rows)], columns={"dates": "Day-First"})
     assert inc.events["start"].iloc[0] == pd.Timestamp("2025-01-03 22:15")
     assert inc.report.columns["dates"] == "day-first"
+
+
+def test_the_order_one_date_column_shows_is_taken_for_the_other() -> None:
+    to_small = (
+        "A1,13/01/2025 22:15,03/02/2025 08:00,Burglary,453850,269500\n"  # From shows day-first
+        "A2,20/01/2025 10:00,,Theft,453850,269500\n"
+    )
+    inc = read_incidents([_csv(to_small)])
+    assert inc.events["end"].iloc[0] == pd.Timestamp("2025-02-03 08:00")
+    assert "Committed To: read day-first, as Committed From shows" in " ".join(inc.report.notes)
+    from_small = "A1,03/02/2025 22:15,14/02/2025 08:00,Burglary,453850,269500\n"  # To shows it
+    inc = read_incidents([_csv(from_small)])
+    assert inc.events["start"].iloc[0] == pd.Timestamp("2025-02-03 22:15")
+    both_small = "A1,03/02/2025 22:15,04/02/2025 08:00,Burglary,453850,269500\n"
+    with pytest.raises(InputDataError, match="could be day-first or month-first"):
+        read_incidents([_csv(both_small)])
