@@ -943,6 +943,17 @@ def _split_date(
     }
     stamp = pd.to_datetime(pd.DataFrame(parts), errors="coerce").astype("datetime64[ns]")
     dated = stamp.notna().to_numpy()
+    impossible = ~dated & np.logical_and.reduce([p.notna().to_numpy() for p in parts.values()])
+    if impossible.any():  # each part in range, but no such day (31 February)
+        at = int(np.flatnonzero(impossible)[0])
+        source, row = _origin(table, at)
+        shown = "/".join(str(int(parts[r].iloc[at])) for r in ("day", "month", "year"))
+        msg = (
+            f"{source}: {int(impossible.sum())} rows of {', '.join(roles[r] for r in _SPLIT_ROLES)}"
+            f" give no real date (first: row {row}, day/month/year {shown}). Correct the day or "
+            "the month in the extract."
+        )
+        raise InputDataError(msg)
     if "hour" in roles:
         delta, no_hour = _hour_minute(table, roles)
         return stamp + delta, dated & no_hour

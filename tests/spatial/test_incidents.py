@@ -507,3 +507,19 @@ def test_the_order_one_date_column_shows_is_taken_for_the_other() -> None:
     both_small = "A1,03/02/2025 22:15,04/02/2025 08:00,Burglary,453850,269500\n"
     with pytest.raises(InputDataError, match="could be day-first or month-first"):
         read_incidents([_csv(both_small)])
+
+
+def test_an_impossible_date_split_over_columns_is_refused_with_its_row() -> None:
+    header = "ref,yr,mo,dy,hr,kind,e,n\n"
+    rows = "1,2025,1,3,22,Violence,453850,269500\n2,2025,2,31,10,Theft,453850,269500\n"
+    rows += "3,2025,,4,10,Theft,453850,269500\n"  # no month: without time, not an error
+    cols = parse_column_map("id=ref,year=yr,month=mo,day=dy,hour=hr,type=kind,x=e,y=n")
+    with pytest.raises(InputDataError) as err:
+        read_incidents([_csv(rows, header)], columns=cols)
+    assert str(err.value) == (
+        "extract.csv: 1 rows of yr, mo, dy give no real date (first: row 3, day/month/year "
+        "31/2/2025). Correct the day or the month in the extract."
+    )
+    inc = read_incidents([_csv(rows.replace(",2,31,", ",2,28,"), header)], columns=cols)
+    assert (inc.report.n_events, inc.report.n_without_time) == (2, 1)
+    assert inc.events["start"].iloc[1] == pd.Timestamp("2025-02-28 10:00")
