@@ -518,7 +518,7 @@ def _coordinate_cases() -> list[ExtractCase]:
             g,
             _demo_up(_lonlat),
             crs="EPSG:27700",
-            message=("none of the 300 located rows lie in Great Britain", "--crs EPSG:4326"),
+            message=("These values look like longitude/latitude", "--crs EPSG:4326"),
         ),
         ExtractCase(
             "toronto-utm-no-crs",
@@ -787,7 +787,7 @@ def _file_cases() -> list[ExtractCase]:
             "semicolons",
             g,
             lambda k, d: _up("rms.csv", _csv(k.rows, sep=";")),
-            message=("rms.csv: could not be read as a CSV",),
+            message=("rms.csv: the file is separated by semicolons", "comma-separated"),
         ),
         ExtractCase(
             "identical-files",
