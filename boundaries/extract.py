@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import Transformer
 
 from boundaries.assign import assign_wards
 from boundaries.dataset import StudyArea
 from boundaries.neighbourhoods import apply_neighbourhoods
-from spatial.crs import BNG
+from spatial.crs import BNG, WGS84
 from spatial.incidents import incidents_to_crimes
 from spatial.io import CRIME_COLUMNS, CrimeLoad
 
@@ -79,6 +80,18 @@ def _set_aside(incidents: Incidents) -> pd.DataFrame:
     return frame
 
 
+def _lonlat(frame: pd.DataFrame, incidents: Incidents) -> pd.DataFrame:
+    """Add ``longitude`` and ``latitude`` to rows set aside, from their source rows' coordinates."""
+    rejected = incidents.rejected.set_index(["source_file", "source_row"])
+    roles = incidents.report.columns
+    names = (roles["x"], roles["y"]) if "x" in roles else (roles["lon"], roles["lat"])
+    at = pd.MultiIndex.from_arrays([frame["source_file"], frame["source_row"]])
+    a, b = (pd.to_numeric(rejected.loc[at, n].str.replace(",", ""), errors="coerce") for n in names)
+    to_wgs84 = Transformer.from_crs(incidents.report.source_crs, WGS84, always_xy=True)
+    lon, lat = to_wgs84.transform(a.to_numpy(dtype=float), b.to_numpy(dtype=float))
+    return frame.assign(longitude=lon, latitude=lat)
+
+
 def study_area_from_incidents(
     incidents: Incidents,
     wards: gpd.GeoDataFrame | None = None,
@@ -124,12 +137,18 @@ def study_area_from_incidents(
     )
     aside = _set_aside(incidents)
     unplaced = aside["reason"] == "without location"
+    far = (aside["reason"] == "outside Great Britain").to_numpy()
+    outside_gb = (
+        aside.loc[far].drop(columns="reason").reset_index(drop=True).pipe(_lonlat, incidents)
+        if far.any()
+        else empty.assign(longitude=pd.Series(dtype=float), latitude=pd.Series(dtype=float))
+    )
     load = CrimeLoad(
         points=points,
         without_location=aside.loc[unplaced].drop(columns="reason").reset_index(drop=True),
-        outside_gb=empty.assign(longitude=pd.Series(dtype=float), latitude=pd.Series(dtype=float)),
+        outside_gb=outside_gb,
         files=incidents.report.files,
-        set_aside=aside.loc[~unplaced].reset_index(drop=True),
+        set_aside=aside.loc[~unplaced & ~far].reset_index(drop=True),
         notes=incidents.report.notes,
     )
     ward_frame = wards if wards is not None else extract_area(incidents)

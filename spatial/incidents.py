@@ -214,7 +214,9 @@ class Incidents:
     report: IncidentReport
     """Counts and notes."""
     rejected: pd.DataFrame
-    """Rows not kept: the source columns plus ``source_file``, ``source_row``, ``reason`` and
+    """Rows not kept: the source columns plus ``source_file``, ``source_row``, ``reason`` (one of
+    ``duplicate``, ``without time``, ``without location``, ``outside Great Britain`` (EPSG:27700
+    events only), ``outside area``, ``window ends before it starts``) and
     ``start`` (the parsed committed-from time, NaT when there is none)."""
 
     @functools.cached_property
@@ -1099,6 +1101,9 @@ class _Placed:
     y: npt.NDArray[np.float64]
     located: npt.NDArray[np.bool_]
     outside: npt.NDArray[np.bool_]
+    """Outside Great Britain (the CRS's area of use) or the given area."""
+    far: npt.NDArray[np.bool_]
+    """Outside Great Britain (the CRS's area of use) alone: these rows have a note already."""
     target: CRS
     source: CRS
 
@@ -1122,9 +1127,12 @@ def _place(
         _refuse_all_outside(a, b, located, outside, where="in Great Britain", src=src)
         if outside.any():
             notes.append(f"{int(outside.sum())} rows lie outside Great Britain; set aside.")
+        far = outside
         if area is not None:
             outside = outside | (located & ~_in_given_area(area, a, b, source))
-        return _Placed(x=a, y=b, located=located, outside=outside, target=source, source=source)
+        return _Placed(
+            x=a, y=b, located=located, outside=outside, far=far, target=source, source=source
+        )
     lon, lat = Transformer.from_crs(source, WGS84, always_xy=True).transform(a, b)
     lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     outside = located & ~_in_area_of_use(source, lon, lat)
@@ -1156,9 +1164,12 @@ def _place(
             f"The data lie outside Great Britain: events are in {target.name} "
             f"({target.to_string()}), metres, for analysis."
         )
+    far = outside
     if area is not None:
         outside = outside | (located & ~_in_given_area(area, x, y, target))
-    return _Placed(x=x, y=y, located=located, outside=outside, target=target, source=source)
+    return _Placed(
+        x=x, y=y, located=located, outside=outside, far=far, target=target, source=source
+    )
 
 
 def _without_placeholders(
@@ -1397,6 +1408,8 @@ def read_incidents(
     )  # fmt: skip
     set_aside = np.flatnonzero(reason)
     labels = np.asarray(("", *_REASONS), dtype=object)[reason[set_aside]]
+    if placed.target.to_epsg() == BNG_EPSG:  # the rows outside Great Britain say so
+        labels[placed.far[set_aside] & (reason[set_aside] == _OUTSIDE)] = "outside Great Britain"
     rows = set_aside if len(set_aside) else slice(0)  # an empty slice: no take of each column
     rejected = table.iloc[rows].assign(reason=labels, start=times.start.iloc[rows])
     return Incidents(
@@ -1411,6 +1424,7 @@ _REASONS: Final = (
     "outside area",
     "window ends before it starts",
 )
+_OUTSIDE: Final = 1 + _REASONS.index("outside area")
 
 
 def _repeated(
@@ -1549,8 +1563,13 @@ def _report(  # noqa: PLR0913 - one field per bucket
             "a usable one (with a date and a place) first, then the most complete, then the "
             "first by file name and row."
         )
+    # rows outside Great Britain (or the CRS's area) have their own note already
+    n_far = int((placed.far & (reason == _OUTSIDE)).sum())
+    counts_noted = {**counts, "outside area": counts["outside area"] - n_far}
     notes.extend(
-        f"{counts[label]} rows set aside: {label}." for label in _REASONS[1:] if counts[label]
+        f"{counts_noted[label]} rows set aside: {label}."
+        for label in _REASONS[1:]
+        if counts_noted[label]
     )
     if n_at_midnight:
         share = n_at_midnight / len(events)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import box
 
 from boundaries.extract import EXTRACT_AREA_NAME, study_area_from_incidents
+from boundaries.select import Selection, summarise
 from spatial.incidents import read_incidents
 
 HEADER = "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
@@ -66,3 +68,21 @@ def test_no_event_in_far_wards_is_noted_with_what_to_check() -> None:
     inside = study_area_from_incidents(incidents, _wards(452_000, 269_000, 454_000, 270_000))
     assert len(inside.points) == 2
     assert not any(n.startswith("None of the") for n in inside.notes)
+
+
+def test_a_row_outside_great_britain_is_counted_there_with_one_note() -> None:
+    rows = (
+        ROWS + "A7,14/03/2025 10:00,,Theft,-163000,236000\n"
+    )  # off County Kerry, west of the grid
+    incidents = read_incidents([("extract.csv", (HEADER + rows).encode())])
+    area = study_area_from_incidents(incidents)
+    outside = area.crimes.outside_gb
+    assert outside["crime_id"].tolist() == ["A7"]
+    assert outside["longitude"].iloc[0] == pytest.approx(-10.1607, abs=1e-3)
+    assert outside["latitude"].iloc[0] == pytest.approx(51.7381, abs=1e-3)
+    assert "A7" not in area.crimes.set_aside["crime_id"].tolist()
+    summary = summarise(area, Selection())
+    assert (summary.n_outside_gb, summary.n_set_aside, summary.n_rows_read) == (1, 2, 7)
+    assert [n for n in area.notes if "outside" in n] == [
+        "1 rows lie outside Great Britain; set aside."
+    ]

@@ -74,10 +74,17 @@ def _summary_counts(case: ExtractCase, record: dict[str, object]) -> None:
         ("n_events", "n_inside_wards"),
         ("n_duplicates", "n_duplicates_removed"),
         ("n_without_location", "n_without_location"),
+        ("n_outside_area", "n_outside_gb"),  # no area given: outside means outside GB
     ):
         if counts.get(key) is not None:
             assert record[name] == counts[key], f"{case.id}: {name} {record[name]}"
-    parts = ("n_inside_wards", "n_duplicates_removed", "n_without_location", "n_set_aside")
+    parts = (
+        "n_inside_wards",
+        "n_duplicates_removed",
+        "n_without_location",
+        "n_outside_gb",
+        "n_set_aside",
+    )
     assert sum(int(str(record[p])) for p in parts) == record["n_rows_read"], case.id
 
 

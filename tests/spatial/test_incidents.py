@@ -64,10 +64,12 @@ def test_every_row_lands_in_exactly_one_bucket() -> None:
             "duplicate",
             "without time",
             "without location",
-            "outside area",
+            "outside Great Britain",
             "window ends before it starts",
         ]
     )
+    assert "1 rows lie outside Great Britain; set aside." in r.notes
+    assert not any("set aside: outside area" in n for n in r.notes)  # one note for one row
     assert inc.rejected.loc[inc.rejected["reason"] == "duplicate", "source_row"].tolist() == [4]
     assert inc.events["incident_id"].tolist() == ["A1", "A2", "A7"]
     assert inc.events.crs == "EPSG:27700"
