@@ -158,7 +158,7 @@ class IncidentReport:
     """
 
     n_rows: int
-    """Rows read from every file (identical files read once)."""
+    """Rows read from every file (identical files read once, wholly blank rows skipped)."""
     n_events: int
     """Rows kept as events."""
     n_duplicates: int
@@ -417,12 +417,25 @@ def _read_all(
             layout = layout or list(frame.columns)
             frame["source_file"] = name
             frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
-            frames.append(frame)
+            frames.append(_without_blank_rows(frame, layout, name=name, notes=notes))
     table = pd.concat(frames, ignore_index=True)
     if table.empty:
         msg = f"{', '.join(files)}: no rows. Export the extract with at least one crime."
         raise EmptyInputError(msg)
     return table, files, notes
+
+
+def _without_blank_rows(
+    frame: pd.DataFrame, columns: Sequence[str], *, name: str, notes: list[str]
+) -> pd.DataFrame:
+    """Drop rows with every cell empty (gaps in a sheet), saying how many; rows keep numbers."""
+    if not all(frame[c].hasnans for c in columns):  # a full column: no row is wholly blank
+        return frame
+    blank = frame[list(columns)].isna().all(axis=1).to_numpy()
+    if not blank.any():
+        return frame
+    notes.append(f"{name}: {int(blank.sum())} blank rows (every cell empty) skipped.")
+    return frame.loc[~blank]
 
 
 # --------------------------------------------------------------------------- columns

@@ -525,3 +525,25 @@ def test_an_impossible_date_split_over_columns_is_refused_with_its_row() -> None
     inc = read_incidents([_csv(rows.replace(",2,31,", ",2,28,"), header)], columns=cols)
     assert (inc.report.n_events, inc.report.n_without_time) == (2, 1)
     assert inc.events["start"].iloc[1] == pd.Timestamp("2025-02-28 10:00")
+
+
+def test_wholly_blank_rows_are_skipped_and_counted_in_a_note(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "Crime Ref": ["R1", None, "R2"],
+            "Committed From": ["13/01/2025 22:00", None, "14/01/2025 10:00"],
+            "Offence": ["Burglary", None, "Theft"],
+            "Easting": ["453850", None, "453850"],
+            "Northing": ["269500", None, "269500"],
+        }
+    )
+    frame.to_excel(tmp_path / "gaps.xlsx", index=False)
+    inc = read_incidents([tmp_path / "gaps.xlsx"])
+    r = inc.report
+    assert (r.n_rows, r.n_events, r.n_without_time) == (2, 2, 0)
+    assert inc.events["source_row"].tolist() == [2, 4]  # the sheet's own row numbers
+    assert "gaps.xlsx: 1 blank rows (every cell empty) skipped." in r.notes
+    csv_rows = "A1,13/01/2025 22:15,,Violence,453850,269500\n,,,,,\nA2,,,Theft,453850,269500\n"
+    inc = read_incidents([_csv(csv_rows)])
+    assert (inc.report.n_rows, inc.report.n_events, inc.report.n_without_time) == (2, 1, 1)
+    assert inc.rejected["source_row"].tolist() == [4]
