@@ -78,6 +78,7 @@ from spatial.incidents import (
     Midnight,
     parse_column_map,
     read_incidents,
+    refuse_no_events,
 )
 from spatial.io import read_crimes
 from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M
@@ -1613,6 +1614,7 @@ def load_extract() -> tuple[str, Incidents] | None:
         inc = guarded(
             "reading the extract", extract_from_upload, digest, columns, crs, midnight, files
         )
+        guarded("reading the extract", refuse_no_events, inc)
         return f"upload:{digest}:{options}", inc
     path = str(st.session_state.get(WHEN_PATH_KEY, "")).strip()
     if not path:
@@ -1622,6 +1624,7 @@ def load_extract() -> tuple[str, Incidents] | None:
         fail(f"{path}: not found. Check the path (it is read on the server).")
     signature = file_signature(path)
     inc = guarded("reading the extract", extract_from_path, path, signature, columns, crs, midnight)
+    guarded("reading the extract", refuse_no_events, inc)
     return f"path:{path}:{signature}:{options}", inc
 
 

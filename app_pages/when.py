@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from hotspots.when import events_by_period, when_summary
+from hotspots.when import events_by_period, n_recorded_at_midnight, when_summary
 from layers.when import hour_of_week_chart, patrol_window_map, period_chart
 from spatial.crs import BNG_EPSG
 from spatial.incidents import Midnight
@@ -200,7 +200,7 @@ else:
 
 summary = when_summary(
     how, view.windows, n_without_time=inc.report.n_without_time,
-    n_at_midnight=inc.report.n_at_midnight,
+    n_at_midnight=n_recorded_at_midnight(view.events),
 )  # fmt: skip
 st.download_button(
     "Download the hour-of-week table (CSV)",

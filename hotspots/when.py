@@ -79,6 +79,7 @@ _JOIN_SHARE: Final = 0.5
 _S_PER_H: Final = 3600
 _S_PER_WEEK: Final = HOURS_PER_WEEK * _S_PER_H
 _MONDAY_EPOCH_S: Final = 4 * 86_400  # 1970-01-05 was a Monday
+_NS_PER_DAY: Final = 86_400 * 10**9
 
 
 # --------------------------------------------------------------------------- the table
@@ -603,6 +604,37 @@ def events_in_hours(
     return events.loc[np.asarray(share) >= 0.5]  # noqa: PLR2004 - half the window
 
 
+def n_recorded_at_midnight(events: pd.DataFrame) -> int:
+    """
+    Count the events recorded at exactly 00:00, often meaning "time unknown", in a selection.
+
+    Read from ``at_midnight`` (:data:`spatial.incidents.INCIDENT_COLUMNS`), which keeps the
+    recorded time whatever the ``midnight`` rule made of it; events without that column count
+    when they are exact times at 00:00.
+
+    Parameters
+    ----------
+    events
+        With ``at_midnight``, or ``start`` and ``end``.
+
+    Returns
+    -------
+    int
+        The number of those events.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2025-01-03 00:00", "2025-01-03 00:10", "2025-01-04 00:00"])
+    >>> n_recorded_at_midnight(pd.DataFrame({"start": t, "end": t}))
+    2
+    """
+    if "at_midnight" in events.columns:
+        return int(events["at_midnight"].sum())
+    start = events["start"].to_numpy(dtype="datetime64[ns]")
+    exact = start == events["end"].to_numpy(dtype="datetime64[ns]")
+    return int((exact & (start.view(np.int64) % _NS_PER_DAY == 0)).sum())
+
+
 # --------------------------------------------------------------------------- selections
 
 
@@ -904,8 +936,11 @@ def when_summary(
         The table of the selection.
     windows
         Its patrol windows.
-    n_without_time, n_at_midnight
-        From the load report (:class:`spatial.incidents.IncidentReport`).
+    n_without_time
+        The extract's rows without a date (:class:`spatial.incidents.IncidentReport`): no
+        selection by place, type or time can place them, so they are the extract's.
+    n_at_midnight
+        Events of the selection recorded at exactly 00:00 (:func:`n_recorded_at_midnight`).
     notes
         Remarks to pass on (the load report's notes, the "no pattern" sentence).
 

@@ -185,6 +185,7 @@ def run_when(args: argparse.Namespace) -> int:
         events_in_hours,
         hour_of_week,
         hours_mask,
+        n_recorded_at_midnight,
         patrol_windows,
         select_events,
         timing_change,
@@ -221,7 +222,7 @@ def run_when(args: argparse.Namespace) -> int:
         notes.append(timing_change(before, after, what=what).text)
     summary = when_summary(
         how, windows, n_without_time=incidents.report.n_without_time,
-        n_at_midnight=incidents.report.n_at_midnight, notes=notes,
+        n_at_midnight=n_recorded_at_midnight(events), notes=notes,
     )  # fmt: skip
     written = _write(args.out, how, f"{what.capitalize()} by hour of the week") if args.out else []
     if args.json:

@@ -89,8 +89,10 @@ INCIDENT_COLUMNS: Final = (
     "location",
     "source_file",
     "source_row",
+    "at_midnight",
 )
-"""Columns of :attr:`Incidents.events` besides ``geometry``."""
+"""Columns of :attr:`Incidents.events` besides ``geometry``; ``at_midnight`` is True for an
+event recorded at exactly 00:00 (as recorded, whatever the ``midnight`` rule then made of it)."""
 
 COLUMN_ROLES: Final[Mapping[str, str]] = {
     "id": "crime reference (a repeated reference is a duplicate)",
@@ -1410,14 +1412,10 @@ def read_incidents(
     reason = _reasons(times, placed, ids, table)
     keep = pd.Series(reason == 0, index=table.index)
     events = _events(table, roles, times, placed, keep, midnight=midnight)
-    start = times.start.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    exact = (start == times.end.to_numpy(dtype="datetime64[ns]").view(np.int64)) & (
-        start % _DAY_NS == 0
-    )  # a missing start is never kept, so NaT needs no test here
     report = _report(
         table=table, events=events, reason=reason, ids=ids, roles=roles, placed=placed,
         files=files, notes=notes, midnight=midnight,
-        n_at_midnight=int((exact & (reason == 0)).sum()),
+        n_at_midnight=int(events["at_midnight"].sum()),
     )  # fmt: skip
     set_aside = np.flatnonzero(reason)
     labels = np.asarray(("", *_REASONS), dtype=object)[reason[set_aside]]
@@ -1512,8 +1510,8 @@ def _events(
     rows = np.flatnonzero(kept)
     start = times.start.to_numpy(dtype="datetime64[ns]")[rows]
     end = times.end.to_numpy(dtype="datetime64[ns]")[rows]
+    at_midnight = (start == end) & (start.view(np.int64) % _DAY_NS == 0)  # as recorded
     if midnight == "unknown":
-        at_midnight = (start == end) & (start == start.astype("datetime64[D]"))
         end = np.where(at_midnight, start + np.timedelta64(1, "D"), end)
 
     every = bool(kept.all())  # the usual case: no row set aside, nothing to filter
@@ -1538,6 +1536,7 @@ def _events(
             else pd.Series("", index=range(len(rows)), dtype=str),
             "source_file": source_file,
             "source_row": source_row,
+            "at_midnight": at_midnight,
             "x_m": placed.x[kept],
             "y_m": placed.y[kept],
         }
@@ -1640,7 +1639,8 @@ def refuse_no_events(incidents: Incidents) -> None:
     columns = ", ".join(f"{role}={column}" for role, column in r.columns.items())
     msg = (
         f"{', '.join(r.files)}: no row could be used ({r.n_rows:,} rows: {found}). Check the "
-        f"columns read ({columns}) and name the right ones with --columns."
+        f"columns read ({columns}) and name the right ones (--columns, or the app's column "
+        "names)."
     )
     raise EmptyInputError(msg)
 

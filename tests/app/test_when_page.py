@@ -152,6 +152,17 @@ def test_uploaded_extract_with_ambiguous_dates_shows_the_fix() -> None:
     assert at.metric[0].value == "1"
 
 
+def test_uploaded_extract_with_no_usable_row_says_where_the_rows_went() -> None:
+    at = _when_page()
+    at.radio(key=_ui.WHEN_SOURCE_KEY).set_value(_ui.WHEN_UPLOAD).run()
+    data = (HEADER + "A1,13/01/2025 22:15,,Violence,,\nA2,14/01/2025 22:15,,Violence,,\n").encode()
+    at.file_uploader(key=_ui.WHEN_UPLOAD_KEY).set_value([("x.csv", data, "text/csv")]).run()
+    assert not at.exception
+    (error,) = at.error
+    assert "x.csv: no row could be used (2 rows: 2 without location)" in error.value
+    assert "No events in the selection" not in error.value
+
+
 def test_tasking_page_writes_the_patrol_window_into_a_new_action(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

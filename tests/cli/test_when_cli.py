@@ -70,8 +70,13 @@ def test_when_json_has_exactly_the_issue_keys_and_the_planted_window(
     assert isinstance(windows, list)
     first = windows[0]
     assert (first["days"], first["start_hour"], first["end_hour"]) == (["Fri", "Sat"], 22, 3)
-    assert record["n_at_midnight"] == extract.report.n_at_midnight
-    assert record["n_without_time"] == extract.report.n_without_time == 3
+    castle = load_demo().wards.set_index("ward_name").geometry["Castle"]
+    events = extract.events
+    chosen = events.loc[(events["crime_type"] == VIOLENCE) & events.intersects(castle)]
+    assert record["n_events"] == len(chosen)
+    assert record["n_at_midnight"] == int(chosen["at_midnight"].sum())  # of the selection
+    assert 0 < record["n_at_midnight"] < extract.report.n_at_midnight
+    assert record["n_without_time"] == extract.report.n_without_time == 3  # the extract's
 
 
 def test_when_reads_an_extract_file_and_writes_table_and_chart(
@@ -245,6 +250,30 @@ def test_when_table_file_has_no_float_dust(tmp_path: Path) -> None:
     values = table.to_numpy()
     assert (values >= 0).all()
     np.testing.assert_array_equal(values, np.round(values, 4))
+
+
+def test_when_counts_midnight_events_of_the_selection_not_of_the_extract(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "midnight.csv"
+    path.write_text(
+        "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+        "M1,13/01/2025 00:00,,Burglary,453850,269500\n"
+        "M2,14/01/2025 00:00,,Burglary,453850,269500\n"
+        "M3,14/01/2025 22:15,,Burglary,453850,269500\n"
+        "T1,17/01/2025 10:30,,Theft,453850,269500\n"
+        "T2,18/01/2025 00:00,,Theft,453850,269500\n",
+        encoding="utf-8",
+    )
+    base = ["when", "--incidents", str(path), "--json"]
+    everything = _json(capsys, base)
+    assert (everything["n_events"], everything["n_at_midnight"]) == (5, 3)
+    burglary = _json(capsys, [*base, "--crime-type", "Burglary"])
+    assert (burglary["n_events"], burglary["n_at_midnight"]) == (3, 2)
+    morning = _json(capsys, [*base, "--hours", "Fri 10-12"])
+    assert (morning["n_events"], morning["n_at_midnight"]) == (1, 0)
+    unknown = _json(capsys, [*base, "--crime-type", "Burglary", "--midnight", "unknown"])
+    assert unknown["n_at_midnight"] == 2  # as recorded, though now spread over their days
 
 
 @pytest.mark.parametrize("value", ["2025-13", "foo", "2025", "2025-03-15", ""])

@@ -310,7 +310,7 @@ def test_points_are_built_from_the_table_on_first_use() -> None:
     assert "events" not in vars(inc)  # not built by reading
     assert list(inc.table.columns) == [
         "incident_id", "crime_type", "start", "end", "location", "source_file", "source_row",
-        "x_m", "y_m",
+        "at_midnight", "x_m", "y_m",
     ]  # fmt: skip
     events = inc.events
     assert events is inc.events  # built once
