@@ -228,8 +228,9 @@ def route_to_gpx(route: EvaRoute, *, name: str = "EVA walkabout") -> str:
 
 
 def _kml_point(parent: ET.Element, name: str, description: str, lon: float, lat: float) -> None:
+    """Add a point placemark: ``name`` is text, ``description`` text shown in an HTML balloon."""
     mark = ET.SubElement(parent, "Placemark")
-    ET.SubElement(mark, "name").text = html.escape(name)
+    ET.SubElement(mark, "name").text = name
     ET.SubElement(mark, "description").text = html.escape(description)
     point = ET.SubElement(mark, "Point")
     ET.SubElement(point, "coordinates").text = f"{lon:.7f},{lat:.7f}"
@@ -249,22 +250,23 @@ def route_to_kml(route: EvaRoute, *, name: str = "EVA walkabout") -> str:
     Returns
     -------
     str
-        The KML document (WGS84), UTF-8 XML. Names and descriptions are HTML-escaped before the
-        XML writer escapes them again, because Google Earth renders them as HTML.
+        The KML document (WGS84), UTF-8 XML, escaped once by the XML writer: names are text and
+        read back as given. Descriptions are HTML-escaped first, because Google Earth renders
+        ``<description>`` as HTML: markup in a stop's label shows as text.
     """
     ET.register_namespace("", _KML_NS)
     root = ET.Element("kml", xmlns=_KML_NS)
     doc = ET.SubElement(root, "Document")
-    ET.SubElement(doc, "name").text = html.escape(name)
+    ET.SubElement(doc, "name").text = name
     style = ET.SubElement(doc, "Style", id="route")
     line_style = ET.SubElement(style, "LineStyle")
     ET.SubElement(line_style, "color").text = "ff6b7900"  # aabbggrr of #00796b
     ET.SubElement(line_style, "width").text = "4"
     mark = ET.SubElement(doc, "Placemark")
-    ET.SubElement(mark, "name").text = html.escape(name)
-    ET.SubElement(
-        mark, "description"
-    ).text = f"{route.distance_m:,.0f} m; {route.total_time_min:.0f} min with stops"
+    ET.SubElement(mark, "name").text = name
+    ET.SubElement(mark, "description").text = html.escape(
+        f"{route.distance_m:,.0f} m; {route.total_time_min:.0f} min with stops"
+    )
     ET.SubElement(mark, "styleUrl").text = "#route"
     line = ET.SubElement(mark, "LineString")
     ET.SubElement(line, "tessellate").text = "1"

@@ -3,9 +3,10 @@ File writers: GeoPackage, GeoJSON, CSV, KML, GPX, zipped Shapefile and GeoTIFF.
 
 Each writer takes frames already made safe for the audience (:func:`layers.export.export_layers`
 does that) and writes one format with a well-kept library: GDAL through pyogrio and rasterio, the
-standard library's CSV writer, gpxpy for GPX. Text bound for KML is HTML-escaped (Google Earth
-renders descriptions and data as HTML, and the LIBKML driver writes text into CDATA raw); GPX and
-GeoJSON are escaped by their XML and JSON writers.
+standard library's CSV writer, gpxpy for GPX. KML is written by GDAL's KML driver, which escapes
+text once for XML, so names and fields read back as the data; only ``<description>`` (rendered
+as HTML by Google Earth) is HTML-escaped first. GPX and GeoJSON are escaped by their XML and
+JSON writers.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
+import io
 import json
 import math
 import tempfile
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +78,7 @@ NODATA: Final = -9999.0
 
 _OGL_URL: Final = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 _DBF_NAME_MAX: Final = 10
+_KML_NS: Final = "http://www.opengis.net/kml/2.2"
 
 
 class Raster(Protocol):
@@ -362,8 +366,12 @@ def write_kml(
 
     Notes
     -----
-    Every text (the document's name and description, each feature's fields) is HTML-escaped,
-    because Google Earth renders it as HTML and LIBKML writes it into CDATA raw.
+    Each layer is written by GDAL's KML driver, which escapes every text once at the XML level
+    (``&`` as ``&amp;``, ``<`` as ``&lt;``) and uses no CDATA, so ``]]>`` is plain data; the
+    layers' folders and schemas are then gathered into one document. Names and field values
+    (``<name>``, ``<SimpleData>``) are text to KML readers and read back exactly as the data.
+    The document's description, and a ``description`` field, become ``<description>``, which
+    Google Earth renders as HTML: they are HTML-escaped once, so markup in them shows as text.
 
     Returns
     -------
@@ -378,39 +386,50 @@ def write_kml(
         When a layer is not in EPSG:27700.
     """
     _check_layers(layers)
+    ET.register_namespace("", _KML_NS)
+    root = ET.Element(_kml_tag("kml"))
+    document = ET.SubElement(root, _kml_tag("Document"), id="root_doc")
+    ET.SubElement(document, _kml_tag("name")).text = metadata.title
+    ET.SubElement(document, _kml_tag("description")).text = html.escape(metadata.to_text())
+    schemas: list[ET.Element] = []
+    folders: list[ET.Element] = []
+    for name, frame in layers.items():
+        written = _kml_layer(_html_description(_for_file(frame)).to_crs(WGS84), name)
+        schemas.extend(written.iterfind(f"{_kml_tag('Document')}/{_kml_tag('Schema')}"))
+        folders.extend(written.iterfind(f"{_kml_tag('Document')}/{_kml_tag('Folder')}"))
+    document.extend(schemas + folders)
     target = Path(path)
-    target.unlink(missing_ok=True)
-    for i, (name, frame) in enumerate(layers.items()):
-        wgs = _html_escaped(_for_file(frame)).to_crs(WGS84)
-        pyogrio.write_dataframe(
-            wgs,
-            target,
-            layer=name,
-            driver="LIBKML",
-            append=i > 0,
-            dataset_options=(
-                {
-                    "NAME": html.escape(metadata.title),
-                    "DESCRIPTION": html.escape(metadata.to_text()),
-                }
-                if i == 0
-                else None
-            ),
-        )
+    ET.ElementTree(root).write(target, encoding="UTF-8", xml_declaration=True)
     return target
 
 
-def _html_escaped(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """
-    Escape every text column for HTML (``<``, ``>``, ``&``, quotes).
+def _kml_tag(name: str) -> str:
+    """Return the qualified name of a KML 2.2 element."""
+    return f"{{{_KML_NS}}}{name}"
 
-    Google Earth renders KML names, descriptions and data as HTML, and the LIBKML driver writes
-    text into CDATA sections unescaped: a name holding ``]]>`` would end the section and let
-    markup through. Escaped, ``]]>`` becomes ``]]&gt;`` and markup shows as text.
+
+def _kml_layer(frame: gpd.GeoDataFrame, name: str) -> ET.Element:
+    """Write one WGS84 layer with GDAL's KML driver and return the file's root ``<kml>``."""
+    buffer = io.BytesIO()
+    pyogrio.write_dataframe(frame, buffer, layer=name, driver="KML")
+    return ET.fromstring(buffer.getvalue())  # noqa: S314  # GDAL's own output, just written
+
+
+def _html_description(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    HTML-escape a ``description`` column (any case): GDAL writes it as ``<description>``.
+
+    Google Earth renders a placemark's ``<description>`` as HTML, so its text is escaped once
+    for HTML here (and once for XML by GDAL) and markup in it shows as text. Other columns
+    are left as they are: names and ``<SimpleData>`` are text, escaped by GDAL alone.
     """
     out = frame.copy()
     for column in out.columns:
-        if column != out.geometry.name and pd.api.types.is_string_dtype(out[column].dtype):
+        if (
+            column != out.geometry.name
+            and str(column).lower() == "description"
+            and pd.api.types.is_string_dtype(out[column].dtype)
+        ):
             out[column] = out[column].map(
                 lambda v: html.escape(v) if isinstance(v, str) else v, na_action="ignore"
             )

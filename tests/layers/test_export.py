@@ -188,11 +188,83 @@ def test_kml_round_trips_layers_as_folders(
     description = root.findtext("k:Document/k:description", namespaces=ns)
     assert description is not None
     assert "Area: Test town: Abbey" in description
-    # Google Earth shows KML text as HTML: the location is escaped, so it shows as typed
+    # field values are text, escaped once for XML: they parse and read back as the data
     data = root.findall(".//k:SimpleData[@name='location']", namespaces=ns)
-    texts = [d.text or "" for d in data]
-    assert [html.unescape(t) for t in texts] == points["location"].tolist()
-    assert texts[2] == "&lt;script&gt;x&lt;/script&gt;"
+    assert [d.text for d in data] == points["location"].tolist()
+    assert crimes["location"].tolist() == points["location"].tolist()
+    # the document description is rendered as HTML: escaped once for HTML, as text
+    assert html.unescape(description).startswith(META.title)
+
+
+KML_TEXTS = [
+    "Smith & Sons",
+    "<script>alert(1)</script>",
+    "]]>",
+    "a ]]> b <![CDATA[ c",
+    "\"quoted\" and 'single'",
+    "Café Crème, Żabka, 東京",
+    "&amp; already &lt;escaped&gt;",
+]
+
+
+def test_kml_text_reads_back_exactly_and_never_as_markup(tmp_path: Path) -> None:
+    n = len(KML_TEXTS)
+    frame = gpd.GeoDataFrame(
+        {"name": KML_TEXTS, "location": KML_TEXTS, "n_crimes": pd.array(range(n), dtype="Int64")},
+        geometry=[Point(545_000 + 10 * i, 258_000) for i in range(n)],
+        crs=BNG,
+    )
+    hostile_meta = ExportMetadata(
+        title="Smith & Sons <script>alert(1)</script> ]]> Café",
+        area="<script>alert(2)</script> ]]> & Café",
+        audience="police",
+        min_count=None,
+        period=("2025-01", "2025-06"),
+        filters={"wards": "Abbey & <b>Castle</b>"},
+        methods={},
+        created_utc="2026-01-02T03:04:05+00:00",
+    )
+    path = write_kml(
+        {"sites": frame, "crimes": frame.drop(columns="name")},
+        tmp_path / "x.kml",
+        metadata=hostile_meta,
+    )
+    for layer in ("sites", "crimes"):
+        back = gpd.read_file(path, layer=layer)
+        assert back["location"].tolist() == KML_TEXTS
+        assert back["n_crimes"].astype(int).tolist() == list(range(n))
+    # a ``name`` column labels the placemarks; GDAL reads it back as ``Name``
+    assert pyogrio.read_dataframe(path, layer="sites")["Name"].tolist() == KML_TEXTS
+    text = path.read_text(encoding="utf-8")
+    root = ET.fromstring(text)  # noqa: S314  # our own file: must be well-formed XML
+    assert "<script" not in text.lower()  # markup only ever as escaped text
+    assert "CDATA" not in text.replace("&lt;![CDATA[", "")  # no CDATA sections at all
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    assert root.findtext("k:Document/k:name", namespaces=ns) == hostile_meta.title
+    # Google Earth renders <description> as HTML: its text is HTML-escaped once, so the
+    # markup shows as typed and nothing in it is a tag
+    description = root.findtext("k:Document/k:description", namespaces=ns)
+    assert description is not None
+    assert "<" not in description
+    assert html.unescape(description) == hostile_meta.to_text()
+    data = root.findall(".//k:SimpleData[@name='location']", namespaces=ns)
+    assert [d.text for d in data] == KML_TEXTS * 2
+
+
+def test_kml_description_field_is_html_escaped_once(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"description": ["<b>Smith & Sons</b>"], "ward": ["<b>Abbey</b>"]},
+        geometry=[Point(545_000, 258_000)],
+        crs=BNG,
+    )
+    path = write_kml({"notes": frame}, tmp_path / "x.kml", metadata=META)
+    root = ET.parse(path).getroot()  # noqa: S314  # our own file
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    assert root.findtext(".//k:Placemark/k:description", namespaces=ns) == (
+        "&lt;b&gt;Smith &amp; Sons&lt;/b&gt;"
+    )
+    assert root.findtext(".//k:SimpleData[@name='ward']", namespaces=ns) == "<b>Abbey</b>"
+    assert frame["description"].tolist() == ["<b>Smith & Sons</b>"]  # the argument is kept
 
 
 def test_gpx_round_trips_routes_and_stops(tmp_path: Path, route: gpd.GeoDataFrame) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
@@ -105,6 +107,32 @@ def test_kml_parses_and_escapes(route: EvaRoute) -> None:
     np.testing.assert_allclose(back_to_bng(lonlat), shapely.get_coordinates(route.line), atol=0.05)
     descriptions = [m.findtext(f"{KML}description") or "" for m in marks[2:]]
     assert all("Residents spoken to" in d for d in descriptions)
+
+
+def test_kml_names_read_back_exactly_and_descriptions_show_markup_as_text(
+    route: EvaRoute, tmp_path: Path
+) -> None:
+    labels = ["Smith & Sons <script>alert(1)</script>", "]]> \"q\" 'a' Café"]
+    hostile = dataclasses.replace(
+        route, stops=route.stops.assign(label=labels), start_label="Hub ]]> & <b>Café</b>"
+    )
+    text = route_to_kml(hostile, name="Walk & <i>talk</i> ]]>")
+    assert "<script" not in text.lower()
+    assert "<b>" not in text
+    root = ET.fromstring(text)  # noqa: S314  # our own output: well-formed
+    names = [m.findtext(f"{KML}name") for m in root.iter(f"{KML}Placemark")]
+    expected = ["Walk & <i>talk</i> ]]>", "Start: Hub ]]> & <b>Café</b>"]
+    expected += [f"Stop {i + 1}: {label}" for i, label in enumerate(labels)]
+    assert names == expected
+    assert root.findtext(f"{KML}Document/{KML}name") == "Walk & <i>talk</i> ]]>"
+    # Google Earth renders <description> as HTML: escaped once for HTML, no tag in it
+    descriptions = [m.findtext(f"{KML}description") or "" for m in root.iter(f"{KML}Placemark")]
+    assert all("<" not in d for d in descriptions)
+    assert html.unescape(descriptions[2]).startswith("Arrive about minute")
+    path = tmp_path / "route.kml"
+    path.write_text(text, encoding="utf-8")
+    points = gpd.read_file(path).query("geometry.geom_type == 'Point'")
+    assert points["Name"].tolist() == expected[1:]
 
 
 def test_geojson_has_the_route_start_and_stops_with_checklists(route: EvaRoute) -> None:
