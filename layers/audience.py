@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Final, Literal, get_args
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from spatial.crs import BNG, require_bng
 from spatial.errors import ParameterError
@@ -634,6 +635,8 @@ def prepare_layer(
     require_bng(frame, name=kind)
     if kind == "hotspots":
         _require_coarse_cells(frame, preset)
+    if kind == "clusters" and provenance == "extract":
+        _require_cell_outlines(frame, preset)
     fields = preset.fields[kind]
     source = frame
     if kind == "crimes":
@@ -672,6 +675,21 @@ def _require_coarse_cells(cells: gpd.GeoDataFrame, preset: AudiencePreset) -> No
             f"Hotspot cells of about {side_m:.0f} m are too fine for the {preset.audience} "
             f"preset; rebuild them with cells of at least {preset.min_cell_m:.0f} m "
             f"(cell_size_m={preset.min_cell_m:.0f})."
+        )
+        raise ParameterError(msg)
+
+
+def _require_cell_outlines(clusters: gpd.GeoDataFrame, preset: AudiencePreset) -> None:
+    """Refuse cluster outlines of exact locations not drawn as the audience's cells."""
+    if not preset.min_cell_m or clusters.empty:
+        return
+    corners = shapely.get_coordinates(clusters.geometry.boundary.to_numpy())
+    off = np.abs(corners / preset.min_cell_m - np.round(corners / preset.min_cell_m))
+    if off.max() > 1e-6:  # noqa: PLR2004 - float slack on a grid corner
+        msg = (
+            f"Cluster outlines of a force extract are too fine for the {preset.audience} "
+            f"preset: draw them as cells of {preset.min_cell_m:.0f} m "
+            f"(export_analyses(min_cell_m={preset.min_cell_m:.0f}))."
         )
         raise ParameterError(msg)
 

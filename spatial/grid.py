@@ -33,6 +33,7 @@ __all__ = [
     "assign_cells",
     "assign_cells_xy",
     "auto_cell_size_m",
+    "cells_covering",
     "count_points",
     "hex_side_m",
     "make_grid",
@@ -525,3 +526,50 @@ def count_points(
         w = np.ones(len(points), dtype=np.float64)
     inside = ids >= 0
     return np.bincount(ids[inside], weights=w[inside], minlength=grid.n_cells).astype(np.float64)
+
+
+def cells_covering(shapes: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoSeries:
+    """
+    Replace each shape by the square cells it meets, of a grid anchored at the CRS's origin.
+
+    Outlines drawn from exact locations (a cluster's hull around a few addresses) give those
+    locations away; the cells they meet show only which ``cell_size_m`` squares hold them.
+
+    Parameters
+    ----------
+    shapes
+        Polygons (or any geometries) in EPSG:27700.
+    cell_size_m
+        The cells' side, in metres (the audience's finest cell, say).
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        The union of the cells each shape meets (touching only at an edge does not count), same
+        index and CRS.
+
+    Raises
+    ------
+    ParameterError
+        When ``cell_size_m`` is not positive.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> s = gpd.GeoSeries([Point(150, 50).buffer(10)], crs=BNG)
+    >>> cells_covering(s, cell_size_m=100).iloc[0].bounds
+    (100.0, 0.0, 200.0, 100.0)
+    """
+    if not cell_size_m > 0:
+        msg = f"cell_size_m must be a positive number of metres; found {cell_size_m}."
+        raise ParameterError(msg)
+    require_bng(gpd.GeoDataFrame(geometry=shapes), name="shapes")
+    covered = []
+    for shape in shapes:
+        x0, y0, x1, y1 = (math.floor(v / cell_size_m) for v in shape.bounds)
+        cols, rows = np.meshgrid(np.arange(x0, x1 + 1), np.arange(y0, y1 + 1))
+        xs, ys = cols.ravel() * cell_size_m, rows.ravel() * cell_size_m
+        cells = shapely.box(xs, ys, xs + cell_size_m, ys + cell_size_m)
+        met = shapely.area(shapely.intersection(cells, shape)) > 0
+        covered.append(shapely.union_all(cells[met]))
+    return gpd.GeoSeries(covered, index=shapes.index, crs=shapes.crs)

@@ -11,7 +11,7 @@ EVA page).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from boundaries.select import data_period, filter_texts, select_points, select_wards
@@ -20,7 +20,7 @@ from hotspots.clusters import dbscan_clusters
 from hotspots.gistar import gi_star
 from hotspots.kde import DENSITY_UNIT, kernel_density
 from spatial.errors import EmptyInputError, ParameterError
-from spatial.grid import count_points, make_grid
+from spatial.grid import cells_covering, count_points, make_grid
 from spatial.network import load_network
 from tasking.eva import plan_hotspot_route
 
@@ -164,7 +164,15 @@ def _gistar(
     return result, method
 
 
-def _clusters(points: gpd.GeoDataFrame) -> tuple[ClusterResult, dict[str, str]]:
+def _clusters(
+    points: gpd.GeoDataFrame, *, outline_cell_m: float | None
+) -> tuple[ClusterResult, dict[str, str]]:
+    """
+    DBSCAN clusters; with ``outline_cell_m``, each outline drawn as the cells it meets.
+
+    A hull around exact locations (a force extract's) outlines the addresses themselves; the
+    audience's cells show only which squares hold them.
+    """
     result = dbscan_clusters(points)
     method = {
         "method": "DBSCAN on snap points weighted by crime count",
@@ -172,6 +180,15 @@ def _clusters(points: gpd.GeoDataFrame) -> tuple[ClusterResult, dict[str, str]]:
         "min_crimes": str(result.min_crimes),
         "hull_buffer_m": f"{result.hull_buffer_m:g}",
     }
+    if outline_cell_m:
+        cells = cells_covering(result.clusters.geometry, cell_size_m=outline_cell_m)
+        frame = result.clusters.set_geometry(cells)
+        frame["area_m2"] = frame.geometry.area
+        result = replace(result, clusters=frame)
+        method["outline"] = (
+            f"the {outline_cell_m:g} m cells each cluster's hull meets (the extract's locations "
+            "are exact)"
+        )
     return result, method
 
 
@@ -335,7 +352,10 @@ def export_analyses(
     if "density" in kinds:
         density, methods["density"] = _density(points, wards, min_cell_m=min_cell_m)
     if "clusters" in kinds:
-        clusters, methods["clusters"] = _clusters(points)
+        exact = area.provenance == "extract"
+        clusters, methods["clusters"] = _clusters(
+            points, outline_cell_m=min_cell_m if exact else None
+        )
     streets = None
     if "streets" in kinds:
         streets, methods["streets"] = _streets(area, points)

@@ -11,14 +11,16 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import shapely
 
 from boundaries.extract import study_area_from_incidents
 from boundaries.select import Selection
-from layers.audience import get_preset
+from layers.audience import get_preset, prepare_layer
 from layers.briefing import CAVEATS, EXTRACT_CAVEAT, render_briefing
 from layers.export import analysis_layers, export_layers
 from layers.metadata import LICENCE_ONS, LICENCE_POLICE, extract_source, source_lines
 from patchmap.cli import main
+from spatial.errors import ParameterError
 from spatial.incidents import read_incidents
 from tasking.pack import briefing_content
 from tasking.products import export_analyses
@@ -246,3 +248,40 @@ def test_packs_state_the_caveats_of_their_data(
     text = render_briefing(content, demo_area, audience="partner").html
     assert CAVEATS[0].split(":")[0] in text
     assert html.escape(EXTRACT_CAVEAT) not in text
+
+
+@pytest.mark.parametrize(("audience", "cell_m"), [("partner", 100.0), ("public", 250.0)])
+def test_cluster_outlines_of_an_extract_are_the_audiences_cells(
+    extract_area: StudyArea, audience: Audience, cell_m: float
+) -> None:
+    minimum = get_preset(audience).min_cell_m
+    assert minimum == cell_m
+    coarse = export_analyses(extract_area, Selection(), layers=["clusters"], min_cell_m=minimum)
+    exact = export_analyses(extract_area, Selection(), layers=["clusters"])
+    assert coarse.clusters is not None
+    assert exact.clusters is not None
+    outlines, hulls = coarse.clusters.clusters, exact.clusters.clusters
+    assert len(outlines) == len(hulls) > 0  # the same clusters, drawn coarser
+    for outline, hull in zip(outlines.geometry, hulls.geometry, strict=True):
+        xy = shapely.get_coordinates(outline)
+        assert np.allclose(xy % cell_m, 0.0)  # every corner on the audience's grid
+        assert outline.contains(hull.representative_point())
+        assert outline.area >= hull.area
+    assert np.allclose(outlines["area_m2"], outlines.area)
+    assert "outline" in coarse.methods["clusters"]
+    assert "outline" not in exact.methods["clusters"]
+
+
+def test_exact_cluster_outlines_of_an_extract_are_refused_for_partners(
+    extract_area: StudyArea,
+) -> None:
+    exact = export_analyses(extract_area, Selection(), layers=["clusters"])
+    assert exact.clusters is not None
+    with pytest.raises(ParameterError, match="too fine for the partner preset"):
+        prepare_layer(
+            exact.clusters.clusters, "clusters", get_preset("partner"), provenance="extract"
+        )
+    police = prepare_layer(
+        exact.clusters.clusters, "clusters", get_preset("police"), provenance="extract"
+    )
+    assert len(police) == len(exact.clusters.clusters)
