@@ -308,6 +308,9 @@ def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
 def _read_table(name: str, data: bytes) -> pd.DataFrame:
     """Read one CSV or .xlsx as text columns, stripped, empty cells as missing (cleaned once)."""
     if name.lower().endswith(".xlsx"):
+        if not data:
+            msg = f"{name}: the file is empty. Save the extract from Excel again (.xlsx or CSV)."
+            raise EmptyInputError(msg)
         try:
             workbook = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
             frame = pd.read_excel(workbook, sheet_name=0, dtype=str)
@@ -708,7 +711,13 @@ def _parse_dates(
         parsed = _day_month(values, sep=layout[1], column=column, source=source, order=order)
     else:
         parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    _raise_unparsed(values, parsed, column=column, origin=origin)
+    advice = (
+        "They were read month-first, as dates=month-first asks: check that the dates are "
+        "month-first (01/21/2025), or leave dates= out."
+        if order == "month-first"
+        else _DATE_ADVICE
+    )
+    _raise_unparsed(values, parsed, column=column, origin=origin, advice=advice)
     return parsed
 
 
@@ -761,8 +770,16 @@ def _origin(table: pd.DataFrame, at: int) -> tuple[str, int]:
     return str(table["source_file"].iloc[at]), int(table["source_row"].iloc[at])
 
 
+_DATE_ADVICE: Final = "Use UK day-first (03/01/2025 22:15) or ISO (2025-01-03 22:15) dates."
+
+
 def _raise_unparsed(
-    values: pd.Series, parsed: pd.Series, *, column: str, origin: pd.DataFrame
+    values: pd.Series,
+    parsed: pd.Series,
+    *,
+    column: str,
+    origin: pd.DataFrame,
+    advice: str = _DATE_ADVICE,
 ) -> None:
     """Refuse values that are not dates, naming the file and row of the first."""
     bad = values.notna() & parsed.isna()
@@ -771,8 +788,7 @@ def _raise_unparsed(
         source, row = _origin(origin, at)
         msg = (
             f"{source}: {int(bad.sum())} values in {column!r} are not dates patchmap can read "
-            f"(first: row {row}, {values.iloc[at]!r}). Use UK day-first "
-            "(03/01/2025 22:15) or ISO (2025-01-03 22:15) dates."
+            f"(first: row {row}, {values.iloc[at]!r}). {advice}"
         )
         raise InputDataError(msg)
 

@@ -547,3 +547,14 @@ def test_wholly_blank_rows_are_skipped_and_counted_in_a_note(tmp_path: Path) -> 
     inc = read_incidents([_csv(csv_rows)])
     assert (inc.report.n_rows, inc.report.n_events, inc.report.n_without_time) == (2, 1, 1)
     assert inc.rejected["source_row"].tolist() == [4]
+
+
+def test_an_empty_workbook_file_is_called_empty_not_a_bad_zip() -> None:
+    with pytest.raises(EmptyInputError, match=r"^x\.xlsx: the file is empty\. Save the extract"):
+        read_incidents([("x.xlsx", b"")])
+
+
+def test_month_first_dates_that_do_not_parse_say_they_were_read_month_first() -> None:
+    rows = "D1,21/01/2025 00:59,,Theft,453850,269500\n"
+    with pytest.raises(InputDataError, match="read month-first, as dates=month-first asks"):
+        read_incidents([_csv(rows)], columns={"dates": "month-first"})
