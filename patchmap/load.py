@@ -49,7 +49,7 @@ def run_summary(args: argparse.Namespace) -> int:
     if summary.n_duplicates_removed:
         print(f"  duplicates removed {summary.n_duplicates_removed:>8,}")
     if summary.n_set_aside:
-        print(f"  set aside (copies, older versions) {summary.n_set_aside:>8,}")
+        print(f"  set aside          {summary.n_set_aside:>8,}  (copies, older versions)")
     print("by ward:")
     for ward, count in sorted(summary.by_ward.items(), key=lambda kv: -kv[1]):
         print(f"  {ward:<30} {count:>8,}")
@@ -121,7 +121,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     print(f"  without location   {report.n_without_location:>10,}")
     print(f"  outside GB         {report.n_outside_gb:>10,}")
     if report.n_rows_set_aside:
-        print(f"  set aside (copies, older versions) {report.n_rows_set_aside:>10,}")
+        print(f"  set aside          {report.n_rows_set_aside:>10,}  (copies, older versions)")
     if report.n_duplicates:
         print(f"  repeated Crime IDs {report.n_duplicates:>10,}")
     if report.n_outcome_rows:
