@@ -505,7 +505,10 @@ def aggregate_crimes(
     points
         Crimes in EPSG:27700 with ``ward`` and ``location`` columns.
     detail
-        ``"points"`` returns a copy; ``"streets"`` one row per (ward, location text) with
+        ``"points"`` returns a copy in one order whatever the reader's (by month, Crime ID,
+        type, location, place, then file and row: a store's rows come along a curve, a CSV's
+        as filed);
+        ``"streets"`` one row per (ward, location text) with
         ``n_crimes`` and the centroid of its snap points; ``"wards"`` one row per ward with
         ``n_crimes`` and the ward polygon (from ``wards``).
     wards
@@ -528,7 +531,18 @@ def aggregate_crimes(
     """
     require_bng(points, name="crimes")
     if detail == "points":
-        return points.copy()
+        first = [c for c in ("month", "crime_id", "crime_type", "location") if c in points]
+        last = [c for c in ("source_file", "source_row") if c in points]  # ties: as filed
+        order = pd.DataFrame(
+            {
+                **{c: points[c].to_numpy() for c in first},
+                "_x": points.geometry.x.to_numpy(),
+                "_y": points.geometry.y.to_numpy(),
+                **{c: points[c].to_numpy() for c in last},
+            }
+        )
+        rows = order.sort_values(list(order.columns), kind="stable").index.to_numpy()
+        return points.iloc[rows].copy()
     require_columns(
         points.columns,
         ("ward", "location"),

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import Point, box
 
+from boundaries.dataset import load_demo
 from layers.audience import (
     DEFAULT_MIN_COUNT,
     PRESETS,
@@ -114,6 +115,23 @@ def test_aggregate_crimes_to_streets_counts_each_location_in_its_ward() -> None:
     ]
     assert streets.crs == BNG
     assert streets["n_crimes"].sum() == len(crimes)
+
+
+def test_crime_points_come_in_one_order_whatever_the_readers() -> None:
+    points = load_demo().points
+    shuffled = points.sample(frac=1.0, random_state=3)
+    first = aggregate_crimes(points, detail="points")
+    assert len(first) == len(points)
+    again = aggregate_crimes(shuffled, detail="points")
+    assert (
+        first.drop(columns="geometry")
+        .reset_index(drop=True)
+        .equals(again.drop(columns="geometry").reset_index(drop=True))
+    )
+    assert (first.geometry.x.to_numpy() == again.geometry.x.to_numpy()).all()
+    assert (first.geometry.y.to_numpy() == again.geometry.y.to_numpy()).all()
+    months = first["month"].astype(str).tolist()
+    assert months == sorted(months)
 
 
 def test_aggregate_crimes_to_wards_includes_empty_wards() -> None:
