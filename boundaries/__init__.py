@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         EXTRACT_AREA_BUFFER_M,
         EXTRACT_AREA_NAME,
         extract_area,
+        is_extract_area,
         study_area_from_incidents,
     )
     from boundaries.neighbourhoods import apply_neighbourhoods
@@ -68,6 +69,7 @@ _EXPORTS: dict[str, str] = {
     "extract_area": "boundaries.extract",
     "filter_texts": "boundaries.select",
     "force_overview": "boundaries.overview",
+    "is_extract_area": "boundaries.extract",
     "load_demo": "boundaries.dataset",
     "load_study_area": "boundaries.dataset",
     "load_study_area_from_store": "boundaries.dataset",
@@ -103,6 +105,7 @@ __all__ = [
     "extract_area",
     "filter_texts",
     "force_overview",
+    "is_extract_area",
     "load_demo",
     "load_study_area",
     "load_study_area_from_store",

@@ -30,6 +30,7 @@ __all__ = [
     "EXTRACT_AREA_BUFFER_M",
     "EXTRACT_AREA_NAME",
     "extract_area",
+    "is_extract_area",
     "study_area_from_incidents",
 ]
 
@@ -188,3 +189,27 @@ def _none_in_wards_note(
             "columns) are not swapped."
         )
     return f"None of the {len(points):,} located events lies in the wards. {hint}"
+
+
+def is_extract_area(wards: gpd.GeoDataFrame) -> bool:
+    """
+    Say whether ``wards`` is the one area drawn around a force extract's events (no wards given).
+
+    Parameters
+    ----------
+    wards
+        A study area's wards, or some of them.
+
+    Returns
+    -------
+    bool
+        True when the only ward is :data:`EXTRACT_AREA_NAME`.
+
+    Examples
+    --------
+    >>> is_extract_area(gpd.GeoDataFrame({"ward_name": [EXTRACT_AREA_NAME]}))
+    True
+    >>> is_extract_area(gpd.GeoDataFrame({"ward_name": ["Castle"]}))
+    False
+    """
+    return len(wards) == 1 and str(wards["ward_name"].iloc[0]) == EXTRACT_AREA_NAME

@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 from jinja2 import Environment, select_autoescape
 
+from boundaries.extract import is_extract_area
 from hotspots.tables import snap_point_counts
 from layers.audience import (
     Audience,
@@ -639,6 +640,7 @@ def _sources(area: StudyArea) -> list[str]:
             uses_osm=area.network_path is not None,
             provenance=area.provenance,
             files=area.crimes.files,
+            ward_file=not is_extract_area(area.wards),
         )
     )
 

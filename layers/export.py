@@ -44,6 +44,7 @@ import pandas as pd
 import rasterio
 from affine import Affine
 
+from boundaries.extract import is_extract_area
 from layers.audience import (
     Audience,
     AudiencePreset,
@@ -552,6 +553,7 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
             uses_osm=analyses.route is not None,
             provenance=analyses.provenance,
             files=analyses.files,
+            ward_file=not is_extract_area(analyses.selected_wards),
         ),
     )
     return AnalysisLayers(tuple(out), analyses.density, metadata, analyses)

@@ -199,6 +199,7 @@ def source_lines(
     uses_osm: bool,
     provenance: Provenance = "police.uk",
     files: Sequence[str] = (),
+    ward_file: bool = True,
 ) -> tuple[str, ...]:
     """
     Return the source and licence lines an export or a pack must carry.
@@ -214,6 +215,9 @@ def source_lines(
         ``"extract"`` (:func:`extract_source`: the force's own record, no open licence).
     files
         The extract's file names, named in its source line.
+    ward_file
+        Ward boundaries were loaded (credited as ONS boundaries, :data:`LICENCE_ONS`); False
+        for a force extract given without them, whose one area is drawn around its events.
 
     Returns
     -------
@@ -228,8 +232,11 @@ def source_lines(
     3
     >>> LICENCE_POLICE in source_lines(is_demo=False, uses_osm=False, provenance="extract")
     False
+    >>> source_lines(is_demo=False, uses_osm=False, ward_file=False) == (LICENCE_POLICE,)
+    True
     """
     if is_demo:
         return (LICENCE_DEMO,)
     crimes = LICENCE_POLICE if provenance == "police.uk" else extract_source(files)
-    return (crimes, LICENCE_ONS) + ((LICENCE_OSM,) if uses_osm else ())
+    wards = (LICENCE_ONS,) if ward_file else ()
+    return (crimes, *wards) + ((LICENCE_OSM,) if uses_osm else ())

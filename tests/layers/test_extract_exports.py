@@ -194,7 +194,7 @@ def test_partner_pack_map_of_an_extract_uses_100_m_cells(extract_area: StudyArea
 
 
 def test_extract_export_states_its_own_source_and_no_police_uk_licence(
-    tmp_path: Path, extract_csv: Path
+    tmp_path: Path, extract_csv: Path, cambridge_dir: Path
 ) -> None:
     out = tmp_path / "meta"
     argv = ["export", "--incidents", str(extract_csv), "--audience", "partner"]
@@ -203,6 +203,15 @@ def test_extract_export_states_its_own_source_and_no_police_uk_licence(
     assert meta["sources"][0] == extract_source(["rms.csv"])
     assert meta["sources"][0].startswith("Crime data: force records-management extract: rms.csv.")
     assert LICENCE_POLICE not in meta["sources"]
+    assert LICENCE_ONS not in meta["sources"]  # no wards given: the area is drawn round the events
+    with_wards = tmp_path / "with-wards"
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    assert (
+        main([*argv, *wards, "--layers", "crimes", "--formats", "csv", "--out", str(with_wards)])
+        == 0
+    )
+    sources = json.loads((with_wards / "metadata.json").read_text(encoding="utf-8"))["sources"]
+    assert sources == [extract_source(["rms.csv"]), LICENCE_ONS]
     method = meta["methods"]["crimes"]["method"]
     assert method.startswith("force records-management extract (exact locations and times")
     assert "police.uk" not in method
