@@ -27,7 +27,7 @@ import pyarrow.csv as pa_csv
 import shapely
 from pyproj import Transformer
 
-from spatial.crs import BNG, BNG_EPSG, WGS84
+from spatial.crs import BNG, BNG_EPSG, GB_BOUNDS_M, WGS84
 from spatial.errors import (
     CRSError,
     EmptyInputError,
@@ -970,6 +970,32 @@ _TYPE_NAMES: Final = {
 }
 
 
+_WEB_MERCATOR_MAX_M: Final = 20_037_508.35
+"""Web Mercator's (EPSG:3857) easting and northing never exceed this."""
+
+
+def _metres_crs_guess(minx: float, miny: float, maxx: float, maxy: float) -> str:
+    """
+    Name the projected CRS that coordinates in metres most likely are in.
+
+    British National Grid when they fit its extent of Great Britain; Web Mercator (web maps'
+    CRS) when they do not but lie in Web Mercator's range.
+
+    Examples
+    --------
+    >>> _metres_crs_guess(544_000, 255_000, 549_000, 261_000)
+    'EPSG:27700'
+    >>> _metres_crs_guess(10_000, 6_830_000, 20_000, 6_843_132)
+    'Web Mercator (EPSG:3857), as web maps use: outside British National Grid'
+    """
+    x0, y0, x1, y1 = GB_BOUNDS_M
+    if x0 <= minx and maxx <= x1 and y0 <= miny and maxy <= y1:
+        return "EPSG:27700"
+    if max(abs(minx), abs(maxx), abs(miny), abs(maxy)) <= _WEB_MERCATOR_MAX_M:
+        return "Web Mercator (EPSG:3857), as web maps use: outside British National Grid"
+    return "not in British National Grid or Web Mercator: find the file's CRS"
+
+
 def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.GeoDataFrame:
     crs = frame.crs
     if crs is None:  # _read_vector refuses frames without a CRS
@@ -981,7 +1007,8 @@ def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.Geo
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:  # noqa: PLR2004
             msg = (
                 f"{name}: the {what} claim {found} (degrees) but hold coordinates up to "
-                f"{max(abs(maxx), abs(maxy)):,.0f}: they are probably metres (EPSG:27700). "
+                f"{max(abs(maxx), abs(maxy)):,.0f}: they are probably metres "
+                f"({_metres_crs_guess(minx, miny, maxx, maxy)}). "
                 "Fix the CRS in your GIS (Set CRS, not Reproject)."
             )
             raise CRSError(msg)

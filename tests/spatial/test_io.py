@@ -335,6 +335,13 @@ def test_read_wards_errors(tmp_path: Path) -> None:
     )
     with pytest.raises(CRSError, match="probably metres"):
         read_wards(no_crs)
+    mercator = tmp_path / "mercator.geojson"  # a web map's metres, saved without a CRS
+    ring = [[13_000, 6_843_000], [13_100, 6_843_000], [13_100, 6_843_100], [13_000, 6_843_000]]
+    feature = {"type": "Feature", "properties": {"WD23NM": "A"}}
+    feature["geometry"] = {"type": "Polygon", "coordinates": [ring]}
+    mercator.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(CRSError, match=r"probably metres \(Web Mercator \(EPSG:3857\)"):
+        read_wards(mercator)
     frame = gpd.GeoDataFrame({"colour": ["red"]}, geometry=[_square(545000, 258000)], crs=BNG)
     path = tmp_path / "w.gpkg"
     frame.to_file(path)
