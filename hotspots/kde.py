@@ -596,7 +596,9 @@ def kernel_density(
     n_inside = int(inside.sum())
     if n_inside == 0:
         msg = (
-            f"None of the {len(points):,} points lies inside the selected wards. "
+            "The selection holds no crimes: widen the months, wards or crime types."
+            if len(points) == 0
+            else f"None of the {len(points):,} points lies inside the selected wards. "
             "Check the ward selection and the months and crime types chosen."
         )
         raise EmptyInputError(msg)

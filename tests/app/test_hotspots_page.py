@@ -114,7 +114,9 @@ def test_an_empty_selection_shows_the_error_and_keeps_the_controls() -> None:
     at.select_slider(key="months").set_value(("2024-10", "2024-10")).run()
     assert not at.exception
     assert len(at.error) == 1
-    assert at.error[0].value.startswith("None of the 0 points lies inside the selected wards.")
+    assert at.error[0].value == (
+        "The selection holds no crimes: widen the months, wards or crime types."
+    )
     # The parameters stay on screen so the user can change them.
     assert at.number_input(key="kde_bandwidth_m").placeholder == "automatic"
     assert at.selectbox(key="kde_kernel").value == "quartic"
