@@ -43,6 +43,8 @@ LAYER_LABELS: Final[dict[LayerKind, str]] = {
     "streets": "Hot streets (network KDE per street segment)",
 }
 DEFAULT_LAYERS: Final[tuple[LayerKind, ...]] = ("hotspots", "density", "clusters", "sites")
+NETWORK_LAYERS: Final = frozenset({"routes", "streets"})
+"""Layers made on the street network: offered only when the area has one."""
 AUDIENCE_HELP: Final = {
     "police": "Police: full detail (crime IDs, outcomes, snap points). Not for sharing.",
     "partner": "Partner: streets and cells, small counts suppressed, no IDs or outcomes.",
@@ -89,8 +91,14 @@ with tab_layers:
     allowed = [
         k
         for k in LAYER_LABELS
-        if k in preset.allowed_layers and (k != "streets" or area.network_path is not None)
+        if k in preset.allowed_layers and (k not in NETWORK_LAYERS or area.network_path is not None)
     ]
+    if area.network_path is None:
+        st.caption(
+            "EVA routes and hot streets need the area's street network, which only the demo "
+            "town carries here: plan a walk on the EVA routes page, or export them with "
+            "`patchmap export --network`."
+        )
     st.session_state.setdefault(LAYERS_KEY, list(DEFAULT_LAYERS))
     st.session_state[LAYERS_KEY] = [k for k in st.session_state[LAYERS_KEY] if k in allowed]
     layers = st.multiselect(

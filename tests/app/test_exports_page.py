@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
+from app_pages import _ui
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -99,3 +101,18 @@ def test_public_threshold_is_at_least_ten() -> None:
     at.radio(key="export_audience").set_value("police").run()
     assert not at.exception, at.exception
     assert not [n for n in at.number_input if n.key == "export_min_count"]  # no suppression
+
+
+def test_without_a_street_network_routes_are_not_offered(cambridge_dir: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson")).run()
+    at.switch_page("app_pages/exports.py").run()
+    assert not at.exception, at.exception
+    layers = at.multiselect(key="export_layers")
+    assert "routes" not in layers.options  # choosing it stopped the page and its pack tab
+    assert "streets" not in layers.options
+    assert any("need the area's street network" in c.value for c in at.caption)
+    assert at.button(key="brief_build") is not None
