@@ -1628,6 +1628,22 @@ def load_extract() -> tuple[str, Incidents] | None:
     return f"path:{path}:{signature}:{options}", inc
 
 
+def extract_in_wards(inc: Incidents, wards: gpd.GeoDataFrame) -> bool:
+    """
+    Say whether any event of an extract (in British National Grid) lies in the loaded wards.
+
+    The demo extract lies in the demo town: with another area loaded, its wards, hot areas and
+    patrol areas would select nothing.
+    """
+    x0, y0, x1, y1 = wards.total_bounds
+    x, y = inc.table["x_m"].to_numpy(), inc.table["y_m"].to_numpy()
+    near = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    if not near.any():
+        return False
+    points = shapely.points(x[near], y[near])
+    return bool(shapely.intersects(points, wards.union_all()).any())
+
+
 def extract_accounting(inc: Incidents) -> str:
     """
     Say where every row of the extract went, in one sentence.

@@ -75,7 +75,8 @@ if inc.report.notes:
             st.caption(note)
 
 in_gb = inc.events.crs is not None and inc.events.crs.to_epsg() == BNG_EPSG
-wards = ctx.area.wards if in_gb else None
+in_wards = in_gb and _ui.guarded("placing the extract", _ui.extract_in_wards, inc, ctx.area.wards)
+wards = ctx.area.wards if in_wards else None
 first_day, last_day = inc.events["start"].min().date(), inc.events["start"].max().date()
 left, right = st.columns(2)
 left.multiselect(
@@ -171,10 +172,16 @@ st.altair_chart(
 )
 
 st.subheader("Where the patrol windows apply")
-if wards is None:
+if not in_gb:
     st.caption(
         f"The extract lies outside Great Britain ({inc.report.crs}): patrol areas and the map "
         "need data in Great Britain and ward boundaries."
+    )
+elif wards is None:
+    demo = " (the demo extract is the demo town's)" if extract_key.startswith("demo:") else ""
+    st.caption(
+        f"No event of the extract lies in the wards of {ctx.area.label}{demo}: choose the "
+        "force's extract of these wards in the sidebar for their areas and patrol areas."
     )
 else:
     problems = _ui.attempt(

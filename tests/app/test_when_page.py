@@ -163,6 +163,24 @@ def test_uploaded_extract_with_no_usable_row_says_where_the_rows_went() -> None:
     assert "No events in the selection" not in error.value
 
 
+def test_demo_extract_beside_other_wards_says_so_instead_of_an_error(cambridge_dir: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson")).run()
+    at.switch_page("app_pages/when.py").run()
+    assert not at.exception
+    assert not at.error  # it said "No crimes in the selection" with every filter at "all"
+    assert at.metric[0].value == "8,491"  # the demo extract's events, counted as ever
+    assert list(at.radio(key="when_area_kind").options) == [_ui.WHEN_WHOLE]
+    assert any(
+        "No event of the extract lies in the wards of" in c.value
+        and "the demo extract is the demo town's" in c.value
+        for c in at.caption
+    )
+
+
 def test_tasking_page_writes_the_patrol_window_into_a_new_action(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
