@@ -1628,6 +1628,24 @@ def load_extract() -> tuple[str, Incidents] | None:
     return f"path:{path}:{signature}:{options}", inc
 
 
+def extract_scope(extract_key: str) -> str:
+    """
+    Say what a page of dated crimes counts: the extract chosen, not the data set's crimes.
+
+    The sidebar's wards, months and crime types filter the data set (police.uk files, a
+    store); the When and Near repeats pages count the force extract chosen on them instead.
+    """
+    what = (
+        "the demo extract (the demo town's dated crimes)"
+        if extract_key.startswith("demo:")
+        else "the force extract chosen in the sidebar"
+    )
+    return (
+        f"This page counts {what}, not the data set's crimes: the sidebar's wards, months and "
+        "crime types do not apply here; choose them on the page."
+    )
+
+
 def extract_in_wards(inc: Incidents, wards: gpd.GeoDataFrame) -> bool:
     """
     Say whether any event of an extract (in British National Grid) lies in the loaded wards.

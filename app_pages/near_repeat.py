@@ -124,6 +124,7 @@ if loaded is None:
 extract_key, inc = loaded
 events = inc.events
 st.caption(_ui.extract_accounting(inc))
+st.caption(_ui.extract_scope(extract_key))
 
 types = sorted(events["crime_type"].unique())
 st.session_state.setdefault(TYPE_KEY, "Burglary" if "Burglary" in types else ALL_TYPES)

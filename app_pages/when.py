@@ -69,6 +69,7 @@ if loaded is None:
     st.stop()
 extract_key, inc = loaded
 st.caption(_ui.extract_accounting(inc))
+st.caption(_ui.extract_scope(extract_key))
 if inc.report.notes:
     with st.expander("Notes on the extract"):
         for note in inc.report.notes:
