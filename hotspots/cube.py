@@ -416,7 +416,7 @@ def cube_for_selection(
     ParameterError
         When a name in the selection is unknown or the options are out of range.
     EmptyInputError
-        When the selection covers no month of the data.
+        When the selection covers no month of the data, or holds no crime.
     """
     wards = select_wards(area, selection)
     points = select_points(area, selection)
@@ -430,6 +430,9 @@ def cube_for_selection(
             f"{selection.months[0] if selection.months else ''}.."
             f"{selection.months[1] if selection.months else ''}. Widen --months."
         )
+        raise EmptyInputError(msg)
+    if points.empty:  # a forecast of nothing would still rank cells, all scoring 0
+        msg = "The selection holds no crimes: widen the months, wards or crime types."
         raise EmptyInputError(msg)
     grid = make_grid(wards, kind=kind, cell_size_m=cell_size_m)
     return build_cube(points, grid, months=months, wards=wards)

@@ -31,7 +31,7 @@ from hotspots.methods import (
 )
 from spatial.crs import BNG
 from spatial.demo import PLANTED_PATTERNS
-from spatial.errors import CRSError, MissingColumnError, ParameterError
+from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
 from spatial.grid import make_grid
 
 if TYPE_CHECKING:
@@ -326,3 +326,18 @@ def test_the_demo_s_emerging_asb_is_flagged_only_once_it_has_begun(demo_area: St
     assert near("2025-07", DEFAULT_METHODS["last-month"])[:3] == [1, 2, 3]
     assert min(near("2025-07", DEFAULT_METHODS["counts-all"])) > 3  # long-run counts lag
     assert near("2025-10", DEFAULT_METHODS["default"])[:3] == [1, 2, 3]
+
+
+def test_a_selection_without_crimes_is_refused_not_forecast(demo_area: StudyArea) -> None:
+    points = demo_area.points
+    seen = set(zip(points["ward"], points["crime_type"], points["month"].astype(str), strict=True))
+    ward, kind, month = next(
+        (w, t, m)
+        for w in demo_area.ward_names
+        for t in demo_area.crime_types
+        for m in demo_area.months
+        if (w, t, m) not in seen
+    )
+    chosen = Selection(wards=(ward,), crime_types=(kind,), months=(month, month))
+    with pytest.raises(EmptyInputError, match=r"^The selection holds no crimes: widen"):
+        cube_for_selection(demo_area, chosen)  # it ranked cells that all scored 0
