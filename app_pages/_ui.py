@@ -31,7 +31,7 @@ from boundaries.dataset import (
 )
 from boundaries.overview import ForceOverview, force_overview
 from boundaries.population import lsoa_residents, ward_population
-from boundaries.select import Selection, select_points, select_wards
+from boundaries.select import Selection, require_loaded_months, select_points, select_wards
 from hotspots.backtest import backtest
 from hotspots.classify import change_by_cell, emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
@@ -1012,6 +1012,8 @@ def change_result(  # the data set key, the filters and each option
     grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
     points = select_points(_area, dataclasses.replace(selection, months=None))
     before, after = periods
+    require_loaded_months(_area, before, what="before")
+    require_loaded_months(_area, after, what="after")
     return change_by_cell(points, grid=grid, before=before, after=after, alpha=alpha)
 
 
@@ -1161,6 +1163,8 @@ def assessment(
 ) -> Assessment:
     """Run the WDD and Poisson tests for the chosen areas and periods (cached)."""
     del dataset_id
+    require_loaded_months(_area, before, what="before")
+    require_loaded_months(_area, after, what="after")
     points = select_points(_area, Selection(crime_types=selection.crime_types))
     return assess_response(
         points,

@@ -23,6 +23,7 @@ __all__ = [
     "filter_texts",
     "parse_month_range",
     "ranked_counts",
+    "require_loaded_months",
     "select_points",
     "select_wards",
     "summarise",
@@ -339,6 +340,41 @@ class Summary:
             "by_crime_type": dict(self.by_crime_type),
             "notes": list(self.notes),
         }
+
+
+def require_loaded_months(area: StudyArea, period: tuple[str, str], *, what: str) -> None:
+    """
+    Refuse a period holding a month no data were loaded for: its crimes would count as none.
+
+    A comparison of two periods (a change test, an assessment) would otherwise read a month
+    outside the files as a month without crime, and find a fall or a rise that is not there.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    period
+        First and last month, ``YYYY-MM``, inclusive.
+    what
+        The period's name in the message (``"before"``).
+
+    Raises
+    ------
+    EmptyInputError
+        When a month of ``period`` is not among the area's months.
+    """
+    loaded = area.months
+    months = [str(m) for m in pd.period_range(period[0], period[1], freq="M")]
+    missing = [m for m in months if m not in set(loaded)]
+    if missing:
+        span = missing[0] if len(missing) == 1 else f"{missing[0]}..{missing[-1]}"
+        msg = (
+            f"The {what} period {period[0]}..{period[1]} holds {len(missing)} month(s) with no "
+            f"data loaded ({span}); the data cover {loaded[0]}..{loaded[-1]}. Choose months "
+            "inside the data, or load the missing months: they would count as months without "
+            "crime."
+        )
+        raise EmptyInputError(msg)
 
 
 def ranked_counts(values: pd.Series[str]) -> pd.Series[int]:

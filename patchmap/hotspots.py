@@ -854,7 +854,7 @@ def run_change(args: argparse.Namespace) -> int:
     long: reads the options, runs the change test and prints each output form
     in turn; the steps share many locals.
     """
-    from boundaries.select import parse_month_range
+    from boundaries.select import parse_month_range, require_loaded_months
     from hotspots.classify import DEFAULT_CHANGE_ALPHA, change_by_cell, month_range
     from hotspots.ranking import by_rate_change
 
@@ -862,6 +862,8 @@ def run_change(args: argparse.Namespace) -> int:
     before = parse_month_range(args.before)
     after = parse_month_range(args.after)
     loaded = load(args)
+    require_loaded_months(loaded.area, before, what="before")
+    require_loaded_months(loaded.area, after, what="after")
     points, wards = _selected(loaded)
     notes: list[str] = []
     grid, choices = _grid_for(args, wards, notes)

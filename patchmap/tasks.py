@@ -477,17 +477,25 @@ def _assess_area(session: Session, spec: str, area: StudyArea) -> BaseGeometry:
 
 
 def _tasks_assess(session: Session, args: argparse.Namespace) -> dict[str, object]:
-    from boundaries.select import Selection, parse_month_range, select_points
+    from boundaries.select import (
+        Selection,
+        parse_month_range,
+        require_loaded_months,
+        select_points,
+    )
     from tasking.assess import assess_response
 
     loaded = load(args)
+    before, after = parse_month_range(args.before), parse_month_range(args.after)
+    require_loaded_months(loaded.area, before, what="before")
+    require_loaded_months(loaded.area, after, what="after")
     points = select_points(loaded.area, Selection(crime_types=loaded.selection.crime_types))
     result = assess_response(
         points,
         _assess_area(session, args.treated, loaded.area),
         _assess_area(session, args.comparison, loaded.area),
-        before=parse_month_range(args.before),
-        after=parse_month_range(args.after),
+        before=before,
+        after=after,
         displacement_buffer_m=args.buffer_m,
         per_km2=args.per_km2,
     )

@@ -257,6 +257,17 @@ def test_change_finds_the_asb_increase_at_the_emerging_centre(
     assert _automatic(record)["correction"]["value"] == "fdr_bh"
 
 
+def test_change_refuses_a_period_reaching_outside_the_data(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["change", "--demo", "--before", "2024-06:2024-12", "--after", "2025-06:2025-11"]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert "The before period 2024-06..2024-12 holds 4 month(s) with no data loaded" in err
+    assert cli.main([*args[:3], "2024-10:2024-12", *args[4:]]) == 2
+    assert "The after period 2025-06..2025-11 holds 2 month(s)" in capsys.readouterr().err
+
+
 def _emerging(args: list[str], out: Path, capsys: pytest.CaptureFixture[str]) -> gpd.GeoDataFrame:
     args = ["emerging", "--demo", "--cell-size-m", "150", *args, "--out", str(out)]
     record = _run_json(args, capsys)

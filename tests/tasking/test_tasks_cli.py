@@ -263,6 +263,13 @@ def test_tasks_assess_on_the_demo_matches_assess_response(
         == 2
     )
     assert "No ward is called 'Nowhere'" in capsys.readouterr().err
+    early = ["tasks", "assess", "--demo", "--treated", "ward:Castle", "--comparison"]
+    early += ["ward:Eastgate", "--before", "2024-03:2024-10", "--after", "2025-04:2025-09"]
+    assert main([*early, "--db", str(tmp_path / "y.db")]) == 2
+    assert (
+        "The before period 2024-03..2024-10 holds 7 month(s) with no data loaded "
+        "(2024-03..2024-09); the data cover 2024-10..2025-09."
+    ) in capsys.readouterr().err  # they counted as months without crime: a false fall
 
 
 def test_tasks_add_finding_at_a_point_and_refuse_lon_lat(
