@@ -508,9 +508,10 @@ def aggregate_crimes(
         ``"points"`` returns a copy in one order whatever the reader's (by month, Crime ID,
         type, location, place, then file and row: a store's rows come along a curve, a CSV's
         as filed);
-        ``"streets"`` one row per (ward, location text) with
-        ``n_crimes`` and the centroid of its snap points; ``"wards"`` one row per ward with
-        ``n_crimes`` and the ward polygon (from ``wards``).
+        ``"streets"`` one row per ward, location text and snap point with
+        ``n_crimes`` (two places named alike, "On or near Supermarket" 1.3 km apart, stay two
+        rows: a mean of them would put crimes where none was recorded); ``"wards"`` one row
+        per ward with ``n_crimes`` and the ward polygon (from ``wards``).
     wards
         Ward polygons (``ward_name``, EPSG:27700); required for ``"wards"``.
 
@@ -558,9 +559,10 @@ def aggregate_crimes(
                 "y": points.geometry.y.to_numpy(),
             }
         )
-        grouped = (
-            table.groupby(["ward", "location"], sort=True)
-            .agg(n_crimes=("x", "size"), x=("x", "mean"), y=("y", "mean"))
+        grouped = (  # one row per place: two snap points of one street name stay apart
+            table.groupby(["ward", "location", "x", "y"], sort=True)
+            .size()
+            .rename("n_crimes")
             .reset_index()
             .sort_values(["n_crimes", "ward", "location"], ascending=[False, True, True])
             .reset_index(drop=True)

@@ -134,6 +134,20 @@ def test_crime_points_come_in_one_order_whatever_the_readers() -> None:
     assert months == sorted(months)
 
 
+def test_places_sharing_a_street_name_stay_apart() -> None:
+    crimes = gpd.GeoDataFrame(
+        {"ward": ["Market"] * 5, "location": ["On or near Supermarket"] * 5},
+        geometry=[Point(545_000, 258_000)] * 3 + [Point(546_300, 258_000)] * 2,
+        crs=BNG,
+    )
+    streets = aggregate_crimes(crimes, detail="streets")
+    assert streets["n_crimes"].tolist() == [3, 2]
+    assert list(zip(streets.geometry.x, streets.geometry.y, strict=True)) == [
+        (545_000.0, 258_000.0),
+        (546_300.0, 258_000.0),
+    ]  # not one row of 5 at their mean, 650 m from either, where no crime was recorded
+
+
 def test_aggregate_crimes_to_wards_includes_empty_wards() -> None:
     crimes = _crimes({("Abbey", "On or near A"): 12})
     wards = gpd.GeoDataFrame(
