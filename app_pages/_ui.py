@@ -896,7 +896,7 @@ def rate(  # the data set key, the filters and each KDE option
     if _area.population is None or _area.lsoas is None:
         msg = "A crime rate needs LSOA populations and boundaries: load them in the sidebar."
         raise ParameterError(msg)
-    residents = lsoa_residents(_area.lsoas, _area.population)
+    residents = lsoa_residents(_area.lsoas, _area.population, wards=_area.wards)
     return _capture(
         rate_surface,
         points,

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
+import shapely
 
 from spatial.crs import require_bng
-from spatial.errors import EmptyInputError
+from spatial.errors import EmptyInputError, InputDataError
 from spatial.validate import require_columns
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ def ward_population(
         When the boundaries are not in EPSG:27700.
     EmptyInputError
         When no LSOA code appears in both the boundaries and the population table.
+    InputDataError
+        When an LSOA inside the wards has no population (:func:`require_residents_in`).
     """
     require_bng(wards, name="wards")
     require_bng(lsoas, name="LSOA boundaries")
@@ -101,10 +104,8 @@ def ward_population(
             "Check that both use the same LSOA vintage (2011 or 2021 codes)."
         )
         raise EmptyInputError(msg)
+    require_residents_in(lsoas, set(pop.index), wards)
     notes: list[str] = []
-    missing = sorted(set(lsoas["lsoa_code"]) - set(pop.index))
-    if missing:
-        notes.append(f"{len(missing)} LSOAs have no population (first: {missing[0]}).")
     names = wards["ward_name"].astype(str).to_numpy()
     totals = dict.fromkeys(names, 0.0)
     values = pop.reindex(matched["lsoa_code"]).to_numpy(dtype=np.float64)
@@ -135,7 +136,51 @@ def ward_population(
     return WardPopulation(by_ward=totals, method=method, notes=tuple(notes))
 
 
-def lsoa_residents(lsoas: gpd.GeoDataFrame, population: pd.DataFrame) -> gpd.GeoDataFrame:
+def require_residents_in(
+    lsoas: gpd.GeoDataFrame, population_codes: set[str], wards: gpd.GeoDataFrame
+) -> None:
+    """
+    Refuse LSOAs inside the wards that the population table does not list.
+
+    Their residents would be left out of every ward's population, so every rate would be too
+    high. The usual cause is a population table and boundaries of different censuses: LSOA
+    codes changed in 2021 where LSOAs were split or merged, so most codes match and some do not.
+
+    Parameters
+    ----------
+    lsoas
+        LSOA boundaries in EPSG:27700 with ``lsoa_code``.
+    population_codes
+        The population table's LSOA codes.
+    wards
+        The wards (EPSG:27700); an LSOA is inside when its representative point is.
+
+    Raises
+    ------
+    InputDataError
+        When an LSOA inside the wards has no population row.
+    """
+    reps = lsoas.geometry.representative_point().to_numpy()
+    inside = shapely.intersects(reps, wards.geometry.union_all())
+    codes = {str(c) for c in lsoas["lsoa_code"].to_numpy()[inside]}
+    missing = sorted(codes - population_codes)
+    if missing:
+        msg = (
+            f"{len(missing)} of the {len(codes)} LSOAs inside the wards have no population "
+            f"(first: {missing[0]}): the population table and the LSOA boundaries are probably "
+            "of different censuses (2011 and 2021 codes differ where LSOAs were split or "
+            "merged). Give the population and the boundaries of the same census; without those "
+            "residents every rate would be too high."
+        )
+        raise InputDataError(msg)
+
+
+def lsoa_residents(
+    lsoas: gpd.GeoDataFrame,
+    population: pd.DataFrame,
+    *,
+    wards: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
     """
     Join LSOA boundaries to their populations: the residents a dual-KDE crime rate divides by.
 
@@ -145,6 +190,9 @@ def lsoa_residents(lsoas: gpd.GeoDataFrame, population: pd.DataFrame) -> gpd.Geo
         LSOA boundaries in EPSG:27700 with ``lsoa_code``.
     population
         ``lsoa_code`` and ``population`` (from :func:`spatial.io.read_population`).
+    wards
+        When given, every LSOA inside them must have a population
+        (:func:`require_residents_in`).
 
     Returns
     -------
@@ -160,6 +208,8 @@ def lsoa_residents(lsoas: gpd.GeoDataFrame, population: pd.DataFrame) -> gpd.Geo
         When ``lsoa_code`` or ``population`` is missing.
     EmptyInputError
         When no LSOA code appears in both the boundaries and the population table.
+    InputDataError
+        When ``wards`` are given and an LSOA inside them has no population.
 
     Examples
     --------
@@ -185,6 +235,8 @@ def lsoa_residents(lsoas: gpd.GeoDataFrame, population: pd.DataFrame) -> gpd.Geo
         hint=hint,
     )
     residents = lsoas.merge(population[["lsoa_code", "population"]], on="lsoa_code")
+    if wards is not None and not residents.empty:
+        require_residents_in(lsoas, set(population["lsoa_code"].astype(str)), wards)
     if residents.empty:
         msg = (
             "No LSOA code appears in both the LSOA boundaries and the population table. "

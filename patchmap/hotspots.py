@@ -795,7 +795,7 @@ def _rate_outcome(
             "--lsoas (or use --demo)."
         )
         raise ParameterError(msg)
-    residents = lsoa_residents(area.lsoas, area.population)
+    residents = lsoa_residents(area.lsoas, area.population, wards=area.wards)
     with _warnings_to(notes):
         rate = rate_surface(
             points,
