@@ -41,6 +41,7 @@ __all__ = [
     "GAUSSIAN_TRUNCATE_SD",
     "KDE_CELL_DIVISOR",
     "M2_PER_KM2",
+    "MAX_RASTER_CELLS",
     "DensitySurface",
     "Kernel",
     "RateSurface",
@@ -62,6 +63,9 @@ KDE_CELL_DIVISOR: Final = 250
 GAUSSIAN_TRUNCATE_SD: Final = 4.0
 """The Gaussian kernel is cut at this many bandwidths (standard deviations); 99.97 % of its mass."""
 M2_PER_KM2: Final = 1_000_000.0
+MAX_RASTER_CELLS: Final = 25_000_000
+"""The most cells a density raster may have (5,000 x 5,000: 200 MB a layer, more while the
+FFT runs); a larger one comes from a bandwidth far wider than the wards, and is refused."""
 DEFAULT_RATE_PER: Final = 1000.0
 """Rates are crimes per this many residents."""
 DEFAULT_MIN_POPULATION_PER_KM2: Final = 100.0
@@ -318,6 +322,14 @@ def density_from_xy(
     min_x, min_y, max_x, max_y = bounds
     n_cols = math.ceil((max_x - min_x) / cell_size_m) + 2 * pad
     n_rows = math.ceil((max_y - min_y) / cell_size_m) + 2 * pad
+    if n_rows * n_cols > MAX_RASTER_CELLS:
+        msg = (
+            f"The density raster would have {n_rows:,} x {n_cols:,} cells of {cell_size_m:g} m "
+            f"(the surface reaches {_reach_m(kernel, bandwidth_m):,.0f} m beyond the wards for a "
+            f"{bandwidth_m:g} m bandwidth); the most is {MAX_RASTER_CELLS:,}. Use a smaller "
+            "bandwidth_m or a larger cell_size_m."
+        )
+        raise ParameterError(msg)
     left = min_x - pad * cell_size_m
     top = max_y + pad * cell_size_m
     # fractional index of each point between cell centres (columns east, rows south)

@@ -313,6 +313,8 @@ def test_small_bandwidth_warns_and_bad_options_raise() -> None:
     far = gpd.GeoDataFrame(geometry=[Point(90_000, 90_000)], crs=BNG)
     with pytest.raises(EmptyInputError, match="None of the 1 points lies inside"):
         kernel_density(far, area=AREA)
+    with pytest.raises(ParameterError, match=r"would have [\d,]+ x [\d,]+ cells of 25 m"):
+        kernel_density(points, area=AREA, cell_size_m=25, bandwidth_m=100_000)  # 7.5 GB before
     with pytest.raises(EmptyInputError, match=r"^The selection holds no crimes: widen"):
         kernel_density(far.iloc[:0], area=AREA)  # not "None of the 0 points"
     with pytest.raises(ParameterError, match=r"one finite, non-negative number per point"):
