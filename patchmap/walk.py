@@ -68,7 +68,7 @@ def add_route(parser: argparse.ArgumentParser) -> None:
         type=_lonlat_arg,
         metavar="LON,LAT",
         help="start and finish of the loop (default with data: the first co-location site "
-        "in the selected wards)",
+        "in the selected wards); with a negative longitude write --start=-1.2,52.3",
     )
     parser.add_argument(
         "--stops",

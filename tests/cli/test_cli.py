@@ -135,6 +135,9 @@ def test_profile_json_contract_on_cambridge(
     police = [t for t in record["top_locations"] if t["location"] == "On or near Police Station"]
     assert police
     assert "police building" in police[0]["artefact"]
+    # the population without its LSOA boundaries gave no rate and no word why
+    assert main([*args[: args.index("--lsoas")], *args[args.index("--months") :]]) == 2
+    assert capsys.readouterr().err.startswith("patchmap: error: --population needs --lsoas too")
 
 
 def test_problems_json_lists_ranked_problems(
