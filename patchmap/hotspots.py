@@ -922,12 +922,13 @@ def run_change(args: argparse.Namespace) -> int:
         lines=tuple(lines),
         frame=cells,
     )
+    in_periods = points["month"].isin(month_range(*before).union(month_range(*after)))
     return _finish(
         args,
         outcome,
         command="change",
         loaded=loaded,
-        points=points,
+        points=points.loc[in_periods.to_numpy()],  # the header counts the two periods' crimes
         wards=wards,
         period=(min(before[0], after[0]), max(before[1], after[1])),
         notes=notes,

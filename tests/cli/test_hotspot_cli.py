@@ -257,6 +257,14 @@ def test_change_finds_the_asb_increase_at_the_emerging_centre(
     assert _automatic(record)["correction"]["value"] == "fdr_bh"
 
 
+def test_change_counts_the_crimes_of_its_two_periods(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["change", "--demo", "--before", "2024-11:2025-01", "--after", "2025-04:2025-06"]
+    record = _run_json(args, capsys)
+    result = record["result"]
+    assert isinstance(result, dict)
+    assert record["n_crimes"] == result["n_before"] + result["n_after"]  # not every month's
+
+
 def test_change_refuses_a_period_reaching_outside_the_data(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
