@@ -495,7 +495,15 @@ def dbscan_clusters(
         model.fit_predict(locations.xy, sample_weight=locations.counts.astype(np.float64)),
         dtype=np.int64,
     )
-    location_labels = _relabel_by_size(raw, locations.counts)
+    # a core's border locations may join an earlier cluster, leaving its own below min_crimes
+    kept = _drop_small(raw, locations.counts, min_crimes=int(min_crimes))
+    n_small = len(np.unique(raw[raw >= 0])) - len(np.unique(kept[kept >= 0]))
+    if n_small:
+        notes.append(
+            f"{n_small} groups of fewer than {min_crimes} crimes (their border locations taken "
+            "by a neighbouring cluster) are not counted as clusters."
+        )
+    location_labels = _relabel_by_size(kept, locations.counts)
     clusters, labels = _cluster_table(
         points, locations, location_labels, hull_buffer_m=hull_buffer_m
     )

@@ -127,6 +127,19 @@ def test_clusters_are_numbered_by_size() -> None:
     assert result.labels.tolist() == [1] * 5 + [0] * 9
 
 
+def test_a_cluster_left_below_min_crimes_by_a_shared_border_is_not_a_cluster() -> None:
+    # cores at 0 and 190 m reach the border location at 95 m; DBSCAN gives it to the first
+    # cluster, so the second holds 8 + 11 = 19 crimes, fewer than the 20 a cluster needs
+    places = [(-95.0, 11), (0.0, 8), (95.0, 1), (190.0, 8), (285.0, 11)]
+    xy = np.array([[x, 0.0] for x, n in places for _ in range(n)])
+    raw = DBSCAN(eps=100.0, min_samples=20).fit_predict(xy)
+    assert sorted(np.bincount(raw[raw >= 0]).tolist()) == [19, 20]  # what DBSCAN itself gives
+    result = dbscan_clusters(_crimes(xy), eps_m=100.0, min_crimes=20)
+    assert result.clusters["n_crimes"].tolist() == [20]
+    assert int((result.labels >= 0).sum()) == 20
+    assert any("1 groups of fewer than 20 crimes" in n for n in result.notes)
+
+
 def test_no_cluster_gives_empty_frame_with_columns() -> None:
     xy = np.array([[0.0, 0.0], [1000.0, 0.0], [0.0, 1000.0]])
     result = dbscan_clusters(_crimes(xy), eps_m=10.0, min_crimes=2)
