@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from spatial.routes import EvaRoute
 
-__all__ = ["EXIT_USER_ERROR", "checked_out", "print_json", "walk_record"]
+__all__ = ["EXIT_USER_ERROR", "checked_json_out", "checked_out", "print_json", "walk_record"]
 
 EXIT_USER_ERROR = 2
 """The exit code when the input or options need fixing."""
@@ -32,6 +32,18 @@ def checked_out(path: Path | None, suffixes: tuple[str, ...], what: str) -> None
         msg = (
             f"--out {path}: the folder {path.parent} does not exist. Create it or write elsewhere."
         )
+        raise ParameterError(msg)
+
+
+def checked_json_out(path: Path | None) -> None:
+    """
+    Refuse an ``--out`` file for a JSON answer whose name does not end in ``.json``.
+
+    ``profile --out x.tif`` wrote JSON under a raster's name. A folder (or a path the system
+    refuses) is left to the write, whose message says what is wrong with the path.
+    """
+    if path is not None and path.suffix.lower() != ".json" and not path.is_dir():
+        msg = f"--out {path}: this answer is written as JSON; end the file name in .json."
         raise ParameterError(msg)
 
 

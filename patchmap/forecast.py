@@ -19,7 +19,7 @@ from patchmap._defaults import (
     DEFAULT_NKDE_BANDWIDTH_M,
     METHOD_NAMES,
 )
-from patchmap._output import print_json
+from patchmap._output import checked_json_out, print_json
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -183,6 +183,7 @@ def _print_backtest(result: Backtest, streets: StreetBacktest | None) -> None:
 
 def run_backtest(args: argparse.Namespace) -> int:
     """Run ``patchmap backtest``; return the exit code."""
+    checked_json_out(args.out)
     if args.horizon_days is not None:
         from patchmap.near_repeat import run_backtest_days
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchmap._data import load
-from patchmap._output import print_json
+from patchmap._output import checked_json_out, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -30,6 +30,7 @@ def run_summary(args: argparse.Namespace) -> int:
     """
     from boundaries.select import summarise
 
+    checked_json_out(args.out)
     # a summary counts by month and crime type: a store need not read Crime IDs and the rest
     loaded = load(args, read_only_chosen=True, columns=("month", "crime_type"))
     summary = summarise(loaded.area, loaded.selection)

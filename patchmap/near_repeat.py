@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from patchmap._options import iso_date
-from patchmap._output import print_json
+from patchmap._output import checked_json_out, print_json
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ def run_knox(args: argparse.Namespace) -> int:
     """Run ``patchmap knox``; return the exit code."""
     from hotspots.knox import knox_test
 
+    checked_json_out(args.out)
     result = knox_test(
         _selected(args),
         distance_bands_m=_numbers(args.distance_bands_m, name="--distance-bands-m"),

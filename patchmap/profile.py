@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchmap._data import load
-from patchmap._output import print_json
+from patchmap._output import checked_json_out, print_json
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def run_profile(args: argparse.Namespace) -> int:
     """Run ``patchmap profile``; return the exit code."""
     from tasking.profile import build_profile
 
+    checked_json_out(args.out)
     loaded = load(args, read_only_chosen=True, count_all=True, columns=PROFILE_COLUMNS)
     _require_both_population_files(args)  # after the files are read: their own errors first
     selection = loaded.selection

@@ -309,6 +309,27 @@ def test_an_unwritable_cache_folder_is_one_warning_and_the_same_answer(
 
 
 @pytest.mark.parametrize(
+    "command",
+    [
+        ["summary", "--demo"],
+        ["profile", "--demo", "--ward", "Castle"],
+        ["backtest", "--demo"],
+        ["knox", "--demo"],
+    ],
+)
+def test_a_json_answer_is_not_written_under_another_kind_of_name(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "answer.tif"
+    assert main([*command, "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"patchmap: error: --out {out}: this answer is written as JSON; end the file name in "
+        ".json.\n"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
     ("command", "target", "said"),
     [
         (["summary", "--demo", "--out"], "{file}/x.json", "part of this path is a file"),
