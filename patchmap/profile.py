@@ -189,6 +189,11 @@ def run_problems(args: argparse.Namespace) -> int:
             record["note"] = TIME_OF_DAY_NOTE
         print_json(record)
         return 0
+    if not records:
+        print(
+            f"No problem found: none of the selection's crime types has a hot area holding "
+            f"{args.min_crimes} crimes or more (--min-crimes)."
+        )
     for rec in records:
         print(f"{rec['problem_id']:>4}  {rec['label']}")
         print(f"      {rec['explanation']}")

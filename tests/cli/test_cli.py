@@ -153,6 +153,12 @@ def test_problems_json_lists_ranked_problems(
     assert "month only" in record["note"]
 
 
+def test_problems_says_when_it_finds_none(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["problems", "--demo", "--min-crimes", "100000"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("No problem found: none of the selection's crime types has a hot area")
+
+
 def test_repeats_flags_the_demo_police_station(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["repeats", "--demo", "--ward", "Riverside", "--top-n", "3", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
