@@ -541,6 +541,7 @@ def _finish(
     """Write the output file, then print the run record (``--json``) or the text report."""
     from boundaries.select import filter_texts
 
+    notes = list(dict.fromkeys(notes))  # a warning the analysis also keeps as a note: once
     output = None
     if args.out is not None:
         output = _write_output(
