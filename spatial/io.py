@@ -1218,7 +1218,9 @@ def read_population(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     values = pd.to_numeric(frame[total].str.replace(",", "", regex=False), errors="coerce")
     if values.isna().any():
         first = int(np.flatnonzero(values.isna().to_numpy())[0])
-        msg = f"{name}: {total} is not a number in row {first + 2} ({frame[total].iloc[first]!r})."
+        raw = frame[total].iloc[first]
+        shown = "empty, or a placeholder such as n/a" if pd.isna(raw) else repr(raw)
+        msg = f"{name}: {total} is not a number in row {first + 2} ({shown})."
         raise InputDataError(msg)
     return pd.DataFrame(
         {

@@ -356,6 +356,17 @@ def test_read_wards_errors(tmp_path: Path) -> None:
         read_wards(("wards.geojson", b"this is not geojson"))
 
 
+def test_a_population_placeholder_is_named_not_shown_as_nan(tmp_path: Path) -> None:
+    path = tmp_path / "pop.csv"
+    path.write_text("lsoa21_code,total_usual_residents\nE01000001,1500\nE01000002,n/a\n")
+    with pytest.raises(InputDataError) as raised:
+        read_population(path)
+    assert str(raised.value) == (
+        "pop.csv: total_usual_residents is not a number in row 3 (empty, or a placeholder such "
+        "as n/a)."
+    )
+
+
 def test_read_population_census_and_mid_year_formats(cambridge_dir: Path) -> None:
     census = read_population(cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv")
     assert len(census) == 78
