@@ -895,8 +895,15 @@ def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.Ge
             path = check_readable(source, what=what, allow_dir=True)
             frame = cast("pd.DataFrame", gpd.read_file(path))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        detail = _first_line(err)
+        if "/vsi" in detail:  # GDAL's own paths and driver advice mean nothing to a user
+            detail = (
+                "the .zip holds no Shapefile or other boundary file"
+                if name.lower().endswith(".zip")
+                else "not a format GDAL recognises"
+            )
         msg = (
-            f"{name}: could not be read as {what} ({_first_line(err)}). "
+            f"{name}: could not be read as {what} ({detail}). "
             "Use GeoJSON, GeoPackage or a zipped Shapefile."
         )
         raise InputDataError(msg) from err

@@ -356,6 +356,18 @@ def test_read_wards_errors(tmp_path: Path) -> None:
         read_wards(("wards.geojson", b"this is not geojson"))
 
 
+def test_a_zip_without_boundaries_says_so_without_gdal_paths() -> None:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(InputDataError) as raised:
+        read_wards(("wards.zip", data.getvalue()))
+    assert str(raised.value) == (
+        "wards.zip: could not be read as ward boundaries (the .zip holds no Shapefile or other "
+        "boundary file). Use GeoJSON, GeoPackage or a zipped Shapefile."
+    )  # it named /vsizip//vsimem/pyogrio_... and advised a '<DRIVER>:' prefix
+
+
 def test_a_population_placeholder_is_named_not_shown_as_nan(tmp_path: Path) -> None:
     path = tmp_path / "pop.csv"
     path.write_text("lsoa21_code,total_usual_residents\nE01000001,1500\nE01000002,n/a\n")
