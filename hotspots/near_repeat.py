@@ -28,6 +28,7 @@ import shapely
 
 from hotspots.knox import knox_test, require_projected_m
 from spatial.errors import CRSError, MissingColumnError, ParameterError
+from spatial.grid import cells_covering
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -472,20 +473,7 @@ def partner_zones(
     >>> _end_of_week(dt.date(2025, 3, 12)), _end_of_week(dt.date(2025, 3, 16))
     (datetime.date(2025, 3, 16), datetime.date(2025, 3, 16))
     """
-    if not (math.isfinite(cell_size_m) and cell_size_m > 0):
-        msg = f"cell_size_m must be above 0; found {cell_size_m}."
-        raise ParameterError(msg)
-    shapes = []
-    for polygon in alerts.zones.geometry:
-        minx, miny, maxx, maxy = polygon.bounds
-        cols = np.arange(math.floor(minx / cell_size_m), math.ceil(maxx / cell_size_m))
-        rows = np.arange(math.floor(miny / cell_size_m), math.ceil(maxy / cell_size_m))
-        cx, cy = np.meshgrid(cols * cell_size_m, rows * cell_size_m)
-        squares = shapely.box(
-            cx.ravel(), cy.ravel(), cx.ravel() + cell_size_m, cy.ravel() + cell_size_m
-        )
-        touched = squares[shapely.intersects(squares, polygon) & ~shapely.touches(squares, polygon)]
-        shapes.append(shapely.union_all(touched))
+    shapes = cells_covering(alerts.zones.geometry, cell_size_m=cell_size_m).to_numpy()
     return gpd.GeoDataFrame(
         {
             "zone_id": alerts.zones["zone_id"].to_numpy(),

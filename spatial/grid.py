@@ -560,8 +560,8 @@ def cells_covering(shapes: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoSerie
     >>> cells_covering(s, cell_size_m=100).iloc[0].bounds
     (100.0, 0.0, 200.0, 100.0)
     """
-    if not cell_size_m > 0:
-        msg = f"cell_size_m must be a positive number of metres; found {cell_size_m}."
+    if not (math.isfinite(cell_size_m) and cell_size_m > 0):
+        msg = f"cell_size_m must be above 0; found {cell_size_m}."
         raise ParameterError(msg)
     require_bng(gpd.GeoDataFrame(geometry=shapes), name="shapes")
     covered = []
@@ -570,6 +570,6 @@ def cells_covering(shapes: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoSerie
         cols, rows = np.meshgrid(np.arange(x0, x1 + 1), np.arange(y0, y1 + 1))
         xs, ys = cols.ravel() * cell_size_m, rows.ravel() * cell_size_m
         cells = shapely.box(xs, ys, xs + cell_size_m, ys + cell_size_m)
-        met = shapely.area(shapely.intersection(cells, shape)) > 0
+        met = shapely.intersects(cells, shape) & ~shapely.touches(cells, shape)
         covered.append(shapely.union_all(cells[met]))
     return gpd.GeoSeries(covered, index=shapes.index, crs=shapes.crs)

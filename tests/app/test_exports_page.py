@@ -4,7 +4,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
-from app_pages import _ui
+from tests.app._pages import cambridge_folder_page
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -104,12 +104,7 @@ def test_public_threshold_is_at_least_ten() -> None:
 
 
 def test_without_a_street_network_routes_are_not_offered(cambridge_dir: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
-    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
-    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson")).run()
-    at.switch_page("app_pages/exports.py").run()
+    at = cambridge_folder_page(cambridge_dir, "app_pages/exports.py")
     assert not at.exception, at.exception
     layers = at.multiselect(key="export_layers")
     assert "routes" not in layers.options  # choosing it stopped the page and its pack tab

@@ -15,6 +15,7 @@ from boundaries.dataset import load_demo
 from spatial.incidents import incidents_to_crimes
 from tasking.problems import flag_problems
 from tasking.windows import hot_areas
+from tests.app._pages import cambridge_folder_page
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -164,12 +165,7 @@ def test_uploaded_extract_with_no_usable_row_says_where_the_rows_went() -> None:
 
 
 def test_demo_extract_beside_other_wards_says_so_instead_of_an_error(cambridge_dir: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
-    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
-    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson")).run()
-    at.switch_page("app_pages/when.py").run()
+    at = cambridge_folder_page(cambridge_dir, "app_pages/when.py")
     assert not at.exception
     assert not at.error  # it said "No crimes in the selection" with every filter at "all"
     assert at.metric[0].value == "8,491"  # the demo extract's events, counted as ever

@@ -252,18 +252,23 @@ def test_when_table_file_has_no_float_dust(tmp_path: Path) -> None:
     np.testing.assert_array_equal(values, np.round(values, 4))
 
 
+def _extract(path: Path, rows: str) -> Path:
+    """Write a force extract of ``rows`` under the usual RMS header."""
+    header = "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+    path.write_text(header + rows, encoding="utf-8")
+    return path
+
+
 def test_when_counts_midnight_events_of_the_selection_not_of_the_extract(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    path = tmp_path / "midnight.csv"
-    path.write_text(
-        "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+    path = _extract(
+        tmp_path / "midnight.csv",
         "M1,13/01/2025 00:00,,Burglary,453850,269500\n"
         "M2,14/01/2025 00:00,,Burglary,453850,269500\n"
         "M3,14/01/2025 22:15,,Burglary,453850,269500\n"
         "T1,17/01/2025 10:30,,Theft,453850,269500\n"
         "T2,18/01/2025 00:00,,Theft,453850,269500\n",
-        encoding="utf-8",
     )
     base = ["when", "--incidents", str(path), "--json"]
     everything = _json(capsys, base)
@@ -288,12 +293,11 @@ def test_when_refuses_a_split_that_is_not_a_month(
 def test_when_on_an_extract_with_no_usable_row_gives_the_buckets(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    path = tmp_path / "nocoords.csv"
-    path.write_text(
-        "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+    path = _extract(
+        tmp_path / "nocoords.csv",
         "A1,13/01/2025 10:00,,Theft,,\n"
         "A2,14/01/2025 10:00,,Theft,,\n"
-        "A3,14/01/2025 10:00,14/01/2025 09:00,Theft,453850,269500\n"
+        "A3,14/01/2025 10:00,14/01/2025 09:00,Theft,453850,269500\n",
     )
     assert cli.main(["when", "--incidents", str(path)]) == 2
     err = capsys.readouterr().err
