@@ -126,7 +126,20 @@ def run_profile(args: argparse.Namespace) -> int:
         print_json(record)
     else:
         _print_profile(profile)
+        _print_gap(record.get("reports_gap"))
     return 0
+
+
+def _print_gap(rows: object) -> None:
+    """Print the reports set beside recorded crime (``--reports``), theme by theme."""
+    if not isinstance(rows, list) or not rows:
+        return
+    print("  reports beside recorded crime:")
+    for row in rows:
+        print(
+            f"    {row['theme']:<28} {row['n_reports']:>4} reports, {row['n_recorded']:>5} "
+            f"recorded: {row['reading']}"
+        )
 
 
 def _print_profile(profile: Profile) -> None:

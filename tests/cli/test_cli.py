@@ -191,6 +191,10 @@ def test_profile_sets_reports_beside_recorded_crime(
     assert gap["Drugs"]["n_reports"] == 1  # the 2024 report is outside the period
     assert gap["Drugs"]["n_recorded"] == record["by_crime_type"]["Drugs"]
     assert "under-reporting" in gap["Drugs"]["reading"]
+    assert main([*args, "--reports", str(reports)]) == 0  # the text shows them too
+    text = capsys.readouterr().out
+    assert "  reports beside recorded crime:" in text
+    assert f"       1 reports, {gap['Drugs']['n_recorded']:>5} recorded: " in text
 
 
 def test_profile_counts_eva_findings_from_the_tasking_log(
