@@ -22,7 +22,7 @@ import numpy.typing as npt
 import shapely
 
 from spatial.crs import BNG, require_bng
-from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
+from spatial.errors import CRSError, EmptyInputError, ParameterError, PatchmapWarning
 
 __all__ = [
     "AUTO_CELL_DIVISOR",
@@ -538,7 +538,8 @@ def cells_covering(shapes: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoSerie
     Parameters
     ----------
     shapes
-        Polygons (or any geometries) in EPSG:27700.
+        Polygons in a projected CRS in metres: EPSG:27700 in Great Britain, a UTM zone for
+        data elsewhere (a force extract read outside it).
     cell_size_m
         The cells' side, in metres (the audience's finest cell, say).
 
@@ -552,6 +553,8 @@ def cells_covering(shapes: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoSerie
     ------
     ParameterError
         When ``cell_size_m`` is not positive.
+    CRSError
+        When ``shapes`` are not in a projected CRS.
 
     Examples
     --------
@@ -563,7 +566,10 @@ def cells_covering(shapes: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoSerie
     if not (math.isfinite(cell_size_m) and cell_size_m > 0):
         msg = f"cell_size_m must be above 0; found {cell_size_m}."
         raise ParameterError(msg)
-    require_bng(gpd.GeoDataFrame(geometry=shapes), name="shapes")
+    if shapes.crs is None or not shapes.crs.is_projected:  # cells are squares of metres
+        found = "no CRS" if shapes.crs is None else shapes.crs.to_string()
+        msg = f"shapes must be in a projected CRS in metres (EPSG:27700); found {found}."
+        raise CRSError(msg)
     covered = []
     for shape in shapes:
         x0, y0, x1, y1 = (math.floor(v / cell_size_m) for v in shape.bounds)

@@ -18,6 +18,7 @@ from spatial.grid import (
     assign_cells,
     assign_cells_xy,
     auto_cell_size_m,
+    cells_covering,
     count_points,
     hex_side_m,
     make_grid,
@@ -184,3 +185,14 @@ def test_cambridge_auto_grid_covers_every_crime_in_the_wards(cambridge_dir: Path
     )
     inside = pts.geometry.within(wards.union_all()).to_numpy()
     assert (assign_cells(pts[inside], grid) >= 0).all()
+
+
+def test_cells_covering_works_in_any_projected_crs_and_refuses_degrees() -> None:
+    circle = gpd.GeoSeries([Point(630_150, 4_834_050).buffer(10)], crs="EPSG:32617")  # Toronto
+    covered = cells_covering(circle, cell_size_m=100)
+    assert covered.crs == circle.crs
+    assert covered.iloc[0].bounds == (630_100.0, 4_834_000.0, 630_200.0, 4_834_100.0)
+    with pytest.raises(CRSError, match="projected CRS in metres"):
+        cells_covering(circle.to_crs(4326), cell_size_m=100)
+    with pytest.raises(ParameterError, match="cell_size_m must be above 0"):
+        cells_covering(circle, cell_size_m=float("nan"))
