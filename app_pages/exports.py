@@ -43,8 +43,7 @@ LAYER_LABELS: Final[dict[LayerKind, str]] = {
     "streets": "Hot streets (network KDE per street segment)",
 }
 DEFAULT_LAYERS: Final[tuple[LayerKind, ...]] = ("hotspots", "density", "clusters", "sites")
-NETWORK_LAYERS: Final = frozenset({"routes", "streets"})
-"""Layers made on the street network: offered only when the area has one."""
+NETWORK_LAYERS: Final = frozenset({"routes", "streets"})  # offered only with a street network
 AUDIENCE_HELP: Final = {
     "police": "Police: full detail (crime IDs, outcomes, snap points). Not for sharing.",
     "partner": "Partner: streets and cells, small counts suppressed, no IDs or outcomes.",
