@@ -33,7 +33,7 @@ from spatial.crime_types import ASB
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 from spatial.network import DEFAULT_MAX_SNAP_M, StreetNetwork, snap_to_nodes
-from spatial.routes import DEFAULT_WALK_KMH, walk_speed_m_per_min
+from spatial.routes import DEFAULT_WALK_KMH, walk_speed_m_per_min, walk_speed_problem
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -79,8 +79,8 @@ def _check_minutes(minutes: Sequence[float], walk_kmh: float) -> tuple[float, ..
     problems = []
     if not values or any(not (math.isfinite(m) and m > 0) for m in values):
         problems.append(f"minutes ({', '.join(map(str, minutes)) or 'none'}) must be positive")
-    if not (math.isfinite(walk_kmh) and walk_kmh > 0):
-        problems.append(f"walk_kmh ({walk_kmh}) must be a positive speed")
+    if (speed := walk_speed_problem(walk_kmh)) is not None:
+        problems.append(speed)
     if problems:
         msg = "; ".join(problems) + ", e.g. minutes=(5, 10, 15) at walk_kmh=4.8."
         raise ParameterError(msg)

@@ -62,6 +62,7 @@ __all__ = [
     "DEFAULT_WALK_KMH",
     "EVA_CHECKLIST",
     "EXACT_MAX_STOPS",
+    "MAX_WALK_KMH",
     "EvaRoute",
     "LeftOutReason",
     "RouteMethod",
@@ -70,6 +71,7 @@ __all__ = [
     "read_stops",
     "stops_from_hotspots",
     "walk_speed_m_per_min",
+    "walk_speed_problem",
 ]
 
 DEFAULT_MAX_MINUTES: Final = 60.0
@@ -210,6 +212,29 @@ class EvaRoute:
         return BNG
 
 
+MAX_WALK_KMH: Final = 12.0
+"""The fastest walking speed a route or catchment accepts, in km/h (a run; a walk is 4-6)."""
+
+
+def walk_speed_problem(walk_kmh: float) -> str | None:
+    """
+    Say what is wrong with a walking speed, or None when it is a walk.
+
+    Examples
+    --------
+    >>> walk_speed_problem(4.8) is None
+    True
+    >>> walk_speed_problem(1000)
+    'walk_kmh (1000) must be a walking speed, above 0 and at most 12 km/h; 4.8 is a steady walk'
+    """
+    if math.isfinite(walk_kmh) and 0 < walk_kmh <= MAX_WALK_KMH:
+        return None
+    return (
+        f"walk_kmh ({walk_kmh:g}) must be a walking speed, above 0 and at most "
+        f"{MAX_WALK_KMH:g} km/h; 4.8 is a steady walk"
+    )
+
+
 def walk_speed_m_per_min(walk_kmh: float) -> float:
     """
     Convert a walking speed from km/h to metres per minute.
@@ -241,7 +266,7 @@ def _weights(stops: gpd.GeoDataFrame, *, name: str) -> npt.NDArray[np.float64]:
         first = int(np.flatnonzero(bad)[0])
         msg = (
             f"{name}: {int(bad.sum())} stops have a missing, negative or non-numeric weight "
-            f"(first: row {stops.index[first]}, {stops['weight'].iloc[first]}). Give each stop "
+            f"(first: stop {first + 1} of the file, {stops['weight'].iloc[first]}). Give each stop "
             "a weight >= 0, or drop the weight column to weigh all stops equally."
         )
         raise InputDataError(msg)
@@ -260,8 +285,8 @@ def _check_parameters(*, max_minutes: float, walk_kmh: float, stop_minutes: floa
     problems: list[str] = []
     if not (math.isfinite(max_minutes) and max_minutes > 0):
         problems.append(f"max_minutes ({max_minutes}) must be a positive number of minutes")
-    if not (math.isfinite(walk_kmh) and walk_kmh > 0):
-        problems.append(f"walk_kmh ({walk_kmh}) must be a positive speed; 4.8 is a steady walk")
+    if (speed := walk_speed_problem(walk_kmh)) is not None:
+        problems.append(speed)
     if not (math.isfinite(stop_minutes) and stop_minutes >= 0):
         problems.append(f"stop_minutes ({stop_minutes}) must be 0 or more")
     if problems:

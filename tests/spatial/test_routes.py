@@ -304,6 +304,8 @@ def test_bad_inputs_raise_errors_that_say_what_to_fix() -> None:
         plan_eva_route(net, stops, start=Point(X0 - 5000, Y0))
     with pytest.raises(ParameterError, match=r"max_minutes.*walk_kmh"):
         plan_eva_route(net, stops, start=node_point(net, 0), max_minutes=0, walk_kmh=-1)
+    with pytest.raises(ParameterError, match=r"walk_kmh \(1000\) must be a walking speed"):
+        plan_eva_route(net, stops, start=node_point(net, 0), walk_kmh=1000)  # "0 min walking"
     with pytest.raises(EmptyInputError, match="no stops"):
         plan_eva_route(net, stops.iloc[[]], start=node_point(net, 0))
     with pytest.raises(InputDataError, match="negative"):
@@ -368,7 +370,7 @@ def test_read_stops_from_geojson_keeps_file_order_and_weights(tmp_path: Path) ->
     assert stops["weight"].tolist() == [2.5, 1.0, 1.0]
     features[1]["properties"]["weight"] = -4.0  # type: ignore[index]  # test data
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    with pytest.raises(InputDataError, match=r"row 1, -4\.0"):
+    with pytest.raises(InputDataError, match=r"first: stop 2 of the file, -4\.0"):
         read_stops(path)
     np.testing.assert_allclose(
         shapely.get_x(stops.geometry.to_numpy()), [X0, X0 + 100, X0], atol=1e-3
