@@ -1012,8 +1012,7 @@ def change_result(  # the data set key, the filters and each option
     grid = analysis_grid(dataset_id, selection, kind, cell_size_m, _area).value
     points = select_points(_area, dataclasses.replace(selection, months=None))
     before, after = periods
-    require_loaded_months(_area, before, what="before")
-    require_loaded_months(_area, after, what="after")
+    require_loaded_months(_area, before=before, after=after)
     return change_by_cell(points, grid=grid, before=before, after=after, alpha=alpha)
 
 
@@ -1163,8 +1162,7 @@ def assessment(
 ) -> Assessment:
     """Run the WDD and Poisson tests for the chosen areas and periods (cached)."""
     del dataset_id
-    require_loaded_months(_area, before, what="before")
-    require_loaded_months(_area, after, what="after")
+    require_loaded_months(_area, before=before, after=after)
     points = select_points(_area, Selection(crime_types=selection.crime_types))
     return assess_response(
         points,

@@ -342,9 +342,11 @@ class Summary:
         }
 
 
-def require_loaded_months(area: StudyArea, period: tuple[str, str], *, what: str) -> None:
+def require_loaded_months(
+    area: StudyArea, *, before: tuple[str, str], after: tuple[str, str]
+) -> None:
     """
-    Refuse a period holding a month no data were loaded for: its crimes would count as none.
+    Refuse two periods to compare if either holds a month no data were loaded for.
 
     A comparison of two periods (a change test, an assessment) would otherwise read a month
     outside the files as a month without crime, and find a fall or a rise that is not there.
@@ -352,29 +354,29 @@ def require_loaded_months(area: StudyArea, period: tuple[str, str], *, what: str
     Parameters
     ----------
     area
-        The loaded study area.
-    period
-        First and last month, ``YYYY-MM``, inclusive.
-    what
-        The period's name in the message (``"before"``).
+        The loaded study area (its months are worked out once, from every row).
+    before, after
+        First and last month of each period, ``YYYY-MM``, inclusive.
 
     Raises
     ------
     EmptyInputError
-        When a month of ``period`` is not among the area's months.
+        When a month of either period is not among the area's months (``before`` checked first).
     """
     loaded = area.months
-    months = [str(m) for m in pd.period_range(period[0], period[1], freq="M")]
-    missing = [m for m in months if m not in set(loaded)]
-    if missing:
-        span = missing[0] if len(missing) == 1 else f"{missing[0]}..{missing[-1]}"
-        msg = (
-            f"The {what} period {period[0]}..{period[1]} holds {len(missing)} month(s) with no "
-            f"data loaded ({span}); the data cover {loaded[0]}..{loaded[-1]}. Choose months "
-            "inside the data, or load the missing months: they would count as months without "
-            "crime."
-        )
-        raise EmptyInputError(msg)
+    present = set(loaded)
+    for what, (first, last) in (("before", before), ("after", after)):
+        months = [str(m) for m in pd.period_range(first, last, freq="M")]
+        missing = [m for m in months if m not in present]
+        if missing:
+            span = missing[0] if len(missing) == 1 else f"{missing[0]}..{missing[-1]}"
+            msg = (
+                f"The {what} period {first}..{last} holds {len(missing)} month(s) with no "
+                f"data loaded ({span}); the data cover {loaded[0]}..{loaded[-1]}. Choose months "
+                "inside the data, or load the missing months: they would count as months "
+                "without crime."
+            )
+            raise EmptyInputError(msg)
 
 
 def ranked_counts(values: pd.Series[str]) -> pd.Series[int]:

@@ -863,8 +863,7 @@ def run_change(args: argparse.Namespace) -> int:
     before = parse_month_range(args.before)
     after = parse_month_range(args.after)
     loaded = load(args)
-    require_loaded_months(loaded.area, before, what="before")
-    require_loaded_months(loaded.area, after, what="after")
+    require_loaded_months(loaded.area, before=before, after=after)
     points, wards = _selected(loaded)
     notes: list[str] = []
     grid, choices = _grid_for(args, wards, notes)

@@ -487,8 +487,7 @@ def _tasks_assess(session: Session, args: argparse.Namespace) -> dict[str, objec
 
     loaded = load(args)
     before, after = parse_month_range(args.before), parse_month_range(args.after)
-    require_loaded_months(loaded.area, before, what="before")
-    require_loaded_months(loaded.area, after, what="after")
+    require_loaded_months(loaded.area, before=before, after=after)
     points = select_points(loaded.area, Selection(crime_types=loaded.selection.crime_types))
     result = assess_response(
         points,
