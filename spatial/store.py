@@ -85,7 +85,7 @@ from spatial.versions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
     import duckdb
     import numpy.typing as npt
@@ -1416,9 +1416,14 @@ def _duck_rows(
 
 
 def _status_totals(
-    store_dir: Path, files: Iterable[Path]
-) -> dict[tuple[str, str | None, str], int]:
-    """Rows per (month, crime type, status) of the given partition files, from the manifest."""
+    store_dir: Path, files: Iterable[Path], statuses: Collection[str]
+) -> list[tuple[tuple[str, str | None, str], int]]:
+    """
+    Rows per (month, crime type, status) of the given partition files, from the manifest.
+
+    Only ``statuses`` are kept; sorted by month, crime type (missing first as ``"None"``) and
+    status.
+    """
     wanted = {str(f.relative_to(store_dir)) for f in files}
     totals: dict[tuple[str, str | None, str], int] = {}
     for key, entry in _partitions(_query_manifest(store_dir), "street").items():
@@ -1426,8 +1431,9 @@ def _status_totals(
             continue
         month = key.rsplit("/", 1)[1]
         for status, crime, n in entry["counts"]:  # type: ignore[attr-defined]
-            totals[(month, crime, status)] = totals.get((month, crime, status), 0) + int(n)
-    return totals
+            if status in statuses:
+                totals[(month, crime, status)] = totals.get((month, crime, status), 0) + int(n)
+    return sorted(totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]))
 
 
 def _unread(
@@ -1446,23 +1452,19 @@ def _unread(
     Located rows not read are the manifest's counts less ``read``; the rows without a place in
     Great Britain of ``unlocated_files`` (those not read) come from the manifest alone.
     """
-    unread: list[tuple[str, str | None, int]] = []
-    for (month, crime, status), total in sorted(
-        _status_totals(store_dir, files).items(),
-        key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]),
-    ):
-        n_unread = total - read.get((month, crime or ""), 0)
-        if status == "located" and n_unread:
-            unread.append((month, crime, n_unread))
-    unlocated: list[tuple[str, str | None, UnlocatedStatus, int]] = [
+    located = _status_totals(store_dir, files, {"located"})
+    unread = tuple(
+        (month, crime, n_unread)
+        for (month, crime, _), total in located
+        if (n_unread := total - read.get((month, crime or ""), 0))
+    )
+    unlocated = tuple(
         (month, crime, cast("UnlocatedStatus", status), total)
-        for (month, crime, status), total in sorted(
-            _status_totals(store_dir, unlocated_files).items(),
-            key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]),
+        for (month, crime, status), total in _status_totals(
+            store_dir, unlocated_files, {"no_location", "outside_gb"}
         )
-        if status in {"no_location", "outside_gb"}
-    ]
-    return tuple(unread), tuple(unlocated)
+    )
+    return unread, unlocated
 
 
 def _force_files(
