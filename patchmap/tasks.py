@@ -7,7 +7,7 @@ import getpass
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from patchmap._data import load
 from patchmap._defaults import (
@@ -36,33 +36,107 @@ if TYPE_CHECKING:
 __all__ = ["add_tasks", "run_tasks"]
 
 
-def _tasks_options() -> argparse.ArgumentParser:
-    """Options of every ``tasks`` subcommand (accepted after the record name)."""
-    opts = argparse.ArgumentParser(add_help=False)
-    opts.add_argument(
+LOG_OPTIONS: Final = frozenset({"db", "user", "json", "out"})
+"""The options (by ``dest``) every ``tasks`` verb reads; the data options only ``assess`` reads."""
+
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]  # noqa: SLF001 - its base
+else:
+    _SubParsers = argparse._SubParsersAction  # noqa: SLF001 - argparse's class for subcommands
+
+
+class _VerbsAction(_SubParsers):
+    """
+    The ``tasks`` verbs: an option of ``tasks`` is read before the verb or after it, not both.
+
+    Each verb's parser takes the ``tasks`` options it reads with no default of its own
+    (:func:`_after_verb`), so one given only before the verb is kept. One given on both sides
+    is refused, as is a data option given before a verb that reads no crime data.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        after = argparse.Namespace()
+        super().__call__(parser, after, values, option_string)
+        verb = str(after.tasks_verb)
+        for action in parser._actions:  # noqa: SLF001 - argparse lists a parser's actions nowhere else
+            if not action.option_strings or action.dest == "help":
+                continue
+            before = getattr(namespace, action.dest, action.default) != action.default
+            if before and action.dest in vars(after):
+                msg = (
+                    f"{action.option_strings[0]} is given both before and after {verb!r}: "
+                    "give it once."
+                )
+                parser.error(msg)
+            if before and verb != "assess" and action.dest not in LOG_OPTIONS:
+                msg = (
+                    f"{action.option_strings[0]} is read only by 'tasks assess': 'tasks {verb}' "
+                    f"reads no crime data. Leave it out (the options of {verb!r} go after it)."
+                )
+                parser.error(msg)
+        for name, value in vars(after).items():
+            setattr(namespace, name, value)
+
+
+def _after_verb(options: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """
+    Return ``options`` with no defaults, to be the parent of a ``tasks`` verb.
+
+    The ``tasks`` parser holds the defaults; a verb's parser sets only what is given after the
+    verb, so that what is given before it is not overwritten by the verb's default.
+    """
+    for action in options._actions:  # noqa: SLF001 - argparse lists a parser's actions nowhere else
+        action.default = argparse.SUPPRESS
+    return options
+
+
+def _add_log_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the tasking log, which every ``tasks`` verb reads, to ``parser``."""
+    log = parser.add_argument_group("tasking log")
+    log.add_argument(
         "--db",
         metavar="URL",
         help=f"database URL or SQLite file (default ${DATABASE_URL_ENV}, else a SQLite file in "
         "~/.local/share/patchmap)",
     )
-    opts.add_argument(
+    log.add_argument(
         "--user", metavar="NAME", help="who is making the change (default $PATCHMAP_USER or login)"
     )
-    opts.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
-    opts.add_argument(
-        "--out", type=Path, default=argparse.SUPPRESS, metavar="FILE", help="write JSON to FILE"
-    )
-    return opts
+
+
+def _tasks_options() -> argparse.ArgumentParser:
+    """Options of every ``tasks`` verb but ``assess``, after the verb (or before it)."""
+    opts = argparse.ArgumentParser(add_help=False)
+    _add_log_options(opts)
+    opts.add_argument("--json", action="store_true", help="print JSON")
+    opts.add_argument("--out", type=Path, metavar="FILE", help="write JSON to FILE")
+    return _after_verb(opts)
 
 
 def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one CLI table
     """
     Add the options of ``patchmap tasks`` to its parser.
 
+    Every option in the ``tasks`` usage line may come before the verb or after it (after the
+    record name for ``add``, ``list`` and ``update``); given on both sides it is refused.
+
     long: declares every 'tasks' subcommand's options in one tree, read top to bottom.
     """
+    _add_log_options(parser)
+    parser.epilog = (
+        "The options above may come before VERB or after it (after the record for add, list "
+        "and update), not on both sides; the data options are read only by assess."
+    )
     opts = _tasks_options()
-    verbs = parser.add_subparsers(dest="tasks_verb", required=True, metavar="VERB")
+    verbs = parser.add_subparsers(
+        dest="tasks_verb", required=True, metavar="VERB", action=_VerbsAction
+    )
 
     add = verbs.add_parser("add", help="add a record").add_subparsers(
         dest="record", required=True, metavar="RECORD"
@@ -187,7 +261,7 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     db_only.add_argument("--user", metavar="NAME", help=argparse.SUPPRESS)
     asr = verbs.add_parser(
         "assess",
-        parents=[common_options(), db_only],
+        parents=[_after_verb(common_options()), _after_verb(db_only)],
         help="WDD and exact Poisson assessment of a response (treated vs comparison area)",
     )
     asr.add_argument(

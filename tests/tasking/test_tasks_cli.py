@@ -337,3 +337,65 @@ def test_tasks_on_an_unusable_database_exit_2_with_advice(
     assert "cannot be reached" in err
     assert "pw@" not in err
     assert "Traceback" not in err
+
+
+def test_tasks_options_before_the_verb_are_read_as_its_usage_line_shows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "log.sqlite")
+    assert (
+        main(["tasks", "--db", db, "--user", "pc.smith", "add", "problem", "--title", "ASB"]) == 0
+    )
+    capsys.readouterr()
+    code, listed, _ = _run(capsys, "tasks", "--db", db, "--json", "list", "problems")
+    assert code == 0
+    assert isinstance(listed, list)
+    assert [(p["title"], p["created_by"]) for p in listed] == [("ASB", "pc.smith")]
+    after = ["--treated", "ward:Castle", "--comparison", "ward:Eastgate", "--before"]
+    after += ["2024-10:2025-03", "--after", "2025-04:2025-09", "--db", db, "--json"]
+    _, behind, _ = _run(capsys, "tasks", "assess", "--demo", "--crime-type", "Burglary", *after)
+    _, ahead, _ = _run(capsys, "tasks", "--demo", "--crime-type", "Burglary", "assess", *after)
+    assert isinstance(ahead, dict)
+    assert ahead == behind
+    assert ahead["treated"]["n_before"] > 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--db", "a.db", "list", "problems", "--db", "b.db"],
+            "--db is given both before and after 'list': give it once.",
+        ),
+        (
+            [
+                *("--demo", "--months", "2025-01:2025-03", "assess", "--months", "2025-02:2025-04"),
+                *(
+                    "--treated",
+                    "1",
+                    "--comparison",
+                    "2",
+                    "--before",
+                    "2025-01",
+                    "--after",
+                    "2025-02",
+                ),
+            ],
+            "--months is given both before and after 'assess': give it once.",
+        ),
+        (
+            ["--ward", "Abbey", "add", "problem", "--title", "ASB"],
+            (
+                "--ward is read only by 'tasks assess': 'tasks add' reads no crime data. Leave "
+                "it out (the options of 'add' go after it)."
+            ),
+        ),
+    ],
+)
+def test_tasks_option_on_both_sides_or_for_no_use_is_refused(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["tasks", *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
