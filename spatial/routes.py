@@ -14,6 +14,11 @@ visited while the loop, walked at ``walk_kmh`` plus ``stop_minutes`` at each sto
 - Beyond that a heuristic is used: greedy insertion of the stop with the best weight per extra
   minute, each insertion followed by 2-opt and or-opt improvement of the order.
 
+A stop of weight 0 adds nothing to the weight visited, but it is still a place to look at: both
+methods visit it when it fits once the weighted stops are chosen (the exact one takes, among
+equally heavy subsets, the one with the most weight-0 stops, then the shortest; the heuristic
+inserts them last, as their weight per extra minute is 0).
+
 The result says which was used (``route.method``) and why each left-out stop was left out.
 
 References
@@ -342,10 +347,14 @@ def _held_karp(
     minutes = tour / speed_m_per_min + count * stop_minutes
     bits = (masks[:, None] >> np.arange(m)) & 1
     total = bits @ weight
+    n_unweighted = bits @ (weight == 0).astype(np.int64)
     feasible = (minutes <= max_minutes + _TIME_TOLERANCE_MIN) & (masks > 0)
     candidates = np.flatnonzero(feasible)
-    # heaviest first, then shortest, then fewest stops
-    order = np.lexsort((count[candidates], tour[candidates], -total[candidates]))
+    # heaviest first, then the most weight-0 stops (they fit, so they are walked), then
+    # shortest, then fewest stops
+    order = np.lexsort(
+        (count[candidates], tour[candidates], -n_unweighted[candidates], -total[candidates])
+    )
     mask = int(candidates[order[0]])
     j = int(last[mask])
     sequence: list[int] = []
@@ -408,7 +417,7 @@ def _insertion_heuristic(
         a = np.asarray(tour[:-1])
         b = np.asarray(tour[1:])
         length = _tour_length(tour, dist)
-        choice: tuple[float, int, int] | None = None
+        choice: tuple[tuple[float, float], int, int] | None = None
         for c in sorted(remaining):
             added = dist[a, c] + dist[c, b] - dist[a, b]
             pos = int(added.argmin())
@@ -416,7 +425,8 @@ def _insertion_heuristic(
             if minutes > max_minutes + _TIME_TOLERANCE_MIN:
                 continue
             extra_min = added[pos] / speed_m_per_min + stop_minutes
-            score = weight[c - 1] / max(extra_min, 1e-9)
+            # best weight per extra minute; among weight-0 stops, the nearest
+            score = (weight[c - 1] / max(extra_min, 1e-9), -extra_min)
             if choice is None or score > choice[0]:
                 choice = (score, c, pos)
         if choice is None:
@@ -558,7 +568,8 @@ def plan_eva_route(  # noqa: PLR0913  # keyword-only options of one planner
         The walkable street network (see :func:`spatial.network.load_network`). Not modified.
     stops
         Points in EPSG:27700, with an optional ``weight`` (>= 0, default 1: hotspot strength)
-        and an optional ``label`` or ``name``. Not modified.
+        and an optional ``label`` or ``name``. Not modified. A stop of weight 0 is visited when
+        it fits once the weighted stops are chosen.
     start
         Where the loop starts and ends (a co-location site or any point), in EPSG:27700 metres.
     start_label
@@ -768,6 +779,13 @@ def _budget_reason(
     label: str, weight: float, extra_min: float, max_minutes: float, route_min: float
 ) -> str:
     """Return why a stop that fits on its own was left out of the loop."""
+    if weight == 0:
+        return (
+            f"{label} has weight 0, so it comes after every weighted stop, and it does not fit "
+            f"with them in {max_minutes:g} min: adding it needs about {extra_min:.1f} more min "
+            f"and the loop has {max_minutes - route_min:.1f} min spare. Raise the budget or "
+            "lower the minutes per stop to fit it."
+        )
     return (
         f"{label} (weight {weight:g}) was left out to keep heavier stops within "
         f"{max_minutes:g} min: adding it needs about {extra_min:.1f} more min and the loop "

@@ -19,6 +19,7 @@ from spatial.network import StreetNetwork, load_network, network_from_graph
 from spatial.routes import (
     EVA_CHECKLIST,
     EvaRoute,
+    RouteMethod,
     plan_eva_route,
     read_stops,
     stops_from_hotspots,
@@ -274,6 +275,33 @@ def test_stops_left_out_say_why() -> None:
     assert list(tight.stops.index) == [0]
     assert tight.left_out.loc[2, "reason"] == "budget"
     assert "more min" in str(tight.left_out.loc[2, "detail"])
+
+
+@pytest.mark.parametrize("method", ["exact", "heuristic"])
+def test_weight_0_stops_are_visited_when_they_fit_after_the_weighted_ones(
+    method: RouteMethod,
+) -> None:
+    net = grid_network(5)
+    start = node_point(net, 0)
+    unweighted = stops_at(net, [2, 10], [0.0, 0.0])
+    both = plan_eva_route(net, unweighted, start=start, method=method)
+    assert sorted(both.stops.index) == [0, 1]
+    assert both.left_out.empty
+    assert both.weight_visited == 0.0
+    # stop 0 (weight 3) at node 4 and stop 1 (weight 0) at node 20 are 400 m away each: 11 min
+    # alone with 1 min at the stop, 22 min together (the 1,600 m perimeter)
+    stops = stops_at(net, [4, 20], [3.0, 0.0])
+    roomy = plan_eva_route(net, stops, start=start, max_minutes=25, stop_minutes=1, method=method)
+    assert sorted(roomy.stops.index) == [0, 1]
+    assert roomy.total_time_min == pytest.approx(22.0)
+    tight = plan_eva_route(net, stops, start=start, max_minutes=15, stop_minutes=1, method=method)
+    assert list(tight.stops.index) == [0]
+    assert tight.left_out.loc[1, "reason"] == "budget"
+    assert tight.left_out.loc[1, "detail"] == (
+        "Stop 2 has weight 0, so it comes after every weighted stop, and it does not fit with "
+        "them in 15 min: adding it needs about 11.0 more min and the loop has 4.0 min spare. "
+        "Raise the budget or lower the minutes per stop to fit it."
+    )
 
 
 def test_island_stop_is_left_out_and_a_route_of_islands_only_fails() -> None:
