@@ -31,6 +31,7 @@ from hotspots.fdr import CORRECTION_LABELS
 from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
     DEFAULT_MIN_TRAIN_MONTHS,
+    coverage_text,
 )
 from hotspots.ranking import DEFAULT_TOP_SHARE_PCT
 from hotspots.street_backtest import streets_beside_cells
@@ -916,7 +917,11 @@ else:
             _ui.guarded("drawing next month's cells", patrol_area_layer, patrol_cells),
             legend_title=f"Cells to patrol in {next_forecast.month}",
             legend_entries=[
-                LegendEntry(f"Top {next_coverage:g} % of cells", PATROL_AREA_COLOUR, "square")
+                LegendEntry(
+                    f"Top {coverage_text(next_result.n_cells, next_coverage)}",
+                    PATROL_AREA_COLOUR,
+                    "square",
+                )
             ],
             streets=streets,
             tiles="none" if area.is_demo else "openstreetmap",

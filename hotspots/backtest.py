@@ -39,7 +39,9 @@ from hotspots.forecast import (
     DEFAULT_MIN_TRAIN_MONTHS,
     TIE_BREAK,
     DefaultChoice,
+    coverage_text,
     flag_top,
+    flagged_pct,
     n_flagged,
     select_default,
 )
@@ -245,6 +247,16 @@ class MethodResult:
     per_origin: tuple[OriginResult, ...]
 
     @property
+    def n_flagged(self) -> int:
+        """Cells flagged at each origin: ``coverage_pct`` of ``n_cells``, rounded up, at least 1."""
+        return n_flagged(self.n_cells, self.coverage_pct)
+
+    @property
+    def flagged_pct(self) -> float:
+        """Share of the cells really flagged, in per cent (whole cells, so >= ``coverage_pct``)."""
+        return flagged_pct(self.n_cells, self.coverage_pct)
+
+    @property
     def pai_mean(self) -> float | None:
         """Mean PAI over the origins with crimes."""
         return _mean([o.pai for o in self.per_origin])
@@ -282,7 +294,8 @@ class MethodResult:
         Returns
         -------
         dict
-            ``method``, ``coverage_pct``, ``pai_mean``, ``pai_sd``, ``pei_mean``,
+            ``method``, ``coverage_pct`` (as asked), ``n_flagged`` and ``flagged_pct`` (the
+            cells and the share really flagged), ``pai_mean``, ``pai_sd``, ``pei_mean``,
             ``hit_rate_mean``, ``rri_mean``, ``parameters``, ``n_origins``, ``null_months``,
             ``per_origin`` (and ``ward`` for a ward).
         """
@@ -294,6 +307,8 @@ class MethodResult:
                 "method": self.method.name,
                 "parameters": self.method.parameters(),
                 "coverage_pct": self.coverage_pct,
+                "n_flagged": self.n_flagged,
+                "flagged_pct": _r(self.flagged_pct),
                 "pai_mean": _r(self.pai_mean),
                 "pai_sd": _r(self.pai_sd),
                 "pei_mean": _r(self.pei_mean),
@@ -399,7 +414,7 @@ class Backtest:
             ``cell_size_m``, ``grid``, ``n_cells``, ``months``, ``origins``,
             ``min_train_months``, ``tie_break``, ``results`` (one per method and coverage),
             ``by_ward``, ``default`` (``method``, ``parameters``, ``why``, ``coverage_pct``,
-            ``evidence``) and ``notes``.
+            ``n_flagged``, ``flagged_pct``, ``evidence``) and ``notes``.
         """
         return {
             "cell_size_m": self.cell_size_m,
@@ -416,6 +431,8 @@ class Backtest:
                 "parameters": self.default.method.parameters(),
                 "why": self.default.why,
                 "coverage_pct": self.default.coverage_pct,
+                "n_flagged": n_flagged(self.n_cells, self.default.coverage_pct),
+                "flagged_pct": _r(flagged_pct(self.n_cells, self.default.coverage_pct)),
                 "evidence": [
                     {"method": key, "pai_mean": _r(value)} for key, value in self.default.pai_means
                 ],
@@ -541,7 +558,10 @@ def backtest(
     if not wants_default:  # the announced default still needs the candidates' evidence
         run.candidate_pai[primary] = _candidate_pai(cube, origins, coverage_pct=primary)
     announced = select_default(
-        run.candidate_pai[primary], origins=origin_months, coverage_pct=primary
+        run.candidate_pai[primary],
+        origins=origin_months,
+        coverage_pct=primary,
+        n_cells=cube.grid.n_cells,
     )
     return Backtest(
         cell_size_m=cube.grid.cell_size_m,
@@ -816,7 +836,8 @@ def describe_backtest(
             f"{crime}, so no method could be tested."
         )
     text = (
-        f"For {crime} in {area}, the top {coverage_pct:g} % of cells picked by {lead.method.label} "
+        f"For {crime} in {area}, the top {coverage_text(lead.n_cells, coverage_pct)} picked by "
+        f"{lead.method.label} "
         f"caught {_pct(lead.hit_rate_mean)} of next month's {crime}, PAI {lead.pai_mean:.1f}"
     )
     others = [r for r in ranked[1:] if r.method.name == "kde"] or ranked[1:2]

@@ -38,7 +38,9 @@ __all__ = [
     "DefaultChoice",
     "Forecast",
     "choose_default",
+    "coverage_text",
     "flag_top",
+    "flagged_pct",
     "forecast_cells",
     "n_flagged",
     "select_default",
@@ -100,6 +102,77 @@ def n_flagged(n_cells: int, coverage_pct: float) -> int:
     return max(1, min(n_cells, math.ceil(n_cells * coverage_pct / 100.0 - 1e-9)))
 
 
+def flagged_pct(n_cells: int, coverage_pct: float) -> float:
+    """
+    Return the share of ``n_cells`` that ``coverage_pct`` really flags, in per cent.
+
+    Whole cells are flagged (:func:`n_flagged` rounds up, to at least one), so the share flagged
+    is ``coverage_pct`` or more: 0.01 % of 261 cells flags one cell, 0.38 %.
+
+    Parameters
+    ----------
+    n_cells
+        Number of cells (at least 1).
+    coverage_pct
+        Share asked for, in per cent (0 < c <= 100).
+
+    Returns
+    -------
+    float
+        ``100 * n_flagged(n_cells, coverage_pct) / n_cells``.
+
+    Raises
+    ------
+    ParameterError
+        When ``coverage_pct`` is not in (0, 100] or there are no cells.
+
+    Examples
+    --------
+    >>> round(flagged_pct(261, 0.01), 2), flagged_pct(400, 5)
+    (0.38, 5.0)
+    """
+    if n_cells < 1:
+        msg = f"n_cells must be at least 1; found {n_cells}."
+        raise ParameterError(msg)
+    return 100.0 * n_flagged(n_cells, coverage_pct) / n_cells
+
+
+def coverage_text(n_cells: int, coverage_pct: float) -> str:
+    """
+    Name a coverage as asked and, when whole cells make it another share, as flagged.
+
+    Parameters
+    ----------
+    n_cells
+        Number of cells ranked.
+    coverage_pct
+        Share asked for, in per cent.
+
+    Returns
+    -------
+    str
+        ``"5 % of cells"``, or ``"0.01 % of cells (1 of 261 flagged: 0.38 %)"`` when the share
+        flagged, rounded to 2 significant figures, is not the one asked for.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`flagged_pct`.
+
+    Examples
+    --------
+    >>> coverage_text(400, 5)
+    '5 % of cells'
+    >>> coverage_text(261, 0.01)
+    '0.01 % of cells (1 of 261 flagged: 0.38 %)'
+    """
+    share = flagged_pct(n_cells, coverage_pct)
+    if f"{share:.2g}" == f"{coverage_pct:.2g}":
+        return f"{coverage_pct:g} % of cells"
+    n = n_flagged(n_cells, coverage_pct)
+    return f"{coverage_pct:g} % of cells ({n:,} of {n_cells:,} flagged: {share:.2g} %)"
+
+
 def flag_top(scores: npt.NDArray[np.float64], n_flag: int) -> npt.NDArray[np.int64]:
     """
     Return the ``n_flag`` highest-scoring cells, best first; ties go to the lower ``cell_id``.
@@ -157,6 +230,7 @@ def select_default(
     *,
     origins: Sequence[str],
     coverage_pct: float,
+    n_cells: int | None = None,
 ) -> DefaultChoice:
     """
     Pick the ``default`` method from each candidate's PAI on the same origins.
@@ -182,6 +256,9 @@ def select_default(
         The origin months.
     coverage_pct
         The coverage the PAI were measured at (for the explanation).
+    n_cells
+        The cells ranked, so that the explanation says the share really flagged
+        (:func:`coverage_text`); None to name the coverage only.
 
     Returns
     -------
@@ -226,7 +303,16 @@ def select_default(
         coverage_pct=coverage_pct,
         origins=valid,
         pai_means=tuple((m.key(), means[m]) for m in ranked),
-        why=_why(best, baseline, means, valid, coverage_pct, reason),
+        why=_why(
+            best,
+            baseline,
+            means,
+            valid,
+            f"{coverage_pct:g} % of cells"
+            if n_cells is None
+            else coverage_text(n_cells, coverage_pct),
+            reason,
+        ),
     )
 
 
@@ -235,7 +321,7 @@ def _why(
     baseline: Method,
     means: Mapping[Method, float | None],
     valid: Sequence[str],
-    coverage_pct: float,
+    coverage: str,
     reason: str,
 ) -> str:
     if reason == "few":
@@ -247,7 +333,7 @@ def _why(
     span = f"{len(valid)} months ({valid[0]}..{valid[-1]})"
     head = (
         f"{best.label[0].upper()}{best.label[1:]} had a mean PAI of {means[best] or 0.0:.2f} "
-        f"for the top {coverage_pct:g} % of cells over {span}"
+        f"for the top {coverage} over {span}"
     )
     if best == baseline:
         return head + ": no candidate did at least as well, so counts over all months are used."
@@ -320,7 +406,10 @@ def choose_default(
         if progress is not None:
             progress(done, len(origins))
     return select_default(
-        table, origins=[history.months[t] for t in origins], coverage_pct=coverage_pct
+        table,
+        origins=[history.months[t] for t in origins],
+        coverage_pct=coverage_pct,
+        n_cells=history.space.n_cells,
     )
 
 

@@ -158,13 +158,20 @@ def _print_backtest(result: Backtest, streets: StreetBacktest | None) -> None:
     print(
         f"{result.n_cells:,} cells of {result.cell_size_m:g} m; origins {', '.join(result.origins)}"
     )
-    print(f"{'method':<16} {'cover':>6} {'PAI':>7} {'sd':>6} {'PEI':>6} {'hit rate':>9}")
+    print(
+        f"{'method':<16} {'cover':>6} {'flagged':>16} {'PAI':>7} {'sd':>6} {'PEI':>6} "
+        f"{'hit rate':>9}"
+    )
     for row in result.results:
         pai = "-" if row.pai_mean is None else f"{row.pai_mean:.2f}"
         sd = "-" if row.pai_sd is None else f"{row.pai_sd:.2f}"
         pei = "-" if row.pei_mean is None else f"{row.pei_mean:.2f}"
         hit = "-" if row.hit_rate_mean is None else f"{100 * row.hit_rate_mean:.0f} %"
-        print(f"{row.method.name:<16} {row.coverage_pct:>5g}% {pai:>7} {sd:>6} {pei:>6} {hit:>9}")
+        flagged = f"{row.n_flagged:,} ({row.flagged_pct:.2g}%)"
+        print(
+            f"{row.method.name:<16} {row.coverage_pct:>5g}% {flagged:>16} {pai:>7} {sd:>6} "
+            f"{pei:>6} {hit:>9}"
+        )
     if streets is None:
         return
     for item in streets.to_dict()["results"]:  # type: ignore[attr-defined]
@@ -172,7 +179,8 @@ def _print_backtest(result: Backtest, streets: StreetBacktest | None) -> None:
         sd = "-" if item["pai_sd"] is None else f"{item['pai_sd']:.2f}"
         hit = "-" if item["hit_rate_mean"] is None else f"{100 * item['hit_rate_mean']:.0f} %"
         print(
-            f"{item['method']:<16} {item['coverage_pct']:>5g}% {pai:>7} {sd:>6} {'-':>6} {hit:>9}"
+            f"{item['method']:<16} {item['coverage_pct']:>5g}% {'-':>16} {pai:>7} {sd:>6} "
+            f"{'-':>6} {hit:>9}"
         )
     print(
         f"streets: PAI on street length ({streets.total_street_km:,.1f} km, "

@@ -129,6 +129,35 @@ def test_backtest_lists_empty_months_as_null_and_leaves_them_out() -> None:
     assert per_origin[1]["pai"] is None
 
 
+def test_a_coverage_below_one_cell_reports_the_share_really_flagged() -> None:
+    result = backtest(
+        _strip_cube(),
+        methods=[DEFAULT_METHODS["counts-all"]],
+        coverages_pct=[1, 10],
+        min_train_months=2,
+    )
+    tiny = result.result("counts-all", 1)
+    # 1 % of 10 cells is a tenth of a cell: one whole cell, 10 % of the area, is flagged
+    assert (tiny.coverage_pct, tiny.n_flagged, tiny.flagged_pct) == (1.0, 1, 10.0)
+    assert tiny.pai_mean == pytest.approx(5.0)  # PAI is measured on the 10 % flagged
+    west = result.result("counts-all", 1, ward="West")
+    assert (west.n_flagged, west.flagged_pct) == (1, 20.0)
+    record = json.loads(json.dumps(result.to_dict()))
+    assert [(r["coverage_pct"], r["n_flagged"], r["flagged_pct"]) for r in record["results"]] == [
+        (1.0, 1, 10.0),
+        (10.0, 1, 10.0),
+    ]
+    assert (record["default"]["n_flagged"], record["default"]["flagged_pct"]) == (1, 10.0)
+    sentence = describe_backtest(result, coverage_pct=1, crime="burglary", area="the strip")
+    assert sentence.startswith(
+        "For burglary in the strip, the top 1 % of cells (1 of 10 flagged: 10 %) picked by "
+    )
+    assert describe_backtest(result, coverage_pct=10).startswith(
+        "For crime in the selected wards, the top 10 % of cells picked by "
+    )
+    assert "for the top 1 % of cells (1 of 10 flagged: 10 %) over" in result.default.why
+
+
 def test_backtest_rejects_too_few_months_and_bad_coverage() -> None:
     with pytest.raises(ParameterError, match="The data have 6 month"):
         backtest(_strip_cube(), min_train_months=6)
