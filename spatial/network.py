@@ -615,7 +615,8 @@ def _coords(points: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> npt.NDArr
     if (types != 0).any() or geoms.isna().any():
         bad = int(np.flatnonzero((types != 0) | geoms.isna().to_numpy())[0])
         msg = (
-            f"{name}: only points can be snapped to streets (first other geometry: row {bad}). "
+            f"{name}: only points can be snapped to streets (first other geometry: point "
+            f"{bad + 1} of {len(geoms)}). "
             "Use the centroids of polygons."
         )
         raise InputDataError(msg)
@@ -626,12 +627,20 @@ def _raise_too_far(
     distance_m: npt.NDArray[np.float64], max_snap_m: float, *, name: str, labels: list[object]
 ) -> None:
     far = distance_m > max_snap_m
+    if far.any() and len(labels) == 1:
+        msg = (
+            f"{name}: the point lies {distance_m[0]:,.0f} m from the nearest street on the network "
+            f"(at most {max_snap_m:.0f} m is allowed). Move it onto a street, or use a network "
+            "that covers it."
+        )
+        raise InputDataError(msg)
     if far.any():
         first = int(np.flatnonzero(far)[0])
         msg = (
             f"{name}: {int(far.sum())} point(s) lie more than {max_snap_m:.0f} m from any street "
-            f"on the network (first: row {labels[first]}, {distance_m[first]:,.0f} m away). Move "
-            "them onto a street, use a network that covers them, or raise max_snap_m."
+            f"on the network (first: point {first + 1} of {len(labels)}, "
+            f"{distance_m[first]:,.0f} m away). Move them onto a street, or use a network that "
+            "covers them."
         )
         raise InputDataError(msg)
 

@@ -54,7 +54,7 @@ from spatial.errors import (
     ParameterError,
 )
 from spatial.network import DEFAULT_MAX_SNAP_M, NodeSnap, StreetNetwork, snap_to_nodes
-from spatial.sites import PointSource, read_points
+from spatial.sites import PointSource, point_row, read_points
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -269,9 +269,11 @@ def _weights(stops: gpd.GeoDataFrame, *, name: str) -> npt.NDArray[np.float64]:
     bad = ~np.isfinite(weight) | (weight < 0)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
+        value = stops["weight"].iloc[first]
+        shown = repr(value) if isinstance(value, str) else value
         msg = (
             f"{name}: {int(bad.sum())} stops have a missing, negative or non-numeric weight "
-            f"(first: stop {first + 1} of the file, {stops['weight'].iloc[first]}). Give each stop "
+            f"(first: {point_row(name, first)}, {shown}). Give each stop "
             "a weight >= 0, or drop the weight column to weigh all stops equally."
         )
         raise InputDataError(msg)

@@ -11,6 +11,7 @@ one at a time with :func:`add_site`.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, cast, get_args
 
@@ -45,6 +46,7 @@ __all__ = [
     "PointSource",
     "SiteKind",
     "add_site",
+    "point_row",
     "read_points",
     "read_sites",
     "validate_sites",
@@ -76,6 +78,38 @@ _LONLAT_PAIRS: Final = (("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"
 _METRE_PAIRS: Final = (("easting", "northing"), ("x", "y"))
 
 
+def point_row(source: str, position: int) -> str:
+    """
+    Name a point of a file as the user finds it there, as the crime reader names its rows.
+
+    A CSV's points are named by their line (the header is row 1, so the first point is row 2),
+    as :func:`spatial.io.load_crimes` names a crime; a GeoJSON or GeoPackage has no lines, so its
+    points are named by their place in it (feature 1 first); points not read from a file
+    (``source`` with no extension) by their place among the points (point 1 first).
+
+    Parameters
+    ----------
+    source
+        The file's name (or what the points are, when they come from no file).
+    position
+        The point's place in the file, 0 for the first.
+
+    Returns
+    -------
+    str
+        E.g. ``"row 3"``, ``"feature 2"`` or ``"point 2"``.
+
+    Examples
+    --------
+    >>> point_row("sites.csv", 1), point_row("stops.geojson", 1), point_row("sites", 1)
+    ('row 3', 'feature 2', 'point 2')
+    """
+    suffix = Path(source).suffix.lower()
+    if suffix in {".csv", ".txt"}:
+        return f"row {position + 2}"
+    return f"feature {position + 1}" if suffix else f"point {position + 1}"
+
+
 def _name(source: PointSource) -> str:
     return source[0] if isinstance(source, tuple) else Path(source).name
 
@@ -93,8 +127,8 @@ def _read_csv_points(text: str, *, name: str, what: str) -> gpd.GeoDataFrame:
                 if bad.any():
                     first = int(np.flatnonzero(bad)[0])
                     msg = (
-                        f"{name}: {int(bad.sum())} {what} have no coordinates (first: row "
-                        f"{first + 2} of the file). Fill in {lower[x_name]} and {lower[y_name]}."
+                        f"{name}: {int(bad.sum())} {what} have no coordinates (first: "
+                        f"{point_row(name, first)}). Fill in {lower[x_name]} and {lower[y_name]}."
                     )
                     raise InputDataError(msg)
                 rest = frame.drop(columns=[lower[x_name], lower[y_name]])
@@ -109,11 +143,20 @@ def _read_csv_points(text: str, *, name: str, what: str) -> gpd.GeoDataFrame:
 def _read_vector(source: PointSource, *, name: str, what: str) -> gpd.GeoDataFrame:
     import pyogrio  # noqa: PLC0415 - GDAL loads only when a vector file is read
 
-    try:  # GDAL reads a CSV-like table without geometry as a plain table: hence the cast
-        if isinstance(source, tuple):
-            frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))
-        else:
-            frame = cast("pd.DataFrame", gpd.read_file(Path(source)))
+    # A property holding numbers and text in different points (a weight of 2 here, "high"
+    # there) is typed JSON by GDAL; pyogrio then fails to parse the text as JSON and warns. The
+    # values stay text, which the caller checks and names the point of (the weight of a stop):
+    # only that warning, by its message, is silenced.
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message=r"Could not parse column '.*' as JSON", category=UserWarning
+            )
+            # GDAL reads a CSV-like table without geometry as a plain table: hence the cast
+            if isinstance(source, tuple):
+                frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))
+            else:
+                frame = cast("pd.DataFrame", gpd.read_file(Path(source)))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         msg = f"{name}: could not be read as {what} ({err}). Use CSV, GeoJSON or GeoPackage."
         raise InputDataError(msg) from err
@@ -172,7 +215,7 @@ def read_points(source: PointSource, *, what: str = "points") -> gpd.GeoDataFram
     if (types != 0).any():
         first = int(np.flatnonzero(types != 0)[0])
         msg = (
-            f"{name}: {what} must be points; row {first} is a "
+            f"{name}: {what} must be points; {point_row(name, first)} is a "
             f"{frame.geometry.iloc[first].geom_type if frame.geometry.iloc[first] else 'missing'}"
             " geometry. Use points (centroids of polygons)."
         )
@@ -194,8 +237,9 @@ def read_points(source: PointSource, *, what: str = "points") -> gpd.GeoDataFram
         src_x = float(shapely.get_x(frame.geometry.iloc[first]))
         src_y = float(shapely.get_y(frame.geometry.iloc[first]))
         msg = (
-            f"{name}: {int((~inside).sum())} {what} lie outside Great Britain (first: row "
-            f"{first}, {src_x:.4f}, {src_y:.4f} in {crs}). Check that the coordinates are not "
+            f"{name}: {int((~inside).sum())} {what} lie outside Great Britain (first: "
+            f"{point_row(name, first)}, {src_x:.4f}, {src_y:.4f} in {crs}). Check that the "
+            "coordinates are not "
             "swapped and the CRS is right."
         )
         raise OutsideGreatBritainError(msg)
@@ -283,15 +327,15 @@ def validate_sites(sites: gpd.GeoDataFrame, *, source: str = "sites") -> gpd.Geo
     names = sites[lower["name"]].astype("string").str.strip()
     blank = names.isna() | (names == "")
     if blank.any():
-        first = sites.index[int(np.flatnonzero(blank.to_numpy())[0])]
-        msg = f"{source}: {int(blank.sum())} sites have no name (first: row {first}). Name them."
+        first = point_row(source, int(np.flatnonzero(blank.to_numpy())[0]))
+        msg = f"{source}: {int(blank.sum())} sites have no name (first: {first}). Name them."
         raise InputDataError(msg)
     kinds = [_kind(v) for v in sites[lower["kind"]]]
     bad = [i for i, k in enumerate(kinds) if k is None]
     if bad:
         value = sites[lower["kind"]].iloc[bad[0]]
         msg = (
-            f"{source}: {len(bad)} sites have an unknown kind (first: row {sites.index[bad[0]]}, "
+            f"{source}: {len(bad)} sites have an unknown kind (first: {point_row(source, bad[0])}, "
             f"{value!r}). Use one of: {', '.join(SITE_KINDS)}."
         )
         raise InputDataError(msg)

@@ -1031,7 +1031,7 @@ def _file_cases() -> list[Case]:
         ),
         Case("sites-in-belfast", s, sites(at(BELFAST)), "lie outside Great Britain"),
         Case("sites-unknown-kind", s, sites(lambda f: f.assign(kind="library")), "kind"),
-        Case("sites-polygons", s, wards_as_sites, "must be points; row 0 is a Polygon"),
+        Case("sites-polygons", s, wards_as_sites, "must be points; feature 1 is a Polygon"),
         Case("sites-binary", s, lambda k, d: Inputs(file=("sites.csv", PNG)), "looks binary"),
         Case(
             "sites-crime-file",

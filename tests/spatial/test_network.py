@@ -130,10 +130,16 @@ def test_snapping_matches_brute_force_and_is_vectorised() -> None:
 def test_point_far_from_streets_says_how_far() -> None:
     net = network_from_graph(small_graph())
     pts = gpd.GeoSeries([Point(X0, Y0 + 10), Point(X0 - 1234, Y0)], crs=BNG)
-    with pytest.raises(InputDataError, match=r"1 point\(s\).*row 1, 1,234 m away"):
+    with pytest.raises(InputDataError, match=r"1 point\(s\).*first: point 2 of 2, 1,234 m away"):
         snap_to_nodes(net, pts, max_snap_m=250)
     with pytest.raises(InputDataError, match="1,234 m away"):
         snap_to_edges(net, pts, max_snap_m=250)
+    with pytest.raises(InputDataError) as one:  # a lone point (a route's start) has no row
+        snap_to_nodes(net, gpd.GeoSeries([pts[1]], crs=BNG), max_snap_m=250, name="start")
+    assert str(one.value) == (
+        "start: the point lies 1,234 m from the nearest street on the network (at most 250 m is "
+        "allowed). Move it onto a street, or use a network that covers it."
+    )
     with pytest.raises(CRSError, match="EPSG:4326"):
         snap_to_nodes(net, pts.set_crs("EPSG:4326", allow_override=True))
 

@@ -84,8 +84,29 @@ def test_csv_with_eastings_and_northings_is_read_as_bng(tmp_path: Path) -> None:
 def test_unknown_kind_lists_the_allowed_ones(tmp_path: Path) -> None:
     path = tmp_path / "sites.csv"
     path.write_text("name,kind,lon,lat\nA,police,0.12,52.2\nB,library,0.13,52.2\n")
-    with pytest.raises(InputDataError, match=r"row 1, 'library'.*one-stop shop"):
+    with pytest.raises(InputDataError, match=r"first: row 3, 'library'.*one-stop shop"):
         read_sites(path)
+
+
+def test_sites_are_named_by_their_row_of_the_csv_or_feature_of_the_geojson(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "sites.csv"
+    path.write_text("name,kind,lon,lat\nA,police,0.12,52.2\n,council,0.13,52.2\n")
+    with pytest.raises(InputDataError, match=r"sites have no name \(first: row 3\)"):
+        read_sites(path)
+    path.write_text("name,kind,lon,lat\nA,police,0.12,52.2\nB,police,52.2,0.13\n")
+    with pytest.raises(InputDataError, match=r"outside Great Britain \(first: row 3, 52\.2000"):
+        read_sites(path)
+    geojson = tmp_path / "sites.geojson"
+    point = {"type": "Point", "coordinates": [0.12, 52.2]}
+    features = [
+        {"type": "Feature", "properties": {"name": n, "kind": k}, "geometry": point}
+        for n, k in (("A", "police"), ("B", "police"), ("C", "library"))
+    ]
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.raises(InputDataError, match=r"unknown kind \(first: feature 3, 'library'\)"):
+        read_sites(geojson)
 
 
 def test_missing_name_column_or_blank_name_is_refused(tmp_path: Path) -> None:
@@ -110,7 +131,7 @@ def test_swapped_coordinates_and_missing_columns_say_what_to_fix(tmp_path: Path)
     with pytest.raises(MissingColumnError, match="lon and lat"):
         read_sites(path)
     path.write_text("name,kind,lon,lat\nA,police,,52.2\n")
-    with pytest.raises(InputDataError, match="row 2 of the file"):
+    with pytest.raises(InputDataError, match=r"first: row 2\)"):
         read_sites(path)
     empty = tmp_path / "empty.csv"
     empty.write_text("name,kind,lon,lat\n")
