@@ -1429,7 +1429,8 @@ def eva_catchments(
 ) -> gpd.GeoDataFrame:
     del network_key, sites_key
     _, points = selected_frames(dataset_id, selection, _area)
-    return catchment_coverage(walking_catchments(_network, _sites, walk_kmh=walk_kmh), points)
+    catchments = walking_catchments(_network, _sites, walk_kmh=walk_kmh)
+    return catchment_coverage(catchments, points, network=_network)
 
 
 # ---------------------------------------------------------------------------------------------

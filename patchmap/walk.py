@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from patchmap._data import Loaded, load
 from patchmap._defaults import (
@@ -19,6 +19,8 @@ from patchmap._output import print_json, walk_record
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable, Mapping, Sequence
+
     from boundaries.dataset import StudyArea
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
@@ -266,11 +268,36 @@ def add_catchment(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _print_catchments(
+    records: Sequence[Mapping[Hashable, Any]], notes: Sequence[str], *, max_snap_m: float
+) -> None:
+    """Print one line per site and time, then how crimes were counted and the network's notes."""
+    for rec in records:
+        line = (
+            f"{rec['site_name']:<36} {rec['minutes']:>4g} min  {rec['area_km2']:.2f} km2  "
+            f"{rec['n_nodes_reached']:>5} street nodes"
+        )
+        if "share_crime" in rec and rec["share_crime"] is not None:
+            line += f"  crime {rec['share_crime']:.0%}"
+        if "share_asb" in rec and rec["share_asb"] is not None:
+            line += f"  ASB {rec['share_asb']:.0%}"
+        print(line)
+    if records and "n_off_network" in records[0]:
+        print(
+            "note: crime and ASB are counted in a catchment when the street point nearest to them "
+            f"is reached on foot in the time; {records[0]['n_off_network']:,} lie further than "
+            f"{max_snap_m:g} m from every street and are in none."
+        )
+    for note in notes:
+        print(f"note: {note}")
+
+
 def run_catchment(args: argparse.Namespace) -> int:
     """Run ``patchmap catchment``; return the exit code."""
     from boundaries.select import select_points
     from layers.routes import write_catchments
     from spatial.catchments import catchment_coverage, walking_catchments
+    from spatial.network import DEFAULT_MAX_SNAP_M
     from spatial.sites import read_sites, validate_sites
 
     loaded = load(args) if args.demo or args.crimes or args.store else None
@@ -284,7 +311,9 @@ def run_catchment(args: argparse.Namespace) -> int:
         raise ParameterError(msg)
     catchments = walking_catchments(network, sites, minutes=args.minutes, walk_kmh=args.walk_kmh)
     if loaded is not None:
-        catchments = catchment_coverage(catchments, select_points(loaded.area, loaded.selection))
+        catchments = catchment_coverage(
+            catchments, select_points(loaded.area, loaded.selection), network=network
+        )
     if args.out:
         write_catchments(catchments, args.out)
     records = [
@@ -294,16 +323,5 @@ def run_catchment(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"catchments": records, "notes": list(network.notes)})
         return 0
-    for rec in records:
-        line = (
-            f"{rec['site_name']:<36} {rec['minutes']:>4g} min  {rec['area_km2']:.2f} km2  "
-            f"{rec['n_nodes_reached']:>5} street nodes"
-        )
-        if "share_crime" in rec and rec["share_crime"] is not None:
-            line += f"  crime {rec['share_crime']:.0%}"
-        if "share_asb" in rec and rec["share_asb"] is not None:
-            line += f"  ASB {rec['share_asb']:.0%}"
-        print(line)
-    for note in network.notes:
-        print(f"note: {note}")
+    _print_catchments(records, network.notes, max_snap_m=DEFAULT_MAX_SNAP_M)
     return 0

@@ -6,6 +6,12 @@ drawn as a polygon: the reachable streets (whole edges, and the reachable ends o
 limit) buffered by ``buffer_m``. Times are measured along the network from the street node
 nearest the site.
 
+The polygon is a drawing. What a catchment holds is counted on the network, by the rule routes
+use: a crime is in a catchment when the street point nearest to it (within ``max_snap_m``) is
+reachable on foot in the time (:func:`catchment_coverage`). Counting points inside the polygon
+instead missed the crimes between streets, beyond the band drawn along them: a catchment
+reaching every street of Cambridge held 77 % of its crime.
+
 References
 ----------
 Church, R. & ReVelle, C. (1974). The maximal covering location problem. Papers of the Regional
@@ -192,8 +198,9 @@ def walking_catchments(
     -------
     geopandas.GeoDataFrame
         One row per site and walking time (shortest first), EPSG:27700, with ``site`` (the
-        site's index label), ``site_name``, ``minutes``, ``reach_m`` (metres walkable in that
-        time), ``n_nodes_reached``, ``area_km2`` and the polygon ``geometry``.
+        site's index label), ``site_name``, ``node`` (the id of the site's street node),
+        ``minutes``, ``reach_m`` (metres walkable in that time), ``n_nodes_reached``,
+        ``area_km2`` and the polygon ``geometry``.
 
     Raises
     ------
@@ -239,6 +246,7 @@ def walking_catchments(
                 {
                     "site": sites.index[i],
                     "site_name": names[i],
+                    "node": int(snap.node_id[i]),
                     "minutes": band,
                     "reach_m": reach,
                     "n_nodes_reached": int((dist <= reach).sum()),
@@ -251,43 +259,78 @@ def walking_catchments(
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=BNG)
 
 
-def catchment_coverage(catchments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def catchment_coverage(
+    catchments: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    *,
+    network: StreetNetwork,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> gpd.GeoDataFrame:
     """
-    Count the crimes and ASB inside each catchment and their share of the selection.
+    Count the crimes and ASB within each catchment's walking time and their share of the selection.
+
+    The rule: each point is snapped to the nearest point of a street (of any edge, not only a
+    node), and it is in a catchment when that street point is reachable from the site within
+    the catchment's ``reach_m``, walking along the network: from the site's node to either end
+    of the edge, then along it. So a catchment that reaches every street holds every point that
+    lies within ``max_snap_m`` of a street of the network, whether or not the polygon drawn for
+    it covers the point (the polygon is a band along the streets; crimes between streets fall
+    outside it). Points further than ``max_snap_m`` from every street are in no catchment and
+    are counted in ``n_off_network``; they stay in the shares' denominators.
 
     Parameters
     ----------
     catchments
-        From :func:`walking_catchments`. Not modified.
+        From :func:`walking_catchments` (``node`` and ``reach_m`` are used), on ``network``.
+        Not modified.
     points
         The selected wards' crimes in EPSG:27700 with ``crime_type``. Not modified.
+    network
+        The street network the catchments were drawn on.
+    max_snap_m
+        Largest distance from a point to its street.
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``catchments`` with ``n_crimes`` (not ASB), ``n_asb``, ``share_crime`` and ``share_asb``
-        (fractions of the selection's crimes and ASB inside; NaN when the selection has none).
+        (fractions of the selection's crimes and ASB within the walking time; NaN when the
+        selection has none) and ``n_off_network`` (points further than ``max_snap_m`` from every
+        street).
 
     Raises
     ------
     CRSError
         When either frame is not in EPSG:27700.
     MissingColumnError
-        When ``points`` has no ``crime_type``.
+        When ``points`` has no ``crime_type``, or ``catchments`` no ``node`` or ``reach_m``.
     """
     require_bng(catchments, name="catchments")
     require_bng(points, name="crimes")
     if "crime_type" not in points.columns:
         msg = "crimes: no crime_type column. Load the crimes with spatial.io.read_crimes."
         raise MissingColumnError(msg)
-    x = shapely.get_x(np.asarray(points.geometry, dtype=object))
-    y = shapely.get_y(np.asarray(points.geometry, dtype=object))
+    missing = [c for c in ("node", "reach_m") if c not in catchments.columns]
+    if missing:
+        msg = (
+            f"catchments: no {' or '.join(missing)} column. Draw them with "
+            "spatial.catchments.walking_catchments."
+        )
+        raise MissingColumnError(msg)
     asb = (points["crime_type"].astype("string") == ASB).fillna(value=False)
     is_asb = asb.to_numpy(dtype=bool)
+    edge, along_m, near = _snap_points_to_edges(network, points, max_snap_m=max_snap_m)
+    length = network.edge_length_m[edge]
     n_crimes: list[int] = []
     n_asb: list[int] = []
-    for polygon in catchments.geometry:
-        inside = shapely.contains_xy(polygon, x, y)
+    for node, reach_m in zip(catchments["node"], catchments["reach_m"], strict=True):
+        dist = reachable_distances(
+            network, network.node_position[int(node)], max_distance_m=float(reach_m)
+        )
+        walk_m = np.minimum(
+            dist[network.edge_u[edge]] + along_m, dist[network.edge_v[edge]] + length - along_m
+        )
+        inside = near & (walk_m <= float(reach_m))
         n_crimes.append(int((inside & ~is_asb).sum()))
         n_asb.append(int((inside & is_asb).sum()))
     total_crime = int((~is_asb).sum())
@@ -299,7 +342,34 @@ def catchment_coverage(catchments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -
         n_asb=np.asarray(n_asb, dtype=np.int64),
         share_crime=crimes / total_crime if total_crime else np.full(len(crimes), np.nan),
         share_asb=asbs / total_asb if total_asb else np.full(len(asbs), np.nan),
+        n_off_network=int((~near).sum()),
     )
+
+
+def _snap_points_to_edges(
+    network: StreetNetwork, points: gpd.GeoDataFrame, *, max_snap_m: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """
+    Return each point's nearest edge, the metres along it from ``edge_u``, and whether it is near.
+
+    Unlike :func:`spatial.network.snap_to_edges`, a point further than ``max_snap_m`` is not an
+    error: it is marked not near (a crime off the network is in no catchment).
+    """
+    geoms = np.asarray(points.geometry, dtype=object)
+    if len(geoms) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0, dtype=np.float64), np.zeros(0, dtype=bool)
+    pairs, distance = network.edge_tree.query_nearest(
+        geoms, return_distance=True, all_matches=False
+    )
+    order = np.argsort(pairs[0], kind="stable")
+    edge = np.asarray(pairs[1][order], dtype=np.int64)
+    distance = np.asarray(distance[order], dtype=np.float64)
+    lines = network.edge_geometry[edge]
+    # the geometry runs from edge_u to edge_v; scale its length to the edge's walking length
+    fraction = shapely.line_locate_point(lines, geoms, normalized=True)
+    along_m = np.asarray(fraction, dtype=np.float64) * network.edge_length_m[edge]
+    return edge, along_m, distance <= max_snap_m
 
 
 def _hotspot_weights(hotspots: gpd.GeoDataFrame, weight_column: str | None) -> pd.Series:

@@ -22,6 +22,7 @@ from spatial.crime_types import ASB
 from spatial.crs import BNG
 from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
 from spatial.network import StreetNetwork, load_network, network_from_graph, snap_to_nodes
+from spatial.routes import walk_speed_m_per_min
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -128,34 +129,62 @@ def test_reachable_distances_match_networkx() -> None:
 
 
 def test_catchment_coverage_counts_crime_and_asb_separately() -> None:
-    catchments = gpd.GeoDataFrame(
-        {"site": [0], "site_name": ["Hub"], "minutes": [5.0]},
-        geometry=[box(X0, Y0, X0 + 100, Y0 + 100)],
-        crs=BNG,
-    )
-    inside = [Point(X0 + 10, Y0 + 10), Point(X0 + 50, Y0 + 50), Point(X0 + 90, Y0 + 5)]
-    outside = [Point(X0 + 200, Y0), Point(X0 - 50, Y0)]
+    net = line_network(5)  # nodes every 100 m from X0 to X0 + 400
+    site = gpd.GeoDataFrame({"name": ["Hub"]}, geometry=[Point(X0, Y0 + 5)], crs=BNG)
+    catchments = walking_catchments(net, site, minutes=[150 / walk_speed_m_per_min(4.8)])
+    # reach 150 m along the street: the nearest street points at x = 10, 50, 90 and 140 m are
+    # reached, those at 160 and 400 m are not; the one 300 m off the street is on none
+    near = [Point(X0 + 10, Y0 + 30), Point(X0 + 50, Y0 - 80), Point(X0 + 90, Y0 + 5)]
+    far = [Point(X0 + 160, Y0), Point(X0 + 400, Y0 + 10), Point(X0 + 140, Y0 + 300)]
     points = gpd.GeoDataFrame(
-        {
-            "crime_type": [
-                "Burglary",
-                ASB,
-                ASB,
-                "Burglary",
-                ASB,
-            ]
-        },
-        geometry=[*inside, *outside],
+        {"crime_type": ["Burglary", ASB, ASB, "Burglary", ASB, "Burglary"]},
+        geometry=[*near, *far],
         crs=BNG,
     )
-    out = catchment_coverage(catchments, points)
+    out = catchment_coverage(catchments, points, network=net)
     assert out.loc[0, "n_crimes"] == 1
     assert out.loc[0, "n_asb"] == 2
-    assert out.loc[0, "share_crime"] == pytest.approx(1 / 2)
+    assert out.loc[0, "share_crime"] == pytest.approx(1 / 3)
     assert out.loc[0, "share_asb"] == pytest.approx(2 / 3)
+    assert out.loc[0, "n_off_network"] == 1
     assert "n_crimes" not in catchments.columns
     with pytest.raises(MissingColumnError, match="crime_type"):
-        catchment_coverage(catchments, points.drop(columns="crime_type"))
+        catchment_coverage(catchments, points.drop(columns="crime_type"), network=net)
+    with pytest.raises(MissingColumnError, match="no node column"):
+        catchment_coverage(catchments.drop(columns="node"), points, network=net)
+
+
+def test_a_catchment_reaching_every_street_holds_every_crime_near_a_street() -> None:
+    # 300 m blocks: a crime in the middle of one is 150 m from every street, outside the 25 m
+    # band drawn along them and in a hole too big to fill; it is still a 150 m walk off a street
+    g = nx.MultiDiGraph(crs=BNG)
+    for r in range(3):
+        for c in range(3):
+            g.add_node(r * 3 + c, x=X0 + 300 * c, y=Y0 + 300 * r)
+    for r in range(3):
+        for c in range(3):
+            a = r * 3 + c
+            if c < 2:
+                g.add_edge(a, a + 1, length=300.0, highway="footway")
+            if r < 2:
+                g.add_edge(a, a + 3, length=300.0, highway="footway")
+    net = network_from_graph(g)
+    site = gpd.GeoDataFrame(geometry=[Point(X0, Y0)], crs=BNG)
+    everywhere = walking_catchments(net, site, minutes=[600])
+    assert everywhere.loc[0, "n_nodes_reached"] == 9
+    centres = [Point(X0 + 150 + 300 * c, Y0 + 150 + 300 * r) for r in range(2) for c in range(2)]
+    points = gpd.GeoDataFrame(
+        {"crime_type": ["Burglary"] * 4 + [ASB]},
+        geometry=[*centres, Point(X0 + 310, Y0 + 20)],
+        crs=BNG,
+    )
+    assert not shapely.contains_xy(everywhere.geometry.iloc[0], X0 + 150, Y0 + 150)
+    out = catchment_coverage(everywhere, points, network=net)
+    assert (out.loc[0, "n_crimes"], out.loc[0, "n_asb"]) == (4, 1)
+    assert (out.loc[0, "share_crime"], out.loc[0, "share_asb"]) == (1.0, 1.0)
+    assert out.loc[0, "n_off_network"] == 0
+    strict = catchment_coverage(everywhere, points, network=net, max_snap_m=100)
+    assert (strict.loc[0, "n_crimes"], strict.loc[0, "n_off_network"]) == (0, 4)
 
 
 def test_hotspot_coverage_gives_area_share_of_cells_and_inside_flag_of_points() -> None:
