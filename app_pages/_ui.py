@@ -1084,40 +1084,51 @@ def export_files(
 @st.cache_data(max_entries=8, show_spinner="Building the briefing pack…")
 def briefing_files(
     dataset_id: str,
-    place: str,
-    is_neighbourhood: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
+    scope: Selection,
     meeting: dt.date,
     audience: Audience,
     min_count: int | None,
     with_tasking: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
     with_route: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
     _area: StudyArea,
-) -> tuple[str, str, bytes, bytes, tuple[str, ...]]:
-    """Return the pack's title, HTML, PDF, map image and section titles."""
+) -> tuple[str, str, bytes, bytes, tuple[str, ...], str]:
+    """
+    Return the pack's title, HTML, PDF, map image, section titles and what it covers.
+
+    ``scope`` names one ward or one neighbourhood, the crime types (the sidebar's, as on every
+    page) and the months: None is the pack's own period (the last three months before the
+    meeting, as ``patchmap brief`` without ``--months``).
+    """
     del dataset_id
     tasking = None
     if with_tasking:
         from sqlalchemy.orm import Session  # noqa: PLC0415  # only when the log is asked for
 
-        wards = (
-            tuple(_area.wards.loc[_area.wards["neighbourhood"] == place, "ward_name"])
-            if is_neighbourhood
-            else (place,)
+        wards = select_wards(
+            _area, Selection(wards=scope.wards, neighbourhoods=scope.neighbourhoods)
         )
         with Session(tasking_engine(resolve_database_url(None))) as session:
-            tasking = read_tasking(session, _area, wards=[str(w) for w in wards], meeting=meeting)
+            names = [str(w) for w in wards["ward_name"]]
+            tasking = read_tasking(session, _area, wards=names, meeting=meeting)
     content = briefing_content(
         _area,
         meeting=meeting,
-        ward=None if is_neighbourhood else place,
-        neighbourhood=place if is_neighbourhood else None,
+        ward=scope.wards[0] if scope.wards else None,
+        neighbourhood=scope.neighbourhoods[0] if scope.neighbourhoods else None,
+        months=scope.months,
+        crime_types=scope.crime_types,
         tasking=tasking,
         eva_route=with_route,
         hot_cell_size_m=get_preset(audience).min_cell_m or None,
     )
     pack = render_briefing(content, _area, audience=audience, min_count=min_count)
     sections = tuple(SECTION_TITLES[s] for s in pack.sections)
-    return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections
+    profile = content.profile
+    types = ", ".join(profile.crime_types) if profile.crime_types else "all crime types"
+    covers = (
+        f"{profile.months[0]} to {profile.months[1]}, {types}: {profile.n_crimes:,} crimes and ASB"
+    )
+    return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections, covers
 
 
 # ---------------------------------------------------------------------------------------------

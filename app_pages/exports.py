@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 import streamlit as st
 
 from app_pages import _ui
+from boundaries.select import Selection
 from layers.audience import AUDIENCES, DEFAULT_MIN_COUNT, PUBLIC_MIN_COUNT, get_preset
 from spatial.errors import PatchmapError
 
@@ -22,6 +23,7 @@ SHAPEFILE_KEY: Final = "export_shapefile"
 BUILD_EXPORT_KEY: Final = "export_build"
 BRIEF_AREA_KEY: Final = "brief_area"
 BRIEF_MEETING_KEY: Final = "brief_meeting"
+BRIEF_PERIOD_KEY: Final = "brief_period"
 BRIEF_TASKING_KEY: Final = "brief_tasking"
 BRIEF_ROUTE_KEY: Final = "brief_route"
 BUILD_BRIEF_KEY: Final = "brief_build"
@@ -49,6 +51,8 @@ AUDIENCE_HELP: Final = {
     "partner": "Partner: streets and cells, small counts suppressed, no IDs or outcomes.",
     "public": "Public: ward totals and hotspot classes only; no routes.",
 }
+# The pack's period: `patchmap brief`'s default, or the sidebar's months (`--months`).
+BRIEF_PERIODS: Final = ("Last 3 months before the meeting", "Months chosen in the sidebar")
 _LOG: Final = logging.getLogger("patchmap.app")
 
 
@@ -146,6 +150,15 @@ with tab_brief:
     default_meeting = (last + dt.timedelta(days=45)).replace(day=14)
     st.session_state.setdefault(BRIEF_MEETING_KEY, default_meeting)
     meeting = st.date_input("Meeting date", key=BRIEF_MEETING_KEY)
+    st.session_state.setdefault(BRIEF_PERIOD_KEY, BRIEF_PERIODS[0])
+    period = st.radio("Period", BRIEF_PERIODS, key=BRIEF_PERIOD_KEY, horizontal=True)
+    sidebar_months = ctx.selection.months or (area.months[0], area.months[-1])
+    brief_months = sidebar_months if period == BRIEF_PERIODS[1] else None
+    brief_types = ctx.selection.crime_types
+    st.caption(
+        "Crime types come from the sidebar: "
+        + ("all crime types." if brief_types is None else f"{', '.join(brief_types)}.")
+    )
     with_tasking = st.checkbox(
         "Add problems, actions and assessments from the tasking log", key=BRIEF_TASKING_KEY
     )
@@ -159,10 +172,14 @@ with tab_brief:
         st.session_state[BRIEF_REQUESTED_KEY] = True
     if st.session_state.get(BRIEF_REQUESTED_KEY) and isinstance(meeting, dt.date):
         try:
-            title, html, pdf, map_png, sections = _ui.briefing_files(
+            title, html, pdf, map_png, sections, covers = _ui.briefing_files(
                 ctx.dataset_id,
-                str(place),
-                place in nbhds,
+                Selection(
+                    wards=None if place in nbhds else (str(place),),
+                    neighbourhoods=(str(place),) if place in nbhds else None,
+                    months=brief_months,
+                    crime_types=brief_types,
+                ),
                 meeting,
                 audience,
                 min_count,
@@ -176,6 +193,7 @@ with tab_brief:
             _LOG.exception("patchmap failed while building the briefing pack")
             _ui.fail(_ui.APOLOGY.format(doing="building the briefing pack"))
         st.subheader(title)
+        st.caption(f"The pack covers {covers}.")
         stem = f"briefing_{place}_{meeting.isoformat()}".replace(" ", "_")
         one, two = st.columns(2)
         one.download_button(

@@ -286,6 +286,7 @@ th { background: #eef1f8; }
 <dl>
 <dt>Area</dt><dd>{{ area_name }} ({{ wards }})</dd>
 <dt>Period</dt><dd>{{ period }}</dd>
+<dt>Crime types</dt><dd>{{ crime_types }}</dd>
 <dt>Meeting</dt><dd>{{ meeting }}</dd>
 <dt>Audience</dt><dd>{{ audience }}: {{ audience_text }}</dd>
 <dt>Data</dt><dd>{{ data_label }}</dd>
@@ -539,6 +540,14 @@ def _profile_context(profile: Profile, m: int | None) -> dict[str, object]:
     }
 
 
+def _scope_context(profile: Profile) -> dict[str, str]:
+    """Return the cover's period and crime types: what every figure of the pack counts."""
+    return {
+        "period": f"{profile.months[0]} to {profile.months[1]}",
+        "crime_types": ", ".join(profile.crime_types) if profile.crime_types else "All",
+    }
+
+
 def render_briefing(
     content: BriefingContent,
     area: StudyArea,
@@ -588,7 +597,7 @@ def render_briefing(
         "title": title,
         "area_name": area_name,
         "wards": ", ".join(profile.wards),
-        "period": f"{profile.months[0]} to {profile.months[1]}",
+        **_scope_context(profile),
         "meeting": meeting.strftime("%A %d %B %Y"),
         "audience": preset.audience,
         "audience_text": preset.description,

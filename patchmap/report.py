@@ -214,6 +214,7 @@ def run_brief(args: argparse.Namespace) -> int:
         ward=ward,
         neighbourhood=None if ward else places[0],
         months=selection.months,
+        crime_types=selection.crime_types,
         tasking=tasking,
         eva_route=args.eva_route,
         hot_cell_size_m=get_preset(args.audience).min_cell_m or None,

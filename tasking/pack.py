@@ -272,6 +272,7 @@ def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optiona
     ward: str | None = None,
     neighbourhood: str | None = None,
     months: tuple[str, str] | None = None,
+    crime_types: tuple[str, ...] | None = None,
     tasking: TaskingSnapshot | None = None,
     eva_route: bool = False,
     hot_cell_size_m: float | None = None,
@@ -292,6 +293,9 @@ def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optiona
         A neighbourhood name.
     months
         First and last month; :func:`pack_period` when None.
+    crime_types
+        Only these crime types (the profile, the changes, the map's crimes, hot cells and the
+        EVA walk alike), as every other analysis of the same selection; all when None.
     tasking
         From :func:`read_tasking` (its last meeting sets the change compared).
     eva_route
@@ -330,9 +334,16 @@ def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optiona
         msg = "The pack's area holds no wards."
         raise EmptyInputError(msg)
     profile = build_profile(
-        area, wards=(ward,) if ward else None, neighbourhood=neighbourhood, months=period
+        area,
+        wards=(ward,) if ward else None,
+        neighbourhood=neighbourhood,
+        months=period,
+        crime_types=crime_types,
     )
-    points = select_points(area, Selection(wards=profile.wards, months=profile.months))
+    points = select_points(
+        area,
+        Selection(wards=profile.wards, months=profile.months, crime_types=profile.crime_types),
+    )
     hot_cells = None
     if not points.empty:
         grid = make_grid(wards, kind="square", cell_size_m=hot_cell_size_m)

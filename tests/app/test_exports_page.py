@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
+from boundaries.dataset import load_demo
+from tasking.pack import pack_period
+from tasking.profile import build_profile
 from tests.app._pages import cambridge_folder_page
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -111,3 +115,30 @@ def test_without_a_street_network_routes_are_not_offered(cambridge_dir: Path) ->
     assert "streets" not in layers.options
     assert any("need the area's street network" in c.value for c in at.caption)
     assert at.button(key="brief_build") is not None
+
+
+def test_the_pack_follows_the_sidebar_crime_types_and_months_when_asked() -> None:
+    at = _exports_page()
+    at.multiselect(key="crime_types").set_value(["Shoplifting"]).run()
+    at.select_slider(key="months").set_value(("2025-01", "2025-06")).run()
+    at.selectbox(key="brief_area").select("Castle").run()
+    assert any("Crime types come from the sidebar: Shoplifting." in c.value for c in at.caption)
+    at.button(key="brief_build").click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    demo = load_demo()
+    meeting = at.date_input(key="brief_meeting").value
+    assert isinstance(meeting, dt.date)
+    period = pack_period(demo, meeting)
+    default = build_profile(demo, wards=("Castle",), months=period, crime_types=("Shoplifting",))
+    first, last = default.months
+    expected = f"The pack covers {first} to {last}, Shoplifting: {default.n_crimes:,} crimes"
+    assert any(expected in c.value for c in at.caption), [c.value for c in at.caption]
+    at.radio(key="brief_period").set_value("Months chosen in the sidebar").run()
+    assert not at.exception, at.exception
+    chosen = build_profile(
+        demo, wards=("Castle",), months=("2025-01", "2025-06"), crime_types=("Shoplifting",)
+    )
+    expected = f"The pack covers 2025-01 to 2025-06, Shoplifting: {chosen.n_crimes:,} crimes"
+    assert any(expected in c.value for c in at.caption), [c.value for c in at.caption]
+    assert chosen.n_crimes != default.n_crimes

@@ -159,3 +159,41 @@ def test_hotspots_json_lists_the_hot_areas_the_export_holds(
     )
     features = json.loads((tmp_path / "areas.geojson").read_text(encoding="utf-8"))["features"]
     assert [f["properties"]["label"] for f in features] == [str(x) for x in exported["label"]]
+
+
+def test_the_pack_counts_the_chosen_crime_types_as_the_summary_does(
+    demo_area: StudyArea, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = demo_area
+    first, last = _months(demo)
+    data = ["--demo", "--ward", WARD, "--months", f"{first}:{last}", "--crime-type", "Shoplifting"]
+    summary = _json(capsys, ["summary", *data, "--json"])
+    record = _json(
+        capsys,
+        [
+            "brief",
+            *data,
+            "--meeting",
+            MEETING,
+            "--eva-route",
+            "--audience",
+            "police",
+            "--out",
+            str(tmp_path / "pack.html"),
+            "--json",
+        ],
+    )
+    profile = record["profile"]
+    assert isinstance(profile, dict)
+    assert profile["crime_types"] == ["Shoplifting"]
+    by_type = summary["by_crime_type"]
+    assert isinstance(by_type, dict)
+    assert set(by_type) == {"Shoplifting"}
+    assert profile["n_crimes"] == summary["n_inside_wards"] == by_type["Shoplifting"]
+    everything = build_profile(demo, wards=(WARD,), months=(first, last))
+    assert 0 < profile["n_crimes"] < everything.n_crimes  # the filter was applied, not dropped
+    html = (tmp_path / "pack.html").read_text(encoding="utf-8")
+    assert "<dt>Crime types</dt><dd>Shoplifting</dd>" in html
+    # the walk visits hot spots of shoplifting alone, as `route --crime-type` does
+    route = _json(capsys, ["route", *data, "--json"])["eva_route"]
+    assert record["eva_route"] == route
