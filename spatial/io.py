@@ -866,6 +866,17 @@ def _street_rows_of_load(load: CrimeLoad) -> StreetRows:
 _WARD_NAME_RE: Final = re.compile(r"^(WD|WARD)\d{2}NM$", re.IGNORECASE)
 _WARD_CODE_RE: Final = re.compile(r"^(WD|WARD)\d{2}CD$", re.IGNORECASE)
 _NAME_FALLBACKS: Final = ("ward_name", "ward", "wardname", "name", "nm")
+_OTHER_AREAS_RE: Final = re.compile(r"^(LSOA|MSOA|OA|LAD|CTY|PCON|DZ)\d{2}(CD|NM)$", re.IGNORECASE)
+"""ONS columns of other areas (a file of LSOAs given as wards): said so, not just 'no names'."""
+_OTHER_AREAS: Final = {
+    "LSOA": "LSOA (lower layer super output area)",
+    "MSOA": "MSOA (middle layer super output area)",
+    "OA": "output area",
+    "LAD": "local authority district",
+    "CTY": "county",
+    "PCON": "parliamentary constituency",
+    "DZ": "data zone",
+}
 _CODE_FALLBACKS: Final = ("ward_code", "wardcode", "code", "gss_code", "cd")
 
 
@@ -913,12 +924,33 @@ def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.Ge
         msg = f"{name}: the file holds no features. Choose the file with the {what}."
         raise EmptyInputError(msg)
     if frame.crs is None:
-        msg = (
-            f"{name}: the {what} have no CRS. Save them with their coordinate reference system "
-            "(for example EPSG:27700 or EPSG:4326) from your GIS."
-        )
-        raise CRSError(msg)
+        raise CRSError(_no_crs_message(frame, name=name, what=what))
     return frame
+
+
+def _no_crs_message(frame: gpd.GeoDataFrame, *, name: str, what: str) -> str:
+    """
+    Say a file has no CRS (a Shapefile without its .prj, say) and what its coordinates look like.
+
+    The same advice a GeoJSON whose metres claim degrees gets (:func:`_metres_crs_guess`), so a
+    user is told which CRS to set whichever format the boundaries came in.
+    """
+    minx, miny, maxx, maxy = frame.total_bounds
+    if not np.isfinite([minx, miny, maxx, maxy]).all():
+        looks = ""
+    elif max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:  # noqa: PLR2004
+        looks = " Their coordinates look like longitude and latitude (EPSG:4326)."
+    else:
+        looks = (
+            f" Their coordinates look like metres ({_metres_crs_guess(minx, miny, maxx, maxy)})."
+        )
+    shapefile = (
+        " (a Shapefile without its .prj file?)" if name.lower().endswith((".shp", ".zip")) else ""
+    )
+    return (
+        f"{name}: the {what} have no CRS{shapefile}.{looks} Set the CRS in your GIS (Set CRS or "
+        "Define Projection, not Reproject) and save them again, for example as GeoPackage."
+    )
 
 
 def _table_message(name: str, columns: Sequence[str], *, what: str) -> str:
@@ -1098,9 +1130,16 @@ def read_wards(
             raise MissingColumnError(msg)
     chosen_name = name_field or _find_field(columns, _WARD_NAME_RE, _NAME_FALLBACKS)
     if chosen_name is None:
+        other = next((m.group(1).upper() for c in columns if (m := _OTHER_AREAS_RE.match(c))), None)
+        looks = (
+            f" These look like {_OTHER_AREAS.get(other, other)} boundaries, not wards: give the "
+            "ward boundaries (ONS, with WDyyCD and WDyyNM), or"
+            if other
+            else " Name it with"
+        )
         msg = (
             f"{name}: could not tell which column holds the ward names (found "
-            f"{', '.join(columns) or 'no columns'}). Name it with --ward-field "
+            f"{', '.join(columns) or 'no columns'}).{looks} --ward-field "
             "(app: Ward name field)."
         )
         raise MissingColumnError(msg)

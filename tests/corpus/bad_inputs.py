@@ -832,7 +832,19 @@ def _boundary_cases() -> list[Case]:  # noqa: C901  # one small builder per case
             metres_as_degrees,
             "they are probably metres (EPSG:27700)",
         ),
-        Case("shapefile-without-prj", w, shapefile_without_prj, "have no CRS"),
+        Case(
+            "shapefile-without-prj",
+            w,
+            shapefile_without_prj,
+            "have no CRS (a Shapefile without its .prj file?). Their coordinates look like "
+            "longitude and latitude (EPSG:4326)",
+        ),
+        Case(
+            "lsoas-as-wards",
+            w,
+            lambda k, d: Inputs(wards=("lsoa.geojson", k.lsoas_path.read_bytes())),
+            "These look like LSOA (lower layer super output area) boundaries, not wards",
+        ),
         Case("wards-in-france", w, wards(france), "lie outside Great Britain"),
         Case("no-name-column", w, wards(no_names), "could not tell which column holds"),
         Case("repeated-names", w, wards(same_names), "ward names repeat (Cambridge)"),
