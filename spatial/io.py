@@ -55,7 +55,7 @@ from spatial.validate import (
 from spatial.versions import Published, choose_versions, publication_stamp
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     import numpy.typing as npt
 
@@ -135,6 +135,31 @@ _CSV_HINT: Final = (
     + ", ".join(POLICE_UK_COLUMNS)
     + ")."
 )
+_OTHER_POLICE_UK_FILES: Final = (
+    ("Outcome type", "outcomes file (...-outcomes.csv)"),
+    ("Object of search", "stop and search file (...-stop-and-search.csv)"),
+)
+"""A column only another data.police.uk file has, and what that file is."""
+
+
+def _other_file_hint(columns: Iterable[str]) -> str:
+    """
+    Return the advice for a CSV that is not a street-level crime file, naming what it is.
+
+    data.police.uk's outcomes and stop and search files come in the same download as the
+    street-level crimes; given as the crimes, they are named, and the reader told which to give.
+    """
+    found = set(columns)
+    kind = next((what for column, what in _OTHER_POLICE_UK_FILES if column in found), None)
+    if kind is None:
+        return _CSV_HINT
+    return (
+        f"This is a data.police.uk {kind}, not a street-level crime file: give the "
+        "...-street.csv files (a downloaded folder or .zip may hold all three; patchmap reads "
+        "the street files from it, and `patchmap ingest` joins outcomes to their crimes)."
+    )
+
+
 _MONTH_RE: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _PLAIN_NUMBER: Final = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 """Coordinates the fast street reader parses itself (Arrow and pandas give the same doubles for
@@ -425,7 +450,7 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
         msg = f"{name}: could not be read as a CSV ({_first_line(err)}). {_CSV_HINT}"
         raise InputDataError(msg) from err
     frame.columns = [str(c).strip() for c in frame.columns]
-    require_columns(frame.columns, _REQUIRED, source=name, hint=_CSV_HINT)
+    require_columns(frame.columns, _REQUIRED, source=name, hint=_other_file_hint(frame.columns))
     for column in POLICE_UK_COLUMNS:
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")

@@ -692,6 +692,29 @@ def _crime_loads() -> list[Case]:
             counts={**CITY, "n_without_location": 24, "n_inside_wards": 1402, "asb": 174},
         ),
         Case(
+            "outcomes-as-crimes",
+            c,
+            lambda k, d: _up(
+                "2024-09-cambridgeshire-outcomes.csv",
+                b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+                b"LSOA name,Outcome type\nabc,2024-09,Cambridgeshire Constabulary,Cambridgeshire "
+                b"Constabulary,0.12,52.2,On or near Mill Road,E01,Cambridge 001A,Charged\n",
+            ),
+            "This is a data.police.uk outcomes file (...-outcomes.csv), not a street-level crime",
+        ),
+        Case(
+            "stop-and-search-as-crimes",
+            c,
+            lambda k, d: _up(
+                "2024-09-cambridgeshire-stop-and-search.csv",
+                b"Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,"
+                b"Gender,Age range,Legislation,Object of search,Outcome\nPerson search,"
+                b"2024-09-01T10:00:00+00:00,False,,52.2,0.12,Male,18-24,Misuse of Drugs Act 1971 "
+                b"(section 23),Controlled drugs,A no further action disposal\n",
+            ),
+            "stop and search file (...-stop-and-search.csv), not a street-level crime file",
+        ),
+        Case(
             "repeated-crime-id",
             c,
             lambda k, d: _up(SEPT, _edit(k, repeat_row)),
