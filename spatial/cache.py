@@ -1,11 +1,14 @@
 """
 A GeoParquet cache of parsed crime and ward files, so the app and the CLI reload them instantly.
 
-The cache key is built from the files' names, sizes and modification times (or, for uploads,
-their bytes), so a changed file is read again. Cached loads are identical to fresh ones, and
-errors are never cached: a file refused once is read (and refused) again. The cache only ever
-saves time: a damaged entry is read afresh, and a folder that cannot be written (read only, full)
-leaves every answer as it is, with a warning that the files will be read again next time.
+The cache key is built from the sources as given, in order, and the names, sizes and modification
+times of every file under them (or, for uploads, their names and bytes), so a changed file is read
+again, and the same files given another way (which changes the names in notes and the folder
+dates that pick a republished month's version) are read afresh. Cached loads are identical to
+fresh ones, and errors are never cached: a file refused once is read (and refused) again. The
+cache only ever saves time: a damaged entry is read afresh, and a folder that cannot be written
+(read only, full) leaves every answer as it is, with a warning that the files will be read again
+next time.
 
 A cached ward file reloads without GDAL (the GeoParquet is read by pyarrow), which spares every
 ward command the import of pyogrio, the reprojection and the overlap and gap checks.
@@ -38,24 +41,30 @@ __all__ = [
     "ward_cache_key",
 ]
 
-CACHE_FORMAT_VERSION: Final = 2
+CACHE_FORMAT_VERSION: Final = 3
 """Bumped when the cached layout or the reader's output changes."""
 
 _T = TypeVar("_T")
 
 
-def _describe(source: CrimeSource) -> list[str]:
+def _describe(order: int, source: CrimeSource) -> list[str]:
+    """
+    Describe a source by everything :func:`spatial.io.read_crimes` takes from it.
+
+    That is the path as given (files are named, and dated by their folder names, from it), its
+    place among the sources, and every file under it with its size and modification time
+    (which files are read or skipped, their publication stamps and times, the notes).
+    """
     if isinstance(source, tuple):
-        return [f"upload:{source[0]}:{hashlib.sha256(source[1]).hexdigest()}"]
-    path = Path(source).resolve()
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in {".csv", ".zip"})
-    else:
-        files = [path]
-    parts = []
+        return [f"{order}:upload:{source[0]}:{hashlib.sha256(source[1]).hexdigest()}"]
+    given = Path(source).absolute()
+    path = given.resolve()
+    files = sorted(p for p in path.rglob("*") if not p.is_dir()) if path.is_dir() else [path]
+    parts = [f"{order}:{given}:{path}"]
     for file in files:
         stat = file.stat() if file.exists() else None
-        parts.append(f"{file}:{stat.st_size if stat else -1}:{stat.st_mtime_ns if stat else -1}")
+        size, mtime_ns = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
+        parts.append(f"{file.relative_to(path) if file != path else ''}:{size}:{mtime_ns}")
     return parts
 
 
@@ -71,12 +80,15 @@ def crime_cache_key(sources: Sequence[CrimeSource]) -> str:
     Returns
     -------
     str
-        A hex digest that changes when any file's name, size or modification time changes.
+        A hex digest of everything the load depends on: the sources as given and in order
+        (file names in notes, folder dates and the order decide which version of a month is
+        kept), and every file under them with its size and modification time. The same files
+        given another way (a parent folder instead of its subfolders) get another key.
     """
     digest = hashlib.sha256(f"v{CACHE_FORMAT_VERSION}".encode())
-    for source in sources:
-        for part in _describe(source):
-            digest.update(part.encode())
+    for order, source in enumerate(sources):
+        for part in _describe(order, source):
+            digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:24]
 
 

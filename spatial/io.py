@@ -52,7 +52,7 @@ from spatial.validate import (
     source_bytes,
     tiling_notes,
 )
-from spatial.versions import Published, choose_versions, publication_stamp
+from spatial.versions import Published, choose_versions, file_kind, file_stamps
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -309,10 +309,55 @@ def _is_csv(name: str) -> bool:
     return name.lower().endswith(".csv")
 
 
-def _street_only(names: list[str]) -> list[str]:
-    """Prefer ``*-street.csv`` (any case): a police.uk folder also holds outcomes and searches."""
-    street = [n for n in names if n.lower().endswith("-street.csv")]
-    return street or names
+_SIDE_KINDS: Final = ("outcomes", "stop-and-search")
+_SHOWN_NAMES: Final = 3
+
+
+def _shown(names: Sequence[str]) -> str:
+    more = len(names) - _SHOWN_NAMES
+    return ", ".join(names[:_SHOWN_NAMES]) + (f" and {more} more" if more > 0 else "")
+
+
+def _choose_csvs(where: str, names: list[str], notes: list[str]) -> list[str]:
+    """
+    Return the street-level CSVs of a folder or archive; note every other CSV and why it is not.
+
+    Files are told apart by name (:func:`spatial.versions.file_kind`, copies such as
+    ``...-street (1).csv`` included): outcomes and stop-and-search files are skipped with a note;
+    CSVs named like neither are skipped with a note when street files are there, else read (a
+    folder of the user's own extracts).
+    """
+    kinds = [file_kind(n) for n in names]
+    street = [n for n, k in zip(names, kinds, strict=True) if k == "street"]
+    other = [n for n, k in zip(names, kinds, strict=True) if k is None]
+    side = [k for k in kinds if k is not None and k != "street"]
+    if side and (street or other):
+        found = " and ".join(
+            f"{side.count(k)} {k} file{'s' if side.count(k) > 1 else ''}"
+            for k in _SIDE_KINDS
+            if k in side
+        )
+        notes.append(
+            f"{where}: {found} skipped: patchmap reads the street-level crimes (...-street.csv)."
+        )
+    if street and other:
+        notes.append(
+            f"{where}: {len(other)} CSV file{'s' if len(other) > 1 else ''} not named like "
+            f"data.police.uk street-level crimes (...-street.csv) skipped: {_shown(other)}. "
+            "Give such a file by name to read it."
+        )
+    return street or other
+
+
+def _no_street_csvs(where: str, names: list[str], *, what: str) -> EmptyInputError:
+    if not names:
+        return EmptyInputError(f"{where}: the {what} holds no CSV files. {_CSV_HINT}")
+    msg = (
+        f"{where}: the {what} holds no street-level crime files, only outcomes or "
+        f"stop-and-search files ({_shown(names)}). Download the street-level crimes "
+        f"(...-street.csv) too. {_CSV_HINT}"
+    )
+    return EmptyInputError(msg)
 
 
 def _iter_csv_blobs(
@@ -322,7 +367,9 @@ def _iter_csv_blobs(
     Yield the bytes and publication details of every street-level CSV a source holds.
 
     Operating-system clutter in a folder or ``.zip`` (:func:`spatial.validate.is_system_junk`)
-    is skipped, with a note in ``notes``.
+    is skipped, with a note in ``notes``; so are the other CSVs of a data.police.uk download
+    (:func:`_choose_csvs`) and archives inside a folder. Each file is dated by its own path
+    (:func:`spatial.versions.file_stamps`).
     """
     if isinstance(source, tuple):
         name, data = source
@@ -337,17 +384,23 @@ def _iter_csv_blobs(
         junk = {p for p in files if is_system_junk(str(p.relative_to(path)))}
         if junk:
             notes.append(skipped_junk_note(path.name, len(junk)))
-        found = [p for p in files if _is_csv(p.name) and p not in junk]
-        chosen = [Path(n) for n in _street_only([str(p) for p in found])]
+        found = [p.relative_to(path).as_posix() for p in files if _is_csv(p.name) and p not in junk]
+        archives = [p.name for p in files if p.suffix.lower() == ".zip" and p not in junk]
+        if archives:
+            notes.append(
+                f"{path.name}: {len(archives)} .zip archive{'s' if len(archives) > 1 else ''} "
+                f"inside the folder not opened ({_shown(archives)}). Give each archive itself, "
+                "or unpack it in the folder."
+            )
+        chosen = _choose_csvs(path.name, found, notes)
         if not chosen:
-            msg = f"{path}: the folder holds no CSV files. {_CSV_HINT}"
-            raise EmptyInputError(msg)
-        folders = [path.name, *(q for p in chosen for q in p.relative_to(path).parts[:-1])]
-        stamp = publication_stamp(folders)
-        for p in chosen:
+            raise _no_street_csvs(str(path), found, what="folder")
+        stamps = dict(zip(found, file_stamps(path.name, found), strict=True))
+        for relative in chosen:
+            p = path / relative
             data = read_file_bytes(p, what="crime files")
             name = str(p.relative_to(path.parent))
-            yield data, Published(name, stamp, p.stat().st_mtime_ns, order)
+            yield data, Published(name, stamps[relative], p.stat().st_mtime_ns, order)
     elif path.suffix.lower() == ".zip":
         data = read_file_bytes(path, what="crime files")
         mtime_ns = path.stat().st_mtime_ns
@@ -371,19 +424,17 @@ def _zip_members(
         if junk:
             notes.append(skipped_junk_note(name, len(junk)))
         members = sorted(m for m in entries if _is_csv(m) and m not in junk)
-        chosen = _street_only(members)
+        chosen = _choose_csvs(name, members, notes)
         if not chosen:
-            msg = f"{name}: the archive holds no CSV files. {_CSV_HINT}"
-            raise EmptyInputError(msg)
-        folders = [Path(name).stem, *(q for m in chosen for q in Path(m).parts[:-1])]
-        stamp = publication_stamp(folders)
+            raise _no_street_csvs(name, members, what="archive")
+        stamps = dict(zip(members, file_stamps(Path(name).stem, members), strict=True))
         for member in chosen:
             try:
                 content = archive.read(member)
             except (zipfile.BadZipFile, OSError) as err:
                 msg = f"{name}: {member} could not be unpacked ({err}). Download it again."
                 raise InputDataError(msg) from err
-            yield content, Published(f"{name}/{member}", stamp, mtime_ns, order)
+            yield content, Published(f"{name}/{member}", stamps[member], mtime_ns, order)
 
 
 def _arrow_csv_table(data: bytes, text: str) -> pa.Table | None:
@@ -582,6 +633,7 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
             f"{int(duplicated.sum())} rows repeat a Crime ID already read (overlapping files); "
             "kept once."
         )
+        notes.extend(_overlap_notes(table, duplicated, published))
     aside = [*copies, *choice.set_aside, table.loc[duplicated].assign(reason="duplicate Crime ID")]
     used = table.loc[~duplicated] if duplicated.any() else table
     load = _split_located(used.reset_index(drop=True), notes)
@@ -597,6 +649,40 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     n_read = sum(len(f) for f in frames) + sum(len(f) for f in copies)
     check_accounting(load, n_rows_read=n_read)
     return load
+
+
+def _overlap_notes(
+    table: pd.DataFrame, duplicated: npt.NDArray[np.bool_], published: Sequence[Published]
+) -> list[str]:
+    """
+    Name the files whose rows repeat another file's Crime IDs, and their rows left unchecked.
+
+    Rows without a Crime ID (anti-social behaviour) cannot be matched one by one, so those of a
+    file repeating another's Crime IDs are all kept: the note says how many. (Files holding the
+    same crimes under the same or another force's name are compared whole, by
+    :func:`spatial.versions.choose_versions`, before this.)
+    """
+    files = table["_file_index"]
+    first = files.where(table["crime_id"].notna()).groupby(table["crime_id"]).transform("first")
+    across = duplicated & (first != files).to_numpy()
+    if not across.any():
+        return []  # repeats within one file: the police.uk data's own
+    later = sorted({int(i) for i in files[across]})
+    earlier = sorted({int(i) for i in first[across]})
+    no_id = int((table["crime_id"].isna() & files.isin(later)).sum())
+    n_rows = int(across.sum())
+
+    def _names(indices: list[int]) -> str:
+        return " and ".join(published[i].name for i in indices)
+
+    note = (
+        f"{_names(later)} repeat{'s' if len(later) == 1 else ''} {n_rows:,} Crime IDs of "
+        f"{_names(earlier)} (each kept once); {no_id:,} "
+        f"{'row' if no_id == 1 else 'rows'} of {_names(later)} without a Crime ID "
+        "(anti-social behaviour) could not be checked and were all kept. If the files hold "
+        "the same month twice, remove one and reload."
+    )
+    return [note]
 
 
 def _in_file_order(table: pd.DataFrame) -> bool:

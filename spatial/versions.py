@@ -9,9 +9,11 @@ The rule, applied to every force and month (taken from the rows' ``Month`` and `
 never from the file name) that more than one file holds:
 
 - Files are compared newest first. A file is newer when its publication stamp is later: the
-  latest ``YYYY-MM`` in the names of the archive or folder it came from (a data.police.uk archive
-  ``2025-03.zip`` holds month folders up to ``2025-03/``); else its modification time; else,
-  when neither is known (uploaded CSVs), the file given later counts as newer.
+  latest ``YYYY-MM`` in the names of the archive and folders holding that file, and of the month
+  folders beside the one holding it (a data.police.uk archive ``2025-03.zip`` holds month folders
+  up to ``2025-03/``), each file dated from its own path (:func:`file_stamps`); else its
+  modification time; else, when neither is known (uploaded CSVs), the file given later counts
+  as newer.
 - A file sharing no crime with the files kept so far is another part of the month (a month
   split over several files) and is kept too. Files are related when they share a Crime ID, or,
   when either holds no Crime ID (anti-social behaviour only), an identical row.
@@ -25,6 +27,16 @@ The rule lives here once: :func:`choose_versions` applies it to the files
 :func:`spatial.io.read_crimes` reads, and the GeoParquet store (:mod:`spatial.store`) applies
 :func:`choose_month` to a force-month's files when a new file meets a partition already held.
 
+Crime IDs are unique to a crime, so two files labelling the same month with different forces
+(``Reported by``) but sharing most Crime IDs (:data:`RELABELLED_SHARE` of the smaller one's) hold
+the same crimes under two labels: their slices are compared as one force-month, on every column
+but the force labels, so one is kept whole and the other set aside, rows without a Crime ID
+(anti-social behaviour) included, rather than those rows being counted twice.
+
+Files in a folder or archive are known by their names (:func:`file_kind`): a copy saved by a
+browser or a file manager (``2025-09-x-street (1).csv``, ``... - Copy.csv``) is a street file
+like any other, so the rule above applies to it.
+
 Limitation: a month split into parts that hold only anti-social behaviour rows, where two parts
 share an identical row (two incidents at one snap point), is taken for two versions.
 """
@@ -32,11 +44,12 @@ share an identical row (two incidents at one snap point), is taken for two versi
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -52,6 +65,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NOT_VALUES",
+    "RELABELLED_SHARE",
+    "FileKind",
     "MonthChoice",
     "MonthPart",
     "Published",
@@ -62,6 +77,8 @@ __all__ = [
     "choose_month",
     "choose_versions",
     "compare_published",
+    "file_kind",
+    "file_stamps",
     "publication_stamp",
     "row_hashes",
 ]
@@ -70,6 +87,17 @@ NOT_VALUES: Final = frozenset({"source_file", "source_row", "_file_index", "reas
 """Columns that say where a row was read, not what it holds: left out when rows are compared."""
 _SHOWN_MONTHS: Final = 3
 _STAMP_RE: Final = re.compile(r"(?<!\d)\d{4}-(0[1-9]|1[0-2])(?!\d)")
+_MONTH_FOLDER_RE: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_COPY_MARK_RE: Final = re.compile(r"(\s*\(\d+\)|\s+-\s+copy)$", re.IGNORECASE)
+"""A copy's mark before ``.csv``: `` (1)`` or ``(1)`` (browsers), `` - Copy`` (Windows)."""
+_KIND_RE: Final = re.compile(r"-(street|outcomes|stop-and-search)$", re.IGNORECASE)
+_LABELS: Final = ("reported_by", "falls_within")
+RELABELLED_SHARE: Final = 0.9
+"""Share of the smaller file's Crime IDs (for one month) that two files labelled with different
+forces must share to be taken for the same crimes under two labels."""
+
+FileKind = Literal["street", "outcomes", "stop-and-search"]
+"""The three CSVs data.police.uk delivers per force and month."""
 
 Reason = Literal["same rows", "older version", "cut off"]
 """Why a file's rows for a force and month were set aside (``cut off``: side tables only)."""
@@ -98,6 +126,88 @@ def publication_stamp(names: Iterable[str]) -> str | None:
     """
     found = [m.group(0) for name in names for m in _STAMP_RE.finditer(name)]
     return max(found) if found else None
+
+
+def file_kind(name: str) -> FileKind | None:
+    """
+    Return which data.police.uk file a CSV is, by its name, or None when the name does not say.
+
+    A copy's mark before ``.csv`` is ignored: `` (1)`` or ``(1)`` as browsers add to a file
+    downloaded twice, `` - Copy`` (and `` - Copy (2)``) as Windows adds to a copied file.
+
+    Parameters
+    ----------
+    name
+        The file's name or path (only the last part is looked at), any case.
+
+    Returns
+    -------
+    str or None
+        ``"street"``, ``"outcomes"``, ``"stop-and-search"``, or None.
+
+    Examples
+    --------
+    >>> file_kind("2025-09/2025-09-cambridgeshire-street (1).csv")
+    'street'
+    >>> file_kind("2025-09-cambridgeshire-OUTCOMES - Copy.csv")
+    'outcomes'
+    >>> file_kind("2025-09-cambridgeshire-stop-and-search(2).csv")
+    'stop-and-search'
+    >>> file_kind("my-extract.csv") is None
+    True
+    """
+    base = re.split(r"[/\\]", name)[-1]
+    if not base.lower().endswith(".csv"):
+        return None
+    stem = base[: -len(".csv")]
+    while (mark := _COPY_MARK_RE.search(stem)) is not None and mark.start() > 0:
+        stem = stem[: mark.start()]
+    found = _KIND_RE.search(stem)
+    return cast("FileKind", found.group(1).lower()) if found else None
+
+
+def file_stamps(root: str, paths: Sequence[str]) -> list[str | None]:
+    """
+    Return each file's publication stamp, from its own place in a folder or archive.
+
+    A file's stamp is the latest ``YYYY-MM`` (:func:`publication_stamp`) in the names of
+    ``root`` and the folders holding the file, and of the month folders (named ``YYYY-MM``)
+    beside the innermost month folder holding it: a data.police.uk download holds one folder per
+    month up to its publication month, so ``dl/2024-01/x.csv`` of a download reaching
+    ``dl/2025-03/`` is dated 2025-03, while a sibling download ``other/`` is dated by its own
+    folders. Folders outside ``root`` are not looked at.
+
+    Parameters
+    ----------
+    root
+        The name of the folder given, or of the archive (without ``.zip``).
+    paths
+        Every file in it, as paths relative to it (``/``-separated, or the platform's).
+
+    Returns
+    -------
+    list of str or None
+        One stamp per path, in order.
+
+    Examples
+    --------
+    >>> file_stamps("two", ["2025-10/2025-09/a.csv", "2025-11/2025-09/a.csv"])
+    ['2025-10', '2025-11']
+    >>> file_stamps("dl", ["2024-01/a.csv", "2025-03/b.csv", "notes.csv"])
+    ['2025-03', '2025-03', None]
+    """
+    holders = [tuple(re.split(r"[/\\]", path)[:-1]) for path in paths]
+    months_in: defaultdict[tuple[str, ...], set[str]] = defaultdict(set)
+    for folders in holders:
+        for depth, folder in enumerate(folders):
+            if _MONTH_FOLDER_RE.match(folder):
+                months_in[folders[:depth]].add(folder)
+    stamps: list[str | None] = []
+    for folders in holders:
+        month_depths = [d for d, f in enumerate(folders) if _MONTH_FOLDER_RE.match(f)]
+        beside = months_in[folders[: month_depths[-1]]] if month_depths else set()
+        stamps.append(publication_stamp([root, *folders, *beside]))
+    return stamps
 
 
 @dataclass(frozen=True)
@@ -288,12 +398,42 @@ def _basis(newer: Published, older: Published) -> str:
         and older.mtime_ns is not None
         and newer.mtime_ns != older.mtime_ns
     ):
-        when = [
-            datetime.fromtimestamp(ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-            for ns in (newer.mtime_ns, older.mtime_ns)
-        ]
-        return f"it was modified later ({when[0]} UTC against {when[1]} UTC)"
+        return _modified_later(newer.mtime_ns, older.mtime_ns)
+    if newer.order == older.order:
+        return (
+            "nothing tells which was published later (same folder date and modification time), "
+            "so the first found was kept"
+        )
     return "no publication date is known, so the file given last counts as newer"
+
+
+def _modified_later(newer_ns: int, older_ns: int) -> str:
+    """
+    Say how much later the file kept was modified, precisely enough to tell the times apart.
+
+    Examples
+    --------
+    >>> _modified_later(1_700_000_001_250_000_000, 1_700_000_000_000_000_000)
+    'it was modified later (2023-11-14 22:13:21 UTC against 2023-11-14 22:13:20 UTC)'
+    >>> _modified_later(1_700_000_000_750_000_000, 1_700_000_000_250_000_000)
+    'it was modified 500 ms later (2023-11-14 22:13:20.750 UTC against 22:13:20.250 UTC)'
+    >>> _modified_later(1_700_000_000_000_000_400, 1_700_000_000_000_000_000)
+    'it was modified less than 1 ms later (both 2023-11-14 22:13:20 UTC)'
+    """
+    newer, older = (
+        datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+        for ns in (newer_ns, older_ns)
+    )
+    if newer != older:
+        return f"it was modified later ({newer} UTC against {older} UTC)"
+    gap_ms = (newer_ns - older_ns) // 1_000_000
+    if gap_ms == 0:
+        return f"it was modified less than 1 ms later (both {newer} UTC)"
+    millis = [f"{ns // 1_000_000 % 1000:03d}" for ns in (newer_ns, older_ns)]
+    return (
+        f"it was modified {gap_ms:,} ms later ({newer}.{millis[0]} UTC against "
+        f"{older[11:]}.{millis[1]} UTC)"
+    )
 
 
 def _months_text(keys: Sequence[tuple[str, str]]) -> str:
@@ -475,19 +615,107 @@ def choose_versions(
             continue
         for (force, month), part in frame.groupby([forces, months], sort=True):
             slices[(str(force), str(month))].append((index, part))
+    groups, relabel_notes = _relabelled(slices, published)
     kept: list[pd.DataFrame] = []
     aside: list[pd.DataFrame] = []
     notes = SetAsideNotes()
-    for key, found in slices.items():
+    for (key, relabelled), found in groups.items():
         if len(found) == 1:  # the usual case: nothing to compare
             kept.append(found[0][1])
             continue
-        parts = [MonthPart.of(frame, published[index]) for index, frame in found]
+        parts = [
+            MonthPart.of(frame.drop(columns=list(_LABELS)) if relabelled else frame, published[i])
+            for i, frame in found
+        ]
         choice = choose_month(key, parts)
         notes.add(key, parts, choice)
         kept.extend(found[i][1] for i in sorted(choice.kept, key=lambda i: found[i][0]))
         aside.extend(found[item.index][1].assign(reason=item.reason) for item in choice.set_aside)
-    return VersionChoice(kept=tuple(kept), set_aside=tuple(aside), notes=tuple(notes.notes()))
+    return VersionChoice(
+        kept=tuple(kept), set_aside=tuple(aside), notes=(*relabel_notes, *notes.notes())
+    )
+
+
+_Slices = dict[tuple[str, str], list[tuple[int, pd.DataFrame]]]
+
+
+def _relabelled(
+    slices: _Slices, published: Sequence[Published]
+) -> tuple[dict[tuple[tuple[str, str], bool], list[tuple[int, pd.DataFrame]]], list[str]]:
+    """
+    Join the force-months of one month that hold the same crimes under two force labels.
+
+    Returns the slices to compare, keyed by ``((force, month), joined)`` (joined force-months
+    are named ``"A or B"``), and one note per join (see :func:`_joins`).
+    """
+    root_of, notes = _joins(slices, published)
+    members: defaultdict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for key, root in root_of.items():
+        members[root].append(key)
+    groups: dict[tuple[tuple[str, str], bool], list[tuple[int, pd.DataFrame]]] = {}
+    for root, keys in members.items():
+        if len(keys) == 1:
+            groups[(root, False)] = slices[root]
+            continue
+        forces = " or ".join(sorted(force or "an unnamed force" for force, _ in keys))
+        found = [item for k in keys for item in slices[k]]
+        groups[((forces, root[1]), True)] = sorted(found, key=lambda item: item[0])
+    return groups, notes
+
+
+def _joins(
+    slices: _Slices, published: Sequence[Published]
+) -> tuple[dict[tuple[str, str], tuple[str, str]], list[str]]:
+    """
+    Return the force-month each force-month is joined to (itself when none), with notes.
+
+    Two forces' slices of a month are joined when no file holds both and they share at least
+    :data:`RELABELLED_SHARE` of the smaller one's Crime IDs.
+    """
+    by_month: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key in slices:
+        by_month[key[1]].append(key)
+    root_of = {key: key for key in slices}
+    files = {key: frozenset(i for i, _ in found) for key, found in slices.items()}
+    group_files = dict(files)
+    notes: list[str] = []
+    for keys in by_month.values():
+        if len(keys) == 1:  # the usual case: one force per month
+            continue
+        ids = {k: frozenset(_ids(frame for _, frame in slices[k])) for k in keys}
+        for a, b in itertools.combinations(keys, 2):
+            root_a, root_b = root_of[a], root_of[b]
+            small = min(len(ids[a]), len(ids[b]))
+            if root_a == root_b or not small or group_files[root_a] & group_files[root_b]:
+                continue  # one file's own labels are never versions of each other
+            shared = len(ids[a] & ids[b])
+            if shared >= RELABELLED_SHARE * small:
+                root_of = {k: root_a if r == root_b else r for k, r in root_of.items()}
+                group_files[root_a] |= group_files[root_b]
+                notes.append(_relabel_note((a, b), (files[a], files[b]), shared, small, published))
+    return root_of, notes
+
+
+def _ids(frames: Iterable[pd.DataFrame]) -> Iterable[str]:
+    for frame in frames:
+        yield from frame["crime_id"].dropna().astype(str)
+
+
+def _relabel_note(
+    keys: tuple[tuple[str, str], tuple[str, str]],
+    files: tuple[frozenset[int], frozenset[int]],
+    shared: int,
+    small: int,
+    published: Sequence[Published],
+) -> str:
+    names = [" and ".join(published[i].name for i in sorted(f)) for f in files]
+    forces = [force or "an unnamed force" for force, _ in keys]
+    return (
+        f"{names[0]} ({forces[0]}) and {names[1]} ({forces[1]}) share {shared:,} Crime IDs for "
+        f"{keys[0][1]} ({shared / small:.0%} of the smaller one's): the same crimes under two "
+        "force names, so they were compared as one force and month, the force columns left "
+        "out, and rows without a Crime ID (anti-social behaviour) are not counted twice."
+    )
 
 
 def _note(name: str, record: _Aside) -> str:
@@ -505,6 +733,7 @@ def _note(name: str, record: _Aside) -> str:
         )
     return (
         f"{name} and {record.kept_name} both hold {months} and differ in {record.n_differ:,} "
-        f"rows (a republished month): kept {record.kept_name}, as {record.basis}; "
+        f"{'row' if record.n_differ == 1 else 'rows'} (a republished month): "
+        f"kept {record.kept_name}, as {record.basis}; "
         f"the {record.n_rows:,} rows of {name} for {months} were set aside, not mixed in."
     )

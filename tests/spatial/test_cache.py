@@ -182,3 +182,38 @@ def test_a_damaged_entry_is_read_afresh_and_replaced(cambridge_dir: Path, tmp_pa
     ).equals(fresh.points)
     _same_wards(read_wards_cached(wards, cache_dir=cache), read_wards(wards))
     assert sorted(p.name.split("-")[0] for p in cache.iterdir()) == ["crimes", "wards"]
+
+
+def _two_downloads(root: Path) -> None:
+    """Two downloads of month 2025-01, the later one (2025-03/) the older file on disk."""
+    updated = CSV.replace("Under investigation", "Court result unavailable")
+    for folder, text, mtime_ns in (
+        ("2025-02", CSV, 1_741_000_000 * 10**9),
+        ("2025-03", updated, 1_736_000_000 * 10**9),
+    ):
+        path = root / folder / "2025-01" / "2025-01-force-street.csv"
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_cached_version_choice_equals_a_fresh_one_whichever_command_filled_the_cache(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "downloads"
+    _two_downloads(root)
+    parent = [root]
+    subfolders = [root / "2025-02", root / "2025-03"]
+    assert crime_cache_key(parent) != crime_cache_key(subfolders)
+    assert crime_cache_key(subfolders) != crime_cache_key(subfolders[::-1])
+    fresh = {id(s): read_crimes(s) for s in (parent, subfolders)}
+    for order, cache in (((parent, subfolders), "c1"), ((subfolders, parent), "c2")):
+        for sources in (*order, *order):  # the second round is served from the cache
+            load = read_crimes_cached(sources, cache_dir=tmp_path / cache)
+            want = fresh[id(sources)]
+            assert (load.files, load.notes) == (want.files, want.notes)
+            assert set(load.points["source_file"]) == set(want.points["source_file"])
+            assert set(load.points["last_outcome"]) == {"Court result unavailable"}
+    assert fresh[id(parent)].notes[0].startswith("downloads/2025-02/2025-01/")
+    assert fresh[id(subfolders)].notes[0].startswith("2025-02/2025-01/")
+    assert "its folder date 2025-03 is later than 2025-02" in fresh[id(parent)].notes[0]
