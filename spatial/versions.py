@@ -44,7 +44,6 @@ share an identical row (two incidents at one snap point), is taken for two versi
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -670,7 +669,8 @@ def _joins(
     Return the force-month each force-month is joined to (itself when none), with notes.
 
     Two forces' slices of a month are joined when no file holds both and they share at least
-    :data:`RELABELLED_SHARE` of the smaller one's Crime IDs.
+    :data:`RELABELLED_SHARE` of the smaller one's Crime IDs. Only Crime IDs found under two
+    forces are paired up, so a month of many forces sharing none costs one pass over its IDs.
     """
     by_month: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
     for key in slices:
@@ -682,13 +682,10 @@ def _joins(
     for keys in by_month.values():
         if len(keys) == 1:  # the usual case: one force per month
             continue
-        ids = {k: frozenset(_ids(frame for _, frame in slices[k])) for k in keys}
-        for a, b in itertools.combinations(keys, 2):
+        for (a, b), shared, small in _shared_ids(keys, slices):
             root_a, root_b = root_of[a], root_of[b]
-            small = min(len(ids[a]), len(ids[b]))
-            if root_a == root_b or not small or group_files[root_a] & group_files[root_b]:
+            if root_a == root_b or group_files[root_a] & group_files[root_b]:
                 continue  # one file's own labels are never versions of each other
-            shared = len(ids[a] & ids[b])
             if shared >= RELABELLED_SHARE * small:
                 root_of = {k: root_a if r == root_b else r for k, r in root_of.items()}
                 group_files[root_a] |= group_files[root_b]
@@ -696,9 +693,32 @@ def _joins(
     return root_of, notes
 
 
-def _ids(frames: Iterable[pd.DataFrame]) -> Iterable[str]:
-    for frame in frames:
-        yield from frame["crime_id"].dropna().astype(str)
+def _shared_ids(
+    keys: Sequence[tuple[str, str]], slices: _Slices
+) -> list[tuple[tuple[tuple[str, str], tuple[str, str]], int, int]]:
+    """Return ``((a, b), shared, smaller)`` for each two force-months sharing a Crime ID."""
+    columns = [
+        (n, frame["crime_id"].dropna().astype(str).to_numpy())
+        for n, key in enumerate(keys)
+        for _, frame in slices[key]
+    ]
+    ids = pd.DataFrame(
+        {
+            "id": np.concatenate([c for _, c in columns]),
+            "key": np.repeat([n for n, _ in columns], [len(c) for _, c in columns]),
+        }
+    ).drop_duplicates()
+    n_ids = ids["key"].value_counts()
+    repeated = ids.loc[ids["id"].duplicated(keep=False)]
+    if repeated.empty:
+        return []
+    pairs = repeated.merge(repeated, on="id")
+    pairs = pairs.loc[pairs["key_x"] < pairs["key_y"]]
+    counts = pairs.groupby(["key_x", "key_y"]).size().reset_index(name="n")
+    return [
+        ((keys[a], keys[b]), int(n), int(min(n_ids[a], n_ids[b])))
+        for a, b, n in counts.itertuples(index=False, name=None)
+    ]
 
 
 def _relabel_note(

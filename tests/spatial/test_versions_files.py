@@ -266,3 +266,11 @@ def test_modification_times_under_a_second_apart_are_told_apart(tmp_path: Path) 
         "as it was modified 500 ms later (2025-03-03 11:06:40.750 UTC against 11:06:40.250 UTC)"
         in note
     )
+
+
+def test_one_files_own_rows_under_two_force_names_are_not_compared_as_versions() -> None:
+    ids = [f"a{i}" for i in range(4)]
+    both = _rows("Force A", ids, 1) + _rows("Force B", ids, 1).split(b"\n", 1)[1]
+    load = read_crimes([("both.csv", both)])
+    assert (load.n_rows, load.n_set_aside, load.n_duplicates_removed) == (6, 0, 4)
+    assert load.notes == ("4 rows repeat a Crime ID already read (overlapping files); kept once.",)
