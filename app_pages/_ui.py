@@ -31,7 +31,13 @@ from boundaries.dataset import (
 )
 from boundaries.overview import ForceOverview, force_overview
 from boundaries.population import lsoa_residents, ward_population
-from boundaries.select import Selection, require_loaded_months, select_points, select_wards
+from boundaries.select import (
+    Selection,
+    crime_type_mask,
+    require_loaded_months,
+    select_points,
+    select_wards,
+)
 from hotspots.backtest import backtest
 from hotspots.classify import change_by_cell, emerging_hotspots
 from hotspots.clusters import DEFAULT_MIN_CRIMES, ClusterResult, dbscan_clusters, hdbscan_clusters
@@ -1545,7 +1551,7 @@ def overview_of(
         if months is not None:
             points = points.loc[points["month"].between(months[0], months[1])]
     if crime_types is not None:
-        points = points.loc[points["crime_type"].isin(crime_types)]
+        points = points.loc[crime_type_mask(points["crime_type"], crime_types)]
     population = None
     if _area.population is not None and _area.lsoas is not None:
         population = ward_population(_area.wards, _area.lsoas, _area.population)

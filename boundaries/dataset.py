@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from boundaries.assign import assign_wards
 from boundaries.neighbourhoods import apply_neighbourhoods
+from boundaries.select import BLANK_CRIME_TYPE, is_blank_crime_type
 from spatial.cache import read_crimes_cached, read_wards_cached
 from spatial.errors import CacheFolderError
 from spatial.io import (
@@ -109,12 +110,19 @@ class StudyArea:
 
     @property
     def crime_types(self) -> tuple[str, ...]:
-        """Every crime type in the crime files, sorted."""
-        types: set[str] = {str(t) for _, t, _ in self.crimes.unread_located if t is not None}
-        types.update(str(t) for _, t, _, _ in self.crimes.unread_unlocated if t is not None)
+        """
+        Every crime type of the rows used, sorted, and ``(blank)`` last if some rows have none.
+
+        ``(blank)`` (:data:`~boundaries.select.BLANK_CRIME_TYPE`) is how summaries count those
+        rows and the name that chooses them.
+        """
+        found: set[object] = {t for _, t, _ in self.crimes.unread_located}
+        found.update(t for _, t, _, _ in self.crimes.unread_unlocated)
         for frame in (self.crimes.points, self.crimes.without_location, self.crimes.outside_gb):
-            types.update(str(t) for t in frame["crime_type"].dropna().unique())
-        return tuple(sorted(types))
+            found.update(frame["crime_type"].unique())
+        blank = [t for t in found if is_blank_crime_type(t)]
+        types = sorted(str(t) for t in found if not is_blank_crime_type(t))
+        return (*types, BLANK_CRIME_TYPE) if blank else tuple(types)
 
     @property
     def ward_names(self) -> tuple[str, ...]:

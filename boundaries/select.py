@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+import numpy as np
 import pandas as pd
 
 from spatial.errors import EmptyInputError, ParameterError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     import geopandas as gpd
 
     from boundaries.dataset import StudyArea
@@ -19,8 +23,10 @@ __all__ = [
     "BLANK_CRIME_TYPE",
     "Selection",
     "Summary",
+    "crime_type_mask",
     "data_period",
     "filter_texts",
+    "is_blank_crime_type",
     "parse_month_range",
     "ranked_counts",
     "require_loaded_months",
@@ -30,6 +36,68 @@ __all__ = [
 ]
 
 
+BLANK_CRIME_TYPE: Final = "(blank)"
+"""How rows whose Crime type is empty are counted (:func:`summarise`, so the types sum to the
+total), listed (:attr:`boundaries.dataset.StudyArea.crime_types`) and chosen."""
+
+
+def is_blank_crime_type(value: object) -> bool:
+    """
+    Say whether a crime type is empty: missing, or only spaces.
+
+    Parameters
+    ----------
+    value
+        A crime type as read (text, None or NaN).
+
+    Returns
+    -------
+    bool
+        True when the row counts as :data:`BLANK_CRIME_TYPE`.
+
+    Examples
+    --------
+    >>> [is_blank_crime_type(v) for v in (None, float("nan"), " ", "Burglary")]
+    [True, True, True, False]
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return not str(value).strip()
+
+
+def crime_type_mask(types: pd.Series[str], chosen: Sequence[str]) -> pd.Series[bool]:
+    """
+    Mark the rows whose crime type is one of ``chosen``; :data:`BLANK_CRIME_TYPE` marks empty ones.
+
+    Every filter by crime type (a summary, a profile's counts, the app's overview) uses this, so
+    ``(blank)``, which the summaries list, selects the same rows everywhere.
+
+    Parameters
+    ----------
+    types
+        The rows' crime types (missing when blank).
+    chosen
+        Crime types to keep.
+
+    Returns
+    -------
+    pandas.Series
+        Booleans on ``types``' index.
+
+    Examples
+    --------
+    >>> types = pd.Series(["Burglary", None, "Drugs", " "])
+    >>> crime_type_mask(types, ["Drugs", BLANK_CRIME_TYPE]).tolist()
+    [False, True, True, True]
+    """
+    mask = types.isin(list(chosen))
+    if BLANK_CRIME_TYPE in chosen:
+        codes, uniques = pd.factorize(types)  # a few distinct types: test each once
+        blank = np.array([is_blank_crime_type(u) for u in uniques] + [True], dtype=bool)
+        mask |= pd.Series(blank[codes], index=types.index)  # code -1 (missing) takes the last
+    return mask
+
+
 @dataclass(frozen=True)
 class Selection:
     """What the user chose to look at; None means everything."""
@@ -37,7 +105,7 @@ class Selection:
     months: tuple[str, str] | None = None
     """First and last month, ``YYYY-MM``, inclusive."""
     crime_types: tuple[str, ...] | None = None
-    """data.police.uk crime types."""
+    """data.police.uk crime types; :data:`BLANK_CRIME_TYPE` picks rows whose type is empty."""
     wards: tuple[str, ...] | None = None
     """Ward names."""
     neighbourhoods: tuple[str, ...] | None = None
@@ -117,8 +185,26 @@ def _row_mask(frame: pd.DataFrame, selection: Selection) -> pd.Series[bool]:
         first, last = (pd.Period(m, freq="M") for m in selection.months)
         mask &= (frame["month"] >= first) & (frame["month"] <= last)
     if selection.crime_types is not None:
-        mask &= frame["crime_type"].isin(selection.crime_types)
+        mask &= crime_type_mask(frame["crime_type"], selection.crime_types)
     return mask
+
+
+def _kept_counts(
+    entries: Iterable[tuple[str, str | None, int]], selection: Selection
+) -> list[tuple[str, int]]:
+    """``(month, n)`` of ``(month, crime type, n)`` counts that the filters keep."""
+    kept = []
+    chosen = selection.crime_types
+    for month, crime_type, n in entries:
+        if selection.months is not None and not (
+            selection.months[0] <= month <= selection.months[1]
+        ):
+            continue
+        label = BLANK_CRIME_TYPE if is_blank_crime_type(crime_type) else crime_type
+        if chosen is not None and label not in chosen:
+            continue
+        kept.append((month, n))
+    return kept
 
 
 def _unread_rows(
@@ -134,16 +220,7 @@ def _unread_rows(
         if status == "located"
         else [(m, t, n) for m, t, s, n in crimes.unread_unlocated if s == status]
     )
-    kept = []
-    for month, crime_type, n in entries:
-        if selection.months is not None and not (
-            selection.months[0] <= month <= selection.months[1]
-        ):
-            continue
-        if selection.crime_types is not None and crime_type not in selection.crime_types:
-            continue
-        kept.append((month, n))
-    return kept
+    return _kept_counts(entries, selection)
 
 
 def _n_unread(crimes: CrimeLoad, selection: Selection, status: str = "located") -> int:
@@ -282,10 +359,6 @@ def filter_texts(selection: Selection) -> dict[str, str]:
         "crime_types": selection.crime_types,
     }
     return {name: ", ".join(values) for name, values in given.items() if values}
-
-
-BLANK_CRIME_TYPE: Final = "(blank)"
-"""How :func:`summarise` counts rows whose Crime type is empty, so the types sum to the total."""
 
 
 @dataclass(frozen=True)
@@ -452,7 +525,9 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     )
     n_in_gb = int(_row_mask(crimes.points, selection).sum()) + _n_unread(crimes, selection)
     aside = crimes.set_aside.loc[_row_mask(crimes.set_aside, selection)]
-    n_duplicates = int((aside["reason"] == "duplicate Crime ID").sum())
+    n_aside_duplicates = int((aside["reason"] == "duplicate Crime ID").sum())
+    n_counted = sum(n for _, n in _kept_counts(crimes.counted_duplicates, selection))
+    n_duplicates = n_aside_duplicates + n_counted  # a store counted them; the CSVs set them aside
     n_outside_wards = n_in_gb - n_inside
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
@@ -478,11 +553,12 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         months=tuple(sorted({str(m) for m in months.unique()})),
         by_ward=by_ward,
         by_crime_type=_types_with_blank(area.points.loc[selected, "crime_type"]),
-        n_set_aside=len(aside) - n_duplicates,
+        n_set_aside=len(aside) - n_aside_duplicates,
         notes=area.notes,
     )
     unfiltered = selection.months is None and selection.crime_types is None
-    _check_summary(summary, n_rows_read=crimes.n_rows_read if unfiltered else n_rows + len(aside))
+    n_read = crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted
+    _check_summary(summary, n_rows_read=n_read)
     return summary
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from boundaries.select import BLANK_CRIME_TYPE
 from hotspots.trend import DEFAULT_TREND_ALPHA, MIN_SERIES_LENGTH, mann_kendall_rows, trend_labels
 from spatial.crs import BNG, require_bng
 from spatial.errors import ParameterError
@@ -148,7 +149,9 @@ def ward_type_table(
     -------
     pandas.DataFrame
         Indexed by ward name (index name ``Ward``); first column ``All crimes``, then one
-        integer column per crime type, the most frequent type first.
+        integer column per crime type, the most frequent type first. Crimes without a type
+        count in a ``(blank)`` column (:data:`~boundaries.select.BLANK_CRIME_TYPE`), as
+        summaries count them, so ``All crimes`` counts every crime.
 
     Raises
     ------
@@ -167,7 +170,9 @@ def ward_type_table(
     _require(points, (ward_column, "crime_type"), name="points")
     _require(wards, (name_column,), name="wards")
     names = [str(n) for n in wards[name_column]]
-    table = pd.crosstab(points[ward_column].astype("string"), points["crime_type"].astype("string"))
+    types = points["crime_type"].astype("string")
+    types = types.mask(types.fillna("").str.strip() == "", BLANK_CRIME_TYPE)
+    table = pd.crosstab(points[ward_column].astype("string"), types)
     order = table.sum(axis=0).sort_values(ascending=False, kind="stable").index
     table = table.reindex(index=names, columns=order, fill_value=0).fillna(0).astype("int64")
     table.insert(0, "All crimes", table.sum(axis=1).astype("int64"))

@@ -71,6 +71,7 @@ __all__ = [
     "UnlocatedStatus",
     "WardLoad",
     "check_accounting",
+    "duplicate_ids_note",
     "read_crimes",
     "read_lsoas",
     "read_neighbourhoods",
@@ -215,6 +216,10 @@ class CrimeLoad:
     """``(month, crime_type, status, n)`` of rows without a place in Great Britain that a store
     query counted from its manifest instead of reading (``without_location`` and ``outside_gb``
     then hold none of them). Empty for CSV loads."""
+    counted_duplicates: tuple[tuple[str, str | None, int], ...] = field(default=())
+    """``(month, crime_type, n)`` of rows repeating a Crime ID that a store's ingest set aside
+    and counted (by the repeated row's own month and type) instead of keeping; a store query
+    reports them from its manifest. Empty for CSV loads, whose :attr:`set_aside` holds them."""
 
     @property
     def n_unread_located(self) -> int:
@@ -229,9 +234,14 @@ class CrimeLoad:
         )
 
     @property
+    def n_counted_duplicates(self) -> int:
+        """Rows repeating a Crime ID a store counted but did not keep (0 for CSV loads)."""
+        return sum(n for _, _, n in self.counted_duplicates)
+
+    @property
     def n_rows_read(self) -> int:
         """Every data row of every file found, including those set aside."""
-        return self.n_rows + len(self.set_aside)
+        return self.n_rows + len(self.set_aside) + self.n_counted_duplicates
 
     @property
     def n_without_location(self) -> int:
@@ -248,12 +258,16 @@ class CrimeLoad:
     @property
     def n_duplicates_removed(self) -> int:
         """Rows dropped because their Crime ID already appeared in an earlier row or file."""
-        return int((self.set_aside["reason"] == "duplicate Crime ID").sum())
+        return self._n_duplicates_set_aside + self.n_counted_duplicates
 
     @property
     def n_set_aside(self) -> int:
         """Rows of file copies and older versions of republished months, not used."""
-        return len(self.set_aside) - self.n_duplicates_removed
+        return len(self.set_aside) - self._n_duplicates_set_aside
+
+    @property
+    def _n_duplicates_set_aside(self) -> int:
+        return int((self.set_aside["reason"] == "duplicate Crime ID").sum())
 
     @property
     def months(self) -> tuple[str, ...]:
@@ -629,10 +643,7 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     has_id = table["crime_id"].notna()
     duplicated = (has_id & table["crime_id"].duplicated(keep="first")).to_numpy()
     if duplicated.any():
-        notes.append(
-            f"{int(duplicated.sum())} rows repeat a Crime ID already read (overlapping files); "
-            "kept once."
-        )
+        notes.append(duplicate_ids_note(int(duplicated.sum())))
         notes.extend(_overlap_notes(table, duplicated, published))
     aside = [*copies, *choice.set_aside, table.loc[duplicated].assign(reason="duplicate Crime ID")]
     used = table.loc[~duplicated] if duplicated.any() else table
@@ -649,6 +660,28 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     n_read = sum(len(f) for f in frames) + sum(len(f) for f in copies)
     check_accounting(load, n_rows_read=n_read)
     return load
+
+
+def duplicate_ids_note(n_rows: int) -> str:
+    """
+    Return the load's note on rows repeating a Crime ID (a CSV read and a store query say it).
+
+    Parameters
+    ----------
+    n_rows
+        Rows set aside because their Crime ID appeared in an earlier row (of any file).
+
+    Returns
+    -------
+    str
+        The note.
+
+    Examples
+    --------
+    >>> duplicate_ids_note(3)
+    '3 rows repeat a Crime ID already read (overlapping files); kept once.'
+    """
+    return f"{n_rows} rows repeat a Crime ID already read (overlapping files); kept once."
 
 
 def _overlap_notes(
@@ -715,6 +748,7 @@ def check_accounting(load: CrimeLoad, *, n_rows_read: int) -> None:
         "outside_gb": load.n_outside_gb,
         "set_aside": len(load.set_aside),
         "unread_located": load.n_unread_located,
+        "counted_duplicates": load.n_counted_duplicates,
     }
     if sum(parts.values()) != n_rows_read:
         msg = f"patchmap bug: {n_rows_read:,} rows read but the load accounts for {parts}."
@@ -815,6 +849,10 @@ class StreetRows:
     """WGS84 latitude of rows outside Great Britain, NaN for the others."""
     n_duplicates_removed: int = 0
     """Rows dropped because their Crime ID appeared in an earlier row of the file."""
+    duplicates: pa.Table | None = None
+    """Those dropped rows' ``reported_by``, ``falls_within``, ``month`` (``YYYY-MM`` text) and
+    ``crime_type`` (null when blank), in file order, so a store can count them by force-month
+    and type; None when there are none."""
 
     def take(self, indices: npt.NDArray[np.intp]) -> StreetRows:
         """
@@ -828,7 +866,7 @@ class StreetRows:
         Returns
         -------
         StreetRows
-            The chosen rows (``n_duplicates_removed`` is kept as it is).
+            The chosen rows (``n_duplicates_removed`` and ``duplicates`` are kept as they are).
         """
         return StreetRows(
             columns=self.columns.take(pa.array(indices)),
@@ -838,6 +876,7 @@ class StreetRows:
             longitude=self.longitude[indices],
             latitude=self.latitude[indices],
             n_duplicates_removed=self.n_duplicates_removed,
+            duplicates=self.duplicates,
         )
 
 
@@ -971,7 +1010,23 @@ def _street_rows_of_load(load: CrimeLoad) -> StreetRows:
             [nan_points, nan_none, load.outside_gb["latitude"].to_numpy(dtype=np.float64)]
         ),
         n_duplicates_removed=load.n_duplicates_removed,
+        duplicates=_duplicate_rows(load.set_aside),
     )
+
+
+_DUPLICATE_COLUMNS: Final = ("reported_by", "falls_within", "month", "crime_type")
+
+
+def _duplicate_rows(set_aside: pd.DataFrame) -> pa.Table | None:
+    """Return the columns a store counts of the rows set aside as repeated Crime IDs."""
+    rows = set_aside.loc[set_aside["reason"] == "duplicate Crime ID", list(_DUPLICATE_COLUMNS)]
+    if rows.empty:
+        return None
+    texts = {
+        c: pa.array([None if pd.isna(v) else str(v) for v in rows[c]], pa.string())
+        for c in _DUPLICATE_COLUMNS
+    }
+    return pa.table(texts)
 
 
 _WARD_NAME_RE: Final = re.compile(r"^(WD|WARD)\d{2}NM$", re.IGNORECASE)

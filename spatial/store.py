@@ -65,6 +65,7 @@ from spatial.io import (
     CrimeLoad,
     StreetRows,
     UnlocatedStatus,
+    duplicate_ids_note,
     read_street_file,
 )
 from spatial.validate import (
@@ -1014,6 +1015,36 @@ class _StagedPart:
     staging: Path
     summary: dict[str, object]
     tallies: dict[str, int]
+    duplicates: list[list[object]]
+    """``[month, crime type or None, n]`` of the file's repeated Crime IDs this part counts."""
+
+
+def _duplicates_by_part(rows: StreetRows, keys: Sequence[str]) -> dict[str, list[list[object]]]:
+    """
+    Count a file's rows repeating a Crime ID by the partition that keeps the count.
+
+    Each repeated row counts under its own month and crime type (as :func:`spatial.io.read_crimes`
+    counts it), in the partition of its own force and month, or the file's first partition when
+    the file holds no other row of that force-month. Every key of ``keys`` gets a list (empty
+    when none): a manifest entry with the list knows its count, even when it is none.
+    """
+    out: dict[str, list[list[object]]] = {key: [] for key in keys}
+    dups = rows.duplicates
+    if dups is None or dups.num_rows == 0:
+        return out
+    tally: dict[tuple[str, str, str | None], int] = {}
+    forces = pc.coalesce(dups["reported_by"], dups["falls_within"], pa.scalar("unknown"))
+    for force, month, crime in zip(
+        forces.to_pylist(), dups["month"].to_pylist(), dups["crime_type"].to_pylist(), strict=True
+    ):
+        key = f"{_force_slug(str(force))}/{month}"
+        where = (key if key in out else keys[0], str(month), crime)
+        tally[where] = tally.get(where, 0) + 1
+    for (key, month, crime), n in sorted(
+        tally.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] is None, kv[0][2] or "")
+    ):
+        out[key].append([month, crime, n])
+    return out
 
 
 def _stage_street(run: _Run, blob: _Blob) -> tuple[list[_StagedPart], int]:
@@ -1024,8 +1055,10 @@ def _stage_street(run: _Run, blob: _Blob) -> tuple[list[_StagedPart], int]:
     changed but its list of staged files (appended to, which is safe across threads).
     """
     rows = read_street_file(blob.name, blob.data)
+    split = list(_force_months(rows))
+    duplicates = _duplicates_by_part(rows, [key for key, _ in split])
     parts = []
-    for key, part in _force_months(rows):
+    for key, part in split:
         staging = run.staging_path()
         _write_street(part, staging)
         by_status = np.bincount(part.status, minlength=len(_STATUSES))
@@ -1033,7 +1066,8 @@ def _stage_street(run: _Run, blob: _Blob) -> tuple[list[_StagedPart], int]:
             column: int(n)
             for column, n in zip(("n_located", "n_no_loc", "n_outside"), by_status, strict=True)
         }
-        parts.append(_StagedPart(key, staging, _street_summary(part), tallies))
+        summary = _street_summary(part)
+        parts.append(_StagedPart(key, staging, summary, tallies, duplicates[key]))
     return parts, rows.n_duplicates_removed
 
 
@@ -1050,7 +1084,7 @@ def _hold_street(
         run.add("n_duplicates", n_duplicates_removed)
     for part in parts:
         n_rows = sum(part.tallies.values())
-        record = _record(blob.published, digest, n_rows)
+        record = _record(blob.published, digest, n_rows) | {"duplicates": part.duplicates}
         entry: dict[str, object] = {
             "file": f"street/{part.key}/part-{digest[:16]}.parquet",
             "source": blob.name,
@@ -1588,6 +1622,11 @@ def query_crimes(
     opened_names = {str(f) for f in files}  # all their unlocated rows are read unless counted
     not_read = [f for f in counted if count_unlocated or str(f) not in opened_names]
     unread, unlocated = _unread(store_dir, counted, read, unlocated_files=not_read)
+    duplicates, unknown = _duplicate_totals(store_dir, counted)
+    n_duplicates = sum(n for _, _, n in duplicates)
+    notes = [duplicate_ids_note(n_duplicates)] if n_duplicates else []
+    if unknown:
+        notes.append(_UNKNOWN_DUPLICATES_NOTE)
     return CrimeLoad(
         points=points,
         without_location=_with_status(rows, "no_location", columns=columns, none=every_row_located),
@@ -1595,9 +1634,46 @@ def query_crimes(
             rows, "outside_gb", columns=[*columns, "longitude", "latitude"], none=every_row_located
         ),
         files=tuple(str(f.relative_to(store_dir)) for f in counted),
+        notes=tuple(notes),
         unread_located=unread,
         unread_unlocated=unlocated,
+        counted_duplicates=duplicates,
     )
+
+
+_UNKNOWN_DUPLICATES_NOTE: Final = (
+    "This store was written before patchmap kept the count of rows repeating a Crime ID: it "
+    "does not know how many rows repeated a Crime ID, so the duplicates removed count none "
+    "(and the rows read leave them out). To count them as --crimes does, ingest the files "
+    "again into a new folder."
+)
+
+
+def _duplicate_totals(
+    store_dir: Path, files: Iterable[Path]
+) -> tuple[tuple[tuple[str, str | None, int], ...], bool]:
+    """
+    Rows repeating a Crime ID that ingest counted in the given partitions, from the manifest.
+
+    Returns ``(month, crime type, n)`` sorted as :func:`_status_totals` sorts, and whether a
+    file of those partitions was ingested before the counts were kept (its count is unknown).
+    """
+    wanted = {str(f.relative_to(store_dir)) for f in files}
+    totals: dict[tuple[str, str | None], int] = {}
+    unknown = False
+    for entry in _partitions(_query_manifest(store_dir), "street").values():
+        if entry["file"] not in wanted:
+            continue
+        for record in cast("list[dict[str, object]]", entry.get("sources", [{}])):
+            listed = cast("list[list[object]] | None", record.get("duplicates"))
+            if listed is None:
+                unknown = True
+                continue
+            for month, crime, n in listed:
+                key = (str(month), None if crime is None else str(crime))
+                totals[key] = totals.get(key, 0) + int(cast("int", n))
+    ordered = sorted(totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
+    return tuple((month, crime, n) for (month, crime), n in ordered), unknown
 
 
 def _nothing_around(store_dir: Path, months: tuple[str, str] | None) -> EmptyInputError:

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Final
 import pandas as pd
 
 from boundaries.population import PopulationMethod, ward_population
-from boundaries.select import Selection, ranked_counts, select_points, select_wards
+from boundaries.select import (
+    Selection,
+    crime_type_mask,
+    ranked_counts,
+    select_points,
+    select_wards,
+)
 from hotspots.classify import emerging_hotspots
 from hotspots.concentration import repeat_locations_flagged
 from hotspots.gistar import gi_star
@@ -373,7 +379,7 @@ def _unit_counts(
     table = area.ward_counts  # every ward's crimes, counted by a store read of some wards
     kept = (table["month"] >= months[0]) & (table["month"] <= months[1])
     if crime_types is not None:
-        kept &= table["crime_type"].isin(crime_types)
+        kept &= crime_type_mask(table["crime_type"], crime_types)
     return table.loc[kept].groupby(unit)["n"].sum()
 
 
