@@ -191,8 +191,9 @@ class CrimeLoad:
     """
     What :func:`read_crimes` found, every row read accounted for exactly once.
 
-    ``n_rows_read == len(points) + n_without_location + n_outside_gb + len(set_aside)``;
-    ``n_rows`` (the rows used) leaves out the rows set aside.
+    ``n_rows_read == len(points) + n_without_location + n_outside_gb + len(set_aside)``
+    (a store query adds its counted, unread rows: ``n_unread_located`` and
+    ``n_counted_duplicates``); ``n_rows`` (the rows used) leaves out the rows set aside.
     """
 
     points: gpd.GeoDataFrame
