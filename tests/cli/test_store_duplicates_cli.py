@@ -223,3 +223,32 @@ def test_crime_type_blank_is_refused_when_no_row_lacks_a_type(
     choices = err.split("Choose from:")[1]
     assert "Burglary" in choices
     assert "(blank)" not in choices  # not offered: no row lacks a type
+
+
+def test_a_month_split_over_two_ingests_keeps_both_files_repeats(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = _read(cambridge_dir, MONTHS[0])
+    halves = {"a": frame.iloc[:3000], "b": frame.iloc[3000:]}  # no Crime ID in both
+    folders = []
+    for name, half in halves.items():
+        folder = tmp_path / "crimes" / name
+        folder.mkdir(parents=True)
+        copies = _repeats(half, "Burglary", 2 if name == "a" else 3)
+        with_copies = pd.concat([half, copies], ignore_index=True)
+        with_copies.to_csv(folder / f"{MONTHS[0]}-cambridgeshire-{name}-street.csv", index=False)
+        folders.append(folder)
+    store = tmp_path / "store"
+    for folder in folders:  # the second part arrives in a later run: the partition is merged
+        ingest([folder], store_dir=store)
+    entry = read_manifest(store)["partitions"]["street"]["cambridgeshire-constabulary/2024-09"]  # type: ignore[index]
+    assert {r["name"].split("-")[-2]: r["duplicates"] for r in entry["sources"]} == {
+        "a": [["2024-09", "Burglary", 2]],
+        "b": [["2024-09", "Burglary", 3]],
+    }
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    args = ["summary", "--crime-type", "Burglary"]
+    from_csv = _json([*args, "--crimes", str(tmp_path / "crimes"), *wards], capsys)
+    from_store = _json([*args, "--store", str(store), *wards], capsys)
+    assert from_csv["n_duplicates_removed"] == 5
+    assert from_store == from_csv
