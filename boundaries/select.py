@@ -23,6 +23,7 @@ __all__ = [
     "BLANK_CRIME_TYPE",
     "Selection",
     "Summary",
+    "crime_type_labels",
     "crime_type_mask",
     "data_period",
     "filter_texts",
@@ -63,6 +64,34 @@ def is_blank_crime_type(value: object) -> bool:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return True
     return not str(value).strip()
+
+
+def crime_type_labels(types: pd.Series[str]) -> pd.Series[str]:
+    """
+    Name empty crime types :data:`BLANK_CRIME_TYPE`, as summaries count them; others unchanged.
+
+    For tables that list crimes by type (top types at a snap point, a ward's types), so rows
+    without a type are shown and counted rather than dropped.
+
+    Parameters
+    ----------
+    types
+        The rows' crime types (missing when blank).
+
+    Returns
+    -------
+    pandas.Series
+        Text on ``types``' index, never missing.
+
+    Examples
+    --------
+    >>> crime_type_labels(pd.Series(["Drugs", None, " "])).tolist()
+    ['Drugs', '(blank)', '(blank)']
+    """
+    codes, uniques = pd.factorize(types)  # a few distinct types: name each once
+    names = [BLANK_CRIME_TYPE if is_blank_crime_type(u) else str(u) for u in uniques]
+    labels = np.array([*names, BLANK_CRIME_TYPE], dtype=object)  # code -1 (missing): the last
+    return pd.Series(labels[codes], index=types.index, dtype=object)
 
 
 def crime_type_mask(types: pd.Series[str], chosen: Sequence[str]) -> pd.Series[bool]:

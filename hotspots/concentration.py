@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from boundaries.select import crime_type_labels
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.grid import count_points
@@ -411,7 +412,7 @@ def _snap_summary(points: gpd.GeoDataFrame, *, what: str) -> pd.DataFrame:
     unique_xy, inverse, counts = np.unique(xy, return_inverse=True, return_counts=True)
     loc_id = inverse.reshape(-1).astype(np.int64)
     ward = points["ward"] if "ward" in points.columns else pd.Series("", index=points.index)
-    types = _ranked_values(loc_id, points["crime_type"], ok)
+    types = _ranked_values(loc_id, crime_type_labels(points["crime_type"]), ok)
     month = pd.PeriodIndex(points["month"], freq="M").asi8[ok]
     month_code = np.unique(month, return_inverse=True)[1].reshape(-1)
     n_codes = int(month_code.max(initial=0)) + 1

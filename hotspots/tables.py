@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from boundaries.select import BLANK_CRIME_TYPE
+from boundaries.select import crime_type_labels
 from hotspots.trend import DEFAULT_TREND_ALPHA, MIN_SERIES_LENGTH, mann_kendall_rows, trend_labels
 from spatial.crs import BNG, require_bng
 from spatial.errors import ParameterError
@@ -170,8 +170,7 @@ def ward_type_table(
     _require(points, (ward_column, "crime_type"), name="points")
     _require(wards, (name_column,), name="wards")
     names = [str(n) for n in wards[name_column]]
-    types = points["crime_type"].astype("string")
-    types = types.mask(types.fillna("").str.strip() == "", BLANK_CRIME_TYPE)
+    types = crime_type_labels(points["crime_type"]).astype("string")
     table = pd.crosstab(points[ward_column].astype("string"), types)
     order = table.sum(axis=0).sort_values(ascending=False, kind="stable").index
     table = table.reindex(index=names, columns=order, fill_value=0).fillna(0).astype("int64")

@@ -18,6 +18,7 @@ import pandas as pd
 from boundaries.population import PopulationMethod, ward_population
 from boundaries.select import (
     Selection,
+    crime_type_labels,
     crime_type_mask,
     ranked_counts,
     select_points,
@@ -260,6 +261,7 @@ class Profile:
     n_crimes: int
     n_asb: int
     by_crime_type: dict[str, int]
+    """Crimes by type, commonest first; rows without a type count as ``(blank)``."""
     by_month: dict[str, int]
     by_month_last_year: dict[str, int | None]
     """The same calendar months a year earlier, keyed by this period's month; None if not loaded."""
@@ -565,7 +567,7 @@ def build_profile(
     last_year = {
         str(m): (int(monthly.get(m - 12, 0)) if str(m - 12) in loaded else None) for m in period
     }
-    by_type = ranked_counts(in_period["crime_type"])
+    by_type = ranked_counts(crime_type_labels(in_period["crime_type"]))  # (blank) too, as summaries
     return Profile(
         area_name=name,
         wards=chosen_wards,

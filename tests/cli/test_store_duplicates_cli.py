@@ -252,3 +252,22 @@ def test_a_month_split_over_two_ingests_keeps_both_files_repeats(
     from_store = _json([*args, "--store", str(store), *wards], capsys)
     assert from_csv["n_duplicates_removed"] == 5
     assert from_store == from_csv
+
+
+def test_a_profile_of_the_crimes_without_a_type_names_them_blank(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _blank_types(cambridge_dir, tmp_path / "crimes")
+    ingest([tmp_path / "crimes"], store_dir=tmp_path / "s")
+    args = ["profile", "--ward", "Abbey", "--crime-type", "(blank)"]
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    from_csv = _json([*args, "--crimes", str(tmp_path / "crimes"), *wards], capsys)
+    from_store = _json([*args, "--store", str(tmp_path / "s"), *wards], capsys)
+    assert from_store == from_csv
+    n_crimes = from_csv["n_crimes"]
+    assert isinstance(n_crimes, int)
+    assert n_crimes > 0
+    assert from_csv["by_crime_type"] == {"(blank)": n_crimes}
+    tops = from_csv["top_locations"]
+    assert isinstance(tops, list)
+    assert tops[0]["top_crime_types"].startswith("(blank): ")
