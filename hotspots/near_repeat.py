@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from boundaries.select import crime_type_mask
 from hotspots.knox import knox_test, require_projected_m
 from spatial.errors import CRSError, MissingColumnError, ParameterError
 from spatial.grid import cells_covering
@@ -179,7 +180,7 @@ def _live_events(
         if "crime_type" not in frame.columns:
             msg = "The events have no crime_type column to select crime types from."
             raise MissingColumnError(msg)
-        frame = frame[frame["crime_type"].isin(list(crime_types))]
+        frame = frame[crime_type_mask(frame["crime_type"], crime_types)]
     end = pd.to_datetime(frame["end"])
     event_date = end.dt.normalize()
     day = pd.Timestamp(on)

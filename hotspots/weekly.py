@@ -47,6 +47,7 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from boundaries.select import crime_type_mask
 from hotspots.backtest import evaluate_origin
 from hotspots.forecast import DEFAULT_COVERAGE_PCT, TIE_BREAK, flag_top, n_flagged
 from hotspots.knox import require_projected_m
@@ -430,7 +431,7 @@ def prepare_days(
         if "crime_type" not in frame.columns:
             msg = "The events have no crime_type column to select crime types from."
             raise MissingColumnError(msg)
-        frame = frame[frame["crime_type"].isin(list(crime_types))]
+        frame = frame[crime_type_mask(frame["crime_type"], crime_types)]
     if frame.empty:
         msg = "No events are selected. Check the crime types and dates."
         raise EmptyInputError(msg)

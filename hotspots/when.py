@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from boundaries.select import crime_type_mask
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 
 if TYPE_CHECKING:
@@ -680,7 +681,7 @@ def select_events(
             raise ParameterError(msg)
         keep &= np.asarray(events.geometry.intersects(area), dtype=bool)
     if crime_types is not None:
-        keep &= events["crime_type"].isin(list(crime_types)).to_numpy()
+        keep &= crime_type_mask(events["crime_type"], crime_types).to_numpy()
     if start is not None:
         keep &= (events["start"] >= pd.Timestamp(start)).to_numpy()
     if end is not None:

@@ -19,6 +19,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from boundaries.assign import assign_wards
+from boundaries.select import crime_type_mask
 from hotspots.gistar import gi_star, spatial_weights
 from hotspots.when import DEFAULT_MAX_WINDOW_H, hour_of_week, patrol_windows
 from spatial.crs import BNG, require_bng
@@ -175,7 +176,7 @@ def hot_areas(
     require_bng(events, name="timed events")
     require_bng(wards, name="wards")
     if crime_types is not None:
-        events = events.loc[events["crime_type"].isin(list(crime_types)).to_numpy()]
+        events = events.loc[crime_type_mask(events["crime_type"], crime_types).to_numpy()]
     if events.empty:
         msg = "No timed events of the chosen crime types to find hot areas in. Choose other types."
         raise EmptyInputError(msg)
@@ -243,7 +244,7 @@ def extract_problems(
     first, last = pd.Period(months[0], "M"), pd.Period(months[1], "M")
     crimes = crimes.loc[(crimes["month"] >= first) & (crimes["month"] <= last)]
     if crime_types:
-        crimes = crimes.loc[crimes["crime_type"].isin(list(crime_types))]
+        crimes = crimes.loc[crime_type_mask(crimes["crime_type"], crime_types)]
     problems = flag_problems(crimes, wards=wards, months=months)
     return problem_patrol_windows(problems, incidents.events)
 
