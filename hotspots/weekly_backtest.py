@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from hotspots.backtest import OriginResult, evaluate_origin
-from hotspots.forecast import DEFAULT_COVERAGE_PCT, TIE_BREAK, n_flagged
+from hotspots.forecast import DEFAULT_COVERAGE_PCT, TIE_BREAK, flagged_pct, n_flagged
 from hotspots.weekly import (
     DAY_CANDIDATES,
     DEFAULT_DAY_METHODS,
@@ -79,6 +79,16 @@ class DayMethodResult:
     per_origin: tuple[OriginResult, ...]
 
     @property
+    def n_flagged(self) -> int:
+        """Cells really flagged (whole cells, at least one; :func:`hotspots.forecast.n_flagged`)."""
+        return n_flagged(self.n_cells, self.coverage_pct)
+
+    @property
+    def flagged_pct(self) -> float:
+        """Share of the cells really flagged, in per cent."""
+        return flagged_pct(self.n_cells, self.coverage_pct)
+
+    @property
     def pai_mean(self) -> float | None:
         """Mean PAI over the origins with events."""
         return _mean([o.pai for o in self.per_origin])
@@ -100,10 +110,11 @@ class DayMethodResult:
         Returns
         -------
         dict
-            ``method``, ``parameters``, ``coverage_pct``, ``pai_mean``, ``pai_sd``,
-            ``pei_mean``, ``hit_rate_mean``, ``rri_mean``, ``n_origins``, ``null_months``
-            (origins without events) and ``per_origin`` (each with ``month`` = ``start``, the
-            first day forecast).
+            ``method``, ``parameters``, ``coverage_pct`` (as asked), ``n_flagged`` and
+            ``flagged_pct`` (the cells and the share really flagged: whole cells, at least one),
+            ``pai_mean``, ``pai_sd``, ``pei_mean``, ``hit_rate_mean``, ``rri_mean``,
+            ``n_origins``, ``null_months`` (origins without events) and ``per_origin`` (each
+            with ``month`` = ``start``, the first day forecast).
         """
         pais = [o.pai for o in self.per_origin if o.pai is not None]
         nulls = [o.month for o in self.per_origin if o.pai is None]
@@ -111,6 +122,8 @@ class DayMethodResult:
             "method": self.method.name,
             "parameters": self.method.parameters(),
             "coverage_pct": self.coverage_pct,
+            "n_flagged": self.n_flagged,
+            "flagged_pct": _r(self.flagged_pct),
             "pai_mean": _r(self.pai_mean),
             "pai_sd": _r(float(np.std(pais, ddof=1))) if len(pais) > 1 else None,
             "pei_mean": _r(self.pei_mean),
@@ -221,6 +234,8 @@ class DayBacktest:
                 "parameters": self.default.method.parameters(),
                 "why": self.default.why,
                 "coverage_pct": self.default.coverage_pct,
+                "n_flagged": n_flagged(self.n_cells, self.default.coverage_pct),
+                "flagged_pct": _r(flagged_pct(self.n_cells, self.default.coverage_pct)),
                 "evidence": [
                     {"method": key, "pai_mean": _r(value)} for key, value in self.default.pai_means
                 ],

@@ -290,12 +290,16 @@ def run_backtest_days(args: argparse.Namespace) -> int:
         f"{result.n_cells:,} cells of {result.cell_size_m:g} m; {len(result.origins)} origins "
         f"from {result.origins[0]} to {result.origins[-1]}, {result.horizon_days} days each"
     )
-    print(f"{'method':<40} {'cover':>6} {'PAI':>7} {'PEI':>6} {'hit rate':>9}")
+    print(f"{'method':<40} {'cover':>6} {'flagged':>16} {'PAI':>7} {'PEI':>6} {'hit rate':>9}")
     for row in result.results:
         pai = "-" if row.pai_mean is None else f"{row.pai_mean:.2f}"
         pei = "-" if row.pei_mean is None else f"{row.pei_mean:.2f}"
         hit = "-" if row.hit_rate_mean is None else f"{100 * row.hit_rate_mean:.0f} %"
-        print(f"{row.method.key():<40} {row.coverage_pct:>5g}% {pai:>7} {pei:>6} {hit:>9}")
+        flagged = f"{row.n_flagged:,} ({row.flagged_pct:.2g}%)"
+        print(
+            f"{row.method.key():<40} {row.coverage_pct:>5g}% {flagged:>16} {pai:>7} {pei:>6} "
+            f"{hit:>9}"
+        )
     print(f"default: {result.default.method.key()}. {result.default.why}")
     return 0
 

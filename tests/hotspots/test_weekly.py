@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from hotspots.backtest import Backtest, MethodResult
-from hotspots.forecast import DefaultChoice
+from hotspots.forecast import DefaultChoice, n_flagged
 from hotspots.methods import Method
 from hotspots.sepp import fit_sepp, sepp_expected_counts
 from hotspots.weekly import (
@@ -192,6 +192,11 @@ def test_backtest_finds_time_matters_for_near_repeats_and_keeps_the_json_shape()
     results = record["results"]
     assert isinstance(results, list)
     assert set(results[0]) == set(monthly_result)
+    first = result.results[0]
+    assert results[0]["n_flagged"] == n_flagged(data.grid.n_cells, first.coverage_pct) >= 1
+    assert results[0]["flagged_pct"] == pytest.approx(
+        100 * results[0]["n_flagged"] / data.grid.n_cells, abs=0.01
+    )
     default, monthly_default = record["default"], monthly["default"]
     assert isinstance(default, dict)
     assert isinstance(monthly_default, dict)
