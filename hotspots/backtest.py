@@ -39,6 +39,7 @@ from hotspots.forecast import (
     DEFAULT_MIN_TRAIN_MONTHS,
     TIE_BREAK,
     DefaultChoice,
+    FlaggedShare,
     coverage_text,
     flag_top,
     flagged_pct,
@@ -222,7 +223,7 @@ def _mean(values: Sequence[float | None]) -> float | None:
 
 
 @dataclass(frozen=True)
-class MethodResult:
+class MethodResult(FlaggedShare):
     """
     One method at one coverage over every origin, for the selection or one ward.
 
@@ -245,16 +246,6 @@ class MethodResult:
     ward: str | None
     n_cells: int
     per_origin: tuple[OriginResult, ...]
-
-    @property
-    def n_flagged(self) -> int:
-        """Cells flagged at each origin: ``coverage_pct`` of ``n_cells``, rounded up, at least 1."""
-        return n_flagged(self.n_cells, self.coverage_pct)
-
-    @property
-    def flagged_pct(self) -> float:
-        """Share of the cells really flagged, in per cent (whole cells, so >= ``coverage_pct``)."""
-        return flagged_pct(self.n_cells, self.coverage_pct)
 
     @property
     def pai_mean(self) -> float | None:

@@ -36,6 +36,7 @@ __all__ = [
     "MIN_EVIDENCE_ORIGINS",
     "TIE_BREAK",
     "DefaultChoice",
+    "FlaggedShare",
     "Forecast",
     "choose_default",
     "coverage_text",
@@ -135,6 +136,27 @@ def flagged_pct(n_cells: int, coverage_pct: float) -> float:
         msg = f"n_cells must be at least 1; found {n_cells}."
         raise ParameterError(msg)
     return 100.0 * n_flagged(n_cells, coverage_pct) / n_cells
+
+
+class FlaggedShare:
+    """
+    The cells a coverage really flags, for a result with ``n_cells`` and ``coverage_pct``.
+
+    Shared by the monthly and the 7-day backtests' results, so both report the same figures.
+    """
+
+    n_cells: int
+    coverage_pct: float
+
+    @property
+    def n_flagged(self) -> int:
+        """Cells flagged at each origin: ``coverage_pct`` of ``n_cells``, rounded up, at least 1."""
+        return n_flagged(self.n_cells, self.coverage_pct)
+
+    @property
+    def flagged_pct(self) -> float:
+        """Share of the cells really flagged, in per cent (whole cells, so >= ``coverage_pct``)."""
+        return flagged_pct(self.n_cells, self.coverage_pct)
 
 
 def coverage_text(n_cells: int, coverage_pct: float) -> str:

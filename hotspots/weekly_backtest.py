@@ -21,7 +21,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from hotspots.backtest import OriginResult, evaluate_origin
-from hotspots.forecast import DEFAULT_COVERAGE_PCT, TIE_BREAK, flagged_pct, n_flagged
+from hotspots.forecast import (
+    DEFAULT_COVERAGE_PCT,
+    TIE_BREAK,
+    FlaggedShare,
+    flagged_pct,
+    n_flagged,
+)
 from hotspots.weekly import (
     DAY_CANDIDATES,
     DEFAULT_DAY_METHODS,
@@ -56,7 +62,7 @@ def _mean(values: Sequence[float | None]) -> float | None:
 
 
 @dataclass(frozen=True)
-class DayMethodResult:
+class DayMethodResult(FlaggedShare):
     """
     One method at one coverage over every weekly origin.
 
@@ -77,16 +83,6 @@ class DayMethodResult:
     coverage_pct: float
     n_cells: int
     per_origin: tuple[OriginResult, ...]
-
-    @property
-    def n_flagged(self) -> int:
-        """Cells really flagged (whole cells, at least one; :func:`hotspots.forecast.n_flagged`)."""
-        return n_flagged(self.n_cells, self.coverage_pct)
-
-    @property
-    def flagged_pct(self) -> float:
-        """Share of the cells really flagged, in per cent."""
-        return flagged_pct(self.n_cells, self.coverage_pct)
 
     @property
     def pai_mean(self) -> float | None:
