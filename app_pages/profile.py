@@ -159,8 +159,9 @@ if profile.hotspots:
     share = float(str(profile.hotspots["share_of_crime_in_hot_cells"]))
     h2.metric("Crime in hot cells", f"{share:.0%}")
     st.caption(
-        f"{profile.hotspots['cell_size_m']:.0f} m cells. The Hotspots page maps them and offers "
-        "other methods."
+        f"Gi* on {profile.hotspots['cell_size_m']:.0f} m cells, the profile's fixed grid. The "
+        "Hotspots page maps Gi* on cells of its own size (automatic unless you set one), so its "
+        "hot cells can differ from these; it also offers other methods."
     )
 if profile.persistence:
     st.dataframe(

@@ -30,6 +30,7 @@ from hotspots.gistar import DEFAULT_ALPHA, HOTSPOT_LABELS, classify_gi, gi_star_
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M, NetworkKernel, NkdeMethod, network_kde_snapped
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M, make_lixels, snap_to_lixels
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -647,7 +648,8 @@ def street_stops(hot: HotStreets, *, top_n: int = DEFAULT_TOP_N_STREETS) -> gpd.
     return gpd.GeoDataFrame(
         {
             "label": [
-                f"{n} ({int(c)} crimes)" for n, c in zip(top["name"], top["n_crimes"], strict=True)
+                f"{n} ({count_text(int(c))})"
+                for n, c in zip(top["name"], top["n_crimes"], strict=True)
             ],
             "weight": top["n_crimes"].to_numpy(dtype=np.float64),
         },

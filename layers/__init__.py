@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         LayerKind,
         TimeDetail,
         aggregate_crimes,
+        cell_label,
         coarsen_times,
         count_columns,
         get_preset,
@@ -48,7 +49,13 @@ if TYPE_CHECKING:
         legend,
         require_frame_columns,
     )
-    from layers.briefing import SECTION_TITLES, BriefingPack, render_briefing, write_briefing
+    from layers.briefing import (
+        SECTION_TITLES,
+        BriefingPack,
+        render_briefing,
+        shared_locations,
+        write_briefing,
+    )
     from layers.export import (
         AnalysisLayers,
         Download,
@@ -295,6 +302,7 @@ _EXPORTS: dict[str, str] = {
     "asset_links": "layers.basemap",
     "base_map": "layers.basemap",
     "catchment_layer": "layers.routes",
+    "cell_label": "layers.audience",
     "change_layer": "layers.hotspot_layers",
     "change_legend_entries": "layers.hotspot_layers",
     "chart_html": "layers.when",
@@ -354,6 +362,7 @@ _EXPORTS: dict[str, str] = {
     "route_to_gpx": "layers.routes",
     "route_to_kml": "layers.routes",
     "select_fields": "layers.audience",
+    "shared_locations": "layers.briefing",
     "shows_location_text": "layers.audience",
     "site_layer": "layers.map",
     "snap_locations": "layers.audience",
@@ -473,6 +482,7 @@ __all__ = [
     "asset_links",
     "base_map",
     "catchment_layer",
+    "cell_label",
     "change_layer",
     "change_legend_entries",
     "chart_html",
@@ -532,6 +542,7 @@ __all__ = [
     "route_to_gpx",
     "route_to_kml",
     "select_fields",
+    "shared_locations",
     "shows_location_text",
     "site_layer",
     "snap_locations",

@@ -17,14 +17,18 @@ The presets are:
 ``partner``
     Council, housing, fire: crimes aggregated to streets or cells, counts below 5 suppressed
     (:data:`DEFAULT_MIN_COUNT`), no crime IDs, no outcomes, no Gi* statistics beyond the class.
+    Nothing finer than 100 m cells but the streets: hotspot cells, cluster outlines (the cells
+    each cluster's hull meets) and EVA route stops (at the centre of the cell holding each,
+    named without a count; the walked line follows the streets as planned).
 ``public``
     Coarser still: crimes per ward only, counts below 10 suppressed
-    (:data:`PUBLIC_MIN_COUNT`), hotspot classes without counts, no routes, public-facing sites
-    only.
+    (:data:`PUBLIC_MIN_COUNT`), hotspot classes without counts, cluster outlines as the 250 m
+    cells each hull meets, no routes, public-facing sites only.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
@@ -58,6 +62,7 @@ __all__ = [
     "LayerKind",
     "TimeDetail",
     "aggregate_crimes",
+    "cell_label",
     "coarsen_times",
     "count_columns",
     "get_preset",
@@ -118,6 +123,8 @@ _LOCATION_TEXT_FIELDS: Final = frozenset({"location", "top_location"})
 """Fields holding a crime's location text: exact addresses when the data are a force extract."""
 SUPPRESSED_COLUMN: Final = "suppressed"
 """Column set to True on rows where a count was blanked."""
+_COUNT_TEXT: Final = re.compile(r"\d[\d,.]*\s*crimes?\b", re.IGNORECASE)
+"""A crime count written into a text ("Hotspot 3 (1 crime)"), which suppression cannot blank."""
 
 _POLICE_CRIME_FIELDS: Final = (
     "crime_id",
@@ -631,7 +638,9 @@ def prepare_layer(
     ------
     ParameterError
         When this audience may not receive ``kind`` (e.g. routes for the public), hotspot cells
-        are finer than ``preset.min_cell_m``, or the kind is ``"density"`` (a raster: see
+        are finer than ``preset.min_cell_m``, cluster outlines are not the ``preset.min_cell_m``
+        cells their hulls meet, route stops are not at the centres of such cells or are named
+        with a crime count, or the kind is ``"density"`` (a raster: see
         :func:`layers.export.prepare_density`).
     CRSError
         When ``frame`` is not in EPSG:27700.
@@ -649,10 +658,7 @@ def prepare_layer(
         msg = "Density is a raster: prepare it with layers.export.prepare_density."
         raise ParameterError(msg)
     require_bng(frame, name=kind)
-    if kind == "hotspots":
-        _require_coarse_cells(frame, preset)
-    if kind == "clusters" and provenance == "extract":
-        _require_cell_outlines(frame, preset)
+    _require_coarse_geometry(frame, kind, preset)
     fields = preset.fields[kind]
     source = frame
     if kind == "crimes":
@@ -681,6 +687,18 @@ def _audience_crimes(
     return aggregate_crimes(points, detail=preset.crime_detail, wards=wards)
 
 
+def _require_coarse_geometry(
+    frame: gpd.GeoDataFrame, kind: LayerKind, preset: AudiencePreset
+) -> None:
+    """Refuse hotspot cells, cluster outlines or route stops finer than the audience's cells."""
+    if kind == "hotspots":
+        _require_coarse_cells(frame, preset)
+    elif kind == "clusters":
+        _require_cell_outlines(frame, preset)
+    elif kind == "routes":
+        _require_coarse_stops(frame, preset)
+
+
 def _require_coarse_cells(cells: gpd.GeoDataFrame, preset: AudiencePreset) -> None:
     """Refuse hotspot cells finer than the audience may receive."""
     if not preset.min_cell_m or cells.empty:
@@ -696,16 +714,52 @@ def _require_coarse_cells(cells: gpd.GeoDataFrame, preset: AudiencePreset) -> No
 
 
 def _require_cell_outlines(clusters: gpd.GeoDataFrame, preset: AudiencePreset) -> None:
-    """Refuse cluster outlines of exact locations not drawn as the audience's cells."""
+    """
+    Refuse cluster outlines not drawn as the audience's cells.
+
+    A hull around a few locations (a force extract's addresses, or police.uk snap points: a
+    25 m disc around one snap point is that point's count) is finer than the audience's cells;
+    the cells each hull meets show only which squares hold the cluster.
+    """
     if not preset.min_cell_m or clusters.empty:
         return
     corners = shapely.get_coordinates(clusters.geometry.boundary.to_numpy())
     off = np.abs(corners / preset.min_cell_m - np.round(corners / preset.min_cell_m))
-    if off.max() > 1e-6:  # noqa: PLR2004 - float slack on a grid corner
+    if not len(corners) or off.max() > 1e-6:  # noqa: PLR2004 - float slack on a grid corner
         msg = (
-            f"Cluster outlines of a force extract are too fine for the {preset.audience} "
-            f"preset: draw them as cells of {preset.min_cell_m:.0f} m "
+            f"Cluster outlines are too fine for the {preset.audience} preset: draw them as "
+            f"the {preset.min_cell_m:.0f} m cells each hull meets "
             f"(export_analyses(min_cell_m={preset.min_cell_m:.0f}))."
+        )
+        raise ParameterError(msg)
+
+
+def _require_coarse_stops(routes: gpd.GeoDataFrame, preset: AudiencePreset) -> None:
+    """
+    Refuse route stops finer than the audience's cells, or named with their crime counts.
+
+    The walked line follows public streets and stays as planned (the walk must be walkable);
+    its stops mark hot cells, so for partners each stands at the centre of the audience's cell
+    holding it, and its name carries no count (a stop's count is of a finer cell).
+    """
+    if not preset.min_cell_m or routes.empty:
+        return
+    stops = routes.loc[(routes.geometry.geom_type == "Point").to_numpy()]
+    if stops.empty:
+        return
+    cells = shapely.get_coordinates(stops.geometry.to_numpy()) / preset.min_cell_m - 0.5
+    off = np.abs(cells - np.round(cells))
+    named = any(
+        _COUNT_TEXT.search(str(v)) is not None
+        for column in stops.columns
+        if column != stops.geometry.name
+        for v in stops[column]
+    )
+    if off.max() > 1e-6 or named:  # noqa: PLR2004 - float slack on a cell centre
+        msg = (
+            f"Route stops are too fine for the {preset.audience} preset: show each at the "
+            f"centre of its {preset.min_cell_m:.0f} m cell, without its count "
+            f"(layers.export.route_frames(route, cell_m={preset.min_cell_m:.0f}))."
         )
         raise ParameterError(msg)
 
@@ -747,8 +801,32 @@ def _cell_labels(points: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
     """Replace each snapped point's location text by its cell's label (the cell centre)."""
     x = points.geometry.x.to_numpy()
     y = points.geometry.y.to_numpy()
-    labels = [f"{cell_m:g} m cell E{xi:.0f} N{yi:.0f}" for xi, yi in zip(x, y, strict=True)]
+    labels = [cell_label(float(xi), float(yi), cell_m=cell_m) for xi, yi in zip(x, y, strict=True)]
     return points.assign(location=labels)
+
+
+def cell_label(x_m: float, y_m: float, *, cell_m: float) -> str:
+    """
+    Name a snapped place by its cell: the cell's size and the easting and northing of its centre.
+
+    Parameters
+    ----------
+    x_m, y_m
+        The cell centre in EPSG:27700 (from :func:`snap_locations`).
+    cell_m
+        The cell side in metres.
+
+    Returns
+    -------
+    str
+        ``"100 m cell E453850 N269550"``.
+
+    Examples
+    --------
+    >>> cell_label(453_850.0, 269_550.0, cell_m=100)
+    '100 m cell E453850 N269550'
+    """
+    return f"{cell_m:g} m cell E{x_m:.0f} N{y_m:.0f}"
 
 
 def snap_locations(points: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:

@@ -66,6 +66,7 @@ __all__ = [
     "SECTION_TITLES",
     "BriefingPack",
     "render_briefing",
+    "shared_locations",
     "write_briefing",
 ]
 
@@ -138,6 +139,9 @@ class BriefingPack:
         The self-contained HTML (map embedded), ready to save or print.
     notes
         Remarks for the user (e.g. why a section is missing).
+    top_locations
+        The profile's top repeat locations as this audience may see them
+        (:func:`shared_locations`): what the pack lists, for a record of it.
     """
 
     title: str
@@ -150,6 +154,7 @@ class BriefingPack:
     map_png: bytes
     html: str
     notes: tuple[str, ...] = field(default=())
+    top_locations: tuple[dict[str, object], ...] = field(default=())
 
 
 # --- tasking log ----------------------------------------------------------------------------
@@ -230,7 +235,7 @@ def _map_png(
     route_frame = None
     if "routes" in preset.fields:
         if route is not None:
-            line, stops = route_frames(route)
+            line, stops = route_frames(route, cell_m=preset.min_cell_m)
             route_frame = gpd.GeoDataFrame(
                 pd.concat([line.frame, stops.frame], ignore_index=True), crs=BNG
             )
@@ -426,25 +431,60 @@ def _change_rows(changes: Sequence[PeriodChange], min_count: int | None) -> list
     return rows
 
 
+def shared_locations(
+    profile: Profile, preset: AudiencePreset, provenance: Provenance
+) -> tuple[dict[str, object], ...]:
+    """
+    Return the profile's top repeat locations as an audience may see them.
+
+    The pack's location list and the ``patchmap brief --json`` record both show these: none
+    for the public (crimes per ward only) or where location texts are addresses (a force
+    extract, for anyone but the police); for partners only locations with at least
+    ``preset.min_count`` crimes, their crime-type counts below it shown as ``<N``; for the
+    police all of them as they are.
+
+    Parameters
+    ----------
+    profile
+        The full-detail profile.
+    preset
+        The audience.
+    provenance
+        Where the crimes came from.
+
+    Returns
+    -------
+    tuple of dict
+        Copies of the entries of ``profile.top_locations`` that may be shown.
+    """
+    if preset.crime_detail == "wards" or not shows_location_text(preset, provenance):
+        return ()
+    if preset.min_count is None:
+        return tuple(dict(loc) for loc in profile.top_locations)
+    return tuple(
+        {
+            **loc,
+            "top_crime_types": _suppress_types(
+                str(loc.get("top_crime_types", "")), preset.min_count
+            ),
+        }
+        for loc in profile.top_locations
+        if int(str(loc["n_crimes"])) >= preset.min_count
+    )
+
+
 def _location_rows(
     profile: Profile, preset: AudiencePreset, provenance: Provenance
 ) -> list[dict[str, str]]:
-    if preset.crime_detail == "wards" or not shows_location_text(preset, provenance):
-        return []
-    rows = []
-    for loc in profile.top_locations:
-        n = int(str(loc["n_crimes"]))
-        if preset.min_count is not None and n < preset.min_count:
-            continue
-        rows.append(
-            {
-                "location": str(loc["location"]),
-                "ward": str(loc["ward"]),
-                "n": f"{n:,}",
-                "type": _suppress_types(str(loc.get("top_crime_types", "")), preset.min_count),
-            }
-        )
-    return rows
+    return [
+        {
+            "location": str(loc["location"]),
+            "ward": str(loc["ward"]),
+            "n": f"{int(str(loc['n_crimes'])):,}",
+            "type": str(loc.get("top_crime_types", "")),
+        }
+        for loc in shared_locations(profile, preset, provenance)
+    ]
 
 
 def _suppress_types(text: str, min_count: int | None) -> str:
@@ -582,8 +622,7 @@ def render_briefing(
     """
     preset = get_preset(audience, min_count=min_count)
     profile, tasking, area_name = content.profile, content.tasking, content.area_name
-    meeting = content.meeting
-    title = f"Briefing pack: {area_name}, meeting {meeting.isoformat()}"
+    title = f"Briefing pack: {area_name}, meeting {content.meeting.isoformat()}"
     sources = _sources(area)
     map_png = _map_png(
         content,
@@ -598,7 +637,7 @@ def render_briefing(
         "area_name": area_name,
         "wards": ", ".join(profile.wards),
         **_scope_context(profile),
-        "meeting": meeting.strftime("%A %d %B %Y"),
+        "meeting": content.meeting.strftime("%A %d %B %Y"),
         "audience": preset.audience,
         "audience_text": preset.description,
         "data_label": area.label,
@@ -631,7 +670,7 @@ def render_briefing(
     return BriefingPack(
         title=title,
         area_name=area_name,
-        meeting=meeting,
+        meeting=content.meeting,
         audience=preset.audience,
         min_count=m,
         profile=profile,
@@ -639,6 +678,7 @@ def render_briefing(
         map_png=map_png,
         html=html_text,
         notes=profile.notes,
+        top_locations=shared_locations(profile, preset, area.provenance),
     )
 
 

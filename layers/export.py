@@ -49,8 +49,10 @@ from layers.audience import (
     Audience,
     AudiencePreset,
     LayerKind,
+    cell_label,
     get_preset,
     prepare_layer,
+    snap_locations,
 )
 from layers.metadata import ExportMetadata, source_lines
 from layers.writers import (
@@ -450,7 +452,9 @@ class AnalysisLayers:
         return self.analyses.route
 
 
-def route_frames(route: EvaRoute, *, name: str = "EVA route") -> tuple[Layer, Layer]:
+def route_frames(
+    route: EvaRoute, *, name: str = "EVA route", cell_m: float = 0.0
+) -> tuple[Layer, Layer]:
     """
     Return an EVA route as two layers: the walked line and its stops in visiting order.
 
@@ -460,6 +464,13 @@ def route_frames(route: EvaRoute, *, name: str = "EVA route") -> tuple[Layer, La
         A planned route (:func:`spatial.routes.plan_eva_route`).
     name
         The route's name in the files (GPX ``<rte><name>``).
+    cell_m
+        The audience's finest cell (``AudiencePreset.min_cell_m``; 0 for the police). Above 0,
+        each stop is shown at the centre of the cell of this size holding it and named by that
+        cell ("Stop 2: 100 m cell E454550 N269450"), without the stop's label: a Gi* stop's
+        label counts the crimes of a finer cell ("Hotspot 3 (1 crime)"), which no suppression
+        of count columns would blank. Two stops may then share a cell. The walked line is kept
+        as planned: it follows public streets, and a walk with partners must be walkable.
 
     Returns
     -------
@@ -467,6 +478,11 @@ def route_frames(route: EvaRoute, *, name: str = "EVA route") -> tuple[Layer, La
         ``routes`` (one LineString: ``route_id``, ``name``, ``kind``, ``length_m``,
         ``walk_time_min``) and ``route_stops`` (``route_id``, ``name``, ``order``, ``kind``,
         points), both of kind ``"routes"``, EPSG:27700.
+
+    Raises
+    ------
+    ParameterError
+        When ``cell_m`` is negative.
     """
     line = gpd.GeoDataFrame(
         {
@@ -480,12 +496,22 @@ def route_frames(route: EvaRoute, *, name: str = "EVA route") -> tuple[Layer, La
         crs=BNG,
     )
     stops = route.stops
-    labels = stops["label"].astype("string").fillna("") if "label" in stops.columns else None
     orders = [int(o) for o in stops["order"]]
-    names = [
-        f"Stop {o}: {lab}" if labels is not None else f"Stop {o}"
-        for o, lab in zip(orders, labels if labels is not None else orders, strict=True)
-    ]
+    if cell_m < 0:
+        msg = f"cell_m must be 0 (exact stops) or above; found {cell_m}."
+        raise ParameterError(msg)
+    if cell_m:
+        stops = snap_locations(stops, cell_m=cell_m)
+        xs, ys = stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy()
+        names = [
+            f"Stop {o}: {cell_label(float(x), float(y), cell_m=cell_m)}"
+            for o, x, y in zip(orders, xs, ys, strict=True)
+        ]
+    elif "label" in stops.columns:
+        labels = stops["label"].astype("string").fillna("")
+        names = [f"Stop {o}: {lab}" for o, lab in zip(orders, labels, strict=True)]
+    else:
+        names = [f"Stop {o}" for o in orders]
     stop_frame = gpd.GeoDataFrame(
         {
             "route_id": [1] * len(stops),
@@ -511,7 +537,8 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
         The results to render.
     audience
         Who the export is for (written into the metadata; the allow-lists are applied by
-        :func:`export_layers`).
+        :func:`export_layers`). For partners the EVA route's stops are drawn at the centres of
+        the audience's cells, named without counts (:func:`route_frames` with ``cell_m``).
 
     Returns
     -------
@@ -530,7 +557,7 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
     if analyses.hot_areas is not None:
         out.append(Layer("hot_areas", "hot_areas", analyses.hot_areas))
     if analyses.route is not None:
-        out.extend(route_frames(analyses.route))
+        out.extend(route_frames(analyses.route, cell_m=preset.min_cell_m))
     if analyses.clusters is not None:
         out.append(Layer("clusters", "clusters", analyses.clusters.clusters, analyses.provenance))
     if analyses.sites is not None:

@@ -220,6 +220,13 @@ def _check_method_options(args: argparse.Namespace) -> None:
         raise ParameterError(msg)
 
 
+def _counted(value: object, noun: str = "crime") -> str:
+    """Say a count from a record with its noun ("1 crime", "12 crimes")."""
+    from spatial.wording import count_text
+
+    return count_text(float(str(value)), noun)
+
+
 def _hot_area_rows(
     points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, months: tuple[str, str]
 ) -> list[dict[str, object]]:
@@ -275,14 +282,14 @@ def _gistar_outcome(
     if busiest_hot:
         lines.append("busiest hot cells (centre easting, northing in EPSG:27700):")
         lines += [
-            f"  {r['x_m']:>9.0f} {r['y_m']:>9.0f}  {r['n_crimes']:>5.0f} crimes  "
+            f"  {r['x_m']:>9.0f} {r['y_m']:>9.0f}  {_counted(r['n_crimes']):>12}  "
             f"z {r['gi_z']:>6.2f}  {r['hotspot']}"
             for r in busiest_hot
         ]
     if hot_areas:
         lines.append("hot areas (touching hot cells, as on the Hotspots page):")
         lines += [
-            f"  {r['label']}: {r['n_crimes']:,} crimes; {r['top_crime_types']}; {r['trend']}"
+            f"  {r['label']}: {_counted(r['n_crimes'])}; {r['top_crime_types']}; {r['trend']}"
             for r in hot_areas
         ]
     return _Outcome(
@@ -434,8 +441,9 @@ def _cluster_outcome(
     if largest:
         lines.append("largest clusters:")
         lines += [
-            f"  {r['cluster_id']:>3}. {r['n_crimes']:>5} crimes at {r['n_snap_points']} snap "
-            f"points, {r['top_location']} ({r['top_crime_types']})"
+            f"  {r['cluster_id']:>3}. {_counted(r['n_crimes']):>12} at "
+            f"{_counted(r['n_snap_points'], 'snap point')}, {r['top_location']} "
+            f"({r['top_crime_types']})"
             for r in largest
         ]
     eps_value = float(result.eps_m) if result.eps_m is not None else 0.0

@@ -228,7 +228,7 @@ def run_brief(args: argparse.Namespace) -> int:
         "audience": pack.audience,
         "min_count": pack.min_count,
         "sections": list(pack.sections),
-        "profile": pack.profile.to_dict(),
+        "profile": {**pack.profile.to_dict(), "top_locations": list(pack.top_locations)},
         "changes": [dataclasses.asdict(c) for c in content.changes],
     }
     if content.route is not None:

@@ -217,11 +217,13 @@ def _write_lines(
 
 
 def _print(record: dict[str, object], hot: HotStreets, args: argparse.Namespace) -> None:
+    from spatial.wording import count_text
+
     print(hot.description)
     print(f"{hot.total_street_km:,.1f} km of street; top {args.top} by {hot.value_column}:")
     for row in record["top"]:  # type: ignore[attr-defined]
         print(
-            f"  {row['name']}: {row['crimes']} crimes on {row['length_m']:,.0f} m "
+            f"  {row['name']}: {count_text(row['crimes'])} on {row['length_m']:,.0f} m "
             f"({row['per_100m']:.2f} per 100 m), {hot.value_column} {row[hot.value_column]:g}"
         )
     if args.walk_start is not None:
@@ -233,8 +235,8 @@ def _print(record: dict[str, object], hot: HotStreets, args: argparse.Namespace)
     if args.beats:
         for beat in record["beats"]:  # type: ignore[attr-defined]
             print(
-                f"  beat {beat['beat_id']}: {beat['n_crimes']} crimes on {beat['length_m']:,.0f} m "
-                f"of street ({beat['streets']})"
+                f"  beat {beat['beat_id']}: {count_text(beat['n_crimes'])} on "
+                f"{beat['length_m']:,.0f} m of street ({beat['streets']})"
             )
     if args.backtest:
         print("backtest (PAI: cells on area, streets on street length):")

@@ -256,6 +256,7 @@ if TYPE_CHECKING:
         publication_stamp,
         row_hashes,
     )
+    from spatial.wording import count_text
 
 _EXPORTS: dict[str, str] = {
     "ASB": "spatial.crime_types",
@@ -404,6 +405,7 @@ _EXPORTS: dict[str, str] = {
     "choose_versions": "spatial.versions",
     "compare_published": "spatial.versions",
     "count_points": "spatial.grid",
+    "count_text": "spatial.wording",
     "crime_cache_key": "spatial.cache",
     "decode_text": "spatial.validate",
     "demo_extract_csv": "spatial.demo",
@@ -625,6 +627,7 @@ __all__ = [
     "choose_versions",
     "compare_published",
     "count_points",
+    "count_text",
     "crime_cache_key",
     "decode_text",
     "demo_extract_csv",

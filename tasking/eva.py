@@ -36,6 +36,7 @@ from spatial.routes import (
     plan_eva_route,
     stops_from_hotspots,
 )
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     from shapely import Point
@@ -108,7 +109,7 @@ def gistar_stops(
     stops = stops_from_hotspots(
         chosen, weight_column="n_crimes", top_n=top_n, min_spacing_m=min_spacing_m
     )
-    stops["label"] = [f"Hotspot {i + 1} ({w:g} crimes)" for i, w in enumerate(stops["weight"])]
+    stops["label"] = [f"Hotspot {i + 1} ({count_text(w)})" for i, w in enumerate(stops["weight"])]
     return stops.reset_index(drop=True)
 
 

@@ -62,6 +62,7 @@ from spatial.crime_types import (
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.grid import assign_cells, count_points, make_grid
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -305,8 +306,9 @@ def _describe(
         "falling": f"falling: last {RECENT_MONTHS} months below the months before "
         f"(exact Poisson p = {trend_p:.2g}, x{FALLING_FACTOR})",
     }.get(trend, f"no clear change in the last {RECENT_MONTHS} months (x1)")
+    counted = count_text(n, f"{cand.crime_type.lower()} crime")
     explanation = (
-        f"{n} {cand.crime_type.lower()} crimes x harm {harm:g} = {n * harm:g}; {trend_text}; "
+        f"{counted} x harm {harm:g} = {n * harm:g}; {trend_text}; "
         f"present in {present} of {len(months)} months (x{persistence:.2f}); score {score:.1f}."
     )
     if ARTEFACT_NAME_PATTERN.search(street):

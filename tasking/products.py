@@ -170,8 +170,9 @@ def _clusters(
     """
     DBSCAN clusters; with ``outline_cell_m``, each outline drawn as the cells it meets.
 
-    A hull around exact locations (a force extract's) outlines the addresses themselves; the
-    audience's cells show only which squares hold them.
+    A hull around exact locations (a force extract's) outlines the addresses themselves, and a
+    hull around police.uk snap points is the snap points plus 25 m (one snap point's disc with
+    its count, for a cluster of one); the audience's cells show only which squares hold them.
     """
     result = dbscan_clusters(points)
     method = {
@@ -186,8 +187,8 @@ def _clusters(
         frame["area_m2"] = frame.geometry.area
         result = replace(result, clusters=frame)
         method["outline"] = (
-            f"the {outline_cell_m:g} m cells each cluster's hull meets (the extract's locations "
-            "are exact)"
+            f"the {outline_cell_m:g} m cells each cluster's hull meets, the finest cell this "
+            "audience may receive"
         )
     return result, method
 
@@ -314,8 +315,11 @@ def export_analyses(
         The finest cells the audience may see (``AudiencePreset.min_cell_m``): a smaller
         automatic or chosen Gi* cell size is raised to it (hot spots and hot areas), and the
         methods say so; a finer density raster is averaged to it on export
-        (:func:`layers.export.prepare_density`). The EVA walk is planned on the automatic grid
-        whatever the audience, so it is the walk ``patchmap route`` plans.
+        (:func:`layers.export.prepare_density`); DBSCAN cluster outlines are drawn as the
+        cells of this size each hull meets (:func:`spatial.grid.cells_covering`). The EVA walk
+        is planned on the automatic grid whatever the audience, so it is the walk
+        ``patchmap route`` plans (its stops are shown at the centres of cells of this size by
+        :func:`layers.export.route_frames`).
     route
         An EVA walk already planned; when None and routes are asked for, the walk of
         :func:`tasking.eva.plan_hotspot_route`.
@@ -349,13 +353,15 @@ def export_analyses(
             route, methods["routes"] = _route(area, points, wards)
         else:
             methods["routes"] = route_method(route)
+        if min_cell_m:
+            methods["routes"]["stops"] = (
+                f"each shown at the centre of the {min_cell_m:g} m cell holding it, named by "
+                "that cell without a count; the line follows the streets as planned"
+            )
     if "density" in kinds:
         density, methods["density"] = _density(points, wards, min_cell_m=min_cell_m)
     if "clusters" in kinds:
-        exact = area.provenance == "extract"
-        clusters, methods["clusters"] = _clusters(
-            points, outline_cell_m=min_cell_m if exact else None
-        )
+        clusters, methods["clusters"] = _clusters(points, outline_cell_m=min_cell_m)
     streets = None
     if "streets" in kinds:
         streets, methods["streets"] = _streets(area, points)

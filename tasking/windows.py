@@ -26,6 +26,7 @@ from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
 from spatial.grid import count_points, make_grid
 from spatial.incidents import incidents_to_crimes
+from spatial.wording import count_text
 from tasking.problems import DEFAULT_CELL_SIZE_M, HOT_BIN, TIME_OF_DAY_NOTE, flag_problems
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ def hot_areas(
     return gpd.GeoDataFrame(
         {
             "label": [
-                f"Hot area {i + 1} ({n} cell{'s' if n > 1 else ''}, {c:,.0f} crimes)"
+                f"Hot area {i + 1} ({count_text(n, 'cell')}, {count_text(round(c))})"
                 for i, (n, c, _) in enumerate(rows)
             ],
             "n_cells": np.array([r[0] for r in rows], dtype=np.int64),

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely import Point, box
+from shapely import LineString, Point, box
 
 from boundaries.dataset import load_demo
 from layers.audience import (
     DEFAULT_MIN_COUNT,
+    PARTNER_SNAP_M,
     PRESETS,
     PUBLIC_MIN_COUNT,
     SUPPRESSED_COLUMN,
@@ -27,6 +28,7 @@ from layers.audience import (
 from layers.export import Layer, export_layers
 from layers.metadata import ExportMetadata
 from spatial.crs import BNG, WGS84
+from spatial.grid import cells_covering
 from spatial.errors import CRSError, MissingColumnError, ParameterError
 
 if TYPE_CHECKING:
@@ -248,7 +250,7 @@ def _layers(draw: st.DrawFn) -> tuple[LayerKind, gpd.GeoDataFrame]:
     }
     for extra in draw(st.lists(st.sampled_from(_EXTRA), unique=True)):
         columns[extra] = draw(st.lists(counts, min_size=n, max_size=n))
-    size = 300.0
+    size = 500.0  # cells on the partner (100 m) and public (250 m) grids: clusters are cells
     geometry: list[BaseGeometry] = [box(i * size, 0, (i + 1) * size, size) for i in range(n)]
     if kind == "crimes":
         geometry = [Point(i * 10.0, 0) for i in range(n)]
@@ -309,3 +311,59 @@ def test_written_csv_and_geojson_carry_nothing_outside_the_list(
     collection = json.loads((folder / f"{kind}.geojson").read_text(encoding="utf-8"))
     properties = pd.DataFrame([f["properties"] for f in collection["features"]])
     _check_safe(properties, preset.fields[kind], preset.min_count or 0)
+
+
+# --- outlines and stops no finer than the audience's cells -----------------------------------
+
+
+def _stops(points: list[Point], names: list[str]) -> gpd.GeoDataFrame:
+    line = gpd.GeoDataFrame(
+        {"route_id": [1], "name": ["EVA route"], "kind": ["route"]},
+        geometry=[LineString([(454_000, 269_000), (454_600, 269_400)])],
+        crs=BNG,
+    )
+    stops = gpd.GeoDataFrame(
+        {
+            "route_id": [1] * len(points),
+            "name": names,
+            "order": range(1, len(points) + 1),
+            "kind": ["stop"] * len(points),
+        },
+        geometry=points,
+        crs=BNG,
+    )
+    return gpd.GeoDataFrame(pd.concat([line, stops], ignore_index=True), crs=BNG)
+
+
+def test_partner_route_stops_must_sit_at_cell_centres_without_counts() -> None:
+    partner = get_preset("partner")
+    fine = _stops([Point(454_587.5, 269_412.5)], ["Stop 1: Hotspot 1 (6 crimes)"])
+    with pytest.raises(ParameterError, match="Route stops are too fine for the partner preset"):
+        prepare_layer(fine, "routes", partner)
+    counted = _stops([Point(454_550, 269_450)], ["Stop 1: Hotspot 3 (1 crime)"])
+    with pytest.raises(ParameterError, match="without its count"):
+        prepare_layer(counted, "routes", partner)
+    named = "Stop 1: 100 m cell E454550 N269450"
+    coarse = prepare_layer(_stops([Point(454_550, 269_450)], [named]), "routes", partner)
+    assert coarse["name"].tolist() == ["EVA route", named]
+    police = prepare_layer(fine, "routes", get_preset("police"))  # the police get the walk
+    assert police["name"].tolist() == ["EVA route", "Stop 1: Hotspot 1 (6 crimes)"]
+    assert PARTNER_SNAP_M == partner.min_cell_m == 100.0
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_snap_point_cluster_hulls_are_refused_for_police_uk_data_too(audience: Audience) -> None:
+    preset = get_preset(audience)
+    disc = gpd.GeoDataFrame(  # one snap point's 25 m disc, with its 42 crimes
+        {"cluster_id": [1], "n_crimes": [42], "first_month": ["2025-04"]},
+        geometry=[Point(545_350.0, 258_350.0).buffer(25.0)],
+        crs=BNG,
+    )
+    with pytest.raises(ParameterError, match=f"too fine for the {audience} preset"):
+        prepare_layer(disc, "clusters", preset, provenance="police.uk")
+    cells = disc.set_geometry(cells_covering(disc.geometry, cell_size_m=preset.min_cell_m))
+    out = prepare_layer(cells, "clusters", preset, provenance="police.uk")
+    assert out.geometry.iloc[0].area == preset.min_cell_m**2  # the one cell holding the disc
+    assert out["n_crimes"].tolist() == [42]
+    police = prepare_layer(disc, "clusters", get_preset("police"), provenance="police.uk")
+    assert police.geometry.iloc[0].equals(disc.geometry.iloc[0])

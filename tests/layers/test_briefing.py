@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import json
 import os
 import re
 import shutil
@@ -333,3 +334,34 @@ def test_no_count_below_the_threshold_reaches_a_shared_pack(
         in_text = re.findall(r": ([0-9]+)(?:;|</td>)", pack.html)
         assert all(int(c) >= threshold for c in in_text)
         assert f"&lt;{threshold}" in pack.html or "hidden" not in pack.html
+
+
+@pytest.mark.parametrize("audience", ["police", "partner", "public"])
+def test_brief_json_lists_only_the_locations_the_pack_shows(
+    tmp_path: Path, demo_area: StudyArea, capsys: pytest.CaptureFixture[str], audience: Audience
+) -> None:
+    ward = "Riverside"  # top locations of 72 crimes down to 4
+    assert ward in demo_area.ward_names
+    argv = ["brief", "--demo", "--ward", ward, "--meeting", "2025-10-14", "--audience", audience]
+    assert main([*argv, "--out", str(tmp_path / "pack.html"), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["profile"]["top_locations"]
+    full = build_briefing(demo_area, ward=ward, meeting=MEETING, audience="police")
+    everything = [dict(t) for t in full.profile.top_locations]
+    threshold = get_preset(audience).min_count
+    if threshold is None:
+        assert listed == everything
+        return
+    assert any(int(str(t["n_crimes"])) < threshold for t in everything)  # some are small
+    if audience == "public":
+        assert listed == []  # crimes per ward only: the pack lists no location
+        return
+    shown = [t for t in everything if int(str(t["n_crimes"])) >= threshold]
+    assert [t["location"] for t in listed] == [t["location"] for t in shown]
+    assert [t["n_crimes"] for t in listed] == [t["n_crimes"] for t in shown]
+    assert shown  # the partner pack lists some
+    for record in listed:  # the crime types' small counts are blanked as in the pack
+        counts = re.findall(r": (\d+)(?:;|$)", str(record["top_crime_types"]))
+        assert all(int(c) >= threshold for c in counts)
+        assert f"<td>{html.escape(str(record['location']))}</td>" in Path(
+            tmp_path / "pack.html"
+        ).read_text(encoding="utf-8")

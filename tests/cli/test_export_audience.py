@@ -1,0 +1,152 @@
+"""
+``patchmap export`` for partners and the public: no count hides in a text, nothing finer than
+the audience's cells leaves (route stops, cluster outlines), on the demo town.
+
+The selection (Castle, anti-social behaviour, every month) has an EVA stop of 2 crimes, below
+both thresholds, and DBSCAN clusters of police.uk snap points.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree as ET
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from layers.audience import get_preset
+from patchmap.cli import main
+from spatial.grid import cells_covering
+from tests.layers._export_text import fine_cell_labels, folder_texts, small_counts
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from layers.audience import Audience
+
+SELECTION = (
+    "--demo",
+    "--ward",
+    "Castle",
+    "--crime-type",
+    "Anti-social behaviour",
+    "--months",
+    "2024-10:2025-09",
+)
+LAYERS: dict[Audience, str] = {
+    "police": "clusters,routes",
+    "partner": "crimes,hotspots,hot_areas,density,clusters,routes,sites,wards,streets",
+    "public": "crimes,hotspots,hot_areas,density,clusters,sites,wards",
+}
+GPX = "{http://www.topografix.com/GPX/1/1}"
+STOP_NAME = re.compile(r"Stop \d+: 100 m cell E\d+ N\d+")
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[Audience, Path]:
+    """Export the selection for each audience, every layer it may receive."""
+    root = tmp_path_factory.mktemp("exports")
+    out: dict[Audience, Path] = {}
+    for audience, layers in LAYERS.items():
+        folder = root / audience
+        argv = [
+            "export",
+            *SELECTION,
+            "--audience",
+            audience,
+            "--layers",
+            layers,
+            "--out",
+            str(folder),
+        ]
+        assert main(argv) == 0
+        out[audience] = folder
+    return out
+
+
+def _gpkg(folder: Path, audience: Audience, layer: str) -> gpd.GeoDataFrame:
+    return gpd.read_file(folder / f"patchmap_{audience}.gpkg", layer=layer)
+
+
+def test_the_police_walk_has_a_stop_below_both_thresholds(exports: dict[Audience, Path]) -> None:
+    stops = _gpkg(exports["police"], "police", "route_stops")
+    counts = [int(m) for m in stops["name"].str.extract(r"\((\d+) crimes?\)")[0]]
+    assert min(counts) < get_preset("partner").min_count  # what the partner file must not say
+    assert all(" 1 crimes" not in n for n in stops["name"])
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_no_text_of_the_export_presents_a_count_below_the_threshold(
+    exports: dict[Audience, Path], audience: Audience
+) -> None:
+    preset = get_preset(audience)
+    assert preset.min_count is not None
+    texts = folder_texts(exports[audience])
+    assert {".gpkg", ".kml", ".geojson", ".csv"} <= {name[name.rfind(".") :] for name in texts}
+    assert sum(len(v) for v in texts.values()) > 100  # the names, labels and metadata were read
+    assert small_counts(texts, min_count=preset.min_count) == []
+    assert fine_cell_labels(texts, min_cell_m=preset.min_cell_m) == []
+
+
+def test_partner_route_stops_are_at_the_centres_of_100_m_cells_named_without_counts(
+    exports: dict[Audience, Path],
+) -> None:
+    folder = exports["partner"]
+    police = _gpkg(exports["police"], "police", "route_stops")
+    stops = _gpkg(folder, "partner", "route_stops")
+    assert stops["order"].astype(int).tolist() == police["order"].astype(int).tolist()
+    xy = shapely.get_coordinates(stops.geometry.to_numpy())
+    assert np.allclose(xy % 100.0, 50.0)  # cell centres
+    exact = shapely.get_coordinates(police.geometry.to_numpy())
+    assert np.all(np.abs(xy - exact) <= 50.0)  # the centre of the cell holding each stop
+    assert all(STOP_NAME.fullmatch(n) for n in stops["name"])
+    root = ET.parse(folder / "routes.gpx").getroot()  # noqa: S314  # our own export
+    waypoints = [w.findtext(f"{GPX}name") or "" for w in root.iter(f"{GPX}wpt")]
+    assert waypoints == stops["name"].tolist()
+    kml = gpd.read_file(folder / "patchmap_partner.kml", layer="route_stops")
+    assert kml["Name"].tolist() == stops["name"].tolist()
+
+
+def test_the_partner_route_line_is_the_police_walk(exports: dict[Audience, Path]) -> None:
+    police = _gpkg(exports["police"], "police", "routes")
+    partner = _gpkg(exports["partner"], "partner", "routes")
+    assert partner.geometry.iloc[0].equals_exact(police.geometry.iloc[0], 1e-6)  # walkable
+    assert partner["length_m"].tolist() == police["length_m"].tolist()
+
+
+@pytest.mark.parametrize(("audience", "cell_m"), [("partner", 100.0), ("public", 250.0)])
+def test_cluster_outlines_are_unions_of_the_audiences_cells(
+    exports: dict[Audience, Path], audience: Audience, cell_m: float
+) -> None:
+    police = _gpkg(exports["police"], "police", "clusters")
+    clusters = _gpkg(exports[audience], audience, "clusters")
+    assert len(clusters) == len(police) > 0
+    hulls = shapely.get_coordinates(police.geometry.to_numpy())
+    assert not np.allclose(hulls % cell_m, 0.0, atol=1e-6)  # the police get the hulls
+    for outline in clusters.geometry:
+        assert outline.area >= cell_m**2 - 1e-6  # never smaller than one cell
+        assert outline.area / cell_m**2 == pytest.approx(round(outline.area / cell_m**2))
+        assert np.allclose(shapely.get_coordinates(outline) % cell_m, 0.0, atol=1e-6)
+    expected = cells_covering(police.geometry, cell_size_m=cell_m)
+    for outline, cells in zip(clusters.geometry, expected, strict=True):
+        assert outline.symmetric_difference(cells).area == pytest.approx(0.0, abs=1e-3)
+    shown = clusters["n_crimes"].dropna()
+    assert (shown >= get_preset(audience).min_count).all()
+    assert set(clusters.columns) <= {
+        *get_preset(audience).fields["clusters"],
+        "suppressed",
+        "geometry",
+    }
+
+
+def test_a_stop_of_one_crime_is_named_in_the_singular(tmp_path: Path) -> None:
+    out = tmp_path / "walk.gpx"
+    argv = [*SELECTION[:-1], "2025-06:2025-09", "--audience", "police", "--layers", "routes"]
+    assert main(["export", *argv, "--out", str(out)]) == 0
+    root = ET.parse(out).getroot()  # noqa: S314  # our own export
+    names = [w.findtext(f"{GPX}name") or "" for w in root.iter(f"{GPX}wpt")]
+    assert any(n.endswith("(1 crime)") for n in names), names
+    assert not [n for n in names if "1 crimes" in n]
