@@ -48,8 +48,14 @@ DEFAULT_LAYERS: Final[tuple[LayerKind, ...]] = ("hotspots", "density", "clusters
 NETWORK_LAYERS: Final = frozenset({"routes", "streets"})  # offered only with a street network
 AUDIENCE_HELP: Final = {
     "police": "Police: full detail (crime IDs, outcomes, snap points). Not for sharing.",
-    "partner": "Partner: streets and cells, small counts suppressed, no IDs or outcomes.",
-    "public": "Public: ward totals and hotspot classes only; no routes.",
+    "partner": (
+        "Partner: streets and 100 m cells (hot spots, cluster outlines, route stops), small "
+        "counts suppressed, no IDs or outcomes."
+    ),
+    "public": (
+        "Public: ward totals, hotspot classes and cluster outlines on 250 m cells, small "
+        "counts suppressed; no routes."
+    ),
 }
 # The pack's period: `patchmap brief`'s default, or the sidebar's months (`--months`).
 BRIEF_PERIODS: Final = ("Last 3 months before the meeting", "Months chosen in the sidebar")

@@ -1,14 +1,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
+import numpy as np
+import shapely
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
+from app_pages import _ui
 from boundaries.dataset import load_demo
+from layers.audience import get_preset
 from tasking.pack import pack_period
 from tasking.profile import build_profile
 from tests.app._pages import cambridge_folder_page
+from tests.layers._export_text import file_texts, fine_cell_labels, small_counts
+
+if TYPE_CHECKING:
+    import pytest
+
+    from layers.audience import Audience
+    from layers.export import Download
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -142,3 +156,50 @@ def test_the_pack_follows_the_sidebar_crime_types_and_months_when_asked() -> Non
     expected = f"The pack covers 2025-01 to 2025-06, Shoplifting: {chosen.n_crimes:,} crimes"
     assert any(expected in c.value for c in at.caption), [c.value for c in at.caption]
     assert chosen.n_crimes != default.n_crimes
+
+
+def test_the_pages_partner_and_public_files_carry_nothing_finer_than_the_audience(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page's own files (Castle, ASB, every month: an EVA stop of 2 crimes, clusters)."""
+    made: dict[str, tuple[Download, ...]] = {}
+    original = _ui.export_files
+
+    def recording(*args: Any, **kwargs: Any) -> tuple[Download, ...]:  # noqa: ANN401
+        files = original(*args, **kwargs)
+        made[str(args[2])] = files
+        return files
+
+    monkeypatch.setattr(_ui, "export_files", recording)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.multiselect(key=_ui.WARDS_KEY).set_value(["Castle"])
+    at.multiselect(key=_ui.CRIME_TYPES_KEY).set_value(["Anti-social behaviour"]).run()
+    at.switch_page("app_pages/exports.py").run()
+    at.multiselect(key="export_layers").set_value(["clusters", "routes", "hot_areas"]).run()
+    at.radio(key="export_audience").set_value("public").run()
+    assert not at.exception, at.exception
+    checks: tuple[tuple[Audience, float], ...] = (("partner", 100.0), ("public", 250.0))
+    for audience, cell_m in checks:
+        files = {f.key: f for f in made[audience]}
+        texts = {files["all"].file_name: file_texts(files["all"].file_name, files["all"].data)}
+        preset = get_preset(audience)
+        assert preset.min_count is not None
+        assert small_counts(texts, min_count=preset.min_count) == []
+        assert fine_cell_labels(texts, min_cell_m=preset.min_cell_m) == []
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "x.gpkg"
+            path.write_bytes(files["gpkg"].data)
+            clusters = gpd.read_file(path, layer="clusters")
+            stops = gpd.read_file(path, layer="route_stops") if audience == "partner" else None
+        assert len(clusters) > 0
+        for outline in clusters.geometry:  # unions of whole audience cells
+            assert outline.area >= cell_m**2 - 1e-6
+            assert np.allclose(shapely.get_coordinates(outline) % cell_m, 0.0, atol=1e-6)
+        if stops is not None:
+            assert len(stops) > 0
+            assert np.allclose(shapely.get_coordinates(stops.geometry.to_numpy()) % cell_m, 50.0)
+            assert all(
+                n.startswith(f"Stop {o}: 100 m cell E")
+                for n, o in zip(stops["name"], stops["order"], strict=True)
+            )

@@ -58,6 +58,13 @@ def test_profile_page_shows_the_neighbourhood_numbers(demo_area: StudyArea) -> N
     assert expected.rate_per_1000 is not None
     assert _metric(at, "Per 1,000 residents") == f"{expected.rate_per_1000:.1f}"
     assert any(expected.changes[0].verdict in m.value for m in at.markdown)
+    # The hot cells are the profile's own 150 m grid; the Hotspots page maps its own cell size.
+    size = float(str(expected.hotspots["cell_size_m"]))
+    assert size == 150.0
+    (caption,) = [c.value for c in at.caption if "Gi* on" in c.value]
+    assert caption.startswith(f"Gi* on {size:.0f} m cells, the profile's fixed grid.")
+    assert "cells of its own size" in caption
+    assert "maps them" not in caption
     # An empty tasking log: no EVA findings section, not even a placeholder.
     assert not [m for m in at.markdown if "EVA walks" in m.value]
     assert not [m for m in at.metric if m.label == "Stops with findings"]

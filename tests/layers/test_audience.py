@@ -28,8 +28,8 @@ from layers.audience import (
 from layers.export import Layer, export_layers
 from layers.metadata import ExportMetadata
 from spatial.crs import BNG, WGS84
-from spatial.grid import cells_covering
 from spatial.errors import CRSError, MissingColumnError, ParameterError
+from spatial.grid import cells_covering
 
 if TYPE_CHECKING:
     from pathlib import Path
