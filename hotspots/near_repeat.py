@@ -29,7 +29,7 @@ import shapely
 from boundaries.select import crime_type_mask
 from hotspots.knox import knox_test, require_projected_m
 from spatial.errors import CRSError, MissingColumnError, ParameterError
-from spatial.grid import cells_covering
+from spatial.grid import cells_holding
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -446,10 +446,13 @@ def partner_zones(
     Return the zones as a partner may see them: no event points, no exact dates.
 
     Each zone becomes the union of the squares of a fixed ``cell_size_m`` lattice (anchored at
-    the CRS origin) that it touches, so the centre of a circle (a victim's home) cannot be read
-    back to better than a square; its expiry is rounded up to the Sunday that ends its week, so
-    no event's date can be read back either. Only the zone number, the week-rounded
-    ``live_until`` and the street names leave.
+    the CRS origin) met by circles of the zone's reach around the centres of its events' squares
+    (:func:`spatial.grid.cells_holding`), grown by half a square's diagonal so the squares cover
+    the whole zone. The squares met by the circles around the events themselves would depend on
+    where in its square each event lies; these depend on the events' squares alone, so a
+    victim's home cannot be read back to better than its square. Its expiry is rounded up to
+    the Sunday that ends its week, so no event's date can be read back either. Only the zone
+    number, the week-rounded ``live_until`` and the street names leave.
 
     Parameters
     ----------
@@ -474,7 +477,15 @@ def partner_zones(
     >>> _end_of_week(dt.date(2025, 3, 12)), _end_of_week(dt.date(2025, 3, 16))
     (datetime.date(2025, 3, 16), datetime.date(2025, 3, 16))
     """
-    shapes = cells_covering(alerts.zones.geometry, cell_size_m=cell_size_m).to_numpy()
+    events = alerts.events
+    reach_m = alerts.distance_m + cell_size_m * math.sqrt(2) / 2  # covers every point's circle
+    outlines = cells_holding(
+        gpd.GeoSeries(events.geometry.to_numpy(), crs=events.crs),
+        events["zone_id"].to_numpy(),
+        cell_size_m=cell_size_m,
+        grow_m=reach_m,
+    )
+    shapes = np.asarray(outlines.loc[alerts.zones["zone_id"].to_numpy()], dtype=object)
     return gpd.GeoDataFrame(
         {
             "zone_id": alerts.zones["zone_id"].to_numpy(),

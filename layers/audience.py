@@ -18,12 +18,12 @@ The presets are:
     Council, housing, fire: crimes aggregated to streets or cells, counts below 5 suppressed
     (:data:`DEFAULT_MIN_COUNT`), no crime IDs, no outcomes, no Gi* statistics beyond the class.
     Nothing finer than 100 m cells but the streets: hotspot cells, cluster outlines (the cells
-    each cluster's hull meets) and EVA route stops (at the centre of the cell holding each,
+    holding each cluster's crimes) and EVA route stops (at the centre of the cell holding each,
     named without a count; the walked line follows the streets as planned).
 ``public``
     Coarser still: crimes per ward only, counts below 10 suppressed
     (:data:`PUBLIC_MIN_COUNT`), hotspot classes without counts, cluster outlines as the 250 m
-    cells each hull meets, no routes, public-facing sites only.
+    cells holding each cluster's crimes, no routes, public-facing sites only.
 """
 
 from __future__ import annotations
@@ -719,7 +719,7 @@ def _require_cell_outlines(clusters: gpd.GeoDataFrame, preset: AudiencePreset) -
 
     A hull around a few locations (a force extract's addresses, or police.uk snap points: a
     25 m disc around one snap point is that point's count) is finer than the audience's cells;
-    the cells each hull meets show only which squares hold the cluster.
+    the cells holding its crimes show only which squares hold the cluster.
     """
     if not preset.min_cell_m or clusters.empty:
         return
@@ -728,7 +728,7 @@ def _require_cell_outlines(clusters: gpd.GeoDataFrame, preset: AudiencePreset) -
     if not len(corners) or off.max() > 1e-6:  # noqa: PLR2004 - float slack on a grid corner
         msg = (
             f"Cluster outlines are too fine for the {preset.audience} preset: draw them as "
-            f"the {preset.min_cell_m:.0f} m cells each hull meets "
+            f"the {preset.min_cell_m:.0f} m cells holding each cluster's crimes "
             f"(export_analyses(min_cell_m={preset.min_cell_m:.0f}))."
         )
         raise ParameterError(msg)

@@ -34,6 +34,7 @@ __all__ = [
     "assign_cells_xy",
     "auto_cell_size_m",
     "cells_covering",
+    "cells_holding",
     "count_points",
     "hex_side_m",
     "make_grid",
@@ -579,3 +580,68 @@ def cells_covering(shapes: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoSerie
         met = shapely.intersects(cells, shape) & ~shapely.touches(cells, shape)
         covered.append(shapely.union_all(cells[met]))
     return gpd.GeoSeries(covered, index=shapes.index, crs=shapes.crs)
+
+
+def cells_holding(
+    points: gpd.GeoSeries, groups: npt.ArrayLike, *, cell_size_m: float, grow_m: float = 0.0
+) -> gpd.GeoSeries:
+    """
+    Outline each group of points by the cells holding them, told only which cell each is in.
+
+    Each point is first moved to the centre of its cell (the lattice of :func:`cells_covering`,
+    anchored at the CRS's origin), so the answer depends on the points' cells alone: no shape
+    drawn around exact points (a hull, a circle) can give away where in its cell a point lies.
+    With ``grow_m``, each centre's circle of that radius is outlined instead (a near-repeat
+    zone's reach), by the cells it meets.
+
+    Parameters
+    ----------
+    points
+        Points in a projected CRS in metres.
+    groups
+        One label per point (a cluster or zone id); points of a label are outlined together.
+    cell_size_m
+        The cells' side, in metres (the audience's finest cell, say).
+    grow_m
+        Radius of a circle around each cell centre, in metres; 0 for the cells alone.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        One outline per label, indexed by the sorted labels, same CRS.
+
+    Raises
+    ------
+    ParameterError
+        When ``cell_size_m`` is not positive or ``grow_m`` is negative.
+    CRSError
+        When ``points`` are not in a projected CRS.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> p = gpd.GeoSeries([Point(101, 1), Point(199, 99), Point(250, 50)], crs=BNG)
+    >>> [g.bounds for g in cells_holding(p, [7, 7, 8], cell_size_m=100)]
+    [(100.0, 0.0, 200.0, 100.0), (200.0, 0.0, 300.0, 100.0)]
+    """
+    if not (math.isfinite(grow_m) and grow_m >= 0):
+        msg = f"grow_m must be 0 or more; found {grow_m}."
+        raise ParameterError(msg)
+    labels = np.asarray(groups)
+    x = np.floor(shapely.get_x(points.to_numpy()) / cell_size_m) * cell_size_m
+    y = np.floor(shapely.get_y(points.to_numpy()) / cell_size_m) * cell_size_m
+    half = cell_size_m / 2
+    if grow_m:
+        shapes = np.asarray(
+            shapely.buffer(shapely.points(x + half, y + half), grow_m, quad_segs=16), dtype=object
+        )
+    else:  # the cell itself (shrunk a little so cells_covering takes it alone)
+        shapes = np.asarray(
+            shapely.box(x + 0.25 * half, y + 0.25 * half, x + 1.75 * half, y + 1.75 * half),
+            dtype=object,
+        )
+    keys = np.unique(labels)
+    merged = gpd.GeoSeries(
+        [shapely.union_all(shapes[labels == k]) for k in keys], index=keys, crs=points.crs
+    )
+    return cells_covering(merged, cell_size_m=cell_size_m)

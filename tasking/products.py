@@ -14,20 +14,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
+import geopandas as gpd
+import numpy as np
+
 from boundaries.select import data_period, filter_texts, select_points, select_wards
 from hotspots.areas import gistar_hot_areas
 from hotspots.clusters import dbscan_clusters
 from hotspots.gistar import gi_star
 from hotspots.kde import DENSITY_UNIT, kernel_density
 from spatial.errors import EmptyInputError, ParameterError
-from spatial.grid import cells_covering, count_points, make_grid
+from spatial.grid import cells_holding, count_points, make_grid
 from spatial.network import load_network
 from tasking.eva import plan_hotspot_route
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-
-    import geopandas as gpd
 
     from boundaries.dataset import Provenance, StudyArea
     from boundaries.select import Selection
@@ -168,11 +169,13 @@ def _clusters(
     points: gpd.GeoDataFrame, *, outline_cell_m: float | None
 ) -> tuple[ClusterResult, dict[str, str]]:
     """
-    DBSCAN clusters; with ``outline_cell_m``, each outline drawn as the cells it meets.
+    DBSCAN clusters; with ``outline_cell_m``, each outline drawn as the cells holding its crimes.
 
     A hull around exact locations (a force extract's) outlines the addresses themselves, and a
     hull around police.uk snap points is the snap points plus 25 m (one snap point's disc with
-    its count, for a cluster of one); the audience's cells show only which squares hold them.
+    its count, for a cluster of one). The cells holding a cluster's crimes
+    (:func:`spatial.grid.cells_holding`) show only which squares hold them: the cells a hull
+    meets would say more (a disc meeting four cells sits within its radius of their corner).
     """
     result = dbscan_clusters(points)
     method = {
@@ -182,12 +185,16 @@ def _clusters(
         "hull_buffer_m": f"{result.hull_buffer_m:g}",
     }
     if outline_cell_m:
-        cells = cells_covering(result.clusters.geometry, cell_size_m=outline_cell_m)
-        frame = result.clusters.set_geometry(cells)
+        labels = result.labels.to_numpy()
+        member = labels >= 0
+        held = gpd.GeoSeries(points.geometry.to_numpy()[member], crs=points.crs)
+        outlines = cells_holding(held, labels[member], cell_size_m=outline_cell_m)
+        ids = result.clusters["cluster_id"].to_numpy()
+        frame = result.clusters.set_geometry(np.asarray(outlines.loc[ids], dtype=object))
         frame["area_m2"] = frame.geometry.area
         result = replace(result, clusters=frame)
         method["outline"] = (
-            f"the {outline_cell_m:g} m cells each cluster's hull meets, the finest cell this "
+            f"the {outline_cell_m:g} m cells holding each cluster's crimes, the finest cell this "
             "audience may receive"
         )
     return result, method
@@ -316,7 +323,8 @@ def export_analyses(
         automatic or chosen Gi* cell size is raised to it (hot spots and hot areas), and the
         methods say so; a finer density raster is averaged to it on export
         (:func:`layers.export.prepare_density`); DBSCAN cluster outlines are drawn as the
-        cells of this size each hull meets (:func:`spatial.grid.cells_covering`). The EVA walk
+        cells of this size holding each cluster's crimes (:func:`spatial.grid.cells_holding`).
+        The EVA walk
         is planned on the automatic grid whatever the audience, so it is the walk
         ``patchmap route`` plans (its stops are shown at the centres of cells of this size by
         :func:`layers.export.route_frames`).

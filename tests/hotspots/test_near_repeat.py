@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import geopandas as gpd
 import networkx as nx
@@ -170,6 +171,16 @@ def test_partner_zones_hide_event_points_and_dates() -> None:
         coords = shapely.get_coordinates(cover.boundary)
         assert np.allclose(np.round(coords / 50) * 50, coords)
     assert "incident_ids" not in partner.columns
+    # the squares depend on the events' squares alone: an event moved within its square
+    # changes nothing a partner sees
+    events = alerts.events.copy()
+    x, y = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
+    inside = np.floor(x / 50) * 50 + np.where(x % 50 < 25, 40, 10)  # across its square
+    moved = replace(
+        alerts, events=events.set_geometry(gpd.points_from_xy(inside, y), crs=events.crs)
+    )
+    again = partner_zones(moved, cell_size_m=50)
+    assert all(a.equals(b) for a, b in zip(partner.geometry, again.geometry, strict=True))
 
 
 def test_alerts_errors_say_what_to_fix() -> None:

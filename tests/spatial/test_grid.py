@@ -19,6 +19,7 @@ from spatial.grid import (
     assign_cells_xy,
     auto_cell_size_m,
     cells_covering,
+    cells_holding,
     count_points,
     hex_side_m,
     make_grid,
@@ -196,3 +197,25 @@ def test_cells_covering_works_in_any_projected_crs_and_refuses_degrees() -> None
         cells_covering(circle.to_crs(4326), cell_size_m=100)
     with pytest.raises(ParameterError, match="cell_size_m must be above 0"):
         cells_covering(circle, cell_size_m=float("nan"))
+
+
+def test_cells_holding_depends_on_the_points_cells_alone() -> None:
+    # a point 5 m from a cell corner: a 25 m disc around it meets four cells and so pins it
+    # within 25 m of that corner; the cells holding it say only which square it is in
+    corner = gpd.GeoSeries([Point(545_105, 257_995)], crs=BNG)
+    assert cells_covering(corner.buffer(25), cell_size_m=100).iloc[0].area == 40_000
+    held = cells_holding(corner, [0], cell_size_m=100)
+    assert held.iloc[0].bounds == (545_100.0, 257_900.0, 545_200.0, 258_000.0)
+    anywhere = gpd.GeoSeries([Point(545_190, 257_910)], crs=BNG)  # the same square
+    assert cells_holding(anywhere, [0], cell_size_m=100).iloc[0].equals(held.iloc[0])
+    # groups are outlined apart, indexed by their label; a reach grows each square's centre
+    two = gpd.GeoSeries([Point(10, 10), Point(90, 90), Point(510, 10)], crs=BNG)
+    outlines = cells_holding(two, ["b", "b", "a"], cell_size_m=100)
+    assert list(outlines.index) == ["a", "b"]
+    assert outlines.loc["b"].area == 10_000
+    reach = cells_holding(two, ["b", "b", "a"], cell_size_m=100, grow_m=60)
+    assert reach.loc["a"].area == 5 * 10_000  # 60 m from the centre: the 4 sides, no corner
+    with pytest.raises(ParameterError, match="grow_m must be 0 or more"):
+        cells_holding(two, [0, 0, 0], cell_size_m=100, grow_m=-1)
+    with pytest.raises(CRSError, match="projected CRS in metres"):
+        cells_holding(two.to_crs(4326), [0, 0, 0], cell_size_m=100)
