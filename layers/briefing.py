@@ -29,7 +29,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -142,6 +142,11 @@ class BriefingPack:
     top_locations
         The profile's top repeat locations as this audience may see them
         (:func:`shared_locations`): what the pack lists, for a record of it.
+    figures
+        The profile's and the changes' figures as the pack prints them for this audience
+        (counts below ``min_count`` as ``<N``, secondary suppression applied): ``n_crimes``,
+        ``n_asb``, ``rate_per_1000``, ``rank``, ``by_crime_type``, ``by_month``,
+        ``by_month_last_year`` and ``changes``, for a record of a pack that is shared.
     """
 
     title: str
@@ -155,6 +160,7 @@ class BriefingPack:
     html: str
     notes: tuple[str, ...] = field(default=())
     top_locations: tuple[dict[str, object], ...] = field(default=())
+    figures: dict[str, object] = field(default_factory=dict)
 
 
 # --- tasking log ----------------------------------------------------------------------------
@@ -679,7 +685,24 @@ def render_briefing(
         html=html_text,
         notes=profile.notes,
         top_locations=shared_locations(profile, preset, area.provenance),
+        figures=_printed_figures(context),
     )
+
+
+def _printed_figures(context: dict[str, object]) -> dict[str, object]:
+    """Return the pack's figures as its template prints them (see :attr:`BriefingPack.figures`)."""
+    by_type = cast("list[tuple[str, str]]", context["by_type"])
+    by_month = cast("list[tuple[str, str, str]]", context["by_month"])
+    return {
+        "n_crimes": context["n_crimes"],
+        "n_asb": context["n_asb"],
+        "rate_per_1000": context["rate"],
+        "rank": context["rank"],
+        "by_crime_type": dict(by_type),
+        "by_month": {month: n for month, n, _ in by_month},
+        "by_month_last_year": {month: last for month, _, last in by_month},
+        "changes": context["changes"],
+    }
 
 
 def _sources(area: StudyArea) -> list[str]:

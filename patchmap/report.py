@@ -231,6 +231,13 @@ def run_brief(args: argparse.Namespace) -> int:
         "profile": {**pack.profile.to_dict(), "top_locations": list(pack.top_locations)},
         "changes": [dataclasses.asdict(c) for c in content.changes],
     }
+    if pack.min_count is not None:  # a shared pack: the record holds what the pack prints
+        full = pack.profile.to_dict()
+        scope = {k: full[k] for k in ("area", "wards", "months", "crime_types", "rank_basis")}
+        figures = {k: v for k, v in pack.figures.items() if k != "changes"}
+        shared = list(pack.top_locations)
+        record["profile"] = {**scope, **figures, "top_locations": shared}
+        record["changes"] = pack.figures["changes"]
     if content.route is not None:
         record["eva_route"] = walk_record(content.route)
     if args.json:

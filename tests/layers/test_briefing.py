@@ -365,3 +365,43 @@ def test_brief_json_lists_only_the_locations_the_pack_shows(
         assert f"<td>{html.escape(str(record['location']))}</td>" in Path(
             tmp_path / "pack.html"
         ).read_text(encoding="utf-8")
+
+
+def _numbers_in(value: object) -> list[float]:
+    """Every number in a JSON value, as counts would appear (strings like '<5' are not)."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if isinstance(value, str):
+        return [float(n.replace(",", "")) for n in re.findall(r"^[0-9][0-9,]*$", value)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers_in(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers_in(v)]
+    return []
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_a_shared_packs_json_record_holds_what_the_pack_prints(
+    tmp_path: Path, demo_area: StudyArea, capsys: pytest.CaptureFixture[str], audience: Audience
+) -> None:
+    ward = "Riverside"
+    argv = ["brief", "--demo", "--ward", ward, "--meeting", "2025-10-14", "--audience", audience]
+    argv += ["--crime-type", "Burglary"]  # small monthly counts, some below either threshold
+    assert main([*argv, "--out", str(tmp_path / "pack.html"), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    threshold = get_preset(audience).min_count
+    assert threshold is not None
+    full = build_briefing(demo_area, ward=ward, meeting=MEETING, audience="police")
+    assert full.profile.by_month  # the police record keeps every count
+    profile = record["profile"]
+    assert profile["crime_types"] == ["Burglary"]
+    counts = [profile[k] for k in ("n_crimes", "n_asb", "by_crime_type", "by_month")]
+    counts += [profile["by_month_last_year"], record["changes"]]
+    small = [n for n in _numbers_in(counts) if n < threshold]
+    assert small == []  # no figure below the threshold, anywhere in the record
+    assert f"<{threshold}" in json.dumps(record)  # the small ones are there, as the pack has them
+    html_text = (tmp_path / "pack.html").read_text(encoding="utf-8")
+    for month, shown in profile["by_month"].items():
+        assert f'<td>{month}</td><td class="n">{html.escape(shown)}</td>' in html_text
