@@ -664,14 +664,8 @@ def render_briefing(
     }
     html_text = _ENV.from_string(_TEMPLATE).render(**context)
     present = {
-        "cover": True,
-        "map": True,
-        "profile": True,
-        "change": bool(context["changes"]),
-        "locations": bool(context["locations"]),
-        "problems": bool(context["problems"]),
-        "assessments": bool(context["assessments"]),
-        "near_repeat": content.near_repeat is not None,
+        **dict.fromkeys(("cover", "map", "profile"), True),
+        **{s: bool(context[k]) for s, k in _OPTIONAL_SECTIONS.items()},
     }
     return BriefingPack(
         title=title,
@@ -687,6 +681,16 @@ def render_briefing(
         top_locations=shared_locations(profile, preset, area.provenance),
         figures=_printed_figures(context),
     )
+
+
+_OPTIONAL_SECTIONS: Final = {
+    "change": "changes",
+    "locations": "locations",
+    "problems": "problems",
+    "assessments": "assessments",
+    "near_repeat": "near_repeat",
+}
+"""Sections shown when their template field holds something (section id: field)."""
 
 
 def _printed_figures(context: dict[str, object]) -> dict[str, object]:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from boundaries.dataset import StudyArea
     from hotspots.knox import KnoxResult
     from hotspots.near_repeat import NearRepeatAlerts
+    from layers.briefing import BriefingPack
+    from tasking.pack import BriefingContent
 
 
 __all__ = ["add_brief", "add_export", "run_brief", "run_export"]
@@ -178,6 +180,34 @@ def _pack_near_repeat(
     return pack_near_repeat(loaded.incidents.events, on=meeting, area=place)
 
 
+def _brief_record(pack: BriefingPack, content: BriefingContent, path: Path) -> dict[str, object]:
+    """
+    Return ``brief --json``'s record of a pack.
+
+    The police's holds the full profile; a shared pack's, the figures the pack prints (counts
+    below the threshold as ``<N``).
+    """
+    record: dict[str, object] = {
+        "file": str(path),
+        "title": pack.title,
+        "audience": pack.audience,
+        "min_count": pack.min_count,
+        "sections": list(pack.sections),
+        "profile": {**pack.profile.to_dict(), "top_locations": list(pack.top_locations)},
+        "changes": [dataclasses.asdict(c) for c in content.changes],
+    }
+    if pack.min_count is not None:  # a shared pack: the record holds what the pack prints
+        full = pack.profile.to_dict()
+        scope = {k: full[k] for k in ("area", "wards", "months", "crime_types", "rank_basis")}
+        figures = {k: v for k, v in pack.figures.items() if k != "changes"}
+        shared = list(pack.top_locations)
+        record["profile"] = {**scope, **figures, "top_locations": shared}
+        record["changes"] = pack.figures["changes"]
+    if content.route is not None:
+        record["eva_route"] = walk_record(content.route)
+    return record
+
+
 def run_brief(args: argparse.Namespace) -> int:
     """Run ``patchmap brief``; return the exit code."""
     from sqlalchemy.orm import Session
@@ -222,24 +252,7 @@ def run_brief(args: argparse.Namespace) -> int:
     )
     pack = render_briefing(content, area, audience=args.audience, min_count=args.min_count)
     path = write_briefing(pack, args.out)
-    record: dict[str, object] = {
-        "file": str(path),
-        "title": pack.title,
-        "audience": pack.audience,
-        "min_count": pack.min_count,
-        "sections": list(pack.sections),
-        "profile": {**pack.profile.to_dict(), "top_locations": list(pack.top_locations)},
-        "changes": [dataclasses.asdict(c) for c in content.changes],
-    }
-    if pack.min_count is not None:  # a shared pack: the record holds what the pack prints
-        full = pack.profile.to_dict()
-        scope = {k: full[k] for k in ("area", "wards", "months", "crime_types", "rank_basis")}
-        figures = {k: v for k, v in pack.figures.items() if k != "changes"}
-        shared = list(pack.top_locations)
-        record["profile"] = {**scope, **figures, "top_locations": shared}
-        record["changes"] = pack.figures["changes"]
-    if content.route is not None:
-        record["eva_route"] = walk_record(content.route)
+    record = _brief_record(pack, content, path)
     if args.json:
         print_json(record)
         return 0
