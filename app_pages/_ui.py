@@ -76,6 +76,7 @@ from spatial.catchments import (
     catchment_coverage,
     walking_catchments,
 )
+from spatial.crime_types import ASB
 from spatial.demo import demo_incidents
 from spatial.errors import ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import Grid, count_points, make_grid
@@ -1087,6 +1088,13 @@ def export_files(
         return downloads(result, folder, stem=f"patchmap_{audience}")
 
 
+def _counted(crime_types: tuple[str, ...] | None) -> str:
+    """Name what a count of these crime types counts: crimes, ASB incidents, or both."""
+    if crime_types is None or (ASB in crime_types and len(crime_types) > 1):
+        return "crimes and ASB"
+    return "ASB incidents" if ASB in crime_types else "crimes"
+
+
 @st.cache_data(max_entries=8, show_spinner="Building the briefing pack…")
 def briefing_files(
     dataset_id: str,
@@ -1115,7 +1123,9 @@ def briefing_files(
         )
         with Session(tasking_engine(resolve_database_url(None))) as session:
             names = [str(w) for w in wards["ward_name"]]
-            tasking = read_tasking(session, _area, wards=names, meeting=meeting)
+            tasking = read_tasking(
+                session, _area, wards=names, meeting=meeting, crime_types=scope.crime_types
+            )
     content = briefing_content(
         _area,
         meeting=meeting,
@@ -1132,7 +1142,8 @@ def briefing_files(
     profile = content.profile
     types = ", ".join(profile.crime_types) if profile.crime_types else "all crime types"
     covers = (
-        f"{profile.months[0]} to {profile.months[1]}, {types}: {profile.n_crimes:,} crimes and ASB"
+        f"{profile.months[0]} to {profile.months[1]}, {types}: {profile.n_crimes:,} "
+        + _counted(profile.crime_types)
     )
     return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections, covers
 

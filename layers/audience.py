@@ -19,7 +19,9 @@ The presets are:
     (:data:`DEFAULT_MIN_COUNT`), no crime IDs, no outcomes, no Gi* statistics beyond the class.
     Nothing finer than 100 m cells but the streets: hotspot cells, cluster outlines (the cells
     holding each cluster's crimes) and EVA route stops (at the centre of the cell holding each,
-    named without a count; the walked line follows the streets as planned).
+    named without a count; the walked line follows the streets as planned). In packs, actions
+    name the owning agency, not the person, without notes; an Intelligence action shows only
+    its strand, dates and status.
 ``public``
     Coarser still: crimes per ward only, counts below 10 suppressed
     (:data:`PUBLIC_MIN_COUNT`), hotspot classes without counts, cluster outlines as the 250 m

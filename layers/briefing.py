@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from boundaries.dataset import Provenance, StudyArea
     from tasking.pack import BriefingContent, TaskingSnapshot
     from tasking.profile import PeriodChange, Profile
+    from tasking.store import ActionRecord
 
 __all__ = [
     "SECTION_TITLES",
@@ -379,13 +380,16 @@ th { background: #eef1f8; }
 <tr><th>Problem</th><th>Before</th><th>After</th><th class="n">Treated before</th>
 <th class="n">Treated after</th><th class="n">Comparison before</th>
 <th class="n">Comparison after</th><th class="n">WDD</th><th class="n">p</th></tr>
-{% for a in assessments %}<tr><td>{{ a.title }}</td><td>{{ a.before }}</td>
+{% for a in assessments %}<tr><td>{{ a.title }}</td>{% if a.reason %}
+<td colspan="8">Not assessed: {{ a.reason }}</td>{% else %}<td>{{ a.before }}</td>
 <td>{{ a.after }}</td><td class="n">{{ a.t0 }}</td><td class="n">{{ a.t1 }}</td>
 <td class="n">{{ a.c0 }}</td><td class="n">{{ a.c1 }}</td><td class="n">{{ a.wdd }}</td>
-<td class="n">{{ a.p }}</td></tr>{% endfor %}
+<td class="n">{{ a.p }}</td>{% endif %}</tr>{% endfor %}
 </table>
-<p class="small">Weighted displacement difference (Wheeler &amp; Ratcliffe 2018): negative means
-crime fell in the treated area relative to the comparison area.</p>
+<p class="small">Counting {{ assessed_types }} in each problem's patrol area (treated) and
+comparison area, in the loaded months before the meeting. Weighted displacement difference
+(Wheeler &amp; Ratcliffe 2018): negative means crime fell in the treated area relative to the
+comparison area.</p>
 </section>
 {% endif %}
 {% if near_repeat %}
@@ -505,6 +509,33 @@ def _suppress_types(text: str, min_count: int | None) -> str:
     return "; ".join(parts)
 
 
+_HIDDEN: Final = "(details for the police only)"
+"""What partners read for an Intelligence action: its strand and status, not what it says."""
+
+
+def _action_row(action: ActionRecord, *, police: bool) -> dict[str, str]:
+    """
+    Return an action as the pack's table shows it to the police or to partners.
+
+    Partners see the owning agency, not the person, and no notes; of an Intelligence action
+    only its strand, dates and status (what it says may name people and addresses).
+    """
+    said = police or action.epic != "intelligence"
+    return {
+        "epic": action.epic,
+        "description": action.description if said else _HIDDEN,
+        "when": (window_in(action.description) or "") if said else "",
+        "notes": action.notes if police else "",
+        "owner": (
+            f"{action.owner_agency}: {action.owner_person}"
+            if police and action.owner_person
+            else action.owner_agency
+        ),
+        "due": action.due_date.isoformat() if action.due_date else "",
+        "status": action.status.replace("_", " "),
+    }
+
+
 def _problem_rows(
     tasking: TaskingSnapshot | None, preset: AudiencePreset
 ) -> list[dict[str, object]]:
@@ -514,21 +545,7 @@ def _problem_rows(
     rows: list[dict[str, object]] = []
     for problem in tasking.problems:
         actions = [
-            {
-                "epic": a.epic,
-                "description": a.description,
-                "when": window_in(a.description) or "",
-                "notes": a.notes if police else "",
-                "owner": (
-                    f"{a.owner_agency}: {a.owner_person}"
-                    if police and a.owner_person
-                    else a.owner_agency
-                ),
-                "due": a.due_date.isoformat() if a.due_date else "",
-                "status": a.status.replace("_", " "),
-            }
-            for a in tasking.actions
-            if a.problem_id == problem.id
+            _action_row(a, police=police) for a in tasking.actions if a.problem_id == problem.id
         ]
         rows.append(
             {
@@ -548,9 +565,11 @@ def _assessment_rows(
     if tasking is None or preset.audience == "public":
         return []
     m = preset.min_count
-    return [
+    not_assessed = [{"title": t, "reason": why} for t, why in tasking.not_assessed]
+    return not_assessed + [
         {
             "title": title,
+            "reason": "",
             "before": f"{a.before[0]} to {a.before[1]}",
             "after": f"{a.after[0]} to {a.after[1]}",
             "t0": _count(a.treated.n_before, m),
@@ -584,6 +603,10 @@ def _profile_context(profile: Profile, m: int | None) -> dict[str, object]:
         ],
         "has_last_year": any(v is not None for v in profile.by_month_last_year.values()),
     }
+
+
+def _types_text(crime_types: tuple[str, ...] | None) -> str:
+    return ", ".join(crime_types) if crime_types else "every crime type"
 
 
 def _scope_context(profile: Profile) -> dict[str, str]:
@@ -655,6 +678,7 @@ def render_briefing(
         "locations": _location_rows(profile, preset, area.provenance),
         "problems": _problem_rows(tasking, preset),
         "assessments": _assessment_rows(tasking, preset),
+        "assessed_types": _types_text(tasking.crime_types if tasking else None),
         "near_repeat": (
             near_repeat_brief(*content.near_repeat, audience=preset.audience)
             if content.near_repeat is not None

@@ -235,7 +235,13 @@ def run_brief(args: argparse.Namespace) -> int:
         try:
             with Session(engine) as session:
                 wards = select_wards(area, selection)["ward_name"].astype(str).tolist()
-                tasking = read_tasking(session, area, wards=wards, meeting=args.meeting)
+                tasking = read_tasking(
+                    session,
+                    area,
+                    wards=wards,
+                    meeting=args.meeting,
+                    crime_types=selection.crime_types,
+                )
         finally:
             engine.dispose()
     content = briefing_content(

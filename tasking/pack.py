@@ -10,6 +10,7 @@ finished responses are assessed with :func:`tasking.assess.assess_response`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -18,7 +19,7 @@ import shapely
 
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.gistar import gi_star
-from spatial.errors import EmptyInputError, ParameterError
+from spatial.errors import EmptyInputError, ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import count_points, make_grid
 from spatial.network import load_network
 from tasking.assess import Assessment, assess_response
@@ -26,6 +27,7 @@ from tasking.eva import plan_hotspot_route
 from tasking.profile import PeriodChange, Profile, build_profile, meeting_changes
 from tasking.store import (
     ActionRecord,
+    AreaRecord,
     ProblemRecord,
     areas_to_geodataframe,
     list_actions,
@@ -78,8 +80,13 @@ class TaskingSnapshot:
     routes
         Stored EVA routes of those problems (EPSG:27700 lines), or None.
     assessments
-        ``(problem title, assessment)`` for finished responses that have a patrol area and a
-        comparison area.
+        ``(problem title, assessment)`` for finished responses that could be assessed.
+    not_assessed
+        ``(problem title, reason)`` for finished responses that could not be (no patrol or
+        comparison area, no action, no loaded months around the response before the meeting,
+        areas that overlap, no crime in either).
+    crime_types
+        The crime types the assessments count; None for all.
     last_meeting
         Date of the previous NAG meeting before the pack's meeting, if the log has one.
     """
@@ -89,6 +96,8 @@ class TaskingSnapshot:
     patrol_areas: gpd.GeoDataFrame | None = None
     routes: gpd.GeoDataFrame | None = None
     assessments: tuple[tuple[str, Assessment], ...] = ()
+    not_assessed: tuple[tuple[str, str], ...] = ()
+    crime_types: tuple[str, ...] | None = None
     last_meeting: dt.date | None = None
 
 
@@ -110,16 +119,24 @@ def _assessment_periods(
 
 
 def read_tasking(
-    session: Session, area: StudyArea, *, wards: Sequence[str], meeting: dt.date
+    session: Session,
+    area: StudyArea,
+    *,
+    wards: Sequence[str],
+    meeting: dt.date,
+    crime_types: tuple[str, ...] | None = None,
 ) -> TaskingSnapshot:
     """
     Read what a pack shows from the tasking log.
 
-    A finished response is a problem that is closed or at the ``assessment`` stage and has a
-    ``patrol_area`` and a ``comparison_area``. It is assessed with
-    :func:`tasking.assess.assess_response`, the response starting in the month its first
-    action was due (or was logged, when it has no due date): the loaded months from then on
-    against as many loaded months just before (at most :data:`ASSESSMENT_MAX_MONTHS` each).
+    A finished response is a problem that is closed or at the ``assessment`` stage. It is
+    assessed with :func:`tasking.assess.assess_response` when it has a ``patrol_area``, a
+    ``comparison_area`` and an action: the response starts in the month its first action was
+    due (or was logged, when it has no due date), and the loaded months before the meeting's
+    month from then on are compared with as many loaded months just before (at most
+    :data:`ASSESSMENT_MAX_MONTHS` each), counting ``crime_types`` (the pack's). A finished
+    response that cannot be assessed is listed with the reason (:attr:`TaskingSnapshot.
+    not_assessed`), never left out without a word; its small-count warnings name it.
 
     Parameters
     ----------
@@ -130,7 +147,10 @@ def read_tasking(
     wards
         The pack's wards; problems in other wards are left out.
     meeting
-        The pack's meeting date (the previous meeting is the last one before it).
+        The pack's meeting date (the previous meeting is the last one before it; assessments
+        use no month from the meeting's month on).
+    crime_types
+        The crime types the assessments count (the pack's); all when None.
 
     Returns
     -------
@@ -145,31 +165,21 @@ def read_tasking(
     if frame is not None:
         patrol = frame.loc[frame["kind"] == "patrol_area"].reset_index(drop=True)
         routes = frame.loc[frame["kind"] == "eva_route"].reset_index(drop=True)
+    points = select_points(area, Selection(crime_types=crime_types))
+    before_meeting = [m for m in area.months if pd.Period(m, freq="M") < _month(meeting)]
     assessments: list[tuple[str, Assessment]] = []
+    not_assessed: list[tuple[str, str]] = []
     for problem in problems:
         if problem.status != "closed" and problem.sara_stage != "assessment":
             continue
-        own = [a for a in areas if a.problem_id == problem.id]
-        treated = [a.geometry for a in own if a.kind == "patrol_area"]
-        comparison = [a.geometry for a in own if a.kind == "comparison_area"]
-        started = [a.due_date or a.created_at.date() for a in actions if a.problem_id == problem.id]
-        if not treated or not comparison or not started:
-            continue
-        periods = _assessment_periods(_month(min(started)), area.months)
-        if periods is None:
-            continue
-        assessments.append(
-            (
-                problem.title,
-                assess_response(
-                    area.points,
-                    shapely.union_all(treated),
-                    shapely.union_all(comparison),
-                    before=periods[0],
-                    after=periods[1],
-                ),
-            )
+        own = [a for a in actions if a.problem_id == problem.id]
+        outcome = _assess_problem(
+            problem, [a for a in areas if a.problem_id == problem.id], own, points, before_meeting
         )
+        if isinstance(outcome, str):
+            not_assessed.append((problem.title, outcome))
+        else:
+            assessments.append((problem.title, outcome))
     earlier = [m.held_on for m in list_meetings(session) if m.held_on < meeting]
     return TaskingSnapshot(
         problems=problems,
@@ -177,8 +187,56 @@ def read_tasking(
         patrol_areas=patrol if patrol is not None and not patrol.empty else None,
         routes=routes if routes is not None and not routes.empty else None,
         assessments=tuple(assessments),
+        not_assessed=tuple(not_assessed),
+        crime_types=crime_types,
         last_meeting=max(earlier) if earlier else None,
     )
+
+
+def _assess_problem(
+    problem: ProblemRecord,
+    areas: Sequence[AreaRecord],
+    actions: Sequence[ActionRecord],
+    points: gpd.GeoDataFrame,
+    months: Sequence[str],
+) -> Assessment | str:
+    """Assess one finished response (see :func:`read_tasking`), or say why it cannot be."""
+    treated = [a for a in areas if a.kind == "patrol_area"]
+    comparison = [a for a in areas if a.kind == "comparison_area"]
+    if not treated or not comparison:
+        kinds = (("patrol area", treated), ("comparison area", comparison))
+        missing = " and no ".join(kind for kind, have in kinds if not have)
+        return (
+            f"the log holds no {missing} for it (add them on the Tasking page or with "
+            "tasks add area)."
+        )
+    started = [a.due_date or a.created_at.date() for a in actions]
+    if not started:
+        return "it has no action, so when its response started is not known."
+    start = _month(min(started))
+    periods = _assessment_periods(start, months)
+    if periods is None:
+        last = months[-1] if months else "none"
+        return (
+            f"its response started in {start}; the months loaded before the meeting (the last: "
+            f"{last}) hold none both before and after that."
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PatchmapWarning)
+        try:
+            result = assess_response(
+                points,
+                shapely.union_all([a.geometry for a in treated]),
+                shapely.union_all([a.geometry for a in comparison]),
+                before=periods[0],
+                after=periods[1],
+            )
+        except PatchmapError as err:
+            ids = ", ".join(str(a.id) for a in (*treated, *comparison))
+            return f"{err} (areas {ids} in the log)"
+    for warning in caught:  # named, so a reader knows which problem they are about
+        warnings.warn(f"{problem.title}: {warning.message}", PatchmapWarning, stacklevel=3)
+    return result
 
 
 def pack_period(area: StudyArea, meeting: dt.date) -> tuple[str, str]:

@@ -146,14 +146,14 @@ def test_the_pack_follows_the_sidebar_crime_types_and_months_when_asked() -> Non
     period = pack_period(demo, meeting)
     default = build_profile(demo, wards=("Castle",), months=period, crime_types=("Shoplifting",))
     first, last = default.months
-    expected = f"The pack covers {first} to {last}, Shoplifting: {default.n_crimes:,} crimes"
+    expected = f"The pack covers {first} to {last}, Shoplifting: {default.n_crimes:,} crimes."
     assert any(expected in c.value for c in at.caption), [c.value for c in at.caption]
     at.radio(key="brief_period").set_value("Months chosen in the sidebar").run()
     assert not at.exception, at.exception
     chosen = build_profile(
         demo, wards=("Castle",), months=("2025-01", "2025-06"), crime_types=("Shoplifting",)
     )
-    expected = f"The pack covers 2025-01 to 2025-06, Shoplifting: {chosen.n_crimes:,} crimes"
+    expected = f"The pack covers 2025-01 to 2025-06, Shoplifting: {chosen.n_crimes:,} crimes."
     assert any(expected in c.value for c in at.caption), [c.value for c in at.caption]
     assert chosen.n_crimes != default.n_crimes
 

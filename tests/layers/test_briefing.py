@@ -405,3 +405,33 @@ def test_a_shared_packs_json_record_holds_what_the_pack_prints(
     html_text = (tmp_path / "pack.html").read_text(encoding="utf-8")
     for month, shown in profile["by_month"].items():
         assert f'<td>{month}</td><td class="n">{html.escape(shown)}</td>' in html_text
+
+
+def test_partners_see_an_intelligence_actions_strand_not_what_it_says(
+    demo_area: StudyArea, tmp_path: Path
+) -> None:
+    ward = demo_area.ward_names[0]
+    engine = connect(f"sqlite:///{tmp_path / 'log.sqlite'}")
+    with Session(engine) as session, session.begin():
+        problem = add_problem(session, title="Dealing", user="pc.a", ward=ward)
+        for epic, text in (
+            ("intelligence", "Door-to-door at 12 Sidney Street, flat 3 (Mr J Bloggs)"),
+            ("prevention", "Cut back the hedges by the alley"),
+        ):
+            add_action(
+                session, problem.id, epic=epic, description=text, user="pc.a",  # type: ignore[arg-type]
+                owner_agency="Police", due_date=dt.date(2025, 11, 1),
+            )  # fmt: skip
+    with Session(engine) as session:
+        snapshot = read_tasking(session, demo_area, wards=[ward], meeting=MEETING)
+    partner = build_briefing(
+        demo_area, ward=ward, meeting=MEETING, audience="partner", tasking=snapshot
+    )
+    assert "Bloggs" not in partner.html
+    assert "Sidney Street" not in partner.html
+    assert "<td>intelligence</td><td>(details for the police only)" in partner.html
+    assert "Cut back the hedges by the alley" in partner.html  # other strands as written
+    police = build_briefing(
+        demo_area, ward=ward, meeting=MEETING, audience="police", tasking=snapshot
+    )
+    assert "Door-to-door at 12 Sidney Street, flat 3 (Mr J Bloggs)" in police.html

@@ -5,11 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from tasking.pack import briefing_content, pack_period
+import pytest
+from sqlalchemy.orm import Session
+
+from boundaries.select import Selection, select_points
+from layers.briefing import render_briefing
+from spatial.errors import PatchmapWarning
+from tasking.assess import assess_response
+from tasking.pack import briefing_content, pack_period, read_tasking
 from tasking.profile import build_profile, change_since, meeting_changes
+from tasking.store import add_action, add_area, add_problem, connect
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from shapely.geometry.base import BaseGeometry
+
     from boundaries.dataset import StudyArea
+    from tasking.store import AreaKind, EpicType
 
 WARD = "Castle"
 
@@ -49,3 +62,131 @@ def test_a_meeting_after_the_profile_changes_nothing(demo_area: StudyArea) -> No
     profile = build_profile(demo, wards=(WARD,), months=(demo.months[-3], demo.months[-1]))
     assert change_since(profile, demo, since=dt.date(2030, 1, 1)) is None
     assert meeting_changes(profile, demo, last_meeting=dt.date(2030, 1, 1)) == profile.changes
+
+
+def _finished(
+    session: Session,
+    title: str,
+    *,
+    ward: str,
+    patrol: BaseGeometry | None,
+    comparison: BaseGeometry | None,
+    due: dt.date | None,
+    epic: EpicType = "prevention",
+) -> None:
+    problem = add_problem(session, title=title, user="pc.a", ward=ward, sara_stage="assessment")
+    add_action(
+        session, problem.id, epic=epic, description="patrols", user="pc.a", due_date=due,
+        status="done",
+    )  # fmt: skip
+    kinds: tuple[tuple[AreaKind, BaseGeometry | None], ...] = (
+        ("patrol_area", patrol),
+        ("comparison_area", comparison),
+    )
+    for kind, shape in kinds:
+        if shape is not None:
+            add_area(session, shape, kind=kind, name=kind, user="pc.a", problem_id=problem.id)
+
+
+def test_pack_assessments_count_the_packs_crime_types_and_say_why_one_is_missing(
+    demo_area: StudyArea, tmp_path: Path
+) -> None:
+    demo = demo_area
+    ward = "Castle"
+    centres = demo.wards.set_index("ward_name").geometry.representative_point()
+    here, there = centres[ward], max(centres, key=centres[ward].distance)
+    engine = connect(f"sqlite:///{tmp_path / 'log.sqlite'}")
+    due = dt.date(2025, 6, 1)
+    with Session(engine) as session, session.begin():
+        _finished(
+            session,
+            "Counted",
+            ward=ward,
+            patrol=here.buffer(400),
+            comparison=there.buffer(400),
+            due=due,
+        )
+        _finished(
+            session,
+            "Overlapping",
+            ward=ward,
+            patrol=here.buffer(400),
+            comparison=here.buffer(300),
+            due=due,
+        )
+        _finished(
+            session, "No comparison", ward=ward, patrol=here.buffer(400), comparison=None, due=due
+        )
+        _finished(
+            session,
+            "Too late",
+            ward=ward,
+            patrol=here.buffer(400),
+            comparison=there.buffer(400),
+            due=dt.date(2026, 1, 5),
+        )
+    types = ("Violence and sexual offences",)
+    with Session(engine) as session:
+        snapshot = read_tasking(
+            session, demo, wards=[ward], meeting=dt.date(2025, 10, 14), crime_types=types
+        )
+    assert snapshot.crime_types == types
+    [(title, assessment)] = snapshot.assessments
+    assert title == "Counted"
+    # the same counts `tasks assess --crime-type` gives: the pack's types, not every crime
+    violence = select_points(demo, Selection(crime_types=types))
+    expected = assess_response(
+        violence, here.buffer(400), there.buffer(400), before=assessment.before,
+        after=assessment.after,
+    )  # fmt: skip
+    assert assessment.treated == expected.treated
+    assert assessment.comparison == expected.comparison
+    everything = assess_response(
+        demo.points, here.buffer(400), there.buffer(400), before=assessment.before,
+        after=assessment.after,
+    )  # fmt: skip
+    assert everything.treated.n_before > assessment.treated.n_before  # other types left out
+    reasons = dict(snapshot.not_assessed)
+    assert set(reasons) == {"Overlapping", "No comparison", "Too late"}
+    assert "overlap" in reasons["Overlapping"]
+    assert reasons["No comparison"].startswith("the log holds no comparison area for it")
+    assert "started in 2026-01" in reasons["Too late"]
+    pack = render_briefing(
+        briefing_content(demo, meeting=dt.date(2025, 10, 14), ward=ward, crime_types=types,
+                         tasking=snapshot),
+        demo, audience="police",
+    )  # fmt: skip
+    assert "Not assessed: " in pack.html
+    assert "Counting Violence and sexual offences in each problem" in pack.html
+
+
+def test_pack_assessments_use_no_month_from_the_meeting_on(
+    demo_area: StudyArea, tmp_path: Path
+) -> None:
+    demo = demo_area
+    centres = demo.wards.set_index("ward_name").geometry.representative_point()
+    here, there = centres["Castle"], max(centres, key=centres["Castle"].distance)
+    engine = connect(f"sqlite:///{tmp_path / 'log.sqlite'}")
+    with Session(engine) as session, session.begin():
+        _finished(session, "Past", ward="Castle", patrol=here.buffer(400),
+                  comparison=there.buffer(400), due=dt.date(2025, 2, 10))  # fmt: skip
+    with Session(engine) as session:
+        snapshot = read_tasking(session, demo, wards=["Castle"], meeting=dt.date(2025, 5, 20))
+    [(_, assessment)] = snapshot.assessments
+    assert assessment.after == ("2025-02", "2025-04")  # the meeting's month (May) not used
+    assert assessment.before == ("2024-11", "2025-01")
+
+
+def test_a_small_count_warning_names_its_problem(demo_area: StudyArea, tmp_path: Path) -> None:
+    demo = demo_area
+    centres = demo.wards.set_index("ward_name").geometry.representative_point()
+    here, there = centres["Castle"], max(centres, key=centres["Castle"].distance)
+    engine = connect(f"sqlite:///{tmp_path / 'log.sqlite'}")
+    with Session(engine) as session, session.begin():
+        _finished(session, "Tiny patch", ward="Castle", patrol=here.buffer(30),
+                  comparison=there.buffer(30), due=dt.date(2025, 6, 1))  # fmt: skip
+    with (
+        Session(engine) as session,
+        pytest.warns(PatchmapWarning, match=r"^Tiny patch: Fewer than"),
+    ):
+        read_tasking(session, demo, wards=["Castle"], meeting=dt.date(2025, 10, 14))
