@@ -27,6 +27,7 @@ from scipy import sparse, stats
 
 from boundaries.select import crime_type_mask
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
+from spatial.incidents import recorded_at_midnight
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -80,7 +81,6 @@ _JOIN_SHARE: Final = 0.5
 _S_PER_H: Final = 3600
 _S_PER_WEEK: Final = HOURS_PER_WEEK * _S_PER_H
 _MONDAY_EPOCH_S: Final = 4 * 86_400  # 1970-01-05 was a Monday
-_NS_PER_DAY: Final = 86_400 * 10**9
 
 
 # --------------------------------------------------------------------------- the table
@@ -610,8 +610,9 @@ def n_recorded_at_midnight(events: pd.DataFrame) -> int:
     Count the events recorded at exactly 00:00, often meaning "time unknown", in a selection.
 
     Read from ``at_midnight`` (:data:`spatial.incidents.INCIDENT_COLUMNS`), which keeps the
-    recorded time whatever the ``midnight`` rule made of it; events without that column count
-    when they are exact times at 00:00.
+    recorded time whatever the ``midnight`` rule made of it; events without that column are
+    counted by the same rule, :func:`spatial.incidents.recorded_at_midnight` (an exact time at
+    00:00: not a window from 00:00, not a whole day).
 
     Parameters
     ----------
@@ -631,9 +632,7 @@ def n_recorded_at_midnight(events: pd.DataFrame) -> int:
     """
     if "at_midnight" in events.columns:
         return int(events["at_midnight"].sum())
-    start = events["start"].to_numpy(dtype="datetime64[ns]")
-    exact = start == events["end"].to_numpy(dtype="datetime64[ns]")
-    return int((exact & (start.view(np.int64) % _NS_PER_DAY == 0)).sum())
+    return int(recorded_at_midnight(events["start"], events["end"]).sum())
 
 
 # --------------------------------------------------------------------------- selections

@@ -127,6 +127,7 @@ if TYPE_CHECKING:
         incidents_to_crimes,
         parse_column_map,
         read_incidents,
+        recorded_at_midnight,
         refuse_no_events,
     )
     from spatial.io import (
@@ -455,6 +456,7 @@ _EXPORTS: dict[str, str] = {
     "read_street_file": "spatial.io",
     "read_wards": "spatial.io",
     "read_wards_cached": "spatial.cache",
+    "recorded_at_midnight": "spatial.incidents",
     "refuse_cut_off": "spatial.validate",
     "refuse_no_events": "spatial.incidents",
     "refuse_not_csv": "spatial.validate",
@@ -678,6 +680,7 @@ __all__ = [
     "read_street_file",
     "read_wards",
     "read_wards_cached",
+    "recorded_at_midnight",
     "refuse_cut_off",
     "refuse_no_events",
     "refuse_not_csv",

@@ -73,6 +73,7 @@ __all__ = [
     "incidents_to_crimes",
     "parse_column_map",
     "read_incidents",
+    "recorded_at_midnight",
     "refuse_no_events",
 ]
 
@@ -227,6 +228,47 @@ class Incidents:
         frame = self.table.drop(columns=["x_m", "y_m"])
         points = shapely.points(self.table["x_m"].to_numpy(), self.table["y_m"].to_numpy())
         return gpd.GeoDataFrame(frame, geometry=points, crs=self.crs)
+
+
+def recorded_at_midnight(
+    start: pd.Series | pd.DatetimeIndex | npt.NDArray[np.datetime64],
+    end: pd.Series | pd.DatetimeIndex | npt.NDArray[np.datetime64],
+) -> npt.NDArray[np.bool_]:
+    """
+    Return where an event is recorded at exactly 00:00: an exact time (no window) at midnight.
+
+    This is the one rule behind the ``at_midnight`` column of :data:`INCIDENT_COLUMNS` and
+    :func:`hotspots.when.n_recorded_at_midnight`. A window (``end`` after ``start``), even one
+    starting at 00:00, is not; nor is a date read as its whole day (00:00 to 24:00), nor a
+    missing time. Apply it to the times as recorded, before ``midnight="unknown"`` spreads
+    these events over their day.
+
+    Parameters
+    ----------
+    start, end
+        Each event's start and end, naive datetimes (``end == start`` for an exact time).
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans, one per event.
+
+    Examples
+    --------
+    An exact 00:00, a window from 00:00, a whole day and an exact 00:01:
+
+    >>> start = pd.to_datetime(["2025-01-03 00:00"] * 3 + ["2025-01-03 00:01"])
+    >>> end = pd.to_datetime(
+    ...     ["2025-01-03 00:00", "2025-01-03 06:00", "2025-01-04 00:00", "2025-01-03 00:01"]
+    ... )
+    >>> recorded_at_midnight(start, end)
+    array([ True, False, False, False])
+    """
+    s = np.asarray(start, dtype="datetime64[ns]")
+    at: npt.NDArray[np.bool_] = (s == np.asarray(end, dtype="datetime64[ns]")) & (
+        s.view(np.int64) % _DAY_NS == 0
+    )
+    return at
 
 
 def parse_column_map(text: str) -> dict[str, str]:
@@ -1526,7 +1568,7 @@ def _events(
     rows = np.flatnonzero(kept)
     start = times.start.to_numpy(dtype="datetime64[ns]")[rows]
     end = times.end.to_numpy(dtype="datetime64[ns]")[rows]
-    at_midnight = (start == end) & (start.view(np.int64) % _DAY_NS == 0)  # as recorded
+    at_midnight = recorded_at_midnight(start, end)  # as recorded
     if midnight == "unknown":
         end = np.where(at_midnight, start + np.timedelta64(1, "D"), end)
 

@@ -13,12 +13,14 @@ from hotspots.when import (
     events_in_hours,
     hour_of_week,
     hours_mask,
+    n_recorded_at_midnight,
     patrol_windows,
     select_events,
     timing_change,
 )
 from spatial.demo import PLANTED_PATTERNS, SHOPLIFTING_HOURS, demo_incidents
 from spatial.errors import MissingColumnError, ParameterError
+from spatial.incidents import read_incidents, recorded_at_midnight
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -198,3 +200,29 @@ def test_time_only_selection_runs_on_the_table_without_points(
     np.testing.assert_array_equal(by_table, by_points)
     with pytest.raises(ParameterError, match="needs the events' points"):
         select_events(table, area=Point(0, 0).buffer(10))
+
+
+def test_the_reader_and_the_fallback_agree_on_what_is_recorded_at_midnight() -> None:
+    rows = (
+        "M,03/01/2025 00:00,,Theft,453850,269500\n"  # exact midnight: the one counted
+        "W,03/01/2025 00:00,03/01/2025 06:00,Theft,453850,269500\n"  # a window from midnight
+        "D,04/01/2025,,Theft,453850,269500\n"  # a date alone: its whole day
+        "E,13/01/2025 00:01,,Theft,453850,269500\n"  # exact, a minute after midnight
+    )
+    header = "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
+    events = read_incidents([("extract.csv", (header + rows).encode())]).table
+    by_id = dict(zip(events["incident_id"], events["at_midnight"], strict=True))
+    assert by_id == {"M": True, "W": False, "D": False, "E": False}
+    rule = recorded_at_midnight(events["start"], events["end"])
+    assert rule.tolist() == events["at_midnight"].tolist()
+    without_column = events.drop(columns="at_midnight")
+    assert n_recorded_at_midnight(without_column) == n_recorded_at_midnight(events) == 1
+    hand = _events(
+        [(FRI, FRI), (FRI, FRI + 6 * H), (FRI, FRI + pd.Timedelta(days=1)),
+         (FRI + pd.Timedelta(minutes=1), FRI + pd.Timedelta(minutes=1))]
+    )  # fmt: skip
+    assert recorded_at_midnight(hand["start"], hand["end"]).tolist() == [True, False, False, False]
+    assert n_recorded_at_midnight(hand) == 1
+    unknown = read_incidents([("extract.csv", (header + rows).encode())], midnight="unknown")
+    assert unknown.table["at_midnight"].tolist() == events["at_midnight"].tolist()
+    assert n_recorded_at_midnight(unknown.table) == 1  # as recorded, though spread over its day
