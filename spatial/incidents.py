@@ -728,7 +728,6 @@ def _parse_dates(
     values: pd.Series,
     *,
     column: str,
-    source: str,
     order: str | None,
     origin: pd.DataFrame,
 ) -> pd.Series:
@@ -750,7 +749,7 @@ def _parse_dates(
     elif m := _TEXT_MONTH_RE.match(first):
         parsed = _try_formats(values, _formats("%d/%b/%Y", m.group(1)) + _formats("%d/%B/%Y", "-"))
     elif layout is not None:  # day or month first
-        parsed = _day_month(values, sep=layout[1], column=column, source=source, order=order)
+        parsed = _day_month(values, sep=layout[1], column=column, order=order, origin=origin)
     else:
         parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     advice = (
@@ -764,9 +763,14 @@ def _parse_dates(
 
 
 def _day_month(
-    values: pd.Series, *, sep: str, column: str, source: str, order: str | None
+    values: pd.Series, *, sep: str, column: str, order: str | None, origin: pd.DataFrame
 ) -> pd.Series:
-    """Parse dd/mm/yyyy or mm/dd/yyyy, choosing only when the values (or ``order``) say which."""
+    """
+    Parse dd/mm/yyyy or mm/dd/yyyy, choosing only when the values (or ``order``) say which.
+
+    Month-first dates are refused naming the file and row of the first that is no day-first
+    date; dates that could be either, naming every file (each of their dates could be either).
+    """
     day_first = _try_formats(values, _formats("%d/%m/%Y", sep))
     if order == "day-first":
         return day_first
@@ -782,16 +786,18 @@ def _day_month(
     if day_ok and not month_ok:
         return day_first
     if month_ok and not day_ok:
+        at = _first(values.notna().to_numpy() & day_first.isna().to_numpy())
+        source, row = _origin(origin, at)
         msg = (
-            f"{source}: the dates in {column!r} are month-first (US style, e.g. "
-            f"{values.dropna().iloc[0]!r}); patchmap reads UK day-first dates unless told. "
+            f"{source}: the dates in {column!r} are month-first (US style, e.g. row {row}, "
+            f"{values.iloc[at]!r}); patchmap reads UK day-first dates unless told. "
             "If that is right, add dates=month-first to --columns (app: Date order)."
         )
         raise InputDataError(msg)
     if day_ok and month_ok:
         msg = (  # the caller may settle it from the file's other date column
-            f"{source}: the dates in {column!r} could be day-first or month-first (every day "
-            f"is 12 or less, e.g. {values.dropna().iloc[0]!r}). Say which: add "
+            f"{_files(origin)}: the dates in {column!r} could be day-first or month-first "
+            f"(every day is 12 or less, e.g. {values.dropna().iloc[0]!r}). Say which: add "
             "dates=day-first (UK) or dates=month-first to --columns (app: Date order)."
         )
         raise _AmbiguousOrderError(msg)
@@ -810,6 +816,26 @@ def _day_above_12(dates: pd.Series) -> bool:
 def _origin(table: pd.DataFrame, at: int) -> tuple[str, int]:
     """Return the file and row (as a spreadsheet numbers it) of the row at position ``at``."""
     return str(table["source_file"].iloc[at]), int(table["source_row"].iloc[at])
+
+
+def _first(where: npt.NDArray[np.bool_]) -> int:
+    """Return the position of the first True (the caller knows there is one)."""
+    return int(np.flatnonzero(where)[0])
+
+
+_FEW_FILES: Final = 3
+
+
+def _files(table: pd.DataFrame) -> str:
+    """
+    Name every file of the table, for a message about all their rows together.
+
+    Up to three files by name (``a.csv, b.csv``); more as ``36 files (a.csv to z.csv)``.
+    """
+    names = [str(n) for n in pd.unique(table["source_file"])]
+    if len(names) <= _FEW_FILES:
+        return ", ".join(names)
+    return f"{len(names)} files ({names[0]} to {names[-1]})"
 
 
 _DATE_ADVICE: Final = "Use UK day-first (03/01/2025 22:15) or ISO (2025-01-03 22:15) dates."
@@ -840,19 +866,21 @@ def _clean(raw: pd.Series) -> pd.Series:
     return values.mask(values == "")
 
 
+def _has_offset(values: pd.Series) -> npt.NDArray[np.bool_]:
+    """Return where a value ends in a time with a UTC offset (``22:15Z``, ``22:15:00+01:00``)."""
+    found = pc.match_substring_regex(_arrow_text(values), _OFFSET_RE.replace("(", "(?:", 1))
+    return np.asarray(found.fill_null(False), dtype=bool)  # noqa: FBT003
+
+
 def _strip_offset(values: pd.Series, *, column: str, notes: list[str]) -> tuple[pd.Series, bool]:
     """Remove trailing UTC offsets (``+00``, ``Z``), saying so."""
     head = values.head(5000).dropna().head(1000)  # no copy of the whole column
     if head.empty:
         head = values.dropna().head(1000)
-    if (
-        head.empty
-        or not pc.any(
-            pc.match_substring_regex(_arrow_text(head), _OFFSET_RE.replace("(", "(?:", 1))
-        ).as_py()
-    ):
+    offset = _has_offset(head)
+    if not offset.any():
         return values, False
-    notes.append(f"{column}: UTC offsets (e.g. {head.iloc[0]!r}) found in the dates.")
+    notes.append(f"{column}: UTC offsets (e.g. {head.iloc[_first(offset)]!r}) found in the dates.")
     return values.str.replace(_OFFSET_RE, r"\1", regex=True).str.strip(), True
 
 
@@ -915,7 +943,6 @@ def _timestamp(
     A date without a time (a date-only value, an empty time or hour cell beside a date) comes
     back at 00:00 of its day and is flagged, so the caller reads it as the whole day.
     """
-    src = str(table["source_file"].iloc[0])
     column = roles[which]
     time_role = f"{which}_time"
     if time_role not in roles and (which == "to" or "hour" not in roles):
@@ -927,9 +954,10 @@ def _timestamp(
                 stamps.notna().to_numpy()
             )
     values, had_offset = _strip_offset(table[column], column=column, notes=notes)
-    stamp = _parse_dates(values, column=column, source=src, order=roles.get("dates"), origin=table)
+    stamp = _parse_dates(values, column=column, order=roles.get("dates"), origin=table)
     ns = stamp.to_numpy(dtype="datetime64[ns]")
-    has_time = bool(((ns.view(np.int64) % _DAY_NS != 0) & ~np.isnat(ns)).any())
+    timed = (ns.view(np.int64) % _DAY_NS != 0) & ~np.isnat(ns)
+    has_time = bool(timed.any())
     if time_role in roles:
         tod = _parse_time_of_day(table[roles[time_role]], column=roles[time_role], origin=table)
         untimed = stamp.notna().to_numpy() & tod.isna().to_numpy()
@@ -943,18 +971,24 @@ def _timestamp(
                 "midnight written in UTC; the local date is the nearest midnight."
             )
         elif has_time:
+            at = _first(timed)
+            source, row = _origin(table, at)
             msg = (
-                f"{src}: {column!r} holds times (e.g. {values.dropna().iloc[0]!r}) and "
-                f"{roles['hour']!r} holds hours: say which to use (drop hour= from --columns, "
-                "or give a date-only column as from=)."
+                f"{source}: {column!r} holds times (e.g. row {row}, {table[column].iloc[at]!r}) "
+                f"and {roles['hour']!r} holds hours: say which to use (drop hour= from "
+                "--columns, or give a date-only column as from=)."
             )
             raise InputDataError(msg)
         delta, no_hour = _hour_minute(table, roles)
         return stamp.dt.normalize() + delta, stamp.notna().to_numpy() & no_hour
     if had_offset and has_time:
+        offset = _has_offset(table[column])
+        at = _first(offset & timed if (offset & timed).any() else offset)
+        source, row = _origin(table, at)
         msg = (
-            f"{src}: {column!r} holds times with a UTC offset; patchmap needs local times "
-            "as recorded. Export local times from the RMS."
+            f"{source}: {column!r} holds times with a UTC offset (e.g. row {row}, "
+            f"{table[column].iloc[at]!r}); patchmap needs local times as recorded. Export local "
+            "times from the RMS."
         )
         raise InputDataError(msg)
     return stamp, _untimed(stamp, values, has_time=has_time)
@@ -1059,7 +1093,7 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
     if start.isna().all():
         column = roles.get("from", roles.get("year", ""))
         msg = (
-            f"{table['source_file'].iloc[0]}: no row of {column!r} holds a date ({len(start):,} "
+            f"{_files(table)}: no row of {column!r} holds a date ({len(start):,} "
             "rows). Check that it is the committed date, or name it with --columns from=..."
         )
         raise InputDataError(msg)
@@ -1125,7 +1159,11 @@ def _coordinates(
 
 
 def _detect_crs(
-    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], *, names: tuple[str, str], src: str
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    *,
+    names: tuple[str, str],
+    origin: pd.DataFrame,
 ) -> CRS:
     """British National Grid or WGS84 when the values say so unambiguously, else an error."""
     ok = np.isfinite(x) & np.isfinite(y)
@@ -1139,7 +1177,7 @@ def _detect_crs(
     if bng and not degrees:
         return CRS.from_user_input(BNG)
     msg = (
-        f"{src}: cannot tell the coordinate system of {names[0]!r} and {names[1]!r} "
+        f"{_files(origin)}: cannot tell the coordinate system of {names[0]!r} and {names[1]!r} "
         f"(values from {np.nanmin(xs):,.2f}, {np.nanmin(ys):,.2f} to {np.nanmax(xs):,.2f}, "
         f"{np.nanmax(ys):,.2f}). Give it with --crs EPSG:NNNN (27700 for British National Grid, "
         "4326 for longitude/latitude)."
@@ -1160,11 +1198,14 @@ def _target_crs(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> C
     return CRS.from_epsg(int(infos[0].code))
 
 
-def _user_crs(crs: str, *, src: str) -> CRS:
+def _user_crs(crs: str, *, origin: pd.DataFrame) -> CRS:
     try:
         return CRS.from_user_input(crs)
     except ProjCRSError as err:
-        msg = f"{src}: --crs {crs!r} is not a coordinate system pyproj knows. Use EPSG:NNNN."
+        msg = (
+            f"{_files(origin)}: --crs {crs!r} is not a coordinate system pyproj knows. "
+            "Use EPSG:NNNN."
+        )
         raise CRSError(msg) from err
 
 
@@ -1189,15 +1230,14 @@ def _place(
     area: BaseGeometry | gpd.GeoSeries | gpd.GeoDataFrame | None,
     notes: list[str],
 ) -> _Placed:
-    src = str(table["source_file"].iloc[0])
     a, b, geographic = _coordinates(table, roles)
     names = (roles["lon"], roles["lat"]) if geographic else (roles["x"], roles["y"])
     located = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
-    source = _source_crs(a, b, located, crs=crs, names=names, src=src)
+    source = _source_crs(a, b, located, crs=crs, names=names, origin=table)
     located = _without_placeholders(a, b, source=source, names=names, notes=notes)
     if source.to_epsg() == BNG_EPSG:  # the common case: no reprojection, checks in metres
         outside = located & ~in_gb_metres(a, b)
-        _refuse_all_outside(a, b, located, outside, where="in Great Britain", src=src)
+        _refuse_all_outside(a, b, located, outside, where="in Great Britain", origin=table)
         if outside.any():
             notes.append(f"{int(outside.sum())} rows lie outside Great Britain; set aside.")
         far = outside
@@ -1210,7 +1250,7 @@ def _place(
     lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     outside = located & ~_in_area_of_use(source, lon, lat)
     _refuse_all_outside(
-        a, b, located, outside, where=f"where {source.to_string()} is valid", src=src
+        a, b, located, outside, where=f"where {source.to_string()} is valid", origin=table
     )
     target = _target_crs(np.where(outside, np.nan, lon), np.where(outside, np.nan, lat))
     if outside.any():
@@ -1283,17 +1323,22 @@ def _source_crs(
     *,
     crs: str | None,
     names: tuple[str, str],
-    src: str,
+    origin: pd.DataFrame,
 ) -> CRS:
-    """Return the CRS given, or detected; refuse longitude and latitude that look swapped."""
+    """
+    Return the CRS given, or detected; refuse longitude and latitude that look swapped.
+
+    Messages about every row together name every file of ``origin``; a swapped pair names the
+    file and row of the first point that lies in Great Britain only when read swapped.
+    """
     if crs:
-        source = _user_crs(crs, src=src)
-        _refuse_degrees_as_metres(a[located], b[located], source=source, names=names, src=src)
+        source = _user_crs(crs, origin=origin)
+        _refuse_degrees_as_metres(a[located], b[located], source=source, names=names, origin=origin)
     else:  # a 0 in either coordinate (a placeholder) says nothing of the system
         some_zero = (a == 0) | (b == 0)
         known = (np.where(some_zero, np.nan, a), np.where(some_zero, np.nan, b))
-        source = _detect_crs(*(known if some_zero.any() else (a, b)), names=names, src=src)
-    _refuse_swapped(a[located], b[located], source=source, names=names, src=src)
+        source = _detect_crs(*(known if some_zero.any() else (a, b)), names=names, origin=origin)
+    _refuse_swapped(a, b, located, source=source, names=names, origin=origin)
     return source
 
 
@@ -1303,7 +1348,7 @@ def _refuse_degrees_as_metres(
     *,
     source: CRS,
     names: tuple[str, str],
-    src: str,
+    origin: pd.DataFrame,
 ) -> None:
     """Refuse a projected CRS for values that all lie in degree ranges: they are degrees."""
     if (
@@ -1312,33 +1357,36 @@ def _refuse_degrees_as_metres(
         and bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())  # noqa: PLR2004
     ):
         msg = (
-            f"{src}: --crs {source.to_string()} is in metres, but every value of {names[0]!r} "
-            f"and {names[1]!r} lies within 180 of 0 (from {x.min():,.5f}, {y.min():,.5f} to "
-            f"{x.max():,.5f}, {y.max():,.5f}): all the points would be within metres of the "
-            "grid's origin. These values look like longitude/latitude; use --crs EPSG:4326 "
-            "(or leave --crs out)."
+            f"{_files(origin)}: --crs {source.to_string()} is in metres, but every value of "
+            f"{names[0]!r} and {names[1]!r} lies within 180 of 0 (from {x.min():,.5f}, "
+            f"{y.min():,.5f} to {x.max():,.5f}, {y.max():,.5f}): all the points would be within "
+            "metres of the grid's origin. These values look like longitude/latitude; use --crs "
+            "EPSG:4326 (or leave --crs out)."
         )
         raise CRSError(msg)
 
 
 def _refuse_swapped(
-    lon: npt.NDArray[np.float64],
-    lat: npt.NDArray[np.float64],
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    located: npt.NDArray[np.bool_],
     *,
     source: CRS,
     names: tuple[str, str],
-    src: str,
+    origin: pd.DataFrame,
 ) -> None:
-    """Longitude and latitude swapped: in Great Britain only when read the other way round."""
-    if (
-        source.is_geographic
-        and len(lon)
-        and in_gb_lonlat(lat, lon).mean() > _MOST > in_gb_lonlat(lon, lat).mean()
-    ):
+    """Longitude and latitude swapped: most located points in Great Britain only read swapped."""
+    if not source.is_geographic or not located.any():
+        return
+    lon, lat = a[located], b[located]
+    as_read, swapped = in_gb_lonlat(lon, lat), in_gb_lonlat(lat, lon)
+    if swapped.mean() > _MOST > as_read.mean():
+        at = _first(swapped & ~as_read)  # there is one: more points are in GB swapped than not
+        file, row = _origin(origin, int(np.flatnonzero(located)[at]))
         msg = (
-            f"{src}: {names[0]!r} and {names[1]!r} look swapped: read the other way round the "
-            f"points lie in Great Britain (first: {lon[0]:.5f}, {lat[0]:.5f}). Swap the column "
-            f"names, or give --columns lon={names[1]},lat={names[0]}."
+            f"{file}: {names[0]!r} and {names[1]!r} look swapped: read the other way round the "
+            f"points lie in Great Britain (first: row {row}, {lon[at]:.5f}, {lat[at]:.5f}). "
+            f"Swap the column names, or give --columns lon={names[1]},lat={names[0]}."
         )
         raise CRSError(msg)
 
@@ -1350,7 +1398,7 @@ def _refuse_all_outside(
     outside: npt.NDArray[np.bool_],
     *,
     where: str,
-    src: str,
+    origin: pd.DataFrame,
 ) -> None:
     """No located row where the CRS says: the CRS is wrong, not the rows."""
     n = int(located.sum())
@@ -1364,8 +1412,8 @@ def _refuse_all_outside(
         else "Give the right --crs (EPSG:27700 for British National Grid) or leave --crs out."
     )
     msg = (
-        f"{src}: none of the {n:,} located rows lie {where} (values from {xs.min():,.2f}, "
-        f"{ys.min():,.2f} to {xs.max():,.2f}, {ys.max():,.2f}). {hint}"
+        f"{_files(origin)}: none of the {n:,} located rows lie {where} (values from "
+        f"{xs.min():,.2f}, {ys.min():,.2f} to {xs.max():,.2f}, {ys.max():,.2f}). {hint}"
     )
     raise CRSError(msg)
 

@@ -558,3 +558,63 @@ def test_month_first_dates_that_do_not_parse_say_they_were_read_month_first() ->
     rows = "D1,21/01/2025 00:59,,Theft,453850,269500\n"
     with pytest.raises(InputDataError, match="read month-first, as dates=month-first asks"):
         read_incidents([_csv(rows)], columns={"dates": "month-first"})
+
+
+_HOUR_HEADER = "Crime Ref,Date,Hour,Offence,Easting,Northing\n"
+_FROM_HEADER = "Crime Ref,Committed From,Offence,Easting,Northing\n"
+_LONLAT_HEADER = "Crime Ref,Committed From,Offence,Longitude,Latitude\n"
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "later", "found"),
+    [
+        (_HOUR_HEADER,  # date-only in the first file, a time beside the hour in the second
+         "A1,03/01/2025,22,Violence,453850,269500\nA2,14/01/2025,10,Theft,453850,269500\n",
+         "B1,03/01/2025,22,Violence,453850,269500\nB2,14/01/2025 10:30,10,Theft,453850,269500\n",
+         r"^part2\.csv: 'Date' holds times \(e\.g\. row 3, '14/01/2025 10:30'\) and 'Hour'"),
+        (_FROM_HEADER,  # local times in the first file, UTC in the second
+         "A1,2025-01-03 22:15,Violence,453850,269500\n",
+         "B1,2025-01-04 08:00,Theft,453850,269500\nB2,2025-01-04T10:15:00Z,Theft,453850,269500\n",
+         (r"^part2\.csv: 'Committed From' holds times with a UTC offset \(e\.g\. row 3, "
+         r"'2025-01-04T10:15:00Z'\)")),
+        (_FROM_HEADER,  # could be either in the first file, month-first only in the second
+         "A1,03/01/2025 22:15,Violence,453850,269500\n",
+         "B1,02/01/2025 09:00,Theft,453850,269500\nB2,01/13/2025 10:00,Theft,453850,269500\n",
+         (r"^part2\.csv: the dates in 'Committed From' are month-first \(US style, e\.g\. row 3, "
+         r"'01/13/2025 10:00'\)")),
+    ],
+    ids=["times-beside-hours", "utc-offset", "month-first"],
+)  # fmt: skip
+def test_whole_column_date_errors_name_the_file_and_row_of_the_problem(
+    header: str, first: str, later: str, found: str
+) -> None:
+    files = [_csv(first, header, name="part1.csv"), _csv(later, header, name="part2.csv")]
+    with pytest.raises(InputDataError, match=found):
+        read_incidents(files)
+
+
+def test_swapped_longitude_latitude_name_the_file_and_row_of_a_swapped_point() -> None:
+    first = _csv("A1,13/01/2025 10:00,Theft,-1.2097,52.3227\n", _LONLAT_HEADER, name="part1.csv")
+    later = _csv(
+        "B1,13/01/2025 10:00,Theft,52.3227,-1.2097\nB2,13/01/2025 11:00,Theft,52.3300,-1.2000\n"
+        "B3,13/01/2025 12:00,Theft,52.3400,-1.2100\n",
+        _LONLAT_HEADER,
+        name="part2.csv",
+    )
+    pattern = r"^part2\.csv: 'Longitude' and 'Latitude' look swapped.*first: row 2, 52\.32270"
+    with pytest.raises(CRSError, match=pattern):
+        read_incidents([first, later])
+
+
+def test_errors_about_every_row_together_name_every_file() -> None:
+    empty = "A1,,Violence,453850,269500\n"  # no date (files differ: identical ones read once)
+    two = [_csv(empty.replace("A1", f"A{i}"), _FROM_HEADER, name=f"part{i}.csv") for i in (1, 2)]
+    with pytest.raises(InputDataError, match=r"^part1\.csv, part2\.csv: no row of 'Committed"):
+        read_incidents(two)
+    four = [_csv(empty.replace("A1", f"A{i}"), _FROM_HEADER, name=f"m{i}.csv") for i in range(4)]
+    with pytest.raises(InputDataError, match=r"^4 files \(m0\.csv to m3\.csv\): no row of"):
+        read_incidents(four)
+    metres = _csv("A1,13/01/2025 10:00,Theft,453850,269500\n", _FROM_HEADER, name="bng.csv")
+    degrees = _csv("B1,13/01/2025 10:00,Theft,-1.2097,52.3227\n", _FROM_HEADER, name="wgs.csv")
+    with pytest.raises(CRSError, match=r"^bng\.csv, wgs\.csv: cannot tell the coordinate system"):
+        read_incidents([metres, degrees])
