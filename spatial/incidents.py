@@ -41,6 +41,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from spatial._fast_text import (
     FIRST_YEAR,
     LAST_YEAR,
+    NAT_S,
     all_distinct,
     fixed_width_dates,
     fixed_width_seconds,
@@ -265,9 +266,13 @@ def recorded_at_midnight(
     array([ True, False, False, False])
     """
     s = np.asarray(start, dtype="datetime64[ns]")
-    at: npt.NDArray[np.bool_] = (s == np.asarray(end, dtype="datetime64[ns]")) & (
-        s.view(np.int64) % _DAY_NS == 0
-    )
+    at: npt.NDArray[np.bool_] = s == np.asarray(end, dtype="datetime64[ns]")  # never NaT
+    ns = s.view(np.int64)
+    # a day is 2**16 * 675 * 1953125 ns: a multiple of it has its low 16 bits 0, so the (slow)
+    # 64-bit remainder is taken only for those (1 in 32 whole minutes); the answer is the same
+    rows = np.flatnonzero(at & (ns & 0xFFFF == 0))
+    at[:] = False
+    at[rows] = ns[rows] % _DAY_NS == 0
     return at
 
 
@@ -462,14 +467,35 @@ def _read_all(
                 )
                 raise InputDataError(msg)
             layout = layout or list(frame.columns)
-            frame["source_file"] = name
+            frame["source_file"] = _repeated_text(name, len(frame)).array
             frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
             frames.append(_without_blank_rows(frame, layout, name=name, notes=notes))
-    table = pd.concat(frames, ignore_index=True)
+    one = len(frames) == 1 and frames[0].index.equals(pd.RangeIndex(len(frames[0])))
+    table = frames[0] if one else pd.concat(frames, ignore_index=True)
     if table.empty:
         msg = f"{', '.join(files)}: no rows. Export the extract with at least one crime."
         raise EmptyInputError(msg)
     return table, files, notes
+
+
+def _repeated_text(text: str, n: int) -> pd.Series:
+    """
+    Return ``text`` ``n`` times as a text column, built as Arrow strings from two buffers.
+
+    The same values and dtype as assigning the string to a column (pandas' text dtype, Arrow
+    ``large_string``), in a third of the time: no take of a one-value array.
+    """
+    raw = text.encode()
+    offsets = (
+        np.arange(0, (n + 1) * len(raw), len(raw), dtype=np.int64)
+        if raw
+        else np.zeros(n + 1, dtype=np.int64)
+    )
+    array = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(raw * n)]
+    )
+    column: pd.Series = array.to_pandas()
+    return column
 
 
 def _without_blank_rows(
@@ -602,7 +628,7 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
     hit = _format_of(_first_present(text), date_formats)
     fast = fixed_width_seconds(text, hit) if hit else None
     if fast is not None:  # every value a real date in the first value's layout
-        return pd.Series(fast.view("M8[s]").astype("M8[ns]"), index=values.index)
+        return pd.Series(_seconds_as_ns(fast), index=values.index)
     out = pa.nulls(len(text), type=pa.timestamp("s"))
     ordered = ([hit] if hit else []) + [f for f in date_formats if f != hit]
     for date_format in ordered:
@@ -617,6 +643,19 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
         index=values.index,
         dtype="datetime64[ns]",
     )
+
+
+def _seconds_as_ns(seconds: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
+    """
+    Return seconds since 1970 (:data:`~spatial._fast_text.NAT_S` where missing) as ``M8[ns]``.
+
+    A plain multiplication (the dates of the fast parser, 1900-2099, fit in nanoseconds), with
+    the missing values put back as NaT: two to five times faster than NumPy's datetime cast.
+    """
+    ns = seconds * np.int64(1_000_000_000)  # a missing value's product is overwritten below
+    ns[np.flatnonzero(seconds == NAT_S)] = NAT_S  # NaT is the same integer in both units
+    out: npt.NDArray[np.datetime64] = ns.view("M8[ns]")
+    return out
 
 
 def _format_of(value: pa.Scalar | None, date_formats: Sequence[str]) -> str | None:
@@ -720,7 +759,7 @@ def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, boo
         return None
     if date_part == "%d/%m/%Y" and order != "day-first" and dates.latest_day <= 12:  # noqa: PLR2004
         return None  # every day 12 or less: the general path asks which order
-    stamps = pd.Series(dates.seconds.view("M8[s]").astype("M8[ns]"), index=values.index)
+    stamps = pd.Series(_seconds_as_ns(dates.seconds), index=values.index)
     return stamps, dates.has_time
 
 
@@ -1587,13 +1626,10 @@ def _reasons(
     Every copy of a repeated reference but the one kept (see :func:`_repeated`) is a duplicate,
     whatever else is wrong with it.
     """
-    n = len(times.start)
-    masks = (
-        times.start.isna().to_numpy(),
-        ~placed.located,
-        placed.outside,
-        (times.end < times.start).to_numpy(),
-    )
+    start = times.start.to_numpy(dtype="datetime64[ns]")  # no copy
+    end = times.end.to_numpy(dtype="datetime64[ns]")
+    n = len(start)
+    masks = (np.isnat(start), ~placed.located, placed.outside, end < start)  # NaT: never <
     reason = np.zeros(n, dtype=np.int8)
     for code, mask in enumerate(masks, start=2):
         reason[(reason == 0) & mask] = code
@@ -1645,7 +1681,8 @@ def _events(
             "at_midnight": at_midnight,
             "x_m": placed.x[kept],
             "y_m": placed.y[kept],
-        }
+        },
+        copy=False,  # every array here is new: no copy (nor stacking into blocks) needed
     )
 
 

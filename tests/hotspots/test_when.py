@@ -223,6 +223,12 @@ def test_the_reader_and_the_fallback_agree_on_what_is_recorded_at_midnight() -> 
     )  # fmt: skip
     assert recorded_at_midnight(hand["start"], hand["end"]).tolist() == [True, False, False, False]
     assert n_recorded_at_midnight(hand) == 1
+    # times whose nanoseconds share low zero bits with a midnight, and midnights before 1970
+    exact = pd.to_datetime(
+        ["2025-01-03 00:32", "2025-01-03 08:00", "1969-12-31 00:00", "1905-06-01 00:00",
+         "1905-06-01 16:00", "2099-12-31 00:00"]
+    )  # fmt: skip
+    assert recorded_at_midnight(exact, exact).tolist() == [False, False, True, True, False, True]
     unknown = read_incidents([("extract.csv", (header + rows).encode())], midnight="unknown")
     assert unknown.table["at_midnight"].tolist() == events["at_midnight"].tolist()
     assert n_recorded_at_midnight(unknown.table) == 1  # as recorded, though spread over its day

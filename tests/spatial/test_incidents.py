@@ -207,6 +207,12 @@ def test_excel_reads_like_csv(tmp_path: Path) -> None:
     csv = read_incidents([_csv(MIXED)])
     assert xlsx.report.n_events == csv.report.n_events == 3
     assert xlsx.events["start"].tolist() == csv.events["start"].tolist()
+    both = read_incidents([tmp_path / "extract.xlsx", _csv(MIXED.replace("A", "B"), name="b.csv")])
+    text_dtype = pd.Series(["b.csv"]).dtype  # the file names are pandas' own text, as assigned
+    for frame in (both.table, both.rejected):
+        assert frame["source_file"].dtype == text_dtype
+    assert both.table["source_file"].tolist() == ["extract.xlsx"] * 3 + ["b.csv"] * 3
+    assert both.rejected["source_file"].value_counts().to_dict() == {"extract.xlsx": 5, "b.csv": 5}
 
 
 def test_folder_reads_every_file_and_identical_files_once(tmp_path: Path) -> None:
