@@ -37,6 +37,7 @@ from spatial.errors import (
     OutsideGreatBritainError,
     ParameterError,
 )
+from spatial.routes import stop_labels
 from spatial.validate import in_gb_lonlat
 
 if TYPE_CHECKING:
@@ -786,13 +787,14 @@ def stop_table(stops: gpd.GeoDataFrame) -> pd.DataFrame:
     Parameters
     ----------
     stops
-        Stops in EPSG:27700 with ``weight`` and optionally ``label``.
+        Stops in EPSG:27700 with ``weight`` and optionally ``label`` or ``name``.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`STOP_TABLE_COLUMNS`: ``include`` (True), ``label``, ``weight``, ``lon``, ``lat``
-        (degrees, 6 decimals), one row per stop in order, with a fresh index.
+        :data:`STOP_TABLE_COLUMNS`: ``include`` (True), ``label`` (by
+        :func:`spatial.routes.stop_labels`, as the CLI's route names them), ``weight``,
+        ``lon``, ``lat`` (degrees, 6 decimals), one row per stop in order, with a fresh index.
 
     Raises
     ------
@@ -802,11 +804,7 @@ def stop_table(stops: gpd.GeoDataFrame) -> pd.DataFrame:
     require_bng(stops, name="stops")
     xy = shapely.get_coordinates(np.asarray(stops.geometry, dtype=object))
     lonlat = _lonlat(xy) if len(xy) else np.empty((0, 2))
-    labels = (
-        stops["label"].astype("string").fillna("").tolist()
-        if "label" in stops.columns
-        else [f"Stop {i + 1}" for i in range(len(stops))]
-    )
+    labels = stop_labels(stops)
     weight = stops["weight"] if "weight" in stops.columns else pd.Series(1.0, index=stops.index)
     return pd.DataFrame(
         {

@@ -74,6 +74,7 @@ __all__ = [
     "Turn",
     "plan_eva_route",
     "read_stops",
+    "stop_labels",
     "stops_from_hotspots",
     "walk_speed_m_per_min",
     "walk_speed_problem",
@@ -280,12 +281,37 @@ def _weights(stops: gpd.GeoDataFrame, *, name: str) -> npt.NDArray[np.float64]:
     return weight
 
 
-def _labels(stops: gpd.GeoDataFrame) -> list[str]:
-    for column in ("label", "name"):
+def stop_labels(stops: pd.DataFrame) -> list[str]:
+    """
+    Name each stop: its ``label``, else its ``name``, else "Stop N" by its place in the file.
+
+    The one rule for a stop's name, used by route planning (the CLI) and the app's stop table,
+    so a route sheet, GPX or KML names each stop the same whichever front end made it. Blank
+    or whitespace-only values count as missing; names are stripped of surrounding spaces.
+
+    Parameters
+    ----------
+    stops
+        Stops in file order, with optional ``label`` and ``name`` columns. Not modified.
+
+    Returns
+    -------
+    list of str
+        One name per row, in row order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> stops = pd.DataFrame({"label": ["Park", None, " "], "name": ["x", "Shops", None]})
+    >>> stop_labels(stops)
+    ['Park', 'Shops', 'Stop 3']
+    """
+    names = [f"Stop {i + 1}" for i in range(len(stops))]
+    for column in ("name", "label"):  # label last: it wins where both are given
         if column in stops.columns:
-            values = stops[column].astype("string").fillna("")
-            return [str(v) or f"Stop {i + 1}" for i, v in enumerate(values)]
-    return [f"Stop {i + 1}" for i in range(len(stops))]
+            values = stops[column].astype("string").fillna("").str.strip()
+            names = [str(v) or n for v, n in zip(values, names, strict=True)]
+    return names
 
 
 def _check_parameters(*, max_minutes: float, walk_kmh: float, stop_minutes: float) -> None:
@@ -612,7 +638,7 @@ def plan_eva_route(  # noqa: PLR0913  # keyword-only options of one planner
     _check_parameters(max_minutes=max_minutes, walk_kmh=walk_kmh, stop_minutes=stop_minutes)
     _check_stops_and_start(stops, start)
     weight = _weights(stops, name="stops")
-    labels = _labels(stops)
+    labels = stop_labels(stops)
     start_snap = snap_to_nodes(
         network, gpd.GeoSeries([start], crs=BNG), max_snap_m=max_snap_m, name="start"
     )

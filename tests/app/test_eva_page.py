@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,3 +156,62 @@ def test_the_page_walks_the_stops_route_export_and_brief_plan(demo_area: StudyAr
     (shown,) = [d.value for d in at.dataframe if "Arrive (min)" in d.value.columns]
     assert shown["Stop"].tolist() == [str(s) for s in planned.stops["label"]]
     assert shown["#"].tolist() == [int(o) for o in planned.stops["order"]]
+
+
+NAMED_STOPS = (  # demo streets; a "name" column, no "label"; the last stop has no name
+    ((-1.209717, 52.321069), "Wharf <script>alert(1)</script>", 5),
+    ((-1.211921, 52.320859), 'Bene\'t & "Co"', 4),
+    ((-1.209302, 52.323763), "Caf\u00e9 \U0001f693", 3),
+    ((-1.210434, 52.321973), "</name><x>", 2),
+    ((-1.203841, 52.321479), None, 1),
+)
+
+
+def test_uploaded_stops_are_named_from_their_name_column_as_the_cli_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gpxpy  # noqa: PLC0415
+
+    import layers.routes  # noqa: PLC0415
+    from patchmap.cli import main  # noqa: PLC0415
+
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": list(lonlat)},
+            "properties": {"name": name, "weight": weight},
+        }
+        for lonlat, name, weight in NAMED_STOPS
+    ]
+    path = tmp_path / "named.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    cli_gpx = tmp_path / "cli.gpx"
+    assert main(["route", "--demo", "--stops", str(path), "--out", str(cli_gpx)]) == 0
+    written: list[str] = []
+    to_gpx = layers.routes.route_to_gpx
+
+    def keep(*args: object, **kwargs: object) -> str:
+        written.append(to_gpx(*args, **kwargs))  # type: ignore[arg-type]
+        return written[-1]
+
+    monkeypatch.setattr(layers.routes, "route_to_gpx", keep)
+    at = _eva_page()
+    upload = ("named.geojson", path.read_bytes(), "application/geo+json")
+    at.file_uploader(key=page.STOPS_UPLOAD_KEY).set_value(upload).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+    def names(document: str) -> list[str]:
+        return [str(w.name) for w in gpxpy.parse(document).waypoints]
+
+    cli_names = names(cli_gpx.read_text("utf-8"))
+    assert cli_names[1:] == [  # the CLI's order, by weight and distance
+        'Stop 1: Bene\'t & "Co"',
+        "Stop 2: Wharf <script>alert(1)</script>",
+        "Stop 3: </name><x>",
+        "Stop 4: Stop 5",
+        "Stop 5: Caf\u00e9 \U0001f693",
+    ]
+    assert names(written[-1]) == cli_names
+    (shown,) = [d.value for d in at.dataframe if "Arrive (min)" in d.value.columns]
+    assert shown["Stop"].tolist() == [n.split(": ", 1)[1] for n in cli_names[1:]]

@@ -295,6 +295,20 @@ def test_stop_table_round_trips_and_reports_bad_rows() -> None:
         stops_from_table(table)
 
 
+def test_stop_table_names_stops_from_a_name_column_as_route_planning_does() -> None:
+    from layers.routes import stop_table  # noqa: PLC0415
+    from spatial.routes import stop_labels  # noqa: PLC0415
+
+    stops = gpd.GeoDataFrame(
+        {"name": ['Bene\'t & "Co"', None, "Caf\u00e9 \U0001f693"], "weight": [2.0, 5.0, 1.0]},
+        geometry=[Point(X0, Y0), Point(X0 + 300, Y0 + 100), Point(X0 + 50, Y0 + 400)],
+        crs=BNG,
+    )
+    table = stop_table(stops)
+    assert table["label"].tolist() == ['Bene\'t & "Co"', "Stop 2", "Caf\u00e9 \U0001f693"]
+    assert table["label"].tolist() == stop_labels(stops)
+
+
 def test_cli_route_sheet_pdf_shows_the_stops_of_the_route_it_prints(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], pdf_text: Callable[[Path], str]
 ) -> None:

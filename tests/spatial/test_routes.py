@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
@@ -22,6 +23,7 @@ from spatial.routes import (
     RouteMethod,
     plan_eva_route,
     read_stops,
+    stop_labels,
     stops_from_hotspots,
     walk_speed_m_per_min,
 )
@@ -247,6 +249,23 @@ def test_turn_list_names_streets_and_sides() -> None:
     assert sum(t.distance_m for t in route.turns) == pytest.approx(route.distance_m)
     assert route.checklist == EVA_CHECKLIST
     assert len(EVA_CHECKLIST) == 10
+
+
+def test_a_stop_is_named_by_its_label_else_its_name_else_its_place_in_the_file() -> None:
+    net = grid_network(4)
+    stops = stops_at(net, [3, 12, 15])
+    stops["name"] = pd.array(["Shops", "Park", None], dtype="string")
+    assert stop_labels(stops) == ["Shops", "Park", "Stop 3"]
+    stops["label"] = pd.array(["Corner", " ", None], dtype="string")
+    assert stop_labels(stops) == ["Corner", "Park", "Stop 3"]  # a blank label falls back
+    route = plan_eva_route(
+        net,
+        stops.drop(columns="label"),
+        start=node_point(net, 0),
+        max_minutes=120,
+        stop_minutes=0,
+    )
+    assert sorted(route.stops["label"]) == ["Park", "Shops", "Stop 3"]
 
 
 def island_network() -> StreetNetwork:
