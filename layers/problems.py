@@ -1,4 +1,11 @@
-"""Folium layer of proposed joint patrol areas, for the Profile page."""
+"""
+Proposed joint patrol areas and repeat locations, on a map and in files.
+
+A folium layer for the Profile page, and the frames the ``problems`` and ``repeats`` commands
+write to GeoPackage or GeoJSON. The file frames keep only the fields in
+:data:`PROBLEM_AREA_FIELDS` and :data:`REPEAT_LOCATION_FIELDS` (an allow-list), in British
+National Grid; the writers in :mod:`layers.writers` reproject GeoJSON to WGS84 as the last step.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +27,117 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import numpy.typing as npt
 
-__all__ = ["PATROL_AREA_COLOUR", "patrol_area_layer", "problems_map"]
+__all__ = [
+    "PATROL_AREA_COLOUR",
+    "PROBLEM_AREA_FIELDS",
+    "REPEAT_LOCATION_FIELDS",
+    "patrol_area_layer",
+    "problem_area_frame",
+    "problems_map",
+    "repeat_location_frame",
+]
 
 PATROL_AREA_COLOUR: Final = "#e6550d"
 """Outline and fill colour of proposed patrol areas."""
 _FIELDS: Final = ("problem_id", "label", "n_crimes", "score")
+PROBLEM_AREA_FIELDS: Final = (
+    "rank",
+    "problem_id",
+    "label",
+    "crime_type",
+    "kind",
+    "wards",
+    "n_crimes",
+    "score",
+    "area_m2",
+)
+"""The fields written with each patrol area (plus ``patrol_window_text`` when present)."""
+REPEAT_LOCATION_FIELDS: Final = (
+    "rank",
+    "location",
+    "ward",
+    "n_crimes",
+    "share_of_crimes",
+    "n_months",
+    "top_crime_types",
+    "artefact",
+)
+"""The fields written with each repeat location (snap point)."""
+
+
+def _file_frame(
+    frame: gpd.GeoDataFrame, fields: Sequence[str], *, name: str, hint: str
+) -> gpd.GeoDataFrame:
+    require_bng(frame, name=name)
+    require_columns(frame.columns, fields, source=name, hint=hint)
+    out = frame.loc[:, [*fields, frame.geometry.name]].reset_index(drop=True)
+    for column in fields:  # lists and tuples (wards, months) as text every driver writes
+        if out[column].dtype == object:
+            out[column] = [
+                ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for v in out[column]
+            ]
+    return out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
+
+
+def problem_area_frame(problems: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    Return the problems' patrol areas with the fields a file may carry.
+
+    Parameters
+    ----------
+    problems
+        From :func:`tasking.problems.flag_problems` (British National Grid). Not modified.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One polygon per problem in rank order, EPSG:27700, columns :data:`PROBLEM_AREA_FIELDS`
+        (``wards`` as text), plus ``patrol_window_text`` for timed data, and ``geometry``.
+
+    Raises
+    ------
+    CRSError
+        When ``problems`` is not in British National Grid.
+    MissingColumnError
+        When a field is missing.
+    """
+    fields = [*PROBLEM_AREA_FIELDS]
+    if "patrol_window_text" in problems.columns:
+        fields.append("patrol_window_text")
+    return _file_frame(
+        problems, fields, name="problems", hint="Build them with tasking.problems.flag_problems."
+    )
+
+
+def repeat_location_frame(locations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    Return repeat locations (snap points) with the fields a file may carry.
+
+    Parameters
+    ----------
+    locations
+        From :func:`hotspots.concentration.repeat_locations_flagged` (British National Grid).
+        Not modified.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One point per location in rank order, EPSG:27700, columns
+        :data:`REPEAT_LOCATION_FIELDS` and ``geometry``.
+
+    Raises
+    ------
+    CRSError
+        When ``locations`` is not in British National Grid.
+    MissingColumnError
+        When a field is missing.
+    """
+    return _file_frame(
+        locations,
+        REPEAT_LOCATION_FIELDS,
+        name="repeat locations",
+        hint="Build them with hotspots.concentration.repeat_locations_flagged.",
+    )
 
 
 def patrol_area_layer(problems: gpd.GeoDataFrame) -> folium.FeatureGroup:

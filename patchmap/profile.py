@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchmap._data import load
-from patchmap._output import checked_json_out, print_json
+from patchmap._output import checked_json_out, checked_out, print_json
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
+    from patchmap._data import Loaded
     from tasking.profile import Profile
 
 
@@ -165,19 +166,94 @@ def _print_profile(profile: Profile) -> None:
 
 # --- problems --------------------------------------------------------------------------------
 
+_OUT_SUFFIXES = (".json", ".gpkg", ".geojson")
+"""What ``problems --out`` and ``repeats --out`` write: the ``--json`` record, or the layer."""
+
+
+def _add_out_help(parser: argparse.ArgumentParser, what: str) -> None:
+    # the --out option is shared by every subcommand, so its help is not reworded here
+    parser.epilog = (
+        f"--out FILE: .json writes the --json record; .gpkg (EPSG:27700) or .geojson (WGS84) "
+        f"writes {what}."
+    )
+
+
+def _write_out(
+    args: argparse.Namespace,
+    record: dict[str, object],
+    frame: gpd.GeoDataFrame,
+    *,
+    command: str,
+    loaded: Loaded,
+    months: tuple[str, str],
+) -> str | None:
+    """Write ``--out``: the JSON record, or ``frame`` as GeoPackage or GeoJSON; say what."""
+    if args.out is None:
+        return None
+    suffix = args.out.suffix.lower()
+    if suffix == ".json":
+        text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"  # as --json prints it
+        args.out.write_text(text, encoding="utf-8")
+        return f"Wrote the record to {args.out}."
+    from boundaries.extract import is_extract_area
+    from boundaries.select import filter_texts, select_wards
+    from layers.metadata import ExportMetadata, source_lines
+    from layers.writers import write_geojson, write_gpkg
+
+    area, wards = loaded.area, select_wards(loaded.area, loaded.selection)
+    metadata = ExportMetadata(
+        title=f"patchmap {command}: {area.label}",
+        area=f"{area.label}: {', '.join(str(w) for w in wards['ward_name'])}",
+        audience="police",
+        min_count=None,
+        period=months,
+        filters=filter_texts(loaded.selection),
+        sources=source_lines(
+            is_demo=area.is_demo,
+            uses_osm=False,
+            provenance=area.provenance,
+            ward_file=not is_extract_area(wards),
+        ),
+    ).with_fields({command: tuple(str(c) for c in frame.columns if c != "geometry")})
+    if suffix == ".gpkg":
+        write_gpkg({command: frame}, args.out, metadata=metadata)
+        return f"Wrote {len(frame)} features to {args.out} (EPSG:27700, layer {command})."
+    write_geojson(frame, args.out, metadata=metadata)
+    return f"Wrote {len(frame)} features to {args.out} (WGS84)."
+
 
 def add_problems(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``patchmap problems`` to its parser."""
     parser.add_argument("--max-problems", type=int, default=10, help="how many to list")
     parser.add_argument("--min-crimes", type=int, default=10, help="fewest crimes per problem")
     parser.add_argument("--cell-size-m", type=float, default=150.0, help="Gi* cell size")
+    _add_out_help(
+        parser,
+        "the patrol areas (polygons with rank, label, crime type, n_crimes) for "
+        "'tasks add area --wkt'",
+    )
+
+
+def _problem_records(problems: gpd.GeoDataFrame) -> list[dict[str, object]]:
+    """Return the problems as JSON records, each with its patrol area as WKT (EPSG:27700)."""
+    import shapely
+
+    records = [
+        {str(k): v for k, v in rec.items()}
+        for rec in problems.drop(columns="geometry").to_dict("records")
+    ]
+    for rec, area in zip(records, problems.geometry, strict=True):
+        rec["patrol_area_wkt"] = shapely.to_wkt(area, rounding_precision=-1)
+    return records
 
 
 def run_problems(args: argparse.Namespace) -> int:
     """Run ``patchmap problems``; return the exit code."""
     from boundaries.select import select_points, select_wards
+    from layers.problems import problem_area_frame
     from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
 
+    checked_out(args.out, _OUT_SUFFIXES, "the --json record or the patrol areas")
     loaded = load(args)
     area = loaded.area
     points = select_points(area, loaded.selection)
@@ -195,17 +271,34 @@ def run_problems(args: argparse.Namespace) -> int:
         from tasking.windows import problem_patrol_windows
 
         problems = problem_patrol_windows(problems, loaded.incidents.events)
-    records = problems.drop(columns="geometry").to_dict("records")
+    records = _problem_records(problems)
+    record: dict[str, object] = {"months": list(months), "problems": records}
+    if not timed:
+        record["note"] = TIME_OF_DAY_NOTE
+    wrote = _write_out(
+        args,
+        record,
+        problem_area_frame(problems),
+        command="problems",
+        loaded=loaded,
+        months=months,
+    )
     if args.json:
-        record: dict[str, object] = {"months": list(months), "problems": records}
-        if not timed:
-            record["note"] = TIME_OF_DAY_NOTE
         print_json(record)
         return 0
+    _print_problems(records, min_crimes=args.min_crimes, timed=timed)
+    if not timed:
+        print(TIME_OF_DAY_NOTE)
+    if wrote:
+        print(wrote)
+    return 0
+
+
+def _print_problems(records: list[dict[str, object]], *, min_crimes: int, timed: bool) -> None:
     if not records:
         print(
             f"No problem found: none of the selection's crime types has a hot area holding "
-            f"{args.min_crimes} crimes or more (--min-crimes)."
+            f"{min_crimes} crimes or more (--min-crimes)."
         )
     for rec in records:
         print(f"{rec['problem_id']:>4}  {rec['label']}")
@@ -213,9 +306,6 @@ def run_problems(args: argparse.Namespace) -> int:
         print(f"      partners: {rec['agencies']}; busiest months: {rec['peak_months']}")
         if timed:
             print(f"      when: {rec['patrol_window_text']}")
-    if not timed:
-        print(TIME_OF_DAY_NOTE)
-    return 0
 
 
 # --- repeats ---------------------------------------------------------------------------------
@@ -227,14 +317,17 @@ def add_repeats(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cell-size-m", type=float, default=100.0, help="cell size for the concentration shares"
     )
+    _add_out_help(parser, "the repeat locations (points with rank, location, n_crimes)")
 
 
 def run_repeats(args: argparse.Namespace) -> int:
     """Run ``patchmap repeats``; return the exit code."""
     from boundaries.select import select_points, select_wards
     from hotspots.concentration import concentration, repeat_locations_flagged
+    from layers.problems import repeat_location_frame
     from spatial.grid import make_grid
 
+    checked_out(args.out, _OUT_SUFFIXES, "the --json record or the repeat locations")
     loaded = load(args)
     points = select_points(loaded.area, loaded.selection)
     if points.empty:
@@ -253,8 +346,10 @@ def run_repeats(args: argparse.Namespace) -> int:
             "n_months": int(r["n_months"]),
             "top_crime_types": str(r["top_crime_types"]),
             "artefact": r["artefact"],
+            "x_m": float(r["geometry"].x),
+            "y_m": float(r["geometry"].y),
         }
-        for r in top.drop(columns="geometry").to_dict("records")
+        for r in top.to_dict("records")
     ]
     record = {
         "n_crimes": len(points),
@@ -271,6 +366,10 @@ def run_repeats(args: argparse.Namespace) -> int:
             "notes": list(conc.notes),
         },
     }
+    months = loaded.selection.months or (loaded.area.months[0], loaded.area.months[-1])
+    wrote = _write_out(
+        args, record, repeat_location_frame(top), command="repeats", loaded=loaded, months=months
+    )
     if args.json:
         print_json(record)
         return 0
@@ -282,4 +381,6 @@ def run_repeats(args: argparse.Namespace) -> int:
         f"{conc.share_top_5pct:.0%} of crime in the busiest 5 % of {grid.cell_size_m:.0f} m cells; "
         f"generalised Gini {conc.gini_generalised:.2f} (random placement: {conc.gini_null:.2f})."
     )
+    if wrote:
+        print(wrote)
     return 0
