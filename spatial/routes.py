@@ -501,6 +501,8 @@ class _TurnBuilder:
     walked_m: float = 0.0
     heading: float | None = None
     street: str = ""
+    started: bool = False
+    """A "Start at" line is written (a first stop at the start has it before its arrival)."""
 
     def walk(self, path: list[int]) -> None:
         groups: list[tuple[str, float, float, float]] = []  # street, length, bearing in, out
@@ -517,7 +519,7 @@ class _TurnBuilder:
                 groups.append((street, length, _bearing(coords[0], coords[1]), out))
         for street, length, bearing_in, bearing_out in groups:
             if self.heading is None:
-                word = f"Start at {self.start_label} along"
+                word = "Set off along" if self.started else f"Start at {self.start_label} along"
             else:
                 word = _turn_word((bearing_in - self.heading + 180.0) % 360.0 - 180.0)
                 if word == "Continue onto" and street == self.street:
@@ -528,6 +530,7 @@ class _TurnBuilder:
             self.street = street
 
     def _emit(self, street: str, length: float, start: float, word: str) -> None:
+        self.started = True
         self.turns.append(
             Turn(
                 step=len(self.turns) + 1,
@@ -540,6 +543,18 @@ class _TurnBuilder:
         )
 
     def arrive(self, text: str, order: int) -> None:
+        if not self.started:  # the first stop is at the start: say where the walk starts first
+            self.started = True
+            self.turns.append(
+                Turn(
+                    step=1,
+                    instruction=f"Start at {self.start_label}",
+                    street="",
+                    distance_m=0.0,
+                    start_m=0.0,
+                    stop_order=None,
+                )
+            )
         self.turns.append(
             Turn(
                 step=len(self.turns) + 1,

@@ -509,3 +509,29 @@ def test_route_cli_json_contract_on_cambridge(
     code = main([*args, "--stops", str(stops), "--max-minutes", "5"])
     assert code == 2
     assert "No stop can be visited within 5 min" in capsys.readouterr().err
+
+
+def test_a_first_stop_at_the_start_comes_after_the_start_line() -> None:
+    net = grid_network(4)
+    start = node_point(net, 0, dx=1.0)
+    route = plan_eva_route(
+        net, stops_at(net, [3, 0]), start=start, start_label="the station", stop_minutes=0
+    )
+    texts = [t.instruction for t in route.turns]
+    assert route.stops.index.tolist() == [1, 0]  # the stop at the start node first
+    assert texts[:3] == [
+        "Start at the station",
+        "Arrive at stop 1, Stop 2 (minute 0): spend 0 min on the EVA checklist",
+        "Set off along Row 0 for 300 m",
+    ]
+    assert not any(t.startswith("Start at") for t in texts[1:])
+    assert [t.step for t in route.turns] == list(range(1, len(texts) + 1))
+    assert sum(t.distance_m for t in route.turns) == pytest.approx(route.distance_m)
+    alone = plan_eva_route(
+        net, stops_at(net, [0]), start=start, start_label="the station", stop_minutes=0
+    )
+    assert [t.instruction for t in alone.turns] == [
+        "Start at the station",
+        "Arrive at stop 1, Stop 1 (minute 0): spend 0 min on the EVA checklist",
+        "Arrive back at the station (minute 0)",
+    ]
