@@ -35,7 +35,9 @@ define apt_install
 	fi
 endef
 
-APP_DEBS := /usr/bin/chromium=chromium,fonts-liberation
+# the emoji font: without it Chromium prints an emoji in a stop or problem name as nothing in PDFs
+APP_DEBS := /usr/bin/chromium=chromium,fonts-liberation \
+	/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf=fonts-noto-color-emoji
 TEST_DEBS := $(APP_DEBS) /usr/bin/pdftoppm=poppler-utils /usr/lib/postgresql/*/bin/pg_ctl=postgresql
 
 app-deps:

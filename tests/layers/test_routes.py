@@ -189,6 +189,18 @@ def test_route_sheet_pdf_reads_back_its_title_summary_and_stops_in_order(
     assert "Far corner" in text  # left out, with its reason
 
 
+def test_route_sheet_pdf_keeps_an_emoji_in_a_stop_name(
+    net: StreetNetwork, route: EvaRoute, pdf_text: Callable[[bytes], str]
+) -> None:
+    name = "Caf\u00e9 \u00fcn\u00ef \U0001f693"
+    named = dataclasses.replace(route, stops=route.stops.assign(label=[name, "Park gate"]))
+    text = pdf_text(html_to_pdf(route_sheet_html(named, title="EVA", network=net)))
+    assert f"1 {name}" in text, (
+        "the emoji is missing from the PDF: install Debian's fonts-noto-color-emoji "
+        f"(make system-deps). Text: {text[:300]}"
+    )
+
+
 def test_pdf_without_chromium_says_what_to_install(tmp_path: Path) -> None:
     with pytest.raises(PatchmapError, match="apt-get install chromium"):
         html_to_pdf("<p>x</p>", chromium_path=tmp_path / "no-chromium")
