@@ -478,8 +478,10 @@ def _tasks_update(session: Session, args: argparse.Namespace) -> dict[str, objec
 
 def _tasks_propose(session: Session, args: argparse.Namespace) -> list[dict[str, object]]:
     from tasking.findings import add_proposed_actions, propose_actions
-    from tasking.store import list_areas, list_findings
+    from tasking.store import get_eva_route, list_areas, list_findings
 
+    if args.route is not None:
+        get_eva_route(session, args.route)  # refuses an id that is no EVA route
     proposals = propose_actions(
         list_findings(session, route_id=args.route), routes=list_areas(session, kind="eva_route")
     )

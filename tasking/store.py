@@ -132,6 +132,7 @@ __all__ = [
     "export_log",
     "get_action",
     "get_area",
+    "get_eva_route",
     "get_problem",
     "list_actions",
     "list_areas",
@@ -646,6 +647,39 @@ def get_area(session: Session, area_id: int) -> AreaRecord:
     return repo.get(session, repo.AREAS, area_id)
 
 
+def get_eva_route(session: Session, route_id: int) -> AreaRecord:
+    """
+    Return one stored EVA route, refusing an id that is another kind of area.
+
+    Parameters
+    ----------
+    session
+        Open session.
+    route_id
+        The route's area id.
+
+    Returns
+    -------
+    AreaRecord
+        The route (``kind == "eva_route"``).
+
+    Raises
+    ------
+    RecordNotFoundError
+        When no area has that id.
+    ParameterError
+        When the area is a patrol or comparison area, not an EVA route.
+    """
+    route = repo.AREAS.record(repo.get_row(session, repo.AREAS, route_id, label="EVA route"))
+    if route.kind != "eva_route":
+        msg = (
+            f"Area {route_id} ({route.name}) is a {route.kind.replace('_', ' ')}, not an EVA "
+            "route; name a route (list them with: patchmap tasks list areas --kind eva_route)."
+        )
+        raise ParameterError(msg)
+    return route
+
+
 def list_areas(
     session: Session, *, problem_id: int | None = None, kind: AreaKind | None = None
 ) -> tuple[AreaRecord, ...]:
@@ -938,13 +972,7 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
     (545250.0, 258010.0)
     """
     check_user(user)
-    route = repo.AREAS.record(repo.get_row(session, repo.AREAS, route_id, label="EVA route"))
-    if route.kind != "eva_route":
-        msg = (
-            f"Area {route_id} ({route.name}) is a {route.kind}, not an EVA route; "
-            "record findings against a route."
-        )
-        raise ParameterError(msg)
+    route = get_eva_route(session, route_id)
     _check_answers(answers)
     if not is_whole(stop_number) or stop_number < 1:
         msg = f"stop_number must be a whole number from 1; found {stop_number!r}."

@@ -380,7 +380,7 @@ def test_store_errors_say_what_to_fix(engine: Engine) -> None:
             add_area(session, box(0.11, 52.19, 0.13, 52.21), kind="patrol_area", name="x", user="a")
         with pytest.raises(InvalidGeometryError, match="must be a LineString or MultiLineString"):
             add_area(session, PATROL, kind="eva_route", name="x", user="a")
-        with pytest.raises(ParameterError, match=r"is a patrol_area, not an EVA route"):
+        with pytest.raises(ParameterError, match=r"is a patrol area, not an EVA route"):
             add_finding(session, patrol.id, stop_number=1, answers={}, user="a")
         with pytest.raises(ParameterError, match="expected_version must be the whole-number"):
             update_problem(session, problem.id, expected_version="1", user="a", title="y")  # type: ignore[arg-type]

@@ -399,3 +399,19 @@ def test_tasks_option_on_both_sides_or_for_no_use_is_refused(
         main(["tasks", *argv])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_tasks_propose_refuses_a_route_that_does_not_exist_or_is_no_eva_route(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    user = ["--db", str(tmp_path / "log.sqlite"), "--user", "pcso"]
+    square = "POLYGON ((545000 260000, 545100 260000, 545100 260100, 545000 260000))"
+    main(["tasks", "add", "area", "--kind", "patrol_area", "--name", "Sq", "--wkt", square, *user])
+    capsys.readouterr()
+    code, _, err = _run(capsys, "tasks", "propose", "--route", "99", *user)
+    assert code == 2
+    assert "No EVA route has id 99. List them to see the ids that exist." in err
+    code, out, err = _run(capsys, "tasks", "propose", "--route", "1", *user)
+    assert code == 2
+    assert "(none)" not in str(out)
+    assert "Area 1 (Sq) is a patrol area, not an EVA route" in err
