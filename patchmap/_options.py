@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Final
 
-__all__ = ["INGEST_OPTIONS", "common_options", "ingest_options", "iso_date", "iso_date_or_none"]
+__all__ = [
+    "INGEST_OPTIONS",
+    "common_options",
+    "ingest_options",
+    "iso_date",
+    "iso_date_or_none",
+    "positive_minutes",
+    "whole_from_one",
+]
 
 INGEST_OPTIONS: Final = frozenset({"store", "json"})
 """The common options ``patchmap ingest`` uses (by ``dest``); it refuses the others."""
@@ -138,5 +147,29 @@ def iso_date(text: str) -> dt.date:
     value = iso_date_or_none(text)
     if value is None:
         msg = "a date is needed here (YYYY-MM-DD)"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def positive_minutes(text: str) -> float:
+    """Read an option's number of minutes: finite and above 0 (argparse names the option)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        msg = f"must be a positive number of minutes; found {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def whole_from_one(text: str) -> int:
+    """Read an option's count or number along a list: a whole number from 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"must be a whole number from 1; found {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value

@@ -13,6 +13,7 @@ from patchmap._defaults import (
     DEFAULT_TOP_N_STREETS,
     STREET_METHODS,
 )
+from patchmap._options import positive_minutes
 
 if TYPE_CHECKING:
     import argparse
@@ -81,7 +82,10 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         help="plan a closed EVA loop from here that walks the --top hot segments end to end",
     )
     walk.add_argument(
-        "--max-minutes", type=float, default=DEFAULT_MAX_MINUTES, help="time budget of the walk"
+        "--max-minutes",
+        type=positive_minutes,
+        default=DEFAULT_MAX_MINUTES,
+        help="time budget of the walk",
     )
     walk.add_argument(
         "--walk-out",

@@ -19,7 +19,7 @@ from patchmap._defaults import (
     PROBLEM_STATUSES,
     SARA_STAGES,
 )
-from patchmap._options import common_options, iso_date, iso_date_or_none
+from patchmap._options import common_options, iso_date, iso_date_or_none, whole_from_one
 from patchmap._output import print_json
 from spatial.errors import ParameterError
 
@@ -184,7 +184,9 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     ar.add_argument("--problem", type=int, metavar="ID")
     f = add.add_parser("finding", parents=[add_opts], help="what was seen at one EVA stop")
     f.add_argument("--route", type=int, required=True, metavar="ID")
-    f.add_argument("--stop", type=int, required=True, metavar="N")
+    f.add_argument(
+        "--stop", type=whole_from_one, required=True, metavar="N", help="stop number, from 1"
+    )
     f.add_argument("--seen", action="append", choices=CHECKLIST_ITEMS, default=[])
     f.add_argument("--not-seen", action="append", choices=CHECKLIST_ITEMS, default=[])
     f.add_argument("--note", default="")
@@ -565,16 +567,36 @@ def _tasks_assess(session: Session, args: argparse.Namespace) -> dict[str, objec
     before, after = parse_month_range(args.before), parse_month_range(args.after)
     require_loaded_months(loaded.area, before=before, after=after)
     points = select_points(loaded.area, Selection(crime_types=loaded.selection.crime_types))
-    result = assess_response(
-        points,
-        _assess_area(session, args.treated, loaded.area),
-        _assess_area(session, args.comparison, loaded.area),
-        before=before,
-        after=after,
-        displacement_buffer_m=args.buffer_m,
-        per_km2=args.per_km2,
-    )
+    treated = _assess_area(session, args.treated, loaded.area)
+    comparison = _assess_area(session, args.comparison, loaded.area)
+    try:
+        result = assess_response(
+            points,
+            treated,
+            comparison,
+            before=before,
+            after=after,
+            displacement_buffer_m=args.buffer_m,
+            per_km2=args.per_km2,
+        )
+    except ParameterError as err:
+        raise type(err)(_with_assess_flags(str(err))) from err
     return result.to_dict()
+
+
+_ASSESS_FLAGS: Final = (
+    ("treated_area", "the --treated area"),
+    ("comparison_area", "the --comparison area"),
+    ("displacement_buffer_m", "--buffer-m"),
+)
+"""assess_response's parameter names as the ``tasks assess`` options that give them."""
+
+
+def _with_assess_flags(message: str) -> str:
+    """Say ``--treated``, ``--comparison``, ``--buffer-m`` where ``message`` names parameters."""
+    for name, flag in _ASSESS_FLAGS:
+        message = message.replace(name, flag)
+    return message[:1].upper() + message[1:]
 
 
 def _describe_assessment(rec: dict[str, Any]) -> list[str]:

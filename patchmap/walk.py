@@ -15,6 +15,7 @@ from patchmap._defaults import (
     DEFAULT_TOP_N,
     DEFAULT_WALK_KMH,
 )
+from patchmap._options import positive_minutes
 from patchmap._output import print_json, walk_record
 from spatial.errors import ParameterError
 
@@ -81,7 +82,7 @@ def add_route(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-minutes",
-        type=float,
+        type=positive_minutes,
         default=DEFAULT_MAX_MINUTES,
         help="time budget (default 60)",
     )

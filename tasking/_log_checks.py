@@ -81,7 +81,7 @@ def text_of(value: object) -> str | None:
 
 
 def check_geometry(geometry: object, kind: AreaKind) -> str:
-    label = kind.replace("_", " ")
+    label = "EVA route" if kind == "eva_route" else kind.replace("_", " ")
     if not isinstance(geometry, BaseGeometry) or geometry.is_empty:
         msg = f"The {label} geometry is empty or not a shapely geometry: {geometry!r}."
         raise InvalidGeometryError(msg)
@@ -93,7 +93,8 @@ def check_geometry(geometry: object, kind: AreaKind) -> str:
         ("LineString", "MultiLineString") if kind == "eva_route" else ("Polygon", "MultiPolygon")
     )
     if geometry.geom_type not in wanted:
-        msg = f"A {label} must be a {' or '.join(wanted)}; found {geometry.geom_type}."
+        article = "An" if label.startswith("EVA") else "A"
+        msg = f"{article} {label} must be a {' or '.join(wanted)}; found {geometry.geom_type}."
         raise InvalidGeometryError(msg)
     check_in_gb(geometry, label=f"The {label}", stored="Areas")
     return shapely.to_wkt(geometry, rounding_precision=3)

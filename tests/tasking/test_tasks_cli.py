@@ -415,3 +415,64 @@ def test_tasks_propose_refuses_a_route_that_does_not_exist_or_is_no_eva_route(
     assert code == 2
     assert "(none)" not in str(out)
     assert "Area 1 (Sq) is a patrol area, not an EVA route" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["tasks", "add", "finding", "--route", "1", "--stop", "0", "--seen", "graffiti"],
+            "argument --stop: must be a whole number from 1; found '0'",
+        ),
+        (
+            ["route", "--demo", "--max-minutes", "0"],
+            "argument --max-minutes: must be a positive number of minutes; found '0'",
+        ),
+        (
+            ["route", "--demo", "--max-minutes", "nan"],
+            "argument --max-minutes: must be a positive number of minutes; found 'nan'",
+        ),
+        (
+            ["streets", "--demo", "--max-minutes", "-3"],
+            "argument --max-minutes: must be a positive number of minutes; found '-3'",
+        ),
+    ],
+)
+def test_bad_numbers_are_refused_naming_the_option(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "stop_number" not in err
+    assert "max_minutes" not in err
+
+
+def test_tasks_assess_names_the_options_when_the_areas_overlap(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["tasks", "assess", "--demo", "--treated", "ward:Castle", "--comparison"]
+    argv += ["ward:Castle", "--before", "2024-10:2025-03", "--after", "2025-04:2025-09"]
+    code, _, err = _run(capsys, *argv, "--db", str(tmp_path / "log.sqlite"))
+    assert code == 2
+    assert "The --treated area and the --comparison area overlap by" in err
+    assert "treated_area" not in err
+    db = ["--db", str(tmp_path / "log.sqlite")]
+    code, _, err = _run(capsys, *argv[:6], "ward:Eastgate", *argv[7:], *db, "--buffer-m", "-5")
+    assert code == 2
+    assert "--buffer-m must be positive metres; found -5.0" in err
+
+
+def test_an_eva_route_of_the_wrong_shape_is_refused_in_good_english(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    square = "POLYGON ((545000 260000, 545100 260000, 545100 260100, 545000 260000))"
+    code, _, err = _run(
+        capsys,
+        *("tasks", "add", "area", "--kind", "eva_route", "--name", "x", "--wkt", square),
+        *("--db", str(tmp_path / "log.sqlite"), "--user", "u"),
+    )
+    assert code == 2
+    assert "An EVA route must be a LineString or MultiLineString; found Polygon." in err
