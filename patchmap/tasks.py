@@ -119,6 +119,28 @@ def _tasks_options() -> argparse.ArgumentParser:
     return _after_verb(opts)
 
 
+def _record(
+    records: _SubParsers,
+    name: str,
+    *,
+    parents: list[argparse.ArgumentParser],
+    help: str,  # noqa: A002 - argparse's name
+    argument_default: str | None = None,
+) -> argparse.ArgumentParser:
+    """
+    Add the record ``name`` (singular) to a verb, which takes its plural as well.
+
+    ``tasks add problems`` and ``tasks list problem`` are read as ``problem``: ``args.record``
+    is always the singular.
+    """
+    aliases = [] if name == "audit" else [f"{name}s"]
+    parser = records.add_parser(
+        name, aliases=aliases, parents=parents, help=help, argument_default=argument_default
+    )
+    parser.set_defaults(record=name)
+    return parser
+
+
 def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one CLI table
     """
     Add the options of ``patchmap tasks`` to its parser.
@@ -149,12 +171,12 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
         "reply) returns the record the first try stored instead of adding a second; use a new "
         "ID, e.g. from uuidgen, for each record",
     )
-    p = add.add_parser("problem", parents=[add_opts], help="a problem (SARA)")
+    p = _record(add, "problem", parents=[add_opts], help="a problem (SARA)")
     p.add_argument("--title", required=True)
     p.add_argument("--description", default="")
     p.add_argument("--stage", choices=SARA_STAGES, default="scanning")
     p.add_argument("--ward", dest="problem_ward", help="ward the problem lies in")
-    a = add.add_parser("action", parents=[add_opts], help="an EPIC action on a problem")
+    a = _record(add, "action", parents=[add_opts], help="an EPIC action on a problem")
     a.add_argument("--problem", type=int, required=True, metavar="ID")
     a.add_argument("--epic", choices=EPIC_TYPES, required=True)
     a.add_argument("--description", required=True)
@@ -169,20 +191,20 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
         help='days and hours of a joint patrol, e.g. "Fri and Sat 22:00-03:00" (from patchmap '
         "when); written into the description",
     )
-    m = add.add_parser("meeting", parents=[add_opts], help="a NAG meeting")
+    m = _record(add, "meeting", parents=[add_opts], help="a NAG meeting")
     m.add_argument("--name", required=True)
     m.add_argument("--held-on", type=iso_date, required=True, metavar="YYYY-MM-DD")
     m.add_argument("--notes", default="")
-    d = add.add_parser("decision", parents=[add_opts], help="a decision of a NAG meeting")
+    d = _record(add, "decision", parents=[add_opts], help="a decision of a NAG meeting")
     d.add_argument("--meeting", type=int, required=True, metavar="ID")
     d.add_argument("--decision", required=True)
     d.add_argument("--problem", type=int, metavar="ID")
-    ar = add.add_parser("area", parents=[add_opts], help="a patrol area, EVA route or comparison")
+    ar = _record(add, "area", parents=[add_opts], help="a patrol area, EVA route or comparison")
     ar.add_argument("--kind", choices=AREA_KINDS, required=True)
     ar.add_argument("--name", required=True)
     ar.add_argument("--wkt", required=True, help="geometry as WKT in British National Grid metres")
     ar.add_argument("--problem", type=int, metavar="ID")
-    f = add.add_parser("finding", parents=[add_opts], help="what was seen at one EVA stop")
+    f = _record(add, "finding", parents=[add_opts], help="what was seen at one EVA stop")
     f.add_argument("--route", type=int, required=True, metavar="ID")
     f.add_argument(
         "--stop", type=whole_from_one, required=True, metavar="N", help="stop number, from 1"
@@ -205,23 +227,23 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     lst = verbs.add_parser("list", help="list records").add_subparsers(
         dest="record", required=True, metavar="RECORD"
     )
-    lp = lst.add_parser("problems", parents=[opts])
+    lp = _record(lst, "problem", parents=[opts], help="problems (--stage, --status)")
     lp.add_argument("--stage", choices=SARA_STAGES)
     lp.add_argument("--status", choices=PROBLEM_STATUSES)
-    la = lst.add_parser("actions", parents=[opts])
+    la = _record(lst, "action", parents=[opts], help="EPIC actions (--problem, --status, --agency)")
     la.add_argument("--problem", type=int, metavar="ID")
     la.add_argument("--status", choices=ACTION_STATUSES)
     la.add_argument("--agency")
-    lar = lst.add_parser("areas", parents=[opts])
+    lar = _record(lst, "area", parents=[opts], help="stored areas (--problem, --kind)")
     lar.add_argument("--problem", type=int, metavar="ID")
     lar.add_argument("--kind", choices=AREA_KINDS)
-    lst.add_parser("meetings", parents=[opts])
-    ld = lst.add_parser("decisions", parents=[opts])
+    _record(lst, "meeting", parents=[opts], help="NAG meetings")
+    ld = _record(lst, "decision", parents=[opts], help="NAG decisions (--meeting, --problem)")
     ld.add_argument("--meeting", type=int, metavar="ID")
     ld.add_argument("--problem", type=int, metavar="ID")
-    lf = lst.add_parser("findings", parents=[opts])
+    lf = _record(lst, "finding", parents=[opts], help="EVA findings (--route)")
     lf.add_argument("--route", type=int, metavar="ID")
-    lau = lst.add_parser("audit", parents=[opts])
+    lau = _record(lst, "audit", parents=[opts], help="the audit trail (--entity, --id)")
     lau.add_argument(
         "--entity", choices=["problem", "action", "area", "meeting", "decision", "finding"]
     )
@@ -230,8 +252,12 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     upd = verbs.add_parser("update", help="change a problem or action").add_subparsers(
         dest="record", required=True, metavar="RECORD"
     )
-    up = upd.add_parser("problem", parents=[opts], argument_default=argparse.SUPPRESS)
-    ua = upd.add_parser("action", parents=[opts], argument_default=argparse.SUPPRESS)
+    up = _record(
+        upd, "problem", parents=[opts], argument_default=argparse.SUPPRESS, help="a problem"
+    )
+    ua = _record(
+        upd, "action", parents=[opts], argument_default=argparse.SUPPRESS, help="an action"
+    )
     for u in (up, ua):
         u.add_argument("id", type=int)
         u.add_argument(
@@ -418,19 +444,19 @@ def _tasks_list(session: Session, args: argparse.Namespace) -> list[dict[str, ob
     )
 
     kind = args.record
-    if kind == "problems":
+    if kind == "problem":
         rows: Sequence[Any] = list_problems(session, sara_stage=args.stage, status=args.status)
-    elif kind == "actions":
+    elif kind == "action":
         rows = list_actions(
             session, problem_id=args.problem, status=args.status, owner_agency=args.agency
         )
-    elif kind == "areas":
+    elif kind == "area":
         rows = list_areas(session, problem_id=args.problem, kind=args.kind)
-    elif kind == "meetings":
+    elif kind == "meeting":
         rows = list_meetings(session)
-    elif kind == "decisions":
+    elif kind == "decision":
         rows = list_decisions(session, meeting_id=args.meeting, problem_id=args.problem)
-    elif kind == "findings":
+    elif kind == "finding":
         rows = list_findings(session, route_id=args.route)
     else:
         rows = list_audit(session, entity=args.entity, entity_id=args.id)

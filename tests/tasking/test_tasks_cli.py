@@ -476,3 +476,31 @@ def test_an_eva_route_of_the_wrong_shape_is_refused_in_good_english(
     )
     assert code == 2
     assert "An EVA route must be a LineString or MultiLineString; found Polygon." in err
+
+
+def test_tasks_records_are_taken_singular_or_plural_and_listed_in_the_help(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    user = ["--db", str(tmp_path / "log.sqlite"), "--user", "pc.smith"]
+    assert main(["tasks", "add", "problems", "--title", "ASB", *user]) == 0
+    assert (
+        main(["tasks", "update", "problems", "1", "--version", "1", "--stage", "analysis", *user])
+        == 0
+    )
+    capsys.readouterr()
+    for record in ("problem", "problems"):
+        code, listed, _ = _run(capsys, "tasks", "list", record, *user, "--json")
+        assert code == 0
+        assert isinstance(listed, list)
+        assert [(p["title"], p["sara_stage"]) for p in listed] == [("ASB", "analysis")]
+    for verb, records in (
+        ("add", ("problem", "action", "meeting", "decision", "area", "finding")),
+        ("list", ("problem", "action", "area", "meeting", "decision", "finding", "audit")),
+        ("update", ("problem", "action")),
+    ):
+        with pytest.raises(SystemExit):
+            main(["tasks", verb, "--help"])
+        shown = capsys.readouterr().out
+        for record in records:
+            assert record in shown
+            assert record == "audit" or f"{record} ({record}s)" in shown
