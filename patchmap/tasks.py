@@ -38,6 +38,9 @@ __all__ = ["add_tasks", "run_tasks"]
 
 LOG_OPTIONS: Final = frozenset({"db", "user", "json", "out"})
 """The options (by ``dest``) every ``tasks`` verb reads; the data options only ``assess`` reads."""
+UNREAD_FILTERS: Final = {"ward": "--ward", "neighbourhood": "--neighbourhood", "months": "--months"}
+"""Common filters no ``tasks`` verb reads: ``assess`` takes its areas from ``--treated`` and
+``--comparison`` and its months from ``--before`` and ``--after``."""
 
 if TYPE_CHECKING:
     _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]  # noqa: SLF001 - its base
@@ -74,7 +77,8 @@ class _VerbsAction(_SubParsers):
                     "give it once."
                 )
                 parser.error(msg)
-            if before and verb != "assess" and action.dest not in LOG_OPTIONS:
+            unread = action.dest in UNREAD_FILTERS  # refused below, whatever the verb
+            if before and verb != "assess" and action.dest not in LOG_OPTIONS and not unread:
                 msg = (
                     f"{action.option_strings[0]} is read only by 'tasks assess': 'tasks {verb}' "
                     f"reads no crime data. Leave it out (the options of {verb!r} go after it)."
@@ -82,6 +86,19 @@ class _VerbsAction(_SubParsers):
                 parser.error(msg)
         for name, value in vars(after).items():
             setattr(namespace, name, value)
+        for dest, option in UNREAD_FILTERS.items():
+            if getattr(namespace, dest, None) is not None:
+                hint = (
+                    " (a problem's ward goes after the record: tasks add problem --ward NAME)"
+                    if dest == "ward" and verb != "assess"
+                    else ""
+                )
+                msg = (
+                    f"{option} is read by no 'tasks' verb: 'tasks assess' takes its areas from "
+                    "--treated and --comparison (a ward as ward:NAME) and its months from "
+                    f"--before and --after. Leave {option} out{hint}."
+                )
+                parser.error(msg)
 
 
 def _after_verb(options: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -289,8 +306,12 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     db_only.add_argument("--user", metavar="NAME", help=argparse.SUPPRESS)
     asr = verbs.add_parser(
         "assess",
-        parents=[_after_verb(common_options()), _after_verb(db_only)],
+        parents=[_after_verb(_assess_data_options()), _after_verb(db_only)],
         help="WDD and exact Poisson assessment of a response (treated vs comparison area)",
+        description="Compare crime in the --treated area with the --comparison area, in the "
+        "--before months and the --after months (which follow them); --crime-type chooses the "
+        "crimes counted. Areas and months come from these options alone: --ward and --months "
+        "are not read.",
     )
     asr.add_argument(
         "--treated", required=True, metavar="AREA", help="'ward:NAME' or a stored area id"
@@ -302,6 +323,20 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     asr.add_argument("--after", required=True, metavar="YYYY-MM:YYYY-MM")
     asr.add_argument("--buffer-m", type=float, help="displacement ring width in metres")
     asr.add_argument("--per-km2", action="store_true", help="compare crimes per km2")
+
+
+def _assess_data_options() -> argparse.ArgumentParser:
+    """
+    Return the common options as ``tasks assess`` shows them: without the unread filters.
+
+    ``--ward``, ``--neighbourhood`` and ``--months`` still parse, so that they are refused by
+    name (see :data:`UNREAD_FILTERS`), but the help does not offer them.
+    """
+    options = common_options()
+    for action in options._actions:  # noqa: SLF001 - argparse lists a parser's actions nowhere else
+        if action.dest in UNREAD_FILTERS:
+            action.help = argparse.SUPPRESS
+    return options
 
 
 def _tasks_user(args: argparse.Namespace) -> str:

@@ -449,7 +449,7 @@ def assess_response(
     before
         First and last month (``"YYYY-MM"``, inclusive) before the response.
     after
-        First and last month after it; must not overlap ``before``.
+        First and last month after it; must come after ``before``, without overlapping it.
     displacement_buffer_m
         Width of the rings round the treated and comparison areas in which displacement
         (or diffusion of benefit) is counted; None for no displacement areas.
@@ -473,7 +473,8 @@ def assess_response(
     InvalidGeometryError
         When an area is empty, not a polygon or invalid.
     ParameterError
-        When periods are malformed or overlap, the buffer is not positive, or areas overlap.
+        When periods are malformed, overlap or come in the wrong order, the buffer is not
+        positive, or areas overlap.
     EmptyInputError
         When no crime falls in any area in either period.
 
@@ -501,6 +502,12 @@ def assess_response(
     start_1, end_1 = _parse_period(after, "after")
     if start_1 <= end_0 and start_0 <= end_1:
         msg = f"before {before} and after {after} overlap: the periods must not share months."
+        raise ParameterError(msg)
+    if end_1 < start_0:
+        msg = (
+            f"The after period ({start_1}..{end_1}) comes before the before period "
+            f"({start_0}..{end_0}): 'after' is the months after the response. Swap them."
+        )
         raise ParameterError(msg)
     regions = _regions(treated_area, comparison_area, displacement_buffer_m=displacement_buffer_m)
 

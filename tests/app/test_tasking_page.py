@@ -376,3 +376,20 @@ def test_findings_map_colours_and_escapes_each_finding(
     )
     assert "Problem seen" in rendered
     assert "Nothing seen" in rendered
+
+
+def test_assessment_refuses_an_after_period_before_the_before_period(
+    engine: Engine, demo_area: StudyArea
+) -> None:
+    del engine
+    at = _tasking()
+    months = [str(m) for m in demo_area.months]
+    at.select_slider(key=page.BEFORE_KEY).set_value((months[-3], months[-1]))
+    at.select_slider(key=page.AFTER_KEY).set_value((months[0], months[2])).run()
+    assert not at.exception
+    assert any(
+        f"The after period ({months[0]}..{months[2]}) comes before the before period "
+        f"({months[-3]}..{months[-1]})" in e.value
+        for e in at.error
+    ), [e.value for e in at.error]
+    assert not [m for m in at.metric if m.label == "WDD (crimes per month)"]

@@ -386,8 +386,10 @@ def test_tasks_options_before_the_verb_are_read_as_its_usage_line_shows(
         (
             ["--ward", "Abbey", "add", "problem", "--title", "ASB"],
             (
-                "--ward is read only by 'tasks assess': 'tasks add' reads no crime data. Leave "
-                "it out (the options of 'add' go after it)."
+                "--ward is read by no 'tasks' verb: 'tasks assess' takes its areas from "
+                "--treated and --comparison (a ward as ward:NAME) and its months from --before "
+                "and --after. Leave --ward out (a problem's ward goes after the record: tasks add "
+                "problem --ward NAME)."
             ),
         ),
     ],
@@ -504,3 +506,47 @@ def test_tasks_records_are_taken_singular_or_plural_and_listed_in_the_help(
         for record in records:
             assert record in shown
             assert record == "audit" or f"{record} ({record}s)" in shown
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--before", "2025-06:2025-09", "--after", "2025-01:2025-03"],
+            (
+                "The after period (2025-01..2025-03) comes before the before period "
+                "(2025-06..2025-09): 'after' is the months after the response. Swap them."
+            ),
+        ),
+        (
+            ["--before", "2025-04:2025-06", "--after", "2025-07:2025-09", "--months", "2025-07"],
+            "--months is read by no 'tasks' verb: 'tasks assess' takes its areas from --treated",
+        ),
+        (
+            ["--before", "2025-04:2025-06", "--after", "2025-07:2025-09", "--ward", "Riverside"],
+            "Leave --ward out.",
+        ),
+    ],
+)
+def test_tasks_assess_refuses_reversed_periods_and_the_filters_it_does_not_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, extra: list[str], message: str
+) -> None:
+    argv = ["tasks", "assess", "--demo", "--treated", "ward:Castle", "--comparison"]
+    argv += ["ward:Eastgate", "--db", str(tmp_path / "log.sqlite"), *extra]
+    try:
+        code = main(argv)
+    except SystemExit as exit_info:
+        code = int(str(exit_info.code))
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_tasks_assess_help_offers_only_what_it_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["tasks", "assess", "--help"])
+    shown = capsys.readouterr().out
+    for option in ("--treated", "--comparison", "--before", "--after", "--crime-type"):
+        assert option in shown
+    for option in ("--ward NAME", "--months YYYY-MM:YYYY-MM", "--neighbourhood NAME"):
+        assert option not in shown
+    assert "--ward and --months are not read" in " ".join(shown.split())
