@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -40,6 +40,10 @@ CONNECT_TIMEOUT_S: Final = 10
 """How long to wait for a PostgreSQL server to answer (whole seconds, libpq's unit)."""
 POSTGRES_DRIVERS: Final = ("psycopg", "psycopg2")
 """Synchronous PostgreSQL drivers the log accepts (``postgresql://`` means psycopg 3)."""
+VERSION_TABLE: Final = "alembic_version"
+"""The table Alembic keeps the log's schema revision in, made with the log's first tables."""
+_TABLES_NAMED: Final = 5
+"""How many of another application's tables a refusal names."""
 MIGRATION_LOCK_KEY: Final = zlib.crc32(b"patchmap tasking log migrations")
 """PostgreSQL advisory lock key held while migrating (one per database)."""
 
@@ -286,6 +290,41 @@ def _create_engine(parsed: URL, *, shown: str, lock_timeout_s: float) -> Engine:
     return engine
 
 
+def refuse_foreign_database(engine: Engine, *, shown: str) -> None:
+    """
+    Refuse an SQLite file that holds another application's tables, before writing to it.
+
+    The log's first migration makes its tables and :data:`VERSION_TABLE` in one transaction,
+    so a file with tables but no version table is not a tasking log: another program's
+    database, perhaps with a table of the same name (``problems``). Adding the log's tables
+    to it would change another program's file. An empty file, a new one or a tasking log pass.
+
+    Raises
+    ------
+    DatabaseError
+        Naming a few of the tables found, and saying to give a new file.
+    """
+    with engine.connect() as connection:
+        tables = sorted(inspect(connection).get_table_names())
+        connection.rollback()
+    if not tables or VERSION_TABLE in tables:
+        return
+    from tasking._log_schema import Base  # noqa: PLC0415 - the tables' names, on this path only
+
+    clash = sorted(set(tables) & set(Base.metadata.tables))
+    named = ", ".join(tables[:_TABLES_NAMED])
+    if len(tables) > _TABLES_NAMED:
+        named += f" and {len(tables) - _TABLES_NAMED} more"
+    msg = (
+        f"The tasking database {shown} holds another application's tables ({named}), not a "
+        "tasking log"
+        + (f" (its {', '.join(clash)} table is that application's, not the log's)" if clash else "")
+        + ": patchmap will not add its tables to it. Name a new file (or the tasking log's "
+        ".sqlite file) with --db or PATCHMAP_DATABASE_URL."
+    )
+    raise DatabaseError(msg)
+
+
 def connect(
     url: str | Path | None = None,
     *,
@@ -323,8 +362,9 @@ def connect(
         When the URL is unusable (another database system, an async driver, a malformed
         SQLite URL).
     DatabaseError
-        When the database cannot be reached, opened, locked or written, or was upgraded by a
-        newer patchmap.
+        When the database cannot be reached, opened, locked or written, was upgraded by a
+        newer patchmap, or (SQLite) is another application's file: it has tables, none of them
+        the log's version table.
     """
     resolved = resolve_database_url(url)
     parsed = make_url(resolved)
@@ -334,6 +374,12 @@ def connect(
         else parsed.render_as_string(hide_password=True)
     )
     engine = _create_engine(parsed, shown=shown, lock_timeout_s=lock_timeout_s)
+    if migrate and parsed.get_backend_name() == "sqlite":  # before migrating writes to it
+        try:
+            refuse_foreign_database(engine, shown=shown)
+        except BaseException:
+            engine.dispose()
+            raise
     if migrate:
         from alembic.util import CommandError  # noqa: PLC0415 - error path only
 

@@ -393,3 +393,18 @@ def test_assessment_refuses_an_after_period_before_the_before_period(
         for e in at.error
     ), [e.value for e in at.error]
     assert not [m for m in at.metric if m.label == "WDD (crimes per month)"]
+
+
+def test_another_applications_sqlite_file_is_refused_on_the_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3  # noqa: PLC0415 - only this test makes a foreign file
+
+    path = tmp_path / "crm.sqlite"
+    with sqlite3.connect(path) as other:
+        other.execute("CREATE TABLE problems (name TEXT)")
+    monkeypatch.setenv("PATCHMAP_DATABASE_URL", f"sqlite:///{path}")
+    at = _tasking(user=None)
+    assert any("holds another application's tables (problems)" in e.value for e in at.error)
+    with sqlite3.connect(path) as other:
+        assert [r[0] for r in other.execute("SELECT name FROM sqlite_master")] == ["problems"]

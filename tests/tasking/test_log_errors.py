@@ -185,3 +185,40 @@ def test_integrity_errors_stay_the_callers_to_handle(sqlite_file: Path) -> None:
         assert not isinstance(caught.value, DatabaseError)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("tables", "named"),
+    [
+        (["customers", "orders"], "(customers, orders), not a tasking log: "),
+        (["problems"], "(problems), not a tasking log (its problems table is that application's"),
+        ([f"t{i}" for i in range(7)], "(t0, t1, t2, t3, t4 and 2 more), not a tasking log"),
+    ],
+)
+def test_another_applications_sqlite_file_is_refused_and_left_unchanged(
+    tmp_path: Path, tables: list[str], named: str
+) -> None:
+    path = tmp_path / "other.sqlite"
+    other = sqlite3.connect(path)
+    for table in tables:
+        other.execute(f"CREATE TABLE {table} (name TEXT)")
+    other.commit()
+    other.close()
+    with pytest.raises(DatabaseError) as refused:
+        connect(path)
+    message = str(refused.value)
+    assert f"{path} holds another application's tables {named}" in message
+    assert "Name a new file" in message
+    assert "server's log" not in message
+    with sqlite3.connect(path) as check:
+        found = sorted(r[0] for r in check.execute("SELECT name FROM sqlite_master"))
+    assert found == sorted(tables)  # nothing of the log's was written into it
+
+
+def test_an_empty_sqlite_file_becomes_a_log(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite"
+    path.touch()
+    engine = connect(path)
+    with Session(engine) as session:
+        assert list_problems(session) == ()
+    engine.dispose()

@@ -550,3 +550,19 @@ def test_tasks_assess_help_offers_only_what_it_reads(capsys: pytest.CaptureFixtu
     for option in ("--ward NAME", "--months YYYY-MM:YYYY-MM", "--neighbourhood NAME"):
         assert option not in shown
     assert "--ward and --months are not read" in " ".join(shown.split())
+
+
+def test_tasks_list_refuses_another_applications_sqlite_file_without_writing_to_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import sqlite3  # noqa: PLC0415 - only this test makes a foreign file
+
+    path = tmp_path / "crm.sqlite"
+    with sqlite3.connect(path) as other:
+        other.execute("CREATE TABLE customers (name TEXT)")
+    code, out, err = _run(capsys, "tasks", "list", "problems", "--db", str(path))
+    assert code == 2
+    assert "(none)" not in str(out)
+    assert f"{path} holds another application's tables (customers)" in err
+    with sqlite3.connect(path) as other:
+        assert [r[0] for r in other.execute("SELECT name FROM sqlite_master")] == ["customers"]
