@@ -109,6 +109,8 @@ FINDING_NOT_SEEN_KEY: Final = "tasking_finding_not_seen"
 FINDING_NOTE_KEY: Final = "tasking_finding_note"
 FINDING_PHOTO_KEY: Final = "tasking_finding_photo"
 FINDING_SPOKEN_KEY: Final = "tasking_finding_spoken_to"
+FINDING_X_KEY: Final = "tasking_finding_x_m"
+FINDING_Y_KEY: Final = "tasking_finding_y_m"
 ADD_FINDING_KEY: Final = "tasking_add_finding"
 FINDINGS_MAP_KEY: Final = "tasking_findings_map"
 FINDINGS_TABLE_KEY: Final = "tasking_findings_table"
@@ -606,8 +608,9 @@ def _findings_tab(ctx: _ui.Context, engine: Engine, log: _Log) -> None:
         )
     else:
         st.caption(
-            "This route was saved without its stops, so its findings are not mapped. "
-            "Save routes from the EVA routes page to keep their stops."
+            "This route was saved without its stops: give the easting and northing where "
+            "each finding was seen, so it is mapped and counted. Save routes from the EVA "
+            "routes page to keep their stops."
         )
     _add_finding_form(engine, n_stops)
     if log.findings:
@@ -630,6 +633,10 @@ def _add_finding_form(engine: Engine, n_stops: int) -> None:
         st.text_area("Note", key=FINDING_NOTE_KEY)
         st.text_input("Photo reference", key=FINDING_PHOTO_KEY)
         st.text_input("Who was spoken to", key=FINDING_SPOKEN_KEY)
+        if not n_stops:  # a route saved without its stops: the finding needs its position
+            left, right = st.columns(2)
+            left.number_input("Easting where seen (m, BNG)", value=None, key=FINDING_X_KEY)
+            right.number_input("Northing where seen (m, BNG)", value=None, key=FINDING_Y_KEY)
         if st.form_submit_button("Record finding", key=ADD_FINDING_KEY):
             user = _user()
             seen = list(st.session_state.get(FINDING_SEEN_KEY) or [])
@@ -643,6 +650,8 @@ def _add_finding_form(engine: Engine, n_stops: int) -> None:
             photo = str(st.session_state.get(FINDING_PHOTO_KEY) or "") or None
             spoken = str(st.session_state.get(FINDING_SPOKEN_KEY) or "")
             walked_on = dt.datetime.now(dt.UTC).date()
+            x_m, y_m = (st.session_state.get(k) for k in (FINDING_X_KEY, FINDING_Y_KEY))
+            point = None if n_stops or x_m is None or y_m is None else shapely.Point(x_m, y_m)
             request_id = _ui.submission_id(
                 "add_finding",
                 user,
@@ -653,6 +662,7 @@ def _add_finding_form(engine: Engine, n_stops: int) -> None:
                 photo,
                 spoken,
                 walked_on,
+                None if point is None else point.wkt,
             )
             _ui.guarded(
                 "recording the finding",
@@ -668,6 +678,7 @@ def _add_finding_form(engine: Engine, n_stops: int) -> None:
                     photo_ref=photo,
                     spoken_to=spoken,
                     walked_on=walked_on,
+                    point=point,
                     request_id=request_id,
                 ),
             )

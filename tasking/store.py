@@ -926,9 +926,10 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
     walked_on
         Date of the walk.
     point
-        Where it was seen, a shapely Point in British National Grid metres. When None and the
-        route was stored with its stops (``add_area(..., stops=...)``), the position of stop
-        ``stop_number``; otherwise the finding has no location.
+        Where it was seen, a shapely Point in British National Grid metres. When None, the
+        position of stop ``stop_number`` of a route stored with its stops
+        (``add_area(..., stops=...)``); a route stored without them needs the point, since a
+        finding without a location can be neither mapped nor counted in a ward's profile.
     request_id
         Idempotency key of this add (e.g. a UUID made once per intended record): when an add
         with this key was stored before, as after a crash or a lost reply, its record is
@@ -946,7 +947,9 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
         When the route does not exist.
     ParameterError
         When the area is not an EVA route, an answer key is unknown or not True/False/None,
-        ``stop_number`` is below 1, or the route stores its stops and has no such stop.
+        ``stop_number`` is below 1, the route stores its stops and has no such stop, no
+        ``point`` is given for a route without stops, or the finding records nothing (no
+        answer, note, photo or person spoken to).
     InvalidGeometryError
         When ``point`` is not a shapely Point.
     OutsideGreatBritainError
@@ -977,6 +980,7 @@ def add_finding(  # noqa: PLR0913 - what an EVA stop records
     if not is_whole(stop_number) or stop_number < 1:
         msg = f"stop_number must be a whole number from 1; found {stop_number!r}."
         raise ParameterError(msg)
+    _check_not_empty(answers, note=note, photo_ref=photo_ref, spoken_to=spoken_to)
     x_m, y_m = _finding_location(route, stop_number, point)
     return repo.add(
         session,
@@ -1010,15 +1014,39 @@ def _check_answers(answers: Mapping[ChecklistItem, bool | None]) -> None:
         raise ParameterError(msg)
 
 
-def _finding_location(
-    route: AreaRecord, stop_number: int, point: object
-) -> tuple[float | None, float | None]:
-    """Return the given point, else the route's stored stop, else no location."""
+def _check_not_empty(
+    answers: Mapping[ChecklistItem, bool | None],
+    *,
+    note: object,
+    photo_ref: object,
+    spoken_to: object,
+) -> None:
+    """Refuse a finding that records nothing: no item checked, no note, photo or name."""
+    checked = any(v is not None for v in answers.values())
+    written = any(isinstance(t, str) and t.strip() for t in (note, photo_ref, spoken_to))
+    if not (checked or written):
+        msg = (
+            "The finding records nothing: no checklist item is marked seen or not seen, and "
+            "there is no note, photo or person spoken to. Mark what was checked (--seen, "
+            "--not-seen) or write a note."
+        )
+        raise ParameterError(msg)
+
+
+def _finding_location(route: AreaRecord, stop_number: int, point: object) -> tuple[float, float]:
+    """Return the given point, else the route's stored stop; refuse a finding with neither."""
     if point is not None:
         return check_point(point)
     stops = route.stops
     if not stops:
-        return None, None
+        msg = (
+            f"EVA route {route.id} ({route.name}) was saved without its stops, so stop "
+            f"{stop_number} has no position and the finding could not be mapped or counted. "
+            "Give where it was seen in British National Grid metres (--at X_M Y_M, or the "
+            "easting and northing on the Tasking page), or save the route with its stops from "
+            "the EVA routes page."
+        )
+        raise ParameterError(msg)
     if stop_number > len(stops):
         msg = (
             f"EVA route {route.id} ({route.name}) has {len(stops)} stops; there is no stop "

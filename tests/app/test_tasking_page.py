@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from shapely import LineString, MultiPoint, Point
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
@@ -167,12 +168,16 @@ def test_eva_findings_become_proposed_actions_from_the_page(engine: Engine) -> N
             answers={"graffiti": True},
             user="pcso",
             walked_on=dt.date(2026, 11, 18),
+            point=Point(545_000, 260_000),
         )
     at = _tasking()
     at.multiselect(key=page.FINDING_SEEN_KEY).set_value(["fly_tipping"])
     at.text_area(key=page.FINDING_NOTE_KEY).set_value("Mattress")
+    at.number_input(key=page.FINDING_X_KEY).set_value(545_050.0)
+    at.number_input(key=page.FINDING_Y_KEY).set_value(260_050.0)
     at.button(key=page.ADD_FINDING_KEY).click().run()
     assert not at.exception
+    assert not at.error, [e.value for e in at.error]
     at.button(key=page.PROPOSE_KEY).click().run()
     assert not at.exception
     with Session(engine) as session:
@@ -288,6 +293,18 @@ def test_recording_a_finding_at_a_stop_stores_its_location_and_maps_it(
         route = add_area(
             session, line, kind="eva_route", name="Castle <walk>", user="pc.smith", stops=stops
         )
+        legacy = add_finding(  # stored before a position was required: made unlocated below
+            session,
+            bare.id,
+            stop_number=1,
+            answers={"litter": False},
+            user="pc.smith",
+            point=Point(545_000, 260_000),
+        )
+        session.execute(
+            text("UPDATE eva_findings SET x_m = NULL, y_m = NULL WHERE id = :id"),
+            {"id": legacy.id},
+        )
     at = _tasking()
     assert any("saved without its stops" in c.value for c in at.caption)
     at.selectbox(key=page.FINDING_ROUTE_KEY).set_value(route.id).run()
@@ -299,14 +316,23 @@ def test_recording_a_finding_at_a_stop_stores_its_location_and_maps_it(
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     at.selectbox(key=page.FINDING_ROUTE_KEY).set_value(bare.id).run()
-    at.button(key=page.ADD_FINDING_KEY).click().run()  # nothing ticked; no stops: no location
+    at.multiselect(key=page.FINDING_SEEN_KEY).set_value(["graffiti"])
+    at.button(key=page.ADD_FINDING_KEY).click().run()  # no stops and no position: refused
     assert not at.exception, at.exception
+    assert any("saved without its stops, so stop 1 has no position" in e.value for e in at.error)
+    at.selectbox(key=page.FINDING_ROUTE_KEY).set_value(bare.id).run()
+    at.text_area(key=page.FINDING_NOTE_KEY).set_value("   ")
+    at.number_input(key=page.FINDING_X_KEY).set_value(545_000.0)
+    at.number_input(key=page.FINDING_Y_KEY).set_value(260_000.0)
+    at.button(key=page.ADD_FINDING_KEY).click().run()  # nothing ticked, no note: refused
+    assert any("The finding records nothing" in e.value for e in at.error)
     with Session(engine) as session:
-        located, unlocated = sorted(list_findings(session), key=lambda f: f.id)
+        unlocated, located = sorted(list_findings(session), key=lambda f: f.id)
     assert located.point == stops.geoms[1]
     assert (located.route_id, located.stop_number, located.created_by) == (route.id, 2, "pc.smith")
     assert located.answers["graffiti"] is True
     assert (unlocated.route_id, unlocated.point) == (bare.id, None)
+    at.selectbox(key=page.FINDING_ROUTE_KEY).set_value(route.id).run()
     assert any(
         "1 finding(s) on the map, 1 with a problem seen; 1 recorded without a location" in c.value
         for c in at.caption
@@ -342,6 +368,7 @@ def test_findings_map_colours_and_escapes_each_finding(
             stop_number=2,
             answers={},
             user="pcso",
+            note="Quiet",
             point=Point(second_x + 5, second_y),
         )
         records = list_findings(session)

@@ -83,7 +83,7 @@ def test_migration_0002_adds_and_drops_the_location_keeping_the_findings(
                 session,
                 1,
                 stop_number=1,
-                answers={},
+                answers={"litter": False},
                 user="pcso",
                 point=Point(545_100.1234, 260_070.5),
             )
@@ -106,7 +106,9 @@ def test_finding_location_round_trip_from_a_point_or_the_routes_stop(engine: Eng
             session, ROUTE, kind="eva_route", name="Underpass walk", user="pc", stops=STOPS
         )
         bare = add_area(session, ROUTE, kind="eva_route", name="No stops", user="pc")
-        at_stop = add_finding(session, route.id, stop_number=2, answers={}, user="pcso")
+        at_stop = add_finding(
+            session, route.id, stop_number=2, answers={"graffiti": False}, user="pcso"
+        )
         given = add_finding(
             session,
             route.id,
@@ -115,15 +117,22 @@ def test_finding_location_round_trip_from_a_point_or_the_routes_stop(engine: Eng
             user="pcso",
             point=Point(545_222.2224, 260_111.1116),
         )
-        unlocated = add_finding(session, bare.id, stop_number=5, answers={}, user="pcso")
+        at_bare = add_finding(
+            session,
+            bare.id,
+            stop_number=5,
+            answers={"graffiti": True},
+            user="pcso",
+            point=Point(545_300, 260_200),
+        )
     assert route.stops == tuple(STOPS.geoms)
     assert bare.stops == ()
     assert (at_stop.x_m, at_stop.y_m) == (545_210.0, 260_105.0)
     assert (given.x_m, given.y_m) == (545_222.222, 260_111.112)  # stored to the millimetre
     assert given.point == Point(545_222.222, 260_111.112)
-    assert (unlocated.x_m, unlocated.y_m, unlocated.point) == (None, None, None)
+    assert (at_bare.x_m, at_bare.y_m) == (545_300.0, 260_200.0)  # a route without stops
     with Session(engine) as session:
-        assert list_findings(session) == (at_stop, given, unlocated)
+        assert list_findings(session) == (at_stop, given, at_bare)
         assert get_area(session, route.id).stops_wkt == route.stops_wkt
         assert get_area(session, route.id).geometry.equals(ROUTE)  # the line is unchanged
 
@@ -137,19 +146,24 @@ def test_lon_lat_and_missing_stops_are_refused(engine: Engine) -> None:
             r"reproject longitude/latitude with to_crs\('EPSG:27700'\)",
         ):
             add_finding(
-                session, route.id, stop_number=1, answers={}, user="a", point=Point(0.12, 52.2)
+                session,
+                route.id,
+                stop_number=1,
+                answers={"graffiti": True},
+                user="a",
+                point=Point(0.12, 52.2),
             )
         with pytest.raises(InvalidGeometryError, match="point must be a shapely Point"):
             add_finding(
                 session,
                 route.id,
                 stop_number=1,
-                answers={},
+                answers={"graffiti": True},
                 user="a",
                 point=(545_000, 260_000),  # type: ignore[arg-type]  # the mistake under test
             )
         with pytest.raises(ParameterError, match=r"has 3 stops; there is no stop 4"):
-            add_finding(session, route.id, stop_number=4, answers={}, user="a")
+            add_finding(session, route.id, stop_number=4, answers={"graffiti": True}, user="a")
         with pytest.raises(OutsideGreatBritainError, match="EVA route stops lies outside"):
             add_area(
                 session,
@@ -187,7 +201,19 @@ def test_findings_to_geodataframe_keeps_located_findings_only(engine: Engine) ->
             spoken_to="Two residents",
             walked_on=dt.date(2025, 8, 9),
         )
-        add_finding(session, bare.id, stop_number=1, answers={"graffiti": True}, user="pcso")
+        legacy = add_finding(
+            session,
+            bare.id,
+            stop_number=1,
+            answers={"graffiti": True},
+            user="pcso",
+            point=Point(545_100, 260_080),
+        )
+        # A finding stored before locations were required has none.
+        session.execute(
+            text("UPDATE eva_findings SET x_m = NULL, y_m = NULL WHERE id = :id"),
+            {"id": legacy.id},
+        )
         add_finding(
             session, route.id, stop_number=1, answers={"litter": False}, user="pcso"
         )  # nothing seen
@@ -214,3 +240,23 @@ def test_findings_to_geodataframe_keeps_located_findings_only(engine: Engine) ->
     assert empty.crs == BNG
     assert list(empty.columns) == [*FINDING_COLUMNS, "geometry"]
     assert empty.empty
+
+
+def test_a_finding_without_a_position_or_without_content_is_refused(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        route = add_area(session, ROUTE, kind="eva_route", name="R", user="pc", stops=STOPS)
+        bare = add_area(session, ROUTE, kind="eva_route", name="Bare", user="pc")
+        with pytest.raises(
+            ParameterError,
+            match=r"EVA route 2 \(Bare\) was saved without its stops, so stop 99 has no "
+            r"position .* \(--at X_M Y_M, or the easting and northing on the Tasking page\)",
+        ):
+            add_finding(session, bare.id, stop_number=99, answers={"graffiti": True}, user="a")
+        with pytest.raises(ParameterError, match="has 3 stops; there is no stop 4"):
+            add_finding(session, route.id, stop_number=4, answers={"graffiti": True}, user="a")
+        for empty in ({}, {"graffiti": None}):
+            with pytest.raises(ParameterError, match="The finding records nothing"):
+                add_finding(session, route.id, stop_number=1, answers=empty, user="a", note="  ")
+        noted = add_finding(session, route.id, stop_number=1, answers={}, user="a", note="Quiet")
+    with Session(engine) as session:
+        assert list_findings(session) == (noted,)

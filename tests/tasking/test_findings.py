@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import pytest
-from shapely import LineString
+from shapely import LineString, MultiPoint
 from sqlalchemy.orm import Session
 
 from spatial.errors import ParameterError
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 ROUTE = LineString([(545_050, 260_050), (545_200, 260_100), (545_350, 260_250)])
+STOPS = MultiPoint([(545_050, 260_050), (545_200, 260_100), (545_350, 260_250)])
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def _walk(engine: Engine, *, linked: bool) -> int:
             name="Underpass walk",
             user="pc.smith",
             problem_id=problem.id if linked else None,
+            stops=STOPS,
         )
         day = dt.date(2026, 11, 18)
         add_finding(

@@ -155,6 +155,7 @@ def test_problem_action_area_meeting_finding_round_trip(engine: Engine) -> None:
             photo_ref="IMG_0042.jpg",
             spoken_to="Station manager",
             walked_on=dt.date(2026, 11, 18),
+            point=Point(545_120, 260_060),
         )
     with Session(engine) as session:
         assert get_problem(session, problem.id) == problem

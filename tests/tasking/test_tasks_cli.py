@@ -181,6 +181,9 @@ def test_tasks_findings_propose_and_add_actions(
             "graffiti",
             "--note",
             "Sofa dumped",
+            "--at",
+            "545050",
+            "260050",
             *user,
         ]
     )
@@ -294,9 +297,16 @@ def test_tasks_add_finding_at_a_point_and_refuse_lon_lat(
     code, _, err = _run(capsys, *finding, "--at", "0.12", "52.2", *user)
     assert code == 2
     assert "reproject longitude/latitude" in err
-    code, unlocated, _ = _run(capsys, *finding, *user, "--json")
-    assert isinstance(unlocated, dict)
-    assert (unlocated["x_m"], unlocated["y_m"]) == (None, None)  # the route has no stops
+    code, _, err = _run(capsys, *finding[:6], "99", *finding[7:], *user)  # the route has no stops
+    assert code == 2
+    assert "EVA route 1 (Walk) was saved without its stops, so stop 99 has no position" in err
+    assert "--at X_M Y_M" in err
+    code, _, err = _run(capsys, *finding[:7], "--at", "545050.5", "260040", *user)
+    assert code == 2
+    assert "The finding records nothing" in err
+    _, listed, _ = _run(capsys, "tasks", "list", "findings", *user, "--json")
+    assert isinstance(listed, list)
+    assert [(f["x_m"], f["y_m"]) for f in listed] == [(545_050.5, 260_040.0)]
 
 
 def test_tasks_add_retried_with_the_same_request_id_adds_one_record(
