@@ -337,6 +337,28 @@ def _describe(
     }
 
 
+def _distinct_labels(labels: pd.Series, areas: gpd.GeoSeries) -> list[str]:
+    """
+    Make each label of a ranking unique, so a problem opened in the log by title is one problem.
+
+    Two problems of one type can share the nearest street and ward (two repeat locations 78 m
+    apart, say). Each label shared by several rows gets where its patrol area lies, as the
+    British National Grid easting and northing of its centre to the 10 m ("at 545130,
+    258270"); should that still repeat, a count ("(2)") follows.
+    """
+    shared = labels.duplicated(keep=False)
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    centres = areas.centroid
+    for label, is_shared, x_m, y_m in zip(labels, shared, centres.x, centres.y, strict=True):
+        text = str(label)
+        if is_shared:
+            text += f" (at {round(x_m, -1):.0f}, {round(y_m, -1):.0f})"
+        seen[text] = seen.get(text, 0) + 1
+        out.append(text if seen[text] == 1 else f"{text} ({seen[text]})")
+    return out
+
+
 def flag_problems(
     points: gpd.GeoDataFrame,
     *,
@@ -418,6 +440,7 @@ def flag_problems(
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
     frame = pd.DataFrame(rows).sort_values(["score", "label"], ascending=[False, True])
     frame = frame.head(max_problems).reset_index(drop=True)
+    frame["label"] = _distinct_labels(frame["label"], gpd.GeoSeries(frame["geometry"], crs=BNG))
     frame["rank"] = np.arange(1, len(frame) + 1)
     frame["problem_id"] = [f"P{i}" for i in frame["rank"]]
     return gpd.GeoDataFrame(frame[list(PROBLEM_COLUMNS)], geometry=list(frame["geometry"]), crs=BNG)

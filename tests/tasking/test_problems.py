@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 from typing import TYPE_CHECKING
 
@@ -166,3 +167,36 @@ def test_demo_planted_problems_are_flagged_in_the_expected_order(demo_area: Stud
     station = problems[problems["label"].str.contains("Police Station")]
     assert not station.empty
     assert station["explanation"].str.contains("named after a police building").all()
+
+
+def test_demo_castle_ranking_gives_each_problem_its_own_label(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from patchmap.cli import main  # noqa: PLC0415 - the CLI shows what the Profile page shows
+
+    assert main(["problems", "--demo", "--ward", "Castle", "--json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)["problems"]
+    labels = [p["label"] for p in ranked]
+    assert len(set(labels)) == len(labels) == 10
+    otter = [p for p in ranked if "repeat location near Otter Rise, Castle" in p["label"]]
+    assert [p["problem_id"] for p in otter] == ["P7", "P10"]  # two snap points 78 m apart
+    assert [p["label"].rsplit(" (at ", 1)[1] for p in otter] == [
+        "453730, 269450)",
+        "453720, 269530)",
+    ]
+    assert "(at " not in labels[0]  # a label used once is left as it was
+
+
+def test_labels_that_still_repeat_are_counted() -> None:
+    from tasking.problems import _distinct_labels  # noqa: PLC0415 - the rule under test
+
+    same = Point(545_000, 258_000).buffer(75)
+    labels = _distinct_labels(
+        pd.Series(["A near X, W", "A near X, W", "B near Y, W"]),
+        gpd.GeoSeries([same, same, Point(546_000, 258_000).buffer(75)], crs=BNG),
+    )
+    assert labels == [
+        "A near X, W (at 545000, 258000)",
+        "A near X, W (at 545000, 258000) (2)",
+        "B near Y, W",
+    ]
