@@ -619,24 +619,23 @@ def _findings_tab(ctx: _ui.Context, engine: Engine, log: _Log) -> None:
     _proposed_actions(engine, log.findings, routes)
 
 
+def _finding_fields(n_stops: int) -> None:
+    """Draw the finding form's inputs (a route saved without its stops also asks where)."""
+    st.number_input("Stop", min_value=1, max_value=n_stops or None, step=1, key=FINDING_STOP_KEY)
+    st.multiselect("Seen", CHECKLIST_ITEMS, key=FINDING_SEEN_KEY)
+    st.multiselect("Checked, not seen", CHECKLIST_ITEMS, key=FINDING_NOT_SEEN_KEY)
+    st.text_area("Note", key=FINDING_NOTE_KEY)
+    st.text_input("Photo reference", key=FINDING_PHOTO_KEY)
+    st.text_input("Who was spoken to", key=FINDING_SPOKEN_KEY)
+    if not n_stops:  # a route saved without its stops: the finding needs its position
+        left, right = st.columns(2)
+        left.number_input("Easting where seen (m, BNG)", value=None, key=FINDING_X_KEY)
+        right.number_input("Northing where seen (m, BNG)", value=None, key=FINDING_Y_KEY)
+
+
 def _add_finding_form(engine: Engine, n_stops: int) -> None:
     with st.form("add_finding", clear_on_submit=True):
-        st.number_input(
-            "Stop",
-            min_value=1,
-            max_value=n_stops or None,
-            step=1,
-            key=FINDING_STOP_KEY,
-        )
-        st.multiselect("Seen", CHECKLIST_ITEMS, key=FINDING_SEEN_KEY)
-        st.multiselect("Checked, not seen", CHECKLIST_ITEMS, key=FINDING_NOT_SEEN_KEY)
-        st.text_area("Note", key=FINDING_NOTE_KEY)
-        st.text_input("Photo reference", key=FINDING_PHOTO_KEY)
-        st.text_input("Who was spoken to", key=FINDING_SPOKEN_KEY)
-        if not n_stops:  # a route saved without its stops: the finding needs its position
-            left, right = st.columns(2)
-            left.number_input("Easting where seen (m, BNG)", value=None, key=FINDING_X_KEY)
-            right.number_input("Northing where seen (m, BNG)", value=None, key=FINDING_Y_KEY)
+        _finding_fields(n_stops)
         if st.form_submit_button("Record finding", key=ADD_FINDING_KEY):
             user = _user()
             seen = list(st.session_state.get(FINDING_SEEN_KEY) or [])

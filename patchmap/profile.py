@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import argparse
 
     import geopandas as gpd
+    import pandas as pd
 
     from patchmap._data import Loaded
     from tasking.profile import Profile
@@ -320,6 +321,25 @@ def add_repeats(parser: argparse.ArgumentParser) -> None:
     _add_out_help(parser, "the repeat locations (points with rank, location, n_crimes)")
 
 
+def _repeat_rows(top: pd.DataFrame) -> list[dict[str, object]]:
+    """Return the ``repeats --json`` rows of the busiest snap points, with their BNG place."""
+    return [
+        {
+            "rank": int(r["rank"]),
+            "location": str(r["location"]),
+            "ward": str(r["ward"]),
+            "n_crimes": int(r["n_crimes"]),
+            "share_of_crimes": float(r["share_of_crimes"]),
+            "n_months": int(r["n_months"]),
+            "top_crime_types": str(r["top_crime_types"]),
+            "artefact": r["artefact"],
+            "x_m": float(r["geometry"].x),
+            "y_m": float(r["geometry"].y),
+        }
+        for r in top.to_dict("records")
+    ]
+
+
 def run_repeats(args: argparse.Namespace) -> int:
     """Run ``patchmap repeats``; return the exit code."""
     from boundaries.select import select_points, select_wards
@@ -336,21 +356,7 @@ def run_repeats(args: argparse.Namespace) -> int:
     top = repeat_locations_flagged(points, top_n=args.top_n)
     grid = make_grid(select_wards(loaded.area, loaded.selection), cell_size_m=args.cell_size_m)
     conc = concentration(points, grid=grid)
-    rows = [
-        {
-            "rank": int(r["rank"]),
-            "location": str(r["location"]),
-            "ward": str(r["ward"]),
-            "n_crimes": int(r["n_crimes"]),
-            "share_of_crimes": float(r["share_of_crimes"]),
-            "n_months": int(r["n_months"]),
-            "top_crime_types": str(r["top_crime_types"]),
-            "artefact": r["artefact"],
-            "x_m": float(r["geometry"].x),
-            "y_m": float(r["geometry"].y),
-        }
-        for r in top.to_dict("records")
-    ]
+    rows = _repeat_rows(top)
     record = {
         "n_crimes": len(points),
         "top_locations": rows,
