@@ -557,6 +557,7 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     n_aside_duplicates = int((aside["reason"] == "duplicate Crime ID").sum())
     n_counted = sum(n for _, n in _kept_counts(crimes.counted_duplicates, selection))
     n_duplicates = n_aside_duplicates + n_counted  # a store counted them; the CSVs set them aside
+    n_counted_aside = sum(n for _, n in _kept_counts(crimes.counted_set_aside, selection))
     n_outside_wards = n_in_gb - n_inside
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
@@ -582,11 +583,13 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         months=tuple(sorted({str(m) for m in months.unique()})),
         by_ward=by_ward,
         by_crime_type=_types_with_blank(area.points.loc[selected, "crime_type"]),
-        n_set_aside=len(aside) - n_aside_duplicates,
+        n_set_aside=len(aside) - n_aside_duplicates + n_counted_aside,
         notes=area.notes,
     )
     unfiltered = selection.months is None and selection.crime_types is None
-    n_read = crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted
+    n_read = (
+        crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted + n_counted_aside
+    )
     _check_summary(summary, n_rows_read=n_read)
     return summary
 

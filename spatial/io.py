@@ -192,8 +192,9 @@ class CrimeLoad:
     What :func:`read_crimes` found, every row read accounted for exactly once.
 
     ``n_rows_read == len(points) + n_without_location + n_outside_gb + len(set_aside)``
-    (a store query adds its counted, unread rows: ``n_unread_located`` and
-    ``n_counted_duplicates``); ``n_rows`` (the rows used) leaves out the rows set aside.
+    (a store query adds its counted, unread rows: ``n_unread_located``,
+    ``n_counted_duplicates`` and ``n_counted_set_aside``); ``n_rows`` (the rows used) leaves
+    out the rows set aside.
     """
 
     points: gpd.GeoDataFrame
@@ -221,6 +222,15 @@ class CrimeLoad:
     """``(month, crime_type, n)`` of rows repeating a Crime ID that a store's ingest set aside
     and counted (by the repeated row's own month and type) instead of keeping; a store query
     reports them from its manifest. Empty for CSV loads, whose :attr:`set_aside` holds them."""
+    counted_set_aside: tuple[tuple[str, str | None, int], ...] = field(default=())
+    """``(month, crime_type, n)`` of rows a store's ingest set aside (copies of a file, older
+    versions of a republished force-month) and counted instead of keeping; a store query
+    reports them from its manifest. Empty for CSV loads, whose :attr:`set_aside` holds them."""
+
+    @property
+    def n_counted_set_aside(self) -> int:
+        """Rows of copies and older versions a store counted but did not keep (0 for CSVs)."""
+        return sum(n for _, _, n in self.counted_set_aside)
 
     @property
     def n_unread_located(self) -> int:
@@ -242,7 +252,12 @@ class CrimeLoad:
     @property
     def n_rows_read(self) -> int:
         """Every data row of every file found, including those set aside."""
-        return self.n_rows + len(self.set_aside) + self.n_counted_duplicates
+        return (
+            self.n_rows
+            + len(self.set_aside)
+            + self.n_counted_duplicates
+            + self.n_counted_set_aside
+        )
 
     @property
     def n_without_location(self) -> int:
@@ -264,7 +279,7 @@ class CrimeLoad:
     @property
     def n_set_aside(self) -> int:
         """Rows of file copies and older versions of republished months, not used."""
-        return len(self.set_aside) - self._n_duplicates_set_aside
+        return len(self.set_aside) - self._n_duplicates_set_aside + self.n_counted_set_aside
 
     @property
     def _n_duplicates_set_aside(self) -> int:
@@ -750,6 +765,7 @@ def check_accounting(load: CrimeLoad, *, n_rows_read: int) -> None:
         "set_aside": len(load.set_aside),
         "unread_located": load.n_unread_located,
         "counted_duplicates": load.n_counted_duplicates,
+        "counted_set_aside": load.n_counted_set_aside,
     }
     if sum(parts.values()) != n_rows_read:
         msg = f"patchmap bug: {n_rows_read:,} rows read but the load accounts for {parts}."

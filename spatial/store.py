@@ -82,7 +82,8 @@ from spatial.versions import (
     SetAsideNotes,
     choose_month,
     compare_published,
-    publication_stamp,
+    file_kind,
+    file_stamps,
 )
 
 if TYPE_CHECKING:
@@ -122,7 +123,8 @@ _DICTIONARY_COLUMNS: Final = [
 """Text columns that repeat within a force-month; Crime IDs are unique, so a dictionary for
 them only costs time (a fifth of the write) for no smaller file."""
 _ARCHIVE_RE: Final = re.compile(r"(\d{4}-\d{2})\.zip$", re.IGNORECASE)
-_FILE_MONTH_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+?)-(street|outcomes|stop-and-search)\.csv$")
+_FILE_MONTH_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+)-(?:street|outcomes|stop-and-search)\b")
+"""Month and force at the start of a data.police.uk file's name (:func:`file_kind` says which)."""
 _STATUSES: Final = ROW_STATUSES
 
 
@@ -137,10 +139,11 @@ class _Blob:
 
     @property
     def table(self) -> Table:
-        lower = self.name.lower()
-        if lower.endswith("-outcomes.csv"):
+        """The table the file goes to, by its name (copies' marks seen through)."""
+        kind = file_kind(self.name)
+        if kind == "outcomes":
             return "outcomes"
-        if lower.endswith("-stop-and-search.csv"):
+        if kind == "stop-and-search":
             return "stop_search"
         return "street"
 
@@ -224,13 +227,32 @@ def _force_slug(text: str) -> str:
     return slug or "unknown-force"
 
 
-def _stamp_of(folder_name: str, names: Sequence[str]) -> str | None:
-    """Return the publication stamp :func:`read_crimes` gives files of a folder or archive."""
-    street = [n for n in names if n.lower().endswith("-street.csv")] or list(names)
-    return publication_stamp([folder_name, *(q for n in street for q in Path(n).parts[:-1])])
-
-
 _NO_CSV_HINT: Final = "Give the street-level CSVs of data.police.uk, or the .zip it delivers."
+_SHOWN_NAMES: Final = 3
+
+
+def _chosen_csvs(where: str, names: Sequence[str], notes: list[str]) -> set[str]:
+    """
+    Return the CSVs of a folder or archive that ingest reads; note every other one.
+
+    Files are told apart by name as :func:`spatial.io.read_crimes` tells them
+    (:func:`spatial.versions.file_kind`, copies such as ``...-street (1).csv`` included):
+    street files are read, and outcomes and stop-and-search files go to their own tables. A CSV
+    named like none of them is skipped with a note when street files are there, as
+    ``read_crimes`` skips it, else read as street crimes (a folder of the user's own extracts).
+    """
+    kinds = [file_kind(n) for n in names]
+    other = [n for n, k in zip(names, kinds, strict=True) if k is None]
+    if "street" in kinds and other:
+        more = len(other) - _SHOWN_NAMES
+        shown = ", ".join(other[:_SHOWN_NAMES]) + (f" and {more} more" if more > 0 else "")
+        notes.append(
+            f"{where}: {len(other)} CSV file{'s' if len(other) > 1 else ''} not named like "
+            f"data.police.uk street-level crimes (...-street.csv) skipped: {shown}. "
+            "Give such a file by name to read it."
+        )
+        return {n for n, k in zip(names, kinds, strict=True) if k is not None}
+    return set(names)
 
 
 def _zip_blobs(
@@ -258,8 +280,11 @@ def _zip_blobs(
         if not members and required:
             msg = f"{name}: the archive holds no CSV files. {_NO_CSV_HINT}"
             raise EmptyInputError(msg)
-        stamp = _stamp_of(Path(name).stem, members)
-        for member in members:
+        chosen = _chosen_csvs(name, members, notes)
+        stamps = file_stamps(Path(name).stem, members)  # each file dated by its own folders
+        for member, stamp in zip(members, stamps, strict=True):
+            if member not in chosen:
+                continue
             published = Published(f"{name}/{member}", stamp, mtime_ns, order)
             yield _Blob(published.name, archive.read(member), published)
 
@@ -299,8 +324,9 @@ def _folder_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]
     if not found:
         msg = f"{source}: the folder holds no CSV or .zip files. {_NO_CSV_HINT}"
         raise EmptyInputError(msg)
-    csvs = [str(p.relative_to(source)) for p in found if p.suffix.lower() == ".csv"]
-    stamp = _stamp_of(source.name, csvs)
+    csvs = [p.relative_to(source).as_posix() for p in found if p.suffix.lower() == ".csv"]
+    chosen = _chosen_csvs(source.name, csvs, notes)
+    stamps = dict(zip(csvs, file_stamps(source.name, csvs), strict=True))
     n_found = 0
     for path in found:
         name = str(path.relative_to(source.parent))
@@ -309,9 +335,9 @@ def _folder_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]
             for blob in _zip_blobs(path, order, name, notes=notes, required=False):
                 n_found += 1
                 yield blob
-        else:
+        elif (relative := path.relative_to(source).as_posix()) in chosen:
             n_found += 1
-            yield _file_blob(path, Published(name, stamp, None, order))
+            yield _file_blob(path, Published(name, stamps[relative], None, order))
     if not n_found:
         msg = f"{source}: the folder holds no CSV files, and its .zip archives none. "
         raise EmptyInputError(msg + _NO_CSV_HINT)
@@ -687,8 +713,11 @@ def _plain_csv(blob: _Blob) -> pd.DataFrame:
 
 
 def _force_month_of_name(name: str) -> tuple[str, str] | None:
+    """Month and force slug from a data.police.uk file name (a copy's mark after them ignored)."""
     match = _FILE_MONTH_RE.match(Path(name).name)
-    return (match.group(1), _force_slug(match.group(2))) if match else None
+    if match is None or file_kind(name) is None:
+        return None
+    return (match.group(1), _force_slug(match.group(2)))
 
 
 _VALUE_COLUMNS: Final = (*CRIME_COLUMNS, "status", "x_m", "y_m", "longitude", "latitude")
@@ -775,6 +804,12 @@ class _Run:
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     set_aside: SetAsideNotes = field(default_factory=SetAsideNotes)
+    aside_counts: dict[str, list[list[object]]] = field(default_factory=dict)
+    """Street rows set aside in this run, ``[month, crime type or None, n]`` by partition."""
+    aside_notes: dict[str, list[str]] = field(default_factory=dict)
+    """Notes on the street rows set aside in this run, by partition."""
+    file_counts: dict[str, list[tuple[str, list[list[object]]]]] = field(default_factory=dict)
+    """Each street file's rows read, ``(partition, [month, crime type, n] ...)``, by digest."""
 
     def add(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -788,6 +823,11 @@ class _Run:
     def hold(self, table: Table, key: str, pending: _Pending) -> None:
         self.pending.setdefault((table, key), []).append(pending)
 
+    def set_rows_aside(self, key: str, counts: Iterable[list[object]], notes: Iterable[str]) -> None:
+        """Record street rows of partition ``key`` set aside (copies, older versions)."""
+        self.aside_counts.setdefault(key, []).extend(counts)
+        self.aside_notes.setdefault(key, []).extend(notes)
+
     def accept(
         self,
         table: Table,
@@ -800,6 +840,9 @@ class _Run:
         current = _partitions(self.manifest, table).get(key)
         if current is not None:
             self.replaced.append(self.store_dir / str(current["file"]))
+            for kept in ("set_aside", "notes"):  # rows set aside before stay read and noted
+                if kept in current:
+                    entry[kept] = current[kept]
         self.moves.append((staging, self.store_dir / str(entry["file"])))
         _partitions(self.manifest, table)[key] = entry
         self.written.append(f"{table} {key}")
@@ -853,9 +896,8 @@ def _contest(
             raise
         choice = completing
     run.set_aside.add(force_month, parts, choice)
-    for item in choice.set_aside:
-        if item.index >= n_held and table == "street":
-            run.add("n_set_aside", parts[item.index].n_rows)
+    if table == "street":
+        _count_set_aside(run, key, force_month, groups, parts, choice, n_held)
     kept = list(choice.kept)
     new_kept = [pendings[i - n_held] for i in kept if i >= n_held]
     if not new_kept and len(kept) == n_held:
@@ -865,6 +907,48 @@ def _contest(
         run.accept(table, key, only.entry, only.staging, only.tallies)
         return
     _merge(run, table, key, [groups[i] for i in kept], new_kept)
+
+
+def _count_set_aside(  # noqa: PLR0913 - the pieces of one decision, passed on as they are
+    run: _Run,
+    key: str,
+    force_month: tuple[str, str],
+    groups: Sequence[_Group],
+    parts: Sequence[MonthPart],
+    choice: MonthChoice,
+    n_held: int,
+) -> None:
+    """
+    Count the street rows a choice set aside, for the report and for the partition's queries.
+
+    Every file's rows set aside are counted by month and crime type, with the rows ingest
+    dropped from it as repeated Crime IDs (the CSV reader sets a file's rows aside before it
+    looks for repeats), so a query reads as many rows as the CSV reader does. Rows held that a
+    new file completes (``cut off``) are not: the CSV reader counts them only as an error.
+    """
+    notes = SetAsideNotes()
+    notes.add(force_month, parts, choice)
+    counts: list[list[object]] = []
+    for item in choice.set_aside:
+        if item.index >= n_held:
+            run.add("n_set_aside", parts[item.index].n_rows)
+        if item.reason == "cut off":
+            continue
+        records, rows = groups[item.index]
+        counts.extend(_type_counts(rows))
+        for record in records:
+            counts.extend(cast("list[list[object]]", record.get("duplicates", [])))
+    run.set_rows_aside(key, counts, notes.notes())
+
+
+def _type_counts(rows: pa.Table) -> list[list[object]]:
+    """``[month, crime type or None, n]`` of street rows."""
+    frame = rows.select(["month", "crime_type"]).to_pandas()
+    sizes = frame.groupby(["month", "crime_type"], dropna=False, sort=True).size()
+    return [
+        [str(month), None if pd.isna(crime) else str(crime), int(n)]
+        for (month, crime), n in sizes.items()
+    ]
 
 
 def _completing(
@@ -1082,8 +1166,12 @@ def _hold_street(
     if n_duplicates_removed:
         run.notes.append(f"{blob.name}: {n_duplicates_removed} repeated Crime IDs kept once.")
         run.add("n_duplicates", n_duplicates_removed)
+    file_counts = run.file_counts.setdefault(digest, [])
     for part in parts:
         n_rows = sum(part.tallies.values())
+        month = part.key.rsplit("/", 1)[1]
+        counted = _by_type(cast("list[list[object]]", part.summary["counts"]))
+        file_counts.append((part.key, [[month, t, n] for t, n in counted] + part.duplicates))
         record = _record(blob.published, digest, n_rows) | {"duplicates": part.duplicates}
         entry: dict[str, object] = {
             "file": f"street/{part.key}/part-{digest[:16]}.parquet",
@@ -1094,6 +1182,52 @@ def _hold_street(
             "sources": [record],
         }
         run.hold("street", part.key, _Pending(record, part.staging, entry, dict(part.tallies)))
+
+
+def _by_type(counts: Iterable[list[object]]) -> list[tuple[str | None, int]]:
+    """Add a partition's ``[status, crime type, n]`` counts up by crime type."""
+    totals: dict[str | None, int] = {}
+    for _, crime, n in counts:
+        name = None if crime is None else str(crime)
+        totals[name] = totals.get(name, 0) + int(cast("int", n))
+    return list(totals.items())
+
+
+def _note_copy(run: _Run, blob: _Blob, digest: str, first: str) -> None:
+    """
+    Note a file identical to one read earlier in the run; count a street file's rows aside.
+
+    Run in file order, after the first file's rows are held, so its counts are known: the copy
+    is not parsed, its rows being the first file's, counted as :func:`spatial.io.read_crimes`
+    counts a copy's (set aside, by month and crime type, in the first file's partitions).
+    """
+    if blob.table != "street":
+        run.notes.append(f"{blob.name} is identical to {first}; read once.")
+        return
+    found = run.file_counts.get(digest, [])
+    n_rows = sum(int(cast("int", n)) for _, counts in found for _, _, n in counts)
+    note = f"{blob.name} is identical to {first}; read once ({n_rows:,} rows set aside)."
+    run.notes.append(note)
+    run.add("n_set_aside", n_rows)
+    for key, counts in found:
+        run.set_rows_aside(key, counts, [note])
+
+
+def _keep_set_aside(run: _Run) -> None:
+    """Add the run's street rows set aside to their partitions' manifest entries."""
+    street = _partitions(run.manifest, "street")
+    for key, counts in run.aside_counts.items():
+        entry = street.get(key)
+        if entry is None:  # nothing of the month kept (cannot happen: one file is always kept)
+            continue
+        totals: dict[tuple[str, str | None], int] = {}
+        for month, crime, n in [*cast("list[list[object]]", entry.get("set_aside", [])), *counts]:
+            name = (str(month), None if crime is None else str(crime))
+            totals[name] = totals.get(name, 0) + int(cast("int", n))
+        ordered = sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or ""))
+        entry["set_aside"] = [[month, crime, n] for (month, crime), n in ordered]
+        notes = cast("list[str]", entry.get("notes", []))
+        entry["notes"] = [*notes, *(n for n in run.aside_notes.get(key, []) if n not in notes)]
 
 
 def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> None:
@@ -1180,6 +1314,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         try:
             n_read, n_skipped, n_repeated = _read_sources(run, sources, first)
             _settle(run)
+            _keep_set_aside(run)
         except Exception:
             for path in run.staged:  # a refused file: the store stays as it was
                 path.unlink(missing_ok=True)
@@ -1238,8 +1373,7 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
                 digest = hashlib.sha256(blob.data).hexdigest()
                 if digest in this_run:  # as read_crimes says of a copy given with the original
                     n_repeated += 1
-                    note = f"{blob.name} is identical to {known[digest]}; read once."
-                    steps.append(functools.partial(run.notes.append, note))
+                    steps.append(functools.partial(_note_copy, run, blob, digest, known[digest]))
                     continue
                 if digest in known:
                     n_skipped += 1
@@ -1623,8 +1757,10 @@ def query_crimes(
     not_read = [f for f in counted if count_unlocated or str(f) not in opened_names]
     unread, unlocated = _unread(store_dir, counted, read, unlocated_files=not_read)
     duplicates, unknown = _duplicate_totals(store_dir, counted)
+    set_aside, notes = _set_aside_totals(store_dir, counted)
     n_duplicates = sum(n for _, _, n in duplicates)
-    notes = [duplicate_ids_note(n_duplicates)] if n_duplicates else []
+    if n_duplicates:
+        notes.append(duplicate_ids_note(n_duplicates))
     if unknown:
         notes.append(_UNKNOWN_DUPLICATES_NOTE)
     return CrimeLoad(
@@ -1638,6 +1774,7 @@ def query_crimes(
         unread_located=unread,
         unread_unlocated=unlocated,
         counted_duplicates=duplicates,
+        counted_set_aside=set_aside,
     )
 
 
@@ -1674,6 +1811,29 @@ def _duplicate_totals(
                 totals[key] = totals.get(key, 0) + int(cast("int", n))
     ordered = sorted(totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
     return tuple((month, crime, n) for (month, crime), n in ordered), unknown
+
+
+def _set_aside_totals(
+    store_dir: Path, files: Iterable[Path]
+) -> tuple[tuple[tuple[str, str | None, int], ...], list[str]]:
+    """
+    Street rows ingest set aside in the given partitions, and its notes on them.
+
+    Returns ``(month, crime type, n)`` sorted as :func:`_duplicate_totals` sorts, and the notes
+    (copies, republished months) in partition order, each once.
+    """
+    wanted = {str(f.relative_to(store_dir)) for f in files}
+    totals: dict[tuple[str, str | None], int] = {}
+    notes: list[str] = []
+    for _, entry in sorted(_partitions(_query_manifest(store_dir), "street").items()):
+        if entry["file"] not in wanted:
+            continue
+        for month, crime, n in cast("list[list[object]]", entry.get("set_aside", [])):
+            key = (str(month), None if crime is None else str(crime))
+            totals[key] = totals.get(key, 0) + int(cast("int", n))
+        notes.extend(n for n in cast("list[str]", entry.get("notes", [])) if n not in notes)
+    ordered = sorted(totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
+    return tuple((month, crime, n) for (month, crime), n in ordered), notes
 
 
 def _nothing_around(store_dir: Path, months: tuple[str, str] | None) -> EmptyInputError:

@@ -99,8 +99,10 @@ def test_the_same_month_downloaded_twice_is_read_once(
     store = tmp_path / "s"
     notes = _runs([first, again], store, one_run=one_run)
     csv = _assert_same_answer(store, [first, again])
-    # one run: read_crimes' note (without its row count, the copy is not parsed); two: none
-    assert notes == ([f"mar/{SEPT} is identical to jan/{SEPT}; read once."] if one_run else [])
+    # one run: read_crimes' note, its rows counted as set aside; two: the file is known, skipped
+    note = f"mar/{SEPT} is identical to jan/{SEPT}; read once (6,740 rows set aside)."
+    assert notes == ([note] if one_run else [])
+    assert csv.notes == (note,)
     assert csv.n_rows == 6_740
     assert csv.n_set_aside == 6_740
 
