@@ -587,9 +587,7 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         notes=area.notes,
     )
     unfiltered = selection.months is None and selection.crime_types is None
-    n_read = (
-        crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted + n_counted_aside
-    )
+    n_read = crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted + n_counted_aside
     _check_summary(summary, n_rows_read=n_read)
     return summary
 

@@ -253,10 +253,7 @@ class CrimeLoad:
     def n_rows_read(self) -> int:
         """Every data row of every file found, including those set aside."""
         return (
-            self.n_rows
-            + len(self.set_aside)
-            + self.n_counted_duplicates
-            + self.n_counted_set_aside
+            self.n_rows + len(self.set_aside) + self.n_counted_duplicates + self.n_counted_set_aside
         )
 
     @property

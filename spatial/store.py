@@ -169,7 +169,9 @@ class IngestReport:
     notes: tuple[str, ...] = field(default=())
     """Republished months kept or set aside, duplicates, empty files."""
     n_rows_set_aside: int = 0
-    """Street rows of the new files set aside: copies, older versions of republished months."""
+    """Street rows of the new files set aside: copies (a file given twice in the run, its rows
+    counted again as :func:`spatial.io.read_crimes` counts them), older versions of republished
+    months."""
     n_duplicates: int = 0
     """Street rows of the new files dropped because their Crime ID appeared in an earlier row
     of the same file (each Crime ID is kept once)."""
@@ -823,7 +825,9 @@ class _Run:
     def hold(self, table: Table, key: str, pending: _Pending) -> None:
         self.pending.setdefault((table, key), []).append(pending)
 
-    def set_rows_aside(self, key: str, counts: Iterable[list[object]], notes: Iterable[str]) -> None:
+    def set_rows_aside(
+        self, key: str, counts: Iterable[list[object]], notes: Iterable[str]
+    ) -> None:
         """Record street rows of partition ``key`` set aside (copies, older versions)."""
         self.aside_counts.setdefault(key, []).extend(counts)
         self.aside_notes.setdefault(key, []).extend(notes)
@@ -909,7 +913,7 @@ def _contest(
     _merge(run, table, key, [groups[i] for i in kept], new_kept)
 
 
-def _count_set_aside(  # noqa: PLR0913 - the pieces of one decision, passed on as they are
+def _count_set_aside(
     run: _Run,
     key: str,
     force_month: tuple[str, str],
@@ -1171,7 +1175,8 @@ def _hold_street(
         n_rows = sum(part.tallies.values())
         month = part.key.rsplit("/", 1)[1]
         counted = _by_type(cast("list[list[object]]", part.summary["counts"]))
-        file_counts.append((part.key, [[month, t, n] for t, n in counted] + part.duplicates))
+        by_type: list[list[object]] = [[month, t, n] for t, n in counted]
+        file_counts.append((part.key, by_type + part.duplicates))
         record = _record(blob.published, digest, n_rows) | {"duplicates": part.duplicates}
         entry: dict[str, object] = {
             "file": f"street/{part.key}/part-{digest[:16]}.parquet",
@@ -1224,7 +1229,9 @@ def _keep_set_aside(run: _Run) -> None:
         for month, crime, n in [*cast("list[list[object]]", entry.get("set_aside", [])), *counts]:
             name = (str(month), None if crime is None else str(crime))
             totals[name] = totals.get(name, 0) + int(cast("int", n))
-        ordered = sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or ""))
+        ordered = sorted(
+            totals.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or "")
+        )
         entry["set_aside"] = [[month, crime, n] for (month, crime), n in ordered]
         notes = cast("list[str]", entry.get("notes", []))
         entry["notes"] = [*notes, *(n for n in run.aside_notes.get(key, []) if n not in notes)]

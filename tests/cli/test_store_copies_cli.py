@@ -1,0 +1,219 @@
+"""Two downloads in one folder, browser copies, archives: ingest + --store answers as --crimes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+
+from patchmap.cli import main
+from spatial.store import ingest, read_manifest
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.shared
+
+SEPT = "2024-09-cambridgeshire-street.csv"
+COPY = "2024-09-cambridgeshire-street (1).csv"
+KEY = "cambridgeshire-constabulary/2024-09"
+LATER_NS = 1_741_000_000 * 10**9
+EARLIER_NS = 1_736_000_000 * 10**9
+N_ROWS = 6_740
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def _republish(data: bytes, n_changed: int) -> bytes:
+    """The month as published later: ``n_changed`` outcomes updated."""
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    rows = frame.index[frame["Last outcome category"] == "Status update unavailable"][:n_changed]
+    assert len(rows) == n_changed
+    frame.loc[rows, "Last outcome category"] = "Court result unavailable"
+    return frame.to_csv(index=False).encode()
+
+
+def _write(path: Path, data: bytes, mtime_ns: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    return path
+
+
+def _sept(cambridge_dir: Path) -> bytes:
+    return (cambridge_dir / "crimes" / SEPT).read_bytes()
+
+
+def _two_downloads(cambridge_dir: Path, root: Path) -> Path:
+    """Case 1: the 2025-11 download reclassifies rows, the 2025-10 one is newer on disk."""
+    sept = _sept(cambridge_dir)
+    _write(root / "2025-10" / "2024-09" / SEPT, sept, LATER_NS)
+    _write(root / "2025-11" / "2024-09" / SEPT, _republish(sept, 5), EARLIER_NS)
+    return root
+
+
+def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    record: dict[str, object] = json.loads(capsys.readouterr().out)
+    return record
+
+
+def _both(
+    source: Path, tmp_path: Path, cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
+    """``summary --json`` from the files and from a store of them; the ingest report."""
+    store = tmp_path / "store"
+    report = _json(["ingest", str(source), "--store", str(store)], capsys)
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    from_csv = _json(["summary", "--crimes", str(source), *wards], capsys)
+    from_store = _json(["summary", "--store", str(store), *wards], capsys)
+    return from_csv, from_store, report
+
+
+def _only_note(summary: dict[str, object]) -> str:
+    notes = summary["notes"]
+    assert isinstance(notes, list)
+    assert len(notes) == 1
+    return str(notes[0])
+
+
+def test_two_downloads_in_one_folder_keep_the_later_publication_in_the_store(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _two_downloads(cambridge_dir, tmp_path / "downloads")
+    from_csv, from_store, report = _both(root, tmp_path, cambridge_dir, capsys)
+    assert from_csv["n_set_aside"] == N_ROWS
+    assert from_csv["n_rows_read"] == 2 * N_ROWS
+    assert from_store == from_csv  # every bucket, by ward, by type, months and notes
+    note = _only_note(from_csv)
+    assert "kept downloads/2025-11/2024-09/" in note
+    assert "as its folder date 2025-11 is later than 2025-10" in note
+    assert report["notes"] == [note]
+    assert report["n_rows_set_aside"] == N_ROWS
+    entry = read_manifest(tmp_path / "store")["partitions"]["street"][KEY]  # type: ignore[index]
+    assert entry["source"] == f"downloads/2025-11/2024-09/{SEPT}"
+    assert entry["sources"][0]["stamp"] == "2025-11"
+
+
+def test_an_identical_browser_copy_is_read_once_in_the_store_too(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "police"
+    _write(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    _write(folder / COPY, _sept(cambridge_dir), LATER_NS)
+    from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
+    note = f"police/{SEPT} is identical to police/{COPY}; read once (6,740 rows set aside)."
+    assert from_csv["notes"] == [note]
+    assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
+    assert from_store == from_csv
+    assert (report["n_files_read"], report["n_files_repeated"]) == (1, 1)
+    assert (report["n_rows"], report["n_rows_set_aside"]) == (2 * N_ROWS, N_ROWS)
+    assert report["notes"] == [note]
+
+
+@pytest.mark.parametrize("mark", [" (1)", "(2)", " - Copy"])
+def test_a_republished_browser_copy_replaces_the_older_file_in_the_store_too(
+    mark: str, cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "police"
+    copy = SEPT.replace(".csv", f"{mark}.csv")
+    _write(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    _write(folder / copy, _republish(_sept(cambridge_dir), 3), EARLIER_NS + 1_016_000_000)
+    from_csv, from_store, _ = _both(folder, tmp_path, cambridge_dir, capsys)
+    note = _only_note(from_csv)
+    assert "differ in 3 rows (a republished month)" in note
+    assert f"kept police/{copy}, as it was modified later" in note
+    assert from_csv["n_set_aside"] == N_ROWS
+    assert from_store == from_csv
+    entry = read_manifest(tmp_path / "store")["partitions"]["street"][KEY]  # type: ignore[index]
+    assert entry["source"] == f"police/{copy}"
+
+
+def test_a_cut_off_browser_copy_is_refused_by_both_and_the_store_stays_empty(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "police"
+    sept = _sept(cambridge_dir)
+    _write(folder / SEPT, sept, EARLIER_NS)
+    _write(folder / COPY, b"".join(sept.splitlines(keepends=True)[:6001]), LATER_NS)
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    errors = []
+    for args in (
+        ["summary", "--crimes", str(folder), *wards],
+        ["ingest", str(folder), "--store", str(tmp_path / "store")],
+    ):
+        capsys.readouterr()
+        assert main(args) == 2
+        errors.append(capsys.readouterr().err)
+    for err in errors:
+        assert f"police/{COPY} holds only 6,000 of the 6,740 rows that police/{SEPT} holds" in err
+        assert "one of the two files is incomplete" in err
+    assert not (tmp_path / "store" / "manifest.json").exists()
+
+
+def test_an_archive_of_two_downloads_keeps_the_later_publication_in_the_store(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _two_downloads(cambridge_dir, tmp_path / "downloads")
+    archive = tmp_path / "downloads.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(root.rglob("*.csv")):
+            out.write(path, path.relative_to(root).as_posix())
+    from_csv, from_store, _ = _both(archive, tmp_path, cambridge_dir, capsys)
+    note = _only_note(from_csv)
+    assert f"kept downloads.zip/2025-11/2024-09/{SEPT}" in note
+    assert from_csv["n_set_aside"] == N_ROWS
+    assert from_store == from_csv
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--months", "2024-09"], ["--crime-type", "Burglary"], ["--ward", "Market"]],
+    ids=["months", "type", "ward"],
+)
+def test_rows_set_aside_are_counted_by_month_and_type_under_filters(
+    options: list[str], cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "police"
+    _write(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    _write(folder / COPY, _sept(cambridge_dir), LATER_NS)
+    ingest([folder], store_dir=tmp_path / "store")
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    from_csv = _json(["summary", *options, "--crimes", str(folder), *wards], capsys)
+    from_store = _json(["summary", *options, "--store", str(tmp_path / "store"), *wards], capsys)
+    assert from_store == from_csv
+    frame = pd.read_csv(cambridge_dir / "crimes" / SEPT, dtype=str)
+    expected = (frame["Crime type"] == "Burglary").sum() if "Burglary" in options else N_ROWS
+    assert from_csv["n_set_aside"] == expected
+
+
+def test_side_files_and_other_csvs_of_a_folder_are_each_accounted_for(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "police" / "2024-09"
+    _write(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    outcomes = b"Crime ID,Month,Reported by,Falls within,Outcome type\na1,2024-09,F,F,Charged\n"
+    _write(folder / "2024-09-cambridgeshire-outcomes (1).csv", outcomes, EARLIER_NS)
+    search = b"Type,Date,Gender\nPerson search,2024-09-02T10:00:00+00:00,Male\n"
+    _write(folder / "2024-09-cambridgeshire-stop-and-search - Copy.csv", search, EARLIER_NS)
+    _write(folder / "my notes.csv", b"a,b\n1,2\n", EARLIER_NS)
+    report = ingest([tmp_path / "police"], store_dir=tmp_path / "store")
+    assert (report.n_files_read, report.n_outcome_rows, report.n_stop_search_rows) == (3, 1, 1)
+    skipped = (
+        "police: 1 CSV file not named like data.police.uk street-level crimes (...-street.csv) "
+        "skipped: 2024-09/my notes.csv. Give such a file by name to read it."
+    )
+    assert report.notes == (skipped,)
+    partitions = read_manifest(tmp_path / "store")["partitions"]
+    assert set(partitions["outcomes"]) == {"f/2024-09"}  # type: ignore[index]
+    # the force of a stop-and-search file is in its name, a copy's mark left out
+    assert set(partitions["stop_search"]) == {"cambridgeshire/2024-09"}  # type: ignore[index]
