@@ -81,6 +81,7 @@ from spatial.versions import (
     Published,
     SetAsideNotes,
     choose_month,
+    choose_versions,
     compare_published,
     file_kind,
     file_stamps,
@@ -861,9 +862,13 @@ def _settle(run: _Run) -> None:
     A partition no other file holds (the usual case) takes the new file's rows as they are;
     otherwise the rows held and every new file's rows for it are compared at once by
     :func:`spatial.versions.choose_month`, the rule :func:`spatial.io.read_crimes` applies, so
-    the order of files within a run does not matter.
+    the order of files within a run does not matter. New street files of one month holding the
+    same crimes under two force names are decided first (:func:`_settle_relabelled`).
     """
+    decided = _settle_relabelled(run)
     for (table, key), pendings in run.pending.items():
+        if (table, key) in decided:
+            continue
         current = _partitions(run.manifest, table).get(key)
         if current is None and len(pendings) == 1:
             only = pendings[0]
@@ -874,6 +879,75 @@ def _settle(run: _Run) -> None:
 
 _Group = tuple[list[dict[str, object]], pa.Table]
 """The records of one or more files and their rows of one partition."""
+
+
+def _settle_relabelled(run: _Run) -> set[tuple[Table, str]]:
+    """
+    Decide the new street partitions of a month whose files share Crime IDs across forces.
+
+    Two files labelling one month with different forces but sharing most Crime IDs hold the
+    same crimes under two names; :func:`spatial.versions.choose_versions` (what
+    :func:`spatial.io.read_crimes` applies) compares them as one force-month. Only partitions
+    of this run's files that the store does not hold yet are compared so: a month already
+    stored under one force name is not compared with a new file under another. A month whose
+    forces share no Crime ID (every month of the national archive) costs one read of its
+    Crime IDs. Returns the partitions decided.
+    """
+    by_month: dict[str, list[str]] = {}
+    for table, key in run.pending:
+        if table == "street" and key not in _partitions(run.manifest, "street"):
+            by_month.setdefault(key.rsplit("/", 1)[1], []).append(key)
+    decided: set[tuple[Table, str]] = set()
+    for keys in by_month.values():
+        sharing = _keys_sharing_ids(run, keys) if len(keys) > 1 else []
+        if sharing:
+            _choose_relabelled(run, sharing)
+            decided.update(("street", key) for key in sharing)
+    return decided
+
+
+def _keys_sharing_ids(run: _Run, keys: Sequence[str]) -> list[str]:
+    """Return the partitions of ``keys`` holding a Crime ID that another of them holds."""
+    ids, owners = [], []
+    for n, key in enumerate(keys):
+        for pending in run.pending[("street", key)]:
+            found = pc.drop_null(pq.read_table(pending.staging, columns=["crime_id"])["crime_id"])
+            ids.append(found.to_numpy(zero_copy_only=False))
+            owners.append(np.full(len(found), n))
+    frame = pd.DataFrame({"id": np.concatenate(ids), "key": np.concatenate(owners)})
+    frame = frame.drop_duplicates()
+    shared = frame.loc[frame["id"].duplicated(keep=False), "key"].unique()
+    return [keys[n] for n in sorted(shared.tolist())]
+
+
+def _choose_relabelled(run: _Run, keys: Sequence[str]) -> None:
+    """Apply :func:`spatial.versions.choose_versions` to new partitions of one month at once."""
+    pendings = [(key, p) for key in keys for p in run.pending[("street", key)]]
+    tables = [pq.read_table(p.staging, columns=list(_VALUE_COLUMNS)) for _, p in pendings]
+    frames = [t.to_pandas().assign(_file_index=n) for n, t in enumerate(tables)]
+    choice = choose_versions(frames, [_published_of(p.record) for _, p in pendings])
+    kept = {int(i) for frame in choice.kept for i in frame["_file_index"].unique()}
+    counts: list[list[object]] = []
+    for frame in choice.set_aside:
+        n = int(frame["_file_index"].iloc[0])
+        run.add("n_set_aside", len(frame))
+        counts.extend(_type_counts(pa.Table.from_pandas(frame, preserve_index=False)))
+        if n not in kept:
+            counts.extend(cast("list[list[object]]", pendings[n][1].record["duplicates"]))
+    run.notes.extend(choice.notes)
+    kept_keys = []
+    for key in keys:
+        mine = [n for n, (k, _) in enumerate(pendings) if k == key and n in kept]
+        if len(mine) == 1:
+            only = pendings[mine[0]][1]
+            run.accept("street", key, only.entry, only.staging, only.tallies)
+        elif mine:
+            groups = [([pendings[n][1].record], tables[n]) for n in mine]
+            _merge(run, "street", key, groups, [pendings[n][1] for n in mine])
+        if mine:
+            kept_keys.append(key)
+    for n, key in enumerate(kept_keys):  # the rows set aside are counted once, with the first
+        run.set_rows_aside(key, counts if n == 0 else [], choice.notes)
 
 
 def _contest(

@@ -217,3 +217,41 @@ def test_side_files_and_other_csvs_of_a_folder_are_each_accounted_for(
     assert set(partitions["outcomes"]) == {"f/2024-09"}  # type: ignore[index]
     # the force of a stop-and-search file is in its name, a copy's mark left out
     assert set(partitions["stop_search"]) == {"cambridgeshire/2024-09"}  # type: ignore[index]
+
+
+def test_a_month_relabelled_with_another_force_is_read_once_in_the_store_too(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sept = _sept(cambridge_dir)
+    folder = tmp_path / "mixed"
+    _write(folder / SEPT, sept, LATER_NS)
+    relabelled = sept.replace(b"Cambridgeshire Constabulary", b"Metropolitan Police Service")
+    _write(folder / "2024-09-metropolitan-street.csv", relabelled, EARLIER_NS)
+    from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
+    assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
+    assert from_store == from_csv
+    relabel, same_rows = (str(n) for n in from_csv["notes"])  # type: ignore[attr-defined]
+    assert "Crime IDs for 2024-09 (100% of the smaller one's)" in relabel
+    assert "the same crimes under two force names" in relabel
+    assert same_rows.startswith("mixed/2024-09-metropolitan-street.csv holds the same rows as")
+    assert report["notes"] == from_csv["notes"]
+    assert report["n_rows_set_aside"] == N_ROWS
+    street = read_manifest(tmp_path / "store")["partitions"]["street"]  # type: ignore[index]
+    assert set(street) == {KEY}  # the Metropolitan label's copy is not stored
+
+
+def test_forces_sharing_a_few_crime_ids_are_both_stored(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    frame = pd.read_csv(cambridge_dir / "crimes" / SEPT, dtype=str, keep_default_na=False)
+    other = frame.iloc[:100].copy()  # 100 of 6,740 IDs shared: under the 90 % of the smaller
+    other.loc[:, ["Reported by", "Falls within"]] = "Metropolitan Police Service"
+    other["Crime ID"] = [f"m{i}" if i >= 5 else cid for i, cid in enumerate(other["Crime ID"])]
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    frame.to_csv(folder / SEPT, index=False)
+    other.to_csv(folder / "2024-09-metropolitan-street.csv", index=False)
+    report = ingest([folder], store_dir=tmp_path / "store")
+    assert report.n_rows_set_aside == 0
+    street = read_manifest(tmp_path / "store")["partitions"]["street"]  # type: ignore[index]
+    assert set(street) == {KEY, "metropolitan-police-service/2024-09"}
