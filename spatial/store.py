@@ -22,7 +22,12 @@ ingested is skipped by its digest) and idempotent. data.police.uk republishes pa
 updated outcomes: when a force-month is met again, its rows are read back and compared with the
 new files' by :func:`spatial.versions.choose_month`, the rule :func:`spatial.io.read_crimes`
 applies, so the store keeps the rows the CSV reader keeps (a split month whole, one version of
-a republished one) and refuses a cut-off file as it does, before writing anything.
+a republished one) and refuses a cut-off file as it does, before writing anything. Files are
+dated, named and told apart as the CSV reader does it (:func:`spatial.versions.file_stamps`,
+:func:`spatial.versions.file_kind`: browser copies such as ``...-street (1).csv`` included),
+new files holding one month under two force names are compared as one month
+(:func:`spatial.versions.choose_versions`), and the street rows set aside are kept as counts,
+with their notes, in the manifest, so a query reports them as the CSV reader does.
 
 ``query_crimes`` reads only the partitions whose extent meets the wanted area, months and crime
 types, with DuckDB, and returns the same :class:`~spatial.io.CrimeLoad` the CSV reader gives;
