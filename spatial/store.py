@@ -796,6 +796,8 @@ class _Pending:
     """The partition's manifest entry if these rows alone are kept."""
     tallies: dict[str, int]
     """The report's counts of these rows if they are kept."""
+    id_hashes: npt.NDArray[np.uint64] | None = None
+    """64-bit hashes of the street rows' Crime IDs, to find forces sharing them (None: none)."""
 
 
 @dataclass
@@ -895,8 +897,8 @@ def _settle_relabelled(run: _Run) -> set[tuple[Table, str]]:
     :func:`spatial.io.read_crimes` applies) compares them as one force-month. Only partitions
     of this run's files that the store does not hold yet are compared so: a month already
     stored under one force name is not compared with a new file under another. A month whose
-    forces share no Crime ID (every month of the national archive) costs one read of its
-    Crime IDs. Returns the partitions decided.
+    forces share no Crime ID (every month of the national archive) costs one sort of its
+    Crime IDs' hashes (:func:`_keys_sharing_ids`). Returns the partitions decided.
     """
     by_month: dict[str, list[str]] = {}
     for table, key in run.pending:
@@ -913,28 +915,26 @@ def _settle_relabelled(run: _Run) -> set[tuple[Table, str]]:
 
 def _keys_sharing_ids(run: _Run, keys: Sequence[str]) -> list[str]:
     """
-    Return the partitions of ``keys`` holding a Crime ID that another of them holds.
+    Return the partitions of ``keys`` holding a Crime ID (by its hash) another of them holds.
 
-    Grouped by Arrow's hash aggregation over the staged files' Crime IDs alone, so a month of
-    many forces sharing none (the national archive) costs a fraction of its ingest.
+    One sort of the month's Crime ID hashes, kept from staging (:func:`_id_hashes`): a month of
+    many forces sharing none (the national archive) reads nothing back.
     """
-    ids: list[pa.ChunkedArray] = []
+    hashes: list[npt.NDArray[np.uint64]] = []
     owners: list[npt.NDArray[np.int64]] = []
     for n, key in enumerate(keys):
         for pending in run.pending[("street", key)]:
-            found = pq.read_table(pending.staging, columns=["crime_id"])["crime_id"]
-            ids.append(found.cast(pa.string()))
-            owners.append(np.full(len(found), n, dtype=np.int64))
-    table = pa.table(
-        {
-            "id": pa.chunked_array([c for a in ids for c in a.chunks], type=pa.string()),
-            "key": np.concatenate(owners),
-        }
-    ).filter(pc.is_valid(pc.field("id")))
-    grouped = table.group_by("id").aggregate([("key", "count_distinct"), ("key", "distinct")])
-    shared = grouped.filter(pc.greater(pc.field("key_count_distinct"), 1))["key_distinct"]
-    found_keys = set(pc.list_flatten(shared).to_pylist())
-    return [keys[n] for n in sorted(found_keys)]
+            if pending.id_hashes is not None:
+                hashes.append(pending.id_hashes)
+                owners.append(np.full(len(pending.id_hashes), n, dtype=np.int64))
+    if not hashes:
+        return []
+    hash_of, key_of = np.concatenate(hashes), np.concatenate(owners)
+    order = np.lexsort((key_of, hash_of))
+    hash_of, key_of = hash_of[order], key_of[order]
+    across = (hash_of[1:] == hash_of[:-1]) & (key_of[1:] != key_of[:-1])
+    shared = np.union1d(key_of[1:][across], key_of[:-1][across])
+    return [keys[n] for n in shared.tolist()]
 
 
 def _choose_relabelled(run: _Run, keys: Sequence[str]) -> None:
@@ -1196,6 +1196,20 @@ class _StagedPart:
     tallies: dict[str, int]
     duplicates: list[list[object]]
     """``[month, crime type or None, n]`` of the file's repeated Crime IDs this part counts."""
+    id_hashes: npt.NDArray[np.uint64]
+    """64-bit hashes of the part's Crime IDs (:func:`_id_hashes`)."""
+
+
+def _id_hashes(part: StreetRows) -> npt.NDArray[np.uint64]:
+    """
+    Hash a part's Crime IDs to 64 bits, in a worker thread, for :func:`_keys_sharing_ids`.
+
+    Kept in memory until the run is settled (8 bytes a row), so that finding forces sharing
+    Crime IDs in a month reads nothing back; equal hashes only make files candidates, which
+    :func:`spatial.versions.choose_versions` then compares by the Crime IDs themselves.
+    """
+    ids = pc.drop_null(part.columns["crime_id"]).to_numpy(zero_copy_only=False)
+    return np.asarray(pd.util.hash_array(ids.astype(object), categorize=False), dtype=np.uint64)
 
 
 def _duplicates_by_part(rows: StreetRows, keys: Sequence[str]) -> dict[str, list[list[object]]]:
@@ -1246,7 +1260,8 @@ def _stage_street(run: _Run, blob: _Blob) -> tuple[list[_StagedPart], int]:
             for column, n in zip(("n_located", "n_no_loc", "n_outside"), by_status, strict=True)
         }
         summary = _street_summary(part)
-        parts.append(_StagedPart(key, staging, summary, tallies, duplicates[key]))
+        hashes = _id_hashes(part)
+        parts.append(_StagedPart(key, staging, summary, tallies, duplicates[key], hashes))
     return parts, rows.n_duplicates_removed
 
 
@@ -1277,7 +1292,8 @@ def _hold_street(
             **part.summary,
             "sources": [record],
         }
-        run.hold("street", part.key, _Pending(record, part.staging, entry, dict(part.tallies)))
+        pending = _Pending(record, part.staging, entry, dict(part.tallies), part.id_hashes)
+        run.hold("street", part.key, pending)
 
 
 def _by_type(counts: Iterable[list[object]]) -> list[tuple[str | None, int]]:
