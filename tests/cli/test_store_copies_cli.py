@@ -255,3 +255,21 @@ def test_forces_sharing_a_few_crime_ids_are_both_stored(
     assert report.n_rows_set_aside == 0
     street = read_manifest(tmp_path / "store")["partitions"]["street"]  # type: ignore[index]
     assert set(street) == {KEY, "metropolitan-police-service/2024-09"}
+
+
+@pytest.mark.parametrize("later_first", [True, False])
+def test_two_downloads_over_two_ingests_count_the_older_rows_as_one_ingest_does(
+    *, later_first: bool, cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _two_downloads(cambridge_dir, tmp_path / "downloads")
+    downloads = [root / "2025-10", root / "2025-11"]
+    store = tmp_path / "store"
+    for source in reversed(downloads) if later_first else downloads:
+        ingest([source], store_dir=store)
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    from_csv = _json(["summary", "--crimes", *map(str, downloads), *wards], capsys)
+    from_store = _json(["summary", "--store", str(store), *wards], capsys)
+    assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
+    assert from_store == from_csv
+    ingest(downloads, store_dir=store)  # again: nothing new, nothing counted twice
+    assert _json(["summary", "--store", str(store), *wards], capsys) == from_csv
