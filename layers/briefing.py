@@ -360,6 +360,8 @@ th { background: #eef1f8; }
 {% if problems %}
 <section id="problems">
 <h2>Flagged problems and actions</h2>
+{% if unplaced %}<p class="small">Not in any ward's pack: {{ unplaced }} (the log gives them no ward
+of these boundaries; set the ward on the Tasking page or with tasks update problem).</p>{% endif %}
 {% for p in problems %}
 <h3>{{ p.title }} <span class="small">(SARA: {{ p.stage }}, {{ p.status }})</span></h3>
 {% if p.description %}<p>{{ p.description }}</p>{% endif %}
@@ -605,6 +607,14 @@ def _profile_context(profile: Profile, m: int | None) -> dict[str, object]:
     }
 
 
+def _unplaced_text(tasking: TaskingSnapshot | None, preset: AudiencePreset) -> str:
+    """Name the open problems no ward's pack holds (police only: the titles are the log's)."""
+    if tasking is None or not tasking.unplaced or preset.audience != "police":
+        return ""
+    n = len(tasking.unplaced)
+    return f"{n} open problem{'s' if n != 1 else ''} ({'; '.join(tasking.unplaced)})"
+
+
 def _types_text(crime_types: tuple[str, ...] | None) -> str:
     return ", ".join(crime_types) if crime_types else "every crime type"
 
@@ -679,6 +689,7 @@ def render_briefing(
         "problems": _problem_rows(tasking, preset),
         "assessments": _assessment_rows(tasking, preset),
         "assessed_types": _types_text(tasking.crime_types if tasking else None),
+        "unplaced": _unplaced_text(tasking, preset),
         "near_repeat": (
             near_repeat_brief(*content.near_repeat, audience=preset.audience)
             if content.near_repeat is not None

@@ -85,6 +85,9 @@ class TaskingSnapshot:
         ``(problem title, reason)`` for finished responses that could not be (no patrol or
         comparison area, no action, no loaded months around the response before the meeting,
         areas that overlap, no crime in either).
+    unplaced
+        Titles of open problems whose ward is none of the loaded wards (no ward, or a name the
+        boundaries do not hold): they are in no ward's pack, and the pack says so.
     crime_types
         The crime types the assessments count; None for all.
     last_meeting
@@ -97,6 +100,7 @@ class TaskingSnapshot:
     routes: gpd.GeoDataFrame | None = None
     assessments: tuple[tuple[str, Assessment], ...] = ()
     not_assessed: tuple[tuple[str, str], ...] = ()
+    unplaced: tuple[str, ...] = ()
     crime_types: tuple[str, ...] | None = None
     last_meeting: dt.date | None = None
 
@@ -145,7 +149,8 @@ def read_tasking(
     area
         The loaded study area (its crimes are used for the assessments).
     wards
-        The pack's wards; problems in other wards are left out.
+        The pack's wards; problems in other wards are left out (ward names are matched ignoring
+        case and spacing, as a user may have typed them into the log).
     meeting
         The pack's meeting date (the previous meeting is the last one before it; assessments
         use no month from the meeting's month on).
@@ -157,7 +162,14 @@ def read_tasking(
     TaskingSnapshot
         Problems, actions, areas, assessments and the previous meeting date.
     """
-    problems = tuple(p for w in wards for p in list_problems(session, ward=w))
+    every = list_problems(session)
+    problems = tuple(p for w in wards for p in every if _same_ward(p.ward, w))
+    known = [str(n) for n in area.ward_names]
+    unplaced = tuple(
+        p.title
+        for p in every
+        if p.status != "closed" and not any(_same_ward(p.ward, w) for w in known)
+    )
     actions = tuple(a for p in problems for a in list_actions(session, problem_id=p.id))
     areas = [a for p in problems for a in list_areas(session, problem_id=p.id)]
     frame = areas_to_geodataframe(areas) if areas else None
@@ -188,9 +200,28 @@ def read_tasking(
         routes=routes if routes is not None and not routes.empty else None,
         assessments=tuple(assessments),
         not_assessed=tuple(not_assessed),
+        unplaced=unplaced,
         crime_types=crime_types,
         last_meeting=max(earlier) if earlier else None,
     )
+
+
+def _same_ward(logged: str | None, ward: str) -> bool:
+    """
+    Say whether a problem's logged ward is ``ward``, ignoring case and spacing.
+
+    The log takes the ward as typed (``market``, ``Market ``); a pack for Market holds them.
+
+    Examples
+    --------
+    >>> _same_ward(" market", "Market"), _same_ward("Market ward", "Market")
+    (True, False)
+    >>> _same_ward(None, "Market")
+    False
+    """
+    if logged is None:
+        return False
+    return " ".join(logged.split()).casefold() == " ".join(ward.split()).casefold()
 
 
 def _assess_problem(

@@ -190,3 +190,23 @@ def test_a_small_count_warning_names_its_problem(demo_area: StudyArea, tmp_path:
         pytest.warns(PatchmapWarning, match=r"^Tiny patch: Fewer than"),
     ):
         read_tasking(session, demo, wards=["Castle"], meeting=dt.date(2025, 10, 14))
+
+
+def test_problems_are_matched_to_wards_as_typed_and_the_rest_are_named(
+    demo_area: StudyArea, tmp_path: Path
+) -> None:
+    engine = connect(f"sqlite:///{tmp_path / 'log.sqlite'}")
+    with Session(engine) as session, session.begin():
+        add_problem(session, title="Lower case", user="pc.a", ward=" castle")
+        add_problem(session, title="Typed wrong", user="pc.a", ward="Castle ward")
+        add_problem(session, title="Force-wide", user="pc.a")
+        add_problem(session, title="Elsewhere", user="pc.a", ward="Riverside")
+    with Session(engine) as session:
+        snapshot = read_tasking(session, demo_area, wards=["Castle"], meeting=dt.date(2025, 10, 14))
+    assert [p.title for p in snapshot.problems] == ["Lower case"]
+    assert snapshot.unplaced == ("Typed wrong", "Force-wide")
+    content = briefing_content(
+        demo_area, meeting=dt.date(2025, 10, 14), ward="Castle", tasking=snapshot
+    )
+    police = render_briefing(content, demo_area, audience="police")
+    assert "Not in any ward's pack: 2 open problems (Typed wrong; Force-wide)" in police.html
