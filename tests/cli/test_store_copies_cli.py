@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -13,6 +11,7 @@ import pytest
 
 from patchmap.cli import main
 from spatial.store import ingest, read_manifest
+from tests.spatial._downloads import republished, write_at
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,22 +31,6 @@ def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
-def _republish(data: bytes, n_changed: int) -> bytes:
-    """The month as published later: ``n_changed`` outcomes updated."""
-    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-    rows = frame.index[frame["Last outcome category"] == "Status update unavailable"][:n_changed]
-    assert len(rows) == n_changed
-    frame.loc[rows, "Last outcome category"] = "Court result unavailable"
-    return frame.to_csv(index=False).encode()
-
-
-def _write(path: Path, data: bytes, mtime_ns: int) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    os.utime(path, ns=(mtime_ns, mtime_ns))
-    return path
-
-
 def _sept(cambridge_dir: Path) -> bytes:
     return (cambridge_dir / "crimes" / SEPT).read_bytes()
 
@@ -55,8 +38,8 @@ def _sept(cambridge_dir: Path) -> bytes:
 def _two_downloads(cambridge_dir: Path, root: Path) -> Path:
     """Case 1: the 2025-11 download reclassifies rows, the 2025-10 one is newer on disk."""
     sept = _sept(cambridge_dir)
-    _write(root / "2025-10" / "2024-09" / SEPT, sept, LATER_NS)
-    _write(root / "2025-11" / "2024-09" / SEPT, _republish(sept, 5), EARLIER_NS)
+    write_at(root / "2025-10" / "2024-09" / SEPT, sept, LATER_NS)
+    write_at(root / "2025-11" / "2024-09" / SEPT, republished(sept, 5), EARLIER_NS)
     return root
 
 
@@ -108,8 +91,8 @@ def test_an_identical_browser_copy_is_read_once_in_the_store_too(
     cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "police"
-    _write(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
-    _write(folder / COPY, _sept(cambridge_dir), LATER_NS)
+    write_at(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    write_at(folder / COPY, _sept(cambridge_dir), LATER_NS)
     from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
     note = f"police/{SEPT} is identical to police/{COPY}; read once (6,740 rows set aside)."
     assert from_csv["notes"] == [note]
@@ -126,8 +109,8 @@ def test_a_republished_browser_copy_replaces_the_older_file_in_the_store_too(
 ) -> None:
     folder = tmp_path / "police"
     copy = SEPT.replace(".csv", f"{mark}.csv")
-    _write(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
-    _write(folder / copy, _republish(_sept(cambridge_dir), 3), EARLIER_NS + 1_016_000_000)
+    write_at(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    write_at(folder / copy, republished(_sept(cambridge_dir), 3), EARLIER_NS + 1_016_000_000)
     from_csv, from_store, _ = _both(folder, tmp_path, cambridge_dir, capsys)
     note = _only_note(from_csv)
     assert "differ in 3 rows (a republished month)" in note
@@ -143,8 +126,8 @@ def test_a_cut_off_browser_copy_is_refused_by_both_and_the_store_stays_empty(
 ) -> None:
     folder = tmp_path / "police"
     sept = _sept(cambridge_dir)
-    _write(folder / SEPT, sept, EARLIER_NS)
-    _write(folder / COPY, b"".join(sept.splitlines(keepends=True)[:6001]), LATER_NS)
+    write_at(folder / SEPT, sept, EARLIER_NS)
+    write_at(folder / COPY, b"".join(sept.splitlines(keepends=True)[:6001]), LATER_NS)
     wards = ["--wards", str(cambridge_dir / "wards.geojson")]
     errors = []
     for args in (
@@ -184,8 +167,8 @@ def test_rows_set_aside_are_counted_by_month_and_type_under_filters(
     options: list[str], cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "police"
-    _write(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
-    _write(folder / COPY, _sept(cambridge_dir), LATER_NS)
+    write_at(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    write_at(folder / COPY, _sept(cambridge_dir), LATER_NS)
     ingest([folder], store_dir=tmp_path / "store")
     wards = ["--wards", str(cambridge_dir / "wards.geojson")]
     from_csv = _json(["summary", *options, "--crimes", str(folder), *wards], capsys)
@@ -200,12 +183,12 @@ def test_side_files_and_other_csvs_of_a_folder_are_each_accounted_for(
     cambridge_dir: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "police" / "2024-09"
-    _write(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    write_at(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
     outcomes = b"Crime ID,Month,Reported by,Falls within,Outcome type\na1,2024-09,F,F,Charged\n"
-    _write(folder / "2024-09-cambridgeshire-outcomes (1).csv", outcomes, EARLIER_NS)
+    write_at(folder / "2024-09-cambridgeshire-outcomes (1).csv", outcomes, EARLIER_NS)
     search = b"Type,Date,Gender\nPerson search,2024-09-02T10:00:00+00:00,Male\n"
-    _write(folder / "2024-09-cambridgeshire-stop-and-search - Copy.csv", search, EARLIER_NS)
-    _write(folder / "my notes.csv", b"a,b\n1,2\n", EARLIER_NS)
+    write_at(folder / "2024-09-cambridgeshire-stop-and-search - Copy.csv", search, EARLIER_NS)
+    write_at(folder / "my notes.csv", b"a,b\n1,2\n", EARLIER_NS)
     report = ingest([tmp_path / "police"], store_dir=tmp_path / "store")
     assert (report.n_files_read, report.n_outcome_rows, report.n_stop_search_rows) == (3, 1, 1)
     skipped = (
@@ -224,9 +207,9 @@ def test_a_month_relabelled_with_another_force_is_read_once_in_the_store_too(
 ) -> None:
     sept = _sept(cambridge_dir)
     folder = tmp_path / "mixed"
-    _write(folder / SEPT, sept, LATER_NS)
+    write_at(folder / SEPT, sept, LATER_NS)
     relabelled = sept.replace(b"Cambridgeshire Constabulary", b"Metropolitan Police Service")
-    _write(folder / "2024-09-metropolitan-street.csv", relabelled, EARLIER_NS)
+    write_at(folder / "2024-09-metropolitan-street.csv", relabelled, EARLIER_NS)
     from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
     assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
     assert from_store == from_csv

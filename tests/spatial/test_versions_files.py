@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ import pytest
 from spatial.errors import EmptyInputError, InputDataError
 from spatial.io import CrimeLoad, read_crimes
 from spatial.versions import file_kind, file_stamps
+from tests.spatial._downloads import republished, write_at
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,20 +39,6 @@ def _rows(force: str, ids: list[str], n_asb: int, *, outcome: str = "Under inves
     return (HEADER + "".join(lines)).encode()
 
 
-def _republish(data: bytes, n_changed: int) -> bytes:
-    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-    rows = frame.index[frame["Last outcome category"] == "Status update unavailable"][:n_changed]
-    frame.loc[rows, "Last outcome category"] = "Court result unavailable"
-    return frame.to_csv(index=False).encode()
-
-
-def _write(path: Path, data: bytes, mtime_ns: int) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    os.utime(path, ns=(mtime_ns, mtime_ns))
-    return path
-
-
 def _used_files(load: CrimeLoad) -> set[str]:
     used = pd.concat([load.points, load.without_location])
     return set(used["source_file"])
@@ -65,11 +51,11 @@ def test_two_downloads_in_one_parent_folder_are_dated_each_by_its_own_folder(
     cambridge_dir: Path, tmp_path: Path
 ) -> None:
     sept = (cambridge_dir / "crimes" / SEPT).read_bytes()
-    newer = _republish(sept, 5)
+    newer = republished(sept, 5)
     root = tmp_path / "downloads"
     # the October download is the newer file on disk: only the folder names tell the truth
-    _write(root / "2025-10" / "2024-09" / SEPT, sept, LATER_NS)
-    _write(root / "2025-11" / "2024-09" / SEPT, newer, EARLIER_NS)
+    write_at(root / "2025-10" / "2024-09" / SEPT, sept, LATER_NS)
+    write_at(root / "2025-11" / "2024-09" / SEPT, newer, EARLIER_NS)
     load = read_crimes([root])
     assert _used_files(load) == {f"downloads/2025-11/2024-09/{SEPT}"}
     assert load.n_set_aside == 6740
@@ -96,7 +82,7 @@ def test_archive_members_are_dated_by_their_own_download(cambridge_dir: Path) ->
     sept = (cambridge_dir / "crimes" / SEPT).read_bytes()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"2025-11/2024-09/{SEPT}", _republish(sept, 5))
+        archive.writestr(f"2025-11/2024-09/{SEPT}", republished(sept, 5))
         archive.writestr(f"2025-10/2024-09/{SEPT}", sept)
     load = read_crimes([("both.zip", buffer.getvalue())])
     assert _used_files(load) == {f"both.zip/2025-11/2024-09/{SEPT}"}
@@ -118,8 +104,8 @@ def test_an_identical_browser_copy_in_a_folder_is_read_once_with_a_note(
 ) -> None:
     sept = (cambridge_dir / "crimes" / SEPT).read_bytes()
     folder = tmp_path / "police"
-    _write(folder / SEPT, sept, EARLIER_NS)
-    _write(folder / SEPT.replace(".csv", " (1).csv"), sept, LATER_NS)
+    write_at(folder / SEPT, sept, EARLIER_NS)
+    write_at(folder / SEPT.replace(".csv", " (1).csv"), sept, LATER_NS)
     load = read_crimes([folder])
     assert (load.n_rows, load.n_set_aside, load.n_rows_read) == (6740, 6740, 2 * 6740)
     (note,) = load.notes
@@ -135,8 +121,8 @@ def test_a_republished_browser_copy_in_a_folder_replaces_the_older_file(
     sept = (cambridge_dir / "crimes" / SEPT).read_bytes()
     copy = SEPT.replace(".csv", f"{mark}.csv")
     folder = tmp_path / "police"
-    _write(folder / SEPT, sept, EARLIER_NS)
-    _write(folder / copy, _republish(sept, 1), EARLIER_NS + 1_016_000_000)
+    write_at(folder / SEPT, sept, EARLIER_NS)
+    write_at(folder / copy, republished(sept, 1), EARLIER_NS + 1_016_000_000)
     load = read_crimes([folder])
     assert _used_files(load) == {f"police/{copy}"}
     assert (load.n_rows, load.n_set_aside) == (6740, 6740)
@@ -150,8 +136,8 @@ def test_a_cut_off_browser_copy_in_a_folder_is_refused_as_when_given_by_name(
 ) -> None:
     sept = (cambridge_dir / "crimes" / SEPT).read_bytes()
     folder = tmp_path / "police"
-    _write(folder / SEPT, sept, EARLIER_NS)
-    copy = _write(
+    write_at(folder / SEPT, sept, EARLIER_NS)
+    copy = write_at(
         folder / SEPT.replace(".csv", " (1).csv"),
         b"".join(sept.splitlines(keepends=True)[:6001]),
         LATER_NS,
@@ -163,7 +149,7 @@ def test_a_cut_off_browser_copy_in_a_folder_is_refused_as_when_given_by_name(
 
 def test_every_csv_of_a_folder_is_read_or_skipped_with_a_note(tmp_path: Path) -> None:
     folder = tmp_path / "police"
-    _write(folder / "2025-01" / "2025-01-force-street.csv", _rows("F", ["a1"], 1), EARLIER_NS)
+    write_at(folder / "2025-01" / "2025-01-force-street.csv", _rows("F", ["a1"], 1), EARLIER_NS)
     side = b"Crime ID,Month,Outcome type\na1,2025-01,Charged\n"
     for name in (
         "2025-01-force-outcomes (1).csv",
@@ -171,8 +157,8 @@ def test_every_csv_of_a_folder_is_read_or_skipped_with_a_note(tmp_path: Path) ->
         "2025-01-force-stop-and-search(1).csv",
         "my notes.csv",
     ):
-        _write(folder / "2025-01" / name, side, EARLIER_NS)
-    _write(folder / "2025-02.zip", b"PK", EARLIER_NS)
+        write_at(folder / "2025-01" / name, side, EARLIER_NS)
+    write_at(folder / "2025-02.zip", b"PK", EARLIER_NS)
     load = read_crimes([folder])
     assert load.files == ("police/2025-01/2025-01-force-street.csv",)
     assert load.n_rows == 2
@@ -194,7 +180,7 @@ def test_every_csv_of_a_folder_is_read_or_skipped_with_a_note(tmp_path: Path) ->
 
 def test_a_folder_of_outcomes_only_says_the_street_files_are_missing(tmp_path: Path) -> None:
     folder = tmp_path / "police"
-    _write(folder / "2025-01-force-outcomes (1).csv", b"Crime ID,Month\na,2025-01\n", LATER_NS)
+    write_at(folder / "2025-01-force-outcomes (1).csv", b"Crime ID,Month\na,2025-01\n", LATER_NS)
     with pytest.raises(EmptyInputError, match=r"holds no street-level crime files, only outcomes"):
         read_crimes([folder])
 
@@ -208,8 +194,8 @@ def test_a_month_relabelled_with_another_force_counts_its_asb_once(
     sept = (cambridge_dir / "crimes" / SEPT).read_bytes()
     relabelled = sept.replace(b"Cambridgeshire Constabulary", b"Metropolitan Police Service")
     folder = tmp_path / "mixed"
-    _write(folder / SEPT, sept, LATER_NS)
-    _write(folder / "2024-09-metropolitan-street.csv", relabelled, EARLIER_NS)
+    write_at(folder / SEPT, sept, LATER_NS)
+    write_at(folder / "2024-09-metropolitan-street.csv", relabelled, EARLIER_NS)
     load = read_crimes([folder])
     whole = read_crimes([cambridge_dir / "crimes" / SEPT])
     assert (load.n_rows, load.n_set_aside, load.n_duplicates_removed) == (6740, 6740, 0)
@@ -255,8 +241,8 @@ def test_repeats_within_one_file_get_no_overlap_note() -> None:
 
 def test_modification_times_under_a_second_apart_are_told_apart(tmp_path: Path) -> None:
     ids = [f"a{i}" for i in range(5)]
-    old = _write(tmp_path / "old.csv", _rows("F", ids, 1), LATER_NS + 250_000_000)
-    new = _write(
+    old = write_at(tmp_path / "old.csv", _rows("F", ids, 1), LATER_NS + 250_000_000)
+    new = write_at(
         tmp_path / "new.csv", _rows("F", ids, 1, outcome="Charged"), LATER_NS + 750_000_000
     )
     load = read_crimes([new, old])
