@@ -68,7 +68,7 @@ from hotspots.when import (
 from layers.audience import get_preset
 from layers.briefing import SECTION_TITLES, render_briefing
 from layers.export import Download, analysis_layers, downloads, export_layers
-from layers.metadata import ExportMetadata
+from layers.metadata import ExportMetadata, area_sources
 from layers.pdf import html_to_pdf
 from layers.streets import street_beat_export_layer
 from layers.writers import DEFAULT_FORMATS
@@ -1296,6 +1296,7 @@ def street_beat_files(
                 "at most 2 km of street and 800 m across"
             }
         },
+        sources=area_sources(_area, uses_osm=True),
     )
     with tempfile.TemporaryDirectory(prefix="patchmap-beats-") as folder:
         result = export_layers(

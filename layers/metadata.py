@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from boundaries.dataset import Provenance
+    from boundaries.dataset import Provenance, StudyArea
     from layers.audience import Audience
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "LICENCE_OSM",
     "LICENCE_POLICE",
     "ExportMetadata",
+    "area_sources",
     "extract_source",
     "source_lines",
 ]
@@ -240,3 +241,34 @@ def source_lines(
     crimes = LICENCE_POLICE if provenance == "police.uk" else extract_source(files)
     wards = (LICENCE_ONS,) if ward_file else ()
     return (crimes, *wards) + ((LICENCE_OSM,) if uses_osm else ())
+
+
+def area_sources(area: StudyArea, *, uses_osm: bool = False) -> tuple[str, ...]:
+    """
+    Return the source and licence lines of a file made from a study area's crimes.
+
+    :func:`source_lines` for the area as loaded: the demo, police.uk crimes or a force
+    extract (named by its files), and ONS wards only when ward boundaries were loaded. Every
+    file written from an area credits its data by this one rule.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    uses_osm
+        Something written is derived from OpenStreetMap (streets, a route).
+
+    Returns
+    -------
+    tuple of str
+        The attribution lines.
+    """
+    from boundaries.extract import is_extract_area  # noqa: PLC0415 - boundaries loads later
+
+    return source_lines(
+        is_demo=area.is_demo,
+        uses_osm=uses_osm,
+        provenance=area.provenance,
+        files=area.crimes.files,
+        ward_file=not is_extract_area(area.wards),
+    )

@@ -260,7 +260,7 @@ def add_forecast(parser: argparse.ArgumentParser) -> None:
 
 
 def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
-    from layers.metadata import ExportMetadata
+    from layers.metadata import ExportMetadata, area_sources
     from layers.writers import write_geojson, write_gpkg
 
     suffix = path.suffix.lower()
@@ -282,6 +282,7 @@ def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
             }
         },
         fields={"forecast": tuple(str(c) for c in cells.columns if c != "geometry")},
+        sources=area_sources(area),
         created_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
     if suffix == ".gpkg":

@@ -486,7 +486,7 @@ def _write_output(
 ) -> dict[str, object]:
     from boundaries.select import filter_texts
     from hotspots.kde import DENSITY_UNIT
-    from layers.metadata import LICENCE_DEMO, LICENCE_ONS, LICENCE_POLICE, ExportMetadata
+    from layers.metadata import ExportMetadata, area_sources
     from layers.writers import write_geojson, write_geotiff, write_gpkg
     from spatial.crs import BNG, WGS84
 
@@ -503,7 +503,7 @@ def _write_output(
             outcome.layer: {"method": outcome.method}
             | {c.name: _choice_text(c) for c in outcome.choices}
         },
-        sources=(LICENCE_DEMO,) if area.is_demo else (LICENCE_POLICE, LICENCE_ONS),
+        sources=area_sources(area),
     ).with_fields({outcome.layer: tuple(f for f in fields if f != "geometry")})
     suffix = path.suffix.lower()
     if outcome.raster is not None:

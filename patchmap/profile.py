@@ -196,9 +196,8 @@ def _write_out(
         text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"  # as --json prints it
         args.out.write_text(text, encoding="utf-8")
         return f"Wrote the record to {args.out}."
-    from boundaries.extract import is_extract_area
     from boundaries.select import filter_texts, select_wards
-    from layers.metadata import ExportMetadata, source_lines
+    from layers.metadata import ExportMetadata, area_sources
     from layers.writers import write_geojson, write_gpkg
 
     area, wards = loaded.area, select_wards(loaded.area, loaded.selection)
@@ -209,12 +208,7 @@ def _write_out(
         min_count=None,
         period=months,
         filters=filter_texts(loaded.selection),
-        sources=source_lines(
-            is_demo=area.is_demo,
-            uses_osm=False,
-            provenance=area.provenance,
-            ward_file=not is_extract_area(wards),
-        ),
+        sources=area_sources(area),
     ).with_fields({command: tuple(str(c) for c in frame.columns if c != "geometry")})
     if suffix == ".gpkg":
         write_gpkg({command: frame}, args.out, metadata=metadata)

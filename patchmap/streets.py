@@ -199,7 +199,7 @@ def _write_lines(
 ) -> None:
     from boundaries.select import data_period, filter_texts, select_wards
     from layers.export import export_layers
-    from layers.metadata import ExportMetadata
+    from layers.metadata import ExportMetadata, area_sources
     from layers.streets import street_export_layer
 
     wards = select_wards(loaded.area, loaded.selection)
@@ -215,6 +215,7 @@ def _write_lines(
             period=data_period(points, loaded.selection),
             filters=filter_texts(loaded.selection),
             methods={"streets": {"method": hot.description}},
+            sources=area_sources(loaded.area, uses_osm=True),
         ),
         audience=args.audience,
     )
@@ -257,7 +258,7 @@ def _walk(
     args: argparse.Namespace, hot: HotStreets, network: StreetNetwork, loaded: Loaded
 ) -> dict[str, object]:
     from layers.export import export_layers
-    from layers.metadata import ExportMetadata
+    from layers.metadata import ExportMetadata, area_sources
     from layers.routes import point_from_lonlat
     from layers.streets import street_walk_layers
     from patchmap._output import checked_out
@@ -287,6 +288,7 @@ def _walk(
                 audience=args.audience,
                 min_count=None,
                 period=None,
+                sources=area_sources(loaded.area, uses_osm=True),
             ),
             audience=args.audience,
         )

@@ -294,3 +294,19 @@ def test_exact_cluster_outlines_of_an_extract_are_refused_for_partners(
         exact.clusters.clusters, "clusters", get_preset("police"), provenance="extract"
     )
     assert len(police) == len(exact.clusters.clusters)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["hotspots"], ["problems", "--min-crimes", "3"], ["repeats"]],
+    ids=lambda c: c[0],
+)
+def test_every_written_file_of_an_extract_credits_the_extract(
+    tmp_path: Path, extract_csv: Path, command: list[str]
+) -> None:
+    out = tmp_path / f"{command[0]}.gpkg"
+    assert main([*command, "--incidents", str(extract_csv), "--out", str(out)]) == 0
+    written = out.read_bytes()
+    assert extract_source(["rms.csv"]).encode() in written
+    assert b"Open Government Licence" not in written  # not police.uk data
+    assert LICENCE_ONS.encode() not in written  # no ward file was loaded
