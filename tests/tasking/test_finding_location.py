@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
+    from tasking.store import ChecklistItem
+
 ROUTE = LineString([(545_050, 260_050), (545_200, 260_100), (545_350, 260_250)])
 STOPS = MultiPoint([(545_060, 260_055), (545_210, 260_105), (545_340, 260_240)])
 
@@ -254,7 +256,8 @@ def test_a_finding_without_a_position_or_without_content_is_refused(engine: Engi
             add_finding(session, bare.id, stop_number=99, answers={"graffiti": True}, user="a")
         with pytest.raises(ParameterError, match="has 3 stops; there is no stop 4"):
             add_finding(session, route.id, stop_number=4, answers={"graffiti": True}, user="a")
-        for empty in ({}, {"graffiti": None}):
+        nothing: tuple[dict[ChecklistItem, bool | None], ...] = ({}, {"graffiti": None})
+        for empty in nothing:
             with pytest.raises(ParameterError, match="The finding records nothing"):
                 add_finding(session, route.id, stop_number=1, answers=empty, user="a", note="  ")
         noted = add_finding(session, route.id, stop_number=1, answers={}, user="a", note="Quiet")
