@@ -264,7 +264,9 @@ def _assess_problem(
             )
         except PatchmapError as err:
             ids = ", ".join(str(a.id) for a in (*treated, *comparison))
-            return f"{err} (areas {ids} in the log)"
+            said = str(err).replace("treated_area", "the patrol area")
+            said = said.replace("comparison_area", "the comparison area")
+            return f"{said[:1].upper()}{said[1:]} (areas {ids} in the log)"
     for warning in caught:  # named, so a reader knows which problem they are about
         warnings.warn(f"{problem.title}: {warning.message}", PatchmapWarning, stacklevel=3)
     return result

@@ -148,7 +148,7 @@ def test_pack_assessments_count_the_packs_crime_types_and_say_why_one_is_missing
     assert everything.treated.n_before > assessment.treated.n_before  # other types left out
     reasons = dict(snapshot.not_assessed)
     assert set(reasons) == {"Overlapping", "No comparison", "Too late"}
-    assert "overlap" in reasons["Overlapping"]
+    assert reasons["Overlapping"].startswith("The patrol area and the comparison area overlap")
     assert reasons["No comparison"].startswith("the log holds no comparison area for it")
     assert "started in 2026-01" in reasons["Too late"]
     pack = render_briefing(
