@@ -107,6 +107,7 @@ if TYPE_CHECKING:
         LICENCE_OSM,
         LICENCE_POLICE,
         ExportMetadata,
+        area_sources,
         extract_source,
         source_lines,
     )
@@ -309,6 +310,7 @@ _EXPORTS: dict[str, str] = {
     "alert_export_layers": "layers.near_repeat",
     "alert_map_layers": "layers.near_repeat",
     "analysis_layers": "layers.export",
+    "area_sources": "layers.metadata",
     "asset_links": "layers.basemap",
     "base_map": "layers.basemap",
     "catchment_layer": "layers.routes",
@@ -493,6 +495,7 @@ __all__ = [
     "alert_export_layers",
     "alert_map_layers",
     "analysis_layers",
+    "area_sources",
     "asset_links",
     "base_map",
     "catchment_layer",

@@ -1870,13 +1870,7 @@ def query_crimes(
     opened_names = {str(f) for f in files}  # all their unlocated rows are read unless counted
     not_read = [f for f in counted if count_unlocated or str(f) not in opened_names]
     unread, unlocated = _unread(store_dir, counted, read, unlocated_files=not_read)
-    duplicates, unknown = _duplicate_totals(store_dir, counted)
-    set_aside, notes = _set_aside_totals(store_dir, counted)
-    n_duplicates = sum(n for _, _, n in duplicates)
-    if n_duplicates:
-        notes.append(duplicate_ids_note(n_duplicates))
-    if unknown:
-        notes.append(_UNKNOWN_DUPLICATES_NOTE)
+    duplicates, set_aside, notes = _manifest_counts(store_dir, counted)
     return CrimeLoad(
         points=points,
         without_location=_with_status(rows, "no_location", columns=columns, none=every_row_located),
@@ -1890,6 +1884,27 @@ def query_crimes(
         counted_duplicates=duplicates,
         counted_set_aside=set_aside,
     )
+
+
+def _manifest_counts(
+    store_dir: Path, counted: Sequence[Path]
+) -> tuple[
+    tuple[tuple[str, str | None, int], ...], tuple[tuple[str, str | None, int], ...], list[str]
+]:
+    """
+    Return the rows ingest counted and did not store, for the partitions a query counts.
+
+    Rows repeating a Crime ID and rows set aside, each as ``(month, crime type, n)``, and the
+    notes a query gives about them, as :func:`spatial.io.read_crimes` would.
+    """
+    duplicates, unknown = _duplicate_totals(store_dir, counted)
+    set_aside, notes = _set_aside_totals(store_dir, counted)
+    n_duplicates = sum(n for _, _, n in duplicates)
+    if n_duplicates:
+        notes.append(duplicate_ids_note(n_duplicates))
+    if unknown:
+        notes.append(_UNKNOWN_DUPLICATES_NOTE)
+    return duplicates, set_aside, notes
 
 
 _UNKNOWN_DUPLICATES_NOTE: Final = (
