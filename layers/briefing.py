@@ -320,6 +320,7 @@ th { background: #eef1f8; }
 <tr><th>Of which anti-social behaviour</th><td class="n">{{ n_asb }}</td></tr>
 {% if rate %}<tr><th>Rate per 1,000 residents</th><td class="n">{{ rate }}</td></tr>{% endif %}
 {% if rank %}<tr><th>Rank ({{ rank_basis }})</th><td class="n">{{ rank }}</td></tr>{% endif %}
+{% if findings %}<tr><th>EVA findings in the period</th><td>{{ findings }}</td></tr>{% endif %}
 </table>
 <table>
 <tr><th>Crime type</th><th class="n">Count</th></tr>
@@ -607,6 +608,28 @@ def _profile_context(profile: Profile, m: int | None) -> dict[str, object]:
     }
 
 
+def _tasking_context(
+    tasking: TaskingSnapshot | None, profile: Profile, preset: AudiencePreset
+) -> dict[str, object]:
+    """Return what the pack shows from the tasking log (template fields; none for the public)."""
+    findings = profile.eva_findings
+    seen = ", ".join(
+        f"{k.replace('_', ' ')} {v}" for k, v in (findings.by_issue if findings else {}).items()
+    )
+    return {
+        "problems": _problem_rows(tasking, preset),
+        "assessments": _assessment_rows(tasking, preset),
+        "assessed_types": _types_text(tasking.crime_types if tasking else None),
+        "unplaced": _unplaced_text(tasking, preset),
+        "findings": (
+            f"{findings.n_findings:,} ({findings.n_with_issues:,} with issues seen"
+            + (f": {seen})" if seen else ")")
+            if findings is not None and findings.n_findings and preset.audience != "public"
+            else ""
+        ),
+    }
+
+
 def _unplaced_text(tasking: TaskingSnapshot | None, preset: AudiencePreset) -> str:
     """Name the open problems no ward's pack holds (police only: the titles are the log's)."""
     if tasking is None or not tasking.unplaced or preset.audience != "police":
@@ -686,10 +709,7 @@ def render_briefing(
         **_profile_context(profile, m),
         "changes": _change_rows(content.changes, m),
         "locations": _location_rows(profile, preset, area.provenance),
-        "problems": _problem_rows(tasking, preset),
-        "assessments": _assessment_rows(tasking, preset),
-        "assessed_types": _types_text(tasking.crime_types if tasking else None),
-        "unplaced": _unplaced_text(tasking, preset),
+        **_tasking_context(tasking, profile, preset),
         "near_repeat": (
             near_repeat_brief(*content.near_repeat, audience=preset.audience)
             if content.near_repeat is not None

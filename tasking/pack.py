@@ -24,6 +24,7 @@ from spatial.grid import count_points, make_grid
 from spatial.network import load_network
 from tasking.assess import Assessment, assess_response
 from tasking.eva import plan_hotspot_route
+from tasking.findings import findings_to_geodataframe
 from tasking.profile import PeriodChange, Profile, build_profile, meeting_changes
 from tasking.store import (
     ActionRecord,
@@ -32,6 +33,7 @@ from tasking.store import (
     areas_to_geodataframe,
     list_actions,
     list_areas,
+    list_findings,
     list_meetings,
     list_problems,
 )
@@ -90,6 +92,9 @@ class TaskingSnapshot:
         boundaries do not hold): they are in no ward's pack, and the pack says so.
     crime_types
         The crime types the assessments count; None for all.
+    findings
+        The log's located EVA findings (:func:`tasking.findings.findings_to_geodataframe`): the
+        pack's profile counts those in its wards and months, as ``profile --db`` does.
     last_meeting
         Date of the previous NAG meeting before the pack's meeting, if the log has one.
     """
@@ -102,6 +107,7 @@ class TaskingSnapshot:
     not_assessed: tuple[tuple[str, str], ...] = ()
     unplaced: tuple[str, ...] = ()
     crime_types: tuple[str, ...] | None = None
+    findings: gpd.GeoDataFrame | None = None
     last_meeting: dt.date | None = None
 
 
@@ -202,6 +208,7 @@ def read_tasking(
         not_assessed=tuple(not_assessed),
         unplaced=unplaced,
         crime_types=crime_types,
+        findings=findings_to_geodataframe(list_findings(session)),
         last_meeting=max(earlier) if earlier else None,
     )
 
@@ -430,6 +437,7 @@ def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optiona
         neighbourhood=neighbourhood,
         months=period,
         crime_types=crime_types,
+        findings=tasking.findings if tasking is not None else None,
     )
     points = select_points(
         area,

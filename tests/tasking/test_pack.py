@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import pytest
+from shapely import LineString, Point
 from sqlalchemy.orm import Session
 
 from boundaries.select import Selection, select_points
@@ -14,7 +15,7 @@ from spatial.errors import PatchmapWarning
 from tasking.assess import assess_response
 from tasking.pack import briefing_content, pack_period, read_tasking
 from tasking.profile import build_profile, change_since, meeting_changes
-from tasking.store import add_action, add_area, add_problem, connect
+from tasking.store import add_action, add_area, add_finding, add_problem, connect
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -210,3 +211,46 @@ def test_problems_are_matched_to_wards_as_typed_and_the_rest_are_named(
     )
     police = render_briefing(content, demo_area, audience="police")
     assert "Not in any ward's pack: 2 open problems (Typed wrong; Force-wide)" in police.html
+
+
+def test_the_pack_counts_the_logs_eva_findings_as_profile_db_does(
+    demo_area: StudyArea, tmp_path: Path
+) -> None:
+    demo = demo_area
+    centre = demo.wards.set_index("ward_name").geometry.representative_point()
+    x, y = float(centre.x["Castle"]), float(centre.y["Castle"])
+    here, there = Point(x, y), Point(x + 200, y)
+    engine = connect(f"sqlite:///{tmp_path / 'log.sqlite'}")
+    with Session(engine) as session, session.begin():
+        route = add_area(
+            session, LineString([here, there]), kind="eva_route", name="Walk", user="pc.a",
+            stops=[here, there],
+        )  # fmt: skip
+        for stop, day in (
+            (1, dt.date(2025, 8, 5)),
+            (2, dt.date(2025, 8, 5)),
+            (1, dt.date(2024, 11, 2)),
+        ):
+            add_finding(
+                session, route.id, stop_number=stop, user="pc.a", walked_on=day,
+                answers={"graffiti": True, "litter": stop == 1},
+            )  # fmt: skip
+    meeting = dt.date(2025, 10, 14)
+    with Session(engine) as session:
+        snapshot = read_tasking(session, demo, wards=["Castle"], meeting=meeting)
+    content = briefing_content(demo, meeting=meeting, ward="Castle", tasking=snapshot)
+    found = content.profile.eva_findings
+    assert found is not None
+    assert (found.n_findings, found.n_with_issues) == (2, 2)  # November 2024 is not in the period
+    assert found.by_issue == {"graffiti": 2, "litter": 1}
+    profiled = build_profile(
+        demo, wards=("Castle",), months=content.profile.months, findings=snapshot.findings
+    )
+    assert profiled.eva_findings == found  # the figure `profile --db` gives
+    police = render_briefing(content, demo, audience="police")
+    row = "<th>EVA findings in the period</th><td>2 (2 with issues seen: graffiti 2, litter 1)"
+    assert row in police.html
+    public = briefing_content(
+        demo, meeting=meeting, ward="Castle", tasking=snapshot, hot_cell_size_m=250
+    )
+    assert "EVA findings" not in render_briefing(public, demo, audience="public").html
