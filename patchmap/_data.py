@@ -11,11 +11,14 @@ from spatial.errors import ParameterError
 if TYPE_CHECKING:
     import argparse
 
+    import geopandas as gpd
+
     from boundaries.dataset import StudyArea
     from boundaries.select import Selection
+    from layers.metadata import ExportMetadata
     from spatial.incidents import Incidents
 
-__all__ = ["Loaded", "load", "read_extract"]
+__all__ = ["Loaded", "load", "police_file_metadata", "read_extract"]
 
 
 @dataclass(frozen=True)
@@ -184,3 +187,33 @@ def load(
         neighbourhoods=tuple(args.neighbourhood) if args.neighbourhood else None,
     )
     return Loaded(area=area, selection=selection, incidents=incidents)
+
+
+def police_file_metadata(
+    loaded: Loaded,
+    wards: gpd.GeoDataFrame,
+    *,
+    command: str,
+    period: tuple[str, str] | None,
+    methods: dict[str, dict[str, str]] | None = None,
+) -> ExportMetadata:
+    """
+    Return the metadata of a police file a command writes with ``--out``.
+
+    One title, area, filters and source lines (:func:`layers.metadata.area_sources`) for every
+    command's file, so no command credits data it did not read.
+    """
+    from boundaries.select import filter_texts
+    from layers.metadata import ExportMetadata, area_sources
+
+    area = loaded.area
+    return ExportMetadata(
+        title=f"patchmap {command}: {area.label}",
+        area=f"{area.label}: {', '.join(str(w) for w in wards['ward_name'])}",
+        audience="police",
+        min_count=None,
+        period=period,
+        filters=filter_texts(loaded.selection),
+        methods=methods or {},
+        sources=area_sources(area),
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from patchmap import _defaults
-from patchmap._data import Loaded, load
+from patchmap._data import Loaded, load, police_file_metadata
 from patchmap._output import checked_out, print_json
 from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
 
@@ -484,26 +484,20 @@ def _write_output(
     wards: gpd.GeoDataFrame,
     period: tuple[str, str],
 ) -> dict[str, object]:
-    from boundaries.select import filter_texts
     from hotspots.kde import DENSITY_UNIT
-    from layers.metadata import ExportMetadata, area_sources
     from layers.writers import write_geojson, write_geotiff, write_gpkg
     from spatial.crs import BNG, WGS84
 
-    area = loaded.area
     fields = () if outcome.frame is None else tuple(str(c) for c in outcome.frame.columns)
-    metadata = ExportMetadata(
-        title=f"patchmap {command}: {area.label}",
-        area=f"{area.label}: {', '.join(str(w) for w in wards['ward_name'])}",
-        audience="police",
-        min_count=None,
+    metadata = police_file_metadata(
+        loaded,
+        wards,
+        command=command,
         period=period,
-        filters=filter_texts(loaded.selection),
         methods={
             outcome.layer: {"method": outcome.method}
             | {c.name: _choice_text(c) for c in outcome.choices}
         },
-        sources=area_sources(area),
     ).with_fields({outcome.layer: tuple(f for f in fields if f != "geometry")})
     suffix = path.suffix.lower()
     if outcome.raster is not None:

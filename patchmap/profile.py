@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from patchmap._data import load
+from patchmap._data import load, police_file_metadata
 from patchmap._output import checked_json_out, checked_out, print_json
 from spatial.errors import ParameterError
 
@@ -196,20 +196,13 @@ def _write_out(
         text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"  # as --json prints it
         args.out.write_text(text, encoding="utf-8")
         return f"Wrote the record to {args.out}."
-    from boundaries.select import filter_texts, select_wards
-    from layers.metadata import ExportMetadata, area_sources
+    from boundaries.select import select_wards
     from layers.writers import write_geojson, write_gpkg
 
-    area, wards = loaded.area, select_wards(loaded.area, loaded.selection)
-    metadata = ExportMetadata(
-        title=f"patchmap {command}: {area.label}",
-        area=f"{area.label}: {', '.join(str(w) for w in wards['ward_name'])}",
-        audience="police",
-        min_count=None,
-        period=months,
-        filters=filter_texts(loaded.selection),
-        sources=area_sources(area),
-    ).with_fields({command: tuple(str(c) for c in frame.columns if c != "geometry")})
+    wards = select_wards(loaded.area, loaded.selection)
+    metadata = police_file_metadata(loaded, wards, command=command, period=months).with_fields(
+        {command: tuple(str(c) for c in frame.columns if c != "geometry")}
+    )
     if suffix == ".gpkg":
         write_gpkg({command: frame}, args.out, metadata=metadata)
         return f"Wrote {len(frame)} features to {args.out} (EPSG:27700, layer {command})."
