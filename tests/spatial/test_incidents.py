@@ -599,6 +599,20 @@ def test_whole_column_date_errors_name_the_file_and_row_of_the_problem(
         read_incidents(files)
 
 
+def test_a_utc_offset_far_down_the_file_gets_the_utc_advice_not_a_general_error() -> None:
+    # 6,000 local times, then one in UTC: the offset is looked for in every value, not a head
+    rows = "".join(
+        f"A{i},2025-01-{1 + i % 28:02d} {i % 24:02d}:15,Theft,453850,269500\n" for i in range(6000)
+    )
+    rows += "Z1,2025-02-01T10:15:00+01:00,Theft,453850,269500\n"
+    pattern = (
+        r"^late\.csv: 'Committed From' holds times with a UTC offset \(e\.g\. row 6002, "
+        r"'2025-02-01T10:15:00\+01:00'\); patchmap needs local times"
+    )
+    with pytest.raises(InputDataError, match=pattern):
+        read_incidents([_csv(rows, _FROM_HEADER, name="late.csv")])
+
+
 def test_swapped_longitude_latitude_name_the_file_and_row_of_a_swapped_point() -> None:
     first = _csv("A1,13/01/2025 10:00,Theft,-1.2097,52.3227\n", _LONLAT_HEADER, name="part1.csv")
     later = _csv(
