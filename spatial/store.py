@@ -2087,8 +2087,8 @@ def located_counts(
     -------
     pandas.DataFrame
         ``x_m``, ``y_m``, ``month`` (``YYYY-MM``), ``crime_type`` (None when blank), ``file``
-        (the partition file's path) and ``n`` (int64), one row per distinct combination; empty
-        when no partition meets the extent.
+        (the partition file's path, categorical) and ``n`` (int64), one row per distinct
+        combination; empty when no partition meets the extent.
     """
     files = store_files(store_dir, months=months, bounds_m=bounds_m)
     if not files:
@@ -2098,7 +2098,7 @@ def located_counts(
                 "y_m": pd.Series(dtype="float64"),
                 "month": pd.Series(dtype=object),
                 "crime_type": pd.Series(dtype=object),
-                "file": pd.Series(dtype=object),
+                "file": pd.Series(dtype="category"),
                 "n": pd.Series(dtype="int64"),
             }
         )
@@ -2112,5 +2112,8 @@ def located_counts(
     names = [str(f) for f in files]
     counts = _sql_frame(sql, {"files": names, "x0": x0, "y0": y0, "x1": x1, "y1": y1})
     file_index = counts.pop("file_index").to_numpy("int64")
-    counts.insert(4, "file", pd.Index(names, dtype="str").take(file_index))
+    # a categorical over the few file names: no copy of a long path for each of the many rows
+    counts.insert(
+        4, "file", pd.Series(pd.Categorical.from_codes(file_index, categories=pd.Index(names)))
+    )
     return counts
