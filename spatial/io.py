@@ -395,8 +395,8 @@ def _iter_csv_blobs(
 
     Operating-system clutter in a folder or ``.zip`` (:func:`spatial.validate.is_system_junk`)
     is skipped, with a note in ``notes``; so are the other CSVs of a data.police.uk download
-    (:func:`_choose_csvs`) and archives inside a folder. Each file is dated by its own path
-    (:func:`spatial.versions.file_stamps`).
+    (:func:`_choose_csvs`). Archives inside a folder are read too. Each file is dated by its own
+    path (:func:`spatial.versions.file_stamps`).
     """
     if isinstance(source, tuple):
         name, data = source
@@ -411,23 +411,7 @@ def _iter_csv_blobs(
         junk = {p for p in files if is_system_junk(str(p.relative_to(path)))}
         if junk:
             notes.append(skipped_junk_note(path.name, len(junk)))
-        found = [p.relative_to(path).as_posix() for p in files if _is_csv(p.name) and p not in junk]
-        archives = [p.name for p in files if p.suffix.lower() == ".zip" and p not in junk]
-        if archives:
-            notes.append(
-                f"{path.name}: {len(archives)} .zip archive{'s' if len(archives) > 1 else ''} "
-                f"inside the folder not opened ({_shown(archives)}). Give each archive itself, "
-                "or unpack it in the folder."
-            )
-        chosen = _choose_csvs(path.name, found, notes)
-        if not chosen:
-            raise _no_street_csvs(str(path), found, what="folder")
-        stamps = dict(zip(found, file_stamps(path.name, found), strict=True))
-        for relative in chosen:
-            p = path / relative
-            data = read_file_bytes(p, what="crime files")
-            name = str(p.relative_to(path.parent))
-            yield data, Published(name, stamps[relative], p.stat().st_mtime_ns, order)
+        yield from _folder_csv_blobs(path, files, junk, order=order, notes=notes)
     elif path.suffix.lower() == ".zip":
         data = read_file_bytes(path, what="crime files")
         mtime_ns = path.stat().st_mtime_ns
@@ -437,9 +421,55 @@ def _iter_csv_blobs(
         yield data, Published(path.name, None, path.stat().st_mtime_ns, order)
 
 
-def _zip_members(
-    name: str, data: bytes, *, mtime_ns: int | None, order: int, notes: list[str]
+def _folder_csv_blobs(
+    path: Path, files: list[Path], junk: set[Path], *, order: int, notes: list[str]
 ) -> Iterator[tuple[bytes, Published]]:
+    """
+    Yield the street-level CSVs of a folder and of the ``.zip`` archives in it.
+
+    An archive inside the folder is read as if given on its own (a folder of the monthly
+    all-forces downloads, as ``patchmap ingest`` reads it), except that one holding no
+    street-level CSV is skipped with a note; the folder is refused only when nothing in it
+    holds one. CSVs and archives are read in the order of their paths.
+    """
+    found = [p.relative_to(path).as_posix() for p in files if _is_csv(p.name) and p not in junk]
+    chosen = set(_choose_csvs(path.name, found, notes))
+    stamps = dict(zip(found, file_stamps(path.name, found), strict=True))
+    n_read = 0
+    for p in files:
+        name = str(p.relative_to(path.parent))
+        if p.suffix.lower() == ".zip" and p not in junk:
+            data = read_file_bytes(p, what="crime files")
+            mtime_ns = p.stat().st_mtime_ns
+            for blob in _zip_members(
+                name, data, mtime_ns=mtime_ns, order=order, notes=notes, required=False
+            ):
+                n_read += 1
+                yield blob
+        elif (relative := p.relative_to(path).as_posix()) in chosen:
+            n_read += 1
+            data = read_file_bytes(p, what="crime files")
+            yield data, Published(name, stamps[relative], p.stat().st_mtime_ns, order)
+    if not n_read:
+        raise _no_street_csvs(str(path), found, what="folder")
+
+
+def _zip_members(
+    name: str,
+    data: bytes,
+    *,
+    mtime_ns: int | None,
+    order: int,
+    notes: list[str],
+    required: bool = True,
+) -> Iterator[tuple[bytes, Published]]:
+    """
+    Yield the street-level CSVs of an archive; refuse one that holds none when ``required``.
+
+    An archive found inside a folder is not ``required``: one without street-level CSVs is
+    skipped with a note (``patchmap ingest`` reads its outcomes or stop and search into their
+    own tables, which no crime count uses).
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
@@ -452,8 +482,13 @@ def _zip_members(
             notes.append(skipped_junk_note(name, len(junk)))
         members = sorted(m for m in entries if _is_csv(m) and m not in junk)
         chosen = _choose_csvs(name, members, notes)
-        if not chosen:
+        if not chosen and required:
             raise _no_street_csvs(name, members, what="archive")
+        if not chosen and members:
+            notes.append(
+                f"{name}: the archive holds no street-level crime files ({_shown(members)}); "
+                "skipped: patchmap reads the street-level crimes (...-street.csv)."
+            )
         stamps = dict(zip(members, file_stamps(Path(name).stem, members), strict=True))
         for member in chosen:
             try:

@@ -276,7 +276,7 @@ def _zip_blobs(
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as err:
-        msg = f"{path.name}: not a valid .zip archive. Download it again from data.police.uk."
+        msg = f"{name}: not a valid .zip archive. Download it again from data.police.uk."
         raise InputDataError(msg) from err
     mtime_ns = path.stat().st_mtime_ns
     with archive:
@@ -302,8 +302,8 @@ def _source_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]
     Yield every CSV of a file, folder or ``.zip``, with its publication details.
 
     Names, stamps and modification times are the ones :func:`spatial.io.read_crimes` gives the
-    same source (a ``.zip`` inside a folder, which it does not read, is dated as a ``.zip``
-    given on its own), so both apply :mod:`spatial.versions`' rule alike. System clutter
+    same source (a ``.zip`` inside a folder is dated as a ``.zip`` given on its own), so both
+    apply :mod:`spatial.versions`' rule alike. System clutter
     (:func:`spatial.validate.is_system_junk`) is skipped, with a note in ``notes``.
     """
     if not source.exists():

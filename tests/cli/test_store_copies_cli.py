@@ -256,3 +256,31 @@ def test_two_downloads_over_two_ingests_count_the_older_rows_as_one_ingest_does(
     assert from_store == from_csv
     ingest(downloads, store_dir=store)  # again: nothing new, nothing counted twice
     assert _json(["summary", "--store", str(store), *wards], capsys) == from_csv
+
+
+def test_archives_inside_a_folder_are_read_by_both_as_by_ingest(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a folder of monthly downloads: one unpacked, one still zipped, one zip of outcomes only
+    octo = "2024-10-cambridgeshire-street.csv"
+    folder = tmp_path / "archive"
+    write_at(folder / "2024-09" / SEPT, _sept(cambridge_dir), EARLIER_NS)
+    with zipfile.ZipFile(folder / "2024-10.zip", "w") as out:
+        out.writestr(f"2024-10/{octo}", (cambridge_dir / "crimes" / octo).read_bytes())
+    outcomes = b"Crime ID,Month,Reported by,Falls within,Outcome type\na1,2024-10,F,F,Charged\n"
+    with zipfile.ZipFile(folder / "2024-10-outcomes.zip", "w") as out:
+        out.writestr("2024-10/2024-10-cambridgeshire-outcomes.csv", outcomes)
+    from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
+    n_october = len(pd.read_csv(cambridge_dir / "crimes" / octo, dtype=str))
+    assert from_csv["n_rows_read"] == N_ROWS + n_october
+    assert from_csv["months"] == ["2024-09", "2024-10"]
+    assert report["n_rows"] == N_ROWS + n_october
+    assert report["n_outcome_rows"] == 1  # the store keeps outcomes for their crimes
+    skipped = (
+        "archive/2024-10-outcomes.zip: the archive holds no street-level crime files "
+        "(2024-10/2024-10-cambridgeshire-outcomes.csv); skipped: patchmap reads the street-level "
+        "crimes (...-street.csv)."
+    )
+    assert from_csv.pop("notes") == [skipped]
+    assert from_store.pop("notes") == []
+    assert from_store == from_csv  # every count the same

@@ -11,6 +11,7 @@ import pytest
 
 from spatial.errors import EmptyInputError, InputDataError
 from spatial.io import CrimeLoad, read_crimes
+from spatial.store import ingest
 from spatial.versions import file_kind, file_stamps
 from tests.spatial._downloads import republished, write_at
 
@@ -158,15 +159,12 @@ def test_every_csv_of_a_folder_is_read_or_skipped_with_a_note(tmp_path: Path) ->
         "my notes.csv",
     ):
         write_at(folder / "2025-01" / name, side, EARLIER_NS)
-    write_at(folder / "2025-02.zip", b"PK", EARLIER_NS)
+    with zipfile.ZipFile(folder / "2025-02.zip", "w") as archive:  # a download of outcomes
+        archive.writestr("2025-02/2025-02-force-outcomes.csv", side)
     load = read_crimes([folder])
     assert load.files == ("police/2025-01/2025-01-force-street.csv",)
     assert load.n_rows == 2
     assert load.notes == (
-        (
-            "police: 1 .zip archive inside the folder not opened (2025-02.zip). Give each "
-            "archive itself, or unpack it in the folder."
-        ),
         (
             "police: 2 outcomes files and 1 stop-and-search file skipped: patchmap reads the "
             "street-level crimes (...-street.csv)."
@@ -175,7 +173,24 @@ def test_every_csv_of_a_folder_is_read_or_skipped_with_a_note(tmp_path: Path) ->
             "police: 1 CSV file not named like data.police.uk street-level crimes "
             "(...-street.csv) skipped: 2025-01/my notes.csv. Give such a file by name to read it."
         ),
+        (
+            "police/2025-02.zip: the archive holds no street-level crime files "
+            "(2025-02/2025-02-force-outcomes.csv); skipped: patchmap reads the street-level "
+            "crimes (...-street.csv)."
+        ),
     )
+
+
+def test_a_broken_archive_inside_a_folder_is_refused_by_both_readers(tmp_path: Path) -> None:
+    folder = tmp_path / "police"
+    write_at(folder / "2025-01" / "2025-01-force-street.csv", _rows("F", ["a1"], 1), EARLIER_NS)
+    write_at(folder / "2025-02.zip", b"PK\x03\x04 cut off", EARLIER_NS)
+    message = r"^police/2025-02\.zip: not a valid \.zip archive\. Download it again"
+    with pytest.raises(InputDataError, match=message):
+        read_crimes([folder])
+    with pytest.raises(InputDataError, match=message):
+        ingest([folder], store_dir=tmp_path / "store")
+    assert not (tmp_path / "store" / "manifest.json").exists()
 
 
 def test_a_folder_of_outcomes_only_says_the_street_files_are_missing(tmp_path: Path) -> None:
