@@ -50,6 +50,13 @@ if TYPE_CHECKING:
         select_wards,
         summarise,
     )
+    from boundaries.ward_names import (
+        MAX_SUGGESTED_WARDS,
+        WARD_MATCH_CUTOFF,
+        match_ward_name,
+        same_ward,
+        ward_key,
+    )
 
 _EXPORTS: dict[str, str] = {
     "BLANK_CRIME_TYPE": "boundaries.select",
@@ -57,6 +64,7 @@ _EXPORTS: dict[str, str] = {
     "EXTRACT_AREA_BUFFER_M": "boundaries.extract",
     "EXTRACT_AREA_NAME": "boundaries.extract",
     "ForceOverview": "boundaries.overview",
+    "MAX_SUGGESTED_WARDS": "boundaries.ward_names",
     "OVERLAP_RULE": "boundaries.assign",
     "POPULATION_METHOD_LABELS": "boundaries.population",
     "PopulationMethod": "boundaries.population",
@@ -64,6 +72,7 @@ _EXPORTS: dict[str, str] = {
     "Selection": "boundaries.select",
     "StudyArea": "boundaries.dataset",
     "Summary": "boundaries.select",
+    "WARD_MATCH_CUTOFF": "boundaries.ward_names",
     "WardAssignment": "boundaries.assign",
     "WardPopulation": "boundaries.population",
     "apply_neighbourhoods": "boundaries.neighbourhoods",
@@ -81,13 +90,16 @@ _EXPORTS: dict[str, str] = {
     "load_study_area": "boundaries.dataset",
     "load_study_area_from_store": "boundaries.dataset",
     "lsoa_residents": "boundaries.population",
+    "match_ward_name": "boundaries.ward_names",
     "parse_month_range": "boundaries.select",
     "ranked_counts": "boundaries.select",
     "require_loaded_months": "boundaries.select",
+    "same_ward": "boundaries.ward_names",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
     "study_area_from_incidents": "boundaries.extract",
     "summarise": "boundaries.select",
+    "ward_key": "boundaries.ward_names",
     "ward_population": "boundaries.population",
 }
 
@@ -96,8 +108,10 @@ __all__ = [
     "DEMO_SEED",
     "EXTRACT_AREA_BUFFER_M",
     "EXTRACT_AREA_NAME",
+    "MAX_SUGGESTED_WARDS",
     "OVERLAP_RULE",
     "POPULATION_METHOD_LABELS",
+    "WARD_MATCH_CUTOFF",
     "ForceOverview",
     "PopulationMethod",
     "Provenance",
@@ -121,13 +135,16 @@ __all__ = [
     "load_study_area",
     "load_study_area_from_store",
     "lsoa_residents",
+    "match_ward_name",
     "parse_month_range",
     "ranked_counts",
     "require_loaded_months",
+    "same_ward",
     "select_points",
     "select_wards",
     "study_area_from_incidents",
     "summarise",
+    "ward_key",
     "ward_population",
 ]
 

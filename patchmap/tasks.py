@@ -38,6 +38,9 @@ __all__ = ["add_tasks", "run_tasks"]
 
 LOG_OPTIONS: Final = frozenset({"db", "user", "json", "out"})
 """The options (by ``dest``) every ``tasks`` verb reads; the data options only ``assess`` reads."""
+BOUNDARY_OPTIONS: Final = frozenset({"wards", "ward_field", "demo"})
+"""The data options (by ``dest``) ``tasks add problem`` and ``tasks update problem`` read too:
+the ward boundaries their ``--ward`` is checked against."""
 UNREAD_FILTERS: Final = {"ward": "--ward", "neighbourhood": "--neighbourhood", "months": "--months"}
 """Common filters no ``tasks`` verb reads: ``assess`` takes its areas from ``--treated`` and
 ``--comparison`` and its months from ``--before`` and ``--after``."""
@@ -78,12 +81,12 @@ class _VerbsAction(_SubParsers):
                 )
                 parser.error(msg)
             unread = action.dest in UNREAD_FILTERS  # refused below, whatever the verb
-            if before and verb != "assess" and action.dest not in LOG_OPTIONS and not unread:
-                msg = (
-                    f"{action.option_strings[0]} is read only by 'tasks assess': 'tasks {verb}' "
-                    f"reads no crime data. Leave it out (the options of {verb!r} go after it)."
-                )
-                parser.error(msg)
+            read = action.dest in LOG_OPTIONS or (
+                action.dest in BOUNDARY_OPTIONS and _checks_ward(verb, after)
+            )
+            if before and verb != "assess" and not read and not unread:
+                what = " ".join([verb, *([after.record] if "record" in after else [])])
+                parser.error(_unread_data_option(action.option_strings[0], action.dest, what))
         for name, value in vars(after).items():
             setattr(namespace, name, value)
         for dest, option in UNREAD_FILTERS.items():
@@ -99,6 +102,24 @@ class _VerbsAction(_SubParsers):
                     f"--before and --after. Leave {option} out{hint}."
                 )
                 parser.error(msg)
+
+
+def _checks_ward(verb: str, after: argparse.Namespace) -> bool:
+    """Say whether ``tasks VERB RECORD`` reads ward boundaries (to check a problem's ward)."""
+    return verb in {"add", "update"} and getattr(after, "record", None) == "problem"
+
+
+def _unread_data_option(option: str, dest: str, verb: str) -> str:
+    """Return the refusal of a data option given before a verb (and record) not reading it."""
+    also = (
+        " and, to check a problem's --ward, by 'tasks add problem' and 'tasks update problem'"
+        if dest in BOUNDARY_OPTIONS
+        else ""
+    )
+    return (
+        f"{option} is read only by 'tasks assess'{also}: 'tasks {verb}' reads no crime data. "
+        f"Leave it out (the options of 'tasks {verb}' go after it)."
+    )
 
 
 def _after_verb(options: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -193,6 +214,7 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     p.add_argument("--description", default="")
     p.add_argument("--stage", choices=SARA_STAGES, default="scanning")
     p.add_argument("--ward", dest="problem_ward", help="ward the problem lies in")
+    _add_boundary_options(p)
     a = _record(add, "action", parents=[add_opts], help="an EPIC action on a problem")
     a.add_argument("--problem", type=int, required=True, metavar="ID")
     a.add_argument("--epic", choices=EPIC_TYPES, required=True)
@@ -285,6 +307,7 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     up.add_argument("--stage", choices=SARA_STAGES)
     up.add_argument("--status", choices=PROBLEM_STATUSES)
     up.add_argument("--ward", dest="problem_ward", help="'none' clears it")
+    _add_boundary_options(up)
     ua.add_argument("--epic", choices=EPIC_TYPES)
     ua.add_argument("--agency")
     ua.add_argument("--person")
@@ -325,6 +348,37 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     asr.add_argument("--per-km2", action="store_true", help="compare crimes per km2")
 
 
+def _add_boundary_options(parser: argparse.ArgumentParser) -> None:
+    """
+    Add the ward boundaries a problem's ``--ward`` is checked against to ``parser``.
+
+    No defaults (see :func:`_after_verb`): the ``tasks`` parser holds them, so the options may
+    come before the verb as well.
+    """
+    check = parser.add_argument_group(
+        "ward check (optional: with boundaries, a --ward they do not hold is refused)"
+    )
+    check.add_argument(
+        "--wards",
+        type=Path,
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="ward boundaries (GeoJSON, GPKG, zipped SHP) whose names --ward must be one of",
+    )
+    check.add_argument(
+        "--ward-field",
+        metavar="COL",
+        default=argparse.SUPPRESS,
+        help="column of --wards with the ward names (auto)",
+    )
+    check.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="check --ward against the demo town's wards",
+    )
+
+
 def _assess_data_options() -> argparse.ArgumentParser:
     """
     Return the common options as ``tasks assess`` shows them: without the unread filters.
@@ -354,6 +408,72 @@ def _with_when(description: str, when: str | None) -> str:
     from tasking.windows import with_window
 
     return description if when is None else with_window(description, when)
+
+
+def _ward_boundaries(args: argparse.Namespace) -> tuple[list[str], str, str] | None:
+    """
+    Return the ward names of the boundaries given to check a problem's ``--ward``, if any.
+
+    Returns the names, what to call the boundaries in a message and how to fix a refused name;
+    None when neither ``--demo`` nor ``--wards`` is given.
+    """
+    demo, wards = bool(getattr(args, "demo", False)), getattr(args, "wards", None)
+    if getattr(args, "ward_field", None) is not None and wards is None:
+        msg = "--ward-field names a column of --wards: give --wards PATH too, or leave it out."
+        raise ParameterError(msg)
+    if demo and wards is not None:
+        msg = "Check --ward against either the demo town (--demo) or --wards, not both."
+        raise ParameterError(msg)
+    fix = "Give --ward as one of its wards (case and spacing do not matter)"
+    if demo:
+        from boundaries.dataset import load_demo
+
+        return [str(n) for n in load_demo().ward_names], "the demo town", f"{fix}."
+    if wards is None:
+        return None
+    from boundaries.dataset import default_cache_dir
+    from spatial.cache import read_wards_cached
+
+    frame = read_wards_cached(wards, name_field=args.ward_field, cache_dir=default_cache_dir())
+    hint = f"{fix}, or give the boundaries of the problem's area with --wards."
+    return [str(n) for n in frame.wards["ward_name"]], str(wards), hint
+
+
+def _check_problem_ward(args: argparse.Namespace) -> list[str]:
+    """
+    Check the ``--ward`` of ``tasks add problem`` or ``tasks update problem``; return notes.
+
+    With boundaries (``--demo`` or ``--wards``) a name they do not hold is refused, naming the
+    closest, and a name that differs in case or spacing only is stored as they spell it
+    (``args.problem_ward`` is set to it). Without, the name is kept as typed, with a note that
+    it was not checked.
+    """
+    boundaries = _ward_boundaries(args)
+    ward = getattr(args, "problem_ward", None)
+    if ward is None or (args.tasks_verb == "update" and ward.lower() == "none"):
+        if boundaries is not None and ward is None:
+            option = "--demo" if getattr(args, "demo", False) else "--wards"
+            msg = (
+                f"{option} is read to check a problem's --ward, and no --ward is given: give "
+                f"--ward NAME, or leave {option} out."
+            )
+            raise ParameterError(msg)
+        return []
+    if boundaries is None:
+        note = (
+            f"The ward {ward!r} was not checked: no ward boundaries were given. To check it, "
+            "give them with --wards PATH (or --demo for the demo town); a briefing pack lists "
+            "the problems whose ward its boundaries do not hold."
+        )
+        return [note]
+    from boundaries.ward_names import match_ward_name
+
+    names, source, hint = boundaries
+    matched = match_ward_name(ward, names, source=source, hint=hint)
+    args.problem_ward = matched
+    if matched != ward:
+        return [f"The ward {ward!r} is stored as {matched!r}, as {source} spells it."]
+    return []
 
 
 def _tasks_add(session: Session, args: argparse.Namespace) -> dict[str, object]:
@@ -684,25 +804,35 @@ def _describe_assessment(rec: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _tasks_verb(session: Session, args: argparse.Namespace) -> Any:  # noqa: ANN401 - JSON
+    from tasking.store import export_log
+
+    if args.tasks_verb == "add":
+        return _tasks_add(session, args)
+    if args.tasks_verb == "list":
+        return _tasks_list(session, args)
+    if args.tasks_verb == "update":
+        return _tasks_update(session, args)
+    if args.tasks_verb == "propose":
+        return _tasks_propose(session, args)
+    if args.tasks_verb == "assess":
+        return _tasks_assess(session, args)
+    return export_log(session)
+
+
 def _tasks_result(args: argparse.Namespace) -> object:
     from sqlalchemy.orm import Session
 
-    from tasking.store import connect, export_log
+    from tasking.store import connect
 
+    notes = None
+    if _checks_ward(args.tasks_verb, args):  # before the log is opened: a refusal writes nothing
+        notes = _check_problem_ward(args)
     engine = connect(args.db)
     try:
         with Session(engine) as session, session.begin():
-            if args.tasks_verb == "add":
-                return _tasks_add(session, args)
-            if args.tasks_verb == "list":
-                return _tasks_list(session, args)
-            if args.tasks_verb == "update":
-                return _tasks_update(session, args)
-            if args.tasks_verb == "propose":
-                return _tasks_propose(session, args)
-            if args.tasks_verb == "assess":
-                return _tasks_assess(session, args)
-            return export_log(session)
+            result = _tasks_verb(session, args)
+            return result if notes is None else {**result, "notes": notes}
     finally:
         engine.dispose()
 
@@ -721,6 +851,7 @@ def run_tasks(args: argparse.Namespace) -> int:
             print(f"{name}: {len(rows)}")
     elif isinstance(result, dict):
         print(_describe_task(result))
+        print("".join(f"Note: {note}\n" for note in result.get("notes", ())), end="")
     elif isinstance(result, list):
         for rec in result:
             print(_describe_task(rec))

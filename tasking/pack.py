@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from boundaries.select import Selection, select_points, select_wards
+from boundaries.ward_names import same_ward
 from hotspots.gistar import gi_star
 from spatial.errors import EmptyInputError, ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import count_points, make_grid
@@ -169,12 +170,12 @@ def read_tasking(
         Problems, actions, areas, assessments and the previous meeting date.
     """
     every = list_problems(session)
-    problems = tuple(p for w in wards for p in every if _same_ward(p.ward, w))
+    problems = tuple(p for w in wards for p in every if same_ward(p.ward, w))
     known = [str(n) for n in area.ward_names]
     unplaced = tuple(
         p.title
         for p in every
-        if p.status != "closed" and not any(_same_ward(p.ward, w) for w in known)
+        if p.status != "closed" and not any(same_ward(p.ward, w) for w in known)
     )
     actions = tuple(a for p in problems for a in list_actions(session, problem_id=p.id))
     areas = [a for p in problems for a in list_areas(session, problem_id=p.id)]
@@ -211,24 +212,6 @@ def read_tasking(
         findings=findings_to_geodataframe(list_findings(session)),
         last_meeting=max(earlier) if earlier else None,
     )
-
-
-def _same_ward(logged: str | None, ward: str) -> bool:
-    """
-    Say whether a problem's logged ward is ``ward``, ignoring case and spacing.
-
-    The log takes the ward as typed (``market``, ``Market ``); a pack for Market holds them.
-
-    Examples
-    --------
-    >>> _same_ward(" market", "Market"), _same_ward("Market ward", "Market")
-    (True, False)
-    >>> _same_ward(None, "Market")
-    False
-    """
-    if logged is None:
-        return False
-    return " ".join(logged.split()).casefold() == " ".join(ward.split()).casefold()
 
 
 def _assess_problem(

@@ -12,6 +12,8 @@ from patchmap.cli import main
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from boundaries.dataset import StudyArea
+
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object, str]:
     code = main(list(argv))
@@ -576,3 +578,177 @@ def test_tasks_list_refuses_another_applications_sqlite_file_without_writing_to_
     assert f"{path} holds another application's tables (customers)" in err
     with sqlite3.connect(path) as other:
         assert [r[0] for r in other.execute("SELECT name FROM sqlite_master")] == ["customers"]
+
+
+def _ward_file(tmp_path: Path) -> Path:
+    """Two wards, 'Market' and 'Marsh Lane', as ONS names them (WD24NM), in BNG metres."""
+    import geopandas as gpd  # noqa: PLC0415 - only the ward-check tests write boundaries
+    from shapely import box  # noqa: PLC0415
+
+    path = tmp_path / "wards.gpkg"
+    gpd.GeoDataFrame(
+        {"WD24CD": ["E05000001", "E05000002"], "WD24NM": ["Market", "Marsh Lane"]},
+        geometry=[box(545000, 258000, 546000, 259000), box(546000, 258000, 547000, 259000)],
+        crs="EPSG:27700",
+    ).to_file(path, driver="GPKG")
+    return path
+
+
+def test_tasks_problem_ward_checked_against_the_boundaries_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    user = ["--db", str(tmp_path / "log.sqlite"), "--user", "pc.smith", "--json"]
+    wards = ["--wards", str(_ward_file(tmp_path))]
+    code, added, _ = _run(
+        capsys, "tasks", "add", "problem", "--title", "ASB", "--ward", "Market", *wards, *user
+    )
+    assert code == 0
+    assert isinstance(added, dict)
+    assert (added["ward"], added["notes"]) == ("Market", [])
+    # A name differing in case and spacing only is stored as the boundaries spell it.
+    code, added, _ = _run(
+        capsys,
+        "tasks",
+        "add",
+        "problem",
+        "--title",
+        "Bikes",
+        "--ward",
+        " marsh  LANE",
+        *wards,
+        *user,
+    )
+    assert code == 0
+    assert isinstance(added, dict)
+    assert added["ward"] == "Marsh Lane"
+    assert added["notes"] == [
+        f"The ward ' marsh  LANE' is stored as 'Marsh Lane', as {wards[1]} spells it."
+    ]
+    # before the verb, as the usage line allows; an update is checked the same way
+    code, updated, _ = _run(
+        capsys, "tasks", *wards, "update", "problem", "1", "--version", "1", "--ward", "MARSH LANE",
+        *user,
+    )  # fmt: skip
+    assert code == 0
+    assert isinstance(updated, dict)
+    assert (updated["ward"], updated["version"]) == ("Marsh Lane", 2)
+
+
+@pytest.mark.parametrize("verb", ["add", "update"])
+def test_tasks_problem_ward_typo_is_refused_naming_the_closest_wards(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, verb: str
+) -> None:
+    db = tmp_path / "log.sqlite"
+    user = ["--db", str(db), "--user", "pc.smith"]
+    wards = _ward_file(tmp_path)
+    assert main(["tasks", "add", "problem", "--title", "ASB", *user]) == 0
+    capsys.readouterr()
+    record = (
+        ["problem", "--title", "Bikes"] if verb == "add" else ["problem", "1", "--version", "1"]
+    )
+    code, out, err = _run(
+        capsys, "tasks", verb, *record, "--ward", "Markett", "--wards", str(wards), *user
+    )
+    assert code == 2
+    assert out == ""
+    assert err == (
+        f"patchmap: error: No ward in {wards} is called 'Markett'; the closest: 'Market'. Give "
+        "--ward as one of its wards (case and spacing do not matter), or give the boundaries of "
+        "the problem's area with --wards.\n"
+    )
+    code, listed, _ = _run(capsys, "tasks", "list", "problems", *user, "--json")
+    assert isinstance(listed, list)
+    assert [(p["title"], p["ward"], p["version"]) for p in listed] == [("ASB", None, 1)]
+
+
+def test_tasks_problem_ward_checked_against_the_demo_town(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_area: StudyArea
+) -> None:
+    user = ["--db", str(tmp_path / "log.sqlite"), "--user", "pc.smith", "--json"]
+    assert "Eastgate" in demo_area.ward_names
+    code, added, _ = _run(
+        capsys, "tasks", "add", "problem", "--title", "ASB", "--ward", "eastgate", "--demo", *user
+    )
+    assert code == 0
+    assert isinstance(added, dict)
+    assert added["ward"] == "Eastgate"
+    code, _, err = _run(
+        capsys, "tasks", "add", "problem", "--title", "ASB", "--ward", "Eastgat", "--demo", *user
+    )
+    assert code == 2
+    assert "No ward in the demo town is called 'Eastgate'" not in err
+    assert "No ward in the demo town is called 'Eastgat'; the closest: 'Eastgate'" in err
+
+
+def test_tasks_problem_ward_without_boundaries_is_kept_with_a_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    user = ["--db", str(tmp_path / "log.sqlite"), "--user", "pc.smith"]
+    note = (
+        "The ward 'Markett' was not checked: no ward boundaries were given. To check it, give "
+        "them with --wards PATH (or --demo for the demo town); a briefing pack lists the "
+        "problems whose ward its boundaries do not hold."
+    )
+    code, added, _ = _run(
+        capsys, "tasks", "add", "problem", "--title", "ASB", "--ward", "Markett", *user, "--json"
+    )
+    assert code == 0
+    assert isinstance(added, dict)
+    assert (added["ward"], added["notes"]) == ("Markett", [note])
+    code, text, _ = _run(
+        capsys, "tasks", "update", "problem", "1", "--version", "1", "--ward", "Markett Sq", *user
+    )
+    assert code == 0
+    assert text == (
+        "problem 1 v2 [scanning, open] ASB (Markett Sq)\n"
+        f"Note: {note.replace('Markett', 'Markett Sq', 1)}\n"
+    )
+    # no --ward: nothing to check, nothing to say
+    code, added, _ = _run(capsys, "tasks", "add", "problem", "--title", "Litter", *user, "--json")
+    assert isinstance(added, dict)
+    assert added["notes"] == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["add", "problem", "--title", "ASB", "--demo"],
+            (
+                "--demo is read to check a problem's --ward, and no --ward is given: give --ward "
+                "NAME, or leave --demo out."
+            ),
+        ),
+        (
+            ["add", "problem", "--title", "ASB", "--ward", "Castle", "--ward-field", "NAME"],
+            "--ward-field names a column of --wards: give --wards PATH too, or leave it out.",
+        ),
+        (
+            ["add", "problem", "--title", "ASB", "--ward", "Castle", "--demo", "--wards", "w.gpkg"],
+            "Check --ward against either the demo town (--demo) or --wards, not both.",
+        ),
+    ],
+)
+def test_tasks_ward_check_options_used_wrongly_are_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    db = tmp_path / "log.sqlite"
+    code, _, err = _run(capsys, "tasks", *argv, "--db", str(db), "--user", "u")
+    assert code == 2
+    assert message in err
+    assert not db.exists()  # refused before the log is opened
+
+
+DESC = ("--description", "Stands")
+
+
+def test_tasks_boundaries_before_a_verb_that_checks_no_ward_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["tasks", "--demo", "add", "action", "--problem", "1", "--epic", "prevention", *DESC])
+    assert exit_info.value.code == 2
+    assert (
+        "--demo is read only by 'tasks assess' and, to check a problem's --ward, by 'tasks add "
+        "problem' and 'tasks update problem': 'tasks add action' reads no crime data."
+    ) in " ".join(capsys.readouterr().err.split())
