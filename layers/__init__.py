@@ -109,6 +109,7 @@ if TYPE_CHECKING:
         ExportMetadata,
         area_sources,
         extract_source,
+        police_file_metadata,
         source_lines,
     )
     from layers.near_repeat import (
@@ -132,12 +133,15 @@ if TYPE_CHECKING:
     from layers.pdf import CHROMIUM_ARGS, CHROMIUM_PATH_ENV, DEFAULT_CHROMIUM, html_to_pdf
     from layers.problems import (
         PATROL_AREA_COLOUR,
+        POLICE_FILE_SUFFIXES,
         PROBLEM_AREA_FIELDS,
         REPEAT_LOCATION_FIELDS,
         patrol_area_layer,
         problem_area_frame,
         problems_map,
         repeat_location_frame,
+        write_problem_areas,
+        write_repeat_locations,
     )
     from layers.routes import (
         CATCHMENT_COLOURS,
@@ -282,6 +286,7 @@ _EXPORTS: dict[str, str] = {
     "PATROL_AREA_COLOUR": "layers.problems",
     "PATROL_COLOUR": "layers.static_map",
     "POINT_RADIUS_MAX_PX": "layers.styles",
+    "POLICE_FILE_SUFFIXES": "layers.problems",
     "PRESETS": "layers.audience",
     "PROBLEM_AREA_FIELDS": "layers.problems",
     "PROBLEM_SEEN_COLOUR": "layers.findings",
@@ -359,6 +364,7 @@ _EXPORTS: dict[str, str] = {
     "period_chart": "layers.when",
     "point_from_lonlat": "layers.routes",
     "point_radius_px": "layers.styles",
+    "police_file_metadata": "layers.metadata",
     "prepare_density": "layers.export",
     "prepare_layer": "layers.audience",
     "problem_area_frame": "layers.problems",
@@ -404,6 +410,8 @@ _EXPORTS: dict[str, str] = {
     "write_gpkg": "layers.writers",
     "write_gpx": "layers.writers",
     "write_kml": "layers.writers",
+    "write_problem_areas": "layers.problems",
+    "write_repeat_locations": "layers.problems",
     "write_shapefile_zip": "layers.writers",
 }
 
@@ -453,6 +461,7 @@ __all__ = [
     "PATROL_AREA_COLOUR",
     "PATROL_COLOUR",
     "POINT_RADIUS_MAX_PX",
+    "POLICE_FILE_SUFFIXES",
     "PRESETS",
     "PROBLEM_AREA_FIELDS",
     "PROBLEM_SEEN_COLOUR",
@@ -544,6 +553,7 @@ __all__ = [
     "period_chart",
     "point_from_lonlat",
     "point_radius_px",
+    "police_file_metadata",
     "prepare_density",
     "prepare_layer",
     "problem_area_frame",
@@ -589,6 +599,8 @@ __all__ = [
     "write_gpkg",
     "write_gpx",
     "write_kml",
+    "write_problem_areas",
+    "write_repeat_locations",
     "write_shapefile_zip",
 ]
 

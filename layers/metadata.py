@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    import geopandas as gpd
+
     from boundaries.dataset import Provenance, StudyArea
+    from boundaries.select import Selection
     from layers.audience import Audience
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "ExportMetadata",
     "area_sources",
     "extract_source",
+    "police_file_metadata",
     "source_lines",
 ]
 
@@ -271,4 +275,54 @@ def area_sources(area: StudyArea, *, uses_osm: bool = False) -> tuple[str, ...]:
         provenance=area.provenance,
         files=area.crimes.files,
         ward_file=not is_extract_area(area.wards),
+    )
+
+
+def police_file_metadata(
+    area: StudyArea,
+    selection: Selection,
+    wards: gpd.GeoDataFrame,
+    *,
+    command: str,
+    period: tuple[str, str] | None,
+    methods: Mapping[str, Mapping[str, str]] | None = None,
+) -> ExportMetadata:
+    """
+    Return the metadata of a police file written from a selection of a study area.
+
+    One title, area, filters and source lines (:func:`area_sources`) for every file the
+    ``patchmap`` commands write with ``--out`` and the app offers beside them, so no file credits
+    data it did not read and the app's file says what the command's says.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    selection
+        The filters the file's content was selected by (as the command's options give them).
+    wards
+        The selected wards (``ward_name``), named in ``area``.
+    command
+        The ``patchmap`` command whose file this is (``"problems"``), named in the title.
+    period
+        First and last month of the content.
+    methods
+        For each layer, its method and parameters, as text.
+
+    Returns
+    -------
+    ExportMetadata
+        Audience ``police``, no suppression.
+    """
+    from boundaries.select import filter_texts  # noqa: PLC0415 - boundaries loads later
+
+    return ExportMetadata(
+        title=f"patchmap {command}: {area.label}",
+        area=f"{area.label}: {', '.join(str(w) for w in wards['ward_name'])}",
+        audience="police",
+        min_count=None,
+        period=period,
+        filters=filter_texts(selection),
+        methods={k: dict(v) for k, v in (methods or {}).items()},
+        sources=area_sources(area),
     )

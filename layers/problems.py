@@ -1,8 +1,9 @@
 """
 Proposed joint patrol areas and repeat locations, on a map and in files.
 
-A folium layer for the Profile page, and the frames the ``problems`` and ``repeats`` commands
-write to GeoPackage or GeoJSON. The file frames keep only the fields in
+A folium layer for the Profile page, and the files the ``problems`` and ``repeats`` commands
+write to GeoPackage or GeoJSON (:func:`write_problem_areas`, :func:`write_repeat_locations`,
+which the Profile page's downloads call too). The file frames keep only the fields in
 :data:`PROBLEM_AREA_FIELDS` and :data:`REPEAT_LOCATION_FIELDS` (an allow-list), in British
 National Grid; the writers in :mod:`layers.writers` reproject GeoJSON to WGS84 as the last step.
 """
@@ -17,24 +18,34 @@ import folium
 from layers.basemap import APP_STATIC_URL, LegendEntry, Tiles, base_map, legend
 from layers.hotspot_layers import tooltip_layer
 from layers.map import street_layer, ward_layer
+from layers.metadata import police_file_metadata
 from layers.styles import WARD_COLOUR
+from layers.writers import write_geojson, write_gpkg
 from spatial.crs import require_bng
+from spatial.errors import ParameterError
 from spatial.validate import require_columns
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     import geopandas as gpd
     import numpy.typing as npt
 
+    from boundaries.dataset import StudyArea
+    from boundaries.select import Selection
+
 __all__ = [
     "PATROL_AREA_COLOUR",
+    "POLICE_FILE_SUFFIXES",
     "PROBLEM_AREA_FIELDS",
     "REPEAT_LOCATION_FIELDS",
     "patrol_area_layer",
     "problem_area_frame",
     "problems_map",
     "repeat_location_frame",
+    "write_problem_areas",
+    "write_repeat_locations",
 ]
 
 PATROL_AREA_COLOUR: Final = "#e6550d"
@@ -63,6 +74,9 @@ REPEAT_LOCATION_FIELDS: Final = (
     "artefact",
 )
 """The fields written with each repeat location (snap point)."""
+POLICE_FILE_SUFFIXES: Final = (".gpkg", ".geojson")
+"""The files :func:`write_problem_areas` and :func:`write_repeat_locations` write: a GeoPackage
+in EPSG:27700 or a GeoJSON file in WGS84."""
 
 
 def _file_frame(
@@ -137,6 +151,124 @@ def repeat_location_frame(locations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         REPEAT_LOCATION_FIELDS,
         name="repeat locations",
         hint="Build them with hotspots.concentration.repeat_locations_flagged.",
+    )
+
+
+def _write_police_layer(
+    frame: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    layer: str,
+    area: StudyArea,
+    selection: Selection,
+    months: tuple[str, str],
+) -> Path:
+    """Write ``frame`` (allow-listed) as the police file of the command ``layer``."""
+    from boundaries.select import select_wards  # noqa: PLC0415 - boundaries loads later
+
+    suffix = str(path).lower().rsplit(".", 1)[-1]
+    if f".{suffix}" not in POLICE_FILE_SUFFIXES:
+        msg = f"{path}: the {layer} file is written as .gpkg or .geojson; end its name in one."
+        raise ParameterError(msg)
+    wards = select_wards(area, selection)
+    metadata = police_file_metadata(
+        area, selection, wards, command=layer, period=months
+    ).with_fields({layer: tuple(str(c) for c in frame.columns if c != "geometry")})
+    if suffix == "gpkg":
+        return write_gpkg({layer: frame}, path, metadata=metadata)
+    return write_geojson(frame, path, metadata=metadata)
+
+
+def write_problem_areas(
+    problems: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    area: StudyArea,
+    selection: Selection,
+    months: tuple[str, str],
+) -> Path:
+    """
+    Write the problems' patrol areas as the police file of ``patchmap problems --out``.
+
+    The command and the Profile page's downloads both write through here, so the same
+    selection gives the same file.
+
+    Parameters
+    ----------
+    problems
+        From :func:`tasking.problems.flag_problems` (British National Grid). Not modified.
+    path
+        A ``.gpkg`` file (EPSG:27700, layer ``problems``) or a ``.geojson`` file (WGS84).
+    area
+        The study area the problems were ranked in.
+    selection
+        The filters they were ranked under, as the command's options give them (named in the
+        file's metadata; its wards are the ones named).
+    months
+        First and last month ranked.
+
+    Returns
+    -------
+    pathlib.Path
+        The file, with the fields of :func:`problem_area_frame` and metadata for the police
+        (:func:`layers.metadata.police_file_metadata`: no suppression).
+
+    Raises
+    ------
+    ParameterError
+        When ``path`` ends in neither ``.gpkg`` nor ``.geojson``.
+    CRSError
+        When ``problems`` is not in British National Grid.
+    """
+    return _write_police_layer(
+        problem_area_frame(problems),
+        path,
+        layer="problems",
+        area=area,
+        selection=selection,
+        months=months,
+    )
+
+
+def write_repeat_locations(
+    locations: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    area: StudyArea,
+    selection: Selection,
+    months: tuple[str, str],
+) -> Path:
+    """
+    Write repeat locations as the police file of ``patchmap repeats --out``.
+
+    Parameters
+    ----------
+    locations
+        From :func:`hotspots.concentration.repeat_locations_flagged` (British National Grid).
+    path
+        A ``.gpkg`` file (EPSG:27700, layer ``repeats``) or a ``.geojson`` file (WGS84).
+    area, selection, months
+        As for :func:`write_problem_areas`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file, with the fields of :func:`repeat_location_frame`.
+
+    Raises
+    ------
+    ParameterError
+        When ``path`` ends in neither ``.gpkg`` nor ``.geojson``.
+    CRSError
+        When ``locations`` is not in British National Grid.
+    """
+    return _write_police_layer(
+        repeat_location_frame(locations),
+        path,
+        layer="repeats",
+        area=area,
+        selection=selection,
+        months=months,
     )
 
 

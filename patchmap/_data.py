@@ -200,20 +200,11 @@ def police_file_metadata(
     """
     Return the metadata of a police file a command writes with ``--out``.
 
-    One title, area, filters and source lines (:func:`layers.metadata.area_sources`) for every
-    command's file, so no command credits data it did not read.
+    :func:`layers.metadata.police_file_metadata` of the loaded area and selection: one title,
+    area, filters and source lines for every command's file (and the app's copies of them).
     """
-    from boundaries.select import filter_texts
-    from layers.metadata import ExportMetadata, area_sources
+    from layers.metadata import police_file_metadata as metadata_of
 
-    area = loaded.area
-    return ExportMetadata(
-        title=f"patchmap {command}: {area.label}",
-        area=f"{area.label}: {', '.join(str(w) for w in wards['ward_name'])}",
-        audience="police",
-        min_count=None,
-        period=period,
-        filters=filter_texts(loaded.selection),
-        methods=methods or {},
-        sources=area_sources(area),
+    return metadata_of(
+        loaded.area, loaded.selection, wards, command=command, period=period, methods=methods
     )

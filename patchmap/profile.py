@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from patchmap._data import load, police_file_metadata
+from patchmap._data import load
 from patchmap._output import checked_json_out, checked_out, print_json
 from spatial.errors import ParameterError
 
@@ -182,13 +182,18 @@ def _add_out_help(parser: argparse.ArgumentParser, what: str) -> None:
 def _write_out(
     args: argparse.Namespace,
     record: dict[str, object],
-    frame: gpd.GeoDataFrame,
+    rows: gpd.GeoDataFrame,
     *,
-    command: str,
+    command: Literal["problems", "repeats"],
     loaded: Loaded,
     months: tuple[str, str],
 ) -> str | None:
-    """Write ``--out``: the JSON record, or ``frame`` as GeoPackage or GeoJSON; say what."""
+    """
+    Write ``--out``: the JSON record, or ``rows`` as GeoPackage or GeoJSON; say what.
+
+    The layer goes through :func:`layers.problems.write_problem_areas` (or
+    ``write_repeat_locations``), as the Profile page's downloads do.
+    """
     if args.out is None:
         return None
     suffix = args.out.suffix.lower()
@@ -196,18 +201,13 @@ def _write_out(
         text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"  # as --json prints it
         args.out.write_text(text, encoding="utf-8")
         return f"Wrote the record to {args.out}."
-    from boundaries.select import select_wards
-    from layers.writers import write_geojson, write_gpkg
+    from layers.problems import write_problem_areas, write_repeat_locations
 
-    wards = select_wards(loaded.area, loaded.selection)
-    metadata = police_file_metadata(loaded, wards, command=command, period=months).with_fields(
-        {command: tuple(str(c) for c in frame.columns if c != "geometry")}
-    )
+    write = write_problem_areas if command == "problems" else write_repeat_locations
+    write(rows, args.out, area=loaded.area, selection=loaded.selection, months=months)
     if suffix == ".gpkg":
-        write_gpkg({command: frame}, args.out, metadata=metadata)
-        return f"Wrote {len(frame)} features to {args.out} (EPSG:27700, layer {command})."
-    write_geojson(frame, args.out, metadata=metadata)
-    return f"Wrote {len(frame)} features to {args.out} (WGS84)."
+        return f"Wrote {len(rows)} features to {args.out} (EPSG:27700, layer {command})."
+    return f"Wrote {len(rows)} features to {args.out} (WGS84)."
 
 
 def add_problems(parser: argparse.ArgumentParser) -> None:
@@ -238,7 +238,6 @@ def _problem_records(problems: gpd.GeoDataFrame) -> list[dict[str, object]]:
 def run_problems(args: argparse.Namespace) -> int:
     """Run ``patchmap problems``; return the exit code."""
     from boundaries.select import select_points, select_wards
-    from layers.problems import problem_area_frame
     from tasking.problems import TIME_OF_DAY_NOTE, flag_problems
 
     checked_out(args.out, _OUT_SUFFIXES, "the --json record or the patrol areas")
@@ -263,14 +262,7 @@ def run_problems(args: argparse.Namespace) -> int:
     record: dict[str, object] = {"months": list(months), "problems": records}
     if not timed:
         record["note"] = TIME_OF_DAY_NOTE
-    wrote = _write_out(
-        args,
-        record,
-        problem_area_frame(problems),
-        command="problems",
-        loaded=loaded,
-        months=months,
-    )
+    wrote = _write_out(args, record, problems, command="problems", loaded=loaded, months=months)
     if args.json:
         print_json(record)
         return 0
@@ -331,7 +323,6 @@ def run_repeats(args: argparse.Namespace) -> int:
     """Run ``patchmap repeats``; return the exit code."""
     from boundaries.select import select_points, select_wards
     from hotspots.concentration import concentration, repeat_locations_flagged
-    from layers.problems import repeat_location_frame
     from spatial.grid import make_grid
 
     checked_out(args.out, _OUT_SUFFIXES, "the --json record or the repeat locations")
@@ -360,9 +351,7 @@ def run_repeats(args: argparse.Namespace) -> int:
         },
     }
     months = loaded.selection.months or (loaded.area.months[0], loaded.area.months[-1])
-    wrote = _write_out(
-        args, record, repeat_location_frame(top), command="repeats", loaded=loaded, months=months
-    )
+    wrote = _write_out(args, record, top, command="repeats", loaded=loaded, months=months)
     if args.json:
         print_json(record)
         return 0
