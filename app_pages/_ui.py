@@ -70,6 +70,7 @@ from layers.briefing import SECTION_TITLES, render_briefing
 from layers.export import Download, analysis_layers, downloads, export_layers
 from layers.metadata import ExportMetadata, area_sources
 from layers.pdf import html_to_pdf
+from layers.problems import write_problem_areas
 from layers.streets import street_beat_export_layer
 from layers.writers import DEFAULT_FORMATS
 from spatial.catchments import (
@@ -1513,6 +1514,44 @@ def problems_of(
     selection = Selection(months=months, crime_types=crime_types, wards=wards)
     points = profile_points(dataset_id, wards, months, crime_types, _area)
     return flag_problems(points, wards=select_wards(_area, selection), months=months)
+
+
+PROBLEM_FILES: Final = {
+    ".gpkg": ("Patrol areas: GeoPackage (QGIS; police)", "application/geopackage+sqlite3"),
+    ".geojson": ("Patrol areas: GeoJSON (web maps; police)", "application/geo+json"),
+}
+"""The patrol-area files the Profile page offers (those of ``patchmap problems --out``), with
+their button labels and media types."""
+
+
+@st.cache_data(max_entries=8, show_spinner="Writing the patrol areas…")
+def problem_area_files(
+    dataset_id: str,
+    selection: Selection,
+    months: tuple[str, str],
+    _problems: gpd.GeoDataFrame,
+    _area: StudyArea,
+) -> tuple[Download, ...]:
+    """
+    Write the ranked problems' patrol areas as ``patchmap problems --out`` writes them.
+
+    ``selection`` is the one the command's options would give (``--ward`` or
+    ``--neighbourhood``, ``--months``, ``--crime-type``): the files are written by the same
+    function (:func:`layers.problems.write_problem_areas`), for the police, as the command's are.
+    """
+    del dataset_id
+    files = []
+    with tempfile.TemporaryDirectory(prefix="patchmap-problems-") as folder:
+        for suffix, (label, mime) in PROBLEM_FILES.items():
+            path = write_problem_areas(
+                _problems,
+                Path(folder) / f"patchmap_problems{suffix}",
+                area=_area,
+                selection=selection,
+                months=months,
+            )
+            files.append(Download(suffix.lstrip("."), label, path.name, path.read_bytes(), mime))
+    return tuple(files)
 
 
 # ---------------------------------------------------------------------------------------------

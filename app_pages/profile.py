@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 
 from app_pages import _ui
 from boundaries.population import POPULATION_METHOD_LABELS, PopulationMethod
+from boundaries.select import Selection
 from layers.problems import problems_map
 from spatial.errors import PatchmapError
 from tasking.findings import findings_to_geodataframe
@@ -41,6 +42,7 @@ REPORT_Y_KEY: Final = "report_y_m"
 ADD_REPORT_KEY: Final = "add_report"
 REPORTS_KEY: Final = "profile_reports"
 PROBLEMS_MAP_KEY: Final = "problems_map"
+PROBLEM_FILES_KEY: Final = "profile_problem_areas"
 FINDINGS_KEY: Final = "profile_eva_findings"
 WARD: Final = "A ward"
 NEIGHBOURHOOD: Final = "A neighbourhood"
@@ -223,6 +225,40 @@ else:
             for row in problems.itertuples():
                 st.markdown(f"**{row.problem_id}** {row.label}: {row.explanation}")
         st.caption(TIME_OF_DAY_NOTE)
+    # The file `patchmap problems --out` writes for this ward or neighbourhood and period,
+    # through the same function, for the police (the command writes none for partners or the
+    # public, and nor does this page).
+    as_command = Selection(
+        months=months,
+        crime_types=types,
+        wards=None if scope == NEIGHBOURHOOD else (chosen,),
+        neighbourhoods=(chosen,) if scope == NEIGHBOURHOOD else None,
+    )
+    files = _ui.guarded(
+        "writing the patrol areas",
+        _ui.problem_area_files,
+        ctx.dataset_id,
+        as_command,
+        months,
+        problems,
+        area,
+    )
+    for column, item in zip(st.columns(len(files)), files, strict=True):
+        column.download_button(
+            item.label,
+            data=item.data,
+            file_name=item.file_name,
+            mime=item.mime,
+            key=f"{PROBLEM_FILES_KEY}_{item.key}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+    st.caption(
+        "Police only: the patrol areas with rank, label, crime type, wards, crimes, score and "
+        "area, unsuppressed, as `patchmap problems --out` writes them for this selection "
+        "(GeoPackage in British National Grid, GeoJSON in WGS84). None is made for partners "
+        "or the public, as the command makes none for them."
+    )
 
 # EVA findings from the tasking log, inside the profiled wards in the period (only if any).
 try:
