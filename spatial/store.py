@@ -1949,7 +1949,9 @@ def _set_aside_totals(
     Street rows ingest set aside in the given partitions, and its notes on them.
 
     Returns ``(month, crime type, n)`` sorted as :func:`_duplicate_totals` sorts, and the notes
-    (copies, republished months) in partition order, each once.
+    each once, in the order :func:`spatial.io.read_crimes` gives them: the files read once as
+    copies first (it notes them as it reads), then republished months (it notes them once every
+    file is read), each kind in partition order.
     """
     wanted = {str(f.relative_to(store_dir)) for f in files}
     totals: dict[tuple[str, str | None], int] = {}
@@ -1962,7 +1964,15 @@ def _set_aside_totals(
             totals[key] = totals.get(key, 0) + int(cast("int", n))
         notes.extend(n for n in cast("list[str]", entry.get("notes", [])) if n not in notes)
     ordered = sorted(totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
-    return tuple((month, crime, n) for (month, crime), n in ordered), notes
+    copies = [n for n in notes if _COPY_NOTE in n]
+    return tuple((month, crime, n) for (month, crime), n in ordered), [
+        *copies,
+        *(n for n in notes if _COPY_NOTE not in n),
+    ]
+
+
+_COPY_NOTE: Final = " is identical to "
+"""What a note on a file read once as a copy of another says (see :func:`_set_aside_totals`)."""
 
 
 def _nothing_around(store_dir: Path, months: tuple[str, str] | None) -> EmptyInputError:
