@@ -894,39 +894,58 @@ def _settle_relabelled(run: _Run) -> set[tuple[Table, str]]:
 
     Two files labelling one month with different forces but sharing most Crime IDs hold the
     same crimes under two names; :func:`spatial.versions.choose_versions` (what
-    :func:`spatial.io.read_crimes` applies) compares them as one force-month. Only partitions
-    of this run's files that the store does not hold yet are compared so: a month already
-    stored under one force name is not compared with a new file under another. A month whose
-    forces share no Crime ID (every month of the national archive) costs one sort of its
-    Crime IDs' hashes (:func:`_keys_sharing_ids`). Returns the partitions decided.
+    :func:`spatial.io.read_crimes` applies) compares them as one force-month. The new files of
+    this run are compared with each other and with the month's partitions the store already
+    holds under other force names (and that no new file of the run adds to), so a relabelled
+    copy ingested in a later run is read once, as ``read_crimes`` reads the files together. A
+    month whose forces share no Crime ID (every month of the national archive) costs one sort of
+    its Crime IDs' hashes (:func:`_keys_sharing_ids`); the held partitions' Crime IDs are read
+    back only for a month that gains a force. Returns the partitions decided.
     """
+    held = _partitions(run.manifest, "street")
     by_month: dict[str, list[str]] = {}
     for table, key in run.pending:
-        if table == "street" and key not in _partitions(run.manifest, "street"):
-            by_month.setdefault(key.rsplit("/", 1)[1], []).append(key)
+        if table == "street" and key not in held:
+            by_month.setdefault(_month_of(key), []).append(key)
     decided: set[tuple[Table, str]] = set()
-    for keys in by_month.values():
-        sharing = _keys_sharing_ids(run, keys) if len(keys) > 1 else []
-        if sharing:
-            _choose_relabelled(run, sharing)
-            decided.update(("street", key) for key in sharing)
+    for month, keys in by_month.items():
+        others = [k for k in held if _month_of(k) == month and ("street", k) not in run.pending]
+        if len(keys) + len(others) < 2:  # noqa: PLR2004 - one force-month: nothing to compare
+            continue
+        sharing = _keys_sharing_ids(run, keys, others)
+        new = [k for k in sharing if k in keys]
+        if new:
+            _choose_relabelled(run, new, [k for k in sharing if k in others])
+            decided.update(("street", key) for key in new)
     return decided
 
 
-def _keys_sharing_ids(run: _Run, keys: Sequence[str]) -> list[str]:
-    """
-    Return the partitions of ``keys`` holding a Crime ID (by its hash) another of them holds.
+def _month_of(key: str) -> str:
+    return key.rsplit("/", 1)[1]
 
-    One sort of the month's Crime ID hashes, kept from staging (:func:`_id_hashes`): a month of
-    many forces sharing none (the national archive) reads nothing back.
+
+def _keys_sharing_ids(run: _Run, keys: Sequence[str], held: Sequence[str] = ()) -> list[str]:
+    """
+    Return the partitions of ``keys`` and ``held`` holding a Crime ID (by its hash) another holds.
+
+    One sort of the month's Crime ID hashes, the new files' kept from staging
+    (:func:`_id_hashes`); the Crime IDs of ``held`` partitions (already in the store) are read
+    back. A month of many forces sharing none (the national archive) reads nothing back.
     """
     hashes: list[npt.NDArray[np.uint64]] = []
     owners: list[npt.NDArray[np.int64]] = []
+    every = [*keys, *held]
     for n, key in enumerate(keys):
         for pending in run.pending[("street", key)]:
             if pending.id_hashes is not None:
                 hashes.append(pending.id_hashes)
                 owners.append(np.full(len(pending.id_hashes), n, dtype=np.int64))
+    for n, key in enumerate(held, start=len(keys)):
+        path = run.store_dir / str(_partitions(run.manifest, "street")[key]["file"])
+        ids = pc.drop_null(_read_held(path, ["crime_id"])["crime_id"])
+        found = pd.util.hash_array(ids.to_numpy().astype(object), categorize=False)
+        hashes.append(np.asarray(found, dtype=np.uint64))
+        owners.append(np.full(len(found), n, dtype=np.int64))
     if not hashes:
         return []
     hash_of, key_of = np.concatenate(hashes), np.concatenate(owners)
@@ -934,24 +953,68 @@ def _keys_sharing_ids(run: _Run, keys: Sequence[str]) -> list[str]:
     hash_of, key_of = hash_of[order], key_of[order]
     across = (hash_of[1:] == hash_of[:-1]) & (key_of[1:] != key_of[:-1])
     shared = np.union1d(key_of[1:][across], key_of[:-1][across])
-    return [keys[n] for n in shared.tolist()]
+    return [every[n] for n in shared.tolist()]
 
 
-def _choose_relabelled(run: _Run, keys: Sequence[str]) -> None:
-    """Apply :func:`spatial.versions.choose_versions` to new partitions of one month at once."""
+def _choose_relabelled(run: _Run, keys: Sequence[str], held: Sequence[str] = ()) -> None:
+    """
+    Apply :func:`spatial.versions.choose_versions` to the partitions of one month at once.
+
+    ``keys`` are new partitions of this run, ``held`` the store's partitions of the same month
+    under other force names, compared first (given in an earlier run, as if given first to
+    :func:`spatial.io.read_crimes`). A held partition none of whose files is kept is removed
+    (its rows are counted as set aside, with the rows it had set aside before); one partly
+    kept is written again with the files kept.
+    """
     pendings = [(key, p) for key in keys for p in run.pending[("street", key)]]
-    tables = [pq.read_table(p.staging, columns=list(_VALUE_COLUMNS)) for _, p in pendings]
+    stored = _held_of(run, held)
+    n_held = len(stored)
+    tables = [rows for _, (_, rows) in stored]
+    tables += [pq.read_table(p.staging, columns=list(_VALUE_COLUMNS)) for _, p in pendings]
+    published = [_published_of(_newest(records)) for _, (records, _) in stored]
+    published += [_published_of(p.record) for _, p in pendings]
     frames = [t.to_pandas().assign(_file_index=n) for n, t in enumerate(tables)]
-    choice = choose_versions(frames, [_published_of(p.record) for _, p in pendings])
+    choice = choose_versions(frames, published)
     kept = {int(i) for frame in choice.kept for i in frame["_file_index"].unique()}
     counts: list[list[object]] = []
     for frame in choice.set_aside:
         n = int(frame["_file_index"].iloc[0])
-        run.add("n_set_aside", len(frame))
         counts.extend(_type_counts(pa.Table.from_pandas(frame, preserve_index=False)))
+        if n >= n_held:  # the run's report counts the rows of its own files
+            run.add("n_set_aside", len(frame))
         if n not in kept:
-            counts.extend(cast("list[list[object]]", pendings[n][1].record["duplicates"]))
+            records = stored[n][1][0] if n < n_held else [pendings[n - n_held][1].record]
+            for record in records:
+                counts.extend(cast("list[list[object]]", record.get("duplicates", [])))
     run.notes.extend(choice.notes)
+    new_kept = {n - n_held for n in kept if n >= n_held}
+    kept_keys = _keep_new(run, keys, pendings, tables[n_held:], new_kept)
+    kept_keys += [  # held partitions with a file kept stay (rewritten when partly kept)
+        key for key in held if any(k == key and i in kept for i, (k, _) in enumerate(stored))
+    ]
+    carried = _settle_held(run, held, stored, kept, kept_keys)
+    for n, key in enumerate(kept_keys):  # the rows set aside are counted once, with the first
+        run.set_rows_aside(key, [*counts, *carried] if n == 0 else [], choice.notes)
+
+
+def _held_of(run: _Run, held: Sequence[str]) -> list[tuple[str, _Group]]:
+    """Each held partition's groups of rows (one per file), with its key."""
+    partitions = _partitions(run.manifest, "street")
+    return [
+        (key, group)
+        for key in held
+        for group in _held_groups(run.store_dir, "street", partitions[key])
+    ]
+
+
+def _keep_new(
+    run: _Run,
+    keys: Sequence[str],
+    pendings: Sequence[tuple[str, _Pending]],
+    tables: Sequence[pa.Table],
+    kept: set[int],
+) -> list[str]:
+    """Accept (or merge) the new files kept for each new partition; return the keys kept."""
     kept_keys = []
     for key in keys:
         mine = [n for n, (k, _) in enumerate(pendings) if k == key and n in kept]
@@ -963,8 +1026,41 @@ def _choose_relabelled(run: _Run, keys: Sequence[str]) -> None:
             _merge(run, "street", key, groups, [pendings[n][1] for n in mine])
         if mine:
             kept_keys.append(key)
-    for n, key in enumerate(kept_keys):  # the rows set aside are counted once, with the first
-        run.set_rows_aside(key, counts if n == 0 else [], choice.notes)
+    return kept_keys
+
+
+def _settle_held(
+    run: _Run,
+    held: Sequence[str],
+    stored: Sequence[tuple[str, _Group]],
+    kept: set[int],
+    kept_keys: Sequence[str],
+) -> list[list[object]]:
+    """
+    Remove or rewrite the held partitions a choice set aside (wholly or in part).
+
+    Returns the counts of rows the removed partitions had set aside before, which stay read:
+    they go with the rows this choice set aside.
+    """
+    carried: list[list[object]] = []
+    partitions = _partitions(run.manifest, "street")
+    for key in held:
+        mine = [i for i, (k, _) in enumerate(stored) if k == key]
+        still = [i for i in mine if i in kept]
+        if len(still) == len(mine):
+            continue
+        entry = partitions[key]
+        if still:
+            _merge(run, "street", key, [stored[i][1] for i in still], [])
+            continue
+        carried.extend(cast("list[list[object]]", entry.get("set_aside", [])))
+        notes = cast("list[str]", entry.get("notes", []))
+        if kept_keys:
+            run.set_rows_aside(kept_keys[0], [], notes)
+        run.replaced.append(run.store_dir / str(entry["file"]))
+        del partitions[key]
+        run.written.append(f"street {key}")
+    return carried
 
 
 def _contest(

@@ -284,3 +284,50 @@ def test_archives_inside_a_folder_are_read_by_both_as_by_ingest(
     assert from_csv.pop("notes") == [skipped]
     assert from_store.pop("notes") == []
     assert from_store == from_csv  # every count the same
+
+
+@pytest.mark.parametrize("relabelled_first", [False, True])
+def test_a_month_relabelled_with_another_force_in_a_later_ingest_is_read_once(
+    *,
+    relabelled_first: bool,
+    cambridge_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the same crimes under two force names, given to two ingest runs instead of one
+    sept = _sept(cambridge_dir)
+    own, other = tmp_path / "own", tmp_path / "other"
+    write_at(own / SEPT, sept, LATER_NS)
+    relabelled = sept.replace(b"Cambridgeshire Constabulary", b"Metropolitan Police Service")
+    write_at(other / "2024-09-metropolitan-street.csv", relabelled, EARLIER_NS)
+    store = tmp_path / "store"
+    runs = (other, own) if relabelled_first else (own, other)
+    for source in runs:
+        ingest([source], store_dir=store)
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]  # --crimes: in the runs' order
+    from_csv = _json(["summary", "--crimes", *map(str, runs), *wards], capsys)
+    from_store = _json(["summary", "--store", str(store), *wards], capsys)
+    assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
+    assert from_store == from_csv
+    street = read_manifest(store)["partitions"]["street"]  # type: ignore[index]
+    assert set(street) == {KEY}  # the later publication's force: the Metropolitan copy set aside
+    ingest([own, other], store_dir=store)  # again: nothing new, nothing counted twice
+    assert _json(["summary", "--store", str(store), *wards], capsys) == from_csv
+
+
+def test_forces_sharing_a_few_crime_ids_over_two_ingests_are_both_stored(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    frame = pd.read_csv(cambridge_dir / "crimes" / SEPT, dtype=str, keep_default_na=False)
+    other = frame.iloc[:100].copy()  # 5 of 100 IDs shared: far under 90 % of the smaller
+    other.loc[:, ["Reported by", "Falls within"]] = "Metropolitan Police Service"
+    other["Crime ID"] = [f"m{i}" if i >= 5 else cid for i, cid in enumerate(other["Crime ID"])]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    frame.to_csv(tmp_path / "a" / SEPT, index=False)
+    other.to_csv(tmp_path / "b" / "2024-09-metropolitan-street.csv", index=False)
+    ingest([tmp_path / "a"], store_dir=tmp_path / "store")
+    report = ingest([tmp_path / "b"], store_dir=tmp_path / "store")
+    assert report.n_rows_set_aside == 0
+    street = read_manifest(tmp_path / "store")["partitions"]["street"]  # type: ignore[index]
+    assert set(street) == {KEY, "metropolitan-police-service/2024-09"}
