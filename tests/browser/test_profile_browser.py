@@ -38,3 +38,9 @@ def test_profile_page_shows_numbers_chart_and_patrol_areas(
     assert page.get_by_text("Problems for joint patrol tasking").count() == 1
     assert refused == []
     save_screenshot(page, "profile")
+    # the ranked problems' patrol areas, as `patchmap problems --out` writes them (police only)
+    download = page.get_by_role("button", name="Patrol areas: GeoPackage (QGIS; police)")
+    download.scroll_into_view_if_needed(timeout=60_000)
+    assert page.get_by_role("button", name="Patrol areas: GeoJSON (web maps; police)").count() == 1
+    assert page.get_by_text("Police only: the patrol areas").count() == 1
+    save_screenshot(page, "profile_problem_files")
