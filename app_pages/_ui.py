@@ -94,7 +94,7 @@ from spatial.network import load_network
 from spatial.routes import (
     plan_eva_route,
 )
-from spatial.store import located_points, store_info
+from spatial.store import located_points, read_manifest, store_info
 from spatial.street_walks import plan_street_walk, streets_at_points
 from tasking.assess import Assessment, assess_response
 from tasking.eva import cluster_stops, hotspot_stops, kde_peak_stops
@@ -579,10 +579,10 @@ def _load_store() -> tuple[str, StudyArea]:
             "boundary file (or upload it) in the sidebar. Only the wards' crimes are read."
         )
         st.stop()
-    if not (store / "manifest.json").is_file():
-        found = "does not exist" if not store.exists() else "has no manifest.json"
+    if not (store / "manifest.json").is_file():  # the command's message: what the path holds
+        guarded("opening the store", read_manifest, store)
         fail(
-            f"{store}: not a patchmap store (the folder {found}). Make one with "
+            f"{store}: the folder is empty, not a patchmap store. Make one with "
             f"`patchmap ingest FILES... --store {store}`, or check the path."
         )
     optional = {
@@ -609,7 +609,8 @@ def _load_store() -> tuple[str, StudyArea]:
     if area.points.empty:
         info = guarded("reading the store's contents", store_info, store)
         fail(
-            f"No crime in the store falls inside these wards ({len(area.wards)} wards). The "
+            f"No crime in the store falls inside these wards ({len(area.wards)} "
+            f"ward{'s' * (len(area.wards) != 1)}). The "
             f"store holds {', '.join(info.forces)}, {info.months[0]} to {info.months[-1]}: "
             "check that the ward boundaries are in those forces' areas, or ingest the files of "
             "the wards' force."
@@ -790,7 +791,8 @@ def data_accounting(area: StudyArea) -> str:
         One sentence for the sidebar.
     """
     crimes = area.crimes
-    parts = [f"{area.label}: {len(area.points):,} crimes in {len(area.wards)} wards"]
+    n_wards = len(area.wards)
+    mapped = f"{area.label}: {len(area.points):,} crimes in {n_wards} ward{'s' * (n_wards != 1)}"
     dropped = [
         (area.n_outside_wards, "outside the wards"),
         (crimes.n_without_location, "without a location"),
@@ -800,7 +802,7 @@ def data_accounting(area: StudyArea) -> str:
         (sum(n for _, _, n in crimes.unread_located), "elsewhere in the store (not read)"),
     ]
     shown = [f"{n:,} {what}" for n, what in dropped if n]
-    return "; ".join(parts + shown) + " (not mapped)." if shown else parts[0] + "."
+    return f"{mapped}; not mapped: {', '.join(shown)}." if shown else f"{mapped}."
 
 
 def sidebar() -> Context:
@@ -818,6 +820,8 @@ def sidebar() -> Context:
     with st.sidebar:
         _filter_inputs(dataset_id, area)
         st.caption(data_accounting(area))
+        if area.area_mismatch is not None:  # also the first of the notes, as in the command
+            st.warning(area.area_mismatch, icon=":material/wrong_location:")
         if area.notes:
             with st.expander("Notes on the data"):
                 for note in area.notes:

@@ -7,6 +7,7 @@ data.police.uk files and ward boundaries.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -62,6 +63,12 @@ Provenance = Literal["police.uk", "extract"]
 locations, address text and times)."""
 
 
+MISMATCH_MIN_LOCATED: Final = 1_000
+"""Located crimes loaded below which :attr:`StudyArea.area_mismatch` says nothing."""
+MISMATCH_PER_WARD_MONTH: Final = 0.25
+"""Crimes a ward a month inside the wards below which they look like another area's."""
+
+
 @dataclass(frozen=True)
 class StudyArea:
     """Wards, the crimes inside them and what else the team has loaded."""
@@ -102,6 +109,34 @@ class StudyArea:
     def n_outside_wards(self) -> int:
         """Located crimes in Great Britain but outside every ward."""
         return len(self.outside_wards)
+
+    @property
+    def area_mismatch(self) -> str | None:
+        """
+        A warning when the wards hold almost none of the crimes: two different areas.
+
+        Ward boundaries of another area (or a force's files for another area) put a few stray
+        points in the wards and the rest outside, which every page would show as a quiet ward.
+        With at least :data:`MISMATCH_MIN_LOCATED` located crimes loaded, fewer than
+        :data:`MISMATCH_PER_WARD_MONTH` crimes a ward a month inside the wards says so (a quiet
+        rural ward still has several a month). ``None`` when the two agree.
+        """
+        counts = self.ward_counts
+        n_inside = len(self.points) if counts is None else int(counts["n"].sum())
+        n_unread = sum(n for _, _, n in self.crimes.unread_located)
+        n_located = len(self.points) + self.n_outside_wards + n_unread
+        n_wards, n_months = len(self.wards), len(self.months)
+        if n_located < MISMATCH_MIN_LOCATED or not n_wards or not n_months:
+            return None
+        per_ward_month = n_inside / (n_wards * n_months)
+        if per_ward_month >= MISMATCH_PER_WARD_MONTH:
+            return None
+        return (
+            f"The {n_wards} ward{'s' * (n_wards != 1)} of {self.label} hold {n_inside:,} of the "
+            f"{n_located:,} crimes with a location ({per_ward_month:.2f} a ward a month): the "
+            "wards and the crimes look like two different areas. Check that the crime files are "
+            "those of the force that polices these wards, and that the ward file is the right one."
+        )
 
     @property
     def months(self) -> tuple[str, ...]:
@@ -198,7 +233,7 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         else read_crimes_cached(crimes, cache_dir=cache_dir)
     )
     assignment = assign_wards(crime_load.points, ward_frame)
-    return StudyArea(
+    area = StudyArea(
         wards=ward_frame,
         crimes=crime_load,
         points=assignment.inside,
@@ -211,6 +246,13 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         notes=ward_load.notes + assignment.notes + crime_load.notes,
         n_in_overlaps=assignment.n_in_overlaps,
     )
+    return _with_mismatch(area)
+
+
+def _with_mismatch(area: StudyArea) -> StudyArea:
+    """Put :attr:`StudyArea.area_mismatch` first among the notes, when there is one."""
+    warning = area.area_mismatch
+    return area if warning is None else dataclasses.replace(area, notes=(warning, *area.notes))
 
 
 def load_study_area_from_store(  # noqa: PLR0913 - optional input files and three read options
@@ -305,17 +347,19 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
             columns=columns,
         )
     assignment = assign_wards(crime_load.points, ward_frame)
-    return StudyArea(
-        wards=ward_frame,
-        crimes=crime_load,
-        points=assignment.inside,
-        outside_wards=assignment.outside,
-        label=label or source_name(wards),
-        population=read_population(population) if population is not None else None,
-        lsoas=read_lsoas(lsoas) if lsoas is not None else None,
-        notes=ward_load.notes + assignment.notes + crime_load.notes,
-        n_in_overlaps=assignment.n_in_overlaps,
-        ward_counts=counts,
+    return _with_mismatch(
+        StudyArea(
+            wards=ward_frame,
+            crimes=crime_load,
+            points=assignment.inside,
+            outside_wards=assignment.outside,
+            label=label or source_name(wards),
+            population=read_population(population) if population is not None else None,
+            lsoas=read_lsoas(lsoas) if lsoas is not None else None,
+            notes=ward_load.notes + assignment.notes + crime_load.notes,
+            n_in_overlaps=assignment.n_in_overlaps,
+            ward_counts=counts,
+        )
     )
 
 

@@ -47,6 +47,7 @@ import fcntl
 import functools
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -399,7 +400,7 @@ def read_manifest(
                 "Give a new or empty folder to --store."
                 if purpose == "ingest"
                 else "this folder is not a patchmap store (no manifest.json). "
-                "Give --store the folder patchmap ingest wrote."
+                "Give --store the folder patchmap ingest wrote." + _crime_files_advice(store_dir)
             )
             msg = f"{store_dir}: {advice}"
             raise InputDataError(msg)
@@ -451,9 +452,33 @@ def _require_folder(store_dir: Path) -> None:
     if store_dir.exists() and not store_dir.is_dir():
         msg = (
             f"{store_dir}: this is a file, not a store. Give --store the folder patchmap ingest "
-            "made (or, to ingest, the path of a new folder)."
+            "made (or, to ingest, the path of a new folder)." + _crime_files_advice(store_dir)
         )
         raise InputDataError(msg)
+
+
+def _crime_files_advice(path: Path) -> str:
+    """
+    Say how to use crime files given where a store was asked for; empty for anything else.
+
+    A folder (or file) of data.police.uk CSVs or archives is read as it is with ``--crimes``
+    (in the app: "Folder on this computer"), or made into a store in a new folder.
+    """
+    if path.is_dir():  # at most 10,000 entries looked at: a home folder given by mistake
+        entries = itertools.islice(path.rglob("*"), 10_000)
+        n_files = sum(1 for p in entries if p.suffix.lower() in {".csv", ".zip"})
+        if not n_files:
+            return ""
+        what, them = f"holds {n_files:,} .csv or .zip file{'s' if n_files > 1 else ''}", "them"
+    elif path.suffix.lower() in {".csv", ".zip"}:
+        what, them = f"is a {path.suffix.lower()} file", "it"
+    else:
+        return ""
+    return (
+        f" It {what}: to read crime files, give {them} to --crimes (in the app: Folder on this "
+        f"computer), or make a store of {them} in a new folder: patchmap ingest {path} "
+        "--store NEW_FOLDER"
+    )
 
 
 @functools.lru_cache(maxsize=4)

@@ -39,7 +39,7 @@ def test_map_page_shows_every_demo_crime(demo_area: StudyArea) -> None:
     accounting = [c.value for c in at.sidebar.caption if c.value.startswith(demo_area.label)]
     expected = (
         f"{demo_area.label}: {len(demo_area.points):,} crimes in {len(demo_area.wards)} wards; "
-        f"{n_unlocated:,} without a location (not mapped)."
+        f"not mapped: {n_unlocated:,} without a location."
     )
     assert accounting == [expected]
 

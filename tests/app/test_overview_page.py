@@ -7,12 +7,14 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import _ui
 from boundaries.dataset import load_study_area_from_store
 from boundaries.population import ward_population
+from patchmap.cli import main
 from spatial.store import ingest
 
 if TYPE_CHECKING:
@@ -142,7 +144,20 @@ def test_a_folder_that_is_not_a_store_is_an_error(tmp_path: Path, cambridge_dir:
     at = _choose_store(tmp_path, cambridge_dir / "wards.geojson")
     assert "not a patchmap store" in at.error[0].value
     at = _choose_store(tmp_path / "missing", cambridge_dir / "wards.geojson")
-    assert "does not exist" in at.error[0].value
+    assert "missing: no such folder." in at.error[0].value
+
+
+def test_a_folder_of_crime_files_given_as_a_store_says_how_to_read_them(
+    cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crimes, wards = cambridge_dir / "crimes", cambridge_dir / "wards.geojson"
+    at = _choose_store(crimes, wards)
+    shown = at.error[0].value
+    assert "It holds 13 .csv or .zip files: to read crime files, give them to --crimes" in shown
+    assert "(in the app: Folder on this computer)" in shown
+    assert f"patchmap ingest {crimes} --store NEW_FOLDER" in shown
+    assert main(["summary", "--store", str(crimes), "--wards", str(wards)]) == 2
+    assert capsys.readouterr().err == f"patchmap: error: {shown}\n"  # the same message
 
 
 def test_an_empty_store_is_an_error(tmp_path: Path, cambridge_dir: Path) -> None:
@@ -166,7 +181,7 @@ def test_wards_outside_the_stores_forces_are_an_error(
     wards.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
     at = _choose_store(cambridge_store, wards)
     message = at.error[0].value
-    assert "No crime in the store falls inside these wards (1 wards)" in message
+    assert "No crime in the store falls inside these wards (1 ward)" in message
     assert "cambridgeshire-constabulary, 2024-09 to 2025-09" in message
     # Manchester: inside the force's extent (a few points lie far away) but in no 5 km square
     # holding its points, so no partition is opened.
@@ -181,6 +196,20 @@ def test_wards_outside_the_stores_forces_are_an_error(
     wards.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
     at = _choose_store(cambridge_store, wards)
     assert "the store holds no crimes around these wards" in at.error[0].value
+
+
+def test_wards_of_another_area_get_a_warning_in_the_sidebar(
+    cambridge_store: Path, cambridge_dir: Path, tmp_path: Path
+) -> None:
+    wards = gpd.read_file(cambridge_dir / "wards.geojson").to_crs(27700)
+    moved = tmp_path / "elsewhere.geojson"  # onto north London: 11 stray points fall inside
+    wards.set_geometry(wards.translate(-15_000, -78_000)).to_file(moved)
+    at = _choose_store(cambridge_store, moved)
+    (warning,) = [w.value for w in at.sidebar.warning]
+    assert warning.startswith("The 14 wards of elsewhere.geojson hold 11 of the 88,098 crimes")
+    assert "look like two different areas" in warning
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    assert not at.sidebar.warning
 
 
 def test_a_new_ingest_is_read_on_the_next_run(cambridge_dir: Path, tmp_path: Path) -> None:
