@@ -163,6 +163,8 @@ def _print_profile(profile: Profile) -> None:
     for loc in profile.top_locations:
         flag = "  [check: possible recording artefact]" if loc["artefact"] else ""
         print(f"    {loc['n_crimes']:>5}  {loc['location']} ({loc['ward']}){flag}")
+    for note in profile.notes:  # as --json gives them (months without data, wards elsewhere)
+        print(f"note: {note}")
 
 
 # --- problems --------------------------------------------------------------------------------

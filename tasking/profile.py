@@ -540,7 +540,7 @@ def build_profile(
         name = ", ".join(wards)
     else:
         name = area.label
-    notes: list[str] = []
+    notes: list[str] = [] if area.area_mismatch is None else [area.area_mismatch]
     missing = [str(m) for m in period if str(m) not in loaded]
     if missing:
         notes.append(f"No data loaded for {', '.join(missing)}; those months count as 0.")

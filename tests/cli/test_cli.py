@@ -173,6 +173,23 @@ def test_repeats_flags_the_demo_police_station(capsys: pytest.CaptureFixture[str
     assert shares["gini_generalised"] > shares["gini_null"]
 
 
+def test_profile_text_gives_the_notes_the_json_gives(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wards = gpd.read_file(cambridge_dir / "wards.geojson").to_crs(27700)
+    moved = tmp_path / "elsewhere.geojson"  # Cambridge's wards moved onto north London
+    wards.set_geometry(wards.translate(-15_000, -78_000)).to_file(moved)
+    args = ["profile", "--crimes", str(cambridge_dir / "crimes"), "--wards", str(moved)]
+    args += ["--ward", "Abbey", "--months", "2025-08:2025-11"]
+    assert main([*args, "--json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert notes[0].startswith("The 14 wards of elsewhere.geojson hold 11 of the 88,098 crimes")
+    assert notes[1] == "No data loaded for 2025-10, 2025-11; those months count as 0."
+    assert main(args) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-2:] == [f"note: {note}" for note in notes]
+
+
 def test_profile_sets_reports_beside_recorded_crime(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
