@@ -47,7 +47,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import KDTree
 from sklearn.cluster import DBSCAN, HDBSCAN
 
-from hotspots.concentration import N_TOP_CRIME_TYPES
+from hotspots.concentration import N_TOP_CRIME_TYPES, police_building_note
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.validate import require_columns
@@ -99,13 +99,15 @@ CLUSTER_COLUMNS: Final = (
     "share_of_crimes",
     "top_crime_types",
     "top_location",
+    "location_check",
     "n_months",
     "first_month",
     "last_month",
     "area_m2",
     "geometry",
 )
-"""Columns of :attr:`ClusterResult.clusters`, in order."""
+"""Columns of :attr:`ClusterResult.clusters`, in order (``location_check``: the
+:func:`~hotspots.concentration.police_building_note` of ``top_location``, or empty)."""
 
 _REQUIRED_COLUMNS: Final = ("crime_type", "month", "location")
 
@@ -343,6 +345,7 @@ def _empty_clusters() -> gpd.GeoDataFrame:
             "share_of_crimes": pd.Series(dtype="float64"),
             "top_crime_types": pd.Series(dtype="str"),
             "top_location": pd.Series(dtype="str"),
+            "location_check": pd.Series(dtype="str"),
             "n_months": pd.Series(dtype="int64"),
             "first_month": pd.Series(dtype="str"),
             "last_month": pd.Series(dtype="str"),
@@ -401,6 +404,7 @@ def _cluster_table(
         }
     )
     table = table.astype({"top_crime_types": "str", "top_location": "str"})
+    table["location_check"] = table["top_location"].map(police_building_note).astype("str")
     out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(polygons, crs=BNG), crs=BNG)
     return out.loc[:, list(CLUSTER_COLUMNS)], labels
 

@@ -42,12 +42,14 @@ __all__ = [
     "DEFAULT_NULL_SIMULATIONS",
     "DEFAULT_TOP_N",
     "N_TOP_CRIME_TYPES",
+    "POLICE_BUILDING_NOTE",
     "TOP_CELL_FRACTIONS",
     "ConcentrationResult",
     "concentration",
     "flag_artefacts",
     "generalised_gini",
     "gini",
+    "police_building_note",
     "repeat_locations",
     "repeat_locations_flagged",
     "share_in_top",
@@ -708,13 +710,30 @@ def _flagged_snap_points(
     return out.loc[:, list(_ARTEFACT_COLUMNS)]
 
 
+POLICE_BUILDING_NOTE: Final = (
+    "Named after a police building: crimes reported at the counter are often recorded there."
+)
+"""The check a location named after a police building (:data:`ARTEFACT_NAME_PATTERN`) needs."""
+
+
+def police_building_note(location: str) -> str:
+    """
+    Return :data:`POLICE_BUILDING_NOTE` for a location named after a police building, else ``""``.
+
+    Examples
+    --------
+    >>> police_building_note("On or near Police Station")[:32]
+    'Named after a police building: c'
+    >>> police_building_note("On or near Mill Lane")
+    ''
+    """
+    return POLICE_BUILDING_NOTE if ARTEFACT_NAME_PATTERN.search(location) else ""
+
+
 def _artefact_reason(named: object, extreme: object, row: object) -> str:
     reasons = []
     if named:
-        reasons.append(
-            "Named after a police building: crimes reported at the counter are often "
-            "recorded there."
-        )
+        reasons.append(POLICE_BUILDING_NOTE)
     if extreme:
         ward = str(getattr(row, "ward", ""))
         where = f"{ward}'s" if ward else "all the"

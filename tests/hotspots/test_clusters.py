@@ -260,3 +260,22 @@ def test_cambridge_largest_cluster_is_the_shopping_centre(cambridge_dir: Path) -
         assert result.clusters["n_crimes"].is_monotonic_decreasing
         assert result.labels.index.equals(area.points.index)
     assert any("HDBSCAN ran on a random" in note for note in hdbscan.notes)  # 17,785 crimes
+
+
+def test_a_cluster_named_after_a_police_building_carries_the_check_to_partners() -> None:
+    from boundaries.dataset import load_demo  # noqa: PLC0415 - the demo plants the artefact
+    from hotspots.concentration import POLICE_BUILDING_NOTE  # noqa: PLC0415
+    from layers.audience import get_preset, prepare_layer  # noqa: PLC0415
+    from spatial.grid import cells_covering  # noqa: PLC0415
+
+    clusters = dbscan_clusters(load_demo().points, eps_m=60.0, min_crimes=30).clusters
+    named = clusters["top_location"].str.contains("Police Station")
+    assert named.any()  # "On or near Police Station", planted as a recording artefact
+    assert (clusters.loc[named, "location_check"] == POLICE_BUILDING_NOTE).all()
+    assert (clusters.loc[~named, "location_check"] == "").all()
+    preset = get_preset("partner")  # outlines as the 100 m cells covering them, as exports draw
+    cells = clusters.set_geometry(cells_covering(clusters.geometry, cell_size_m=preset.min_cell_m))
+    partner = prepare_layer(cells, "clusters", preset, provenance="police.uk")
+    shown = partner.loc[partner["top_location"].str.contains("Police Station", na=False)]
+    assert len(shown)
+    assert (shown["location_check"] == POLICE_BUILDING_NOTE).all()
