@@ -1721,6 +1721,23 @@ def extract_scope(extract_key: str) -> str:
     )
 
 
+def demo_extract_notice(extract_key: str, area: StudyArea) -> str | None:
+    """
+    Say that a page of dated crimes shows the demo town's extract beside another data set.
+
+    data.police.uk gives months only, so the When and Near repeats pages count a force
+    extract; until one is chosen they count the demo town's, whatever data set is loaded.
+    ``None`` when the data set is the demo town or the extract is the user's.
+    """
+    if area.is_demo or not extract_key.startswith("demo:"):
+        return None
+    return (
+        f"These figures are the demo town's, not {area.label}'s: data.police.uk gives the month "
+        "only, so times of day and near repeats need the force's own extract with dates and "
+        "times. Choose it under 'Timed crimes' in the sidebar (Force extract)."
+    )
+
+
 def extract_in_wards(inc: Incidents, wards: gpd.GeoDataFrame) -> bool:
     """
     Say whether any event of an extract (in British National Grid) lies in the loaded wards.

@@ -122,6 +122,8 @@ loaded = _ui.load_extract()
 if loaded is None:
     st.stop()
 extract_key, inc = loaded
+if (notice := _ui.demo_extract_notice(extract_key, ctx.area)) is not None:
+    st.info(notice, icon=":material/info:")
 events = inc.events
 st.caption(_ui.extract_accounting(inc))
 st.caption(_ui.extract_scope(extract_key))

@@ -175,6 +175,13 @@ def test_demo_extract_beside_other_wards_says_so_instead_of_an_error(cambridge_d
         and "the demo extract is the demo town's" in c.value
         for c in at.caption
     )
+    (notice,) = [i.value for i in at.info]  # before the demo's patrol windows, not after them
+    assert notice.startswith("These figures are the demo town's, not wards.geojson's: ")
+    assert "Choose it under 'Timed crimes' in the sidebar" in notice
+
+
+def test_the_demo_town_on_its_own_extract_gets_no_notice(demo_page: AppTest) -> None:
+    assert not [i.value for i in demo_page.info if "These figures are the demo town's" in i.value]
 
 
 def test_tasking_page_writes_the_patrol_window_into_a_new_action(
