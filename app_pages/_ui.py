@@ -166,10 +166,26 @@ FILTERS_DATASET_KEY: Final = "filters_dataset"
 """The data set the filters were chosen for (they are cleared when it changes)."""
 FOCUS_WARD_KEY: Final = "focus_ward"
 """A ward picked on the Force overview, applied to the filters at the start of the next run."""
+FOCUS_PARAM: Final = "ward"
+"""The query parameter of the Force overview's "Profile of <ward>" link: the ward it opens,
+applied to the filters (as :func:`focus_ward` does) at the start of the run the link starts."""
 PROFILE_SCOPE_KEY: Final = "profile_scope"
 PROFILE_AREA_KEY: Final = "profile_area"
 PROFILE_WARD_SCOPE: Final = "A ward"
 """The Profile page's widget keys and its ward scope (see app_pages/profile.py)."""
+OVERVIEW_WARD_KEY: Final = "overview_ward"
+OVERVIEW_LAST_CLICK_KEY: Final = "overview_last_click"
+"""The Force overview's Ward box and the last map click it applied (app_pages/overview.py)."""
+BRIEF_AREA_KEY: Final = "brief_area"
+"""The Exports page's briefing-pack ward or neighbourhood (app_pages/exports.py)."""
+_PAGE_CHOICE_KEYS: Final = (
+    PROFILE_AREA_KEY,
+    OVERVIEW_WARD_KEY,
+    OVERVIEW_LAST_CLICK_KEY,
+    BRIEF_AREA_KEY,
+)
+"""Pages' ward choices, forgotten with the filters when the data set changes: a name the new
+data shares with the old (Castle is a demo ward and a Cambridge ward) must not survive."""
 FORM_NONCE_KEY: Final = "form_nonce"
 """A random value per browser session: part of each form submission's request id."""
 
@@ -640,7 +656,7 @@ def load_current() -> tuple[str, StudyArea]:
 def _reset_filters_on_new_data(dataset_id: str) -> None:
     """Forget the filters chosen for another data set (its months and names may not exist here)."""
     if st.session_state.get(FILTERS_DATASET_KEY) != dataset_id:
-        for key in (MONTHS_KEY, CRIME_TYPES_KEY, WARDS_KEY, NEIGHBOURHOODS_KEY):
+        for key in (MONTHS_KEY, CRIME_TYPES_KEY, WARDS_KEY, NEIGHBOURHOODS_KEY, *_PAGE_CHOICE_KEYS):
             st.session_state.pop(key, None)
         st.session_state[FILTERS_DATASET_KEY] = dataset_id
 
@@ -743,13 +759,112 @@ def focus_ward(ward: str) -> None:
     st.session_state[FOCUS_WARD_KEY] = ward
 
 
+def profile_link_params(ward: str) -> dict[str, str]:
+    """
+    Return the query parameters of a page link that opens ``ward``'s Profile and selects it.
+
+    A link, not ``st.switch_page``: the browser sends the sidebar's widget values with it, so
+    the data set and filters survive the page change. The ward travels in the link itself, so
+    the page opened is the one the link names, whatever the session state held.
+
+    Parameters
+    ----------
+    ward
+        A ward name of the loaded data set.
+
+    Returns
+    -------
+    dict of str to str
+        For ``st.page_link(..., query_params=...)``.
+    """
+    return {FOCUS_PARAM: ward}
+
+
 def _apply_focus(area: StudyArea) -> None:
     ward = st.session_state.pop(FOCUS_WARD_KEY, None)
+    linked = st.query_params.get(FOCUS_PARAM)
+    if linked is not None:  # a "Profile of <ward>" link was followed: it wins, once
+        del st.query_params[FOCUS_PARAM]
+        ward = linked
     if ward in area.ward_names:
         st.session_state[WARDS_KEY] = [ward]
         st.session_state[NEIGHBOURHOODS_KEY] = []
         st.session_state[PROFILE_SCOPE_KEY] = PROFILE_WARD_SCOPE
         st.session_state[PROFILE_AREA_KEY] = ward
+
+
+def sidebar_place(selection: Selection) -> tuple[bool, str] | None:
+    """
+    Return the one ward or neighbourhood chosen in the sidebar, if exactly one is.
+
+    Parameters
+    ----------
+    selection
+        The sidebar's filters.
+
+    Returns
+    -------
+    tuple of bool and str, or None
+        ``(is_neighbourhood, name)``; None when none or several wards and neighbourhoods are
+        chosen.
+    """
+    wards = selection.wards or ()
+    neighbourhoods = selection.neighbourhoods or ()
+    if len(wards) + len(neighbourhoods) != 1:
+        return None
+    return (False, wards[0]) if wards else (True, neighbourhoods[0])
+
+
+def follow_sidebar_place(
+    selection: Selection, *, followed_key: str, page_has_choice: bool
+) -> tuple[bool, str] | None:
+    """
+    Return the sidebar's single ward or neighbourhood when a page should show it now.
+
+    A page showing one place (the Profile, the briefing pack, the Force overview's Ward box)
+    opens on the sidebar's choice when exactly one is made, and follows it when it changes;
+    in between, the page's own choice wins.
+
+    Parameters
+    ----------
+    selection
+        The sidebar's filters.
+    followed_key
+        The page's session-state key remembering the sidebar choice it last followed.
+    page_has_choice
+        Whether the page holds a valid choice of its own.
+
+    Returns
+    -------
+    tuple of bool and str, or None
+        ``(is_neighbourhood, name)`` to show; None to keep the page's choice.
+    """
+    single = sidebar_place(selection)
+    previous = st.session_state.get(followed_key)
+    st.session_state[followed_key] = single
+    if single is None or (single == previous and page_has_choice):
+        return None
+    return single
+
+
+def sidebar_choice_text(selection: Selection) -> str | None:
+    """
+    Name the wards and neighbourhoods chosen in the sidebar, when several are.
+
+    Parameters
+    ----------
+    selection
+        The sidebar's filters.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"Abbey, Castle and Market"``; None when at most one is chosen.
+    """
+    names = [*(selection.wards or ()), *(selection.neighbourhoods or ())]
+    if len(names) < 2:  # noqa: PLR2004  # one place is followed, not named
+        return None
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _filter_inputs(dataset_id: str, area: StudyArea) -> None:

@@ -21,7 +21,8 @@ MIN_COUNT_KEY: Final = "export_min_count"
 LAYERS_KEY: Final = "export_layers"
 SHAPEFILE_KEY: Final = "export_shapefile"
 BUILD_EXPORT_KEY: Final = "export_build"
-BRIEF_AREA_KEY: Final = "brief_area"
+BRIEF_AREA_KEY: Final = _ui.BRIEF_AREA_KEY
+BRIEF_FOLLOWED_KEY: Final = "brief_followed"
 BRIEF_MEETING_KEY: Final = "brief_meeting"
 BRIEF_PERIOD_KEY: Final = "brief_period"
 BRIEF_TASKING_KEY: Final = "brief_tasking"
@@ -145,13 +146,28 @@ with tab_brief:
     scopes = list(area.ward_names)
     nbhds = [n for n in area.neighbourhood_names if n not in area.ward_names]
     options = [*scopes, *nbhds]
-    st.session_state.setdefault(BRIEF_AREA_KEY, options[0])
+    # The sidebar's one chosen ward or neighbourhood is the pack's (until the user picks another).
+    follow = _ui.follow_sidebar_place(
+        ctx.selection,
+        followed_key=BRIEF_FOLLOWED_KEY,
+        page_has_choice=st.session_state.get(BRIEF_AREA_KEY) in options,
+    )
+    if follow is not None and follow[1] in options:
+        st.session_state[BRIEF_AREA_KEY] = follow[1]
+    if st.session_state.get(BRIEF_AREA_KEY) not in options:
+        st.session_state[BRIEF_AREA_KEY] = options[0]
     place = st.selectbox(
         "Ward or neighbourhood",
         options,
         key=BRIEF_AREA_KEY,
         format_func=lambda n: f"{n} (neighbourhood)" if n in nbhds else n,
     )
+    several = _ui.sidebar_choice_text(ctx.selection)
+    if several is not None:
+        st.caption(
+            f"The sidebar chooses {several}; a pack covers one ward or neighbourhood, here "
+            f"**{place}**. Choose another above."
+        )
     last = dt.date.fromisoformat(f"{area.months[-1]}-01")
     default_meeting = (last + dt.timedelta(days=45)).replace(day=14)
     st.session_state.setdefault(BRIEF_MEETING_KEY, default_meeting)

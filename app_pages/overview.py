@@ -17,8 +17,9 @@ MEASURE_KEY: Final = "overview_measure"
 MAP_KEY: Final = "overview_map"
 WARD_TABLE_KEY: Final = "overview_wards"
 MONTH_TABLE_KEY: Final = "overview_by_month"
-PICK_KEY: Final = "overview_ward"
-LAST_CLICK_KEY: Final = "overview_last_click"
+PICK_KEY: Final = _ui.OVERVIEW_WARD_KEY
+LAST_CLICK_KEY: Final = _ui.OVERVIEW_LAST_CLICK_KEY
+FOLLOWED_KEY: Final = "overview_followed"
 PROFILE_PAGE: Final = "app_pages/profile.py"
 
 
@@ -96,15 +97,29 @@ if tooltip and tooltip != st.session_state.get(LAST_CLICK_KEY):
         st.session_state[PICK_KEY] = hit[0]
         _ui.focus_ward(hit[0])  # the sidebar's filters were drawn already: apply on a rerun
         st.rerun()
+# The box opens on the sidebar's one chosen ward (else the busiest) and follows it when it
+# changes; the link carries the ward the box shows, so the Profile opened is the one named.
+follow = _ui.follow_sidebar_place(
+    ctx.selection,
+    followed_key=FOLLOWED_KEY,
+    page_has_choice=st.session_state.get(PICK_KEY) in names,
+)
+if follow is not None and not follow[0] and follow[1] in names:
+    st.session_state[PICK_KEY] = follow[1]
 if st.session_state.get(PICK_KEY) not in names:
     st.session_state[PICK_KEY] = names[0]
 
 with right:
-    # A link, not st.switch_page: the browser sends the sidebar's widget values with it, so the
-    # data set and filters survive the page change (st.switch_page resets them).
-    ward = st.selectbox("Ward", names, key=PICK_KEY, on_change=_picked)
-    st.page_link(PROFILE_PAGE, label=f"Profile of {ward}", icon=":material/insights:")
-    st.caption("Choosing a ward here also selects it in the sidebar's Wards filter.")
+    ward = str(st.selectbox("Ward", names, key=PICK_KEY, on_change=_picked))
+    st.page_link(
+        PROFILE_PAGE,
+        label=f"Profile of {ward}",
+        icon=":material/insights:",
+        query_params=_ui.profile_link_params(ward),
+    )
+    st.caption(
+        "Choosing a ward here, or following the link, selects it in the sidebar's Wards filter."
+    )
     table = (
         overview.wards[["ward_name", "n_crimes", "rate_per_1000"]]
         .rename(
@@ -127,7 +142,7 @@ long = (
     .reset_index()
     .melt(id_vars="Ward", var_name="Month", value_name="Crimes")
 )
-picked = str(st.session_state[PICK_KEY])
+picked = ward
 force_total = long.groupby("Month", as_index=False)["Crimes"].sum().assign(Series="All wards")
 ward_line = long.loc[long["Ward"] == picked, ["Month", "Crimes"]].assign(Series=picked)
 chart = (

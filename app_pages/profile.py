@@ -29,8 +29,9 @@ from tasking.reports import (
 )
 from tasking.store import list_findings, resolve_database_url
 
-SCOPE_KEY: Final = "profile_scope"
-AREA_KEY: Final = "profile_area"
+SCOPE_KEY: Final = _ui.PROFILE_SCOPE_KEY
+AREA_KEY: Final = _ui.PROFILE_AREA_KEY
+FOLLOWED_KEY: Final = "profile_followed"
 METHOD_KEY: Final = "profile_population_method"
 PERIOD_KEY: Final = "profile_period"
 REPORT_DATE_KEY: Final = "report_date"
@@ -54,6 +55,16 @@ st.title("Profile")
 scopes = [WARD, NEIGHBOURHOOD] if set(area.neighbourhood_names) != set(area.ward_names) else [WARD]
 left, middle, right = st.columns([2, 3, 3])
 st.session_state.setdefault(SCOPE_KEY, scopes[-1])
+# The sidebar's one chosen ward or neighbourhood is the page's (until the user picks another).
+shown = area.neighbourhood_names if st.session_state[SCOPE_KEY] == NEIGHBOURHOOD else None
+follow = _ui.follow_sidebar_place(
+    ctx.selection,
+    followed_key=FOLLOWED_KEY,
+    page_has_choice=st.session_state.get(AREA_KEY) in (shown or area.ward_names),
+)
+if follow is not None and follow[1] in (area.neighbourhood_names if follow[0] else area.ward_names):
+    st.session_state[SCOPE_KEY] = NEIGHBOURHOOD if follow[0] and NEIGHBOURHOOD in scopes else WARD
+    st.session_state[AREA_KEY] = follow[1]
 scope = left.radio("Profile", scopes, key=SCOPE_KEY, horizontal=False)
 names = area.neighbourhood_names if scope == NEIGHBOURHOOD else area.ward_names
 if st.session_state.get(AREA_KEY) not in names:
@@ -90,6 +101,12 @@ profile = _ui.guarded(
 )
 
 st.subheader(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
+several = _ui.sidebar_choice_text(ctx.selection)
+if several is not None:
+    st.caption(
+        f"The sidebar chooses {several}; this page profiles one at a time, here "
+        f"**{profile.area_name}**. Choose another above."
+    )
 st.caption(
     "Crime types come from the sidebar. "
     + ("All crime types." if types is None else f"Crime types: {', '.join(types)}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -251,3 +252,87 @@ def test_force_overview_follows_the_months_and_types_chosen(
     assert table["Crimes"].to_dict() == {w: int(expected.get(w, 0)) for w in area.ward_names}
     (by_month,) = [d.value for d in at.dataframe if "2025-01" in map(str, d.value.columns)]
     assert [str(c) for c in by_month.columns] == ["2025-01", "2025-02", "2025-03"]
+
+
+def _follow_profile_link(at: AppTest) -> str:
+    """Do what a click on the "Profile of <ward>" link does: its query, the Profile page."""
+    (link,) = at.get("page_link")
+    assert "profile" in link.proto.page
+    at.query_params.update({k: v[0] for k, v in parse_qs(link.proto.query_string).items()})
+    at.switch_page("app_pages/profile.py").run()
+    assert not at.exception, at.exception
+    return str(link.proto.label)
+
+
+def test_the_link_opens_the_ward_the_box_shows_untouched(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    at.switch_page(OVERVIEW).run()
+    assert at.selectbox(key=PICK_KEY).value == "Market"  # the busiest, shown first
+    assert at.multiselect(key=_ui.WARDS_KEY).value == []  # looking selects nothing
+    assert _follow_profile_link(at) == "Profile of Market"
+    assert at.subheader[0].value.startswith("Market, ")  # not Abbey, the first by name
+    assert at.selectbox(key="profile_area").value == "Market"
+    assert at.multiselect(key=_ui.WARDS_KEY).value == ["Market"]
+    assert "ward" not in at.query_params  # applied once, then dropped from the address
+    at.switch_page(OVERVIEW).run()
+    assert at.selectbox(key=PICK_KEY).value == "Market"
+
+
+def test_a_ward_the_demo_shares_does_not_survive_a_switch_to_the_store(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(OVERVIEW).run()
+    assert at.selectbox(key=PICK_KEY).value == "Castle"  # the demo's busiest, a Cambridge name
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.STORE).run()
+    at.text_input(key=_ui.STORE_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson")).run()
+    at.text_input(key=_ui.STORE_DIR_KEY).set_value(str(cambridge_store)).run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key=PICK_KEY)
+    assert (box.value, box.index) == ("Market", 0)
+    assert _follow_profile_link(at) == "Profile of Market"
+    assert at.subheader[0].value.startswith("Market, ")
+
+
+def test_the_box_and_the_link_follow_the_sidebars_one_ward(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    at.multiselect(key=_ui.WARDS_KEY).set_value(["Newnham"]).run()
+    at.switch_page(OVERVIEW).run()
+    assert at.selectbox(key=PICK_KEY).value == "Newnham"
+    at.selectbox(key=PICK_KEY).set_value("Castle").run()  # the page's own choice
+    assert at.multiselect(key=_ui.WARDS_KEY).value == ["Castle"]
+    assert _follow_profile_link(at) == "Profile of Castle"
+    assert at.subheader[0].value.startswith("Castle, ")
+
+
+def test_profile_and_pack_open_on_the_sidebars_one_ward(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
+    at.multiselect(key=_ui.WARDS_KEY).set_value(["Market"]).run()
+    at.switch_page("app_pages/profile.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="profile_area").value == "Market"
+    assert at.subheader[0].value.startswith("Market, ")
+    at.selectbox(key="profile_area").set_value("Romsey").run()  # the page's own choice wins
+    assert at.subheader[0].value.startswith("Romsey, ")
+    at.switch_page("app_pages/exports.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="brief_area").value == "Market"
+    at.multiselect(key=_ui.WARDS_KEY).set_value(["Petersfield"]).run()  # a new choice: followed
+    assert at.selectbox(key="brief_area").value == "Petersfield"
+    # Several chosen: the page keeps one and says which.
+    at.multiselect(key=_ui.WARDS_KEY).set_value(["Market", "Abbey"]).run()
+    assert at.selectbox(key="brief_area").value == "Petersfield"
+    (note,) = [c.value for c in at.caption if "sidebar chooses" in c.value]
+    assert "Market and Abbey" in note
+    assert "**Petersfield**" in note
+    at.switch_page("app_pages/profile.py").run()
+    heading = at.subheader[0].value.split(",")[0]
+    (note,) = [c.value for c in at.caption if "sidebar chooses" in c.value]
+    assert f"here **{heading}**" in note
