@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 import geopandas as gpd
 import pytest
