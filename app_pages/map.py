@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from app_pages import _ui
 from layers.map import crime_map
+from spatial.wording import count_text
 
 MAP_KEY = "crime_map"
 TABLE_KEY = "ward_type_table"
@@ -55,5 +56,7 @@ with right:
         f"{view.n_crimes:,}",
         help=f"Crimes in the chosen wards and types, {period}.",
     )
-    st.caption(f"{len(view.counts):,} snap points in {len(view.wards)} wards.")
+    st.caption(
+        f"{count_text(len(view.counts), 'snap point')} in {count_text(len(view.wards), 'ward')}."
+    )
     st.dataframe(view.table, key=TABLE_KEY, width="stretch")

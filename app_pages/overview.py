@@ -11,7 +11,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from layers.overview import MEASURE_LABELS, Measure, overview_map
+from layers.overview import (
+    MEASURE_LABELS,
+    Measure,
+    annual_rate,
+    overview_map,
+    period_text,
+)
 
 MEASURE_KEY: Final = "overview_measure"
 MAP_KEY: Final = "overview_map"
@@ -21,6 +27,7 @@ PICK_KEY: Final = _ui.OVERVIEW_WARD_KEY
 LAST_CLICK_KEY: Final = _ui.OVERVIEW_LAST_CLICK_KEY
 FOLLOWED_KEY: Final = "overview_followed"
 PROFILE_PAGE: Final = "app_pages/profile.py"
+YEAR_COLUMN: Final = "Per 1,000 residents a year"
 
 
 def _picked() -> None:
@@ -69,6 +76,7 @@ folium_map = _ui.guarded(
     overview_map,
     overview,
     measure=measure,
+    period=(first, last),
     tiles="none" if area.is_demo else "openstreetmap",
 )
 left, right = st.columns([5, 3], gap="medium")
@@ -120,21 +128,44 @@ with right:
     st.caption(
         "Choosing a ward here, or following the link, selects it in the sidebar's Wards filter."
     )
+    # The rate is the whole period's crimes per 1,000 (`rate_per_1000`, as `patchmap profile
+    # --json` gives it), so its column names the period; the yearly column averages it.
+    period = period_text(first, last)
+    rate_column = f"Per 1,000 residents, {period}"
     table = (
         overview.wards[["ward_name", "n_crimes", "rate_per_1000"]]
+        .assign(per_year=overview.wards["rate_per_1000"].map(lambda r: annual_rate(r, first, last)))
         .rename(
             columns={
                 "ward_name": "Ward",
                 "n_crimes": "Crimes",
-                "rate_per_1000": "Per 1,000 residents",
+                "rate_per_1000": rate_column,
+                "per_year": YEAR_COLUMN,
             }
         )
         .sort_values("Crimes", ascending=False)
         .set_index("Ward")
     )
     if not has_rates:
-        table = table.drop(columns="Per 1,000 residents")
-    st.dataframe(table, key=WARD_TABLE_KEY, width="stretch")
+        table = table.drop(columns=[rate_column, YEAR_COLUMN])
+    st.dataframe(
+        table,
+        key=WARD_TABLE_KEY,
+        width="stretch",
+        column_config={
+            "Crimes": st.column_config.NumberColumn(format="%,d", help=f"Crimes, {period}."),
+            rate_column: st.column_config.NumberColumn(
+                format="%,.1f",
+                help=f"All crimes of {period} per 1,000 residents, as `patchmap profile` gives "
+                "`rate_per_1000` for the same months.",
+            ),
+            YEAR_COLUMN: st.column_config.NumberColumn(
+                format="%,.1f",
+                help=f"The rate over {period}, times 12 over its number of months: the average "
+                "a year, comparable between periods of different lengths.",
+            ),
+        },
+    )
 
 st.subheader("By month")
 long = (

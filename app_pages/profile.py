@@ -14,8 +14,10 @@ from streamlit_folium import st_folium
 from app_pages import _ui
 from boundaries.population import POPULATION_METHOD_LABELS, PopulationMethod
 from boundaries.select import Selection
+from layers.overview import annual_rate
 from layers.problems import problems_map
 from spatial.errors import PatchmapError
+from spatial.wording import count_text, month_count, period_text
 from tasking.findings import findings_to_geodataframe
 from tasking.problems import TIME_OF_DAY_NOTE
 from tasking.profile import summarise_findings
@@ -116,9 +118,12 @@ m1.metric("Crimes and ASB", f"{profile.n_crimes:,}")
 m2.metric("Of which ASB", f"{profile.n_asb:,}")
 if profile.rate_per_1000 is not None:
     m3.metric(
-        "Per 1,000 residents",
-        f"{profile.rate_per_1000:.1f}",
-        help=f"{profile.population:,.0f} residents; {profile.population_method}.",
+        f"Per 1,000 residents ({count_text(month_count(*profile.months), 'month')})",
+        f"{profile.rate_per_1000:,.1f}",
+        help=f"Crimes and ASB of {period_text(*profile.months)} per 1,000 of the "
+        f"{profile.population:,.0f} residents ({profile.population_method}), as `patchmap "
+        "profile` gives `rate_per_1000`; about "
+        f"{annual_rate(profile.rate_per_1000, *profile.months):,.1f} a year.",
     )
 else:
     m3.metric("Per 1,000 residents", "n/a", help="Load LSOA population and boundaries for rates.")

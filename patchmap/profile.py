@@ -148,8 +148,11 @@ def _print_profile(profile: Profile) -> None:
     print(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
     print(f"  crimes and ASB: {profile.n_crimes:,} (ASB {profile.n_asb:,})")
     if profile.rate_per_1000 is not None:
+        from spatial.wording import period_text  # not needed at start-up
+
         print(
-            f"  rate per 1,000 residents: {profile.rate_per_1000:.1f} ({profile.population_method})"
+            f"  rate per 1,000 residents, {period_text(*profile.months)}: "
+            f"{profile.rate_per_1000:,.1f} ({profile.population_method})"
         )
     if profile.rank is not None:
         print(f"  rank: {profile.rank} of {profile.n_ranked} by {profile.rank_basis}")

@@ -259,7 +259,7 @@ if TYPE_CHECKING:
         publication_stamp,
         row_hashes,
     )
-    from spatial.wording import count_text
+    from spatial.wording import count_text, month_count, period_text
 
 _EXPORTS: dict[str, str] = {
     "ASB": "spatial.crime_types",
@@ -433,8 +433,10 @@ _EXPORTS: dict[str, str] = {
     "make_grid": "spatial.grid",
     "make_lixels": "spatial.lixels",
     "markup_or_json": "spatial.validate",
+    "month_count": "spatial.wording",
     "network_from_graph": "spatial.network",
     "parse_column_map": "spatial.incidents",
+    "period_text": "spatial.wording",
     "plan_eva_route": "spatial.routes",
     "plan_street_walk": "spatial.street_walks",
     "point_row": "spatial.sites",
@@ -658,8 +660,10 @@ __all__ = [
     "make_grid",
     "make_lixels",
     "markup_or_json",
+    "month_count",
     "network_from_graph",
     "parse_column_map",
+    "period_text",
     "plan_eva_route",
     "plan_street_walk",
     "point_row",

@@ -268,6 +268,8 @@ class Profile:
     population: float | None
     population_method: str | None
     rate_per_1000: float | None
+    """Crimes and ASB of the whole period (``months``) per 1,000 residents: not a yearly rate
+    (:func:`layers.overview.annual_rate` gives the average a year)."""
     rank: int | None
     """Rank of this area among the comparable areas, 1 = highest."""
     n_ranked: int

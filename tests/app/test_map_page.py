@@ -55,6 +55,7 @@ def test_choosing_a_ward_counts_only_its_crimes(demo_area: StudyArea) -> None:
     table = at.dataframe[0].value
     assert list(table.index) == [ward]
     assert table.loc[ward, "All crimes"] == expected
+    assert any(c.value.endswith(" snap points in 1 ward.") for c in at.caption)  # not "1 wards"
 
 
 def test_choosing_a_crime_type_and_month_counts_only_those(demo_area: StudyArea) -> None:

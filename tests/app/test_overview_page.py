@@ -109,8 +109,23 @@ def test_force_overview_maps_rates_with_populations(
     assert area.population is not None
     assert area.lsoas is not None
     residents = ward_population(area.wards, area.lsoas, area.population).by_ward["Market"]
-    rate = _ward_table(at).loc["Market", "Per 1,000 residents"]
+    table = _ward_table(at)
+    # The whole period's crimes per 1,000 (the column names the period) and its average a year.
+    rate = table.loc["Market", "Per 1,000 residents, 2024-09 to 2025-09 (13 months)"]
     assert rate == pytest.approx(1000 * 4_206 / residents)
+    assert table.loc["Market", "Per 1,000 residents a year"] == pytest.approx(rate * 12 / 13)
+    (shown,) = [d for d in at.dataframe if "Crimes" in d.value.columns]
+    config = json.loads(shown.proto.columns)
+    assert config["Crimes"]["type_config"]["format"] == "%,d"  # 4,206, not 4206
+    assert config["Per 1,000 residents a year"]["type_config"]["format"] == "%,.1f"
+    # The Profile of the same ward over the same months gives the same rate (as the command).
+    at.multiselect(key=_ui.WARDS_KEY).set_value(["Market"]).run()
+    at.switch_page("app_pages/profile.py").run()
+    at.radio(key="profile_period").set_value("Months chosen in the sidebar").run()
+    (metric,) = [m for m in at.metric if m.label.startswith("Per 1,000")]
+    assert metric.label == "Per 1,000 residents (13 months)"
+    assert "2024-09 to 2025-09 (13 months)" in metric.help
+    assert metric.value == f"{rate:,.1f}"
 
 
 def test_picking_a_ward_opens_its_profile(cambridge_store: Path, cambridge_dir: Path) -> None:

@@ -56,7 +56,11 @@ def test_profile_page_shows_the_neighbourhood_numbers(demo_area: StudyArea) -> N
     assert _metric(at, "Crimes and ASB") == f"{expected.n_crimes:,}"
     assert _metric(at, "Of which ASB") == f"{expected.n_asb:,}"
     assert expected.rate_per_1000 is not None
-    assert _metric(at, "Per 1,000 residents") == f"{expected.rate_per_1000:.1f}"
+    assert _metric(at, "Per 1,000 residents (3 months)") == f"{expected.rate_per_1000:.1f}"
+    (rate,) = [m for m in at.metric if m.label.startswith("Per 1,000")]
+    # The whole period's rate, named with its months, and its average a year beside it.
+    assert "of 2025-07 to 2025-09 (3 months) per 1,000" in rate.help
+    assert f"about {expected.rate_per_1000 * 4:,.1f} a year" in rate.help
     assert any(expected.changes[0].verdict in m.value for m in at.markdown)
     # The hot cells are the profile's own 150 m grid; the Hotspots page maps its own cell size.
     size = float(str(expected.hotspots["cell_size_m"]))
@@ -159,7 +163,7 @@ def test_folder_data_with_population_gives_cambridge_rates(cambridge_dir: Path) 
     )
     expected = build_profile(area, wards=("Abbey",), months=("2025-07", "2025-09"))
     assert expected.rate_per_1000 is not None
-    assert _metric(at, "Per 1,000 residents") == f"{expected.rate_per_1000:.1f}"
+    assert _metric(at, "Per 1,000 residents (3 months)") == f"{expected.rate_per_1000:.1f}"
     assert _metric(at, "Rank") == f"{expected.rank} of 14"
 
 
