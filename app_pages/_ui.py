@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 import tempfile
 import uuid
 import warnings
@@ -1205,7 +1206,61 @@ def export_files(
             wards=analyses.selected_wards,
             formats=formats,
         )
-        return downloads(result, folder, stem=f"patchmap_{audience}")
+        return downloads(result, folder, stem=export_name(selection, _area, audience))
+
+
+def file_stem(*parts: str) -> str:
+    """
+    Join words into a download's file name stem, safe on every file system.
+
+    Each part keeps its letters, digits, dots and hyphens; any run of other characters
+    (spaces, slashes, ampersands, quotes, accents) becomes one underscore.
+
+    Parameters
+    ----------
+    *parts
+        The words, e.g. ``("briefing", "partner", "St Ives & Fenstanton", "2025-10-14")``.
+
+    Returns
+    -------
+    str
+        E.g. ``"briefing_partner_St_Ives_Fenstanton_2025-10-14"``.
+
+    Examples
+    --------
+    >>> file_stem("patchmap", "partner", "Queen Edith's", "2025-07_to_2025-09")
+    'patchmap_partner_Queen_Edith_s_2025-07_to_2025-09'
+    >>> file_stem("briefing", "police", "Cherry Hinton / Coleridge: south", "2025-10-14")
+    'briefing_police_Cherry_Hinton_Coleridge_south_2025-10-14'
+    """
+    cleaned = (re.sub(r"[^A-Za-z0-9.-]+", "_", part).strip("_.") for part in parts)
+    return "_".join(c for c in cleaned if c) or "patchmap"
+
+
+def export_name(selection: Selection, area: StudyArea, audience: Audience) -> str:
+    """
+    Return the stem of the Exports page's layer downloads: audience, area and period.
+
+    Parameters
+    ----------
+    selection
+        The sidebar's filters (the wards or neighbourhoods and months exported).
+    area
+        The loaded study area (its months when the selection has none).
+    audience
+        Who the files are for.
+
+    Returns
+    -------
+    str
+        E.g. ``"patchmap_partner_Market_2025-07_to_2025-09"``, ``"patchmap_police_3_wards_..."``
+        or ``"patchmap_public_all_wards_..."``.
+    """
+    places = [*(selection.wards or ()), *(selection.neighbourhoods or ())]
+    where = places[0] if len(places) == 1 else f"{len(places)}_wards" if places else "all_wards"
+    months = selection.months or ((area.months[0], area.months[-1]) if area.months else None)
+    when = () if months is None else (months[0] if months[0] == months[1] else "_to_".join(months),)
+    return file_stem("patchmap", audience, where, *when)
 
 
 def _counted(crime_types: tuple[str, ...] | None) -> str:
@@ -1426,7 +1481,8 @@ def street_beat_files(
             audience=audience,
             formats=("gpkg", "kml"),
         )
-        return downloads(result, folder, stem=f"patchmap_beats_{audience}")
+        stem = export_name(selection, _area, audience).replace("patchmap_", "patchmap_beats_", 1)
+        return downloads(result, folder, stem=stem)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -216,7 +216,9 @@ with tab_brief:
             _ui.fail(_ui.APOLOGY.format(doing="building the briefing pack"))
         st.subheader(title)
         st.caption(f"The pack covers {covers}.")
-        stem = f"briefing_{place}_{meeting.isoformat()}".replace(" ", "_")
+        # The audience in the name: a police pack (not for sharing) and a partner pack saved to
+        # one folder must neither overwrite each other nor be told apart only by opening them.
+        stem = _ui.file_stem("briefing", audience, str(place), meeting.isoformat())
         one, two = st.columns(2)
         one.download_button(
             "Briefing pack (PDF)",

@@ -203,3 +203,46 @@ def test_the_pages_partner_and_public_files_carry_nothing_finer_than_the_audienc
                 n.startswith(f"Stop {o}: 100 m cell E")
                 for n, o in zip(stops["name"], stops["order"], strict=True)
             )
+
+
+def test_download_names_say_the_audience_the_area_and_the_period(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The file names the browser saves under: recorded where Streamlit stores each download.
+    from streamlit.runtime.memory_media_file_storage import (  # noqa: PLC0415, TID251
+        MemoryMediaFileStorage,
+    )
+
+    names: list[str] = []
+    keep = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self: MemoryMediaFileStorage, *args: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        filename = kwargs.get("filename", args[3] if len(args) > 3 else None)
+        names.append(str(filename))
+        return keep(self, *args, **kwargs)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    at = _exports_page()
+    area = load_demo()
+    spaced = "Fenbridge North and East"  # a neighbourhood: the pack follows it too
+    at.multiselect(key=_ui.NEIGHBOURHOODS_KEY).set_value([spaced]).run()
+    stem = "patchmap_partner_Fenbridge_North_and_East_2024-10_to_2025-09"
+    assert f"{stem}.gpkg" in names
+    assert f"{stem}.zip" in names
+    # The pack: one name per audience, so a police pack and a partner pack never collide.
+    packs = {}
+    for audience in ("police", "partner", "public"):
+        names.clear()
+        at.radio(key="export_audience").set_value(audience).run()
+        at.button(key="brief_build").click().run()
+        assert not at.exception, at.exception
+        meeting = at.date_input(key="brief_meeting").value
+        (pdf,) = {n for n in names if n.endswith(".pdf")}
+        assert pdf == f"briefing_{audience}_Fenbridge_North_and_East_{meeting.isoformat()}.pdf"
+        packs[audience] = pdf
+        assert not [n for n in names if n.startswith(f"patchmap_{audience}.")]
+    assert len(set(packs.values())) == 3
+    assert _ui.export_name(_ui.Selection(wards=("A", "B")), area, "police").startswith(
+        "patchmap_police_2_wards_"
+    )
+    assert _ui.export_name(_ui.Selection(), area, "public").startswith("patchmap_public_all_wards_")

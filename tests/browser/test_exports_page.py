@@ -52,7 +52,8 @@ def test_exports_page_downloads_each_file(
     files = {label: _download(page, label, tmp_path) for label in FORMAT_BUTTONS}
 
     gpkg = files["GeoPackage (QGIS, ArcGIS)"]
-    assert gpkg.name == "patchmap_partner.gpkg"
+    # The audience, the area and the period in the name (demo town: every ward, every month).
+    assert gpkg.name == "patchmap_partner_all_wards_2024-10_to_2025-09.gpkg"
     layers = [name for name, _ in pyogrio.list_layers(gpkg)]
     assert layers == ["hotspots", "clusters", "sites"]
     hot = pyogrio.read_dataframe(gpkg, layer="hotspots")
@@ -79,6 +80,8 @@ def test_exports_page_downloads_each_file(
     page.get_by_role("button", name="Build the briefing pack").click()
     pdf = _download(page, "Briefing pack (PDF)", tmp_path)
     html = _download(page, "Briefing pack (HTML)", tmp_path)
+    assert pdf.name.startswith("briefing_partner_")  # a police pack would not overwrite it
+    assert html.name == pdf.name.replace(".pdf", ".html")
     text = unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in PdfReader(pdf).pages))
     assert "Briefing pack:" in text
     assert "Crimes and ASB in the period" in text

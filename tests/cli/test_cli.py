@@ -135,6 +135,11 @@ def test_profile_json_contract_on_cambridge(
     police = [t for t in record["top_locations"] if t["location"] == "On or near Police Station"]
     assert police
     assert "police building" in police[0]["artefact"]
+    # The text names the rate's period: the same whole-period figure as rate_per_1000.
+    assert main([a for a in args if a != "--json"]) == 0
+    text = capsys.readouterr().out
+    rate = record["rate_per_1000"]
+    assert f"rate per 1,000 residents, 2025-04 to 2025-09 (6 months): {rate:,.1f}" in text
     # the population without its LSOA boundaries gave no rate and no word why
     assert main([*args[: args.index("--lsoas")], *args[args.index("--months") :]]) == 2
     assert capsys.readouterr().err.startswith("patchmap: error: --population needs --lsoas too")
