@@ -16,8 +16,8 @@ from layers.overview import (
     Measure,
     annual_rate,
     overview_map,
-    period_text,
 )
+from spatial.wording import period_text
 
 MEASURE_KEY: Final = "overview_measure"
 MAP_KEY: Final = "overview_map"

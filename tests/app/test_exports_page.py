@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 
 from app_pages import _ui
 from boundaries.dataset import load_demo
+from boundaries.select import Selection
 from layers.audience import get_preset
 from tasking.pack import pack_period
 from tasking.profile import build_profile
@@ -237,12 +238,13 @@ def test_download_names_say_the_audience_the_area_and_the_period(
         at.button(key="brief_build").click().run()
         assert not at.exception, at.exception
         meeting = at.date_input(key="brief_meeting").value
+        assert isinstance(meeting, dt.date)
         (pdf,) = {n for n in names if n.endswith(".pdf")}
         assert pdf == f"briefing_{audience}_Fenbridge_North_and_East_{meeting.isoformat()}.pdf"
         packs[audience] = pdf
         assert not [n for n in names if n.startswith(f"patchmap_{audience}.")]
     assert len(set(packs.values())) == 3
-    assert _ui.export_name(_ui.Selection(wards=("A", "B")), area, "police").startswith(
+    assert _ui.export_name(Selection(wards=("A", "B")), area, "police").startswith(
         "patchmap_police_2_wards_"
     )
-    assert _ui.export_name(_ui.Selection(), area, "public").startswith("patchmap_public_all_wards_")
+    assert _ui.export_name(Selection(), area, "public").startswith("patchmap_public_all_wards_")

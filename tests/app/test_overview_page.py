@@ -111,7 +111,7 @@ def test_force_overview_maps_rates_with_populations(
     residents = ward_population(area.wards, area.lsoas, area.population).by_ward["Market"]
     table = _ward_table(at)
     # The whole period's crimes per 1,000 (the column names the period) and its average a year.
-    rate = table.loc["Market", "Per 1,000 residents, 2024-09 to 2025-09 (13 months)"]
+    rate = float(table["Per 1,000 residents, 2024-09 to 2025-09 (13 months)"].loc["Market"])
     assert rate == pytest.approx(1000 * 4_206 / residents)
     assert table.loc["Market", "Per 1,000 residents a year"] == pytest.approx(rate * 12 / 13)
     (shown,) = [d for d in at.dataframe if "Crimes" in d.value.columns]
