@@ -57,6 +57,21 @@ def test_force_overview_from_a_store_draws_every_ward(
     assert all(url.startswith("https://tile.openstreetmap.org/") for url in refused), refused
     save_screenshot(page, "overview", docs_copy="overview.png")
 
+    # Untouched, the link opens the ward it names (the busiest, first in the box), not the
+    # first by name, and selects it in the sidebar's Wards filter.
+    page.get_by_role("link", name="Profile of Market").click()
+    page.get_by_role("heading", name="Profile", exact=True).wait_for(timeout=120_000)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text(re.compile(r"^Market, \d{4}-\d\d to ")).wait_for(timeout=60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("Market", exact=True).count() >= 1  # the Wards filter's chip
+    assert "ward=" not in page.url  # applied once, then dropped from the address
+    save_screenshot(page, "overview_link_profile")
+    page.get_by_role("link", name="Force overview").click()
+    page.get_by_role("heading", name="Force overview").wait_for(timeout=120_000)
+    page.get_by_role("link", name="Profile of Market").wait_for(timeout=120_000)
+    wards.nth(13).wait_for(state="attached", timeout=60_000)
+
     # A click on a ward picks it: the link names it, and opens its profile with the sidebar's
     # data set and filters kept.
     wards.nth(3).click(force=True)
