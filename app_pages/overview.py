@@ -53,11 +53,20 @@ first, last = ctx.selection.months or (overview.months[0], overview.months[-1])
 source = (
     "the store (four columns of the rows in the wards' extent)" if store else "the loaded crimes"
 )
+# A store reads the rows in the wards' extent and counts the rest by month and type: the total
+# outside the wards is the one the same files give, with the part read named.
+unread = _ui.unread_located_in(area, (first, last), ctx.selection.crime_types) if store else 0
+outside = f"{overview.n_outside_wards + unread:,} located outside them" + (
+    f" ({overview.n_outside_wards:,} in the wards' extent; {unread:,} elsewhere in the store, "
+    "counted, not read)"
+    if unread
+    else ""
+)
 st.caption(
     f"Every ward of {area.label}, {first} to {last}, counted from {source}: "
     f"{int(overview.wards['n_crimes'].sum()):,} crimes in {len(overview.wards)} wards, "
-    f"{overview.n_outside_wards:,} located outside them. The sidebar's ward choice does not "
-    "narrow this page; pick a ward below to profile it."
+    f"{outside}. The sidebar's ward choice does not narrow this page; pick a ward below to "
+    "profile it."
 )
 has_rates = bool(overview.wards["rate_per_1000"].notna().any())
 measures: list[Measure] = ["n_crimes", "rate_per_1000"] if has_rates else ["n_crimes"]

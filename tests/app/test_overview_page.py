@@ -17,6 +17,7 @@ from boundaries.dataset import load_study_area_from_store
 from boundaries.population import ward_population
 from patchmap.cli import main
 from spatial.store import ingest
+from tests.app._pages import cambridge_folder_page
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,6 +89,15 @@ def test_force_overview_from_the_store_matches_the_published_counts(
     (by_month,) = [d.value for d in at.dataframe if "2024-09" in map(str, d.value.columns)]
     assert by_month.loc["Market"].to_numpy().sum() == 4_206
     assert len(by_month.columns) == 13
+    # outside the wards: the total the same files give, with the part the store read named
+    outside = (
+        "70,313 located outside them (1,369 in the wards' extent; 68,944 elsewhere in the "
+        "store, counted, not read)"
+    )
+    assert any(outside in c.value for c in at.caption)
+    folder = cambridge_folder_page(cambridge_dir, OVERVIEW)
+    same = "17,785 crimes in 14 wards, 70,313 located outside them."
+    assert any(same in c.value for c in folder.caption)
 
 
 def test_force_overview_maps_rates_with_populations(
