@@ -63,7 +63,7 @@ def test_real_data_map_needs_the_internet_only_for_tiles(
     wards_box.fill(str(cambridge_dir / "wards.geojson"))
     wards_box.press("Enter")
     # SOURCES.md: 17,785 located crimes fall inside the 14 Cambridge wards.
-    page.get_by_text("17,785").wait_for(timeout=180_000)
+    page.get_by_test_id("stMetricValue").get_by_text("17,785", exact=True).wait_for(timeout=180_000)
     page.wait_for_function(f"document.querySelectorAll({MAP_FRAME!r}).length === 1", timeout=60_000)
     frame = page.frame_locator(MAP_FRAME)
     frame.locator(".patchmap-ward-label").nth(13).wait_for(state="attached", timeout=60_000)
