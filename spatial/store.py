@@ -967,9 +967,8 @@ def _keys_sharing_ids(run: _Run, keys: Sequence[str], held: Sequence[str] = ()) 
                 owners.append(np.full(len(pending.id_hashes), n, dtype=np.int64))
     for n, key in enumerate(held, start=len(keys)):
         path = run.store_dir / str(_partitions(run.manifest, "street")[key]["file"])
-        ids = pc.drop_null(_read_held(path, ["crime_id"])["crime_id"])
-        found = pd.util.hash_array(ids.to_numpy().astype(object), categorize=False)
-        hashes.append(np.asarray(found, dtype=np.uint64))
+        found = _hash_ids(_read_held(path, ["crime_id"])["crime_id"])
+        hashes.append(found)
         owners.append(np.full(len(found), n, dtype=np.int64))
     if not hashes:
         return []
@@ -1329,8 +1328,13 @@ def _id_hashes(part: StreetRows) -> npt.NDArray[np.uint64]:
     Crime IDs in a month reads nothing back; equal hashes only make files candidates, which
     :func:`spatial.versions.choose_versions` then compares by the Crime IDs themselves.
     """
-    ids = pc.drop_null(part.columns["crime_id"]).to_numpy(zero_copy_only=False)
-    return np.asarray(pd.util.hash_array(ids.astype(object), categorize=False), dtype=np.uint64)
+    return _hash_ids(part.columns["crime_id"])
+
+
+def _hash_ids(ids: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.uint64]:
+    """Return the 64-bit hashes of the Crime IDs present (staged or read back from the store)."""
+    present = pc.drop_null(ids).to_numpy(zero_copy_only=False)
+    return np.asarray(pd.util.hash_array(present.astype(object), categorize=False), dtype=np.uint64)
 
 
 def _duplicates_by_part(rows: StreetRows, keys: Sequence[str]) -> dict[str, list[list[object]]]:
