@@ -33,10 +33,8 @@ from boundaries.dataset import (
 from boundaries.overview import ForceOverview, force_overview
 from boundaries.population import lsoa_residents, ward_population
 from boundaries.select import (
-    BLANK_CRIME_TYPE,
     Selection,
     crime_type_mask,
-    is_blank_crime_type,
     require_loaded_months,
     select_points,
     select_wards,
@@ -892,35 +890,6 @@ def _filter_inputs(dataset_id: str, area: StudyArea) -> None:
             key=NEIGHBOURHOODS_KEY,
             placeholder="All neighbourhoods",
         )
-
-
-def unread_located_in(
-    area: StudyArea, months: tuple[str, str], crime_types: tuple[str, ...] | None
-) -> int:
-    """
-    Count a store's located rows that were counted but not read, in a period and crime types.
-
-    A store query reads the rows in the wards' extent and counts the others by month and crime
-    type (``CrimeLoad.unread_located``); these lie outside the wards. ``crime_types`` None or
-    empty means every type (``(blank)`` chooses the rows without one).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> crimes = SimpleNamespace(unread_located=(("2025-01", "Burglary", 4), ("2025-02", None, 2)))
-    >>> area = SimpleNamespace(crimes=crimes)
-    >>> unread_located_in(area, ("2025-01", "2025-02"), None)  # type: ignore[arg-type]
-    6
-    >>> unread_located_in(area, ("2025-02", "2025-02"), ("(blank)",))  # type: ignore[arg-type]
-    2
-    """
-    first, last = months
-    total = 0
-    for month, crime_type, n in area.crimes.unread_located:
-        shown = BLANK_CRIME_TYPE if is_blank_crime_type(crime_type) else crime_type
-        if first <= month <= last and (not crime_types or shown in crime_types):
-            total += n
-    return total
 
 
 def data_accounting(area: StudyArea) -> str:

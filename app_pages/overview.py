@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from boundaries.select import n_unread_located
 from layers.overview import (
     MEASURE_LABELS,
     Measure,
@@ -55,7 +56,7 @@ source = (
 )
 # A store reads the rows in the wards' extent and counts the rest by month and type: the total
 # outside the wards is the one the same files give, with the part read named.
-unread = _ui.unread_located_in(area, (first, last), ctx.selection.crime_types) if store else 0
+unread = n_unread_located(area.crimes, ctx.selection)  # 0 from files: every row is read
 outside = f"{overview.n_outside_wards + unread:,} located outside them" + (
     f" ({overview.n_outside_wards:,} in the wards' extent; {unread:,} elsewhere in the store, "
     "counted, not read)"

@@ -28,6 +28,7 @@ __all__ = [
     "data_period",
     "filter_texts",
     "is_blank_crime_type",
+    "n_unread_located",
     "parse_month_range",
     "ranked_counts",
     "require_loaded_months",
@@ -254,6 +255,29 @@ def _unread_rows(
 
 def _n_unread(crimes: CrimeLoad, selection: Selection, status: str = "located") -> int:
     return sum(n for _, n in _unread_rows(crimes, selection, status))
+
+
+def n_unread_located(crimes: CrimeLoad, selection: Selection) -> int:
+    """
+    Count a store load's located rows counted but not read, in the selection's months and types.
+
+    A store query reads the rows in the wards' extent and counts the others by month and crime
+    type (:attr:`CrimeLoad.unread_located`); they lie outside the wards. The wards of the
+    selection do not narrow them. Zero for a load from files, which reads every row.
+
+    Parameters
+    ----------
+    crimes
+        The load.
+    selection
+        Its months and crime types count (``(blank)`` chooses the rows without a type).
+
+    Returns
+    -------
+    int
+        The rows.
+    """
+    return _n_unread(crimes, selection)
 
 
 def _unread_months(crimes: CrimeLoad, selection: Selection) -> list[str]:
