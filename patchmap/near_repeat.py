@@ -209,6 +209,7 @@ def run_alerts(args: argparse.Namespace) -> int:
         msg = f"--out {args.out.name}: write the zones as .gpkg."
         raise ParameterError(msg)
     events = _selected(args)
+    _require_gb_for_out(args, events)
     day: dt.date = args.date
     if (args.distance_m is None) != (args.days is None):
         msg = "Give both --distance-m and --days, or neither (then a Knox test sets them)."
@@ -252,6 +253,21 @@ def run_alerts(args: argparse.Namespace) -> int:
     if args.out is not None:
         print(f"Wrote {args.out} ({args.audience}).")
     return 0
+
+
+def _require_gb_for_out(args: argparse.Namespace, events: gpd.GeoDataFrame) -> None:
+    """Refuse ``--out`` before any analysis for events outside Great Britain (as the app does)."""
+    from spatial.crs import BNG_EPSG
+
+    epsg = events.crs.to_epsg() if events.crs is not None else None
+    if args.out is not None and epsg != BNG_EPSG:
+        where = f"EPSG:{epsg}" if epsg is not None else "no known CRS"
+        msg = (
+            f"--out writes the zones in British National Grid, for data in Great Britain; these "
+            f"events lie outside it ({where}). Leave out --out to see the zones and their "
+            "actions."
+        )
+        raise ParameterError(msg)
 
 
 def _days_data(args: argparse.Namespace) -> DayEvents:

@@ -173,3 +173,20 @@ def test_alerts_propose_cocooning_actions_in_the_tasking_log(
     assert all(a.description.startswith("Cocooning visits") for a in actions)
     assert cli.main([*base, "--json"]) == 2  # no problem to put them in
     assert "--db needs --problem-id" in capsys.readouterr().err
+
+
+@pytest.mark.shared
+def test_alerts_out_outside_great_britain_is_refused_before_any_analysis(
+    shared_data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extract = shared_data_dir / "toronto" / "toronto_mci_2019_2021.csv"
+    args = ["alerts", "--incidents", str(extract), "--crime-type", "Break and Enter"]
+    args += ["--date", "2021-06-15", "--distance-m", "200", "--days", "7"]
+    assert cli.main([*args, "--out", str(tmp_path / "zones.gpkg")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing printed, then refused: the message alone
+    assert err.startswith("patchmap: error: --out writes the zones in British National Grid")
+    assert "(EPSG:32617). Leave out --out to see the zones and their actions." in err
+    assert not (tmp_path / "zones.gpkg").exists()
+    assert cli.main(args) == 0  # without --out: the zones, in their UTM zone
+    assert "near-repeat zone(s) are live" in capsys.readouterr().out
