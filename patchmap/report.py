@@ -53,12 +53,24 @@ def _audience_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="street network .graphml for routes and the map's streets (the demo's with --demo)",
     )
+    parser.add_argument(
+        "--sites",
+        type=Path,
+        metavar="FILE",
+        help="co-location sites: CSV (name, kind, lon, lat) or GeoJSON (the demo's with --demo)",
+    )
 
 
-def _with_network(loaded: Loaded, network: Path | None) -> StudyArea:
-    if network is None:
-        return loaded.area
-    return dataclasses.replace(loaded.area, network_path=network)
+def _with_network(loaded: Loaded, network: Path | None, sites: Path | None = None) -> StudyArea:
+    """Return the loaded area with the street network and co-location sites given, if any."""
+    area = loaded.area
+    if network is not None:
+        area = dataclasses.replace(area, network_path=network)
+    if sites is not None:
+        from spatial.sites import read_sites
+
+        area = dataclasses.replace(area, sites=read_sites(sites))
+    return area
 
 
 def add_export(parser: argparse.ArgumentParser) -> None:
@@ -107,7 +119,7 @@ def run_export(args: argparse.Namespace) -> int:
         msg = f"Unknown layer(s) {', '.join(unknown)}. Choose from: {', '.join(LAYER_KINDS)}."
         raise ParameterError(msg)
     loaded = load(args)
-    area = _with_network(loaded, args.network)
+    area = _with_network(loaded, args.network, args.sites)
     analyses = export_analyses(
         area,
         loaded.selection,
@@ -118,7 +130,8 @@ def run_export(args: argparse.Namespace) -> int:
     built = analysis_layers(analyses, audience=args.audience)
     if "sites" in args.layers and area.sites is None:
         print(
-            "patchmap: no co-location sites are loaded; the sites layer is left out",
+            "patchmap: no co-location sites are loaded (give --sites FILE: CSV with name, kind, "
+            "lon, lat, or GeoJSON); the sites layer is left out",
             file=sys.stderr,
         )
     result = export_layers(
@@ -227,7 +240,7 @@ def run_brief(args: argparse.Namespace) -> int:
     if len(places) != 1:
         msg = "A pack covers one place: give one --ward NAME or one --neighbourhood NAME."
         raise ParameterError(msg)
-    area = _with_network(loaded, args.network)
+    area = _with_network(loaded, args.network, args.sites)
     ward = selection.wards[0] if selection.wards else None
     tasking = None
     if args.db:
