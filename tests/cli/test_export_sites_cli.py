@@ -36,6 +36,7 @@ def test_export_writes_the_sites_given(
     assert main([*args, "--sites", str(sites), "--out", str(out)]) == 0
     written = gpd.read_file(out, layer="sites")
     assert sorted(written["name"]) == ["Guildhall", "Parkside Police Station"]
+    assert written.crs is not None
     assert written.crs.to_epsg() == 27700
     capsys.readouterr()
     without = [
