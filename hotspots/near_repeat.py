@@ -420,7 +420,9 @@ def alerts_from_knox(
     days = knox.near_repeat_days
     if distance is None or days is None:
         msg = (
-            "The Knox test found no near repeat to draw zones from (" + knox.verdict + "). "
+            "The Knox test found no near repeat to draw zones from ("
+            + knox.verdict.rstrip(".")
+            + "). "
             "Set the distance and days by hand if you still want zones."
         )
         raise ParameterError(msg)

@@ -118,6 +118,14 @@ def run_export(args: argparse.Namespace) -> int:
     if unknown:
         msg = f"Unknown layer(s) {', '.join(unknown)}. Choose from: {', '.join(LAYER_KINDS)}."
         raise ParameterError(msg)
+    preset = get_preset(args.audience)
+    refused = [k for k in args.layers if k not in preset.allowed_layers]
+    if refused:  # before reading anything: the first thing to fix (a network can wait)
+        msg = (
+            f"The {preset.audience} preset does not allow the {', '.join(refused)} layer(s). "
+            f"Allowed: {', '.join(preset.allowed_layers)}."
+        )
+        raise ParameterError(msg)
     loaded = load(args)
     area = _with_network(loaded, args.network, args.sites)
     analyses = export_analyses(
@@ -125,7 +133,7 @@ def run_export(args: argparse.Namespace) -> int:
         loaded.selection,
         layers=args.layers,
         cell_size_m=args.cell_size_m,
-        min_cell_m=get_preset(args.audience).min_cell_m or None,
+        min_cell_m=preset.min_cell_m or None,
     )
     built = analysis_layers(analyses, audience=args.audience)
     if "sites" in args.layers and area.sites is None:

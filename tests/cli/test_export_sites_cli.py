@@ -64,3 +64,16 @@ def test_brief_takes_the_sites_and_refuses_a_wrong_file(
     capsys.readouterr()
     assert main([*args, "--sites", str(wrong), "--out", str(tmp_path / "p2.html")]) == 2
     assert "kind" in capsys.readouterr().err  # the missing column named
+
+
+def test_a_layer_the_audience_may_not_have_is_refused_before_anything_else(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # public files have no routes: said first, not "load a street network"
+    args = ["export", "--demo", "--ward", "Castle", "--audience", "public"]
+    assert main([*args, "--layers", "hotspots,routes", "--out", str(tmp_path / "x.gpkg")]) == 2
+    assert capsys.readouterr().err == (
+        "patchmap: error: The public preset does not allow the routes layer(s). Allowed: "
+        "crimes, hotspots, hot_areas, density, clusters, sites, wards.\n"
+    )
+    assert not (tmp_path / "x.gpkg").exists()
