@@ -105,15 +105,23 @@ def add_knox(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--distance-bands-m",
         default="0,100,200,300,400",
-        help="upper bounds in metres; a leading 0 is the same-location band",
+        help="upper bounds in metres; a leading 0 is the same-location band "
+        "(default 0,100,200,300,400)",
     )
     parser.add_argument(
-        "--time-bands-days", default="7,14,21,28", help="upper bounds in whole days"
+        "--time-bands-days",
+        default="7,14,21,28",
+        help="upper bounds in whole days (default 7,14,21,28)",
     )
-    parser.add_argument("--permutations", type=int, default=999, help="shuffles of the dates")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffles")
     parser.add_argument(
-        "--metric", choices=("euclidean", "manhattan"), default="euclidean", help="distance"
+        "--permutations", type=int, default=999, help="shuffles of the dates (default 999)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffles (default 0)")
+    parser.add_argument(
+        "--metric",
+        choices=("euclidean", "manhattan"),
+        default="euclidean",
+        help="distance (default euclidean)",
     )
 
 
@@ -160,13 +168,16 @@ def add_alerts(parser: argparse.ArgumentParser) -> None:
         "--distance-m", type=float, help="zone radius (default: from a Knox test of the data)"
     )
     parser.add_argument("--days", type=int, help="days a zone stays live (default: Knox)")
-    parser.add_argument("--permutations", type=int, default=999, help="shuffles for the Knox test")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the Knox test")
+    parser.add_argument(
+        "--permutations", type=int, default=999, help="shuffles for the Knox test (default 999)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Knox test (default 0)")
     parser.add_argument(
         "--audience",
         choices=("police", "partner", "public"),
         default="police",
-        help="--out detail: police (zones, events, streets) or partner/public (zones only)",
+        help="--out detail: police (zones, events, streets) or partner/public (zones only; "
+        "default police)",
     )
     parser.add_argument(
         "--db",

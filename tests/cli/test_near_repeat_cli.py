@@ -190,3 +190,15 @@ def test_alerts_out_outside_great_britain_is_refused_before_any_analysis(
     assert not (tmp_path / "zones.gpkg").exists()
     assert cli.main(args) == 0  # without --out: the zones, in their UTM zone
     assert "near-repeat zone(s) are live" in capsys.readouterr().out
+
+
+def test_knox_and_alerts_help_give_their_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    for command, defaults in (
+        ("knox", ("(default 999)", "(default 0)", "(default 0,100,200,300,400)", "(default 7,14,")),
+        ("alerts", ("(default 999)", "(default 0)", "default police)")),
+    ):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help lines
+        for default in defaults:
+            assert default in shown, (command, default)
