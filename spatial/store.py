@@ -307,9 +307,7 @@ def _source_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]
     apply :mod:`spatial.versions`' rule alike. System clutter
     (:func:`spatial.validate.is_system_junk`) is skipped, with a note in ``notes``.
     """
-    if not source.exists():
-        msg = f"{source}: no such file or folder. Check the path."
-        raise InputDataError(msg)
+    _require_source(source)
     if source.is_dir():
         yield from _folder_blobs(source, order, notes)
         return
@@ -321,6 +319,13 @@ def _source_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]
         yield from _zip_blobs(source, order, source.name, notes=notes)
     else:
         yield _file_blob(source, Published(source.name, None, None, order))
+
+
+def _require_source(source: Path) -> None:
+    """Refuse a source that is not there (before the store's folder is made, by :func:`ingest`)."""
+    if not source.exists():
+        msg = f"{source}: no such file or folder. Check the path."
+        raise InputDataError(msg)
 
 
 def _folder_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]:
@@ -1545,6 +1550,8 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
     if not sources:
         msg = "No files to ingest. Give data.police.uk CSV files, folders or .zip archives."
         raise EmptyInputError(msg)
+    for source in sources:  # a mistyped path leaves no new, empty store folder behind
+        _require_source(Path(source))
     with _locked(store_dir):
         manifest = read_manifest(store_dir, purpose="ingest")
         _remove_leftovers(store_dir, manifest)

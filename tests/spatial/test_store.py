@@ -196,6 +196,12 @@ def test_month_range_reads_only_those_partitions(cambridge_store: Path) -> None:
     assert load.n_rows == 6_267 + 6_152  # SOURCES.md
 
 
+def test_a_mistyped_source_is_refused_before_the_store_folder_is_made(tmp_path: Path) -> None:
+    with pytest.raises(InputDataError, match=r"nothere\.zip: no such file or folder\. Check"):
+        ingest([tmp_path / "nothere.zip"], store_dir=tmp_path / "store")
+    assert not (tmp_path / "store").exists()
+
+
 def test_ingest_twice_changes_nothing(cambridge_dir: Path, tmp_path: Path) -> None:
     target = tmp_path / "s"
     ingest([cambridge_dir / "crimes"], store_dir=target)
