@@ -820,6 +820,34 @@ def _tasks_verb(session: Session, args: argparse.Namespace) -> Any:  # noqa: ANN
     return export_log(session)
 
 
+_READING_VERBS: Final = frozenset({"list", "export"})
+"""Verbs that only read the log: given a --db file that is not there, a typing mistake."""
+
+
+def _require_log_to_read(args: argparse.Namespace) -> None:
+    """
+    Refuse a reading verb on a ``--db`` SQLite file that does not exist.
+
+    Opening it would make a new, empty log there and answer "(none)", hiding a mistyped path.
+    A log is made by the first ``tasks add`` (and the default log, when ``--db`` is not given).
+    """
+    from sqlalchemy.engine import make_url
+
+    from tasking.store import resolve_database_url
+
+    if args.tasks_verb not in _READING_VERBS or not args.db:
+        return
+    url = make_url(resolve_database_url(args.db))
+    path = url.database
+    on_disk = url.get_backend_name() == "sqlite" and path and path != ":memory:"
+    if on_disk and not Path(str(path)).exists():
+        msg = (
+            f"--db {args.db}: there is no tasking log at {path}. Check the path; a new log "
+            "is made by the first 'patchmap tasks add'."
+        )
+        raise ParameterError(msg)
+
+
 def _tasks_result(args: argparse.Namespace) -> object:
     from sqlalchemy.orm import Session
 
@@ -828,6 +856,7 @@ def _tasks_result(args: argparse.Namespace) -> object:
     notes = None
     if _checks_ward(args.tasks_verb, args):  # before the log is opened: a refusal writes nothing
         notes = _check_problem_ward(args)
+    _require_log_to_read(args)
     engine = connect(args.db)
     try:
         with Session(engine) as session, session.begin():

@@ -752,3 +752,19 @@ def test_tasks_boundaries_before_a_verb_that_checks_no_ward_are_refused(
         "--demo is read only by 'tasks assess' and, to check a problem's --ward, by 'tasks add "
         "problem' and 'tasks update problem': 'tasks add action' reads no crime data."
     ) in " ".join(capsys.readouterr().err.split())
+
+
+def test_listing_a_log_that_is_not_there_is_refused_not_made(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    typed = tmp_path / "nope" / "log.sqlite"  # a mistyped --db: "(none)" would hide it
+    for verb in (["list", "problems"], ["export"]):
+        code, _, err = _run(capsys, "tasks", "--db", str(typed), *verb)
+        assert code == 2
+        assert f"there is no tasking log at {typed}. Check the path" in err
+    assert not typed.parent.exists()
+    code, _, _ = _run(capsys, "tasks", "--db", str(typed), "add", "problem", "--title", "Bikes")
+    assert code == 0  # the first add makes the log, folders and all
+    code, listed, _ = _run(capsys, "tasks", "--db", str(typed), "list", "problems")
+    assert code == 0
+    assert "Bikes" in str(listed)
