@@ -585,7 +585,12 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     n_outside_wards = n_in_gb - n_inside
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
-        msg = "The chosen months and crime types select no rows. Widen the month range or types."
+        held = area.months
+        span = f"the data hold {held[0]}..{held[-1]}" if held else "the data hold no months"
+        msg = (
+            f"The chosen months and crime types select no rows ({span}). Widen the month range "
+            "or types."
+        )
         raise EmptyInputError(msg)
     names = _ward_set(area, selection)
     by_ward_counts = inside_wards.value_counts()

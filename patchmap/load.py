@@ -29,6 +29,7 @@ def run_summary(args: argparse.Namespace) -> int:
     Great Britain) go to stderr in every mode, and into the JSON as ``notes``.
     """
     from boundaries.select import summarise
+    from spatial.wording import count_text
 
     checked_json_out(args.out)
     # a summary counts by month and crime type: a store need not read Crime IDs and the rest
@@ -42,7 +43,8 @@ def run_summary(args: argparse.Namespace) -> int:
     if args.json:
         print_json(record)
         return 0
-    print(f"{loaded.area.label}: {summary.n_rows_read:,} rows read in {len(summary.months)} months")
+    rows = count_text(summary.n_rows_read, "row")
+    print(f"{loaded.area.label}: {rows} read in {count_text(len(summary.months), 'month')}")
     print(f"  without location   {summary.n_without_location:>8,}")
     print(f"  outside GB         {summary.n_outside_gb:>8,}")
     print(f"  outside the wards  {summary.n_outside_wards:>8,}")

@@ -136,11 +136,14 @@ def _print_gap(rows: object) -> None:
     """Print the reports set beside recorded crime (``--reports``), theme by theme."""
     if not isinstance(rows, list) or not rows:
         return
+    from spatial.wording import count_text
+
     print("  reports beside recorded crime:")
     for row in rows:
+        reports = count_text(row["n_reports"], "report")
         print(
-            f"    {row['theme']:<28} {row['n_reports']:>4} reports, {row['n_recorded']:>5} "
-            f"recorded: {row['reading']}"
+            f"    {row['theme']:<28} {reports:>12}, {row['n_recorded']:>5,} recorded: "
+            f"{row['reading']}"
         )
 
 

@@ -54,6 +54,7 @@ from spatial.validate import (
     require_columns,
     source_bytes,
 )
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -383,7 +384,8 @@ def gap_table(reports: gpd.GeoDataFrame, crimes: gpd.GeoDataFrame) -> pd.DataFra
             continue
         share_r, share_c = r / n_rep, c / n_rec
         if theme == NOT_POLICE_CRIME:
-            reading = f"{r} reports are partner issues police.uk never records."
+            are = "is a partner issue" if r == 1 else "are partner issues"
+            reading = f"{count_text(r, 'report')} {are} police.uk never records."
         elif share_r > share_c + 0.05:
             reading = (
                 f"Raised in {share_r:.0%} of reports but {share_c:.0%} of recorded crime: "

@@ -80,6 +80,9 @@ def test_summary_filters_by_month_and_type(
     assert record["months"] == ["2025-09"]
     assert record["n_rows"] == 1131  # ASB rows in the force's September 2025 file
     assert set(record["by_crime_type"]) == {"Anti-social behaviour"}
+    assert main([a for a in args if a != "--json"]) == 0  # the text says one month, not "1 months"
+    first_line = capsys.readouterr().out.splitlines()[0]
+    assert first_line == f"wards.geojson: {record['n_rows_read']:,} rows read in 1 month"
 
 
 def test_errors_go_to_stderr_with_exit_code_2_and_no_traceback(tmp_path: Path) -> None:
@@ -216,7 +219,10 @@ def test_profile_sets_reports_beside_recorded_crime(
     assert main([*args, "--reports", str(reports)]) == 0  # the text shows them too
     text = capsys.readouterr().out
     assert "  reports beside recorded crime:" in text
-    assert f"       1 reports, {gap['Drugs']['n_recorded']:>5} recorded: " in text
+    drugs = f"    {'Drugs':<28}     1 report, {gap['Drugs']['n_recorded']:>5,} recorded: "
+    assert drugs in text
+    assert "1 report is a partner issue police.uk never records." in text  # the fly-tipping
+    assert " 1 reports" not in text
 
 
 def test_profile_counts_eva_findings_from_the_tasking_log(
