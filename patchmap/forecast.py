@@ -65,18 +65,22 @@ def add_backtest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--methods",
         default=",".join(DEFAULT_BACKTEST_METHOD_NAMES),
-        help=f"comma-separated, from: {', '.join(METHOD_NAMES)}",
+        help=f"comma-separated, from: {', '.join(METHOD_NAMES)} (default: %(default)s)",
     )
     parser.add_argument(
         "--coverage-pct",
         type=_pct_list,
         default=DEFAULT_COVERAGES_PCT,
-        help="shares of the cells to flag, in per cent, e.g. 1,5,10",
+        help="shares of the cells to flag, in per cent (default: "
+        f"{','.join(f'{pct:g}' for pct in DEFAULT_COVERAGES_PCT)})",
     )
     _forecast_grid_options(parser)
     _horizon_options(parser)
     parser.add_argument(
-        "--step-days", type=int, default=7, help="with --horizon-days: days between origins"
+        "--step-days",
+        type=int,
+        default=7,
+        help="with --horizon-days: days between origins (default: %(default)s)",
     )
     _street_options(parser)
 
@@ -99,19 +103,23 @@ def _street_options(parser: argparse.ArgumentParser) -> None:
         help="street network (.graphml, .osm or .osm.pbf); implies --streets",
     )
     streets.add_argument(
-        "--lixel-m", type=float, default=DEFAULT_LIXEL_M, help="length of a street piece"
+        "--lixel-m",
+        type=float,
+        default=DEFAULT_LIXEL_M,
+        help="length of a street piece (default: %(default)g)",
     )
     streets.add_argument(
         "--bandwidth-m",
         type=float,
         default=DEFAULT_NKDE_BANDWIDTH_M,
-        help="network KDE bandwidth along the streets",
+        help="network KDE bandwidth along the streets (default: %(default)g)",
     )
     streets.add_argument(
         "--max-snap-m",
         type=float,
         default=DEFAULT_LIXEL_SNAP_M,
-        help="crimes further than this from every street are counted and left out",
+        help="crimes further than this from every street are counted and left out "
+        "(default: %(default)g)",
     )
 
 

@@ -41,8 +41,12 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         "--method",
         choices=STREET_METHODS,
         default=STREET_METHODS[0],
-        help="network KDE (discontinuous: mass split at junctions; simple), crimes per 100 m, "
-        "or Gi* on counts (default: %(default)s)",
+        help="network KDE: nkde-discontinuous (the kernel split equally among the streets "
+        "leading on at each junction, so it integrates to the crimes bar dead ends), nkde-simple "
+        "(by shortest-path distance, not mass-conserving), nkde-continuous (2/n of the kernel on "
+        "along every street at a junction of n, with a backward correction: continuous at "
+        "junctions and conserved, dead ends included); counts: crimes per 100 m; gistar: Gi* on "
+        "counts (default: %(default)s)",
     )
     parser.add_argument(
         "--per",
@@ -54,16 +58,20 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         "--bandwidth-m",
         type=float,
         default=DEFAULT_NKDE_BANDWIDTH_M,
-        help="NKDE bandwidth along the streets",
+        help="NKDE bandwidth along the streets (default: %(default)g)",
     )
     parser.add_argument(
-        "--lixel-m", type=float, default=DEFAULT_LIXEL_M, help="length of a street piece"
+        "--lixel-m",
+        type=float,
+        default=DEFAULT_LIXEL_M,
+        help="length of a street piece (default: %(default)g)",
     )
     parser.add_argument(
         "--max-snap-m",
         type=float,
         default=DEFAULT_LIXEL_SNAP_M,
-        help="crimes further than this from every street are counted and left out",
+        help="crimes further than this from every street are counted and left out "
+        "(default: %(default)g)",
     )
     parser.add_argument("--kernel", choices=("quartic", "gaussian"), default="quartic")
     parser.add_argument(

@@ -96,3 +96,36 @@ def test_cli_defaults_are_the_package_defaults(argv: list[str], dest: str, expec
 def test_backtest_methods_default_names_the_package_methods() -> None:
     args = build_parser().parse_args(["backtest", "--demo"])
     assert tuple(args.methods.split(",")) == _package_values()["DEFAULT_BACKTEST_METHOD_NAMES"]
+
+
+def _help_of(command: str, dest: str) -> str:
+    """Return the ``--help`` text of one option of one subcommand."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001 - argparse's own table
+    choices = sub.choices
+    assert isinstance(choices, dict)
+    action = next(a for a in choices[command]._actions if a.dest == dest)  # noqa: SLF001
+    assert action.help is not None
+    return action.help % {**vars(action), "default": action.default}
+
+
+@pytest.mark.parametrize(
+    ("command", "dest", "shown"),
+    [
+        ("backtest", "step_days", "(default: 7)"),
+        ("backtest", "methods", "(default: counts-all,kde,prospective,gistar,model,default)"),
+        ("backtest", "coverage_pct", "(default: 1,5,10)"),
+        ("backtest", "bandwidth_m", "(default: 150)"),
+        ("streets", "bandwidth_m", "(default: 150)"),
+        ("streets", "lixel_m", "(default: 50)"),
+        ("streets", "max_snap_m", "(default: 50)"),
+    ],
+)
+def test_help_shows_the_defaults(command: str, dest: str, shown: str) -> None:
+    assert _help_of(command, dest).endswith(shown)
+
+
+def test_streets_help_describes_every_method() -> None:
+    text = _help_of("streets", "method")
+    for method in _defaults.STREET_METHODS:
+        assert f"{method} (" in text or f"{method}: " in text, method
