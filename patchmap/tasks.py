@@ -140,8 +140,8 @@ def _add_log_options(parser: argparse.ArgumentParser) -> None:
     log.add_argument(
         "--db",
         metavar="URL",
-        help=f"database URL or SQLite file (default ${DATABASE_URL_ENV}, else a SQLite file in "
-        "~/.local/share/patchmap)",
+        help=f"database URL or SQLite file (default ${DATABASE_URL_ENV}, else "
+        "$XDG_DATA_HOME/patchmap/tasking.sqlite, $XDG_DATA_HOME defaulting to ~/.local/share)",
     )
     log.add_argument(
         "--user", metavar="NAME", help="who is making the change (default $PATCHMAP_USER or login)"
