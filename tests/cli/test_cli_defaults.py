@@ -106,7 +106,7 @@ def _help_of(command: str, dest: str) -> str:
     assert isinstance(choices, dict)
     action = next(a for a in choices[command]._actions if a.dest == dest)  # noqa: SLF001
     assert action.help is not None
-    return action.help % {**vars(action), "default": action.default}
+    return str(action.help % {**vars(action), "default": action.default})
 
 
 @pytest.mark.parametrize(
