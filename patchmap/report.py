@@ -61,7 +61,7 @@ def _audience_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _with_network(loaded: Loaded, network: Path | None, sites: Path | None = None) -> StudyArea:
+def _with_network_and_sites(loaded: Loaded, network: Path | None, sites: Path | None) -> StudyArea:
     """Return the loaded area with the street network and co-location sites given, if any."""
     area = loaded.area
     if network is not None:
@@ -127,7 +127,7 @@ def run_export(args: argparse.Namespace) -> int:
         )
         raise ParameterError(msg)
     loaded = load(args)
-    area = _with_network(loaded, args.network, args.sites)
+    area = _with_network_and_sites(loaded, args.network, args.sites)
     analyses = export_analyses(
         area,
         loaded.selection,
@@ -248,7 +248,7 @@ def run_brief(args: argparse.Namespace) -> int:
     if len(places) != 1:
         msg = "A pack covers one place: give one --ward NAME or one --neighbourhood NAME."
         raise ParameterError(msg)
-    area = _with_network(loaded, args.network, args.sites)
+    area = _with_network_and_sites(loaded, args.network, args.sites)
     ward = selection.wards[0] if selection.wards else None
     tasking = None
     if args.db:
