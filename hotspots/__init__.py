@@ -307,6 +307,7 @@ if TYPE_CHECKING:
         hours_mask,
         patrol_windows,
         select_events,
+        selection_notes,
         timing_change,
         when_summary,
     )
@@ -552,6 +553,7 @@ _EXPORTS: dict[str, str] = {
     "select_day_default": "hotspots.weekly",
     "select_default": "hotspots.forecast",
     "select_events": "hotspots.when",
+    "selection_notes": "hotspots.when",
     "sepp_expected_counts": "hotspots.sepp",
     "share_in_top": "hotspots.concentration",
     "silverman_bandwidth_m": "hotspots.kde",
@@ -813,6 +815,7 @@ __all__ = [
     "select_day_default",
     "select_default",
     "select_events",
+    "selection_notes",
     "sepp_expected_counts",
     "share_in_top",
     "silverman_bandwidth_m",

@@ -27,13 +27,15 @@ from scipy import sparse, stats
 
 from boundaries.select import crime_type_mask
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError
-from spatial.incidents import recorded_at_midnight
+from spatial.incidents import midnight_note, recorded_at_midnight
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import numpy.typing as npt
     from shapely.geometry.base import BaseGeometry
+
+    from spatial.incidents import IncidentReport
 
 __all__ = [
     "DAY_NAMES",
@@ -56,6 +58,7 @@ __all__ = [
     "hours_mask",
     "patrol_windows",
     "select_events",
+    "selection_notes",
     "timing_change",
     "when_summary",
 ]
@@ -633,6 +636,38 @@ def n_recorded_at_midnight(events: pd.DataFrame) -> int:
     if "at_midnight" in events.columns:
         return int(events["at_midnight"].sum())
     return int(recorded_at_midnight(events["start"], events["end"]).sum())
+
+
+def selection_notes(report: IncidentReport, events: pd.DataFrame) -> list[str]:
+    """
+    Return the extract's notes, its 00:00 sentence about ``events`` when they are a selection.
+
+    The load report counts the events recorded at exactly 00:00 in the whole extract; a
+    selection (places, types, months, hours) answers with its own count
+    (:func:`n_recorded_at_midnight`), so its notes say that count, with the extract's beside it.
+
+    Parameters
+    ----------
+    report
+        The extract's load report.
+    events
+        The events selected (all of the extract's when nothing was selected).
+
+    Returns
+    -------
+    list of str
+        The report's notes, in order, the 00:00 sentence rewritten for a selection (an extract
+        with no event at 00:00 has no such sentence, nor can a selection of it need one).
+    """
+    notes = list(report.notes)
+    n_selected, n_midnight = len(events), n_recorded_at_midnight(events)
+    whole = midnight_note(report.n_at_midnight, report.n_events, midnight=report.midnight)
+    if n_selected == report.n_events or whole not in notes:
+        return notes
+    notes[notes.index(whole)] = midnight_note(
+        n_midnight, n_selected, midnight=report.midnight, n_in_extract=report.n_at_midnight
+    )
+    return notes
 
 
 # --------------------------------------------------------------------------- selections

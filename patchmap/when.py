@@ -188,6 +188,7 @@ def run_when(args: argparse.Namespace) -> int:
         n_recorded_at_midnight,
         patrol_windows,
         select_events,
+        selection_notes,
         timing_change,
         when_summary,
     )
@@ -204,11 +205,10 @@ def run_when(args: argparse.Namespace) -> int:
         first, last = _months(args, incidents)  # the one reading of --months
         start, end = pd.Period(first, "M").start_time, (pd.Period(last, "M") + 1).start_time
     events = select_events(events, area=area, crime_types=args.crime_type, start=start, end=end)
-    notes = list(incidents.report.notes)
-    if (
-        args.hours is not None
-    ):  # the rule every subcommand's --hours follows (hotspots.when.events_in_hours)
+    if args.hours is not None:  # the rule of every subcommand's --hours
         events = events_in_hours(events, hours_mask(args.hours), max_window_h=args.max_window_h)
+    notes = selection_notes(incidents.report, events)  # its 00:00 count is the selection's
+    if args.hours is not None:
         notes.append(f"Only crimes in the hours {args.hours}.")
     what = ", ".join(args.crime_type).lower() if args.crime_type else "crimes"
     if label:

@@ -72,6 +72,7 @@ __all__ = [
     "Incidents",
     "Midnight",
     "incidents_to_crimes",
+    "midnight_note",
     "parse_column_map",
     "read_incidents",
     "recorded_at_midnight",
@@ -1513,6 +1514,56 @@ def _in_given_area(
 # --------------------------------------------------------------------------- public API
 
 
+def midnight_note(
+    n_at_midnight: int,
+    n_events: int,
+    *,
+    midnight: Midnight,
+    n_in_extract: int | None = None,
+) -> str:
+    """
+    Say how many events are recorded at exactly 00:00 and how they were counted.
+
+    Parameters
+    ----------
+    n_at_midnight
+        Events recorded at exactly 00:00 (see :func:`recorded_at_midnight`).
+    n_events
+        The events they are a share of: the extract's, or a selection's.
+    midnight
+        The rule they were read with.
+    n_in_extract
+        For a selection: the number in the whole extract, said beside the selection's.
+
+    Returns
+    -------
+    str
+        The sentence of the load report (and of a selection, with ``n_in_extract``).
+
+    Examples
+    --------
+    >>> midnight_note(3, 12, midnight="as-recorded")[:52]
+    '3 events (25.0%) are recorded at exactly 00:00, ofte'
+    >>> midnight_note(2, 8, midnight="unknown", n_in_extract=3)[:58]
+    '2 of the 8 events selected (25.0%) are recorded at exactly'
+    """
+    share = n_at_midnight / n_events if n_events else 0.0
+    how = "spread over their day" if midnight == "unknown" else "counted at 00:00"
+    other = "as-recorded" if midnight == "unknown" else "unknown"
+    counted = (
+        f"{n_at_midnight:,} event{'s' * (n_at_midnight != 1)} ({share:.1%})"
+        if n_in_extract is None
+        else f"{n_at_midnight:,} of the {n_events:,} event{'s' * (n_events != 1)} selected "
+        f"({share:.1%})"
+    )
+    verb = "is" if n_at_midnight == 1 else "are"
+    extract = "" if n_in_extract is None else f" ({n_in_extract:,} in the whole extract)"
+    return (
+        f"{counted} {verb} recorded at exactly 00:00{extract}, often meaning 'time unknown'; "
+        f"{how} (--midnight {other} changes this)."
+    )
+
+
 def read_incidents(
     paths: Sequence[IncidentSource],
     *,
@@ -1744,13 +1795,7 @@ def _report(  # noqa: PLR0913 - one field per bucket
         if counts_noted[label]
     )
     if n_at_midnight:
-        share = n_at_midnight / len(events)
-        how = "spread over their day" if midnight == "unknown" else "counted at 00:00"
-        other = "as-recorded" if midnight == "unknown" else "unknown"
-        notes.append(
-            f"{n_at_midnight} events ({share:.1%}) are recorded at exactly 00:00, often meaning "
-            f"'time unknown'; {how} (--midnight {other} changes this)."
-        )
+        notes.append(midnight_note(n_at_midnight, len(events), midnight=midnight))
     return IncidentReport(
         n_rows=len(table),
         n_events=len(events),

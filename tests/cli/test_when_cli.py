@@ -280,6 +280,34 @@ def test_when_counts_midnight_events_of_the_selection_not_of_the_extract(
     unknown = _json(capsys, [*base, "--crime-type", "Burglary", "--midnight", "unknown"])
     assert unknown["n_at_midnight"] == 2  # as recorded, though now spread over their days
 
+    # the notes say the same counts as the fields beside them
+    def at_midnight(record: dict[str, object]) -> list[str]:
+        notes = record["notes"]
+        assert isinstance(notes, list)
+        return [str(n) for n in notes if "exactly 00:00" in n]
+
+    assert at_midnight(everything) == [
+        (
+            "3 events (60.0%) are recorded at exactly 00:00, often meaning 'time unknown'; "
+            "counted at 00:00 (--midnight unknown changes this)."
+        )
+    ]
+    assert at_midnight(burglary) == [
+        (
+            "2 of the 3 events selected (66.7%) are recorded at exactly 00:00 (3 in the whole "
+            "extract), often meaning 'time unknown'; counted at 00:00 (--midnight unknown changes "
+            "this)."
+        )
+    ]
+    assert at_midnight(morning) == [
+        (
+            "0 of the 1 event selected (0.0%) are recorded at exactly 00:00 (3 in the whole "
+            "extract), often meaning 'time unknown'; counted at 00:00 (--midnight unknown changes "
+            "this)."
+        )
+    ]
+    assert "spread over their day (--midnight as-recorded" in at_midnight(unknown)[0]
+
 
 @pytest.mark.parametrize("value", ["2025-13", "foo", "2025", "2025-03-15", ""])
 def test_when_refuses_a_split_that_is_not_a_month(
