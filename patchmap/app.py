@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,17 +108,33 @@ def add_app(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _replaces_itself() -> bool:
+    """Whether this process can become Streamlit's (``exec`` keeps its process on POSIX)."""
+    return os.name == "posix"
+
+
 def run_app(args: argparse.Namespace) -> int:
-    """Run ``patchmap app``: serve the app until Ctrl-C; return Streamlit's exit code."""
+    """
+    Run ``patchmap app``: serve the app until Ctrl-C; return Streamlit's exit code.
+
+    On POSIX systems this process becomes Streamlit's (``exec``), so a stop signal from a
+    service manager or ``kill`` reaches the server itself and leaves no server running behind a
+    stopped command; elsewhere Streamlit runs as a child until it ends.
+    """
     script = find_app()
     if importlib.util.find_spec("streamlit") is None:
         msg = "The app needs Streamlit, which is not installed: pip install patchmap."
         raise PatchmapError(msg)
     print(f"patchmap: open http://localhost:{args.port} in your browser (Ctrl-C stops the app)")
+    command = app_command(script, port=args.port)
     # run from the app's folder, so Streamlit also reads its .streamlit/config.toml
+    if _replaces_itself():
+        sys.stdout.flush()
+        os.chdir(script.parent)
+        os.execv(command[0], command)  # noqa: S606 - this interpreter's Streamlit, our script
     try:
         done = subprocess.run(  # noqa: S603 - this interpreter's Streamlit on our own script
-            app_command(script, port=args.port), cwd=script.parent, check=False
+            command, cwd=script.parent, check=False
         )
     except KeyboardInterrupt:
         return 0

@@ -5,8 +5,13 @@ parts say which extra to install, and ``patchmap app`` serves the installed app.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 import venv
 import zipfile
 from pathlib import Path
@@ -124,7 +129,10 @@ def test_an_installed_wheel_runs_and_finds_its_own_app(wheel: Path, tmp_path: Pa
     assert (script.parent / ".streamlit" / "config.toml").is_file()
 
 
-def test_patchmap_app_serves_the_app_with_streamlit(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("replaces_itself", [True, False], ids=["posix-exec", "child"])
+def test_patchmap_app_serves_the_app_with_streamlit(
+    monkeypatch: pytest.MonkeyPatch, *, replaces_itself: bool
+) -> None:
     started: list[tuple[list[str], Path]] = []
 
     def fake_run(command: list[str], *, cwd: Path, check: bool) -> subprocess.CompletedProcess[str]:
@@ -132,8 +140,23 @@ def test_patchmap_app_serves_the_app_with_streamlit(monkeypatch: pytest.MonkeyPa
         started.append((command, cwd))
         return subprocess.CompletedProcess(command, 0)
 
+    class Replaced(Exception):  # noqa: N818 - exec never returns: the test's stand-in
+        pass
+
+    def fake_exec(path: str, command: list[str]) -> None:
+        assert path == command[0]
+        started.append((command, Path.cwd()))
+        raise Replaced
+
+    monkeypatch.setattr(patchmap_app, "_replaces_itself", lambda: replaces_itself)
     monkeypatch.setattr(subprocess, "run", fake_run)
-    assert main(["app", "--port", "8765"]) == 0
+    monkeypatch.setattr(os, "execv", fake_exec)
+    monkeypatch.chdir(REPO)  # restored after the test: the exec path changes folder first
+    if replaces_itself:
+        with pytest.raises(Replaced):
+            main(["app", "--port", "8765"])
+    else:
+        assert main(["app", "--port", "8765"]) == 0
     ((command, cwd),) = started
     script = patchmap_app.find_app()
     assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(script)]
@@ -166,3 +189,44 @@ def test_postgresql_without_its_driver_says_which_extra(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "psycopg", None)
     with pytest.raises(DatabaseError, match=r"pip install 'patchmap\[postgres\]'"):
         connect("postgresql://nag@localhost/tasking")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _serving(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_stop_signal_to_patchmap_app_stops_the_server(tmp_path: Path) -> None:
+    """A service manager stops ``patchmap app`` with SIGTERM: no Streamlit is left serving."""
+    port = _free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = (tmp_path / "app.log").open("wb")
+    with subprocess.Popen(  # noqa: S603 - this interpreter's own command
+        [sys.executable, "-m", "patchmap", "app", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO, start_new_session=True,
+    ) as process:  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not _serving(port):
+                assert process.poll() is None, (tmp_path / "app.log").read_text()
+                assert time.monotonic() < deadline, "the app did not start in 60 s"
+                time.sleep(0.2)
+            process.send_signal(signal.SIGTERM)  # to the command's process only, as kill does
+            process.wait(timeout=30)
+            deadline = time.monotonic() + 10
+            while _serving(port) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not _serving(port), "a server still answers after patchmap app was stopped"
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the session
+    log.close()
