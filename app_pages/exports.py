@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 AUDIENCE_KEY: Final = "export_audience"
 MIN_COUNT_KEY: Final = "export_min_count"
+RAISED_FROM_KEY: Final = "export_min_count_raised_from"  # the value the public's floor raised
 LAYERS_KEY: Final = "export_layers"
 SHAPEFILE_KEY: Final = "export_shapefile"
 BUILD_EXPORT_KEY: Final = "export_build"
@@ -63,6 +64,23 @@ BRIEF_PERIODS: Final = ("Last 3 months before the meeting", "Months chosen in th
 _LOG: Final = logging.getLogger("patchmap.app")
 
 
+def _follow_floor(floor: int) -> None:
+    """
+    Raise the threshold to the audience's floor, and give a partner back the value it had.
+
+    The public's floor (:data:`PUBLIC_MIN_COUNT`) raises a partner's 5 to 10; going back to
+    partners restores 5 (or the value chosen before), unless the user changed 10 meanwhile.
+    """
+    value = int(st.session_state[MIN_COUNT_KEY])
+    if value < floor:
+        st.session_state[RAISED_FROM_KEY] = value
+        st.session_state[MIN_COUNT_KEY] = floor
+    elif floor < PUBLIC_MIN_COUNT and RAISED_FROM_KEY in st.session_state:
+        before = int(st.session_state.pop(RAISED_FROM_KEY))
+        if value == PUBLIC_MIN_COUNT:  # as the public's floor left it: not the user's choice
+            st.session_state[MIN_COUNT_KEY] = before
+
+
 ctx = _ui.context()
 area = ctx.area
 st.title("Exports")
@@ -82,8 +100,7 @@ min_count: int | None = None
 if preset.min_count is not None:
     floor = PUBLIC_MIN_COUNT if audience == "public" else 1
     st.session_state.setdefault(MIN_COUNT_KEY, DEFAULT_MIN_COUNT)
-    if int(st.session_state[MIN_COUNT_KEY]) < floor:
-        st.session_state[MIN_COUNT_KEY] = floor
+    _follow_floor(floor)
     chosen_min = right.number_input(
         "Suppress counts below",
         min_value=floor,

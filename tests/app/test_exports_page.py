@@ -122,6 +122,22 @@ def test_public_threshold_is_at_least_ten() -> None:
     assert not [n for n in at.number_input if n.key == "export_min_count"]  # no suppression
 
 
+def test_back_to_partners_the_threshold_is_the_partners_again() -> None:
+    """The public's floor raised 5 to 10; partners get 5 back, as `export` gives them."""
+    at = _exports_page()
+    threshold = "export_min_count"
+    at.number_input(key=threshold).set_value(7).run()
+    at.radio(key="export_audience").set_value("public").run()
+    assert at.number_input(key=threshold).value == 10
+    at.radio(key="export_audience").set_value("partner").run()
+    assert not at.exception, at.exception
+    assert at.number_input(key=threshold).value == 7  # the partner's own choice
+    at.radio(key="export_audience").set_value("public").run()
+    at.number_input(key=threshold).set_value(15).run()  # chosen on the public's page
+    at.radio(key="export_audience").set_value("partner").run()
+    assert at.number_input(key=threshold).value == 15  # a choice is never undone
+
+
 def test_without_a_street_network_routes_are_not_offered(cambridge_dir: Path) -> None:
     at = cambridge_folder_page(cambridge_dir, "app_pages/exports.py")
     assert not at.exception, at.exception
