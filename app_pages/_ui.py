@@ -187,6 +187,8 @@ _PAGE_CHOICE_KEYS: Final = (
 )
 """Pages' ward choices, forgotten with the filters when the data set changes: a name the new
 data shares with the old (Castle is a demo ward and a Cambridge ward) must not survive."""
+_KEPT_PREFIX: Final = "kept:"
+"""Session-state keys under which pages keep their choices while another page is shown."""
 FORM_NONCE_KEY: Final = "form_nonce"
 """A random value per browser session: part of each form submission's request id."""
 
@@ -657,7 +659,10 @@ def load_current() -> tuple[str, StudyArea]:
 def _reset_filters_on_new_data(dataset_id: str) -> None:
     """Forget the filters chosen for another data set (its months and names may not exist here)."""
     if st.session_state.get(FILTERS_DATASET_KEY) != dataset_id:
+        kept = [k for k in st.session_state if str(k).startswith(_KEPT_PREFIX)]
         for key in (MONTHS_KEY, CRIME_TYPES_KEY, WARDS_KEY, NEIGHBOURHOODS_KEY, *_PAGE_CHOICE_KEYS):
+            st.session_state.pop(key, None)
+        for key in kept:  # the pages' remembered choices were the old data's too
             st.session_state.pop(key, None)
         st.session_state[FILTERS_DATASET_KEY] = dataset_id
 
@@ -792,6 +797,39 @@ def _apply_focus(area: StudyArea) -> None:
         st.session_state[NEIGHBOURHOODS_KEY] = []
         st.session_state[PROFILE_SCOPE_KEY] = PROFILE_WARD_SCOPE
         st.session_state[PROFILE_AREA_KEY] = ward
+
+
+def restore_page_choices(*keys: str) -> None:
+    """
+    Give a page's widgets back the values Streamlit dropped while another page was shown.
+
+    Streamlit forgets a widget's value in a run that does not draw it, so a ward picked on the
+    Profile would be lost after a look at the Map. A page calls this before drawing the widgets
+    of ``keys``, and :func:`remember_page_choices` after; a new data set forgets them all.
+
+    Parameters
+    ----------
+    keys
+        The widgets' session-state keys.
+    """
+    for key in keys:
+        kept = _KEPT_PREFIX + key
+        if key not in st.session_state and kept in st.session_state:
+            st.session_state[key] = st.session_state[kept]
+
+
+def remember_page_choices(*keys: str) -> None:
+    """
+    Keep the values of a page's widgets for its next visit (see :func:`restore_page_choices`).
+
+    Parameters
+    ----------
+    keys
+        The widgets' session-state keys.
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[_KEPT_PREFIX + key] = st.session_state[key]
 
 
 def sidebar_place(selection: Selection) -> tuple[bool, str] | None:

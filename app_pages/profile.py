@@ -56,6 +56,9 @@ st.title("Profile")
 
 scopes = [WARD, NEIGHBOURHOOD] if set(area.neighbourhood_names) != set(area.ward_names) else [WARD]
 left, middle, right = st.columns([2, 3, 3])
+_ui.restore_page_choices(SCOPE_KEY, AREA_KEY, METHOD_KEY, PERIOD_KEY)  # after another page
+if st.session_state.get(SCOPE_KEY) not in scopes:
+    st.session_state.pop(SCOPE_KEY, None)
 st.session_state.setdefault(SCOPE_KEY, scopes[-1])
 # The sidebar's one chosen ward or neighbourhood is the page's (until the user picks another).
 shown = area.neighbourhood_names if st.session_state[SCOPE_KEY] == NEIGHBOURHOOD else None
@@ -84,6 +87,7 @@ method: PopulationMethod = "area-weighted" if method_choice == "area-weighted" e
 PERIODS: Final = {"Last 3 months": 3, "Last 6 months": 6, "Months chosen in the sidebar": 0}
 st.session_state.setdefault(PERIOD_KEY, "Last 3 months")
 period_choice = st.radio("Period", list(PERIODS), key=PERIOD_KEY, horizontal=True)
+_ui.remember_page_choices(SCOPE_KEY, AREA_KEY, METHOD_KEY, PERIOD_KEY)
 sidebar_months = ctx.selection.months or (area.months[0], area.months[-1])
 n_last = PERIODS[str(period_choice)]
 months = (

@@ -191,3 +191,24 @@ def test_a_report_entered_on_the_page_is_saved_and_compared(
     wards = demo_area.wards.loc[demo_area.wards["neighbourhood"] == name, "ward_name"]
     in_area = demo_area.points[demo_area.points["ward"].isin(wards)]
     assert drugs["n_recorded"] == int((in_area["crime_type"] == "Drugs").sum())
+
+
+def test_the_profile_keeps_its_choices_while_another_page_is_shown() -> None:
+    """Streamlit drops the values of widgets a run does not draw; the page gives them back."""
+    at = _profile_page()
+    at.radio(key="profile_scope").set_value("A ward").run()
+    ward = at.selectbox(key="profile_area").options[3]
+    at.selectbox(key="profile_area").set_value(ward).run()
+    at.radio(key="profile_period").set_value("Last 6 months").run()
+    heading = [h.value for h in at.subheader]
+    at.switch_page("app_pages/hotspots.py").run()
+    at.switch_page("app_pages/profile.py").run()
+    assert not at.exception, at.exception
+    assert at.radio(key="profile_scope").value == "A ward"
+    assert at.selectbox(key="profile_area").value == ward
+    assert at.radio(key="profile_period").value == "Last 6 months"
+    assert [h.value for h in at.subheader] == heading  # the same profile, not the first ward's
+    # the sidebar's one ward still wins when it is chosen after the page's own choice
+    other = next(w for w in at.selectbox(key="profile_area").options if w != ward)
+    at.multiselect(key=_ui.WARDS_KEY).set_value([other]).run()
+    assert at.selectbox(key="profile_area").value == other
