@@ -241,9 +241,19 @@ def _street_beats_section(beats: gpd.GeoDataFrame, beats_key: tuple[object, ...]
         )
 
 
+# The settings kept while another page (or another method's settings) is shown.
+KEPT_KEYS: Final = (
+    METHOD_KEY, KDE_CELL_KEY, KDE_BANDWIDTH_KEY, KDE_KERNEL_KEY, KDE_RATE_KEY, KDE_TOP_SHARE_KEY,
+    GRID_KIND_KEY, GRID_CELL_KEY, GI_BAND_KEY, GI_CORRECTION_KEY, ALPHA_KEY, CLUSTER_METHOD_KEY,
+    CLUSTER_EPS_KEY, CLUSTER_MIN_KEY, STREET_METHOD_KEY, STREET_PER_KEY, STREET_BANDWIDTH_KEY,
+    STREET_LIXEL_KEY, STREET_SNAP_KEY,
+)  # fmt: skip
+
 ctx = _ui.context()
 area = ctx.area
 st.title("Hotspots")
+_ui.restore_page_choices(*KEPT_KEYS)
+_ui.remember_page_choices(*KEPT_KEYS)  # a run starts with the widgets' latest values
 st.session_state.setdefault(METHOD_KEY, KDE)
 st.radio("Method", METHODS, key=METHOD_KEY, horizontal=True)
 method = st.session_state[METHOD_KEY]

@@ -61,6 +61,22 @@ def test_a_typed_bandwidth_is_used_and_shown(demo_area: StudyArea) -> None:
     assert f"Used: {automatic:,.0f} m (automatic)" in _captions(at)
 
 
+def test_settings_are_kept_while_another_method_or_page_is_shown() -> None:
+    """Streamlit drops the values of widgets a run does not draw; the page gives them back."""
+    at = _hotspots()
+    at.number_input(key="kde_bandwidth_m").set_value(300.0).run()
+    at.radio(key=METHOD_KEY).set_value("Gi* hot spots").run()
+    at.selectbox(key="hotspot_alpha").set_value(0.01).run()
+    at.switch_page("app_pages/map.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.radio(key=METHOD_KEY).value == "Gi* hot spots"
+    assert at.selectbox(key="hotspot_alpha").value == 0.01
+    at.radio(key=METHOD_KEY).set_value("Density (KDE)").run()
+    assert at.number_input(key="kde_bandwidth_m").value == 300.0
+    assert "Used: 300 m (typed)" in _captions(at)
+
+
 def test_density_per_1000_residents_shows_the_dual_kde_rate() -> None:
     at = _hotspots()
     at.toggle(key="kde_per_residents").set_value(True).run()
