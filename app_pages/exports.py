@@ -89,6 +89,12 @@ st.caption(
     "and never carries more detail than the audience chosen here may see."
 )
 
+KEPT_KEYS: Final = (
+    AUDIENCE_KEY, MIN_COUNT_KEY, LAYERS_KEY, SHAPEFILE_KEY, BRIEF_MEETING_KEY, BRIEF_PERIOD_KEY,
+    BRIEF_TASKING_KEY, BRIEF_ROUTE_KEY,
+)  # fmt: skip
+_ui.restore_page_choices(*KEPT_KEYS)  # kept while another page is shown
+_ui.remember_page_choices(*KEPT_KEYS)
 st.session_state.setdefault(AUDIENCE_KEY, "partner")
 left, right = st.columns([3, 2])
 audience: Audience = left.radio(

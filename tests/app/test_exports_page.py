@@ -264,3 +264,16 @@ def test_download_names_say_the_audience_the_area_and_the_period(
         "patchmap_police_2_wards_"
     )
     assert _ui.export_name(Selection(), area, "public").startswith("patchmap_public_all_wards_")
+
+
+def test_the_audience_and_its_threshold_are_kept_while_another_page_is_shown() -> None:
+    at = _exports_page()
+    at.radio(key="export_audience").set_value("public").run()
+    at.number_input(key="export_min_count").set_value(12).run()
+    at.checkbox(key="export_shapefile").check().run()
+    at.switch_page("app_pages/map.py").run()
+    at.switch_page("app_pages/exports.py").run()
+    assert not at.exception, at.exception
+    assert at.radio(key="export_audience").value == "public"
+    assert at.number_input(key="export_min_count").value == 12
+    assert at.checkbox(key="export_shapefile").value
