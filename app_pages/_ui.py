@@ -29,6 +29,7 @@ from boundaries.dataset import (
     load_demo,
     load_study_area,
     load_study_area_from_store,
+    named,
 )
 from boundaries.overview import ForceOverview, force_overview
 from boundaries.population import lsoa_residents, ward_population
@@ -159,6 +160,8 @@ STORE_NEIGHBOURHOODS_KEY: Final = "store_neighbourhoods"
 STORE_POPULATION_KEY: Final = "store_population"
 STORE_LSOAS_KEY: Final = "store_lsoas"
 WARD_FIELD_KEY: Final = "ward_field"
+AREA_NAME_KEY: Final = "area_name"
+"""The sidebar's name for the area (``--area-name``): titles, packs and export metadata."""
 MONTHS_KEY: Final = "months"
 CRIME_TYPES_KEY: Final = "crime_types"
 WARDS_KEY: Final = "wards"
@@ -187,6 +190,8 @@ _PAGE_CHOICE_KEYS: Final = (
 )
 """Pages' ward choices, forgotten with the filters when the data set changes: a name the new
 data shares with the old (Castle is a demo ward and a Cambridge ward) must not survive."""
+_NAME_MARK: Final = "|area-name:"
+"""Joins the area's name to a data set's key (see :func:`load_current`)."""
 _KEPT_PREFIX: Final = "kept:"
 """Session-state keys under which pages keep their choices while another page is shown."""
 FORM_NONCE_KEY: Final = "form_nonce"
@@ -648,16 +653,23 @@ def load_current() -> tuple[str, StudyArea]:
     """
     choice = st.session_state.get(DATASET_KEY, DEMO)
     if choice == UPLOAD:
-        return _load_uploaded()
-    if choice == FOLDER:
-        return _load_folder()
-    if choice == STORE:
-        return _load_store()
-    return "demo", guarded("building the demo town", demo_area)
+        dataset_id, area = _load_uploaded()
+    elif choice == FOLDER:
+        dataset_id, area = _load_folder()
+    elif choice == STORE:
+        dataset_id, area = _load_store()
+    else:
+        return "demo", guarded("building the demo town", demo_area)
+    name = str(st.session_state.get(AREA_NAME_KEY) or "").strip() or None
+    if name is None:
+        return dataset_id, area
+    # the name is part of the key of what is cached (titles, metadata), not of the data's
+    return f"{dataset_id}{_NAME_MARK}{name}", guarded("naming the area", named, area, name)
 
 
 def _reset_filters_on_new_data(dataset_id: str) -> None:
     """Forget the filters chosen for another data set (its months and names may not exist here)."""
+    dataset_id = dataset_id.split(_NAME_MARK, 1)[0]  # a new name keeps the data's filters
     if st.session_state.get(FILTERS_DATASET_KEY) != dataset_id:
         kept = [k for k in st.session_state if str(k).startswith(_KEPT_PREFIX)]
         for key in (MONTHS_KEY, CRIME_TYPES_KEY, WARDS_KEY, NEIGHBOURHOODS_KEY, *_PAGE_CHOICE_KEYS):
@@ -736,6 +748,13 @@ def _dataset_inputs() -> None:
             "Ward name column (blank: found automatically)",
             key=WARD_FIELD_KEY,
             placeholder="WD23NM",
+        )
+        st.text_input(
+            "Area name, optional",
+            key=AREA_NAME_KEY,
+            placeholder="e.g. Cambridge City",
+            help="Heads the pages, the briefing pack's cover and the exports' metadata "
+            "(blank: the ward file's name).",
         )
 
 

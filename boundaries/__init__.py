@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from boundaries.assign import OVERLAP_RULE, WardAssignment, assign_wards
     from boundaries.dataset import (
+        AREA_NAME_MAX_CHARS,
         DEMO_SEED,
         Provenance,
         StudyArea,
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
         load_demo,
         load_study_area,
         load_study_area_from_store,
+        named,
     )
     from boundaries.extract import (
         EXTRACT_AREA_BUFFER_M,
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "AREA_NAME_MAX_CHARS": "boundaries.dataset",
     "BLANK_CRIME_TYPE": "boundaries.select",
     "DEMO_SEED": "boundaries.dataset",
     "EXTRACT_AREA_BUFFER_M": "boundaries.extract",
@@ -93,6 +96,7 @@ _EXPORTS: dict[str, str] = {
     "lsoa_residents": "boundaries.population",
     "match_ward_name": "boundaries.ward_names",
     "n_unread_located": "boundaries.select",
+    "named": "boundaries.dataset",
     "parse_month_range": "boundaries.select",
     "ranked_counts": "boundaries.select",
     "require_loaded_months": "boundaries.select",
@@ -106,6 +110,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AREA_NAME_MAX_CHARS",
     "BLANK_CRIME_TYPE",
     "DEMO_SEED",
     "EXTRACT_AREA_BUFFER_M",
@@ -139,6 +144,7 @@ __all__ = [
     "lsoa_residents",
     "match_ward_name",
     "n_unread_located",
+    "named",
     "parse_month_range",
     "ranked_counts",
     "require_loaded_months",

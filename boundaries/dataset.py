@@ -21,7 +21,7 @@ from boundaries.assign import assign_wards
 from boundaries.neighbourhoods import apply_neighbourhoods
 from boundaries.select import BLANK_CRIME_TYPE, is_blank_crime_type
 from spatial.cache import read_crimes_cached, read_wards_cached
-from spatial.errors import CacheFolderError
+from spatial.errors import CacheFolderError, ParameterError
 from spatial.io import (
     CrimeLoad,
     CrimeSource,
@@ -48,6 +48,7 @@ DEMO_SEED: Final = 27_700
 """The demo town's seed (equal to :data:`spatial.demo.DEMO_SEED`, which a test checks)."""
 
 __all__ = [
+    "AREA_NAME_MAX_CHARS",
     "DEMO_SEED",
     "Provenance",
     "StudyArea",
@@ -55,6 +56,7 @@ __all__ = [
     "load_demo",
     "load_study_area",
     "load_study_area_from_store",
+    "named",
 ]
 
 Provenance = Literal["police.uk", "extract"]
@@ -253,6 +255,57 @@ def _with_mismatch(area: StudyArea) -> StudyArea:
     """Put :attr:`StudyArea.area_mismatch` first among the notes, when there is one."""
     warning = area.area_mismatch
     return area if warning is None else dataclasses.replace(area, notes=(warning, *area.notes))
+
+
+AREA_NAME_MAX_CHARS: Final = 80
+"""The longest area name (``--area-name``): it heads pages, pack covers and file metadata."""
+
+
+def named(area: StudyArea, name: str | None) -> StudyArea:
+    """
+    Return the area under the user's name for it (titles, briefing packs, export metadata).
+
+    Without a name the area keeps its label: the ward file's name, or "Demo town".
+
+    Parameters
+    ----------
+    area
+        The loaded area.
+    name
+        The name; runs of white space become one space.
+
+    Returns
+    -------
+    StudyArea
+        The same data with ``label`` set.
+
+    Raises
+    ------
+    ParameterError
+        When the name is blank or longer than :data:`AREA_NAME_MAX_CHARS`.
+
+    Examples
+    --------
+    >>> named(load_demo(), "  Fenbridge   east ").label
+    'Fenbridge east'
+    """
+    if name is None:
+        return area
+    text = " ".join(name.split())
+    if not text:
+        msg = "The area name is blank. Give a name, or leave it out to use the ward file's name."
+        raise ParameterError(msg)
+    if len(text) > AREA_NAME_MAX_CHARS:
+        msg = (
+            f"The area name has {len(text)} characters; give at most {AREA_NAME_MAX_CHARS} "
+            "(it heads pages, pack covers and export metadata)."
+        )
+        raise ParameterError(msg)
+    renamed = dataclasses.replace(area, label=text)
+    before, after = area.area_mismatch, renamed.area_mismatch  # its first note names the area
+    if before is not None and after is not None and area.notes[:1] == (before,):
+        renamed = dataclasses.replace(renamed, notes=(after, *area.notes[1:]))
+    return renamed
 
 
 def load_study_area_from_store(  # noqa: PLR0913 - optional input files and three read options

@@ -158,6 +158,7 @@ def load(
     With ``columns``, a store reads only those of the crimes' columns (``summary`` counts by
     month and crime type: Crime IDs and the rest are not read); the CSVs are read whole.
     """
+    from boundaries import dataset
     from boundaries.select import Selection, parse_month_range
 
     incidents = None
@@ -172,6 +173,7 @@ def load(
         area = _police_uk_area(
             args, read_only_chosen=read_only_chosen, count_all=count_all, columns=columns
         )
+    area = dataset.named(area, getattr(args, "area_name", None))
     if getattr(args, "hours", None) is not None:
         if incidents is None:
             msg = (

@@ -75,6 +75,12 @@ def common_options() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a store made by `patchmap ingest` (with --wards): reads only the wards' rows",
     )
+    data.add_argument(
+        "--area-name",
+        metavar="NAME",
+        help="the area's name in titles, briefing packs and export metadata (default: the "
+        "ward file's name; the demo's 'Demo town')",
+    )
     _extract_options(common)
     filters = common.add_argument_group("filters")
     filters.add_argument(

@@ -144,3 +144,24 @@ def test_the_cambridge_folder_loads(cambridge_dir: Path) -> None:
     assert _crimes_shown(at) == 17_785
     assert len(at.dataframe[0].value) == 14
     assert at.dataframe[0].value.loc["Market", "All crimes"] == 4206
+
+
+def test_the_area_name_heads_the_data_and_keeps_the_filters(cambridge_dir: Path) -> None:
+    """The sidebar's area name is `--area-name`: the same name, the same errors."""
+    at = _app()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).input(str(cambridge_dir / "crimes"))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).input(str(cambridge_dir / "wards.geojson")).run()
+    assert any(c.value.startswith("wards.geojson: 17,785 crimes") for c in at.sidebar.caption)
+    at.multiselect(key=_ui.WARDS_KEY).set_value(["Market"]).run()
+    at.text_input(key=_ui.AREA_NAME_KEY).input("  Cambridge   City ").run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("Cambridge City: 17,785 crimes") for c in at.sidebar.caption)
+    assert at.multiselect(key=_ui.WARDS_KEY).value == ["Market"]  # a name is not new data
+    assert _crimes_shown(at) == 4206
+    at.text_input(key=_ui.AREA_NAME_KEY).input("x" * 81).run()
+    assert not at.exception, at.exception
+    assert at.error[0].value == (
+        "The area name has 81 characters; give at most 80 (it heads pages, pack covers and "
+        "export metadata)."
+    )
