@@ -96,7 +96,7 @@ from spatial.network import load_network
 from spatial.routes import (
     plan_eva_route,
 )
-from spatial.store import located_points, read_manifest, store_info
+from spatial.store import force_name, located_points, read_manifest, store_info
 from spatial.street_walks import plan_street_walk, streets_at_points
 from tasking.assess import Assessment, assess_response
 from tasking.eva import cluster_stops, hotspot_stops, kde_peak_stops
@@ -635,7 +635,8 @@ def _load_store() -> tuple[str, StudyArea]:
         fail(
             f"No crime in the store falls inside these wards ({len(area.wards)} "
             f"ward{'s' * (len(area.wards) != 1)}). The "
-            f"store holds {', '.join(info.forces)}, {info.months[0]} to {info.months[-1]}: "
+            f"store holds {', '.join(force_name(f) for f in info.forces)}, {info.months[0]} to "
+            f"{info.months[-1]}: "
             "check that the ward boundaries are in those forces' areas, or ingest the files of "
             "the wards' force."
         )

@@ -103,6 +103,7 @@ __all__ = [
     "STORE_FORMAT_VERSION",
     "IngestReport",
     "StoreInfo",
+    "force_name",
     "ingest",
     "located_counts",
     "located_points",
@@ -234,6 +235,29 @@ def _force_slug(text: str) -> str:
     """
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug or "unknown-force"
+
+
+_LOWER_WORDS: Final = frozenset({"and", "of", "the", "upon", "on"})
+
+
+def force_name(slug: str) -> str:
+    """
+    Return a store's force folder name as people write it, for messages.
+
+    Ingest names each force's folder by a slug of data.police.uk's force name (lower case,
+    hyphens); a message reads better with the words back.
+
+    Examples
+    --------
+    >>> force_name("cambridgeshire-constabulary")
+    'Cambridgeshire Constabulary'
+    >>> force_name("avon-and-somerset-constabulary")
+    'Avon and Somerset Constabulary'
+    """
+    words = slug.split("-")
+    return " ".join(
+        w if i and w in _LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words)
+    )
 
 
 _NO_CSV_HINT: Final = "Give the street-level CSVs of data.police.uk, or the .zip it delivers."
@@ -2113,7 +2137,8 @@ def _nothing_around(store_dir: Path, months: tuple[str, str] | None) -> EmptyInp
     span = f" in {months[0]} to {months[1]}" if months else ""
     msg = (
         f"{store_dir}: the store holds no crimes around these wards{span} "
-        f"(it has {', '.join(info.forces)}, {info.months[0]} to {info.months[-1]}). "
+        f"(it has {', '.join(force_name(f) for f in info.forces)}, {info.months[0]} to "
+        f"{info.months[-1]}). "
         "Check the wards file and the months, or ingest the force's files."
     )
     return EmptyInputError(msg)

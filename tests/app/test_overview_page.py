@@ -208,7 +208,7 @@ def test_wards_outside_the_stores_forces_are_an_error(
     at = _choose_store(cambridge_store, wards)
     message = at.error[0].value
     assert "No crime in the store falls inside these wards (1 ward)" in message
-    assert "cambridgeshire-constabulary, 2024-09 to 2025-09" in message
+    assert "The store holds Cambridgeshire Constabulary, 2024-09 to 2025-09" in message
     # Manchester: inside the force's extent (a few points lie far away) but in no 5 km square
     # holding its points, so no partition is opened.
     manchester = [[-2.25, 53.47], [-2.23, 53.47], [-2.23, 53.49], [-2.25, 53.49], [-2.25, 53.47]]
@@ -216,6 +216,7 @@ def test_wards_outside_the_stores_forces_are_an_error(
     wards.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
     at = _choose_store(cambridge_store, wards)
     assert "the store holds no crimes around these wards" in at.error[0].value
+    assert "(it has Cambridgeshire Constabulary, 2024-09 to 2025-09)" in at.error[0].value
     # Far west of every stored point (the Isles of Scilly): the store reads no partition at all.
     scilly = [[-6.35, 49.9], [-6.25, 49.9], [-6.25, 49.97], [-6.35, 49.97], [-6.35, 49.9]]
     feature["geometry"] = {"type": "Polygon", "coordinates": [scilly]}
