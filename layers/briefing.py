@@ -478,7 +478,9 @@ def shared_locations(
         {
             **loc,
             "top_crime_types": _suppress_types(
-                str(loc.get("top_crime_types", "")), preset.min_count
+                str(loc.get("top_crime_types", "")),
+                preset.min_count,
+                n_total=int(str(loc["n_crimes"])),
             ),
         }
         for loc in profile.top_locations
@@ -500,16 +502,27 @@ def _location_rows(
     ]
 
 
-def _suppress_types(text: str, min_count: int | None) -> str:
-    """Blank the small counts in ``"Burglary: 12; Drugs: 3"`` (the repeat-location format)."""
-    parts = []
-    for part in text.split("; "):
-        name, _, count = part.rpartition(": ")
-        if not name or not count.isdigit():
-            parts.append(part)
-            continue
-        parts.append(f"{name}: {_count(int(count), min_count)}")
-    return "; ".join(parts)
+def _suppress_types(text: str, min_count: int | None, *, n_total: int | None = None) -> str:
+    """
+    Blank the small counts in ``"Burglary: 12; Drugs: 3"`` (the repeat-location format).
+
+    The row's total (``n_total``) is shown beside it: when the types listed are all the row's
+    (their counts add up to it), one blanked count would be the total less the others, so a
+    second is hidden as well, as :func:`_with_secondary` does for a table with a total.
+    """
+    parts = [part.rpartition(": ") for part in text.split("; ")]
+    named = [(name, int(count)) for name, _, count in parts if name and count.isdigit()]
+    if len(named) < len(parts):  # not the format throughout: blank what can be read
+        return "; ".join(
+            f"{name}: {_count(int(count), min_count)}" if name and count.isdigit() else part
+            for (name, _, count), part in zip(parts, text.split("; "), strict=True)
+        )
+    complete = n_total is not None and sum(n for _, n in named) == n_total
+    shown = _with_secondary(named, min_count) if complete else None
+    return "; ".join(
+        f"{name}: {shown[i][1] if shown is not None else _count(n, min_count)}"
+        for i, (name, n) in enumerate(named)
+    )
 
 
 _HIDDEN: Final = "(details for the police only)"
