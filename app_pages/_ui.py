@@ -218,9 +218,43 @@ APOLOGY: Final = (
 )
 
 
+_MARKDOWN_MARKS: Final = re.compile(r"([\\`*_\[\]<>~$|#@])")
+_AUTOLINK: Final = re.compile(r"(?i)\b(https?|ftp|mailto):|\b(www)\.")
+
+
+def plain(text: object) -> str:
+    """
+    Return ``text`` escaped so Streamlit's markdown shows it as it is, never as markup.
+
+    Ward names, locations, crime types, site names, file names and tasking-log entries come
+    from files and people outside the police: one holding ``[Reset your password](https://...)``
+    must not become a link in an officer's app, nor ``**`` bold or ``$`` a formula. Every
+    character markdown reads as markup is backslash-escaped, and web addresses are broken so
+    they are not linked automatically. Data shown in ``st.markdown``, captions, subheaders,
+    alerts and labels goes through here; the page's own markup stays outside.
+
+    Parameters
+    ----------
+    text
+        Plain text (anything; shown as ``str(text)``).
+
+    Returns
+    -------
+    str
+        The markdown source that renders exactly ``text``.
+
+    Examples
+    --------
+    >>> plain("Castle")
+    'Castle'
+    """
+    escaped = _MARKDOWN_MARKS.sub(r"\\\1", str(text))
+    return _AUTOLINK.sub(lambda m: f"{m[1]}\\:" if m[1] else f"{m[2]}\\.", escaped)
+
+
 def fail(message: str) -> NoReturn:
-    """Show ``message`` as an error box and stop this run of the page."""
-    st.error(message)
+    """Show ``message`` (plain text: a file's name or values may be in it) and stop the page."""
+    st.error(plain(message))
     st.stop()
 
 
@@ -295,7 +329,7 @@ def attempt(doing: str, func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwa
     try:
         return func(*args, **kwargs)
     except PatchmapError as err:
-        st.error(str(err))
+        st.error(plain(err))
     except Exception:  # noqa: BLE001  # the user sees an apology, the log keeps the traceback
         _LOG.exception("patchmap failed while %s", doing)
         st.error(APOLOGY.format(doing=doing))
@@ -993,13 +1027,13 @@ def sidebar() -> Context:
     dataset_id, area = load_current()
     with st.sidebar:
         _filter_inputs(dataset_id, area)
-        st.caption(data_accounting(area))
+        st.caption(plain(data_accounting(area)))
         if area.area_mismatch is not None:  # also the first of the notes, as in the command
-            st.warning(area.area_mismatch, icon=":material/wrong_location:")
+            st.warning(plain(area.area_mismatch), icon=":material/wrong_location:")
         if area.notes:
             with st.expander("Notes on the data"):
                 for note in area.notes:
-                    st.caption(note)
+                    st.caption(plain(note))
     return Context(dataset_id=dataset_id, area=area, selection=selection_from_state(area))
 
 
@@ -1961,7 +1995,8 @@ def demo_extract_notice(extract_key: str, area: StudyArea) -> str | None:
     if area.is_demo or not extract_key.startswith("demo:"):
         return None
     return (
-        f"These figures are the demo town's, not {area.label}'s: data.police.uk gives the month "
+        f"These figures are the demo town's, not {plain(area.label)}'s: data.police.uk gives "
+        "the month "
         "only, so times of day and near repeats need the force's own extract with dates and "
         "times. Choose it under 'Timed crimes' in the sidebar (Force extract)."
     )

@@ -311,8 +311,7 @@ with shown:
             start,
         )
     except PatchmapError as err:
-        st.error(str(err))
-        st.stop()
+        _ui.fail(str(err))
     catchments = None
     if show_catchments and sites is not None:
         catchments = _ui.guarded(
@@ -364,7 +363,7 @@ with shown:
         ]
         st.rerun()
     for note in route.notes:
-        st.caption(note)
+        st.caption(_ui.plain(note))
     st.caption(
         f"Stops chosen and ordered: {route.method}. Exact: the heaviest set of stops that fits, "
         "in the shortest order (every subset tried, up to 16 stops). Heuristic (more stops): "
@@ -373,7 +372,7 @@ with shown:
 
     if len(route.left_out):
         st.warning(
-            "\n".join(f"- {detail}" for detail in route.left_out["detail"]),
+            "\n".join(f"- {_ui.plain(detail)}" for detail in route.left_out["detail"]),
             icon=":material/info:",
         )
     st.dataframe(
@@ -383,7 +382,7 @@ with shown:
         key="eva_visited_table",
     )
     with st.expander("Directions"):
-        st.markdown("\n".join(f"{t.step}. {t.instruction}" for t in route.turns))
+        st.markdown("\n".join(f"{t.step}. {_ui.plain(t.instruction)}" for t in route.turns))
 
     st.subheader("Take it with you")
     gpx_col, kml_col, json_col, html_col, pdf_col = st.columns(5)
@@ -492,7 +491,7 @@ st.caption(
 try:
     log_engine: Engine | None = _ui.tasking_engine(resolve_database_url(None))
 except PatchmapError as err:
-    st.warning(f"The tasking log cannot be opened, so the route cannot be saved: {err}")
+    st.warning(f"The tasking log cannot be opened, so the route cannot be saved: {_ui.plain(err)}")
     log_engine = None
 if log_engine is not None:
     with Session(log_engine) as read:
@@ -522,6 +521,7 @@ if log_engine is not None:
             problem_id=problem_id,
         )
         st.success(
-            f"Saved as EVA route {saved.id} ({saved.name}) with {len(saved.stops)} stops. "
+            f"Saved as EVA route {saved.id} ({_ui.plain(saved.name)}) with {len(saved.stops)} "
+            "stops. "
             "Record what was seen at each stop on the Tasking page."
         )

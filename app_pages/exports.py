@@ -188,8 +188,8 @@ with tab_brief:
     several = _ui.sidebar_choice_text(ctx.selection)
     if several is not None:
         st.caption(
-            f"The sidebar chooses {several}; a pack covers one ward or neighbourhood, here "
-            f"**{place}**. Choose another above."
+            f"The sidebar chooses {_ui.plain(several)}; a pack covers one ward or neighbourhood, "
+            f"here **{_ui.plain(place)}**. Choose another above."
         )
     last = dt.date.fromisoformat(f"{area.months[-1]}-01")
     default_meeting = (last + dt.timedelta(days=45)).replace(day=14)
@@ -202,7 +202,7 @@ with tab_brief:
     brief_types = ctx.selection.crime_types
     st.caption(
         "Crime types come from the sidebar: "
-        + ("all crime types." if brief_types is None else f"{', '.join(brief_types)}.")
+        + ("all crime types." if brief_types is None else f"{_ui.plain(', '.join(brief_types))}.")
     )
     with_tasking = st.checkbox(
         "Add problems, actions and assessments from the tasking log", key=BRIEF_TASKING_KEY
@@ -237,8 +237,8 @@ with tab_brief:
         except Exception:  # noqa: BLE001  # the user sees an apology, the log keeps the traceback
             _LOG.exception("patchmap failed while building the briefing pack")
             _ui.fail(_ui.APOLOGY.format(doing="building the briefing pack"))
-        st.subheader(title)
-        st.caption(f"The pack covers {covers}.")
+        st.subheader(_ui.plain(title))
+        st.caption(f"The pack covers {_ui.plain(covers)}.")
         # The audience in the name: a police pack (not for sharing) and a partner pack saved to
         # one folder must neither overwrite each other nor be told apart only by opening them.
         stem = _ui.file_stem("briefing", audience, str(place), meeting.isoformat())

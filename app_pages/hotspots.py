@@ -726,9 +726,9 @@ folium_map = _ui.guarded(
 )
 with shown:
     st_folium(folium_map, key=MAP_KEY, returned_objects=[], height=600, use_container_width=True)
-st.info(explain)
+st.info(explain)  # the page's own text (numbers, commands in backticks): markdown
 for note in notes:
-    st.caption(note)
+    st.caption(_ui.plain(note))
 
 st.subheader("Top streets" if hot is not None else "Top hotspots")
 top = zones.head(N_TOP)
@@ -941,4 +941,4 @@ else:
         )
         st.caption("Crimes: in the cell over the months the forecast was made from.")
     for note in next_result.notes:
-        st.caption(note)
+        st.caption(_ui.plain(note))

@@ -71,7 +71,9 @@ def _propose_form(alerts: NearRepeatAlerts) -> None:
     try:
         engine = _ui.tasking_engine(resolve_database_url(None))
     except PatchmapError as err:
-        st.warning(f"The tasking log cannot be opened, so no visits can be proposed: {err}")
+        st.warning(
+            f"The tasking log cannot be opened, so no visits can be proposed: {_ui.plain(err)}"
+        )
         return
     with Session(engine) as read:
         titles = {p.id: p.title for p in list_problems(read, status="open")}
@@ -187,7 +189,7 @@ with tab_zones:
         float(radius or 200), int(days or 14), "set by hand" if manual else knox.verdict,
         network_path, events,
     )  # fmt: skip
-    st.markdown(alerts.describe())
+    st.markdown(_ui.plain(alerts.describe()))
     if alerts.n_zones and in_gb:
         demo = source == _ui.WHEN_DEMO
         m = base_map(alerts.zones, tiles="none" if demo else "openstreetmap")
@@ -208,7 +210,7 @@ with tab_zones:
             hide_index=True,
         )
         for text in alerts.action_texts()[:5]:
-            st.markdown(f"- {text}")
+            st.markdown(f"- {_ui.plain(text)}")
         with tempfile.TemporaryDirectory() as folder:
             path = write_alert_zones(alerts, Path(folder) / "zones.gpkg", audience="partner")
             st.download_button(
@@ -240,7 +242,7 @@ with tab_week:
     st.dataframe(pd.DataFrame(rows).round(3), key=BACKTEST_KEY, hide_index=True)
     st.markdown(
         f"{len(result.origins)} weekly origins from {result.origins[0]} to {result.origins[-1]}. "
-        + result.default.why
+        + _ui.plain(result.default.why)
     )
     start = (last + dt.timedelta(days=1)).isoformat()
     forecast = _ui.guarded(

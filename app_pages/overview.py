@@ -64,7 +64,8 @@ outside = f"{overview.n_outside_wards + unread:,} located outside them" + (
     else ""
 )
 st.caption(
-    f"Every ward of {area.label}, {first} to {last}, counted from {source}: "
+    f"Every ward of {_ui.plain(area.label)}, {first} to {last}, counted from "
+    f"{_ui.plain(source)}: "
     f"{int(overview.wards['n_crimes'].sum()):,} crimes in {len(overview.wards)} wards, "
     f"{outside}. The sidebar's ward choice does not narrow this page; pick a ward below to "
     "profile it."
@@ -131,7 +132,7 @@ with right:
     ward = str(st.selectbox("Ward", names, key=PICK_KEY, on_change=_picked))
     st.page_link(
         PROFILE_PAGE,
-        label=f"Profile of {ward}",
+        label=f"Profile of {_ui.plain(ward)}",
         icon=":material/insights:",
         query_params=_ui.profile_link_params(ward),
     )

@@ -106,16 +106,16 @@ profile = _ui.guarded(
     area,
 )
 
-st.subheader(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
+st.subheader(f"{_ui.plain(profile.area_name)}, {profile.months[0]} to {profile.months[1]}")
 several = _ui.sidebar_choice_text(ctx.selection)
 if several is not None:
     st.caption(
-        f"The sidebar chooses {several}; this page profiles one at a time, here "
-        f"**{profile.area_name}**. Choose another above."
+        f"The sidebar chooses {_ui.plain(several)}; this page profiles one at a time, here "
+        f"**{_ui.plain(profile.area_name)}**. Choose another above."
     )
 st.caption(
     "Crime types come from the sidebar. "
-    + ("All crime types." if types is None else f"Crime types: {', '.join(types)}.")
+    + ("All crime types." if types is None else f"Crime types: {_ui.plain(', '.join(types))}.")
 )
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Crimes and ASB", f"{profile.n_crimes:,}")
@@ -138,7 +138,7 @@ if profile.rank is not None:
         help=f"By {profile.rank_basis}; 1 is the highest.",
     )
 for note in profile.notes:
-    st.caption(note)
+    st.caption(_ui.plain(note))
 
 st.markdown("#### Change")
 if profile.changes:
@@ -249,7 +249,10 @@ else:
         )
         with st.expander("Why each problem scores as it does"):
             for row in problems.itertuples():
-                st.markdown(f"**{row.problem_id}** {row.label}: {row.explanation}")
+                st.markdown(
+                    f"**{_ui.plain(row.problem_id)}** {_ui.plain(row.label)}: "
+                    f"{_ui.plain(row.explanation)}"
+                )
         st.caption(TIME_OF_DAY_NOTE)
     # The file `patchmap problems --out` writes for this ward or neighbourhood and period,
     # through the same function, for the police (the command writes none for partners or the
@@ -291,7 +294,7 @@ try:
     with Session(_ui.tasking_engine(resolve_database_url(None))) as read:
         finding_records = list_findings(read)
 except PatchmapError as err:
-    st.warning(f"EVA findings are not shown: the tasking log cannot be opened ({err}).")
+    st.warning(f"EVA findings are not shown: the tasking log cannot be opened ({_ui.plain(err)}).")
     finding_records = ()
 located_findings = findings_to_geodataframe(finding_records)
 if len(located_findings):
@@ -330,7 +333,7 @@ if len(located_findings):
 st.markdown("#### What residents and partners raise")
 st.caption(
     "Reports from PACT meetings, street briefings and partner staff, beside recorded crime. "
-    f"Reports entered here are kept in {default_reports_path()}."
+    f"Reports entered here are kept in {_ui.plain(default_reports_path())}."
 )
 profiled = area.wards[area.wards["ward_name"].isin(profile.wards)]
 centre = profiled.union_all().representative_point()
@@ -371,7 +374,7 @@ if frames:
     reports = pd.concat(frames, ignore_index=True)
     inside = reports_in(reports, wards=profiled, months=profile.months)
     st.caption(
-        f"{len(inside)} of {len(reports)} reports fall in {profile.area_name} "
+        f"{len(inside)} of {len(reports)} reports fall in {_ui.plain(profile.area_name)} "
         f"between {profile.months[0]} and {profile.months[1]}."
     )
     if len(inside):

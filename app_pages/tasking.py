@@ -217,7 +217,7 @@ def _page() -> None:
 
     st.title("Tasking")
     st.caption(
-        f"Tasking log: {make_url(url).render_as_string(hide_password=True)} "
+        f"Tasking log: {_ui.plain(make_url(url).render_as_string(hide_password=True))} "
         "(set PATCHMAP_DATABASE_URL to share one PostgreSQL log between agencies)."
     )
     st.text_input("Your name (recorded in the audit trail)", key=USER_KEY)
@@ -349,7 +349,8 @@ def _link_area_form(
     linked = [a for a in areas if a.problem_id == picked]
     if linked:
         st.caption(
-            "Linked areas: " + "; ".join(f"{a.name} ({a.kind.replace('_', ' ')})" for a in linked)
+            "Linked areas: "
+            + "; ".join(_ui.plain(f"{a.name} ({a.kind.replace('_', ' ')})") for a in linked)
         )
     with st.form("link_area", clear_on_submit=True):
         st.subheader("Link a ward to this problem")
@@ -473,7 +474,7 @@ def _edit_action(engine: Engine, own: list[ActionRecord]) -> None:
     if opened != current.version:
         st.info(
             f"You are editing version {opened}; version {current.version} has since "
-            f"been saved by {current.updated_by}. Reload to see it."
+            f"been saved by {_ui.plain(current.updated_by)}. Reload to see it."
         )
     with st.form("edit_action"):
         st.selectbox(

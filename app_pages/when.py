@@ -75,7 +75,7 @@ st.caption(_ui.extract_scope(extract_key))
 if inc.report.notes:
     with st.expander("Notes on the extract"):
         for note in inc.report.notes:
-            st.caption(note)
+            st.caption(_ui.plain(note))
 
 in_gb = inc.events.crs is not None and inc.events.crs.to_epsg() == BNG_EPSG
 in_wards = in_gb and _ui.guarded("placing the extract", _ui.extract_in_wards, inc, ctx.area.wards)
@@ -162,9 +162,9 @@ if view.windows.has_pattern:
         key=WINDOWS_KEY,
         hide_index=True,
     )
-st.markdown(view.windows.text)
+st.markdown(_ui.plain(view.windows.text))
 if view.change is not None:
-    st.markdown(view.change.text)
+    st.markdown(_ui.plain(view.change.text))
 
 st.radio("Events by", PERIODS, key=PERIOD_KEY, horizontal=True)
 freq: Period = st.session_state.get(PERIOD_KEY) or "month"

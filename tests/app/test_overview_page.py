@@ -181,9 +181,10 @@ def test_a_folder_of_crime_files_given_as_a_store_says_how_to_read_them(
     shown = at.error[0].value
     assert "It holds 13 .csv or .zip files: to read crime files, give them to --crimes" in shown
     assert "(in the app: Folder on this computer)" in shown
-    assert f"patchmap ingest {crimes} --store NEW_FOLDER" in shown
+    assert _ui.plain(f"patchmap ingest {crimes} --store NEW_FOLDER") in shown  # as text
     assert main(["summary", "--store", str(crimes), "--wards", str(wards)]) == 2
-    assert capsys.readouterr().err == f"patchmap: error: {shown}\n"  # the same message
+    error = capsys.readouterr().err
+    assert _ui.plain(error) == f"patchmap: error: {shown}\n"  # the same message, as text
 
 
 def test_an_empty_store_is_an_error(tmp_path: Path, cambridge_dir: Path) -> None:

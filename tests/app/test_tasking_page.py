@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
+from app_pages import _ui
 from app_pages import tasking as page
 from layers import findings
 from tasking.assess import assess_response
@@ -132,7 +133,7 @@ def test_saving_over_someone_elses_change_is_refused_then_both_survive(engine: E
     assert not at.exception
     (error,) = at.error
     assert "was changed by alice" in error.value
-    assert "notes: '' -> 'Warden briefed'" in error.value
+    assert _ui.plain("notes: '' -> 'Warden briefed'") in error.value  # shown as text
     with Session(engine) as session:
         assert get_action(session, action.id).status == "open"
     at.button(key=page.RELOAD_ACTION_KEY).click().run()
