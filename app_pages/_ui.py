@@ -1173,11 +1173,18 @@ def cluster_result(  # the data set key, the filters and each option
     min_crimes: int,
     _area: StudyArea,
 ) -> ClusterResult:
-    """Return DBSCAN or HDBSCAN clusters (``eps_m`` None: automatic)."""
-    _, points = selected_frames(dataset_id, selection, _area)
+    """
+    Return DBSCAN or HDBSCAN clusters (``eps_m`` None: automatic, over the selected wards' area).
+
+    The wards' area, as `patchmap hotspots` and the exports give it: one answer everywhere.
+    """
+    wards, points = selected_frames(dataset_id, selection, _area)
+    area_m2 = float(wards.geometry.area.sum())
     if method == "hdbscan":
-        return hdbscan_clusters(points, min_cluster_crimes=min_crimes, selection_epsilon_m=eps_m)
-    return dbscan_clusters(points, eps_m=eps_m, min_crimes=min_crimes)
+        return hdbscan_clusters(
+            points, min_cluster_crimes=min_crimes, selection_epsilon_m=eps_m, area_m2=area_m2
+        )
+    return dbscan_clusters(points, eps_m=eps_m, min_crimes=min_crimes, area_m2=area_m2)
 
 
 @st.cache_data(max_entries=16, show_spinner="Classifying emerging hot spots…")

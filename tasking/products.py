@@ -166,7 +166,7 @@ def _gistar(
 
 
 def _clusters(
-    points: gpd.GeoDataFrame, *, outline_cell_m: float | None
+    points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, outline_cell_m: float | None
 ) -> tuple[ClusterResult, dict[str, str]]:
     """
     DBSCAN clusters; with ``outline_cell_m``, each outline drawn as the cells holding its crimes.
@@ -177,7 +177,9 @@ def _clusters(
     (:func:`spatial.grid.cells_holding`) show only which squares hold them: the cells a hull
     meets would say more (a disc meeting four cells sits within its radius of their corner).
     """
-    result = dbscan_clusters(points)
+    # the automatic eps over the wards' area, as `patchmap hotspots --method dbscan` and the
+    # Hotspots page size it: one cluster set for the page, the command and the files
+    result = dbscan_clusters(points, area_m2=float(wards.geometry.area.sum()))
     method = {
         "method": "DBSCAN on snap points weighted by crime count",
         "eps_m": f"{result.eps_m:g} ({_how(result.auto_eps)})" if result.eps_m else "",
@@ -369,7 +371,7 @@ def export_analyses(
     if "density" in kinds:
         density, methods["density"] = _density(points, wards, min_cell_m=min_cell_m)
     if "clusters" in kinds:
-        clusters, methods["clusters"] = _clusters(points, outline_cell_m=min_cell_m)
+        clusters, methods["clusters"] = _clusters(points, wards, outline_cell_m=min_cell_m)
     streets = None
     if "streets" in kinds:
         streets, methods["streets"] = _streets(area, points)
