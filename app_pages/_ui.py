@@ -47,7 +47,7 @@ from hotspots.cube import cube_for_selection
 from hotspots.forecast import DEFAULT_MIN_TRAIN_MONTHS, forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
-from hotspots.knox import KnoxResult, knox_test
+from hotspots.knox import KnoxResult, knox_subject, knox_test
 from hotspots.methods import parse_method
 from hotspots.near_repeat import NearRepeatAlerts, near_repeat_alerts
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
@@ -2200,13 +2200,19 @@ def knox_of(  # cache key: the extract, the selection and every setting
     permutations: int,
     seed: int,
     _events: gpd.GeoDataFrame,
+    before: str | None = None,
 ) -> KnoxResult:
-    """Return the Knox test of the extract's events of one crime type (all when None)."""
+    """
+    Return the Knox test of the extract's events of one crime type (all when None).
+
+    With ``before`` (``YYYY-MM-DD``), of the events ended before that day only: the evidence
+    `patchmap alerts --date` sizes that day's zones from, never the days after it.
+    """
     del extract_key
     events = _events if crime_type is None else _events.loc[_events["crime_type"] == crime_type]
-    subject = "events" if crime_type is None else f"{crime_type.lower()} events"
-    if crime_type == "Burglary":
-        subject = "burglaries"
+    if before is not None:
+        events = events.loc[events["end"] < pd.Timestamp(before)]
+    subject = knox_subject(None if crime_type is None else (crime_type,))
     return knox_test(
         events,
         distance_bands_m=distance_bands_m,

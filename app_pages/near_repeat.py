@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from hotspots.near_repeat import no_zones_message
 from layers.basemap import base_map
 from layers.map import street_layer
 from layers.near_repeat import alert_map_layers, knox_table_html, write_alert_zones
@@ -33,6 +34,7 @@ TIME_KEY: Final = "nr_time_bands"
 PERM_KEY: Final = "nr_permutations"
 GRID_KEY: Final = "nr_knox_grid"
 DATE_KEY: Final = "nr_date"
+DATE_EXTRACT_KEY: Final = "nr_date_extract"  # the extract whose "Live on" day is shown
 MANUAL_KEY: Final = "nr_manual"
 RADIUS_KEY: Final = "nr_radius"
 DAYS_KEY: Final = "nr_days"
@@ -165,63 +167,80 @@ with tab_knox:
 
 with tab_zones:
     last = events["end"].max().date()
+    if st.session_state.get(DATE_EXTRACT_KEY) != extract_key:  # another extract: its last day
+        st.session_state.pop(DATE_KEY, None)
+        st.session_state[DATE_EXTRACT_KEY] = extract_key
     st.date_input("Live on", value=last, key=DATE_KEY)
     on: dt.date = st.session_state.get(DATE_KEY) or last
+    # The zones of a day are sized by the Knox test of the days before it, as `patchmap alerts
+    # --date` sizes them: crimes after the day never justify its zones.
+    before = _ui.guarded(
+        "running the Knox test of the days before", _ui.knox_of, extract_key, crime_type,
+        d_bands, t_bands, int(st.session_state[PERM_KEY]), 0, events, on.isoformat(),
+    )  # fmt: skip
     manual = st.checkbox(
-        "Set the zone size by hand", key=MANUAL_KEY, value=knox.near_repeat_distance_m is None
+        "Set the zone size by hand", key=MANUAL_KEY, value=before.near_repeat_distance_m is None
     )
+    st.caption(f"Zone size from the days before {on.isoformat()}: {_ui.plain(before.verdict)}")
     a, b = st.columns(2)
     a.number_input(
         "Radius (m)", min_value=10, max_value=2000,
-        value=int(knox.near_repeat_distance_m or 200), step=10, key=RADIUS_KEY,
+        value=int(before.near_repeat_distance_m or 200), step=10, key=RADIUS_KEY,
         disabled=not manual,
     )  # fmt: skip
     b.number_input(
-        "Live for (days)", min_value=1, max_value=90, value=int(knox.near_repeat_days or 14),
+        "Live for (days)", min_value=1, max_value=90, value=int(before.near_repeat_days or 14),
         key=DAYS_KEY, disabled=not manual,
     )  # fmt: skip
-    radius = float(st.session_state[RADIUS_KEY]) if manual else knox.near_repeat_distance_m
-    days = int(st.session_state[DAYS_KEY]) if manual else knox.near_repeat_days
-    in_gb = events.crs is not None and events.crs.to_epsg() == BNG_EPSG
-    network_path = str(ctx.area.network_path) if in_gb and ctx.area.network_path else None
-    alerts = _ui.guarded(
-        "drawing the live zones", _ui.alerts_of, extract_key, crime_type, on.isoformat(),
-        float(radius or 200), int(days or 14), "set by hand" if manual else knox.verdict,
-        network_path, events,
-    )  # fmt: skip
-    st.markdown(_ui.plain(alerts.describe()))
-    if alerts.n_zones and in_gb:
-        demo = source == _ui.WHEN_DEMO
-        m = base_map(alerts.zones, tiles="none" if demo else "openstreetmap")
-        if demo and network_path is not None:
-            lines = _ui.guarded(
-                "drawing the streets", _ui.street_lines, network_path,
-                _ui.file_signature(network_path),
-            )  # fmt: skip
-            street_layer(lines).add_to(m)
-        for layer in alert_map_layers(alerts, audience="police"):
-            layer.add_to(m)
-        folium.LayerControl(collapsed=False).add_to(m)
-        st_folium(m, key=MAP_KEY, returned_objects=[], height=460, use_container_width=True)
-        table = pd.DataFrame(alerts.zones.drop(columns="geometry"))
-        st.dataframe(
-            table[["zone_id", "n_events", "first_event", "expires", "streets", "incident_ids"]],
-            key=ZONES_KEY,
-            hide_index=True,
-        )
-        for text in alerts.action_texts()[:5]:
-            st.markdown(f"- {_ui.plain(text)}")
-        with tempfile.TemporaryDirectory() as folder:
-            path = write_alert_zones(alerts, Path(folder) / "zones.gpkg", audience="partner")
-            st.download_button(
-                "Download zones for partners (GeoPackage: 50 m squares, week-rounded, no events)",
-                path.read_bytes(),
-                file_name=f"near_repeat_zones_{on.isoformat()}.gpkg",
-                key=DOWNLOAD_KEY,
+    if not manual and before.near_repeat_distance_m is None:
+        st.info(_ui.plain(no_zones_message(before)))  # the command's refusal
+    else:
+        radius = float(st.session_state[RADIUS_KEY]) if manual else before.near_repeat_distance_m
+        days = int(st.session_state[DAYS_KEY]) if manual else before.near_repeat_days
+        in_gb = events.crs is not None and events.crs.to_epsg() == BNG_EPSG
+        network_path = str(ctx.area.network_path) if in_gb and ctx.area.network_path else None
+        alerts = _ui.guarded(
+            "drawing the live zones", _ui.alerts_of, extract_key, crime_type, on.isoformat(),
+            float(radius or 200), int(days or 14), "set by hand" if manual else before.verdict,
+            network_path, events,
+        )  # fmt: skip
+        st.markdown(_ui.plain(alerts.describe()))
+        if alerts.n_zones and in_gb:
+            demo = source == _ui.WHEN_DEMO
+            m = base_map(alerts.zones, tiles="none" if demo else "openstreetmap")
+            if demo and network_path is not None:
+                lines = _ui.guarded(
+                    "drawing the streets", _ui.street_lines, network_path,
+                    _ui.file_signature(network_path),
+                )  # fmt: skip
+                street_layer(lines).add_to(m)
+            for layer in alert_map_layers(alerts, audience="police"):
+                layer.add_to(m)
+            folium.LayerControl(collapsed=False).add_to(m)
+            st_folium(m, key=MAP_KEY, returned_objects=[], height=460, use_container_width=True)
+            table = pd.DataFrame(alerts.zones.drop(columns="geometry"))
+            st.dataframe(
+                table[["zone_id", "n_events", "first_event", "expires", "streets", "incident_ids"]],
+                key=ZONES_KEY,
+                hide_index=True,
             )
-        _propose_form(alerts)
-    elif alerts.n_zones:
-        st.caption("The map and exports need an extract in Great Britain (British National Grid).")
+            for text in alerts.action_texts()[:5]:
+                st.markdown(f"- {_ui.plain(text)}")
+            with tempfile.TemporaryDirectory() as folder:
+                path = write_alert_zones(alerts, Path(folder) / "zones.gpkg", audience="partner")
+                st.download_button(
+                    "Download zones for partners (GeoPackage: 50 m squares, week-rounded, no "
+                    "events)",
+                    path.read_bytes(),
+                    file_name=f"near_repeat_zones_{on.isoformat()}.gpkg",
+                    key=DOWNLOAD_KEY,
+                )
+            _propose_form(alerts)
+        elif alerts.n_zones:
+            st.caption(
+                "The map and exports need an extract in Great Britain (British National Grid)."
+            )
+
 
 with tab_week:
     st.select_slider("Days between origins", options=[7, 14, 28], value=28, key=STEP_KEY)

@@ -51,6 +51,7 @@ __all__ = [
     "PairBands",
     "event_days",
     "knox_pairs",
+    "knox_subject",
     "knox_test",
     "knox_test_xy",
     "require_projected_m",
@@ -600,6 +601,34 @@ def _fades(result: KnoxResult, dist: float, days: int) -> str:
             f"{t_bounds[t_next]} days"
         )
     return f"{head} still reaches {dist:g} m and {days} days, the largest distance and time tested"
+
+
+def knox_subject(crime_types: Sequence[str] | None) -> str:
+    """
+    Name the events a Knox verdict is about, as the command and the app both word it.
+
+    Parameters
+    ----------
+    crime_types
+        The crime types tested; one type is named, several or none are "events".
+
+    Returns
+    -------
+    str
+        E.g. ``"burglaries"``, ``"robbery events"``, ``"events"``.
+
+    Examples
+    --------
+    >>> knox_subject(["Break and Enter"]), knox_subject(["Robbery"]), knox_subject(None)
+    ('break and enters', 'robbery events', 'events')
+    """
+    if crime_types is None or len(crime_types) != 1:
+        return "events"
+    name = str(crime_types[0]).lower()
+    return _SUBJECTS.get(name, f"{name} events")
+
+
+_SUBJECTS: Final = {"burglary": "burglaries", "break and enter": "break and enters"}
 
 
 def knox_test_xy(  # noqa: PLR0913 -- the test's documented settings

@@ -47,6 +47,7 @@ __all__ = [
     "NearRepeatAlerts",
     "alerts_from_knox",
     "near_repeat_alerts",
+    "no_zones_message",
     "pack_near_repeat",
     "partner_zones",
 ]
@@ -385,6 +386,27 @@ def near_repeat_alerts(
     )
 
 
+def no_zones_message(knox: KnoxResult) -> str:
+    """
+    Say that a Knox test found no near repeat to size zones from, and what to do instead.
+
+    Parameters
+    ----------
+    knox
+        A result without a near-repeat distance.
+
+    Returns
+    -------
+    str
+        The message of :func:`alerts_from_knox`'s refusal (and of the app's Live risk zones).
+    """
+    return (
+        "The Knox test found no near repeat to draw zones from ("
+        + knox.verdict.rstrip(".")
+        + "). Set the distance and days by hand if you still want zones."
+    )
+
+
 def alerts_from_knox(
     events: gpd.GeoDataFrame,
     knox: KnoxResult,
@@ -419,13 +441,7 @@ def alerts_from_knox(
     distance = knox.near_repeat_distance_m
     days = knox.near_repeat_days
     if distance is None or days is None:
-        msg = (
-            "The Knox test found no near repeat to draw zones from ("
-            + knox.verdict.rstrip(".")
-            + "). "
-            "Set the distance and days by hand if you still want zones."
-        )
-        raise ParameterError(msg)
+        raise ParameterError(no_zones_message(knox))
     return near_repeat_alerts(
         events,
         on=on,

@@ -92,12 +92,9 @@ def _selected(args: argparse.Namespace) -> gpd.GeoDataFrame:
 
 
 def _subject(args: argparse.Namespace) -> str:
-    if args.crime_type and len(args.crime_type) == 1:
-        name = str(args.crime_type[0]).lower()
-        return {"burglary": "burglaries", "break and enter": "break and enters"}.get(
-            name, f"{name} events"
-        )
-    return "events"
+    from hotspots.knox import knox_subject
+
+    return knox_subject(args.crime_type)
 
 
 def add_knox(parser: argparse.ArgumentParser) -> None:

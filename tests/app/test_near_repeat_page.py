@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,9 +11,12 @@ import pytest
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
+from app_pages import _ui
 from hotspots.knox import knox_test
 from layers.near_repeat import knox_grid, knox_table_html
-from spatial.demo import demo_incidents
+from patchmap.cli import main
+from spatial.demo import demo_incidents, write_demo_extract
+from spatial.incidents import read_incidents
 from tasking.store import add_problem, connect, list_actions, list_areas
 
 if TYPE_CHECKING:
@@ -126,3 +130,46 @@ def test_near_repeat_page_proposes_cocooning_visits(page: AppTest, tasking_log: 
         for s in at.success
     )
     engine.dispose()
+
+
+def test_a_past_days_zones_are_the_commands(
+    tasking_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """
+    The zones of a day are sized from the days before it, as `patchmap alerts --date` sizes
+    them. Sized from the whole extract, the page drew 13 zones of 200 m and 28 days on
+    2025-02-28 where the command draws 11 of 200 m and 21 days, on the strength of later crimes.
+    """
+    del tasking_log
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    at.date_input(key="nr_date").set_value(dt.date(2025, 2, 28)).run()
+    assert not at.exception, at.exception
+    alerts = ["alerts", "--demo", "--crime-type", "Burglary", "--date"]
+    assert main([*alerts, "2025-02-28", "--json"]) == 0
+    command = json.loads(capsys.readouterr().out)
+    assert (command["n_zones"], command["distance_m"], command["days"]) == (11, 200.0, 21)
+    text = " ".join(m.value for m in at.markdown)
+    assert "On 2025-02-28, 11 near-repeat zone(s) are live (200 m, 21 days after each" in text
+    zones = next(d.value for d in at.dataframe if "incident_ids" in d.value.columns)
+    assert len(zones) == command["n_zones"]
+    # before any near repeat shows, the page refuses as the command does
+    at.date_input(key="nr_date").set_value(dt.date(2024, 12, 31)).run()
+    assert main([*alerts, "2024-12-31"]) == 2
+    refusal = capsys.readouterr().err.removeprefix("patchmap: error: ").strip()
+    assert refusal.startswith("The Knox test found no near repeat")
+    assert _ui.plain(refusal) in [i.value for i in at.info]
+    # another extract opens on its own last day, not on the day chosen for the demo's
+    extract = write_demo_extract(tmp_path)
+    rows = extract.read_text(encoding="utf-8").splitlines()
+    committed = [(r, r.split(",")[2]) for r in rows[1:]]  # Committed From, dd/mm/yyyy hh:mm
+    spring = [r for r, day in committed if day[3:10] in {"01/2025", "02/2025"}]
+    (tmp_path / "spring.csv").write_text("\n".join([rows[0], *spring]) + "\n", encoding="utf-8")
+    at.radio(key=_ui.WHEN_SOURCE_KEY).set_value(_ui.WHEN_PATH).run()
+    at.text_input(key=_ui.WHEN_PATH_KEY).set_value(str(tmp_path / "spring.csv")).run()
+    assert not at.exception, at.exception
+    live_on = at.date_input(key="nr_date").value
+    assert isinstance(live_on, dt.date)
+    ends = read_incidents([tmp_path / "spring.csv"]).events["end"]
+    assert live_on == ends.max().date()  # the extract's last day
