@@ -2162,14 +2162,15 @@ def when_view(  # cache key: the extract and every choice
         _inc.events, area=_area.shape, crime_types=crime_types, start=start, end=end
     )
     what = ", ".join(crime_types).lower() if crime_types else "crimes"
+    what += f" in {_area.label}" if _area.label else ""  # as `patchmap when` words it
     how = hour_of_week(events)
-    windows = patrol_windows(how, what=what + (f" in {_area.label}" if _area.label else ""))
+    windows = patrol_windows(how, what=what)
     change = None
     if split_month is not None:
         cut = pd.Period(split_month, "M").start_time
         before, after = events.loc[events["start"] < cut], events.loc[events["start"] >= cut]
-        if len(before) and len(after):
-            change = timing_change(before, after, what=what, n_permutations=499)
+        if len(before) and len(after):  # the command's shuffles and seed: the same p-value
+            change = timing_change(before, after, what=what)
     return WhenView(events, how, windows, events_in_hours(events, windows.mask()), change)
 
 

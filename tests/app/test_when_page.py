@@ -218,3 +218,18 @@ def test_toronto_extract_from_a_path_shows_charts_without_the_map(shared_data_di
     at.multiselect(key="when_types").set_value(["Break and Enter"]).run()
     assert not at.exception
     assert any("Every day 00:00-06:00" in m.value for m in at.markdown)
+
+
+def test_the_timing_change_is_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """The page tested with 499 shuffles, the command with 999: p 0.268 against 0.276."""
+    import json  # noqa: PLC0415
+
+    from patchmap.cli import main  # noqa: PLC0415
+
+    at = _when_page()
+    at.select_slider(key="when_split").set_value("2025-04").run()
+    assert not at.exception, at.exception
+    assert main(["when", "--demo", "--split", "2025-04", "--json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    (command,) = [n for n in notes if "timing of crimes" in n]  # "No significant change in ..."
+    assert _ui.plain(command) in [m.value for m in at.markdown]
