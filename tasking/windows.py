@@ -160,7 +160,9 @@ def hot_areas(
     -------
     geopandas.GeoDataFrame
         :data:`HOT_AREA_COLUMNS`, one row per hot area, most events first; ``label`` is
-        ``"Hot area 1 (4 cells, 93 crimes)"``. Empty (same columns) when no cell is hot.
+        ``"Hot area 1 (4 cells of 150 m, 93 crimes)"``: the cells' size says it is not the
+        Hotspots page's hot area of that number (its cells are sized automatically). Empty
+        (same columns) when no cell is hot.
 
     Raises
     ------
@@ -196,7 +198,8 @@ def hot_areas(
     return gpd.GeoDataFrame(
         {
             "label": [
-                f"Hot area {i + 1} ({count_text(n, 'cell')}, {count_text(round(c))})"
+                f"Hot area {i + 1} ({count_text(n, 'cell')} of {cell_size_m:g} m, "
+                f"{count_text(round(c))})"
                 for i, (n, c, _) in enumerate(rows)
             ],
             "n_cells": np.array([r[0] for r in rows], dtype=np.int64),

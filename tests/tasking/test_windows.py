@@ -89,7 +89,8 @@ def test_hot_areas_find_the_planted_cluster_and_count_its_crimes() -> None:
     assert first["n_crimes"] == 40
     assert (
         first["label"]
-        == f"Hot area 1 ({first['n_cells']} cell{'s' if first['n_cells'] > 1 else ''}, 40 crimes)"
+        == f"Hot area 1 ({first['n_cells']} cell{'s' if first['n_cells'] > 1 else ''} of 150 m, "
+        "40 crimes)"
     )
     assert hot["n_crimes"].is_monotonic_decreasing
     burglary = hot_areas(events, wards, crime_types=["Burglary"])  # evenly spread: no hot area
