@@ -133,6 +133,7 @@ if TYPE_CHECKING:
     )
     from spatial.io import (
         CRIME_COLUMNS,
+        MAX_ZIP_DEPTH,
         POLICE_UK_COLUMNS,
         ROW_STATUSES,
         SET_ASIDE_REASONS,
@@ -144,6 +145,7 @@ if TYPE_CHECKING:
         WardLoad,
         check_accounting,
         duplicate_ids_note,
+        named_month_note,
         read_crimes,
         read_lsoas,
         read_neighbourhoods,
@@ -151,6 +153,7 @@ if TYPE_CHECKING:
         read_street_file,
         read_wards,
         source_name,
+        zip_csvs,
     )
     from spatial.lixels import (
         DEFAULT_LIXEL_M,
@@ -236,6 +239,8 @@ if TYPE_CHECKING:
         read_file_bytes,
         refuse_cut_off,
         refuse_not_csv,
+        refuse_other_separator,
+        refuse_short_rows,
         repair_geometries,
         require_columns,
         skipped_junk_note,
@@ -326,6 +331,7 @@ _EXPORTS: dict[str, str] = {
     "Lixels": "spatial.lixels",
     "MAX_CELLS_WITHOUT_WARNING": "spatial.grid",
     "MAX_WALK_KMH": "spatial.routes",
+    "MAX_ZIP_DEPTH": "spatial.io",
     "MIDNIGHT_SHARE": "spatial.demo",
     "MIN_CELL_SIZE_M": "spatial.grid",
     "MIN_GAP_AREA_M2": "spatial.validate",
@@ -438,6 +444,7 @@ _EXPORTS: dict[str, str] = {
     "markup_or_json": "spatial.validate",
     "midnight_note": "spatial.incidents",
     "month_count": "spatial.wording",
+    "named_month_note": "spatial.io",
     "network_from_graph": "spatial.network",
     "parse_column_map": "spatial.incidents",
     "period_text": "spatial.wording",
@@ -467,6 +474,8 @@ _EXPORTS: dict[str, str] = {
     "refuse_cut_off": "spatial.validate",
     "refuse_no_events": "spatial.incidents",
     "refuse_not_csv": "spatial.validate",
+    "refuse_other_separator": "spatial.validate",
+    "refuse_short_rows": "spatial.validate",
     "repair_geometries": "spatial.validate",
     "require_bng": "spatial.crs",
     "require_columns": "spatial.validate",
@@ -490,6 +499,7 @@ _EXPORTS: dict[str, str] = {
     "ward_cache_key": "spatial.cache",
     "write_demo": "spatial.demo",
     "write_demo_extract": "spatial.demo",
+    "zip_csvs": "spatial.io",
 }
 
 __all__ = [
@@ -531,6 +541,7 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "MAX_CELLS_WITHOUT_WARNING",
     "MAX_WALK_KMH",
+    "MAX_ZIP_DEPTH",
     "MIDNIGHT_SHARE",
     "MIN_CELL_SIZE_M",
     "MIN_GAP_AREA_M2",
@@ -667,6 +678,7 @@ __all__ = [
     "markup_or_json",
     "midnight_note",
     "month_count",
+    "named_month_note",
     "network_from_graph",
     "parse_column_map",
     "period_text",
@@ -696,6 +708,8 @@ __all__ = [
     "refuse_cut_off",
     "refuse_no_events",
     "refuse_not_csv",
+    "refuse_other_separator",
+    "refuse_short_rows",
     "repair_geometries",
     "require_bng",
     "require_columns",
@@ -719,6 +733,7 @@ __all__ = [
     "ward_cache_key",
     "write_demo",
     "write_demo_extract",
+    "zip_csvs",
 ]
 
 

@@ -41,7 +41,7 @@ __all__ = [
     "ward_cache_key",
 ]
 
-CACHE_FORMAT_VERSION: Final = 3
+CACHE_FORMAT_VERSION: Final = 4
 """Bumped when the cached layout or the reader's output changes."""
 
 _T = TypeVar("_T")

@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, cast, get_args
@@ -46,6 +47,8 @@ from spatial.validate import (
     read_csv_text,
     read_file_bytes,
     refuse_cut_off,
+    refuse_other_separator,
+    refuse_short_rows,
     repair_geometries,
     require_columns,
     skipped_junk_note,
@@ -55,12 +58,13 @@ from spatial.validate import (
 from spatial.versions import Published, choose_versions, file_kind, file_stamps
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 
     import numpy.typing as npt
 
 __all__ = [
     "CRIME_COLUMNS",
+    "MAX_ZIP_DEPTH",
     "POLICE_UK_COLUMNS",
     "ROW_STATUSES",
     "SET_ASIDE_REASONS",
@@ -72,6 +76,7 @@ __all__ = [
     "WardLoad",
     "check_accounting",
     "duplicate_ids_note",
+    "named_month_note",
     "read_crimes",
     "read_lsoas",
     "read_neighbourhoods",
@@ -79,6 +84,7 @@ __all__ = [
     "read_street_file",
     "read_wards",
     "source_name",
+    "zip_csvs",
 ]
 
 CrimeSource = str | Path | tuple[str, bytes]
@@ -161,7 +167,10 @@ def _other_file_hint(columns: Iterable[str]) -> str:
     )
 
 
+_REDOWNLOAD: Final = "Or download it again from data.police.uk and give it as downloaded."
 _MONTH_RE: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_NAMED_MONTH_RE: Final = re.compile(r"(?<!\d)\d{4}-(?:0[1-9]|1[0-2])(?!\d)")
+"""A ``YYYY-MM`` in a file's name (not part of a longer number)."""
 _PLAIN_NUMBER: Final = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 """Coordinates the fast street reader parses itself (Arrow and pandas give the same doubles for
 these, exponents included); anything else goes to the pandas reader."""
@@ -376,9 +385,12 @@ def _choose_csvs(where: str, names: list[str], notes: list[str]) -> list[str]:
     return street or other
 
 
-def _no_street_csvs(where: str, names: list[str], *, what: str) -> EmptyInputError:
+def _no_street_csvs(
+    where: str, names: list[str], *, what: str, inner: Sequence[str] = ()
+) -> EmptyInputError:
     if not names:
-        return EmptyInputError(f"{where}: the {what} holds no CSV files. {_CSV_HINT}")
+        nor = f", nor do the .zip archives inside it ({_shown(inner)})" if inner else ""
+        return EmptyInputError(f"{where}: the {what} holds no CSV files{nor}. {_CSV_HINT}")
     msg = (
         f"{where}: the {what} holds no street-level crime files, only outcomes or "
         f"stop-and-search files ({_shown(names)}). Download the street-level crimes "
@@ -401,7 +413,7 @@ def _iter_csv_blobs(
     if isinstance(source, tuple):
         name, data = source
         if name.lower().endswith(".zip"):
-            yield from _zip_members(name, data, mtime_ns=None, order=order, notes=notes)
+            yield from zip_csvs(name, data, mtime_ns=None, order=order, notes=notes)
         else:
             yield data, Published(name, None, None, order)
         return
@@ -415,7 +427,7 @@ def _iter_csv_blobs(
     elif path.suffix.lower() == ".zip":
         data = read_file_bytes(path, what="crime files")
         mtime_ns = path.stat().st_mtime_ns
-        yield from _zip_members(path.name, data, mtime_ns=mtime_ns, order=order, notes=notes)
+        yield from zip_csvs(path.name, data, mtime_ns=mtime_ns, order=order, notes=notes)
     else:
         data = read_file_bytes(path, what="crime files")
         yield data, Published(path.name, None, path.stat().st_mtime_ns, order)
@@ -441,7 +453,7 @@ def _folder_csv_blobs(
         if p.suffix.lower() == ".zip" and p not in junk:
             data = read_file_bytes(p, what="crime files")
             mtime_ns = p.stat().st_mtime_ns
-            for blob in _zip_members(
+            for blob in zip_csvs(
                 name, data, mtime_ns=mtime_ns, order=order, notes=notes, required=False
             ):
                 n_read += 1
@@ -454,49 +466,155 @@ def _folder_csv_blobs(
         raise _no_street_csvs(str(path), found, what="folder")
 
 
-def _zip_members(
+MAX_ZIP_DEPTH: Final = 4
+"""How many ``.zip`` archives deep inside a given one are read: a month's ``.zip`` inside a
+``.zip`` of several months is 1 deep, that zipped again 2. Deeper (or an archive that holds
+itself) is refused."""
+
+
+def zip_csvs(
     name: str,
-    data: bytes,
+    source: bytes | Path,
     *,
     mtime_ns: int | None,
     order: int,
     notes: list[str],
+    choose: Callable[[str, list[str], list[str]], Collection[str]] | None = None,
     required: bool = True,
 ) -> Iterator[tuple[bytes, Published]]:
     """
-    Yield the street-level CSVs of an archive; refuse one that holds none when ``required``.
+    Yield the CSVs of a ``.zip`` archive and of the ``.zip`` archives inside it.
 
-    An archive found inside a folder is not ``required``: one without street-level CSVs is
-    skipped with a note (``patchmap ingest`` reads its outcomes or stop and search into their
-    own tables, which no crime count uses).
+    An archive inside the archive (a month's ``.zip`` inside a ``.zip`` of several months, a
+    download zipped again) is read as one inside a folder is: as if given on its own, named
+    ``outer.zip/inner.zip/...`` and dated by its own name and folders, up to
+    :data:`MAX_ZIP_DEPTH` deep. Members are read in the order of their paths, archives among
+    them. System clutter (:func:`spatial.validate.is_system_junk`) is skipped with a note.
+
+    Parameters
+    ----------
+    name
+        The archive's name, as files' names and messages give it.
+    source
+        The archive's bytes, or its path (read member by member, not whole).
+    mtime_ns
+        The modification time every file in it is given (the archive's, or None).
+    order
+        The source's place among those given.
+    notes
+        Where notes on files skipped are added.
+    choose
+        Which of the CSVs of one archive (or of one inside it) to read, given ``(where, names,
+        notes)``: the street-level crimes, other CSVs noted (:func:`read_crimes`' rule) by
+        default.
+    required
+        Refuse an archive that, archives inside it included, holds no CSV chosen; else (one
+        found inside a folder) note it and yield nothing.
+
+    Yields
+    ------
+    tuple of bytes and Published
+        Each chosen CSV's bytes and its name, stamp, time and order.
+
+    Raises
+    ------
+    EmptyInputError
+        When ``required`` and nothing is chosen, naming the archives inside it.
+    InputDataError
+        When the archive or one inside it is not a valid ``.zip`` (naming it), a member cannot
+        be unpacked, or archives are nested deeper than :data:`MAX_ZIP_DEPTH`.
     """
+    walk = _ZipWalk(
+        mtime_ns=mtime_ns, order=order, notes=notes, choose=choose or _choose_csvs, top=name
+    )
+    n_read = yield from walk.archive(name, source, depth=0)
+    if not n_read and required:
+        raise _no_street_csvs(name, walk.found, what="archive", inner=walk.inner)
+
+
+@dataclass
+class _ZipWalk:
+    """What the archives of one ``.zip`` given share as :func:`zip_csvs` reads them."""
+
+    mtime_ns: int | None
+    order: int
+    notes: list[str]
+    choose: Callable[[str, list[str], list[str]], Collection[str]]
+    top: str
+    """The name of the archive given; CSVs found are listed relative to it."""
+    found: list[str] = field(default_factory=list)
+    """Every CSV met, in the archive given or one inside it."""
+    inner: list[str] = field(default_factory=list)
+    """Every archive met inside the archive given."""
+
+    def archive(
+        self, name: str, source: bytes | Path, *, depth: int
+    ) -> Generator[tuple[bytes, Published], None, int]:
+        """Yield the chosen CSVs of one archive and of those inside it; return how many."""
+        with _open_zip(name, source) as archive:
+            entries = [i.filename for i in archive.infolist() if not i.is_dir()]
+            junk = {m for m in entries if is_system_junk(m)}
+            if junk:
+                self.notes.append(skipped_junk_note(name, len(junk)))
+            members = sorted(m for m in entries if _is_csv(m) and m not in junk)
+            inner = {m for m in entries if m.lower().endswith(".zip") and m not in junk}
+            self.found.extend(f"{name}/{m}".removeprefix(f"{self.top}/") for m in members)
+            self.inner.extend(f"{name}/{m}".removeprefix(f"{self.top}/") for m in sorted(inner))
+            chosen = set(self.choose(name, members, self.notes))
+            if members and not chosen:
+                besides = ", other than in the .zip archives inside it" if inner else ""
+                self.notes.append(
+                    f"{name}: the archive holds no street-level crime files "
+                    f"({_shown(members)}){besides}; skipped: patchmap reads the street-level "
+                    "crimes (...-street.csv)."
+                )
+            stamps = dict(zip(members, file_stamps(Path(name).stem, members), strict=True))
+            n_read = 0
+            for member in sorted(chosen | inner):
+                if member in inner:
+                    n_read += yield from self._inner(archive, name, member, depth=depth)
+                    continue
+                n_read += 1
+                stamp = stamps[member]
+                published = Published(f"{name}/{member}", stamp, self.mtime_ns, self.order)
+                yield _unpack(archive, name, member), published
+            return n_read
+
+    def _inner(
+        self, archive: zipfile.ZipFile, name: str, member: str, *, depth: int
+    ) -> Generator[tuple[bytes, Published], None, int]:
+        """Read an archive inside ``archive`` (unpacked into memory) as :meth:`archive`."""
+        if depth >= MAX_ZIP_DEPTH:
+            msg = (
+                f"{name}/{member}: .zip archives are nested more than {MAX_ZIP_DEPTH} deep here "
+                "(or an archive holds itself). Unzip the outer archives and give the CSV files "
+                "or the innermost .zip."
+            )
+            raise InputDataError(msg)
+        content = _unpack(archive, name, member)
+        return (yield from self.archive(f"{name}/{member}", content, depth=depth + 1))
+
+
+def _open_zip(name: str, source: bytes | Path) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except zipfile.BadZipFile as err:
         msg = f"{name}: not a valid .zip archive. Download it again from data.police.uk."
         raise InputDataError(msg) from err
-    with archive:
-        entries = [m for m in archive.namelist() if not m.endswith("/")]
-        junk = {m for m in entries if is_system_junk(m)}
-        if junk:
-            notes.append(skipped_junk_note(name, len(junk)))
-        members = sorted(m for m in entries if _is_csv(m) and m not in junk)
-        chosen = _choose_csvs(name, members, notes)
-        if not chosen and required:
-            raise _no_street_csvs(name, members, what="archive")
-        if not chosen and members:
-            notes.append(
-                f"{name}: the archive holds no street-level crime files ({_shown(members)}); "
-                "skipped: patchmap reads the street-level crimes (...-street.csv)."
-            )
-        stamps = dict(zip(members, file_stamps(Path(name).stem, members), strict=True))
-        for member in chosen:
-            try:
-                content = archive.read(member)
-            except (zipfile.BadZipFile, OSError) as err:
-                msg = f"{name}: {member} could not be unpacked ({err}). Download it again."
-                raise InputDataError(msg) from err
-            yield content, Published(f"{name}/{member}", stamps[member], mtime_ns, order)
+
+
+def _unpack(archive: zipfile.ZipFile, name: str, member: str) -> bytes:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as err:
+        msg = f"{name}: {member} could not be unpacked ({err}). Download it again."
+        raise InputDataError(msg) from err
+    except (RuntimeError, NotImplementedError) as err:  # encrypted, or an unknown compression
+        msg = (
+            f"{name}: {member} could not be unpacked ({err}). Save it again without a password, "
+            "as an ordinary (Deflate) .zip, or unzip it and give the files."
+        )
+        raise InputDataError(msg) from err
 
 
 def _arrow_csv_table(data: bytes, text: str) -> pa.Table | None:
@@ -545,7 +663,19 @@ def _arrow_csv(data: bytes, text: str) -> pd.DataFrame | None:
 
 
 def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
+    """
+    Parse a street-level CSV into :data:`CRIME_COLUMNS` (text), refusing a malformed one.
+
+    A file separated by semicolons or tabs is named as such; a row with fewer fields than the
+    header is refused as one with too many is (pandas would read its missing fields as blank;
+    Arrow refuses both, so only a file it could not read is looked through row by row).
+    """
     text = decode_text(data, source=name)
+    try:
+        header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
+    except csv.Error:
+        header = []  # pandas names what is wrong with it
+    refuse_other_separator(header, source=name, advice=_REDOWNLOAD)
     fast = _arrow_csv(data, text)
     try:
         frame = (
@@ -562,6 +692,8 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         msg = f"{name}: could not be read as a CSV ({_first_line(err)}). {_CSV_HINT}"
         raise InputDataError(msg) from err
+    if fast is None:
+        refuse_short_rows(text, source=name)
     frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(frame.columns, _REQUIRED, source=name, hint=_other_file_hint(frame.columns))
     for column in POLICE_UK_COLUMNS:
@@ -633,9 +765,19 @@ def _read_all(
             seen[digest] = frame
             if frame.empty:
                 notes.append(f"{pub.name} holds a header but no rows.")
+            elif (note := _file_month_note(pub.name, frame)) is not None:
+                notes.append(note)
             frames.append(frame)
             published.append(pub)
     return frames, published, copies, notes
+
+
+def _file_month_note(name: str, frame: pd.DataFrame) -> str | None:
+    """:func:`named_month_note` of a parsed file (its months counted only when it is named)."""
+    if not _NAMED_MONTH_RE.search(re.split(r"[/\\]", name)[-1]):
+        return None
+    counts = frame["month"].astype(str).value_counts(sort=False)
+    return named_month_note(name, {str(m): int(n) for m, n in counts.items()})
 
 
 def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
@@ -646,12 +788,15 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     files hold different versions of a force-month (a month republished with updated outcomes),
     the one published later is kept and the other's rows are set aside, counted and noted (see
     :mod:`spatial.versions`). Rows repeating a Crime ID already read are set aside too.
+    Rows are counted in the month their ``Month`` column gives; a file named for a month its
+    rows are not of is noted (:func:`named_month_note`).
 
     Parameters
     ----------
     sources
         CSV files, folders of monthly folders (searched for ``*-street.csv``, any case), ``.zip``
-        archives as data.police.uk delivers them, or uploaded ``(name, bytes)`` pairs.
+        archives as data.police.uk delivers them (with any ``.zip`` inside them, see
+        :func:`zip_csvs`), or uploaded ``(name, bytes)`` pairs.
 
     Returns
     -------
@@ -668,8 +813,10 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     OutsideGreatBritainError
         When no located row lies in Great Britain (swapped or projected coordinates).
     InputDataError
-        When a file is missing, unreadable or not an ordinary file, is not a UTF-8 CSV, a month
-        is malformed, a coordinate is not a number, or one file holds part of another's month.
+        When a file is missing, unreadable or not an ordinary file, is not a UTF-8 CSV, is
+        separated by semicolons or tabs, has a row of fewer or more fields than its header, a
+        month is malformed, a coordinate is not a number, or one file holds part of another's
+        month; or when an archive (or one inside it) is not a valid ``.zip``.
     """
     if not sources:
         msg = "No crime files were given. Choose data.police.uk CSV files, a folder or a .zip."
@@ -730,6 +877,67 @@ def duplicate_ids_note(n_rows: int) -> str:
     '3 rows repeat a Crime ID already read (overlapping files); kept once.'
     """
     return f"{n_rows} rows repeat a Crime ID already read (overlapping files); kept once."
+
+
+_SHOWN_MONTHS: Final = 3
+
+
+def named_month_note(name: str, rows_by_month: dict[str, int]) -> str | None:
+    """
+    Return the note on a file named for a month whose rows are of other months, or None.
+
+    Rows are counted in the month their ``Month`` column gives, whatever the file's name
+    (a file holds the months its rows say); when the name carries one ``YYYY-MM`` and some or
+    all of the rows say another month, the file is probably not what it claims (a Month column
+    filled down wrongly in Excel, a file renamed), so the load says so. :func:`read_crimes`
+    and ``patchmap ingest`` both give it.
+
+    Parameters
+    ----------
+    name
+        The file's name, as the load gives it (only its last part is looked at).
+    rows_by_month
+        The file's rows read, by their ``YYYY-MM`` month.
+
+    Returns
+    -------
+    str or None
+        The note, or None when the name carries no single month or every row is of it.
+
+    Examples
+    --------
+    >>> named_month_note("2025-09-x-street.csv", {"2025-08": 1282})  # doctest: +ELLIPSIS
+    '2025-09-x-street.csv: named for 2025-09, but none of its rows is of 2025-09: 1,282 rows of ...'
+    >>> named_month_note("2025-09-x-street.csv", {"2025-09": 3}) is None
+    True
+    """
+    named = set(_NAMED_MONTH_RE.findall(re.split(r"[/\\]", name)[-1]))
+    if len(named) != 1:
+        return None
+    (month,) = named
+    other = sorted((m, n) for m, n in rows_by_month.items() if m != month and n)
+    if not other:
+        return None
+    n_rows = sum(rows_by_month.values())
+    n_other = sum(n for _, n in other)
+    listed = [_n_rows(n) + f" of {m}" for m, n in other[:_SHOWN_MONTHS]]
+    if len(other) > _SHOWN_MONTHS:
+        rest = other[_SHOWN_MONTHS:]
+        listed.append(_n_rows(sum(n for _, n in rest)) + f" of {len(rest)} more months")
+    which = (
+        f"none of its rows is of {month}"
+        if n_other == n_rows
+        else f"{n_other:,} of its {n_rows:,} rows {'is' if n_other == 1 else 'are'} not of {month}"
+    )
+    return (
+        f"{name}: named for {month}, but {which}: {', '.join(listed)}. Rows are counted in the "
+        "month their Month column gives; if that column is wrong (filled down in a spreadsheet?), "
+        "correct it or download the file again."
+    )
+
+
+def _n_rows(n: int) -> str:
+    return f"{n:,} row{'' if n == 1 else 's'}"
 
 
 def _overlap_notes(

@@ -52,7 +52,6 @@ import json
 import os
 import re
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, cast
@@ -72,7 +71,9 @@ from spatial.io import (
     StreetRows,
     UnlocatedStatus,
     duplicate_ids_note,
+    named_month_note,
     read_street_file,
+    zip_csvs,
 )
 from spatial.validate import (
     check_readable,
@@ -292,34 +293,23 @@ def _zip_blobs(
     path: Path, order: int, name: str, *, notes: list[str], required: bool = True
 ) -> Iterator[_Blob]:
     """
-    Yield every CSV of a ``.zip``; refuse one that holds none when ``required``.
+    Yield every CSV of a ``.zip`` and of the archives inside it (:func:`spatial.io.zip_csvs`).
 
     A ``.zip`` found inside a folder is not ``required``: the folder is refused only when
     nothing in it holds a CSV. System clutter (:func:`spatial.validate.is_system_junk`) is
-    skipped, with a note in ``notes``.
+    skipped, with a note in ``notes``. The archive is read member by member, not whole.
     """
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as err:
-        msg = f"{name}: not a valid .zip archive. Download it again from data.police.uk."
-        raise InputDataError(msg) from err
     mtime_ns = path.stat().st_mtime_ns
-    with archive:
-        entries = [i.filename for i in archive.infolist() if not i.is_dir()]
-        junk = {m for m in entries if is_system_junk(m)}
-        if junk:
-            notes.append(skipped_junk_note(name, len(junk)))
-        members = sorted(m for m in entries if m.lower().endswith(".csv") and m not in junk)
-        if not members and required:
-            msg = f"{name}: the archive holds no CSV files. {_NO_CSV_HINT}"
-            raise EmptyInputError(msg)
-        chosen = _chosen_csvs(name, members, notes)
-        stamps = file_stamps(Path(name).stem, members)  # each file dated by its own folders
-        for member, stamp in zip(members, stamps, strict=True):
-            if member not in chosen:
-                continue
-            published = Published(f"{name}/{member}", stamp, mtime_ns, order)
-            yield _Blob(published.name, archive.read(member), published)
+    for data, published in zip_csvs(
+        name,
+        path,
+        mtime_ns=mtime_ns,
+        order=order,
+        notes=notes,
+        choose=_chosen_csvs,
+        required=required,
+    ):
+        yield _Blob(published.name, data, published)
 
 
 def _source_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]:
@@ -871,7 +861,8 @@ class _Run:
     aside_counts: dict[str, list[list[object]]] = field(default_factory=dict)
     """Street rows set aside in this run, ``[month, crime type or None, n]`` by partition."""
     aside_notes: dict[str, list[str]] = field(default_factory=dict)
-    """Notes on the street rows set aside in this run, by partition."""
+    """Notes on the street rows set aside in this run, and on files named for a month their
+    rows are not of, by partition: kept in the manifest, so queries give them."""
     file_counts: dict[str, list[tuple[str, list[list[object]]]]] = field(default_factory=dict)
     """Each street file's rows read, ``(partition, [month, crime type, n] ...)``, by digest."""
 
@@ -1394,14 +1385,20 @@ def _duplicates_by_part(rows: StreetRows, keys: Sequence[str]) -> dict[str, list
     return out
 
 
-def _stage_street(run: _Run, blob: _Blob) -> tuple[list[_StagedPart], int]:
+_Staged = tuple[list[_StagedPart], int, str | None]
+"""A street file's staged parts, its repeated Crime IDs kept once, its note on its months."""
+
+
+def _stage_street(run: _Run, blob: _Blob) -> _Staged:
     """
     Read a street file and write each force-month's rows to staging (in a worker thread).
 
-    Returns the parts and the number of repeated Crime IDs kept once. Nothing of the run is
-    changed but its list of staged files (appended to, which is safe across threads).
+    Returns the parts, the number of repeated Crime IDs kept once, and the note on a file
+    named for a month its rows are not of (:func:`spatial.io.named_month_note`). Nothing of the
+    run is changed but its list of staged files (appended to, which is safe across threads).
     """
     rows = read_street_file(blob.name, blob.data)
+    month_note = named_month_note(blob.name, _rows_by_month(rows))
     split = list(_force_months(rows))
     duplicates = _duplicates_by_part(rows, [key for key, _ in split])
     parts = []
@@ -1416,17 +1413,34 @@ def _stage_street(run: _Run, blob: _Blob) -> tuple[list[_StagedPart], int]:
         summary = _street_summary(part)
         hashes = _id_hashes(part)
         parts.append(_StagedPart(key, staging, summary, tallies, duplicates[key], hashes))
-    return parts, rows.n_duplicates_removed
+    return parts, rows.n_duplicates_removed, month_note
+
+
+def _rows_by_month(rows: StreetRows) -> dict[str, int]:
+    """Count a file's rows read (its repeated Crime IDs included) by month, as ``read_crimes``."""
+    counts: dict[str, int] = {}
+    months = [rows.columns["month"]]
+    if rows.duplicates is not None:
+        months.append(rows.duplicates["month"])
+    for column in months:
+        for item in pc.value_counts(column).to_pylist():
+            month = str(item["values"])
+            counts[month] = counts.get(month, 0) + int(item["counts"])
+    return counts
 
 
 def _hold_street(
     run: _Run,
     blob: _Blob,
     digest: str,
-    staged: concurrent.futures.Future[tuple[list[_StagedPart], int]],
+    staged: concurrent.futures.Future[_Staged],
 ) -> None:
     """Hold a street file's staged parts for their partitions, in file order (main thread)."""
-    parts, n_duplicates_removed = staged.result()  # a refused file raises its error here
+    parts, n_duplicates_removed, month_note = staged.result()  # a refused file raises here
+    if month_note is not None:
+        run.notes.append(month_note)
+        for part in parts:  # kept with the partitions its rows join, so queries give it too
+            run.aside_notes.setdefault(part.key, []).append(month_note)
     if n_duplicates_removed:
         run.notes.append(f"{blob.name}: {n_duplicates_removed} repeated Crime IDs kept once.")
         run.add("n_duplicates", n_duplicates_removed)
@@ -1480,12 +1494,17 @@ def _note_copy(run: _Run, blob: _Blob, digest: str, first: str) -> None:
 
 
 def _keep_set_aside(run: _Run) -> None:
-    """Add the run's street rows set aside to their partitions' manifest entries."""
+    """Add the run's street rows set aside, and its notes, to their partitions' entries."""
     street = _partitions(run.manifest, "street")
-    for key, counts in run.aside_counts.items():
+    for key in {**run.aside_counts, **run.aside_notes}:
         entry = street.get(key)
         if entry is None:  # a copy of a file whose rows were all set aside under another
             continue  # force's name: counted in the report, not by queries (a rare limit)
+        notes = cast("list[str]", entry.get("notes", []))
+        entry["notes"] = [*notes, *(n for n in run.aside_notes.get(key, []) if n not in notes)]
+        if key not in run.aside_counts:
+            continue
+        counts = run.aside_counts[key]
         totals: dict[tuple[str, str | None], int] = {}
         for month, crime, n in [*cast("list[list[object]]", entry.get("set_aside", [])), *counts]:
             name = (str(month), None if crime is None else str(crime))
@@ -1494,8 +1513,6 @@ def _keep_set_aside(run: _Run) -> None:
             totals.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or "")
         )
         entry["set_aside"] = [[month, crime, n] for (month, crime), n in ordered]
-        notes = cast("list[str]", entry.get("notes", []))
-        entry["notes"] = [*notes, *(n for n in run.aside_notes.get(key, []) if n not in notes)]
 
 
 def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> None:
@@ -2106,8 +2123,9 @@ def _set_aside_totals(
 
     Returns ``(month, crime type, n)`` sorted as :func:`_duplicate_totals` sorts, and the notes
     each once, in the order :func:`spatial.io.read_crimes` gives them: the files read once as
-    copies first (it notes them as it reads), then republished months (it notes them once every
-    file is read), each kind in partition order.
+    copies first and files named for a month their rows are not of (it notes both as it
+    reads), then republished months (it notes them once every file is read), each kind in
+    partition order.
     """
     wanted = {str(f.relative_to(store_dir)) for f in files}
     totals: dict[tuple[str, str | None], int] = {}
@@ -2121,14 +2139,19 @@ def _set_aside_totals(
         notes.extend(n for n in cast("list[str]", entry.get("notes", [])) if n not in notes)
     ordered = sorted(totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
     copies = [n for n in notes if _COPY_NOTE in n]
+    named = [n for n in notes if _MONTH_NOTE in n and n not in copies]
     return tuple((month, crime, n) for (month, crime), n in ordered), [
         *copies,
-        *(n for n in notes if _COPY_NOTE not in n),
+        *named,
+        *(n for n in notes if n not in copies and n not in named),
     ]
 
 
 _COPY_NOTE: Final = " is identical to "
 """What a note on a file read once as a copy of another says (see :func:`_set_aside_totals`)."""
+_MONTH_NOTE: Final = ": named for "
+"""What a note on a file named for a month its rows are not of says
+(:func:`spatial.io.named_month_note`), given as files are read, before republished months."""
 
 
 def _nothing_around(store_dir: Path, months: tuple[str, str] | None) -> EmptyInputError:

@@ -53,6 +53,8 @@ __all__ = [
     "read_file_bytes",
     "refuse_cut_off",
     "refuse_not_csv",
+    "refuse_other_separator",
+    "refuse_short_rows",
     "repair_geometries",
     "require_columns",
     "skipped_junk_note",
@@ -426,6 +428,101 @@ def refuse_cut_off(data: bytes, *, source: str) -> None:
             "stopped part-way leaves a file like this."
         )
         raise InputDataError(msg)
+
+
+def refuse_short_rows(text: str, *, source: str) -> None:
+    r"""
+    Refuse a CSV with a row of fewer fields than its header, naming the first such line.
+
+    pandas reads a short row with its last fields missing (a crime of type '(blank)', without
+    an LSOA), where a row of too many fields is refused; a row cut short in the middle of a
+    file (a bad copy and paste, two files joined part-way) is refused here alike, as
+    :func:`refuse_cut_off` refuses a short last line. Blank lines are not rows.
+
+    Parameters
+    ----------
+    text
+        The decoded file (see :func:`decode_text`).
+    source
+        The file's name, used in messages.
+
+    Raises
+    ------
+    InputDataError
+        When a row has fewer fields than the header, naming its line and both counts.
+
+    Examples
+    --------
+    >>> refuse_short_rows("a,b,c\n1,2,3\n\n4,5,6\n", source="x.csv")
+    >>> refuse_short_rows("a,b,c\n1,2,3\n4,5\n6,7,8\n", source="x.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    spatial.errors.InputDataError: x.csv: could not be read as a CSV (line 3 has 2 of the ...
+    """
+    reader = csv.reader(io.StringIO(text))
+    try:
+        n_header = len(next(reader, []))
+        line = reader.line_num  # the line a row starts on: the one after the last row read
+        for row in reader:
+            if row and len(row) < n_header:
+                msg = (
+                    f"{source}: could not be read as a CSV (line {line + 1} has {len(row)} of "
+                    f"the header's {n_header} fields). A row cut short in the middle of the file "
+                    "(a bad copy and paste, or two files joined part-way) would be read as a "
+                    "crime with its last fields blank: download or copy the file again, or mend "
+                    "that line."
+                )
+                raise InputDataError(msg)
+            line = reader.line_num
+    except csv.Error:
+        return  # the CSV parser that reads the file reports malformed quoting in its own words
+
+
+_SEPARATORS: Final = ((";", "semicolons"), ("\t", "tabs"))
+_SHOWN_CHARS: Final = 60
+
+
+def refuse_other_separator(header: Sequence[str], *, source: str, advice: str) -> None:
+    r"""
+    Refuse a CSV separated by semicolons or tabs: its header, read with commas, is one field.
+
+    Excel saves "CSV" with semicolons where the decimal separator is a comma (much of Europe),
+    and some exports use tabs; read as comma-separated, such a file has one column named
+    ``Crime ID;Month;...``, and a "missing columns" message would list the columns it lacks.
+
+    Parameters
+    ----------
+    header
+        The header line's fields, as read with commas.
+    source
+        The file's name, used in messages.
+    advice
+        How to get the file right, ending the message.
+
+    Raises
+    ------
+    InputDataError
+        When the header is one field holding semicolons or tabs.
+
+    Examples
+    --------
+    >>> refuse_other_separator(["Crime ID", "Month"], source="x.csv", advice="")
+    >>> refuse_other_separator(["Crime ID;Month"], source="x.csv", advice="")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    spatial.errors.InputDataError: x.csv: the file is separated by semicolons, not commas ...
+    """
+    if len(header) != 1:
+        return
+    field = header[0] if len(header[0]) <= _SHOWN_CHARS else header[0][: _SHOWN_CHARS - 3] + "..."
+    for separator, name in _SEPARATORS:
+        if separator in header[0]:
+            msg = (
+                f"{source}: the file is separated by {name}, not commas (its header is one "
+                f"field: {field!r}). Save it as comma-separated CSV (in Excel: CSV UTF-8 "
+                f"(Comma delimited)), with a full stop as the decimal separator. {advice}"
+            ).rstrip()
+            raise InputDataError(msg)
 
 
 def decode_text(data: bytes, *, source: str, advice: str | None = None) -> str:
