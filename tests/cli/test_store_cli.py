@@ -220,7 +220,11 @@ def _no_csv_sources(root: Path) -> dict[str, tuple[Path, str]]:
     shutil.copy(root / "txtonly.zip", root / "zipdir" / "txtonly.zip")
     return {
         "zip of text": (root / "txtonly.zip", "txtonly.zip: the archive holds no CSV files"),
-        "zip of a zip": (root / "nested.zip", "nested.zip: the archive holds no CSV files"),
+        "zip of a zip": (
+            root / "nested.zip",
+            "nested.zip: the archive holds no CSV files, nor do the .zip archives inside it "
+            "(inner.zip).",
+        ),
         "folder of text": (root / "textdir", "textdir: the folder holds no CSV or .zip files"),
         "folder of a zip of text": (
             root / "zipdir",

@@ -301,6 +301,11 @@ def _crime_errors() -> list[Case]:
     def drop(*columns: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
         return lambda frame: frame.drop(columns=list(columns))
 
+    def short_row(kit: Kit) -> bytes:  # line 11 cut after its Location (a bad copy and paste)
+        lines = kit.city.splitlines(keepends=True)
+        lines[10] = b",".join(lines[10].split(b",")[:7]) + b"\n"
+        return b"".join(lines)
+
     half = 700
     e: Group = "crimes"
     return [
@@ -348,13 +353,28 @@ def _crime_errors() -> list[Case]:
             "semicolons",
             e,
             lambda k, d: _up("x-street.csv", _csv(k.frame, sep=";")),
-            "missing columns 'Month'",
+            "x-street.csv: the file is separated by semicolons, not commas",
         ),
         Case(
             "tabs",
             e,
             lambda k, d: _up("x-street.csv", _csv(k.frame, sep="\t")),
-            "missing columns 'Month'",
+            "x-street.csv: the file is separated by tabs, not commas",
+        ),
+        Case(
+            "short-row-mid-file",
+            e,
+            lambda k, d: _up(SEPT, short_row(k)),
+            f"{SEPT}: could not be read as a CSV (line 11 has 7 of the header's 12 fields)",
+        ),
+        Case(
+            "broken-zip-in-zip",
+            e,
+            lambda k, d: _up(
+                "2024.zip",
+                _zip({f"2024-09/{SEPT}": k.city, "2024-10.zip": _zip({OCT: k.oct})[:200]}),
+            ),
+            "2024.zip/2024-10.zip: not a valid .zip archive",
         ),
         Case(
             "month-words",
@@ -519,6 +539,18 @@ def _crime_errors() -> list[Case]:
 # Crime files: loads, with exact counts
 
 
+def _zip_of_zips(kit: Kit) -> bytes:
+    """A zip of months, September's still zipped (the city file) beside October's folder."""
+    inner = _zip({f"2024-09/{SEPT}": kit.city})
+    return _zip({"2024-09.zip": inner, f"2024-10/{OCT}": kit.oct})
+
+
+def _filled_down(kit: Kit) -> bytes:
+    """October's file with its Month column filled down with September in a spreadsheet."""
+    frame = pd.read_csv(io.BytesIO(kit.oct), dtype=str, keep_default_na=False)
+    return _csv(frame.assign(Month="2024-09"))
+
+
 def _crime_loads() -> list[Case]:
     def places(frame: pd.DataFrame) -> pd.DataFrame:
         for row, (lon, lat) in zip((0, 1, 2), (DUBLIN, BELFAST, CALAIS), strict=True):
@@ -550,6 +582,7 @@ def _crime_loads() -> list[Case]:
     c: Group = "crimes"
     city = dict(CITY)
     twice = {**CITY, "n_rows_read": 2 * 1427, "n_set_aside": 1427}
+    both_months = {"n_rows_read": 1427 + 6970, "months": ["2024-09", "2024-10"]}
     return [
         Case("city", c, lambda k, d: _up(SEPT, k.city), counts=city),
         Case(
@@ -654,6 +687,39 @@ def _crime_loads() -> list[Case]:
             ),
             counts=city,
             on_disk=True,
+        ),
+        Case(
+            "zip-of-month-zips",
+            c,
+            lambda k, d: _up("2024.zip", _zip_of_zips(k)),
+            counts={**both_months, "n_set_aside": 0},
+        ),
+        Case(
+            "zip-of-month-zips-on-disk",
+            c,
+            lambda k, d: _crimes(_write(d, "2024.zip", _zip_of_zips(k))),
+            counts={**both_months, "n_set_aside": 0},
+            on_disk=True,
+        ),
+        Case(
+            "zip-holding-only-a-zip",
+            c,
+            lambda k, d: _up("2024.zip", _zip({"2024-09.zip": _zip({f"2024-09/{SEPT}": k.city})})),
+            counts=city,
+        ),
+        Case(
+            "named-for-another-month",
+            c,
+            lambda k, d: _crimes((SEPT, k.city), (OCT, _filled_down(k))),
+            counts={
+                "n_rows_read": 1427 + 6970,
+                "n_set_aside": 0,
+                "months": ["2024-09"],
+                "note": (
+                    f"{OCT}: named for 2024-10, but none of its rows is of 2024-10: 6,970 rows "
+                    "of 2024-09. Rows are counted in the month their Month column gives"
+                ),
+            },
         ),
         Case(
             "zip-upper-case-members",

@@ -137,7 +137,7 @@ def check_counts(case: Case, record: dict[str, object]) -> None:
     assert isinstance(by_ward, dict)
     assert isinstance(by_type, dict)
     for key, value in case.counts.items():
-        if key == "overlap_note":
+        if key in {"overlap_note", "note"}:
             notes = record.get("notes", [])
             assert isinstance(notes, list)
             assert any(str(value) in str(n) for n in notes), f"{case.id}: {notes}"

@@ -1,0 +1,161 @@
+"""
+Crime files that are not quite what they claim, through ``patchmap``: a zip of month zips and a
+file named for another month give the same ``summary --json`` from ``--crimes`` and from a store
+``patchmap ingest`` wrote; a file that cannot be read is refused by both with the same message.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import TYPE_CHECKING
+
+import pytest
+
+from patchmap.cli import main
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
+
+pytestmark = pytest.mark.shared
+
+SEPT = "2024-09-cambridgeshire-street.csv"
+OCT = "2024-10-cambridgeshire-street.csv"
+N_SEPT, N_OCT = 6_740, 6_970
+"""Rows of the real September and October 2024 files."""
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def _zip(members: Mapping[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    record: dict[str, object] = json.loads(capsys.readouterr().out)
+    return record
+
+
+def _both(
+    source: Path, tmp_path: Path, cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
+    """``summary --json`` from the files and from a store of them; the ingest report."""
+    store = tmp_path / "store"
+    report = _json(["ingest", str(source), "--store", str(store)], capsys)
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    from_csv = _json(["summary", "--crimes", str(source), *wards], capsys)
+    from_store = _json(["summary", "--store", str(store), *wards], capsys)
+    return from_csv, from_store, report
+
+
+def test_a_zip_of_month_zips_gives_the_same_summary_from_the_store(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crimes = cambridge_dir / "crimes"
+    inner = _zip({f"2024-10/{OCT}": (crimes / OCT).read_bytes()})
+    outer = _write(
+        tmp_path / "2024.zip",
+        _zip({f"2024-09/{SEPT}": (crimes / SEPT).read_bytes(), "2024-10.zip": inner}),
+    )
+    from_csv, from_store, report = _both(outer, tmp_path, cambridge_dir, capsys)
+    assert from_csv["n_rows_read"] == N_SEPT + N_OCT
+    assert from_csv["months"] == ["2024-09", "2024-10"]
+    assert from_csv["notes"] == []
+    assert (report["n_files_read"], report["n_rows"]) == (2, N_SEPT + N_OCT)
+    assert from_store == from_csv  # every bucket, by ward, by type, months and notes
+
+
+def _filled_down(data: bytes, month: str) -> bytes:
+    """The file with every row's Month set to ``month`` (a column filled down in a spreadsheet)."""
+    lines = data.splitlines(keepends=True)
+    for i in range(1, len(lines)):
+        fields = lines[i].split(b",", 2)
+        lines[i] = b",".join([fields[0], month.encode(), fields[2]])
+    return b"".join(lines)
+
+
+def test_a_file_named_for_another_month_is_noted_alike_from_the_store(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crimes = cambridge_dir / "crimes"
+    folder = tmp_path / "police"
+    _write(folder / "2024-09" / SEPT, (crimes / SEPT).read_bytes())
+    _write(folder / "2024-10" / OCT, _filled_down((crimes / OCT).read_bytes(), "2024-09"))
+    from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
+    note = (
+        f"police/2024-10/{OCT}: named for 2024-10, but none of its rows is of 2024-10: 6,970 rows "
+        "of 2024-09. Rows are counted in the month their Month column gives; if that column is "
+        "wrong (filled down in a spreadsheet?), correct it or download the file again."
+    )
+    assert from_csv["notes"] == [note]
+    assert from_csv["months"] == ["2024-09"]
+    assert from_csv["n_rows_read"] == N_SEPT + N_OCT
+    assert report["notes"] == [note]
+    assert from_store == from_csv  # the note too
+
+
+def _short_row(crimes: Path) -> bytes:
+    lines = (crimes / SEPT).read_bytes().splitlines(keepends=True)
+    lines[10] = b",".join(lines[10].split(b",")[:7]) + b"\n"
+    return b"".join(lines)
+
+
+def _semicolons(crimes: Path) -> bytes:
+    return (crimes / SEPT).read_bytes().replace(b",", b";")
+
+
+def _broken_inner_zip(crimes: Path) -> bytes:
+    return _zip({f"2024-09/{SEPT}": (crimes / SEPT).read_bytes(), "2024-10.zip": b"PK\x03\x04"})
+
+
+REFUSED: dict[str, tuple[str, Callable[[Path], bytes], str]] = {
+    "short row": (
+        SEPT,
+        _short_row,
+        f"{SEPT}: could not be read as a CSV (line 11 has 7 of the header's 12 fields). ",
+    ),
+    "semicolons": (
+        SEPT,
+        _semicolons,
+        f"{SEPT}: the file is separated by semicolons, not commas (its header is one field: ",
+    ),
+    "broken inner zip": (
+        "2024.zip",
+        _broken_inner_zip,
+        "2024.zip/2024-10.zip: not a valid .zip archive. Download it again from data.police.uk.",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSED))
+def test_a_file_that_cannot_be_read_is_refused_alike_by_crimes_and_ingest(
+    kind: str, cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name, build, message = REFUSED[kind]
+    path = _write(tmp_path / name, build(cambridge_dir / "crimes"))
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    capsys.readouterr()
+    assert main(["summary", "--crimes", str(path), *wards]) == 2
+    from_csv = capsys.readouterr().err
+    assert main(["ingest", str(path), "--store", str(tmp_path / "store")]) == 2
+    from_ingest = capsys.readouterr().err
+    assert from_csv.startswith(f"patchmap: error: {message}")
+    assert from_ingest == from_csv
+    assert not (tmp_path / "store" / "manifest.json").exists()
