@@ -222,8 +222,10 @@ def _no_csv_sources(root: Path) -> dict[str, tuple[Path, str]]:
         "zip of text": (root / "txtonly.zip", "txtonly.zip: the archive holds no CSV files"),
         "zip of a zip": (
             root / "nested.zip",
-            "nested.zip: the archive holds no CSV files, nor do the .zip archives inside it "
-            "(inner.zip).",
+            (
+                "nested.zip: the archive holds no CSV files, nor do the .zip archives inside it "
+                "(inner.zip)."
+            ),
         ),
         "folder of text": (root / "textdir", "textdir: the folder holds no CSV or .zip files"),
         "folder of a zip of text": (
