@@ -776,7 +776,7 @@ def _file_month_note(name: str, frame: pd.DataFrame) -> str | None:
     """:func:`named_month_note` of a parsed file (its months counted only when it is named)."""
     if not _NAMED_MONTH_RE.search(re.split(r"[/\\]", name)[-1]):
         return None
-    counts = frame["month"].astype(str).value_counts(sort=False)
+    counts = frame["month"].value_counts(sort=False)  # by Period: a few distinct values
     return named_month_note(name, {str(m): int(n) for m, n in counts.items()})
 
 
