@@ -169,8 +169,9 @@ def _other_file_hint(columns: Iterable[str]) -> str:
 
 _REDOWNLOAD: Final = "Or download it again from data.police.uk and give it as downloaded."
 _MONTH_RE: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_NAMED_MONTH_RE: Final = re.compile(r"(?<!\d)\d{4}-(?:0[1-9]|1[0-2])(?!\d)")
-"""A ``YYYY-MM`` in a file's name (not part of a longer number)."""
+_NAMED_MONTH_RE: Final = re.compile(r"(?<!\d)\d{4}-(?:0[1-9]|1[0-2])(?!\d|-\d)")
+"""A ``YYYY-MM`` in a file's name: not part of a longer number, nor of a day's date
+(``export 2025-09-15.csv`` is dated by when it was made, not named for its rows' month)."""
 _PLAIN_NUMBER: Final = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 """Coordinates the fast street reader parses itself (Arrow and pandas give the same doubles for
 these, exponents included); anything else goes to the pandas reader."""
@@ -909,6 +910,8 @@ def named_month_note(name: str, rows_by_month: dict[str, int]) -> str | None:
     >>> named_month_note("2025-09-x-street.csv", {"2025-08": 1282})  # doctest: +ELLIPSIS
     '2025-09-x-street.csv: named for 2025-09, but none of its rows is of 2025-09: 1,282 rows of ...'
     >>> named_month_note("2025-09-x-street.csv", {"2025-09": 3}) is None
+    True
+    >>> named_month_note("export 2025-09-15.csv", {"2025-08": 3}) is None  # a date, not a month
     True
     """
     named = set(_NAMED_MONTH_RE.findall(re.split(r"[/\\]", name)[-1]))

@@ -329,12 +329,13 @@ def test_a_file_named_for_a_month_some_of_its_rows_are_not_of_is_noted(
 
 
 @pytest.mark.parametrize(
-    "name", ["my-extract.csv", "2024-09-to-2024-10-street.csv", "2024-09-x-street.csv"]
+    "name",
+    ["my-extract.csv", "2024-09-to-2024-10-street.csv", "export 2024-10-15.csv", "2024-09-x.csv"],
 )
 def test_no_month_note_when_the_name_carries_no_single_month_or_every_row_is_of_it(
     name: str, sept: bytes, octo: bytes, tmp_path: Path
 ) -> None:
-    rows = octo.splitlines(keepends=True)[1:] if name != "2024-09-x-street.csv" else []
+    rows = octo.splitlines(keepends=True)[1:] if name != "2024-09-x.csv" else []
     path = _write(tmp_path / name, sept + b"".join(rows))
     load = read_crimes([path])
     assert load.notes == ()
