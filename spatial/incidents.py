@@ -907,11 +907,40 @@ def _raise_unparsed(
     if bad.any():
         at = bad.to_numpy().nonzero()[0][0]
         source, row = _origin(origin, at)
+        first = str(values.iloc[at])
+        if _EXCEL_SERIAL_RE.fullmatch(first):  # a date column saved from Excel as General
+            advice = (
+                "They look like Excel date serial numbers: format the column as a date "
+                "(dd/mm/yyyy hh:mm) in Excel before saving the CSV, or save it as .xlsx."
+            )
         msg = (
             f"{source}: {int(bad.sum())} values in {column!r} are not dates patchmap can read "
-            f"(first: row {row}, {values.iloc[at]!r}). {advice}"
+            f"(first: row {row}, {first!r}). {advice}"
         )
         raise InputDataError(msg)
+
+
+_EXCEL_SERIAL_RE: Final = re.compile(r"\d{5}(\.\d+)?")
+"""Days since 1899-12-30, as Excel shows a date cell formatted as General (45915.1951)."""
+_HOUR_24_RE: Final = re.compile(r"(?<=\s)24:00(?::00)?$")
+"""The end of a day written as 24:00 (as some records systems write it)."""
+
+
+def _hour_24(
+    values: pd.Series, notes: list[str], *, column: str
+) -> tuple[pd.Series, npt.NDArray[np.bool_] | None]:
+    """
+    Write ``24:00`` as ``00:00``, saying so, and return where (the caller adds the day).
+
+    ``None`` where no value is at 24:00 (the usual case: the values are returned as given).
+    """
+    at_24 = values.str.contains(_HOUR_24_RE, na=False).to_numpy(dtype=bool)
+    if not at_24.any():
+        return values, None
+    n = int(at_24.sum())
+    notes.append(f"{column}: {n:,} time{'s' * (n != 1)} of 24:00 read as 00:00 of the next day.")
+    replaced = values.str.replace(_HOUR_24_RE, "00:00", regex=True)
+    return values.where(~at_24, replaced), at_24
 
 
 def _clean(raw: pd.Series) -> pd.Series:
@@ -1011,7 +1040,10 @@ def _timestamp(
                 stamps.notna().to_numpy()
             )
     values, had_offset = _strip_offset(table[column], column=column, notes=notes)
+    values, at_24 = _hour_24(values, notes, column=column)
     stamp = _parse_dates(values, column=column, order=roles.get("dates"), origin=table)
+    if at_24 is not None:
+        stamp = _plus_day(stamp, at_24)
     ns = stamp.to_numpy(dtype="datetime64[ns]")
     timed = (ns.view(np.int64) % _DAY_NS != 0) & ~np.isnat(ns)
     has_time = bool(timed.any())

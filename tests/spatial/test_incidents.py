@@ -638,3 +638,34 @@ def test_errors_about_every_row_together_name_every_file() -> None:
     degrees = _csv("B1,13/01/2025 10:00,Theft,-1.2097,52.3227\n", _FROM_HEADER, name="wgs.csv")
     with pytest.raises(CRSError, match=r"^bng\.csv, wgs\.csv: cannot tell the coordinate system"):
         read_incidents([metres, degrees])
+
+
+def test_24_00_is_the_next_days_midnight_and_said() -> None:
+    """Records systems write the end of a day as 24:00; it was refused as "not dates"."""
+    inc = read_incidents(
+        [
+            _csv(
+                "A1,15/09/2025 18:00,15/09/2025 24:00,Burglary,545000,258000\n"
+                "A2,16/09/2025 22:00,16/09/2025 24:00:00,Burglary,545000,258000\n"
+                "A3,17/09/2025 10:00,17/09/2025 12:00,Burglary,545000,258000\n"
+            )
+        ]
+    )
+    ends = dict(zip(inc.events["incident_id"], inc.events["end"].astype(str), strict=True))
+    assert ends == {
+        "A1": "2025-09-16 00:00:00",
+        "A2": "2025-09-17 00:00:00",
+        "A3": "2025-09-17 12:00:00",
+    }
+    assert "Committed To: 2 times of 24:00 read as 00:00 of the next day." in inc.report.notes
+    assert inc.report.n_events == 3
+
+
+def test_excel_date_serials_are_named_with_the_fix() -> None:
+    with pytest.raises(InputDataError) as caught:
+        read_incidents([_csv("A1,45915.195139,,Burglary,545000,258000\n")])
+    assert str(caught.value) == (
+        "extract.csv: 1 values in 'Committed From' are not dates patchmap can read (first: row "
+        "2, '45915.195139'). They look like Excel date serial numbers: format the column as a "
+        "date (dd/mm/yyyy hh:mm) in Excel before saving the CSV, or save it as .xlsx."
+    )
