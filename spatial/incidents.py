@@ -1786,6 +1786,38 @@ def _events(
     )
 
 
+def _differing_copies(table: pd.DataFrame, reason: npt.NDArray[np.int8], ids: pd.Series) -> str:
+    """
+    Say how many repeats of a reference differ from the copy kept, and the first difference.
+
+    A reference repeated with another offence, time or place is not a copy: the reference was
+    reused for another crime, or the record corrected in a later extract. The rows are still
+    set aside (one row per reference), but the note says so, so the user can check them.
+    """
+    repeated = np.flatnonzero(reason == 1)
+    kept_rows = np.flatnonzero(reason != 1)
+    present = ids.iloc[kept_rows].notna().to_numpy()
+    kept_of = pd.Series(kept_rows[present], index=ids.iloc[kept_rows[present]].to_numpy())
+    kept_of = kept_of[~kept_of.index.duplicated()]
+    partner = kept_of.reindex(ids.iloc[repeated].to_numpy()).to_numpy()
+    columns = [c for c in table.columns if c not in {"source_file", "source_row"}]
+    copies = table[columns].iloc[repeated].astype("string").fillna("")
+    kept = table[columns].iloc[partner.astype(np.int64)].astype("string").fillna("")
+    differ = copies.to_numpy() != kept.to_numpy()
+    rows = np.flatnonzero(differ.any(axis=1))
+    if not len(rows):
+        return ""
+    first, column = rows[0], columns[int(np.flatnonzero(differ[rows[0]])[0])]
+    source, row = _origin(table, int(repeated[first]))
+    return (
+        f" {len(rows)} of them differ{'s' * (len(rows) == 1)} from the copy kept (first: "
+        f"{source} row {row}, reference "
+        f"{str(ids.iloc[repeated[first]])!r}: {column} {copies[column].iloc[first]!r} where the "
+        f"copy kept has {kept[column].iloc[first]!r}): check whether a reference was used for "
+        "another crime or corrected in a later extract."
+    )
+
+
 def _report(  # noqa: PLR0913 - one field per bucket
     *,
     table: pd.DataFrame,
@@ -1817,6 +1849,7 @@ def _report(  # noqa: PLR0913 - one field per bucket
             f"{counts['duplicate']} rows repeat a crime reference; one copy of each is kept: "
             "a usable one (with a date and a place) first, then the most complete, then the "
             "first by file name and row."
+            + (_differing_copies(table, reason, ids) if ids is not None else "")
         )
     # rows outside Great Britain (or the CRS's area) have their own note already
     n_far = int((placed.far & (reason == _OUTSIDE)).sum())

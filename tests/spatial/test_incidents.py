@@ -669,3 +669,29 @@ def test_excel_date_serials_are_named_with_the_fix() -> None:
         "2, '45915.195139'). They look like Excel date serial numbers: format the column as a "
         "date (dd/mm/yyyy hh:mm) in Excel before saving the CSV, or save it as .xlsx."
     )
+
+
+def test_a_reference_repeated_for_another_crime_is_said() -> None:
+    """A reference reused for another offence is set aside as a repeat, and the note says so."""
+    first = (
+        "R1,15/09/2025 18:00,,Burglary,545000,258000\nR2,16/09/2025 18:00,,Burglary,545100,258000\n"
+    )
+    later = (
+        "R1,15/09/2025 18:00,,Burglary,545000,258000\nR2,16/09/2025 18:00,,Robbery,545100,258000\n"
+    )
+    inc = read_incidents([_csv(first, name="a.csv"), _csv(later, name="b.csv")])
+    assert inc.report.n_duplicates == 2
+    (note,) = [n for n in inc.report.notes if "repeat a crime reference" in n]
+    assert note.endswith(
+        " 1 of them differs from the copy kept (first: b.csv row 3, reference 'R2': Offence "
+        "'Robbery' where the copy kept has 'Burglary'): check whether a reference was used for "
+        "another crime or corrected in a later extract."
+    )
+    same = read_incidents(
+        [
+            _csv(first, name="a.csv"),
+            _csv(first + "R3,17/09/2025 18:00,,Theft,545000,258000\n", name="b.csv"),
+        ]
+    )
+    (note,) = [n for n in same.report.notes if "repeat a crime reference" in n]
+    assert "differ" not in note  # exact copies: nothing more to say
