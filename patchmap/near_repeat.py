@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from hotspots.near_repeat import NearRepeatAlerts
     from hotspots.weekly import DayEvents
     from spatial.incidents import Incidents
+    from spatial.network import StreetNetwork
 
 __all__ = [
     "add_alerts",
@@ -208,6 +209,17 @@ def _propose(args: argparse.Namespace, alerts: NearRepeatAlerts) -> list[int]:
         engine.dispose()
 
 
+def _demo_network(args: argparse.Namespace, events: gpd.GeoDataFrame) -> StreetNetwork | None:
+    """Return the demo town's streets with --demo, to name each zone's streets as the app does."""
+    from boundaries.dataset import load_demo
+    from spatial.crs import BNG_EPSG
+    from spatial.network import load_network
+
+    in_gb = events.crs is not None and events.crs.to_epsg() == BNG_EPSG
+    path = load_demo().network_path if args.demo and in_gb else None
+    return None if path is None else load_network(path)
+
+
 def run_alerts(args: argparse.Namespace) -> int:
     """Run ``patchmap alerts``; return the exit code."""
     from hotspots.knox import knox_test
@@ -222,8 +234,11 @@ def run_alerts(args: argparse.Namespace) -> int:
     if (args.distance_m is None) != (args.days is None):
         msg = "Give both --distance-m and --days, or neither (then a Knox test sets them)."
         raise ParameterError(msg)
+    network = _demo_network(args, events)
     if args.distance_m is not None:
-        alerts = near_repeat_alerts(events, on=day, distance_m=args.distance_m, days=args.days)
+        alerts = near_repeat_alerts(
+            events, on=day, distance_m=args.distance_m, days=args.days, network=network
+        )
     else:
         knox = knox_test(
             events.loc[events["end"] < dt.datetime.combine(day, dt.time())],
@@ -231,7 +246,7 @@ def run_alerts(args: argparse.Namespace) -> int:
             seed=args.seed,
             subject=_subject(args),
         )
-        alerts = alerts_from_knox(events, knox, on=day)
+        alerts = alerts_from_knox(events, knox, on=day, network=network)
     if args.out is not None:
         from layers.near_repeat import write_alert_zones
 

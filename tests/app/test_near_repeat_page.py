@@ -154,6 +154,9 @@ def test_a_past_days_zones_are_the_commands(
     assert "On 2025-02-28, 11 near-repeat zone(s) are live (200 m, 21 days after each" in text
     zones = next(d.value for d in at.dataframe if "incident_ids" in d.value.columns)
     assert len(zones) == command["n_zones"]
+    # the streets in each zone, from the demo town's network in both
+    assert list(zones["streets"]) == [z["streets"] for z in command["zones"]]
+    assert all(zones["streets"] != "")
     # before any near repeat shows, the page refuses as the command does
     at.date_input(key="nr_date").set_value(dt.date(2024, 12, 31)).run()
     assert main([*alerts, "2024-12-31"]) == 2
