@@ -357,12 +357,22 @@ def _why(
         f"{best.label[0].upper()}{best.label[1:]} had a mean PAI of {means[best] or 0.0:.2f} "
         f"for the top {coverage} over {span}"
     )
+    higher = [m for m in means if (means[m] or 0.0) > (means[best] or 0.0)]
+    top = max(higher, key=lambda m: means[m] or 0.0) if higher else None
+    noise = (  # why a higher mean did not win: its gain was within the month-to-month noise
+        ""
+        if top is None
+        else f"{top.label} scored {means[top] or 0.0:.2f}, more by less than the month-to-month "
+        "noise, so it is not taken"
+    )
     if best == baseline:
-        return head + ": no candidate did at least as well, so counts over all months are used."
+        if top is None:
+            return head + ": no candidate did at least as well, so counts over all months are used."
+        return head + f"; {noise}, and counts over all months are used."
     tail = f", against {means[baseline] or 0.0:.2f} for {baseline.label}"
     if reason == "challenger":
         tail += ", a gain larger than its month-to-month noise"
-    return head + tail + "."
+    return head + tail + (f"; {noise}" if noise else "") + "."
 
 
 def _pai(

@@ -193,6 +193,11 @@ def test_default_prefers_the_blend_when_it_matches_counts_all() -> None:
     assert choice.origins == ("2025-01", "2025-02", "2025-03")
     assert "10.33" in choice.why
     assert "10.00 for counts over all past months" in choice.why
+    # the higher mean passed over is named, so the sentence does not contradict the table
+    assert choice.why.endswith(
+        f"; {ewma.label} scored 10.67, more by less than the month-to-month noise, so it is "
+        "not taken."
+    )
 
 
 def test_default_falls_back_to_counts_all_and_takes_a_clear_winner() -> None:
