@@ -92,6 +92,7 @@ from spatial.incidents import (
 )
 from spatial.io import read_crimes
 from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M
+from spatial.names import normal_name
 from spatial.network import load_network
 from spatial.routes import (
     plan_eva_route,
@@ -845,7 +846,7 @@ def _apply_focus(area: StudyArea) -> None:
     linked = st.query_params.get(FOCUS_PARAM)
     if linked is not None:  # a "Profile of <ward>" link was followed: it wins, once
         del st.query_params[FOCUS_PARAM]
-        ward = linked
+        ward = normal_name(linked)  # a link typed or pasted on a Mac may decompose accents
     if ward in area.ward_names:
         st.session_state[WARDS_KEY] = [ward]
         st.session_state[NEIGHBOURHOODS_KEY] = []

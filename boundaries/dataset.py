@@ -25,13 +25,15 @@ from spatial.errors import CacheFolderError, ParameterError
 from spatial.io import (
     CrimeLoad,
     CrimeSource,
+    LsoaLoad,
     read_crimes,
-    read_lsoas,
+    read_lsoa_load,
     read_neighbourhoods,
     read_population,
     read_wards,
     source_name,
 )
+from spatial.names import normal_name
 from spatial.sites import read_sites
 
 if TYPE_CHECKING:
@@ -235,6 +237,7 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         else read_crimes_cached(crimes, cache_dir=cache_dir)
     )
     assignment = assign_wards(crime_load.points, ward_frame)
+    lsoa_load = _lsoa_load(lsoas)
     area = StudyArea(
         wards=ward_frame,
         crimes=crime_load,
@@ -244,8 +247,11 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         sites=sites,
         network_path=network_path,
         population=read_population(population) if population is not None else None,
-        lsoas=read_lsoas(lsoas) if lsoas is not None else None,
-        notes=ward_load.notes + assignment.notes + crime_load.notes,
+        lsoas=None if lsoa_load is None else lsoa_load.lsoas,
+        notes=ward_load.notes
+        + assignment.notes
+        + crime_load.notes
+        + (() if lsoa_load is None else lsoa_load.notes),
         n_in_overlaps=assignment.n_in_overlaps,
     )
     return _with_mismatch(area)
@@ -376,9 +382,8 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
     )
     focus = ward_frame
     if read_only:
-        named = ward_frame["ward_name"].isin(read_only) | ward_frame["neighbourhood"].isin(
-            read_only
-        )
+        chosen = [normal_name(n) for n in read_only]
+        named = ward_frame["ward_name"].isin(chosen) | ward_frame["neighbourhood"].isin(chosen)
         focus = ward_frame.loc[named] if named.any() else ward_frame
     bounds, focus_bounds = _bounds(ward_frame), _bounds(focus)
     counts = read_files = None
@@ -400,6 +405,7 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
             columns=columns,
         )
     assignment = assign_wards(crime_load.points, ward_frame)
+    lsoa_load = _lsoa_load(lsoas)
     return _with_mismatch(
         StudyArea(
             wards=ward_frame,
@@ -408,12 +414,19 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
             outside_wards=assignment.outside,
             label=label or source_name(wards),
             population=read_population(population) if population is not None else None,
-            lsoas=read_lsoas(lsoas) if lsoas is not None else None,
-            notes=ward_load.notes + assignment.notes + crime_load.notes,
+            lsoas=None if lsoa_load is None else lsoa_load.lsoas,
+            notes=ward_load.notes
+            + assignment.notes
+            + crime_load.notes
+            + (() if lsoa_load is None else lsoa_load.notes),
             n_in_overlaps=assignment.n_in_overlaps,
             ward_counts=counts,
         )
     )
+
+
+def _lsoa_load(lsoas: str | Path | tuple[str, bytes] | None) -> LsoaLoad | None:
+    return None if lsoas is None else read_lsoa_load(lsoas)
 
 
 def _ward_load(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import EmptyInputError, ParameterError
+from spatial.names import normal_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -130,7 +131,18 @@ def crime_type_mask(types: pd.Series[str], chosen: Sequence[str]) -> pd.Series[b
 
 @dataclass(frozen=True)
 class Selection:
-    """What the user chose to look at; None means everything."""
+    r"""
+    What the user chose to look at; None means everything.
+
+    Ward and neighbourhood names are kept in Unicode NFC (:func:`spatial.names.normal_name`), as
+    the readers keep them, so a name typed (or sent in a link) in another Unicode form still
+    picks its ward.
+
+    Examples
+    --------
+    >>> Selection(wards=("Ynys Mo\N{COMBINING CIRCUMFLEX ACCENT}n",)).wards == ("Ynys M\u00f4n",)
+    True
+    """
 
     months: tuple[str, str] | None = None
     """First and last month, ``YYYY-MM``, inclusive."""
@@ -140,6 +152,13 @@ class Selection:
     """Ward names."""
     neighbourhoods: tuple[str, ...] | None = None
     """Neighbourhood names; combined with ``wards`` as a union."""
+
+    def __post_init__(self) -> None:
+        """Keep the names in the one Unicode form the readers keep them in."""
+        for name in ("wards", "neighbourhoods"):
+            given = getattr(self, name)
+            if given is not None:  # frozen: set once, here, as the dataclass itself does
+                object.__setattr__(self, name, tuple(normal_name(n) for n in given))
 
 
 def parse_month_range(text: str) -> tuple[str, str]:

@@ -13,6 +13,7 @@ import difflib
 from typing import TYPE_CHECKING, Final
 
 from spatial.errors import ParameterError
+from spatial.names import name_key, normal_name
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -35,7 +36,10 @@ _MAX_LISTED: Final = 12
 
 def ward_key(name: str) -> str:
     """
-    Return ``name`` as ward names are compared: runs of spaces as one, case folded.
+    Return ``name`` as ward names are compared: runs of spaces as one, case folded, one form.
+
+    That is :func:`spatial.names.name_key`: a name typed with composed accents (``Môn``) is
+    the name a Mac wrote decomposed.
 
     Parameters
     ----------
@@ -52,7 +56,7 @@ def ward_key(name: str) -> str:
     >>> ward_key("  St  Mary's ")
     "st mary's"
     """
-    return " ".join(name.split()).casefold()
+    return name_key(name)
 
 
 def same_ward(logged: str | None, ward: str) -> bool:
@@ -101,7 +105,8 @@ def match_ward_name(
     Returns
     -------
     str
-        The known name equal to ``name`` ignoring case and spacing (an exact match first).
+        The known name equal to ``name`` ignoring case, spacing and Unicode form (an exact
+        match first).
 
     Raises
     ------
@@ -120,6 +125,7 @@ def match_ward_name(
     ...     print(err)
     No ward in wards.geojson is called 'Markett'; the closest: 'Market'.
     """
+    name = normal_name(name)
     if name in known:
         return name
     by_key: dict[str, str] = {}

@@ -14,6 +14,7 @@ __all__ = [
     "ingest_options",
     "iso_date",
     "iso_date_or_none",
+    "name_text",
     "positive_minutes",
     "whole_from_one",
 ]
@@ -84,11 +85,16 @@ def common_options() -> argparse.ArgumentParser:
     _extract_options(common)
     filters = common.add_argument_group("filters")
     filters.add_argument(
-        "--ward", action="append", metavar="NAME", help="a ward to include (repeatable)"
+        "--ward",
+        action="append",
+        type=name_text,
+        metavar="NAME",
+        help="a ward to include (repeatable)",
     )
     filters.add_argument(
         "--neighbourhood",
         action="append",
+        type=name_text,
         metavar="NAME",
         help="a neighbourhood (group of wards) to include (repeatable)",
     )
@@ -137,6 +143,18 @@ def _extract_options(parser: argparse.ArgumentParser) -> None:
         help='keep only crimes in these hours of the week, e.g. "Fri 22-03,Sat 22-03" '
         "(needs --incidents)",
     )
+
+
+def name_text(text: str) -> str:
+    """
+    Read a ward or neighbourhood name as the readers keep names (:mod:`spatial.names`).
+
+    A name typed in a terminal that decomposes accents (macOS) then equals the name in the
+    ward file, whichever Unicode form either was written in.
+    """
+    from spatial.names import normal_name
+
+    return normal_name(text)
 
 
 def iso_date_or_none(text: str) -> dt.date | None:

@@ -19,7 +19,13 @@ from patchmap._defaults import (
     PROBLEM_STATUSES,
     SARA_STAGES,
 )
-from patchmap._options import common_options, iso_date, iso_date_or_none, whole_from_one
+from patchmap._options import (
+    common_options,
+    iso_date,
+    iso_date_or_none,
+    name_text,
+    whole_from_one,
+)
 from patchmap._output import print_json
 from spatial.errors import ParameterError
 
@@ -213,7 +219,7 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     p.add_argument("--title", required=True)
     p.add_argument("--description", default="")
     p.add_argument("--stage", choices=SARA_STAGES, default="scanning")
-    p.add_argument("--ward", dest="problem_ward", help="ward the problem lies in")
+    p.add_argument("--ward", dest="problem_ward", type=name_text, help="ward the problem lies in")
     _add_boundary_options(p)
     a = _record(add, "action", parents=[add_opts], help="an EPIC action on a problem")
     a.add_argument("--problem", type=int, required=True, metavar="ID")
@@ -306,7 +312,7 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     up.add_argument("--title")
     up.add_argument("--stage", choices=SARA_STAGES)
     up.add_argument("--status", choices=PROBLEM_STATUSES)
-    up.add_argument("--ward", dest="problem_ward", help="'none' clears it")
+    up.add_argument("--ward", dest="problem_ward", type=name_text, help="'none' clears it")
     _add_boundary_options(up)
     ua.add_argument("--epic", choices=EPIC_TYPES)
     ua.add_argument("--agency")

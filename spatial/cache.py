@@ -41,8 +41,8 @@ __all__ = [
     "ward_cache_key",
 ]
 
-CACHE_FORMAT_VERSION: Final = 4
-"""Bumped when the cached layout or the reader's output changes."""
+CACHE_FORMAT_VERSION: Final = 5
+"""Bumped when the cached layout or the reader's output changes (5: ward names in Unicode NFC)."""
 
 _T = TypeVar("_T")
 

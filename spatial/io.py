@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, cast, get_args
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +28,7 @@ import pyarrow.csv as pa_csv
 import shapely
 from pyproj import Transformer
 
+from spatial._vector import read_vector
 from spatial.crs import BNG, BNG_EPSG, GB_BOUNDS_M, WGS84
 from spatial.errors import (
     CRSError,
@@ -37,6 +38,7 @@ from spatial.errors import (
     MissingColumnError,
     OutsideGreatBritainError,
 )
+from spatial.names import normal_names
 from spatial.validate import (
     check_readable,
     decode_text,
@@ -70,6 +72,7 @@ __all__ = [
     "SET_ASIDE_REASONS",
     "CrimeLoad",
     "CrimeSource",
+    "LsoaLoad",
     "SetAsideReason",
     "StreetRows",
     "UnlocatedStatus",
@@ -78,6 +81,7 @@ __all__ = [
     "duplicate_ids_note",
     "named_month_note",
     "read_crimes",
+    "read_lsoa_load",
     "read_lsoas",
     "read_neighbourhoods",
     "read_population",
@@ -1319,31 +1323,26 @@ def _find_field(
     return None
 
 
-def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.GeoDataFrame:
-    import pyogrio  # noqa: PLC0415 - GDAL loads only when a vector file is read (not from a cache)
+_BOUNDARY_FORMATS: Final = "Use GeoJSON, GeoPackage or a zipped Shapefile."
 
+
+def _read_vector(
+    source: str | Path | tuple[str, bytes], *, what: str
+) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
+    """
+    Read boundaries: the file's one layer of features (or its only layer of polygons).
+
+    Returns the features, in the file's CRS, and notes on the layer read when the file holds
+    others (see :func:`spatial._vector.read_vector`).
+    """
     name = source_name(source)
     if isinstance(source, tuple):
         _refuse_table(name, source[1], what=what)
-    try:  # GDAL reads a CSV as a plain table, without geometry: hence the cast
-        if isinstance(source, tuple):
-            frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))
-        else:
-            path = check_readable(source, what=what, allow_dir=True)
-            frame = cast("pd.DataFrame", gpd.read_file(path))
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
-        detail = _first_line(err)
-        if "/vsi" in detail:  # GDAL's own paths and driver advice mean nothing to a user
-            detail = (
-                "the .zip holds no Shapefile or other boundary file"
-                if name.lower().endswith(".zip")
-                else "not a format GDAL recognises"
-            )
-        msg = (
-            f"{name}: could not be read as {what} ({detail}). "
-            "Use GeoJSON, GeoPackage or a zipped Shapefile."
-        )
-        raise InputDataError(msg) from err
+        given: Path | tuple[str, bytes] = source
+    else:
+        given = check_readable(source, what=what, allow_dir=True)
+    read = read_vector(given, what=what, wanted="polygons", formats=_BOUNDARY_FORMATS)
+    frame = read.frame
     if not isinstance(frame, gpd.GeoDataFrame) or not _has_geometry(frame):
         raise InputDataError(_table_message(name, [str(c) for c in frame.columns], what=what))
     if len(frame) == 0:
@@ -1351,7 +1350,7 @@ def _read_vector(source: str | Path | tuple[str, bytes], *, what: str) -> gpd.Ge
         raise EmptyInputError(msg)
     if frame.crs is None:
         raise CRSError(_no_crs_message(frame, name=name, what=what))
-    return frame
+    return frame, read.notes
 
 
 def _no_crs_message(frame: gpd.GeoDataFrame, *, name: str, what: str) -> str:
@@ -1529,8 +1528,9 @@ def read_wards(
     Returns
     -------
     WardLoad
-        Wards in EPSG:27700 with ``ward_code`` and ``ward_name``, with notes on repairs,
-        overlaps and gaps.
+        Wards in EPSG:27700 with ``ward_code`` and ``ward_name`` (both in Unicode NFC, see
+        :mod:`spatial.names`), with notes on the layer read (when the file holds others),
+        repairs, overlaps and gaps.
 
     Raises
     ------
@@ -1541,14 +1541,21 @@ def read_wards(
     OutsideGreatBritainError
         When a ward does not lie in Great Britain (its inside point is off the land outline).
     InvalidGeometryError
-        When features are points, lines or collections rather than polygons, or have no
-        geometry.
+        When features are points, lines or collections rather than polygons, have no
+        geometry, or a geometry that cannot be read (a ring that is not closed).
     InputDataError
         When the file is missing, unreadable, not an ordinary file, a table without geometry
-        (a crime CSV given as wards), cannot be read, or ward names repeat.
+        (a crime CSV given as wards), cannot be read, holds several layers of which not
+        exactly one holds polygons, or ward names repeat.
+
+    Notes
+    -----
+    A GeoPackage (or a folder or .zip of Shapefiles) holding several layers is read only when
+    exactly one of them holds polygons, with a note naming it; otherwise it is refused with the
+    layers' names. A .zip is searched at any depth for its Shapefile, GeoPackage or GeoJSON.
     """
     name = source_name(source)
-    frame = _read_vector(source, what="ward boundaries")
+    frame, layer_notes = _read_vector(source, what="ward boundaries")
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     for given in (name_field, code_field):
         if given is not None and given not in columns:
@@ -1572,7 +1579,7 @@ def read_wards(
     chosen_code = code_field or _find_field(columns, _WARD_CODE_RE, _CODE_FALLBACKS)
     frame = _to_bng_checked(frame, name=name, what="ward boundaries")
     _require_polygons(frame, name=name, what="ward boundaries", label=chosen_name)
-    names = frame[chosen_name].astype("str").str.strip()
+    names = normal_names(frame[chosen_name].astype("str").str.strip())
     repeated = names[names.duplicated()].unique()
     if len(repeated):
         msg = (
@@ -1580,14 +1587,14 @@ def read_wards(
             "Use a file with one feature per ward, or name a unique column with --ward-field."
         )
         raise InputDataError(msg)
-    codes = frame[chosen_code].astype("str") if chosen_code else names
+    codes = normal_names(frame[chosen_code].astype("str")) if chosen_code else names
     wards = gpd.GeoDataFrame(
         {"ward_code": codes.to_numpy(), "ward_name": names.to_numpy()},
         geometry=frame.geometry.to_numpy(),
         crs=BNG,
     )
     wards, repairs = repair_geometries(wards, label_column="ward_name", source=name)
-    notes = repairs + tiling_notes(wards, label_column="ward_name", source=name)
+    notes = layer_notes + repairs + tiling_notes(wards, label_column="ward_name", source=name)
     return WardLoad(wards=wards, name_field=chosen_name, code_field=chosen_code, notes=notes)
 
 
@@ -1625,7 +1632,10 @@ def read_neighbourhoods(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
         hint="The file needs two columns: ward,neighbourhood.",
     )
     out = pd.DataFrame(
-        {"ward": frame["ward"].str.strip(), "neighbourhood": frame["neighbourhood"].str.strip()}
+        {
+            "ward": normal_names(frame["ward"].str.strip()),
+            "neighbourhood": normal_names(frame["neighbourhood"].str.strip()),
+        }
     )
     out = out.loc[out["ward"] != ""].drop_duplicates()
     twice = out["ward"][out["ward"].duplicated()].unique()
@@ -1703,6 +1713,16 @@ def read_population(source: str | Path | tuple[str, bytes]) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class LsoaLoad:
+    """LSOA boundaries as read by :func:`read_lsoa_load`."""
+
+    lsoas: gpd.GeoDataFrame
+    """EPSG:27700 with ``lsoa_code``, ``lsoa_name``, ``geometry``."""
+    notes: tuple[str, ...] = ()
+    """Which layer was read, when the file holds others."""
+
+
 def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
     """
     Read LSOA boundaries (2011 or 2021) in any CRS.
@@ -1715,7 +1735,33 @@ def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:27700 with ``lsoa_code``, ``lsoa_name``, ``geometry``.
+        EPSG:27700 with ``lsoa_code``, ``lsoa_name``, ``geometry``: the ``lsoas`` of
+        :func:`read_lsoa_load`, without its notes.
+
+    Raises
+    ------
+    PatchmapError
+        As :func:`read_lsoa_load`.
+    """
+    return read_lsoa_load(source).lsoas
+
+
+def read_lsoa_load(source: str | Path | tuple[str, bytes]) -> LsoaLoad:
+    """
+    Read LSOA boundaries (2011 or 2021) in any CRS, with notes on the layer read.
+
+    Files are found and layers chosen as :func:`read_wards` does: a file of several layers is
+    read only when exactly one holds polygons (with a note naming it).
+
+    Parameters
+    ----------
+    source
+        A path or an uploaded ``(name, bytes)`` pair with ``LSOA21CD``/``LSOA11CD`` fields.
+
+    Returns
+    -------
+    LsoaLoad
+        The LSOAs in EPSG:27700 with ``lsoa_code``, ``lsoa_name``, ``geometry``, and notes.
 
     Raises
     ------
@@ -1724,12 +1770,13 @@ def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
     CRSError
         When the file has no CRS.
     InvalidGeometryError
-        When features are not polygons.
+        When features are not polygons, or a geometry cannot be read (a ring not closed).
     InputDataError
-        When the file is missing, unreadable or holds no geometries.
+        When the file is missing, unreadable, holds no geometries, or holds several layers of
+        which not exactly one holds polygons.
     """
     name = source_name(source)
-    frame = _read_vector(source, what="LSOA boundaries")
+    frame, notes = _read_vector(source, what="LSOA boundaries")
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     code = next((c for c in sorted(columns, reverse=True) if _LSOA_CODE_RE.search(c)), None)
     label = next((c for c in sorted(columns, reverse=True) if _LSOA_NAME_RE.search(c)), None)
@@ -1747,7 +1794,7 @@ def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
         crs=BNG,
     )
     out, _ = repair_geometries(out, label_column="lsoa_code", source=name)
-    return out
+    return LsoaLoad(lsoas=out, notes=notes)
 
 
 @functools.cache

@@ -10,16 +10,15 @@ one at a time with :func:`add_site`.
 
 from __future__ import annotations
 
-import io
-import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, cast, get_args
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from spatial._vector import read_vector
 from spatial.crs import BNG, BNG_EPSG, WGS84, require_bng
 from spatial.errors import (
     CRSError,
@@ -141,25 +140,16 @@ def _read_csv_points(text: str, *, name: str, what: str) -> gpd.GeoDataFrame:
 
 
 def _read_vector(source: PointSource, *, name: str, what: str) -> gpd.GeoDataFrame:
-    import pyogrio  # noqa: PLC0415 - GDAL loads only when a vector file is read
+    """
+    Read a vector file of points: its one layer (a file of several layers is refused, naming them).
 
-    # A property holding numbers and text in different points (a weight of 2 here, "high"
-    # there) is typed JSON by GDAL; pyogrio then fails to parse the text as JSON and warns. The
-    # values stay text, which the caller checks and names the point of (the weight of a stop):
-    # only that warning, by its message, is silenced.
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", message=r"Could not parse column '.*' as JSON", category=UserWarning
-            )
-            # GDAL reads a CSV-like table without geometry as a plain table: hence the cast
-            if isinstance(source, tuple):
-                frame = cast("pd.DataFrame", gpd.read_file(io.BytesIO(source[1])))
-            else:
-                frame = cast("pd.DataFrame", gpd.read_file(Path(source)))
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
-        msg = f"{name}: could not be read as {what} ({err}). Use CSV, GeoJSON or GeoPackage."
-        raise InputDataError(msg) from err
+    Read as boundaries are (:func:`spatial._vector.read_vector`): a .zip is searched at any depth,
+    and a geometry that cannot be read (a ring not closed) is named by its feature.
+    """
+    given = source if isinstance(source, tuple) else Path(source)
+    frame = read_vector(
+        given, what=what, wanted=None, formats="Use CSV, GeoJSON or GeoPackage."
+    ).frame
     if not isinstance(frame, gpd.GeoDataFrame):  # GDAL read a table without geometry
         msg = f"{name}: holds no geometries. Use a CSV with lon,lat columns, GeoJSON or GeoPackage."
         raise InputDataError(msg)

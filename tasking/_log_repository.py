@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from spatial.errors import EditConflictError, ParameterError, RecordNotFoundError
+from spatial.names import normal_name
 from tasking._log_checks import (
     check_choice,
     check_date,
@@ -107,6 +108,12 @@ def _optional_name(field_name: str, *, max_len: int = MAX_NAME) -> Check:
     return check
 
 
+def _ward_name(value: object) -> str | None:
+    """Check a problem's ward: text, kept in the one Unicode form ward files are read in."""
+    checked = _optional_name("ward")(value)
+    return None if checked is None else normal_name(str(checked))
+
+
 def _choice(choices: Sequence[str], field_name: str) -> Check:
     return partial(check_choice, choices=choices, name=field_name)
 
@@ -121,7 +128,7 @@ PROBLEMS: Final[Kind[ProblemRow, ProblemRecord]] = Kind(
         "description": _name(None, field_name="description"),
         "sara_stage": _choice(SARA_STAGES, "sara_stage"),
         "status": _choice(PROBLEM_STATUSES, "status"),
-        "ward": _optional_name("ward"),
+        "ward": _ward_name,
     },
     order=lambda: (ProblemRow.id,),
     versioned=True,

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, cast
 
 from spatial.crs import BNG
 from spatial.errors import ParameterError
+from spatial.names import normal_name
 from tasking import _log_repository as repo
 from tasking._log_checks import (
     check_choice,
@@ -248,7 +249,7 @@ def list_problems(
     status
         Only open or only closed problems.
     ward
-        Only problems in this ward.
+        Only problems in this ward (stored names are in Unicode NFC, as this is made).
 
     Returns
     -------
@@ -260,7 +261,7 @@ def list_problems(
         repo.PROBLEMS,
         sara_stage=repo.optional_choice(sara_stage, SARA_STAGES, "sara_stage"),
         status=repo.optional_choice(status, PROBLEM_STATUSES, "status"),
-        ward=ward,
+        ward=None if ward is None else normal_name(ward),
     )
 
 
