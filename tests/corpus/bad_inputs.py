@@ -17,12 +17,14 @@ import functools
 import io
 import json
 import os
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import shapely
 from shapely.affinity import translate
 
@@ -1272,11 +1274,230 @@ def _file_cases() -> list[Case]:
     ]
 
 
+# --------------------------------------------------------------------------------------------
+# Vector files as GIS tools and downloads make them: several layers, folders inside a .zip, rings
+# that are not closed, names in decomposed Unicode (macOS)
+
+NEWNHAM_WELSH = "Ynys M\u00f4n Pen-y-Bryn"
+"""Newnham renamed, as a Welsh ward is spelt (NFC: the circumflex composed, as typed)."""
+
+
+def _unclose(data: dict[str, object], position: int) -> bytes:
+    """Drop the closing point of the first ring of the feature at ``position``."""
+    features = data["features"]
+    assert isinstance(features, list)
+    geometry = features[position]["geometry"]
+    ring = geometry["coordinates"][0]
+    if geometry["type"] == "MultiPolygon":
+        ring = ring[0]
+    assert ring[0] == ring[-1]
+    ring.pop()
+    return json.dumps(data).encode()
+
+
+def _gpkg(folder: Path, name: str, layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[str, bytes]:
+    path = folder / name
+    for layer, frame in layers.items():
+        frame.to_file(path, layer=layer, driver="GPKG")
+    return name, path.read_bytes()
+
+
+def _shapefiles(folder: Path, frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, bytes]:
+    """Write each frame as a Shapefile at its path (``a/b/wards.shp``); return the files' bytes."""
+    written = folder / "shapefiles"
+    for member, frame in frames.items():
+        (written / member).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_file(written / member)
+    return {
+        p.relative_to(written).as_posix(): p.read_bytes()
+        for p in sorted(written.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _vector_file_cases() -> list[Case]:  # noqa: C901  # one small builder per case
+    def unclosed_wards(k: Kit, d: Path) -> Inputs:
+        data = json.loads(k.wards_path.read_bytes())
+        return Inputs(wards=("wards.geojson", _unclose(data, 3)))  # Cherry Hinton
+
+    def two_vintages(k: Kit, d: Path) -> Inputs:
+        older = k.wards.assign(WD23NM=k.wards["WD23NM"] + " (2013)")
+        return Inputs(wards=_gpkg(d, "wards.gpkg", {"wards_2013": older, "wards_2023": k.wards}))
+
+    def wards_and_stations(k: Kit, d: Path) -> Inputs:
+        stations = k.wards.set_geometry(k.wards.representative_point())
+        layers = {"police_stations": stations, "wards_2023": k.wards}
+        return Inputs(wards=_gpkg(d, "wards.gpkg", layers))
+
+    def wards_and_styles(k: Kit, d: Path) -> Inputs:
+        name, _ = _gpkg(d, "wards.gpkg", {"wards_2023": k.wards})
+        styles = pd.DataFrame({"f_table_name": ["wards_2023"], "styleQML": ["<qgis/>"]})
+        pyogrio.write_dataframe(styles, d / name, layer="layer_styles", driver="GPKG")
+        return Inputs(wards=(name, (d / name).read_bytes()))
+
+    def two_shapefiles(k: Kit, d: Path) -> Inputs:
+        older = k.wards.assign(WD23NM=k.wards["WD23NM"] + " (2013)")
+        files = _shapefiles(d, {"a_wards_2013.shp": older, "b_wards_2023.shp": k.wards})
+        return Inputs(wards=("wards.zip", _zip(files)))
+
+    def nested_shapefile(k: Kit, d: Path) -> Inputs:
+        files = _shapefiles(d, {"Wards_Dec_2023/data/wards.shp": k.wards})
+        files["__MACOSX/Wards_Dec_2023/data/._wards.shp"] = b"\x00\x05\x16\x07 mac resource"
+        return Inputs(wards=("Wards_Dec_2023.zip", _zip(files)))
+
+    def shapefile_without_dbf(k: Kit, d: Path) -> Inputs:
+        files = _shapefiles(d, {"wards/wards.shp": k.wards})
+        del files["wards/wards.dbf"]
+        return Inputs(wards=("wards.zip", _zip(files)))
+
+    def decomposed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        welsh = unicodedata.normalize("NFD", NEWNHAM_WELSH)
+        return frame.assign(WD23NM=frame["WD23NM"].replace({"Newnham": welsh}))
+
+    def nfd_wards(k: Kit, d: Path) -> Inputs:
+        return Inputs(wards=("wards.geojson", _geojson(decomposed(k.wards.copy()))))
+
+    def nfc_neighbourhoods(k: Kit, d: Path) -> Inputs:
+        text = f"ward,neighbourhood\n{NEWNHAM_WELSH},West\nCastle,West\nMarket,Centre\n"
+        return Inputs(
+            wards=("wards.geojson", _geojson(decomposed(k.wards.copy()))),
+            neighbourhoods=("n.csv", text.encode()),
+        )
+
+    def lsoa_vintages(k: Kit, d: Path) -> Inputs:
+        layers = {
+            "lsoa_2011": gpd.read_file(k.lsoas_path.with_name("lsoa_2011.geojson")),
+            "lsoa_2021": gpd.read_file(k.lsoas_path),
+        }
+        return Inputs(lsoas=_gpkg(d, "lsoas.gpkg", layers))
+
+    def lsoas_and_centroids(k: Kit, d: Path) -> Inputs:
+        lsoas = gpd.read_file(k.lsoas_path)
+        centroids = lsoas.set_geometry(lsoas.representative_point())
+        layers = {"lsoa_2021": lsoas, "lsoa_2021_centroids": centroids}
+        return Inputs(lsoas=_gpkg(d, "lsoas.gpkg", layers))
+
+    def unclosed_lsoas(k: Kit, d: Path) -> Inputs:
+        return Inputs(lsoas=("lsoas.geojson", _unclose(json.loads(k.lsoas_path.read_bytes()), 5)))
+
+    def site_layers(k: Kit, d: Path) -> Inputs:
+        sites = pd.read_csv(io.BytesIO(k.sites))
+        frame = gpd.GeoDataFrame(
+            sites[["name", "kind"]],
+            geometry=gpd.points_from_xy(sites["lon"], sites["lat"]),
+            crs="EPSG:4326",
+        )
+        layers = {"sites_2023": frame.iloc[:2], "sites_2024": frame}
+        return Inputs(file=_gpkg(d, "sites.gpkg", layers))
+
+    def unclosed_sites(k: Kit, d: Path) -> Inputs:
+        frame = k.wards.rename(columns={"WD23NM": "name"}).assign(kind="council")
+        data = json.loads(_geojson(frame[["name", "kind", "geometry"]]))
+        return Inputs(file=("sites.geojson", _unclose(data, 1)))
+
+    w: Group = "wards"
+    nb: Group = "neighbourhoods"
+    lo: Group = "lsoas"
+    s: Group = "sites"
+    layer_note = (
+        "wards.gpkg holds 2 layers ('police_stations' (points), 'wards_2023' (polygons)); the "
+        "only layer of polygons, 'wards_2023', was read as the ward boundaries."
+    )
+    return [
+        Case(
+            "wards-ring-not-closed",
+            w,
+            unclosed_wards,
+            "wards.geojson: the geometry of feature 4 (WD23CD 'E05013053', WD23NM 'Cherry "
+            "Hinton') cannot be read: a ring is not closed (its last point is not its first). "
+            "Fix the geometries in a GIS (QGIS: Vector > Geometry Tools > Fix Geometries",
+        ),
+        Case(
+            "wards-gpkg-two-vintages",
+            w,
+            two_vintages,
+            "wards.gpkg: holds 2 layers ('wards_2013' (polygons), 'wards_2023' (polygons)): 2 "
+            "hold polygons, and patchmap will not guess which are the ward boundaries. Save the "
+            "layer you want as a file of its own (QGIS: right-click the layer > Export > Save "
+            "Features As...",
+        ),
+        Case(
+            "wards-gpkg-with-a-points-layer",
+            w,
+            wards_and_stations,
+            counts={**CITY, "note": layer_note},
+        ),
+        Case("wards-gpkg-with-qgis-styles", w, wards_and_styles, counts=CITY),
+        Case(
+            "wards-zip-two-shapefiles",
+            w,
+            two_shapefiles,
+            "wards.zip: holds 2 layers ('a_wards_2013.shp' (polygons), 'b_wards_2023.shp' "
+            "(polygons)): 2 hold polygons",
+        ),
+        Case("wards-zip-shapefile-in-a-folder", w, nested_shapefile, counts=CITY),
+        Case(
+            "wards-zip-shapefile-without-dbf",
+            w,
+            shapefile_without_dbf,
+            "wards.zip: the Shapefile wards/wards.shp comes without its .dbf file",
+        ),
+        Case(
+            "wards-names-decomposed",
+            w,
+            nfd_wards,
+            counts={**CITY, NEWNHAM_WELSH: 15, "Castle": 51},
+        ),
+        Case(
+            "neighbourhoods-typed-for-decomposed-wards",
+            nb,
+            nfc_neighbourhoods,
+            counts={**CITY, NEWNHAM_WELSH: 15},
+        ),
+        Case(
+            "lsoas-gpkg-two-vintages",
+            lo,
+            lsoa_vintages,
+            "lsoas.gpkg: holds 2 layers ('lsoa_2011' (polygons), 'lsoa_2021' (polygons))",
+        ),
+        Case(
+            "lsoas-gpkg-with-centroids",
+            lo,
+            lsoas_and_centroids,
+            counts={
+                **CITY,
+                "note": "the only layer of polygons, 'lsoa_2021', was read as the LSOA boundaries",
+            },
+        ),
+        Case(
+            "lsoas-ring-not-closed",
+            lo,
+            unclosed_lsoas,
+            "lsoas.geojson: the geometry of feature 6 (LSOA21CD",
+        ),
+        Case(
+            "sites-gpkg-two-layers",
+            s,
+            site_layers,
+            "sites.gpkg: holds 2 layers ('sites_2023' (points), 'sites_2024' (points)): patchmap "
+            "reads one layer and will not guess which holds the co-location sites",
+        ),
+        Case(
+            "sites-ring-not-closed",
+            s,
+            unclosed_sites,
+            "sites.geojson: the geometry of feature 2 (id '1', name 'Arbury', kind "
+            "'council') cannot be read: a ring is not closed",
+        ),
+    ]
+
+
 CASES: tuple[Case, ...] = (
     *_crime_errors(),
     *_crime_loads(),
     *_boundary_cases(),
     *_file_cases(),
+    *_vector_file_cases(),
 )
 """Every case, in groups: crime errors, crime loads, boundaries and tables, point and line files."""
 
