@@ -83,7 +83,16 @@ def common_options() -> argparse.ArgumentParser:
         "ward file's name; the demo's 'Demo town')",
     )
     _extract_options(common)
-    filters = common.add_argument_group("filters")
+    _filter_options(common)
+    output = common.add_argument_group("output")
+    output.add_argument("--json", action="store_true", help="print one JSON object")
+    output.add_argument("--out", type=Path, metavar="FILE", help="write the result to a file")
+    return common
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    """Add the filters (wards, neighbourhoods, months, crime types) to ``parser``."""
+    filters = parser.add_argument_group("filters")
     filters.add_argument(
         "--ward",
         action="append",
@@ -104,10 +113,6 @@ def common_options() -> argparse.ArgumentParser:
     filters.add_argument(
         "--crime-type", action="append", metavar="TYPE", help="a crime type (repeatable)"
     )
-    output = common.add_argument_group("output")
-    output.add_argument("--json", action="store_true", help="print one JSON object")
-    output.add_argument("--out", type=Path, metavar="FILE", help="write the result to a file")
-    return common
 
 
 def _extract_options(parser: argparse.ArgumentParser) -> None:

@@ -363,8 +363,9 @@ def test_a_zip_without_boundaries_says_so_without_gdal_paths() -> None:
     with pytest.raises(InputDataError) as raised:
         read_wards(("wards.zip", data.getvalue()))
     assert str(raised.value) == (
-        "wards.zip: could not be read as ward boundaries (the .zip holds no Shapefile or other "
-        "boundary file). Use GeoJSON, GeoPackage or a zipped Shapefile."
+        "wards.zip: could not be read as ward boundaries (the .zip holds no Shapefile, "
+        "GeoPackage or GeoJSON; it holds readme.txt). Use GeoJSON, GeoPackage or a zipped "
+        "Shapefile."
     )  # it named /vsizip//vsimem/pyogrio_... and advised a '<DRIVER>:' prefix
 
 
