@@ -7,6 +7,7 @@ The app and the CLI both call these (Altair for the app and ``--out x.html``, ma
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import json
@@ -32,6 +33,7 @@ __all__ = [
     "EVENT_COLOUR",
     "chart_html",
     "hour_of_week_chart",
+    "hour_of_week_html",
     "hour_of_week_long",
     "hour_of_week_png",
     "patrol_window_map",
@@ -126,6 +128,41 @@ def chart_html(chart: alt.TopLevelMixin) -> str:
     """
     page: str = chart.to_html(json_kwds={"cls": _ScriptSafeJSON})
     return page
+
+
+def hour_of_week_html(how: HourOfWeek, *, title: str = "Events by hour of the week") -> str:
+    """
+    Return the heat chart as one HTML page that shows it on a computer without internet too.
+
+    The interactive chart (:func:`chart_html`) loads Vega from its CDN, which police networks
+    often block; the page also holds the chart as a picture (:func:`hour_of_week_png`) and its
+    table, shown when Vega did not load and hidden when it did.
+
+    Parameters
+    ----------
+    how
+        The table.
+    title
+        Chart title (escaped).
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
+    picture = base64.b64encode(hour_of_week_png(how, title=title)).decode("ascii")
+    table = how.frame().clip(lower=0.0).round(1).to_html(escape=True)  # events per hour of week
+    offline = (
+        '<div id="offline">\n'
+        "<p>The interactive chart needs Vega from cdn.jsdelivr.net, which this computer could "
+        "not load: here is the same chart as a picture, and its table.</p>\n"
+        f'<img alt="{html.escape(title)}" src="data:image/png;base64,{picture}">\n'
+        f"{table}\n</div>\n"
+        "<script>if (window.vegaEmbed) { document.getElementById('offline').hidden = true; }"
+        "</script>\n"
+    )
+    page = chart_html(hour_of_week_chart(how, title=title))
+    return page.replace('<div id="vis"></div>', '<div id="vis"></div>\n' + offline, 1)
 
 
 def period_chart(by_period: pd.DataFrame, *, freq: str = "month") -> alt.Chart:

@@ -165,13 +165,13 @@ def _months(args: argparse.Namespace, incidents: Incidents) -> tuple[str, str]:
 
 
 def _write(path: Path, how: HourOfWeek, title: str) -> list[Path]:
-    from layers.when import chart_html, hour_of_week_chart, hour_of_week_png
+    from layers.when import hour_of_week_html, hour_of_week_png
 
     table = path.with_suffix(".csv")
     how.frame().clip(lower=0.0).round(4).to_csv(table, index_label="day")  # as the JSON
     chart = path if path.suffix.lower() in {".png", ".html"} else path.with_suffix(".png")
     if chart.suffix.lower() == ".html":
-        chart.write_text(chart_html(hour_of_week_chart(how, title=title)), encoding="utf-8")
+        chart.write_text(hour_of_week_html(how, title=title), encoding="utf-8")
     else:
         chart.write_bytes(hour_of_week_png(how, title=title))
     return [table, chart]

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page, Route
 
 pytestmark = pytest.mark.browser
 
@@ -36,3 +36,31 @@ def test_when_page_shows_heat_chart_windows_and_map(
     save_screenshot(page, "when", docs_copy="when.png")
     page.locator(MAP_FRAME).scroll_into_view_if_needed()
     save_screenshot(page, "when_map")
+
+
+def test_the_chart_file_shows_offline_as_a_picture_and_a_table(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """`when --out chart.html` on a network that blocks Vega's CDN: the picture and table."""
+    from patchmap.cli import main  # noqa: PLC0415
+
+    assert main(["when", "--demo", "--out", str(tmp_path / "chart.html")]) == 0
+    context = browser.new_context()
+    refused: list[str] = []
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.goto((tmp_path / "chart.html").as_uri(), wait_until="load")
+    assert any("cdn.jsdelivr.net" in url for url in refused)  # the interactive chart's Vega
+    assert page.locator("#offline").is_visible()
+    width = page.locator("#offline img").evaluate("img => img.naturalWidth")
+    assert width > 600  # the PNG, decoded
+    assert page.locator("#offline table tbody tr").count() == 7
+    context.close()
