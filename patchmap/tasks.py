@@ -26,7 +26,7 @@ from patchmap._options import (
     name_text,
     whole_from_one,
 )
-from patchmap._output import print_json
+from patchmap._output import checked_json_out, print_json
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -874,6 +874,7 @@ def _tasks_result(args: argparse.Namespace) -> object:
 
 def run_tasks(args: argparse.Namespace) -> int:
     """Run ``patchmap tasks``; return the exit code."""
+    checked_json_out(getattr(args, "out", None))  # before the log is changed
     result = _tasks_result(args)
     if getattr(args, "out", None):
         args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -768,3 +768,18 @@ def test_listing_a_log_that_is_not_there_is_refused_not_made(
     code, listed, _ = _run(capsys, "tasks", "--db", str(typed), "list", "problems")
     assert code == 0
     assert "Bikes" in str(listed)
+
+
+def test_tasks_out_must_be_json_and_nothing_is_added_before_it_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`tasks list actions --out actions.csv` wrote JSON under a CSV's name."""
+    db = str(tmp_path / "log.sqlite")
+    out = tmp_path / "problem.csv"
+    argv = ["tasks", "add", "problem", "--title", "ASB", "--db", db, "--user", "a"]
+    assert main([*argv, "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"patchmap: error: --out {out}: this answer is written as JSON; end the file name in .json."
+    )
+    assert not out.exists()
+    assert not (tmp_path / "log.sqlite").exists()  # refused before the log was opened
