@@ -722,6 +722,13 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
     bad_month = pd.Series(~uniques.str.match(_MONTH_RE).to_numpy()[codes], index=frame.index)
     if bad_month.any():
         first = frame.loc[bad_month].iloc[0]
+        if str(first["month"]).strip() == "Month":  # the header line again: files joined
+            msg = (
+                f"{first['source_file']}: row {first['source_row']} repeats the header line "
+                "(Month 'Month'): two or more files were joined into one. Give the monthly "
+                "files as they were downloaded (several files, a folder or the .zip)."
+            )
+            raise InputDataError(msg)
         msg = (
             f"{first['source_file']}: {int(bad_month.sum())} rows have a Month that is not YYYY-MM "
             f"(first: row {first['source_row']}, Month {first['month']!r}). "

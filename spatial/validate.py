@@ -373,6 +373,12 @@ def refuse_not_csv(
         msg = f"{source}: the file is empty. {empty_advice or advice}"
         raise EmptyInputError(msg)
     head = data[:4096]
+    if head.startswith(b"PK\x03\x04") and b"xl/" in head:  # an .xlsx is a zip of xl/ parts
+        msg = (
+            f"{source}: this is an Excel workbook, not a CSV file. Save it from Excel as CSV "
+            f"UTF-8 (Comma delimited). {advice}"
+        )
+        raise InputDataError(msg)
     if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG")):
         msg = f"{source}: this is not a CSV file (it looks binary). {advice}"
         raise InputDataError(msg)

@@ -277,6 +277,18 @@ def _fifo(folder: Path, name: str) -> Path:
 # Crime files: errors
 
 
+def _workbook(kit: Kit) -> bytes:
+    """A month opened in Excel and saved as a workbook."""
+    buffer = io.BytesIO()
+    pd.read_csv(io.BytesIO(kit.city), dtype=str).to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _joined(kit: Kit) -> bytes:
+    """Two months joined with cat: the header comes again."""
+    return kit.city + kit.city
+
+
 def _crime_errors() -> list[Case]:
     def head(kit: Kit) -> bytes:
         return kit.city.split(b"\n", 1)[0] + b"\n"
@@ -316,6 +328,18 @@ def _crime_errors() -> list[Case]:
         Case("header-only", e, lambda k, d: _up("x-street.csv", head(k)), "no rows"),
         Case("png-as-csv", e, lambda k, d: _up("photo.csv", PNG), "looks binary"),
         Case("pdf-as-csv", e, lambda k, d: _up("report.csv", PDF), "looks binary"),
+        Case(
+            "workbook-as-crimes",
+            e,
+            lambda k, d: _up("2024-09-street.xlsx", _workbook(k)),
+            "this is an Excel workbook, not a CSV file. Save it from Excel as CSV UTF-8",
+        ),
+        Case(
+            "files-joined-into-one",
+            e,
+            lambda k, d: _up("x-street.csv", _joined(k)),
+            "repeats the header line (Month 'Month'): two or more files were joined into one",
+        ),
         Case(
             "zip-named-csv",
             e,
