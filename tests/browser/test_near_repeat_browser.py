@@ -21,7 +21,10 @@ def test_near_repeat_page_shows_knox_grid_zones_and_forecast(
     page, _refused = offline_page
     page.set_viewport_size({"width": 1500, "height": 1400})
     page.goto(f"{app_url}/near_repeat", wait_until="domcontentloaded")
-    page.get_by_text("Burglaries within 100 m and 7 days of each other").wait_for(timeout=300_000)
+    verdict = page.get_by_test_id("stAlertContentSuccess")  # the Knox tab's verdict
+    verdict.get_by_text("Burglaries within 100 m and 7 days of each other").wait_for(
+        timeout=300_000
+    )
     assert page.get_by_text("significant after a false-discovery-rate correction").count() == 1
     page.get_by_text("1-100 m", exact=True).wait_for(timeout=60_000)  # the Knox grid
     save_screenshot(page, "near_repeat_knox")
