@@ -1487,18 +1487,49 @@ def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.Geo
     minx, miny, maxx, maxy = out.total_bounds
     corners = in_gb_metres(np.array([minx, maxx]), np.array([miny, maxy]))
     if corners.all():
-        _require_in_gb(out, name=name, what=what, found=found)
+        _require_in_gb(out, name=name, what=what, found=found, original=frame)
     else:
         msg = (
             f"{name}: the {what} lie outside Great Britain once read as {found} "
             f"(bounds {minx:,.0f}, {miny:,.0f}, {maxx:,.0f}, {maxy:,.0f} in EPSG:27700). "
-            "Check the file's CRS."
+            + _axes_hint(frame)
         )
         raise OutsideGreatBritainError(msg)
     return out
 
 
-def _require_in_gb(frame: gpd.GeoDataFrame, *, name: str, what: str, found: str) -> None:
+_GB_LON: Final = (-9.0, 2.5)
+_GB_LAT: Final = (49.0, 61.5)
+
+
+def _axes_hint(frame: gpd.GeoDataFrame) -> str:
+    """Say what the file's coordinates look like when they are not where its CRS puts them."""
+    x0, y0, x1, y1 = (float(v) for v in frame.total_bounds)
+    lon_lat = _GB_LON[0] <= x0 <= x1 <= _GB_LON[1] and _GB_LAT[0] <= y0 <= y1 <= _GB_LAT[1]
+    lat_lon = _GB_LAT[0] <= x0 <= x1 <= _GB_LAT[1] and _GB_LON[0] <= y0 <= y1 <= _GB_LON[1]
+    assert frame.crs is not None  # noqa: S101 - checked by the caller
+    if frame.crs.is_geographic and lat_lon:
+        return (
+            "The first coordinate holds the latitude and the second the longitude: the axes "
+            "are swapped. Swap them in your GIS (QGIS: Swap X and Y coordinates), or export the "
+            "file again with longitude first."
+        )
+    if not frame.crs.is_geographic and (lon_lat or lat_lon):
+        return (
+            f"The coordinates are longitude and latitude in degrees, not {frame.crs.name}'s "
+            "metres. Set the CRS to EPSG:4326 in your GIS (Set CRS, not Reproject)."
+        )
+    return "Check the file's CRS."
+
+
+def _require_in_gb(
+    frame: gpd.GeoDataFrame,
+    *,
+    name: str,
+    what: str,
+    found: str,
+    original: gpd.GeoDataFrame | None = None,
+) -> None:
     """Refuse features whose inside lies off Great Britain (Ireland, France, the sea)."""
     geoms = frame.geometry.to_numpy()
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -1509,7 +1540,13 @@ def _require_in_gb(frame: gpd.GeoDataFrame, *, name: str, what: str, found: str)
         msg = (
             f"{name}: {int((~inside).sum())} of the {len(reps)} {what} lie outside Great Britain "
             f"once read as {found} (first inside point {first.x:,.0f}, {first.y:,.0f} in "
-            "EPSG:27700). Check the file's CRS, or choose boundaries in England, Wales or Scotland."
+            "EPSG:27700). "
+        )
+        hint = _axes_hint(frame if original is None else original)
+        msg += (
+            hint
+            if hint != "Check the file's CRS."
+            else "Check the file's CRS, or choose boundaries in England, Wales or Scotland."
         )
         raise OutsideGreatBritainError(msg)
 

@@ -277,6 +277,18 @@ def _fifo(folder: Path, name: str) -> Path:
 # Crime files: errors
 
 
+def _claiming_bng(wards: gpd.GeoDataFrame) -> bytes:
+    """Degrees under a British National Grid "crs" member (a CRS set, not reprojected)."""
+    data = json.loads(_geojson(wards))
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}
+    return json.dumps(data).encode()
+
+
+def _latitude_first(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The axes of a file written the wrong way round: latitude first."""
+    return wards.set_geometry(shapely.transform(wards.geometry.to_numpy(), lambda c: c[:, ::-1]))
+
+
 def _workbook(kit: Kit) -> bytes:
     """A month opened in Excel and saved as a workbook."""
     buffer = io.BytesIO()
@@ -961,6 +973,20 @@ def _boundary_cases() -> list[Case]:  # noqa: C901  # one small builder per case
             "These look like LSOA (lower layer super output area) boundaries, not wards",
         ),
         Case("wards-in-france", w, wards(france), "lie outside Great Britain"),
+        Case(
+            "wards-with-latitude-first",
+            w,
+            wards(_latitude_first),
+            "The first coordinate holds the latitude and the second the longitude: the axes "
+            "are swapped.",
+        ),
+        Case(
+            "degrees-claiming-metres",
+            w,
+            lambda k, d: Inputs(wards=("w.geojson", _claiming_bng(k.wards))),
+            "The coordinates are longitude and latitude in degrees, not OSGB36 / British National "
+            "Grid's metres. Set the CRS to EPSG:4326",
+        ),
         Case("no-name-column", w, wards(no_names), "could not tell which column holds"),
         Case("repeated-names", w, wards(same_names), "ward names repeat (Cambridge)"),
         Case("null-geometry", w, wards(null_geometry), "1 features have no geometry"),
