@@ -28,6 +28,7 @@ import numpy as np
 import shapely
 import shapely.errors
 
+from spatial.crs import BNG
 from spatial.errors import EmptyInputError, InputDataError, InvalidGeometryError
 from spatial.validate import is_system_junk
 
@@ -302,6 +303,13 @@ def _choose(
             f"{matching[0].label!r}, was read as the {what}."
         )
         return matching[0], (note,)
+    if wanted is not None and len(matching) > 1 and _same_features(matching):
+        chosen = min(matching, key=_format_rank)  # the same features in several formats
+        note = (
+            f"{name} holds the same {what} in {len(matching)} formats "
+            f"({', '.join(repr(m.label) for m in matching)}); {chosen.label!r} was read."
+        )
+        return chosen, (note,)
     which = (
         f"{len(matching)} hold {wanted}, and patchmap will not guess which are the {what}"
         if wanted is not None and matching
@@ -310,6 +318,56 @@ def _choose(
     zipped = " (or zip that Shapefile's files alone)" if pool[0].path.startswith("/vsizip/") else ""
     msg = f"{name}: holds {len(pool)} layers ({listed}): {which}. {_SAVE_ONE_LAYER}{zipped}."
     raise InputDataError(msg)
+
+
+_FORMAT_ORDER: Final = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml")
+"""Which of the same features in several formats is read: the Shapefile first, as before."""
+_SAME_AREA_RTOL: Final = 1e-3
+_SAME_PLACE_M: Final = 1.0
+
+
+def _format_rank(layer: _Layer) -> tuple[int, str]:
+    suffix = PurePosixPath(layer.path).suffix.lower()
+    order = _FORMAT_ORDER.index(suffix) if suffix in _FORMAT_ORDER else len(_FORMAT_ORDER)
+    return order, layer.label
+
+
+def _same_features(layers: Sequence[_Layer]) -> bool:
+    """
+    Whether the layers hold the same features: a download bundle's Shapefile and GeoJSON.
+
+    The same number of features, the same attribute values (as text, in the columns both
+    have by name, case aside: a GeoJSON's feature id may be a column of its own) in the same
+    order, and each feature of the same area (within 0.1 %) and place (its centroid within
+    1 m) once in British National Grid. Two vintages of the same wards differ in their codes
+    or their shapes, so they are never taken for one another.
+    """
+    import pyogrio  # noqa: PLC0415 - GDAL loads only when a vector file is read
+
+    try:
+        with _quiet_gdal():
+            frames = [gpd.read_file(layer.path, layer=layer.layer) for layer in layers]
+    except (pyogrio.errors.DataSourceError, shapely.errors.GEOSException, ValueError):
+        return False  # left to the refusal, which names the layers
+    first = frames[0]
+    if first.crs is None or any(f.crs is None or len(f) != len(first) for f in frames):
+        return False
+    return all(_same_as(first, other) for other in frames[1:])
+
+
+def _same_as(one: gpd.GeoDataFrame, other: gpd.GeoDataFrame) -> bool:
+    def table(frame: gpd.GeoDataFrame) -> dict[str, list[str]]:
+        data = frame.drop(columns=frame.geometry.name)
+        return {str(c).lower(): [str(v) for v in data[c]] for c in data.columns}
+
+    first, second = table(one), table(other)
+    common = first.keys() & second.keys()  # a GeoJSON's feature id is a column of its own
+    if not common or any(first[c] != second[c] for c in common):
+        return False
+    a, b = one.geometry.to_crs(BNG), other.geometry.to_crs(BNG)
+    areas = np.allclose(a.area.to_numpy(), b.area.to_numpy(), rtol=_SAME_AREA_RTOL)
+    places = a.centroid.distance(b.centroid, align=False).to_numpy()
+    return bool(areas and (places <= _SAME_PLACE_M).all())
 
 
 @contextlib.contextmanager

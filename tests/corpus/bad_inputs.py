@@ -1395,6 +1395,11 @@ def _vector_file_cases() -> list[Case]:  # noqa: C901  # one small builder per c
         files["__MACOSX/Wards_Dec_2023/data/._wards.shp"] = b"\x00\x05\x16\x07 mac resource"
         return Inputs(wards=("Wards_Dec_2023.zip", _zip(files)))
 
+    def same_wards_twice(k: Kit, d: Path) -> Inputs:  # a bundle of formats: .shp and .geojson
+        files = _shapefiles(d, {"wards.shp": k.wards.to_crs("EPSG:27700")})
+        files["wards.geojson"] = _geojson(k.wards)
+        return Inputs(wards=("bundle.zip", _zip(files)))
+
     def shapefile_without_dbf(k: Kit, d: Path) -> Inputs:
         files = _shapefiles(d, {"wards/wards.shp": k.wards})
         del files["wards/wards.dbf"]
@@ -1486,6 +1491,16 @@ def _vector_file_cases() -> list[Case]:  # noqa: C901  # one small builder per c
             "(polygons)): 2 hold polygons",
         ),
         Case("wards-zip-shapefile-in-a-folder", w, nested_shapefile, counts=CITY),
+        Case(
+            "wards-zip-same-wards-in-two-formats",
+            w,
+            same_wards_twice,
+            counts={
+                **CITY,
+                "note": "bundle.zip holds the same ward boundaries in 2 formats ('wards.shp', "
+                "'wards.geojson'); 'wards.shp' was read.",
+            },
+        ),
         Case(
             "wards-zip-shapefile-without-dbf",
             w,

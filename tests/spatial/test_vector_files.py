@@ -316,3 +316,20 @@ def test_an_upload_leaves_no_file_behind(
     with pytest.raises(InputDataError):
         read_wards(("w.geojson", b"\x89PNG\r\n\x1a\n"))
     assert list(scratch.iterdir()) == []
+
+
+def test_the_same_wards_in_two_formats_are_read_once_but_not_two_vintages_alike(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    """A bundle's Shapefile and GeoJSON are one ward file; the names on moved shapes are not."""
+    wards = gpd.read_file(cambridge_dir / "wards.geojson")
+    bundle = _shapefile(wards.to_crs("EPSG:27700"), tmp_path / "a", "wards")
+    bundle["wards.geojson"] = wards.to_json().encode()
+    load = read_wards(("bundle.zip", _zip(bundle)))
+    assert len(load.wards) == 14
+    assert "bundle.zip holds the same ward boundaries in 2 formats" in " ".join(load.notes)
+    moved = wards.set_geometry(wards.geometry.translate(0.002, 0.0))  # about 140 m east
+    vintages = _shapefile(wards.to_crs("EPSG:27700"), tmp_path / "b", "wards")
+    vintages["old.geojson"] = moved.to_json().encode()
+    with pytest.raises(InputDataError, match="2 hold polygons, and patchmap will not guess"):
+        read_wards(("vintages.zip", _zip(vintages)))
