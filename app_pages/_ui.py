@@ -193,6 +193,8 @@ _PAGE_CHOICE_KEYS: Final = (
 data shares with the old (Castle is a demo ward and a Cambridge ward) must not survive."""
 _NAME_MARK: Final = "|area-name:"
 """Joins the area's name to a data set's key (see :func:`load_current`)."""
+_KEPT_KEYS: Final = "kept_keys"
+"""The widget keys pages keep (:func:`remember_page_choices`), forgotten with the data set."""
 _KEPT_PREFIX: Final = "kept:"
 """Session-state keys under which pages keep their choices while another page is shown."""
 FORM_NONCE_KEY: Final = "form_nonce"
@@ -710,7 +712,10 @@ def _reset_filters_on_new_data(dataset_id: str) -> None:
         kept = [k for k in st.session_state if str(k).startswith(_KEPT_PREFIX)]
         for key in (MONTHS_KEY, CRIME_TYPES_KEY, WARDS_KEY, NEIGHBOURHOODS_KEY, *_PAGE_CHOICE_KEYS):
             st.session_state.pop(key, None)
-        for key in kept:  # the pages' remembered choices were the old data's too
+        # the pages' remembered choices were the old data's too, and so are the values of the
+        # widgets they keep, when the data set changes on their page (a pack's route for the
+        # demo's streets, its meeting date): both go, so the page opens as new
+        for key in [*kept, *st.session_state.get(_KEPT_KEYS, ())]:
             st.session_state.pop(key, None)
         st.session_state[FILTERS_DATASET_KEY] = dataset_id
 
@@ -882,7 +887,9 @@ def remember_page_choices(*keys: str) -> None:
     keys
         The widgets' session-state keys.
     """
+    kept_keys = st.session_state.setdefault(_KEPT_KEYS, set())
     for key in keys:
+        kept_keys.add(key)
         if key in st.session_state:
             st.session_state[_KEPT_PREFIX + key] = st.session_state[key]
 

@@ -277,3 +277,22 @@ def test_the_audience_and_its_threshold_are_kept_while_another_page_is_shown() -
     assert at.radio(key="export_audience").value == "public"
     assert at.number_input(key="export_min_count").value == 12
     assert at.checkbox(key="export_shapefile").value
+
+
+def test_a_new_data_set_chosen_on_the_page_opens_it_as_new(cambridge_dir: Path) -> None:
+    """The demo's pack choices (a route on its streets, a meeting date) do not carry over."""
+    at = _exports_page()
+    at.radio(key="export_audience").set_value("police").run()
+    at.checkbox(key="brief_route").check().run()
+    at.date_input(key="brief_meeting").set_value(dt.date(2025, 12, 1)).run()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson")).run()
+    assert not at.exception, at.exception
+    assert at.radio(key="export_audience").value == "partner"  # the page's default again
+    route = at.checkbox(key="brief_route")
+    assert (route.value, route.disabled) == (False, True)  # no street network: not ticked
+    assert at.date_input(key="brief_meeting").value != dt.date(2025, 12, 1)
+    at.switch_page("app_pages/map.py").run()
+    at.switch_page("app_pages/exports.py").run()
+    assert at.checkbox(key="brief_route").value is False  # nor brought back by a visit
