@@ -233,8 +233,9 @@ def plain(text: object) -> str:
     from files and people outside the police: one holding ``[Reset your password](https://...)``
     must not become a link in an officer's app, nor ``**`` bold or ``$`` a formula. Every
     character markdown reads as markup is backslash-escaped, and web addresses are broken so
-    they are not linked automatically. Data shown in ``st.markdown``, captions, subheaders,
-    alerts and labels goes through here; the page's own markup stays outside.
+    they are not linked automatically. A command a message writes in backticks stays a code
+    span (nothing in one renders as markup). Data shown in ``st.markdown``, captions,
+    subheaders, alerts and labels goes through here; the page's own markup stays outside.
 
     Parameters
     ----------
@@ -251,7 +252,16 @@ def plain(text: object) -> str:
     >>> plain("Castle")
     'Castle'
     """
-    escaped = _MARKDOWN_MARKS.sub(r"\\\1", str(text))
+    parts = _CODE_SPAN.split(str(text))  # odd parts: `code`, shown as code (nothing renders in it)
+    return "".join(part if i % 2 else _escaped(part) for i, part in enumerate(parts))
+
+
+_CODE_SPAN: Final = re.compile(r"(`[^`\n]+`)")
+"""A command in backticks, as messages write them (`patchmap ingest ...`)."""
+
+
+def _escaped(text: str) -> str:
+    escaped = _MARKDOWN_MARKS.sub(r"\\\1", text)
     return _AUTOLINK.sub(lambda m: f"{m[1]}\\:" if m[1] else f"{m[2]}\\.", escaped)
 
 

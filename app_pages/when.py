@@ -183,8 +183,9 @@ if not in_gb:
 elif wards is None:
     demo = " (the demo extract is the demo town's)" if extract_key.startswith("demo:") else ""
     st.caption(
-        f"No event of the extract lies in the wards of {ctx.area.label}{demo}: choose the "
-        "force's extract of these wards in the sidebar for their areas and patrol areas."
+        f"No event of the extract lies in the wards of {_ui.plain(ctx.area.label)}{demo}: "
+        "choose the force's extract of these wards in the sidebar for their areas and patrol "
+        "areas."
     )
 else:
     problems = _ui.attempt(

@@ -18,7 +18,11 @@ def test_plain_escapes_every_mark_and_breaks_web_addresses() -> None:
     assert _ui.plain(PHISHING) == (
         r"\[Abbey\](https\://evil.example/login) \*\*bold\*\* \$x\$ www\.evil.example"
     )
-    assert _ui.plain("a_b `c` <d> ~e~ | #f @g \\") == r"a\_b \`c\` \<d\> \~e\~ \| \#f \@g \\"
+    assert _ui.plain("a_b <d> ~e~ | #f @g \\") == r"a\_b \<d\> \~e\~ \| \#f \@g \\"
+    # a command in backticks stays code (nothing renders in a code span); a lone one is text
+    assert _ui.plain("Run `patchmap ingest a_b --store s` or a`b") == (
+        r"Run `patchmap ingest a_b --store s` or a\`b"
+    )
 
 
 def test_a_hostile_ward_name_is_text_on_the_profile(cambridge_dir: Path, tmp_path: Path) -> None:
