@@ -239,6 +239,10 @@ def _force_slug(text: str) -> str:
 
 
 _LOWER_WORDS: Final = frozenset({"and", "of", "the", "upon", "on"})
+_FORCE_NAMES: Final = {  # the forces whose names a slug cannot give back (a hyphen, an &)
+    "devon-cornwall-police": "Devon & Cornwall Police",
+    "dyfed-powys-police": "Dyfed-Powys Police",
+}
 
 
 def force_name(slug: str) -> str:
@@ -254,7 +258,11 @@ def force_name(slug: str) -> str:
     'Cambridgeshire Constabulary'
     >>> force_name("avon-and-somerset-constabulary")
     'Avon and Somerset Constabulary'
+    >>> force_name("devon-cornwall-police")
+    'Devon & Cornwall Police'
     """
+    if slug in _FORCE_NAMES:
+        return _FORCE_NAMES[slug]
     words = slug.split("-")
     return " ".join(
         w if i and w in _LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words)
