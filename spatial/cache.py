@@ -41,8 +41,9 @@ __all__ = [
     "ward_cache_key",
 ]
 
-CACHE_FORMAT_VERSION: Final = 5
-"""Bumped when the cached layout or the reader's output changes (5: ward names in Unicode NFC)."""
+CACHE_FORMAT_VERSION: Final = 6
+"""Bumped when the cached layout or the reader's output changes (5: ward names in Unicode NFC;
+6: crime types in another case or spacing read as data.police.uk's, with notes)."""
 
 _T = TypeVar("_T")
 

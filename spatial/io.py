@@ -29,6 +29,7 @@ import shapely
 from pyproj import Transformer
 
 from spatial._vector import read_vector
+from spatial.crime_types import check_crime_types
 from spatial.crs import BNG, BNG_EPSG, GB_BOUNDS_M, WGS84
 from spatial.errors import (
     CRSError,
@@ -753,14 +754,23 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _read_all(
-    sources: Sequence[CrimeSource],
-) -> tuple[list[pd.DataFrame], list[Published], list[pd.DataFrame], list[str]]:
+@dataclass
+class _Files:
+    """Every file of a load parsed once (:func:`_read_all`)."""
+
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    published: list[Published] = field(default_factory=list)
+    copies: list[pd.DataFrame] = field(default_factory=list)
+    """Byte-identical copies of files read, their rows set aside."""
+    notes: list[str] = field(default_factory=list)
+    type_notes: list[str] = field(default_factory=list)
+    """The notes on the files' crime types (in ``notes`` too), which a store keeps per file."""
+
+
+def _read_all(sources: Sequence[CrimeSource]) -> _Files:
     """Parse every file once; byte-identical copies go straight to the rows set aside."""
-    frames: list[pd.DataFrame] = []
-    published: list[Published] = []
-    copies: list[pd.DataFrame] = []
-    notes: list[str] = []
+    read = _Files()
+    notes = read.notes
     seen: dict[str, pd.DataFrame] = {}
     for order, source in enumerate(sources):
         for data, pub in _iter_csv_blobs(source, order=order, notes=notes):
@@ -768,20 +778,41 @@ def _read_all(
             if digest in seen:
                 first = seen[digest]
                 name = str(first["source_file"].iloc[0]) if len(first) else "a file read already"
-                copies.append(first.assign(source_file=pub.name, reason="identical file"))
+                read.copies.append(first.assign(source_file=pub.name, reason="identical file"))
                 notes.append(
                     f"{pub.name} is identical to {name}; read once ({len(first):,} rows set aside)."
                 )
                 continue
-            frame = _coerce(_parse_csv(pub.name, data)).assign(_file_index=len(frames))
+            frame = _coerce(_parse_csv(pub.name, data)).assign(_file_index=len(read.frames))
+            frame, type_notes = _official_types(pub.name, frame)
             seen[digest] = frame
             if frame.empty:
                 notes.append(f"{pub.name} holds a header but no rows.")
             elif (note := _file_month_note(pub.name, frame)) is not None:
                 notes.append(note)
-            frames.append(frame)
-            published.append(pub)
-    return frames, published, copies, notes
+            notes.extend(type_notes)
+            read.type_notes.extend(type_notes)
+            read.frames.append(frame)
+            read.published.append(pub)
+    return read
+
+
+def _official_types(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """
+    Read a file's crime types as :func:`spatial.crime_types.check_crime_types` says, with its notes.
+
+    Only the few distinct values are judged (a factorisation of the column, not a loop over
+    rows); the column is rebuilt only when some are written in another case or spacing.
+    """
+    types = frame["crime_type"]
+    codes, uniques = pd.factorize(types)  # missing values: code -1
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    check = check_crime_types(name, zip((str(u) for u in uniques), counts.tolist(), strict=True))
+    if not check.read_as:
+        return frame, check.notes
+    labels = np.array([*(check.read_as.get(u, u) for u in uniques), None], dtype=object)
+    read = pd.Series(labels[codes], index=frame.index, dtype=types.dtype)  # -1: the last, None
+    return frame.assign(crime_type=read), check.notes
 
 
 def _file_month_note(name: str, frame: pd.DataFrame) -> str | None:
@@ -801,7 +832,10 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     the one published later is kept and the other's rows are set aside, counted and noted (see
     :mod:`spatial.versions`). Rows repeating a Crime ID already read are set aside too.
     Rows are counted in the month their ``Month`` column gives; a file named for a month its
-    rows are not of is noted (:func:`named_month_note`).
+    rows are not of is noted (:func:`named_month_note`). A crime type written in another case
+    or spacing than data.police.uk's (``burglary``, ``Drugs ``) is read as that type, and any
+    other that is none of its types is kept as written, each with a note
+    (:func:`spatial.crime_types.check_crime_types`).
 
     Parameters
     ----------
@@ -830,10 +864,16 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
         month is malformed, a coordinate is not a number, or one file holds part of another's
         month; or when an archive (or one inside it) is not a valid ``.zip``.
     """
+    return _load_crimes(sources)[0]
+
+
+def _load_crimes(sources: Sequence[CrimeSource]) -> tuple[CrimeLoad, tuple[str, ...]]:
+    """:func:`read_crimes`, and its notes on the files' crime types (a store keeps them)."""
     if not sources:
         msg = "No crime files were given. Choose data.police.uk CSV files, a folder or a .zip."
         raise EmptyInputError(msg)
-    frames, published, copies, notes = _read_all(sources)
+    read = _read_all(sources)
+    frames, published, copies, notes = read.frames, read.published, read.copies, read.notes
     choice = choose_versions(frames, published)
     notes.extend(choice.notes)
     parts = list(choice.kept) or frames
@@ -866,7 +906,7 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
     )
     n_read = sum(len(f) for f in frames) + sum(len(f) for f in copies)
     check_accounting(load, n_rows_read=n_read)
-    return load
+    return load, tuple(read.type_notes)
 
 
 def duplicate_ids_note(n_rows: int) -> str:
@@ -1124,6 +1164,9 @@ class StreetRows:
     """Those dropped rows' ``reported_by``, ``falls_within``, ``month`` (``YYYY-MM`` text) and
     ``crime_type`` (null when blank), in file order, so a store can count them by force-month
     and type; None when there are none."""
+    notes: tuple[str, ...] = ()
+    """The notes :func:`read_crimes` gives on the file's crime types (some read as
+    data.police.uk's, some none of its types: :func:`spatial.crime_types.check_crime_types`)."""
 
     def take(self, indices: npt.NDArray[np.intp]) -> StreetRows:
         """
@@ -1137,7 +1180,8 @@ class StreetRows:
         Returns
         -------
         StreetRows
-            The chosen rows (``n_duplicates_removed`` and ``duplicates`` are kept as they are).
+            The chosen rows (``n_duplicates_removed``, ``duplicates`` and ``notes`` are kept as
+            they are).
         """
         return StreetRows(
             columns=self.columns.take(pa.array(indices)),
@@ -1148,6 +1192,7 @@ class StreetRows:
             latitude=self.latitude[indices],
             n_duplicates_removed=self.n_duplicates_removed,
             duplicates=self.duplicates,
+            notes=self.notes,
         )
 
 
@@ -1170,7 +1215,8 @@ def read_street_file(name: str, data: bytes) -> StreetRows:
     Returns
     -------
     StreetRows
-        Every row with its status, BNG x/y when located and lon/lat when outside GB.
+        Every row with its status, BNG x/y when located and lon/lat when outside GB, crime
+        types read as :func:`read_crimes` reads them, and its notes on them.
 
     Raises
     ------
@@ -1179,7 +1225,7 @@ def read_street_file(name: str, data: bytes) -> StreetRows:
     """
     refuse_cut_off(data, source=name)  # the fast reader would take a cut row's fields as missing
     fast = _fast_street_rows(name, data)
-    return fast if fast is not None else _street_rows_of_load(read_crimes([(name, data)]))
+    return fast if fast is not None else _street_rows_of_load(*_load_crimes([(name, data)]))
 
 
 def _fast_street_rows(name: str, data: bytes) -> StreetRows | None:
@@ -1194,9 +1240,11 @@ def _fast_street_rows(name: str, data: bytes) -> StreetRows | None:
         return None  # read_crimes raises OutsideGreatBritainError with its hint
     outside = located & ~inside
     n = len(lon)
+    crime_types, notes = _official_type_column(name, raw["crime_type"])
     columns = pa.table(
         {
             **{c: raw[c] for c in CRIME_COLUMNS[:-2]},
+            "crime_type": crime_types,
             "source_file": pa.repeat(pa.scalar(name, pa.string()), n),
             "source_row": pa.array(np.arange(2, n + 2, dtype=np.int64)),
         }
@@ -1208,7 +1256,29 @@ def _fast_street_rows(name: str, data: bytes) -> StreetRows | None:
         y_m=np.where(inside, y, np.nan),
         longitude=np.where(outside, lon, np.nan),
         latitude=np.where(outside, lat, np.nan),
+        notes=notes,
     )
+
+
+def _official_type_column(
+    name: str, column: pa.ChunkedArray
+) -> tuple[pa.Array | pa.ChunkedArray, tuple[str, ...]]:
+    """
+    Read a file's crime types as :func:`_official_types` does, on an Arrow column.
+
+    The distinct values are judged in the order they first appear, as ``pandas.factorize``
+    gives them to :func:`_official_types`, so both readers give the same notes.
+    """
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    values = [str(v) for v in encoded.dictionary.to_pylist()]
+    indices = encoded.indices
+    present = np.asarray(pc.drop_null(indices).to_numpy(), dtype=np.int64)
+    counts = np.bincount(present, minlength=len(values))
+    check = check_crime_types(name, zip(values, counts.tolist(), strict=True))
+    if not check.read_as:
+        return column, check.notes
+    labels = pa.array([check.read_as.get(v, v) for v in values], pa.string())
+    return pc.take(labels, indices), check.notes
 
 
 def _plain_street_columns(data: bytes) -> dict[str, pa.ChunkedArray] | None:
@@ -1253,8 +1323,8 @@ def _plain_coordinates(
     return coords[0], coords[1]
 
 
-def _street_rows_of_load(load: CrimeLoad) -> StreetRows:
-    """Return the rows of a one-file :class:`CrimeLoad`: located, no location, outside."""
+def _street_rows_of_load(load: CrimeLoad, notes: tuple[str, ...]) -> StreetRows:
+    """Return the rows of a one-file :class:`CrimeLoad` (located, no location, outside), noted."""
     columns = list(CRIME_COLUMNS)
     frame = pd.concat(
         [
@@ -1282,6 +1352,7 @@ def _street_rows_of_load(load: CrimeLoad) -> StreetRows:
         ),
         n_duplicates_removed=load.n_duplicates_removed,
         duplicates=_duplicate_rows(load.set_aside),
+        notes=notes,
     )
 
 

@@ -869,8 +869,9 @@ class _Run:
     aside_counts: dict[str, list[list[object]]] = field(default_factory=dict)
     """Street rows set aside in this run, ``[month, crime type or None, n]`` by partition."""
     aside_notes: dict[str, list[str]] = field(default_factory=dict)
-    """Notes on the street rows set aside in this run, and on files named for a month their
-    rows are not of, by partition: kept in the manifest, so queries give them."""
+    """Notes on the street rows set aside in this run, on files named for a month their rows
+    are not of and on files' crime types, by partition: kept in the manifest, so queries give
+    them."""
     file_counts: dict[str, list[tuple[str, list[list[object]]]]] = field(default_factory=dict)
     """Each street file's rows read, ``(partition, [month, crime type, n] ...)``, by digest."""
 
@@ -1393,20 +1394,23 @@ def _duplicates_by_part(rows: StreetRows, keys: Sequence[str]) -> dict[str, list
     return out
 
 
-_Staged = tuple[list[_StagedPart], int, str | None]
-"""A street file's staged parts, its repeated Crime IDs kept once, its note on its months."""
+_Staged = tuple[list[_StagedPart], int, list[str]]
+"""A street file's staged parts, its repeated Crime IDs kept once, its notes on its rows."""
 
 
 def _stage_street(run: _Run, blob: _Blob) -> _Staged:
     """
     Read a street file and write each force-month's rows to staging (in a worker thread).
 
-    Returns the parts, the number of repeated Crime IDs kept once, and the note on a file
-    named for a month its rows are not of (:func:`spatial.io.named_month_note`). Nothing of the
-    run is changed but its list of staged files (appended to, which is safe across threads).
+    Returns the parts, the number of repeated Crime IDs kept once, and the notes
+    :func:`spatial.io.read_crimes` gives on the file as it reads it, in its order: on a file
+    named for a month its rows are not of (:func:`spatial.io.named_month_note`), then on its
+    crime types (:attr:`spatial.io.StreetRows.notes`). Nothing of the run is changed but its
+    list of staged files (appended to, which is safe across threads).
     """
     rows = read_street_file(blob.name, blob.data)
     month_note = named_month_note(blob.name, _rows_by_month(rows))
+    file_notes = [n for n in (month_note, *rows.notes) if n is not None]
     split = list(_force_months(rows))
     duplicates = _duplicates_by_part(rows, [key for key, _ in split])
     parts = []
@@ -1421,7 +1425,7 @@ def _stage_street(run: _Run, blob: _Blob) -> _Staged:
         summary = _street_summary(part)
         hashes = _id_hashes(part)
         parts.append(_StagedPart(key, staging, summary, tallies, duplicates[key], hashes))
-    return parts, rows.n_duplicates_removed, month_note
+    return parts, rows.n_duplicates_removed, file_notes
 
 
 def _rows_by_month(rows: StreetRows) -> dict[str, int]:
@@ -1444,11 +1448,10 @@ def _hold_street(
     staged: concurrent.futures.Future[_Staged],
 ) -> None:
     """Hold a street file's staged parts for their partitions, in file order (main thread)."""
-    parts, n_duplicates_removed, month_note = staged.result()  # a refused file raises here
-    if month_note is not None:
-        run.notes.append(month_note)
-        for part in parts:  # kept with the partitions its rows join, so queries give it too
-            run.aside_notes.setdefault(part.key, []).append(month_note)
+    parts, n_duplicates_removed, file_notes = staged.result()  # a refused file raises here
+    run.notes.extend(file_notes)
+    for part in parts:  # kept with the partitions its rows join, so queries give them too
+        run.aside_notes.setdefault(part.key, []).extend(file_notes)
     if n_duplicates_removed:
         run.notes.append(f"{blob.name}: {n_duplicates_removed} repeated Crime IDs kept once.")
         run.add("n_duplicates", n_duplicates_removed)
@@ -2130,9 +2133,10 @@ def _set_aside_totals(
     Street rows ingest set aside in the given partitions, and its notes on them.
 
     Returns ``(month, crime type, n)`` sorted as :func:`_duplicate_totals` sorts, and the notes
-    each once, in the order :func:`spatial.io.read_crimes` gives them: the files read once as
-    copies first and files named for a month their rows are not of (it notes both as it
-    reads), then republished months (it notes them once every file is read), each kind in
+    each once, in the order :func:`spatial.io.read_crimes` gives them for files read in the
+    order of their partitions (a folder of monthly files): the notes it gives as it reads each
+    file (read once as a copy, named for a month its rows are not of, crime types) first, then
+    those on republished months (it gives them once every file is read), each kind in
     partition order.
     """
     wanted = {str(f.relative_to(store_dir)) for f in files}
@@ -2146,20 +2150,24 @@ def _set_aside_totals(
             totals[key] = totals.get(key, 0) + int(cast("int", n))
         notes.extend(n for n in cast("list[str]", entry.get("notes", [])) if n not in notes)
     ordered = sorted(totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
-    copies = [n for n in notes if _COPY_NOTE in n]
-    named = [n for n in notes if _MONTH_NOTE in n and n not in copies]
+    as_read = [n for n in notes if any(m in n for m in _AS_READ_NOTES)]
     return tuple((month, crime, n) for (month, crime), n in ordered), [
-        *copies,
-        *named,
-        *(n for n in notes if n not in copies and n not in named),
+        *as_read,
+        *(n for n in notes if n not in as_read),
     ]
 
 
-_COPY_NOTE: Final = " is identical to "
-"""What a note on a file read once as a copy of another says (see :func:`_set_aside_totals`)."""
-_MONTH_NOTE: Final = ": named for "
-"""What a note on a file named for a month its rows are not of says
-(:func:`spatial.io.named_month_note`), given as files are read, before republished months."""
+_AS_READ_NOTES: Final = (
+    " is identical to ",
+    ": named for ",
+    " written in another case or spacing ",
+    " a crime type data.police.uk does not publish ",
+)
+"""What the notes :func:`spatial.io.read_crimes` gives as it reads each file say, so a query
+gives them before those on republished months (see :func:`_set_aside_totals`): on a file read
+once as a copy of another, on one named for a month its rows are not of
+(:func:`spatial.io.named_month_note`), on crime types read as data.police.uk's and on others
+(:func:`spatial.crime_types.check_crime_types`)."""
 
 
 def _nothing_around(store_dir: Path, months: tuple[str, str] | None) -> EmptyInputError:

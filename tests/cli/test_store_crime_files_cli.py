@@ -1,15 +1,18 @@
 """
-Crime files that are not quite what they claim, through ``patchmap``: a zip of month zips and a
-file named for another month give the same ``summary --json`` from ``--crimes`` and from a store
-``patchmap ingest`` wrote; a file that cannot be read is refused by both with the same message.
+Crime files that are not quite what they claim, through ``patchmap``: a zip of month zips, a
+file named for another month and files whose crime types were typed by hand give the same
+``summary --json`` from ``--crimes`` and from a store ``patchmap ingest`` wrote; a file that
+cannot be read is refused by both with the same message.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
-from typing import TYPE_CHECKING
+from collections import Counter
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -159,3 +162,68 @@ def test_a_file_that_cannot_be_read_is_refused_alike_by_crimes_and_ingest(
     assert from_csv.startswith(f"patchmap: error: {message}")
     assert from_ingest == from_csv
     assert not (tmp_path / "store" / "manifest.json").exists()
+
+
+def _retyped(data: bytes, retype: Callable[[int, str], str]) -> bytes:
+    """The file with its n-th row of each crime type written ``retype(n, type)``."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    column = rows[0].index("Crime type")
+    seen: Counter[str] = Counter()
+    for row in rows[1:]:
+        seen[row[column]] += 1
+        row[column] = retype(seen[row[column]], row[column])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+def _by_hand(n: int, crime_type: str) -> str:
+    """Every other Burglary and Drugs row typed again by hand (lower case, a stray space)."""
+    return f"{crime_type.lower()} " if crime_type in {"Burglary", "Drugs"} and n % 2 else crime_type
+
+
+def _theirs(n: int, crime_type: str) -> str:
+    """Three Shoplifting rows given another system's categories."""
+    planted = {2: "Theft from shop", 4: '<b onmouseover="x">', 6: "Theft from shop"}
+    return planted.get(n, crime_type) if crime_type == "Shoplifting" else crime_type
+
+
+@pytest.mark.parametrize("chosen", [[], ["--crime-type", "Burglary"]], ids=["all", "burglary"])
+def test_crime_types_typed_by_hand_are_read_and_noted_alike_from_the_store(
+    chosen: list[str], cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crimes = cambridge_dir / "crimes"
+    folder = tmp_path / "police"
+    _write(folder / "2024-09" / SEPT, _retyped((crimes / SEPT).read_bytes(), _by_hand))
+    _write(folder / "2024-10" / OCT, _retyped((crimes / OCT).read_bytes(), _theirs))
+    store = tmp_path / "store"
+    report = _json(["ingest", str(folder), "--store", str(store)], capsys)
+    wards = ["--wards", str(cambridge_dir / "wards.geojson"), *chosen]
+    from_csv = _json(["summary", "--crimes", str(folder), *wards], capsys)
+    from_store = _json(["summary", "--store", str(store), *wards], capsys)
+    real = _json(["summary", "--crimes", str(crimes / SEPT), str(crimes / OCT), *wards], capsys)
+    by_type = cast("dict[str, int]", from_csv["by_crime_type"])
+    real_by_type = cast("dict[str, int]", real["by_crime_type"])
+    assert "burglary " not in by_type
+    assert by_type["Burglary"] == real_by_type["Burglary"]  # the rows typed by hand count
+    if not chosen:
+        assert by_type["Drugs"] == real_by_type["Drugs"]
+        n_theirs = by_type.get("Theft from shop", 0) + by_type.get('<b onmouseover="x">', 0)
+        assert by_type["Shoplifting"] + n_theirs == real_by_type["Shoplifting"]
+    notes = cast("list[str]", from_csv["notes"])
+    counts = Counter(
+        r["Crime type"] for r in csv.DictReader(io.StringIO((crimes / SEPT).read_text()))
+    )
+    n_by_hand = (counts["Burglary"] + 1) // 2 + (counts["Drugs"] + 1) // 2
+    assert notes[0].startswith(
+        f"police/2024-09/{SEPT}: {n_by_hand:,} rows' crime types written in another case or "
+        "spacing were read as data.police.uk's ("
+    )
+    assert notes[1] == (
+        f"police/2024-10/{OCT}: 3 rows have a crime type data.police.uk does not publish "
+        "(2 values: 'Theft from shop', '<b onmouseover=\"x\">'); kept as written, each value a "
+        "type of its own, which a choice of data.police.uk's types leaves out. If the file was "
+        "edited, correct its Crime type column, or download it again from data.police.uk."
+    )
+    assert report["notes"] == notes
+    assert from_store == from_csv  # every bucket, by ward, by type, months and notes

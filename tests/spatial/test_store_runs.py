@@ -5,7 +5,10 @@ order, with a run given again, gives the summary of reading every source at once
 
 The sources are three folders cut from the real Cambridge months: a download of two months, a
 later download republishing one of them (outcomes updated) with a third month, and a folder with
-a fourth month and an identical browser copy of it.
+a fourth month and an identical browser copy of it. The second month's file was edited by hand
+(some crime types in lower case or with stray spaces) and the third holds crime types that are
+not data.police.uk's, so the notes on them, kept with the partitions, must come through every
+split of runs too.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ EARLIER_NS = 1_736_000_000 * 10**9
 def _month(cambridge_dir: Path, month: str) -> bytes:
     path = cambridge_dir / "crimes" / f"{month}-cambridgeshire-street.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False).iloc[:N_ROWS]
+    types = frame["Crime type"]
+    if month == MONTHS[1]:  # typed again by hand: some types in lower case, with a space after
+        frame["Crime type"] = types.where(frame.index % 7 != 3, types.str.lower() + " ")
+    if month == MONTHS[2]:  # another system's categories in some rows
+        frame["Crime type"] = types.where(frame.index % 50 != 1, "Burglary (domestic)")
     return frame.to_csv(index=False).encode()
 
 
@@ -88,6 +96,18 @@ def test_any_split_and_order_of_ingest_runs_summarises_as_the_csvs(
     assert from_csv.months == MONTHS
     assert from_csv.n_set_aside == 2 * N_ROWS  # the older 2024-09 and the copy of 2024-12
     assert from_csv.n_rows == 4 * N_ROWS
+    assert "Burglary (domestic)" in from_csv.by_crime_type  # kept as written
+    assert not [t for t in from_csv.by_crime_type if t != t.strip() or t.islower()]
+    assert [n.split("(", 1)[0] for n in from_csv.notes if "crime type" in n] == [
+        (
+            f"2025-10/{MONTHS[1]}/{MONTHS[1]}-cambridgeshire-street.csv: {N_ROWS // 7} rows' crime "
+            "types written in another case or spacing were read as data.police.uk's "
+        ),
+        (
+            f"2025-11/{MONTHS[2]}/{MONTHS[2]}-cambridgeshire-street.csv: {N_ROWS // 50} rows "
+            "have a crime type data.police.uk does not publish "
+        ),
+    ]
     assert from_store == from_csv
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -50,6 +51,21 @@ def _mixed() -> str:
 
 def _unlocated() -> str:
     return HEADER + _row("a", "", "") + _row("", "", "", "Anti-social behaviour")
+
+
+def _retyped() -> str:
+    """Crime types typed by hand (case, spaces) and two that are none of data.police.uk's."""
+    return HEADER + "".join(
+        [
+            _row("a", "0.12", "52.2", "burglary"),
+            _row("b", "0.13", "52.2", "Arson"),
+            _row("", "", "", " Anti-social  Behaviour"),
+            _row("c", "0.14", "52.2", "Burglary"),
+            _row("d", "0.15", "52.2", "ROBBERY"),
+            _row("e", "0.16", "52.2", "burglary"),
+            _row("f", "-6.26", "53.35", "Theft"),  # Dublin
+        ]
+    )
 
 
 def _two_row_groups(cambridge_dir: Path) -> str:
@@ -132,7 +148,7 @@ def test_hilbert_distance_is_geopandas_own() -> None:
 
 
 def _rows_of_read_crimes(name: str, data: bytes) -> StreetRows:
-    return sio._street_rows_of_load(read_crimes([(name, data)]))  # noqa: SLF001 - the slow path
+    return sio._street_rows_of_load(*sio._load_crimes([(name, data)]))  # noqa: SLF001 - slow path
 
 
 def _assert_same_rows(fast: StreetRows, slow: StreetRows) -> None:
@@ -143,6 +159,7 @@ def _assert_same_rows(fast: StreetRows, slow: StreetRows) -> None:
     for name in ("status", "x_m", "y_m", "longitude", "latitude"):
         assert np.array_equal(getattr(bucketed, name), getattr(slow, name), equal_nan=True), name
     assert fast.n_duplicates_removed == slow.n_duplicates_removed
+    assert fast.notes == slow.notes
 
 
 def test_fast_reader_gives_the_rows_read_crimes_gives(cambridge_dir: Path) -> None:
@@ -159,6 +176,7 @@ def test_fast_reader_gives_the_rows_read_crimes_gives(cambridge_dir: Path) -> No
         "quoted-newline.csv": (
             HEADER + f'"a",2025-01,{FORCE},0.12,52.2,"On\nor near",E1,L,Burglary,,\n'
         ).encode(),
+        "types-by-hand.csv": _retyped().encode(),
     }
     for name, data in cases.items():
         assert sio._fast_street_rows(name, data) is not None, name  # noqa: SLF001
@@ -172,6 +190,7 @@ def test_fast_reader_gives_the_rows_read_crimes_gives(cambridge_dir: Path) -> No
         ("repeated Crime ID", HEADER + _row("a", "0.12", "52.2") + _row("a", "0.13", "52.2")),
         ("padded coordinate", HEADER + _row("a", " 0.12", "52.2")),
         ("plus sign", HEADER + _row("a", "+0.12", "52.2")),
+        ("types by hand, repeated Crime ID", _retyped() + _row("a", "0.12", "52.2", "robbery")),
     ],
 )
 def test_unusual_files_are_read_by_read_crimes(case: str, text: str) -> None:
@@ -179,7 +198,31 @@ def test_unusual_files_are_read_by_read_crimes(case: str, text: str) -> None:
     assert sio._fast_street_rows("x.csv", data) is None, case  # noqa: SLF001
     rows = read_street_file("x.csv", data)
     _assert_same_rows(rows, _rows_of_read_crimes("x.csv", data))
-    assert rows.n_duplicates_removed == (1 if case == "repeated Crime ID" else 0)
+    assert rows.n_duplicates_removed == (1 if "repeated Crime ID" in case else 0)
+
+
+def test_both_readers_read_types_by_hand_as_data_police_uks_and_note_them() -> None:
+    plain, repeated = _retyped(), _retyped() + _row("a", "0.1", "52.2")
+    assert sio._fast_street_rows("x.csv", plain.encode()) is not None  # noqa: SLF001
+    assert sio._fast_street_rows("x.csv", repeated.encode()) is None  # noqa: SLF001
+    for text in (plain, repeated):  # the fast reader, read_crimes
+        rows = read_street_file("x.csv", text.encode())
+        assert Counter(rows.columns["crime_type"].to_pylist()) == {
+            "Burglary": 3, "Anti-social behaviour": 1, "Robbery": 1, "Arson": 1, "Theft": 1
+        }  # fmt: skip
+        assert rows.notes == (
+            (
+                "x.csv: 4 rows' crime types written in another case or spacing were read as "
+                "data.police.uk's ('burglary' as 'Burglary', ' Anti-social  Behaviour' as "
+                "'Anti-social behaviour', 'ROBBERY' as 'Robbery'), so they count with those types."
+            ),
+            (
+                "x.csv: 2 rows have a crime type data.police.uk does not publish (2 values: "
+                "'Arson', 'Theft'); kept as written, each value a type of its own, which a "
+                "choice of data.police.uk's types leaves out. If the file was edited, correct its "
+                "Crime type column, or download it again from data.police.uk."
+            ),
+        )
 
 
 @pytest.mark.parametrize(
