@@ -63,6 +63,8 @@ FORCE_SEPT = {
 DUBLIN, BELFAST, CALAIS = (-6.2603, 53.3498), (-5.9301, 54.5973), (1.8587, 50.9513)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01"
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+HOSTILE_TYPE = '<script>alert("type")</script>'
+"""A crime type written to run in a page that shows it unescaped."""
 HTML = b"<!DOCTYPE html><html><head><title>Not found</title></head><body>404</body></html>\n"
 
 
@@ -589,6 +591,24 @@ def _filled_down(kit: Kit) -> bytes:
     return _csv(frame.assign(Month="2024-09"))
 
 
+def _types_by_hand(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every other ASB row, every Burglary and the first Drugs typed again by hand."""
+    types = frame["Crime type"]
+    asb = frame.index[types == "Anti-social behaviour"][::2]
+    frame.loc[asb, "Crime type"] = "anti-social behaviour "
+    frame.loc[types == "Burglary", "Crime type"] = "BURGLARY"
+    frame.loc[frame.index[types == "Drugs"][0], "Crime type"] = "  drugs"
+    return frame
+
+
+def _types_not_police_uk(frame: pd.DataFrame) -> pd.DataFrame:
+    """Five ASB rows and two burglaries given types data.police.uk does not publish."""
+    types = frame["Crime type"]
+    frame.loc[frame.index[types == "Anti-social behaviour"][:5], "Crime type"] = HOSTILE_TYPE
+    frame.loc[frame.index[types == "Burglary"][:2], "Crime type"] = "Burglary (domestic)"
+    return frame
+
+
 def _crime_loads() -> list[Case]:
     def places(frame: pd.DataFrame) -> pd.DataFrame:
         for row, (lon, lat) in zip((0, 1, 2), (DUBLIN, BELFAST, CALAIS), strict=True):
@@ -776,6 +796,48 @@ def _crime_loads() -> list[Case]:
             c,
             lambda k, d: _up(SEPT, _edit(k, blank_types)),
             counts={**CITY, "(blank)": 5, "asb": 174},
+        ),
+        Case(
+            "crime-types-typed-by-hand",
+            c,
+            lambda k, d: _up(SEPT, _edit(k, _types_by_hand)),
+            counts={
+                **CITY,  # every ASB row counted as ASB: 90 of them were 'anti-social behaviour '
+                "type:anti-social behaviour ": 0,
+                "type:BURGLARY": 0,
+                "type:  drugs": 0,
+                "note": (
+                    f"{SEPT}: 143 rows' crime types written in another case or spacing were read "
+                    "as data.police.uk's ('anti-social behaviour ' as 'Anti-social behaviour', "
+                ),
+            },
+        ),
+        Case(
+            "crime-types-typed-by-hand-folder",
+            c,
+            lambda k, d: _crimes(_write(d / "police", SEPT, _edit(k, _types_by_hand)).parent),
+            counts={
+                **CITY,
+                "type:BURGLARY": 0,
+                "note": f"police/{SEPT}: 143 rows' crime types written in another case or spacing",
+            },
+            on_disk=True,
+        ),
+        Case(
+            "crime-types-not-police-uk",
+            c,
+            lambda k, d: _up(SEPT, _edit(k, _types_not_police_uk)),
+            counts={
+                **CITY,
+                "asb": 176 - 5,
+                f"type:{HOSTILE_TYPE}": 5,
+                "type:Burglary (domestic)": 2,
+                "note": (
+                    f"{SEPT}: 7 rows have a crime type data.police.uk does not publish (2 values: "
+                    f"{HOSTILE_TYPE!r}, 'Burglary (domestic)'); kept as written, each value a type "
+                    "of its own, which a choice of data.police.uk's types leaves out."
+                ),
+            },
         ),
         Case(
             "ireland-belfast-calais",

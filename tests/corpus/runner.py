@@ -141,6 +141,9 @@ def check_counts(case: Case, record: dict[str, object]) -> None:
             notes = record.get("notes", [])
             assert isinstance(notes, list)
             assert any(str(value) in str(n) for n in notes), f"{case.id}: {notes}"
+        elif key.startswith("type:"):  # rows inside the wards of one crime type, as read
+            found = by_type.get(key.removeprefix("type:"), 0)
+            assert found == value, f"{case.id}: {key} {found} != {value}"
         elif key == "n_min":
             assert int(str(record["n"])) >= int(str(value)), f"{case.id}: {record['n']}"
         elif key in by_ward:
