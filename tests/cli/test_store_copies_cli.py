@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ import pytest
 
 from patchmap.cli import main
 from spatial.store import ingest, read_manifest
+from tests.cli._summaries import json_of, summaries
 from tests.spatial._downloads import republished, write_at
 
 if TYPE_CHECKING:
@@ -43,25 +43,6 @@ def _two_downloads(cambridge_dir: Path, root: Path) -> Path:
     return root
 
 
-def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
-    capsys.readouterr()
-    assert main([*args, "--json"]) == 0
-    record: dict[str, object] = json.loads(capsys.readouterr().out)
-    return record
-
-
-def _both(
-    source: Path, tmp_path: Path, cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
-    """``summary --json`` from the files and from a store of them; the ingest report."""
-    store = tmp_path / "store"
-    report = _json(["ingest", str(source), "--store", str(store)], capsys)
-    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
-    from_csv = _json(["summary", "--crimes", str(source), *wards], capsys)
-    from_store = _json(["summary", "--store", str(store), *wards], capsys)
-    return from_csv, from_store, report
-
-
 def _only_note(summary: dict[str, object]) -> str:
     notes = summary["notes"]
     assert isinstance(notes, list)
@@ -73,7 +54,7 @@ def test_two_downloads_in_one_folder_keep_the_later_publication_in_the_store(
     cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = _two_downloads(cambridge_dir, tmp_path / "downloads")
-    from_csv, from_store, report = _both(root, tmp_path, cambridge_dir, capsys)
+    from_csv, from_store, report = summaries(root, tmp_path, cambridge_dir, capsys)
     assert from_csv["n_set_aside"] == N_ROWS
     assert from_csv["n_rows_read"] == 2 * N_ROWS
     assert from_store == from_csv  # every bucket, by ward, by type, months and notes
@@ -93,7 +74,7 @@ def test_an_identical_browser_copy_is_read_once_in_the_store_too(
     folder = tmp_path / "police"
     write_at(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
     write_at(folder / COPY, _sept(cambridge_dir), LATER_NS)
-    from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
+    from_csv, from_store, report = summaries(folder, tmp_path, cambridge_dir, capsys)
     note = f"police/{SEPT} is identical to police/{COPY}; read once (6,740 rows set aside)."
     assert from_csv["notes"] == [note]
     assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
@@ -111,7 +92,7 @@ def test_a_republished_browser_copy_replaces_the_older_file_in_the_store_too(
     copy = SEPT.replace(".csv", f"{mark}.csv")
     write_at(folder / SEPT, _sept(cambridge_dir), EARLIER_NS)
     write_at(folder / copy, republished(_sept(cambridge_dir), 3), EARLIER_NS + 1_016_000_000)
-    from_csv, from_store, _ = _both(folder, tmp_path, cambridge_dir, capsys)
+    from_csv, from_store, _ = summaries(folder, tmp_path, cambridge_dir, capsys)
     note = _only_note(from_csv)
     assert "differ in 3 rows (a republished month)" in note
     assert f"kept police/{copy}, as it was modified later" in note
@@ -151,7 +132,7 @@ def test_an_archive_of_two_downloads_keeps_the_later_publication_in_the_store(
     with zipfile.ZipFile(archive, "w") as out:
         for path in sorted(root.rglob("*.csv")):
             out.write(path, path.relative_to(root).as_posix())
-    from_csv, from_store, _ = _both(archive, tmp_path, cambridge_dir, capsys)
+    from_csv, from_store, _ = summaries(archive, tmp_path, cambridge_dir, capsys)
     note = _only_note(from_csv)
     assert f"kept downloads.zip/2025-11/2024-09/{SEPT}" in note
     assert from_csv["n_set_aside"] == N_ROWS
@@ -171,8 +152,8 @@ def test_rows_set_aside_are_counted_by_month_and_type_under_filters(
     write_at(folder / COPY, _sept(cambridge_dir), LATER_NS)
     ingest([folder], store_dir=tmp_path / "store")
     wards = ["--wards", str(cambridge_dir / "wards.geojson")]
-    from_csv = _json(["summary", *options, "--crimes", str(folder), *wards], capsys)
-    from_store = _json(["summary", *options, "--store", str(tmp_path / "store"), *wards], capsys)
+    from_csv = json_of(["summary", *options, "--crimes", str(folder), *wards], capsys)
+    from_store = json_of(["summary", *options, "--store", str(tmp_path / "store"), *wards], capsys)
     assert from_store == from_csv
     frame = pd.read_csv(cambridge_dir / "crimes" / SEPT, dtype=str)
     expected = (frame["Crime type"] == "Burglary").sum() if "Burglary" in options else N_ROWS
@@ -210,7 +191,7 @@ def test_a_month_relabelled_with_another_force_is_read_once_in_the_store_too(
     write_at(folder / SEPT, sept, LATER_NS)
     relabelled = sept.replace(b"Cambridgeshire Constabulary", b"Metropolitan Police Service")
     write_at(folder / "2024-09-metropolitan-street.csv", relabelled, EARLIER_NS)
-    from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
+    from_csv, from_store, report = summaries(folder, tmp_path, cambridge_dir, capsys)
     assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
     assert from_store == from_csv
     relabel, same_rows = (str(n) for n in from_csv["notes"])  # type: ignore[attr-defined]
@@ -250,12 +231,12 @@ def test_two_downloads_over_two_ingests_count_the_older_rows_as_one_ingest_does(
     for source in reversed(downloads) if later_first else downloads:
         ingest([source], store_dir=store)
     wards = ["--wards", str(cambridge_dir / "wards.geojson")]
-    from_csv = _json(["summary", "--crimes", *map(str, downloads), *wards], capsys)
-    from_store = _json(["summary", "--store", str(store), *wards], capsys)
+    from_csv = json_of(["summary", "--crimes", *map(str, downloads), *wards], capsys)
+    from_store = json_of(["summary", "--store", str(store), *wards], capsys)
     assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
     assert from_store == from_csv
     ingest(downloads, store_dir=store)  # again: nothing new, nothing counted twice
-    assert _json(["summary", "--store", str(store), *wards], capsys) == from_csv
+    assert json_of(["summary", "--store", str(store), *wards], capsys) == from_csv
 
 
 def test_archives_inside_a_folder_are_read_by_both_as_by_ingest(
@@ -270,7 +251,7 @@ def test_archives_inside_a_folder_are_read_by_both_as_by_ingest(
     outcomes = b"Crime ID,Month,Reported by,Falls within,Outcome type\na1,2024-10,F,F,Charged\n"
     with zipfile.ZipFile(folder / "2024-10-outcomes.zip", "w") as out:
         out.writestr("2024-10/2024-10-cambridgeshire-outcomes.csv", outcomes)
-    from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
+    from_csv, from_store, report = summaries(folder, tmp_path, cambridge_dir, capsys)
     n_october = len(pd.read_csv(cambridge_dir / "crimes" / octo, dtype=str))
     assert from_csv["n_rows_read"] == N_ROWS + n_october
     assert from_csv["months"] == ["2024-09", "2024-10"]
@@ -305,14 +286,14 @@ def test_a_month_relabelled_with_another_force_in_a_later_ingest_is_read_once(
     for source in runs:
         ingest([source], store_dir=store)
     wards = ["--wards", str(cambridge_dir / "wards.geojson")]  # --crimes: in the runs' order
-    from_csv = _json(["summary", "--crimes", *map(str, runs), *wards], capsys)
-    from_store = _json(["summary", "--store", str(store), *wards], capsys)
+    from_csv = json_of(["summary", "--crimes", *map(str, runs), *wards], capsys)
+    from_store = json_of(["summary", "--store", str(store), *wards], capsys)
     assert (from_csv["n_set_aside"], from_csv["n_rows_read"]) == (N_ROWS, 2 * N_ROWS)
     assert from_store == from_csv
     street = read_manifest(store)["partitions"]["street"]  # type: ignore[index]
     assert set(street) == {KEY}  # the later publication's force: the Metropolitan copy set aside
     ingest([own, other], store_dir=store)  # again: nothing new, nothing counted twice
-    assert _json(["summary", "--store", str(store), *wards], capsys) == from_csv
+    assert json_of(["summary", "--store", str(store), *wards], capsys) == from_csv
 
 
 def test_forces_sharing_a_few_crime_ids_over_two_ingests_are_both_stored(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import zipfile
 from collections import Counter
 from typing import TYPE_CHECKING, cast
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 import pytest
 
 from patchmap.cli import main
+from tests.cli._summaries import json_of, summaries
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -49,25 +49,6 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
-    capsys.readouterr()
-    assert main([*args, "--json"]) == 0
-    record: dict[str, object] = json.loads(capsys.readouterr().out)
-    return record
-
-
-def _both(
-    source: Path, tmp_path: Path, cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
-    """``summary --json`` from the files and from a store of them; the ingest report."""
-    store = tmp_path / "store"
-    report = _json(["ingest", str(source), "--store", str(store)], capsys)
-    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
-    from_csv = _json(["summary", "--crimes", str(source), *wards], capsys)
-    from_store = _json(["summary", "--store", str(store), *wards], capsys)
-    return from_csv, from_store, report
-
-
 def test_a_zip_of_month_zips_gives_the_same_summary_from_the_store(
     cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -77,7 +58,7 @@ def test_a_zip_of_month_zips_gives_the_same_summary_from_the_store(
         tmp_path / "2024.zip",
         _zip({f"2024-09/{SEPT}": (crimes / SEPT).read_bytes(), "2024-10.zip": inner}),
     )
-    from_csv, from_store, report = _both(outer, tmp_path, cambridge_dir, capsys)
+    from_csv, from_store, report = summaries(outer, tmp_path, cambridge_dir, capsys)
     assert from_csv["n_rows_read"] == N_SEPT + N_OCT
     assert from_csv["months"] == ["2024-09", "2024-10"]
     assert from_csv["notes"] == []
@@ -101,7 +82,7 @@ def test_a_file_named_for_another_month_is_noted_alike_from_the_store(
     folder = tmp_path / "police"
     _write(folder / "2024-09" / SEPT, (crimes / SEPT).read_bytes())
     _write(folder / "2024-10" / OCT, _filled_down((crimes / OCT).read_bytes(), "2024-09"))
-    from_csv, from_store, report = _both(folder, tmp_path, cambridge_dir, capsys)
+    from_csv, from_store, report = summaries(folder, tmp_path, cambridge_dir, capsys)
     note = (
         f"police/2024-10/{OCT}: named for 2024-10, but none of its rows is of 2024-10: 6,970 rows "
         "of 2024-09. Rows are counted in the month their Month column gives; if that column is "
@@ -197,11 +178,11 @@ def test_crime_types_typed_by_hand_are_read_and_noted_alike_from_the_store(
     _write(folder / "2024-09" / SEPT, _retyped((crimes / SEPT).read_bytes(), _by_hand))
     _write(folder / "2024-10" / OCT, _retyped((crimes / OCT).read_bytes(), _theirs))
     store = tmp_path / "store"
-    report = _json(["ingest", str(folder), "--store", str(store)], capsys)
+    report = json_of(["ingest", str(folder), "--store", str(store)], capsys)
     wards = ["--wards", str(cambridge_dir / "wards.geojson"), *chosen]
-    from_csv = _json(["summary", "--crimes", str(folder), *wards], capsys)
-    from_store = _json(["summary", "--store", str(store), *wards], capsys)
-    real = _json(["summary", "--crimes", str(crimes / SEPT), str(crimes / OCT), *wards], capsys)
+    from_csv = json_of(["summary", "--crimes", str(folder), *wards], capsys)
+    from_store = json_of(["summary", "--store", str(store), *wards], capsys)
+    real = json_of(["summary", "--crimes", str(crimes / SEPT), str(crimes / OCT), *wards], capsys)
     by_type = cast("dict[str, int]", from_csv["by_crime_type"])
     real_by_type = cast("dict[str, int]", real["by_crime_type"])
     assert "burglary " not in by_type
