@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections import Counter
 from typing import TYPE_CHECKING, cast
 
 import pytest
 
 from patchmap.cli import main
+from tests._files import write, zip_of
 from tests.cli._summaries import json_of, summaries
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from pathlib import Path
 
 pytestmark = pytest.mark.shared
@@ -35,28 +35,14 @@ def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
-def _zip(members: Mapping[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
 def test_a_zip_of_month_zips_gives_the_same_summary_from_the_store(
     cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     crimes = cambridge_dir / "crimes"
-    inner = _zip({f"2024-10/{OCT}": (crimes / OCT).read_bytes()})
-    outer = _write(
+    inner = zip_of({f"2024-10/{OCT}": (crimes / OCT).read_bytes()})
+    outer = write(
         tmp_path / "2024.zip",
-        _zip({f"2024-09/{SEPT}": (crimes / SEPT).read_bytes(), "2024-10.zip": inner}),
+        zip_of({f"2024-09/{SEPT}": (crimes / SEPT).read_bytes(), "2024-10.zip": inner}),
     )
     from_csv, from_store, report = summaries(outer, tmp_path, cambridge_dir, capsys)
     assert from_csv["n_rows_read"] == N_SEPT + N_OCT
@@ -80,8 +66,8 @@ def test_a_file_named_for_another_month_is_noted_alike_from_the_store(
 ) -> None:
     crimes = cambridge_dir / "crimes"
     folder = tmp_path / "police"
-    _write(folder / "2024-09" / SEPT, (crimes / SEPT).read_bytes())
-    _write(folder / "2024-10" / OCT, _filled_down((crimes / OCT).read_bytes(), "2024-09"))
+    write(folder / "2024-09" / SEPT, (crimes / SEPT).read_bytes())
+    write(folder / "2024-10" / OCT, _filled_down((crimes / OCT).read_bytes(), "2024-09"))
     from_csv, from_store, report = summaries(folder, tmp_path, cambridge_dir, capsys)
     note = (
         f"police/2024-10/{OCT}: named for 2024-10, but none of its rows is of 2024-10: 6,970 rows "
@@ -106,7 +92,7 @@ def _semicolons(crimes: Path) -> bytes:
 
 
 def _broken_inner_zip(crimes: Path) -> bytes:
-    return _zip({f"2024-09/{SEPT}": (crimes / SEPT).read_bytes(), "2024-10.zip": b"PK\x03\x04"})
+    return zip_of({f"2024-09/{SEPT}": (crimes / SEPT).read_bytes(), "2024-10.zip": b"PK\x03\x04"})
 
 
 REFUSED: dict[str, tuple[str, Callable[[Path], bytes], str]] = {
@@ -133,7 +119,7 @@ def test_a_file_that_cannot_be_read_is_refused_alike_by_crimes_and_ingest(
     kind: str, cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     name, build, message = REFUSED[kind]
-    path = _write(tmp_path / name, build(cambridge_dir / "crimes"))
+    path = write(tmp_path / name, build(cambridge_dir / "crimes"))
     wards = ["--wards", str(cambridge_dir / "wards.geojson")]
     capsys.readouterr()
     assert main(["summary", "--crimes", str(path), *wards]) == 2
@@ -175,8 +161,8 @@ def test_crime_types_typed_by_hand_are_read_and_noted_alike_from_the_store(
 ) -> None:
     crimes = cambridge_dir / "crimes"
     folder = tmp_path / "police"
-    _write(folder / "2024-09" / SEPT, _retyped((crimes / SEPT).read_bytes(), _by_hand))
-    _write(folder / "2024-10" / OCT, _retyped((crimes / OCT).read_bytes(), _theirs))
+    write(folder / "2024-09" / SEPT, _retyped((crimes / SEPT).read_bytes(), _by_hand))
+    write(folder / "2024-10" / OCT, _retyped((crimes / OCT).read_bytes(), _theirs))
     store = tmp_path / "store"
     report = json_of(["ingest", str(folder), "--store", str(store)], capsys)
     wards = ["--wards", str(cambridge_dir / "wards.geojson"), *chosen]

@@ -18,7 +18,6 @@ import io
 import json
 import os
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -27,6 +26,8 @@ import pandas as pd
 import pyogrio
 import shapely
 from shapely.affinity import translate
+
+from tests._files import zip_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -226,14 +227,6 @@ def _write(folder: Path, name: str, data: bytes, *, mtime: int | None = None) ->
     return path
 
 
-def _zip(members: Mapping[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def _republished(data: bytes, *, n_changed: int = 5) -> bytes:
     """The same month with a few outcomes updated, as data.police.uk republishes it."""
     frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
@@ -357,7 +350,7 @@ def _crime_errors() -> list[Case]:
         Case(
             "zip-named-csv",
             e,
-            lambda k, d: _up("x-street.csv", _zip({SEPT: k.city})),
+            lambda k, d: _up("x-street.csv", zip_of({SEPT: k.city})),
             "looks binary",
         ),
         Case(
@@ -412,7 +405,7 @@ def _crime_errors() -> list[Case]:
             e,
             lambda k, d: _up(
                 "2024.zip",
-                _zip({f"2024-09/{SEPT}": k.city, "2024-10.zip": _zip({OCT: k.oct})[:200]}),
+                zip_of({f"2024-09/{SEPT}": k.city, "2024-10.zip": zip_of({OCT: k.oct})[:200]}),
             ),
             "2024.zip/2024-10.zip: not a valid .zip archive",
         ),
@@ -493,13 +486,13 @@ def _crime_errors() -> list[Case]:
         Case(
             "zip-without-csv",
             e,
-            lambda k, d: _up("download.zip", _zip({"readme.txt": b"nothing"})),
+            lambda k, d: _up("download.zip", zip_of({"readme.txt": b"nothing"})),
             "the archive holds no CSV files",
         ),
         Case(
             "truncated-zip",
             e,
-            lambda k, d: _up("download.zip", _zip({SEPT: k.city})[:200]),
+            lambda k, d: _up("download.zip", zip_of({SEPT: k.city})[:200]),
             "not a valid .zip archive",
         ),
         Case(
@@ -567,8 +560,8 @@ def _crime_errors() -> list[Case]:
             "partial-newer",
             e,
             lambda k, d: _crimes(
-                ("2025-01.zip", _zip({f"2024-09/{SEPT}": k.city})),
-                ("2025-03.zip", _zip({f"2024-09/{SEPT}": _csv(k.frame.head(half))})),
+                ("2025-01.zip", zip_of({f"2024-09/{SEPT}": k.city})),
+                ("2025-03.zip", zip_of({f"2024-09/{SEPT}": _csv(k.frame.head(half))})),
             ),
             f"2025-03.zip/2024-09/{SEPT} holds only {half} of the 1,427 rows",
         ),
@@ -581,8 +574,8 @@ def _crime_errors() -> list[Case]:
 
 def _zip_of_zips(kit: Kit) -> bytes:
     """A zip of months, September's still zipped (the city file) beside October's folder."""
-    inner = _zip({f"2024-09/{SEPT}": kit.city})
-    return _zip({"2024-09.zip": inner, f"2024-10/{OCT}": kit.oct})
+    inner = zip_of({f"2024-09/{SEPT}": kit.city})
+    return zip_of({"2024-09.zip": inner, f"2024-10/{OCT}": kit.oct})
 
 
 def _filled_down(kit: Kit) -> bytes:
@@ -653,8 +646,8 @@ def _crime_loads() -> list[Case]:
             "force-month-republished-zips",
             c,
             lambda k, d: _crimes(
-                ("2025-01.zip", _zip({f"2024-09/{SEPT}": k.sept})),
-                ("2025-03.zip", _zip({f"2024-09/{SEPT}": _republished(k.sept)})),
+                ("2025-01.zip", zip_of({f"2024-09/{SEPT}": k.sept})),
+                ("2025-03.zip", zip_of({f"2024-09/{SEPT}": _republished(k.sept)})),
             ),
             counts={**FORCE_SEPT, "n_rows_read": 2 * 6740, "n_set_aside": 6740},
         ),
@@ -669,8 +662,8 @@ def _crime_loads() -> list[Case]:
             "republished-reverse-order",
             c,
             lambda k, d: _crimes(
-                ("2025-03.zip", _zip({f"2024-09/{SEPT}": _republished(k.city)})),
-                ("2025-01.zip", _zip({f"2024-09/{SEPT}": k.city})),
+                ("2025-03.zip", zip_of({f"2024-09/{SEPT}": _republished(k.city)})),
+                ("2025-01.zip", zip_of({f"2024-09/{SEPT}": k.city})),
             ),
             counts=twice,
         ),
@@ -762,7 +755,9 @@ def _crime_loads() -> list[Case]:
         Case(
             "zip-holding-only-a-zip",
             c,
-            lambda k, d: _up("2024.zip", _zip({"2024-09.zip": _zip({f"2024-09/{SEPT}": k.city})})),
+            lambda k, d: _up(
+                "2024.zip", zip_of({"2024-09.zip": zip_of({f"2024-09/{SEPT}": k.city})})
+            ),
             counts=city,
         ),
         Case(
@@ -782,7 +777,7 @@ def _crime_loads() -> list[Case]:
         Case(
             "zip-upper-case-members",
             c,
-            lambda k, d: _up("2024-09.zip", _zip({f"2024-09/{SEPT.upper()}": k.city})),
+            lambda k, d: _up("2024-09.zip", zip_of({f"2024-09/{SEPT.upper()}": k.city})),
             counts=city,
         ),
         Case("byte-order-mark", c, lambda k, d: _up(SEPT, b"\xef\xbb\xbf" + k.city), counts=city),
@@ -955,7 +950,9 @@ def _boundary_cases() -> list[Case]:  # noqa: C901  # one small builder per case
         folder.mkdir()
         k.wards.to_file(folder / "wards.shp")
         (folder / "wards.prj").unlink()
-        return Inputs(wards=("wards.zip", _zip({p.name: p.read_bytes() for p in folder.iterdir()})))
+        return Inputs(
+            wards=("wards.zip", zip_of({p.name: p.read_bytes() for p in folder.iterdir()}))
+        )
 
     def lsoa_points(k: Kit, d: Path) -> Inputs:
         lsoas = gpd.read_file(k.lsoas_path)
@@ -1067,7 +1064,7 @@ def _boundary_cases() -> list[Case]:  # noqa: C901  # one small builder per case
         Case(
             "zip-without-shapefile",
             w,
-            lambda k, d: Inputs(wards=("w.zip", _zip({"readme.txt": b"x"}))),
+            lambda k, d: Inputs(wards=("w.zip", zip_of({"readme.txt": b"x"}))),
             "could not be read as ward boundaries",
         ),
         Case(
@@ -1450,22 +1447,22 @@ def _vector_file_cases() -> list[Case]:  # noqa: C901  # one small builder per c
     def two_shapefiles(k: Kit, d: Path) -> Inputs:
         older = k.wards.assign(WD23NM=k.wards["WD23NM"] + " (2013)")
         files = _shapefiles(d, {"a_wards_2013.shp": older, "b_wards_2023.shp": k.wards})
-        return Inputs(wards=("wards.zip", _zip(files)))
+        return Inputs(wards=("wards.zip", zip_of(files)))
 
     def nested_shapefile(k: Kit, d: Path) -> Inputs:
         files = _shapefiles(d, {"Wards_Dec_2023/data/wards.shp": k.wards})
         files["__MACOSX/Wards_Dec_2023/data/._wards.shp"] = b"\x00\x05\x16\x07 mac resource"
-        return Inputs(wards=("Wards_Dec_2023.zip", _zip(files)))
+        return Inputs(wards=("Wards_Dec_2023.zip", zip_of(files)))
 
     def same_wards_twice(k: Kit, d: Path) -> Inputs:  # a bundle of formats: .shp and .geojson
         files = _shapefiles(d, {"wards.shp": k.wards.to_crs("EPSG:27700")})
         files["wards.geojson"] = _geojson(k.wards)
-        return Inputs(wards=("bundle.zip", _zip(files)))
+        return Inputs(wards=("bundle.zip", zip_of(files)))
 
     def shapefile_without_dbf(k: Kit, d: Path) -> Inputs:
         files = _shapefiles(d, {"wards/wards.shp": k.wards})
         del files["wards/wards.dbf"]
-        return Inputs(wards=("wards.zip", _zip(files)))
+        return Inputs(wards=("wards.zip", zip_of(files)))
 
     def decomposed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         welsh = unicodedata.normalize("NFD", NEWNHAM_WELSH)

@@ -9,9 +9,7 @@ Cambridge months, in ``tmp_path``.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,10 +19,10 @@ from spatial.errors import EmptyInputError, InputDataError
 from spatial.io import MAX_ZIP_DEPTH, read_crimes, read_street_file
 from spatial.store import ingest, query_crimes
 from spatial.validate import skipped_junk_note
+from tests._files import write, zip_of
 from tests.spatial._downloads import republished
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from pathlib import Path
 
     from spatial.io import CrimeLoad
@@ -52,20 +50,6 @@ def _head(path: Path) -> bytes:
     return b"".join(path.read_bytes().splitlines(keepends=True)[: N_ROWS + 1])
 
 
-def _zip(members: Mapping[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
 def _from_store(source: Path, store: Path) -> tuple[dict[str, object], CrimeLoad]:
     """Ingest ``source`` into a new store; the report and the store's load of all of it."""
     report = ingest([source], store_dir=store).to_dict()
@@ -90,10 +74,10 @@ def test_a_month_zipped_inside_a_zip_of_months_is_read_by_both_readers(
     sept: bytes, octo: bytes, tmp_path: Path
 ) -> None:
     # a zip of months, one of them still zipped (with the clutter a Mac adds beside it)
-    inner = _zip({f"2024-10/{OCT}": octo})
-    outer = _write(
+    inner = zip_of({f"2024-10/{OCT}": octo})
+    outer = write(
         tmp_path / "outer.zip",
-        _zip({f"2024-09/{SEPT}": sept, "2024-10.zip": inner, "__MACOSX/._2024-10.zip": b"x"}),
+        zip_of({f"2024-09/{SEPT}": sept, "2024-10.zip": inner, "__MACOSX/._2024-10.zip": b"x"}),
     )
     names = (f"outer.zip/2024-09/{SEPT}", f"outer.zip/2024-10.zip/2024-10/{OCT}")
     for given in ([outer], [("outer.zip", outer.read_bytes())]):  # a path, an upload
@@ -112,7 +96,7 @@ def test_a_month_zipped_inside_a_zip_of_months_is_read_by_both_readers(
 
 
 def test_a_zip_holding_only_a_zip_is_read_as_the_zip_inside(octo: bytes, tmp_path: Path) -> None:
-    only = _write(tmp_path / "only.zip", _zip({"2024-10.zip": _zip({f"2024-10/{OCT}": octo})}))
+    only = write(tmp_path / "only.zip", zip_of({"2024-10.zip": zip_of({f"2024-10/{OCT}": octo})}))
     load = read_crimes([only])
     assert load.files == (f"only.zip/2024-10.zip/2024-10/{OCT}",)
     assert load.n_rows_read == N_ROWS
@@ -124,12 +108,12 @@ def test_a_zip_holding_only_a_zip_is_read_as_the_zip_inside(octo: bytes, tmp_pat
 def test_zips_inside_a_zip_are_dated_each_by_its_own_name(sept: bytes, tmp_path: Path) -> None:
     # the January and March downloads of one month, zipped together: March's version is kept
     later = republished(sept, 2)
-    both = _write(
+    both = write(
         tmp_path / "downloads.zip",
-        _zip(
+        zip_of(
             {
-                "2025-03.zip": _zip({f"2024-09/{SEPT}": later}),
-                "2025-01.zip": _zip({f"2024-09/{SEPT}": sept}),
+                "2025-03.zip": zip_of({f"2024-09/{SEPT}": later}),
+                "2025-01.zip": zip_of({f"2024-09/{SEPT}": sept}),
             }
         ),
     )
@@ -145,16 +129,16 @@ def test_zips_inside_a_zip_are_dated_each_by_its_own_name(sept: bytes, tmp_path:
 
 
 def test_a_broken_zip_inside_a_zip_is_refused_naming_it(sept: bytes, tmp_path: Path) -> None:
-    outer = _write(
-        tmp_path / "outer.zip", _zip({f"2024-09/{SEPT}": sept, "2024-10.zip": b"PK\x03\x04 cut"})
+    outer = write(
+        tmp_path / "outer.zip", zip_of({f"2024-09/{SEPT}": sept, "2024-10.zip": b"PK\x03\x04 cut"})
     )
     message = r"^outer\.zip/2024-10\.zip: not a valid \.zip archive\. Download it again"
     _refused_by_both(outer, tmp_path, InputDataError, message)
 
 
 def test_a_zip_of_zips_without_csv_files_is_refused_naming_them(tmp_path: Path) -> None:
-    text = _zip({"README.txt": b"nothing"})
-    outer = _write(tmp_path / "outer.zip", _zip({"a.zip": text, "b/c.zip": text}))
+    text = zip_of({"README.txt": b"nothing"})
+    outer = write(tmp_path / "outer.zip", zip_of({"a.zip": text, "b/c.zip": text}))
     message = (
         r"^outer\.zip: the archive holds no CSV files, nor do the \.zip archives inside it "
         r"\(a\.zip, b/c\.zip\)\. Load the street-level CSVs"
@@ -167,9 +151,9 @@ def test_a_zip_of_outcomes_inside_a_zip_is_skipped_by_read_crimes_with_a_note(
 ) -> None:
     outcomes = b"Crime ID,Month,Reported by,Falls within,Outcome type\na1,2024-10,F,F,Charged\n"
     member = "2024-10/2024-10-cambridgeshire-outcomes.csv"
-    outer = _write(
+    outer = write(
         tmp_path / "outer.zip",
-        _zip({f"2024-09/{SEPT}": sept, "2024-10-outcomes.zip": _zip({member: outcomes})}),
+        zip_of({f"2024-09/{SEPT}": sept, "2024-10-outcomes.zip": zip_of({member: outcomes})}),
     )
     load = read_crimes([outer])
     assert load.n_rows_read == N_ROWS
@@ -184,21 +168,21 @@ def test_a_zip_of_outcomes_inside_a_zip_is_skipped_by_read_crimes_with_a_note(
 
 def _nested(data: bytes, depth: int) -> bytes:
     """``data`` as ``2024-10.csv`` inside ``depth`` archives inside the one returned."""
-    archive = _zip({OCT: data})
+    archive = zip_of({OCT: data})
     for level in range(depth):
-        archive = _zip({f"level{level}.zip": archive})
+        archive = zip_of({f"level{level}.zip": archive})
     return archive
 
 
 def test_zips_are_read_up_to_the_depth_limit_and_refused_beyond(
     octo: bytes, tmp_path: Path
 ) -> None:
-    deepest = _write(tmp_path / "ok" / "deep.zip", _nested(octo, MAX_ZIP_DEPTH))
+    deepest = write(tmp_path / "ok" / "deep.zip", _nested(octo, MAX_ZIP_DEPTH))
     load = read_crimes([deepest])
     assert load.n_rows_read == N_ROWS
     assert load.files[0].count(".zip/") == MAX_ZIP_DEPTH + 1
     assert ingest([deepest], store_dir=tmp_path / "ok" / "store").n_rows == N_ROWS
-    too_deep = _write(tmp_path / "deep.zip", _nested(octo, MAX_ZIP_DEPTH + 1))
+    too_deep = write(tmp_path / "deep.zip", _nested(octo, MAX_ZIP_DEPTH + 1))
     message = rf"\.zip archives are nested more than {MAX_ZIP_DEPTH} deep here"
     _refused_by_both(too_deep, tmp_path, InputDataError, message)
 
@@ -218,7 +202,7 @@ def test_a_short_row_in_the_middle_is_refused_naming_its_line(
     lines = sept.splitlines(keepends=True)
     assert all(line.count(b",") == 11 and b'"' not in line for line in lines[:12])
     lines[10] = _cut(lines[10], n_fields)
-    path = _write(tmp_path / "2024-09-x-street.csv", b"".join(lines))
+    path = write(tmp_path / "2024-09-x-street.csv", b"".join(lines))
     message = re.escape(
         f"2024-09-x-street.csv: could not be read as a CSV (line 11 has {n_fields} of the "
         "header's 12 fields). A row cut short in the middle of the file"
@@ -231,14 +215,14 @@ def test_a_short_row_in_the_middle_is_refused_naming_its_line(
 def test_blank_lines_are_not_short_rows(sept: bytes, tmp_path: Path) -> None:
     lines = sept.splitlines(keepends=True)
     lines.insert(10, b"\n")
-    path = _write(tmp_path / "2024-09-x-street.csv", b"".join(lines))
+    path = write(tmp_path / "2024-09-x-street.csv", b"".join(lines))
     assert read_crimes([path]).n_rows_read == N_ROWS
 
 
 def test_a_long_row_is_refused_as_a_short_one_is(sept: bytes, tmp_path: Path) -> None:
     lines = sept.splitlines(keepends=True)
     lines[10] = lines[10].rstrip(b"\n") + b",extra\n"
-    path = _write(tmp_path / "2024-09-x-street.csv", b"".join(lines))
+    path = write(tmp_path / "2024-09-x-street.csv", b"".join(lines))
     message = r"^2024-09-x-street\.csv: could not be read as a CSV \(.*line 11, saw 13\)"
     _refused_by_both(path, tmp_path, InputDataError, message)
 
@@ -261,7 +245,7 @@ def test_a_csv_separated_by_semicolons_or_tabs_is_named_as_such(
         if bom:
             fields[4:6] = [f.replace(b".", b",") for f in fields[4:6]]
         lines.append(separator.join(fields))
-    path = _write(tmp_path / "2024-09-x-street.csv", bom + b"\r\n".join(lines) + b"\r\n")
+    path = write(tmp_path / "2024-09-x-street.csv", bom + b"\r\n".join(lines) + b"\r\n")
     shown = "Crime ID;Month;Reported by;Falls within;Longitude;Latitud...".replace(
         ";", separator.decode()
     )
@@ -293,8 +277,8 @@ def test_a_file_named_for_a_month_none_of_its_rows_are_of_is_noted_by_both(
 ) -> None:
     # the October file's Month column filled down with September in a spreadsheet
     folder = tmp_path / "police"
-    _write(folder / "2024-09" / SEPT, sept)
-    _write(folder / "2024-10" / OCT, _relabel(octo, "2024-09"))
+    write(folder / "2024-09" / SEPT, sept)
+    write(folder / "2024-10" / OCT, _relabel(octo, "2024-09"))
     note = (
         f"police/2024-10/{OCT}: named for 2024-10, but none of its rows is of 2024-10: "
         f"{N_ROWS} rows of 2024-09. Rows are counted in the month their Month column gives; if "
@@ -314,7 +298,7 @@ def test_a_file_named_for_a_month_none_of_its_rows_are_of_is_noted_by_both(
 def test_a_file_named_for_a_month_some_of_its_rows_are_not_of_is_noted(
     sept: bytes, tmp_path: Path
 ) -> None:
-    path = _write(tmp_path / SEPT, _relabel(sept, "2024-10", 20))
+    path = write(tmp_path / SEPT, _relabel(sept, "2024-10", 20))
     note = (
         f"{SEPT}: named for 2024-09, but 20 of its {N_ROWS} rows are not of 2024-09: 20 rows "
         "of 2024-10. Rows are counted in the month their Month column gives"
@@ -336,7 +320,7 @@ def test_no_month_note_when_the_name_carries_no_single_month_or_every_row_is_of_
     name: str, sept: bytes, octo: bytes, tmp_path: Path
 ) -> None:
     rows = octo.splitlines(keepends=True)[1:] if name != "2024-09-x.csv" else []
-    path = _write(tmp_path / name, sept + b"".join(rows))
+    path = write(tmp_path / name, sept + b"".join(rows))
     load = read_crimes([path])
     assert load.notes == ()
     report = ingest([path], store_dir=tmp_path / "store")

@@ -8,10 +8,8 @@ layers or the feature, never a GEOS traceback and never the first layer chosen i
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
-import zipfile
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -25,6 +23,7 @@ from boundaries.dataset import load_study_area
 from spatial.errors import InputDataError, InvalidGeometryError
 from spatial.io import read_lsoa_load, read_lsoas, read_wards
 from spatial.sites import read_points, read_sites
+from tests._files import zip_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,14 +52,6 @@ def _unclosed(path: Path, positions: list[int]) -> bytes:
         ring = ring[0] if geometry["type"] == "MultiPolygon" else ring
         ring.pop()
     return json.dumps(data).encode()
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def _shapefile(frame: gpd.GeoDataFrame, folder: Path, inside: str) -> dict[str, bytes]:
@@ -104,7 +95,7 @@ def test_several_rings_not_closed_are_counted(cambridge_dir: Path) -> None:
 
 
 def test_a_ring_not_closed_inside_a_zip_names_the_file_in_it(cambridge_dir: Path) -> None:
-    data = _zip({"Wards/wards.geojson": _unclosed(cambridge_dir / "wards.geojson", [0])})
+    data = zip_of({"Wards/wards.geojson": _unclosed(cambridge_dir / "wards.geojson", [0])})
     with pytest.raises(
         InvalidGeometryError,
         match=r"^w.zip: the geometry of feature 1 \(WD23CD 'E05013050', WD23NM 'Abbey'\) of "
@@ -169,7 +160,7 @@ def test_a_layer_gdal_cannot_type_is_typed_by_its_features(
     multi = [shapely.multipolygons([p]) if i else p for i, p in enumerate(parts)]
     mixed = wards.set_geometry(multi)  # Polygon and MultiPolygons: GDAL says Unknown
     points = wards.set_geometry(wards.representative_point())
-    data = _zip(
+    data = zip_of(
         {
             "a/stations.geojson": points.to_json().encode(),
             "b/wards.geojson": mixed.to_json().encode(),
@@ -247,21 +238,22 @@ def test_a_shapefile_deep_in_a_zip_is_read_as_at_its_root(
     nested = _shapefile(wards, tmp_path / "n", "Wards_Dec_2023/data/wards.shp")
     nested["__MACOSX/Wards_Dec_2023/data/._wards.shp"] = b"\x00\x05\x16\x07"
     flat = _shapefile(wards, tmp_path / "f", "wards.shp")
-    from_nested = read_wards(("Wards_Dec_2023.zip", _zip(nested)))
-    from_flat = read_wards(("wards.zip", _zip(flat)))
+    from_nested = read_wards(("Wards_Dec_2023.zip", zip_of(nested)))
+    from_flat = read_wards(("wards.zip", zip_of(flat)))
     assert_geodataframe_equal(from_nested.wards, from_flat.wards)
     assert_geodataframe_equal(from_nested.wards, expected, check_less_precise=True)
     assert from_nested.notes == from_flat.notes
     path = tmp_path / "Wards_Dec_2023.zip"
-    path.write_bytes(_zip(nested))
+    path.write_bytes(zip_of(nested))
     assert_geodataframe_equal(read_wards(path).wards, from_nested.wards)
 
 
 def test_two_shapefiles_in_a_zip_are_refused_naming_their_paths(
     wards: gpd.GeoDataFrame, tmp_path: Path
 ) -> None:
+    moved = wards.set_geometry(wards.geometry.translate(0.002, 0.0))  # another vintage's shapes
     files = {
-        **_shapefile(wards, tmp_path / "a", "2013/wards.shp"),
+        **_shapefile(moved, tmp_path / "a", "2013/wards.shp"),
         **_shapefile(wards, tmp_path / "b", "2023/wards.shp"),
     }
     with pytest.raises(
@@ -269,7 +261,7 @@ def test_two_shapefiles_in_a_zip_are_refused_naming_their_paths(
         match=r"^w.zip: holds 2 layers \('2013/wards.shp' \(polygons\), '2023/wards.shp' "
         r"\(polygons\)\).*\(or zip that Shapefile's files alone\)\.$",
     ):
-        read_wards(("w.zip", _zip(files)))
+        read_wards(("w.zip", zip_of(files)))
 
 
 @pytest.mark.parametrize(
@@ -290,11 +282,11 @@ def test_a_zip_without_a_readable_boundary_file_says_what_it_holds(
     members: dict[str, bytes], message: str
 ) -> None:
     with pytest.raises(InputDataError, match=message.replace(".", r"\.").replace("(", r"\(")):
-        read_wards(("w.zip", _zip(members)))
+        read_wards(("w.zip", zip_of(members)))
 
 
 def test_a_damaged_zip_is_refused(wards: gpd.GeoDataFrame, tmp_path: Path) -> None:
-    data = _zip(_shapefile(wards, tmp_path, "wards.shp"))
+    data = zip_of(_shapefile(wards, tmp_path, "wards.shp"))
     with pytest.raises(InputDataError, match=r"the \.zip does not open: damaged, or cut off"):
         read_wards(("wards.zip", data[: len(data) // 2]))
 
@@ -312,7 +304,7 @@ def test_an_upload_leaves_no_file_behind(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    read_wards(("w.zip", _zip(_shapefile(wards, tmp_path, "x/wards.shp"))))
+    read_wards(("w.zip", zip_of(_shapefile(wards, tmp_path, "x/wards.shp"))))
     with pytest.raises(InputDataError):
         read_wards(("w.geojson", b"\x89PNG\r\n\x1a\n"))
     assert list(scratch.iterdir()) == []
@@ -325,11 +317,11 @@ def test_the_same_wards_in_two_formats_are_read_once_but_not_two_vintages_alike(
     wards = gpd.read_file(cambridge_dir / "wards.geojson")
     bundle = _shapefile(wards.to_crs("EPSG:27700"), tmp_path / "a", "wards")
     bundle["wards.geojson"] = wards.to_json().encode()
-    load = read_wards(("bundle.zip", _zip(bundle)))
+    load = read_wards(("bundle.zip", zip_of(bundle)))
     assert len(load.wards) == 14
     assert "bundle.zip holds the same ward boundaries in 2 formats" in " ".join(load.notes)
     moved = wards.set_geometry(wards.geometry.translate(0.002, 0.0))  # about 140 m east
     vintages = _shapefile(wards.to_crs("EPSG:27700"), tmp_path / "b", "wards")
     vintages["old.geojson"] = moved.to_json().encode()
     with pytest.raises(InputDataError, match="2 hold polygons, and patchmap will not guess"):
-        read_wards(("vintages.zip", _zip(vintages)))
+        read_wards(("vintages.zip", zip_of(vintages)))
