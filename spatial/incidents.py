@@ -922,6 +922,7 @@ def _raise_unparsed(
 
 _EXCEL_SERIAL_RE: Final = re.compile(r"\d{5}(\.\d+)?")
 """Days since 1899-12-30, as Excel shows a date cell formatted as General (45915.1951)."""
+_AT_24: Final = " of 24:00 read as 00:00 of the next day."
 _HOUR_24_RE: Final = re.compile(r"(?<=\s)24:00(?::00)?$")
 """The end of a day written as 24:00 (as some records systems write it)."""
 
@@ -938,7 +939,7 @@ def _hour_24(
     if not at_24.any():
         return values, None
     n = int(at_24.sum())
-    notes.append(f"{column}: {n:,} time{'s' * (n != 1)} of 24:00 read as 00:00 of the next day.")
+    notes.append(f"{column}: {n:,} time{'s' * (n != 1)}{_AT_24}")
     replaced = values.str.replace(_HOUR_24_RE, "00:00", regex=True)
     return values.where(~at_24, replaced), at_24
 
@@ -1000,6 +1001,8 @@ class _Times:
     start: pd.Series
     end: pd.Series
     date_only: bool
+    start_at_24: npt.NDArray[np.bool_] | None = None
+    """Where ``start`` was written 24:00 (an exact time, read as the next day's 00:00), if any."""
 
 
 def _untimed(stamp: pd.Series, text: pd.Series, *, has_time: bool) -> npt.NDArray[np.bool_]:
@@ -1202,7 +1205,10 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
             f"{n_untimed} rows have a date but no time: each is spread over its day (a 24-hour "
             "window), not counted at 00:00."
         )
-    return _Times(start=start, end=end, date_only=n_untimed == n_dated)
+    at_24 = None
+    if "from" in roles and any(n.startswith(f"{roles['from']}: ") and _AT_24 in n for n in notes):
+        at_24 = table[roles["from"]].str.contains(_HOUR_24_RE, na=False).to_numpy(dtype=bool)
+    return _Times(start=start, end=end, date_only=n_untimed == n_dated, start_at_24=at_24)
 
 
 # --------------------------------------------------------------------------- coordinates
@@ -1753,6 +1759,8 @@ def _events(
     start = times.start.to_numpy(dtype="datetime64[ns]")[rows]
     end = times.end.to_numpy(dtype="datetime64[ns]")[rows]
     at_midnight = recorded_at_midnight(start, end)  # as recorded
+    if times.start_at_24 is not None:  # 24:00 is a time written out, never "time unknown"
+        at_midnight &= ~times.start_at_24[rows]
     if midnight == "unknown":
         end = np.where(at_midnight, start + np.timedelta64(1, "D"), end)
 

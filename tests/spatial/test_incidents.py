@@ -695,3 +695,22 @@ def test_a_reference_repeated_for_another_crime_is_said() -> None:
     )
     (note,) = [n for n in same.report.notes if "repeat a crime reference" in n]
     assert "differ" not in note  # exact copies: nothing more to say
+
+
+def test_a_start_at_24_00_is_a_time_written_out_not_time_unknown() -> None:
+    """30/09 24:00 is 1 October 00:00 exactly, never a '00:00 = time unknown' event."""
+    rows = (
+        "A1,30/09/2025 24:00,,Burglary,545000,258000\n"
+        "A2,01/10/2025 00:00,,Burglary,545000,258000\n"
+        "A3,02/10/2025 13:30,,Burglary,545000,258000\n"
+    )
+    for midnight in ("as-recorded", "unknown"):
+        inc = read_incidents([_csv(rows)], midnight=midnight)
+        flagged = dict(zip(inc.events["incident_id"], inc.events["at_midnight"], strict=True))
+        assert flagged == {"A1": False, "A2": True, "A3": False}
+        assert inc.report.n_at_midnight == 1
+        first = inc.events.set_index("incident_id").loc["A1"]
+        assert (str(first["start"]), str(first["end"])) == (
+            "2025-10-01 00:00:00",
+            "2025-10-01 00:00:00",  # exact, even where 00:00 is read as unknown
+        )
