@@ -872,9 +872,18 @@ def _tasks_result(args: argparse.Namespace) -> object:
         engine.dispose()
 
 
+def _require_out_file(out: Path | None) -> None:
+    """Refuse an ``--out`` the answer cannot be written to: a failed write never follows an add."""
+    checked_json_out(out)
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        where = "this is a folder" if out.is_dir() else f"the folder {out.parent} does not exist"
+        msg = f"--out {out}: {where}. Give a .json file in a folder that exists."
+        raise ParameterError(msg)
+
+
 def run_tasks(args: argparse.Namespace) -> int:
     """Run ``patchmap tasks``; return the exit code."""
-    checked_json_out(getattr(args, "out", None))  # before the log is changed
+    _require_out_file(getattr(args, "out", None))  # before the log is changed
     result = _tasks_result(args)
     if getattr(args, "out", None):
         args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")

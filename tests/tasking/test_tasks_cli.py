@@ -783,3 +783,11 @@ def test_tasks_out_must_be_json_and_nothing_is_added_before_it_is_refused(
     )
     assert not out.exists()
     assert not (tmp_path / "log.sqlite").exists()  # refused before the log was opened
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main([*argv, "--out", str(folder)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"patchmap: error: --out {folder}: this is a folder. Give a .json file in a folder that "
+        "exists."
+    )
+    assert not (tmp_path / "log.sqlite").exists()  # nothing added that a retry would add again
