@@ -189,11 +189,15 @@ def hot_areas(
     hot = np.flatnonzero((gi_bin >= HOT_BIN) & (counts > 0))
     _, labels = connected_components(spatial_weights(grid)[hot][:, hot], directed=False)
     cells = grid.cells.geometry.to_numpy()
+    points = events.geometry.to_numpy()
+    outlines = [shapely.union_all(cells[hot[labels == k]]) for k in np.unique(labels)]
+    shapely.prepare(outlines)
+    # an area's events are those its outline holds, edge included, as the When page and `when`
+    # select them (a point on the outer edge counts, though the grid put it in a cell beside)
     rows = [
-        (int((labels == k).sum()), float(counts[hot[labels == k]].sum()),
-         shapely.union_all(cells[hot[labels == k]]))
-        for k in np.unique(labels)
-    ]  # fmt: skip
+        (int((labels == k).sum()), float(shapely.intersects(outline, points).sum()), outline)
+        for k, outline in zip(np.unique(labels), outlines, strict=True)
+    ]
     rows.sort(key=lambda r: (-r[1], -r[0]))
     return gpd.GeoDataFrame(
         {

@@ -104,3 +104,20 @@ def test_hot_areas_refuse_other_crs_and_empty_types() -> None:
         hot_areas(events.to_crs("EPSG:4326"), wards)
     with pytest.raises(EmptyInputError, match="crime types"):
         hot_areas(events, wards, crime_types=["Robbery"])
+
+
+def test_a_hot_areas_count_is_the_events_the_when_page_selects_in_it() -> None:
+    """Events on an area's outer edge: the label counted by cells said 2,378, the page 2,384."""
+    from boundaries.dataset import load_demo  # noqa: PLC0415
+    from hotspots.when import select_events  # noqa: PLC0415
+    from spatial.demo import demo_incidents  # noqa: PLC0415
+
+    events = demo_incidents().events
+    areas = hot_areas(events, load_demo().wards)
+    assert len(areas) > 0
+    for label, n_crimes, outline in zip(
+        areas["label"], areas["n_crimes"], areas.geometry, strict=True
+    ):
+        selected = select_events(events, area=outline)
+        assert n_crimes == len(selected)
+        assert f"{len(selected):,} crimes)" in str(label)
