@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
 
+    from boundaries.assign import WardAssignment
     from spatial.io import WardLoad
 
 DEMO_SEED: Final = 27_700
@@ -248,10 +249,7 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         network_path=network_path,
         population=read_population(population) if population is not None else None,
         lsoas=None if lsoa_load is None else lsoa_load.lsoas,
-        notes=ward_load.notes
-        + assignment.notes
-        + crime_load.notes
-        + (() if lsoa_load is None else lsoa_load.notes),
+        notes=_load_notes(ward_load, assignment, crime_load, lsoa_load),
         n_in_overlaps=assignment.n_in_overlaps,
     )
     return _with_mismatch(area)
@@ -415,10 +413,7 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
             label=label or source_name(wards),
             population=read_population(population) if population is not None else None,
             lsoas=None if lsoa_load is None else lsoa_load.lsoas,
-            notes=ward_load.notes
-            + assignment.notes
-            + crime_load.notes
-            + (() if lsoa_load is None else lsoa_load.notes),
+            notes=_load_notes(ward_load, assignment, crime_load, lsoa_load),
             n_in_overlaps=assignment.n_in_overlaps,
             ward_counts=counts,
         )
@@ -427,6 +422,17 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
 
 def _lsoa_load(lsoas: str | Path | tuple[str, bytes] | None) -> LsoaLoad | None:
     return None if lsoas is None else read_lsoa_load(lsoas)
+
+
+def _load_notes(
+    ward_load: WardLoad,
+    assignment: WardAssignment,
+    crime_load: CrimeLoad,
+    lsoa_load: LsoaLoad | None,
+) -> tuple[str, ...]:
+    """Return the readers' and the assignment's notes, in the order a study area shows them."""
+    lsoa_notes = () if lsoa_load is None else lsoa_load.notes
+    return (*ward_load.notes, *assignment.notes, *crime_load.notes, *lsoa_notes)
 
 
 def _ward_load(
