@@ -521,7 +521,10 @@ def _without_blank_rows(
     blank = frame[list(columns)].isna().all(axis=1).to_numpy()
     if not blank.any():
         return frame
-    notes.append(f"{name}: {int(blank.sum())} blank rows (every cell empty) skipped.")
+    n_blank = int(blank.sum())
+    notes.append(
+        f"{name}: {n_blank:,} blank row{'s' if n_blank > 1 else ''} (every cell empty) skipped."
+    )
     return frame.loc[~blank]
 
 

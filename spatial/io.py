@@ -711,6 +711,24 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
     return frame
 
 
+def _without_blank_rows(frame: pd.DataFrame, *, name: str, notes: list[str]) -> pd.DataFrame:
+    """
+    Drop the rows with every cell empty, saying how many; the others keep their row numbers.
+
+    A row of commas alone is what a spreadsheet leaves where rows were deleted: it holds no
+    crime, so it is skipped with a note rather than refused as a row with a bad Month.
+    """
+    cells = frame[[c for c in frame.columns if c not in {"source_file", "source_row"}]]
+    blank = cells.isna().all(axis=1).to_numpy()
+    if not blank.any():
+        return frame
+    n_blank = int(blank.sum())
+    notes.append(
+        f"{name}: {n_blank:,} blank row{'s' if n_blank > 1 else ''} (every cell empty) skipped."
+    )
+    return frame.loc[~blank]
+
+
 def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
@@ -732,7 +750,8 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
             raise InputDataError(msg)
         msg = (
             f"{first['source_file']}: {int(bad_month.sum())} rows have a Month that is not YYYY-MM "
-            f"(first: row {first['source_row']}, Month {first['month']!r}). "
+            f"(first: row {first['source_row']}, Month "
+            f"{'blank' if pd.isna(first['month']) else repr(first['month'])}). "
             "data.police.uk months look like 2024-09."
         )
         raise InputDataError(msg)
@@ -763,8 +782,9 @@ class _Files:
     copies: list[pd.DataFrame] = field(default_factory=list)
     """Byte-identical copies of files read, their rows set aside."""
     notes: list[str] = field(default_factory=list)
-    type_notes: list[str] = field(default_factory=list)
-    """The notes on the files' crime types (in ``notes`` too), which a store keeps per file."""
+    file_notes: list[str] = field(default_factory=list)
+    """The notes on one file's rows (crime types, blank rows; in ``notes`` too), which a store
+    keeps with the file's partition."""
 
 
 def _read_all(sources: Sequence[CrimeSource]) -> _Files:
@@ -783,15 +803,17 @@ def _read_all(sources: Sequence[CrimeSource]) -> _Files:
                     f"{pub.name} is identical to {name}; read once ({len(first):,} rows set aside)."
                 )
                 continue
-            frame = _coerce(_parse_csv(pub.name, data)).assign(_file_index=len(read.frames))
+            blank: list[str] = []
+            parsed = _without_blank_rows(_parse_csv(pub.name, data), name=pub.name, notes=blank)
+            frame = _coerce(parsed).assign(_file_index=len(read.frames))
             frame, type_notes = _official_types(pub.name, frame)
             seen[digest] = frame
             if frame.empty:
                 notes.append(f"{pub.name} holds a header but no rows.")
             elif (note := _file_month_note(pub.name, frame)) is not None:
                 notes.append(note)
-            notes.extend(type_notes)
-            read.type_notes.extend(type_notes)
+            notes.extend((*blank, *type_notes))
+            read.file_notes.extend((*blank, *type_notes))
             read.frames.append(frame)
             read.published.append(pub)
     return read
@@ -868,7 +890,7 @@ def read_crimes(sources: Sequence[CrimeSource]) -> CrimeLoad:
 
 
 def _load_crimes(sources: Sequence[CrimeSource]) -> tuple[CrimeLoad, tuple[str, ...]]:
-    """:func:`read_crimes`, and its notes on the files' crime types (a store keeps them)."""
+    """:func:`read_crimes`, and its notes on the files' rows (a store keeps them per file)."""
     if not sources:
         msg = "No crime files were given. Choose data.police.uk CSV files, a folder or a .zip."
         raise EmptyInputError(msg)
@@ -906,7 +928,7 @@ def _load_crimes(sources: Sequence[CrimeSource]) -> tuple[CrimeLoad, tuple[str, 
     )
     n_read = sum(len(f) for f in frames) + sum(len(f) for f in copies)
     check_accounting(load, n_rows_read=n_read)
-    return load, tuple(read.type_notes)
+    return load, tuple(read.file_notes)
 
 
 def duplicate_ids_note(n_rows: int) -> str:

@@ -548,7 +548,7 @@ def test_wholly_blank_rows_are_skipped_and_counted_in_a_note(tmp_path: Path) -> 
     r = inc.report
     assert (r.n_rows, r.n_events, r.n_without_time) == (2, 2, 0)
     assert inc.events["source_row"].tolist() == [2, 4]  # the sheet's own row numbers
-    assert "gaps.xlsx: 1 blank rows (every cell empty) skipped." in r.notes
+    assert "gaps.xlsx: 1 blank row (every cell empty) skipped." in r.notes
     csv_rows = "A1,13/01/2025 22:15,,Violence,453850,269500\n,,,,,\nA2,,,Theft,453850,269500\n"
     inc = read_incidents([_csv(csv_rows)])
     assert (inc.report.n_rows, inc.report.n_events, inc.report.n_without_time) == (2, 1, 1)

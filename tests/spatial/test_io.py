@@ -415,3 +415,25 @@ def test_points_keep_source_rows_for_messages(tmp_path: Path) -> None:
     load = read_crimes([path])
     assert load.points["source_row"].tolist() == [3]
     assert np.array_equal(load.without_location["source_row"].to_numpy(), [2])
+
+
+def test_a_row_of_commas_is_skipped_with_a_note_by_both_readers() -> None:
+    """Spreadsheets leave rows of commas where rows were deleted: no crime, not a bad Month."""
+    commas = "," * (len(POLICE_UK_COLUMNS) - 1)
+    data = _csv(ROW_A, commas, ROW_ASB, commas, ROW_NOLOC)
+    note = "2025-01-f-street.csv: 2 blank rows (every cell empty) skipped."
+    load = read_crimes([("2025-01-f-street.csv", data)])
+    assert load.n_rows == 3  # every other row read, once, in its bucket
+    assert (len(load.points), load.n_without_location) == (2, 1)
+    assert note in load.notes
+    assert load.points["source_row"].tolist() == [2, 4]  # rows keep their numbers in the file
+    rows = read_street_file("2025-01-f-street.csv", data)  # the store's reader
+    assert rows.status.tolist() == [0, 0, 1]
+    assert rows.notes == (note,)  # kept with the file's partition
+    one = read_crimes([("2025-01-g-street.csv", _csv(ROW_A, commas))])
+    assert "2025-01-g-street.csv: 1 blank row (every cell empty) skipped." in one.notes
+
+
+def test_a_row_without_a_month_says_the_month_is_blank() -> None:
+    with pytest.raises(InputDataError, match=r"first: row 3, Month blank\)"):
+        read_crimes([("upload.csv", _csv(ROW_A, ROW_A.replace("abc1,2025-01", "abc2,")))])
