@@ -24,11 +24,13 @@ __all__ = [
     "BLANK_CRIME_TYPE",
     "Selection",
     "Summary",
+    "as_written",
     "crime_type_labels",
     "crime_type_mask",
     "data_period",
     "filter_texts",
     "is_blank_crime_type",
+    "known_crime_types",
     "n_unread_located",
     "parse_month_range",
     "ranked_counts",
@@ -202,6 +204,85 @@ def parse_month_range(text: str) -> tuple[str, str]:
         msg = f"Months {text!r} run backwards: put the earlier month first."
         raise ParameterError(msg)
     return str(periods[0]), str(periods[1])
+
+
+def as_written(given: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
+    """
+    Return names typed by a user as the data write them, when they differ in case or spacing only.
+
+    ``burglary`` and ``Anti-social  behaviour`` name the data's ``Burglary`` and
+    ``Anti-social behaviour``. A name that matches none of ``known`` exactly or so, or more than
+    one when folded, is returned as typed, for the selection to refuse with the choices.
+
+    Parameters
+    ----------
+    given
+        Names as typed (``--crime-type``, say).
+    known
+        The names the data hold.
+
+    Returns
+    -------
+    tuple of str
+        ``given``, each as the data write it where that is certain.
+
+    Examples
+    --------
+    >>> as_written(["burglary", " Drugs", "Arson"], ["Burglary", "Drugs", "Robbery"])
+    ('Burglary', 'Drugs', 'Arson')
+    """
+    by_folded: dict[str, list[str]] = {}
+    for name in known:
+        by_folded.setdefault(_folded(name), []).append(name)
+    out = []
+    for name in given:
+        matches = by_folded.get(_folded(name), [])
+        out.append(name if name in known or len(matches) != 1 else matches[0])
+    return tuple(out)
+
+
+def known_crime_types(given: Sequence[str], types: pd.Series[str]) -> tuple[str, ...]:
+    """
+    Return chosen crime types as ``types`` write them, refusing any they do not hold.
+
+    For a selection from rows whose types are not listed elsewhere (a force extract's events):
+    ``burglary`` chooses ``Burglary`` (:func:`as_written`), and a type the rows do not hold is
+    refused with the choices, as a study area's selection refuses it, rather than selecting
+    no rows.
+
+    Parameters
+    ----------
+    given
+        Crime types chosen; :data:`BLANK_CRIME_TYPE` chooses rows without one.
+    types
+        The rows' crime types (missing when blank).
+
+    Returns
+    -------
+    tuple of str
+        ``given`` as the rows write them.
+
+    Raises
+    ------
+    ParameterError
+        When a type is not among the rows', naming those.
+
+    Examples
+    --------
+    >>> known_crime_types(["burglary"], pd.Series(["Burglary", "Drugs", None]))
+    ('Burglary',)
+    """
+    labels = set(crime_type_labels(types).unique())
+    known = tuple(sorted(labels - {BLANK_CRIME_TYPE}))
+    if BLANK_CRIME_TYPE in labels:
+        known = (*known, BLANK_CRIME_TYPE)
+    chosen = as_written(given, known)
+    _check_known(chosen, known, what="crime type")
+    return chosen
+
+
+def _folded(name: str) -> str:
+    return " ".join(normal_name(name).split()).casefold()
 
 
 def _check_known(given: tuple[str, ...] | None, known: tuple[str, ...], *, what: str) -> None:

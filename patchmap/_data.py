@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from layers.metadata import ExportMetadata
     from spatial.incidents import Incidents
 
-__all__ = ["Loaded", "load", "police_file_metadata", "read_extract"]
+__all__ = ["Loaded", "load", "police_file_metadata", "read_extract", "with_known_types"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,25 @@ def read_extract(args: argparse.Namespace) -> Incidents:
     from spatial.incidents import parse_column_map, read_incidents
 
     columns = parse_column_map(args.columns) if args.columns else None
-    return read_incidents(args.incidents, columns=columns, crs=args.crs, midnight=args.midnight)
+    incidents = read_incidents(
+        args.incidents, columns=columns, crs=args.crs, midnight=args.midnight
+    )
+    return with_known_types(args, incidents)
+
+
+def with_known_types(args: argparse.Namespace, incidents: Incidents) -> Incidents:
+    """
+    Set ``--crime-type`` as the extract writes its types, refusing one it does not hold.
+
+    Every later use of the option (selections, labels, notes) then names the extract's types:
+    ``burglary`` selects ``Burglary``, and a type the extract does not hold is refused with the
+    choices, as for data.police.uk files, rather than selecting no events.
+    """
+    from boundaries.select import known_crime_types
+
+    if getattr(args, "crime_type", None):
+        args.crime_type = list(known_crime_types(args.crime_type, incidents.events["crime_type"]))
+    return incidents
 
 
 def _require_wards_for_names(args: argparse.Namespace) -> None:
@@ -159,7 +177,7 @@ def load(
     month and crime type: Crime IDs and the rest are not read); the CSVs are read whole.
     """
     from boundaries import dataset
-    from boundaries.select import Selection, parse_month_range
+    from boundaries.select import Selection, as_written, parse_month_range
 
     incidents = None
     if getattr(args, "incidents", None):
@@ -184,7 +202,7 @@ def load(
         area = _in_hours(area, args.hours)
     selection = Selection(
         months=parse_month_range(args.months) if args.months else None,
-        crime_types=tuple(args.crime_type) if args.crime_type else None,
+        crime_types=as_written(args.crime_type, area.crime_types) if args.crime_type else None,
         wards=tuple(args.ward) if args.ward else None,
         neighbourhoods=tuple(args.neighbourhood) if args.neighbourhood else None,
     )

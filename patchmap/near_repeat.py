@@ -47,13 +47,13 @@ def _whole_days(text: str) -> tuple[int, ...]:
 
 
 def _extract(args: argparse.Namespace) -> Incidents:
-    from patchmap._data import read_extract
+    from patchmap._data import read_extract, with_known_types
     from spatial.demo import demo_incidents
 
     if args.incidents:
         return read_extract(args)
     if args.demo:
-        return demo_incidents(midnight=args.midnight)
+        return with_known_types(args, demo_incidents(midnight=args.midnight))
     msg = (
         f"patchmap {args.command} needs dated crimes: give a force extract with --incidents PATH "
         "(or --demo for the demo extract). data.police.uk files have the month only."

@@ -80,7 +80,7 @@ def _split_month(text: str) -> pd.Timestamp:
 def _extract(args: argparse.Namespace) -> tuple[Incidents, gpd.GeoDataFrame | None]:
     """Return the extract and the wards a ``--ward`` filter names (None without one)."""
     from boundaries.dataset import load_demo
-    from patchmap._data import load, read_extract
+    from patchmap._data import load, read_extract, with_known_types
     from spatial.demo import demo_incidents
 
     by_ward = bool(args.ward or args.neighbourhood or args.hot_area or args.problem)
@@ -91,7 +91,8 @@ def _extract(args: argparse.Namespace) -> tuple[Incidents, gpd.GeoDataFrame | No
                 return loaded.incidents, loaded.area.wards
         return read_extract(args), None
     if args.demo:
-        return demo_incidents(midnight=args.midnight), load_demo().wards if by_ward else None
+        incidents = with_known_types(args, demo_incidents(midnight=args.midnight))
+        return incidents, load_demo().wards if by_ward else None
     msg = (
         "patchmap when needs timed crimes: give a force extract with --incidents PATH "
         "(or --demo for the demo extract). data.police.uk files have the month only."
