@@ -41,9 +41,10 @@ __all__ = [
     "ward_cache_key",
 ]
 
-CACHE_FORMAT_VERSION: Final = 6
+CACHE_FORMAT_VERSION: Final = 7
 """Bumped when the cached layout or the reader's output changes (5: ward names in Unicode NFC;
-6: crime types in another case or spacing read as data.police.uk's, with notes)."""
+6: crime types in another case or spacing read as data.police.uk's, with notes; 7: rows of
+commas skipped with a note, repaired ward geometries noted with where they were invalid)."""
 
 _T = TypeVar("_T")
 

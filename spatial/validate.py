@@ -799,13 +799,37 @@ def repair_geometries(
         fixed = geoms.copy()
         fixed[invalid] = polys
         out = out.set_geometry(fixed, crs=gdf.crs)
-        names = ", ".join(labels[invalid])
+        shown = [
+            f"{n} ({_why_invalid(g)})" for n, g in zip(labels[invalid], geoms[invalid], strict=True)
+        ]
+        more = f" and {len(shown) - 5:,} more" if len(shown) > 5 else ""  # noqa: PLR2004
+        where = f" Places are in {gdf.crs.name}." if gdf.crs is not None else ""
         note = (
-            f"{source}: repaired {int(invalid.sum())} invalid geometries ({names}) with make_valid."
+            f"{source}: repaired {int(invalid.sum())} invalid geometries with make_valid: "
+            f"{'; '.join(shown[:5])}{more}.{where} Check them in a GIS (QGIS: Check validity): "
+            "a boundary that crosses itself may have lost or gained area."
         )
         warnings.warn(note, PatchmapWarning, stacklevel=2)
         notes.append(note)
     return out, tuple(notes)
+
+
+def _why_invalid(geometry: object) -> str:
+    """
+    Say why a geometry is invalid and where, from :func:`shapely.is_valid_reason`.
+
+    >>> _why_invalid(shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]))
+    'self-intersection at 1, 1'
+    """
+    reason = str(shapely.is_valid_reason(geometry))
+    what, _, where = reason.partition("[")
+    numbers = where.rstrip("]").split()
+    try:
+        place = ", ".join(f"{float(v):.6g}" for v in numbers)
+    except ValueError:
+        place = ""
+    what = what.strip().lower() or "invalid"
+    return f"{what} at {place}" if place else what
 
 
 def _is_polygonal(parts: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:

@@ -297,6 +297,11 @@ def test_read_wards_reports_overlap_gap_and_repairs(tmp_path: Path) -> None:
         load = read_wards(path)
     assert load.wards.geometry.is_valid.all()
     text = " ".join(load.notes)
+    # where the ring crosses itself, in the frame's CRS, so the user can find and check it
+    assert (
+        "repaired 1 invalid geometries with make_valid: C (self-intersection at 545050, "
+        "258050). Places are in OSGB36 / British National Grid. Check them in a GIS"
+    ) in text
     assert "A and B overlap by 15,000 m²" in text
     assert "1 gaps" in text
 
