@@ -814,7 +814,7 @@ def repair_geometries(
     return out, tuple(notes)
 
 
-def _why_invalid(geometry: object) -> str:
+def _why_invalid(geometry: shapely.Geometry) -> str:
     """
     Say why a geometry is invalid and where, from :func:`shapely.is_valid_reason`.
 
