@@ -24,8 +24,15 @@ APP_SETTINGS: Final = (
     ("server.headless", "true"),
     ("server.enableStaticServing", "true"),
     ("browser.gatherUsageStats", "false"),
+    ("client.disableDataExport", "true"),
 )
-"""Settings given on the command line too, so they hold whatever folder the app starts from."""
+"""
+Settings given on the command line too, so they hold whatever folder the app starts from.
+
+Data export is off in Streamlit's tables (their "Download as CSV" and copy): every file the
+app gives goes through the Exports page, which applies the audience's rules (no exact places
+or times for partners) and guards spreadsheet formulas; a table's own download did neither.
+"""
 
 
 def find_app() -> Path:

@@ -44,3 +44,18 @@ def test_profile_page_shows_numbers_chart_and_patrol_areas(
     assert page.get_by_role("button", name="Patrol areas: GeoJSON (web maps; police)").count() == 1
     assert page.get_by_text("Police only: the patrol areas").count() == 1
     save_screenshot(page, "profile_problem_files")
+
+
+def test_tables_offer_no_download_of_their_own(
+    offline_page: tuple[Page, list[str]], app_url: str
+) -> None:
+    """Every file goes through the Exports page's audience rules: tables' own CSV is off."""
+    page, _ = offline_page
+    page.goto(f"{app_url}/profile", wait_until="domcontentloaded")
+    table = page.get_by_test_id("stDataFrame").first
+    table.wait_for(timeout=120_000)
+    table.scroll_into_view_if_needed(timeout=60_000)
+    table.hover()
+    # the table's toolbar is shown (its search), without Streamlit's "Download as CSV"
+    page.get_by_role("button", name="Search").first.wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Download as CSV").count() == 0

@@ -162,6 +162,7 @@ def test_patchmap_app_serves_the_app_with_streamlit(
     assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(script)]
     assert "--server.port=8765" in command
     assert "--server.enableStaticServing=true" in command
+    assert "--client.disableDataExport=true" in command  # files only through Exports
     assert cwd == script.parent  # so Streamlit reads the app's .streamlit/config.toml
     assert (cwd / ".streamlit" / "config.toml").is_file()
 
