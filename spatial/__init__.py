@@ -252,6 +252,7 @@ if TYPE_CHECKING:
         skipped_junk_note,
         source_bytes,
         tiling_notes,
+        without_blank_rows,
     )
     from spatial.versions import (
         NOT_VALUES,
@@ -512,6 +513,7 @@ _EXPORTS: dict[str, str] = {
     "walk_speed_problem": "spatial.routes",
     "walking_catchments": "spatial.catchments",
     "ward_cache_key": "spatial.cache",
+    "without_blank_rows": "spatial.validate",
     "write_demo": "spatial.demo",
     "write_demo_extract": "spatial.demo",
     "zip_csvs": "spatial.io",
@@ -755,6 +757,7 @@ __all__ = [
     "walk_speed_problem",
     "walking_catchments",
     "ward_cache_key",
+    "without_blank_rows",
     "write_demo",
     "write_demo_extract",
     "zip_csvs",

@@ -56,6 +56,7 @@ from spatial.validate import (
     in_gb_metres,
     read_file_bytes,
     refuse_not_csv,
+    without_blank_rows,
 )
 
 if TYPE_CHECKING:
@@ -483,7 +484,7 @@ def _read_all(
             layout = layout or list(frame.columns)
             frame["source_file"] = _repeated_text(name, len(frame)).array
             frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
-            frames.append(_without_blank_rows(frame, layout, name=name, notes=notes))
+            frames.append(without_blank_rows(frame, layout, name=name, notes=notes))
     one = len(frames) == 1 and frames[0].index.equals(pd.RangeIndex(len(frames[0])))
     table = frames[0] if one else pd.concat(frames, ignore_index=True)
     if table.empty:
@@ -510,22 +511,6 @@ def _repeated_text(text: str, n: int) -> pd.Series:
     )
     column: pd.Series = array.to_pandas()
     return column
-
-
-def _without_blank_rows(
-    frame: pd.DataFrame, columns: Sequence[str], *, name: str, notes: list[str]
-) -> pd.DataFrame:
-    """Drop rows with every cell empty (gaps in a sheet), saying how many; rows keep numbers."""
-    if not all(frame[c].hasnans for c in columns):  # a full column: no row is wholly blank
-        return frame
-    blank = frame[list(columns)].isna().all(axis=1).to_numpy()
-    if not blank.any():
-        return frame
-    n_blank = int(blank.sum())
-    notes.append(
-        f"{name}: {n_blank:,} blank row{'s' if n_blank > 1 else ''} (every cell empty) skipped."
-    )
-    return frame.loc[~blank]
 
 
 # --------------------------------------------------------------------------- columns

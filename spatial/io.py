@@ -57,6 +57,7 @@ from spatial.validate import (
     skipped_junk_note,
     source_bytes,
     tiling_notes,
+    without_blank_rows,
 )
 from spatial.versions import Published, choose_versions, file_kind, file_stamps
 
@@ -711,24 +712,6 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
     return frame
 
 
-def _without_blank_rows(frame: pd.DataFrame, *, name: str, notes: list[str]) -> pd.DataFrame:
-    """
-    Drop the rows with every cell empty, saying how many; the others keep their row numbers.
-
-    A row of commas alone is what a spreadsheet leaves where rows were deleted: it holds no
-    crime, so it is skipped with a note rather than refused as a row with a bad Month.
-    """
-    cells = frame[[c for c in frame.columns if c not in {"source_file", "source_row"}]]
-    blank = cells.isna().all(axis=1).to_numpy()
-    if not blank.any():
-        return frame
-    n_blank = int(blank.sum())
-    notes.append(
-        f"{name}: {n_blank:,} blank row{'s' if n_blank > 1 else ''} (every cell empty) skipped."
-    )
-    return frame.loc[~blank]
-
-
 def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
@@ -804,7 +787,9 @@ def _read_all(sources: Sequence[CrimeSource]) -> _Files:
                 )
                 continue
             blank: list[str] = []
-            parsed = _without_blank_rows(_parse_csv(pub.name, data), name=pub.name, notes=blank)
+            parsed = _parse_csv(pub.name, data)
+            cells = [c for c in parsed.columns if c not in {"source_file", "source_row"}]
+            parsed = without_blank_rows(parsed, cells, name=pub.name, notes=blank)
             frame = _coerce(parsed).assign(_file_index=len(read.frames))
             frame, type_notes = _official_types(pub.name, frame)
             seen[digest] = frame

@@ -60,6 +60,7 @@ __all__ = [
     "skipped_junk_note",
     "source_bytes",
     "tiling_notes",
+    "without_blank_rows",
 ]
 
 MIN_OVERLAP_AREA_M2: Final = 1.0
@@ -880,3 +881,48 @@ def tiling_notes(gdf: pd.DataFrame, *, label_column: str, source: str) -> tuple[
             f"(largest {max(gap_areas):,.0f} m²); points there belong to no area."
         )
     return tuple(notes)
+
+
+def without_blank_rows(
+    frame: pd.DataFrame, columns: Sequence[str], *, name: str, notes: list[str]
+) -> pd.DataFrame:
+    """
+    Drop the rows whose ``columns`` are all empty, saying how many; the others keep their labels.
+
+    A row of commas alone, or an empty line in a sheet, is what a spreadsheet leaves where rows
+    were deleted: it holds no crime, so every reader skips it with a note rather than refusing
+    it as a row with a bad date or month.
+
+    Parameters
+    ----------
+    frame
+        Rows read as text, missing where empty.
+    columns
+        The file's own columns (not those a reader adds, such as the row number).
+    name
+        The file's name, for the note.
+    notes
+        Where the note goes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` without its blank rows (the same frame when there are none).
+
+    Examples
+    --------
+    >>> notes = []
+    >>> rows = pd.DataFrame({"a": ["1", None], "b": ["x", None], "row": [2, 3]})
+    >>> len(without_blank_rows(rows, ["a", "b"], name="f.csv", notes=notes)), notes
+    (1, ['f.csv: 1 blank row (every cell empty) skipped.'])
+    """
+    if not all(frame[c].hasnans for c in columns):  # a full column: no row is wholly blank
+        return frame
+    blank = frame[list(columns)].isna().all(axis=1).to_numpy()
+    if not blank.any():
+        return frame
+    n_blank = int(blank.sum())
+    notes.append(
+        f"{name}: {n_blank:,} blank row{'s' if n_blank > 1 else ''} (every cell empty) skipped."
+    )
+    return frame.loc[~blank]
