@@ -1842,7 +1842,7 @@ class LsoaLoad:
     lsoas: gpd.GeoDataFrame
     """EPSG:27700 with ``lsoa_code``, ``lsoa_name``, ``geometry``."""
     notes: tuple[str, ...] = ()
-    """Which layer was read, when the file holds others."""
+    """Which layer was read (when the file holds others), and the geometries repaired."""
 
 
 def read_lsoas(source: str | Path | tuple[str, bytes]) -> gpd.GeoDataFrame:
@@ -1915,8 +1915,8 @@ def read_lsoa_load(source: str | Path | tuple[str, bytes]) -> LsoaLoad:
         geometry=frame.geometry.to_numpy(),
         crs=BNG,
     )
-    out, _ = repair_geometries(out, label_column="lsoa_code", source=name)
-    return LsoaLoad(lsoas=out, notes=notes)
+    out, repaired = repair_geometries(out, label_column="lsoa_code", source=name)
+    return LsoaLoad(lsoas=out, notes=(*notes, *repaired))
 
 
 @functools.cache

@@ -20,7 +20,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from boundaries.dataset import load_study_area
-from spatial.errors import InputDataError, InvalidGeometryError
+from spatial.errors import InputDataError, InvalidGeometryError, PatchmapWarning
 from spatial.io import read_lsoa_load, read_lsoas, read_wards
 from spatial.sites import read_points, read_sites
 from tests._files import zip_of
@@ -325,3 +325,27 @@ def test_the_same_wards_in_two_formats_are_read_once_but_not_two_vintages_alike(
     vintages["old.geojson"] = moved.to_json().encode()
     with pytest.raises(InputDataError, match="2 hold polygons, and patchmap will not guess"):
         read_wards(("vintages.zip", zip_of(vintages)))
+
+
+def test_a_repaired_lsoa_is_noted_in_the_area(cambridge_dir: Path, tmp_path: Path) -> None:
+    lsoas = gpd.read_file(cambridge_dir / "boundaries" / "lsoa_2021.geojson")
+    first = lsoas.geometry.iloc[0]
+    ring = list((first.geoms[0] if first.geom_type == "MultiPolygon" else first).exterior.coords)
+    quarter = len(ring) // 4
+    ring[quarter], ring[3 * quarter] = ring[3 * quarter], ring[quarter]  # it crosses itself
+    lsoas.loc[0, "geometry"] = shapely.Polygon(ring)
+    path = tmp_path / "lsoas.geojson"
+    lsoas.to_file(path)
+    code = str(lsoas.loc[0, "LSOA21CD"])
+    with pytest.warns(PatchmapWarning, match="repaired 1 invalid"):
+        load = read_lsoa_load(path)
+    assert load.lsoas.geometry.is_valid.all()
+    assert len(load.notes) == 1
+    assert load.notes[0].startswith(
+        f"lsoas.geojson: repaired 1 invalid geometries with make_valid: {code} (self-intersection"
+    )
+    with pytest.warns(PatchmapWarning, match="repaired 1 invalid"):
+        area = load_study_area(
+            [cambridge_dir / "crimes" / CITY_MONTH], cambridge_dir / "wards.geojson", lsoas=path
+        )
+    assert load.notes[0] in area.notes  # shown with the area's other notes, app and CLI alike
