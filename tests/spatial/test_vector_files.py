@@ -329,11 +329,12 @@ def test_the_same_wards_in_two_formats_are_read_once_but_not_two_vintages_alike(
 
 def test_a_repaired_lsoa_is_noted_in_the_area(cambridge_dir: Path, tmp_path: Path) -> None:
     lsoas = gpd.read_file(cambridge_dir / "boundaries" / "lsoa_2021.geojson")
-    first = lsoas.geometry.iloc[0]
-    ring = list((first.geoms[0] if first.geom_type == "MultiPolygon" else first).exterior.coords)
+    geoms = lsoas.geometry.to_numpy().copy()
+    ring = shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_parts(geoms[0])[0]))
     quarter = len(ring) // 4
-    ring[quarter], ring[3 * quarter] = ring[3 * quarter], ring[quarter]  # it crosses itself
-    lsoas.loc[0, "geometry"] = shapely.Polygon(ring)
+    ring[[quarter, 3 * quarter]] = ring[[3 * quarter, quarter]]  # the ring crosses itself
+    geoms[0] = shapely.Polygon(ring)
+    lsoas = lsoas.set_geometry(geoms, crs=lsoas.crs)
     path = tmp_path / "lsoas.geojson"
     lsoas.to_file(path)
     code = str(lsoas.loc[0, "LSOA21CD"])
