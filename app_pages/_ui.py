@@ -561,12 +561,35 @@ def _load_uploaded() -> tuple[str, StudyArea]:
     return f"upload:{digest}", area
 
 
+def typed_path(key: str) -> str | None:
+    """
+    Return the path typed in a sidebar box as the server reads it, or None when it is blank.
+
+    Spaces around it and one pair of quotes (Windows' "Copy as path" adds them) are dropped, and
+    ``~`` is the user's home folder, as a shell would read the same path for the command.
+
+    Parameters
+    ----------
+    key
+        The box's session-state key.
+
+    Returns
+    -------
+    str or None
+        The path, or None.
+    """
+    text = str(st.session_state.get(key, "")).strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1].strip()
+    return str(Path(text).expanduser()) if text else None
+
+
 def _load_folder() -> tuple[str, StudyArea]:
-    crimes = str(st.session_state.get(FOLDER_CRIMES_KEY, "")).strip()
-    wards = str(st.session_state.get(FOLDER_WARDS_KEY, "")).strip()
-    neighbourhoods = str(st.session_state.get(FOLDER_NEIGHBOURHOODS_KEY, "")).strip() or None
-    population = str(st.session_state.get(FOLDER_POPULATION_KEY, "")).strip() or None
-    lsoas = str(st.session_state.get(FOLDER_LSOAS_KEY, "")).strip() or None
+    crimes = typed_path(FOLDER_CRIMES_KEY) or ""
+    wards = typed_path(FOLDER_WARDS_KEY) or ""
+    neighbourhoods = typed_path(FOLDER_NEIGHBOURHOODS_KEY)
+    population = typed_path(FOLDER_POPULATION_KEY)
+    lsoas = typed_path(FOLDER_LSOAS_KEY)
     if not crimes or not wards:
         st.info(
             "Type the path of the crime CSVs (a file, a folder or the .zip) and of the ward "
@@ -624,8 +647,8 @@ def current_store() -> Path | None:
     """
     if st.session_state.get(DATASET_KEY) != STORE:
         return None
-    text = str(st.session_state.get(STORE_DIR_KEY, "")).strip()
-    return Path(text).expanduser() if text else None
+    text = typed_path(STORE_DIR_KEY)
+    return Path(text) if text else None
 
 
 def _store_wards() -> tuple[str | tuple[str, bytes] | None, str]:
@@ -633,7 +656,7 @@ def _store_wards() -> tuple[str | tuple[str, bytes] | None, str]:
     uploaded = _files(st.session_state.get(STORE_WARDS_UPLOAD_KEY))
     if uploaded:
         return uploaded[0], f"upload:{_digest(uploaded)}"
-    path = str(st.session_state.get(STORE_WARDS_KEY, "")).strip()
+    path = typed_path(STORE_WARDS_KEY)
     if not path:
         return None, ""
     if not Path(path).exists():
@@ -657,7 +680,7 @@ def _load_store() -> tuple[str, StudyArea]:
             f"`patchmap ingest FILES... --store {store}`, or check the path."
         )
     optional = {
-        key: str(st.session_state.get(key, "")).strip() or None
+        key: typed_path(key)
         for key in (STORE_NEIGHBOURHOODS_KEY, STORE_POPULATION_KEY, STORE_LSOAS_KEY)
     }
     for path in optional.values():
@@ -1979,7 +2002,7 @@ def load_extract() -> tuple[str, Incidents] | None:
         )
         guarded("reading the extract", refuse_no_events, inc)
         return f"upload:{digest}:{options}", inc
-    path = str(st.session_state.get(WHEN_PATH_KEY, "")).strip()
+    path = typed_path(WHEN_PATH_KEY)
     if not path:
         st.info("Type the path of the extract (a CSV or .xlsx file, or a folder) in the sidebar.")
         return None

@@ -8,6 +8,8 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 from app_pages import _ui
 
 if TYPE_CHECKING:
+    import pytest
+
     from boundaries.dataset import StudyArea
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -165,3 +167,19 @@ def test_the_area_name_heads_the_data_and_keeps_the_filters(cambridge_dir: Path)
         "The area name has 81 characters; give at most 80 (it heads pages, pack covers and "
         "export metadata)."
     )
+
+
+def test_paths_with_a_home_folder_or_quotes_load_as_a_shell_reads_them(
+    cambridge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``~/...`` and a path pasted with quotes (Windows' "Copy as path") name the same files."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "cambridge").symlink_to(cambridge_dir)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    at = _app()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).input("~/data/cambridge/crimes")
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).input(f'"{cambridge_dir / "wards.geojson"}"').run()
+    assert not at.exception
+    assert not at.error
+    assert _crimes_shown(at) == 17_785
