@@ -115,7 +115,7 @@ from tasking.windows import extract_problems, hot_areas
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     import geopandas as gpd
     from shapely import Point
@@ -293,6 +293,53 @@ def submission_id(form: str, *values: object) -> str:
     """
     nonce = st.session_state.setdefault(FORM_NONCE_KEY, uuid.uuid4().hex)
     return request_id_for(nonce, form, *values)
+
+
+_SAVED_FORM_PREFIX: Final = "_saved_form_"
+"""Session-state prefix of a form saved in the last run: its inputs' empty values, a message."""
+
+
+def form_saved(form: str, emptied: Mapping[str, object], message: str | None = None) -> NoReturn:
+    """
+    Empty a form whose save worked, on the next run, and run the page again.
+
+    Forms are not cleared on submit: Streamlit would empty them in the browser before the save
+    is checked, so a refused save (no name given, an empty title) lost everything typed. Only a
+    save that worked empties its form, here; a refused one stops the page with its error and
+    leaves the text in place to correct. A widget's value cannot be changed in the run that
+    drew it, so :func:`clear_saved_form` sets the values before the form is drawn again (set,
+    not deleted: the browser keeps a deleted widget's last value and sends it back).
+
+    Parameters
+    ----------
+    form
+        The form's name.
+    emptied
+        Each input's session-state key and the value it starts with.
+    message
+        Shown once above the emptied form ("Report saved."), if given.
+    """
+    st.session_state[_SAVED_FORM_PREFIX + form] = (dict(emptied), message)
+    st.rerun()
+
+
+def clear_saved_form(form: str) -> None:
+    """
+    Empty the inputs of ``form`` if :func:`form_saved` asked; call it before drawing the form.
+
+    Parameters
+    ----------
+    form
+        The form's name.
+    """
+    saved = st.session_state.pop(_SAVED_FORM_PREFIX + form, None)
+    if saved is None:
+        return
+    emptied, message = saved
+    for key, value in emptied.items():
+        st.session_state[key] = value
+    if message:
+        st.success(message)
 
 
 def guarded(doing: str, func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:

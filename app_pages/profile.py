@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 import altair as alt
@@ -337,7 +338,8 @@ st.caption(
 )
 profiled = area.wards[area.wards["ward_name"].isin(profile.wards)]
 centre = profiled.union_all().representative_point()
-with st.form("add_report", clear_on_submit=True):
+_ui.clear_saved_form("add_report")
+with st.form("add_report"):
     r1, r2, r3 = st.columns([1, 1, 2])
     r1.date_input("Reported on", key=REPORT_DATE_KEY)
     r2.selectbox("Reported by", REPORTERS, key=REPORT_BY_KEY)
@@ -359,7 +361,18 @@ with st.form("add_report", clear_on_submit=True):
             ),
             location=str(st.session_state.get(REPORT_LOCATION_KEY, "")),
         )
-        st.success("Report saved.")
+        _ui.form_saved(
+            "add_report",
+            {
+                REPORT_DATE_KEY: dt.datetime.now(dt.UTC).astimezone().date(),  # local: as the box
+                REPORT_BY_KEY: REPORTERS[0],
+                REPORT_ISSUE_KEY: "",
+                REPORT_LOCATION_KEY: "",
+                REPORT_X_KEY: round(centre.x),
+                REPORT_Y_KEY: round(centre.y),
+            },
+            "Report saved.",
+        )
 upload = st.file_uploader(
     "Or load reports from a CSV (date, reported_by, issue, lon, lat)", key=REPORTS_KEY
 )

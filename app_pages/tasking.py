@@ -127,7 +127,6 @@ COUNTS_TABLE_KEY: Final = "tasking_counts_table"
 
 WARD_PREFIX: Final = "Ward: "
 STORED_PREFIX: Final = "Stored area "
-# Findings map: red where a checklist problem was seen, blue where none was; margin around them.
 
 
 def _write(engine: Engine, work: Callable[[Session], object]) -> None:
@@ -271,7 +270,8 @@ def _problems_tab(ctx: _ui.Context, engine: Engine, log: _Log) -> None:
 
 
 def _add_problem_form(ctx: _ui.Context, engine: Engine) -> None:
-    with st.form("add_problem", clear_on_submit=True):
+    _ui.clear_saved_form("add_problem")
+    with st.form("add_problem"):
         st.subheader("New problem")
         st.text_input("Title", key=PROBLEM_TITLE_KEY)
         st.text_area("Description and evidence", key=PROBLEM_DESCRIPTION_KEY)
@@ -299,7 +299,15 @@ def _add_problem_form(ctx: _ui.Context, engine: Engine) -> None:
                     ),
                 ),
             )
-            st.rerun()
+            _ui.form_saved(
+                "add_problem",
+                {
+                    PROBLEM_TITLE_KEY: "",
+                    PROBLEM_DESCRIPTION_KEY: "",
+                    PROBLEM_STAGE_KEY: SARA_STAGES[0],
+                    PROBLEM_WARD_KEY: "",
+                },
+            )
 
 
 def _problem_stage_form(engine: Engine, chosen: ProblemRecord) -> None:
@@ -352,7 +360,7 @@ def _link_area_form(
             "Linked areas: "
             + "; ".join(_ui.plain(f"{a.name} ({a.kind.replace('_', ' ')})") for a in linked)
         )
-    with st.form("link_area", clear_on_submit=True):
+    with st.form("link_area"):
         st.subheader("Link a ward to this problem")
         st.selectbox("Ward", ctx.area.ward_names, key=LINK_WARD_KEY)
         st.selectbox(
@@ -380,7 +388,7 @@ def _link_area_form(
                     request_id=_ui.submission_id("link_area", user, picked, ward_name, kind),
                 ),
             )
-            st.rerun()
+            st.rerun()  # the choices stay: another ward may be linked
 
 
 def _actions_table(own: list[ActionRecord]) -> None:
@@ -408,7 +416,8 @@ def _actions_table(own: list[ActionRecord]) -> None:
 
 
 def _add_action_form(engine: Engine, picked: int) -> None:
-    with st.form("add_action", clear_on_submit=True):
+    _ui.clear_saved_form("add_action")
+    with st.form("add_action"):
         st.subheader("New EPIC action")
         st.selectbox("EPIC", EPIC_TYPES, key=ACTION_EPIC_KEY)
         st.text_input("What is to be done", key=ACTION_DESCRIPTION_KEY)
@@ -451,7 +460,17 @@ def _add_action_form(engine: Engine, picked: int) -> None:
                     ),
                 ),
             )
-            st.rerun()
+            _ui.form_saved(
+                "add_action",
+                {
+                    ACTION_EPIC_KEY: EPIC_TYPES[0],
+                    ACTION_DESCRIPTION_KEY: "",
+                    ACTION_AGENCY_KEY: "",
+                    ACTION_PERSON_KEY: "",
+                    ACTION_DUE_KEY: None,
+                    ACTION_WHEN_KEY: "",
+                },
+            )
 
 
 def _edit_action(engine: Engine, own: list[ActionRecord]) -> None:
@@ -509,7 +528,8 @@ def _edit_action(engine: Engine, own: list[ActionRecord]) -> None:
 
 
 def _meetings_tab(engine: Engine, log: _Log) -> None:
-    with st.form("add_meeting", clear_on_submit=True):
+    _ui.clear_saved_form("add_meeting")
+    with st.form("add_meeting"):
         st.subheader("New NAG meeting")
         st.text_input("Name", key=MEETING_NAME_KEY, placeholder="Northfield NAG")
         st.date_input("Held on", key=MEETING_DATE_KEY)
@@ -529,7 +549,13 @@ def _meetings_tab(engine: Engine, log: _Log) -> None:
                     request_id=_ui.submission_id("add_meeting", user, name, held_on),
                 ),
             )
-            st.rerun()
+            _ui.form_saved(
+                "add_meeting",
+                {
+                    MEETING_NAME_KEY: "",
+                    MEETING_DATE_KEY: dt.datetime.now(dt.UTC).astimezone().date(),
+                },
+            )
     if log.meetings:
         _add_decision_form(engine, log.meetings, log.problems)
     st.dataframe(
@@ -546,7 +572,8 @@ def _add_decision_form(
 ) -> None:
     meeting_by_id = {m.id: m for m in meetings}
     by_title = {p.id: p.title for p in problems}
-    with st.form("add_decision", clear_on_submit=True):
+    _ui.clear_saved_form("add_decision")
+    with st.form("add_decision"):
         st.subheader("Record a decision")
         st.selectbox(
             "Meeting",
@@ -579,7 +606,7 @@ def _add_decision_form(
                     request_id=_ui.submission_id("add_decision", user, meeting_id, text, about),
                 ),
             )
-            st.rerun()
+            _ui.form_saved("add_decision", {DECISION_TEXT_KEY: "", DECISION_PROBLEM_KEY: None})
 
 
 # --- EVA findings --------------------------------------------------------------------------------
@@ -635,7 +662,8 @@ def _finding_fields(n_stops: int) -> None:
 
 
 def _add_finding_form(engine: Engine, n_stops: int) -> None:
-    with st.form("add_finding", clear_on_submit=True):
+    _ui.clear_saved_form("add_finding")
+    with st.form("add_finding"):
         _finding_fields(n_stops)
         if st.form_submit_button("Record finding", key=ADD_FINDING_KEY):
             user = _user()
@@ -682,7 +710,19 @@ def _add_finding_form(engine: Engine, n_stops: int) -> None:
                     request_id=request_id,
                 ),
             )
-            st.rerun()
+            _ui.form_saved(
+                "add_finding",
+                {
+                    FINDING_STOP_KEY: 1,
+                    FINDING_SEEN_KEY: [],
+                    FINDING_NOT_SEEN_KEY: [],
+                    FINDING_NOTE_KEY: "",
+                    FINDING_PHOTO_KEY: "",
+                    FINDING_SPOKEN_KEY: "",
+                    FINDING_X_KEY: None,
+                    FINDING_Y_KEY: None,
+                },
+            )
 
 
 _FINDING_COLUMNS: Final = [

@@ -116,6 +116,15 @@ def test_a_change_without_a_name_is_refused(engine: Engine) -> None:
     assert any("Type your name" in e.value for e in at.error)
     with Session(engine) as session:
         assert list_problems(session) == ()
+    # what was typed stays to correct; only a save that worked empties the form
+    assert at.text_input(key=page.PROBLEM_TITLE_KEY).value == "Anonymous"
+    at.text_input(key=page.USER_KEY).set_value("pc.smith")
+    at.button(key=page.ADD_PROBLEM_KEY).click().run()
+    assert not at.error
+    with Session(engine) as session:
+        assert [p.title for p in list_problems(session)] == ["Anonymous"]
+    assert at.text_input(key=page.PROBLEM_TITLE_KEY).value == ""
+    assert at.selectbox(key=page.PROBLEM_STAGE_KEY).value == "scanning"
 
 
 def test_saving_over_someone_elses_change_is_refused_then_both_survive(engine: Engine) -> None:
@@ -322,6 +331,8 @@ def test_recording_a_finding_at_a_stop_stores_its_location_and_maps_it(
     assert not at.exception, at.exception
     assert any("saved without its stops, so stop 1 has no position" in e.value for e in at.error)
     at.selectbox(key=page.FINDING_ROUTE_KEY).set_value(bare.id).run()
+    assert at.multiselect(key=page.FINDING_SEEN_KEY).value == ["graffiti"]  # kept, refused
+    at.multiselect(key=page.FINDING_SEEN_KEY).set_value([])
     at.text_area(key=page.FINDING_NOTE_KEY).set_value("   ")
     at.number_input(key=page.FINDING_X_KEY).set_value(545_000.0)
     at.number_input(key=page.FINDING_Y_KEY).set_value(260_000.0)
