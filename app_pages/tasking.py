@@ -129,6 +129,19 @@ WARD_PREFIX: Final = "Ward: "
 STORED_PREFIX: Final = "Stored area "
 
 
+_EMPTY_FINDING: Final = {
+    FINDING_STOP_KEY: 1,
+    FINDING_SEEN_KEY: [],
+    FINDING_NOT_SEEN_KEY: [],
+    FINDING_NOTE_KEY: "",
+    FINDING_PHOTO_KEY: "",
+    FINDING_SPOKEN_KEY: "",
+    FINDING_X_KEY: None,
+    FINDING_Y_KEY: None,
+}
+"""The EVA finding form's inputs as a recorded finding leaves them (:func:`_ui.form_saved`)."""
+
+
 def _write(engine: Engine, work: Callable[[Session], object]) -> None:
     """Run ``work`` in one transaction; conflicts and input errors show as error boxes."""
     with Session(engine) as session, session.begin():
@@ -710,19 +723,7 @@ def _add_finding_form(engine: Engine, n_stops: int) -> None:
                     request_id=request_id,
                 ),
             )
-            _ui.form_saved(
-                "add_finding",
-                {
-                    FINDING_STOP_KEY: 1,
-                    FINDING_SEEN_KEY: [],
-                    FINDING_NOT_SEEN_KEY: [],
-                    FINDING_NOTE_KEY: "",
-                    FINDING_PHOTO_KEY: "",
-                    FINDING_SPOKEN_KEY: "",
-                    FINDING_X_KEY: None,
-                    FINDING_Y_KEY: None,
-                },
-            )
+            _ui.form_saved("add_finding", _EMPTY_FINDING)
 
 
 _FINDING_COLUMNS: Final = [
