@@ -17,6 +17,7 @@ import errno
 import gc
 import importlib
 import os
+import re
 import sys
 import warnings
 from typing import TYPE_CHECKING, Final, NoReturn
@@ -218,6 +219,36 @@ def _os_error_message(err: OSError) -> str:
     return f"{where}{advice}."
 
 
+COORDINATE_OPTIONS: Final = frozenset({"--start", "--walk-start"})
+"""Options whose value is ``LON,LAT``: west of Greenwich it starts with a minus sign."""
+_NEGATIVE: Final = re.compile(r"-\d|-\.\d")
+
+
+def _negative_values_joined(arguments: list[str]) -> list[str]:
+    """
+    Join ``--start -1.22,52.33`` into ``--start=-1.22,52.33``, as argparse needs it.
+
+    argparse reads a value that begins with a minus sign as an option unless it is a plain
+    number, so a longitude west of Greenwich (most of England, all of Wales) was refused with
+    "expected one argument".
+
+    >>> _negative_values_joined(["route", "--start", "-1.22,52.33", "--demo"])
+    ['route', '--start=-1.22,52.33', '--demo']
+    """
+    out: list[str] = []
+    at = 0
+    while at < len(arguments):
+        word = arguments[at]
+        value = arguments[at + 1] if at + 1 < len(arguments) else ""
+        if word in COORDINATE_OPTIONS and _NEGATIVE.match(value):
+            out.append(f"{word}={value}")
+            at += 2
+        else:
+            out.append(word)
+            at += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """
     Run the ``patchmap`` command.
@@ -232,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 when the input or options need fixing.
     """
-    arguments = sys.argv[1:] if argv is None else list(argv)
+    arguments = _negative_values_joined(sys.argv[1:] if argv is None else list(argv))
     # the first positional argument is the subcommand (the top level takes only -h)
     chosen = next((a for a in arguments if not a.startswith("-")), None)
     args = build_parser(() if chosen is None else (chosen,)).parse_args(arguments)

@@ -87,7 +87,8 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
     walk.add_argument(
         "--walk-start",
         metavar="LON,LAT",
-        help="plan a closed EVA loop from here that walks the --top hot segments end to end",
+        help="plan a closed EVA loop from here (degrees, e.g. -1.2238,52.3251) that walks "
+        "the --top hot segments end to end",
     )
     walk.add_argument(
         "--max-minutes",

@@ -70,8 +70,8 @@ def add_route(parser: argparse.ArgumentParser) -> None:
         "--start",
         type=_lonlat_arg,
         metavar="LON,LAT",
-        help="start and finish of the loop (default with data: the first co-location site "
-        "in the selected wards); with a negative longitude write --start=-1.2,52.3",
+        help="start and finish of the loop in degrees, e.g. -1.2238,52.3251 (default with data: "
+        "the first co-location site in the selected wards)",
     )
     parser.add_argument(
         "--stops",

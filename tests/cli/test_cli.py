@@ -396,3 +396,20 @@ def test_a_path_that_cannot_be_written_is_a_message_not_a_traceback(
     assert len(lines) == 1
     assert lines[0].startswith(f"patchmap: error: {path}: {said}")
     assert a_file.read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["route", "--demo", "--start", "-1.2238,52.3251", "--max-minutes", "20"],
+        ["streets", "--demo", "--walk-start", "-1.2238,52.3251", "--max-minutes", "20"],
+    ],
+)
+def test_a_start_west_of_greenwich_is_read_as_a_place(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse took ``-1.22,52.33`` for an option: most of England and Wales lies there."""
+    assert main([*argv, "--json"]) == 0, capsys.readouterr().err
+    record = json.loads(capsys.readouterr().out)
+    walk = record if argv[0] == "route" else record["walk"]
+    assert walk["distance_m"] > 0
