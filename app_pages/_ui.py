@@ -295,6 +295,19 @@ def submission_id(form: str, *values: object) -> str:
     return request_id_for(nonce, form, *values)
 
 
+SHARED_TITLE_HELP: Final = (
+    "Partners read the title in their briefing packs: name no victim, suspect or address "
+    "here; the description is for the police only."
+)
+"""What a problem's title is shared with (as ``patchmap tasks add problem --help`` says)."""
+SHARED_ACTION_HELP: Final = (
+    "Partners read what an Enforcement, Prevention or Communication action says in their "
+    "briefing packs (an Intelligence action shows only its strand and status): name no "
+    "victim, suspect or address here; notes are for the police only."
+)
+"""What an action's description is shared with (as ``patchmap tasks add action --help``)."""
+
+
 _SAVED_FORM_PREFIX: Final = "_saved_form_"
 """Session-state prefix of a form saved in the last run: its inputs' empty values, a message."""
 

@@ -286,8 +286,12 @@ def _add_problem_form(ctx: _ui.Context, engine: Engine) -> None:
     _ui.clear_saved_form("add_problem")
     with st.form("add_problem"):
         st.subheader("New problem")
-        st.text_input("Title", key=PROBLEM_TITLE_KEY)
-        st.text_area("Description and evidence", key=PROBLEM_DESCRIPTION_KEY)
+        st.text_input("Title", key=PROBLEM_TITLE_KEY, help=_ui.SHARED_TITLE_HELP)
+        st.text_area(
+            "Description and evidence",
+            key=PROBLEM_DESCRIPTION_KEY,
+            help="For the police only: partners' packs leave it out.",
+        )
         st.selectbox("SARA stage", SARA_STAGES, key=PROBLEM_STAGE_KEY)
         st.selectbox("Ward", ["", *ctx.area.ward_names], key=PROBLEM_WARD_KEY)
         if st.form_submit_button("Add problem", key=ADD_PROBLEM_KEY):
@@ -433,7 +437,7 @@ def _add_action_form(engine: Engine, picked: int) -> None:
     with st.form("add_action"):
         st.subheader("New EPIC action")
         st.selectbox("EPIC", EPIC_TYPES, key=ACTION_EPIC_KEY)
-        st.text_input("What is to be done", key=ACTION_DESCRIPTION_KEY)
+        st.text_input("What is to be done", key=ACTION_DESCRIPTION_KEY, help=_ui.SHARED_ACTION_HELP)
         st.text_input("Owner agency", key=ACTION_AGENCY_KEY)
         st.text_input("Owner (person)", key=ACTION_PERSON_KEY)
         st.date_input("Due", value=None, key=ACTION_DUE_KEY)

@@ -216,15 +216,24 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
         "ID, e.g. from uuidgen, for each record",
     )
     p = _record(add, "problem", parents=[add_opts], help="a problem (SARA)")
-    p.add_argument("--title", required=True)
-    p.add_argument("--description", default="")
+    p.add_argument(
+        "--title",
+        required=True,
+        help="shown in partners' briefing packs: name no victim, suspect or address",
+    )
+    p.add_argument("--description", default="", help="for the police only (not in partner packs)")
     p.add_argument("--stage", choices=SARA_STAGES, default="scanning")
     p.add_argument("--ward", dest="problem_ward", type=name_text, help="ward the problem lies in")
     _add_boundary_options(p)
     a = _record(add, "action", parents=[add_opts], help="an EPIC action on a problem")
     a.add_argument("--problem", type=int, required=True, metavar="ID")
     a.add_argument("--epic", choices=EPIC_TYPES, required=True)
-    a.add_argument("--description", required=True)
+    a.add_argument(
+        "--description",
+        required=True,
+        help="shown in partners' briefing packs unless --epic intelligence: name no victim, "
+        "suspect or address (use --notes, for the police only)",
+    )
     a.add_argument("--agency", default="", help="owner agency")
     a.add_argument("--person", default="", help="owner within the agency")
     a.add_argument("--due", type=iso_date_or_none, metavar="YYYY-MM-DD")

@@ -447,3 +447,11 @@ def test_another_applications_sqlite_file_is_refused_on_the_page(
     assert any("holds another application's tables (problems)" in e.value for e in at.error)
     with sqlite3.connect(path) as other:
         assert [r[0] for r in other.execute("SELECT name FROM sqlite_master")] == ["problems"]
+
+
+def test_the_forms_say_which_text_partners_read(engine: Engine) -> None:
+    """A title and a non-Intelligence action go into partner packs: the boxes say so."""
+    del engine
+    at = _tasking()
+    assert "Partners read the title" in str(at.text_input(key=page.PROBLEM_TITLE_KEY).help)
+    assert "police only" in str(at.text_area(key=page.PROBLEM_DESCRIPTION_KEY).help)
