@@ -47,13 +47,29 @@ def checked_json_out(path: Path | None) -> None:
         raise ParameterError(msg)
 
 
-def walk_record(route: EvaRoute) -> dict[str, object]:
-    """Return an EVA walk's start and stops in visiting order (route, export and brief JSON)."""
+def walk_record(route: EvaRoute, *, cell_m: float = 0.0) -> dict[str, object]:
+    """
+    Return an EVA walk's start and stops in visiting order (route, export and brief JSON).
+
+    With ``cell_m`` (a shared file's audience cell, ``AudiencePreset.min_cell_m``), the stops
+    are given as the files give them: at the centre of that cell, named by it, without the
+    hot cell's count (:func:`layers.export.route_frames`).
+    """
     import shapely  # heavy: only when a walk is printed
 
-    xy = shapely.get_coordinates(route.stops.geometry.to_numpy())
+    if cell_m:
+        from layers.export import route_frames  # heavy: shared walks only
+
+        frame = route_frames(route, cell_m=cell_m)[1].frame
+        labels = [str(n).split(": ", 1)[1] for n in frame["name"]]
+        orders = [int(o) for o in frame["order"]]
+    else:
+        frame = route.stops
+        labels = [str(label) for label in frame["label"]]
+        orders = [int(o) for o in frame["order"]]
+    xy = shapely.get_coordinates(frame.geometry.to_numpy())
     stops = [
-        {"order": int(o), "label": str(label), "x_m": round(float(x), 1), "y_m": round(float(y), 1)}
-        for o, label, (x, y) in zip(route.stops["order"], route.stops["label"], xy, strict=True)
+        {"order": o, "label": label, "x_m": round(float(x), 1), "y_m": round(float(y), 1)}
+        for o, label, (x, y) in zip(orders, labels, xy, strict=True)
     ]
     return {"start": route.start_label, "stops": stops, "distance_m": round(route.distance_m, 1)}

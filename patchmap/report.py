@@ -157,8 +157,8 @@ def run_export(args: argparse.Namespace) -> int:
         "files": [str(p) for p in result.paths],
         "metadata": result.metadata.to_dict(),
     }
-    if analyses.route is not None:
-        record["eva_route"] = walk_record(analyses.route)
+    if analyses.route is not None:  # as the files give it: stops at the audience's cells
+        record["eva_route"] = walk_record(analyses.route, cell_m=preset.min_cell_m)
     if args.json:
         print_json(record)
         return 0
@@ -224,8 +224,11 @@ def _brief_record(pack: BriefingPack, content: BriefingContent, path: Path) -> d
         shared = list(pack.top_locations)
         record["profile"] = {**scope, **figures, "top_locations": shared}
         record["changes"] = pack.figures["changes"]
-    if content.route is not None:
-        record["eva_route"] = walk_record(content.route)
+    if content.route is not None:  # as the pack shows it: stops at the audience's cells
+        from layers.audience import get_preset
+
+        cell_m = 0.0 if pack.min_count is None else get_preset(pack.audience).min_cell_m
+        record["eva_route"] = walk_record(content.route, cell_m=cell_m)
     return record
 
 

@@ -8,6 +8,7 @@ both thresholds, and DBSCAN clusters of police.uk snap points.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
@@ -151,3 +152,30 @@ def test_a_stop_of_one_crime_is_named_in_the_singular(tmp_path: Path) -> None:
     names = [w.findtext(f"{GPX}name") or "" for w in root.iter(f"{GPX}wpt")]
     assert any(n.endswith("(1 crime)") for n in names), names
     assert not [n for n in names if "1 crimes" in n]
+
+
+@pytest.mark.parametrize("command", ["export", "brief"])
+def test_the_json_of_a_partner_file_gives_the_walk_as_the_file_does(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--json`` beside a shared file printed the exact 25 m stops with their counts."""
+    extra = (
+        ["--layers", "routes", "--out", str(tmp_path / "x")]
+        if command == "export"
+        else ["--meeting", "2025-10-14", "--eva-route", "--out", str(tmp_path / "p.html")]
+    )
+    records = {}
+    for audience in ("police", "partner"):
+        capsys.readouterr()
+        argv = [command, *SELECTION, "--audience", audience, *extra, "--json"]
+        assert main(argv) == 0
+        records[audience] = json.loads(capsys.readouterr().out)["eva_route"]["stops"]
+    police, partner = records["police"], records["partner"]
+    assert any(re.search(r"\(\d+ crimes?\)", s["label"]) for s in police)
+    assert [s["order"] for s in partner] == [s["order"] for s in police]
+    for shared, exact in zip(partner, police, strict=True):
+        assert re.fullmatch(r"100 m cell E\d+ N\d+", shared["label"])
+        assert shared["x_m"] % 100 == 50.0
+        assert shared["y_m"] % 100 == 50.0
+        assert abs(shared["x_m"] - exact["x_m"]) <= 50.0
+        assert abs(shared["y_m"] - exact["y_m"]) <= 50.0
