@@ -59,6 +59,8 @@ __all__ = [
 
 DEFAULT_MAX_SNAP_M: Final = 250.0
 """A point further than this from the nearest street (metres) cannot be snapped to the network."""
+OTHER_AREA_M: Final = 5_000.0
+"""When every point is further than this from any street, the network is another area's."""
 MIN_EDGE_LENGTH_M: Final = 1e-3
 """Zero-length edges are given this length so sparse graph routines keep them as edges."""
 NOT_WALKABLE_HIGHWAYS: Final = frozenset(
@@ -627,6 +629,15 @@ def _raise_too_far(
     distance_m: npt.NDArray[np.float64], max_snap_m: float, *, name: str, labels: list[object]
 ) -> None:
     far = distance_m > max_snap_m
+    if far.any() and float(distance_m.min()) > OTHER_AREA_M:  # nothing near: another area's
+        nearest_km = float(distance_m.min()) / 1000
+        which = "the point" if len(labels) == 1 else f"all {len(labels)} points"
+        msg = (
+            f"{name}: the street network does not cover {which}: its nearest street is "
+            f"{nearest_km:,.0f} km away. It is the network of another area: give the street "
+            "network of the wards' area."
+        )
+        raise InputDataError(msg)
     if far.any() and len(labels) == 1:
         msg = (
             f"{name}: the point lies {distance_m[0]:,.0f} m from the nearest street on the network "
