@@ -51,6 +51,7 @@ from spatial.crs import BNG, BNG_EPSG, WGS84
 from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
 from spatial.validate import (
     check_readable,
+    copy_note,
     decode_text,
     in_gb_lonlat,
     in_gb_metres,
@@ -469,7 +470,7 @@ def _read_all(
         for name, data in _iter_blobs(source):
             same = next((n for n, d in seen.get(len(data), []) if d == data), None)
             if same is not None:
-                notes.append(f"{name} is identical to {same}; read once.")
+                notes.append(copy_note(name, same))
                 continue
             seen.setdefault(len(data), []).append((name, data))
             files.append(name)

@@ -42,6 +42,7 @@ from spatial.errors import (
 from spatial.names import normal_names
 from spatial.validate import (
     check_readable,
+    copy_note,
     decode_text,
     in_gb_land,
     in_gb_lonlat,
@@ -782,9 +783,7 @@ def _read_all(sources: Sequence[CrimeSource]) -> _Files:
                 first = seen[digest]
                 name = str(first["source_file"].iloc[0]) if len(first) else "a file read already"
                 read.copies.append(first.assign(source_file=pub.name, reason="identical file"))
-                notes.append(
-                    f"{pub.name} is identical to {name}; read once ({len(first):,} rows set aside)."
-                )
+                notes.append(copy_note(pub.name, name, len(first)))
                 continue
             blank: list[str] = []
             parsed = _parse_csv(pub.name, data)

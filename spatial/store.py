@@ -77,6 +77,7 @@ from spatial.io import (
 )
 from spatial.validate import (
     check_readable,
+    copy_note,
     decode_text,
     is_system_junk,
     read_file_bytes,
@@ -1493,11 +1494,11 @@ def _note_copy(run: _Run, blob: _Blob, digest: str, first: str) -> None:
     counts a copy's (set aside, by month and crime type, in the first file's partitions).
     """
     if blob.table != "street":
-        run.notes.append(f"{blob.name} is identical to {first}; read once.")
+        run.notes.append(copy_note(blob.name, first))
         return
     found = run.file_counts.get(digest, [])
     n_rows = sum(int(cast("int", n)) for _, counts in found for _, _, n in counts)
-    note = f"{blob.name} is identical to {first}; read once ({n_rows:,} rows set aside)."
+    note = copy_note(blob.name, first, n_rows)
     run.notes.append(note)
     run.add("n_set_aside", n_rows)
     for key, counts in found:
@@ -2159,15 +2160,17 @@ def _set_aside_totals(
 
 _AS_READ_NOTES: Final = (
     " is identical to ",
+    " was given twice; read once",
+    " (every cell empty) skipped.",
     ": named for ",
     " written in another case or spacing ",
     " a crime type data.police.uk does not publish ",
 )
 """What the notes :func:`spatial.io.read_crimes` gives as it reads each file say, so a query
 gives them before those on republished months (see :func:`_set_aside_totals`): on a file read
-once as a copy of another, on one named for a month its rows are not of
-(:func:`spatial.io.named_month_note`), on crime types read as data.police.uk's and on others
-(:func:`spatial.crime_types.check_crime_types`)."""
+once as a copy of another (:func:`spatial.validate.copy_note`), on its blank rows, on one
+named for a month its rows are not of (:func:`spatial.io.named_month_note`), on crime types read
+as data.police.uk's and on others (:func:`spatial.crime_types.check_crime_types`)."""
 
 
 def _nothing_around(store_dir: Path, months: tuple[str, str] | None) -> EmptyInputError:

@@ -42,6 +42,7 @@ __all__ = [
     "MIN_OVERLAP_AREA_M2",
     "SYSTEM_JUNK_NAMES",
     "check_readable",
+    "copy_note",
     "decode_text",
     "gb_outline",
     "in_gb_land",
@@ -926,3 +927,36 @@ def without_blank_rows(
         f"{name}: {n_blank:,} blank row{'s' if n_blank > 1 else ''} (every cell empty) skipped."
     )
     return frame.loc[~blank]
+
+
+def copy_note(name: str, first: str, n_rows: int | None = None) -> str:
+    """
+    Say that a file was read once because it is byte for byte a file read before it.
+
+    The same file given twice (dropped twice on an uploader, say) is said so, not "X is
+    identical to X".
+
+    Parameters
+    ----------
+    name
+        The copy's name.
+    first
+        The name of the file read.
+    n_rows
+        The copy's rows, set aside, when counted.
+
+    Returns
+    -------
+    str
+        The note.
+
+    Examples
+    --------
+    >>> copy_note("b.csv", "a.csv", 12)
+    'b.csv is identical to a.csv; read once (12 rows set aside).'
+    >>> copy_note("a.csv", "a.csv")
+    'a.csv was given twice; read once.'
+    """
+    what = f"{name} was given twice" if name == first else f"{name} is identical to {first}"
+    rows = "" if n_rows is None else f" ({n_rows:,} rows set aside)"
+    return f"{what}; read once{rows}."

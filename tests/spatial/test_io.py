@@ -442,3 +442,12 @@ def test_a_row_of_commas_is_skipped_with_a_note_by_both_readers() -> None:
 def test_a_row_without_a_month_says_the_month_is_blank() -> None:
     with pytest.raises(InputDataError, match=r"first: row 3, Month blank\)"):
         read_crimes([("upload.csv", _csv(ROW_A, ROW_A.replace("abc1,2025-01", "abc2,")))])
+
+
+def test_the_same_file_given_twice_is_said_so() -> None:
+    """An easy double drop on an uploader: not "a.csv is identical to a.csv"."""
+    data = _csv(ROW_A, ROW_ASB)
+    load = read_crimes([("2025-01-f-street.csv", data), ("2025-01-f-street.csv", data)])
+    assert "2025-01-f-street.csv was given twice; read once (2 rows set aside)." in load.notes
+    assert len(load.set_aside) == 2  # the copy counted once, in its own bucket
+    assert len(load.points) == 2
