@@ -126,12 +126,37 @@ def read_vector(
         When the file holds no layers.
     """
     name = source[0] if isinstance(source, tuple) else Path(source).name
+    if not isinstance(source, tuple):
+        _refuse_folder_without_shapefiles(Path(source), what=what, formats=formats)
     with _on_disk(source) as path:
         layers = _layers(path, name=name, what=what, formats=formats)
         chosen, notes = _choose(layers, name=name, what=what, wanted=wanted)
         in_file = chosen.label if len(layers) > 1 or chosen.path.startswith("/vsizip/") else None
         frame = _read_layer(chosen, name=name, what=what, formats=formats, in_file=in_file)
     return VectorRead(frame=frame, notes=notes)
+
+
+def _refuse_folder_without_shapefiles(path: Path, *, what: str, formats: str) -> None:
+    """
+    Refuse a folder holding no Shapefile, naming the boundary files it does hold.
+
+    A folder of Shapefiles is read as GDAL reads it; any other folder was the file's folder,
+    given by mistake, which GDAL would call "not a format it recognises".
+    """
+    if not path.is_dir() or any(path.glob("*.shp")):
+        return
+    inside = sorted(
+        p.name
+        for p in path.iterdir()
+        if p.is_file() and p.suffix.lower() in (*_VECTOR_SUFFIXES, ".json", ".zip")
+    )
+    hint = (
+        f" It holds {', '.join(inside[:5])}{' and more' if len(inside) > 5 else ''}."  # noqa: PLR2004
+        if inside
+        else " It holds no boundary file."
+    )
+    msg = f"{path.name}: this is a folder, not {what}: give the file itself.{hint} {formats}"
+    raise InputDataError(msg)
 
 
 @contextlib.contextmanager

@@ -350,3 +350,19 @@ def test_a_repaired_lsoa_is_noted_in_the_area(cambridge_dir: Path, tmp_path: Pat
             [cambridge_dir / "crimes" / CITY_MONTH], cambridge_dir / "wards.geojson", lsoas=path
         )
     assert load.notes[0] in area.notes  # shown with the area's other notes, app and CLI alike
+
+
+def test_a_folder_given_as_the_ward_file_names_the_files_it_holds(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "cambridge"
+    folder.mkdir()
+    (folder / "wards.geojson").write_bytes((cambridge_dir / "wards.geojson").read_bytes())
+    (folder / "notes.txt").write_text("not a boundary file")
+    with pytest.raises(InputDataError) as raised:
+        read_wards(folder)
+    assert str(raised.value).startswith(
+        "cambridge: this is a folder, not ward boundaries: give the file itself. "
+        "It holds wards.geojson."
+    )
+    assert len(read_wards(folder / "wards.geojson").wards) == 14
