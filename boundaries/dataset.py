@@ -239,7 +239,6 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
     )
     assignment = assign_wards(crime_load.points, ward_frame)
     lsoa_load = _lsoa_load(lsoas)
-    _require_population_pair(population, lsoas)
     area = StudyArea(
         wards=ward_frame,
         crimes=crime_load,
@@ -254,28 +253,6 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
         n_in_overlaps=assignment.n_in_overlaps,
     )
     return _with_mismatch(area)
-
-
-def _require_population_pair(population: object | None, lsoas: object | None) -> None:
-    """
-    Refuse an LSOA population table without LSOA boundaries, or the reverse, with one message.
-
-    Rates need both: residents are apportioned to wards from the two together. One alone
-    would be read and unused, and rates shown as "n/a" with no word why. Checked after the
-    files are read, so a file's own error comes first.
-    """
-    if (population is None) == (lsoas is None):
-        return
-    given, missing, app = (
-        ("--population", "--lsoas", "LSOA population CSV needs LSOA boundaries")
-        if lsoas is None
-        else ("--lsoas", "--population", "LSOA boundaries need the LSOA population CSV")
-    )
-    msg = (
-        f"{given} needs {missing} too (app: {app}): residents are apportioned to wards from "
-        "the population table and the LSOA boundaries together (of the same census)."
-    )
-    raise ParameterError(msg)
 
 
 def _with_mismatch(area: StudyArea) -> StudyArea:
@@ -427,7 +404,6 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         )
     assignment = assign_wards(crime_load.points, ward_frame)
     lsoa_load = _lsoa_load(lsoas)
-    _require_population_pair(population, lsoas)
     return _with_mismatch(
         StudyArea(
             wards=ward_frame,

@@ -73,12 +73,27 @@ def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
         return findings_to_geodataframe(list_findings(session))
 
 
+def _require_both_population_files(args: argparse.Namespace) -> None:
+    """Refuse --population without --lsoas, or the reverse: rates need both, one is unused."""
+    population, lsoas = getattr(args, "population", None), getattr(args, "lsoas", None)
+    if (population is None) != (lsoas is None):
+        given, missing = (
+            ("--population", "--lsoas") if lsoas is None else ("--lsoas", "--population")
+        )
+        msg = (
+            f"{given} needs {missing} too: residents are apportioned to wards from the "
+            "population table and the LSOA boundaries together (of the same census)."
+        )
+        raise ParameterError(msg)
+
+
 def run_profile(args: argparse.Namespace) -> int:
     """Run ``patchmap profile``; return the exit code."""
     from tasking.profile import build_profile
 
     checked_json_out(args.out)
     loaded = load(args, read_only_chosen=True, count_all=True, columns=PROFILE_COLUMNS)
+    _require_both_population_files(args)  # after the files are read: their own errors first
     selection = loaded.selection
     if selection.neighbourhoods and selection.wards:
         msg = "Profile either --ward or --neighbourhood, not both."

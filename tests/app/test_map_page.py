@@ -183,21 +183,3 @@ def test_paths_with_a_home_folder_or_quotes_load_as_a_shell_reads_them(
     assert not at.exception
     assert not at.error
     assert _crimes_shown(at) == 17_785
-
-
-def test_a_population_table_without_lsoa_boundaries_is_refused_as_by_the_command(
-    cambridge_dir: Path,
-) -> None:
-    """Rates need both files: one alone showed rates as n/a with no word why."""
-    at = _app()
-    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
-    at.text_input(key=_ui.FOLDER_CRIMES_KEY).input(str(cambridge_dir / "crimes"))
-    at.text_input(key=_ui.FOLDER_WARDS_KEY).input(str(cambridge_dir / "wards.geojson"))
-    population = cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv"
-    at.text_input(key=_ui.FOLDER_POPULATION_KEY).input(str(population)).run()
-    assert not at.exception
-    assert any(
-        "--population needs --lsoas too (app: LSOA population CSV needs LSOA boundaries)"
-        in e.value.replace("\\", "")
-        for e in at.error
-    ), [e.value for e in at.error]
