@@ -13,7 +13,11 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from boundaries.population import POPULATION_METHOD_LABELS, PopulationMethod
+from boundaries.population import (
+    POPULATION_METHOD_LABELS,
+    PopulationMethod,
+    require_population_pair,
+)
 from boundaries.select import Selection
 from layers.overview import annual_rate
 from layers.problems import problems_map
@@ -53,6 +57,12 @@ NEIGHBOURHOOD: Final = "A neighbourhood"
 
 ctx = _ui.context()
 area = ctx.area
+_ui.guarded(  # as `patchmap profile` refuses them: one file alone gives no rate
+    "checking the population files",
+    require_population_pair,
+    population=area.population is not None,
+    lsoas=area.lsoas is not None,
+)
 st.title("Profile")
 
 scopes = [WARD, NEIGHBOURHOOD] if set(area.neighbourhood_names) != set(area.ward_names) else [WARD]

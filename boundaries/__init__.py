@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         PopulationMethod,
         WardPopulation,
         lsoa_residents,
+        require_population_pair,
         ward_population,
     )
     from boundaries.select import (
@@ -104,6 +105,7 @@ _EXPORTS: dict[str, str] = {
     "parse_month_range": "boundaries.select",
     "ranked_counts": "boundaries.select",
     "require_loaded_months": "boundaries.select",
+    "require_population_pair": "boundaries.population",
     "same_ward": "boundaries.ward_names",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
@@ -154,6 +156,7 @@ __all__ = [
     "parse_month_range",
     "ranked_counts",
     "require_loaded_months",
+    "require_population_pair",
     "same_ward",
     "select_points",
     "select_wards",

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from spatial.crs import require_bng
-from spatial.errors import EmptyInputError, InputDataError
+from spatial.errors import EmptyInputError, InputDataError, ParameterError
 from spatial.validate import require_columns
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ __all__ = [
     "PopulationMethod",
     "WardPopulation",
     "lsoa_residents",
+    "require_population_pair",
     "ward_population",
 ]
 
@@ -41,6 +42,45 @@ POPULATION_METHOD_LABELS: Final[dict[str, str]] = {
     "area-weighted": "area-weighted: LSOA residents shared by the share of area in each ward",
 }
 """Plain-English description of each method, for the app and reports."""
+
+
+def require_population_pair(*, population: bool, lsoas: bool) -> None:
+    """
+    Refuse a rate asked of an LSOA population table without LSOA boundaries, or the reverse.
+
+    Residents are apportioned to wards from the two together; one alone gives no rate. The
+    command's ``profile`` and the app's Profile page refuse it with this one message, which
+    names the option and the app's box.
+
+    Parameters
+    ----------
+    population, lsoas
+        Whether each was given.
+
+    Raises
+    ------
+    ParameterError
+        When exactly one was given.
+
+    Examples
+    --------
+    >>> require_population_pair(population=True, lsoas=True)
+    >>> require_population_pair(population=True, lsoas=False)
+    Traceback (most recent call last):
+    spatial.errors.ParameterError: --population needs --lsoas too (app: ...
+    """
+    if population == lsoas:
+        return
+    given, missing, app = (
+        ("--population", "--lsoas", "the LSOA population CSV needs the LSOA boundaries")
+        if population
+        else ("--lsoas", "--population", "the LSOA boundaries need the LSOA population CSV")
+    )
+    msg = (
+        f"{given} needs {missing} too (app: {app}): residents are apportioned to wards from "
+        "the population table and the LSOA boundaries together (of the same census)."
+    )
+    raise ParameterError(msg)
 
 
 @dataclass(frozen=True)

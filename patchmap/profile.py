@@ -75,16 +75,12 @@ def _findings_from(db: str | None) -> gpd.GeoDataFrame | None:
 
 def _require_both_population_files(args: argparse.Namespace) -> None:
     """Refuse --population without --lsoas, or the reverse: rates need both, one is unused."""
-    population, lsoas = getattr(args, "population", None), getattr(args, "lsoas", None)
-    if (population is None) != (lsoas is None):
-        given, missing = (
-            ("--population", "--lsoas") if lsoas is None else ("--lsoas", "--population")
-        )
-        msg = (
-            f"{given} needs {missing} too: residents are apportioned to wards from the "
-            "population table and the LSOA boundaries together (of the same census)."
-        )
-        raise ParameterError(msg)
+    from boundaries.population import require_population_pair
+
+    require_population_pair(
+        population=getattr(args, "population", None) is not None,
+        lsoas=getattr(args, "lsoas", None) is not None,
+    )
 
 
 def run_profile(args: argparse.Namespace) -> int:

@@ -167,6 +167,29 @@ def test_folder_data_with_population_gives_cambridge_rates(cambridge_dir: Path) 
     assert _metric(at, "Rank") == f"{expected.rank} of 14"
 
 
+def test_a_population_table_without_lsoa_boundaries_is_refused_as_by_the_command(
+    cambridge_dir: Path,
+) -> None:
+    """One file alone gave rates of n/a with no word why; `patchmap profile` refuses it."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson"))
+    population = cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv"
+    at.text_input(key=_ui.FOLDER_POPULATION_KEY).set_value(str(population)).run()
+    at.switch_page("app_pages/profile.py").run()
+    assert not at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert any(
+        e.startswith(
+            "--population needs --lsoas too (app: the LSOA population CSV needs the LSOA "
+            "boundaries)"
+        )
+        for e in errors
+    ), errors
+
+
 def test_a_report_entered_on_the_page_is_saved_and_compared(
     demo_area: StudyArea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
