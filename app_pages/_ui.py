@@ -1697,9 +1697,9 @@ def network_from_path(path: str, signature: str) -> StreetNetwork:
 
 @st.cache_resource(max_entries=2, show_spinner="Reading the street network…")
 def network_from_upload(digest: str, name: str, _data: bytes) -> StreetNetwork:
-    folder = Path(tempfile.gettempdir()) / "patchmap-networks"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{digest[:16]}-{Path(name).name}"
+    folder = Path(tempfile.gettempdir()) / "patchmap-networks" / digest[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (Path(name).name or "network")  # its own name: messages name the file
     path.write_bytes(_data)
     return load_network(path)
 
