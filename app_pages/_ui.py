@@ -735,10 +735,7 @@ def _load_store() -> tuple[str, StudyArea]:
         st.stop()
     if not (store / "manifest.json").is_file():  # the command's message: what the path holds
         guarded("opening the store", read_manifest, store)
-        fail(
-            f"{store}: the folder is empty, not a patchmap store. Make one with "
-            f"`patchmap ingest FILES... --store {store}`, or check the path."
-        )
+        guarded("opening the store", store_info, store)  # an empty folder: what to do
     optional = {
         key: typed_path(key)
         for key in (STORE_NEIGHBOURHOODS_KEY, STORE_POPULATION_KEY, STORE_LSOAS_KEY)

@@ -1772,7 +1772,13 @@ def store_info(store_dir: Path) -> StoreInfo:
     manifest = _query_manifest(store_dir)
     street = _partitions(manifest, "street")
     if not street:
-        msg = f"{store_dir}: the store holds no crime data yet. Run patchmap ingest first."
+        ingest = f"`patchmap ingest FILES... --store {store_dir}`"
+        msg = (
+            f"{store_dir}: the store holds no crime data yet. Run {ingest} first."
+            if not store_dir.is_dir() or any(store_dir.iterdir())  # a first ingest cut short
+            else f"{store_dir}: the folder is empty, not a patchmap store. Make one with "
+            f"{ingest}, or check the path."
+        )
         raise EmptyInputError(msg)
     forces = sorted({k.split("/", 1)[0] for k in street})
     months = sorted({k.rsplit("/", 1)[1] for k in street})

@@ -363,3 +363,16 @@ def test_profile_and_pack_open_on_the_sidebars_one_ward(
     heading = at.subheader[0].value.split(",")[0]
     (note,) = [c.value for c in at.caption if "sidebar chooses" in c.value]
     assert f"here **{heading}**" in note
+
+
+def test_an_empty_folder_as_the_store_says_so_as_the_command_does(
+    tmp_path: Path, cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    wards = cambridge_dir / "wards.geojson"
+    at = _choose_store(empty, wards)
+    shown = at.error[0].value
+    assert "the folder is empty, not a patchmap store. Make one with" in shown
+    assert main(["summary", "--store", str(empty), "--wards", str(wards)]) == 2
+    assert _ui.plain(capsys.readouterr().err) == f"patchmap: error: {shown}\n"
