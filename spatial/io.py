@@ -1553,11 +1553,22 @@ def _to_bng_checked(frame: gpd.GeoDataFrame, *, name: str, what: str) -> gpd.Geo
     if crs.is_geographic:
         minx, miny, maxx, maxy = frame.total_bounds
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:  # noqa: PLR2004
+            geojson = name.lower().endswith((".geojson", ".json"))
+            read_as = (  # GeoJSON without a "crs" member is longitude/latitude by definition
+                f"are read as {found} (degrees: GeoJSON's own CRS, unless the file names another)"
+                if geojson
+                else f"claim {found} (degrees)"
+            )
+            fix = (
+                "Set the CRS in your GIS (Set CRS, not Reproject) and save as GeoPackage, or "
+                "export the GeoJSON in EPSG:4326."
+                if geojson
+                else "Fix the CRS in your GIS (Set CRS, not Reproject)."
+            )
             msg = (
-                f"{name}: the {what} claim {found} (degrees) but hold coordinates up to "
+                f"{name}: the {what} {read_as} but hold coordinates up to "
                 f"{max(abs(maxx), abs(maxy)):,.0f}: they are probably metres "
-                f"({_metres_crs_guess(minx, miny, maxx, maxy)}). "
-                "Fix the CRS in your GIS (Set CRS, not Reproject)."
+                f"({_metres_crs_guess(minx, miny, maxx, maxy)}). {fix}"
             )
             raise CRSError(msg)
     out = frame if crs.to_epsg() == BNG_EPSG else frame.to_crs(BNG)

@@ -338,8 +338,11 @@ def test_read_wards_errors(tmp_path: Path) -> None:
             }
         )
     )
-    with pytest.raises(CRSError, match="probably metres"):
+    with pytest.raises(CRSError, match="probably metres") as raised:
         read_wards(no_crs)
+    # the file names no CRS: it is read as GeoJSON's own, which the message says
+    assert "are read as EPSG:4326 (degrees: GeoJSON's own CRS" in str(raised.value)
+    assert "save as GeoPackage, or export the GeoJSON in EPSG:4326." in str(raised.value)
     mercator = tmp_path / "mercator.geojson"  # a web map's metres, saved without a CRS
     ring = [[13_000, 6_843_000], [13_100, 6_843_000], [13_100, 6_843_100], [13_000, 6_843_000]]
     feature = {"type": "Feature", "properties": {"WD23NM": "A"}}
