@@ -36,7 +36,8 @@ define apt_install
 endef
 
 # the emoji font: without it Chromium prints an emoji in a stop or problem name as nothing in PDFs
-APP_DEBS := /usr/bin/chromium=chromium,fonts-liberation \
+APP_DEBS := /usr/bin/chromium=chromium \
+	/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf=fonts-liberation \
 	/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf=fonts-noto-color-emoji
 TEST_DEBS := $(APP_DEBS) /usr/bin/pdftoppm=poppler-utils /usr/lib/postgresql/*/bin/pg_ctl=postgresql
 

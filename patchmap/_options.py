@@ -80,7 +80,7 @@ def common_options() -> argparse.ArgumentParser:
         "--area-name",
         metavar="NAME",
         help="the area's name in titles, briefing packs and export metadata (default: the "
-        "ward file's name; the demo's 'Demo town')",
+        "ward file's name; the demo's 'Demo town (synthetic)')",
     )
     _extract_options(common)
     _filter_options(common)

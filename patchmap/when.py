@@ -26,6 +26,11 @@ _CHART_SUFFIXES = (".csv", ".png", ".html")
 
 def add_when(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``patchmap when`` to its parser."""
+    parser.epilog = (  # --out is shared by every subcommand: its own help is not reworded
+        "--out FILE: .csv writes the hour-of-week table and, beside it, the chart as .png of "
+        "the same name; .png or .html writes the chart and, beside it, the table as .csv. "
+        "Police files: made for no other audience."
+    )
     parser.add_argument(
         "--max-window-h",
         type=float,
