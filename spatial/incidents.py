@@ -312,8 +312,9 @@ def parse_column_map(text: str) -> dict[str, str]:
         role = _ROLE_ALIASES.get(role.strip().lower(), role.strip().lower())
         if not sep or not column.strip() or role not in COLUMN_ROLES:
             msg = (
-                f"--columns: cannot read {part!r}. Write role=Column pairs separated by commas; "
-                f"roles: {', '.join(COLUMN_ROLES)} (date and time also work)."
+                f"--columns: cannot read {part!r}. Write role=Column pairs separated by commas "
+                f"(app: Column names); roles: {', '.join(COLUMN_ROLES)} (date and time also "
+                "work)."
             )
             raise InputDataError(msg)
         out[role] = column.strip()
@@ -533,7 +534,8 @@ def _find_columns(
         if role != "dates" and column not in real:
             msg = (
                 f"{source}: --columns names {column!r} for {role}, but there is no such column. "
-                f"Columns found: {', '.join(real)}."
+                f"Columns found: {', '.join(real)}. Correct the name in --columns (app: Column "
+                "names)."
             )
             raise MissingColumnError(msg)
     used = {c for r, c in roles.items() if r != "dates"}
@@ -561,8 +563,8 @@ def _date_order(value: str) -> str:
     order = value.strip().lower()
     if order not in _DATE_ORDERS:
         msg = (
-            f"--columns dates={value!r}: write dates=day-first (UK, 13/01/2025) or "
-            "dates=month-first (US, 01/13/2025)."
+            f"--columns dates={value!r} (app: Column names): write dates=day-first (UK, "
+            "13/01/2025) or dates=month-first (US, 01/13/2025)."
         )
         raise InputDataError(msg)
     return order
@@ -579,8 +581,9 @@ def _require_roles(roles: Mapping[str, str], real: Sequence[str], *, source: str
     if missing and {"Crime ID", "Month", "Reported by", "Falls within"} <= set(real):
         msg = (
             f"{source}: this looks like a data.police.uk street-level file (a Month, no dates "
-            "or times), not a force extract. Load it with --crimes (app: the sidebar's crime "
-            "files); the When page and --incidents need the force's RMS extract with times."
+            "or times), not a force extract. Load it with --crimes (app: the sidebar's Data "
+            "set, its Crime CSVs); the When page and --incidents need the force's RMS extract "
+            "with times."
         )
         raise MissingColumnError(msg)
     if missing:
@@ -833,14 +836,14 @@ def _day_month(
         msg = (
             f"{source}: the dates in {column!r} are month-first (US style, e.g. row {row}, "
             f"{values.iloc[at]!r}); patchmap reads UK day-first dates unless told. "
-            "If that is right, add dates=month-first to --columns (app: Date order)."
+            "If that is right, add dates=month-first to --columns (app: Column names)."
         )
         raise InputDataError(msg)
     if day_ok and month_ok:
         msg = (  # the caller may settle it from the file's other date column
             f"{_files(origin)}: the dates in {column!r} could be day-first or month-first "
             f"(every day is 12 or less, e.g. {values.dropna().iloc[0]!r}). Say which: add "
-            "dates=day-first (UK) or dates=month-first to --columns (app: Date order)."
+            "dates=day-first (UK) or dates=month-first to --columns (app: Column names)."
         )
         raise _AmbiguousOrderError(msg)
     return day_first
@@ -1057,7 +1060,7 @@ def _timestamp(
             msg = (
                 f"{source}: {column!r} holds times (e.g. row {row}, {table[column].iloc[at]!r}) "
                 f"and {roles['hour']!r} holds hours: say which to use (drop hour= from "
-                "--columns, or give a date-only column as from=)."
+                "--columns, or give a date-only column as from=; app: Column names)."
             )
             raise InputDataError(msg)
         delta, no_hour = _hour_minute(table, roles)
@@ -1175,7 +1178,8 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
         column = roles.get("from", roles.get("year", ""))
         msg = (
             f"{_files(table)}: no row of {column!r} holds a date ({len(start):,} "
-            "rows). Check that it is the committed date, or name it with --columns from=..."
+            "rows). Check that it is the committed date, or name it with --columns from=... "
+            "(app: Column names)."
         )
         raise InputDataError(msg)
     whole_day = _plus_day(start, untimed)
@@ -1470,7 +1474,8 @@ def _refuse_swapped(
         msg = (
             f"{file}: {names[0]!r} and {names[1]!r} look swapped: read the other way round the "
             f"points lie in Great Britain (first: row {row}, {lon[at]:.5f}, {lat[at]:.5f}). "
-            f"Swap the column names, or give --columns lon={names[1]},lat={names[0]}."
+            f"Swap the column names, or give --columns lon={names[1]},lat={names[0]} (app: "
+            "Column names)."
         )
         raise CRSError(msg)
 
@@ -1906,8 +1911,7 @@ def refuse_no_events(incidents: Incidents) -> None:
     columns = ", ".join(f"{role}={column}" for role, column in r.columns.items())
     msg = (
         f"{', '.join(r.files)}: no row could be used ({r.n_rows:,} rows: {found}). Check the "
-        f"columns read ({columns}) and name the right ones (--columns, or the app's column "
-        "names)."
+        f"columns read ({columns}) and name the right ones (--columns; app: Column names)."
     )
     raise EmptyInputError(msg)
 

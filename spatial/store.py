@@ -418,8 +418,9 @@ def read_manifest(
     if not path.exists():
         if purpose == "query" and not store_dir.exists():
             msg = (
-                f"{store_dir}: no such folder. Give --store the folder patchmap ingest wrote, "
-                f"or make the store first: patchmap ingest FILES --store {store_dir}"
+                f"{store_dir}: no such folder. Give --store the folder patchmap ingest wrote "
+                "(app: Store folder), or make the store first: patchmap ingest FILES --store "
+                f"{store_dir}"
             )
             raise InputDataError(msg)
         if store_dir.exists() and not all(_is_leftover(p) for p in store_dir.iterdir()):
@@ -428,7 +429,8 @@ def read_manifest(
                 "Give a new or empty folder to --store."
                 if purpose == "ingest"
                 else "this folder is not a patchmap store (no manifest.json). "
-                "Give --store the folder patchmap ingest wrote." + _crime_files_advice(store_dir)
+                "Give --store the folder patchmap ingest wrote (app: Store folder)."
+                + _crime_files_advice(store_dir)
             )
             msg = f"{store_dir}: {advice}"
             raise InputDataError(msg)
@@ -480,7 +482,8 @@ def _require_folder(store_dir: Path) -> None:
     if store_dir.exists() and not store_dir.is_dir():
         msg = (
             f"{store_dir}: this is a file, not a store. Give --store the folder patchmap ingest "
-            "made (or, to ingest, the path of a new folder)." + _crime_files_advice(store_dir)
+            "made (app: Store folder; or, to ingest, the path of a new folder)."
+            + _crime_files_advice(store_dir)
         )
         raise InputDataError(msg)
 
@@ -2101,8 +2104,8 @@ def _manifest_counts(
 _UNKNOWN_DUPLICATES_NOTE: Final = (
     "This store was written before patchmap kept the count of rows repeating a Crime ID: it "
     "does not know how many rows repeated a Crime ID, so the duplicates removed count none "
-    "(and the rows read leave them out). To count them as --crimes does, ingest the files "
-    "again into a new folder."
+    "(and the rows read leave them out). To count them as --crimes does (app: Folder on this "
+    "computer), ingest the files again into a new folder."
 )
 
 

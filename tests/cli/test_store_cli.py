@@ -259,7 +259,7 @@ def test_query_messages_for_a_store_path_say_what_is_wrong(
     assert main(["summary", "--store", str(tmp_path / "notastore"), *wards]) == 2
     err = capsys.readouterr().err
     assert "notastore: this folder is not a patchmap store (no manifest.json)" in err
-    assert "Give --store the folder patchmap ingest wrote." in err
+    assert "Give --store the folder patchmap ingest wrote (app: Store folder)." in err
     assert "new or empty" not in err
     assert main(["summary", "--store", str(tmp_path / "nosuchdir"), *wards]) == 2
     err = capsys.readouterr().err

@@ -504,7 +504,8 @@ def test_store_errors_say_what_to_fix(tmp_path: Path, cambridge_store: Path) -> 
     (tmp_path / "notastore" / "x.txt").write_text("hello", encoding="utf-8")
     with pytest.raises(InputDataError, match="not a patchmap store") as query_error:
         read_manifest(tmp_path / "notastore")
-    assert "Give --store the folder patchmap ingest wrote." in str(query_error.value)
+    wrote = "Give --store the folder patchmap ingest wrote (app: Store folder)."
+    assert wrote in str(query_error.value)
     assert "new or empty" not in str(query_error.value)  # a query makes no store
     with pytest.raises(InputDataError, match="Give a new or empty folder to --store"):
         ingest([cambridge_store], store_dir=tmp_path / "notastore")
