@@ -17,7 +17,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Generic, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, NoReturn, ParamSpec, TypeVar, get_args
 
 import pandas as pd
 import shapely
@@ -1995,6 +1995,145 @@ WHEN_UPLOAD: Final = "Upload an extract"
 WHEN_PATH: Final = "File or folder on this computer"
 WHEN_SOURCES: Final = (WHEN_DEMO, WHEN_UPLOAD, WHEN_PATH)
 """Where the When page takes its timed crimes from."""
+WHEN_FILES_KEY: Final = _KEPT_PREFIX + WHEN_UPLOAD_KEY
+"""The uploaded extract in use, as (name, bytes) of its files: kept while other pages are shown
+(an uploader forgets its files on a page change), forgotten with the data set (a ``kept:`` key)."""
+WHEN_FORGET_KEY: Final = "when_forget_upload"
+"""The sidebar's button that forgets the uploaded extract kept from an earlier page."""
+WHEN_CHOICE_KEYS: Final = (
+    WHEN_SOURCE_KEY, WHEN_PATH_KEY, WHEN_COLUMNS_KEY, WHEN_CRS_KEY, WHEN_MIDNIGHT_KEY,
+)  # fmt: skip
+"""The extract's choices the When and Near repeats pages share (see :func:`extract_inputs`)."""
+_WHEN_PAGE_KEY: Final = "when_inputs_page"
+"""The page that drew the extract's inputs last."""
+_WHEN_DATASET_KEY: Final = "when_inputs_dataset"
+"""The data set the extract was chosen beside."""
+_COLUMNS_FLAG: Final = re.compile(r"^--columns(?:\s*=\s*|\s+|$)")
+"""The command's flag, as the messages write it before a column map."""
+
+
+def extract_inputs(page: str, heading: str, dataset_id: str) -> None:
+    """
+    Draw the sidebar's force-extract inputs, as the When and Near repeats pages share them.
+
+    Both pages draw the same keys, but Streamlit gives each page's widgets their own ids and
+    drops a page's widget values when another page runs. The choices are kept (under
+    ``kept:`` keys) and given back to the widgets of the page shown, so an extract chosen on
+    one page is the one the other counts; the uploaded files are kept as bytes, since an
+    uploader cannot be given files back. A new data set, or "Demo extract", drops them.
+
+    Parameters
+    ----------
+    page
+        The page drawing them ("when", "near_repeat").
+    heading
+        The sidebar's heading above them.
+    dataset_id
+        The loaded data set's cache key.
+    """
+    _restore_extract_choices(page, dataset_id.split(_NAME_MARK, 1)[0])
+    with st.sidebar:
+        st.subheader(heading)
+        st.radio("Force extract", WHEN_SOURCES, key=WHEN_SOURCE_KEY, on_change=_source_changed)
+        source = st.session_state.get(WHEN_SOURCE_KEY, WHEN_DEMO)
+        if source == WHEN_UPLOAD:
+            _upload_input()
+        elif source == WHEN_PATH:
+            st.text_input("Extract file or folder", key=WHEN_PATH_KEY, placeholder="/data/rms")
+        if source != WHEN_DEMO:
+            st.text_input(
+                "Column names (blank: found automatically)", key=WHEN_COLUMNS_KEY,
+                placeholder="x=Easting,y=Northing,from=Committed From,to=Committed To,type=Offence",
+            )  # fmt: skip
+            st.text_input("CRS (blank: detected)", key=WHEN_CRS_KEY, placeholder="EPSG:27700")
+        st.radio(
+            "Times of exactly 00:00", get_args(Midnight), key=WHEN_MIDNIGHT_KEY,
+            help="'unknown' spreads them over their day: many systems record an unknown time as "
+            "00:00.",
+        )  # fmt: skip
+    remember_page_choices(*WHEN_CHOICE_KEYS)
+
+
+def _restore_extract_choices(page: str, data: str) -> None:
+    """Give the extract's widgets the values kept, on another page or after a hidden box."""
+    if st.session_state.get(_WHEN_DATASET_KEY, data) != data:
+        # the new data set's filters forgot the choices; set the radio too, so the browser's
+        # "Upload an extract" (still shown) is not sent back as the new data's choice
+        st.session_state[WHEN_SOURCE_KEY] = WHEN_DEMO
+    st.session_state[_WHEN_DATASET_KEY] = data
+    moved = st.session_state.get(_WHEN_PAGE_KEY) != page
+    st.session_state[_WHEN_PAGE_KEY] = page
+    for key in WHEN_CHOICE_KEYS:
+        kept = _KEPT_PREFIX + key
+        # after a page change the key may still hold the other page's widget's value, which
+        # this page's widget does not take: the kept value is set, and this widget takes it
+        if kept in st.session_state and (moved or key not in st.session_state):
+            st.session_state[key] = st.session_state[kept]
+
+
+def _upload_input() -> None:
+    """Draw the extract's uploader, and name the files in use when it no longer shows them."""
+    st.file_uploader(
+        "Extract (CSV or .xlsx)", type=["csv", "xlsx"], accept_multiple_files=True,
+        key=WHEN_UPLOAD_KEY, on_change=_keep_uploaded_extract,
+    )  # fmt: skip
+    kept: tuple[tuple[str, bytes], ...] = st.session_state.get(WHEN_FILES_KEY, ())
+    if kept and not st.session_state.get(WHEN_UPLOAD_KEY):  # uploaded on an earlier page
+        size_mb = sum(len(data) for _, data in kept) / 1e6
+        st.caption(
+            f"In use: {plain(', '.join(name for name, _ in kept))} ({size_mb:,.1f} MB), "
+            "uploaded earlier. Upload another extract to replace it."
+        )
+        st.button("Forget this extract", key=WHEN_FORGET_KEY, on_click=_forget_uploaded_extract)
+
+
+def _keep_uploaded_extract() -> None:
+    """Keep the files just uploaded (or forget them, when the user removed them)."""
+    files = _files(st.session_state.get(WHEN_UPLOAD_KEY))
+    if files:
+        st.session_state[WHEN_FILES_KEY] = files
+    else:
+        st.session_state.pop(WHEN_FILES_KEY, None)
+
+
+def _forget_uploaded_extract() -> None:
+    st.session_state.pop(WHEN_FILES_KEY, None)
+
+
+def _source_changed() -> None:
+    """Forget the uploaded extract when the user goes back to the demo's."""
+    if st.session_state.get(WHEN_SOURCE_KEY) == WHEN_DEMO:
+        _forget_uploaded_extract()
+
+
+def column_map_text(text: str) -> str:
+    """
+    Return the Column names box's text as :func:`~spatial.incidents.parse_column_map` reads it.
+
+    The messages show the command's ``--columns "x=...,y=..."``; the box takes it as written
+    there: with the flag, with the quotes, or as the bare map.
+
+    Parameters
+    ----------
+    text
+        What the user typed.
+
+    Returns
+    -------
+    str
+        The column map, without a leading ``--columns`` and one pair of quotes around it.
+
+    Examples
+    --------
+    >>> column_map_text('--columns "x=Grid X,y=Grid Y"')
+    'x=Grid X,y=Grid Y'
+    >>> column_map_text("'type=Offence'")
+    'type=Offence'
+    """
+    text = _COLUMNS_FLAG.sub("", text.strip()).strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1].strip()
+    return text
 
 
 @st.cache_resource(max_entries=2, show_spinner="Building the demo force extract…")
@@ -2044,12 +2183,12 @@ def load_extract() -> tuple[str, Incidents] | None:
     )
     if source == WHEN_DEMO:
         return f"demo:{midnight}", guarded("building the demo extract", demo_extract, midnight)
-    text = str(st.session_state.get(WHEN_COLUMNS_KEY, "")).strip()
+    text = column_map_text(str(st.session_state.get(WHEN_COLUMNS_KEY, "")))
     columns = tuple(sorted(guarded("reading the column names", parse_column_map, text).items()))
     crs = str(st.session_state.get(WHEN_CRS_KEY, "")).strip() or None
     options = f"{columns}:{crs}:{midnight}"
     if source == WHEN_UPLOAD:
-        files = _files(st.session_state.get(WHEN_UPLOAD_KEY))
+        files: tuple[tuple[str, bytes], ...] = st.session_state.get(WHEN_FILES_KEY, ())
         if not files:
             st.info("Upload the force's extract (CSV or .xlsx) in the sidebar.")
             return None

@@ -109,17 +109,7 @@ def _propose_form(alerts: NearRepeatAlerts) -> None:
 
 
 ctx = _ui.context()
-with st.sidebar:
-    st.subheader("Dated crimes")
-    st.radio("Force extract", _ui.WHEN_SOURCES, key=_ui.WHEN_SOURCE_KEY)
-    source = st.session_state.get(_ui.WHEN_SOURCE_KEY, _ui.WHEN_DEMO)
-    if source == _ui.WHEN_UPLOAD:
-        st.file_uploader(
-            "Extract (CSV or .xlsx)", type=["csv", "xlsx"], accept_multiple_files=True,
-            key=_ui.WHEN_UPLOAD_KEY,
-        )  # fmt: skip
-    elif source == _ui.WHEN_PATH:
-        st.text_input("Extract file or folder", key=_ui.WHEN_PATH_KEY, placeholder="/data/rms")
+_ui.extract_inputs("near_repeat", "Dated crimes", ctx.dataset_id)
 
 st.title("Near repeats")
 loaded = _ui.load_extract()
@@ -206,7 +196,7 @@ with tab_zones:
         )  # fmt: skip
         st.markdown(_ui.plain(alerts.describe()))
         if alerts.n_zones and in_gb:
-            demo = source == _ui.WHEN_DEMO
+            demo = extract_key.startswith("demo:")
             m = base_map(alerts.zones, tiles="none" if demo else "openstreetmap")
             if demo and network_path is not None:
                 lines = _ui.guarded(

@@ -12,7 +12,6 @@ from app_pages import _ui
 from hotspots.when import events_by_period, n_recorded_at_midnight, when_summary
 from layers.when import hour_of_week_chart, patrol_window_map, period_chart
 from spatial.crs import BNG_EPSG
-from spatial.incidents import Midnight
 
 TYPES_KEY: Final = "when_types"
 AREA_KIND_KEY: Final = "when_area_kind"
@@ -41,27 +40,7 @@ Period = Literal["month", "week", "day"]
 PERIODS: Final[tuple[Period, ...]] = get_args(Period)
 
 ctx = _ui.context()
-with st.sidebar:
-    st.subheader("Timed crimes")
-    st.radio("Force extract", _ui.WHEN_SOURCES, key=_ui.WHEN_SOURCE_KEY)
-    source = st.session_state.get(_ui.WHEN_SOURCE_KEY, _ui.WHEN_DEMO)
-    if source == _ui.WHEN_UPLOAD:
-        st.file_uploader(
-            "Extract (CSV or .xlsx)", type=["csv", "xlsx"], accept_multiple_files=True,
-            key=_ui.WHEN_UPLOAD_KEY,
-        )  # fmt: skip
-    elif source == _ui.WHEN_PATH:
-        st.text_input("Extract file or folder", key=_ui.WHEN_PATH_KEY, placeholder="/data/rms")
-    if source != _ui.WHEN_DEMO:
-        st.text_input(
-            "Column names (blank: found automatically)", key=_ui.WHEN_COLUMNS_KEY,
-            placeholder="x=Easting,y=Northing,from=Committed From,to=Committed To,type=Offence",
-        )  # fmt: skip
-        st.text_input("CRS (blank: detected)", key=_ui.WHEN_CRS_KEY, placeholder="EPSG:27700")
-    st.radio(
-        "Times of exactly 00:00", get_args(Midnight), key=_ui.WHEN_MIDNIGHT_KEY,
-        help="'unknown' spreads them over their day: many systems record an unknown time as 00:00.",
-    )  # fmt: skip
+_ui.extract_inputs("when", "Timed crimes", ctx.dataset_id)
 
 st.title("When")
 loaded = _ui.load_extract()
