@@ -1267,8 +1267,8 @@ def _detect_crs(
     msg = (
         f"{_files(origin)}: cannot tell the coordinate system of {names[0]!r} and {names[1]!r} "
         f"(values from {np.nanmin(xs):,.2f}, {np.nanmin(ys):,.2f} to {np.nanmax(xs):,.2f}, "
-        f"{np.nanmax(ys):,.2f}). Give it with --crs EPSG:NNNN (27700 for British National Grid, "
-        "4326 for longitude/latitude)."
+        f"{np.nanmax(ys):,.2f}). Give it with --crs EPSG:NNNN (app: CRS; 27700 for British "
+        "National Grid, 4326 for longitude/latitude)."
     )
     raise CRSError(msg)
 
@@ -1292,7 +1292,7 @@ def _user_crs(crs: str, *, origin: pd.DataFrame) -> CRS:
     except ProjCRSError as err:
         msg = (
             f"{_files(origin)}: --crs {crs!r} is not a coordinate system pyproj knows. "
-            "Use EPSG:NNNN."
+            "Use EPSG:NNNN (app: CRS)."
         )
         raise CRSError(msg) from err
 
@@ -1449,7 +1449,7 @@ def _refuse_degrees_as_metres(
             f"{names[0]!r} and {names[1]!r} lies within 180 of 0 (from {x.min():,.5f}, "
             f"{y.min():,.5f} to {x.max():,.5f}, {y.max():,.5f}): all the points would be within "
             "metres of the grid's origin. These values look like longitude/latitude; use --crs "
-            "EPSG:4326 (or leave --crs out)."
+            "EPSG:4326 (or leave --crs out; app: CRS)."
         )
         raise CRSError(msg)
 
@@ -1496,9 +1496,10 @@ def _refuse_all_outside(
     xs, ys = a[located], b[located]
     degrees = bool((np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all())  # noqa: PLR2004
     hint = (
-        "They look like longitude/latitude: give --crs EPSG:4326 or leave --crs out."
+        "They look like longitude/latitude: give --crs EPSG:4326 or leave --crs out (app: CRS)."
         if degrees
-        else "Give the right --crs (EPSG:27700 for British National Grid) or leave --crs out."
+        else "Give the right --crs (EPSG:27700 for British National Grid) or leave --crs out "
+        "(app: CRS)."
     )
     msg = (
         f"{_files(origin)}: none of the {n:,} located rows lie {where} (values from "

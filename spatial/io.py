@@ -1705,7 +1705,7 @@ def read_wards(
         msg = (
             f"{name}: could not tell which column holds the ward names (found "
             f"{', '.join(columns) or 'no columns'}).{looks} --ward-field "
-            "(app: Ward name field)."
+            "(app: Ward name column)."
         )
         raise MissingColumnError(msg)
     chosen_code = code_field or _find_field(columns, _WARD_CODE_RE, _CODE_FALLBACKS)
@@ -1716,7 +1716,8 @@ def read_wards(
     if len(repeated):
         msg = (
             f"{name}: ward names repeat ({', '.join(repeated[:5])}) in column {chosen_name!r}. "
-            "Use a file with one feature per ward, or name a unique column with --ward-field."
+            "Use a file with one feature per ward, or name a unique column with --ward-field "
+            "(app: Ward name column)."
         )
         raise InputDataError(msg)
     codes = normal_names(frame[chosen_code].astype("str")) if chosen_code else names
