@@ -512,7 +512,7 @@ def test_store_errors_say_what_to_fix(tmp_path: Path, cambridge_store: Path) -> 
     with pytest.raises(InputDataError, match=r"empty: no such folder\. Give --store the folder"):
         store_info(tmp_path / "empty")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(EmptyInputError, match="Run patchmap ingest first"):
+    with pytest.raises(EmptyInputError, match="the folder is empty, not a patchmap store"):
         store_info(tmp_path / "empty")
     with pytest.raises(EmptyInputError, match="no crimes around these wards"):
         query_crimes(cambridge_store, bounds_m=(100_000, 100_000, 101_000, 101_000))
