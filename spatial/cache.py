@@ -41,10 +41,12 @@ __all__ = [
     "ward_cache_key",
 ]
 
-CACHE_FORMAT_VERSION: Final = 7
+CACHE_FORMAT_VERSION: Final = 8
 """Bumped when the cached layout or the reader's output changes (5: ward names in Unicode NFC;
 6: crime types in another case or spacing read as data.police.uk's, with notes; 7: rows of
-commas skipped with a note, repaired ward geometries noted with where they were invalid)."""
+commas skipped with a note, repaired ward geometries noted with where they were invalid; 8: a
+cut-off copy of another publication of a month refused, a file with a folder date kept over
+one without)."""
 
 _T = TypeVar("_T")
 

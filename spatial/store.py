@@ -1136,7 +1136,10 @@ def _contest(
     n_held = len(held)
     try:
         choice = choose_month(
-            force_month, parts, on_subset="error" if table == "street" else "keep all rows"
+            force_month,
+            parts,
+            on_subset="error" if table == "street" else "keep all rows",
+            near_subsets=table == "street",
         )
     except InputDataError:
         completing = _completing(force_month, parts, n_held)
@@ -1205,8 +1208,9 @@ def _completing(
     """
     Return the choice when the store holds a cut-off month and a new file holds all its rows.
 
-    With files, :func:`spatial.io.read_crimes` refuses a file that holds a strict subset of
-    another's rows, and the user removes the incomplete one. A store's user cannot remove what
+    With files, :func:`spatial.io.read_crimes` refuses a file that holds only part of another's
+    month (a strict subset of its rows, or a near one: :func:`spatial.versions.cut_off_share`),
+    and the user removes the incomplete one. A store's user cannot remove what
     it holds, so when only files already in the store are the incomplete side, the file that
     holds every row is kept and the held rows are set aside as cut off (a note says so). A new
     file that is the incomplete side is still refused, and the store is unchanged.

@@ -11,17 +11,42 @@ never from the file name) that more than one file holds:
 - Files are compared newest first. A file is newer when its publication stamp is later: the
   latest ``YYYY-MM`` in the names of the archive and folders holding that file, and of the month
   folders beside the one holding it (a data.police.uk archive ``2025-03.zip`` holds month folders
-  up to ``2025-03/``), each file dated from its own path (:func:`file_stamps`); else its
-  modification time; else, when neither is known (uploaded CSVs), the file given later counts
-  as newer.
+  up to ``2025-03/``), each file dated from its own path (:func:`file_stamps`). A file with a
+  stamp counts as newer than one without: a modification time says only when that copy was last
+  written (copied, edited, cut off), not when it was published. Between two files without a
+  stamp (or with the same one), the later modification time counts; else, when neither is known
+  (uploaded CSVs), the file given later counts as newer. The note says which of these decided.
 - A file sharing no crime with the files kept so far is another part of the month (a month
   split over several files) and is kept too. Files are related when they share a Crime ID, or,
   when either holds no Crime ID (anti-social behaviour only), an identical row.
 - A related file holding exactly the same rows (in any order) is set aside as a copy.
-- A related file that holds only some of the other's rows (a strict subset either way) is an
-  error naming both files: one is cut off, and patchmap cannot tell which the user meant.
+- A related file that holds only part of the other's month is an error naming both files: one
+  is cut off, and patchmap cannot tell which the user meant. That is a strict subset of the
+  other's rows either way, or (:func:`cut_off_share`) a file holding at most
+  :data:`CUT_OFF_ROW_SHARE` of the other's rows of which at least :data:`NEAR_SUBSET_SHARE` are
+  the other's crimes (by Crime ID; rows without one, by an identical row), though some differ in
+  other columns: a cut-off copy of another publication of the month, whose outcomes were updated.
 - Otherwise the files are two versions of the month: the older one's rows for that force and
   month are all set aside (counted, with a note), so the two are never mixed.
+
+The two thresholds come from the 13 Cambridgeshire months of 2024-09 to 2025-09 as downloaded
+in November 2025 (``shared/data/cambridge/crimes``; ``tests/spatial/test_versions_cut_off.py``
+checks each claim on them). Rows are matched by Crime ID, not by their values: a republication
+updates outcomes, and 6 % (2024-09) to 43 % (2025-09, the newest month) of a month's crimes
+carry a provisional outcome ("Under investigation", "Status update unavailable", "Awaiting court
+outcome") that the next publication may change, so a cut-off copy of an older publication may
+differ from the complete newer file in that share of its rows. No month repeats a Crime ID, so
+a cut-off copy's crimes are all in the complete file but for the few that a republication adds
+or drops. Rows without a Crime ID (anti-social behaviour, 15 % to 20 % of a month) carry no
+outcome, so a republication leaves them as they were; they are matched as identical rows,
+counted (21 % to 26 % of them repeat another of their month: two incidents at one snap point).
+:data:`NEAR_SUBSET_SHARE` (98 %) leaves room for a republication adding or dropping 2 % of a
+month's crimes (120 to 160 rows of a Cambridgeshire month, of 6,043 to 8,040) between the two
+publications. :data:`CUT_OFF_ROW_SHARE` (95 %) asks the cut-off file to lack at least 5 % of
+the other's rows (300 to 400 of a Cambridgeshire month), several times the few a
+republication drops, so a republication is still a version unless it dropped that many rows
+and added almost none (then the error names both files). A cut-off file lacking fewer rows is
+taken for a version, dated as above: a copy without a folder date never replaces a dated month.
 
 The rule lives here once: :func:`choose_versions` applies it to the files
 :func:`spatial.io.read_crimes` reads, and the GeoParquet store (:mod:`spatial.store`) applies
@@ -63,6 +88,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "CUT_OFF_ROW_SHARE",
+    "NEAR_SUBSET_SHARE",
     "NOT_VALUES",
     "RELABELLED_SHARE",
     "FileKind",
@@ -76,6 +103,7 @@ __all__ = [
     "choose_month",
     "choose_versions",
     "compare_published",
+    "cut_off_share",
     "file_kind",
     "file_stamps",
     "publication_stamp",
@@ -94,6 +122,13 @@ _LABELS: Final = ("reported_by", "falls_within")
 RELABELLED_SHARE: Final = 0.9
 """Share of the smaller file's Crime IDs (for one month) that two files labelled with different
 forces must share to be taken for the same crimes under two labels."""
+NEAR_SUBSET_SHARE: Final = 0.98
+"""Share of a file's rows (for one force and month) that must be crimes another file holds (by
+Crime ID; rows without one, by an identical row) for it to be taken for a cut-off copy of that
+file when it also has at most :data:`CUT_OFF_ROW_SHARE` of its rows (see the module notes)."""
+CUT_OFF_ROW_SHARE: Final = 0.95
+"""A file holding at most this share of another's rows for one force and month, nearly all of
+them (:data:`NEAR_SUBSET_SHARE`) the other's crimes, is taken for a cut-off copy of it."""
 
 FileKind = Literal["street", "outcomes", "stop-and-search"]
 """The three CSVs data.police.uk delivers per force and month."""
@@ -298,6 +333,10 @@ class MonthPart:
     hashes: Counter[int]
     """How many times each distinct row occurs, by a hash of its values."""
     n_rows: int
+    id_rows: Counter[str] = field(default_factory=Counter)
+    """How many rows carry each Crime ID."""
+    idless: Counter[int] = field(default_factory=Counter)
+    """How many times each distinct row without a Crime ID occurs, by a hash of its values."""
 
     @classmethod
     def of(cls, frame: pd.DataFrame | pa.Table, published: Published) -> MonthPart:
@@ -318,12 +357,26 @@ class MonthPart:
         MonthPart
             Crime IDs and row hashes.
         """
+        hashes = row_hashes(frame)
         if isinstance(frame, pd.DataFrame):
-            ids = frame["crime_id"].dropna().astype(str).tolist() if "crime_id" in frame else []
+            has_ids = "crime_id" in frame
+            ids = frame["crime_id"].dropna().astype(str).tolist() if has_ids else []
+            no_id = frame["crime_id"].isna().to_numpy() if has_ids else None
         else:
             has_ids = "crime_id" in frame.column_names
             ids = pc.drop_null(frame["crime_id"]).to_pylist() if has_ids else []
-        return cls(published, frozenset(ids), Counter(row_hashes(frame).tolist()), len(frame))
+            no_id = (
+                pc.is_null(frame["crime_id"]).to_numpy(zero_copy_only=False) if has_ids else None
+            )
+        idless = hashes if no_id is None else hashes[np.asarray(no_id, dtype=bool)]
+        return cls(
+            published,
+            frozenset(ids),
+            Counter(hashes.tolist()),
+            len(frame),
+            Counter(ids),
+            Counter(idless.tolist()),
+        )
 
     def related(self, other: MonthPart) -> bool:
         """
@@ -342,6 +395,77 @@ class MonthPart:
         if self.crime_ids and other.crime_ids:
             return not self.crime_ids.isdisjoint(other.crime_ids)
         return not self.hashes.keys().isdisjoint(other.hashes.keys())
+
+    @classmethod
+    def joined(cls, parts: Sequence[MonthPart]) -> MonthPart:
+        """
+        Return several files' rows for one force and month taken together.
+
+        Parameters
+        ----------
+        parts
+            One or more files' rows; the first one's publication details are kept.
+
+        Returns
+        -------
+        MonthPart
+            Their Crime IDs and rows, counted together.
+        """
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            parts[0].published,
+            frozenset().union(*(part.crime_ids for part in parts)),
+            sum((part.hashes for part in parts), Counter()),
+            sum(part.n_rows for part in parts),
+            sum((part.id_rows for part in parts), Counter()),
+            sum((part.idless for part in parts), Counter()),
+        )
+
+
+def cut_off_share(part: MonthPart, other: MonthPart) -> tuple[int, int] | None:
+    """
+    Say whether a file looks cut off from another of its force and month, though rows differ.
+
+    It does when it holds at most :data:`CUT_OFF_ROW_SHARE` of the other's rows and at least
+    :data:`NEAR_SUBSET_SHARE` of its rows are crimes the other holds: a Crime ID it holds, or,
+    for a row without one, an identical row (counted: two identical rows need two). A strict
+    subset qualifies too, but :func:`choose_month` tells it apart first.
+
+    Parameters
+    ----------
+    part
+        The file's rows for the force and month.
+    other
+        The other file's rows (several files' together: :meth:`MonthPart.joined`).
+
+    Returns
+    -------
+    tuple of int, or None
+        ``(rows held, rows differing)`` when it looks cut off: how many of its rows are the
+        other's crimes, and how many of its rows the other does not hold with the same values
+        (an outcome updated by a republication, a crime added or dropped); else None.
+
+    Examples
+    --------
+    >>> published = Published("a.csv", None, None, 0)
+    >>> def month(ids: list[str]) -> MonthPart:
+    ...     return MonthPart.of(pd.DataFrame({"crime_id": ids, "v": range(len(ids))}), published)
+    >>> whole = month([f"c{i}" for i in range(100)])
+    >>> cut_off_share(month([f"c{i}" for i in range(50, 0, -1)]), whole)  # values differ
+    (50, 49)
+    >>> cut_off_share(month([f"c{i}" for i in range(96)]), whole) is None  # 96 %: too many
+    True
+    >>> cut_off_share(month(["x", "y"] + [f"c{i}" for i in range(48)]), whole) is None  # 96 %
+    True
+    """
+    if not part.n_rows or part.n_rows > CUT_OFF_ROW_SHARE * other.n_rows:
+        return None
+    n_held = sum(n for crime_id, n in part.id_rows.items() if crime_id in other.crime_ids)
+    n_held += (part.idless & other.idless).total()
+    if n_held < NEAR_SUBSET_SHARE * part.n_rows:
+        return None
+    return n_held, (part.hashes - other.hashes).total()
 
 
 @dataclass(frozen=True)
@@ -370,7 +494,9 @@ def compare_published(a: Published, b: Published) -> int:
     """
     Return 1 when ``a`` was published after ``b``, -1 when before, 0 when nothing tells.
 
-    Compared in turn: the folder or archive stamp, the modification time, the order given.
+    Compared in turn: the folder or archive stamp (a file with one counts as newer than a file
+    without: a modification time says only when that copy was last written, so an edited or
+    cut-off copy of an old file is newer by it), the modification time, the order given.
 
     Parameters
     ----------
@@ -381,7 +507,16 @@ def compare_published(a: Published, b: Published) -> int:
     -------
     int
         1, -1 or 0.
+
+    Examples
+    --------
+    >>> stamped = Published("2025-11/x.csv", "2025-11", 1_700_000_000_000_000_000, 0)
+    >>> copied = Published("copy/x.csv", None, 1_800_000_000_000_000_000, 1)
+    >>> compare_published(stamped, copied), compare_published(copied, stamped)
+    (1, -1)
     """
+    if a.stamp != b.stamp and (a.stamp is None or b.stamp is None):
+        return 1 if b.stamp is None else -1
     if a.stamp and b.stamp and a.stamp != b.stamp:
         return 1 if a.stamp > b.stamp else -1
     if a.mtime_ns is not None and b.mtime_ns is not None and a.mtime_ns != b.mtime_ns:
@@ -392,6 +527,12 @@ def compare_published(a: Published, b: Published) -> int:
 def _basis(newer: Published, older: Published) -> str:
     if newer.stamp and older.stamp and newer.stamp != older.stamp:
         return f"its folder date {newer.stamp} is later than {older.stamp}"
+    if newer.stamp and not older.stamp:
+        return (
+            f"it alone carries a publication date (its folder or archive {newer.stamp}; "
+            f"{older.name} has none, and a modification time says only when a copy was last "
+            "written, by a copy, an edit or a cut, not when it was published)"
+        )
     if (
         newer.mtime_ns is not None
         and older.mtime_ns is not None
@@ -441,14 +582,31 @@ def _months_text(keys: Sequence[tuple[str, str]]) -> str:
     return ", ".join(shown[:_SHOWN_MONTHS]) + (f" and {more} more" if more > 0 else "")
 
 
-def _subset_error(
-    key: tuple[str, str], small: tuple[str, int], big: tuple[str, int]
+def _cut_off_error(
+    key: tuple[str, str], part: MonthPart, theirs: MonthPart, names: str, cut: _Cut
 ) -> InputDataError:
+    """Return the error naming both files when one holds only part of the other's month."""
     force, month = key
+    mine_side = (part.published.name, part.n_rows)
+    theirs_side = (names, theirs.n_rows)
+    small, big = (mine_side, theirs_side) if cut.mine else (theirs_side, mine_side)
+    fix = "Remove the incomplete file, or download the month again, and reload."
+    if cut.near is None:
+        msg = (
+            f"{small[0]} holds only {small[1]:,} of the {big[1]:,} rows that {big[0]} holds for "
+            f"{force or 'an unnamed force'} {month}: one of the two files is incomplete (cut "
+            f"off, or filtered). {fix}"
+        )
+        return InputDataError(msg)
+    n_held, n_differ = cut.near
     msg = (
-        f"{small[0]} holds only {small[1]:,} of the {big[1]:,} rows that {big[0]} holds for "
-        f"{force or 'an unnamed force'} {month}: one of the two files is incomplete (cut off, "
-        "or filtered). Remove the incomplete file, or download the month again, and reload."
+        f"{small[0]} holds {small[1]:,} rows for {force or 'an unnamed force'} {month} and "
+        f"{big[0]} holds {big[1]:,}; {n_held:,} of the {small[1]:,} are crimes that {big[0]} "
+        "holds too (the same Crime ID, or an identical row where there is none), though "
+        f"{n_differ:,} {'differs' if n_differ == 1 else 'differ'} in other columns (as a "
+        f"republished month's updated outcomes do): {small[0]} looks cut off (or filtered), "
+        f"perhaps from another publication of the month, rather than a later version of it. "
+        f"{fix}"
     )
     return InputDataError(msg)
 
@@ -458,6 +616,7 @@ def choose_month(
     parts: Sequence[MonthPart],
     *,
     on_subset: Literal["error", "keep all rows"] = "error",
+    near_subsets: bool = True,
 ) -> MonthChoice:
     """
     Decide which files of one force and month are kept (the rule of the module notes).
@@ -474,6 +633,11 @@ def choose_month(
         error. ``"keep all rows"`` (outcomes, stop and search, which the CSV reader does not
         read): the file holding every row of the other is kept, the other set aside as
         ``"cut off"``.
+    near_subsets
+        Whether a file holding nearly only the other's crimes, and clearly fewer rows
+        (:func:`cut_off_share`), counts as holding part of it, as a strict subset does (street
+        crimes). False: only a strict subset does (outcomes, stop and search, whose
+        republications add rows).
 
     Returns
     -------
@@ -483,7 +647,8 @@ def choose_month(
     Raises
     ------
     InputDataError
-        When ``on_subset`` is ``"error"`` and one file holds a strict subset of another's rows.
+        When ``on_subset`` is ``"error"`` and one file holds only part of another's month: a
+        strict subset of its rows, or (``near_subsets``) a near one.
     """
 
     def _newer_first(a: int, b: int) -> int:
@@ -498,24 +663,52 @@ def choose_month(
         if not related:
             chosen.append(index)
             continue
-        mine = part.hashes
-        theirs = functools.reduce(lambda a, b: a + b, (parts[i].hashes for i in related))
-        if mine != theirs and (mine < theirs or theirs < mine):
+        theirs = MonthPart.joined([parts[i] for i in related])
+        cut = _find_cut(part, theirs, near_subsets=near_subsets)
+        if cut is not None:
             if on_subset == "error":
                 names = " and ".join(parts[i].published.name for i in related)
-                mine_side = (part.published.name, part.n_rows)
-                theirs_side = (names, sum(parts[i].n_rows for i in related))
-                small, big = (mine_side, theirs_side) if mine < theirs else (theirs_side, mine_side)
-                raise _subset_error(key, small, big)
-            if mine < theirs:
-                aside.append(SetAside(index, "cut off", tuple(related), 0))
-            else:  # the older file holds every row of the newer ones: it is kept instead
+                raise _cut_off_error(key, part, theirs, names, cut)
+            if cut.mine:
+                aside.append(SetAside(index, "cut off", tuple(related), cut.n_differ))
+            else:  # the older file holds (nearly) every row of the newer ones: it is kept instead
                 chosen = [i for i in chosen if i not in related] + [index]
-                aside.extend(SetAside(i, "cut off", (index,), 0) for i in related)
+                aside.extend(
+                    SetAside(i, "cut off", (index,), (parts[i].hashes - part.hashes).total())
+                    for i in related
+                )
             continue
-        reason: Reason = "same rows" if mine == theirs else "older version"
-        aside.append(SetAside(index, reason, tuple(related), sum((mine - theirs).values())))
+        reason: Reason = "same rows" if part.hashes == theirs.hashes else "older version"
+        aside.append(SetAside(index, reason, tuple(related), (part.hashes - theirs.hashes).total()))
     return MonthChoice(kept=tuple(sorted(chosen, key=ordered.index)), set_aside=tuple(aside))
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """Which of two related files is the cut-off one, and how far it differs."""
+
+    mine: bool
+    """The file compared (older) is the cut-off one; False: the files kept are."""
+    near: tuple[int, int] | None = None
+    """``(rows held, rows differing)`` of the cut-off one when not a strict subset."""
+
+    @property
+    def n_differ(self) -> int:
+        return 0 if self.near is None else self.near[1]
+
+
+def _find_cut(part: MonthPart, theirs: MonthPart, *, near_subsets: bool) -> _Cut | None:
+    """Return which side is cut off: a strict subset, else (``near_subsets``) a near one."""
+    mine = part.hashes
+    if mine != theirs.hashes and (mine < theirs.hashes or theirs.hashes < mine):
+        return _Cut(mine=mine < theirs.hashes)
+    if not near_subsets:
+        return None
+    if (found := cut_off_share(part, theirs)) is not None:
+        return _Cut(mine=True, near=found)
+    if (found := cut_off_share(theirs, part)) is not None:
+        return _Cut(mine=False, near=found)
+    return None
 
 
 @dataclass
@@ -597,7 +790,8 @@ def choose_versions(
     Raises
     ------
     InputDataError
-        When one file holds a strict subset of another's rows for the same force and month.
+        When one file holds only part of another's rows for the same force and month: a strict
+        subset, or a near one (:func:`cut_off_share`).
     """
     slices: dict[tuple[str, str], list[tuple[int, pd.DataFrame]]] = defaultdict(list)
     for index, frame in enumerate(frames):
@@ -745,15 +939,29 @@ def _note(name: str, record: _Aside) -> str:
             f"{name} holds the same rows as {record.kept_name} for {months}; "
             f"read once ({record.n_rows:,} rows set aside)."
         )
+    if record.reason == "cut off" and record.n_differ:
+        return (
+            f"{name} holds fewer rows than {record.kept_name} for {months}, nearly all of them "
+            f"crimes that {record.kept_name} holds too, though {record.n_differ:,} "
+            f"{'differs' if record.n_differ == 1 else 'differ'} in other columns (as a "
+            f"republished month's updated outcomes do): taken for a cut-off copy, so "
+            f"kept {record.kept_name}; the {record.n_rows:,} rows of {name} were set aside."
+        )
     if record.reason == "cut off":
         return (
             f"{name} holds only some of the rows that {record.kept_name} holds for {months}, "
             f"and no other: kept {record.kept_name}; the {record.n_rows:,} rows of {name} were "
             "set aside (each is held by the file kept)."
         )
+    tip = (
+        f" If {name} was published later, put it in a folder named for the month it was "
+        "published (such as 2025-12/) and load both again."
+        if record.basis.startswith("it alone carries")
+        else ""
+    )
     return (
         f"{name} and {record.kept_name} both hold {months} and differ in {record.n_differ:,} "
         f"{'row' if record.n_differ == 1 else 'rows'} (a republished month): "
         f"kept {record.kept_name}, as {record.basis}; "
-        f"the {record.n_rows:,} rows of {name} for {months} were set aside, not mixed in."
+        f"the {record.n_rows:,} rows of {name} for {months} were set aside, not mixed in.{tip}"
     )
