@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from hotspots.knox import parse_distance_bands, parse_time_bands
 from hotspots.near_repeat import no_zones_message
 from layers.basemap import base_map
 from layers.map import street_layer
@@ -131,11 +132,10 @@ right.text_input("Time bands (days)", value="7,14,21,28", key=TIME_KEY)
 st.select_slider("Shuffles of the dates", options=[99, 199, 499, 999], value=999, key=PERM_KEY)
 chosen_type = st.session_state.get(TYPE_KEY)
 crime_type = None if chosen_type in (None, ALL_TYPES) else str(chosen_type)
-try:
-    d_bands = tuple(float(v) for v in str(st.session_state[DIST_KEY]).split(",") if v.strip())
-    t_bands = tuple(int(v) for v in str(st.session_state[TIME_KEY]).split(",") if v.strip())
-except ValueError:
-    _ui.fail("Bands are comma-separated numbers, e.g. 0,100,200,300,400 and 7,14,21,28.")
+d_bands = _ui.guarded(
+    "reading the distance bands", parse_distance_bands, str(st.session_state[DIST_KEY])
+)
+t_bands = _ui.guarded("reading the time bands", parse_time_bands, str(st.session_state[TIME_KEY]))
 
 tab_knox, tab_zones, tab_week = st.tabs(["Knox test", "Live risk zones", "7-day forecast"])
 

@@ -54,6 +54,8 @@ __all__ = [
     "knox_subject",
     "knox_test",
     "knox_test_xy",
+    "parse_distance_bands",
+    "parse_time_bands",
     "require_projected_m",
 ]
 
@@ -841,3 +843,74 @@ def knox_test(  # noqa: PLR0913 -- the test's documented settings
         min_ratio=min_ratio,
         subject=subject,
     )
+
+
+def parse_distance_bands(text: str) -> tuple[float, ...]:
+    """
+    Read Knox distance bands typed as ``0,100,200`` (``--distance-bands-m``, the app's box).
+
+    Parameters
+    ----------
+    text
+        Comma-separated upper bounds in metres.
+
+    Returns
+    -------
+    tuple of float
+        The bounds, as typed (their order is checked by :func:`knox_test`).
+
+    Raises
+    ------
+    ParameterError
+        When a value is not a number, naming the option and the app's box.
+
+    Examples
+    --------
+    >>> parse_distance_bands("0, 100,200")
+    (0.0, 100.0, 200.0)
+    """
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        msg = (
+            f"--distance-bands-m {text!r} (app: Distance bands (m)) is not a comma-separated list "
+            "of numbers (e.g. 0,100,200,300,400)."
+        )
+        raise ParameterError(msg) from None
+
+
+def parse_time_bands(text: str) -> tuple[int, ...]:
+    """
+    Read Knox time bands typed as ``7,14,21,28`` (``--time-bands-days``, the app's box).
+
+    Parameters
+    ----------
+    text
+        Comma-separated upper bounds in whole days.
+
+    Returns
+    -------
+    tuple of int
+        The bounds.
+
+    Raises
+    ------
+    ParameterError
+        When a value is not a whole number of days, naming the option and the app's box.
+
+    Examples
+    --------
+    >>> parse_time_bands("7,14")
+    (7, 14)
+    """
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = (0.5,)  # not numbers: the same advice as a fraction of a day
+    if any(v != int(v) for v in values):
+        msg = (
+            f"--time-bands-days {text!r} (app: Time bands (days)): give whole days "
+            "(e.g. 7,14,21,28)."
+        )
+        raise ParameterError(msg)
+    return tuple(int(v) for v in values)

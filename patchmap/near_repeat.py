@@ -30,22 +30,6 @@ __all__ = [
 ]
 
 
-def _numbers(text: str, *, name: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        msg = f"{name} {text!r} is not a comma-separated list of numbers (e.g. 0,100,200)."
-        raise ParameterError(msg) from None
-
-
-def _whole_days(text: str) -> tuple[int, ...]:
-    values = _numbers(text, name="--time-bands-days")
-    if any(v != int(v) for v in values):
-        msg = f"--time-bands-days {text!r}: give whole days (e.g. 7,14,21,28)."
-        raise ParameterError(msg)
-    return tuple(int(v) for v in values)
-
-
 def _extract(args: argparse.Namespace) -> Incidents:
     from patchmap._data import read_extract, with_known_types
     from spatial.demo import demo_incidents
@@ -125,13 +109,13 @@ def add_knox(parser: argparse.ArgumentParser) -> None:
 
 def run_knox(args: argparse.Namespace) -> int:
     """Run ``patchmap knox``; return the exit code."""
-    from hotspots.knox import knox_test
+    from hotspots.knox import knox_test, parse_distance_bands, parse_time_bands
 
     checked_json_out(args.out)
     result = knox_test(
         _selected(args),
-        distance_bands_m=_numbers(args.distance_bands_m, name="--distance-bands-m"),
-        time_bands_days=_whole_days(args.time_bands_days),
+        distance_bands_m=parse_distance_bands(args.distance_bands_m),
+        time_bands_days=parse_time_bands(args.time_bands_days),
         metric=args.metric,
         permutations=args.permutations,
         seed=args.seed,

@@ -176,3 +176,26 @@ def test_a_past_days_zones_are_the_commands(
     assert isinstance(live_on, dt.date)
     ends = read_incidents([tmp_path / "spring.csv"]).events["end"]
     assert live_on == ends.max().date()  # the extract's last day
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "option"),
+    [
+        ("nr_time_bands", "7.5,14", "--time-bands-days"),
+        ("nr_distance_bands", "0,100m", "--distance-bands-m"),
+    ],
+)
+def test_bands_the_test_cannot_take_get_the_commands_message(
+    key: str, typed: str, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page said 'comma-separated numbers' of 7.5 days; the command, 'whole days'."""
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    at.text_input(key=key).set_value(typed).run()
+    assert not at.exception
+    shown = at.error[0].value
+    capsys.readouterr()
+    assert main(["knox", "--demo", option, typed]) == 2
+    assert f"patchmap: error: {shown}" in _ui.plain(capsys.readouterr().err).splitlines()
+    assert f"(app: {'Time bands (days)' if 'time' in key else 'Distance bands (m)'})" in shown
