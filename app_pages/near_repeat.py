@@ -18,7 +18,15 @@ from hotspots.knox import parse_distance_bands, parse_time_bands
 from hotspots.near_repeat import no_zones_message
 from layers.basemap import base_map
 from layers.map import street_layer
-from layers.near_repeat import alert_map_layers, knox_table_html, write_alert_zones
+from layers.near_repeat import (
+    alert_map_layers,
+    alert_preset,
+    knox_table_html,
+    shared_zones,
+    shared_zones_text,
+    write_alert_zones,
+    zone_period,
+)
 from spatial.crs import BNG_EPSG
 from spatial.errors import PatchmapError
 from tasking.near_repeat import propose_cocooning
@@ -109,6 +117,40 @@ def _propose_form(alerts: NearRepeatAlerts) -> None:
     )
 
 
+def _partner_download(alerts: NearRepeatAlerts, network_path: str | None) -> None:
+    """Offer the partners' zones file: the preset's squares and weeks, as the command writes."""
+    preset = alert_preset("partner")
+    period = zone_period(preset)
+    network = (
+        None
+        if network_path is None
+        else _ui.guarded(
+            "loading the street network", _ui.network_from_path, network_path,
+            _ui.file_signature(network_path),
+        )
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        path = _ui.guarded(
+            "writing the partners' zones", write_alert_zones, alerts,
+            Path(folder) / "zones.gpkg", audience="partner", network=network,
+        )  # fmt: skip
+        st.download_button(
+            f"Download zones for partners (GeoPackage: {preset.snap_m:g} m squares from the "
+            f"events of whole {period}s, dated to the {period}, no events)",
+            path.read_bytes(),
+            file_name=f"near_repeat_zones_{alerts.on.isoformat()}.gpkg",
+            key=DOWNLOAD_KEY,
+        )
+    shared = _ui.guarded(
+        "drawing the partners' zones", shared_zones, alerts, audience="partner", network=network
+    )
+    st.caption(
+        _ui.plain(shared_zones_text(alerts, shared, audience="partner"))
+        + " There is no file for the public: a zone marks where single recent events happened, "
+        "finer than the ward totals the public may see."
+    )
+
+
 ctx = _ui.context()
 _ui.extract_inputs("near_repeat", "Dated crimes", ctx.dataset_id)
 
@@ -195,6 +237,8 @@ with tab_zones:
             network_path, events,
         )  # fmt: skip
         st.markdown(_ui.plain(alerts.describe()))
+        for note in alerts.notes:  # e.g. no street network: no street names
+            st.caption(_ui.plain(note))
         if alerts.n_zones and in_gb:
             demo = extract_key.startswith("demo:")
             m = base_map(alerts.zones, tiles="none" if demo else "openstreetmap")
@@ -216,15 +260,7 @@ with tab_zones:
             )
             for text in alerts.action_texts()[:5]:
                 st.markdown(f"- {_ui.plain(text)}")
-            with tempfile.TemporaryDirectory() as folder:
-                path = write_alert_zones(alerts, Path(folder) / "zones.gpkg", audience="partner")
-                st.download_button(
-                    "Download zones for partners (GeoPackage: 50 m squares, week-rounded, no "
-                    "events)",
-                    path.read_bytes(),
-                    file_name=f"near_repeat_zones_{on.isoformat()}.gpkg",
-                    key=DOWNLOAD_KEY,
-                )
+            _partner_download(alerts, network_path)
             _propose_form(alerts)
         elif alerts.n_zones:
             st.caption(

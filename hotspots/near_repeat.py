@@ -10,6 +10,10 @@ segments inside it: the doors to knock on for "cocooning" visits.
 
 The distance and time come from a Knox test (:func:`alerts_from_knox`) or from the user.
 
+Zones shared outside the police (:func:`partner_zones`) are drawn again from coarse facts alone:
+each event's square of the audience's lattice and the week (or month) it fell in, so neither
+the outline nor the date nor the streets named can place an event more finely than that.
+
 An event is dated by the day of its ``end`` (the latest it can have happened: a burglary found
 after a weekend is known by then); its circle is live on that day and the ``days`` after it.
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -34,6 +38,7 @@ from spatial.grid import cells_holding
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import numpy.typing as npt
     from shapely.geometry.base import BaseGeometry
 
     from hotspots.knox import KnoxResult
@@ -42,23 +47,36 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_NEAR_REPEAT_DAYS",
     "DEFAULT_NEAR_REPEAT_DISTANCE_M",
+    "NO_STREETS_NOTE",
     "PACK_MIN_EVENTS",
-    "PARTNER_CELL_M",
+    "ZONE_PERIODS",
     "NearRepeatAlerts",
+    "ZonePeriod",
     "alerts_from_knox",
+    "last_whole_period_end",
     "near_repeat_alerts",
     "no_zones_message",
     "pack_near_repeat",
     "partner_zones",
+    "period_end",
 ]
 
 DEFAULT_NEAR_REPEAT_DISTANCE_M: Final = 200.0
 """Radius of a risk zone when no Knox result is given (the usual cocooning radius)."""
 DEFAULT_NEAR_REPEAT_DAYS: Final = 14
 """Days a risk zone stays live when no Knox result is given."""
-PARTNER_CELL_M: Final = 50.0
-"""Zones for partners are drawn as the 50 m squares they touch, so no circle's centre (a
-victim's home) can be read back from them."""
+ZonePeriod = Literal["day", "week", "month"]
+"""The finest time a shared zone's events may be known to (weeks run Monday to Sunday)."""
+ZONE_PERIODS: Final[tuple[ZonePeriod, ...]] = get_args(ZonePeriod)
+"""Every zone period, finest first."""
+NO_STREETS_NOTE: Final = (
+    "No street network was given, so the streets inside the zones are not listed (streets, "
+    "n_street_segments and street_length_m are left empty): street names need a network."
+)
+"""The note of zones drawn without a street network."""
+_LONGEST_PERIOD_DAYS: Final = 31
+"""Days in the longest :data:`ZonePeriod` (a month): how far before a zone's lapse its
+coarsely dated events may lie."""
 PACK_MIN_EVENTS: Final = 30
 """Fewest events of the crime type a briefing pack runs the Knox test on."""
 _MAX_STREETS_NAMED: Final = 4
@@ -93,18 +111,26 @@ class NearRepeatAlerts:
     zones
         One row per merged zone (the events' CRS), largest first: ``zone_id`` (1..n),
         ``n_events``, ``first_event`` and ``last_event`` (dates), ``expires`` (the last day any of
-        its circles is live), ``incident_ids`` (comma-separated), ``streets`` (names inside, or
-        ""), ``n_street_segments``, ``street_length_m``, ``area_m2`` and the polygon.
+        its circles is live), ``incident_ids`` (comma-separated), ``streets`` (names inside; ""
+        when no street is, None without a network), ``n_street_segments`` and
+        ``street_length_m`` (null without a network), ``area_m2`` and the polygon.
     events
         The events whose circles are live: ``incident_id``, ``crime_type``, ``event_date``,
         ``expires``, ``zone_id`` and the point, with the input index.
     streets
         Street segments inside the zones, clipped to them: ``zone_id``, ``name``,
         ``length_m`` and the line (empty without a network).
+    recent
+        Every event of the chosen types known on ``on`` and dated no more than ``days`` plus
+        a month before it: ``incident_id``, ``event_date`` and the point. A zone shared by week
+        or month (:func:`partner_zones`) may still be live for events whose own circle has
+        lapsed, and is drawn from these.
     source
         Where the distance and time came from (a Knox verdict or "set by the user").
     notes
         Sentences for the user.
+    streets_listed
+        Whether a street network named the streets inside the zones.
     """
 
     on: dt.date
@@ -113,8 +139,10 @@ class NearRepeatAlerts:
     zones: gpd.GeoDataFrame
     events: gpd.GeoDataFrame
     streets: gpd.GeoDataFrame
+    recent: gpd.GeoDataFrame
     source: str
     notes: tuple[str, ...] = ()
+    streets_listed: bool = False
 
     @property
     def n_zones(self) -> int:
@@ -168,7 +196,8 @@ class NearRepeatAlerts:
 
 def _live_events(
     events: gpd.GeoDataFrame, on: dt.date, days: int, crime_types: Sequence[str] | None
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return the events whose circles are live on ``on``, and the recent events known then."""
     missing = [c for c in ("end",) if c not in events.columns]
     if missing:
         msg = (
@@ -182,19 +211,21 @@ def _live_events(
             msg = "The events have no crime_type column to select crime types from."
             raise MissingColumnError(msg)
         frame = frame[crime_type_mask(frame["crime_type"], crime_types)]
-    end = pd.to_datetime(frame["end"])
-    event_date = end.dt.normalize()
+    event_date = pd.to_datetime(frame["end"]).dt.normalize()
     day = pd.Timestamp(on)
-    live = (event_date <= day) & (event_date + pd.Timedelta(days=days) >= day)
-    out = frame.loc[live.to_numpy()].copy()
-    out["event_date"] = [d.date() for d in event_date[live]]
+    known = (event_date <= day).to_numpy()
+    live = known & (event_date + pd.Timedelta(days=days) >= day).to_numpy()
+    recent = known & (event_date + pd.Timedelta(days=days + _LONGEST_PERIOD_DAYS) >= day).to_numpy()
+    out = frame.loc[recent].copy()
+    out["event_date"] = [d.date() for d in event_date[recent]]
     out["expires"] = [d + dt.timedelta(days=days) for d in out["event_date"]]
     if "incident_id" not in out.columns:
         out["incident_id"] = out.index.astype(str)
     if "crime_type" not in out.columns:
         out["crime_type"] = ""
     columns = ["incident_id", "crime_type", "event_date", "expires"]
-    return gpd.GeoDataFrame(out[columns], geometry=out.geometry, crs=events.crs)
+    out = gpd.GeoDataFrame(out[columns], geometry=out.geometry, crs=events.crs)
+    return out.loc[live[recent]], out[["incident_id", "event_date", "geometry"]]
 
 
 def _street_summary(names: Sequence[str]) -> str:
@@ -230,6 +261,28 @@ def _streets_inside(zones: gpd.GeoDataFrame, network: StreetNetwork) -> gpd.GeoD
         frame.astype({"zone_id": "int64", "name": "str", "length_m": "float64"}),
         geometry=geoms,
         crs=zones.crs,
+    )
+
+
+def _with_streets(zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Add each zone's street names, segment count and length; null without a network."""
+    if streets is None:
+        return zones.assign(
+            streets=pd.Series([None] * len(zones), index=zones.index, dtype="object"),
+            n_street_segments=pd.Series(pd.NA, index=zones.index, dtype="Int64"),
+            street_length_m=pd.Series(np.nan, index=zones.index, dtype="float64"),
+        )
+    by_zone = streets.groupby("zone_id")
+    names, counts, lengths = [], [], []
+    for z in zones["zone_id"]:
+        mine = by_zone.get_group(z) if z in by_zone.groups else streets.iloc[:0]
+        names.append(_street_summary(list(mine["name"])))
+        counts.append(len(mine))
+        lengths.append(float(mine["length_m"].sum()))
+    return zones.assign(
+        streets=pd.Series(names, index=zones.index, dtype="object"),
+        n_street_segments=pd.Series(counts, index=zones.index, dtype="Int64"),
+        street_length_m=pd.Series(lengths, index=zones.index, dtype="float64"),
     )
 
 
@@ -342,7 +395,7 @@ def near_repeat_alerts(
             "Read both in British National Grid."
         )
         raise CRSError(msg)
-    live = _live_events(events, day, days, crime_types)
+    live, recent = _live_events(events, day, days, crime_types)
     zones, live = _merge_zones(live, distance_m)
     columns = ["zone_id", "n_events", "first_event", "last_event", "expires", "incident_ids"]
     streets = gpd.GeoDataFrame(
@@ -360,19 +413,8 @@ def near_repeat_alerts(
     if network is not None and len(zones):
         streets = _streets_inside(zones, network)
     elif network is None:
-        notes.append("No street network is loaded, so the streets inside the zones are not listed.")
-    by_zone = streets.groupby("zone_id")
-    zones["streets"] = [
-        _street_summary(list(by_zone.get_group(z)["name"])) if z in by_zone.groups else ""
-        for z in zones["zone_id"]
-    ]
-    zones["n_street_segments"] = [
-        len(by_zone.get_group(z)) if z in by_zone.groups else 0 for z in zones["zone_id"]
-    ]
-    zones["street_length_m"] = [
-        float(by_zone.get_group(z)["length_m"].sum()) if z in by_zone.groups else 0.0
-        for z in zones["zone_id"]
-    ]
+        notes.append(NO_STREETS_NOTE)
+    zones = _with_streets(zones, streets if network is not None else None)
     order = [*columns, "streets", "n_street_segments", "street_length_m", "area_m2", "geometry"]
     return NearRepeatAlerts(
         on=day,
@@ -381,8 +423,10 @@ def near_repeat_alerts(
         zones=zones[order],
         events=live,
         streets=streets,
+        recent=recent,
         source=source,
         notes=tuple(notes),
+        streets_listed=network is not None,
     )
 
 
@@ -453,65 +497,186 @@ def alerts_from_knox(
     )
 
 
-def _end_of_week(day: dt.date) -> dt.date:
-    return day + dt.timedelta(days=6 - day.weekday())
+def period_end(day: dt.date, period: ZonePeriod) -> dt.date:
+    """
+    Return the last day of the day, week (Monday to Sunday) or month holding ``day``.
+
+    Parameters
+    ----------
+    day
+        Any date.
+    period
+        ``"day"``, ``"week"`` or ``"month"``.
+
+    Returns
+    -------
+    datetime.date
+        ``day`` itself, the Sunday ending its week, or the last day of its month.
+
+    Examples
+    --------
+    >>> period_end(dt.date(2025, 3, 12), "week"), period_end(dt.date(2025, 3, 16), "week")
+    (datetime.date(2025, 3, 16), datetime.date(2025, 3, 16))
+    >>> period_end(dt.date(2024, 2, 3), "month"), period_end(dt.date(2025, 12, 31), "month")
+    (datetime.date(2024, 2, 29), datetime.date(2025, 12, 31))
+    """
+    if period == "week":
+        return day + dt.timedelta(days=6 - day.weekday())
+    if period == "month":
+        following = day.replace(day=28) + dt.timedelta(days=4)  # a day of the next month
+        return following - dt.timedelta(days=following.day)
+    return day
+
+
+def last_whole_period_end(on: dt.date, period: ZonePeriod) -> dt.date:
+    """
+    Return the last day of the latest period that is over by the end of ``on``.
+
+    Shared zones (:func:`partner_zones`) are drawn from the events of these periods only.
+
+    Parameters
+    ----------
+    on
+        The day the zones are drawn for.
+    period
+        ``"day"``, ``"week"`` or ``"month"``.
+
+    Returns
+    -------
+    datetime.date
+        ``on`` when a period ends on it, else the day before its period began.
+
+    Examples
+    --------
+    >>> last_whole_period_end(dt.date(2025, 5, 20), "week")  # a Tuesday
+    datetime.date(2025, 5, 18)
+    >>> last_whole_period_end(dt.date(2025, 5, 18), "week"), last_whole_period_end(
+    ...     dt.date(2025, 5, 20), "month")
+    (datetime.date(2025, 5, 18), datetime.date(2025, 4, 30))
+    """
+    if period_end(on, period) == on:
+        return on
+    if period == "week":
+        return on - dt.timedelta(days=on.weekday() + 1)
+    return on.replace(day=1) - dt.timedelta(days=1)
+
+
+def _coarse_lapse(
+    recent: gpd.GeoDataFrame, *, on: dt.date, days: int, period: ZonePeriod
+) -> tuple[npt.NDArray[np.bool_], list[dt.date]]:
+    """
+    Say which events make a shared zone on ``on``, and the day each one's zone lapses.
+
+    An event is known only by its ``period``: its zone runs from the end of that period (once
+    the period is over, so no event of an unfinished period betrays its day) to the end of the
+    period holding that end plus ``days``. Both depend on the period alone, never the day.
+    """
+    ends = [period_end(d, period) for d in recent["event_date"]]
+    lapses = [period_end(e + dt.timedelta(days=days), period) for e in ends]
+    keep = np.array([e <= on <= u for e, u in zip(ends, lapses, strict=True)], dtype=bool)
+    return keep, lapses
+
+
+def _zone_parts(outline: BaseGeometry) -> list[shapely.Polygon]:
+    parts = list(shapely.get_parts(outline)) if not outline.is_empty else []
+    parts.sort(key=lambda p: (-p.area, p.centroid.x, p.centroid.y))
+    return parts
 
 
 def partner_zones(
-    alerts: NearRepeatAlerts, *, cell_size_m: float = PARTNER_CELL_M
+    alerts: NearRepeatAlerts,
+    *,
+    cell_size_m: float,
+    period: ZonePeriod,
+    network: StreetNetwork | None = None,
 ) -> gpd.GeoDataFrame:
     """
-    Return the zones as a partner may see them: no event points, no exact dates.
+    Return the zones as an audience outside the police may see them: squares and periods.
 
-    Each zone becomes the union of the squares of a fixed ``cell_size_m`` lattice (anchored at
-    the CRS origin) met by circles of the zone's reach around the centres of its events' squares
-    (:func:`spatial.grid.cells_holding`), grown by half a square's diagonal so the squares cover
-    the whole zone. The squares met by the circles around the events themselves would depend on
-    where in its square each event lies; these depend on the events' squares alone, so a
-    victim's home cannot be read back to better than its square. Its expiry is rounded up to
-    the Sunday that ends its week, so no event's date can be read back either. Only the zone
-    number, the week-rounded ``live_until`` and the street names leave.
+    The zones are drawn again from two coarse facts per event: its square on a ``cell_size_m``
+    lattice anchored at the CRS origin, and the ``period`` (day, week or month) it fell in.
+
+    * Where: around the centre of each event's square a circle of the zone's radius plus half
+      a square's diagonal (so it holds the circle around the event itself, wherever in its
+      square the event lies), replaced by the squares it meets (:func:`spatial.grid.
+      cells_holding`); overlapping outlines merge into one zone. An event moved within its
+      square changes nothing, so no zone places an event more finely than its square (a zone
+      of one event is centred on that event's square).
+    * When: only events of periods over by ``on`` count (an unfinished week would date its
+      events to the days before ``on``), each live from its period's end to the end of the
+      period holding that end plus ``days``, so it may outlast the event's own circle. An
+      event moved within its period changes nothing either.
+    * Streets: the names met by the squares (with ``network``), never those of the police
+      zones, whose circles around the exact events would tell more.
 
     Parameters
     ----------
     alerts
-        The live zones.
+        The live zones (with their :attr:`NearRepeatAlerts.recent` events).
     cell_size_m
-        Side of the squares, in metres.
+        Side of the squares, in metres: the audience's finest cell (100 m for partners).
+    period
+        The finest time the audience may know events to: ``"day"``, ``"week"`` or ``"month"``.
+    network
+        The street network, to name the streets inside each zone; None leaves ``streets``
+        null.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``zone_id``, ``live_until`` (a date, a Sunday), ``streets`` and the polygon.
+        ``zone_id`` (1.., largest first), ``live_until`` (the last day of a period: a Sunday
+        for weeks) and ``streets`` (null without a network), with the polygon, in the zones'
+        CRS. No event point, count, reference or exact date.
 
     Raises
     ------
     ParameterError
-        When ``cell_size_m`` is not positive.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> _end_of_week(dt.date(2025, 3, 12)), _end_of_week(dt.date(2025, 3, 16))
-    (datetime.date(2025, 3, 16), datetime.date(2025, 3, 16))
+        When ``cell_size_m`` is not positive or ``period`` unknown.
+    CRSError
+        When the network's CRS is not the zones'.
     """
-    events = alerts.events
-    reach_m = alerts.distance_m + cell_size_m * math.sqrt(2) / 2  # covers every point's circle
-    outlines = cells_holding(
-        gpd.GeoSeries(events.geometry.to_numpy(), crs=events.crs),
-        events["zone_id"].to_numpy(),
-        cell_size_m=cell_size_m,
-        grow_m=reach_m,
+    if not (math.isfinite(cell_size_m) and cell_size_m > 0) or period not in ZONE_PERIODS:
+        msg = (
+            f"Shared zones need a cell size above 0 m and a period of {', '.join(ZONE_PERIODS)}; "
+            f"found {cell_size_m} m and {period!r}."
+        )
+        raise ParameterError(msg)
+    crs = alerts.zones.crs
+    if network is not None and network.crs != crs:
+        msg = f"The street network is in {network.crs} but the zones are in {crs}."
+        raise CRSError(msg)
+    recent = alerts.recent
+    keep, lapses = _coarse_lapse(recent, on=alerts.on, days=alerts.days, period=period)
+    points = gpd.GeoSeries(recent.geometry.to_numpy()[keep], crs=crs)
+    reach_m = alerts.distance_m + cell_size_m * math.sqrt(2) / 2  # holds every event's circle
+    outline = (
+        cells_holding(points, np.zeros(len(points)), cell_size_m=cell_size_m, grow_m=reach_m)
+        if len(points)
+        else gpd.GeoSeries([shapely.Polygon()], crs=crs)
     )
-    shapes = np.asarray(outlines.loc[alerts.zones["zone_id"].to_numpy()], dtype=object)
+    parts = _zone_parts(outline.iloc[0])
+    zone_ids = np.arange(1, len(parts) + 1, dtype=np.int64)
+    live_until = [period_end(alerts.on, period)] * len(parts)
+    if parts:
+        centres = (np.floor(shapely.get_coordinates(points.to_numpy()) / cell_size_m) + 0.5) * (
+            cell_size_m
+        )
+        event_of, part_of = shapely.STRtree(parts).query(
+            shapely.points(centres), predicate="within"
+        )
+        kept_lapses = np.asarray(lapses, dtype=object)[keep]
+        for event, part in zip(event_of, part_of, strict=True):
+            live_until[part] = max(live_until[part], kept_lapses[event])
+    zones = gpd.GeoDataFrame({"zone_id": zone_ids}, geometry=parts, crs=crs)
+    named = _with_streets(zones, None if network is None else _streets_inside(zones, network))
     return gpd.GeoDataFrame(
         {
-            "zone_id": alerts.zones["zone_id"].to_numpy(),
-            "live_until": [_end_of_week(d) for d in alerts.zones["expires"]],
-            "streets": alerts.zones["streets"].astype("str").to_numpy(),
+            "zone_id": zone_ids,
+            "live_until": pd.Series(live_until, dtype="object"),
+            "streets": named["streets"].to_numpy(),
         },
-        geometry=shapes,
-        crs=alerts.zones.crs,
+        geometry=parts,
+        crs=crs,
     )
 
 

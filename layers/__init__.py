@@ -117,11 +117,15 @@ if TYPE_CHECKING:
         KNOX_COLOURS,
         alert_export_layers,
         alert_map_layers,
+        alert_preset,
         knox_cell_colour,
         knox_grid,
         knox_table_html,
         near_repeat_brief,
+        shared_zones,
+        shared_zones_text,
         write_alert_zones,
+        zone_period,
     )
     from layers.overview import (
         MEASURE_LABELS,
@@ -318,6 +322,7 @@ _EXPORTS: dict[str, str] = {
     "aggregate_crimes": "layers.audience",
     "alert_export_layers": "layers.near_repeat",
     "alert_map_layers": "layers.near_repeat",
+    "alert_preset": "layers.near_repeat",
     "analysis_layers": "layers.export",
     "annual_rate": "layers.overview",
     "area_sources": "layers.metadata",
@@ -391,6 +396,8 @@ _EXPORTS: dict[str, str] = {
     "route_to_kml": "layers.routes",
     "select_fields": "layers.audience",
     "shared_locations": "layers.briefing",
+    "shared_zones": "layers.near_repeat",
+    "shared_zones_text": "layers.near_repeat",
     "shows_location_text": "layers.audience",
     "site_layer": "layers.map",
     "snap_locations": "layers.audience",
@@ -421,6 +428,7 @@ _EXPORTS: dict[str, str] = {
     "write_problem_areas": "layers.problems",
     "write_repeat_locations": "layers.problems",
     "write_shapefile_zip": "layers.writers",
+    "zone_period": "layers.near_repeat",
 }
 
 __all__ = [
@@ -511,6 +519,7 @@ __all__ = [
     "aggregate_crimes",
     "alert_export_layers",
     "alert_map_layers",
+    "alert_preset",
     "analysis_layers",
     "annual_rate",
     "area_sources",
@@ -584,6 +593,8 @@ __all__ = [
     "route_to_kml",
     "select_fields",
     "shared_locations",
+    "shared_zones",
+    "shared_zones_text",
     "shows_location_text",
     "site_layer",
     "snap_locations",
@@ -614,6 +625,7 @@ __all__ = [
     "write_problem_areas",
     "write_repeat_locations",
     "write_shapefile_zip",
+    "zone_period",
 ]
 
 

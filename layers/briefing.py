@@ -406,7 +406,8 @@ comparison area.</p>
 {% endfor %}</tr>{% endfor %}
 </table>
 <p class="small">Knox ratio (pairs observed / expected by chance); * significant after a false
-discovery rate correction; red: at least 1.2 times chance.</p>{% endif %}
+discovery rate correction; red: at least 1.2 times chance.{% if near_repeat.grid_note %}
+{{ near_repeat.grid_note }}{% endif %}</p>{% endif %}
 {% if near_repeat.zone_note %}<p>{{ near_repeat.zone_note }}</p>{% endif %}
 {% if near_repeat.zones %}<table>
 <tr><th>Zone</th>{% if near_repeat.zones[0].events %}<th class="n">Events</th>{% endif %}

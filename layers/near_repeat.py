@@ -1,11 +1,13 @@
 """
 Near-repeat zones on the map and in exports, at the detail each audience may see.
 
-``police`` gets the zones with their events, incident references and exact expiry, the events
-as points and the street segments inside; ``partner`` and ``public`` get only the zones drawn
-as 50 m squares with the expiry rounded up to the end of its week
-(:func:`hotspots.near_repeat.partner_zones`): no event points, no incident references, no
-exact dates or times.
+``police`` get the zones with their events, incident references and exact expiry, the events
+as points and the street segments inside. ``partner`` get only zones drawn again from each
+event's square of the preset's cell (``snap_m``, 100 m) and its week (``finest_time``), from
+the events of whole weeks only (:func:`hotspots.near_repeat.partner_zones`): no event points,
+counts, incident references or days. The ``public`` get no zones: a zone marks where single
+recent events happened, and the public may see a force extract's crimes only as ward totals
+(:func:`alert_preset` refuses them).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from typing import TYPE_CHECKING, Any, Final
 import folium
 import pandas as pd
 
-from hotspots.near_repeat import partner_zones
+from hotspots.near_repeat import last_whole_period_end, partner_zones
+from layers.audience import get_preset
 from layers.hotspot_layers import tooltip_layer
 from layers.metadata import ExportMetadata
 from layers.writers import write_gpkg
 from spatial.crs import require_bng
+from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,19 +34,24 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from hotspots.knox import KnoxResult
-    from hotspots.near_repeat import NearRepeatAlerts
-    from layers.audience import Audience
+    from hotspots.near_repeat import NearRepeatAlerts, ZonePeriod
+    from layers.audience import Audience, AudiencePreset
+    from spatial.network import StreetNetwork
 
 __all__ = [
     "ALERT_LAYER_FIELDS",
     "KNOX_COLOURS",
     "alert_export_layers",
     "alert_map_layers",
+    "alert_preset",
     "knox_cell_colour",
     "knox_grid",
     "knox_table_html",
     "near_repeat_brief",
+    "shared_zones",
+    "shared_zones_text",
     "write_alert_zones",
+    "zone_period",
 ]
 
 ALERT_LAYER_FIELDS: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
@@ -62,12 +71,14 @@ ALERT_LAYER_FIELDS: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
         "near_repeat_streets": ("zone_id", "name", "length_m"),
     },
     "partner": {"near_repeat_zones": ("zone_id", "live_until", "streets")},
-    "public": {"near_repeat_zones": ("zone_id", "live_until", "streets")},
 }
-"""The allow-list of fields per audience and layer: nothing else leaves."""
+"""The allow-list of fields per audience and layer: nothing else leaves. The public have
+none (:func:`alert_preset`)."""
 
 _ZONE_STYLE: Final = {"color": "#b2182b", "weight": 2, "fillColor": "#ef8a62", "fillOpacity": 0.3}
 _EVENT_STYLE: Final = {"color": "#67001f", "weight": 1, "fillColor": "#67001f", "fillOpacity": 0.9}
+_PERIOD_WORDS: Final[Mapping[str, str]] = {"day": "day", "week": "week", "month": "month"}
+_NOT_LISTED: Final = "not listed (no street network)"
 
 
 def _zone_style(_feature: object) -> dict[str, object]:
@@ -78,8 +89,72 @@ def _event_style(_feature: object) -> dict[str, object]:
     return dict(_EVENT_STYLE)
 
 
+def alert_preset(audience: Audience) -> AudiencePreset:
+    """
+    Return the preset near-repeat zones are shared by, refusing an audience that may not have them.
+
+    Parameters
+    ----------
+    audience
+        ``"police"``, ``"partner"`` or ``"public"``.
+
+    Returns
+    -------
+    AudiencePreset
+        The audience's preset (:func:`layers.audience.get_preset`).
+
+    Raises
+    ------
+    ParameterError
+        For an audience that may see a force extract's crimes only as ward totals (the
+        public): any zone would mark where one recent event happened, in a square finer than a
+        ward and with a count far below the threshold.
+
+    Examples
+    --------
+    >>> alert_preset("partner").snap_m
+    100.0
+    """
+    preset = get_preset(audience)
+    if preset.crime_detail == "wards":
+        msg = (
+            f"Near-repeat zones are not made for the {audience}: each zone marks where one or a "
+            f"few recent events happened, while the {audience} may see the crimes of a force "
+            f"extract only as ward totals of {preset.min_count} or more, by "
+            f"{preset.finest_time}. Share the zones with partners instead (the partner "
+            f"audience: {get_preset('partner').snap_m:g} m squares, dated to the "
+            f"{get_preset('partner').finest_time}), or publish ward totals with an export for "
+            f"the {audience}."
+        )
+        raise ParameterError(msg)
+    return preset
+
+
+def zone_period(preset: AudiencePreset) -> ZonePeriod:
+    """
+    Return the period a shared zone's events are known to: the preset's finest time.
+
+    Parameters
+    ----------
+    preset
+        The audience's preset.
+
+    Returns
+    -------
+    ZonePeriod
+        ``"week"`` or ``"month"`` as the preset says; ``"day"`` for finer presets.
+
+    Examples
+    --------
+    >>> zone_period(get_preset("partner"))
+    'week'
+    """
+    time = preset.finest_time
+    return time if time in ("week", "month") else "day"
+
+
 def alert_export_layers(
-    alerts: NearRepeatAlerts, *, audience: Audience
+    alerts: NearRepeatAlerts, *, audience: Audience, network: StreetNetwork | None = None
 ) -> dict[str, gpd.GeoDataFrame]:
     """
     Return the layers an audience may take away, with only their allowed fields.
@@ -89,36 +164,158 @@ def alert_export_layers(
     alerts
         The live zones (EPSG:27700).
     audience
-        ``"police"``, ``"partner"`` or ``"public"``.
+        ``"police"`` or ``"partner"`` (the public are refused, :func:`alert_preset`).
+    network
+        The street network, to name the streets inside partners' zones (the police zones
+        carry their own); None leaves them null.
 
     Returns
     -------
     dict
-        Layer name to frame: police get zones, events and streets; others the generalised
-        zones only.
+        Layer name to frame: police get zones, events and streets; partners the zones drawn
+        from the events' cells of the preset's ``snap_m`` and their weeks only
+        (:func:`hotspots.near_repeat.partner_zones`).
 
     Raises
     ------
     CRSError
         When the zones are not in British National Grid.
+    ParameterError
+        For the public.
     """
     require_bng(alerts.zones, name="near-repeat zones")
-    allowed = ALERT_LAYER_FIELDS[audience]
-    if audience == "police":
-        frames = {
-            "near_repeat_zones": alerts.zones,
-            "near_repeat_events": alerts.events,
-            "near_repeat_streets": alerts.streets,
-        }
-    else:
-        frames = {"near_repeat_zones": partner_zones(alerts)}
+    if alert_preset(audience).audience != "police":
+        return {"near_repeat_zones": shared_zones(alerts, audience=audience, network=network)}
+    allowed = ALERT_LAYER_FIELDS["police"]
+    frames = {
+        "near_repeat_zones": alerts.zones,
+        "near_repeat_events": alerts.events,
+        "near_repeat_streets": alerts.streets,
+    }
     return {
         name: frame[[*allowed[name], frame.geometry.name]].copy() for name, frame in frames.items()
     }
 
 
+def shared_zones(
+    alerts: NearRepeatAlerts, *, audience: Audience, network: StreetNetwork | None = None
+) -> gpd.GeoDataFrame:
+    """
+    Return the zones an audience outside the police may see, with only their allowed fields.
+
+    Drawn by :func:`hotspots.near_repeat.partner_zones` on the lattice of the preset's
+    ``snap_m`` from the events of whole periods of its ``finest_time``; in the zones' own
+    projected CRS (a force extract outside Great Britain is printed, not exported).
+
+    Parameters
+    ----------
+    alerts
+        The live zones.
+    audience
+        ``"partner"`` (the public are refused, :func:`alert_preset`).
+    network
+        The street network, to name the streets inside each zone; None leaves them null.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``zone_id``, ``live_until``, ``streets`` and the polygon.
+
+    Raises
+    ------
+    ParameterError
+        For the public, or for the police (who get :func:`alert_export_layers`' full layers).
+    """
+    preset = alert_preset(audience)
+    if preset.audience == "police":
+        msg = "The police get the zones themselves (alert_export_layers), not shared ones."
+        raise ParameterError(msg)
+    zones = partner_zones(
+        alerts, cell_size_m=preset.snap_m, period=zone_period(preset), network=network
+    )
+    return zones[[*ALERT_LAYER_FIELDS[audience]["near_repeat_zones"], zones.geometry.name]]
+
+
+def shared_zones_text(
+    alerts: NearRepeatAlerts, zones: gpd.GeoDataFrame, *, audience: Audience
+) -> str:
+    """
+    Say in one sentence what an audience outside the police is given.
+
+    Parameters
+    ----------
+    alerts
+        The live zones.
+    zones
+        The audience's zones (:func:`shared_zones`).
+    audience
+        Who they are for.
+
+    Returns
+    -------
+    str
+        E.g. "On 2025-05-20, 9 near-repeat zone(s) are live for partners: the 100 m squares
+        around the events of the weeks to 2025-05-18 (200 m around each, 28 days after its
+        week), the last until 2025-06-15." Only the day drawn for, the rounded dates and the
+        sizes: nothing the file does not hold.
+    """
+    preset = alert_preset(audience)
+    period = zone_period(preset)
+    word = _PERIOD_WORDS[period]
+    whole = last_whole_period_end(alerts.on, period)
+    who = f"{audience}s" if audience == "partner" else audience
+    if zones.empty:
+        return (
+            f"On {alerts.on.isoformat()}, no near-repeat zone is live for {who}: no event of the "
+            f"{word}s to {whole.isoformat()} has a zone lasting to this day."
+        )
+    until = sorted(zones["live_until"])
+    return (
+        f"On {alerts.on.isoformat()}, {len(zones)} near-repeat zone(s) are live for {who}: "
+        f"the {preset.snap_m:g} m squares around the events of the {word}s to "
+        f"{whole.isoformat()} ({alerts.distance_m:g} m around each, {alerts.days} days after "
+        f"its {word}), the first until {until[0].isoformat()}, the last until "
+        f"{until[-1].isoformat()}."
+    )
+
+
+def _zone_methods(
+    alerts: NearRepeatAlerts, preset: AudiencePreset, *, named: bool
+) -> dict[str, str]:
+    """Return the metadata's account of how the zones were drawn."""
+    streets = (
+        "named from the street network given"
+        if named
+        else "not listed: no street network was given (street names need one)"
+    )
+    common = {
+        "distance_m": f"{alerts.distance_m:g}",
+        "days": str(alerts.days),
+        "source": alerts.source,
+        "streets": streets,
+    }
+    if preset.audience == "police":
+        return {"method": "circles around recent events, merged where they overlap", **common}
+    period = zone_period(preset)
+    return {
+        "method": (
+            f"the {preset.snap_m:g} m squares met by circles around the centres of the squares "
+            f"holding the events of whole {period}s, merged where they overlap; each zone live "
+            f"to the end of the {period} in which its last event's {period} plus the days ends"
+        ),
+        "cell_size_m": f"{preset.snap_m:g}",
+        "period": period,
+        **common,
+    }
+
+
 def write_alert_zones(
-    alerts: NearRepeatAlerts, path: str | Path, *, audience: Audience, area: str = ""
+    alerts: NearRepeatAlerts,
+    path: str | Path,
+    *,
+    audience: Audience,
+    area: str = "",
+    network: StreetNetwork | None = None,
 ) -> Path:
     """
     Write the zones (and, for the police, their events and streets) to a GeoPackage.
@@ -133,6 +330,8 @@ def write_alert_zones(
         Who the file is for (see :func:`alert_export_layers`).
     area
         The area's name, for the metadata.
+    network
+        The street network, to name the streets of partners' zones.
 
     Returns
     -------
@@ -143,22 +342,19 @@ def write_alert_zones(
     ------
     CRSError
         When the zones are not in British National Grid.
+    ParameterError
+        For the public.
     """
-    layers = alert_export_layers(alerts, audience=audience)
+    layers = alert_export_layers(alerts, audience=audience, network=network)
+    preset = alert_preset(audience)
+    named = alerts.streets_listed if audience == "police" else network is not None
     metadata = ExportMetadata(
         title=f"patchmap near-repeat zones on {alerts.on.isoformat()} ({audience})",
         area=area or "the loaded extract",
         audience=audience,
         min_count=None,
         period=None,
-        methods={
-            "near_repeat_zones": {
-                "method": "circles around recent events, merged where they overlap",
-                "distance_m": f"{alerts.distance_m:g}",
-                "days": str(alerts.days),
-                "source": alerts.source,
-            }
-        },
+        methods={"near_repeat_zones": _zone_methods(alerts, preset, named=named)},
         fields={name: tuple(c for c in f.columns if c != "geometry") for name, f in layers.items()},
         sources=("Force crime extract (police use); OpenStreetMap contributors (streets).",),
         created_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -166,8 +362,18 @@ def write_alert_zones(
     return write_gpkg(layers, path, metadata=metadata)
 
 
+def _street_label(value: object) -> str:
+    """Return a zone's streets as shown: "-" for none inside, a note when none were listed."""
+    if value is None or (isinstance(value, float) and value != value):  # noqa: PLR0124 -- NaN
+        return _NOT_LISTED
+    return str(value) or "-"
+
+
 def alert_map_layers(
-    alerts: NearRepeatAlerts, *, audience: Audience = "police"
+    alerts: NearRepeatAlerts,
+    *,
+    audience: Audience = "police",
+    network: StreetNetwork | None = None,
 ) -> list[folium.FeatureGroup]:
     """
     Return the folium layers of the live zones (and, for the police, their events).
@@ -177,8 +383,10 @@ def alert_map_layers(
     alerts
         The live zones (EPSG:27700).
     audience
-        ``"police"`` shows the zones as circles with their events; others the generalised
-        zones of :func:`alert_export_layers`.
+        ``"police"`` shows the zones as circles with their events; partners the zones of
+        :func:`alert_export_layers`.
+    network
+        The street network, to name the streets of partners' zones.
 
     Returns
     -------
@@ -189,8 +397,10 @@ def alert_map_layers(
     ------
     CRSError
         When the zones are not in British National Grid.
+    ParameterError
+        For the public.
     """
-    layers = alert_export_layers(alerts, audience=audience)
+    layers = alert_export_layers(alerts, audience=audience, network=network)
     zones = layers["near_repeat_zones"]
     if zones.empty:
         return [folium.FeatureGroup(name="Near-repeat zones")]
@@ -198,7 +408,7 @@ def alert_map_layers(
     props: dict[str, Any] = {
         "zone_id": zones["zone_id"].astype("int64").to_numpy(),
         "until": [html.escape(str(v)) for v in zones[until]],
-        "streets": [html.escape(str(v)) or "-" for v in zones["streets"]],
+        "streets": [html.escape(_street_label(v)) for v in zones["streets"]],
     }
     tooltip = {"zone_id": "Zone", "until": "Live until", "streets": "Streets"}
     if audience == "police":
@@ -276,7 +486,7 @@ def knox_cell_colour(ratio: float, *, significant: bool, raised: bool) -> str:
     return KNOX_COLOURS["not significant"]
 
 
-def knox_grid(result: KnoxResult) -> pd.DataFrame:
+def knox_grid(result: KnoxResult, *, pairs: bool = True) -> pd.DataFrame:
     """
     Return the Knox table as a grid of display text, one row per distance band.
 
@@ -288,6 +498,10 @@ def knox_grid(result: KnoxResult) -> pd.DataFrame:
     ----------
     result
         The Knox test.
+    pairs
+        Show the observed and expected pairs; False for the ratio and star alone (``"1.37*"``),
+        for partners: a pair count of 1 or 2 in a small area says which homes were burgled
+        twice, and the ratio with the expected pairs would give it back.
 
     Returns
     -------
@@ -303,10 +517,12 @@ def knox_grid(result: KnoxResult) -> pd.DataFrame:
                 row.append("-")
                 continue
             star = "*" if result.significant[r, c] else ""
-            row.append(
-                f"{ratio:.2f}{star} ({int(result.observed[r, c]):,} / "
-                f"{float(result.expected[r, c]):,.0f})"
+            counts = (
+                f" ({int(result.observed[r, c]):,} / {float(result.expected[r, c]):,.0f})"
+                if pairs
+                else ""
             )
+            row.append(f"{ratio:.2f}{star}{counts}")
         rows.append(row)
     return pd.DataFrame(
         rows, index=list(result.distance_labels), columns=list(result.time_labels), dtype="str"
@@ -361,9 +577,11 @@ def near_repeat_brief(
     """
     Return the briefing pack's near-repeat section, at the audience's detail.
 
-    Every audience gets the verdict; police and partners get the coloured Knox grid (pair
-    counts by band, no locations); police get the live zones with their event counts, streets
-    and expiry; partners the zones' streets and the week their zone ends; the public no zones.
+    Every audience gets the verdict; the police get the coloured Knox grid with its pair counts
+    and partners the grid's ratios and significance only (no counts of pairs); the police get
+    the live zones with their event counts, streets and expiry; partners the zones of
+    :func:`alert_export_layers` (squares of the preset's cell, dated to the week); the public
+    no grid and no zones.
 
     Parameters
     ----------
@@ -378,10 +596,10 @@ def near_repeat_brief(
     -------
     dict
         ``verdict``, ``columns`` (time labels), ``grid`` (rows of ``(label, [(text, colour)])``),
-        ``zones`` (rows of dicts), ``zones_date``, ``zone_note`` (plain text; the template
-        escapes it).
+        ``grid_note``, ``zones`` (rows of dicts), ``zones_date``, ``zone_note`` (plain text;
+        the template escapes it).
     """
-    grid_text = knox_grid(result)
+    grid_text = knox_grid(result, pairs=audience == "police")
     grid: list[tuple[str, list[tuple[str, str]]]] = []
     if audience != "public":
         for r, label in enumerate(result.distance_labels):
@@ -404,28 +622,34 @@ def near_repeat_brief(
             {
                 "zone": str(z.zone_id),
                 "events": str(z.n_events),
-                "streets": str(z.streets) or "-",
+                "streets": _street_label(z.streets),
                 "until": str(z.expires),
             }
             for z in alerts.zones.itertuples()
         ]
         note = alerts.describe()
     elif alerts is not None and audience == "partner":
-        partner = alert_export_layers(alerts, audience="partner")["near_repeat_zones"]
+        shared = alert_export_layers(alerts, audience="partner")["near_repeat_zones"]
+        word = _PERIOD_WORDS[zone_period(alert_preset("partner"))]
         zones = [
-            {"zone": str(z), "events": "", "streets": str(s) or "-", "until": f"week ending {u}"}
+            {
+                "zone": str(z),
+                "events": "",
+                "streets": _street_label(s),
+                "until": f"{word} ending {u}",
+            }
             for z, s, u in zip(
-                partner["zone_id"], partner["streets"], partner["live_until"], strict=True
+                shared["zone_id"], shared["streets"], shared["live_until"], strict=True
             )
         ]
-        note = (
-            f"{len(zones)} near-repeat zone(s) live on {alerts.on.isoformat()}; zones are drawn "
-            "as 50 m squares and dated to the week, without the events that made them."
+        note = shared_zones_text(alerts, shared, audience="partner") + (
+            " The zones are drawn without the events that made them."
         )
     return {
         "verdict": result.verdict,
         "columns": list(result.time_labels),
         "grid": grid,
+        "grid_note": "" if audience == "police" else "Pairs are counted for the police only.",
         "zones": zones,
         "zones_date": alerts.on.isoformat() if alerts is not None else "",
         "zone_note": note,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchmap._options import iso_date
@@ -158,8 +159,17 @@ def add_alerts(parser: argparse.ArgumentParser) -> None:
         "--audience",
         choices=("police", "partner", "public"),
         default="police",
-        help="--out detail: police (zones, events, streets) or partner/public (zones only; "
-        "default police)",
+        help="detail printed and written: police (zones, events, streets, exact dates) or "
+        "partner (zones as 100 m squares from the events of whole weeks, dated to the week; "
+        "no events, counts or days); public is refused: zones mark single recent events "
+        "(default police)",
+    )
+    parser.add_argument(
+        "--network",
+        type=Path,
+        metavar="FILE",
+        help="street network to name the streets inside each zone: OSMnx .graphml, OSM XML "
+        ".osm or .osm.pbf (the demo's with --demo); without one the streets are left empty",
     )
     parser.add_argument(
         "--db",
@@ -193,70 +203,131 @@ def _propose(args: argparse.Namespace, alerts: NearRepeatAlerts) -> list[int]:
         engine.dispose()
 
 
-def _demo_network(args: argparse.Namespace, events: gpd.GeoDataFrame) -> StreetNetwork | None:
-    """Return the demo town's streets with --demo, to name each zone's streets as the app does."""
+def _network(args: argparse.Namespace, events: gpd.GeoDataFrame) -> StreetNetwork | None:
+    """Return ``--network``, else the demo town's streets with --demo (as the app names them)."""
     from boundaries.dataset import load_demo
     from spatial.crs import BNG_EPSG
     from spatial.network import load_network
 
+    if args.network is not None:
+        return load_network(args.network)
     in_gb = events.crs is not None and events.crs.to_epsg() == BNG_EPSG
     path = load_demo().network_path if args.demo and in_gb else None
     return None if path is None else load_network(path)
 
 
-def run_alerts(args: argparse.Namespace) -> int:
-    """Run ``patchmap alerts``; return the exit code."""
+_NO_NETWORK_NOTE = (
+    "Street names need a street network, so the streets inside the zones are left empty: give "
+    "--network FILE (.graphml, .osm or .osm.pbf) to name them."
+)
+
+
+def _alerts(
+    args: argparse.Namespace, events: gpd.GeoDataFrame, network: StreetNetwork | None
+) -> NearRepeatAlerts:
+    """Return the zones live on --date, sized by --distance-m/--days or a Knox test."""
     from hotspots.knox import knox_test
     from hotspots.near_repeat import alerts_from_knox, near_repeat_alerts
 
+    day: dt.date = args.date
+    if args.distance_m is not None:
+        return near_repeat_alerts(
+            events, on=day, distance_m=args.distance_m, days=args.days, network=network
+        )
+    knox = knox_test(
+        events.loc[events["end"] < dt.datetime.combine(day, dt.time())],
+        permutations=args.permutations,
+        seed=args.seed,
+        subject=_subject(args),
+    )
+    return alerts_from_knox(events, knox, on=day, network=network)
+
+
+def _json_rows(frame: gpd.GeoDataFrame) -> list[dict[str, str | None]]:
+    """Return a frame's rows as text, with null for a missing value (no street network)."""
+    import pandas as pd
+
+    table = frame.drop(columns=frame.geometry.name)
+    return [
+        {str(k): None if v is None or pd.isna(v) else str(v) for k, v in row.items()}
+        for row in table.to_dict("records")
+    ]
+
+
+def _police_record(alerts: NearRepeatAlerts) -> tuple[dict[str, object], list[str]]:
+    """Return the police record (zones, events, exact dates) and the printed action lines."""
+    record: dict[str, object] = {
+        "n_zones": alerts.n_zones,
+        "n_events": len(alerts.events),
+        "zones": _json_rows(alerts.zones),
+        "actions": list(alerts.action_texts()),
+        "text": alerts.describe(),
+    }
+    return record, [f"- {text}" for text in alerts.action_texts()]
+
+
+def _shared_record(
+    args: argparse.Namespace, alerts: NearRepeatAlerts, network: StreetNetwork | None
+) -> tuple[dict[str, object], list[str]]:
+    """Return what a partner's file holds (no event, count or day), and its printed lines."""
+    from layers.near_repeat import shared_zones, shared_zones_text
+
+    zones = shared_zones(alerts, audience=args.audience, network=network)
+    rows = _json_rows(zones)
+    lines = [
+        f"- Zone {r['zone_id']}: live until {r['live_until']}"
+        + (f", near {r['streets']}" if r["streets"] else "")
+        for r in rows
+    ]
+    record: dict[str, object] = {
+        "n_zones": len(zones),
+        "n_events": None,
+        "zones": rows,
+        "actions": [],
+        "text": shared_zones_text(alerts, zones, audience=args.audience),
+    }
+    return record, lines
+
+
+def run_alerts(args: argparse.Namespace) -> int:
+    """Run ``patchmap alerts``; return the exit code."""
+    from hotspots.near_repeat import NO_STREETS_NOTE
+    from layers.near_repeat import alert_preset, write_alert_zones
+
+    alert_preset(args.audience)  # the public are refused before any data is read
     if args.out is not None and args.out.suffix.lower() != ".gpkg":
         msg = f"--out {args.out.name}: write the zones as .gpkg."
         raise ParameterError(msg)
-    events = _selected(args)
-    _require_gb_for_out(args, events)
-    day: dt.date = args.date
     if (args.distance_m is None) != (args.days is None):
         msg = "Give both --distance-m and --days, or neither (then a Knox test sets them)."
         raise ParameterError(msg)
-    network = _demo_network(args, events)
-    if args.distance_m is not None:
-        alerts = near_repeat_alerts(
-            events, on=day, distance_m=args.distance_m, days=args.days, network=network
-        )
-    else:
-        knox = knox_test(
-            events.loc[events["end"] < dt.datetime.combine(day, dt.time())],
-            permutations=args.permutations,
-            seed=args.seed,
-            subject=_subject(args),
-        )
-        alerts = alerts_from_knox(events, knox, on=day, network=network)
+    events = _selected(args)
+    _require_gb_for_out(args, events)
+    network = _network(args, events)
+    alerts = _alerts(args, events, network)
     if args.out is not None:
-        from layers.near_repeat import write_alert_zones
-
-        write_alert_zones(alerts, args.out, audience=args.audience)
+        write_alert_zones(alerts, args.out, audience=args.audience, network=network)
     proposed = _propose(args, alerts) if args.db else []
+    if args.audience == "police":
+        shown, lines = _police_record(alerts)
+    else:
+        shown, lines = _shared_record(args, alerts, network)
+    notes = [_NO_NETWORK_NOTE if n == NO_STREETS_NOTE else n for n in alerts.notes]
     record = {
-        "date": day.isoformat(),
+        "date": alerts.on.isoformat(),
         "distance_m": alerts.distance_m,
         "days": alerts.days,
         "source": alerts.source,
-        "n_zones": alerts.n_zones,
-        "n_events": len(alerts.events),
-        "zones": alerts.zones.drop(columns="geometry").astype(str).to_dict("records")
-        if args.audience == "police"
-        else [],
-        "actions": list(alerts.action_texts()) if args.audience == "police" else [],
-        "text": alerts.describe(),
+        **shown,
         "proposed_action_ids": proposed,
-        "notes": list(alerts.notes),
+        "notes": notes,
     }
     if args.json:
         print_json(record)
         return 0
-    print(alerts.describe())
-    for text in alerts.action_texts():
-        print(f"- {text}")
+    print(record["text"])
+    for line in [*lines, *(f"Note: {note}" for note in notes)]:
+        print(line)
     if args.out is not None:
         print(f"Wrote {args.out} ({args.audience}).")
     return 0
