@@ -254,28 +254,27 @@ def shared_zones_text(
     Returns
     -------
     str
-        E.g. "On 2025-05-20, 9 near-repeat zone(s) are live for partners: the 100 m squares
-        around the events of the weeks to 2025-05-18 (200 m around each, 28 days after its
-        week), the last until 2025-06-15." Only the day drawn for, the rounded dates and the
-        sizes: nothing the file does not hold.
+        E.g. "On 2025-05-20, partners get 4 live near-repeat zone(s): the 100 m squares around
+        the events of the weeks to 2025-05-18 (200 m around each, 28 days after its week), the
+        first live until 2025-05-25, the last until 2025-06-15." Only the day drawn for, the
+        rounded dates and the sizes: nothing the file does not hold.
     """
     preset = alert_preset(audience)
     period = zone_period(preset)
     word = _PERIOD_WORDS[period]
     whole = last_whole_period_end(alerts.on, period)
-    who = f"{audience}s" if audience == "partner" else audience
+    who = "partners" if audience == "partner" else f"the {audience}"
     if zones.empty:
         return (
-            f"On {alerts.on.isoformat()}, no near-repeat zone is live for {who}: no event of the "
+            f"On {alerts.on.isoformat()}, {who} get no live near-repeat zone: no event of the "
             f"{word}s to {whole.isoformat()} has a zone lasting to this day."
         )
     until = sorted(zones["live_until"])
     return (
-        f"On {alerts.on.isoformat()}, {len(zones)} near-repeat zone(s) are live for {who}: "
-        f"the {preset.snap_m:g} m squares around the events of the {word}s to "
-        f"{whole.isoformat()} ({alerts.distance_m:g} m around each, {alerts.days} days after "
-        f"its {word}), the first until {until[0].isoformat()}, the last until "
-        f"{until[-1].isoformat()}."
+        f"On {alerts.on.isoformat()}, {who} get {len(zones)} live near-repeat zone(s): the "
+        f"{preset.snap_m:g} m squares around the events of the {word}s to {whole.isoformat()} "
+        f"({alerts.distance_m:g} m around each, {alerts.days} days after its {word}), the first "
+        f"live until {until[0].isoformat()}, the last until {until[-1].isoformat()}."
     )
 
 

@@ -76,6 +76,17 @@ def test_near_repeat_page_zones_by_hand(page: AppTest) -> None:
     zones = next(d.value for d in at.dataframe if "incident_ids" in d.value.columns)
     assert len(zones) > 0
     assert (zones["streets"] != "").any()  # streets inside, from the demo street network
+    # the partners' file: the preset's 100 m squares and weeks (it was 50 m squares)
+    labels = [str(b.proto.label) for b in at.get("download_button")]
+    label = (
+        "Download zones for partners (GeoPackage: 100 m squares from the events of whole "
+        "weeks, dated to the week, no events)"
+    )
+    assert labels == [label]
+    shared = [c.value for c in at.caption if "partners get" in c.value]
+    assert len(shared) == 1
+    assert "the 100 m squares around the events of the weeks to 2025-05-18" in shared[0]
+    assert "There is no file for the public" in shared[0]
 
 
 def test_near_repeat_page_proposes_cocooning_visits(page: AppTest, tasking_log: Path) -> None:

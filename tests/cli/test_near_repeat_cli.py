@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -10,6 +12,7 @@ import pyogrio
 import pytest
 from sqlalchemy.orm import Session
 
+from boundaries.dataset import load_demo
 from hotspots.knox import knox_test
 from patchmap import cli
 from spatial.demo import NEAR_REPEAT_CHAIN, demo_incidents, write_demo_extract
@@ -99,6 +102,103 @@ def test_alerts_write_partner_zones_and_name_the_chain(
     in_zones = {i for z in zone_rows for i in str(z["incident_ids"]).split(", ")}
     assert chain_ids & in_zones  # the chain's recent burglaries make a live zone on 20 May
     assert str(record["text"]).startswith(f"On {day},")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _zones(record: dict[str, object]) -> list[dict[str, object]]:
+    zones = record["zones"]
+    assert isinstance(zones, list)
+    return zones
+
+
+def test_alerts_for_partners_print_only_what_their_file_holds(
+    capsys: pytest.CaptureFixture[str], extract_path: Path, tmp_path: Path
+) -> None:
+    """Audit 12-c: partner output named each zone's exact expiry, hence its events' days."""
+    base = ["alerts", "--incidents", str(extract_path), "--crime-type", "Burglary"]
+    base += ["--date", "2025-05-20", "--distance-m", "200", "--days", "14"]
+    police = _json(capsys, [*base, "--json"])
+    exact = {str(z[k]) for z in _zones(police) for k in ("expires", "first_event")}
+    out = tmp_path / "zones.gpkg"
+    record = _json(capsys, [*base, "--audience", "partner", "--out", str(out), "--json"])
+    zones = gpd.read_file(out, layer="near_repeat_zones")
+    assert record["n_zones"] == len(zones) > 0
+    assert record["n_events"] is None
+    assert record["actions"] == []
+    rows = record["zones"]
+    assert isinstance(rows, list)
+    assert [r["live_until"] for r in rows] == [str(d)[:10] for d in zones["live_until"]]
+    text = str(record["text"])
+    assert text.startswith(f"On 2025-05-20, partners get {len(zones)} live near-repeat zone(s)")
+    # the only dates: the day drawn for, the last whole week's Sunday and zones' Sundays
+    shown = set(_DATE.findall(json.dumps(record)))
+    assert shown - {"2025-05-20"} == {str(r["live_until"]) for r in rows} | {"2025-05-18"}
+    assert all(dt.date.fromisoformat(d).weekday() == 6 for d in shown - {"2025-05-20"})
+    assert exact - shown  # the police's days are not among them
+    # printed: the same sentence and one line per zone of the file; no cocooning actions
+    assert cli.main([*base, "--audience", "partner"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(text)
+    assert "Cocooning visits" not in printed
+    assert "recent event(s)" not in printed
+    assert set(_DATE.findall(printed)) <= shown
+    assert sum(line.startswith("- Zone ") for line in printed.splitlines()) == len(zones)
+    assert "Cocooning visits" in str(police["actions"])  # the police keep theirs
+
+
+def test_alerts_for_the_public_are_refused_before_reading_data(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "zones.gpkg"
+    argv = ["alerts", "--demo", "--crime-type", "Burglary", "--date", "2025-05-20"]
+    for extra in (["--out", str(out)], ["--json"], []):
+        assert cli.main([*argv, "--audience", "public", *extra]) == 2
+        got, err = capsys.readouterr()
+        assert got == ""
+        assert err.startswith("patchmap: error: Near-repeat zones are not made for the public:")
+        assert "Share the zones with partners instead" in err
+    assert not out.exists()
+
+
+def test_alerts_name_streets_only_with_a_network(
+    capsys: pytest.CaptureFixture[str], extract_path: Path, tmp_path: Path
+) -> None:
+    """Audit 12-a: a force's extract gave streets "" and 0 m, read as a fact."""
+    base = ["alerts", "--incidents", str(extract_path), "--crime-type", "Burglary"]
+    base += ["--date", "2025-05-20", "--distance-m", "200", "--days", "14"]
+    out = tmp_path / "bare.gpkg"
+    bare = _json(capsys, [*base, "--out", str(out), "--json"])
+    zones = bare["zones"]
+    assert isinstance(zones, list)
+    assert zones
+    assert all(z["streets"] is None for z in zones)
+    assert all(z["street_length_m"] is None for z in zones)
+    assert all(z["n_street_segments"] is None for z in zones)
+    notes = bare["notes"]
+    assert isinstance(notes, list)
+    assert any("Street names need a street network" in str(n) for n in notes)
+    assert gpd.read_file(out, layer="near_repeat_zones")["streets"].isna().all()
+    network = str(load_demo().network_path)
+    named = _json(capsys, [*base, "--network", network, "--json"])
+    rows = named["zones"]
+    assert isinstance(rows, list)
+    assert [z["incident_ids"] for z in rows] == [z["incident_ids"] for z in zones]
+    assert all(z["streets"] for z in rows)
+    assert all(float(str(z["street_length_m"])) > 0 for z in rows)
+    assert named["notes"] == []
+    # the same names as --demo, which loads the demo town's network itself
+    demo = _json(capsys, [*base, "--demo", "--json"])
+    assert demo["zones"] == rows
+    # partners' streets come from the same network, and are missing without it
+    shared = _json(capsys, [*base, "--network", network, "--audience", "partner", "--json"])
+    assert all(z["streets"] for z in _zones(shared))
+    shared_bare = _json(capsys, [*base, "--audience", "partner", "--json"])
+    assert all(z["streets"] is None for z in _zones(shared_bare))
+    printed_argv = [*base, "--audience", "partner"]
+    assert cli.main(printed_argv) == 0
+    assert "Note: Street names need a street network" in capsys.readouterr().out
 
 
 def test_backtest_and_forecast_at_a_7_day_horizon(capsys: pytest.CaptureFixture[str]) -> None:
@@ -195,7 +295,7 @@ def test_alerts_out_outside_great_britain_is_refused_before_any_analysis(
 def test_knox_and_alerts_help_give_their_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     for command, defaults in (
         ("knox", ("(default 999)", "(default 0)", "(default 0,100,200,300,400)", "(default 7,14,")),
-        ("alerts", ("(default 999)", "(default 0)", "default police)")),
+        ("alerts", ("(default 999)", "(default 0)", "default police)", "--network FILE")),
     ):
         with pytest.raises(SystemExit):
             cli.main([command, "--help"])

@@ -158,29 +158,139 @@ def test_alerts_from_knox_without_near_repeat_says_so() -> None:
         alerts_from_knox(events, knox, on="2025-03-15")
 
 
-def test_partner_zones_hide_event_points_and_dates() -> None:
+def test_partner_zones_lie_on_the_cell_lattice_and_cover_each_events_circle() -> None:
     alerts = near_repeat_alerts(_events(), on="2025-03-15", distance_m=200, days=14)
-    partner = partner_zones(alerts, cell_size_m=50)
+    partner = partner_zones(alerts, cell_size_m=100, period="week")
     assert list(partner.columns) == ["zone_id", "live_until", "streets", "geometry"]
-    # expiry rounded up to the Sunday ending its week: 19 March 2025 is a Wednesday
-    assert partner.iloc[0]["live_until"] == dt.date(2025, 3, 23)
-    assert all(d.weekday() == 6 for d in partner["live_until"])
-    for zone, cover in zip(alerts.zones.geometry, partner.geometry, strict=True):
-        assert cover.covers(zone.buffer(-0.01))  # the squares cover the whole zone
-        # every vertex lies on the 50 m lattice: no circle centre can be read back
+    assert list(partner["zone_id"]) == [1, 2]
+    for cover in partner.geometry:
         coords = shapely.get_coordinates(cover.boundary)
-        assert np.allclose(np.round(coords / 50) * 50, coords)
-    assert "incident_ids" not in partner.columns
-    # the squares depend on the events' squares alone: an event moved within its square
-    # changes nothing a partner sees
-    events = alerts.events.copy()
-    x, y = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
-    inside = np.floor(x / 50) * 50 + np.where(x % 50 < 25, 40, 10)  # across its square
-    moved = replace(
-        alerts, events=events.set_geometry(gpd.points_from_xy(inside, y), crs=events.crs)
+        assert np.allclose(np.round(coords / 100) * 100, coords)  # the 100 m lattice
+    # every event's own 200 m circle lies inside its zone's squares
+    for point in alerts.events.geometry:
+        assert (
+            partner.geometry.iloc[0]
+            .union(partner.geometry.iloc[1])
+            .covers(point.buffer(200 - 0.01))
+        )
+    # B3 alone at (X0 + 2000, Y0): its zone is centred on its 100 m square, no finer
+    alone = partner.geometry.iloc[1]
+    assert (alone.centroid.x, alone.centroid.y) == pytest.approx((X0 + 2050, Y0 + 50))
+    assert partner["streets"].isna().all()  # no network: not listed, not "no street"
+
+
+def test_partner_zones_date_events_to_whole_weeks() -> None:
+    # B1 Sunday 2 March (its week ends that day), B2 Wednesday 5 and B3 Saturday 8 (week
+    # ending Sunday 9): each lapses at the end of the week holding its week's end + 14 days
+    alerts = near_repeat_alerts(_events(), on="2025-03-15", distance_m=200, days=14)
+    partner = partner_zones(alerts, cell_size_m=100, period="week")
+    assert list(partner["live_until"]) == [dt.date(2025, 3, 23), dt.date(2025, 3, 23)]
+    # the police see B2's zone lapse on the 19th; no partner date betrays the event's day
+    assert alerts.zones.iloc[0]["expires"] == dt.date(2025, 3, 19)
+    # a week-dated zone may outlive the event's own circle: with 7 days nothing is live for
+    # the police on Sunday 16 March, while B2's and B3's week (ending the 9th) + 7 days is
+    late = near_repeat_alerts(_events(), on="2025-03-16", distance_m=200, days=7)
+    assert late.zones.empty
+    shared = partner_zones(late, cell_size_m=100, period="week")
+    assert list(shared["live_until"]) == [dt.date(2025, 3, 16)] * 2
+    assert all(
+        z.contains(p) for z, p in zip(shared.geometry, _events().geometry[[1, 2]], strict=True)
     )
-    again = partner_zones(moved, cell_size_m=50)
-    assert all(a.equals(b) for a, b in zip(partner.geometry, again.geometry, strict=True))
+
+
+def test_partner_zones_leave_out_the_unfinished_week() -> None:
+    # B5, Thursday 20 March, is known on Friday 21, but its week runs to Sunday 23: a zone
+    # for it on the 21st would date it to the 17th-21st
+    friday = near_repeat_alerts(_events(), on="2025-03-21", distance_m=200, days=14)
+    assert "B5" in set(friday.events["incident_id"])
+    sunday = near_repeat_alerts(_events(), on="2025-03-23", distance_m=200, days=14)
+    on_friday = partner_zones(friday, cell_size_m=100, period="week")
+    on_sunday = partner_zones(sunday, cell_size_m=100, period="week")
+    # B2's week (ending 9 March) + 14 days keeps zone 1 to the 23rd; B5 extends it once its
+    # week is over, to the week holding 23 March + 14 days
+    assert on_friday.iloc[0]["live_until"] == dt.date(2025, 3, 23)
+    assert on_sunday.iloc[0]["live_until"] == dt.date(2025, 4, 6)
+    assert on_sunday.geometry.iloc[0].area > on_friday.geometry.iloc[0].area
+
+
+def test_partner_zones_by_month_end_with_the_month() -> None:
+    alerts = near_repeat_alerts(_events(), on="2025-04-05", distance_m=200, days=14)
+    assert alerts.zones.empty  # B5's circle, the last, lapsed on 3 April
+    partner = partner_zones(alerts, cell_size_m=250, period="month")
+    # B1, B2, B3 and B5 fell in March: their month ends on the 31st, + 14 days is in April;
+    # B4 (1 February) lapsed with March
+    assert list(partner["live_until"]) == [dt.date(2025, 4, 30)] * 2
+    coords = shapely.get_coordinates(partner.geometry.boundary)
+    assert np.allclose(np.round(coords / 250) * 250, coords)
+    # on 30 March, March is not over: no zone (on the 31st it is, by the end of the day)
+    march = near_repeat_alerts(_events(), on="2025-03-30", distance_m=200, days=14)
+    assert partner_zones(march, cell_size_m=250, period="month").empty
+
+
+def _outer_network() -> StreetNetwork:
+    """High Street as in _network, and Outer Lane 250 m east of B3: outside its 200 m circle."""
+    g = nx.MultiDiGraph(crs=BNG)
+    g.add_node(1, x=X0 - 500, y=Y0 + 20)
+    g.add_node(2, x=X0 + 500, y=Y0 + 20)
+    g.add_node(3, x=X0 + 2250, y=Y0 - 100)
+    g.add_node(4, x=X0 + 2250, y=Y0 + 100)
+    g.add_edge(1, 2, length=1000.0, name="High Street", highway="residential")
+    g.add_edge(3, 4, length=200.0, name="Outer Lane", highway="residential")
+    return network_from_graph(g)
+
+
+def test_partner_zone_streets_come_from_the_squares_not_the_circles() -> None:
+    network = _outer_network()
+    alerts = near_repeat_alerts(
+        _events(), on="2025-03-15", distance_m=200, days=14, network=network
+    )
+    assert list(alerts.zones["streets"]) == ["High Street", ""]  # B3's circle misses it
+    partner = partner_zones(alerts, cell_size_m=100, period="week", network=network)
+    assert list(partner["streets"]) == ["High Street", "Outer Lane"]
+
+
+def test_partner_zones_are_the_same_wherever_in_its_square_and_week_an_event_lies() -> None:
+    """Nothing a partner gets moves when an event moves within its 100 m square and week."""
+    rng = np.random.default_rng(7)
+    n = 60
+    x = X0 + rng.uniform(0, 3000, n)
+    y = Y0 + rng.uniform(0, 3000, n)
+    day = pd.Timestamp("2025-02-01") + pd.to_timedelta(rng.integers(0, 45, n), unit="D")
+    moved_x = np.floor(x / 100) * 100 + rng.uniform(0.5, 99.5, n)
+    moved_y = np.floor(y / 100) * 100 + rng.uniform(0.5, 99.5, n)
+    monday = day - pd.to_timedelta(day.day_of_week, unit="D")
+    moved_day = monday + pd.to_timedelta(rng.integers(0, 7, n), unit="D")
+    network = _outer_network()
+
+    def shared(xs: np.ndarray, ys: np.ndarray, when: pd.DatetimeIndex) -> gpd.GeoDataFrame:
+        events = gpd.GeoDataFrame(
+            {"incident_id": [f"E{i}" for i in range(n)], "start": when, "end": when},
+            geometry=gpd.points_from_xy(xs, ys),
+            crs=BNG,
+        )
+        alerts = near_repeat_alerts(
+            events, on="2025-03-12", distance_m=150, days=10, network=network
+        )
+        return partner_zones(alerts, cell_size_m=100, period="week", network=network)
+
+    before = shared(x, y, day)
+    after = shared(moved_x, moved_y, moved_day)
+    assert len(before) > 1
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(before.drop(columns="geometry")), pd.DataFrame(after.drop(columns="geometry"))
+    )
+    assert all(a.equals(b) for a, b in zip(before.geometry, after.geometry, strict=True))
+
+
+def test_partner_zones_errors_say_what_to_fix() -> None:
+    alerts = near_repeat_alerts(_events(), on="2025-03-15", distance_m=200, days=14)
+    with pytest.raises(ParameterError, match="found 0 m and 'week'"):
+        partner_zones(alerts, cell_size_m=0, period="week")
+    with pytest.raises(ParameterError, match="day, week, month; found 100 m and 'year'"):
+        partner_zones(alerts, cell_size_m=100, period="year")  # type: ignore[arg-type]
+    utm = replace(alerts, zones=alerts.zones.set_crs("EPSG:32630", allow_override=True))
+    with pytest.raises(CRSError, match="street network is in EPSG:27700"):
+        partner_zones(utm, cell_size_m=100, period="week", network=_network())
 
 
 def test_alerts_errors_say_what_to_fix() -> None:

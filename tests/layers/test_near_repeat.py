@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import TYPE_CHECKING
+import json
+import sqlite3
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
+import pytest
+import shapely
 
 from boundaries.dataset import load_demo
 from hotspots.knox import KnoxResult, knox_test
@@ -18,6 +23,7 @@ from hotspots.near_repeat import NearRepeatAlerts, alerts_from_knox, near_repeat
 from layers.audience import get_preset
 from layers.briefing import render_briefing
 from layers.near_repeat import (
+    ALERT_LAYER_FIELDS,
     alert_export_layers,
     alert_map_layers,
     knox_cell_colour,
@@ -25,6 +31,8 @@ from layers.near_repeat import (
     write_alert_zones,
 )
 from spatial.crs import BNG
+from spatial.errors import ParameterError
+from spatial.network import StreetNetwork, network_from_graph
 from tasking.pack import briefing_content
 
 if TYPE_CHECKING:
@@ -35,6 +43,10 @@ MEETING = dt.date(2025, 10, 14)
 
 
 def _alerts() -> NearRepeatAlerts:
+    return _alerts_with(None)
+
+
+def _alerts_with(network: StreetNetwork | None) -> NearRepeatAlerts:
     when = pd.to_datetime(["2025-03-02 08:00", "2025-03-05 14:00", "2025-03-08 10:00"])
     events = gpd.GeoDataFrame(
         {
@@ -46,7 +58,15 @@ def _alerts() -> NearRepeatAlerts:
         geometry=gpd.points_from_xy([X0, X0 + 150, X0 + 2000], [Y0, Y0, Y0]),
         crs=BNG,
     )
-    return near_repeat_alerts(events, on="2025-03-15", distance_m=200, days=14)
+    return near_repeat_alerts(events, on="2025-03-15", distance_m=200, days=14, network=network)
+
+
+def _metadata(path: Path) -> dict[str, Any]:
+    with sqlite3.connect(path) as con:
+        (text,) = con.execute("SELECT metadata FROM gpkg_metadata").fetchone()
+    record = json.loads(text.split('key="PATCHMAP_METADATA">')[1].split("</MDI>")[0])
+    assert isinstance(record, dict)
+    return record
 
 
 def test_partner_export_has_zones_only_without_events_or_exact_dates(tmp_path: Path) -> None:
@@ -55,13 +75,45 @@ def test_partner_export_has_zones_only_without_events_or_exact_dates(tmp_path: P
     assert layers == ["near_repeat_zones"]
     zones = gpd.read_file(path, layer="near_repeat_zones")
     assert list(zones.columns) == ["zone_id", "live_until", "streets", "geometry"]
+    # 2, 5 and 8 March: weeks ending the 2nd and 9th, + 14 days, to the Sunday ending a week
     assert sorted(pd.to_datetime(zones["live_until"]).dt.date) == [
         dt.date(2025, 3, 23),
         dt.date(2025, 3, 23),
     ]
     text = path.read_bytes()
     assert b"CR/2" not in text
-    assert b"2025-03-19" not in text  # the exact expiry stays with the police
+    for day in ("02", "05", "08", "16", "19", "22"):  # the events' days, their exact expiries
+        assert f"2025-03-{day}".encode() not in text
+    methods = _metadata(path)["methods"]["near_repeat_zones"]
+    assert (methods["cell_size_m"], methods["period"]) == ("100", "week")
+
+
+def test_partner_zones_are_no_finer_than_the_partners_100_m_cells(tmp_path: Path) -> None:
+    """Drawn on 50 m squares, a zone of one burglary was centred 11-34 m from it (audit 12-c)."""
+    preset = get_preset("partner")
+    path = write_alert_zones(_alerts(), tmp_path / "zones.gpkg", audience="partner")
+    zones = gpd.read_file(path, layer="near_repeat_zones")
+    coords = shapely.get_coordinates(zones.geometry.boundary)
+    assert np.allclose(np.round(coords / preset.snap_m) * preset.snap_m, coords)
+    # CR/3 alone at (X0 + 2000, Y0): its zone is centred on its 100 m square's centre
+    alone = zones.geometry.iloc[1].centroid
+    assert (alone.x, alone.y) == pytest.approx((X0 + 2050, Y0 + 50))
+    assert zones.crs == BNG
+
+
+def test_public_zones_are_refused_with_the_reason(tmp_path: Path) -> None:
+    for make in (
+        lambda: write_alert_zones(_alerts(), tmp_path / "zones.gpkg", audience="public"),
+        lambda: alert_export_layers(_alerts(), audience="public"),
+        lambda: alert_map_layers(_alerts(), audience="public"),
+    ):
+        with pytest.raises(ParameterError) as err:
+            make()
+        assert str(err.value).startswith("Near-repeat zones are not made for the public:")
+        assert "ward totals of 10 or more, by month" in str(err.value)
+        assert "(the partner audience: 100 m squares, dated to the week)" in str(err.value)
+    assert not (tmp_path / "zones.gpkg").exists()
+    assert "public" not in ALERT_LAYER_FIELDS
 
 
 def test_police_export_has_zones_events_and_streets(tmp_path: Path) -> None:
@@ -71,12 +123,29 @@ def test_police_export_has_zones_events_and_streets(tmp_path: Path) -> None:
     events = gpd.read_file(path, layer="near_repeat_events")
     assert sorted(events["incident_id"]) == ["CR/1<script>", "CR/2", "CR/3"]
     assert events.crs == BNG
+    # no network: the streets are missing, not "none inside" and 0 m
+    zones = gpd.read_file(path, layer="near_repeat_zones")
+    assert zones["streets"].isna().all()
+    assert zones["street_length_m"].isna().all()
+    streets = _metadata(path)["methods"]["near_repeat_zones"]["streets"]
+    assert streets == "not listed: no street network was given (street names need one)"
 
 
-def test_alert_export_layers_keep_only_allowed_fields() -> None:
-    layers = alert_export_layers(_alerts(), audience="public")
-    assert list(layers) == ["near_repeat_zones"]
-    assert "incident_ids" not in layers["near_repeat_zones"].columns
+def test_zones_name_streets_from_a_network(tmp_path: Path) -> None:
+    g = nx.MultiDiGraph(crs=BNG)
+    g.add_node(1, x=X0 - 500, y=Y0 + 20)
+    g.add_node(2, x=X0 + 500, y=Y0 + 20)
+    g.add_edge(1, 2, length=1000.0, name="High Street", highway="residential")
+    network = network_from_graph(g)
+    alerts = _alerts_with(network)
+    path = write_alert_zones(alerts, tmp_path / "police.gpkg", audience="police")
+    zones = gpd.read_file(path, layer="near_repeat_zones")
+    assert list(zones["streets"]) == ["High Street", ""]
+    assert zones["street_length_m"].iloc[1] == 0.0  # a network, and no street inside: a fact
+    streets = _metadata(path)["methods"]["near_repeat_zones"]["streets"]
+    assert streets == "named from the street network given"
+    shared = alert_export_layers(alerts, audience="partner", network=network)
+    assert list(shared["near_repeat_zones"]["streets"]) == ["High Street", ""]
 
 
 def test_alert_map_layers_escape_text_and_hide_events_from_partners() -> None:
@@ -97,6 +166,8 @@ def test_alert_map_layers_escape_text_and_hide_events_from_partners() -> None:
     assert "Near-repeat zones" in html_partner
     assert "CR/2" not in html_partner
     assert "Near-repeat events" not in html_partner
+    assert "not listed (no street network)" in html_partner  # not "None", not "no street"
+    assert "2025-03-19" not in html_partner  # the police expiry
 
 
 def _knox_and_alerts() -> tuple[KnoxResult, NearRepeatAlerts]:
@@ -163,6 +234,16 @@ def test_briefing_pack_near_repeat_section_respects_the_audience() -> None:
     assert "week ending" in partner
     assert '<th class="n">Events</th>' not in partner
     section = partner.split("<h2>Near repeats</h2>")[1]
+    # partners get the grid's ratios and stars, never a count of pairs (1 / 1 says which
+    # homes were burgled twice); the police get the counts
+    police_section = police.split("<h2>Near repeats</h2>")[1]
+    observed = f"({int(knox.observed[1, 0]):,} / "
+    assert observed in police_section
+    assert f">{knox.ratio[1, 0]:.2f}*</td>" in section
+    assert " / " not in section.split("</table>")[0]
+    assert "Pairs are counted for the police only." in section
+    assert "partners get" in section
+    assert "100 m squares around the events of the weeks to" in section
     # exact expiry dates (other than a Sunday, or the day the zones are drawn for) stay hidden
     exact = [d for d in alerts.zones["expires"] if d.weekday() != 6 and d != alerts.on]
     assert exact
