@@ -73,6 +73,7 @@ PROBLEM_STATUSES: Final = ("open", "closed")
 SARA_STAGES: Final = ("scanning", "analysis", "response", "assessment")
 # layers.audience
 AUDIENCES: Final = ("police", "partner", "public")
+PARTNER_SNAP_M: Final = 100.0
 LAYER_KINDS: Final = (
     "crimes",
     "hotspots",

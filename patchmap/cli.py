@@ -100,7 +100,7 @@ SUBCOMMANDS: Final = (
     (
         "alerts",
         "patchmap.near_repeat",
-        "near-repeat risk zones live on a date, with their streets and expiry",
+        "near-repeat risk zones live on a date, their expiry and (with --network) streets",
     ),
     (
         "export",

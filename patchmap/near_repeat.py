@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from patchmap._defaults import PARTNER_SNAP_M
 from patchmap._options import iso_date
 from patchmap._output import checked_json_out, print_json
 from spatial.errors import ParameterError
@@ -160,9 +161,9 @@ def add_alerts(parser: argparse.ArgumentParser) -> None:
         choices=("police", "partner", "public"),
         default="police",
         help="detail printed and written: police (zones, events, streets, exact dates) or "
-        "partner (zones as 100 m squares from the events of whole weeks, dated to the week; "
-        "no events, counts or days); public is refused: zones mark single recent events "
-        "(default police)",
+        f"partner (zones as {PARTNER_SNAP_M:g} m squares from the events of whole weeks, dated "
+        "to the week; no events, counts or days); public is refused: zones mark single recent "
+        "events (default police)",
     )
     parser.add_argument(
         "--network",

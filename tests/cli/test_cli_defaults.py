@@ -48,6 +48,7 @@ def _package_values() -> dict[str, object]:
         "PROBLEM_STATUSES": store.PROBLEM_STATUSES,
         "SARA_STAGES": store.SARA_STAGES,
         "AUDIENCES": audience.AUDIENCES,
+        "PARTNER_SNAP_M": audience.PARTNER_SNAP_M,
         "LAYER_KINDS": audience.LAYER_KINDS,
         "EXPORT_FORMATS": writers.EXPORT_FORMATS,
         "STREET_METHODS": streets.STREET_METHODS,
