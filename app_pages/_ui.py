@@ -1668,11 +1668,11 @@ def street_beat_files(
                 "at most 2 km of street and 800 m across"
             }
         },
-        sources=area_sources(_area, uses_osm=True),
+        sources=area_sources(_area, audience=audience, uses_osm=True),
     )
     with tempfile.TemporaryDirectory(prefix="patchmap-beats-") as folder:
         result = export_layers(
-            [street_beat_export_layer(_beats)],
+            [street_beat_export_layer(_beats, provenance=_area.provenance)],
             folder,
             metadata=metadata,
             audience=audience,

@@ -12,6 +12,7 @@ from app_pages import _ui
 from boundaries.select import Selection
 from layers.audience import AUDIENCES, DEFAULT_MIN_COUNT, PUBLIC_MIN_COUNT, get_preset
 from spatial.errors import PatchmapError
+from tasking.products import DEFAULT_EXPORT_LAYERS, withheld_layers
 
 if TYPE_CHECKING:
     from layers.audience import Audience, LayerKind
@@ -46,7 +47,7 @@ LAYER_LABELS: Final[dict[LayerKind, str]] = {
     "wards": "Ward boundaries",
     "streets": "Hot streets (network KDE per street segment)",
 }
-DEFAULT_LAYERS: Final[tuple[LayerKind, ...]] = ("hotspots", "density", "clusters", "sites")
+DEFAULT_LAYERS: Final[tuple[LayerKind, ...]] = DEFAULT_EXPORT_LAYERS  # as `patchmap export`
 NETWORK_LAYERS: Final = frozenset({"routes", "streets"})  # offered only with a street network
 AUDIENCE_HELP: Final = {
     "police": "Police: full detail (crime IDs, outcomes, snap points). Not for sharing.",
@@ -121,10 +122,15 @@ if preset.min_count is not None:
 tab_layers, tab_brief = st.tabs(["Layers", "Briefing pack"])
 
 with tab_layers:
+    offered = [k for k in LAYER_LABELS if k in preset.allowed_layers]
+    # a force extract's density and streets are built from its exact points: police only
+    withheld = withheld_layers(offered, provenance=area.provenance, min_cell_m=preset.min_cell_m)
+    for why in withheld.values():
+        st.caption(_ui.plain(why))
     allowed = [
         k
-        for k in LAYER_LABELS
-        if k in preset.allowed_layers and (k not in NETWORK_LAYERS or area.network_path is not None)
+        for k in offered
+        if k not in withheld and (k not in NETWORK_LAYERS or area.network_path is not None)
     ]
     if area.network_path is None:
         st.caption(

@@ -37,6 +37,7 @@ from hotspots.ranking import DEFAULT_TOP_SHARE_PCT
 from hotspots.street_backtest import streets_beside_cells
 from hotspots.streets import STREET_METHODS
 from hotspots.tables import TOP_AREAS
+from layers.audience import get_preset
 from layers.basemap import LegendEntry
 from layers.hotspot_layers import (
     KDE_TOP_COLOUR,
@@ -64,6 +65,7 @@ from layers.streets import (
 from layers.styles import CLUSTER_COLOUR
 from spatial.grid import MIN_CELL_SIZE_M
 from spatial.lixels import DEFAULT_LIXEL_SNAP_M
+from tasking.products import withheld_layers
 
 if TYPE_CHECKING:
     import folium
@@ -209,10 +211,18 @@ def _street_beats_section(beats: gpd.GeoDataFrame, beats_key: tuple[object, ...]
         "Beats join hot street segments that share a junction, busiest first, up to 2 km of "
         "street (about 25 minutes walked end to end) and 800 m across."
     )
-    st.session_state.setdefault(STREET_BEATS_AUDIENCE_KEY, "partner")
+    # a force extract's street counts are police only (a beat can be one short segment)
+    withheld = withheld_layers(
+        ["streets"], provenance=area.provenance, min_cell_m=get_preset("partner").min_cell_m
+    )
+    audiences: tuple[Audience, ...] = ("police",) if withheld else ("police", "partner")
+    if st.session_state.get(STREET_BEATS_AUDIENCE_KEY) not in audiences:
+        st.session_state[STREET_BEATS_AUDIENCE_KEY] = audiences[-1]
+    for why in withheld.values():
+        st.caption(_ui.plain(why))
     audience: Audience = st.radio(
         "Beats for",
-        ("police", "partner"),
+        audiences,
         key=STREET_BEATS_AUDIENCE_KEY,
         horizontal=True,
         format_func=str.capitalize,

@@ -644,8 +644,9 @@ def prepare_layer(
         When this audience may not receive ``kind`` (e.g. routes for the public), hotspot cells
         are finer than ``preset.min_cell_m``, cluster outlines are not the ``preset.min_cell_m``
         cells their hulls meet, route stops are not at the centres of such cells or are named
-        with a crime count, or the kind is ``"density"`` (a raster: see
-        :func:`layers.export.prepare_density`).
+        with a crime count, street counts come from a force extract and the audience's
+        locations are snapped (:func:`tasking.products.withheld_layers`), or the kind is
+        ``"density"`` (a raster: see :func:`layers.export.prepare_density`).
     CRSError
         When ``frame`` is not in EPSG:27700.
     """
@@ -663,6 +664,7 @@ def prepare_layer(
         raise ParameterError(msg)
     require_bng(frame, name=kind)
     _require_coarse_geometry(frame, kind, preset)
+    _refuse_exact_streets(kind, preset, provenance)
     fields = preset.fields[kind]
     source = frame
     if kind == "crimes":
@@ -766,6 +768,21 @@ def _require_coarse_stops(routes: gpd.GeoDataFrame, preset: AudiencePreset) -> N
             f"(layers.export.route_frames(route, cell_m={preset.min_cell_m:.0f}))."
         )
         raise ParameterError(msg)
+
+
+def _refuse_exact_streets(kind: LayerKind, preset: AudiencePreset, provenance: Provenance) -> None:
+    """
+    Refuse street counts (segments, lixels, beats) of a force extract for snapped audiences.
+
+    Their crimes lie where they were recorded and a piece of street can be a few metres long:
+    no allow-list or threshold makes such a count as coarse as the audience's cells.
+    """
+    if kind != "streets" or provenance != "extract" or not preset.snap_m:
+        return
+    from tasking.products import withheld_layers  # noqa: PLC0415 - only for an extract's streets
+
+    why = withheld_layers(["streets"], provenance=provenance, min_cell_m=preset.snap_m)
+    raise ParameterError(why["streets"])
 
 
 def shows_location_text(preset: AudiencePreset, provenance: Provenance) -> bool:

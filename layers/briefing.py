@@ -46,7 +46,7 @@ from layers.audience import (
     shows_location_text,
 )
 from layers.export import route_frames
-from layers.metadata import source_lines
+from layers.metadata import data_label, source_lines
 from layers.near_repeat import near_repeat_brief
 from layers.pdf import html_to_pdf
 from layers.static_map import render_static_map
@@ -699,7 +699,7 @@ def render_briefing(
     preset = get_preset(audience, min_count=min_count)
     profile, tasking, area_name = content.profile, content.tasking, content.area_name
     title = f"Briefing pack: {area_name}, meeting {content.meeting.isoformat()}"
-    sources = _sources(area)
+    sources = _sources(area, preset.audience)
     map_png = _map_png(
         content,
         area,
@@ -716,7 +716,12 @@ def render_briefing(
         "meeting": content.meeting.strftime("%A %d %B %Y"),
         "audience": preset.audience,
         "audience_text": preset.description,
-        "data_label": area.label,
+        "data_label": data_label(
+            area.label,
+            provenance=area.provenance,
+            files=area.crimes.files,
+            audience=preset.audience,
+        ),
         "created": (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         "caveats": [*_caveats(area.provenance, preset), *_suppression_caveat(m)],
         "map_uri": "data:image/png;base64," + base64.b64encode(map_png).decode("ascii"),
@@ -778,11 +783,12 @@ def _printed_figures(context: dict[str, object]) -> dict[str, object]:
     }
 
 
-def _sources(area: StudyArea) -> list[str]:
+def _sources(area: StudyArea, audience: Audience) -> list[str]:
     return list(
         source_lines(
             is_demo=area.is_demo,
             uses_osm=area.network_path is not None,
+            audience=audience,
             provenance=area.provenance,
             files=area.crimes.files,
             ward_file=not is_extract_area(area.wards),

@@ -54,7 +54,7 @@ from layers.audience import (
     prepare_layer,
     snap_locations,
 )
-from layers.metadata import ExportMetadata, source_lines
+from layers.metadata import ExportMetadata, data_label, source_lines
 from layers.writers import (
     DEFAULT_FORMATS,
     EXPORT_FORMATS,
@@ -156,9 +156,13 @@ def prepare_density(raster: Raster, preset: AudiencePreset) -> RasterLayer:
     """
     Make a density raster safe for an audience.
 
-    A density surface is smoothed, so it carries no single crime; for the public it is also
-    coarsened to cells of at least ``preset.min_cell_m`` by averaging whole blocks of cells
-    (the mean density of a block is the density of the coarse cell, so the integral is kept).
+    The raster is coarsened to cells of at least ``preset.min_cell_m`` by averaging whole
+    blocks of cells (the mean density of a block is the density of the coarse cell, so the
+    integral is kept). Averaging does not hide the points a surface was made from: one kernel
+    fitted to the raster gives a lone point back to within a metre. So only surfaces of
+    police.uk snap points (public already) are prepared for partners and the public; a force
+    extract's density never reaches this function for them
+    (:func:`tasking.products.withheld_layers`, checked by :func:`analysis_layers`).
 
     Parameters
     ----------
@@ -544,9 +548,25 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
     -------
     AnalysisLayers
         The layers in a fixed order (wards, crimes, hotspots, hot areas, routes, clusters,
-        sites, streets), the density raster and the metadata.
+        sites, streets), the density raster and the metadata. For partners and the public, a
+        force extract is named "force records-management extract", not by its files, unless
+        the user named the area (:func:`layers.metadata.data_label`).
+
+    Raises
+    ------
+    ParameterError
+        When the analyses hold a layer :func:`tasking.products.withheld_layers` withholds from
+        the audience (a force extract's density or streets, for partners or the public), as
+        when analyses made for the police are rendered for partners.
     """
+    from tasking.products import withheld_layers  # noqa: PLC0415 - products loads the analyses
+
     preset = get_preset(audience)
+    withheld = withheld_layers(
+        analyses.layers, provenance=analyses.provenance, min_cell_m=preset.min_cell_m
+    )
+    if withheld:
+        raise ParameterError(" ".join(withheld.values()))
     out: list[Layer] = []
     if "wards" in analyses.layers:
         out.append(Layer("wards", "wards", analyses.selected_wards))
@@ -565,11 +585,17 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
     if analyses.streets is not None:
         from layers.streets import street_export_layer  # noqa: PLC0415 - it imports this module
 
-        out.append(street_export_layer(analyses.streets))
+        out.append(street_export_layer(analyses.streets, provenance=analyses.provenance))
     names = ", ".join(str(w) for w in analyses.selected_wards["ward_name"])
+    label = data_label(
+        analyses.area_label,
+        provenance=analyses.provenance,
+        files=analyses.files,
+        audience=audience,
+    )
     metadata = ExportMetadata(
-        title=f"patchmap export: {analyses.area_label}",
-        area=f"{analyses.area_label}: {names}",
+        title=f"patchmap export: {label}",
+        area=f"{label}: {names}",
         audience=audience,
         min_count=preset.min_count,
         period=analyses.period,
@@ -578,6 +604,7 @@ def analysis_layers(analyses: ExportAnalyses, *, audience: Audience = "police") 
         sources=source_lines(
             is_demo=analyses.is_demo,
             uses_osm=analyses.route is not None,
+            audience=audience,
             provenance=analyses.provenance,
             files=analyses.files,
             ward_file=not is_extract_area(analyses.selected_wards),

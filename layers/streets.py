@@ -35,6 +35,7 @@ from spatial.errors import MissingColumnError, ParameterError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from boundaries.dataset import Provenance
     from hotspots.streets import HotStreets
     from spatial.street_walks import StreetWalk
 
@@ -244,7 +245,7 @@ def street_table(hot: HotStreets, *, top_n: int = 10) -> pd.DataFrame:
     return table
 
 
-def street_export_layer(hot: HotStreets, *, name: str = "streets") -> Layer:
+def street_export_layer(hot: HotStreets, *, provenance: Provenance, name: str = "streets") -> Layer:
     """
     Return the hot streets as an export layer of kind ``"streets"``.
 
@@ -252,6 +253,11 @@ def street_export_layer(hot: HotStreets, *, name: str = "streets") -> Layer:
     ----------
     hot
         The hot streets.
+    provenance
+        Where the crimes came from (:attr:`boundaries.dataset.StudyArea.provenance`). Streets
+        counted from a force extract's exact locations are refused for partners and the public
+        on export (:func:`layers.audience.prepare_layer`): a segment or lixel can be a few
+        metres long.
     name
         Layer (and file) name.
 
@@ -261,7 +267,7 @@ def street_export_layer(hot: HotStreets, *, name: str = "streets") -> Layer:
         One line per segment (or lixel) with its id as a column; the audience allow-lists of
         :mod:`layers.audience` decide which fields leave.
     """
-    return Layer(name=name, kind="streets", frame=hot.lines.reset_index())
+    return Layer(name=name, kind="streets", frame=hot.lines.reset_index(), provenance=provenance)
 
 
 def street_walk_layers(walk: StreetWalk, *, name: str = "EVA street walk") -> tuple[Layer, Layer]:
@@ -372,7 +378,9 @@ def street_beat_layer(
     )
 
 
-def street_beat_export_layer(beats: gpd.GeoDataFrame, *, name: str = "street_beats") -> Layer:
+def street_beat_export_layer(
+    beats: gpd.GeoDataFrame, *, provenance: Provenance, name: str = "street_beats"
+) -> Layer:
     """
     Return patrol beats as an export layer of kind ``"streets"``.
 
@@ -380,6 +388,10 @@ def street_beat_export_layer(beats: gpd.GeoDataFrame, *, name: str = "street_bea
     ----------
     beats
         From :func:`tasking.street_beats.street_beats`.
+    provenance
+        Where the crimes came from; beats of a force extract's crimes are refused for
+        partners on export, as every street layer of an extract is (a beat can be one short
+        segment).
     name
         Layer (and file) name.
 
@@ -388,7 +400,7 @@ def street_beat_export_layer(beats: gpd.GeoDataFrame, *, name: str = "street_bea
     Layer
         One multi-line per beat with ``beat_id``, ``n_segments``, ``n_crimes``, ``length_m`` and
         ``streets``; the street allow-lists of :mod:`layers.audience` apply (partners: small
-        counts suppressed; the public gets no street layer).
+        counts suppressed, nothing from a force extract; the public gets no street layer).
 
     Raises
     ------
@@ -398,4 +410,5 @@ def street_beat_export_layer(beats: gpd.GeoDataFrame, *, name: str = "street_bea
         When a beat column is missing.
     """
     _checked_beats(beats)
-    return Layer(name=name, kind="streets", frame=beats[[*_BEAT_FIELDS, "geometry"]])
+    frame = beats[[*_BEAT_FIELDS, "geometry"]]
+    return Layer(name=name, kind="streets", frame=frame, provenance=provenance)

@@ -85,6 +85,8 @@ LAYER_KINDS: Final = (
     "wards",
     "streets",
 )
+# tasking.products
+DEFAULT_EXPORT_LAYERS: Final = ("hotspots", "density", "clusters", "sites")
 # layers.writers
 EXPORT_FORMATS: Final = ("gpkg", "geojson", "csv", "kml", "gpx", "shp", "tif")
 # hotspots.streets, hotspots.nkde, spatial.lixels

@@ -290,7 +290,7 @@ def _write_forecast(forecast: Forecast, area: StudyArea, path: Path) -> None:
             }
         },
         fields={"forecast": tuple(str(c) for c in cells.columns if c != "geometry")},
-        sources=area_sources(area),
+        sources=area_sources(area, audience="police"),
         created_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
     if suffix == ".gpkg":

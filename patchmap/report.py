@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchmap._data import Loaded, load
-from patchmap._defaults import AUDIENCES, EXPORT_FORMATS, LAYER_KINDS
+from patchmap._defaults import AUDIENCES, DEFAULT_EXPORT_LAYERS, EXPORT_FORMATS, LAYER_KINDS
 from patchmap._options import iso_date
 from patchmap._output import print_json, walk_record
 from spatial.errors import ParameterError
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from boundaries.dataset import StudyArea
     from hotspots.knox import KnoxResult
     from hotspots.near_repeat import NearRepeatAlerts
+    from layers.audience import AudiencePreset
     from layers.briefing import BriefingPack
     from tasking.pack import BriefingContent
 
@@ -79,10 +80,10 @@ def add_export(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--layers",
         type=_comma_list,
-        default=("hotspots", "density", "clusters", "sites"),
         metavar="LIST",
-        help=f"comma-separated, from {','.join(LAYER_KINDS)} "
-        "(default hotspots,density,clusters,sites)",
+        help=f"comma-separated, from {','.join(LAYER_KINDS)} (default "
+        f"{','.join(DEFAULT_EXPORT_LAYERS)}; for partners and the public a force extract's density "
+        "is left out, and asking for its density or streets is refused)",
     )
     parser.add_argument(
         "--formats",
@@ -104,39 +105,51 @@ def add_export(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_export(args: argparse.Namespace) -> int:
-    """Run ``patchmap export``; return the exit code."""
-    from layers.audience import get_preset
-    from layers.export import analysis_layers, export_layers
-    from tasking.products import export_analyses
-
-    if args.out is None:
-        msg = "Give --out FOLDER (several formats) or --out FILE (.gpkg, .geojson, .csv, .kml, "
-        msg += ".gpx, .zip, .tif)."
-        raise ParameterError(msg)
-    unknown = [k for k in args.layers if k not in LAYER_KINDS]
+def _asked_layers(asked: tuple[str, ...] | None, preset: AudiencePreset) -> tuple[str, ...]:
+    """Return the layers of ``--layers`` (the default set when None), checked before loading."""
+    layers = DEFAULT_EXPORT_LAYERS if asked is None else asked
+    unknown = [k for k in layers if k not in LAYER_KINDS]
     if unknown:
         msg = f"Unknown layer(s) {', '.join(unknown)}. Choose from: {', '.join(LAYER_KINDS)}."
         raise ParameterError(msg)
-    preset = get_preset(args.audience)
-    refused = [k for k in args.layers if k not in preset.allowed_layers]
+    refused = [k for k in layers if k not in preset.allowed_layers]
     if refused:  # before reading anything: the first thing to fix (a network can wait)
         msg = (
             f"The {preset.audience} preset does not allow the {', '.join(refused)} layer(s). "
             f"Allowed: {', '.join(preset.allowed_layers)}."
         )
         raise ParameterError(msg)
+    return layers
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Run ``patchmap export``; return the exit code."""
+    from layers.audience import get_preset
+    from layers.export import analysis_layers, export_layers
+    from tasking.products import export_analyses, withheld_layers
+
+    if args.out is None:
+        msg = "Give --out FOLDER (several formats) or --out FILE (.gpkg, .geojson, .csv, .kml, "
+        msg += ".gpx, .zip, .tif)."
+        raise ParameterError(msg)
+    preset = get_preset(args.audience)
+    layers = _asked_layers(args.layers, preset)
     loaded = load(args)
     area = _with_network_and_sites(loaded, args.network, args.sites)
-    analyses = export_analyses(
+    if args.layers is None:  # the default set: leave out what this audience may not have
+        withheld = withheld_layers(layers, provenance=area.provenance, min_cell_m=preset.min_cell_m)
+        for kind, why in withheld.items():
+            print(f"patchmap: {why} The {kind} layer is left out.", file=sys.stderr)
+        layers = tuple(k for k in layers if k not in withheld)
+    analyses = export_analyses(  # refuses a layer asked for that the audience may not have
         area,
         loaded.selection,
-        layers=args.layers,
+        layers=layers,
         cell_size_m=args.cell_size_m,
         min_cell_m=preset.min_cell_m or None,
     )
     built = analysis_layers(analyses, audience=args.audience)
-    if "sites" in args.layers and area.sites is None:
+    if "sites" in layers and area.sites is None:
         print(
             "patchmap: no co-location sites are loaded (give --sites FILE: CSV with name, kind, "
             "lon, lat, or GeoJSON); the sites layer is left out",

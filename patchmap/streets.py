@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from hotspots.streets import HotStreets
+    from layers.audience import Audience
     from patchmap._data import Loaded
     from spatial.network import StreetNetwork
 
@@ -122,7 +123,8 @@ def add_streets(parser: argparse.ArgumentParser) -> None:
         "--audience",
         choices=("police", "partner"),
         default="police",
-        help="who the --out file is for (partner: small counts suppressed, no rates)",
+        help="who the --out file is for (partner: small counts suppressed, no rates; "
+        "refused for a force extract, whose street pieces are finer than 100 m cells)",
     )
 
 
@@ -168,6 +170,8 @@ def run_streets(args: argparse.Namespace) -> int:
 
     checked_out(args.out, _OUT_SUFFIXES, "hot street lines")
     loaded = load(args)
+    if args.out is not None:
+        _refuse_shared_extract(args.audience, loaded)
     if args.network is not None:
         network = load_network(args.network)
     elif loaded.area.network_path is not None:
@@ -203,6 +207,31 @@ def run_streets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_shared_extract(audience: Audience, loaded: Loaded) -> None:
+    """Refuse street counts of a force extract for partners before anything is counted."""
+    from layers.audience import get_preset
+    from spatial.errors import ParameterError
+    from tasking.products import withheld_layers
+
+    withheld = withheld_layers(
+        ["streets"],
+        provenance=loaded.area.provenance,
+        min_cell_m=get_preset(audience).min_cell_m,
+    )
+    if withheld:
+        msg = f"--out with --audience {audience}: {withheld['streets']}"
+        raise ParameterError(msg)
+
+
+def _label(loaded: Loaded, audience: Audience) -> str:
+    from layers.metadata import data_label
+
+    area = loaded.area
+    return data_label(
+        area.label, provenance=area.provenance, files=area.crimes.files, audience=audience
+    )
+
+
 def _write_lines(
     args: argparse.Namespace, hot: HotStreets, loaded: Loaded, points: gpd.GeoDataFrame
 ) -> None:
@@ -213,18 +242,19 @@ def _write_lines(
 
     wards = select_wards(loaded.area, loaded.selection)
     names = ", ".join(str(w) for w in wards["ward_name"])
+    label = _label(loaded, args.audience)
     export_layers(
-        [street_export_layer(hot)],
+        [street_export_layer(hot, provenance=loaded.area.provenance)],
         args.out,
         metadata=ExportMetadata(
-            title=f"patchmap hot streets: {loaded.area.label}",
-            area=f"{loaded.area.label}: {names}",
+            title=f"patchmap hot streets: {label}",
+            area=f"{label}: {names}",
             audience=args.audience,
             min_count=None,
             period=data_period(points, loaded.selection),
             filters=filter_texts(loaded.selection),
             methods={"streets": {"method": hot.description}},
-            sources=area_sources(loaded.area, uses_osm=True),
+            sources=area_sources(loaded.area, audience=args.audience, uses_osm=True),
         ),
         audience=args.audience,
     )
@@ -292,12 +322,12 @@ def _walk(
             list(street_walk_layers(walk)),
             args.walk_out,
             metadata=ExportMetadata(
-                title=f"patchmap EVA street walk: {loaded.area.label}",
-                area=loaded.area.label,
+                title=f"patchmap EVA street walk: {_label(loaded, args.audience)}",
+                area=_label(loaded, args.audience),
                 audience=args.audience,
                 min_count=None,
                 period=None,
-                sources=area_sources(loaded.area, uses_osm=True),
+                sources=area_sources(loaded.area, audience=args.audience, uses_osm=True),
             ),
             audience=args.audience,
         )

@@ -39,11 +39,13 @@ if TYPE_CHECKING:
     from spatial.routes import EvaRoute
 
 __all__ = [
+    "DEFAULT_EXPORT_LAYERS",
     "EXPORT_LAYERS",
     "ExportAnalyses",
     "ExportLayer",
     "export_analyses",
     "route_method",
+    "withheld_layers",
 ]
 
 ExportLayer = Literal[
@@ -52,6 +54,9 @@ ExportLayer = Literal[
 """The layers an export may hold."""
 EXPORT_LAYERS: Final[tuple[ExportLayer, ...]] = get_args(ExportLayer)
 """Every export layer."""
+DEFAULT_EXPORT_LAYERS: Final[tuple[ExportLayer, ...]] = ("hotspots", "density", "clusters", "sites")
+"""The layers of an export nobody chose layers for (``patchmap export``, the Exports page); a
+layer :func:`withheld_layers` withholds from the audience is left out of them with a note."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,6 +131,29 @@ _CRIMES_METHOD: Final[Mapping[Provenance, str]] = {
     ),
 }
 """What the crimes layer is, by where the crimes came from."""
+
+_WITHHELD_WHY: Final[Mapping[ExportLayer, str]] = {
+    "density": (
+        "a smooth surface of exact points can be inverted to the points (fitting one kernel "
+        "to the raster gives a lone crime back to within a metre, whatever the raster's cell "
+        "size), and density times cell area gives counts below the threshold"
+    ),
+    "streets": (
+        "it counts exactly located crimes on pieces of street much shorter than {cell} m "
+        "(street segments and lixels of a few metres), so a count locates its crimes finer "
+        "than the audience's cells"
+    ),
+}
+"""The layers built from exact points in every form, and why they may not leave a force
+extract for partners or the public (``{cell}``: the audience's cell in metres)."""
+_WITHHELD_INSTEAD: Final[Mapping[ExportLayer, str]] = {
+    "density": "the hotspot cells layer (Gi* classes on {cell} m cells)",
+    "streets": (
+        "the hotspot cells layer (Gi* on {cell} m cells) or the crimes layer (crimes per "
+        "{cell} m cell)"
+    ),
+}
+"""What to share with partners or the public instead of a withheld layer."""
 
 
 def _how(automatic: bool) -> str:  # noqa: FBT001 - a formatter, not an option
@@ -287,6 +315,72 @@ def _gistar_layers(
     return hotspots, gistar_hot_areas(hotspots.cells)
 
 
+def withheld_layers(
+    layers: Sequence[str], *, provenance: Provenance, min_cell_m: float | None
+) -> dict[ExportLayer, str]:
+    """
+    Return the layers an export for partners or the public may not carry, with why.
+
+    A force extract's crimes have exact locations. Partners and the public get them snapped to
+    cells (100 m, 250 m) and counts below a threshold blanked; two layers cannot be made that
+    coarse, because they are built from the exact points themselves:
+
+    * ``"density"``: a kernel surface of exact points, however coarse its cells, can be
+      inverted: fitting one kernel to the raster puts a lone crime back within a metre of
+      where it was recorded, and density times cell area counts every crime, small counts
+      included;
+    * ``"streets"``: counts on street segments and lixels (pieces as short as a few metres)
+      locate their crimes far finer than the audience's cells.
+
+    police.uk crimes are already anonymised snap points, public on data.police.uk: nothing is
+    withheld from them, and nothing is withheld from the police.
+
+    Parameters
+    ----------
+    layers
+        The layers asked for (:data:`EXPORT_LAYERS`).
+    provenance
+        Where the crimes came from (:attr:`boundaries.dataset.StudyArea.provenance`).
+    min_cell_m
+        The audience's finest cell (``AudiencePreset.min_cell_m``): None or 0 for the police.
+
+    Returns
+    -------
+    dict
+        Each withheld layer (in the order asked) with a message: what is withheld, why, and
+        what to do instead (export for the police, or share the hotspot cells). Empty when
+        nothing is withheld.
+
+    Raises
+    ------
+    ParameterError
+        When a layer name is unknown.
+
+    Examples
+    --------
+    >>> list(withheld_layers(["hotspots", "density"], provenance="extract", min_cell_m=100))
+    ['density']
+    >>> withheld_layers(["density"], provenance="police.uk", min_cell_m=250)
+    {}
+    >>> withheld_layers(["density", "streets"], provenance="extract", min_cell_m=None)
+    {}
+    """
+    kinds = _check_layers(layers)
+    if provenance != "extract" or not min_cell_m:
+        return {}
+    cell = f"{min_cell_m:g}"
+    out: dict[ExportLayer, str] = {}
+    for kind in kinds:
+        if kind in _WITHHELD_WHY:
+            why = _WITHHELD_WHY[kind].format(cell=cell)
+            instead = _WITHHELD_INSTEAD[kind].format(cell=cell)
+            out[kind] = (
+                f"The {kind} layer of a force extract is not shared with partners or the "
+                f"public: {why}. Export it for the police audience, or share {instead}."
+            )
+    return out
+
+
 def _check_layers(layers: Sequence[str]) -> tuple[ExportLayer, ...]:
     unknown = [k for k in layers if k not in EXPORT_LAYERS]
     if unknown:
@@ -323,8 +417,9 @@ def export_analyses(
     min_cell_m
         The finest cells the audience may see (``AudiencePreset.min_cell_m``): a smaller
         automatic or chosen Gi* cell size is raised to it (hot spots and hot areas), and the
-        methods say so; a finer density raster is averaged to it on export
-        (:func:`layers.export.prepare_density`); DBSCAN cluster outlines are drawn as the
+        methods say so; a finer density raster of police.uk crimes is averaged to it on
+        export (:func:`layers.export.prepare_density`), and a force extract's density and
+        streets are refused (:func:`withheld_layers`); DBSCAN cluster outlines are drawn as the
         cells of this size holding each cluster's crimes (:func:`spatial.grid.cells_holding`).
         The EVA walk
         is planned on the automatic grid whatever the audience, so it is the walk
@@ -342,12 +437,16 @@ def export_analyses(
     Raises
     ------
     ParameterError
-        When a layer name is unknown, or routes or streets are asked for without a street
-        network.
+        When a layer name is unknown, routes or streets are asked for without a street
+        network, or a layer :func:`withheld_layers` withholds from the audience is asked for
+        (the density or streets layer of a force extract, for partners or the public).
     EmptyInputError
         When the selection holds no crimes.
     """
     kinds = _check_layers(layers)
+    withheld = withheld_layers(kinds, provenance=area.provenance, min_cell_m=min_cell_m)
+    if withheld:
+        raise ParameterError(" ".join(withheld.values()))
     points = select_points(area, selection)
     wards = select_wards(area, selection)
     if points.empty:

@@ -22,7 +22,7 @@ def _package_values() -> dict[str, object]:
     )
     from layers import audience, writers  # noqa: PLC0415
     from spatial import catchments, lixels, routes  # noqa: PLC0415
-    from tasking import store  # noqa: PLC0415
+    from tasking import products, store  # noqa: PLC0415
 
     return {
         "DEFAULT_WALK_KMH": routes.DEFAULT_WALK_KMH,
@@ -51,6 +51,7 @@ def _package_values() -> dict[str, object]:
         "PARTNER_SNAP_M": audience.PARTNER_SNAP_M,
         "LAYER_KINDS": audience.LAYER_KINDS,
         "EXPORT_FORMATS": writers.EXPORT_FORMATS,
+        "DEFAULT_EXPORT_LAYERS": products.DEFAULT_EXPORT_LAYERS,
         "STREET_METHODS": streets.STREET_METHODS,
         "DEFAULT_TOP_N_STREETS": streets.DEFAULT_TOP_N_STREETS,
         "DEFAULT_NKDE_BANDWIDTH_M": nkde.DEFAULT_NKDE_BANDWIDTH_M,

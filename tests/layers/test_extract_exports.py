@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pytest
-import rasterio
 import shapely
 
 from boundaries.extract import study_area_from_incidents
@@ -159,8 +158,8 @@ def test_partner_gridded_layers_of_an_extract_use_cells_of_at_least_100_m(
 ) -> None:
     out = tmp_path / "hs"
     argv = ["export", "--incidents", str(extract_csv), "--audience", "partner"]
-    argv += ["--layers", "hotspots,hot_areas,density", "--cell-size-m", "25"]
-    code = main([*argv, "--formats", "geojson,tif", "--out", str(out)])
+    argv += ["--layers", "hotspots,hot_areas", "--cell-size-m", "25"]
+    code = main([*argv, "--formats", "geojson", "--out", str(out)])
     assert code == 0
     cells = gpd.read_file(out / "hotspots.geojson")
     assert _sides_m(cells) == pytest.approx(100.0, abs=0.5)
@@ -170,9 +169,6 @@ def test_partner_gridded_layers_of_an_extract_use_cells_of_at_least_100_m(
     said = "100 (asked for 25 m raised to 100 m, the finest cell this audience may receive)"
     assert meta["methods"]["hotspots"]["cell_size_m"] == said
     assert meta["methods"]["hot_areas"]["cell_size_m"] == said
-    assert meta["methods"]["density"]["cell_size_m"].startswith("100 (automatic")
-    with rasterio.open(out / "density.tif") as src:
-        assert src.res[0] >= 100.0
     # the police keep the 25 m cells they asked for
     police = tmp_path / "police"
     argv[argv.index("partner")] = "police"
@@ -200,8 +196,8 @@ def test_extract_export_states_its_own_source_and_no_police_uk_licence(
     argv = ["export", "--incidents", str(extract_csv), "--audience", "partner"]
     assert main([*argv, "--layers", "crimes", "--formats", "csv", "--out", str(out)]) == 0
     meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
-    assert meta["sources"][0] == extract_source(["rms.csv"])
-    assert meta["sources"][0].startswith("Crime data: force records-management extract: rms.csv.")
+    assert meta["sources"][0] == extract_source()  # partners are not told the file names
+    assert meta["sources"][0].startswith("Crime data: force records-management extract. Not")
     assert LICENCE_POLICE not in meta["sources"]
     assert LICENCE_ONS not in meta["sources"]  # no wards given: the area is drawn round the events
     with_wards = tmp_path / "with-wards"
@@ -211,18 +207,29 @@ def test_extract_export_states_its_own_source_and_no_police_uk_licence(
         == 0
     )
     sources = json.loads((with_wards / "metadata.json").read_text(encoding="utf-8"))["sources"]
-    assert sources == [extract_source(["rms.csv"]), LICENCE_ONS]
+    assert sources == [extract_source(), LICENCE_ONS]
+    police = tmp_path / "police"
+    argv[argv.index("partner")] = "police"
+    assert main([*argv, "--layers", "crimes", "--formats", "csv", "--out", str(police)]) == 0
+    sources = json.loads((police / "metadata.json").read_text(encoding="utf-8"))["sources"]
+    assert sources[0] == extract_source(["rms.csv"])  # the police are told what was read
+    assert sources[0].startswith("Crime data: force records-management extract: rms.csv.")
     method = meta["methods"]["crimes"]["method"]
     assert method.startswith("force records-management extract (exact locations and times")
     assert "police.uk" not in method
 
 
 def test_source_lines_by_provenance() -> None:
-    police_uk = source_lines(is_demo=False, uses_osm=False)
+    police_uk = source_lines(is_demo=False, uses_osm=False, audience="partner")
     assert police_uk == (LICENCE_POLICE, LICENCE_ONS)
-    extract = source_lines(is_demo=False, uses_osm=False, provenance="extract", files=["a.csv"])
-    assert extract == (extract_source(["a.csv"]), LICENCE_ONS)
-    assert "Open Government Licence" not in extract[0]
+    extract = {"provenance": "extract", "files": ["a.csv"]}
+    police = source_lines(is_demo=False, uses_osm=False, audience="police", **extract)
+    assert police == (extract_source(["a.csv"]), LICENCE_ONS)
+    assert "Open Government Licence" not in police[0]
+    for audience in ("partner", "public"):
+        shared = source_lines(is_demo=False, uses_osm=False, audience=audience, **extract)
+        assert shared == (extract_source(), LICENCE_ONS)
+        assert "a.csv" not in shared[0]
 
 
 def test_packs_state_the_caveats_of_their_data(
@@ -243,9 +250,11 @@ def test_packs_state_the_caveats_of_their_data(
     assert CAVEATS[0].split(":")[0] not in partner  # "police.uk locations are anonymised"
     assert "police.uk publishes no day or time" not in partner
     assert "data.police.uk" not in partner
-    assert "force records-management extract: rms.csv" in partner
+    assert "force records-management extract. Not open data" in partner
+    assert "rms.csv" not in partner  # the footer and the Data line name no file
     police = cover(extract_area, "police")
     assert "This police pack shows them in full" in police
+    assert "force records-management extract: rms.csv" in police
     demo = demo_area.months[-1]
     assert demo  # the demo town is police.uk-shaped: its pack keeps the police.uk caveats
     content = briefing_content(

@@ -78,7 +78,7 @@ def test_beats_are_drawn_in_the_patrol_colour_with_escaped_names() -> None:
 def test_beat_exports_carry_the_beat_fields_for_police_and_suppress_for_partners(
     tmp_path: Path,
 ) -> None:
-    layer = street_beat_export_layer(beats())
+    layer = street_beat_export_layer(beats(), provenance="police.uk")
     assert layer.kind == "streets"
     police = export_layers([layer], tmp_path / "police.gpkg", metadata=META, audience="police")
     frame = gpd.read_file(police.paths[0], layer="street_beats")
@@ -97,12 +97,23 @@ def test_beat_exports_carry_the_beat_fields_for_police_and_suppress_for_partners
         export_layers([layer], tmp_path / "public.gpkg", metadata=META, audience="public")
 
 
+def test_beats_of_a_force_extract_are_for_the_police_only(tmp_path: Path) -> None:
+    """A beat can be one short segment: its count locates exact crimes finer than a cell."""
+    layer = street_beat_export_layer(beats(), provenance="extract")
+    assert layer.provenance == "extract"
+    police = export_layers([layer], tmp_path / "police.gpkg", metadata=META, audience="police")
+    assert gpd.read_file(police.paths[0], layer="street_beats")["n_crimes"].tolist() == [15, 3]
+    with pytest.raises(ParameterError, match="streets layer of a force extract is not shared"):
+        export_layers([layer], tmp_path / "p.gpkg", metadata=META, audience="partner")
+    assert not (tmp_path / "p.gpkg").exists()
+
+
 def test_beat_layers_refuse_frames_that_are_not_beats() -> None:
     frame = beats()
     with pytest.raises(MissingColumnError, match=r"street beats lack \['streets'\]"):
         street_beat_layer(frame.drop(columns="streets"))
     with pytest.raises(MissingColumnError, match=r"tasking\.street_beats"):
-        street_beat_export_layer(frame.drop(columns="beat_id"))
+        street_beat_export_layer(frame.drop(columns="beat_id"), provenance="police.uk")
     with pytest.raises(CRSError):
         street_beat_layer(frame.to_crs(4326))
 

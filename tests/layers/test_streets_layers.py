@@ -94,7 +94,8 @@ def test_hot_street_lines_are_drawn_coloured_with_escaped_names() -> None:
 
 def test_street_exports_write_lines_with_the_audience_fields(tmp_path: Path) -> None:
     hot = hot_streets(crimes(), network=chain())
-    layer = street_export_layer(hot)
+    layer = street_export_layer(hot, provenance="police.uk")
+    assert layer.provenance == "police.uk"
     police = export_layers([layer], tmp_path / "police.gpkg", metadata=META, audience="police")
     frame = gpd.read_file(police.paths[0], layer="streets")
     assert set(frame.geom_type) == {"LineString"}
@@ -112,6 +113,25 @@ def test_street_exports_write_lines_with_the_audience_fields(tmp_path: Path) -> 
     assert pyogrio.read_info(kml.paths[0], layer="streets")["features"] == 3
     with pytest.raises(ParameterError, match="public preset does not allow the streets layer"):
         export_layers([layer], tmp_path / "public.gpkg", metadata=META, audience="public")
+
+
+def test_street_counts_of_a_force_extract_leave_for_the_police_only(tmp_path: Path) -> None:
+    """Exact crimes counted on 100 m segments (or a few metres of lixel) are finer than cells."""
+    hot = hot_streets(crimes(), network=chain())
+    layer = street_export_layer(hot, provenance="extract")
+    assert layer.provenance == "extract"
+    police = export_layers([layer], tmp_path / "police.gpkg", metadata=META, audience="police")
+    frame = gpd.read_file(police.paths[0], layer="streets")
+    assert frame["n_crimes"].tolist() == [1, 2, 8]  # the police keep every count
+    for fmt in ("gpkg", "geojson", "kml"):
+        with pytest.raises(ParameterError) as refused:
+            export_layers([layer], tmp_path / f"p.{fmt}", metadata=META, audience="partner")
+        message = str(refused.value)
+        assert message.startswith("The streets layer of a force extract is not shared with ")
+        assert "pieces of street much shorter than 100 m" in message
+        assert "Export it for the police audience" in message
+        assert "crimes per 100 m cell" in message
+    assert not list(tmp_path.glob("p.*"))  # refused before anything was written
 
 
 def test_the_export_workflow_adds_hot_streets_from_the_demo_network() -> None:
