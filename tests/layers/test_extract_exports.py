@@ -14,10 +14,17 @@ import shapely
 
 from boundaries.extract import study_area_from_incidents
 from boundaries.select import Selection
+from hotspots.kde import kernel_density
 from layers.audience import get_preset, prepare_layer
 from layers.briefing import CAVEATS, EXTRACT_CAVEAT, render_briefing
-from layers.export import analysis_layers, export_layers
-from layers.metadata import LICENCE_ONS, LICENCE_POLICE, extract_source, source_lines
+from layers.export import analysis_layers, export_layers, prepare_density
+from layers.metadata import (
+    EXTRACT_NAME,
+    LICENCE_ONS,
+    LICENCE_POLICE,
+    extract_source,
+    source_lines,
+)
 from patchmap.cli import main
 from spatial.errors import ParameterError
 from spatial.incidents import read_incidents
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
 
     from boundaries.dataset import StudyArea
     from layers.audience import Audience
+    from layers.writers import RasterLayer
 
 N_HOT = 80
 N_SPREAD = 80
@@ -319,3 +327,110 @@ def test_every_written_file_of_an_extract_credits_the_extract(
     assert extract_source(["rms.csv"]).encode() in written
     assert b"Open Government Licence" not in written  # not police.uk data
     assert LICENCE_ONS.encode() not in written  # no ward file was loaded
+
+
+# --- what partners and the public never get from an extract: a density surface, file names ---
+
+
+def _lone_point_raster(x_m: float, y_m: float, area: gpd.GeoDataFrame) -> RasterLayer:
+    """The public density raster of one crime, as prepare_density averages it."""
+    one = gpd.GeoDataFrame(geometry=gpd.points_from_xy([x_m], [y_m]), crs=27700)
+    surface = kernel_density(one, area=area, cell_size_m=25.0, bandwidth_m=150.0)
+    return prepare_density(surface, get_preset("public"))
+
+
+def test_averaging_a_surface_into_coarse_cells_does_not_hide_a_lone_crime() -> None:
+    """Why a force extract's density is withheld: one kernel fitted to the raster finds it."""
+    area = gpd.GeoDataFrame(geometry=[shapely.box(450_000, 268_000, 452_000, 270_000)], crs=27700)
+    true_x, true_y = 451_037.0, 268_912.0  # a lone crime, off every grid line
+    seen = _lone_point_raster(true_x, true_y, area)
+    assert seen.cell_size_m == 250.0  # nothing finer than the public's cells is drawn
+    values = np.nan_to_num(seen.values)
+    rows, cols = np.indices(values.shape)
+    x, y = seen.transform @ (cols + 0.5, rows + 0.5)
+    x, y = float((x * values).sum() / values.sum()), float((y * values).sum() / values.sum())
+    assert 5.0 < np.hypot(x - true_x, y - true_y) < 125.0  # the mass centroid: tens of metres
+    for step_m in (25.0, 5.0, 1.0):  # then one kernel fitted by ever finer searches
+        grid = [(x + i * step_m, y + j * step_m) for i in range(-4, 5) for j in range(-4, 5)]
+        misfit = [
+            float(np.nansum((_lone_point_raster(gx, gy, area).values - seen.values) ** 2))
+            for gx, gy in grid
+        ]
+        x, y = grid[int(np.argmin(misfit))]
+    assert np.hypot(x - true_x, y - true_y) <= 1.5  # 250 m cells, and the crime within metres
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_the_density_of_an_extract_is_withheld_from_partners_and_the_public(
+    extract_area: StudyArea, audience: Audience
+) -> None:
+    minimum = get_preset(audience).min_cell_m
+    with pytest.raises(ParameterError) as refused:
+        export_analyses(
+            extract_area, Selection(), layers=["hotspots", "density"], min_cell_m=minimum
+        )
+    message = str(refused.value)
+    assert message.startswith("The density layer of a force extract is not shared with ")
+    assert "inverted to the points" in message
+    assert "Export it for the police audience" in message
+    assert f"hotspot cells layer (Gi* classes on {minimum:g} m cells)" in message
+    # analyses made for the police are not rendered for partners either
+    police = export_analyses(extract_area, Selection(), layers=["hotspots", "density"])
+    assert police.density is not None
+    with pytest.raises(ParameterError, match="density layer of a force extract is not shared"):
+        analysis_layers(police, audience=audience)
+    assert analysis_layers(police, audience="police").density is not None
+
+
+def test_the_density_of_police_uk_crimes_is_still_shared(demo_area: StudyArea) -> None:
+    for audience in ("partner", "public"):
+        minimum = get_preset(audience).min_cell_m
+        analyses = export_analyses(demo_area, Selection(), layers=["density"], min_cell_m=minimum)
+        built = analysis_layers(analyses, audience=audience)
+        assert built.density is not None
+        layer = prepare_density(built.density, get_preset(audience))
+        assert layer.cell_size_m >= minimum
+
+
+def _files_text(folder: Path) -> bytes:
+    return b"\n".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def test_no_partner_or_public_file_of_an_extract_names_the_extract_file(
+    tmp_path: Path, extract_csv: Path
+) -> None:
+    """An extract's file name often carries an operation name or a date: police only."""
+    named = tmp_path / "op_nightjar_2025-03.csv"
+    named.write_bytes(extract_csv.read_bytes())
+    argv = ["export", "--incidents", str(named), "--layers", "crimes,hotspots"]
+    runs: tuple[tuple[Audience, str | None, str], ...] = (
+        ("police", None, "op_nightjar_2025-03.csv"),
+        ("partner", None, EXTRACT_NAME),  # not named: the extract is not named by its file
+        ("public", "Fenbridge", "Fenbridge"),  # named: the sources still name no file
+    )
+    for audience, name, label in runs:
+        out = tmp_path / audience
+        named_as = [] if name is None else ["--area-name", name]
+        assert main([*argv, *named_as, "--audience", audience, "--out", str(out)]) == 0
+        written = _files_text(out)
+        assert (b"op_nightjar" in written) == (audience == "police"), audience
+        meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+        assert meta["title"] == f"patchmap export: {label}"
+        shown = ["op_nightjar_2025-03.csv"] if audience == "police" else []
+        assert meta["sources"][0] == extract_source(shown)
+
+
+def test_a_partner_pack_of_an_extract_names_no_extract_file(extract_csv: Path) -> None:
+    incidents = read_incidents([extract_csv])
+    area = study_area_from_incidents(incidents)
+    content = briefing_content(
+        area,
+        meeting=dt.date(2025, 5, 20),
+        ward=area.ward_names[0],
+        hot_cell_size_m=get_preset("partner").min_cell_m,
+    )
+    partner = render_briefing(content, area, audience="partner").html
+    assert "rms.csv" not in partner
+    assert f"<dt>Data</dt><dd>{EXTRACT_NAME}</dd>" in partner
+    police = render_briefing(content, area, audience="police").html
+    assert "<dt>Data</dt><dd>rms.csv</dd>" in police
