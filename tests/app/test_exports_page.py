@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import pytest
 import shapely
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
@@ -14,14 +16,14 @@ from app_pages import _ui
 from boundaries.dataset import load_demo
 from boundaries.select import Selection
 from layers.audience import get_preset
+from spatial.errors import ParameterError
 from tasking.pack import pack_period
 from tasking.profile import build_profile
 from tests.app._pages import cambridge_folder_page
 from tests.layers._export_text import file_texts, fine_cell_labels, small_counts
 
 if TYPE_CHECKING:
-    import pytest
-
+    from boundaries.dataset import StudyArea
     from layers.audience import Audience
     from layers.export import Download
 
@@ -81,7 +83,8 @@ def test_public_audience_cannot_choose_routes() -> None:
     at.radio(key="export_audience").set_value("public").run()
     assert not at.exception, at.exception
     layers = at.multiselect(key="export_layers")
-    assert "routes" not in layers.options
+    assert "EVA route and stops" not in layers.options  # the options as shown
+    assert "Clusters (DBSCAN)" in layers.options
     assert list(layers.value) == ["hotspots"]
     assert "GPX route (phone GPS apps)" not in _download_labels(at)
 
@@ -142,8 +145,9 @@ def test_without_a_street_network_routes_are_not_offered(cambridge_dir: Path) ->
     at = cambridge_folder_page(cambridge_dir, "app_pages/exports.py")
     assert not at.exception, at.exception
     layers = at.multiselect(key="export_layers")
-    assert "routes" not in layers.options  # choosing it stopped the page and its pack tab
-    assert "streets" not in layers.options
+    assert "EVA route and stops" not in layers.options  # choosing it stopped the page and pack
+    assert "Hot streets" not in str(layers.options)
+    assert "Clusters (DBSCAN)" in layers.options  # the options as shown
     assert any("need the area's street network" in c.value for c in at.caption)
     assert at.button(key="brief_build") is not None
 
@@ -296,3 +300,59 @@ def test_a_new_data_set_chosen_on_the_page_opens_it_as_new(cambridge_dir: Path) 
     at.switch_page("app_pages/map.py").run()
     at.switch_page("app_pages/exports.py").run()
     assert at.checkbox(key="brief_route").value is False  # nor brought back by a visit
+
+
+DENSITY_LABEL = "Density (raster)"
+
+
+def _as_extract(monkeypatch: pytest.MonkeyPatch) -> StudyArea:
+    """Load the demo town's crimes as if they were a force extract's exact points."""
+    area = dataclasses.replace(load_demo(), provenance="extract")
+    monkeypatch.setattr(_ui, "load_current", lambda: ("demo-as-extract", area))
+    return area
+
+
+def test_an_extracts_density_is_not_offered_to_partners_or_the_public(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _as_extract(monkeypatch)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.multiselect(key=_ui.WARDS_KEY).set_value(["Castle"]).run()
+    at.switch_page("app_pages/exports.py").run()
+    assert not at.exception, at.exception
+    assert not at.error
+    for audience in ("partner", "public"):
+        at.radio(key="export_audience").set_value(audience).run()
+        assert not at.exception, at.exception
+        layers = at.multiselect(key="export_layers")
+        assert DENSITY_LABEL not in layers.options  # the options as shown
+        assert "Hot streets" not in str(layers.options)  # street counts too (the demo has streets)
+        assert "Clusters (DBSCAN)" in layers.options
+        assert list(layers.value) == ["hotspots", "clusters", "sites"]  # the default, less density
+        why = [c.value for c in at.caption if "density layer of a force extract" in c.value]
+        assert len(why) == 1
+        assert "inverted to the points" in why[0]
+        assert "Export it for the police audience" in why[0]
+        assert "GeoTIFF density raster" not in _download_labels(at)
+    at.radio(key="export_audience").set_value("police").run()
+    layers = at.multiselect(key="export_layers")
+    assert DENSITY_LABEL in layers.options  # the police get everything
+    assert "Hot streets" in str(layers.options)
+    assert not [c for c in at.caption if "force extract is not shared" in c.value]
+    layers.set_value(["hotspots", "density"]).run()
+    assert not at.exception, at.exception
+    assert "GeoTIFF density raster" in _download_labels(at)
+
+
+def test_the_pages_files_of_an_extract_refuse_density_for_partners(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cached function behind the page, as the CLI's export: the same refusal."""
+    area = _as_extract(monkeypatch)
+    build = _ui.export_files.__wrapped__  # type: ignore[attr-defined]
+    selection = Selection(wards=("Castle",))
+    with pytest.raises(ParameterError, match="density layer of a force extract is not shared"):
+        build("x", selection, "partner", None, ("hotspots", "density"), False, area)  # noqa: FBT003
+    files = build("x", selection, "police", None, ("density",), False, area)  # noqa: FBT003
+    assert [f.key for f in files] == ["tif", "all"]

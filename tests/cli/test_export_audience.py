@@ -3,7 +3,8 @@
 the audience's cells leaves (route stops, cluster outlines), on the demo town.
 
 The selection (Castle, anti-social behaviour, every month) has an EVA stop of 2 crimes, below
-both thresholds, and DBSCAN clusters of police.uk snap points.
+both thresholds, and DBSCAN clusters of police.uk snap points. A force extract in the demo town
+(exact points) keeps its density and street counts for the police.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from xml.etree import ElementTree as ET
 import geopandas as gpd
 import numpy as np
 import pytest
+import rasterio
 import shapely
 
 from layers.audience import DEFAULT_MIN_COUNT, get_preset
@@ -179,3 +181,100 @@ def test_the_json_of_a_partner_file_gives_the_walk_as_the_file_does(
         assert shared["y_m"] % 100 == 50.0
         assert abs(shared["x_m"] - exact["x_m"]) <= 50.0
         assert abs(shared["y_m"] - exact["y_m"]) <= 50.0
+
+
+@pytest.mark.parametrize(("audience", "cell_m"), [("partner", 100.0), ("public", 250.0)])
+def test_police_uk_density_is_shared_on_the_audiences_cells(
+    exports: dict[Audience, Path], audience: Audience, cell_m: float
+) -> None:
+    """police.uk snap points are public already: their density keeps its place in the files."""
+    with rasterio.open(exports[audience] / "density.tif") as src:
+        assert src.res == (cell_m, cell_m)
+        assert np.nanmax(src.read(1, masked=True)) > 0
+
+
+# --- a force extract: exact points, so no density surface or street counts leave the police ---
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded extract in the demo town: a cluster of 60 burglaries and one lone crime."""
+    rng = np.random.default_rng(3)
+    xy = rng.normal(0.0, 80.0, size=(60, 2)) + np.array([454_000.0, 269_000.0])
+    rows = ["Crime Ref,Committed From,Offence,Easting,Northing,Location"]
+    rows += [
+        f"CR/{i},2025-0{1 + i % 6}-1{i % 9} 21:00,Burglary,{x:.0f},{y:.0f},{i} Victim Road"
+        for i, (x, y) in enumerate(xy)
+    ]
+    rows += ["CR/60,2025-03-04 02:00,Burglary,452375,268834,Lone House"]
+    path = tmp_path_factory.mktemp("extract") / "op_nightjar.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _extract_export(extract: Path, *options: str) -> list[str]:
+    return ["export", "--demo", "--incidents", str(extract), *options]
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_the_default_export_of_an_extract_leaves_its_density_out_with_a_note(
+    tmp_path: Path, extract: Path, audience: Audience, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / audience
+    argv = _extract_export(extract, "--audience", audience, "--out", str(out))
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "The density layer of a force extract is not shared with partners or the public" in err
+    assert "inverted to the points" in err
+    assert "The density layer is left out." in err
+    assert not (out / "density.tif").exists()
+    assert not list(out.glob("*.tif"))
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert set(meta["methods"]) == {"hotspots", "clusters"}  # the default set, less density
+    assert "density" not in meta["fields"]
+    assert (out / "hotspots.geojson").exists()
+
+
+def test_the_police_export_of_an_extract_keeps_its_density(
+    tmp_path: Path, extract: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "police.tif"
+    argv = _extract_export(extract, "--audience", "police", "--layers", "density")
+    assert main([*argv, "--out", str(out)]) == 0
+    assert "left out" not in capsys.readouterr().err
+    with rasterio.open(out) as src:
+        assert src.res == (25.0, 25.0)  # the police keep the working cells
+
+
+@pytest.mark.parametrize(
+    ("audience", "layers"),
+    [("partner", "hotspots,density"), ("public", "density"), ("partner", "streets")],
+)
+def test_an_extracts_density_or_streets_asked_for_a_shared_export_are_refused(
+    tmp_path: Path,
+    extract: Path,
+    audience: Audience,
+    layers: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "refused"
+    argv = _extract_export(extract, "--audience", audience, "--layers", layers, "--out", str(out))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    kind = layers.rsplit(",", 1)[-1]
+    assert f"The {kind} layer of a force extract is not shared with partners or the public" in err
+    assert "Export it for the police audience, or share the hotspot cells layer" in err
+    assert not out.exists()  # refused before anything was written
+
+
+def test_streets_of_an_extract_are_not_written_for_partners(
+    tmp_path: Path, extract: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "streets.gpkg"
+    argv = ["streets", "--demo", "--incidents", str(extract), "--audience", "partner"]
+    for per in ("segment", "lixel"):
+        assert main([*argv, "--per", per, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "--out with --audience partner: The streets layer of a force extract" in err
+        assert "pieces of street much shorter than 100 m" in err
+        assert not out.exists()
