@@ -59,11 +59,13 @@ if TYPE_CHECKING:
         flag_problems,
     )
     from tasking.products import (
+        DEFAULT_EXPORT_LAYERS,
         EXPORT_LAYERS,
         ExportAnalyses,
         ExportLayer,
         export_analyses,
         route_method,
+        withheld_layers,
     )
     from tasking.profile import (
         SIGNIFICANCE_LEVEL,
@@ -169,6 +171,7 @@ _EXPORTS: dict[str, str] = {
     "CHECKLIST_ITEMS": "tasking.store",
     "ChecklistItem": "tasking.store",
     "DATABASE_URL_ENV": "tasking.store",
+    "DEFAULT_EXPORT_LAYERS": "tasking.products",
     "DEFAULT_HARM_WEIGHTS": "tasking.problems",
     "DEFAULT_PERIOD_MONTHS": "tasking.pack",
     "DecisionRecord": "tasking.store",
@@ -279,6 +282,7 @@ _EXPORTS: dict[str, str] = {
     "weighted_displacement_difference": "tasking.assess",
     "window_in": "tasking.windows",
     "with_window": "tasking.windows",
+    "withheld_layers": "tasking.products",
 }
 
 __all__ = [
@@ -288,6 +292,7 @@ __all__ = [
     "BEAT_COLUMNS",
     "CHECKLIST_ITEMS",
     "DATABASE_URL_ENV",
+    "DEFAULT_EXPORT_LAYERS",
     "DEFAULT_HARM_WEIGHTS",
     "DEFAULT_PERIOD_MONTHS",
     "EPIC_TYPES",
@@ -408,6 +413,7 @@ __all__ = [
     "weighted_displacement_difference",
     "window_in",
     "with_window",
+    "withheld_layers",
 ]
 
 
