@@ -230,12 +230,16 @@ def test_extract_export_states_its_own_source_and_no_police_uk_licence(
 def test_source_lines_by_provenance() -> None:
     police_uk = source_lines(is_demo=False, uses_osm=False, audience="partner")
     assert police_uk == (LICENCE_POLICE, LICENCE_ONS)
-    extract = {"provenance": "extract", "files": ["a.csv"]}
-    police = source_lines(is_demo=False, uses_osm=False, audience="police", **extract)
+    audiences: tuple[Audience, ...] = ("police", "partner", "public")
+    police, partner, public = (
+        source_lines(
+            is_demo=False, uses_osm=False, audience=a, provenance="extract", files=["a.csv"]
+        )
+        for a in audiences
+    )
     assert police == (extract_source(["a.csv"]), LICENCE_ONS)
     assert "Open Government Licence" not in police[0]
-    for audience in ("partner", "public"):
-        shared = source_lines(is_demo=False, uses_osm=False, audience=audience, **extract)
+    for shared in (partner, public):
         assert shared == (extract_source(), LICENCE_ONS)
         assert "a.csv" not in shared[0]
 
