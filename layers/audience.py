@@ -686,11 +686,37 @@ def _audience_crimes(
     wards: gpd.GeoDataFrame | None,
     provenance: Provenance,
 ) -> gpd.GeoDataFrame:
-    """Aggregate crimes for the audience; an extract's are snapped to labelled cells first."""
+    """
+    Aggregate crimes for the audience; an extract's are snapped to labelled cells first.
+
+    Per place (partners), an extract's crimes are counted per cell, not per ward and cell: the
+    cell's row names the ward holding most of its crimes. A cell split between two wards
+    would otherwise give two rows whose sum is the Gi* cell's count, and the cell's count less
+    the shown row would be the blanked one.
+    """
     exact = provenance == "extract" or {"start", "end"} <= set(points.columns)
     if preset.snap_m and exact:
         points = _cell_labels(snap_locations(points, cell_m=preset.snap_m), preset.snap_m)
+        if preset.crime_detail == "streets" and "ward" in points.columns:
+            points = points.assign(ward=_main_ward(points))
     return aggregate_crimes(points, detail=preset.crime_detail, wards=wards)
+
+
+def _main_ward(points: gpd.GeoDataFrame) -> pd.Series[str]:
+    """Name for each point the ward holding most of its cell's crimes (ties: the first by name)."""
+    table = pd.DataFrame(
+        {
+            "cell": points["location"].astype(str).to_numpy(),
+            "ward": points["ward"].astype("string").fillna("").to_numpy(),
+        }
+    )
+    sizes = table.groupby(["cell", "ward"], sort=True).size().rename("n").reset_index()
+    main = sizes.sort_values(["cell", "n", "ward"], ascending=[True, False, True]).drop_duplicates(
+        "cell"
+    )
+    return pd.Series(
+        table["cell"].map(main.set_index("cell")["ward"]).to_numpy(), index=points.index
+    )
 
 
 def _require_coarse_geometry(

@@ -34,7 +34,7 @@ import io
 import json
 import math
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -46,6 +46,7 @@ from affine import Affine
 
 from boundaries.extract import is_extract_area
 from layers.audience import (
+    SUPPRESSED_COLUMN,
     Audience,
     AudiencePreset,
     LayerKind,
@@ -53,8 +54,10 @@ from layers.audience import (
     get_preset,
     prepare_layer,
     snap_locations,
+    suppress_counts,
 )
 from layers.metadata import ExportMetadata, data_label, source_lines
+from layers.secondary import COUNT_COLUMN, secondary_hidden
 from layers.writers import (
     DEFAULT_FORMATS,
     EXPORT_FORMATS,
@@ -231,15 +234,32 @@ def _prepared(
             f"Allowed: {', '.join(preset.allowed_layers)}."
         )
         raise ParameterError(msg)
-    return {
+    raw = replace(preset, min_count=None)
+    prepared = {
         layer.name: (
             layer.kind,
-            prepare_layer(
-                layer.frame, layer.kind, preset, wards=wards, provenance=layer.provenance
-            ),
+            prepare_layer(layer.frame, layer.kind, raw, wards=wards, provenance=layer.provenance),
         )
         for layer in layers
     }
+    if preset.min_count is None:
+        return prepared
+    return _suppressed(prepared, min_count=preset.min_count)
+
+
+def _suppressed(
+    prepared: dict[str, tuple[LayerKind, gpd.GeoDataFrame]], *, min_count: int
+) -> dict[str, tuple[LayerKind, gpd.GeoDataFrame]]:
+    """Blank counts below ``min_count``, then those a sum across the layers would give away."""
+    hidden = secondary_hidden({name: f for name, (_, f) in prepared.items()}, min_count=min_count)
+    out: dict[str, tuple[LayerKind, gpd.GeoDataFrame]] = {}
+    for name, (kind, frame) in prepared.items():
+        blanked = suppress_counts(frame, min_count=min_count)
+        if name in hidden:
+            blanked.loc[hidden[name], COUNT_COLUMN] = pd.NA
+            blanked.loc[hidden[name], SUPPRESSED_COLUMN] = True
+        out[name] = (kind, blanked)
+    return out
 
 
 def _write_vectors(
