@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from layers.audience import get_preset, prepare_layer
 
@@ -124,13 +125,19 @@ def reader_sums(raw: Mapping[str, gpd.GeoDataFrame]) -> list[Sum]:
                         parts_refs = tuple((p_name, r) for r in rows)
                         direct.append(Sum((((t_name, row), 1),), parts_refs))
                         break
+    holding: dict[Ref, list[Sum]] = {}
+    for big in direct:
+        for part in big.parts:
+            holding.setdefault(part, []).append(big)
     nested = [
-        Sum((big.totals[0], (small.totals[0][0], -1)), tuple(set(big.parts) - set(small.parts)))
-        for big in direct
+        Sum(
+            (big.totals[0], (small.totals[0][0], -1)),
+            tuple(sorted(set(big.parts) - set(small.parts))),
+        )
         for small in direct
         if small.parts
-        and small.parts[0][0] == (big.parts[0][0] if big.parts else None)
-        and set(small.parts) < set(big.parts)
+        for big in holding[small.parts[0]]
+        if set(small.parts) < set(big.parts)
     ]
     return direct + nested
 
@@ -140,15 +147,8 @@ def _value(frame: gpd.GeoDataFrame, row: int) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
-def find_leaks(
-    shown: Mapping[str, gpd.GeoDataFrame], sums: Sequence[Sum], *, min_count: int
-) -> list[Leak]:
-    """
-    Take every difference: a total less its shown parts, with what follows from it substituted.
-
-    A count a reader knows is shown, or is the only unknown of a sum; a sum whose totals are all
-    known and whose unknown parts hold fewer than ``min_count`` crimes together is a leak.
-    """
+def _known(shown: Mapping[str, gpd.GeoDataFrame], sums: Sequence[Sum]) -> dict[Ref, float]:
+    """The shown counts, and every count that is the only unknown of a sum, repeatedly."""
     known: dict[Ref, float] = {}
     for name, frame in shown.items():
         for row in range(len(frame)):
@@ -159,8 +159,7 @@ def find_leaks(
     while changed:
         changed = False
         for s in sums:
-            refs = [ref for ref, _ in s.totals] + list(s.parts)
-            unknown = [ref for ref in refs if ref not in known]
+            unknown = [ref for ref in [r for r, _ in s.totals] + list(s.parts) if ref not in known]
             if len(unknown) != 1:
                 continue
             (ref,) = unknown
@@ -170,6 +169,20 @@ def find_leaks(
             # sum(sign * total) == sum(parts): solve it for the one unknown
             known[ref] = totals - parts if sign is None else sign * (parts - totals)
             changed = True
+    return known
+
+
+def find_leaks(
+    shown: Mapping[str, gpd.GeoDataFrame], sums: Sequence[Sum], *, min_count: int
+) -> list[Leak]:
+    """
+    Take every difference: a total less its shown parts, with what follows from it substituted.
+
+    A count a reader knows is shown, or is the only unknown of a sum; a sum whose totals are all
+    known and whose unknown parts hold fewer than ``min_count`` crimes together is a leak, and so
+    is a blanked count worked out to lie between 1 and ``min_count - 1``.
+    """
+    known = _known(shown, sums)
     leaks = []
     for s in sums:
         if any(ref not in known for ref, _ in s.totals):
@@ -188,7 +201,9 @@ def find_leaks(
     return leaks
 
 
-def primary_only(raw: Mapping[str, gpd.GeoDataFrame], *, min_count: int) -> dict[str, gpd.GeoDataFrame]:
+def primary_only(
+    raw: Mapping[str, gpd.GeoDataFrame], *, min_count: int
+) -> dict[str, gpd.GeoDataFrame]:
     """The counts as they were blanked before secondary suppression: each below the threshold."""
     out = {}
     for name, frame in raw.items():
@@ -204,14 +219,15 @@ def same_rows(shown: Mapping[str, gpd.GeoDataFrame], raw: Mapping[str, gpd.GeoDa
     for name, frame in shown.items():
         if len(frame) != len(raw[name]):
             return False
-        a = frame.geometry.to_numpy()
-        b = raw[name].geometry.to_numpy()
-        if not all(x.equals_exact(y, 1e-6) for x, y in zip(a, b, strict=True)):
+        apart = shapely.hausdorff_distance(frame.geometry.to_numpy(), raw[name].geometry.to_numpy())
+        if len(apart) and float(np.max(apart)) > 1e-6:
             return False
     return True
 
 
-def blanked_below(shown: Mapping[str, gpd.GeoDataFrame], raw: Mapping[str, gpd.GeoDataFrame], *, min_count: int) -> bool:
+def blanked_below(
+    shown: Mapping[str, gpd.GeoDataFrame], raw: Mapping[str, gpd.GeoDataFrame], *, min_count: int
+) -> bool:
     """Whether every count below the threshold is blanked in the file (primary suppression)."""
     for name, frame in shown.items():
         small = raw[name]["n_crimes"].to_numpy(dtype=float) < min_count

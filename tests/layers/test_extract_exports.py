@@ -108,7 +108,7 @@ def test_partner_and_public_exports_of_an_extract_carry_no_address(
     crimes = gpd.read_file(out / f"patchmap_{audience}.gpkg", layer="crimes")
     assert not crimes.astype(str).apply(lambda c: c.str.contains("Victim Road")).any().any()
     if audience == "partner":
-        # one row per ward and 100 m cell, labelled by the cell
+        # one row per 100 m cell (not per ward and cell), labelled by the cell
         assert crimes["location"].str.fullmatch(r"100 m cell E\d+ N\d+").all()
         assert crimes["location"].is_unique
         assert int(crimes["n_crimes"].sum(min_count=1) or 0) <= N_HOT + N_SPREAD
