@@ -10,7 +10,15 @@ import streamlit as st
 
 from app_pages import _ui
 from boundaries.select import Selection
-from layers.audience import AUDIENCES, DEFAULT_MIN_COUNT, PUBLIC_MIN_COUNT, get_preset
+from layers.audience import (
+    AUDIENCES,
+    DEFAULT_MIN_COUNT,
+    MIN_COUNT_RULE,
+    PUBLIC_MIN_COUNT,
+    get_preset,
+    min_count_floor,
+    min_count_floor_message,
+)
 from spatial.errors import PatchmapError
 from tasking.products import DEFAULT_EXPORT_LAYERS, withheld_layers
 
@@ -105,7 +113,7 @@ left.caption(AUDIENCE_HELP[audience])
 preset = get_preset(audience)
 min_count: int | None = None
 if preset.min_count is not None:
-    floor = PUBLIC_MIN_COUNT if audience == "public" else 1
+    floor = min_count_floor(audience)  # the command refuses less, with the same words
     st.session_state.setdefault(MIN_COUNT_KEY, DEFAULT_MIN_COUNT)
     _follow_floor(floor)
     chosen_min = right.number_input(
@@ -114,10 +122,12 @@ if preset.min_count is not None:
         max_value=100,
         step=1,
         key=MIN_COUNT_KEY,
-        help=f"Default {DEFAULT_MIN_COUNT} for partners; at least {PUBLIC_MIN_COUNT} for the "
-        "public.",
+        help=MIN_COUNT_RULE,
     )
     min_count = int(chosen_min)
+    raised_from = st.session_state.get(RAISED_FROM_KEY)
+    if raised_from is not None and int(raised_from) < floor and min_count == floor:
+        right.caption(min_count_floor_message(audience, int(raised_from)))
 
 tab_layers, tab_brief = st.tabs(["Layers", "Briefing pack"])
 

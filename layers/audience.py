@@ -52,6 +52,7 @@ __all__ = [
     "AUDIENCES",
     "DEFAULT_MIN_COUNT",
     "LAYER_KINDS",
+    "MIN_COUNT_RULE",
     "PARTNER_SNAP_M",
     "PRESETS",
     "PUBLIC_MIN_COUNT",
@@ -68,6 +69,8 @@ __all__ = [
     "coarsen_times",
     "count_columns",
     "get_preset",
+    "min_count_floor",
+    "min_count_floor_message",
     "prepare_layer",
     "select_fields",
     "shows_location_text",
@@ -117,7 +120,12 @@ _TIME_FORMATS: Final[Mapping[TimeDetail, str]] = {
 DEFAULT_MIN_COUNT: Final = 5
 """Partner exports blank every count below this (the usual small-number rule)."""
 PUBLIC_MIN_COUNT: Final = 10
-"""Public exports blank every count below this."""
+"""Public exports blank every count below this, and no lower threshold may be chosen for them."""
+MIN_COUNT_RULE: Final = (
+    f"Counts below the threshold are blanked: {DEFAULT_MIN_COUNT} for partners unless chosen, "
+    f"and at least {PUBLIC_MIN_COUNT} for the public."
+)
+"""The thresholds' rule, as the command and the app both say it."""
 PUBLIC_MIN_CELL_M: Final = PUBLIC_SNAP_M
 """Hotspot cells and density rasters for the public are at least this coarse, in metres (for
 partners: :data:`PARTNER_SNAP_M`, the cell their crimes are snapped to)."""
@@ -352,7 +360,8 @@ def get_preset(audience: Audience, *, min_count: int | None = None) -> AudienceP
         ``"police"``, ``"partner"`` or ``"public"``.
     min_count
         Blank counts below this instead of the preset's default. Ignored for ``police`` (no
-        suppression); for ``public`` it may not go below the partner default.
+        suppression); for ``public`` it may not go below :data:`PUBLIC_MIN_COUNT`
+        (:func:`min_count_floor`), on the command line as in the app.
 
     Returns
     -------
@@ -363,7 +372,7 @@ def get_preset(audience: Audience, *, min_count: int | None = None) -> AudienceP
     ------
     ParameterError
         When the audience is unknown or ``min_count`` is below 1 (or below
-        :data:`DEFAULT_MIN_COUNT` for the public).
+        :data:`PUBLIC_MIN_COUNT` for the public: :func:`min_count_floor_message`).
 
     Examples
     --------
@@ -383,14 +392,59 @@ def get_preset(audience: Audience, *, min_count: int | None = None) -> AudienceP
     if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
         msg = f"min_count must be a whole number >= 1; found {min_count!r}."
         raise ParameterError(msg)
-    if audience == "public" and min_count < DEFAULT_MIN_COUNT:
-        msg = (
-            f"min_count {min_count} is below {DEFAULT_MIN_COUNT}, the partner threshold; "
-            f"public exports must be at least as coarse. Use --min-count {DEFAULT_MIN_COUNT} "
-            "or more."
-        )
-        raise ParameterError(msg)
+    if min_count < min_count_floor(audience):
+        raise ParameterError(min_count_floor_message(audience, int(min_count)))
     return replace(preset, min_count=int(min_count))
+
+
+def min_count_floor(audience: Audience) -> int:
+    """
+    Return the lowest threshold an audience's files may have.
+
+    Parameters
+    ----------
+    audience
+        ``"police"``, ``"partner"`` or ``"public"``.
+
+    Returns
+    -------
+    int
+        :data:`PUBLIC_MIN_COUNT` for the public, 1 otherwise (the police have no threshold).
+
+    Examples
+    --------
+    >>> min_count_floor("public"), min_count_floor("partner")
+    (10, 1)
+    """
+    return PUBLIC_MIN_COUNT if audience == "public" else 1
+
+
+def min_count_floor_message(audience: Audience, min_count: int) -> str:
+    """
+    Say that ``min_count`` is below the audience's floor, as ``patchmap export`` and the app do.
+
+    Parameters
+    ----------
+    audience
+        The audience.
+    min_count
+        The threshold asked for.
+
+    Returns
+    -------
+    str
+        The message, ending with :data:`MIN_COUNT_RULE`.
+
+    Examples
+    --------
+    >>> min_count_floor_message("public", 5)  # doctest: +ELLIPSIS
+    'A threshold of 5 is below 10, the lowest for public files: choose 10 or more. Counts...'
+    """
+    floor = min_count_floor(audience)
+    return (
+        f"A threshold of {min_count} is below {floor}, the lowest for {audience} files: "
+        f"choose {floor} or more. {MIN_COUNT_RULE}"
+    )
 
 
 def count_columns(frame: pd.DataFrame) -> tuple[str, ...]:

@@ -706,9 +706,9 @@ def downloads(result: ExportResult, folder: str | Path, *, stem: str) -> tuple[D
     Returns
     -------
     tuple of Download
-        Single-file formats as they are (GeoPackage, KML, GPX, GeoTIFF, zipped Shapefile);
-        GeoJSON and CSV files (one per layer) zipped with ``metadata.json``; and everything in
-        one zip.
+        Single-file formats as they are (GeoPackage, KML, GPX, GeoTIFF, zipped Shapefile as
+        ``{stem}_shp.zip``); GeoJSON and CSV files (one per layer) zipped with
+        ``metadata.json``; and everything in one zip (``{stem}.zip``). No two share a name.
     """
     root = Path(folder)
     meta = root / "metadata.json"
@@ -732,6 +732,8 @@ def downloads(result: ExportResult, folder: str | Path, *, stem: str) -> tuple[D
             data, name, mime = path.read_bytes(), f"{stem}{path.suffix}", _MIME[path.suffix]
             if fmt in {"gpx", "tif"}:
                 name = f"{stem}_{path.name}"
+            elif fmt == "shp":  # not the name of "Everything (zip)": saving one kept only one
+                name = f"{stem}_shp.zip"
         out.append(Download(fmt, _DOWNLOAD_LABELS[fmt], name, data, mime))
     everything = _zip_bytes(list(result.paths), root)
     out.append(Download("all", _DOWNLOAD_LABELS["all"], f"{stem}.zip", everything, _MIME[".zip"]))

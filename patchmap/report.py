@@ -46,7 +46,8 @@ def _audience_options(parser: argparse.ArgumentParser) -> None:
         "--min-count",
         type=int,
         metavar="N",
-        help="suppress counts below N (default 5 for partner, 10 for public; police: none)",
+        help="suppress counts below N (default 5 for partner; 10 for public, the least allowed; "
+        "police: none)",
     )
     parser.add_argument(
         "--network",

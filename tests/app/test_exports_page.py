@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 from app_pages import _ui
 from boundaries.dataset import load_demo
 from boundaries.select import Selection
-from layers.audience import get_preset
+from layers.audience import DEFAULT_MIN_COUNT, MIN_COUNT_RULE, get_preset, min_count_floor_message
 from spatial.errors import ParameterError
 from tasking.pack import pack_period
 from tasking.profile import build_profile
@@ -123,6 +123,15 @@ def test_public_threshold_is_at_least_ten() -> None:
     at.radio(key="export_audience").set_value("police").run()
     assert not at.exception, at.exception
     assert not [n for n in at.number_input if n.key == "export_min_count"]  # no suppression
+
+
+def test_the_public_floor_is_said_as_the_command_says_it() -> None:
+    at = _exports_page()
+    at.radio(key="export_audience").set_value("public").run()
+    said = min_count_floor_message("public", DEFAULT_MIN_COUNT)
+    assert said.startswith("A threshold of 5 is below 10, the lowest for public files")
+    assert said in [c.value for c in at.caption]  # the command refuses --min-count 5 so
+    assert at.number_input(key="export_min_count").help == MIN_COUNT_RULE
 
 
 def test_back_to_partners_the_threshold_is_the_partners_again() -> None:

@@ -20,9 +20,21 @@ import pytest
 import rasterio
 import shapely
 
-from layers.audience import DEFAULT_MIN_COUNT, get_preset
+from boundaries.dataset import load_demo
+from boundaries.select import Selection
+from layers.audience import DEFAULT_MIN_COUNT, get_preset, min_count_floor_message
+from layers.export import analysis_layers
 from patchmap.cli import main
 from spatial.grid import cells_covering
+from tasking.products import export_analyses
+from tests.layers._disclosure import (
+    find_leaks,
+    primary_only,
+    raw_layers,
+    read_counts,
+    reader_sums,
+    same_rows,
+)
 from tests.layers._export_text import fine_cell_labels, folder_texts, small_counts
 
 if TYPE_CHECKING:
@@ -44,6 +56,8 @@ LAYERS: dict[Audience, str] = {
     "partner": "crimes,hotspots,hot_areas,density,clusters,routes,sites,wards,streets",
     "public": "crimes,hotspots,hot_areas,density,clusters,sites,wards",
 }
+COUNTED = ("crimes", "hotspots", "hot_areas", "clusters", "streets")
+"""The layers with counts."""
 GPX = "{http://www.topografix.com/GPX/1/1}"
 STOP_NAME = re.compile(r"Stop \d+: 100 m cell E\d+ N\d+")
 
@@ -278,3 +292,37 @@ def test_streets_of_an_extract_are_not_written_for_partners(
         assert "--out with --audience partner: The streets layer of a force extract" in err
         assert "pieces of street much shorter than 100 m" in err
         assert not out.exists()
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_no_total_less_its_shown_parts_gives_a_blanked_count_away(
+    exports: dict[Audience, Path], audience: Audience
+) -> None:
+    """Every difference across the layers of the files `export` wrote, taken as a reader would."""
+    preset = get_preset(audience)
+    assert preset.min_count is not None
+    area = load_demo()
+    selection = Selection(
+        months=("2024-10", "2025-09"), crime_types=("Anti-social behaviour",), wards=("Castle",)
+    )
+    counted = [k for k in LAYERS[audience].split(",") if k in COUNTED]
+    analyses = export_analyses(area, selection, layers=counted, min_cell_m=preset.min_cell_m)
+    built = analysis_layers(analyses, audience=audience)
+    raw = raw_layers(built.layers, audience, analyses.selected_wards)
+    shown = read_counts(exports[audience] / f"patchmap_{audience}.gpkg")
+    assert set(shown) == {k for k in counted if k in raw and "n_crimes" in raw[k]}
+    assert same_rows(shown, raw)
+    sums = reader_sums(raw)
+    assert find_leaks(shown, sums, min_count=preset.min_count) == []
+    if audience == "partner":  # the check bites: blanking only the small counts gave some away
+        before = primary_only(raw, min_count=preset.min_count)
+        assert find_leaks(before, sums, min_count=preset.min_count)
+
+
+def test_the_public_threshold_may_not_go_below_ten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [*SELECTION, "--audience", "public", "--layers", "crimes", "--min-count", "5"]
+    assert main(["export", *argv, "--out", str(tmp_path / "p.csv")]) == 2
+    assert min_count_floor_message("public", 5) in capsys.readouterr().err
+    assert not (tmp_path / "p.csv").exists()

@@ -21,6 +21,7 @@ from layers.audience import (
     aggregate_crimes,
     count_columns,
     get_preset,
+    min_count_floor,
     prepare_layer,
     select_fields,
     suppress_counts,
@@ -75,8 +76,10 @@ def test_get_preset_overrides_and_refuses_thresholds() -> None:
     assert get_preset("public", min_count=20).min_count == 20
     with pytest.raises(ParameterError, match="min_count must be a whole number >= 1"):
         get_preset("partner", min_count=0)
-    with pytest.raises(ParameterError, match="public exports must be at least as coarse"):
-        get_preset("public", min_count=2)
+    said = r"A threshold of 5 is below 10, the lowest for public files: choose 10 or more\."
+    with pytest.raises(ParameterError, match=said):
+        get_preset("public", min_count=5)  # the partner default is not enough for the public
+    assert get_preset("public", min_count=PUBLIC_MIN_COUNT).min_count == PUBLIC_MIN_COUNT
     with pytest.raises(ParameterError, match="Unknown audience 'press'"):
         get_preset("press")  # type: ignore[arg-type]  # the error path under test
 
@@ -275,6 +278,7 @@ def test_no_field_outside_the_list_and_no_small_count_leaves(
     layer: tuple[LayerKind, gpd.GeoDataFrame], audience: Audience, min_count: int
 ) -> None:
     kind, frame = layer
+    min_count = max(min_count, min_count_floor(audience))  # the public may not go below 10
     preset = get_preset(audience, min_count=min_count)
     wards = gpd.GeoDataFrame(
         {"ward_name": ["Abbey", "Castle"]}, geometry=[box(0, 0, 1, 1)] * 2, crs=BNG

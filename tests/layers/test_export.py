@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import zipfile
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from shapely import LineString, Point, box
 from boundaries.select import Selection
 from hotspots.kde import DENSITY_UNIT
 from layers.audience import get_preset
-from layers.export import Layer, analysis_layers, export_layers, prepare_density
+from layers.export import Layer, analysis_layers, downloads, export_layers, prepare_density
 from layers.metadata import LICENCE_DEMO, ExportMetadata
 from layers.writers import (
     NODATA,
@@ -469,3 +470,20 @@ def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(
     assert table["note"].tolist() == ["'-2+3", "'\tTab", "On or near Market"]
     assert table["change"].tolist() == [-1.5, 0.0, 2.0]  # numbers are never changed
     assert table["n_crimes"].tolist() == [12, 7, 30]
+
+
+def test_downloads_give_the_shapefile_and_everything_their_own_names(
+    tmp_path: Path, cells: gpd.GeoDataFrame
+) -> None:
+    layers = [Layer("hotspots", "hotspots", cells)]
+    folder = tmp_path / "out"
+    result = export_layers(
+        layers, folder, metadata=META, audience="partner", formats=["gpkg", "shp", "geojson"]
+    )
+    files = {d.key: d for d in downloads(result, folder, stem="patchmap_partner_x")}
+    assert files["shp"].file_name == "patchmap_partner_x_shp.zip"
+    assert files["all"].file_name == "patchmap_partner_x.zip"
+    names = [d.file_name for d in files.values()]
+    assert len(set(names)) == len(names)  # saving one never overwrites another
+    with zipfile.ZipFile(io.BytesIO(files["shp"].data)) as archive:
+        assert "hotspots.shp" in archive.namelist()
