@@ -10,12 +10,22 @@ Every export and every table or map of a briefing pack goes through :func:`prepa
 3. blanks every count (a column whose name starts with ``n_``) below ``min_count``, marking the row
    in a ``suppressed`` column.
 
+An export holds several layers, and a total in one (a Gi* cell, a hot area, a cluster, a street)
+less its shown parts in another (the places or cells in it) would give back the blanked ones:
+:func:`layers.export.export_layers` therefore blanks more across its layers (secondary
+suppression, :mod:`layers.secondary`): in every total whose parts add up, the blanked parts are
+none or hold at least ``min_count`` crimes together, the total being blanked first (a hot area's
+when one of its cells is, unless enough others are). For the same reason partners get an
+extract's crimes per 100 m cell, not per ward and cell. The public's threshold may not go below
+:data:`PUBLIC_MIN_COUNT` (:func:`min_count_floor`), on the command line as in the app.
+
 The presets are:
 
 ``police``
     Full detail the user loaded (crime IDs, outcomes, single snap points). No suppression.
 ``partner``
-    Council, housing, fire: crimes aggregated to streets or cells, counts below 5 suppressed
+    Council, housing, fire: crimes aggregated to streets (police.uk) or 100 m cells (extracts),
+    counts below 5 suppressed
     (:data:`DEFAULT_MIN_COUNT`), no crime IDs, no outcomes, no Gi* statistics beyond the class.
     Nothing finer than 100 m cells but the streets: hotspot cells, cluster outlines (the cells
     holding each cluster's crimes) and EVA route stops (at the centre of the cell holding each,

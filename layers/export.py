@@ -19,9 +19,14 @@ tif       GeoTIFF of a density raster                  EPSG:27700  tags, band de
 
 Every export is made through :func:`export_layers`, which passes each layer through the audience
 preset (:func:`layers.audience.prepare_layer`) first: the preset picks the allow-list of fields,
-aggregates crimes and blanks small counts; nothing else leaves. A ``metadata.json`` (or the
-format's own metadata) records the method, parameters and automatic choices, the data period,
-the filters, the source and licence attribution and the creation time (:mod:`layers.metadata`).
+aggregates crimes and blanks small counts; nothing else leaves. For partners and the public it
+then blanks more across the layers (:func:`layers.secondary.secondary_hidden`), so that no total
+less its shown parts (a Gi* cell and its places, a hot area and its cells, a cluster, a street)
+gives a blanked count back; every format is written from the same blanked layers.
+
+A ``metadata.json`` (or the format's own metadata) records the method, parameters and automatic
+choices, the data period, the filters, the source and licence attribution and the creation time
+(:mod:`layers.metadata`).
 
 Nothing is analysed here: :func:`tasking.products.export_analyses` runs the analyses (the same
 for the Exports page and ``patchmap export``) and :func:`analysis_layers` turns its results into
