@@ -141,19 +141,28 @@ def test_eva_findings_of_the_profiled_area_are_shown(
     assert table["stops"].to_dict() == {"Graffiti": 2, "Fly tipping": 1}
 
 
-def test_folder_data_with_population_gives_cambridge_rates(cambridge_dir: Path) -> None:
+def _cambridge_profile(cambridge_dir: Path, **paths: Path) -> AppTest:
+    """Open the Profile page of the Cambridge folder with optional files (by sidebar key)."""
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
     at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
     at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson"))
-    population = cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv"
-    at.text_input(key=_ui.FOLDER_POPULATION_KEY).set_value(str(population))
-    lsoas = cambridge_dir / "boundaries" / "lsoa_2021.geojson"
-    at.text_input(key=_ui.FOLDER_LSOAS_KEY).set_value(str(lsoas)).run()
+    for key, path in paths.items():
+        at.text_input(key=key).set_value(str(path))
+    at.run()
     assert not at.exception
     at.switch_page("app_pages/profile.py").run()
     assert not at.exception
+    return at
+
+
+def test_folder_data_with_population_gives_cambridge_rates(cambridge_dir: Path) -> None:
+    population = cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv"
+    lsoas = cambridge_dir / "boundaries" / "lsoa_2021.geojson"
+    at = _cambridge_profile(
+        cambridge_dir, **{_ui.FOLDER_POPULATION_KEY: population, _ui.FOLDER_LSOAS_KEY: lsoas}
+    )
     assert at.selectbox(key="profile_area").value == "Abbey"
     area = load_study_area(
         [cambridge_dir / "crimes"],
@@ -171,15 +180,8 @@ def test_a_population_table_without_lsoa_boundaries_is_refused_as_by_the_command
     cambridge_dir: Path,
 ) -> None:
     """One file alone gave rates of n/a with no word why; `patchmap profile` refuses it."""
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
-    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(cambridge_dir / "crimes"))
-    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(cambridge_dir / "wards.geojson"))
     population = cambridge_dir / "population" / "lsoa21_census2021_usual_residents.csv"
-    at.text_input(key=_ui.FOLDER_POPULATION_KEY).set_value(str(population)).run()
-    at.switch_page("app_pages/profile.py").run()
-    assert not at.exception
+    at = _cambridge_profile(cambridge_dir, **{_ui.FOLDER_POPULATION_KEY: population})
     errors = [e.value.replace("\\", "") for e in at.error]
     assert any(
         e.startswith(
