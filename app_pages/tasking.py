@@ -138,8 +138,7 @@ _EMPTY_FINDING: Final = {
     FINDING_SPOKEN_KEY: "",
     FINDING_X_KEY: None,
     FINDING_Y_KEY: None,
-}
-"""The EVA finding form's inputs as a recorded finding leaves them (:func:`_ui.form_saved`)."""
+}  # the EVA finding form's inputs as a recorded finding leaves them (_ui.form_saved)
 
 
 def _write(engine: Engine, work: Callable[[Session], object]) -> None:

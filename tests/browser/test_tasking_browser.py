@@ -24,7 +24,7 @@ def test_tasking_page_adds_a_problem_and_records_who_did(
     name.fill("PC Jones")
     name.press("Enter")
     title = "Drug dealing behind Lime Avenue shops"
-    page.get_by_label("Title").fill(title)
+    page.get_by_role("textbox", name="Title").fill(title)
     page.get_by_role("button", name="Add problem").click()
     # The problems table is a data grid: its accessible cells carry the text.
     cell = page.locator('[role="gridcell"]', has_text=title).first
@@ -44,17 +44,19 @@ def test_a_refused_save_keeps_what_was_typed(
     page.goto(f"{app_url}/tasking", wait_until="domcontentloaded")
     page.get_by_role("heading", name="Tasking").wait_for(timeout=180_000)
     title = "Shed burglaries off Long Road allotments"
-    page.get_by_label("Title").fill(title)
-    page.get_by_label("Description and evidence").fill("Three sheds forced since May.")
+    title_box = page.get_by_role("textbox", name="Title")
+    description = page.get_by_role("textbox", name="Description and evidence")
+    title_box.fill(title)
+    description.fill("Three sheds forced since May.")
     page.get_by_role("button", name="Add problem").click()
     page.get_by_text("Type your name at the top of the page").wait_for(timeout=60_000)
-    assert page.get_by_label("Title").input_value() == title
-    assert page.get_by_label("Description and evidence").input_value().startswith("Three sheds")
+    assert title_box.input_value() == title
+    assert description.input_value().startswith("Three sheds")
     name = page.get_by_label("Your name (recorded in the audit trail)")
     name.fill("PC Jones")
     name.press("Enter")
     page.get_by_role("button", name="Add problem").click()
     cell = page.locator('[role="gridcell"]', has_text=title).first
     cell.wait_for(state="attached", timeout=60_000)
-    expect(page.get_by_label("Title")).to_have_value("", timeout=30_000)
-    expect(page.get_by_label("Description and evidence")).to_have_value("", timeout=30_000)
+    expect(title_box).to_have_value("", timeout=30_000)
+    expect(description).to_have_value("", timeout=30_000)
