@@ -26,7 +26,7 @@ from patchmap._options import (
     name_text,
     whole_from_one,
 )
-from patchmap._output import checked_json_out, print_json
+from patchmap._output import checked_json_out, checked_out, print_json
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -882,12 +882,18 @@ def _tasks_result(args: argparse.Namespace) -> object:
 
 
 def _require_out_file(out: Path | None) -> None:
-    """Refuse an ``--out`` the answer cannot be written to: a failed write never follows an add."""
+    """
+    Refuse an ``--out`` the answer cannot be written to: a failed write never follows an add.
+
+    The name and the folder are checked as every command checks them (``checked_json_out``,
+    ``checked_out``); a folder given as the file is refused here too, since the write that
+    would refuse it comes after the log is changed.
+    """
     checked_json_out(out)
-    if out is not None and (out.is_dir() or not out.parent.is_dir()):
-        where = "this is a folder" if out.is_dir() else f"the folder {out.parent} does not exist"
-        msg = f"--out {out}: {where}. Give a .json file in a folder that exists."
+    if out is not None and out.is_dir():
+        msg = f"--out {out}: this is a folder. Give a .json file in a folder that exists."
         raise ParameterError(msg)
+    checked_out(out, (".json",), "JSON")
 
 
 def run_tasks(args: argparse.Namespace) -> int:

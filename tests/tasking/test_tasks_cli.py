@@ -791,3 +791,10 @@ def test_tasks_out_must_be_json_and_nothing_is_added_before_it_is_refused(
         "exists."
     )
     assert not (tmp_path / "log.sqlite").exists()  # nothing added that a retry would add again
+    missing = tmp_path / "nowhere" / "problem.json"
+    assert main([*argv, "--out", str(missing)]) == 2
+    assert capsys.readouterr().err.strip() == (  # as every command says it (checked_out)
+        f"patchmap: error: --out {missing}: the folder {missing.parent} does not exist. Create "
+        "it or write elsewhere."
+    )
+    assert not (tmp_path / "log.sqlite").exists()
