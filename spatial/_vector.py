@@ -130,7 +130,9 @@ def read_vector(
         _refuse_folder_without_shapefiles(Path(source), what=what, formats=formats)
     with _on_disk(source) as path:
         layers = _layers(path, name=name, what=what, formats=formats)
-        chosen, notes = _choose(layers, name=name, what=what, wanted=wanted)
+        chosen, notes, compared = _choose(layers, name=name, what=what, wanted=wanted)
+        if compared is not None:  # read already, to compare the same features in each format
+            return VectorRead(frame=compared, notes=notes)
         in_file = chosen.label if len(layers) > 1 or chosen.path.startswith("/vsizip/") else None
         frame = _read_layer(chosen, name=name, what=what, formats=formats, in_file=in_file)
     return VectorRead(frame=frame, notes=notes)
@@ -306,19 +308,21 @@ def _kind(layer: _Layer) -> str:
 
 def _choose(
     layers: Sequence[_Layer], *, name: str, what: str, wanted: Wanted | None
-) -> tuple[_Layer, tuple[str, ...]]:
+) -> tuple[_Layer, tuple[str, ...], gpd.GeoDataFrame | None]:
     """
     Take the file's one layer of features, or the only one of the ``wanted`` geometries.
 
     Tables without geometry (a GeoPackage's ``layer_styles``, say) are not layers of features
     and are passed over, unless the file holds nothing else (it is then refused as a table).
+    Returns the layer, the notes, and the layer's features when comparing formats read them
+    already (None: the caller reads the layer), so no layer is read twice.
     """
     pool = [layer for layer in layers if layer.declared is not None] or list(layers)
     if not pool:
         msg = f"{name}: the file holds no layers. Choose the file with the {what}."
         raise EmptyInputError(msg)
     if len(pool) == 1:
-        return pool[0], ()
+        return pool[0], (), None
     kinds = [_kind(layer) for layer in pool]
     listed = ", ".join(f"{layer.label!r} ({kind})" for layer, kind in zip(pool, kinds, strict=True))
     matching = [layer for layer, kind in zip(pool, kinds, strict=True) if kind == wanted]
@@ -327,14 +331,16 @@ def _choose(
             f"{name} holds {len(pool)} layers ({listed}); the only layer of {wanted}, "
             f"{matching[0].label!r}, was read as the {what}."
         )
-        return matching[0], (note,)
-    if wanted is not None and len(matching) > 1 and _same_features(matching):
-        chosen = min(matching, key=_format_rank)  # the same features in several formats
+        return matching[0], (note,), None
+    frames = _same_features(matching) if wanted is not None and len(matching) > 1 else None
+    if frames is not None:
+        at = min(range(len(matching)), key=lambda i: _format_rank(matching[i]))
+        chosen = matching[at]  # the same features in several formats
         note = (
             f"{name} holds the same {what} in {len(matching)} formats "
             f"({', '.join(repr(m.label) for m in matching)}); {chosen.label!r} was read."
         )
-        return chosen, (note,)
+        return chosen, (note,), frames[at]
     which = (
         f"{len(matching)} hold {wanted}, and patchmap will not guess which are the {what}"
         if wanted is not None and matching
@@ -357,15 +363,16 @@ def _format_rank(layer: _Layer) -> tuple[int, str]:
     return order, layer.label
 
 
-def _same_features(layers: Sequence[_Layer]) -> bool:
+def _same_features(layers: Sequence[_Layer]) -> list[gpd.GeoDataFrame] | None:
     """
-    Whether the layers hold the same features: a download bundle's Shapefile and GeoJSON.
+    Return the layers read when they hold the same features (a bundle's Shapefile and GeoJSON).
 
     The same number of features, the same attribute values (as text, in the columns both
     have by name, case aside: a GeoJSON's feature id may be a column of its own) in the same
     order, and each feature of the same area (within 0.1 %) and place (its centroid within
     1 m) once in British National Grid. Two vintages of the same wards differ in their codes
-    or their shapes, so they are never taken for one another.
+    or their shapes, so they are never taken for one another. None when they differ (or one
+    cannot be read: the refusal names the layers).
     """
     import pyogrio  # noqa: PLC0415 - GDAL loads only when a vector file is read
 
@@ -373,11 +380,11 @@ def _same_features(layers: Sequence[_Layer]) -> bool:
         with _quiet_gdal():
             frames = [gpd.read_file(layer.path, layer=layer.layer) for layer in layers]
     except (pyogrio.errors.DataSourceError, shapely.errors.GEOSException, ValueError):
-        return False  # left to the refusal, which names the layers
+        return None  # left to the refusal, which names the layers
     first = frames[0]
     if first.crs is None or any(f.crs is None or len(f) != len(first) for f in frames):
-        return False
-    return all(_same_as(first, other) for other in frames[1:])
+        return None
+    return frames if all(_same_as(first, other) for other in frames[1:]) else None
 
 
 def _same_as(one: gpd.GeoDataFrame, other: gpd.GeoDataFrame) -> bool:

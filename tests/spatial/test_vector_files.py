@@ -327,6 +327,27 @@ def test_the_same_wards_in_two_formats_are_read_once_but_not_two_vintages_alike(
         read_wards(("vintages.zip", zip_of(vintages)))
 
 
+def test_the_same_wards_in_two_formats_are_each_read_once(
+    cambridge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Comparing the two formats reads both; the Shapefile chosen is not read a second time."""
+    wards = gpd.read_file(cambridge_dir / "wards.geojson")
+    bundle = _shapefile(wards.to_crs("EPSG:27700"), tmp_path, "wards")
+    bundle["wards.geojson"] = wards.to_json().encode()
+    reads: list[str] = []
+    read_file = gpd.read_file
+
+    def counted(path: str, *, layer: str) -> gpd.GeoDataFrame:
+        reads.append(str(path).rsplit("/", 1)[-1])
+        return read_file(path, layer=layer)
+
+    monkeypatch.setattr(gpd, "read_file", counted)
+    load = read_wards(("bundle.zip", zip_of(bundle)))
+    assert sorted(reads) == ["wards.geojson", "wards.shp"]
+    assert "'wards/wards.shp' was read" in " ".join(load.notes)
+    assert load.wards["ward_name"].tolist() == wards["WD23NM"].tolist()
+
+
 def test_a_repaired_lsoa_is_noted_in_the_area(cambridge_dir: Path, tmp_path: Path) -> None:
     lsoas = gpd.read_file(cambridge_dir / "boundaries" / "lsoa_2021.geojson")
     geoms = lsoas.geometry.to_numpy().copy()
