@@ -1995,6 +1995,9 @@ WHEN_UPLOAD: Final = "Upload an extract"
 WHEN_PATH: Final = "File or folder on this computer"
 WHEN_SOURCES: Final = (WHEN_DEMO, WHEN_UPLOAD, WHEN_PATH)
 """Where the When page takes its timed crimes from."""
+EXTRACT_HEADING: Final = "Timed crimes"
+"""The sidebar's heading above the force-extract inputs, on the When and Near repeats pages
+alike, and the name the demo notice sends the user to."""
 WHEN_FILES_KEY: Final = _KEPT_PREFIX + WHEN_UPLOAD_KEY
 """The uploaded extract in use, as (name, bytes) of its files: kept while other pages are shown
 (an uploader forgets its files on a page change), forgotten with the data set (a ``kept:`` key)."""
@@ -2012,7 +2015,7 @@ _COLUMNS_FLAG: Final = re.compile(r"^--columns(?:\s*=\s*|\s+|$)")
 """The command's flag, as the messages write it before a column map."""
 
 
-def extract_inputs(page: str, heading: str, dataset_id: str) -> None:
+def extract_inputs(page: str, dataset_id: str) -> None:
     """
     Draw the sidebar's force-extract inputs, as the When and Near repeats pages share them.
 
@@ -2025,15 +2028,13 @@ def extract_inputs(page: str, heading: str, dataset_id: str) -> None:
     Parameters
     ----------
     page
-        The page drawing them ("when", "near_repeat").
-    heading
-        The sidebar's heading above them.
+        The page drawing them ("when", "near_repeat"); both head them :data:`EXTRACT_HEADING`.
     dataset_id
         The loaded data set's cache key.
     """
     _restore_extract_choices(page, dataset_id.split(_NAME_MARK, 1)[0])
     with st.sidebar:
-        st.subheader(heading)
+        st.subheader(EXTRACT_HEADING)
         st.radio("Force extract", WHEN_SOURCES, key=WHEN_SOURCE_KEY, on_change=_source_changed)
         source = st.session_state.get(WHEN_SOURCE_KEY, WHEN_DEMO)
         if source == WHEN_UPLOAD:
@@ -2212,13 +2213,13 @@ def load_extract() -> tuple[str, Incidents] | None:
 
 def extract_scope(extract_key: str) -> str:
     """
-    Say what a page of dated crimes counts: the extract chosen, not the data set's crimes.
+    Say what a page of timed crimes counts: the extract chosen, not the data set's crimes.
 
     The sidebar's wards, months and crime types filter the data set (police.uk files, a
     store); the When and Near repeats pages count the force extract chosen on them instead.
     """
     what = (
-        "the demo extract (the demo town's dated crimes)"
+        "the demo extract (the demo town's timed crimes)"
         if extract_key.startswith("demo:")
         else "the force extract chosen in the sidebar"
     )
@@ -2230,7 +2231,7 @@ def extract_scope(extract_key: str) -> str:
 
 def demo_extract_notice(extract_key: str, area: StudyArea) -> str | None:
     """
-    Say that a page of dated crimes shows the demo town's extract beside another data set.
+    Say that a page of timed crimes shows the demo town's extract beside another data set.
 
     data.police.uk gives months only, so the When and Near repeats pages count a force
     extract; until one is chosen they count the demo town's, whatever data set is loaded.
@@ -2242,7 +2243,7 @@ def demo_extract_notice(extract_key: str, area: StudyArea) -> str | None:
         f"These figures are the demo town's, not {plain(area.label)}'s: data.police.uk gives "
         "the month "
         "only, so times of day and near repeats need the force's own extract with dates and "
-        "times. Choose it under 'Timed crimes' in the sidebar (Force extract)."
+        f"times. Choose it under '{EXTRACT_HEADING}' in the sidebar (Force extract)."
     )
 
 

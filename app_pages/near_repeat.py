@@ -152,7 +152,7 @@ def _partner_download(alerts: NearRepeatAlerts, network_path: str | None) -> Non
 
 
 ctx = _ui.context()
-_ui.extract_inputs("near_repeat", "Dated crimes", ctx.dataset_id)
+_ui.extract_inputs("near_repeat", ctx.dataset_id)
 
 st.title("Near repeats")
 loaded = _ui.load_extract()

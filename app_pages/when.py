@@ -40,7 +40,7 @@ Period = Literal["month", "week", "day"]
 PERIODS: Final[tuple[Period, ...]] = get_args(Period)
 
 ctx = _ui.context()
-_ui.extract_inputs("when", "Timed crimes", ctx.dataset_id)
+_ui.extract_inputs("when", ctx.dataset_id)
 
 st.title("When")
 loaded = _ui.load_extract()

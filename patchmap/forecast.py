@@ -128,7 +128,7 @@ def _horizon_options(parser: argparse.ArgumentParser) -> None:
         "--horizon-days",
         type=int,
         metavar="N",
-        help="forecast N days ahead from dated crimes (--incidents or --demo), e.g. 7",
+        help="forecast N days ahead from timed crimes (--incidents or --demo), e.g. 7",
     )
     parser.add_argument(
         "--min-train-days",

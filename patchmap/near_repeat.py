@@ -41,7 +41,7 @@ def _extract(args: argparse.Namespace) -> Incidents:
     if args.demo:
         return with_known_types(args, demo_incidents(midnight=args.midnight))
     msg = (
-        f"patchmap {args.command} needs dated crimes: give a force extract with --incidents PATH "
+        f"patchmap {args.command} needs timed crimes: give a force extract with --incidents PATH "
         "(or --demo for the demo extract). data.police.uk files have the month only."
     )
     raise ParameterError(msg)

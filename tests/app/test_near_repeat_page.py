@@ -22,6 +22,8 @@ from tasking.store import add_problem, connect, list_actions, list_areas
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from boundaries.dataset import StudyArea
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -59,7 +61,7 @@ def test_near_repeat_page_shows_the_demo_chain(page: AppTest) -> None:
     text = " ".join(m.value for m in at.markdown)
     assert "near-repeat zone(s) are live" in text
     assert "weekly origins" in text
-    scope = "This page counts the demo extract (the demo town's dated crimes), not the data set's"
+    scope = "This page counts the demo extract (the demo town's timed crimes), not the data set's"
     assert any(c.value.startswith(scope) for c in at.caption)  # the sidebar's filters do not apply
 
 
@@ -210,3 +212,23 @@ def test_bands_the_test_cannot_take_get_the_commands_message(
     assert main(["knox", "--demo", option, typed]) == 2
     assert f"patchmap: error: {shown}" in _ui.plain(capsys.readouterr().err).splitlines()
     assert f"(app: {'Time bands (days)' if 'time' in key else 'Distance bands (m)'})" in shown
+
+
+def test_the_demo_notice_names_the_heading_the_page_shows(
+    tasking_log: Path, demo_area: StudyArea
+) -> None:
+    """It sent the user to 'Timed crimes' on a page whose sidebar said 'Dated crimes'."""
+    del tasking_log  # the page opens it through PATCHMAP_DATABASE_URL
+    assert demo_area.network_path is not None
+    folder = demo_area.network_path.parent  # the demo town's files: another data set's wards
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).set_value(str(folder / "crimes"))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).set_value(str(folder / "wards.geojson")).run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    assert not at.exception
+    (notice,) = [i.value for i in at.info if "These figures are the demo town's" in i.value]
+    assert "Choose it under 'Timed crimes' in the sidebar (Force extract)." in notice
+    assert "Timed crimes" in [s.value for s in at.sidebar.subheader]
+    assert "Dated crimes" not in [s.value for s in at.sidebar.subheader]

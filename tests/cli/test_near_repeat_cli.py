@@ -233,9 +233,9 @@ def test_no_days_of_history_is_refused_not_read_as_the_default(
     assert err.rstrip().endswith("and 0.")
 
 
-def test_knox_without_dated_crimes_says_what_to_give(capsys: pytest.CaptureFixture[str]) -> None:
+def test_knox_without_timed_crimes_says_what_to_give(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["knox", "--crime-type", "Burglary"]) == 2
-    assert "needs dated crimes: give a force extract with --incidents" in capsys.readouterr().err
+    assert "needs timed crimes: give a force extract with --incidents" in capsys.readouterr().err
 
 
 def test_brief_from_an_extract_has_a_near_repeat_section(

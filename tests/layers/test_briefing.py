@@ -241,7 +241,7 @@ def test_tasking_sections_appear_with_the_log_and_respect_the_audience(
     partner = build_briefing(
         demo_area, ward=ward, meeting=MEETING, audience="partner", tasking=snapshot
     )
-    # every section but the near-repeat one, which needs dated crimes (a force extract)
+    # every section but the near-repeat one, which needs timed crimes (a force extract)
     assert partner.sections == tuple(s for s in SECTION_TITLES if s != "near_repeat")
     assert "Cycle theft &lt;at&gt; the station" in partner.html
     assert "Marking event &amp; new stands" in partner.html
