@@ -1094,18 +1094,26 @@ def data_accounting(area: StudyArea) -> str:
     Returns
     -------
     str
-        One sentence for the sidebar.
+        One sentence for the sidebar. Crimes outside the wards are one figure, as
+        ``patchmap summary`` gives it; from a store, the part read (in the wards' extent) and the
+        part only counted (elsewhere in the store) follow it in brackets.
     """
     crimes = area.crimes
     n_wards = len(area.wards)
     mapped = f"{area.label}: {len(area.points):,} crimes in {n_wards} ward{'s' * (n_wards != 1)}"
+    n_unread = crimes.n_unread_located
+    outside = "outside the wards" + (
+        f" ({area.n_outside_wards:,} in the wards' extent; {n_unread:,} elsewhere in the store, "
+        "counted, not read)"
+        if n_unread
+        else ""
+    )
     dropped = [
-        (area.n_outside_wards, "outside the wards"),
+        (area.n_outside_wards + n_unread, outside),
         (crimes.n_without_location, "without a location"),
         (crimes.n_outside_gb, "outside Great Britain"),
         (crimes.n_duplicates_removed, "duplicates removed"),
         (crimes.n_set_aside, "set aside (copies or older versions of a month)"),
-        (sum(n for _, _, n in crimes.unread_located), "elsewhere in the store (not read)"),
     ]
     shown = [f"{n:,} {what}" for n, what in dropped if n]
     return f"{mapped}; not mapped: {', '.join(shown)}." if shown else f"{mapped}."

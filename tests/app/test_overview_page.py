@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,12 +61,34 @@ def _ward_table(at: AppTest) -> pd.DataFrame:
     return table
 
 
-def test_store_choice_reads_the_wards_crimes(cambridge_store: Path, cambridge_dir: Path) -> None:
+def _count(text: str, what: str) -> int:
+    (found,) = re.findall(rf"([\d,]+) {re.escape(what)}", text)
+    return int(found.replace(",", ""))
+
+
+def test_store_choice_reads_the_wards_crimes(
+    cambridge_store: Path, cambridge_dir: Path, tmp_path: Path
+) -> None:
     at = _choose_store(cambridge_store, cambridge_dir / "wards.geojson")
     assert not at.error
     (caption,) = [c.value for c in at.sidebar.caption if "crimes in 14 wards" in c.value]
     assert "17,785 crimes in 14 wards" in caption  # SOURCES.md: inside wards.geojson
-    assert "elsewhere in the store (not read)" in caption
+    # Outside the wards is one figure, the command's; the part read and the part counted follow.
+    out = tmp_path / "summary.json"  # not stdout: the app's loggers write to the captured stream
+    wards = str(cambridge_dir / "wards.geojson")
+    assert (
+        main(["summary", "--store", str(cambridge_store), "--wards", wards, "--out", str(out)]) == 0
+    )
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    n_outside = _count(caption, "outside the wards")
+    assert n_outside == summary["n_outside_wards"]
+    n_read, n_unread = _count(caption, "in the wards' extent"), _count(caption, "elsewhere in")
+    assert n_read > 0
+    assert n_unread > 0
+    assert n_read + n_unread == n_outside
+    assert "elsewhere in the store, counted, not read)" in caption
+    assert _count(caption, "without a location") == summary["n_without_location"]
+    assert _count(caption, "crimes in 14 wards") == summary["n_inside_wards"]
     # Every existing page works on it: the Map page's table counts the same crimes.
     table = at.dataframe[0].value
     assert table.loc["Market", "All crimes"] == 4_206
