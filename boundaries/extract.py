@@ -181,7 +181,7 @@ def _none_in_wards_note(
     if n_swapped:
         hint = (
             f"Read the other way round, {n_swapped:,} of them do: {x!r} and {y!r} look swapped; "
-            f"give --columns x={y},y={x}."
+            f"give --columns x={y},y={x} (app: Column names)."
         )
     else:
         hint = (

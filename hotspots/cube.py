@@ -428,7 +428,7 @@ def cube_for_selection(
         msg = (
             f"No month of the data ({area.months[0]}..{area.months[-1]}) lies in "
             f"{selection.months[0] if selection.months else ''}.."
-            f"{selection.months[1] if selection.months else ''}. Widen --months."
+            f"{selection.months[1] if selection.months else ''}. Widen --months (app: Months)."
         )
         raise EmptyInputError(msg)
     if points.empty:  # a forecast of nothing would still rank cells, all scoring 0

@@ -278,7 +278,10 @@ def _write_vectors(
     if fmt == "gpx":
         routes = [f for kind, f in vectors.values() if kind == "routes"]
         if not routes:
-            msg = "GPX holds routes; add the routes layer (--layers routes)."
+            msg = (
+                "GPX holds routes; add the routes layer (--layers routes; app: Layers, EVA "
+                "route and stops)."
+            )
             raise ParameterError(msg)
         both = gpd.GeoDataFrame(pd.concat(routes, ignore_index=True), crs=BNG)
         is_point = (both.geometry.geom_type == "Point").to_numpy()
@@ -310,7 +313,10 @@ def _write_one(
 ) -> list[Path]:
     if fmt == "tif":
         if raster is None:
-            msg = "GeoTIFF holds the density raster; add the density layer (--layers density)."
+            msg = (
+                "GeoTIFF holds the density raster; add the density layer (--layers density; "
+                "app: Layers, Density (raster))."
+            )
             raise ParameterError(msg)
         return [write_geotiff(raster, target, metadata=metadata)]
     if not vectors:

@@ -1593,7 +1593,7 @@ def midnight_note(
     extract = "" if n_in_extract is None else f" ({n_in_extract:,} in the whole extract)"
     return (
         f"{counted} {verb} recorded at exactly 00:00{extract}, often meaning 'time unknown'; "
-        f"{how} (--midnight {other} changes this)."
+        f"{how} (--midnight {other} changes this; app: Times of exactly 00:00)."
     )
 
 

@@ -70,7 +70,9 @@ def propose_cocooning(
         found = "no CRS" if crs is None else crs.to_string()
         msg = (
             f"The near-repeat zones must be in British National Grid (EPSG:27700) to enter the "
-            f"tasking log; found {found}. Read the extract with --crs EPSG:27700 data."
+            f"tasking log; found {found}. Read the extract with read_incidents, which moves it "
+            "to EPSG:27700, naming its coordinate system with --crs (app: CRS) when it is not "
+            "detected."
         )
         raise CRSError(msg)
     existing = {a.source for a in list_actions(session, problem_id=problem_id)}

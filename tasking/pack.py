@@ -341,7 +341,11 @@ class BriefingContent:
 
 def _pack_route(area: StudyArea, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> EvaRoute:
     if area.network_path is None:
-        msg = "An EVA route needs a street network: give --network FILE or load one."
+        msg = (
+            "An EVA route needs a street network: give --network FILE or load one (app: Draw an "
+            "EVA route through the busiest hot spots, offered when the data set has a street "
+            "network)."
+        )
         raise ParameterError(msg)
     return plan_hotspot_route(load_network(area.network_path), points, wards, sites=area.sites)
 
@@ -403,7 +407,10 @@ def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optiona
         When the place has no wards, or a walk is asked for and no cell is hot.
     """
     if (ward is None) == (neighbourhood is None):
-        msg = "Give one ward or one neighbourhood for the pack (--ward NAME or --neighbourhood)."
+        msg = (
+            "Give one ward or one neighbourhood for the pack (--ward NAME or --neighbourhood "
+            "NAME; app: Ward or neighbourhood)."
+        )
         raise ParameterError(msg)
     period = months or pack_period(area, meeting)
     place = Selection(

@@ -1029,7 +1029,7 @@ def _check_not_empty(
         msg = (
             "The finding records nothing: no checklist item is marked seen or not seen, and "
             "there is no note, photo or person spoken to. Mark what was checked (--seen, "
-            "--not-seen) or write a note."
+            "--not-seen; app: Seen, Checked, not seen) or write a note."
         )
         raise ParameterError(msg)
 

@@ -56,7 +56,8 @@ def test_no_event_in_the_wards_is_noted_with_the_swapped_columns() -> None:
     assert len(area.outside_wards) == 2
     assert area.notes[-1] == (
         "None of the 2 located events lies in the wards. Read the other way round, 2 of them "
-        "do: 'Easting' and 'Northing' look swapped; give --columns x=Northing,y=Easting."
+        "do: 'Easting' and 'Northing' look swapped; give --columns x=Northing,y=Easting (app: "
+        "Column names)."
     )
 
 

@@ -289,21 +289,21 @@ def test_when_counts_midnight_events_of_the_selection_not_of_the_extract(
     assert at_midnight(everything) == [
         (
             "3 events (60.0%) are recorded at exactly 00:00, often meaning 'time unknown'; "
-            "counted at 00:00 (--midnight unknown changes this)."
+            "counted at 00:00 (--midnight unknown changes this; app: Times of exactly 00:00)."
         )
     ]
     assert at_midnight(burglary) == [
         (
             "2 of the 3 events selected (66.7%) are recorded at exactly 00:00 (3 in the whole "
             "extract), often meaning 'time unknown'; counted at 00:00 (--midnight unknown changes "
-            "this)."
+            "this; app: Times of exactly 00:00)."
         )
     ]
     assert at_midnight(morning) == [
         (
             "0 of the 1 event selected (0.0%) are recorded at exactly 00:00 (3 in the whole "
             "extract), often meaning 'time unknown'; counted at 00:00 (--midnight unknown changes "
-            "this)."
+            "this; app: Times of exactly 00:00)."
         )
     ]
     assert "spread over their day (--midnight as-recorded" in at_midnight(unknown)[0]

@@ -406,7 +406,10 @@ def _date_cases() -> list[ExtractCase]:
             "midnight-as-recorded",
             g,
             _demo_up(),
-            counts={**DEMO_LOADED, "note": "counted at 00:00 (--midnight unknown changes this)"},
+            counts={
+                **DEMO_LOADED,
+                "note": "counted at 00:00 (--midnight unknown changes this; app: Times of exactly",
+            },
         ),
         ExtractCase(
             "midnight-unknown",
@@ -416,7 +419,7 @@ def _date_cases() -> list[ExtractCase]:
             counts={
                 **DEMO_LOADED,
                 "n_windows_spread": DEMO_WINDOWS + DEMO_AT_MIDNIGHT,
-                "note": "spread over their day (--midnight as-recorded changes this)",
+                "note": "spread over their day (--midnight as-recorded changes this; app: Times",
             },
         ),
         ExtractCase(

@@ -365,8 +365,14 @@ def test_single_file_export_needs_a_format_that_holds_the_layers(
         export_layers(layers, tmp_path / "x.geojson", metadata=META, audience="police")
     with pytest.raises(ParameterError, match=r"Unknown export file type '\.docx'"):
         export_layers(layers, tmp_path / "x.docx", metadata=META, audience="police")
-    with pytest.raises(ParameterError, match="GPX holds routes"):
+    with pytest.raises(
+        ParameterError, match=r"GPX holds routes.*\(--layers routes; app: Layers, EVA route and"
+    ):
         export_layers(layers, tmp_path / "x.gpx", metadata=META, audience="police")
+    with pytest.raises(
+        ParameterError, match=r"\(--layers density; app: Layers, Density \(raster\)\)\.$"
+    ):
+        export_layers(layers, tmp_path / "x.tif", metadata=META, audience="police")
 
 
 # --- the demo town, end to end ------------------------------------------------------------

@@ -8,6 +8,8 @@ and says where the same value goes in the app: ``(app: Column names)`` and the l
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
@@ -15,15 +17,19 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
+from boundaries.select import Selection
+from hotspots.cube import cube_for_selection
 from spatial.crs import BNG
 from spatial.errors import PatchmapError
-from spatial.incidents import parse_column_map, read_incidents, refuse_no_events
+from spatial.incidents import midnight_note, parse_column_map, read_incidents, refuse_no_events
 from spatial.io import read_wards
 from spatial.store import read_manifest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    from boundaries.dataset import StudyArea
 
 HEADER = "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
 POLICE_UK = (
@@ -158,3 +164,33 @@ def test_ward_name_messages_name_the_ward_name_column_box(tmp_path: Path) -> Non
     twice.write_text(json.dumps({"type": "FeatureCollection", "features": [feature] * 2}))
     with pytest.raises(PatchmapError, match=r"--ward-field \(app: Ward name column\)\."):
         read_wards(twice)
+
+
+def test_the_midnight_note_names_the_times_of_exactly_midnight_box() -> None:
+    for midnight, other in (("as-recorded", "unknown"), ("unknown", "as-recorded")):
+        note = midnight_note(3, 12, midnight=midnight)  # type: ignore[arg-type]  # a Midnight
+        assert note.endswith(f"(--midnight {other} changes this; app: Times of exactly 00:00).")
+
+
+def test_the_cube_names_the_months_box(demo_area: StudyArea) -> None:
+    with pytest.raises(PatchmapError, match=r"Widen --months \(app: Months\)\.$"):
+        cube_for_selection(demo_area, Selection(months=("1999-01", "1999-02")))
+
+
+def test_the_pack_names_the_ward_box_and_the_route_box(demo_area: StudyArea) -> None:
+    from tasking.pack import briefing_content  # noqa: PLC0415  # tasking: only this test
+
+    meeting = dt.date(2025, 6, 1)
+    with pytest.raises(PatchmapError) as err:
+        briefing_content(demo_area, meeting=meeting)
+    assert str(err.value).endswith(
+        "(--ward NAME or --neighbourhood NAME; app: Ward or neighbourhood)."
+    )
+    bare = dataclasses.replace(demo_area, network_path=None)
+    ward = demo_area.ward_names[0]
+    with pytest.raises(PatchmapError) as err:
+        briefing_content(bare, meeting=meeting, ward=ward, eva_route=True)
+    assert str(err.value) == (
+        "An EVA route needs a street network: give --network FILE or load one (app: Draw an "
+        "EVA route through the busiest hot spots, offered when the data set has a street network)."
+    )

@@ -258,7 +258,11 @@ def test_a_finding_without_a_position_or_without_content_is_refused(engine: Engi
             add_finding(session, route.id, stop_number=4, answers={"graffiti": True}, user="a")
         nothing: tuple[dict[ChecklistItem, bool | None], ...] = ({}, {"graffiti": None})
         for empty in nothing:
-            with pytest.raises(ParameterError, match="The finding records nothing"):
+            with pytest.raises(
+                ParameterError,
+                match=r"The finding records nothing.*\(--seen, --not-seen; app: Seen, Checked, not "
+                r"seen\)",
+            ):
                 add_finding(session, route.id, stop_number=1, answers=empty, user="a", note="  ")
         noted = add_finding(session, route.id, stop_number=1, answers={}, user="a", note="Quiet")
     with Session(engine) as session:

@@ -70,5 +70,7 @@ def test_propose_cocooning_needs_british_national_grid(engine: Engine) -> None:
     alerts = near_repeat_alerts(events, on="2025-03-15", distance_m=200, days=14)
     with Session(engine) as session, session.begin():
         problem = add_problem(session, title="Burglary", user="sgt.jones")
-        with pytest.raises(CRSError, match=r"British National Grid .*found EPSG:32630"):
+        with pytest.raises(
+            CRSError, match=r"British National Grid .*found EPSG:32630.*--crs \(app: CRS\)"
+        ):
             propose_cocooning(session, alerts, problem_id=problem.id, user="sgt.jones")
