@@ -600,10 +600,13 @@ def _load_uploaded() -> tuple[str, StudyArea]:
             "ward boundary file (GeoJSON, GeoPackage or zipped Shapefile) in the sidebar."
         )
         st.stop()
-    guarded("checking the crime files", checked_crime_rows, _digest(crimes), crimes)
-    if not wards:
+    if not wards:  # the crimes alone: a wrong file is said at once, before the wards come
+        guarded("checking the crime files", checked_crime_rows, _digest(crimes), crimes)
         st.info("The crime files look right. Now upload the ward boundary file in the sidebar.")
         st.stop()
+    # With both, they are read as the command and the folder fields read them: the wards first,
+    # so two files given the wrong way round get the same first message everywhere (the ward
+    # box's police.uk CSV: "give it as the crimes, not as the ward boundaries").
     field = _ward_field()
     extras = neighbourhoods + population + lsoas
     digest = _digest(crimes + wards + extras + (("field", (field or "").encode()),))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -183,3 +185,39 @@ def test_paths_with_a_home_folder_or_quotes_load_as_a_shell_reads_them(
     assert not at.exception
     assert not at.error
     assert _crimes_shown(at) == 17_785
+
+
+def test_swapped_crime_and_ward_files_get_the_commands_first_error(demo_area: StudyArea) -> None:
+    """Uploads, the folder fields and the command all name the ward box's crime CSV first."""
+    assert demo_area.network_path is not None
+    folder = demo_area.network_path.parent
+    (csv,) = (folder / "crimes").rglob(f"{demo_area.months[0]}-*-street.csv")
+    wards = folder / "wards.geojson"
+    expected = (
+        f"{csv.name}: holds no geometries. It is a data.police.uk crime file: give it as the "
+        "crimes, not as the ward boundaries. Choose the ward boundaries file."
+    )
+    command = [sys.executable, "-m", "patchmap", "summary", "--crimes", str(wards)]
+    done = subprocess.run(  # noqa: S603  # this Python, this repository's command
+        [*command, "--wards", str(csv)],
+        capture_output=True,
+        text=True,
+        cwd=Path(APP).parent,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"patchmap: error: {expected}"
+    at = _app()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.UPLOAD).run()
+    at.file_uploader(key=_ui.UPLOAD_CRIMES_KEY).set_value(
+        [(wards.name, wards.read_bytes(), "application/geo+json")]
+    )
+    at.file_uploader(key=_ui.UPLOAD_WARDS_KEY).set_value((csv.name, csv.read_bytes(), "text/csv"))
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [expected]
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.FOLDER).run()
+    at.text_input(key=_ui.FOLDER_CRIMES_KEY).input(str(wards))
+    at.text_input(key=_ui.FOLDER_WARDS_KEY).input(str(csv)).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [expected]
