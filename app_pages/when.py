@@ -10,7 +10,13 @@ from streamlit_folium import st_folium
 
 from app_pages import _ui
 from hotspots.when import events_by_period, n_recorded_at_midnight, when_summary
-from layers.when import hour_of_week_chart, patrol_window_map, period_chart
+from layers.when import (
+    hour_of_week_chart,
+    hour_of_week_csv,
+    patrol_window_map,
+    period_chart,
+    when_file_metadata,
+)
 from spatial.crs import BNG_EPSG
 
 TYPES_KEY: Final = "when_types"
@@ -192,9 +198,19 @@ summary = when_summary(
     how, view.windows, n_without_time=inc.report.n_without_time,
     n_at_midnight=n_recorded_at_midnight(view.events),
 )  # fmt: skip
+what = ", ".join(types).lower() if types else "crimes"
+marked = when_file_metadata(
+    f"{what.capitalize()} by hour of the week",
+    area=", ".join(chosen) or "the whole extract",
+    files=inc.report.files,
+    is_demo=extract_key.startswith("demo:"),
+    ward_file=bool(chosen),
+    period=month_range,
+    filters={"crime_types": ", ".join(types or ()) or "all", "dates": f"{dates[0]} to {dates[1]}"},
+)  # the command's marker: police only
 st.download_button(
     "Download the hour-of-week table (CSV)",
-    how.frame().to_csv().encode(),
+    hour_of_week_csv(how, metadata=marked).encode("utf-8"),
     file_name="hour_of_week.csv",
     key=DOWNLOAD_KEY,
     help=f"{len(summary['patrol_windows'])} patrol windows; police use only (exact times).",  # type: ignore[arg-type] # a list

@@ -20,28 +20,154 @@ import numpy as np
 import pandas as pd
 
 from hotspots.when import DAY_NAMES
+from layers.metadata import ExportMetadata, source_lines
 from layers.problems import problems_map
 from spatial.crs import BNG, WGS84, require_bng
+from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping, Sequence
 
     from hotspots.when import HourOfWeek
     from layers.basemap import Tiles
 
 __all__ = [
     "EVENT_COLOUR",
+    "WHEN_POLICE_ONLY",
     "chart_html",
     "hour_of_week_chart",
+    "hour_of_week_csv",
     "hour_of_week_html",
     "hour_of_week_long",
     "hour_of_week_png",
     "patrol_window_map",
     "period_chart",
+    "when_file_lines",
+    "when_file_metadata",
 ]
 
 EVENT_COLOUR: Final = "#e31a1c"
 _MAX_EVENTS_DRAWN: Final = 3000
+WHEN_POLICE_ONLY: Final = (
+    "Police only: counted from the exact times (and time windows) of a force extract. Do not "
+    "share as it is: partners get times no finer than weeks, the public no finer than months."
+)
+"""The marker every hour-of-week file carries (``when --out``, the When page's download):
+these files are made for the police audience only, as a pack for the police says "Police
+only"."""
+
+
+def when_file_metadata(
+    title: str,
+    *,
+    area: str,
+    files: Sequence[str],
+    is_demo: bool,
+    ward_file: bool = False,
+    period: tuple[str, str] | None = None,
+    filters: Mapping[str, str] | None = None,
+) -> ExportMetadata:
+    """
+    Return the metadata of an hour-of-week file: audience ``police``, no suppression.
+
+    Parameters
+    ----------
+    title
+        The chart's title, e.g. ``"Burglary by hour of the week"``.
+    area
+        What was counted: the extract, its wards or an area of it.
+    files
+        The extract's file names (named for the police, :func:`layers.metadata.source_lines`).
+    is_demo
+        The extract is the demo town's (credited as synthetic data only).
+    ward_file
+        Ward boundaries chose the events (credited as ONS boundaries).
+    period
+        First and last month counted, ``YYYY-MM``.
+    filters
+        The filters applied, as text.
+
+    Returns
+    -------
+    ExportMetadata
+        Stamped with the creation time; :func:`when_file_lines` writes it into the files.
+
+    Examples
+    --------
+    >>> meta = when_file_metadata("Crimes", area="x", files=["op.csv"], is_demo=False)
+    >>> meta.audience, meta.min_count, meta.sources[0].split(". ")[0]
+    ('police', None, 'Crime data: force records-management extract: op.csv')
+    """
+    sources = source_lines(
+        is_demo=is_demo,
+        uses_osm=False,
+        audience="police",
+        provenance="extract",
+        files=files,
+        ward_file=ward_file,
+    )
+    return ExportMetadata(
+        title=f"patchmap when: {title}",
+        area=area,
+        audience="police",
+        min_count=None,
+        period=period,
+        filters=dict(filters or {}),
+        sources=sources,
+    ).with_fields({"hour_of_week": ("day", *(str(h) for h in range(24)))})
+
+
+def when_file_lines(metadata: ExportMetadata) -> list[str]:
+    """
+    Return the lines that mark an hour-of-week file: :data:`WHEN_POLICE_ONLY`, then the metadata.
+
+    Parameters
+    ----------
+    metadata
+        From :func:`when_file_metadata` (audience ``police``).
+
+    Returns
+    -------
+    list of str
+        One line each, none holding a line break (a name typed with one is split).
+
+    Raises
+    ------
+    ParameterError
+        When the metadata is for another audience: hour-of-week files hold exact times.
+    """
+    if metadata.audience != "police":
+        msg = (
+            f"Hour-of-week files are made for the police only (they count exact times); "
+            f"this metadata is for the {metadata.audience}. Share a partner or public export "
+            "instead."
+        )
+        raise ParameterError(msg)
+    return [WHEN_POLICE_ONLY, *metadata.to_text().splitlines()]
+
+
+def hour_of_week_csv(how: HourOfWeek, *, metadata: ExportMetadata) -> str:
+    """
+    Return the hour-of-week table as CSV text, marked for the police in comment rows first.
+
+    Parameters
+    ----------
+    how
+        The table.
+    metadata
+        From :func:`when_file_metadata`.
+
+    Returns
+    -------
+    str
+        Lines starting ``#`` (:func:`when_file_lines`: the audience, title, area, period,
+        filters, sources), then ``day`` and the hours 0-23, one row per day, Monday first;
+        counts rounded to 4 decimals as the JSON gives them. Read it back with
+        ``pandas.read_csv(path, comment="#")``.
+    """
+    head = "".join(f"# {line}\n" for line in when_file_lines(metadata))
+    table = how.frame().clip(lower=0.0).round(4)
+    return head + table.to_csv(index_label="day", lineterminator="\n")
 
 
 def hour_of_week_long(how: HourOfWeek) -> pd.DataFrame:
@@ -130,7 +256,9 @@ def chart_html(chart: alt.TopLevelMixin) -> str:
     return page
 
 
-def hour_of_week_html(how: HourOfWeek, *, title: str = "Events by hour of the week") -> str:
+def hour_of_week_html(
+    how: HourOfWeek, *, metadata: ExportMetadata, title: str = "Events by hour of the week"
+) -> str:
     """
     Return the heat chart as one HTML page that shows it on a computer without internet too.
 
@@ -142,6 +270,9 @@ def hour_of_week_html(how: HourOfWeek, *, title: str = "Events by hour of the we
     ----------
     how
         The table.
+    metadata
+        From :func:`when_file_metadata`: shown above the chart (the police-only marker first)
+        and in the page's ``<meta name="description">``.
     title
         Chart title (escaped).
 
@@ -150,19 +281,28 @@ def hour_of_week_html(how: HourOfWeek, *, title: str = "Events by hour of the we
     str
         The HTML page.
     """
-    picture = base64.b64encode(hour_of_week_png(how, title=title)).decode("ascii")
+    lines = when_file_lines(metadata)
+    marker = (
+        '<div id="patchmap-metadata" data-audience="police">\n'
+        f"<p><strong>{html.escape(lines[0])}</strong></p>\n"
+        f"<pre>{html.escape(chr(10).join(lines[1:]))}</pre>\n</div>\n"
+    )
+    described = f'<meta name="description" content="{html.escape(" ".join(lines))}">\n'
+    picture = base64.b64encode(hour_of_week_png(how, metadata=metadata, title=title))
+    picture_text = picture.decode("ascii")
     table = how.frame().clip(lower=0.0).round(1).to_html(escape=True)  # events per hour of week
     offline = (
         '<div id="offline">\n'
         "<p>The interactive chart needs Vega from cdn.jsdelivr.net, which this computer could "
         "not load: here is the same chart as a picture, and its table.</p>\n"
-        f'<img alt="{html.escape(title)}" src="data:image/png;base64,{picture}">\n'
+        f'<img alt="{html.escape(title)}" src="data:image/png;base64,{picture_text}">\n'
         f"{table}\n</div>\n"
         "<script>if (window.vegaEmbed) { document.getElementById('offline').hidden = true; }"
         "</script>\n"
     )
     page = chart_html(hour_of_week_chart(how, title=title))
-    return page.replace('<div id="vis"></div>', '<div id="vis"></div>\n' + offline, 1)
+    page = page.replace("</head>", described + "</head>", 1)
+    return page.replace('<div id="vis"></div>', marker + '<div id="vis"></div>\n' + offline, 1)
 
 
 def period_chart(by_period: pd.DataFrame, *, freq: str = "month") -> alt.Chart:
@@ -196,14 +336,19 @@ def period_chart(by_period: pd.DataFrame, *, freq: str = "month") -> alt.Chart:
     return chart
 
 
-def hour_of_week_png(how: HourOfWeek, *, title: str = "Events by hour of the week") -> bytes:
+def hour_of_week_png(
+    how: HourOfWeek, *, metadata: ExportMetadata, title: str = "Events by hour of the week"
+) -> bytes:
     """
-    Return the heat chart as PNG bytes (matplotlib), for ``--out`` and printed packs.
+    Return the heat chart as PNG bytes (matplotlib), for ``--out``.
 
     Parameters
     ----------
     how
         The table.
+    metadata
+        From :func:`when_file_metadata`: :data:`WHEN_POLICE_ONLY` is printed under the chart,
+        and the marked lines (:func:`when_file_lines`) are the PNG's ``Description`` text.
     title
         Chart title.
 
@@ -212,12 +357,13 @@ def hour_of_week_png(how: HourOfWeek, *, title: str = "Events by hour of the wee
     bytes
         A PNG image.
     """
+    lines = when_file_lines(metadata)
     import matplotlib as mpl  # noqa: PLC0415 - heavy, only for PNG output
 
     mpl.use("Agg")
     from matplotlib import pyplot as plt  # noqa: PLC0415 - after choosing the backend
 
-    fig, ax = plt.subplots(figsize=(10, 3.4), dpi=120)
+    fig, ax = plt.subplots(figsize=(10, 3.6), dpi=120)
     try:
         image = ax.imshow(how.table, aspect="auto", cmap="OrRd")
         ax.set_yticks(range(7), list(DAY_NAMES))
@@ -225,9 +371,11 @@ def hour_of_week_png(how: HourOfWeek, *, title: str = "Events by hour of the wee
         ax.set_xlabel("Hour of the day (local time)")
         ax.set_title(title)
         fig.colorbar(image, ax=ax, label="Events")
-        fig.tight_layout()
+        fig.tight_layout(rect=(0.0, 0.06, 1.0, 1.0))
+        fig.text(0.01, 0.015, lines[0], fontsize=7, color="#b2182b", wrap=True)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
+        described = {"Title": metadata.title, "Description": "\n".join(lines)}
+        fig.savefig(buffer, format="png", metadata=described)
     finally:
         plt.close(fig)
     return buffer.getvalue()

@@ -330,7 +330,9 @@ def add_tasks(parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one C
     ua.add_argument("--status", choices=ACTION_STATUSES)
     ua.add_argument("--notes")
 
-    verbs.add_parser("export", parents=[opts], help="the whole log as JSON")
+    verbs.add_parser(
+        "export", parents=[opts], help="the whole log as JSON, marked for the police only"
+    )
     pr = verbs.add_parser(
         "propose", parents=[opts], help="propose actions from EVA findings (--add stores them)"
     )
@@ -832,7 +834,10 @@ def _tasks_verb(session: Session, args: argparse.Namespace) -> Any:  # noqa: ANN
         return _tasks_propose(session, args)
     if args.tasks_verb == "assess":
         return _tasks_assess(session, args)
-    return export_log(session)
+    from layers.metadata import log_export_metadata
+
+    log = export_log(session)
+    return {"metadata": log_export_metadata(log), **log}  # marked for the police
 
 
 _READING_VERBS: Final = frozenset({"list", "export"})
@@ -896,6 +901,14 @@ def _require_out_file(out: Path | None) -> None:
     checked_out(out, (".json",), "JSON")
 
 
+def _print_export(log: dict[str, Any]) -> None:
+    """Print the export's police marker and how many records each table holds."""
+    print(log["metadata"]["note"])
+    for name, rows in log.items():
+        if name != "metadata":
+            print(f"{name}: {len(rows)}")
+
+
 def run_tasks(args: argparse.Namespace) -> int:
     """Run ``patchmap tasks``; return the exit code."""
     _require_out_file(getattr(args, "out", None))  # before the log is changed
@@ -907,8 +920,7 @@ def run_tasks(args: argparse.Namespace) -> int:
     elif isinstance(result, dict) and args.tasks_verb == "assess":
         print("\n".join(_describe_assessment(result)))
     elif isinstance(result, dict) and args.tasks_verb == "export":
-        for name, rows in result.items():
-            print(f"{name}: {len(rows)}")
+        _print_export(result)
     elif isinstance(result, dict):
         print(_describe_task(result))
         print("".join(f"Note: {note}\n" for note in result.get("notes", ())), end="")

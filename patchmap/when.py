@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from hotspots.when import HourOfWeek
+    from layers.metadata import ExportMetadata
     from spatial.incidents import Incidents
 
 __all__ = ["add_when", "run_when"]
@@ -170,16 +171,51 @@ def _months(args: argparse.Namespace, incidents: Incidents) -> tuple[str, str]:
     return str(start.min().to_period("M")), str(start.max().to_period("M"))
 
 
-def _write(path: Path, how: HourOfWeek, title: str) -> list[Path]:
-    from layers.when import hour_of_week_html, hour_of_week_png
+def _area_text(args: argparse.Namespace, label: str | None) -> str:
+    """Say what the file counted: an area of the list, wards or neighbourhoods, or everything."""
+    if label:
+        return label
+    chosen = [*(args.ward or ()), *(args.neighbourhood or ())]
+    return ", ".join(chosen) if chosen else "the whole extract"
+
+
+def _metadata(
+    args: argparse.Namespace, incidents: Incidents, events: pd.DataFrame, *, title: str, area: str
+) -> ExportMetadata:
+    """Return the police metadata the table and the chart carry."""
+    from layers.when import when_file_metadata
+
+    filters = {
+        "crime_types": ", ".join(args.crime_type or ()) or "all",
+        "months": args.months or "all",
+        "hours": args.hours or "all",
+    }
+    period = None
+    if len(events):
+        start = events["start"]
+        period = (str(start.min().to_period("M")), str(start.max().to_period("M")))
+    return when_file_metadata(
+        title,
+        area=area,
+        files=incidents.report.files,
+        is_demo=bool(args.demo and not args.incidents),
+        ward_file=area != "the whole extract",
+        period=period,
+        filters=filters,
+    )
+
+
+def _write(path: Path, how: HourOfWeek, metadata: ExportMetadata, title: str) -> list[Path]:
+    """Write the table (.csv) and the chart (.png or .html), each marked for the police."""
+    from layers.when import hour_of_week_csv, hour_of_week_html, hour_of_week_png
 
     table = path.with_suffix(".csv")
-    how.frame().clip(lower=0.0).round(4).to_csv(table, index_label="day")  # as the JSON
+    table.write_text(hour_of_week_csv(how, metadata=metadata), encoding="utf-8")
     chart = path if path.suffix.lower() in {".png", ".html"} else path.with_suffix(".png")
     if chart.suffix.lower() == ".html":
-        chart.write_text(hour_of_week_html(how, title=title), encoding="utf-8")
+        chart.write_text(hour_of_week_html(how, metadata=metadata, title=title), encoding="utf-8")
     else:
-        chart.write_bytes(hour_of_week_png(how, title=title))
+        chart.write_bytes(hour_of_week_png(how, metadata=metadata, title=title))
     return [table, chart]
 
 
@@ -230,7 +266,12 @@ def run_when(args: argparse.Namespace) -> int:
         how, windows, n_without_time=incidents.report.n_without_time,
         n_at_midnight=n_recorded_at_midnight(events), notes=notes,
     )  # fmt: skip
-    written = _write(args.out, how, f"{what.capitalize()} by hour of the week") if args.out else []
+    written = []
+    if args.out:
+        title = f"{what.capitalize()} by hour of the week"
+        area_text = _area_text(args, label)
+        metadata = _metadata(args, incidents, events, title=title, area=area_text)
+        written = _write(args.out, how, metadata, title)
     if args.json:
         print_json(summary)
         return 0

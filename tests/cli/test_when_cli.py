@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from boundaries import dataset
 from boundaries.dataset import StudyArea, load_demo
 from hotspots.when import WHEN_JSON_KEYS, events_in_hours, hour_of_week, hours_mask, select_events
+from layers.when import WHEN_POLICE_ONLY
 from patchmap import cli
 from spatial import demo
 from spatial.demo import demo_incidents, write_demo_extract
@@ -94,10 +96,36 @@ def test_when_reads_an_extract_file_and_writes_table_and_chart(
     ]
     assert cli.main(argv) == 0
     assert "Shoplifting" in out.read_text() or "shoplifting" in out.read_text()
-    table = pd.read_csv(out.with_suffix(".csv"), index_col="day")
+    table = pd.read_csv(out.with_suffix(".csv"), index_col="day", comment="#")
     assert list(table.index) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     assert table.loc[:, "0":"8"].to_numpy().sum() == 0  # shoplifting is 09:00-18:00
     assert "wrote" in capsys.readouterr().out
+
+
+def test_when_files_are_marked_for_the_police_only(extract_path: Path, tmp_path: Path) -> None:
+    html_out, png_out = tmp_path / "night.html", tmp_path / "castle.png"
+    base = ["when", "--incidents", str(extract_path), "--crime-type", "Burglary"]
+    assert cli.main([*base, "--out", str(html_out)]) == 0
+    assert cli.main(["when", "--demo", "--ward", "Castle", "--out", str(png_out)]) == 0
+    for table in (html_out.with_suffix(".csv"), png_out.with_suffix(".csv")):
+        head = table.read_text(encoding="utf-8").splitlines()
+        assert head[0] == f"# {WHEN_POLICE_ONLY}"
+        assert "# Audience: police (no suppression)" in head
+        assert next(i for i, line in enumerate(head) if not line.startswith("#")) > 3
+    named = html_out.with_suffix(".csv").read_text(encoding="utf-8")
+    assert f"force records-management extract: {extract_path.name}" in named  # for the police
+    assert "# Filter crime_types: Burglary" in named
+    assert "# Area: Castle" in png_out.with_suffix(".csv").read_text(encoding="utf-8")
+    page = html_out.read_text(encoding="utf-8")
+    assert '<div id="patchmap-metadata" data-audience="police">' in page
+    assert f"<p><strong>{WHEN_POLICE_ONLY}</strong></p>" in page
+    with Image.open(png_out) as image:
+        described = image.text["Description"]  # type: ignore[attr-defined]  # PNG text chunks
+    assert described.splitlines()[:2] == [
+        WHEN_POLICE_ONLY,
+        "patchmap when: Crimes by hour of the week",
+    ]
+    assert "Audience: police (no suppression)" in described
 
 
 def test_hotspots_run_on_an_extract_restricted_to_hours(
@@ -246,7 +274,7 @@ def test_when_refuses_hours_with_no_blocks(value: str, capsys: pytest.CaptureFix
 def test_when_table_file_has_no_float_dust(tmp_path: Path) -> None:
     out = tmp_path / "bw.csv"
     assert cli.main(["when", "--demo", "--out", str(out)]) == 0
-    table = pd.read_csv(out, index_col="day")
+    table = pd.read_csv(out, index_col="day", comment="#")
     values = table.to_numpy()
     assert (values >= 0).all()
     np.testing.assert_array_equal(values, np.round(values, 4))

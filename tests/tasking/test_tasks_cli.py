@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from layers.metadata import LOG_POLICE_ONLY
 from patchmap.cli import main
 
 if TYPE_CHECKING:
@@ -79,6 +80,10 @@ def test_tasks_add_update_list_export_round_trip(
     assert "actions: 1" in str(text)
     exported = json.loads(out.read_text(encoding="utf-8"))
     assert [a["status"] for a in exported["actions"]] == ["done"]
+    assert str(text).startswith(LOG_POLICE_ONLY)  # the marker is printed and written
+    meta = exported["metadata"]
+    assert (meta["audience"], meta["min_count"], meta["note"]) == ("police", None, LOG_POLICE_ONLY)
+    assert meta["fields"]["actions"] == list(exported["actions"][0])
     assert [(r["changed_by"], r["field"]) for r in exported["audit"]] == [
         ("pc.smith", None),
         ("pc.smith", None),
