@@ -2480,11 +2480,16 @@ def alerts_of(  # cache key: the extract, the selection, the day and the zones' 
     on: str,
     distance_m: float,
     days: int,
-    source: str,
+    source: tuple[str, str | None],
     network_path: str | None,
     _events: gpd.GeoDataFrame,
 ) -> NearRepeatAlerts:
-    """Return the near-repeat zones live on ``on``, with the streets inside from the network."""
+    """
+    Return the near-repeat zones live on ``on``, with the streets inside from the network.
+
+    ``source`` is where their size came from, for the police and as partners' files may say
+    it (a Knox verdict without its number of events; None: the same).
+    """
     del extract_key
     network = None
     if network_path is not None:
@@ -2496,7 +2501,8 @@ def alerts_of(  # cache key: the extract, the selection, the day and the zones' 
         days=days,
         network=network,
         crime_types=None if crime_type is None else (crime_type,),
-        source=source,
+        source=source[0],
+        shared_source=source[1],
     )
 
 

@@ -233,7 +233,8 @@ with tab_zones:
         network_path = str(ctx.area.network_path) if in_gb and ctx.area.network_path else None
         alerts = _ui.guarded(
             "drawing the live zones", _ui.alerts_of, extract_key, crime_type, on.isoformat(),
-            float(radius or 200), int(days or 14), "set by hand" if manual else before.verdict,
+            float(radius or 200), int(days or 14),
+            ("set by hand", None) if manual else (before.verdict, before.shared_verdict),
             network_path, events,
         )  # fmt: skip
         st.markdown(_ui.plain(alerts.describe()))

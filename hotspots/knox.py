@@ -471,7 +471,19 @@ class KnoxResult:
         are described on their own, with how long they stay raised ("... 3.4 times as common as
         chance, and still 1.4 times at 22-28 days, the longest time tested").
         """
-        return _verdict(self)
+        return _verdict(self, shared=False)
+
+    @property
+    def shared_verdict(self) -> str:
+        """
+        The verdict as files outside the police give it: without the number of events tested.
+
+        The count covers every event before the day tested: files made on consecutive days
+        would differ by the day's events, so partners and the public, who may see an extract's
+        events by week or month only, are not given it (nor the pairs of the grid). Otherwise
+        word for word :attr:`verdict`.
+        """
+        return _verdict(self, shared=True)
 
     def to_dict(self) -> dict[str, object]:
         """
@@ -545,10 +557,11 @@ class KnoxResult:
         )
 
 
-def _verdict(result: KnoxResult) -> str:
+def _verdict(result: KnoxResult, *, shared: bool) -> str:
     subject = result.subject
+    counted = "" if shared else f"{result.n_events:,} events, "
     tail = (
-        f" ({result.n_events:,} events, {result.permutations} shuffles of the dates, "
+        f" ({counted}{result.permutations} shuffles of the dates, "
         f"false discovery rate {100 * result.fdr_q:g} %)"
     )
     if not result.significant.any():

@@ -127,6 +127,10 @@ class NearRepeatAlerts:
         lapsed, and is drawn from these.
     source
         Where the distance and time came from (a Knox verdict or "set by the user").
+    shared_source
+        ``source`` as files outside the police give it (a Knox verdict without the number of
+        events tested, :attr:`~hotspots.knox.KnoxResult.shared_verdict`); None when ``source``
+        holds no count. Read it with :attr:`source_shared`.
     notes
         Sentences for the user.
     streets_listed
@@ -143,6 +147,12 @@ class NearRepeatAlerts:
     source: str
     notes: tuple[str, ...] = ()
     streets_listed: bool = False
+    shared_source: str | None = None
+
+    @property
+    def source_shared(self) -> str:
+        """Where the distance and time came from, as partners' files may say it."""
+        return self.source if self.shared_source is None else self.shared_source
 
     @property
     def n_zones(self) -> int:
@@ -339,6 +349,7 @@ def near_repeat_alerts(
     network: StreetNetwork | None = None,
     crime_types: Sequence[str] | None = None,
     source: str = "set by the user",
+    shared_source: str | None = None,
 ) -> NearRepeatAlerts:
     """
     Build the near-repeat risk zones live on date ``on``.
@@ -362,6 +373,10 @@ def near_repeat_alerts(
         Only events of these types; None for all.
     source
         Where ``distance_m`` and ``days`` came from, for the record.
+    shared_source
+        ``source`` as files outside the police may give it, when it holds what they may not
+        (a Knox verdict's number of events: :attr:`~hotspots.knox.KnoxResult.shared_verdict`);
+        None when ``source`` may be shared as it is.
 
     Returns
     -------
@@ -427,6 +442,7 @@ def near_repeat_alerts(
         source=source,
         notes=tuple(notes),
         streets_listed=network is not None,
+        shared_source=shared_source,
     )
 
 
@@ -475,7 +491,8 @@ def alerts_from_knox(
     Returns
     -------
     NearRepeatAlerts
-        The zones, with the Knox verdict as their ``source``.
+        The zones, with the Knox verdict as their ``source`` (and, without the number of
+        events tested, their ``shared_source``).
 
     Raises
     ------
@@ -494,6 +511,7 @@ def alerts_from_knox(
         network=network,
         crime_types=crime_types,
         source=knox.verdict,
+        shared_source=knox.shared_verdict,
     )
 
 

@@ -122,6 +122,7 @@ if TYPE_CHECKING:
     from layers.near_repeat import (
         ALERT_LAYER_FIELDS,
         KNOX_COLOURS,
+        SHARED_KNOX_NOTE,
         alert_export_layers,
         alert_map_layers,
         alert_preset,
@@ -323,6 +324,7 @@ _EXPORTS: dict[str, str] = {
     "Raster": "layers.writers",
     "RasterLayer": "layers.writers",
     "SECTION_TITLES": "layers.briefing",
+    "SHARED_KNOX_NOTE": "layers.near_repeat",
     "SITE_COLOUR": "layers.styles",
     "STATIC_DIR": "layers.basemap",
     "STOP_TABLE_COLUMNS": "layers.routes",
@@ -518,6 +520,7 @@ __all__ = [
     "ROUTE_COLOUR",
     "ROUTE_STOP_FIELDS",
     "SECTION_TITLES",
+    "SHARED_KNOX_NOTE",
     "SITE_COLOUR",
     "STATIC_DIR",
     "STOP_TABLE_COLUMNS",

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALERT_LAYER_FIELDS",
     "KNOX_COLOURS",
+    "SHARED_KNOX_NOTE",
     "alert_export_layers",
     "alert_map_layers",
     "alert_preset",
@@ -287,12 +288,15 @@ def _zone_methods(
         if named
         else "not listed: no street network was given (street names need one)"
     )
+    police = preset.audience == "police"
     common = {
         "distance_m": f"{alerts.distance_m:g}",
         "days": str(alerts.days),
-        "source": alerts.source,
+        "source": alerts.source if police else alerts.source_shared,
         "streets": streets,
     }
+    if not police:  # a count of every event before the day: two days' files would give its own
+        common["events_tested"] = SHARED_KNOX_NOTE
     if preset.audience == "police":
         return {"method": "circles around recent events, merged where they overlap", **common}
     period = zone_period(preset)
@@ -441,6 +445,12 @@ def alert_map_layers(
     return out
 
 
+SHARED_KNOX_NOTE: Final = (
+    "Pairs and events are counted for the police only: the number of events tested, given in "
+    "files made on consecutive days, would tell the events of each day."
+)
+"""What partners' near-repeat files and packs say in place of the Knox test's counts."""
+
 KNOX_COLOURS: Final = {
     "raised": "#b2182b",
     "significant": "#fddbc7",
@@ -576,8 +586,10 @@ def near_repeat_brief(
     """
     Return the briefing pack's near-repeat section, at the audience's detail.
 
-    Every audience gets the verdict; the police get the coloured Knox grid with its pair counts
-    and partners the grid's ratios and significance only (no counts of pairs); the police get
+    Every audience gets the verdict (outside the police without the number of events tested,
+    :attr:`~hotspots.knox.KnoxResult.shared_verdict`); the police get the coloured Knox grid
+    with its pair counts and partners the grid's ratios and significance only (no counts of
+    pairs, :data:`SHARED_KNOX_NOTE`); the police get
     the live zones with their event counts, streets and expiry; partners the zones of
     :func:`alert_export_layers` (squares of the preset's cell, dated to the week); the public
     no grid and no zones.
@@ -645,10 +657,10 @@ def near_repeat_brief(
             " The zones are drawn without the events that made them."
         )
     return {
-        "verdict": result.verdict,
+        "verdict": result.verdict if audience == "police" else result.shared_verdict,
         "columns": list(result.time_labels),
         "grid": grid,
-        "grid_note": "" if audience == "police" else "Pairs are counted for the police only.",
+        "grid_note": "" if audience == "police" else SHARED_KNOX_NOTE,
         "zones": zones,
         "zones_date": alerts.on.isoformat() if alerts is not None else "",
         "zone_note": note,

@@ -318,7 +318,7 @@ def run_alerts(args: argparse.Namespace) -> int:
         "date": alerts.on.isoformat(),
         "distance_m": alerts.distance_m,
         "days": alerts.days,
-        "source": alerts.source,
+        "source": alerts.source if args.audience == "police" else alerts.source_shared,
         **shown,
         "proposed_action_ids": proposed,
         "notes": notes,

@@ -205,10 +205,22 @@ def _metadata(
     )
 
 
-def _write(path: Path, how: HourOfWeek, metadata: ExportMetadata, title: str) -> list[Path]:
-    """Write the table (.csv) and the chart (.png or .html), each marked for the police."""
+def _write(
+    args: argparse.Namespace,
+    how: HourOfWeek,
+    incidents: Incidents,
+    events: pd.DataFrame,
+    *,
+    what: str,
+    label: str | None,
+) -> list[Path]:
+    """Write the table (.csv) and the chart (.png or .html) of --out, each marked for the police."""
     from layers.when import hour_of_week_csv, hour_of_week_html, hour_of_week_png
 
+    title = f"{what.capitalize()} by hour of the week"
+    area = _area_text(args, label)
+    metadata = _metadata(args, incidents, events, title=title, area=area)
+    path: Path = args.out
     table = path.with_suffix(".csv")
     table.write_text(hour_of_week_csv(how, metadata=metadata), encoding="utf-8")
     chart = path if path.suffix.lower() in {".png", ".html"} else path.with_suffix(".png")
@@ -266,12 +278,7 @@ def run_when(args: argparse.Namespace) -> int:
         how, windows, n_without_time=incidents.report.n_without_time,
         n_at_midnight=n_recorded_at_midnight(events), notes=notes,
     )  # fmt: skip
-    written = []
-    if args.out:
-        title = f"{what.capitalize()} by hour of the week"
-        area_text = _area_text(args, label)
-        metadata = _metadata(args, incidents, events, title=title, area=area_text)
-        written = _write(args.out, how, metadata, title)
+    written = _write(args, how, incidents, events, what=what, label=label) if args.out else []
     if args.json:
         print_json(summary)
         return 0

@@ -87,8 +87,14 @@ def test_alerts_write_partner_zones_and_name_the_chain(
     out = tmp_path / "zones.gpkg"
     day = "2025-05-20"
     base = ["alerts", "--demo", "--crime-type", "Burglary", "--date", day]
-    assert cli.main([*base, "--out", str(out), "--audience", "partner"]) == 0
-    capsys.readouterr()
+    assert cli.main([*base, "--out", str(out), "--audience", "partner", "--json"]) == 0
+    shared = json.loads(capsys.readouterr().out)
+    police = _json(capsys, [*base, "--json"])
+    counted = re.search(r"\(([\d,]+) events, ", str(police["source"]))  # the Knox test's count
+    assert counted is not None
+    assert counted.group(0) not in str(shared["source"])  # partners: no count of events
+    assert str(shared["source"]) == str(police["source"]).replace(counted.group(0), "(")
+    assert counted.group(1) not in json.dumps(pyogrio.read_info(out)["dataset_metadata"] or {})
     assert [name for name, _ in pyogrio.list_layers(out)] == ["near_repeat_zones"]
     zones = gpd.read_file(out)
     assert list(zones.columns) == ["zone_id", "live_until", "streets", "geometry"]

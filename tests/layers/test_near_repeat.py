@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from layers.audience import get_preset
 from layers.briefing import render_briefing
 from layers.near_repeat import (
     ALERT_LAYER_FIELDS,
+    SHARED_KNOX_NOTE,
     alert_export_layers,
     alert_map_layers,
     knox_cell_colour,
@@ -193,6 +195,25 @@ def _knox_and_alerts() -> tuple[KnoxResult, NearRepeatAlerts]:
     return knox, alerts_from_knox(events, knox, on=on)
 
 
+def test_partner_metadata_never_holds_the_number_of_events_tested(tmp_path: Path) -> None:
+    """Files of consecutive days would differ by each day's events: partners get no count."""
+    knox, alerts = _knox_and_alerts()
+    counted = re.compile(rf"(?<![\d.,]){knox.n_events:,}(?![\d.,])")
+    assert counted.search(knox.verdict)  # the police's verdict gives it
+    assert not counted.search(knox.shared_verdict)
+    assert knox.shared_verdict == knox.verdict.replace(f"({knox.n_events:,} events, ", "(")
+    partner = write_alert_zones(alerts, tmp_path / "partner.gpkg", audience="partner")
+    record = _metadata(partner)
+    assert not counted.search(json.dumps(record))
+    methods = record["methods"]["near_repeat_zones"]
+    assert (methods["source"], methods["events_tested"]) == (knox.shared_verdict, SHARED_KNOX_NOTE)
+    police = _metadata(write_alert_zones(alerts, tmp_path / "police.gpkg", audience="police"))
+    assert police["methods"]["near_repeat_zones"]["source"] == knox.verdict
+    assert "events_tested" not in police["methods"]["near_repeat_zones"]
+    by_hand = _alerts()  # sized by hand: its source holds no count and is shared as it is
+    assert by_hand.source_shared == by_hand.source == "set by the user"
+
+
 def test_knox_grid_text_and_colours() -> None:
     knox, _ = _knox_and_alerts()
     grid = knox_grid(knox)
@@ -225,7 +246,12 @@ def test_briefing_pack_near_repeat_section_respects_the_audience() -> None:
     }
     for pack in packs.values():
         assert "near_repeat" in pack.sections
-        assert html.escape(knox.verdict) in pack.html
+    counted = f"({knox.n_events:,} events, "  # the number of events tested: the police's
+    assert html.escape(knox.verdict) in packs["police"].html
+    assert counted in knox.verdict
+    for shared in (packs["partner"].html, packs["public"].html):
+        assert html.escape(knox.shared_verdict) in shared
+        assert counted not in shared
     police, partner, public = packs["police"].html, packs["partner"].html, packs["public"].html
     assert "<th>Distance</th>" in police
     assert "#b2182b" in police  # the raised cell
@@ -241,7 +267,7 @@ def test_briefing_pack_near_repeat_section_respects_the_audience() -> None:
     assert observed in police_section
     assert f">{knox.ratio[1, 0]:.2f}*</td>" in section
     assert " / " not in section.split("</table>")[0]
-    assert "Pairs are counted for the police only." in section
+    assert html.escape(SHARED_KNOX_NOTE) in section
     assert "partners get" in section
     assert "100 m squares around the events of the weeks to" in section
     # exact expiry dates (other than a Sunday, or the day the zones are drawn for) stay hidden
