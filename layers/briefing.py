@@ -729,11 +729,7 @@ def render_briefing(
         "changes": _change_rows(content.changes, m),
         "locations": _location_rows(profile, preset, area.provenance),
         **_tasking_context(tasking, profile, preset),
-        "near_repeat": (
-            near_repeat_brief(*content.near_repeat, audience=preset.audience)
-            if content.near_repeat is not None
-            else None
-        ),
+        "near_repeat": _near_repeat(content, preset),
         "sources": sources,
     }
     html_text = _ENV.from_string(_TEMPLATE).render(**context)
@@ -781,6 +777,15 @@ def _printed_figures(context: dict[str, object]) -> dict[str, object]:
         "by_month_last_year": {month: last for month, _, last in by_month},
         "changes": context["changes"],
     }
+
+
+def _near_repeat(content: BriefingContent, preset: AudiencePreset) -> dict[str, object] | None:
+    """Return the near-repeat section; partners' zones name their streets from the network."""
+    if content.near_repeat is None:
+        return None
+    return near_repeat_brief(
+        *content.near_repeat, audience=preset.audience, network=content.near_repeat_network
+    )
 
 
 def _sources(area: StudyArea, audience: Audience) -> list[str]:

@@ -581,7 +581,11 @@ def knox_table_html(result: KnoxResult) -> str:
 
 
 def near_repeat_brief(
-    result: KnoxResult, alerts: NearRepeatAlerts | None, *, audience: Audience
+    result: KnoxResult,
+    alerts: NearRepeatAlerts | None,
+    *,
+    audience: Audience,
+    network: StreetNetwork | None = None,
 ) -> dict[str, object]:
     """
     Return the briefing pack's near-repeat section, at the audience's detail.
@@ -602,6 +606,9 @@ def near_repeat_brief(
         The zones live on the meeting day, or None.
     audience
         Who the pack is for.
+    network
+        The pack's street network, to name the streets inside partners' zones (the police's
+        zones carry the names ``alerts`` was drawn with); None leaves them "not listed".
 
     Returns
     -------
@@ -640,7 +647,9 @@ def near_repeat_brief(
         ]
         note = alerts.describe()
     elif alerts is not None and audience == "partner":
-        shared = alert_export_layers(alerts, audience="partner")["near_repeat_zones"]
+        shared = alert_export_layers(alerts, audience="partner", network=network)[
+            "near_repeat_zones"
+        ]
         word = _PERIOD_WORDS[zone_period(alert_preset("partner"))]
         zones = [
             {

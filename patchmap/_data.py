@@ -17,8 +17,16 @@ if TYPE_CHECKING:
     from boundaries.select import Selection
     from layers.metadata import ExportMetadata
     from spatial.incidents import Incidents
+    from spatial.network import StreetNetwork
 
-__all__ = ["Loaded", "load", "police_file_metadata", "read_extract", "with_known_types"]
+__all__ = [
+    "Loaded",
+    "load",
+    "near_repeat_network",
+    "police_file_metadata",
+    "read_extract",
+    "with_known_types",
+]
 
 
 @dataclass(frozen=True)
@@ -228,3 +236,21 @@ def police_file_metadata(
     return metadata_of(
         loaded.area, loaded.selection, wards, command=command, period=period, methods=methods
     )
+
+
+def near_repeat_network(args: argparse.Namespace, events: gpd.GeoDataFrame) -> StreetNetwork | None:
+    """
+    Return the street network that names near-repeat zones' streets, or None.
+
+    ``--network``, else the demo town's streets with ``--demo`` for events in Great Britain (as
+    the app names them): ``alerts`` and the near-repeat section of ``brief`` both take it here.
+    """
+    from boundaries.dataset import load_demo
+    from spatial.crs import BNG_EPSG
+    from spatial.network import load_network
+
+    if args.network is not None:
+        return load_network(args.network)
+    in_gb = events.crs is not None and events.crs.to_epsg() == BNG_EPSG
+    path = load_demo().network_path if args.demo and in_gb else None
+    return None if path is None else load_network(path)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from patchmap._data import near_repeat_network
 from patchmap._defaults import PARTNER_SNAP_M
 from patchmap._options import iso_date
 from patchmap._output import checked_json_out, print_json
@@ -204,19 +205,6 @@ def _propose(args: argparse.Namespace, alerts: NearRepeatAlerts) -> list[int]:
         engine.dispose()
 
 
-def _network(args: argparse.Namespace, events: gpd.GeoDataFrame) -> StreetNetwork | None:
-    """Return ``--network``, else the demo town's streets with --demo (as the app names them)."""
-    from boundaries.dataset import load_demo
-    from spatial.crs import BNG_EPSG
-    from spatial.network import load_network
-
-    if args.network is not None:
-        return load_network(args.network)
-    in_gb = events.crs is not None and events.crs.to_epsg() == BNG_EPSG
-    path = load_demo().network_path if args.demo and in_gb else None
-    return None if path is None else load_network(path)
-
-
 _NO_NETWORK_NOTE = (
     "Street names need a street network, so the streets inside the zones are left empty: give "
     "--network FILE (.graphml, .osm or .osm.pbf) to name them."
@@ -304,7 +292,7 @@ def run_alerts(args: argparse.Namespace) -> int:
         raise ParameterError(msg)
     events = _selected(args)
     _require_gb_for_out(args, events)
-    network = _network(args, events)
+    network = near_repeat_network(args, events)
     alerts = _alerts(args, events, network)
     if args.out is not None:
         write_alert_zones(alerts, args.out, audience=args.audience, network=network)

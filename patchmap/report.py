@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from patchmap._data import Loaded, load
+from patchmap._data import Loaded, load, near_repeat_network
 from patchmap._defaults import AUDIENCES, DEFAULT_EXPORT_LAYERS, EXPORT_FORMATS, LAYER_KINDS
 from patchmap._options import iso_date
 from patchmap._output import print_json, walk_record
@@ -15,13 +15,13 @@ from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
     import argparse
-    import datetime as dt
 
     from boundaries.dataset import StudyArea
     from hotspots.knox import KnoxResult
     from hotspots.near_repeat import NearRepeatAlerts
     from layers.audience import AudiencePreset
     from layers.briefing import BriefingPack
+    from spatial.network import StreetNetwork
     from tasking.pack import BriefingContent
 
 
@@ -203,16 +203,24 @@ def add_brief(parser: argparse.ArgumentParser) -> None:
 
 
 def _pack_near_repeat(
-    loaded: Loaded, area: StudyArea, meeting: dt.date
-) -> tuple[KnoxResult, NearRepeatAlerts | None] | None:
-    """Return the pack's near-repeat content when the crimes have dates (a force extract)."""
+    args: argparse.Namespace, loaded: Loaded, area: StudyArea
+) -> tuple[tuple[KnoxResult, NearRepeatAlerts | None] | None, StreetNetwork | None]:
+    """
+    Return the pack's near-repeat content when the crimes have dates (a force extract).
+
+    The zones name their streets from ``--network``, or the demo town's with ``--demo``
+    (:func:`patchmap._data.near_repeat_network`), as ``alerts`` names them; that network comes
+    back too, to name the streets of partners' zones.
+    """
     if loaded.incidents is None:
-        return None
+        return None, None
     from boundaries.select import select_wards
     from hotspots.near_repeat import pack_near_repeat
 
+    events = loaded.incidents.events
+    network = near_repeat_network(args, events)
     place = select_wards(area, loaded.selection).union_all()
-    return pack_near_repeat(loaded.incidents.events, on=meeting, area=place)
+    return pack_near_repeat(events, on=args.meeting, area=place, network=network), network
 
 
 def _brief_record(pack: BriefingPack, content: BriefingContent, path: Path) -> dict[str, object]:
@@ -282,6 +290,7 @@ def run_brief(args: argparse.Namespace) -> int:
                 )
         finally:
             engine.dispose()
+    near_repeat, network = _pack_near_repeat(args, loaded, area)
     content = briefing_content(
         area,
         meeting=args.meeting,
@@ -292,7 +301,8 @@ def run_brief(args: argparse.Namespace) -> int:
         tasking=tasking,
         eva_route=args.eva_route,
         hot_cell_size_m=get_preset(args.audience).min_cell_m or None,
-        near_repeat=_pack_near_repeat(loaded, area, args.meeting),
+        near_repeat=near_repeat,
+        near_repeat_network=network,
     )
     pack = render_briefing(content, area, audience=args.audience, min_count=args.min_count)
     path = write_briefing(pack, args.out)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from boundaries.dataset import StudyArea
     from hotspots.knox import KnoxResult
     from hotspots.near_repeat import NearRepeatAlerts
+    from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
 
 __all__ = [
@@ -325,6 +326,9 @@ class BriefingContent:
     near_repeat
         Where the data have dates: the Knox test of the area's events and the near-repeat zones
         live on the meeting day (:func:`hotspots.near_repeat.pack_near_repeat`), or None.
+    near_repeat_network
+        The street network the zones' streets were named from, to name the streets of the
+        zones shared with partners too; None when none was given.
     """
 
     area_name: str
@@ -337,6 +341,7 @@ class BriefingContent:
     route: EvaRoute | None
     tasking: TaskingSnapshot | None
     near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None
+    near_repeat_network: StreetNetwork | None = None
 
 
 def _pack_route(area: StudyArea, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> EvaRoute:
@@ -362,6 +367,7 @@ def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optiona
     eva_route: bool = False,
     hot_cell_size_m: float | None = None,
     near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None,
+    near_repeat_network: StreetNetwork | None = None,
 ) -> BriefingContent:
     """
     Compute what a briefing pack for a ward or neighbourhood and a meeting shows.
@@ -392,6 +398,9 @@ def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optiona
     near_repeat
         The near-repeat content (:func:`hotspots.near_repeat.pack_near_repeat`), when the
         crimes have dates; passed through to the pack.
+    near_repeat_network
+        The street network ``near_repeat``'s zones were drawn with (``pack_near_repeat``'s
+        ``network``), passed through so partners' zones name their streets too.
 
     Returns
     -------
@@ -449,4 +458,5 @@ def briefing_content(  # noqa: PLR0913 - the place, the meeting and each optiona
         route=_pack_route(area, points, wards) if eva_route else None,
         tasking=tasking,
         near_repeat=near_repeat,
+        near_repeat_network=near_repeat_network,
     )

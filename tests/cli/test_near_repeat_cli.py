@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from typing import TYPE_CHECKING
@@ -14,8 +15,11 @@ from sqlalchemy.orm import Session
 
 from boundaries.dataset import load_demo
 from hotspots.knox import knox_test
+from hotspots.near_repeat import pack_near_repeat
+from layers.near_repeat import shared_zones
 from patchmap import cli
 from spatial.demo import NEAR_REPEAT_CHAIN, demo_incidents, write_demo_extract
+from spatial.network import load_network
 from tasking.store import add_problem, connect, list_actions
 
 if TYPE_CHECKING:
@@ -257,6 +261,37 @@ def test_brief_from_an_extract_has_a_near_repeat_section(
     text = out.read_text(encoding="utf-8")
     assert "<h2>Near repeats</h2>" in text
     assert "Burglaries within" in text
+
+
+def test_brief_names_the_streets_of_its_near_repeat_zones_from_the_network(
+    capsys: pytest.CaptureFixture[str], extract_path: Path, tmp_path: Path
+) -> None:
+    """The pack's zones name their streets, as ``alerts --network`` names them."""
+    demo = load_demo()
+    assert demo.network_path is not None
+    network = load_network(demo.network_path)
+    place = demo.wards.loc[demo.wards["ward_name"] == "Southmoor"].union_all()
+    made = pack_near_repeat(demo_incidents().events, on="2025-05-20", area=place, network=network)
+    assert made is not None
+    alerts = made[1]
+    assert alerts is not None
+    assert alerts.n_zones > 0
+    police_names = [str(v) for v in alerts.zones["streets"]]
+    partner_names = [
+        str(v) for v in shared_zones(alerts, audience="partner", network=network)["streets"]
+    ]
+    assert all(police_names)
+    assert all(partner_names)
+    argv = ["brief", "--incidents", str(extract_path), "--demo", "--ward", "Southmoor"]
+    argv += ["--meeting", "2025-05-20", "--network", str(demo.network_path)]
+    for audience, names in (("police", police_names), ("partner", partner_names)):
+        out = tmp_path / f"{audience}.html"
+        assert cli.main([*argv, "--audience", audience, "--out", str(out)]) == 0
+        capsys.readouterr()
+        section = out.read_text(encoding="utf-8").split("<h2>Near repeats</h2>")[1]
+        section = section.split("<h2>")[0]
+        assert "not listed (no street network)" not in section
+        assert all(html.escape(name) in section for name in names), audience
 
 
 def test_alerts_propose_cocooning_actions_in_the_tasking_log(
