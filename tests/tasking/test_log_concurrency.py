@@ -78,4 +78,4 @@ def test_ten_writers_on_a_new_database_lose_and_duplicate_nothing(database_url: 
     assert len({p.id for p in problems}) == WRITERS * ROWS_EACH
     assert sorted(a.problem_id for a in actions) == sorted(p.id for p in problems)
     assert n_audit == 2 * WRITERS * ROWS_EACH  # one "create" row per problem and per action
-    assert (revision, n_versions) == ("0003", 1)
+    assert (revision, n_versions) == ("0004", 1)

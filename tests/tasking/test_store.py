@@ -11,7 +11,7 @@ import shapely
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from shapely import LineString, Point, box
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from spatial.crs import BNG
@@ -89,7 +89,7 @@ def test_migrations_upgrade_an_empty_database_and_match_the_models(database_url:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0003"
+            assert context.get_current_revision() == "0004"
         upgrade_database(engine)  # a second run is a no-op
         downgrade_database(engine)  # and the downgrade removes every table
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
@@ -97,6 +97,45 @@ def test_migrations_upgrade_an_empty_database_and_match_the_models(database_url:
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
     finally:
         engine.dispose()
+
+
+def test_opening_a_log_puts_its_ward_names_in_nfc_keeping_the_rest(database_url: str) -> None:
+    """A log written before names were normalised: "Cafe" + U+0301 missed the ward "Café"."""
+    decomposed, composed = "Cafe\u0301", "Caf\u00e9"
+    old = create_engine(resolve_database_url(database_url))
+    try:
+        upgrade_database(old, revision="0003")
+        with Session(old) as session, session.begin():
+            problem = add_problem(session, title="ASB", user="pc.a", ward=composed)
+            add_problem(session, title="Bikes", user="pc.a", ward="Castle")
+            add_action(
+                session, problem_id=problem.id, epic="prevention", description="Lights", user="pc.a"
+            )
+        with old.begin() as connection:  # as an older patchmap stored it
+            connection.execute(
+                text("UPDATE problems SET ward = :ward WHERE id = :id"),
+                {"ward": decomposed, "id": problem.id},
+            )
+        with Session(old) as session:
+            before = export_log(session)
+            assert list_problems(session, ward=composed) == ()  # the defect: no match
+    finally:
+        old.dispose()
+    assert before["problems"][0]["ward"] == decomposed
+    engine = connect(database_url)  # opening the log migrates it
+    try:
+        with Session(engine) as session:
+            (found,) = list_problems(session, ward=composed)
+            after = export_log(session)
+            assert [a.problem_id for a in list_actions(session, problem_id=found.id)] == [found.id]
+    finally:
+        engine.dispose()
+    assert (found.id, found.ward, found.title) == (problem.id, composed, "ASB")
+    assert after["problems"][0] == {**before["problems"][0], "ward": composed}
+    assert {k: v for k, v in after.items() if k != "problems"} == {
+        k: v for k, v in before.items() if k != "problems"
+    }  # actions, audit and the other problem as they were: no new version or audit row
+    assert after["problems"][1] == before["problems"][1]
 
 
 def test_problem_action_area_meeting_finding_round_trip(engine: Engine) -> None:
