@@ -617,19 +617,15 @@ def monthly_gi_star(
     counts = np.zeros((grid.n_cells, len(span)), dtype=np.float64)
     np.add.at(counts, (cell[keep], step[keep]), 1.0)
     weights = spatial_weights(grid, distance_band_m=distance_band_m)
-    z = np.zeros_like(counts)
-    significant = np.zeros(counts.shape, dtype=bool)
-    for t in range(len(span)):
-        if not counts[:, t].any():
-            continue  # a month with no crime: no hot or cold spot, z = 0
-        z[:, t], significant[:, t] = gi_star_significant(
-            counts[:, t],
-            grid=grid,
-            distance_band_m=distance_band_m,
-            correction=correction,
-            alpha=alpha,
-            weights=weights,
-        )
+    # every month at once (a month with no crime: no hot or cold spot, z = 0)
+    z, significant = gi_star_significant(
+        counts,
+        grid=grid,
+        distance_band_m=distance_band_m,
+        correction=correction,
+        alpha=alpha,
+        weights=weights,
+    )
     return MonthlyGiStar(
         months=tuple(str(m) for m in span),
         counts=counts,

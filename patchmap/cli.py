@@ -146,11 +146,14 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = common_options()
     for name, module_name, help_text in SUBCOMMANDS:
-        parents = [] if name in WITHOUT_DATA_OPTIONS else [common]
-        if name == "ingest":
+        chosen = commands is None or name in commands
+        parents = [] if name in WITHOUT_DATA_OPTIONS or not chosen else [common]
+        if name == "ingest" and chosen:
             parents = [ingest_options()]
+        # the others are only listed: copying the many data options into each of them took
+        # a tenth of the parser's time
         cmd = sub.add_parser(name, parents=parents, help=help_text, description=help_text)
-        if commands is None or name in commands:
+        if chosen:
             module = importlib.import_module(module_name)
             function = name.replace("-", "_")
             getattr(module, f"add_{function}")(cmd)

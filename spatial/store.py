@@ -121,6 +121,8 @@ STORE_FORMAT_VERSION: Final = 1
 
 Table = Literal["street", "outcomes", "stop_search"]
 _MANIFEST: Final = "manifest.json"
+_POINT_COUNTS: Final = "point_counts"
+"""The folder, and the manifest's key, of each force's located rows counted by snap point."""
 _ROW_GROUP_ROWS: Final = 16_384
 _CELL_M: Final = 5_000
 """Side of the squares (BNG metres) whose ids a street partition lists as holding its points."""
@@ -458,6 +460,8 @@ _LEFTOVER_RE: Final = re.compile(
 """Files an ingest writes before its manifest: the lock, staged partitions, a new manifest."""
 _PART_RE: Final = re.compile(r"^[^/]+/\d{4}-\d{2}/part-[0-9a-f]+\.parquet$")
 """A partition file below its table's folder: ``force/YYYY-MM/part-<digest>.parquet``."""
+_COUNTS_RE: Final = re.compile(r"^[^/]+/part-[0-9a-f]+\.parquet$")
+"""A force's point counts file below :data:`_POINT_COUNTS`: ``force/part-<id>.parquet``."""
 
 
 def _is_leftover(path: Path) -> bool:
@@ -470,11 +474,10 @@ def _is_leftover(path: Path) -> bool:
     """
     if path.is_file():
         return bool(_LEFTOVER_RE.match(path.name))
-    if not path.is_dir() or path.name not in {"street", "outcomes", "stop_search"}:
+    if not path.is_dir() or path.name not in {"street", "outcomes", "stop_search", _POINT_COUNTS}:
         return False
-    return all(
-        p.is_dir() or _PART_RE.match(p.relative_to(path).as_posix()) for p in path.rglob("*")
-    )
+    part = _COUNTS_RE if path.name == _POINT_COUNTS else _PART_RE
+    return all(p.is_dir() or part.match(p.relative_to(path).as_posix()) for p in path.rglob("*"))
 
 
 def _require_folder(store_dir: Path) -> None:
@@ -1567,11 +1570,12 @@ def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> Non
 def _remove_leftovers(store_dir: Path, manifest: dict[str, object]) -> None:
     """Delete files of an interrupted ingest: anything the manifest does not list."""
     listed = {str(entry["file"]) for entry in _all_entries(manifest)}
+    listed.update(str(entry["file"]) for entry in _point_count_entries(manifest).values())
     for path in store_dir.glob(".staging-*"):
         path.unlink(missing_ok=True)
     for path in store_dir.glob(".manifest-*"):
         path.unlink(missing_ok=True)
-    for table in ("street", "outcomes", "stop_search"):
+    for table in ("street", "outcomes", "stop_search", _POINT_COUNTS):
         for path in (store_dir / table).rglob("*.parquet"):
             if str(path.relative_to(store_dir)) not in listed:
                 path.unlink()
@@ -1581,6 +1585,95 @@ def _all_entries(manifest: dict[str, object]) -> Iterator[dict[str, object]]:
     parts = cast("dict[str, dict[str, dict[str, object]]]", manifest.get("partitions", {}))
     for entries in parts.values():
         yield from entries.values()
+
+
+def _point_count_entries(manifest: dict[str, object]) -> dict[str, dict[str, object]]:
+    """Return the manifest's point counts files by force (none in a store made before them)."""
+    return cast("dict[str, dict[str, object]]", manifest.setdefault(_POINT_COUNTS, {}))
+
+
+def _street_files_by_force(manifest: dict[str, object]) -> dict[str, list[str]]:
+    """Each force's street partition files (relative paths), in partition order."""
+    by_force: dict[str, list[str]] = {}
+    for key, entry in sorted(_partitions(manifest, "street").items()):
+        by_force.setdefault(key.split("/", 1)[0], []).append(str(entry["file"]))
+    return by_force
+
+
+def _files_key(files: Sequence[str]) -> str:
+    """Digest a force's street files' names: its point counts are those of exactly these files."""
+    return hashlib.sha256("\n".join(files).encode("utf-8")).hexdigest()
+
+
+_COUNT_COLUMNS: Final = ["x_m", "y_m", "month", "crime_type"]
+
+
+def _point_count_table(files: Sequence[Path]) -> pa.Table:
+    """
+    Count the located rows of street files by snap point, month and crime type.
+
+    A force's located rows sit on a few thousand snap points, so the counts are a sixth of its
+    rows or fewer; sorted by ``x_m`` and ``y_m``, so a query of one area reads the row groups
+    of its eastings alone.
+    """
+    rows = pq.read_table(
+        [str(f) for f in files],
+        columns=_COUNT_COLUMNS,
+        filters=pc.field("status") == "located",
+    )
+    counts = rows.group_by(_COUNT_COLUMNS, use_threads=False).aggregate([([], "count_all")])
+    counts = counts.rename_columns([*_COUNT_COLUMNS, "n"])
+    return counts.sort_by([("x_m", "ascending"), ("y_m", "ascending"), ("month", "ascending")])
+
+
+def _write_point_counts(run: _Run) -> bool:
+    """
+    Write the point counts of every force whose street files changed; say whether any did.
+
+    A force's counts are made from its partition files once they are in place, under a new
+    name, and listed in the manifest with a digest of those files' names; the manifest then
+    replaces the old one, so a crash leaves the old counts listed (and the new file a leftover).
+    A store made before point counts gets them at its next ingest, for every force.
+    """
+    entries = _point_count_entries(run.manifest)
+    by_force = _street_files_by_force(run.manifest)
+    changed = False
+    for force in [f for f in entries if f not in by_force]:  # no street rows left
+        run.replaced.append(run.store_dir / str(entries.pop(force)["file"]))
+        changed = True
+    for force, files in by_force.items():
+        key = _files_key(files)
+        current = entries.get(force)
+        if current is not None and current.get("street") == key:
+            continue
+        target = f"{_POINT_COUNTS}/{force}/part-{uuid.uuid4().hex[:16]}.parquet"
+        counts = _point_count_table([run.store_dir / f for f in files])
+        (run.store_dir / target).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(counts, run.store_dir / target, row_group_size=_ROW_GROUP_ROWS)
+        if current is not None:
+            run.replaced.append(run.store_dir / str(current["file"]))
+        entries[force] = {"file": target, "street": key, "n_rows": counts.num_rows}
+        changed = True
+    return changed
+
+
+def _fresh_point_counts(store_dir: Path, forces: Collection[str]) -> list[Path] | None:
+    """
+    Return the point counts files of these forces, in order, if each is of its current files.
+
+    None when a force has none or older ones (a store made before point counts, or changed by
+    another writer): its rows are then counted from the street files themselves.
+    """
+    manifest = _query_manifest(store_dir)
+    entries = cast("dict[str, dict[str, object]]", manifest.get(_POINT_COUNTS, {}))
+    by_force = _street_files_by_force(manifest)
+    found: list[Path] = []
+    for force in forces:
+        entry = entries.get(force)
+        if entry is None or entry.get("street") != _files_key(by_force.get(force, [])):
+            return None
+        found.append(store_dir / str(entry["file"]))
+    return found
 
 
 def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
@@ -1629,7 +1722,8 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         for staging, final in run.moves:
             final.parent.mkdir(parents=True, exist_ok=True)
             staging.replace(final)
-        if run.moves or n_read:
+        recounted = _write_point_counts(run)
+        if run.moves or n_read or recounted:
             _write_manifest(store_dir, manifest)
         for old in [*run.replaced, *run.staged]:  # staged files set aside were not moved
             old.unlink(missing_ok=True)
@@ -2324,6 +2418,12 @@ def located_counts(
                 "n": pd.Series(dtype="int64"),
             }
         )
+    forces = list(dict.fromkeys(f.parent.parent.name for f in files))
+    count_files = _fresh_point_counts(store_dir, forces)
+    if count_files is not None:
+        counted = _counts_of_forces(store_dir, files, count_files, bounds_m=bounds_m, months=months)
+        if counted is not None:
+            return counted
     x0, y0, x1, y1 = (float(b) for b in bounds_m)
     sql = (  # the file's position in the list is a cheaper key to group by than its name
         "SELECT x_m, y_m, month, crime_type, file_index, count(*)::BIGINT AS n "
@@ -2333,9 +2433,65 @@ def located_counts(
     )
     names = [str(f) for f in files]
     counts = _sql_frame(sql, {"files": names, "x0": x0, "y0": y0, "x1": x1, "y1": y1})
-    file_index = counts.pop("file_index").to_numpy("int64")
+    return _with_files(counts, counts.pop("file_index").to_numpy("int64"), names)
+
+
+def _with_files(
+    counts: pd.DataFrame, codes: npt.NDArray[np.int64], names: list[str]
+) -> pd.DataFrame:
+    """Put the partition file of each row (its position in ``names``) as the ``file`` column."""
     # a categorical over the few file names: no copy of a long path for each of the many rows
     counts.insert(
-        4, "file", pd.Series(pd.Categorical.from_codes(file_index, categories=pd.Index(names)))
+        4, "file", pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names)))
     )
     return counts
+
+
+def _counts_of_forces(
+    store_dir: Path,
+    files: Sequence[Path],
+    count_files: Sequence[Path],
+    *,
+    bounds_m: tuple[float, float, float, float],
+    months: tuple[str, str] | None,
+) -> pd.DataFrame | None:
+    """
+    Return :func:`located_counts` from the forces' point counts files, which ingest made.
+
+    Reads a sixth of the rows the street files hold, from one file per force instead of one per
+    force-month. None when a row's force-month is not among ``files`` (a store whose manifest
+    disagrees with itself): the caller then counts the street files.
+    """
+    x0, y0, x1, y1 = (float(b) for b in bounds_m)
+    params: dict[str, object] = {
+        "files": [str(f) for f in count_files],
+        "x0": x0,
+        "y0": y0,
+        "x1": x1,
+        "y1": y1,
+    }
+    sql = (
+        "SELECT x_m, y_m, month, crime_type, file_index, n FROM read_parquet($files) "
+        "WHERE x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1"
+    )
+    if months is not None:
+        sql += " AND month BETWEEN $m0 AND $m1"
+        params.update(m0=months[0], m1=months[1])
+    counts = _sql_frame(sql, params)
+    force_at = counts.pop("file_index").to_numpy("int64")
+    month_at, month_names = pd.factorize(counts["month"])
+    names = [str(f) for f in files]
+    position = {name: i for i, name in enumerate(names)}
+    street = _partitions(_query_manifest(store_dir), "street")
+    forces = [f.parent.name for f in count_files]
+    table = np.full((len(forces), len(month_names)), -1, dtype=np.int64)
+    for i, force in enumerate(forces):
+        for j, month in enumerate(month_names):
+            entry = street.get(f"{force}/{month}")
+            if entry is not None:
+                table[i, j] = position.get(str(store_dir / str(entry["file"])), -1)
+    codes = table[force_at, month_at]
+    if (codes < 0).any():
+        return None
+    counts["n"] = counts["n"].astype("int64")
+    return _with_files(counts, codes, names)

@@ -359,3 +359,39 @@ def test_significance_arrays_equal_the_table_and_scipy(correction: str) -> None:
     np.testing.assert_array_equal(result.cells["gi_p"], 2.0 * stats.norm.sf(np.abs(z)))
     with pytest.raises(EmptyInputError):
         gi_star_significant(np.zeros(grid.n_cells), grid=grid)
+
+
+@pytest.mark.parametrize("correction", ["fdr_bh", "holm"])
+@pytest.mark.parametrize("kind", ["counts", "rates"])
+def test_columns_at_once_equal_each_column_bit_for_bit(correction: str, kind: str) -> None:
+    """Emerging hot spots test every month in one call: the same bits as a call per month."""
+    grid = make_grid(gpd.GeoDataFrame(geometry=[box(0, 0, 2000, 1500)], crs=BNG), cell_size_m=100)
+    rng = np.random.default_rng(11)
+    columns = rng.poisson(1.0, (grid.n_cells, 24)).astype(float)
+    columns[[40, 41, 60, 61], 5:9] += 12  # a hot spot in four months
+    columns[:, 3] = 0.0  # a month with no crime: z = 0, nothing significant
+    if kind == "rates":  # not whole numbers: sums in another order would differ in the last bit
+        columns = columns * rng.uniform(0.1, 3.0, columns.shape)
+    z, significant = gi_star_significant(columns, grid=grid, correction=correction)  # type: ignore[arg-type]
+    assert z.shape == significant.shape == columns.shape
+    for t in range(columns.shape[1]):
+        if t == 3:
+            assert not z[:, t].any()
+            assert not significant[:, t].any()
+            continue
+        one_z, one_significant = gi_star_significant(
+            columns[:, t],
+            grid=grid,
+            correction=correction,  # type: ignore[arg-type]
+        )
+        np.testing.assert_array_equal(z[:, t], one_z)
+        np.testing.assert_array_equal(significant[:, t], one_significant)
+    assert significant[[40, 41, 60, 61], 5:9].all()
+    with pytest.raises(EmptyInputError):
+        gi_star_significant(np.zeros((grid.n_cells, 3)), grid=grid)
+    with pytest.raises(ParameterError, match="rows but the grid has"):
+        gi_star_significant(columns[:-1], grid=grid)
+    missing = columns.copy()
+    missing[0, 2] = np.nan
+    with pytest.raises(ParameterError, match="1 missing values"):
+        gi_star_significant(missing, grid=grid)
