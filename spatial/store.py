@@ -1605,25 +1605,26 @@ def _files_key(files: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(files).encode("utf-8")).hexdigest()
 
 
-_COUNT_COLUMNS: Final = ["x_m", "y_m", "month", "crime_type"]
-
-
 def _point_count_table(files: Sequence[Path]) -> pa.Table:
     """
     Count the located rows of street files by snap point, month and crime type.
 
-    A force's located rows sit on a few thousand snap points, so the counts are a sixth of its
-    rows or fewer; sorted by ``x_m`` and ``y_m``, so a query of one area reads the row groups
-    of its eastings alone.
+    A force's located rows sit on its snap points, so the counts are fewer rows than the crimes
+    (a sixth of them over a city's wards, where crimes crowd onto few points); sorted by ``x_m``
+    and ``y_m``, so a query of one area reads the row groups of its eastings alone. DuckDB
+    groups a million rows in a fraction of the time Arrow's group-by takes.
     """
-    rows = pq.read_table(
-        [str(f) for f in files],
-        columns=_COUNT_COLUMNS,
-        filters=pc.field("status") == "located",
+    import duckdb  # noqa: PLC0415 - only ingest and store queries need it
+
+    sql = (
+        "SELECT x_m, y_m, month, crime_type, count(*)::BIGINT AS n FROM read_parquet($files) "
+        "WHERE status = 'located' GROUP BY ALL ORDER BY x_m, y_m, month, crime_type NULLS LAST"
     )
-    counts = rows.group_by(_COUNT_COLUMNS, use_threads=False).aggregate([([], "count_all")])
-    counts = counts.rename_columns([*_COUNT_COLUMNS, "n"])
-    return counts.sort_by([("x_m", "ascending"), ("y_m", "ascending"), ("month", "ascending")])
+    with duckdb.connect() as database:
+        try:
+            return database.sql(sql, params={"files": [str(f) for f in files]}).to_arrow_table()
+        except (duckdb.IOException, duckdb.InvalidInputException) as err:
+            raise _damaged(str(err)) from err
 
 
 def _write_point_counts(run: _Run) -> bool:
