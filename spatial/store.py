@@ -2459,8 +2459,8 @@ def _counts_of_forces(
     """
     Return :func:`located_counts` from the forces' point counts files, which ingest made.
 
-    Reads a sixth of the rows the street files hold, from one file per force instead of one per
-    force-month. None when a row's force-month is not among ``files`` (a store whose manifest
+    Reads counts already grouped, only the row groups of the extent's eastings, from one file per
+    force instead of four columns of every row from one file per force-month. None when a row's force-month is not among ``files`` (a store whose manifest
     disagrees with itself): the caller then counts the street files.
     """
     x0, y0, x1, y1 = (float(b) for b in bounds_m)
