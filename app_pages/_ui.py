@@ -31,6 +31,7 @@ from boundaries.dataset import (
     load_study_area_from_store,
     named,
 )
+from boundaries.extract import is_extract_area, study_area_from_incidents
 from boundaries.overview import ForceOverview, force_overview
 from boundaries.population import lsoa_residents, ward_population
 from boundaries.select import (
@@ -80,6 +81,7 @@ from spatial.catchments import (
     walking_catchments,
 )
 from spatial.crime_types import ASB
+from spatial.crs import BNG_EPSG
 from spatial.demo import demo_incidents
 from spatial.errors import ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import Grid, count_points, make_grid
@@ -101,7 +103,7 @@ from spatial.store import force_name, located_points, read_manifest, store_info
 from spatial.street_walks import plan_street_walk, streets_at_points
 from tasking.assess import Assessment, assess_response
 from tasking.eva import cluster_stops, hotspot_stops, kde_peak_stops
-from tasking.pack import briefing_content, read_tasking
+from tasking.pack import briefing_content, extract_near_repeat, read_tasking
 from tasking.problems import flag_problems
 from tasking.products import export_analyses
 from tasking.profile import Profile, build_profile
@@ -773,6 +775,11 @@ def _load_store() -> tuple[str, StudyArea]:
     return f"store:{store}:{signature}:{field}", area
 
 
+def area_name() -> str | None:
+    """Return the name the sidebar gives the area (``--area-name``), None when left blank."""
+    return str(st.session_state.get(AREA_NAME_KEY) or "").strip() or None
+
+
 def load_current() -> tuple[str, StudyArea]:
     """
     Return the data set the sidebar points at, loading it (cached) if needed.
@@ -791,7 +798,7 @@ def load_current() -> tuple[str, StudyArea]:
         dataset_id, area = _load_store()
     else:
         return "demo", guarded("building the demo town", demo_area)
-    name = str(st.session_state.get(AREA_NAME_KEY) or "").strip() or None
+    name = area_name()
     if name is None:
         return dataset_id, area
     # the name is part of the key of what is cached (titles, metadata), not of the data's
@@ -1488,13 +1495,16 @@ def briefing_files(
     with_tasking: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
     with_route: bool,  # noqa: FBT001 - a cache key, not a behaviour switch
     _area: StudyArea,
+    _events: gpd.GeoDataFrame | None = None,
 ) -> tuple[str, str, bytes, bytes, tuple[str, ...], str]:
     """
     Return the pack's title, HTML, PDF, map image, section titles and what it covers.
 
-    ``scope`` names one ward or one neighbourhood, the crime types (the sidebar's, as on every
-    page) and the months: None is the pack's own period (the last three months before the
-    meeting, as ``patchmap brief`` without ``--months``).
+    ``scope`` names one ward or one neighbourhood, the crime types (the sidebar's, or the
+    extract's chosen on the page) and the months: None is the pack's own period (the last three
+    months before the meeting, as ``patchmap brief`` without ``--months``). ``_events`` are a
+    force extract's dated events (its ``dataset_id`` names the extract too): the pack then has
+    the near-repeat section of ``patchmap brief --incidents``.
     """
     del dataset_id
     tasking = None
@@ -1509,6 +1519,10 @@ def briefing_files(
             tasking = read_tasking(
                 session, _area, wards=names, meeting=meeting, crime_types=scope.crime_types
             )
+    network = None  # names the near-repeat zones' streets, as brief's --network
+    if _events is not None and _area.network_path is not None:
+        path = str(_area.network_path)
+        network = network_from_path(path, file_signature(path))
     content = briefing_content(
         _area,
         meeting=meeting,
@@ -1519,6 +1533,14 @@ def briefing_files(
         tasking=tasking,
         eva_route=with_route,
         hot_cell_size_m=get_preset(audience).min_cell_m or None,
+        near_repeat=extract_near_repeat(
+            _events,
+            _area,
+            Selection(wards=scope.wards, neighbourhoods=scope.neighbourhoods),
+            meeting=meeting,
+            network=network,
+        ),
+        near_repeat_network=network,
     )
     pack = render_briefing(content, _area, audience=audience, min_count=min_count)
     sections = tuple(SECTION_TITLES[s] for s in pack.sections)
@@ -2300,6 +2322,57 @@ def extract_accounting(inc: Incidents) -> str:
     head = f"{r.n_rows:,} rows read, {r.n_events:,} events kept"
     midnight = f"; {r.midnight_share:.1%} at exactly 00:00"
     return head + (f" (set aside: {aside})" if aside else "") + midnight + "."
+
+
+@st.cache_resource(max_entries=3, show_spinner="Placing the extract in the wards…")
+def extract_study_area(
+    extract_key: str, dataset_id: str, name: str | None, _inc: Incidents, _area: StudyArea
+) -> StudyArea:
+    """
+    Return the study area of a force extract, as the command's ``--incidents`` builds it.
+
+    The events are placed in the data set's wards (``--wards``, or ``--demo``'s), whose street
+    network and co-location sites come along (``--network``, ``--sites``). When no event lies
+    in them (the demo extract beside another town), the whole extract is the area, as
+    ``--incidents`` without ``--wards``. ``name`` is the sidebar's area name (``--area-name``).
+
+    Parameters
+    ----------
+    extract_key, dataset_id
+        The cache keys of the extract and of the data set.
+    name
+        The area's name, or None.
+    _inc
+        The extract read.
+    _area
+        The data set loaded.
+
+    Returns
+    -------
+    StudyArea
+        Its crimes are the extract's events; ``provenance`` is ``"extract"``.
+
+    Raises
+    ------
+    CRSError
+        When the extract lies outside Great Britain (the command's message).
+    """
+    del extract_key, dataset_id
+    in_gb = _inc.events.crs is not None and _inc.events.crs.to_epsg() == BNG_EPSG
+    if in_gb and extract_in_wards(_inc, _area.wards):
+        area = dataclasses.replace(
+            study_area_from_incidents(_inc, _area.wards),
+            network_path=_area.network_path,
+            sites=_area.sites,
+        )
+    else:
+        area = study_area_from_incidents(_inc)
+    return named(area, name)
+
+
+def extract_in_area(area: StudyArea) -> bool:
+    """Say whether an extract's study area has the data set's wards (not the whole extract)."""
+    return not is_extract_area(area.wards)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,21 @@ from spatial.errors import PatchmapError
 from tasking.products import DEFAULT_EXPORT_LAYERS, withheld_layers
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from boundaries.dataset import StudyArea
     from layers.audience import Audience, LayerKind
 
+SOURCE_KEY: Final = "export_source"
+FROM_DATASET: Final = "The data set (sidebar)"
+FROM_EXTRACT: Final = "A force extract (Timed crimes)"
+SOURCES: Final = (FROM_DATASET, FROM_EXTRACT)
+"""Where the page's crimes come from: the sidebar's data set, or the extract chosen in the
+sidebar under "Timed crimes" (the one the When and Near repeats pages count)."""
+EXTRACT_MONTHS_KEY: Final = "export_extract_months"
+EXTRACT_TYPES_KEY: Final = "export_extract_types"
+EXTRACT_WARDS_KEY: Final = "export_extract_wards"
+EXTRACT_NEIGHBOURHOODS_KEY: Final = "export_extract_neighbourhoods"
 AUDIENCE_KEY: Final = "export_audience"
 MIN_COUNT_KEY: Final = "export_min_count"
 RAISED_FROM_KEY: Final = "export_min_count_raised_from"  # the value the public's floor raised
@@ -90,8 +103,89 @@ def _follow_floor(floor: int) -> None:
             st.session_state[MIN_COUNT_KEY] = before
 
 
+def _valid_choice(key: str, options: list[str]) -> None:
+    """Drop from a box's kept choice what the extract now chosen does not hold."""
+    if key in st.session_state:
+        st.session_state[key] = [v for v in st.session_state[key] or () if v in options]
+
+
+def _extract_filters(area: StudyArea) -> Selection:
+    """
+    Draw the extract's own filters; return them as the command's selection options.
+
+    The sidebar's months and crime types are the data set's; an extract has its own (its
+    offence names, its months), chosen here as ``--months``, ``--crime-type``, ``--ward`` and
+    ``--neighbourhood`` choose them for ``export --incidents``.
+    """
+    months = list(area.months)
+    kept = st.session_state.get(EXTRACT_MONTHS_KEY)
+    if not (isinstance(kept, tuple | list) and len(kept) == 2 and set(kept) <= set(months)):  # noqa: PLR2004
+        st.session_state[EXTRACT_MONTHS_KEY] = (months[0], months[-1])
+    boxes = st.columns(3)
+    if len(months) > 1:
+        boxes[0].select_slider("Extract's months", options=months, key=EXTRACT_MONTHS_KEY)
+    else:
+        boxes[0].caption(f"Month: {months[0]}")
+    chosen = tuple(st.session_state[EXTRACT_MONTHS_KEY])
+    _valid_choice(EXTRACT_TYPES_KEY, list(area.crime_types))
+    boxes[1].multiselect(
+        "Extract's crime types", area.crime_types, key=EXTRACT_TYPES_KEY,
+        placeholder="All crime types",
+    )  # fmt: skip
+    wards: tuple[str, ...] | None = None
+    neighbourhoods: tuple[str, ...] | None = None
+    if _ui.extract_in_area(area):
+        _valid_choice(EXTRACT_WARDS_KEY, list(area.ward_names))
+        boxes[2].multiselect(
+            "Wards", area.ward_names, key=EXTRACT_WARDS_KEY, placeholder="All wards"
+        )
+        wards = tuple(st.session_state.get(EXTRACT_WARDS_KEY) or ()) or None
+        if set(area.neighbourhood_names) != set(area.ward_names):
+            _valid_choice(EXTRACT_NEIGHBOURHOODS_KEY, list(area.neighbourhood_names))
+            boxes[2].multiselect(
+                "Neighbourhoods", area.neighbourhood_names, key=EXTRACT_NEIGHBOURHOODS_KEY,
+                placeholder="All neighbourhoods",
+            )  # fmt: skip
+            neighbourhoods = tuple(st.session_state.get(EXTRACT_NEIGHBOURHOODS_KEY) or ()) or None
+    return Selection(
+        months=(str(chosen[0]), str(chosen[1])),
+        crime_types=tuple(st.session_state.get(EXTRACT_TYPES_KEY) or ()) or None,
+        wards=wards,
+        neighbourhoods=neighbourhoods,
+    )
+
+
+def _extract_source(
+    ctx: _ui.Context,
+) -> tuple[str, StudyArea, Selection, gpd.GeoDataFrame]:
+    """
+    Return the chosen extract's cache key, study area, selection and dated events.
+
+    The extract is the one :func:`_ui.extract_inputs` keeps for the When and Near repeats
+    pages; its study area is the one ``--incidents`` builds (:func:`_ui.extract_study_area`).
+    """
+    _ui.extract_inputs("exports", "Timed crimes", ctx.dataset_id)
+    loaded = _ui.load_extract()
+    if loaded is None:
+        st.stop()
+    extract_key, inc = loaded
+    if (notice := _ui.demo_extract_notice(extract_key, ctx.area)) is not None:
+        st.info(notice, icon=":material/info:")
+    st.caption(_ui.extract_accounting(inc))
+    extract_area = _ui.guarded(
+        "placing the extract", _ui.extract_study_area, extract_key, ctx.dataset_id,
+        _ui.area_name(), inc, ctx.area,
+    )  # fmt: skip
+    if not _ui.extract_in_area(extract_area):
+        st.caption(
+            f"No event of the extract lies in the wards of {_ui.plain(ctx.area.label)}: the "
+            "whole extract is one area, as `--incidents` without `--wards`."
+        )
+    selection = _extract_filters(extract_area)
+    return f"{ctx.dataset_id}|extract:{extract_key}", extract_area, selection, inc.events
+
+
 ctx = _ui.context()
-area = ctx.area
 st.title("Exports")
 st.caption(
     "What leaves the app opens in QGIS, ArcGIS, Google Earth, phone GPS apps and a PDF reader, "
@@ -99,10 +193,26 @@ st.caption(
 )
 
 KEPT_KEYS: Final = (
-    AUDIENCE_KEY, MIN_COUNT_KEY, LAYERS_KEY, SHAPEFILE_KEY, BRIEF_MEETING_KEY, BRIEF_PERIOD_KEY,
-    BRIEF_TASKING_KEY, BRIEF_ROUTE_KEY,
+    SOURCE_KEY, AUDIENCE_KEY, MIN_COUNT_KEY, LAYERS_KEY, SHAPEFILE_KEY, BRIEF_MEETING_KEY,
+    BRIEF_PERIOD_KEY, BRIEF_TASKING_KEY, BRIEF_ROUTE_KEY, EXTRACT_MONTHS_KEY, EXTRACT_TYPES_KEY,
+    EXTRACT_WARDS_KEY, EXTRACT_NEIGHBOURHOODS_KEY,
 )  # fmt: skip
 _ui.restore_page_choices(*KEPT_KEYS)  # kept while another page is shown
+st.session_state.setdefault(SOURCE_KEY, FROM_DATASET)
+source = st.radio(
+    "Crimes from",
+    SOURCES,
+    key=SOURCE_KEY,
+    horizontal=True,
+    help="A force extract's exact places and times stay with the police: partner and public "
+    "files get them only as coarse as their audience may see, as `export --incidents` gives "
+    "them.",
+)
+events: gpd.GeoDataFrame | None = None
+if source == FROM_EXTRACT:
+    data_key, area, selection, events = _extract_source(ctx)
+else:
+    data_key, area, selection = ctx.dataset_id, ctx.area, ctx.selection
 _ui.remember_page_choices(*KEPT_KEYS)
 st.session_state.setdefault(AUDIENCE_KEY, "partner")
 left, right = st.columns([3, 2])
@@ -160,8 +270,8 @@ with tab_layers:
         files = _ui.guarded(
             "preparing the export",
             _ui.export_files,
-            ctx.dataset_id,
-            ctx.selection,
+            data_key,
+            selection,
             audience,
             min_count,
             tuple(layers),
@@ -185,9 +295,11 @@ with tab_brief:
     scopes = list(area.ward_names)
     nbhds = [n for n in area.neighbourhood_names if n not in area.ward_names]
     options = [*scopes, *nbhds]
-    # The sidebar's one chosen ward or neighbourhood is the pack's (until the user picks another).
+    # The sidebar's one chosen ward or neighbourhood is the pack's (until the user picks another);
+    # the extract's Wards and Neighbourhoods boxes are its sidebar.
+    where = "the sidebar" if events is None else "the extract's boxes above"
     follow = _ui.follow_sidebar_place(
-        ctx.selection,
+        selection,
         followed_key=BRIEF_FOLLOWED_KEY,
         page_has_choice=st.session_state.get(BRIEF_AREA_KEY) in options,
     )
@@ -201,10 +313,11 @@ with tab_brief:
         key=BRIEF_AREA_KEY,
         format_func=lambda n: f"{n} (neighbourhood)" if n in nbhds else n,
     )
-    several = _ui.sidebar_choice_text(ctx.selection)
+    several = _ui.sidebar_choice_text(selection)
     if several is not None:
+        chooses = "The sidebar chooses" if events is None else "The extract's boxes choose"
         st.caption(
-            f"The sidebar chooses {_ui.plain(several)}; a pack covers one ward or neighbourhood, "
+            f"{chooses} {_ui.plain(several)}; a pack covers one ward or neighbourhood, "
             f"here **{_ui.plain(place)}**. Choose another above."
         )
     last = dt.date.fromisoformat(f"{area.months[-1]}-01")
@@ -212,12 +325,18 @@ with tab_brief:
     st.session_state.setdefault(BRIEF_MEETING_KEY, default_meeting)
     meeting = st.date_input("Meeting date", key=BRIEF_MEETING_KEY)
     st.session_state.setdefault(BRIEF_PERIOD_KEY, BRIEF_PERIODS[0])
-    period = st.radio("Period", BRIEF_PERIODS, key=BRIEF_PERIOD_KEY, horizontal=True)
-    sidebar_months = ctx.selection.months or (area.months[0], area.months[-1])
+    period = st.radio(
+        "Period",
+        BRIEF_PERIODS,
+        key=BRIEF_PERIOD_KEY,
+        horizontal=True,
+        format_func=lambda p: p if p == BRIEF_PERIODS[0] else f"Months chosen in {where}",
+    )
+    sidebar_months = selection.months or (area.months[0], area.months[-1])
     brief_months = sidebar_months if period == BRIEF_PERIODS[1] else None
-    brief_types = ctx.selection.crime_types
+    brief_types = selection.crime_types
     st.caption(
-        "Crime types come from the sidebar: "
+        f"Crime types come from {where}: "
         + ("all crime types." if brief_types is None else f"{_ui.plain(', '.join(brief_types))}.")
     )
     with_tasking = st.checkbox(
@@ -234,7 +353,7 @@ with tab_brief:
     if st.session_state.get(BRIEF_REQUESTED_KEY) and isinstance(meeting, dt.date):
         try:
             title, html, pdf, map_png, sections, covers = _ui.briefing_files(
-                ctx.dataset_id,
+                data_key,
                 Selection(
                     wards=None if place in nbhds else (str(place),),
                     neighbourhoods=(str(place),) if place in nbhds else None,
@@ -247,6 +366,7 @@ with tab_brief:
                 bool(with_tasking),
                 bool(with_route) and "routes" in preset.allowed_layers,
                 area,
+                events,
             )
         except PatchmapError as err:
             _ui.fail(str(err))

@@ -214,13 +214,14 @@ def _pack_near_repeat(
     """
     if loaded.incidents is None:
         return None, None
-    from boundaries.select import select_wards
-    from hotspots.near_repeat import pack_near_repeat
+    from tasking.pack import extract_near_repeat
 
     events = loaded.incidents.events
     network = near_repeat_network(args, events)
-    place = select_wards(area, loaded.selection).union_all()
-    return pack_near_repeat(events, on=args.meeting, area=place, network=network), network
+    content = extract_near_repeat(
+        events, area, loaded.selection, meeting=args.meeting, network=network
+    )
+    return content, network
 
 
 def _brief_record(pack: BriefingPack, content: BriefingContent, path: Path) -> dict[str, object]:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         BriefingContent,
         TaskingSnapshot,
         briefing_content,
+        extract_near_repeat,
         pack_period,
         read_tasking,
     )
@@ -237,6 +238,7 @@ _EXPORTS: dict[str, str] = {
     "downgrade_database": "tasking.store",
     "export_analyses": "tasking.products",
     "export_log": "tasking.store",
+    "extract_near_repeat": "tasking.pack",
     "extract_problems": "tasking.windows",
     "findings_to_geodataframe": "tasking.findings",
     "flag_problems": "tasking.problems",
@@ -368,6 +370,7 @@ __all__ = [
     "downgrade_database",
     "export_analyses",
     "export_log",
+    "extract_near_repeat",
     "extract_problems",
     "findings_to_geodataframe",
     "flag_problems",

@@ -20,6 +20,7 @@ import shapely
 from boundaries.select import Selection, select_points, select_wards
 from boundaries.ward_names import same_ward
 from hotspots.gistar import gi_star
+from hotspots.near_repeat import pack_near_repeat
 from spatial.errors import EmptyInputError, ParameterError, PatchmapError, PatchmapWarning
 from spatial.grid import count_points, make_grid
 from spatial.network import load_network
@@ -58,6 +59,7 @@ __all__ = [
     "BriefingContent",
     "TaskingSnapshot",
     "briefing_content",
+    "extract_near_repeat",
     "pack_period",
     "read_tasking",
 ]
@@ -342,6 +344,53 @@ class BriefingContent:
     tasking: TaskingSnapshot | None
     near_repeat: tuple[KnoxResult, NearRepeatAlerts | None] | None = None
     near_repeat_network: StreetNetwork | None = None
+
+
+def extract_near_repeat(
+    events: gpd.GeoDataFrame | None,
+    area: StudyArea,
+    place: Selection,
+    *,
+    meeting: dt.date,
+    network: StreetNetwork | None = None,
+) -> tuple[KnoxResult, NearRepeatAlerts | None] | None:
+    """
+    Return a pack's near-repeat content: a force extract's events in the pack's place.
+
+    The one recipe ``patchmap brief --incidents`` and the Exports page's pack (from the
+    extract chosen in the sidebar) both call: :func:`hotspots.near_repeat.pack_near_repeat`
+    of the extract's events inside the place's wards, on the meeting day.
+
+    Parameters
+    ----------
+    events
+        The extract's dated events (:attr:`spatial.incidents.Incidents.events`); None for
+        data.police.uk crimes, which have months only.
+    area
+        The study area the pack is made of (its wards name the place).
+    place
+        One ward or one neighbourhood.
+    meeting
+        The meeting day (the zones live on it; the events known before it are tested).
+    network
+        The street network that names the zones' streets (``brief``'s ``--network``, or the
+        demo town's with ``--demo``; the app's data set's); none named when None.
+
+    Returns
+    -------
+    tuple or None
+        ``(knox, alerts)`` as :func:`~hotspots.near_repeat.pack_near_repeat` gives it; None
+        without events or with too few in the place.
+
+    Raises
+    ------
+    ParameterError
+        When the place names no ward of the area.
+    """
+    if events is None:
+        return None
+    shape = select_wards(area, place).union_all()
+    return pack_near_repeat(events, on=meeting, area=shape, network=network)
 
 
 def _pack_route(area: StudyArea, points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> EvaRoute:
