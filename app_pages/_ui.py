@@ -978,6 +978,17 @@ def restore_page_choices(*keys: str) -> None:
             st.session_state[key] = st.session_state[kept]
 
 
+def kept_choice(key: str) -> object:
+    """
+    Return the value :func:`remember_page_choices` kept for a widget (None when none).
+
+    For a widget that takes its first value as an argument (a range slider is a range only
+    when ``value`` is a pair) rather than from :func:`restore_page_choices`, which would set
+    it through the Session State API as well.
+    """
+    return st.session_state.get(_KEPT_PREFIX + key)
+
+
 def remember_page_choices(*keys: str) -> None:
     """
     Keep the values of a page's widgets for its next visit (see :func:`restore_page_choices`).

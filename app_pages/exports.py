@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 SOURCE_KEY: Final = "export_source"
 FROM_DATASET: Final = "The data set (sidebar)"
 FROM_EXTRACT: Final = "A force extract (Timed crimes)"
+# Where the page's crimes come from: the sidebar's data set, or the extract chosen in the
+# sidebar under "Timed crimes" (the one the When and Near repeats pages count).
 SOURCES: Final = (FROM_DATASET, FROM_EXTRACT)
-"""Where the page's crimes come from: the sidebar's data set, or the extract chosen in the
-sidebar under "Timed crimes" (the one the When and Near repeats pages count)."""
 EXTRACT_MONTHS_KEY: Final = "export_extract_months"
 EXTRACT_TYPES_KEY: Final = "export_extract_types"
 EXTRACT_WARDS_KEY: Final = "export_extract_wards"
@@ -118,15 +118,23 @@ def _extract_filters(area: StudyArea) -> Selection:
     ``--neighbourhood`` choose them for ``export --incidents``.
     """
     months = list(area.months)
-    kept = st.session_state.get(EXTRACT_MONTHS_KEY)
-    if not (isinstance(kept, tuple | list) and len(kept) == 2 and set(kept) <= set(months)):  # noqa: PLR2004
-        st.session_state[EXTRACT_MONTHS_KEY] = (months[0], months[-1])
+
+    def valid(value: object) -> bool:
+        return isinstance(value, tuple | list) and len(value) == 2 and set(value) <= set(months)  # noqa: PLR2004
+
+    if not valid(st.session_state.get(EXTRACT_MONTHS_KEY, months[:1] * 2)):  # another extract's
+        del st.session_state[EXTRACT_MONTHS_KEY]
+    kept = _ui.kept_choice(EXTRACT_MONTHS_KEY)  # given as the value: a range slider needs one
+    first = tuple(kept) if EXTRACT_MONTHS_KEY not in st.session_state and valid(kept) else None
+    value = first or (months[0], months[-1])
     boxes = st.columns(3)
     if len(months) > 1:
-        boxes[0].select_slider("Extract's months", options=months, key=EXTRACT_MONTHS_KEY)
+        boxes[0].select_slider(
+            "Extract's months", options=months, value=value, key=EXTRACT_MONTHS_KEY
+        )
     else:
         boxes[0].caption(f"Month: {months[0]}")
-    chosen = tuple(st.session_state[EXTRACT_MONTHS_KEY])
+    chosen = tuple(st.session_state.get(EXTRACT_MONTHS_KEY) or value)
     _valid_choice(EXTRACT_TYPES_KEY, list(area.crime_types))
     boxes[1].multiselect(
         "Extract's crime types", area.crime_types, key=EXTRACT_TYPES_KEY,
@@ -197,7 +205,8 @@ KEPT_KEYS: Final = (
     BRIEF_PERIOD_KEY, BRIEF_TASKING_KEY, BRIEF_ROUTE_KEY, EXTRACT_MONTHS_KEY, EXTRACT_TYPES_KEY,
     EXTRACT_WARDS_KEY, EXTRACT_NEIGHBOURHOODS_KEY,
 )  # fmt: skip
-_ui.restore_page_choices(*KEPT_KEYS)  # kept while another page is shown
+# kept while another page is shown (the extract's months are given back as the slider's value)
+_ui.restore_page_choices(*(k for k in KEPT_KEYS if k != EXTRACT_MONTHS_KEY))
 st.session_state.setdefault(SOURCE_KEY, FROM_DATASET)
 source = st.radio(
     "Crimes from",

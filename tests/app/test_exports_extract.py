@@ -1,0 +1,286 @@
+"""
+The Exports page makes layers and packs from the force extract chosen in the sidebar.
+
+The page's files are ``patchmap export --incidents`` and ``patchmap brief --incidents`` of the
+same extract with the same options (the demo town's wards, street network and sites as
+``--demo --network --sites``): the same layers with the same features, the same pack, the same
+audience rules (a partner never gets an exact place or time) and the same error messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyogrio
+import pytest
+from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
+from app_pages import _ui
+from boundaries.dataset import load_demo
+from layers.briefing import SECTION_TITLES
+from patchmap.cli import main
+from spatial.demo import NEAR_REPEAT_CHAIN, write_demo_extract
+from tests.layers._export_text import file_texts, fine_cell_labels, small_counts
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from layers.audience import Audience
+    from layers.export import Download
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+EXPORTS = "app_pages/exports.py"
+FROM_EXTRACT = "A force extract (Timed crimes)"
+LAYERS = ["hotspots", "hot_areas", "clusters", "crimes", "sites"]
+ALL_MONTHS = ("2024-10", "2025-09")  # the demo extract's, as the page's months box opens
+MONTHS = ("2025-05", "2025-06")  # two of them: a police export of every crime takes long
+WARD = NEAR_REPEAT_CHAIN.ward  # the pack's place: the demo extract's near-repeat chain
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+MADE_AT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+CRIME_REF = re.compile(r"FB/\d{6}/\d{2}")
+TORONTO = (
+    "Crime Ref,Committed From,Offence,Longitude,Latitude\n"
+    "A1,2025-01-13 22:15,Burglary,-79.3832,43.6532\n"
+    "A2,2025-01-14 21:15,Burglary,-79.3872,43.6512\n"
+    "A3,2025-02-13 02:15,Robbery,-79.3812,43.6552\n"
+)
+
+
+@pytest.fixture(scope="module")
+def extract_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo extract as a file: the rows the app's "Demo extract" reads."""
+    return write_demo_extract(tmp_path_factory.mktemp("demo"))
+
+
+def _data_options(extract_csv: Path) -> list[str]:
+    """The command's options for the app's demo town beside its demo extract."""
+    demo = load_demo()
+    assert demo.network_path is not None
+    return [
+        "--demo",
+        "--incidents",
+        str(extract_csv),
+        "--network",
+        str(demo.network_path),
+        "--sites",
+        str(demo.network_path.parent / "sites.csv"),
+    ]
+
+
+def _extract_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(EXPORTS).run()
+    at.radio(key="export_source").set_value(FROM_EXTRACT).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.radio(key=_ui.WHEN_SOURCE_KEY).value == _ui.WHEN_DEMO
+    return at
+
+
+def _gpkg_layers(data: bytes) -> dict[str, gpd.GeoDataFrame]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.gpkg"
+        path.write_bytes(data)
+        return {
+            name: pyogrio.read_dataframe(path, layer=name) for name, _ in pyogrio.list_layers(path)
+        }
+
+
+def _texts(files: dict[str, Download]) -> dict[str, list[str]]:
+    every = files["all"]
+    return {every.file_name: file_texts(every.file_name, every.data)}
+
+
+@pytest.fixture(scope="module")
+def events() -> gpd.GeoDataFrame:
+    """The demo extract's events, as the app reads them (the app's cached copy)."""
+    return _ui.demo_extract("as-recorded").events
+
+
+@pytest.fixture(scope="module")
+def minutes(events: gpd.GeoDataFrame) -> set[str]:
+    """Every start and end of the demo extract's events, to the minute."""
+    times = pd.concat([events["start"], events["end"]]).dropna()
+    return set(times.dt.strftime("%Y-%m-%d %H:%M"))
+
+
+def _exact(texts: dict[str, list[str]], minutes: set[str]) -> list[str]:
+    """
+    The texts holding an event's exact time or an extract's crime reference.
+
+    A file's own creation time (the GeoPackage's, the metadata's) is a time of day too, but
+    of no crime: only the events' times count.
+    """
+    return [
+        t
+        for ts in texts.values()
+        for t in ts
+        if CRIME_REF.search(t)
+        or {m.group().replace("T", " ") for m in TIMESTAMP.finditer(t)} & minutes
+    ]
+
+
+def test_the_pages_extract_layers_are_the_commands(
+    extract_csv: Path,
+    events: gpd.GeoDataFrame,
+    minutes: set[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: dict[str, tuple[Download, ...]] = {}
+    original = _ui.export_files
+
+    def recording(*args: Any, **kwargs: Any) -> tuple[Download, ...]:  # noqa: ANN401
+        files = original(*args, **kwargs)
+        made[str(args[2])] = files
+        return files
+
+    monkeypatch.setattr(_ui, "export_files", recording)
+    at = _extract_page()
+    assert at.select_slider(key="export_extract_months").value == ALL_MONTHS
+    at.select_slider(key="export_extract_months").set_value(MONTHS).run()
+    at.multiselect(key="export_layers").set_value(LAYERS).run()  # all shared with partners
+    at.radio(key="export_audience").set_value("police").run()
+    assert not at.exception, at.exception
+    assert list(at.multiselect(key="export_layers").value) == LAYERS
+    exact_xy = set(zip(events.geometry.x.round(3), events.geometry.y.round(3), strict=True))
+    for audience in ("police", "partner"):
+        out = tmp_path / audience
+        options = [
+            "--audience",
+            audience,
+            "--layers",
+            ",".join(LAYERS),
+            "--months",
+            ":".join(MONTHS),
+        ]
+        assert main(["export", *_data_options(extract_csv), *options, "--out", str(out)]) == 0
+        files = {f.key: f for f in made[audience]}
+        app = _gpkg_layers(files["gpkg"].data)
+        cli = _gpkg_layers((out / f"patchmap_{audience}.gpkg").read_bytes())
+        assert list(app) == list(cli)
+        assert sorted(app) == sorted(LAYERS)
+        for name, layer in app.items():
+            assert len(layer) == len(cli[name]) > 0, name
+            pd.testing.assert_frame_equal(pd.DataFrame(layer), pd.DataFrame(cli[name]))
+        crimes, texts = app["crimes"], _texts(files)
+        xy = set(zip(crimes.geometry.x.round(3), crimes.geometry.y.round(3), strict=True))
+        if audience == "police":  # the police get the extract as it is: the test can fail
+            assert {"crime_id", "start", "end"} <= set(crimes.columns)
+            assert xy <= exact_xy
+            assert _exact(texts, minutes)
+            continue
+        assert not {"crime_id", "start", "end"} & set(crimes.columns)
+        assert not xy & exact_xy  # 100 m cell centres, never an event's own point
+        assert (crimes.geometry.x % 100 == 50).all()
+        assert (crimes.geometry.y % 100 == 50).all()
+        assert _exact(texts, minutes) == []
+        assert small_counts(texts, min_count=5) == []
+        assert fine_cell_labels(texts, min_cell_m=100.0) == []
+        assert "demo_rms_extract" not in " ".join(t for ts in texts.values() for t in ts)
+
+
+def test_the_pages_extract_packs_are_the_commands(
+    extract_csv: Path,
+    minutes: set[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    made: dict[str, tuple[Any, ...]] = {}
+    original = _ui.briefing_files
+
+    def recording(*args: Any, **kwargs: Any) -> tuple[Any, ...]:  # noqa: ANN401
+        pack = original(*args, **kwargs)
+        made[str(args[3])] = pack
+        return pack
+
+    monkeypatch.setattr(_ui, "briefing_files", recording)
+    at = _extract_page()
+    at.selectbox(key="brief_area").select(WARD).run()
+    meeting = at.date_input(key="brief_meeting").value
+    audiences: tuple[Audience, ...] = ("police", "partner")
+    for audience in audiences:
+        out = tmp_path / f"{audience}.html"
+        place = ["--ward", WARD, "--meeting", str(meeting), "--audience", audience, "--json"]
+        assert main(["brief", *_data_options(extract_csv), *place, "--out", str(out)]) == 0
+        record = json.loads(capsys.readouterr().out)
+        assert "near_repeat" in record["sections"]  # the planted chain, tested and zoned
+        at.radio(key="export_audience").set_value(audience).run()
+        at.button(key="brief_build").click().run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        titles = ", ".join(SECTION_TITLES[s] for s in record["sections"])
+        assert f"Sections: {titles}." in [m.value for m in at.markdown]
+        title, html, _pdf, _png, sections, _covers = made[audience]
+        assert title == record["title"] == f"Briefing pack: {WARD}, meeting {meeting}"
+        assert sections == tuple(SECTION_TITLES[s] for s in record["sections"])
+        # the command's pack, byte for byte but for the minute each was made
+        assert _made_at(html) == _made_at(out.read_text(encoding="utf-8"))
+    packs = {a: {"pack.html": [str(made[a][1])]} for a in audiences}
+    assert _exact(packs["partner"], minutes) == []
+    assert "demo_rms_extract" not in made["partner"][1]
+
+
+def _made_at(html: str) -> str:
+    """The pack without the minute it was made (its only text that is not the data's)."""
+    text, n = MADE_AT.subn("(made at)", html)
+    assert n == 1
+    return text
+
+
+def _error(capsys: pytest.CaptureFixture[str]) -> str:
+    """The command's message (stderr may hold the app's log lines too)."""
+    lines = capsys.readouterr().err.splitlines()
+    (said,) = [line for line in lines if line.startswith("patchmap: error: ")]
+    return said.removeprefix("patchmap: error: ")
+
+
+def test_the_pages_extract_errors_are_the_commands(
+    extract_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = _extract_page()
+    at.date_input(key="brief_meeting").set_value(pd.Timestamp("2024-09-01").date()).run()
+    at.button(key="brief_build").click().run()
+    place = ["--ward", str(at.selectbox(key="brief_area").value), "--meeting", "2024-09-01"]
+    out = ["--out", str(tmp_path / "pack.html")]
+    assert main(["brief", *_data_options(extract_csv), *place, *out]) == 2
+    said = _error(capsys)
+    assert said.startswith("No crime data is loaded for months before the meeting on 2024-09-01")
+    assert [e.value for e in at.error] == [_ui.plain(said)]
+
+    toronto = tmp_path / "toronto.csv"  # exact times and places, outside Great Britain
+    toronto.write_text(TORONTO, encoding="utf-8")
+    at.radio(key=_ui.WHEN_SOURCE_KEY).set_value(_ui.WHEN_UPLOAD).run()
+    upload = [(toronto.name, toronto.read_bytes(), "text/csv")]
+    at.file_uploader(key=_ui.WHEN_UPLOAD_KEY).set_value(upload).run()
+    assert not at.exception, at.exception
+    assert main(["export", "--incidents", str(toronto), "--out", str(tmp_path / "x")]) == 2
+    said = _error(capsys)
+    assert "outside Great Britain" in said
+    assert [e.value for e in at.error] == [_ui.plain(said)]
+    assert not at.get("download_button")  # nothing was made
+
+
+def test_partner_layers_of_the_extract_leave_density_and_streets_out(
+    extract_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page offers partners what `export --incidents` makes by default, and says why."""
+    at = _extract_page()
+    layers = at.multiselect(key="export_layers")
+    assert list(layers.value) == ["hotspots", "clusters", "sites"]
+    assert "Density (raster)" not in layers.options
+    assert "Hot streets" not in str(layers.options)
+    out = tmp_path / "partner"
+    assert main(["export", *_data_options(extract_csv), "--out", str(out), "--json"]) == 0
+    notes = capsys.readouterr().err
+    written = [n for n, _ in pyogrio.list_layers(out / "patchmap_partner.gpkg")]
+    assert written == ["hotspots", "clusters", "sites"]
+    caption = next(c.value for c in at.caption if "density layer of a force extract" in c.value)
+    assert caption.replace("\\", "") in notes  # the command's note, less "left out"
