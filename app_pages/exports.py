@@ -81,6 +81,10 @@ AUDIENCE_HELP: Final = {
         "counts suppressed; no routes."
     ),
 }
+EXTRACT_PARTNER_HELP: Final = (
+    "Partner: 100 m cells (crimes, hot spots, cluster outlines, route stops), never an "
+    "extract's exact place or time, small counts suppressed, no IDs or outcomes."
+)  # a force extract's crimes go to partners per 100 m cell, not per police.uk street point
 # The pack's period: `patchmap brief`'s default, or the sidebar's months (`--months`).
 BRIEF_PERIODS: Final = ("Last 3 months before the meeting", "Months chosen in the sidebar")
 _LOG: Final = logging.getLogger("patchmap.app")
@@ -228,7 +232,8 @@ left, right = st.columns([3, 2])
 audience: Audience = left.radio(
     "Audience", AUDIENCES, key=AUDIENCE_KEY, horizontal=True, format_func=str.capitalize
 )
-left.caption(AUDIENCE_HELP[audience])
+extract_partner = events is not None and audience == "partner"
+left.caption(EXTRACT_PARTNER_HELP if extract_partner else AUDIENCE_HELP[audience])
 preset = get_preset(audience)
 min_count: int | None = None
 if preset.min_count is not None:
