@@ -268,19 +268,28 @@ def test_the_pages_extract_errors_are_the_commands(
     assert not at.get("download_button")  # nothing was made
 
 
-def test_partner_layers_of_the_extract_leave_density_and_streets_out(
+def test_shared_layers_of_the_extract_leave_density_and_streets_out(
     extract_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The page offers partners what `export --incidents` makes by default, and says why."""
+    """The page offers partners and the public what `export --incidents` makes by default."""
     at = _extract_page()
-    layers = at.multiselect(key="export_layers")
-    assert list(layers.value) == ["hotspots", "clusters", "sites"]
-    assert "Density (raster)" not in layers.options
-    assert "Hot streets" not in str(layers.options)
-    out = tmp_path / "partner"
-    assert main(["export", *_data_options(extract_csv), "--out", str(out), "--json"]) == 0
-    notes = capsys.readouterr().err
-    written = [n for n, _ in pyogrio.list_layers(out / "patchmap_partner.gpkg")]
-    assert written == ["hotspots", "clusters", "sites"]
-    caption = next(c.value for c in at.caption if "density layer of a force extract" in c.value)
-    assert caption.replace("\\", "") in notes  # the command's note, less "left out"
+    said = [c.value for c in at.caption if c.value.startswith("Partner: ")]
+    cells = (
+        "Partner: 100 m cells (crimes, hot spots, cluster outlines, route stops), never an "
+        "extract's exact place or time, small counts suppressed, no IDs or outcomes."
+    )
+    assert said == [cells]  # not police.uk's street points
+    for audience in ("partner", "public"):
+        at.radio(key="export_audience").set_value(audience).run()
+        assert not at.exception, at.exception
+        layers = at.multiselect(key="export_layers")
+        assert "Density (raster)" not in layers.options
+        assert "Hot streets" not in str(layers.options)
+        out = tmp_path / audience
+        options = ["--audience", audience, "--out", str(out)]
+        assert main(["export", *_data_options(extract_csv), *options, "--json"]) == 0
+        notes = capsys.readouterr().err
+        written = [n for n, _ in pyogrio.list_layers(out / f"patchmap_{audience}.gpkg")]
+        assert list(layers.value) == written == ["hotspots", "clusters", "sites"]
+        why = next(c.value for c in at.caption if "density layer of a force extract" in c.value)
+        assert why.replace("\\", "") in notes  # the command's note, less "left out"
