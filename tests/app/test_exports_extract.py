@@ -9,6 +9,7 @@ audience rules (a partner never gets an exact place or time) and the same error 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import tempfile
@@ -22,9 +23,10 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 
 from app_pages import _ui
 from boundaries.dataset import load_demo
+from boundaries.extract import EXTRACT_AREA_NAME
 from layers.briefing import SECTION_TITLES
 from patchmap.cli import main
-from spatial.demo import NEAR_REPEAT_CHAIN, write_demo_extract
+from spatial.demo import NEAR_REPEAT_CHAIN, demo_extract_csv, write_demo_extract
 from tests.layers._export_text import file_texts, fine_cell_labels, small_counts
 
 if TYPE_CHECKING:
@@ -293,3 +295,54 @@ def test_shared_layers_of_the_extract_leave_density_and_streets_out(
         assert list(layers.value) == written == ["hotspots", "clusters", "sites"]
         why = next(c.value for c in at.caption if "density layer of a force extract" in c.value)
         assert why.replace("\\", "") in notes  # the command's note, less "left out"
+
+
+@pytest.fixture(scope="module")
+def elsewhere_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every fourth row of the demo extract moved 50 km east: in Great Britain, in no demo ward."""
+    header, *rows = demo_extract_csv().splitlines()
+    names = header.split(",")
+    east = names.index("Easting")
+    moved = []
+    for row in rows[::4]:
+        cells = next(csv.reader([row]))
+        if cells[east]:
+            cells[east] = str(int(cells[east]) + 50_000)
+        moved.append(cells)
+    path = tmp_path_factory.mktemp("elsewhere") / "elsewhere.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerows([names, *moved])
+    return path
+
+
+def test_an_extract_outside_the_wards_is_one_area_as_without_wards(
+    elsewhere_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beside the demo town, an extract of another place is exported as `--incidents` alone."""
+    made: list[tuple[Download, ...]] = []
+    original = _ui.export_files
+
+    def recording(*args: Any, **kwargs: Any) -> tuple[Download, ...]:  # noqa: ANN401
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(_ui, "export_files", recording)
+    at = _extract_page()
+    at.radio(key=_ui.WHEN_SOURCE_KEY).set_value(_ui.WHEN_UPLOAD).run()
+    upload = [(elsewhere_csv.name, elsewhere_csv.read_bytes(), "text/csv")]
+    at.file_uploader(key=_ui.WHEN_UPLOAD_KEY).set_value(upload).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("the whole extract is one area" in c.value for c in at.caption)
+    assert not [w for w in at.multiselect if w.key == "export_extract_wards"]
+    assert at.selectbox(key="brief_area").options == [EXTRACT_AREA_NAME]
+    out = tmp_path / "partner"
+    assert main(["export", "--incidents", str(elsewhere_csv), "--out", str(out)]) == 0
+    files = {f.key: f for f in made[-1]}
+    app = _gpkg_layers(files["gpkg"].data)
+    cli = _gpkg_layers((out / "patchmap_partner.gpkg").read_bytes())
+    assert list(app) == list(cli) == ["hotspots", "clusters"]  # no sites: none were given
+    for name, layer in app.items():
+        assert len(layer) == len(cli[name]) > 0, name
+        pd.testing.assert_frame_equal(pd.DataFrame(layer), pd.DataFrame(cli[name]))
