@@ -2061,7 +2061,7 @@ _COLUMNS_FLAG: Final = re.compile(r"^--columns(?:\s*=\s*|\s+|$)")
 
 def extract_inputs(page: str, dataset_id: str) -> None:
     """
-    Draw the sidebar's force-extract inputs, as the When and Near repeats pages share them.
+    Draw the sidebar's force-extract inputs, as the When, Near repeats and Exports pages share them.
 
     Both pages draw the same keys, but Streamlit gives each page's widgets their own ids and
     drops a page's widget values when another page runs. The choices are kept (under
@@ -2072,7 +2072,8 @@ def extract_inputs(page: str, dataset_id: str) -> None:
     Parameters
     ----------
     page
-        The page drawing them ("when", "near_repeat"); both head them :data:`EXTRACT_HEADING`.
+        The page drawing them ("when", "near_repeat", "exports"); all head them
+        :data:`EXTRACT_HEADING`.
     dataset_id
         The loaded data set's cache key.
     """

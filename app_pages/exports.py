@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 SOURCE_KEY: Final = "export_source"
 FROM_DATASET: Final = "The data set (sidebar)"
-FROM_EXTRACT: Final = "A force extract (Timed crimes)"
+FROM_EXTRACT: Final = f"A force extract ({_ui.EXTRACT_HEADING})"
 # Where the page's crimes come from: the sidebar's data set, or the extract chosen in the
 # sidebar under "Timed crimes" (the one the When and Near repeats pages count).
 SOURCES: Final = (FROM_DATASET, FROM_EXTRACT)
@@ -129,8 +129,10 @@ def _extract_filters(area: StudyArea) -> Selection:
     if not valid(st.session_state.get(EXTRACT_MONTHS_KEY, months[:1] * 2)):  # another extract's
         del st.session_state[EXTRACT_MONTHS_KEY]
     kept = _ui.kept_choice(EXTRACT_MONTHS_KEY)  # given as the value: a range slider needs one
-    first = tuple(kept) if EXTRACT_MONTHS_KEY not in st.session_state and valid(kept) else None
-    value = first or (months[0], months[-1])
+    value = (months[0], months[-1])
+    shown = EXTRACT_MONTHS_KEY in st.session_state  # else back from another page: kept
+    if not shown and isinstance(kept, tuple | list) and valid(kept):
+        value = (str(kept[0]), str(kept[1]))
     boxes = st.columns(3)
     if len(months) > 1:
         boxes[0].select_slider(
@@ -176,7 +178,7 @@ def _extract_source(
     The extract is the one :func:`_ui.extract_inputs` keeps for the When and Near repeats
     pages; its study area is the one ``--incidents`` builds (:func:`_ui.extract_study_area`).
     """
-    _ui.extract_inputs("exports", "Timed crimes", ctx.dataset_id)
+    _ui.extract_inputs("exports", ctx.dataset_id)
     loaded = _ui.load_extract()
     if loaded is None:
         st.stop()

@@ -346,3 +346,22 @@ def test_an_extract_outside_the_wards_is_one_area_as_without_wards(
     for name, layer in app.items():
         assert len(layer) == len(cli[name]) > 0, name
         pd.testing.assert_frame_equal(pd.DataFrame(layer), pd.DataFrame(cli[name]))
+
+
+def test_the_extracts_choices_are_kept_while_another_page_is_shown() -> None:
+    at = _extract_page()
+    at.select_slider(key="export_extract_months").set_value(MONTHS).run()
+    at.multiselect(key="export_extract_types").set_value(["Burglary"]).run()
+    at.multiselect(key="export_extract_wards").set_value([WARD]).run()
+    at.switch_page("app_pages/map.py").run()
+    at.switch_page(EXPORTS).run()
+    assert not at.exception, at.exception
+    assert not at.warning, [w.value for w in at.warning]  # no Session State API clash
+    assert at.radio(key="export_source").value == FROM_EXTRACT
+    assert at.select_slider(key="export_extract_months").value == MONTHS
+    assert at.multiselect(key="export_extract_types").value == ["Burglary"]
+    assert at.multiselect(key="export_extract_wards").value == [WARD]
+    assert at.selectbox(key="brief_area").value == WARD  # the pack follows the one ward
+    assert "Crime types come from the extract's boxes above: Burglary." in [
+        c.value for c in at.caption
+    ]
