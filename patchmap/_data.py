@@ -91,9 +91,14 @@ def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
         msg = "Use either --incidents (a force extract) or --crimes (data.police.uk), not both."
         raise ParameterError(msg)
     wards = None
-    if args.demo:
-        wards = dataset.load_demo().wards
-    elif args.wards is not None:
+    if args.demo:  # the demo town's streets and sites come along, as the app's data set brings them
+        demo = dataset.load_demo()
+        return dataclasses.replace(
+            study_area_from_incidents(incidents, demo.wards),
+            network_path=demo.network_path,
+            sites=demo.sites,
+        )
+    if args.wards is not None:
         mapping = read_neighbourhoods(args.neighbourhoods) if args.neighbourhoods else None
         wards = apply_neighbourhoods(
             read_wards_cached(

@@ -326,3 +326,16 @@ def test_the_public_threshold_may_not_go_below_ten(
     assert main(["export", *argv, "--out", str(tmp_path / "p.csv")]) == 2
     assert min_count_floor_message("public", 5) in capsys.readouterr().err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_an_extract_in_the_demo_town_exports_the_demo_towns_sites_as_the_app_does(
+    tmp_path: Path, extract: Path
+) -> None:
+    """--demo brings the demo town's sites and streets to an extract, as the app's data set does."""
+    out = tmp_path / "partner"
+    assert main(_extract_export(extract, "--audience", "partner", "--out", str(out))) == 0
+    sites = gpd.read_file(out / "sites.geojson")
+    demo_sites = load_demo().sites
+    assert demo_sites is not None
+    assert len(sites) == len(demo_sites) > 0
+    assert sorted(sites["name"]) == sorted(demo_sites["name"])
