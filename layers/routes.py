@@ -27,6 +27,7 @@ import shapely
 from pyproj import Transformer
 from shapely import Point
 
+from layers._kml_balloon import BALLOON_STYLE_ID, balloon, balloon_style, html_text
 from layers.basemap import APP_STATIC_URL, LegendEntry, Tiles, base_map, legend
 from layers.map import site_layer, street_layer, ward_layer
 from layers.styles import SITE_COLOUR, STREET_COLOUR, WARD_COLOUR
@@ -228,11 +229,17 @@ def route_to_gpx(route: EvaRoute, *, name: str = "EVA walkabout") -> str:
     return str(gpx.to_xml(version="1.1"))
 
 
+def _kml_balloon_html(name: str, description: str) -> str:
+    """Return a placemark's balloon HTML: its name in bold, then the text, both HTML-escaped."""
+    return f"<b>{html_text(name)}</b><br>{html_text(description)}"
+
+
 def _kml_point(parent: ET.Element, name: str, description: str, lon: float, lat: float) -> None:
     """Add a point placemark: ``name`` is text, ``description`` text shown in an HTML balloon."""
     mark = ET.SubElement(parent, "Placemark")
     ET.SubElement(mark, "name").text = name
-    ET.SubElement(mark, "description").text = html.escape(description)
+    ET.SubElement(mark, "description").text = _kml_balloon_html(name, description)
+    ET.SubElement(mark, "styleUrl").text = f"#{BALLOON_STYLE_ID}"
     point = ET.SubElement(mark, "Point")
     ET.SubElement(point, "coordinates").text = f"{lon:.7f},{lat:.7f}"
 
@@ -252,21 +259,26 @@ def route_to_kml(route: EvaRoute, *, name: str = "EVA walkabout") -> str:
     -------
     str
         The KML document (WGS84), UTF-8 XML, escaped once by the XML writer: names are text and
-        read back as given. Descriptions are HTML-escaped first, because Google Earth renders
-        ``<description>`` as HTML: markup in a stop's label shows as text.
+        read back as given. Google Earth renders balloons as HTML and can substitute names into
+        them, so every feature uses one balloon template showing only ``$[description]``, and
+        each ``<description>`` is the placemark's name in bold and its text, both HTML-escaped
+        first (:mod:`layers._kml_balloon`): markup in a stop's label shows as text.
     """
     ET.register_namespace("", _KML_NS)
     root = ET.Element("kml", xmlns=_KML_NS)
     doc = ET.SubElement(root, "Document")
     ET.SubElement(doc, "name").text = name
+    ET.SubElement(doc, "styleUrl").text = f"#{BALLOON_STYLE_ID}"
+    doc.append(balloon_style())
     style = ET.SubElement(doc, "Style", id="route")
     line_style = ET.SubElement(style, "LineStyle")
     ET.SubElement(line_style, "color").text = "ff6b7900"  # aabbggrr of #00796b
     ET.SubElement(line_style, "width").text = "4"
+    style.append(balloon())
     mark = ET.SubElement(doc, "Placemark")
     ET.SubElement(mark, "name").text = name
-    ET.SubElement(mark, "description").text = html.escape(
-        f"{route.distance_m:,.0f} m; {route.total_time_min:.0f} min with stops"
+    ET.SubElement(mark, "description").text = _kml_balloon_html(
+        name, f"{route.distance_m:,.0f} m; {route.total_time_min:.0f} min with stops"
     )
     ET.SubElement(mark, "styleUrl").text = "#route"
     line = ET.SubElement(mark, "LineString")

@@ -4,16 +4,15 @@ File writers: GeoPackage, GeoJSON, CSV, KML, GPX, zipped Shapefile and GeoTIFF.
 Each writer takes frames already made safe for the audience (:func:`layers.export.export_layers`
 does that) and writes one format with a well-kept library: GDAL through pyogrio and rasterio, the
 standard library's CSV writer, gpxpy for GPX. KML is written by GDAL's KML driver, which escapes
-text once for XML, so names and fields read back as the data; only ``<description>`` (rendered
-as HTML by Google Earth) is HTML-escaped first. GPX and GeoJSON are escaped by their XML and
-JSON writers.
+text once for XML, so names and fields read back as the data; Google Earth's balloon (HTML)
+shows only ``<description>``, an HTML table of the fields whose every text is HTML-escaped
+first (:mod:`layers._kml_balloon`). GPX and GeoJSON are escaped by their XML and JSON writers.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import io
 import json
 import math
@@ -34,6 +33,7 @@ import rasterio
 import shapely
 
 from hotspots.kde import DENSITY_UNIT
+from layers._kml_balloon import BALLOON_STYLE_ID, balloon, balloon_style, html_table, html_text
 from spatial.crs import BNG, WGS84, require_bng
 from spatial.errors import EmptyInputError, ParameterError
 
@@ -370,8 +370,16 @@ def write_kml(
     (``&`` as ``&amp;``, ``<`` as ``&lt;``) and uses no CDATA, so ``]]>`` is plain data; the
     layers' folders and schemas are then gathered into one document. Names and field values
     (``<name>``, ``<SimpleData>``) are text to KML readers and read back exactly as the data.
-    The document's description, and a ``description`` field, become ``<description>``, which
-    Google Earth renders as HTML: they are HTML-escaped once, so markup in them shows as text.
+
+    Google Earth renders balloons as HTML and can substitute names and fields into them, so
+    every feature (document, folders, placemarks) refers by ``<styleUrl>`` to one shared
+    ``<Style>`` whose ``<BalloonStyle>`` shows only ``$[description]`` (a placemark's own
+    ``<Style>``, which GDAL writes for lines and polygons, gets the same ``<BalloonStyle>``).
+    Each placemark's ``<description>`` is an HTML table of the fields it carries (its name,
+    a ``description`` column and its ``<SimpleData>``, as written), every name and value
+    HTML-escaped once (see :mod:`layers._kml_balloon`), so markup shows as text and the table
+    holds nothing the fields do not. The document's description is HTML-escaped the same way.
+    GIS readers read ``description`` back as that table's HTML.
 
     Returns
     -------
@@ -390,14 +398,30 @@ def write_kml(
     root = ET.Element(_kml_tag("kml"))
     document = ET.SubElement(root, _kml_tag("Document"), id="root_doc")
     ET.SubElement(document, _kml_tag("name")).text = metadata.title
-    ET.SubElement(document, _kml_tag("description")).text = html.escape(metadata.to_text())
+    ET.SubElement(document, _kml_tag("description")).text = html_text(metadata.to_text())
     schemas: list[ET.Element] = []
-    folders: list[ET.Element] = []
+    folders: list[tuple[ET.Element, list[str]]] = []
     for name, frame in layers.items():
-        written = _kml_layer(_html_description(_for_file(frame)).to_crs(WGS84), name)
+        out = _for_file(frame)
+        written = _kml_layer(out.to_crs(WGS84), name)
+        columns = [str(c) for c in out.columns if c != out.geometry.name]
         schemas.extend(written.iterfind(f"{_kml_tag('Document')}/{_kml_tag('Schema')}"))
-        folders.extend(written.iterfind(f"{_kml_tag('Document')}/{_kml_tag('Folder')}"))
-    document.extend(schemas + folders)
+        folders.extend(
+            (folder, columns)
+            for folder in written.iterfind(f"{_kml_tag('Document')}/{_kml_tag('Folder')}")
+        )
+    used = {el.get("id") for tree in (*schemas, *(f for f, _ in folders)) for el in tree.iter()}
+    style_id = BALLOON_STYLE_ID
+    while style_id in used:
+        style_id += "_"
+    style_url = f"#{style_id}"
+    _insert_after(document, _kml_tag("styleUrl"), style_url, after=("name", "description"))
+    document.append(balloon_style(f"{{{_KML_NS}}}", style_id))
+    for folder, columns in folders:
+        _insert_after(folder, _kml_tag("styleUrl"), style_url, after=("name", "description"))
+        for placemark in folder.iter(_kml_tag("Placemark")):
+            _balloon_placemark(placemark, columns, style_url)
+    document.extend(schemas + [f for f, _ in folders])
     target = Path(path)
     ET.ElementTree(root).write(target, encoding="UTF-8", xml_declaration=True)
     return target
@@ -415,25 +439,47 @@ def _kml_layer(frame: gpd.GeoDataFrame, name: str) -> ET.Element:
     return ET.fromstring(buffer.getvalue())  # noqa: S314  # GDAL's own output, just written
 
 
-def _html_description(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _insert_after(parent: ET.Element, tag: str, text: str, *, after: tuple[str, ...]) -> ET.Element:
     """
-    HTML-escape a ``description`` column (any case): GDAL writes it as ``<description>``.
+    Add a child ``tag`` holding ``text`` after the last child named in ``after``.
 
-    Google Earth renders a placemark's ``<description>`` as HTML, so its text is escaped once
-    for HTML here (and once for XML by GDAL) and markup in it shows as text. Other columns
-    are left as they are: names and ``<SimpleData>`` are text, escaped by GDAL alone.
+    KML orders a feature's children (name, ..., description, ..., styleUrl, Style, ...,
+    ExtendedData, geometry); GDAL writes only ``<name>`` and ``<description>`` before
+    ``<Style>``, so ``after`` lists what must come first.
     """
-    out = frame.copy()
-    for column in out.columns:
-        if (
-            column != out.geometry.name
-            and str(column).lower() == "description"
-            and pd.api.types.is_string_dtype(out[column].dtype)
-        ):
-            out[column] = out[column].map(
-                lambda v: html.escape(v) if isinstance(v, str) else v, na_action="ignore"
-            )
-    return out
+    firsts = {_kml_tag(t) for t in after}
+    index = max((i + 1 for i, child in enumerate(parent) if child.tag in firsts), default=0)
+    element = ET.Element(tag)
+    element.text = text
+    element.tail = parent[index - 1].tail if index else parent.text  # GDAL's indentation
+    parent.insert(index, element)
+    return element
+
+
+def _balloon_placemark(placemark: ET.Element, columns: Sequence[str], style_url: str) -> None:
+    """
+    Give a placemark GDAL wrote an HTML table as ``<description>`` and the balloon style.
+
+    The table lists what the placemark carries: ``<name>`` and ``<description>`` (GDAL writes
+    the ``name`` and ``description`` columns, matched in any case, there) and each
+    ``<SimpleData>``, under its column's name in the layer's column order, as written.
+    """
+    values: dict[str, str] = {}
+    for tag in ("name", "description"):
+        element = placemark.find(_kml_tag(tag))
+        if element is not None:
+            label = next((c for c in columns if c.lower() == tag), tag)
+            values[label] = element.text or ""
+            if tag == "description":
+                placemark.remove(element)
+    for data in placemark.iter(_kml_tag("SimpleData")):
+        values.setdefault(data.get("name", ""), data.text or "")
+    order = [c for c in columns if c in values] + [c for c in values if c not in columns]
+    table = html_table((c, values[c]) for c in order)
+    _insert_after(placemark, _kml_tag("description"), table, after=("name",))
+    _insert_after(placemark, _kml_tag("styleUrl"), style_url, after=("name", "description"))
+    for style in placemark.iterfind(_kml_tag("Style")):
+        style.append(balloon(f"{{{_KML_NS}}}"))
 
 
 def _lonlat(geometry: shapely.Geometry) -> list[tuple[float, float]]:

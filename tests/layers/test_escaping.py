@@ -10,11 +10,13 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import pyogrio
 import pytest
 
 from boundaries.select import Selection, select_points, select_wards
 from hotspots.clusters import dbscan_clusters
 from hotspots.tables import snap_point_counts
+from layers.audience import get_preset
 from layers.basemap import LegendEntry
 from layers.briefing import render_briefing
 from layers.export import analysis_layers, export_layers
@@ -23,11 +25,13 @@ from layers.map import crime_map
 from layers.routes import eva_map, route_sheet_html, route_to_geojson, route_to_gpx, route_to_kml
 from tasking.pack import briefing_content
 from tasking.products import export_analyses
+from tests.layers._kml_html import KML, balloon_html, check_balloon_styles, table_rows
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from boundaries.dataset import StudyArea
+    from layers.audience import Audience
     from spatial.routes import EvaRoute
 
 HOSTILE = "<script>alert(1)</script> ]]> & \"q\" 'a'"
@@ -36,7 +40,6 @@ SITE = f"Station {HOSTILE}"
 LOCATION = f"On or near {HOSTILE}"
 RAW_MARKUP = "<script>alert(1)</script>"
 MEETING = dt.date(2025, 11, 14)
-KML = "{http://www.opengis.net/kml/2.2}"
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +104,19 @@ def test_every_export_format_keeps_hostile_names_as_text(area: StudyArea, tmp_pa
     # names and fields are text, escaped once for XML: they read back as the data
     texts = [el.text or "" for el in root.iter()]
     assert LOCATION in texts
-    descriptions = [el.text or "" for el in root.iter(f"{KML}description")]
-    assert descriptions  # the document's, rendered as HTML: escaped, so no tag in it
-    assert not any("<" in d for d in descriptions)
+    # Google Earth's balloons: the one template substitutes only $[description], and each
+    # description is patchmap's table (a placemark's) or text (the document's) with every
+    # value HTML-escaped, so the hostile names show as typed and nothing else is a tag
+    check_balloon_styles(root)
+    document = root.findtext(f"{KML}Document/{KML}description") or ""
+    (shown_text,) = balloon_html(document, allowed=frozenset())
+    assert f"Filter wards: {WARD}" in shown_text.splitlines()
+    shown = [
+        value
+        for placemark in root.iter(f"{KML}Placemark")
+        for _, value in table_rows(placemark.findtext(f"{KML}description") or "")
+    ]
+    assert {LOCATION, WARD, SITE} <= set(shown)
     crimes = gpd.read_file(kml, layer="crimes")
     assert LOCATION in set(crimes["location"])
     wards = gpd.read_file(kml, layer="wards")
@@ -128,8 +141,15 @@ def test_route_files_and_sheet_escape_hostile_names(route: EvaRoute) -> None:
     names = [el.text or "" for el in root.iter(f"{KML}name")]
     assert f"Start: {SITE}" in names  # text, escaped once for XML: reads back as the data
     assert HOSTILE in names
-    descriptions = [el.text or "" for el in root.iter(f"{KML}description")]
-    assert not any("<" in d for d in descriptions)  # rendered as HTML: no tag in them
+    check_balloon_styles(root)
+    # rendered as HTML: the stop's name in bold and its text, both escaped, no other tag
+    marks = list(root.iter(f"{KML}Placemark"))
+    shown = [
+        balloon_html(m.findtext(f"{KML}description") or "", allowed=frozenset({"b", "br"}))
+        for m in marks
+    ]
+    assert [texts[0] for texts in shown] == [m.findtext(f"{KML}name") for m in marks]
+    assert f"Start: {SITE}" in [texts[0] for texts in shown]
     gpx = route_to_gpx(route, name=HOSTILE)
     _no_markup(gpx)
     assert any(HOSTILE in (el.text or "") for el in ET.fromstring(gpx).iter())  # noqa: S314
@@ -170,3 +190,64 @@ def test_briefing_pack_escapes_hostile_names(area: StudyArea) -> None:
     pack = render_briefing(content, area, audience="police")
     assert RAW_MARKUP not in pack.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pack.html
+
+
+# the fields GDAL's LIBKML reader gives every KML layer, besides the layer's own <SimpleField>s
+LIBKML_FIELDS = {"id", "Name", "description", "timestamp", "begin", "end", "altitudeMode"}
+LIBKML_FIELDS |= {"tessellate", "extrude", "visibility", "drawOrder", "icon", "geometry"}
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_partner_and_public_kml_balloons_show_only_the_exported_fields(
+    area: StudyArea, tmp_path: Path, audience: Audience
+) -> None:
+    preset = get_preset(audience)
+    layers = ["wards", "crimes", "hotspots", "hot_areas", "clusters", "routes", "sites"]
+    layers = [name for name in layers if name in preset.allowed_layers]
+    analyses = export_analyses(
+        area, Selection(wards=(WARD,)), layers=layers, min_cell_m=preset.min_cell_m
+    )
+    built = analysis_layers(analyses, audience=audience)
+    result = export_layers(
+        built.layers,
+        tmp_path,
+        metadata=built.metadata,
+        audience=audience,
+        wards=analyses.selected_wards,
+        formats=("kml", "geojson"),
+    )
+    (kml,) = [p for p in result.paths if p.suffix == ".kml"]
+    text = kml.read_text(encoding="utf-8")
+    _no_markup(text)
+    root = ET.fromstring(text)  # noqa: S314  # our own output
+    check_balloon_styles(root)
+    shown: set[str] = set()
+    for folder in root.iter(f"{KML}Folder"):
+        layer = folder.findtext(f"{KML}name") or ""
+        # the GeoJSON of the same export holds the audience's fields for this layer
+        geojson = json.loads((tmp_path / f"{layer}.geojson").read_text(encoding="utf-8"))
+        keys = {k for f in geojson["features"] for k in f["properties"]}
+        labels = {k for k in keys if k.lower() in {"name", "description"}}
+        schema = {
+            field.get("name")
+            for s in root.iter(f"{KML}Schema")
+            if s.get("name") == layer
+            for field in s.iter(f"{KML}SimpleField")
+        }
+        assert schema == keys - labels  # no new field in the KML
+        back = pyogrio.read_dataframe(kml, layer=layer)
+        assert set(back.columns) - LIBKML_FIELDS == schema
+        placemarks = folder.findall(f"{KML}Placemark")
+        assert len(placemarks) == len(geojson["features"])
+        for placemark, feature in zip(placemarks, geojson["features"], strict=True):
+            rows = dict(table_rows(placemark.findtext(f"{KML}description") or ""))
+            simple = {d.get("name"): d.text or "" for d in placemark.iter(f"{KML}SimpleData")}
+            # the table holds what the placemark carries, under the layer's own field names
+            assert set(rows) <= keys
+            assert {k: v for k, v in rows.items() if k in simple} == simple
+            for label in set(rows) - set(simple):
+                assert label in labels
+                expected = placemark.findtext(f"{KML}name") if label.lower() == "name" else None
+                assert rows[label] == (expected or feature["properties"][label])
+            shown |= set(rows.values())
+    assert WARD in shown  # the hostile ward name, shown as text

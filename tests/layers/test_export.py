@@ -239,7 +239,7 @@ def test_kml_text_reads_back_exactly_and_never_as_markup(tmp_path: Path) -> None
     text = path.read_text(encoding="utf-8")
     root = ET.fromstring(text)  # noqa: S314  # our own file: must be well-formed XML
     assert "<script" not in text.lower()  # markup only ever as escaped text
-    assert "CDATA" not in text.replace("&lt;![CDATA[", "")  # no CDATA sections at all
+    assert "<![CDATA[" not in text  # no CDATA sections at all: "]]>" is plain data
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     assert root.findtext("k:Document/k:name", namespaces=ns) == hostile_meta.title
     # Google Earth renders <description> as HTML: its text is HTML-escaped once, so the
@@ -261,8 +261,10 @@ def test_kml_description_field_is_html_escaped_once(tmp_path: Path) -> None:
     path = write_kml({"notes": frame}, tmp_path / "x.kml", metadata=META)
     root = ET.parse(path).getroot()  # noqa: S314  # our own file
     ns = {"k": "http://www.opengis.net/kml/2.2"}
+    # the balloon's table: the description column and the other fields, HTML-escaped once
     assert root.findtext(".//k:Placemark/k:description", namespaces=ns) == (
-        "&lt;b&gt;Smith &amp; Sons&lt;/b&gt;"
+        "<table><tr><th>description</th><td>&lt;b&gt;Smith &amp; Sons&lt;/b&gt;</td></tr>"
+        "<tr><th>ward</th><td>&lt;b&gt;Abbey&lt;/b&gt;</td></tr></table>"
     )
     assert root.findtext(".//k:SimpleData[@name='ward']", namespaces=ns) == "<b>Abbey</b>"
     assert frame["description"].tolist() == ["<b>Smith & Sons</b>"]  # the argument is kept

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
@@ -125,10 +124,20 @@ def test_kml_names_read_back_exactly_and_descriptions_show_markup_as_text(
     expected += [f"Stop {i + 1}: {label}" for i, label in enumerate(labels)]
     assert names == expected
     assert root.findtext(f"{KML}Document/{KML}name") == "Walk & <i>talk</i> ]]>"
-    # Google Earth renders <description> as HTML: escaped once for HTML, no tag in it
+    # Google Earth renders <description> as HTML: the name in bold and the text, each escaped
+    # once for HTML, so the only tags are patchmap's <b> and <br>
     descriptions = [m.findtext(f"{KML}description") or "" for m in root.iter(f"{KML}Placemark")]
-    assert all("<" not in d for d in descriptions)
-    assert html.unescape(descriptions[2]).startswith("Arrive about minute")
+    assert descriptions[2] == (
+        "<b>Stop 1: Smith &amp; Sons &lt;script&gt;alert(1)&lt;/script&gt;</b><br>Arrive about"
+        + descriptions[2].partition("<br>Arrive about")[2]
+    )
+    assert "<" not in descriptions[2].partition("<br>")[2]
+    assert descriptions[1].startswith("<b>Start: Hub ]]&gt; &amp; &lt;b&gt;Café&lt;/b&gt;</b><br>")
+    # the one balloon template shows $[description] only: no name or field substituted
+    balloons = [t.text for t in root.iter(f"{KML}text")]
+    assert balloons == ["$[description]", "$[description]"]
+    styles = {m.findtext(f"{KML}styleUrl") for m in root.iter(f"{KML}Placemark")}
+    assert styles == {"#route", "#patchmap_balloon"}
     path = tmp_path / "route.kml"
     path.write_text(text, encoding="utf-8")
     points = gpd.read_file(path).query("geometry.geom_type == 'Point'")
