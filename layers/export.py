@@ -11,7 +11,9 @@ gpkg      one GeoPackage, one named layer per layer    EPSG:27700  dataset metad
                                                                    descriptions
 geojson   one RFC 7946 FeatureCollection per layer     WGS84       ``metadata`` foreign member
 csv       one table per layer, WKT or lon/lat columns  WGS84       ``.metadata.json`` beside it
-kml       one KML document, one folder per layer       WGS84       document description
+kml       one KML document, one folder per layer       WGS84       document description;
+                                                                   balloons: an escaped
+                                                                   table of the fields
 gpx       routes (``<rte>``) and stops (``<wpt>``)     WGS84       ``<metadata>`` (gpxpy)
 shp       zipped Shapefile, only when asked            EPSG:27700  ``metadata.json`` in the zip
 tif       GeoTIFF of a density raster                  EPSG:27700  tags, band description, unit
