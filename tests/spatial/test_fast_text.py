@@ -72,6 +72,10 @@ def test_known_dates_and_missing_values() -> None:
         "1/1/2025 10:00:0",  # same width, not the layout
         "01/01/2025 1O:00",  # a letter O
         "3/01/2025 22:15",  # another width
+        "01/01/20x5 10:00",  # a letter in the year's second half
+        "01/01/1899 10:00",  # before 1900
+        "0a/01/2025 10:00",  # a letter in the day
+        "01/01/2025 10:5:",  # a separator in the minute
     ],
 )
 def test_anything_but_a_real_date_in_the_layout_declines(value: str) -> None:
@@ -94,6 +98,32 @@ def test_chunked_and_sliced_columns() -> None:
         got = fixed_width_seconds(column, "%d/%m/%Y")
         assert got is not None
         np.testing.assert_array_equal(got, expected)
+
+
+def test_chunks_wholly_missing_or_with_missing_values_that_take_bytes() -> None:
+    # Arrow's CSV reader gives a column one chunk per block: one may hold no date at all
+    chunked = pa.chunked_array(
+        [["01/02/2025", None], pa.nulls(3, pa.string()), [None, "03/02/2025"]]
+    )
+    got = fixed_width_dates(chunked, "%d/%m/%Y")
+    assert got is not None
+    assert (got.has_time, got.latest_day) == (False, 3)
+    np.testing.assert_array_equal(
+        got.seconds,
+        _strptime_seconds(pa.array(["01/02/2025", *[None] * 5, "03/02/2025"]), "%d/%m/%Y"),
+    )
+    # a missing value whose slot still holds bytes (other writers than Arrow's CSV reader)
+    raw = b"01/02/2025XXXXXXXXXX13/02/2025"
+    offsets = np.array([0, 10, 20, 30], dtype=np.int32)
+    validity = pa.array([True, False, True]).buffers()[1]
+    text = pa.Array.from_buffers(
+        pa.string(), 3, [validity, pa.py_buffer(offsets), pa.py_buffer(raw)], null_count=1
+    )
+    dates = fixed_width_dates(text, "%d/%m/%Y")
+    assert dates is not None
+    assert dates.latest_day == 13
+    assert dates.seconds[1] == NAT_S
+    assert dates.seconds.view("M8[s]")[2] == np.datetime64("2025-02-13")
 
 
 def test_may_be_padded_sees_every_kind_of_edge() -> None:
