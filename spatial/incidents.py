@@ -356,8 +356,13 @@ def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
         yield path.name, read_file_bytes(path, what="extract")
 
 
-def _read_table(name: str, data: bytes) -> pd.DataFrame:
-    """Read one CSV or .xlsx as text columns, stripped, empty cells as missing (cleaned once)."""
+def _read_table(name: str, data: bytes) -> tuple[list[str], pd.DataFrame]:
+    """
+    Read one CSV or .xlsx as text columns, stripped, empty cells as missing (cleaned once).
+
+    Returns the file's own columns (names stripped) and the frame of them plus ``source_file``
+    and ``source_row`` (the row as a spreadsheet numbers it).
+    """
     if name.lower().endswith(".xlsx"):
         if not data:
             msg = f"{name}: the file is empty. Save the extract from Excel again (.xlsx or CSV)."
@@ -375,11 +380,29 @@ def _read_table(name: str, data: bytes) -> pd.DataFrame:
                 f"reads the first sheet only (sheets: {sheets}). Move the extract's sheet first."
             )
             raise EmptyInputError(msg)
-        frame = frame.apply(_clean)
-    else:
-        frame = _read_csv_text(name, data)
+        return _with_source(frame.apply(_clean), name)
+    table = _read_csv_text(name, data)
+    columns = [str(c).strip() for c in table.column_names]
+    if _SOURCE_COLUMNS & set(columns):  # the file has a column of that name: pandas replaces it
+        return _with_source(table.to_pandas(), name)
+    n = len(table)
+    table = table.rename_columns(columns).append_column(
+        "source_file", _repeated_text(name, n)
+    )  # built in Arrow: adding columns to a pandas frame costs more than converting them
+    table = table.append_column("source_row", pa.array(np.arange(2, n + 2, dtype=np.int64)))
+    return columns, table.to_pandas(split_blocks=True)
+
+
+_SOURCE_COLUMNS: Final = frozenset({"source_file", "source_row"})
+
+
+def _with_source(frame: pd.DataFrame, name: str) -> tuple[list[str], pd.DataFrame]:
+    """Strip the column names; add ``source_file`` and ``source_row`` (2 for the first row)."""
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    columns = list(frame.columns)
+    frame["source_file"] = _repeated_text(name, len(frame)).to_pandas().array
+    frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return columns, frame
 
 
 def _csv_bytes(name: str, data: bytes) -> bytes:
@@ -406,7 +429,7 @@ def _block_size(n_bytes: int) -> int:
     return max(1 << 20, -(-n_bytes // max(int(pa.cpu_count()), 1)) + 1)
 
 
-def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
+def _read_csv_text(name: str, data: bytes) -> pa.Table:
     """
     Read CSV bytes as cleaned string columns with Arrow's CSV reader (several times pandas').
 
@@ -455,8 +478,7 @@ def _read_csv_text(name: str, data: bytes) -> pd.DataFrame:
             blank = pc.equal(stripped, "")
             cleaned = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
             table = table.set_column(i, table.column_names[i], cleaned)
-    frame: pd.DataFrame = table.to_pandas()
-    return frame
+    return table
 
 
 def _read_all(
@@ -475,17 +497,15 @@ def _read_all(
                 continue
             seen.setdefault(len(data), []).append((name, data))
             files.append(name)
-            frame = _read_table(name, data)
-            if frames and list(frame.columns) != layout:
+            columns, frame = _read_table(name, data)
+            if frames and columns != layout:
                 msg = (
                     f"{name}: its columns differ from {files[0]}'s "
-                    f"({', '.join(frame.columns)} against {', '.join(layout)}). "
+                    f"({', '.join(columns)} against {', '.join(layout)}). "
                     "Read extracts with different layouts separately."
                 )
                 raise InputDataError(msg)
-            layout = layout or list(frame.columns)
-            frame["source_file"] = _repeated_text(name, len(frame)).array
-            frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
+            layout = layout or columns
             frames.append(without_blank_rows(frame, layout, name=name, notes=notes))
     one = len(frames) == 1 and frames[0].index.equals(pd.RangeIndex(len(frames[0])))
     table = frames[0] if one else pd.concat(frames, ignore_index=True)
@@ -495,12 +515,12 @@ def _read_all(
     return table, files, notes
 
 
-def _repeated_text(text: str, n: int) -> pd.Series:
+def _repeated_text(text: str, n: int) -> pa.Array:
     """
-    Return ``text`` ``n`` times as a text column, built as Arrow strings from two buffers.
+    Return ``text`` ``n`` times as an Arrow ``large_string`` array, built from two buffers.
 
-    The same values and dtype as assigning the string to a column (pandas' text dtype, Arrow
-    ``large_string``), in a third of the time: no take of a one-value array.
+    The same values and dtype as assigning the string to a column (pandas' text dtype holds
+    Arrow ``large_string``), in a third of the time: no take of a one-value array.
     """
     raw = text.encode()
     offsets = (
@@ -508,11 +528,9 @@ def _repeated_text(text: str, n: int) -> pd.Series:
         if raw
         else np.zeros(n + 1, dtype=np.int64)
     )
-    array = pa.Array.from_buffers(
+    return pa.Array.from_buffers(
         pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(raw * n)]
     )
-    column: pd.Series = array.to_pandas()
-    return column
 
 
 # --------------------------------------------------------------------------- columns
