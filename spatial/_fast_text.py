@@ -367,26 +367,34 @@ def may_be_padded(text: pa.ChunkedArray | pa.Array) -> bool:
 _MIX: Final = np.uint64(0x9E3779B97F4A7C15)
 
 
-def all_distinct(text: pa.Array) -> bool | None:
+def all_distinct(text: pa.Array | pa.ChunkedArray) -> bool | None:
     """
     Tell whether the present values of a fixed-width string column are all different.
 
     ``True`` is certain.
     The values are folded into 64-bit hashes from their bytes and the hashes sorted: equal values
     have equal hashes, so no two equal hashes proves every value differs. ``None`` when the values
-    differ in width or two hashes are equal (a repeat, or a rare collision): ask exactly.
+    differ in width or two hashes are equal (a repeat, or a rare collision): ask exactly. A column
+    in chunks is hashed chunk by chunk (no copy to join them).
     """
     if text.type not in _TEXT_TYPES:
         return None
     present = len(text) - text.null_count
     if present < 2:  # noqa: PLR2004
         return True
-    lengths = np.diff(_offsets(text))
-    width = int(lengths[np.flatnonzero(lengths)[0]]) if lengths.any() else 0
-    matrix = _bytes_matrix(text, width) if width else None
-    if matrix is None:
-        return None
-    hashed = _row_hashes(matrix[0])
+    chunks = [
+        c
+        for c in (text.chunks if isinstance(text, pa.ChunkedArray) else [text])
+        if c.null_count < len(c)
+    ]
+    width = int(np.diff(_offsets(chunks[0])).max())  # every present value's, or no answer
+    hashes = []
+    for chunk in chunks:
+        matrix = _bytes_matrix(chunk, width) if width else None
+        if matrix is None:
+            return None
+        hashes.append(_row_hashes(matrix[0]))
+    hashed = hashes[0] if len(hashes) == 1 else np.concatenate(hashes)
     hashed.sort()
     return None if bool((hashed[1:] == hashed[:-1]).any()) else True
 

@@ -652,7 +652,7 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
     hit = _format_of(_first_present(text), date_formats)
     fast = fixed_width_seconds(text, hit) if hit else None
     if fast is not None:  # every value a real date in the first value's layout
-        return pd.Series(_seconds_as_ns(fast), index=values.index)
+        return pd.Series(_seconds_as_ns(fast, n_missing=text.null_count), index=values.index)
     out = pa.nulls(len(text), type=pa.timestamp("s"))
     ordered = ([hit] if hit else []) + [f for f in date_formats if f != hit]
     for date_format in ordered:
@@ -669,15 +669,18 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
     )
 
 
-def _seconds_as_ns(seconds: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
+def _seconds_as_ns(seconds: npt.NDArray[np.int64], *, n_missing: int) -> npt.NDArray[np.datetime64]:
     """
     Return seconds since 1970 (:data:`~spatial._fast_text.NAT_S` where missing) as ``M8[ns]``.
 
-    A plain multiplication (the dates of the fast parser, 1900-2099, fit in nanoseconds), with
-    the missing values put back as NaT: two to five times faster than NumPy's datetime cast.
+    A plain multiplication, in place (``seconds`` is the caller's fresh array, not used again;
+    the dates of the fast parser, 1900-2099, fit in nanoseconds), with the ``n_missing``
+    missing values put back as NaT: two to five times faster than NumPy's datetime cast.
     """
-    ns = seconds * np.int64(1_000_000_000)  # a missing value's product is overwritten below
-    ns[np.flatnonzero(seconds == NAT_S)] = NAT_S  # NaT is the same integer in both units
+    missing = np.flatnonzero(seconds == NAT_S) if n_missing else None
+    ns = np.multiply(seconds, np.int64(1_000_000_000), out=seconds)
+    if missing is not None:
+        ns[missing] = NAT_S  # NaT is the same integer in both units
     out: npt.NDArray[np.datetime64] = ns.view("M8[ns]")
     return out
 
@@ -700,6 +703,8 @@ def _first_present(text: pa.Array | pa.ChunkedArray) -> pa.Scalar | None:
     """Return the first value that is not missing (no copy of the column), or ``None``."""
     chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
     for chunk in chunks:
+        if chunk.null_count == 0 and len(chunk):  # the usual case: no look for it
+            return chunk[0]
         if chunk.null_count < len(chunk):
             at = pc.index(chunk.is_valid(), value=True).as_py()
             return chunk[at]
@@ -783,7 +788,7 @@ def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, boo
         return None
     if date_part == "%d/%m/%Y" and order != "day-first" and dates.latest_day <= 12:  # noqa: PLR2004
         return None  # every day 12 or less: the general path asks which order
-    stamps = pd.Series(_seconds_as_ns(dates.seconds), index=values.index)
+    stamps = pd.Series(_seconds_as_ns(dates.seconds, n_missing=text.null_count), index=values.index)
     return stamps, dates.has_time
 
 
@@ -1180,6 +1185,16 @@ def _plus_day(stamp: pd.Series, where: npt.NDArray[np.bool_]) -> pd.Series:
     return stamp + pd.to_timedelta(where.astype(np.int64), unit="D").to_numpy()
 
 
+def _filled(stamps: pd.Series, other: pd.Series) -> pd.Series:
+    """Return ``stamps.fillna(other)`` (same index) in NumPy; ``stamps`` when none is missing."""
+    ns = stamps.to_numpy(dtype="datetime64[ns]")
+    gap = np.isnat(ns)
+    if not gap.any():
+        return stamps
+    filled = np.where(gap, other.to_numpy(dtype="datetime64[ns]"), ns)
+    return pd.Series(filled, index=stamps.index, name=stamps.name)
+
+
 def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _Times:
     """
     Return each row's window: an exact time, a from-to window, or a whole day.
@@ -1192,7 +1207,8 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
         start, untimed = _timestamp_in_order(table, roles, "from", notes)
     else:
         start, untimed = _split_date(table, roles)
-    if start.isna().all():
+    dated = ~np.isnat(start.to_numpy(dtype="datetime64[ns]"))  # no copy of the dates
+    if not dated.any():
         column = roles.get("from", roles.get("year", ""))
         msg = (
             f"{_files(table)}: no row of {column!r} holds a date ({len(start):,} "
@@ -1203,10 +1219,10 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
     whole_day = _plus_day(start, untimed)
     if "to" in roles:
         end, end_untimed = _timestamp_in_order(table, roles, "to", notes)
-        end = _plus_day(end, end_untimed).fillna(whole_day)
+        end = _filled(_plus_day(end, end_untimed), whole_day)
     else:
         end = whole_day
-    n_untimed, n_dated = int(untimed.sum()), int(start.notna().sum())
+    n_untimed, n_dated = int(untimed.sum()), int(dated.sum())
     if n_untimed == n_dated:
         notes.append(
             "The dates have no times: each event is spread over its day (a 24-hour window)."
@@ -1225,20 +1241,24 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
 # --------------------------------------------------------------------------- coordinates
 
 
-def _numbers(raw: pd.Series) -> tuple[pd.Series, bool]:
+def _numbers(raw: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None]:
     """
-    Text to float (missing and malformed values NaN), and whether no value came out NaN.
+    Text to float (missing and malformed values NaN), and where a value present is no number.
 
     Arrow's cast when every value is clean; else pandas, value by value, with thousands
-    separators dropped. With no NaN at all, no value is missing or malformed.
+    separators dropped. Where a value is no number is ``None`` when no value came out NaN
+    (then no value is missing or malformed).
     """
     text = _arrow_text(raw)
     try:
         cast = pc.cast(text, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce"), False
-    values = cast.to_numpy(zero_copy_only=False)
-    return pd.Series(values, index=raw.index, dtype=np.float64), not np.isnan(values).any()
+        numbers = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
+        bad = (raw.notna() & numbers.isna()).to_numpy(dtype=bool)
+        return numbers.to_numpy(dtype=np.float64, na_value=np.nan), bad
+    values: npt.NDArray[np.float64] = cast.to_numpy(zero_copy_only=False)
+    nan = np.isnan(values)
+    return values, (raw.notna().to_numpy(dtype=bool) & nan) if nan.any() else None
 
 
 def _coordinates(
@@ -1250,17 +1270,16 @@ def _coordinates(
     out = []
     for role in names:
         raw = table[roles[role]]
-        numbers, no_nan = _numbers(raw)
-        bad = None if no_nan else raw.notna() & numbers.isna()
+        numbers, bad = _numbers(raw)
         if bad is not None and bad.any():
-            at = bad.to_numpy().nonzero()[0][0]
+            at = int(np.flatnonzero(bad)[0])
             source, row = _origin(table, at)
             msg = (
                 f"{source}: {int(bad.sum())} values in {roles[role]!r} are not numbers (first: "
                 f"row {row}, {raw.iloc[at]!r})."
             )
             raise InputDataError(msg)
-        out.append(numbers.to_numpy(dtype=np.float64, na_value=np.nan))
+        out.append(numbers)
     return out[0], out[1], geographic
 
 
@@ -1273,7 +1292,7 @@ def _detect_crs(
 ) -> CRS:
     """British National Grid or WGS84 when the values say so unambiguously, else an error."""
     ok = np.isfinite(x) & np.isfinite(y)
-    xs, ys = x[ok], y[ok]
+    xs, ys = (x, y) if ok.all() else (x[ok], y[ok])  # the usual case: no copy
     if not len(xs):
         return CRS.from_user_input(BNG)
     degrees = (np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all()  # noqa: PLR2004
@@ -1326,6 +1345,8 @@ class _Placed:
     """Outside Great Britain (the CRS's area of use) alone: these rows have a note already."""
     target: CRS
     source: CRS
+    target_is_bng: bool
+    """Whether :attr:`target` is British National Grid (asked of pyproj once: it takes a while)."""
 
 
 def _place(
@@ -1350,8 +1371,9 @@ def _place(
         if area is not None:
             outside = outside | (located & ~_in_given_area(area, a, b, source))
         return _Placed(
-            x=a, y=b, located=located, outside=outside, far=far, target=source, source=source
-        )
+            x=a, y=b, located=located, outside=outside, far=far, target=source, source=source,
+            target_is_bng=True,
+        )  # fmt: skip
     lon, lat = Transformer.from_crs(source, WGS84, always_xy=True).transform(a, b)
     lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     outside = located & ~_in_area_of_use(source, lon, lat)
@@ -1369,7 +1391,8 @@ def _place(
     else:
         x, y = Transformer.from_crs(WGS84, target, always_xy=True).transform(lon, lat)
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if target.to_epsg() == BNG_EPSG:
+    target_is_bng = target.to_epsg() == BNG_EPSG
+    if target_is_bng:
         out_gb = located & ~outside & ~in_gb_metres(x, y)
         if out_gb.any():
             notes.append(f"{int(out_gb.sum())} rows lie outside Great Britain; set aside.")
@@ -1387,8 +1410,9 @@ def _place(
     if area is not None:
         outside = outside | (located & ~_in_given_area(area, x, y, target))
     return _Placed(
-        x=x, y=y, located=located, outside=outside, far=far, target=target, source=source
-    )
+        x=x, y=y, located=located, outside=outside, far=far, target=target, source=source,
+        target_is_bng=target_is_bng,
+    )  # fmt: skip
 
 
 def _without_placeholders(
@@ -1442,8 +1466,10 @@ def _source_crs(
         _refuse_degrees_as_metres(a[located], b[located], source=source, names=names, origin=origin)
     else:  # a 0 in either coordinate (a placeholder) says nothing of the system
         some_zero = (a == 0) | (b == 0)
-        known = (np.where(some_zero, np.nan, a), np.where(some_zero, np.nan, b))
-        source = _detect_crs(*(known if some_zero.any() else (a, b)), names=names, origin=origin)
+        known = (a, b)  # the usual case: no copy
+        if some_zero.any():
+            known = (np.where(some_zero, np.nan, a), np.where(some_zero, np.nan, b))
+        source = _detect_crs(*known, names=names, origin=origin)
     _refuse_swapped(a, b, located, source=source, names=names, origin=origin)
     return source
 
@@ -1679,11 +1705,11 @@ def read_incidents(
     report = _report(
         table=table, events=events, reason=reason, ids=ids, roles=roles, placed=placed,
         files=files, notes=notes, midnight=midnight,
-        n_at_midnight=int(events["at_midnight"].sum()),
+        n_at_midnight=int(np.count_nonzero(events["at_midnight"].to_numpy())),
     )  # fmt: skip
     set_aside = np.flatnonzero(reason)
     labels = np.asarray(("", *_REASONS), dtype=object)[reason[set_aside]]
-    if placed.target.to_epsg() == BNG_EPSG:  # the rows outside Great Britain say so
+    if placed.target_is_bng:  # the rows outside Great Britain say so
         labels[placed.far[set_aside] & (reason[set_aside] == _OUTSIDE)] = "outside Great Britain"
     rows = set_aside if len(set_aside) else slice(0)  # an empty slice: no take of each column
     rejected = table.iloc[rows].assign(reason=labels, start=times.start.iloc[rows])
@@ -1712,10 +1738,10 @@ def _repeated(
     first, then the most complete (most cells filled), then the first by file name and row.
     """
     text = _arrow_text(ids)
-    if isinstance(text, pa.ChunkedArray):  # several files: one array to encode
-        text = text.combine_chunks()
     if all_distinct(text):  # the usual case, proved from the bytes' hashes
         return np.zeros(len(text), dtype=bool)
+    if isinstance(text, pa.ChunkedArray):  # blocks or several files: one array to encode
+        text = text.combine_chunks()
     encoded = pc.dictionary_encode(text)
     if len(encoded.dictionary) == len(text) - text.null_count:  # every reference differs
         return np.zeros(len(text), dtype=bool)
@@ -1750,8 +1776,9 @@ def _reasons(
     n = len(start)
     masks = (np.isnat(start), ~placed.located, placed.outside, end < start)  # NaT: never <
     reason = np.zeros(n, dtype=np.int8)
-    for code, mask in enumerate(masks, start=2):
-        reason[(reason == 0) & mask] = code
+    for code, mask in reversed(tuple(enumerate(masks, start=2))):  # the first written last wins
+        if mask.any():  # the usual case: most masks hold no row at all
+            reason[mask] = code
     if ids is not None:
         reason[_repeated(ids, reason, table)] = 1
     return reason
@@ -1768,16 +1795,23 @@ def _events(
 ) -> pd.DataFrame:
     """Return the kept rows as the events table (``x_m``, ``y_m``; no points yet)."""
     kept = keep.to_numpy(dtype=bool)
-    rows = np.flatnonzero(kept)
-    start = times.start.to_numpy(dtype="datetime64[ns]")[rows]
-    end = times.end.to_numpy(dtype="datetime64[ns]")[rows]
+    every = bool(kept.all())  # the usual case: no row set aside, nothing to filter
+    rows = slice(None) if every else np.flatnonzero(kept)
+
+    def kept_of(values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        """The kept rows' values: a new array, or ``values`` itself when all are kept and
+        it is writable (every such array here is the reader's own, not used again)."""
+        return values[rows] if not every or not values.flags.writeable else values
+
+    start = kept_of(times.start.to_numpy(dtype="datetime64[ns]"))
+    end = kept_of(times.end.to_numpy(dtype="datetime64[ns]"))
+    if np.may_share_memory(start, end):  # no "to" column: end is start; a column each
+        end = end.copy()
     at_midnight = recorded_at_midnight(start, end)  # as recorded
     if times.start_at_24 is not None:  # 24:00 is a time written out, never "time unknown"
         at_midnight &= ~times.start_at_24[rows]
     if midnight == "unknown":
         end = np.where(at_midnight, start + np.timedelta64(1, "D"), end)
-
-    every = bool(kept.all())  # the usual case: no row set aside, nothing to filter
 
     def text(column: str, missing: str) -> pd.Series:
         values = table[column].array
@@ -1785,7 +1819,8 @@ def _events(
         return taken.fillna(missing).astype(str) if taken.hasnans else taken
 
     source_file = text("source_file", "")  # never missing; the same Arrow strings, no copy
-    source_row = table["source_row"].to_numpy(dtype=np.int64)[rows]
+    source_row = kept_of(table["source_row"].to_numpy(dtype=np.int64))
+    n_kept = len(start)
     return pd.DataFrame(
         {
             "incident_id": text(roles["id"], "")
@@ -1796,14 +1831,14 @@ def _events(
             "end": end,
             "location": text(roles["location"], "")
             if "location" in roles
-            else pd.Series("", index=range(len(rows)), dtype=str),
+            else pd.Series("", index=range(n_kept), dtype=str),
             "source_file": source_file,
             "source_row": source_row,
             "at_midnight": at_midnight,
-            "x_m": placed.x[kept],
-            "y_m": placed.y[kept],
+            "x_m": kept_of(placed.x),
+            "y_m": kept_of(placed.y),
         },
-        copy=False,  # every array here is new: no copy (nor stacking into blocks) needed
+        copy=False,  # every array here is the reader's own: no copy needed
     )
 
 
