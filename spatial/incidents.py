@@ -24,7 +24,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -48,7 +48,13 @@ from spatial._fast_text import (
     may_be_padded,
 )
 from spatial.crs import BNG, BNG_EPSG, WGS84
-from spatial.errors import CRSError, EmptyInputError, InputDataError, MissingColumnError
+from spatial.errors import (
+    CRSError,
+    EmptyInputError,
+    InputDataError,
+    MissingColumnError,
+    PatchmapError,
+)
 from spatial.validate import (
     check_readable,
     copy_note,
@@ -80,6 +86,8 @@ __all__ = [
     "recorded_at_midnight",
     "refuse_no_events",
 ]
+
+_ArrayT = TypeVar("_ArrayT", bound="np.ndarray[Any, Any]")
 
 IncidentSource = str | Path | tuple[str, bytes]
 """A CSV or .xlsx file, a folder of them, or an upload as ``(name, bytes)``."""
@@ -356,12 +364,15 @@ def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
         yield path.name, read_file_bytes(path, what="extract")
 
 
-def _read_table(name: str, data: bytes) -> tuple[list[str], pd.DataFrame]:
+def _read_table(
+    name: str, data: bytes, *, given: Mapping[str, str]
+) -> tuple[list[str], pd.DataFrame, frozenset[str]]:
     """
     Read one CSV or .xlsx as text columns, stripped, empty cells as missing (cleaned once).
 
-    Returns the file's own columns (names stripped) and the frame of them plus ``source_file``
-    and ``source_row`` (the row as a spreadsheet numbers it).
+    Returns the file's own columns (names stripped), the frame of them plus ``source_file``
+    and ``source_row`` (the row as a spreadsheet numbers it), and the columns not yet checked
+    for padded cells (see :func:`_read_csv_text`).
     """
     if name.lower().endswith(".xlsx"):
         if not data:
@@ -380,17 +391,17 @@ def _read_table(name: str, data: bytes) -> tuple[list[str], pd.DataFrame]:
                 f"reads the first sheet only (sheets: {sheets}). Move the extract's sheet first."
             )
             raise EmptyInputError(msg)
-        return _with_source(frame.apply(_clean), name)
-    table = _read_csv_text(name, data)
+        return (*_with_source(frame.apply(_clean), name), frozenset())
+    table, deferred = _read_csv_text(name, data, given=given)
     columns = [str(c).strip() for c in table.column_names]
     if _SOURCE_COLUMNS & set(columns):  # the file has a column of that name: pandas replaces it
-        return _with_source(table.to_pandas(), name)
+        return (*_with_source(table.to_pandas(), name), deferred)
     n = len(table)
     table = table.rename_columns(columns).append_column(
         "source_file", _repeated_text(name, n)
     )  # built in Arrow: adding columns to a pandas frame costs more than converting them
     table = table.append_column("source_row", pa.array(np.arange(2, n + 2, dtype=np.int64)))
-    return columns, table.to_pandas(split_blocks=True)
+    return columns, table.to_pandas(split_blocks=True), deferred
 
 
 _SOURCE_COLUMNS: Final = frozenset({"source_file", "source_row"})
@@ -429,7 +440,9 @@ def _block_size(n_bytes: int) -> int:
     return max(1 << 20, -(-n_bytes // max(int(pa.cpu_count()), 1)) + 1)
 
 
-def _read_csv_text(name: str, data: bytes) -> pa.Table:
+def _read_csv_text(
+    name: str, data: bytes, *, given: Mapping[str, str]
+) -> tuple[pa.Table, frozenset[str]]:
     """
     Read CSV bytes as cleaned string columns with Arrow's CSV reader (several times pandas').
 
@@ -437,7 +450,12 @@ def _read_csv_text(name: str, data: bytes) -> pa.Table:
     Arrow as it is (no decoding into Python text), whose reader checks it is UTF-8: a file that is
     not is refused with :func:`~spatial.validate.decode_text`'s message (byte and line). Each
     column is stripped and emptied cells made missing in Arrow, once, so later steps never clean
-    a column again.
+    a column again; except the date and coordinate columns the parse will read (found by
+    :func:`_parsed_columns` from the header and ``given``), returned as not yet checked: their
+    fast parsers prove them clean (a date of one fixed layout, a number Arrow reads, has no
+    space at its edges) or :func:`_clean_column` cleans them before they are read as text.
+    They are checked here after all when every other column has an empty cell: only a column
+    without one proves that no row is wholly blank, as the blank-row check takes it.
     """
     data = _csv_bytes(name, data)
     end = data.find(b"\n")
@@ -470,21 +488,92 @@ def _read_csv_text(name: str, data: bytes) -> pa.Table:
             decode_text(data, source=name)  # names the first byte that is not UTF-8
         msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
         raise InputDataError(msg) from err
+    names = [str(c).strip() for c in table.column_names]
+    deferred = _parsed_columns(names, given)
     for i, column in enumerate(table.columns):
-        if not may_be_padded(column):  # a look at each value's edge bytes; no copy
-            continue
-        stripped = pc.utf8_trim_whitespace(column)
-        if not stripped.equals(column):  # only columns with padded cells are rebuilt
-            blank = pc.equal(stripped, "")
-            cleaned = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
+        if names[i] not in deferred and (cleaned := _trimmed(column)) is not None:
             table = table.set_column(i, table.column_names[i], cleaned)
-    return table
+    if deferred and all(
+        table.column(i).null_count for i in range(len(names)) if names[i] not in deferred
+    ):  # a row may be wholly blank: check the deferred columns too
+        for i, column in enumerate(table.columns):
+            if names[i] in deferred and (cleaned := _trimmed(column)) is not None:
+                table = table.set_column(i, table.column_names[i], cleaned)
+        deferred = frozenset()
+    return table, deferred
+
+
+def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """
+    Return the column with its values stripped and emptied ones missing; ``None`` if the same.
+
+    A look at each value's edge bytes first (:func:`~spatial._fast_text.may_be_padded`, no
+    copy): only columns with padded cells are rebuilt.
+    """
+    if not may_be_padded(column):
+        return None
+    stripped = pc.utf8_trim_whitespace(column)
+    if stripped.equals(column):
+        return None
+    blank = pc.equal(stripped, "")
+    cleaned: pa.ChunkedArray = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
+    return cleaned
+
+
+def _parsed_columns(names: Sequence[str], given: Mapping[str, str]) -> frozenset[str]:
+    """
+    Return the date and coordinate columns whose fast parsers will read them, by name.
+
+    The roles :func:`_find_columns` will find; none when it would refuse the columns (its error
+    comes later, as before) or when two columns share a name. A date column read with a time or
+    hour column beside it is not among them (the fast date parser does not read those), nor a
+    column given another role too.
+    """
+    if len(set(names)) != len(names):
+        return frozenset()
+    try:
+        roles = _find_columns(names, given, source="")
+    except PatchmapError:
+        return frozenset()
+    used = ["x", "y"] if {"x", "y"} <= roles.keys() else ["lon", "lat"]
+    used += [w for w in ("from", "to") if w in roles and _fast_eligible(roles, w)]
+    parsed = {roles[r] for r in used if r in roles}
+    other = {c for r, c in roles.items() if r not in used and r != "dates"}
+    return frozenset(parsed - other)  # a column read in another role too is checked now
+
+
+def _fast_eligible(roles: Mapping[str, str], which: Literal["from", "to"]) -> bool:
+    """Whether :func:`_timestamp` reads the column of ``which`` with the fast parser first."""
+    return f"{which}_time" not in roles and (which == "to" or "hour" not in roles)
+
+
+def _clean_column(table: pd.DataFrame, column: str, unchecked: set[str]) -> bool:
+    """
+    Strip a column not yet checked (see :func:`_read_csv_text`) in ``table``, as reading does.
+
+    Returns whether any value changed. A column already checked is left as it is.
+    """
+    if column not in unchecked:
+        return False
+    unchecked.discard(column)
+    cleaned = _trimmed(_arrow_text(table[column]))
+    if cleaned is None:
+        return False
+    table[column] = cleaned.to_pandas().array  # the dtype reading gives: pandas' Arrow text
+    return True
 
 
 def _read_all(
-    sources: Sequence[IncidentSource],
-) -> tuple[pd.DataFrame, list[str], list[str]]:
+    sources: Sequence[IncidentSource], *, given: Mapping[str, str]
+) -> tuple[pd.DataFrame, list[str], list[str], set[str]]:
+    """
+    Read every file; return the rows, the files read, notes and the columns not yet checked.
+
+    Columns not yet checked for padded cells (see :func:`_read_csv_text`) must be proven clean
+    or cleaned with :func:`_clean_column` before their text is used.
+    """
     frames: list[pd.DataFrame] = []
+    unchecked: set[str] = set()
     files: list[str] = []
     notes: list[str] = []
     seen: dict[int, list[tuple[str, bytes]]] = {}  # by size: only equal sizes are compared
@@ -497,7 +586,8 @@ def _read_all(
                 continue
             seen.setdefault(len(data), []).append((name, data))
             files.append(name)
-            columns, frame = _read_table(name, data)
+            columns, frame, deferred = _read_table(name, data, given=given)
+            unchecked |= deferred
             if frames and columns != layout:
                 msg = (
                     f"{name}: its columns differ from {files[0]}'s "
@@ -512,7 +602,7 @@ def _read_all(
     if table.empty:
         msg = f"{', '.join(files)}: no rows. Export the extract with at least one crime."
         raise EmptyInputError(msg)
-    return table, files, notes
+    return table, files, notes, unchecked
 
 
 def _repeated_text(text: str, n: int) -> pa.Array:
@@ -1039,24 +1129,34 @@ def _untimed(stamp: pd.Series, text: pd.Series, *, has_time: bool) -> npt.NDArra
 
 
 def _timestamp(
-    table: pd.DataFrame, roles: Mapping[str, str], which: Literal["from", "to"], notes: list[str]
+    table: pd.DataFrame,
+    roles: Mapping[str, str],
+    which: Literal["from", "to"],
+    notes: list[str],
+    unchecked: set[str],
 ) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
     """
     One end of the window: date (+ time column, + hour/minute), and where it had no time.
 
     A date without a time (a date-only value, an empty time or hour cell beside a date) comes
-    back at 00:00 of its day and is flagged, so the caller reads it as the whole day.
+    back at 00:00 of its day and is flagged, so the caller reads it as the whole day. A column
+    not yet checked for padded cells is proven clean by the fast parser (a date of one fixed
+    layout has no space at its edges) or cleaned and read again, as if cleaned when read.
     """
     column = roles[which]
     time_role = f"{which}_time"
-    if time_role not in roles and (which == "to" or "hour" not in roles):
+    if _fast_eligible(roles, which):
         # a column of one exact layout holds no UTC offset: no look for one
         fast = _fast_dates(table[column], order=roles.get("dates"))
+        if fast is None and _clean_column(table, column, unchecked):
+            fast = _fast_dates(table[column], order=roles.get("dates"))
+        unchecked.discard(column)  # proven clean, or cleaned
         if fast is not None:
             stamps, fast_has_time = fast  # one layout: every value has a time, or none has
             return stamps, np.zeros(len(stamps), dtype=bool) if fast_has_time else (
                 stamps.notna().to_numpy()
             )
+    _clean_column(table, column, unchecked)
     values, had_offset = _strip_offset(table[column], column=column, notes=notes)
     values, at_24 = _hour_24(values, notes, column=column)
     stamp = _parse_dates(values, column=column, order=roles.get("dates"), origin=table)
@@ -1102,7 +1202,11 @@ def _timestamp(
 
 
 def _timestamp_in_order(
-    table: pd.DataFrame, roles: Mapping[str, str], which: Literal["from", "to"], notes: list[str]
+    table: pd.DataFrame,
+    roles: Mapping[str, str],
+    which: Literal["from", "to"],
+    notes: list[str],
+    unchecked: set[str],
 ) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
     """
     Read one end of the window, in the order the other date column shows if need be.
@@ -1111,25 +1215,29 @@ def _timestamp_in_order(
     column may: a day above 12 there proves day-first for both.
     """
     try:
-        return _timestamp(table, roles, which, notes)
+        return _timestamp(table, roles, which, notes, unchecked)
     except _AmbiguousOrderError:
         other: Literal["from", "to"] = "to" if which == "from" else "from"
-        if other not in roles or not _shows_day_first(table, roles, other):
+        if other not in roles or not _shows_day_first(table, roles, other, unchecked):
             raise
     notes.append(f"{roles[which]}: read day-first, as {roles[other]} shows (a day above 12).")
-    return _timestamp(table, {**roles, "dates": "day-first"}, which, notes)
+    return _timestamp(table, {**roles, "dates": "day-first"}, which, notes, unchecked)
 
 
 def _shows_day_first(
-    table: pd.DataFrame, roles: Mapping[str, str], which: Literal["from", "to"]
+    table: pd.DataFrame,
+    roles: Mapping[str, str],
+    which: Literal["from", "to"],
+    unchecked: set[str],
 ) -> bool:
     """Whether a date column, read on its own, is day-first (dd/mm/yyyy with a day above 12)."""
+    _clean_column(table, roles[which], unchecked)  # its text is looked at first
     values = table[roles[which]].dropna()
     layout = _numeric_layout(str(values.iloc[0])) if len(values) else None
     if layout is None or layout[0] != "%d/%m/%Y":
         return False
     try:
-        _timestamp(table, roles, which, [])
+        _timestamp(table, roles, which, [], unchecked)
     except InputDataError:  # ambiguous too, month-first, or not dates: it shows nothing
         return False
     return True
@@ -1195,7 +1303,9 @@ def _filled(stamps: pd.Series, other: pd.Series) -> pd.Series:
     return pd.Series(filled, index=stamps.index, name=stamps.name)
 
 
-def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _Times:
+def _times(
+    table: pd.DataFrame, roles: Mapping[str, str], notes: list[str], unchecked: set[str]
+) -> _Times:
     """
     Return each row's window: an exact time, a from-to window, or a whole day.
 
@@ -1204,7 +1314,7 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
     the end of that day.
     """
     if "from" in roles:
-        start, untimed = _timestamp_in_order(table, roles, "from", notes)
+        start, untimed = _timestamp_in_order(table, roles, "from", notes, unchecked)
     else:
         start, untimed = _split_date(table, roles)
     dated = ~np.isnat(start.to_numpy(dtype="datetime64[ns]"))  # no copy of the dates
@@ -1218,7 +1328,7 @@ def _times(table: pd.DataFrame, roles: Mapping[str, str], notes: list[str]) -> _
         raise InputDataError(msg)
     whole_day = _plus_day(start, untimed)
     if "to" in roles:
-        end, end_untimed = _timestamp_in_order(table, roles, "to", notes)
+        end, end_untimed = _timestamp_in_order(table, roles, "to", notes, unchecked)
         end = _filled(_plus_day(end, end_untimed), whole_day)
     else:
         end = whole_day
@@ -1249,28 +1359,47 @@ def _numbers(raw: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bo
     separators dropped. Where a value is no number is ``None`` when no value came out NaN
     (then no value is missing or malformed).
     """
-    text = _arrow_text(raw)
+    floats = _cast_numbers(raw)
+    if floats is not None:
+        return floats
+    numbers = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
+    bad = (raw.notna() & numbers.isna()).to_numpy(dtype=bool)
+    return numbers.to_numpy(dtype=np.float64, na_value=np.nan), bad
+
+
+def _cast_numbers(
+    raw: pd.Series,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None:
+    """:func:`_numbers` by Arrow's cast, or ``None`` when a value is not a plain number."""
     try:
-        cast = pc.cast(text, pa.float64())
+        floats = pc.cast(_arrow_text(raw), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        numbers = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
-        bad = (raw.notna() & numbers.isna()).to_numpy(dtype=bool)
-        return numbers.to_numpy(dtype=np.float64, na_value=np.nan), bad
-    values: npt.NDArray[np.float64] = cast.to_numpy(zero_copy_only=False)
+        return None
+    values: npt.NDArray[np.float64] = floats.to_numpy(zero_copy_only=False)
     nan = np.isnan(values)
     return values, (raw.notna().to_numpy(dtype=bool) & nan) if nan.any() else None
 
 
 def _coordinates(
-    table: pd.DataFrame, roles: Mapping[str, str]
+    table: pd.DataFrame, roles: Mapping[str, str], unchecked: set[str]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], bool]:
-    """Numbers from the x/y (or lon/lat) columns, and whether they were named as lon/lat."""
+    """
+    Numbers from the x/y (or lon/lat) columns, and whether they were named as lon/lat.
+
+    A column not yet checked for padded cells is proven clean by Arrow's cast (which reads no
+    number with a space at its edge), or cleaned first, as if cleaned when read.
+    """
     geographic = not ({"x", "y"} <= roles.keys())
     names = ("lon", "lat") if geographic else ("x", "y")
     out = []
     for role in names:
-        raw = table[roles[role]]
-        numbers, bad = _numbers(raw)
+        column = roles[role]
+        floats = _cast_numbers(table[column]) if column in unchecked else None
+        if floats is None:
+            _clean_column(table, column, unchecked)
+        unchecked.discard(column)  # proven clean, or cleaned
+        raw = table[column]
+        numbers, bad = floats if floats is not None else _numbers(raw)
         if bad is not None and bad.any():
             at = int(np.flatnonzero(bad)[0])
             source, row = _origin(table, at)
@@ -1356,8 +1485,9 @@ def _place(
     crs: str | None,
     area: BaseGeometry | gpd.GeoSeries | gpd.GeoDataFrame | None,
     notes: list[str],
+    unchecked: set[str],
 ) -> _Placed:
-    a, b, geographic = _coordinates(table, roles)
+    a, b, geographic = _coordinates(table, roles, unchecked)
     names = (roles["lon"], roles["lat"]) if geographic else (roles["x"], roles["y"])
     located = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
     source = _source_crs(a, b, located, crs=crs, names=names, origin=table)
@@ -1694,10 +1824,12 @@ def read_incidents(
     if not paths:
         msg = "No extract files were given. Choose the force's CSV or .xlsx extract, or a folder."
         raise EmptyInputError(msg)
-    table, files, notes = _read_all(paths)
+    table, files, notes, unchecked = _read_all(paths, given=columns or {})
     roles = _find_columns(list(table.columns), columns or {}, source=files[0])
-    times = _times(table, roles, notes)
-    placed = _place(table, roles, crs=crs, area=area, notes=notes)
+    times = _times(table, roles, notes, unchecked)
+    placed = _place(table, roles, crs=crs, area=area, notes=notes, unchecked=unchecked)
+    for column in sorted(unchecked):  # any the parsers did not read (none, as a rule)
+        _clean_column(table, column, unchecked)
     ids = table[roles["id"]] if "id" in roles else None
     reason = _reasons(times, placed, ids, table)
     keep = pd.Series(reason == 0, index=table.index)
@@ -1798,10 +1930,12 @@ def _events(
     every = bool(kept.all())  # the usual case: no row set aside, nothing to filter
     rows = slice(None) if every else np.flatnonzero(kept)
 
-    def kept_of(values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-        """The kept rows' values: a new array, or ``values`` itself when all are kept and
-        it is writable (every such array here is the reader's own, not used again)."""
-        return values[rows] if not every or not values.flags.writeable else values
+    def kept_of(values: _ArrayT) -> _ArrayT:
+        # the reader's own arrays, not used again: taken as they are when every row is kept
+        # (and they are writable: an array Arrow lends is read-only)
+        if every:
+            return values if values.flags.writeable else values.copy()
+        return cast("_ArrayT", values[rows])
 
     start = kept_of(times.start.to_numpy(dtype="datetime64[ns]"))
     end = kept_of(times.end.to_numpy(dtype="datetime64[ns]"))
