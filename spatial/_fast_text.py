@@ -50,6 +50,7 @@ __all__ = [
     "FixedDates",
     "all_distinct",
     "fixed_width_dates",
+    "fixed_width_numbers",
     "fixed_width_seconds",
     "may_be_padded",
 ]
@@ -317,6 +318,86 @@ def _seconds(
             within += values[code].astype(np.int32) * scale
     seconds: npt.NDArray[np.int64] = first_s.take(index) + within
     return seconds, has_time
+
+
+_MAX_DIGITS: Final = 15
+"""Digits of a number read exactly as a 64-bit integer and as a double (10**15 < 2**53)."""
+_DOT: Final = ord(".")
+
+
+def fixed_width_numbers(text: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.float64] | None:
+    """
+    Return the numbers of a column of plain decimals all written alike, as Arrow's cast would.
+
+    Parameters
+    ----------
+    text
+        Strings (missing values null), such as eastings ``459937`` or ``459937.50``.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Doubles (NaN where a value is missing), or ``None`` unless every value present is the
+        same number of bytes, all ASCII digits but for a decimal point at one same place, at
+        most 15 digits: then read the column the general way (Arrow's cast).
+
+    Notes
+    -----
+    The digits are read as one integer (exact: under 2**53) and divided by the power of ten
+    of the decimals (exact too): one correctly rounded division, so each double is the one
+    nearest the decimal written, as a correctly rounded parser (Arrow's) gives. Every byte being
+    a digit or the point, no value has a space at its edges either.
+    """
+    if text.type not in _TEXT_TYPES:
+        return None
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    out = np.full(len(text), np.nan, dtype=np.float64)
+    at = 0
+    for chunk in chunks:
+        if chunk.null_count < len(chunk):
+            read = _chunk_numbers(chunk)
+            if read is None:
+                return None
+            numbers, present = read
+            if present is None:
+                out[at : at + len(chunk)] = numbers
+            else:
+                out[at + np.flatnonzero(present)] = numbers
+        at += len(chunk)
+    return out
+
+
+def _chunk_numbers(
+    chunk: pa.Array,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None:
+    """Return the present numbers of a chunk and where they are (``None``: all), or ``None``."""
+    width = int(np.diff(_offsets(chunk)).max())
+    matrix = _bytes_matrix(chunk, width) if width else None
+    if matrix is None:
+        return None
+    chars, present = matrix
+    dots = np.flatnonzero(chars[0] == _DOT)
+    if len(dots) > 1 or width - len(dots) > _MAX_DIGITS or width == len(dots):
+        return None
+    dot = int(dots[0]) if len(dots) else width
+    if dot < width and (_strided(chars, dot, "u1") != _DOT).any():
+        return None
+    value = np.zeros(len(chars), dtype=np.int64)
+    for start, stop in ((0, dot), (dot + 1, max(dot + 1, width))):
+        for place in range(start, stop - 1, 2):  # two digits at a time
+            pair = _pair_values().take(_strided(chars, place, "<u2"))
+            if pair.max() > 99:  # noqa: PLR2004 - a byte that is not a digit
+                return None
+            value = value * 100 + pair
+        if (stop - start) % 2:  # one digit left
+            digit = _strided(chars, stop - 1, "u1") - np.uint8(_ZERO)  # not a digit: above 9
+            if digit.max() > 9:  # noqa: PLR2004
+                return None
+            value = value * 10 + digit
+    numbers = value.astype(np.float64)
+    if width - dot > 1:  # decimals: one exact division
+        numbers /= float(10 ** (width - dot - 1))
+    return numbers, present
 
 
 _PRINTABLE_FROM: Final = np.uint8(33)
