@@ -226,12 +226,13 @@ def _chunk_dates(chunk: pa.Array, layout: _Layout) -> _ChunkDates | None:
     if matrix is None:
         return None
     chars, present = matrix
-    values = _fields(chars, fields, literals)
-    parts = None if values is None else _seconds(values)
-    if values is None or parts is None:
+    if any((_strided(chars, at, "u1") != byte).any() for at, byte in literals):
         return None
-    seconds, has_time = parts
-    return seconds, present, has_time, int(values["d"].max())
+    read = _seconds(chars, fields)
+    if read is None:
+        return None
+    seconds, has_time, latest_day = read
+    return seconds, present, has_time, latest_day
 
 
 @functools.cache
@@ -240,11 +241,38 @@ def _pair_values() -> npt.NDArray[np.uint8]:
     Return the number each pair of digit bytes reads as, by the pair as a little-endian ``uint16``.
 
     ``b"25"`` (the ``uint16`` ``0x3532``) reads 25; a pair with any byte that is not a digit reads
-    255, above every field's highest value, so the range checks of :func:`_seconds` refuse it.
+    255, above any two digits, so a caller checking the largest value refuses it.
     """
     table = np.full(1 << 16, 255, dtype=np.uint8)
     tens, units = np.divmod(np.arange(100), 10)
     table[(_ZERO + tens) | ((_ZERO + units) << 8)] = np.arange(100)
+    return table
+
+
+_NOT_A_FIELD: Final = -(1 << 24)
+"""What a pair of bytes that is no value of its field adds: any sum holding it is below 0."""
+_FIELD_PARTS: Final = {
+    "C": (FIRST_YEAR // 100, LAST_YEAR // 100, 1200, FIRST_YEAR * 12),
+    "y": (0, 99, 12, 0),
+    "m": (1, 12, 1, 1),
+    "d": (1, 31, 1, 0),
+    "H": (0, _MAX["H"], 3600, 0),
+    "M": (0, _MAX["M"], 60, 0),
+    "S": (0, _MAX["S"], 1, 0),
+}
+"""Each two-digit field (``C`` and ``y`` the two halves of ``%Y``): its lowest and highest
+value, and what a value ``v`` adds, ``v * scale - shift``: the month's place in
+:func:`_month_tables` (``C``, ``y``, ``m``), the day, or the seconds into the day."""
+
+
+@functools.cache
+def _field_table(code: str) -> npt.NDArray[np.int32]:
+    """Return what each pair of bytes (as :func:`_pair_values` reads it) adds for a field."""
+    lowest, highest, scale, shift = _FIELD_PARTS[code]
+    table = np.full(1 << 16, _NOT_A_FIELD if code != "d" else 0, dtype=np.int32)
+    value = np.arange(lowest, highest + 1)
+    tens, units = np.divmod(value, 10)
+    table[(_ZERO + tens) | ((_ZERO + units) << 8)] = value * scale - shift
     return table
 
 
@@ -258,66 +286,46 @@ def _strided(
     return view
 
 
-def _fields(
-    chars: npt.NDArray[np.uint8], fields: dict[str, int], literals: tuple[tuple[int, int], ...]
-) -> dict[str, npt.NDArray[np.uint8]] | None:
-    """
-    Return each field's numbers (``Y`` as its two halves ``C`` and ``y``), or ``None``.
-
-    ``None`` when a separator is not in place. Each field's two bytes are read in place, at a
-    stride of one row, and looked up in :func:`_pair_values`: a pair that is not two digits
-    reads 255, which every field's range check refuses.
-    """
-    if any((_strided(chars, at, "u1") != byte).any() for at, byte in literals):
-        return None
-    pairs = _pair_values()
-    values: dict[str, npt.NDArray[np.uint8]] = {}
-    for code, at in fields.items():
-        if code == "Y":
-            values["C"] = pairs.take(_strided(chars, at, "<u2"))
-            values["y"] = pairs.take(_strided(chars, at + 2, "<u2"))
-        else:
-            values[code] = pairs.take(_strided(chars, at, "<u2"))
-    return values
+def _part(chars: npt.NDArray[np.uint8], code: str, at: int) -> npt.NDArray[np.int32]:
+    """Return what the field ``code`` at place ``at`` adds, for each row (one lookup a row)."""
+    return _field_table(code).take(_strided(chars, at, "<u2"))
 
 
 def _seconds(
-    values: dict[str, npt.NDArray[np.uint8]],
-) -> tuple[npt.NDArray[np.int64], bool] | None:
+    chars: npt.NDArray[np.uint8], fields: dict[str, int]
+) -> tuple[npt.NDArray[np.int64], bool, int] | None:
     """
-    Return seconds since 1970 from the fields and whether any has a time of day.
+    Return seconds since 1970 of each row, whether any has a time of day, the latest day.
 
-    ``None`` when any date or time does not exist (or a field is not two digits: 255).
+    Each field's two bytes are read in place, at a stride of one row, and looked up in the
+    field's :func:`_field_table`: what it adds to the month's place or to the seconds into the
+    day, or a large negative number for a pair that is no value of the field (not two digits,
+    or out of range: month 13, hour 24), so one look at the lowest sum refuses it. ``None``
+    when any date or time does not exist.
     """
-    century, month, day = values["C"], values["m"], values["d"]
-    if (
-        century.min() < FIRST_YEAR // 100
-        or century.max() > LAST_YEAR // 100
-        or values["y"].max() > 99  # noqa: PLR2004
-        or month.min() < 1
-        or month.max() > 12  # noqa: PLR2004
-        or day.min() < 1
-        or day.max() > 31  # noqa: PLR2004
-    ):
-        return None
-    year = century.astype(np.int32) * 100 + values["y"]
-    if year.min() < FIRST_YEAR or year.max() > LAST_YEAR:
-        return None
-    index = (year - FIRST_YEAR) * 12 + month - 1  # int32 throughout
+    at_year = fields["Y"]
+    month = _part(chars, "C", at_year) + _part(chars, "y", at_year + 2)
+    month += _part(chars, "m", fields["m"])
     first_s, length = _month_tables()
-    late = np.flatnonzero(day > 28)  # noqa: PLR2004 - only these can pass their month's end
-    if len(late) and (day[late] > length[index[late]]).any():
+    day = _part(chars, "d", fields["d"])  # 0 when no day of a month (nor two digits)
+    if month.min() < 0 or month.max() >= len(first_s) or day.min() < 1:
         return None
-    within = day.astype(np.int32) * 86_400 - 86_400  # seconds into the month: under 2**31
+    late = np.flatnonzero(day > 28)  # noqa: PLR2004 - only these can pass their month's end
+    if len(late) and (day[late] > length[month[late]]).any():
+        return None
+    within = day * 86_400  # seconds into the month: under 2**31, so int32 arithmetic
+    within -= 86_400
     has_time = False
-    for code, scale in (("H", 3600), ("M", 60), ("S", 1)):
-        if code in values:
-            if values[code].max() > _MAX[code]:
-                return None
-            has_time = has_time or bool(values[code].any())
-            within += values[code].astype(np.int32) * scale
-    seconds: npt.NDArray[np.int64] = first_s.take(index) + within
-    return seconds, has_time
+    for code in ("H", "M", "S"):
+        if code in fields:
+            part = _part(chars, code, fields[code])
+            has_time = has_time or bool(part.any())  # an invalid pair is not 0 either
+            within += part
+    if within.min() < 0:  # an hour, minute or second that does not exist
+        return None
+    seconds: npt.NDArray[np.int64] = first_s.take(month)
+    seconds += within
+    return seconds, has_time, int(day.max())
 
 
 _MAX_DIGITS: Final = 15

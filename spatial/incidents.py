@@ -1501,7 +1501,7 @@ def _place(
     located = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
     source = _source_crs(a, b, located, crs=crs, names=names, origin=table)
     located = _without_placeholders(a, b, source=source, names=names, notes=notes)
-    if source.to_epsg() == BNG_EPSG:  # the common case: no reprojection, checks in metres
+    if source.srs == BNG or source.to_epsg() == BNG_EPSG:  # the common case: checks in metres
         outside = located & ~in_gb_metres(a, b)
         _refuse_all_outside(a, b, located, outside, where="in Great Britain", origin=table)
         if outside.any():
@@ -2060,6 +2060,7 @@ def _report(  # noqa: PLR0913 - one field per bucket
     )
     if n_at_midnight:
         notes.append(midnight_note(n_at_midnight, len(events), midnight=midnight))
+    target = placed.target.to_string()  # asked of pyproj once (one CRS, as a rule)
     return IncidentReport(
         n_rows=len(table),
         n_events=len(events),
@@ -2070,8 +2071,8 @@ def _report(  # noqa: PLR0913 - one field per bucket
         n_bad_window=counts["window ends before it starts"],
         n_possible_duplicates=n_possible,
         n_at_midnight=n_at_midnight,
-        crs=placed.target.to_string(),
-        source_crs=placed.source.to_string(),
+        crs=target,
+        source_crs=target if placed.source is placed.target else placed.source.to_string(),
         columns=dict(roles),
         files=tuple(files),
         midnight=midnight,
