@@ -1427,14 +1427,24 @@ def _detect_crs(
     *,
     names: tuple[str, str],
     origin: pd.DataFrame,
+    in_gb: npt.NDArray[np.bool_] | None = None,
 ) -> CRS:
-    """British National Grid or WGS84 when the values say so unambiguously, else an error."""
+    """
+    British National Grid or WGS84 when the values say so unambiguously, else an error.
+
+    ``in_gb`` is :func:`~spatial.validate.in_gb_metres` of ``x`` and ``y`` when the caller has
+    it already (rows that are not finite are not looked at).
+    """
     ok = np.isfinite(x) & np.isfinite(y)
-    xs, ys = (x, y) if ok.all() else (x[ok], y[ok])  # the usual case: no copy
+    every = bool(ok.all())
+    xs, ys = (x, y) if every else (x[ok], y[ok])  # the usual case: no copy
     if not len(xs):
         return CRS.from_user_input(BNG)
-    degrees = (np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all()  # noqa: PLR2004
-    bng = in_gb_metres(xs, ys).mean() > 0.5 and (xs > 1_000).mean() > 0.5  # noqa: PLR2004
+    degrees = bool(  # min and max: no array of absolute values
+        xs.min() >= -180 and xs.max() <= 180 and ys.min() >= -90 and ys.max() <= 90  # noqa: PLR2004
+    )
+    inside = in_gb_metres(xs, ys) if in_gb is None else in_gb if every else in_gb[ok]
+    bng = inside.mean() > 0.5 and (xs > 1_000).mean() > 0.5  # noqa: PLR2004
     if degrees and not bng:
         return CRS.from_user_input(WGS84)
     if bng and not degrees:
@@ -1499,10 +1509,11 @@ def _place(
     a, b, geographic = _coordinates(table, roles, unchecked)
     names = (roles["lon"], roles["lat"]) if geographic else (roles["x"], roles["y"])
     located = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
-    source = _source_crs(a, b, located, crs=crs, names=names, origin=table)
+    in_gb = None if crs or geographic else in_gb_metres(a, b)  # what detection asks: once
+    source = _source_crs(a, b, located, crs=crs, names=names, origin=table, in_gb=in_gb)
     located = _without_placeholders(a, b, source=source, names=names, notes=notes)
     if source.srs == BNG or source.to_epsg() == BNG_EPSG:  # the common case: checks in metres
-        outside = located & ~in_gb_metres(a, b)
+        outside = located & ~(in_gb_metres(a, b) if in_gb is None else in_gb)
         _refuse_all_outside(a, b, located, outside, where="in Great Britain", origin=table)
         if outside.any():
             notes.append(f"{int(outside.sum())} rows lie outside Great Britain; set aside.")
@@ -1593,6 +1604,7 @@ def _source_crs(
     crs: str | None,
     names: tuple[str, str],
     origin: pd.DataFrame,
+    in_gb: npt.NDArray[np.bool_] | None = None,
 ) -> CRS:
     """
     Return the CRS given, or detected; refuse longitude and latitude that look swapped.
@@ -1608,7 +1620,7 @@ def _source_crs(
         known = (a, b)  # the usual case: no copy
         if some_zero.any():
             known = (np.where(some_zero, np.nan, a), np.where(some_zero, np.nan, b))
-        source = _detect_crs(*known, names=names, origin=origin)
+        source = _detect_crs(*known, names=names, origin=origin, in_gb=in_gb)
     _refuse_swapped(a, b, located, source=source, names=names, origin=origin)
     return source
 
@@ -1841,8 +1853,7 @@ def read_incidents(
         _clean_column(table, column, unchecked)
     ids = table[roles["id"]] if "id" in roles else None
     reason = _reasons(times, placed, ids, table)
-    keep = pd.Series(reason == 0, index=table.index)
-    events = _events(table, roles, times, placed, keep, midnight=midnight)
+    events = _events(table, roles, times, placed, reason == 0, midnight=midnight)
     report = _report(
         table=table, events=events, reason=reason, ids=ids, roles=roles, placed=placed,
         files=files, notes=notes, midnight=midnight,
@@ -1930,12 +1941,11 @@ def _events(
     roles: Mapping[str, str],
     times: _Times,
     placed: _Placed,
-    keep: pd.Series,
+    kept: npt.NDArray[np.bool_],
     *,
     midnight: Midnight,
 ) -> pd.DataFrame:
     """Return the kept rows as the events table (``x_m``, ``y_m``; no points yet)."""
-    kept = keep.to_numpy(dtype=bool)
     every = bool(kept.all())  # the usual case: no row set aside, nothing to filter
     rows = slice(None) if every else np.flatnonzero(kept)
 
@@ -1956,10 +1966,10 @@ def _events(
     if midnight == "unknown":
         end = np.where(at_midnight, start + np.timedelta64(1, "D"), end)
 
-    def text(column: str, missing: str) -> pd.Series:
+    def text(column: str, missing: str) -> pd.api.extensions.ExtensionArray:
         values = table[column].array
         taken = pd.Series(values if every else values[kept])  # a filter: cheaper than a take
-        return taken.fillna(missing).astype(str) if taken.hasnans else taken
+        return (taken.fillna(missing).astype(str) if taken.hasnans else taken).array
 
     source_file = text("source_file", "")  # never missing; the same Arrow strings, no copy
     source_row = kept_of(table["source_row"].to_numpy(dtype=np.int64))
@@ -1968,13 +1978,13 @@ def _events(
         {
             "incident_id": text(roles["id"], "")
             if "id" in roles
-            else source_file + ":" + pd.Series(source_row).astype(str),
+            else (pd.Series(source_file) + ":" + pd.Series(source_row).astype(str)).array,
             "crime_type": text(roles["type"], "Unknown"),
             "start": start,
             "end": end,
             "location": text(roles["location"], "")
             if "location" in roles
-            else pd.Series("", index=range(n_kept), dtype=str),
+            else pd.Series("", index=range(n_kept), dtype=str).array,
             "source_file": source_file,
             "source_row": source_row,
             "at_midnight": at_midnight,
@@ -1982,7 +1992,7 @@ def _events(
             "y_m": kept_of(placed.y),
         },
         copy=False,  # every array here is the reader's own: no copy needed
-    )
+    )  # arrays, not Series: no index to align
 
 
 def _differing_copies(table: pd.DataFrame, reason: npt.NDArray[np.int8], ids: pd.Series) -> str:
@@ -2030,7 +2040,7 @@ def _report(  # noqa: PLR0913 - one field per bucket
     midnight: Midnight,
     n_at_midnight: int,
 ) -> IncidentReport:
-    per_code = np.bincount(reason, minlength=len(_REASONS) + 1)
+    per_code = np.bincount(reason[np.flatnonzero(reason)], minlength=len(_REASONS) + 1)
     counts = {label: int(per_code[i + 1]) for i, label in enumerate(_REASONS)}
     n_possible = 0
     if ids is None:
