@@ -36,6 +36,8 @@ import numpy as np
 import pyarrow as pa
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy.typing as npt
 
     _Layout = tuple[dict[str, int], tuple[tuple[int, int], ...], int]
@@ -52,6 +54,7 @@ __all__ = [
     "fixed_width_dates",
     "fixed_width_numbers",
     "fixed_width_seconds",
+    "fixed_width_written_in",
     "may_be_padded",
 ]
 
@@ -150,6 +153,49 @@ class FixedDates:
     """Whether any date has a time of day other than 00:00:00."""
     latest_day: int
     """The highest day of the month of any date (0 when none is present)."""
+
+
+def fixed_width_written_in(value: str, date_formats: Sequence[str]) -> str | None:
+    """
+    Return the first of ``date_formats`` whose fixed-width layout ``value`` is written in.
+
+    Written in a layout: as many characters, each separator at its place and ASCII digits in
+    every field (whether the date exists is for :func:`fixed_width_dates` to say). A look at one
+    string, so the layout of a column is found from its first value at once.
+
+    Parameters
+    ----------
+    value
+        A date as written.
+    date_formats
+        ``strptime`` formats, in order of preference.
+
+    Returns
+    -------
+    str or None
+        The format, or ``None`` when the value is written in none of the layouts (or a format
+        is not fixed-width).
+
+    Examples
+    --------
+    >>> fixed_width_written_in("03/01/2025 22:15", ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"])
+    '%d/%m/%Y %H:%M'
+    >>> fixed_width_written_in("3/1/2025 22:15", ["%d/%m/%Y %H:%M"]) is None
+    True
+    """
+    raw = value.encode()
+    for date_format in date_formats:
+        layout = _layout(date_format)
+        if layout is None or len(raw) != layout[2]:
+            continue
+        fields, literals, _ = layout
+        digits = [at + k for code, at in fields.items() for k in range(_WIDTHS[code])]
+        if all(raw[at] == byte for at, byte in literals) and all(
+            _ZERO <= raw[at] <= _ZERO + 9
+            for at in digits
+        ):
+            return date_format
+    return None
 
 
 def fixed_width_seconds(
@@ -351,61 +397,73 @@ def fixed_width_numbers(text: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.floa
 
     Notes
     -----
-    The digits are read as one integer (exact: under 2**53) and divided by the power of ten
-    of the decimals (exact too): one correctly rounded division, so each double is the one
+    The digits are read as one whole number (exact as a double: under 2**53, as is every
+    partial sum) and divided by the power of ten of the decimals (exact too): one correctly
+    rounded division, so each double is the one
     nearest the decimal written, as a correctly rounded parser (Arrow's) gives. Every byte being
     a digit or the point, no value has a space at its edges either.
     """
     if text.type not in _TEXT_TYPES:
         return None
     chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-    out = np.full(len(text), np.nan, dtype=np.float64)
+    out = np.empty(len(text), dtype=np.float64)
     at = 0
     for chunk in chunks:
-        if chunk.null_count < len(chunk):
-            read = _chunk_numbers(chunk)
-            if read is None:
-                return None
-            numbers, present = read
-            if present is None:
-                out[at : at + len(chunk)] = numbers
-            else:
-                out[at + np.flatnonzero(present)] = numbers
+        part = out[at : at + len(chunk)]
         at += len(chunk)
+        if chunk.null_count == len(chunk):
+            part[:] = np.nan
+            continue
+        read, present = _chunk_numbers(chunk, part)
+        if not read:
+            return None
+        if present is not None:  # the numbers fill the start of ``part``: spread them out
+            numbers = part[: len(present) - chunk.null_count].copy()
+            part[:] = np.nan
+            part[np.flatnonzero(present)] = numbers
     return out
 
 
 def _chunk_numbers(
-    chunk: pa.Array,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None:
-    """Return the present numbers of a chunk and where they are (``None``: all), or ``None``."""
-    width = int(np.diff(_offsets(chunk)).max())
-    matrix = _bytes_matrix(chunk, width) if width else None
+    chunk: pa.Array, out: npt.NDArray[np.float64]
+) -> tuple[bool, npt.NDArray[np.bool_] | None]:
+    """
+    Write a chunk's present numbers to the start of ``out``; return whether, and where they are.
+
+    Whether is ``False`` when a value is no plain decimal of the chunk's one layout; where they
+    are is ``None`` when every value is present.
+    """
+    n_present = len(chunk) - chunk.null_count
+    offsets = _offsets(chunk)
+    width, rest = divmod(int(offsets[-1] - offsets[0]), n_present)  # if all are as wide
+    matrix = _bytes_matrix(chunk, width) if width and not rest else None
     if matrix is None:
-        return None
+        return False, None
     chars, present = matrix
     dots = np.flatnonzero(chars[0] == _DOT)
     if len(dots) > 1 or width - len(dots) > _MAX_DIGITS or width == len(dots):
-        return None
+        return False, None
     dot = int(dots[0]) if len(dots) else width
     if dot < width and (_strided(chars, dot, "u1") != _DOT).any():
-        return None
-    value = np.zeros(len(chars), dtype=np.int64)
+        return False, None
+    value = out[:n_present]
+    value[:] = 0.0  # digits summed as doubles: exact, every partial sum is under 2**53
     for start, stop in ((0, dot), (dot + 1, max(dot + 1, width))):
         for place in range(start, stop - 1, 2):  # two digits at a time
             pair = _pair_values().take(_strided(chars, place, "<u2"))
             if pair.max() > 99:  # noqa: PLR2004 - a byte that is not a digit
-                return None
-            value = value * 100 + pair
+                return False, None
+            value *= 100.0
+            value += pair
         if (stop - start) % 2:  # one digit left
             digit = _strided(chars, stop - 1, "u1") - np.uint8(_ZERO)  # not a digit: above 9
             if digit.max() > 9:  # noqa: PLR2004
-                return None
-            value = value * 10 + digit
-    numbers = value.astype(np.float64)
+                return False, None
+            value *= 10.0
+            value += digit
     if width - dot > 1:  # decimals: one exact division
-        numbers /= float(10 ** (width - dot - 1))
-    return numbers, present
+        value /= float(10 ** (width - dot - 1))
+    return True, present
 
 
 _PRINTABLE_FROM: Final = np.uint8(33)

@@ -46,6 +46,7 @@ from spatial._fast_text import (
     fixed_width_dates,
     fixed_width_numbers,
     fixed_width_seconds,
+    fixed_width_written_in,
     may_be_padded,
 )
 from spatial.crs import BNG, BNG_EPSG, WGS84
@@ -867,13 +868,16 @@ def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, boo
     """
     text = _arrow_text(values)
     first_value = _first_present(text)
-    layout = _numeric_layout("" if first_value is None else str(first_value.as_py()))
+    first = "" if first_value is None else str(first_value.as_py())
+    layout = _numeric_layout(first)
     if layout is None:
         return None
     date_part, sep = layout
     if date_part == "%d/%m/%Y" and order == "month-first":
         date_part = "%m/%d/%Y"
-    hit = _format_of(first_value, _formats(date_part, sep))
+    # the format Arrow's strptime would find first for the first value, when the column can
+    # be read at all: a date written exactly in a layout fits no format before it in the list
+    hit = fixed_width_written_in(first, _formats(date_part, sep))
     dates = None if hit is None else fixed_width_dates(text, hit)
     if dates is None:
         return None

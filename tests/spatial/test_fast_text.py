@@ -17,6 +17,7 @@ from spatial._fast_text import (
     fixed_width_dates,
     fixed_width_numbers,
     fixed_width_seconds,
+    fixed_width_written_in,
     may_be_padded,
 )
 
@@ -352,3 +353,44 @@ def test_coordinates_read_from_bytes_as_by_arrows_cast(monkeypatch: pytest.Monke
     pd.testing.assert_frame_equal(fast.rejected, general.rejected)
     assert fast.table["x_m"].tolist() == [545000.25]
     assert fast.report.n_without_location == 2  # no northing; a placeholder 0
+
+
+def _strptime_format(value: str, formats: list[str]) -> str | None:
+    """The first format Arrow's strptime reads ``value`` with (how the layout was chosen)."""
+    scalar = pa.scalar(value)
+    return next(
+        (
+            f
+            for f in formats
+            if pc.strptime(scalar, format=f, unit="s", error_is_null=True).is_valid
+        ),
+        None,
+    )
+
+
+@pytest.mark.parametrize("date_part", ["%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y"])
+def test_the_layout_of_a_first_value_is_the_one_strptime_finds(date_part: str) -> None:
+    # fixed_width_written_in picks a column's layout from its first value in Python; the column
+    # reads the same as with the format Arrow's strptime finds first, whatever the value
+    formats = [date_part + t for t in (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M", "")]
+    sep = date_part[2] if date_part[2] in "/.-" else date_part[4]
+    written = [
+        "03{0}01{0}2025 22:15", "03{0}01{0}2025 22:15:07", "03{0}01{0}2025T22:15",
+        "03{0}01{0}2025T22:15:07", "03{0}01{0}2025", "3{0}1{0}2025 22:15", "03{0}01{0}2025  22:15",
+        "03{0}01{0}202522:15", "31{0}02{0}2025 10:00", "03{0}01{0}2025 24:00",
+        "03{0}01{0}2025 9:05",
+        "2025{0}01{0}03 22:15", "2025{0}01{0}03T22:15:07", "2025{0}13{0}03", "2025{0}1{0}3",
+        "03{0}01{0}2025 22:15:60", "0a{0}01{0}2025", "03{0}01{0}2025 22.15",
+    ]  # fmt: skip
+    for template in written:
+        value = template.format(sep)
+        mine = fixed_width_written_in(value, formats)
+        arrows = _strptime_format(value, formats)
+        text = pa.array([value, "01" + value[2:]])
+        got = None if mine is None else fixed_width_seconds(text, mine)
+        want = None if arrows is None else fixed_width_seconds(text, arrows)
+        if want is None:
+            assert got is None, value
+        else:
+            assert got is not None, value
+            np.testing.assert_array_equal(got, want)
