@@ -449,8 +449,9 @@ def _read_csv_text(
     Read CSV bytes as cleaned string columns with Arrow's CSV reader (several times pandas').
 
     The header line is decoded by :func:`spatial.validate.decode_text`; the rest is given to
-    Arrow as it is (no decoding into Python text), whose reader checks it is UTF-8: a file that is
-    not is refused with :func:`~spatial.validate.decode_text`'s message (byte and line). Each
+    Arrow as it is (no decoding into Python text), whose reader checks it is UTF-8 (unless it is
+    all ASCII, which Python tells faster): a file that is not is refused with
+    :func:`~spatial.validate.decode_text`'s message (byte and line). Each
     column is stripped and emptied cells made missing in Arrow, once, so later steps never clean
     a column again; except the date and coordinate columns the parse will read (found by
     :func:`_parsed_columns` from the header and ``given``), returned as not yet checked: their
@@ -483,6 +484,7 @@ def _read_csv_text(
                 column_types=dict.fromkeys(header, pa.large_string()),  # pandas' own: no copy
                 null_values=[""],
                 strings_can_be_null=True,
+                check_utf8=not body.isascii(),  # ASCII is UTF-8: a look at the bytes is quicker
             ),
         )
     except pa.ArrowInvalid as err:
