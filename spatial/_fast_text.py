@@ -191,8 +191,7 @@ def fixed_width_written_in(value: str, date_formats: Sequence[str]) -> str | Non
         fields, literals, _ = layout
         digits = [at + k for code, at in fields.items() for k in range(_WIDTHS[code])]
         if all(raw[at] == byte for at, byte in literals) and all(
-            _ZERO <= raw[at] <= _ZERO + 9
-            for at in digits
+            _ZERO <= raw[at] <= _ZERO + 9 for at in digits
         ):
             return date_format
     return None
@@ -272,13 +271,23 @@ def _chunk_dates(chunk: pa.Array, layout: _Layout) -> _ChunkDates | None:
     if matrix is None:
         return None
     chars, present = matrix
-    if any((_strided(chars, at, "u1") != byte).any() for at, byte in literals):
+    places, bytes_ = _literal_bytes(literals)
+    if len(places) and (chars[:, places] != bytes_).any():  # every separator: one pass
         return None
     read = _seconds(chars, fields)
     if read is None:
         return None
     seconds, has_time, latest_day = read
     return seconds, present, has_time, latest_day
+
+
+@functools.cache
+def _literal_bytes(
+    literals: tuple[tuple[int, int], ...],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint8]]:
+    """Return the places of a layout's separators and their bytes, as arrays."""
+    places = np.array([at for at, _ in literals], dtype=np.intp)
+    return places, np.array([byte for _, byte in literals], dtype=np.uint8)
 
 
 @functools.cache
