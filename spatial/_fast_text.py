@@ -52,7 +52,6 @@ __all__ = [
     "FixedDates",
     "all_distinct",
     "fixed_width_dates",
-    "fixed_width_numbers",
     "fixed_width_seconds",
     "fixed_width_written_in",
     "may_be_padded",
@@ -381,98 +380,6 @@ def _seconds(
     seconds: npt.NDArray[np.int64] = first_s.take(month)
     seconds += within
     return seconds, has_time, int(day.max())
-
-
-_MAX_DIGITS: Final = 15
-"""Digits of a number read exactly as a 64-bit integer and as a double (10**15 < 2**53)."""
-_DOT: Final = ord(".")
-
-
-def fixed_width_numbers(text: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.float64] | None:
-    """
-    Return the numbers of a column of plain decimals all written alike, as Arrow's cast would.
-
-    Parameters
-    ----------
-    text
-        Strings (missing values null), such as eastings ``459937`` or ``459937.50``.
-
-    Returns
-    -------
-    numpy.ndarray or None
-        Doubles (NaN where a value is missing), or ``None`` unless every value present is the
-        same number of bytes, all ASCII digits but for a decimal point at one same place, at
-        most 15 digits: then read the column the general way (Arrow's cast).
-
-    Notes
-    -----
-    The digits are read as one whole number (exact as a double: under 2**53, as is every
-    partial sum) and divided by the power of ten of the decimals (exact too): one correctly
-    rounded division, so each double is the one
-    nearest the decimal written, as a correctly rounded parser (Arrow's) gives. Every byte being
-    a digit or the point, no value has a space at its edges either.
-    """
-    if text.type not in _TEXT_TYPES:
-        return None
-    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-    out = np.empty(len(text), dtype=np.float64)
-    at = 0
-    for chunk in chunks:
-        part = out[at : at + len(chunk)]
-        at += len(chunk)
-        if chunk.null_count == len(chunk):
-            part[:] = np.nan
-            continue
-        read, present = _chunk_numbers(chunk, part)
-        if not read:
-            return None
-        if present is not None:  # the numbers fill the start of ``part``: spread them out
-            numbers = part[: len(present) - chunk.null_count].copy()
-            part[:] = np.nan
-            part[np.flatnonzero(present)] = numbers
-    return out
-
-
-def _chunk_numbers(
-    chunk: pa.Array, out: npt.NDArray[np.float64]
-) -> tuple[bool, npt.NDArray[np.bool_] | None]:
-    """
-    Write a chunk's present numbers to the start of ``out``; return whether, and where they are.
-
-    Whether is ``False`` when a value is no plain decimal of the chunk's one layout; where they
-    are is ``None`` when every value is present.
-    """
-    n_present = len(chunk) - chunk.null_count
-    offsets = _offsets(chunk)
-    width, rest = divmod(int(offsets[-1] - offsets[0]), n_present)  # if all are as wide
-    matrix = _bytes_matrix(chunk, width) if width and not rest else None
-    if matrix is None:
-        return False, None
-    chars, present = matrix
-    dots = np.flatnonzero(chars[0] == _DOT)
-    if len(dots) > 1 or width - len(dots) > _MAX_DIGITS or width == len(dots):
-        return False, None
-    dot = int(dots[0]) if len(dots) else width
-    if dot < width and (_strided(chars, dot, "u1") != _DOT).any():
-        return False, None
-    value = out[:n_present]
-    value[:] = 0.0  # digits summed as doubles: exact, every partial sum is under 2**53
-    for start, stop in ((0, dot), (dot + 1, max(dot + 1, width))):
-        for place in range(start, stop - 1, 2):  # two digits at a time
-            pair = _pair_values().take(_strided(chars, place, "<u2"))
-            if pair.max() > 99:  # noqa: PLR2004 - a byte that is not a digit
-                return False, None
-            value *= 100.0
-            value += pair
-        if (stop - start) % 2:  # one digit left
-            digit = _strided(chars, stop - 1, "u1") - np.uint8(_ZERO)  # not a digit: above 9
-            if digit.max() > 9:  # noqa: PLR2004
-                return False, None
-            value *= 10.0
-            value += digit
-    if width - dot > 1:  # decimals: one exact division
-        value /= float(10 ** (width - dot - 1))
-    return True, present
 
 
 _PRINTABLE_FROM: Final = np.uint8(33)

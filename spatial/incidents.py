@@ -44,7 +44,6 @@ from spatial._fast_text import (
     NAT_S,
     all_distinct,
     fixed_width_dates,
-    fixed_width_numbers,
     fixed_width_seconds,
     fixed_width_written_in,
     may_be_padded,
@@ -1377,20 +1376,12 @@ def _numbers(raw: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bo
 def _cast_numbers(
     raw: pd.Series,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None:
-    """
-    :func:`_numbers` by Arrow's cast, or ``None`` when a value is not a plain number.
-
-    Plain decimals all written alike (``459937``) are read from their bytes first
-    (:func:`~spatial._fast_text.fixed_width_numbers`, the same doubles in a third of the time).
-    """
-    text = _arrow_text(raw)
-    values = fixed_width_numbers(text)
-    if values is None:
-        try:
-            floats = pc.cast(text, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return None
-        values = floats.to_numpy(zero_copy_only=False)
+    """:func:`_numbers` by Arrow's cast, or ``None`` when a value is not a plain number."""
+    try:
+        floats = pc.cast(_arrow_text(raw), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values: npt.NDArray[np.float64] = floats.to_numpy(zero_copy_only=False)
     nan = np.isnan(values)
     return values, (raw.notna().to_numpy(dtype=bool) & nan) if nan.any() else None
 

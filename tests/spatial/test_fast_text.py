@@ -15,7 +15,6 @@ from spatial._fast_text import (
     NAT_S,
     all_distinct,
     fixed_width_dates,
-    fixed_width_numbers,
     fixed_width_seconds,
     fixed_width_written_in,
     may_be_padded,
@@ -283,76 +282,6 @@ def test_fixed_width_dates_tell_times_and_the_latest_day() -> None:
     midnight = fixed_width_dates(pa.array(["03/01/2025 00:00"]), "%d/%m/%Y %H:%M")
     assert midnight is not None
     assert not midnight.has_time
-
-
-def test_fixed_width_numbers_equal_arrows_cast_bit_for_bit() -> None:
-    rng = np.random.default_rng(11)
-    for digits in range(1, 16):
-        for decimals in sorted({0, digits // 2, digits - 1, digits}):
-            whole = rng.integers(0, 10, size=(300, digits)).astype(str)
-            values = ["".join(row) for row in whole]
-            if decimals:
-                values = [v[: digits - decimals] + "." + v[digits - decimals :] for v in values]
-            text = pa.chunked_array([[*values[:100], None], values[100:]])
-            got = fixed_width_numbers(text)
-            assert got is not None, (digits, decimals)
-            want = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
-            assert np.isnan(got[100])
-            np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        ["459937", "45993 "],  # a space
-        [" 459937", "4599370"],  # padded, and so another width
-        ["459937", "45993"],  # widths differ
-        ["-1.25", "-1.50"],  # a sign
-        ["1.25", "12.5"],  # the point moves
-        ["1.2.5"],  # two points
-        ["1e5", "2e5"],  # an exponent
-        ["1234567890123456"],  # 16 digits: more than a double holds exactly
-        ["45/937"],
-        ["."],
-    ],
-)
-def test_fixed_width_numbers_decline_anything_else(values: list[str]) -> None:
-    assert fixed_width_numbers(pa.array(values)) is None
-
-
-def test_fixed_width_numbers_known_values() -> None:
-    got = fixed_width_numbers(pa.array(["459937", None, "000012"], type=pa.large_string()))
-    assert got is not None
-    assert got[0] == 459937.0
-    assert np.isnan(got[1])
-    assert got[2] == 12.0
-    halves = fixed_width_numbers(pa.array(["5.", "6."]))
-    tenths = fixed_width_numbers(pa.array([".5", ".6"]))
-    assert halves is not None
-    assert tenths is not None
-    assert halves.tolist() == [5.0, 6.0]
-    assert tenths.tolist() == [0.5, 0.6]
-    nothing = fixed_width_numbers(pa.array([None, None], type=pa.string()))
-    assert nothing is not None
-    assert np.isnan(nothing).all()
-
-
-def test_coordinates_read_from_bytes_as_by_arrows_cast(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (
-        "Crime Ref,Committed From,Offence,Easting,Northing\n"
-        "A1,03/01/2025 22:15,Burglary,545000.25,258000.50\n"
-        "A2,13/02/2025 08:00,Theft,545100.75,\n"
-        "A3,14/02/2025 08:00,Theft,000000.00,258100.10\n"
-    )
-    upload = ("coordinates.csv", text.encode())
-    fast = incidents.read_incidents([upload])
-    monkeypatch.setattr(incidents, "fixed_width_numbers", lambda *_args: None)
-    general = incidents.read_incidents([upload])
-    assert fast.report == general.report
-    pd.testing.assert_frame_equal(fast.table, general.table)
-    pd.testing.assert_frame_equal(fast.rejected, general.rejected)
-    assert fast.table["x_m"].tolist() == [545000.25]
-    assert fast.report.n_without_location == 2  # no northing; a placeholder 0
 
 
 def _strptime_format(value: str, formats: list[str]) -> str | None:
