@@ -13,9 +13,10 @@ path ran.
 
 Force extracts write every date in one layout, each value the same width. Such a column is read
 here straight from the Arrow string buffer as a matrix of bytes: each field is a pair (or four) of
-digit bytes at a known place, read in place as a 16-bit number and looked up in a table of what
-each pair of digits means (one lookup per field, no copy of the bytes; chunk by chunk, as Arrow's
-reader gives them), every separator is checked at its place, and every date is checked
+digit bytes at a known place, read in place as a 16-bit number and looked up in the field's table
+of what each pair adds (the month's place, the day, seconds into the day; one lookup per field,
+no copy of the bytes; chunk by chunk, as Arrow's reader gives them), every separator is checked
+at its place, and every date is checked
 to exist (day within its month, hour under 24, minute and second under 60) and to lie in
 1900-2099. This is several times faster than a ``strptime`` per value, and stricter than Arrow's,
 which rolls impossible dates over (31/02 into March).
@@ -289,20 +290,6 @@ def _literal_bytes(
     return places, np.array([byte for _, byte in literals], dtype=np.uint8)
 
 
-@functools.cache
-def _pair_values() -> npt.NDArray[np.uint8]:
-    """
-    Return the number each pair of digit bytes reads as, by the pair as a little-endian ``uint16``.
-
-    ``b"25"`` (the ``uint16`` ``0x3532``) reads 25; a pair with any byte that is not a digit reads
-    255, above any two digits, so a caller checking the largest value refuses it.
-    """
-    table = np.full(1 << 16, 255, dtype=np.uint8)
-    tens, units = np.divmod(np.arange(100), 10)
-    table[(_ZERO + tens) | ((_ZERO + units) << 8)] = np.arange(100)
-    return table
-
-
 _NOT_A_FIELD: Final = -(1 << 24)
 """What a pair of bytes that is no value of its field adds: any sum holding it is below 0."""
 _FIELD_PARTS: Final = {
@@ -321,7 +308,12 @@ value, and what a value ``v`` adds, ``v * scale - shift``: the month's place in
 
 @functools.cache
 def _field_table(code: str) -> npt.NDArray[np.int32]:
-    """Return what each pair of bytes (as :func:`_pair_values` reads it) adds for a field."""
+    """
+    Return what each pair of bytes adds for a field, by the pair as a little-endian ``uint16``.
+
+    ``b"25"`` (the ``uint16`` ``0x3532``) in the minutes adds 25 * 60; a pair that is not two
+    ASCII digits, or no value of the field, adds :data:`_NOT_A_FIELD` (0 for the day).
+    """
     lowest, highest, scale, shift = _FIELD_PARTS[code]
     table = np.full(1 << 16, _NOT_A_FIELD if code != "d" else 0, dtype=np.int32)
     value = np.arange(lowest, highest + 1)
