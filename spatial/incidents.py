@@ -745,7 +745,8 @@ def _try_formats(values: pd.Series, date_formats: Sequence[str]) -> pd.Series:
     hit = _format_of(_first_present(text), date_formats)
     fast = fixed_width_seconds(text, hit) if hit else None
     if fast is not None:  # every value a real date in the first value's layout
-        return pd.Series(_seconds_as_ns(fast, n_missing=text.null_count), index=values.index)
+        ns = _seconds_as_ns(fast, n_missing=text.null_count)
+        return pd.Series(ns, index=values.index, copy=False)  # a new array: no copy
     out = pa.nulls(len(text), type=pa.timestamp("s"))
     ordered = ([hit] if hit else []) + [f for f in date_formats if f != hit]
     for date_format in ordered:
@@ -884,7 +885,8 @@ def _fast_dates(values: pd.Series, *, order: str | None) -> tuple[pd.Series, boo
         return None
     if date_part == "%d/%m/%Y" and order != "day-first" and dates.latest_day <= 12:  # noqa: PLR2004
         return None  # every day 12 or less: the general path asks which order
-    stamps = pd.Series(_seconds_as_ns(dates.seconds, n_missing=text.null_count), index=values.index)
+    ns = _seconds_as_ns(dates.seconds, n_missing=text.null_count)
+    stamps = pd.Series(ns, index=values.index, copy=False)  # a new array: no copy
     return stamps, dates.has_time
 
 
@@ -1306,7 +1308,7 @@ def _filled(stamps: pd.Series, other: pd.Series) -> pd.Series:
     if not gap.any():
         return stamps
     filled = np.where(gap, other.to_numpy(dtype="datetime64[ns]"), ns)
-    return pd.Series(filled, index=stamps.index, name=stamps.name)
+    return pd.Series(filled, index=stamps.index, name=stamps.name, copy=False)
 
 
 def _times(
