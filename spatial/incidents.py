@@ -408,9 +408,31 @@ def _read_table(
 _SOURCE_COLUMNS: Final = frozenset({"source_file", "source_row"})
 
 
+def _unique_names(raw: Sequence[object], name: str) -> list[str]:
+    """
+    Return the column names without spaces at their ends; refuse two columns of one name.
+
+    Two columns named alike (``Location`` twice, or ``Location`` and `` Location``) cannot be
+    told apart by role or by ``--columns``: the file is refused, naming both, not half-read.
+    """
+    names = [str(c).strip() for c in raw]
+    first_of: dict[str, str] = {}
+    for original, stripped in zip((str(c) for c in raw), names, strict=True):
+        if stripped in first_of:
+            first = first_of[stripped]
+            trimmed = "" if first == original else " once the spaces at their ends are trimmed"
+            msg = (
+                f"{name}: two columns are called {stripped!r}{trimmed} ({first!r} and "
+                f"{original!r}). Rename or delete one of them in the file, then read it again."
+            )
+            raise InputDataError(msg)
+        first_of[stripped] = original
+    return names
+
+
 def _with_source(frame: pd.DataFrame, name: str) -> tuple[list[str], pd.DataFrame]:
     """Strip the column names; add ``source_file`` and ``source_row`` (2 for the first row)."""
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = _unique_names(list(frame.columns), name)
     columns = list(frame.columns)
     frame["source_file"] = _repeated_text(name, len(frame)).to_pandas().array
     frame["source_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
@@ -491,7 +513,7 @@ def _read_csv_text(
             decode_text(data, source=name)  # names the first byte that is not UTF-8
         msg = f"{name}: could not be read as a CSV ({err}). Export the extract as CSV."
         raise InputDataError(msg) from err
-    names = [str(c).strip() for c in table.column_names]
+    names = _unique_names(table.column_names, name)
     deferred = _parsed_columns(names, given)
     for i, column in enumerate(table.columns):
         if names[i] not in deferred and (cleaned := _trimmed(column)) is not None:
