@@ -2460,8 +2460,9 @@ def _counts_of_forces(
     Return :func:`located_counts` from the forces' point counts files, which ingest made.
 
     Reads counts already grouped, only the row groups of the extent's eastings, from one file per
-    force instead of four columns of every row from one file per force-month. None when a row's force-month is not among ``files`` (a store whose manifest
-    disagrees with itself): the caller then counts the street files.
+    force instead of four columns of every row from one file per force-month. None when a row's
+    force-month is not among ``files`` (a store whose manifest disagrees with itself): the
+    caller then counts the street files.
     """
     x0, y0, x1, y1 = (float(b) for b in bounds_m)
     params: dict[str, object] = {
