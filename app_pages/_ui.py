@@ -2256,6 +2256,33 @@ def load_extract() -> tuple[str, Incidents] | None:
     return f"path:{path}:{signature}:{options}", inc
 
 
+def shown_extract(area: StudyArea) -> tuple[str, Incidents]:
+    """
+    Load the extract the sidebar chose and say what it is; stop the page while there is none.
+
+    The pages of timed crimes (When, Near repeats, the Exports page's extract) start alike: the
+    demo extract's notice beside another data set, then where every row of the extract went.
+
+    Parameters
+    ----------
+    area
+        The data set loaded (its wards decide the demo extract's notice).
+
+    Returns
+    -------
+    tuple of str and Incidents
+        The extract's cache key and the extract.
+    """
+    loaded = load_extract()
+    if loaded is None:
+        st.stop()
+    extract_key, inc = loaded
+    if (notice := demo_extract_notice(extract_key, area)) is not None:
+        st.info(notice, icon=":material/info:")
+    st.caption(extract_accounting(inc))
+    return extract_key, inc
+
+
 def extract_scope(extract_key: str) -> str:
     """
     Say what a page of timed crimes counts: the extract chosen, not the data set's crimes.

@@ -179,13 +179,7 @@ def _extract_source(
     pages; its study area is the one ``--incidents`` builds (:func:`_ui.extract_study_area`).
     """
     _ui.extract_inputs("exports", ctx.dataset_id)
-    loaded = _ui.load_extract()
-    if loaded is None:
-        st.stop()
-    extract_key, inc = loaded
-    if (notice := _ui.demo_extract_notice(extract_key, ctx.area)) is not None:
-        st.info(notice, icon=":material/info:")
-    st.caption(_ui.extract_accounting(inc))
+    extract_key, inc = _ui.shown_extract(ctx.area)
     extract_area = _ui.guarded(
         "placing the extract", _ui.extract_study_area, extract_key, ctx.dataset_id,
         _ui.area_name(), inc, ctx.area,

@@ -155,14 +155,8 @@ ctx = _ui.context()
 _ui.extract_inputs("near_repeat", ctx.dataset_id)
 
 st.title("Near repeats")
-loaded = _ui.load_extract()
-if loaded is None:
-    st.stop()
-extract_key, inc = loaded
-if (notice := _ui.demo_extract_notice(extract_key, ctx.area)) is not None:
-    st.info(notice, icon=":material/info:")
+extract_key, inc = _ui.shown_extract(ctx.area)
 events = inc.events
-st.caption(_ui.extract_accounting(inc))
 st.caption(_ui.extract_scope(extract_key))
 
 types = sorted(events["crime_type"].unique())

@@ -49,13 +49,7 @@ ctx = _ui.context()
 _ui.extract_inputs("when", ctx.dataset_id)
 
 st.title("When")
-loaded = _ui.load_extract()
-if loaded is None:
-    st.stop()
-extract_key, inc = loaded
-if (notice := _ui.demo_extract_notice(extract_key, ctx.area)) is not None:
-    st.info(notice, icon=":material/info:")
-st.caption(_ui.extract_accounting(inc))
+extract_key, inc = _ui.shown_extract(ctx.area)
 st.caption(_ui.extract_scope(extract_key))
 if inc.report.notes:
     with st.expander("Notes on the extract"):
