@@ -2261,7 +2261,8 @@ def shown_extract(area: StudyArea) -> tuple[str, Incidents]:
     Load the extract the sidebar chose and say what it is; stop the page while there is none.
 
     The pages of timed crimes (When, Near repeats, the Exports page's extract) start alike: the
-    demo extract's notice beside another data set, then where every row of the extract went.
+    demo extract's notice beside another data set, where every row of the extract went, and
+    that the sidebar's filters do not apply to it.
 
     Parameters
     ----------
@@ -2280,6 +2281,7 @@ def shown_extract(area: StudyArea) -> tuple[str, Incidents]:
     if (notice := demo_extract_notice(extract_key, area)) is not None:
         st.info(notice, icon=":material/info:")
     st.caption(extract_accounting(inc))
+    st.caption(extract_scope(extract_key))
     return extract_key, inc
 
 
@@ -2288,7 +2290,8 @@ def extract_scope(extract_key: str) -> str:
     Say what a page of timed crimes counts: the extract chosen, not the data set's crimes.
 
     The sidebar's wards, months and crime types filter the data set (police.uk files, a
-    store); the When and Near repeats pages count the force extract chosen on them instead.
+    store); the When and Near repeats pages, and the Exports page's extract, use the force
+    extract chosen in the sidebar instead, with their own boxes.
     """
     what = (
         "the demo extract (the demo town's timed crimes)"
@@ -2296,7 +2299,7 @@ def extract_scope(extract_key: str) -> str:
         else "the force extract chosen in the sidebar"
     )
     return (
-        f"This page counts {what}, not the data set's crimes: the sidebar's wards, months and "
+        f"This page uses {what}, not the data set's crimes: the sidebar's wards, months and "
         "crime types do not apply here; choose them on the page."
     )
 

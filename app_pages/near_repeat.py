@@ -157,7 +157,6 @@ _ui.extract_inputs("near_repeat", ctx.dataset_id)
 st.title("Near repeats")
 extract_key, inc = _ui.shown_extract(ctx.area)
 events = inc.events
-st.caption(_ui.extract_scope(extract_key))
 
 types = sorted(events["crime_type"].unique())
 st.session_state.setdefault(TYPE_KEY, "Burglary" if "Burglary" in types else ALL_TYPES)

@@ -50,7 +50,6 @@ _ui.extract_inputs("when", ctx.dataset_id)
 
 st.title("When")
 extract_key, inc = _ui.shown_extract(ctx.area)
-st.caption(_ui.extract_scope(extract_key))
 if inc.report.notes:
     with st.expander("Notes on the extract"):
         for note in inc.report.notes:

@@ -275,6 +275,8 @@ def test_shared_layers_of_the_extract_leave_density_and_streets_out(
 ) -> None:
     """The page offers partners and the public what `export --incidents` makes by default."""
     at = _extract_page()
+    scope = "This page uses the demo extract (the demo town's timed crimes), not the data set's"
+    assert any(c.value.startswith(scope) for c in at.caption)  # as When and Near repeats say
     said = [c.value for c in at.caption if c.value.startswith("Partner: ")]
     cells = (
         "Partner: 100 m cells (crimes, hot spots, cluster outlines, route stops), never an "

@@ -61,7 +61,7 @@ def test_near_repeat_page_shows_the_demo_chain(page: AppTest) -> None:
     text = " ".join(m.value for m in at.markdown)
     assert "near-repeat zone(s) are live" in text
     assert "weekly origins" in text
-    scope = "This page counts the demo extract (the demo town's timed crimes), not the data set's"
+    scope = "This page uses the demo extract (the demo town's timed crimes), not the data set's"
     assert any(c.value.startswith(scope) for c in at.caption)  # the sidebar's filters do not apply
 
 
