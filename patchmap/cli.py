@@ -151,7 +151,7 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
         if name == "ingest" and chosen:
             parents = [ingest_options()]
         # the others are only listed: copying the many data options into each of them took
-        # a tenth of the parser's time
+        # a third of the parser's time
         cmd = sub.add_parser(name, parents=parents, help=help_text, description=help_text)
         if chosen:
             module = importlib.import_module(module_name)
