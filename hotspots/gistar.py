@@ -244,15 +244,30 @@ def gi_star_z(
     [-1.3887, 0.0, 0.9258]
     """
     x = np.asarray(values, dtype=np.float64)
-    n = x.size
-    lag = weights @ x
+    return _z_columns(x[:, None], weights)[:, 0]
+
+
+def _z_columns(
+    columns: npt.NDArray[np.float64], weights: sparse.csr_array
+) -> npt.NDArray[np.float64]:
+    """
+    Return :func:`gi_star_z` of each column (cells x samples) with one sparse product.
+
+    Each column's neighbourhood sums add the same terms in the same order as a product with that
+    column alone, and its mean and spread come from its own contiguous copy, so one column or
+    many give the same bits.
+    """
+    by_column = np.ascontiguousarray(columns.T)
+    n = columns.shape[0]
+    lag = np.asarray(weights @ columns, dtype=np.float64)
     w_sum = np.asarray(weights.sum(axis=1), dtype=np.float64).ravel()
-    mean = x.mean()
-    s = math.sqrt(max(float(np.mean(x**2)) - mean**2, 0.0))
-    denom = s * np.sqrt(np.maximum(n * w_sum - w_sum**2, 0.0) / max(n - 1, 1))
-    z = np.zeros(n, dtype=np.float64)
+    mean = by_column.mean(axis=1)
+    s = np.sqrt(np.maximum(np.mean(by_column**2, axis=1) - mean**2, 0.0))
+    root = np.sqrt(np.maximum(n * w_sum - w_sum**2, 0.0) / max(n - 1, 1))
+    denom = root[:, None] * s[None, :]
+    z = np.zeros_like(lag)
     ok = denom > 0
-    z[ok] = (lag[ok] - mean * w_sum[ok]) / denom[ok]
+    z[ok] = (lag - w_sum[:, None] * mean[None, :])[ok] / denom[ok]
     return z
 
 
@@ -667,9 +682,7 @@ def _columns_significant(
     """
     Return :func:`gi_star_significant` of each column, bit for bit, with one product.
 
-    The neighbourhood sums of every column come from one sparse product (each sums the same
-    terms in the same order as a product with one column), each column's mean and spread from
-    its own contiguous copy (summed as for one column), and the weights are checked once.
+    The z-scores of every column come from :func:`_z_columns`, and the weights are checked once.
     """
     if columns.shape[0] != grid.n_cells:
         msg = (
@@ -690,17 +703,7 @@ def _columns_significant(
         distance_band_m=distance_band_m,
         weights=weights,
     )  # every option checked once; no crime in any column is refused
-    by_column = np.ascontiguousarray(columns.T)
-    n = columns.shape[0]
-    lag = np.asarray(w @ columns, dtype=np.float64)
-    w_sum = np.asarray(w.sum(axis=1), dtype=np.float64).ravel()
-    mean = by_column.mean(axis=1)
-    s = np.sqrt(np.maximum(np.mean(by_column**2, axis=1) - mean**2, 0.0))
-    root = np.sqrt(np.maximum(n * w_sum - w_sum**2, 0.0) / max(n - 1, 1))
-    denom = root[:, None] * s[None, :]
-    z = np.zeros_like(lag)
-    ok = denom > 0
-    z[ok] = (lag - w_sum[:, None] * mean[None, :])[ok] / denom[ok]
+    z = _z_columns(columns, w)
     p = _two_sided_p(z)
     significant = np.zeros(z.shape, dtype=bool)
     for t in np.flatnonzero((columns != 0).any(axis=0)):

@@ -1612,19 +1612,14 @@ def _point_count_table(files: Sequence[Path]) -> pa.Table:
     A force's located rows sit on its snap points, so the counts are fewer rows than the crimes
     (a sixth of them over a city's wards, where crimes crowd onto few points); sorted by ``x_m``
     and ``y_m``, so a query of one area reads the row groups of its eastings alone. DuckDB
-    groups a million rows in a fraction of the time Arrow's group-by takes.
+    groups a million rows in a fraction of the time Arrow's group-by takes (on the
+    :func:`query_session`'s database when there is one).
     """
-    import duckdb  # noqa: PLC0415 - only ingest and store queries need it
-
     sql = (
         "SELECT x_m, y_m, month, crime_type, count(*)::BIGINT AS n FROM read_parquet($files) "
         "WHERE status = 'located' GROUP BY ALL ORDER BY x_m, y_m, month, crime_type NULLS LAST"
     )
-    with duckdb.connect() as database:
-        try:
-            return database.sql(sql, params={"files": [str(f) for f in files]}).to_arrow_table()
-        except (duckdb.IOException, duckdb.InvalidInputException) as err:
-            raise _damaged(str(err)) from err
+    return _sql_table(sql, {"files": [str(f) for f in files]})
 
 
 def _write_point_counts(run: _Run) -> bool:
@@ -1642,20 +1637,27 @@ def _write_point_counts(run: _Run) -> bool:
     for force in [f for f in entries if f not in by_force]:  # no street rows left
         run.replaced.append(run.store_dir / str(entries.pop(force)["file"]))
         changed = True
-    for force, files in by_force.items():
-        key = _files_key(files)
-        current = entries.get(force)
-        if current is not None and current.get("street") == key:
-            continue
-        target = f"{_POINT_COUNTS}/{force}/part-{uuid.uuid4().hex[:16]}.parquet"
-        counts = _point_count_table([run.store_dir / f for f in files])
-        (run.store_dir / target).parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(counts, run.store_dir / target, row_group_size=_ROW_GROUP_ROWS)
-        if current is not None:
-            run.replaced.append(run.store_dir / str(current["file"]))
-        entries[force] = {"file": target, "street": key, "n_rows": counts.num_rows}
-        changed = True
-    return changed
+    stale = {
+        force: files
+        for force, files in by_force.items()
+        if (entries.get(force) or {}).get("street") != _files_key(files)
+    }
+    if not stale:
+        return changed
+    with query_session():  # one database for every force counted
+        for force, files in stale.items():
+            target = f"{_POINT_COUNTS}/{force}/part-{uuid.uuid4().hex[:16]}.parquet"
+            counts = _point_count_table([run.store_dir / f for f in files])
+            (run.store_dir / target).parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(counts, run.store_dir / target, row_group_size=_ROW_GROUP_ROWS)
+            if (current := entries.get(force)) is not None:
+                run.replaced.append(run.store_dir / str(current["file"]))
+            entries[force] = {
+                "file": target,
+                "street": _files_key(files),
+                "n_rows": counts.num_rows,
+            }
+    return True
 
 
 def _fresh_point_counts(store_dir: Path, forces: Collection[str]) -> list[Path] | None:
@@ -1936,23 +1938,28 @@ def query_session() -> Iterator[None]:
             _SESSION.reset(token)
 
 
-def _sql_frame(sql: str, params: dict[str, object]) -> pd.DataFrame:
+def _sql_table(sql: str, params: dict[str, object]) -> pa.Table:
     """
-    Run one DuckDB query and hand its rows over as Arrow-backed pandas columns.
+    Run one DuckDB query and return its rows as an Arrow table.
 
     Inside a :func:`query_session` the query runs on the session's database, else on a new one.
+    A store file cut short or gone is the store's "damaged or missing" message.
     """
     session = _SESSION.get()
     if session is None:
         with query_session():
-            return _sql_frame(sql, params)
+            return _sql_table(sql, params)
     import duckdb  # noqa: PLC0415 - loaded already by the session
 
     try:
-        table = session.sql(sql, params=params).to_arrow_table()
+        return session.sql(sql, params=params).to_arrow_table()
     except (duckdb.IOException, duckdb.InvalidInputException) as err:  # a file cut short or gone
         raise _damaged(str(err)) from err
-    frame: pd.DataFrame = table.to_pandas()
+
+
+def _sql_frame(sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """Run one DuckDB query (:func:`_sql_table`) and hand its rows over as pandas columns."""
+    frame: pd.DataFrame = _sql_table(sql, params).to_pandas()
     return frame
 
 
