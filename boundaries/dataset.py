@@ -366,7 +366,9 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         Any reader's error, or a store with no crimes around the wards.
     """
     from spatial.store import (  # noqa: PLC0415 - DuckDB loads only for stores
+        COUNTED_COLUMNS,
         located_counts,
+        located_rows,
         query_crimes,
         query_session,
     )
@@ -384,24 +386,30 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         named = ward_frame["ward_name"].isin(chosen) | ward_frame["neighbourhood"].isin(chosen)
         focus = ward_frame.loc[named] if named.any() else ward_frame
     bounds, focus_bounds = _bounds(ward_frame), _bounds(focus)
-    counts = read_files = None
+    counts = read_files = crime_load = None
     with query_session():  # the counts and the rows: one DuckDB database
         if count_all and len(focus) < len(ward_frame):
             by_place = located_counts(store_dir, bounds_m=bounds)
             counts = _ward_counts(by_place, ward_frame)
+            if columns is not None and set(columns) <= set(COUNTED_COLUMNS):
+                # the chosen wards' crimes from the point counts: no street file is read
+                crime_load = located_rows(
+                    store_dir, bounds_m=bounds, read_bounds_m=focus_bounds, columns=columns
+                )
             x, y = by_place["x_m"], by_place["y_m"]
             near = x.between(focus_bounds[0], focus_bounds[2]) & y.between(
                 focus_bounds[1], focus_bounds[3]
             )
             read_files = [Path(f) for f in by_place.loc[near, "file"].unique()]
-        crime_load = query_crimes(
-            store_dir,
-            bounds_m=bounds,
-            read_bounds_m=focus_bounds,
-            count_unlocated=bool(read_only),
-            read_files=read_files,
-            columns=columns,
-        )
+        if crime_load is None:
+            crime_load = query_crimes(
+                store_dir,
+                bounds_m=bounds,
+                read_bounds_m=focus_bounds,
+                count_unlocated=bool(read_only),
+                read_files=read_files,
+                columns=columns,
+            )
     assignment = assign_wards(crime_load.points, ward_frame)
     lsoa_load = _lsoa_load(lsoas)
     return _with_mismatch(

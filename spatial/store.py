@@ -99,9 +99,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
     import duckdb
+    import geopandas as gpd
     import numpy.typing as npt
 
 __all__ = [
+    "COUNTED_COLUMNS",
     "STORE_FORMAT_VERSION",
     "IngestReport",
     "StoreInfo",
@@ -109,6 +111,7 @@ __all__ = [
     "ingest",
     "located_counts",
     "located_points",
+    "located_rows",
     "query_crimes",
     "query_session",
     "read_manifest",
@@ -123,12 +126,18 @@ Table = Literal["street", "outcomes", "stop_search"]
 _MANIFEST: Final = "manifest.json"
 _POINT_COUNTS: Final = "point_counts"
 """The folder, and the manifest's key, of each force's located rows counted by snap point."""
+_POINT_COUNTS_VERSION: Final = 2
+"""The point counts' layout (2: counted by location too); a force's older file is counted again
+at the next ingest and, until then, not read (its rows are counted from the street files)."""
+COUNTED_COLUMNS: Final = ("month", "crime_type", "location")
+"""The crimes' columns the point counts keep: a question that needs no other
+(:func:`located_rows`) reads its rows from the counts, not from the street files."""
 _ROW_GROUP_ROWS: Final = 16_384
+"""Rows per Parquet row group: small enough that a ward's rows skip most of a force's month."""
 _CELL_M: Final = 5_000
 """Side of the squares (BNG metres) whose ids a street partition lists as holding its points."""
 _CELL_ROW: Final = 1_000
 """Cell id = column * this + row (Great Britain is under 1,000 cells of 5 km north to south)."""
-"""Rows per Parquet row group: small enough that a ward's rows skip most of a force's month."""
 _DICTIONARY_COLUMNS: Final = [
     c for c in (*CRIME_COLUMNS, "status") if c not in {"crime_id", "source_row"}
 ]
@@ -1607,17 +1616,20 @@ def _files_key(files: Sequence[str]) -> str:
 
 def _point_count_table(files: Sequence[Path]) -> pa.Table:
     """
-    Count the located rows of street files by snap point, month and crime type.
+    Count the located rows of street files by snap point, month, crime type and location.
 
     A force's located rows sit on its snap points, so the counts are fewer rows than the crimes
-    (a sixth of them over a city's wards, where crimes crowd onto few points); sorted by ``x_m``
-    and ``y_m``, so a query of one area reads the row groups of its eastings alone. DuckDB
-    groups a million rows in a fraction of the time Arrow's group-by takes (on the
+    (two thirds of them in Cambridge's wards); sorted by ``x_m`` and ``y_m``, so a query of one
+    area reads the row groups of its eastings alone. A snap
+    point has one location name as a rule, so counting by it too adds few rows, and a question
+    about a ward's crimes by month, type and place reads them here (:func:`located_rows`).
+    DuckDB groups a million rows in a fraction of the time Arrow's group-by takes (on the
     :func:`query_session`'s database when there is one).
     """
     sql = (
-        "SELECT x_m, y_m, month, crime_type, count(*)::BIGINT AS n FROM read_parquet($files) "
-        "WHERE status = 'located' GROUP BY ALL ORDER BY x_m, y_m, month, crime_type NULLS LAST"
+        "SELECT x_m, y_m, month, crime_type, location, count(*)::BIGINT AS n "
+        "FROM read_parquet($files) WHERE status = 'located' GROUP BY ALL "
+        "ORDER BY x_m, y_m, month, crime_type NULLS LAST, location NULLS LAST"
     )
     return _sql_table(sql, {"files": [str(f) for f in files]})
 
@@ -1640,7 +1652,7 @@ def _write_point_counts(run: _Run) -> bool:
     stale = {
         force: files
         for force, files in by_force.items()
-        if (entries.get(force) or {}).get("street") != _files_key(files)
+        if not _counts_current(entries.get(force), files)
     }
     if not stale:
         return changed
@@ -1656,16 +1668,27 @@ def _write_point_counts(run: _Run) -> bool:
                 "file": target,
                 "street": _files_key(files),
                 "n_rows": counts.num_rows,
+                "version": _POINT_COUNTS_VERSION,
             }
     return True
+
+
+def _counts_current(entry: dict[str, object] | None, street_files: Sequence[str]) -> bool:
+    """Say whether a force's point counts entry is of these street files, in today's layout."""
+    return (
+        entry is not None
+        and entry.get("street") == _files_key(street_files)
+        and entry.get("version") == _POINT_COUNTS_VERSION
+    )
 
 
 def _fresh_point_counts(store_dir: Path, forces: Collection[str]) -> list[Path] | None:
     """
     Return the point counts files of these forces, in order, if each is of its current files.
 
-    None when a force has none or older ones (a store made before point counts, or changed by
-    another writer): its rows are then counted from the street files themselves.
+    None when a force has none or older ones (a store made before point counts or before their
+    current layout, or changed by another writer): its rows are then counted from the street
+    files themselves.
     """
     manifest = _query_manifest(store_dir)
     entries = cast("dict[str, dict[str, object]]", manifest.get(_POINT_COUNTS, {}))
@@ -1673,7 +1696,7 @@ def _fresh_point_counts(store_dir: Path, forces: Collection[str]) -> list[Path] 
     found: list[Path] = []
     for force in forces:
         entry = entries.get(force)
-        if entry is None or entry.get("street") != _files_key(by_force.get(force, [])):
+        if entry is None or not _counts_current(entry, by_force.get(force, [])):
             return None
         found.append(store_dir / str(entry["file"]))
     return found
@@ -1997,25 +2020,47 @@ def _duck_rows(
     return _sql_frame(sql, named)
 
 
-def _status_totals(
-    store_dir: Path, files: Iterable[Path], statuses: Collection[str]
-) -> list[tuple[tuple[str, str | None, str], int]]:
+def _relative_names(store_dir: Path, files: Iterable[Path]) -> list[str]:
     """
-    Rows per (month, crime type, status) of the given partition files, from the manifest.
+    Return the names of files below ``store_dir`` as the manifest lists them (relative paths).
 
-    Only ``statuses`` are kept; sorted by month, crime type (missing first as ``"None"``) and
-    status.
+    The files are the store's own (``store_dir / name``): cutting the folder off their text
+    gives what :meth:`pathlib.Path.relative_to` gives, at a tenth of its cost over the hundreds
+    of partitions a force's query counts.
     """
-    wanted = {str(f.relative_to(store_dir)) for f in files}
-    totals: dict[tuple[str, str | None, str], int] = {}
+    folder = str(store_dir).rstrip(os.sep) + os.sep
+    return [
+        text[len(folder) :]
+        if (text := str(f)).startswith(folder)
+        else str(f.relative_to(store_dir))
+        for f in files  # the other way: a store in "." (whose files' text does not name it)
+    ]
+
+
+def _status_totals(
+    store_dir: Path, groups: Sequence[tuple[Iterable[Path], Collection[str]]]
+) -> list[list[tuple[tuple[str, str | None, str], int]]]:
+    """
+    Rows per (month, crime type, status) of partition files, from the manifest, for each group.
+
+    A group is some partition files and the statuses counted of them; the manifest's
+    partitions are gone through once for all groups. Each group's totals are sorted by month,
+    crime type (missing first as ``"None"``) and status.
+    """
+    wanted = [(set(_relative_names(store_dir, files)), statuses) for files, statuses in groups]
+    totals: list[dict[tuple[str, str | None, str], int]] = [{} for _ in groups]
     for key, entry in _partitions(_query_manifest(store_dir), "street").items():
-        if entry["file"] not in wanted:
-            continue
         month = key.rsplit("/", 1)[1]
-        for status, crime, n in entry["counts"]:  # type: ignore[attr-defined]
-            if status in statuses:
-                totals[(month, crime, status)] = totals.get((month, crime, status), 0) + int(n)
-    return sorted(totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]))
+        for (names, statuses), found in zip(wanted, totals, strict=True):
+            if entry["file"] not in names:
+                continue
+            for status, crime, n in entry["counts"]:  # type: ignore[attr-defined]
+                if status in statuses:
+                    found[(month, crime, status)] = found.get((month, crime, status), 0) + int(n)
+    return [
+        sorted(found.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2]))
+        for found in totals
+    ]
 
 
 def _unread(
@@ -2034,7 +2079,9 @@ def _unread(
     Located rows not read are the manifest's counts less ``read``; the rows without a place in
     Great Britain of ``unlocated_files`` (those not read) come from the manifest alone.
     """
-    located = _status_totals(store_dir, files, {"located"})
+    located, not_located = _status_totals(
+        store_dir, [(files, {"located"}), (unlocated_files, {"no_location", "outside_gb"})]
+    )
     unread = tuple(
         (month, crime, n_unread)
         for (month, crime, _), total in located
@@ -2042,9 +2089,7 @@ def _unread(
     )
     unlocated = tuple(
         (month, crime, cast("UnlocatedStatus", status), total)
-        for (month, crime, status), total in _status_totals(
-            store_dir, unlocated_files, {"no_location", "outside_gb"}
-        )
+        for (month, crime, status), total in not_located
     )
     return unread, unlocated
 
@@ -2161,11 +2206,42 @@ def query_crimes(
         rows["source_row"] = rows["source_row"].astype("int64")
     columns = list(crime_columns) + (["outcome", "outcome_month"] if outcome_files else [])
     found = rows if every_row_located else rows.loc[located, [*columns, "x_m", "y_m"]]
-    points = gpd.GeoDataFrame(
-        found[columns].reset_index(drop=True),
-        geometry=gpd.points_from_xy(found["x_m"], found["y_m"]),
-        crs=BNG,
+    return _crime_load(
+        store_dir,
+        files,
+        months,
+        points=gpd.GeoDataFrame(
+            found[columns].reset_index(drop=True),
+            geometry=gpd.points_from_xy(found["x_m"], found["y_m"]),
+            crs=BNG,
+        ),
+        read=read,
+        without_location=_with_status(rows, "no_location", columns=columns, none=every_row_located),
+        outside_gb=_with_status(
+            rows, "outside_gb", columns=[*columns, "longitude", "latitude"], none=every_row_located
+        ),
+        count_unlocated=count_unlocated,
     )
+
+
+def _crime_load(
+    store_dir: Path,
+    files: Sequence[Path],
+    months: tuple[str, str] | None,
+    *,
+    points: gpd.GeoDataFrame,
+    read: dict[tuple[str, str], int],
+    without_location: pd.DataFrame,
+    outside_gb: pd.DataFrame,
+    count_unlocated: bool,
+) -> CrimeLoad:
+    """
+    Return the load of the rows read from ``files``, every other row of their forces counted.
+
+    ``read`` counts the located rows read by (month, crime type); the located rows of the
+    forces' partitions not read, their rows without a place (unless read: ``count_unlocated``
+    False) and the rows ingest set aside come from the manifest.
+    """
     counted = _force_files(store_dir, files, months)
     opened_names = {str(f) for f in files}  # all their unlocated rows are read unless counted
     not_read = [f for f in counted if count_unlocated or str(f) not in opened_names]
@@ -2173,16 +2249,108 @@ def query_crimes(
     duplicates, set_aside, notes = _manifest_counts(store_dir, counted)
     return CrimeLoad(
         points=points,
-        without_location=_with_status(rows, "no_location", columns=columns, none=every_row_located),
-        outside_gb=_with_status(
-            rows, "outside_gb", columns=[*columns, "longitude", "latitude"], none=every_row_located
-        ),
-        files=tuple(str(f.relative_to(store_dir)) for f in counted),
+        without_location=without_location,
+        outside_gb=outside_gb,
+        files=tuple(_relative_names(store_dir, counted)),
         notes=tuple(notes),
         unread_located=unread,
         unread_unlocated=unlocated,
         counted_duplicates=duplicates,
         counted_set_aside=set_aside,
+    )
+
+
+def located_rows(
+    store_dir: Path,
+    *,
+    bounds_m: tuple[float, float, float, float],
+    read_bounds_m: tuple[float, float, float, float],
+    columns: Sequence[str],
+) -> CrimeLoad | None:
+    """
+    Return what :func:`query_crimes` reads with ``count_unlocated``, from the point counts.
+
+    Each point count inside ``read_bounds_m`` (by snap point, month, crime type and location)
+    is repeated once per crime it counts: the crimes :func:`query_crimes` would read (edges
+    included), by the same columns, month by month, from one file per force instead of one per
+    force-month. Every other row of the forces is counted as :func:`query_crimes` counts it.
+
+    Parameters
+    ----------
+    store_dir
+        The store.
+    bounds_m, read_bounds_m
+        As for :func:`query_crimes`.
+    columns
+        The crimes' columns wanted, of :data:`COUNTED_COLUMNS` (``month`` and ``crime_type``
+        always).
+
+    Returns
+    -------
+    CrimeLoad or None
+        Points in EPSG:27700, no row without a place read (they are counted); None when a
+        force has no point counts of its current street files in today's layout (a store made
+        before them, until its next ingest): :func:`query_crimes` then reads the rows.
+
+    Raises
+    ------
+    EmptyInputError
+        When the store holds no crimes for the area.
+    ParameterError
+        When ``columns`` names a column the counts do not keep.
+    """
+    import geopandas as gpd  # noqa: PLC0415 - heavy
+
+    crime_columns = list(_crime_columns(columns))
+    if not set(crime_columns) <= set(COUNTED_COLUMNS):
+        kept = ", ".join(COUNTED_COLUMNS)
+        msg = f"The point counts keep only {kept}: read other columns with query_crimes."
+        raise ParameterError(msg)
+    files = store_files(store_dir, bounds_m=bounds_m)
+    if not files:
+        raise _nothing_around(store_dir, None)
+    count_files = _fresh_point_counts(
+        store_dir, list(dict.fromkeys(f.parent.parent.name for f in files))
+    )
+    if count_files is None:
+        return None
+    x0, y0, x1, y1 = (float(b) for b in read_bounds_m)
+    counts = _sql_frame(
+        "SELECT x_m, y_m, month, crime_type, location, n FROM read_parquet($files) "
+        "WHERE x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1",
+        {"files": [str(f) for f in count_files], "x0": x0, "y0": y0, "x1": x1, "y1": y1},
+    )  # in the files' order (DuckDB keeps it): by force, then place, month, type, location
+    month_at, month_names = pd.factorize(counts["month"], sort=True)
+    by_month = np.argsort(month_at, kind="stable")  # month by month, as street files are read
+    n = counts["n"].to_numpy("int64")
+    rows = np.repeat(by_month, n[by_month])
+    crime_at, crime_index = pd.factorize(counts["crime_type"].fillna(""))
+    months, crimes = [str(m) for m in month_names], [str(c) for c in crime_index]
+    read_n = np.bincount(month_at * len(crimes) + crime_at, weights=n).astype(np.int64).tolist()
+    read = {  # the located rows read by (month, crime type), as _read_counts counts rows
+        (months[i // len(crimes)], crimes[i % len(crimes)]): k for i, k in enumerate(read_n) if k
+    }
+    values: dict[str, object] = {
+        "month": pd.PeriodIndex(months, freq="M").take(month_at[rows]),
+        **{c: counts[c].take(rows).reset_index(drop=True) for c in crime_columns if c != "month"},
+    }
+    points = gpd.GeoDataFrame(
+        pd.DataFrame(values)[crime_columns],
+        geometry=gpd.points_from_xy(counts["x_m"].to_numpy()[rows], counts["y_m"].to_numpy()[rows]),
+        crs=BNG,
+    )
+    unlocated = points.iloc[:0][crime_columns].reset_index(drop=True)
+    return _crime_load(
+        store_dir,
+        files,
+        None,
+        points=points,
+        read=read,
+        without_location=pd.DataFrame(unlocated),
+        outside_gb=unlocated.assign(
+            longitude=pd.Series(dtype="float64"), latitude=pd.Series(dtype="float64")
+        ),
+        count_unlocated=True,
     )
 
 
@@ -2224,7 +2392,7 @@ def _duplicate_totals(
     Returns ``(month, crime type, n)`` sorted as :func:`_status_totals` sorts, and whether a
     file of those partitions was ingested before the counts were kept (its count is unknown).
     """
-    wanted = {str(f.relative_to(store_dir)) for f in files}
+    wanted = set(_relative_names(store_dir, files))
     totals: dict[tuple[str, str | None], int] = {}
     unknown = False
     for entry in _partitions(_query_manifest(store_dir), "street").values():
@@ -2255,7 +2423,7 @@ def _set_aside_totals(
     those on republished months (it gives them once every file is read), each kind in
     partition order.
     """
-    wanted = {str(f.relative_to(store_dir)) for f in files}
+    wanted = set(_relative_names(store_dir, files))
     totals: dict[tuple[str, str | None], int] = {}
     notes: list[str] = []
     for _, entry in sorted(_partitions(_query_manifest(store_dir), "street").items()):
@@ -2450,7 +2618,9 @@ def _with_files(
     """Put the partition file of each row (its position in ``names``) as the ``file`` column."""
     # a categorical over the few file names: no copy of a long path for each of the many rows
     counts.insert(
-        4, "file", pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names)))
+        4,
+        "file",
+        pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names))),
     )
     return counts
 

@@ -77,8 +77,9 @@ def test_ingest_writes_one_point_counts_file_per_force_listed_in_the_manifest(
     entry = entries["cambridgeshire-constabulary"]
     assert _count_files(store) == ["point_counts/cambridgeshire-constabulary", entry["file"]]
     counts = pd.read_parquet(store / entry["file"])
-    assert list(counts.columns) == ["x_m", "y_m", "month", "crime_type", "n"]
+    assert list(counts.columns) == ["x_m", "y_m", "month", "crime_type", "location", "n"]
     assert len(counts) == entry["n_rows"]
+    assert entry["version"] == 2  # counted by location too
     partitions = _manifest(store)["partitions"]
     street: dict[str, dict[str, list[list[object]]]] = partitions["street"]  # type: ignore[index]
     located = 0

@@ -1,0 +1,164 @@
+"""A ward's crimes from the point counts: the rows query_crimes reads, without a street file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+
+from boundaries.dataset import load_study_area_from_store
+from spatial.errors import ParameterError
+from spatial.io import read_wards
+from spatial.store import (
+    COUNTED_COLUMNS,
+    ingest,
+    located_counts,
+    located_rows,
+    query_crimes,
+    query_session,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spatial.io import CrimeLoad
+
+PROFILE_COLUMNS = ("month", "crime_type", "location")
+
+
+@pytest.fixture(scope="module")
+def store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("rows") / "store"
+    ingest([cambridge_dir / "crimes"], store_dir=target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def wards(cambridge_dir: Path) -> gpd.GeoDataFrame:
+    return read_wards(cambridge_dir / "wards.geojson").wards
+
+
+def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in frame.total_bounds)
+    return (x0, y0, x1, y1)
+
+
+def _rows(points: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The points as plain rows in one order: the two readers order a month's rows apart."""
+    plain = pd.DataFrame(points.drop(columns="geometry")).assign(
+        x_m=points.geometry.x, y_m=points.geometry.y, month=points["month"].astype(str)
+    )
+    keys = ["month", "x_m", "y_m", "crime_type", "location"]
+    return plain.sort_values(keys, na_position="last").reset_index(drop=True)
+
+
+def _accounting(load: CrimeLoad) -> tuple[object, ...]:
+    return (
+        load.files,
+        load.notes,
+        load.unread_located,
+        load.unread_unlocated,
+        load.counted_duplicates,
+        load.counted_set_aside,
+        load.n_rows_read,
+        len(load.without_location),
+        len(load.outside_gb),
+        list(load.without_location.columns),
+        list(load.outside_gb.columns),
+    )
+
+
+@pytest.mark.parametrize("ward", ["Market", "Queen Edith's", "Abbey"])
+def test_a_wards_rows_from_the_counts_equal_the_rows_query_crimes_reads(
+    store: Path, wards: gpd.GeoDataFrame, ward: str
+) -> None:
+    bounds, focus = _bounds(wards), _bounds(wards.loc[wards["ward_name"] == ward])
+    with query_session():
+        by_place = located_counts(store, bounds_m=bounds)
+        x, y = by_place["x_m"], by_place["y_m"]
+        near = x.between(focus[0], focus[2]) & y.between(focus[1], focus[3])
+        read = query_crimes(
+            store,
+            bounds_m=bounds,
+            read_bounds_m=focus,
+            count_unlocated=True,
+            read_files=[Path(f) for f in by_place.loc[near, "file"].unique()],
+            columns=PROFILE_COLUMNS,
+        )
+        counted = located_rows(store, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS)
+    assert counted is not None
+    assert len(counted.points) > 1_000
+    assert counted.points.crs == read.points.crs
+    assert list(counted.points.columns) == list(read.points.columns)
+    pd.testing.assert_frame_equal(_rows(counted.points), _rows(read.points))
+    assert _accounting(counted) == _accounting(read)
+    months = counted.points["month"].astype(str).to_numpy()
+    assert (months[:-1] <= months[1:]).all()  # month by month, as the street files are read
+
+
+def test_a_profile_load_reads_no_street_file(
+    store: Path, cambridge_dir: Path, tmp_path: Path
+) -> None:
+    ward_file = cambridge_dir / "wards.geojson"
+    options = {"read_only": ("Market",), "count_all": True, "columns": PROFILE_COLUMNS}
+    expected = load_study_area_from_store(store, ward_file, **options)  # type: ignore[arg-type]
+    bare = tmp_path / "bare"
+    shutil.copytree(store, bare)
+    for part in (bare / "street").rglob("*.parquet"):
+        part.unlink()  # a street file opened now would be "damaged or missing"
+    area = load_study_area_from_store(bare, ward_file, **options)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(_rows(area.points), _rows(expected.points))
+    assert area.ward_counts is not None
+    assert expected.ward_counts is not None
+    pd.testing.assert_frame_equal(area.ward_counts, expected.ward_counts)
+    assert (area.crimes.n_rows_read, area.crimes.unread_located) == (
+        expected.crimes.n_rows_read,
+        expected.crimes.unread_located,
+    )
+    assert int(area.points["ward"].eq("Market").sum()) > 1_000
+
+
+def test_point_counts_of_the_older_layout_are_not_read_until_the_next_ingest(
+    store: Path, cambridge_dir: Path, wards: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(store, old)
+    manifest = json.loads((old / "manifest.json").read_text("utf-8"))
+    entry = manifest["point_counts"]["cambridgeshire-constabulary"]
+    del entry["version"]  # as ingest wrote them before they were counted by location
+    counts = pd.read_parquet(old / entry["file"])
+    counts.drop(columns="location").to_parquet(old / entry["file"], index=False)
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    bounds, focus = _bounds(wards), _bounds(wards.loc[wards["ward_name"] == "Market"])
+    assert located_rows(old, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS) is None
+    ward_file = cambridge_dir / "wards.geojson"
+    options = {"read_only": ("Market",), "count_all": True, "columns": PROFILE_COLUMNS}
+    expected = load_study_area_from_store(store, ward_file, **options)  # type: ignore[arg-type]
+    area = load_study_area_from_store(old, ward_file, **options)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(_rows(area.points), _rows(expected.points))  # the street files
+    ingest([cambridge_dir / "crimes"], store_dir=old)  # nothing new, but the counts are redone
+    entry = json.loads((old / "manifest.json").read_text("utf-8"))["point_counts"][
+        "cambridgeshire-constabulary"
+    ]
+    assert entry["version"] == 2
+    assert "location" in pd.read_parquet(old / entry["file"]).columns
+    again = located_rows(old, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS)
+    fresh = located_rows(store, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS)
+    assert again is not None
+    assert fresh is not None
+    pd.testing.assert_frame_equal(_rows(again.points), _rows(fresh.points))
+
+
+def test_columns_the_counts_do_not_keep_are_refused(store: Path, wards: gpd.GeoDataFrame) -> None:
+    assert COUNTED_COLUMNS == PROFILE_COLUMNS
+    with pytest.raises(ParameterError, match="keep only month, crime_type, location"):
+        located_rows(
+            store,
+            bounds_m=_bounds(wards),
+            read_bounds_m=_bounds(wards),
+            columns=("month", "crime_id"),
+        )
