@@ -22,6 +22,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Final, NoReturn
 
+from patchmap import _start_up
 from patchmap._options import common_options, ingest_options
 from patchmap._output import EXIT_USER_ERROR
 from spatial.errors import PatchmapError, PatchmapWarning
@@ -254,30 +255,6 @@ def _negative_values_joined(arguments: list[str]) -> list[str]:
 
 DATA_OPTIONS: Final = ("demo", "crimes", "store", "incidents")
 """The options (as ``args`` names them) that give a command crimes to read."""
-ANALYSIS_STACK: Final = ("numpy", "pandas", "pyarrow", "shapely", "pyproj", "geopandas")
-"""The libraries every command that reads crimes imports, whichever analysis it runs."""
-
-
-def _import_stack(*, freeze: bool) -> None:
-    """
-    Import :data:`ANALYSIS_STACK` without garbage collection; with ``freeze``, freeze it.
-
-    Importing them makes about a million objects and no garbage, but each few hundred
-    allocations start a young collection that walks the newest of them: 20-30 ms of a store
-    profile's second. Frozen (:func:`gc.freeze`, in a process of its own: :func:`run`), they
-    are not walked by the full collections of a long command either. Every object the command
-    then makes is collected as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for name in ANALYSIS_STACK:
-            importlib.import_module(name)
-    finally:
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
@@ -290,7 +267,7 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
         Arguments without the program name; ``sys.argv[1:]`` when None.
     own_process
         The command is the process (:func:`run`): objects made at start-up may be frozen
-        out of garbage collection for the rest of its life (see :func:`_import_stack`).
+        out of garbage collection for the rest of its life (see :mod:`patchmap._start_up`).
 
     Returns
     -------
@@ -304,7 +281,7 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     thresholds = gc.get_threshold()
     gc.set_threshold(*thresholds[:2], max(thresholds[2], FULL_COLLECTION_EVERY))
     if any(getattr(args, name, None) for name in DATA_OPTIONS):  # it reads crimes
-        _import_stack(freeze=own_process)
+        _start_up.import_stack(freeze=own_process)
     try:
         with _user_warnings():
             code = int(args.run(args))

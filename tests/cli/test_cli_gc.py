@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import patchmap.cli
 import patchmap.load
-from patchmap.cli import ANALYSIS_STACK, FULL_COLLECTION_EVERY, main
+from patchmap._start_up import ANALYSIS_STACK
+from patchmap.cli import FULL_COLLECTION_EVERY, main
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
