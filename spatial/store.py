@@ -1853,7 +1853,47 @@ def store_files(
     list of pathlib.Path
         Absolute paths, in partition order.
     """
-    manifest = _query_manifest(store_dir)
+    path = store_dir / _MANIFEST
+    try:
+        stat = path.stat()
+    except OSError:  # no manifest yet, or --store is not a folder: read_manifest says which
+        return _chosen_files(store_dir, read_manifest(store_dir), table, months, bounds_m)
+    return list(
+        _chosen_of_snapshot(
+            store_dir,
+            (stat.st_ino, stat.st_size, stat.st_mtime_ns),
+            table,
+            None if months is None else (str(months[0]), str(months[1])),
+            None if bounds_m is None else tuple(float(b) for b in bounds_m),
+        )
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _chosen_of_snapshot(
+    store_dir: Path,
+    identity: tuple[int, int, int],
+    table: Table,
+    months: tuple[str, str] | None,
+    bounds_m: tuple[float, ...] | None,
+) -> tuple[Path, ...]:
+    """
+    :func:`store_files` of one version of the manifest, chosen once.
+
+    A query asks for the same files several times (the counts, the rows, their accounting);
+    with the national archive's thousands of partitions each choice takes milliseconds.
+    """
+    manifest = _manifest_snapshot(str(store_dir / _MANIFEST), identity)
+    return tuple(_chosen_files(store_dir, manifest, table, months, bounds_m))
+
+
+def _chosen_files(
+    store_dir: Path,
+    manifest: dict[str, object],
+    table: Table,
+    months: tuple[str, str] | None,
+    bounds_m: Sequence[float] | None,
+) -> list[Path]:
     near = _cells_meeting(bounds_m) if bounds_m is not None else frozenset()
     chosen: list[Path] = []
     for key, entry in sorted(_partitions(manifest, table).items()):
