@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -15,8 +15,7 @@ from spatial.cache import crime_cache_key, read_crimes_cached, read_wards_cached
 from spatial.errors import PatchmapError, PatchmapWarning
 from spatial.io import WardLoad, read_crimes, read_wards
 
-if TYPE_CHECKING:
-    from pathlib import Path
+REPO = Path(__file__).resolve().parents[2]
 
 CSV = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
@@ -217,3 +216,21 @@ def test_a_cached_version_choice_equals_a_fresh_one_whichever_command_filled_the
     assert fresh[id(parent)].notes[0].startswith("downloads/2025-02/2025-01/")
     assert fresh[id(subfolders)].notes[0].startswith("2025-02/2025-01/")
     assert "its folder date 2025-03 is later than 2025-02" in fresh[id(parent)].notes[0]
+
+
+def test_cached_wards_reload_without_pyarrows_dataset_layer(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    wards, cache = cambridge_dir / "wards.geojson", tmp_path / "cache"
+    read_wards_cached(wards, cache_dir=cache)
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from spatial.cache import read_wards_cached\n"
+        f"load = read_wards_cached({str(wards)!r}, cache_dir=Path({str(cache)!r}))\n"
+        "print(len(load.wards), load.wards.crs.to_epsg(), 'pyarrow.dataset' in sys.modules)\n"
+    )
+    done = subprocess.run(  # noqa: S603 - this repo's own modules
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.split() == ["14", "27700", "False"]
