@@ -162,3 +162,33 @@ def test_columns_the_counts_do_not_keep_are_refused(store: Path, wards: gpd.GeoD
             read_bounds_m=_bounds(wards),
             columns=("month", "crime_id"),
         )
+
+
+def test_two_forces_in_the_wards_extent_are_read_from_both_forces_counts(
+    cambridge_dir: Path, wards: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    september = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    frame = pd.read_csv(september, dtype=str, keep_default_na=False)
+    frame["Reported by"] = frame["Falls within"] = "Neighbour Constabulary"  # the same places
+    frame["Crime ID"] = frame["Crime ID"].where(frame["Crime ID"] == "", frame["Crime ID"] + "-n")
+    frame["Month"] = "2024-10"  # and a month the first force's file does not hold
+    other = tmp_path / "in" / "2024-10-neighbour-street.csv"
+    other.parent.mkdir(parents=True)
+    frame.to_csv(other, index=False)
+    store = tmp_path / "s"
+    ingest([september, other], store_dir=store)
+    bounds, focus = _bounds(wards), _bounds(wards.loc[wards["ward_name"] == "Market"])
+    with query_session():
+        read = query_crimes(
+            store,
+            bounds_m=bounds,
+            read_bounds_m=focus,
+            count_unlocated=True,
+            columns=PROFILE_COLUMNS,
+        )
+        counted = located_rows(store, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS)
+    assert counted is not None
+    assert set(counted.points["month"].astype(str)) == {"2024-09", "2024-10"}
+    assert len(counted.files) == 2  # a file of each force
+    pd.testing.assert_frame_equal(_rows(counted.points), _rows(read.points))
+    assert _accounting(counted) == _accounting(read)
