@@ -509,7 +509,7 @@ def store_area(
         neighbourhoods=neighbourhoods,
         population=population,
         lsoas=lsoas,
-        cache_dir=default_cache_dir(),  # the parsed wards reload from GeoParquet next time
+        cache_dir=default_cache_dir(),  # the parsed wards reload from Parquet next time
     )
 
 

@@ -350,10 +350,12 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         so a profile ranks the chosen ward among all without reading the others' rows.
     columns
         Only these of the crimes' columns (``month`` and ``crime_type`` always), for a question
-        that needs no more, such as a summary (see :func:`spatial.store.query_crimes`).
+        that needs no more, such as a summary (see :func:`spatial.store.query_crimes`). With
+        ``read_only`` and columns the point counts keep (``month``, ``crime_type``,
+        ``location``), the chosen wards' crimes are read from the counts
+        (:func:`spatial.store.located_rows`): no street file is opened.
     cache_dir
-        When given, the parsed ward file is cached there as GeoParquet (see
-        :mod:`spatial.cache`).
+        When given, the parsed ward file is cached there (see :mod:`spatial.cache`).
 
     Returns
     -------
@@ -391,16 +393,17 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         if count_all and len(focus) < len(ward_frame):
             by_place = located_counts(store_dir, bounds_m=bounds)
             counts = _ward_counts(by_place, ward_frame)
-            if columns is not None and set(columns) <= set(COUNTED_COLUMNS):
-                # the chosen wards' crimes from the point counts: no street file is read
-                crime_load = located_rows(
-                    store_dir, bounds_m=bounds, read_bounds_m=focus_bounds, columns=columns
-                )
             x, y = by_place["x_m"], by_place["y_m"]
             near = x.between(focus_bounds[0], focus_bounds[2]) & y.between(
                 focus_bounds[1], focus_bounds[3]
             )
             read_files = [Path(f) for f in by_place.loc[near, "file"].unique()]
+        if read_only and columns is not None and set(columns) <= set(COUNTED_COLUMNS):
+            # a question about the chosen wards' crimes by month, type and place (a summary, a
+            # profile): read from the point counts, no street file opened (None: older counts)
+            crime_load = located_rows(
+                store_dir, bounds_m=bounds, read_bounds_m=focus_bounds, columns=columns
+            )
         if crime_load is None:
             crime_load = query_crimes(
                 store_dir,
