@@ -66,6 +66,14 @@ def demo_crimes(demo_town: DemoArea) -> gpd.GeoDataFrame:
     return read_crimes(blobs).points
 
 
+@pytest.fixture(scope="session")
+def demo_extract_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the demo extract written as a file: the rows the app's "Demo extract" reads."""
+    from spatial.demo import write_demo_extract  # noqa: PLC0415  # heavy: only tests that use it
+
+    return write_demo_extract(tmp_path_factory.mktemp("demo-extract"))
+
+
 def _pdf_text(pdf: bytes | Path) -> str:
     import io  # noqa: PLC0415  # only tests that read PDFs
 

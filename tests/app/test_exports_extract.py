@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyogrio
 import pytest
-from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import _ui
-from boundaries.dataset import load_demo
 from boundaries.extract import EXTRACT_AREA_NAME
 from layers.briefing import SECTION_TITLES
 from patchmap.cli import main
-from spatial.demo import NEAR_REPEAT_CHAIN, demo_extract_csv, write_demo_extract
+from spatial.demo import NEAR_REPEAT_CHAIN, demo_extract_csv
+from tests._demo_extract import FROM_EXTRACT, demo_extract_options
+from tests.app._pages import EXPORTS, extract_exports_page, record_returns
 from tests.layers._export_text import file_texts, fine_cell_labels, small_counts
 
 if TYPE_CHECKING:
@@ -35,9 +35,6 @@ if TYPE_CHECKING:
     from layers.audience import Audience
     from layers.export import Download
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-EXPORTS = "app_pages/exports.py"
-FROM_EXTRACT = "A force extract (Timed crimes)"
 LAYERS = ["hotspots", "hot_areas", "clusters", "crimes", "sites"]
 ALL_MONTHS = ("2024-10", "2025-09")  # the demo extract's, as the page's months box opens
 MONTHS = ("2025-05", "2025-06")  # two of them: a police export of every crime takes long
@@ -51,38 +48,6 @@ TORONTO = (
     "A2,2025-01-14 21:15,Burglary,-79.3872,43.6512\n"
     "A3,2025-02-13 02:15,Robbery,-79.3812,43.6552\n"
 )
-
-
-@pytest.fixture(scope="module")
-def extract_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo extract as a file: the rows the app's "Demo extract" reads."""
-    return write_demo_extract(tmp_path_factory.mktemp("demo"))
-
-
-def _data_options(extract_csv: Path) -> list[str]:
-    """The command's options for the app's demo town beside its demo extract."""
-    demo = load_demo()
-    assert demo.network_path is not None
-    return [
-        "--demo",
-        "--incidents",
-        str(extract_csv),
-        "--network",
-        str(demo.network_path),
-        "--sites",
-        str(demo.network_path.parent / "sites.csv"),
-    ]
-
-
-def _extract_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.switch_page(EXPORTS).run()
-    at.radio(key="export_source").set_value(FROM_EXTRACT).run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    assert at.radio(key=_ui.WHEN_SOURCE_KEY).value == _ui.WHEN_DEMO
-    return at
 
 
 def _gpkg_layers(data: bytes) -> dict[str, gpd.GeoDataFrame]:
@@ -129,22 +94,14 @@ def _exact(texts: dict[str, list[str]], minutes: set[str]) -> list[str]:
 
 
 def test_the_pages_extract_layers_are_the_commands(
-    extract_csv: Path,
+    demo_extract_file: Path,
     events: gpd.GeoDataFrame,
     minutes: set[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    made: dict[str, tuple[Download, ...]] = {}
-    original = _ui.export_files
-
-    def recording(*args: Any, **kwargs: Any) -> tuple[Download, ...]:  # noqa: ANN401
-        files = original(*args, **kwargs)
-        made[str(args[2])] = files
-        return files
-
-    monkeypatch.setattr(_ui, "export_files", recording)
-    at = _extract_page()
+    made: dict[str, tuple[Download, ...]] = record_returns(monkeypatch, "export_files", by=2)
+    at = extract_exports_page()
     assert at.select_slider(key="export_extract_months").value == ALL_MONTHS
     at.select_slider(key="export_extract_months").set_value(MONTHS).run()
     at.multiselect(key="export_layers").set_value(LAYERS).run()  # all shared with partners
@@ -162,7 +119,10 @@ def test_the_pages_extract_layers_are_the_commands(
             "--months",
             ":".join(MONTHS),
         ]
-        assert main(["export", *_data_options(extract_csv), *options, "--out", str(out)]) == 0
+        assert (
+            main(["export", *demo_extract_options(demo_extract_file), *options, "--out", str(out)])
+            == 0
+        )
         files = {f.key: f for f in made[audience]}
         app = _gpkg_layers(files["gpkg"].data)
         cli = _gpkg_layers((out / f"patchmap_{audience}.gpkg").read_bytes())
@@ -189,29 +149,24 @@ def test_the_pages_extract_layers_are_the_commands(
 
 
 def test_the_pages_extract_packs_are_the_commands(
-    extract_csv: Path,
+    demo_extract_file: Path,
     minutes: set[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    made: dict[str, tuple[Any, ...]] = {}
-    original = _ui.briefing_files
-
-    def recording(*args: Any, **kwargs: Any) -> tuple[Any, ...]:  # noqa: ANN401
-        pack = original(*args, **kwargs)
-        made[str(args[3])] = pack
-        return pack
-
-    monkeypatch.setattr(_ui, "briefing_files", recording)
-    at = _extract_page()
+    made: dict[str, tuple[Any, ...]] = record_returns(monkeypatch, "briefing_files", by=3)
+    at = extract_exports_page()
     at.selectbox(key="brief_area").select(WARD).run()
     meeting = at.date_input(key="brief_meeting").value
     audiences: tuple[Audience, ...] = ("police", "partner")
     for audience in audiences:
         out = tmp_path / f"{audience}.html"
         place = ["--ward", WARD, "--meeting", str(meeting), "--audience", audience, "--json"]
-        assert main(["brief", *_data_options(extract_csv), *place, "--out", str(out)]) == 0
+        assert (
+            main(["brief", *demo_extract_options(demo_extract_file), *place, "--out", str(out)])
+            == 0
+        )
         record = json.loads(capsys.readouterr().out)
         assert "near_repeat" in record["sections"]  # the planted chain, tested and zoned
         at.radio(key="export_audience").set_value(audience).run()
@@ -245,14 +200,14 @@ def _error(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_the_pages_extract_errors_are_the_commands(
-    extract_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_extract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    at = _extract_page()
+    at = extract_exports_page()
     at.date_input(key="brief_meeting").set_value(pd.Timestamp("2024-09-01").date()).run()
     at.button(key="brief_build").click().run()
     place = ["--ward", str(at.selectbox(key="brief_area").value), "--meeting", "2024-09-01"]
     out = ["--out", str(tmp_path / "pack.html")]
-    assert main(["brief", *_data_options(extract_csv), *place, *out]) == 2
+    assert main(["brief", *demo_extract_options(demo_extract_file), *place, *out]) == 2
     said = _error(capsys)
     assert said.startswith("No crime data is loaded for months before the meeting on 2024-09-01")
     assert [e.value for e in at.error] == [_ui.plain(said)]
@@ -271,10 +226,10 @@ def test_the_pages_extract_errors_are_the_commands(
 
 
 def test_shared_layers_of_the_extract_leave_density_and_streets_out(
-    extract_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_extract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The page offers partners and the public what `export --incidents` makes by default."""
-    at = _extract_page()
+    at = extract_exports_page()
     scope = "This page uses the demo extract (the demo town's timed crimes), not the data set's"
     assert any(c.value.startswith(scope) for c in at.caption)  # as When and Near repeats say
     said = [c.value for c in at.caption if c.value.startswith("Partner: ")]
@@ -291,7 +246,7 @@ def test_shared_layers_of_the_extract_leave_density_and_streets_out(
         assert "Hot streets" not in str(layers.options)
         out = tmp_path / audience
         options = ["--audience", audience, "--out", str(out)]
-        assert main(["export", *_data_options(extract_csv), *options, "--json"]) == 0
+        assert main(["export", *demo_extract_options(demo_extract_file), *options, "--json"]) == 0
         notes = capsys.readouterr().err
         written = [n for n, _ in pyogrio.list_layers(out / f"patchmap_{audience}.gpkg")]
         assert list(layers.value) == written == ["hotspots", "clusters", "sites"]
@@ -322,15 +277,8 @@ def test_an_extract_outside_the_wards_is_one_area_as_without_wards(
     elsewhere_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Beside the demo town, an extract of another place is exported as `--incidents` alone."""
-    made: list[tuple[Download, ...]] = []
-    original = _ui.export_files
-
-    def recording(*args: Any, **kwargs: Any) -> tuple[Download, ...]:  # noqa: ANN401
-        made.append(original(*args, **kwargs))
-        return made[-1]
-
-    monkeypatch.setattr(_ui, "export_files", recording)
-    at = _extract_page()
+    made: dict[str, tuple[Download, ...]] = record_returns(monkeypatch, "export_files", by=2)
+    at = extract_exports_page()
     at.radio(key=_ui.WHEN_SOURCE_KEY).set_value(_ui.WHEN_UPLOAD).run()
     upload = [(elsewhere_csv.name, elsewhere_csv.read_bytes(), "text/csv")]
     at.file_uploader(key=_ui.WHEN_UPLOAD_KEY).set_value(upload).run()
@@ -341,7 +289,7 @@ def test_an_extract_outside_the_wards_is_one_area_as_without_wards(
     assert at.selectbox(key="brief_area").options == [EXTRACT_AREA_NAME]
     out = tmp_path / "partner"
     assert main(["export", "--incidents", str(elsewhere_csv), "--out", str(out)]) == 0
-    files = {f.key: f for f in made[-1]}
+    files = {f.key: f for f in made["partner"]}
     app = _gpkg_layers(files["gpkg"].data)
     cli = _gpkg_layers((out / "patchmap_partner.gpkg").read_bytes())
     assert list(app) == list(cli) == ["hotspots", "clusters"]  # no sites: none were given
@@ -351,7 +299,7 @@ def test_an_extract_outside_the_wards_is_one_area_as_without_wards(
 
 
 def test_the_extracts_choices_are_kept_while_another_page_is_shown() -> None:
-    at = _extract_page()
+    at = extract_exports_page()
     at.select_slider(key="export_extract_months").set_value(MONTHS).run()
     at.multiselect(key="export_extract_types").set_value(["Burglary"]).run()
     at.multiselect(key="export_extract_wards").set_value([WARD]).run()

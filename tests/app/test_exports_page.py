@@ -4,13 +4,12 @@ import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import _ui
 from boundaries.dataset import load_demo
@@ -19,23 +18,22 @@ from layers.audience import DEFAULT_MIN_COUNT, MIN_COUNT_RULE, get_preset, min_c
 from spatial.errors import ParameterError
 from tasking.pack import pack_period
 from tasking.profile import build_profile
-from tests.app._pages import cambridge_folder_page
+from tests.app._pages import (
+    EXPORTS,
+    cambridge_folder_page,
+    demo_app,
+    exports_page,
+    record_returns,
+    saved_names,
+)
 from tests.layers._export_text import file_texts, fine_cell_labels, small_counts
 
 if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
+
     from boundaries.dataset import StudyArea
     from layers.audience import Audience
     from layers.export import Download
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _exports_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.switch_page("app_pages/exports.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _download_labels(at: AppTest) -> list[str]:
@@ -43,7 +41,7 @@ def _download_labels(at: AppTest) -> list[str]:
 
 
 def test_exports_page_offers_each_format_for_partners() -> None:
-    at = _exports_page()
+    at = exports_page()
     assert not at.error
     assert at.radio(key="export_audience").value == "partner"
     assert at.number_input(key="export_min_count").value == 5
@@ -67,7 +65,7 @@ def test_exports_page_offers_each_format_for_partners() -> None:
 
 
 def test_routes_add_a_gpx_download_and_shapefile_only_when_asked() -> None:
-    at = _exports_page()
+    at = exports_page()
     at.multiselect(key="export_layers").set_value(["hotspots", "routes"]).run()
     at.checkbox(key="export_shapefile").check().run()
     assert not at.exception, at.exception
@@ -78,7 +76,7 @@ def test_routes_add_a_gpx_download_and_shapefile_only_when_asked() -> None:
 
 
 def test_public_audience_cannot_choose_routes() -> None:
-    at = _exports_page()
+    at = exports_page()
     at.multiselect(key="export_layers").set_value(["hotspots", "routes"]).run()
     at.radio(key="export_audience").set_value("public").run()
     assert not at.exception, at.exception
@@ -90,7 +88,7 @@ def test_public_audience_cannot_choose_routes() -> None:
 
 
 def test_briefing_pack_is_one_click_away() -> None:
-    at = _exports_page()
+    at = exports_page()
     assert "Briefing pack (PDF)" not in _download_labels(at)
     at.button(key="brief_build").click().run()
     assert not at.exception, at.exception
@@ -104,7 +102,7 @@ def test_briefing_pack_is_one_click_away() -> None:
 
 
 def test_pack_with_an_eva_route_for_a_neighbourhood() -> None:
-    at = _exports_page()
+    at = exports_page()
     options = at.selectbox(key="brief_area").options
     neighbourhood = next(o for o in options if o.endswith("(neighbourhood)"))
     at.selectbox(key="brief_area").select(neighbourhood.removesuffix(" (neighbourhood)")).run()
@@ -116,7 +114,7 @@ def test_pack_with_an_eva_route_for_a_neighbourhood() -> None:
 
 
 def test_public_threshold_is_at_least_ten() -> None:
-    at = _exports_page()
+    at = exports_page()
     at.radio(key="export_audience").set_value("public").run()
     assert not at.exception, at.exception
     assert at.number_input(key="export_min_count").value == 10
@@ -126,7 +124,7 @@ def test_public_threshold_is_at_least_ten() -> None:
 
 
 def test_the_public_floor_is_said_as_the_command_says_it() -> None:
-    at = _exports_page()
+    at = exports_page()
     at.radio(key="export_audience").set_value("public").run()
     said = min_count_floor_message("public", DEFAULT_MIN_COUNT)
     assert said.startswith("A threshold of 5 is below 10, the lowest for public files")
@@ -136,7 +134,7 @@ def test_the_public_floor_is_said_as_the_command_says_it() -> None:
 
 def test_back_to_partners_the_threshold_is_the_partners_again() -> None:
     """The public's floor raised 5 to 10; partners get 5 back, as `export` gives them."""
-    at = _exports_page()
+    at = exports_page()
     threshold = "export_min_count"
     at.number_input(key=threshold).set_value(7).run()
     at.radio(key="export_audience").set_value("public").run()
@@ -151,7 +149,7 @@ def test_back_to_partners_the_threshold_is_the_partners_again() -> None:
 
 
 def test_without_a_street_network_routes_are_not_offered(cambridge_dir: Path) -> None:
-    at = cambridge_folder_page(cambridge_dir, "app_pages/exports.py")
+    at = cambridge_folder_page(cambridge_dir, EXPORTS)
     assert not at.exception, at.exception
     layers = at.multiselect(key="export_layers")
     assert "EVA route and stops" not in layers.options  # choosing it stopped the page and pack
@@ -162,7 +160,7 @@ def test_without_a_street_network_routes_are_not_offered(cambridge_dir: Path) ->
 
 
 def test_the_pack_follows_the_sidebar_crime_types_and_months_when_asked() -> None:
-    at = _exports_page()
+    at = exports_page()
     at.multiselect(key="crime_types").set_value(["Shoplifting"]).run()
     at.select_slider(key="months").set_value(("2025-01", "2025-06")).run()
     at.selectbox(key="brief_area").select("Castle").run()
@@ -192,20 +190,11 @@ def test_the_pages_partner_and_public_files_carry_nothing_finer_than_the_audienc
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The page's own files (Castle, ASB, every month: an EVA stop of 2 crimes, clusters)."""
-    made: dict[str, tuple[Download, ...]] = {}
-    original = _ui.export_files
-
-    def recording(*args: Any, **kwargs: Any) -> tuple[Download, ...]:  # noqa: ANN401
-        files = original(*args, **kwargs)
-        made[str(args[2])] = files
-        return files
-
-    monkeypatch.setattr(_ui, "export_files", recording)
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
+    made: dict[str, tuple[Download, ...]] = record_returns(monkeypatch, "export_files", by=2)
+    at = demo_app()
     at.multiselect(key=_ui.WARDS_KEY).set_value(["Castle"])
     at.multiselect(key=_ui.CRIME_TYPES_KEY).set_value(["Anti-social behaviour"]).run()
-    at.switch_page("app_pages/exports.py").run()
+    at = exports_page(at)
     at.multiselect(key="export_layers").set_value(["clusters", "routes", "hot_areas"]).run()
     at.radio(key="export_audience").set_value("public").run()
     assert not at.exception, at.exception
@@ -238,21 +227,8 @@ def test_the_pages_partner_and_public_files_carry_nothing_finer_than_the_audienc
 def test_download_names_say_the_audience_the_area_and_the_period(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The file names the browser saves under: recorded where Streamlit stores each download.
-    from streamlit.runtime.memory_media_file_storage import (  # noqa: PLC0415, TID251
-        MemoryMediaFileStorage,
-    )
-
-    names: list[str] = []
-    keep = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self: MemoryMediaFileStorage, *args: Any, **kwargs: Any) -> str:  # noqa: ANN401
-        filename = kwargs.get("filename", args[3] if len(args) > 3 else None)
-        names.append(str(filename))
-        return keep(self, *args, **kwargs)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    at = _exports_page()
+    names = saved_names(monkeypatch)  # the file names the browser saves under
+    at = exports_page()
     area = load_demo()
     spaced = "Fenbridge North and East"  # a neighbourhood: the pack follows it too
     at.multiselect(key=_ui.NEIGHBOURHOODS_KEY).set_value([spaced]).run()
@@ -280,12 +256,12 @@ def test_download_names_say_the_audience_the_area_and_the_period(
 
 
 def test_the_audience_and_its_threshold_are_kept_while_another_page_is_shown() -> None:
-    at = _exports_page()
+    at = exports_page()
     at.radio(key="export_audience").set_value("public").run()
     at.number_input(key="export_min_count").set_value(12).run()
     at.checkbox(key="export_shapefile").check().run()
     at.switch_page("app_pages/map.py").run()
-    at.switch_page("app_pages/exports.py").run()
+    at.switch_page(EXPORTS).run()
     assert not at.exception, at.exception
     assert at.radio(key="export_audience").value == "public"
     assert at.number_input(key="export_min_count").value == 12
@@ -294,7 +270,7 @@ def test_the_audience_and_its_threshold_are_kept_while_another_page_is_shown() -
 
 def test_a_new_data_set_chosen_on_the_page_opens_it_as_new(cambridge_dir: Path) -> None:
     """The demo's pack choices (a route on its streets, a meeting date) do not carry over."""
-    at = _exports_page()
+    at = exports_page()
     at.radio(key="export_audience").set_value("police").run()
     at.checkbox(key="brief_route").check().run()
     at.date_input(key="brief_meeting").set_value(dt.date(2025, 12, 1)).run()
@@ -307,7 +283,7 @@ def test_a_new_data_set_chosen_on_the_page_opens_it_as_new(cambridge_dir: Path) 
     assert (route.value, route.disabled) == (False, True)  # no street network: not ticked
     assert at.date_input(key="brief_meeting").value != dt.date(2025, 12, 1)
     at.switch_page("app_pages/map.py").run()
-    at.switch_page("app_pages/exports.py").run()
+    at.switch_page(EXPORTS).run()
     assert at.checkbox(key="brief_route").value is False  # nor brought back by a visit
 
 
@@ -325,11 +301,9 @@ def test_an_extracts_density_is_not_offered_to_partners_or_the_public(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _as_extract(monkeypatch)
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
+    at = demo_app()
     at.multiselect(key=_ui.WARDS_KEY).set_value(["Castle"]).run()
-    at.switch_page("app_pages/exports.py").run()
-    assert not at.exception, at.exception
+    at = exports_page(at)
     assert not at.error
     for audience in ("partner", "public"):
         at.radio(key="export_audience").set_value(audience).run()

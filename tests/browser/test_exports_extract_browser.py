@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 from pypdf import PdfReader
 
-from boundaries.dataset import load_demo
 from patchmap.cli import main
-from spatial.demo import NEAR_REPEAT_CHAIN, demo_incidents, write_demo_extract
+from spatial.demo import NEAR_REPEAT_CHAIN
+from tests._demo_extract import demo_extract_options
+from tests.browser._exports import TIMEOUT_MS, download, open_extract_exports
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,19 +22,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT_MS = 180_000
 WARD = NEAR_REPEAT_CHAIN.ward
 MADE_AT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
-
-
-def _download(page: Page, label: str, folder: Path) -> Path:
-    button = page.get_by_role("button", name=label)
-    button.wait_for(timeout=TIMEOUT_MS)
-    with page.expect_download(timeout=TIMEOUT_MS) as info:
-        button.click()
-    target = folder / info.value.suggested_filename
-    info.value.save_as(target)
-    return target
 
 
 def _pdf_text(path: Path) -> str:
@@ -45,19 +35,13 @@ def test_a_partner_pack_from_the_demo_extract(
     offline_page: tuple[Page, list[str]],
     app_url: str,
     save_screenshot: Callable[..., Path],
+    demo_extract_file: Path,
     tmp_path: Path,
 ) -> None:
     page, refused = offline_page
-    page.goto(f"{app_url}/exports", wait_until="domcontentloaded")
-    page.get_by_text("Suppress counts below").first.wait_for(timeout=TIMEOUT_MS)
-    page.get_by_text("A force extract (Timed crimes)").click()
-    report = demo_incidents().report
-    page.get_by_text(f"{report.n_rows:,} rows read, {report.n_events:,} events kept").wait_for(
-        timeout=TIMEOUT_MS
-    )
+    open_extract_exports(page, app_url)
     sidebar = page.get_by_test_id("stSidebar")
     assert sidebar.get_by_text("Timed crimes").count() == 1  # the extract's inputs, as on When
-    page.get_by_text("Extract's months").wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("The density layer of a force extract is not shared").wait_for()
     page.get_by_role("button", name="GeoPackage (QGIS, ArcGIS)").wait_for(timeout=TIMEOUT_MS)
     save_screenshot(page, "exports_extract")
@@ -68,8 +52,8 @@ def test_a_partner_pack_from_the_demo_extract(
     page.get_by_text("Crime types come from the extract's boxes above").wait_for()
     page.get_by_role("button", name="Build the briefing pack").click()
     page.get_by_text("Near repeats.").wait_for(timeout=TIMEOUT_MS)  # the last section named
-    pdf = _download(page, "Briefing pack (PDF)", tmp_path)
-    html = _download(page, "Briefing pack (HTML)", tmp_path)
+    pdf = download(page, "Briefing pack (PDF)", tmp_path)
+    html = download(page, "Briefing pack (HTML)", tmp_path)
     assert re.fullmatch(rf"briefing_partner_{WARD}_\d{{4}}-\d{{2}}-\d{{2}}\.pdf", pdf.name)
     meeting = pdf.stem.rsplit("_", 1)[1]
     assert html.name == pdf.name.replace(".pdf", ".html")
@@ -78,13 +62,9 @@ def test_a_partner_pack_from_the_demo_extract(
     save_screenshot(page, "exports_extract_pack")
 
     # The command's pack of the same extract, place, meeting and audience: the same words.
-    demo = load_demo()
-    assert demo.network_path is not None
-    extract = write_demo_extract(tmp_path / "demo")
-    options = ["--demo", "--incidents", str(extract), "--network", str(demo.network_path)]
-    options += ["--sites", str(demo.network_path.parent / "sites.csv")]
     place = ["--ward", WARD, "--meeting", meeting, "--audience", "partner"]
     cli = tmp_path / "cli.pdf"
+    options = demo_extract_options(demo_extract_file)
     assert main(["brief", *options, *place, "--out", str(cli)]) == 0
     text = _pdf_text(pdf)
     assert text == _pdf_text(cli)

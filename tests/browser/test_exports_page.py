@@ -10,6 +10,8 @@ import pytest
 import rasterio
 from pypdf import PdfReader
 
+from tests.browser._exports import TIMEOUT_MS, download, open_exports
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -26,18 +28,6 @@ FORMAT_BUTTONS = (
     "CSV tables (spreadsheets)",
     "Everything (zip)",
 )
-TIMEOUT_MS = 180_000
-
-
-def _download(page: Page, label: str, folder: Path) -> Path:
-    button = page.get_by_role("button", name=label)
-    button.wait_for(timeout=TIMEOUT_MS)
-    with page.expect_download(timeout=TIMEOUT_MS) as info:
-        button.click()
-    download = info.value
-    target = folder / download.suggested_filename
-    download.save_as(target)
-    return target
 
 
 def test_exports_page_downloads_each_file(
@@ -47,9 +37,8 @@ def test_exports_page_downloads_each_file(
     tmp_path: Path,
 ) -> None:
     page, refused = offline_page
-    page.goto(f"{app_url}/exports", wait_until="domcontentloaded")
-    page.get_by_text("Suppress counts below").first.wait_for(timeout=TIMEOUT_MS)
-    files = {label: _download(page, label, tmp_path) for label in FORMAT_BUTTONS}
+    open_exports(page, app_url)
+    files = {label: download(page, label, tmp_path) for label in FORMAT_BUTTONS}
 
     gpkg = files["GeoPackage (QGIS, ArcGIS)"]
     # The audience, the area and the period in the name (demo town: every ward, every month).
@@ -78,8 +67,8 @@ def test_exports_page_downloads_each_file(
 
     page.get_by_role("tab", name="Briefing pack").click()
     page.get_by_role("button", name="Build the briefing pack").click()
-    pdf = _download(page, "Briefing pack (PDF)", tmp_path)
-    html = _download(page, "Briefing pack (HTML)", tmp_path)
+    pdf = download(page, "Briefing pack (PDF)", tmp_path)
+    html = download(page, "Briefing pack (HTML)", tmp_path)
     assert pdf.name.startswith("briefing_partner_")  # a police pack would not overwrite it
     assert html.name == pdf.name.replace(".pdf", ".html")
     text = unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in PdfReader(pdf).pages))
