@@ -1463,9 +1463,22 @@ def file_stem(*parts: str) -> str:
     return "_".join(c for c in cleaned if c) or "patchmap"
 
 
+def _extract_word(area: StudyArea) -> tuple[str, ...]:
+    """
+    Return ``("extract",)`` for a force extract's study area: a word of its downloads' names.
+
+    The extract's files then neither overwrite nor pass for the data set's when saved to one
+    folder (the demo extract's months are the demo town's).
+    """
+    return ("extract",) if area.provenance == "extract" else ()
+
+
 def export_name(selection: Selection, area: StudyArea, audience: Audience) -> str:
     """
     Return the stem of the Exports page's layer downloads: audience, area and period.
+
+    The command's stem (``patchmap_partner``, as ``patchmap export`` names its files in a
+    folder) with the area and period, and ``extract`` for a force extract.
 
     Parameters
     ----------
@@ -1479,14 +1492,43 @@ def export_name(selection: Selection, area: StudyArea, audience: Audience) -> st
     Returns
     -------
     str
-        E.g. ``"patchmap_partner_Market_2025-07_to_2025-09"``, ``"patchmap_police_3_wards_..."``
-        or ``"patchmap_public_all_wards_..."``.
+        E.g. ``"patchmap_partner_Market_2025-07_to_2025-09"``, ``"patchmap_police_3_wards_..."``,
+        ``"patchmap_public_all_wards_..."`` or, of a force extract,
+        ``"patchmap_partner_extract_all_wards_2024-10_to_2025-09"``.
     """
     places = [*(selection.wards or ()), *(selection.neighbourhoods or ())]
     where = places[0] if len(places) == 1 else f"{len(places)}_wards" if places else "all_wards"
     months = selection.months or ((area.months[0], area.months[-1]) if area.months else None)
     when = () if months is None else (months[0] if months[0] == months[1] else "_to_".join(months),)
-    return file_stem("patchmap", audience, where, *when)
+    return file_stem("patchmap", audience, *_extract_word(area), where, *when)
+
+
+def briefing_name(area: StudyArea, place: str, audience: Audience, meeting: dt.date) -> str:
+    """
+    Return the stem of the Exports page's pack downloads: audience, place and meeting.
+
+    The audience is in the name: a police pack (not for sharing) and a partner pack saved to
+    one folder must neither overwrite each other nor be told apart only by opening them; so is
+    a force extract (``extract``), as in :func:`export_name`.
+
+    Parameters
+    ----------
+    area
+        The loaded study area.
+    place
+        The pack's ward or neighbourhood.
+    audience
+        Who the pack is for.
+    meeting
+        The meeting day.
+
+    Returns
+    -------
+    str
+        E.g. ``"briefing_partner_Castle_2025-10-14"`` or
+        ``"briefing_partner_extract_Southmoor_2025-10-14"``.
+    """
+    return file_stem("briefing", audience, *_extract_word(area), place, meeting.isoformat())
 
 
 def _counted(crime_types: tuple[str, ...] | None) -> str:

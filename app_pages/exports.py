@@ -385,9 +385,7 @@ with tab_brief:
             _ui.fail(_ui.APOLOGY.format(doing="building the briefing pack"))
         st.subheader(_ui.plain(title))
         st.caption(f"The pack covers {_ui.plain(covers)}.")
-        # The audience in the name: a police pack (not for sharing) and a partner pack saved to
-        # one folder must neither overwrite each other nor be told apart only by opening them.
-        stem = _ui.file_stem("briefing", audience, str(place), meeting.isoformat())
+        stem = _ui.briefing_name(area, str(place), audience, meeting)
         one, two = st.columns(2)
         one.download_button(
             "Briefing pack (PDF)",

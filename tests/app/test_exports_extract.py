@@ -10,6 +10,7 @@ audience rules (a partner never gets an exact place or time) and the same error 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import tempfile
@@ -26,7 +27,13 @@ from layers.briefing import SECTION_TITLES
 from patchmap.cli import main
 from spatial.demo import NEAR_REPEAT_CHAIN, demo_extract_csv
 from tests._demo_extract import FROM_EXTRACT, demo_extract_options
-from tests.app._pages import EXPORTS, extract_exports_page, record_returns
+from tests.app._pages import (
+    EXPORTS,
+    exports_page,
+    extract_exports_page,
+    record_returns,
+    saved_names,
+)
 from tests.layers._export_text import file_texts, fine_cell_labels, small_counts
 
 if TYPE_CHECKING:
@@ -183,6 +190,33 @@ def test_the_pages_extract_packs_are_the_commands(
     packs = {a: {"pack.html": [str(made[a][1])]} for a in audiences}
     assert _exact(packs["partner"], minutes) == []
     assert "demo_rms_extract" not in made["partner"][1]
+
+
+def test_the_extracts_downloads_are_named_for_the_extract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saved beside the data set's (the demo town's months are the demo extract's), none is lost."""
+    names = saved_names(monkeypatch)
+    at = exports_page()
+    at.selectbox(key="brief_area").select(WARD).run()
+    at.button(key="brief_build").click().run()
+    assert not at.exception, at.exception
+    meeting = at.date_input(key="brief_meeting").value
+    assert isinstance(meeting, dt.date)
+    data_set = set(names) - {"None"}  # the pack's map image has no file name
+    assert {"patchmap_partner_all_wards_2024-10_to_2025-09.gpkg",
+            f"briefing_partner_{WARD}_{meeting.isoformat()}.pdf"} <= data_set  # fmt: skip
+    names.clear()
+    at.radio(key="export_source").set_value(FROM_EXTRACT).run()
+    assert at.radio(key=_ui.WHEN_SOURCE_KEY).value == _ui.WHEN_DEMO
+    at.button(key="brief_build").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.date_input(key="brief_meeting").value == meeting
+    assert at.selectbox(key="brief_area").value == WARD
+    extract = set(names) - {"None"}
+    assert {"patchmap_partner_extract_all_wards_2024-10_to_2025-09.gpkg",
+            f"briefing_partner_extract_{WARD}_{meeting.isoformat()}.pdf"} <= extract  # fmt: skip
+    assert not data_set & extract
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", n) for n in data_set | extract)
 
 
 def _made_at(html: str) -> str:

@@ -54,7 +54,7 @@ def test_a_partner_pack_from_the_demo_extract(
     page.get_by_text("Near repeats.").wait_for(timeout=TIMEOUT_MS)  # the last section named
     pdf = download(page, "Briefing pack (PDF)", tmp_path)
     html = download(page, "Briefing pack (HTML)", tmp_path)
-    assert re.fullmatch(rf"briefing_partner_{WARD}_\d{{4}}-\d{{2}}-\d{{2}}\.pdf", pdf.name)
+    assert re.fullmatch(rf"briefing_partner_extract_{WARD}_\d{{4}}-\d{{2}}-\d{{2}}\.pdf", pdf.name)
     meeting = pdf.stem.rsplit("_", 1)[1]
     assert html.name == pdf.name.replace(".pdf", ".html")
     page.get_by_text("Sections: Cover, Map, Profile").scroll_into_view_if_needed()
