@@ -20,7 +20,7 @@ from layers.audience import (
     min_count_floor_message,
 )
 from spatial.errors import PatchmapError
-from tasking.products import DEFAULT_EXPORT_LAYERS, withheld_layers
+from tasking.products import DEFAULT_EXPORT_LAYERS, sites_left_out, withheld_layers
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -274,6 +274,8 @@ with tab_layers:
         "Layers", allowed, key=LAYERS_KEY, format_func=lambda k: LAYER_LABELS[k]
     )
     shapefile = st.checkbox("Also a zipped Shapefile", key=SHAPEFILE_KEY)
+    if (no_sites := sites_left_out(layers, sites=area.sites)) is not None:
+        st.caption(_ui.plain(no_sites))  # as `patchmap export` says it
     if not layers:
         st.info("Choose at least one layer.")
     else:

@@ -127,7 +127,7 @@ def run_export(args: argparse.Namespace) -> int:
     """Run ``patchmap export``; return the exit code."""
     from layers.audience import get_preset
     from layers.export import analysis_layers, export_layers
-    from tasking.products import export_analyses, withheld_layers
+    from tasking.products import export_analyses, sites_left_out, withheld_layers
 
     if args.out is None:
         msg = "Give --out FOLDER (several formats) or --out FILE (.gpkg, .geojson, .csv, .kml, "
@@ -150,12 +150,8 @@ def run_export(args: argparse.Namespace) -> int:
         min_cell_m=preset.min_cell_m or None,
     )
     built = analysis_layers(analyses, audience=args.audience)
-    if "sites" in layers and area.sites is None:
-        print(
-            "patchmap: no co-location sites are loaded (give --sites FILE: CSV with name, kind, "
-            "lon, lat, or GeoJSON); the sites layer is left out",
-            file=sys.stderr,
-        )
+    if (no_sites := sites_left_out(layers, sites=area.sites)) is not None:
+        print(f"patchmap: {no_sites}", file=sys.stderr)
     result = export_layers(
         built.layers,
         args.out,

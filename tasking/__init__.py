@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         ExportLayer,
         export_analyses,
         route_method,
+        sites_left_out,
         withheld_layers,
     )
     from tasking.profile import (
@@ -275,6 +276,7 @@ _EXPORTS: dict[str, str] = {
     "route_method": "tasking.products",
     "route_start": "tasking.eva",
     "route_start_options": "tasking.eva",
+    "sites_left_out": "tasking.products",
     "summarise_findings": "tasking.profile",
     "theme_of_crime_type": "tasking.reports",
     "theme_of_issue": "tasking.reports",
@@ -407,6 +409,7 @@ __all__ = [
     "route_method",
     "route_start",
     "route_start_options",
+    "sites_left_out",
     "summarise_findings",
     "theme_of_crime_type",
     "theme_of_issue",

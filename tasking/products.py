@@ -45,6 +45,7 @@ __all__ = [
     "ExportLayer",
     "export_analyses",
     "route_method",
+    "sites_left_out",
     "withheld_layers",
 ]
 
@@ -379,6 +380,40 @@ def withheld_layers(
                 f"public: {why}. Export it for the police audience, or share {instead}."
             )
     return out
+
+
+def sites_left_out(layers: Sequence[str], *, sites: gpd.GeoDataFrame | None) -> str | None:
+    """
+    Say that the sites layer asked for is left out because no co-location sites are loaded.
+
+    ``patchmap export`` prints it (its default layers hold the sites) and the Exports page
+    shows it, in the same words: the files are written without the layer, not refused.
+
+    Parameters
+    ----------
+    layers
+        The layers asked for.
+    sites
+        The area's co-location sites (:attr:`boundaries.dataset.StudyArea.sites`), or None.
+
+    Returns
+    -------
+    str or None
+        The note, or None when the sites are not asked for or are loaded.
+
+    Examples
+    --------
+    >>> sites_left_out(["hotspots", "sites"], sites=None).split(" (")[0]
+    'No co-location sites are loaded'
+    >>> sites_left_out(["hotspots"], sites=None) is None
+    True
+    """
+    if "sites" not in layers or sites is not None:
+        return None
+    return (
+        "No co-location sites are loaded (give --sites FILE: CSV with name, kind, lon, lat, or "
+        "GeoJSON; app: only the demo town carries them here): the sites layer is left out."
+    )
 
 
 def _check_layers(layers: Sequence[str]) -> tuple[ExportLayer, ...]:

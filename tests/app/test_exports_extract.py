@@ -38,6 +38,7 @@ from tests.layers._export_text import file_texts, fine_cell_labels, small_counts
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
     from layers.audience import Audience
     from layers.export import Download
@@ -219,6 +220,13 @@ def test_the_extracts_downloads_are_named_for_the_extract(monkeypatch: pytest.Mo
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", n) for n in data_set | extract)
 
 
+def _no_sites(at: AppTest) -> str:
+    """The page's note that no co-location sites are loaded, as the command's words."""
+    (note,) = [c.value for c in at.caption if "co-location sites" in c.value]
+    assert note.startswith("No co-location sites are loaded (give --sites FILE: CSV with name, ")
+    return note.replace("\\", "")
+
+
 def _made_at(html: str) -> str:
     """The pack without the minute it was made (its only text that is not the data's)."""
     text, n = MADE_AT.subn("(made at)", html)
@@ -286,6 +294,8 @@ def test_shared_layers_of_the_extract_leave_density_and_streets_out(
         assert list(layers.value) == written == ["hotspots", "clusters", "sites"]
         why = next(c.value for c in at.caption if "density layer of a force extract" in c.value)
         assert why.replace("\\", "") in notes  # the command's note, less "left out"
+        assert "co-location sites" not in notes  # the demo town's sites came along
+        assert not [c for c in at.caption if "co-location sites" in c.value]
 
 
 @pytest.fixture(scope="module")
@@ -308,7 +318,10 @@ def elsewhere_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_an_extract_outside_the_wards_is_one_area_as_without_wards(
-    elsewhere_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    elsewhere_csv: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Beside the demo town, an extract of another place is exported as `--incidents` alone."""
     made: dict[str, tuple[Download, ...]] = record_returns(monkeypatch, "export_files", by=2)
@@ -322,7 +335,10 @@ def test_an_extract_outside_the_wards_is_one_area_as_without_wards(
     assert not [w for w in at.multiselect if w.key == "export_extract_wards"]
     assert at.selectbox(key="brief_area").options == [EXTRACT_AREA_NAME]
     out = tmp_path / "partner"
+    capsys.readouterr()
     assert main(["export", "--incidents", str(elsewhere_csv), "--out", str(out)]) == 0
+    said = [n for n in capsys.readouterr().err.splitlines() if "co-location sites" in n]
+    assert said == [f"patchmap: {_no_sites(at)}"]  # the command's note, where it prints it
     files = {f.key: f for f in made["partner"]}
     app = _gpkg_layers(files["gpkg"].data)
     cli = _gpkg_layers((out / "patchmap_partner.gpkg").read_bytes())

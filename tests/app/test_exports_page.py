@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import pytest
 import shapely
 
@@ -15,6 +16,7 @@ from app_pages import _ui
 from boundaries.dataset import load_demo
 from boundaries.select import Selection
 from layers.audience import DEFAULT_MIN_COUNT, MIN_COUNT_RULE, get_preset, min_count_floor_message
+from patchmap.cli import main
 from spatial.errors import ParameterError
 from tasking.pack import pack_period
 from tasking.profile import build_profile
@@ -51,6 +53,7 @@ def test_exports_page_offers_each_format_for_partners() -> None:
         "clusters",
         "sites",
     ]
+    assert not [c for c in at.caption if "co-location sites" in c.value]  # the demo town's
     labels = _download_labels(at)  # laid out in four columns
     assert sorted(labels) == sorted(
         [
@@ -62,6 +65,48 @@ def test_exports_page_offers_each_format_for_partners() -> None:
             "Everything (zip)",
         ]
     )
+
+
+def test_uploaded_data_without_sites_says_what_export_says(
+    demo_area: StudyArea,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Files a user uploads bring no co-location sites: the sites layer is left out, and said."""
+    made: dict[str, tuple[Download, ...]] = record_returns(monkeypatch, "export_files", by=2)
+    assert demo_area.network_path is not None
+    folder = demo_area.network_path.parent
+    (crimes,) = (folder / "crimes").rglob(f"{demo_area.months[-1]}-*-street.csv")
+    wards = folder / "wards.geojson"
+    at = demo_app()
+    at.radio(key=_ui.DATASET_KEY).set_value(_ui.UPLOAD).run()
+    at.file_uploader(key=_ui.UPLOAD_CRIMES_KEY).set_value(
+        [(crimes.name, crimes.read_bytes(), "text/csv")]
+    )
+    at.file_uploader(key=_ui.UPLOAD_WARDS_KEY).set_value(
+        (wards.name, wards.read_bytes(), "application/geo+json")
+    ).run()
+    at = exports_page(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "sites" in at.multiselect(key="export_layers").value  # the default layers, as export's
+    notes = [c.value for c in at.caption if "co-location sites" in c.value]
+    capsys.readouterr()
+    out = tmp_path / "upload"
+    assert main(["export", "--crimes", str(crimes), "--wards", str(wards), "--out", str(out)]) == 0
+    said = [n for n in capsys.readouterr().err.splitlines() if "co-location sites" in n]
+    assert said == [f"patchmap: {n}" for n in notes]
+    (note,) = notes
+    assert note == (
+        "No co-location sites are loaded (give --sites FILE: CSV with name, kind, lon, lat, or "
+        "GeoJSON; app: only the demo town carries them here): the sites layer is left out."
+    )
+    with tempfile.TemporaryDirectory() as temp:
+        gpkg = Path(temp) / "x.gpkg"
+        gpkg.write_bytes({f.key: f for f in made["partner"]}["gpkg"].data)
+        written = [name for name, _ in pyogrio.list_layers(gpkg)]
+    assert written == [n for n, _ in pyogrio.list_layers(out / "patchmap_partner.gpkg")]
+    assert written == ["hotspots", "clusters"]
 
 
 def test_routes_add_a_gpx_download_and_shapefile_only_when_asked() -> None:

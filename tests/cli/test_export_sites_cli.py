@@ -48,7 +48,7 @@ def test_export_writes_the_sites_given(
         "police",
     ]
     assert main([*without, "--out", str(tmp_path / "none.gpkg")]) == 0  # said, not silent
-    assert "no co-location sites are loaded (give --sites FILE" in capsys.readouterr().err
+    assert "patchmap: No co-location sites are loaded (give --sites FILE" in capsys.readouterr().err
 
 
 def test_brief_takes_the_sites_and_refuses_a_wrong_file(
