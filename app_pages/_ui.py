@@ -1463,14 +1463,22 @@ def file_stem(*parts: str) -> str:
     return "_".join(c for c in cleaned if c) or "patchmap"
 
 
-def _extract_word(area: StudyArea) -> tuple[str, ...]:
-    """
-    Return ``("extract",)`` for a force extract's study area: a word of its downloads' names.
+NAMED_HOURS_MAX_CHARS: Final = 40
+"""The most of an extract's hours of the week a download's name carries (a name stays short)."""
 
-    The extract's files then neither overwrite nor pass for the data set's when saved to one
-    folder (the demo extract's months are the demo town's).
+
+def _extract_words(area: StudyArea) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """
-    return ("extract",) if area.provenance == "extract" else ()
+    Return the words a download of a force extract adds to its name: before and after.
+
+    ``extract`` after the audience, and the hours of the week it was restricted to at the
+    end, so that the extract's files neither overwrite nor pass for the data set's, nor for
+    the same extract's at every hour, when saved to one folder.
+    """
+    if area.provenance != "extract":
+        return (), ()
+    hours = () if area.hours is None else (area.hours[:NAMED_HOURS_MAX_CHARS],)
+    return ("extract",), hours
 
 
 def export_name(selection: Selection, area: StudyArea, audience: Audience) -> str:
@@ -1478,7 +1486,7 @@ def export_name(selection: Selection, area: StudyArea, audience: Audience) -> st
     Return the stem of the Exports page's layer downloads: audience, area and period.
 
     The command's stem (``patchmap_partner``, as ``patchmap export`` names its files in a
-    folder) with the area and period, and ``extract`` for a force extract.
+    folder) with the area and period, and for a force extract ``extract`` and its hours.
 
     Parameters
     ----------
@@ -1493,14 +1501,15 @@ def export_name(selection: Selection, area: StudyArea, audience: Audience) -> st
     -------
     str
         E.g. ``"patchmap_partner_Market_2025-07_to_2025-09"``, ``"patchmap_police_3_wards_..."``,
-        ``"patchmap_public_all_wards_..."`` or, of a force extract,
-        ``"patchmap_partner_extract_all_wards_2024-10_to_2025-09"``.
+        ``"patchmap_public_all_wards_..."`` or, of a force extract restricted to some hours,
+        ``"patchmap_partner_extract_all_wards_2024-10_to_2025-09_Fri_22-03_Sat_22-03"``.
     """
     places = [*(selection.wards or ()), *(selection.neighbourhoods or ())]
     where = places[0] if len(places) == 1 else f"{len(places)}_wards" if places else "all_wards"
     months = selection.months or ((area.months[0], area.months[-1]) if area.months else None)
     when = () if months is None else (months[0] if months[0] == months[1] else "_to_".join(months),)
-    return file_stem("patchmap", audience, *_extract_word(area), where, *when)
+    extract, hours = _extract_words(area)
+    return file_stem("patchmap", audience, *extract, where, *when, *hours)
 
 
 def briefing_name(area: StudyArea, place: str, audience: Audience, meeting: dt.date) -> str:
@@ -1509,7 +1518,7 @@ def briefing_name(area: StudyArea, place: str, audience: Audience, meeting: dt.d
 
     The audience is in the name: a police pack (not for sharing) and a partner pack saved to
     one folder must neither overwrite each other nor be told apart only by opening them; so is
-    a force extract (``extract``), as in :func:`export_name`.
+    a force extract (``extract``, and its hours), as in :func:`export_name`.
 
     Parameters
     ----------
@@ -1526,9 +1535,10 @@ def briefing_name(area: StudyArea, place: str, audience: Audience, meeting: dt.d
     -------
     str
         E.g. ``"briefing_partner_Castle_2025-10-14"`` or
-        ``"briefing_partner_extract_Southmoor_2025-10-14"``.
+        ``"briefing_partner_extract_Southmoor_2025-10-14_Fri_22-03"``.
     """
-    return file_stem("briefing", audience, *_extract_word(area), place, meeting.isoformat())
+    extract, hours = _extract_words(area)
+    return file_stem("briefing", audience, *extract, place, meeting.isoformat(), *hours)
 
 
 def _counted(crime_types: tuple[str, ...] | None) -> str:
@@ -1599,8 +1609,9 @@ def briefing_files(
     sections = tuple(SECTION_TITLES[s] for s in pack.sections)
     profile = content.profile
     types = ", ".join(profile.crime_types) if profile.crime_types else "all crime types"
+    hours = "" if _area.hours is None else f" in the hours {_area.hours}"
     covers = (
-        f"{profile.months[0]} to {profile.months[1]}, {types}: {profile.n_crimes:,} "
+        f"{profile.months[0]} to {profile.months[1]}, {types}{hours}: {profile.n_crimes:,} "
         + _counted(profile.crime_types)
     )
     return pack.title, pack.html, html_to_pdf(pack.html), pack.map_png, sections, covers

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages import _ui
 from boundaries.select import Selection
+from hotspots.when import area_in_hours
 from layers.audience import (
     AUDIENCES,
     DEFAULT_MIN_COUNT,
@@ -38,6 +39,7 @@ EXTRACT_MONTHS_KEY: Final = "export_extract_months"
 EXTRACT_TYPES_KEY: Final = "export_extract_types"
 EXTRACT_WARDS_KEY: Final = "export_extract_wards"
 EXTRACT_NEIGHBOURHOODS_KEY: Final = "export_extract_neighbourhoods"
+EXTRACT_HOURS_KEY: Final = "export_extract_hours"
 AUDIENCE_KEY: Final = "export_audience"
 MIN_COUNT_KEY: Final = "export_min_count"
 RAISED_FROM_KEY: Final = "export_min_count_raised_from"  # the value the public's floor raised
@@ -85,6 +87,14 @@ EXTRACT_PARTNER_HELP: Final = (
     "Partner: 100 m cells (crimes, hot spots, cluster outlines, route stops), never an "
     "extract's exact place or time, small counts suppressed, no IDs or outcomes."
 )  # a force extract's crimes go to partners per 100 m cell, not per police.uk street point
+HOURS_HELP: Final = (
+    'Keep only crimes in these hours of the week, e.g. "Fri 22-03,Sat 22-03": blocks of a day '
+    "or days (Mon..Sun, or Mon-Fri) and hours 0-24, separated by commas; Fri 22-03 runs from "
+    "Friday 22:00 to Saturday 03:00. A crime known only within a window is kept when at least "
+    "half of it lies in these hours. As `--hours` of `patchmap export --incidents` and "
+    "`brief --incidents`. Empty: every hour."
+)
+NO_FILES: Final = "No files until the hours of the week above can be read."
 # The pack's period: `patchmap brief`'s default, or the sidebar's months (`--months`).
 BRIEF_PERIODS: Final = ("Last 3 months before the meeting", "Months chosen in the sidebar")
 _LOG: Final = logging.getLogger("patchmap.app")
@@ -169,14 +179,42 @@ def _extract_filters(area: StudyArea) -> Selection:
     )
 
 
+def _extract_hours(area: StudyArea) -> StudyArea | None:
+    """
+    Draw the extract's Hours of the week; return the area with only those hours' crimes.
+
+    ``--hours`` of ``export --incidents`` and ``brief --incidents``: the one rule
+    (:func:`hotspots.when.area_in_hours`), its messages for a value it cannot read. Then
+    None: the page draws its other boxes (a box a stopped run left out shows its default,
+    not the user's choice, when it comes back) but makes no file.
+    """
+    text = st.text_input(
+        "Hours of the week",
+        key=EXTRACT_HOURS_KEY,
+        placeholder="Every hour (e.g. Fri 22-03,Sat 22-03)",
+        help=HOURS_HELP,
+    )
+    if not text.strip():
+        return area
+    kept = _ui.attempt("keeping the hours of the week", area_in_hours, area, text)
+    if kept is not None:
+        st.caption(
+            f"Only crimes in the hours {_ui.plain(kept.hours)} (as `--hours`): "
+            f"{len(kept.points):,} of the {len(area.points):,} crimes."
+        )
+    return kept
+
+
 def _extract_source(
     ctx: _ui.Context,
-) -> tuple[str, StudyArea, Selection, gpd.GeoDataFrame]:
+) -> tuple[str, StudyArea, Selection, gpd.GeoDataFrame, bool]:
     """
-    Return the chosen extract's cache key, study area, selection and dated events.
+    Return the chosen extract's cache key, study area, selection, events, hours read or not.
 
     The extract is the one :func:`_ui.extract_inputs` keeps for the When and Near repeats
-    pages; its study area is the one ``--incidents`` builds (:func:`_ui.extract_study_area`).
+    pages; its study area is the one ``--incidents`` builds (:func:`_ui.extract_study_area`),
+    with only the crimes of the hours of the week chosen (``--hours``). The key names them.
+    Hours that cannot be read leave the area whole, for the page's boxes only: it makes no file.
     """
     _ui.extract_inputs("exports", ctx.dataset_id)
     extract_key, inc = _ui.shown_extract(ctx.area)
@@ -190,7 +228,10 @@ def _extract_source(
             "whole extract is one area, as `--incidents` without `--wards`."
         )
     selection = _extract_filters(extract_area)
-    return f"{ctx.dataset_id}|extract:{extract_key}", extract_area, selection, inc.events
+    in_hours = _extract_hours(extract_area)
+    area = extract_area if in_hours is None else in_hours
+    key = f"{ctx.dataset_id}|extract:{extract_key}|hours:{area.hours}"
+    return key, area, selection, inc.events, in_hours is not None
 
 
 ctx = _ui.context()
@@ -203,7 +244,7 @@ st.caption(
 KEPT_KEYS: Final = (
     SOURCE_KEY, AUDIENCE_KEY, MIN_COUNT_KEY, LAYERS_KEY, SHAPEFILE_KEY, BRIEF_MEETING_KEY,
     BRIEF_PERIOD_KEY, BRIEF_TASKING_KEY, BRIEF_ROUTE_KEY, EXTRACT_MONTHS_KEY, EXTRACT_TYPES_KEY,
-    EXTRACT_WARDS_KEY, EXTRACT_NEIGHBOURHOODS_KEY,
+    EXTRACT_WARDS_KEY, EXTRACT_NEIGHBOURHOODS_KEY, EXTRACT_HOURS_KEY,
 )  # fmt: skip
 # kept while another page is shown (the extract's months are given back as the slider's value)
 _ui.restore_page_choices(*(k for k in KEPT_KEYS if k != EXTRACT_MONTHS_KEY))
@@ -218,8 +259,9 @@ source = st.radio(
     "them.",
 )
 events: gpd.GeoDataFrame | None = None
+makes_files = True  # False while the extract's hours of the week cannot be read (said there)
 if source == FROM_EXTRACT:
-    data_key, area, selection, events = _extract_source(ctx)
+    data_key, area, selection, events, makes_files = _extract_source(ctx)
 else:
     data_key, area, selection = ctx.dataset_id, ctx.area, ctx.selection
 _ui.remember_page_choices(*KEPT_KEYS)
@@ -278,6 +320,8 @@ with tab_layers:
         st.caption(_ui.plain(no_sites))  # as `patchmap export` says it
     if not layers:
         st.info("Choose at least one layer.")
+    elif not makes_files:
+        st.caption(NO_FILES)
     else:
         files = _ui.guarded(
             "preparing the export",
@@ -362,7 +406,9 @@ with tab_brief:
     )
     if st.button("Build the briefing pack", key=BUILD_BRIEF_KEY, type="primary"):
         st.session_state[BRIEF_REQUESTED_KEY] = True
-    if st.session_state.get(BRIEF_REQUESTED_KEY) and isinstance(meeting, dt.date):
+    if not makes_files:
+        st.caption(NO_FILES)
+    elif st.session_state.get(BRIEF_REQUESTED_KEY) and isinstance(meeting, dt.date):
         try:
             title, html, pdf, map_png, sections, covers = _ui.briefing_files(
                 data_key,

@@ -109,6 +109,10 @@ class StudyArea:
     """Located crimes inside every ward by ``ward``, ``neighbourhood``, ``month`` (``YYYY-MM``)
     and ``crime_type``, in ``n``, when ``points`` holds only some wards' crimes (a store read of
     the chosen wards, for a profile's rank); None when ``points`` holds every ward's."""
+    hours: str | None = None
+    """The hours of the week ``points`` was restricted to (``--hours``, e.g. ``"Fri 22-03"``,
+    by :func:`hotspots.when.area_in_hours`); None for every hour. Files made of the area record
+    it among their filters."""
 
     @property
     def n_outside_wards(self) -> int:

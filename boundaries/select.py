@@ -485,7 +485,7 @@ def data_period(points: pd.DataFrame, selection: Selection) -> tuple[str, str]:
     return str(months.min()), str(months.max())
 
 
-def filter_texts(selection: Selection) -> dict[str, str]:
+def filter_texts(selection: Selection, *, hours: str | None = None) -> dict[str, str]:
     """
     Describe the filters applied, as text (for export metadata and JSON records).
 
@@ -493,23 +493,29 @@ def filter_texts(selection: Selection) -> dict[str, str]:
     ----------
     selection
         The filters.
+    hours
+        The hours of the week the area's crimes were restricted to
+        (:attr:`~boundaries.dataset.StudyArea.hours`, ``--hours``), or None.
 
     Returns
     -------
     dict
-        ``wards``, ``neighbourhoods``, ``months`` ("first to last") and ``crime_types``, only
-        those given.
+        ``wards``, ``neighbourhoods``, ``months`` ("first to last"), ``crime_types`` and
+        ``hours`` (as written), only those given.
 
     Examples
     --------
     >>> filter_texts(Selection(wards=("Market", "Abbey"), months=("2024-01", "2024-06")))
     {'wards': 'Market, Abbey', 'months': '2024-01 to 2024-06'}
+    >>> filter_texts(Selection(), hours="Fri 22-03,Sat 22-03")
+    {'hours': 'Fri 22-03,Sat 22-03'}
     """
     given = {
         "wards": selection.wards,
         "neighbourhoods": selection.neighbourhoods,
         "months": selection.months and (f"{selection.months[0]} to {selection.months[1]}",),
         "crime_types": selection.crime_types,
+        "hours": hours and (hours,),
     }
     return {name: ", ".join(values) for name, values in given.items() if values}
 

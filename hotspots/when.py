@@ -16,6 +16,7 @@ The arithmetic is in whole seconds, so an event at 22:00 is in the 22:00 hour ex
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     from shapely.geometry.base import BaseGeometry
 
+    from boundaries.dataset import StudyArea
     from spatial.incidents import IncidentReport
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "PatrolWindow",
     "PatrolWindows",
     "TimingChange",
+    "area_in_hours",
     "events_by_period",
     "events_in_hours",
     "hour_of_week",
@@ -518,6 +521,8 @@ def _summary(
 _HOURS_RE: Final = re.compile(
     r"^(?P<d1>[A-Za-z]{3})(?:-(?P<d2>[A-Za-z]{3}))?\s+(?P<h1>\d{1,2})(?::00)?-(?P<h2>\d{1,2})(?::00)?$"
 )
+_HOURS_BOX: Final = "(app: Hours of the week)"
+"""Where ``--hours`` goes in the app (the Exports page's box for a force extract)."""
 
 
 def hours_mask(text: str) -> npt.NDArray[np.bool_]:
@@ -552,7 +557,10 @@ def hours_mask(text: str) -> npt.NDArray[np.bool_]:
     names = [d.lower() for d in DAY_NAMES]
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        msg = "--hours: no blocks given. Write blocks like 'Fri 22-03' or 'Mon-Fri 09-17'."
+        msg = (
+            f"--hours {_HOURS_BOX}: no blocks given. Write blocks like 'Fri 22-03' or "
+            "'Mon-Fri 09-17'."
+        )
         raise ParameterError(msg)
     for part in parts:
         m = _HOURS_RE.match(part)
@@ -560,8 +568,8 @@ def hours_mask(text: str) -> npt.NDArray[np.bool_]:
         d2 = m and (m["d2"] or m["d1"]).lower()
         if not m or d1 not in names or d2 not in names or int(m["h1"]) > 23 or int(m["h2"]) > 24:  # noqa: PLR2004
             msg = (
-                f"--hours: cannot read {part!r}. Write blocks like 'Fri 22-03' or 'Mon-Fri 09-17', "
-                "separated by commas (days Mon..Sun, hours 0-24)."
+                f"--hours {_HOURS_BOX}: cannot read {part!r}. Write blocks like 'Fri 22-03' or "
+                "'Mon-Fri 09-17', separated by commas (days Mon..Sun, hours 0-24)."
             )
             raise ParameterError(msg)
         first, last = names.index(str(d1)), names.index(str(d2))
@@ -606,6 +614,46 @@ def events_in_hours(
     spans = _spans(events, max_window_h=max_window_h)
     share = _event_matrix(spans, len(events)) @ mask.astype(np.float64)
     return events.loc[np.asarray(share) >= 0.5]  # noqa: PLR2004 - half the window
+
+
+def area_in_hours(area: StudyArea, hours: str) -> StudyArea:
+    """
+    Keep only the crimes of a force extract's study area that fall in some hours of the week.
+
+    The one rule of ``--hours`` for the commands that load a study area (``export``,
+    ``brief``, ``hotspots`` and the rest) and of the Exports page's Hours of the week:
+    :func:`events_in_hours` of the area's crimes with :func:`hours_mask` of ``hours``. The
+    area says so: in :attr:`~boundaries.dataset.StudyArea.hours`, which files made of it
+    record among their filters, and in a note.
+
+    Parameters
+    ----------
+    area
+        A study area of timed crimes (``start`` and ``end``), as a force extract gives.
+    hours
+        Blocks of the week, e.g. ``"Fri 22-03,Sat 22-03"`` (:func:`hours_mask`).
+
+    Returns
+    -------
+    StudyArea
+        The same area with only those crimes in ``points`` (index kept), ``hours`` set to the
+        blocks as written (outer spaces dropped) and a note saying so.
+
+    Raises
+    ------
+    ParameterError
+        When ``hours`` cannot be read (the message names ``--hours`` and the app's box).
+    MissingColumnError
+        When the crimes have no ``start`` or ``end`` (data.police.uk months).
+    """
+    text = hours.strip()
+    kept = events_in_hours(area.points, hours_mask(text))
+    return dataclasses.replace(
+        area,
+        points=kept,
+        notes=(*area.notes, f"Only crimes in the hours {text}."),
+        hours=text,
+    )
 
 
 def n_recorded_at_midnight(events: pd.DataFrame) -> int:

@@ -299,6 +299,7 @@ th { background: #eef1f8; }
 <dt>Area</dt><dd>{{ area_name }} ({{ wards }})</dd>
 <dt>Period</dt><dd>{{ period }}</dd>
 <dt>Crime types</dt><dd>{{ crime_types }}</dd>
+{% if hours %}<dt>Hours of the week</dt><dd>{{ hours }} (only crimes in these hours)</dd>{% endif %}
 <dt>Meeting</dt><dd>{{ meeting }}</dd>
 <dt>Audience</dt><dd>{{ audience }}: {{ audience_text }}</dd>
 <dt>Data</dt><dd>{{ data_label }}</dd>
@@ -713,6 +714,7 @@ def render_briefing(
         "area_name": area_name,
         "wards": ", ".join(profile.wards),
         **_scope_context(profile),
+        "hours": area.hours,
         "meeting": content.meeting.strftime("%A %d %B %Y"),
         "audience": preset.audience,
         "audience_text": preset.description,

@@ -395,7 +395,7 @@ def police_file_metadata(
         audience="police",
         min_count=None,
         period=period,
-        filters=filter_texts(selection),
+        filters=filter_texts(selection, hours=area.hours),
         methods={k: dict(v) for k, v in (methods or {}).items()},
         sources=area_sources(area, audience="police"),
     )

@@ -109,15 +109,6 @@ def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
     return study_area_from_incidents(incidents, wards)
 
 
-def _in_hours(area: StudyArea, text: str) -> StudyArea:
-    from hotspots.when import events_in_hours, hours_mask
-
-    kept = events_in_hours(area.points, hours_mask(text))
-    return dataclasses.replace(
-        area, points=kept, notes=(*area.notes, f"Only crimes in the hours {text}.")
-    )
-
-
 def _police_uk_area(
     args: argparse.Namespace,
     *,
@@ -212,7 +203,9 @@ def load(
                 "(data.police.uk files have the month only)."
             )
             raise ParameterError(msg)
-        area = _in_hours(area, args.hours)
+        from hotspots.when import area_in_hours
+
+        area = area_in_hours(area, args.hours)
     selection = Selection(
         months=parse_month_range(args.months) if args.months else None,
         crime_types=as_written(args.crime_type, area.crime_types) if args.crime_type else None,

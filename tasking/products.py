@@ -523,7 +523,7 @@ def export_analyses(
         sites=area.sites if "sites" in kinds else None,
         streets=streets,
         period=data_period(points, selection),
-        filters=filter_texts(selection),
+        filters=filter_texts(selection, hours=area.hours),
         methods=methods,
         provenance=area.provenance,
         files=tuple(area.crimes.files),

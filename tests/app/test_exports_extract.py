@@ -22,7 +22,9 @@ import pyogrio
 import pytest
 
 from app_pages import _ui
-from boundaries.extract import EXTRACT_AREA_NAME
+from boundaries.dataset import load_demo
+from boundaries.extract import EXTRACT_AREA_NAME, study_area_from_incidents
+from hotspots.when import area_in_hours
 from layers.briefing import SECTION_TITLES
 from patchmap.cli import main
 from spatial.demo import NEAR_REPEAT_CHAIN, demo_extract_csv
@@ -50,6 +52,8 @@ WARD = NEAR_REPEAT_CHAIN.ward  # the pack's place: the demo extract's near-repea
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 MADE_AT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
 CRIME_REF = re.compile(r"FB/\d{6}/\d{2}")
+NIGHTS = "Fri 22-03,Sat 22-03"  # the flag's own example
+KEY = "PATCHMAP_METADATA"  # a GeoPackage layer's metadata, as patchmap writes it
 TORONTO = (
     "Crime Ref,Committed From,Offence,Longitude,Latitude\n"
     "A1,2025-01-13 22:15,Burglary,-79.3832,43.6532\n"
@@ -191,6 +195,126 @@ def test_the_pages_extract_packs_are_the_commands(
     packs = {a: {"pack.html": [str(made[a][1])]} for a in audiences}
     assert _exact(packs["partner"], minutes) == []
     assert "demo_rms_extract" not in made["partner"][1]
+
+
+def _gpkg_metadata(data: bytes) -> dict[str, dict[str, object]]:
+    """Each layer's metadata (``PATCHMAP_METADATA``), less the second it was made."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.gpkg"
+        path.write_bytes(data)
+        found = {
+            name: json.loads(pyogrio.read_info(path, layer=name)["layer_metadata"][KEY])
+            for name, _ in pyogrio.list_layers(path)
+        }
+    return {name: {k: v for k, v in m.items() if k != "created_utc"} for name, m in found.items()}
+
+
+def _in_the_nights(at: AppTest) -> AppTest:
+    """Type the flag's example in the page's Hours of the week; the page takes it."""
+    box = at.text_input(key="export_extract_hours")
+    assert box.label == "Hours of the week"
+    assert box.value == ""  # every hour, as without --hours
+    assert 'e.g. "Fri 22-03,Sat 22-03"' in str(box.help)  # the flag's example and name
+    assert "`--hours`" in str(box.help)
+    box.set_value(NIGHTS).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    whole = study_area_from_incidents(_ui.demo_extract("as-recorded"), load_demo().wards)
+    n_kept, n_all = len(area_in_hours(whole, NIGHTS).points), len(whole.points)
+    said = f"Only crimes in the hours {NIGHTS} (as `--hours`): {n_kept:,} of the {n_all:,} crimes."
+    assert said in [c.value for c in at.caption]
+    return at
+
+
+def test_the_pages_extract_layers_in_some_hours_are_export_with_hours(
+    demo_extract_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same layers, features and metadata (the hours among the filters), named for them."""
+    made: dict[str, tuple[Download, ...]] = record_returns(monkeypatch, "export_files", by=2)
+    names = saved_names(monkeypatch)
+    at = extract_exports_page()
+    at.select_slider(key="export_extract_months").set_value(MONTHS).run()
+    at.multiselect(key="export_layers").set_value(LAYERS).run()
+    every = _gpkg_layers({f.key: f for f in made["partner"]}["gpkg"].data)
+    _in_the_nights(at)
+    out = tmp_path / "partner"
+    options = ["--layers", ",".join(LAYERS), "--months", ":".join(MONTHS), "--hours", NIGHTS]
+    command = ["export", *demo_extract_options(demo_extract_file), *options]
+    assert main([*command, "--out", str(out)]) == 0
+    files = {f.key: f for f in made["partner"]}
+    stem = "patchmap_partner_extract_all_wards_2025-05_to_2025-06_Fri_22-03_Sat_22-03"
+    assert {f"{stem}.gpkg", f"{stem}.zip"} <= set(names)
+    assert files["gpkg"].file_name == f"{stem}.gpkg"
+    app = _gpkg_layers(files["gpkg"].data)
+    cli = _gpkg_layers((out / "patchmap_partner.gpkg").read_bytes())
+    assert list(app) == list(cli) == list(every)
+    for name, layer in app.items():
+        assert len(layer) == len(cli[name]) > 0, name
+        pd.testing.assert_frame_equal(pd.DataFrame(layer), pd.DataFrame(cli[name]))
+    shown = app["crimes"]["n_crimes"].dropna().sum()
+    assert 0 < shown < every["crimes"]["n_crimes"].dropna().sum()  # fewer: those hours only
+    metadata = _gpkg_metadata(files["gpkg"].data)
+    assert metadata == _gpkg_metadata((out / "patchmap_partner.gpkg").read_bytes())
+    assert list(metadata) == list(app)
+    for layer_metadata in metadata.values():
+        assert layer_metadata["filters"] == {"months": "2025-05 to 2025-06", "hours": NIGHTS}
+
+
+def test_the_pages_extract_pack_in_some_hours_is_brief_with_hours(
+    demo_extract_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same pack but for the minute it was made: its cover names the hours."""
+    packs: dict[str, tuple[Any, ...]] = record_returns(monkeypatch, "briefing_files", by=3)
+    names = saved_names(monkeypatch)
+    at = _in_the_nights(extract_exports_page())
+    at.selectbox(key="brief_area").select(WARD).run()
+    at.button(key="brief_build").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    meeting = at.date_input(key="brief_meeting").value
+    assert isinstance(meeting, dt.date)
+    pack = tmp_path / "pack.html"
+    place = ["--ward", WARD, "--meeting", str(meeting), "--hours", NIGHTS, "--json"]
+    command = ["brief", *demo_extract_options(demo_extract_file), *place]
+    assert main([*command, "--out", str(pack)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    title, html, _pdf, _png, sections, covers = packs["partner"]
+    assert title == record["title"]
+    assert sections == tuple(SECTION_TITLES[s] for s in record["sections"])
+    assert _made_at(html) == _made_at(pack.read_text(encoding="utf-8"))
+    assert f"<dt>Hours of the week</dt><dd>{NIGHTS} (only crimes in these hours)</dd>" in html
+    first, last = record["profile"]["months"]
+    assert covers.startswith(f"{first} to {last}, all crime types in the hours {NIGHTS}: ")
+    assert f"The pack covers {_ui.plain(covers)}." in [c.value for c in at.caption]
+    pdf = f"briefing_partner_extract_{WARD}_{meeting.isoformat()}_Fri_22-03_Sat_22-03.pdf"
+    assert pdf in names
+
+
+def test_hours_the_page_cannot_read_are_refused_as_the_command_refuses_them(
+    demo_extract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = extract_exports_page()
+    at.text_input(key="export_extract_hours").set_value("Fri 22-03,Saturday").run()
+    assert not at.exception, at.exception
+    command = ["export", *demo_extract_options(demo_extract_file), "--hours", "Fri 22-03,Saturday"]
+    assert main([*command, "--out", str(tmp_path / "x")]) == 2
+    said = _error(capsys)
+    assert said == (
+        "--hours (app: Hours of the week): cannot read 'Saturday'. Write blocks like 'Fri 22-03' "
+        "or 'Mon-Fri 09-17', separated by commas (days Mon..Sun, hours 0-24)."
+    )
+    assert [e.value for e in at.error] == [_ui.plain(said)]
+    assert not at.get("download_button")  # nothing was made
+    no_files = "No files until the hours of the week above can be read."
+    assert [c.value for c in at.caption].count(no_files) == 2  # the layers' tab and the pack's
+    assert at.radio(key="export_audience").value == "partner"  # the other boxes are still shown
+    assert list(at.multiselect(key="export_layers").value) == ["hotspots", "clusters", "sites"]
+    at.text_input(key="export_extract_hours").set_value("  ").run()  # an empty box: every hour
+    assert not at.error, [e.value for e in at.error]
+    assert at.get("download_button")
 
 
 def test_the_extracts_downloads_are_named_for_the_extract(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -266,8 +266,8 @@ def test_when_refuses_hours_with_no_blocks(value: str, capsys: pytest.CaptureFix
     code = cli.main(["when", "--demo", "--hours", value])
     assert code == 2
     assert capsys.readouterr().err.strip() == (
-        "patchmap: error: --hours: no blocks given. Write blocks like 'Fri 22-03' or "
-        "'Mon-Fri 09-17'."
+        "patchmap: error: --hours (app: Hours of the week): no blocks given. Write blocks like "
+        "'Fri 22-03' or 'Mon-Fri 09-17'."
     )
 
 

@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from boundaries.extract import study_area_from_incidents
 from hotspots.when import (
     DAY_NAMES,
+    area_in_hours,
     events_by_period,
     events_in_hours,
     hour_of_week,
@@ -179,6 +181,28 @@ def test_hours_mask_and_events_in_hours() -> None:
     assert kept.index.tolist() == [0, 2]  # the window lies 2/3 in the hours
     with pytest.raises(ParameterError, match="Fri 22-03"):
         hours_mask("Friday night")
+
+
+def test_area_in_hours_keeps_the_events_in_the_hours_and_says_which_hours() -> None:
+    """The one rule of --hours for a study area (the commands and the Exports page)."""
+    area = study_area_from_incidents(demo_incidents())
+    night = "Fri 22-03,Sat 22-03"
+    kept = area_in_hours(area, f"  {night} ")
+    assert kept.points.index.equals(events_in_hours(area.points, hours_mask(night)).index)
+    assert 0 < len(kept.points) < len(area.points)
+    exact = kept.points.loc[kept.points["start"] == kept.points["end"], "start"]
+    slots = exact.dt.day_of_week * 24 + exact.dt.hour
+    assert len(exact) > 0
+    assert hours_mask(night)[slots.to_numpy()].all()  # each exact time in the hours
+    assert kept.hours == night  # what files made of the area record among their filters
+    assert kept.notes == (*area.notes, f"Only crimes in the hours {night}.")
+    assert (area.hours, len(area.points)) == (None, len(demo_incidents().events))  # untouched
+    with pytest.raises(ParameterError) as bad:
+        area_in_hours(area, "Friday night")
+    assert str(bad.value) == (
+        "--hours (app: Hours of the week): cannot read 'Friday night'. Write blocks like "
+        "'Fri 22-03' or 'Mon-Fri 09-17', separated by commas (days Mon..Sun, hours 0-24)."
+    )
 
 
 def test_events_by_period_fills_empty_periods() -> None:
