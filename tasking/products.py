@@ -416,6 +416,16 @@ def sites_left_out(layers: Sequence[str], *, sites: gpd.GeoDataFrame | None) -> 
     )
 
 
+def _no_crimes(hours: str | None) -> str:
+    """Say that the selection holds no crimes and what to widen: the hours too, when set."""
+    if hours is None:
+        return "The selection holds no crimes: widen the months, wards or crime types."
+    return (
+        f"The selection holds no crimes in the hours {hours}: widen the months, wards, crime "
+        "types or --hours (app: Hours of the week)."
+    )
+
+
 def _check_layers(layers: Sequence[str]) -> tuple[ExportLayer, ...]:
     unknown = [k for k in layers if k not in EXPORT_LAYERS]
     if unknown:
@@ -485,8 +495,7 @@ def export_analyses(
     points = select_points(area, selection)
     wards = select_wards(area, selection)
     if points.empty:
-        msg = "The selection holds no crimes: widen the months, wards or crime types."
-        raise EmptyInputError(msg)
+        raise EmptyInputError(_no_crimes(area.hours))
     methods: dict[str, dict[str, str]] = {}
     if "crimes" in kinds:
         methods["crimes"] = {"method": _CRIMES_METHOD[area.provenance]}

@@ -53,6 +53,7 @@ TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 MADE_AT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
 CRIME_REF = re.compile(r"FB/\d{6}/\d{2}")
 NIGHTS = "Fri 22-03,Sat 22-03"  # the flag's own example
+DAYTIME = "Mon-Fri 08-20"  # burglaries in the chain's ward in MONTHS: some by day, none by night
 KEY = "PATCHMAP_METADATA"  # a GeoPackage layer's metadata, as patchmap writes it
 TORONTO = (
     "Crime Ref,Committed From,Offence,Longitude,Latitude\n"
@@ -317,6 +318,26 @@ def test_hours_the_page_cannot_read_are_refused_as_the_command_refuses_them(
     assert at.get("download_button")
 
 
+def test_hours_that_leave_no_crime_say_so_as_the_command_does(
+    demo_extract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = extract_exports_page()
+    at.select_slider(key="export_extract_months").set_value(MONTHS).run()
+    at.multiselect(key="export_extract_types").set_value(["Burglary"]).run()
+    at.multiselect(key="export_extract_wards").set_value([WARD]).run()
+    at.text_input(key="export_extract_hours").set_value(NIGHTS).run()
+    assert not at.exception, at.exception
+    options = ["--months", ":".join(MONTHS), "--crime-type", "Burglary", "--ward", WARD]
+    command = ["export", *demo_extract_options(demo_extract_file), *options, "--hours", NIGHTS]
+    assert main([*command, "--out", str(tmp_path / "x")]) == 2
+    said = _error(capsys)
+    assert said == (
+        f"The selection holds no crimes in the hours {NIGHTS}: widen the months, wards, crime "
+        "types or --hours (app: Hours of the week)."
+    )
+    assert [e.value for e in at.error] == [_ui.plain(said)]
+
+
 def test_the_extracts_downloads_are_named_for_the_extract(monkeypatch: pytest.MonkeyPatch) -> None:
     """Saved beside the data set's (the demo town's months are the demo extract's), none is lost."""
     names = saved_names(monkeypatch)
@@ -477,6 +498,7 @@ def test_the_extracts_choices_are_kept_while_another_page_is_shown() -> None:
     at.select_slider(key="export_extract_months").set_value(MONTHS).run()
     at.multiselect(key="export_extract_types").set_value(["Burglary"]).run()
     at.multiselect(key="export_extract_wards").set_value([WARD]).run()
+    at.text_input(key="export_extract_hours").set_value(DAYTIME).run()
     at.switch_page("app_pages/map.py").run()
     at.switch_page(EXPORTS).run()
     assert not at.exception, at.exception
@@ -485,6 +507,8 @@ def test_the_extracts_choices_are_kept_while_another_page_is_shown() -> None:
     assert at.select_slider(key="export_extract_months").value == MONTHS
     assert at.multiselect(key="export_extract_types").value == ["Burglary"]
     assert at.multiselect(key="export_extract_wards").value == [WARD]
+    assert at.text_input(key="export_extract_hours").value == DAYTIME
+    assert any(c.value.startswith(f"Only crimes in the hours {DAYTIME}") for c in at.caption)
     assert at.selectbox(key="brief_area").value == WARD  # the pack follows the one ward
     assert "Crime types come from the extract's boxes above: Burglary." in [
         c.value for c in at.caption
