@@ -400,6 +400,9 @@ comparison area.</p>
 <section id="near_repeat">
 <h2>Near repeats</h2>
 <p>{{ near_repeat.verdict }}</p>
+<p class="small">Tested on every crime of the force extract in this place known before the
+meeting, whatever months or crime types{% if hours %}, or hours of the week,{% endif %} the rest
+of this pack shows.</p>
 {% if near_repeat.grid %}<table>
 <tr><th>Distance</th>{% for c in near_repeat.columns %}<th class="n">{{ c }}</th>{% endfor %}</tr>
 {% for label, cells in near_repeat.grid %}<tr><th>{{ label }}</th>

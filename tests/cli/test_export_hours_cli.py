@@ -94,6 +94,9 @@ def test_brief_with_hours_counts_those_crimes_and_names_them_on_the_cover(
     hours = f"<dt>Hours of the week</dt><dd>{NIGHTS} (only crimes in these hours)</dd>"
     assert hours in cover
     assert "Hours of the week" not in (tmp_path / "every.html").read_text(encoding="utf-8")
+    # the near-repeat test is the extract's, all hours: the section says so beside the cover
+    scope = " ".join(cover.split("<h2>Near repeats</h2>")[1].split())
+    assert "whatever months or crime types, or hours of the week, the rest of this pack" in scope
 
 
 @pytest.mark.parametrize(

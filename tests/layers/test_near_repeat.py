@@ -260,6 +260,10 @@ def test_briefing_pack_near_repeat_section_respects_the_audience() -> None:
     assert "week ending" in partner
     assert '<th class="n">Events</th>' not in partner
     section = partner.split("<h2>Near repeats</h2>")[1]
+    for pack in packs.values():  # the section's scope is the extract's, not the pack's filters
+        scope = " ".join(pack.html.split("<h2>Near repeats</h2>")[1].split())
+        assert "every crime of the force extract in this place known before the meeting" in scope
+        assert "whatever months or crime types the rest of this pack shows" in scope
     # partners get the grid's ratios and stars, never a count of pairs (1 / 1 says which
     # homes were burgled twice); the police get the counts
     police_section = police.split("<h2>Near repeats</h2>")[1]
