@@ -42,6 +42,16 @@ def cambridge_dir(shared_data_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def cambridge_store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a store of the 13 Cambridge months, ingested once; tests change only copies."""
+    from spatial.store import ingest  # noqa: PLC0415  # DuckDB: only the store's tests
+
+    target = tmp_path_factory.mktemp("store") / "store"
+    ingest([cambridge_dir / "crimes"], store_dir=target)
+    return target
+
+
+@pytest.fixture(scope="session")
 def demo_area() -> StudyArea:
     """Return the demo town loaded as the app and the CLI load it (``load_demo()``)."""
     from boundaries.dataset import load_demo  # noqa: PLC0415  # heavy: only tests that use it

@@ -30,13 +30,6 @@ PICK_KEY = "overview_ward"
 MEASURE_KEY = "overview_measure"
 
 
-@pytest.fixture(scope="module")
-def cambridge_store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("app-store") / "store"
-    ingest([cambridge_dir / "crimes"], store_dir=target)
-    return target
-
-
 @pytest.fixture(autouse=True)
 def tasking_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Profile page reads the tasking log: give every test its own."""

@@ -5,8 +5,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from spatial.store import ingest
-
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -16,13 +14,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-
-
-@pytest.fixture(scope="module")
-def cambridge_store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("browser-store") / "store"
-    ingest([cambridge_dir / "crimes"], store_dir=target)
-    return target
 
 
 def test_force_overview_from_a_store_draws_every_ward(

@@ -41,13 +41,6 @@ ASB = "Anti-social behaviour"
 
 
 @pytest.fixture(scope="module")
-def cambridge_store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("store") / "store"
-    ingest([cambridge_dir / "crimes"], store_dir=target)
-    return target
-
-
-@pytest.fixture(scope="module")
 def csv_area(cambridge_dir: Path) -> object:
     return load_study_area([cambridge_dir / "crimes"], cambridge_dir / "wards.geojson")
 

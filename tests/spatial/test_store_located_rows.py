@@ -31,13 +31,6 @@ PROFILE_COLUMNS = ("month", "crime_type", "location")
 
 
 @pytest.fixture(scope="module")
-def store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("rows") / "store"
-    ingest([cambridge_dir / "crimes"], store_dir=target)
-    return target
-
-
-@pytest.fixture(scope="module")
 def wards(cambridge_dir: Path) -> gpd.GeoDataFrame:
     return read_wards(cambridge_dir / "wards.geojson").wards
 
@@ -74,22 +67,24 @@ def _accounting(load: CrimeLoad) -> tuple[object, ...]:
 
 @pytest.mark.parametrize("ward", ["Market", "Queen Edith's", "Abbey"])
 def test_a_wards_rows_from_the_counts_equal_the_rows_query_crimes_reads(
-    store: Path, wards: gpd.GeoDataFrame, ward: str
+    cambridge_store: Path, wards: gpd.GeoDataFrame, ward: str
 ) -> None:
     bounds, focus = _bounds(wards), _bounds(wards.loc[wards["ward_name"] == ward])
     with query_session():
-        by_place = located_counts(store, bounds_m=bounds)
+        by_place = located_counts(cambridge_store, bounds_m=bounds)
         x, y = by_place["x_m"], by_place["y_m"]
         near = x.between(focus[0], focus[2]) & y.between(focus[1], focus[3])
         read = query_crimes(
-            store,
+            cambridge_store,
             bounds_m=bounds,
             read_bounds_m=focus,
             count_unlocated=True,
             read_files=[Path(f) for f in by_place.loc[near, "file"].unique()],
             columns=PROFILE_COLUMNS,
         )
-        counted = located_rows(store, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS)
+        counted = located_rows(
+            cambridge_store, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS
+        )
     assert counted is not None
     assert len(counted.points) > 1_000
     assert counted.points.crs == read.points.crs
@@ -106,7 +101,7 @@ def test_a_wards_rows_from_the_counts_equal_the_rows_query_crimes_reads(
     ids=["profile", "summary"],
 )
 def test_a_profile_or_summary_load_reads_no_street_file(
-    store: Path,
+    cambridge_store: Path,
     cambridge_dir: Path,
     tmp_path: Path,
     count_all: bool,  # noqa: FBT001 - a parameter of the test
@@ -114,9 +109,9 @@ def test_a_profile_or_summary_load_reads_no_street_file(
 ) -> None:
     ward_file = cambridge_dir / "wards.geojson"
     options = {"read_only": ("Market",), "count_all": count_all, "columns": columns}
-    expected = load_study_area_from_store(store, ward_file, **options)  # type: ignore[arg-type]
+    expected = load_study_area_from_store(cambridge_store, ward_file, **options)  # type: ignore[arg-type]
     bare = tmp_path / "bare"
-    shutil.copytree(store, bare)
+    shutil.copytree(cambridge_store, bare)
     for part in (bare / "street").rglob("*.parquet"):
         part.unlink()  # a street file opened now would be "damaged or missing"
     area = load_study_area_from_store(bare, ward_file, **options)  # type: ignore[arg-type]
@@ -133,10 +128,10 @@ def test_a_profile_or_summary_load_reads_no_street_file(
 
 
 def test_point_counts_of_the_older_layout_are_not_read_until_the_next_ingest(
-    store: Path, cambridge_dir: Path, wards: gpd.GeoDataFrame, tmp_path: Path
+    cambridge_store: Path, cambridge_dir: Path, wards: gpd.GeoDataFrame, tmp_path: Path
 ) -> None:
     old = tmp_path / "old"
-    shutil.copytree(store, old)
+    shutil.copytree(cambridge_store, old)
     manifest = json.loads((old / "manifest.json").read_text("utf-8"))
     entry = manifest["point_counts"]["cambridgeshire-constabulary"]
     del entry["version"]  # as ingest wrote them before they were counted by location
@@ -147,7 +142,7 @@ def test_point_counts_of_the_older_layout_are_not_read_until_the_next_ingest(
     assert located_rows(old, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS) is None
     ward_file = cambridge_dir / "wards.geojson"
     options = {"read_only": ("Market",), "count_all": True, "columns": PROFILE_COLUMNS}
-    expected = load_study_area_from_store(store, ward_file, **options)  # type: ignore[arg-type]
+    expected = load_study_area_from_store(cambridge_store, ward_file, **options)  # type: ignore[arg-type]
     area = load_study_area_from_store(old, ward_file, **options)  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(_rows(area.points), _rows(expected.points))  # the street files
     ingest([cambridge_dir / "crimes"], store_dir=old)  # nothing new, but the counts are redone
@@ -157,17 +152,21 @@ def test_point_counts_of_the_older_layout_are_not_read_until_the_next_ingest(
     assert entry["version"] == 2
     assert "location" in pd.read_parquet(old / entry["file"]).columns
     again = located_rows(old, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS)
-    fresh = located_rows(store, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS)
+    fresh = located_rows(
+        cambridge_store, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS
+    )
     assert again is not None
     assert fresh is not None
     pd.testing.assert_frame_equal(_rows(again.points), _rows(fresh.points))
 
 
-def test_columns_the_counts_do_not_keep_are_refused(store: Path, wards: gpd.GeoDataFrame) -> None:
+def test_columns_the_counts_do_not_keep_are_refused(
+    cambridge_store: Path, wards: gpd.GeoDataFrame
+) -> None:
     assert COUNTED_COLUMNS == PROFILE_COLUMNS
     with pytest.raises(ParameterError, match="keep only month, crime_type, location"):
         located_rows(
-            store,
+            cambridge_store,
             bounds_m=_bounds(wards),
             read_bounds_m=_bounds(wards),
             columns=("month", "crime_id"),
@@ -185,18 +184,20 @@ def test_two_forces_in_the_wards_extent_are_read_from_both_forces_counts(
     other = tmp_path / "in" / "2024-10-neighbour-street.csv"
     other.parent.mkdir(parents=True)
     frame.to_csv(other, index=False)
-    store = tmp_path / "s"
-    ingest([september, other], store_dir=store)
+    two_forces = tmp_path / "s"
+    ingest([september, other], store_dir=two_forces)
     bounds, focus = _bounds(wards), _bounds(wards.loc[wards["ward_name"] == "Market"])
     with query_session():
         read = query_crimes(
-            store,
+            two_forces,
             bounds_m=bounds,
             read_bounds_m=focus,
             count_unlocated=True,
             columns=PROFILE_COLUMNS,
         )
-        counted = located_rows(store, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS)
+        counted = located_rows(
+            two_forces, bounds_m=bounds, read_bounds_m=focus, columns=PROFILE_COLUMNS
+        )
     assert counted is not None
     assert set(counted.points["month"].astype(str)) == {"2024-09", "2024-10"}
     assert len(counted.files) == 2  # a file of each force

@@ -20,13 +20,6 @@ CITY = (543_000.0, 256_000.0, 548_000.0, 260_000.0)
 FAR = (100_000.0, 10_000.0, 101_000.0, 11_000.0)
 
 
-@pytest.fixture(scope="module")
-def store(cambridge_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("counts") / "store"
-    ingest([cambridge_dir / "crimes"], store_dir=target)
-    return target
-
-
 def _scanned(monkeypatch: pytest.MonkeyPatch, store_dir: Path, **kwargs: object) -> pd.DataFrame:
     """located_counts counted from the street files, as for a store made before point counts."""
     with monkeypatch.context() as patch:
@@ -55,13 +48,13 @@ def _count_files(store_dir: Path) -> list[str]:
     [(EVERYWHERE, None), (CITY, None), (CITY, ("2025-01", "2025-03")), (FAR, None)],
 )
 def test_point_counts_equal_the_counts_of_the_street_files(
-    store: Path,
+    cambridge_store: Path,
     monkeypatch: pytest.MonkeyPatch,
     bounds: tuple[float, float, float, float],
     months: tuple[str, str] | None,
 ) -> None:
-    counted = located_counts(store, bounds_m=bounds, months=months)
-    scanned = _scanned(monkeypatch, store, bounds_m=bounds, months=months)
+    counted = located_counts(cambridge_store, bounds_m=bounds, months=months)
+    scanned = _scanned(monkeypatch, cambridge_store, bounds_m=bounds, months=months)
     pd.testing.assert_frame_equal(_sorted(counted), _sorted(scanned))
     if bounds != FAR:
         assert len(counted) > 1_000
@@ -69,18 +62,21 @@ def test_point_counts_equal_the_counts_of_the_street_files(
 
 
 def test_ingest_writes_one_point_counts_file_per_force_listed_in_the_manifest(
-    store: Path,
+    cambridge_store: Path,
 ) -> None:
-    entries = _manifest(store)["point_counts"]
+    entries = _manifest(cambridge_store)["point_counts"]
     assert isinstance(entries, dict)
     assert list(entries) == ["cambridgeshire-constabulary"]
     entry = entries["cambridgeshire-constabulary"]
-    assert _count_files(store) == ["point_counts/cambridgeshire-constabulary", entry["file"]]
-    counts = pd.read_parquet(store / entry["file"])
+    assert _count_files(cambridge_store) == [
+        "point_counts/cambridgeshire-constabulary",
+        entry["file"],
+    ]
+    counts = pd.read_parquet(cambridge_store / entry["file"])
     assert list(counts.columns) == ["x_m", "y_m", "month", "crime_type", "location", "n"]
     assert len(counts) == entry["n_rows"]
     assert entry["version"] == 2  # counted by location too
-    partitions = _manifest(store)["partitions"]
+    partitions = _manifest(cambridge_store)["partitions"]
     street: dict[str, dict[str, list[list[object]]]] = partitions["street"]  # type: ignore[index]
     located = 0
     for part in street.values():
@@ -109,15 +105,15 @@ def test_a_new_month_replaces_the_forces_point_counts(
 
 
 def test_a_store_made_before_point_counts_is_counted_then_gets_them_at_its_next_ingest(
-    store: Path, cambridge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cambridge_store: Path, cambridge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = tmp_path / "old"
-    shutil.copytree(store, old)
+    shutil.copytree(cambridge_store, old)
     manifest = _manifest(old)
     del manifest["point_counts"]
     (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     shutil.rmtree(old / "point_counts")
-    expected = _sorted(_scanned(monkeypatch, store, bounds_m=CITY))
+    expected = _sorted(_scanned(monkeypatch, cambridge_store, bounds_m=CITY))
     pd.testing.assert_frame_equal(_sorted(located_counts(old, bounds_m=CITY)), expected)
     report = ingest([cambridge_dir / "crimes"], store_dir=old)  # every file already stored
     assert (report.n_files_read, report.partitions_written) == (0, ())
@@ -127,10 +123,10 @@ def test_a_store_made_before_point_counts_is_counted_then_gets_them_at_its_next_
 
 
 def test_point_counts_of_other_street_files_are_not_used(
-    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cambridge_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     changed = tmp_path / "changed"
-    shutil.copytree(store, changed)
+    shutil.copytree(cambridge_store, changed)
     manifest = _manifest(changed)
     entry = manifest["point_counts"]["cambridgeshire-constabulary"]  # type: ignore[index]
     emptied = pd.read_parquet(changed / entry["file"]).iloc[:0]
@@ -139,7 +135,7 @@ def test_point_counts_of_other_street_files_are_not_used(
     (changed / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     counted = located_counts(changed, bounds_m=CITY)
     assert int(counted["n"].sum()) > 0  # the stale (here emptied) counts file was not read
-    expected = _sorted(_scanned(monkeypatch, store, bounds_m=CITY))
+    expected = _sorted(_scanned(monkeypatch, cambridge_store, bounds_m=CITY))
     pd.testing.assert_frame_equal(_sorted(counted), expected)
 
 
