@@ -289,7 +289,8 @@ if preset.min_count is not None:
     min_count = int(chosen_min)
     raised_from = st.session_state.get(RAISED_FROM_KEY)
     if raised_from is not None and int(raised_from) < floor and min_count == floor:
-        right.caption(min_count_floor_message(audience, int(raised_from)))
+        # raised already: say so, then the command's reason, in its words
+        right.caption(f"Raised to {floor}. {min_count_floor_message(audience, int(raised_from))}")
 
 tab_layers, tab_brief = st.tabs(["Layers", "Briefing pack"])
 
