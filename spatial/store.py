@@ -538,12 +538,19 @@ def _query_manifest(store_dir: Path) -> dict[str, object]:
     The national archive's manifest is megabytes of JSON and a query consults it several
     times; readers never change it (ingest reads its own copy with :func:`read_manifest`).
     """
-    path = store_dir / _MANIFEST
-    try:
-        stat = path.stat()
-    except OSError:  # no manifest yet, or --store is not a folder: read_manifest says which
+    version = _manifest_version(store_dir)
+    if version is None:  # no manifest yet, or --store is not a folder: read_manifest says which
         return read_manifest(store_dir)
-    return _manifest_snapshot(str(path), (stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return _manifest_snapshot(str(store_dir / _MANIFEST), version)
+
+
+def _manifest_version(store_dir: Path) -> tuple[int, int, int] | None:
+    """Return the manifest file's inode, size and mtime; None when it cannot be looked at."""
+    try:
+        stat = (store_dir / _MANIFEST).stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _write_manifest(store_dir: Path, manifest: dict[str, object]) -> None:
@@ -1853,15 +1860,13 @@ def store_files(
     list of pathlib.Path
         Absolute paths, in partition order.
     """
-    path = store_dir / _MANIFEST
-    try:
-        stat = path.stat()
-    except OSError:  # no manifest yet, or --store is not a folder: read_manifest says which
+    version = _manifest_version(store_dir)
+    if version is None:  # no manifest yet, or --store is not a folder: read_manifest says which
         return _chosen_files(store_dir, read_manifest(store_dir), table, months, bounds_m)
     return list(
         _chosen_of_snapshot(
             store_dir,
-            (stat.st_ino, stat.st_size, stat.st_mtime_ns),
+            version,
             table,
             None if months is None else (str(months[0]), str(months[1])),
             None if bounds_m is None else tuple(float(b) for b in bounds_m),
