@@ -392,16 +392,11 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         named = ward_frame["ward_name"].isin(chosen) | ward_frame["neighbourhood"].isin(chosen)
         focus = ward_frame.loc[named] if named.any() else ward_frame
     bounds, focus_bounds = _bounds(ward_frame), _bounds(focus)
-    counts = read_files = crime_load = None
+    counts = by_place = crime_load = None
     with query_session():  # the counts and the rows: one DuckDB database
         if count_all and len(focus) < len(ward_frame):
             by_place = located_counts(store_dir, bounds_m=bounds)
             counts = _ward_counts(by_place, ward_frame)
-            x, y = by_place["x_m"], by_place["y_m"]
-            near = x.between(focus_bounds[0], focus_bounds[2]) & y.between(
-                focus_bounds[1], focus_bounds[3]
-            )
-            read_files = [Path(f) for f in by_place.loc[near, "file"].unique()]
         if read_only and columns is not None and set(columns) <= set(COUNTED_COLUMNS):
             # a question about the chosen wards' crimes by month, type and place (a summary, a
             # profile): read from the point counts, no street file opened (None: older counts)
@@ -414,7 +409,7 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
                 bounds_m=bounds,
                 read_bounds_m=focus_bounds,
                 count_unlocated=bool(read_only),
-                read_files=read_files,
+                read_files=None if by_place is None else _files_near(by_place, focus_bounds),
                 columns=columns,
             )
     assignment = assign_wards(crime_load.points, ward_frame)
@@ -433,6 +428,13 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
             ward_counts=counts,
         )
     )
+
+
+def _files_near(counts: pd.DataFrame, bounds: tuple[float, float, float, float]) -> list[Path]:
+    """Return the street files with located rows (counted by snap point) inside ``bounds``."""
+    x, y = counts["x_m"], counts["y_m"]
+    near = x.between(bounds[0], bounds[2]) & y.between(bounds[1], bounds[3])
+    return [Path(f) for f in counts.loc[near, "file"].unique()]
 
 
 def _lsoa_load(lsoas: str | Path | tuple[str, bytes] | None) -> LsoaLoad | None:
