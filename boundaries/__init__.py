@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from boundaries.assign import OVERLAP_RULE, WardAssignment, assign_wards
+    from boundaries.assign import OVERLAP_RULE, WardAssignment, assign_wards, ward_of_places
     from boundaries.dataset import (
         AREA_NAME_MAX_CHARS,
         DEMO_SEED,
@@ -112,6 +112,7 @@ _EXPORTS: dict[str, str] = {
     "study_area_from_incidents": "boundaries.extract",
     "summarise": "boundaries.select",
     "ward_key": "boundaries.ward_names",
+    "ward_of_places": "boundaries.assign",
     "ward_population": "boundaries.population",
 }
 
@@ -163,6 +164,7 @@ __all__ = [
     "study_area_from_incidents",
     "summarise",
     "ward_key",
+    "ward_of_places",
     "ward_population",
 ]
 

@@ -15,7 +15,7 @@ from spatial.crs import require_bng
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["OVERLAP_RULE", "WardAssignment", "assign_wards"]
+__all__ = ["OVERLAP_RULE", "WardAssignment", "assign_wards", "ward_of_places"]
 
 
 OVERLAP_RULE: Final = (
@@ -73,20 +73,7 @@ def assign_wards(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> WardAssig
     require_bng(points, name="crime points")
     require_bng(wards, name="wards")
     places, place_of_point = _distinct_places(points.geometry.to_numpy())
-    place_idx, ward_idx = wards.sindex.query(places, predicate="intersects")
-    area = wards.geometry.area.to_numpy()
-    codes = wards["ward_code"].astype(str).to_numpy() if "ward_code" in wards else None
-    code_rank = (
-        np.unique(codes, return_inverse=True)[1] if codes is not None else np.arange(len(wards))
-    )
-    order = np.lexsort((ward_idx, code_rank[ward_idx], area[ward_idx], place_idx))
-    place_idx, ward_idx = place_idx[order], ward_idx[order]
-    first = np.ones(len(place_idx), dtype=bool)
-    first[1:] = place_idx[1:] != place_idx[:-1]
-    n_wards_of_place = np.zeros(len(places), dtype=np.int64)
-    n_wards_of_place[place_idx[first]] = np.diff(np.append(np.flatnonzero(first), len(place_idx)))
-    ward_of_place = np.zeros(len(places), dtype=np.int64)
-    ward_of_place[place_idx[first]] = ward_idx[first]
+    ward_of_place, n_wards_of_place = _wards_of(places, wards)
     point_idx = np.flatnonzero(n_wards_of_place[place_of_point] > 0)
     counts = n_wards_of_place[place_of_point[point_idx]]
     ward_idx = ward_of_place[place_of_point[point_idx]]
@@ -110,6 +97,75 @@ def assign_wards(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> WardAssig
         n_in_overlaps=int(multi.sum()),
         notes=notes,
     )
+
+
+def ward_of_places(
+    x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64], wards: gpd.GeoDataFrame
+) -> npt.NDArray[np.int64]:
+    """
+    Return the ward of each place as :func:`assign_wards` would assign a crime there.
+
+    For counts by snap point (a store's point counts, a force overview): each place is looked
+    up once and its crimes go where its ward is, by the same :data:`OVERLAP_RULE`.
+
+    Parameters
+    ----------
+    x_m, y_m
+        Eastings and northings in EPSG:27700 metres.
+    wards
+        Wards in EPSG:27700 with ``ward_code``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The position (0, 1, ...) of each place's ward among the rows of ``wards``; -1 for a
+        place in no ward.
+
+    Raises
+    ------
+    CRSError
+        When ``wards`` is not in EPSG:27700.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> wards = gpd.GeoDataFrame(
+    ...     {"ward_code": ["E2", "E1"]}, geometry=[box(0, 0, 10, 10), box(0, 0, 5, 5)],
+    ...     crs="EPSG:27700")
+    >>> ward_of_places(np.array([1.0, 8.0, 20.0]), np.array([1.0, 8.0, 20.0]), wards).tolist()
+    [1, 0, -1]
+    """
+    require_bng(wards, name="wards")
+    places = np.asarray(shapely.points(x_m, y_m), dtype=object)
+    ward_of_place, n_wards_of_place = _wards_of(places, wards)
+    return np.where(n_wards_of_place > 0, ward_of_place, -1)
+
+
+def _wards_of(
+    places: npt.NDArray[np.object_], wards: gpd.GeoDataFrame
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """
+    Return each place's ward (by :data:`OVERLAP_RULE`) and how many wards hold it.
+
+    The ward is a position among the rows of ``wards``; 0 (to be ignored) where no ward holds
+    the place.
+    """
+    place_idx, ward_idx = wards.sindex.query(places, predicate="intersects")
+    area = wards.geometry.area.to_numpy()
+    codes = wards["ward_code"].astype(str).to_numpy() if "ward_code" in wards else None
+    code_rank = (
+        np.unique(codes, return_inverse=True)[1] if codes is not None else np.arange(len(wards))
+    )
+    order = np.lexsort((ward_idx, code_rank[ward_idx], area[ward_idx], place_idx))
+    place_idx, ward_idx = place_idx[order], ward_idx[order]
+    first = np.ones(len(place_idx), dtype=bool)
+    first[1:] = place_idx[1:] != place_idx[:-1]
+    n_wards_of_place = np.zeros(len(places), dtype=np.int64)
+    n_wards_of_place[place_idx[first]] = np.diff(np.append(np.flatnonzero(first), len(place_idx)))
+    ward_of_place = np.zeros(len(places), dtype=np.int64)
+    ward_of_place[place_idx[first]] = ward_idx[first]
+    return ward_of_place, n_wards_of_place
 
 
 def _per_point(

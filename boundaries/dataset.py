@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-from boundaries.assign import assign_wards
+from boundaries.assign import assign_wards, ward_of_places
 from boundaries.neighbourhoods import apply_neighbourhoods
 from boundaries.select import BLANK_CRIME_TYPE, is_blank_crime_type
 from spatial.cache import read_crimes_cached, read_wards_cached
@@ -393,13 +393,16 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         focus = ward_frame.loc[named] if named.any() else ward_frame
     bounds, focus_bounds = _bounds(ward_frame), _bounds(focus)
     counts = by_place = crime_load = None
+    # a question about the chosen wards' crimes by month, type and place (a summary, a
+    # profile): read from the point counts, no street file opened (None: older counts)
+    from_counts = bool(read_only) and columns is not None and set(columns) <= set(COUNTED_COLUMNS)
     with query_session():  # the counts and the rows: one DuckDB database
         if count_all and len(focus) < len(ward_frame):
-            by_place = located_counts(store_dir, bounds_m=bounds)
-            counts = _ward_counts(by_place, ward_frame)
-        if read_only and columns is not None and set(columns) <= set(COUNTED_COLUMNS):
-            # a question about the chosen wards' crimes by month, type and place (a summary, a
-            # profile): read from the point counts, no street file opened (None: older counts)
+            counts = _grouped_ward_counts(store_dir, bounds, ward_frame) if from_counts else None
+            if counts is None:  # older counts, or street files to choose (_files_near)
+                by_place = located_counts(store_dir, bounds_m=bounds)
+                counts = _ward_counts(by_place, ward_frame)
+        if from_counts and columns is not None:
             crime_load = located_rows(
                 store_dir, bounds_m=bounds, read_bounds_m=focus_bounds, columns=columns
             )
@@ -473,20 +476,13 @@ def _ward_counts(counts: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
     count lands in the ward its crimes' points would: the rank equals the one from every row.
     Ward names are unique (:func:`spatial.io.read_wards` checks), so a name gives a position.
     """
-    import geopandas as gpd  # noqa: PLC0415 - geopandas loads with the wards already
     import numpy as np  # noqa: PLC0415
     import pandas as pd  # noqa: PLC0415
 
-    from spatial.crs import BNG  # noqa: PLC0415
-
     place = counts["x_m"].to_numpy("float64") + 1j * counts["y_m"].to_numpy("float64")
     place_code, places = pd.factorize(place)
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(places.real, places.imag), crs=BNG)
-    inside = assign_wards(points, wards).inside
     names = pd.Index(wards["ward_name"])
-    ward_of_place = np.full(len(places), -1, dtype=np.int64)
-    ward_of_place[inside.index.to_numpy()] = names.get_indexer(inside["ward"])
-    ward = ward_of_place[place_code]
+    ward = ward_of_places(places.real, places.imag, wards)[place_code]
     month_code, months = pd.factorize(counts["month"].astype(str))
     # Arrow text factorised as it is: as object, the same codes at five times the cost
     type_code, types = pd.factorize(counts["crime_type"], use_na_sentinel=False)
@@ -504,6 +500,37 @@ def _ward_counts(counts: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
             "month": months.take(month_at),
             "crime_type": types.take(type_at),
             "n": n,
+        }
+    )
+
+
+def _grouped_ward_counts(
+    store_dir: Path, bounds: tuple[float, float, float, float], wards: gpd.GeoDataFrame
+) -> pd.DataFrame | None:
+    """
+    Count every ward's crimes by month and type from the store's point counts, in DuckDB.
+
+    :func:`_ward_counts` of :func:`spatial.store.located_counts`, summed as DuckDB reads the
+    counts (:func:`spatial.store.grouped_point_counts`); None when the store has no current
+    point counts for the wards' forces.
+    """
+    import pandas as pd  # noqa: PLC0415
+
+    from spatial.store import grouped_point_counts  # noqa: PLC0415 - DuckDB: stores only
+
+    grouped = grouped_point_counts(
+        store_dir, bounds_m=bounds, group_of=lambda x, y: ward_of_places(x, y, wards)
+    )
+    if grouped is None:
+        return None
+    at = grouped["group"].to_numpy()
+    return pd.DataFrame(
+        {
+            "ward": pd.Index(wards["ward_name"]).take(at),
+            "neighbourhood": pd.Index(wards["neighbourhood"]).take(at),
+            "month": grouped["month"].to_numpy(),
+            "crime_type": grouped["crime_type"].to_numpy(),
+            "n": grouped["n"].to_numpy(),
         }
     )
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from boundaries.assign import assign_wards
-from spatial.crs import BNG, require_bng
+from boundaries.assign import ward_of_places
+from spatial.crs import require_bng
 from spatial.errors import EmptyInputError
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from boundaries.population import WardPopulation
 
 __all__ = ["ForceOverview", "force_overview"]
@@ -108,12 +109,8 @@ def _ward_month_table(points: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataF
     """
     place = points["x_m"].to_numpy("float64") + 1j * points["y_m"].to_numpy("float64")
     place_code, places = pd.factorize(place)
-    unique = gpd.GeoDataFrame(geometry=gpd.points_from_xy(places.real, places.imag), crs=BNG)
-    inside = assign_wards(unique, wards).inside
     names = pd.Index(wards["ward_name"])  # unique: spatial.io.read_wards checks
-    ward_of_place = np.full(len(places), -1, dtype=np.int64)
-    ward_of_place[inside.index.to_numpy()] = names.get_indexer(inside["ward"])
-    ward = ward_of_place[place_code]
+    ward = ward_of_places(places.real, places.imag, wards)[place_code]
     months = sorted(points["month"].astype(str).unique())
     month = pd.Index(months).get_indexer(points["month"].astype(str))
     kept = ward >= 0

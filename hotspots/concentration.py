@@ -548,15 +548,30 @@ def _check_top_n(top_n: int) -> None:
 
 def _ranked_snap_points(summary: pd.DataFrame, *, top_n: int) -> gpd.GeoDataFrame:
     """Return the busiest ``top_n`` rows of a :func:`_snap_summary` as :func:`repeat_locations`."""
-    total = int(summary["n_crimes"].sum())
-    table = summary.sort_values(
-        ["n_crimes", "location", "x_m", "y_m"], ascending=[False, True, True, True]
+    return _ranked_rows(summary, _busiest(summary, top_n=top_n))
+
+
+def _busiest(summary: pd.DataFrame, *, top_n: int) -> npt.NDArray[np.int64]:
+    """Positions of the busiest ``top_n`` rows of a :func:`_snap_summary`, busiest first."""
+    # most crimes first, ties by location, then x and y (unique): one order, whatever the input
+    location = pd.factorize(summary["location"], sort=True, use_na_sentinel=False)[0]
+    order = np.lexsort(
+        (
+            summary["y_m"].to_numpy(),
+            summary["x_m"].to_numpy(),
+            location,
+            -summary["n_crimes"].to_numpy(),
+        )
     )
-    table = table.head(int(top_n)).reset_index(drop=True)
+    return order[: int(top_n)].astype(np.int64)
+
+
+def _ranked_rows(summary: pd.DataFrame, at: npt.NDArray[np.int64]) -> gpd.GeoDataFrame:
+    """Return the rows ``at`` of a :func:`_snap_summary`, ranked in that order, with points."""
+    table = summary.iloc[at].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
-    table["street"] = [_street(text) for text in table["location"]]
-    table["street"] = table["street"].astype("str")
-    table["share_of_crimes"] = table["n_crimes"] / total
+    table["street"] = pd.Series([_street(text) for text in table["location"]], dtype="str")
+    table["share_of_crimes"] = table["n_crimes"] / int(summary["n_crimes"].sum())
     out = gpd.GeoDataFrame(
         table,
         geometry=gpd.points_from_xy(table["x_m"], table["y_m"]),
@@ -591,19 +606,13 @@ def repeat_locations_flagged(
     """
     _check_top_n(top_n)
     summary = _snap_summary(points, what="rank")  # once: ranking and flags share it
-    top = _ranked_snap_points(summary, top_n=top_n)
-    flags = _flagged_snap_points(
+    at = _busiest(summary, top_n=top_n)
+    top = _ranked_rows(summary, at)
+    flags = _Flags.of(
         summary, ward_share=DEFAULT_ARTEFACT_WARD_SHARE, min_crimes=DEFAULT_ARTEFACT_MIN_CRIMES
     )
-    reasons = {
-        (round(x, 1), round(y, 1)): str(reason)
-        for x, y, reason in zip(flags.geometry.x, flags.geometry.y, flags["reason"], strict=True)
-    }
     top["artefact"] = pd.Series(  # object dtype keeps None for "not flagged"
-        [
-            reasons.get((round(float(x), 1), round(float(y), 1)))
-            for x, y in zip(top["x_m"], top["y_m"], strict=True)
-        ],
+        [flags.reason(summary, int(i)) if flags.flagged[i] else None for i in at],
         index=top.index,
         dtype=object,
     )
@@ -679,28 +688,70 @@ def flag_artefacts(
     )
 
 
+@dataclass(frozen=True)
+class _Flags:
+    """The two artefact rules (:func:`flag_artefacts`) on each row of a :func:`_snap_summary`."""
+
+    n_ward: npt.NDArray[np.int64]
+    """Crimes in the snap point's ward (its commonest)."""
+    share: npt.NDArray[np.float64]
+    """The snap point's share of them."""
+    named: npt.NDArray[np.bool_]
+    """Named after a police building."""
+    extreme: npt.NDArray[np.bool_]
+    """Holds at least the share that flags, with at least the crimes that flag."""
+
+    @classmethod
+    def of(cls, summary: pd.DataFrame, *, ward_share: float, min_crimes: int) -> _Flags:
+        """Apply both rules to every snap point of ``summary``."""
+        n_crimes = summary["n_crimes"].to_numpy()
+        ward_at, _ = pd.factorize(summary["ward"], use_na_sentinel=False)
+        n_ward = np.bincount(ward_at, weights=n_crimes)[ward_at].astype(np.int64)
+        share = n_crimes / n_ward
+        named = np.array(
+            [bool(ARTEFACT_NAME_PATTERN.search(text)) for text in summary["location"]], dtype=bool
+        )
+        return cls(
+            n_ward=n_ward,
+            share=share,
+            named=named,
+            extreme=(share >= ward_share) & (n_crimes >= min_crimes),
+        )
+
+    @property
+    def flagged(self) -> npt.NDArray[np.bool_]:
+        """Either rule fired."""
+        return self.named | self.extreme
+
+    def reason(self, summary: pd.DataFrame, at: int) -> str:
+        """Say which rules flag the snap point at position ``at``, in a sentence each."""
+        reasons = []
+        if self.named[at]:
+            reasons.append(POLICE_BUILDING_NOTE)
+        if self.extreme[at]:
+            ward = str(summary["ward"].iloc[at])
+            where = f"{ward}'s" if ward else "all the"
+            n, n_ward = int(summary["n_crimes"].iloc[at]), int(self.n_ward[at])
+            reasons.append(
+                f"Holds {float(self.share[at]):.0%} of {where} crime ({n:,} of {n_ward:,}): "
+                "check whether it is a real place (e.g. a nightclub) or a default location."
+            )
+        return " ".join(reasons)
+
+
 def _flagged_snap_points(
     summary: pd.DataFrame, *, ward_share: float, min_crimes: int
 ) -> gpd.GeoDataFrame:
     """Return the flagged rows of a :func:`_snap_summary` as :func:`flag_artefacts` does."""
-    ward_totals = summary.groupby("ward", sort=False)["n_crimes"].sum()
-    n_ward = ward_totals.reindex(summary["ward"]).to_numpy().astype(np.int64)
-    share = summary["n_crimes"].to_numpy() / n_ward
-    named = np.array(
-        [bool(ARTEFACT_NAME_PATTERN.search(text)) for text in summary["location"]], dtype=bool
-    )
-    extreme = (share >= ward_share) & (summary["n_crimes"].to_numpy() >= min_crimes)
-    flagged = named | extreme
+    flags = _Flags.of(summary, ward_share=ward_share, min_crimes=min_crimes)
+    flagged = flags.flagged
     table = summary.loc[flagged, ["location", "ward", "n_crimes", "x_m", "y_m"]].copy()
-    table["n_ward_crimes"] = n_ward[flagged]
-    table["share_of_ward"] = share[flagged]
-    table["named_police_station"] = named[flagged]
-    table["extreme_share"] = extreme[flagged]
+    table["n_ward_crimes"] = flags.n_ward[flagged]
+    table["share_of_ward"] = flags.share[flagged]
+    table["named_police_station"] = flags.named[flagged]
+    table["extreme_share"] = flags.extreme[flagged]
     table["reason"] = pd.Series(
-        [
-            _artefact_reason(row.named_police_station, row.extreme_share, row)
-            for row in table.itertuples()
-        ],
+        [flags.reason(summary, int(i)) for i in np.flatnonzero(flagged)],
         index=table.index,
         dtype="str",
     )
@@ -728,20 +779,3 @@ def police_building_note(location: str) -> str:
     ''
     """
     return POLICE_BUILDING_NOTE if ARTEFACT_NAME_PATTERN.search(location) else ""
-
-
-def _artefact_reason(named: object, extreme: object, row: object) -> str:
-    reasons = []
-    if named:
-        reasons.append(POLICE_BUILDING_NOTE)
-    if extreme:
-        ward = str(getattr(row, "ward", ""))
-        where = f"{ward}'s" if ward else "all the"
-        share = float(getattr(row, "share_of_ward", 0.0))
-        n = int(getattr(row, "n_crimes", 0))
-        n_ward = int(getattr(row, "n_ward_crimes", 0))
-        reasons.append(
-            f"Holds {share:.0%} of {where} crime ({n:,} of {n_ward:,}): check whether it is a "
-            "real place (e.g. a nightclub) or a default location."
-        )
-    return " ".join(reasons)

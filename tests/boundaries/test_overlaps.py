@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from shapely import Point, Polygon
 
-from boundaries.assign import OVERLAP_RULE, assign_wards
+from boundaries.assign import OVERLAP_RULE, assign_wards, ward_of_places
 from boundaries.dataset import load_study_area
 from boundaries.neighbourhoods import apply_neighbourhoods
 from boundaries.select import BLANK_CRIME_TYPE, Selection, summarise
@@ -52,6 +52,28 @@ def test_a_crime_in_two_wards_goes_to_the_smaller_whatever_the_file_order() -> N
         assert result.n_outside_wards == 1
         assert result.n_in_overlaps == 1
         assert result.notes == (f"1 crimes lie in more than one ward: {OVERLAP_RULE} (Market 1).",)
+
+
+def test_ward_of_places_gives_each_place_the_ward_assign_wards_gives_its_crimes() -> None:
+    big = _square(544_000, 258_000, 1_000)
+    small = _square(544_400, 258_400, 200)
+    twin = _square(544_400, 258_400, 200)  # as small as "Market": the lower code wins
+    x = np.array([544_500.0, 544_100.0, 600_000.0, 544_400.0, 545_000.0])
+    y = np.array([258_500.0, 258_100.0, 300_000.0, 258_400.0, 259_000.0])  # a corner, an edge
+    for order in ([0, 1, 2], [2, 1, 0], [1, 2, 0]):
+        names = ["District", "Market", "Twin"]
+        codes = ["E07", "E05", "E04"]
+        geoms = [big, small, twin]
+        wards = _wards(
+            [names[i] for i in order], [codes[i] for i in order], [geoms[i] for i in order]
+        )
+        at = ward_of_places(x, y, wards)
+        got = [None if i < 0 else str(wards["ward_name"].iloc[i]) for i in at]
+        assert got == ["Twin", "District", None, "Twin", "District"]
+        assigned = assign_wards(gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=BNG), wards)
+        assert assigned.inside["ward"].to_dict() == {
+            i: name for i, name in enumerate(got) if name is not None
+        }
 
 
 def test_overlaps_are_noted_with_the_wards_and_area(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +16,7 @@ from spatial.errors import ParameterError
 from spatial.io import read_wards
 from spatial.store import (
     COUNTED_COLUMNS,
+    grouped_point_counts,
     ingest,
     located_counts,
     located_rows,
@@ -173,19 +175,26 @@ def test_columns_the_counts_do_not_keep_are_refused(
         )
 
 
-def test_two_forces_in_the_wards_extent_are_read_from_both_forces_counts(
-    cambridge_dir: Path, wards: gpd.GeoDataFrame, tmp_path: Path
-) -> None:
+def _two_forces(cambridge_dir: Path, tmp_path: Path) -> Path:
+    """A store of September's Cambridgeshire file and a neighbour force's at the same places."""
     september = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
     frame = pd.read_csv(september, dtype=str, keep_default_na=False)
     frame["Reported by"] = frame["Falls within"] = "Neighbour Constabulary"  # the same places
     frame["Crime ID"] = frame["Crime ID"].where(frame["Crime ID"] == "", frame["Crime ID"] + "-n")
     frame["Month"] = "2024-10"  # and a month the first force's file does not hold
+    frame.loc[frame.index[::50], "Crime type"] = ""  # some without a crime type
     other = tmp_path / "in" / "2024-10-neighbour-street.csv"
     other.parent.mkdir(parents=True)
     frame.to_csv(other, index=False)
     two_forces = tmp_path / "s"
     ingest([september, other], store_dir=two_forces)
+    return two_forces
+
+
+def test_two_forces_in_the_wards_extent_are_read_from_both_forces_counts(
+    cambridge_dir: Path, wards: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    two_forces = _two_forces(cambridge_dir, tmp_path)
     bounds, focus = _bounds(wards), _bounds(wards.loc[wards["ward_name"] == "Market"])
     with query_session():
         read = query_crimes(
@@ -203,3 +212,69 @@ def test_two_forces_in_the_wards_extent_are_read_from_both_forces_counts(
     assert len(counted.files) == 2  # a file of each force
     pd.testing.assert_frame_equal(_rows(counted.points), _rows(read.points))
     assert _accounting(counted) == _accounting(read)
+
+
+def _by_key(counts: pd.DataFrame) -> dict[tuple[str, str, str], int]:
+    """Counts by ward, month and crime type (blank as "")."""
+    return {
+        (str(w), str(m), "" if pd.isna(t) else str(t)): int(n)
+        for w, m, t, n in counts[["ward", "month", "crime_type", "n"]].itertuples(index=False)
+    }
+
+
+def test_every_wards_counts_summed_by_duckdb_equal_the_sums_of_the_counts_by_snap_point(
+    cambridge_store: Path, cambridge_dir: Path
+) -> None:
+    ward_file = cambridge_dir / "wards.geojson"
+    options = {"read_only": ("Market",), "count_all": True}
+    summed = load_study_area_from_store(
+        cambridge_store,
+        ward_file,
+        columns=PROFILE_COLUMNS,
+        **options,  # type: ignore[arg-type]
+    ).ward_counts
+    by_place = load_study_area_from_store(cambridge_store, ward_file, **options).ward_counts  # type: ignore[arg-type]
+    assert summed is not None
+    assert by_place is not None
+    assert _by_key(summed) == _by_key(by_place)
+    assert len(summed) == len(by_place) == len(_by_key(summed))  # one row a ward, month and type
+    assert int(summed["n"].sum()) == 17_785  # the located crimes in the 14 wards
+    position = pd.Index(read_wards(ward_file).wards["ward_name"]).get_indexer(summed["ward"])
+    order = list(zip(position, summed["month"], strict=True))
+    assert order == sorted(order)  # by the wards' order in their file, then month
+
+
+@pytest.mark.parametrize("split_m", [545_000.0, 546_500.0])
+def test_grouped_point_counts_sum_both_forces_counts_by_the_groups_given(
+    cambridge_dir: Path, wards: gpd.GeoDataFrame, tmp_path: Path, split_m: float
+) -> None:
+    two_forces = _two_forces(cambridge_dir, tmp_path)
+    bounds = _bounds(wards)
+
+    def west_or_east(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # north of 262 km: no group
+        return np.where(y > 262_000, -1, (x >= split_m).astype(np.int64))
+
+    with query_session():
+        grouped = grouped_point_counts(two_forces, bounds_m=bounds, group_of=west_or_east)
+        places = located_counts(two_forces, bounds_m=bounds)
+    assert grouped is not None
+    group = west_or_east(places["x_m"].to_numpy(), places["y_m"].to_numpy())
+    expected = (
+        places.assign(group=group)
+        .loc[group >= 0]
+        .groupby(["group", "month", "crime_type"], dropna=False)["n"]
+        .sum()
+    )
+    got = grouped.set_index(["group", "month", "crime_type"])["n"]
+    assert {k: int(v) for k, v in got.items()} == {k: int(v) for k, v in expected.items()}
+    assert set(grouped["month"]) == {"2024-09", "2024-10"}  # both forces' counts
+    assert grouped.loc[grouped["month"] == "2024-10", "crime_type"].isna().any()  # blank: a group
+    assert set(grouped["group"]) == {0, 1}
+    assert list(grouped.columns) == ["group", "month", "crime_type", "n"]
+    assert grouped[["group", "month"]].apply(tuple, axis=1).is_monotonic_increasing
+    assert (
+        grouped_point_counts(
+            two_forces, bounds_m=(100_000, 10_000, 101_000, 11_000), group_of=west_or_east
+        )
+        is None
+    )  # nothing there: located_counts gives its empty frame
