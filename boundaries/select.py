@@ -85,7 +85,7 @@ def crime_type_labels(types: pd.Series[str]) -> pd.Series[str]:
     Returns
     -------
     pandas.Series
-        Text on ``types``' index, never missing.
+        Text (``str``) on ``types``' index, never missing.
 
     Examples
     --------
@@ -94,8 +94,9 @@ def crime_type_labels(types: pd.Series[str]) -> pd.Series[str]:
     """
     codes, uniques = pd.factorize(types)  # a few distinct types: name each once
     names = [BLANK_CRIME_TYPE if is_blank_crime_type(u) else str(u) for u in uniques]
-    labels = np.array([*names, BLANK_CRIME_TYPE], dtype=object)  # code -1 (missing): the last
-    return pd.Series(labels[codes], index=types.index, dtype=object)
+    # taken from the few labels as pandas text: no Python string made (or read back) per row
+    labels = pd.array([*names, BLANK_CRIME_TYPE], dtype="str")  # code -1 (missing): the last
+    return pd.Series(labels.take(codes), index=types.index)
 
 
 def crime_type_mask(types: pd.Series[str], chosen: Sequence[str]) -> pd.Series[bool]:
