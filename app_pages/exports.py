@@ -171,8 +171,9 @@ def _extract_filters(area: StudyArea) -> Selection:
                 placeholder="All neighbourhoods",
             )  # fmt: skip
             neighbourhoods = tuple(st.session_state.get(EXTRACT_NEIGHBOURHOODS_KEY) or ()) or None
+    every_month = tuple(chosen) == (months[0], months[-1])  # as the command without --months
     return Selection(
-        months=(str(chosen[0]), str(chosen[1])),
+        months=None if every_month else (str(chosen[0]), str(chosen[1])),
         crime_types=tuple(st.session_state.get(EXTRACT_TYPES_KEY) or ()) or None,
         wards=wards,
         neighbourhoods=neighbourhoods,

@@ -261,6 +261,25 @@ def test_the_pages_extract_layers_in_some_hours_are_export_with_hours(
         assert layer_metadata["filters"] == {"months": "2025-05 to 2025-06", "hours": NIGHTS}
 
 
+def test_the_pages_extract_over_every_month_is_export_without_months(
+    demo_extract_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The months box left at the whole extract filters nothing: no months among the filters."""
+    made: dict[str, tuple[Download, ...]] = record_returns(monkeypatch, "export_files", by=2)
+    at = extract_exports_page()
+    assert at.select_slider(key="export_extract_months").value == ALL_MONTHS
+    at.multiselect(key="export_layers").set_value(["hot_areas"]).run()
+    assert not at.exception, at.exception
+    out = tmp_path / "partner"
+    command = ["export", *demo_extract_options(demo_extract_file), "--layers", "hot_areas"]
+    assert main([*command, "--out", str(out)]) == 0
+    files = {f.key: f for f in made["partner"]}
+    metadata = _gpkg_metadata(files["gpkg"].data)
+    assert metadata == _gpkg_metadata((out / "patchmap_partner.gpkg").read_bytes())
+    assert [m["filters"] for m in metadata.values()] == [{}]
+    assert files["gpkg"].file_name == "patchmap_partner_extract_all_wards_2024-10_to_2025-09.gpkg"
+
+
 def test_the_pages_extract_pack_in_some_hours_is_brief_with_hours(
     demo_extract_file: Path,
     tmp_path: Path,
