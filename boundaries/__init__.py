@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         load_study_area,
         load_study_area_from_store,
         named,
+        swapped_files_message,
     )
     from boundaries.extract import (
         EXTRACT_AREA_BUFFER_M,
@@ -111,6 +112,7 @@ _EXPORTS: dict[str, str] = {
     "select_wards": "boundaries.select",
     "study_area_from_incidents": "boundaries.extract",
     "summarise": "boundaries.select",
+    "swapped_files_message": "boundaries.dataset",
     "ward_key": "boundaries.ward_names",
     "ward_of_places": "boundaries.assign",
     "ward_population": "boundaries.population",
@@ -163,6 +165,7 @@ __all__ = [
     "select_wards",
     "study_area_from_incidents",
     "summarise",
+    "swapped_files_message",
     "ward_key",
     "ward_of_places",
     "ward_population",

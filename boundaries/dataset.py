@@ -21,7 +21,7 @@ from boundaries.assign import assign_wards, ward_of_places
 from boundaries.neighbourhoods import apply_neighbourhoods
 from boundaries.select import BLANK_CRIME_TYPE, is_blank_crime_type
 from spatial.cache import read_crimes_cached, read_wards_cached
-from spatial.errors import CacheFolderError, ParameterError
+from spatial.errors import CacheFolderError, InputDataError, ParameterError
 from spatial.io import (
     CrimeLoad,
     CrimeSource,
@@ -60,6 +60,7 @@ __all__ = [
     "load_study_area",
     "load_study_area_from_store",
     "named",
+    "swapped_files_message",
 ]
 
 Provenance = Literal["police.uk", "extract"]
@@ -227,9 +228,16 @@ def load_study_area(  # noqa: PLR0913 - each argument is one optional input file
     Raises
     ------
     PatchmapError
-        Any reader's error, with its message saying what to fix.
+        Any reader's error, with its message saying what to fix; a crime file given as the
+        wards with a boundary file among the crimes is said as the two files swapped.
     """
-    ward_load = _ward_load(wards, ward_field=ward_field, cache_dir=cache_dir)
+    try:
+        ward_load = _ward_load(wards, ward_field=ward_field, cache_dir=cache_dir)
+    except InputDataError as err:
+        swapped = swapped_files_message(crimes, wards)
+        if swapped is None:
+            raise
+        raise InputDataError(swapped) from err
     mapping = read_neighbourhoods(neighbourhoods) if neighbourhoods is not None else None
     ward_frame = apply_neighbourhoods(
         ward_load.wards,
@@ -453,6 +461,89 @@ def _load_notes(
     """Return the readers' and the assignment's notes, in the order a study area shows them."""
     lsoa_notes = () if lsoa_load is None else lsoa_load.notes
     return (*ward_load.notes, *assignment.notes, *crime_load.notes, *lsoa_notes)
+
+
+def swapped_files_message(
+    crimes: Sequence[CrimeSource], wards: str | Path | tuple[str, bytes]
+) -> str | None:
+    """
+    Say that the crime and ward files were given the wrong way round, when they were.
+
+    They were when the wards are a data.police.uk crime file and a crime source is a boundary
+    file (GeoJSON, GeoPackage, Shapefile): one message naming both, so the user swaps them
+    once instead of meeting each file's own error in turn.
+
+    Parameters
+    ----------
+    crimes
+        The sources given as the crimes.
+    wards
+        The source given as the ward boundaries.
+
+    Returns
+    -------
+    str or None
+        The message; None when the two do not look swapped.
+
+    Examples
+    --------
+    >>> crimes = [("wards.geojson", b'{"type": "FeatureCollection"}')]
+    >>> said = swapped_files_message(crimes, ("sept.csv", b"Crime ID,Month,Longitude,Latitude"))
+    >>> said[:60]
+    'The crime and ward files look swapped: sept.csv is a data.po'
+    >>> said[-69:]
+    'Give wards.geojson as the ward boundaries and sept.csv as the crimes.'
+    >>> swapped_files_message(crimes, ("wards.gpkg", b"SQLite format 3")) is None
+    True
+    """
+    if not _is_police_csv(_head(wards)):
+        return None
+    found = [source_name(c) for c in crimes if _is_boundary_file(source_name(c), _head(c))]
+    if not found:
+        return None
+    named, ward_name = " and ".join(found), source_name(wards)
+    holds = "hold" if len(found) > 1 else "holds"
+    return (
+        f"The crime and ward files look swapped: {ward_name} is a data.police.uk crime file and "
+        f"{named} {holds} boundaries. Give {named} as the ward boundaries and {ward_name} as "
+        "the crimes."
+    )
+
+
+_HEAD_BYTES: Final = 4096
+"""How much of a file :func:`swapped_files_message` looks at."""
+
+
+def _head(source: CrimeSource) -> bytes:
+    """Return the first bytes of an upload or an ordinary file (none of a folder or a pipe)."""
+    if isinstance(source, tuple):
+        return source[1][:_HEAD_BYTES]
+    path = Path(source)
+    if not path.is_file():  # an ordinary file only: a named pipe would wait for a writer forever
+        return b""
+    try:
+        with path.open("rb") as file:
+            return file.read(_HEAD_BYTES)
+    except OSError:  # unreadable: not looked at (its reader says why)
+        return b""
+
+
+def _is_police_csv(head: bytes) -> bool:
+    """Say whether a header names Crime ID, Month and Longitude (a data.police.uk CSV)."""
+    first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
+    columns = {c.strip().strip('"') for c in first.split(",")}
+    return {"Crime ID", "Month", "Longitude"} <= columns
+
+
+def _is_boundary_file(name: str, head: bytes) -> bool:
+    """Say whether a file is GeoJSON, a GeoPackage or a Shapefile (or a .zip of one)."""
+    lowered = name.lower()
+    if lowered.endswith((".geojson", ".gpkg", ".shp")) or head.startswith(b"SQLite format 3\x00"):
+        return True
+    if head.startswith(b"PK\x03\x04"):  # a .zip: of a Shapefile when its first entry is one
+        return any(part in head for part in (b".shp", b".gpkg", b".geojson"))
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return text.startswith(b"{") and b'"type"' in text and b"Feature" in text
 
 
 def _ward_load(

@@ -187,15 +187,16 @@ def test_paths_with_a_home_folder_or_quotes_load_as_a_shell_reads_them(
     assert _crimes_shown(at) == 17_785
 
 
-def test_swapped_crime_and_ward_files_get_the_commands_first_error(demo_area: StudyArea) -> None:
-    """Uploads, the folder fields and the command all name the ward box's crime CSV first."""
+def test_swapped_crime_and_ward_files_are_said_to_be_swapped(demo_area: StudyArea) -> None:
+    """Uploads, the folder fields and the command all name both files, the wrong way round."""
     assert demo_area.network_path is not None
     folder = demo_area.network_path.parent
     (csv,) = (folder / "crimes").rglob(f"{demo_area.months[0]}-*-street.csv")
     wards = folder / "wards.geojson"
     expected = (
-        f"{csv.name}: holds no geometries. It is a data.police.uk crime file: give it as the "
-        "crimes, not as the ward boundaries. Choose the ward boundaries file."
+        f"The crime and ward files look swapped: {csv.name} is a data.police.uk crime file and "
+        f"wards.geojson holds boundaries. Give wards.geojson as the ward boundaries and "
+        f"{csv.name} as the crimes."
     )
     command = [sys.executable, "-m", "patchmap", "summary", "--crimes", str(wards)]
     done = subprocess.run(  # noqa: S603  # this Python, this repository's command

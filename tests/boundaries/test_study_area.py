@@ -14,6 +14,7 @@ from boundaries.neighbourhoods import apply_neighbourhoods
 from boundaries.select import Selection, parse_month_range, select_points, summarise
 from spatial.crs import BNG
 from spatial.errors import CRSError, EmptyInputError, InputDataError, ParameterError
+from tests._files import zip_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -242,3 +243,26 @@ def test_sums_by_key_agree_whether_slotted_or_sorted() -> None:
 
 def _box(x0: float, y0: float, x1: float, y1: float) -> Polygon:
     return Polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+
+
+def test_a_crime_csv_as_the_wards_beside_a_zipped_shapefile_as_crimes_is_said_swapped(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    september = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    shapefile = tmp_path / "shp" / "wards.shp"
+    shapefile.parent.mkdir()
+    gpd.read_file(cambridge_dir / "wards.geojson").to_file(shapefile)
+    zipped = tmp_path / "wards.zip"
+    zipped.write_bytes(zip_of({p.name: p.read_bytes() for p in sorted(shapefile.parent.iterdir())}))
+    with pytest.raises(InputDataError) as swapped:
+        load_study_area([september, zipped], september)
+    assert str(swapped.value) == (
+        "The crime and ward files look swapped: 2024-09-cambridgeshire-street.csv is a "
+        "data.police.uk crime file and wards.zip holds boundaries. Give wards.zip as the ward "
+        "boundaries and 2024-09-cambridgeshire-street.csv as the crimes."
+    )
+    with pytest.raises(InputDataError, match=r"holds no geometries\. It is a data\.police\.uk"):
+        load_study_area([september], september)  # no boundaries among the crimes: not swapped
+    as_bytes = [("wards.geojson", (cambridge_dir / "wards.geojson").read_bytes())]
+    with pytest.raises(InputDataError, match=r"^The crime and ward files look swapped: sept\.csv"):
+        load_study_area(as_bytes, ("sept.csv", september.read_bytes()))  # uploads alike
