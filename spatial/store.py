@@ -2007,6 +2007,18 @@ def query_session() -> Iterator[None]:
             _SESSION.reset(token)
 
 
+def _extent_params(
+    files: Sequence[Path] | Sequence[str], bounds_m: tuple[float, float, float, float]
+) -> dict[str, object]:
+    """
+    Return a query's parameters: ``$files`` (as text) and the extent ``$x0 $y0 $x1 $y1``.
+
+    For the condition ``x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1`` (edges included).
+    """
+    x0, y0, x1, y1 = (float(b) for b in bounds_m)
+    return {"files": [str(f) for f in files], "x0": x0, "y0": y0, "x1": x1, "y1": y1}
+
+
 def _sql_table(
     sql: str, params: dict[str, object], *, tables: dict[str, pa.Table] | None = None
 ) -> pa.Table:
@@ -2371,11 +2383,10 @@ def located_rows(
     )
     if count_files is None:
         return None
-    x0, y0, x1, y1 = (float(b) for b in read_bounds_m)
     counts = _sql_frame(
         "SELECT x_m, y_m, month, crime_type, location, n FROM read_parquet($files) "
         "WHERE x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1",
-        {"files": [str(f) for f in count_files], "x0": x0, "y0": y0, "x1": x1, "y1": y1},
+        _extent_params(count_files, read_bounds_m),
     )  # in the files' order (DuckDB keeps it): by force, then place, month, type, location
     month_at, month_names = pd.factorize(counts["month"], sort=True)
     by_month = np.argsort(month_at, kind="stable")  # month by month, as street files are read
@@ -2607,8 +2618,7 @@ def located_points(
     params: dict[str, object] = {"files": [str(f) for f in files]}
     if bounds_m is not None:
         sql += " AND x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1"
-        x0, y0, x1, y1 = (float(b) for b in bounds_m)
-        params |= {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+        params = _extent_params(files, bounds_m)
     return _sql_frame(sql, params)
 
 
@@ -2661,7 +2671,6 @@ def located_counts(
         counted = _counts_of_forces(store_dir, files, count_files, bounds_m=bounds_m, months=months)
         if counted is not None:
             return counted
-    x0, y0, x1, y1 = (float(b) for b in bounds_m)
     sql = (  # the file's position in the list is a cheaper key to group by than its name
         "SELECT x_m, y_m, month, crime_type, file_index, count(*)::BIGINT AS n "
         "FROM read_parquet($files) "
@@ -2669,7 +2678,7 @@ def located_counts(
         "GROUP BY ALL"
     )
     names = [str(f) for f in files]
-    counts = _sql_frame(sql, {"files": names, "x0": x0, "y0": y0, "x1": x1, "y1": y1})
+    counts = _sql_frame(sql, _extent_params(names, bounds_m))
     return _with_files(counts, counts.pop("file_index").to_numpy("int64"), names)
 
 
@@ -2702,14 +2711,7 @@ def _counts_of_forces(
     force-month is not among ``files`` (a store whose manifest disagrees with itself): the
     caller then counts the street files.
     """
-    x0, y0, x1, y1 = (float(b) for b in bounds_m)
-    params: dict[str, object] = {
-        "files": [str(f) for f in count_files],
-        "x0": x0,
-        "y0": y0,
-        "x1": x1,
-        "y1": y1,
-    }
+    params = _extent_params(count_files, bounds_m)
     sql = (
         "SELECT x_m, y_m, month, crime_type, file_index, n FROM read_parquet($files) "
         "WHERE x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1"
@@ -2775,14 +2777,7 @@ def grouped_point_counts(
     count_files = _fresh_point_counts(store_dir, forces) if files else None
     if count_files is None:
         return None
-    x0, y0, x1, y1 = (float(b) for b in bounds_m)
-    params: dict[str, object] = {
-        "files": [str(f) for f in count_files],
-        "x0": x0,
-        "y0": y0,
-        "x1": x1,
-        "y1": y1,
-    }
+    params = _extent_params(count_files, bounds_m)
     places = _sql_table(
         "SELECT DISTINCT x_m, y_m FROM read_parquet($files) "
         "WHERE x_m BETWEEN $x0 AND $x1 AND y_m BETWEEN $y0 AND $y1",
