@@ -359,7 +359,9 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
     count_all
         With ``read_only``: also count every ward's located crimes by month and crime type
         (:attr:`StudyArea.ward_counts`) from four columns of the store, grouped by snap point,
-        so a profile ranks the chosen ward among all without reading the others' rows.
+        so a profile ranks the chosen ward among all without reading the others' rows (summed
+        by DuckDB, :func:`spatial.store.grouped_point_counts`, with the point counts ingest
+        made and ``columns`` the counts keep).
     columns
         Only these of the crimes' columns (``month`` and ``crime_type`` always), for a question
         that needs no more, such as a summary (see :func:`spatial.store.query_crimes`). With

@@ -2632,7 +2632,8 @@ def located_counts(
     Count the located rows inside an extent by coordinates, month and crime type.
 
     data.police.uk snaps crimes to a few thousand points per force, so these counts are far
-    fewer rows than the crimes; ranking every ward needs nothing else. DuckDB reads four
+    fewer rows than the crimes; ranking every ward needs nothing else (a profile has them summed
+    by ward as DuckDB reads them: :func:`grouped_point_counts`). DuckDB reads four
     columns of the partitions :func:`query_crimes` would open for the same ``bounds_m`` and
     groups them as it reads.
 
