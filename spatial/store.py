@@ -1690,19 +1690,22 @@ def _counts_current(entry: dict[str, object] | None, street_files: Sequence[str]
     )
 
 
-def _fresh_point_counts(store_dir: Path, forces: Collection[str]) -> list[Path] | None:
+def _fresh_point_counts(store_dir: Path, files: Sequence[Path]) -> list[Path] | None:
     """
-    Return the point counts files of these forces, in order, if each is of its current files.
+    Return the point counts files of the street files' forces, in order, if each is current.
 
-    None when a force has none or older ones (a store made before point counts or before their
-    current layout, or changed by another writer): its rows are then counted from the street
-    files themselves.
+    ``files`` are street partitions (``street/<force>/<month>.parquet``); their forces are
+    taken in the order they first appear. None when there are none, or when a force has no
+    counts or older ones (a store made before point counts or before their current layout, or
+    changed by another writer): its rows are then counted from the street files themselves.
     """
+    if not files:
+        return None
     manifest = _query_manifest(store_dir)
     entries = cast("dict[str, dict[str, object]]", manifest.get(_POINT_COUNTS, {}))
     by_force = _street_files_by_force(manifest)
     found: list[Path] = []
-    for force in forces:
+    for force in dict.fromkeys(f.parent.parent.name for f in files):
         entry = entries.get(force)
         if entry is None or not _counts_current(entry, by_force.get(force, [])):
             return None
@@ -2378,9 +2381,7 @@ def located_rows(
     files = store_files(store_dir, bounds_m=bounds_m)
     if not files:
         raise _nothing_around(store_dir, None)
-    count_files = _fresh_point_counts(
-        store_dir, list(dict.fromkeys(f.parent.parent.name for f in files))
-    )
+    count_files = _fresh_point_counts(store_dir, files)
     if count_files is None:
         return None
     counts = _sql_frame(
@@ -2666,8 +2667,7 @@ def located_counts(
                 "n": pd.Series(dtype="int64"),
             }
         )
-    forces = list(dict.fromkeys(f.parent.parent.name for f in files))
-    count_files = _fresh_point_counts(store_dir, forces)
+    count_files = _fresh_point_counts(store_dir, files)
     if count_files is not None:
         counted = _counts_of_forces(store_dir, files, count_files, bounds_m=bounds_m, months=months)
         if counted is not None:
@@ -2774,8 +2774,7 @@ def grouped_point_counts(
         current (:func:`located_counts` then counts the street files).
     """
     files = store_files(store_dir, bounds_m=bounds_m)
-    forces = list(dict.fromkeys(f.parent.parent.name for f in files))
-    count_files = _fresh_point_counts(store_dir, forces) if files else None
+    count_files = _fresh_point_counts(store_dir, files)
     if count_files is None:
         return None
     params = _extent_params(count_files, bounds_m)
