@@ -40,6 +40,7 @@ from boundaries.select import (
     require_loaded_months,
     select_points,
     select_wards,
+    set_aside_reasons,
 )
 from hotspots.backtest import backtest
 from hotspots.classify import change_by_cell, emerging_hotspots
@@ -136,6 +137,7 @@ if TYPE_CHECKING:
     from layers.audience import Audience, LayerKind
     from layers.writers import ExportFormat
     from spatial.grid import GridKind
+    from spatial.io import CrimeLoad
     from spatial.network import StreetNetwork
     from spatial.routes import EvaRoute
 
@@ -1134,10 +1136,15 @@ def data_accounting(area: StudyArea) -> str:
         (crimes.n_without_location, "without a location"),
         (crimes.n_outside_gb, "outside Great Britain"),
         (crimes.n_duplicates_removed, "duplicates removed"),
-        (crimes.n_set_aside, "set aside (copies or older versions of a month)"),
+        (crimes.n_set_aside, f"set aside ({', '.join(_set_aside_why(crimes))})"),
     ]
     shown = [f"{n:,} {what}" for n, what in dropped if n]
     return f"{mapped}; not mapped: {', '.join(shown)}." if shown else f"{mapped}."
+
+
+def _set_aside_why(crimes: CrimeLoad) -> tuple[str, ...]:
+    """Say why a load's rows were set aside, as ``patchmap summary`` says it."""
+    return set_aside_reasons(crimes.set_aside["reason"], n_counted=crimes.n_counted_set_aside)
 
 
 def sidebar() -> Context:

@@ -9,7 +9,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from hotspots.when import events_by_period, n_recorded_at_midnight, when_summary
+from hotspots.when import (
+    events_by_period,
+    n_recorded_at_midnight,
+    outside_wards_note,
+    when_summary,
+)
 from layers.when import (
     hour_of_week_chart,
     hour_of_week_csv,
@@ -125,6 +130,11 @@ a.metric("Events", f"{how.n_events:,}")
 b.metric("Exact times", f"{how.n_exact:,}")
 c.metric("Windows spread", f"{how.n_windows_spread:,}")
 d.metric("Windows over 7 days", f"{how.n_windows_too_long:,}")
+outside = (
+    outside_wards_note(view.events, wards) if place.shape is None and wards is not None else None
+)
+if outside:  # the whole extract, as `patchmap when` without --ward says it
+    st.caption(_ui.plain(outside))
 st.altair_chart(hour_of_week_chart(how), key=HEAT_KEY, width="stretch")
 
 st.subheader("Patrol windows")

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         require_loaded_months,
         select_points,
         select_wards,
+        set_aside_reasons,
         summarise,
     )
     from boundaries.ward_names import (
@@ -110,6 +111,7 @@ _EXPORTS: dict[str, str] = {
     "same_ward": "boundaries.ward_names",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
+    "set_aside_reasons": "boundaries.select",
     "study_area_from_incidents": "boundaries.extract",
     "summarise": "boundaries.select",
     "swapped_files_message": "boundaries.dataset",
@@ -163,6 +165,7 @@ __all__ = [
     "same_ward",
     "select_points",
     "select_wards",
+    "set_aside_reasons",
     "study_area_from_incidents",
     "summarise",
     "swapped_files_message",

@@ -37,6 +37,7 @@ __all__ = [
     "require_loaded_months",
     "select_points",
     "select_wards",
+    "set_aside_reasons",
     "summarise",
 ]
 
@@ -541,7 +542,11 @@ class Summary:
     by_crime_type: dict[str, int]
     """Crimes inside the chosen wards by type; empty types count as :data:`BLANK_CRIME_TYPE`."""
     n_set_aside: int = 0
-    """Rows of file copies and older versions of republished months (not used)."""
+    """Rows not used: copies and older versions of police.uk files, an extract's rows without
+    a time or whose window ends before it starts."""
+    set_aside_reasons: tuple[str, ...] = ()
+    """Why the rows of :attr:`n_set_aside` were set aside, in words (not in :meth:`to_dict`:
+    the count is the JSON's bucket)."""
     notes: tuple[str, ...] = ()
     """The load's notes: copies, republished months, overlaps, rows outside Great Britain."""
 
@@ -720,12 +725,48 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         by_ward=by_ward,
         by_crime_type=_types_with_blank(area.points.loc[selected, "crime_type"]),
         n_set_aside=len(aside) - n_aside_duplicates + n_counted_aside,
+        set_aside_reasons=set_aside_reasons(aside["reason"], n_counted=n_counted_aside),
         notes=area.notes,
     )
     unfiltered = selection.months is None and selection.crime_types is None
     n_read = crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted + n_counted_aside
     _check_summary(summary, n_rows_read=n_read)
     return summary
+
+
+_COPIES: Final = "copies, older versions"
+_VERSION_REASONS: Final = frozenset({"identical file", "same rows", "older version", "cut off"})
+"""Reasons police.uk rows are set aside (:mod:`spatial.versions`), said as :data:`_COPIES`."""
+
+
+def set_aside_reasons(reasons: pd.Series, *, n_counted: int = 0) -> tuple[str, ...]:
+    """
+    Say why rows were set aside: copies and older versions, or an extract's own reasons.
+
+    Parameters
+    ----------
+    reasons
+        The ``reason`` of the rows set aside (a duplicate Crime ID has a bucket of its own and
+        is left out).
+    n_counted
+        Rows a store counted and did not keep: copies or older versions.
+
+    Returns
+    -------
+    tuple of str
+        The reasons, sorted; police.uk's (an identical file, the same rows, an older or cut-off
+        version) said once as ``"copies, older versions"``.
+
+    Examples
+    --------
+    >>> set_aside_reasons(pd.Series(["same rows", "without time", "older version"]))
+    ('copies, older versions', 'without time')
+    """
+    said = {_COPIES if r in _VERSION_REASONS else str(r) for r in reasons.unique()}
+    said.discard("duplicate Crime ID")
+    if n_counted:
+        said.add(_COPIES)
+    return tuple(sorted(said))
 
 
 def _check_summary(summary: Summary, *, n_rows_read: int) -> None:

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from hotspots.when import DAY_NAMES
+from hotspots.when import DAY_NAMES, rounded_table
 from layers.metadata import ExportMetadata, source_lines
 from layers.problems import problems_map
 from spatial.crs import BNG, WGS84, require_bng
@@ -162,11 +162,13 @@ def hour_of_week_csv(how: HourOfWeek, *, metadata: ExportMetadata) -> str:
     str
         Lines starting ``#`` (:func:`when_file_lines`: the audience, title, area, period,
         filters, sources), then ``day`` and the hours 0-23, one row per day, Monday first;
-        counts rounded to 4 decimals as the JSON gives them. Read it back with
+        counts as the JSON gives them (:func:`hotspots.when.rounded_table`: 4 decimals that
+        still sum to the events counted). Read it back with
         ``pandas.read_csv(path, comment="#")``.
     """
     head = "".join(f"# {line}\n" for line in when_file_lines(metadata))
-    table = how.frame().clip(lower=0.0).round(4)
+    table = how.frame()
+    table.loc[:, :] = rounded_table(how.table)
     return head + table.to_csv(index_label="day", lineterminator="\n")
 
 

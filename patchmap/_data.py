@@ -40,9 +40,20 @@ class Loaded:
 
 
 def read_extract(args: argparse.Namespace) -> Incidents:
-    """Read the force extract of ``--incidents`` (with ``--columns``, ``--crs``, ``--midnight``)."""
+    """
+    Read the force extract of ``--incidents`` (with ``--columns``, ``--crs``, ``--midnight``).
+
+    Raises
+    ------
+    ParameterError
+        When ``--crimes`` or ``--store`` is given too: one source of crimes at a time.
+    """
     from spatial.incidents import parse_column_map, read_incidents
 
+    for option, source in (("--crimes", "data.police.uk"), ("--store", "a store")):
+        if getattr(args, option[2:], None):
+            msg = f"Use either --incidents (a force extract) or {option} ({source}), not both."
+            raise ParameterError(msg)
     columns = parse_column_map(args.columns) if args.columns else None
     incidents = read_incidents(
         args.incidents, columns=columns, crs=args.crs, midnight=args.midnight
@@ -87,9 +98,6 @@ def _extract_area(args: argparse.Namespace, incidents: Incidents) -> StudyArea:
     from spatial.cache import read_wards_cached
     from spatial.io import read_neighbourhoods
 
-    if args.crimes:
-        msg = "Use either --incidents (a force extract) or --crimes (data.police.uk), not both."
-        raise ParameterError(msg)
     wards = None
     if args.demo:  # the demo town's streets and sites come along, as the app's data set brings them
         demo = dataset.load_demo()
@@ -185,9 +193,6 @@ def load(
 
     incidents = None
     if getattr(args, "incidents", None):
-        if getattr(args, "store", None):
-            msg = "Use either --incidents (a force extract) or --store, not both."
-            raise ParameterError(msg)
         _require_wards_for_names(args)
         incidents = read_extract(args)
         area = _extract_area(args, incidents)

@@ -52,7 +52,8 @@ def run_summary(args: argparse.Namespace) -> int:
     if summary.n_duplicates_removed:
         print(f"  duplicates removed {summary.n_duplicates_removed:>8,}")
     if summary.n_set_aside:
-        print(f"  set aside          {summary.n_set_aside:>8,}  (copies, older versions)")
+        why = ", ".join(summary.set_aside_reasons)
+        print(f"  set aside          {summary.n_set_aside:>8,}  ({why})")
     print("by ward:")
     for ward, count in sorted(summary.by_ward.items(), key=lambda kv: -kv[1]):
         print(f"  {ward:<30} {count:>8,}")

@@ -83,22 +83,31 @@ def _split_month(text: str) -> pd.Timestamp:
     return pd.Period(text.strip(), "M").start_time
 
 
+def _listed(args: argparse.Namespace) -> bool:
+    """Whether ``--hot-area N`` or ``--problem N`` is given (0 is given: it is refused later)."""
+    return args.hot_area is not None or args.problem is not None
+
+
 def _extract(args: argparse.Namespace) -> tuple[Incidents, gpd.GeoDataFrame | None]:
-    """Return the extract and the wards a ``--ward`` filter names (None without one)."""
+    """
+    Return the extract and its ward boundaries (None without ``--wards`` or ``--demo``).
+
+    Without a choice of wards or an area the whole extract is counted, as the When page's
+    "Whole extract"; with ward boundaries its notes say how many events lie outside them.
+    """
     from boundaries.dataset import load_demo
     from patchmap._data import load, read_extract, with_known_types
     from spatial.demo import demo_incidents
 
-    by_ward = bool(args.ward or args.neighbourhood or args.hot_area or args.problem)
     if args.incidents:
-        if by_ward:  # wards need the extract in Great Britain
-            loaded = load(args)
+        if args.ward or args.neighbourhood or _listed(args) or args.wards or args.demo:
+            loaded = load(args)  # wards need the extract in Great Britain
             if loaded.incidents is not None:
                 return loaded.incidents, loaded.area.wards
         return read_extract(args), None
     if args.demo:
         incidents = with_known_types(args, demo_incidents(midnight=args.midnight))
-        return incidents, load_demo().wards if by_ward else None
+        return incidents, load_demo().wards
     msg = (
         "patchmap when needs timed crimes: give a force extract with --incidents PATH "
         "(or --demo for the demo extract). data.police.uk files have the month only."
@@ -127,7 +136,7 @@ def _listed_area(
     """Return the shape and label of ``--hot-area N`` or ``--problem N`` (the When page's lists)."""
     from tasking.windows import extract_problems, hot_areas
 
-    if args.hot_area:
+    if args.hot_area is not None:
         option, n, what = "--hot-area", args.hot_area, "Gi* hot area"
         listed = hot_areas(incidents.events, wards, crime_types=args.crime_type)
     else:
@@ -137,12 +146,13 @@ def _listed_area(
         )
     if not 1 <= n <= len(listed):
         shown = "; ".join(f"{i}: {label}" for i, label in enumerate(listed["label"], start=1))
-        msg = f"{option} {n}: the crimes chosen have {len(listed)} {what}s" + (
+        have = f"{len(listed)} {what}" + ("" if len(listed) == 1 else "s")
+        msg = f"{option} {n}: the crimes chosen have {have}" + (
             f" ({shown})." if shown else ". Choose other crime types or dates."
         )
         raise ParameterError(msg)
     row = listed.iloc[n - 1]
-    label = str(row["label"]) if args.hot_area else f"the patrol area of {row['label']}"
+    label = str(row["label"]) if args.hot_area is not None else f"the patrol area of {row['label']}"
     return row.geometry, label
 
 
@@ -150,14 +160,16 @@ def _area(
     args: argparse.Namespace, incidents: Incidents, wards: gpd.GeoDataFrame | None
 ) -> tuple[BaseGeometry | None, str | None]:
     """Return the area chosen (wards, ``--hot-area N`` or ``--problem N``) and its label."""
-    if args.hot_area and args.problem:
+    if args.hot_area is not None and args.problem is not None:
         msg = "Give --hot-area or --problem, not both: each is an area of its own."
         raise ParameterError(msg)
     if wards is None:
         return None, None
-    if args.hot_area or args.problem:
+    if _listed(args):
         return _listed_area(args, incidents, wards)
-    return _ward_area(args, wards), None
+    if args.ward or args.neighbourhood:
+        return _ward_area(args, wards), None
+    return None, None
 
 
 def _months(args: argparse.Namespace, incidents: Incidents) -> tuple[str, str]:
@@ -231,6 +243,25 @@ def _write(
     return [table, chart]
 
 
+def _area_notes(
+    incidents: Incidents,
+    events: pd.DataFrame,
+    *,
+    area: BaseGeometry | None,
+    label: str | None,
+    wards: gpd.GeoDataFrame | None,
+) -> list[str]:
+    """Say the area counted: a listed area, or how much of the whole extract is outside wards."""
+    from hotspots.when import outside_wards_note
+
+    if label:
+        return [f"Area: {label}."]
+    if area is not None or wards is None:  # wards chosen, or no wards to be outside of
+        return []
+    outside = outside_wards_note(incidents.events.loc[events.index], wards)
+    return [outside] if outside else []
+
+
 def run_when(args: argparse.Namespace) -> int:
     """Run ``patchmap when``; return the exit code."""
     import pandas as pd
@@ -265,9 +296,8 @@ def run_when(args: argparse.Namespace) -> int:
     if args.hours is not None:
         notes.append(f"Only crimes in the hours {args.hours}.")
     what = ", ".join(args.crime_type).lower() if args.crime_type else "crimes"
-    if label:
-        what += f" in {label}"
-        notes.append(f"Area: {label}.")
+    what += f" in {label}" if label else ""
+    notes.extend(_area_notes(incidents, events, area=area, label=label, wards=wards))
     how = hour_of_week(events, max_window_h=args.max_window_h)
     windows = patrol_windows(how, what=what, min_hours=low, max_hours=high)
     if args.split is not None:

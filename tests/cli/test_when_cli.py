@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from shapely.geometry import Point
 
 from boundaries import dataset
 from boundaries.dataset import StudyArea, load_demo
@@ -362,3 +363,66 @@ def test_when_on_an_extract_with_no_usable_row_gives_the_buckets(
         "1 windows ending before they start). Check the columns read ("
     )
     assert "No events in the selection" not in err
+
+
+@pytest.mark.parametrize("option", ["--hot-area", "--problem"])
+def test_area_number_zero_is_refused_not_taken_for_the_whole_extract(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["when", "--demo", "--crime-type", VIOLENCE, option, "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"patchmap: error: {option} 0: the crimes chosen have" in err
+
+
+@pytest.mark.parametrize(
+    ("option", "source"), [("--crimes", "data.police.uk"), ("--store", "a store")]
+)
+@pytest.mark.parametrize("command", ["when", "profile"])
+def test_an_extract_with_another_source_of_crimes_is_refused(
+    command: str, option: str, source: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _extract(tmp_path / "x.csv", "A1,13/01/2025 22:15,,Theft,545000,258000\n")
+    assert cli.main([command, "--incidents", str(path), option, str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"patchmap: error: Use either --incidents (a force extract) or {option} ({source}), "
+        "not both.\n"
+    )
+
+
+def test_the_whole_extract_beside_wards_says_how_many_crimes_lie_outside_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = (  # two in the demo town's wards, one 20 km away
+        "A1,13/01/2025 22:15,,Theft,453100,268500\n"
+        "A2,14/01/2025 22:15,,Theft,454300,269700\n"
+        "A3,15/01/2025 10:00,,Theft,472000,268000\n"
+    )
+    path = _extract(tmp_path / "x.csv", rows)
+    wards = load_demo().wards.union_all()
+    assert wards.contains(Point(453100, 268500))
+    assert wards.contains(Point(454300, 269700))
+    assert not wards.contains(Point(472000, 268000))
+    record = _json(capsys, ["when", "--incidents", str(path), "--demo", "--json"])
+    assert record["n_events"] == 3  # the whole extract, as the When page's "Whole extract"
+    assert (
+        "Area: the whole extract. 1 of its 3 crimes lies outside the wards; choose wards or a "
+        "neighbourhood to count the crimes inside them alone."
+    ) in record["notes"]  # type: ignore[operator]
+    alone = _json(capsys, ["when", "--incidents", str(path), "--json"])  # no wards, no note
+    assert alone["n_events"] == 3
+    assert not any("outside the wards" in n for n in alone["notes"])  # type: ignore[attr-defined]
+
+
+def test_summary_of_an_extract_says_why_its_rows_were_set_aside(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = (
+        "A1,13/01/2025 22:15,,Theft,545000,258000\n"
+        "A2,,,Theft,545100,258100\n"  # no time
+        "A3,15/01/2025 10:00,14/01/2025 10:00,Theft,545200,258200\n"  # ends before it starts
+    )
+    path = _extract(tmp_path / "x.csv", rows)
+    assert cli.main(["summary", "--incidents", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "  set aside                 2  (window ends before it starts, without time)" in out
+    assert "copies" not in out

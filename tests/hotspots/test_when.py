@@ -17,8 +17,10 @@ from hotspots.when import (
     hours_mask,
     n_recorded_at_midnight,
     patrol_windows,
+    rounded_table,
     select_events,
     timing_change,
+    when_summary,
 )
 from spatial.demo import PLANTED_PATTERNS, SHOPLIFTING_HOURS, demo_incidents
 from spatial.errors import MissingColumnError, ParameterError
@@ -256,3 +258,20 @@ def test_the_reader_and_the_fallback_agree_on_what_is_recorded_at_midnight() -> 
     unknown = read_incidents([("extract.csv", (header + rows).encode())], midnight="unknown")
     assert unknown.table["at_midnight"].tolist() == events["at_midnight"].tolist()
     assert n_recorded_at_midnight(unknown.table) == 1  # as recorded, though spread over its day
+
+
+def test_the_rounded_table_keeps_the_events_it_counts() -> None:
+    # three events spread over 7, 11 and 13 hours: 31 cells of thirds, sevenths and the rest
+    fri_night = FRI + 22 * H
+    how = hour_of_week(
+        _events([(fri_night, fri_night + 7 * H), (FRI, FRI + 11 * H), (FRI, FRI + 13 * H)])
+    )
+    plain = np.round(how.table, 4)
+    assert plain.sum() != pytest.approx(3.0, abs=1e-6)  # each cell rounded alone drifts
+    table = rounded_table(how.table)
+    assert round(float(table.sum()) * 10_000) == 30_000
+    assert np.abs(table - how.table).max() < 1e-4
+    np.testing.assert_array_equal(table, np.round(table, 4))  # no float dust
+    record = when_summary(how, patrol_windows(how))
+    assert sum(map(sum, record["hour_of_week"])) == pytest.approx(3.0, abs=1e-12)  # type: ignore[call-overload]
+    assert rounded_table(np.array([-1e-17, 0.5])).tolist() == [0.0, 0.5]
