@@ -8,10 +8,12 @@ and small hashable values), never in session state, which holds user choices onl
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import hashlib
 import logging
 import re
+import sys
 import tempfile
 import uuid
 import warnings
@@ -159,6 +161,8 @@ FOLDER_NEIGHBOURHOODS_KEY: Final = "folder_neighbourhoods"
 FOLDER_POPULATION_KEY: Final = "folder_population"
 FOLDER_LSOAS_KEY: Final = "folder_lsoas"
 STORE_DIR_KEY: Final = "store_dir"
+START_APPLIED_KEY: Final = "start_applied"
+"""Set once the choices of ``patchmap app --store`` (:func:`start_choices`) were applied."""
 STORE_WARDS_KEY: Final = "store_wards"
 STORE_WARDS_UPLOAD_KEY: Final = "store_wards_upload"
 STORE_NEIGHBOURHOODS_KEY: Final = "store_neighbourhoods"
@@ -859,7 +863,50 @@ def selection_from_state(area: StudyArea) -> Selection:
     )
 
 
+def start_choices(argv: Sequence[str]) -> dict[str, str]:
+    """
+    Return the sidebar choices ``patchmap app --store DIR --wards FILE`` opens the app on.
+
+    The command passes its options to the script after ``--``; anything else in ``argv`` is
+    left alone (a test runner's own arguments).
+
+    Parameters
+    ----------
+    argv
+        The script's arguments (``sys.argv[1:]``).
+
+    Returns
+    -------
+    dict
+        Session-state values by key: the store data set, its folder and wards; empty without
+        ``--store``.
+
+    Examples
+    --------
+    >>> start_choices(["--store", "/data/store"]) == {
+    ...     DATASET_KEY: STORE, STORE_DIR_KEY: "/data/store"
+    ... }
+    True
+    >>> start_choices([])
+    {}
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--store")
+    parser.add_argument("--wards")
+    given, _ = parser.parse_known_args(list(argv))
+    if not given.store:
+        return {}
+    choices = {DATASET_KEY: STORE, STORE_DIR_KEY: str(given.store)}
+    if given.wards:
+        choices[STORE_WARDS_KEY] = str(given.wards)
+    return choices
+
+
 def _dataset_inputs() -> None:
+    if not st.session_state.get(START_APPLIED_KEY):  # once a browser session: then the user's
+        st.session_state[START_APPLIED_KEY] = True
+        for key, value in start_choices(sys.argv[1:]).items():
+            st.session_state.setdefault(key, value)
     st.session_state.setdefault(DATASET_KEY, DEMO)
     st.radio("Data set", DATASETS, key=DATASET_KEY)
     choice = st.session_state[DATASET_KEY]

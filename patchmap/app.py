@@ -64,7 +64,9 @@ def find_app() -> Path:
     raise PatchmapError(msg)
 
 
-def app_command(script: Path, *, port: int) -> list[str]:
+def app_command(
+    script: Path, *, port: int, store: Path | None = None, wards: Path | None = None
+) -> list[str]:
     """
     Return the command that serves ``script`` with Streamlit on ``port``.
 
@@ -74,6 +76,10 @@ def app_command(script: Path, *, port: int) -> list[str]:
         The app's ``app.py``.
     port
         The port to listen on.
+    store, wards
+        A store (and its ward boundaries) the sidebar opens on, passed to the app after ``--``
+        (``app_pages._ui.start_choices`` reads them); absolute paths: Streamlit runs from the
+        app's folder.
 
     Returns
     -------
@@ -81,6 +87,10 @@ def app_command(script: Path, *, port: int) -> list[str]:
         ``python -m streamlit run app.py --server.port PORT ...`` with this interpreter.
     """
     settings = [f"--{key}={value}" for key, value in APP_SETTINGS]
+    start = [
+        *(["--store", str(store.resolve())] if store is not None else []),
+        *(["--wards", str(wards.resolve())] if wards is not None else []),
+    ]
     return [
         sys.executable,
         "-m",
@@ -89,6 +99,7 @@ def app_command(script: Path, *, port: int) -> list[str]:
         str(script),
         f"--server.port={port}",
         *settings,
+        *(["--", *start] if start else []),
     ]
 
 
@@ -113,6 +124,33 @@ def add_app(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PORT,
         help=f"port to serve the app on (default {DEFAULT_PORT}); open http://localhost:PORT",
     )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="open on this store (made by patchmap ingest) instead of the demo town",
+    )
+    parser.add_argument(
+        "--wards",
+        type=Path,
+        metavar="FILE",
+        help="the store's ward boundaries (GeoJSON, GeoPackage, Shapefile); with --store",
+    )
+
+
+def _checked_start(args: argparse.Namespace) -> None:
+    """Refuse a store or ward file the app could not open, before the server starts."""
+    from spatial.errors import ParameterError
+    from spatial.store import read_manifest
+
+    if args.wards is not None and args.store is None:
+        msg = "--wards goes with --store: the app opens on the store and these wards."
+        raise ParameterError(msg)
+    if args.store is not None:
+        read_manifest(args.store)  # the query's own message for a file, a missing folder ...
+    if args.wards is not None and not args.wards.is_file():
+        msg = f"{args.wards}: the ward boundary file was not found. Check the path."
+        raise ParameterError(msg)
 
 
 def _replaces_itself() -> bool:
@@ -128,12 +166,13 @@ def run_app(args: argparse.Namespace) -> int:
     service manager or ``kill`` reaches the server itself and leaves no server running behind a
     stopped command; elsewhere Streamlit runs as a child until it ends.
     """
+    _checked_start(args)
     script = find_app()
     if importlib.util.find_spec("streamlit") is None:
         msg = "The app needs Streamlit, which is not installed: pip install patchmap."
         raise PatchmapError(msg)
     print(f"patchmap: open http://localhost:{args.port} in your browser (Ctrl-C stops the app)")
-    command = app_command(script, port=args.port)
+    command = app_command(script, port=args.port, store=args.store, wards=args.wards)
     # run from the app's folder, so Streamlit also reads its .streamlit/config.toml
     if _replaces_itself():
         sys.stdout.flush()
