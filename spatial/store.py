@@ -81,6 +81,7 @@ from spatial.validate import (
     decode_text,
     is_system_junk,
     read_file_bytes,
+    require_columns,
     skipped_junk_note,
 )
 from spatial.versions import (
@@ -147,6 +148,10 @@ them only costs time (a fifth of the write) for no smaller file."""
 _ARCHIVE_RE: Final = re.compile(r"(\d{4}-\d{2})\.zip$", re.IGNORECASE)
 _FILE_MONTH_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+)-(?:street|outcomes|stop-and-search)\b")
 """Month and force at the start of a data.police.uk file's name (:func:`file_kind` says which)."""
+_MONTH_TEXT: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DATE_START: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-\d{2}")
+_KEY_RE: Final = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*/\d{4}-(0[1-9]|1[0-2])$")
+"""A partition key, ``force-slug/YYYY-MM``: the only folder names ingest writes below a table."""
 _STATUSES: Final = ROW_STATUSES
 
 
@@ -909,6 +914,20 @@ class _Run:
         return path
 
     def hold(self, table: Table, key: str, pending: _Pending) -> None:
+        """
+        Stage ``pending`` for partition ``key`` of ``table``.
+
+        Every partition's folder is named by its key, so a key that is not ``force/YYYY-MM``
+        (a folder name taken from a file's contents that escaped checking) is refused here,
+        before anything is written: no file of a run can land outside the store's folder.
+        """
+        if _KEY_RE.match(key) is None:
+            msg = (
+                f"{pending.record['name']}: its rows would go to the {table} partition {key!r}, "
+                "which is not force/YYYY-MM; nothing was written. Give the file as downloaded "
+                "from data.police.uk."
+            )
+            raise InputDataError(msg)
         self.pending.setdefault((table, key), []).append(pending)
 
     def set_rows_aside(
@@ -1554,17 +1573,109 @@ def _keep_set_aside(run: _Run) -> None:
         entry["set_aside"] = [[month, crime, n] for (month, crime), n in ordered]
 
 
+_SIDE_COLUMNS: Final[dict[Table, tuple[str, ...]]] = {
+    "outcomes": ("Crime ID", "Month", "Outcome type"),
+    "stop_search": ("Type", "Date"),
+}
+"""The columns an outcomes or stop and search file must have: the store partitions by month
+and joins outcomes to their crimes by Crime ID."""
+_SIDE_NAMES: Final[dict[Table, str]] = {
+    "outcomes": "outcomes file (...-outcomes.csv)",
+    "stop_search": "stop and search file (...-stop-and-search.csv)",
+}
+
+
+def _is_date(text: str) -> bool:
+    """
+    Say whether ``text`` is a real date (and time) as data.police.uk writes them.
+
+    Examples
+    --------
+    >>> [_is_date(t) for t in ("2025-09-01T10:00:00+00:00", "2025-02-30", "01/09/2025 12:00")]
+    [True, False, False]
+    """
+    if _DATE_START.match(text) is None:
+        return False
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_bad_months(name: str, column: str, values: pd.Series[str], *, dates: bool) -> None:
+    """
+    Refuse a side file with a ``column`` value that is no month (``YYYY-MM``) or no date.
+
+    Each distinct value is checked once. A blank value is refused too, as a street file's blank
+    Month is: the value names the folder the row is written to.
+    """
+    codes, uniques = pd.factorize(values.fillna("").str.strip())
+    good = np.array(
+        [_is_date(u) if dates else _MONTH_TEXT.match(u) is not None for u in uniques], dtype=bool
+    )
+    bad = ~good[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    raw: object = values.iloc[first]
+    shown = repr(raw) if isinstance(raw, str) and raw.strip() else "blank"
+    kind, example = ("a date", "2025-09-01T10:00:00+00:00") if dates else ("YYYY-MM", "2025-09")
+    msg = (
+        f"{name}: {int(bad.sum())} rows have a {column} that is not {kind} (first: row "
+        f"{first + 2}, {column} {shown}). data.police.uk {column.lower()}s look like {example}; "
+        "give the file as downloaded."
+    )
+    raise InputDataError(msg)
+
+
+def _side_partitions(blob: _Blob, frame: pd.DataFrame, table: Table) -> tuple[pd.Series[str], ...]:
+    """
+    Return each row's force slug and month of an outcomes or stop and search file, checked.
+
+    Outcomes name their force (``Reported by``, else ``Falls within``, else the file's name) and
+    month (``Month``); stop and search has only a ``Date``, so its force is the file's name's.
+
+    Raises
+    ------
+    MissingColumnError
+        When the file lacks a column the store needs (:data:`_SIDE_COLUMNS`).
+    InputDataError
+        When a month is not ``YYYY-MM`` or a date not a date.
+    """
+    require_columns(
+        frame.columns,
+        _SIDE_COLUMNS[table],
+        source=blob.name,
+        hint=f"Give the data.police.uk {_SIDE_NAMES[table]} as downloaded.",
+    )
+    named = _force_month_of_name(blob.name)
+    fallback = pd.Series(named[1] if named else "unknown-force", index=frame.index, dtype=object)
+    if table == "outcomes":
+        _refuse_bad_months(blob.name, "Month", frame["Month"], dates=False)
+        month = frame["Month"].str.strip()
+        force = fallback
+        for column in ("Falls within", "Reported by"):  # the later one wins where given
+            if column in frame.columns:
+                given = frame[column].fillna("").str.strip()
+                force = given.map(_force_slug).where(given != "", force)
+    else:
+        _refuse_bad_months(blob.name, "Date", frame["Date"], dates=True)
+        month = frame["Date"].str.strip().str.slice(0, 7)
+        force = fallback
+    return force, month
+
+
 def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> None:
+    """
+    Stage an outcomes or stop and search file's rows by force and month.
+
+    The whole file is checked before any row is staged: a file the store cannot partition is
+    refused with a message (the run then leaves the store unchanged).
+    """
     frame = _plain_csv(blob)
     frame.columns = [str(c).strip() for c in frame.columns]
-    named = _force_month_of_name(blob.name)
-    if table == "outcomes":
-        month = frame.get("Month", pd.Series(dtype=str)).fillna(named[0] if named else "")
-        force = frame.get("Reported by", pd.Series(dtype=str)).fillna("")
-        force = force.map(_force_slug)
-    else:
-        month = frame.get("Date", pd.Series(dtype=str)).fillna("").str.slice(0, 7)
-        force = pd.Series(named[1] if named else "unknown-force", index=frame.index)
+    force, month = _side_partitions(blob, frame, table)
     frame = frame.astype("string")
     frame.columns = [re.sub(r"[^a-z0-9]+", "_", c.lower()).strip("_") for c in frame.columns]
     for (force_slug, month_text), part in frame.groupby([force.to_numpy(), month.to_numpy()]):
