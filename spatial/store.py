@@ -72,6 +72,7 @@ from spatial.io import (
     UnlocatedStatus,
     duplicate_ids_note,
     named_month_note,
+    outside_gb_note,
     read_street_file,
     zip_csvs,
 )
@@ -1450,14 +1451,16 @@ def _stage_street(run: _Run, blob: _Blob) -> _Staged:
     Read a street file and write each force-month's rows to staging (in a worker thread).
 
     Returns the parts, the number of repeated Crime IDs kept once, and the notes
-    :func:`spatial.io.read_crimes` gives on the file as it reads it, in its order: on a file
-    named for a month its rows are not of (:func:`spatial.io.named_month_note`), then on its
-    crime types (:attr:`spatial.io.StreetRows.notes`). Nothing of the run is changed but its
+    :func:`spatial.io.read_crimes` gives on the file, in its order: on a file named for a
+    month its rows are not of (:func:`spatial.io.named_month_note`), on its crime types
+    (:attr:`spatial.io.StreetRows.notes`), then on its rows outside Great Britain
+    (:func:`spatial.io.outside_gb_note`). Nothing of the run is changed but its
     list of staged files (appended to, which is safe across threads).
     """
     rows = read_street_file(blob.name, blob.data)
     month_note = named_month_note(blob.name, _rows_by_month(rows))
-    file_notes = [n for n in (month_note, *rows.notes) if n is not None]
+    outside_note = outside_gb_note(rows)  # read_crimes gives it after the file's other notes
+    file_notes = [n for n in (month_note, *rows.notes, outside_note) if n is not None]
     split = list(_force_months(rows))
     duplicates = _duplicates_by_part(rows, [key for key, _ in split])
     parts = []
@@ -2550,13 +2553,20 @@ def _manifest_counts(
     notes a query gives about them, as :func:`spatial.io.read_crimes` would.
     """
     duplicates, unknown = _duplicate_totals(store_dir, counted)
-    set_aside, notes = _set_aside_totals(store_dir, counted)
+    set_aside, noted = _set_aside_totals(store_dir, counted)
+    outside = [n for n in noted if _OUTSIDE_GB_NOTE in n]  # read_crimes gives these last
+    notes = [n for n in noted if n not in outside]
     n_duplicates = sum(n for _, _, n in duplicates)
     if n_duplicates:
         notes.append(duplicate_ids_note(n_duplicates))
     if unknown:
         notes.append(_UNKNOWN_DUPLICATES_NOTE)
-    return duplicates, set_aside, notes
+    return duplicates, set_aside, [*notes, *outside]
+
+
+_OUTSIDE_GB_NOTE: Final = " rows lie outside Great Britain (first: row "
+"""What the note on a file's rows outside Great Britain says (:func:`spatial.io.outside_gb_note`):
+:func:`spatial.io.read_crimes` gives it once the rows are read, after every other note."""
 
 
 _UNKNOWN_DUPLICATES_NOTE: Final = (
