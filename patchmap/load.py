@@ -131,5 +131,10 @@ def run_ingest(args: argparse.Namespace) -> int:
         print(f"  outcome rows       {report.n_outcome_rows:>10,}")
     if report.n_stop_search_rows:
         print(f"  stop and search    {report.n_stop_search_rows:>10,}")
+    if report.n_outcome_rows_set_aside or report.n_stop_search_rows_set_aside:
+        print(
+            f"  set aside          {report.n_outcome_rows_set_aside:>10,} outcome rows, "
+            f"{report.n_stop_search_rows_set_aside:,} stop and search rows (copies, older versions)"
+        )
     print(f"  partitions written {len(report.partitions_written):>10,}")
     return 0

@@ -149,6 +149,11 @@ them only costs time (a fifth of the write) for no smaller file."""
 _ARCHIVE_RE: Final = re.compile(r"(\d{4}-\d{2})\.zip$", re.IGNORECASE)
 _FILE_MONTH_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+)-(?:street|outcomes|stop-and-search)\b")
 """Month and force at the start of a data.police.uk file's name (:func:`file_kind` says which)."""
+_SIDE_ASIDE: Final[dict[Table, str]] = {
+    "outcomes": "n_outcomes_aside",
+    "stop_search": "n_stop_search_aside",
+}
+"""The run's tally of each side table's rows set aside (:class:`IngestReport`)."""
 _MONTH_TEXT: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DATE_START: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-\d{2}")
 _KEY_RE: Final = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*/\d{4}-(0[1-9]|1[0-2])$")
@@ -191,7 +196,9 @@ class IngestReport:
     n_without_location: int
     n_outside_gb: int
     n_outcome_rows: int
+    """Outcomes rows of the new files kept in the store."""
     n_stop_search_rows: int
+    """Stop and search rows of the new files kept in the store."""
     partitions_written: tuple[str, ...]
     """``force/YYYY-MM`` keys (with their table) written or replaced."""
     notes: tuple[str, ...] = field(default=())
@@ -205,6 +212,11 @@ class IngestReport:
     of the same file (each Crime ID is kept once)."""
     n_files_repeated: int = 0
     """Files given more than once in this run (same bytes): read once, the copies skipped."""
+    n_outcome_rows_set_aside: int = 0
+    """Outcomes rows of the new files set aside (copies, older versions, files holding only
+    some of another's rows): with :attr:`n_outcome_rows`, every outcomes row read."""
+    n_stop_search_rows_set_aside: int = 0
+    """Stop and search rows of the new files set aside, as :attr:`n_outcome_rows_set_aside`."""
 
     def to_dict(self) -> dict[str, object]:
         """
@@ -225,6 +237,8 @@ class IngestReport:
             "n_outside_gb": self.n_outside_gb,
             "n_outcome_rows": self.n_outcome_rows,
             "n_stop_search_rows": self.n_stop_search_rows,
+            "n_outcome_rows_set_aside": self.n_outcome_rows_set_aside,
+            "n_stop_search_rows_set_aside": self.n_stop_search_rows_set_aside,
             "n_rows_set_aside": self.n_rows_set_aside,
             "n_duplicates": self.n_duplicates,
             "partitions_written": list(self.partitions_written),
@@ -904,6 +918,8 @@ class _Run:
     them."""
     file_counts: dict[str, list[tuple[str, list[list[object]]]]] = field(default_factory=dict)
     """Each street file's rows read, ``(partition, [month, crime type, n] ...)``, by digest."""
+    side_rows: dict[str, int] = field(default_factory=dict)
+    """Each outcomes or stop and search file's rows read, by digest (to count a copy's)."""
 
     def add(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -1189,6 +1205,10 @@ def _contest(
     run.set_aside.add(force_month, parts, choice)
     if table == "street":
         _count_set_aside(run, key, force_month, groups, parts, choice, n_held)
+    else:  # the new files' rows set aside, each counted once (rows held were counted before)
+        for item in choice.set_aside:
+            if item.index >= n_held:
+                run.add(_SIDE_ASIDE[table], parts[item.index].n_rows)
     kept = list(choice.kept)
     new_kept = [pendings[i - n_held] for i in kept if i >= n_held]
     if not new_kept and len(kept) == n_held:
@@ -1544,6 +1564,7 @@ def _note_copy(run: _Run, blob: _Blob, digest: str, first: str) -> None:
     """
     if blob.table != "street":
         run.notes.append(copy_note(blob.name, first))
+        run.add(_SIDE_ASIDE[blob.table], run.side_rows.get(digest, 0))
         return
     found = run.file_counts.get(digest, [])
     n_rows = sum(int(cast("int", n)) for _, counts in found for _, _, n in counts)
@@ -1679,6 +1700,7 @@ def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> Non
     frame = _plain_csv(blob)
     frame.columns = [str(c).strip() for c in frame.columns]
     force, month = _side_partitions(blob, frame, table)
+    run.side_rows[digest] = len(frame)
     frame = frame.astype("string")
     frame.columns = [re.sub(r"[^a-z0-9]+", "_", c.lower()).strip("_") for c in frame.columns]
     for (force_slug, month_text), part in frame.groupby([force.to_numpy(), month.to_numpy()]):
@@ -1894,6 +1916,8 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         n_rows_set_aside=c.get("n_set_aside", 0),
         n_duplicates=c.get("n_duplicates", 0),
         n_files_repeated=n_repeated,
+        n_outcome_rows_set_aside=c.get("n_outcomes_aside", 0),
+        n_stop_search_rows_set_aside=c.get("n_stop_search_aside", 0),
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import pytest
 
 from spatial import store as store_module
 from spatial.errors import InputDataError, MissingColumnError
-from spatial.store import ingest, read_manifest
+from spatial.store import IngestReport, ingest, read_manifest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -165,3 +166,53 @@ def test_side_files_of_data_police_uk_dates_and_forces_are_kept(tmp_path: Path) 
         "stop_search testshire/2025-09",
         "stop_search testshire/2025-10",
     )
+
+
+def _searches(n_rows: int, *, outcome: str = "Arrest") -> str:
+    return SEARCH_HEADER + "".join(
+        _search(f"2025-09-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00+00:00").replace(
+            "Arrest", outcome if i == 0 else "Arrest"
+        )
+        for i in range(n_rows)
+    )
+
+
+def _write_at(path: Path, text: str, mtime: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def _side_counts(report: IngestReport) -> tuple[int, int, int, int]:
+    return (
+        report.n_outcome_rows,
+        report.n_outcome_rows_set_aside,
+        report.n_stop_search_rows,
+        report.n_stop_search_rows_set_aside,
+    )
+
+
+def test_every_side_row_read_is_counted_once_kept_or_set_aside(tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    first = _write_at(tmp_path / "a" / SEARCHES, _searches(50), 1_700_000_000)
+    assert _side_counts(ingest([first.parent], store_dir=store)) == (0, 0, 50, 0)
+    # a changed copy, older than the file held: the held file is kept, the copy's 50 set aside
+    older = SEARCHES.replace(".csv", " (1).csv")
+    copy = _write_at(tmp_path / "b" / older, _searches(50, outcome="None"), 1_600_000_000)
+    report = ingest([copy.parent], store_dir=store)
+    assert any(
+        f"the 50 rows of b/{older} for testshire 2025-09 were set aside" in n for n in report.notes
+    )
+    assert _side_counts(report) == (0, 0, 0, 50)
+    # a later version: kept, counted as kept (the rows it replaces were counted when read)
+    later = _write_at(tmp_path / "c" / SEARCHES, _searches(50, outcome="Caution"), 1_800_000_000)
+    assert _side_counts(ingest([later.parent], store_dir=store)) == (0, 0, 50, 0)
+    # one file given twice in a run: read once, the copy's rows set aside, as street files'
+    twice = tmp_path / "d"
+    _write_at(twice / OUTCOMES, OUTCOME_HEADER + _outcome("2025-09") * 3, 1_700_000_000)
+    _write_at(twice / "again" / OUTCOMES, OUTCOME_HEADER + _outcome("2025-09") * 3, 1_700_000_000)
+    report = ingest([twice], store_dir=tmp_path / "s2")
+    assert report.n_files_repeated == 1
+    assert _side_counts(report) == (3, 3, 0, 0)
+    assert report.to_dict()["n_outcome_rows_set_aside"] == 3
