@@ -188,7 +188,8 @@ class IngestReport:
     n_files_read: int
     """CSV files parsed in this run."""
     n_files_skipped: int
-    """Files already in the store before this run (same bytes): nothing to do."""
+    """Files not read: already in the store before this run (same bytes: nothing to do), or
+    CSVs skipped with a note for their names (:attr:`n_files_not_named`)."""
     n_rows: int
     """Street rows of the new files: those located, without location, outside Great Britain,
     set aside and duplicates add up to it."""
@@ -212,6 +213,10 @@ class IngestReport:
     of the same file (each Crime ID is kept once)."""
     n_files_repeated: int = 0
     """Files given more than once in this run (same bytes): read once, the copies skipped."""
+    n_files_not_named: int = 0
+    """CSVs of a folder or archive holding street files, named like no data.police.uk file
+    (``things.csv``): skipped with a note, as :func:`spatial.io.read_crimes` skips them; part
+    of :attr:`n_files_skipped`."""
     n_outcome_rows_set_aside: int = 0
     """Outcomes rows of the new files set aside (copies, older versions, files holding only
     some of another's rows): with :attr:`n_outcome_rows`, every outcomes row read."""
@@ -231,6 +236,7 @@ class IngestReport:
             "n_files_read": self.n_files_read,
             "n_files_skipped": self.n_files_skipped,
             "n_files_repeated": self.n_files_repeated,
+            "n_files_not_named": self.n_files_not_named,
             "n_rows": self.n_rows,
             "n_located": self.n_located,
             "n_without_location": self.n_without_location,
@@ -306,7 +312,9 @@ _NO_CSV_HINT: Final = "Give the street-level CSVs of data.police.uk, or the .zip
 _SHOWN_NAMES: Final = 3
 
 
-def _chosen_csvs(where: str, names: Sequence[str], notes: list[str]) -> set[str]:
+def _chosen_csvs(
+    where: str, names: Sequence[str], notes: list[str], *, unnamed: list[str] | None = None
+) -> set[str]:
     """
     Return the CSVs of a folder or archive that ingest reads; note every other one.
 
@@ -315,6 +323,7 @@ def _chosen_csvs(where: str, names: Sequence[str], notes: list[str]) -> set[str]
     street files are read, and outcomes and stop-and-search files go to their own tables. A CSV
     named like none of them is skipped with a note when street files are there, as
     ``read_crimes`` skips it, else read as street crimes (a folder of the user's own extracts).
+    The CSVs skipped are added to ``unnamed`` (for the report's count of files skipped).
     """
     kinds = [file_kind(n) for n in names]
     other = [n for n, k in zip(names, kinds, strict=True) if k is None]
@@ -326,12 +335,20 @@ def _chosen_csvs(where: str, names: Sequence[str], notes: list[str]) -> set[str]
             f"data.police.uk street-level crimes (...-street.csv) skipped: {shown}. "
             "Give such a file by name to read it."
         )
+        if unnamed is not None:
+            unnamed.extend(f"{where}/{n}" for n in other)
         return {n for n, k in zip(names, kinds, strict=True) if k is not None}
     return set(names)
 
 
 def _zip_blobs(
-    path: Path, order: int, name: str, *, notes: list[str], required: bool = True
+    path: Path,
+    order: int,
+    name: str,
+    *,
+    notes: list[str],
+    unnamed: list[str],
+    required: bool = True,
 ) -> Iterator[_Blob]:
     """
     Yield every CSV of a ``.zip`` and of the archives inside it (:func:`spatial.io.zip_csvs`).
@@ -347,31 +364,34 @@ def _zip_blobs(
         mtime_ns=mtime_ns,
         order=order,
         notes=notes,
-        choose=_chosen_csvs,
+        choose=functools.partial(_chosen_csvs, unnamed=unnamed),
         required=required,
     ):
         yield _Blob(published.name, data, published)
 
 
-def _source_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]:
+def _source_blobs(
+    source: Path, order: int, notes: list[str], unnamed: list[str]
+) -> Iterator[_Blob]:
     """
     Yield every CSV of a file, folder or ``.zip``, with its publication details.
 
     Names, stamps and modification times are the ones :func:`spatial.io.read_crimes` gives the
     same source (a ``.zip`` inside a folder is dated as a ``.zip`` given on its own), so both
     apply :mod:`spatial.versions`' rule alike. System clutter
-    (:func:`spatial.validate.is_system_junk`) is skipped, with a note in ``notes``.
+    (:func:`spatial.validate.is_system_junk`) is skipped, with a note in ``notes``; so is a CSV
+    named like no data.police.uk file beside street files, which is also added to ``unnamed``.
     """
     _require_source(source)
     if source.is_dir():
-        yield from _folder_blobs(source, order, notes)
+        yield from _folder_blobs(source, order, notes, unnamed)
         return
     if not source.is_file():
         msg = f"{source}: not a regular file (a pipe or device?). Give a CSV, folder or .zip."
         raise InputDataError(msg)
     check_readable(source, what="crime files")  # a file the account may not read
     if source.suffix.lower() == ".zip":
-        yield from _zip_blobs(source, order, source.name, notes=notes)
+        yield from _zip_blobs(source, order, source.name, notes=notes, unnamed=unnamed)
     else:
         yield _file_blob(source, Published(source.name, None, None, order))
 
@@ -383,7 +403,9 @@ def _require_source(source: Path) -> None:
         raise InputDataError(msg)
 
 
-def _folder_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]:
+def _folder_blobs(
+    source: Path, order: int, notes: list[str], unnamed: list[str]
+) -> Iterator[_Blob]:
     """Yield the CSVs of a folder and of the ``.zip`` archives in it (see :func:`_source_blobs`)."""
     files = sorted(p for p in source.rglob("*") if p.is_file())
     junk = {p for p in files if is_system_junk(str(p.relative_to(source)))}
@@ -394,14 +416,15 @@ def _folder_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]
         msg = f"{source}: the folder holds no CSV or .zip files. {_NO_CSV_HINT}"
         raise EmptyInputError(msg)
     csvs = [p.relative_to(source).as_posix() for p in found if p.suffix.lower() == ".csv"]
-    chosen = _chosen_csvs(source.name, csvs, notes)
+    chosen = _chosen_csvs(source.name, csvs, notes, unnamed=unnamed)
     stamps = dict(zip(csvs, file_stamps(source.name, csvs), strict=True))
     n_found = 0
     for path in found:
         name = str(path.relative_to(source.parent))
         if path.suffix.lower() == ".zip":
             check_readable(path, what="crime files")
-            for blob in _zip_blobs(path, order, name, notes=notes, required=False):
+            blobs = _zip_blobs(path, order, name, notes=notes, unnamed=unnamed, required=False)
+            for blob in blobs:
                 n_found += 1
                 yield blob
         elif (relative := path.relative_to(source).as_posix()) in chosen:
@@ -1884,7 +1907,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         run = _Run(store_dir=store_dir, manifest=manifest)
         first = int(cast("int", manifest.get("next_order", 0)))
         try:
-            n_read, n_skipped, n_repeated = _read_sources(run, sources, first)
+            n_read, n_skipped, n_repeated, n_unnamed = _read_sources(run, sources, first)
             _settle(run)
             _keep_set_aside(run)
         except Exception:
@@ -1916,6 +1939,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         n_rows_set_aside=c.get("n_set_aside", 0),
         n_duplicates=c.get("n_duplicates", 0),
         n_files_repeated=n_repeated,
+        n_files_not_named=n_unnamed,
         n_outcome_rows_set_aside=c.get("n_outcomes_aside", 0),
         n_stop_search_rows_set_aside=c.get("n_stop_search_aside", 0),
     )
@@ -1926,11 +1950,13 @@ _INGEST_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
 Python's lock): on two cores, 1.8x one thread."""
 
 
-def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int, int]:
+def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int, int, int]:
     """
-    Read and stage every new file of the sources; return files read, skipped, and repeated.
+    Read and stage every new file; return files read, skipped, repeated, and not named.
 
-    Skipped files were in the store before the run; repeated ones were given twice in it.
+    Skipped files were in the store before the run or are CSVs skipped with a note for their
+    names (:func:`_chosen_csvs`), which are also counted apart (not named); repeated ones were
+    given twice in the run.
 
     Street files are read, sorted and written to staging in worker threads, a few files ahead;
     everything that decides or reports (which files are new, notes, the partitions each file's
@@ -1941,10 +1967,11 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
     this_run: set[str] = set()
     n_read = n_skipped = n_repeated = 0
     steps: collections.deque[Callable[[], None]] = collections.deque()
-    skipped: list[str] = []  # notes of system files skipped in folders and archives
+    skipped: list[str] = []  # notes of files skipped in folders and archives
+    unnamed: list[str] = []  # CSVs skipped for their names
     with concurrent.futures.ThreadPoolExecutor(_INGEST_WORKERS) as pool:
         for position, source in enumerate(sources):
-            for blob in _source_blobs(Path(source), first + position, skipped):
+            for blob in _source_blobs(Path(source), first + position, skipped, unnamed):
                 digest = hashlib.sha256(blob.data).hexdigest()
                 if digest in this_run:  # as read_crimes says of a copy given with the original
                     n_repeated += 1
@@ -1967,7 +1994,7 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
         while steps:
             steps.popleft()()
     run.notes.extend(skipped)
-    return n_read, n_skipped, n_repeated
+    return n_read, n_skipped + len(unnamed), n_repeated, len(unnamed)
 
 
 def store_files(
