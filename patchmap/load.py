@@ -117,9 +117,13 @@ def run_ingest(args: argparse.Namespace) -> int:
     repeated = (
         f", {report.n_files_repeated} given twice and read once" if report.n_files_repeated else ""
     )
+    not_named = (
+        f", {report.n_files_not_named} skipped for their names" if report.n_files_not_named else ""
+    )
+    stored = report.n_files_skipped - report.n_files_not_named
     print(
-        f"{args.store}: read {report.n_files_read} files ({report.n_files_skipped} already "
-        f"in the store{repeated}), {report.n_rows:,} crime rows"
+        f"{args.store}: read {report.n_files_read} files ({stored} already "
+        f"in the store{not_named}{repeated}), {report.n_rows:,} crime rows"
     )
     print(f"  located            {report.n_located:>10,}")
     print(f"  without location   {report.n_without_location:>10,}")
@@ -132,5 +136,10 @@ def run_ingest(args: argparse.Namespace) -> int:
         print(f"  outcome rows       {report.n_outcome_rows:>10,}")
     if report.n_stop_search_rows:
         print(f"  stop and search    {report.n_stop_search_rows:>10,}")
+    if report.n_outcome_rows_set_aside or report.n_stop_search_rows_set_aside:
+        print(
+            f"  set aside          {report.n_outcome_rows_set_aside:>10,} outcome rows, "
+            f"{report.n_stop_search_rows_set_aside:,} stop and search rows (copies, older versions)"
+        )
     print(f"  partitions written {len(report.partitions_written):>10,}")
     return 0

@@ -83,6 +83,7 @@ __all__ = [
     "check_accounting",
     "duplicate_ids_note",
     "named_month_note",
+    "outside_gb_note",
     "read_crimes",
     "read_lsoa_load",
     "read_lsoas",
@@ -1146,6 +1147,36 @@ def _outside_message(
     return (
         f"{row['source_file']}: {int(outside.sum())} rows lie outside Great Britain "
         f"(first: row {row['source_row']}, Longitude {lon[first]}, Latitude {lat[first]}). {hint}"
+    )
+
+
+def outside_gb_note(rows: StreetRows) -> str | None:
+    """
+    Return the note :func:`read_crimes` gives on a file's rows outside Great Britain.
+
+    The note of a load of the file alone: how many rows lie outside, the first of them (file
+    order) and the likely mistake. The store keeps it with the file's partitions, so its
+    queries give it as reading the file does.
+
+    Parameters
+    ----------
+    rows
+        One file's rows, as :func:`read_street_file` gives them.
+
+    Returns
+    -------
+    str or None
+        The note, or None when every row with coordinates lies in Great Britain.
+    """
+    where = np.flatnonzero(rows.status == ROW_STATUSES.index("outside_gb"))
+    if not where.size:
+        return None
+    first = rows.columns.select(["source_file", "source_row"]).take(pa.array(where))
+    return _outside_message(
+        first.to_pandas(),
+        np.ones(where.size, dtype=np.bool_),
+        rows.longitude[where],
+        rows.latitude[where],
     )
 
 

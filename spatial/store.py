@@ -72,6 +72,7 @@ from spatial.io import (
     UnlocatedStatus,
     duplicate_ids_note,
     named_month_note,
+    outside_gb_note,
     read_street_file,
     zip_csvs,
 )
@@ -81,6 +82,7 @@ from spatial.validate import (
     decode_text,
     is_system_junk,
     read_file_bytes,
+    require_columns,
     skipped_junk_note,
 )
 from spatial.versions import (
@@ -147,6 +149,15 @@ them only costs time (a fifth of the write) for no smaller file."""
 _ARCHIVE_RE: Final = re.compile(r"(\d{4}-\d{2})\.zip$", re.IGNORECASE)
 _FILE_MONTH_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+)-(?:street|outcomes|stop-and-search)\b")
 """Month and force at the start of a data.police.uk file's name (:func:`file_kind` says which)."""
+_SIDE_ASIDE: Final[dict[Table, str]] = {
+    "outcomes": "n_outcomes_aside",
+    "stop_search": "n_stop_search_aside",
+}
+"""The run's tally of each side table's rows set aside (:class:`IngestReport`)."""
+_MONTH_TEXT: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DATE_START: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-\d{2}")
+_KEY_RE: Final = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*/\d{4}-(0[1-9]|1[0-2])$")
+"""A partition key, ``force-slug/YYYY-MM``: the only folder names ingest writes below a table."""
 _STATUSES: Final = ROW_STATUSES
 
 
@@ -177,7 +188,8 @@ class IngestReport:
     n_files_read: int
     """CSV files parsed in this run."""
     n_files_skipped: int
-    """Files already in the store before this run (same bytes): nothing to do."""
+    """Files not read: already in the store before this run (same bytes: nothing to do), or
+    CSVs skipped with a note for their names (:attr:`n_files_not_named`)."""
     n_rows: int
     """Street rows of the new files: those located, without location, outside Great Britain,
     set aside and duplicates add up to it."""
@@ -185,7 +197,9 @@ class IngestReport:
     n_without_location: int
     n_outside_gb: int
     n_outcome_rows: int
+    """Outcomes rows of the new files kept in the store."""
     n_stop_search_rows: int
+    """Stop and search rows of the new files kept in the store."""
     partitions_written: tuple[str, ...]
     """``force/YYYY-MM`` keys (with their table) written or replaced."""
     notes: tuple[str, ...] = field(default=())
@@ -199,6 +213,15 @@ class IngestReport:
     of the same file (each Crime ID is kept once)."""
     n_files_repeated: int = 0
     """Files given more than once in this run (same bytes): read once, the copies skipped."""
+    n_files_not_named: int = 0
+    """CSVs of a folder or archive holding street files, named like no data.police.uk file
+    (``things.csv``): skipped with a note, as :func:`spatial.io.read_crimes` skips them; part
+    of :attr:`n_files_skipped`."""
+    n_outcome_rows_set_aside: int = 0
+    """Outcomes rows of the new files set aside (copies, older versions, files holding only
+    some of another's rows): with :attr:`n_outcome_rows`, every outcomes row read."""
+    n_stop_search_rows_set_aside: int = 0
+    """Stop and search rows of the new files set aside, as :attr:`n_outcome_rows_set_aside`."""
 
     def to_dict(self) -> dict[str, object]:
         """
@@ -213,12 +236,15 @@ class IngestReport:
             "n_files_read": self.n_files_read,
             "n_files_skipped": self.n_files_skipped,
             "n_files_repeated": self.n_files_repeated,
+            "n_files_not_named": self.n_files_not_named,
             "n_rows": self.n_rows,
             "n_located": self.n_located,
             "n_without_location": self.n_without_location,
             "n_outside_gb": self.n_outside_gb,
             "n_outcome_rows": self.n_outcome_rows,
             "n_stop_search_rows": self.n_stop_search_rows,
+            "n_outcome_rows_set_aside": self.n_outcome_rows_set_aside,
+            "n_stop_search_rows_set_aside": self.n_stop_search_rows_set_aside,
             "n_rows_set_aside": self.n_rows_set_aside,
             "n_duplicates": self.n_duplicates,
             "partitions_written": list(self.partitions_written),
@@ -286,7 +312,9 @@ _NO_CSV_HINT: Final = "Give the street-level CSVs of data.police.uk, or the .zip
 _SHOWN_NAMES: Final = 3
 
 
-def _chosen_csvs(where: str, names: Sequence[str], notes: list[str]) -> set[str]:
+def _chosen_csvs(
+    where: str, names: Sequence[str], notes: list[str], *, unnamed: list[str] | None = None
+) -> set[str]:
     """
     Return the CSVs of a folder or archive that ingest reads; note every other one.
 
@@ -295,6 +323,7 @@ def _chosen_csvs(where: str, names: Sequence[str], notes: list[str]) -> set[str]
     street files are read, and outcomes and stop-and-search files go to their own tables. A CSV
     named like none of them is skipped with a note when street files are there, as
     ``read_crimes`` skips it, else read as street crimes (a folder of the user's own extracts).
+    The CSVs skipped are added to ``unnamed`` (for the report's count of files skipped).
     """
     kinds = [file_kind(n) for n in names]
     other = [n for n, k in zip(names, kinds, strict=True) if k is None]
@@ -306,12 +335,20 @@ def _chosen_csvs(where: str, names: Sequence[str], notes: list[str]) -> set[str]
             f"data.police.uk street-level crimes (...-street.csv) skipped: {shown}. "
             "Give such a file by name to read it."
         )
+        if unnamed is not None:
+            unnamed.extend(f"{where}/{n}" for n in other)
         return {n for n, k in zip(names, kinds, strict=True) if k is not None}
     return set(names)
 
 
 def _zip_blobs(
-    path: Path, order: int, name: str, *, notes: list[str], required: bool = True
+    path: Path,
+    order: int,
+    name: str,
+    *,
+    notes: list[str],
+    unnamed: list[str],
+    required: bool = True,
 ) -> Iterator[_Blob]:
     """
     Yield every CSV of a ``.zip`` and of the archives inside it (:func:`spatial.io.zip_csvs`).
@@ -327,31 +364,34 @@ def _zip_blobs(
         mtime_ns=mtime_ns,
         order=order,
         notes=notes,
-        choose=_chosen_csvs,
+        choose=functools.partial(_chosen_csvs, unnamed=unnamed),
         required=required,
     ):
         yield _Blob(published.name, data, published)
 
 
-def _source_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]:
+def _source_blobs(
+    source: Path, order: int, notes: list[str], unnamed: list[str]
+) -> Iterator[_Blob]:
     """
     Yield every CSV of a file, folder or ``.zip``, with its publication details.
 
     Names, stamps and modification times are the ones :func:`spatial.io.read_crimes` gives the
     same source (a ``.zip`` inside a folder is dated as a ``.zip`` given on its own), so both
     apply :mod:`spatial.versions`' rule alike. System clutter
-    (:func:`spatial.validate.is_system_junk`) is skipped, with a note in ``notes``.
+    (:func:`spatial.validate.is_system_junk`) is skipped, with a note in ``notes``; so is a CSV
+    named like no data.police.uk file beside street files, which is also added to ``unnamed``.
     """
     _require_source(source)
     if source.is_dir():
-        yield from _folder_blobs(source, order, notes)
+        yield from _folder_blobs(source, order, notes, unnamed)
         return
     if not source.is_file():
         msg = f"{source}: not a regular file (a pipe or device?). Give a CSV, folder or .zip."
         raise InputDataError(msg)
     check_readable(source, what="crime files")  # a file the account may not read
     if source.suffix.lower() == ".zip":
-        yield from _zip_blobs(source, order, source.name, notes=notes)
+        yield from _zip_blobs(source, order, source.name, notes=notes, unnamed=unnamed)
     else:
         yield _file_blob(source, Published(source.name, None, None, order))
 
@@ -363,7 +403,9 @@ def _require_source(source: Path) -> None:
         raise InputDataError(msg)
 
 
-def _folder_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]:
+def _folder_blobs(
+    source: Path, order: int, notes: list[str], unnamed: list[str]
+) -> Iterator[_Blob]:
     """Yield the CSVs of a folder and of the ``.zip`` archives in it (see :func:`_source_blobs`)."""
     files = sorted(p for p in source.rglob("*") if p.is_file())
     junk = {p for p in files if is_system_junk(str(p.relative_to(source)))}
@@ -374,14 +416,15 @@ def _folder_blobs(source: Path, order: int, notes: list[str]) -> Iterator[_Blob]
         msg = f"{source}: the folder holds no CSV or .zip files. {_NO_CSV_HINT}"
         raise EmptyInputError(msg)
     csvs = [p.relative_to(source).as_posix() for p in found if p.suffix.lower() == ".csv"]
-    chosen = _chosen_csvs(source.name, csvs, notes)
+    chosen = _chosen_csvs(source.name, csvs, notes, unnamed=unnamed)
     stamps = dict(zip(csvs, file_stamps(source.name, csvs), strict=True))
     n_found = 0
     for path in found:
         name = str(path.relative_to(source.parent))
         if path.suffix.lower() == ".zip":
             check_readable(path, what="crime files")
-            for blob in _zip_blobs(path, order, name, notes=notes, required=False):
+            blobs = _zip_blobs(path, order, name, notes=notes, unnamed=unnamed, required=False)
+            for blob in blobs:
                 n_found += 1
                 yield blob
         elif (relative := path.relative_to(source).as_posix()) in chosen:
@@ -898,6 +941,8 @@ class _Run:
     them."""
     file_counts: dict[str, list[tuple[str, list[list[object]]]]] = field(default_factory=dict)
     """Each street file's rows read, ``(partition, [month, crime type, n] ...)``, by digest."""
+    side_rows: dict[str, int] = field(default_factory=dict)
+    """Each outcomes or stop and search file's rows read, by digest (to count a copy's)."""
 
     def add(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -909,6 +954,20 @@ class _Run:
         return path
 
     def hold(self, table: Table, key: str, pending: _Pending) -> None:
+        """
+        Stage ``pending`` for partition ``key`` of ``table``.
+
+        Every partition's folder is named by its key, so a key that is not ``force/YYYY-MM``
+        (a folder name taken from a file's contents that escaped checking) is refused here,
+        before anything is written: no file of a run can land outside the store's folder.
+        """
+        if _KEY_RE.match(key) is None:
+            msg = (
+                f"{pending.record['name']}: its rows would go to the {table} partition {key!r}, "
+                "which is not force/YYYY-MM; nothing was written. Give the file as downloaded "
+                "from data.police.uk."
+            )
+            raise InputDataError(msg)
         self.pending.setdefault((table, key), []).append(pending)
 
     def set_rows_aside(
@@ -1169,6 +1228,10 @@ def _contest(
     run.set_aside.add(force_month, parts, choice)
     if table == "street":
         _count_set_aside(run, key, force_month, groups, parts, choice, n_held)
+    else:  # the new files' rows set aside, each counted once (rows held were counted before)
+        for item in choice.set_aside:
+            if item.index >= n_held:
+                run.add(_SIDE_ASIDE[table], parts[item.index].n_rows)
     kept = list(choice.kept)
     new_kept = [pendings[i - n_held] for i in kept if i >= n_held]
     if not new_kept and len(kept) == n_held:
@@ -1431,14 +1494,16 @@ def _stage_street(run: _Run, blob: _Blob) -> _Staged:
     Read a street file and write each force-month's rows to staging (in a worker thread).
 
     Returns the parts, the number of repeated Crime IDs kept once, and the notes
-    :func:`spatial.io.read_crimes` gives on the file as it reads it, in its order: on a file
-    named for a month its rows are not of (:func:`spatial.io.named_month_note`), then on its
-    crime types (:attr:`spatial.io.StreetRows.notes`). Nothing of the run is changed but its
+    :func:`spatial.io.read_crimes` gives on the file, in its order: on a file named for a
+    month its rows are not of (:func:`spatial.io.named_month_note`), on its crime types
+    (:attr:`spatial.io.StreetRows.notes`), then on its rows outside Great Britain
+    (:func:`spatial.io.outside_gb_note`). Nothing of the run is changed but its
     list of staged files (appended to, which is safe across threads).
     """
     rows = read_street_file(blob.name, blob.data)
     month_note = named_month_note(blob.name, _rows_by_month(rows))
-    file_notes = [n for n in (month_note, *rows.notes) if n is not None]
+    outside_note = outside_gb_note(rows)  # read_crimes gives it after the file's other notes
+    file_notes = [n for n in (month_note, *rows.notes, outside_note) if n is not None]
     split = list(_force_months(rows))
     duplicates = _duplicates_by_part(rows, [key for key, _ in split])
     parts = []
@@ -1522,6 +1587,7 @@ def _note_copy(run: _Run, blob: _Blob, digest: str, first: str) -> None:
     """
     if blob.table != "street":
         run.notes.append(copy_note(blob.name, first))
+        run.add(_SIDE_ASIDE[blob.table], run.side_rows.get(digest, 0))
         return
     found = run.file_counts.get(digest, [])
     n_rows = sum(int(cast("int", n)) for _, counts in found for _, _, n in counts)
@@ -1554,17 +1620,110 @@ def _keep_set_aside(run: _Run) -> None:
         entry["set_aside"] = [[month, crime, n] for (month, crime), n in ordered]
 
 
+_SIDE_COLUMNS: Final[dict[Table, tuple[str, ...]]] = {
+    "outcomes": ("Crime ID", "Month", "Outcome type"),
+    "stop_search": ("Type", "Date"),
+}
+"""The columns an outcomes or stop and search file must have: the store partitions by month
+and joins outcomes to their crimes by Crime ID."""
+_SIDE_NAMES: Final[dict[Table, str]] = {
+    "outcomes": "outcomes file (...-outcomes.csv)",
+    "stop_search": "stop and search file (...-stop-and-search.csv)",
+}
+
+
+def _is_date(text: str) -> bool:
+    """
+    Say whether ``text`` is a real date (and time) as data.police.uk writes them.
+
+    Examples
+    --------
+    >>> [_is_date(t) for t in ("2025-09-01T10:00:00+00:00", "2025-02-30", "01/09/2025 12:00")]
+    [True, False, False]
+    """
+    if _DATE_START.match(text) is None:
+        return False
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_bad_months(name: str, column: str, values: pd.Series[str], *, dates: bool) -> None:
+    """
+    Refuse a side file with a ``column`` value that is no month (``YYYY-MM``) or no date.
+
+    Each distinct value is checked once. A blank value is refused too, as a street file's blank
+    Month is: the value names the folder the row is written to.
+    """
+    codes, uniques = pd.factorize(values.fillna("").str.strip())
+    good = np.array(
+        [_is_date(u) if dates else _MONTH_TEXT.match(u) is not None for u in uniques], dtype=bool
+    )
+    bad = ~good[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    raw: object = values.iloc[first]
+    shown = repr(raw) if isinstance(raw, str) and raw.strip() else "blank"
+    kind, example = ("a date", "2025-09-01T10:00:00+00:00") if dates else ("YYYY-MM", "2025-09")
+    msg = (
+        f"{name}: {int(bad.sum())} rows have a {column} that is not {kind} (first: row "
+        f"{first + 2}, {column} {shown}). data.police.uk {column.lower()}s look like {example}; "
+        "give the file as downloaded."
+    )
+    raise InputDataError(msg)
+
+
+def _side_partitions(blob: _Blob, frame: pd.DataFrame, table: Table) -> tuple[pd.Series[str], ...]:
+    """
+    Return each row's force slug and month of an outcomes or stop and search file, checked.
+
+    Outcomes name their force (``Reported by``, else ``Falls within``, else the file's name) and
+    month (``Month``); stop and search has only a ``Date``, so its force is the file's name's.
+
+    Raises
+    ------
+    MissingColumnError
+        When the file lacks a column the store needs (:data:`_SIDE_COLUMNS`).
+    InputDataError
+        When a month is not ``YYYY-MM`` or a date not a date.
+    """
+    require_columns(
+        frame.columns,
+        _SIDE_COLUMNS[table],
+        source=blob.name,
+        hint=f"Give the data.police.uk {_SIDE_NAMES[table]} as downloaded.",
+    )
+    named = _force_month_of_name(blob.name)
+    fallback = pd.Series(named[1] if named else "unknown-force", index=frame.index, dtype=object)
+    if table == "outcomes":
+        _refuse_bad_months(blob.name, "Month", frame["Month"], dates=False)
+        month = frame["Month"].str.strip()
+        force = fallback
+        for column in ("Falls within", "Reported by"):  # the later one wins where given
+            if column in frame.columns:
+                given = frame[column].fillna("").str.strip()
+                force = given.map(_force_slug).where(given != "", force)
+    else:
+        _refuse_bad_months(blob.name, "Date", frame["Date"], dates=True)
+        month = frame["Date"].str.strip().str.slice(0, 7)
+        force = fallback
+    return force, month
+
+
 def _ingest_side_table(run: _Run, blob: _Blob, digest: str, table: Table) -> None:
+    """
+    Stage an outcomes or stop and search file's rows by force and month.
+
+    The whole file is checked before any row is staged: a file the store cannot partition is
+    refused with a message (the run then leaves the store unchanged).
+    """
     frame = _plain_csv(blob)
     frame.columns = [str(c).strip() for c in frame.columns]
-    named = _force_month_of_name(blob.name)
-    if table == "outcomes":
-        month = frame.get("Month", pd.Series(dtype=str)).fillna(named[0] if named else "")
-        force = frame.get("Reported by", pd.Series(dtype=str)).fillna("")
-        force = force.map(_force_slug)
-    else:
-        month = frame.get("Date", pd.Series(dtype=str)).fillna("").str.slice(0, 7)
-        force = pd.Series(named[1] if named else "unknown-force", index=frame.index)
+    force, month = _side_partitions(blob, frame, table)
+    run.side_rows[digest] = len(frame)
     frame = frame.astype("string")
     frame.columns = [re.sub(r"[^a-z0-9]+", "_", c.lower()).strip("_") for c in frame.columns]
     for (force_slug, month_text), part in frame.groupby([force.to_numpy(), month.to_numpy()]):
@@ -1748,7 +1907,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         run = _Run(store_dir=store_dir, manifest=manifest)
         first = int(cast("int", manifest.get("next_order", 0)))
         try:
-            n_read, n_skipped, n_repeated = _read_sources(run, sources, first)
+            n_read, n_skipped, n_repeated, n_unnamed = _read_sources(run, sources, first)
             _settle(run)
             _keep_set_aside(run)
         except Exception:
@@ -1780,6 +1939,9 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         n_rows_set_aside=c.get("n_set_aside", 0),
         n_duplicates=c.get("n_duplicates", 0),
         n_files_repeated=n_repeated,
+        n_files_not_named=n_unnamed,
+        n_outcome_rows_set_aside=c.get("n_outcomes_aside", 0),
+        n_stop_search_rows_set_aside=c.get("n_stop_search_aside", 0),
     )
 
 
@@ -1788,11 +1950,13 @@ _INGEST_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
 Python's lock): on two cores, 1.8x one thread."""
 
 
-def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int, int]:
+def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int, int, int]:
     """
-    Read and stage every new file of the sources; return files read, skipped, and repeated.
+    Read and stage every new file; return files read, skipped, repeated, and not named.
 
-    Skipped files were in the store before the run; repeated ones were given twice in it.
+    Skipped files were in the store before the run or are CSVs skipped with a note for their
+    names (:func:`_chosen_csvs`), which are also counted apart (not named); repeated ones were
+    given twice in the run.
 
     Street files are read, sorted and written to staging in worker threads, a few files ahead;
     everything that decides or reports (which files are new, notes, the partitions each file's
@@ -1803,10 +1967,11 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
     this_run: set[str] = set()
     n_read = n_skipped = n_repeated = 0
     steps: collections.deque[Callable[[], None]] = collections.deque()
-    skipped: list[str] = []  # notes of system files skipped in folders and archives
+    skipped: list[str] = []  # notes of files skipped in folders and archives
+    unnamed: list[str] = []  # CSVs skipped for their names
     with concurrent.futures.ThreadPoolExecutor(_INGEST_WORKERS) as pool:
         for position, source in enumerate(sources):
-            for blob in _source_blobs(Path(source), first + position, skipped):
+            for blob in _source_blobs(Path(source), first + position, skipped, unnamed):
                 digest = hashlib.sha256(blob.data).hexdigest()
                 if digest in this_run:  # as read_crimes says of a copy given with the original
                     n_repeated += 1
@@ -1829,7 +1994,7 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
         while steps:
             steps.popleft()()
     run.notes.extend(skipped)
-    return n_read, n_skipped, n_repeated
+    return n_read, n_skipped + len(unnamed), n_repeated, len(unnamed)
 
 
 def store_files(
@@ -2439,13 +2604,20 @@ def _manifest_counts(
     notes a query gives about them, as :func:`spatial.io.read_crimes` would.
     """
     duplicates, unknown = _duplicate_totals(store_dir, counted)
-    set_aside, notes = _set_aside_totals(store_dir, counted)
+    set_aside, noted = _set_aside_totals(store_dir, counted)
+    outside = [n for n in noted if _OUTSIDE_GB_NOTE in n]  # read_crimes gives these last
+    notes = [n for n in noted if n not in outside]
     n_duplicates = sum(n for _, _, n in duplicates)
     if n_duplicates:
         notes.append(duplicate_ids_note(n_duplicates))
     if unknown:
         notes.append(_UNKNOWN_DUPLICATES_NOTE)
-    return duplicates, set_aside, notes
+    return duplicates, set_aside, [*notes, *outside]
+
+
+_OUTSIDE_GB_NOTE: Final = " rows lie outside Great Britain (first: row "
+"""What the note on a file's rows outside Great Britain says (:func:`spatial.io.outside_gb_note`):
+:func:`spatial.io.read_crimes` gives it once the rows are read, after every other note."""
 
 
 _UNKNOWN_DUPLICATES_NOTE: Final = (

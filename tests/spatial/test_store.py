@@ -181,6 +181,32 @@ def test_ingest_skips_system_files_in_zips_and_folders(cambridge_dir: Path, tmp_
     assert "folder: 2 system files skipped" in " ".join(report.notes)
 
 
+def test_csvs_skipped_for_their_names_are_counted_as_skipped(
+    cambridge_dir: Path, tmp_path: Path
+) -> None:
+    source = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    folder = tmp_path / "police"
+    folder.mkdir()
+    shutil.copy(source, folder / source.name)
+    (folder / "things.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    report = ingest([folder], store_dir=tmp_path / "s")
+    assert (report.n_files_read, report.n_files_skipped, report.n_files_not_named) == (1, 1, 1)
+    assert report.n_rows == 6_740
+    assert any(n.startswith("police: 1 CSV file not named like") for n in report.notes)
+    # again: the street file is now already in the store, things.csv still skipped for its name
+    again = ingest([folder], store_dir=tmp_path / "s")
+    assert (again.n_files_read, again.n_files_skipped, again.n_files_not_named) == (0, 2, 1)
+    archive = tmp_path / "police.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(source, f"2024-09/{source.name}")
+        zf.writestr("2024-09/things.csv", "a,b\n1,2\n")
+        zf.writestr("2024-09/other.csv", "a,b\n1,2\n")
+    report = ingest([archive], store_dir=tmp_path / "t")
+    assert (report.n_files_read, report.n_files_skipped, report.n_files_not_named) == (1, 2, 2)
+    assert report.to_dict()["n_files_skipped"] == 2
+    assert any("2 CSV files not named like" in n for n in report.notes)
+
+
 def test_month_range_reads_only_those_partitions(cambridge_store: Path) -> None:
     files = store_files(cambridge_store, months=("2025-01", "2025-02"))
     assert [f.parent.name for f in files] == ["2025-01", "2025-02"]
