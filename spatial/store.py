@@ -1904,6 +1904,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
     with _locked(store_dir):
         manifest = read_manifest(store_dir, purpose="ingest")
         _remove_leftovers(store_dir, manifest)
+        _require_partitions(store_dir, manifest)
         run = _Run(store_dir=store_dir, manifest=manifest)
         first = int(cast("int", manifest.get("next_order", 0)))
         try:
@@ -1948,6 +1949,23 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
 _INGEST_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
 """Threads that read, sort and write street files at once (Arrow, PROJ and Parquet let go of
 Python's lock): on two cores, 1.8x one thread."""
+
+
+def _require_partitions(store_dir: Path, manifest: dict[str, object]) -> None:
+    """
+    Refuse to add to a store whose manifest lists a partition file that is gone.
+
+    Its files already stored would be skipped as present while their rows are missing; a new
+    month would be added to a store that cannot answer. The store's "damaged or missing" message
+    says what to do.
+    """
+    partitions = cast("dict[str, dict[str, dict[str, object]]]", manifest.get("partitions", {}))
+    for entries in partitions.values():
+        for entry in entries.values():
+            path = store_dir / str(entry["file"])
+            if not path.is_file():
+                detail = f"{path}: no such file"
+                raise _damaged(detail)
 
 
 def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, int, int, int]:
@@ -2028,11 +2046,17 @@ def store_files(
     -------
     list of pathlib.Path
         Absolute paths, in partition order.
+
+    Raises
+    ------
+    InputDataError
+        When a file the manifest lists is gone (a partial copy of the store): every query says
+        so, whether it would read the file or answer from the point counts beside it.
     """
     version = _manifest_version(store_dir)
     if version is None:  # no manifest yet, or --store is not a folder: read_manifest says which
         return _chosen_files(store_dir, read_manifest(store_dir), table, months, bounds_m)
-    return list(
+    files = list(
         _chosen_of_snapshot(
             store_dir,
             version,
@@ -2041,6 +2065,11 @@ def store_files(
             None if bounds_m is None else tuple(float(b) for b in bounds_m),
         )
     )
+    gone = next((f for f in files if not f.is_file()), None)
+    if gone is not None:
+        detail = f"{gone}: no such file"
+        raise _damaged(detail)
+    return files
 
 
 @functools.lru_cache(maxsize=16)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import zipfile
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from boundaries.assign import assign_wards
 from boundaries.dataset import load_study_area, load_study_area_from_store
 from boundaries.overview import force_overview
 from boundaries.select import Selection, summarise
+from patchmap.profile import PROFILE_COLUMNS
 from spatial import store as store_module
 from spatial.errors import EmptyInputError, InputDataError, ParameterError
 from spatial.store import (
@@ -354,6 +356,27 @@ def test_a_refused_file_among_many_stops_the_run_at_the_first_and_leaves_the_sto
     report = ingest(months, store_dir=target)
     assert (report.n_files_read, report.n_files_skipped) == (12, 1)
     assert store_info(target).n_rows == 90_957
+
+
+def test_a_missing_store_file_is_said_by_every_query_and_by_ingest(
+    cambridge_dir: Path, cambridge_store: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "copy"
+    shutil.copytree(cambridge_store, store)
+    march = next((store / "street").glob("*/2025-03/part-*.parquet"))
+    march.unlink()  # a partial copy of the store
+    gone = rf"A file of the store is damaged or missing \({re.escape(str(march))}: no such file\)"
+    ward_file = cambridge_dir / "wards.geojson"
+    with pytest.raises(InputDataError, match=gone):  # a profile reads the point counts alone
+        load_study_area_from_store(
+            store, ward_file, read_only=("Market",), count_all=True, columns=PROFILE_COLUMNS
+        )
+    with pytest.raises(InputDataError, match=gone):
+        query_crimes(store, bounds_m=(540_000.0, 252_000.0, 552_000.0, 264_000.0))
+    before = {p: p.read_bytes() for p in store.rglob("*") if p.is_file()}
+    with pytest.raises(InputDataError, match=gone):  # else its files would be skipped as held
+        ingest([cambridge_dir / "crimes"], store_dir=store)
+    assert {p: p.read_bytes() for p in store.rglob("*") if p.is_file()} == before
 
 
 def test_a_damaged_or_missing_store_file_is_a_message_not_a_traceback(
