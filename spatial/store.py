@@ -2273,8 +2273,11 @@ def _duck_rows(
     if outcome_files:
         named["outcomes"] = [str(f) for f in outcome_files]
         sql = (
-            f"WITH o AS (SELECT crime_id, arg_max(outcome_type, month) AS outcome, "  # noqa: S608
-            "max(month) AS outcome_month FROM read_parquet($outcomes, union_by_name=true) "
+            # the last outcome: of the latest month, the last row of its file (files list a
+            # crime's outcomes in order; a partition keeps its files' rows in order)
+            f"WITH o AS (SELECT crime_id, arg_max(outcome_type, (month, file_row_number)) "  # noqa: S608
+            "AS outcome, max(month) AS outcome_month FROM read_parquet($outcomes, "
+            "union_by_name=true, file_row_number=true) "
             "WHERE crime_id IS NOT NULL GROUP BY crime_id) "
             f"SELECT {columns}, o.outcome, o.outcome_month FROM read_parquet($files) s "
             f"LEFT JOIN o ON s.crime_id = o.crime_id WHERE {where}"

@@ -522,7 +522,9 @@ def test_outcomes_join_to_their_crimes_and_stop_search_has_its_own_table(
     later.mkdir()
     (later / "2025-03-testshire-outcomes.csv").write_text(
         outcome_header
-        + "abc,2025-03,Testshire Police,Testshire Police,0.12,52.2,X,E1,L,Offender charged\n",
+        + "abc,2025-03,Testshire Police,Testshire Police,0.12,52.2,X,E1,L,Offender charged\n"
+        + "abc,2025-03,Testshire Police,Testshire Police,0.12,52.2,X,E1,L,"
+        "Defendant found guilty\n",  # the same month: the file's last row is the last outcome
         encoding="utf-8",
     )
     (later / "2025-03-testshire-stop-and-search.csv").write_text(
@@ -532,11 +534,11 @@ def test_outcomes_join_to_their_crimes_and_stop_search_has_its_own_table(
     )
     report = ingest([tmp_path], store_dir=tmp_path / "s")
     assert report.n_rows == 2
-    assert report.n_outcome_rows == 2
+    assert report.n_outcome_rows == 3
     assert report.n_stop_search_rows == 1
     load = query_crimes(tmp_path / "s", bounds_m=(0, 0, 7e5, 1.3e6))
     burglary = load.points.loc[load.points["crime_id"] == "abc"].iloc[0]
-    assert burglary["outcome"] == "Offender charged"
+    assert burglary["outcome"] == "Defendant found guilty"
     assert burglary["outcome_month"] == "2025-03"
     asb = load.points.loc[load.points["crime_id"].isna()].iloc[0]
     assert asb["outcome"] is None or asb["outcome"] != asb["outcome"]  # None or NaN
