@@ -28,7 +28,11 @@ PICK_KEY: Final = _ui.OVERVIEW_WARD_KEY
 LAST_CLICK_KEY: Final = _ui.OVERVIEW_LAST_CLICK_KEY
 FOLLOWED_KEY: Final = "overview_followed"
 PROFILE_PAGE: Final = "app_pages/profile.py"
-YEAR_COLUMN: Final = "Per 1,000 residents a year"
+# The ward table's rate column: crimes of the period per 1,000 residents. The period is in its
+# help and the map's legend: a longer label widened the column past the narrow table's edge, so
+# its right-aligned values were out of sight. (A comment: a string here would be drawn.)
+RATE_COLUMN: Final = "Per 1,000"
+YEAR_COLUMN: Final = "Per 1,000 a year"
 
 
 def _picked() -> None:
@@ -140,9 +144,9 @@ with right:
         "Choosing a ward here, or following the link, selects it in the sidebar's Wards filter."
     )
     # The rate is the whole period's crimes per 1,000 (`rate_per_1000`, as `patchmap profile
-    # --json` gives it), so its column names the period; the yearly column averages it.
+    # --json` gives it), its help names the period; the yearly column averages it.
     period = period_text(first, last)
-    rate_column = f"Per 1,000 residents, {period}"
+    rate_column = RATE_COLUMN
     table = (
         overview.wards[["ward_name", "n_crimes", "rate_per_1000"]]
         .assign(per_year=overview.wards["rate_per_1000"].map(lambda r: annual_rate(r, first, last)))
