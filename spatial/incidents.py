@@ -1381,18 +1381,35 @@ def _times(
 # --------------------------------------------------------------------------- coordinates
 
 
-def _numbers(raw: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None]:
+_THOUSANDS_RE: Final = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+"""A number with commas between groups of three digits before any decimal point (1,234.5)."""
+_DECIMAL_COMMA_RE: Final = re.compile(r"[+-]?\d*,\d+")
+"""A number written with a decimal comma (52,2051), as European locales save a CSV."""
+
+
+def _numbers(
+    raw: pd.Series, *, thousands: bool = True
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None]:
     """
     Text to float (missing and malformed values NaN), and where a value present is no number.
 
-    Arrow's cast when every value is clean; else pandas, value by value, with thousands
-    separators dropped. Where a value is no number is ``None`` when no value came out NaN
-    (then no value is missing or malformed).
+    Arrow's cast when every value is clean; else pandas, value by value. A comma is dropped only
+    as a thousands separator (``thousands``: digits grouped in threes before any decimal point,
+    459,937 or 1,234.5); any other comma (a decimal comma, 52,2051) makes the value no number.
+    Where a value is no number is ``None`` when no value came out NaN (then no value is missing
+    or malformed).
     """
     floats = _cast_numbers(raw)
     if floats is not None:
         return floats
-    numbers = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
+    text = raw
+    comma = raw.str.contains(",", regex=False).fillna(value=False).to_numpy(dtype=bool)
+    if comma.any():
+        grouped = np.zeros(len(raw), dtype=bool)
+        if thousands:
+            grouped = raw.str.fullmatch(_THOUSANDS_RE).fillna(value=False).to_numpy(dtype=bool)
+        text = raw.where(~comma | grouped).str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
     bad = (raw.notna() & numbers.isna()).to_numpy(dtype=bool)
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan), bad
 
@@ -1429,17 +1446,31 @@ def _coordinates(
             _clean_column(table, column, unchecked)
         unchecked.discard(column)  # proven clean, or cleaned
         raw = table[column]
-        numbers, bad = floats if floats is not None else _numbers(raw)
+        numbers, bad = floats if floats is not None else _numbers(raw, thousands=not geographic)
         if bad is not None and bad.any():
-            at = int(np.flatnonzero(bad)[0])
-            source, row = _origin(table, at)
-            msg = (
-                f"{source}: {int(bad.sum())} values in {roles[role]!r} are not numbers (first: "
-                f"row {row}, {raw.iloc[at]!r})."
-            )
-            raise InputDataError(msg)
+            _refuse_not_numbers(raw, bad, column=column, origin=table)
         out.append(numbers)
     return out[0], out[1], geographic
+
+
+def _refuse_not_numbers(
+    raw: pd.Series, bad: npt.NDArray[np.bool_], *, column: str, origin: pd.DataFrame
+) -> None:
+    """Refuse coordinates that are not numbers, naming the first; say so if a decimal comma."""
+    at = _first(bad)
+    source, row = _origin(origin, at)
+    first = str(raw.iloc[at])
+    advice = ""
+    if _DECIMAL_COMMA_RE.fullmatch(first):
+        advice = (
+            f" {first!r} looks like a number with a decimal comma: save the file with decimal "
+            f"points ({first.replace(',', '.')}), e.g. with Excel's decimal separator set to '.'."
+        )
+    msg = (
+        f"{source}: {int(bad.sum())} values in {column!r} are not numbers (first: row {row}, "
+        f"{first!r}).{advice}"
+    )
+    raise InputDataError(msg)
 
 
 def _detect_crs(
@@ -1531,7 +1562,9 @@ def _place(
     names = (roles["lon"], roles["lat"]) if geographic else (roles["x"], roles["y"])
     located = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
     in_gb = None if crs or geographic else in_gb_metres(a, b)  # what detection asks: once
-    source = _source_crs(a, b, located, crs=crs, names=names, origin=table, in_gb=in_gb)
+    source = _source_crs(
+        a, b, located, crs=crs, names=names, origin=table, in_gb=in_gb, geographic=geographic
+    )
     located = _without_placeholders(a, b, source=source, names=names, notes=notes)
     if source.srs == BNG or source.to_epsg() == BNG_EPSG:  # the common case: checks in metres
         outside = located & ~(in_gb_metres(a, b) if in_gb is None else in_gb)
@@ -1626,12 +1659,15 @@ def _source_crs(
     names: tuple[str, str],
     origin: pd.DataFrame,
     in_gb: npt.NDArray[np.bool_] | None = None,
+    geographic: bool = False,
 ) -> CRS:
     """
     Return the CRS given, or detected; refuse longitude and latitude that look swapped.
 
-    Messages about every row together name every file of ``origin``; a swapped pair names the
-    file and row of the first point that lies in Great Britain only when read swapped.
+    Columns found in the longitude and latitude roles (``geographic``) are read as WGS84
+    without a CRS given, never as metres (see :func:`_lonlat_crs`). Messages about every row
+    together name every file of ``origin``; a swapped pair names the file and row of the first
+    point that lies in Great Britain only when read swapped.
     """
     if crs:
         source = _user_crs(crs, origin=origin)
@@ -1641,9 +1677,50 @@ def _source_crs(
         known = (a, b)  # the usual case: no copy
         if some_zero.any():
             known = (np.where(some_zero, np.nan, a), np.where(some_zero, np.nan, b))
-        source = _detect_crs(*known, names=names, origin=origin, in_gb=in_gb)
+        if geographic:
+            source = _lonlat_crs(*known, names=names, origin=origin)
+        else:
+            source = _detect_crs(*known, names=names, origin=origin, in_gb=in_gb)
     _refuse_swapped(a, b, located, source=source, names=names, origin=origin)
     return source
+
+
+def _lonlat_crs(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    *,
+    names: tuple[str, str],
+    origin: pd.DataFrame,
+) -> CRS:
+    """
+    Return WGS84 for columns named as longitude and latitude when most points are in degrees.
+
+    Such columns are never read as metres without a CRS given: when most points are not in
+    degree ranges (a longitude within 180 of 0, a latitude within 90) they are refused. The few
+    out of range (a latitude of 95) are then counted outside where EPSG:4326 is valid, as other
+    rows outside the area are. Rows not finite are not looked at.
+    """
+    wgs84 = CRS.from_user_input(WGS84)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    xs, ys = (lon, lat) if ok.all() else (lon[ok], lat[ok])  # the usual case: no copy
+    if not len(xs) or bool(
+        xs.min() >= -180 and xs.max() <= 180 and ys.min() >= -90 and ys.max() <= 90  # noqa: PLR2004
+    ):  # min and max first: no array of absolute values for clean files
+        return wgs84
+    degrees = (np.abs(xs) <= 180) & (np.abs(ys) <= 90)  # noqa: PLR2004
+    if degrees.mean() > _MOST:
+        return wgs84
+    at = _first(~degrees)
+    file, row = _origin(origin, int(np.flatnonzero(ok)[at]))
+    msg = (
+        f"{_files(origin)}: {names[0]!r} and {names[1]!r} are named as longitude and latitude, "
+        f"but {int((~degrees).sum()):,} of the {len(xs):,} points are not in degrees (first: "
+        f"{file} row {row}, {xs[at]:,.2f}, {ys[at]:,.2f}; a longitude lies within 180 of 0, a "
+        "latitude within 90). If they are metres, give their system with --crs EPSG:NNNN "
+        f"(app: CRS; 27700 for British National Grid), or name them with --columns "
+        f"x={names[0]},y={names[1]} (app: Column names)."
+    )
+    raise CRSError(msg)
 
 
 def _refuse_degrees_as_metres(
