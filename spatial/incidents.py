@@ -366,33 +366,18 @@ def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
 
 
 def _read_table(
-    name: str, data: bytes, *, given: Mapping[str, str]
+    name: str, data: bytes, *, given: Mapping[str, str], notes: list[str]
 ) -> tuple[list[str], pd.DataFrame, frozenset[str]]:
     """
     Read one CSV or .xlsx as text columns, stripped, empty cells as missing (cleaned once).
 
     Returns the file's own columns (names stripped), the frame of them plus ``source_file``
     and ``source_row`` (the row as a spreadsheet numbers it), and the columns not yet checked
-    for padded cells (see :func:`_read_csv_text`).
+    for padded cells (see :func:`_read_csv_text`). A workbook is read by :func:`_read_workbook`
+    (every sheet that holds rows).
     """
     if name.lower().endswith(".xlsx"):
-        if not data:
-            msg = f"{name}: the file is empty. Save the extract from Excel again (.xlsx or CSV)."
-            raise EmptyInputError(msg)
-        try:
-            workbook = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
-            frame = pd.read_excel(workbook, sheet_name=0, dtype=str)
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as err:
-            msg = f"{name}: could not be read as an Excel workbook ({err}). Save it as .xlsx."
-            raise InputDataError(msg) from err
-        if frame.empty and len(workbook.sheet_names) > 1:
-            sheets = ", ".join(repr(n) for n in workbook.sheet_names)
-            msg = (
-                f"{name}: the first sheet ({workbook.sheet_names[0]!r}) holds no rows; patchmap "
-                f"reads the first sheet only (sheets: {sheets}). Move the extract's sheet first."
-            )
-            raise EmptyInputError(msg)
-        return (*_with_source(frame.apply(_clean), name), frozenset())
+        return (*_read_workbook(name, data, notes=notes), frozenset())
     table, deferred = _read_csv_text(name, data, given=given)
     columns = [str(c).strip() for c in table.column_names]
     if _SOURCE_COLUMNS & set(columns):  # the file has a column of that name: pandas replaces it
@@ -403,6 +388,55 @@ def _read_table(
     )  # built in Arrow: adding columns to a pandas frame costs more than converting them
     table = table.append_column("source_row", pa.array(np.arange(2, n + 2, dtype=np.int64)))
     return columns, table.to_pandas(split_blocks=True), deferred
+
+
+def _read_workbook(name: str, data: bytes, *, notes: list[str]) -> tuple[list[str], pd.DataFrame]:
+    """
+    Read every sheet of a workbook that holds rows, as one extract of one layout.
+
+    Sheets without rows (no cell filled below the header) are skipped: nothing is lost. When
+    one sheet holds rows it is read as the file. When several do (a sheet a year), they must
+    have the same columns: they are read in order, each row's ``source_file`` naming its sheet
+    (``book.xlsx (sheet 2025)``) so that "row N" is found, and a note names them. Sheets with
+    rows but other columns (a README beside the data) are refused with each sheet's rows and
+    columns: a workbook is read whole or not at all, never half-read.
+    """
+    if not data:
+        msg = f"{name}: the file is empty. Save the extract from Excel again (.xlsx or CSV)."
+        raise EmptyInputError(msg)
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="openpyxl")
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as err:
+        msg = f"{name}: could not be read as an Excel workbook ({err}). Save it as .xlsx."
+        raise InputDataError(msg) from err
+    filled = {str(s): f for s, f in sheets.items() if bool(f.notna().to_numpy().any())}
+    if len(filled) <= 1:  # one sheet of rows (or none: the reader says "no rows")
+        frame = next(iter(filled.values()), next(iter(sheets.values()), pd.DataFrame()))
+        return _with_source(frame.apply(_clean), name)
+    layouts = {s: _unique_names(list(f.columns), f"{name} (sheet {s})") for s, f in filled.items()}
+    first = next(iter(filled))
+    if any(layout != layouts[first] for layout in layouts.values()):
+        found = "; ".join(_sheet_summary(s, len(f), layouts[s]) for s, f in filled.items())
+        msg = (
+            f"{name}: {len(filled)} sheets hold rows, but not under the same columns ({found}). "
+            "patchmap reads every sheet that holds rows as one extract: delete the sheets that "
+            "are not the extract (or move them to another workbook), or save each layout as its "
+            "own file."
+        )
+        raise InputDataError(msg)
+    parts = [_with_source(f.apply(_clean), f"{name} (sheet {s})")[1] for s, f in filled.items()]
+    read = ", ".join(f"{s!r} ({len(f):,} row{'s' * (len(f) != 1)})" for s, f in filled.items())
+    notes.append(f"{name}: {len(filled)} sheets of the same columns read: {read}.")
+    return layouts[first], pd.concat(parts, ignore_index=True)
+
+
+_FEW_COLUMNS: Final = 6
+
+
+def _sheet_summary(sheet: str, n_rows: int, columns: Sequence[str]) -> str:
+    """Say a sheet's rows and columns: ``'2025': 150 rows, columns Crime Ref, Offence, ...``."""
+    shown = ", ".join(columns[:_FEW_COLUMNS]) + (", ..." if len(columns) > _FEW_COLUMNS else "")
+    return f"{sheet!r}: {n_rows:,} row{'s' * (n_rows != 1)}, columns {shown}"
 
 
 _SOURCE_COLUMNS: Final = frozenset({"source_file", "source_row"})
@@ -611,7 +645,7 @@ def _read_all(
                 continue
             seen.setdefault(len(data), []).append((name, data))
             files.append(name)
-            columns, frame, deferred = _read_table(name, data, given=given)
+            columns, frame, deferred = _read_table(name, data, given=given, notes=notes)
             unchecked |= deferred
             if frames and columns != layout:
                 msg = (
@@ -1905,7 +1939,8 @@ def read_incidents(
     ----------
     paths
         Files, folders (every .csv and .xlsx inside) or uploads ``(name, bytes)``; files of one
-        layout. Identical files are read once.
+        layout. Identical files are read once. A workbook is read whole: every sheet that holds
+        rows, all of one layout (rows then name their sheet: ``book.xlsx (sheet 2025)``).
     columns
         Role to column name (roles in :data:`COLUMN_ROLES`, e.g. ``{"x": "Easting", "from":
         "Committed From"}``); roles not given are found by their usual names.
