@@ -306,7 +306,8 @@ def parse_column_map(text: str) -> dict[str, str]:
     Raises
     ------
     InputDataError
-        When a pair has no ``=`` or names an unknown role.
+        When a pair has no ``=``, names an unknown role, or gives a role twice (``date`` and
+        ``from`` are one role); or when one column is given for two coordinates.
 
     Examples
     --------
@@ -314,6 +315,7 @@ def parse_column_map(text: str) -> dict[str, str]:
     {'x': 'Easting', 'y': 'Northing', 'from': 'Committed From'}
     """
     out: dict[str, str] = {}
+    given: dict[str, str] = {}  # role to the pair that gave it
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
@@ -326,8 +328,38 @@ def parse_column_map(text: str) -> dict[str, str]:
                 "work)."
             )
             raise InputDataError(msg)
+        if role in given:
+            msg = (
+                f"--columns gives the role {role} twice ({given[role]!r} and {part!r}). Give "
+                "each role once (app: Column names)."
+            )
+            raise InputDataError(msg)
+        given[role] = part
         out[role] = column.strip()
+    _refuse_shared_coordinates(out, source="")
     return out
+
+
+_COORDINATE_ROLES: Final = ("x", "y", "lon", "lat")
+
+
+def _refuse_shared_coordinates(roles: Mapping[str, str], *, source: str) -> None:
+    """
+    Refuse one column given for two coordinate roles (``x=Easting,y=Easting``).
+
+    ``source`` (the file, or empty) begins the message.
+    """
+    first_role: dict[str, str] = {}
+    for role in (r for r in _COORDINATE_ROLES if r in roles):
+        column = roles[role]
+        if column in first_role:
+            msg = (
+                f"{source}{': ' * bool(source)}--columns gives the column {column!r} for both "
+                f"{first_role[column]} and {role}; each coordinate needs its own column. Correct "
+                "--columns (app: Column names)."
+            )
+            raise InputDataError(msg)
+        first_role[column] = role
 
 
 # --------------------------------------------------------------------------- files
@@ -694,7 +726,7 @@ def _find_columns(
 ) -> dict[str, str]:
     """Role to column: the given names first, then the usual names."""
     real = [c for c in columns if c not in {"source_file", "source_row"}]
-    roles = {_ROLE_ALIASES.get(k, k): v for k, v in given.items()}
+    roles = _given_roles(given, source=source)
     if "dates" in roles:
         roles["dates"] = _date_order(roles["dates"])
     for role, column in roles.items():
@@ -719,6 +751,27 @@ def _find_columns(
     if "from" not in roles and all(r in by_norm for r in _SPLIT_ROLES):
         roles.update({r: by_norm[r] for r in _SPLIT_ROLES})
     _require_roles(roles, real, source=source)
+    return roles
+
+
+def _given_roles(given: Mapping[str, str], *, source: str) -> dict[str, str]:
+    """
+    Return the roles given with their aliases resolved (``date`` is ``from``).
+
+    A role given twice under its two names (``date`` and ``from``) and one column given for two
+    coordinates are refused, never one of them silently chosen.
+    """
+    roles: dict[str, str] = {}
+    for key, column in given.items():
+        role = _ROLE_ALIASES.get(key, key)
+        if role in roles and roles[role] != column:
+            msg = (
+                f"{source}: --columns gives the role {role} twice ({roles[role]!r} and "
+                f"{column!r}). Give each role once (app: Column names)."
+            )
+            raise InputDataError(msg)
+        roles[role] = column
+    _refuse_shared_coordinates(roles, source=source)
     return roles
 
 
