@@ -471,6 +471,19 @@ def _sheet_summary(sheet: str, n_rows: int, columns: Sequence[str]) -> str:
     return f"{sheet!r}: {n_rows:,} row{'s' * (n_rows != 1)}, columns {shown}"
 
 
+def _rows(n: int, one: str = "", many: str = "") -> str:
+    """
+    Say ``n`` rows, singular for one, with a verb that agrees (``one`` or ``many``).
+
+    Examples
+    --------
+    >>> _rows(1, "lies", "lie"), _rows(2, "lies", "lie"), _rows(1)
+    ('1 row lies', '2 rows lie', '1 row')
+    """
+    verb = one if n == 1 else many
+    return f"{n} row{'s' * (n != 1)}{' ' * bool(verb)}{verb}"
+
+
 _SOURCE_COLUMNS: Final = frozenset({"source_file", "source_row"})
 
 
@@ -1456,8 +1469,9 @@ def _times(
         )
     elif n_untimed:
         notes.append(
-            f"{n_untimed} rows have a date but no time: each is spread over its day (a 24-hour "
-            "window), not counted at 00:00."
+            f"{_rows(n_untimed, 'has', 'have')} a date but no time: "
+            f"{'it is' if n_untimed == 1 else 'each is'} spread over its day (a 24-hour window), "
+            "not counted at 00:00."
         )
     at_24 = None
     if "from" in roles and any(n.startswith(f"{roles['from']}: ") and _AT_24 in n for n in notes):
@@ -1657,7 +1671,7 @@ def _place(
         outside = located & ~(in_gb_metres(a, b) if in_gb is None else in_gb)
         _refuse_all_outside(a, b, located, outside, where="in Great Britain", origin=table)
         if outside.any():
-            notes.append(f"{int(outside.sum())} rows lie outside Great Britain; set aside.")
+            notes.append(_set_aside(outside, "outside Great Britain"))
         far = outside
         if area is not None:
             outside = outside | (located & ~_in_given_area(area, a, b, source))
@@ -1673,10 +1687,8 @@ def _place(
     )
     target = _target_crs(np.where(outside, np.nan, lon), np.where(outside, np.nan, lat))
     if outside.any():
-        notes.append(
-            f"{int(outside.sum())} rows lie outside the area where {source.to_string()} is valid "
-            f"({source.name}); set aside."
-        )
+        where = f"outside the area where {source.to_string()} is valid ({source.name})"
+        notes.append(_set_aside(outside, where))
     if source.equals(target):
         x, y = a, b  # no round trip through degrees: keep the metres as written
     else:
@@ -1686,12 +1698,12 @@ def _place(
     if target_is_bng:
         out_gb = located & ~outside & ~in_gb_metres(x, y)
         if out_gb.any():
-            notes.append(f"{int(out_gb.sum())} rows lie outside Great Britain; set aside.")
+            notes.append(_set_aside(out_gb, "outside Great Britain"))
         outside = outside | out_gb
     else:
         far = located & ~outside & ~_in_area_of_use(target, lon, lat, margin_deg=3.0)
         if far.any():
-            notes.append(f"{int(far.sum())} rows lie far outside {target.name}; set aside.")
+            notes.append(_set_aside(far, f"far outside {target.name}"))
         outside = outside | far
         notes.append(
             f"The data lie outside Great Britain: events are in {target.name} "
@@ -1704,6 +1716,11 @@ def _place(
         x=x, y=y, located=located, outside=outside, far=far, target=target, source=source,
         target_is_bng=target_is_bng,
     )  # fmt: skip
+
+
+def _set_aside(rows: npt.NDArray[np.bool_], where: str) -> str:
+    """Say how many rows lie ``where`` (``outside Great Britain``), set aside."""
+    return f"{_rows(int(rows.sum()), 'lies', 'lie')} {where}; set aside."
 
 
 def _without_placeholders(
@@ -1726,8 +1743,8 @@ def _without_placeholders(
         zero = (a == 0) | (b == 0)
     if zero.any():
         notes.append(
-            f"{int(zero.sum())} rows have a coordinate of 0 in {names[0]!r} or {names[1]!r}, a "
-            "placeholder for 'no location'; counted as without location."
+            f"{_rows(int(zero.sum()), 'has', 'have')} a coordinate of 0 in {names[0]!r} or "
+            f"{names[1]!r}, a placeholder for 'no location'; counted as without location."
         )
     located: npt.NDArray[np.bool_] = np.isfinite(a) & np.isfinite(b) & ~zero
     return located
@@ -1799,9 +1816,11 @@ def _lonlat_crs(
         return wgs84
     at = _first(~degrees)
     file, row = _origin(origin, int(np.flatnonzero(ok)[at]))
+    n_not = int((~degrees).sum())
     msg = (
         f"{_files(origin)}: {names[0]!r} and {names[1]!r} are named as longitude and latitude, "
-        f"but {int((~degrees).sum()):,} of the {len(xs):,} points are not in degrees (first: "
+        f"but {n_not:,} of the {len(xs):,} points {'is' if n_not == 1 else 'are'} not in "
+        "degrees (first: "
         f"{file} row {row}, {xs[at]:,.2f}, {ys[at]:,.2f}; a longitude lies within 180 of 0, a "
         "latitude within 90). If they are metres, give their system with --crs EPSG:NNNN "
         f"(app: CRS; 27700 for British National Grid), or name them with --columns "
@@ -2234,23 +2253,24 @@ def _report(  # noqa: PLR0913 - one field per bucket
         kept = table.loc[reason == 0, data_columns]
         n_possible = int(kept.duplicated(keep="first").sum())
         if n_possible:
+            one = n_possible == 1
             notes.append(
-                f"{n_possible} rows are identical to an earlier row; with no crime reference "
-                "column they are kept (two crimes can share a time and place) but may be "
-                "duplicates."
+                f"{_rows(n_possible, 'is', 'are')} identical to an earlier row; with no crime "
+                f"reference column {'it is' if one else 'they are'} kept (two crimes can share a "
+                f"time and place) but may be {'a duplicate' if one else 'duplicates'}."
             )
     if counts["duplicate"]:
         notes.append(
-            f"{counts['duplicate']} rows repeat a crime reference; one copy of each is kept: "
-            "a usable one (with a date and a place) first, then the most complete, then the "
-            "first by file name and row."
+            f"{_rows(counts['duplicate'], 'repeats', 'repeat')} a crime reference; one copy of "
+            "each is kept: a usable one (with a date and a place) first, then the most complete, "
+            "then the first by file name and row."
             + (_differing_copies(table, reason, ids) if ids is not None else "")
         )
     # rows outside Great Britain (or the CRS's area) have their own note already
     n_far = int((placed.far & (reason == _OUTSIDE)).sum())
     counts_noted = {**counts, "outside area": counts["outside area"] - n_far}
     notes.extend(
-        f"{counts_noted[label]} rows set aside: {label}."
+        f"{_rows(counts_noted[label])} set aside: {label}."
         for label in _REASONS[1:]
         if counts_noted[label]
     )
