@@ -306,7 +306,8 @@ def parse_column_map(text: str) -> dict[str, str]:
     Raises
     ------
     InputDataError
-        When a pair has no ``=`` or names an unknown role.
+        When a pair has no ``=``, names an unknown role, or gives a role twice (``date`` and
+        ``from`` are one role); or when one column is given for two coordinates.
 
     Examples
     --------
@@ -314,6 +315,7 @@ def parse_column_map(text: str) -> dict[str, str]:
     {'x': 'Easting', 'y': 'Northing', 'from': 'Committed From'}
     """
     out: dict[str, str] = {}
+    given: dict[str, str] = {}  # role to the pair that gave it
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
@@ -326,8 +328,38 @@ def parse_column_map(text: str) -> dict[str, str]:
                 "work)."
             )
             raise InputDataError(msg)
+        if role in given:
+            msg = (
+                f"--columns gives the role {role} twice ({given[role]!r} and {part!r}). Give "
+                "each role once (app: Column names)."
+            )
+            raise InputDataError(msg)
+        given[role] = part
         out[role] = column.strip()
+    _refuse_shared_coordinates(out, source="")
     return out
+
+
+_COORDINATE_ROLES: Final = ("x", "y", "lon", "lat")
+
+
+def _refuse_shared_coordinates(roles: Mapping[str, str], *, source: str) -> None:
+    """
+    Refuse one column given for two coordinate roles (``x=Easting,y=Easting``).
+
+    ``source`` (the file, or empty) begins the message.
+    """
+    first_role: dict[str, str] = {}
+    for role in (r for r in _COORDINATE_ROLES if r in roles):
+        column = roles[role]
+        if column in first_role:
+            msg = (
+                f"{source}{': ' * bool(source)}--columns gives the column {column!r} for both "
+                f"{first_role[column]} and {role}; each coordinate needs its own column. Correct "
+                "--columns (app: Column names)."
+            )
+            raise InputDataError(msg)
+        first_role[column] = role
 
 
 # --------------------------------------------------------------------------- files
@@ -366,33 +398,18 @@ def _iter_blobs(source: IncidentSource) -> Iterator[tuple[str, bytes]]:
 
 
 def _read_table(
-    name: str, data: bytes, *, given: Mapping[str, str]
+    name: str, data: bytes, *, given: Mapping[str, str], notes: list[str]
 ) -> tuple[list[str], pd.DataFrame, frozenset[str]]:
     """
     Read one CSV or .xlsx as text columns, stripped, empty cells as missing (cleaned once).
 
     Returns the file's own columns (names stripped), the frame of them plus ``source_file``
     and ``source_row`` (the row as a spreadsheet numbers it), and the columns not yet checked
-    for padded cells (see :func:`_read_csv_text`).
+    for padded cells (see :func:`_read_csv_text`). A workbook is read by :func:`_read_workbook`
+    (every sheet that holds rows).
     """
     if name.lower().endswith(".xlsx"):
-        if not data:
-            msg = f"{name}: the file is empty. Save the extract from Excel again (.xlsx or CSV)."
-            raise EmptyInputError(msg)
-        try:
-            workbook = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
-            frame = pd.read_excel(workbook, sheet_name=0, dtype=str)
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as err:
-            msg = f"{name}: could not be read as an Excel workbook ({err}). Save it as .xlsx."
-            raise InputDataError(msg) from err
-        if frame.empty and len(workbook.sheet_names) > 1:
-            sheets = ", ".join(repr(n) for n in workbook.sheet_names)
-            msg = (
-                f"{name}: the first sheet ({workbook.sheet_names[0]!r}) holds no rows; patchmap "
-                f"reads the first sheet only (sheets: {sheets}). Move the extract's sheet first."
-            )
-            raise EmptyInputError(msg)
-        return (*_with_source(frame.apply(_clean), name), frozenset())
+        return (*_read_workbook(name, data, notes=notes), frozenset())
     table, deferred = _read_csv_text(name, data, given=given)
     columns = [str(c).strip() for c in table.column_names]
     if _SOURCE_COLUMNS & set(columns):  # the file has a column of that name: pandas replaces it
@@ -403,6 +420,68 @@ def _read_table(
     )  # built in Arrow: adding columns to a pandas frame costs more than converting them
     table = table.append_column("source_row", pa.array(np.arange(2, n + 2, dtype=np.int64)))
     return columns, table.to_pandas(split_blocks=True), deferred
+
+
+def _read_workbook(name: str, data: bytes, *, notes: list[str]) -> tuple[list[str], pd.DataFrame]:
+    """
+    Read every sheet of a workbook that holds rows, as one extract of one layout.
+
+    Sheets without rows (no cell filled below the header) are skipped: nothing is lost. When
+    one sheet holds rows it is read as the file. When several do (a sheet a year), they must
+    have the same columns: they are read in order, each row's ``source_file`` naming its sheet
+    (``book.xlsx (sheet 2025)``) so that "row N" is found, and a note names them. Sheets with
+    rows but other columns (a README beside the data) are refused with each sheet's rows and
+    columns: a workbook is read whole or not at all, never half-read.
+    """
+    if not data:
+        msg = f"{name}: the file is empty. Save the extract from Excel again (.xlsx or CSV)."
+        raise EmptyInputError(msg)
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="openpyxl")
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as err:
+        msg = f"{name}: could not be read as an Excel workbook ({err}). Save it as .xlsx."
+        raise InputDataError(msg) from err
+    filled = {str(s): f for s, f in sheets.items() if bool(f.notna().to_numpy().any())}
+    if len(filled) <= 1:  # one sheet of rows (or none: the reader says "no rows")
+        frame = next(iter(filled.values()), next(iter(sheets.values()), pd.DataFrame()))
+        return _with_source(frame.apply(_clean), name)
+    layouts = {s: _unique_names(list(f.columns), f"{name} (sheet {s})") for s, f in filled.items()}
+    first = next(iter(filled))
+    if any(layout != layouts[first] for layout in layouts.values()):
+        found = "; ".join(_sheet_summary(s, len(f), layouts[s]) for s, f in filled.items())
+        msg = (
+            f"{name}: {len(filled)} sheets hold rows, but not under the same columns ({found}). "
+            "patchmap reads every sheet that holds rows as one extract: delete the sheets that "
+            "are not the extract (or move them to another workbook), or save each layout as its "
+            "own file."
+        )
+        raise InputDataError(msg)
+    parts = [_with_source(f.apply(_clean), f"{name} (sheet {s})")[1] for s, f in filled.items()]
+    read = ", ".join(f"{s!r} ({len(f):,} row{'s' * (len(f) != 1)})" for s, f in filled.items())
+    notes.append(f"{name}: {len(filled)} sheets of the same columns read: {read}.")
+    return layouts[first], pd.concat(parts, ignore_index=True)
+
+
+_FEW_COLUMNS: Final = 6
+
+
+def _sheet_summary(sheet: str, n_rows: int, columns: Sequence[str]) -> str:
+    """Say a sheet's rows and columns: ``'2025': 150 rows, columns Crime Ref, Offence, ...``."""
+    shown = ", ".join(columns[:_FEW_COLUMNS]) + (", ..." if len(columns) > _FEW_COLUMNS else "")
+    return f"{sheet!r}: {n_rows:,} row{'s' * (n_rows != 1)}, columns {shown}"
+
+
+def _rows(n: int, one: str = "", many: str = "") -> str:
+    """
+    Say ``n`` rows, singular for one, with a verb that agrees (``one`` or ``many``).
+
+    Examples
+    --------
+    >>> _rows(1, "lies", "lie"), _rows(2, "lies", "lie"), _rows(1)
+    ('1 row lies', '2 rows lie', '1 row')
+    """
+    verb = one if n == 1 else many
+    return f"{n} row{'s' * (n != 1)}{' ' * bool(verb)}{verb}"
 
 
 _SOURCE_COLUMNS: Final = frozenset({"source_file", "source_row"})
@@ -611,7 +690,7 @@ def _read_all(
                 continue
             seen.setdefault(len(data), []).append((name, data))
             files.append(name)
-            columns, frame, deferred = _read_table(name, data, given=given)
+            columns, frame, deferred = _read_table(name, data, given=given, notes=notes)
             unchecked |= deferred
             if frames and columns != layout:
                 msg = (
@@ -660,7 +739,7 @@ def _find_columns(
 ) -> dict[str, str]:
     """Role to column: the given names first, then the usual names."""
     real = [c for c in columns if c not in {"source_file", "source_row"}]
-    roles = {_ROLE_ALIASES.get(k, k): v for k, v in given.items()}
+    roles = _given_roles(given, source=source)
     if "dates" in roles:
         roles["dates"] = _date_order(roles["dates"])
     for role, column in roles.items():
@@ -685,6 +764,27 @@ def _find_columns(
     if "from" not in roles and all(r in by_norm for r in _SPLIT_ROLES):
         roles.update({r: by_norm[r] for r in _SPLIT_ROLES})
     _require_roles(roles, real, source=source)
+    return roles
+
+
+def _given_roles(given: Mapping[str, str], *, source: str) -> dict[str, str]:
+    """
+    Return the roles given with their aliases resolved (``date`` is ``from``).
+
+    A role given twice under its two names (``date`` and ``from``) and one column given for two
+    coordinates are refused, never one of them silently chosen.
+    """
+    roles: dict[str, str] = {}
+    for key, column in given.items():
+        role = _ROLE_ALIASES.get(key, key)
+        if role in roles and roles[role] != column:
+            msg = (
+                f"{source}: --columns gives the role {role} twice ({roles[role]!r} and "
+                f"{column!r}). Give each role once (app: Column names)."
+            )
+            raise InputDataError(msg)
+        roles[role] = column
+    _refuse_shared_coordinates(roles, source=source)
     return roles
 
 
@@ -1369,8 +1469,9 @@ def _times(
         )
     elif n_untimed:
         notes.append(
-            f"{n_untimed} rows have a date but no time: each is spread over its day (a 24-hour "
-            "window), not counted at 00:00."
+            f"{_rows(n_untimed, 'has', 'have')} a date but no time: "
+            f"{'it is' if n_untimed == 1 else 'each is'} spread over its day (a 24-hour window), "
+            "not counted at 00:00."
         )
     at_24 = None
     if "from" in roles and any(n.startswith(f"{roles['from']}: ") and _AT_24 in n for n in notes):
@@ -1381,18 +1482,35 @@ def _times(
 # --------------------------------------------------------------------------- coordinates
 
 
-def _numbers(raw: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None]:
+_THOUSANDS_RE: Final = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+"""A number with commas between groups of three digits before any decimal point (1,234.5)."""
+_DECIMAL_COMMA_RE: Final = re.compile(r"[+-]?\d*,\d+")
+"""A number written with a decimal comma (52,2051), as European locales save a CSV."""
+
+
+def _numbers(
+    raw: pd.Series, *, thousands: bool = True
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None]:
     """
     Text to float (missing and malformed values NaN), and where a value present is no number.
 
-    Arrow's cast when every value is clean; else pandas, value by value, with thousands
-    separators dropped. Where a value is no number is ``None`` when no value came out NaN
-    (then no value is missing or malformed).
+    Arrow's cast when every value is clean; else pandas, value by value. A comma is dropped only
+    as a thousands separator (``thousands``: digits grouped in threes before any decimal point,
+    459,937 or 1,234.5); any other comma (a decimal comma, 52,2051) makes the value no number.
+    Where a value is no number is ``None`` when no value came out NaN (then no value is missing
+    or malformed).
     """
     floats = _cast_numbers(raw)
     if floats is not None:
         return floats
-    numbers = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
+    text = raw
+    comma = raw.str.contains(",", regex=False).fillna(value=False).to_numpy(dtype=bool)
+    if comma.any():
+        grouped = np.zeros(len(raw), dtype=bool)
+        if thousands:
+            grouped = raw.str.fullmatch(_THOUSANDS_RE).fillna(value=False).to_numpy(dtype=bool)
+        text = raw.where(~comma | grouped).str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
     bad = (raw.notna() & numbers.isna()).to_numpy(dtype=bool)
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan), bad
 
@@ -1429,17 +1547,31 @@ def _coordinates(
             _clean_column(table, column, unchecked)
         unchecked.discard(column)  # proven clean, or cleaned
         raw = table[column]
-        numbers, bad = floats if floats is not None else _numbers(raw)
+        numbers, bad = floats if floats is not None else _numbers(raw, thousands=not geographic)
         if bad is not None and bad.any():
-            at = int(np.flatnonzero(bad)[0])
-            source, row = _origin(table, at)
-            msg = (
-                f"{source}: {int(bad.sum())} values in {roles[role]!r} are not numbers (first: "
-                f"row {row}, {raw.iloc[at]!r})."
-            )
-            raise InputDataError(msg)
+            _refuse_not_numbers(raw, bad, column=column, origin=table)
         out.append(numbers)
     return out[0], out[1], geographic
+
+
+def _refuse_not_numbers(
+    raw: pd.Series, bad: npt.NDArray[np.bool_], *, column: str, origin: pd.DataFrame
+) -> None:
+    """Refuse coordinates that are not numbers, naming the first; say so if a decimal comma."""
+    at = _first(bad)
+    source, row = _origin(origin, at)
+    first = str(raw.iloc[at])
+    advice = ""
+    if _DECIMAL_COMMA_RE.fullmatch(first):
+        advice = (
+            f" {first!r} looks like a number with a decimal comma: save the file with decimal "
+            f"points ({first.replace(',', '.')}), e.g. with Excel's decimal separator set to '.'."
+        )
+    msg = (
+        f"{source}: {int(bad.sum())} values in {column!r} are not numbers (first: row {row}, "
+        f"{first!r}).{advice}"
+    )
+    raise InputDataError(msg)
 
 
 def _detect_crs(
@@ -1531,13 +1663,15 @@ def _place(
     names = (roles["lon"], roles["lat"]) if geographic else (roles["x"], roles["y"])
     located = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
     in_gb = None if crs or geographic else in_gb_metres(a, b)  # what detection asks: once
-    source = _source_crs(a, b, located, crs=crs, names=names, origin=table, in_gb=in_gb)
+    source = _source_crs(
+        a, b, located, crs=crs, names=names, origin=table, in_gb=in_gb, geographic=geographic
+    )
     located = _without_placeholders(a, b, source=source, names=names, notes=notes)
     if source.srs == BNG or source.to_epsg() == BNG_EPSG:  # the common case: checks in metres
         outside = located & ~(in_gb_metres(a, b) if in_gb is None else in_gb)
         _refuse_all_outside(a, b, located, outside, where="in Great Britain", origin=table)
         if outside.any():
-            notes.append(f"{int(outside.sum())} rows lie outside Great Britain; set aside.")
+            notes.append(_set_aside(outside, "outside Great Britain"))
         far = outside
         if area is not None:
             outside = outside | (located & ~_in_given_area(area, a, b, source))
@@ -1553,10 +1687,8 @@ def _place(
     )
     target = _target_crs(np.where(outside, np.nan, lon), np.where(outside, np.nan, lat))
     if outside.any():
-        notes.append(
-            f"{int(outside.sum())} rows lie outside the area where {source.to_string()} is valid "
-            f"({source.name}); set aside."
-        )
+        where = f"outside the area where {source.to_string()} is valid ({source.name})"
+        notes.append(_set_aside(outside, where))
     if source.equals(target):
         x, y = a, b  # no round trip through degrees: keep the metres as written
     else:
@@ -1566,12 +1698,12 @@ def _place(
     if target_is_bng:
         out_gb = located & ~outside & ~in_gb_metres(x, y)
         if out_gb.any():
-            notes.append(f"{int(out_gb.sum())} rows lie outside Great Britain; set aside.")
+            notes.append(_set_aside(out_gb, "outside Great Britain"))
         outside = outside | out_gb
     else:
         far = located & ~outside & ~_in_area_of_use(target, lon, lat, margin_deg=3.0)
         if far.any():
-            notes.append(f"{int(far.sum())} rows lie far outside {target.name}; set aside.")
+            notes.append(_set_aside(far, f"far outside {target.name}"))
         outside = outside | far
         notes.append(
             f"The data lie outside Great Britain: events are in {target.name} "
@@ -1584,6 +1716,11 @@ def _place(
         x=x, y=y, located=located, outside=outside, far=far, target=target, source=source,
         target_is_bng=target_is_bng,
     )  # fmt: skip
+
+
+def _set_aside(rows: npt.NDArray[np.bool_], where: str) -> str:
+    """Say how many rows lie ``where`` (``outside Great Britain``), set aside."""
+    return f"{_rows(int(rows.sum()), 'lies', 'lie')} {where}; set aside."
 
 
 def _without_placeholders(
@@ -1606,8 +1743,8 @@ def _without_placeholders(
         zero = (a == 0) | (b == 0)
     if zero.any():
         notes.append(
-            f"{int(zero.sum())} rows have a coordinate of 0 in {names[0]!r} or {names[1]!r}, a "
-            "placeholder for 'no location'; counted as without location."
+            f"{_rows(int(zero.sum()), 'has', 'have')} a coordinate of 0 in {names[0]!r} or "
+            f"{names[1]!r}, a placeholder for 'no location'; counted as without location."
         )
     located: npt.NDArray[np.bool_] = np.isfinite(a) & np.isfinite(b) & ~zero
     return located
@@ -1626,12 +1763,15 @@ def _source_crs(
     names: tuple[str, str],
     origin: pd.DataFrame,
     in_gb: npt.NDArray[np.bool_] | None = None,
+    geographic: bool = False,
 ) -> CRS:
     """
     Return the CRS given, or detected; refuse longitude and latitude that look swapped.
 
-    Messages about every row together name every file of ``origin``; a swapped pair names the
-    file and row of the first point that lies in Great Britain only when read swapped.
+    Columns found in the longitude and latitude roles (``geographic``) are read as WGS84
+    without a CRS given, never as metres (see :func:`_lonlat_crs`). Messages about every row
+    together name every file of ``origin``; a swapped pair names the file and row of the first
+    point that lies in Great Britain only when read swapped.
     """
     if crs:
         source = _user_crs(crs, origin=origin)
@@ -1641,9 +1781,52 @@ def _source_crs(
         known = (a, b)  # the usual case: no copy
         if some_zero.any():
             known = (np.where(some_zero, np.nan, a), np.where(some_zero, np.nan, b))
-        source = _detect_crs(*known, names=names, origin=origin, in_gb=in_gb)
+        if geographic:
+            source = _lonlat_crs(*known, names=names, origin=origin)
+        else:
+            source = _detect_crs(*known, names=names, origin=origin, in_gb=in_gb)
     _refuse_swapped(a, b, located, source=source, names=names, origin=origin)
     return source
+
+
+def _lonlat_crs(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    *,
+    names: tuple[str, str],
+    origin: pd.DataFrame,
+) -> CRS:
+    """
+    Return WGS84 for columns named as longitude and latitude when most points are in degrees.
+
+    Such columns are never read as metres without a CRS given: when most points are not in
+    degree ranges (a longitude within 180 of 0, a latitude within 90) they are refused. The few
+    out of range (a latitude of 95) are then counted outside where EPSG:4326 is valid, as other
+    rows outside the area are. Rows not finite are not looked at.
+    """
+    wgs84 = CRS.from_user_input(WGS84)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    xs, ys = (lon, lat) if ok.all() else (lon[ok], lat[ok])  # the usual case: no copy
+    if not len(xs) or bool(
+        xs.min() >= -180 and xs.max() <= 180 and ys.min() >= -90 and ys.max() <= 90  # noqa: PLR2004
+    ):  # min and max first: no array of absolute values for clean files
+        return wgs84
+    degrees = (np.abs(xs) <= 180) & (np.abs(ys) <= 90)  # noqa: PLR2004
+    if degrees.mean() > _MOST:
+        return wgs84
+    at = _first(~degrees)
+    file, row = _origin(origin, int(np.flatnonzero(ok)[at]))
+    n_not = int((~degrees).sum())
+    msg = (
+        f"{_files(origin)}: {names[0]!r} and {names[1]!r} are named as longitude and latitude, "
+        f"but {n_not:,} of the {len(xs):,} points {'is' if n_not == 1 else 'are'} not in "
+        "degrees (first: "
+        f"{file} row {row}, {xs[at]:,.2f}, {ys[at]:,.2f}; a longitude lies within 180 of 0, a "
+        "latitude within 90). If they are metres, give their system with --crs EPSG:NNNN "
+        f"(app: CRS; 27700 for British National Grid), or name them with --columns "
+        f"x={names[0]},y={names[1]} (app: Column names)."
+    )
+    raise CRSError(msg)
 
 
 def _refuse_degrees_as_metres(
@@ -1828,7 +2011,8 @@ def read_incidents(
     ----------
     paths
         Files, folders (every .csv and .xlsx inside) or uploads ``(name, bytes)``; files of one
-        layout. Identical files are read once.
+        layout. Identical files are read once. A workbook is read whole: every sheet that holds
+        rows, all of one layout (rows then name their sheet: ``book.xlsx (sheet 2025)``).
     columns
         Role to column name (roles in :data:`COLUMN_ROLES`, e.g. ``{"x": "Easting", "from":
         "Committed From"}``); roles not given are found by their usual names.
@@ -2069,23 +2253,24 @@ def _report(  # noqa: PLR0913 - one field per bucket
         kept = table.loc[reason == 0, data_columns]
         n_possible = int(kept.duplicated(keep="first").sum())
         if n_possible:
+            one = n_possible == 1
             notes.append(
-                f"{n_possible} rows are identical to an earlier row; with no crime reference "
-                "column they are kept (two crimes can share a time and place) but may be "
-                "duplicates."
+                f"{_rows(n_possible, 'is', 'are')} identical to an earlier row; with no crime "
+                f"reference column {'it is' if one else 'they are'} kept (two crimes can share a "
+                f"time and place) but may be {'a duplicate' if one else 'duplicates'}."
             )
     if counts["duplicate"]:
         notes.append(
-            f"{counts['duplicate']} rows repeat a crime reference; one copy of each is kept: "
-            "a usable one (with a date and a place) first, then the most complete, then the "
-            "first by file name and row."
+            f"{_rows(counts['duplicate'], 'repeats', 'repeat')} a crime reference; one copy of "
+            "each is kept: a usable one (with a date and a place) first, then the most complete, "
+            "then the first by file name and row."
             + (_differing_copies(table, reason, ids) if ids is not None else "")
         )
     # rows outside Great Britain (or the CRS's area) have their own note already
     n_far = int((placed.far & (reason == _OUTSIDE)).sum())
     counts_noted = {**counts, "outside area": counts["outside area"] - n_far}
     notes.extend(
-        f"{counts_noted[label]} rows set aside: {label}."
+        f"{_rows(counts_noted[label])} set aside: {label}."
         for label in _REASONS[1:]
         if counts_noted[label]
     )

@@ -85,5 +85,5 @@ def test_a_row_outside_great_britain_is_counted_there_with_one_note() -> None:
     summary = summarise(area, Selection())
     assert (summary.n_outside_gb, summary.n_set_aside, summary.n_rows_read) == (1, 2, 7)
     assert [n for n in area.notes if "outside" in n] == [
-        "1 rows lie outside Great Britain; set aside."
+        "1 row lies outside Great Britain; set aside."
     ]

@@ -504,6 +504,44 @@ def _coordinate_cases() -> list[ExtractCase]:
             counts={**DEMO_LOADED, "source_crs": "EPSG:4326"},
         ),
         ExtractCase(
+            "wgs84-decimal-commas",
+            g,
+            _demo_up(
+                lambda f: _lonlat(f).assign(
+                    Longitude=lambda x: x["Longitude"].str.replace(".", ",", regex=False),
+                    Latitude=lambda x: x["Latitude"].str.replace(".", ",", regex=False),
+                )
+            ),
+            message=(
+                "300 values in 'Longitude' are not numbers (first: row 2,",
+                "looks like a number with a decimal comma: save the file with decimal points",
+            ),
+        ),
+        ExtractCase(
+            "wgs84-a-latitude-out-of-range",
+            g,
+            _demo_up(lambda f: _set("Latitude", [4], "95.000000")(_lonlat(f))),
+            counts={
+                **DEMO_LOADED,
+                "n_events": 299,
+                "n_outside_area": 1,
+                "n_at_midnight": None,
+                "n_windows_spread": None,
+                "source_crs": "EPSG:4326",
+                "note": "outside the area where EPSG:4326 is valid",
+            },
+        ),
+        ExtractCase(
+            "metres-named-longitude-latitude",
+            g,
+            _demo_up(lambda f: f.rename(columns={"Easting": "Longitude", "Northing": "Latitude"})),
+            message=(
+                "'Longitude' and 'Latitude' are named as longitude and latitude, but 300 of",
+                "the 300 points are not in degrees",
+                "--crs EPSG:NNNN",
+            ),
+        ),
+        ExtractCase(
             "wgs84-swapped",
             g,
             _demo_up(functools.partial(_lonlat, swap=True)),
@@ -784,7 +822,29 @@ def _file_cases() -> list[ExtractCase]:
             "xlsx-data-on-second-sheet",
             g,
             lambda k, d: _up("rms.xlsx", _xlsx({"Summary": pd.DataFrame(), "Crimes": k.rows})),
-            message=("rms.xlsx: the first sheet ('Summary') holds no rows", "'Crimes'"),
+            counts={**DEMO_LOADED},
+        ),
+        ExtractCase(
+            "xlsx-a-sheet-a-year",
+            g,
+            lambda k, d: _up(
+                "rms.xlsx", _xlsx({"2024": k.rows.iloc[:120], "2025": k.rows.iloc[120:]})
+            ),
+            counts={
+                **DEMO_LOADED,
+                "note": "rms.xlsx: 2 sheets of the same columns read: '2024' (120 rows), '2025'",
+            },
+        ),
+        ExtractCase(
+            "xlsx-readme-sheet-with-rows",
+            g,
+            lambda k, d: _up(
+                "rms.xlsx", _xlsx({"README": pd.DataFrame({"Notes": ["Q1"]}), "Crimes": k.rows})
+            ),
+            message=(
+                "rms.xlsx: 2 sheets hold rows, but not under the same columns ('README': 1 row,",
+                "'Crimes': 300 rows",
+            ),
         ),
         ExtractCase(
             "semicolons",

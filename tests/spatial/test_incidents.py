@@ -68,7 +68,7 @@ def test_every_row_lands_in_exactly_one_bucket() -> None:
             "window ends before it starts",
         ]
     )
-    assert "1 rows lie outside Great Britain; set aside." in r.notes
+    assert "1 row lies outside Great Britain; set aside." in r.notes
     assert not any("set aside: outside area" in n for n in r.notes)  # one note for one row
     assert inc.rejected.loc[inc.rejected["reason"] == "duplicate", "source_row"].tolist() == [4]
     assert inc.events["incident_id"].tolist() == ["A1", "A2", "A7"]
@@ -367,7 +367,7 @@ def test_zero_longitude_and_latitude_are_placeholders_but_greenwich_is_not() -> 
     inc = read_incidents([_csv(rows, header)])
     assert inc.events["incident_id"].tolist() == ["G1", "G2"]
     assert (inc.report.n_without_location, inc.report.n_outside_area) == (1, 0)
-    assert any("1 rows have a coordinate of 0" in n for n in inc.report.notes)
+    assert any("1 row has a coordinate of 0" in n for n in inc.report.notes)
 
 
 def test_longitude_latitude_given_as_metres_are_refused() -> None:
@@ -409,7 +409,7 @@ def test_a_date_without_a_time_is_its_whole_day_in_every_layout(header: str, row
     assert np.allclose(wednesday, 1 / 24)  # spread over the day, not one event at 00:00
     assert week.table[0, 22] == pytest.approx(1.0)  # T2, Monday 13 January 22:00-23:00
     assert week.table.sum() == pytest.approx(2.0)
-    assert "1 rows have a date but no time" in " ".join(r.notes)
+    assert "1 row has a date but no time: it is spread" in " ".join(r.notes)
 
 
 def test_a_repeated_reference_keeps_its_usable_copy_whatever_the_file_order() -> None:
