@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 
 from app_pages import _ui
 from hotspots.when import (
+    DEFAULT_MAX_WINDOW_H,
     events_by_period,
     n_recorded_at_midnight,
     outside_wards_note,
@@ -209,7 +210,12 @@ marked = when_file_metadata(
     is_demo=extract_key.startswith("demo:"),
     ward_file=bool(chosen),
     period=month_range,
-    filters={"crime_types": ", ".join(types or ()) or "all", "dates": f"{dates[0]} to {dates[1]}"},
+    filters={
+        "crime_types": ", ".join(types or ()) or "all",
+        "dates": f"{dates[0]} to {dates[1]}",
+        "midnight": inc.report.midnight,
+        "max_window_h": f"{DEFAULT_MAX_WINDOW_H:g}",
+    },
 )  # the command's marker: police only
 st.download_button(
     "Download the hour-of-week table (CSV)",

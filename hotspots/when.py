@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_MIN_BLOCK_H",
     "DEFAULT_N_PERMUTATIONS",
     "HOURS_PER_WEEK",
+    "MAX_BLOCK_H",
     "MIN_LIFT",
     "PATTERN_ALPHA",
     "WHEN_JSON_KEYS",
@@ -73,6 +74,8 @@ FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """Rows of the hour-of-week table, Monday first."""
 HOURS_PER_WEEK: Final = 168
+MAX_BLOCK_H: Final = 23
+"""The longest patrol window: 24 hours would be a whole day from an hour to the same hour."""
 DEFAULT_MAX_WINDOW_H: Final = 168.0
 """Windows longer than this (7 days) are counted apart, not spread over the week."""
 DEFAULT_MIN_BLOCK_H: Final = 2
@@ -439,12 +442,13 @@ def patrol_windows(
     Raises
     ------
     ParameterError
-        When the block lengths are not 1 <= ``min_hours`` <= ``max_hours`` <= 24.
+        When the block lengths are not 1 <= ``min_hours`` <= ``max_hours`` <= 23 (a block of
+        24 hours is a whole day, from any hour to the same hour: no window to patrol).
     """
-    if not 1 <= min_hours <= max_hours <= 24:  # noqa: PLR2004
+    if not 1 <= min_hours <= max_hours <= MAX_BLOCK_H:
         msg = (
-            "Block lengths must satisfy 1 <= min_hours <= max_hours <= 24; "
-            f"got {min_hours}, {max_hours}."
+            f"Patrol windows last 1 to {MAX_BLOCK_H} hours, the shortest no longer than the "
+            f"longest; got {min_hours} to {max_hours} (command: --block-hours MIN-MAX, e.g. 2-6)."
         )
         raise ParameterError(msg)
     n = how.n_counted

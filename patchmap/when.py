@@ -66,9 +66,17 @@ def add_when(parser: argparse.ArgumentParser) -> None:
 
 
 def _block_hours(text: str) -> tuple[int, int]:
+    from hotspots.when import MAX_BLOCK_H
+
     low, sep, high = text.partition("-")
     if not (sep and low.strip().isdigit() and high.strip().isdigit()):
         msg = f"--block-hours {text!r}: write MIN-MAX in hours, e.g. 2-6."
+        raise ParameterError(msg)
+    if not 1 <= int(low) <= int(high) <= MAX_BLOCK_H:
+        msg = (
+            f"--block-hours {text}: a patrol window lasts 1 to {MAX_BLOCK_H} hours, MIN no more "
+            "than MAX, e.g. 2-6."
+        )
         raise ParameterError(msg)
     return int(low), int(high)
 
@@ -201,6 +209,8 @@ def _metadata(
         "crime_types": ", ".join(args.crime_type or ()) or "all",
         "months": args.months or "all",
         "hours": args.hours or "all",
+        "midnight": incidents.report.midnight,  # 00:00 as recorded, or spread over its day
+        "max_window_h": f"{args.max_window_h:g}",  # longer windows are counted apart
     }
     period = None
     if len(events):
@@ -233,7 +243,7 @@ def _write(
     area = _area_text(args, label)
     metadata = _metadata(args, incidents, events, title=title, area=area)
     path: Path = args.out
-    table = path.with_suffix(".csv")
+    table = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
     table.write_text(hour_of_week_csv(how, metadata=metadata), encoding="utf-8")
     chart = path if path.suffix.lower() in {".png", ".html"} else path.with_suffix(".png")
     if chart.suffix.lower() == ".html":

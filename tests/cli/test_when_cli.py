@@ -426,3 +426,26 @@ def test_summary_of_an_extract_says_why_its_rows_were_set_aside(
     out = capsys.readouterr().out
     assert "  set aside                 2  (window ends before it starts, without time)" in out
     assert "copies" not in out
+
+
+@pytest.mark.parametrize("blocks", ["0-6", "24-24", "6-2"])
+def test_block_hours_outside_a_day_are_refused_in_the_options_words(
+    blocks: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["when", "--demo", "--block-hours", blocks]) == 2
+    assert capsys.readouterr().err == (
+        f"patchmap: error: --block-hours {blocks}: a patrol window lasts 1 to 23 hours, MIN no "
+        "more than MAX, e.g. 2-6.\n"
+    )
+
+
+def test_the_table_file_keeps_its_name_and_says_the_settings_that_change_it(
+    extract_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "Night.CSV"
+    argv = ["when", "--incidents", str(extract_path), "--midnight", "unknown"]
+    assert cli.main([*argv, "--max-window-h", "72", "--out", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Night.CSV", "Night.png"]
+    head = out.read_text(encoding="utf-8").splitlines()
+    assert "# Filter midnight: unknown" in head
+    assert "# Filter max_window_h: 72" in head
