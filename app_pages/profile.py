@@ -257,7 +257,8 @@ else:
             key="profile_problems",
             hide_index=True,
             width="stretch",
-        )
+            column_config={"score": st.column_config.NumberColumn(format="%,.1f")},
+        )  # scores are means of ranks' scores (6.6667): one decimal, as the reasons say them
         with st.expander("Why each problem scores as it does"):
             for row in problems.itertuples():
                 st.markdown(

@@ -299,6 +299,9 @@ def _add_problem_form(ctx: _ui.Context, engine: Engine) -> None:
             description = str(st.session_state.get(PROBLEM_DESCRIPTION_KEY, ""))
             stage = st.session_state.get(PROBLEM_STAGE_KEY, "scanning")
             ward = st.session_state.get(PROBLEM_WARD_KEY) or None
+            if not title.strip():  # an empty form (a second click after a save, say): no error
+                st.warning("Give the problem a title: nothing was added.")
+                return
             _ui.guarded(
                 "adding the problem",
                 _write,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -237,3 +238,11 @@ def test_the_profile_keeps_its_choices_while_another_page_is_shown() -> None:
     other = next(w for w in at.selectbox(key="profile_area").options if w != ward)
     at.multiselect(key=_ui.WARDS_KEY).set_value([other]).run()
     assert at.selectbox(key="profile_area").value == other
+
+
+def test_problem_scores_show_one_decimal() -> None:
+    at = _profile_page()
+    (shown,) = [d for d in at.dataframe if "score" in d.value.columns]
+    assert len(shown.value) > 0  # the demo ranks problems
+    config = json.loads(shown.proto.columns)
+    assert config["score"]["type_config"]["format"] == "%,.1f"  # 6.7, not 6.6667

@@ -109,6 +109,21 @@ def test_the_same_form_submitted_twice_adds_one_record(engine: Engine) -> None:
         assert len(list_problems(session)) == 3
 
 
+def test_a_second_click_on_the_emptied_form_adds_nothing_and_keeps_the_page(
+    engine: Engine,
+) -> None:
+    at = _tasking()
+    at.text_input(key=page.PROBLEM_TITLE_KEY).set_value("Cycle theft")
+    at.button(key=page.ADD_PROBLEM_KEY).click().run()
+    at.button(key=page.ADD_PROBLEM_KEY).click().run()  # the form emptied by the save
+    assert not at.exception
+    assert not at.error  # not "title must not be empty."
+    assert [w.value for w in at.warning] == ["Give the problem a title: nothing was added."]
+    assert list(at.dataframe[0].value["title"]) == ["Cycle theft"]  # the log still shown
+    with Session(engine) as session:
+        assert [p.title for p in list_problems(session)] == ["Cycle theft"]
+
+
 def test_a_change_without_a_name_is_refused(engine: Engine) -> None:
     at = _tasking(user=None)
     at.text_input(key=page.PROBLEM_TITLE_KEY).set_value("Anonymous")
