@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+import numpy as np
 import pandas as pd
 
 from boundaries.population import PopulationMethod, ward_population
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     import geopandas as gpd
+    import numpy.typing as npt
 
     from boundaries.dataset import StudyArea
     from spatial.grid import Grid
@@ -435,21 +437,57 @@ def _rate_and_rank(
     return _Rated(population, method_label, rank, len(units), basis, notes)
 
 
-def _hotspots(points: gpd.GeoDataFrame, grid: Grid) -> dict[str, object]:
-    """Summarise Gi* (queen, FDR) on the profile's cells: hot cells and their share of crime."""
+def _hotspots(points: gpd.GeoDataFrame, grid: Grid) -> tuple[dict[str, object], str | None]:
+    """
+    Summarise Gi* (queen, FDR) on the profile's cells: hot cells and their share of crime.
+
+    Returns the summary and, when the hot cells hold less crime than their share of the cells,
+    a note saying why (:func:`_sparse_hot_cells_note`); else None.
+    """
     if points.empty:
-        return {}
+        return {}, None
     result = gi_star(count_points(points, grid), grid=grid)
     cells = result.cells
     hot = cells["gi_bin"].to_numpy() >= 2  # noqa: PLR2004 - hot at 95 % or more
     n_in_hot = float(cells.loc[hot, "n_crimes"].sum())
-    return {
+    share = n_in_hot / len(points)
+    summary = {
         "cell_size_m": HOTSPOT_CELL_SIZE_M,
         "n_cells": len(cells),
         "n_hot_cells": int(hot.sum()),
-        "share_of_crime_in_hot_cells": round(n_in_hot / len(points), 4),
+        "share_of_crime_in_hot_cells": round(share, 4),
         "convention": result.convention,
     }
+    note = None
+    if hot.any() and share < hot.mean():
+        note = _sparse_hot_cells_note(cells, hot, share)
+    return summary, note
+
+
+def _sparse_hot_cells_note(
+    cells: gpd.GeoDataFrame, hot: npt.NDArray[np.bool_], share: float
+) -> str:
+    """
+    Say why hot cells can hold little crime: Gi* tests each cell with the 8 around it.
+
+    A cell is hot when its neighbourhood is busy, so the cells around one very busy place can
+    be hot while that place, whose own neighbourhood is quiet, is not (and cells at the area's
+    edge, with fewer neighbours, reach significance sooner). An inspector reading "5 hot cells,
+    0 % of crime" would take it for a bug without this sentence.
+    """
+    busiest = cells.iloc[int(np.argmax(cells["n_crimes"].to_numpy()))]
+    n_hot = int(hot.sum())
+    text = (
+        f"The {n_hot} hot cell{'s' * (n_hot != 1)} hold{'s' * (n_hot == 1)} {share:.0%} of the "
+        "crime: Gi* tests each cell with the 8 cells around it, so a cell is hot when its "
+        "surroundings are busy, not always when it is."
+    )
+    if str(busiest["hotspot"]).startswith("Hot"):
+        return text
+    return (
+        f"{text} The busiest cell ({int(busiest['n_crimes']):,} crimes) is not significant on "
+        "its own: see the top locations."
+    )
 
 
 def _persistence(points: gpd.GeoDataFrame, grid: Grid, months: tuple[str, ...]) -> dict[str, int]:
@@ -570,6 +608,7 @@ def build_profile(
         str(m): (int(monthly.get(m - 12, 0)) if str(m - 12) in loaded else None) for m in period
     }
     by_type = ranked_counts(crime_type_labels(in_period["crime_type"]))  # (blank) too, as summaries
+    hot, hot_note = _hotspots(in_period, grid)
     return Profile(
         area_name=name,
         wards=chosen_wards,
@@ -588,9 +627,9 @@ def build_profile(
         rank_basis=rated.basis,
         changes=tuple(c for c in changes if c is not None),
         top_locations=_top_locations(in_period),
-        hotspots=_hotspots(in_period, grid),
+        hotspots=hot,
         persistence=_persistence(all_months, grid, area_months),
-        notes=tuple(notes),
+        notes=(*notes, *([hot_note] if hot_note else [])),
         eva_findings=None
         if findings is None
         else summarise_findings(findings, ward_frame, months=(str(period[0]), str(period[-1]))),

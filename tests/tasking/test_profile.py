@@ -242,3 +242,24 @@ def test_profile_feeds_the_findings_of_its_wards_only(demo_area: StudyArea) -> N
     assert {k: v for k, v in profile.to_dict().items() if k != "eva_findings"} == {
         k: v for k, v in without.to_dict().items() if k != "eva_findings"
     }
+
+
+def test_hot_cells_that_hold_little_crime_are_explained(cambridge: StudyArea) -> None:
+    # King's Hedges, 2025-07..09: 100 of its 381 crimes at the supermarket, whose cell is not
+    # significant after the correction (z 2.66, adjusted p 0.10) while 5 empty cells around it
+    # are: "5 hot cells, 0 % of crime" with no word of why would read as a bug
+    hedges = build_profile(cambridge, wards=("King's Hedges",), months=("2025-07", "2025-09"))
+    assert (hedges.hotspots["n_hot_cells"], hedges.hotspots["share_of_crime_in_hot_cells"]) == (
+        5,
+        0.0,
+    )
+    assert (
+        "The 5 hot cells hold 0% of the crime: Gi* tests each cell with the 8 cells around it, "
+        "so a cell is hot when its surroundings are busy, not always when it is. The busiest "
+        "cell (100 crimes) is not significant on its own: see the top locations."
+    ) in hedges.notes
+    market = build_profile(cambridge, wards=("Market",), months=("2025-07", "2025-09"))
+    share = market.hotspots["share_of_crime_in_hot_cells"]
+    assert isinstance(share, float)
+    assert share > market.hotspots["n_hot_cells"] / market.hotspots["n_cells"]  # type: ignore[operator]
+    assert not any("hot cell" in n for n in market.notes)
