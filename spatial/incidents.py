@@ -64,6 +64,7 @@ from spatial.validate import (
     in_gb_metres,
     read_file_bytes,
     refuse_not_csv,
+    refuse_other_separator,
     without_blank_rows,
 )
 
@@ -567,12 +568,7 @@ def _read_csv_text(
     if not header:
         msg = f"{name}: the file is empty. Export the extract as CSV with a header row."
         raise EmptyInputError(msg)
-    if len(header) == 1 and ";" in header[0]:
-        msg = (
-            f"{name}: the file is separated by semicolons, not commas. Save it as "
-            "comma-separated CSV (in Excel: CSV UTF-8 (Comma delimited))."
-        )
-        raise InputDataError(msg)
+    refuse_other_separator(header, source=name, advice="", line=text)
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     try:
         table = pa_csv.read_csv(
@@ -1127,6 +1123,10 @@ def _files(table: pd.DataFrame) -> str:
 
 
 _DATE_ADVICE: Final = "Use UK day-first (03/01/2025 22:15) or ISO (2025-01-03 22:15) dates."
+_TIME_ADVICE: Final = (
+    "A time column holds 24-hour times of day: 22:15, 22:15:00, 2215 or 22.15 (00:00 to 23:59; "
+    "no AM/PM, no 24:00)."
+)
 
 
 def _raise_unparsed(
@@ -1136,8 +1136,9 @@ def _raise_unparsed(
     column: str,
     origin: pd.DataFrame,
     advice: str = _DATE_ADVICE,
+    what: str = "dates",
 ) -> None:
-    """Refuse values that are not dates, naming the file and row of the first."""
+    """Refuse values that are not ``what`` (dates), naming the file and row of the first."""
     bad = values.notna() & parsed.isna()
     if bad.any():
         at = bad.to_numpy().nonzero()[0][0]
@@ -1149,7 +1150,7 @@ def _raise_unparsed(
                 "(dd/mm/yyyy hh:mm) in Excel before saving the CSV, or save it as .xlsx."
             )
         msg = (
-            f"{source}: {int(bad.sum())} values in {column!r} are not dates patchmap can read "
+            f"{source}: {int(bad.sum())} values in {column!r} are not {what} patchmap can read "
             f"(first: row {row}, {first!r}). {advice}"
         )
         raise InputDataError(msg)
@@ -1209,7 +1210,9 @@ def _strip_offset(values: pd.Series, *, column: str, notes: list[str]) -> tuple[
 def _parse_time_of_day(values: pd.Series, *, column: str, origin: pd.DataFrame) -> pd.Series:
     """Parse times ``22:15``, ``22:15:00`` or ``2215`` into a timedelta since midnight."""
     parsed = _try_formats(values, ("%H:%M:%S", "%H:%M", "%H%M", "%H.%M"))
-    _raise_unparsed(values, parsed, column=column, origin=origin)
+    _raise_unparsed(
+        values, parsed, column=column, origin=origin, advice=_TIME_ADVICE, what="times of day"
+    )
     since_midnight: pd.Series = parsed - parsed.dt.normalize()
     return since_midnight
 

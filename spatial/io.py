@@ -686,11 +686,12 @@ def _parse_csv(name: str, data: bytes) -> pd.DataFrame:
     Arrow refuses both, so only a file it could not read is looked through row by row).
     """
     text = decode_text(data, source=name)
+    line = text.split("\n", 1)[0].rstrip("\r")
     try:
-        header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
+        header = next(csv.reader([line]), [])
     except csv.Error:
         header = []  # pandas names what is wrong with it
-    refuse_other_separator(header, source=name, advice=_REDOWNLOAD)
+    refuse_other_separator(header, source=name, advice=_REDOWNLOAD, line=line)
     fast = _arrow_csv(data, text)
     try:
         frame = (

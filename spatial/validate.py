@@ -490,13 +490,19 @@ _SEPARATORS: Final = ((";", "semicolons"), ("\t", "tabs"))
 _SHOWN_CHARS: Final = 60
 
 
-def refuse_other_separator(header: Sequence[str], *, source: str, advice: str) -> None:
+def refuse_other_separator(
+    header: Sequence[str], *, source: str, advice: str, line: str | None = None
+) -> None:
     r"""
     Refuse a CSV separated by semicolons or tabs: its header, read with commas, is one field.
 
     Excel saves "CSV" with semicolons where the decimal separator is a comma (much of Europe),
     and some exports use tabs; read as comma-separated, such a file has one column named
     ``Crime ID;Month;...``, and a "missing columns" message would list the columns it lacks.
+    With the header ``line`` as written, a header that splits into more than twice as many
+    fields at semicolons (or tabs) as at commas is refused too: a quoted name holding a comma
+    (``"Offence, kind"``) splits a semicolon header into a few fields, not one; a
+    comma-separated header with a semicolon in one name is not refused.
 
     Parameters
     ----------
@@ -506,11 +512,14 @@ def refuse_other_separator(header: Sequence[str], *, source: str, advice: str) -
         The file's name, used in messages.
     advice
         How to get the file right, ending the message.
+    line
+        The header line as written, when the caller has it.
 
     Raises
     ------
     InputDataError
-        When the header is one field holding semicolons or tabs.
+        When the header is one field holding semicolons or tabs, or ``line`` splits into more
+        than twice as many fields at either.
 
     Examples
     --------
@@ -519,18 +528,31 @@ def refuse_other_separator(header: Sequence[str], *, source: str, advice: str) -
     Traceback (most recent call last):
     ...
     spatial.errors.InputDataError: x.csv: the file is separated by semicolons, not commas ...
+    >>> line = 'Ref;"Place, area";X;Y;Z'
+    >>> refuse_other_separator(next(csv.reader([line])), source="x.csv", advice="", line=line)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    spatial.errors.InputDataError: x.csv: ... (its header splits into 5 fields at semicolons ...
+    >>> refuse_other_separator(["Ref", "Offence;kind", "X"], source="x.csv", advice="",
+    ...                        line="Ref,Offence;kind,X")
     """
-    if len(header) != 1:
-        return
-    field = header[0] if len(header[0]) <= _SHOWN_CHARS else header[0][: _SHOWN_CHARS - 3] + "..."
     for separator, name in _SEPARATORS:
-        if separator in header[0]:
-            msg = (
-                f"{source}: the file is separated by {name}, not commas (its header is one "
-                f"field: {field!r}). Save it as comma-separated CSV (in Excel: CSV UTF-8 "
-                f"(Comma delimited)), with a full stop as the decimal separator. {advice}"
-            ).rstrip()
-            raise InputDataError(msg)
+        n_fields = 0 if line is None else len(line.rstrip("\r\n").split(separator))
+        if len(header) == 1 and separator in header[0]:
+            field = header[0]
+            shown = field if len(field) <= _SHOWN_CHARS else field[: _SHOWN_CHARS - 3] + "..."
+            why = f"its header is one field: {shown!r}"
+        elif n_fields > 2 * len(header):
+            why = f"its header splits into {n_fields} fields at {name} and {len(header)} at commas"
+        else:
+            continue
+        msg = (
+            f"{source}: the file is separated by {name}, not commas ({why}). Save it as "
+            "comma-separated CSV (in Excel: CSV UTF-8 (Comma delimited)), with a full stop as "
+            f"the decimal separator. {advice}"
+        ).rstrip()
+        raise InputDataError(msg)
 
 
 def decode_text(data: bytes, *, source: str, advice: str | None = None) -> str:

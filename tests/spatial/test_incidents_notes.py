@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spatial.errors import CRSError
+from spatial.errors import CRSError, InputDataError
 from spatial.incidents import read_incidents
 
 HEADER = "Crime Ref,Committed From,Committed To,Offence,Easting,Northing\n"
@@ -73,3 +73,34 @@ def test_one_point_not_in_degrees_is_said_in_the_singular() -> None:
     rows = "A1,13/01/2025 10:00,Theft,0.1218,52.2051\nA2,13/01/2025 11:00,Theft,545000,258000\n"
     with pytest.raises(CRSError, match=r"but 1 of the 2 points is not in degrees \(first: "):
         _notes(rows, header)
+
+
+@pytest.mark.parametrize("time", ["10:15 PM", "24:30", "noon"])
+def test_a_time_column_that_is_not_24_hour_times_says_what_a_time_is(time: str) -> None:
+    header = "Crime Ref,Offence,Date,Time,Easting,Northing\n"
+    row = f"A1,Theft,13/01/2025,{time},453850,269500\n"
+    with pytest.raises(InputDataError) as err:
+        read_incidents([("extract.csv", (header + row).encode())])
+    assert str(err.value) == (
+        f"extract.csv: 1 values in 'Time' are not times of day patchmap can read (first: row 2, "
+        f"{time!r}). A time column holds 24-hour times of day: 22:15, 22:15:00, 2215 or 22.15 "
+        "(00:00 to 23:59; no AM/PM, no 24:00)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "separator"),
+    [
+        ("Crime Ref\tOffence\tCommitted From\tEasting\tNorthing\n", "tabs"),
+        ('Crime Ref;"Offence, kind";Committed From;Easting;Northing\n', "semicolons"),
+    ],
+)
+def test_an_extract_separated_by_tabs_or_semicolons_is_named_as_such(
+    header: str, separator: str
+) -> None:
+    row = header.replace("Crime Ref", "A1").replace('"Offence, kind"', "Theft")
+    with pytest.raises(InputDataError) as err:
+        read_incidents([("extract.csv", (header + row).encode())])
+    assert str(err.value).startswith(
+        f"extract.csv: the file is separated by {separator}, not commas ("
+    )
