@@ -1997,6 +1997,11 @@ def _read_sources(run: _Run, sources: Sequence[Path], first: int) -> tuple[int, 
                     continue
                 if digest in known:
                     n_skipped += 1
+                    if Path(blob.name).name != Path(known[digest]).name:  # a copy, renamed
+                        run.notes.append(
+                            f"{blob.name} is identical to {known[digest]}, already in the "
+                            "store; skipped."
+                        )
                     continue
                 this_run.add(digest)
                 n_read += 1

@@ -842,3 +842,24 @@ def test_a_query_of_some_columns_reads_those_and_counts_the_same(cambridge_store
     assert some.unread_located == full.unread_located
     with pytest.raises(ParameterError, match="Unknown crime columns crime_ref"):
         query_crimes(cambridge_store, bounds_m=bounds, columns=("crime_ref",))
+
+
+def test_a_renamed_copy_of_a_stored_file_is_said_to_be_one(
+    cambridge_dir: Path, cambridge_store: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "copy"
+    shutil.copytree(cambridge_store, store)
+    month = cambridge_dir / "crimes" / "2024-09-cambridgeshire-street.csv"
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    shutil.copy(month, downloads / "2024-09-cambridgeshire-street (1).csv")
+    report = ingest([downloads], store_dir=store)
+    assert (report.n_files_read, report.n_files_skipped) == (0, 1)
+    assert report.notes == (
+        (
+            "downloads/2024-09-cambridgeshire-street (1).csv is identical to "
+            "crimes/2024-09-cambridgeshire-street.csv, already in the store; skipped."
+        ),
+    )
+    again = ingest([month], store_dir=store)  # the stored file itself: nothing to say
+    assert (again.n_files_skipped, again.notes) == (1, ())
