@@ -16,6 +16,7 @@ __all__ = [
     "iso_date_or_none",
     "name_text",
     "positive_minutes",
+    "refuse_months_beside_periods",
     "whole_from_one",
 ]
 
@@ -202,3 +203,26 @@ def whole_from_one(text: str) -> int:
         msg = f"must be a whole number from 1; found {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def refuse_months_beside_periods(args: argparse.Namespace, command: str) -> None:
+    """
+    Refuse ``--months`` for a command whose ``--before`` and ``--after`` choose the months.
+
+    Applied as a filter, ``--months`` cut into a period: its crimes were counted over fewer
+    months than the period has and divided by all of them (a false fall or rise). The app's
+    periods ignore the sidebar's months for the same reason.
+
+    Raises
+    ------
+    ParameterError
+        When ``--months`` is given.
+    """
+    from spatial.errors import ParameterError
+
+    if getattr(args, "months", None):
+        msg = (
+            f"{command} compares --before with --after, which choose its months: leave "
+            f"--months {args.months} out."
+        )
+        raise ParameterError(msg)

@@ -860,8 +860,10 @@ def run_change(args: argparse.Namespace) -> int:
     from boundaries.select import parse_month_range, require_loaded_months
     from hotspots.classify import DEFAULT_CHANGE_ALPHA, change_by_cell, month_range
     from hotspots.ranking import by_rate_change
+    from patchmap._options import refuse_months_beside_periods
 
     checked_out(args.out, _VECTOR_SUFFIXES, "a GeoPackage or GeoJSON")
+    refuse_months_beside_periods(args, "patchmap change")
     before = parse_month_range(args.before)
     after = parse_month_range(args.after)
     loaded = load(args)

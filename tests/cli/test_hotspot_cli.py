@@ -371,3 +371,15 @@ def test_output_help_is_per_subcommand(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit, match="0"):
         cli.main(["summary", "--help"])
     assert "--out FILE: write" not in capsys.readouterr().out  # the shared option is untouched
+
+
+def test_change_refuses_months_that_would_cut_into_its_periods(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # --months 2025-01:2025-09 left 2 of the before period's 6 months, divided by 6: a false rise
+    argv = ["change", "--demo", "--before", "2024-10:2025-03", "--after", "2025-04:2025-09"]
+    assert cli.main([*argv, "--months", "2025-01:2025-09"]) == 2
+    assert capsys.readouterr().err == (
+        "patchmap: error: patchmap change compares --before with --after, which choose its "
+        "months: leave --months 2025-01:2025-09 out.\n"
+    )
