@@ -30,7 +30,12 @@ from spatial.errors import (
     ParameterError,
     PatchmapWarning,
 )
-from spatial.grid import MIN_CELL_SIZE_M, assign_cells_xy, auto_cell_size_m
+from spatial.grid import (
+    MIN_CELL_SIZE_M,
+    assign_cells_xy,
+    auto_cell_size_m,
+    require_cell_within,
+)
 
 if TYPE_CHECKING:
     from spatial.grid import Grid
@@ -625,6 +630,8 @@ def kernel_density(
         if cell_size_m is None
         else float(cell_size_m)
     )
+    if not auto_cell:
+        require_cell_within(size_m, area_bounds)
     if auto_cell:
         notes.append(
             f"Cell size {size_m:g} m chosen automatically (shorter side of the wards' extent / "

@@ -119,6 +119,7 @@ if TYPE_CHECKING:
         count_points,
         hex_side_m,
         make_grid,
+        require_cell_within,
     )
     from spatial.incidents import (
         COLUMN_ROLES,
@@ -510,6 +511,7 @@ _EXPORTS: dict[str, str] = {
     "refuse_short_rows": "spatial.validate",
     "repair_geometries": "spatial.validate",
     "require_bng": "spatial.crs",
+    "require_cell_within": "spatial.grid",
     "require_columns": "spatial.validate",
     "row_hashes": "spatial.versions",
     "skipped_junk_note": "spatial.validate",
@@ -762,6 +764,7 @@ __all__ = [
     "refuse_short_rows",
     "repair_geometries",
     "require_bng",
+    "require_cell_within",
     "require_columns",
     "row_hashes",
     "skipped_junk_note",

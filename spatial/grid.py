@@ -38,6 +38,7 @@ __all__ = [
     "count_points",
     "hex_side_m",
     "make_grid",
+    "require_cell_within",
 ]
 
 GridKind = Literal["square", "hex"]
@@ -397,7 +398,48 @@ def _cell_size(
             "locations are snapped to points tens of metres apart. Use cell_size_m >= 25."
         )
         raise ParameterError(msg)
+    require_cell_within(size_m, bounds)
     return size_m, ()
+
+
+def require_cell_within(cell_size_m: float, bounds: tuple[float, float, float, float]) -> None:
+    """
+    Refuse a cell more than half the wards' extent: a grid of one or two cells shows nothing.
+
+    Gi* over one cell gives z 0 for every crime, a change test calls the whole city one cell
+    "up", a density raster of 100 km cells peaks tens of kilometres from any crime. Half the
+    longer side of the extent still leaves at least two cells across it.
+
+    Parameters
+    ----------
+    cell_size_m
+        The cell size asked for, in metres.
+    bounds
+        ``(min_x, min_y, max_x, max_y)`` of the wards, in metres.
+
+    Raises
+    ------
+    ParameterError
+        When ``cell_size_m`` is more than half the extent's longer side.
+
+    Examples
+    --------
+    >>> require_cell_within(500, (0, 0, 1000, 400))
+    >>> require_cell_within(5000, (0, 0, 1000, 400))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    spatial.errors.ParameterError: cell_size_m (5,000 m) is more than half the wards' extent ...
+    """
+    min_x, min_y, max_x, max_y = bounds
+    width_m, height_m = max_x - min_x, max_y - min_y
+    limit_m = max(width_m, height_m) / 2
+    if cell_size_m > limit_m:
+        msg = (
+            f"cell_size_m ({cell_size_m:,.0f} m) is more than half the wards' extent "
+            f"({width_m:,.0f} x {height_m:,.0f} m): a grid of one or two cells cannot show where "
+            f"crime is. Use a cell of at most {limit_m:,.0f} m, or leave the size to be chosen."
+        )
+        raise ParameterError(msg)
 
 
 def assign_cells(points: gpd.GeoDataFrame, grid: Grid) -> npt.NDArray[np.int64]:

@@ -383,3 +383,26 @@ def test_change_refuses_months_that_would_cut_into_its_periods(
         "patchmap: error: patchmap change compares --before with --after, which choose its "
         "months: leave --months 2025-01:2025-09 out.\n"
     )
+
+
+PERIODS = ("--before", "2024-10:2025-03", "--after", "2025-04:2025-09")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["hotspots", "--demo", "--cell-size-m", "5000"],
+        ["density", "--demo", "--cell-size-m", "100000"],
+        ["change", "--demo", "--cell-size-m", "5000", *PERIODS],
+    ],
+    ids=["gistar", "density", "change"],
+)
+def test_a_cell_larger_than_half_the_wards_is_refused(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the demo town's wards span 3,811 x 2,884 m: Gi* over one cell gave z 0 with exit 0
+    assert cli.main(argv) == 2
+    assert "is more than half the wards' extent (3,811 x 2,884 m): a grid of one or two " in (
+        capsys.readouterr().err
+    )
+    assert cli.main(["hotspots", "--demo", "--cell-size-m", "1900"]) == 0  # under the half
