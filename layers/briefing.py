@@ -728,7 +728,11 @@ def render_briefing(
             audience=preset.audience,
         ),
         "created": (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
-        "caveats": [*_caveats(area.provenance, preset), *_suppression_caveat(m)],
+        "caveats": [
+            *_caveats(area.provenance, preset),
+            *_suppression_caveat(m),
+            *_stale_caveat(area.months, content.meeting),
+        ],
         "map_uri": "data:image/png;base64," + base64.b64encode(map_png).decode("ascii"),
         **_profile_context(profile, m),
         "changes": _change_rows(content.changes, m),
@@ -815,6 +819,35 @@ def _suppression_caveat(min_count: int | None) -> list[str]:
             "small count could be worked out from a total, a second count is hidden too."
         )
     ]
+
+
+STALE_AFTER_MONTHS: Final = 3
+"""A pack whose data end more than this many whole months before its meeting says so: police.uk
+publishes a month a month or two after it ends, so an older end means newer data exist."""
+
+
+def _stale_caveat(months: Sequence[str], meeting: dt.date) -> list[str]:
+    """
+    Say that the data end long before the meeting, when they do (else nothing).
+
+    Examples
+    --------
+    >>> _stale_caveat(["2025-08", "2025-09"], dt.date(2025, 11, 20))
+    []
+    >>> _stale_caveat(["2025-09"], dt.date(2030, 1, 1))[0][:60]
+    'The data end at 2025-09, 52 months before this meeting (2030'
+    """
+    if not months:
+        return []
+    last = pd.Period(months[-1], freq="M")
+    gap = (pd.Period(meeting, freq="M") - last).n
+    if gap <= STALE_AFTER_MONTHS:
+        return []
+    text = (
+        f"The data end at {last}, {gap} months before this meeting ({meeting.isoformat()}): the "
+        "pack does not show what happened since. Load the newer months for an up-to-date pack."
+    )
+    return [text]
 
 
 def write_briefing(pack: BriefingPack, path: str | Path) -> Path:

@@ -435,3 +435,14 @@ def test_partners_see_an_intelligence_actions_strand_not_what_it_says(
         demo_area, ward=ward, meeting=MEETING, audience="police", tasking=snapshot
     )
     assert "Door-to-door at 12 Sidney Street, flat 3 (Mr J Bloggs)" in police.html
+
+
+def test_a_pack_says_when_its_data_end_long_before_the_meeting(demo_area: StudyArea) -> None:
+    ward = demo_area.ward_names[0]
+    later = build_briefing(demo_area, ward=ward, meeting=dt.date(2030, 1, 1), audience="partner")
+    assert (
+        "The data end at 2025-09, 52 months before this meeting (2030-01-01): the pack does not "
+        "show what happened since. Load the newer months for an up-to-date pack."
+    ) in html.unescape(later.html)
+    usual = build_briefing(demo_area, ward=ward, meeting=MEETING, audience="partner")
+    assert "The data end at" not in usual.html  # the month after the data: the usual meeting
