@@ -154,10 +154,30 @@ _SETTLE_JS = """async () => {
 }"""
 
 
+def _settle_maps(page: Page, *, attempts: int = 3) -> None:
+    """
+    Wait until every map frame has painted its images.
+
+    A frame can be replaced while it is waited for (a viewport change makes Streamlit draw the
+    map again): the wait then starts over on the new frames, a few times at most.
+    """
+    from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415 - browser tests only
+
+    for attempt in range(attempts):
+        try:
+            for frame in page.frames:
+                if "streamlit_folium" in frame.url:
+                    frame.evaluate(_SETTLE_JS)
+        except PlaywrightError as err:
+            if "detached" not in str(err) or attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(500)
+        else:
+            return
+
+
 def _save_screenshot(page: Page, name: str, *, docs_copy: str | None = None) -> Path:
-    for frame in page.frames:
-        if "streamlit_folium" in frame.url:
-            frame.evaluate(_SETTLE_JS)
+    _settle_maps(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
