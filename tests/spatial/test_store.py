@@ -358,12 +358,17 @@ def test_a_refused_file_among_many_stops_the_run_at_the_first_and_leaves_the_sto
     assert store_info(target).n_rows == 90_957
 
 
+def _copy_with_month(store: Path, tmp_path: Path, month: str) -> tuple[Path, Path]:
+    """Copy a store; return the copy and its street partition file of ``month``."""
+    copy = tmp_path / "copy"
+    shutil.copytree(store, copy)
+    return copy, next((copy / "street").glob(f"*/{month}/part-*.parquet"))
+
+
 def test_a_missing_store_file_is_said_by_every_query_and_by_ingest(
     cambridge_dir: Path, cambridge_store: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "copy"
-    shutil.copytree(cambridge_store, store)
-    march = next((store / "street").glob("*/2025-03/part-*.parquet"))
+    store, march = _copy_with_month(cambridge_store, tmp_path, "2025-03")
     march.unlink()  # a partial copy of the store
     gone = rf"A file of the store is damaged or missing \({re.escape(str(march))}: no such file\)"
     ward_file = cambridge_dir / "wards.geojson"
@@ -382,9 +387,7 @@ def test_a_missing_store_file_is_said_by_every_query_and_by_ingest(
 def test_a_damaged_or_missing_store_file_is_a_message_not_a_traceback(
     cambridge_dir: Path, cambridge_store: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "copy"
-    shutil.copytree(cambridge_store, store)
-    september = next((store / "street").glob("*/2024-09/part-*.parquet"))
+    store, september = _copy_with_month(cambridge_store, tmp_path, "2024-09")
     september.write_bytes(september.read_bytes()[:1000])  # a copy cut short
     bounds = (540_000.0, 252_000.0, 552_000.0, 264_000.0)
     damaged = r"A file of the store is damaged or missing \(.*2024-09.*\)\. Restore the store"
