@@ -440,6 +440,13 @@ def export_layers(  # noqa: PLR0913 - the layers, where, for whom, in which form
     target = Path(out)
     fmt = _format_of(target)
     if fmt is not None:
+        if fmt == "tif" and raster is not None and vectors:  # metadata would list them all
+            msg = (
+                f"A GeoTIFF holds the density raster alone; {len(vectors)} other layers were "
+                f"chosen too ({', '.join(vectors)}). Export to a folder instead, or choose the "
+                "density layer alone (--layers density; app: Layers)."
+            )
+            raise ParameterError(msg)
         target.parent.mkdir(parents=True, exist_ok=True)
         paths = _write_one(fmt, target, vectors, raster, meta, geometry_format)
     elif target.suffix:

@@ -495,3 +495,22 @@ def test_downloads_give_the_shapefile_and_everything_their_own_names(
     assert len(set(names)) == len(names)  # saving one never overwrites another
     with zipfile.ZipFile(io.BytesIO(files["shp"].data)) as archive:
         assert "hotspots.shp" in archive.namelist()
+
+
+def test_a_geotiff_with_other_layers_chosen_is_refused_naming_them(
+    tmp_path: Path, demo_area: StudyArea
+) -> None:
+    # the file held the raster alone while its metadata listed the other layers too
+    analyses = export_analyses(
+        demo_area,
+        Selection(wards=(demo_area.ward_names[0],)),
+        layers=["hotspots", "density"],
+        min_cell_m=get_preset("partner").min_cell_m,
+    )
+    built = analysis_layers(analyses, audience="partner")
+    with pytest.raises(ParameterError, match=r"^A GeoTIFF holds the density raster alone; 1 "):
+        export_layers(
+            built.layers, tmp_path / "x.tif", metadata=built.metadata, audience="partner",
+            density=built.density,
+        )  # fmt: skip
+    assert not (tmp_path / "x.tif").exists()
