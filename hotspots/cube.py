@@ -270,7 +270,7 @@ class CrimeCube:
         >>> import geopandas as gpd
         >>> from shapely import box
         >>> from spatial.grid import make_grid
-        >>> area = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100)], crs=27700)
+        >>> area = gpd.GeoDataFrame(geometry=[box(0, 0, 200, 200)], crs=27700)
         >>> pts = gpd.GeoDataFrame({"month": [], "crime_type": []}, geometry=[], crs=27700)
         >>> build_cube(pts, make_grid(area, cell_size_m=100), months=["2025-12"]).next_month
         '2026-01'
