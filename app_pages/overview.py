@@ -146,7 +146,6 @@ with right:
     # The rate is the whole period's crimes per 1,000 (`rate_per_1000`, as `patchmap profile
     # --json` gives it), its help names the period; the yearly column averages it.
     period = period_text(first, last)
-    rate_column = RATE_COLUMN
     table = (
         overview.wards[["ward_name", "n_crimes", "rate_per_1000"]]
         .assign(per_year=overview.wards["rate_per_1000"].map(lambda r: annual_rate(r, first, last)))
@@ -154,7 +153,7 @@ with right:
             columns={
                 "ward_name": "Ward",
                 "n_crimes": "Crimes",
-                "rate_per_1000": rate_column,
+                "rate_per_1000": RATE_COLUMN,
                 "per_year": YEAR_COLUMN,
             }
         )
@@ -162,14 +161,14 @@ with right:
         .set_index("Ward")
     )
     if not has_rates:
-        table = table.drop(columns=[rate_column, YEAR_COLUMN])
+        table = table.drop(columns=[RATE_COLUMN, YEAR_COLUMN])
     st.dataframe(
         table,
         key=WARD_TABLE_KEY,
         width="stretch",
         column_config={
             "Crimes": st.column_config.NumberColumn(format="%,d", help=f"Crimes, {period}."),
-            rate_column: st.column_config.NumberColumn(
+            RATE_COLUMN: st.column_config.NumberColumn(
                 format="%,.1f",
                 help=f"All crimes of {period} per 1,000 residents, as `patchmap profile` gives "
                 "`rate_per_1000` for the same months.",

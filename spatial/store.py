@@ -313,7 +313,7 @@ _SHOWN_NAMES: Final = 3
 
 
 def _chosen_csvs(
-    where: str, names: Sequence[str], notes: list[str], *, unnamed: list[str] | None = None
+    where: str, names: Sequence[str], notes: list[str], *, unnamed: list[str]
 ) -> set[str]:
     """
     Return the CSVs of a folder or archive that ingest reads; note every other one.
@@ -335,8 +335,7 @@ def _chosen_csvs(
             f"data.police.uk street-level crimes (...-street.csv) skipped: {shown}. "
             "Give such a file by name to read it."
         )
-        if unnamed is not None:
-            unnamed.extend(f"{where}/{n}" for n in other)
+        unnamed.extend(f"{where}/{n}" for n in other)
         return {n for n, k in zip(names, kinds, strict=True) if k is not None}
     return set(names)
 
