@@ -13,6 +13,8 @@ from patchmap._output import checked_json_out, print_json
 if TYPE_CHECKING:
     import argparse
 
+    from spatial.store import IngestReport
+
 
 __all__ = ["add_ingest", "add_summary", "run_ingest", "run_summary"]
 
@@ -114,6 +116,12 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.json:
         print_json(record)
         return 0
+    _print_ingest(report, args.store)
+    return 0
+
+
+def _print_ingest(report: IngestReport, store: Path) -> None:
+    """Print an ingest report as text: the files, then the rows in their buckets."""
     repeated = (
         f", {report.n_files_repeated} given twice and read once" if report.n_files_repeated else ""
     )
@@ -122,7 +130,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     )
     stored = report.n_files_skipped - report.n_files_not_named
     print(
-        f"{args.store}: read {report.n_files_read} files ({stored} already "
+        f"{store}: read {report.n_files_read} files ({stored} already "
         f"in the store{not_named}{repeated}), {report.n_rows:,} crime rows"
     )
     print(f"  located            {report.n_located:>10,}")
@@ -142,4 +150,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             f"{report.n_stop_search_rows_set_aside:,} stop and search rows (copies, older versions)"
         )
     print(f"  partitions written {len(report.partitions_written):>10,}")
-    return 0
+    if report.partitions_removed:
+        print(
+            f"  partitions removed {len(report.partitions_removed):>10,} "
+            "(months held under another force name, now set aside)"
+        )

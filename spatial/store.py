@@ -202,6 +202,10 @@ class IngestReport:
     """Stop and search rows of the new files kept in the store."""
     partitions_written: tuple[str, ...]
     """``force/YYYY-MM`` keys (with their table) written or replaced."""
+    partitions_removed: tuple[str, ...] = ()
+    """Keys (with their table) removed: a month held under another force name whose rows this
+    run's files replaced (see :func:`_choose_relabelled`). Its rows stay counted, as set
+    aside."""
     notes: tuple[str, ...] = field(default=())
     """Republished months kept or set aside, duplicates, empty files."""
     n_rows_set_aside: int = 0
@@ -248,6 +252,7 @@ class IngestReport:
             "n_rows_set_aside": self.n_rows_set_aside,
             "n_duplicates": self.n_duplicates,
             "partitions_written": list(self.partitions_written),
+            "partitions_removed": list(self.partitions_removed),
             "notes": list(self.notes),
         }
 
@@ -929,6 +934,7 @@ class _Run:
     moves: list[tuple[Path, Path]] = field(default_factory=list)
     replaced: list[Path] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     set_aside: SetAsideNotes = field(default_factory=SetAsideNotes)
@@ -1194,7 +1200,7 @@ def _settle_held(
             run.set_rows_aside(kept_keys[0], [], notes)
         run.replaced.append(run.store_dir / str(entry["file"]))
         del partitions[key]
-        run.written.append(f"street {key}")
+        run.removed.append(f"street {key}")
     return carried
 
 
@@ -1935,6 +1941,7 @@ def ingest(sources: Sequence[Path], *, store_dir: Path) -> IngestReport:
         n_outcome_rows=c.get("n_outcomes", 0),
         n_stop_search_rows=c.get("n_stop_search", 0),
         partitions_written=tuple(run.written),
+        partitions_removed=tuple(run.removed),
         notes=(*run.notes, *run.set_aside.notes()),
         n_rows_set_aside=c.get("n_set_aside", 0),
         n_duplicates=c.get("n_duplicates", 0),

@@ -283,8 +283,13 @@ def test_a_month_relabelled_with_another_force_in_a_later_ingest_is_read_once(
     write_at(other / "2024-09-metropolitan-street.csv", relabelled, EARLIER_NS)
     store = tmp_path / "store"
     runs = (other, own) if relabelled_first else (own, other)
-    for source in runs:
-        ingest([source], store_dir=store)
+    first, second = (ingest([source], store_dir=store) for source in runs)
+    met = "street metropolitan-police-service/2024-09"
+    # the held Metropolitan month is removed by the later run, not written by it
+    assert (second.partitions_removed, second.partitions_written) == (
+        ((met,), (f"street {KEY}",)) if relabelled_first else ((), ())
+    )
+    assert first.partitions_removed == ()
     wards = ["--wards", str(cambridge_dir / "wards.geojson")]  # --crimes: in the runs' order
     from_csv = json_of(["summary", "--crimes", *map(str, runs), *wards], capsys)
     from_store = json_of(["summary", "--store", str(store), *wards], capsys)
