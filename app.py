@@ -27,12 +27,24 @@ PAGES: Final = (
 st.set_page_config(
     page_title="patchmap", page_icon=str(HERE / "static" / "favicon.png"), layout="wide"
 )
+pages = [
+    st.Page(HERE / script, title=title, icon=icon, default=True, url_path="home")
+    if index == 0  # served at /; the name it reserves must differ from /map's below
+    else st.Page(HERE / script, title=title, icon=icon)
+    for index, (script, title, icon) in enumerate(PAGES)
+    if (HERE / script).is_file()
+]
+
+
+def map_address() -> None:
+    """Open the Map page, served at ``/`` as the default page, from its own name ``/map``."""
+    st.switch_page(pages[0])
+
+
+# a bookmark or a link to /map (every other page has its script's name) finds the Map page
+# instead of Streamlit's "page not found"
 page = st.navigation(
-    [
-        st.Page(HERE / script, title=title, icon=icon, default=index == 0)
-        for index, (script, title, icon) in enumerate(PAGES)
-        if (HERE / script).is_file()
-    ]
+    [*pages, st.Page(map_address, title="Map", url_path="map", visibility="hidden")]
 )
 _ui.sidebar()
 page.run()

@@ -73,3 +73,15 @@ def test_real_data_map_needs_the_internet_only_for_tiles(
     assert refused, "the OpenStreetMap tiles should have been asked for"
     assert all(url.startswith("https://tile.openstreetmap.org/") for url in refused), refused
     save_screenshot(page, "map_cambridge")
+
+
+def test_the_map_pages_own_name_opens_the_map_page(
+    offline_page: tuple[Page, list[str]], app_url: str
+) -> None:
+    # /map is what a user bookmarks or types by analogy with /hotspots: no "page not found"
+    page, _ = offline_page
+    page.goto(f"{app_url}/map", wait_until="domcontentloaded")
+    page.get_by_text("Crimes shown").wait_for(timeout=120_000)
+    page.frame_locator(MAP_FRAME).locator(".leaflet-container").wait_for(timeout=60_000)
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.url.rstrip("/") == app_url.rstrip("/")  # the Map page's address: the app's own
