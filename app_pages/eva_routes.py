@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
+from hotspots.concentration import ARTEFACT_CHECK
 from layers.pdf import html_to_pdf
 from layers.routes import (
     eva_map,
@@ -292,7 +293,10 @@ with shown:
     st.subheader("Stops")
     st.caption(
         "Untick a stop to skip it, add a row with its longitude and latitude, or click the map "
-        "and press 'Add the clicked point'. Weight = crimes in the hotspot."
+        "and press 'Add the clicked point'. Weight = crimes in the hotspot. A stop marked "
+        f"'{ARTEFACT_CHECK}' holds a place crimes may be recorded at rather than happen at "
+        "(a police station's front counter, or one place with a large share of its ward's "
+        "crime, as `patchmap repeats` flags it): check it before walking there."
     )
     table = _stops_table(ctx, source, top_n, network_key, network)
     stops = _ui.guarded("reading the stops", stops_from_table, table)

@@ -27,6 +27,7 @@ from hotspots.backtest import (
     summary_table,
 )
 from hotspots.classify import HOT_CATEGORIES, compare_halves
+from hotspots.concentration import ARTEFACT_CHECK
 from hotspots.fdr import CORRECTION_LABELS
 from hotspots.forecast import (
     DEFAULT_COVERAGE_PCT,
@@ -785,6 +786,12 @@ else:
         "Crimes in each hotspot over the selected months (for clusters, the crimes DBSCAN or "
         "HDBSCAN put in it); trend: Mann-Kendall test of its monthly counts (two-sided, "
         "p < 0.05)."
+        + (
+            f" Check: '{ARTEFACT_CHECK}' where a hotspot holds a place crimes may be recorded "
+            "at rather than happen at, as `patchmap repeats` flags it."
+            if "Check" in table.columns
+            else ""
+        )
     )
 
 if beats is not None:

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         hdbscan_clusters,
     )
     from hotspots.concentration import (
+        ARTEFACT_CHECK,
         ARTEFACT_NAME_PATTERN,
         DEFAULT_ARTEFACT_MIN_CRIMES,
         DEFAULT_ARTEFACT_WARD_SHARE,
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
         POLICE_BUILDING_NOTE,
         TOP_CELL_FRACTIONS,
         ConcentrationResult,
+        artefact_checks,
         flag_artefacts,
         generalised_gini,
         gini,
@@ -325,6 +327,7 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "ARTEFACT_CHECK": "hotspots.concentration",
     "ARTEFACT_NAME_PATTERN": "hotspots.concentration",
     "Alternative": "hotspots.poisson",
     "BIN_THRESHOLDS": "hotspots.gistar",
@@ -481,6 +484,7 @@ _EXPORTS: dict[str, str] = {
     "alerts_from_knox": "hotspots.near_repeat",
     "area_in_hours": "hotspots.when",
     "area_label": "hotspots.backtest",
+    "artefact_checks": "hotspots.concentration",
     "backtest_days": "hotspots.weekly_backtest",
     "build_cube": "hotspots.cube",
     "by_rate_change": "hotspots.ranking",
@@ -599,6 +603,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "ARTEFACT_CHECK",
     "ARTEFACT_NAME_PATTERN",
     "BIN_THRESHOLDS",
     "CHANGE_CLASSES",
@@ -755,6 +760,7 @@ __all__ = [
     "alerts_from_knox",
     "area_in_hours",
     "area_label",
+    "artefact_checks",
     "backtest_days",
     "build_cube",
     "by_rate_change",

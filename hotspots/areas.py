@@ -3,7 +3,7 @@ Hot areas: the places a hotspot method calls hot, outlined as polygons and label
 
 One answer for every front end: the Hotspots page, ``patchmap hotspots --json``, the export's
 ``hot_areas`` layer and the briefing pack all outline hot areas with these functions. A Gi* hot
-area is a group of significant hot cells touching by an edge or a corner
+area is a group of significant hot cells (at the ``alpha`` chosen) touching by an edge or a corner
 (:func:`gistar_hot_areas`); an emerging hot area one of the hot emerging categories
 (:func:`emerging_hot_areas`); a dense area a connected part of a density surface at or above a
 threshold (:func:`density_hot_areas`). Each comes back with a ``label`` in the order to list.
@@ -225,13 +225,18 @@ def _cells_label(n: int) -> str:
 
 def gistar_hot_areas(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """
-    Outline the Gi* hot areas: groups of touching hot cells that hold crimes, busiest first.
+    Outline the Gi* hot areas: groups of touching significant hot cells with crime, busiest first.
+
+    A cell belongs when it is ``significant`` (adjusted p at most the ``alpha`` the user chose,
+    0.05 by default) and hot (``gi_z`` above 0): a "Hot 90%" cell (``gi_bin`` 1) is in an area
+    only when ``alpha`` is 0.10 or more, so the areas hold exactly the cells their metadata calls
+    significant.
 
     Parameters
     ----------
     cells
-        The cells of a Gi* result (:attr:`hotspots.gistar.GiStarResult.cells`), with ``gi_bin``
-        (positive = significantly hot) and ``n_crimes``, EPSG:27700.
+        The cells of a Gi* result (:attr:`hotspots.gistar.GiStarResult.cells`), with
+        ``significant``, ``gi_z`` and ``n_crimes``, EPSG:27700.
 
     Returns
     -------
@@ -245,11 +250,12 @@ def gistar_hot_areas(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     CRSError
         When ``cells`` is not in British National Grid.
     MissingColumnError
-        When ``gi_bin`` or ``n_crimes`` is missing.
+        When ``significant``, ``gi_z`` or ``n_crimes`` is missing.
     """
     require_bng(cells, name="cells")
-    _require(cells, ("gi_bin", "n_crimes"), name="cells")
-    zones = connected_zones(cells.loc[cells["gi_bin"] > 0])
+    _require(cells, ("significant", "gi_z", "n_crimes"), name="cells")
+    hot = cells["significant"].fillna(value=False).astype(bool) & (cells["gi_z"] > 0)
+    zones = connected_zones(cells.loc[hot.to_numpy()])
     zones = zones.loc[zones["n_crimes"] > 0].reset_index(drop=True)
     labels = [f"Hot area {i + 1} ({_cells_label(int(n))})" for i, n in enumerate(zones["n_cells"])]
     zones.insert(0, "label", pd.Series(labels, dtype="object"))

@@ -10,6 +10,8 @@ Repeat locations and the concentration of crime: top snap points, top-cell share
 * :func:`flag_artefacts` lists snap points that are likely recording artefacts: named after a
   police station (crimes reported at the front counter are often located there), or holding an
   extreme share of their ward's crime.
+* :func:`artefact_checks` marks the places built from the crimes (hot cells, hot areas, EVA
+  stops) that hold such a snap point with :data:`ARTEFACT_CHECK`: they are still shown, flagged.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from spatial.grid import Grid
 
 __all__ = [
+    "ARTEFACT_CHECK",
     "ARTEFACT_NAME_PATTERN",
     "DEFAULT_ARTEFACT_MIN_CRIMES",
     "DEFAULT_ARTEFACT_WARD_SHARE",
@@ -45,6 +48,7 @@ __all__ = [
     "POLICE_BUILDING_NOTE",
     "TOP_CELL_FRACTIONS",
     "ConcentrationResult",
+    "artefact_checks",
     "concentration",
     "flag_artefacts",
     "generalised_gini",
@@ -71,6 +75,9 @@ ARTEFACT_NAME_PATTERN: Final = re.compile(
     r"\bpolice (station|office|headquarters)\b", re.IGNORECASE
 )
 """Location names that mark crimes recorded at a police building rather than where they happened."""
+ARTEFACT_CHECK: Final = "check: possible recording artefact"
+"""The mark of a place holding a snap point :func:`flag_artefacts` flags (as ``patchmap repeats``
+and ``profile`` print it): it names no place and no count, so any audience may see it."""
 
 _LOCATION_PREFIX: Final = re.compile(r"^\s*on or near\s+", re.IGNORECASE)
 _REPEAT_COLUMNS: Final = (
@@ -779,3 +786,59 @@ def police_building_note(location: str) -> str:
     ''
     """
     return POLICE_BUILDING_NOTE if ARTEFACT_NAME_PATTERN.search(location) else ""
+
+
+def artefact_checks(places: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> pd.Series:
+    """
+    Mark the places that hold a snap point :func:`flag_artefacts` flags, with its defaults.
+
+    The rule of ``patchmap repeats`` (and the profile's busiest places) carried to what is built
+    from the same crimes: a hot cell, a hot area or an EVA stop's cell holding a likely
+    recording artefact (a snap point named after a police building, or holding an extreme share
+    of its ward's crime) is still listed, marked :data:`ARTEFACT_CHECK`.
+
+    Parameters
+    ----------
+    places
+        Polygons (cells, areas) in EPSG:27700. Not modified.
+    points
+        The crimes the places were built from, as for :func:`flag_artefacts`; ``ward`` if
+        present. When empty, nothing is marked.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed like ``places``: :data:`ARTEFACT_CHECK` where a flagged snap point lies in or on
+        the edge of the place, else ``""``.
+
+    Raises
+    ------
+    CRSError
+        When ``places`` or ``points`` is not in EPSG:27700.
+    MissingColumnError
+        When ``location``, ``crime_type`` or ``month`` is missing from ``points``.
+
+    Examples
+    --------
+    >>> from shapely import Point, box
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"location": ["On or near Police Station"] * 2 + ["On or near Mill Lane"] * 8,
+    ...      "crime_type": ["Other theft"] * 10,
+    ...      "month": pd.PeriodIndex(["2025-01"] * 10, freq="M")},
+    ...     geometry=[Point(5, 5)] * 2 + [Point(100.0 * i + 20, 50) for i in range(8)],
+    ...     crs="EPSG:27700")
+    >>> cells = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10), box(10, 0, 810, 100)], crs=27700)
+    >>> artefact_checks(cells, pts).tolist()
+    ['check: possible recording artefact', '']
+    """
+    require_bng(places, name="places")
+    out = pd.Series("", index=places.index, dtype="str")
+    if len(points) == 0 or len(places) == 0:
+        require_bng(points, name="points")
+        return out
+    flagged = flag_artefacts(points)
+    if flagged.empty:
+        return out
+    _, at = places.sindex.query(flagged.geometry.to_numpy(), predicate="intersects")
+    out.iloc[np.unique(at)] = ARTEFACT_CHECK
+    return out

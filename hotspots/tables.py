@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from boundaries.select import crime_type_labels
+from hotspots.concentration import artefact_checks
 from hotspots.trend import DEFAULT_TREND_ALPHA, MIN_SERIES_LENGTH, mann_kendall_rows, trend_labels
 from spatial.crs import BNG, require_bng
 from spatial.errors import ParameterError
@@ -331,12 +332,13 @@ def hot_area_table(
     top_n: int | None = None,
 ) -> pd.DataFrame:
     """
-    Describe labelled hot areas: crimes inside, commonest crime types and the monthly trend.
+    Describe labelled hot areas: crimes inside, commonest crime types, trend and artefact check.
 
     Parameters
     ----------
     points
-        The selected crimes (``crime_type``, ``month``), EPSG:27700.
+        The selected crimes (``crime_type``, ``month``, and ``location`` for the check),
+        EPSG:27700.
     areas
         Hot areas with ``label`` (from :mod:`hotspots.areas`), in the order to list them.
     months
@@ -347,7 +349,10 @@ def hot_area_table(
     Returns
     -------
     pandas.DataFrame
-        As :func:`hotspot_table`; a crime in several areas counts in the first.
+        As :func:`hotspot_table`, plus ``Check``: :data:`hotspots.concentration.ARTEFACT_CHECK`
+        where the area holds a likely recording artefact (the rule of ``patchmap repeats``,
+        :func:`hotspots.concentration.artefact_checks`), else ``""`` (also when the crimes have
+        no ``location``). A crime in several areas counts in the first.
 
     Raises
     ------
@@ -360,4 +365,11 @@ def hot_area_table(
     listed = areas if top_n is None else areas.head(top_n)
     membership = zone_membership(points, listed)
     labels = [str(label) for label in listed["label"]]
-    return hotspot_table(points, membership, labels=labels, months=months)
+    table = hotspot_table(points, membership, labels=labels, months=months)
+    checks = (
+        artefact_checks(listed, points)
+        if "location" in points.columns
+        else pd.Series("", index=listed.index, dtype="str")
+    )
+    table["Check"] = pd.Series(checks.to_numpy(), index=table.index, dtype="str")
+    return table

@@ -52,6 +52,7 @@ import rasterio
 from affine import Affine
 
 from boundaries.extract import is_extract_area
+from hotspots.concentration import ARTEFACT_CHECK
 from layers.audience import (
     SUPPRESSED_COLUMN,
     Audience,
@@ -513,8 +514,11 @@ def route_frames(
         each stop is shown at the centre of the cell of this size holding it and named by that
         cell ("Stop 2: 100 m cell E454550 N269450"), without the stop's label: a Gi* stop's
         label counts the crimes of a finer cell ("Hotspot 3 (1 crime)"), which no suppression
-        of count columns would blank. Two stops may then share a cell. The walked line is kept
-        as planned: it follows public streets, and a walk with partners must be walkable.
+        of count columns would blank. Two stops may then share a cell. A stop marked as a
+        possible recording artefact (:data:`hotspots.concentration.ARTEFACT_CHECK` in its label,
+        :func:`tasking.eva.gistar_stops`) keeps that mark, which names no place and no count.
+        The walked line is kept as planned: it follows public streets, and a walk with partners
+        must be walkable.
 
     Returns
     -------
@@ -545,11 +549,15 @@ def route_frames(
         msg = f"cell_m must be 0 (exact stops) or above; found {cell_m}."
         raise ParameterError(msg)
     if cell_m:
+        checks = [
+            f" [{ARTEFACT_CHECK}]" if ARTEFACT_CHECK in str(lab) else ""
+            for lab in (stops["label"] if "label" in stops.columns else [""] * len(stops))
+        ]
         stops = snap_locations(stops, cell_m=cell_m)
         xs, ys = stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy()
         names = [
-            f"Stop {o}: {cell_label(float(x), float(y), cell_m=cell_m)}"
-            for o, x, y in zip(orders, xs, ys, strict=True)
+            f"Stop {o}: {cell_label(float(x), float(y), cell_m=cell_m)}{check}"
+            for o, x, y, check in zip(orders, xs, ys, checks, strict=True)
         ]
     elif "label" in stops.columns:
         labels = stops["label"].astype("string").fillna("")

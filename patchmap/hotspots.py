@@ -227,6 +227,21 @@ def _counted(value: object, noun: str = "crime") -> str:
     return count_text(float(str(value)), noun)
 
 
+def _check_text(record: dict[str, object]) -> str:
+    """Return a record's artefact check as the text output shows it ("  [check: ...]" or "")."""
+    return f"  [{record['check']}]" if record.get("check") else ""
+
+
+def _busiest_hot_rows(hot: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> list[dict[str, object]]:
+    """Return the busiest hot cells as records, each with its artefact ``check`` (or None)."""
+    from hotspots.concentration import artefact_checks
+
+    columns = ["cell_id", "x_m", "y_m", "n_crimes", "gi_z", "gi_p_fdr", "hotspot"]
+    rows = _rows(hot, columns)
+    checks = artefact_checks(hot.head(_N_LISTED), points)
+    return [r | {"check": str(c) or None} for r, c in zip(rows, checks, strict=True)]
+
+
 def _hot_area_rows(
     points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, months: tuple[str, str]
 ) -> list[dict[str, object]]:
@@ -244,6 +259,7 @@ def _hot_area_rows(
             "top_crime_types": str(row["Top crime types"]),
             "trend": str(row["Trend"]),
             "trend_p": None if math.isnan(row["Trend p"]) else round(float(row["Trend p"]), 4),
+            "check": str(row["Check"]) or None,
         }
         for (_, row), n_cells in zip(table.iterrows(), areas["n_cells"], strict=False)
     ]
@@ -270,7 +286,7 @@ def _gistar_outcome(
     hot = cells.loc[cells["significant"] & (cells["gi_z"] > 0)].sort_values(
         ["n_crimes", "gi_z"], ascending=False
     )
-    busiest_hot = _rows(hot, ["cell_id", "x_m", "y_m", "n_crimes", "gi_z", "gi_p_fdr", "hotspot"])
+    busiest_hot = _busiest_hot_rows(hot, points)
     hot_areas = _hot_area_rows(points, cells, months)
     lines = [
         (
@@ -283,13 +299,14 @@ def _gistar_outcome(
         lines.append("busiest hot cells (centre easting, northing in EPSG:27700):")
         lines += [
             f"  {r['x_m']:>9.0f} {r['y_m']:>9.0f}  {_counted(r['n_crimes']):>12}  "
-            f"z {r['gi_z']:>6.2f}  {r['hotspot']}"
+            f"z {r['gi_z']:>6.2f}  {r['hotspot']}{_check_text(r)}"
             for r in busiest_hot
         ]
     if hot_areas:
         lines.append("hot areas (touching hot cells, as on the Hotspots page):")
         lines += [
             f"  {r['label']}: {_counted(r['n_crimes'])}; {r['top_crime_types']}; {r['trend']}"
+            f"{_check_text(r)}"
             for r in hot_areas
         ]
     return _Outcome(

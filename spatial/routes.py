@@ -958,6 +958,7 @@ def stops_from_hotspots(
     top_n: int = DEFAULT_TOP_N,
     label_column: str | None = None,
     min_spacing_m: float = 0.0,
+    flag_column: str | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Turn hotspots (Gi* cells, KDE peaks, cluster centres) into weighted stops.
@@ -981,19 +982,22 @@ def stops_from_hotspots(
         Column to label the stops with; "Hotspot 1", "Hotspot 2" ... (by weight) when None.
     min_spacing_m
         Smallest distance between two stops; 0 keeps every hotspot.
+    flag_column
+        A true/false column of the hotspots (e.g. a likely recording artefact) to carry to the
+        stops: a stop is flagged when its own hotspot or one whose weight was added to it is.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``label``, ``weight`` and point ``geometry`` in EPSG:27700, heaviest first, keeping the
-        hotspots' index.
+        ``label``, ``weight`` (and ``flag_column`` as bool, when given) and point ``geometry``
+        in EPSG:27700, heaviest first, keeping the hotspots' index.
 
     Raises
     ------
     CRSError
         When the hotspots are not in EPSG:27700.
     MissingColumnError
-        When ``weight_column`` or ``label_column`` is missing.
+        When ``weight_column``, ``label_column`` or ``flag_column`` is missing.
     ParameterError
         When ``top_n`` is less than 1.
 
@@ -1012,7 +1016,7 @@ def stops_from_hotspots(
     if top_n < 1:
         msg = f"top_n ({top_n}) must be at least 1."
         raise ParameterError(msg)
-    for column in (weight_column, label_column):
+    for column in (weight_column, label_column, flag_column):
         if column is not None and column not in hotspots.columns:
             msg = f"hotspots: no column {column!r}; found {', '.join(map(str, hotspots.columns))}."
             raise MissingColumnError(msg)
@@ -1020,7 +1024,7 @@ def stops_from_hotspots(
     keep = weight.fillna(0.0) > 0
     ranked = weight[keep].sort_values(ascending=False, kind="stable")
     points = shapely.point_on_surface(np.asarray(hotspots.loc[ranked.index].geometry, dtype=object))
-    kept, totals = _space_out(
+    kept, totals, owner = _space_out(
         points, np.asarray(ranked, dtype=np.float64), top_n=top_n, min_spacing_m=min_spacing_m
     )
     order = np.argsort(-totals, kind="stable")  # merged neighbours can reorder the stops
@@ -1032,12 +1036,18 @@ def stops_from_hotspots(
         if label_column is not None
         else [f"Hotspot {i + 1}" for i in range(len(rows))]
     )
-    return gpd.GeoDataFrame(
+    stops = gpd.GeoDataFrame(
         {"label": pd.array(labels, dtype="string"), "weight": totals},
         geometry=points[kept],
         index=rows.index,
         crs=BNG,
     )
+    if flag_column is not None:
+        raised = hotspots.loc[ranked.index, flag_column].fillna(value=False).astype(bool)
+        flagged = np.zeros(len(order), dtype=bool)
+        flagged[owner[raised.to_numpy() & (owner >= 0)]] = True
+        stops[flag_column] = flagged[order]
+    return stops
 
 
 def _space_out(
@@ -1046,11 +1056,18 @@ def _space_out(
     *,
     top_n: int,
     min_spacing_m: float,
-) -> tuple[list[int], npt.NDArray[np.float64]]:
-    """Keep the heaviest points at least ``min_spacing_m`` apart; nearer ones add their weight."""
+) -> tuple[list[int], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """
+    Keep the heaviest points at least ``min_spacing_m`` apart; nearer ones add their weight.
+
+    Returns the positions kept, their total weights, and for every point the position in the
+    kept list of the stop it is or was added to (-1: dropped, the stops being full).
+    """
+    owner = np.full(len(points), -1, dtype=np.int64)
     if min_spacing_m <= 0:
         first = list(range(min(top_n, len(points))))
-        return first, weight[first].astype(np.float64)
+        owner[first] = np.arange(len(first))
+        return first, weight[first].astype(np.float64), owner
     xy = shapely.get_coordinates(points)
     kept: list[int] = []
     totals: list[float] = []
@@ -1060,11 +1077,13 @@ def _space_out(
             nearest = int(d.argmin())
             if d[nearest] < min_spacing_m:
                 totals[nearest] += float(weight[i])
+                owner[i] = nearest
                 continue
         if len(kept) < top_n:
+            owner[i] = len(kept)
             kept.append(i)
             totals.append(float(weight[i]))
-    return kept, np.asarray(totals, dtype=np.float64)
+    return kept, np.asarray(totals, dtype=np.float64), owner
 
 
 def read_stops(source: PointSource) -> gpd.GeoDataFrame:

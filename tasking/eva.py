@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
+from hotspots.concentration import ARTEFACT_CHECK, artefact_checks
 from hotspots.gistar import gi_star
 from spatial.crs import BNG, require_bng
 from spatial.errors import EmptyInputError, MissingColumnError
@@ -71,6 +73,7 @@ def gistar_stops(
     *,
     top_n: int = DEFAULT_TOP_N,
     min_spacing_m: float = DEFAULT_STOP_SPACING_M,
+    points: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Turn Gi* hot cells into EVA stops weighted by their crime count.
@@ -87,12 +90,20 @@ def gistar_stops(
         How many stops.
     min_spacing_m
         Smallest distance between stops.
+    points
+        The crimes counted in the cells. When given, a stop whose cell, or a cell whose crimes
+        were added to it, holds a likely recording artefact
+        (:func:`hotspots.concentration.artefact_checks`, the rule of ``patchmap repeats``) is
+        kept and marked: its ``check`` is :data:`hotspots.concentration.ARTEFACT_CHECK`, also
+        written after its label in brackets, so every list, map, file and sheet naming the stop
+        shows it.
 
     Returns
     -------
     geopandas.GeoDataFrame
         Stops (``label`` "Hotspot N (C crimes)", ``weight`` = crimes of the cell and its merged
-        neighbours, a point inside the cell), indexed 0, 1, 2 ... heaviest first.
+        neighbours, ``check`` = the mark or ``""``, a point inside the cell), indexed 0, 1,
+        2 ... heaviest first.
 
     Raises
     ------
@@ -106,10 +117,22 @@ def gistar_stops(
     if len(chosen) == 0:
         msg = "No Gi* cell is hotter than expected in the selected wards: add stops by hand."
         raise EmptyInputError(msg)
-    stops = stops_from_hotspots(
-        chosen, weight_column="n_crimes", top_n=top_n, min_spacing_m=min_spacing_m
+    checks = (
+        pd.Series("", index=chosen.index) if points is None else artefact_checks(chosen, points)
     )
-    stops["label"] = [f"Hotspot {i + 1} ({count_text(w)})" for i, w in enumerate(stops["weight"])]
+    stops = stops_from_hotspots(
+        chosen.assign(artefact=checks != ""),
+        weight_column="n_crimes",
+        top_n=top_n,
+        min_spacing_m=min_spacing_m,
+        flag_column="artefact",
+    )
+    flagged = stops.pop("artefact").to_numpy(dtype=bool)
+    stops["check"] = pd.array(np.where(flagged, ARTEFACT_CHECK, ""), dtype="string")
+    stops["label"] = [
+        f"Hotspot {i + 1} ({count_text(w)})" + (f" [{ARTEFACT_CHECK}]" if f else "")
+        for i, (w, f) in enumerate(zip(stops["weight"], flagged, strict=True))
+    ]
     return stops.reset_index(drop=True)
 
 
@@ -212,7 +235,7 @@ def hotspot_stops(
     This is the stop choice of every EVA walk patchmap plans by itself (``route``, ``export``,
     ``brief``, the EVA page's default, the briefing pack): a square grid over the wards
     (automatic cell size unless given), Gi* with the default correction, then
-    :func:`gistar_stops`.
+    :func:`gistar_stops` with the crimes, which marks likely recording artefacts.
 
     Parameters
     ----------
@@ -230,7 +253,9 @@ def hotspot_stops(
     Returns
     -------
     geopandas.GeoDataFrame
-        As :func:`gistar_stops`.
+        As :func:`gistar_stops` given the crimes: a stop holding a likely recording artefact
+        (e.g. crimes recorded at a police station's front counter) is kept, with ``check``
+        :data:`hotspots.concentration.ARTEFACT_CHECK` and that mark after its label.
 
     Raises
     ------
@@ -242,7 +267,7 @@ def hotspot_stops(
         raise EmptyInputError(msg)
     grid = make_grid(wards, kind="square", cell_size_m=cell_size_m)
     result = gi_star(count_points(points, grid), grid=grid)
-    return gistar_stops(result, top_n=top_n, min_spacing_m=min_spacing_m)
+    return gistar_stops(result, top_n=top_n, min_spacing_m=min_spacing_m, points=points)
 
 
 @dataclass(frozen=True)

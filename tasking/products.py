@@ -310,7 +310,11 @@ def _gistar_layers(
     if "hot_areas" not in kinds:
         return hotspots, None
     methods["hot_areas"] = {
-        "method": "Significant Gi* hot cells touching by an edge or a corner, merged",
+        "method": (
+            "Significant Gi* hot cells (adjusted p <= "
+            f"{methods['hotspots']['alpha']}, {methods['hotspots']['correction']}) touching by "
+            "an edge or a corner, merged"
+        ),
         "cell_size_m": methods["hotspots"]["cell_size_m"],
     }
     return hotspots, gistar_hot_areas(hotspots.cells)
