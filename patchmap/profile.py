@@ -144,6 +144,8 @@ def _print_gap(rows: object) -> None:
 
 
 def _print_profile(profile: Profile) -> None:
+    from hotspots.concentration import ARTEFACT_CHECK  # the profile loaded it
+
     print(f"{profile.area_name}, {profile.months[0]} to {profile.months[1]}")
     print(f"  crimes and ASB: {profile.n_crimes:,} (ASB {profile.n_asb:,})")
     if profile.rate_per_1000 is not None:
@@ -163,7 +165,7 @@ def _print_profile(profile: Profile) -> None:
         print(f"  EVA findings: {found.n_findings} ({found.n_with_issues} with issues: {issues})")
     print("  top locations:")
     for loc in profile.top_locations:
-        flag = "  [check: possible recording artefact]" if loc["artefact"] else ""
+        flag = f"  [{ARTEFACT_CHECK}]" if loc["artefact"] else ""
         print(f"    {loc['n_crimes']:>5}  {loc['location']} ({loc['ward']}){flag}")
     for note in profile.notes:  # as --json gives them (months without data, wards elsewhere)
         print(f"note: {note}")
