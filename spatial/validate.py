@@ -53,6 +53,7 @@ __all__ = [
     "read_csv_text",
     "read_file_bytes",
     "refuse_cut_off",
+    "refuse_lone_carriage_returns",
     "refuse_not_csv",
     "refuse_other_separator",
     "refuse_short_rows",
@@ -390,13 +391,56 @@ def refuse_not_csv(
     refuse_cut_off(data, source=source)
 
 
+def refuse_lone_carriage_returns(data: bytes, *, source: str) -> None:
+    r"""
+    Refuse a CSV whose header line ends in a carriage return alone (CR, not CR LF).
+
+    Lines ending in CR alone are an old Mac text format (Excel's "CSV (Macintosh)"), or a file
+    pieced together from two kinds of line end. The header would be read as one field running
+    into the rows (and taken for a file separated by something else), so it is refused with
+    what to do instead. Lines ending in LF or CR LF are read as they are.
+
+    Parameters
+    ----------
+    data
+        The file's bytes (its first line is looked at).
+    source
+        The file's name, used in messages.
+
+    Raises
+    ------
+    InputDataError
+        When a carriage return in the first line is not followed by a line feed.
+
+    Examples
+    --------
+    >>> refuse_lone_carriage_returns(b"a,b\r\n1,2\r\n", source="x.csv")  # Windows: CR LF
+    >>> refuse_lone_carriage_returns(b"a,b\r1,2\r", source="x.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    spatial.errors.InputDataError: x.csv: its lines end in a carriage return alone ...
+    """
+    head = data[:4096]
+    end = head.find(b"\n")
+    first = head if end < 0 else head[:end]
+    if b"\r" in first.rstrip(b"\r") and b"\x00" not in head:  # binary: refused as binary
+        msg = (
+            f"{source}: its lines end in a carriage return alone (an old Mac text format, or "
+            "lines of two kinds), so its header runs into its rows. Save it again as CSV UTF-8 "
+            "(Comma delimited), or download it again and give it as downloaded."
+        )
+        raise InputDataError(msg)
+
+
 def refuse_cut_off(data: bytes, *, source: str) -> None:
     r"""
     Refuse a CSV whose last line stops part-way through a row (a download or copy cut short).
 
     Only a last line without a line end can be cut off; it is cut off when it has fewer
     fields than the header line. Such a row would otherwise be read with its last fields
-    missing (a crime without its type, say), or refused for a field it lacks.
+    missing (a crime without its type, say), or refused for a field it lacks. A file whose
+    lines end in a carriage return alone is refused first
+    (:func:`refuse_lone_carriage_returns`).
 
     Parameters
     ----------
@@ -418,6 +462,7 @@ def refuse_cut_off(data: bytes, *, source: str) -> None:
     ...
     spatial.errors.InputDataError: x.csv: the file is cut off: its last line (line 3) has 2 of ...
     """
+    refuse_lone_carriage_returns(data, source=source)
     if not data or data.endswith((b"\n", b"\r")):
         return
     start = data.rfind(b"\n") + 1
@@ -426,8 +471,11 @@ def refuse_cut_off(data: bytes, *, source: str) -> None:
     header_end = data.find(b"\n")
     header = data[:header_end].decode("utf-8-sig", errors="replace")
     last = data[start:].decode("utf-8", errors="replace")
-    n_header = len(next(csv.reader([header]), []))
-    n_last = len(next(csv.reader([last]), []))
+    try:
+        n_header = len(next(csv.reader([header]), []))
+        n_last = len(next(csv.reader([last]), []))
+    except csv.Error:  # not a line of CSV: the reader's own checks say what the file is
+        return
     if n_last < n_header:
         line = data.count(b"\n") + 1
         msg = (

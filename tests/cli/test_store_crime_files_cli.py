@@ -106,6 +106,16 @@ REFUSED: dict[str, tuple[str, Callable[[Path], bytes], str]] = {
         _semicolons,
         f"{SEPT}: the file is separated by semicolons, not commas (its header is one field: ",
     ),
+    "mac line ends": (
+        SEPT,
+        lambda crimes: (crimes / SEPT).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"),
+        f"{SEPT}: its lines end in a carriage return alone (an old Mac text format, ",
+    ),
+    "header ends in CR": (
+        SEPT,
+        lambda crimes: (crimes / SEPT).read_bytes().replace(b"\n", b"\r", 1),  # then LF
+        f"{SEPT}: its lines end in a carriage return alone (an old Mac text format, ",
+    ),
     "broken inner zip": (
         "2024.zip",
         _broken_inner_zip,

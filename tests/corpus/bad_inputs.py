@@ -395,6 +395,18 @@ def _crime_errors() -> list[Case]:
             "x-street.csv: the file is separated by tabs, not commas",
         ),
         Case(
+            "mac-line-ends",  # Excel's "CSV (Macintosh)": every line ends in CR alone
+            e,
+            lambda k, d: _up("x-street.csv", _csv(k.frame).replace(b"\n", b"\r")),
+            "x-street.csv: its lines end in a carriage return alone",
+        ),
+        Case(
+            "header-ends-in-cr",  # a header pasted from another file: CR, then LF lines
+            e,
+            lambda k, d: _up("x-street.csv", _csv(k.frame).replace(b"\n", b"\r", 1)),
+            "x-street.csv: its lines end in a carriage return alone",
+        ),
+        Case(
             "short-row-mid-file",
             e,
             lambda k, d: _up(SEPT, short_row(k)),

@@ -853,6 +853,12 @@ def _file_cases() -> list[ExtractCase]:
             message=("rms.csv: the file is separated by semicolons", "comma-separated"),
         ),
         ExtractCase(
+            "mac-line-ends",  # Excel's "CSV (Macintosh)": every line ends in CR alone
+            g,
+            lambda k, d: _up("rms.csv", _csv(k.rows).replace(b"\n", b"\r")),
+            message=("rms.csv: its lines end in a carriage return alone", "CSV UTF-8"),
+        ),
+        ExtractCase(
             "identical-files",
             g,
             lambda k, d: ExtractInputs(files=(("a.csv", _demo()(k)), ("b.csv", _demo()(k)))),
