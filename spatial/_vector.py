@@ -438,6 +438,14 @@ def _read_layer(
     except shapely.errors.GEOSException as err:
         msg = _bad_geometry(layer, err, name=name, what=what, in_file=in_file)
         raise InvalidGeometryError(msg) from err
+    except UnicodeDecodeError as err:  # GeoJSON, CSV and GeoPackage text is UTF-8
+        where = f" ({in_file!r})" if in_file else ""
+        msg = (
+            f"{name}: the text of its attributes{where} is not UTF-8 (it may be Windows-1252, "
+            "as older desktop tools save it). Re-save it as UTF-8 (in QGIS: Export > Save "
+            f"Features As, Encoding UTF-8). {formats}"
+        )
+        raise InputDataError(msg) from err
 
 
 def _bad_geometry(

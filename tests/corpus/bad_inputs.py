@@ -239,6 +239,23 @@ def _geojson(frame: gpd.GeoDataFrame) -> bytes:
     return frame.to_json().encode()
 
 
+def _cp1252_names(frame: gpd.GeoDataFrame, column: str) -> bytes:
+    """GeoJSON in Windows-1252, not UTF-8, with an accented name (é is one byte, 0xE9)."""
+    named = frame.assign(**{column: frame[column].str.replace("Market", "Markét")})
+    return named.to_json(ensure_ascii=False).encode("cp1252")
+
+
+def _cp1252_sites(kit: Kit) -> bytes:
+    """The kit's sites as GeoJSON points in Windows-1252, one named with an accent."""
+    sites = pd.read_csv(io.BytesIO(kit.sites))
+    frame = gpd.GeoDataFrame(
+        sites.drop(columns=["lon", "lat"]).assign(name="Café one-stop shop"),
+        geometry=gpd.points_from_xy(sites["lon"], sites["lat"]),
+        crs="EPSG:4326",
+    )
+    return frame.to_json(ensure_ascii=False).encode("cp1252")
+
+
 def _crimes(*sources: Path | tuple[str, bytes]) -> Inputs:
     return Inputs(crimes=tuple(sources))
 
@@ -1017,6 +1034,12 @@ def _boundary_cases() -> list[Case]:  # noqa: C901  # one small builder per case
             "ward boundaries must be polygons; found 14 geometry collections",
         ),
         Case(
+            "wards-in-windows-1252",  # a GeoJSON saved by an older desktop tool
+            w,
+            lambda k, d: Inputs(wards=("w.geojson", _cp1252_names(k.wards, "WD23NM"))),
+            "w.geojson: the text of its attributes is not UTF-8 (it may be Windows-1252",
+        ),
+        Case(
             "empty-feature-collection",
             w,
             lambda k, d: Inputs(
@@ -1256,6 +1279,12 @@ def _file_cases() -> list[Case]:
         Case("sites-in-belfast", s, sites(at(BELFAST)), "lie outside Great Britain"),
         Case("sites-unknown-kind", s, sites(lambda f: f.assign(kind="library")), "kind"),
         Case("sites-polygons", s, wards_as_sites, "must be points; feature 1 is a Polygon"),
+        Case(
+            "sites-in-windows-1252",
+            s,
+            lambda k, d: Inputs(file=("sites.geojson", _cp1252_sites(k))),
+            "sites.geojson: the text of its attributes is not UTF-8",
+        ),
         Case("sites-binary", s, lambda k, d: Inputs(file=("sites.csv", PNG)), "looks binary"),
         Case(
             "sites-crime-file",
