@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from patchmap.cli import main
+from patchmap.cli import build_parser, main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -370,12 +370,12 @@ def test_a_json_answer_is_not_written_under_another_kind_of_name(
 @pytest.mark.parametrize(
     ("command", "target", "said"),
     [
-        (["summary", "--demo", "--out"], "{file}/x.json", "part of this path is a file"),
-        (["export", "--demo", "--out"], "{file}/layers", "part of this path is a file"),
+        (["summary", "--demo", "--out"], "{file}/x.json", "part of this path ({file}) is a"),
+        (["export", "--demo", "--out"], "{file}/layers", "part of this path ({file}) is a"),
         (["ingest", "{month}", "--store"], "{file}/store", "part of this path is a file"),
         (["export", "--demo", "--out"], "{file}", "a file is in the way where a folder"),
         (["profile", "--demo", "--ward", "Castle", "--out"], "{dir}", "this is a folder. Give"),
-        (["summary", "--demo", "--out"], "{dir}/no/x.json", "a folder in this path does not"),
+        (["summary", "--demo", "--out"], "{dir}/no/x.json", "the folder {dir}/no does not"),
     ],
 )
 def test_a_path_that_cannot_be_written_is_a_message_not_a_traceback(
@@ -394,7 +394,8 @@ def test_a_path_that_cannot_be_written_is_a_message_not_a_traceback(
     assert main(args) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"patchmap: error: {path}: {said}")
+    assert lines[0].startswith(("patchmap: error: --out", f"patchmap: error: {path}: "))
+    assert f"{path}: {said.format(file=a_file, dir=tmp_path)}" in lines[0]
     assert a_file.read_text(encoding="utf-8") == ""
 
 
@@ -413,3 +414,75 @@ def test_a_start_west_of_greenwich_is_read_as_a_place(
     record = json.loads(capsys.readouterr().out)
     walk = record if argv[0] == "route" else record["walk"]
     assert walk["distance_m"] > 0
+
+
+OUT_COMMANDS = {  # every subcommand with --out, with the options it cannot parse without
+    "summary": ("out.json",),
+    "profile": ("out.json",),
+    "problems": ("out.json",),
+    "repeats": ("out.json",),
+    "hotspots": ("out.gpkg",),
+    "density": ("out.tif",),
+    "streets": ("out.gpkg",),
+    "when": ("out.csv",),
+    "change": ("out.gpkg", "--before", "2024-10:2024-12", "--after", "2025-01:2025-03"),
+    "emerging": ("out.gpkg",),
+    "tasks": ("out.json", "list", "problems"),
+    "route": ("out.gpx",),
+    "catchment": ("out.gpkg",),
+    "backtest": ("out.json",),
+    "forecast": ("out.gpkg",),
+    "knox": ("out.json",),
+    "alerts": ("out.gpkg", "--date", "2025-06-01"),
+    "export": ("out.gpkg",),
+    "brief": ("pack.html", "--meeting", "2025-10-01", "--ward", "Castle"),
+}
+
+
+def test_every_subcommand_with_out_is_listed_here() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001 - argparse's own table
+    choices = sub.choices
+    assert isinstance(choices, dict)
+    with_out = {n for n, p in choices.items() if "out" in {a.dest for a in p._actions}}  # noqa: SLF001
+    assert with_out - {"ingest"} == set(OUT_COMMANDS)  # ingest refuses --out by name
+
+
+@pytest.mark.parametrize("command", sorted(OUT_COMMANDS))
+def test_out_in_a_missing_folder_is_refused_alike_by_every_subcommand(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``export`` made the missing folder, ``density`` refused it, ``brief`` failed at the end."""
+    name, *more = OUT_COMMANDS[command]
+    out = tmp_path / "no_such_folder" / name
+    argv = [command, "--demo", *more, "--out", str(out)]
+    if command == "tasks":
+        argv = [command, "--db", str(tmp_path / "log.sqlite"), *more, "--out", str(out)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"patchmap: error: --out {out}: the folder {out.parent} does not exist. Create it or "
+        "write elsewhere.\n"
+    )
+    assert captured.out == ""
+    assert not out.parent.exists()
+
+
+def test_an_out_under_a_file_says_which_part_is_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    out = blocker / "maps" / "d.tif"
+    assert main(["density", "--demo", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"patchmap: error: --out {out}: part of this path ({blocker}) is a file, not a folder.\n"
+    )
+
+
+def test_export_still_makes_the_folder_out_names(tmp_path: Path) -> None:
+    out = tmp_path / "files"  # in a folder that exists: the folder of files is the output
+    argv = ["export", "--demo", "--layers", "wards", "--formats", "csv", "--out", str(out)]
+    assert main(argv) == 0
+    assert out.is_dir()
+    assert (out / "wards.csv").is_file()
