@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import EmptyInputError, ParameterError
-from spatial.names import normal_name
+from spatial.names import name_key, normal_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -213,13 +213,15 @@ def as_written(given: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
     Return names typed by a user as the data write them, when they differ in case or spacing only.
 
     ``burglary`` and ``Anti-social  behaviour`` name the data's ``Burglary`` and
-    ``Anti-social behaviour``. A name that matches none of ``known`` exactly or so, or more than
-    one when folded, is returned as typed, for the selection to refuse with the choices.
+    ``Anti-social behaviour``; `` market`` names the ward ``Market``. Names are compared by
+    :func:`spatial.names.name_key` (as :func:`boundaries.ward_names.ward_key` compares a logged
+    ward). A name that matches none of ``known`` exactly or so, or more than one when folded,
+    is returned as typed, for the selection to refuse with the choices.
 
     Parameters
     ----------
     given
-        Names as typed (``--crime-type``, say).
+        Names as typed (``--crime-type``, ``--ward``, ``--neighbourhood``, a link's ward).
     known
         The names the data hold.
 
@@ -235,10 +237,10 @@ def as_written(given: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
     """
     by_folded: dict[str, list[str]] = {}
     for name in known:
-        by_folded.setdefault(_folded(name), []).append(name)
+        by_folded.setdefault(name_key(name), []).append(name)
     out = []
     for name in given:
-        matches = by_folded.get(_folded(name), [])
+        matches = by_folded.get(name_key(name), [])
         out.append(name if name in known or len(matches) != 1 else matches[0])
     return tuple(out)
 
@@ -281,10 +283,6 @@ def known_crime_types(given: Sequence[str], types: pd.Series[str]) -> tuple[str,
     chosen = as_written(given, known)
     _check_known(chosen, known, what="crime type")
     return chosen
-
-
-def _folded(name: str) -> str:
-    return " ".join(normal_name(name).split()).casefold()
 
 
 def _check_known(given: tuple[str, ...] | None, known: tuple[str, ...], *, what: str) -> None:
