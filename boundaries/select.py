@@ -526,7 +526,9 @@ class Summary:
     Counts that account for every row read.
 
     ``n_rows`` (the rows used) is ``n_without_location + n_outside_gb + n_outside_wards +
-    n_inside_wards``; ``n_rows_read`` adds ``n_duplicates_removed`` and ``n_set_aside``.
+    n_in_other_wards + n_inside_wards``; ``n_rows_read`` adds ``n_duplicates_removed`` and
+    ``n_set_aside``. ``n_inside_wards`` counts the chosen wards' rows, ``n_in_other_wards``
+    those of the wards loaded but not chosen, ``n_outside_wards`` those in none of the wards.
     """
 
     n_rows: int
@@ -547,6 +549,8 @@ class Summary:
     the count is the JSON's bucket)."""
     notes: tuple[str, ...] = ()
     """The load's notes: copies, republished months, overlaps, rows outside Great Britain."""
+    n_in_other_wards: int = 0
+    """Rows inside the wards loaded but not chosen (0 when every ward is chosen)."""
 
     @property
     def n_rows_read(self) -> int:
@@ -568,6 +572,7 @@ class Summary:
             "n_without_location": self.n_without_location,
             "n_outside_gb": self.n_outside_gb,
             "n_outside_wards": self.n_outside_wards,
+            "n_in_other_wards": self.n_in_other_wards,
             "n_inside_wards": self.n_inside_wards,
             "n_duplicates_removed": self.n_duplicates_removed,
             "n_set_aside": self.n_set_aside,
@@ -653,9 +658,11 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     """
     Count the rows of the selected months and crime types, and where they fell.
 
-    Rows in wards that were not chosen count as outside the wards. Every row read falls in
-    exactly one count (checked): without a location, outside Great Britain, outside the wards,
-    inside them, a duplicate Crime ID, or set aside (a copy or an older version of a file).
+    Every row read falls in exactly one count (checked): without a location, outside Great
+    Britain, outside every ward, in a ward that was not chosen, inside the chosen wards, a
+    duplicate Crime ID, or set aside (a copy or an older version of a file). A store read of
+    the chosen wards alone needs every ward's counts (``area.ward_counts``) to tell the rows of
+    the other wards from those outside them all.
 
     Parameters
     ----------
@@ -692,7 +699,8 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     n_counted = sum(n for _, n in _kept_counts(crimes.counted_duplicates, selection))
     n_duplicates = n_aside_duplicates + n_counted  # a store counted them; the CSVs set them aside
     n_counted_aside = sum(n for _, n in _kept_counts(crimes.counted_set_aside, selection))
-    n_outside_wards = n_in_gb - n_inside
+    n_in_wards = _n_in_any_ward(area, selection)
+    n_outside_wards = n_in_gb - n_in_wards
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
         held = area.months
@@ -725,11 +733,21 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         n_set_aside=len(aside) - n_aside_duplicates + n_counted_aside,
         set_aside_reasons=set_aside_reasons(aside["reason"], n_counted=n_counted_aside),
         notes=area.notes,
+        n_in_other_wards=n_in_wards - n_inside,
     )
     unfiltered = selection.months is None and selection.crime_types is None
     n_read = crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted + n_counted_aside
     _check_summary(summary, n_rows_read=n_read)
     return summary
+
+
+def _n_in_any_ward(area: StudyArea, selection: Selection) -> int:
+    """Count the rows of the selection's months and types inside any ward, chosen or not."""
+    counts = area.ward_counts  # every ward's, when points hold only the chosen wards' extent
+    if counts is None:
+        return int(_row_mask(area.points, selection).sum())
+    entries = zip(counts["month"].astype(str), counts["crime_type"], counts["n"], strict=True)
+    return sum(int(n) for _, n in _kept_counts(entries, selection))
 
 
 _COPIES: Final = "copies, older versions"
@@ -773,6 +791,7 @@ def _check_summary(summary: Summary, *, n_rows_read: int) -> None:
         summary.n_without_location,
         summary.n_outside_gb,
         summary.n_outside_wards,
+        summary.n_in_other_wards,
         summary.n_inside_wards,
         summary.n_duplicates_removed,
         summary.n_set_aside,

@@ -62,8 +62,12 @@ def test_summary_json_contract_on_cambridge(
         record["n_without_location"]
         + record["n_outside_gb"]
         + record["n_outside_wards"]
+        + record["n_in_other_wards"]
         + record["n_inside_wards"]
     )
+    # the other 12 wards' crimes are in them, not outside the wards (as without --ward)
+    assert record["n_in_other_wards"] == 17_785 - 4206 - 467
+    assert record["n_outside_wards"] == 90_957 - 2_859 - 17_785
     assert record["months"][0] == "2024-09"
     assert len(record["months"]) == 13
     assert sum(record["by_crime_type"].values()) == 4206 + 467
@@ -486,3 +490,21 @@ def test_export_still_makes_the_folder_out_names(tmp_path: Path) -> None:
     assert main(argv) == 0
     assert out.is_dir()
     assert (out / "wards.csv").is_file()
+
+
+def test_a_ward_chosen_counts_the_other_wards_crimes_in_other_wards(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``summary --ward Castle`` said the other six wards' crimes were outside the wards."""
+    assert main(["summary", "--demo", "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert main(["summary", "--demo", "--ward", "Castle", "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert one["n_outside_wards"] == whole["n_outside_wards"] == 0
+    assert one["n_in_other_wards"] == whole["n_inside_wards"] - one["n_inside_wards"] == 5478
+    buckets = ("n_without_location", "n_outside_gb", "n_outside_wards", "n_in_other_wards")
+    assert sum(one[b] for b in buckets) + one["n_inside_wards"] == one["n_rows"]
+    assert main(["summary", "--demo", "--ward", "Castle"]) == 0
+    text = capsys.readouterr().out
+    assert "  outside the wards         0\n  in other wards        5,478\n" in text
+    assert "  in the chosen         3,008\n" in text
