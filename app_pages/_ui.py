@@ -38,6 +38,7 @@ from boundaries.overview import ForceOverview, force_overview
 from boundaries.population import lsoa_residents, ward_population
 from boundaries.select import (
     Selection,
+    as_written,
     crime_type_mask,
     require_loaded_months,
     select_points,
@@ -1000,7 +1001,8 @@ def _apply_focus(area: StudyArea) -> None:
     linked = st.query_params.get(FOCUS_PARAM)
     if linked is not None:  # a "Profile of <ward>" link was followed: it wins, once
         del st.query_params[FOCUS_PARAM]
-        ward = normal_name(linked)  # a link typed or pasted on a Mac may decompose accents
+        # as --ward takes it: case, spacing and a Mac's decomposed accents aside
+        (ward,) = as_written([normal_name(linked)], area.ward_names)
     if ward in area.ward_names:
         st.session_state[WARDS_KEY] = [ward]
         st.session_state[NEIGHBOURHOODS_KEY] = []

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from boundaries.assign import assign_wards, ward_of_places
 from boundaries.neighbourhoods import apply_neighbourhoods
-from boundaries.select import BLANK_CRIME_TYPE, is_blank_crime_type
+from boundaries.select import BLANK_CRIME_TYPE, as_written, is_blank_crime_type
 from spatial.cache import read_crimes_cached, read_wards_cached
 from spatial.errors import CacheFolderError, InputDataError, ParameterError
 from spatial.io import (
@@ -33,7 +33,6 @@ from spatial.io import (
     read_wards,
     source_name,
 )
-from spatial.names import normal_name
 from spatial.sites import read_sites
 
 if TYPE_CHECKING:
@@ -397,9 +396,12 @@ def load_study_area_from_store(  # noqa: PLR0913 - optional input files and thre
         source=source_name(neighbourhoods) if neighbourhoods is not None else "neighbourhoods",
     )
     focus = ward_frame
-    if read_only:
-        chosen = [normal_name(n) for n in read_only]
-        named = ward_frame["ward_name"].isin(chosen) | ward_frame["neighbourhood"].isin(chosen)
+    if read_only:  # names as typed: matched as the selection will match them
+        named = ward_frame["ward_name"].isin(
+            as_written(read_only, ward_frame["ward_name"].astype(str).tolist())
+        ) | ward_frame["neighbourhood"].isin(
+            as_written(read_only, sorted(set(ward_frame["neighbourhood"].dropna().astype(str))))
+        )
         focus = ward_frame.loc[named] if named.any() else ward_frame
     bounds, focus_bounds = _bounds(ward_frame), _bounds(focus)
     counts = by_place = crime_load = None

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import EmptyInputError, ParameterError
-from spatial.names import normal_name
+from spatial.names import name_key, normal_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -213,13 +213,15 @@ def as_written(given: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
     Return names typed by a user as the data write them, when they differ in case or spacing only.
 
     ``burglary`` and ``Anti-social  behaviour`` name the data's ``Burglary`` and
-    ``Anti-social behaviour``. A name that matches none of ``known`` exactly or so, or more than
-    one when folded, is returned as typed, for the selection to refuse with the choices.
+    ``Anti-social behaviour``; `` market`` names the ward ``Market``. Names are compared by
+    :func:`spatial.names.name_key` (as :func:`boundaries.ward_names.ward_key` compares a logged
+    ward). A name that matches none of ``known`` exactly or so, or more than one when folded,
+    is returned as typed, for the selection to refuse with the choices.
 
     Parameters
     ----------
     given
-        Names as typed (``--crime-type``, say).
+        Names as typed (``--crime-type``, ``--ward``, ``--neighbourhood``, a link's ward).
     known
         The names the data hold.
 
@@ -235,10 +237,10 @@ def as_written(given: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
     """
     by_folded: dict[str, list[str]] = {}
     for name in known:
-        by_folded.setdefault(_folded(name), []).append(name)
+        by_folded.setdefault(name_key(name), []).append(name)
     out = []
     for name in given:
-        matches = by_folded.get(_folded(name), [])
+        matches = by_folded.get(name_key(name), [])
         out.append(name if name in known or len(matches) != 1 else matches[0])
     return tuple(out)
 
@@ -281,10 +283,6 @@ def known_crime_types(given: Sequence[str], types: pd.Series[str]) -> tuple[str,
     chosen = as_written(given, known)
     _check_known(chosen, known, what="crime type")
     return chosen
-
-
-def _folded(name: str) -> str:
-    return " ".join(normal_name(name).split()).casefold()
 
 
 def _check_known(given: tuple[str, ...] | None, known: tuple[str, ...], *, what: str) -> None:
@@ -528,7 +526,9 @@ class Summary:
     Counts that account for every row read.
 
     ``n_rows`` (the rows used) is ``n_without_location + n_outside_gb + n_outside_wards +
-    n_inside_wards``; ``n_rows_read`` adds ``n_duplicates_removed`` and ``n_set_aside``.
+    n_in_other_wards + n_inside_wards``; ``n_rows_read`` adds ``n_duplicates_removed`` and
+    ``n_set_aside``. ``n_inside_wards`` counts the chosen wards' rows, ``n_in_other_wards``
+    those of the wards loaded but not chosen, ``n_outside_wards`` those in none of the wards.
     """
 
     n_rows: int
@@ -549,6 +549,8 @@ class Summary:
     the count is the JSON's bucket)."""
     notes: tuple[str, ...] = ()
     """The load's notes: copies, republished months, overlaps, rows outside Great Britain."""
+    n_in_other_wards: int = 0
+    """Rows inside the wards loaded but not chosen (0 when every ward is chosen)."""
 
     @property
     def n_rows_read(self) -> int:
@@ -570,6 +572,7 @@ class Summary:
             "n_without_location": self.n_without_location,
             "n_outside_gb": self.n_outside_gb,
             "n_outside_wards": self.n_outside_wards,
+            "n_in_other_wards": self.n_in_other_wards,
             "n_inside_wards": self.n_inside_wards,
             "n_duplicates_removed": self.n_duplicates_removed,
             "n_set_aside": self.n_set_aside,
@@ -655,9 +658,11 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     """
     Count the rows of the selected months and crime types, and where they fell.
 
-    Rows in wards that were not chosen count as outside the wards. Every row read falls in
-    exactly one count (checked): without a location, outside Great Britain, outside the wards,
-    inside them, a duplicate Crime ID, or set aside (a copy or an older version of a file).
+    Every row read falls in exactly one count (checked): without a location, outside Great
+    Britain, outside every ward, in a ward that was not chosen, inside the chosen wards, a
+    duplicate Crime ID, or set aside (a copy or an older version of a file). A store read of
+    the chosen wards alone needs every ward's counts (``area.ward_counts``) to tell the rows of
+    the other wards from those outside them all.
 
     Parameters
     ----------
@@ -694,7 +699,8 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     n_counted = sum(n for _, n in _kept_counts(crimes.counted_duplicates, selection))
     n_duplicates = n_aside_duplicates + n_counted  # a store counted them; the CSVs set them aside
     n_counted_aside = sum(n for _, n in _kept_counts(crimes.counted_set_aside, selection))
-    n_outside_wards = n_in_gb - n_inside
+    n_in_wards = _n_in_any_ward(area, selection)
+    n_outside_wards = n_in_gb - n_in_wards
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
         held = area.months
@@ -727,11 +733,21 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         n_set_aside=len(aside) - n_aside_duplicates + n_counted_aside,
         set_aside_reasons=set_aside_reasons(aside["reason"], n_counted=n_counted_aside),
         notes=area.notes,
+        n_in_other_wards=n_in_wards - n_inside,
     )
     unfiltered = selection.months is None and selection.crime_types is None
     n_read = crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted + n_counted_aside
     _check_summary(summary, n_rows_read=n_read)
     return summary
+
+
+def _n_in_any_ward(area: StudyArea, selection: Selection) -> int:
+    """Count the rows of the selection's months and types inside any ward, chosen or not."""
+    counts = area.ward_counts  # every ward's, when points hold only the chosen wards' extent
+    if counts is None:
+        return int(_row_mask(area.points, selection).sum())
+    entries = zip(counts["month"].astype(str), counts["crime_type"], counts["n"], strict=True)
+    return sum(int(n) for _, n in _kept_counts(entries, selection))
 
 
 _COPIES: Final = "copies, older versions"
@@ -775,6 +791,7 @@ def _check_summary(summary: Summary, *, n_rows_read: int) -> None:
         summary.n_without_location,
         summary.n_outside_gb,
         summary.n_outside_wards,
+        summary.n_in_other_wards,
         summary.n_inside_wards,
         summary.n_duplicates_removed,
         summary.n_set_aside,

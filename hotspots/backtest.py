@@ -49,6 +49,7 @@ from hotspots.forecast import (
 from hotspots.methods import DEFAULT_METHODS, Method, score_cells
 from spatial.crime_types import ASB
 from spatial.errors import ParameterError
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -838,7 +839,7 @@ def describe_backtest(
         other = others[0]
         text += f"; {other.method.label} caught {_pct(other.hit_rate_mean)}"
     n = len(lead.per_origin) - len(lead.null_months)
-    return text + f" (mean of {n} months)."
+    return text + f" (mean of {count_text(n, 'month')})."
 
 
 def pai_chart_data(result: Backtest, *, ward: str | None = None) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from hotspots.trend import DEFAULT_TREND_ALPHA, mann_kendall_rows, trend_labels
 from spatial.crs import require_bng
 from spatial.errors import EmptyInputError, MissingColumnError, ParameterError, PatchmapWarning
 from spatial.grid import assign_cells
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -304,7 +305,8 @@ def change_by_cell(
     if len(overlap) > 0:
         msg = (
             f"The before ({months_b[0]}..{months_b[-1]}) and after ({months_a[0]}..{months_a[-1]}) "
-            f"periods overlap in {len(overlap)} months. Choose periods that do not overlap."
+            f"periods overlap in {count_text(len(overlap), 'month')}. Choose periods that do not "
+            "overlap."
         )
         raise ParameterError(msg)
     month = _points_months(points)

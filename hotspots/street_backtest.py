@@ -31,6 +31,7 @@ import pandas as pd
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M, network_kde_snapped
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.lixels import DEFAULT_LIXEL_M, DEFAULT_LIXEL_SNAP_M, make_lixels, snap_to_lixels
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -232,7 +233,7 @@ def street_backtest(
     unique = sorted(set(months.tolist()))
     if len(unique) <= min_train_months:
         msg = (
-            f"A backtest needs more than {min_train_months} months of crimes; found "
+            f"A backtest needs more than {count_text(min_train_months, 'month')} of crimes; found "
             f"{len(unique)}. Select more months."
         )
         raise ParameterError(msg)

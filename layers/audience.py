@@ -369,9 +369,10 @@ def get_preset(audience: Audience, *, min_count: int | None = None) -> AudienceP
     audience
         ``"police"``, ``"partner"`` or ``"public"``.
     min_count
-        Blank counts below this instead of the preset's default. Ignored for ``police`` (no
-        suppression); for ``public`` it may not go below :data:`PUBLIC_MIN_COUNT`
-        (:func:`min_count_floor`), on the command line as in the app.
+        Blank counts below this instead of the preset's default. Refused for ``police``, whose
+        files blank nothing (the app offers no threshold for them); for ``public`` it may not
+        go below :data:`PUBLIC_MIN_COUNT` (:func:`min_count_floor`), on the command line as in
+        the app.
 
     Returns
     -------
@@ -381,8 +382,8 @@ def get_preset(audience: Audience, *, min_count: int | None = None) -> AudienceP
     Raises
     ------
     ParameterError
-        When the audience is unknown or ``min_count`` is below 1 (or below
-        :data:`PUBLIC_MIN_COUNT` for the public: :func:`min_count_floor_message`).
+        When the audience is unknown, ``min_count`` is given for the police, or it is below 1
+        (or below :data:`PUBLIC_MIN_COUNT` for the public: :func:`min_count_floor_message`).
 
     Examples
     --------
@@ -390,15 +391,21 @@ def get_preset(audience: Audience, *, min_count: int | None = None) -> AudienceP
     5
     >>> get_preset("partner", min_count=10).min_count
     10
-    >>> get_preset("police", min_count=10).min_count is None
+    >>> get_preset("police").min_count is None
     True
     """
     if audience not in PRESETS:
         msg = f"Unknown audience {audience!r}. Choose from: {', '.join(AUDIENCES)}."
         raise ParameterError(msg)
     preset = PRESETS[audience]
-    if min_count is None or preset.min_count is None:
+    if min_count is None:
         return preset
+    if preset.min_count is None:  # ignoring it would say nothing: the user expects blanks
+        msg = (
+            f"A threshold of {min_count} does not apply to {audience} files: they blank no "
+            "count. Leave the threshold out, or choose the partner or public audience."
+        )
+        raise ParameterError(msg)
     if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
         msg = f"min_count must be a whole number >= 1; found {min_count!r}."
         raise ParameterError(msg)

@@ -25,6 +25,7 @@ __all__ = [
     "near_repeat_network",
     "police_file_metadata",
     "read_extract",
+    "with_known_places",
     "with_known_types",
 ]
 
@@ -76,12 +77,31 @@ def with_known_types(args: argparse.Namespace, incidents: Incidents) -> Incident
     return incidents
 
 
+def with_known_places(args: argparse.Namespace, wards: gpd.GeoDataFrame) -> None:
+    """
+    Set ``--ward`` and ``--neighbourhood`` as ``wards`` write the names, as crime types are set.
+
+    ``market`` and `` Market`` choose ``Market`` (:func:`boundaries.select.as_written`, the
+    rule of ``--crime-type`` and of the app's links); a name ``wards`` do not hold is kept as
+    typed, for the selection to refuse with the names it holds.
+    """
+    from boundaries.select import as_written
+
+    for option, column in (("ward", "ward_name"), ("neighbourhood", "neighbourhood")):
+        given = getattr(args, option, None)
+        if given and column in wards.columns:
+            known = list(dict.fromkeys(str(n) for n in wards[column].dropna()))
+            setattr(args, option, list(as_written(given, known)))
+
+
 def _require_wards_for_names(args: argparse.Namespace) -> None:
     """Refuse ward or neighbourhood names for an extract given without ward boundaries."""
     from boundaries.extract import EXTRACT_AREA_NAME
+    from spatial.names import name_key
 
     given = [*(getattr(args, "ward", None) or ()), *(getattr(args, "neighbourhood", None) or ())]
-    names = [n for n in given if n != EXTRACT_AREA_NAME]  # the one area there is without wards
+    # the one area there is without wards, however it is typed
+    names = [n for n in given if name_key(n) != name_key(EXTRACT_AREA_NAME)]
     if names and not getattr(args, "demo", False) and getattr(args, "wards", None) is None:
         option = "--ward" if getattr(args, "ward", None) else "--neighbourhood"
         msg = (
@@ -211,6 +231,7 @@ def load(
         from hotspots.when import area_in_hours
 
         area = area_in_hours(area, args.hours)
+    with_known_places(args, area.wards)
     selection = Selection(
         months=parse_month_range(args.months) if args.months else None,
         crime_types=as_written(args.crime_type, area.crime_types) if args.crime_type else None,

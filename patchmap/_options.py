@@ -87,7 +87,12 @@ def common_options() -> argparse.ArgumentParser:
     _filter_options(common)
     output = common.add_argument_group("output")
     output.add_argument("--json", action="store_true", help="print one JSON object")
-    output.add_argument("--out", type=Path, metavar="FILE", help="write the result to a file")
+    output.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="write the result to a file (in a folder that exists)",
+    )
     return common
 
 

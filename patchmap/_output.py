@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from spatial.errors import ParameterError
 
 if TYPE_CHECKING:
+    import argparse
     from pathlib import Path
 
     from spatial.routes import EvaRoute
 
-__all__ = ["EXIT_USER_ERROR", "checked_json_out", "checked_out", "print_json", "walk_record"]
+__all__ = [
+    "EXIT_USER_ERROR",
+    "OUT_OPTIONS",
+    "checked_json_out",
+    "checked_out",
+    "print_json",
+    "refuse_missing_out_folders",
+    "walk_record",
+]
 
 EXIT_USER_ERROR = 2
 """The exit code when the input or options need fixing."""
+OUT_OPTIONS: Final = ("out", "walk_out")
+"""The options (as ``args`` names them) that name a file or folder a command writes."""
 
 
 def print_json(value: object) -> None:
@@ -23,15 +34,43 @@ def print_json(value: object) -> None:
 
 
 def checked_out(path: Path | None, suffixes: tuple[str, ...], what: str) -> None:
-    if path is None:
-        return
-    if path.suffix.lower() not in suffixes:
+    """
+    Refuse an ``--out`` file whose name does not end in one of ``suffixes``.
+
+    Its folder was checked before the command ran (:func:`refuse_missing_out_folders`).
+    """
+    if path is not None and path.suffix.lower() not in suffixes:
         msg = f"--out {path}: write {what}; the file name must end in {' or '.join(suffixes)}."
         raise ParameterError(msg)
-    if not path.parent.is_dir():
-        msg = (
-            f"--out {path}: the folder {path.parent} does not exist. Create it or write elsewhere."
-        )
+
+
+def refuse_missing_out_folders(args: argparse.Namespace) -> None:
+    """
+    Refuse an ``--out`` (or ``--walk-out``) in a folder that does not exist, for every command.
+
+    Checked before a command reads anything: ``export`` made the missing folders while
+    ``density`` refused them and ``brief`` failed at the write, after all its work. What
+    ``--out`` names (a file, or ``export``'s folder of files) is made; the folder it is in must
+    exist, so that a mistyped path makes no folders.
+
+    Raises
+    ------
+    ParameterError
+        When the folder is missing, or part of the path is a file.
+    """
+    for dest in OUT_OPTIONS:
+        path = getattr(args, dest, None)
+        if path is None or path.parent.is_dir():
+            continue
+        option = f"--{dest.replace('_', '-')}"
+        blocker = next((p for p in path.parents if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            msg = f"{option} {path}: part of this path ({blocker}) is a file, not a folder."
+        else:
+            msg = (
+                f"{option} {path}: the folder {path.parent} does not exist. Create it or write "
+                "elsewhere."
+            )
         raise ParameterError(msg)
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 
 from patchmap import _start_up
 from patchmap._options import common_options, ingest_options
-from patchmap._output import EXIT_USER_ERROR
+from patchmap._output import EXIT_USER_ERROR, refuse_missing_out_folders
 from spatial.errors import PatchmapError, PatchmapWarning
 
 if TYPE_CHECKING:
@@ -283,6 +283,8 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     if any(getattr(args, name, None) for name in DATA_OPTIONS):  # it reads crimes
         _start_up.import_stack(freeze=own_process)
     try:
+        if args.command != "ingest":  # which refuses --out by name
+            refuse_missing_out_folders(args)
         with _user_warnings():
             code = int(args.run(args))
         sys.stdout.flush()  # a closed pipe shows here, not as a message at exit

@@ -13,6 +13,7 @@ from patchmap import _defaults
 from patchmap._data import Loaded, load, police_file_metadata
 from patchmap._output import checked_out, print_json
 from spatial.errors import EmptyInputError, ParameterError, PatchmapWarning
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     import argparse
@@ -903,9 +904,10 @@ def run_change(args: argparse.Namespace) -> int:
     n_b, n_a = int(cells["n_before"].sum()), int(cells["n_after"].sum())
     lines = [
         (
-            f"before {before[0]}..{before[1]}: {n_b:,} crimes in {months_before} months "
-            f"({n_b / months_before:,.1f} a month); after {after[0]}..{after[1]}: {n_a:,} in "
-            f"{months_after} months ({n_a / months_after:,.1f} a month)."
+            f"before {before[0]}..{before[1]}: {count_text(n_b)} in "
+            f"{count_text(months_before, 'month')} ({n_b / months_before:,.1f} a month); after "
+            f"{after[0]}..{after[1]}: {n_a:,} in {count_text(months_after, 'month')} "
+            f"({n_a / months_after:,.1f} a month)."
         ),
         (
             f"{len(up):,} cells up and {len(down):,} down significantly, of {grid.n_cells:,} "

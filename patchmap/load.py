@@ -35,7 +35,8 @@ def run_summary(args: argparse.Namespace) -> int:
 
     checked_json_out(args.out)
     # a summary counts by month and crime type: a store need not read Crime IDs and the rest
-    loaded = load(args, read_only_chosen=True, columns=("month", "crime_type"))
+    # every ward's counts too: the other wards' rows are in them, not outside the wards
+    loaded = load(args, read_only_chosen=True, count_all=True, columns=("month", "crime_type"))
     summary = summarise(loaded.area, loaded.selection)
     record = summary.to_dict()
     for note in summary.notes:
@@ -50,7 +51,11 @@ def run_summary(args: argparse.Namespace) -> int:
     print(f"  without location   {summary.n_without_location:>8,}")
     print(f"  outside GB         {summary.n_outside_gb:>8,}")
     print(f"  outside the wards  {summary.n_outside_wards:>8,}")
-    print(f"  inside the wards   {summary.n_inside_wards:>8,}")
+    if summary.n_in_other_wards:  # some wards chosen: the others' rows, then the chosen's
+        print(f"  in other wards     {summary.n_in_other_wards:>8,}")
+        print(f"  in the chosen      {summary.n_inside_wards:>8,}")
+    else:
+        print(f"  inside the wards   {summary.n_inside_wards:>8,}")
     if summary.n_duplicates_removed:
         print(f"  duplicates removed {summary.n_duplicates_removed:>8,}")
     if summary.n_set_aside:

@@ -55,7 +55,7 @@ def _selected(args: argparse.Namespace) -> gpd.GeoDataFrame:
     from boundaries.dataset import load_demo
     from boundaries.select import parse_month_range
     from hotspots.when import select_events
-    from patchmap._data import load
+    from patchmap._data import load, with_known_places
     from spatial.incidents import refuse_no_events
 
     incidents = _extract(args)
@@ -63,6 +63,7 @@ def _selected(args: argparse.Namespace) -> gpd.GeoDataFrame:
     area = None
     if args.ward or args.neighbourhood:
         wards = load_demo().wards if not args.incidents else load(args).area.wards
+        with_known_places(args, wards)  # ``castle`` is Castle, as in every command
         chosen = wards["ward_name"].isin(args.ward or ()) | wards["neighbourhood"].isin(
             args.neighbourhood or ()
         )

@@ -47,7 +47,7 @@ def _audience_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help="suppress counts below N (default 5 for partner; 10 for public, the least allowed; "
-        "police: none)",
+        "refused for police, whose files blank no count)",
     )
     parser.add_argument(
         "--network",
@@ -133,7 +133,7 @@ def run_export(args: argparse.Namespace) -> int:
         msg = "Give --out FOLDER (several formats) or --out FILE (.gpkg, .geojson, .csv, .kml, "
         msg += ".gpx, .zip, .tif)."
         raise ParameterError(msg)
-    preset = get_preset(args.audience)
+    preset = get_preset(args.audience, min_count=args.min_count)  # refused before loading
     layers = _asked_layers(args.layers, preset)
     loaded = load(args)
     area = _with_network_and_sites(loaded, args.network, args.sites)
@@ -264,6 +264,7 @@ def run_brief(args: argparse.Namespace) -> int:
     if args.out is None or args.out.suffix.lower() not in {".html", ".htm", ".pdf"}:
         msg = "Give --out pack.pdf or --out pack.html."
         raise ParameterError(msg)
+    get_preset(args.audience, min_count=args.min_count)  # a threshold refused before loading
     loaded = load(args)
     selection = loaded.selection
     places = (selection.wards or ()) + (selection.neighbourhoods or ())

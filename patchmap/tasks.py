@@ -890,9 +890,10 @@ def _require_out_file(out: Path | None) -> None:
     """
     Refuse an ``--out`` the answer cannot be written to: a failed write never follows an add.
 
-    The name and the folder are checked as every command checks them (``checked_json_out``,
-    ``checked_out``); a folder given as the file is refused here too, since the write that
-    would refuse it comes after the log is changed.
+    The name is checked as every command checks it (``checked_json_out``, ``checked_out``),
+    and its folder was checked before the command ran (``refuse_missing_out_folders``); a
+    folder given as the file is refused here too, since the write that would refuse it comes
+    after the log is changed.
     """
     checked_json_out(out)
     if out is not None and out.is_dir():

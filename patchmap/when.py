@@ -124,6 +124,9 @@ def _extract(args: argparse.Namespace) -> tuple[Incidents, gpd.GeoDataFrame | No
 
 
 def _ward_area(args: argparse.Namespace, wards: gpd.GeoDataFrame) -> BaseGeometry:
+    from patchmap._data import with_known_places
+
+    with_known_places(args, wards)  # ``castle`` is Castle, as in every command
     unknown = sorted(set(args.ward or ()) - set(wards["ward_name"]))
     if unknown:
         msg = (

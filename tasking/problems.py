@@ -309,7 +309,8 @@ def _describe(
     counted = count_text(n, f"{cand.crime_type.lower()} crime")
     explanation = (
         f"{counted} x harm {harm:g} = {n * harm:g}; {trend_text}; "
-        f"present in {present} of {len(months)} months (x{persistence:.2f}); score {score:.1f}."
+        f"present in {present} of {count_text(len(months), 'month')} (x{persistence:.2f}); "
+        f"score {score:.1f}."
     )
     if ARTEFACT_NAME_PATTERN.search(street):
         explanation += (

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the a
 from app_pages import _ui
 from patchmap.cli import main
 from spatial.store import ingest
+from tests.app._pages import APP
 from tests.corpus.bad_inputs import CASES, NEWNHAM_WELSH, SEPT, Kit, make_kit
 
 if TYPE_CHECKING:
@@ -193,3 +194,12 @@ def test_a_profile_link_written_decomposed_selects_the_ward(kit: Kit, tmp_path: 
     assert at.multiselect(key=_ui.WARDS_KEY).value == [NEWNHAM_WELSH]
     metrics = {m.label: int(str(m.value).replace(",", "")) for m in at.metric}
     assert metrics["n_inside_wards"] == 15
+
+
+def test_a_profile_link_in_lower_case_selects_the_ward_as_ward_does() -> None:
+    """A link typed by hand (``?ward=castle``) picks its ward by the command's rule."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params[_ui.FOCUS_PARAM] = "  castle"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key=_ui.WARDS_KEY).value == ["Castle"]

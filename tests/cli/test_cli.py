@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from patchmap.cli import main
+from patchmap.cli import build_parser, main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,8 +62,12 @@ def test_summary_json_contract_on_cambridge(
         record["n_without_location"]
         + record["n_outside_gb"]
         + record["n_outside_wards"]
+        + record["n_in_other_wards"]
         + record["n_inside_wards"]
     )
+    # the other 12 wards' crimes are in them, not outside the wards (as without --ward)
+    assert record["n_in_other_wards"] == 17_785 - 4206 - 467
+    assert record["n_outside_wards"] == 90_957 - 2_859 - 17_785
     assert record["months"][0] == "2024-09"
     assert len(record["months"]) == 13
     assert sum(record["by_crime_type"].values()) == 4206 + 467
@@ -370,12 +374,12 @@ def test_a_json_answer_is_not_written_under_another_kind_of_name(
 @pytest.mark.parametrize(
     ("command", "target", "said"),
     [
-        (["summary", "--demo", "--out"], "{file}/x.json", "part of this path is a file"),
-        (["export", "--demo", "--out"], "{file}/layers", "part of this path is a file"),
+        (["summary", "--demo", "--out"], "{file}/x.json", "part of this path ({file}) is a"),
+        (["export", "--demo", "--out"], "{file}/layers", "part of this path ({file}) is a"),
         (["ingest", "{month}", "--store"], "{file}/store", "part of this path is a file"),
         (["export", "--demo", "--out"], "{file}", "a file is in the way where a folder"),
         (["profile", "--demo", "--ward", "Castle", "--out"], "{dir}", "this is a folder. Give"),
-        (["summary", "--demo", "--out"], "{dir}/no/x.json", "a folder in this path does not"),
+        (["summary", "--demo", "--out"], "{dir}/no/x.json", "the folder {dir}/no does not"),
     ],
 )
 def test_a_path_that_cannot_be_written_is_a_message_not_a_traceback(
@@ -394,7 +398,8 @@ def test_a_path_that_cannot_be_written_is_a_message_not_a_traceback(
     assert main(args) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"patchmap: error: {path}: {said}")
+    assert lines[0].startswith(("patchmap: error: --out", f"patchmap: error: {path}: "))
+    assert f"{path}: {said.format(file=a_file, dir=tmp_path)}" in lines[0]
     assert a_file.read_text(encoding="utf-8") == ""
 
 
@@ -413,3 +418,93 @@ def test_a_start_west_of_greenwich_is_read_as_a_place(
     record = json.loads(capsys.readouterr().out)
     walk = record if argv[0] == "route" else record["walk"]
     assert walk["distance_m"] > 0
+
+
+OUT_COMMANDS = {  # every subcommand with --out, with the options it cannot parse without
+    "summary": ("out.json",),
+    "profile": ("out.json",),
+    "problems": ("out.json",),
+    "repeats": ("out.json",),
+    "hotspots": ("out.gpkg",),
+    "density": ("out.tif",),
+    "streets": ("out.gpkg",),
+    "when": ("out.csv",),
+    "change": ("out.gpkg", "--before", "2024-10:2024-12", "--after", "2025-01:2025-03"),
+    "emerging": ("out.gpkg",),
+    "tasks": ("out.json", "list", "problems"),
+    "route": ("out.gpx",),
+    "catchment": ("out.gpkg",),
+    "backtest": ("out.json",),
+    "forecast": ("out.gpkg",),
+    "knox": ("out.json",),
+    "alerts": ("out.gpkg", "--date", "2025-06-01"),
+    "export": ("out.gpkg",),
+    "brief": ("pack.html", "--meeting", "2025-10-01", "--ward", "Castle"),
+}
+
+
+def test_every_subcommand_with_out_is_listed_here() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001 - argparse's own table
+    choices = sub.choices
+    assert isinstance(choices, dict)
+    with_out = {n for n, p in choices.items() if "out" in {a.dest for a in p._actions}}  # noqa: SLF001
+    assert with_out - {"ingest"} == set(OUT_COMMANDS)  # ingest refuses --out by name
+
+
+@pytest.mark.parametrize("command", sorted(OUT_COMMANDS))
+def test_out_in_a_missing_folder_is_refused_alike_by_every_subcommand(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``export`` made the missing folder, ``density`` refused it, ``brief`` failed at the end."""
+    name, *more = OUT_COMMANDS[command]
+    out = tmp_path / "no_such_folder" / name
+    argv = [command, "--demo", *more, "--out", str(out)]
+    if command == "tasks":
+        argv = [command, "--db", str(tmp_path / "log.sqlite"), *more, "--out", str(out)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"patchmap: error: --out {out}: the folder {out.parent} does not exist. Create it or "
+        "write elsewhere.\n"
+    )
+    assert captured.out == ""
+    assert not out.parent.exists()
+
+
+def test_an_out_under_a_file_says_which_part_is_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    out = blocker / "maps" / "d.tif"
+    assert main(["density", "--demo", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"patchmap: error: --out {out}: part of this path ({blocker}) is a file, not a folder.\n"
+    )
+
+
+def test_export_still_makes_the_folder_out_names(tmp_path: Path) -> None:
+    out = tmp_path / "files"  # in a folder that exists: the folder of files is the output
+    argv = ["export", "--demo", "--layers", "wards", "--formats", "csv", "--out", str(out)]
+    assert main(argv) == 0
+    assert out.is_dir()
+    assert (out / "wards.csv").is_file()
+
+
+def test_a_ward_chosen_counts_the_other_wards_crimes_in_other_wards(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``summary --ward Castle`` said the other six wards' crimes were outside the wards."""
+    assert main(["summary", "--demo", "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert main(["summary", "--demo", "--ward", "Castle", "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert one["n_outside_wards"] == whole["n_outside_wards"] == 0
+    assert one["n_in_other_wards"] == whole["n_inside_wards"] - one["n_inside_wards"] == 5478
+    buckets = ("n_without_location", "n_outside_gb", "n_outside_wards", "n_in_other_wards")
+    assert sum(one[b] for b in buckets) + one["n_inside_wards"] == one["n_rows"]
+    assert main(["summary", "--demo", "--ward", "Castle"]) == 0
+    text = capsys.readouterr().out
+    assert "  outside the wards         0\n  in other wards        5,478\n" in text
+    assert "  in the chosen         3,008\n" in text

@@ -328,6 +328,29 @@ def test_the_public_threshold_may_not_go_below_ten(
     assert not (tmp_path / "p.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("command", "out", "more"),
+    [
+        ("export", "e.csv", ("--layers", "crimes")),
+        ("brief", "p.html", ("--meeting", "2025-10-01")),
+    ],
+)
+def test_a_threshold_for_police_files_is_refused_not_ignored(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    out: str,
+    more: tuple[str, ...],
+) -> None:
+    """Police files blank nothing: ``--min-count 50`` for them was silently ignored."""
+    argv = [command, *SELECTION, "--audience", "police", "--min-count", "50", *more]
+    assert main([*argv, "--out", str(tmp_path / out)]) == 2
+    err = capsys.readouterr().err
+    assert "A threshold of 50 does not apply to police files: they blank no count." in err
+    assert err.count("\n") == 1  # one line
+    assert not (tmp_path / out).exists()
+
+
 def test_an_extract_in_the_demo_town_exports_the_demo_towns_sites_as_the_app_does(
     tmp_path: Path, extract: Path
 ) -> None:

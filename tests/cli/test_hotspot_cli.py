@@ -406,3 +406,41 @@ def test_a_cell_larger_than_half_the_wards_is_refused(
         capsys.readouterr().err
     )
     assert cli.main(["hotspots", "--demo", "--cell-size-m", "1900"]) == 0  # under the half
+
+
+@pytest.mark.parametrize(
+    ("periods", "said"),
+    [
+        (
+            ["2024-10:2024-10", "2024-11:2024-11"],
+            (
+                "before 2024-10..2024-10: 686 crimes in 1 month (686.0 a month); after "
+                "2024-11..2024-11: 682 in 1 month (682.0 a month)."
+            ),
+        ),
+        (
+            ["2024-10:2024-10", "2024-11:2024-12"],
+            (
+                "before 2024-10..2024-10: 686 crimes in 1 month (686.0 a month); after "
+                "2024-11..2024-12: 1,338 in 2 months (669.0 a month)."
+            ),
+        ),
+    ],
+)
+def test_change_says_one_month_in_the_singular(
+    periods: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``change`` said "in 1 months"."""
+    before, after = periods
+    assert cli.main(["change", "--demo", "--before", before, "--after", after]) == 0
+    assert said in capsys.readouterr().out
+
+
+def test_change_says_an_overlap_of_one_month_in_the_singular(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["change", "--demo", "--before", "2024-10:2024-11", "--after", "2024-11:2024-12"]
+    assert cli.main(argv) == 2
+    assert "periods overlap in 1 month. Choose periods that do not overlap." in (
+        capsys.readouterr().err
+    )

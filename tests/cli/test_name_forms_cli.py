@@ -1,6 +1,7 @@
 """
 ``--ward`` and ``--neighbourhood`` typed with composed accents pick wards a Mac file spells
 decomposed, and the reverse: ``patchmap`` compares names in one Unicode form (NFC) everywhere.
+Typed in another case or spacing they pick the ward, as ``--crime-type`` picks a type.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from patchmap.cli import main
 from spatial.store import ingest
+from tests.cli._summaries import json_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -108,3 +110,44 @@ def test_a_problems_ward_typed_decomposed_is_stored_as_the_file_spells_it(
         capsys, ["tasks", "add", "problem", "--title", "x", "--ward", FROM_A_MAC, *user]
     )
     assert without_wards["ward"] == TYPED
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["summary", "--demo"], ["profile", "--demo"], ["when", "--demo"], ["knox", "--demo"]],
+)
+def test_a_ward_typed_in_another_case_or_spacing_gives_the_same_answer(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--ward castle`` was refused as unknown while ``--crime-type burglary`` was taken."""
+    written = json_of([*command, "--ward", "Castle"], capsys)
+    assert json_of([*command, "--ward", "  castle "], capsys) == written
+    assert json_of([*command, "--ward", "CASTLE"], capsys) == written
+
+
+def test_a_neighbourhood_typed_in_lower_case_chooses_its_wards(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    written = json_of(["summary", "--demo", "--neighbourhood", "Fenbridge Central"], capsys)
+    typed = json_of(["summary", "--demo", "--neighbourhood", "fenbridge  central"], capsys)
+    assert typed == written
+    assert typed["by_ward"] == {"Castle": 3008, "Riverside": 1116}
+
+
+def test_a_ward_the_data_do_not_hold_is_still_refused_with_the_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["summary", "--demo", "--ward", "castel"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown ward 'castel'. Choose from: Castle, Riverside, Northfield," in err
+
+
+def test_a_store_reads_the_ward_typed_in_lower_case(
+    cambridge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "store"
+    ingest([cambridge_dir / "crimes" / CITY_MONTH], store_dir=store)
+    argv = ["summary", "--store", str(store), "--wards", str(cambridge_dir / "wards.geojson")]
+    written = json_of([*argv, "--ward", "Market"], capsys)
+    assert json_of([*argv, "--ward", " market"], capsys) == written
+    assert written["by_ward"] == {"Market": written["n_inside_wards"]}

@@ -312,3 +312,15 @@ def test_ward_from_store_loads_only_what_it_uses(
     modules = set(json.loads(modules_line))
     loaded = sorted(m for m in NOT_FOR_A_WARD[name] if m in modules)
     assert not loaded, f"{name} loaded {loaded}"
+
+
+def test_a_wards_summary_from_store_puts_the_other_wards_crimes_in_them(
+    store: Path, cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store reads the chosen ward's rows only: the others' are still in their wards."""
+    wards = ["--wards", str(cambridge_dir / "wards.geojson")]
+    from_store = _json(["summary", "--ward", "Market", "--store", str(store), *wards], capsys)
+    assert isinstance(from_store, dict)
+    assert from_store["n_inside_wards"] == 4206
+    assert from_store["n_in_other_wards"] == 17_785 - 4206
+    assert from_store["n_outside_wards"] == 90_957 - 2_859 - 17_785  # as without --ward

@@ -157,9 +157,10 @@ def check_counts(case: Case, record: dict[str, object]) -> None:
             "n_without_location",
             "n_outside_gb",
             "n_outside_wards",
+            "n_in_other_wards",
             "n_inside_wards",
             "n_duplicates_removed",
             "n_set_aside",
         )
-        assert sum(int(str(record[p])) for p in parts) == record["n_rows_read"], case.id
+        assert sum(int(str(record.get(p, 0))) for p in parts) == record["n_rows_read"], case.id
         assert sum(by_type.values()) == record["n_inside_wards"], case.id

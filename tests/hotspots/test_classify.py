@@ -209,7 +209,7 @@ def test_change_by_cell_holm_is_more_conservative_than_none() -> None:
 def test_change_by_cell_errors_say_what_to_fix() -> None:
     grid = _square_grid()
     points = _crimes_in_cells({(0, "2025-01"): 5, (0, "2025-02"): 14})
-    with pytest.raises(ParameterError, match="overlap in 1 months"):
+    with pytest.raises(ParameterError, match=r"overlap in 1 month\. Choose"):
         change_by_cell(
             points, grid=grid, before=("2025-01", "2025-02"), after=("2025-02", "2025-03")
         )

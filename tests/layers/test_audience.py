@@ -84,6 +84,13 @@ def test_get_preset_overrides_and_refuses_thresholds() -> None:
         get_preset("press")  # type: ignore[arg-type]  # the error path under test
 
 
+def test_get_preset_refuses_a_threshold_for_the_police_rather_than_ignore_it() -> None:
+    said = r"A threshold of 3 does not apply to police files: they blank no count\."
+    with pytest.raises(ParameterError, match=said):
+        get_preset("police", min_count=3)
+    assert get_preset("police").min_count is None  # no threshold asked: none applied
+
+
 def test_suppress_counts_blanks_small_and_zero_counts_only() -> None:
     cells = gpd.GeoDataFrame(
         {"n_crimes": [0, 1, 4, 5, 12], "n_months": [6, 6, 2, 1, 9], "label": list("abcde")},

@@ -200,3 +200,13 @@ def test_labels_that_still_repeat_are_counted() -> None:
         "A near X, W (at 545000, 258000) (2)",
         "B near Y, W",
     ]
+
+
+def test_a_one_month_selection_explains_presence_in_the_singular(demo_area: StudyArea) -> None:
+    """The explanation said "present in 1 of 1 months"."""
+    points = select_points(demo_area, Selection(months=("2025-09", "2025-09")))
+    found = flag_problems(points, wards=demo_area.wards, months=("2025-09", "2025-09"))
+    assert len(found)
+    for text in found["explanation"]:
+        assert " of 1 month (x" in text
+        assert "of 1 months" not in text
