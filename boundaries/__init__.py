@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         require_loaded_months,
         select_points,
         select_wards,
+        select_whole_cells,
         set_aside_reasons,
         summarise,
     )
@@ -111,6 +112,7 @@ _EXPORTS: dict[str, str] = {
     "same_ward": "boundaries.ward_names",
     "select_points": "boundaries.select",
     "select_wards": "boundaries.select",
+    "select_whole_cells": "boundaries.select",
     "set_aside_reasons": "boundaries.select",
     "study_area_from_incidents": "boundaries.extract",
     "summarise": "boundaries.select",
@@ -165,6 +167,7 @@ __all__ = [
     "same_ward",
     "select_points",
     "select_wards",
+    "select_whole_cells",
     "set_aside_reasons",
     "study_area_from_incidents",
     "summarise",

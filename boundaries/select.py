@@ -37,6 +37,7 @@ __all__ = [
     "require_loaded_months",
     "select_points",
     "select_wards",
+    "select_whole_cells",
     "set_aside_reasons",
     "summarise",
 ]
@@ -437,6 +438,55 @@ def select_points(area: StudyArea, selection: Selection) -> gpd.GeoDataFrame:
     return area.points.loc[_selected(area, selection)].copy()
 
 
+def select_whole_cells(area: StudyArea, selection: Selection, *, cell_m: float) -> gpd.GeoDataFrame:
+    """
+    Return the crimes of the selection's months and types in every cell the chosen wards meet.
+
+    For a layer that shows a force extract's exact locations only by cell (partners' and the
+    public's files): a cell on the edge of the chosen wards is counted whole, with the crimes
+    of the wards beside it, so files chosen by different wards give it one count, and no
+    difference of them tells where in the cell a crime lies, or what a blanked count was. The
+    cells are those of :func:`spatial.grid.cells_covering` (anchored at the British National
+    Grid's origin, as :func:`layers.audience.snap_locations` and :func:`spatial.grid.make_grid`
+    align them): those the wards meet, not only touch, as a hot spot grid keeps them.
+
+    Parameters
+    ----------
+    area
+        The loaded study area (its ``points`` in EPSG:27700).
+    selection
+        The filters.
+    cell_m
+        The cells' side in metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A filtered copy of ``area.points``: :func:`select_points` when every ward is chosen.
+
+    Raises
+    ------
+    ParameterError
+        When a name is unknown, or ``cell_m`` is not positive.
+    """
+    import geopandas as gpd  # noqa: PLC0415 - loaded by every caller already
+    import shapely  # noqa: PLC0415
+
+    from spatial.grid import cells_covering  # noqa: PLC0415 - the grid module loads later
+
+    chosen = _selected(area, selection)
+    typed = _row_mask(area.points, selection)
+    wards = select_wards(area, selection)
+    if chosen.equals(typed) or len(wards) == len(area.wards):
+        return area.points.loc[chosen].copy()
+    outline = shapely.union_all(wards.geometry.to_numpy())
+    covered = cells_covering(gpd.GeoSeries([outline], crs=wards.crs), cell_size_m=cell_m).iloc[0]
+    centre_x = (np.floor(area.points.geometry.x.to_numpy() / cell_m) + 0.5) * cell_m
+    centre_y = (np.floor(area.points.geometry.y.to_numpy() / cell_m) + 0.5) * cell_m
+    inside = np.asarray(shapely.contains_xy(covered, centre_x, centre_y), dtype=bool)
+    return area.points.loc[typed & pd.Series(inside, index=typed.index)].copy()
+
+
 def _selected(area: StudyArea, selection: Selection) -> pd.Series[bool]:
     """Mark the rows of ``area.points`` that :func:`select_points` returns."""
     _check_known(selection.crime_types, area.crime_types, what="crime type")
@@ -525,10 +575,11 @@ class Summary:
     """
     Counts that account for every row read.
 
-    ``n_rows`` (the rows used) is ``n_without_location + n_outside_gb + n_outside_wards +
-    n_in_other_wards + n_inside_wards``; ``n_rows_read`` adds ``n_duplicates_removed`` and
-    ``n_set_aside``. ``n_inside_wards`` counts the chosen wards' rows, ``n_in_other_wards``
-    those of the wards loaded but not chosen, ``n_outside_wards`` those in none of the wards.
+    ``n_rows`` (the rows used) is ``n_without_location + n_outside_gb + n_outside_hours +
+    n_outside_wards + n_in_other_wards + n_inside_wards``; ``n_rows_read`` adds
+    ``n_duplicates_removed`` and ``n_set_aside``. ``n_inside_wards`` counts the chosen wards'
+    rows, ``n_in_other_wards`` those of the wards loaded but not chosen, ``n_outside_wards``
+    those in none of the wards.
     """
 
     n_rows: int
@@ -551,6 +602,10 @@ class Summary:
     """The load's notes: copies, republished months, overlaps, rows outside Great Britain."""
     n_in_other_wards: int = 0
     """Rows inside the wards loaded but not chosen (0 when every ward is chosen)."""
+    n_outside_hours: int = 0
+    """Located rows of a force extract outside the hours of the week chosen (``--hours``;
+    :func:`hotspots.when.events_in_hours`), wherever they lie; 0 without hours. Rows without
+    a location are counted in :attr:`n_without_location` whatever their hour."""
 
     @property
     def n_rows_read(self) -> int:
@@ -573,6 +628,7 @@ class Summary:
             "n_outside_gb": self.n_outside_gb,
             "n_outside_wards": self.n_outside_wards,
             "n_in_other_wards": self.n_in_other_wards,
+            "n_outside_hours": self.n_outside_hours,
             "n_inside_wards": self.n_inside_wards,
             "n_duplicates_removed": self.n_duplicates_removed,
             "n_set_aside": self.n_set_aside,
@@ -701,6 +757,10 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     n_counted_aside = sum(n for _, n in _kept_counts(crimes.counted_set_aside, selection))
     n_in_wards = _n_in_any_ward(area, selection)
     n_outside_wards = n_in_gb - n_in_wards
+    n_outside_hours = 0
+    if area.hours is not None:  # the located rows in no ward and in the hours; the rest not
+        n_outside_wards = int(_row_mask(area.outside_wards, selection).sum())
+        n_outside_hours = n_in_gb - n_in_wards - n_outside_wards
     n_rows = n_without + n_outside_gb + n_in_gb
     if n_rows == 0:
         held = area.months
@@ -734,6 +794,7 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         set_aside_reasons=set_aside_reasons(aside["reason"], n_counted=n_counted_aside),
         notes=area.notes,
         n_in_other_wards=n_in_wards - n_inside,
+        n_outside_hours=n_outside_hours,
     )
     unfiltered = selection.months is None and selection.crime_types is None
     n_read = crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted + n_counted_aside
@@ -790,6 +851,7 @@ def _check_summary(summary: Summary, *, n_rows_read: int) -> None:
     parts = (
         summary.n_without_location,
         summary.n_outside_gb,
+        summary.n_outside_hours,
         summary.n_outside_wards,
         summary.n_in_other_wards,
         summary.n_inside_wards,

@@ -642,8 +642,10 @@ def area_in_hours(area: StudyArea, hours: str) -> StudyArea:
     Returns
     -------
     StudyArea
-        The same area with only those crimes in ``points`` (index kept), ``hours`` set to the
-        blocks as written (outer spaces dropped) and a note saying so.
+        The same area with only those crimes in ``points`` and ``outside_wards`` (index kept),
+        ``hours`` set to the blocks as written (outer spaces dropped) and a note saying so.
+        The load (``crimes``) keeps every row read, so a summary counts the others apart
+        (:attr:`boundaries.select.Summary.n_outside_hours`).
 
     Raises
     ------
@@ -653,10 +655,11 @@ def area_in_hours(area: StudyArea, hours: str) -> StudyArea:
         When the crimes have no ``start`` or ``end`` (data.police.uk months).
     """
     text = hours.strip()
-    kept = events_in_hours(area.points, hours_mask(text))
+    mask = hours_mask(text)
     return dataclasses.replace(
         area,
-        points=kept,
+        points=events_in_hours(area.points, mask),
+        outside_wards=events_in_hours(area.outside_wards, mask),
         notes=(*area.notes, f"Only crimes in the hours {text}."),
         hours=text,
     )

@@ -191,6 +191,39 @@ def _police_uk_area(
     )
 
 
+def _refuse_unread_files(args: argparse.Namespace) -> None:
+    """Refuse the ward-side files a data set would not read (never a silent ignore)."""
+    given = [
+        option
+        for option, name in (
+            ("--ward-field", "ward_field"),
+            ("--neighbourhoods", "neighbourhoods"),
+            ("--population", "population"),
+            ("--lsoas", "lsoas"),
+        )
+        if getattr(args, name, None) is not None
+    ]
+    if args.demo and given:
+        msg = (
+            "The demo town brings its own wards, neighbourhoods and populations: leave out "
+            f"{_and(given)}, or give them with --crimes or --store and --wards."
+        )
+        raise ParameterError(msg)
+    unread = [o for o in given if o in {"--population", "--lsoas"}]
+    if getattr(args, "incidents", None) and unread:
+        msg = (
+            f"{_and(unread)}: read only with data.police.uk crimes (--crimes or --store), for "
+            "rates per 1,000; a force extract's crimes are counted without them. Leave out "
+            f"{_and(unread)}."
+        )
+        raise ParameterError(msg)
+
+
+def _and(names: list[str]) -> str:
+    """Join names as a sentence does: ``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def load(
     args: argparse.Namespace,
     *,
@@ -211,6 +244,7 @@ def load(
     from boundaries import dataset
     from boundaries.select import Selection, as_written, parse_month_range
 
+    _refuse_unread_files(args)
     incidents = None
     if getattr(args, "incidents", None):
         _require_wards_for_names(args)

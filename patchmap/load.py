@@ -50,6 +50,8 @@ def run_summary(args: argparse.Namespace) -> int:
     print(f"{loaded.area.label}: {rows} read in {count_text(len(summary.months), 'month')}")
     print(f"  without location   {summary.n_without_location:>8,}")
     print(f"  outside GB         {summary.n_outside_gb:>8,}")
+    if summary.n_outside_hours:
+        print(f"  outside the hours  {summary.n_outside_hours:>8,}")
     print(f"  outside the wards  {summary.n_outside_wards:>8,}")
     if summary.n_in_other_wards:  # some wards chosen: the others' rows, then the chosen's
         print(f"  in other wards     {summary.n_in_other_wards:>8,}")

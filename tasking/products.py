@@ -11,13 +11,20 @@ EVA page).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
 
-from boundaries.select import data_period, filter_texts, select_points, select_wards
+from boundaries.select import (
+    data_period,
+    filter_texts,
+    select_points,
+    select_wards,
+    select_whole_cells,
+)
 from hotspots.areas import gistar_hot_areas
 from hotspots.clusters import dbscan_clusters
 from hotspots.gistar import gi_star
@@ -161,6 +168,31 @@ def _how(automatic: bool) -> str:  # noqa: FBT001 - a formatter, not an option
     return "automatic" if automatic else "chosen by the user"
 
 
+@dataclass(frozen=True)
+class _WholeCells:
+    """A selection of exact locations whose cell layers count each cell whole, by cell size."""
+
+    area: StudyArea
+    selection: Selection
+
+    def of(self, cell_m: float) -> gpd.GeoDataFrame:
+        """Return the crimes that count the selection's cells of ``cell_m`` metres whole."""
+        return select_whole_cells(self.area, self.selection, cell_m=cell_m)
+
+
+_WHOLE_CELLS: Final = (
+    "with wards chosen, a cell on their edge is counted whole (with the crimes of the wards "
+    "beside it), so files chosen by different wards give each cell one count"
+)
+
+
+def _shown_crimes(
+    points: gpd.GeoDataFrame, whole: _WholeCells | None, min_cell_m: float | None
+) -> gpd.GeoDataFrame:
+    """Return the crimes of the crimes layer: counting its cells whole when it shows cells."""
+    return points if whole is None or not min_cell_m else whole.of(min_cell_m)
+
+
 def _raised(size_m: float, min_cell_m: float | None, *, automatic: bool) -> str:
     """Describe a cell size, saying when it was raised to the audience's finest cell."""
     if not min_cell_m or size_m >= min_cell_m:
@@ -173,7 +205,7 @@ def _raised(size_m: float, min_cell_m: float | None, *, automatic: bool) -> str:
 
 
 def _gistar(
-    points: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame | _WholeCells,
     wards: gpd.GeoDataFrame,
     *,
     cell_size_m: float | None,
@@ -183,6 +215,16 @@ def _gistar(
     size_text = _raised(grid.cell_size_m, min_cell_m, automatic=grid.auto_cell_size)
     if min_cell_m and grid.cell_size_m < min_cell_m:
         grid = make_grid(wards, kind="square", cell_size_m=min_cell_m)
+    whole = isinstance(points, _WholeCells)
+    if isinstance(points, _WholeCells):  # exact locations: cells made of the shown ones
+        if min_cell_m and grid.cell_size_m % min_cell_m:
+            size_m = math.ceil(grid.cell_size_m / min_cell_m) * min_cell_m
+            size_text = (
+                f"{size_m:g} ({grid.cell_size_m:g} m raised to {size_m:g} m, a whole number of "
+                f"the {min_cell_m:g} m cells this audience sees)"
+            )
+            grid = make_grid(wards, kind="square", cell_size_m=size_m)
+        points = points.of(grid.cell_size_m)
     result = gi_star(count_points(points, grid), grid=grid)
     method = {
         "method": "Getis-Ord Gi* on a square grid, queen contiguity including the cell",
@@ -191,6 +233,8 @@ def _gistar(
         "alpha": f"{result.alpha:g}",
         "p_values": str(result.p_value_source),
     }
+    if whole:
+        method["cells"] = _WHOLE_CELLS
     return result, method
 
 
@@ -296,7 +340,7 @@ def route_method(route: EvaRoute) -> dict[str, str]:
 
 def _gistar_layers(
     kinds: tuple[ExportLayer, ...],
-    points: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame | _WholeCells,
     wards: gpd.GeoDataFrame,
     cell_size_m: float | None,
     min_cell_m: float | None,
@@ -500,10 +544,18 @@ def export_analyses(
     wards = select_wards(area, selection)
     if points.empty:
         raise EmptyInputError(_no_crimes(area.hours))
+    # exact locations shown by cell: each cell layer counts its cells whole, whatever wards
+    # are chosen, so no two files' counts tell apart the crimes of a cell's parts
+    whole = _WholeCells(area, selection) if min_cell_m and area.provenance == "extract" else None
     methods: dict[str, dict[str, str]] = {}
     if "crimes" in kinds:
-        methods["crimes"] = {"method": _CRIMES_METHOD[area.provenance]}
-    hotspots, hot_areas = _gistar_layers(kinds, points, wards, cell_size_m, min_cell_m, methods)
+        methods["crimes"] = {
+            "method": _CRIMES_METHOD[area.provenance],
+            **({} if whole is None else {"cells": _WHOLE_CELLS}),
+        }
+    hotspots, hot_areas = _gistar_layers(
+        kinds, points if whole is None else whole, wards, cell_size_m, min_cell_m, methods
+    )
     density = clusters = None
     if "routes" in kinds:
         if route is None:
@@ -518,7 +570,9 @@ def export_analyses(
     if "density" in kinds:
         density, methods["density"] = _density(points, wards, min_cell_m=min_cell_m)
     if "clusters" in kinds:
-        clusters, methods["clusters"] = _clusters(points, wards, outline_cell_m=min_cell_m)
+        clusters, methods["clusters"] = _clusters(
+            _shown_crimes(points, whole, min_cell_m), wards, outline_cell_m=min_cell_m
+        )
     streets = None
     if "streets" in kinds:
         streets, methods["streets"] = _streets(area, points)
@@ -527,7 +581,7 @@ def export_analyses(
         is_demo=area.is_demo,
         layers=kinds,
         selected_wards=wards,
-        crimes=points if "crimes" in kinds else None,
+        crimes=_shown_crimes(points, whole, min_cell_m) if "crimes" in kinds else None,
         hotspots=hotspots,
         hot_areas=hot_areas,
         density=density,

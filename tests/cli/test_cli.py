@@ -508,3 +508,32 @@ def test_a_ward_chosen_counts_the_other_wards_crimes_in_other_wards(
     text = capsys.readouterr().out
     assert "  outside the wards         0\n  in other wards        5,478\n" in text
     assert "  in the chosen         3,008\n" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--demo", "--neighbourhoods", "n.csv", "--population", "p.csv"],
+            (
+                "The demo town brings its own wards, neighbourhoods and populations: leave out "
+                "--neighbourhoods and --population, or give them with --crimes"
+            ),
+        ),
+        (
+            ["--incidents", "EXTRACT", "--population", "p.csv", "--lsoas", "l.gpkg"],
+            "--population and --lsoas: read only with data.police.uk crimes (--crimes or --store)",
+        ),
+    ],
+    ids=["demo", "extract"],
+)
+def test_files_a_data_set_would_not_read_are_refused_not_ignored(
+    argv: list[str],
+    message: str,
+    demo_extract_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # found by an exploratory test: --demo read none of them, even files that did not exist
+    argv = [str(demo_extract_file) if a == "EXTRACT" else a for a in argv]
+    assert main(["summary", *argv, "--json"]) == 2
+    assert capsys.readouterr().err.startswith(f"patchmap: error: {message}")

@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -362,3 +363,60 @@ def test_an_extract_in_the_demo_town_exports_the_demo_towns_sites_as_the_app_doe
     assert demo_sites is not None
     assert len(sites) == len(demo_sites) > 0
     assert sorted(sites["name"]) == sorted(demo_sites["name"])
+
+
+def _cell_counts(folder: Path, layer: str, key: str) -> dict[str, str]:
+    """Each cell's count in one exported CSV (blank when blanked), by its label or outline."""
+    frame = pd.read_csv(folder / f"{layer}.csv", dtype=str, keep_default_na=False)
+    return dict(zip(frame[key], frame["n_crimes"], strict=True))
+
+
+def test_files_chosen_by_ward_give_each_cell_of_an_extract_one_count(
+    tmp_path: Path, demo_extract_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by an exploratory test: counted per ward and cell, a cell on a ward boundary showed
+    # 1 crime in one ward's file, 10 in the other's and 11 in the whole area's (so that 1 lay in
+    # one part of the cell), and a count blanked in one file was the whole's less the other's
+    files = {}
+    for ward in (None, "Riverside", "Northfield", "Castle"):
+        out = tmp_path / (ward or "all")
+        argv = ["export", "--demo", "--incidents", str(demo_extract_file), "--audience"]
+        argv += ["partner", "--layers", "crimes,hotspots", "--formats", "csv", "--out", str(out)]
+        assert main(argv + (["--ward", ward] if ward else [])) == 0
+        files[ward] = out
+    capsys.readouterr()
+    for layer, key in (("crimes", "location"), ("hotspots", "wkt")):
+        whole = _cell_counts(files[None], layer, key)
+        seen: list[str] = []
+        for ward in ("Riverside", "Northfield", "Castle"):
+            counts = _cell_counts(files[ward], layer, key)
+            assert counts.items() <= whole.items(), (layer, ward)  # a cell's count, or blank
+            seen += counts
+        on_edges = [c for c in set(seen) if seen.count(c) > 1]
+        assert len(on_edges) >= 5, layer  # cells in two wards' files: the ones that leaked
+    meta = json.loads((files["Castle"] / "metadata.json").read_text(encoding="utf-8"))
+    assert "a cell on their edge is counted whole" in meta["methods"]["crimes"]["cells"]
+    assert "a cell on their edge is counted whole" in meta["methods"]["hotspots"]["cells"]
+
+
+@pytest.mark.parametrize(
+    ("data", "audience", "size"),
+    [("extract", "partner", "200 (150 m raised to 200 m, a whole number of the 100 m cells"),
+     ("extract", "police", "150 (chosen"),
+     ("police.uk", "partner", "150 (chosen")],
+)  # fmt: skip
+def test_an_extracts_hot_spot_cells_are_whole_numbers_of_its_shown_cells(
+    tmp_path: Path,
+    demo_extract_file: Path,
+    data: str,
+    audience: str,
+    size: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 150 m Gi* cells beside 100 m crime cells would show the counts of 50 m strips between them
+    extract = ["--incidents", str(demo_extract_file)] if data == "extract" else []
+    argv = ["export", "--demo", *extract, "--audience", audience, "--layers", "hotspots"]
+    assert main([*argv, "--cell-size", "150", "--formats", "csv", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    meta = json.loads((tmp_path / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["methods"]["hotspots"]["cell_size_m"].startswith(size)

@@ -120,3 +120,31 @@ def test_hours_that_cannot_be_read_are_refused_naming_the_apps_box(
         assert capsys.readouterr().err == (
             f"patchmap: error: --hours (app: Hours of the week): {said}\n"
         )
+
+
+def _summary(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, int]:
+    capsys.readouterr()
+    assert cli.main(["summary", "--json", *argv]) == 0
+    record: dict[str, int] = json.loads(capsys.readouterr().out)
+    return record
+
+
+@pytest.mark.parametrize("ward", [None, "Castle"])
+def test_summary_with_hours_counts_the_other_hours_apart_from_the_wards(
+    ward: str | None,
+    demo_extract_file: Path,
+    nights_area: StudyArea,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # found by an exploratory test: the crimes of other hours were counted outside the wards
+    argv = ["--incidents", str(demo_extract_file), "--demo", *(["--ward", ward] if ward else [])]
+    every = _summary(argv, capsys)
+    nights = _summary([*argv, "--hours", NIGHTS], capsys)
+    in_hours = select_points(nights_area, Selection(wards=(ward,) if ward else None))
+    assert nights["n_inside_wards"] == len(in_hours) > 0
+    assert nights["n_outside_wards"] == len(nights_area.outside_wards) <= every["n_outside_wards"]
+    located = ("n_outside_wards", "n_in_other_wards", "n_inside_wards")
+    assert nights["n_outside_hours"] == sum(every[k] - nights[k] for k in located) > 0
+    assert every["n_outside_hours"] == 0
+    for same in ("n_rows_read", "n_rows", "n_without_location", "n_set_aside"):
+        assert nights[same] == every[same]  # every row read is still counted, once

@@ -158,6 +158,7 @@ def check_counts(case: Case, record: dict[str, object]) -> None:
             "n_outside_gb",
             "n_outside_wards",
             "n_in_other_wards",
+            "n_outside_hours",
             "n_inside_wards",
             "n_duplicates_removed",
             "n_set_aside",
