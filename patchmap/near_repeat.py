@@ -53,7 +53,7 @@ def _selected(args: argparse.Namespace) -> gpd.GeoDataFrame:
     import pandas as pd
 
     from boundaries.dataset import load_demo
-    from boundaries.select import parse_month_range
+    from boundaries.select import Selection, parse_month_range, select_wards
     from hotspots.when import select_events
     from patchmap._data import load, with_known_places
     from spatial.incidents import refuse_no_events
@@ -62,15 +62,13 @@ def _selected(args: argparse.Namespace) -> gpd.GeoDataFrame:
     refuse_no_events(incidents)  # else the selection below says "no events (of 0)"
     area = None
     if args.ward or args.neighbourhood:
-        wards = load_demo().wards if not args.incidents else load(args).area.wards
-        with_known_places(args, wards)  # ``castle`` is Castle, as in every command
-        chosen = wards["ward_name"].isin(args.ward or ()) | wards["neighbourhood"].isin(
-            args.neighbourhood or ()
-        )
-        if not chosen.any():
-            msg = f"--ward/--neighbourhood: none found; wards: {', '.join(wards['ward_name'])}."
-            raise ParameterError(msg)
-        area = wards.loc[chosen].union_all()
+        loaded = load_demo() if not args.incidents else load(args).area
+        with_known_places(args, loaded.wards)  # ``castle`` is Castle, as in every command
+        place = Selection(
+            wards=tuple(args.ward) if args.ward else None,
+            neighbourhoods=tuple(args.neighbourhood) if args.neighbourhood else None,
+        )  # a name the wards do not hold is refused with their names, as every command does
+        area = select_wards(loaded, place).union_all()
     start = end = None
     if args.months:
         first, last = parse_month_range(args.months)

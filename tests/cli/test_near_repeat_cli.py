@@ -343,3 +343,13 @@ def test_knox_and_alerts_help_give_their_defaults(capsys: pytest.CaptureFixture[
         shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help lines
         for default in defaults:
             assert default in shown, (command, default)
+
+
+@pytest.mark.parametrize("command", [["knox"], ["alerts", "--date", "2025-09-30"]])
+def test_a_ward_the_data_do_not_hold_is_refused_beside_one_they_do(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by a review: with one name known, an unknown one was dropped without a word
+    assert cli.main([*command, "--demo", "--ward", "castle", "--ward", "Nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("patchmap: error: Unknown ward 'Nowhere'. Choose from: Castle, ")
