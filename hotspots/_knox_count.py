@@ -122,12 +122,15 @@ def _ragged(sizes: Int) -> tuple[Int, Int]:
     return run, np.arange(int(sizes.sum()), dtype=np.intp) - starts[run]
 
 
-def _threshold(counts: Int, loc_i: Int, loc_j: Int, *, row_cells: int, n_bounds: int) -> int:
+def _threshold(
+    counts: Int, loc_i: Int, loc_j: Int, *, row_cells: int, n_bounds: int
+) -> tuple[int, float]:
     """
-    Return the fewest events a location needs to get a day table, by the cheapest total.
+    Return the fewest events a location needs to get a day table, and the cost per shuffle.
 
-    Locations with fewer events are counted pair by pair; a threshold above the largest
-    location means no day tables at all.
+    The threshold is the one of least estimated cost (nanoseconds per shuffle). Locations with
+    fewer events are counted pair by pair; a threshold above the largest location means no day
+    tables at all.
     """
     a, b = counts[loc_i], counts[loc_j]
     larger, smaller, product = np.maximum(a, b), np.minimum(a, b), a * b
@@ -148,7 +151,7 @@ def _threshold(counts: Int, loc_i: Int, loc_j: Int, *, row_cells: int, n_bounds:
         )
         if cost < best_cost:
             best, best_cost = c, float(cost)
-    return best
+    return best, best_cost
 
 
 def _direct_pairs(
@@ -173,22 +176,48 @@ def _direct_pairs(
     return np.concatenate([inside_i, cross_i]), np.concatenate([inside_j, cross_j])
 
 
-def count_plan(
+@dataclass(frozen=True)
+class Locations:
+    """
+    The events grouped by location, and the pairs of locations within the distance bands.
+
+    Attributes
+    ----------
+    location
+        Each event's location.
+    counts
+        Events at each location.
+    members, starts
+        The events of location ``k`` are ``members[starts[k]:starts[k] + counts[k]]``.
+    loc_i, loc_j, band
+        The pairs of distinct locations within the last distance bound, and their band,
+        sorted by band.
+    """
+
+    location: Int
+    counts: Int
+    members: Int
+    starts: Int
+    loc_i: Int
+    loc_j: Int
+    band: Int
+
+    @property
+    def n_event_pairs(self) -> int:
+        """Pairs of events within the last distance bound (those at one location included)."""
+        inside = self.counts * (self.counts - 1) // 2
+        return int(inside.sum() + (self.counts[self.loc_i] * self.counts[self.loc_j]).sum())
+
+
+def locations(
     x_m: npt.NDArray[np.float64],
     y_m: npt.NDArray[np.float64],
     *,
     bounds: npt.NDArray[np.float64],
     p_norm: float,
     same_location_m: float,
-    span_days: int,
-    time_bounds: Sequence[int],
-) -> CountPlan:
-    """
-    Plan the counting of the pairs within the distance bands, by location.
-
-    long: one linear build of the plan's arrays (locations, their pairs, the direct pairs, the
-    look-ups and the tables), each step feeding the next.
-    """
+) -> Locations:
+    """Group the events by location and find the pairs of locations within the bands."""
     xy = np.column_stack([x_m, y_m])
     _, location, counts_raw = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
     location = location.reshape(-1).astype(np.intp)
@@ -200,11 +229,53 @@ def count_plan(
         points[:, 0], points[:, 1], bounds=bounds, p_norm=p_norm, same_location_m=same_location_m
     )
     order = np.argsort(band, kind="stable")
-    loc_i, loc_j, band = loc_i[order], loc_j[order], band[order]
-    n_bands = len(bounds)
+    return Locations(
+        location=location,
+        counts=counts,
+        members=members,
+        starts=starts,
+        loc_i=loc_i[order],
+        loc_j=loc_j[order],
+        band=band[order],
+    )
+
+
+def ns_per_shuffle(located: Locations, *, span_days: int, time_bounds: Sequence[int]) -> float:
+    """Return the estimated CPU time of counting one shuffle, in nanoseconds."""
+    row_cells = span_days + 2 * (int(max(time_bounds)) + 1) + 1
+    return _threshold(
+        located.counts,
+        located.loc_i,
+        located.loc_j,
+        row_cells=row_cells,
+        n_bounds=len(time_bounds),
+    )[1]
+
+
+def count_plan(
+    located: Locations,
+    *,
+    n_distance_bands: int,
+    span_days: int,
+    time_bounds: Sequence[int],
+) -> CountPlan:
+    """
+    Plan the counting of the pairs within the distance bands, by location.
+
+    long: one linear build of the plan's arrays (the direct pairs, the day tables and the
+    look-ups), each step feeding the next.
+    """
+    location, counts, members, starts = (
+        located.location,
+        located.counts,
+        located.members,
+        located.starts,
+    )
+    loc_i, loc_j, band = located.loc_i, located.loc_j, located.band
+    n_bands = n_distance_bands
     row_pad = int(max(time_bounds)) + 1
     row_cells = span_days + 2 * row_pad + 1
-    c = _threshold(counts, loc_i, loc_j, row_cells=row_cells, n_bounds=len(time_bounds))
+    c, _ = _threshold(counts, loc_i, loc_j, row_cells=row_cells, n_bounds=len(time_bounds))
     tabled = counts >= c
     looked_up = np.maximum(counts[loc_i], counts[loc_j]) >= c
     # direct: pairs inside small locations (band 0), then pairs of small locations by band

@@ -32,12 +32,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hotspots._knox_count import count_plan, cumulative_counts, location_pairs
+from hotspots._knox_count import (
+    count_plan,
+    cumulative_counts,
+    location_pairs,
+    locations,
+    ns_per_shuffle,
+)
 from hotspots.fdr import adjust_p
 from spatial.errors import CRSError, EmptyInputError, MissingColumnError, ParameterError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     import geopandas as gpd
 
@@ -47,15 +53,19 @@ __all__ = [
     "DEFAULT_KNOX_PERMUTATIONS",
     "DEFAULT_MIN_RATIO",
     "DEFAULT_TIME_BANDS_DAYS",
+    "LONG_KNOX_RUN_S",
     "SAME_LOCATION_M",
     "DistanceMetric",
     "KnoxResult",
+    "KnoxWorkload",
     "PairBands",
+    "default_knox_crime_type",
     "event_days",
     "knox_pairs",
     "knox_subject",
     "knox_test",
     "knox_test_xy",
+    "knox_workload",
     "parse_distance_bands",
     "parse_time_bands",
     "require_projected_m",
@@ -76,6 +86,8 @@ DEFAULT_MIN_RATIO: Final = 1.2
 summary likewise reports cells 20 % or more above chance)."""
 SAME_LOCATION_M: Final = 1.0
 """Two events closer than this, in metres, are at the same location."""
+LONG_KNOX_RUN_S: Final = 15.0
+"""Estimated seconds from which a Knox test is long enough to say so before it runs."""
 
 
 def require_projected_m(events: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> None:
@@ -319,14 +331,15 @@ def _count_tables(
     dtype = np.int16 if span < np.iinfo(np.int16).max else np.int32
     small = (days - days.min()).astype(dtype)
     bounds = [int(b) for b in time_bands_days]
-    plan = count_plan(
+    located = locations(
         x_m,
         y_m,
         bounds=np.asarray(distance_bands_m, dtype=np.float64),
         p_norm=2.0 if metric == "euclidean" else 1.0,
         same_location_m=SAME_LOCATION_M,
-        span_days=span,
-        time_bounds=bounds,
+    )
+    plan = count_plan(
+        located, n_distance_bands=len(distance_bands_m), span_days=span, time_bounds=bounds
     )
     observed = np.diff(cumulative_counts(plan, small, bounds), axis=1, prepend=0)
     rng = np.random.default_rng(seed)
@@ -664,6 +677,43 @@ def knox_subject(crime_types: Sequence[str] | None) -> str:
 
 
 _SUBJECTS: Final = {"burglary": "burglaries", "break and enter": "break and enters"}
+_BURGLARY_WORDS: Final = ("burglary", "break and enter", "break & enter", "breaking and entering")
+
+
+def default_knox_crime_type(crime_types: Iterable[str]) -> str | None:
+    """
+    Choose the crime type a near-repeat analysis starts on: burglary, else the most common.
+
+    The Knox test is run one crime type at a time, burglary above all (the practice of the
+    Near Repeat Calculator). A type whose name holds "burglary" or "break and enter" (any
+    case) is chosen, the most common of them if several; without one, the most common type.
+    Ties go to the first name in alphabetical order.
+
+    Parameters
+    ----------
+    crime_types
+        Each event's crime type (e.g. a force extract's ``crime_type`` column).
+
+    Returns
+    -------
+    str or None
+        The type, or None when there are no events.
+
+    Examples
+    --------
+    >>> default_knox_crime_type(["Assault", "Assault", "Break and Enter", "Robbery"])
+    'Break and Enter'
+    >>> default_knox_crime_type(["Robbery", "Assault", "Assault", "Robbery", "Theft"])
+    'Assault'
+    """
+    counts = pd.Series(list(crime_types), dtype="object").dropna().astype(str).value_counts()
+    if counts.empty:
+        return None
+    names = counts.index.str.lower()
+    burglary = counts[[any(w in name for w in _BURGLARY_WORDS) for name in names]]
+    pick = burglary if len(burglary) else counts
+    ranked = sorted(pick.items(), key=lambda item: (-int(item[1]), str(item[0])))
+    return str(ranked[0][0])
 
 
 def knox_test_xy(  # noqa: PLR0913 -- the test's documented settings
@@ -841,6 +891,102 @@ def knox_test(  # noqa: PLR0913 -- the test's documented settings
         fdr_q=fdr_q,
         min_ratio=min_ratio,
         subject=subject,
+    )
+
+
+@dataclass(frozen=True)
+class KnoxWorkload:
+    """
+    What a Knox test has to count, and roughly how long its shuffles take.
+
+    Attributes
+    ----------
+    n_events
+        Events to test.
+    n_pairs
+        Pairs of events within the largest distance band: the pairs every shuffle counts
+        (events at one point are counted together, so time grows more slowly than this).
+    distance_m
+        The largest distance band's upper bound, in metres.
+    seconds_per_shuffle
+        Estimated CPU seconds of one shuffle, from costs measured on a shared 2-core machine:
+        a guide to within a factor of about two, not a promise.
+    """
+
+    n_events: int
+    n_pairs: int
+    distance_m: float
+    seconds_per_shuffle: float
+
+    def seconds(self, permutations: int) -> float:
+        """Return the estimated seconds of a test with ``permutations`` shuffles."""
+        return self.seconds_per_shuffle * (permutations + 1)
+
+    def is_long(self, permutations: int) -> bool:
+        """Say whether the test is estimated to take :data:`LONG_KNOX_RUN_S` or more."""
+        return self.seconds(permutations) >= LONG_KNOX_RUN_S
+
+
+def knox_workload(
+    events: gpd.GeoDataFrame,
+    *,
+    distance_bands_m: Sequence[float] = DEFAULT_DISTANCE_BANDS_M,
+    time_bands_days: Sequence[int] = DEFAULT_TIME_BANDS_DAYS,
+    metric: DistanceMetric = "euclidean",
+) -> KnoxWorkload:
+    """
+    Estimate the work of :func:`knox_test` on ``events`` before running it.
+
+    Finds the pairs within the largest distance band, as the test does first (a fraction of a
+    second for a force's year), and prices the counting of one shuffle.
+
+    Parameters
+    ----------
+    events
+        As for :func:`knox_test`.
+    distance_bands_m, time_bands_days, metric
+        As for :func:`knox_test_xy`.
+
+    Returns
+    -------
+    KnoxWorkload
+        The pairs to count and the estimated time per shuffle.
+
+    Raises
+    ------
+    CRSError
+        When the events are not in a projected CRS in metres.
+    MissingColumnError
+        Without ``start`` and ``end``.
+    ParameterError
+        When the bands or the metric are invalid.
+    """
+    require_projected_m(events, name="events")
+    _check_bands(distance_bands_m, time_bands_days)
+    if metric not in ("euclidean", "manhattan"):
+        msg = f"metric must be 'euclidean' or 'manhattan'; found {metric!r}."
+        raise ParameterError(msg)
+    days = event_days(events)
+    reach = float(distance_bands_m[-1])
+    if len(days) < 2:  # noqa: PLR2004 -- a pair needs two events
+        return KnoxWorkload(
+            n_events=len(days), n_pairs=0, distance_m=reach, seconds_per_shuffle=0.0
+        )
+    located = locations(
+        np.asarray(events.geometry.x.to_numpy(), dtype=np.float64),
+        np.asarray(events.geometry.y.to_numpy(), dtype=np.float64),
+        bounds=np.asarray(distance_bands_m, dtype=np.float64),
+        p_norm=2.0 if metric == "euclidean" else 1.0,
+        same_location_m=SAME_LOCATION_M,
+    )
+    ns = ns_per_shuffle(
+        located, span_days=int(days.max() - days.min()), time_bounds=list(time_bands_days)
+    )
+    return KnoxWorkload(
+        n_events=len(days),
+        n_pairs=located.n_event_pairs,
+        distance_m=reach,
+        seconds_per_shuffle=ns / 1e9,
     )
 
 

@@ -102,7 +102,7 @@ def test_knox_tables_equal_the_pair_by_pair_count_whichever_way_is_chosen(
 ) -> None:
     # threshold 2: every shared point gets a day table; 10**9: every pair counted directly
     if threshold is not None:
-        monkeypatch.setattr(knox_count, "_threshold", lambda *_a, **_k: threshold)
+        monkeypatch.setattr(knox_count, "_threshold", lambda *_a, **_k: (threshold, 0.0))
     x, y, days = _shared_points()
     x = np.concatenate([x, [0.0, 0.5, 2000.0]])  # a pair under 1 m apart, and a loner
     y = np.concatenate([y, [0.0, 0.0, 2000.0]])
@@ -124,16 +124,17 @@ def test_knox_tables_equal_the_pair_by_pair_count_whichever_way_is_chosen(
 
 def test_knox_plan_uses_day_tables_only_where_points_are_shared() -> None:
     x, y, days = _shared_points()
+    located = knox_count.locations(
+        x, y, bounds=np.array([0.0, 100.0, 200.0, 300.0, 400.0]), p_norm=2.0, same_location_m=1.0
+    )
     plan = knox_count.count_plan(
-        x,
-        y,
-        bounds=np.array([0.0, 100.0, 200.0, 300.0, 400.0]),
-        p_norm=2.0,
-        same_location_m=1.0,
+        located,
+        n_distance_bands=5,
         span_days=int(days.max() - days.min()),
         time_bounds=(7, 14, 21, 28),
     )
     n_pairs = len(knox_pairs(x, y).i)
+    assert located.n_event_pairs == n_pairs
     # every pair is counted once: directly, or through one look-up per event of the smaller
     # point (the events of a tabled point also look up their own point)
     assert 0 < len(plan.pair_i) < n_pairs
