@@ -297,10 +297,11 @@ def test_the_page_says_what_the_test_counts_and_warns_of_a_long_run(
     assert any("smallest p-value 99 shuffles can give is 0.01 " in c.value for c in at.caption)
     # a run estimated at LONG_KNOX_RUN_S or more is a warning, before the test runs
     monkeypatch.setattr("hotspots.knox.LONG_KNOX_RUN_S", 0.0)
-    at.selectbox(key="nr_type").set_value("All crime types").run()
+    at.run()
     (warning,) = [w.value for w in at.warning]
-    assert f"{len(events):,} events" in warning
+    assert warning.startswith(f"{len(burglary):,} events, {workload.n_pairs:,} pairs of them")
     assert "Choose one crime type" in warning
+    assert not any("pairs of them within" in c.value for c in at.caption)
 
 
 def test_zones_sized_from_the_whole_extract_reuse_the_knox_tabs_test(
