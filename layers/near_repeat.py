@@ -569,8 +569,8 @@ def knox_run_text(workload: KnoxWorkload, *, permutations: int) -> str:
     took = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"  # noqa: PLR2004
     text = (
         f"{workload.n_events:,} events, {workload.n_pairs:,} pairs of them within "
-        f"{workload.distance_m:g} m: {permutations} shuffles of the dates take roughly "
-        f"{'under 1 s' if seconds < 1 else took}."
+        f"{workload.distance_m:g} m: {permutations} shuffles of the dates take "
+        f"{'under 1 s' if seconds < 1 else 'roughly ' + took}."
     )
     if workload.is_long(permutations):
         text += (
