@@ -52,7 +52,7 @@ from hotspots.cube import cube_for_selection
 from hotspots.forecast import DEFAULT_MIN_TRAIN_MONTHS, forecast_cells
 from hotspots.gistar import GiStarResult, gi_star
 from hotspots.kde import DEFAULT_KERNEL, DensitySurface, RateSurface, kernel_density, rate_surface
-from hotspots.knox import KnoxResult, knox_subject, knox_test
+from hotspots.knox import KnoxResult, KnoxWorkload, knox_subject, knox_test, knox_workload
 from hotspots.methods import parse_method
 from hotspots.near_repeat import NearRepeatAlerts, near_repeat_alerts
 from hotspots.nkde import DEFAULT_NKDE_BANDWIDTH_M
@@ -2683,7 +2683,7 @@ def knox_of(  # cache key: the extract, the selection and every setting
     `patchmap alerts --date` sizes that day's zones from, never the days after it.
     """
     del extract_key
-    events = _events if crime_type is None else _events.loc[_events["crime_type"] == crime_type]
+    events = _of_type(_events, crime_type)
     if before is not None:
         events = events.loc[events["end"] < pd.Timestamp(before)]
     subject = knox_subject(None if crime_type is None else (crime_type,))
@@ -2694,6 +2694,51 @@ def knox_of(  # cache key: the extract, the selection and every setting
         permutations=permutations,
         seed=seed,
         subject=subject,
+    )
+
+
+def _of_type(events: gpd.GeoDataFrame, crime_type: str | None) -> gpd.GeoDataFrame:
+    """Return the events of one crime type (all when None)."""
+    return events if crime_type is None else events.loc[events["crime_type"] == crime_type]
+
+
+def knox_before(
+    extract_key: str,
+    crime_type: str | None,
+    distance_bands_m: tuple[float, ...],
+    time_bands_days: tuple[int, ...],
+    permutations: int,
+    seed: int,
+    events: gpd.GeoDataFrame,
+    before: str,
+) -> KnoxResult:
+    """
+    Return the Knox test of the events ended before ``before`` (see :func:`knox_of`).
+
+    When no event of the selection ends on or after that day, the events are the whole
+    selection's, so the test is the Knox tab's: one cached run serves both.
+    """
+    later = bool((_of_type(events, crime_type)["end"] >= pd.Timestamp(before)).any())
+    return knox_of(
+        extract_key, crime_type, distance_bands_m, time_bands_days, permutations, seed, events,
+        before if later else None,
+    )  # fmt: skip
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting the pairs to test…")
+def knox_workload_of(  # cache key: the extract, the selection and the bands
+    extract_key: str,
+    crime_type: str | None,
+    distance_bands_m: tuple[float, ...],
+    time_bands_days: tuple[int, ...],
+    _events: gpd.GeoDataFrame,
+) -> KnoxWorkload:
+    """Return the pairs the Knox test of the selection counts, and its estimated time."""
+    del extract_key
+    return knox_workload(
+        _of_type(_events, crime_type),
+        distance_bands_m=distance_bands_m,
+        time_bands_days=time_bands_days,
     )
 
 

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
 from app_pages import _ui
-from hotspots.knox import parse_distance_bands, parse_time_bands
+from hotspots.knox import default_knox_crime_type, parse_distance_bands, parse_time_bands
 from hotspots.near_repeat import no_zones_message
 from layers.basemap import base_map
 from layers.map import street_layer
 from layers.near_repeat import (
     alert_map_layers,
     alert_preset,
+    knox_run_text,
     knox_table_html,
     shared_zones,
     shared_zones_text,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from hotspots.near_repeat import NearRepeatAlerts
 
 TYPE_KEY: Final = "nr_type"
+TYPE_EXTRACT_KEY: Final = "nr_type_extract"  # the extract whose crime type is chosen
 DIST_KEY: Final = "nr_distance_bands"
 TIME_KEY: Final = "nr_time_bands"
 PERM_KEY: Final = "nr_permutations"
@@ -159,12 +161,22 @@ extract_key, inc = _ui.shown_extract(ctx.area)
 events = inc.events
 
 types = sorted(events["crime_type"].unique())
-st.session_state.setdefault(TYPE_KEY, "Burglary" if "Burglary" in types else ALL_TYPES)
+# One crime type at a time, burglary first (the Near Repeat Calculator's practice); another
+# extract starts on its own burglary-like type, else its most common, not on "All crime types".
+type_options = [ALL_TYPES, *types]
+chosen_before = st.session_state.get(TYPE_KEY)
+if st.session_state.get(TYPE_EXTRACT_KEY) != extract_key or chosen_before not in type_options:
+    st.session_state[TYPE_KEY] = default_knox_crime_type(events["crime_type"]) or ALL_TYPES
+    st.session_state[TYPE_EXTRACT_KEY] = extract_key
 left, middle, right = st.columns(3)
-left.selectbox("Crime type", [ALL_TYPES, *types], key=TYPE_KEY)
+left.selectbox("Crime type", type_options, key=TYPE_KEY)
 middle.text_input("Distance bands (m)", value="0,100,200,300,400", key=DIST_KEY)
 right.text_input("Time bands (days)", value="7,14,21,28", key=TIME_KEY)
-st.select_slider("Shuffles of the dates", options=[99, 199, 499, 999], value=999, key=PERM_KEY)
+st.select_slider(
+    "Shuffles of the dates", options=[99, 199, 499, 999], value=999, key=PERM_KEY,
+    help="More shuffles give smaller possible p-values and take longer: the smallest p-value n "
+    "shuffles can give is 1 / (n + 1).",
+)  # fmt: skip
 chosen_type = st.session_state.get(TYPE_KEY)
 crime_type = None if chosen_type in (None, ALL_TYPES) else str(chosen_type)
 d_bands = _ui.guarded(
@@ -175,6 +187,15 @@ t_bands = _ui.guarded("reading the time bands", parse_time_bands, str(st.session
 tab_knox, tab_zones, tab_week = st.tabs(["Knox test", "Live risk zones", "7-day forecast"])
 
 with tab_knox:
+    workload = _ui.guarded(
+        "counting the pairs to test", _ui.knox_workload_of, extract_key, crime_type, d_bands,
+        t_bands, events,
+    )  # fmt: skip
+    run_text = knox_run_text(workload, permutations=int(st.session_state[PERM_KEY]))
+    if workload.is_long(int(st.session_state[PERM_KEY])):
+        st.warning(run_text)  # shown before the test runs
+    else:
+        st.caption(run_text)
     knox = _ui.guarded(
         "running the Knox test", _ui.knox_of, extract_key, crime_type, d_bands, t_bands,
         int(st.session_state[PERM_KEY]), 0, events,
@@ -200,7 +221,7 @@ with tab_zones:
     # The zones of a day are sized by the Knox test of the days before it, as `patchmap alerts
     # --date` sizes them: crimes after the day never justify its zones.
     before = _ui.guarded(
-        "running the Knox test of the days before", _ui.knox_of, extract_key, crime_type,
+        "running the Knox test of the days before", _ui.knox_before, extract_key, crime_type,
         d_bands, t_bands, int(st.session_state[PERM_KEY]), 0, events, on.isoformat(),
     )  # fmt: skip
     manual = st.checkbox(

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
-    from hotspots.knox import KnoxResult
+    from hotspots.knox import KnoxResult, KnoxWorkload
     from hotspots.near_repeat import NearRepeatAlerts, ZonePeriod
     from layers.audience import Audience, AudiencePreset
     from spatial.network import StreetNetwork
@@ -47,6 +47,7 @@ __all__ = [
     "alert_preset",
     "knox_cell_colour",
     "knox_grid",
+    "knox_run_text",
     "knox_table_html",
     "near_repeat_brief",
     "shared_zones",
@@ -535,6 +536,51 @@ def knox_grid(result: KnoxResult, *, pairs: bool = True) -> pd.DataFrame:
         rows.append(row)
     return pd.DataFrame(
         rows, index=list(result.distance_labels), columns=list(result.time_labels), dtype="str"
+    )
+
+
+def knox_run_text(workload: KnoxWorkload, *, permutations: int) -> str:
+    """
+    Say what a Knox test will count, roughly how long it takes and its smallest p-value.
+
+    Parameters
+    ----------
+    workload
+        The estimate (:func:`hotspots.knox.knox_workload`).
+    permutations
+        The shuffles chosen.
+
+    Returns
+    -------
+    str
+        One paragraph; when the run is long (:meth:`~hotspots.knox.KnoxWorkload.is_long`), how
+        to make it shorter.
+
+    Examples
+    --------
+    >>> from hotspots.knox import KnoxWorkload
+    >>> w = KnoxWorkload(n_events=20425, n_pairs=703909, distance_m=400.0,
+    ...                  seconds_per_shuffle=0.0028)
+    >>> knox_run_text(w, permutations=999)  # doctest: +NORMALIZE_WHITESPACE
+    '20,425 events, 703,909 pairs of them within 400 m: 999 shuffles of the dates take
+    roughly 3 s. The smallest p-value 999 shuffles can give is 0.001 (1 / (999 + 1)).'
+    """
+    seconds = workload.seconds(permutations)
+    took = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"  # noqa: PLR2004
+    text = (
+        f"{workload.n_events:,} events, {workload.n_pairs:,} pairs of them within "
+        f"{workload.distance_m:g} m: {permutations} shuffles of the dates take "
+        f"{'under 1 s' if seconds < 1 else 'roughly ' + took}."
+    )
+    if workload.is_long(permutations):
+        text += (
+            " Choose one crime type (the near-repeat analysis is made for one: burglary above "
+            "all), or fewer shuffles, for a quicker answer."
+        )
+    floor = 1 / (permutations + 1)
+    return text + (
+        f" The smallest p-value {permutations} shuffles can give is {floor:.3g} "
+        f"(1 / ({permutations} + 1))."
     )
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest  # noqa: TID251  # AppTest drives the app
 
 from app_pages import _ui
-from hotspots.knox import knox_test
-from layers.near_repeat import knox_grid, knox_table_html
+from hotspots.knox import knox_test, knox_workload
+from layers.near_repeat import knox_grid, knox_run_text, knox_table_html
 from patchmap.cli import main
 from spatial.demo import demo_incidents, write_demo_extract
 from spatial.incidents import read_incidents
@@ -232,3 +232,99 @@ def test_the_demo_notice_names_the_heading_the_page_shows(
     assert "Choose it under 'Timed crimes' in the sidebar (Force extract)." in notice
     assert "Timed crimes" in [s.value for s in at.sidebar.subheader]
     assert "Dated crimes" not in [s.value for s in at.sidebar.subheader]
+
+
+def _extract_with_offences(tmp_path: Path, name: str, *, rename: dict[str, str]) -> Path:
+    """Write the demo extract with its offences renamed (an empty name drops the rows)."""
+    rows = write_demo_extract(tmp_path).read_text(encoding="utf-8").splitlines()
+    kept = [rows[0]]
+    for row in rows[1:]:
+        cells = row.split(",")
+        offence = rename.get(cells[4], cells[4])
+        if offence:
+            kept.append(",".join([*cells[:4], offence, *cells[5:]]))
+    path = tmp_path / name
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_page_starts_each_extract_on_one_crime_type(tasking_log: Path, tmp_path: Path) -> None:
+    """
+    A force extract without a type named "Burglary" (Toronto's "Break and Enter") opened on All
+    crime types: 93,113 events, two Knox tests of minutes each before the page showed.
+    """
+    del tasking_log
+    toronto_like = _extract_with_offences(
+        tmp_path, "bne.csv", rename={"Burglary": "Break and Enter"}
+    )
+    no_burglary = _extract_with_offences(tmp_path, "none.csv", rename={"Burglary": ""})
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    assert at.selectbox(key="nr_type").value == "Burglary"  # the demo extract
+    at.radio(key=_ui.WHEN_SOURCE_KEY).set_value(_ui.WHEN_PATH).run()
+    at.text_input(key=_ui.WHEN_PATH_KEY).set_value(str(toronto_like)).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="nr_type").value == "Break and Enter"
+    assert "All crime types" in at.selectbox(key="nr_type").options  # still selectable
+    verdicts = [s.value for s in at.success] + [i.value for i in at.info]
+    assert any(v.startswith("Break and enters within") for v in verdicts)
+    # the user's choice stays while the extract does
+    at.selectbox(key="nr_type").set_value("Robbery").run()
+    assert at.selectbox(key="nr_type").value == "Robbery"
+    # an extract without a burglary-like type starts on its most common type
+    at.text_input(key=_ui.WHEN_PATH_KEY).set_value(str(no_burglary)).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="nr_type").value == "Violence and sexual offences"
+
+
+def test_the_page_says_what_the_test_counts_and_warns_of_a_long_run(
+    tasking_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    del tasking_log
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    events = demo_incidents().events
+    burglary = events[events["crime_type"] == "Burglary"]
+    workload = knox_workload(burglary)
+    (note,) = [c.value for c in at.caption if "pairs of them within 400 m" in c.value]
+    assert note == _ui.plain(knox_run_text(workload, permutations=999))
+    assert note.startswith(f"{len(burglary):,} events, {workload.n_pairs:,} pairs of them")
+    assert "The smallest p-value 999 shuffles can give is 0.001 (1 / (999 + 1))." in note
+    assert not at.warning
+    at.select_slider(key="nr_permutations").set_value(99).run()
+    assert any("smallest p-value 99 shuffles can give is 0.01 " in c.value for c in at.caption)
+    # a run estimated at LONG_KNOX_RUN_S or more is a warning, before the test runs
+    monkeypatch.setattr("hotspots.knox.LONG_KNOX_RUN_S", 0.0)
+    at.run()
+    (warning,) = [w.value for w in at.warning]
+    assert warning.startswith(f"{len(burglary):,} events, {workload.n_pairs:,} pairs of them")
+    assert "Choose one crime type" in warning
+    assert not any("pairs of them within" in c.value for c in at.caption)
+
+
+def test_zones_sized_from_the_whole_extract_reuse_the_knox_tabs_test(
+    tasking_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zones of a day after the extract's last are sized by the Knox tab's own run."""
+    del tasking_log
+    calls: list[int] = []
+
+    def counted(events: object, **kwargs: object) -> object:
+        calls.append(1)
+        return knox_test(events, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_ui, "knox_test", counted)
+    _ui.knox_of.clear()
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    assert len(calls) == 2  # the whole extract, and the days before its last day
+    last = demo_incidents().events["end"].max().date()
+    at.date_input(key="nr_date").set_value(last + dt.timedelta(days=1)).run()
+    assert not at.exception
+    assert len(calls) == 2  # no third test: the days before are the whole extract
+    (verdict,) = [s.value for s in at.success if s.value.startswith("Burglaries within")]
+    sized = [c.value for c in at.caption if c.value.startswith("Zone size from the days before")]
+    assert sized == [f"Zone size from the days before {last + dt.timedelta(days=1)}: {verdict}"]
