@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from spatial.crs import require_bng
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -88,9 +89,9 @@ def assign_wards(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> WardAssig
     if multi.any():
         winners = pd.Series(names[ward_idx[multi]]).value_counts()
         shown = ", ".join(f"{w} {n:,}" for w, n in winners.items())
-        notes = (
-            f"{int(multi.sum()):,} crimes lie in more than one ward: {OVERLAP_RULE} ({shown}).",
-        )
+        n_multi = int(multi.sum())
+        lie = f"{count_text(n_multi)} {'lies' if n_multi == 1 else 'lie'}"
+        notes = (f"{lie} in more than one ward: {OVERLAP_RULE} ({shown}).",)
     return WardAssignment(
         inside=inside,
         outside=points.iloc[np.flatnonzero(mask)].copy(),

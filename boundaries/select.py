@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -11,6 +12,7 @@ import pandas as pd
 
 from spatial.errors import EmptyInputError, ParameterError
 from spatial.names import name_key, normal_name
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -773,13 +775,7 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     names = _ward_set(area, selection)
     by_ward_counts = inside_wards.value_counts()
     by_ward = {w: int(by_ward_counts.get(w, 0)) for w in names}
-    months = pd.concat(  # each frame's distinct months as text, not every row's
-        [
-            pd.Series(f.loc[_row_mask(f, selection), "month"].unique()).astype(str)
-            for f in (crimes.points, crimes.without_location, crimes.outside_gb)
-        ]
-        + [pd.Series(_unread_months(crimes, selection), dtype=str)]
-    )
+    months = _months_of(crimes, selection)
     summary = Summary(
         n_rows=n_rows,
         n_without_location=n_without,
@@ -787,7 +783,7 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
         n_outside_wards=n_outside_wards,
         n_inside_wards=n_inside,
         n_duplicates_removed=n_duplicates,
-        months=tuple(sorted({str(m) for m in months.unique()})),
+        months=months,
         by_ward=by_ward,
         by_crime_type=_types_with_blank(area.points.loc[selected, "crime_type"]),
         n_set_aside=len(aside) - n_aside_duplicates + n_counted_aside,
@@ -799,7 +795,41 @@ def summarise(area: StudyArea, selection: Selection) -> Summary:
     unfiltered = selection.months is None and selection.crime_types is None
     n_read = crimes.n_rows_read if unfiltered else n_rows + len(aside) + n_counted + n_counted_aside
     _check_summary(summary, n_rows_read=n_read)
-    return summary
+    if unfiltered:
+        return summary
+    scope = _scope_notes(area, selection, n_read)
+    return dataclasses.replace(summary, notes=(*summary.notes, *scope))
+
+
+def _months_of(crimes: CrimeLoad, selection: Selection) -> tuple[str, ...]:
+    """Return the months of the selection's rows, used or not, as ``YYYY-MM`` in order."""
+    months = pd.concat(  # each frame's distinct months as text, not every row's
+        [
+            pd.Series(f.loc[_row_mask(f, selection), "month"].unique()).astype(str)
+            for f in (crimes.points, crimes.without_location, crimes.outside_gb)
+        ]
+        + [pd.Series(_unread_months(crimes, selection), dtype=str)]
+    )
+    return tuple(sorted({str(m) for m in months.unique()}))
+
+
+def _scope_notes(area: StudyArea, selection: Selection, n_read: int) -> tuple[str, ...]:
+    """Say that a filtered summary counts the chosen rows, while the load's notes count all."""
+    crimes = area.crimes
+    notes = [
+        (
+            f"The counts are of the chosen months and crime types ({n_read:,} of the "
+            f"{crimes.n_rows_read:,} rows read); the notes before this one are of every row read."
+        )
+    ]
+    n_undated = int(crimes.set_aside["month"].isna().sum()) if selection.months else 0
+    if n_undated:  # an extract's rows without a time: no month to choose them by
+        verb, pronoun = ("has", "it") if n_undated == 1 else ("have", "them")
+        notes.append(
+            f"{count_text(n_undated, 'row')} without a time {verb} no month, so no choice of "
+            f"months holds {pronoun}."
+        )
+    return tuple(notes)
 
 
 def _n_in_any_ward(area: StudyArea, selection: Selection) -> int:

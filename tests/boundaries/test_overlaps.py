@@ -51,7 +51,7 @@ def test_a_crime_in_two_wards_goes_to_the_smaller_whatever_the_file_order() -> N
         assert result.inside["ward"].to_dict() == {0: "Market", 1: "District"}
         assert result.n_outside_wards == 1
         assert result.n_in_overlaps == 1
-        assert result.notes == (f"1 crimes lie in more than one ward: {OVERLAP_RULE} (Market 1).",)
+        assert result.notes == (f"1 crime lies in more than one ward: {OVERLAP_RULE} (Market 1).",)
 
 
 def test_ward_of_places_gives_each_place_the_ward_assign_wards_gives_its_crimes() -> None:
