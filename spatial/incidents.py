@@ -520,10 +520,7 @@ def _with_source(frame: pd.DataFrame, name: str) -> tuple[list[str], pd.DataFram
 
 
 def _csv_bytes(name: str, data: bytes) -> bytes:
-    """Refuse empty, binary, UTF-16, JSON and HTML files with advice for an extract."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        msg = f"{name}: the file is UTF-16 text. Re-save it as CSV UTF-8 (in Excel: CSV UTF-8)."
-        raise InputDataError(msg)
+    """Refuse empty, binary, UTF-16 (:func:`~spatial.validate.refuse_not_csv`), JSON and HTML."""
     if data.startswith(b"PK\x03\x04"):
         msg = f"{name}: this is an Excel workbook or a .zip archive, not a CSV. Name it .xlsx."
         raise InputDataError(msg)

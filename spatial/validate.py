@@ -370,12 +370,18 @@ def refuse_not_csv(
     EmptyInputError
         When the file is empty or white space.
     InputDataError
-        When the file is binary (a zip, PDF or PNG among them), JSON, HTML or XML.
+        When the file is UTF-16 text, binary (a zip, PDF or PNG among them), JSON, HTML or XML.
     """
     if not data or data.isspace():  # no copy of the file (strip would make one)
         msg = f"{source}: the file is empty. {empty_advice or advice}"
         raise EmptyInputError(msg)
     head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # a byte-order mark: UTF-16 text
+        msg = (
+            f"{source}: the file is UTF-16 text. Re-save it as CSV UTF-8 (in Excel: CSV UTF-8 "
+            f"(Comma delimited)). {advice}"
+        )
+        raise InputDataError(msg)
     if head.startswith(b"PK\x03\x04") and b"xl/" in head:  # an .xlsx is a zip of xl/ parts
         msg = (
             f"{source}: this is an Excel workbook, not a CSV file. Save it from Excel as CSV "
@@ -463,8 +469,8 @@ def refuse_cut_off(data: bytes, *, source: str) -> None:
     spatial.errors.InputDataError: x.csv: the file is cut off: its last line (line 3) has 2 of ...
     """
     refuse_lone_carriage_returns(data, source=source)
-    if not data or data.endswith((b"\n", b"\r")):
-        return
+    if not data or data.endswith((b"\n", b"\r")) or b"\x00" in data[:4096]:
+        return  # whole, or not UTF-8 text (UTF-16, binary): refuse_not_csv says which
     start = data.rfind(b"\n") + 1
     if start == 0:
         return  # one line: the header alone

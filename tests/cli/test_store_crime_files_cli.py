@@ -116,6 +116,11 @@ REFUSED: dict[str, tuple[str, Callable[[Path], bytes], str]] = {
         lambda crimes: (crimes / SEPT).read_bytes().replace(b"\n", b"\r", 1),  # then LF
         f"{SEPT}: its lines end in a carriage return alone (an old Mac text format, ",
     ),
+    "utf-16": (
+        SEPT,
+        lambda crimes: (crimes / SEPT).read_text(encoding="utf-8").encode("utf-16"),
+        f"{SEPT}: the file is UTF-16 text. Re-save it as CSV UTF-8 (in Excel: CSV UTF-8 ",
+    ),
     "broken inner zip": (
         "2024.zip",
         _broken_inner_zip,

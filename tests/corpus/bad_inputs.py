@@ -374,7 +374,7 @@ def _crime_errors() -> list[Case]:
             "utf16",
             e,
             lambda k, d: _up("x-street.csv", k.city.decode().encode("utf-16")),
-            "looks binary",
+            "x-street.csv: the file is UTF-16 text. Re-save it as CSV UTF-8",
         ),
         Case(
             "latin1",
