@@ -453,7 +453,8 @@ def _check(
         problems.append(f"min_train_months must be at least 1; found {min_train_months}")
     elif len(cube.months) <= min_train_months:
         problems.append(
-            f"the data have {len(cube.months)} month(s) but {min_train_months} are needed before "
+            f"the data have {count_text(len(cube.months), 'month')} but {min_train_months} are "
+            "needed before "
             "the first month forecast; load more months or lower min_train_months"
         )
     if problems:

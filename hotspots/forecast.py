@@ -21,6 +21,7 @@ import pandas as pd
 from hotspots.cube import parse_month
 from hotspots.methods import DEFAULT_METHODS, Method, check_method, score_cells
 from spatial.errors import ParameterError
+from spatial.wording import count_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -348,7 +349,7 @@ def _why(
 ) -> str:
     if reason == "few":
         return (
-            f"Only {len(valid)} past month(s) with crimes to test on (at least "
+            f"Only {count_text(len(valid), 'past month')} with crimes to test on (at least "
             f"{MIN_EVIDENCE_ORIGINS} needed), so the default is {best.label}, which beat "
             f"{baseline.label} on Cambridge's data.police.uk files."
         )

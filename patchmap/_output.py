@@ -33,14 +33,16 @@ def print_json(value: object) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def checked_out(path: Path | None, suffixes: tuple[str, ...], what: str) -> None:
+def checked_out(
+    path: Path | None, suffixes: tuple[str, ...], what: str, *, option: str = "--out"
+) -> None:
     """
-    Refuse an ``--out`` file whose name does not end in one of ``suffixes``.
+    Refuse an ``--out`` (or ``option``) file whose name does not end in one of ``suffixes``.
 
     Its folder was checked before the command ran (:func:`refuse_missing_out_folders`).
     """
     if path is not None and path.suffix.lower() not in suffixes:
-        msg = f"--out {path}: write {what}; the file name must end in {' or '.join(suffixes)}."
+        msg = f"{option} {path}: write {what}; the file name must end in {' or '.join(suffixes)}."
         raise ParameterError(msg)
 
 

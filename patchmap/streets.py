@@ -159,6 +159,10 @@ def _record(hot: HotStreets, top_n: int) -> dict[str, object]:
     }
 
 
+_WALK_FILE = "the street walk (the loop and its streets)"
+"""What ``--walk-out`` writes, as its refusal of another file name says."""
+
+
 def run_streets(args: argparse.Namespace) -> int:
     """Run ``patchmap streets``; return the exit code."""
     from boundaries.select import select_points
@@ -169,6 +173,10 @@ def run_streets(args: argparse.Namespace) -> int:
     from spatial.network import load_network
 
     checked_out(args.out, _OUT_SUFFIXES, "hot street lines")
+    if args.walk_out is not None and args.walk_start is None:
+        msg = "--walk-out writes the street walk: give --walk-start LON,LAT too."
+        raise ParameterError(msg)
+    checked_out(args.walk_out, (".gpkg", ".kml"), _WALK_FILE, option="--walk-out")
     loaded = load(args)
     if args.out is not None:
         _refuse_shared_extract(args.audience, loaded)
@@ -300,14 +308,12 @@ def _walk(
     from layers.metadata import ExportMetadata, area_sources
     from layers.routes import point_from_lonlat
     from layers.streets import street_walk_layers
-    from patchmap._output import checked_out
     from spatial.errors import ParameterError
     from spatial.street_walks import plan_street_walk
 
     if hot.per != "segment":
         msg = "--walk-start walks street segments: use --per segment (the default)."
         raise ParameterError(msg)
-    checked_out(args.walk_out, (".gpkg", ".kml"), "the street walk (the loop and its streets)")
     try:
         lon, lat = (float(v) for v in str(args.walk_start).split(","))
     except ValueError:

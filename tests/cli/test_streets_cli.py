@@ -108,3 +108,28 @@ def test_streets_continuous_nkde_per_lixel_integrates_to_the_crimes_snapped(
     integral = float((lines["density_per_km"] / 1000 * lines["length_m"]).sum())
     # conserved, dead ends included (midpoint rule on 10 m lixels)
     assert integral == pytest.approx(record["n_snapped"], rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "--walk-out writes the street walk: give --walk-start LON,LAT too."),
+        (
+            ["--walk-start", "0,0"],
+            (
+                "--walk-out {out}: write the street walk (the loop and its streets); the file "
+                "name must end in .gpkg or .kml."
+            ),
+        ),
+    ],
+    ids=["without-walk-start", "wrong-suffix"],
+)
+def test_walk_out_is_refused_by_its_own_name_never_ignored(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by a review: without --walk-start the file was not written and nothing said so;
+    # a wrong suffix was reported as --out's
+    out = tmp_path / "walk.txt"
+    assert main(["streets", "--demo", *extra, "--walk-out", str(out)]) == 2
+    assert capsys.readouterr().err == f"patchmap: error: {message.format(out=out)}\n"
+    assert not out.exists()
