@@ -43,6 +43,7 @@ TYPE_EXTRACT_KEY: Final = "nr_type_extract"  # the extract whose crime type is c
 DIST_KEY: Final = "nr_distance_bands"
 TIME_KEY: Final = "nr_time_bands"
 PERM_KEY: Final = "nr_permutations"
+TEST_KEYS: Final = (TYPE_KEY, DIST_KEY, TIME_KEY, PERM_KEY)  # kept while another page is shown
 GRID_KEY: Final = "nr_knox_grid"
 DATE_KEY: Final = "nr_date"
 DATE_EXTRACT_KEY: Final = "nr_date_extract"  # the extract whose "Live on" day is shown
@@ -164,19 +165,25 @@ types = sorted(events["crime_type"].unique())
 # One crime type at a time, burglary first (the Near Repeat Calculator's practice); another
 # extract starts on its own burglary-like type, else its most common, not on "All crime types".
 type_options = [ALL_TYPES, *types]
+# the choices come back after a look at another page (Streamlit forgets a widget not drawn):
+# else the test, minutes long on a force extract, would run again on the defaults
+_ui.restore_page_choices(*TEST_KEYS)
+for key, default in ((DIST_KEY, "0,100,200,300,400"), (TIME_KEY, "7,14,21,28"), (PERM_KEY, 999)):
+    st.session_state.setdefault(key, default)
 chosen_before = st.session_state.get(TYPE_KEY)
 if st.session_state.get(TYPE_EXTRACT_KEY) != extract_key or chosen_before not in type_options:
     st.session_state[TYPE_KEY] = default_knox_crime_type(events["crime_type"]) or ALL_TYPES
     st.session_state[TYPE_EXTRACT_KEY] = extract_key
 left, middle, right = st.columns(3)
 left.selectbox("Crime type", type_options, key=TYPE_KEY)
-middle.text_input("Distance bands (m)", value="0,100,200,300,400", key=DIST_KEY)
-right.text_input("Time bands (days)", value="7,14,21,28", key=TIME_KEY)
+middle.text_input("Distance bands (m)", key=DIST_KEY)
+right.text_input("Time bands (days)", key=TIME_KEY)
 st.select_slider(
-    "Shuffles of the dates", options=[99, 199, 499, 999], value=999, key=PERM_KEY,
+    "Shuffles of the dates", options=[99, 199, 499, 999], key=PERM_KEY,
     help="More shuffles give smaller possible p-values and take longer: the smallest p-value n "
     "shuffles can give is 1 / (n + 1).",
 )  # fmt: skip
+_ui.remember_page_choices(*TEST_KEYS)
 chosen_type = st.session_state.get(TYPE_KEY)
 crime_type = None if chosen_type in (None, ALL_TYPES) else str(chosen_type)
 d_bands = _ui.guarded(

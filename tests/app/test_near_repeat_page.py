@@ -328,3 +328,23 @@ def test_zones_sized_from_the_whole_extract_reuse_the_knox_tabs_test(
     (verdict,) = [s.value for s in at.success if s.value.startswith("Burglaries within")]
     sized = [c.value for c in at.caption if c.value.startswith("Zone size from the days before")]
     assert sized == [f"Zone size from the days before {last + dt.timedelta(days=1)}: {verdict}"]
+
+
+def test_the_tests_choices_are_kept_while_another_page_is_shown(tasking_log: Path) -> None:
+    # found by an exploratory test: back from the When page, the crime type was Burglary again
+    # and the test (minutes long on a force extract) ran again on the defaults
+    del tasking_log  # the page opens it through PATCHMAP_DATABASE_URL
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    at.selectbox(key="nr_type").set_value("Robbery").run()
+    at.text_input(key="nr_time_bands").set_value("7,14").run()
+    at.select_slider(key="nr_permutations").set_value(99).run()
+    at.switch_page("app_pages/when.py").run()
+    at.switch_page("app_pages/near_repeat.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="nr_type").value == "Robbery"
+    assert at.text_input(key="nr_time_bands").value == "7,14"
+    assert at.select_slider(key="nr_permutations").value == 99
+    assert at.text_input(key="nr_distance_bands").value == "0,100,200,300,400"
+    assert not at.warning or all("Session State" not in w.value for w in at.warning)
