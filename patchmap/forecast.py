@@ -208,6 +208,9 @@ def run_backtest(args: argparse.Namespace) -> int:
             raise ParameterError(msg)
 
         return run_backtest_days(args)
+    if args.min_train_days is not None:  # an option of the backtest by days alone
+        msg = "--min-train-days: read only with --horizon-days N (a backtest by days)."
+        raise ParameterError(msg)
     from hotspots.backtest import area_label, backtest, crime_label, describe_backtest
     from hotspots.cube import cube_for_selection
     from hotspots.methods import parse_method
@@ -304,7 +307,15 @@ def run_forecast(args: argparse.Namespace) -> int:
     if args.horizon_days is not None:
         from patchmap.near_repeat import run_forecast_days
 
+        if args.month is not None:  # the days forecast starts on --start: never a month ignored
+            msg = "--month chooses a month to patrol; with --horizon-days give --start YYYY-MM-DD."
+            raise ParameterError(msg)
         return run_forecast_days(args)
+    by_days = (("--start", args.start), ("--min-train-days", args.min_train_days))
+    given = [option for option, value in by_days if value is not None]
+    if given:  # options of the days forecast alone
+        msg = f"{' and '.join(given)}: read only with --horizon-days N (a forecast by days)."
+        raise ParameterError(msg)
     from hotspots.cube import cube_for_selection
     from hotspots.forecast import forecast_cells
     from hotspots.methods import parse_method

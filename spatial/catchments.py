@@ -304,6 +304,9 @@ def catchment_coverage(
         When either frame is not in EPSG:27700.
     MissingColumnError
         When ``points`` has no ``crime_type``, or ``catchments`` no ``node`` or ``reach_m``.
+    EmptyInputError
+        When there are crimes but none lies within ``max_snap_m`` of a street (the network of
+        another area).
     """
     require_bng(catchments, name="catchments")
     require_bng(points, name="crimes")
@@ -320,6 +323,12 @@ def catchment_coverage(
     asb = (points["crime_type"].astype("string") == ASB).fillna(value=False)
     is_asb = asb.to_numpy(dtype=bool)
     edge, along_m, near = _snap_points_to_edges(network, points, max_snap_m=max_snap_m)
+    if len(points) and not near.any():  # shares of 0 % would hide a network of another area
+        msg = (
+            f"None of the {len(points):,} crimes lies within {max_snap_m:g} m of a street; "
+            "check that the network covers them (the network of the wards' area)."
+        )
+        raise EmptyInputError(msg)
     length = network.edge_length_m[edge]
     n_crimes: list[int] = []
     n_asb: list[int] = []

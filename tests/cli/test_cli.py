@@ -537,3 +537,47 @@ def test_files_a_data_set_would_not_read_are_refused_not_ignored(
     argv = [str(demo_extract_file) if a == "EXTRACT" else a for a in argv]
     assert main(["summary", *argv, "--json"]) == 2
     assert capsys.readouterr().err.startswith(f"patchmap: error: {message}")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["forecast", "--demo", "--horizon-days", "7", "--month", "2025-06"],
+            "--month chooses a month to patrol; with --horizon-days give --start YYYY-MM-DD.",
+        ),
+        (
+            ["forecast", "--demo", "--start", "2025-06-01", "--min-train-days", "30"],
+            "--start and --min-train-days: read only with --horizon-days N (a forecast by days).",
+        ),
+        (
+            ["backtest", "--demo", "--min-train-days", "30"],
+            "--min-train-days: read only with --horizon-days N (a backtest by days).",
+        ),
+    ],
+    ids=["forecast-days-month", "forecast-month-start", "backtest-month-days"],
+)
+def test_options_of_the_other_kind_of_forecast_are_refused_not_ignored(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by an exploratory test: forecast --horizon-days 7 --month 2025-06 forecast October
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"patchmap: error: {message}\n"
+
+
+def test_catchments_on_the_network_of_another_area_are_refused_not_zero(
+    cambridge_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by an exploratory test: Cambridge's crimes with the demo town's streets gave
+    # "crime 0%" for every catchment, as streets and route refuse the same mistake
+    from boundaries.dataset import load_demo  # noqa: PLC0415 - the demo's own files
+
+    demo = load_demo()
+    assert demo.network_path is not None
+    sites = demo.network_path.parent / "sites.csv"
+    argv = ["catchment", "--crimes", str(cambridge_dir / "crimes"), "--wards"]
+    argv += [str(cambridge_dir / "wards.geojson"), "--ward", "Market"]
+    argv += ["--network", str(demo.network_path), "--sites", str(sites)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("patchmap: error: None of the 4,206 crimes lies within 250 m of a ")
