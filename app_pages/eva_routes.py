@@ -291,9 +291,14 @@ with controls:
 
 with shown:
     st.subheader("Stops")
+    weight = (  # a density peak's weight is the surface's height there, not a count
+        "the density at the peak (crimes per km²)"
+        if source == _ui.KDE_SOURCE
+        else "crimes in the hotspot"
+    )
     st.caption(
         "Untick a stop to skip it, add a row with its longitude and latitude, or click the map "
-        "and press 'Add the clicked point'. Weight = crimes in the hotspot. A stop marked "
+        f"and press 'Add the clicked point'. Weight = {weight}. A stop marked "
         f"'{ARTEFACT_CHECK}' holds a place crimes may be recorded at rather than happen at "
         "(a police station's front counter, or one place with a large share of its ward's "
         "crime, as `patchmap repeats` flags it): check it before walking there."

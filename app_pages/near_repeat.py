@@ -198,7 +198,10 @@ with tab_knox:
         "counting the pairs to test", _ui.knox_workload_of, extract_key, crime_type, d_bands,
         t_bands, events,
     )  # fmt: skip
-    run_text = knox_run_text(workload, permutations=int(st.session_state[PERM_KEY]))
+    run_text = knox_run_text(workload, permutations=int(st.session_state[PERM_KEY])) + (
+        " The page then sizes the Live risk zones (a second test, of the days before the day "
+        "they are live on) and backtests the 7-day forecast, which add to that time."
+    )  # found by an exploratory test: the whole page took 10 times the test's estimate
     if workload.is_long(int(st.session_state[PERM_KEY])):
         st.warning(run_text)  # shown before the test runs
     else:

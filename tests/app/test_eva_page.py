@@ -98,6 +98,10 @@ def test_stops_can_come_from_density_peaks_or_clusters() -> None:
         assert len(stops) == visited
         if label:
             assert any(str(v).startswith("Density peak") for v in stops["Stop"])
+        # a peak's weight is a density, a cluster's a count (found by an exploratory test: the
+        # caption called a peak's 21,526 crimes per km² "crimes in the hotspot")
+        weight = "the density at the peak (crimes per km²)" if label else "crimes in the hotspot"
+        assert any(f"Weight = {weight}." in c.value for c in at.caption)
 
 
 def test_saving_the_route_stores_its_line_and_stops_in_the_tasking_log(
