@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 from patchmap import _start_up
 from patchmap._options import common_options, ingest_options
 from patchmap._output import EXIT_USER_ERROR, refuse_missing_out_folders
-from spatial.errors import PatchmapError, PatchmapWarning
+from spatial.errors import ParameterError, PatchmapError, PatchmapWarning
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Sequence
@@ -257,6 +257,42 @@ DATA_OPTIONS: Final = ("demo", "crimes", "store", "incidents")
 """The options (as ``args`` names them) that give a command crimes to read."""
 
 
+_REPEATABLE: Final = (
+    argparse._AppendAction,  # noqa: SLF001 - argparse names its action classes only so
+    argparse._AppendConstAction,  # noqa: SLF001
+    argparse._CountAction,  # noqa: SLF001
+    argparse._ExtendAction,  # noqa: SLF001
+)
+
+
+def _refuse_repeated_options(
+    parser: argparse.ArgumentParser, command: str, arguments: Sequence[str]
+) -> None:
+    """
+    Refuse an option given twice that keeps one value (argparse keeps the last, silently).
+
+    ``summary --months A --months B`` counted B alone; options that gather values
+    (``--ward`` given twice chooses two wards) may be repeated.
+
+    Raises
+    ------
+    ParameterError
+        Naming the option and how often it was given.
+    """
+    subparsers = next(
+        a
+        for a in parser._actions  # noqa: SLF001 - the subcommands' parsers
+        if isinstance(a, argparse._SubParsersAction)  # noqa: SLF001
+    )
+    for action in subparsers.choices[command]._actions:  # noqa: SLF001
+        if isinstance(action, _REPEATABLE) or not action.option_strings:
+            continue
+        n = sum(a == o or a.startswith(f"{o}=") for a in arguments for o in action.option_strings)
+        if n > 1:
+            msg = f"{action.option_strings[0]} is given {n} times: give it once."
+            raise ParameterError(msg)
+
+
 def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
     """
     Run the ``patchmap`` command.
@@ -277,12 +313,15 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     arguments = _negative_values_joined(sys.argv[1:] if argv is None else list(argv))
     # the first positional argument is the subcommand (the top level takes only -h)
     chosen = next((a for a in arguments if not a.startswith("-")), None)
-    args = build_parser(() if chosen is None else (chosen,)).parse_args(arguments)
+    parser = build_parser(() if chosen is None else (chosen,))
+    args = parser.parse_args(arguments)
     thresholds = gc.get_threshold()
     gc.set_threshold(*thresholds[:2], max(thresholds[2], FULL_COLLECTION_EVERY))
     if any(getattr(args, name, None) for name in DATA_OPTIONS):  # it reads crimes
         _start_up.import_stack(freeze=own_process)
     try:
+        if args.command != "tasks":  # which says which side of its verb each one is on
+            _refuse_repeated_options(parser, args.command, arguments)
         if args.command != "ingest":  # which refuses --out by name
             refuse_missing_out_folders(args)
         with _user_warnings():

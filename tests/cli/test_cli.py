@@ -581,3 +581,26 @@ def test_catchments_on_the_network_of_another_area_are_refused_not_zero(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("patchmap: error: None of the 4,206 crimes lies within 250 m of a ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["summary", "--demo", "--months", "2024-10:2024-12", "--months=2025-01:2025-09"],
+         "--months"),
+        (["forecast", "--demo", "--month", "2025-05", "--month", "2025-06"], "--month"),
+        (["hotspots", "--demo", "--method", "gistar", "--method", "kde-top"], "--method"),
+    ],
+    ids=["summary-months", "forecast-month", "hotspots-method"],
+)  # fmt: skip
+def test_an_option_given_twice_is_refused_not_read_as_the_last(
+    argv: list[str], option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by an exploratory test: summary --months A --months B counted B alone, silently
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"patchmap: error: {option} is given 2 times: give it once.\n"
+
+
+def test_options_that_gather_values_may_be_given_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--demo", "--ward", "Castle", "--ward", "Riverside", "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["by_ward"]) == {"Castle", "Riverside"}
