@@ -240,7 +240,7 @@ def _stops_table(
         hide_index=True,
         column_config={
             "include": st.column_config.CheckboxColumn("Visit?", default=True),
-            "label": st.column_config.TextColumn("Stop"),
+            "label": st.column_config.TextColumn("Stop", width="large"),  # the whole mark
             "weight": st.column_config.NumberColumn("Weight", min_value=0.0, format="%.0f"),
             "lon": st.column_config.NumberColumn("Lon", format="%.5f"),
             "lat": st.column_config.NumberColumn("Lat", format="%.5f"),
@@ -281,11 +281,13 @@ with controls:
     stop_minutes = st.number_input(
         "Minutes at each stop", 0.0, 30.0, DEFAULT_STOP_MINUTES, 1.0, key=STOP_MINUTES_KEY
     )
+    _ui.restore_page_choices(SOURCE_KEY)  # kept while another page is shown
     source = st.radio(
         "Hotspots from",
         (_ui.GISTAR_SOURCE, _ui.KDE_SOURCE, _ui.CLUSTER_SOURCE, _ui.STREETS_SOURCE),
         key=SOURCE_KEY,
     )
+    _ui.remember_page_choices(SOURCE_KEY)
     top_n = st.slider("Hotspot stops offered", 2, 16, DEFAULT_TOP_N, key=TOP_N_KEY)
     show_catchments = st.toggle("Show 5/10/15-minute catchments", key=CATCHMENTS_KEY)
 

@@ -219,3 +219,13 @@ def test_uploaded_stops_are_named_from_their_name_column_as_the_cli_names_them(
     assert names(written[-1]) == cli_names
     (shown,) = [d.value for d in at.dataframe if "Arrive (min)" in d.value.columns]
     assert shown["Stop"].tolist() == [n.split(": ", 1)[1] for n in cli_names[1:]]
+
+
+def test_the_stops_source_is_kept_while_another_page_is_shown() -> None:
+    # found by an exploratory test in Chromium: back from the Map, it was Gi* hot cells again
+    at = _eva_page()
+    at.radio(key="eva_stop_source").set_value("Crime clusters").run()
+    at.switch_page("app_pages/map.py").run()
+    at.switch_page("app_pages/eva_routes.py").run()
+    assert not at.exception, at.exception
+    assert at.radio(key="eva_stop_source").value == "Crime clusters"
